@@ -1,0 +1,107 @@
+/*
+ * limits.h: every bound in recnet, in one place.
+ *
+ * Each limit says why it has the value it has. Decoders check lengths against these bounds before
+ * they allocate or copy anything, so that a peer, a file or a control client can never make a node
+ * use more memory than the sum of these numbers. Static assertions at the end keep the bounds
+ * consistent with one another; change a number here and the build tells you what else must move.
+ */
+#ifndef RN_LIMITS_H
+#define RN_LIMITS_H
+
+#include <assert.h>
+
+/* ---- The log entry (proto/entry.h) ---- */
+
+/* Entry format version written by this implementation; decoders refuse every other. */
+#define RN_ENTRY_VERSION 1
+
+/* Largest encoded entry, signature included. A specification with 32 learning outcomes of 1 KiB
+ * each and every optional field filled stays well below this; 64 KiB keeps a batch of entries
+ * inside one frame and bounds what a single bad entry can make us allocate. */
+#define RN_ENTRY_BYTES_MAX (64u * 1024u)
+
+/* Smallest encoded entry: array header, version, author, seq, nil prev, timestamp, kind, an empty
+ * map, and the signature. Anything shorter is refused before it is parsed. */
+#define RN_ENTRY_BYTES_MIN (1u + 1u + 34u + 1u + 1u + 1u + 1u + 1u + 66u)
+
+/* Sequence numbers start at 1 and must stay exact in a double for JSON clients: 2^53 - 1. */
+#define RN_SEQ_MAX ((1ull << 53) - 1u)
+
+/* Timestamps are milliseconds since the Unix epoch. Year 9999 is far enough. */
+#define RN_TIME_MS_MAX 253402300799999ull
+
+/* Largest run of consecutive entries verified with one signature (proto_entry_run_verify). The
+ * store ingests in runs of this size at most; the benchmark uses runs of 1,000. */
+#define RN_RUN_ENTRIES_MAX 4096u
+
+/* ---- Strings and identifiers in record bodies (proto/record.h) ---- */
+
+/* An identifier is "CC:" followed by 1-125 bytes of [A-Za-z0-9._:/-]: long enough for a national
+ * registry's own reference, short enough to be an LMDB key with room for a prefix. */
+#define RN_ID_BYTES_MAX 128u
+
+/* Names, titles, notes: one paragraph. */
+#define RN_NAME_BYTES_MAX 512u
+
+/* Free text such as a learning outcome, conditions or appeal information. */
+#define RN_TEXT_BYTES_MAX 4096u
+
+/* A URL (further information, ESCO skill URIs). */
+#define RN_URL_BYTES_MAX 512u
+
+/* Languages in which a title is given, and languages of instruction of a specification. */
+#define RN_LANGS_MAX 8u
+
+/* Learning outcomes of one specification, the text of each, and ESCO URIs per outcome. */
+#define RN_OUTCOMES_MAX 32u
+#define RN_OUTCOME_BYTES_MAX 1024u
+#define RN_ESCO_PER_OUTCOME_MAX 8u
+
+/* Issuer keys of one awarding body (rotation keeps at most a handful alive). */
+#define RN_ISSUER_KEYS_MAX 8u
+
+/* Specifications a specification or pathway refers to (prerequisite of, mandatory, eligible). */
+#define RN_SPEC_REFS_MAX 64u
+
+/* Substantial differences named by one decision: one per category at most. */
+#define RN_DIFFERENCES_MAX 5u
+
+/* Countries and ISCED-F prefixes in one policy or pathway rule. */
+#define RN_POLICY_COUNTRIES_MAX 30u
+#define RN_ISCED_PREFIXES_MAX 16u
+
+/* ECTS credits are carried in hundredths. A micro-credential is smaller than a qualification; we
+ * accept up to 60 ECTS (one academic year) for a specification and 360 ECTS (the largest
+ * qualifications) for a pathway's total. */
+#define RN_ECTS_CENTI_MAX 6000u
+#define RN_PATHWAY_ECTS_CENTI_MAX 36000u
+
+/* Fields per record body map: the largest record (spec) has 21. */
+#define RN_RECORD_FIELDS_MAX 32u
+
+/* ---- Proof bundles (proto/proof.h) ---- */
+
+/* Entries in one proof bundle: decision or policy, spec, provider, revocation, and the head
+ * entries that date them. 64 leaves room for pathway answers that cite several specs. */
+#define RN_PROOF_ENTRIES_MAX 64u
+
+/* Largest encoded proof bundle: its entries plus a small query and answer. */
+#define RN_PROOF_BYTES_MAX (RN_PROOF_ENTRIES_MAX * RN_ENTRY_BYTES_MAX + 4096u)
+
+/* ---- The federation roster ---- */
+
+/* Members of one federation: the 30 authorities plus read-only mirrors; 1,024 covers the
+ * simulator's 1,000-node runs. */
+#define RN_ROSTER_MEMBERS_MAX 1024u
+
+/* ---- Consistency ---- */
+
+static_assert(RN_ENTRY_BYTES_MIN < RN_ENTRY_BYTES_MAX, "entry bounds");
+static_assert(RN_ID_BYTES_MAX <= RN_NAME_BYTES_MAX, "an id fits where a name does");
+static_assert(RN_ECTS_CENTI_MAX <= RN_PATHWAY_ECTS_CENTI_MAX, "a pathway holds a spec");
+static_assert((unsigned long long)RN_OUTCOMES_MAX * RN_OUTCOME_BYTES_MAX <= RN_ENTRY_BYTES_MAX / 2,
+              "a spec with every outcome at its longest still fits in one entry");
+static_assert(RN_PROOF_BYTES_MAX < (1u << 30), "proof bundles stay well under 1 GiB");
+
+#endif /* RN_LIMITS_H */

@@ -1,0 +1,116 @@
+/*
+ * mp.h: a strict, bounds-checked MessagePack reader (a cursor) and small writing helpers.
+ *
+ * Everything recnet signs is MessagePack in canonical form: integers, strings, byte strings,
+ * arrays and maps in their shortest encoding, exactly as msgpack-c's packer writes them. Signed
+ * bytes are never re-encoded, so every decoder must refuse a second spelling of the same value;
+ * otherwise two byte strings with different ids would decode to the same record. msgpack-c's
+ * unpacker accepts every spelling and allocates an object tree, so reading goes through this
+ * cursor instead (s2n's stuffer): it never allocates, checks every length against the bytes that
+ * remain before touching them, and refuses non-canonical forms, floats, negative integers and
+ * extension types, none of which recnet uses. Writing uses msgpack-c's packer (mp_buf below).
+ *
+ * Errors: RN_ETRUNCATED (the value runs past the end), RN_ETYPE (another type is there),
+ * RN_ENONCANON (a longer form than needed), RN_EMALFORMED (the reserved byte 0xc1, or a type
+ * recnet never uses), RN_ETOOBIG (nesting deeper than MP_DEPTH_MAX in mp_skip).
+ */
+#ifndef RN_MP_H
+#define RN_MP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "error.h"
+
+/* Deepest nesting mp_skip follows. Record bodies nest three levels (body, outcome list, outcome). */
+#define MP_DEPTH_MAX 8
+
+/* A read position within a borrowed buffer. The cursor never owns the bytes. */
+typedef struct mp_cur {
+    const uint8_t *p;   /* next byte to read */
+    const uint8_t *end; /* one past the last readable byte */
+} mp_cur;
+
+static inline void mp_cur_init(mp_cur *c, const uint8_t *buf, size_t len)
+{
+    c->p = buf;
+    c->end = buf + len;
+}
+
+static inline size_t mp_cur_left(const mp_cur *c)
+{
+    return (size_t)(c->end - c->p);
+}
+
+/* The type of the next value, without consuming it. */
+typedef enum mp_type {
+    MP_NONE = 0, /* no bytes left */
+    MP_NIL,
+    MP_BOOL,
+    MP_UINT,
+    MP_STR,
+    MP_BIN,
+    MP_ARRAY,
+    MP_MAP,
+    MP_OTHER /* negative integer, float, extension, or 0xc1: never valid in recnet */
+} mp_type;
+
+mp_type mp_peek(const mp_cur *c);
+
+/* Each reader consumes one value of its type and leaves the cursor unchanged on failure. */
+RN_MUST_USE int mp_read_nil(mp_cur *c);
+RN_MUST_USE int mp_read_bool(mp_cur *c, bool *v);
+RN_MUST_USE int mp_read_uint(mp_cur *c, uint64_t *v);
+/* `s` points into the cursor's buffer (borrowed, not NUL-terminated). */
+RN_MUST_USE int mp_read_str(mp_cur *c, const uint8_t **s, uint32_t *len);
+RN_MUST_USE int mp_read_bin(mp_cur *c, const uint8_t **b, uint32_t *len);
+/* Reads a byte string that must be exactly `len` bytes long (RN_ELEN otherwise). */
+RN_MUST_USE int mp_read_bin_exact(mp_cur *c, const uint8_t **b, uint32_t len);
+/* Read the header of an array or map; the `n` elements (or n key/value pairs) follow. */
+RN_MUST_USE int mp_read_array(mp_cur *c, uint32_t *n);
+RN_MUST_USE int mp_read_map(mp_cur *c, uint32_t *n);
+/* Skips one complete value of any valid type, checking canonical form throughout. */
+RN_MUST_USE int mp_skip(mp_cur *c);
+
+/* True if `s[0..len)` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
+bool mp_utf8_valid(const uint8_t *s, size_t len);
+
+/*
+ * mp_buf: a growable output buffer with a hard maximum (curl's dynbuf with its toobig). It wraps
+ * a msgpack_packer so that msgpack-c writes the canonical encoding. When a write would pass
+ * `max`, the buffer latches `err` to RN_ETOOBIG and ignores further writes; check mp_buf_err
+ * once at the end. The packer keeps a pointer to the mp_buf: never copy an initialised mp_buf.
+ */
+typedef struct mp_buf {
+    uint8_t *data;   /* owned; malloc'd */
+    size_t len;      /* bytes written */
+    size_t cap;      /* bytes allocated */
+    size_t max;      /* hard maximum of len */
+    int err;         /* 0, RN_ETOOBIG or RN_ENOMEM */
+    msgpack_packer pk;
+} mp_buf;
+
+void mp_buf_init(mp_buf *b, size_t max);
+void mp_buf_free(mp_buf *b);
+void mp_buf_reset(mp_buf *b);
+static inline int mp_buf_err(const mp_buf *b)
+{
+    return b->err;
+}
+/* Appends raw, already-encoded bytes (used to splice a record body into an entry). */
+void mp_buf_raw(mp_buf *b, const void *p, size_t len);
+
+/* Canonical writers; all go through msgpack-c's packer. */
+void mp_put_nil(mp_buf *b);
+void mp_put_bool(mp_buf *b, bool v);
+void mp_put_uint(mp_buf *b, uint64_t v);
+void mp_put_str(mp_buf *b, const void *s, size_t len);
+void mp_put_cstr(mp_buf *b, const char *s);
+void mp_put_bin(mp_buf *b, const void *p, size_t len);
+void mp_put_array(mp_buf *b, uint32_t n);
+void mp_put_map(mp_buf *b, uint32_t n);
+
+#endif /* RN_MP_H */
