@@ -58,8 +58,7 @@ static void sig_hash(const uint8_t *bytes, size_t len, uint8_t h[32])
     crypto_generichash_final(&st, h, 32);
 }
 
-static void sig_message(const uint8_t *bytes, size_t len,
-                        uint8_t msg[PROTO_ENTRY_SIG_TAG_LEN + 32])
+static void sig_message(const uint8_t *bytes, size_t len, uint8_t msg[PROTO_ENTRY_SIG_TAG_LEN + 32])
 {
     memcpy(msg, PROTO_ENTRY_SIG_TAG, PROTO_ENTRY_SIG_TAG_LEN);
     sig_hash(bytes, len, msg + PROTO_ENTRY_SIG_TAG_LEN);
@@ -150,8 +149,8 @@ int proto_entry_run_verify(const proto_entry *run, size_t n, const uint8_t *head
 
     if (n == 0 || n > RN_RUN_ENTRIES_MAX)
         return rn_fail(d, RN_EINVAL, "run");
-    if (head_id != NULL && (run[0].prev == NULL || sodium_memcmp(run[0].prev, head_id,
-                                                                 PROTO_ID_BYTES) != 0)) {
+    if (head_id != NULL &&
+        (run[0].prev == NULL || sodium_memcmp(run[0].prev, head_id, PROTO_ID_BYTES) != 0)) {
         rn_fail(d, RN_EPREV, "entry.prev");
         if (d != NULL)
             d->index = 1;

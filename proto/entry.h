@@ -104,11 +104,11 @@ RN_MUST_USE int proto_entry_verify(const proto_entry *e);
  * n entry ids, which the caller usually needs to index the entries.
  *
  * Returns 0, or RN_EINVAL (n == 0 or n > RN_RUN_ENTRIES_MAX), RN_EAUTHOR, RN_ESEQ, RN_ETIME,
- * RN_EPREV, RN_ESIG; `d` (may be NULL) gets the field and, in d->index, 1 + the position in the run.
+ * RN_EPREV, RN_ESIG; `d` (may be NULL) gets the field and, in d->index, 1 + the position in the
+ * run.
  */
-RN_MUST_USE int proto_entry_run_verify(const proto_entry *run, size_t n,
-                                       const uint8_t *head_id, uint8_t (*ids)[PROTO_ID_BYTES],
-                                       rn_diag *d);
+RN_MUST_USE int proto_entry_run_verify(const proto_entry *run, size_t n, const uint8_t *head_id,
+                                       uint8_t (*ids)[PROTO_ID_BYTES], rn_diag *d);
 
 /* What an author says in a new entry, before it is signed. */
 typedef struct proto_entry_draft {
@@ -116,7 +116,7 @@ typedef struct proto_entry_draft {
     const uint8_t *prev;   /* id of the entry at seq - 1; NULL exactly when seq == 1 */
     uint64_t timestamp_ms; /* 0 .. RN_TIME_MS_MAX */
     proto_kind kind;
-    const uint8_t *body;   /* encoded body map, e.g. from proto_record_encode; copied */
+    const uint8_t *body; /* encoded body map, e.g. from proto_record_encode; copied */
     size_t body_len;
 } proto_entry_draft;
 

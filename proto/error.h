@@ -60,7 +60,8 @@
     X(ENOTFOUND, -39, "not found")                                                                 \
     X(EROSTER, -40, "key is not a member of the roster")                                           \
     X(EPROOF, -41, "proof does not support its answer")                                            \
-    X(EROLE, -42, "roster member may not author entries")
+    X(EROLE, -42, "roster member may not author entries")                                          \
+    X(EDUPLICATE, -43, "item appears twice (roster key or country, proof entry)")
 
 enum {
 #define RN_X_ENUM(name, num, msg) RN_##name = (num),

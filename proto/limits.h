@@ -54,8 +54,8 @@
 #define RN_LANGS_MAX 8u
 
 /* Learning outcomes of one specification, the text of each, and ESCO URIs per outcome. */
-#define RN_OUTCOMES_MAX 32u
-#define RN_OUTCOME_BYTES_MAX 1024u
+#define RN_OUTCOMES_MAX         32u
+#define RN_OUTCOME_BYTES_MAX    1024u
 #define RN_ESCO_PER_OUTCOME_MAX 8u
 
 /* Issuer keys of one awarding body (rotation keeps at most a handful alive). */
@@ -69,16 +69,24 @@
 
 /* Countries and ISCED-F prefixes in one policy or pathway rule. */
 #define RN_POLICY_COUNTRIES_MAX 30u
-#define RN_ISCED_PREFIXES_MAX 16u
+#define RN_ISCED_PREFIXES_MAX   16u
 
 /* ECTS credits are carried in hundredths. A micro-credential is smaller than a qualification; we
  * accept up to 60 ECTS (one academic year) for a specification and 360 ECTS (the largest
  * qualifications) for a pathway's total. */
-#define RN_ECTS_CENTI_MAX 6000u
+#define RN_ECTS_CENTI_MAX         6000u
 #define RN_PATHWAY_ECTS_CENTI_MAX 36000u
 
 /* Fields per record body map: the largest record (spec) has 21. */
 #define RN_RECORD_FIELDS_MAX 32u
+
+/* The most an entry spends around its body: array header, version, author (bin8 of 32), seq and
+ * timestamp at their longest (uint64), prev (bin8 of 32), kind, and the signature (bin8 of 64). */
+#define RN_ENTRY_ENVELOPE_BYTES_MAX (1u + 1u + 34u + 9u + 34u + 9u + 1u + 66u)
+
+/* Largest encoded record body: whatever body is this size or smaller fits in an entry whatever
+ * its seq and timestamp, so a record that encodes can always be signed. */
+#define RN_RECORD_BYTES_MAX (RN_ENTRY_BYTES_MAX - RN_ENTRY_ENVELOPE_BYTES_MAX)
 
 /* ---- Proof bundles (proto/proof.h) ---- */
 
@@ -103,5 +111,9 @@ static_assert(RN_ECTS_CENTI_MAX <= RN_PATHWAY_ECTS_CENTI_MAX, "a pathway holds a
 static_assert((unsigned long long)RN_OUTCOMES_MAX * RN_OUTCOME_BYTES_MAX <= RN_ENTRY_BYTES_MAX / 2,
               "a spec with every outcome at its longest still fits in one entry");
 static_assert(RN_PROOF_BYTES_MAX < (1u << 30), "proof bundles stay well under 1 GiB");
+static_assert(RN_ENTRY_ENVELOPE_BYTES_MAX + 1u >= RN_ENTRY_BYTES_MIN,
+              "the longest envelope around an empty body is no shorter than the smallest entry");
+static_assert(RN_RECORD_FIELDS_MAX <= 32u,
+              "record decoders track the fields seen in a 32-bit mask");
 
 #endif /* RN_LIMITS_H */

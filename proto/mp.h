@@ -25,7 +25,8 @@
 
 #include "error.h"
 
-/* Deepest nesting mp_skip follows. Record bodies nest three levels (body, outcome list, outcome). */
+/* Deepest nesting mp_skip follows. Record bodies nest three levels (body, outcome list, outcome).
+ */
 #define MP_DEPTH_MAX 8
 
 /* A read position within a borrowed buffer. The cursor never owns the bytes. */
@@ -85,11 +86,11 @@ bool mp_utf8_valid(const uint8_t *s, size_t len);
  * once at the end. The packer keeps a pointer to the mp_buf: never copy an initialised mp_buf.
  */
 typedef struct mp_buf {
-    uint8_t *data;   /* owned; malloc'd */
-    size_t len;      /* bytes written */
-    size_t cap;      /* bytes allocated */
-    size_t max;      /* hard maximum of len */
-    int err;         /* 0, RN_ETOOBIG or RN_ENOMEM */
+    uint8_t *data; /* owned; malloc'd */
+    size_t len;    /* bytes written */
+    size_t cap;    /* bytes allocated */
+    size_t max;    /* hard maximum of len */
+    int err;       /* 0, RN_ETOOBIG or RN_ENOMEM */
     msgpack_packer pk;
 } mp_buf;
 

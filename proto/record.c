@@ -1,0 +1,1160 @@
+/*
+ * record.c: encode, strictly decode, compare and validate the six record kinds.
+ *
+ * Everything is driven by tables (STYLE.md, "tables over chains of ifs"): each kind has one field
+ * table giving, for every field, its key, its diagnostic name, whether it is required, its type
+ * (which fixes both its wire form and the C type it is stored in) and its bounds, and one kind
+ * table ties each kind to its field table, its consistency check and the fields that must carry
+ * the author's prefix. Decoding, encoding and comparison are three walks over the same tables, so
+ * a field is described once and the three cannot disagree about it. Nested maps (a spec's
+ * outcomes, a decision's differences, a pathway's rule) are field tables of their own; the one
+ * irregular value, a provider's issuer keys (arrays of three), has its own reader and writer.
+ *
+ * Decoding runs on the ingest path once per entry, so it reads through the strict cursor in place,
+ * never allocates, and checks each list's count against its array before writing an item.
+ */
+#include "record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
+
+/* ---- Strings and identifiers ---- */
+
+proto_str proto_str_c(const char *s)
+{
+    proto_str r = { (const uint8_t *)s, s != NULL ? (uint32_t)strlen(s) : 0u };
+    return r;
+}
+
+bool proto_str_eq(proto_str a, proto_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+static bool id_byte(uint8_t b)
+{
+    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '.' ||
+           b == '_' || b == ':' || b == '/' || b == '-';
+}
+
+int proto_id_check(const uint8_t *s, size_t len)
+{
+    if (len == 0 || len > RN_ID_BYTES_MAX)
+        return RN_ELEN;
+    if (len < 4 || s[2] != ':' || !proto_country_is_canonical((const char *)s, 2))
+        return RN_EID;
+    for (size_t i = 3; i < len; i++)
+        if (!id_byte(s[i]))
+            return RN_EID;
+    return 0;
+}
+
+/* "http://" or "https://", then at least one byte, and no space or control character anywhere:
+ * enough to refuse what is plainly not a web address without parsing RFC 3986 on ingest. */
+static bool url_ok(const uint8_t *s, size_t len)
+{
+    if (!(len > 7 && memcmp(s, "http://", 7) == 0) && !(len > 8 && memcmp(s, "https://", 8) == 0))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] <= 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+static bool lang_ok(const uint8_t *s, size_t len)
+{
+    return len == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z';
+}
+
+/* ---- Enumerations ---- */
+
+typedef struct enum_desc {
+    const char *name;
+    const char *const *values; /* values[v] for v = 1 .. count; values[0] is NULL */
+    unsigned count;
+} enum_desc;
+
+#define X_NAME(n, v, s)  [v] = s,
+#define X_COUNT(n, v, s) +1
+static const char *const qa_status_names[] = { NULL, PROTO_QA_STATUS_MAP(X_NAME) };
+static const char *const provider_status_names[] = { NULL, PROTO_PROVIDER_STATUS_MAP(X_NAME) };
+static const char *const status_names[] = { NULL, PROTO_STATUS_MAP(X_NAME) };
+static const char *const stackability_names[] = { NULL, PROTO_STACKABILITY_MAP(X_NAME) };
+static const char *const purpose_names[] = { NULL, PROTO_PURPOSE_MAP(X_NAME) };
+static const char *const outcome_names[] = { NULL, PROTO_OUTCOME_MAP(X_NAME) };
+static const char *const difference_names[] = { NULL, PROTO_DIFFERENCE_MAP(X_NAME) };
+static const char *const reason_names[] = { NULL, PROTO_REASON_MAP(X_NAME) };
+
+#define N_QA_STATUS       (0 PROTO_QA_STATUS_MAP(X_COUNT))
+#define N_PROVIDER_STATUS (0 PROTO_PROVIDER_STATUS_MAP(X_COUNT))
+#define N_STATUS          (0 PROTO_STATUS_MAP(X_COUNT))
+#define N_STACKABILITY    (0 PROTO_STACKABILITY_MAP(X_COUNT))
+#define N_PURPOSE         (0 PROTO_PURPOSE_MAP(X_COUNT))
+#define N_OUTCOME         (0 PROTO_OUTCOME_MAP(X_COUNT))
+#define N_DIFFERENCE      (0 PROTO_DIFFERENCE_MAP(X_COUNT))
+#define N_REASON          (0 PROTO_REASON_MAP(X_COUNT))
+
+static const enum_desc enums[PROTO_ENUM_COUNT] = {
+    [PROTO_ENUM_QA_STATUS] = { "qa_status", qa_status_names, N_QA_STATUS },
+    [PROTO_ENUM_PROVIDER_STATUS] = { "provider_status", provider_status_names, N_PROVIDER_STATUS },
+    [PROTO_ENUM_STATUS] = { "status", status_names, N_STATUS },
+    [PROTO_ENUM_STACKABILITY] = { "stackability", stackability_names, N_STACKABILITY },
+    [PROTO_ENUM_PURPOSE] = { "purpose", purpose_names, N_PURPOSE },
+    [PROTO_ENUM_OUTCOME] = { "outcome", outcome_names, N_OUTCOME },
+    [PROTO_ENUM_DIFFERENCE] = { "difference", difference_names, N_DIFFERENCE },
+    [PROTO_ENUM_REASON] = { "reason", reason_names, N_REASON },
+};
+
+/* The numbers of every enumeration run from 1 without gaps: the tables above rely on it. */
+static_assert(sizeof(qa_status_names) / sizeof(qa_status_names[0]) == N_QA_STATUS + 1, "qa");
+static_assert(sizeof(provider_status_names) / sizeof(provider_status_names[0]) ==
+                  N_PROVIDER_STATUS + 1,
+              "provider status");
+static_assert(sizeof(status_names) / sizeof(status_names[0]) == N_STATUS + 1, "status");
+static_assert(sizeof(stackability_names) / sizeof(stackability_names[0]) == N_STACKABILITY + 1,
+              "stackability");
+static_assert(sizeof(purpose_names) / sizeof(purpose_names[0]) == N_PURPOSE + 1, "purpose");
+static_assert(sizeof(outcome_names) / sizeof(outcome_names[0]) == N_OUTCOME + 1, "outcome");
+static_assert(sizeof(difference_names) / sizeof(difference_names[0]) == N_DIFFERENCE + 1,
+              "difference");
+static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == N_REASON + 1, "reason");
+static_assert(N_DIFFERENCE == RN_DIFFERENCES_MAX, "one difference per category at most");
+
+const char *proto_enum_name(proto_enum e)
+{
+    return (unsigned)e < PROTO_ENUM_COUNT ? enums[e].name : NULL;
+}
+
+unsigned proto_enum_size(proto_enum e)
+{
+    return (unsigned)e < PROTO_ENUM_COUNT ? enums[e].count : 0;
+}
+
+const char *proto_enum_value_name(proto_enum e, uint64_t v)
+{
+    return v >= 1 && v <= proto_enum_size(e) ? enums[e].values[v] : NULL;
+}
+
+int proto_enum_value_parse(proto_enum e, const char *name)
+{
+    for (unsigned v = 1; v <= proto_enum_size(e); v++)
+        if (strcmp(enums[e].values[v], name) == 0)
+            return (int)v;
+    return RN_EENUM;
+}
+
+/* ---- Field tables ---- */
+
+typedef enum ftype {
+    FT_ID,      /* proto_str: an identifier, proto_id_check */
+    FT_TEXT,    /* proto_str: free text of 1 .. max bytes */
+    FT_URL,     /* proto_str: an http(s) URL */
+    FT_COUNTRY, /* proto_str: a canonical country code */
+    FT_LANG,    /* proto_str: a language code */
+    FT_ISCED,   /* proto_str: an ISCED-F code */
+    FT_NUM,     /* uint32_t in min .. max, else err; optional: 0 absent, or a has-flag at aux */
+    FT_TIME,    /* uint64_t milliseconds <= RN_TIME_MS_MAX; optional: 0 absent */
+    FT_VOCAB,   /* uint32_t: a number of Annex I vocabulary `err` */
+    FT_BOOL,    /* bool */
+    FT_DIGEST,  /* const uint8_t *: PROTO_DIGEST_BYTES */
+    FT_LIST,    /* proto_str[max] at off, count at aux: distinct items of type elem */
+    FT_TITLE,   /* proto_lang_text[RN_LANGS_MAX] at off, count at aux: a lang -> text map */
+    FT_MAPS,    /* sub->size-byte structs [max] at off, count at aux: an array of sub maps */
+    FT_MAP,     /* a sub struct at off: a nested map with at least one field */
+    FT_KEYS     /* proto_issuer_key[RN_ISSUER_KEYS_MAX] at off, count at aux */
+} ftype;
+
+typedef struct ftab ftab;
+
+typedef struct field {
+    uint8_t key;       /* the integer key on the wire */
+    uint8_t type;      /* ftype */
+    uint8_t elem;      /* FT_LIST: ftype of the items */
+    bool req;          /* required */
+    const char *name;  /* for rn_diag: "spec.eqf" */
+    uint16_t off;      /* offset of the value (or the first item) in the struct */
+    int16_t aux;       /* offset of a list's uint32_t count or of an optional number's bool
+                          has-flag; -1 for none */
+    uint32_t min, max; /* FT_NUM: range; FT_TEXT: maximum bytes; lists: maximum items */
+    int err;           /* FT_NUM: the error for a number out of range; FT_VOCAB: the vocabulary */
+    const ftab *sub;   /* FT_MAPS, FT_MAP: the table of the nested map */
+} field;
+
+struct ftab {
+    const char *name; /* for rn_diag: "spec", "spec.outcomes" */
+    const field *f;   /* in ascending key order */
+    unsigned n;
+    size_t size; /* size of the struct described */
+};
+
+#define OFF(T, m)   ((uint16_t)offsetof(T, m))
+#define AUX(T, m)   ((int16_t)offsetof(T, m))
+#define AT(p, off)  ((void *)((p) + (off)))
+#define CAT(p, off) ((const void *)((p) + (off)))
+
+#define F_STR(k, nm, r, T, m, ty, mx)                                                              \
+    {                                                                                              \
+        .key = k, .type = ty, .req = r, .name = nm, .off = OFF(T, m), .aux = -1, .max = mx         \
+    }
+#define F_ID(k, nm, r, T, m)       F_STR(k, nm, r, T, m, FT_ID, RN_ID_BYTES_MAX)
+#define F_URL(k, nm, T, m)         F_STR(k, nm, false, T, m, FT_URL, RN_URL_BYTES_MAX)
+#define F_TEXT(k, nm, r, T, m, mx) F_STR(k, nm, r, T, m, FT_TEXT, mx)
+#define F_NUM(k, nm, r, T, m, lo, hi, e)                                                           \
+    {                                                                                              \
+        .key = k, .type = FT_NUM, .req = r, .name = nm, .off = OFF(T, m), .aux = -1, .min = lo,    \
+        .max = hi, .err = e                                                                        \
+    }
+#define F_NUMH(k, nm, T, m, h, lo, hi, e)                                                          \
+    {                                                                                              \
+        .key = k, .type = FT_NUM, .req = false, .name = nm, .off = OFF(T, m), .aux = AUX(T, h),    \
+        .min = lo, .max = hi, .err = e                                                             \
+    }
+#define F_ENUM(k, nm, T, m, n) F_NUM(k, nm, true, T, m, 1, n, RN_EENUM)
+#define F_EQF(k, nm, r, T, m)  F_NUM(k, nm, r, T, m, PROTO_EQF_MIN, PROTO_EQF_MAX, RN_EEQF)
+#define F_TIME(k, nm, r, T, m)                                                                     \
+    {                                                                                              \
+        .key = k, .type = FT_TIME, .req = r, .name = nm, .off = OFF(T, m), .aux = -1               \
+    }
+#define F_VOCAB(k, nm, T, m, v)                                                                    \
+    {                                                                                              \
+        .key = k, .type = FT_VOCAB, .req = true, .name = nm, .off = OFF(T, m), .aux = -1, .err = v \
+    }
+#define F_BOOL(k, nm, T, m)                                                                        \
+    {                                                                                              \
+        .key = k, .type = FT_BOOL, .req = true, .name = nm, .off = OFF(T, m), .aux = -1            \
+    }
+#define F_DIGEST(k, nm, T, m)                                                                      \
+    {                                                                                              \
+        .key = k, .type = FT_DIGEST, .req = true, .name = nm, .off = OFF(T, m), .aux = -1          \
+    }
+#define F_LIST(k, nm, r, T, m, ty, mx)                                                             \
+    {                                                                                              \
+        .key = k, .type = FT_LIST, .elem = ty, .req = r, .name = nm, .off = OFF(T, m),             \
+        .aux = AUX(T, m##_n), .max = mx                                                            \
+    }
+#define F_TITLE(k, nm, T, m)                                                                       \
+    {                                                                                              \
+        .key = k, .type = FT_TITLE, .req = true, .name = nm, .off = OFF(T, m),                     \
+        .aux = AUX(T, m##_n), .max = RN_LANGS_MAX                                                  \
+    }
+#define F_MAPS(k, nm, r, T, m, mx, s)                                                              \
+    {                                                                                              \
+        .key = k, .type = FT_MAPS, .req = r, .name = nm, .off = OFF(T, m), .aux = AUX(T, m##_n),   \
+        .max = mx, .sub = s                                                                        \
+    }
+#define F_MAP(k, nm, T, m, s)                                                                      \
+    {                                                                                              \
+        .key = k, .type = FT_MAP, .req = false, .name = nm, .off = OFF(T, m), .aux = -1, .sub = s  \
+    }
+#define F_KEYS(k, nm, T, m)                                                                        \
+    {                                                                                              \
+        .key = k, .type = FT_KEYS, .req = false, .name = nm, .off = OFF(T, m),                     \
+        .aux = AUX(T, m##_n), .max = RN_ISSUER_KEYS_MAX                                            \
+    }
+
+#define TAB(nm, T, fields)                                                                         \
+    {                                                                                              \
+        nm, fields, sizeof(fields) / sizeof(fields[0]), sizeof(T)                                  \
+    }
+
+/* Kind 1: provider. */
+static const field provider_fields[] = {
+    F_ID(1, "provider.id", true, proto_provider, id),
+    F_TEXT(2, "provider.legal_name", true, proto_provider, legal_name, RN_NAME_BYTES_MAX),
+    F_STR(3, "provider.country", true, proto_provider, country, FT_COUNTRY, 2),
+    F_TEXT(4, "provider.registration_number", false, proto_provider, registration_number,
+           RN_NAME_BYTES_MAX),
+    F_ENUM(5, "provider.qa_status", proto_provider, qa_status, N_QA_STATUS),
+    F_TEXT(6, "provider.qa_body", false, proto_provider, qa_body, RN_NAME_BYTES_MAX),
+    F_KEYS(7, "provider.issuer_keys", proto_provider, issuer_keys),
+    F_ENUM(8, "provider.status", proto_provider, status, N_PROVIDER_STATUS),
+    F_URL(9, "provider.url", proto_provider, url),
+};
+static const ftab provider_tab = TAB("provider", proto_provider, provider_fields);
+
+/* Kind 2: spec, and its learning outcomes. */
+static const field outcome_fields[] = {
+    F_TEXT(1, "spec.outcomes.text", true, proto_outcome, text, RN_OUTCOME_BYTES_MAX),
+    F_LIST(2, "spec.outcomes.esco", false, proto_outcome, esco, FT_URL, RN_ESCO_PER_OUTCOME_MAX),
+};
+static const ftab outcome_tab = TAB("spec.outcomes", proto_outcome, outcome_fields);
+
+static const field spec_fields[] = {
+    F_ID(1, "spec.id", true, proto_spec, id),
+    F_ID(2, "spec.provider", true, proto_spec, provider),
+    F_TITLE(3, "spec.title", proto_spec, title),
+    F_MAPS(4, "spec.outcomes", true, proto_spec, outcomes, RN_OUTCOMES_MAX, &outcome_tab),
+    F_NUM(5, "spec.ects", true, proto_spec, ects_centi, 1, RN_ECTS_CENTI_MAX, RN_EECTS),
+    F_EQF(6, "spec.eqf", false, proto_spec, eqf),
+    F_TEXT(7, "spec.nqf", false, proto_spec, nqf, RN_NAME_BYTES_MAX),
+    F_STR(8, "spec.isced", true, proto_spec, isced, FT_ISCED, PROTO_ISCED_BYTES_MAX),
+    F_VOCAB(9, "spec.assessment", proto_spec, assessment, PROTO_VOCAB_ASSESSMENT),
+    F_VOCAB(10, "spec.participation", proto_spec, participation, PROTO_VOCAB_PARTICIPATION),
+    F_VOCAB(11, "spec.qa_type", proto_spec, qa_type, PROTO_VOCAB_QA),
+    F_LIST(12, "spec.languages", true, proto_spec, languages, FT_LANG, RN_LANGS_MAX),
+    F_TEXT(13, "spec.prerequisites", false, proto_spec, prerequisites, RN_TEXT_BYTES_MAX),
+    F_VOCAB(14, "spec.supervision", proto_spec, supervision, PROTO_VOCAB_SUPERVISION),
+    F_TEXT(15, "spec.grading", false, proto_spec, grading, RN_TEXT_BYTES_MAX),
+    F_ENUM(16, "spec.stackability", proto_spec, stackability, N_STACKABILITY),
+    F_LIST(17, "spec.part_of", false, proto_spec, part_of, FT_ID, RN_SPEC_REFS_MAX),
+    F_URL(18, "spec.url", proto_spec, url),
+    F_TIME(19, "spec.valid_from", true, proto_spec, valid_from_ms),
+    F_TIME(20, "spec.valid_until", false, proto_spec, valid_until_ms),
+    F_ENUM(21, "spec.status", proto_spec, status, N_STATUS),
+};
+static const ftab spec_tab = TAB("spec", proto_spec, spec_fields);
+
+/* Kind 3: decision, and its substantial differences. */
+static const field difference_fields[] = {
+    F_ENUM(1, "decision.differences.type", proto_difference, type, N_DIFFERENCE),
+    F_TEXT(2, "decision.differences.note", true, proto_difference, note, RN_NAME_BYTES_MAX),
+};
+static const ftab difference_tab = TAB("decision.differences", proto_difference, difference_fields);
+
+static const field decision_fields[] = {
+    F_ID(1, "decision.id", true, proto_decision, id),
+    F_ID(2, "decision.spec", true, proto_decision, spec),
+    F_ENUM(3, "decision.purpose", proto_decision, purpose, N_PURPOSE),
+    F_ENUM(4, "decision.outcome", proto_decision, outcome, N_OUTCOME),
+    F_NUMH(5, "decision.ects", proto_decision, ects_centi, has_ects, 0, RN_ECTS_CENTI_MAX,
+           RN_EECTS),
+    F_EQF(6, "decision.eqf", false, proto_decision, eqf),
+    F_MAPS(7, "decision.differences", false, proto_decision, differences, RN_DIFFERENCES_MAX,
+           &difference_tab),
+    F_TEXT(8, "decision.conditions", false, proto_decision, conditions, RN_TEXT_BYTES_MAX),
+    F_TEXT(9, "decision.appeal", false, proto_decision, appeal, RN_TEXT_BYTES_MAX),
+    F_TIME(10, "decision.valid_from", true, proto_decision, valid_from_ms),
+    F_TIME(11, "decision.valid_until", false, proto_decision, valid_until_ms),
+    F_ID(12, "decision.supersedes", false, proto_decision, supersedes),
+};
+static const ftab decision_tab = TAB("decision", proto_decision, decision_fields);
+
+/* Kind 4: policy. */
+static const field policy_fields[] = {
+    F_ID(1, "policy.id", true, proto_policy, id),
+    F_ENUM(2, "policy.purpose", proto_policy, purpose, N_PURPOSE),
+    F_ENUM(3, "policy.outcome", proto_policy, outcome, N_OUTCOME),
+    F_LIST(4, "policy.issuer_countries", false, proto_policy, issuer_countries, FT_COUNTRY,
+           RN_POLICY_COUNTRIES_MAX),
+    F_EQF(5, "policy.eqf_min", false, proto_policy, eqf_min),
+    F_EQF(6, "policy.eqf_max", false, proto_policy, eqf_max),
+    F_NUM(7, "policy.ects_min", false, proto_policy, ects_min_centi, 1, RN_ECTS_CENTI_MAX,
+          RN_EECTS),
+    F_BOOL(8, "policy.external_qa", proto_policy, external_qa),
+    F_LIST(9, "policy.isced_prefixes", false, proto_policy, isced_prefixes, FT_ISCED,
+           RN_ISCED_PREFIXES_MAX),
+    F_TEXT(10, "policy.conditions", false, proto_policy, conditions, RN_TEXT_BYTES_MAX),
+    F_TIME(11, "policy.valid_from", true, proto_policy, valid_from_ms),
+    F_TIME(12, "policy.valid_until", false, proto_policy, valid_until_ms),
+    F_ENUM(13, "policy.status", proto_policy, status, N_STATUS),
+};
+static const ftab policy_tab = TAB("policy", proto_policy, policy_fields);
+
+/* Kind 5: pathway, and its eligibility rule. */
+static const field rule_fields[] = {
+    F_EQF(1, "pathway.rule.eqf_min", false, proto_pathway_rule, eqf_min),
+    F_EQF(2, "pathway.rule.eqf_max", false, proto_pathway_rule, eqf_max),
+    F_LIST(3, "pathway.rule.isced_prefixes", false, proto_pathway_rule, isced_prefixes, FT_ISCED,
+           RN_ISCED_PREFIXES_MAX),
+    F_LIST(4, "pathway.rule.issuer_countries", false, proto_pathway_rule, issuer_countries,
+           FT_COUNTRY, RN_POLICY_COUNTRIES_MAX),
+    F_NUM(5, "pathway.rule.ects_min", false, proto_pathway_rule, ects_min_centi, 1,
+          RN_ECTS_CENTI_MAX, RN_EECTS),
+};
+static const ftab rule_tab = TAB("pathway.rule", proto_pathway_rule, rule_fields);
+
+static const field pathway_fields[] = {
+    F_ID(1, "pathway.id", true, proto_pathway, id),
+    F_TITLE(2, "pathway.title", proto_pathway, title),
+    F_EQF(3, "pathway.eqf", true, proto_pathway, eqf),
+    F_NUM(4, "pathway.ects_min", true, proto_pathway, ects_min_centi, 1, RN_PATHWAY_ECTS_CENTI_MAX,
+          RN_EECTS),
+    F_LIST(5, "pathway.mandatory", false, proto_pathway, mandatory, FT_ID, RN_SPEC_REFS_MAX),
+    F_LIST(6, "pathway.eligible", false, proto_pathway, eligible, FT_ID, RN_SPEC_REFS_MAX),
+    F_MAP(7, "pathway.rule", proto_pathway, rule, &rule_tab),
+    F_TIME(8, "pathway.valid_from", true, proto_pathway, valid_from_ms),
+    F_TIME(9, "pathway.valid_until", false, proto_pathway, valid_until_ms),
+    F_ENUM(10, "pathway.status", proto_pathway, status, N_STATUS),
+};
+static const ftab pathway_tab = TAB("pathway", proto_pathway, pathway_fields);
+
+/* Kind 6: revocation. */
+static const field revocation_fields[] = {
+    F_DIGEST(1, "revocation.credential", proto_revocation, credential),
+    F_ID(2, "revocation.provider", true, proto_revocation, provider),
+    F_ENUM(3, "revocation.reason", proto_revocation, reason, N_REASON),
+    F_TIME(4, "revocation.revoked_at", true, proto_revocation, revoked_at_ms),
+};
+static const ftab revocation_tab = TAB("revocation", proto_revocation, revocation_fields);
+
+static_assert(sizeof(spec_fields) / sizeof(spec_fields[0]) <= RN_RECORD_FIELDS_MAX,
+              "the largest record fits the field mask");
+static_assert(sizeof(proto_record) < 32768, "field offsets fit in int16_t");
+
+/* ---- Decoding ---- */
+
+/* Records a failure with the list position `index` (0 for none) and returns `code`. */
+static int fail(rn_diag *d, int code, const char *field_name, unsigned index)
+{
+    rn_fail(d, code, field_name);
+    if (d != NULL)
+        d->index = index;
+    return code;
+}
+
+/* The longest string of a type; FT_TEXT carries its own in the field. */
+static uint32_t str_max(uint8_t type, uint32_t text_max)
+{
+    switch (type) {
+    case FT_ID:
+        return RN_ID_BYTES_MAX;
+    case FT_URL:
+        return RN_URL_BYTES_MAX;
+    case FT_COUNTRY:
+    case FT_LANG:
+        return 2;
+    case FT_ISCED:
+        return PROTO_ISCED_BYTES_MAX;
+    case FT_TEXT:
+        return text_max;
+    default:
+        RN_ASSERT(0 && "not a string type");
+    }
+}
+
+/* Reads a string of type `type`: its length within 1 .. max (RN_ELEN), valid UTF-8 (RN_EUTF8),
+ * then its form (RN_EID, RN_EURL, RN_ECOUNTRY, RN_ELANG, RN_EISCED). */
+static int read_str(mp_cur *c, uint8_t type, uint32_t max, proto_str *out)
+{
+    const uint8_t *s;
+    uint32_t len;
+    RN_TRY(mp_read_str(c, &s, &len));
+    if (len == 0 || len > max)
+        return RN_ELEN;
+    if (!mp_utf8_valid(s, len))
+        return RN_EUTF8;
+    switch (type) {
+    case FT_ID:
+        RN_TRY(proto_id_check(s, len));
+        break;
+    case FT_URL:
+        if (!url_ok(s, len))
+            return RN_EURL;
+        break;
+    case FT_COUNTRY:
+        if (!proto_country_is_canonical((const char *)s, len))
+            return RN_ECOUNTRY;
+        break;
+    case FT_LANG:
+        if (!lang_ok(s, len))
+            return RN_ELANG;
+        break;
+    case FT_ISCED:
+        if (!proto_codes_isced_valid((const char *)s, len))
+            return RN_EISCED;
+        break;
+    case FT_TEXT:
+        break;
+    default:
+        RN_ASSERT(0 && "not a string type");
+    }
+    out->ptr = s;
+    out->len = len;
+    return 0;
+}
+
+static int decode_map(mp_cur *c, const ftab *t, uint8_t *base, unsigned index, rn_diag *d,
+                      uint32_t *seen_out);
+
+/* Reads the header of a list field and checks its count: a present list has 1 .. f->max items
+ * (an empty optional list is written by leaving the field out). */
+static int list_header(mp_cur *c, const field *f, bool map, uint32_t *n, unsigned index, rn_diag *d)
+{
+    int rc = map ? mp_read_map(c, n) : mp_read_array(c, n);
+    if (rc < 0)
+        return fail(d, rc, f->name, index);
+    if (*n == 0 || *n > f->max)
+        return fail(d, RN_ECOUNT, f->name, index);
+    return 0;
+}
+
+static int read_keys(mp_cur *c, const field *f, uint8_t *base, unsigned index, rn_diag *d)
+{
+    proto_issuer_key *keys = AT(base, f->off);
+    uint32_t n, m;
+    int rc;
+    RN_TRY(list_header(c, f, false, &n, index, d));
+    for (uint32_t i = 0; i < n; i++) {
+        proto_issuer_key *k = &keys[i];
+        unsigned at = i + 1;
+        if ((rc = mp_read_array(c, &m)) < 0)
+            return fail(d, rc, f->name, at);
+        if (m != 3)
+            return fail(d, RN_ECOUNT, f->name, at);
+        if ((rc = mp_read_bin_exact(c, &k->key, PROTO_KEY_BYTES)) < 0)
+            return fail(d, rc, "provider.issuer_keys.key", at);
+        for (uint32_t j = 0; j < i; j++)
+            if (memcmp(keys[j].key, k->key, PROTO_KEY_BYTES) == 0)
+                return fail(d, RN_EINCONSISTENT, "provider.issuer_keys.key", at);
+        if ((rc = mp_read_uint(c, &k->valid_from_ms)) < 0)
+            return fail(d, rc, "provider.issuer_keys.valid_from", at);
+        if (k->valid_from_ms > RN_TIME_MS_MAX)
+            return fail(d, RN_ETIME, "provider.issuer_keys.valid_from", at);
+        if (mp_peek(c) == MP_NIL) {
+            RN_ASSERT(mp_read_nil(c) == 0);
+            k->valid_until_ms = 0;
+            continue;
+        }
+        if ((rc = mp_read_uint(c, &k->valid_until_ms)) < 0)
+            return fail(d, rc, "provider.issuer_keys.valid_until", at);
+        if (k->valid_until_ms > RN_TIME_MS_MAX)
+            return fail(d, RN_ETIME, "provider.issuer_keys.valid_until", at);
+        if (k->valid_until_ms <= k->valid_from_ms)
+            return fail(d, RN_EDATES, "provider.issuer_keys.valid_until", at);
+    }
+    *(uint32_t *)AT(base, f->aux) = n;
+    return 0;
+}
+
+static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index, rn_diag *d)
+{
+    uint64_t v;
+    uint32_t n;
+    int rc;
+
+    switch (f->type) {
+    case FT_ID:
+    case FT_TEXT:
+    case FT_URL:
+    case FT_COUNTRY:
+    case FT_LANG:
+    case FT_ISCED:
+        if ((rc = read_str(c, f->type, str_max(f->type, f->max), AT(base, f->off))) < 0)
+            return fail(d, rc, f->name, index);
+        return 0;
+    case FT_NUM:
+        /* An optional number without a has-flag is absent when 0, so 0 must be out of range. */
+        RN_ASSERT(f->req || f->aux >= 0 || f->min >= 1);
+        if ((rc = mp_read_uint(c, &v)) < 0)
+            return fail(d, rc, f->name, index);
+        if (v < f->min || v > f->max)
+            return fail(d, f->err, f->name, index);
+        *(uint32_t *)AT(base, f->off) = (uint32_t)v;
+        if (f->aux >= 0)
+            *(bool *)AT(base, f->aux) = true;
+        return 0;
+    case FT_TIME:
+        if ((rc = mp_read_uint(c, &v)) < 0)
+            return fail(d, rc, f->name, index);
+        if (v > RN_TIME_MS_MAX)
+            return fail(d, RN_ETIME, f->name, index);
+        /* The optional times are the valid_until fields, which follow a valid_from >= 0: a
+         * present 0 is an empty range, and refusing it keeps 0 free to mean "absent". */
+        if (!f->req && v == 0)
+            return fail(d, RN_EDATES, f->name, index);
+        *(uint64_t *)AT(base, f->off) = v;
+        return 0;
+    case FT_VOCAB:
+        if ((rc = mp_read_uint(c, &v)) < 0)
+            return fail(d, rc, f->name, index);
+        if (!proto_codes_vocab_valid((proto_vocab)f->err, v))
+            return fail(d, RN_EVOCAB, f->name, index);
+        *(uint32_t *)AT(base, f->off) = (uint32_t)v;
+        return 0;
+    case FT_BOOL:
+        if ((rc = mp_read_bool(c, AT(base, f->off))) < 0)
+            return fail(d, rc, f->name, index);
+        return 0;
+    case FT_DIGEST:
+        if ((rc = mp_read_bin_exact(c, AT(base, f->off), PROTO_DIGEST_BYTES)) < 0)
+            return fail(d, rc, f->name, index);
+        return 0;
+    case FT_LIST: {
+        proto_str *items = AT(base, f->off);
+        RN_TRY(list_header(c, f, false, &n, index, d));
+        for (uint32_t i = 0; i < n; i++) {
+            if ((rc = read_str(c, f->elem, str_max(f->elem, 0), &items[i])) < 0)
+                return fail(d, rc, f->name, i + 1);
+            for (uint32_t j = 0; j < i; j++)
+                if (proto_str_eq(items[j], items[i]))
+                    return fail(d, RN_EINCONSISTENT, f->name, i + 1);
+        }
+        *(uint32_t *)AT(base, f->aux) = n;
+        return 0;
+    }
+    case FT_TITLE: {
+        proto_lang_text *items = AT(base, f->off);
+        RN_TRY(list_header(c, f, true, &n, index, d));
+        for (uint32_t i = 0; i < n; i++) {
+            if ((rc = read_str(c, FT_LANG, 2, &items[i].lang)) < 0)
+                return fail(d, rc, f->name, i + 1);
+            /* Map keys strictly ascending, bytewise: one spelling per title. */
+            if (i > 0 && memcmp(items[i - 1].lang.ptr, items[i].lang.ptr, 2) >= 0)
+                return fail(d, RN_EFIELDORDER, f->name, i + 1);
+            if ((rc = read_str(c, FT_TEXT, RN_NAME_BYTES_MAX, &items[i].text)) < 0)
+                return fail(d, rc, f->name, i + 1);
+        }
+        *(uint32_t *)AT(base, f->aux) = n;
+        return 0;
+    }
+    case FT_MAPS: {
+        uint8_t *items = AT(base, f->off);
+        RN_TRY(list_header(c, f, false, &n, index, d));
+        for (uint32_t i = 0; i < n; i++)
+            RN_TRY(decode_map(c, f->sub, items + i * f->sub->size, i + 1, d, NULL));
+        *(uint32_t *)AT(base, f->aux) = n;
+        return 0;
+    }
+    case FT_MAP: {
+        uint32_t seen;
+        RN_TRY(decode_map(c, f->sub, AT(base, f->off), index, d, &seen));
+        if (seen == 0)
+            return fail(d, RN_ECOUNT, f->name, index);
+        return 0;
+    }
+    case FT_KEYS:
+        return read_keys(c, f, base, index, d);
+    default:
+        RN_ASSERT(0 && "unknown field type");
+    }
+}
+
+/*
+ * Decodes one map described by `t` into the struct at `base`: keys strictly ascending, each known,
+ * each value by its field, then every required field present. `index` is the list position of
+ * the map (0 at the top level). `seen_out` (may be NULL) gets the bit mask of the fields read.
+ */
+static int decode_map(mp_cur *c, const ftab *t, uint8_t *base, unsigned index, rn_diag *d,
+                      uint32_t *seen_out)
+{
+    uint32_t n, seen = 0;
+    uint64_t key, prev = 0;
+    int rc;
+
+    if ((rc = mp_read_map(c, &n)) < 0)
+        return fail(d, rc, t->name, index);
+    /* A map of more pairs than the table has fields repeats a key or has an unknown one; the
+     * loop finds which, and each pair costs at least two bytes, so n is bounded by the input. */
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned fi;
+        if ((rc = mp_read_uint(c, &key)) < 0)
+            return fail(d, rc, t->name, index);
+        if (i > 0 && key <= prev)
+            return fail(d, RN_EFIELDORDER, t->name, index);
+        for (fi = 0; fi < t->n && t->f[fi].key != key; fi++)
+            ;
+        if (fi == t->n)
+            return fail(d, RN_EUNKNOWNFIELD, t->name, index);
+        RN_TRY(decode_field(c, &t->f[fi], base, index, d));
+        seen |= 1u << fi;
+        prev = key;
+    }
+    for (unsigned fi = 0; fi < t->n; fi++)
+        if (t->f[fi].req && (seen & (1u << fi)) == 0)
+            return fail(d, RN_EMISSING, t->f[fi].name, index);
+    if (seen_out != NULL)
+        *seen_out = seen;
+    return 0;
+}
+
+/* ---- Consistency checks: one per kind, over fields that decoded well on their own ---- */
+
+static int check_dates(uint64_t from, uint64_t until, const char *name, rn_diag *d)
+{
+    if (until != 0 && until <= from)
+        return fail(d, RN_EDATES, name, 0);
+    return 0;
+}
+
+/* Returns 1 + the position in `b` of the first item of `a` found there, or 0. */
+static unsigned first_common(const proto_str *a, uint32_t na, const proto_str *b, uint32_t nb)
+{
+    for (uint32_t i = 0; i < nb; i++)
+        for (uint32_t j = 0; j < na; j++)
+            if (proto_str_eq(a[j], b[i]))
+                return i + 1;
+    return 0;
+}
+
+static int check_provider(const proto_record *r, rn_diag *d)
+{
+    const proto_provider *p = &r->u.provider;
+    /* An accredited body names who accredited it. */
+    if (p->qa_status == PROTO_QA_ACCREDITED && p->qa_body.len == 0)
+        return fail(d, RN_EINCONSISTENT, "provider.qa_body", 0);
+    return 0;
+}
+
+static int check_spec(const proto_record *r, rn_diag *d)
+{
+    const proto_spec *s = &r->u.spec;
+    unsigned at;
+    /* A stand-alone micro-credential is not integrated into another credential. */
+    if (s->stackability == PROTO_STACK_STAND_ALONE && s->part_of_n > 0)
+        return fail(d, RN_EINCONSISTENT, "spec.part_of", 0);
+    if ((at = first_common(&s->id, 1, s->part_of, s->part_of_n)) != 0)
+        return fail(d, RN_EINCONSISTENT, "spec.part_of", at);
+    return check_dates(s->valid_from_ms, s->valid_until_ms, "spec.valid_until", d);
+}
+
+static int check_decision(const proto_record *r, rn_diag *d)
+{
+    const proto_decision *x = &r->u.decision;
+    for (uint32_t i = 0; i < x->differences_n; i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (x->differences[j].type == x->differences[i].type)
+                return fail(d, RN_EINCONSISTENT, "decision.differences.type", i + 1);
+    /* Lisbon Recognition Convention: recognition is the rule, and a partial recognition or a
+     * denial names the substantial differences it rests on. */
+    if ((x->outcome == PROTO_OUTCOME_PARTIAL || x->outcome == PROTO_OUTCOME_DENIED) &&
+        x->differences_n == 0)
+        return fail(d, RN_EINCONSISTENT, "decision.differences", 0);
+    /* A denial recognises nothing. */
+    if (x->outcome == PROTO_OUTCOME_DENIED && x->has_ects && x->ects_centi > 0)
+        return fail(d, RN_EINCONSISTENT, "decision.ects", 0);
+    if (x->outcome == PROTO_OUTCOME_DENIED && x->eqf != 0)
+        return fail(d, RN_EINCONSISTENT, "decision.eqf", 0);
+    if (x->outcome == PROTO_OUTCOME_CONDITIONAL && x->conditions.len == 0)
+        return fail(d, RN_EINCONSISTENT, "decision.conditions", 0);
+    if (proto_str_eq(x->supersedes, x->id))
+        return fail(d, RN_EINCONSISTENT, "decision.supersedes", 0);
+    return check_dates(x->valid_from_ms, x->valid_until_ms, "decision.valid_until", d);
+}
+
+static int check_policy(const proto_record *r, rn_diag *d)
+{
+    const proto_policy *p = &r->u.policy;
+    if (p->eqf_min != 0 && p->eqf_max != 0 && p->eqf_min > p->eqf_max)
+        return fail(d, RN_EINCONSISTENT, "policy.eqf_max", 0);
+    if (p->outcome == PROTO_OUTCOME_CONDITIONAL && p->conditions.len == 0)
+        return fail(d, RN_EINCONSISTENT, "policy.conditions", 0);
+    return check_dates(p->valid_from_ms, p->valid_until_ms, "policy.valid_until", d);
+}
+
+static bool map_present(const ftab *t, const uint8_t *base);
+
+static int check_pathway(const proto_record *r, rn_diag *d)
+{
+    const proto_pathway *p = &r->u.pathway;
+    unsigned at;
+    bool has_rule = map_present(&rule_tab, (const uint8_t *)&p->rule);
+    /* A pathway says which specs count towards it, one way or another. */
+    if (p->mandatory_n == 0 && p->eligible_n == 0 && !has_rule)
+        return fail(d, RN_EINCONSISTENT, "pathway", 0);
+    if (p->rule.eqf_min != 0 && p->rule.eqf_max != 0 && p->rule.eqf_min > p->rule.eqf_max)
+        return fail(d, RN_EINCONSISTENT, "pathway.rule.eqf_max", 0);
+    /* A spec is mandatory or eligible, not both. */
+    if ((at = first_common(p->mandatory, p->mandatory_n, p->eligible, p->eligible_n)) != 0)
+        return fail(d, RN_EINCONSISTENT, "pathway.eligible", at);
+    return check_dates(p->valid_from_ms, p->valid_until_ms, "pathway.valid_until", d);
+}
+
+static int check_revocation(const proto_record *r, rn_diag *d)
+{
+    (void)r;
+    (void)d;
+    return 0;
+}
+
+/* ---- The kind table ---- */
+
+/* A field whose country prefix must be the author's. */
+typedef struct author_field {
+    const char *name;
+    uint16_t off; /* of a proto_str in the kind's struct */
+} author_field;
+
+#define AUTHOR_FIELDS_MAX 2
+
+typedef struct kind_desc {
+    const ftab *tab;
+    int (*check)(const proto_record *r, rn_diag *d);
+    author_field author[AUTHOR_FIELDS_MAX]; /* name NULL: unused */
+    uint16_t id_off;                        /* the proto_str the record is known by */
+} kind_desc;
+
+static const kind_desc kinds[PROTO_KIND_MAX + 1] = {
+    [PROTO_KIND_PROVIDER] = { &provider_tab,
+                              check_provider,
+                              { { "provider.id", OFF(proto_provider, id) },
+                                { "provider.country", OFF(proto_provider, country) } },
+                              OFF(proto_provider, id) },
+    [PROTO_KIND_SPEC] = { &spec_tab,
+                          check_spec,
+                          { { "spec.id", OFF(proto_spec, id) },
+                            { "spec.provider", OFF(proto_spec, provider) } },
+                          OFF(proto_spec, id) },
+    [PROTO_KIND_DECISION] = { &decision_tab,
+                              check_decision,
+                              { { "decision.id", OFF(proto_decision, id) },
+                                { "decision.supersedes", OFF(proto_decision, supersedes) } },
+                              OFF(proto_decision, id) },
+    [PROTO_KIND_POLICY] = { &policy_tab,
+                            check_policy,
+                            { { "policy.id", OFF(proto_policy, id) } },
+                            OFF(proto_policy, id) },
+    [PROTO_KIND_PATHWAY] = { &pathway_tab,
+                             check_pathway,
+                             { { "pathway.id", OFF(proto_pathway, id) } },
+                             OFF(proto_pathway, id) },
+    [PROTO_KIND_REVOCATION] = { &revocation_tab,
+                                check_revocation,
+                                { { "revocation.provider", OFF(proto_revocation, provider) } },
+                                OFF(proto_revocation, provider) },
+};
+
+static const kind_desc *kind_find(int kind)
+{
+    if (kind < PROTO_KIND_MIN || kind > PROTO_KIND_MAX)
+        return NULL;
+    return &kinds[kind];
+}
+
+int proto_record_decode(proto_record *r, proto_kind kind, const uint8_t *body, size_t len,
+                        rn_diag *d)
+{
+    const kind_desc *k = kind_find((int)kind);
+    mp_cur c;
+
+    if (k == NULL)
+        return fail(d, RN_EKIND, NULL, 0);
+    if (len > RN_RECORD_BYTES_MAX)
+        return fail(d, RN_ETOOBIG, k->tab->name, 0);
+    /* Zero only the kind's struct: absent fields read as zero. */
+    memset(&r->u, 0, k->tab->size);
+    r->kind = kind;
+    mp_cur_init(&c, body, len);
+    RN_TRY(decode_map(&c, k->tab, (uint8_t *)&r->u, 0, d, NULL));
+    if (c.p != c.end)
+        return fail(d, RN_ETRAILING, k->tab->name, 0);
+    return k->check(r, d);
+}
+
+int proto_record_check_author(const proto_record *r, const char country[2], rn_diag *d)
+{
+    const kind_desc *k = kind_find((int)r->kind);
+    const proto_country *cc = proto_country_find(country, 2);
+    if (cc == NULL)
+        return fail(d, RN_ECOUNTRY, NULL, 0);
+    RN_ASSERT(k != NULL);
+    for (unsigned i = 0; i < AUTHOR_FIELDS_MAX && k->author[i].name != NULL; i++) {
+        const proto_str *s = CAT((const uint8_t *)&r->u, k->author[i].off);
+        if (s->len == 0) /* an absent optional field (supersedes) */
+            continue;
+        if (s->len < 2 || memcmp(s->ptr, cc->alpha2, 2) != 0)
+            return fail(d, RN_EPREFIX, k->author[i].name, 0);
+    }
+    return 0;
+}
+
+proto_str proto_record_id(const proto_record *r)
+{
+    const kind_desc *k = kind_find((int)r->kind);
+    RN_ASSERT(k != NULL);
+    return *(const proto_str *)CAT((const uint8_t *)&r->u, k->id_off);
+}
+
+/* ---- Encoding ---- */
+
+static void put_str(mp_buf *b, proto_str s)
+{
+    /* msgpack-c copies the body with memcpy, which must not see a NULL pointer. */
+    mp_put_str(b, s.len > 0 ? (const void *)s.ptr : "", s.len);
+}
+
+static uint32_t count_of(const field *f, const uint8_t *base)
+{
+    return *(const uint32_t *)CAT(base, f->aux);
+}
+
+/* True if the field is on the wire: required fields always are, optional ones when not empty. */
+static bool field_present(const field *f, const uint8_t *base)
+{
+    if (f->req)
+        return true;
+    switch (f->type) {
+    case FT_ID:
+    case FT_TEXT:
+    case FT_URL:
+    case FT_COUNTRY:
+    case FT_LANG:
+    case FT_ISCED:
+        return ((const proto_str *)CAT(base, f->off))->len > 0;
+    case FT_NUM:
+        if (f->aux >= 0)
+            return *(const bool *)CAT(base, f->aux);
+        return *(const uint32_t *)CAT(base, f->off) != 0;
+    case FT_TIME:
+        return *(const uint64_t *)CAT(base, f->off) != 0;
+    case FT_DIGEST:
+        return *(const uint8_t *const *)CAT(base, f->off) != NULL;
+    case FT_LIST:
+    case FT_TITLE:
+    case FT_MAPS:
+    case FT_KEYS:
+        return count_of(f, base) > 0;
+    case FT_MAP:
+        return map_present(f->sub, CAT(base, f->off));
+    case FT_VOCAB:
+    case FT_BOOL:
+    default:
+        return true;
+    }
+}
+
+static bool map_present(const ftab *t, const uint8_t *base)
+{
+    for (unsigned i = 0; i < t->n; i++)
+        if (field_present(&t->f[i], base))
+            return true;
+    return false;
+}
+
+static int encode_map(mp_buf *b, const ftab *t, const uint8_t *base);
+
+static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
+{
+    uint32_t n;
+    switch (f->type) {
+    case FT_ID:
+    case FT_TEXT:
+    case FT_URL:
+    case FT_COUNTRY:
+    case FT_LANG:
+    case FT_ISCED:
+        put_str(b, *(const proto_str *)CAT(base, f->off));
+        return 0;
+    case FT_NUM:
+    case FT_VOCAB:
+        mp_put_uint(b, *(const uint32_t *)CAT(base, f->off));
+        return 0;
+    case FT_TIME:
+        mp_put_uint(b, *(const uint64_t *)CAT(base, f->off));
+        return 0;
+    case FT_BOOL:
+        mp_put_bool(b, *(const bool *)CAT(base, f->off));
+        return 0;
+    case FT_DIGEST: {
+        const uint8_t *p = *(const uint8_t *const *)CAT(base, f->off);
+        if (p == NULL)
+            mp_put_nil(b); /* refused by the decoder as RN_ETYPE */
+        else
+            mp_put_bin(b, p, PROTO_DIGEST_BYTES);
+        return 0;
+    }
+    case FT_LIST: {
+        const proto_str *items = CAT(base, f->off);
+        if ((n = count_of(f, base)) > f->max)
+            return RN_ECOUNT;
+        mp_put_array(b, n);
+        for (uint32_t i = 0; i < n; i++)
+            put_str(b, items[i]);
+        return 0;
+    }
+    case FT_TITLE: {
+        const proto_lang_text *items = CAT(base, f->off);
+        if ((n = count_of(f, base)) > f->max)
+            return RN_ECOUNT;
+        mp_put_map(b, n);
+        for (uint32_t i = 0; i < n; i++) {
+            put_str(b, items[i].lang);
+            put_str(b, items[i].text);
+        }
+        return 0;
+    }
+    case FT_MAPS: {
+        const uint8_t *items = CAT(base, f->off);
+        if ((n = count_of(f, base)) > f->max)
+            return RN_ECOUNT;
+        mp_put_array(b, n);
+        for (uint32_t i = 0; i < n; i++)
+            RN_TRY(encode_map(b, f->sub, items + i * f->sub->size));
+        return 0;
+    }
+    case FT_MAP:
+        return encode_map(b, f->sub, CAT(base, f->off));
+    case FT_KEYS: {
+        const proto_issuer_key *keys = CAT(base, f->off);
+        if ((n = count_of(f, base)) > f->max)
+            return RN_ECOUNT;
+        mp_put_array(b, n);
+        for (uint32_t i = 0; i < n; i++) {
+            mp_put_array(b, 3);
+            if (keys[i].key == NULL)
+                mp_put_nil(b);
+            else
+                mp_put_bin(b, keys[i].key, PROTO_KEY_BYTES);
+            mp_put_uint(b, keys[i].valid_from_ms);
+            if (keys[i].valid_until_ms == 0)
+                mp_put_nil(b);
+            else
+                mp_put_uint(b, keys[i].valid_until_ms);
+        }
+        return 0;
+    }
+    default:
+        RN_ASSERT(0 && "unknown field type");
+    }
+}
+
+static int encode_map(mp_buf *b, const ftab *t, const uint8_t *base)
+{
+    uint32_t n = 0;
+    for (unsigned i = 0; i < t->n; i++)
+        n += field_present(&t->f[i], base);
+    mp_put_map(b, n);
+    for (unsigned i = 0; i < t->n; i++) {
+        if (!field_present(&t->f[i], base))
+            continue;
+        mp_put_uint(b, t->f[i].key);
+        RN_TRY(encode_field(b, &t->f[i], base));
+    }
+    return 0;
+}
+
+/* Encodes, then decodes what was written (with `d`) and asserts it equals `r`. */
+static int encode_checked(const proto_record *r, mp_buf *out, rn_diag *d)
+{
+    const kind_desc *k = kind_find((int)r->kind);
+    size_t start = out->len, max = out->max;
+    int rc;
+    proto_record check;
+
+    if (k == NULL)
+        return fail(d, RN_EKIND, NULL, 0);
+    if (out->err != 0)
+        return out->err;
+    if (max - start > RN_RECORD_BYTES_MAX)
+        out->max = start + RN_RECORD_BYTES_MAX;
+    rc = encode_map(out, k->tab, (const uint8_t *)&r->u);
+    out->max = max;
+    if (rc < 0) {
+        rc = fail(d, rc, k->tab->name, 0);
+    } else if ((rc = mp_buf_err(out)) < 0) {
+        rc = fail(d, rc, k->tab->name, 0);
+    } else {
+        rc = proto_record_decode(&check, r->kind, out->data + start, out->len - start, d);
+        /* Pair assertion: what we write is what a reader gets back. */
+        if (rc == 0)
+            RN_ASSERT(proto_record_equal(&check, r));
+    }
+    if (rc < 0) {
+        out->len = start;
+        out->err = 0;
+    }
+    return rc;
+}
+
+int proto_record_encode(const proto_record *r, mp_buf *out)
+{
+    return encode_checked(r, out, NULL);
+}
+
+int proto_record_validate(const proto_record *r, rn_diag *d)
+{
+    mp_buf b;
+    mp_buf_init(&b, RN_RECORD_BYTES_MAX);
+    int rc = encode_checked(r, &b, d);
+    mp_buf_free(&b);
+    return rc;
+}
+
+/* ---- Equality ---- */
+
+static bool eq_map(const ftab *t, const uint8_t *a, const uint8_t *b);
+
+static bool eq_field(const field *f, const uint8_t *a, const uint8_t *b)
+{
+    uint32_t n;
+    switch (f->type) {
+    case FT_ID:
+    case FT_TEXT:
+    case FT_URL:
+    case FT_COUNTRY:
+    case FT_LANG:
+    case FT_ISCED:
+        return proto_str_eq(*(const proto_str *)CAT(a, f->off), *(const proto_str *)CAT(b, f->off));
+    case FT_NUM:
+        /* An absent optional number equals another whatever the value beside its flag. */
+        if (f->aux >= 0) {
+            bool ha = *(const bool *)CAT(a, f->aux), hb = *(const bool *)CAT(b, f->aux);
+            if (ha != hb)
+                return false;
+            if (!ha)
+                return true;
+        }
+        return *(const uint32_t *)CAT(a, f->off) == *(const uint32_t *)CAT(b, f->off);
+    case FT_VOCAB:
+        return *(const uint32_t *)CAT(a, f->off) == *(const uint32_t *)CAT(b, f->off);
+    case FT_TIME:
+        return *(const uint64_t *)CAT(a, f->off) == *(const uint64_t *)CAT(b, f->off);
+    case FT_BOOL:
+        return *(const bool *)CAT(a, f->off) == *(const bool *)CAT(b, f->off);
+    case FT_DIGEST: {
+        const uint8_t *pa = *(const uint8_t *const *)CAT(a, f->off);
+        const uint8_t *pb = *(const uint8_t *const *)CAT(b, f->off);
+        if (pa == NULL || pb == NULL)
+            return pa == pb;
+        return memcmp(pa, pb, PROTO_DIGEST_BYTES) == 0;
+    }
+    default:
+        break;
+    }
+    /* Lists and maps. */
+    if (f->type == FT_MAP)
+        return eq_map(f->sub, CAT(a, f->off), CAT(b, f->off));
+    n = count_of(f, a);
+    if (n != count_of(f, b) || n > f->max)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        bool same;
+        switch (f->type) {
+        case FT_LIST:
+            same = proto_str_eq(((const proto_str *)CAT(a, f->off))[i],
+                                ((const proto_str *)CAT(b, f->off))[i]);
+            break;
+        case FT_TITLE: {
+            const proto_lang_text *x = (const proto_lang_text *)CAT(a, f->off) + i;
+            const proto_lang_text *y = (const proto_lang_text *)CAT(b, f->off) + i;
+            same = proto_str_eq(x->lang, y->lang) && proto_str_eq(x->text, y->text);
+            break;
+        }
+        case FT_MAPS:
+            same = eq_map(f->sub, (const uint8_t *)CAT(a, f->off) + i * f->sub->size,
+                          (const uint8_t *)CAT(b, f->off) + i * f->sub->size);
+            break;
+        case FT_KEYS: {
+            const proto_issuer_key *x = (const proto_issuer_key *)CAT(a, f->off) + i;
+            const proto_issuer_key *y = (const proto_issuer_key *)CAT(b, f->off) + i;
+            same =
+                x->valid_from_ms == y->valid_from_ms && x->valid_until_ms == y->valid_until_ms &&
+                ((x->key == NULL || y->key == NULL) ? x->key == y->key
+                                                    : memcmp(x->key, y->key, PROTO_KEY_BYTES) == 0);
+            break;
+        }
+        default:
+            RN_ASSERT(0 && "unknown field type");
+        }
+        if (!same)
+            return false;
+    }
+    return true;
+}
+
+static bool eq_map(const ftab *t, const uint8_t *a, const uint8_t *b)
+{
+    for (unsigned i = 0; i < t->n; i++)
+        if (!eq_field(&t->f[i], a, b))
+            return false;
+    return true;
+}
+
+bool proto_record_equal(const proto_record *a, const proto_record *b)
+{
+    const kind_desc *k = kind_find((int)a->kind);
+    if (a->kind != b->kind || k == NULL)
+        return false;
+    return eq_map(k->tab, (const uint8_t *)&a->u, (const uint8_t *)&b->u);
+}

@@ -1,0 +1,400 @@
+/*
+ * record.h: the six record kinds an entry's body carries (DESIGN.md section 4, PROTOCOL.md
+ * section 3): encode, strictly decode, and validate them.
+ *
+ * A body is a canonical MessagePack map whose keys are small positive integers in strictly
+ * ascending order; each kind has its own field numbers, listed with the structs below. Optional
+ * fields are omitted when absent, never written as nil, and a present optional field is never
+ * empty: an optional string has at least one byte, an optional list at least one item, the
+ * pathway rule at least one field. So every record has exactly one encoding, which the decoder
+ * enforces (an entry's id is the hash of its bytes, and a second spelling of a record would be a
+ * second id for one statement).
+ *
+ * Decoding is zero-copy and never allocates: every proto_str in a decoded record borrows the body
+ * it was decoded from, and lists are fixed arrays bounded by limits.h, so a proto_record is a few
+ * kilobytes that the caller may keep on its stack. The decoder checks what one record can check
+ * alone: structure, types, bounds, code lists and consistency between its own fields. What needs
+ * the rest of the log (does the provider exist? is the author the country of the id prefixes?) is
+ * for the caller: proto_record_check_author and the store.
+ *
+ * Field layout conventions of the structs: a proto_str of length 0 is an absent optional string;
+ * `x_n` is the number of items of list `x` (0 when the optional list is absent); an optional
+ * number whose valid range excludes 0 (EQF levels, ECTS minima, valid_until) is 0 when absent; the
+ * one optional number that may be 0, a decision's recognised ECTS, has a `has_` flag.
+ *
+ * Codes on the wire are canonical: country fields and id prefixes carry "GR" for Greece, never the
+ * EU alias "EL" (RN_ECOUNTRY, RN_EID), so that one country has one prefix and a text search or an
+ * index lookup for "GR:" finds every Greek record. Front ends map "EL" to "GR" before encoding
+ * (proto_country_find).
+ */
+#ifndef RN_RECORD_H
+#define RN_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "entry.h"
+#include "error.h"
+#include "limits.h"
+#include "mp.h"
+
+/* An issued credential is named by a 32-byte digest (revocation), an issuer key is Ed25519. */
+#define PROTO_DIGEST_BYTES 32u
+
+/* A byte string borrowed from a decoded body (or from the caller, when encoding): not
+ * NUL-terminated; len 0 means absent. */
+typedef struct proto_str {
+    const uint8_t *ptr;
+    uint32_t len;
+} proto_str;
+
+/* A proto_str of a NUL-terminated C string (borrowed; s may be NULL for absent). */
+proto_str proto_str_c(const char *s);
+
+/* True if two proto_str hold the same bytes (two absent strings are equal). */
+bool proto_str_eq(proto_str a, proto_str b);
+
+/* ---- Enumerations. X(NAME, number, "name"); the numbers are on the wire. ---- */
+
+#define PROTO_QA_STATUS_MAP(X)                                                                     \
+    X(ACCREDITED, 1, "accredited")                                                                 \
+    X(UNDER_REVIEW, 2, "under_review")                                                             \
+    X(NOT_ACCREDITED, 3, "not_accredited")
+
+#define PROTO_PROVIDER_STATUS_MAP(X)                                                               \
+    X(ACTIVE, 1, "active")                                                                         \
+    X(SUSPENDED, 2, "suspended")                                                                   \
+    X(WITHDRAWN, 3, "withdrawn")
+
+/* The status of a spec, a policy and a pathway. */
+#define PROTO_STATUS_MAP(X)                                                                        \
+    X(ACTIVE, 1, "active")                                                                         \
+    X(WITHDRAWN, 2, "withdrawn")
+
+#define PROTO_STACKABILITY_MAP(X)                                                                  \
+    X(STAND_ALONE, 1, "stand_alone")                                                               \
+    X(STACKABLE, 2, "stackable")
+
+#define PROTO_PURPOSE_MAP(X)                                                                       \
+    X(FURTHER_STUDY, 1, "further_study")                                                           \
+    X(EMPLOYMENT, 2, "employment")                                                                 \
+    X(BOTH, 3, "both")
+
+#define PROTO_OUTCOME_MAP(X)                                                                       \
+    X(FULL, 1, "full")                                                                             \
+    X(PARTIAL, 2, "partial")                                                                       \
+    X(CONDITIONAL, 3, "conditional")                                                               \
+    X(DENIED, 4, "denied")
+
+/* Substantial differences (Lisbon Recognition Convention, article VI.1). */
+#define PROTO_DIFFERENCE_MAP(X)                                                                    \
+    X(LEVEL, 1, "level")                                                                           \
+    X(WORKLOAD, 2, "workload")                                                                     \
+    X(QUALITY, 3, "quality")                                                                       \
+    X(PROFILE, 4, "profile")                                                                       \
+    X(LEARNING_OUTCOMES, 5, "learning_outcomes")
+
+#define PROTO_REASON_MAP(X)                                                                        \
+    X(ISSUED_IN_ERROR, 1, "issued_in_error")                                                       \
+    X(FRAUD, 2, "fraud")                                                                           \
+    X(WITHDRAWN_BY_ISSUER, 3, "withdrawn_by_issuer")                                               \
+    X(OTHER, 4, "other")
+
+#define PROTO_X_ENUM_QA(n, v, s)         PROTO_QA_##n = v,
+#define PROTO_X_ENUM_PROVIDER(n, v, s)   PROTO_PROVIDER_##n = v,
+#define PROTO_X_ENUM_STATUS(n, v, s)     PROTO_STATUS_##n = v,
+#define PROTO_X_ENUM_STACK(n, v, s)      PROTO_STACK_##n = v,
+#define PROTO_X_ENUM_PURPOSE(n, v, s)    PROTO_PURPOSE_##n = v,
+#define PROTO_X_ENUM_OUTCOME(n, v, s)    PROTO_OUTCOME_##n = v,
+#define PROTO_X_ENUM_DIFFERENCE(n, v, s) PROTO_DIFFERENCE_##n = v,
+#define PROTO_X_ENUM_REASON(n, v, s)     PROTO_REASON_##n = v,
+enum { PROTO_QA_STATUS_MAP(PROTO_X_ENUM_QA) };             /* PROTO_QA_ACCREDITED, ... */
+enum { PROTO_PROVIDER_STATUS_MAP(PROTO_X_ENUM_PROVIDER) }; /* PROTO_PROVIDER_ACTIVE, ... */
+enum { PROTO_STATUS_MAP(PROTO_X_ENUM_STATUS) };            /* PROTO_STATUS_ACTIVE, ... */
+enum { PROTO_STACKABILITY_MAP(PROTO_X_ENUM_STACK) };       /* PROTO_STACK_STAND_ALONE, ... */
+enum { PROTO_PURPOSE_MAP(PROTO_X_ENUM_PURPOSE) };          /* PROTO_PURPOSE_FURTHER_STUDY, ... */
+enum { PROTO_OUTCOME_MAP(PROTO_X_ENUM_OUTCOME) };          /* PROTO_OUTCOME_FULL, ... */
+enum { PROTO_DIFFERENCE_MAP(PROTO_X_ENUM_DIFFERENCE) };    /* PROTO_DIFFERENCE_LEVEL, ... */
+enum { PROTO_REASON_MAP(PROTO_X_ENUM_REASON) };            /* PROTO_REASON_FRAUD, ... */
+#undef PROTO_X_ENUM_QA
+#undef PROTO_X_ENUM_PROVIDER
+#undef PROTO_X_ENUM_STATUS
+#undef PROTO_X_ENUM_STACK
+#undef PROTO_X_ENUM_PURPOSE
+#undef PROTO_X_ENUM_OUTCOME
+#undef PROTO_X_ENUM_DIFFERENCE
+#undef PROTO_X_ENUM_REASON
+
+/* The enumerations as a value, for the name tables below (CLI and JSON). */
+typedef enum proto_enum {
+    PROTO_ENUM_QA_STATUS = 0,   /* provider.qa_status */
+    PROTO_ENUM_PROVIDER_STATUS, /* provider.status */
+    PROTO_ENUM_STATUS,          /* spec.status, policy.status, pathway.status */
+    PROTO_ENUM_STACKABILITY,    /* spec.stackability */
+    PROTO_ENUM_PURPOSE,         /* decision.purpose, policy.purpose */
+    PROTO_ENUM_OUTCOME,         /* decision.outcome, policy.outcome */
+    PROTO_ENUM_DIFFERENCE,      /* decision.differences.type */
+    PROTO_ENUM_REASON,          /* revocation.reason */
+    PROTO_ENUM_COUNT
+} proto_enum;
+
+/* The name of an enumeration ("qa_status"), or NULL for an unknown one. Static string. */
+const char *proto_enum_name(proto_enum e);
+
+/* The number of values of an enumeration (valid numbers are 1 .. that), or 0 if unknown. */
+unsigned proto_enum_size(proto_enum e);
+
+/* The name of value `v` of enumeration `e` ("conditional"), or NULL. Static string. */
+const char *proto_enum_value_name(proto_enum e, uint64_t v);
+
+/* The number of the value of `e` named `name` (NUL-terminated, exact match), or RN_EENUM. */
+RN_MUST_USE int proto_enum_value_parse(proto_enum e, const char *name);
+
+/* ---- The records. Field numbers on the wire are given as [n]. ---- */
+
+/* A title in one language: lang is two lower-case ASCII letters (ISO 639-1). */
+typedef struct proto_lang_text {
+    proto_str lang; /* 2 bytes */
+    proto_str text; /* 1 .. RN_NAME_BYTES_MAX bytes */
+} proto_lang_text;
+
+/* An issuer key of a provider: [key, valid_from, valid_until | nil] on the wire. */
+typedef struct proto_issuer_key {
+    const uint8_t *key;      /* PROTO_KEY_BYTES, Ed25519 */
+    uint64_t valid_from_ms;  /* 0 .. RN_TIME_MS_MAX */
+    uint64_t valid_until_ms; /* > valid_from_ms, or 0 for open-ended (nil on the wire) */
+} proto_issuer_key;
+
+/* Kind 1: an awarding body. */
+typedef struct proto_provider {
+    proto_str id;                  /* [1] required; "CC:ref" */
+    proto_str legal_name;          /* [2] required; 1 .. RN_NAME_BYTES_MAX */
+    proto_str country;             /* [3] required; canonical alpha-2 */
+    proto_str registration_number; /* [4] optional; RN_NAME_BYTES_MAX */
+    uint32_t qa_status;            /* [5] required; PROTO_QA_... */
+    proto_str qa_body;             /* [6] optional, required when accredited; RN_NAME_BYTES_MAX */
+    uint32_t issuer_keys_n;        /* [7] optional; 0 .. RN_ISSUER_KEYS_MAX, distinct keys */
+    proto_issuer_key issuer_keys[RN_ISSUER_KEYS_MAX];
+    uint32_t status; /* [8] required; PROTO_PROVIDER_... */
+    proto_str url;   /* [9] optional; http(s) URL */
+} proto_provider;
+
+/* A learning outcome of a spec: {1: text, 2: [ESCO URI, ...]} on the wire. */
+typedef struct proto_outcome {
+    proto_str text;  /* [1] required; 1 .. RN_OUTCOME_BYTES_MAX */
+    uint32_t esco_n; /* [2] optional; 0 .. RN_ESCO_PER_OUTCOME_MAX distinct URLs */
+    proto_str esco[RN_ESCO_PER_OUTCOME_MAX];
+} proto_outcome;
+
+/* Kind 2: a micro-credential specification (the Annex I elements). */
+typedef struct proto_spec {
+    proto_str id;       /* [1] required */
+    proto_str provider; /* [2] required; the provider's id */
+    uint32_t title_n;   /* [3] required; 1 .. RN_LANGS_MAX, languages strictly ascending */
+    proto_lang_text title[RN_LANGS_MAX];
+    uint32_t outcomes_n; /* [4] required; 1 .. RN_OUTCOMES_MAX */
+    proto_outcome outcomes[RN_OUTCOMES_MAX];
+    uint32_t ects_centi;    /* [5] required; 1 .. RN_ECTS_CENTI_MAX hundredths of ECTS */
+    uint32_t eqf;           /* [6] optional; 1 .. 8, 0 when absent */
+    proto_str nqf;          /* [7] optional; RN_NAME_BYTES_MAX */
+    proto_str isced;        /* [8] required; an ISCED-F code */
+    uint32_t assessment;    /* [9] required; PROTO_VOCAB_ASSESSMENT number */
+    uint32_t participation; /* [10] required; PROTO_VOCAB_PARTICIPATION number */
+    uint32_t qa_type;       /* [11] required; PROTO_VOCAB_QA number */
+    uint32_t languages_n;   /* [12] required; 1 .. RN_LANGS_MAX distinct languages */
+    proto_str languages[RN_LANGS_MAX];
+    proto_str prerequisites; /* [13] optional; RN_TEXT_BYTES_MAX */
+    uint32_t supervision;    /* [14] required; PROTO_VOCAB_SUPERVISION number */
+    proto_str grading;       /* [15] optional; RN_TEXT_BYTES_MAX */
+    uint32_t stackability;   /* [16] required; PROTO_STACK_... */
+    uint32_t part_of_n;      /* [17] optional; 0 .. RN_SPEC_REFS_MAX distinct spec ids */
+    proto_str part_of[RN_SPEC_REFS_MAX];
+    proto_str url;           /* [18] optional */
+    uint64_t valid_from_ms;  /* [19] required */
+    uint64_t valid_until_ms; /* [20] optional; > valid_from_ms, 0 when absent */
+    uint32_t status;         /* [21] required; PROTO_STATUS_... */
+} proto_spec;
+
+/* A substantial difference: {1: type, 2: note} on the wire. */
+typedef struct proto_difference {
+    uint32_t type;  /* [1] required; PROTO_DIFFERENCE_... */
+    proto_str note; /* [2] required; 1 .. RN_NAME_BYTES_MAX */
+} proto_difference;
+
+/* Kind 3: how the author's country recognises one spec (any country's spec). */
+typedef struct proto_decision {
+    proto_str id;           /* [1] required */
+    proto_str spec;         /* [2] required; the spec's id, any prefix */
+    uint32_t purpose;       /* [3] required; PROTO_PURPOSE_... */
+    uint32_t outcome;       /* [4] required; PROTO_OUTCOME_... */
+    bool has_ects;          /* [5] optional: present? */
+    uint32_t ects_centi;    /*     recognised ECTS, 0 .. RN_ECTS_CENTI_MAX hundredths */
+    uint32_t eqf;           /* [6] optional; recognised EQF level 1 .. 8, 0 when absent */
+    uint32_t differences_n; /* [7] optional; 0 .. RN_DIFFERENCES_MAX, distinct types */
+    proto_difference differences[RN_DIFFERENCES_MAX];
+    proto_str conditions;    /* [8] optional, required when conditional; RN_TEXT_BYTES_MAX */
+    proto_str appeal;        /* [9] optional; RN_TEXT_BYTES_MAX */
+    uint64_t valid_from_ms;  /* [10] required */
+    uint64_t valid_until_ms; /* [11] optional; > valid_from_ms, 0 when absent */
+    proto_str supersedes;    /* [12] optional; id of an earlier decision of the author */
+} proto_decision;
+
+/* Kind 4: an automatic-recognition rule of the author's country. */
+typedef struct proto_policy {
+    proto_str id;                /* [1] required */
+    uint32_t purpose;            /* [2] required; PROTO_PURPOSE_... */
+    uint32_t outcome;            /* [3] required; PROTO_OUTCOME_... */
+    uint32_t issuer_countries_n; /* [4] optional; distinct canonical codes; 0 = any country */
+    proto_str issuer_countries[RN_POLICY_COUNTRIES_MAX];
+    uint32_t eqf_min;          /* [5] optional; 1 .. 8, 0 when absent */
+    uint32_t eqf_max;          /* [6] optional; 1 .. 8, >= eqf_min, 0 when absent */
+    uint32_t ects_min_centi;   /* [7] optional; 1 .. RN_ECTS_CENTI_MAX, 0 when absent */
+    bool external_qa;          /* [8] required */
+    uint32_t isced_prefixes_n; /* [9] optional; distinct ISCED-F codes; 0 = any field */
+    proto_str isced_prefixes[RN_ISCED_PREFIXES_MAX];
+    proto_str conditions;    /* [10] optional, required when conditional; RN_TEXT_BYTES_MAX */
+    uint64_t valid_from_ms;  /* [11] required */
+    uint64_t valid_until_ms; /* [12] optional; > valid_from_ms, 0 when absent */
+    uint32_t status;         /* [13] required; PROTO_STATUS_... */
+} proto_policy;
+
+/* Which specs count towards a pathway, when not listed one by one. A rule is present on the wire
+ * exactly when at least one of its fields is. */
+typedef struct proto_pathway_rule {
+    uint32_t eqf_min;          /* [1] optional; 1 .. 8, 0 when absent */
+    uint32_t eqf_max;          /* [2] optional; 1 .. 8, >= eqf_min, 0 when absent */
+    uint32_t isced_prefixes_n; /* [3] optional; distinct ISCED-F codes */
+    proto_str isced_prefixes[RN_ISCED_PREFIXES_MAX];
+    uint32_t issuer_countries_n; /* [4] optional; distinct canonical country codes */
+    proto_str issuer_countries[RN_POLICY_COUNTRIES_MAX];
+    uint32_t ects_min_centi; /* [5] optional; 1 .. RN_ECTS_CENTI_MAX, 0 when absent */
+} proto_pathway_rule;
+
+/* Kind 5: a qualification that micro-credentials stack towards in the author's country. */
+typedef struct proto_pathway {
+    proto_str id;     /* [1] required */
+    uint32_t title_n; /* [2] required; 1 .. RN_LANGS_MAX, languages strictly ascending */
+    proto_lang_text title[RN_LANGS_MAX];
+    uint32_t eqf;            /* [3] required; 1 .. 8 */
+    uint32_t ects_min_centi; /* [4] required; 1 .. RN_PATHWAY_ECTS_CENTI_MAX */
+    uint32_t mandatory_n;    /* [5] optional; distinct spec ids, any prefix */
+    proto_str mandatory[RN_SPEC_REFS_MAX];
+    uint32_t eligible_n; /* [6] optional; distinct spec ids, none of them mandatory */
+    proto_str eligible[RN_SPEC_REFS_MAX];
+    proto_pathway_rule rule; /* [7] optional map */
+    uint64_t valid_from_ms;  /* [8] required */
+    uint64_t valid_until_ms; /* [9] optional; > valid_from_ms, 0 when absent */
+    uint32_t status;         /* [10] required; PROTO_STATUS_... */
+} proto_pathway;
+
+/* Kind 6: an issued credential is revoked. No learner data: the credential is a digest. */
+typedef struct proto_revocation {
+    const uint8_t *credential; /* [1] required; PROTO_DIGEST_BYTES */
+    proto_str provider;        /* [2] required; the issuing provider's id */
+    uint32_t reason;           /* [3] required; PROTO_REASON_... */
+    uint64_t revoked_at_ms;    /* [4] required */
+} proto_revocation;
+
+/* A record of any kind. */
+typedef struct proto_record {
+    proto_kind kind;
+    union {
+        proto_provider provider;
+        proto_spec spec;
+        proto_decision decision;
+        proto_policy policy;
+        proto_pathway pathway;
+        proto_revocation revocation;
+    } u;
+} proto_record;
+
+/*
+ * Decodes and validates the body of kind `kind` in body[0..len): one canonical map, nothing after
+ * it, integer keys strictly ascending, every key known to the kind, every required field present,
+ * every value of its type, within its bounds and in its code list, and the record's own fields
+ * consistent with each other. Does not look at anything outside the record: the author's prefix
+ * is proto_record_check_author's, the existence of referenced records the store's.
+ *
+ * On success *r holds the record, every proto_str and byte pointer in it borrowing body[], and
+ * every field not on the wire zero. On failure *r is unspecified. `d` (may be NULL) gets the
+ * error, the field ("spec.eqf"; the kind's name, "spec", for errors of the map itself) and, for
+ * an item of a list field, d->index = 1 + its position (0 otherwise). Never allocates.
+ *
+ * Returns 0, or:
+ *  RN_EKIND        `kind` is not a record kind
+ *  RN_ETOOBIG      len > RN_RECORD_BYTES_MAX
+ *  RN_ETRUNCATED, RN_EMALFORMED, RN_ENONCANON  from the cursor (mp.h)
+ *  RN_ETRAILING    bytes after the map
+ *  RN_ETYPE        a key or value of the wrong MessagePack type
+ *  RN_EFIELDORDER  a key not greater than the one before it, or a title's language keys not
+ *                  strictly ascending
+ *  RN_EUNKNOWNFIELD a key the kind does not define
+ *  RN_EMISSING     a required field is absent
+ *  RN_ELEN         a string outside its length bounds (empty, or longer than its maximum), or a
+ *                  byte string of the wrong length
+ *  RN_EUTF8        a string that is not valid UTF-8
+ *  RN_ECOUNT       a list with too many items, an optional list present but empty, a rule map
+ *                  present but empty, an issuer key that is not a 3-element array
+ *  RN_EID          a malformed identifier (not "CC:ref", CC not a canonical country code, ref
+ *                  empty or with a byte outside [A-Za-z0-9._:/-])
+ *  RN_ECOUNTRY     a country field that is not a canonical country code ("EL" included)
+ *  RN_ELANG        a language that is not two lower-case ASCII letters
+ *  RN_EURL         a URL that does not start with http:// or https:// followed by at least one
+ *                  byte, or that contains a space or control character
+ *  RN_EISCED       not one of the 220 ISCED-F codes
+ *  RN_EEQF         an EQF level outside 1-8
+ *  RN_EECTS        ECTS outside their bounds
+ *  RN_EVOCAB       a number not in its Annex I vocabulary
+ *  RN_EENUM        a number not in its enumeration
+ *  RN_ETIME        a time after RN_TIME_MS_MAX
+ *  RN_EDATES       valid_until not after valid_from
+ *  RN_EINCONSISTENT duplicate list items, or fields that contradict each other (see PROTOCOL.md)
+ */
+RN_MUST_USE int proto_record_decode(proto_record *r, proto_kind kind, const uint8_t *body,
+                                    size_t len, rn_diag *d);
+
+/*
+ * Checks that every identifier the record defines carries the author's country prefix: a
+ * provider's id and its country field, a spec's id and provider, a decision's id and supersedes,
+ * a policy's id, a pathway's id, a revocation's provider. A decision's subject spec and a
+ * pathway's spec lists may name any country's specs. `country` is the author's two-letter code;
+ * the alias "EL" is taken as "GR". `r` must have been decoded (or be valid).
+ *
+ * Returns 0, RN_EPREFIX (d names the field), or RN_ECOUNTRY if `country` is not one of the 30.
+ */
+RN_MUST_USE int proto_record_check_author(const proto_record *r, const char country[2], rn_diag *d);
+
+/*
+ * Appends the canonical body of `r` to `out`: a map of the present fields in ascending key order,
+ * each in its shortest MessagePack form. Before returning, decodes what it wrote and checks that
+ * the result equals `r` (a pair assertion), so a record that encodes is one every reader accepts.
+ * The strings of `r` are copied; `r` is not kept.
+ *
+ * Returns 0, or the error proto_record_decode gives the written bytes when `r` is invalid (use
+ * proto_record_validate to learn which field), RN_ECOUNT if a list count exceeds its array,
+ * RN_EKIND for an unknown kind, RN_ETOOBIG (the body would pass RN_RECORD_BYTES_MAX or out->max),
+ * RN_ENOMEM. On failure out->len is as it was and out's error latch is as it was.
+ */
+RN_MUST_USE int proto_record_encode(const proto_record *r, mp_buf *out);
+
+/*
+ * Validates `r` as a reader would, with a diagnostic: encodes it into a scratch buffer (allocated
+ * and freed here) and decodes it. Returns 0 or proto_record_encode's errors; `d` (may be NULL)
+ * names the field.
+ */
+RN_MUST_USE int proto_record_validate(const proto_record *r, rn_diag *d);
+
+/* True if two records are of the same kind and every field is equal (strings by content). */
+bool proto_record_equal(const proto_record *a, const proto_record *b);
+
+/* The id a record is known by: the record's id field, or for a revocation its provider. The
+ * first two bytes are its country prefix. Borrowed from `r`. */
+proto_str proto_record_id(const proto_record *r);
+
+/* Checks the syntax of an identifier "CC:ref" (country canonical, ref 1 .. RN_ID_BYTES_MAX - 3
+ * bytes of [A-Za-z0-9._:/-]). Returns 0, RN_ELEN (empty or longer than RN_ID_BYTES_MAX) or RN_EID.
+ */
+RN_MUST_USE int proto_id_check(const uint8_t *s, size_t len);
+
+#endif /* RN_RECORD_H */

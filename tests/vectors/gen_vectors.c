@@ -1,0 +1,681 @@
+/*
+ * gen_vectors.c: writes proto/vectors.json, the test vectors of PROTOCOL.md.
+ *
+ * Everything here is deterministic: keys come from fixed seeds (BLAKE2b-256 of a fixed label),
+ * timestamps are constants, and Ed25519 signatures are deterministic, so the same program always
+ * writes the same file. `unit.vectors` reruns it and requires the committed file to be identical,
+ * then checks every vector against the decoders independently (vectors_test.c).
+ *
+ * Record bodies are written here from their PROTOCOL.md field numbers with a plain JSON-to-
+ * MessagePack converter, not with proto_record_encode, so that the vectors test the record codec
+ * against the specification rather than against itself. The data is real public data from
+ * tests/fixtures: the European Commission's ELM sample (an Irish awarding body and its
+ * micro-credential) and the Dutch Open Badges 3.0 examples.
+ *
+ * Usage: gen_vectors [OUTPUT.json]   (stdout without an argument)
+ *        gen_vectors --check FILE    (exit 0 when FILE is what this program writes)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "proto/entry.h"
+#include "proto/mp.h"
+
+#define DIE(...)                                                                                   \
+    do {                                                                                           \
+        fprintf(stderr, "gen_vectors: " __VA_ARGS__);                                              \
+        fputc('\n', stderr);                                                                       \
+        exit(1);                                                                                   \
+    } while (0)
+
+typedef struct author {
+    const char *name; /* country of the authority */
+    uint8_t pk[PROTO_KEY_BYTES];
+    uint8_t sk[PROTO_SK_BYTES];
+    uint8_t seed[32];
+} author;
+
+static author authors[] = { { .name = "IE" }, { .name = "FR" }, { .name = "NL" } };
+static uint8_t issuer_pk[PROTO_KEY_BYTES], issuer_sk[PROTO_SK_BYTES];
+
+static void seed_from_label(const char *label, uint8_t seed[32])
+{
+    crypto_generichash(seed, 32, (const uint8_t *)label, strlen(label), NULL, 0);
+}
+
+static char *hex(const uint8_t *p, size_t n)
+{
+    char *s = malloc(n * 2 + 1);
+    if (s == NULL)
+        DIE("out of memory");
+    sodium_bin2hex(s, n * 2 + 1, p, n);
+    return s;
+}
+
+static json_t *jhex(const uint8_t *p, size_t n)
+{
+    char *s = hex(p, n);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+/* ---- JSON to canonical MessagePack ----
+ * Objects whose keys are all decimal numbers become maps with integer keys in ascending order;
+ * other objects become maps with string keys in ascending byte order; {"bin": "<hex>"} is a byte
+ * string; integers are unsigned; null is nil. */
+
+static int all_numeric(json_t *o)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        (void)v;
+        if (*k == '\0' || strspn(k, "0123456789") != strlen(k))
+            return 0;
+    }
+    return 1;
+}
+
+static int cmp_num(const void *a, const void *b)
+{
+    unsigned long x = strtoul(*(const char *const *)a, NULL, 10);
+    unsigned long y = strtoul(*(const char *const *)b, NULL, 10);
+    return (x > y) - (x < y);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void to_mp(mp_buf *b, json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_NULL:
+        mp_put_nil(b);
+        break;
+    case JSON_TRUE:
+        mp_put_bool(b, true);
+        break;
+    case JSON_FALSE:
+        mp_put_bool(b, false);
+        break;
+    case JSON_INTEGER:
+        if (json_integer_value(j) < 0)
+            DIE("negative integer in a body");
+        mp_put_uint(b, (uint64_t)json_integer_value(j));
+        break;
+    case JSON_STRING:
+        mp_put_str(b, json_string_value(j), json_string_length(j));
+        break;
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *v;
+        mp_put_array(b, (uint32_t)json_array_size(j));
+        json_array_foreach(j, i, v) to_mp(b, v);
+        break;
+    }
+    case JSON_OBJECT: {
+        json_t *binv = json_object_get(j, "bin");
+        if (binv != NULL && json_object_size(j) == 1) {
+            const char *h = json_string_value(binv);
+            uint8_t raw[256];
+            size_t n;
+            if (sodium_hex2bin(raw, sizeof(raw), h, strlen(h), NULL, &n, NULL) != 0)
+                DIE("bad hex in body");
+            mp_put_bin(b, raw, n);
+            break;
+        }
+        size_t n = json_object_size(j), i = 0;
+        const char **keys = calloc(n + 1, sizeof(*keys));
+        const char *k;
+        json_t *v;
+        int numeric = all_numeric(j);
+        json_object_foreach(j, k, v)
+        {
+            (void)v;
+            keys[i++] = k;
+        }
+        qsort(keys, n, sizeof(*keys), numeric ? cmp_num : cmp_str);
+        mp_put_map(b, (uint32_t)n);
+        for (i = 0; i < n; i++) {
+            if (numeric)
+                mp_put_uint(b, strtoull(keys[i], NULL, 10));
+            else
+                mp_put_cstr(b, keys[i]);
+            to_mp(b, json_object_get(j, keys[i]));
+        }
+        free(keys);
+        break;
+    }
+    case JSON_REAL:
+    default:
+        DIE("unsupported JSON value in a body");
+    }
+}
+
+static json_t *parse(const char *text)
+{
+    json_error_t err;
+    json_t *j = json_loads(text, 0, &err);
+    if (j == NULL)
+        DIE("bad JSON at line %d: %s", err.line, err.text);
+    return j;
+}
+
+/* ---- Entries ---- */
+
+typedef struct made {
+    uint8_t bytes[4096];
+    size_t len;
+    uint8_t id[PROTO_ID_BYTES];
+} made;
+
+/* The chain state of each author while the vectors are written. */
+typedef struct log_state {
+    uint64_t seq;
+    uint8_t head[PROTO_ID_BYTES];
+} log_state;
+
+static log_state logs[3];
+
+static size_t body_of(const char *json, uint8_t *out, size_t cap)
+{
+    json_t *j = parse(json);
+    mp_buf b;
+    mp_buf_init(&b, cap);
+    to_mp(&b, j);
+    if (mp_buf_err(&b) != 0)
+        DIE("body too large");
+    size_t n = b.len;
+    memcpy(out, b.data, n);
+    mp_buf_free(&b);
+    json_decref(j);
+    return n;
+}
+
+static void sign_entry(const author *a, uint64_t seq, const uint8_t *prev, uint64_t ts, int kind,
+                       const uint8_t *body, size_t body_len, made *m)
+{
+    proto_entry_draft dr = { .seq = seq,
+                             .prev = prev,
+                             .timestamp_ms = ts,
+                             .kind = (proto_kind)kind,
+                             .body = body,
+                             .body_len = body_len };
+    if (proto_entry_sign(&dr, a->sk, m->bytes, sizeof(m->bytes), &m->len) != 0)
+        DIE("cannot sign entry %" PRIu64 " of %s", seq, a->name);
+    proto_entry_id(m->bytes, m->len, m->id);
+}
+
+/* Signs arbitrary bytes laid out as an entry, bypassing the encoder's checks: used for invalid
+ * vectors that must carry a genuine signature so that only the named defect remains. `fields` is
+ * the concatenation of the encoded fields 0-6. */
+static void sign_raw(const author *a, uint8_t arity, const uint8_t *fields, size_t flen, made *m)
+{
+    uint8_t h[32], msg[PROTO_ENTRY_SIG_TAG_LEN + 32], sig[64];
+    uint8_t hdr = (uint8_t)(0x90 | (arity - 1));
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, &hdr, 1);
+    crypto_generichash_update(&st, fields, flen);
+    crypto_generichash_final(&st, h, 32);
+    memcpy(msg, PROTO_ENTRY_SIG_TAG, PROTO_ENTRY_SIG_TAG_LEN);
+    memcpy(msg + PROTO_ENTRY_SIG_TAG_LEN, h, 32);
+    crypto_sign_detached(sig, NULL, msg, sizeof(msg), a->sk);
+    m->len = 0;
+    m->bytes[m->len++] = (uint8_t)(0x90 | arity);
+    memcpy(m->bytes + m->len, fields, flen);
+    m->len += flen;
+    m->bytes[m->len++] = 0xc4;
+    m->bytes[m->len++] = 64;
+    memcpy(m->bytes + m->len, sig, 64);
+    m->len += 64;
+    proto_entry_id(m->bytes, m->len, m->id);
+}
+
+static json_t *valid_list, *invalid_list, *run_list, *fork_list;
+
+static const char *kind_str(int kind)
+{
+    const char *s = proto_kind_name(kind);
+    return s != NULL ? s : "unknown";
+}
+
+/* Appends an entry to the author's log and records it as a valid vector. */
+static void add_valid(const char *name, int ai, uint64_t ts, int kind, const char *body_json,
+                      made *out)
+{
+    author *a = &authors[ai];
+    log_state *l = &logs[ai];
+    uint8_t body[4096];
+    size_t blen = body_of(body_json, body, sizeof(body));
+    made m;
+    sign_entry(a, l->seq + 1, l->seq == 0 ? NULL : l->head, ts, kind, body, blen, &m);
+
+    /* H(U), shown so that an implementer can check the signed hash on its own. */
+    proto_entry e;
+    if (proto_entry_decode(&e, m.bytes, m.len, NULL) != 0)
+        DIE("own entry %s does not decode", name);
+    uint8_t u[32], hdr = 0x97;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, &hdr, 1);
+    crypto_generichash_update(&st, m.bytes + 1, m.len - 67);
+    crypto_generichash_final(&st, u, 32);
+
+    json_t *v = json_object();
+    json_object_set_new(v, "name", json_string(name));
+    json_object_set_new(v, "author_country", json_string(a->name));
+    json_object_set_new(v, "author", jhex(a->pk, 32));
+    json_object_set_new(v, "seq", json_integer((json_int_t)(l->seq + 1)));
+    json_object_set_new(v, "prev", l->seq == 0 ? json_null() : jhex(l->head, 32));
+    json_object_set_new(v, "timestamp", json_integer((json_int_t)ts));
+    json_object_set_new(v, "kind", json_integer(kind));
+    json_object_set_new(v, "kind_name", json_string(kind_str(kind)));
+    json_object_set_new(v, "record", parse(body_json));
+    json_object_set_new(v, "body", jhex(body, blen));
+    json_object_set_new(v, "signed_hash", jhex(u, 32));
+    json_object_set_new(v, "signature", jhex(e.sig, 64));
+    json_object_set_new(v, "id", jhex(m.id, 32));
+    json_object_set_new(v, "bytes", jhex(m.bytes, m.len));
+    json_array_append_new(valid_list, v);
+
+    l->seq++;
+    memcpy(l->head, m.id, 32);
+    if (out != NULL)
+        *out = m;
+}
+
+/* Records an invalid vector: `stage` is the check that must refuse it (decode, verify, record,
+ * author, run) with `error` naming the RN_E code and `field` the field. */
+static void add_invalid(const char *name, const char *why, const char *stage, const char *error,
+                        const char *field, const char *author_country, const made *m)
+{
+    json_t *v = json_object();
+    json_object_set_new(v, "name", json_string(name));
+    json_object_set_new(v, "why", json_string(why));
+    json_object_set_new(v, "stage", json_string(stage));
+    json_object_set_new(v, "error", json_string(error));
+    json_object_set_new(v, "field", field ? json_string(field) : json_null());
+    json_object_set_new(v, "author_country", json_string(author_country));
+    json_object_set_new(v, "bytes", jhex(m->bytes, m->len));
+    json_array_append_new(invalid_list, v);
+}
+
+/* Builds the fields 0-6 of an entry by `a` from raw encodings. */
+static size_t fields(uint8_t *out, const author *a, const uint8_t *version, size_t vlen,
+                     const uint8_t *seq, size_t slen, const uint8_t *prev, size_t plen,
+                     const uint8_t *ts, size_t tlen, const uint8_t *kind, size_t klen,
+                     const uint8_t *body, size_t blen)
+{
+    size_t n = 0;
+    memcpy(out + n, version, vlen), n += vlen;
+    out[n++] = 0xc4, out[n++] = 32;
+    memcpy(out + n, a->pk, 32), n += 32;
+    memcpy(out + n, seq, slen), n += slen;
+    memcpy(out + n, prev, plen), n += plen;
+    memcpy(out + n, ts, tlen), n += tlen;
+    memcpy(out + n, kind, klen), n += klen;
+    memcpy(out + n, body, blen), n += blen;
+    return n;
+}
+
+/* An entry whose body is `body_json`, signed validly, for record-level invalid vectors. */
+static void signed_with_body(const author *a, uint64_t seq, const uint8_t *prev, int kind,
+                             const char *body_json, made *m)
+{
+    uint8_t body[4096];
+    size_t blen = body_of(body_json, body, sizeof(body));
+    sign_entry(a, seq, prev, 1767225600000ull, kind, body, blen, m);
+}
+
+/* ---- The data ---- */
+
+static char ie_provider[2048], nl_provider[1024];
+
+static const char *IE_SPEC =
+    "{\"1\":\"IE:uniz/mc-c012\",\"2\":\"IE:uniz\","
+    "\"3\":{\"en\":\"Digital micro-credential creation\"},"
+    "\"4\":[{\"1\":\"Communication, collaboration and creativity\",\"2\":["
+    "\"http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9\","
+    "\"http://data.europa.eu/esco/skill/80f308e6-0e09-404a-80cd-ec5f50f6f304\","
+    "\"http://data.europa.eu/esco/skill/326809fc-238d-40c2-881e-40042f7f2f0d\"]},"
+    "{\"1\":\"Developing digital content\",\"2\":["
+    "\"http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a\"]}],"
+    "\"5\":200,\"6\":6,\"7\":\"RQF Level 6\",\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,"
+    "\"12\":[\"en\"],"
+    "\"13\":\"The learner needs to have an EDC Online Credential Builder account, that requires "
+    "an EU Login ID.\","
+    "\"14\":3,\"16\":1,\"18\":\"https://uniz.edu\",\"19\":1704067200000,\"21\":1}";
+
+static const char *NL_SPEC =
+    "{\"1\":\"NL:42NB/ach-44ABA\",\"2\":\"NL:42NB\","
+    "\"3\":{\"en\":\"Minor: Jedi Mind Control and Advanced Meditation Practices\"},"
+    "\"4\":[{\"1\":\"To earn this badge, you must attend the colleges on Mind Control, and on "
+    "Meditation. You must pass a practical test and submit a written essay.\"}],"
+    "\"5\":300,\"6\":4,\"8\":\"0313\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":4,"
+    "\"15\":\"1-10, pass mark 6\",\"16\":2,\"17\":[\"NL:pathway/minor-psychology\"],"
+    "\"19\":1724976000000,\"20\":1882742400000,\"21\":1}";
+
+static const char *NL_PATHWAY =
+    "{\"1\":\"NL:pathway/minor-psychology\","
+    "\"2\":{\"en\":\"Minor in Psychological Assessment\",\"nl\":\"Minor Psychologische "
+    "Assessment\"},\"3\":6,\"4\":1500,\"5\":[\"NL:42NB/ach-44ABA\"],"
+    "\"7\":{\"1\":4,\"3\":[\"0313\"]},\"8\":1724976000000,\"10\":1}";
+
+static const char *FR_DECISION =
+    "{\"1\":\"FR:enic-naric/dec-2025-0042\",\"2\":\"IE:uniz/mc-c012\",\"3\":1,\"4\":2,"
+    "\"5\":200,\"6\":6,"
+    "\"7\":[{\"1\":5,\"2\":\"The outcome on creativity is not assessed against a stated "
+    "standard.\"}],"
+    "\"9\":\"Appeal within two months to the ENIC-NARIC France recognition office.\","
+    "\"10\":1735689600000}";
+
+static const char *FR_POLICY =
+    "{\"1\":\"FR:enic-naric/pol-ict-eqf5-7\",\"2\":3,\"3\":1,\"4\":[\"DE\",\"IE\",\"NL\"],"
+    "\"5\":5,\"6\":7,\"7\":100,\"8\":true,\"9\":[\"06\"],\"11\":1735689600000,\"13\":1}";
+
+static char ie_revocation[512];
+
+/* Invalid bodies: each differs from a valid one in one respect. */
+typedef struct bad_body {
+    const char *name, *why;
+    int ai, kind;
+    const char *json, *stage, *error, *field;
+} bad_body;
+
+static const bad_body bad_bodies[] = {
+    { "spec-eqf-9", "EQF has levels 1 to 8", 0, PROTO_KIND_SPEC,
+      "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},\"4\":[{\"1\":\"O\"}],\"5\":200,"
+      "\"6\":9,\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"21\":1}",
+      "record", "RN_EEQF", "spec.eqf" },
+    { "spec-ects-0", "a specification carries at least 0.01 ECTS", 0, PROTO_KIND_SPEC,
+      "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},\"4\":[{\"1\":\"O\"}],\"5\":0,"
+      "\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"21\":1}",
+      "record", "RN_EECTS", "spec.ects" },
+    { "spec-isced-unknown", "0699 is not an ISCED-F 2013 field", 0, PROTO_KIND_SPEC,
+      "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},\"4\":[{\"1\":\"O\"}],\"5\":200,"
+      "\"8\":\"0699\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"21\":1}",
+      "record", "RN_EISCED", "spec.isced" },
+    { "spec-unknown-field", "field 30 is not defined for spec", 0, PROTO_KIND_SPEC,
+      "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},\"4\":[{\"1\":\"O\"}],\"5\":200,"
+      "\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"21\":1,\"30\":1}",
+      "record", "RN_EUNKNOWNFIELD", "spec" },
+    { "spec-missing-title", "title is required", 0, PROTO_KIND_SPEC,
+      "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"4\":[{\"1\":\"O\"}],\"5\":200,"
+      "\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"21\":1}",
+      "record", "RN_EMISSING", "spec.title" },
+    { "spec-assessment-vocab", "assessmentType has four values", 0, PROTO_KIND_SPEC,
+      "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},\"4\":[{\"1\":\"O\"}],\"5\":200,"
+      "\"8\":\"0688\",\"9\":5,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"21\":1}",
+      "record", "RN_EVOCAB", "spec.assessment" },
+    { "spec-dates-reversed", "valid_until before valid_from", 0, PROTO_KIND_SPEC,
+      "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},\"4\":[{\"1\":\"O\"}],\"5\":200,"
+      "\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"20\":1704067100000,\"21\":1}",
+      "record", "RN_EDATES", "spec.valid_until" },
+    { "spec-other-country-prefix", "an Irish authority may not define a French id", 0,
+      PROTO_KIND_SPEC,
+      "{\"1\":\"FR:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},\"4\":[{\"1\":\"O\"}],\"5\":200,"
+      "\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"21\":1}",
+      "author", "RN_EPREFIX", "spec.id" },
+    { "provider-country-xx", "XX is not one of the 30 countries", 0, PROTO_KIND_PROVIDER,
+      "{\"1\":\"IE:uniz\",\"2\":\"University of Zed\",\"3\":\"XX\",\"5\":3,\"8\":1}", "record",
+      "RN_ECOUNTRY", "provider.country" },
+    { "decision-denied-without-differences",
+      "a denial names the substantial differences (Lisbon Recognition Convention)", 1,
+      PROTO_KIND_DECISION,
+      "{\"1\":\"FR:enic-naric/dec-1\",\"2\":\"IE:uniz/mc-c012\",\"3\":1,\"4\":4,"
+      "\"10\":1735689600000}",
+      "record", "RN_EINCONSISTENT", "decision.differences" },
+};
+
+int main(int argc, char **argv)
+{
+    const char *out_path = NULL, *check_path = NULL;
+    if (argc == 3 && strcmp(argv[1], "--check") == 0)
+        check_path = argv[2];
+    else if (argc == 2)
+        out_path = argv[1];
+    else if (argc != 1)
+        DIE("usage: gen_vectors [OUTPUT.json] | --check FILE");
+    if (sodium_init() < 0)
+        DIE("libsodium failed to initialise");
+
+    json_t *keys = json_array();
+    for (size_t i = 0; i < 3; i++) {
+        char label[64];
+        snprintf(label, sizeof(label), "recnet test vector authority %s", authors[i].name);
+        seed_from_label(label, authors[i].seed);
+        crypto_sign_seed_keypair(authors[i].pk, authors[i].sk, authors[i].seed);
+        json_t *k = json_object();
+        json_object_set_new(k, "country", json_string(authors[i].name));
+        json_object_set_new(k, "role", json_string("authority"));
+        json_object_set_new(k, "seed_label", json_string(label));
+        json_object_set_new(k, "seed", jhex(authors[i].seed, 32));
+        json_object_set_new(k, "public", jhex(authors[i].pk, 32));
+        json_array_append_new(keys, k);
+    }
+    uint8_t iseed[32];
+    seed_from_label("recnet test vector issuer IE:uniz", iseed);
+    crypto_sign_seed_keypair(issuer_pk, issuer_sk, iseed);
+
+    valid_list = json_array();
+    invalid_list = json_array();
+    run_list = json_array();
+    fork_list = json_array();
+
+    char *ipk = hex(issuer_pk, 32);
+    snprintf(ie_provider, sizeof(ie_provider),
+             "{\"1\":\"IE:uniz\",\"2\":\"University of Zed\",\"3\":\"IE\",\"4\":\"654321\","
+             "\"5\":1,\"6\":\"Quality and Qualifications Ireland\","
+             "\"7\":[[{\"bin\":\"%s\"},1704067200000,null]],\"8\":1,\"9\":\"https://uniz.edu\"}",
+             ipk);
+    free(ipk);
+    snprintf(nl_provider, sizeof(nl_provider),
+             "{\"1\":\"NL:42NB\",\"2\":\"Naboo Theed University\",\"3\":\"NL\",\"4\":\"42NB\","
+             "\"5\":1,\"6\":\"NVAO\",\"8\":1}");
+    uint8_t digest[32];
+    seed_from_label("recnet test vector credential urn:credential:3ef0ac26", digest);
+    char *dh = hex(digest, 32);
+    snprintf(ie_revocation, sizeof(ie_revocation),
+             "{\"1\":{\"bin\":\"%s\"},\"2\":\"IE:uniz\",\"3\":1,\"4\":1717200000000}", dh);
+    free(dh);
+
+    made ie[3], fr[2], nl[3];
+    add_valid("ie-1-provider", 0, 1763596800000ull, PROTO_KIND_PROVIDER, ie_provider, &ie[0]);
+    add_valid("ie-2-spec", 0, 1763596801000ull, PROTO_KIND_SPEC, IE_SPEC, &ie[1]);
+    add_valid("ie-3-revocation", 0, 1763596802000ull, PROTO_KIND_REVOCATION, ie_revocation, &ie[2]);
+    add_valid("fr-1-decision", 1, 1763600000000ull, PROTO_KIND_DECISION, FR_DECISION, &fr[0]);
+    add_valid("fr-2-policy", 1, 1763600001000ull, PROTO_KIND_POLICY, FR_POLICY, &fr[1]);
+    add_valid("nl-1-provider", 2, 1763700000000ull, PROTO_KIND_PROVIDER, nl_provider, &nl[0]);
+    add_valid("nl-2-spec", 2, 1763700001000ull, PROTO_KIND_SPEC, NL_SPEC, &nl[1]);
+    add_valid("nl-3-pathway", 2, 1763700002000ull, PROTO_KIND_PATHWAY, NL_PATHWAY, &nl[2]);
+
+    /* ---- Invalid entries ---- */
+    const author *IE = &authors[0];
+    uint8_t body[4096], f[8192];
+    size_t blen = body_of(ie_provider, body, sizeof(body));
+    const uint8_t v1[] = { 0x01 }, v2[] = { 0x02 }, s1[] = { 0x01 }, s1_long[] = { 0xcc, 0x01 },
+                  s2[] = { 0x02 }, nil[] = { 0xc0 }, k1[] = { 0x01 }, k7[] = { 0x07 },
+                  ts[] = { 0xcf, 0x00, 0x00, 0x01, 0x9a, 0xa1, 0xb2, 0x4c, 0x00 },
+                  f64[] = { 0xcb, 0x42, 0x79, 0xaa, 0x1b, 0x24, 0xc0, 0x00, 0x00 },
+                  arr0[] = { 0x90 };
+    uint8_t prev[34] = { 0xc4, 32 };
+    memcpy(prev + 2, ie[0].id, 32);
+    made m;
+    size_t n;
+
+    n = fields(f, IE, v1, 1, s1_long, 2, nil, 1, ts, sizeof(ts), k1, 1, body, blen);
+    sign_raw(IE, 8, f, n, &m);
+    add_invalid("seq-not-canonical", "seq 1 written as uint8 (cc 01) instead of fixint 01",
+                "decode", "RN_ENONCANON", "entry.seq", "IE", &m);
+    n = fields(f, IE, v2, 1, s1, 1, nil, 1, ts, sizeof(ts), k1, 1, body, blen);
+    sign_raw(IE, 8, f, n, &m);
+    add_invalid("version-2", "only version 1 exists", "decode", "RN_EVERSION", "entry.version",
+                "IE", &m);
+    n = fields(f, IE, v1, 1, s1, 1, prev, 34, ts, sizeof(ts), k1, 1, body, blen);
+    sign_raw(IE, 8, f, n, &m);
+    add_invalid("prev-at-seq-1", "the first entry of a log has a nil prev", "decode", "RN_EPREV",
+                "entry.prev", "IE", &m);
+    n = fields(f, IE, v1, 1, s2, 1, nil, 1, ts, sizeof(ts), k1, 1, body, blen);
+    sign_raw(IE, 8, f, n, &m);
+    add_invalid("no-prev-at-seq-2", "every entry after the first names its predecessor", "decode",
+                "RN_EPREV", "entry.prev", "IE", &m);
+    n = fields(f, IE, v1, 1, s1, 1, nil, 1, f64, sizeof(f64), k1, 1, body, blen);
+    sign_raw(IE, 8, f, n, &m);
+    add_invalid("float-timestamp", "timestamps are unsigned integers, never floats", "decode",
+                "RN_EMALFORMED", "entry.timestamp", "IE", &m);
+    n = fields(f, IE, v1, 1, s1, 1, nil, 1, ts, sizeof(ts), k7, 1, body, blen);
+    sign_raw(IE, 8, f, n, &m);
+    add_invalid("kind-7", "kinds are 1 to 6", "decode", "RN_EKIND", "entry.kind", "IE", &m);
+    n = fields(f, IE, v1, 1, s1, 1, nil, 1, ts, sizeof(ts), k1, 1, arr0, 1);
+    memcpy(f + n, body, blen); /* keep the entry above its minimum size */
+    n += blen;
+    sign_raw(IE, 9, f, n, &m);
+    add_invalid("nine-fields", "an entry has exactly 8 fields", "decode", "RN_ECOUNT", "entry",
+                "IE", &m);
+
+    m = ie[0];
+    m.bytes[m.len++] = 0xc0;
+    add_invalid("trailing-byte", "nothing may follow the signature", "decode", "RN_ETRAILING",
+                "entry", "IE", &m);
+    m = ie[0];
+    m.len -= 1;
+    add_invalid("truncated", "the signature is one byte short", "decode", "RN_ETRUNCATED",
+                "entry.signature", "IE", &m);
+    m = ie[1];
+    m.bytes[m.len - 1] ^= 0x01;
+    add_invalid("bad-signature", "one bit of the signature flipped", "verify", "RN_ESIG",
+                "entry.signature", "IE", &m);
+    m = ie[1];
+    {
+        /* Change the first letter of the title "Digital micro-credential creation". */
+        size_t at = 0;
+        while (at + 7 <= m.len && memcmp(m.bytes + at, "Digital", 7) != 0)
+            at++;
+        if (at + 7 > m.len)
+            DIE("title not found");
+        m.bytes[at] = 'd';
+    }
+    add_invalid("tampered-body", "the title changed after signing", "verify", "RN_ESIG",
+                "entry.signature", "IE", &m);
+
+    for (size_t i = 0; i < sizeof(bad_bodies) / sizeof(bad_bodies[0]); i++) {
+        const bad_body *bb = &bad_bodies[i];
+        const author *a = &authors[bb->ai];
+        signed_with_body(a, 1, NULL, bb->kind, bb->json, &m);
+        add_invalid(bb->name, bb->why, bb->stage, bb->error, bb->field, a->name, &m);
+    }
+
+    /* ---- Runs ---- */
+    json_t *r = json_object();
+    json_t *list = json_array();
+    for (int i = 0; i < 3; i++)
+        json_array_append_new(list, jhex(ie[i].bytes, ie[i].len));
+    json_object_set_new(r, "name", json_string("ie-1-to-3"));
+    json_object_set_new(r, "head", json_null());
+    json_object_set_new(r, "entries", list);
+    json_object_set_new(r, "error", json_null());
+    json_array_append_new(run_list, r);
+
+    /* The same run with entry 2 replaced by another, validly signed entry 2: the link from
+     * entry 3 breaks. */
+    made alt;
+    blen = body_of(IE_SPEC, body, sizeof(body));
+    sign_entry(IE, 2, ie[0].id, 1763596801500ull, PROTO_KIND_SPEC, body, blen, &alt);
+    r = json_object();
+    list = json_array();
+    json_array_append_new(list, jhex(ie[0].bytes, ie[0].len));
+    json_array_append_new(list, jhex(alt.bytes, alt.len));
+    json_array_append_new(list, jhex(ie[2].bytes, ie[2].len));
+    json_object_set_new(r, "name", json_string("ie-broken-link"));
+    json_object_set_new(r, "head", json_null());
+    json_object_set_new(r, "entries", list);
+    json_object_set_new(r, "error", json_string("RN_EPREV"));
+    json_object_set_new(r, "error_index", json_integer(3));
+    json_array_append_new(run_list, r);
+
+    /* A run from seq 2 on that names the head it builds on. */
+    r = json_object();
+    list = json_array();
+    json_array_append_new(list, jhex(nl[1].bytes, nl[1].len));
+    json_array_append_new(list, jhex(nl[2].bytes, nl[2].len));
+    json_object_set_new(r, "name", json_string("nl-2-to-3-after-head"));
+    json_object_set_new(r, "head", jhex(nl[0].id, 32));
+    json_object_set_new(r, "entries", list);
+    json_object_set_new(r, "error", json_null());
+    json_array_append_new(run_list, r);
+
+    /* ---- A fork: the IE authority signs a second entry 2 ---- */
+    json_t *fk = json_object();
+    json_object_set_new(fk, "name", json_string("ie-fork-at-2"));
+    json_object_set_new(fk, "author", jhex(IE->pk, 32));
+    json_object_set_new(fk, "seq", json_integer(2));
+    json_object_set_new(fk, "a", jhex(ie[1].bytes, ie[1].len));
+    json_object_set_new(fk, "b", jhex(alt.bytes, alt.len));
+    json_object_set_new(fk, "a_id", jhex(ie[1].id, 32));
+    json_object_set_new(fk, "b_id", jhex(alt.id, 32));
+    json_array_append_new(fork_list, fk);
+
+    json_t *root = json_object();
+    json_object_set_new(root, "description",
+                        json_string("recnet test vectors (proto/PROTOCOL.md section 7). Generated "
+                                    "by tests/vectors/gen_vectors.c; do not edit by hand."));
+    json_object_set_new(root, "format_version", json_integer(RN_ENTRY_VERSION));
+    json_object_set_new(root, "signature_tag", json_string(PROTO_ENTRY_SIG_TAG));
+    json_object_set_new(root, "keys", keys);
+    json_object_set_new(root, "issuer_key_IE_uniz", jhex(issuer_pk, 32));
+    json_object_set_new(root, "entries", valid_list);
+    json_object_set_new(root, "invalid", invalid_list);
+    json_object_set_new(root, "runs", run_list);
+    json_object_set_new(root, "forks", fork_list);
+
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (text == NULL)
+        DIE("cannot serialise");
+    size_t tlen = strlen(text);
+    int rc = 0;
+    if (check_path != NULL) {
+        FILE *fp = fopen(check_path, "rb");
+        if (fp == NULL)
+            DIE("cannot open %s", check_path);
+        char *have = malloc(tlen + 2);
+        size_t got = fread(have, 1, tlen + 2, fp);
+        fclose(fp);
+        if (got != tlen + 1 || memcmp(have, text, tlen) != 0 || have[tlen] != '\n') {
+            fprintf(stderr,
+                    "gen_vectors: %s differs from what the generator writes; "
+                    "regenerate it with `make vectors`\n",
+                    check_path);
+            rc = 1;
+        }
+        free(have);
+    } else {
+        FILE *fp = out_path != NULL ? fopen(out_path, "wb") : stdout;
+        if (fp == NULL)
+            DIE("cannot open %s", out_path);
+        fwrite(text, 1, tlen, fp);
+        fputc('\n', fp);
+        if (fp != stdout && fclose(fp) != 0)
+            DIE("cannot write %s", out_path);
+    }
+    free(text);
+    return rc;
+}
