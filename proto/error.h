@@ -61,7 +61,11 @@
     X(EROSTER, -40, "key is not a member of the roster")                                           \
     X(EPROOF, -41, "proof does not support its answer")                                            \
     X(EROLE, -42, "roster member may not author entries")                                          \
-    X(EDUPLICATE, -43, "item appears twice (roster key or country, proof entry)")
+    X(EDUPLICATE, -43, "item appears twice (roster key or country, proof entry)")                  \
+    X(EGAP, -44, "entries missing before this one: fetch from the head on")                        \
+    X(ESTORE, -45, "replica storage error")                                                        \
+    X(EFULL, -46, "replica is full (raise the map size)")                                          \
+    X(ECORRUPT, -47, "replica is inconsistent with its own entries")
 
 enum {
 #define RN_X_ENUM(name, num, msg) RN_##name = (num),

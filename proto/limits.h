@@ -103,6 +103,21 @@
  * simulator's 1,000-node runs. */
 #define RN_ROSTER_MEMBERS_MAX 1024u
 
+/* ---- The replica (store/store.h) ---- */
+
+/* Default LMDB map size. The map is sparse: disk is used as entries arrive. 64 GiB holds some
+ * 100 million entries with their indexes, far beyond 30 authorities' registries. */
+#define RN_STORE_MAP_BYTES_DEFAULT (64ull << 30)
+
+/* Named databases in the replica's environment (store.h lists them). */
+#define RN_STORE_DBS_MAX 16u
+
+/* Results one search returns at most; the caller pages with its `after` cursor. */
+#define RN_SEARCH_RESULTS_MAX 1000u
+
+/* Specs named in one stack query. */
+#define RN_STACK_SPECS_MAX RN_SPEC_REFS_MAX
+
 /* ---- Consistency ---- */
 
 static_assert(RN_ENTRY_BYTES_MIN < RN_ENTRY_BYTES_MAX, "entry bounds");

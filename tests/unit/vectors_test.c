@@ -299,6 +299,27 @@ static void test_forks(void **state)
     }
 }
 
+/* PROTOCOL.md section 6 lists every error code with its number and name. */
+static void test_error_table_documented(void **state)
+{
+    (void)state;
+    FILE *fp = fopen(RN_SOURCE_DIR "/proto/PROTOCOL.md", "rb");
+    assert_non_null(fp);
+    static char doc[1 << 20];
+    size_t n = fread(doc, 1, sizeof(doc) - 1, fp);
+    fclose(fp);
+    doc[n] = '\0';
+    int codes = 0;
+    for (int c = -1; strcmp(rn_err_name(c), "RN_UNKNOWN") != 0; c--) {
+        char row[128];
+        snprintf(row, sizeof(row), "| %d | `%s` | %s |", c, rn_err_name(c), rn_strerror(c));
+        if (strstr(doc, row) == NULL)
+            fail_msg("PROTOCOL.md section 6 lacks the row: %s", row);
+        codes++;
+    }
+    assert_true(codes >= 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_invalid_entries),
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_forks),
+        cmocka_unit_test(test_error_table_documented),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

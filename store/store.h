@@ -1,0 +1,257 @@
+/*
+ * store.h: the replica: every authority's log and the indexes that answer recognition questions,
+ * in one LMDB environment (DESIGN.md section 5).
+ *
+ * A node's whole knowledge lives here. Entries are stored as the exact bytes their authors signed;
+ * everything else (ids, heads, fork evidence, the roster, the record indexes) is derived from them
+ * and written in the same write transaction as the entries it derives from, so that after a crash
+ * the replica is exactly as of some commit, never half-applied.
+ *
+ * Two ways in: store_ingest takes a run of entries received from a peer (decoded, linked,
+ * one signature checked, every record validated against its author's country), and store_append
+ * signs and commits the node's own authority's next entry, durably (fsync) before it returns,
+ * because an entry that leaves the machine must never be signed differently after a crash.
+ * Received entries are committed without fsync: peers still hold them and anti-entropy brings
+ * back a lost tail.
+ *
+ * Threading: one store is used by one thread (the node's loop). LMDB pointers handed out by the
+ * read functions are valid until the read transaction or the callback they came from ends.
+ *
+ * Named databases (keys are byte strings; be64 is a big-endian 64-bit integer; ids of records are
+ * their "CC:ref" strings, which never contain a 0x00 byte):
+ *
+ *   entries   author(32) be64(seq)                       -> entry bytes
+ *   ids       entry id(32)                               -> author(32) be64(seq)
+ *   heads     author(32)                                 -> be64(seq) id(32) be64(ts) u8(flags)
+ *   forks     author(32) be64(seq)                       -> the second entry's bytes (the first is
+ *                                                           in entries)
+ *   roster    key(32)                                    -> country(2) u8(role)
+ *   versions  u8(kind) rid 0x00 be64(ts) be64(seq)       -> author(32) be64(seq)
+ *             where rid is the record's id string; for a revocation it is the 32-byte credential
+ *             digest followed by the provider id. Every version of every record, so that the
+ *             current state is the last key of a prefix and the state as of T the last key with
+ *             ts <= T.
+ *   dec_spec  spec-id 0x00 country(2) be64(ts) be64(seq) -> author(32) be64(seq)
+ *             decisions by subject spec and deciding country.
+ *   superseded decision-id 0x00 be64(ts) be64(seq)       -> author(32) be64(seq) of the superseder
+ *   spec_prov provider-id 0x00 spec-id                   -> (empty) every spec ever linked to it
+ *   spec_isced isced 0x00 spec-id                        -> (empty) every spec ever in that field
+ *   issuer    issuer-key(32) provider-id                 -> (empty) every provider that ever
+ *                                                           listed the key
+ *   meta      "schema"                                   -> be64(STORE_SCHEMA_VERSION)
+ *
+ * Time: "as of T" means the replica restricted to entries with timestamp <= T. Because an
+ * author's timestamps never decrease (PROTOCOL.md section 2), that is a prefix of each log.
+ */
+#ifndef RN_STORE_H
+#define RN_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#include "proto/entry.h"
+#include "proto/error.h"
+#include "proto/record.h"
+#include "proto/roster.h"
+
+#define STORE_SCHEMA_VERSION 1u
+
+/* Flags of a head. */
+#define STORE_HEAD_FORKED 0x01u /* the author signed two entries at one seq */
+
+enum store_db {
+    STORE_DB_ENTRIES,
+    STORE_DB_IDS,
+    STORE_DB_HEADS,
+    STORE_DB_FORKS,
+    STORE_DB_ROSTER,
+    STORE_DB_VERSIONS,
+    STORE_DB_DEC_SPEC,
+    STORE_DB_SUPERSEDED,
+    STORE_DB_SPEC_PROV,
+    STORE_DB_SPEC_ISCED,
+    STORE_DB_ISSUER,
+    STORE_DB_META,
+    STORE_DB_COUNT
+};
+
+typedef struct store_options {
+    size_t map_bytes;   /* LMDB map size; 0 for RN_STORE_MAP_BYTES_DEFAULT */
+    bool sync_received; /* fsync ingest commits too (default false, DESIGN.md section 5) */
+} store_options;
+
+/* A replica. Caller owns the struct; store_open fills it and store_close releases what it holds. */
+typedef struct store {
+    MDB_env *env;
+    MDB_dbi dbi[STORE_DB_COUNT];
+    proto_roster roster; /* loaded from the roster database at open, replaced by
+                            store_roster_set */
+    uint8_t *scratch;    /* RN_ENTRY_BYTES_MAX bytes for signing own entries */
+    bool sync_received;
+} store;
+
+/* The head of one author's log. */
+typedef struct store_head {
+    uint8_t author[PROTO_KEY_BYTES];
+    uint64_t seq; /* 1 .. RN_SEQ_MAX */
+    uint8_t id[PROTO_ID_BYTES];
+    uint64_t timestamp_ms;
+    uint32_t flags; /* STORE_HEAD_... */
+} store_head;
+
+/*
+ * Opens (creating if needed) the replica in directory `dir`, which must exist. Loads the roster
+ * saved by store_roster_set. `opt` may be NULL for the defaults.
+ * Returns 0, RN_EIO (directory missing or unreadable; errno kept), RN_ESTORE (LMDB refused;
+ * a message goes to stderr), RN_ECORRUPT (schema version not STORE_SCHEMA_VERSION), RN_ENOMEM.
+ * On failure nothing needs closing.
+ */
+RN_MUST_USE int store_open(store *s, const char *dir, const store_options *opt);
+
+/* Closes the replica (after a final sync). Safe on a store whose open failed or was zeroed. */
+void store_close(store *s);
+
+/* Flushes every commit to disk (fsync). Returns 0 or RN_ESTORE. */
+RN_MUST_USE int store_sync(store *s);
+
+/*
+ * Replaces the roster (who may author, and for which country) and saves it in the replica.
+ * Entries already held are kept whatever the new roster says. Returns 0, RN_ENOMEM, RN_ESTORE.
+ */
+RN_MUST_USE int store_roster_set(store *s, const proto_roster *r);
+
+/* What store_ingest did with a run. */
+typedef struct store_ingest_result {
+    uint32_t accepted;   /* entries newly committed */
+    uint32_t duplicates; /* entries already held (same id): a no-op */
+    bool forked;         /* the run contained a second valid entry at a held seq: both kept as
+                            evidence, the author marked forked, the run stopped there */
+    uint64_t fork_seq;   /* that seq, when forked */
+    uint64_t head_seq;   /* the author's head after the call (0 if none) */
+} store_ingest_result;
+
+/*
+ * Ingests a run of n raw entries, received from a peer, that must be consecutive entries of one
+ * author (1 <= n <= RN_RUN_ENTRIES_MAX). In order: every entry decodes (proto_entry_decode); the
+ * author is an authority of the roster; the run verifies as a run (links, one signature); entries
+ * at seqs already held are compared by id (equal: a duplicate; different: a fork, see below); the
+ * first new entry follows the head (seq = head + 1, prev = head id, timestamp >= head's); every
+ * new record decodes and carries the author's country prefix. Then the new entries, their ids,
+ * the head and every index change commit in one write transaction.
+ *
+ * A run that fails at entry k (decode, record or prefix) commits its valid prefix 0..k-1 (their
+ * authenticity follows from the signature of entry k-1, checked) and returns the error with
+ * d->index = k + 1. A run whose signature or links fail commits nothing.
+ *
+ * Returns 0 (see *res, which is always filled), or RN_EINVAL (n out of range), the decode errors
+ * of proto_entry_decode and proto_record_decode, RN_EROSTER (author unknown), RN_EROLE (author is
+ * a mirror), RN_EAUTHOR, RN_ESEQ, RN_EPREV, RN_ESIG, RN_ETIME (from run verification or against
+ * the head), RN_EGAP (first new entry beyond head + 1: fetch from res->head_seq + 1), RN_EPREFIX,
+ * RN_EFULL, RN_ESTORE.
+ */
+RN_MUST_USE int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res,
+                             rn_diag *d);
+
+/*
+ * Appends the next entry of the node's own authority, whose secret key is `sk` (the public key is
+ * its last 32 bytes, which must be an authority of the roster): validates the record in body[],
+ * checks its country prefixes, signs it at seq head + 1 with timestamp max(now_ms, head's), and
+ * commits and fsyncs before returning. On success `id` and `seq` (either may be NULL) receive the
+ * new entry's id and seq.
+ *
+ * Returns 0, or RN_EROSTER, RN_EROLE, proto_record_decode's errors, RN_EPREFIX, RN_ETOOBIG,
+ * RN_EFULL, RN_ESTORE; nothing is committed on failure.
+ */
+RN_MUST_USE int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind,
+                             const uint8_t *body, size_t body_len, uint64_t now_ms,
+                             uint8_t id[PROTO_ID_BYTES], uint64_t *seq, rn_diag *d);
+
+/* ---- Reading the logs ---- */
+
+/* A read transaction: every pointer obtained through it is valid until store_read_end. */
+typedef struct store_read {
+    store *s;
+    MDB_txn *txn;
+} store_read;
+
+RN_MUST_USE int store_read_begin(store *s, store_read *r);
+void store_read_end(store_read *r);
+
+/* The head of `author`. Returns 0, RN_ENOTFOUND (no entry of that author), RN_ESTORE. */
+RN_MUST_USE int store_head_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
+                               store_head *out);
+
+/* Every head, in key order, into out[0..cap); *n gets the number of authors (which may exceed
+ * cap: then only cap are written). Returns 0 or RN_ESTORE. */
+RN_MUST_USE int store_heads(store_read *r, store_head *out, size_t cap, size_t *n);
+
+/* The entry (author, seq): *bytes points into the replica until store_read_end. Returns 0,
+ * RN_ENOTFOUND, RN_ESTORE. */
+RN_MUST_USE int store_entry_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
+                                proto_str *bytes);
+
+/* The author and seq of the entry whose id is `id`. Returns 0, RN_ENOTFOUND, RN_ESTORE. */
+RN_MUST_USE int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES],
+                                 uint8_t author[PROTO_KEY_BYTES], uint64_t *seq);
+
+/* Entries of `author` from seq `from` on, in order, at most `max_n` of them and at most
+ * `max_bytes` in total (at least one entry is given if any exists, whatever its size); `cb` gets
+ * each, with bytes valid during the call only, and may stop the walk by returning non-zero.
+ * *n receives the number delivered. Returns 0, RN_ESTORE, or the callback's non-zero value. */
+typedef int (*store_entry_cb)(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len);
+RN_MUST_USE int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
+                                    uint64_t from, size_t max_n, size_t max_bytes,
+                                    store_entry_cb cb, void *ctx, size_t *n);
+
+/* Fork evidence of `author`: the seq and both entries' bytes (valid until store_read_end).
+ * Returns 0, RN_ENOTFOUND (author not forked), RN_ESTORE. */
+RN_MUST_USE int store_fork_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t *seq,
+                               proto_str *a, proto_str *b);
+
+/* The authority's country for `author` from the roster, or NULL. */
+const char *store_author_country(const store *s, const uint8_t author[PROTO_KEY_BYTES]);
+
+/* ---- Record versions (used by the queries of query.h) ---- */
+
+/* Where one version of a record is: its entry, and that entry's timestamp. */
+typedef struct store_version {
+    uint8_t author[PROTO_KEY_BYTES];
+    uint64_t seq;
+    uint64_t timestamp_ms;
+} store_version;
+
+/*
+ * The latest version of the record of kind `kind` and id `rid` (rid_len bytes, see `versions`
+ * above) whose entry's timestamp is <= at_ms (UINT64_MAX for the current state). Returns 0,
+ * RN_ENOTFOUND, RN_ESTORE.
+ */
+RN_MUST_USE int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid,
+                                  size_t rid_len, uint64_t at_ms, store_version *out);
+
+/* Loads the entry of a version and decodes its record into *rec (borrowing the replica's bytes
+ * until store_read_end); `e` (may be NULL) receives the decoded entry. Returns 0, RN_ENOTFOUND,
+ * RN_ESTORE, RN_ECORRUPT (a stored entry or record that no longer decodes). */
+RN_MUST_USE int store_version_load(store_read *r, const store_version *v, proto_entry *e,
+                                   proto_record *rec);
+
+/* ---- Consistency ---- */
+
+typedef struct store_check_result {
+    uint64_t authors; /* logs checked */
+    uint64_t entries; /* entries checked */
+} store_check_result;
+
+/*
+ * Checks the whole replica against its own entries, in one read transaction: every log is
+ * complete from seq 1 to its head, linked, with non-decreasing timestamps, and decodes; the head
+ * names the last entry; every entry's id maps back to it; every index key that an entry implies
+ * is present, and the versions, dec_spec and superseded indexes hold nothing else. Used by the
+ * crash test and by operators after an incident. Cost: one pass over every entry.
+ * Returns 0, RN_ECORRUPT (the first inconsistency found), RN_ENOMEM, RN_ESTORE.
+ */
+RN_MUST_USE int store_check(store *s, store_check_result *out);
+
+#endif /* RN_STORE_H */
