@@ -109,6 +109,14 @@
  * 100 million entries with their indexes, far beyond 30 authorities' registries. */
 #define RN_STORE_MAP_BYTES_DEFAULT (64ull << 30)
 
+/* The index pass (store.c) sorts the index keys of at most this many entries, in an arena of at
+ * most this many bytes and keys, per write transaction: large enough that each index page is
+ * written about once per batch during a catch-up (LMDB writes every page a transaction touches,
+ * and ids are random), small enough to stay transient: the batch is freed once it is written. */
+#define RN_INDEX_BATCH_ENTRIES 262144u
+#define RN_INDEX_BATCH_KEYS    (RN_INDEX_BATCH_ENTRIES * 4u)
+#define RN_INDEX_BATCH_BYTES   (64u << 20)
+
 /* Named databases in the replica's environment (store.h lists them). */
 #define RN_STORE_DBS_MAX 16u
 

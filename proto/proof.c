@@ -354,11 +354,58 @@ static int check_decision(const proto_decision *dec, const proto_proof *p, size_
     return 0;
 }
 
+/*
+ * The conditions of policy `pol` that spec `spec` of provider `prov` must meet, in the order of
+ * proof.h step 4. Returns NULL when the spec meets them all, otherwise the field of the first
+ * condition it fails ("policy.eqf_min"). The policy's own terms (status, purpose, outcome,
+ * validity) are not looked at here. proto_policy_matches and the verifier both go through this
+ * one function, so that the store's query engine and the offline verifier can never disagree on
+ * which specs a policy covers.
+ */
+static const char *policy_unmet(const proto_policy *pol, const proto_spec *spec,
+                                const proto_provider *prov)
+{
+    bool ok = pol->issuer_countries_n == 0;
+    for (uint32_t k = 0; k < pol->issuer_countries_n && !ok; k++)
+        ok = str_eq(pol->issuer_countries[k], prov->country);
+    if (!ok)
+        return "policy.issuer_countries";
+
+    if (pol->eqf_min != 0 || pol->eqf_max != 0) {
+        uint32_t lo = pol->eqf_min != 0 ? pol->eqf_min : PROTO_EQF_MIN;
+        uint32_t hi = pol->eqf_max != 0 ? pol->eqf_max : PROTO_EQF_MAX;
+        if (spec->eqf == 0 || spec->eqf < lo || spec->eqf > hi)
+            return spec->eqf > hi ? "policy.eqf_max" : "policy.eqf_min";
+    }
+    if (spec->ects_centi < pol->ects_min_centi)
+        return "policy.ects_min";
+    if (pol->external_qa) {
+        int external = proto_codes_vocab_number(PROTO_VOCAB_QA, "external", 8);
+        RN_ASSERT(external > 0);
+        if (spec->qa_type != (uint32_t)external)
+            return "policy.external_qa";
+    }
+    ok = pol->isced_prefixes_n == 0;
+    for (uint32_t k = 0; k < pol->isced_prefixes_n && !ok; k++)
+        ok = proto_codes_isced_matches((const char *)spec->isced.ptr, spec->isced.len,
+                                       (const char *)pol->isced_prefixes[k].ptr,
+                                       pol->isced_prefixes[k].len);
+    if (!ok)
+        return "policy.isced_prefixes";
+    return NULL;
+}
+
+bool proto_policy_matches(const proto_policy *pol, const proto_spec *spec,
+                          const proto_provider *prov)
+{
+    return policy_unmet(pol, spec, prov) == NULL;
+}
+
 /* Step 4 for a policy: its own terms, then its conditions against the spec and its provider. */
 static int check_policy(const proto_policy *pol, const proto_spec *spec, const proto_provider *prov,
                         const proto_proof *p, size_t idx, rn_diag *d)
 {
-    bool ok;
+    const char *unmet;
 
     if (pol->status != PROTO_STATUS_ACTIVE)
         return fail_at(d, RN_EPROOF, "policy.status", idx);
@@ -370,34 +417,9 @@ static int check_policy(const proto_policy *pol, const proto_spec *spec, const p
         return fail_at(
             d, RN_EPROOF,
             pol->valid_from_ms > p->query.at_ms ? "policy.valid_from" : "policy.valid_until", idx);
-
-    ok = pol->issuer_countries_n == 0;
-    for (uint32_t k = 0; k < pol->issuer_countries_n && !ok; k++)
-        ok = str_eq(pol->issuer_countries[k], prov->country);
-    if (!ok)
-        return fail_at(d, RN_EPROOF, "policy.issuer_countries", idx);
-
-    if (pol->eqf_min != 0 || pol->eqf_max != 0) {
-        uint32_t lo = pol->eqf_min != 0 ? pol->eqf_min : PROTO_EQF_MIN;
-        uint32_t hi = pol->eqf_max != 0 ? pol->eqf_max : PROTO_EQF_MAX;
-        if (spec->eqf == 0 || spec->eqf < lo || spec->eqf > hi)
-            return fail_at(d, RN_EPROOF, spec->eqf > hi ? "policy.eqf_max" : "policy.eqf_min", idx);
-    }
-    if (spec->ects_centi < pol->ects_min_centi)
-        return fail_at(d, RN_EPROOF, "policy.ects_min", idx);
-    if (pol->external_qa) {
-        int external = proto_codes_vocab_number(PROTO_VOCAB_QA, "external", 8);
-        RN_ASSERT(external > 0);
-        if (spec->qa_type != (uint32_t)external)
-            return fail_at(d, RN_EPROOF, "policy.external_qa", idx);
-    }
-    ok = pol->isced_prefixes_n == 0;
-    for (uint32_t k = 0; k < pol->isced_prefixes_n && !ok; k++)
-        ok = proto_codes_isced_matches((const char *)spec->isced.ptr, spec->isced.len,
-                                       (const char *)pol->isced_prefixes[k].ptr,
-                                       pol->isced_prefixes[k].len);
-    if (!ok)
-        return fail_at(d, RN_EPROOF, "policy.isced_prefixes", idx);
+    unmet = policy_unmet(pol, spec, prov);
+    if (unmet != NULL)
+        return fail_at(d, RN_EPROOF, unmet, idx);
     return 0;
 }
 

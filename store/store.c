@@ -18,9 +18,9 @@
 
 #include <sodium.h>
 
-#define HEAD_VALUE_BYTES (8u + PROTO_ID_BYTES + 8u + 1u)
-#define LOC_BYTES        (PROTO_KEY_BYTES + 8u) /* author, be64 seq */
-#define INDEX_KEY_MAX    511u                   /* LMDB's default maximum key size */
+#define HEAD_VALUE_BYTES (8u + PROTO_ID_BYTES + 8u + 1u + 8u) /* ..., flags, indexed */
+#define LOC_BYTES        (PROTO_KEY_BYTES + 8u)               /* author, be64 seq */
+#define INDEX_KEY_MAX    511u                                 /* LMDB's default maximum key size */
 
 static const char *const db_names[STORE_DB_COUNT] = {
     [STORE_DB_ENTRIES] = "entries",     [STORE_DB_IDS] = "ids",
@@ -80,6 +80,21 @@ typedef struct index_key {
  * provider's issuer keys). */
 #define INDEX_KEYS_MAX (1u + RN_ISSUER_KEYS_MAX + 2u)
 
+/* Upper bound on the arena bytes one entry adds to an index batch: its id key and every index
+ * key, each with a location value. */
+#define INDEX_ENTRY_BYTES_MAX ((INDEX_KEYS_MAX + 1u) * (INDEX_KEY_MAX + LOC_BYTES))
+static_assert(INDEX_ENTRY_BYTES_MAX * 4u < RN_INDEX_BATCH_BYTES, "an index batch holds entries");
+
+/* Starts the next key of keys[] in index `db`; its value is the entry's location if `has_loc`. */
+static index_key *kb_start(index_key *keys, size_t *n, enum store_db db, bool has_loc)
+{
+    index_key *k = &keys[(*n)++];
+    k->db = db;
+    k->len = 0;
+    k->has_loc = has_loc;
+    return k;
+}
+
 static void kb_bytes(index_key *k, const void *p, size_t n)
 {
     RN_ASSERT(k->len + n <= INDEX_KEY_MAX);
@@ -112,10 +127,7 @@ static size_t index_keys(const proto_entry *e, const proto_record *r, const char
                          index_key *keys)
 {
     size_t n = 0;
-    index_key *k = &keys[n++];
-    memset(k, 0, offsetof(index_key, key));
-    k->db = STORE_DB_VERSIONS;
-    k->has_loc = true;
+    index_key *k = kb_start(keys, &n, STORE_DB_VERSIONS, true);
     kb_byte(k, (uint8_t)r->kind);
     if (r->kind == PROTO_KIND_REVOCATION) {
         kb_bytes(k, r->u.revocation.credential, PROTO_DIGEST_BYTES);
@@ -130,20 +142,14 @@ static size_t index_keys(const proto_entry *e, const proto_record *r, const char
     switch (r->kind) {
     case PROTO_KIND_DECISION: {
         const proto_decision *dec = &r->u.decision;
-        k = &keys[n++];
-        memset(k, 0, offsetof(index_key, key));
-        k->db = STORE_DB_DEC_SPEC;
-        k->has_loc = true;
+        k = kb_start(keys, &n, STORE_DB_DEC_SPEC, true);
         kb_str(k, dec->spec);
         kb_byte(k, 0);
         kb_bytes(k, country, 2);
         kb_be64(k, e->timestamp_ms);
         kb_be64(k, e->seq);
         if (dec->supersedes.len > 0) {
-            k = &keys[n++];
-            memset(k, 0, offsetof(index_key, key));
-            k->db = STORE_DB_SUPERSEDED;
-            k->has_loc = true;
+            k = kb_start(keys, &n, STORE_DB_SUPERSEDED, true);
             kb_str(k, dec->supersedes);
             kb_byte(k, 0);
             kb_be64(k, e->timestamp_ms);
@@ -153,15 +159,11 @@ static size_t index_keys(const proto_entry *e, const proto_record *r, const char
     }
     case PROTO_KIND_SPEC: {
         const proto_spec *sp = &r->u.spec;
-        k = &keys[n++];
-        memset(k, 0, offsetof(index_key, key));
-        k->db = STORE_DB_SPEC_PROV;
+        k = kb_start(keys, &n, STORE_DB_SPEC_PROV, false);
         kb_str(k, sp->provider);
         kb_byte(k, 0);
         kb_str(k, sp->id);
-        k = &keys[n++];
-        memset(k, 0, offsetof(index_key, key));
-        k->db = STORE_DB_SPEC_ISCED;
+        k = kb_start(keys, &n, STORE_DB_SPEC_ISCED, false);
         kb_str(k, sp->isced);
         kb_byte(k, 0);
         kb_str(k, sp->id);
@@ -170,9 +172,7 @@ static size_t index_keys(const proto_entry *e, const proto_record *r, const char
     case PROTO_KIND_PROVIDER: {
         const proto_provider *pv = &r->u.provider;
         for (uint32_t i = 0; i < pv->issuer_keys_n; i++) {
-            k = &keys[n++];
-            memset(k, 0, offsetof(index_key, key));
-            k->db = STORE_DB_ISSUER;
+            k = kb_start(keys, &n, STORE_DB_ISSUER, false);
             kb_bytes(k, pv->issuer_keys[i].key, PROTO_KEY_BYTES);
             kb_str(k, pv->id);
         }
@@ -189,33 +189,17 @@ static size_t index_keys(const proto_entry *e, const proto_record *r, const char
     return n;
 }
 
-/* Writes entry `e` (already verified) with its id and record into the replica, indexes
- * included, inside write transaction `txn`. */
-static int put_entry(store *s, MDB_txn *txn, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
-                     const proto_record *r, const char *country)
+/* Writes entry `e` (already verified) into the replica inside write transaction `txn`. Its id and
+ * index keys are written later, by the index pass (index_flush), which sorts them. */
+static int put_entry(store *s, MDB_txn *txn, const proto_entry *e)
 {
     uint8_t loc[LOC_BYTES];
-    MDB_val k, v;
-    int rc;
-    index_key keys[INDEX_KEYS_MAX];
-
     loc_key(loc, e->author, e->seq);
-    k = (MDB_val){ LOC_BYTES, loc };
-    v = (MDB_val){ e->len, (void *)e->bytes };
-    if ((rc = mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, MDB_NOOVERWRITE)) != 0)
+    MDB_val k = { LOC_BYTES, loc }, v = { e->len, (void *)e->bytes };
+    int rc = mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, MDB_NOOVERWRITE);
+    if (rc != 0)
         return lmdb_err(rc, "put entry");
-    k = (MDB_val){ PROTO_ID_BYTES, (void *)id };
-    v = (MDB_val){ LOC_BYTES, loc };
-    if ((rc = mdb_put(txn, s->dbi[STORE_DB_IDS], &k, &v, 0)) != 0)
-        return lmdb_err(rc, "put id");
-
-    size_t nk = index_keys(e, r, country, keys);
-    for (size_t i = 0; i < nk; i++) {
-        k = (MDB_val){ keys[i].len, keys[i].key };
-        v = keys[i].has_loc ? (MDB_val){ LOC_BYTES, loc } : (MDB_val){ 0, NULL };
-        if ((rc = mdb_put(txn, s->dbi[keys[i].db], &k, &v, 0)) != 0)
-            return lmdb_err(rc, "put index");
-    }
+    s->index_pending = true;
     return 0;
 }
 
@@ -225,7 +209,8 @@ static int put_head(store *s, MDB_txn *txn, const store_head *h)
     put_be64(val, h->seq);
     memcpy(val + 8, h->id, PROTO_ID_BYTES);
     put_be64(val + 8 + PROTO_ID_BYTES, h->timestamp_ms);
-    val[HEAD_VALUE_BYTES - 1] = (uint8_t)h->flags;
+    val[8 + PROTO_ID_BYTES + 8] = (uint8_t)h->flags;
+    put_be64(val + 8 + PROTO_ID_BYTES + 8 + 1, h->indexed_seq);
     MDB_val k = { PROTO_KEY_BYTES, (void *)h->author }, v = { sizeof(val), val };
     int rc = mdb_put(txn, s->dbi[STORE_DB_HEADS], &k, &v, 0);
     return rc == 0 ? 0 : lmdb_err(rc, "put head");
@@ -244,9 +229,23 @@ static int read_head(const store *s, MDB_txn *txn, const uint8_t *author, store_
     out->seq = get_be64(p);
     memcpy(out->id, p + 8, PROTO_ID_BYTES);
     out->timestamp_ms = get_be64(p + 8 + PROTO_ID_BYTES);
-    out->flags = p[HEAD_VALUE_BYTES - 1];
+    out->flags = p[8 + PROTO_ID_BYTES + 8];
+    out->indexed_seq = get_be64(p + 8 + PROTO_ID_BYTES + 8 + 1);
+    if (out->indexed_seq > out->seq)
+        return RN_ECORRUPT;
     return 0;
 }
+
+/* The in-memory index batch (see "The index pass" below). */
+static int batch_reserve(store *s, size_t entries);
+typedef struct batch_mark {
+    size_t n, entries, used;
+} batch_mark;
+static batch_mark batch_mark_get(const store *s);
+static void batch_rollback(store *s, batch_mark m);
+static void batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
+                       const proto_record *r, const char *country);
+static void batch_free(store_batch *b);
 
 /* ---- Open and close ---- */
 
@@ -336,10 +335,17 @@ int store_open(store *s, const char *dir, const store_options *opt)
         }
     }
     RN_GUARD(err, roster_load(s, txn));
+    /* A crash may have left entries past an index watermark; the first read finds out. */
+    s->index_pending = true;
     rc = mdb_txn_commit(txn);
     txn = NULL;
-    if (rc != 0)
+    if (rc != 0) {
         err = lmdb_err(rc, "commit");
+        goto out;
+    }
+    /* Index whatever a crash left past the watermarks, so that from here on every commit keeps
+     * its index keys in memory (the fast path of the index pass). */
+    err = store_index_flush(s);
 out:
     if (txn != NULL)
         mdb_txn_abort(txn);
@@ -355,6 +361,7 @@ void store_close(store *s)
         mdb_env_close(s->env);
     }
     proto_roster_free(&s->roster);
+    batch_free(s->batch);
     free(s->scratch);
     memset(s, 0, sizeof(*s));
 }
@@ -472,6 +479,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     size_t good, first_new, i;
     int rc, err = 0, late_err = 0;
     size_t late_at = 0;
+    batch_mark mark = batch_mark_get(s);
 
     memset(res, 0, sizeof(*res));
     if (n == 0 || n > RN_RUN_ENTRIES_MAX)
@@ -493,7 +501,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
         err = late_err;
         goto out;
     }
-    RN_GUARD(err, author_check(s, w->e[0].author, &country));
+    err = author_check(s, w->e[0].author, &country);
     if (err < 0) {
         fail_at(d, err, "entry.author", 0);
         goto out;
@@ -501,6 +509,8 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
 
     /* 2. Links and one signature over the decoded prefix, before any LMDB work. */
     RN_GUARD(err, proto_entry_run_verify(w->e, good, NULL, w->ids, d));
+    RN_GUARD(err, batch_reserve(s, good));
+    mark = batch_mark_get(s);
 
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
         err = lmdb_err(rc, "begin");
@@ -579,7 +589,9 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             good = i;
             break;
         }
-        RN_GUARD(err, put_entry(s, txn, e, w->ids[i], &w->rec, country));
+        RN_GUARD(err, put_entry(s, txn, e));
+        if (s->batch_complete)
+            batch_keys(s->batch, e, w->ids[i], &w->rec, country);
         res->accepted++;
     }
     if (good > first_new) {
@@ -602,6 +614,7 @@ commit:
     if (rc != 0) {
         err = lmdb_err(rc, "commit");
         res->accepted = 0;
+        batch_rollback(s, mark);
         goto out;
     }
     if (late_err < 0) {
@@ -610,8 +623,10 @@ commit:
             d->index = (unsigned)(late_at + 1);
     }
 out:
-    if (txn != NULL)
+    if (txn != NULL) {
         mdb_txn_abort(txn);
+        batch_rollback(s, mark);
+    }
     free(w);
     return err;
 }
@@ -631,6 +646,7 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     uint8_t eid[PROTO_ID_BYTES];
     size_t len;
     int rc, err = 0;
+    batch_mark mark = batch_mark_get(s);
 
     RN_TRY(author_check(s, author, &country));
     rec = malloc(sizeof(*rec));
@@ -639,6 +655,8 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     RN_GUARD(err, proto_record_decode(rec, kind, body, body_len, d));
     RN_GUARD(err, proto_record_check_author(rec, country, d));
 
+    RN_GUARD(err, batch_reserve(s, 1));
+    mark = batch_mark_get(s);
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
         err = lmdb_err(rc, "begin");
         goto out;
@@ -667,7 +685,9 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     RN_ASSERT(proto_entry_decode(&e, s->scratch, len, NULL) == 0);
     proto_entry_id(s->scratch, len, eid);
     /* The record decoded above borrows `body`; the entry holds the same bytes. */
-    RN_GUARD(err, put_entry(s, txn, &e, eid, rec, country));
+    RN_GUARD(err, put_entry(s, txn, &e));
+    if (s->batch_complete)
+        batch_keys(s->batch, &e, eid, rec, country);
     head.seq = e.seq;
     memcpy(head.id, eid, PROTO_ID_BYTES);
     head.timestamp_ms = e.timestamp_ms;
@@ -676,6 +696,7 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     txn = NULL;
     if (rc != 0) {
         err = lmdb_err(rc, "commit");
+        batch_rollback(s, mark);
         goto out;
     }
     /* Durable before anyone hears of it (DESIGN.md section 3). */
@@ -685,10 +706,375 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     if (seq != NULL)
         *seq = e.seq;
 out:
-    if (txn != NULL)
+    if (txn != NULL) {
         mdb_txn_abort(txn);
+        batch_rollback(s, mark);
+    }
     free(rec);
     return err;
+}
+
+/* ---- The index pass ---- */
+
+/*
+ * Ingest writes entries and heads only; this pass derives the ids and record indexes of every
+ * entry past its author's `indexed_seq` watermark, sorts the keys of up to RN_INDEX_BATCH_ENTRIES
+ * entries, writes them in key order together with the advanced watermarks, and commits. Each
+ * commit is consistent (indexes exactly cover the entries up to the watermarks), so a crash
+ * between ingest and this pass loses nothing: the next pass resumes from the watermarks.
+ *
+ * Why not index inside the ingest transaction: ids are hashes and record ids spread over many
+ * keys, so a run of 1,000 entries touches some 1,000 random pages of each such index, and LMDB
+ * writes each touched page at commit. Sorted batches of tens of thousands of entries touch each
+ * page once per batch instead. Readers never see the lag: store_read_begin runs this pass first.
+ */
+
+typedef struct pending_key {
+    uint64_t prefix; /* the key's first 8 bytes, big-endian, zero-padded: most comparisons end
+                        here, without touching the arena */
+    uint8_t db;
+    uint16_t len; /* key bytes */
+    uint32_t off; /* offset of the key, then (has_loc) LOC_BYTES of value, in the arena */
+    bool has_loc;
+} pending_key;
+
+static const uint8_t *arena_base;
+
+static int pending_cmp(const void *a, const void *b)
+{
+    const pending_key *x = a, *y = b;
+    if (x->db != y->db)
+        return x->db < y->db ? -1 : 1;
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix ? -1 : 1;
+    size_t n = x->len < y->len ? x->len : y->len;
+    if (n <= 8)
+        return (x->len > y->len) - (x->len < y->len);
+    int c = memcmp(arena_base + x->off + 8, arena_base + y->off + 8, n - 8);
+    if (c != 0)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+struct store_batch {
+    pending_key *keys; /* keys_cap slots, grown up to RN_INDEX_BATCH_KEYS */
+    size_t keys_cap;
+    size_t n;       /* keys */
+    size_t entries; /* entries whose keys are here */
+    uint8_t *arena; /* arena_cap bytes, grown up to RN_INDEX_BATCH_BYTES */
+    size_t arena_cap;
+    size_t used; /* arena bytes */
+    index_key scratch[INDEX_KEYS_MAX];
+    proto_record rec;
+};
+
+/* Capacity a new batch starts with; it doubles as entries arrive, so a node that indexes an entry
+ * at a time between reads keeps a small batch, and a catch-up grows it to its bound. */
+#define BATCH_KEYS_INITIAL  1024u
+#define BATCH_BYTES_INITIAL (64u * 1024u)
+
+static store_batch *batch_new(void)
+{
+    store_batch *b = calloc(1, sizeof(*b));
+    if (b == NULL)
+        return NULL;
+    b->keys = malloc(BATCH_KEYS_INITIAL * sizeof(*b->keys));
+    b->arena = malloc(BATCH_BYTES_INITIAL);
+    if (b->keys == NULL || b->arena == NULL) {
+        free(b->keys);
+        free(b->arena);
+        free(b);
+        return NULL;
+    }
+    b->keys_cap = BATCH_KEYS_INITIAL;
+    b->arena_cap = BATCH_BYTES_INITIAL;
+    return b;
+}
+
+static void batch_free(store_batch *b)
+{
+    if (b != NULL) {
+        free(b->keys);
+        free(b->arena);
+        free(b);
+    }
+}
+
+/* Grows the batch so that `entries` more entries fit whatever their records (the caller has
+ * checked batch_room). Returns 0 or RN_ENOMEM. */
+static int batch_grow(store_batch *b, size_t entries)
+{
+    size_t want_keys = b->n + entries * (INDEX_KEYS_MAX + 1u);
+    size_t want_bytes = b->used + entries * INDEX_ENTRY_BYTES_MAX;
+    if (want_keys > b->keys_cap) {
+        size_t cap = b->keys_cap;
+        while (cap < want_keys)
+            cap *= 2;
+        cap = cap < RN_INDEX_BATCH_KEYS ? cap : RN_INDEX_BATCH_KEYS;
+        pending_key *k = realloc(b->keys, cap * sizeof(*k));
+        if (k == NULL)
+            return RN_ENOMEM;
+        b->keys = k;
+        b->keys_cap = cap;
+    }
+    if (want_bytes > b->arena_cap) {
+        size_t cap = b->arena_cap;
+        while (cap < want_bytes)
+            cap *= 2;
+        cap = cap < RN_INDEX_BATCH_BYTES ? cap : RN_INDEX_BATCH_BYTES;
+        uint8_t *a = realloc(b->arena, cap);
+        if (a == NULL)
+            return RN_ENOMEM;
+        b->arena = a;
+        b->arena_cap = cap;
+    }
+    return 0;
+}
+
+/* True if the batch can take `entries` more entries whatever their records. */
+static bool batch_room(const store_batch *b, size_t entries)
+{
+    return b->entries + entries <= RN_INDEX_BATCH_ENTRIES &&
+           b->n + entries * (INDEX_KEYS_MAX + 1u) <= RN_INDEX_BATCH_KEYS &&
+           b->used + entries * INDEX_ENTRY_BYTES_MAX <= RN_INDEX_BATCH_BYTES;
+}
+
+static void batch_add(store_batch *b, enum store_db db, const uint8_t *key, size_t klen,
+                      const uint8_t *loc)
+{
+    RN_ASSERT(b->n < b->keys_cap && b->used + klen + LOC_BYTES <= b->arena_cap);
+    pending_key *pk = &b->keys[b->n++];
+    pk->db = (uint8_t)db;
+    pk->len = (uint16_t)klen;
+    pk->off = (uint32_t)b->used;
+    pk->has_loc = loc != NULL;
+    uint8_t first[8] = { 0 };
+    memcpy(first, key, klen < 8 ? klen : 8);
+    pk->prefix = get_be64(first);
+    memcpy(b->arena + b->used, key, klen);
+    b->used += klen;
+    if (loc != NULL) {
+        memcpy(b->arena + b->used, loc, LOC_BYTES);
+        b->used += LOC_BYTES;
+    }
+}
+
+/* Adds the id key and every index key of a decoded entry and its record. */
+static void batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
+                       const proto_record *r, const char *country)
+{
+    uint8_t loc[LOC_BYTES];
+    loc_key(loc, e->author, e->seq);
+    batch_add(b, STORE_DB_IDS, id, PROTO_ID_BYTES, loc);
+    size_t nk = index_keys(e, r, country, b->scratch);
+    for (size_t i = 0; i < nk; i++)
+        batch_add(b, b->scratch[i].db, b->scratch[i].key, b->scratch[i].len,
+                  b->scratch[i].has_loc ? loc : NULL);
+    b->entries++;
+}
+
+/* Adds the keys of stored entry bytes[0..len), decoding it again (the slow path). */
+static int batch_stored(store_batch *b, const uint8_t *bytes, size_t len, const char *country)
+{
+    proto_entry e;
+    uint8_t id[PROTO_ID_BYTES];
+    if (proto_entry_decode(&e, bytes, len, NULL) != 0 ||
+        proto_record_decode(&b->rec, e.kind, e.body, e.body_len, NULL) != 0)
+        return RN_ECORRUPT;
+    proto_entry_id(bytes, len, id);
+    batch_keys(b, &e, id, &b->rec, country);
+    return 0;
+}
+
+/* Sorts the batch and writes it in key order, one cursor per index: LMDB then searches only the
+ * current leaf page while the next key falls within it. */
+static int batch_write(store *s, MDB_txn *txn, store_batch *b)
+{
+    MDB_val k, v;
+    int rc = 0;
+    arena_base = b->arena;
+    qsort(b->keys, b->n, sizeof(*b->keys), pending_cmp);
+    for (size_t i = 0; i < b->n;) {
+        MDB_cursor *ic;
+        uint8_t db = b->keys[i].db;
+        if ((rc = mdb_cursor_open(txn, s->dbi[db], &ic)) != 0)
+            return lmdb_err(rc, "index cursor");
+        for (; i < b->n && b->keys[i].db == db; i++) {
+            const pending_key *pk = &b->keys[i];
+            k = (MDB_val){ pk->len, b->arena + pk->off };
+            v = pk->has_loc ? (MDB_val){ LOC_BYTES, b->arena + pk->off + pk->len }
+                            : (MDB_val){ 0, NULL };
+            if ((rc = mdb_cursor_put(ic, &k, &v, 0)) != 0)
+                break;
+        }
+        mdb_cursor_close(ic);
+        if (rc != 0)
+            return lmdb_err(rc, "put index");
+    }
+    return 0;
+}
+
+/* The country an author's entries were accepted under: the roster's, or for an author who has
+ * since left the roster, the prefix of the ids in its entry at `seq` (which carry it). */
+static int author_country_of(store *s, MDB_txn *txn, store_batch *b, const uint8_t *author,
+                             uint64_t seq, char country[3])
+{
+    const char *c = store_author_country(s, author);
+    if (c != NULL) {
+        memcpy(country, c, 3);
+        return 0;
+    }
+    proto_str first;
+    proto_entry fe;
+    RN_TRY(store_entry_get(&(store_read){ s, txn }, author, seq, &first));
+    if (proto_entry_decode(&fe, first.ptr, first.len, NULL) != 0 ||
+        proto_record_decode(&b->rec, fe.kind, fe.body, fe.body_len, NULL) != 0)
+        return RN_ECORRUPT;
+    proto_str rid = proto_record_id(&b->rec);
+    memcpy(country, rid.ptr, 2);
+    country[2] = '\0';
+    return 0;
+}
+
+/*
+ * One pass over the heads in one write transaction. With `fast`, the keys are already in
+ * s->batch (every entry past every watermark put them there when it committed) and every
+ * watermark moves to its head. Otherwise entries past the watermarks are read back and decoded
+ * into `b` until it is full. Returns 1 if it indexed something, 0 if nothing was pending, or an
+ * error.
+ */
+static int index_pass(store *s, store_batch *b, bool fast)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *hc = NULL;
+    MDB_val k, v;
+    int rc, err = 0;
+    store_head *adv = NULL; /* heads whose watermark this pass advances */
+    size_t nadv = 0;
+
+    if (!fast)
+        b->n = b->entries = b->used = 0;
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+        return lmdb_err(rc, "begin index");
+    adv = malloc(RN_ROSTER_MEMBERS_MAX * sizeof(*adv));
+    if (adv == NULL) {
+        err = RN_ENOMEM;
+        goto out;
+    }
+    if ((rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &hc)) != 0) {
+        err = lmdb_err(rc, "heads cursor");
+        goto out;
+    }
+    for (rc = mdb_cursor_get(hc, &k, &v, MDB_FIRST); rc == 0 && nadv < RN_ROSTER_MEMBERS_MAX;
+         rc = mdb_cursor_get(hc, &k, &v, MDB_NEXT)) {
+        store_head h;
+        if (k.mv_size != PROTO_KEY_BYTES) {
+            err = RN_ECORRUPT;
+            goto out;
+        }
+        RN_GUARD(err, read_head(s, txn, k.mv_data, &h));
+        if (h.indexed_seq == h.seq)
+            continue;
+        uint64_t seq = h.seq + 1;
+        if (!fast) {
+            char country[3];
+            RN_GUARD(err, author_country_of(s, txn, b, h.author, h.indexed_seq + 1, country));
+            for (seq = h.indexed_seq + 1; seq <= h.seq && batch_room(b, 1); seq++) {
+                proto_str bytes;
+                RN_GUARD(err, batch_grow(b, 1));
+                RN_GUARD(err, store_entry_get(&(store_read){ s, txn }, h.author, seq, &bytes));
+                RN_GUARD(err, batch_stored(b, bytes.ptr, bytes.len, country));
+            }
+        }
+        h.indexed_seq = seq - 1;
+        adv[nadv++] = h;
+        if (!fast && !batch_room(b, 1))
+            break;
+    }
+    mdb_cursor_close(hc);
+    hc = NULL;
+    if (nadv == 0)
+        goto out; /* nothing pending: err == 0 aborts the empty transaction */
+    RN_ASSERT(!fast || b->entries > 0);
+    RN_GUARD(err, batch_write(s, txn, b));
+    for (size_t i = 0; i < nadv; i++)
+        RN_GUARD(err, put_head(s, txn, &adv[i]));
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc != 0)
+        err = lmdb_err(rc, "commit index");
+    else
+        err = 1;
+out:
+    if (hc != NULL)
+        mdb_cursor_close(hc);
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    free(adv);
+    return err;
+}
+
+int store_index_flush(store *s)
+{
+    int rc = 0;
+    if (!s->index_pending)
+        return 0;
+    if (s->batch_complete) {
+        /* Fast path: the keys of every unindexed entry are in memory. */
+        if (s->batch != NULL && s->batch->entries > 0)
+            rc = index_pass(s, s->batch, true);
+    } else {
+        store_batch *b = batch_new();
+        if (b == NULL)
+            return RN_ENOMEM;
+        while ((rc = index_pass(s, b, false)) == 1)
+            ;
+        batch_free(b);
+    }
+    if (rc < 0)
+        return rc;
+    /* Everything is indexed: from now on every commit keeps its keys in memory. A batch that a
+     * catch-up grew large goes back, so that an idle node stays small; a small one is kept. */
+    if (s->batch != NULL && s->batch->arena_cap > BATCH_BYTES_INITIAL * 16u) {
+        batch_free(s->batch);
+        s->batch = NULL;
+    } else if (s->batch != NULL) {
+        s->batch->n = s->batch->entries = s->batch->used = 0;
+    }
+    s->batch_complete = true;
+    s->index_pending = false;
+    return 0;
+}
+
+/* Makes room in s->batch for `entries` entries that are about to be committed: flushes when
+ * full, allocates on first use. Returns 0, or store_index_flush's errors, RN_ENOMEM. */
+static int batch_reserve(store *s, size_t entries)
+{
+    if (s->batch != NULL && !batch_room(s->batch, entries))
+        RN_TRY(store_index_flush(s));
+    if (s->batch_complete && s->batch == NULL && (s->batch = batch_new()) == NULL)
+        return RN_ENOMEM;
+    if (s->batch != NULL)
+        RN_TRY(batch_grow(s->batch, entries));
+    return 0;
+}
+
+/* Marks the batch so that the keys of an uncommitted transaction can be dropped. */
+static batch_mark batch_mark_get(const store *s)
+{
+    batch_mark m = { 0, 0, 0 };
+    if (s->batch != NULL)
+        m = (batch_mark){ s->batch->n, s->batch->entries, s->batch->used };
+    return m;
+}
+
+static void batch_rollback(store *s, batch_mark m)
+{
+    if (s->batch != NULL) {
+        s->batch->n = m.n;
+        s->batch->entries = m.entries;
+        s->batch->used = m.used;
+    }
 }
 
 /* ---- Reads ---- */
@@ -696,6 +1082,8 @@ out:
 int store_read_begin(store *s, store_read *r)
 {
     r->s = s;
+    r->txn = NULL;
+    RN_TRY(store_index_flush(s));
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
     if (rc != 0) {
         r->txn = NULL;
@@ -897,6 +1285,7 @@ static int check_author(store_read *r, const store_head *h, uint64_t *index_coun
 {
     store *s = r->s;
     const char *country = store_author_country(s, h->author);
+    char id_country[3] = { 0 };
     uint8_t prev[PROTO_ID_BYTES], id[PROTO_ID_BYTES];
     index_key keys[INDEX_KEYS_MAX];
     uint64_t last_ts = 0;
@@ -918,19 +1307,25 @@ static int check_author(store_read *r, const store_head *h, uint64_t *index_coun
         if (store_entry_find(r, id, a2, &s2) != 0 || memcmp(a2, h->author, PROTO_KEY_BYTES) != 0 ||
             s2 != seq)
             return RN_ECORRUPT;
-        if (country != NULL) {
-            size_t nk = index_keys(&e, rec, country, keys);
-            for (size_t i = 0; i < nk; i++) {
-                MDB_val k = { keys[i].len, keys[i].key }, v;
-                if (mdb_get(r->txn, s->dbi[keys[i].db], &k, &v) != 0)
-                    return RN_ECORRUPT;
-                index_counts[keys[i].db]++;
-            }
+        if (country == NULL) {
+            /* The author has left the roster since; its entries stay, and the country their
+             * indexes were written with is the prefix of their ids (checked at ingest). */
+            memcpy(id_country, proto_record_id(rec).ptr, 2);
+            country = id_country;
+        }
+        size_t nk = index_keys(&e, rec, country, keys);
+        for (size_t i = 0; i < nk; i++) {
+            MDB_val k = { keys[i].len, keys[i].key }, v;
+            if (mdb_get(r->txn, s->dbi[keys[i].db], &k, &v) != 0)
+                return RN_ECORRUPT;
+            index_counts[keys[i].db]++;
         }
         memcpy(prev, id, PROTO_ID_BYTES);
         last_ts = e.timestamp_ms;
     }
     if (h->seq > 0 && (memcmp(prev, h->id, PROTO_ID_BYTES) != 0 || last_ts != h->timestamp_ms))
+        return RN_ECORRUPT;
+    if (h->indexed_seq != h->seq)
         return RN_ECORRUPT;
     /* Nothing past the head. */
     proto_str extra;
@@ -949,7 +1344,7 @@ int store_check(store *s, store_check_result *out)
     int err;
 
     memset(out, 0, sizeof(*out));
-    RN_TRY(store_read_begin(s, &r));
+    RN_TRY(store_read_begin(s, &r)); /* runs the index pass first */
     RN_GUARD(err, store_heads(&r, NULL, 0, &n));
     heads = calloc(n > 0 ? n : 1, sizeof(*heads));
     rec = malloc(sizeof(*rec));

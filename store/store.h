@@ -23,6 +23,7 @@
  *   entries   author(32) be64(seq)                       -> entry bytes
  *   ids       entry id(32)                               -> author(32) be64(seq)
  *   heads     author(32)                                 -> be64(seq) id(32) be64(ts) u8(flags)
+ *                                                           be64(indexed_seq)
  *   forks     author(32) be64(seq)                       -> the second entry's bytes (the first is
  *                                                           in entries)
  *   roster    key(32)                                    -> country(2) u8(role)
@@ -39,6 +40,14 @@
  *   issuer    issuer-key(32) provider-id                 -> (empty) every provider that ever
  *                                                           listed the key
  *   meta      "schema"                                   -> be64(STORE_SCHEMA_VERSION)
+ *
+ * Indexing: store_ingest and store_append write entries and heads; ids and the record indexes
+ * are derived by an index pass that sorts the keys of many entries and writes them in one
+ * transaction per batch, advancing each author's indexed_seq watermark in the same commit.
+ * store_read_begin runs the pass before it opens the read transaction, so readers always see
+ * indexes that cover every entry; a crash between the two loses nothing (the next pass resumes
+ * from the watermarks). Random-key indexes (ids are hashes) cost about one page write per entry
+ * when written run by run; sorted batches write each page about once per batch.
  *
  * Time: "as of T" means the replica restricted to entries with timestamp <= T. Because an
  * author's timestamps never decrease (PROTOCOL.md section 2), that is a prefix of each log.
@@ -83,6 +92,8 @@ typedef struct store_options {
     bool sync_received; /* fsync ingest commits too (default false, DESIGN.md section 5) */
 } store_options;
 
+typedef struct store_batch store_batch; /* index keys of committed, unindexed entries */
+
 /* A replica. Caller owns the struct; store_open fills it and store_close releases what it holds. */
 typedef struct store {
     MDB_env *env;
@@ -91,6 +102,9 @@ typedef struct store {
                             store_roster_set */
     uint8_t *scratch;    /* RN_ENTRY_BYTES_MAX bytes for signing own entries */
     bool sync_received;
+    bool index_pending;  /* entries may lie past an index watermark */
+    bool batch_complete; /* `batch` holds the keys of every entry past every watermark */
+    store_batch *batch;  /* allocated while entries await the index pass, else NULL */
 } store;
 
 /* The head of one author's log. */
@@ -99,7 +113,8 @@ typedef struct store_head {
     uint64_t seq; /* 1 .. RN_SEQ_MAX */
     uint8_t id[PROTO_ID_BYTES];
     uint64_t timestamp_ms;
-    uint32_t flags; /* STORE_HEAD_... */
+    uint32_t flags;       /* STORE_HEAD_... */
+    uint64_t indexed_seq; /* entries 1 .. indexed_seq are in ids and the record indexes */
 } store_head;
 
 /*
@@ -169,9 +184,19 @@ RN_MUST_USE int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_k
                              const uint8_t *body, size_t body_len, uint64_t now_ms,
                              uint8_t id[PROTO_ID_BYTES], uint64_t *seq, rn_diag *d);
 
+/*
+ * Runs the index pass until every entry is indexed (see "Indexing" above): in batches of at most
+ * RN_INDEX_BATCH_ENTRIES entries, one write transaction each. Cheap when nothing is pending.
+ * store_read_begin calls it; the node also calls it when idle after a catch-up.
+ * Returns 0, RN_ENOMEM, RN_ECORRUPT (a stored entry no longer decodes), RN_EFULL, RN_ESTORE.
+ */
+RN_MUST_USE int store_index_flush(store *s);
+
 /* ---- Reading the logs ---- */
 
-/* A read transaction: every pointer obtained through it is valid until store_read_end. */
+/* A read transaction: every pointer obtained through it is valid until store_read_end.
+ * store_read_begin first runs the index pass, so it may write; it returns 0 or the errors of
+ * store_index_flush and RN_ESTORE. */
 typedef struct store_read {
     store *s;
     MDB_txn *txn;

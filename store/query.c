@@ -1,0 +1,945 @@
+/*
+ * query.c: the query engine over the replica's indexes (query.h states the semantics, which this
+ * file follows step by step, with the steps' letters in the comments).
+ *
+ * Every query is a handful of LMDB prefix scans and point lookups within one read transaction:
+ * recognise reads the dec_spec range of (spec, country), the superseded range of each candidate
+ * that could win, and, only when no decision answers, the country's policies. The expected load
+ * is many recognise calls a second against a replica of some millions of entries, so the scans
+ * are bounded by what one spec or one country has said, never by the size of the replica, and
+ * nothing is allocated but one scratch area per call for the decoded records.
+ *
+ * Keys read here are laid out as store.h documents; a key or value of another shape is
+ * RN_ECORRUPT, never an assertion, since it comes from disk.
+ */
+#include "query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/codes.h"
+
+#define LOC_BYTES (PROTO_KEY_BYTES + 8u) /* author, be64 seq: the value of an index key */
+#define TS_SEQ    16u                    /* be64 ts, be64 seq: the tail of a dated key */
+#define KEY_CAP   512u                   /* above LMDB's default maximum key of 511 bytes */
+
+/* The decoded records one query keeps at once, some 26 KiB: on the heap, not the stack. */
+typedef struct scratch {
+    proto_record spec;     /* the spec as of at */
+    proto_record provider; /* its provider as of at */
+    proto_record a, b;     /* working records */
+} scratch;
+
+/* ---- Small helpers ---- */
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static int lmdb_err(int rc, const char *what)
+{
+    fprintf(stderr, "recnet query: %s: %s\n", what, mdb_strerror(rc));
+    return RN_ESTORE;
+}
+
+/* Times above RN_TIME_MS_MAX (QUERY_AT_NOW) mean the end of time (query.h, "Now"). */
+static uint64_t clamp_time(uint64_t t)
+{
+    return t > RN_TIME_MS_MAX ? RN_TIME_MS_MAX : t;
+}
+
+static bool valid_at(uint64_t from, uint64_t until, uint64_t at)
+{
+    return from <= at && (until == 0 || at < until);
+}
+
+static bool purpose_covers(uint32_t have, uint32_t want)
+{
+    return have == want || have == PROTO_PURPOSE_BOTH;
+}
+
+static bool str_eq(proto_str a, proto_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* Byte order, a shorter string before its extensions: the order of ids in every index. */
+static int bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c != 0)
+        return c;
+    return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+static void copy_id(char dst[QUERY_ID_CAP], proto_str s)
+{
+    RN_ASSERT(s.len <= RN_ID_BYTES_MAX);
+    if (s.len > 0)
+        memcpy(dst, s.ptr, s.len);
+    dst[s.len] = '\0';
+}
+
+static void set_ref(query_ref *ref, const store_version *v)
+{
+    memcpy(ref->author, v->author, PROTO_KEY_BYTES);
+    ref->seq = v->seq;
+    ref->timestamp_ms = v->timestamp_ms;
+}
+
+/* The canonical code of a two-letter country ("EL" gives "GR"), or NULL. */
+static const char *country_canonical(const char *code, size_t len)
+{
+    const proto_country *c = code != NULL ? proto_country_find(code, len) : NULL;
+    return c != NULL ? c->alpha2 : NULL;
+}
+
+/* True if `author`'s head says it has forked. A missing head is not a fork. */
+static int author_forked(store_read *r, const uint8_t *author, bool *forked)
+{
+    store_head h;
+    int rc = store_head_get(r, author, &h);
+    if (rc == RN_ENOTFOUND) {
+        *forked = false;
+        return 0;
+    }
+    RN_TRY(rc);
+    *forked = (h.flags & STORE_HEAD_FORKED) != 0;
+    return 0;
+}
+
+/* Loads version `v` and checks that it holds a record of `kind`. */
+static int load_kind(store_read *r, const store_version *v, proto_kind kind, proto_record *rec)
+{
+    RN_TRY(store_version_load(r, v, NULL, rec));
+    return rec->kind == kind ? 0 : RN_ECORRUPT;
+}
+
+/* The latest version of record `id` of `kind` as of `at`, located in *v and decoded into *rec.
+ * Returns 0, RN_ENOTFOUND, RN_ESTORE, RN_ECORRUPT. */
+static int latest(store_read *r, proto_kind kind, const uint8_t *rid, size_t rid_len, uint64_t at,
+                  store_version *v, proto_record *rec)
+{
+    RN_TRY(store_version_get(r, kind, rid, rid_len, at, v));
+    return load_kind(r, v, kind, rec);
+}
+
+static int latest_id(store_read *r, proto_kind kind, proto_str id, uint64_t at, store_version *v,
+                     proto_record *rec)
+{
+    return latest(r, kind, id.ptr, id.len, at, v, rec);
+}
+
+/* Reads an index value: the location of an entry. */
+static int read_loc(const MDB_val *val, uint64_t ts, store_version *v)
+{
+    if (val->mv_size != LOC_BYTES)
+        return RN_ECORRUPT;
+    memcpy(v->author, val->mv_data, PROTO_KEY_BYTES);
+    v->seq = get_be64((const uint8_t *)val->mv_data + PROTO_KEY_BYTES);
+    v->timestamp_ms = ts;
+    return 0;
+}
+
+/* ---- Cursors over key ranges ---- */
+
+/* Maps a cursor result to 0 (a key under prefix[0..plen)), RN_ENOTFOUND (past the range) or
+ * RN_ESTORE. */
+static int in_range(int rc, const MDB_val *k, const uint8_t *prefix, size_t plen)
+{
+    if (rc == MDB_NOTFOUND)
+        return RN_ENOTFOUND;
+    if (rc != 0)
+        return lmdb_err(rc, "cursor");
+    if (k->mv_size < plen || memcmp(k->mv_data, prefix, plen) != 0)
+        return RN_ENOTFOUND;
+    return 0;
+}
+
+/* Positions `c` at the first key >= seek[0..seek_len) and says whether it is under the prefix. */
+static int seek(MDB_cursor *c, const uint8_t *seek_key, size_t seek_len, const uint8_t *prefix,
+                size_t plen, MDB_val *k, MDB_val *v)
+{
+    k->mv_size = seek_len;
+    k->mv_data = (void *)seek_key;
+    return in_range(mdb_cursor_get(c, k, v, MDB_SET_RANGE), k, prefix, plen);
+}
+
+static int next(MDB_cursor *c, const uint8_t *prefix, size_t plen, MDB_val *k, MDB_val *v)
+{
+    return in_range(mdb_cursor_get(c, k, v, MDB_NEXT), k, prefix, plen);
+}
+
+static int cursor_open(store_read *r, enum store_db db, MDB_cursor **c)
+{
+    int rc = mdb_cursor_open(r->txn, r->s->dbi[db], c);
+    return rc == 0 ? 0 : lmdb_err(rc, "cursor open");
+}
+
+/* ---- recognise ---- */
+
+/* A query being answered: its terms and the records it rests on. */
+typedef struct recog {
+    proto_str spec_id;
+    char country[3]; /* canonical */
+    uint32_t purpose;
+    uint64_t at; /* clamped */
+    const proto_member *authority;
+    store_version spec_v, provider_v;
+} recog;
+
+/* (d) Whether decision `x_id` is superseded as of q->at. Returns 1, 0, or an error. */
+static int superseded(store_read *r, const recog *q, proto_str x_id, proto_record *tmp)
+{
+    uint8_t prefix[RN_ID_BYTES_MAX + 1];
+    size_t plen = x_id.len + 1u;
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc, found = 0;
+
+    memcpy(prefix, x_id.ptr, x_id.len);
+    prefix[x_id.len] = 0;
+    RN_TRY(cursor_open(r, STORE_DB_SUPERSEDED, &c));
+    for (rc = seek(c, prefix, plen, prefix, plen, &k, &v); rc == 0;
+         rc = next(c, prefix, plen, &k, &v)) {
+        store_version yv, ylatest;
+        if (k.mv_size != plen + TS_SEQ) {
+            rc = RN_ECORRUPT;
+            break;
+        }
+        uint64_t ts = get_be64((const uint8_t *)k.mv_data + plen);
+        if (ts > q->at)
+            break; /* dated keys ascend: nothing later counts */
+        if ((rc = read_loc(&v, ts, &yv)) < 0 ||
+            (rc = load_kind(r, &yv, PROTO_KIND_DECISION, tmp)) < 0)
+            break;
+        proto_str y_id = tmp->u.decision.id;
+        if ((rc = latest_id(r, PROTO_KIND_DECISION, y_id, q->at, &ylatest, tmp)) < 0)
+            break;
+        if (str_eq(tmp->u.decision.supersedes, x_id)) {
+            found = 1;
+            break;
+        }
+    }
+    mdb_cursor_close(c);
+    if (rc < 0 && rc != RN_ENOTFOUND)
+        return rc;
+    return found;
+}
+
+/* (c)-(f) The winning decision, if any: fills out->basis, basis_id, outcome and result. */
+static int best_decision(store_read *r, const recog *q, scratch *sc, query_recognition *out)
+{
+    uint8_t prefix[RN_ID_BYTES_MAX + 3];
+    size_t plen = q->spec_id.len + 3u;
+    MDB_cursor *c;
+    MDB_val k, v;
+    store_version best = { .seq = 0 };
+    int rc;
+
+    memcpy(prefix, q->spec_id.ptr, q->spec_id.len);
+    prefix[q->spec_id.len] = 0;
+    memcpy(prefix + q->spec_id.len + 1, q->country, 2);
+    RN_TRY(cursor_open(r, STORE_DB_DEC_SPEC, &c));
+    for (rc = seek(c, prefix, plen, prefix, plen, &k, &v); rc == 0;
+         rc = next(c, prefix, plen, &k, &v)) {
+        store_version dv, dlatest;
+        if (k.mv_size != plen + TS_SEQ) {
+            rc = RN_ECORRUPT;
+            break;
+        }
+        uint64_t ts = get_be64((const uint8_t *)k.mv_data + plen);
+        if (ts > q->at)
+            break;
+        if ((rc = read_loc(&v, ts, &dv)) < 0 ||
+            (rc = load_kind(r, &dv, PROTO_KIND_DECISION, &sc->a)) < 0)
+            break;
+        /* (c) Only D's latest version as of at speaks for D; it has its own key in this range
+         * when its spec is still this one, so every other version is skipped here. */
+        proto_str d_id = sc->a.u.decision.id;
+        if ((rc = store_version_get(r, PROTO_KIND_DECISION, d_id.ptr, d_id.len, q->at, &dlatest)) <
+            0)
+            break;
+        if (dlatest.seq != dv.seq || memcmp(dlatest.author, dv.author, PROTO_KEY_BYTES) != 0)
+            continue;
+        const proto_decision *dec = &sc->a.u.decision;
+        if (!str_eq(dec->spec, q->spec_id) ||
+            memcmp(dv.author, q->authority->key, PROTO_KEY_BYTES) != 0)
+            continue;
+        /* (e) */
+        if (!valid_at(dec->valid_from_ms, dec->valid_until_ms, q->at) ||
+            !purpose_covers(dec->purpose, q->purpose))
+            continue;
+        /* (f) Only a candidate that would win needs the supersession check (d). */
+        if (best.seq != 0 && (dv.timestamp_ms < best.timestamp_ms ||
+                              (dv.timestamp_ms == best.timestamp_ms && dv.seq <= best.seq)))
+            continue;
+        uint32_t outcome = dec->outcome;
+        int sup = superseded(r, q, d_id, &sc->b);
+        if (sup < 0) {
+            rc = sup;
+            break;
+        }
+        if (sup)
+            continue;
+        best = dv;
+        out->result = PROTO_RESULT_DECISION;
+        out->outcome = outcome;
+        copy_id(out->basis_id, d_id);
+    }
+    mdb_cursor_close(c);
+    if (rc < 0 && rc != RN_ENOTFOUND)
+        return rc;
+    if (best.seq != 0)
+        set_ref(&out->basis, &best);
+    return 0;
+}
+
+/* Lower is more favourable: full > conditional > partial > denied. */
+static unsigned outcome_rank(uint32_t outcome)
+{
+    switch (outcome) {
+    case PROTO_OUTCOME_FULL:
+        return 0;
+    case PROTO_OUTCOME_CONDITIONAL:
+        return 1;
+    case PROTO_OUTCOME_PARTIAL:
+        return 2;
+    case PROTO_OUTCOME_DENIED:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+/* (g) The most favourable matching policy of the country, if any. Policy ids are visited in
+ * ascending order, so the first of equally favourable ones is the smallest id. */
+static int best_policy(store_read *r, const recog *q, scratch *sc, query_recognition *out)
+{
+    uint8_t prefix[4] = { PROTO_KIND_POLICY, (uint8_t)q->country[0], (uint8_t)q->country[1], ':' };
+    uint8_t next_key[1 + RN_ID_BYTES_MAX + 1];
+    MDB_cursor *c;
+    MDB_val k, v;
+    unsigned best_rank = 4;
+    int rc;
+
+    RN_TRY(cursor_open(r, STORE_DB_VERSIONS, &c));
+    rc = seek(c, prefix, sizeof(prefix), prefix, sizeof(prefix), &k, &v);
+    while (rc == 0) {
+        const uint8_t *key = k.mv_data;
+        const uint8_t *nul = memchr(key + 1, 0, k.mv_size - 1);
+        size_t rid_len = nul != NULL ? (size_t)(nul - key) - 1u : 0;
+        store_version pv;
+        if (nul == NULL || rid_len > RN_ID_BYTES_MAX) {
+            rc = RN_ECORRUPT;
+            break;
+        }
+        /* Where the next policy id's versions begin: just past this id's "id 0x00 ..." keys. */
+        memcpy(next_key, key, 1 + rid_len);
+        next_key[1 + rid_len] = 1;
+
+        rc = latest(r, PROTO_KIND_POLICY, key + 1, rid_len, q->at, &pv, &sc->a);
+        if (rc < 0 && rc != RN_ENOTFOUND)
+            break;
+        const proto_policy *pol = &sc->a.u.policy;
+        if (rc == 0 && memcmp(pv.author, q->authority->key, PROTO_KEY_BYTES) == 0 &&
+            pol->status == PROTO_STATUS_ACTIVE &&
+            valid_at(pol->valid_from_ms, pol->valid_until_ms, q->at) &&
+            purpose_covers(pol->purpose, q->purpose) && outcome_rank(pol->outcome) < best_rank &&
+            proto_policy_matches(pol, &sc->spec.u.spec, &sc->provider.u.provider)) {
+            best_rank = outcome_rank(pol->outcome);
+            out->result = PROTO_RESULT_AUTOMATIC;
+            out->outcome = pol->outcome;
+            copy_id(out->basis_id, pol->id);
+            set_ref(&out->basis, &pv);
+        }
+        rc = seek(c, next_key, rid_len + 2u, prefix, sizeof(prefix), &k, &v);
+    }
+    mdb_cursor_close(c);
+    return rc == RN_ENOTFOUND ? 0 : rc;
+}
+
+/* Checks the terms of a recognise query and fills q. */
+static int recog_init(recog *q, proto_str spec_id, const char *country, uint32_t purpose,
+                      uint64_t at_ms)
+{
+    const char *cc;
+
+    RN_TRY(proto_id_check(spec_id.ptr, spec_id.len));
+    cc = country_canonical(country, country != NULL ? 2 : 0);
+    if (cc == NULL)
+        return RN_ECOUNTRY;
+    if (proto_enum_value_name(PROTO_ENUM_PURPOSE, purpose) == NULL)
+        return RN_EENUM;
+    memset(q, 0, sizeof(*q));
+    q->spec_id = spec_id;
+    memcpy(q->country, cc, 3);
+    q->purpose = purpose;
+    q->at = clamp_time(at_ms);
+    return 0;
+}
+
+/* Steps (a)-(h) of query_recognise, without the bundle; leaves the spec and its provider as of
+ * at in sc->spec and sc->provider. */
+static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* (a) */
+    RN_TRY(latest_id(r, PROTO_KIND_SPEC, q->spec_id, q->at, &q->spec_v, &sc->spec));
+    RN_TRY(latest_id(r, PROTO_KIND_PROVIDER, sc->spec.u.spec.provider, q->at, &q->provider_v,
+                     &sc->provider));
+    set_ref(&out->spec, &q->spec_v);
+    set_ref(&out->provider, &q->provider_v);
+    copy_id(out->provider_id, sc->spec.u.spec.provider);
+    /* (b) */
+    q->authority = proto_roster_authority(&r->s->roster, q->country, 2);
+    if (q->authority == NULL)
+        return RN_ECOUNTRY;
+    /* (c)-(f), then (g), then (h). */
+    out->result = PROTO_RESULT_NO_DECISION;
+    RN_TRY(best_decision(r, q, sc, out));
+    if (out->result == PROTO_RESULT_NO_DECISION)
+        RN_TRY(best_policy(r, q, sc, out));
+
+    bool fa, fs;
+    RN_TRY(author_forked(r, q->authority->key, &fa));
+    RN_TRY(author_forked(r, q->spec_v.author, &fs));
+    out->forked = fa || fs;
+    return 0;
+}
+
+/* Appends the bundle of answer `out` to `b`: the basis (if any), the spec, the provider, and the
+ * revocation `rev` when not NULL. `credential` (may be NULL) goes into the query. */
+static int proof_build(store_read *r, const recog *q, const query_recognition *out,
+                       const uint8_t *credential, bool revoked, const query_ref *rev, mp_buf *b)
+{
+    proto_proof p;
+    const query_ref *refs[4];
+    uint32_t n = 0;
+
+    memset(&p.query, 0, sizeof(p.query));
+    memset(&p.answer, 0, sizeof(p.answer));
+    p.query.spec = q->spec_id;
+    p.query.country = (proto_str){ (const uint8_t *)q->country, 2 };
+    p.query.purpose = q->purpose;
+    p.query.at_ms = q->at;
+    p.query.credential = credential;
+    p.answer.result = out->result;
+    p.answer.forked = out->forked;
+    p.answer.has_revoked = credential != NULL;
+    p.answer.revoked = revoked;
+    if (out->result != PROTO_RESULT_NO_DECISION) {
+        p.answer.outcome = out->outcome;
+        p.answer.basis_author = out->basis.author;
+        p.answer.basis_seq = out->basis.seq;
+        refs[n++] = &out->basis;
+    }
+    refs[n++] = &out->spec;
+    refs[n++] = &out->provider;
+    if (rev != NULL)
+        refs[n++] = rev;
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = store_entry_get(r, refs[i]->author, refs[i]->seq, &p.entries[i]);
+        if (rc < 0)
+            return rc == RN_ENOTFOUND ? RN_ECORRUPT : rc;
+    }
+    p.entries_n = n;
+    return proto_proof_encode(&p, b, NULL);
+}
+
+int query_recognise(store_read *r, proto_str spec_id, const char *country, uint32_t purpose,
+                    uint64_t at_ms, query_recognition *out, mp_buf *proof)
+{
+    recog q;
+    scratch *sc = NULL;
+    int rc;
+
+    RN_TRY(recog_init(&q, spec_id, country, purpose, at_ms));
+    sc = malloc(sizeof(*sc));
+    if (sc == NULL)
+        return RN_ENOMEM;
+    RN_GUARD(rc, recognise(r, &q, sc, out));
+    if (proof != NULL)
+        RN_GUARD(rc, proof_build(r, &q, out, NULL, false, NULL, proof));
+out:
+    free(sc);
+    return rc;
+}
+
+/* ---- verify ---- */
+
+/* issuer_ok: provider `rec` lists `key`, valid at `t`. */
+static bool key_listed(const proto_provider *p, const uint8_t *key, uint64_t t)
+{
+    for (uint32_t i = 0; i < p->issuer_keys_n; i++) {
+        const proto_issuer_key *k = &p->issuer_keys[i];
+        if (memcmp(k->key, key, PROTO_KEY_BYTES) == 0 &&
+            valid_at(k->valid_from_ms, k->valid_until_ms, t))
+            return true;
+    }
+    return false;
+}
+
+int query_verify(store_read *r, const query_claim *claim, const char *country, uint32_t purpose,
+                 uint64_t at_ms, query_verification *out, mp_buf *proof)
+{
+    recog q;
+    scratch *sc = NULL;
+    store_version v;
+    uint8_t rid[PROTO_DIGEST_BYTES + RN_ID_BYTES_MAX];
+    int rc;
+
+    if (claim == NULL || claim->issuer_key == NULL || claim->credential == NULL)
+        return RN_EINVAL;
+    RN_TRY(recog_init(&q, claim->spec_id, country, purpose, at_ms));
+    sc = malloc(sizeof(*sc));
+    if (sc == NULL)
+        return RN_ENOMEM;
+    memset(out, 0, sizeof(*out));
+    RN_GUARD(rc, recognise(r, &q, sc, &out->recognition));
+
+    /* spec_ok, and the provider the issuer key is checked against. */
+    uint64_t issued = clamp_time(claim->issued_at_ms);
+    proto_str prov_id = sc->spec.u.spec.provider;
+    rc = latest_id(r, PROTO_KIND_SPEC, claim->spec_id, issued, &v, &sc->a);
+    if (rc < 0 && rc != RN_ENOTFOUND)
+        goto out;
+    if (rc == 0) {
+        const proto_spec *s = &sc->a.u.spec;
+        out->spec_ok = s->status == PROTO_STATUS_ACTIVE &&
+                       valid_at(s->valid_from_ms, s->valid_until_ms, issued);
+        prov_id = s->provider;
+    }
+
+    /* issuer_ok */
+    rc = latest_id(r, PROTO_KIND_PROVIDER, prov_id, issued, &v, &sc->b);
+    if (rc < 0 && rc != RN_ENOTFOUND)
+        goto out;
+    if (rc == 0) {
+        const proto_provider *p = &sc->b.u.provider;
+        out->issuer_ok =
+            p->status == PROTO_PROVIDER_ACTIVE && key_listed(p, claim->issuer_key, issued);
+    }
+
+    /* revoked: by the provider of the spec as of at, the one the bundle shows. */
+    proto_str spec_prov = sc->spec.u.spec.provider;
+    memcpy(rid, claim->credential, PROTO_DIGEST_BYTES);
+    memcpy(rid + PROTO_DIGEST_BYTES, spec_prov.ptr, spec_prov.len);
+    rc =
+        latest(r, PROTO_KIND_REVOCATION, rid, PROTO_DIGEST_BYTES + spec_prov.len, q.at, &v, &sc->a);
+    if (rc < 0 && rc != RN_ENOTFOUND)
+        goto out;
+    if (rc == 0 && sc->a.u.revocation.revoked_at_ms <= q.at) {
+        out->revoked = true;
+        set_ref(&out->revocation, &v);
+    }
+    rc = 0;
+    out->valid = out->spec_ok && out->issuer_ok && !out->revoked;
+    if (proof != NULL)
+        RN_GUARD(rc, proof_build(r, &q, &out->recognition, claim->credential, out->revoked,
+                                 out->revoked ? &out->revocation : NULL, proof));
+out:
+    free(sc);
+    return rc;
+}
+
+/* ---- search ---- */
+
+/*
+ * One sorted run of spec ids in an index: the keys under `prefix`, each carrying a spec id from
+ * offset `id_off` up to a 0x00 byte or the key's end. A search merges one run (provider, country,
+ * all specs) or several (one per ISCED-F code under a prefix) in id order.
+ */
+typedef struct run {
+    uint8_t prefix[RN_ID_BYTES_MAX + 2];
+    size_t plen;
+    size_t id_off;
+    bool done;
+    uint8_t head[RN_ID_BYTES_MAX]; /* the run's current id */
+    size_t head_len;
+} run;
+
+#define RUNS_MAX PROTO_ISCED_COUNT
+
+typedef struct search_state {
+    run runs[RUNS_MAX];
+    size_t runs_n;
+    MDB_cursor *c;
+} search_state;
+
+/* Moves run `u` to its first id strictly after after[0..after_len) (from the start when
+ * after_len is 0). */
+static int run_seek(search_state *st, run *u, const uint8_t *after, size_t after_len)
+{
+    uint8_t target[KEY_CAP];
+    size_t tlen = u->plen;
+    MDB_val k, v;
+
+    memcpy(target, u->prefix, u->plen);
+    if (after_len > 0) {
+        /* id_off || after || 0x01 is past every key of `after` and before every greater id, in
+         * either layout (an id ending the key, or an id followed by 0x00 and a date). */
+        uint8_t t2[KEY_CAP];
+        memcpy(t2, u->prefix, u->id_off);
+        memcpy(t2 + u->id_off, after, after_len);
+        t2[u->id_off + after_len] = 1;
+        size_t t2len = u->id_off + after_len + 1;
+        if (bytes_cmp(t2, t2len, target, tlen) > 0) {
+            memcpy(target, t2, t2len);
+            tlen = t2len;
+        }
+    }
+    int rc = seek(st->c, target, tlen, u->prefix, u->plen, &k, &v);
+    if (rc == RN_ENOTFOUND) {
+        u->done = true;
+        return 0;
+    }
+    RN_TRY(rc);
+    const uint8_t *id = (const uint8_t *)k.mv_data + u->id_off;
+    size_t left = k.mv_size - u->id_off;
+    const uint8_t *nul = memchr(id, 0, left);
+    size_t len = nul != NULL ? (size_t)(nul - id) : left;
+    if (len == 0 || len > RN_ID_BYTES_MAX)
+        return RN_ECORRUPT;
+    memcpy(u->head, id, len);
+    u->head_len = len;
+    return 0;
+}
+
+static run *run_add(search_state *st, const uint8_t *prefix, size_t plen, size_t id_off)
+{
+    RN_ASSERT(plen <= sizeof(st->runs[0].prefix) && id_off <= plen);
+    if (st->runs_n == RUNS_MAX)
+        return NULL;
+    run *u = &st->runs[st->runs_n++];
+    memcpy(u->prefix, prefix, plen);
+    u->plen = plen;
+    u->id_off = id_off;
+    u->done = false;
+    u->head_len = 0;
+    return u;
+}
+
+/* One run per distinct ISCED-F code in spec_isced under the prefix isced[0..len). */
+static int runs_isced(search_state *st, proto_str isced)
+{
+    uint8_t target[RN_ID_BYTES_MAX + 2];
+    size_t tlen = isced.len;
+    MDB_val k, v;
+    int rc;
+
+    memcpy(target, isced.ptr, isced.len);
+    rc = seek(st->c, target, tlen, isced.ptr, isced.len, &k, &v);
+    while (rc == 0) {
+        const uint8_t *nul = memchr(k.mv_data, 0, k.mv_size);
+        size_t code_len = nul != NULL ? (size_t)(nul - (const uint8_t *)k.mv_data) : 0;
+        if (nul == NULL || code_len > RN_ID_BYTES_MAX)
+            return RN_ECORRUPT;
+        memcpy(target, k.mv_data, code_len + 1);
+        if (run_add(st, target, code_len + 1, code_len + 1) == NULL)
+            return RN_ECORRUPT; /* more codes than ISCED-F has */
+        target[code_len] = 1;
+        rc = seek(st->c, target, code_len + 1, isced.ptr, isced.len, &k, &v);
+    }
+    return rc == RN_ENOTFOUND ? 0 : rc;
+}
+
+/* ASCII case-insensitive: does hay contain needle? */
+static bool contains_ci(proto_str hay, proto_str needle)
+{
+    if (needle.len > hay.len)
+        return false;
+    for (uint32_t i = 0; i + needle.len <= hay.len; i++) {
+        uint32_t j = 0;
+        for (; j < needle.len; j++) {
+            uint8_t a = hay.ptr[i + j], b = needle.ptr[j];
+            if (a >= 'A' && a <= 'Z')
+                a = (uint8_t)(a - 'A' + 'a');
+            if (b >= 'A' && b <= 'Z')
+                b = (uint8_t)(b - 'A' + 'a');
+            if (a != b)
+                break;
+        }
+        if (j == needle.len)
+            return true;
+    }
+    return false;
+}
+
+static bool eqf_within(uint32_t eqf, uint32_t lo, uint32_t hi)
+{
+    if (lo == 0 && hi == 0)
+        return true;
+    lo = lo != 0 ? lo : PROTO_EQF_MIN;
+    hi = hi != 0 ? hi : PROTO_EQF_MAX;
+    return eqf != 0 && eqf >= lo && eqf <= hi;
+}
+
+static bool spec_matches(const proto_spec *s, const query_filter *f, const char *cc, uint64_t at)
+{
+    if (s->status != PROTO_STATUS_ACTIVE || !valid_at(s->valid_from_ms, s->valid_until_ms, at))
+        return false;
+    if (cc != NULL && (s->id.len < 3 || memcmp(s->id.ptr, cc, 2) != 0 || s->id.ptr[2] != ':'))
+        return false;
+    if (f->provider.len > 0 && !str_eq(s->provider, f->provider))
+        return false;
+    if (!eqf_within(s->eqf, f->eqf_min, f->eqf_max))
+        return false;
+    if (f->isced.len > 0 &&
+        (s->isced.len < f->isced.len || memcmp(s->isced.ptr, f->isced.ptr, f->isced.len) != 0))
+        return false;
+    if (s->ects_centi < f->ects_min_centi)
+        return false;
+    if (f->text.len > 0) {
+        bool found = false;
+        for (uint32_t i = 0; i < s->title_n && !found; i++)
+            found = contains_ci(s->title[i].text, f->text);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* Chooses the runs of a search: the narrowest index the filter allows. */
+static int runs_plan(store_read *r, search_state *st, const query_filter *f, const char *cc)
+{
+    uint8_t p[RN_ID_BYTES_MAX + 2];
+    enum store_db db;
+
+    if (f->provider.len > 0) {
+        db = STORE_DB_SPEC_PROV;
+        memcpy(p, f->provider.ptr, f->provider.len);
+        p[f->provider.len] = 0;
+        run_add(st, p, f->provider.len + 1u, f->provider.len + 1u);
+    } else if (cc != NULL) {
+        db = STORE_DB_VERSIONS;
+        p[0] = PROTO_KIND_SPEC;
+        memcpy(p + 1, cc, 2);
+        p[3] = ':';
+        run_add(st, p, 4, 1);
+    } else if (f->isced.len > 0) {
+        db = STORE_DB_SPEC_ISCED;
+    } else {
+        db = STORE_DB_VERSIONS;
+        p[0] = PROTO_KIND_SPEC;
+        run_add(st, p, 1, 1);
+    }
+    RN_TRY(cursor_open(r, db, &st->c));
+    if (db == STORE_DB_SPEC_ISCED)
+        RN_TRY(runs_isced(st, f->isced));
+    return 0;
+}
+
+int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str after,
+                 uint32_t limit, query_hit *hits, uint32_t *n, bool *more)
+{
+    const char *cc = NULL;
+    uint64_t at = clamp_time(at_ms);
+    search_state *st = NULL;
+    proto_record *rec = NULL;
+    uint8_t cur[RN_ID_BYTES_MAX];
+    size_t cur_len;
+    int rc = 0;
+
+    if (limit == 0 || limit > RN_SEARCH_RESULTS_MAX || hits == NULL || f == NULL)
+        return RN_EINVAL;
+    if (f->eqf_min > PROTO_EQF_MAX || f->eqf_max > PROTO_EQF_MAX ||
+        (f->eqf_min != 0 && f->eqf_max != 0 && f->eqf_min > f->eqf_max))
+        return RN_EINVAL;
+    if (after.len > RN_ID_BYTES_MAX || f->provider.len > RN_ID_BYTES_MAX ||
+        f->isced.len > RN_ID_BYTES_MAX)
+        return RN_EINVAL;
+    if (f->country.len > 0) {
+        cc = country_canonical((const char *)f->country.ptr, f->country.len);
+        if (cc == NULL)
+            return RN_ECOUNTRY;
+    }
+    *n = 0;
+    *more = false;
+    st = calloc(1, sizeof(*st));
+    rec = malloc(sizeof(*rec));
+    if (st == NULL || rec == NULL) {
+        rc = RN_ENOMEM;
+        goto out;
+    }
+    RN_GUARD(rc, runs_plan(r, st, f, cc));
+    for (size_t i = 0; i < st->runs_n; i++)
+        RN_GUARD(rc, run_seek(st, &st->runs[i], after.ptr, after.len));
+
+    for (;;) {
+        /* The smallest id at the head of any run. */
+        run *min = NULL;
+        for (size_t i = 0; i < st->runs_n; i++) {
+            run *u = &st->runs[i];
+            if (!u->done &&
+                (min == NULL || bytes_cmp(u->head, u->head_len, min->head, min->head_len) < 0))
+                min = u;
+        }
+        if (min == NULL)
+            break;
+        cur_len = min->head_len;
+        memcpy(cur, min->head, cur_len);
+        /* Advance every run at this id: a spec that changed field is in two ISCED-F runs. */
+        for (size_t i = 0; i < st->runs_n; i++) {
+            run *u = &st->runs[i];
+            if (!u->done && bytes_cmp(u->head, u->head_len, cur, cur_len) == 0)
+                RN_GUARD(rc, run_seek(st, u, cur, cur_len));
+        }
+
+        store_version v;
+        rc = latest(r, PROTO_KIND_SPEC, cur, cur_len, at, &v, rec);
+        if (rc == RN_ENOTFOUND)
+            continue;
+        if (rc < 0)
+            goto out;
+        if (!spec_matches(&rec->u.spec, f, cc, at))
+            continue;
+        if (*n == limit) {
+            *more = true;
+            break;
+        }
+        query_hit *h = &hits[(*n)++];
+        copy_id(h->spec_id, (proto_str){ cur, (uint32_t)cur_len });
+        set_ref(&h->entry, &v);
+    }
+    rc = 0;
+out:
+    if (st != NULL && st->c != NULL)
+        mdb_cursor_close(st->c);
+    free(st);
+    free(rec);
+    return rc;
+}
+
+/* ---- stack ---- */
+
+static bool in_list(const proto_str *list, uint32_t n, proto_str id)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (str_eq(list[i], id))
+            return true;
+    return false;
+}
+
+static bool rule_present(const proto_pathway_rule *rule)
+{
+    return rule->eqf_min != 0 || rule->eqf_max != 0 || rule->isced_prefixes_n != 0 ||
+           rule->issuer_countries_n != 0 || rule->ects_min_centi != 0;
+}
+
+/* Whether spec `s` meets the pathway's rule; loads its provider into *prov when the rule names
+ * issuer countries. */
+static int rule_meets(store_read *r, const proto_pathway_rule *rule, const proto_spec *s,
+                      uint64_t at, proto_record *prov, bool *meets)
+{
+    *meets = false;
+    if (!eqf_within(s->eqf, rule->eqf_min, rule->eqf_max))
+        return 0;
+    if (s->ects_centi < rule->ects_min_centi)
+        return 0;
+    bool ok = rule->isced_prefixes_n == 0;
+    for (uint32_t k = 0; k < rule->isced_prefixes_n && !ok; k++)
+        ok = proto_codes_isced_matches((const char *)s->isced.ptr, s->isced.len,
+                                       (const char *)rule->isced_prefixes[k].ptr,
+                                       rule->isced_prefixes[k].len);
+    if (!ok)
+        return 0;
+    if (rule->issuer_countries_n > 0) {
+        store_version v;
+        int rc = latest_id(r, PROTO_KIND_PROVIDER, s->provider, at, &v, prov);
+        if (rc == RN_ENOTFOUND)
+            return 0;
+        RN_TRY(rc);
+        if (!in_list(rule->issuer_countries, rule->issuer_countries_n, prov->u.provider.country))
+            return 0;
+    }
+    *meets = true;
+    return 0;
+}
+
+int query_stack(store_read *r, const char *country, proto_str pathway_id, const proto_str *spec_ids,
+                size_t n, uint64_t at_ms, query_stack_result *out)
+{
+    uint64_t at = clamp_time(at_ms);
+    const char *cc;
+    scratch *sc = NULL;
+    store_version pv;
+    int rc;
+
+    if (n > RN_STACK_SPECS_MAX || (spec_ids == NULL && n > 0))
+        return RN_EINVAL;
+    cc = country_canonical(country, country != NULL ? 2 : 0);
+    if (cc == NULL)
+        return RN_ECOUNTRY;
+    RN_TRY(proto_id_check(pathway_id.ptr, pathway_id.len));
+    for (size_t i = 0; i < n; i++)
+        RN_TRY(proto_id_check(spec_ids[i].ptr, spec_ids[i].len));
+    sc = malloc(sizeof(*sc));
+    if (sc == NULL)
+        return RN_ENOMEM;
+    memset(out, 0, sizeof(*out));
+
+    RN_GUARD(rc, latest_id(r, PROTO_KIND_PATHWAY, pathway_id, at, &pv, &sc->a));
+    if (memcmp(pathway_id.ptr, cc, 2) != 0) {
+        rc = RN_EPREFIX;
+        goto out;
+    }
+    const proto_pathway *pw = &sc->a.u.pathway;
+    set_ref(&out->pathway, &pv);
+    out->active =
+        pw->status == PROTO_STATUS_ACTIVE && valid_at(pw->valid_from_ms, pw->valid_until_ms, at);
+    out->ects_min_centi = pw->ects_min_centi;
+    RN_GUARD(rc, author_forked(r, pv.author, &out->forked));
+
+    out->items_n = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        query_stack_item *it = &out->items[i];
+        copy_id(it->spec_id, spec_ids[i]);
+        size_t j = 0;
+        while (j < i && !str_eq(spec_ids[j], spec_ids[i]))
+            j++;
+        if (j < i) {
+            *it = out->items[j];
+            it->duplicate = true;
+            continue;
+        }
+        store_version sv;
+        rc = latest_id(r, PROTO_KIND_SPEC, spec_ids[i], at, &sv, &sc->b);
+        if (rc == RN_ENOTFOUND) {
+            it->status = QUERY_STACK_UNKNOWN;
+            continue;
+        }
+        if (rc < 0)
+            goto out;
+        const proto_spec *s = &sc->b.u.spec;
+        bool meets = false;
+        it->ects_centi = s->ects_centi;
+        if (in_list(pw->mandatory, pw->mandatory_n, spec_ids[i])) {
+            it->status = QUERY_STACK_MANDATORY;
+        } else if (in_list(pw->eligible, pw->eligible_n, spec_ids[i])) {
+            it->status = QUERY_STACK_ELIGIBLE;
+        } else {
+            if (rule_present(&pw->rule))
+                RN_GUARD(rc, rule_meets(r, &pw->rule, s, at, &sc->provider, &meets));
+            it->status = meets ? QUERY_STACK_RULE : QUERY_STACK_NOT_ELIGIBLE;
+        }
+        it->counted = it->status != QUERY_STACK_NOT_ELIGIBLE;
+        if (it->counted)
+            out->total_ects_centi += s->ects_centi;
+    }
+    for (uint32_t m = 0; m < pw->mandatory_n; m++) {
+        if (!in_list(spec_ids, (uint32_t)n, pw->mandatory[m]))
+            copy_id(out->missing[out->missing_n++], pw->mandatory[m]);
+    }
+    out->complete =
+        out->active && out->missing_n == 0 && out->total_ects_centi >= out->ects_min_centi;
+    rc = 0;
+out:
+    free(sc);
+    return rc;
+}

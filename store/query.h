@@ -1,0 +1,269 @@
+/*
+ * query.h: the questions a replica answers (DESIGN.md section 4): how does a country recognise a
+ * micro-credential specification, which specs match a search, is an issued credential valid and
+ * how is it recognised, and which specs count towards a pathway.
+ *
+ * Every query reads through one store_read (one LMDB read transaction, so one consistent
+ * snapshot) and takes a time `at_ms`: the query is answered "as of" that time, that is over the
+ * replica restricted to the entries whose timestamp is <= at_ms (store.h, "Time"), and every
+ * validity range (valid_from, valid_until) is evaluated at at_ms too. Time is passed in, never
+ * read from a clock, so that the simulator and the tests see the same answers as the node.
+ *
+ * "Now": at_ms = UINT64_MAX (QUERY_AT_NOW), or any value above RN_TIME_MS_MAX, asks about every
+ * entry held and is evaluated as RN_TIME_MS_MAX, the last representable moment, which is also
+ * the `at` written into proof bundles (a bundle's time must be a real time). Since every record
+ * time is at most RN_TIME_MS_MAX, this gives exactly the answers UINT64_MAX would: in particular a
+ * decision or policy with a valid_until has expired by then. To ask about today's calendar date,
+ * pass today's time.
+ *
+ * "The latest version of record R as of T" is the version whose entry has the greatest
+ * (timestamp, seq) among R's entries with timestamp <= T (store_version_get).
+ *
+ * The engine reads the materialised indexes of store.h with prefix scans (dec_spec, superseded,
+ * versions under kind || "CC:", spec_prov, spec_isced) and never walks a log. Big records are
+ * decoded into one heap scratch area per call (a decoded proto_record is some 6.5 KiB), so a
+ * query uses a few KiB of stack whatever it reads. Results copy what they return (ids into fixed
+ * buffers, entry locations by value); nothing in a result borrows the transaction, so a result
+ * outlives store_read_end. Proof bundles are appended to a caller's mp_buf.
+ *
+ * Like store.h: one thread per store; none of these functions may be called from a store
+ * callback (store_entries_range's).
+ */
+#ifndef RN_QUERY_H
+#define RN_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/error.h"
+#include "proto/limits.h"
+#include "proto/mp.h"
+#include "proto/proof.h"
+#include "proto/record.h"
+#include "store/store.h"
+
+/* Ask about every entry held (see "Now" above). */
+#define QUERY_AT_NOW UINT64_MAX
+
+/* Room for one record id and its NUL. */
+#define QUERY_ID_CAP (RN_ID_BYTES_MAX + 1u)
+
+/* Where an entry is: its author, seq and timestamp. All zero when there is no such entry. */
+typedef struct query_ref {
+    uint8_t author[PROTO_KEY_BYTES];
+    uint64_t seq;          /* 1 .. RN_SEQ_MAX, or 0 for none */
+    uint64_t timestamp_ms; /* the entry's timestamp */
+} query_ref;
+
+/* ---- recognise ---- */
+
+/* The answer to recognise(spec, country, purpose, at). Copied: nothing borrows the transaction. */
+typedef struct query_recognition {
+    uint32_t result;                /* PROTO_RESULT_DECISION, _AUTOMATIC or _NO_DECISION */
+    uint32_t outcome;               /* PROTO_OUTCOME_...; 0 for no decision */
+    query_ref basis;                /* the decision's or policy's entry; zero for no decision */
+    char basis_id[QUERY_ID_CAP];    /* the decision's or policy's id, NUL-terminated; "" for none */
+    bool forked;                    /* the country's authority or the spec's author has forked */
+    query_ref spec;                 /* the spec's entry (latest version as of at) */
+    query_ref provider;             /* its provider's entry (latest version as of at) */
+    char provider_id[QUERY_ID_CAP]; /* the spec's provider id */
+} query_recognition;
+
+/*
+ * How country `country` recognises spec `spec_id` for purpose `purpose` as of `at_ms`, following
+ * exactly these steps:
+ *
+ *  a. spec = the latest version of spec_id as of at; none: RN_ENOTFOUND. provider = the latest
+ *     version of spec.provider as of at; none: RN_ENOTFOUND.
+ *  b. A = the roster's authority of `country` (store->roster); none: RN_ECOUNTRY.
+ *  c. Candidate decisions: every decision id D with a dec_spec key under spec_id 0x00 country;
+ *     take D's latest version as of at, and keep it if its spec is still spec_id.
+ *  d. Drop the superseded ones: X is superseded if some decision Y, found through the
+ *     `superseded` index under X.id with entry timestamp <= at, still has supersedes == X.id in
+ *     its own latest version as of at.
+ *  e. Keep those valid at at (valid_from <= at, and at < valid_until when there is one) whose
+ *     purpose covers the query's: equal, or "both" (a query for "both" needs a decision for
+ *     "both").
+ *  f. If any remain, the answer is the one whose entry has the greatest (timestamp, seq):
+ *     result "decision", with its outcome.
+ *  g. Else the policies of A's country: every policy id under that country's prefix, latest
+ *     version as of at, kept when active, valid at at, its purpose covers the query's, and the
+ *     spec meets its conditions (proto_policy_matches, the verifier's own function). Among those
+ *     the most favourable outcome wins (full > conditional > partial > denied), ties going to
+ *     the smallest policy id (bytes): result "automatic", with that outcome.
+ *  h. Else result "no decision".
+ *
+ * forked = A's head or the head of the spec entry's author carries STORE_HEAD_FORKED.
+ *
+ * A basis (decision or policy) counts only when its entry is authored by A, the key the roster
+ * names today: a proof bundle's basis must be the authority's (proto_proof_verify step 4), and
+ * only a roster replaced after the fact can make this differ from the country prefix.
+ *
+ * `country` points to a two-letter code, upper case, not necessarily NUL-terminated (exactly two
+ * bytes are read; "EL" is taken as Greece, "GR"). When `proof` is not NULL, the
+ * answer's proof bundle is appended to it (proto_proof_encode): query {spec_id, the canonical
+ * country, purpose, at}, the answer, and the entries of the basis (if any), the spec and the
+ * provider; it passes proto_proof_verify against the store's roster. With `proof` NULL no bundle
+ * is built (the cheaper call).
+ *
+ * Returns 0 (*out filled), or:
+ *  RN_ELEN, RN_EID   spec_id is not a well-formed id (proto_id_check)
+ *  RN_ECOUNTRY       `country` is not one of the 30, or has no authority in the roster
+ *  RN_EENUM          `purpose` is not a PROTO_PURPOSE_... value
+ *  RN_ENOTFOUND      no spec, or no provider of it, as of at
+ *  RN_ESTORE, RN_ECORRUPT  from the replica (store.h)
+ *  RN_ENOMEM
+ *  RN_ETOOBIG        the bundle does not fit `proof`'s maximum
+ * On failure *out is unspecified and proof->len is as it was.
+ */
+RN_MUST_USE int query_recognise(store_read *r, proto_str spec_id, const char *country,
+                                uint32_t purpose, uint64_t at_ms, query_recognition *out,
+                                mp_buf *proof);
+
+/* ---- search ---- */
+
+/* What a search keeps. Every field is optional (zero / length 0 means "any"); a spec must match
+ * every given one. */
+typedef struct query_filter {
+    proto_str country;       /* 2 letters: spec ids under that prefix ("EL" taken as "GR") */
+    proto_str provider;      /* the spec's provider id, exactly */
+    uint32_t eqf_min;        /* 0 or 1 .. 8 */
+    uint32_t eqf_max;        /* 0 or 1 .. 8, >= eqf_min when both are given; when either is given
+                                the spec must have a level within [eqf_min or 1, eqf_max or 8] */
+    proto_str isced;         /* a string prefix of the spec's ISCED-F code ("06", "061") */
+    uint32_t ects_min_centi; /* the spec's ECTS (hundredths) at least this */
+    proto_str text;          /* ASCII case-insensitive substring of any of the spec's titles */
+} query_filter;
+
+/* One spec found. */
+typedef struct query_hit {
+    char spec_id[QUERY_ID_CAP]; /* NUL-terminated */
+    query_ref entry;            /* the entry of its latest version as of at */
+} query_hit;
+
+/*
+ * Specs matching `f` as of `at_ms`: for every spec, its latest version as of at, kept when it is
+ * active, valid at at, and matches every filter given. Results come in ascending order of spec id
+ * (bytes, a shorter id before its extensions), starting strictly after `after` (a cursor: the
+ * last id of the previous page, or length 0 to start at the beginning), at most `limit` of them,
+ * into hits[0 .. *n). *more says whether at least one more match follows the last one returned
+ * (then pass hits[*n - 1].spec_id as the next `after`).
+ *
+ * The scan is narrowed by an index when it can be: the provider's spec_prov range, else the
+ * country's range of the versions index, else the spec_isced ranges under the ISCED-F prefix
+ * (merged in id order), else every spec.
+ *
+ * Returns 0, or RN_EINVAL (limit 0 or above RN_SEARCH_RESULTS_MAX, an EQF bound above 8 or
+ * eqf_min > eqf_max, `after` longer than RN_ID_BYTES_MAX, provider or isced longer than an id),
+ * RN_ECOUNTRY (a country that is not one of the 30), RN_ESTORE, RN_ECORRUPT, RN_ENOMEM. `hits`
+ * must have room for `limit` results; on failure its content and *n, *more are unspecified.
+ */
+RN_MUST_USE int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str after,
+                             uint32_t limit, query_hit *hits, uint32_t *n, bool *more);
+
+/* ---- verify ---- */
+
+/* An issued credential, as far as recnet needs to know it (no learner data). Borrowed. */
+typedef struct query_claim {
+    proto_str spec_id;         /* the spec it was issued under */
+    const uint8_t *issuer_key; /* PROTO_KEY_BYTES: the key that signed it */
+    uint64_t issued_at_ms;     /* the issue date */
+    const uint8_t *credential; /* PROTO_DIGEST_BYTES: its digest, as a revocation names it */
+} query_claim;
+
+typedef struct query_verification {
+    bool valid;           /* spec_ok && issuer_ok && !revoked */
+    bool spec_ok;         /* the spec existed, active and valid, at the issue date */
+    bool issuer_ok;       /* the issuer key was the provider's, and the provider active, then */
+    bool revoked;         /* a revocation of the credential by the spec's provider, as of at */
+    query_ref revocation; /* its entry when revoked, else zero */
+    query_recognition recognition; /* recognise(spec, country, purpose, at) */
+} query_verification;
+
+/*
+ * Checks an issued credential and says how `country` recognises it, as of `at_ms`:
+ *
+ *  - spec_ok: the latest version of claim->spec_id as of issued_at exists, is active and is
+ *    valid at issued_at.
+ *  - issuer_ok: the provider's latest version as of issued_at exists, is active, and lists
+ *    claim->issuer_key with valid_from <= issued_at and (no valid_until, or issued_at <
+ *    valid_until); a key registered only after the issue date fails. "The provider" is the
+ *    provider of the spec as of issued_at, or of the spec as of at when there was none then.
+ *  - revoked: the latest version as of at of the revocation whose rid is credential || the
+ *    provider of the spec as of at (the spec of the proof bundle) exists and its revoked_at is
+ *    <= at (a bundle cannot carry a revocation dated after its question, proof.h step 5).
+ *  - recognition: exactly query_recognise(spec_id, country, purpose, at).
+ *  - valid = spec_ok && issuer_ok && !revoked.
+ *
+ * When `proof` is not NULL the recognition's bundle is appended to it, its query naming the
+ * credential and its answer saying whether it is revoked, with the revocation entry when it is;
+ * it passes proto_proof_verify against the store's roster.
+ *
+ * Returns 0 (*out filled), or RN_EINVAL (issuer_key or credential NULL), and the errors of
+ * query_recognise (in particular RN_ENOTFOUND when the spec or its provider does not exist as of
+ * at: then nothing can be said about its recognition, whatever the claim). On failure *out is
+ * unspecified and proof->len is as it was.
+ */
+RN_MUST_USE int query_verify(store_read *r, const query_claim *claim, const char *country,
+                             uint32_t purpose, uint64_t at_ms, query_verification *out,
+                             mp_buf *proof);
+
+/* ---- stack ---- */
+
+/* Why a given spec counts, or does not. */
+typedef enum query_stack_status {
+    QUERY_STACK_MANDATORY = 1, /* counted: a mandatory spec of the pathway */
+    QUERY_STACK_ELIGIBLE,      /* counted: listed as eligible */
+    QUERY_STACK_RULE,          /* counted: meets the pathway's rule */
+    QUERY_STACK_UNKNOWN,       /* not counted: no version of the spec as of at */
+    QUERY_STACK_NOT_ELIGIBLE,  /* not counted: neither listed nor meeting the rule */
+} query_stack_status;
+
+typedef struct query_stack_item {
+    char spec_id[QUERY_ID_CAP]; /* as given, NUL-terminated */
+    uint32_t status;            /* query_stack_status */
+    bool counted;               /* status is MANDATORY, ELIGIBLE or RULE */
+    bool duplicate;             /* the same id appeared earlier in the list: reported with the same
+                                   status, but its ECTS are added once only */
+    uint32_t ects_centi;        /* the spec's ECTS (hundredths) when known, else 0 */
+} query_stack_item;
+
+/* The answer to stack(...). About 19 KiB: allocate it rather than keep it on a small stack. */
+typedef struct query_stack_result {
+    query_ref pathway;         /* the pathway's entry */
+    bool active;               /* the pathway is active and valid at at */
+    bool forked;               /* the pathway's author has forked */
+    uint32_t ects_min_centi;   /* the pathway's minimum */
+    uint32_t total_ects_centi; /* sum over distinct counted specs, hundredths */
+    uint32_t items_n;          /* = the number of spec ids given */
+    query_stack_item items[RN_STACK_SPECS_MAX];
+    uint32_t missing_n;                           /* mandatory specs not among the given ids */
+    char missing[RN_SPEC_REFS_MAX][QUERY_ID_CAP]; /* in the pathway's order, NUL-terminated */
+    bool complete; /* active && missing_n == 0 && total_ects_centi >= ects_min_centi */
+} query_stack_result;
+
+/*
+ * Which of the specs spec_ids[0 .. n) count towards pathway `pathway_id` of country `country`, as
+ * of `at_ms`. pathway = its latest version as of at (RN_ENOTFOUND); its id must carry the
+ * `country` prefix (RN_EPREFIX). For each given spec id: its latest version as of at (none: status
+ * UNKNOWN, not counted); it counts when it is one of the pathway's mandatory specs, or one of its
+ * eligible specs, or the pathway has a rule and the spec meets it: when the rule has an EQF range
+ * the spec has a level within [eqf_min or 1, eqf_max or 8]; its ISCED-F code is under one of the
+ * rule's prefixes (or the rule names none); its provider's country (the provider's latest version
+ * as of at; a spec whose provider is unknown then meets no country list) is one of the rule's
+ * issuer countries (or it names none); and its ECTS are at least the rule's ects_min. A spec's
+ * status and validity dates do not matter here. Duplicate ids count once. missing = the
+ * mandatory specs whose ids are not among the given ones (given counts, known or not).
+ * complete = the pathway is active and valid at at, nothing is missing, and the total reaches
+ * the pathway's ects_min.
+ *
+ * Returns 0 (*out filled), or RN_EINVAL (n > RN_STACK_SPECS_MAX, spec_ids NULL with n > 0),
+ * RN_ECOUNTRY (`country` not one of the 30), RN_ELEN or RN_EID (a malformed pathway or spec id),
+ * RN_ENOTFOUND, RN_EPREFIX, RN_ESTORE, RN_ECORRUPT, RN_ENOMEM. On failure *out is unspecified.
+ */
+RN_MUST_USE int query_stack(store_read *r, const char *country, proto_str pathway_id,
+                            const proto_str *spec_ids, size_t n, uint64_t at_ms,
+                            query_stack_result *out);
+
+#endif /* RN_QUERY_H */

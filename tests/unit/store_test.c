@@ -1,0 +1,1450 @@
+/*
+ * store_test.c: the LMDB replica (store/store.h): open and reopen, local append, ingest of runs
+ * (duplicates, gaps, forks, every refusal), log reads, record versions, and the consistency check.
+ *
+ * Every test gets a fresh replica in its own mkdtemp directory under /tmp (removed afterwards)
+ * with a roster of three authorities (IE, FR, NL) and one mirror, whose keys come from fixed
+ * seeds. The records are real data: the Commission's ELM sample micro-credential
+ * (tests/fixtures/elm/: University of Zed, Ireland, "Digital micro-credential creation", 2 ECTS,
+ * EQF 6, ISCED-F 0688), a French recognition decision on it, and the Dutch Open Badges 3.0 sample
+ * provider (Naboo Theed University). Bodies are encoded with proto_record_encode and entries
+ * signed with proto_entry_sign; the invalid bodies a peer might send are made by patching one byte
+ * of a valid body, since the encoder refuses to write them.
+ *
+ * Each test ends with store_check on the replica it leaves behind: whatever a scenario did, the
+ * indexes must agree with the entries.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "proto/record.h"
+#include "store/store.h"
+
+#define S(s) proto_str_c(s)
+
+/* Times from the fixtures (ms since the epoch). */
+#define T_2022_12_31 1672527600000ull /* ELM sample validFrom, 2022-12-31T23:00:00Z */
+#define T_2024_08_30 1724976000000ull /* OBv3 theed validFrom */
+#define T_2024_09_01 1725148800000ull
+#define T_2027_12_31 1830294000000ull
+#define T_LOG        1767225600000ull /* 2026-01-01: when the test logs start */
+
+/* ---- Keys ---- */
+
+typedef struct author {
+    const char *country; /* "" for the mirror */
+    uint8_t pk[PROTO_KEY_BYTES];
+    uint8_t sk[PROTO_SK_BYTES];
+} author;
+
+enum { A_IE, A_FR, A_NL, A_MIRROR, A_STRANGER, A_COUNT };
+static author authors[A_COUNT] = {
+    [A_IE] = { "IE" },   [A_FR] = { "FR" },       [A_NL] = { "NL" },
+    [A_MIRROR] = { "" }, [A_STRANGER] = { "DE" }, /* a key the roster does not know */
+};
+static uint8_t issuer_pk[PROTO_KEY_BYTES], credential[PROTO_DIGEST_BYTES];
+
+static void seed_of(const char *label, uint8_t out[32])
+{
+    crypto_generichash(out, 32, (const uint8_t *)label, strlen(label), NULL, 0);
+}
+
+/* ---- Bodies ---- */
+
+typedef struct body {
+    uint8_t b[8192];
+    size_t len;
+} body;
+
+static void encode(const proto_record *r, body *out)
+{
+    mp_buf b;
+    mp_buf_init(&b, sizeof(out->b));
+    assert_int_equal(proto_record_encode(r, &b), 0);
+    memcpy(out->b, b.data, b.len);
+    out->len = b.len;
+    mp_buf_free(&b);
+}
+
+/* The awarding body of the ELM sample. */
+static void provider_uniz(body *out)
+{
+    proto_record r;
+    memset(&r, 0, sizeof(r));
+    r.kind = PROTO_KIND_PROVIDER;
+    proto_provider *p = &r.u.provider;
+    p->id = S("IE:uniz");
+    p->legal_name = S("University of Zed");
+    p->country = S("IE");
+    p->qa_status = PROTO_QA_ACCREDITED;
+    p->qa_body = S("Quality and Qualifications Ireland");
+    p->issuer_keys_n = 1;
+    p->issuer_keys[0] = (proto_issuer_key){ issuer_pk, T_2022_12_31, 0 };
+    p->status = PROTO_PROVIDER_ACTIVE;
+    p->url = S("https://uniz.edu");
+    encode(&r, out);
+}
+
+/* The Open Badges 3.0 sample provider, under an id of our choosing (`id` carries NL:). */
+static void provider_theed(body *out, const char *id)
+{
+    proto_record r;
+    memset(&r, 0, sizeof(r));
+    r.kind = PROTO_KIND_PROVIDER;
+    proto_provider *p = &r.u.provider;
+    p->id = S(id);
+    p->legal_name = S("Naboo Theed University");
+    p->country = S("NL");
+    p->qa_status = PROTO_QA_UNDER_REVIEW;
+    p->status = PROTO_PROVIDER_ACTIVE;
+    encode(&r, out);
+}
+
+/* The ELM sample's specification "Digital micro-credential creation", with id `id` of provider
+ * `prov` (so that one template gives many specs and other countries' specs), title `title`. */
+static void spec_zed(body *out, const char *id, const char *prov, const char *title)
+{
+    proto_record r;
+    memset(&r, 0, sizeof(r));
+    r.kind = PROTO_KIND_SPEC;
+    proto_spec *s = &r.u.spec;
+    s->id = S(id);
+    s->provider = S(prov);
+    s->title_n = 1;
+    s->title[0] = (proto_lang_text){ S("en"), S(title) };
+    s->outcomes_n = 2;
+    s->outcomes[0].text = S("Communication, collaboration and creativity");
+    s->outcomes[0].esco_n = 1;
+    s->outcomes[0].esco[0] =
+        S("http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9");
+    s->outcomes[1].text = S("Developing digital content");
+    s->ects_centi = 200;
+    s->eqf = 6;
+    s->nqf = S("RQF Level 6");
+    s->isced = S("0688");
+    s->assessment = 3;
+    s->participation = 2;
+    s->qa_type = 1;
+    s->languages_n = 1;
+    s->languages[0] = S("en");
+    s->prerequisites = S("The learner needs to have an EDC Online Credential Builder account, "
+                         "that requires an EU Login ID.");
+    s->supervision = 1;
+    s->stackability = PROTO_STACK_STACKABLE;
+    s->url = S("https://uniz.edu");
+    s->valid_from_ms = T_2022_12_31;
+    s->valid_until_ms = T_2027_12_31;
+    s->status = PROTO_STATUS_ACTIVE;
+    encode(&r, out);
+}
+
+/* The same spec with EQF 9, which the encoder refuses to write: patch the EQF value of a valid
+ * body. Field 5 (ECTS 200, "cc c8") is followed by key 6 and its value 6. */
+static void spec_eqf9(body *out, const char *id, const char *prov)
+{
+    spec_zed(out, id, prov, "Digital micro-credential creation");
+    static const uint8_t pat[] = { 0x05, 0xcc, 0xc8, 0x06, 0x06 };
+    size_t hits = 0;
+    for (size_t i = 0; i + sizeof(pat) <= out->len; i++) {
+        if (memcmp(out->b + i, pat, sizeof(pat)) == 0) {
+            out->b[i + 4] = 0x09;
+            hits++;
+        }
+    }
+    assert_int_equal(hits, 1);
+    proto_record r;
+    rn_diag d = { 0 };
+    assert_int_equal(proto_record_decode(&r, PROTO_KIND_SPEC, out->b, out->len, &d), RN_EEQF);
+}
+
+/* A French decision on the ELM sample spec. */
+static void decision_fr(body *out, const char *id, const char *supersedes)
+{
+    proto_record r;
+    memset(&r, 0, sizeof(r));
+    r.kind = PROTO_KIND_DECISION;
+    proto_decision *x = &r.u.decision;
+    x->id = S(id);
+    x->spec = S("IE:uniz/mc-c012");
+    x->purpose = PROTO_PURPOSE_FURTHER_STUDY;
+    x->outcome = PROTO_OUTCOME_PARTIAL;
+    x->has_ects = true;
+    x->ects_centi = 200;
+    x->eqf = 6;
+    x->differences_n = 1;
+    x->differences[0] = (proto_difference){
+        PROTO_DIFFERENCE_LEARNING_OUTCOMES,
+        S("The outcome on creativity is not assessed against a stated standard.")
+    };
+    x->valid_from_ms = T_2024_09_01;
+    x->supersedes = S(supersedes);
+    encode(&r, out);
+}
+
+static void revocation_uniz(body *out)
+{
+    proto_record r;
+    memset(&r, 0, sizeof(r));
+    r.kind = PROTO_KIND_REVOCATION;
+    r.u.revocation.credential = credential;
+    r.u.revocation.provider = S("IE:uniz");
+    r.u.revocation.reason = PROTO_REASON_ISSUED_IN_ERROR;
+    r.u.revocation.revoked_at_ms = T_2024_08_30;
+    encode(&r, out);
+}
+
+/* ---- Entries and chains ---- */
+
+/* One signed entry, heap-allocated at its exact length. */
+static uint8_t *sign_entry(const author *a, uint64_t seq, const uint8_t *prev, uint64_t ts,
+                           proto_kind kind, const body *b, size_t *len)
+{
+    static uint8_t buf[RN_ENTRY_BYTES_MAX];
+    proto_entry_draft dr = {
+        .seq = seq, .prev = prev, .timestamp_ms = ts, .kind = kind, .body = b->b, .body_len = b->len
+    };
+    assert_int_equal(proto_entry_sign(&dr, a->sk, buf, sizeof(buf), len), 0);
+    uint8_t *out = malloc(*len);
+    assert_non_null(out);
+    memcpy(out, buf, *len);
+    return out;
+}
+
+/* One author's log as a peer would send it: raw[i] is the entry at seq i + 1. */
+typedef struct chain {
+    const author *a;
+    size_t n, cap;
+    proto_str *raw;
+    uint8_t (*id)[PROTO_ID_BYTES];
+    uint64_t *ts;
+} chain;
+
+static void chain_init(chain *c, const author *a, size_t cap)
+{
+    c->a = a;
+    c->n = 0;
+    c->cap = cap;
+    c->raw = calloc(cap, sizeof(*c->raw));
+    c->id = calloc(cap, sizeof(*c->id));
+    c->ts = calloc(cap, sizeof(*c->ts));
+    assert_true(c->raw != NULL && c->id != NULL && c->ts != NULL);
+}
+
+static void chain_free(chain *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free((void *)c->raw[i].ptr);
+    free(c->raw);
+    free(c->id);
+    free(c->ts);
+    memset(c, 0, sizeof(*c));
+}
+
+static void chain_add(chain *c, uint64_t ts, proto_kind kind, const body *b)
+{
+    assert_true(c->n < c->cap);
+    size_t len;
+    uint8_t *e = sign_entry(c->a, c->n + 1, c->n == 0 ? NULL : c->id[c->n - 1], ts, kind, b, &len);
+    c->raw[c->n] = (proto_str){ e, (uint32_t)len };
+    proto_entry_id(e, len, c->id[c->n]);
+    c->ts[c->n] = ts;
+    c->n++;
+}
+
+/* n entries of NL: the Theed provider, then specs NL:theed/mc-<seq>, one second apart. */
+static void chain_nl(chain *c, size_t n)
+{
+    body b;
+    chain_init(c, &authors[A_NL], n);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0) {
+            provider_theed(&b, "NL:theed");
+            chain_add(c, T_LOG, PROTO_KIND_PROVIDER, &b);
+            continue;
+        }
+        char id[64];
+        snprintf(id, sizeof(id), "NL:theed/mc-%zu", i + 1);
+        spec_zed(&b, id, "NL:theed", "Minor: Jedi Mind Control and Advanced Meditation Practices");
+        chain_add(c, T_LOG + 1000 * i, PROTO_KIND_SPEC, &b);
+    }
+}
+
+/* n entries of FR: decisions on the ELM sample spec, each superseding the one before. */
+static void chain_fr(chain *c, size_t n)
+{
+    body b;
+    chain_init(c, &authors[A_FR], n);
+    for (size_t i = 0; i < n; i++) {
+        char id[64], prev[64];
+        snprintf(id, sizeof(id), "FR:enic-naric/dec-%zu", i + 1);
+        snprintf(prev, sizeof(prev), "FR:enic-naric/dec-%zu", i);
+        decision_fr(&b, id, i == 0 ? NULL : prev);
+        chain_add(c, T_LOG + 500 * i, PROTO_KIND_DECISION, &b);
+    }
+}
+
+/* ---- The replica under test ---- */
+
+typedef struct fixture {
+    char dir[64];
+    store s;
+} fixture;
+
+static void roster_make(proto_roster *r, const int *which, size_t n)
+{
+    assert_int_equal(proto_roster_init(r, 8), 0);
+    for (size_t i = 0; i < n; i++) {
+        const author *a = &authors[which[i]];
+        proto_role role = which[i] == A_MIRROR ? PROTO_ROLE_MIRROR : PROTO_ROLE_AUTHORITY;
+        assert_int_equal(proto_roster_add(r, a->country, strlen(a->country), role, a->pk), 0);
+    }
+}
+
+static void roster_default(store *s)
+{
+    static const int members[] = { A_IE, A_FR, A_NL, A_MIRROR };
+    proto_roster r;
+    roster_make(&r, members, 4);
+    assert_int_equal(store_roster_set(s, &r), 0);
+    proto_roster_free(&r);
+}
+
+static void rm_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        (void)unlink(path);
+    }
+    closedir(d);
+    (void)rmdir(dir);
+}
+
+static int fx_setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "/tmp/recnet-store-test-XXXXXX");
+    if (mkdtemp(f->dir) == NULL || store_open(&f->s, f->dir, NULL) != 0) {
+        free(f);
+        return -1;
+    }
+    roster_default(&f->s);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    fixture *f = *state;
+    store_close(&f->s);
+    rm_dir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* store_check passes and counts `entries` entries. */
+static void check_ok(store *s, uint64_t entries)
+{
+    store_check_result cr;
+    assert_int_equal(store_check(s, &cr), 0);
+    assert_int_equal(cr.entries, entries);
+}
+
+/* The head of `a`: its seq, or 0 when the replica holds none of its entries. */
+static uint64_t head_seq(store *s, const author *a, store_head *out)
+{
+    store_read r;
+    store_head h;
+    assert_int_equal(store_read_begin(s, &r), 0);
+    int rc = store_head_get(&r, a->pk, &h);
+    store_read_end(&r);
+    if (rc == RN_ENOTFOUND)
+        return 0;
+    assert_int_equal(rc, 0);
+    if (out != NULL)
+        *out = h;
+    return h.seq;
+}
+
+/* Entries in the replica, all authors together. */
+static uint64_t entries_held(store *s)
+{
+    MDB_txn *txn;
+    MDB_stat st;
+    assert_int_equal(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_stat(txn, s->dbi[STORE_DB_ENTRIES], &st), 0);
+    mdb_txn_abort(txn);
+    return st.ms_entries;
+}
+
+/* Ingests chain entries of seqs from .. from + n - 1. */
+static int ingest(store *s, const chain *c, uint64_t from, size_t n, store_ingest_result *res,
+                  rn_diag *d)
+{
+    assert_true(from >= 1 && from - 1 + n <= c->n);
+    return store_ingest(s, &c->raw[from - 1], n, res, d);
+}
+
+/* The entry (author, seq) equals `want`. */
+static void entry_is(store *s, const author *a, uint64_t seq, proto_str want)
+{
+    store_read r;
+    proto_str got;
+    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_entry_get(&r, a->pk, seq, &got), 0);
+    assert_int_equal(got.len, want.len);
+    assert_memory_equal(got.ptr, want.ptr, want.len);
+    store_read_end(&r);
+}
+
+/* ---- Open, close, reopen ---- */
+
+static void test_reopen(void **state)
+{
+    fixture *f = *state;
+    chain nl, fr;
+    body b;
+    uint8_t id[3][PROTO_ID_BYTES];
+    uint64_t seq;
+    store_ingest_result res;
+
+    chain_nl(&nl, 10);
+    chain_fr(&fr, 5);
+    provider_uniz(&b);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG,
+                                  id[0], &seq, NULL),
+                     0);
+    spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len,
+                                  T_LOG + 1000, id[1], &seq, NULL),
+                     0);
+    revocation_uniz(&b);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_REVOCATION, b.b, b.len,
+                                  T_LOG + 2000, id[2], &seq, NULL),
+                     0);
+    assert_int_equal(ingest(&f->s, &nl, 1, 10, &res, NULL), 0);
+    assert_int_equal(ingest(&f->s, &fr, 1, 5, &res, NULL), 0);
+    check_ok(&f->s, 18);
+
+    store_close(&f->s);
+    store_close(&f->s); /* safe on a closed store */
+    assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
+
+    /* The roster came back from the replica. */
+    assert_int_equal(f->s.roster.count, 4);
+    assert_string_equal(store_author_country(&f->s, authors[A_IE].pk), "IE");
+    assert_string_equal(store_author_country(&f->s, authors[A_NL].pk), "NL");
+    assert_null(store_author_country(&f->s, authors[A_MIRROR].pk));
+    assert_null(store_author_country(&f->s, authors[A_STRANGER].pk));
+    const proto_member *m = proto_roster_find(&f->s.roster, authors[A_MIRROR].pk);
+    assert_non_null(m);
+    assert_int_equal(m->role, PROTO_ROLE_MIRROR);
+    assert_string_equal(m->country, "");
+
+    /* The heads and the entries came back. */
+    store_read r;
+    store_head heads[4];
+    size_t n;
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_heads(&r, heads, 4, &n), 0);
+    assert_int_equal(n, 3);
+    size_t cap1;
+    assert_int_equal(store_heads(&r, heads, 1, &cap1), 0); /* more authors than room */
+    assert_int_equal(cap1, 3);
+    store_read_end(&r);
+    store_head h;
+    assert_int_equal(head_seq(&f->s, &authors[A_IE], &h), 3);
+    assert_memory_equal(h.id, id[2], PROTO_ID_BYTES);
+    assert_int_equal(h.timestamp_ms, T_LOG + 2000);
+    assert_int_equal(h.flags, 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], &h), 10);
+    assert_memory_equal(h.id, nl.id[9], PROTO_ID_BYTES);
+    assert_int_equal(head_seq(&f->s, &authors[A_FR], NULL), 5);
+    for (uint64_t i = 1; i <= 10; i++)
+        entry_is(&f->s, &authors[A_NL], i, nl.raw[i - 1]);
+    check_ok(&f->s, 18);
+
+    /* The log goes on where it stopped, after a reopen. */
+    spec_zed(&b, "IE:uniz/mc-c013", "IE:uniz", "Digital credential verification");
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len,
+                                  T_LOG + 3000, NULL, &seq, NULL),
+                     0);
+    assert_int_equal(seq, 4);
+    assert_int_equal(ingest(&f->s, &nl, 5, 6, &res, NULL), 0);
+    assert_int_equal(res.duplicates, 6);
+    assert_int_equal(res.accepted, 0);
+    check_ok(&f->s, 19);
+
+    /* Open refuses what it cannot use. */
+    store other;
+    assert_int_equal(store_open(&other, "/tmp/recnet-store-test-does-not-exist", NULL), RN_EIO);
+    store_close(&other);
+    chain_free(&nl);
+    chain_free(&fr);
+}
+
+/* ---- Local append ---- */
+
+static void test_append(void **state)
+{
+    fixture *f = *state;
+    body b;
+    uint8_t id[3][PROTO_ID_BYTES];
+    uint64_t seq[3];
+    /* The clock goes back between the first and second append. */
+    const uint64_t now[3] = { T_LOG + 5000, T_LOG + 1000, T_LOG + 9000 };
+    const uint64_t want_ts[3] = { T_LOG + 5000, T_LOG + 5000, T_LOG + 9000 };
+
+    for (int i = 0; i < 3; i++) {
+        char sid[64];
+        snprintf(sid, sizeof(sid), "IE:uniz/mc-c%03d", 12 + i);
+        spec_zed(&b, sid, "IE:uniz", "Digital micro-credential creation");
+        rn_diag d = { 0 };
+        assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, now[i],
+                                      id[i], &seq[i], &d),
+                         0);
+        assert_int_equal(seq[i], (uint64_t)i + 1);
+
+        /* Readable at once, with the right links and a timestamp that never goes back. */
+        store_read r;
+        proto_str raw;
+        proto_entry e;
+        uint8_t eid[PROTO_ID_BYTES], who[PROTO_KEY_BYTES];
+        uint64_t s2;
+        assert_int_equal(store_read_begin(&f->s, &r), 0);
+        assert_int_equal(store_entry_get(&r, authors[A_IE].pk, seq[i], &raw), 0);
+        assert_int_equal(proto_entry_decode(&e, raw.ptr, raw.len, NULL), 0);
+        assert_int_equal(proto_entry_verify(&e), 0);
+        proto_entry_id(raw.ptr, raw.len, eid);
+        assert_memory_equal(eid, id[i], PROTO_ID_BYTES);
+        assert_int_equal(e.seq, seq[i]);
+        assert_int_equal(e.timestamp_ms, want_ts[i]);
+        assert_memory_equal(e.author, authors[A_IE].pk, PROTO_KEY_BYTES);
+        if (i == 0)
+            assert_null(e.prev);
+        else
+            assert_memory_equal(e.prev, id[i - 1], PROTO_ID_BYTES);
+        assert_int_equal(e.body_len, b.len);
+        assert_memory_equal(e.body, b.b, b.len);
+        assert_int_equal(store_entry_find(&r, id[i], who, &s2), 0);
+        assert_memory_equal(who, authors[A_IE].pk, PROTO_KEY_BYTES);
+        assert_int_equal(s2, seq[i]);
+        store_head h;
+        assert_int_equal(store_head_get(&r, authors[A_IE].pk, &h), 0);
+        assert_int_equal(h.seq, seq[i]);
+        assert_memory_equal(h.id, id[i], PROTO_ID_BYTES);
+        assert_int_equal(h.timestamp_ms, want_ts[i]);
+        store_read_end(&r);
+    }
+    /* id and seq may be NULL. */
+    provider_uniz(&b);
+    assert_int_equal(
+        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, 0, NULL, NULL, NULL),
+        0);
+    assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 4);
+    check_ok(&f->s, 4);
+}
+
+static void test_append_refused(void **state)
+{
+    fixture *f = *state;
+    body b;
+    rn_diag d = { 0 };
+    uint64_t seq = 77;
+
+    /* Ids that carry another country's prefix. */
+    spec_zed(&b, "FR:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
+    assert_int_equal(
+        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
+        RN_EPREFIX);
+    assert_string_equal(d.field, "spec.id");
+    spec_zed(&b, "IE:uniz/mc-c012", "NL:theed", "Digital micro-credential creation");
+    assert_int_equal(
+        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
+        RN_EPREFIX);
+    /* An invalid record. */
+    spec_eqf9(&b, "IE:uniz/x", "IE:uniz");
+    assert_int_equal(
+        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
+        RN_EEQF);
+    assert_string_equal(d.field, "spec.eqf");
+    /* A body of the wrong kind. */
+    spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
+    assert_true(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL,
+                             &seq, &d) < 0);
+    /* Keys that may not author. */
+    spec_zed(&b, "DE:x/mc-1", "DE:x", "Digital micro-credential creation");
+    assert_int_equal(store_append(&f->s, authors[A_STRANGER].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG,
+                                  NULL, &seq, &d),
+                     RN_EROSTER);
+    assert_int_equal(store_append(&f->s, authors[A_MIRROR].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG,
+                                  NULL, &seq, &d),
+                     RN_EROLE);
+    assert_int_equal(seq, 77);
+
+    /* Nothing was committed. */
+    assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_STRANGER], NULL), 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_MIRROR], NULL), 0);
+    assert_int_equal(entries_held(&f->s), 0);
+    check_ok(&f->s, 0);
+
+    /* And the log then starts at 1. */
+    spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
+    assert_int_equal(
+        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
+        0);
+    assert_int_equal(seq, 1);
+    check_ok(&f->s, 1);
+}
+
+/* ---- Ingest ---- */
+
+static void test_ingest_runs(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+
+    chain_nl(&nl, 150);
+    /* A fresh author's run of 100. */
+    assert_int_equal(ingest(&f->s, &nl, 1, 100, &res, &d), 0);
+    assert_int_equal(res.accepted, 100);
+    assert_int_equal(res.duplicates, 0);
+    assert_false(res.forked);
+    assert_int_equal(res.head_seq, 100);
+    store_head h;
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], &h), 100);
+    assert_memory_equal(h.id, nl.id[99], PROTO_ID_BYTES);
+    assert_int_equal(h.timestamp_ms, nl.ts[99]);
+    check_ok(&f->s, 100);
+
+    /* The same run again: all duplicates, nothing written. */
+    assert_int_equal(ingest(&f->s, &nl, 1, 100, &res, &d), 0);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(res.duplicates, 100);
+    assert_int_equal(res.head_seq, 100);
+    assert_int_equal(entries_held(&f->s), 100);
+
+    /* An overlapping run, seqs 51 .. 150. */
+    assert_int_equal(ingest(&f->s, &nl, 51, 100, &res, &d), 0);
+    assert_int_equal(res.duplicates, 50);
+    assert_int_equal(res.accepted, 50);
+    assert_int_equal(res.head_seq, 150);
+    for (uint64_t seq = 1; seq <= 150; seq += 37)
+        entry_is(&f->s, &authors[A_NL], seq, nl.raw[seq - 1]);
+    check_ok(&f->s, 150);
+    chain_free(&nl);
+}
+
+static void test_ingest_run_bounds(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    body b;
+
+    /* n = 0 and n one past the bound. */
+    chain_nl(&nl, 1);
+    assert_int_equal(store_ingest(&f->s, nl.raw, 0, &res, &d), RN_EINVAL);
+    proto_str *many = calloc(RN_RUN_ENTRIES_MAX + 1, sizeof(*many));
+    assert_non_null(many);
+    for (size_t i = 0; i <= RN_RUN_ENTRIES_MAX; i++)
+        many[i] = nl.raw[0];
+    assert_int_equal(store_ingest(&f->s, many, RN_RUN_ENTRIES_MAX + 1, &res, &d), RN_EINVAL);
+    assert_int_equal(entries_held(&f->s), 0);
+    free(many);
+    chain_free(&nl);
+
+    /* A run of exactly RN_RUN_ENTRIES_MAX: one transaction, one signature. */
+    chain_init(&nl, &authors[A_NL], RN_RUN_ENTRIES_MAX);
+    for (size_t i = 0; i < RN_RUN_ENTRIES_MAX; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "NL:theed-%zu", i % 64);
+        provider_theed(&b, id);
+        chain_add(&nl, T_LOG + i, PROTO_KIND_PROVIDER, &b);
+    }
+    assert_int_equal(ingest(&f->s, &nl, 1, RN_RUN_ENTRIES_MAX, &res, &d), 0);
+    assert_int_equal(res.accepted, RN_RUN_ENTRIES_MAX);
+    assert_int_equal(res.head_seq, RN_RUN_ENTRIES_MAX);
+    check_ok(&f->s, RN_RUN_ENTRIES_MAX);
+    chain_free(&nl);
+}
+
+static void test_ingest_gap(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+
+    chain_nl(&nl, 30);
+    /* A fresh author's log must start at seq 1. */
+    assert_int_equal(ingest(&f->s, &nl, 2, 5, &res, &d), RN_EGAP);
+    assert_int_equal(res.head_seq, 0);
+    assert_int_equal(entries_held(&f->s), 0);
+
+    assert_int_equal(ingest(&f->s, &nl, 1, 10, &res, &d), 0);
+    d = (rn_diag){ 0 };
+    assert_int_equal(ingest(&f->s, &nl, 15, 16, &res, &d), RN_EGAP);
+    assert_int_equal(d.code, RN_EGAP);
+    assert_int_equal(d.index, 1);
+    assert_int_equal(res.head_seq, 10); /* fetch from 11 */
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 10);
+    assert_int_equal(entries_held(&f->s), 10);
+
+    /* Resuming where the gap said. */
+    assert_int_equal(ingest(&f->s, &nl, res.head_seq + 1, 20, &res, &d), 0);
+    assert_int_equal(res.accepted, 20);
+    assert_int_equal(res.head_seq, 30);
+    check_ok(&f->s, 30);
+    chain_free(&nl);
+}
+
+static void test_ingest_fork(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    body b;
+
+    chain_nl(&nl, 20);
+    assert_int_equal(ingest(&f->s, &nl, 1, 10, &res, &d), 0);
+
+    /* NL signs a second entry at seq 5, linked to its entry 4. */
+    size_t len;
+    spec_zed(&b, "NL:theed/mc-5", "NL:theed", "Another title at the same seq");
+    uint8_t *alt = sign_entry(&authors[A_NL], 5, nl.id[3], nl.ts[4], PROTO_KIND_SPEC, &b, &len);
+    proto_str run[5] = { nl.raw[0], nl.raw[1], nl.raw[2], nl.raw[3], { alt, (uint32_t)len } };
+
+    assert_int_equal(store_ingest(&f->s, run, 5, &res, &d), 0);
+    assert_true(res.forked);
+    assert_int_equal(res.fork_seq, 5);
+    assert_int_equal(res.duplicates, 4);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(res.head_seq, 10);
+
+    store_head h;
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], &h), 10);
+    assert_true(h.flags & STORE_HEAD_FORKED);
+    assert_memory_equal(h.id, nl.id[9], PROTO_ID_BYTES);
+
+    /* Both entries are kept as evidence: ours in the log, theirs beside it. */
+    store_read r;
+    uint64_t fseq;
+    proto_str ea, eb;
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_fork_get(&r, authors[A_NL].pk, &fseq, &ea, &eb), 0);
+    assert_int_equal(fseq, 5);
+    assert_int_equal(ea.len, nl.raw[4].len);
+    assert_memory_equal(ea.ptr, nl.raw[4].ptr, ea.len);
+    assert_int_equal(eb.len, len);
+    assert_memory_equal(eb.ptr, alt, len);
+    assert_int_equal(store_fork_get(&r, authors[A_FR].pk, &fseq, &ea, &eb), RN_ENOTFOUND);
+    assert_int_equal(store_fork_get(&r, authors[A_IE].pk, &fseq, &ea, &eb), RN_ENOTFOUND);
+    store_read_end(&r);
+    check_ok(&f->s, 10);
+
+    /* The same evidence alone, again: still a fork, nothing else changes. */
+    assert_int_equal(store_ingest(&f->s, &run[4], 1, &res, &d), 0);
+    assert_true(res.forked);
+    assert_int_equal(res.fork_seq, 5);
+    assert_int_equal(res.head_seq, 10);
+
+    /* Further ingest of the log still works, and the author stays marked. */
+    assert_int_equal(ingest(&f->s, &nl, 11, 10, &res, &d), 0);
+    assert_false(res.forked);
+    assert_int_equal(res.accepted, 10);
+    assert_int_equal(res.head_seq, 20);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], &h), 20);
+    assert_true(h.flags & STORE_HEAD_FORKED);
+    check_ok(&f->s, 20);
+    free(alt);
+    chain_free(&nl);
+}
+
+static void test_ingest_roster(void **state)
+{
+    fixture *f = *state;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    body b;
+    chain de, mi;
+
+    /* A key the roster does not know, and a mirror's key: both sign valid logs. */
+    chain_init(&de, &authors[A_STRANGER], 3);
+    chain_init(&mi, &authors[A_MIRROR], 3);
+    for (unsigned i = 0; i < 3; i++) {
+        spec_zed(&b, "DE:x/mc-1", "DE:x", "Digital micro-credential creation");
+        chain_add(&de, T_LOG + i, PROTO_KIND_SPEC, &b);
+        chain_add(&mi, T_LOG + i, PROTO_KIND_SPEC, &b);
+    }
+    assert_int_equal(ingest(&f->s, &de, 1, 3, &res, &d), RN_EROSTER);
+    assert_int_equal(d.code, RN_EROSTER);
+    assert_int_equal(d.index, 1);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(ingest(&f->s, &mi, 1, 3, &res, &d), RN_EROLE);
+    assert_int_equal(d.code, RN_EROLE);
+    assert_int_equal(head_seq(&f->s, &authors[A_STRANGER], NULL), 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_MIRROR], NULL), 0);
+    assert_int_equal(entries_held(&f->s), 0);
+    check_ok(&f->s, 0);
+    chain_free(&de);
+    chain_free(&mi);
+}
+
+static void test_ingest_bad_signature(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+
+    chain_nl(&nl, 10);
+    proto_str run[10];
+    memcpy(run, nl.raw, sizeof(run));
+    uint8_t *bad = malloc(nl.raw[9].len);
+    assert_non_null(bad);
+    memcpy(bad, nl.raw[9].ptr, nl.raw[9].len);
+    bad[nl.raw[9].len - 1] ^= 0x01; /* the last byte of the signature */
+    run[9].ptr = bad;
+
+    /* On a fresh author. */
+    assert_int_equal(store_ingest(&f->s, run, 10, &res, &d), RN_ESIG);
+    assert_int_equal(d.index, 10);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(entries_held(&f->s), 0);
+    /* And past a head we hold. */
+    assert_int_equal(ingest(&f->s, &nl, 1, 5, &res, &d), 0);
+    assert_int_equal(store_ingest(&f->s, &run[5], 5, &res, &d), RN_ESIG);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 5);
+    assert_int_equal(entries_held(&f->s), 5);
+    check_ok(&f->s, 5);
+    free(bad);
+    chain_free(&nl);
+}
+
+static void test_ingest_broken_link(void **state)
+{
+    fixture *f = *state;
+    chain nl, other;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    body b;
+
+    /* Two logs of NL that share entries 1 .. 4 and differ from 5 on. */
+    chain_nl(&nl, 10);
+    chain_init(&other, &authors[A_NL], 10);
+    for (size_t i = 0; i < 10; i++) {
+        if (i < 4) {
+            other.raw[i].ptr = malloc(nl.raw[i].len);
+            assert_non_null(other.raw[i].ptr);
+            memcpy((void *)other.raw[i].ptr, nl.raw[i].ptr, nl.raw[i].len);
+            other.raw[i].len = nl.raw[i].len;
+            memcpy(other.id[i], nl.id[i], PROTO_ID_BYTES);
+            other.ts[i] = nl.ts[i];
+            other.n++;
+            continue;
+        }
+        spec_zed(&b, "NL:theed/other", "NL:theed", "Another branch");
+        chain_add(&other, nl.ts[i], PROTO_KIND_SPEC, &b);
+    }
+    /* Entry 5 of the other branch in the middle of this one: entry 6 no longer links. */
+    proto_str run[10];
+    memcpy(run, nl.raw, sizeof(run));
+    run[4] = other.raw[4];
+    assert_int_equal(store_ingest(&f->s, run, 10, &res, &d), RN_EPREV);
+    assert_int_equal(d.index, 6);
+    assert_int_equal(entries_held(&f->s), 0);
+
+    /* A run that does not link to the head we hold: the other branch from seq 5. */
+    assert_int_equal(ingest(&f->s, &nl, 1, 4, &res, &d), 0);
+    assert_int_equal(ingest(&f->s, &nl, 5, 1, &res, &d), 0);
+    assert_int_equal(ingest(&f->s, &other, 6, 5, &res, &d), RN_EPREV);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 5);
+    assert_int_equal(entries_held(&f->s), 5);
+
+    /* Entries of two authors in one run. */
+    chain fr;
+    chain_fr(&fr, 3);
+    proto_str mixed[3] = { nl.raw[5], fr.raw[1], nl.raw[7] };
+    assert_int_equal(store_ingest(&f->s, mixed, 3, &res, &d), RN_EAUTHOR);
+    /* A run with a hole in it. */
+    proto_str holed[3] = { nl.raw[5], nl.raw[6], nl.raw[8] };
+    assert_int_equal(store_ingest(&f->s, holed, 3, &res, &d), RN_ESEQ);
+    assert_int_equal(entries_held(&f->s), 5);
+    check_ok(&f->s, 5);
+    chain_free(&fr);
+    chain_free(&nl);
+    chain_free(&other);
+}
+
+/* A log of 10 NL entries whose entry k (0-based) carries body `bad`. */
+static void chain_nl_bad_at(chain *c, size_t k, const body *bad)
+{
+    body b;
+    chain_init(c, &authors[A_NL], 10);
+    for (size_t i = 0; i < 10; i++) {
+        if (i == k) {
+            chain_add(c, T_LOG + i, PROTO_KIND_SPEC, bad);
+            continue;
+        }
+        char id[64];
+        snprintf(id, sizeof(id), "NL:theed/mc-%zu", i + 1);
+        spec_zed(&b, id, "NL:theed", "Minor: Jedi Mind Control and Advanced Meditation Practices");
+        chain_add(c, T_LOG + i, PROTO_KIND_SPEC, &b);
+    }
+}
+
+static void test_ingest_bad_record(void **state)
+{
+    fixture *f = *state;
+    chain c;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    body bad;
+
+    /* EQF 9 at entry 6: entries 0 .. 5 commit. */
+    spec_eqf9(&bad, "NL:theed/mc-7", "NL:theed");
+    chain_nl_bad_at(&c, 6, &bad);
+    assert_int_equal(store_ingest(&f->s, c.raw, 10, &res, &d), RN_EEQF);
+    assert_int_equal(d.code, RN_EEQF);
+    assert_string_equal(d.field, "spec.eqf");
+    assert_int_equal(d.index, 7);
+    assert_int_equal(res.accepted, 6);
+    assert_int_equal(res.head_seq, 6);
+    store_head h;
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], &h), 6);
+    assert_memory_equal(h.id, c.id[5], PROTO_ID_BYTES);
+    assert_int_equal(entries_held(&f->s), 6);
+    check_ok(&f->s, 6);
+
+    /* The same run again: the prefix is held, the bad entry still refused. */
+    d = (rn_diag){ 0 };
+    assert_int_equal(store_ingest(&f->s, c.raw, 10, &res, &d), RN_EEQF);
+    assert_int_equal(d.index, 7);
+    assert_int_equal(res.duplicates, 6);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(res.head_seq, 6);
+    chain_free(&c);
+    check_ok(&f->s, 6);
+}
+
+static void test_ingest_bad_prefix(void **state)
+{
+    fixture *f = *state;
+    chain c;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    body bad;
+
+    /* An Irish id in the Dutch log at entry 3, in a run past the head. */
+    spec_zed(&bad, "IE:uniz/mc-c012", "NL:theed", "Digital micro-credential creation");
+    chain_nl_bad_at(&c, 3, &bad);
+    assert_int_equal(store_ingest(&f->s, c.raw, 2, &res, &d), 0);
+    assert_int_equal(store_ingest(&f->s, &c.raw[2], 8, &res, &d), RN_EPREFIX);
+    assert_string_equal(d.field, "spec.id");
+    assert_int_equal(d.index, 2); /* the bad entry, seq 4, is the second of this run */
+    assert_int_equal(res.accepted, 1);
+    assert_int_equal(res.head_seq, 3);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 3);
+
+    /* The bad entry first in its run: nothing new commits. */
+    d = (rn_diag){ 0 };
+    assert_int_equal(store_ingest(&f->s, &c.raw[3], 7, &res, &d), RN_EPREFIX);
+    assert_int_equal(d.index, 1);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 3);
+    check_ok(&f->s, 3);
+    chain_free(&c);
+}
+
+static void test_ingest_undecodable(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    proto_entry e;
+
+    chain_nl(&nl, 10);
+    proto_str run[10];
+    memcpy(run, nl.raw, sizeof(run));
+    run[4].len -= 7; /* truncated */
+    int want = proto_entry_decode(&e, run[4].ptr, run[4].len, NULL);
+    assert_true(want < 0);
+
+    /* The first entry undecodable: nothing commits. */
+    assert_int_equal(store_ingest(&f->s, &run[4], 6, &res, &d), want);
+    assert_int_equal(d.index, 1);
+    assert_int_equal(entries_held(&f->s), 0);
+
+    /* Entry 4 undecodable: 0 .. 3 commit. */
+    d = (rn_diag){ 0 };
+    assert_int_equal(store_ingest(&f->s, run, 10, &res, &d), want);
+    assert_int_equal(d.code, want);
+    assert_int_equal(d.index, 5);
+    assert_int_equal(res.accepted, 4);
+    assert_int_equal(res.head_seq, 4);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 4);
+
+    /* Random bytes and an empty entry. */
+    uint8_t junk[200];
+    randombytes_buf(junk, sizeof(junk));
+    proto_str j[2] = { { junk, sizeof(junk) }, { junk, 0 } };
+    assert_true(store_ingest(&f->s, j, 1, &res, &d) < 0);
+    assert_true(store_ingest(&f->s, &j[1], 1, &res, &d) < 0);
+    assert_int_equal(entries_held(&f->s), 4);
+
+    /* The log resumes from the head. */
+    assert_int_equal(ingest(&f->s, &nl, 5, 6, &res, &d), 0);
+    assert_int_equal(res.accepted, 6);
+    check_ok(&f->s, 10);
+    chain_free(&nl);
+}
+
+static void test_ingest_time(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    body b;
+
+    chain_nl(&nl, 5);
+    assert_int_equal(ingest(&f->s, &nl, 1, 5, &res, &d), 0);
+    /* Entry 6, linked to 5 and validly signed, but dated before it. */
+    size_t len;
+    spec_zed(&b, "NL:theed/mc-6", "NL:theed", "Back in time");
+    uint8_t *old = sign_entry(&authors[A_NL], 6, nl.id[4], nl.ts[4] - 1, PROTO_KIND_SPEC, &b, &len);
+    proto_str run = { old, (uint32_t)len };
+    assert_int_equal(store_ingest(&f->s, &run, 1, &res, &d), RN_ETIME);
+    assert_int_equal(d.code, RN_ETIME);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 5);
+    assert_int_equal(entries_held(&f->s), 5);
+    free(old);
+
+    /* The same timestamp as the head is fine. */
+    uint8_t *same = sign_entry(&authors[A_NL], 6, nl.id[4], nl.ts[4], PROTO_KIND_SPEC, &b, &len);
+    run = (proto_str){ same, (uint32_t)len };
+    assert_int_equal(store_ingest(&f->s, &run, 1, &res, &d), 0);
+    assert_int_equal(res.accepted, 1);
+    check_ok(&f->s, 6);
+    free(same);
+    chain_free(&nl);
+}
+
+/* ---- Log reads ---- */
+
+typedef struct collect {
+    uint64_t seq[64];
+    size_t n;
+    int stop_after; /* return 7 after this many, or 0 for never */
+    const chain *c;
+} collect;
+
+static int collect_cb(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+    collect *k = ctx;
+    assert_true(seq >= 1 && seq <= k->c->n);
+    assert_int_equal(len, k->c->raw[seq - 1].len);
+    assert_memory_equal(bytes, k->c->raw[seq - 1].ptr, len);
+    k->seq[k->n++] = seq;
+    return k->stop_after != 0 && (int)k->n == k->stop_after ? 7 : 0;
+}
+
+static void test_entries_range(void **state)
+{
+    fixture *f = *state;
+    chain nl, fr;
+    store_ingest_result res;
+    store_read r;
+    size_t n;
+    collect k;
+
+    chain_nl(&nl, 20);
+    chain_fr(&fr, 10);
+    assert_int_equal(ingest(&f->s, &fr, 1, 10, &res, NULL), 0);
+    assert_int_equal(ingest(&f->s, &nl, 1, 20, &res, NULL), 0);
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+
+    k = (collect){ .c = &nl };
+    assert_int_equal(store_entries_range(&r, authors[A_NL].pk, 1, 5, SIZE_MAX, collect_cb, &k, &n),
+                     0);
+    assert_int_equal(n, 5);
+    assert_int_equal(k.n, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(k.seq[i], i + 1);
+
+    /* max_bytes: exactly three entries' worth, then one byte less. */
+    size_t three = nl.raw[2].len + nl.raw[3].len + nl.raw[4].len;
+    k = (collect){ .c = &nl };
+    assert_int_equal(store_entries_range(&r, authors[A_NL].pk, 3, 100, three, collect_cb, &k, &n),
+                     0);
+    assert_int_equal(n, 3);
+    assert_int_equal(k.seq[0], 3);
+    k = (collect){ .c = &nl };
+    assert_int_equal(
+        store_entries_range(&r, authors[A_NL].pk, 3, 100, three - 1, collect_cb, &k, &n), 0);
+    assert_int_equal(n, 2);
+    /* At least one entry, whatever its size. */
+    k = (collect){ .c = &nl };
+    assert_int_equal(store_entries_range(&r, authors[A_NL].pk, 7, 100, 1, collect_cb, &k, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(k.seq[0], 7);
+
+    /* The end of the log, and past it: nothing of the next author in key order. */
+    k = (collect){ .c = &nl };
+    assert_int_equal(
+        store_entries_range(&r, authors[A_NL].pk, 18, 100, SIZE_MAX, collect_cb, &k, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(k.seq[2], 20);
+    k = (collect){ .c = &nl };
+    assert_int_equal(
+        store_entries_range(&r, authors[A_NL].pk, 21, 100, SIZE_MAX, collect_cb, &k, &n), 0);
+    assert_int_equal(n, 0);
+    k = (collect){ .c = &fr };
+    assert_int_equal(
+        store_entries_range(&r, authors[A_FR].pk, 1, 100, SIZE_MAX, collect_cb, &k, &n), 0);
+    assert_int_equal(n, 10);
+    k = (collect){ .c = &nl };
+    assert_int_equal(
+        store_entries_range(&r, authors[A_IE].pk, 1, 100, SIZE_MAX, collect_cb, &k, &n), 0);
+    assert_int_equal(n, 0);
+
+    /* The callback stops the walk. */
+    k = (collect){ .c = &nl, .stop_after = 2 };
+    assert_int_equal(
+        store_entries_range(&r, authors[A_NL].pk, 1, 100, SIZE_MAX, collect_cb, &k, &n), 7);
+    assert_int_equal(k.n, 2);
+    store_read_end(&r);
+    check_ok(&f->s, 30);
+    chain_free(&nl);
+    chain_free(&fr);
+}
+
+static void test_entry_find(void **state)
+{
+    fixture *f = *state;
+    chain nl, fr;
+    store_ingest_result res;
+    store_read r;
+    uint8_t who[PROTO_KEY_BYTES];
+    uint64_t seq;
+
+    chain_nl(&nl, 12);
+    chain_fr(&fr, 7);
+    assert_int_equal(ingest(&f->s, &nl, 1, 12, &res, NULL), 0);
+    assert_int_equal(ingest(&f->s, &fr, 1, 7, &res, NULL), 0);
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    for (size_t i = 0; i < nl.n; i++) {
+        assert_int_equal(store_entry_find(&r, nl.id[i], who, &seq), 0);
+        assert_memory_equal(who, authors[A_NL].pk, PROTO_KEY_BYTES);
+        assert_int_equal(seq, i + 1);
+    }
+    for (size_t i = 0; i < fr.n; i++) {
+        assert_int_equal(store_entry_find(&r, fr.id[i], who, &seq), 0);
+        assert_memory_equal(who, authors[A_FR].pk, PROTO_KEY_BYTES);
+        assert_int_equal(seq, i + 1);
+    }
+    uint8_t unknown[PROTO_ID_BYTES];
+    memcpy(unknown, nl.id[0], PROTO_ID_BYTES);
+    unknown[0] ^= 1;
+    assert_int_equal(store_entry_find(&r, unknown, who, &seq), RN_ENOTFOUND);
+    proto_str b;
+    assert_int_equal(store_entry_get(&r, authors[A_NL].pk, 13, &b), RN_ENOTFOUND);
+    assert_int_equal(store_entry_get(&r, authors[A_IE].pk, 1, &b), RN_ENOTFOUND);
+    store_head h;
+    assert_int_equal(store_head_get(&r, authors[A_IE].pk, &h), RN_ENOTFOUND);
+    store_read_end(&r);
+    check_ok(&f->s, 19);
+    chain_free(&nl);
+    chain_free(&fr);
+}
+
+/* ---- Record versions ---- */
+
+static void version_is(store *s, proto_kind kind, const void *rid, size_t rid_len, uint64_t at,
+                       int want_rc, uint64_t want_seq)
+{
+    store_read r;
+    store_version v;
+    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_version_get(&r, kind, rid, rid_len, at, &v), want_rc);
+    if (want_rc == 0) {
+        assert_memory_equal(v.author, authors[A_IE].pk, PROTO_KEY_BYTES);
+        assert_int_equal(v.seq, want_seq);
+        assert_true(v.timestamp_ms <= at);
+    }
+    store_read_end(&r);
+}
+
+static void test_version_get(void **state)
+{
+    fixture *f = *state;
+    body b;
+    const uint8_t *sk = authors[A_IE].sk;
+    const char *rid = "IE:uniz/mc-c012";
+    const size_t rl = strlen(rid);
+
+    provider_uniz(&b);
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, NULL), 0);
+    /* Published at +2 s (seq 2), updated at +5 s (seq 3), and a spec whose id extends it. */
+    spec_zed(&b, rid, "IE:uniz", "Digital micro-credential creation");
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, NULL, NULL, NULL), 0);
+    spec_zed(&b, rid, "IE:uniz", "Digital micro-credential creation and verification");
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 5000, NULL, NULL, NULL), 0);
+    spec_zed(&b, "IE:uniz/mc-c0123", "IE:uniz", "Digital micro-credential creation");
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 6000, NULL, NULL, NULL), 0);
+
+    version_is(&f->s, PROTO_KIND_SPEC, rid, rl, T_LOG + 1999, RN_ENOTFOUND, 0);
+    version_is(&f->s, PROTO_KIND_SPEC, rid, rl, T_LOG + 2000, 0, 2);
+    version_is(&f->s, PROTO_KIND_SPEC, rid, rl, T_LOG + 4999, 0, 2);
+    version_is(&f->s, PROTO_KIND_SPEC, rid, rl, T_LOG + 5000, 0, 3);
+    version_is(&f->s, PROTO_KIND_SPEC, rid, rl, T_LOG + 100000, 0, 3);
+    version_is(&f->s, PROTO_KIND_SPEC, rid, rl, UINT64_MAX, 0, 3);
+    version_is(&f->s, PROTO_KIND_SPEC, "IE:uniz/mc-c0123", rl + 1, UINT64_MAX, 0, 4);
+    version_is(&f->s, PROTO_KIND_SPEC, "IE:uniz/mc-c01", rl - 1, UINT64_MAX, RN_ENOTFOUND, 0);
+    version_is(&f->s, PROTO_KIND_PROVIDER, rid, rl, UINT64_MAX, RN_ENOTFOUND, 0);
+    version_is(&f->s, PROTO_KIND_PROVIDER, "IE:uniz", 7, UINT64_MAX, 0, 1);
+    version_is(&f->s, PROTO_KIND_PROVIDER, "IE:uniz", 7, T_LOG - 1, RN_ENOTFOUND, 0);
+
+    /* The versions load as the records they are. */
+    store_read r;
+    store_version v;
+    proto_entry e;
+    proto_record rec;
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(
+        store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)rid, rl, T_LOG + 3000, &v), 0);
+    assert_int_equal(store_version_load(&r, &v, &e, &rec), 0);
+    assert_int_equal(e.seq, 2);
+    assert_int_equal(rec.kind, PROTO_KIND_SPEC);
+    assert_true(proto_str_eq(rec.u.spec.title[0].text, S("Digital micro-credential creation")));
+    assert_int_equal(
+        store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)rid, rl, UINT64_MAX, &v), 0);
+    assert_int_equal(store_version_load(&r, &v, NULL, &rec), 0);
+    assert_true(proto_str_eq(rec.u.spec.title[0].text,
+                             S("Digital micro-credential creation and verification")));
+    store_read_end(&r);
+
+    /* A revocation is found by credential digest and provider. */
+    revocation_uniz(&b);
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_REVOCATION, b.b, b.len, T_LOG + 7000, NULL, NULL, NULL),
+        0);
+    uint8_t rrid[PROTO_DIGEST_BYTES + 7];
+    memcpy(rrid, credential, PROTO_DIGEST_BYTES);
+    memcpy(rrid + PROTO_DIGEST_BYTES, "IE:uniz", 7);
+    version_is(&f->s, PROTO_KIND_REVOCATION, rrid, sizeof(rrid), UINT64_MAX, 0, 5);
+    version_is(&f->s, PROTO_KIND_REVOCATION, rrid, sizeof(rrid), T_LOG + 6999, RN_ENOTFOUND, 0);
+    check_ok(&f->s, 5);
+}
+
+/* ---- The consistency check ---- */
+
+static void test_check_damaged(void **state)
+{
+    fixture *f = *state;
+    chain nl, fr;
+    store_ingest_result res;
+    MDB_txn *txn;
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint8_t key[512], val[512];
+    size_t klen, vlen;
+
+    chain_nl(&nl, 10);
+    chain_fr(&fr, 10);
+    assert_int_equal(ingest(&f->s, &nl, 1, 10, &res, NULL), 0);
+    assert_int_equal(ingest(&f->s, &fr, 1, 10, &res, NULL), 0);
+    check_ok(&f->s, 20);
+
+    /* Delete one key of the versions index. */
+    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_cursor_open(txn, f->s.dbi[STORE_DB_VERSIONS], &c), 0);
+    assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+    assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_NEXT), 0);
+    klen = k.mv_size;
+    vlen = v.mv_size;
+    memcpy(key, k.mv_data, klen);
+    memcpy(val, v.mv_data, vlen);
+    assert_int_equal(mdb_cursor_del(c, 0), 0);
+    mdb_cursor_close(c);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    store_check_result cr;
+    assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
+
+    /* Put it back, and the replica is whole again. */
+    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    k = (MDB_val){ klen, key };
+    v = (MDB_val){ vlen, val };
+    assert_int_equal(mdb_put(txn, f->s.dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    check_ok(&f->s, 20);
+
+    /* A version that no entry implies. */
+    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    key[klen - 1] ^= 0x01; /* another seq */
+    assert_int_equal(mdb_put(txn, f->s.dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
+    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_del(txn, f->s.dbi[STORE_DB_VERSIONS], &k, NULL), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    check_ok(&f->s, 20);
+
+    /* An id that no longer maps back to its entry. */
+    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    k = (MDB_val){ PROTO_ID_BYTES, nl.id[3] };
+    assert_int_equal(mdb_del(txn, f->s.dbi[STORE_DB_IDS], &k, NULL), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
+    chain_free(&nl);
+    chain_free(&fr);
+}
+
+/* A roster change keeps the entries already held, and the check still holds for them. */
+static void test_roster_change(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    static const int members[] = { A_IE, A_FR, A_MIRROR };
+    proto_roster r;
+
+    chain_nl(&nl, 10);
+    assert_int_equal(ingest(&f->s, &nl, 1, 5, &res, NULL), 0);
+    roster_make(&r, members, 3);
+    assert_int_equal(store_roster_set(&f->s, &r), 0);
+    proto_roster_free(&r);
+    assert_null(store_author_country(&f->s, authors[A_NL].pk));
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 5);
+    check_ok(&f->s, 5);
+    assert_int_equal(ingest(&f->s, &nl, 6, 5, &res, NULL), RN_EROSTER);
+
+    /* The new roster is the one a reopen loads. */
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
+    assert_int_equal(f->s.roster.count, 3);
+    assert_null(store_author_country(&f->s, authors[A_NL].pk));
+    check_ok(&f->s, 5);
+    chain_free(&nl);
+}
+
+/* A map too small for what is ingested: RN_EFULL, and the replica stays whole. */
+static void test_full(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    store_options opt = { .map_bytes = 512u << 10, .sync_received = true };
+    int rc = 0;
+    uint64_t from = 1;
+
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, &opt), 0);
+    chain_nl(&nl, 2000);
+    while (from <= nl.n) {
+        rc = ingest(&f->s, &nl, from, 10, &res, NULL);
+        if (rc != 0)
+            break;
+        assert_int_equal(res.accepted, 10);
+        from += 10;
+        /* Reads run the index pass, which needs room too. */
+        store_check_result cr;
+        rc = store_check(&f->s, &cr);
+        if (rc != 0)
+            break;
+    }
+    assert_int_equal(rc, RN_EFULL);
+    assert_true(from > 1 && from <= nl.n);
+
+    /* A bigger map on reopen: every run that was accepted is there, the refused one is not, and
+     * the log goes on from the head. (On the full map even reads may fail with RN_EFULL, since
+     * store_read_begin runs the index pass first.) */
+    store_close(&f->s);
+    opt.map_bytes = 64u << 20;
+    assert_int_equal(store_open(&f->s, f->dir, &opt), 0);
+    uint64_t held = head_seq(&f->s, &authors[A_NL], NULL);
+    assert_int_equal(held, from - 1);
+    check_ok(&f->s, held);
+    assert_int_equal(ingest(&f->s, &nl, held + 1, 10, &res, NULL), 0);
+    assert_int_equal(res.accepted, 10);
+    check_ok(&f->s, held + 10);
+    chain_free(&nl);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (sodium_init() < 0)
+        return -1;
+    for (int i = 0; i < A_COUNT; i++) {
+        char label[64];
+        uint8_t seed[32];
+        snprintf(label, sizeof(label), "recnet store test key %d %s", i, authors[i].country);
+        seed_of(label, seed);
+        crypto_sign_seed_keypair(authors[i].pk, authors[i].sk, seed);
+    }
+    uint8_t seed[32], sk[PROTO_SK_BYTES];
+    seed_of("recnet store test issuer IE:uniz", seed);
+    crypto_sign_seed_keypair(issuer_pk, sk, seed);
+    seed_of("recnet store test credential urn:credential:3ef0ac26", credential);
+    return 0;
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_reopen),
+        T(test_append),
+        T(test_append_refused),
+        T(test_ingest_runs),
+        T(test_ingest_run_bounds),
+        T(test_ingest_gap),
+        T(test_ingest_fork),
+        T(test_ingest_roster),
+        T(test_ingest_bad_signature),
+        T(test_ingest_broken_link),
+        T(test_ingest_bad_record),
+        T(test_ingest_bad_prefix),
+        T(test_ingest_undecodable),
+        T(test_ingest_time),
+        T(test_entries_range),
+        T(test_entry_find),
+        T(test_version_get),
+        T(test_check_damaged),
+        T(test_roster_change),
+        T(test_full),
+    };
+    return cmocka_run_group_tests(tests, group_setup, NULL);
+}
