@@ -103,6 +103,40 @@
  * simulator's 1,000-node runs. */
 #define RN_ROSTER_MEMBERS_MAX 1024u
 
+/* ---- The peer protocol (proto/wire.h) ---- */
+
+/* Entries in one ENTRIES message, and their bytes: a catch-up batch. 1,000 entries of some 350
+ * bytes travel in one frame; the byte bound keeps a frame well under the frame limit even when
+ * the entries are large, and at least one entry of the largest size always fits. */
+#define RN_BATCH_ENTRIES_MAX 1024u
+#define RN_BATCH_BYTES_MAX   (512u * 1024u)
+
+/* Largest plaintext of one frame: a batch with its MessagePack framing. */
+#define RN_FRAME_BYTES_MAX (RN_BATCH_BYTES_MAX + 64u * 1024u)
+
+/* Heads in one HEADS message: one per roster member at most. */
+#define RN_PEER_HEADS_MAX RN_ROSTER_MEMBERS_MAX
+
+/* ---- The node (node/core.h) ---- */
+
+/* Peer connections at once. A full mesh of the 30 authorities plus a few mirrors fits; larger
+ * federations use partial views (the simulator's 1,000-node runs). */
+#define RN_PEERS_MAX 64u
+
+/* Bytes buffered on one connection: incoming (one frame being assembled) and outgoing (frames
+ * waiting for the socket). A peer that makes either pass its bound is disconnected. */
+#define RN_CONN_INBUF_BYTES  (RN_FRAME_BYTES_MAX + 64u)
+#define RN_CONN_OUTBUF_BYTES (8u << 20)
+
+/* Unacknowledged entry bytes in flight to one peer (the default; configurable below it). */
+#define RN_INFLIGHT_BYTES_DEFAULT (4u << 20)
+
+/* The control socket: one request, one response, clients at once. A response carries at most
+ * one proof bundle or one batch of log entries. */
+#define RN_CONTROL_REQUEST_BYTES_MAX  (1u << 20)
+#define RN_CONTROL_RESPONSE_BYTES_MAX (RN_PROOF_BYTES_MAX + (64u << 10))
+#define RN_CONTROL_CLIENTS_MAX        64u
+
 /* ---- The replica (store/store.h) ---- */
 
 /* Default LMDB map size. The map is sparse: disk is used as entries arrive. 64 GiB holds some
@@ -134,6 +168,12 @@ static_assert(RN_ECTS_CENTI_MAX <= RN_PATHWAY_ECTS_CENTI_MAX, "a pathway holds a
 static_assert((unsigned long long)RN_OUTCOMES_MAX * RN_OUTCOME_BYTES_MAX <= RN_ENTRY_BYTES_MAX / 2,
               "a spec with every outcome at its longest still fits in one entry");
 static_assert(RN_PROOF_BYTES_MAX < (1u << 30), "proof bundles stay well under 1 GiB");
+static_assert(RN_BATCH_ENTRIES_MAX <= RN_RUN_ENTRIES_MAX, "a batch is ingested as one run");
+static_assert(RN_INFLIGHT_BYTES_DEFAULT + RN_FRAME_BYTES_MAX < RN_CONN_OUTBUF_BYTES,
+              "a full flight of batches fits in a connection's output buffer");
+static_assert(RN_ENTRY_BYTES_MAX <= RN_BATCH_BYTES_MAX, "the largest entry fits in a batch");
+static_assert((unsigned long long)RN_PEER_HEADS_MAX * 80u < RN_FRAME_BYTES_MAX,
+              "every head fits in one frame");
 static_assert(RN_ENTRY_ENVELOPE_BYTES_MAX + 1u >= RN_ENTRY_BYTES_MIN,
               "the longest envelope around an empty body is no shorter than the smallest entry");
 static_assert(RN_RECORD_FIELDS_MAX <= 32u,

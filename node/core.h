@@ -1,0 +1,182 @@
+/*
+ * core.h: the node core: everything a node does, with no I/O (DESIGN.md section 6).
+ *
+ * The core never reads the clock, touches a socket or a timer, or draws a random number. Its
+ * driver (the libuv loop of recnetd, or the simulator of recnet-sim) hands it the time, the bytes
+ * that arrived on each connection, connection events and 32-byte seeds; the core answers with
+ * actions (bytes to send, connections to open or close) and its next deadline. The same core runs
+ * under both drivers, which is what makes the simulator honest.
+ *
+ * Connections are named by the driver (conn ids) and peers by roster key. The core decides whom
+ * to dial and when (exponential backoff with jitter drawn from its seeded generator); the driver
+ * maps a peer key to an address and reports how the attempt went.
+ *
+ * Replication (PROTOCOL.md section 10): on connect the peers exchange HEADS; each then asks
+ * (WANT) for what it lacks, author by author, in sequence, in batches of at most
+ * cfg.batch_entries, with at most cfg.inflight_bytes of entries unacknowledged per peer. New
+ * entries are pushed at once to the peers that chose this node as their eager source for that
+ * author (EAGER); the others get a HAVE note. A node takes eager pushes for an author from one
+ * peer (the author itself when connected), and switches when a HAVE shows that peer stalled for
+ * cfg.stall_ms. Every cfg.anti_entropy_ms, HEADS again, to repair whatever pushes lost. Fork
+ * evidence is passed on to every peer once. A peer that breaks the protocol (bad frame, bad
+ * message, an entry its author never signed, more than its budget) is disconnected with a reason
+ * and the node goes on.
+ *
+ * Threading: single-threaded; no function may be called from within another.
+ */
+#ifndef RN_NODE_CORE_H
+#define RN_NODE_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/entry.h"
+#include "proto/error.h"
+#include "proto/mp.h"
+#include "proto/roster.h"
+#include "proto/wire.h"
+#include "store/store.h"
+
+/* Tunables, each bounded in limits.h. Zero means the default given. */
+typedef struct node_limits {
+    uint32_t peers_max;       /* connections at once; default RN_PEERS_MAX */
+    uint32_t batch_entries;   /* entries per ENTRIES batch; default 1000 */
+    uint32_t inflight_bytes;  /* unacknowledged entry bytes per peer; default 4 MiB */
+    uint32_t anti_entropy_ms; /* HEADS to every peer this often; default 5000 */
+    uint32_t stall_ms;        /* eager source silent this long after a HAVE: switch; 1000 */
+    uint32_t handshake_ms;    /* handshake must finish within; default 5000 */
+    uint32_t idle_ms;         /* PING after this much silence, close after twice; 15000 */
+    uint32_t backoff_min_ms;  /* first redial delay; default 100 */
+    uint32_t backoff_max_ms;  /* redial delay cap; default 30000 */
+    uint32_t entries_per_s;   /* entries accepted per second from one peer; default 500000 */
+} node_limits;
+
+typedef struct node_config {
+    uint8_t sk[PROTO_SK_BYTES];             /* our roster key (authority or mirror) */
+    uint8_t netkey[PROTO_NETKEY_BYTES];     /* the federation's network key */
+    const uint8_t (*dial)[PROTO_KEY_BYTES]; /* roster keys of the peers to keep connections to;
+                                               copied at init */
+    size_t dial_n;                          /* 0 .. RN_PEERS_MAX */
+    uint64_t rng_seed;                      /* jitter and tie-breaks; same seed, same choices */
+    node_limits limits;
+} node_config;
+
+/* What the core asks its driver to do. */
+typedef enum node_action_kind {
+    NODE_ACT_SEND = 1,    /* write data[0..len) to conn */
+    NODE_ACT_CLOSE = 2,   /* close conn (after flushing what was sent); reason says why */
+    NODE_ACT_CONNECT = 3, /* open a connection to the peer whose key is `peer`, then call
+                             node_conn_open (or node_connect_failed) */
+} node_action_kind;
+
+typedef struct node_action {
+    node_action_kind kind;
+    uint32_t conn;                 /* SEND, CLOSE */
+    const uint8_t *data;           /* SEND: valid until the next call into the core */
+    size_t len;                    /* SEND */
+    int reason;                    /* CLOSE: 0 for an orderly close, else an RN_E code */
+    uint8_t peer[PROTO_KEY_BYTES]; /* CONNECT; CLOSE: the peer's key when known, else zeros */
+} node_action;
+
+typedef struct node node; /* opaque; allocated by node_new */
+
+/* Counters for status and the simulator's reports. */
+typedef struct node_counters {
+    uint64_t frames_in, frames_out;
+    uint64_t bytes_in, bytes_out;
+    uint64_t entries_in;       /* entries received in ENTRIES messages */
+    uint64_t entries_new;      /* of those, newly accepted */
+    uint64_t entries_dup;      /* of those, already held */
+    uint64_t entries_out;      /* entries sent */
+    uint64_t payload_msgs_out; /* ENTRIES messages sent */
+    uint64_t haves_out, wants_out, heads_out;
+    uint64_t forks_seen;
+    uint64_t conns_refused;   /* handshakes refused: not a member, wrong network key, ... */
+    uint64_t protocol_errors; /* peers dropped for breaking the protocol */
+} node_counters;
+
+/*
+ * Creates a core over an open replica `s` (whose roster says who is who) with our key and limits
+ * from `cfg`. The core keeps `s` (not owned) until node_free. Returns the core in *out, or
+ * RN_EINVAL (a limit out of bounds, our key not in the roster), RN_ENOMEM.
+ */
+RN_MUST_USE int node_new(node **out, store *s, const node_config *cfg, uint64_t now_ms);
+void node_free(node *n);
+
+/* Our roster entry: key, country ("" for a mirror without one) and role. */
+const proto_member *node_self(const node *n);
+
+/* The replica the core was created over (for the control API's queries). */
+store *node_store(node *n);
+
+/* ---- Time ---- */
+
+/* The next time the core wants node_tick, or UINT64_MAX for none. */
+uint64_t node_deadline(const node *n);
+void node_tick(node *n, uint64_t now_ms);
+
+/* ---- Connections ---- */
+
+/*
+ * A connection is up: outgoing to `peer` (a key from NODE_ACT_CONNECT) or incoming (peer NULL).
+ * `conn` is the driver's id, unique among open connections. `eph_seed` is 32 fresh random bytes
+ * for the handshake's ephemeral key. Returns 0, or RN_EFULL (cfg.peers_max reached: the driver
+ * closes it), RN_EINVAL (conn in use).
+ */
+RN_MUST_USE int node_conn_open(node *n, uint32_t conn, const uint8_t *peer,
+                               const uint8_t eph_seed[32], uint64_t now_ms);
+
+/* Bytes arrived on `conn`. Problems are handled inside: the core queues a CLOSE action. */
+void node_conn_input(node *n, uint32_t conn, const uint8_t *data, size_t len, uint64_t now_ms);
+
+/* The connection is gone (closed by the peer, an error, or after our CLOSE action). */
+void node_conn_closed(node *n, uint32_t conn, uint64_t now_ms);
+
+/* A NODE_ACT_CONNECT attempt to `peer` failed; the core schedules the next one with backoff. */
+void node_connect_failed(node *n, const uint8_t peer[PROTO_KEY_BYTES], uint64_t now_ms);
+
+/* Takes the next action; false when there is none. */
+bool node_next_action(node *n, node_action *a);
+
+/* ---- Local authoring and the control API ---- */
+
+/*
+ * Appends the next entry of our own authority (store_append: validated, signed, fsynced) and
+ * pushes it to the peers at once. Returns store_append's result; *seq and id (may be NULL) get
+ * the entry's seq and id. RN_EROLE for a mirror.
+ */
+RN_MUST_USE int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len,
+                             uint64_t now_ms, uint64_t *seq, uint8_t id[PROTO_ID_BYTES],
+                             rn_diag *d);
+
+/*
+ * Handles one MessagePack-RPC request req[0..len) ([0, msgid, method, params]) and appends the
+ * response ([1, msgid, error, result]) to `resp`. A request that cannot even be parsed gets a
+ * response with msgid 0 and the error. Method table and parameters: node/control.c and
+ * PROTOCOL.md section 11. Returns 0, or RN_ETOOBIG when the response would pass resp->max (a
+ * response with that error replaces it).
+ */
+RN_MUST_USE int node_control(node *n, const uint8_t *req, size_t len, mp_buf *resp,
+                             uint64_t now_ms);
+
+/* ---- Introspection (status, peers, the simulator's checks) ---- */
+
+const node_counters *node_counters_get(const node *n);
+
+typedef struct node_peer_info {
+    uint8_t key[PROTO_KEY_BYTES];
+    char country[3];
+    bool connected;
+    bool outgoing;
+    uint64_t connected_since_ms;
+    uint64_t bytes_in, bytes_out;
+    uint64_t entries_behind; /* sum over authors of (their head - our head) where positive */
+    uint32_t eager_authors;  /* authors for which this peer is our eager source */
+    uint64_t next_dial_ms;   /* when not connected and dialled: the next attempt */
+} node_peer_info;
+
+/* Fills out[0..cap) with the known peers (dialled or connected), *n the total. */
+void node_peers(const node *n, node_peer_info *out, size_t cap, size_t *count);
+
+#endif /* RN_NODE_CORE_H */
