@@ -1083,6 +1083,7 @@ int store_read_begin(store *s, store_read *r)
 {
     r->s = s;
     r->txn = NULL;
+    r->versions = NULL;
     RN_TRY(store_index_flush(s));
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
     if (rc != 0) {
@@ -1094,6 +1095,9 @@ int store_read_begin(store *s, store_read *r)
 
 void store_read_end(store_read *r)
 {
+    if (r->versions != NULL)
+        mdb_cursor_close(r->versions);
+    r->versions = NULL;
     if (r->txn != NULL)
         mdb_txn_abort(r->txn);
     r->txn = NULL;
@@ -1239,8 +1243,12 @@ int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t
     kb_be64(&probe, at_ms);
     kb_be64(&probe, UINT64_MAX);
 
-    if ((rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_VERSIONS], &c)) != 0)
+    if (r->versions == NULL &&
+        (rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_VERSIONS], &r->versions)) != 0) {
+        r->versions = NULL;
         return lmdb_err(rc, "versions cursor");
+    }
+    c = r->versions;
     k = (MDB_val){ probe.len, probe.key };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
     if (rc == 0)
@@ -1261,7 +1269,6 @@ int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t
         out->seq = get_be64((const uint8_t *)v.mv_data + PROTO_KEY_BYTES);
         out->timestamp_ms = get_be64(kp + prefix);
     }
-    mdb_cursor_close(c);
     return err;
 }
 

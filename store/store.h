@@ -200,6 +200,8 @@ RN_MUST_USE int store_index_flush(store *s);
 typedef struct store_read {
     store *s;
     MDB_txn *txn;
+    MDB_cursor *versions; /* store_version_get's own cursor, opened on first use, kept until
+                             store_read_end: a query makes many lookups in one transaction */
 } store_read;
 
 RN_MUST_USE int store_read_begin(store *s, store_read *r);
