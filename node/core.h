@@ -174,6 +174,8 @@ typedef struct node_peer_info {
     uint64_t entries_behind; /* sum over authors of (their head - our head) where positive */
     uint32_t eager_authors;  /* authors for which this peer is our eager source */
     uint64_t next_dial_ms;   /* when not connected and dialled: the next attempt */
+    uint64_t unacked_bytes;  /* entry bytes sent to it and not yet acknowledged (at most
+                                limits.inflight_bytes plus one entry) */
 } node_peer_info;
 
 /* Fills out[0..cap) with the known peers (dialled or connected), *n the total. */

@@ -131,6 +131,21 @@
 /* Unacknowledged entry bytes in flight to one peer (the default; configurable below it). */
 #define RN_INFLIGHT_BYTES_DEFAULT (4u << 20)
 
+/* Ranges of the node's tunables (node_limits in node/core.h). Every period or timeout is at
+ * most an hour: longer ones only hide a dead peer or a lost push. The bytes in flight to one peer
+ * are at least 16 KiB (a few entries; less would make every batch one entry) and at most
+ * RN_INFLIGHT_BYTES_DEFAULT, which a receiver enforces (plus one entry a batch may overshoot by).
+ * The entry rate from one peer is capped at ten million a second, far above what one disk takes,
+ * so that the token bucket's arithmetic (thousandths of entries, int64) cannot overflow. */
+#define RN_TIMER_MS_MAX       (3600u * 1000u)
+#define RN_INFLIGHT_BYTES_MIN (16u << 10)
+#define RN_ENTRIES_PER_S_MAX  10000000u
+
+/* Fork evidence received before our copy of the author's log reaches the forked seq is kept in
+ * memory until it does, for at most this many authors at once (two entries each, 128 KiB at
+ * most): beyond that it is dropped and comes back with the next FORK or HEADS. */
+#define RN_FORKS_PENDING_MAX 16u
+
 /* The control socket: one request, one response, clients at once. A response carries at most
  * one proof bundle or one batch of log entries. */
 #define RN_CONTROL_REQUEST_BYTES_MAX  (1u << 20)
@@ -172,6 +187,10 @@ static_assert(RN_BATCH_ENTRIES_MAX <= RN_RUN_ENTRIES_MAX, "a batch is ingested a
 static_assert(RN_INFLIGHT_BYTES_DEFAULT + RN_FRAME_BYTES_MAX < RN_CONN_OUTBUF_BYTES,
               "a full flight of batches fits in a connection's output buffer");
 static_assert(RN_ENTRY_BYTES_MAX <= RN_BATCH_BYTES_MAX, "the largest entry fits in a batch");
+static_assert(RN_INFLIGHT_BYTES_MIN <= RN_INFLIGHT_BYTES_DEFAULT, "inflight bounds");
+static_assert((unsigned long long)RN_INFLIGHT_BYTES_DEFAULT + RN_ENTRY_BYTES_MAX <
+                  RN_CONN_OUTBUF_BYTES,
+              "a full flight with its overshoot fits in a connection's output buffer");
 static_assert((unsigned long long)RN_PEER_HEADS_MAX * 80u < RN_FRAME_BYTES_MAX,
               "every head fits in one frame");
 static_assert(RN_ENTRY_ENVELOPE_BYTES_MAX + 1u >= RN_ENTRY_BYTES_MIN,

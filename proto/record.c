@@ -618,6 +618,7 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
         return read_keys(c, f, base, index, d);
     default:
         RN_ASSERT(0 && "unknown field type");
+        return RN_EINVAL;
     }
 }
 
@@ -996,6 +997,7 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
     }
     default:
         RN_ASSERT(0 && "unknown field type");
+        return RN_EINVAL;
     }
 }
 

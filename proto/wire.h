@@ -58,7 +58,7 @@ typedef enum proto_hs_role { PROTO_HS_INITIATOR = 1, PROTO_HS_RESPONDER = 2 } pr
 /* The state of one handshake. Caller owns it; proto_hs_wipe erases its secrets. */
 typedef struct proto_hs {
     proto_hs_role role;
-    int step; /* messages processed so far, 0 .. 4 */
+    int step; /* messages processed so far, 0 .. 4; -1 after a failure or proto_hs_wipe */
     uint8_t netkey[PROTO_NETKEY_BYTES];
     uint8_t sk[PROTO_SK_BYTES];             /* our roster key */
     uint8_t peer[PROTO_KEY_BYTES];          /* the peer's roster key: known to the initiator,
@@ -83,21 +83,27 @@ RN_MUST_USE int proto_hs_init(proto_hs *h, proto_hs_role role, const uint8_t net
 size_t proto_hs_want(const proto_hs *h);
 
 /* Writes this side's next message into out[0..cap) (cap >= PROTO_HS_MSG_MAX) and sets *len.
- * Returns 0, or RN_EINVAL if it is not this side's turn. */
+ * Returns 0, or RN_EINVAL if it is not this side's turn or cap is too small. */
 RN_MUST_USE int proto_hs_write(proto_hs *h, uint8_t *out, size_t cap, size_t *len);
 
 /*
  * Reads the peer's next message, exactly proto_hs_want() bytes. Returns 0, or RN_EINVAL (not
  * this side's turn, wrong length), RN_EVERSION (M1 of another version), RN_EPROOF (a mac,
  * box or signature that does not verify: wrong network key, wrong responder key, or tampering).
- * After the responder reads M3, h->peer holds the initiator's key: the caller checks it against
- * the roster before writing M4 and drops the connection if it is not a member.
+ * After the responder reads M3, h->peer holds the initiator's key (a valid Ed25519 point whose
+ * signature verified): the caller checks it against the roster (and that it is not its own key)
+ * before writing M4, and drops the connection if it is not a member.
+ *
+ * Any failure of proto_hs_write or proto_hs_read wipes the state and leaves it dead (step -1):
+ * every later call fails with RN_EINVAL, proto_hs_want returns 0 and proto_hs_done false. The
+ * caller closes the connection without sending anything more.
  */
 RN_MUST_USE int proto_hs_read(proto_hs *h, const uint8_t *msg, size_t len);
 
 bool proto_hs_done(const proto_hs *h);
 
-/* After proto_hs_done: the session keys for what this side sends and receives. */
+/* After proto_hs_done (asserted): the session keys for what this side sends and receives. The
+ * caller wipes them once the streams are initialised. */
 void proto_hs_session(const proto_hs *h, uint8_t tx[32], uint8_t rx[32]);
 
 /* Erases every secret in the handshake state. */
@@ -111,7 +117,9 @@ typedef struct proto_stream {
     bool tx_ready, rx_ready;
 } proto_stream;
 
-/* Starts the sending direction with key `tx`, writing the header the peer needs to `header`. */
+/* Starts the sending direction with key `tx`, writing the header the peer needs to `header`.
+ * The header is drawn from libsodium's random generator (randombytes_buf): the simulator installs
+ * a seeded one with randombytes_set_implementation if it needs identical bytes on every run. */
 void proto_stream_tx_init(proto_stream *s, const uint8_t tx[32],
                           uint8_t header[PROTO_STREAM_HEADER_BYTES]);
 
@@ -129,9 +137,15 @@ RN_MUST_USE int proto_frame_seal(proto_stream *s, const uint8_t *msg, size_t len
 RN_MUST_USE int64_t proto_frame_len(const uint8_t prefix[4]);
 
 /* Opens the ciphertext ct[0..len) of one frame into msg[0..cap) (cap >= len - 17), *msg_len.
- * Returns 0, or RN_EPROOF (forged, reordered, replayed or truncated stream), RN_ETOOBIG. */
+ * Returns 0, or RN_EPROOF (forged, reordered, replayed or truncated stream, or a tag other than
+ * MESSAGE), RN_ETOOBIG (len outside the bounds of proto_frame_len), RN_EINVAL (receiving side not
+ * started, cap too small). After RN_EPROOF or RN_ETOOBIG the receiving direction is wiped and
+ * refuses every later frame (RN_EINVAL): the caller closes the connection. */
 RN_MUST_USE int proto_frame_open(proto_stream *s, const uint8_t *ct, size_t len, uint8_t *msg,
                                  size_t cap, size_t *msg_len);
+
+/* Erases both directions' keys. */
+void proto_stream_wipe(proto_stream *s);
 
 /* ---- Messages ---- */
 
@@ -152,7 +166,12 @@ typedef enum proto_msg_type {
 #undef PROTO_X_MSG
 } proto_msg_type;
 
-/* One head in a HEADS message. */
+/* Returns "heads", "want", ... or NULL for a number that is not a message type. Static string. */
+const char *proto_msg_name(int type);
+
+/* One head in a HEADS message. HEADS lists authors in strictly ascending key order (memcmp), as
+ * store_heads returns them: the decoder refuses a repeated author (RN_EDUPLICATE) and one out of
+ * order (RN_EFIELDORDER), and the encoder asserts the order. */
 typedef struct proto_head {
     const uint8_t *author; /* PROTO_KEY_BYTES, borrowed */
     uint64_t seq;          /* 1 .. RN_SEQ_MAX */
@@ -176,8 +195,13 @@ typedef struct proto_msg {
  * their types and bounds (counts within RN_PEER_HEADS_MAX, RN_BATCH_ENTRIES_MAX, entries within
  * RN_ENTRY_BYTES_MAX, seqs within 1 .. RN_SEQ_MAX, keys and ids 32 bytes), nothing after it.
  * Entries are not decoded here (the store does that). Returns 0 or the cursor's errors,
- * RN_ECOUNT, RN_EKIND (unknown type), RN_ELEN, RN_ESEQ, RN_ETRAILING, RN_ETOOBIG; `d` names the
- * field ("msg.want.from").
+ * RN_ECOUNT, RN_EKIND (unknown type), RN_ELEN, RN_ESEQ, RN_ETRAILING, RN_ETOOBIG, RN_EDUPLICATE
+ * and RN_EFIELDORDER (HEADS order); `d` names the field ("msg.want.from") and, for an item of a
+ * list, sets d->index to 1 + its position. PROTOCOL.md section 10 gives every rule.
+ * Value rules beyond types: seqs (HEADS, WANT from, HAVE) 1 .. RN_SEQ_MAX; WANT max_entries
+ * 1 .. RN_SEQ_MAX; ENTRIES 1 .. RN_BATCH_ENTRIES_MAX entries of RN_ENTRY_BYTES_MIN ..
+ * RN_ENTRY_BYTES_MAX bytes each and RN_BATCH_BYTES_MAX in all; ACK bytes >= 1. The encoders
+ * assert the same rules (pair assertions), so what they write always decodes.
  */
 RN_MUST_USE int proto_msg_decode(proto_msg *m, const uint8_t *buf, size_t len, rn_diag *d);
 

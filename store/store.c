@@ -926,7 +926,7 @@ static int author_country_of(store *s, MDB_txn *txn, store_batch *b, const uint8
     }
     proto_str first;
     proto_entry fe;
-    RN_TRY(store_entry_get(&(store_read){ s, txn }, author, seq, &first));
+    RN_TRY(store_entry_get(&(store_read){ .s = s, .txn = txn }, author, seq, &first));
     if (proto_entry_decode(&fe, first.ptr, first.len, NULL) != 0 ||
         proto_record_decode(&b->rec, fe.kind, fe.body, fe.body_len, NULL) != 0)
         return RN_ECORRUPT;
@@ -982,7 +982,8 @@ static int index_pass(store *s, store_batch *b, bool fast)
             for (seq = h.indexed_seq + 1; seq <= h.seq && batch_room(b, 1); seq++) {
                 proto_str bytes;
                 RN_GUARD(err, batch_grow(b, 1));
-                RN_GUARD(err, store_entry_get(&(store_read){ s, txn }, h.author, seq, &bytes));
+                RN_GUARD(err, store_entry_get(&(store_read){ .s = s, .txn = txn }, h.author, seq,
+                                              &bytes));
                 RN_GUARD(err, batch_stored(b, bytes.ptr, bytes.len, country));
             }
         }

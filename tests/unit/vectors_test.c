@@ -4,7 +4,10 @@
  * Every valid entry must decode to the fields the file states, hash to its id, verify, and carry
  * a record that decodes, re-encodes to the same bytes and passes the author-prefix check. Every
  * invalid entry must pass each stage before the one it names and fail that stage with the named
- * error and field. Runs and forks are checked as PROTOCOL.md section 2 describes. A separate
+ * error and field. Runs and forks are checked as PROTOCOL.md section 2 describes. The handshake
+ * is replayed twice from its seeds, once with proto/wire.h and once from the formulas of
+ * PROTOCOL.md section 8 written out here with libsodium, and both must give every byte of the
+ * vector; its frames are opened with the given headers. A separate
  * ctest (unit.vectors_fresh) checks that the generator still writes exactly the committed file.
  */
 #include <setjmp.h>
@@ -21,6 +24,7 @@
 #include "proto/entry.h"
 #include "proto/mp.h"
 #include "proto/record.h"
+#include "proto/wire.h"
 
 static json_t *root;
 
@@ -299,6 +303,184 @@ static void test_forks(void **state)
     }
 }
 
+/* Checks that the 32-byte (or n-byte) hex member `key` of `o` equals p[0..n). */
+static void assert_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
+{
+    size_t len;
+    uint8_t *want = unhex(o, key, &len);
+    if (len != n || memcmp(want, p, n) != 0)
+        fail_msg("handshake vector: %s differs", key);
+    free(want);
+}
+
+/* H(label || parts...), the key derivation of PROTOCOL.md section 8. */
+static void kdf(uint8_t out[32], const char *label, const uint8_t *netkey, const uint8_t *shared,
+                const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, (const uint8_t *)label, strlen(label));
+    crypto_generichash_update(&st, netkey, 32);
+    crypto_generichash_update(&st, shared, 32);
+    crypto_generichash_update(&st, a, alen);
+    if (blen > 0)
+        crypto_generichash_update(&st, b, blen);
+    crypto_generichash_final(&st, out, 32);
+}
+
+/* T1 = H(M1); Tk = H(T(k-1) || Mk). */
+static void chain(uint8_t t[32], bool first, const uint8_t *m, size_t len)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    if (!first)
+        crypto_generichash_update(&st, t, 32);
+    crypto_generichash_update(&st, m, len);
+    crypto_generichash_final(&st, t, 32);
+}
+
+static void test_handshake(void **state)
+{
+    (void)state;
+    json_t *hs = json_object_get(root, "handshake");
+    assert_non_null(hs);
+    size_t n;
+    uint8_t *netkey = unhex(hs, "network_key", &n);
+    uint8_t *seed_i = unhex(hs, "initiator_seed", &n), *seed_r = unhex(hs, "responder_seed", &n);
+    uint8_t *ei = unhex(hs, "initiator_ephemeral_seed", &n);
+    uint8_t *er = unhex(hs, "responder_ephemeral_seed", &n);
+    uint8_t pk_i[32], sk_i[64], pk_r[32], sk_r[64];
+    crypto_sign_seed_keypair(pk_i, sk_i, seed_i);
+    crypto_sign_seed_keypair(pk_r, sk_r, seed_r);
+    assert_hex(hs, "initiator_public", pk_i, 32);
+    assert_hex(hs, "responder_public", pk_r, 32);
+    static const char *const names[4] = { "m1", "m2", "m3", "m4" };
+    json_t *tl = json_object_get(hs, "transcript");
+    assert_int_equal(json_array_size(tl), 4);
+
+    /* 1. With proto/wire.h. */
+    proto_hs i, r;
+    uint8_t m[4][PROTO_HS_MSG_MAX];
+    size_t len[4];
+    assert_int_equal(proto_hs_init(&i, PROTO_HS_INITIATOR, netkey, sk_i, pk_r, ei), 0);
+    assert_int_equal(proto_hs_init(&r, PROTO_HS_RESPONDER, netkey, sk_r, NULL, er), 0);
+    assert_hex(hs, "initiator_ephemeral_public", i.e_pk, 32);
+    assert_hex(hs, "responder_ephemeral_public", r.e_pk, 32);
+    for (int k = 0; k < 4; k++) {
+        proto_hs *w = k % 2 == 0 ? &i : &r, *rd = k % 2 == 0 ? &r : &i;
+        assert_int_equal(proto_hs_write(w, m[k], sizeof(m[k]), &len[k]), 0);
+        assert_hex(hs, names[k], m[k], len[k]);
+        assert_int_equal(proto_hs_read(rd, m[k], len[k]), 0);
+        json_t *wrap = json_pack("{sO}", "t", json_array_get(tl, (size_t)k));
+        assert_hex(wrap, "t", i.transcript, 32);
+        assert_hex(wrap, "t", r.transcript, 32);
+        json_decref(wrap);
+    }
+    assert_true(proto_hs_done(&i) && proto_hs_done(&r));
+    assert_hex(hs, "shared", i.shared, 32);
+    assert_hex(hs, "sig_i", r.sig_i, 64);
+    assert_memory_equal(r.peer, pk_i, 32);
+    uint8_t itx[32], irx[32], rtx[32], rrx[32];
+    proto_hs_session(&i, itx, irx);
+    proto_hs_session(&r, rtx, rrx);
+    assert_hex(hs, "i2r", itx, 32);
+    assert_hex(hs, "r2i", irx, 32);
+    assert_hex(hs, "i2r", rrx, 32);
+    assert_hex(hs, "r2i", rtx, 32);
+    proto_hs_wipe(&i);
+    proto_hs_wipe(&r);
+
+    /* 2. From the text of section 8, with libsodium only. */
+    static const uint8_t zero_nonce[crypto_secretbox_NONCEBYTES] = { 0 };
+    uint8_t e_pk_i[32], e_sk_i[32], e_pk_r[32], e_sk_r[32], shared[32], shared2[32], t[32];
+    uint8_t m1[65], m2[64], m3[112], m4[80], k3[32], k4[32], pt[96], sig_r[64], msg[18 + 128];
+    uint8_t i2r[32], r2i[32];
+    crypto_box_seed_keypair(e_pk_i, e_sk_i, ei);
+    crypto_box_seed_keypair(e_pk_r, e_sk_r, er);
+    assert_int_equal(crypto_scalarmult(shared, e_sk_i, e_pk_r), 0);
+    assert_int_equal(crypto_scalarmult(shared2, e_sk_r, e_pk_i), 0);
+    assert_memory_equal(shared, shared2, 32);
+    m1[0] = 1;
+    memcpy(m1 + 1, e_pk_i, 32);
+    crypto_generichash(m1 + 33, 32, m1, 33, netkey, 32);
+    assert_hex(hs, "m1", m1, sizeof(m1));
+    chain(t, true, m1, sizeof(m1));
+    uint8_t macin[64];
+    memcpy(macin, t, 32);
+    memcpy(macin + 32, e_pk_r, 32);
+    memcpy(m2, e_pk_r, 32);
+    crypto_generichash(m2 + 32, 32, macin, 64, netkey, 32);
+    assert_hex(hs, "m2", m2, sizeof(m2));
+    chain(t, false, m2, sizeof(m2));
+    memcpy(msg, "recnet/hs/v1/sig-i", 18);
+    memcpy(msg + 18, pk_r, 32);
+    memcpy(msg + 50, t, 32);
+    memcpy(pt, pk_i, 32);
+    crypto_sign_detached(pt + 32, NULL, msg, 82, sk_i);
+    assert_hex(hs, "sig_i", pt + 32, 64);
+    kdf(k3, "recnet/hs/v1/k3", netkey, shared, pk_r, 32, NULL, 0);
+    assert_hex(hs, "k3", k3, 32);
+    crypto_secretbox_easy(m3, pt, 96, zero_nonce, k3);
+    assert_hex(hs, "m3", m3, sizeof(m3));
+    chain(t, false, m3, sizeof(m3));
+    memcpy(msg, "recnet/hs/v1/sig-r", 18);
+    memcpy(msg + 18, pk_i, 32);
+    memcpy(msg + 50, pt + 32, 64);
+    memcpy(msg + 114, t, 32);
+    crypto_sign_detached(sig_r, NULL, msg, 146, sk_r);
+    assert_hex(hs, "sig_r", sig_r, 64);
+    kdf(k4, "recnet/hs/v1/k4", netkey, shared, pk_i, 32, pt + 32, 64);
+    assert_hex(hs, "k4", k4, 32);
+    crypto_secretbox_easy(m4, sig_r, 64, zero_nonce, k4);
+    assert_hex(hs, "m4", m4, sizeof(m4));
+    chain(t, false, m4, sizeof(m4));
+    kdf(i2r, "recnet/hs/v1/i2r", netkey, shared, t, 32, NULL, 0);
+    kdf(r2i, "recnet/hs/v1/r2i", netkey, shared, t, 32, NULL, 0);
+    assert_hex(hs, "i2r", i2r, 32);
+    assert_hex(hs, "r2i", r2i, 32);
+
+    /* 3. The first frame each way opens with the given header and holds a HEADS message. */
+    json_t *frames = json_object_get(hs, "frames"), *f;
+    size_t fi;
+    assert_int_equal(json_array_size(frames), 2);
+    json_array_foreach(frames, fi, f)
+    {
+        const char *dir = json_string_value(json_object_get(f, "direction"));
+        size_t hl, fl, pl, ml;
+        uint8_t *header = unhex(f, "header", &hl);
+        uint8_t *frame = unhex(f, "frame", &fl);
+        uint8_t *plain = unhex(f, "plaintext", &pl);
+        assert_int_equal(hl, PROTO_STREAM_HEADER_BYTES);
+        proto_stream s;
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(proto_stream_rx_init(&s, strcmp(dir, "i2r") == 0 ? i2r : r2i, header), 0);
+        assert_int_equal(proto_frame_len(frame), (int64_t)(fl - 4));
+        uint8_t *out = malloc(fl);
+        assert_int_equal(proto_frame_open(&s, frame + 4, fl - 4, out, fl, &ml), 0);
+        assert_int_equal(ml, pl);
+        assert_memory_equal(out, plain, pl);
+        static proto_msg pm;
+        rn_diag d;
+        assert_int_equal(proto_msg_decode(&pm, out, ml, &d), 0);
+        assert_int_equal(pm.type, PROTO_MSG_HEADS);
+        assert_true(pm.n >= 1);
+        /* The other direction's key does not open it. */
+        proto_stream s2;
+        memset(&s2, 0, sizeof(s2));
+        assert_int_equal(proto_stream_rx_init(&s2, strcmp(dir, "i2r") == 0 ? r2i : i2r, header), 0);
+        assert_int_equal(proto_frame_open(&s2, frame + 4, fl - 4, out, fl, &ml), RN_EPROOF);
+        free(out);
+        free(header);
+        free(frame);
+        free(plain);
+    }
+    free(netkey);
+    free(seed_i);
+    free(seed_r);
+    free(ei);
+    free(er);
+}
+
 /* PROTOCOL.md section 6 lists every error code with its number and name. */
 static void test_error_table_documented(void **state)
 {
@@ -328,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_invalid_entries),
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_forks),
+        cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_error_table_documented),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

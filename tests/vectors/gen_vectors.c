@@ -12,6 +12,13 @@
  * tests/fixtures: the European Commission's ELM sample (an Irish awarding body and its
  * micro-credential) and the Dutch Open Badges 3.0 examples.
  *
+ * The "handshake" member replays the peer handshake of PROTOCOL.md section 8 between two of these
+ * authorities from fixed ephemeral seeds, and seals the first frame each way. Handshakes are
+ * deterministic given their seeds; the secretstream header is not (libsodium draws it from its
+ * random generator), so this program installs a random generator (randombytes_set_implementation)
+ * that yields fixed headers, and the vector states the header together with the ciphertext it
+ * gives: a checker decrypts the given frame with the given header rather than re-encrypting.
+ *
  * Usage: gen_vectors [OUTPUT.json]   (stdout without an argument)
  *        gen_vectors --check FILE    (exit 0 when FILE is what this program writes)
  */
@@ -25,6 +32,7 @@
 
 #include "proto/entry.h"
 #include "proto/mp.h"
+#include "proto/wire.h"
 
 #define DIE(...)                                                                                   \
     do {                                                                                           \
@@ -337,6 +345,191 @@ static void signed_with_body(const author *a, uint64_t seq, const uint8_t *prev,
     sign_entry(a, seq, prev, 1767225600000ull, kind, body, blen, m);
 }
 
+/* ---- The handshake and the first frames (PROTOCOL.md sections 8 to 10) ---- */
+
+/* The next secretstream header the fixed random generator yields (24 bytes). */
+static uint8_t next_header[PROTO_STREAM_HEADER_BYTES];
+
+static const char *fixed_rng_name(void)
+{
+    return "gen_vectors fixed";
+}
+
+static uint32_t fixed_rng_random(void)
+{
+    DIE("unexpected randombytes_random");
+}
+
+static void fixed_rng_buf(void *const buf, const size_t size)
+{
+    /* libsodium draws a few bytes for itself at initialisation (the guard-page canary), which
+     * never reach the output; the secretstream header is the only 24-byte draw. */
+    if (size == sizeof(next_header))
+        memcpy(buf, next_header, size);
+    else
+        memset(buf, 0x5a, size);
+}
+
+static randombytes_implementation fixed_rng = {
+    .implementation_name = fixed_rng_name,
+    .random = fixed_rng_random,
+    .buf = fixed_rng_buf,
+};
+
+/* H(label || netkey || shared || a || b): the key derivation of section 8, written out again here
+ * from the text so that the generator checks the implementation. */
+static void kdf(uint8_t out[32], const char *label, const uint8_t netkey[32],
+                const uint8_t shared[32], const uint8_t *a, size_t alen, const uint8_t *b,
+                size_t blen)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, (const uint8_t *)label, strlen(label));
+    crypto_generichash_update(&st, netkey, 32);
+    crypto_generichash_update(&st, shared, 32);
+    crypto_generichash_update(&st, a, alen);
+    if (blen > 0)
+        crypto_generichash_update(&st, b, blen);
+    crypto_generichash_final(&st, out, 32);
+}
+
+/* Seals `msg` as the first frame of a direction with key `key`, under the header H(header_label)
+ * truncated to 24 bytes. */
+static json_t *first_frame(const char *direction, const uint8_t key[32], const char *header_label,
+                           const mp_buf *msg)
+{
+    uint8_t h[32], header[PROTO_STREAM_HEADER_BYTES], frame[1024];
+    size_t flen;
+    proto_stream s;
+    seed_from_label(header_label, h);
+    memcpy(next_header, h, sizeof(next_header));
+    proto_stream_tx_init(&s, key, header);
+    if (memcmp(header, next_header, sizeof(header)) != 0)
+        DIE("the fixed random generator is not in use");
+    if (proto_frame_seal(&s, msg->data, msg->len, frame, sizeof(frame), &flen) != 0)
+        DIE("cannot seal the %s frame", direction);
+    proto_stream_wipe(&s);
+    json_t *f = json_object();
+    json_object_set_new(f, "direction", json_string(direction));
+    json_object_set_new(f, "header_label", json_string(header_label));
+    json_object_set_new(f, "header", jhex(header, sizeof(header)));
+    json_object_set_new(f, "plaintext", jhex(msg->data, msg->len));
+    json_object_set_new(f, "frame", jhex(frame, flen));
+    return f;
+}
+
+static int cmp_head(const void *a, const void *b)
+{
+    return memcmp(((const proto_head *)a)->author, ((const proto_head *)b)->author,
+                  PROTO_KEY_BYTES);
+}
+
+/* Initiator: the IE authority; responder: the FR authority. */
+static json_t *handshake_vector(void)
+{
+    static const char *const netkey_label = "recnet test vector network key";
+    static const char *const ei_label = "recnet test vector ephemeral initiator";
+    static const char *const er_label = "recnet test vector ephemeral responder";
+    const author *ai = &authors[0], *ar = &authors[1];
+    uint8_t netkey[32], ei[32], er[32], msgs[4][PROTO_HS_MSG_MAX], t[4][32];
+    size_t lens[4];
+    proto_hs hi, hr;
+
+    seed_from_label(netkey_label, netkey);
+    seed_from_label(ei_label, ei);
+    seed_from_label(er_label, er);
+    if (proto_hs_init(&hi, PROTO_HS_INITIATOR, netkey, ai->sk, ar->pk, ei) != 0 ||
+        proto_hs_init(&hr, PROTO_HS_RESPONDER, netkey, ar->sk, NULL, er) != 0)
+        DIE("proto_hs_init");
+    json_t *hs = json_object();
+    json_object_set_new(hs, "network_key_label", json_string(netkey_label));
+    json_object_set_new(hs, "network_key", jhex(netkey, 32));
+    json_object_set_new(hs, "initiator_country", json_string(ai->name));
+    json_object_set_new(hs, "initiator_seed", jhex(ai->seed, 32));
+    json_object_set_new(hs, "initiator_public", jhex(ai->pk, 32));
+    json_object_set_new(hs, "responder_country", json_string(ar->name));
+    json_object_set_new(hs, "responder_seed", jhex(ar->seed, 32));
+    json_object_set_new(hs, "responder_public", jhex(ar->pk, 32));
+    json_object_set_new(hs, "initiator_ephemeral_label", json_string(ei_label));
+    json_object_set_new(hs, "initiator_ephemeral_seed", jhex(ei, 32));
+    json_object_set_new(hs, "initiator_ephemeral_public", jhex(hi.e_pk, 32));
+    json_object_set_new(hs, "responder_ephemeral_label", json_string(er_label));
+    json_object_set_new(hs, "responder_ephemeral_seed", jhex(er, 32));
+    json_object_set_new(hs, "responder_ephemeral_public", jhex(hr.e_pk, 32));
+
+    for (int k = 0; k < 4; k++) {
+        proto_hs *w = k % 2 == 0 ? &hi : &hr, *rd = k % 2 == 0 ? &hr : &hi;
+        if (proto_hs_write(w, msgs[k], sizeof(msgs[k]), &lens[k]) != 0)
+            DIE("handshake: cannot write M%d", k + 1);
+        if (proto_hs_read(rd, msgs[k], lens[k]) != 0)
+            DIE("handshake: cannot read M%d", k + 1);
+        if (memcmp(hi.transcript, hr.transcript, 32) != 0)
+            DIE("handshake: transcripts differ after M%d", k + 1);
+        memcpy(t[k], hi.transcript, 32);
+    }
+    if (!proto_hs_done(&hi) || !proto_hs_done(&hr))
+        DIE("handshake not done");
+    if (memcmp(hi.shared, hr.shared, 32) != 0 || memcmp(hr.peer, ai->pk, 32) != 0)
+        DIE("handshake: the sides disagree");
+
+    /* The intermediate values, recomputed from the text of section 8. */
+    static const uint8_t zero_nonce[crypto_secretbox_NONCEBYTES] = { 0 };
+    uint8_t k3[32], k4[32], pt3[96], sig_r[64], i2r[32], r2i[32], tx[32], rx[32];
+    kdf(k3, "recnet/hs/v1/k3", netkey, hi.shared, ar->pk, 32, NULL, 0);
+    if (crypto_secretbox_open_easy(pt3, msgs[2], lens[2], zero_nonce, k3) != 0 ||
+        memcmp(pt3, ai->pk, 32) != 0)
+        DIE("handshake: M3 does not open as section 8 says");
+    kdf(k4, "recnet/hs/v1/k4", netkey, hi.shared, ai->pk, 32, pt3 + 32, 64);
+    if (crypto_secretbox_open_easy(sig_r, msgs[3], lens[3], zero_nonce, k4) != 0)
+        DIE("handshake: M4 does not open as section 8 says");
+    kdf(i2r, "recnet/hs/v1/i2r", netkey, hi.shared, t[3], 32, NULL, 0);
+    kdf(r2i, "recnet/hs/v1/r2i", netkey, hi.shared, t[3], 32, NULL, 0);
+    proto_hs_session(&hi, tx, rx);
+    if (memcmp(tx, i2r, 32) != 0 || memcmp(rx, r2i, 32) != 0)
+        DIE("handshake: session keys differ from section 8");
+    proto_hs_session(&hr, tx, rx);
+    if (memcmp(tx, r2i, 32) != 0 || memcmp(rx, i2r, 32) != 0)
+        DIE("handshake: the responder's session keys differ");
+
+    json_object_set_new(hs, "shared", jhex(hi.shared, 32));
+    static const char *const names[4] = { "m1", "m2", "m3", "m4" };
+    for (int k = 0; k < 4; k++)
+        json_object_set_new(hs, names[k], jhex(msgs[k], lens[k]));
+    json_t *tl = json_array();
+    for (int k = 0; k < 4; k++)
+        json_array_append_new(tl, jhex(t[k], 32));
+    json_object_set_new(hs, "transcript", tl);
+    json_object_set_new(hs, "k3", jhex(k3, 32));
+    json_object_set_new(hs, "sig_i", jhex(pt3 + 32, 64));
+    json_object_set_new(hs, "k4", jhex(k4, 32));
+    json_object_set_new(hs, "sig_r", jhex(sig_r, 64));
+    json_object_set_new(hs, "i2r", jhex(i2r, 32));
+    json_object_set_new(hs, "r2i", jhex(r2i, 32));
+    proto_hs_wipe(&hi);
+    proto_hs_wipe(&hr);
+
+    /* The first frame each way: the initiator's HEADS lists the head of every log of these
+     * vectors; the responder's lists its own log only. */
+    proto_head heads[3];
+    for (int a = 0; a < 3; a++)
+        heads[a] = (proto_head){ authors[a].pk, logs[a].seq, logs[a].head };
+    qsort(heads, 3, sizeof(heads[0]), cmp_head);
+    mp_buf m;
+    mp_buf_init(&m, RN_FRAME_BYTES_MAX);
+    json_t *frames = json_array();
+    proto_msg_heads(&m, heads, 3);
+    json_array_append_new(frames, first_frame("i2r", i2r, "recnet test vector i2r header", &m));
+    mp_buf_reset(&m);
+    proto_head own = { ar->pk, logs[1].seq, logs[1].head };
+    proto_msg_heads(&m, &own, 1);
+    json_array_append_new(frames, first_frame("r2i", r2i, "recnet test vector r2i header", &m));
+    if (mp_buf_err(&m) != 0)
+        DIE("HEADS message");
+    mp_buf_free(&m);
+    json_object_set_new(hs, "frames", frames);
+    return hs;
+}
+
 /* ---- The data ---- */
 
 static char ie_provider[2048], nl_provider[1024];
@@ -454,7 +647,7 @@ int main(int argc, char **argv)
         out_path = argv[1];
     else if (argc != 1)
         DIE("usage: gen_vectors [OUTPUT.json] | --check FILE");
-    if (sodium_init() < 0)
+    if (randombytes_set_implementation(&fixed_rng) != 0 || sodium_init() < 0)
         DIE("libsodium failed to initialise");
 
     json_t *keys = json_array();
@@ -645,6 +838,7 @@ int main(int argc, char **argv)
     json_object_set_new(root, "invalid", invalid_list);
     json_object_set_new(root, "runs", run_list);
     json_object_set_new(root, "forks", fork_list);
+    json_object_set_new(root, "handshake", handshake_vector());
 
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
