@@ -11,7 +11,7 @@
  * to dial and when (exponential backoff with jitter drawn from its seeded generator); the driver
  * maps a peer key to an address and reports how the attempt went.
  *
- * Replication (PROTOCOL.md section 10): on connect the peers exchange HEADS; each then asks
+ * Replication (PROTOCOL.md section 11): on connect the peers exchange HEADS; each then asks
  * (WANT) for what it lacks, author by author, in sequence, in batches of at most
  * cfg.batch_entries, with at most cfg.inflight_bytes of entries unacknowledged per peer. New
  * entries are pushed at once to the peers that chose this node as their eager source for that
@@ -154,7 +154,7 @@ RN_MUST_USE int node_publish(node *n, proto_kind kind, const uint8_t *body, size
  * Handles one MessagePack-RPC request req[0..len) ([0, msgid, method, params]) and appends the
  * response ([1, msgid, error, result]) to `resp`. A request that cannot even be parsed gets a
  * response with msgid 0 and the error. Method table and parameters: node/control.c and
- * PROTOCOL.md section 11. Returns 0, or RN_ETOOBIG when the response would pass resp->max (a
+ * PROTOCOL.md section 12. Returns 0, or RN_ETOOBIG when the response would pass resp->max (a
  * response with that error replaces it).
  */
 RN_MUST_USE int node_control(node *n, const uint8_t *req, size_t len, mp_buf *resp,

@@ -1,0 +1,619 @@
+/*
+ * cli.c: recnetctl's entry: the global options, the one table of subcommands, the option parser
+ * that every subcommand shares, help, and the output helpers of cli.h.
+ *
+ * recnetctl [-d DATA_DIR | -s SOCKET] [--json] COMMAND [ARGS]
+ *
+ * The global options may also follow the command. A command is one word ("status") or two
+ * ("query recognise"); `recnetctl help [COMMAND]` and `--help` anywhere print help.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/limits.h"
+
+/* ---- Options of the subcommands ---- */
+
+static const cli_optdef opts_none[] = { { NULL, 0, false } };
+static const cli_optdef opts_init[] = {
+    { "country", 0, true },     { "listen", 0, true }, { "roster", 0, true },
+    { "network-key", 0, true }, { NULL, 0, false },
+};
+static const cli_optdef opts_roster_show[] = { { "roster", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_roster_add[] = {
+    { "roster", 0, true }, { "name", 0, true },    { "role", 0, true }, { "country", 0, true },
+    { "key", 0, true },    { "address", 0, true }, { NULL, 0, false },
+};
+static const cli_optdef opts_publish[] = { { "dry-run", 'n', false }, { NULL, 0, false } };
+static const cli_optdef opts_at[] = { { "at", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_search[] = {
+    { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true }, { "eqf-max", 0, true },
+    { "isced", 0, true },   { "ects-min", 0, true }, { "text", 0, true },    { "at", 0, true },
+    { "after", 0, true },   { "limit", 0, true },    { NULL, 0, false },
+};
+static const cli_optdef opts_verify[] = {
+    { "spec", 0, true },       { "issuer-key", 0, true }, { "issued-at", 0, true },
+    { "credential", 0, true }, { "at", 0, true },         { NULL, 0, false },
+};
+static const cli_optdef opts_proof_get[] = {
+    { "at", 0, true },
+    { "output", 'o', true },
+    { NULL, 0, false },
+};
+static const cli_optdef opts_proof_verify[] = { { "roster", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_log[] = { { "from", 0, true },
+                                       { "max", 0, true },
+                                       { NULL, 0, false } };
+
+#define PUBLISH_HELP                                                                               \
+    "Reads the record from FILE as JSON (\"-\" for standard input), sets the fields given as\n"    \
+    "--<field> VALUE on top of it (or alone, without FILE), checks it as every node will, and\n"   \
+    "sends it to the node, which signs it into its authority's log. Field names and forms are\n"   \
+    "those of PROTOCOL.md section 3: enumerations by name (\"outcome\": \"partial\"), times as\n"  \
+    "ISO 8601 dates or UTC datetimes or ms, ECTS as decimals (2.5), keys as rn1:..., titles as\n"  \
+    "{\"en\": \"...\"} (flag: --title en=TEXT), lists as JSON arrays (flag: comma-separated or\n"  \
+    "repeated), nested objects as JSON text. See cli/README.md for an example of each kind.\n"     \
+    "  -n, --dry-run   check the record and print it as JSON and its canonical body, send nothing"
+
+#define PUBLISH_ROW(k, kname)                                                                      \
+    {                                                                                              \
+        kname " publish", "publish a " kname " record (JSON file or flags)",                       \
+            "[FILE|-] [--<field> VALUE ...] [--dry-run]", PUBLISH_HELP, opts_publish, 0, 1, true,  \
+            cmd_publish, k                                                                         \
+    }
+
+/* ---- The table of subcommands ---- */
+
+static const cli_cmd commands[] = {
+    { "init", "create a node's data directory: secret key, configuration",
+      "[DIR] --country CC [--listen HOST:PORT] [--roster FILE] | --network-key FILE",
+      "Creates DIR (or -d DIR) with a new secret key (node.key, mode 0600) and a configuration\n"
+      "(recnet.ini) for the authority of country CC, and prints the public key rn1:... to add\n"
+      "to the federation's roster. --listen defaults to 0.0.0.0:7400 and --roster to\n"
+      "DIR/roster.ini. With --network-key FILE, also (or only, without --country) writes a new\n"
+      "network key for a new federation to FILE: one per federation, shared by its members.",
+      opts_init, 0, 1, false, cmd_init, 0 },
+    { "keygen", "write a new secret key file and print its public key", "FILE",
+      "Writes a new Ed25519 secret key to FILE (mode 0600; never over an existing file) and\n"
+      "prints its public key rn1:...",
+      opts_none, 1, 1, false, cmd_keygen, 0 },
+    { "roster show", "list the members of a roster file", "[FILE | --roster FILE]",
+      "Without FILE, reads the roster named by DATA_DIR/recnet.ini (-d).", opts_roster_show, 0, 1,
+      false, cmd_roster_show, 0 },
+    { "roster add", "add a member to a roster file",
+      "--roster FILE --name NAME --role authority|mirror [--country CC] --key rn1:... "
+      "[--address HOST:PORT]",
+      "Appends [member NAME] to FILE (created when missing), refusing a repeated name or key\n"
+      "or a second authority for a country.",
+      opts_roster_add, 0, 0, false, cmd_roster_add, 0 },
+    PUBLISH_ROW(PROTO_KIND_PROVIDER, "provider"),
+    PUBLISH_ROW(PROTO_KIND_SPEC, "spec"),
+    PUBLISH_ROW(PROTO_KIND_DECISION, "decision"),
+    PUBLISH_ROW(PROTO_KIND_POLICY, "policy"),
+    PUBLISH_ROW(PROTO_KIND_PATHWAY, "pathway"),
+    PUBLISH_ROW(PROTO_KIND_REVOCATION, "revocation"),
+    { "query recognise", "how does a country recognise a spec, for a purpose",
+      "SPEC COUNTRY PURPOSE [--at TIME]",
+      "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime (default:\n"
+      "now). Exit 0 when recognised (full, partial or conditional), 1 when denied or when there\n"
+      "is no decision.",
+      opts_at, 3, 3, false, cmd_recognise, 0 },
+    { "query search", "find specs",
+      "[--country CC] [--provider ID] [--eqf-min N] [--eqf-max N] [--isced PREFIX]\n"
+      "      [--ects-min ECTS] [--text TEXT] [--at TIME] [--after SPEC] [--limit N]",
+      "Lists the active specs that match every filter given, in id order, 100 at a time (at most\n"
+      "1000 with --limit); --after the last id of a page gives the next.",
+      opts_search, 0, 0, false, cmd_search, 0 },
+    { "query verify", "is an issued credential valid, and how is it recognised",
+      "--spec SPEC --issuer-key rn1:... --issued-at TIME --credential HEX COUNTRY PURPOSE "
+      "[--at TIME]",
+      "--credential is the 64-hex-digit digest of the issued credential. Exit 0 when the\n"
+      "credential is valid and recognised, 1 otherwise.",
+      opts_verify, 2, 2, false, cmd_verify, 0 },
+    { "query stack", "which specs count towards a pathway", "COUNTRY PATHWAY SPEC... [--at TIME]",
+      "Exit 0 when the pathway is complete with the specs given, 1 otherwise.", opts_at, 2,
+      2 + RN_STACK_SPECS_MAX, false, cmd_stack, 0 },
+    { "proof get", "recognise, and save the proof bundle to a file",
+      "SPEC COUNTRY PURPOSE [--at TIME] -o FILE", NULL, opts_proof_get, 3, 3, false, cmd_proof_get,
+      0 },
+    { "proof verify", "check a proof bundle offline, with only the roster", "FILE --roster ROSTER",
+      "ROSTER is the federation's roster file (or its canonical MessagePack encoding). Prints the\n"
+      "answer and the entries it rests on. Exit 0 when the bundle verifies, 1 when it does not.",
+      opts_proof_verify, 1, 1, false, cmd_proof_verify, 0 },
+    { "log", "entries of an author's log, as JSON records", "AUTHOR [--from SEQ] [--max N]",
+      "AUTHOR is a key rn1:... or a country code (its authority in the node's roster).", opts_log,
+      1, 1, false, cmd_log, 0 },
+    { "heads", "the head of every log the node holds", "", NULL, opts_none, 0, 0, false, cmd_heads,
+      0 },
+    { "peers", "the node's peers and their lag", "", NULL, opts_none, 0, 0, false, cmd_peers, 0 },
+    { "status", "the node's identity, logs, forks, peers and counters", "", NULL, opts_none, 0, 0,
+      false, cmd_status, 0 },
+};
+
+#define COMMANDS_N (sizeof(commands) / sizeof(commands[0]))
+
+/* ---- Messages ---- */
+
+static const char *const exit_help =
+    "Exit codes:\n"
+    "  0  done; a positive answer\n"
+    "  1  a negative answer: not recognised, no decision, credential not valid, pathway not\n"
+    "     complete, proof does not verify, not found\n"
+    "  2  usage error\n"
+    "  3  refused input: invalid record, bad JSON, malformed value\n"
+    "  4  node unreachable\n"
+    "  5  other error\n";
+
+int cli_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("recnetctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("recnetctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    if (cmd != NULL)
+        fprintf(stderr, "usage: recnetctl %s %s\n", cmd->name, cmd->usage);
+    else
+        fputs("usage: recnetctl [-d DATA_DIR | -s SOCKET] [--json] COMMAND [ARGS]; "
+              "see recnetctl help\n",
+              stderr);
+    return CLI_USAGE;
+}
+
+static void help_all(FILE *f)
+{
+    fputs("recnetctl: the operators' and verifiers' command line of a recnet node\n\n"
+          "usage: recnetctl [-d DATA_DIR | -s SOCKET] [--json] COMMAND [ARGS]\n\n"
+          "  -d DATA_DIR  the node's data directory (its control socket is DATA_DIR/control.sock;\n"
+          "               default $RECNET_DIR)\n"
+          "  -s SOCKET    the control socket itself (default $RECNET_SOCKET)\n"
+          "  --json       print JSON for scripts instead of tables\n\n"
+          "Commands:\n",
+          f);
+    for (size_t i = 0; i < COMMANDS_N; i++)
+        fprintf(f, "  %-19s %s\n", commands[i].name, commands[i].summary);
+    fputs("  help [COMMAND]      this text, or a command's\n\n", f);
+    fputs(exit_help, f);
+}
+
+static void help_cmd(const cli_cmd *cmd)
+{
+    printf("usage: recnetctl %s %s\n\n%s.\n", cmd->name, cmd->usage, cmd->summary);
+    if (cmd->help != NULL)
+        printf("\n%s\n", cmd->help);
+    printf("\nGlobal options: -d DATA_DIR, -s SOCKET, --json.\n");
+}
+
+/* The commands whose name starts with `group` and a space ("query ..."). */
+static bool help_group(const char *group)
+{
+    size_t n = strlen(group);
+    bool any = false;
+    for (size_t i = 0; i < COMMANDS_N; i++) {
+        if (strncmp(commands[i].name, group, n) == 0 && commands[i].name[n] == ' ') {
+            if (!any)
+                printf("recnetctl %s commands:\n", group);
+            printf("  %-19s %s\n", commands[i].name, commands[i].summary);
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* ---- Options ---- */
+
+unsigned cli_opt(const cli_cmd *cmd, const char *name)
+{
+    for (unsigned i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
+        if (strcmp(cmd->opts[i].name, name) == 0)
+            return i;
+    }
+    RN_ASSERT(!"no such option");
+    return 0;
+}
+
+const char *cli_optval(const cli_cmd *cmd, const cli_args *a, const char *name)
+{
+    return a->val[cli_opt(cmd, name)];
+}
+
+bool cli_optset(const cli_cmd *cmd, const cli_args *a, const char *name)
+{
+    return a->set[cli_opt(cmd, name)];
+}
+
+/* Global options, recognised anywhere. Returns 1 if argv[*i] was one (consuming its value), 0 if
+ * not, or -1 for a usage error. */
+static int global_opt(cli *c, int argc, char **argv, int *i, bool *help)
+{
+    const char *s = argv[*i];
+    if (strcmp(s, "--json") == 0) {
+        c->json = true;
+        return 1;
+    }
+    if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+        *help = true;
+        return 1;
+    }
+    bool dir = strcmp(s, "-d") == 0 || strcmp(s, "--data-dir") == 0;
+    bool sock = strcmp(s, "-s") == 0 || strcmp(s, "--socket") == 0;
+    if (!dir && !sock)
+        return 0;
+    if (*i + 1 >= argc) {
+        cli_usage(NULL, "%s needs a value", s);
+        return -1;
+    }
+    (*i)++;
+    if (dir)
+        c->data_dir = argv[*i];
+    else
+        c->socket = argv[*i];
+    return 1;
+}
+
+static const cli_optdef *find_opt(const cli_cmd *cmd, const char *name, size_t len, char shortc,
+                                  unsigned *index)
+{
+    for (unsigned i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
+        const cli_optdef *o = &cmd->opts[i];
+        if ((shortc != 0 && o->shortc == shortc) ||
+            (shortc == 0 && strlen(o->name) == len && strncmp(o->name, name, len) == 0)) {
+            *index = i;
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* Parses the arguments after the command name. Returns 0, or CLI_USAGE (message printed). */
+static int parse_args(cli *c, const cli_cmd *cmd, int argc, char **argv, int first, cli_args *a,
+                      bool *help)
+{
+    bool only_pos = false;
+    memset(a, 0, sizeof(*a));
+    for (int i = first; i < argc; i++) {
+        const char *s = argv[i];
+        if (only_pos || s[0] != '-' || strcmp(s, "-") == 0) {
+            if (a->pos_n >= CLI_POS_MAX || a->pos_n >= cmd->pos_max)
+                return cli_usage(cmd, "too many arguments (at \"%s\")", s);
+            a->pos[a->pos_n++] = s;
+            continue;
+        }
+        if (strcmp(s, "--") == 0) {
+            only_pos = true;
+            continue;
+        }
+        int g = global_opt(c, argc, argv, &i, help);
+        if (g < 0)
+            return CLI_USAGE;
+        if (g > 0)
+            continue;
+        const char *name = NULL, *inline_val = NULL;
+        size_t len = 0;
+        char shortc = 0;
+        if (s[1] == '-') {
+            name = s + 2;
+            const char *eq = strchr(name, '=');
+            len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+            inline_val = eq != NULL ? eq + 1 : NULL;
+        } else if (s[2] == '\0') {
+            shortc = s[1];
+        } else {
+            return cli_usage(cmd, "unknown option %s", s);
+        }
+        unsigned idx;
+        const cli_optdef *o = find_opt(cmd, name, len, shortc, &idx);
+        if (o == NULL && cmd->any_flags && name != NULL && len > 0) {
+            /* publish: --<field> VALUE */
+            const char *v = inline_val;
+            if (v == NULL) {
+                if (i + 1 >= argc)
+                    return cli_usage(cmd, "%s needs a value", s);
+                v = argv[++i];
+            }
+            if (a->extra_n >= CLI_EXTRA_MAX)
+                return cli_usage(cmd, "too many field flags");
+            a->extra_name[a->extra_n] = name; /* may end in "=VALUE": cmd_publish cuts it */
+            a->extra_val[a->extra_n++] = v;
+            continue;
+        }
+        if (o == NULL)
+            return cli_usage(cmd, "unknown option %s", s);
+        a->set[idx] = true;
+        if (!o->arg) {
+            if (inline_val != NULL)
+                return cli_usage(cmd, "--%s takes no value", o->name);
+            continue;
+        }
+        if (inline_val != NULL) {
+            a->val[idx] = inline_val;
+        } else {
+            if (i + 1 >= argc)
+                return cli_usage(cmd, "%s needs a value", s);
+            a->val[idx] = argv[++i];
+        }
+    }
+    return 0;
+}
+
+/* Finds the command named by argv[i] (and argv[i + 1] for two-word commands). *words gets 1 or
+ * 2. NULL when none. */
+static const cli_cmd *find_cmd(int argc, char **argv, int i, int *words)
+{
+    if (i + 1 < argc) {
+        size_t n0 = strlen(argv[i]);
+        for (size_t k = 0; k < COMMANDS_N; k++) {
+            const char *name = commands[k].name;
+            if (strncmp(name, argv[i], n0) == 0 && name[n0] == ' ' &&
+                strcmp(name + n0 + 1, argv[i + 1]) == 0) {
+                *words = 2;
+                return &commands[k];
+            }
+        }
+    }
+    for (size_t k = 0; k < COMMANDS_N; k++) {
+        if (strcmp(commands[k].name, argv[i]) == 0) {
+            *words = 1;
+            return &commands[k];
+        }
+    }
+    return NULL;
+}
+
+const char *cli_socket(cli *c)
+{
+    if (c->socket != NULL)
+        return c->socket;
+    if (c->data_dir == NULL) {
+        cli_usage(NULL, "which node? give -d DATA_DIR or -s SOCKET (or set RECNET_DIR)");
+        return NULL;
+    }
+    int n = snprintf(c->socket_buf, sizeof(c->socket_buf), "%s/control.sock", c->data_dir);
+    if (n < 0 || (size_t)n >= sizeof(c->socket_buf)) {
+        cli_usage(NULL, "data directory path too long");
+        return NULL;
+    }
+    return c->socket_buf;
+}
+
+int cli_main(int argc, char **argv)
+{
+    cli c;
+    cli_args *a = NULL;
+    bool help = false;
+    int i = 1, words = 0, rc;
+    memset(&c, 0, sizeof(c));
+    c.data_dir = getenv("RECNET_DIR");
+    c.socket = getenv("RECNET_SOCKET");
+
+    /* Global options before the command. */
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        int g = global_opt(&c, argc, argv, &i, &help);
+        if (g < 0)
+            return CLI_USAGE;
+        if (g == 0)
+            return cli_usage(NULL, "unknown option %s", argv[i]);
+    }
+    if (i >= argc) {
+        if (help) {
+            help_all(stdout);
+            return CLI_OK;
+        }
+        help_all(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[i], "help") == 0) {
+        if (i + 1 >= argc) {
+            help_all(stdout);
+            return CLI_OK;
+        }
+        const cli_cmd *h = find_cmd(argc, argv, i + 1, &words);
+        if (h != NULL) {
+            help_cmd(h);
+            return CLI_OK;
+        }
+        if (help_group(argv[i + 1]))
+            return CLI_OK;
+        return cli_usage(NULL, "no command \"%s\"", argv[i + 1]);
+    }
+    const cli_cmd *cmd = find_cmd(argc, argv, i, &words);
+    if (cmd == NULL) {
+        for (int k = i + 1; k < argc; k++)
+            help = help || strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0;
+        if (help_group(argv[i]))
+            return help ? CLI_OK : CLI_USAGE; /* "recnetctl query" alone is a usage error */
+        return cli_usage(NULL, "no command \"%s\"", argv[i]);
+    }
+    a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return cli_fail(CLI_ERROR, "out of memory");
+    rc = parse_args(&c, cmd, argc, argv, i + words, a, &help);
+    if (rc == 0 && help) {
+        help_cmd(cmd);
+        rc = CLI_OK;
+        goto out;
+    }
+    if (rc != 0)
+        goto out;
+    if (a->pos_n < cmd->pos_min) {
+        rc = cli_usage(cmd, "missing arguments");
+        goto out;
+    }
+    rc = cmd->fn(&c, cmd, a);
+out:
+    free(a);
+    fflush(stdout);
+    return rc;
+}
+
+/* ---- Files ---- */
+
+int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *why,
+                  size_t why_len)
+{
+    bool in = strcmp(path, "-") == 0;
+    FILE *f = in ? stdin : fopen(path, "rb");
+    uint8_t *b = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    *buf = NULL;
+    *len = 0;
+    if (f == NULL) {
+        snprintf(why, why_len, "%s: %s", path, strerror(errno));
+        return RN_EIO;
+    }
+    for (;;) {
+        if (cap - n < 4096) {
+            size_t ncap = cap == 0 ? 8192 : cap * 2;
+            if (ncap > max + 4096)
+                ncap = max + 4096;
+            uint8_t *nb = ncap > cap ? realloc(b, ncap + 1) : NULL;
+            if (nb == NULL) {
+                snprintf(why, why_len, "%s: %s", path,
+                         ncap > cap ? "out of memory" : "file too large");
+                rc = ncap > cap ? RN_EIO : RN_ETOOBIG;
+                break;
+            }
+            b = nb;
+            cap = ncap;
+        }
+        size_t got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (n > max) {
+            snprintf(why, why_len, "%s: larger than %zu bytes", path, max);
+            rc = RN_ETOOBIG;
+            break;
+        }
+        if (got == 0) {
+            if (ferror(f)) {
+                snprintf(why, why_len, "%s: %s", path, strerror(errno));
+                rc = RN_EIO;
+            }
+            break;
+        }
+    }
+    if (!in)
+        fclose(f);
+    if (rc < 0) {
+        free(b);
+        return rc;
+    }
+    if (b == NULL) {
+        b = malloc(1);
+        if (b == NULL) {
+            snprintf(why, why_len, "out of memory");
+            return RN_EIO;
+        }
+    }
+    b[n] = 0;
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+/* ---- Output ---- */
+
+void cli_json_print(json_t *j)
+{
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    fputc('\n', stdout);
+}
+
+void cli_table_init(cli_table *t, unsigned cols)
+{
+    RN_ASSERT(cols > 0 && cols <= CLI_TABLE_COLS);
+    memset(t, 0, sizeof(*t));
+    t->cols = cols;
+}
+
+void cli_table_row(cli_table *t, ...)
+{
+    va_list ap;
+    if (t->err != 0)
+        return;
+    if (t->rows == t->cap) {
+        size_t ncap = t->cap == 0 ? 16 : t->cap * 2;
+        char **nc = realloc(t->cells, ncap * t->cols * sizeof(char *));
+        if (nc == NULL) {
+            t->err = RN_ENOMEM;
+            return;
+        }
+        t->cells = nc;
+        t->cap = ncap;
+    }
+    va_start(ap, t);
+    for (unsigned i = 0; i < t->cols; i++) {
+        const char *s = va_arg(ap, const char *);
+        char *copy = strdup(s != NULL ? s : "-");
+        if (copy == NULL) {
+            /* keep the table consistent: fill the rest with NULL and mark the error */
+            t->err = RN_ENOMEM;
+            for (unsigned k = i; k < t->cols; k++)
+                t->cells[t->rows * t->cols + k] = NULL;
+            t->rows++;
+            va_end(ap);
+            return;
+        }
+        t->cells[t->rows * t->cols + i] = copy;
+    }
+    va_end(ap);
+    t->rows++;
+}
+
+void cli_table_print(const cli_table *t)
+{
+    size_t w[CLI_TABLE_COLS] = { 0 };
+    for (size_t r = 0; r < t->rows; r++) {
+        for (unsigned k = 0; k < t->cols; k++) {
+            const char *s = t->cells[r * t->cols + k];
+            size_t n = s != NULL ? strlen(s) : 0;
+            if (n > w[k])
+                w[k] = n;
+        }
+    }
+    for (size_t r = 0; r < t->rows; r++) {
+        for (unsigned k = 0; k < t->cols; k++) {
+            const char *s = t->cells[r * t->cols + k];
+            if (k + 1 == t->cols)
+                printf("%s", s != NULL ? s : "");
+            else
+                printf("%-*s  ", (int)w[k], s != NULL ? s : "");
+        }
+        putchar('\n');
+    }
+}
+
+void cli_table_free(cli_table *t)
+{
+    for (size_t i = 0; i < t->rows * t->cols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof(*t));
+}
+
+void cli_kv(int width, const char *label, const char *fmt, ...)
+{
+    va_list ap;
+    printf("%-*s  ", width, label);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}

@@ -1,0 +1,668 @@
+/*
+ * cmd_query.c: the questions: `query recognise|search|verify|stack`, and proofs: `proof get`
+ * (recognise, and keep the bundle) and `proof verify` (offline, with only the roster).
+ *
+ * Values typed on the command line (countries, purposes, times, keys, digests) are checked here
+ * before anything is sent, so that a typo is a usage error naming the argument, not a node error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "node/config.h"
+#include "proto/codes.h"
+#include "proto/key.h"
+#include "proto/limits.h"
+#include "proto/proof.h"
+#include "recjson.h"
+#include "rpc.h"
+
+static const char *js(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+static long long ji(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static const char *yes_no(bool b)
+{
+    return b ? "yes" : "no";
+}
+
+/* ---- Arguments ---- */
+
+/* A country code as typed ("fr", "EL"): its canonical code, or NULL. */
+static const char *country_arg(const char *s)
+{
+    char up[3];
+    if (strlen(s) != 2)
+        return NULL;
+    for (int i = 0; i < 2; i++)
+        up[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
+    up[2] = '\0';
+    const proto_country *c = proto_country_find(up, 2);
+    return c != NULL ? c->alpha2 : NULL;
+}
+
+static int purpose_arg(const char *s)
+{
+    return proto_enum_value_parse(PROTO_ENUM_PURPOSE, s);
+}
+
+/* --at TIME, or nil for now. Returns 0 or CLI_USAGE. */
+static int put_at(const cli_cmd *cmd, const cli_args *a, mp_buf *p)
+{
+    const char *s = cli_optval(cmd, a, "at");
+    uint64_t at;
+    if (s == NULL) {
+        mp_put_nil(p);
+        return 0;
+    }
+    if (rec_time_parse(s, strlen(s), &at) < 0)
+        return cli_usage(cmd, "--at: expected a date (2024-09-01), a datetime with its zone "
+                              "(2024-09-01T10:30:00Z) or ms since the epoch");
+    mp_put_uint(p, at);
+    return 0;
+}
+
+/* Reads the spec, country and purpose arguments at pos[i..i+2] into the params. */
+static int put_question(const cli_cmd *cmd, const char *spec, const char *country,
+                        const char *purpose, mp_buf *p)
+{
+    const char *cc = country_arg(country);
+    if (proto_id_check((const uint8_t *)spec, strlen(spec)) < 0)
+        return cli_usage(cmd, "%s: expected a spec id CC:reference", spec);
+    if (cc == NULL)
+        return cli_usage(cmd, "%s: not one of the 30 country codes", country);
+    if (purpose_arg(purpose) < 0)
+        return cli_usage(cmd, "%s: the purpose is further_study, employment or both", purpose);
+    mp_put_cstr(p, spec);
+    mp_put_cstr(p, cc);
+    mp_put_cstr(p, purpose);
+    return 0;
+}
+
+/* Calls and converts; *res is the JSON result, *raw the response (free both). */
+static int ask(cli *c, const char *method, const mp_buf *p, rpc_resp *raw, json_t **res)
+{
+    int rc = cli_call(c, method, p, raw);
+    *res = NULL;
+    if (rc != CLI_OK)
+        return rc;
+    *res = rpc_to_json(raw->result);
+    if (*res == NULL)
+        return cli_fail(CLI_ERROR, "%s: malformed result", method);
+    return CLI_OK;
+}
+
+/* True for an answer that recognises: a decision or policy whose outcome is not "denied". */
+static bool recognised(json_t *rec)
+{
+    const char *result = js(rec, "result");
+    return (strcmp(result, "decision") == 0 || strcmp(result, "automatic") == 0) &&
+           strcmp(js(rec, "outcome"), "denied") != 0;
+}
+
+static void print_recognition(json_t *q, int w)
+{
+    json_t *basis = json_object_get(q, "basis");
+    if (json_is_object(basis)) {
+        cli_kv(w, "result", "%s: %s", js(q, "result"), js(q, "outcome"));
+        cli_kv(w, "basis", "%s (seq %lld of %s, %s)", js(q, "basis_id"), ji(basis, "seq"),
+               js(basis, "author"), js(basis, "timestamp"));
+    } else {
+        cli_kv(w, "result", "%s",
+               strcmp(js(q, "result"), "no_decision") == 0 ? "no decision" : js(q, "result"));
+    }
+    cli_kv(w, "provider", "%s", js(q, "provider_id"));
+    cli_kv(w, "forked", "%s%s", yes_no(json_is_true(json_object_get(q, "forked"))),
+           json_is_true(json_object_get(q, "forked"))
+               ? ": an author this answer rests on signed two entries at one seq"
+               : "");
+}
+
+/* Removes the proof from a result shown as JSON, keeping its size. */
+static void drop_proof(json_t *res, const rpc_resp *raw)
+{
+    mp_cur v;
+    const uint8_t *b;
+    uint32_t n = 0;
+    if (rpc_map_get(raw->result, "proof", &v) && mp_read_bin(&v, &b, &n) == 0)
+        json_object_set_new(res, "proof_bytes", json_integer(n));
+    json_object_del(res, "proof");
+}
+
+/* ---- recognise and proof get ---- */
+
+static int recognise(cli *c, const cli_cmd *cmd, cli_args *a, const char *save)
+{
+    mp_buf p;
+    rpc_resp raw;
+    json_t *res = NULL;
+    int rc;
+    memset(&raw, 0, sizeof(raw));
+    mp_buf_init(&p, 1024);
+    mp_put_array(&p, 4);
+    if ((rc = put_question(cmd, a->pos[0], a->pos[1], a->pos[2], &p)) != 0 ||
+        (rc = put_at(cmd, a, &p)) != 0)
+        goto out;
+    rc = ask(c, "recognise", &p, &raw, &res);
+    if (rc != CLI_OK)
+        goto out;
+    if (save != NULL) {
+        mp_cur v;
+        const uint8_t *b;
+        uint32_t n;
+        FILE *f;
+        if (!rpc_map_get(raw.result, "proof", &v) || mp_read_bin(&v, &b, &n) < 0) {
+            rc = cli_fail(CLI_ERROR, "recognise: no proof in the result");
+            goto out;
+        }
+        f = fopen(save, "wb");
+        if (f == NULL || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
+            rc = cli_fail(CLI_ERROR, "cannot write %s", save);
+            goto out;
+        }
+    }
+    if (c->json) {
+        drop_proof(res, &raw);
+        if (save != NULL)
+            json_object_set_new(res, "saved", json_string(save));
+        cli_json_print(res);
+    } else {
+        cli_kv(8, "spec", "%s", a->pos[0]);
+        cli_kv(8, "country", "%s", country_arg(a->pos[1]));
+        cli_kv(8, "purpose", "%s", a->pos[2]);
+        cli_kv(8, "at", "%s", js(res, "at"));
+        print_recognition(res, 8);
+        if (save != NULL)
+            cli_kv(8, "proof",
+                   "saved to %s; check it with recnetctl proof verify %s --roster "
+                   "ROSTER",
+                   save, save);
+    }
+    /* proof get succeeds when the bundle is saved, whatever the answer. */
+    rc = save != NULL || recognised(res) ? CLI_OK : CLI_NEGATIVE;
+out:
+    json_decref(res);
+    rpc_resp_free(&raw);
+    mp_buf_free(&p);
+    return rc;
+}
+
+int cmd_recognise(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    return recognise(c, cmd, a, NULL);
+}
+
+int cmd_proof_get(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    const char *out = cli_optval(cmd, a, "output");
+    if (out == NULL)
+        return cli_usage(cmd, "-o FILE: where to save the bundle");
+    return recognise(c, cmd, a, out);
+}
+
+/* ---- search ---- */
+
+typedef struct search_opt {
+    const char *opt; /* the command line option */
+    const char *key; /* the filter key */
+    char form;       /* 's' string, 'c' country, 'e' EQF level, 'x' ECTS */
+} search_opt;
+
+static const search_opt search_opts[] = {
+    { "country", "country", 'c' }, { "provider", "provider", 's' }, { "eqf-min", "eqf_min", 'e' },
+    { "eqf-max", "eqf_max", 'e' }, { "isced", "isced", 's' },       { "ects-min", "ects_min", 'x' },
+    { "text", "text", 's' },
+};
+
+int cmd_search(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    mp_buf p;
+    rpc_resp raw;
+    json_t *res = NULL;
+    uint32_t given = 0;
+    int rc = 0;
+    const size_t nopts = sizeof(search_opts) / sizeof(search_opts[0]);
+    memset(&raw, 0, sizeof(raw));
+    mp_buf_init(&p, 4096);
+    for (size_t i = 0; i < nopts; i++)
+        given += cli_optval(cmd, a, search_opts[i].opt) != NULL ? 1u : 0u;
+    mp_put_array(&p, 4);
+    mp_put_map(&p, given);
+    for (size_t i = 0; i < nopts; i++) {
+        const search_opt *o = &search_opts[i];
+        const char *v = cli_optval(cmd, a, o->opt);
+        if (v == NULL)
+            continue;
+        mp_put_cstr(&p, o->key);
+        if (o->form == 's') {
+            mp_put_cstr(&p, v);
+        } else if (o->form == 'c') {
+            const char *cc = country_arg(v);
+            if (cc == NULL) {
+                rc = cli_usage(cmd, "--country %s: not one of the 30 country codes", v);
+                goto out;
+            }
+            mp_put_cstr(&p, cc);
+        } else if (o->form == 'e') {
+            if (strlen(v) != 1 || v[0] < '1' || v[0] > '8') {
+                rc = cli_usage(cmd, "--%s: an EQF level is 1 to 8", o->opt);
+                goto out;
+            }
+            mp_put_uint(&p, (uint64_t)(v[0] - '0'));
+        } else {
+            uint32_t centi;
+            if (rec_ects_parse(v, strlen(v), &centi) < 0) {
+                rc = cli_usage(cmd, "--ects-min: expected ECTS like 2.5");
+                goto out;
+            }
+            mp_put_uint(&p, centi);
+        }
+    }
+    if ((rc = put_at(cmd, a, &p)) != 0)
+        goto out;
+    const char *after = cli_optval(cmd, a, "after"), *limit = cli_optval(cmd, a, "limit");
+    if (after != NULL)
+        mp_put_cstr(&p, after);
+    else
+        mp_put_nil(&p);
+    if (limit != NULL) {
+        char *end;
+        unsigned long long l = limit[0] >= '0' && limit[0] <= '9' ? strtoull(limit, &end, 10) : 0;
+        if (l == 0 || l > RN_SEARCH_RESULTS_MAX || *end != '\0') {
+            rc = cli_usage(cmd, "--limit: 1 to %u", (unsigned)RN_SEARCH_RESULTS_MAX);
+            goto out;
+        }
+        mp_put_uint(&p, l);
+    } else {
+        mp_put_nil(&p);
+    }
+    rc = ask(c, "search", &p, &raw, &res);
+    if (rc != CLI_OK)
+        goto out;
+    json_t *hits = json_object_get(res, "hits"), *h;
+    size_t i;
+    if (c->json) {
+        cli_json_print(res);
+    } else {
+        cli_table t;
+        char seq[24];
+        cli_table_init(&t, 4);
+        cli_table_row(&t, "SPEC", "SEQ", "TIME", "AUTHOR");
+        json_array_foreach(hits, i, h)
+        {
+            json_t *e = json_object_get(h, "entry");
+            snprintf(seq, sizeof(seq), "%lld", ji(e, "seq"));
+            cli_table_row(&t, js(h, "spec_id"), seq, js(e, "timestamp"), js(e, "author"));
+        }
+        if (json_array_size(hits) > 0)
+            cli_table_print(&t);
+        else
+            printf("no spec matches\n");
+        cli_table_free(&t);
+        if (json_is_true(json_object_get(res, "more")))
+            printf("more: --after %s\n",
+                   js(json_array_get(hits, json_array_size(hits) - 1), "spec_id"));
+    }
+    rc = json_array_size(hits) > 0 ? CLI_OK : CLI_NEGATIVE;
+out:
+    json_decref(res);
+    rpc_resp_free(&raw);
+    mp_buf_free(&p);
+    return rc;
+}
+
+/* ---- verify ---- */
+
+int cmd_verify(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    const char *spec = cli_optval(cmd, a, "spec"), *key = cli_optval(cmd, a, "issuer-key"),
+               *issued = cli_optval(cmd, a, "issued-at"), *cred = cli_optval(cmd, a, "credential");
+    uint8_t pk[PROTO_KEY_BYTES], digest[PROTO_DIGEST_BYTES];
+    uint64_t issued_at;
+    mp_buf p;
+    rpc_resp raw;
+    json_t *res = NULL;
+    int rc;
+    memset(&raw, 0, sizeof(raw));
+    mp_buf_init(&p, 1024);
+    if (spec == NULL || key == NULL || issued == NULL || cred == NULL) {
+        rc = cli_usage(cmd, "--spec, --issuer-key, --issued-at and --credential are required");
+        goto out;
+    }
+    if (proto_key_text_parse(key, strlen(key), pk) < 0) {
+        rc = cli_usage(cmd, "--issuer-key: expected a key rn1:...");
+        goto out;
+    }
+    if (rec_time_parse(issued, strlen(issued), &issued_at) < 0) {
+        rc = cli_usage(cmd, "--issued-at: expected a date or a datetime with its zone");
+        goto out;
+    }
+    if (strlen(cred) != 2 * PROTO_DIGEST_BYTES) {
+        rc = cli_usage(cmd, "--credential: expected 64 hex digits");
+        goto out;
+    }
+    for (size_t i = 0; i < PROTO_DIGEST_BYTES; i++) {
+        char pair[3] = { cred[2 * i], cred[2 * i + 1], 0 };
+        char *end;
+        unsigned long v = strtoul(pair, &end, 16);
+        if (*end != '\0' || pair[0] == '+' || pair[0] == '-' || pair[0] == ' ') {
+            rc = cli_usage(cmd, "--credential: expected 64 hex digits");
+            goto out;
+        }
+        digest[i] = (uint8_t)v;
+    }
+    mp_put_array(&p, 4);
+    mp_put_map(&p, 4);
+    mp_put_cstr(&p, "spec");
+    mp_put_cstr(&p, spec);
+    mp_put_cstr(&p, "issuer_key");
+    mp_put_bin(&p, pk, sizeof(pk));
+    mp_put_cstr(&p, "issued_at");
+    mp_put_uint(&p, issued_at);
+    mp_put_cstr(&p, "credential");
+    mp_put_bin(&p, digest, sizeof(digest));
+    const char *cc = country_arg(a->pos[0]);
+    if (cc == NULL) {
+        rc = cli_usage(cmd, "%s: not one of the 30 country codes", a->pos[0]);
+        goto out;
+    }
+    if (purpose_arg(a->pos[1]) < 0) {
+        rc = cli_usage(cmd, "%s: the purpose is further_study, employment or both", a->pos[1]);
+        goto out;
+    }
+    mp_put_cstr(&p, cc);
+    mp_put_cstr(&p, a->pos[1]);
+    if ((rc = put_at(cmd, a, &p)) != 0)
+        goto out;
+    rc = ask(c, "verify", &p, &raw, &res);
+    if (rc != CLI_OK)
+        goto out;
+    json_t *rec = json_object_get(res, "recognition");
+    bool valid = json_is_true(json_object_get(res, "valid"));
+    if (c->json) {
+        drop_proof(res, &raw);
+        cli_json_print(res);
+    } else {
+        json_t *rv = json_object_get(res, "revocation");
+        cli_kv(9, "valid", "%s", yes_no(valid));
+        cli_kv(9, "spec", "%s: %s at the issue date", spec,
+               json_is_true(json_object_get(res, "spec_ok")) ? "active and valid"
+                                                             : "NOT active and valid");
+        cli_kv(9, "issuer", "%s",
+               json_is_true(json_object_get(res, "issuer_ok"))
+                   ? "the key was the provider's, and the provider active, at the issue date"
+                   : "NOT a key of an active provider at the issue date");
+        if (json_is_object(rv))
+            cli_kv(9, "revoked", "yes (seq %lld of %s, %s)", ji(rv, "seq"), js(rv, "author"),
+                   js(rv, "timestamp"));
+        else
+            cli_kv(9, "revoked", "no");
+        cli_kv(9, "country", "%s", cc);
+        cli_kv(9, "at", "%s", js(res, "at"));
+        print_recognition(rec, 9);
+    }
+    rc = valid && recognised(rec) ? CLI_OK : CLI_NEGATIVE;
+out:
+    json_decref(res);
+    rpc_resp_free(&raw);
+    mp_buf_free(&p);
+    return rc;
+}
+
+/* ---- stack ---- */
+
+int cmd_stack(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    mp_buf p;
+    rpc_resp raw;
+    json_t *res = NULL;
+    int rc;
+    const char *cc = country_arg(a->pos[0]);
+    memset(&raw, 0, sizeof(raw));
+    mp_buf_init(&p, 16384);
+    if (cc == NULL) {
+        rc = cli_usage(cmd, "%s: not one of the 30 country codes", a->pos[0]);
+        goto out;
+    }
+    mp_put_array(&p, 4);
+    mp_put_cstr(&p, cc);
+    mp_put_cstr(&p, a->pos[1]);
+    mp_put_array(&p, a->pos_n - 2);
+    for (unsigned i = 2; i < a->pos_n; i++)
+        mp_put_cstr(&p, a->pos[i]);
+    if ((rc = put_at(cmd, a, &p)) != 0)
+        goto out;
+    rc = ask(c, "stack", &p, &raw, &res);
+    if (rc != CLI_OK)
+        goto out;
+    bool complete = json_is_true(json_object_get(res, "complete"));
+    if (c->json) {
+        cli_json_print(res);
+    } else {
+        json_t *pw = json_object_get(res, "pathway"), *items = json_object_get(res, "items"), *it;
+        json_t *missing = json_object_get(res, "missing"), *m;
+        size_t i;
+        char ects[16], total[16], min[16];
+        cli_table t;
+        rec_ects_format(
+            (uint32_t)(json_number_value(json_object_get(res, "total_ects")) * 100 + 0.5), total);
+        rec_ects_format((uint32_t)(json_number_value(json_object_get(res, "ects_min")) * 100 + 0.5),
+                        min);
+        cli_kv(8, "pathway", "%s of %s (seq %lld of %s)", a->pos[1], cc, ji(pw, "seq"),
+               js(pw, "author"));
+        cli_kv(8, "active", "%s", yes_no(json_is_true(json_object_get(res, "active"))));
+        cli_kv(8, "ects", "%s of %s needed", total, min);
+        cli_kv(8, "complete", "%s", yes_no(complete));
+        json_array_foreach(missing, i, m)
+        {
+            cli_kv(8, i == 0 ? "missing" : "", "%s", json_string_value(m));
+        }
+        cli_table_init(&t, 4);
+        cli_table_row(&t, "SPEC", "STATUS", "COUNTED", "ECTS");
+        json_array_foreach(items, i, it)
+        {
+            rec_ects_format((uint32_t)(json_number_value(json_object_get(it, "ects")) * 100 + 0.5),
+                            ects);
+            const char *counted = json_is_true(json_object_get(it, "duplicate"))
+                                      ? "duplicate"
+                                      : yes_no(json_is_true(json_object_get(it, "counted")));
+            cli_table_row(&t, js(it, "spec_id"), js(it, "status"), counted, ects);
+        }
+        putchar('\n');
+        cli_table_print(&t);
+        cli_table_free(&t);
+    }
+    rc = complete ? CLI_OK : CLI_NEGATIVE;
+out:
+    json_decref(res);
+    rpc_resp_free(&raw);
+    mp_buf_free(&p);
+    return rc;
+}
+
+/* ---- proof verify ---- */
+
+/* Loads a roster: the federation's roster file (INI), or its canonical MessagePack encoding. */
+static int roster_load(const char *path, proto_roster *out, nodeconf_roster *file)
+{
+    uint8_t *buf;
+    size_t len;
+    char why[NODECONF_ERR_MAX];
+    rn_diag d;
+    memset(&d, 0, sizeof(d));
+    int rc = cli_read_file(path, (size_t)RN_ROSTER_MEMBERS_MAX * 64u + 16u, &buf, &len, why,
+                           sizeof(why));
+    bool encoded = rc == 0 && len > 0 &&
+                   (buf[0] == 0xdc || buf[0] == 0xdd || (buf[0] >= 0x90 && buf[0] <= 0x9f));
+    if (rc == 0 && encoded) {
+        rc = proto_roster_init(out, RN_ROSTER_MEMBERS_MAX);
+        if (rc == 0)
+            rc = proto_roster_decode(out, buf, len, &d);
+        free(buf);
+        if (rc < 0) {
+            char msg[128];
+            proto_roster_free(out);
+            return cli_fail(CLI_REFUSED, "%s: %s", path, rn_diag_format(&d, msg, sizeof(msg)));
+        }
+        return CLI_OK;
+    }
+    free(buf);
+    /* A text roster file (also when it was too large to be an encoded one). */
+    rc = nodeconf_roster_load(file, path, why, sizeof(why));
+    if (rc == RN_EIO)
+        return cli_fail(CLI_ERROR, "%s", why);
+    if (rc < 0)
+        return cli_fail(CLI_REFUSED, "%s", why);
+    *out = file->roster;
+    return CLI_OK;
+}
+
+int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    const char *rpath = cli_optval(cmd, a, "roster");
+    nodeconf_roster file;
+    proto_roster roster;
+    proto_proof *pf = NULL;
+    uint8_t *buf = NULL;
+    size_t len;
+    char why[512], msg[160];
+    rn_diag d;
+    bool own_roster = false;
+    int rc;
+    memset(&file, 0, sizeof(file));
+    memset(&roster, 0, sizeof(roster));
+    memset(&d, 0, sizeof(d));
+    if (rpath == NULL)
+        return cli_usage(cmd, "--roster ROSTER: the federation's roster file");
+    rc = roster_load(rpath, &roster, &file);
+    if (rc != CLI_OK)
+        return rc;
+    own_roster = file.count == 0;
+    if (cli_read_file(a->pos[0], RN_PROOF_BYTES_MAX, &buf, &len, why, sizeof(why)) < 0) {
+        rc = cli_fail(CLI_ERROR, "%s", why);
+        goto out;
+    }
+    pf = calloc(1, sizeof(*pf));
+    if (pf == NULL) {
+        rc = cli_fail(CLI_ERROR, "out of memory");
+        goto out;
+    }
+    int vr = proto_proof_verify(buf, len, &roster, pf, &d);
+    bool decoded = vr == 0 || proto_proof_decode(pf, buf, len, NULL) == 0;
+    rn_diag_format(&d, msg, sizeof(msg));
+
+    json_t *o = json_object();
+    json_object_set_new(o, "verified", json_boolean(vr == 0));
+    if (vr < 0) {
+        json_object_set_new(o, "error", json_string(rn_err_name(vr)));
+        json_object_set_new(o, "reason", json_string(msg));
+    }
+    if (decoded) {
+        char t[REC_TIME_BYTES], hex[2 * PROTO_DIGEST_BYTES + 1], key[PROTO_KEY_TEXT_LEN + 1];
+        json_t *q = json_object(), *an = json_object(), *es = json_array();
+        json_object_set_new(q, "spec",
+                            json_stringn((const char *)pf->query.spec.ptr, pf->query.spec.len));
+        json_object_set_new(
+            q, "country", json_stringn((const char *)pf->query.country.ptr, pf->query.country.len));
+        json_object_set_new(
+            q, "purpose",
+            json_string(proto_enum_value_name(PROTO_ENUM_PURPOSE, pf->query.purpose)));
+        rec_time_format(pf->query.at_ms, t);
+        json_object_set_new(q, "at", json_string(t));
+        if (pf->query.credential != NULL) {
+            rec_hex(pf->query.credential, PROTO_DIGEST_BYTES, hex);
+            json_object_set_new(q, "credential", json_string(hex));
+        }
+        json_object_set_new(an, "result", json_string(proto_result_name((int)pf->answer.result)));
+        if (pf->answer.outcome != 0)
+            json_object_set_new(
+                an, "outcome",
+                json_string(proto_enum_value_name(PROTO_ENUM_OUTCOME, pf->answer.outcome)));
+        if (pf->answer.basis_author != NULL) {
+            proto_key_text_format(pf->answer.basis_author, key);
+            json_object_set_new(an, "basis_author", json_string(key));
+            json_object_set_new(an, "basis_seq", json_integer((json_int_t)pf->answer.basis_seq));
+        }
+        json_object_set_new(an, "forked", json_boolean(pf->answer.forked));
+        if (pf->answer.has_revoked)
+            json_object_set_new(an, "revoked", json_boolean(pf->answer.revoked));
+        for (uint32_t i = 0; i < pf->entries_n; i++) {
+            rec_err e;
+            json_t *en = rec_entry_to_json(pf->entries[i].ptr, pf->entries[i].len, &e);
+            if (en != NULL) {
+                proto_entry pe;
+                if (proto_entry_decode(&pe, pf->entries[i].ptr, pf->entries[i].len, NULL) == 0) {
+                    const proto_member *m = proto_roster_find(&roster, pe.author);
+                    if (m != NULL)
+                        json_object_set_new(en, "country", json_string(m->country));
+                }
+                json_array_append_new(es, en);
+            } else {
+                json_array_append_new(es, json_null());
+            }
+        }
+        json_object_set_new(o, "query", q);
+        json_object_set_new(o, "answer", an);
+        json_object_set_new(o, "entries", es);
+    }
+    if (c->json) {
+        cli_json_print(o);
+    } else {
+        json_t *q = json_object_get(o, "query"), *an = json_object_get(o, "answer");
+        json_t *es = json_object_get(o, "entries"), *en;
+        size_t i;
+        if (decoded) {
+            cli_kv(8, "question", "how does %s recognise %s for %s, at %s?", js(q, "country"),
+                   js(q, "spec"), js(q, "purpose"), js(q, "at"));
+            if (json_object_get(q, "credential") != NULL)
+                cli_kv(8, "", "(about the credential %s)", js(q, "credential"));
+            if (json_object_get(an, "outcome") != NULL)
+                cli_kv(8, "answer", "%s: %s", js(an, "result"), js(an, "outcome"));
+            else
+                cli_kv(8, "answer", "no decision");
+            if (json_object_get(an, "revoked") != NULL)
+                cli_kv(8, "revoked", "%s", yes_no(json_is_true(json_object_get(an, "revoked"))));
+            cli_kv(8, "forked", "%s (the producer's statement; not proven by the bundle)",
+                   yes_no(json_is_true(json_object_get(an, "forked"))));
+            cli_table t;
+            char seq[24];
+            cli_table_init(&t, 5);
+            cli_table_row(&t, "COUNTRY", "SEQ", "TIME", "KIND", "RECORD");
+            json_array_foreach(es, i, en)
+            {
+                json_t *rec = json_object_get(en, "record");
+                snprintf(seq, sizeof(seq), "%lld", ji(en, "seq"));
+                cli_table_row(&t, js(en, "country"), seq, js(en, "timestamp"), js(en, "kind"),
+                              json_object_get(rec, "id") != NULL ? js(rec, "id")
+                                                                 : js(rec, "provider"));
+            }
+            printf("\nrests on:\n");
+            cli_table_print(&t);
+            cli_table_free(&t);
+            putchar('\n');
+        }
+        if (vr == 0)
+            printf("VERIFIED against %s: every entry is signed by its country's authority and "
+                   "supports the answer\n",
+                   rpath);
+        else
+            printf("DOES NOT VERIFY: %s (%s)\n", msg, rn_err_name(vr));
+    }
+    json_decref(o);
+    rc = vr == 0 ? CLI_OK : CLI_NEGATIVE;
+out:
+    free(pf);
+    free(buf);
+    if (own_roster)
+        proto_roster_free(&roster);
+    nodeconf_roster_free(&file);
+    return rc;
+}

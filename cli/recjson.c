@@ -1,0 +1,1156 @@
+/*
+ * recjson.c: the six record kinds to and from JSON (recjson.h), driven by one field table per
+ * kind: each row names a JSON field, its form, and where it lives in the proto_record struct.
+ * Reading, writing and the publish command's flags all walk the same rows.
+ */
+#include "recjson.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/codes.h"
+#include "proto/key.h"
+
+/* ---- Field tables ---- */
+
+typedef enum ftype {
+    F_STR,       /* proto_str: ids, texts, URLs, ISCED-F codes, languages */
+    F_COUNTRY,   /* proto_str, a country code ("EL" read as "GR") */
+    F_TIME,      /* uint64_t ms */
+    F_TIME_NIL,  /* uint64_t ms; 0 is written as null (an issuer key's open end) */
+    F_ECTS,      /* uint32_t hundredths */
+    F_ECTS_HAS,  /* uint32_t hundredths, with a bool "present" flag at off2 */
+    F_UINT,      /* uint32_t (EQF levels) */
+    F_ENUM,      /* uint32_t value of enumeration aux (proto_enum) */
+    F_VOCAB,     /* uint32_t value of Annex I vocabulary aux (proto_vocab) */
+    F_BOOL,      /* bool */
+    F_KEY,       /* const uint8_t * to 32 bytes; "rn1:..." */
+    F_DIGEST,    /* const uint8_t * to 32 bytes; 64 hex digits */
+    F_STRS,      /* list of proto_str at off, count uint32_t at off2 */
+    F_COUNTRIES, /* list of country codes, as F_STRS */
+    F_TITLE,     /* list of proto_lang_text at off, count at off2; JSON {lang: text} */
+    F_OBJS,      /* list of structs (sub, stride) at off, count at off2 */
+    F_OBJ,       /* a nested struct (sub) at off */
+} ftype;
+
+typedef struct fdesc {
+    const char *name;
+    ftype type;
+    size_t off;
+    size_t off2;
+    uint32_t cap;            /* list capacity */
+    size_t stride;           /* list item size (F_OBJS) */
+    int aux;                 /* proto_enum or proto_vocab */
+    bool opt;                /* an optional number: 0 means absent, and is not written */
+    const struct fdesc *sub; /* F_OBJS, F_OBJ: the nested table, ended by a NULL name */
+} fdesc;
+
+#define ARRLEN(S, m) ((uint32_t)(sizeof(((S *)0)->m) / sizeof(((S *)0)->m[0])))
+
+#define F(S, n, t, m)                                                                              \
+    {                                                                                              \
+        n, t, offsetof(S, m), 0, 0, 0, 0, false, NULL                                              \
+    }
+#define FOPT(S, n, t, m)                                                                           \
+    {                                                                                              \
+        n, t, offsetof(S, m), 0, 0, 0, 0, true, NULL                                               \
+    }
+#define FE(S, n, t, m, e)                                                                          \
+    {                                                                                              \
+        n, t, offsetof(S, m), 0, 0, 0, e, false, NULL                                              \
+    }
+#define FHAS(S, n, m, has)                                                                         \
+    {                                                                                              \
+        n, F_ECTS_HAS, offsetof(S, m), offsetof(S, has), 0, 0, 0, false, NULL                      \
+    }
+#define FL(S, n, t, m, cnt)                                                                        \
+    {                                                                                              \
+        n, t, offsetof(S, m), offsetof(S, cnt), ARRLEN(S, m), 0, 0, false, NULL                    \
+    }
+#define FOBJS(S, n, m, cnt, sub)                                                                   \
+    {                                                                                              \
+        n, F_OBJS, offsetof(S, m), offsetof(S, cnt), ARRLEN(S, m), sizeof(((S *)0)->m[0]), 0,      \
+            false, sub                                                                             \
+    }
+#define FOBJ(S, n, m, sub)                                                                         \
+    {                                                                                              \
+        n, F_OBJ, offsetof(S, m), 0, 0, 0, 0, false, sub                                           \
+    }
+#define FEND                                                                                       \
+    {                                                                                              \
+        NULL, F_STR, 0, 0, 0, 0, 0, false, NULL                                                    \
+    }
+
+static const fdesc issuer_key_fields[] = {
+    F(proto_issuer_key, "key", F_KEY, key),
+    F(proto_issuer_key, "valid_from", F_TIME, valid_from_ms),
+    F(proto_issuer_key, "valid_until", F_TIME_NIL, valid_until_ms),
+    FEND,
+};
+
+static const fdesc provider_fields[] = {
+    F(proto_provider, "id", F_STR, id),
+    F(proto_provider, "legal_name", F_STR, legal_name),
+    F(proto_provider, "country", F_COUNTRY, country),
+    F(proto_provider, "registration_number", F_STR, registration_number),
+    FE(proto_provider, "qa_status", F_ENUM, qa_status, PROTO_ENUM_QA_STATUS),
+    F(proto_provider, "qa_body", F_STR, qa_body),
+    FOBJS(proto_provider, "issuer_keys", issuer_keys, issuer_keys_n, issuer_key_fields),
+    FE(proto_provider, "status", F_ENUM, status, PROTO_ENUM_PROVIDER_STATUS),
+    F(proto_provider, "url", F_STR, url),
+    FEND,
+};
+
+static const fdesc outcome_fields[] = {
+    F(proto_outcome, "text", F_STR, text),
+    FL(proto_outcome, "esco", F_STRS, esco, esco_n),
+    FEND,
+};
+
+static const fdesc spec_fields[] = {
+    F(proto_spec, "id", F_STR, id),
+    F(proto_spec, "provider", F_STR, provider),
+    FL(proto_spec, "title", F_TITLE, title, title_n),
+    FOBJS(proto_spec, "outcomes", outcomes, outcomes_n, outcome_fields),
+    F(proto_spec, "ects", F_ECTS, ects_centi),
+    FOPT(proto_spec, "eqf", F_UINT, eqf),
+    F(proto_spec, "nqf", F_STR, nqf),
+    F(proto_spec, "isced", F_STR, isced),
+    FE(proto_spec, "assessment", F_VOCAB, assessment, PROTO_VOCAB_ASSESSMENT),
+    FE(proto_spec, "participation", F_VOCAB, participation, PROTO_VOCAB_PARTICIPATION),
+    FE(proto_spec, "qa_type", F_VOCAB, qa_type, PROTO_VOCAB_QA),
+    FL(proto_spec, "languages", F_STRS, languages, languages_n),
+    F(proto_spec, "prerequisites", F_STR, prerequisites),
+    FE(proto_spec, "supervision", F_VOCAB, supervision, PROTO_VOCAB_SUPERVISION),
+    F(proto_spec, "grading", F_STR, grading),
+    FE(proto_spec, "stackability", F_ENUM, stackability, PROTO_ENUM_STACKABILITY),
+    FL(proto_spec, "part_of", F_STRS, part_of, part_of_n),
+    F(proto_spec, "url", F_STR, url),
+    F(proto_spec, "valid_from", F_TIME, valid_from_ms),
+    FOPT(proto_spec, "valid_until", F_TIME, valid_until_ms),
+    FE(proto_spec, "status", F_ENUM, status, PROTO_ENUM_STATUS),
+    FEND,
+};
+
+static const fdesc difference_fields[] = {
+    FE(proto_difference, "type", F_ENUM, type, PROTO_ENUM_DIFFERENCE),
+    F(proto_difference, "note", F_STR, note),
+    FEND,
+};
+
+static const fdesc decision_fields[] = {
+    F(proto_decision, "id", F_STR, id),
+    F(proto_decision, "spec", F_STR, spec),
+    FE(proto_decision, "purpose", F_ENUM, purpose, PROTO_ENUM_PURPOSE),
+    FE(proto_decision, "outcome", F_ENUM, outcome, PROTO_ENUM_OUTCOME),
+    FHAS(proto_decision, "ects", ects_centi, has_ects),
+    FOPT(proto_decision, "eqf", F_UINT, eqf),
+    FOBJS(proto_decision, "differences", differences, differences_n, difference_fields),
+    F(proto_decision, "conditions", F_STR, conditions),
+    F(proto_decision, "appeal", F_STR, appeal),
+    F(proto_decision, "valid_from", F_TIME, valid_from_ms),
+    FOPT(proto_decision, "valid_until", F_TIME, valid_until_ms),
+    F(proto_decision, "supersedes", F_STR, supersedes),
+    FEND,
+};
+
+static const fdesc policy_fields[] = {
+    F(proto_policy, "id", F_STR, id),
+    FE(proto_policy, "purpose", F_ENUM, purpose, PROTO_ENUM_PURPOSE),
+    FE(proto_policy, "outcome", F_ENUM, outcome, PROTO_ENUM_OUTCOME),
+    FL(proto_policy, "issuer_countries", F_COUNTRIES, issuer_countries, issuer_countries_n),
+    FOPT(proto_policy, "eqf_min", F_UINT, eqf_min),
+    FOPT(proto_policy, "eqf_max", F_UINT, eqf_max),
+    FOPT(proto_policy, "ects_min", F_ECTS, ects_min_centi),
+    F(proto_policy, "external_qa", F_BOOL, external_qa),
+    FL(proto_policy, "isced_prefixes", F_STRS, isced_prefixes, isced_prefixes_n),
+    F(proto_policy, "conditions", F_STR, conditions),
+    F(proto_policy, "valid_from", F_TIME, valid_from_ms),
+    FOPT(proto_policy, "valid_until", F_TIME, valid_until_ms),
+    FE(proto_policy, "status", F_ENUM, status, PROTO_ENUM_STATUS),
+    FEND,
+};
+
+static const fdesc rule_fields[] = {
+    FOPT(proto_pathway_rule, "eqf_min", F_UINT, eqf_min),
+    FOPT(proto_pathway_rule, "eqf_max", F_UINT, eqf_max),
+    FL(proto_pathway_rule, "isced_prefixes", F_STRS, isced_prefixes, isced_prefixes_n),
+    FL(proto_pathway_rule, "issuer_countries", F_COUNTRIES, issuer_countries, issuer_countries_n),
+    FOPT(proto_pathway_rule, "ects_min", F_ECTS, ects_min_centi),
+    FEND,
+};
+
+static const fdesc pathway_fields[] = {
+    F(proto_pathway, "id", F_STR, id),
+    FL(proto_pathway, "title", F_TITLE, title, title_n),
+    F(proto_pathway, "eqf", F_UINT, eqf),
+    F(proto_pathway, "ects_min", F_ECTS, ects_min_centi),
+    FL(proto_pathway, "mandatory", F_STRS, mandatory, mandatory_n),
+    FL(proto_pathway, "eligible", F_STRS, eligible, eligible_n),
+    FOBJ(proto_pathway, "rule", rule, rule_fields),
+    F(proto_pathway, "valid_from", F_TIME, valid_from_ms),
+    FOPT(proto_pathway, "valid_until", F_TIME, valid_until_ms),
+    FE(proto_pathway, "status", F_ENUM, status, PROTO_ENUM_STATUS),
+    FEND,
+};
+
+static const fdesc revocation_fields[] = {
+    F(proto_revocation, "credential", F_DIGEST, credential),
+    F(proto_revocation, "provider", F_STR, provider),
+    FE(proto_revocation, "reason", F_ENUM, reason, PROTO_ENUM_REASON),
+    F(proto_revocation, "revoked_at", F_TIME, revoked_at_ms),
+    FEND,
+};
+
+/* The table of each kind, by kind number. */
+static const fdesc *const kind_fields[PROTO_KIND_MAX + 1] = {
+    [PROTO_KIND_PROVIDER] = provider_fields, [PROTO_KIND_SPEC] = spec_fields,
+    [PROTO_KIND_DECISION] = decision_fields, [PROTO_KIND_POLICY] = policy_fields,
+    [PROTO_KIND_PATHWAY] = pathway_fields,   [PROTO_KIND_REVOCATION] = revocation_fields,
+};
+
+static const fdesc *fields_of(proto_kind kind)
+{
+    if ((int)kind < PROTO_KIND_MIN || (int)kind > PROTO_KIND_MAX)
+        return NULL;
+    return kind_fields[kind];
+}
+
+/* ---- Small helpers ---- */
+
+#define AT(base, off, T)  ((T *)(void *)((char *)(base) + (off)))
+#define CAT(base, off, T) ((const T *)(const void *)((const char *)(base) + (off)))
+
+static int err_set(rec_err *e, int code, const char *path, unsigned index, const char *detail)
+{
+    e->code = code;
+    snprintf(e->field, sizeof(e->field), "%s", path != NULL ? path : "");
+    e->index = index;
+    snprintf(e->detail, sizeof(e->detail), "%.255s", detail != NULL ? detail : "");
+    return code;
+}
+
+char *rec_err_format(const rec_err *e, char *out, size_t len)
+{
+    char where[REC_FIELD_BYTES + 16];
+    if (len == 0)
+        return out;
+    if (e->field[0] == '\0')
+        where[0] = '\0';
+    else if (e->index > 0)
+        snprintf(where, sizeof(where), "%s[%u]: ", e->field, e->index - 1);
+    else
+        snprintf(where, sizeof(where), "%s: ", e->field);
+    if (e->detail[0] != '\0')
+        snprintf(out, len, "%s%s (%s)", where, rn_strerror(e->code), e->detail);
+    else
+        snprintf(out, len, "%s%s", where, rn_strerror(e->code));
+    return out;
+}
+
+void rec_hex(const uint8_t *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hex_val(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The names of an enumeration or vocabulary, for a message: "a, b or c". */
+static void names_list(ftype t, int aux, char *out, size_t len)
+{
+    unsigned n =
+        t == F_ENUM ? proto_enum_size((proto_enum)aux) : proto_codes_vocab_size((proto_vocab)aux);
+    size_t used = 0;
+    out[0] = '\0';
+    for (unsigned v = 1; v <= n && used < len; v++) {
+        const char *name = t == F_ENUM ? proto_enum_value_name((proto_enum)aux, v)
+                                       : proto_codes_vocab_name((proto_vocab)aux, v);
+        const char *sep = v == 1 ? "" : v == n ? " or " : ", ";
+        int w = snprintf(out + used, len - used, "%s\"%s\"", sep, name != NULL ? name : "?");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* ---- Times ---- */
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static bool leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned month_days(int64_t y, unsigned m)
+{
+    static const unsigned days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+/* Reads exactly n digits at s[*i]. */
+static bool digits(const char *s, size_t len, size_t *i, unsigned n, unsigned *v)
+{
+    unsigned x = 0;
+    if (*i + n > len)
+        return false;
+    for (unsigned k = 0; k < n; k++) {
+        char c = s[*i + k];
+        if (c < '0' || c > '9')
+            return false;
+        x = x * 10 + (unsigned)(c - '0');
+    }
+    *i += n;
+    *v = x;
+    return true;
+}
+
+static bool lit(const char *s, size_t len, size_t *i, char c)
+{
+    if (*i < len && s[*i] == c) {
+        (*i)++;
+        return true;
+    }
+    return false;
+}
+
+int rec_time_parse(const char *s, size_t len, uint64_t *ms)
+{
+    size_t i = 0;
+    unsigned y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
+    int64_t offset_min = 0;
+
+    if (len == 0 || len > REC_TIME_BYTES)
+        return RN_ETIME;
+    /* Only digits: milliseconds since the epoch. */
+    size_t nd = 0;
+    while (nd < len && s[nd] >= '0' && s[nd] <= '9')
+        nd++;
+    if (nd == len) {
+        uint64_t v = 0;
+        if (len > 15)
+            return RN_ETIME;
+        for (size_t k = 0; k < len; k++)
+            v = v * 10 + (uint64_t)(s[k] - '0');
+        if (v > RN_TIME_MS_MAX)
+            return RN_ETIME;
+        *ms = v;
+        return 0;
+    }
+    if (!digits(s, len, &i, 4, &y) || !lit(s, len, &i, '-') || !digits(s, len, &i, 2, &mo) ||
+        !lit(s, len, &i, '-') || !digits(s, len, &i, 2, &d))
+        return RN_ETIME;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo))
+        return RN_ETIME;
+    if (i < len) {
+        if (!lit(s, len, &i, 'T') || !digits(s, len, &i, 2, &h) || !lit(s, len, &i, ':') ||
+            !digits(s, len, &i, 2, &mi))
+            return RN_ETIME;
+        if (lit(s, len, &i, ':') && !digits(s, len, &i, 2, &sec))
+            return RN_ETIME;
+        if (lit(s, len, &i, '.')) {
+            unsigned n = 0;
+            while (i < len && s[i] >= '0' && s[i] <= '9' && n < 3) {
+                frac = frac * 10 + (unsigned)(s[i] - '0');
+                i++;
+                n++;
+            }
+            if (n == 0 || (i < len && s[i] >= '0' && s[i] <= '9'))
+                return RN_ETIME; /* no digit, or finer than a millisecond */
+            while (n++ < 3)
+                frac *= 10;
+        }
+        if (h > 23 || mi > 59 || sec > 59)
+            return RN_ETIME;
+        /* A datetime names its zone: Z, or an offset from UTC. */
+        if (lit(s, len, &i, 'Z')) {
+            offset_min = 0;
+        } else if (i < len && (s[i] == '+' || s[i] == '-')) {
+            int sign = s[i] == '+' ? 1 : -1;
+            unsigned oh, om;
+            i++;
+            if (!digits(s, len, &i, 2, &oh) || !lit(s, len, &i, ':') ||
+                !digits(s, len, &i, 2, &om) || oh > 23 || om > 59)
+                return RN_ETIME;
+            offset_min = sign * (int64_t)(oh * 60 + om);
+        } else {
+            return RN_ETIME;
+        }
+        if (i != len)
+            return RN_ETIME;
+    }
+    int64_t t = days_from_civil(y, mo, d) * 86400000 + (int64_t)h * 3600000 + (int64_t)mi * 60000 +
+                (int64_t)sec * 1000 + frac - offset_min * 60000;
+    if (t < 0 || (uint64_t)t > RN_TIME_MS_MAX)
+        return RN_ETIME;
+    *ms = (uint64_t)t;
+    return 0;
+}
+
+void rec_time_format(uint64_t ms, char out[REC_TIME_BYTES])
+{
+    int64_t y;
+    unsigned m, d;
+    uint64_t days = ms / 86400000u, rem = ms % 86400000u;
+    civil_from_days((int64_t)days, &y, &m, &d);
+    if (rem == 0) {
+        snprintf(out, REC_TIME_BYTES, "%04lld-%02u-%02u", (long long)y, m, d);
+        return;
+    }
+    unsigned h = (unsigned)(rem / 3600000u), mi = (unsigned)(rem / 60000u % 60u),
+             s = (unsigned)(rem / 1000u % 60u), f = (unsigned)(rem % 1000u);
+    if (f != 0)
+        snprintf(out, REC_TIME_BYTES, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", (long long)y, m, d,
+                 h, mi, s, f);
+    else
+        snprintf(out, REC_TIME_BYTES, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d, h, mi,
+                 s);
+}
+
+/* ---- ECTS ---- */
+
+int rec_ects_parse(const char *s, size_t len, uint32_t *centi)
+{
+    uint64_t whole = 0;
+    unsigned frac = 0, nfrac = 0;
+    size_t i = 0;
+    if (len == 0 || len > 16)
+        return RN_EECTS;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        whole = whole * 10 + (uint64_t)(s[i] - '0');
+        i++;
+    }
+    if (i == 0)
+        return RN_EECTS;
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            if (nfrac == 2) {
+                if (s[i] != '0') /* finer than a hundredth */
+                    return RN_EECTS;
+            } else {
+                frac = frac * 10 + (unsigned)(s[i] - '0');
+                nfrac++;
+            }
+            i++;
+        }
+    }
+    if (i != len)
+        return RN_EECTS;
+    while (nfrac < 2) {
+        frac *= 10;
+        nfrac++;
+    }
+    uint64_t v = whole * 100 + frac;
+    if (v > UINT32_MAX)
+        return RN_EECTS;
+    *centi = (uint32_t)v;
+    return 0;
+}
+
+void rec_ects_format(uint32_t centi, char out[16])
+{
+    if (centi % 100 == 0)
+        snprintf(out, 16, "%u", centi / 100);
+    else if (centi % 10 == 0)
+        snprintf(out, 16, "%u.%u", centi / 100, centi % 100 / 10);
+    else
+        snprintf(out, 16, "%u.%02u", centi / 100, centi % 100);
+}
+
+json_t *rec_ects_json(uint32_t centi)
+{
+    if (centi % 100 == 0)
+        return json_integer(centi / 100);
+    return json_real((double)centi / 100.0);
+}
+
+/* ECTS from a JSON number or string. */
+static int ects_from_json(json_t *v, uint32_t *centi)
+{
+    if (json_is_string(v))
+        return rec_ects_parse(json_string_value(v), json_string_length(v), centi);
+    if (json_is_integer(v)) {
+        json_int_t x = json_integer_value(v);
+        if (x < 0 || x > (json_int_t)(UINT32_MAX / 100))
+            return RN_EECTS;
+        *centi = (uint32_t)x * 100u;
+        return 0;
+    }
+    if (json_is_real(v)) {
+        /* jansson kept only the double: format it back with two decimals and check that
+         * nothing finer was asked for. */
+        double x = json_real_value(v);
+        if (!(x >= 0) || x > (double)(UINT32_MAX / 100))
+            return RN_EECTS;
+        double c = x * 100.0;
+        double r = (double)(uint64_t)(c + 0.5);
+        if (c - r > 1e-6 || r - c > 1e-6)
+            return RN_EECTS;
+        *centi = (uint32_t)r;
+        return 0;
+    }
+    return RN_ETYPE;
+}
+
+/* ---- JSON to record ---- */
+
+typedef struct reader {
+    rec_bytes *bytes;
+    rec_err *e;
+} reader;
+
+static int path_join(char out[REC_FIELD_BYTES], const char *path, const char *name)
+{
+    snprintf(out, REC_FIELD_BYTES, "%s.%s", path, name);
+    return 0;
+}
+
+static int want_string(reader *rd, json_t *v, const char *path, unsigned index, proto_str *s)
+{
+    if (!json_is_string(v))
+        return err_set(rd->e, RN_ETYPE, path, index, "expected a string");
+    size_t len = json_string_length(v);
+    if (len > UINT32_MAX)
+        return err_set(rd->e, RN_ELEN, path, index, NULL);
+    s->ptr = (const uint8_t *)json_string_value(v);
+    s->len = (uint32_t)len;
+    return 0;
+}
+
+static int want_country(reader *rd, json_t *v, const char *path, unsigned index, proto_str *s)
+{
+    RN_TRY(want_string(rd, v, path, index, s));
+    const proto_country *c = proto_country_find((const char *)s->ptr, s->len);
+    if (c != NULL)
+        *s = proto_str_c(c->alpha2); /* "EL" becomes "GR"; the string is static */
+    return 0;
+}
+
+static int want_time(reader *rd, json_t *v, const char *path, unsigned index, uint64_t *ms)
+{
+    static const char *const expect = "expected a date (2024-09-01), a datetime with its zone "
+                                      "(2024-09-01T10:30:00Z) or ms since the epoch";
+    if (json_is_integer(v)) {
+        json_int_t x = json_integer_value(v);
+        if (x < 0 || (uint64_t)x > RN_TIME_MS_MAX)
+            return err_set(rd->e, RN_ETIME, path, index, expect);
+        *ms = (uint64_t)x;
+        return 0;
+    }
+    if (!json_is_string(v) || rec_time_parse(json_string_value(v), json_string_length(v), ms) < 0)
+        return err_set(rd->e, RN_ETIME, path, index, expect);
+    return 0;
+}
+
+static int take_bytes(reader *rd, const char *path, unsigned index, uint8_t **out)
+{
+    if (rd->bytes->used >= sizeof(rd->bytes->b) / sizeof(rd->bytes->b[0]))
+        return err_set(rd->e, RN_ECOUNT, path, index, "too many keys");
+    *out = rd->bytes->b[rd->bytes->used++];
+    return 0;
+}
+
+static int read_table(reader *rd, const fdesc *t, void *base, json_t *obj, const char *path,
+                      bool top, proto_kind kind);
+
+static int read_list_strings(reader *rd, const fdesc *f, void *base, json_t *v, const char *path)
+{
+    proto_str *items = AT(base, f->off, proto_str);
+    uint32_t *n = AT(base, f->off2, uint32_t);
+    if (!json_is_array(v))
+        return err_set(rd->e, RN_ETYPE, path, 0, "expected a list of strings");
+    size_t count = json_array_size(v);
+    if (count > f->cap)
+        return err_set(rd->e, RN_ECOUNT, path, 0, NULL);
+    for (size_t i = 0; i < count; i++) {
+        json_t *item = json_array_get(v, i);
+        if (f->type == F_COUNTRIES)
+            RN_TRY(want_country(rd, item, path, (unsigned)i + 1, &items[i]));
+        else
+            RN_TRY(want_string(rd, item, path, (unsigned)i + 1, &items[i]));
+    }
+    *n = (uint32_t)count;
+    return 0;
+}
+
+static int lang_cmp(const void *a, const void *b)
+{
+    const proto_lang_text *x = a, *y = b;
+    size_t n = x->lang.len < y->lang.len ? x->lang.len : y->lang.len;
+    int c = n > 0 ? memcmp(x->lang.ptr, y->lang.ptr, n) : 0;
+    if (c != 0)
+        return c;
+    return x->lang.len < y->lang.len ? -1 : x->lang.len > y->lang.len ? 1 : 0;
+}
+
+static int read_title(reader *rd, const fdesc *f, void *base, json_t *v, const char *path)
+{
+    proto_lang_text *items = AT(base, f->off, proto_lang_text);
+    uint32_t *n = AT(base, f->off2, uint32_t);
+    const char *lang;
+    json_t *text;
+    uint32_t i = 0;
+    if (!json_is_object(v))
+        return err_set(rd->e, RN_ETYPE, path, 0,
+                       "expected an object of language to text, like {\"en\": \"...\"}");
+    if (json_object_size(v) > f->cap)
+        return err_set(rd->e, RN_ECOUNT, path, 0, NULL);
+    json_object_foreach(v, lang, text)
+    {
+        items[i].lang = proto_str_c(lang);
+        RN_TRY(want_string(rd, text, path, i + 1, &items[i].text));
+        i++;
+    }
+    /* The wire wants the languages in ascending order; JSON objects have none. */
+    qsort(items, i, sizeof(items[0]), lang_cmp);
+    *n = i;
+    return 0;
+}
+
+static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const char *path)
+{
+    char detail[REC_DETAIL_BYTES];
+    switch (f->type) {
+    case F_STR:
+        return want_string(rd, v, path, 0, AT(base, f->off, proto_str));
+    case F_COUNTRY:
+        return want_country(rd, v, path, 0, AT(base, f->off, proto_str));
+    case F_TIME_NIL:
+        if (json_is_null(v)) {
+            *AT(base, f->off, uint64_t) = 0;
+            return 0;
+        }
+        /* fall through */
+    case F_TIME: {
+        uint64_t ms;
+        RN_TRY(want_time(rd, v, path, 0, &ms));
+        if (f->opt && ms == 0)
+            return err_set(rd->e, RN_EDATES, path, 0, "an end of validity cannot be the epoch");
+        *AT(base, f->off, uint64_t) = ms;
+        return 0;
+    }
+    case F_ECTS:
+    case F_ECTS_HAS: {
+        uint32_t c;
+        int rc = ects_from_json(v, &c);
+        if (rc < 0)
+            return err_set(rd->e, RN_EECTS, path, 0,
+                           "expected a number of ECTS with at most two decimals, like 2.5");
+        if (f->type == F_ECTS && c == 0)
+            return err_set(rd->e, RN_EECTS, path, 0, "at least 0.01");
+        *AT(base, f->off, uint32_t) = c;
+        if (f->type == F_ECTS_HAS)
+            *AT(base, f->off2, bool) = true;
+        return 0;
+    }
+    case F_UINT: {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            json_integer_value(v) > (json_int_t)UINT32_MAX)
+            return err_set(rd->e, RN_ETYPE, path, 0, "expected a whole number");
+        uint32_t x = (uint32_t)json_integer_value(v);
+        if (f->opt && x == 0)
+            return err_set(rd->e, RN_EEQF, path, 0, NULL);
+        *AT(base, f->off, uint32_t) = x;
+        return 0;
+    }
+    case F_ENUM:
+    case F_VOCAB: {
+        int x;
+        names_list(f->type, f->aux, detail, sizeof(detail));
+        if (!json_is_string(v))
+            return err_set(rd->e, f->type == F_ENUM ? RN_EENUM : RN_EVOCAB, path, 0, detail);
+        if (f->type == F_ENUM)
+            x = proto_enum_value_parse((proto_enum)f->aux, json_string_value(v));
+        else
+            x = proto_codes_vocab_number((proto_vocab)f->aux, json_string_value(v),
+                                         json_string_length(v));
+        if (x < 0) {
+            char d2[REC_DETAIL_BYTES + 16];
+            snprintf(d2, sizeof(d2), "expected %s", detail);
+            return err_set(rd->e, f->type == F_ENUM ? RN_EENUM : RN_EVOCAB, path, 0, d2);
+        }
+        *AT(base, f->off, uint32_t) = (uint32_t)x;
+        return 0;
+    }
+    case F_BOOL:
+        if (!json_is_boolean(v))
+            return err_set(rd->e, RN_ETYPE, path, 0, "expected true or false");
+        *AT(base, f->off, bool) = json_is_true(v);
+        return 0;
+    case F_KEY: {
+        uint8_t *k;
+        if (!json_is_string(v))
+            return err_set(rd->e, RN_EKEY, path, 0, "expected a key rn1:...");
+        RN_TRY(take_bytes(rd, path, 0, &k));
+        if (proto_key_text_parse(json_string_value(v), json_string_length(v), k) < 0)
+            return err_set(rd->e, RN_EKEY, path, 0, "expected a key rn1:...");
+        *AT(base, f->off, const uint8_t *) = k;
+        return 0;
+    }
+    case F_DIGEST: {
+        uint8_t *k;
+        const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+        if (s == NULL || json_string_length(v) != 2 * PROTO_DIGEST_BYTES)
+            return err_set(rd->e, RN_ELEN, path, 0, "expected 64 hex digits");
+        RN_TRY(take_bytes(rd, path, 0, &k));
+        for (size_t i = 0; i < PROTO_DIGEST_BYTES; i++) {
+            int hi = hex_val(s[2 * i]), lo = hex_val(s[2 * i + 1]);
+            if (hi < 0 || lo < 0)
+                return err_set(rd->e, RN_ELEN, path, 0, "expected 64 hex digits");
+            k[i] = (uint8_t)(hi << 4 | lo);
+        }
+        *AT(base, f->off, const uint8_t *) = k;
+        return 0;
+    }
+    case F_STRS:
+    case F_COUNTRIES:
+        return read_list_strings(rd, f, base, v, path);
+    case F_TITLE:
+        return read_title(rd, f, base, v, path);
+    case F_OBJS: {
+        uint32_t *n = AT(base, f->off2, uint32_t);
+        if (!json_is_array(v))
+            return err_set(rd->e, RN_ETYPE, path, 0, "expected a list of objects");
+        size_t count = json_array_size(v);
+        if (count > f->cap)
+            return err_set(rd->e, RN_ECOUNT, path, 0, NULL);
+        for (size_t i = 0; i < count; i++) {
+            json_t *item = json_array_get(v, i);
+            void *ib = (char *)base + f->off + i * f->stride;
+            if (!json_is_object(item))
+                return err_set(rd->e, RN_ETYPE, path, (unsigned)i + 1, "expected an object");
+            int rc = read_table(rd, f->sub, ib, item, path, false, 0);
+            if (rc < 0) {
+                if (rd->e->index == 0)
+                    rd->e->index = (unsigned)i + 1;
+                return rc;
+            }
+        }
+        *n = (uint32_t)count;
+        return 0;
+    }
+    case F_OBJ:
+        if (!json_is_object(v))
+            return err_set(rd->e, RN_ETYPE, path, 0, "expected an object");
+        return read_table(rd, f->sub, AT(base, f->off, char), v, path, false, 0);
+    default:
+        RN_ASSERT(0);
+        return RN_EINVAL;
+    }
+}
+
+static const fdesc *field_find(const fdesc *t, const char *name)
+{
+    for (; t->name != NULL; t++) {
+        if (strcmp(t->name, name) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+static int read_table(reader *rd, const fdesc *t, void *base, json_t *obj, const char *path,
+                      bool top, proto_kind kind)
+{
+    const char *key;
+    json_t *v;
+    char sub[REC_FIELD_BYTES];
+    json_object_foreach(obj, key, v)
+    {
+        const fdesc *f = field_find(t, key);
+        if (f == NULL && top && strcmp(key, "kind") == 0) {
+            if (!json_is_string(v) || proto_kind_parse(json_string_value(v)) != (int)kind)
+                return err_set(rd->e, RN_EKIND, "kind", 0, "not the kind being published");
+            continue;
+        }
+        path_join(sub, path, key);
+        if (f == NULL)
+            return err_set(rd->e, RN_EUNKNOWNFIELD, sub, 0, "see PROTOCOL.md section 3");
+        if (json_is_null(v) && f->type != F_TIME_NIL)
+            continue; /* null: absent */
+        RN_TRY(read_field(rd, f, base, v, sub));
+    }
+    return 0;
+}
+
+int rec_from_json(proto_record *r, proto_kind kind, json_t *obj, rec_bytes *bytes, rec_err *e)
+{
+    const fdesc *t = fields_of(kind);
+    reader rd = { bytes, e };
+    rn_diag d;
+    memset(r, 0, sizeof(*r));
+    memset(e, 0, sizeof(*e));
+    bytes->used = 0;
+    if (t == NULL)
+        return err_set(e, RN_EKIND, NULL, 0, NULL);
+    if (!json_is_object(obj))
+        return err_set(e, RN_ETYPE, proto_kind_name(kind), 0, "expected a JSON object");
+    r->kind = kind;
+    RN_TRY(read_table(&rd, t, &r->u, obj, proto_kind_name(kind), true, kind));
+    memset(&d, 0, sizeof(d));
+    int rc = proto_record_validate(r, &d);
+    if (rc < 0 && d.code == rc && d.field != NULL) {
+        /* A required string left out encodes as an empty one: say what happened. */
+        const char *dot = strchr(d.field, '.');
+        if (rc == RN_ELEN && dot != NULL && strchr(dot + 1, '.') == NULL &&
+            json_object_get(obj, dot + 1) == NULL)
+            return err_set(e, RN_EMISSING, d.field, 0, NULL);
+        return err_set(e, rc, d.field, d.index, NULL);
+    }
+    if (rc < 0)
+        return err_set(e, rc, NULL, 0, NULL);
+    return 0;
+}
+
+/* ---- Record to JSON ---- */
+
+static json_t *str_json(proto_str s)
+{
+    return json_stringn((const char *)s.ptr, s.len);
+}
+
+static json_t *time_json(uint64_t ms)
+{
+    char buf[REC_TIME_BYTES];
+    rec_time_format(ms, buf);
+    return json_string(buf);
+}
+
+static json_t *write_table(const fdesc *t, const void *base);
+
+/* The JSON of field f, or NULL when it is absent (or out of memory: the caller cannot tell, and
+ * a record missing a field on output is then the worst that happens). */
+static json_t *write_field(const fdesc *f, const void *base)
+{
+    switch (f->type) {
+    case F_STR:
+    case F_COUNTRY: {
+        proto_str s = *CAT(base, f->off, proto_str);
+        return s.len == 0 ? NULL : str_json(s);
+    }
+    case F_TIME:
+    case F_TIME_NIL: {
+        uint64_t ms = *CAT(base, f->off, uint64_t);
+        if (f->type == F_TIME_NIL && ms == 0)
+            return json_null();
+        if (f->opt && ms == 0)
+            return NULL;
+        return time_json(ms);
+    }
+    case F_ECTS: {
+        uint32_t c = *CAT(base, f->off, uint32_t);
+        return f->opt && c == 0 ? NULL : rec_ects_json(c);
+    }
+    case F_ECTS_HAS:
+        if (!*CAT(base, f->off2, bool))
+            return NULL;
+        return rec_ects_json(*CAT(base, f->off, uint32_t));
+    case F_UINT: {
+        uint32_t x = *CAT(base, f->off, uint32_t);
+        return f->opt && x == 0 ? NULL : json_integer(x);
+    }
+    case F_ENUM:
+    case F_VOCAB: {
+        uint32_t x = *CAT(base, f->off, uint32_t);
+        const char *name = f->type == F_ENUM ? proto_enum_value_name((proto_enum)f->aux, x)
+                                             : proto_codes_vocab_name((proto_vocab)f->aux, x);
+        if (x == 0)
+            return NULL;
+        return name != NULL ? json_string(name) : json_integer(x);
+    }
+    case F_BOOL:
+        return json_boolean(*CAT(base, f->off, bool));
+    case F_KEY: {
+        const uint8_t *k = *CAT(base, f->off, const uint8_t *);
+        char text[PROTO_KEY_TEXT_LEN + 1];
+        if (k == NULL)
+            return NULL;
+        proto_key_text_format(k, text);
+        return json_string(text);
+    }
+    case F_DIGEST: {
+        const uint8_t *k = *CAT(base, f->off, const uint8_t *);
+        char hex[2 * PROTO_DIGEST_BYTES + 1];
+        if (k == NULL)
+            return NULL;
+        rec_hex(k, PROTO_DIGEST_BYTES, hex);
+        return json_string(hex);
+    }
+    case F_STRS:
+    case F_COUNTRIES: {
+        uint32_t n = *CAT(base, f->off2, uint32_t);
+        const proto_str *items = CAT(base, f->off, proto_str);
+        if (n == 0)
+            return NULL;
+        json_t *a = json_array();
+        for (uint32_t i = 0; a != NULL && i < n && i < f->cap; i++)
+            json_array_append_new(a, str_json(items[i]));
+        return a;
+    }
+    case F_TITLE: {
+        uint32_t n = *CAT(base, f->off2, uint32_t);
+        const proto_lang_text *items = CAT(base, f->off, proto_lang_text);
+        json_t *o = json_object();
+        char lang[8];
+        for (uint32_t i = 0; o != NULL && i < n && i < f->cap; i++) {
+            snprintf(lang, sizeof(lang), "%.*s", (int)items[i].lang.len,
+                     (const char *)items[i].lang.ptr);
+            json_object_set_new(o, lang, str_json(items[i].text));
+        }
+        return o;
+    }
+    case F_OBJS: {
+        uint32_t n = *CAT(base, f->off2, uint32_t);
+        if (n == 0)
+            return NULL;
+        json_t *a = json_array();
+        for (uint32_t i = 0; a != NULL && i < n && i < f->cap; i++)
+            json_array_append_new(a,
+                                  write_table(f->sub, (const char *)base + f->off + i * f->stride));
+        return a;
+    }
+    case F_OBJ: {
+        json_t *o = write_table(f->sub, CAT(base, f->off, char));
+        if (o != NULL && json_object_size(o) == 0) {
+            json_decref(o);
+            return NULL;
+        }
+        return o;
+    }
+    default:
+        RN_ASSERT(0);
+        return NULL;
+    }
+}
+
+static json_t *write_table(const fdesc *t, const void *base)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    for (; t->name != NULL; t++) {
+        json_t *v = write_field(t, base);
+        if (v != NULL)
+            json_object_set_new(o, t->name, v);
+    }
+    return o;
+}
+
+json_t *rec_to_json(const proto_record *r)
+{
+    const fdesc *t = fields_of(r->kind);
+    if (t == NULL)
+        return NULL;
+    return write_table(t, &r->u);
+}
+
+/* ---- Command line flags ---- */
+
+/* Appends the comma-separated items of `value` to the list `name` of obj. */
+static int append_items(json_t *obj, const char *name, const char *value, const char *path,
+                        rec_err *e)
+{
+    json_t *a = json_object_get(obj, name);
+    if (a == NULL || !json_is_array(a)) {
+        a = json_array();
+        if (a == NULL || json_object_set_new(obj, name, a) < 0)
+            return err_set(e, RN_ENOMEM, path, 0, NULL);
+    }
+    const char *p = value;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        if (len > 0 && json_array_append_new(a, json_stringn(p, len)) < 0)
+            return err_set(e, RN_ENOMEM, path, 0, NULL);
+        if (comma == NULL)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+int rec_json_set(json_t *obj, proto_kind kind, const char *name, const char *value, rec_err *e)
+{
+    const fdesc *t = fields_of(kind);
+    char key[REC_FIELD_BYTES], path[REC_FIELD_BYTES];
+    json_t *v = NULL;
+    memset(e, 0, sizeof(*e));
+    if (t == NULL)
+        return err_set(e, RN_EKIND, NULL, 0, NULL);
+    snprintf(key, sizeof(key), "%s", name);
+    for (char *p = key; *p != '\0'; p++) {
+        if (*p == '-')
+            *p = '_';
+    }
+    const fdesc *f = field_find(t, key);
+    snprintf(path, sizeof(path), "%s.%.48s", proto_kind_name(kind), key);
+    if (f == NULL)
+        return err_set(e, RN_EUNKNOWNFIELD, path, 0, "see `recnetctl <kind> publish --help`");
+    switch (f->type) {
+    case F_UINT: {
+        char *end;
+        unsigned long long x;
+        if (value[0] < '0' || value[0] > '9')
+            return err_set(e, RN_ETYPE, path, 0, "expected a whole number");
+        x = strtoull(value, &end, 10);
+        if (*end != '\0' || x > UINT32_MAX)
+            return err_set(e, RN_ETYPE, path, 0, "expected a whole number");
+        v = json_integer((json_int_t)x);
+        break;
+    }
+    case F_BOOL:
+        if (strcmp(value, "true") == 0)
+            v = json_true();
+        else if (strcmp(value, "false") == 0)
+            v = json_false();
+        else
+            return err_set(e, RN_ETYPE, path, 0, "expected true or false");
+        break;
+    case F_STRS:
+    case F_COUNTRIES:
+        return append_items(obj, key, value, path, e);
+    case F_TITLE: {
+        const char *eq = strchr(value, '=');
+        if (eq == NULL || eq == value)
+            return err_set(e, RN_ETYPE, path, 0, "expected lang=text, like en=Digital skills");
+        char lang[16];
+        snprintf(lang, sizeof(lang), "%.*s", (int)(eq - value), value);
+        json_t *o = json_object_get(obj, key);
+        if (o == NULL || !json_is_object(o)) {
+            o = json_object();
+            if (o == NULL || json_object_set_new(obj, key, o) < 0)
+                return err_set(e, RN_ENOMEM, path, 0, NULL);
+        }
+        if (json_object_set_new(o, lang, json_string(eq + 1)) < 0)
+            return err_set(e, RN_ETYPE, path, 0, "text is not valid UTF-8");
+        return 0;
+    }
+    case F_OBJS:
+    case F_OBJ: {
+        json_error_t je;
+        json_t *x = json_loads(value, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+        if (x == NULL || (!json_is_object(x) && !(f->type == F_OBJS && json_is_array(x)))) {
+            json_decref(x);
+            return err_set(e, RN_ETYPE, path, 0,
+                           f->type == F_OBJ ? "expected a JSON object"
+                                            : "expected a JSON object or a list of objects");
+        }
+        if (f->type == F_OBJS && json_is_object(x)) {
+            json_t *a = json_object_get(obj, key);
+            if (a == NULL || !json_is_array(a)) {
+                a = json_array();
+                if (a == NULL || json_object_set_new(obj, key, a) < 0) {
+                    json_decref(x);
+                    return err_set(e, RN_ENOMEM, path, 0, NULL);
+                }
+            }
+            if (json_array_append_new(a, x) < 0)
+                return err_set(e, RN_ENOMEM, path, 0, NULL);
+            return 0;
+        }
+        v = x;
+        break;
+    }
+    default:
+        /* Strings, times, ECTS and names: as typed; rec_from_json parses them. */
+        v = json_string(value);
+        if (v == NULL)
+            return err_set(e, RN_ETYPE, path, 0, "not valid UTF-8");
+        break;
+    }
+    if (v == NULL || json_object_set_new(obj, key, v) < 0)
+        return err_set(e, RN_ENOMEM, path, 0, NULL);
+    return 0;
+}
+
+/* ---- Entries ---- */
+
+json_t *rec_entry_to_json(const uint8_t *bytes, size_t len, rec_err *e)
+{
+    proto_entry en;
+    proto_record *r;
+    rn_diag d;
+    char key[PROTO_KEY_TEXT_LEN + 1], hex[2 * PROTO_ID_BYTES + 1];
+    uint8_t id[PROTO_ID_BYTES];
+    memset(&d, 0, sizeof(d));
+    memset(e, 0, sizeof(*e));
+    int rc = proto_entry_decode(&en, bytes, len, &d);
+    if (rc < 0) {
+        err_set(e, rc, d.code == rc ? d.field : "entry", d.code == rc ? d.index : 0, NULL);
+        return NULL;
+    }
+    r = malloc(sizeof(*r));
+    if (r == NULL) {
+        err_set(e, RN_ENOMEM, NULL, 0, NULL);
+        return NULL;
+    }
+    rc = proto_record_decode(r, en.kind, en.body, en.body_len, &d);
+    if (rc < 0) {
+        err_set(e, rc, d.code == rc ? d.field : NULL, d.code == rc ? d.index : 0, NULL);
+        free(r);
+        return NULL;
+    }
+    json_t *o = json_object();
+    json_t *rec = rec_to_json(r);
+    free(r);
+    if (o == NULL || rec == NULL) {
+        json_decref(o);
+        json_decref(rec);
+        err_set(e, RN_ENOMEM, NULL, 0, NULL);
+        return NULL;
+    }
+    proto_key_text_format(en.author, key);
+    json_object_set_new(o, "author", json_string(key));
+    json_object_set_new(o, "seq", json_integer((json_int_t)en.seq));
+    proto_entry_id(bytes, len, id);
+    rec_hex(id, PROTO_ID_BYTES, hex);
+    json_object_set_new(o, "id", json_string(hex));
+    if (en.prev != NULL) {
+        rec_hex(en.prev, PROTO_ID_BYTES, hex);
+        json_object_set_new(o, "prev", json_string(hex));
+    } else {
+        json_object_set_new(o, "prev", json_null());
+    }
+    json_object_set_new(o, "timestamp", time_json(en.timestamp_ms));
+    json_object_set_new(o, "kind", json_string(proto_kind_name((int)en.kind)));
+    json_object_set_new(o, "record", rec);
+    return o;
+}

@@ -1,0 +1,502 @@
+/*
+ * rpc.c: the control socket client (rpc.h).
+ */
+#include "rpc.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "proto/key.h"
+#include "proto/limits.h"
+#include "recjson.h"
+
+/* Bytes read from the socket at a time. */
+#define RPC_READ_BYTES (64u * 1024u)
+
+int rpc_read_negint(mp_cur *c, int64_t *v)
+{
+    size_t left = mp_cur_left(c);
+    if (left == 0)
+        return RN_ETRUNCATED;
+    uint8_t b = c->p[0];
+    if (b >= 0xe0) {
+        *v = (int64_t)b - 256;
+        c->p++;
+        return 0;
+    }
+    if (b < 0xd0 || b > 0xd3)
+        return RN_ETYPE;
+    unsigned w = 1u << (b - 0xd0); /* 1, 2, 4 or 8 bytes */
+    if (left < 1u + w)
+        return RN_ETRUNCATED;
+    uint64_t u = 0;
+    for (unsigned i = 0; i < w; i++)
+        u = (u << 8) | c->p[1 + i];
+    int64_t x;
+    if (w == 1)
+        x = (int8_t)u;
+    else if (w == 2)
+        x = (int16_t)u;
+    else if (w == 4)
+        x = (int32_t)u;
+    else
+        x = (int64_t)u;
+    /* Canonical: negative, and not representable in a shorter form. */
+    static const int64_t min_prev[4] = { -32, -128, -32768, -2147483648ll };
+    if (x >= min_prev[b - 0xd0])
+        return RN_ENONCANON;
+    *v = x;
+    c->p += 1u + w;
+    return 0;
+}
+
+static bool key_is(const uint8_t *k, uint32_t klen, const char *s)
+{
+    return strlen(s) == klen && memcmp(k, s, klen) == 0;
+}
+
+static void copy_str(char *dst, size_t cap, const uint8_t *s, uint32_t len)
+{
+    size_t n = len < cap - 1 ? len : cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+    /* Control characters would reach the terminal as they are: replace them. */
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)dst[i] < 0x20)
+            dst[i] = '?';
+    }
+}
+
+static int parse_error_map(mp_cur *c, rpc_resp *r)
+{
+    uint32_t n;
+    RN_TRY(mp_read_map(c, &n));
+    r->is_error = true;
+    r->code = RN_EINVAL;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *k, *s;
+        uint32_t klen, slen;
+        RN_TRY(mp_read_str(c, &k, &klen));
+        if (key_is(k, klen, "code")) {
+            int64_t v;
+            RN_TRY(rpc_read_negint(c, &v));
+            if (v < -1000)
+                return RN_EINVAL;
+            r->code = (int)v;
+        } else if ((key_is(k, klen, "name") || key_is(k, klen, "message") ||
+                    key_is(k, klen, "field")) &&
+                   mp_peek(c) == MP_STR) {
+            RN_TRY(mp_read_str(c, &s, &slen));
+            if (key_is(k, klen, "name"))
+                copy_str(r->name, sizeof(r->name), s, slen);
+            else if (key_is(k, klen, "message"))
+                copy_str(r->message, sizeof(r->message), s, slen);
+            else
+                copy_str(r->field, sizeof(r->field), s, slen);
+        } else if (key_is(k, klen, "index") && mp_peek(c) == MP_UINT) {
+            uint64_t v;
+            RN_TRY(mp_read_uint(c, &v));
+            r->has_index = v <= UINT32_MAX;
+            r->index = (uint32_t)v;
+        } else {
+            RN_TRY(mp_skip(c));
+        }
+    }
+    return 0;
+}
+
+int rpc_response_parse(const uint8_t *buf, size_t len, rpc_resp *r)
+{
+    mp_cur c;
+    uint32_t n;
+    uint64_t type;
+    memset(r->name, 0, sizeof(r->name));
+    r->is_error = false;
+    r->code = 0;
+    r->message[0] = r->field[0] = '\0';
+    r->has_index = false;
+    r->index = 0;
+    mp_cur_init(&c, buf, len);
+    RN_TRY(mp_read_array(&c, &n));
+    if (n != 4)
+        return RN_ECOUNT;
+    RN_TRY(mp_read_uint(&c, &type));
+    if (type != 1)
+        return RN_EINVAL;
+    RN_TRY(mp_read_uint(&c, &r->msgid));
+    if (mp_peek(&c) == MP_NIL)
+        RN_TRY(mp_read_nil(&c));
+    else
+        RN_TRY(parse_error_map(&c, r));
+    r->result = c;
+    RN_TRY(mp_skip(&c));
+    r->result.end = c.p;
+    if (mp_cur_left(&c) != 0)
+        return RN_ETRAILING;
+    return 0;
+}
+
+void rpc_resp_free(rpc_resp *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->len = 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int io_fail(char *why, size_t why_len, const char *what, const char *path, int err)
+{
+    snprintf(why, why_len, "%s %s: %s", what, path, strerror(err));
+    return RN_EIO;
+}
+
+int rpc_call(const char *socket_path, const char *method, const uint8_t *params, size_t params_len,
+             rpc_resp *r, char *why, size_t why_len)
+{
+    struct sockaddr_un sa;
+    mp_buf req;
+    int fd = -1, rc;
+    size_t cap = 0;
+    memset(r, 0, sizeof(*r));
+    why[0] = '\0';
+    if (strlen(socket_path) >= sizeof(sa.sun_path)) {
+        snprintf(why, why_len, "socket path too long: %s", socket_path);
+        return RN_EIO;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, socket_path, strlen(socket_path) + 1);
+
+    mp_buf_init(&req, RN_CONTROL_REQUEST_BYTES_MAX);
+    mp_put_array(&req, 4);
+    mp_put_uint(&req, 0);
+    mp_put_uint(&req, 1);
+    mp_put_cstr(&req, method);
+    mp_buf_raw(&req, params, params_len);
+    if (mp_buf_err(&req) != 0) {
+        mp_buf_free(&req);
+        snprintf(why, why_len, "request too large");
+        return RN_ETOOBIG;
+    }
+
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+        rc = io_fail(why, why_len, "socket for", socket_path, errno);
+        goto out;
+    }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        rc = io_fail(why, why_len, "cannot connect to", socket_path, errno);
+        goto out;
+    }
+    for (size_t off = 0; off < req.len;) {
+        ssize_t w = send(fd, req.data + off, req.len - off, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            rc = io_fail(why, why_len, "cannot send to", socket_path, errno);
+            goto out;
+        }
+        off += (size_t)w;
+    }
+
+    int64_t deadline = now_ms() + RPC_TIMEOUT_MS;
+    for (;;) {
+        if (cap - r->len < RPC_READ_BYTES) {
+            size_t ncap = cap == 0 ? RPC_READ_BYTES : cap * 2;
+            if (ncap > RN_CONTROL_RESPONSE_BYTES_MAX + RPC_READ_BYTES)
+                ncap = RN_CONTROL_RESPONSE_BYTES_MAX + RPC_READ_BYTES;
+            if (ncap <= cap) {
+                snprintf(why, why_len, "response from %s larger than %u bytes", socket_path,
+                         (unsigned)RN_CONTROL_RESPONSE_BYTES_MAX);
+                rc = RN_ETOOBIG;
+                goto out;
+            }
+            uint8_t *nb = realloc(r->buf, ncap);
+            if (nb == NULL) {
+                snprintf(why, why_len, "out of memory");
+                rc = RN_ENOMEM;
+                goto out;
+            }
+            r->buf = nb;
+            cap = ncap;
+        }
+        int64_t left = deadline - now_ms();
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0) {
+            snprintf(why, why_len, "no answer from %s within %d s", socket_path,
+                     RPC_TIMEOUT_MS / 1000);
+            rc = RN_EIO;
+            goto out;
+        }
+        ssize_t got = recv(fd, r->buf + r->len, cap - r->len, 0);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = io_fail(why, why_len, "cannot read from", socket_path, errno);
+            goto out;
+        }
+        if (got == 0) {
+            snprintf(why, why_len, "%s closed the connection before answering", socket_path);
+            rc = RN_EIO;
+            goto out;
+        }
+        r->len += (size_t)got;
+        if (r->len > RN_CONTROL_RESPONSE_BYTES_MAX) {
+            snprintf(why, why_len, "response from %s larger than %u bytes", socket_path,
+                     (unsigned)RN_CONTROL_RESPONSE_BYTES_MAX);
+            rc = RN_ETOOBIG;
+            goto out;
+        }
+        rc = rpc_response_parse(r->buf, r->len, r);
+        if (rc == RN_ETRUNCATED)
+            continue;
+        if (rc < 0)
+            snprintf(why, why_len, "malformed response from %s: %s", socket_path, rn_strerror(rc));
+        break;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    mp_buf_free(&req);
+    return rc;
+}
+
+bool rpc_map_get(mp_cur map, const char *key, mp_cur *val)
+{
+    uint32_t n;
+    if (mp_read_map(&map, &n) < 0)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *k;
+        uint32_t klen;
+        bool match = false;
+        if (mp_peek(&map) == MP_STR) {
+            if (mp_read_str(&map, &k, &klen) < 0)
+                return false;
+            match = key_is(k, klen, key);
+        } else if (mp_skip(&map) < 0) {
+            return false;
+        }
+        if (match) {
+            *val = map;
+            return true;
+        }
+        if (mp_skip(&map) < 0)
+            return false;
+    }
+    return false;
+}
+
+/* ---- Results as JSON ---- */
+
+/* How a value is shown, by the key it is under. */
+typedef enum show {
+    SHOW_PLAIN,
+    SHOW_KEY,       /* bin 32: rn1:... */
+    SHOW_HEX,       /* bin: hex */
+    SHOW_TIME,      /* uint ms: ISO 8601 */
+    SHOW_TIME_ZERO, /* uint ms, 0 for never: ISO 8601 or null */
+    SHOW_ECTS,      /* uint hundredths: decimal ECTS, under the key without "_centi" */
+} show;
+
+static const struct {
+    const char *key;
+    show how;
+} shows[] = {
+    { "author", SHOW_KEY },
+    { "key", SHOW_KEY },
+    { "id", SHOW_HEX },
+    { "timestamp", SHOW_TIME },
+    { "at", SHOW_TIME },
+    { "time", SHOW_TIME },
+    { "connected_since", SHOW_TIME_ZERO },
+    { "next_dial", SHOW_TIME_ZERO },
+    { "ects_centi", SHOW_ECTS },
+    { "ects_min_centi", SHOW_ECTS },
+    { "total_ects_centi", SHOW_ECTS },
+};
+
+static show show_of(const char *key)
+{
+    for (size_t i = 0; i < sizeof(shows) / sizeof(shows[0]); i++) {
+        if (key != NULL && strcmp(shows[i].key, key) == 0)
+            return shows[i].how;
+    }
+    return SHOW_PLAIN;
+}
+
+static json_t *to_json(mp_cur *c, const char *key, unsigned depth)
+{
+    const uint8_t *s;
+    uint32_t n;
+    uint64_t u;
+    bool b;
+    if (depth > MP_DEPTH_MAX)
+        return NULL;
+    switch (mp_peek(c)) {
+    case MP_NIL:
+        if (mp_read_nil(c) < 0)
+            return NULL;
+        return json_null();
+    case MP_BOOL:
+        if (mp_read_bool(c, &b) < 0)
+            return NULL;
+        return json_boolean(b);
+    case MP_UINT: {
+        if (mp_read_uint(c, &u) < 0)
+            return NULL;
+        show how = show_of(key);
+        if ((how == SHOW_TIME || how == SHOW_TIME_ZERO) && u <= RN_TIME_MS_MAX) {
+            char t[REC_TIME_BYTES];
+            if (how == SHOW_TIME_ZERO && u == 0)
+                return json_null();
+            rec_time_format(u, t);
+            return json_string(t);
+        }
+        if (how == SHOW_ECTS && u <= UINT32_MAX)
+            return rec_ects_json((uint32_t)u);
+        return json_integer((json_int_t)u);
+    }
+    case MP_STR:
+        if (mp_read_str(c, &s, &n) < 0)
+            return NULL;
+        return json_stringn((const char *)s, n);
+    case MP_BIN: {
+        if (mp_read_bin(c, &s, &n) < 0)
+            return NULL;
+        show how = show_of(key);
+        if (how == SHOW_KEY && n == PROTO_KEY_BYTES) {
+            char text[PROTO_KEY_TEXT_LEN + 1];
+            proto_key_text_format(s, text);
+            return json_string(text);
+        }
+        if (how == SHOW_HEX || n <= 64) {
+            char *hex = malloc(2 * (size_t)n + 1);
+            if (hex == NULL)
+                return NULL;
+            rec_hex(s, n, hex);
+            json_t *j = json_string(hex);
+            free(hex);
+            return j;
+        }
+        size_t blen = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+        char *b64 = malloc(blen);
+        if (b64 == NULL)
+            return NULL;
+        sodium_bin2base64(b64, blen, s, n, sodium_base64_VARIANT_ORIGINAL);
+        json_t *j = json_string(b64);
+        free(b64);
+        return j;
+    }
+    case MP_ARRAY: {
+        if (mp_read_array(c, &n) < 0)
+            return NULL;
+        json_t *a = json_array();
+        for (uint32_t i = 0; a != NULL && i < n; i++) {
+            json_t *item = to_json(c, key, depth + 1);
+            if (item == NULL || json_array_append_new(a, item) < 0) {
+                json_decref(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    case MP_MAP: {
+        if (mp_read_map(c, &n) < 0)
+            return NULL;
+        json_t *o = json_object();
+        for (uint32_t i = 0; o != NULL && i < n; i++) {
+            const uint8_t *k;
+            uint32_t klen;
+            char kbuf[64];
+            if (mp_read_str(c, &k, &klen) < 0 || klen >= sizeof(kbuf)) {
+                json_decref(o);
+                return NULL;
+            }
+            memcpy(kbuf, k, klen);
+            kbuf[klen] = '\0';
+            json_t *v = to_json(c, kbuf, depth + 1);
+            /* Hundredths of ECTS go out as ECTS, under the name without "_centi". */
+            if (show_of(kbuf) == SHOW_ECTS && klen > 6)
+                kbuf[klen - 6] = '\0';
+            if (v == NULL || json_object_set_new(o, kbuf, v) < 0) {
+                json_decref(o);
+                return NULL;
+            }
+        }
+        return o;
+    }
+    default:
+        return NULL;
+    }
+}
+
+json_t *rpc_to_json(mp_cur v)
+{
+    return to_json(&v, NULL, 0);
+}
+
+int rpc_exit_code(const rpc_resp *r)
+{
+    if (!r->is_error)
+        return CLI_OK;
+    switch (r->code) {
+    case RN_ENOTFOUND:
+        return CLI_NEGATIVE;
+    case RN_EROLE:
+    case RN_ESTORE:
+    case RN_EFULL:
+    case RN_ECORRUPT:
+    case RN_ENOMEM:
+    case RN_EIO:
+        return CLI_ERROR;
+    default:
+        /* The node refused what we sent: a record, an id, a country, a parameter. */
+        return CLI_REFUSED;
+    }
+}
+
+int cli_call(cli *c, const char *method, const mp_buf *params, rpc_resp *r)
+{
+    char why[512];
+    const char *sock = cli_socket(c);
+    memset(r, 0, sizeof(*r));
+    if (sock == NULL)
+        return CLI_USAGE;
+    if (mp_buf_err(params) != 0)
+        return cli_fail(CLI_REFUSED, "request too large");
+    int rc = rpc_call(sock, method, params->data, params->len, r, why, sizeof(why));
+    if (rc == RN_EIO)
+        return cli_fail(CLI_UNREACHABLE, "%s", why);
+    if (rc < 0)
+        return cli_fail(CLI_ERROR, "%s", why);
+    if (!r->is_error)
+        return CLI_OK;
+    char where[160] = "";
+    if (r->field[0] != '\0' && r->has_index)
+        snprintf(where, sizeof(where), "%s[%u]: ", r->field, r->index);
+    else if (r->field[0] != '\0')
+        snprintf(where, sizeof(where), "%s: ", r->field);
+    return cli_fail(rpc_exit_code(r), "%s: %s%s (%s)", method, where,
+                    r->message[0] != '\0' ? r->message : rn_strerror(r->code),
+                    r->name[0] != '\0' ? r->name : rn_err_name(r->code));
+}

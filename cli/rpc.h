@@ -1,0 +1,87 @@
+/*
+ * rpc.h: recnetctl's MessagePack-RPC client of the node's control socket (PROTOCOL.md section 12).
+ *
+ * One call is one connection: connect to the Unix socket, send [0, msgid, method, params], read
+ * until one complete response [1, msgid, error, result] has arrived (at most
+ * RN_CONTROL_RESPONSE_BYTES_MAX bytes, within RPC_TIMEOUT_MS), close. Responses are read through
+ * the strict cursor of proto/mp.h; the one thing it does not read, the negative integer of an
+ * error's code, is read here by a small canonical reader (rpc_read_negint).
+ *
+ * Results are shown to people and scripts as JSON: rpc_to_json converts a result with the
+ * conventions of the control API (keys as rn1:..., ids and digests as hex, times as ISO 8601
+ * text, hundredths of ECTS as decimal ECTS).
+ */
+#ifndef RN_CLI_RPC_H
+#define RN_CLI_RPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "proto/error.h"
+#include "proto/mp.h"
+
+/* How long a call waits for the node's answer. */
+#define RPC_TIMEOUT_MS 30000
+
+/* A response. `buf` is owned; `result` points into it. */
+typedef struct rpc_resp {
+    uint8_t *buf;
+    size_t len;
+    uint64_t msgid;
+    bool is_error;
+    int code;      /* the error's code (negative), when is_error */
+    char name[32]; /* "RN_EEQF" */
+    char message[256];
+    char field[96]; /* "" when none */
+    bool has_index;
+    uint32_t index; /* 0-based position in the list `field` names */
+    mp_cur result;  /* the result value (nil when is_error) */
+} rpc_resp;
+
+/*
+ * Parses a complete response in buf[0..len) into *r (r->buf is not set: the caller owns buf).
+ * Returns 0; RN_ETRUNCATED when more bytes are needed; RN_ETRAILING when bytes follow the
+ * response; or the cursor's errors, RN_ECOUNT, RN_EINVAL (not a response) for a malformed one.
+ */
+RN_MUST_USE int rpc_response_parse(const uint8_t *buf, size_t len, rpc_resp *r);
+
+/*
+ * Calls `method` with the encoded params array params[0..params_len) on the node at `socket`.
+ * Returns 0 with *r filled (the node may have answered with an error: r->is_error), or
+ * RN_EIO (cannot connect, send or receive, or no answer in time; `why` says what),
+ * RN_ETOOBIG (the response passes RN_CONTROL_RESPONSE_BYTES_MAX), or a parse error of a
+ * malformed response. Free r with rpc_resp_free in every case.
+ */
+RN_MUST_USE int rpc_call(const char *socket, const char *method, const uint8_t *params,
+                         size_t params_len, rpc_resp *r, char *why, size_t why_len);
+
+void rpc_resp_free(rpc_resp *r);
+
+/* Reads a negative integer in its shortest MessagePack form (negative fixint, int8 .. int64).
+ * Returns 0, or RN_ETYPE, RN_ETRUNCATED, RN_ENONCANON; the cursor is unchanged on failure. */
+RN_MUST_USE int rpc_read_negint(mp_cur *c, int64_t *v);
+
+/* Finds the value of string key `key` in the map at `map` (not consumed). Returns true and sets
+ * *val when found. */
+bool rpc_map_get(mp_cur map, const char *key, mp_cur *val);
+
+/* The result value converted to JSON (new reference), or NULL if it does not parse. */
+json_t *rpc_to_json(mp_cur v);
+
+/* The exit code an error response deserves (cli.h): refused input, a negative answer, or an
+ * error. */
+int rpc_exit_code(const rpc_resp *r);
+
+struct cli;
+
+/*
+ * The call of a subcommand: rpc_call on the socket of `c` with the params array in `params`.
+ * Returns CLI_OK with *r holding the result, or an exit code with the reason printed (the node's
+ * error, an unreachable node, a malformed response). Free r with rpc_resp_free in every case.
+ */
+int cli_call(struct cli *c, const char *method, const mp_buf *params, rpc_resp *r);
+
+#endif /* RN_CLI_RPC_H */

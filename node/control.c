@@ -1,0 +1,1437 @@
+/*
+ * control.c: the control API (DESIGN.md section 6, PROTOCOL.md section 12): MessagePack-RPC
+ * requests from the node's operators and verifiers, answered from the core and the replica.
+ *
+ * A request is [0, msgid, method, params]; the answer is [1, msgid, error, result], error nil or
+ * a map {code, name, message, field, index}. The driver hands node_control one complete request
+ * (it uses mp_skip to find where one ends) and sends back what is appended to `resp`. The
+ * request is read through the strict cursor of mp.h only, bounded by
+ * RN_CONTROL_REQUEST_BYTES_MAX, and validated in full before any handler runs: its shape, the
+ * method name against the one method table below, the number of parameters and the MessagePack
+ * type of each. So a handler reads parameters that are known to be there and of their type, and
+ * a malformed request is an error response, never a crash.
+ *
+ * Everything here goes through the core's public functions (core.h), the replica (store.h) and
+ * the queries (query.h); nothing reaches into the core's state. Each query runs in its own read
+ * transaction. Writes (publish) are for the node's own authority (node_publish). The expected
+ * load is many small recognise requests a second, so the happy path allocates only what a proof
+ * bundle needs.
+ *
+ * Times are milliseconds since the epoch; an `at` of nil means now, the time the driver passed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node/core.h"
+#include "proto/codes.h"
+#include "proto/key.h"
+#include "proto/limits.h"
+#include "proto/proof.h"
+#include "store/query.h"
+
+/* Parameters of the longest method (search and verify have 4). */
+#define CTL_PARAMS_MAX 4u
+
+/* An error's field name and message, as written in the error map. */
+#define CTL_FIELD_BYTES   64u
+#define CTL_MESSAGE_BYTES 192u
+
+/* A method name or an enumeration value name that we will look at. */
+#define CTL_NAME_BYTES 32u
+
+/* Room kept in a response for the envelope and the fields around a list of entries. */
+#define CTL_SLACK_BYTES 1024u
+
+/* Default and largest number of search results in one response. */
+#define CTL_SEARCH_LIMIT_DEFAULT 100u
+
+static_assert(RN_CONTROL_RESPONSE_BYTES_MAX > RN_PROOF_BYTES_MAX + CTL_SLACK_BYTES,
+              "a proof bundle fits in a response with its answer");
+static_assert(RN_CONTROL_RESPONSE_BYTES_MAX > RN_BATCH_BYTES_MAX + CTL_SLACK_BYTES,
+              "a batch of log entries fits in a response");
+
+/* The error of a request, as the error map says it. */
+typedef struct ctl_err {
+    int code;                        /* negative RN_E code */
+    char field[CTL_FIELD_BYTES];     /* "" for none */
+    bool has_index;                  /* index present */
+    uint32_t index;                  /* 0-based position within the list `field` names */
+    char message[CTL_MESSAGE_BYTES]; /* "" for rn_strerror(code) */
+} ctl_err;
+
+struct method;
+
+/* One request being handled. */
+typedef struct ctl {
+    node *n;
+    store *s;
+    uint64_t now_ms;
+    const struct method *m;
+    mp_cur params[CTL_PARAMS_MAX]; /* each positioned at its parameter's value */
+    uint32_t params_n;             /* parameters given (missing trailing ones are nil) */
+    ctl_err err;
+} ctl;
+
+/* Parameter types, checked before the handler runs:
+ *   's' str   'b' bin   'u' uint   'm' map   'a' array
+ *   'k' a key: bin of 32 bytes or its text form "rn1:..." (str)
+ *   'U' uint or nil   'S' str or nil   'M' map or nil
+ * Trailing parameters whose type accepts nil may be left out. */
+typedef struct param {
+    const char *name;
+    char type;
+} param;
+
+typedef int (*method_fn)(ctl *c, mp_buf *out);
+
+typedef struct method {
+    const char *name;
+    method_fn fn;
+    bool writes;     /* authors an entry: our authority only */
+    proto_kind kind; /* the record kind of a publish alias, else 0 */
+    param params[CTL_PARAMS_MAX];
+} method;
+
+/* ---- Errors ---- */
+
+static int fail(ctl *c, int code, const char *field)
+{
+    c->err.code = code;
+    snprintf(c->err.field, sizeof(c->err.field), "%s", field != NULL ? field : "");
+    return code;
+}
+
+static int fail_msg(ctl *c, int code, const char *field, const char *message)
+{
+    fail(c, code, field);
+    snprintf(c->err.message, sizeof(c->err.message), "%s: %s", rn_strerror(code), message);
+    return code;
+}
+
+/* An error with the diagnostic of a decoder or validator. */
+static int fail_diag(ctl *c, int code, const rn_diag *d)
+{
+    fail(c, code, d->code == code ? d->field : NULL);
+    if (d->code == code && d->index > 0) {
+        c->err.has_index = true;
+        c->err.index = d->index - 1;
+    }
+    return code;
+}
+
+static void put_key_str(mp_buf *b, const char *k)
+{
+    mp_put_cstr(b, k);
+}
+
+/* The error map. "code" comes last: it is the one negative integer of the control API, which
+ * strict readers (mp.h's cursor) cannot skip, so that they can read everything before it. */
+static void put_error(mp_buf *b, const ctl_err *e)
+{
+    mp_put_map(b, 5);
+    put_key_str(b, "name");
+    mp_put_cstr(b, rn_err_name(e->code));
+    put_key_str(b, "message");
+    mp_put_cstr(b, e->message[0] != '\0' ? e->message : rn_strerror(e->code));
+    put_key_str(b, "field");
+    if (e->field[0] != '\0')
+        mp_put_cstr(b, e->field);
+    else
+        mp_put_nil(b);
+    put_key_str(b, "index");
+    if (e->has_index)
+        mp_put_uint(b, e->index);
+    else
+        mp_put_nil(b);
+    put_key_str(b, "code");
+    /* An ordinary signed MessagePack integer for any RPC client (msgpack-c's shortest form). */
+    msgpack_pack_int(&b->pk, e->code);
+}
+
+/* ---- Reading parameters (their types were checked against the table) ---- */
+
+static const char *pname(const ctl *c, uint32_t i)
+{
+    return c->m->params[i].name;
+}
+
+static bool arg_nil(const ctl *c, uint32_t i)
+{
+    return i >= c->params_n || mp_peek(&c->params[i]) == MP_NIL;
+}
+
+static int arg_str(ctl *c, uint32_t i, proto_str *s)
+{
+    mp_cur cur = c->params[i];
+    const uint8_t *p;
+    uint32_t len;
+    if (mp_read_str(&cur, &p, &len) < 0)
+        return fail(c, RN_ETYPE, pname(c, i));
+    s->ptr = p;
+    s->len = len;
+    return 0;
+}
+
+static int arg_uint(ctl *c, uint32_t i, uint64_t *v)
+{
+    mp_cur cur = c->params[i];
+    if (mp_read_uint(&cur, v) < 0)
+        return fail(c, RN_ETYPE, pname(c, i));
+    return 0;
+}
+
+/* A uint or nil (then `dflt`). */
+static int arg_uint_or(ctl *c, uint32_t i, uint64_t dflt, uint64_t *v)
+{
+    if (arg_nil(c, i)) {
+        *v = dflt;
+        return 0;
+    }
+    return arg_uint(c, i, v);
+}
+
+/* A time or nil for now. */
+static int arg_time(ctl *c, uint32_t i, uint64_t *at)
+{
+    RN_TRY(arg_uint_or(c, i, c->now_ms, at));
+    if (*at > RN_TIME_MS_MAX)
+        return fail(c, RN_ETIME, pname(c, i));
+    return 0;
+}
+
+static int arg_bin(ctl *c, uint32_t i, proto_str *b)
+{
+    mp_cur cur = c->params[i];
+    const uint8_t *p;
+    uint32_t len;
+    if (mp_read_bin(&cur, &p, &len) < 0)
+        return fail(c, RN_ETYPE, pname(c, i));
+    b->ptr = p;
+    b->len = len;
+    return 0;
+}
+
+/* A key: bin of 32 bytes, or "rn1:..." text. */
+static int key_from(ctl *c, mp_cur cur, const char *field, uint8_t key[PROTO_KEY_BYTES])
+{
+    const uint8_t *p;
+    uint32_t len;
+    if (mp_peek(&cur) == MP_BIN) {
+        if (mp_read_bin(&cur, &p, &len) < 0)
+            return fail(c, RN_ETYPE, field);
+        if (len != PROTO_KEY_BYTES)
+            return fail(c, RN_ELEN, field);
+        memcpy(key, p, PROTO_KEY_BYTES);
+        return 0;
+    }
+    if (mp_read_str(&cur, &p, &len) < 0)
+        return fail(c, RN_ETYPE, field);
+    if (proto_key_text_parse((const char *)p, len, key) < 0)
+        return fail(c, RN_EKEY, field);
+    return 0;
+}
+
+/* A NUL-terminated copy of a short string (names of enumeration values, kinds), or "" when it is
+ * too long or holds a NUL (which no name does). */
+static void short_cstr(proto_str s, char out[CTL_NAME_BYTES])
+{
+    out[0] = '\0';
+    if (s.len >= CTL_NAME_BYTES || memchr(s.ptr, 0, s.len) != NULL)
+        return;
+    memcpy(out, s.ptr, s.len);
+    out[s.len] = '\0';
+}
+
+static int arg_purpose(ctl *c, uint32_t i, uint32_t *purpose)
+{
+    proto_str s;
+    char name[CTL_NAME_BYTES];
+    RN_TRY(arg_str(c, i, &s));
+    short_cstr(s, name);
+    int v = proto_enum_value_parse(PROTO_ENUM_PURPOSE, name);
+    if (v < 0)
+        return fail_msg(c, RN_EENUM, pname(c, i), "expected further_study, employment or both");
+    *purpose = (uint32_t)v;
+    return 0;
+}
+
+/* A country code: two bytes ("EL" is taken as Greece by the queries). */
+static int arg_country(ctl *c, uint32_t i, const char **cc)
+{
+    proto_str s;
+    RN_TRY(arg_str(c, i, &s));
+    if (s.len != 2 || proto_country_find((const char *)s.ptr, 2) == NULL)
+        return fail(c, RN_ECOUNTRY, pname(c, i));
+    *cc = (const char *)s.ptr;
+    return 0;
+}
+
+/* ---- Writing results ---- */
+
+static void put_ref(mp_buf *b, const query_ref *r)
+{
+    if (r->seq == 0) {
+        mp_put_nil(b);
+        return;
+    }
+    mp_put_map(b, 3);
+    mp_put_cstr(b, "author");
+    mp_put_bin(b, r->author, PROTO_KEY_BYTES);
+    mp_put_cstr(b, "seq");
+    mp_put_uint(b, r->seq);
+    mp_put_cstr(b, "timestamp");
+    mp_put_uint(b, r->timestamp_ms);
+}
+
+static void put_name_or_nil(mp_buf *b, const char *name)
+{
+    if (name != NULL)
+        mp_put_cstr(b, name);
+    else
+        mp_put_nil(b);
+}
+
+/* The fields of a recognition answer (7 pairs), without the enclosing map header. */
+static void put_recognition_fields(mp_buf *b, const query_recognition *q)
+{
+    mp_put_cstr(b, "result");
+    put_name_or_nil(b, proto_result_name((int)q->result));
+    mp_put_cstr(b, "outcome");
+    put_name_or_nil(b, proto_enum_value_name(PROTO_ENUM_OUTCOME, q->outcome));
+    mp_put_cstr(b, "basis");
+    put_ref(b, &q->basis);
+    mp_put_cstr(b, "basis_id");
+    if (q->basis_id[0] != '\0')
+        mp_put_cstr(b, q->basis_id);
+    else
+        mp_put_nil(b);
+    mp_put_cstr(b, "forked");
+    mp_put_bool(b, q->forked);
+    mp_put_cstr(b, "spec");
+    put_ref(b, &q->spec);
+    mp_put_cstr(b, "provider_id");
+    mp_put_cstr(b, q->provider_id);
+}
+#define RECOGNITION_FIELDS 7u
+
+/* The fields a query error names, from its code. */
+typedef struct code_field {
+    int code;
+    const char *field;
+} code_field;
+
+static int fail_query(ctl *c, int rc, const code_field *map, const char *message)
+{
+    for (const code_field *f = map; f->code != 0; f++) {
+        if (f->code == rc) {
+            if (rc == RN_ENOTFOUND && message != NULL)
+                return fail_msg(c, rc, f->field, message);
+            return fail(c, rc, f->field);
+        }
+    }
+    return fail(c, rc, NULL);
+}
+
+/* ---- Methods ---- */
+
+/* The node's counters, by name: one row per field of node_counters. */
+#define CTL_COUNTERS_MAP(X)                                                                        \
+    X(frames_in)                                                                                   \
+    X(frames_out)                                                                                  \
+    X(bytes_in)                                                                                    \
+    X(bytes_out)                                                                                   \
+    X(entries_in)                                                                                  \
+    X(entries_new)                                                                                 \
+    X(entries_dup)                                                                                 \
+    X(entries_out)                                                                                 \
+    X(payload_msgs_out)                                                                            \
+    X(haves_out)                                                                                   \
+    X(wants_out)                                                                                   \
+    X(heads_out)                                                                                   \
+    X(forks_seen)                                                                                  \
+    X(conns_refused)                                                                               \
+    X(protocol_errors)
+
+static void put_counters(mp_buf *b, const node_counters *k)
+{
+#define CTL_X_COUNT(f) +1u
+    mp_put_map(b, 0u CTL_COUNTERS_MAP(CTL_X_COUNT));
+#undef CTL_X_COUNT
+#define CTL_X_PUT(f)                                                                               \
+    mp_put_cstr(b, #f);                                                                            \
+    mp_put_uint(b, k->f);
+    CTL_COUNTERS_MAP(CTL_X_PUT)
+#undef CTL_X_PUT
+}
+
+/* Every head of the replica, on the heap (one per roster member at most). */
+static int heads_load(ctl *c, store_read *r, store_head **out, size_t *n)
+{
+    size_t cap = RN_ROSTER_MEMBERS_MAX;
+    store_head *h = calloc(cap, sizeof(*h));
+    if (h == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    int rc = store_heads(r, h, cap, n);
+    if (rc < 0) {
+        free(h);
+        return fail(c, rc, NULL);
+    }
+    if (*n > cap)
+        *n = cap;
+    *out = h;
+    return 0;
+}
+
+static int m_status(ctl *c, mp_buf *out)
+{
+    const proto_member *self = node_self(c->n);
+    bool index_pending = c->s->index_pending;
+    store_read r;
+    store_head *heads = NULL;
+    size_t heads_n = 0, forks_n = 0, peers_n = 0, connected = 0;
+    uint64_t entries = 0, own_seq = 0;
+    node_peer_info *peers = NULL;
+    char key[PROTO_KEY_TEXT_LEN + 1];
+    int rc = store_read_begin(c->s, &r);
+    if (rc < 0)
+        return fail(c, rc, NULL);
+    RN_GUARD(rc, heads_load(c, &r, &heads, &heads_n));
+    peers = calloc(RN_ROSTER_MEMBERS_MAX, sizeof(*peers));
+    if (peers == NULL) {
+        rc = fail(c, RN_ENOMEM, NULL);
+        goto out;
+    }
+    node_peers(c->n, peers, RN_ROSTER_MEMBERS_MAX, &peers_n);
+    if (peers_n > RN_ROSTER_MEMBERS_MAX)
+        peers_n = RN_ROSTER_MEMBERS_MAX;
+    for (size_t i = 0; i < peers_n; i++)
+        connected += peers[i].connected ? 1u : 0u;
+    for (size_t i = 0; i < heads_n; i++) {
+        entries += heads[i].seq;
+        forks_n += (heads[i].flags & STORE_HEAD_FORKED) != 0 ? 1u : 0u;
+        if (memcmp(heads[i].author, self->key, PROTO_KEY_BYTES) == 0)
+            own_seq = heads[i].seq;
+    }
+
+    proto_key_text_format(self->key, key);
+    mp_put_map(out, 11);
+    mp_put_cstr(out, "country");
+    mp_put_cstr(out, self->country);
+    mp_put_cstr(out, "role");
+    put_name_or_nil(out, proto_role_name((int)self->role));
+    mp_put_cstr(out, "key");
+    mp_put_cstr(out, key);
+    mp_put_cstr(out, "seq");
+    mp_put_uint(out, own_seq);
+    mp_put_cstr(out, "entries");
+    mp_put_uint(out, entries);
+    mp_put_cstr(out, "authors");
+    mp_put_uint(out, heads_n);
+    mp_put_cstr(out, "forks");
+    mp_put_array(out, (uint32_t)forks_n);
+    for (size_t i = 0; i < heads_n; i++) {
+        if ((heads[i].flags & STORE_HEAD_FORKED) == 0)
+            continue;
+        uint64_t fseq = 0;
+        proto_str a, b;
+        if (store_fork_get(&r, heads[i].author, &fseq, &a, &b) < 0)
+            fseq = 0; /* forked flag without evidence: say so with seq 0 rather than fail */
+        const char *cc = store_author_country(c->s, heads[i].author);
+        mp_put_map(out, 3);
+        mp_put_cstr(out, "author");
+        mp_put_bin(out, heads[i].author, PROTO_KEY_BYTES);
+        mp_put_cstr(out, "country");
+        mp_put_cstr(out, cc != NULL ? cc : "");
+        mp_put_cstr(out, "seq");
+        mp_put_uint(out, fseq);
+    }
+    mp_put_cstr(out, "peers");
+    mp_put_map(out, 2);
+    mp_put_cstr(out, "connected");
+    mp_put_uint(out, connected);
+    mp_put_cstr(out, "known");
+    mp_put_uint(out, peers_n);
+    mp_put_cstr(out, "counters");
+    put_counters(out, node_counters_get(c->n));
+    mp_put_cstr(out, "index_pending");
+    mp_put_bool(out, index_pending);
+    mp_put_cstr(out, "time");
+    mp_put_uint(out, c->now_ms);
+    rc = 0;
+out:
+    store_read_end(&r);
+    free(heads);
+    free(peers);
+    return rc;
+}
+
+static int m_peers(ctl *c, mp_buf *out)
+{
+    size_t n = 0;
+    node_peer_info *p = calloc(RN_ROSTER_MEMBERS_MAX, sizeof(*p));
+    if (p == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    node_peers(c->n, p, RN_ROSTER_MEMBERS_MAX, &n);
+    if (n > RN_ROSTER_MEMBERS_MAX)
+        n = RN_ROSTER_MEMBERS_MAX;
+    mp_put_array(out, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        mp_put_map(out, 10);
+        mp_put_cstr(out, "key");
+        mp_put_bin(out, p[i].key, PROTO_KEY_BYTES);
+        mp_put_cstr(out, "country");
+        mp_put_str(out, p[i].country, strnlen(p[i].country, sizeof(p[i].country)));
+        mp_put_cstr(out, "connected");
+        mp_put_bool(out, p[i].connected);
+        mp_put_cstr(out, "outgoing");
+        mp_put_bool(out, p[i].outgoing);
+        mp_put_cstr(out, "connected_since");
+        mp_put_uint(out, p[i].connected_since_ms);
+        mp_put_cstr(out, "bytes_in");
+        mp_put_uint(out, p[i].bytes_in);
+        mp_put_cstr(out, "bytes_out");
+        mp_put_uint(out, p[i].bytes_out);
+        mp_put_cstr(out, "entries_behind");
+        mp_put_uint(out, p[i].entries_behind);
+        mp_put_cstr(out, "eager_authors");
+        mp_put_uint(out, p[i].eager_authors);
+        mp_put_cstr(out, "next_dial");
+        mp_put_uint(out, p[i].next_dial_ms);
+    }
+    free(p);
+    return 0;
+}
+
+static int m_heads(ctl *c, mp_buf *out)
+{
+    store_read r;
+    store_head *h = NULL;
+    size_t n = 0;
+    int rc = store_read_begin(c->s, &r);
+    if (rc < 0)
+        return fail(c, rc, NULL);
+    RN_GUARD(rc, heads_load(c, &r, &h, &n));
+    mp_put_array(out, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        const char *cc = store_author_country(c->s, h[i].author);
+        mp_put_map(out, 6);
+        mp_put_cstr(out, "author");
+        mp_put_bin(out, h[i].author, PROTO_KEY_BYTES);
+        mp_put_cstr(out, "country");
+        mp_put_cstr(out, cc != NULL ? cc : "");
+        mp_put_cstr(out, "seq");
+        mp_put_uint(out, h[i].seq);
+        mp_put_cstr(out, "id");
+        mp_put_bin(out, h[i].id, PROTO_ID_BYTES);
+        mp_put_cstr(out, "timestamp");
+        mp_put_uint(out, h[i].timestamp_ms);
+        mp_put_cstr(out, "forked");
+        mp_put_bool(out, (h[i].flags & STORE_HEAD_FORKED) != 0);
+    }
+    rc = 0;
+out:
+    store_read_end(&r);
+    free(h);
+    return rc;
+}
+
+typedef struct log_ctx {
+    mp_buf *items; /* the entries as bin, concatenated */
+    uint32_t n;
+} log_ctx;
+
+static int log_cb(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+    log_ctx *l = ctx;
+    (void)seq;
+    mp_put_bin(l->items, bytes, len);
+    if (mp_buf_err(l->items) != 0)
+        return 1; /* full: stop; the entries written so far are whole */
+    l->n++;
+    return 0;
+}
+
+static int m_log(ctl *c, mp_buf *out)
+{
+    uint8_t author[PROTO_KEY_BYTES];
+    uint64_t from, max;
+    store_read r;
+    mp_buf items;
+    size_t n = 0;
+    RN_TRY(key_from(c, c->params[0], pname(c, 0), author));
+    RN_TRY(arg_uint(c, 1, &from));
+    RN_TRY(arg_uint_or(c, 2, RN_BATCH_ENTRIES_MAX, &max));
+    if (from == 0 || from > RN_SEQ_MAX)
+        return fail(c, RN_ESEQ, pname(c, 1));
+    if (max == 0)
+        return fail_msg(c, RN_EINVAL, pname(c, 2), "max must be at least 1");
+    if (max > RN_BATCH_ENTRIES_MAX)
+        max = RN_BATCH_ENTRIES_MAX;
+    /* The entries stay within the response bound, and within what the caller's buffer has left
+     * after the envelope. */
+    size_t room = RN_CONTROL_RESPONSE_BYTES_MAX - CTL_SLACK_BYTES;
+    size_t left = out->max > out->len ? out->max - out->len : 0;
+    if (left < room + CTL_SLACK_BYTES)
+        room = left > CTL_SLACK_BYTES ? left - CTL_SLACK_BYTES : 0;
+    if (room < RN_ENTRY_BYTES_MAX + 8u * RN_BATCH_ENTRIES_MAX)
+        return fail_msg(c, RN_ETOOBIG, NULL, "the response buffer cannot hold a batch");
+    int rc = store_read_begin(c->s, &r);
+    if (rc < 0)
+        return fail(c, rc, NULL);
+    mp_buf_init(&items, room);
+    log_ctx l = { &items, 0 };
+    /* The byte bound counts entry bytes; each bin adds at most 5 bytes of header. */
+    rc =
+        store_entries_range(&r, author, from, (size_t)max, room - 5u * (size_t)max, log_cb, &l, &n);
+    if (rc < 0) {
+        rc = fail(c, rc, NULL);
+        goto out;
+    }
+    if (items.err == RN_ENOMEM) {
+        rc = fail(c, RN_ENOMEM, NULL);
+        goto out;
+    }
+    mp_put_array(out, l.n);
+    if (items.len > 0)
+        mp_buf_raw(out, items.data, items.len);
+    rc = 0;
+out:
+    store_read_end(&r);
+    mp_buf_free(&items);
+    return rc;
+}
+
+static int m_entry(ctl *c, mp_buf *out)
+{
+    proto_str id;
+    uint8_t author[PROTO_KEY_BYTES];
+    uint64_t seq;
+    proto_str bytes;
+    store_read r;
+    RN_TRY(arg_bin(c, 0, &id));
+    if (id.len != PROTO_ID_BYTES)
+        return fail(c, RN_ELEN, pname(c, 0));
+    int rc = store_read_begin(c->s, &r);
+    if (rc < 0)
+        return fail(c, rc, NULL);
+    rc = store_entry_find(&r, id.ptr, author, &seq);
+    if (rc == 0)
+        rc = store_entry_get(&r, author, seq, &bytes);
+    if (rc < 0) {
+        rc = fail(c, rc, rc == RN_ENOTFOUND ? pname(c, 0) : NULL);
+        goto out;
+    }
+    mp_put_map(out, 3);
+    mp_put_cstr(out, "author");
+    mp_put_bin(out, author, PROTO_KEY_BYTES);
+    mp_put_cstr(out, "seq");
+    mp_put_uint(out, seq);
+    mp_put_cstr(out, "bytes");
+    mp_put_bin(out, bytes.ptr, bytes.len);
+out:
+    store_read_end(&r);
+    return rc;
+}
+
+static int m_fork(ctl *c, mp_buf *out)
+{
+    uint8_t author[PROTO_KEY_BYTES];
+    uint64_t seq;
+    proto_str a, b;
+    store_read r;
+    RN_TRY(key_from(c, c->params[0], pname(c, 0), author));
+    int rc = store_read_begin(c->s, &r);
+    if (rc < 0)
+        return fail(c, rc, NULL);
+    rc = store_fork_get(&r, author, &seq, &a, &b);
+    if (rc < 0) {
+        rc = rc == RN_ENOTFOUND ? fail_msg(c, rc, pname(c, 0), "no fork evidence for this author")
+                                : fail(c, rc, NULL);
+        goto out;
+    }
+    mp_put_map(out, 3);
+    mp_put_cstr(out, "seq");
+    mp_put_uint(out, seq);
+    mp_put_cstr(out, "a");
+    mp_put_bin(out, a.ptr, a.len);
+    mp_put_cstr(out, "b");
+    mp_put_bin(out, b.ptr, b.len);
+out:
+    store_read_end(&r);
+    return rc;
+}
+
+static int m_roster(ctl *c, mp_buf *out)
+{
+    const proto_roster *ro = &c->s->roster;
+    char key[PROTO_KEY_TEXT_LEN + 1];
+    mp_buf enc;
+    mp_buf_init(&enc, (size_t)RN_ROSTER_MEMBERS_MAX * 48u + 8u);
+    int rc = proto_roster_encode(ro, &enc);
+    if (rc < 0) {
+        mp_buf_free(&enc);
+        return fail(c, rc, NULL);
+    }
+    mp_put_map(out, 2);
+    mp_put_cstr(out, "encoded");
+    mp_put_bin(out, enc.data, enc.len);
+    mp_put_cstr(out, "members");
+    mp_put_array(out, (uint32_t)ro->count);
+    for (size_t i = 0; i < ro->count; i++) {
+        const proto_member *m = &ro->members[i];
+        proto_key_text_format(m->key, key);
+        mp_put_map(out, 3);
+        mp_put_cstr(out, "key");
+        mp_put_cstr(out, key);
+        mp_put_cstr(out, "country");
+        mp_put_cstr(out, m->country);
+        mp_put_cstr(out, "role");
+        put_name_or_nil(out, proto_role_name((int)m->role));
+    }
+    mp_buf_free(&enc);
+    return 0;
+}
+
+/* publish [kind, body] and the aliases <kind>.publish [body]. */
+static int m_publish(ctl *c, mp_buf *out)
+{
+    proto_kind kind = c->m->kind;
+    uint32_t bi = 0;
+    proto_str body;
+    uint64_t seq = 0;
+    uint8_t id[PROTO_ID_BYTES];
+    rn_diag d;
+    memset(&d, 0, sizeof(d));
+    if (kind == 0) {
+        proto_str k;
+        char name[CTL_NAME_BYTES];
+        RN_TRY(arg_str(c, 0, &k));
+        short_cstr(k, name);
+        int v = proto_kind_parse(name);
+        if (v < 0)
+            return fail_msg(c, RN_EKIND, pname(c, 0),
+                            "expected provider, spec, decision, policy, pathway or revocation");
+        kind = (proto_kind)v;
+        bi = 1;
+    }
+    RN_TRY(arg_bin(c, bi, &body));
+    int rc = node_publish(c->n, kind, body.ptr, body.len, c->now_ms, &seq, id, &d);
+    if (rc < 0)
+        return fail_diag(c, rc, &d);
+    mp_put_map(out, 2);
+    mp_put_cstr(out, "seq");
+    mp_put_uint(out, seq);
+    mp_put_cstr(out, "id");
+    mp_put_bin(out, id, PROTO_ID_BYTES);
+    return 0;
+}
+
+static const code_field recognise_fields[] = {
+    { RN_ELEN, "spec" },        { RN_EID, "spec" },      { RN_ENOTFOUND, "spec" },
+    { RN_ECOUNTRY, "country" }, { RN_EENUM, "purpose" }, { 0, NULL },
+};
+
+static int m_recognise(ctl *c, mp_buf *out)
+{
+    proto_str spec;
+    const char *cc;
+    uint32_t purpose;
+    uint64_t at;
+    store_read r;
+    query_recognition q;
+    mp_buf proof;
+    RN_TRY(arg_str(c, 0, &spec));
+    RN_TRY(arg_country(c, 1, &cc));
+    RN_TRY(arg_purpose(c, 2, &purpose));
+    RN_TRY(arg_time(c, 3, &at));
+    int rc = store_read_begin(c->s, &r);
+    if (rc < 0)
+        return fail(c, rc, NULL);
+    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
+    rc = query_recognise(&r, spec, cc, purpose, at, &q, &proof);
+    if (rc < 0) {
+        rc = fail_query(c, rc, recognise_fields, "no such spec, or no provider of it, as of at");
+        goto out;
+    }
+    mp_put_map(out, RECOGNITION_FIELDS + 2u);
+    put_recognition_fields(out, &q);
+    mp_put_cstr(out, "at");
+    mp_put_uint(out, at);
+    mp_put_cstr(out, "proof");
+    mp_put_bin(out, proof.data, proof.len);
+out:
+    store_read_end(&r);
+    mp_buf_free(&proof);
+    return rc;
+}
+
+/* The keys a search filter may carry. */
+typedef enum filter_key {
+    FK_COUNTRY,
+    FK_PROVIDER,
+    FK_EQF_MIN,
+    FK_EQF_MAX,
+    FK_ISCED,
+    FK_ECTS_MIN,
+    FK_TEXT,
+    FK_COUNT
+} filter_key;
+
+static const struct {
+    const char *name;
+    bool is_uint;
+} filter_keys[FK_COUNT] = {
+    [FK_COUNTRY] = { "country", false }, [FK_PROVIDER] = { "provider", false },
+    [FK_EQF_MIN] = { "eqf_min", true },  [FK_EQF_MAX] = { "eqf_max", true },
+    [FK_ISCED] = { "isced", false },     [FK_ECTS_MIN] = { "ects_min", true },
+    [FK_TEXT] = { "text", false },
+};
+
+static int parse_filter(ctl *c, query_filter *f)
+{
+    mp_cur cur = c->params[0];
+    uint32_t n;
+    uint32_t seen = 0;
+    char field[CTL_FIELD_BYTES];
+    memset(f, 0, sizeof(*f));
+    if (arg_nil(c, 0))
+        return 0;
+    if (mp_read_map(&cur, &n) < 0)
+        return fail(c, RN_ETYPE, "filter");
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *k;
+        uint32_t klen;
+        int which = -1;
+        if (mp_read_str(&cur, &k, &klen) < 0)
+            return fail(c, RN_ETYPE, "filter");
+        for (int j = 0; j < FK_COUNT; j++) {
+            if (strlen(filter_keys[j].name) == klen && memcmp(filter_keys[j].name, k, klen) == 0)
+                which = j;
+        }
+        if (which < 0) {
+            char name[CTL_NAME_BYTES];
+            short_cstr((proto_str){ k, klen }, name);
+            snprintf(field, sizeof(field), "filter.%s", name);
+            return fail_msg(c, RN_EUNKNOWNFIELD, field,
+                            "filter keys are country, provider, eqf_min, eqf_max, isced, "
+                            "ects_min, text");
+        }
+        snprintf(field, sizeof(field), "filter.%s", filter_keys[which].name);
+        if ((seen & (1u << which)) != 0)
+            return fail(c, RN_EFIELDORDER, field);
+        seen |= 1u << which;
+        if (filter_keys[which].is_uint) {
+            uint64_t v;
+            if (mp_read_uint(&cur, &v) < 0)
+                return fail(c, RN_ETYPE, field);
+            if (v > UINT32_MAX)
+                return fail(c, which == FK_ECTS_MIN ? RN_EECTS : RN_EEQF, field);
+            if (which == FK_EQF_MIN)
+                f->eqf_min = (uint32_t)v;
+            else if (which == FK_EQF_MAX)
+                f->eqf_max = (uint32_t)v;
+            else
+                f->ects_min_centi = (uint32_t)v;
+            continue;
+        }
+        const uint8_t *s;
+        uint32_t slen;
+        if (mp_read_str(&cur, &s, &slen) < 0)
+            return fail(c, RN_ETYPE, field);
+        proto_str v = { s, slen };
+        switch (which) {
+        case FK_COUNTRY:
+            if (slen != 2 || proto_country_find((const char *)s, 2) == NULL)
+                return fail(c, RN_ECOUNTRY, field);
+            f->country = v;
+            break;
+        case FK_PROVIDER:
+            f->provider = v;
+            break;
+        case FK_ISCED:
+            f->isced = v;
+            break;
+        case FK_TEXT:
+            f->text = v;
+            break;
+        default:
+            RN_ASSERT(0);
+        }
+    }
+    if (f->eqf_min > PROTO_EQF_MAX)
+        return fail(c, RN_EEQF, "filter.eqf_min");
+    if (f->eqf_max > PROTO_EQF_MAX)
+        return fail(c, RN_EEQF, "filter.eqf_max");
+    if (f->eqf_min != 0 && f->eqf_max != 0 && f->eqf_min > f->eqf_max)
+        return fail(c, RN_EINCONSISTENT, "filter.eqf_max");
+    return 0;
+}
+
+static int m_search(ctl *c, mp_buf *out)
+{
+    query_filter f;
+    uint64_t at, limit;
+    proto_str after = { NULL, 0 };
+    store_read r;
+    query_hit *hits = NULL;
+    uint32_t n = 0;
+    bool more = false;
+    RN_TRY(parse_filter(c, &f));
+    RN_TRY(arg_time(c, 1, &at));
+    if (!arg_nil(c, 2))
+        RN_TRY(arg_str(c, 2, &after));
+    RN_TRY(arg_uint_or(c, 3, CTL_SEARCH_LIMIT_DEFAULT, &limit));
+    if (after.len > RN_ID_BYTES_MAX)
+        return fail(c, RN_ELEN, pname(c, 2));
+    if (limit == 0 || limit > RN_SEARCH_RESULTS_MAX)
+        return fail_msg(c, RN_EINVAL, pname(c, 3), "limit must be 1 .. 1000");
+    hits = calloc((size_t)limit, sizeof(*hits));
+    if (hits == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    int rc = store_read_begin(c->s, &r);
+    if (rc < 0) {
+        free(hits);
+        return fail(c, rc, NULL);
+    }
+    rc = query_search(&r, &f, at, after, (uint32_t)limit, hits, &n, &more);
+    if (rc < 0) {
+        rc = fail(c, rc, rc == RN_ECOUNTRY ? "filter.country" : rc == RN_EINVAL ? "filter" : NULL);
+        goto out;
+    }
+    mp_put_map(out, 2);
+    mp_put_cstr(out, "hits");
+    mp_put_array(out, n);
+    for (uint32_t i = 0; i < n; i++) {
+        mp_put_map(out, 2);
+        mp_put_cstr(out, "spec_id");
+        mp_put_cstr(out, hits[i].spec_id);
+        mp_put_cstr(out, "entry");
+        put_ref(out, &hits[i].entry);
+    }
+    mp_put_cstr(out, "more");
+    mp_put_bool(out, more);
+out:
+    store_read_end(&r);
+    free(hits);
+    return rc;
+}
+
+/* The claim map of verify: {spec, issuer_key, issued_at, credential}, string keys, any order. */
+static int parse_claim(ctl *c, query_claim *q, uint8_t issuer[PROTO_KEY_BYTES])
+{
+    static const char *const names[4] = { "spec", "issuer_key", "issued_at", "credential" };
+    mp_cur cur = c->params[0];
+    uint32_t n, seen = 0;
+    char field[CTL_FIELD_BYTES];
+    memset(q, 0, sizeof(*q));
+    if (mp_read_map(&cur, &n) < 0)
+        return fail(c, RN_ETYPE, "claim");
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *k;
+        uint32_t klen;
+        int which = -1;
+        if (mp_read_str(&cur, &k, &klen) < 0)
+            return fail(c, RN_ETYPE, "claim");
+        for (int j = 0; j < 4; j++) {
+            if (strlen(names[j]) == klen && memcmp(names[j], k, klen) == 0)
+                which = j;
+        }
+        if (which < 0) {
+            char name[CTL_NAME_BYTES];
+            short_cstr((proto_str){ k, klen }, name);
+            snprintf(field, sizeof(field), "claim.%s", name);
+            return fail_msg(c, RN_EUNKNOWNFIELD, field,
+                            "claim keys are spec, issuer_key, issued_at, credential");
+        }
+        snprintf(field, sizeof(field), "claim.%s", names[which]);
+        if ((seen & (1u << which)) != 0)
+            return fail(c, RN_EFIELDORDER, field);
+        seen |= 1u << which;
+        const uint8_t *p;
+        uint32_t len;
+        switch (which) {
+        case 0:
+            if (mp_read_str(&cur, &p, &len) < 0)
+                return fail(c, RN_ETYPE, field);
+            q->spec_id = (proto_str){ p, len };
+            break;
+        case 1:
+            RN_TRY(key_from(c, cur, "claim.issuer_key", issuer));
+            if (mp_skip(&cur) < 0)
+                return fail(c, RN_ETYPE, field);
+            q->issuer_key = issuer;
+            break;
+        case 2:
+            if (mp_read_uint(&cur, &q->issued_at_ms) < 0)
+                return fail(c, RN_ETYPE, field);
+            if (q->issued_at_ms > RN_TIME_MS_MAX)
+                return fail(c, RN_ETIME, field);
+            break;
+        default:
+            if (mp_peek(&cur) != MP_BIN)
+                return fail(c, RN_ETYPE, field);
+            if (mp_read_bin_exact(&cur, &p, PROTO_DIGEST_BYTES) < 0)
+                return fail(c, RN_ELEN, field);
+            q->credential = p;
+            break;
+        }
+    }
+    for (int j = 0; j < 4; j++) {
+        if ((seen & (1u << j)) == 0) {
+            snprintf(field, sizeof(field), "claim.%s", names[j]);
+            return fail(c, RN_EMISSING, field);
+        }
+    }
+    return 0;
+}
+
+static const code_field verify_fields[] = {
+    { RN_ELEN, "claim.spec" },  { RN_EID, "claim.spec" }, { RN_ENOTFOUND, "claim.spec" },
+    { RN_ECOUNTRY, "country" }, { RN_EENUM, "purpose" },  { 0, NULL },
+};
+
+static int m_verify(ctl *c, mp_buf *out)
+{
+    query_claim q;
+    uint8_t issuer[PROTO_KEY_BYTES];
+    const char *cc;
+    uint32_t purpose;
+    uint64_t at;
+    store_read r;
+    query_verification v;
+    mp_buf proof;
+    RN_TRY(parse_claim(c, &q, issuer));
+    RN_TRY(arg_country(c, 1, &cc));
+    RN_TRY(arg_purpose(c, 2, &purpose));
+    RN_TRY(arg_time(c, 3, &at));
+    int rc = store_read_begin(c->s, &r);
+    if (rc < 0)
+        return fail(c, rc, NULL);
+    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
+    rc = query_verify(&r, &q, cc, purpose, at, &v, &proof);
+    if (rc < 0) {
+        rc = fail_query(c, rc, verify_fields, "no such spec, or no provider of it, as of at");
+        goto out;
+    }
+    mp_put_map(out, 8);
+    mp_put_cstr(out, "valid");
+    mp_put_bool(out, v.valid);
+    mp_put_cstr(out, "spec_ok");
+    mp_put_bool(out, v.spec_ok);
+    mp_put_cstr(out, "issuer_ok");
+    mp_put_bool(out, v.issuer_ok);
+    mp_put_cstr(out, "revoked");
+    mp_put_bool(out, v.revoked);
+    mp_put_cstr(out, "revocation");
+    put_ref(out, &v.revocation);
+    mp_put_cstr(out, "recognition");
+    mp_put_map(out, RECOGNITION_FIELDS);
+    put_recognition_fields(out, &v.recognition);
+    mp_put_cstr(out, "at");
+    mp_put_uint(out, at);
+    mp_put_cstr(out, "proof");
+    mp_put_bin(out, proof.data, proof.len);
+out:
+    store_read_end(&r);
+    mp_buf_free(&proof);
+    return rc;
+}
+
+static const char *const stack_status_names[] = {
+    [QUERY_STACK_MANDATORY] = "mandatory",
+    [QUERY_STACK_ELIGIBLE] = "eligible",
+    [QUERY_STACK_RULE] = "rule",
+    [QUERY_STACK_UNKNOWN] = "unknown",
+    [QUERY_STACK_NOT_ELIGIBLE] = "not_eligible",
+};
+
+static const char *stack_status_name(uint32_t s)
+{
+    if (s >= sizeof(stack_status_names) / sizeof(stack_status_names[0]))
+        return NULL;
+    return stack_status_names[s];
+}
+
+static int m_stack(ctl *c, mp_buf *out)
+{
+    const char *cc;
+    proto_str pathway;
+    proto_str ids[RN_STACK_SPECS_MAX];
+    uint32_t n;
+    uint64_t at;
+    store_read r;
+    query_stack_result *res;
+    RN_TRY(arg_country(c, 0, &cc));
+    RN_TRY(arg_str(c, 1, &pathway));
+    mp_cur cur = c->params[2];
+    if (mp_read_array(&cur, &n) < 0)
+        return fail(c, RN_ETYPE, pname(c, 2));
+    if (n > RN_STACK_SPECS_MAX)
+        return fail_msg(c, RN_ECOUNT, pname(c, 2), "at most 64 spec ids");
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *p;
+        uint32_t len;
+        if (mp_read_str(&cur, &p, &len) < 0) {
+            fail(c, RN_ETYPE, pname(c, 2));
+            c->err.has_index = true;
+            c->err.index = i;
+            return RN_ETYPE;
+        }
+        ids[i] = (proto_str){ p, len };
+    }
+    RN_TRY(arg_time(c, 3, &at));
+    res = malloc(sizeof(*res));
+    if (res == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    int rc = store_read_begin(c->s, &r);
+    if (rc < 0) {
+        free(res);
+        return fail(c, rc, NULL);
+    }
+    rc = query_stack(&r, cc, pathway, ids, n, at, res);
+    if (rc < 0) {
+        static const code_field stack_fields[] = {
+            { RN_ECOUNTRY, "country" }, { RN_ENOTFOUND, "pathway" }, { RN_EPREFIX, "pathway" },
+            { RN_ELEN, "specs" },       { RN_EID, "specs" },         { 0, NULL },
+        };
+        rc = fail_query(c, rc, stack_fields, "no such pathway as of at");
+        goto out;
+    }
+    mp_put_map(out, 9);
+    mp_put_cstr(out, "pathway");
+    put_ref(out, &res->pathway);
+    mp_put_cstr(out, "active");
+    mp_put_bool(out, res->active);
+    mp_put_cstr(out, "forked");
+    mp_put_bool(out, res->forked);
+    mp_put_cstr(out, "ects_min_centi");
+    mp_put_uint(out, res->ects_min_centi);
+    mp_put_cstr(out, "total_ects_centi");
+    mp_put_uint(out, res->total_ects_centi);
+    mp_put_cstr(out, "items");
+    mp_put_array(out, res->items_n);
+    for (uint32_t i = 0; i < res->items_n; i++) {
+        const query_stack_item *it = &res->items[i];
+        mp_put_map(out, 5);
+        mp_put_cstr(out, "spec_id");
+        mp_put_cstr(out, it->spec_id);
+        mp_put_cstr(out, "status");
+        put_name_or_nil(out, stack_status_name(it->status));
+        mp_put_cstr(out, "counted");
+        mp_put_bool(out, it->counted);
+        mp_put_cstr(out, "duplicate");
+        mp_put_bool(out, it->duplicate);
+        mp_put_cstr(out, "ects_centi");
+        mp_put_uint(out, it->ects_centi);
+    }
+    mp_put_cstr(out, "missing");
+    mp_put_array(out, res->missing_n);
+    for (uint32_t i = 0; i < res->missing_n; i++)
+        mp_put_cstr(out, res->missing[i]);
+    mp_put_cstr(out, "complete");
+    mp_put_bool(out, res->complete);
+    mp_put_cstr(out, "at");
+    mp_put_uint(out, at);
+out:
+    store_read_end(&r);
+    free(res);
+    return rc;
+}
+
+/* ---- The method table (PROTOCOL.md section 12 documents each row) ---- */
+
+#define NOPARAMS                                                                                   \
+    {                                                                                              \
+        {                                                                                          \
+            NULL, 0                                                                                \
+        }                                                                                          \
+    }
+#define PUBLISH_ALIAS(kname, k)                                                                    \
+    {                                                                                              \
+        kname ".publish", m_publish, true, k,                                                      \
+        {                                                                                          \
+            {                                                                                      \
+                "body", 'b'                                                                        \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+static const method methods[] = {
+    { "status", m_status, false, 0, NOPARAMS },
+    { "peers", m_peers, false, 0, NOPARAMS },
+    { "heads", m_heads, false, 0, NOPARAMS },
+    { "log", m_log, false, 0, { { "author", 'k' }, { "from_seq", 'u' }, { "max", 'U' } } },
+    { "entry", m_entry, false, 0, { { "id", 'b' } } },
+    { "fork", m_fork, false, 0, { { "author", 'k' } } },
+    { "roster", m_roster, false, 0, NOPARAMS },
+    { "publish", m_publish, true, 0, { { "kind", 's' }, { "body", 'b' } } },
+    PUBLISH_ALIAS("provider", PROTO_KIND_PROVIDER),
+    PUBLISH_ALIAS("spec", PROTO_KIND_SPEC),
+    PUBLISH_ALIAS("decision", PROTO_KIND_DECISION),
+    PUBLISH_ALIAS("policy", PROTO_KIND_POLICY),
+    PUBLISH_ALIAS("pathway", PROTO_KIND_PATHWAY),
+    PUBLISH_ALIAS("revocation", PROTO_KIND_REVOCATION),
+    { "recognise",
+      m_recognise,
+      false,
+      0,
+      { { "spec", 's' }, { "country", 's' }, { "purpose", 's' }, { "at", 'U' } } },
+    { "search",
+      m_search,
+      false,
+      0,
+      { { "filter", 'M' }, { "at", 'U' }, { "after", 'S' }, { "limit", 'U' } } },
+    { "verify",
+      m_verify,
+      false,
+      0,
+      { { "claim", 'm' }, { "country", 's' }, { "purpose", 's' }, { "at", 'U' } } },
+    { "stack",
+      m_stack,
+      false,
+      0,
+      { { "country", 's' }, { "pathway", 's' }, { "specs", 'a' }, { "at", 'U' } } },
+};
+
+#define METHODS_N (sizeof(methods) / sizeof(methods[0]))
+
+static const method *method_find(const uint8_t *name, uint32_t len)
+{
+    for (size_t i = 0; i < METHODS_N; i++) {
+        if (strlen(methods[i].name) == len && memcmp(methods[i].name, name, len) == 0)
+            return &methods[i];
+    }
+    return NULL;
+}
+
+static uint32_t params_max(const method *m)
+{
+    uint32_t n = 0;
+    while (n < CTL_PARAMS_MAX && m->params[n].name != NULL)
+        n++;
+    return n;
+}
+
+static bool type_nilable(char t)
+{
+    return t == 'U' || t == 'S' || t == 'M';
+}
+
+/* Parameters that must be given: up to the last whose type does not accept nil. */
+static uint32_t params_min(const method *m)
+{
+    uint32_t n = params_max(m);
+    while (n > 0 && type_nilable(m->params[n - 1].type))
+        n--;
+    return n;
+}
+
+static bool type_ok(char t, mp_type have)
+{
+    switch (t) {
+    case 's':
+        return have == MP_STR;
+    case 'b':
+        return have == MP_BIN;
+    case 'u':
+        return have == MP_UINT;
+    case 'm':
+        return have == MP_MAP;
+    case 'a':
+        return have == MP_ARRAY;
+    case 'k':
+        return have == MP_BIN || have == MP_STR;
+    case 'U':
+        return have == MP_UINT || have == MP_NIL;
+    case 'S':
+        return have == MP_STR || have == MP_NIL;
+    case 'M':
+        return have == MP_MAP || have == MP_NIL;
+    default:
+        RN_ASSERT(0);
+        return false;
+    }
+}
+
+static const char *type_name(char t)
+{
+    switch (t) {
+    case 's':
+        return "a string";
+    case 'b':
+        return "a byte string (bin)";
+    case 'u':
+        return "an unsigned integer";
+    case 'm':
+        return "a map";
+    case 'a':
+        return "an array";
+    case 'k':
+        return "a key (bin of 32 bytes, or rn1:... text)";
+    case 'U':
+        return "an unsigned integer or nil";
+    case 'S':
+        return "a string or nil";
+    case 'M':
+        return "a map or nil";
+    default:
+        return "?";
+    }
+}
+
+/* True if every byte is printable ASCII, so that the name can be quoted in a message. */
+static bool printable(const uint8_t *s, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        if (s[i] < 0x20 || s[i] > 0x7e)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Parses the request, finds the method and checks its parameters. On failure c->err is set and
+ * *msgid holds the request's msgid when it could be read (else 0).
+ */
+static int parse_request(ctl *c, const uint8_t *req, size_t len, uint64_t *msgid)
+{
+    mp_cur cur;
+    uint32_t n;
+    uint64_t type;
+    const uint8_t *name;
+    uint32_t name_len;
+
+    *msgid = 0;
+    if (len > RN_CONTROL_REQUEST_BYTES_MAX)
+        return fail_msg(c, RN_ETOOBIG, "request", "requests are at most 1 MiB");
+    mp_cur_init(&cur, req, len);
+    int rc = mp_read_array(&cur, &n);
+    if (rc < 0)
+        return fail_msg(c, rc, "request", "expected [0, msgid, method, params]");
+    if (n != 4)
+        return fail_msg(c, RN_ECOUNT, "request", "expected [0, msgid, method, params]");
+    rc = mp_read_uint(&cur, &type);
+    if (rc < 0)
+        return fail(c, rc, "request.type");
+    if (type != 0)
+        return fail_msg(c, RN_EINVAL, "request.type", "expected 0 (a request)");
+    uint64_t id;
+    rc = mp_read_uint(&cur, &id);
+    if (rc < 0)
+        return fail(c, rc, "request.msgid");
+    if (id > UINT32_MAX)
+        return fail_msg(c, RN_EINVAL, "request.msgid", "msgid is a 32-bit unsigned integer");
+    *msgid = id;
+    rc = mp_read_str(&cur, &name, &name_len);
+    if (rc < 0)
+        return fail(c, rc, "request.method");
+    c->m = method_find(name, name_len);
+    if (c->m == NULL) {
+        char msg[CTL_MESSAGE_BYTES];
+        if (name_len <= 64 && printable(name, name_len))
+            snprintf(msg, sizeof(msg), "unknown method \"%.*s\"", (int)name_len,
+                     (const char *)name);
+        else
+            snprintf(msg, sizeof(msg), "unknown method");
+        fail(c, RN_EINVAL, "request.method");
+        snprintf(c->err.message, sizeof(c->err.message), "%s", msg);
+        return RN_EINVAL;
+    }
+    rc = mp_read_array(&cur, &n);
+    if (rc < 0)
+        return fail(c, rc, "request.params");
+    uint32_t lo = params_min(c->m), hi = params_max(c->m);
+    if (n < lo || n > hi) {
+        char msg[CTL_MESSAGE_BYTES];
+        if (lo == hi)
+            snprintf(msg, sizeof(msg), "%s takes %u parameters, not %u", c->m->name, hi, n);
+        else
+            snprintf(msg, sizeof(msg), "%s takes %u to %u parameters, not %u", c->m->name, lo, hi,
+                     n);
+        fail(c, RN_ECOUNT, "request.params");
+        snprintf(c->err.message, sizeof(c->err.message), "%s", msg);
+        return RN_ECOUNT;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        c->params[i] = cur;
+        char t = c->m->params[i].type;
+        if (mp_peek(&cur) == MP_NONE)
+            return fail(c, RN_ETRUNCATED, c->m->params[i].name);
+        if (!type_ok(t, mp_peek(&cur))) {
+            char msg[CTL_MESSAGE_BYTES];
+            snprintf(msg, sizeof(msg), "%s must be %s", c->m->params[i].name, type_name(t));
+            fail(c, RN_ETYPE, c->m->params[i].name);
+            snprintf(c->err.message, sizeof(c->err.message), "%s", msg);
+            return RN_ETYPE;
+        }
+        rc = mp_skip(&cur);
+        if (rc < 0)
+            return fail(c, rc, c->m->params[i].name);
+    }
+    c->params_n = n;
+    if (mp_cur_left(&cur) != 0)
+        return fail(c, RN_ETRAILING, "request");
+    return 0;
+}
+
+static void put_header(mp_buf *b, uint64_t msgid)
+{
+    mp_put_array(b, 4);
+    mp_put_uint(b, 1);
+    mp_put_uint(b, msgid);
+}
+
+int node_control(node *n, const uint8_t *req, size_t len, mp_buf *resp, uint64_t now_ms)
+{
+    ctl *c = calloc(1, sizeof(*c));
+    size_t start = resp->len;
+    int start_err = resp->err;
+    uint64_t msgid = 0;
+    int rc;
+
+    if (c == NULL) {
+        /* Not even the state of one request: answer with the error, if that fits. */
+        ctl_err e = { .code = RN_ENOMEM };
+        put_header(resp, 0);
+        put_error(resp, &e);
+        mp_put_nil(resp);
+        return mp_buf_err(resp) != 0 ? RN_ETOOBIG : 0;
+    }
+    c->n = n;
+    c->s = node_store(n);
+    c->now_ms = now_ms;
+
+    rc = parse_request(c, req, len, &msgid);
+    if (rc == 0 && c->m->writes && node_self(n)->role != PROTO_ROLE_AUTHORITY)
+        rc = fail_msg(c, RN_EROLE, NULL, "this node is a mirror: it publishes nothing");
+    bool overflow = false; /* the result did not fit in resp->max */
+    if (rc == 0) {
+        put_header(resp, msgid);
+        mp_put_nil(resp);
+        rc = c->m->fn(c, resp);
+        if (rc == 0 && mp_buf_err(resp) != 0) {
+            overflow = mp_buf_err(resp) == RN_ETOOBIG;
+            rc = overflow ? fail_msg(c, RN_ETOOBIG, NULL, "the result does not fit in one response")
+                          : fail(c, mp_buf_err(resp), NULL);
+        }
+        if (rc < 0 && c->err.code == 0)
+            fail(c, rc, NULL);
+    }
+    if (rc < 0) {
+        /* Replace whatever the handler wrote with the error response. */
+        resp->len = start;
+        resp->err = start_err;
+        put_header(resp, msgid);
+        put_error(resp, &c->err);
+        mp_put_nil(resp);
+        if (mp_buf_err(resp) != 0) {
+            resp->len = start;
+            resp->err = start_err;
+            free(c);
+            return RN_ETOOBIG;
+        }
+    }
+    free(c);
+    return overflow ? RN_ETOOBIG : 0;
+}

@@ -1,0 +1,1866 @@
+/*
+ * core.c: the node core (core.h): connections, handshake, dialling, replication, gossip and fork
+ * relay, with no I/O (DESIGN.md section 6; PROTOCOL.md section 11 specifies the behaviour).
+ *
+ * The driver calls in with the time and an event (bytes, a connection opened or closed, a timer);
+ * the core updates its state and leaves actions in a small queue (SEND, CLOSE, CONNECT) that the
+ * driver drains with node_next_action. Every entry point has the same shape: begin() takes the
+ * time and reclaims the output the driver has taken, the event is handled, and finish() runs the
+ * work the event made due (replication plans for the authors it touched, WANTs served within the
+ * bytes in flight, ACKs) and queues one SEND per connection for what was written. So the driver
+ * sees at most one SEND and one CLOSE per connection per call, and the same inputs always give
+ * the same actions.
+ *
+ * State lives in three tables, all sized at node_new and never grown:
+ *   - conns[peers_max]: one slot per connection, a small state machine (HANDSHAKE -> HEADER ->
+ *     OPEN, and CLOSING until the driver reports the close), with bounded input (one frame) and
+ *     output (RN_CONN_OUTBUF_BYTES) buffers and, once open, per-author arrays: what the peer holds
+ *     (known), what we told it (have_sent), its pending WANTs (a FIFO of authors), and flags
+ *     (it takes eager pushes from us, it has the fork evidence, its log diverges from ours).
+ *   - authors[]: one per authority of the roster, in key order: our head (seq and id, cached so
+ *     that HEADS and pushes never read the replica), the forked flag, our eager source, our one
+ *     outstanding WANT, the stall timer, and fork evidence waiting for our log to catch up.
+ *   - dialers[]: the peers of cfg.dial with their backoff.
+ * Messages from peers are dispatched through one handler table (msg_handlers below).
+ *
+ * Reads of the replica for replication (entries to serve, fork evidence, ids to compare) use a
+ * plain LMDB read transaction rather than store_read_begin, which would first run the index pass:
+ * entries, heads and forks are written by the ingest commit itself, and running the index pass on
+ * every batch served during a catch-up would undo its batching. The index pass runs when ingest
+ * has been idle for NODE_INDEX_IDLE_MS (and whenever the control API opens a read).
+ *
+ * Workload: a full mesh of 30 authorities with a few mirrors, up to RN_PEERS_MAX connections and
+ * RN_ROSTER_MEMBERS_MAX authors; catch-ups of millions of entries at 100,000+ a second; new
+ * entries pushed at once. Loops over authors or connections are fine at these sizes; loops over
+ * both are done only on timers, HEADS and HAVE flushes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node/core.h"
+#include "proto/limits.h"
+
+/* ---- Internal constants ---- */
+
+/* HAVE notes to one peer are coalesced over this window: at most one per author per flush. */
+#define NODE_HAVE_DELAY_MS 10u
+
+/* The index pass runs once received entries have stopped arriving for this long. */
+#define NODE_INDEX_IDLE_MS 200u
+
+/* Actions pending at once: per connection one SEND and one CLOSE, per dialled peer one CONNECT. */
+#define NODE_ACTIONS_MAX (3u * RN_PEERS_MAX + 8u)
+
+/* A connection's input buffer starts at this size and grows, one frame at most, up to
+ * RN_CONN_INBUF_BYTES; output likewise up to RN_CONN_OUTBUF_BYTES. Buffers larger than
+ * NODE_BUF_KEEP_BYTES are released once empty, so an idle node stays small. */
+#define NODE_BUF_MIN_BYTES  4096u
+#define NODE_BUF_KEEP_BYTES (256u << 10)
+
+/* A receiver tolerates this many unacknowledged entry bytes from one peer: the largest sender
+ * budget (RN_INFLIGHT_BYTES_DEFAULT) plus the one entry a batch may overshoot it by. */
+#define NODE_RX_UNACKED_MAX ((uint64_t)RN_INFLIGHT_BYTES_DEFAULT + RN_ENTRY_BYTES_MAX)
+
+static_assert(NODE_RX_UNACKED_MAX < RN_CONN_OUTBUF_BYTES, "a full flight fits in the output");
+
+/* Per-author flags of one peer (conn.flags[a]). */
+enum {
+    PF_EAGER_OUT = 1u << 0,    /* the peer sent EAGER on: push a's new entries to it */
+    PF_FORK_SENT = 1u << 1,    /* the peer has a's fork evidence (we sent it, or it sent it) */
+    PF_DIVERGED = 1u << 2,     /* the peer's log of a forks from ours: do not fetch a from it */
+    PF_IN_WQ = 1u << 3,        /* a is in the peer's WANT queue */
+    PF_HAVE_PENDING = 1u << 4, /* a HAVE for a waits for the next flush */
+};
+
+typedef enum conn_state {
+    CS_FREE = 0,
+    CS_HANDSHAKE, /* the four handshake messages */
+    CS_HEADER,    /* handshake done, our stream header sent, waiting for the peer's */
+    CS_OPEN,      /* frames both ways */
+    CS_CLOSING,   /* CLOSE queued, waiting for node_conn_closed */
+} conn_state;
+
+typedef enum dial_state {
+    DS_WAIT = 0,   /* next attempt at next_ms */
+    DS_CONNECTING, /* CONNECT queued, or our outgoing connection is in its handshake */
+    DS_UP,         /* an open connection to the peer exists (either direction) */
+} dial_state;
+
+typedef struct dialer {
+    uint8_t key[PROTO_KEY_BYTES];
+    dial_state state;
+    uint64_t next_ms;    /* DS_WAIT: the next attempt */
+    uint32_t backoff_ms; /* base of the next delay: backoff_min_ms .. backoff_max_ms */
+} dialer;
+
+typedef struct conn {
+    conn_state state;
+    uint32_t id;  /* the driver's connection id */
+    uint32_t gen; /* bumped when the slot is freed: stale actions are dropped */
+    bool outgoing;
+    bool have_key;                /* key known: from the start (outgoing) or after M3 */
+    uint8_t key[PROTO_KEY_BYTES]; /* the peer's roster key */
+    int dialer;                   /* our dialer entry for an outgoing connection, else -1 */
+    uint64_t opened_ms;           /* node_conn_open */
+    uint64_t since_ms;            /* reached CS_OPEN */
+    uint64_t last_rx_ms;          /* last bytes from the peer */
+    bool ping_out;                /* a PING is unanswered */
+    uint64_t ping_nonce;
+    uint64_t next_heads_ms; /* next anti-entropy HEADS */
+    uint64_t bytes_in, bytes_out;
+
+    /* Handshake and streams. */
+    proto_hs hs;
+    proto_stream st;
+    uint8_t rx_key[32];              /* until the peer's stream header arrives */
+    uint8_t small[PROTO_HS_MSG_MAX]; /* handshake message or stream header being assembled */
+    size_t small_len;
+
+    /* Input: one frame being assembled (prefix included), at most RN_CONN_INBUF_BYTES. */
+    uint8_t *in;
+    size_t in_len, in_cap, in_need; /* in_need: 4 + ciphertext length once the prefix is read */
+
+    /* Output: bytes written and not yet reclaimed. [0, popped) went out in SEND actions the
+     * driver took; [popped, popped + queued) are covered by a queued SEND; the rest is new. */
+    uint8_t *out;
+    size_t out_len, out_cap, out_popped, out_queued;
+    int send_pos; /* ring index of our queued SEND, or -1 */
+
+    /* Flow control (entry bytes of ENTRIES messages). */
+    uint64_t tx_unacked;      /* sent to the peer, not yet acknowledged; < inflight + 1 entry */
+    uint64_t rx_unacked;      /* received and processed, not yet acknowledged */
+    int64_t tokens_m;         /* entries we still accept from the peer, in thousandths */
+    uint64_t tokens_ms;       /* last refill */
+    uint64_t last_entries_ms; /* last ENTRIES from the peer */
+
+    /* Per author, n->authors_n each; allocated when the connection opens. */
+    uint64_t *known;     /* the peer's head as we know it (HEADS, HAVE, entries exchanged) */
+    uint64_t *have_sent; /* the highest seq we told the peer about */
+    uint64_t *wq_from;   /* its pending WANT of author a: next seq to send */
+    uint64_t *wq_left;   /* and how many entries are still asked for */
+    uint8_t *flags;      /* PF_... */
+    uint16_t *wq;        /* FIFO of authors with a pending WANT */
+    size_t wq_head, wq_n;
+    bool have_any; /* some PF_HAVE_PENDING set */
+} conn;
+
+typedef struct author {
+    uint8_t key[PROTO_KEY_BYTES];
+    uint64_t head; /* our head seq, 0 for none */
+    uint8_t head_id[PROTO_ID_BYTES];
+    bool forked;       /* the replica holds fork evidence for this author */
+    bool dirty;        /* the replication plan must be revisited in finish() */
+    int eager_src;     /* conn slot whose eager pushes we take, or -1 */
+    int want_slot;     /* conn slot our outstanding WANT went to, or -1 */
+    bool want_probe;   /* that WANT asks for one entry to settle a suspected fork */
+    uint64_t want_to;  /* last seq asked for */
+    uint64_t want_ms;  /* when it was sent */
+    uint64_t stall_ms; /* a peer shows more than we hold: switch source at this time; 0 none */
+    uint8_t *fork_buf; /* fork evidence received ahead of our log: a's bytes then b's */
+    size_t fork_a_len, fork_b_len;
+} author;
+
+typedef struct queued_action {
+    node_action a;
+    int slot;     /* SEND, CLOSE: the connection slot */
+    uint32_t gen; /* its generation when queued */
+} queued_action;
+
+struct node {
+    store *s;
+    proto_member self;
+    uint8_t sk[PROTO_SK_BYTES];
+    uint8_t netkey[PROTO_NETKEY_BYTES];
+    node_limits lim;
+    uint64_t now;
+    uint64_t rng[4]; /* xoshiro256** state from cfg.rng_seed */
+    int self_author; /* index in authors of our own log, or -1 for a mirror */
+
+    author *authors;
+    size_t authors_n;
+    bool all_dirty; /* every author's plan must be revisited */
+
+    conn *conns;
+    size_t conns_n; /* == lim.peers_max */
+
+    dialer dialers[RN_PEERS_MAX];
+    size_t dialers_n;
+
+    queued_action q[NODE_ACTIONS_MAX];
+    size_t q_head, q_n;
+
+    uint64_t have_at;        /* next HAVE flush, 0 for none */
+    uint64_t last_ingest_ms; /* for the idle index pass */
+    size_t forks_pending;    /* authors with fork_buf, <= RN_FORKS_PENDING_MAX */
+
+    mp_buf mb;      /* the message being encoded */
+    mp_buf eb;      /* entries of a batch being served */
+    uint8_t *plain; /* RN_FRAME_BYTES_MAX: the plaintext of the frame being handled */
+    proto_msg msg;  /* the message being handled */
+    node_counters ctr;
+};
+
+/* ---- Small helpers ---- */
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+/* xoshiro256**, seeded through splitmix64: the core's only source of randomness. */
+static uint64_t rng_next(node *n)
+{
+    uint64_t *s = n->rng;
+    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return r;
+}
+
+static void rng_seed(node *n, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++) {
+        uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        n->rng[i] = z ^ (z >> 31);
+    }
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+static int slot_of(const node *n, const conn *c)
+{
+    return (int)(c - n->conns);
+}
+
+static int author_find(const node *n, const uint8_t key[PROTO_KEY_BYTES])
+{
+    size_t lo = 0, hi = n->authors_n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = memcmp(n->authors[mid].key, key, PROTO_KEY_BYTES);
+        if (cmp == 0)
+            return (int)mid;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static int dialer_find(const node *n, const uint8_t key[PROTO_KEY_BYTES])
+{
+    for (size_t i = 0; i < n->dialers_n; i++)
+        if (memcmp(n->dialers[i].key, key, PROTO_KEY_BYTES) == 0)
+            return (int)i;
+    return -1;
+}
+
+static conn *conn_find(node *n, uint32_t id)
+{
+    for (size_t i = 0; i < n->conns_n; i++)
+        if (n->conns[i].state != CS_FREE && n->conns[i].id == id)
+            return &n->conns[i];
+    return NULL;
+}
+
+static bool conn_live(const conn *c)
+{
+    return c->state == CS_HANDSHAKE || c->state == CS_HEADER || c->state == CS_OPEN;
+}
+
+/* A plain read transaction: no index pass (see the file comment). */
+static int raw_read_begin(node *n, store_read *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->s = n->s;
+    if (mdb_txn_begin(n->s->env, NULL, MDB_RDONLY, &r->txn) != 0) {
+        r->txn = NULL;
+        return RN_ESTORE;
+    }
+    return 0;
+}
+
+/* ---- Actions ---- */
+
+static queued_action *action_push(node *n, node_action_kind kind)
+{
+    RN_ASSERT(n->q_n < NODE_ACTIONS_MAX);
+    size_t pos = (n->q_head + n->q_n) % NODE_ACTIONS_MAX;
+    n->q_n++;
+    queued_action *qa = &n->q[pos];
+    memset(qa, 0, sizeof(*qa));
+    qa->a.kind = kind;
+    qa->slot = -1;
+    return qa;
+}
+
+/* Queues (or extends) the SEND of what was written to c since the last one. */
+static void conn_queue_send(node *n, conn *c)
+{
+    size_t fresh = c->out_len - c->out_popped - c->out_queued;
+    if (fresh == 0)
+        return;
+    if (c->send_pos >= 0) {
+        n->q[c->send_pos].a.len += fresh;
+    } else {
+        queued_action *qa = action_push(n, NODE_ACT_SEND);
+        qa->a.conn = c->id;
+        qa->a.len = fresh;
+        qa->slot = slot_of(n, c);
+        qa->gen = c->gen;
+        c->send_pos = (int)(qa - n->q);
+    }
+    c->out_queued += fresh;
+}
+
+bool node_next_action(node *n, node_action *a)
+{
+    while (n->q_n > 0) {
+        size_t pos = n->q_head;
+        queued_action *qa = &n->q[pos];
+        n->q_head = (n->q_head + 1) % NODE_ACTIONS_MAX;
+        n->q_n--;
+        if (qa->slot >= 0) {
+            conn *c = &n->conns[qa->slot];
+            if (c->state == CS_FREE || c->gen != qa->gen)
+                continue; /* the connection is gone */
+            if (qa->a.kind == NODE_ACT_SEND) {
+                RN_ASSERT(c->send_pos == (int)pos && qa->a.len <= c->out_queued);
+                qa->a.data = c->out + c->out_popped;
+                c->out_popped += qa->a.len;
+                c->out_queued -= qa->a.len;
+                c->send_pos = -1;
+            }
+        }
+        *a = qa->a;
+        return true;
+    }
+    return false;
+}
+
+/* ---- Output ---- */
+
+static void conn_close(node *n, conn *c, int reason);
+
+/* Makes room for `more` bytes of output on c; false (and c closed) past RN_CONN_OUTBUF_BYTES. */
+static bool out_reserve(node *n, conn *c, size_t more)
+{
+    if (c->out_len + more > RN_CONN_OUTBUF_BYTES) {
+        conn_close(n, c, RN_ETOOBIG);
+        return false;
+    }
+    if (c->out_len + more <= c->out_cap)
+        return true;
+    size_t cap = c->out_cap > 0 ? c->out_cap : NODE_BUF_MIN_BYTES;
+    while (cap < c->out_len + more)
+        cap *= 2;
+    if (cap > RN_CONN_OUTBUF_BYTES)
+        cap = RN_CONN_OUTBUF_BYTES;
+    uint8_t *p = realloc(c->out, cap);
+    if (p == NULL) {
+        conn_close(n, c, RN_ENOMEM);
+        return false;
+    }
+    c->out = p;
+    c->out_cap = cap;
+    return true;
+}
+
+static void send_raw(node *n, conn *c, const uint8_t *p, size_t len)
+{
+    if (!out_reserve(n, c, len))
+        return;
+    memcpy(c->out + c->out_len, p, len);
+    c->out_len += len;
+    c->bytes_out += len;
+    n->ctr.bytes_out += len;
+}
+
+/* Seals the message in n->mb as one frame to c. Our messages are bounded by construction: an
+ * encoding error is a programmer error. */
+static void send_msg(node *n, conn *c)
+{
+    RN_ASSERT(mp_buf_err(&n->mb) == 0 && n->mb.len <= RN_FRAME_BYTES_MAX);
+    if (c->state != CS_OPEN)
+        return;
+    size_t need = n->mb.len + PROTO_FRAME_OVERHEAD, len = 0;
+    if (!out_reserve(n, c, need))
+        return;
+    int rc = proto_frame_seal(&c->st, n->mb.data, n->mb.len, c->out + c->out_len,
+                              c->out_cap - c->out_len, &len);
+    RN_ASSERT(rc == 0 && len == need);
+    c->out_len += len;
+    c->bytes_out += len;
+    n->ctr.bytes_out += len;
+    n->ctr.frames_out++;
+}
+
+static void send_heads(node *n, conn *c)
+{
+    static_assert(RN_PEER_HEADS_MAX >= RN_ROSTER_MEMBERS_MAX, "every author fits in HEADS");
+    proto_head *h = n->msg.heads; /* scratch: HEADS is never sent while a message is handled */
+    uint32_t k = 0;
+    for (size_t a = 0; a < n->authors_n; a++) {
+        if (n->authors[a].head == 0)
+            continue;
+        h[k].author = n->authors[a].key;
+        h[k].seq = n->authors[a].head;
+        h[k].id = n->authors[a].head_id;
+        k++;
+        if (c->have_sent[a] < n->authors[a].head)
+            c->have_sent[a] = n->authors[a].head;
+    }
+    mp_buf_reset(&n->mb);
+    proto_msg_heads(&n->mb, h, k);
+    send_msg(n, c);
+    n->ctr.heads_out++;
+    c->next_heads_ms = n->now + n->lim.anti_entropy_ms;
+}
+
+static void send_want(node *n, conn *c, size_t a, uint64_t from, uint64_t count, bool probe)
+{
+    author *au = &n->authors[a];
+    /* State first: if the send closes c, conn_release clears it again. */
+    au->want_slot = slot_of(n, c);
+    au->want_probe = probe;
+    au->want_to = from + count - 1;
+    au->want_ms = n->now;
+    mp_buf_reset(&n->mb);
+    proto_msg_want(&n->mb, au->key, from, count);
+    send_msg(n, c);
+    n->ctr.wants_out++;
+}
+
+static void send_eager(node *n, conn *c, size_t a, bool on)
+{
+    mp_buf_reset(&n->mb);
+    proto_msg_eager(&n->mb, n->authors[a].key, on);
+    send_msg(n, c);
+}
+
+static void send_have(node *n, conn *c, size_t a)
+{
+    mp_buf_reset(&n->mb);
+    proto_msg_have(&n->mb, n->authors[a].key, n->authors[a].head);
+    send_msg(n, c);
+    n->ctr.haves_out++;
+    c->have_sent[a] = n->authors[a].head;
+}
+
+static void send_ack(node *n, conn *c)
+{
+    mp_buf_reset(&n->mb);
+    proto_msg_ack(&n->mb, c->rx_unacked);
+    send_msg(n, c);
+    c->rx_unacked = 0;
+}
+
+static void send_ping(node *n, conn *c, proto_msg_type type, uint64_t nonce)
+{
+    mp_buf_reset(&n->mb);
+    proto_msg_ping(&n->mb, type, nonce);
+    send_msg(n, c);
+}
+
+/* ENTRIES of raw[0..k) (one author, consecutive) to c, counted against its budget. */
+static void send_entries(node *n, conn *c, const proto_str *raw, size_t k)
+{
+    uint64_t bytes = 0;
+    mp_buf_reset(&n->mb);
+    proto_msg_entries_begin(&n->mb, (uint32_t)k);
+    for (size_t i = 0; i < k; i++) {
+        mp_put_bin(&n->mb, raw[i].ptr, raw[i].len);
+        bytes += raw[i].len;
+    }
+    send_msg(n, c);
+    c->tx_unacked += bytes;
+    n->ctr.entries_out += k;
+    n->ctr.payload_msgs_out++;
+}
+
+/* FORK for author a to c, from the replica's evidence. */
+static void send_fork(node *n, conn *c, size_t a)
+{
+    store_read r;
+    uint64_t seq;
+    proto_str ea, eb;
+    c->flags[a] |= PF_FORK_SENT;
+    if (raw_read_begin(n, &r) != 0)
+        return;
+    if (store_fork_get(&r, n->authors[a].key, &seq, &ea, &eb) == 0) {
+        mp_buf_reset(&n->mb);
+        proto_msg_fork(&n->mb, ea, eb);
+        send_msg(n, c);
+    }
+    store_read_end(&r);
+}
+
+/* ---- Eager sources and pushes ---- */
+
+/* Takes eager pushes of author a from conn slot `slot` (-1: from nobody). */
+static void eager_set(node *n, size_t a, int slot)
+{
+    author *au = &n->authors[a];
+    au->stall_ms = 0;
+    int old = au->eager_src;
+    if (old == slot)
+        return;
+    au->eager_src = slot; /* first: a send that closes a connection clears it again */
+    if (old >= 0 && n->conns[old].state == CS_OPEN)
+        send_eager(n, &n->conns[old], a, false);
+    if (slot >= 0 && n->conns[slot].state == CS_OPEN)
+        send_eager(n, &n->conns[slot], a, true);
+}
+
+static void have_schedule(node *n, conn *c, size_t a)
+{
+    c->flags[a] |= PF_HAVE_PENDING;
+    c->have_any = true;
+    if (n->have_at == 0)
+        n->have_at = n->now + NODE_HAVE_DELAY_MS;
+}
+
+/*
+ * New entries raw[0..k) of author a (seqs head - k + 1 .. head, already committed) came from conn
+ * slot `from` (-1: our own). Peers that take a's eager pushes from us and hold everything before
+ * get them as ENTRIES, within their budget; the others get a HAVE at the next flush.
+ */
+static void push_new(node *n, size_t a, const proto_str *raw, size_t k, int from)
+{
+    author *au = &n->authors[a];
+    uint64_t first = au->head - k + 1;
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[i];
+        if (c->state != CS_OPEN || (int)i == from || c->known[a] >= au->head)
+            continue;
+        if ((c->flags[a] & PF_EAGER_OUT) && c->known[a] + 1 >= first) {
+            size_t skip = (size_t)(c->known[a] + 1 - first);
+            uint64_t bytes = 0;
+            for (size_t j = skip; j < k; j++)
+                bytes += raw[j].len;
+            if (c->tx_unacked + bytes <= n->lim.inflight_bytes) {
+                send_entries(n, c, raw + skip, k - skip);
+                c->known[a] = au->head;
+                c->have_sent[a] = au->head;
+                continue;
+            }
+        }
+        if (c->have_sent[a] < au->head)
+            have_schedule(n, c, a);
+    }
+}
+
+static void have_flush(node *n)
+{
+    n->have_at = 0;
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[i];
+        if (c->state != CS_OPEN || !c->have_any)
+            continue;
+        c->have_any = false;
+        for (size_t a = 0; a < n->authors_n && c->state == CS_OPEN; a++) {
+            if (!(c->flags[a] & PF_HAVE_PENDING))
+                continue;
+            c->flags[a] &= (uint8_t)~PF_HAVE_PENDING;
+            uint64_t head = n->authors[a].head;
+            if (head > c->have_sent[a] && head > c->known[a])
+                send_have(n, c, a);
+        }
+    }
+}
+
+/* ---- Forks ---- */
+
+/* Author a is newly known to be forked: pass the evidence to every peer that lacks it. */
+static void fork_detected(node *n, size_t a, int from)
+{
+    author *au = &n->authors[a];
+    if (au->forked)
+        return;
+    au->forked = true;
+    n->ctr.forks_seen++;
+    if (from >= 0 && n->conns[from].state == CS_OPEN)
+        n->conns[from].flags[a] |= PF_FORK_SENT;
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[i];
+        if (c->state == CS_OPEN && !(c->flags[a] & PF_FORK_SENT))
+            send_fork(n, c, a);
+    }
+}
+
+static void fork_pending_drop(node *n, author *au)
+{
+    if (au->fork_buf == NULL)
+        return;
+    free(au->fork_buf);
+    au->fork_buf = NULL;
+    au->fork_a_len = au->fork_b_len = 0;
+    n->forks_pending--;
+}
+
+/* Refreshes our cached head of author a from a committed run raw[0..k) starting at `first`. */
+static void head_advance(node *n, size_t a, const proto_str *raw, uint64_t first, uint64_t head)
+{
+    author *au = &n->authors[a];
+    size_t last = (size_t)(head - first);
+    proto_entry_id(raw[last].ptr, raw[last].len, au->head_id);
+    au->head = head;
+    au->dirty = true;
+}
+
+static bool local_error(int rc)
+{
+    return rc == RN_ESTORE || rc == RN_EFULL || rc == RN_ENOMEM || rc == RN_ECORRUPT;
+}
+
+/*
+ * Ingests fork evidence ea, eb (both decoded, authentic, same author and seq, verified by the
+ * caller) as two runs of one. Returns 0 (evidence recorded, or kept until our log reaches it), or
+ * the error that makes the peer `from` a protocol breaker.
+ */
+static int fork_ingest(node *n, size_t a, proto_str ea, proto_str eb, int from)
+{
+    author *au = &n->authors[a];
+    proto_str runs[2] = { ea, eb };
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    for (int i = 0; i < 2; i++) {
+        int rc = store_ingest(n->s, &runs[i], 1, &res, &d);
+        if (res.accepted > 0) {
+            uint64_t old = au->head;
+            head_advance(n, a, &runs[i], res.head_seq, res.head_seq);
+            RN_ASSERT(res.head_seq == old + 1);
+            n->ctr.entries_new++;
+            n->last_ingest_ms = n->now;
+            push_new(n, a, &runs[i], 1, from);
+        }
+        if (res.forked)
+            break;
+        if (rc == RN_EPREV)
+            return 0; /* our log forks earlier than this evidence: HEADS will show where */
+        if (rc == RN_EGAP) {
+            /* Our log has not reached the fork yet: keep the evidence until it does, within
+             * the bound; the plan fetches what we lack. */
+            if (au->fork_buf == NULL && n->forks_pending < RN_FORKS_PENDING_MAX) {
+                au->fork_buf = malloc((size_t)ea.len + eb.len);
+                if (au->fork_buf != NULL) {
+                    memcpy(au->fork_buf, ea.ptr, ea.len);
+                    memcpy(au->fork_buf + ea.len, eb.ptr, eb.len);
+                    au->fork_a_len = ea.len;
+                    au->fork_b_len = eb.len;
+                    n->forks_pending++;
+                }
+            }
+            au->dirty = true;
+            return 0;
+        }
+        if (rc < 0)
+            return local_error(rc) ? 0 : rc;
+    }
+    fork_pending_drop(n, au);
+    if (res.forked)
+        fork_detected(n, a, from);
+    return 0;
+}
+
+/* Retries evidence kept by fork_ingest once our log reaches its seq. */
+static void fork_retry(node *n, size_t a)
+{
+    author *au = &n->authors[a];
+    proto_entry e;
+    if (au->fork_buf == NULL || au->forked) {
+        fork_pending_drop(n, au);
+        return;
+    }
+    if (proto_entry_decode(&e, au->fork_buf, au->fork_a_len, NULL) != 0 || au->head + 1 < e.seq)
+        return;
+    uint8_t *buf = au->fork_buf;
+    size_t la = au->fork_a_len, lb = au->fork_b_len;
+    au->fork_buf = NULL;
+    n->forks_pending--;
+    proto_str ea = { buf, (uint32_t)la }, eb = { buf + la, (uint32_t)lb };
+    (void)fork_ingest(n, a, ea, eb, -1);
+    free(buf);
+}
+
+/* ---- Connections: open, close, handshake ---- */
+
+static void conn_release(node *n, conn *c)
+{
+    int slot = slot_of(n, c);
+    bool was_open = c->state == CS_OPEN;
+    for (size_t a = 0; was_open && a < n->authors_n; a++) {
+        author *au = &n->authors[a];
+        if (au->eager_src == slot) {
+            au->eager_src = -1;
+            au->stall_ms = 0;
+            au->dirty = true;
+        }
+        if (au->want_slot == slot) {
+            au->want_slot = -1;
+            au->dirty = true;
+        }
+    }
+    free(c->known);
+    free(c->have_sent);
+    free(c->wq_from);
+    free(c->wq_left);
+    free(c->flags);
+    free(c->wq);
+    c->known = c->have_sent = c->wq_from = c->wq_left = NULL;
+    c->flags = NULL;
+    c->wq = NULL;
+    c->wq_n = c->wq_head = 0;
+    proto_hs_wipe(&c->hs);
+    proto_stream_wipe(&c->st);
+    sodium_memzero(c->rx_key, sizeof(c->rx_key));
+
+    /* The dialer of this peer: retry with a grown backoff if the connection never opened, after
+     * the (reset) base delay if it did; nothing while another connection to the peer lives. */
+    int di = c->have_key ? dialer_find(n, c->key) : -1;
+    if (di >= 0) {
+        dialer *dl = &n->dialers[di];
+        bool other_live = false;
+        for (size_t i = 0; i < n->conns_n; i++) {
+            conn *o = &n->conns[i];
+            if (o != c && conn_live(o) && o->have_key &&
+                memcmp(o->key, dl->key, PROTO_KEY_BYTES) == 0)
+                other_live = true;
+        }
+        if (!other_live && dl->state != DS_WAIT) {
+            uint32_t b = dl->backoff_ms;
+            dl->state = DS_WAIT;
+            dl->next_ms = n->now + b / 2 + rng_next(n) % (b / 2 + 1);
+            if (!was_open)
+                dl->backoff_ms = (uint32_t)min_u64(2ull * b, n->lim.backoff_max_ms);
+        }
+    }
+}
+
+/* Closes c: what was written still goes out, then CLOSE. Idempotent. */
+static void conn_close(node *n, conn *c, int reason)
+{
+    if (!conn_live(c))
+        return;
+    conn_release(n, c);
+    c->state = CS_CLOSING;
+    conn_queue_send(n, c);
+    queued_action *qa = action_push(n, NODE_ACT_CLOSE);
+    qa->a.conn = c->id;
+    qa->a.reason = reason;
+    if (c->have_key)
+        memcpy(qa->a.peer, c->key, PROTO_KEY_BYTES);
+    qa->slot = slot_of(n, c);
+    qa->gen = c->gen;
+}
+
+/* A peer broke the protocol. */
+static void conn_violation(node *n, conn *c, int reason)
+{
+    n->ctr.protocol_errors++;
+    conn_close(n, c, reason);
+}
+
+/* A handshake failed or the peer is not welcome. */
+static void conn_refuse(node *n, conn *c, int reason)
+{
+    n->ctr.conns_refused++;
+    conn_close(n, c, reason);
+}
+
+static void conn_free_slot(conn *c)
+{
+    free(c->in);
+    free(c->out);
+    uint32_t gen = c->gen + 1;
+    memset(c, 0, sizeof(*c));
+    c->gen = gen;
+    c->send_pos = -1;
+    c->dialer = -1;
+}
+
+static bool alloc_peer_arrays(node *n, conn *c)
+{
+    size_t k = n->authors_n > 0 ? n->authors_n : 1;
+    c->known = calloc(k, sizeof(*c->known));
+    c->have_sent = calloc(k, sizeof(*c->have_sent));
+    c->wq_from = calloc(k, sizeof(*c->wq_from));
+    c->wq_left = calloc(k, sizeof(*c->wq_left));
+    c->flags = calloc(k, sizeof(*c->flags));
+    c->wq = calloc(k, sizeof(*c->wq));
+    return c->known && c->have_sent && c->wq_from && c->wq_left && c->flags && c->wq;
+}
+
+/* Both streams run: the connection is open. */
+static void conn_opened(node *n, conn *c)
+{
+    int slot = slot_of(n, c);
+    if (!alloc_peer_arrays(n, c)) {
+        conn_close(n, c, RN_ENOMEM);
+        return;
+    }
+    c->state = CS_OPEN;
+    c->since_ms = n->now;
+    c->tokens_m = (int64_t)n->lim.entries_per_s * 1000;
+    c->tokens_ms = n->now;
+    int di = dialer_find(n, c->key);
+    if (di >= 0) {
+        n->dialers[di].state = DS_UP;
+        n->dialers[di].backoff_ms = n->lim.backoff_min_ms;
+    }
+    send_heads(n, c);
+    int a = author_find(n, c->key);
+    if (a >= 0)
+        eager_set(n, (size_t)a, slot); /* the author itself is the best source of its log */
+    for (size_t i = 0; i < n->authors_n && c->state == CS_OPEN; i++)
+        if (n->authors[i].forked)
+            send_fork(n, c, i);
+}
+
+/* The key that initiated c. */
+static const uint8_t *initiator_of(const node *n, const conn *c)
+{
+    return c->outgoing ? n->self.key : c->key;
+}
+
+/* The handshake of c is done: start our stream, and keep one connection per peer. */
+static void hs_finished(node *n, conn *c)
+{
+    uint8_t tx[32], header[PROTO_STREAM_HEADER_BYTES];
+    memcpy(c->key, c->hs.peer, PROTO_KEY_BYTES);
+    c->have_key = true;
+    proto_hs_session(&c->hs, tx, c->rx_key);
+    proto_hs_wipe(&c->hs);
+    proto_stream_tx_init(&c->st, tx, header);
+    sodium_memzero(tx, sizeof(tx));
+    c->state = CS_HEADER;
+    send_raw(n, c, header, sizeof(header));
+
+    /* Two connections to one peer (both dialled at once, or a redial while the old one lingers):
+     * keep the one the smaller key initiated; between two of one initiator keep the newer. Both
+     * sides apply the same rule, so both close the same one. */
+    for (size_t i = 0; i < n->conns_n && conn_live(c); i++) {
+        conn *o = &n->conns[i];
+        if (o == c || (o->state != CS_HEADER && o->state != CS_OPEN) ||
+            memcmp(o->key, c->key, PROTO_KEY_BYTES) != 0)
+            continue;
+        int cmp = memcmp(initiator_of(n, c), initiator_of(n, o), PROTO_KEY_BYTES);
+        conn_close(n, cmp > 0 ? c : o, RN_EDUPLICATE);
+    }
+}
+
+/* Handles one complete handshake message in c->small (or the stream header). */
+static void hs_step(node *n, conn *c, const uint8_t *msg, size_t len)
+{
+    if (c->state == CS_HEADER) {
+        int rc = proto_stream_rx_init(&c->st, c->rx_key, msg);
+        sodium_memzero(c->rx_key, sizeof(c->rx_key));
+        if (rc < 0) {
+            conn_violation(n, c, rc);
+            return;
+        }
+        conn_opened(n, c);
+        return;
+    }
+    int rc = proto_hs_read(&c->hs, msg, len);
+    if (rc < 0) {
+        conn_refuse(n, c, rc);
+        return;
+    }
+    if (c->hs.role == PROTO_HS_RESPONDER && c->hs.step == 3) {
+        /* The initiator named itself in M3: only members get M4. */
+        const proto_member *m = proto_roster_find(&n->s->roster, c->hs.peer);
+        if (m == NULL || memcmp(c->hs.peer, n->self.key, PROTO_KEY_BYTES) == 0) {
+            conn_refuse(n, c, RN_EROSTER);
+            return;
+        }
+    }
+    if (!proto_hs_done(&c->hs) && proto_hs_want(&c->hs) == 0) {
+        uint8_t out[PROTO_HS_MSG_MAX];
+        size_t olen;
+        rc = proto_hs_write(&c->hs, out, sizeof(out), &olen);
+        RN_ASSERT(rc == 0);
+        send_raw(n, c, out, olen);
+    }
+    if (proto_hs_done(&c->hs))
+        hs_finished(n, c);
+}
+
+/* ---- Messages from peers ---- */
+
+/* Tokens of the peer's bucket after refilling them to now. */
+static void bucket_refill(node *n, conn *c)
+{
+    int64_t cap = (int64_t)n->lim.entries_per_s * 1000;
+    uint64_t dt = n->now - c->tokens_ms;
+    c->tokens_ms = n->now;
+    if (dt > RN_TIMER_MS_MAX)
+        dt = RN_TIMER_MS_MAX; /* refills the largest deficit without overflowing */
+    c->tokens_m += (int64_t)dt * (int64_t)n->lim.entries_per_s;
+    if (c->tokens_m > cap)
+        c->tokens_m = cap;
+}
+
+static bool rate_limited(const conn *c)
+{
+    return c->tokens_m <= 0;
+}
+
+/* Does the entry at seq `seq` of author a that we hold have id `id`? (true if unknown) */
+static bool held_id_equals(node *n, store_read *r, bool *r_open, size_t a, uint64_t seq,
+                           const uint8_t *id)
+{
+    author *au = &n->authors[a];
+    if (seq == au->head)
+        return memcmp(au->head_id, id, PROTO_ID_BYTES) == 0;
+    if (!*r_open) {
+        if (raw_read_begin(n, r) != 0)
+            return true;
+        *r_open = true;
+    }
+    proto_str e;
+    uint8_t held[PROTO_ID_BYTES];
+    if (store_entry_get(r, au->key, seq, &e) != 0)
+        return true;
+    proto_entry_id(e.ptr, e.len, held);
+    return memcmp(held, id, PROTO_ID_BYTES) == 0;
+}
+
+/* The peer holds author a up to seq. */
+static void peer_shows(node *n, conn *c, size_t a, uint64_t seq)
+{
+    author *au = &n->authors[a];
+    if (seq > c->have_sent[a])
+        c->have_sent[a] = seq; /* no need to tell it */
+    if (seq <= au->head)
+        return;
+    au->dirty = true;
+    if (au->eager_src < 0 && !(c->flags[a] & PF_DIVERGED))
+        eager_set(n, a, slot_of(n, c)); /* the first peer that shows more */
+}
+
+static int on_heads(node *n, conn *c, const proto_msg *m)
+{
+    store_read r;
+    bool r_open = false;
+    for (uint32_t i = 0; i < m->n && c->state == CS_OPEN; i++) {
+        int a = author_find(n, m->heads[i].author);
+        if (a < 0)
+            continue; /* an author our roster does not know: not ours to fetch */
+        author *au = &n->authors[a];
+        uint64_t seq = m->heads[i].seq;
+        c->known[a] = seq;
+        peer_shows(n, c, (size_t)a, seq);
+        if (c->state != CS_OPEN)
+            break;
+        if (seq <= au->head && !au->forked && !(c->flags[a] & PF_DIVERGED) && au->want_slot < 0 &&
+            !held_id_equals(n, &r, &r_open, (size_t)a, seq, m->heads[i].id))
+            send_want(n, c, (size_t)a, seq, 1, true); /* another entry at a seq we hold */
+    }
+    if (r_open)
+        store_read_end(&r);
+    return 0;
+}
+
+static int on_want(node *n, conn *c, const proto_msg *m)
+{
+    int a = author_find(n, m->author);
+    if (a < 0 || m->seq > n->authors[a].head)
+        return 0; /* nothing to give; its HEADS will tell it */
+    if (!(c->flags[a] & PF_IN_WQ)) {
+        RN_ASSERT(c->wq_n < n->authors_n);
+        c->wq[(c->wq_head + c->wq_n) % n->authors_n] = (uint16_t)a;
+        c->wq_n++;
+        c->flags[a] |= PF_IN_WQ;
+    }
+    /* One pending WANT per author: a new one replaces the old, keeping its place in line. */
+    c->wq_from[a] = m->seq;
+    c->wq_left[a] = m->count;
+    return 0;
+}
+
+/* The run ended in RN_EPREV: is it authentic and does its entry at our head + 1 name another
+ * entry at our head as its prev (the peer's log forks from ours)? Else it is forged. */
+static bool run_diverges(node *n, size_t a, const proto_msg *m, uint64_t first)
+{
+    author *au = &n->authors[a];
+    if (au->head == 0 || au->head + 1 < first || au->head + 1 - first >= m->n)
+        return false;
+    proto_entry *run = malloc(sizeof(*run) * m->n);
+    if (run == NULL)
+        return false;
+    bool ok = true;
+    for (uint32_t i = 0; i < m->n && ok; i++)
+        ok = proto_entry_decode(&run[i], m->entries[i].ptr, m->entries[i].len, NULL) == 0;
+    ok = ok && proto_entry_run_verify(run, m->n, NULL, NULL, NULL) == 0;
+    const proto_entry *e = &run[au->head + 1 - first];
+    ok = ok && e->prev != NULL && memcmp(e->prev, au->head_id, PROTO_ID_BYTES) != 0;
+    free(run);
+    return ok;
+}
+
+static int on_entries(node *n, conn *c, const proto_msg *m)
+{
+    int slot = slot_of(n, c);
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < m->n; i++)
+        bytes += m->entries[i].len;
+    c->rx_unacked += bytes;
+    if (c->rx_unacked > NODE_RX_UNACKED_MAX)
+        return RN_ETOOBIG; /* more in flight than any budget allows */
+    c->last_entries_ms = n->now;
+    bucket_refill(n, c);
+    c->tokens_m -= (int64_t)m->n * 1000;
+    n->ctr.entries_in += m->n;
+
+    proto_entry e0;
+    RN_TRY(proto_entry_decode(&e0, m->entries[0].ptr, m->entries[0].len, NULL));
+    int a = author_find(n, e0.author);
+    if (a < 0) {
+        const proto_member *m0 = proto_roster_find(&n->s->roster, e0.author);
+        return m0 != NULL ? RN_EROLE : RN_EROSTER;
+    }
+    author *au = &n->authors[a];
+    uint64_t first = e0.seq, last = e0.seq + m->n - 1, old = au->head;
+    if (last > RN_SEQ_MAX)
+        return RN_ESEQ;
+
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    int rc = store_ingest(n->s, m->entries, m->n, &res, &d);
+    n->last_ingest_ms = n->now;
+    if (res.accepted > 0) {
+        RN_ASSERT(res.head_seq == old + res.accepted && res.head_seq >= first);
+        head_advance(n, (size_t)a, m->entries, first, res.head_seq);
+        n->ctr.entries_new += res.accepted;
+        push_new(n, (size_t)a, m->entries + (old + 1 - first), res.accepted, slot);
+    }
+    n->ctr.entries_dup += res.duplicates;
+    if (res.forked)
+        fork_detected(n, (size_t)a, -1);
+    if (c->state != CS_OPEN)
+        return 0;
+    au->dirty = true;
+    if (au->want_slot == slot && (last >= au->want_to || rc < 0))
+        au->want_slot = -1;
+
+    if (rc == 0 || rc == RN_EGAP) {
+        /* RN_EGAP: a push ahead of what we hold; the plan fetches from head + 1. */
+        if (c->known[a] < last)
+            c->known[a] = last;
+        if (au->fork_buf != NULL)
+            fork_retry(n, (size_t)a);
+        return 0;
+    }
+    if (rc == RN_EPREV && run_diverges(n, (size_t)a, m, first)) {
+        if (au->forked) {
+            c->flags[a] |= PF_DIVERGED; /* the other branch: nothing more to learn from it */
+        } else if (au->want_slot < 0) {
+            send_want(n, c, (size_t)a, au->head, 1, true); /* its entry at our head: evidence */
+        }
+        return 0;
+    }
+    if (local_error(rc))
+        return 0; /* our disk, not the peer: anti-entropy tries again */
+    return rc;
+}
+
+static int on_have(node *n, conn *c, const proto_msg *m)
+{
+    int a = author_find(n, m->author);
+    if (a < 0)
+        return 0;
+    if (c->known[a] < m->seq)
+        c->known[a] = m->seq;
+    peer_shows(n, c, (size_t)a, m->seq);
+    return 0;
+}
+
+static int on_eager(node *n, conn *c, const proto_msg *m)
+{
+    int a = author_find(n, m->author);
+    if (a < 0)
+        return 0;
+    if (m->on)
+        c->flags[a] |= PF_EAGER_OUT;
+    else
+        c->flags[a] &= (uint8_t)~PF_EAGER_OUT;
+    return 0;
+}
+
+static int on_fork(node *n, conn *c, const proto_msg *m)
+{
+    proto_entry ea, eb;
+    uint8_t ida[PROTO_ID_BYTES], idb[PROTO_ID_BYTES];
+    if (m->n != 2)
+        return RN_ECOUNT;
+    RN_TRY(proto_entry_decode(&ea, m->entries[0].ptr, m->entries[0].len, NULL));
+    RN_TRY(proto_entry_decode(&eb, m->entries[1].ptr, m->entries[1].len, NULL));
+    if (memcmp(ea.author, eb.author, PROTO_KEY_BYTES) != 0)
+        return RN_EAUTHOR;
+    if (ea.seq != eb.seq)
+        return RN_ESEQ;
+    proto_entry_id(ea.bytes, ea.len, ida);
+    proto_entry_id(eb.bytes, eb.len, idb);
+    if (memcmp(ida, idb, PROTO_ID_BYTES) == 0)
+        return RN_EPROOF; /* one entry twice proves nothing */
+    int a = author_find(n, ea.author);
+    if (a < 0)
+        return RN_EROSTER;
+    RN_TRY(proto_entry_verify(&ea));
+    RN_TRY(proto_entry_verify(&eb));
+    c->flags[a] |= PF_FORK_SENT;
+    if (n->authors[a].forked)
+        return 0;
+    return fork_ingest(n, (size_t)a, m->entries[0], m->entries[1], slot_of(n, c));
+}
+
+static int on_ack(node *n, conn *c, const proto_msg *m)
+{
+    (void)n;
+    if (m->count > c->tx_unacked)
+        return RN_EINVAL; /* acknowledges bytes we never sent */
+    c->tx_unacked -= m->count;
+    return 0;
+}
+
+static int on_ping(node *n, conn *c, const proto_msg *m)
+{
+    send_ping(n, c, PROTO_MSG_PONG, m->count);
+    return 0;
+}
+
+static int on_pong(node *n, conn *c, const proto_msg *m)
+{
+    (void)n;
+    if (c->ping_out && m->count == c->ping_nonce)
+        c->ping_out = false;
+    return 0;
+}
+
+typedef int (*msg_handler)(node *n, conn *c, const proto_msg *m);
+
+/* What a node does with each message (PROTOCOL.md section 11). */
+static const msg_handler msg_handlers[] = {
+    [PROTO_MSG_HEADS] = on_heads, [PROTO_MSG_WANT] = on_want,   [PROTO_MSG_ENTRIES] = on_entries,
+    [PROTO_MSG_HAVE] = on_have,   [PROTO_MSG_EAGER] = on_eager, [PROTO_MSG_FORK] = on_fork,
+    [PROTO_MSG_ACK] = on_ack,     [PROTO_MSG_PING] = on_ping,   [PROTO_MSG_PONG] = on_pong,
+};
+
+/* One frame's ciphertext ct[0..len) from c. */
+static void frame_in(node *n, conn *c, const uint8_t *ct, size_t len)
+{
+    size_t plen = 0;
+    int rc = proto_frame_open(&c->st, ct, len, n->plain, RN_FRAME_BYTES_MAX, &plen);
+    if (rc < 0) {
+        conn_violation(n, c, rc);
+        return;
+    }
+    n->ctr.frames_in++;
+    rn_diag d = { 0 };
+    rc = proto_msg_decode(&n->msg, n->plain, plen, &d);
+    if (rc == 0) {
+        size_t t = (size_t)n->msg.type;
+        RN_ASSERT(t < sizeof(msg_handlers) / sizeof(msg_handlers[0]) && msg_handlers[t]);
+        rc = msg_handlers[t](n, c, &n->msg);
+    }
+    if (rc < 0)
+        conn_violation(n, c, rc);
+}
+
+/* Bytes from the peer, in whatever pieces the driver got them. */
+static void conn_bytes(node *n, conn *c, const uint8_t *p, size_t len)
+{
+    while (len > 0 && conn_live(c)) {
+        if (c->state != CS_OPEN) {
+            size_t need = c->state == CS_HEADER ? PROTO_STREAM_HEADER_BYTES : proto_hs_want(&c->hs);
+            if (need == 0) { /* not the peer's turn to talk */
+                conn_refuse(n, c, RN_EINVAL);
+                return;
+            }
+            size_t take = min_u64(need - c->small_len, len);
+            memcpy(c->small + c->small_len, p, take);
+            c->small_len += take;
+            p += take;
+            len -= take;
+            if (c->small_len == need) {
+                c->small_len = 0;
+                hs_step(n, c, c->small, need);
+            }
+            continue;
+        }
+        /* A whole frame in the driver's bytes: no copy. */
+        if (c->in_len == 0 && len >= 4) {
+            int64_t ct = proto_frame_len(p);
+            if (ct < 0) {
+                conn_violation(n, c, (int)ct);
+                return;
+            }
+            if (len >= 4 + (size_t)ct) {
+                frame_in(n, c, p + 4, (size_t)ct);
+                p += 4 + (size_t)ct;
+                len -= 4 + (size_t)ct;
+                continue;
+            }
+        }
+        if (c->in_len < 4) {
+            size_t take = min_u64(4 - c->in_len, len);
+            if (c->in == NULL) {
+                c->in = malloc(NODE_BUF_MIN_BYTES);
+                if (c->in == NULL) {
+                    conn_close(n, c, RN_ENOMEM);
+                    return;
+                }
+                c->in_cap = NODE_BUF_MIN_BYTES;
+            }
+            memcpy(c->in + c->in_len, p, take);
+            c->in_len += take;
+            p += take;
+            len -= take;
+            if (c->in_len < 4)
+                return;
+            int64_t ct = proto_frame_len(c->in);
+            if (ct < 0) {
+                conn_violation(n, c, (int)ct);
+                return;
+            }
+            c->in_need = 4 + (size_t)ct;
+            /* Bounded before buffering: one frame, at most RN_CONN_INBUF_BYTES. */
+            static_assert(4u + RN_FRAME_BYTES_MAX + 17u <= RN_CONN_INBUF_BYTES, "a frame fits");
+            RN_ASSERT(c->in_need <= RN_CONN_INBUF_BYTES);
+            if (c->in_need > c->in_cap) {
+                uint8_t *q = realloc(c->in, c->in_need);
+                if (q == NULL) {
+                    conn_close(n, c, RN_ENOMEM);
+                    return;
+                }
+                c->in = q;
+                c->in_cap = c->in_need;
+            }
+        }
+        size_t take = min_u64(c->in_need - c->in_len, len);
+        memcpy(c->in + c->in_len, p, take);
+        c->in_len += take;
+        p += take;
+        len -= take;
+        if (c->in_len == c->in_need) {
+            c->in_len = 0;
+            frame_in(n, c, c->in + 4, c->in_need - 4);
+        }
+    }
+    if (c->in != NULL && c->in_len == 0 && c->in_cap > NODE_BUF_KEEP_BYTES) {
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+    }
+}
+
+/* ---- Replication plan, serving, ACKs ---- */
+
+/*
+ * Decides what to fetch of author a, and from whom (PROTOCOL.md section 11, "Fetching"):
+ * one WANT at a time, to the peer with the highest head (then the author itself, then our eager
+ * source, then the lowest slot), except that while our eager source is up and a HAVE shows
+ * more, we give the source stall_ms to push it before switching to that peer.
+ */
+static void plan(node *n, size_t a)
+{
+    author *au = &n->authors[a];
+    au->dirty = false;
+    if (au->want_slot >= 0) {
+        conn *w = &n->conns[au->want_slot];
+        bool stale = n->now >= max_u64(au->want_ms, w->last_entries_ms) + n->lim.anti_entropy_ms;
+        if (!au->want_probe && au->head >= au->want_to)
+            au->want_slot = -1;
+        else if (stale)
+            au->want_slot = -1; /* nothing came: ask again, maybe elsewhere */
+        else {
+            au->stall_ms = 0; /* a fetch is under way: no source to wait for */
+            return;
+        }
+    }
+    if (au->fork_buf != NULL)
+        fork_retry(n, a);
+    int best = -1;
+    uint64_t best_seq = au->head;
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[i];
+        if (c->state != CS_OPEN || (c->flags[a] & PF_DIVERGED) || c->known[a] <= au->head)
+            continue;
+        if (rate_limited(c))
+            continue;
+        bool better = c->known[a] > best_seq;
+        if (!better && best >= 0 && c->known[a] == best_seq) {
+            bool is_author = memcmp(c->key, au->key, PROTO_KEY_BYTES) == 0;
+            bool best_author = memcmp(n->conns[best].key, au->key, PROTO_KEY_BYTES) == 0;
+            better = !best_author && (is_author || (int)i == au->eager_src);
+        }
+        if (better) {
+            best = (int)i;
+            best_seq = c->known[a];
+        }
+    }
+    if (best < 0) {
+        /* Nobody to fetch from now; a peer over its rate makes every plan run again when its
+         * bucket refills (node_tick). */
+        au->stall_ms = 0;
+        return;
+    }
+    int src = au->eager_src;
+    if (src >= 0 && n->conns[src].known[a] <= au->head) {
+        /* Our source has not shown the entries another peer has: wait for its push. */
+        if (au->stall_ms == 0) {
+            au->stall_ms = n->now + n->lim.stall_ms;
+            return;
+        }
+        if (n->now < au->stall_ms)
+            return;
+        eager_set(n, a, best); /* it stalled: take pushes from the peer that has them */
+    } else if (src < 0) {
+        eager_set(n, a, best);
+    }
+    au->stall_ms = 0;
+    if (n->conns[best].state == CS_OPEN)
+        send_want(n, &n->conns[best], a, au->head + 1, best_seq - au->head, false);
+}
+
+typedef struct serve_ctx {
+    mp_buf *eb;
+    uint32_t k;
+    uint64_t bytes;
+} serve_ctx;
+
+static int serve_cb(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+    (void)seq;
+    serve_ctx *sc = ctx;
+    mp_put_bin(sc->eb, bytes, len);
+    sc->k++;
+    sc->bytes += len;
+    return 0;
+}
+
+/* Sends ENTRIES for c's pending WANTs, in order, while its budget allows. */
+static void serve(node *n, conn *c)
+{
+    store_read r;
+    bool r_open = false;
+    while (c->state == CS_OPEN && c->wq_n > 0 && c->tx_unacked < n->lim.inflight_bytes) {
+        size_t a = c->wq[c->wq_head];
+        author *au = &n->authors[a];
+        uint64_t from = c->wq_from[a];
+        size_t k = 0;
+        serve_ctx sc = { &n->eb, 0, 0 };
+        if (from <= au->head && c->wq_left[a] > 0) {
+            if (!r_open && raw_read_begin(n, &r) != 0)
+                break;
+            r_open = true;
+            size_t max_n = (size_t)min_u64(c->wq_left[a], n->lim.batch_entries);
+            size_t max_b =
+                (size_t)min_u64(RN_BATCH_BYTES_MAX, n->lim.inflight_bytes - c->tx_unacked);
+            mp_buf_reset(&n->eb);
+            if (store_entries_range(&r, au->key, from, max_n, max_b, serve_cb, &sc, &k) != 0)
+                k = 0;
+        }
+        if (k > 0) {
+            RN_ASSERT(mp_buf_err(&n->eb) == 0 && sc.k == k);
+            mp_buf_reset(&n->mb);
+            proto_msg_entries_begin(&n->mb, (uint32_t)k);
+            mp_buf_raw(&n->mb, n->eb.data, n->eb.len);
+            send_msg(n, c);
+            c->tx_unacked += sc.bytes;
+            n->ctr.entries_out += k;
+            n->ctr.payload_msgs_out++;
+            c->wq_from[a] += k;
+            c->wq_left[a] -= k;
+            if (c->known[a] < c->wq_from[a] - 1)
+                c->known[a] = c->wq_from[a] - 1;
+        }
+        if (k == 0 || c->wq_left[a] == 0 || c->wq_from[a] > au->head) {
+            c->flags[a] &= (uint8_t)~PF_IN_WQ;
+            c->wq_head = (c->wq_head + 1) % n->authors_n;
+            c->wq_n--;
+        }
+    }
+    if (r_open)
+        store_read_end(&r);
+}
+
+/* ---- Entry points ---- */
+
+/* Takes the time and reclaims output the driver has taken (its data was valid until now). */
+static void begin(node *n, uint64_t now)
+{
+    if (now > n->now)
+        n->now = now;
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[i];
+        if (c->state == CS_FREE || c->out_popped == 0)
+            continue;
+        memmove(c->out, c->out + c->out_popped, c->out_len - c->out_popped);
+        c->out_len -= c->out_popped;
+        c->out_popped = 0;
+        if (c->out_len == 0 && c->out_cap > NODE_BUF_KEEP_BYTES) {
+            free(c->out);
+            c->out = NULL;
+            c->out_cap = 0;
+        }
+    }
+}
+
+/* The work an event made due, then one SEND per connection for what was written. */
+static void finish(node *n)
+{
+    for (size_t a = 0; a < n->authors_n; a++)
+        if (n->all_dirty || n->authors[a].dirty)
+            plan(n, a);
+    n->all_dirty = false;
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[i];
+        if (c->state != CS_OPEN)
+            continue;
+        serve(n, c);
+        if (c->state == CS_OPEN && c->rx_unacked > 0) {
+            bucket_refill(n, c);
+            if (!rate_limited(c))
+                send_ack(n, c); /* a peer over its rate waits for its ACK: that paces it */
+        }
+    }
+    for (size_t i = 0; i < n->conns_n; i++)
+        if (conn_live(&n->conns[i]))
+            conn_queue_send(n, &n->conns[i]);
+}
+
+static int limits_apply(node_limits *l)
+{
+#define DEF(field, v)                                                                              \
+    if (l->field == 0)                                                                             \
+    l->field = (v)
+    DEF(peers_max, RN_PEERS_MAX);
+    DEF(batch_entries, 1000u);
+    DEF(inflight_bytes, RN_INFLIGHT_BYTES_DEFAULT);
+    DEF(anti_entropy_ms, 5000u);
+    DEF(stall_ms, 1000u);
+    DEF(handshake_ms, 5000u);
+    DEF(idle_ms, 15000u);
+    DEF(backoff_min_ms, 100u);
+    DEF(backoff_max_ms, 30000u);
+    DEF(entries_per_s, 500000u);
+#undef DEF
+    if (l->peers_max > RN_PEERS_MAX || l->batch_entries > RN_BATCH_ENTRIES_MAX ||
+        l->inflight_bytes < RN_INFLIGHT_BYTES_MIN ||
+        l->inflight_bytes > RN_INFLIGHT_BYTES_DEFAULT || l->anti_entropy_ms > RN_TIMER_MS_MAX ||
+        l->stall_ms > RN_TIMER_MS_MAX || l->handshake_ms > RN_TIMER_MS_MAX ||
+        l->idle_ms > RN_TIMER_MS_MAX || l->backoff_max_ms > RN_TIMER_MS_MAX ||
+        l->backoff_min_ms > l->backoff_max_ms || l->entries_per_s > RN_ENTRIES_PER_S_MAX)
+        return RN_EINVAL;
+    return 0;
+}
+
+int node_new(node **out, store *s, const node_config *cfg, uint64_t now_ms)
+{
+    int rc = 0;
+    store_head *heads = NULL;
+    node *n = calloc(1, sizeof(*n));
+    *out = NULL;
+    if (n == NULL)
+        return RN_ENOMEM;
+    n->s = s;
+    n->now = now_ms;
+    n->lim = cfg->limits;
+    n->self_author = -1;
+    mp_buf_init(&n->mb, RN_FRAME_BYTES_MAX);
+    mp_buf_init(&n->eb, RN_FRAME_BYTES_MAX); /* a batch's bytes and their bin headers */
+    RN_GUARD(rc, limits_apply(&n->lim));
+    const proto_member *me = proto_roster_find(&s->roster, cfg->sk + 32);
+    if (me == NULL || cfg->dial_n > RN_PEERS_MAX) {
+        rc = RN_EINVAL;
+        goto out;
+    }
+    n->self = *me;
+    memcpy(n->sk, cfg->sk, PROTO_SK_BYTES);
+    memcpy(n->netkey, cfg->netkey, PROTO_NETKEY_BYTES);
+    rng_seed(n, cfg->rng_seed);
+
+    /* Authors: the roster's authorities, in key order (HEADS lists them so). */
+    n->authors = calloc(s->roster.count > 0 ? s->roster.count : 1, sizeof(*n->authors));
+    n->conns = calloc(n->lim.peers_max, sizeof(*n->conns));
+    n->plain = malloc(RN_FRAME_BYTES_MAX);
+    if (n->authors == NULL || n->conns == NULL || n->plain == NULL) {
+        rc = RN_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < s->roster.count; i++) {
+        const proto_member *m = &s->roster.members[i];
+        if (m->role != PROTO_ROLE_AUTHORITY)
+            continue;
+        author *au = &n->authors[n->authors_n++];
+        memcpy(au->key, m->key, PROTO_KEY_BYTES);
+        au->eager_src = au->want_slot = -1;
+    }
+    static_assert(RN_ROSTER_MEMBERS_MAX <= UINT16_MAX, "want queues hold author indexes");
+    if (n->self.role == PROTO_ROLE_AUTHORITY)
+        n->self_author = author_find(n, n->self.key);
+    n->conns_n = n->lim.peers_max;
+    for (size_t i = 0; i < n->conns_n; i++)
+        conn_free_slot(&n->conns[i]);
+
+    /* Our heads, from the replica. */
+    heads = calloc(RN_ROSTER_MEMBERS_MAX, sizeof(*heads));
+    if (heads == NULL) {
+        rc = RN_ENOMEM;
+        goto out;
+    }
+    store_read r;
+    size_t hn = 0;
+    RN_GUARD(rc, raw_read_begin(n, &r));
+    rc = store_heads(&r, heads, RN_ROSTER_MEMBERS_MAX, &hn);
+    store_read_end(&r);
+    if (rc < 0)
+        goto out;
+    for (size_t i = 0; i < min_u64(hn, RN_ROSTER_MEMBERS_MAX); i++) {
+        int a = author_find(n, heads[i].author);
+        if (a < 0)
+            continue;
+        n->authors[a].head = heads[i].seq;
+        memcpy(n->authors[a].head_id, heads[i].id, PROTO_ID_BYTES);
+        n->authors[a].forked = (heads[i].flags & STORE_HEAD_FORKED) != 0;
+    }
+
+    /* Peers to keep connections to; the first attempts spread over backoff_min_ms. */
+    for (size_t i = 0; i < cfg->dial_n; i++) {
+        if (memcmp(cfg->dial[i], n->self.key, PROTO_KEY_BYTES) == 0 ||
+            dialer_find(n, cfg->dial[i]) >= 0)
+            continue;
+        dialer *dl = &n->dialers[n->dialers_n++];
+        memcpy(dl->key, cfg->dial[i], PROTO_KEY_BYTES);
+        dl->state = DS_WAIT;
+        dl->backoff_ms = n->lim.backoff_min_ms;
+        dl->next_ms = now_ms + rng_next(n) % (n->lim.backoff_min_ms + 1u);
+    }
+    *out = n;
+    n = NULL;
+out:
+    free(heads);
+    if (n != NULL)
+        node_free(n);
+    return rc;
+}
+
+void node_free(node *n)
+{
+    if (n == NULL)
+        return;
+    for (size_t i = 0; n->conns != NULL && i < n->conns_n; i++) {
+        conn_release(n, &n->conns[i]);
+        conn_free_slot(&n->conns[i]);
+    }
+    for (size_t a = 0; n->authors != NULL && a < n->authors_n; a++)
+        free(n->authors[a].fork_buf);
+    free(n->conns);
+    free(n->authors);
+    free(n->plain);
+    mp_buf_free(&n->mb);
+    mp_buf_free(&n->eb);
+    sodium_memzero(n->sk, sizeof(n->sk));
+    sodium_memzero(n->netkey, sizeof(n->netkey));
+    free(n);
+}
+
+const proto_member *node_self(const node *n)
+{
+    return &n->self;
+}
+
+store *node_store(node *n)
+{
+    return n->s;
+}
+
+const node_counters *node_counters_get(const node *n)
+{
+    return &n->ctr;
+}
+
+uint64_t node_deadline(const node *n)
+{
+    uint64_t t = UINT64_MAX;
+    const node_limits *l = &n->lim;
+    if (n->have_at != 0)
+        t = min_u64(t, n->have_at);
+    if (n->s->index_pending)
+        t = min_u64(t, n->last_ingest_ms + NODE_INDEX_IDLE_MS);
+    for (size_t i = 0; i < n->dialers_n; i++)
+        if (n->dialers[i].state == DS_WAIT)
+            t = min_u64(t, n->dialers[i].next_ms);
+    for (size_t i = 0; i < n->conns_n; i++) {
+        const conn *c = &n->conns[i];
+        if (c->state == CS_HANDSHAKE || c->state == CS_HEADER)
+            t = min_u64(t, c->opened_ms + l->handshake_ms);
+        if (c->state != CS_OPEN)
+            continue;
+        t = min_u64(t, c->next_heads_ms);
+        t = min_u64(t, c->last_rx_ms + (c->ping_out ? 2ull : 1ull) * l->idle_ms);
+        if (rate_limited(c))
+            t = min_u64(t, c->tokens_ms + (uint64_t)(-c->tokens_m) / l->entries_per_s + 1u);
+    }
+    for (size_t a = 0; a < n->authors_n; a++) {
+        const author *au = &n->authors[a];
+        if (au->stall_ms != 0)
+            t = min_u64(t, au->stall_ms);
+        if (au->want_slot >= 0) {
+            const conn *w = &n->conns[au->want_slot];
+            t = min_u64(t, max_u64(au->want_ms, w->last_entries_ms) + l->anti_entropy_ms);
+        }
+    }
+    return t;
+}
+
+void node_tick(node *n, uint64_t now_ms)
+{
+    begin(n, now_ms);
+    const node_limits *l = &n->lim;
+    uint64_t now = n->now;
+
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[i];
+        if ((c->state == CS_HANDSHAKE || c->state == CS_HEADER) &&
+            now >= c->opened_ms + l->handshake_ms) {
+            conn_close(n, c, RN_ETIME); /* too slow to get in */
+            continue;
+        }
+        if (c->state != CS_OPEN)
+            continue;
+        if (now >= c->last_rx_ms + 2ull * l->idle_ms) {
+            conn_close(n, c, RN_ETIME); /* silent through a PING: gone */
+            continue;
+        }
+        if (now >= c->last_rx_ms + l->idle_ms && !c->ping_out) {
+            c->ping_out = true;
+            c->ping_nonce = rng_next(n);
+            send_ping(n, c, PROTO_MSG_PING, c->ping_nonce);
+        }
+        if (now >= c->next_heads_ms)
+            send_heads(n, c);
+        if (rate_limited(c)) {
+            bucket_refill(n, c);
+            if (!rate_limited(c))
+                n->all_dirty = true; /* WANTs to it may resume */
+        }
+    }
+    for (size_t a = 0; a < n->authors_n; a++) {
+        author *au = &n->authors[a];
+        if (au->stall_ms != 0 && now >= au->stall_ms)
+            au->dirty = true;
+        if (au->want_slot >= 0)
+            au->dirty = true; /* plan() checks whether it went stale */
+    }
+    if (n->have_at != 0 && now >= n->have_at)
+        have_flush(n);
+    if (n->s->index_pending && now >= n->last_ingest_ms + NODE_INDEX_IDLE_MS)
+        if (store_index_flush(n->s) < 0)
+            n->last_ingest_ms = now; /* try again after another idle period */
+    for (size_t i = 0; i < n->dialers_n; i++) {
+        dialer *dl = &n->dialers[i];
+        if (dl->state != DS_WAIT || now < dl->next_ms)
+            continue;
+        bool live = false;
+        for (size_t j = 0; j < n->conns_n; j++)
+            if (conn_live(&n->conns[j]) && n->conns[j].have_key &&
+                memcmp(n->conns[j].key, dl->key, PROTO_KEY_BYTES) == 0)
+                live = true;
+        if (live) { /* it is connecting to us: look again later */
+            dl->next_ms = now + dl->backoff_ms;
+            continue;
+        }
+        dl->state = DS_CONNECTING;
+        queued_action *qa = action_push(n, NODE_ACT_CONNECT);
+        memcpy(qa->a.peer, dl->key, PROTO_KEY_BYTES);
+    }
+    finish(n);
+}
+
+int node_conn_open(node *n, uint32_t id, const uint8_t *peer, const uint8_t eph_seed[32],
+                   uint64_t now_ms)
+{
+    begin(n, now_ms);
+    if (conn_find(n, id) != NULL)
+        return RN_EINVAL;
+    if (peer != NULL && (proto_roster_find(&n->s->roster, peer) == NULL ||
+                         memcmp(peer, n->self.key, PROTO_KEY_BYTES) == 0))
+        return RN_EINVAL;
+    conn *c = NULL;
+    for (size_t i = 0; i < n->conns_n && c == NULL; i++)
+        if (n->conns[i].state == CS_FREE)
+            c = &n->conns[i];
+    if (c == NULL)
+        return RN_EFULL;
+    proto_hs_role role = peer != NULL ? PROTO_HS_INITIATOR : PROTO_HS_RESPONDER;
+    int rc = proto_hs_init(&c->hs, role, n->netkey, n->sk, peer, eph_seed);
+    if (rc < 0) {
+        proto_hs_wipe(&c->hs);
+        return rc;
+    }
+    c->state = CS_HANDSHAKE;
+    c->id = id;
+    c->outgoing = peer != NULL;
+    c->opened_ms = c->last_rx_ms = n->now;
+    c->dialer = -1;
+    if (peer != NULL) {
+        memcpy(c->key, peer, PROTO_KEY_BYTES);
+        c->have_key = true;
+        int di = dialer_find(n, peer);
+        if (di >= 0) {
+            c->dialer = di;
+            if (n->dialers[di].state != DS_UP)
+                n->dialers[di].state = DS_CONNECTING;
+        }
+        uint8_t m1[PROTO_HS_MSG_MAX];
+        size_t len;
+        rc = proto_hs_write(&c->hs, m1, sizeof(m1), &len);
+        RN_ASSERT(rc == 0);
+        send_raw(n, c, m1, len);
+    }
+    finish(n);
+    return 0;
+}
+
+void node_conn_input(node *n, uint32_t id, const uint8_t *data, size_t len, uint64_t now_ms)
+{
+    begin(n, now_ms);
+    conn *c = conn_find(n, id);
+    if (c != NULL && conn_live(c)) {
+        c->bytes_in += len;
+        n->ctr.bytes_in += len;
+        c->last_rx_ms = n->now;
+        c->ping_out = false; /* any bytes end the silence */
+        conn_bytes(n, c, data, len);
+    }
+    finish(n);
+}
+
+void node_conn_closed(node *n, uint32_t id, uint64_t now_ms)
+{
+    begin(n, now_ms);
+    conn *c = conn_find(n, id);
+    if (c != NULL) {
+        if (conn_live(c))
+            conn_release(n, c);
+        conn_free_slot(c);
+    }
+    finish(n);
+}
+
+void node_connect_failed(node *n, const uint8_t peer[PROTO_KEY_BYTES], uint64_t now_ms)
+{
+    begin(n, now_ms);
+    int di = dialer_find(n, peer);
+    if (di >= 0 && n->dialers[di].state == DS_CONNECTING) {
+        dialer *dl = &n->dialers[di];
+        uint32_t b = dl->backoff_ms;
+        dl->state = DS_WAIT;
+        dl->next_ms = n->now + b / 2 + rng_next(n) % (b / 2 + 1);
+        dl->backoff_ms = (uint32_t)min_u64(2ull * b, n->lim.backoff_max_ms);
+    }
+    finish(n);
+}
+
+int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len, uint64_t now_ms,
+                 uint64_t *seq, uint8_t id[PROTO_ID_BYTES], rn_diag *d)
+{
+    begin(n, now_ms);
+    if (n->self_author < 0) {
+        finish(n);
+        return rn_fail(d, RN_EROLE, NULL);
+    }
+    size_t a = (size_t)n->self_author;
+    author *au = &n->authors[a];
+    uint8_t eid[PROTO_ID_BYTES];
+    uint64_t s = 0;
+    int rc = store_append(n->s, n->sk, kind, body, len, now_ms, eid, &s, d);
+    if (rc == 0) {
+        RN_ASSERT(s == au->head + 1);
+        au->head = s;
+        memcpy(au->head_id, eid, PROTO_ID_BYTES);
+        if (seq != NULL)
+            *seq = s;
+        if (id != NULL)
+            memcpy(id, eid, PROTO_ID_BYTES);
+        store_read r;
+        proto_str e;
+        if (raw_read_begin(n, &r) == 0) {
+            if (store_entry_get(&r, au->key, s, &e) == 0)
+                push_new(n, a, &e, 1, -1); /* copied into frames before the read ends */
+            store_read_end(&r);
+        }
+    }
+    finish(n);
+    return rc;
+}
+
+void node_peers(const node *n, node_peer_info *out, size_t cap, size_t *count)
+{
+    size_t k = 0;
+    /* Dialled peers first (connected or not), then the other open connections. */
+    for (size_t pass = 0; pass < 2; pass++) {
+        size_t lim = pass == 0 ? n->dialers_n : n->conns_n;
+        for (size_t i = 0; i < lim; i++) {
+            const uint8_t *key;
+            const conn *c = NULL;
+            if (pass == 0) {
+                key = n->dialers[i].key;
+                for (size_t j = 0; j < n->conns_n && c == NULL; j++)
+                    if (n->conns[j].state == CS_OPEN &&
+                        memcmp(n->conns[j].key, key, PROTO_KEY_BYTES) == 0)
+                        c = &n->conns[j];
+            } else {
+                c = &n->conns[i];
+                if (c->state != CS_OPEN || dialer_find(n, c->key) >= 0)
+                    continue;
+                key = c->key;
+            }
+            if (k < cap) {
+                node_peer_info *p = &out[k];
+                memset(p, 0, sizeof(*p));
+                memcpy(p->key, key, PROTO_KEY_BYTES);
+                const proto_member *m = proto_roster_find(&n->s->roster, key);
+                if (m != NULL)
+                    memcpy(p->country, m->country, sizeof(p->country));
+                if (pass == 0 && n->dialers[i].state == DS_WAIT)
+                    p->next_dial_ms = n->dialers[i].next_ms;
+                if (c != NULL) {
+                    p->connected = true;
+                    p->outgoing = c->outgoing;
+                    p->connected_since_ms = c->since_ms;
+                    p->bytes_in = c->bytes_in;
+                    p->bytes_out = c->bytes_out;
+                    p->unacked_bytes = c->tx_unacked;
+                    int slot = (int)(c - n->conns);
+                    for (size_t a = 0; a < n->authors_n; a++) {
+                        if (c->known[a] > n->authors[a].head)
+                            p->entries_behind += c->known[a] - n->authors[a].head;
+                        if (n->authors[a].eager_src == slot)
+                            p->eager_authors++;
+                    }
+                }
+            }
+            k++;
+        }
+    }
+    *count = k;
+}

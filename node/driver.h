@@ -1,0 +1,57 @@
+/*
+ * driver.h: recnetd's libuv driver around the node core (DESIGN.md section 6).
+ *
+ * The core (core.h) does no I/O; this module is the loop that does it for one node: the TCP
+ * listener and outgoing connections, reads into node_conn_input and NODE_ACT_SEND into writes,
+ * one timer armed from node_deadline after every call into the core, the MessagePack-RPC control
+ * socket (<data_dir>/control.sock, mode 0600), the index flush after a catch-up, and SIGINT /
+ * SIGTERM for a clean shutdown. It is also where the time and the randomness the core is given
+ * come from (see driver.c for the clock).
+ *
+ * The caller (main.c) reads the configuration, the roster and the keys, opens the replica and
+ * installs the roster in it; node_driver_run does the rest and returns when the node has shut
+ * down. Keeping start-up checks out of the driver keeps every configuration error in one place,
+ * with its exit code.
+ */
+#ifndef RN_NODE_DRIVER_H
+#define RN_NODE_DRIVER_H
+
+#include "node/config.h"
+#include "node/core.h"
+#include "store/store.h"
+
+/* Peer connections the driver holds at once: established ones (at most peers_max), plus
+ * outgoing attempts and incoming handshakes. Beyond it, an incoming connection is closed at once
+ * and an outgoing attempt reported failed. */
+#define NODE_DRIVER_CONNS_MAX (2u * RN_PEERS_MAX)
+
+/* A closing connection gets this long to flush what the core sent before it is cut. */
+#define NODE_DRIVER_CLOSE_GRACE_MS 2000u
+
+/* An outgoing attempt (resolve and TCP connect) that takes longer fails. */
+#define NODE_DRIVER_CONNECT_TIMEOUT_MS 5000u
+
+/* The index pass runs once no new entry has arrived for this long, or this long at most after
+ * the first unindexed entry, whichever comes first. */
+#define NODE_DRIVER_FLUSH_QUIET_MS 100u
+#define NODE_DRIVER_FLUSH_MAX_MS   10000u
+
+/* Bytes written back to one control client and not yet taken by it; past this the driver stops
+ * reading that client's requests until it catches up (it pipelines faster than it reads). */
+#define NODE_DRIVER_CLIENT_OUT_MAX (2u * RN_CONTROL_RESPONSE_BYTES_MAX)
+
+/*
+ * Runs the node until SIGINT or SIGTERM. `s` is the open replica (not owned, not closed here),
+ * `cfg` the core's configuration (its secret key is copied by node_new; the caller wipes its
+ * copy), `conf` and `roster` the files they came from (borrowed until return; the roster gives
+ * the addresses to dial). Listens on conf->listen and on <conf->data_dir>/control.sock (a stale
+ * socket there is removed; the caller must hold the data directory's lock).
+ *
+ * Returns 0 after a clean shutdown (every connection closed, the control socket removed, the
+ * core freed), or RN_EIO when the node could not start (listen or bind failed; logged), or
+ * node_new's error.
+ */
+RN_MUST_USE int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
+                                const nodeconf_roster *roster);
+
+#endif /* RN_NODE_DRIVER_H */

@@ -1,0 +1,67 @@
+/*
+ * log.h: recnetd's log: one line per event on stderr, with a UTC timestamp and a level.
+ *
+ *     2026-11-26T21:04:05.123Z info  peer FR connected (outgoing, conn 3)
+ *
+ * The daemon runs under a supervisor (systemd, a container runtime, the demo's script) that owns
+ * log files, rotation and shipping; writing plain lines to stderr is what each of those expects.
+ * Every line is formatted in full and handed to one write(2), so lines from several processes
+ * sharing a terminal or a pipe never interleave mid-line (lines stay below PIPE_BUF). Control
+ * characters in a message (which may quote a peer's or a client's bytes) are escaped, so a line
+ * is always one line.
+ *
+ * The level enum and its names are also used by the configuration (node/config.h), which is why
+ * they are defined here in the header, without needing log.c.
+ *
+ * Threading: recnetd is single-threaded; the threshold is a process-wide variable.
+ */
+#ifndef RN_NODE_LOG_H
+#define RN_NODE_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef enum node_log_level {
+    NODE_LOG_ERROR = 0, /* the node cannot go on, or lost something */
+    NODE_LOG_WARN = 1,  /* a peer or client misbehaved; the node goes on */
+    NODE_LOG_INFO = 2,  /* connections, peers, start and stop (the default) */
+    NODE_LOG_DEBUG = 3, /* every connection attempt, control error, flush */
+} node_log_level;
+
+/* Longest line written, timestamp and newline included; longer messages are cut with "...". */
+#define NODE_LOG_LINE_MAX 1024u
+
+/* The name of a level as it appears in the config file and in log lines ("warn"), or NULL. */
+static inline const char *node_log_level_name(int level)
+{
+    static const char *const names[] = { "error", "warn", "info", "debug" };
+    if (level < NODE_LOG_ERROR || level > NODE_LOG_DEBUG)
+        return NULL;
+    return names[level];
+}
+
+/* The level named `name` ("error", "warn", "info", "debug"), or -1. */
+static inline int node_log_level_parse(const char *name)
+{
+    for (int l = NODE_LOG_ERROR; l <= NODE_LOG_DEBUG; l++)
+        if (strcmp(name, node_log_level_name(l)) == 0)
+            return l;
+    return -1;
+}
+
+/* Sets the threshold: messages above it are dropped. The default is NODE_LOG_INFO. */
+void node_log_set_level(node_log_level level);
+
+/* True if a message at `level` would be written (to skip formatting costly arguments). */
+bool node_log_enabled(node_log_level level);
+
+/* Writes one line at `level` if it passes the threshold. `fmt` is printf's. */
+void node_log(node_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define NODE_LOG_ERR(...)   node_log(NODE_LOG_ERROR, __VA_ARGS__)
+#define NODE_LOG_WARN(...)  node_log(NODE_LOG_WARN, __VA_ARGS__)
+#define NODE_LOG_INFO(...)  node_log(NODE_LOG_INFO, __VA_ARGS__)
+#define NODE_LOG_DEBUG(...) node_log(NODE_LOG_DEBUG, __VA_ARGS__)
+
+#endif /* RN_NODE_LOG_H */

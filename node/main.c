@@ -1,0 +1,234 @@
+/*
+ * main.c: recnetd, the node each authority (or mirror) of the federation runs.
+ *
+ *     recnetd -c CONFIG        run the node described by CONFIG until SIGINT or SIGTERM
+ *     recnetd --help | --version
+ *
+ * Start-up reads everything that can be wrong before anything is opened, in this order: the
+ * configuration, the roster file, the secret key file (refused when group- or world-readable),
+ * the network key file, and the configuration checked against the roster (our key a member, our
+ * country its country, the dial list resolved). Then it takes the data directory's lock (so two
+ * nodes never share a replica or a control socket), opens the replica, installs the roster file's
+ * members in it, and hands over to the driver (driver.h).
+ *
+ * Exit codes: 0 after a clean shutdown; 1 when the node could not run (replica, lock, listen
+ * address in use); 2 for a usage or configuration error, with the file, line and key named.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "node/config.h"
+#include "node/driver.h"
+#include "node/log.h"
+#include "proto/key.h"
+#include "store/keyfile.h"
+#include "store/store.h"
+
+#ifndef RECNET_VERSION
+#define RECNET_VERSION "0.0.0"
+#endif
+
+enum { EXIT_RUN = 1, EXIT_CONFIG = 2 };
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: recnetd -c CONFIG\n"
+               "       recnetd --help | --version\n"
+               "\n"
+               "Runs one node of a recnet federation as CONFIG describes (an INI file: [node]\n"
+               "country, data_dir, listen, roster, key_file, network_key_file, log_level;\n"
+               "[peers] dial; [limits]; see node/README.md). Logs go to stderr. SIGINT or\n"
+               "SIGTERM shuts the node down cleanly.\n"
+               "\n"
+               "  -c, --config CONFIG  the node's configuration file\n"
+               "  -h, --help           this help\n"
+               "  -V, --version        the version\n"
+               "\n"
+               "Exit status: 0 after a clean shutdown, 1 if the node could not run, 2 for a\n"
+               "usage or configuration error.\n");
+}
+
+/* Takes an exclusive lock on <data_dir>/recnetd.lock for the life of the process. Returns the
+ * descriptor, or -1 with the reason logged. */
+static int lock_data_dir(const char *dir)
+{
+    char path[NODECONF_PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/recnetd.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        NODE_LOG_ERR("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct flock fl;
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        int e = errno;
+        if (e == EACCES || e == EAGAIN)
+            NODE_LOG_ERR("another recnetd is running on %s", dir);
+        else
+            NODE_LOG_ERR("%s: cannot lock: %s", path, strerror(e));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Everything start-up reads, wiped and freed on the way out. */
+typedef struct startup {
+    nodeconf conf;
+    nodeconf_roster roster;
+    node_config cfg;
+    uint8_t seed[PROTO_SEED_BYTES];
+    uint8_t pk[PROTO_KEY_BYTES];
+    uint8_t dial[NODECONF_DIAL_MAX][PROTO_KEY_BYTES];
+    size_t dial_n;
+    store s;
+    bool store_open;
+    int lock_fd;
+} startup;
+
+static int run(const char *config_path)
+{
+    startup *st = calloc(1, sizeof(*st));
+    char err[NODECONF_ERR_MAX];
+    int code = EXIT_CONFIG;
+    int rc, sys_errno = 0;
+    rn_diag diag = { 0 };
+
+    if (st == NULL) {
+        fprintf(stderr, "recnetd: out of memory\n");
+        return EXIT_RUN;
+    }
+    st->lock_fd = -1;
+    if (nodeconf_load(&st->conf, config_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "recnetd: %s\n", err);
+        goto out;
+    }
+    node_log_set_level(st->conf.log_level);
+    if (nodeconf_roster_load(&st->roster, st->conf.roster, err, sizeof(err)) != 0) {
+        NODE_LOG_ERR("%s", err);
+        goto out;
+    }
+
+    rc = store_keyfile_read(st->conf.key_file, st->seed, st->pk, &sys_errno, &diag);
+    if (rc == RN_EIO) {
+        NODE_LOG_ERR("%s: cannot read the secret key file: %s", st->conf.key_file,
+                     strerror(sys_errno));
+        goto out;
+    } else if (rc == RN_EKEYFILE && diag.field != NULL) {
+        NODE_LOG_ERR("%s:%u: %s: %s", st->conf.key_file, diag.index, diag.field, rn_strerror(rc));
+        goto out;
+    } else if (rc != 0) {
+        NODE_LOG_ERR("%s: %s", st->conf.key_file, rn_strerror(rc));
+        goto out;
+    }
+    proto_key_sk_derive(st->seed, st->cfg.sk, NULL);
+    if (nodeconf_netkey_read(st->conf.network_key_file, st->cfg.netkey, err, sizeof(err)) != 0) {
+        NODE_LOG_ERR("%s", err);
+        goto out;
+    }
+    if (nodeconf_resolve(&st->conf, &st->roster, st->pk, st->dial, &st->dial_n, err, sizeof(err)) !=
+        0) {
+        NODE_LOG_ERR("%s", err);
+        goto out;
+    }
+
+    struct stat sb;
+    if (stat(st->conf.data_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        NODE_LOG_ERR("%s: node.data_dir: %s is not a directory", st->conf.path, st->conf.data_dir);
+        goto out;
+    }
+    code = EXIT_RUN;
+    st->lock_fd = lock_data_dir(st->conf.data_dir);
+    if (st->lock_fd < 0)
+        goto out;
+    rc = store_open(&st->s, st->conf.data_dir, NULL);
+    if (rc != 0) {
+        NODE_LOG_ERR("%s: cannot open the replica: %s", st->conf.data_dir, rn_strerror(rc));
+        goto out;
+    }
+    st->store_open = true;
+    rc = store_roster_set(&st->s, &st->roster.roster);
+    if (rc != 0) {
+        NODE_LOG_ERR("%s: cannot install the roster: %s", st->conf.data_dir, rn_strerror(rc));
+        goto out;
+    }
+
+    /* The driver is where randomness comes from: the core's generator seed here, handshake
+     * seeds per connection. */
+    st->cfg.dial = (const uint8_t(*)[PROTO_KEY_BYTES])st->dial;
+    st->cfg.dial_n = st->dial_n;
+    randombytes_buf(&st->cfg.rng_seed, sizeof(st->cfg.rng_seed));
+    st->cfg.limits = st->conf.limits;
+
+    rc = node_driver_run(&st->s, &st->cfg, &st->conf, &st->roster);
+    if (rc == 0)
+        code = 0;
+    else if (rc == RN_EINVAL)
+        code = EXIT_CONFIG;
+    if (rc == 0)
+        NODE_LOG_INFO("stopped cleanly");
+out:
+    sodium_memzero(st->seed, sizeof(st->seed));
+    sodium_memzero(&st->cfg, sizeof(st->cfg));
+    if (st->store_open)
+        store_close(&st->s);
+    nodeconf_roster_free(&st->roster);
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);
+    free(st);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            printf("recnetd %s\n", RECNET_VERSION);
+            return 0;
+        }
+        if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc &&
+            config == NULL) {
+            config = argv[++i];
+            continue;
+        }
+        if (strncmp(a, "--config=", 9) == 0 && config == NULL) {
+            config = a + 9;
+            continue;
+        }
+        fprintf(stderr, "recnetd: unexpected argument \"%s\"\n", a);
+        usage(stderr);
+        return EXIT_CONFIG;
+    }
+    if (config == NULL) {
+        usage(stderr);
+        return EXIT_CONFIG;
+    }
+
+    /* A peer that goes away mid-write must be an error on that connection, not our death. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    if (sodium_init() < 0) {
+        fprintf(stderr, "recnetd: libsodium failed to initialise\n");
+        return EXIT_RUN;
+    }
+    return run(config);
+}

@@ -1,0 +1,734 @@
+/*
+ * config_test.c: the node configuration, the roster file and the network key file
+ * (node/config.h).
+ *
+ * Each test works in its own mkdtemp directory under /tmp and removes it. Valid files read back
+ * to the values written (relative paths resolved against the file's directory, defaults filled
+ * in, EL read as GR, dial lists continued over indented lines); every error is checked for its
+ * code and for a message that names the file, the line and the key; writers round-trip through
+ * the readers; limits are tested at their bounds and one past them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "node/config.h"
+#include "proto/key.h"
+
+typedef struct fixture {
+    char dir[64];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return -1;
+    memcpy(f->dir, "/tmp/recnet-config-XXXXXX", sizeof("/tmp/recnet-config-XXXXXX"));
+    if (mkdtemp(f->dir) == NULL) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    DIR *d = opendir(f->dir);
+    if (d != NULL) {
+        struct dirent *e;
+        char p[512];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(p, sizeof(p), "%s/%s", f->dir, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    int rc = rmdir(f->dir);
+    free(f);
+    return rc;
+}
+
+/* Writes `text` to dir/name and returns the path in a static buffer per slot. */
+static const char *put(const fixture *f, const char *name, const char *text)
+{
+    static char paths[4][256];
+    static int slot;
+    char *p = paths[slot++ % 4];
+    snprintf(p, 256, "%s/%s", f->dir, name);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    assert_int_equal(fputs(text, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+    return p;
+}
+
+/* The public key of seed i, and its text. */
+static void key_of(unsigned i, uint8_t pk[PROTO_KEY_BYTES], char text[PROTO_KEY_TEXT_LEN + 1])
+{
+    uint8_t seed[PROTO_SEED_BYTES], sk[PROTO_SK_BYTES];
+    for (unsigned k = 0; k < PROTO_SEED_BYTES; k++)
+        seed[k] = (uint8_t)(i * 7u + k + 1u);
+    proto_key_sk_derive(seed, sk, pk);
+    if (text != NULL)
+        proto_key_text_format(pk, text);
+}
+
+/* Asserts that `msg` contains `want`, printing both otherwise. */
+static void assert_has(const char *msg, const char *want)
+{
+    if (strstr(msg, want) == NULL) {
+        print_error("message \"%s\"\n  lacks \"%s\"\n", msg, want);
+        fail();
+    }
+}
+
+/* ---- The node configuration ---- */
+
+static void test_conf_valid(void **state)
+{
+    fixture *f = *state;
+    nodeconf c;
+    char err[NODECONF_ERR_MAX], want[512];
+    const char *path = put(f, "fr.ini",
+                           "; a comment\n"
+                           "# another\n"
+                           "[node]\n"
+                           "country = FR\n"
+                           "data_dir = data\n"
+                           "listen = 127.0.0.1:7401\n"
+                           "roster = /etc/recnet/roster.ini ; inline comment\n"
+                           "key_file = keys/fr.key\n"
+                           "log_level = debug\n"
+                           "\n"
+                           "[peers]\n"
+                           "dial = DE, NL,\n"
+                           "    mirror-1\n"
+                           "  EL\n"
+                           "[limits]\n"
+                           "peers_max = 64\n"
+                           "batch_entries = 1\n"
+                           "inflight_bytes = 16384\n"
+                           "anti_entropy_ms = 5000\n"
+                           "stall_ms = 1000\n"
+                           "handshake_ms = 5000\n"
+                           "idle_ms = 15000\n"
+                           "backoff_min_ms = 100\n"
+                           "backoff_max_ms = 30000\n"
+                           "entries_per_s = 500000\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_string_equal(c.country, "FR");
+    snprintf(want, sizeof(want), "%s/data", f->dir);
+    assert_string_equal(c.data_dir, want);
+    assert_string_equal(c.listen.host, "127.0.0.1");
+    assert_int_equal(c.listen.port, 7401);
+    assert_string_equal(c.roster, "/etc/recnet/roster.ini");
+    snprintf(want, sizeof(want), "%s/keys/fr.key", f->dir);
+    assert_string_equal(c.key_file, want);
+    snprintf(want, sizeof(want), "%s/data/network.key", f->dir);
+    assert_string_equal(c.network_key_file, want);
+    assert_int_equal(c.log_level, NODE_LOG_DEBUG);
+    assert_true(c.dial_set);
+    assert_int_equal(c.dial_line, 12);
+    assert_int_equal(c.dial_n, 4);
+    assert_string_equal(c.dial[0], "DE");
+    assert_string_equal(c.dial[1], "NL");
+    assert_string_equal(c.dial[2], "mirror-1");
+    assert_string_equal(c.dial[3], "EL");
+    assert_int_equal(c.limits.peers_max, 64);
+    assert_int_equal(c.limits.batch_entries, 1);
+    assert_int_equal(c.limits.inflight_bytes, 16384);
+    assert_int_equal(c.limits.backoff_max_ms, 30000);
+    assert_int_equal(c.limits.entries_per_s, 500000);
+}
+
+static void test_conf_defaults(void **state)
+{
+    fixture *f = *state;
+    nodeconf c;
+    char err[NODECONF_ERR_MAX];
+    const char *path = put(f, "gr.ini",
+                           "[node]\ncountry = EL\ndata_dir = /var/lib/recnet\n"
+                           "listen = [::1]:7400\nroster = roster.ini\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_string_equal(c.country, "GR");
+    assert_string_equal(c.key_file, "/var/lib/recnet/node.key");
+    assert_string_equal(c.network_key_file, "/var/lib/recnet/network.key");
+    assert_string_equal(c.listen.host, "::1");
+    assert_int_equal(c.log_level, NODE_LOG_INFO);
+    assert_false(c.dial_set);
+    assert_int_equal(c.limits.batch_entries, 0);
+
+    /* A config in the current directory keeps relative paths as written. */
+    char cwd[512];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(f->dir), 0);
+    assert_int_equal(nodeconf_load(&c, "gr.ini", err, sizeof(err)), 0);
+    assert_string_equal(c.roster, "roster.ini");
+    assert_int_equal(chdir(cwd), 0);
+}
+
+typedef struct bad_case {
+    const char *text;
+    int code;
+    const char *want; /* after "<path>:" */
+} bad_case;
+
+#define NODE_OK "[node]\ncountry = FR\ndata_dir = d\nlisten = 127.0.0.1:7400\nroster = r.ini\n"
+
+static const bad_case conf_bad[] = {
+    { "[node]\ncountry = FR\ndata_dir = d\nroster = r.ini\n", RN_EMISSING,
+      "1: node.listen: required key is missing" },
+    { "[peers]\ndial = DE\n", RN_EMISSING, "2: node.country: required key is missing (no [node]" },
+    { NODE_OK "colour = blue\n", RN_EUNKNOWNFIELD, "6: node.colour: unknown key" },
+    { NODE_OK "[nodes]\nx = 1\n", RN_EUNKNOWNFIELD, "6: [nodes]: unknown section" },
+    { "country = FR\n", RN_EUNKNOWNFIELD, "1: country: key outside any section" },
+    { NODE_OK "country = DE\n", RN_EDUPLICATE, "6: node.country: key given twice" },
+    { NODE_OK "[limits]\n[node]\n", RN_EDUPLICATE,
+      "7: [node]: section given twice (first at line 1)" },
+    { NODE_OK "[limits]\nbatch_entries = 0\n", RN_EINVAL,
+      "7: limits.batch_entries: 0 is outside 1..1024" },
+    { NODE_OK "[limits]\nbatch_entries = 1025\n", RN_EINVAL,
+      "7: limits.batch_entries: 1025 is outside 1..1024" },
+    { NODE_OK "[limits]\npeers_max = 65\n", RN_EINVAL, "7: limits.peers_max: 65 is outside 1..64" },
+    { NODE_OK "[limits]\ninflight_bytes = 16383\n", RN_EINVAL,
+      "7: limits.inflight_bytes: 16383 is outside 16384..4194304" },
+    { NODE_OK "[limits]\ninflight_bytes = 4194305\n", RN_EINVAL,
+      "7: limits.inflight_bytes: 4194305 is outside 16384..4194304" },
+    { NODE_OK "[limits]\nanti_entropy_ms = 3600001\n", RN_EINVAL,
+      "7: limits.anti_entropy_ms: 3600001 is outside 100..3600000" },
+    { NODE_OK "[limits]\nentries_per_s = 10000001\n", RN_EINVAL,
+      "7: limits.entries_per_s: 10000001 is outside 1..10000000" },
+    { NODE_OK "[limits]\nbackoff_min_ms = 60000\n", RN_EINVAL,
+      "6: limits.backoff_max_ms: 30000 is below backoff_min_ms (60000)" },
+    { NODE_OK "[limits]\nstall_ms = -1\n", RN_EINVAL,
+      "7: limits.stall_ms: \"-1\" is not a decimal" },
+    { NODE_OK "[limits]\nstall_ms = +5\n", RN_EINVAL,
+      "7: limits.stall_ms: \"+5\" is not a decimal" },
+    { NODE_OK "[limits]\nstall_ms = 10ms\n", RN_EINVAL,
+      "7: limits.stall_ms: \"10ms\" is not a decimal" },
+    { NODE_OK "[limits]\nstall_ms = 0x10\n", RN_EINVAL, "7: limits.stall_ms: \"0x10\" is not" },
+    { NODE_OK "[limits]\nstall_ms =\n", RN_EINVAL, "7: limits.stall_ms: \"\" is not a decimal" },
+    { NODE_OK "[limits]\nidle_ms = 99999999999999999999999\n", RN_EINVAL, "(too large)" },
+    { NODE_OK "[limits]\nbackoff_min_ms = 5000\nbackoff_max_ms = 1000\n", RN_EINVAL,
+      "6: limits.backoff_max_ms: 1000 is below backoff_min_ms (5000)" },
+    { "[node]\ncountry = XX\n", RN_ECOUNTRY, "2: node.country: \"XX\" is not one of the 30" },
+    { "[node]\ncountry = fr\n", RN_ECOUNTRY, "2: node.country: \"fr\" is not one" },
+    { "[node]\ncountry = US\n", RN_ECOUNTRY, "2: node.country" },
+    { "[node]\nlisten = 127.0.0.1\n", RN_EINVAL, "2: node.listen: \"127.0.0.1\" is not host:port" },
+    { "[node]\nlisten = 127.0.0.1:0\n", RN_EINVAL, "2: node.listen" },
+    { "[node]\nlisten = 127.0.0.1:65536\n", RN_EINVAL, "2: node.listen" },
+    { "[node]\nlisten = :7400\n", RN_EINVAL, "2: node.listen" },
+    { "[node]\nlisten = a b:7400\n", RN_EINVAL, "2: node.listen" },
+    { "[node]\nlisten = []:7400\n", RN_EINVAL, "2: node.listen" },
+    { "[node]\nlisten = localhost:7400\n", RN_EINVAL,
+      "2: node.listen: \"localhost:7400\": the host must be an IP address" },
+    { "[node]\nlisten = [::g]:7400\n", RN_EINVAL, "2: node.listen" },
+    { "[node]\nlog_level = loud\n", RN_EINVAL, "2: node.log_level: \"loud\" is not error" },
+    { "[node]\ndata_dir =\n", RN_EINVAL, "2: node.data_dir: empty path" },
+    { "[node]\ncountry = FR\n  DE\n", RN_EINVAL, "3: node.country: value continues" },
+    { NODE_OK "[peers]\ndial = D E\n", 0, NULL }, /* two names separated by a space: fine */
+    { NODE_OK "[peers]\ndial = D/E\n", RN_EINVAL, "7: peers.dial: \"D/E\" is not a member name" },
+    { NODE_OK "[peers]\ndial = DE\ndial = NL\n", RN_EDUPLICATE, "8: peers.dial: key given twice" },
+    { "[node]\nthis line has no equals sign\n", RN_EINVAL, "2: syntax error" },
+    { "[node\n", RN_EINVAL, "1: syntax error" },
+};
+
+static void test_conf_errors(void **state)
+{
+    fixture *f = *state;
+    nodeconf c;
+    char err[NODECONF_ERR_MAX], want[600];
+    for (size_t i = 0; i < sizeof(conf_bad) / sizeof(conf_bad[0]); i++) {
+        const bad_case *b = &conf_bad[i];
+        const char *path = put(f, "bad.ini", b->text);
+        err[0] = '\0';
+        int rc = nodeconf_load(&c, path, err, sizeof(err));
+        if (rc != b->code) {
+            print_error("case %zu: got %d (%s), want %d\n", i, rc, err, b->code);
+            fail();
+        }
+        if (b->want == NULL)
+            continue;
+        if (b->want[0] == '(')
+            snprintf(want, sizeof(want), "%s", b->want);
+        else
+            snprintf(want, sizeof(want), "%s:%s", path, b->want);
+        assert_has(err, want);
+    }
+}
+
+static void test_conf_long_line_and_missing(void **state)
+{
+    fixture *f = *state;
+    nodeconf c;
+    char err[NODECONF_ERR_MAX], text[1024], want[300];
+
+    /* A line at the bound reads; one past it is an error at its line, never split. */
+    char dir[NODECONF_LINE_MAX + 1];
+    size_t pre = strlen("data_dir = /");
+    memset(dir, 'a', sizeof(dir));
+    dir[NODECONF_LINE_MAX - pre] = '\0';
+    snprintf(text, sizeof(text),
+             "[node]\ncountry = FR\nlisten = 1.2.3.4:5\nroster = /r\ndata_dir = /%s\n", dir);
+    const char *path = put(f, "long.ini", text);
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(strlen(c.data_dir), NODECONF_LINE_MAX - pre + 1);
+
+    dir[NODECONF_LINE_MAX - pre] = 'a';
+    dir[NODECONF_LINE_MAX - pre + 1] = '\0';
+    snprintf(text, sizeof(text),
+             "[node]\ncountry = FR\nlisten = 1.2.3.4:5\nroster = /r\ndata_dir = /%s\n", dir);
+    path = put(f, "long.ini", text);
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), RN_ETOOBIG);
+    snprintf(want, sizeof(want), "%s:5: line longer than %u", path, NODECONF_LINE_MAX);
+    assert_has(err, want);
+
+    /* Much longer than inih's buffer. */
+    char huge[700];
+    memset(huge, 'x', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = '\0';
+    snprintf(text, sizeof(text), "[node]\n; %s\ncountry = ZZ\n", huge);
+    path = put(f, "long.ini", text);
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), RN_ETOOBIG);
+    snprintf(want, sizeof(want), "%s:2: line longer", path);
+    assert_has(err, want);
+
+    snprintf(want, sizeof(want), "%s/absent.ini", f->dir);
+    assert_int_equal(nodeconf_load(&c, want, err, sizeof(err)), RN_EIO);
+    assert_has(err, "absent.ini: cannot open: No such file or directory");
+}
+
+/* ---- The roster file ---- */
+
+/* A roster of FR, DE, GR (written EL) authorities and two mirrors, one without an address. */
+static const char *roster_text(char *buf, size_t len)
+{
+    char k[5][PROTO_KEY_TEXT_LEN + 1];
+    uint8_t pk[PROTO_KEY_BYTES];
+    for (unsigned i = 0; i < 5; i++)
+        key_of(i, pk, k[i]);
+    snprintf(
+        buf, len,
+        "; the federation\n"
+        "[member FR]\nrole = authority\ncountry = FR\nkey = %s\naddress = 127.0.0.1:7401\n"
+        "\n[member DE]\nrole = authority\ncountry = DE\nkey = %s\naddress = de.example.eu:7402\n"
+        "\n[member greece]\nrole = authority\ncountry = EL\nkey = %s\naddress = [::1]:7403\n"
+        "\n[member mirror-1]\nrole = mirror\nkey = %s\naddress = 10.0.0.1:7404\n"
+        "\n[member backup.fr]\nrole = mirror\ncountry = FR\nkey = %s\n",
+        k[0], k[1], k[2], k[3], k[4]);
+    return buf;
+}
+
+static void test_roster_valid(void **state)
+{
+    fixture *f = *state;
+    nodeconf_roster r;
+    char err[NODECONF_ERR_MAX], text[4096];
+    uint8_t pk[PROTO_KEY_BYTES];
+    const char *path = put(f, "roster.ini", roster_text(text, sizeof(text)));
+    int rc = nodeconf_roster_load(&r, path, err, sizeof(err));
+    if (rc != 0)
+        print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(r.count, 5);
+    assert_int_equal(r.roster.count, 5);
+    assert_string_equal(r.members[2].name, "greece");
+    assert_string_equal(r.members[2].country, "GR");
+    assert_string_equal(r.members[2].address.host, "::1");
+    assert_int_equal(r.members[1].address.port, 7402);
+    assert_int_equal(r.members[3].role, PROTO_ROLE_MIRROR);
+    assert_string_equal(r.members[3].country, "");
+    assert_false(r.members[4].has_address);
+    assert_int_equal(r.members[4].line, 25);
+
+    key_of(2, pk, NULL);
+    assert_ptr_equal(nodeconf_roster_by_key(&r, pk), &r.members[2]);
+    const proto_member *gr = proto_roster_authority(&r.roster, "GR", 2);
+    assert_non_null(gr);
+    assert_memory_equal(gr->key, pk, PROTO_KEY_BYTES);
+    assert_ptr_equal(nodeconf_roster_by_name(&r, "EL"), &r.members[2]);
+    assert_ptr_equal(nodeconf_roster_by_name(&r, "GR"), &r.members[2]);
+    assert_ptr_equal(nodeconf_roster_by_name(&r, "greece"), &r.members[2]);
+    assert_ptr_equal(nodeconf_roster_by_name(&r, "mirror-1"), &r.members[3]);
+    assert_null(nodeconf_roster_by_name(&r, "NL"));
+    nodeconf_roster_free(&r);
+    nodeconf_roster_free(&r); /* harmless twice */
+}
+
+static void test_roster_errors(void **state)
+{
+    fixture *f = *state;
+    nodeconf_roster r;
+    char err[NODECONF_ERR_MAX], text[2048], want[600];
+    char k0[PROTO_KEY_TEXT_LEN + 1], k1[PROTO_KEY_TEXT_LEN + 1];
+    uint8_t pk[PROTO_KEY_BYTES];
+    key_of(0, pk, k0);
+    key_of(1, pk, k1);
+    char badkey[PROTO_KEY_TEXT_LEN + 1];
+    memcpy(badkey, k0, sizeof(badkey));
+    badkey[10] = badkey[10] == 'A' ? 'B' : 'A';
+
+    struct {
+        const char *fmt; /* %1$s and %2$s are two valid keys, %3$s an invalid one */
+        int code;
+        const char *want;
+    } cases[] = {
+        { "[member FR]\nrole = authority\ncountry = FR\nkey = %1$s\n"
+          "[member FR]\nrole = mirror\nkey = %2$s\n",
+          RN_EDUPLICATE, "5: [member FR]: member named twice (first at line 1)" },
+        { "[member FR]\nrole = authority\ncountry = FR\nkey = %1$s\n"
+          "[member M]\nrole = mirror\nkey = %1$s\n",
+          RN_EDUPLICATE, "5: member M: key: same key as member FR (line 1)" },
+        { "[member FR]\nrole = authority\ncountry = FR\nkey = %1$s\n"
+          "[member FR2]\nrole = authority\ncountry = FR\nkey = %2$s\n",
+          RN_EDUPLICATE, "5: member FR2: country: FR already has an authority (FR, line 1)" },
+        { "[member GR]\nrole = authority\ncountry = GR\nkey = %1$s\n"
+          "[member EL]\nrole = authority\ncountry = EL\nkey = %2$s\n",
+          RN_EDUPLICATE, "5: member EL: country: GR already has an authority" },
+        { "[member FR]\nrole = authority\ncountry = FR\nkey = %3$s\n", RN_EKEY,
+          "4: member FR: key: not a valid rn1: public key" },
+        { "[member FR]\nrole = authority\ncountry = FR\nkey = ssh-ed25519 AAAA\n", RN_EKEY,
+          "4: member FR: key" },
+        { "[member FR]\nrole = authority\nkey = %1$s\n", RN_EMISSING,
+          "1: member FR: country: required key is missing for an authority" },
+        { "[member FR]\ncountry = FR\nkey = %1$s\n", RN_EMISSING,
+          "1: member FR: role: required key is missing" },
+        { "[member FR]\nrole = authority\ncountry = FR\n", RN_EMISSING,
+          "1: member FR: key: required key is missing" },
+        { "[member FR]\n[member DE]\nrole = authority\ncountry = DE\nkey = %1$s\n", RN_EMISSING,
+          "1: member FR: role: required key is missing" },
+        { "[member FR]\nrole = king\n", RN_EINVAL,
+          "2: member FR: role: \"king\" is not authority" },
+        { "[member FR]\nrole = authority\ncountry = XX\n", RN_ECOUNTRY,
+          "3: member FR: country: \"XX\" is not one of the 30" },
+        { "[member FR]\naddress = nowhere\n", RN_EINVAL, "2: member FR: address: \"nowhere\"" },
+        { "[member FR]\nrole = authority\nrole = mirror\n", RN_EDUPLICATE,
+          "3: member FR: role: key given twice" },
+        { "[member FR]\nweight = 3\n", RN_EUNKNOWNFIELD, "2: member FR: weight: unknown key" },
+        { "[members]\nrole = mirror\n", RN_EUNKNOWNFIELD, "1: [members]: unknown section" },
+        { "[member]\n", RN_EUNKNOWNFIELD, "1: [member]: unknown section" },
+        { "[member a/b]\n", RN_EINVAL, "1: [member a/b]: member name must be" },
+        { "role = mirror\n", RN_EUNKNOWNFIELD, "1: role: key outside any section" },
+        { "; empty\n", RN_EMISSING, "1: no [member <name>] section" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        snprintf(text, sizeof(text), cases[i].fmt, k0, k1, badkey);
+#pragma GCC diagnostic pop
+        const char *path = put(f, "roster.ini", text);
+        err[0] = '\0';
+        int rc = nodeconf_roster_load(&r, path, err, sizeof(err));
+        if (rc != cases[i].code) {
+            print_error("case %zu: got %d (%s), want %d\n", i, rc, err, cases[i].code);
+            fail();
+        }
+        snprintf(want, sizeof(want), "%s:%s", path, cases[i].want);
+        assert_has(err, want);
+        assert_null(r.members); /* nothing left to free on failure */
+    }
+    snprintf(want, sizeof(want), "%s/absent.ini", f->dir);
+    assert_int_equal(nodeconf_roster_load(&r, want, err, sizeof(err)), RN_EIO);
+    assert_has(err, "absent.ini: cannot open: No such file");
+}
+
+/* ---- Resolving the dial list ---- */
+
+static void test_resolve(void **state)
+{
+    fixture *f = *state;
+    nodeconf c;
+    nodeconf_roster r;
+    char err[NODECONF_ERR_MAX], text[4096];
+    uint8_t dial[NODECONF_DIAL_MAX][PROTO_KEY_BYTES];
+    uint8_t k[6][PROTO_KEY_BYTES];
+    size_t n = 0;
+    for (unsigned i = 0; i < 6; i++)
+        key_of(i, k[i], NULL);
+
+    const char *rpath = put(f, "roster.ini", roster_text(text, sizeof(text)));
+    assert_int_equal(nodeconf_roster_load(&r, rpath, err, sizeof(err)), 0);
+
+    /* Default: every other member with an address (DE, greece, mirror-1). */
+    const char *path = put(f, "fr.ini", NODE_OK);
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_resolve(&c, &r, k[0], dial, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(dial[0], k[1], PROTO_KEY_BYTES);
+    assert_memory_equal(dial[1], k[2], PROTO_KEY_BYTES);
+    assert_memory_equal(dial[2], k[3], PROTO_KEY_BYTES);
+
+    /* Named: countries (EL too) and member names. */
+    path = put(f, "fr.ini", NODE_OK "[peers]\ndial = EL, mirror-1\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_resolve(&c, &r, k[0], dial, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 2);
+    assert_memory_equal(dial[0], k[2], PROTO_KEY_BYTES);
+    assert_memory_equal(dial[1], k[3], PROTO_KEY_BYTES);
+
+    /* Empty: dial nobody. */
+    path = put(f, "fr.ini", NODE_OK "[peers]\ndial =\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_resolve(&c, &r, k[0], dial, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 0);
+
+    struct {
+        const char *dial;
+        int code;
+        const char *want;
+    } cases[] = {
+        { "NL", RN_ENOTFOUND, ":7: peers.dial: \"NL\" is neither a member" },
+        { "FR", RN_EINVAL, ":7: peers.dial: \"FR\" is this node" },
+        { "backup.fr", RN_EINVAL, ":7: peers.dial: member backup.fr has no address" },
+        { "DE, greece, EL", RN_EDUPLICATE, ":7: peers.dial: member greece named twice" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char conf[512];
+        snprintf(conf, sizeof(conf), NODE_OK "[peers]\ndial = %s\n", cases[i].dial);
+        path = put(f, "fr.ini", conf);
+        assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+        assert_int_equal(nodeconf_resolve(&c, &r, k[0], dial, &n, err, sizeof(err)), cases[i].code);
+        assert_has(err, cases[i].want);
+    }
+
+    /* Our key must be a member, and our country its country. */
+    path = put(f, "fr.ini", NODE_OK);
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_resolve(&c, &r, k[5], dial, &n, err, sizeof(err)), RN_EROSTER);
+    assert_has(err, "is not a member of the roster");
+    assert_int_equal(nodeconf_resolve(&c, &r, k[1], dial, &n, err, sizeof(err)), RN_ECOUNTRY);
+    assert_has(err, "node.country: FR, but our key is member DE");
+    /* A mirror without a country fits any node country. */
+    assert_int_equal(nodeconf_resolve(&c, &r, k[3], dial, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 3);
+    nodeconf_roster_free(&r);
+}
+
+/* ---- Writers ---- */
+
+static void test_conf_write_round_trip(void **state)
+{
+    fixture *f = *state;
+    nodeconf c, back;
+    char err[NODECONF_ERR_MAX], path[256];
+    memset(&c, 0, sizeof(c));
+    memcpy(c.country, "NL", 3);
+    snprintf(c.data_dir, sizeof(c.data_dir), "%s/data", f->dir);
+    snprintf(c.roster, sizeof(c.roster), "%s/roster.ini", f->dir);
+    snprintf(c.key_file, sizeof(c.key_file), "%s/data/node.key", f->dir);
+    snprintf(c.network_key_file, sizeof(c.network_key_file), "%s/net.key", f->dir);
+    memcpy(c.listen.host, "::", 3);
+    c.listen.port = 7410;
+    c.log_level = NODE_LOG_WARN;
+    c.dial_set = true;
+    c.dial_n = 3;
+    memcpy(c.dial[0], "FR", 3);
+    memcpy(c.dial[1], "DE", 3);
+    memcpy(c.dial[2], "mirror-1", 9);
+    c.limits.batch_entries = 1024;
+    c.limits.backoff_min_ms = 10;
+    snprintf(path, sizeof(path), "%s/nl.ini", f->dir);
+
+    assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_load(&back, path, err, sizeof(err)), 0);
+    assert_string_equal(back.country, "NL");
+    assert_string_equal(back.data_dir, c.data_dir);
+    assert_string_equal(back.roster, c.roster);
+    assert_string_equal(back.key_file, c.key_file);
+    assert_string_equal(back.network_key_file, c.network_key_file);
+    assert_string_equal(back.listen.host, "::");
+    assert_int_equal(back.listen.port, 7410);
+    assert_int_equal(back.log_level, NODE_LOG_WARN);
+    assert_int_equal(back.dial_n, 3);
+    assert_string_equal(back.dial[2], "mirror-1");
+    assert_memory_equal(&back.limits, &c.limits, sizeof(c.limits));
+
+    /* Never overwritten; invalid configurations are not written. */
+    assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), RN_EEXIST);
+    snprintf(path, sizeof(path), "%s/bad.ini", f->dir);
+    c.limits.batch_entries = 2000;
+    assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), RN_EINVAL);
+    assert_has(err, "limits.batch_entries: 2000 is outside 1..1024");
+    c.limits.batch_entries = 0;
+    c.country[0] = '\0';
+    assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), RN_EINVAL);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_roster_append(void **state)
+{
+    fixture *f = *state;
+    nodeconf_roster r;
+    nodeconf_member m;
+    char err[NODECONF_ERR_MAX], path[256];
+    snprintf(path, sizeof(path), "%s/roster.ini", f->dir);
+
+    memset(&m, 0, sizeof(m));
+    memcpy(m.name, "FR", 3);
+    m.role = PROTO_ROLE_AUTHORITY;
+    memcpy(m.country, "FR", 3);
+    key_of(0, m.key, NULL);
+    m.has_address = true;
+    assert_int_equal(nodeconf_addr_parse("127.0.0.1:7401", 14, &m.address), 0);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), 0);
+
+    memcpy(m.name, "greece", 7);
+    memcpy(m.country, "EL", 3); /* written as GR */
+    key_of(1, m.key, NULL);
+    assert_int_equal(nodeconf_addr_parse("[::1]:7402", 10, &m.address), 0);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), 0);
+
+    memcpy(m.name, "m1", 3);
+    m.role = PROTO_ROLE_MIRROR;
+    m.country[0] = '\0';
+    m.has_address = false;
+    key_of(2, m.key, NULL);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), 0);
+
+    /* Refused: a name, a key or an authority's country given twice, a bad country. */
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), RN_EDUPLICATE);
+    assert_has(err, "member m1 is already in the roster");
+    memcpy(m.name, "m2", 3);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), RN_EDUPLICATE);
+    assert_has(err, "member m1 already has this key");
+    memcpy(m.name, "FR2", 4);
+    m.role = PROTO_ROLE_AUTHORITY;
+    memcpy(m.country, "FR", 3);
+    key_of(3, m.key, NULL);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), RN_EDUPLICATE);
+    assert_has(err, "FR already has an authority");
+    memcpy(m.country, "XX", 3);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), RN_ECOUNTRY);
+    m.country[0] = '\0';
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), RN_ECOUNTRY);
+
+    assert_int_equal(nodeconf_roster_load(&r, path, err, sizeof(err)), 0);
+    assert_int_equal(r.count, 3);
+    assert_string_equal(r.members[1].name, "greece");
+    assert_string_equal(r.members[1].country, "GR");
+    assert_string_equal(r.members[1].address.host, "::1");
+    assert_int_equal(r.members[1].address.port, 7402);
+    assert_false(r.members[2].has_address);
+    assert_int_equal(r.members[2].role, PROTO_ROLE_MIRROR);
+    nodeconf_roster_free(&r);
+
+    /* A hand-edited file without a final newline still appends cleanly. */
+    FILE *fp = fopen(path, "a");
+    assert_non_null(fp);
+    fputs("; no newline", fp);
+    fclose(fp);
+    memcpy(m.name, "DE", 3);
+    memcpy(m.country, "DE", 3);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_roster_load(&r, path, err, sizeof(err)), 0);
+    assert_int_equal(r.count, 4);
+    nodeconf_roster_free(&r);
+}
+
+/* ---- The network key file ---- */
+
+static void test_netkey(void **state)
+{
+    fixture *f = *state;
+    uint8_t key[PROTO_NETKEY_BYTES], back[PROTO_NETKEY_BYTES];
+    char err[NODECONF_ERR_MAX], path[256];
+    snprintf(path, sizeof(path), "%s/network.key", f->dir);
+
+    mode_t old = umask(0);
+    assert_int_equal(nodeconf_netkey_generate(path, key, err, sizeof(err)), 0);
+    umask(old);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(nodeconf_netkey_read(path, back, err, sizeof(err)), 0);
+    assert_memory_equal(key, back, sizeof(key));
+    assert_int_equal(nodeconf_netkey_write(path, key, err, sizeof(err)), RN_EEXIST);
+
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(nodeconf_netkey_read(path, back, err, sizeof(err)), RN_EKEYPERM);
+    assert_has(err, "mode 640");
+
+    char b64[64];
+    sodium_bin2base64(b64, sizeof(b64), key, sizeof(key), sodium_base64_VARIANT_ORIGINAL);
+    struct {
+        const char *fmt;
+        int code;
+        const char *want;
+    } cases[] = {
+        { "# only a comment\n", RN_EKEY, "no key line" },
+        { "%s\n%s\n", RN_EKEY, ":2: a second key line" },
+        { "\n# c\nAAAA\n", RN_EKEY, ":3: not the base64" },
+        { "%s", 0, NULL },     /* no final newline */
+        { "%s\r\n", 0, NULL }, /* CRLF */
+        { "# c\n\n%s\n\n", 0, NULL },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[256];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#pragma GCC diagnostic ignored "-Wformat-extra-args"
+        snprintf(text, sizeof(text), cases[i].fmt, b64, b64);
+#pragma GCC diagnostic pop
+        unlink(path);
+        put(f, "network.key", text);
+        assert_int_equal(chmod(path, 0600), 0);
+        int rc = nodeconf_netkey_read(path, back, err, sizeof(err));
+        if (rc != cases[i].code) {
+            print_error("case %zu: got %d (%s)\n", i, rc, err);
+            fail();
+        }
+        if (cases[i].want != NULL)
+            assert_has(err, cases[i].want);
+        else
+            assert_memory_equal(key, back, sizeof(key));
+    }
+
+    /* A non-canonical spelling: the last character with unused bits set. */
+    char nc[64];
+    memcpy(nc, b64, sizeof(nc));
+    nc[42] = nc[42] == 'B' ? 'C' : 'B';
+    unlink(path);
+    char text[128];
+    snprintf(text, sizeof(text), "%s\n", nc);
+    put(f, "network.key", text);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_not_equal(nodeconf_netkey_read(path, back, err, sizeof(err)), 0);
+
+    unlink(path);
+    assert_int_equal(nodeconf_netkey_read(path, back, err, sizeof(err)), RN_EIO);
+    assert_has(err, "No such file");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_conf_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conf_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conf_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conf_long_line_and_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roster_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roster_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conf_write_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roster_append, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_netkey, setup, teardown),
+    };
+    if (sodium_init() < 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1422 @@
+/*
+ * core_test.c: the node core (node/core.h) over real replicas, wired together in memory.
+ *
+ * A tiny driver plays the part of recnetd's libuv loop and of the simulator: up to six cores,
+ * each over its own LMDB replica in a mkdtemp directory under /tmp (removed afterwards), joined
+ * by in-memory links. The driver pumps every SEND action of one core into node_conn_input of the
+ * core at the other end of the tlink, answers CONNECT actions by opening a link to the core whose
+ * key was asked for (or node_connect_failed when that core is down), reports CLOSE to both ends,
+ * and moves a fake clock from one node_deadline to the next. A link direction can be held (bytes
+ * kept back) to make a peer stall, and a test-driven endpoint ("evil") can run the handshake with
+ * proto/wire.h itself and then send whatever it likes.
+ *
+ * libsodium's random generator is replaced by a seeded one (the stream headers of proto/wire.c
+ * draw from it), so that a run is a pure function of its inputs: the determinism test runs one
+ * scenario twice and compares the digests of every byte each core sent.
+ *
+ * Records are real: the ELM sample provider (University of Zed, Ireland) and its specification,
+ * and providers of the other countries made from the same template, encoded with
+ * proto_record_encode; entries of authors that run no node are signed with proto_entry_sign.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "node/core.h"
+#include "proto/record.h"
+#include "proto/wire.h"
+#include "store/store.h"
+
+#define S(s) proto_str_c(s)
+
+#define T0           1767225600000ull /* 2026-01-01: the fake clock starts here */
+#define T_2022_12_31 1672527600000ull /* ELM sample validFrom */
+#define T_2027_12_31 1830294000000ull
+
+/* ---- A seeded random generator for libsodium ---- */
+
+static uint64_t det_state;
+
+static uint64_t det_next(void)
+{
+    uint64_t z = (det_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static const char *det_name(void)
+{
+    return "core_test";
+}
+
+static uint32_t det_random(void)
+{
+    return (uint32_t)det_next();
+}
+
+static void det_buf(void *const buf, const size_t size)
+{
+    uint8_t *p = buf;
+    for (size_t i = 0; i < size; i++)
+        p[i] = (uint8_t)det_next();
+}
+
+static uint32_t det_uniform(const uint32_t upper)
+{
+    return upper < 2 ? 0 : det_random() % upper;
+}
+
+static struct randombytes_implementation det_impl = {
+    .implementation_name = det_name,
+    .random = det_random,
+    .stir = NULL,
+    .uniform = det_uniform,
+    .buf = det_buf,
+    .close = NULL,
+};
+
+/* ---- Keys ---- */
+
+enum { K_IE, K_FR, K_NL, K_DE, K_AT, K_MIRROR, K_PL, K_COUNT };
+typedef struct key {
+    const char *country; /* "" for the mirror */
+    uint8_t pk[PROTO_KEY_BYTES];
+    uint8_t sk[PROTO_SK_BYTES];
+} key;
+static key keys[K_COUNT] = {
+    [K_IE] = { "IE" }, [K_FR] = { "FR" },   [K_NL] = { "NL" }, [K_DE] = { "DE" },
+    [K_AT] = { "AT" }, [K_MIRROR] = { "" }, [K_PL] = { "PL" }, /* PL: not in the roster */
+};
+static uint8_t netkey[PROTO_NETKEY_BYTES], netkey_wrong[PROTO_NETKEY_BYTES];
+static uint8_t issuer_pk[PROTO_KEY_BYTES];
+
+static void keys_init(void)
+{
+    for (int i = 0; i < K_COUNT; i++) {
+        uint8_t seed[32];
+        char label[32];
+        snprintf(label, sizeof(label), "core-test-key-%d", i);
+        crypto_generichash(seed, 32, (const uint8_t *)label, strlen(label), NULL, 0);
+        crypto_sign_seed_keypair(keys[i].pk, keys[i].sk, seed);
+    }
+    crypto_generichash(netkey, 32, (const uint8_t *)"netkey", 6, NULL, 0);
+    crypto_generichash(netkey_wrong, 32, (const uint8_t *)"another", 7, NULL, 0);
+    uint8_t isk[PROTO_SK_BYTES], seed[32];
+    crypto_generichash(seed, 32, (const uint8_t *)"issuer", 6, NULL, 0);
+    crypto_sign_seed_keypair(issuer_pk, isk, seed);
+}
+
+/* ---- Bodies ---- */
+
+typedef struct body {
+    uint8_t b[4096];
+    size_t len;
+} body;
+
+static void encode(const proto_record *r, body *out)
+{
+    mp_buf b;
+    mp_buf_init(&b, sizeof(out->b));
+    assert_int_equal(proto_record_encode(r, &b), 0);
+    memcpy(out->b, b.data, b.len);
+    out->len = b.len;
+    mp_buf_free(&b);
+}
+
+/* The ELM sample's awarding body, under country `cc` and reference `ref` ("CC:ref"). */
+static void provider_body(body *out, const char *cc, const char *ref, const char *name)
+{
+    char id[64];
+    snprintf(id, sizeof(id), "%s:%s", cc, ref);
+    proto_record r;
+    memset(&r, 0, sizeof(r));
+    r.kind = PROTO_KIND_PROVIDER;
+    proto_provider *p = &r.u.provider;
+    p->id = S(id);
+    p->legal_name = S(name);
+    p->country = S(cc);
+    p->qa_status = PROTO_QA_ACCREDITED;
+    p->qa_body = S("Quality and Qualifications Ireland");
+    p->issuer_keys_n = 1;
+    p->issuer_keys[0] = (proto_issuer_key){ issuer_pk, T_2022_12_31, 0 };
+    p->status = PROTO_PROVIDER_ACTIVE;
+    p->url = S("https://uniz.edu");
+    encode(&r, out);
+}
+
+/* The ELM sample's specification "Digital micro-credential creation" (IE:uniz/mc-c012). */
+static void spec_body(body *out, const char *id)
+{
+    proto_record r;
+    memset(&r, 0, sizeof(r));
+    r.kind = PROTO_KIND_SPEC;
+    proto_spec *s = &r.u.spec;
+    s->id = S(id);
+    s->provider = S("IE:uniz");
+    s->title_n = 1;
+    s->title[0] = (proto_lang_text){ S("en"), S("Digital micro-credential creation") };
+    s->outcomes_n = 2;
+    s->outcomes[0].text = S("Communication, collaboration and creativity");
+    s->outcomes[0].esco_n = 1;
+    s->outcomes[0].esco[0] =
+        S("http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9");
+    s->outcomes[1].text = S("Developing digital content");
+    s->ects_centi = 200;
+    s->eqf = 6;
+    s->nqf = S("RQF Level 6");
+    s->isced = S("0688");
+    s->assessment = 3;
+    s->participation = 2;
+    s->qa_type = 1;
+    s->languages_n = 1;
+    s->languages[0] = S("en");
+    s->supervision = 1;
+    s->stackability = PROTO_STACK_STACKABLE;
+    s->url = S("https://uniz.edu");
+    s->valid_from_ms = T_2022_12_31;
+    s->valid_until_ms = T_2027_12_31;
+    s->status = PROTO_STATUS_ACTIVE;
+    encode(&r, out);
+}
+
+/* One log signed outside any node: raw[i] is the entry at seq i + 1. */
+typedef struct chain {
+    size_t n;
+    proto_str *raw;
+    uint8_t (*id)[PROTO_ID_BYTES];
+} chain;
+
+static void chain_make(chain *c, int k, size_t n, const char *name)
+{
+    static uint8_t buf[RN_ENTRY_BYTES_MAX];
+    c->n = n;
+    c->raw = calloc(n, sizeof(*c->raw));
+    c->id = calloc(n, sizeof(*c->id));
+    assert_true(c->raw != NULL && c->id != NULL);
+    for (size_t i = 0; i < n; i++) {
+        body b;
+        char ref[32];
+        snprintf(ref, sizeof(ref), "prov-%zu", i + 1);
+        provider_body(&b, keys[k].country, ref, name);
+        proto_entry_draft dr = { .seq = i + 1,
+                                 .prev = i == 0 ? NULL : c->id[i - 1],
+                                 .timestamp_ms = T0 - 1000000 + i,
+                                 .kind = PROTO_KIND_PROVIDER,
+                                 .body = b.b,
+                                 .body_len = b.len };
+        size_t len;
+        assert_int_equal(proto_entry_sign(&dr, keys[k].sk, buf, sizeof(buf), &len), 0);
+        uint8_t *e = malloc(len);
+        assert_non_null(e);
+        memcpy(e, buf, len);
+        c->raw[i] = (proto_str){ e, (uint32_t)len };
+        proto_entry_id(e, len, c->id[i]);
+    }
+}
+
+static void chain_free(chain *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free((void *)c->raw[i].ptr);
+    free(c->raw);
+    free(c->id);
+}
+
+static void chain_ingest(store *s, const chain *c)
+{
+    for (size_t i = 0; i < c->n; i += 1000) {
+        size_t k = c->n - i < 1000 ? c->n - i : 1000;
+        store_ingest_result res;
+        assert_int_equal(store_ingest(s, c->raw + i, k, &res, NULL), 0);
+        assert_int_equal(res.accepted, k);
+    }
+}
+
+/* ---- The in-memory network ---- */
+
+#define NODES_MAX 6
+#define LINKS_MAX 32
+#define RAW       (-1) /* a link end driven by the test itself */
+
+typedef struct bytes {
+    uint8_t *p;
+    size_t len, cap;
+} bytes;
+
+static void bytes_add(bytes *b, const uint8_t *p, size_t len)
+{
+    if (b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + len)
+            cap *= 2;
+        b->p = realloc(b->p, cap);
+        assert_non_null(b->p);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, p, len);
+    b->len += len;
+}
+
+typedef struct tnode {
+    char dir[64];
+    bool has_store, up;
+    store s;
+    node *n;
+    int k; /* its key */
+} tnode;
+
+typedef struct tlink {
+    bool used;
+    int end[2];       /* node index, or RAW */
+    uint32_t id[2];   /* conn id at each end */
+    bool hold[2];     /* bytes from end i are held back */
+    bytes held[2];    /* held bytes from end i */
+    bytes raw_rx;     /* bytes sent to the RAW end */
+    int close_reason; /* reason of the CLOSE that ended it */
+} tlink;
+
+typedef struct net {
+    tnode nodes[NODES_MAX];
+    tlink links[LINKS_MAX];
+    uint64_t now;
+    uint32_t next_conn;
+    uint64_t seeds;
+    bool connect_fails; /* every CONNECT fails */
+    uint64_t connects[64];
+    size_t connects_n;
+    uint64_t max_unacked; /* the most unacknowledged bytes any core had to one peer */
+    crypto_generichash_state digest;
+    int last_close_reason;
+} net;
+
+static void eph_seed(net *t, uint8_t seed[32])
+{
+    uint64_t v = ++t->seeds;
+    crypto_generichash(seed, 32, (const uint8_t *)&v, sizeof(v), NULL, 0);
+}
+
+static void roster_make(proto_roster *r, bool with_stranger)
+{
+    assert_int_equal(proto_roster_init(r, 16), 0);
+    for (int i = 0; i < K_COUNT; i++) {
+        if (i == K_PL && !with_stranger)
+            continue;
+        proto_role role = i == K_MIRROR ? PROTO_ROLE_MIRROR : PROTO_ROLE_AUTHORITY;
+        assert_int_equal(
+            proto_roster_add(r, keys[i].country, strlen(keys[i].country), role, keys[i].pk), 0);
+    }
+}
+
+static void rm_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        (void)unlink(path);
+    }
+    closedir(d);
+    (void)rmdir(dir);
+}
+
+static net *net_new(uint64_t seed)
+{
+    net *t = calloc(1, sizeof(*t));
+    assert_non_null(t);
+    t->now = T0;
+    t->next_conn = 100;
+    det_state = seed;
+    crypto_generichash_init(&t->digest, NULL, 0, 32);
+    return t;
+}
+
+/* Opens (creating on first use) the replica of node slot i, whose key is k. */
+static store *tn_store(net *t, int i, int k, bool stranger_roster)
+{
+    tnode *x = &t->nodes[i];
+    if (x->dir[0] == '\0') {
+        snprintf(x->dir, sizeof(x->dir), "/tmp/recnet-core-test-XXXXXX");
+        assert_non_null(mkdtemp(x->dir));
+    }
+    if (!x->has_store) {
+        assert_int_equal(store_open(&x->s, x->dir, NULL), 0);
+        proto_roster r;
+        roster_make(&r, stranger_roster);
+        assert_int_equal(store_roster_set(&x->s, &r), 0);
+        proto_roster_free(&r);
+        x->has_store = true;
+    }
+    x->k = k;
+    return &x->s;
+}
+
+typedef struct tn_opts {
+    node_limits lim;
+    const int *dial; /* key indexes */
+    size_t dial_n;
+    const uint8_t *netkey; /* NULL for the federation's */
+    bool stranger_roster;
+    uint64_t rng_seed;
+} tn_opts;
+
+static node *tn_start(net *t, int i, int k, const tn_opts *o)
+{
+    tnode *x = &t->nodes[i];
+    store *s = tn_store(t, i, k, o->stranger_roster);
+    uint8_t dial[8][PROTO_KEY_BYTES];
+    assert_true(o->dial_n <= 8);
+    for (size_t j = 0; j < o->dial_n; j++)
+        memcpy(dial[j], keys[o->dial[j]].pk, PROTO_KEY_BYTES);
+    node_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    memcpy(cfg.sk, keys[k].sk, PROTO_SK_BYTES);
+    memcpy(cfg.netkey, o->netkey ? o->netkey : netkey, PROTO_NETKEY_BYTES);
+    cfg.dial = (const uint8_t(*)[PROTO_KEY_BYTES])dial;
+    cfg.dial_n = o->dial_n;
+    cfg.rng_seed = o->rng_seed + (uint64_t)i;
+    cfg.limits = o->lim;
+    assert_int_equal(node_new(&x->n, s, &cfg, t->now), 0);
+    x->up = true;
+    return x->n;
+}
+
+static int node_by_key(net *t, const uint8_t *pk)
+{
+    for (int i = 0; i < NODES_MAX; i++)
+        if (t->nodes[i].up && memcmp(keys[t->nodes[i].k].pk, pk, PROTO_KEY_BYTES) == 0)
+            return i;
+    return -1;
+}
+
+static tlink *link_new(net *t)
+{
+    for (int i = 0; i < LINKS_MAX; i++) {
+        if (!t->links[i].used) {
+            tlink *l = &t->links[i];
+            free(l->held[0].p);
+            free(l->held[1].p);
+            free(l->raw_rx.p);
+            memset(l, 0, sizeof(*l));
+            l->used = true;
+            return l;
+        }
+    }
+    fail_msg("out of links");
+    return NULL;
+}
+
+static tlink *link_find(net *t, int node_i, uint32_t id, int *side)
+{
+    for (int i = 0; i < LINKS_MAX; i++) {
+        tlink *l = &t->links[i];
+        for (int s = 0; l->used && s < 2; s++) {
+            if (l->end[s] == node_i && l->id[s] == id) {
+                *side = s;
+                return l;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Both ends learn that the link is gone. */
+static void link_close(net *t, tlink *l)
+{
+    if (!l->used)
+        return;
+    l->used = false;
+    for (int s = 0; s < 2; s++)
+        if (l->end[s] != RAW && t->nodes[l->end[s]].up)
+            node_conn_closed(t->nodes[l->end[s]].n, l->id[s], t->now);
+}
+
+/* Bytes from end `s` of l travel to the other end. */
+static void link_carry(net *t, tlink *l, int s, const uint8_t *p, size_t len)
+{
+    int o = 1 - s;
+    if (l->hold[s]) {
+        bytes_add(&l->held[s], p, len);
+        return;
+    }
+    if (l->end[o] == RAW) {
+        bytes_add(&l->raw_rx, p, len);
+        return;
+    }
+    node_conn_input(t->nodes[l->end[o]].n, l->id[o], p, len, t->now);
+}
+
+static void handle(net *t, int i, const node_action *a)
+{
+    int side = 0;
+    tlink *l;
+    switch (a->kind) {
+    case NODE_ACT_SEND:
+        crypto_generichash_update(&t->digest, (const uint8_t *)&i, sizeof(i));
+        crypto_generichash_update(&t->digest, a->data, a->len);
+        l = link_find(t, i, a->conn, &side);
+        assert_non_null(l);
+        link_carry(t, l, side, a->data, a->len);
+        break;
+    case NODE_ACT_CLOSE:
+        l = link_find(t, i, a->conn, &side);
+        t->last_close_reason = a->reason;
+        if (l != NULL) {
+            l->close_reason = a->reason;
+            link_close(t, l);
+        }
+        break;
+    case NODE_ACT_CONNECT: {
+        if (t->connects_n < 64)
+            t->connects[t->connects_n++] = t->now;
+        int j = node_by_key(t, a->peer);
+        if (j < 0 || t->connect_fails) {
+            node_connect_failed(t->nodes[i].n, a->peer, t->now);
+            break;
+        }
+        l = link_new(t);
+        l->end[0] = i;
+        l->end[1] = j;
+        l->id[0] = t->next_conn++;
+        l->id[1] = t->next_conn++;
+        uint8_t s1[32], s2[32];
+        eph_seed(t, s1);
+        eph_seed(t, s2);
+        if (node_conn_open(t->nodes[j].n, l->id[1], NULL, s2, t->now) != 0) {
+            l->used = false;
+            node_connect_failed(t->nodes[i].n, a->peer, t->now);
+            break;
+        }
+        assert_int_equal(node_conn_open(t->nodes[i].n, l->id[0], a->peer, s1, t->now), 0);
+        break;
+    }
+    default:
+        fail_msg("unknown action %d", (int)a->kind);
+    }
+}
+
+static void sample_unacked(net *t)
+{
+    node_peer_info info[8];
+    size_t cnt;
+    for (int i = 0; i < NODES_MAX; i++) {
+        if (!t->nodes[i].up)
+            continue;
+        node_peers(t->nodes[i].n, info, 8, &cnt);
+        for (size_t j = 0; j < cnt && j < 8; j++)
+            if (info[j].unacked_bytes > t->max_unacked)
+                t->max_unacked = info[j].unacked_bytes;
+    }
+}
+
+/* Delivers every pending action until the network is quiet. */
+static void pump(net *t)
+{
+    for (int rounds = 0;; rounds++) {
+        assert_true(rounds < 1000000);
+        bool any = false;
+        for (int i = 0; i < NODES_MAX; i++) {
+            node_action a;
+            while (t->nodes[i].up && node_next_action(t->nodes[i].n, &a)) {
+                any = true;
+                handle(t, i, &a);
+            }
+        }
+        sample_unacked(t);
+        if (!any)
+            return;
+    }
+}
+
+/* Runs the network for `ms` of fake time, ticking each core at its deadline. */
+static void run(net *t, uint64_t ms)
+{
+    uint64_t end = t->now + ms;
+    int stuck = 0; /* ticks in a row at one time: a deadline the core never clears */
+    for (int iter = 0;; iter++) {
+        assert_true(iter < 2000000);
+        assert_true(stuck < 1000);
+        pump(t);
+        uint64_t d = UINT64_MAX;
+        for (int i = 0; i < NODES_MAX; i++)
+            if (t->nodes[i].up) {
+                uint64_t di = node_deadline(t->nodes[i].n);
+                d = di < d ? di : d;
+            }
+        if (d > end) {
+            t->now = end;
+            return;
+        }
+        stuck = d > t->now ? 0 : stuck + 1;
+        if (d > t->now)
+            t->now = d;
+        for (int i = 0; i < NODES_MAX; i++)
+            if (t->nodes[i].up && node_deadline(t->nodes[i].n) <= t->now)
+                node_tick(t->nodes[i].n, t->now);
+    }
+}
+
+/* Stops node i as a crash would: its links drop, its replica closes (the directory stays). */
+static void tn_stop(net *t, int i)
+{
+    tnode *x = &t->nodes[i];
+    for (int j = 0; j < LINKS_MAX; j++) {
+        tlink *l = &t->links[j];
+        if (!l->used || (l->end[0] != i && l->end[1] != i))
+            continue;
+        l->used = false;
+        int o = l->end[0] == i ? 1 : 0;
+        if (l->end[o] != RAW && t->nodes[l->end[o]].up)
+            node_conn_closed(t->nodes[l->end[o]].n, l->id[o], t->now);
+    }
+    node_free(x->n);
+    x->n = NULL;
+    x->up = false;
+    store_close(&x->s);
+    x->has_store = false;
+}
+
+static void net_free(net *t)
+{
+    for (int i = 0; i < NODES_MAX; i++) {
+        tnode *x = &t->nodes[i];
+        if (x->up)
+            tn_stop(t, i);
+        if (x->has_store)
+            store_close(&x->s);
+        if (x->dir[0] != '\0')
+            rm_dir(x->dir);
+    }
+    for (int i = 0; i < LINKS_MAX; i++) {
+        free(t->links[i].held[0].p);
+        free(t->links[i].held[1].p);
+        free(t->links[i].raw_rx.p);
+    }
+    free(t);
+}
+
+/* ---- What a replica holds ---- */
+
+static uint64_t head_of(net *t, int i, int k, uint32_t *flags)
+{
+    store_read r;
+    store_head h;
+    assert_int_equal(store_read_begin(&t->nodes[i].s, &r), 0);
+    int rc = store_head_get(&r, keys[k].pk, &h);
+    store_read_end(&r);
+    if (rc == RN_ENOTFOUND)
+        return 0;
+    assert_int_equal(rc, 0);
+    if (flags != NULL)
+        *flags = h.flags;
+    return h.seq;
+}
+
+static void check_replica(net *t, int i, uint64_t entries)
+{
+    store_check_result cr;
+    assert_int_equal(store_check(&t->nodes[i].s, &cr), 0);
+    assert_int_equal(cr.entries, entries);
+}
+
+static void publish_n(net *t, int i, size_t count, const char *tag)
+{
+    tnode *x = &t->nodes[i];
+    for (size_t j = 0; j < count; j++) {
+        body b;
+        char ref[48];
+        snprintf(ref, sizeof(ref), "%s-%zu", tag, j + 1);
+        if (x->k == K_IE) {
+            char id[64];
+            snprintf(id, sizeof(id), "IE:uniz/%s", ref);
+            spec_body(&b, id);
+            uint64_t seq;
+            assert_int_equal(
+                node_publish(x->n, PROTO_KIND_SPEC, b.b, b.len, t->now, &seq, NULL, NULL), 0);
+        } else {
+            provider_body(&b, keys[x->k].country, ref, "University of Zed");
+            assert_int_equal(
+                node_publish(x->n, PROTO_KIND_PROVIDER, b.b, b.len, t->now, NULL, NULL, NULL), 0);
+        }
+    }
+}
+
+/* The info of node i about peer key k (asserting it is known). */
+static node_peer_info peer_of(net *t, int i, int k)
+{
+    node_peer_info info[8];
+    size_t cnt;
+    node_peers(t->nodes[i].n, info, 8, &cnt);
+    for (size_t j = 0; j < cnt && j < 8; j++)
+        if (memcmp(info[j].key, keys[k].pk, PROTO_KEY_BYTES) == 0)
+            return info[j];
+    node_peer_info none;
+    memset(&none, 0, sizeof(none));
+    return none;
+}
+
+/* Node i uses full-mesh dialling to every key of `ks` but its own. */
+static tn_opts mesh_opts(const int *ks, size_t n_ks, int self, int *buf)
+{
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    size_t k = 0;
+    for (size_t j = 0; j < n_ks; j++)
+        if (ks[j] != self)
+            buf[k++] = ks[j];
+    o.dial = buf;
+    o.dial_n = k;
+    o.rng_seed = 42;
+    return o;
+}
+
+/* ---- Tests ---- */
+
+static void test_new_refuses(void **state)
+{
+    (void)state;
+    net *t = net_new(1);
+    store *s = tn_store(t, 0, K_IE, false);
+    node_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    node *n = NULL;
+    memcpy(cfg.sk, keys[K_PL].sk, PROTO_SK_BYTES); /* not in the roster */
+    assert_int_equal(node_new(&n, s, &cfg, T0), RN_EINVAL);
+    memcpy(cfg.sk, keys[K_IE].sk, PROTO_SK_BYTES);
+    cfg.limits.peers_max = RN_PEERS_MAX + 1;
+    assert_int_equal(node_new(&n, s, &cfg, T0), RN_EINVAL);
+    cfg.limits.peers_max = 0;
+    cfg.limits.inflight_bytes = RN_INFLIGHT_BYTES_DEFAULT + 1;
+    assert_int_equal(node_new(&n, s, &cfg, T0), RN_EINVAL);
+    cfg.limits.inflight_bytes = 0;
+    cfg.limits.backoff_min_ms = 5000;
+    cfg.limits.backoff_max_ms = 100;
+    assert_int_equal(node_new(&n, s, &cfg, T0), RN_EINVAL);
+    cfg.limits.backoff_min_ms = cfg.limits.backoff_max_ms = 0;
+    cfg.limits.peers_max = 1;
+    assert_int_equal(node_new(&n, s, &cfg, T0), 0);
+    assert_memory_equal(node_self(n)->key, keys[K_IE].pk, PROTO_KEY_BYTES);
+    assert_ptr_equal(node_store(n), s);
+    assert_int_equal(node_deadline(n), UINT64_MAX); /* nobody to dial, nothing to do */
+    uint8_t seed[32] = { 0 };
+    assert_int_equal(node_conn_open(n, 1, NULL, seed, T0), 0);
+    assert_int_equal(node_conn_open(n, 1, NULL, seed, T0), RN_EINVAL); /* id in use */
+    assert_int_equal(node_conn_open(n, 2, NULL, seed, T0), RN_EFULL);  /* peers_max */
+    assert_int_equal(node_conn_open(n, 3, keys[K_PL].pk, seed, T0), RN_EINVAL);
+    /* The handshake has handshake_ms to finish. */
+    assert_int_equal(node_deadline(n), T0 + 5000);
+    node_tick(n, T0 + 5000);
+    node_action a;
+    assert_true(node_next_action(n, &a));
+    assert_int_equal(a.kind, NODE_ACT_CLOSE);
+    assert_int_equal(a.conn, 1);
+    assert_int_equal(a.reason, RN_ETIME);
+    assert_false(node_next_action(n, &a));
+    node_conn_closed(n, 1, T0 + 5000);
+    assert_int_equal(node_conn_open(n, 2, NULL, seed, T0 + 5000), 0);
+    node_free(n);
+
+    /* A mirror connects but never authors. */
+    memcpy(cfg.sk, keys[K_MIRROR].sk, PROTO_SK_BYTES);
+    assert_int_equal(node_new(&n, s, &cfg, T0), 0);
+    body b;
+    provider_body(&b, "IE", "uniz", "University of Zed");
+    rn_diag d = { 0 };
+    assert_int_equal(node_publish(n, PROTO_KIND_PROVIDER, b.b, b.len, T0, NULL, NULL, &d),
+                     RN_EROLE);
+    node_free(n);
+    net_free(t);
+}
+
+/* Two authorities connect, exchange heads and fetch each other's entries. */
+static void test_handshake_and_heads(void **state)
+{
+    (void)state;
+    static const int ks[] = { K_IE, K_FR };
+    int buf[2][4];
+    net *t = net_new(2);
+    for (int i = 0; i < 2; i++) {
+        tn_opts o = mesh_opts(ks, 2, ks[i], buf[i]);
+        tn_start(t, i, ks[i], &o);
+    }
+    publish_n(t, 0, 3, "before");
+    publish_n(t, 1, 2, "before");
+    run(t, 1000);
+    for (int i = 0; i < 2; i++) {
+        node_peer_info p = peer_of(t, i, ks[1 - i]);
+        assert_true(p.connected);
+        assert_true(p.bytes_in > 0 && p.bytes_out > 0);
+        assert_int_equal(p.entries_behind, 0);
+        assert_int_equal(p.eager_authors, 1); /* the author itself is the eager source */
+        const node_counters *c = node_counters_get(t->nodes[i].n);
+        assert_true(c->heads_out >= 1);
+        assert_int_equal(c->protocol_errors, 0);
+        assert_int_equal(c->conns_refused, 0);
+    }
+    /* One connection survives between the two, whoever dialled first. */
+    int open_links = 0;
+    for (int j = 0; j < LINKS_MAX; j++)
+        open_links += t->links[j].used;
+    assert_int_equal(open_links, 1);
+    assert_int_equal(head_of(t, 0, K_FR, NULL), 2);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 3);
+    assert_int_equal(node_counters_get(t->nodes[1].n)->entries_new, 3);
+    check_replica(t, 0, 5);
+    check_replica(t, 1, 5);
+
+    /* Idle: PINGs keep the link up, anti-entropy HEADS flow. */
+    uint64_t heads0 = node_counters_get(t->nodes[0].n)->heads_out;
+    run(t, 60000);
+    assert_true(peer_of(t, 0, K_FR).connected);
+    assert_true(node_counters_get(t->nodes[0].n)->heads_out >= heads0 + 10);
+    net_free(t);
+}
+
+/* A full mesh of four: each new entry reaches every node once, pushed by its author. */
+static void test_publish_reaches_all(void **state)
+{
+    (void)state;
+    static const int ks[] = { K_IE, K_FR, K_NL, K_DE };
+    int buf[4][4];
+    net *t = net_new(3);
+    for (int i = 0; i < 4; i++) {
+        tn_opts o = mesh_opts(ks, 4, ks[i], buf[i]);
+        tn_start(t, i, ks[i], &o);
+    }
+    run(t, 1000);
+    for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < 4; i++)
+            publish_n(t, i, 1,
+                      round == 0   ? "a"
+                      : round == 1 ? "b"
+                      : round == 2 ? "c"
+                                   : "d"
+                                     "e");
+        pump(t);
+        /* Pushed at once: no timer needed. */
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                assert_int_equal(head_of(t, i, ks[j], NULL), (uint64_t)round + 1);
+        run(t, 100);
+    }
+    for (int i = 0; i < 4; i++) {
+        const node_counters *c = node_counters_get(t->nodes[i].n);
+        assert_int_equal(c->entries_new, 15);
+        assert_int_equal(c->entries_dup, 0);  /* each delivered once: RMR 0 */
+        assert_int_equal(c->entries_out, 15); /* its own 5, to three peers */
+        assert_int_equal(c->protocol_errors, 0);
+        check_replica(t, i, 20);
+    }
+    net_free(t);
+}
+
+/* Catch-up of thousands of entries in batches, within the bytes in flight and the rate. */
+static void test_catch_up_inflight(void **state)
+{
+    (void)state;
+    chain at;
+    chain_make(&at, K_AT, 5000, "Universitaet Wien");
+    net *t = net_new(4);
+    store *s0 = tn_store(t, 0, K_IE, false);
+    chain_ingest(s0, &at);
+    tn_opts o0, o1;
+    memset(&o0, 0, sizeof(o0));
+    memset(&o1, 0, sizeof(o1));
+    static const int dial_ie[] = { K_IE };
+    o0.lim.inflight_bytes = 64u << 10;
+    o0.lim.batch_entries = 100;
+    o1.dial = dial_ie;
+    o1.dial_n = 1;
+    o1.lim.entries_per_s = 2000; /* the receiver's pace: at most 2,000 a second from one peer */
+    tn_start(t, 0, K_IE, &o0);
+    tn_start(t, 1, K_FR, &o1);
+    uint64_t t_start = t->now;
+    for (int i = 0; i < 200 && head_of(t, 1, K_AT, NULL) < 5000; i++)
+        run(t, 50);
+    uint64_t took = t->now - t_start;
+    assert_int_equal(head_of(t, 1, K_AT, NULL), 5000);
+    /* The bucket starts with a second's worth: 3,000 more take at least 1.5 s more. */
+    assert_true(took >= 1400);
+    assert_true(took <= 4000);
+    assert_true(t->max_unacked > 0);
+    assert_true(t->max_unacked <= (64u << 10) + RN_ENTRY_BYTES_MAX);
+    const node_counters *c0 = node_counters_get(t->nodes[0].n);
+    const node_counters *c1 = node_counters_get(t->nodes[1].n);
+    assert_int_equal(c0->entries_out, 5000);
+    assert_true(c0->payload_msgs_out >= 50);
+    assert_int_equal(c1->entries_new, 5000);
+    assert_int_equal(c1->entries_dup, 0);
+    assert_true(c1->wants_out >= 1);
+    assert_int_equal(c1->protocol_errors, 0);
+    run(t, 1000); /* the index pass runs once ingest is idle */
+    assert_false(t->nodes[1].s.index_pending);
+    check_replica(t, 1, 5000);
+    net_free(t);
+    chain_free(&at);
+}
+
+/* A member of another federation (not in our roster) is refused after M3 and learns nothing. */
+static void test_not_in_roster(void **state)
+{
+    (void)state;
+    static const int dial_ie[] = { K_IE };
+    net *t = net_new(5);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    tn_start(t, 0, K_IE, &o);
+    publish_n(t, 0, 2, "secret");
+    o.dial = dial_ie;
+    o.dial_n = 1;
+    o.stranger_roster = true;
+    tn_start(t, 1, K_PL, &o);
+    run(t, 2000);
+    const node_counters *c0 = node_counters_get(t->nodes[0].n);
+    const node_counters *c1 = node_counters_get(t->nodes[1].n);
+    assert_true(c0->conns_refused >= 1);
+    assert_int_equal(c0->frames_in, 0);
+    assert_int_equal(c1->frames_in, 0);
+    assert_int_equal(c1->entries_in, 0);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 0);
+    assert_false(peer_of(t, 1, K_IE).connected);
+    /* It keeps trying, with backoff. */
+    assert_true(peer_of(t, 1, K_IE).next_dial_ms > t->now);
+    net_free(t);
+}
+
+/* A member with the wrong network key is refused at M1. */
+static void test_wrong_netkey(void **state)
+{
+    (void)state;
+    static const int dial_ie[] = { K_IE };
+    net *t = net_new(6);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    tn_start(t, 0, K_IE, &o);
+    publish_n(t, 0, 1, "x");
+    o.dial = dial_ie;
+    o.dial_n = 1;
+    o.netkey = netkey_wrong;
+    tn_start(t, 1, K_FR, &o);
+    run(t, 500);
+    assert_true(node_counters_get(t->nodes[0].n)->conns_refused >= 1);
+    assert_int_equal(t->last_close_reason, RN_EPROOF);
+    assert_int_equal(node_counters_get(t->nodes[1].n)->frames_in, 0);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 0);
+    net_free(t);
+}
+
+/* ---- A peer driven by the test ---- */
+
+typedef struct evil {
+    tlink *l;
+    proto_hs hs;
+    proto_stream st;
+    size_t rx_off;
+} evil;
+
+/* Opens a link to node i whose far end is the test, and (if `key` >= 0) runs the handshake as
+ * the member `key`. Returns true when the streams are up. */
+static bool evil_connect(net *t, evil *e, int i, int k)
+{
+    memset(e, 0, sizeof(*e));
+    tlink *l = link_new(t);
+    l->end[0] = i;
+    l->end[1] = RAW;
+    l->id[0] = t->next_conn++;
+    e->l = l;
+    uint8_t s1[32], s2[32], msg[PROTO_HS_MSG_MAX];
+    size_t len;
+    eph_seed(t, s1);
+    eph_seed(t, s2);
+    assert_int_equal(node_conn_open(t->nodes[i].n, l->id[0], NULL, s1, t->now), 0);
+    if (k < 0)
+        return false;
+    assert_int_equal(
+        proto_hs_init(&e->hs, PROTO_HS_INITIATOR, netkey, keys[k].sk, keys[t->nodes[i].k].pk, s2),
+        0);
+    assert_int_equal(proto_hs_write(&e->hs, msg, sizeof(msg), &len), 0);
+    link_carry(t, l, 1, msg, len);
+    pump(t);
+    assert_true(l->raw_rx.len >= PROTO_HS_M2_BYTES);
+    assert_int_equal(proto_hs_read(&e->hs, l->raw_rx.p, PROTO_HS_M2_BYTES), 0);
+    assert_int_equal(proto_hs_write(&e->hs, msg, sizeof(msg), &len), 0);
+    link_carry(t, l, 1, msg, len);
+    pump(t);
+    if (!l->used)
+        return false;
+    size_t off = PROTO_HS_M2_BYTES;
+    assert_true(l->raw_rx.len >= off + PROTO_HS_M4_BYTES + PROTO_STREAM_HEADER_BYTES);
+    assert_int_equal(proto_hs_read(&e->hs, l->raw_rx.p + off, PROTO_HS_M4_BYTES), 0);
+    off += PROTO_HS_M4_BYTES;
+    uint8_t tx[32], rx[32], hdr[PROTO_STREAM_HEADER_BYTES];
+    proto_hs_session(&e->hs, tx, rx);
+    assert_int_equal(proto_stream_rx_init(&e->st, rx, l->raw_rx.p + off), 0);
+    e->rx_off = off + PROTO_STREAM_HEADER_BYTES;
+    proto_stream_tx_init(&e->st, tx, hdr);
+    link_carry(t, l, 1, hdr, sizeof(hdr));
+    pump(t);
+    return l->used;
+}
+
+static void evil_send(net *t, evil *e, const uint8_t *p, size_t len)
+{
+    if (e->l->used)
+        link_carry(t, e->l, 1, p, len);
+    pump(t);
+}
+
+static void evil_send_msg(net *t, evil *e, const mp_buf *m)
+{
+    static uint8_t frame[RN_FRAME_BYTES_MAX + PROTO_FRAME_OVERHEAD];
+    size_t len;
+    assert_int_equal(mp_buf_err(m), 0);
+    assert_int_equal(proto_frame_seal(&e->st, m->data, m->len, frame, sizeof(frame), &len), 0);
+    evil_send(t, e, frame, len);
+}
+
+/* Garbage, oversized and truncated frames, and forged entries, close that connection only. */
+static void test_garbage_and_forgery(void **state)
+{
+    (void)state;
+    static const int ks[] = { K_IE, K_FR };
+    int buf[2][4];
+    net *t = net_new(7);
+    for (int i = 0; i < 2; i++) {
+        tn_opts o = mesh_opts(ks, 2, ks[i], buf[i]);
+        tn_start(t, i, ks[i], &o);
+    }
+    run(t, 500);
+    const node_counters *c0 = node_counters_get(t->nodes[0].n);
+    evil e;
+
+    /* Random bytes instead of M1: refused by the mac. */
+    uint8_t junk[300];
+    det_buf(junk, sizeof(junk));
+    evil_connect(t, &e, 0, -1);
+    evil_send(t, &e, junk, sizeof(junk));
+    assert_false(e.l->used);
+    assert_int_equal(c0->conns_refused, 1);
+
+    /* A member (AT runs no node here) gets in, then sends a frame of garbage ciphertext. */
+    assert_true(evil_connect(t, &e, 0, K_AT));
+    uint8_t frame[64] = { 0, 0, 0, 40 };
+    det_buf(frame + 4, 40);
+    evil_send(t, &e, frame, 44);
+    assert_false(e.l->used);
+    assert_int_equal(c0->protocol_errors, 1);
+    assert_int_equal(e.l->close_reason, RN_EPROOF);
+    proto_hs_wipe(&e.hs);
+
+    /* A length prefix past the frame bound, before any buffering. */
+    assert_true(evil_connect(t, &e, 0, K_AT));
+    uint8_t big[4] = { 0x7f, 0xff, 0xff, 0xff };
+    evil_send(t, &e, big, 4);
+    assert_false(e.l->used);
+    assert_int_equal(c0->protocol_errors, 2);
+    assert_int_equal(e.l->close_reason, RN_ETOOBIG);
+
+    /* A well-sealed frame whose plaintext is not a message. */
+    assert_true(evil_connect(t, &e, 0, K_AT));
+    mp_buf m;
+    mp_buf_init(&m, RN_FRAME_BYTES_MAX);
+    mp_put_array(&m, 2);
+    mp_put_uint(&m, 99);
+    mp_put_nil(&m);
+    evil_send_msg(t, &e, &m);
+    assert_false(e.l->used);
+    assert_int_equal(c0->protocol_errors, 3);
+
+    /* ENTRIES with a forged signature. */
+    assert_true(evil_connect(t, &e, 0, K_AT));
+    chain at;
+    chain_make(&at, K_AT, 3, "Universitaet Wien");
+    uint8_t forged[RN_ENTRY_BYTES_MAX];
+    memcpy(forged, at.raw[2].ptr, at.raw[2].len);
+    forged[at.raw[2].len - 1] ^= 1;
+    mp_buf_reset(&m);
+    proto_msg_entries_begin(&m, 3);
+    mp_put_bin(&m, at.raw[0].ptr, at.raw[0].len);
+    mp_put_bin(&m, at.raw[1].ptr, at.raw[1].len);
+    mp_put_bin(&m, forged, at.raw[2].len);
+    evil_send_msg(t, &e, &m);
+    assert_false(e.l->used);
+    assert_int_equal(c0->protocol_errors, 4);
+    assert_int_equal(e.l->close_reason, RN_ESIG);
+    assert_int_equal(head_of(t, 0, K_AT, NULL), 0);
+
+    /* Acknowledging bytes never sent. */
+    assert_true(evil_connect(t, &e, 0, K_AT));
+    mp_buf_reset(&m);
+    proto_msg_ack(&m, 1000);
+    evil_send_msg(t, &e, &m);
+    assert_false(e.l->used);
+    assert_int_equal(c0->protocol_errors, 5);
+
+    /* A genuine run from the test peer is taken (and acknowledged); then a truncated frame and
+     * a close hurt nothing. */
+    assert_true(evil_connect(t, &e, 0, K_AT));
+    mp_buf_reset(&m);
+    proto_msg_entries_begin(&m, 3);
+    for (int i = 0; i < 3; i++)
+        mp_put_bin(&m, at.raw[i].ptr, at.raw[i].len);
+    evil_send_msg(t, &e, &m);
+    assert_true(e.l->used);
+    assert_int_equal(head_of(t, 0, K_AT, NULL), 3);
+    uint8_t half[10] = { 0, 0, 1, 0, 1, 2, 3, 4, 5, 6 };
+    evil_send(t, &e, half, sizeof(half));
+    assert_true(e.l->used);
+    link_close(t, e.l);
+    pump(t);
+
+    /* The node went on serving its real peer: FR publishes, IE gets it; FR got AT's run. */
+    publish_n(t, 1, 1, "after");
+    run(t, 200);
+    assert_int_equal(head_of(t, 0, K_FR, NULL), 1);
+    assert_int_equal(head_of(t, 1, K_AT, NULL), 3);
+    assert_true(peer_of(t, 0, K_FR).connected);
+    assert_int_equal(node_counters_get(t->nodes[1].n)->protocol_errors, 0);
+    mp_buf_free(&m);
+    chain_free(&at);
+    net_free(t);
+}
+
+/* AT signs two entries at seq 1; IE holds one, FR the other; everyone ends up with the evidence. */
+static void test_equivocation(void **state)
+{
+    (void)state;
+    static const int ks[] = { K_IE, K_FR, K_NL, K_DE };
+    int buf[4][4];
+    chain a, b, c;
+    chain_make(&a, K_AT, 3, "Universitaet Wien");
+    chain_make(&b, K_AT, 3, "Technische Universitaet Wien");
+    chain_make(&c, K_AT, 1, "Universitaet Graz"); /* a third, never sent */
+    net *t = net_new(8);
+    chain_ingest(tn_store(t, 0, K_IE, false), &a);
+    chain_ingest(tn_store(t, 1, K_FR, false), &b);
+    (void)c;
+    /* NL dials only FR and DE only NL: the evidence must travel two hops to DE. */
+    static const int dial_nl[] = { K_FR }, dial_de[] = { K_NL };
+    for (int i = 0; i < 2; i++) {
+        tn_opts o = mesh_opts(ks, 2, ks[i], buf[i]);
+        tn_start(t, i, ks[i], &o);
+    }
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    o.dial = dial_nl;
+    o.dial_n = 1;
+    tn_start(t, 2, K_NL, &o);
+    o.dial = dial_de;
+    tn_start(t, 3, K_DE, &o);
+    run(t, 12000);
+    for (int i = 0; i < 4; i++) {
+        uint32_t flags = 0;
+        assert_true(head_of(t, i, K_AT, &flags) >= 1);
+        assert_true(flags & STORE_HEAD_FORKED);
+        store_read r;
+        uint64_t seq;
+        proto_str ea, eb;
+        assert_int_equal(store_read_begin(&t->nodes[i].s, &r), 0);
+        assert_int_equal(store_fork_get(&r, keys[K_AT].pk, &seq, &ea, &eb), 0);
+        assert_true(seq >= 1 && seq <= 3); /* two authentic entries at one seq, wherever found */
+        assert_true(ea.len != eb.len || memcmp(ea.ptr, eb.ptr, ea.len) != 0);
+        store_read_end(&r);
+        assert_int_equal(node_counters_get(t->nodes[i].n)->forks_seen, 1);
+        assert_int_equal(node_counters_get(t->nodes[i].n)->protocol_errors, 0);
+    }
+    /* Each side keeps its own branch; no loop of WANTs between them afterwards. */
+    assert_int_equal(head_of(t, 0, K_AT, NULL), 3);
+    assert_int_equal(head_of(t, 1, K_AT, NULL), 3);
+    uint64_t wants = node_counters_get(t->nodes[0].n)->wants_out;
+    run(t, 20000);
+    assert_true(node_counters_get(t->nodes[0].n)->wants_out <= wants + 1);
+    net_free(t);
+    chain_free(&a);
+    chain_free(&b);
+    chain_free(&c);
+}
+
+/* A node stops; its peer goes on publishing; restarted over the same replica it catches up. */
+static void test_restart_catch_up(void **state)
+{
+    (void)state;
+    static const int ks[] = { K_IE, K_FR };
+    int buf[2][4];
+    net *t = net_new(9);
+    tn_opts o[2];
+    for (int i = 0; i < 2; i++) {
+        o[i] = mesh_opts(ks, 2, ks[i], buf[i]);
+        tn_start(t, i, ks[i], &o[i]);
+    }
+    run(t, 500);
+    publish_n(t, 0, 10, "one");
+    run(t, 200);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 10);
+    tn_stop(t, 1);
+    publish_n(t, 0, 30, "two");
+    run(t, 5000); /* IE redials a dead peer with backoff meanwhile */
+    assert_true(peer_of(t, 0, K_FR).next_dial_ms > t->now);
+    tn_start(t, 1, K_FR, &o[1]);
+    run(t, 5000);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 40);
+    assert_true(peer_of(t, 1, K_IE).connected);
+    assert_int_equal(node_counters_get(t->nodes[1].n)->entries_new, 30);
+    check_replica(t, 1, 40);
+    net_free(t);
+}
+
+/* NL takes IE's pushes through one of FR or DE; when that one stalls, it switches. */
+static void test_eager_switch_on_stall(void **state)
+{
+    (void)state;
+    net *t = net_new(10);
+    static const int dial_ie[] = { K_FR, K_DE }, dial_nl[] = { K_FR, K_DE };
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    o.dial = dial_ie;
+    o.dial_n = 2;
+    tn_start(t, 0, K_IE, &o);
+    memset(&o, 0, sizeof(o));
+    tn_start(t, 1, K_FR, &o);
+    tn_start(t, 2, K_DE, &o);
+    o.dial = dial_nl;
+    o.dial_n = 2;
+    tn_start(t, 3, K_NL, &o);
+    run(t, 1000);
+    publish_n(t, 0, 1, "first");
+    run(t, 500);
+    assert_int_equal(head_of(t, 3, K_IE, NULL), 1);
+    /* Each of FR and DE is NL's source of its own log; one of them also of IE's. */
+    int src = peer_of(t, 3, K_FR).eager_authors == 2 ? 1 : 2;
+    int other = 3 - src;
+    assert_int_equal(peer_of(t, 3, t->nodes[src].k).eager_authors, 2);
+    assert_int_equal(peer_of(t, 3, t->nodes[other].k).eager_authors, 1);
+
+    /* The source stops delivering to NL (its link holds the bytes). */
+    tlink *hold = NULL;
+    for (int j = 0; j < LINKS_MAX; j++) {
+        tlink *l = &t->links[j];
+        for (int s = 0; l->used && s < 2; s++)
+            if (l->end[s] == src && l->end[1 - s] == 3) {
+                l->hold[s] = true;
+                hold = l;
+            }
+    }
+    assert_non_null(hold);
+    uint64_t before = t->now;
+    publish_n(t, 0, 1, "second");
+    run(t, 300);
+    assert_int_equal(head_of(t, 3, K_IE, NULL), 1); /* waits for its source within stall_ms */
+    run(t, 1500);
+    assert_int_equal(head_of(t, 3, K_IE, NULL), 2);
+    assert_true(t->now - before >= 1000);
+    assert_int_equal(peer_of(t, 3, t->nodes[other].k).eager_authors, 2);
+    assert_int_equal(peer_of(t, 3, t->nodes[src].k).eager_authors, 1);
+    /* New entries now come pushed from the new source, at once. */
+    publish_n(t, 0, 1, "third");
+    pump(t);
+    assert_int_equal(head_of(t, 3, K_IE, NULL), 3);
+    /* The old source's held bytes arrive late: duplicates, harmless. */
+    hold->hold[0] = hold->hold[1] = false;
+    for (int s = 0; s < 2; s++) {
+        bytes h = hold->held[s];
+        memset(&hold->held[s], 0, sizeof(h));
+        if (h.len > 0)
+            link_carry(t, hold, s, h.p, h.len);
+        free(h.p);
+    }
+    run(t, 500);
+    assert_int_equal(node_counters_get(t->nodes[3].n)->protocol_errors, 0);
+    assert_int_equal(node_counters_get(t->nodes[src].n)->protocol_errors, 0);
+    check_replica(t, 3, 3);
+    net_free(t);
+}
+
+/* Redial delays grow from backoff_min_ms to backoff_max_ms, with jitter, and reset on success. */
+static void test_dial_backoff(void **state)
+{
+    (void)state;
+    static const int dial_fr[] = { K_FR };
+    net *t = net_new(11);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    o.dial = dial_fr;
+    o.dial_n = 1;
+    o.lim.backoff_min_ms = 100;
+    o.lim.backoff_max_ms = 1600;
+    tn_start(t, 0, K_IE, &o);
+    run(t, 12000); /* FR is down: every attempt fails */
+    assert_true(t->connects_n >= 9);
+    uint64_t b = 100;
+    for (size_t i = 1; i < t->connects_n; i++) {
+        uint64_t d = t->connects[i] - t->connects[i - 1];
+        assert_true(d >= b / 2 && d <= b);
+        b = b * 2 > 1600 ? 1600 : b * 2;
+    }
+    assert_int_equal(b, 1600);
+    /* FR comes up: the next attempt connects, and the backoff resets. */
+    memset(&o, 0, sizeof(o));
+    tn_start(t, 1, K_FR, &o);
+    run(t, 2000);
+    assert_true(peer_of(t, 0, K_FR).connected);
+    /* The link drops: the next attempt comes within backoff_min_ms. */
+    for (int j = 0; j < LINKS_MAX; j++)
+        link_close(t, &t->links[j]);
+    t->connects_n = 0;
+    uint64_t dropped = t->now;
+    t->connect_fails = true;
+    run(t, 120);
+    assert_int_equal(t->connects_n, 1);
+    assert_true(t->connects[0] - dropped >= 50 && t->connects[0] - dropped <= 100);
+    t->connect_fails = false;
+    run(t, 1000);
+    assert_true(peer_of(t, 0, K_FR).connected);
+    net_free(t);
+}
+
+/* Both dial at the same moment: the connection the smaller key initiated survives, on both sides.
+ */
+static void test_simultaneous_dial(void **state)
+{
+    (void)state;
+    net *t = net_new(13);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    tn_start(t, 0, K_IE, &o);
+    tn_start(t, 1, K_FR, &o);
+    publish_n(t, 0, 2, "x");
+    tlink *l[2];
+    for (int d = 0; d < 2; d++) { /* d dials 1 - d */
+        l[d] = link_new(t);
+        l[d]->end[0] = d;
+        l[d]->end[1] = 1 - d;
+        l[d]->id[0] = t->next_conn++;
+        l[d]->id[1] = t->next_conn++;
+    }
+    for (int d = 0; d < 2; d++) {
+        uint8_t s1[32], s2[32];
+        eph_seed(t, s1);
+        eph_seed(t, s2);
+        assert_int_equal(node_conn_open(t->nodes[1 - d].n, l[d]->id[1], NULL, s2, t->now), 0);
+        assert_int_equal(
+            node_conn_open(t->nodes[d].n, l[d]->id[0], keys[t->nodes[1 - d].k].pk, s1, t->now), 0);
+    }
+    run(t, 500);
+    int smaller = memcmp(keys[K_IE].pk, keys[K_FR].pk, PROTO_KEY_BYTES) < 0 ? 0 : 1;
+    assert_true(l[smaller]->used);
+    assert_false(l[1 - smaller]->used);
+    assert_int_equal(l[1 - smaller]->close_reason, RN_EDUPLICATE);
+    assert_true(peer_of(t, 0, K_FR).connected && peer_of(t, 1, K_IE).connected);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 2);
+    publish_n(t, 0, 1, "y");
+    pump(t);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 3);
+    assert_int_equal(node_counters_get(t->nodes[0].n)->protocol_errors, 0);
+    assert_int_equal(node_counters_get(t->nodes[1].n)->protocol_errors, 0);
+    net_free(t);
+}
+
+/* A peer silent through a PING is dropped after twice idle_ms, then redialled. */
+static void test_idle_close(void **state)
+{
+    (void)state;
+    static const int dial_fr[] = { K_FR };
+    net *t = net_new(14);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    o.lim.idle_ms = 1000;
+    o.lim.anti_entropy_ms = 60000;
+    tn_start(t, 1, K_FR, &o);
+    o.dial = dial_fr;
+    o.dial_n = 1;
+    tn_start(t, 0, K_IE, &o);
+    run(t, 200);
+    tlink *l = NULL;
+    for (int j = 0; j < LINKS_MAX; j++)
+        if (t->links[j].used)
+            l = &t->links[j];
+    assert_non_null(l);
+    run(t, 5000); /* PINGs and PONGs keep a quiet link up */
+    assert_true(l->used);
+    uint32_t id = l->id[0];
+    l->hold[0] = l->hold[1] = true;
+    run(t, 2100);
+    assert_int_equal(t->last_close_reason, RN_ETIME);
+    assert_true(!l->used || l->id[0] != id); /* gone (its slot may carry the redial) */
+    run(t, 1000);
+    assert_true(peer_of(t, 0, K_FR).connected);
+    net_free(t);
+}
+
+/* The same inputs and seeds give the same bytes, action for action. */
+static void scenario(uint8_t digest[32])
+{
+    static const int ks[] = { K_IE, K_FR, K_NL };
+    int buf[3][4];
+    chain at;
+    chain_make(&at, K_AT, 400, "Universitaet Wien");
+    net *t = net_new(12);
+    chain_ingest(tn_store(t, 0, K_IE, false), &at);
+    for (int i = 0; i < 3; i++) {
+        tn_opts o = mesh_opts(ks, 3, ks[i], buf[i]);
+        o.lim.batch_entries = 50;
+        tn_start(t, i, ks[i], &o);
+    }
+    run(t, 1000);
+    for (int r = 0; r < 3; r++) {
+        publish_n(t, r, 4, "det");
+        run(t, 300);
+    }
+    tn_stop(t, 2);
+    publish_n(t, 0, 5, "later");
+    run(t, 2000);
+    int buf2[4];
+    tn_opts o = mesh_opts(ks, 3, K_NL, buf2);
+    o.lim.batch_entries = 50;
+    tn_start(t, 2, K_NL, &o);
+    run(t, 3000);
+    assert_int_equal(head_of(t, 2, K_IE, NULL), 9);
+    assert_int_equal(head_of(t, 2, K_AT, NULL), 400);
+    crypto_generichash_final(&t->digest, digest, 32);
+    net_free(t);
+    chain_free(&at);
+}
+
+static void test_determinism(void **state)
+{
+    (void)state;
+    uint8_t d1[32], d2[32];
+    scenario(d1);
+    scenario(d2);
+    assert_memory_equal(d1, d2, 32);
+}
+
+int main(void)
+{
+    if (randombytes_set_implementation(&det_impl) != 0 || sodium_init() < 0)
+        return 1;
+    keys_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_refuses),         cmocka_unit_test(test_handshake_and_heads),
+        cmocka_unit_test(test_publish_reaches_all), cmocka_unit_test(test_catch_up_inflight),
+        cmocka_unit_test(test_not_in_roster),       cmocka_unit_test(test_wrong_netkey),
+        cmocka_unit_test(test_garbage_and_forgery), cmocka_unit_test(test_equivocation),
+        cmocka_unit_test(test_restart_catch_up),    cmocka_unit_test(test_eager_switch_on_stall),
+        cmocka_unit_test(test_dial_backoff),        cmocka_unit_test(test_simultaneous_dial),
+        cmocka_unit_test(test_idle_close),          cmocka_unit_test(test_determinism),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
