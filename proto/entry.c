@@ -65,12 +65,6 @@ static void sig_message(const uint8_t *bytes, size_t len, uint8_t msg[PROTO_ENTR
 }
 
 /* Reads field `name` with `expr`, mapping the cursor's error to the field. */
-#define FIELD(expr, name)                                                                          \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        if (rc_ < 0)                                                                               \
-            return rn_fail(d, rc_, name);                                                          \
-    } while (0)
 
 int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *d)
 {
@@ -85,34 +79,34 @@ int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *
         return rn_fail(d, RN_ETRUNCATED, "entry");
     mp_cur_init(&c, buf, len);
 
-    FIELD(mp_read_array(&c, &n), "entry");
+    RN_FIELD(d, mp_read_array(&c, &n), "entry");
     if (n != ENTRY_FIELDS)
         return rn_fail(d, RN_ECOUNT, "entry");
 
-    FIELD(mp_read_uint(&c, &v), "entry.version");
+    RN_FIELD(d, mp_read_uint(&c, &v), "entry.version");
     if (v != RN_ENTRY_VERSION)
         return rn_fail(d, RN_EVERSION, "entry.version");
 
-    FIELD(mp_read_bin_exact(&c, &e->author, PROTO_KEY_BYTES), "entry.author");
+    RN_FIELD(d, mp_read_bin_exact(&c, &e->author, PROTO_KEY_BYTES), "entry.author");
 
-    FIELD(mp_read_uint(&c, &e->seq), "entry.seq");
+    RN_FIELD(d, mp_read_uint(&c, &e->seq), "entry.seq");
     if (e->seq == 0 || e->seq > RN_SEQ_MAX)
         return rn_fail(d, RN_ESEQ, "entry.seq");
 
     if (mp_peek(&c) == MP_NIL) {
-        FIELD(mp_read_nil(&c), "entry.prev");
+        RN_FIELD(d, mp_read_nil(&c), "entry.prev");
         e->prev = NULL;
     } else {
-        FIELD(mp_read_bin_exact(&c, &e->prev, PROTO_ID_BYTES), "entry.prev");
+        RN_FIELD(d, mp_read_bin_exact(&c, &e->prev, PROTO_ID_BYTES), "entry.prev");
     }
     if ((e->seq == 1) != (e->prev == NULL))
         return rn_fail(d, RN_EPREV, "entry.prev");
 
-    FIELD(mp_read_uint(&c, &e->timestamp_ms), "entry.timestamp");
+    RN_FIELD(d, mp_read_uint(&c, &e->timestamp_ms), "entry.timestamp");
     if (e->timestamp_ms > RN_TIME_MS_MAX)
         return rn_fail(d, RN_ETIME, "entry.timestamp");
 
-    FIELD(mp_read_uint(&c, &v), "entry.kind");
+    RN_FIELD(d, mp_read_uint(&c, &v), "entry.kind");
     if (v < PROTO_KIND_MIN || v > PROTO_KIND_MAX)
         return rn_fail(d, RN_EKIND, "entry.kind");
     e->kind = (proto_kind)v;
@@ -120,11 +114,11 @@ int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *
     if (mp_peek(&c) != MP_MAP)
         return rn_fail(d, mp_peek(&c) == MP_NONE ? RN_ETRUNCATED : RN_ETYPE, "entry.body");
     body_start = c.p;
-    FIELD(mp_skip(&c), "entry.body");
+    RN_FIELD(d, mp_skip(&c), "entry.body");
     e->body = body_start;
     e->body_len = (size_t)(c.p - body_start);
 
-    FIELD(mp_read_bin_exact(&c, &e->sig, PROTO_SIG_BYTES), "entry.signature");
+    RN_FIELD(d, mp_read_bin_exact(&c, &e->sig, PROTO_SIG_BYTES), "entry.signature");
     if (c.p != c.end)
         return rn_fail(d, RN_ETRAILING, "entry");
 

@@ -45,6 +45,17 @@ int rn_fail(rn_diag *d, int code, const char *field)
     return code;
 }
 
+int rn_fail_at(rn_diag *d, int code, const char *field, size_t index)
+{
+    if (d != NULL) {
+        d->code = code;
+        if (field != NULL)
+            d->field = field;
+        d->index = (unsigned)index;
+    }
+    return code;
+}
+
 char *rn_diag_format(const rn_diag *d, char *buf, size_t len)
 {
     if (len == 0)

@@ -119,6 +119,20 @@ typedef struct rn_diag {
  * write `return rn_fail(d, RN_EEQF, "spec.eqf");`. */
 int rn_fail(rn_diag *d, int code, const char *field);
 
+/* As rn_fail, and sets d->index to `index` (1 + a position in a list, or 0). A NULL `field` keeps
+ * the field a callee already recorded in `d`, so that a caller can add the position of the item
+ * that failed to a decoder's diagnosis. */
+int rn_fail_at(rn_diag *d, int code, const char *field, size_t index);
+
+/* In a decoder with an `rn_diag *d` in scope: evaluates `expr` and, when it fails, returns its
+ * error with `name` recorded as the field. */
+#define RN_FIELD(d, expr, name)                                                                    \
+    do {                                                                                           \
+        int rn_field_rc_ = (expr);                                                                 \
+        if (rn_field_rc_ < 0)                                                                      \
+            return rn_fail((d), rn_field_rc_, (name));                                             \
+    } while (0)
+
 /* Formats `d` as "spec.eqf: EQF level outside 1-8" into `buf` (always NUL-terminated when
  * `len` > 0). Returns `buf`. */
 char *rn_diag_format(const rn_diag *d, char *buf, size_t len);

@@ -41,22 +41,6 @@ const char *proto_result_name(int result)
     }
 }
 
-/* Records `code` for `field`, with d->index = idx (1 + a position, or 0). */
-static int fail_at(rn_diag *d, int code, const char *field, size_t idx)
-{
-    rn_fail(d, code, field);
-    if (d != NULL)
-        d->index = (unsigned)idx;
-    return code;
-}
-
-#define FIELD(expr, name)                                                                          \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        if (rc_ < 0)                                                                               \
-            return rn_fail(d, rc_, name);                                                          \
-    } while (0)
-
 /* ---- Query and answer: shared by decode and encode ---- */
 
 static int query_check(const proto_proof_query *q, rn_diag *d)
@@ -120,31 +104,31 @@ static int decode_query(mp_cur *c, proto_proof_query *q, rn_diag *d)
     unsigned seen = 0;
 
     memset(q, 0, sizeof(*q));
-    FIELD(mp_read_map(c, &n), "proof.query");
+    RN_FIELD(d, mp_read_map(c, &n), "proof.query");
     if (n > Q_MAX)
         return rn_fail(d, RN_ECOUNT, "proof.query");
     for (uint32_t i = 0; i < n; i++) {
-        FIELD(map_key(c, &last, Q_MAX, &key), "proof.query");
+        RN_FIELD(d, map_key(c, &last, Q_MAX, &key), "proof.query");
         seen |= 1u << key;
         switch (key) {
         case Q_SPEC:
-            FIELD(mp_read_str(c, &q->spec.ptr, &q->spec.len), "proof.query.spec");
+            RN_FIELD(d, mp_read_str(c, &q->spec.ptr, &q->spec.len), "proof.query.spec");
             break;
         case Q_COUNTRY:
-            FIELD(mp_read_str(c, &q->country.ptr, &q->country.len), "proof.query.country");
+            RN_FIELD(d, mp_read_str(c, &q->country.ptr, &q->country.len), "proof.query.country");
             break;
         case Q_PURPOSE:
-            FIELD(mp_read_uint(c, &v), "proof.query.purpose");
+            RN_FIELD(d, mp_read_uint(c, &v), "proof.query.purpose");
             if (v > UINT32_MAX)
                 return rn_fail(d, RN_EENUM, "proof.query.purpose");
             q->purpose = (uint32_t)v;
             break;
         case Q_AT:
-            FIELD(mp_read_uint(c, &q->at_ms), "proof.query.at");
+            RN_FIELD(d, mp_read_uint(c, &q->at_ms), "proof.query.at");
             break;
         case Q_CREDENTIAL:
-            FIELD(mp_read_bin_exact(c, &q->credential, PROTO_DIGEST_BYTES),
-                  "proof.query.credential");
+            RN_FIELD(d, mp_read_bin_exact(c, &q->credential, PROTO_DIGEST_BYTES),
+                     "proof.query.credential");
             break;
         default:
             RN_ASSERT(0);
@@ -165,39 +149,39 @@ static int decode_answer(mp_cur *c, proto_proof_answer *a, const proto_proof_que
     unsigned seen = 0;
 
     memset(a, 0, sizeof(*a));
-    FIELD(mp_read_map(c, &n), "proof.answer");
+    RN_FIELD(d, mp_read_map(c, &n), "proof.answer");
     if (n > A_MAX)
         return rn_fail(d, RN_ECOUNT, "proof.answer");
     for (uint32_t i = 0; i < n; i++) {
-        FIELD(map_key(c, &last, A_MAX, &key), "proof.answer");
+        RN_FIELD(d, map_key(c, &last, A_MAX, &key), "proof.answer");
         seen |= 1u << key;
         switch (key) {
         case A_RESULT:
-            FIELD(mp_read_uint(c, &v), "proof.answer.result");
+            RN_FIELD(d, mp_read_uint(c, &v), "proof.answer.result");
             a->result = v > UINT32_MAX ? 0 : (uint32_t)v;
             if (a->result == 0)
                 return rn_fail(d, RN_EENUM, "proof.answer.result");
             break;
         case A_OUTCOME:
-            FIELD(mp_read_uint(c, &v), "proof.answer.outcome");
+            RN_FIELD(d, mp_read_uint(c, &v), "proof.answer.outcome");
             if (proto_enum_value_name(PROTO_ENUM_OUTCOME, v) == NULL)
                 return rn_fail(d, RN_EENUM, "proof.answer.outcome");
             a->outcome = (uint32_t)v;
             break;
         case A_BASIS_AUTHOR:
-            FIELD(mp_read_bin_exact(c, &a->basis_author, PROTO_KEY_BYTES),
-                  "proof.answer.basis_author");
+            RN_FIELD(d, mp_read_bin_exact(c, &a->basis_author, PROTO_KEY_BYTES),
+                     "proof.answer.basis_author");
             break;
         case A_BASIS_SEQ:
-            FIELD(mp_read_uint(c, &a->basis_seq), "proof.answer.basis_seq");
+            RN_FIELD(d, mp_read_uint(c, &a->basis_seq), "proof.answer.basis_seq");
             if (a->basis_seq == 0 || a->basis_seq > RN_SEQ_MAX)
                 return rn_fail(d, RN_ESEQ, "proof.answer.basis_seq");
             break;
         case A_FORKED:
-            FIELD(mp_read_bool(c, &a->forked), "proof.answer.forked");
+            RN_FIELD(d, mp_read_bool(c, &a->forked), "proof.answer.forked");
             break;
         case A_REVOKED:
-            FIELD(mp_read_bool(c, &a->revoked), "proof.answer.revoked");
+            RN_FIELD(d, mp_read_bool(c, &a->revoked), "proof.answer.revoked");
             a->has_revoked = true;
             break;
         default:
@@ -220,15 +204,15 @@ int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t len, rn_diag *
     if (len > RN_PROOF_BYTES_MAX)
         return rn_fail(d, RN_ETOOBIG, "proof");
     mp_cur_init(&c, buf, len);
-    FIELD(mp_read_array(&c, &n), "proof");
+    RN_FIELD(d, mp_read_array(&c, &n), "proof");
     if (n != BUNDLE_FIELDS)
         return rn_fail(d, RN_ECOUNT, "proof");
-    FIELD(mp_read_uint(&c, &version), "proof.version");
+    RN_FIELD(d, mp_read_uint(&c, &version), "proof.version");
     if (version != PROTO_PROOF_VERSION)
         return rn_fail(d, RN_EVERSION, "proof.version");
     RN_TRY(decode_query(&c, &p->query, d));
     RN_TRY(decode_answer(&c, &p->answer, &p->query, d));
-    FIELD(mp_read_array(&c, &n), "proof.entries");
+    RN_FIELD(d, mp_read_array(&c, &n), "proof.entries");
     if (n < 2 || n > RN_PROOF_ENTRIES_MAX)
         return rn_fail(d, RN_ECOUNT, "proof.entries");
     p->entries_n = n;
@@ -236,9 +220,9 @@ int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t len, rn_diag *
         proto_str *e = &p->entries[i];
         int rc = mp_read_bin(&c, &e->ptr, &e->len);
         if (rc < 0)
-            return fail_at(d, rc, "proof.entries", i + 1);
+            return rn_fail_at(d, rc, "proof.entries", i + 1);
         if (e->len > RN_ENTRY_BYTES_MAX)
-            return fail_at(d, RN_ETOOBIG, "proof.entries", i + 1);
+            return rn_fail_at(d, RN_ETOOBIG, "proof.entries", i + 1);
     }
     if (c.p != c.end)
         return rn_fail(d, RN_ETRAILING, "proof");
@@ -317,9 +301,9 @@ static int assign_role(roles *ro, const proto_proof *p, const proto_entry *e, co
     }
     /* No role for this entry, or its role is already filled. */
     if (slot == NULL || slot->i >= 0)
-        return fail_at(d, RN_EPROOF, field, i + 1);
+        return rn_fail_at(d, RN_EPROOF, field, i + 1);
     if (e->timestamp_ms > p->query.at_ms)
-        return fail_at(d, RN_EPROOF, "entry.timestamp", i + 1);
+        return rn_fail_at(d, RN_EPROOF, "entry.timestamp", i + 1);
     slot->i = (int)i;
     slot->e = *e;
     slot->r = *r;
@@ -341,16 +325,16 @@ static bool valid_at(uint64_t from, uint64_t until, uint64_t at)
 static int check_decision(const proto_decision *dec, const proto_proof *p, size_t idx, rn_diag *d)
 {
     if (!str_eq(dec->spec, p->query.spec))
-        return fail_at(d, RN_EPROOF, "decision.spec", idx);
+        return rn_fail_at(d, RN_EPROOF, "decision.spec", idx);
     if (!purpose_covers(dec->purpose, p->query.purpose))
-        return fail_at(d, RN_EPROOF, "decision.purpose", idx);
+        return rn_fail_at(d, RN_EPROOF, "decision.purpose", idx);
     if (dec->outcome != p->answer.outcome)
-        return fail_at(d, RN_EPROOF, "decision.outcome", idx);
+        return rn_fail_at(d, RN_EPROOF, "decision.outcome", idx);
     if (!valid_at(dec->valid_from_ms, dec->valid_until_ms, p->query.at_ms))
-        return fail_at(d, RN_EPROOF,
-                       dec->valid_from_ms > p->query.at_ms ? "decision.valid_from"
-                                                           : "decision.valid_until",
-                       idx);
+        return rn_fail_at(d, RN_EPROOF,
+                          dec->valid_from_ms > p->query.at_ms ? "decision.valid_from"
+                                                              : "decision.valid_until",
+                          idx);
     return 0;
 }
 
@@ -408,18 +392,18 @@ static int check_policy(const proto_policy *pol, const proto_spec *spec, const p
     const char *unmet;
 
     if (pol->status != PROTO_STATUS_ACTIVE)
-        return fail_at(d, RN_EPROOF, "policy.status", idx);
+        return rn_fail_at(d, RN_EPROOF, "policy.status", idx);
     if (!purpose_covers(pol->purpose, p->query.purpose))
-        return fail_at(d, RN_EPROOF, "policy.purpose", idx);
+        return rn_fail_at(d, RN_EPROOF, "policy.purpose", idx);
     if (pol->outcome != p->answer.outcome)
-        return fail_at(d, RN_EPROOF, "policy.outcome", idx);
+        return rn_fail_at(d, RN_EPROOF, "policy.outcome", idx);
     if (!valid_at(pol->valid_from_ms, pol->valid_until_ms, p->query.at_ms))
-        return fail_at(
+        return rn_fail_at(
             d, RN_EPROOF,
             pol->valid_from_ms > p->query.at_ms ? "policy.valid_from" : "policy.valid_until", idx);
     unmet = policy_unmet(pol, spec, prov);
     if (unmet != NULL)
-        return fail_at(d, RN_EPROOF, unmet, idx);
+        return rn_fail_at(d, RN_EPROOF, unmet, idx);
     return 0;
 }
 
@@ -436,28 +420,28 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
         const proto_str *raw = &p->entries[i];
         rc = proto_entry_decode(&e, raw->ptr, raw->len, d);
         if (rc < 0)
-            return fail_at(d, rc, d != NULL ? d->field : NULL, i + 1);
+            return rn_fail_at(d, rc, d != NULL ? d->field : NULL, i + 1);
         if (i > 0) {
             int cmp = entry_cmp(&prev, &e);
             if (cmp == 0)
-                return fail_at(d, RN_EDUPLICATE, "proof.entries", i + 1);
+                return rn_fail_at(d, RN_EDUPLICATE, "proof.entries", i + 1);
             if (cmp > 0)
-                return fail_at(d, RN_EFIELDORDER, "proof.entries", i + 1);
+                return rn_fail_at(d, RN_EFIELDORDER, "proof.entries", i + 1);
         }
         prev = e;
         const proto_member *m = proto_roster_find(roster, e.author);
         if (m == NULL)
-            return fail_at(d, RN_EROSTER, "entry.author", i + 1);
+            return rn_fail_at(d, RN_EROSTER, "entry.author", i + 1);
         if (m->role != PROTO_ROLE_AUTHORITY)
-            return fail_at(d, RN_EROLE, "entry.author", i + 1);
+            return rn_fail_at(d, RN_EROLE, "entry.author", i + 1);
         if (proto_entry_verify(&e) != 0)
-            return fail_at(d, RN_ESIG, "entry.signature", i + 1);
+            return rn_fail_at(d, RN_ESIG, "entry.signature", i + 1);
         rc = proto_record_decode(&r, e.kind, e.body, e.body_len, d);
         if (rc < 0)
-            return fail_at(d, rc, d != NULL ? d->field : NULL, i + 1);
+            return rn_fail_at(d, rc, d != NULL ? d->field : NULL, i + 1);
         rc = proto_record_check_author(&r, m->country, d);
         if (rc < 0)
-            return fail_at(d, rc, d != NULL ? d->field : NULL, i + 1);
+            return rn_fail_at(d, rc, d != NULL ? d->field : NULL, i + 1);
         RN_TRY(assign_role(ro, p, &e, &r, i, d));
     }
 
@@ -467,7 +451,7 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
     if (ro->provider.i < 0)
         return rn_fail(d, RN_EPROOF, "proof.provider");
     if (!str_eq(ro->provider.r.u.provider.id, ro->spec.r.u.spec.provider))
-        return fail_at(d, RN_EPROOF, "proof.provider", (size_t)ro->provider.i + 1);
+        return rn_fail_at(d, RN_EPROOF, "proof.provider", (size_t)ro->provider.i + 1);
     if (p->answer.result != PROTO_RESULT_NO_DECISION && ro->basis.i < 0)
         return rn_fail(d, RN_EPROOF, "proof.basis");
     if (p->answer.has_revoked && p->answer.revoked && ro->revocation.i < 0)
@@ -479,7 +463,7 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
         const proto_member *auth = proto_roster_authority(
             roster, (const char *)p->query.country.ptr, p->query.country.len);
         if (auth == NULL || memcmp(auth->key, ro->basis.e.author, PROTO_KEY_BYTES) != 0)
-            return fail_at(d, RN_EPROOF, "proof.answer.basis_author", idx);
+            return rn_fail_at(d, RN_EPROOF, "proof.answer.basis_author", idx);
         if (p->answer.result == PROTO_RESULT_DECISION)
             RN_TRY(check_decision(&ro->basis.r.u.decision, p, idx, d));
         else
@@ -492,11 +476,11 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
         const proto_revocation *rv = &ro->revocation.r.u.revocation;
         size_t idx = (size_t)ro->revocation.i + 1;
         if (memcmp(rv->credential, p->query.credential, PROTO_DIGEST_BYTES) != 0)
-            return fail_at(d, RN_EPROOF, "revocation.credential", idx);
+            return rn_fail_at(d, RN_EPROOF, "revocation.credential", idx);
         if (!str_eq(rv->provider, ro->spec.r.u.spec.provider))
-            return fail_at(d, RN_EPROOF, "revocation.provider", idx);
+            return rn_fail_at(d, RN_EPROOF, "revocation.provider", idx);
         if (rv->revoked_at_ms > p->query.at_ms)
-            return fail_at(d, RN_EPROOF, "revocation.revoked_at", idx);
+            return rn_fail_at(d, RN_EPROOF, "revocation.revoked_at", idx);
     }
     return 0;
 }
@@ -556,7 +540,7 @@ int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d)
     }
     for (uint32_t i = 0; i < p->entries_n; i++) {
         if (proto_entry_decode(&sorted[i].e, p->entries[i].ptr, p->entries[i].len, NULL) != 0) {
-            rc = fail_at(d, RN_EINVAL, "proof.entries", i + 1);
+            rc = rn_fail_at(d, RN_EINVAL, "proof.entries", i + 1);
             goto out;
         }
         sorted[i].i = i;
@@ -564,7 +548,7 @@ int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d)
     qsort(sorted, p->entries_n, sizeof(*sorted), sorted_cmp);
     for (uint32_t i = 1; i < p->entries_n; i++) {
         if (entry_cmp(&sorted[i - 1].e, &sorted[i].e) == 0) {
-            rc = fail_at(d, RN_EDUPLICATE, "proof.entries", sorted[i].i + 1);
+            rc = rn_fail_at(d, RN_EDUPLICATE, "proof.entries", sorted[i].i + 1);
             goto out;
         }
     }

@@ -150,15 +150,6 @@ int proto_roster_encode(const proto_roster *r, mp_buf *b)
     return mp_buf_err(b);
 }
 
-/* Records `code` for `field` of member i (0-based). */
-static int fail_at(rn_diag *d, int code, const char *field, uint32_t i)
-{
-    rn_fail(d, code, field);
-    if (d != NULL)
-        d->index = i + 1;
-    return code;
-}
-
 int proto_roster_decode(proto_roster *r, const uint8_t *buf, size_t len, rn_diag *d)
 {
     mp_cur c;
@@ -176,29 +167,30 @@ int proto_roster_decode(proto_roster *r, const uint8_t *buf, size_t len, rn_diag
         return rn_fail(d, RN_ECOUNT, "roster");
     for (uint32_t i = 0; i < n; i++) {
         if ((rc = mp_read_array(&c, &fields)) < 0)
-            return fail_at(d, rc, "roster.member", i);
+            return rn_fail_at(d, rc, "roster.member", (size_t)i + 1);
         if (fields != 3)
-            return fail_at(d, RN_ECOUNT, "roster.member", i);
+            return rn_fail_at(d, RN_ECOUNT, "roster.member", (size_t)i + 1);
         if ((rc = mp_read_str(&c, &country, &slen)) < 0)
-            return fail_at(d, rc, "roster.country", i);
+            return rn_fail_at(d, rc, "roster.country", (size_t)i + 1);
         if (slen != 0 && !proto_country_is_canonical((const char *)country, slen))
-            return fail_at(d, RN_ECOUNTRY, "roster.country", i);
+            return rn_fail_at(d, RN_ECOUNTRY, "roster.country", (size_t)i + 1);
         if ((rc = mp_read_uint(&c, &role)) < 0)
-            return fail_at(d, rc, "roster.role", i);
+            return rn_fail_at(d, rc, "roster.role", (size_t)i + 1);
         if (role != PROTO_ROLE_AUTHORITY && role != PROTO_ROLE_MIRROR)
-            return fail_at(d, RN_EENUM, "roster.role", i);
+            return rn_fail_at(d, RN_EENUM, "roster.role", (size_t)i + 1);
         if ((rc = mp_read_bin_exact(&c, &key, PROTO_KEY_BYTES)) < 0)
-            return fail_at(d, rc, "roster.key", i);
+            return rn_fail_at(d, rc, "roster.key", (size_t)i + 1);
         if (r->count > 0) {
             int cmp = memcmp(r->members[r->count - 1].key, key, PROTO_KEY_BYTES);
             if (cmp >= 0)
-                return fail_at(d, cmp == 0 ? RN_EDUPLICATE : RN_EFIELDORDER, "roster.key", i);
+                return rn_fail_at(d, cmp == 0 ? RN_EDUPLICATE : RN_EFIELDORDER, "roster.key",
+                                  (size_t)i + 1);
         }
         rc = proto_roster_add(r, (const char *)country, slen, (proto_role)role, key);
         if (rc < 0)
-            return fail_at(
+            return rn_fail_at(
                 d, rc, rc == RN_ECOUNTRY || rc == RN_EDUPLICATE ? "roster.country" : "roster.key",
-                i);
+                (size_t)i + 1);
     }
     if (c.p != c.end)
         return rn_fail(d, RN_ETRAILING, "roster");

@@ -468,34 +468,18 @@ fail:
 
 /* ---- Messages ---- */
 
-/* Records `code` for `field`, with d->index = idx (1 + a position, or 0). */
-static int fail_at(rn_diag *d, int code, const char *field, size_t idx)
-{
-    rn_fail(d, code, field);
-    if (d != NULL)
-        d->index = (unsigned)idx;
-    return code;
-}
-
-#define FIELD(expr, name)                                                                          \
-    do {                                                                                           \
-        int rc_ = (expr);                                                                          \
-        if (rc_ < 0)                                                                               \
-            return rn_fail(d, rc_, name);                                                          \
-    } while (0)
-
 #define FIELD_AT(expr, name, idx)                                                                  \
     do {                                                                                           \
         int rc_ = (expr);                                                                          \
         if (rc_ < 0)                                                                               \
-            return fail_at(d, rc_, name, idx);                                                     \
+            return rn_fail_at(d, rc_, name, idx);                                                  \
     } while (0)
 
 static int read_seq(mp_cur *c, uint64_t *seq, const char *name, size_t idx, rn_diag *d)
 {
     FIELD_AT(mp_read_uint(c, seq), name, idx);
     if (*seq == 0 || *seq > RN_SEQ_MAX)
-        return fail_at(d, RN_ESEQ, name, idx);
+        return rn_fail_at(d, RN_ESEQ, name, idx);
     return 0;
 }
 
@@ -506,9 +490,9 @@ static int read_entry(mp_cur *c, proto_str *e, const char *name, size_t idx, rn_
     uint32_t n;
     FIELD_AT(mp_read_bin(c, &p, &n), name, idx);
     if (n > RN_ENTRY_BYTES_MAX)
-        return fail_at(d, RN_ETOOBIG, name, idx);
+        return rn_fail_at(d, RN_ETOOBIG, name, idx);
     if (n < RN_ENTRY_BYTES_MIN)
-        return fail_at(d, RN_ELEN, name, idx);
+        return rn_fail_at(d, RN_ELEN, name, idx);
     e->ptr = p;
     e->len = n;
     return 0;
@@ -517,7 +501,7 @@ static int read_entry(mp_cur *c, proto_str *e, const char *name, size_t idx, rn_
 static int dec_heads(proto_msg *m, mp_cur *c, rn_diag *d)
 {
     uint32_t n;
-    FIELD(mp_read_array(c, &n), "msg.heads");
+    RN_FIELD(d, mp_read_array(c, &n), "msg.heads");
     if (n > RN_PEER_HEADS_MAX)
         return rn_fail(d, RN_ECOUNT, "msg.heads");
     for (uint32_t i = 0; i < n; i++) {
@@ -525,16 +509,16 @@ static int dec_heads(proto_msg *m, mp_cur *c, rn_diag *d)
         uint32_t k;
         FIELD_AT(mp_read_array(c, &k), "msg.heads.head", i + 1u);
         if (k != 3)
-            return fail_at(d, RN_ECOUNT, "msg.heads.head", i + 1u);
+            return rn_fail_at(d, RN_ECOUNT, "msg.heads.head", i + 1u);
         FIELD_AT(mp_read_bin_exact(c, &hd->author, PROTO_KEY_BYTES), "msg.heads.author", i + 1u);
         RN_TRY(read_seq(c, &hd->seq, "msg.heads.seq", i + 1u, d));
         FIELD_AT(mp_read_bin_exact(c, &hd->id, PROTO_ID_BYTES), "msg.heads.id", i + 1u);
         if (i > 0) {
             int cmp = memcmp(m->heads[i - 1].author, hd->author, PROTO_KEY_BYTES);
             if (cmp == 0)
-                return fail_at(d, RN_EDUPLICATE, "msg.heads.author", i + 1u);
+                return rn_fail_at(d, RN_EDUPLICATE, "msg.heads.author", i + 1u);
             if (cmp > 0)
-                return fail_at(d, RN_EFIELDORDER, "msg.heads.author", i + 1u);
+                return rn_fail_at(d, RN_EFIELDORDER, "msg.heads.author", i + 1u);
         }
     }
     m->n = n;
@@ -543,9 +527,9 @@ static int dec_heads(proto_msg *m, mp_cur *c, rn_diag *d)
 
 static int dec_want(proto_msg *m, mp_cur *c, rn_diag *d)
 {
-    FIELD(mp_read_bin_exact(c, &m->author, PROTO_KEY_BYTES), "msg.want.author");
+    RN_FIELD(d, mp_read_bin_exact(c, &m->author, PROTO_KEY_BYTES), "msg.want.author");
     RN_TRY(read_seq(c, &m->seq, "msg.want.from", 0, d));
-    FIELD(mp_read_uint(c, &m->count), "msg.want.max");
+    RN_FIELD(d, mp_read_uint(c, &m->count), "msg.want.max");
     if (m->count == 0 || m->count > RN_SEQ_MAX)
         return rn_fail(d, RN_ECOUNT, "msg.want.max");
     return 0;
@@ -555,14 +539,14 @@ static int dec_entries(proto_msg *m, mp_cur *c, rn_diag *d)
 {
     uint32_t n;
     size_t total = 0;
-    FIELD(mp_read_array(c, &n), "msg.entries");
+    RN_FIELD(d, mp_read_array(c, &n), "msg.entries");
     if (n == 0 || n > RN_BATCH_ENTRIES_MAX)
         return rn_fail(d, RN_ECOUNT, "msg.entries");
     for (uint32_t i = 0; i < n; i++) {
         RN_TRY(read_entry(c, &m->entries[i], "msg.entries.entry", i + 1u, d));
         total += m->entries[i].len;
         if (total > RN_BATCH_BYTES_MAX)
-            return fail_at(d, RN_ETOOBIG, "msg.entries", i + 1u);
+            return rn_fail_at(d, RN_ETOOBIG, "msg.entries", i + 1u);
     }
     m->n = n;
     return 0;
@@ -570,14 +554,14 @@ static int dec_entries(proto_msg *m, mp_cur *c, rn_diag *d)
 
 static int dec_have(proto_msg *m, mp_cur *c, rn_diag *d)
 {
-    FIELD(mp_read_bin_exact(c, &m->author, PROTO_KEY_BYTES), "msg.have.author");
+    RN_FIELD(d, mp_read_bin_exact(c, &m->author, PROTO_KEY_BYTES), "msg.have.author");
     return read_seq(c, &m->seq, "msg.have.seq", 0, d);
 }
 
 static int dec_eager(proto_msg *m, mp_cur *c, rn_diag *d)
 {
-    FIELD(mp_read_bin_exact(c, &m->author, PROTO_KEY_BYTES), "msg.eager.author");
-    FIELD(mp_read_bool(c, &m->on), "msg.eager.on");
+    RN_FIELD(d, mp_read_bin_exact(c, &m->author, PROTO_KEY_BYTES), "msg.eager.author");
+    RN_FIELD(d, mp_read_bool(c, &m->on), "msg.eager.on");
     return 0;
 }
 
@@ -591,7 +575,7 @@ static int dec_fork(proto_msg *m, mp_cur *c, rn_diag *d)
 
 static int dec_ack(proto_msg *m, mp_cur *c, rn_diag *d)
 {
-    FIELD(mp_read_uint(c, &m->count), "msg.ack.bytes");
+    RN_FIELD(d, mp_read_uint(c, &m->count), "msg.ack.bytes");
     if (m->count == 0)
         return rn_fail(d, RN_ECOUNT, "msg.ack.bytes");
     return 0;
@@ -599,13 +583,13 @@ static int dec_ack(proto_msg *m, mp_cur *c, rn_diag *d)
 
 static int dec_ping(proto_msg *m, mp_cur *c, rn_diag *d)
 {
-    FIELD(mp_read_uint(c, &m->count), "msg.ping.nonce");
+    RN_FIELD(d, mp_read_uint(c, &m->count), "msg.ping.nonce");
     return 0;
 }
 
 static int dec_pong(proto_msg *m, mp_cur *c, rn_diag *d)
 {
-    FIELD(mp_read_uint(c, &m->count), "msg.pong.nonce");
+    RN_FIELD(d, mp_read_uint(c, &m->count), "msg.pong.nonce");
     return 0;
 }
 
@@ -647,10 +631,10 @@ int proto_msg_decode(proto_msg *m, const uint8_t *buf, size_t len, rn_diag *d)
     m->n = 0;
     mp_cur_init(&c, buf, len);
 
-    FIELD(mp_read_array(&c, &n), "msg");
+    RN_FIELD(d, mp_read_array(&c, &n), "msg");
     if (n == 0)
         return rn_fail(d, RN_ECOUNT, "msg");
-    FIELD(mp_read_uint(&c, &type), "msg.type");
+    RN_FIELD(d, mp_read_uint(&c, &type), "msg.type");
     if (type == 0 || type > MSG_TYPE_MAX || msg_table[type].decode == NULL)
         return rn_fail(d, RN_EKIND, "msg.type");
     const msg_row *row = &msg_table[type];

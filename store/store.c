@@ -445,15 +445,10 @@ typedef struct run_work {
     proto_record rec;
 } run_work;
 
+/* Records `code` for entry i (0-based) of a run; a NULL field keeps the decoder's. */
 static int fail_at(rn_diag *d, int code, const char *field, size_t i)
 {
-    if (d != NULL) {
-        d->code = code;
-        if (field != NULL)
-            d->field = field;
-        d->index = (unsigned)(i + 1);
-    }
-    return code;
+    return rn_fail_at(d, code, field, i + 1);
 }
 
 /* Records fork evidence: `theirs` is a valid entry at a seq where we hold another. */
