@@ -166,6 +166,11 @@
 #define RN_INDEX_BATCH_KEYS    (RN_INDEX_BATCH_ENTRIES * 4u)
 #define RN_INDEX_BATCH_BYTES   (64u << 20)
 
+/* Keys the index pass writes per write transaction. LMDB keeps the buffers of a transaction's
+ * dirty pages for reuse until the environment closes, so this bounds what a catch-up leaves
+ * behind: some 32,768 sorted keys dirty a few thousand pages (about 12 MiB). */
+#define RN_INDEX_TXN_KEYS 32768u
+
 /* Named databases in the replica's environment (store.h lists them). */
 #define RN_STORE_DBS_MAX 16u
 

@@ -881,32 +881,61 @@ static int batch_stored(store_batch *b, const uint8_t *bytes, size_t len, const 
     return 0;
 }
 
-/* Sorts the batch and writes it in key order, one cursor per index: LMDB then searches only the
- * current leaf page while the next key falls within it. */
-static int batch_write(store *s, MDB_txn *txn, store_batch *b)
+/*
+ * Sorts the batch and writes it in key order, one cursor per index: LMDB then searches only the
+ * current leaf page while the next key falls within it. The keys go out in write transactions of
+ * at most RN_INDEX_TXN_KEYS keys each, the first being `txn` (which this function commits or
+ * aborts), and the watermarks `adv` advance in the last one. Sorted chunks cover disjoint key
+ * ranges, so each index page is still written about once per batch, while LMDB's dirty-page
+ * buffers (which it keeps for reuse until the environment closes) stay bounded by one chunk.
+ * A crash between chunks leaves keys past the watermarks, which the next pass writes again.
+ */
+static int batch_commit(store *s, MDB_txn *txn, store_batch *b, const store_head *adv, size_t nadv)
 {
     MDB_val k, v;
     int rc = 0;
     arena_base = b->arena;
     qsort(b->keys, b->n, sizeof(*b->keys), pending_cmp);
-    for (size_t i = 0; i < b->n;) {
-        MDB_cursor *ic;
-        uint8_t db = b->keys[i].db;
-        if ((rc = mdb_cursor_open(txn, s->dbi[db], &ic)) != 0)
-            return lmdb_err(rc, "index cursor");
-        for (; i < b->n && b->keys[i].db == db; i++) {
-            const pending_key *pk = &b->keys[i];
-            k = (MDB_val){ pk->len, b->arena + pk->off };
-            v = pk->has_loc ? (MDB_val){ LOC_BYTES, b->arena + pk->off + pk->len }
-                            : (MDB_val){ 0, NULL };
-            if ((rc = mdb_cursor_put(ic, &k, &v, 0)) != 0)
-                break;
+    for (size_t i = 0;;) {
+        size_t end = b->n - i > RN_INDEX_TXN_KEYS ? i + RN_INDEX_TXN_KEYS : b->n;
+        while (i < end) {
+            MDB_cursor *ic;
+            uint8_t db = b->keys[i].db;
+            if ((rc = mdb_cursor_open(txn, s->dbi[db], &ic)) != 0) {
+                rc = lmdb_err(rc, "index cursor");
+                goto fail;
+            }
+            for (; i < end && b->keys[i].db == db; i++) {
+                const pending_key *pk = &b->keys[i];
+                k = (MDB_val){ pk->len, b->arena + pk->off };
+                v = pk->has_loc ? (MDB_val){ LOC_BYTES, b->arena + pk->off + pk->len }
+                                : (MDB_val){ 0, NULL };
+                if ((rc = mdb_cursor_put(ic, &k, &v, 0)) != 0)
+                    break;
+            }
+            mdb_cursor_close(ic);
+            if (rc != 0) {
+                rc = lmdb_err(rc, "put index");
+                goto fail;
+            }
         }
-        mdb_cursor_close(ic);
+        if (end == b->n) {
+            for (size_t h = 0; h < nadv; h++)
+                if ((rc = put_head(s, txn, &adv[h])) < 0)
+                    goto fail;
+        }
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
         if (rc != 0)
-            return lmdb_err(rc, "put index");
+            return lmdb_err(rc, "commit index");
+        if (end == b->n)
+            return 0;
+        if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+            return lmdb_err(rc, "begin index");
     }
-    return 0;
+fail:
+    mdb_txn_abort(txn);
+    return rc;
 }
 
 /* The country an author's entries were accepted under: the roster's, or for an author who has
@@ -992,14 +1021,9 @@ static int index_pass(store *s, store_batch *b, bool fast)
     if (nadv == 0)
         goto out; /* nothing pending: err == 0 aborts the empty transaction */
     RN_ASSERT(!fast || b->entries > 0);
-    RN_GUARD(err, batch_write(s, txn, b));
-    for (size_t i = 0; i < nadv; i++)
-        RN_GUARD(err, put_head(s, txn, &adv[i]));
-    rc = mdb_txn_commit(txn);
-    txn = NULL;
-    if (rc != 0)
-        err = lmdb_err(rc, "commit index");
-    else
+    err = batch_commit(s, txn, b, adv, nadv);
+    txn = NULL; /* committed or aborted by batch_commit */
+    if (err == 0)
         err = 1;
 out:
     if (hc != NULL)
