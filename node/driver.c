@@ -32,6 +32,7 @@
 #include "node/driver.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,18 +108,20 @@ typedef struct client {
     uint32_t slot;
     uint8_t *in; /* requests read, not yet handled */
     size_t in_len, in_cap;
-    size_t queued;    /* response bytes handed to uv_write, not yet written */
-    bool reading;     /* uv_read_start is in effect */
-    bool stalled;     /* requests wait in `in` until the client takes its responses */
-    bool eof;         /* the client has sent everything it will send */
-    bool closing;     /* uv_close called */
-    bool close_after; /* close once every response is written */
+    size_t queued;      /* response bytes handed to uv_write, not yet written */
+    bool reading;       /* uv_read_start is in effect */
+    bool stalled;       /* requests wait in `in` until the client takes its responses */
+    bool eof;           /* the client has sent everything it will send */
+    bool closing;       /* uv_close called */
+    bool close_after;   /* close once every response is written */
+    uint64_t active_ms; /* uv_now of its last read or completed write */
 } client;
 
 /* What the peer poll last saw, to log connects and disconnects once each. */
 typedef struct peer_seen {
     uint8_t key[PROTO_KEY_BYTES];
     bool connected;
+    bool forked;  /* its author was reported forked */
     bool failing; /* the last dial attempt failed (logged at info once, then at debug) */
 } peer_seen;
 
@@ -151,6 +154,7 @@ struct driver {
 
     peer_seen *seen; /* one per roster member */
     size_t seen_n;
+    uint64_t forks_logged; /* the core's forks_seen when forks were last looked for */
 
     uint8_t readbuf[READ_BYTES];
     mp_buf resp; /* one control response at a time */
@@ -769,6 +773,57 @@ static void on_flush_timer(uv_timer_t *t)
     drain(d);
 }
 
+/* Logs, once each, the authors found to have signed two entries at one seq: an operator must
+ * see an equivocation in the log, not only in status. Looks only when the core counted a new
+ * fork since the last look. */
+static void log_new_forks(driver *d)
+{
+    const node_counters *nc = node_counters_get(d->n);
+    if (nc->forks_seen == d->forks_logged)
+        return;
+    d->forks_logged = nc->forks_seen;
+    store_read r;
+    if (store_read_begin(d->s, &r) != 0)
+        return;
+    for (size_t i = 0; i < d->seen_n; i++) {
+        peer_seen *ps = &d->seen[i];
+        store_head h;
+        uint64_t seq;
+        proto_str a, b;
+        if (ps->forked || store_head_get(&r, ps->key, &h) != 0 ||
+            (h.flags & STORE_HEAD_FORKED) == 0)
+            continue;
+        ps->forked = true;
+        char nb[32];
+        if (store_fork_get(&r, ps->key, &seq, &a, &b) == 0)
+            NODE_LOG_WARN("author %s equivocated: two signed entries at seq %" PRIu64
+                          "; evidence kept, answers resting on it say forked",
+                          member_name(d, ps->key, nb, sizeof(nb)), seq);
+        else
+            NODE_LOG_WARN("author %s equivocated; answers resting on it say forked",
+                          member_name(d, ps->key, nb, sizeof(nb)));
+    }
+    store_read_end(&r);
+}
+
+static void client_close(client *cl);
+
+/* Closes control clients silent for RN_CONTROL_IDLE_MS, so that clients that connect and never
+ * finish a request cannot hold every slot. */
+static void close_idle_clients(driver *d)
+{
+    uint64_t now = uv_now(&d->loop);
+    for (size_t i = 0; i < RN_CONTROL_CLIENTS_MAX; i++) {
+        client *cl = d->clients[i];
+        if (cl != NULL && !cl->closing && cl->queued == 0 &&
+            now - cl->active_ms >= RN_CONTROL_IDLE_MS) {
+            NODE_LOG_DEBUG("control client %u idle for %u ms: closed", cl->slot,
+                           RN_CONTROL_IDLE_MS);
+            client_close(cl);
+        }
+    }
+}
+
 /* Logs peers that connected or went since the last poll (the core has no event for it). */
 static void on_poll_timer(uv_timer_t *t)
 {
@@ -796,6 +851,8 @@ static void on_poll_timer(uv_timer_t *t)
         if (now_connected)
             ps->failing = false;
     }
+    log_new_forks(d);
+    close_idle_clients(d);
 }
 
 /* ---- Control clients ---- */
@@ -837,6 +894,7 @@ static void on_client_write_done(uv_write_t *req, int status)
         client_close(cl);
         return;
     }
+    cl->active_ms = uv_now(&cl->d->loop);
     if (cl->stalled && cl->queued < NODE_DRIVER_CLIENT_OUT_MAX / 2)
         client_process(cl); /* caught up: the requests left waiting, first */
     if (cl->closing || cl->stalled)
@@ -993,6 +1051,7 @@ static void on_client_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             client_close(cl);
         return;
     }
+    cl->active_ms = uv_now(&cl->d->loop);
     /* Bounded: one request (plus one read) at most is ever held. */
     size_t want = cl->in_len + (size_t)nread;
     if (want > cl->in_cap) {
@@ -1045,6 +1104,7 @@ static void on_control_client(uv_stream_t *server, int status)
         return;
     }
     d->clients[slot] = cl;
+    cl->active_ms = uv_now(&d->loop);
     if (uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_client_read) == 0)
         cl->reading = true;
     else

@@ -152,6 +152,11 @@
 #define RN_CONTROL_RESPONSE_BYTES_MAX (RN_PROOF_BYTES_MAX + (64u << 10))
 #define RN_CONTROL_CLIENTS_MAX        64u
 
+/* A control client silent this long (no request bytes, no response pending) is closed, so that
+ * clients that never finish a request cannot hold every slot. recnetctl makes one call per
+ * connection; a long-lived client sends a request at least this often. */
+#define RN_CONTROL_IDLE_MS 30000u
+
 /* ---- The replica (store/store.h) ---- */
 
 /* Default LMDB map size. The map is sparse: disk is used as entries arrive. 64 GiB holds some

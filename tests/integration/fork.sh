@@ -81,6 +81,14 @@ for n in "${HONEST[@]}" FR2; do
 done
 it_log "every node holds the evidence and answers forked for France, not for Germany"
 
+# Every honest node says so in its log too, once (the driver looks after each new fork).
+for n in "${HONEST[@]}"; do
+    it_wait_log 5 "$n" "author FR equivocated: two signed entries at seq 1"
+    [ "$(grep -c "equivocated" "$IT_DIR/$n/recnetd.log")" -eq 1 ] ||
+        it_fail "$n: the equivocation is not logged exactly once"
+done
+it_log "every node logged France's equivocation once"
+
 # The first France node comes back and is told of the fork by its peers.
 it_stop FR2
 it_start FR
