@@ -46,6 +46,24 @@ static const cli_optdef opts_proof_get[] = {
     { NULL, 0, false },
 };
 static const cli_optdef opts_proof_verify[] = { { "roster", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_import[] = {
+    { "dry-run", 'n', false },  { "provider-id", 0, true },    { "spec-id", 0, true },
+    { "country", 0, true },     { "qa-status", 0, true },      { "qa-body", 0, true },
+    { "isced", 0, true },       { "ects", 0, true },           { "eqf", 0, true },
+    { "qa-type", 0, true },     { "assessment", 0, true },     { "participation", 0, true },
+    { "supervision", 0, true }, { "stackability", 0, true },   { "part-of", 0, true },
+    { "languages", 0, true },   { "valid-from", 0, true },     { "valid-until", 0, true },
+    { "issuer-key", 0, true },  { "key-valid-from", 0, true }, { NULL, 0, false },
+};
+static const cli_optdef opts_cred_issue[] = {
+    { "spec", 0, true },     { "issuer-key", 0, true }, { "holder", 0, true },
+    { "salt", 0, true },     { "issued-at", 0, true },  { "grade", 0, true },
+    { "output", 'o', true }, { NULL, 0, false },
+};
+static const cli_optdef opts_cred_verify[] = {
+    { "at", 0, true },    { "spec", 0, true }, { "issuer-key", 0, true },
+    { "proof", 0, true }, { NULL, 0, false },
+};
 static const cli_optdef opts_log[] = { { "from", 0, true },
                                        { "max", 0, true },
                                        { NULL, 0, false } };
@@ -93,10 +111,50 @@ static const cli_cmd commands[] = {
       opts_roster_add, 0, 0, false, cmd_roster_add, 0 },
     PUBLISH_ROW(PROTO_KIND_PROVIDER, "provider"),
     PUBLISH_ROW(PROTO_KIND_SPEC, "spec"),
+    { "spec import", "a spec and its provider from an ELM v3 or Open Badges 3.0 file",
+      "FILE [--dry-run] [--provider-id ID] [--spec-id ID] [--<element> VALUE ...]\n"
+      "      [--issuer-key rn1:...|KEYFILE [--key-valid-from TIME]]",
+      "Reads a European Learning Model v3 credential (JSON-LD: a EuropeanDigitalCredential with\n"
+      "credentialSubject.hasClaim.specifiedBy) or an Open Badges 3.0 credential (an\n"
+      "OpenBadgeCredential with credentialSubject.achievement), maps every Annex I element it\n"
+      "carries onto a provider and a spec record, and publishes them through the node, the\n"
+      "provider first (each skipped when the node already holds the same record). Nothing of\n"
+      "the learner is read. Elements the file lacks are named, never invented; a mandatory one\n"
+      "must come from its flag, which also overrides the file:\n"
+      "  --country CC  --qa-status S  --qa-body NAME  --isced CODE  --ects N  --eqf 1-8\n"
+      "  --qa-type internal|external  --assessment T  --participation F  --supervision S\n"
+      "  --stackability stand_alone|stackable  --part-of IDS  --languages en,nl\n"
+      "  --valid-from T  --valid-until T\n"
+      "Ids default to <CC>:<registration or identifier> and <provider id>/<notation>.\n"
+      "--issuer-key registers the awarding body's issuer key (valid from --key-valid-from, by\n"
+      "default the spec's valid_from); without it the keys the node holds are kept.\n"
+      "  -n, --dry-run   print the records and what the file lacks; send nothing\n"
+      "Exit 3 for a file that is neither format, not JSON, lacks a mandatory element or carries\n"
+      "an unknown code. cli/README.md has the mapping element by element.",
+      opts_import, 1, 1, false, cmd_spec_import, 0 },
     PUBLISH_ROW(PROTO_KIND_DECISION, "decision"),
     PUBLISH_ROW(PROTO_KIND_POLICY, "policy"),
     PUBLISH_ROW(PROTO_KIND_PATHWAY, "pathway"),
     PUBLISH_ROW(PROTO_KIND_REVOCATION, "revocation"),
+    { "credential issue", "sign an issued credential with an awarding body's issuer key",
+      "--spec ID --issuer-key KEYFILE --holder REF [--salt HEX] [--issued-at TIME]\n"
+      "      [--grade TEXT] -o FILE",
+      "Offline. Writes the credential envelope (PROTOCOL.md section 13) to FILE: the spec, a\n"
+      "holder reference (BLAKE2b-256 of REF keyed with the salt: never a name), the issue date\n"
+      "(default now), the grade and the issuer key, signed with KEYFILE. Prints the salt, which\n"
+      "stays with the holder (it is not in the credential), and the credential's digest, which\n"
+      "a revocation names. --salt is 16 to 64 bytes in hex (default 32 random bytes).",
+      opts_cred_issue, 0, 0, false, cmd_credential_issue, 0 },
+    { "credential verify", "is an issued credential valid, and recognised in a country",
+      "FILE COUNTRY PURPOSE [--at TIME] [--proof FILE] [--spec ID] [--issuer-key KEY]",
+      "FILE is a credential envelope (credential issue) or an Open Badges 3.0 VC-JWT signed with\n"
+      "EdDSA (Ed25519). Checks the signature locally (a VC-JWT against --issuer-key, rn1:... or\n"
+      "a key file, else against the issuer keys the node holds for the spec's provider), then\n"
+      "asks the node: the issuer key registered and its provider active at the issue date, the\n"
+      "spec valid then, the credential not revoked, and how COUNTRY recognises the spec for\n"
+      "PURPOSE. A VC-JWT's spec is --spec, else the id its import derives. --proof saves the\n"
+      "proof bundle. Exit 0 when valid and recognised, 1 when not.",
+      opts_cred_verify, 3, 3, false, cmd_credential_verify, 0 },
     { "query recognise", "how does a country recognise a spec, for a purpose",
       "SPEC COUNTRY PURPOSE [--at TIME]",
       "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime (default:\n"

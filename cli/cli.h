@@ -33,7 +33,7 @@ enum {
 };
 
 /* Bounds of the command line. */
-#define CLI_OPTS_MAX   16u  /* options of one subcommand */
+#define CLI_OPTS_MAX   24u  /* options of one subcommand (spec import has 20) */
 #define CLI_POS_MAX    80u  /* positional arguments (stack takes up to 64 spec ids) */
 #define CLI_EXTRA_MAX  128u /* --<field> VALUE pairs of a publish command */
 #define CLI_PATH_BYTES 1024u
@@ -143,5 +143,8 @@ int cmd_log(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_peers(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_status(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_heads(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_credential_issue(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 
 #endif /* RN_CLI_CLI_H */

@@ -500,3 +500,72 @@ int cli_call(cli *c, const char *method, const mp_buf *params, rpc_resp *r)
                     r->message[0] != '\0' ? r->message : rn_strerror(r->code),
                     r->name[0] != '\0' ? r->name : rn_err_name(r->code));
 }
+
+int cli_record_get(cli *c, proto_kind kind, const char *id, uint64_t at_ms, uint8_t **buf,
+                   proto_entry *e, proto_record *rec)
+{
+    char why[512];
+    const char *sock = cli_socket(c);
+    rpc_resp r;
+    mp_buf p;
+    mp_cur v;
+    const uint8_t *b;
+    uint32_t n;
+    int rc;
+    *buf = NULL;
+    if (sock == NULL)
+        return CLI_USAGE;
+    memset(&r, 0, sizeof(r));
+    mp_buf_init(&p, 512);
+    mp_put_array(&p, 3);
+    mp_put_cstr(&p, proto_kind_name((int)kind));
+    mp_put_cstr(&p, id);
+    if (at_ms == UINT64_MAX)
+        mp_put_nil(&p);
+    else
+        mp_put_uint(&p, at_ms);
+    rc = rpc_call(sock, "record", p.data, p.len, &r, why, sizeof(why));
+    mp_buf_free(&p);
+    if (rc == RN_EIO) {
+        rc = cli_fail(CLI_UNREACHABLE, "%s", why);
+        goto out;
+    }
+    if (rc < 0) {
+        rc = cli_fail(CLI_ERROR, "%s", why);
+        goto out;
+    }
+    if (r.is_error) {
+        /* Not there, or a node without the method (unknown method: RN_EINVAL). */
+        if (r.code == RN_ENOTFOUND || r.code == RN_EINVAL) {
+            rc = CLI_NEGATIVE;
+            goto out;
+        }
+        rc = cli_fail(rpc_exit_code(&r), "record %s %s: %s (%s)", proto_kind_name((int)kind), id,
+                      r.message[0] != '\0' ? r.message : rn_strerror(r.code), r.name);
+        goto out;
+    }
+    if (!rpc_map_get(r.result, "bytes", &v) || mp_read_bin(&v, &b, &n) < 0) {
+        rc = cli_fail(CLI_ERROR, "record: malformed result");
+        goto out;
+    }
+    *buf = malloc(n > 0 ? n : 1);
+    if (*buf == NULL) {
+        rc = cli_fail(CLI_ERROR, "out of memory");
+        goto out;
+    }
+    memcpy(*buf, b, n);
+    if (proto_entry_decode(e, *buf, n, NULL) < 0 || proto_entry_verify(e) < 0 || e->kind != kind ||
+        proto_record_decode(rec, kind, e->body, e->body_len, NULL) < 0) {
+        free(*buf);
+        *buf = NULL;
+        rc = cli_fail(CLI_ERROR,
+                      "record %s %s: the node answered with an entry that does not "
+                      "decode or verify",
+                      proto_kind_name((int)kind), id);
+        goto out;
+    }
+    rc = CLI_OK;
+out:
+    rpc_resp_free(&r);
+    return rc;
+}

@@ -21,7 +21,9 @@
 #include <jansson.h>
 
 #include "proto/error.h"
+#include "proto/entry.h"
 #include "proto/mp.h"
+#include "proto/record.h"
 
 /* How long a call waits for the node's answer. */
 #define RPC_TIMEOUT_MS 30000
@@ -83,5 +85,15 @@ struct cli;
  * error, an unreachable node, a malformed response). Free r with rpc_resp_free in every case.
  */
 int cli_call(struct cli *c, const char *method, const mp_buf *params, rpc_resp *r);
+
+/*
+ * The latest version as of `at_ms` (UINT64_MAX for now) of the record of kind `kind` whose id is
+ * `id`, through the node's `record` method. The entry's signature is checked against its author.
+ * Returns CLI_OK with *buf (malloc'd, the caller frees it) holding the entry, *e and *rec decoded
+ * from it (borrowing *buf); CLI_NEGATIVE when the node holds no such record (or predates the
+ * `record` method), with nothing printed; or an exit code with the reason printed.
+ */
+int cli_record_get(struct cli *c, proto_kind kind, const char *id, uint64_t at_ms, uint8_t **buf,
+                   proto_entry *e, proto_record *rec);
 
 #endif /* RN_CLI_RPC_H */

@@ -634,6 +634,52 @@ out:
     return rc;
 }
 
+/* record [kind, id, at]: the latest version of a record as of at, as its entry's bytes. A client
+ * that needs one record (a provider's issuer keys, a spec's provider) reads it without walking
+ * its author's log. Revocations are named by a digest, not an id: `verify` answers for them. */
+static int m_record(ctl *c, mp_buf *out)
+{
+    proto_str k, id, bytes;
+    char name[CTL_NAME_BYTES];
+    uint64_t at;
+    store_read r;
+    store_version v;
+    RN_TRY(arg_str(c, 0, &k));
+    short_cstr(k, name);
+    int kind = proto_kind_parse(name);
+    if (kind < 0 || kind == PROTO_KIND_REVOCATION)
+        return fail_msg(c, RN_EKIND, pname(c, 0),
+                        "expected provider, spec, decision, policy or pathway");
+    RN_TRY(arg_str(c, 1, &id));
+    int rc = proto_id_check(id.ptr, id.len);
+    if (rc < 0)
+        return fail(c, rc, pname(c, 1));
+    RN_TRY(arg_time(c, 2, &at));
+    rc = store_read_begin(c->s, &r);
+    if (rc < 0)
+        return fail(c, rc, NULL);
+    rc = store_version_get(&r, (proto_kind)kind, id.ptr, id.len, at, &v);
+    if (rc == 0)
+        rc = store_entry_get(&r, v.author, v.seq, &bytes);
+    if (rc < 0) {
+        rc = rc == RN_ENOTFOUND ? fail_msg(c, rc, pname(c, 1), "no such record as of at")
+                                : fail(c, rc, NULL);
+        goto out;
+    }
+    mp_put_map(out, 4);
+    mp_put_cstr(out, "author");
+    mp_put_bin(out, v.author, PROTO_KEY_BYTES);
+    mp_put_cstr(out, "seq");
+    mp_put_uint(out, v.seq);
+    mp_put_cstr(out, "timestamp");
+    mp_put_uint(out, v.timestamp_ms);
+    mp_put_cstr(out, "bytes");
+    mp_put_bin(out, bytes.ptr, bytes.len);
+out:
+    store_read_end(&r);
+    return rc;
+}
+
 static int m_fork(ctl *c, mp_buf *out)
 {
     uint8_t author[PROTO_KEY_BYTES];
@@ -1164,6 +1210,7 @@ static const method methods[] = {
     { "log", m_log, false, 0, { { "author", 'k' }, { "from_seq", 'u' }, { "max", 'U' } } },
     { "entry", m_entry, false, 0, { { "id", 'b' } } },
     { "fork", m_fork, false, 0, { { "author", 'k' } } },
+    { "record", m_record, false, 0, { { "kind", 's' }, { "id", 's' }, { "at", 'U' } } },
     { "roster", m_roster, false, 0, NOPARAMS },
     { "publish", m_publish, true, 0, { { "kind", 's' }, { "body", 'b' } } },
     PUBLISH_ALIAS("provider", PROTO_KIND_PROVIDER),

@@ -455,3 +455,54 @@ int proto_codes_vocab_number(proto_vocab v, const char *name, size_t len)
     }
     return RN_EVOCAB;
 }
+
+/* ---- Code lists by URI ---- */
+
+/* True if uri[0..len) starts with the NUL-terminated `prefix`; *rest is what follows. */
+static bool uri_under(const char *uri, size_t len, const char *prefix, const char **rest,
+                      size_t *rest_len)
+{
+    size_t n = strlen(prefix);
+    if (uri == NULL || len < n || memcmp(uri, prefix, n) != 0)
+        return false;
+    *rest = uri + n;
+    *rest_len = len - n;
+    return true;
+}
+
+int proto_codes_isced_from_uri(const char *uri, size_t len, const char **code)
+{
+    const char *rest;
+    size_t n;
+    if (!uri_under(uri, len, PROTO_URI_ISCED, &rest, &n))
+        return RN_EINVAL;
+    const isced_code *c = isced_find(rest, n);
+    if (c == NULL)
+        return RN_EISCED;
+    *code = c->code;
+    return 0;
+}
+
+int proto_codes_eqf_from_uri(const char *uri, size_t len)
+{
+    const char *rest;
+    size_t n;
+    if (!uri_under(uri, len, PROTO_URI_EQF, &rest, &n))
+        return RN_EINVAL;
+    if (n != 1 || rest[0] < '0' + (int)PROTO_EQF_MIN || rest[0] > '0' + (int)PROTO_EQF_MAX)
+        return RN_EEQF;
+    return rest[0] - '0';
+}
+
+int proto_country_from_uri(const char *uri, size_t len, const proto_country **c)
+{
+    const char *rest;
+    size_t n;
+    if (!uri_under(uri, len, PROTO_URI_COUNTRY, &rest, &n))
+        return RN_EINVAL;
+    const proto_country *found = proto_country_find_alpha3(rest, n);
+    if (found == NULL)
+        return RN_ECOUNTRY;
+    *c = found;
+    return 0;
+}

@@ -99,4 +99,35 @@ const char *proto_codes_vocab_name(proto_vocab v, uint64_t number);
 /* The number of the value named `name[0..len)` (exact match), or RN_EVOCAB. */
 RN_MUST_USE int proto_codes_vocab_number(proto_vocab v, const char *name, size_t len);
 
+/* ---- Code lists by URI (the European Learning Model, the EU's authority tables) ---- */
+
+/* The URI prefixes the European Learning Model and Europass use for these code lists. A code
+ * follows the prefix directly: ".../isced-f/0612", ".../eqf/6", ".../country/IRL". */
+#define PROTO_URI_ISCED   "http://data.europa.eu/snb/isced-f/"
+#define PROTO_URI_EQF     "http://data.europa.eu/snb/eqf/"
+#define PROTO_URI_COUNTRY "http://publications.europa.eu/resource/authority/country/"
+
+/*
+ * The ISCED-F code that the URI uri[0..len) names ("http://data.europa.eu/snb/isced-f/0612").
+ * On success *code is the table's own string (static, NUL-terminated). Returns 0, RN_EINVAL (not
+ * a URI under PROTO_URI_ISCED) or RN_EISCED (under it, but not one of the 220 codes: "0999",
+ * "688", or the scheme's own URI ".../isced-f/25831c2").
+ */
+RN_MUST_USE int proto_codes_isced_from_uri(const char *uri, size_t len, const char **code);
+
+/*
+ * The EQF level that the URI uri[0..len) names ("http://data.europa.eu/snb/eqf/6" is 6).
+ * Returns the level 1-8, RN_EINVAL (not a URI under PROTO_URI_EQF) or RN_EEQF (under it, but
+ * not one of the levels 1-8: ".../eqf/9", ".../eqf/06", ".../eqf/25831c2").
+ */
+RN_MUST_USE int proto_codes_eqf_from_uri(const char *uri, size_t len);
+
+/*
+ * The country that the EU authority URI uri[0..len) names by its alpha-3 code
+ * ("http://publications.europa.eu/resource/authority/country/IRL" is Ireland). On success *c
+ * is its static entry. Returns 0, RN_EINVAL (not a URI under PROTO_URI_COUNTRY) or RN_ECOUNTRY
+ * (under it, but not one of the 30: ".../country/GBR", lower case, other lengths).
+ */
+RN_MUST_USE int proto_country_from_uri(const char *uri, size_t len, const proto_country **c);
+
 #endif /* RN_CODES_H */

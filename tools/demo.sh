@@ -3,12 +3,15 @@
 #
 # Starts one recnetd per country of tests/fixtures/codes/countries.tsv on 127.0.0.1, each with its
 # own data directory, key and configuration, all sharing one roster and one network key. Ireland
-# and the Netherlands register real awarding bodies and micro-credentials (the Commission's ELM
-# sample, the Dutch Open Badges 3.0 examples: tests/fixtures/demo/), France records a recognition
-# decision, Germany an automatic-recognition policy, the Netherlands a pathway, Ireland a
-# revocation. The script waits until every node holds every log, then asks Portugal's node (which
-# authored none of it) to recognise, verify and stack, gets a proof bundle and verifies it offline
-# with the roster alone, and shuts the federation down cleanly.
+# and the Netherlands import real awarding bodies and micro-credentials with `recnetctl spec
+# import` (the Commission's ELM sample, the Dutch Open Badges 3.0 examples; what those files lack
+# is taken from tests/fixtures/demo/), the University of Zed issues credentials offline with
+# `recnetctl credential issue`, France records a recognition decision, Germany an
+# automatic-recognition policy, the Netherlands a pathway, Ireland a revocation. The script waits
+# until every node holds every log, then asks Portugal's node (which authored none of it) to
+# recognise, search, verify credentials (`recnetctl credential verify`: valid, revoked, forged,
+# an Open Badges VC-JWT) and stack, verifies proof bundles offline with the roster alone, and
+# shuts the federation down cleanly.
 #
 # Environment: BUILD_DIR (default build), DEMO_DIR (default $BUILD_DIR/demo), DEMO_PORT (first
 # port, default 17400), DEMO_KEEP=1 to leave the federation running at the end.
@@ -91,35 +94,69 @@ for _ in $(seq 300); do
 done
 echo "full mesh up in $(($(now_ms) - t0)) ms ($short nodes short of 29 peers)"
 
-step "Ireland and the Netherlands publish real awarding bodies and micro-credentials"
+step "Ireland and the Netherlands import real awarding bodies and micro-credentials"
 "$CTL" keygen "$DEMO/issuer-uniz.key" >"$DEMO/issuer-uniz.txt"
 "$CTL" keygen "$DEMO/issuer-42nb.key" >"$DEMO/issuer-42nb.txt"
-IKEY_IE=$(grep -o 'rn1:[A-Za-z0-9+/=]*' "$DEMO/issuer-uniz.txt" | head -1)
-IKEY_NL=$(grep -o 'rn1:[A-Za-z0-9+/=]*' "$DEMO/issuer-42nb.txt" | head -1)
-# Credentials are named by a salted digest only (no learner data ever enters a log).
-CRED_OK=$(printf 'demo credential salt 1|urn:credential:3ef0ac26' | sha256sum | cut -c1-64)
-CRED_REVOKED=$(printf 'demo credential salt 2|urn:credential:9a1f41c6' | sha256sum | cut -c1-64)
-for f in "$DATA"/*.json; do
-    sed -e "s|@CREDENTIAL@|$CRED_REVOKED|" "$f" >"$DEMO/data/$(basename "$f")"
-done
-sed -i "s|@ISSUER_KEY@|$IKEY_IE|" "$DEMO/data/ie-provider.json"
-sed -i "s|@ISSUER_KEY@|$IKEY_NL|" "$DEMO/data/nl-provider-theed.json"
-publish() { # country kind file
-    ctl "$1" "$2" publish "$DEMO/data/$3" | sed "s/^/  $1 $2: /"
+# Naboo Theed University signs its Open Badges with the key of tests/fixtures/vcjwt/.
+IKEY_THEED=$(cat "$ROOT/tests/fixtures/vcjwt/issuer.pub")
+# What the source files lack comes from the demo's records (tests/fixtures/demo/README.md):
+# `val FILE FIELD` reads one string or number field of one of them.
+val() { sed -n "s/.*\"$2\": \"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p" "$DATA/$1" | head -1; }
+import() { # country file flags...
+    local cc=$1 file=$2
+    shift 2
+    ctl "$cc" spec import "$ROOT/tests/fixtures/$file" "$@" | sed "s/^/  $cc: /"
 }
 t_pub=$(now_ms)
-publish IE provider ie-provider.json
-publish IE spec ie-spec.json
-publish NL provider nl-provider-theed.json
-publish NL provider nl-provider-uvh.json
-publish NL spec nl-spec-theed.json
-publish NL spec nl-spec-uvh.json
+echo "-- the Commission's ELM sample (University of Zed), as Ireland"
+import IE elm/Sample-MC-Annex1-unsigned.jsonld \
+    --provider-id "$(val ie-provider.json id)" --spec-id "$(val ie-spec.json id)" \
+    --qa-status "$(val ie-provider.json qa_status)" --qa-type "$(val ie-spec.json qa_type)" \
+    --issuer-key "$DEMO/issuer-uniz.key" --key-valid-from "$(val ie-provider.json valid_from)"
+echo "-- the Dutch Open Badges 3.0 micro-credentials, as the Netherlands"
+import NL obv3/theed_microcredential_full_ho.json \
+    --country "$(val nl-provider-theed.json country)" \
+    --qa-status "$(val nl-provider-theed.json qa_status)" \
+    --qa-body "$(val nl-provider-theed.json qa_body)" \
+    --isced "$(val nl-spec-theed.json isced)" \
+    --stackability "$(val nl-spec-theed.json stackability)" --part-of NL:pathway/minor-psychology \
+    --issuer-key "$IKEY_THEED" --key-valid-from "$(val nl-provider-theed.json valid_from)"
+import NL obv3/uvh_at_microcredential_full_1.json \
+    --spec-id "$(val nl-spec-uvh.json id)" \
+    --qa-status "$(val nl-provider-uvh.json qa_status)" \
+    --qa-body "$(val nl-provider-uvh.json qa_body)" \
+    --isced "$(val nl-spec-uvh.json isced)" \
+    --stackability "$(val nl-spec-uvh.json stackability)" --part-of NL:pathway/minor-psychology
+for f in "$DATA"/*.json; do cp "$f" "$DEMO/data/$(basename "$f")"; done
+publish() { # country kind file [flags]
+    local cc=$1 kind=$2 file=$3
+    shift 3
+    ctl "$cc" "$kind" publish "$DEMO/data/$file" "$@" | sed "s/^/  $cc $kind: /"
+}
+
+step "The University of Zed issues two credentials (offline, with its issuer key)"
+# A credential is checked against what the registry said at its issue date, so the demo's
+# credentials are issued now, after their awarding body and specification were registered. The
+# holder is named by a salted digest only: no learner data is in a credential or a log.
+issue() { # name holder
+    "$CTL" --json credential issue --spec IE:uniz/mc-c012 --issuer-key "$DEMO/issuer-uniz.key" \
+        --holder "$2" --grade Pass -o "$DEMO/$1.cred" >"$DEMO/$1.json"
+    sed -n 's/.*"credential": "\([0-9a-f]*\)".*/\1/p' "$DEMO/$1.json"
+}
+CRED_OK=$(issue cred-ana ana.andromeda@email.com)
+CRED_REVOKED=$(issue cred-bob bob.betelgeuse@email.com)
+echo "  $DEMO/cred-ana.cred: digest $CRED_OK"
+echo "  $DEMO/cred-bob.cred: digest $CRED_REVOKED (Ireland will revoke it)"
+"$CTL" --json credential issue --spec IE:uniz/mc-c012 --issuer-key "$DEMO/issuer-42nb.key" \
+    --holder ana.andromeda@email.com -o "$DEMO/cred-forged.cred" >/dev/null
+echo "  $DEMO/cred-forged.cred: the same spec, signed by a key the University never registered"
+sed -i "s|@CREDENTIAL@|$CRED_REVOKED|" "$DEMO/data/ie-revocation.json"
 
 step "France decides, Germany sets a policy, the Netherlands a pathway, Ireland revokes"
 publish FR decision fr-decision.json
 publish DE policy de-policy.json
 publish NL pathway nl-pathway.json
-publish IE revocation ie-revocation.json
+publish IE revocation ie-revocation.json --revoked-at "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
 
 step "The network converges: every node holds every log"
 expect() { # the heads every node must reach: IE 3, NL 5, FR 1, DE 1
@@ -148,24 +185,24 @@ echo "-- recognise: Ireland's micro-credential in Germany (internal QA only: no 
 ctl PT query recognise IE:uniz/mc-c012 DE employment || true
 echo "-- search: Dutch micro-credentials at EQF 4"
 ctl PT query search --country NL --eqf-min 4 --eqf-max 4 || true
-# A credential is checked against what the registry said at its issue date, so the demo's
-# credentials are issued now, after their awarding body and specification were registered.
-ISSUED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-echo "-- verify: a credential the University of Zed issued at $ISSUED"
-ctl PT query verify --spec IE:uniz/mc-c012 --issuer-key "$IKEY_IE" --issued-at "$ISSUED" \
-    --credential "$CRED_OK" FR further_study || true
-echo "-- verify: the same, for a credential Ireland revoked"
-ctl PT query verify --spec IE:uniz/mc-c012 --issuer-key "$IKEY_IE" --issued-at "$ISSUED" \
-    --credential "$CRED_REVOKED" FR further_study || true
-echo "-- verify: a credential signed by a key the University of Zed never registered"
-ctl PT query verify --spec IE:uniz/mc-c012 --issuer-key "$IKEY_NL" --issued-at "$ISSUED" \
-    --credential "$CRED_OK" FR further_study || true
+echo "-- credential verify: Ana's credential from the University of Zed, in France, for further study"
+ctl PT credential verify "$DEMO/cred-ana.cred" FR further_study --proof "$DEMO/proof-cred.bin" || true
+echo "-- credential verify: Bob's, which Ireland revoked"
+ctl PT credential verify "$DEMO/cred-bob.cred" FR further_study || true
+echo "-- credential verify: one signed by a key the University of Zed never registered"
+ctl PT credential verify "$DEMO/cred-forged.cred" FR further_study || true
+echo "-- credential verify: the Theed minor as an Open Badges VC-JWT (EdDSA), in Germany"
+echo "   (issued 2024-08-30, before Theed registered its key in recnet: not vouched for)"
+ctl PT credential verify "$ROOT/tests/fixtures/vcjwt/theed_full.jwt" DE employment \
+    --spec NL:42NB/ach-44ABA || true
 echo "-- stack: the two Dutch micro-credentials towards the Dutch pathway"
 ctl PT query stack NL NL:pathway/minor-psychology NL:42NB/ach-44ABA NL:UN1VH/mc-koffie || true
 
-step "A proof bundle, verified offline with the roster alone"
+step "Proof bundles, verified offline with the roster alone"
 ctl PT proof get IE:uniz/mc-c012 FR further_study -o "$DEMO/proof-ie-fr.bin"
 "$CTL" proof verify "$DEMO/proof-ie-fr.bin" --roster "$DEMO/roster.ini"
+echo "-- the proof of Ana's credential"
+"$CTL" proof verify "$DEMO/proof-cred.bin" --roster "$DEMO/roster.ini"
 
 if [ "$KEEP" = 1 ]; then
     step "The federation keeps running (DEMO_KEEP=1)"

@@ -476,6 +476,86 @@ static void test_log_entry(void **state)
     expect_err(&r, RN_ENOTFOUND, "id");
 }
 
+/* record [kind, id, at]: the latest version as of at, as its entry's bytes. */
+static void test_record(void **state)
+{
+    world *w = *state;
+    reply r;
+    mp_buf b;
+
+    req_start(&b, "record", 2);
+    mp_put_cstr(&b, "spec");
+    mp_put_cstr(&b, PF_SPEC_ID);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    proto_str bytes = get_bin(r.result, "bytes");
+    assert_int_equal(bytes.len, w->pf.spec.len);
+    assert_memory_equal(bytes.ptr, w->pf.spec.b, bytes.len);
+    assert_int_equal(get_uint(r.result, "seq"), 2);
+    assert_int_equal(get_uint(r.result, "timestamp"), PF_T_2023_01_02 + PF_DAY_MS);
+    proto_str author = get_bin(r.result, "author");
+    assert_memory_equal(author.ptr, w->pf.ie.pk, PROTO_KEY_BYTES);
+
+    /* The provider as of a time after its entry, and before it: not found then. */
+    req_start(&b, "record", 3);
+    mp_put_cstr(&b, "provider");
+    mp_put_cstr(&b, PF_PROVIDER_ID);
+    mp_put_uint(&b, PF_T_2024_01_01);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    bytes = get_bin(r.result, "bytes");
+    assert_memory_equal(bytes.ptr, w->pf.provider.b, bytes.len);
+    req_start(&b, "record", 3);
+    mp_put_cstr(&b, "provider");
+    mp_put_cstr(&b, PF_PROVIDER_ID);
+    mp_put_uint(&b, PF_T_2021_01_01);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ENOTFOUND, "id");
+    /* Nil at means now. */
+    req_start(&b, "record", 3);
+    mp_put_cstr(&b, "provider");
+    mp_put_cstr(&b, PF_PROVIDER_ID);
+    mp_put_nil(&b);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+
+    /* Refused: a revocation (named by a digest), an unknown kind, a malformed id, an id nobody
+     * published, a time out of range, a missing parameter. */
+    static const char *const bad_kinds[] = { "revocation", "badge" };
+    for (size_t i = 0; i < 2; i++) {
+        req_start(&b, "record", 2);
+        mp_put_cstr(&b, bad_kinds[i]);
+        mp_put_cstr(&b, PF_SPEC_ID);
+        req_send(w, &b, &r);
+        expect_err(&r, RN_EKIND, "kind");
+    }
+    req_start(&b, "record", 2);
+    mp_put_cstr(&b, "spec");
+    mp_put_cstr(&b, "no prefix");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EID, "id");
+    req_start(&b, "record", 2);
+    mp_put_cstr(&b, "spec");
+    mp_put_cstr(&b, "IE:resa/nothing");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ENOTFOUND, "id");
+    req_start(&b, "record", 3);
+    mp_put_cstr(&b, "spec");
+    mp_put_cstr(&b, PF_SPEC_ID);
+    mp_put_uint(&b, RN_TIME_MS_MAX + 1);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ETIME, "at");
+    req_start(&b, "record", 1);
+    mp_put_cstr(&b, "spec");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ECOUNT, "request.params");
+    req_start(&b, "record", 2);
+    mp_put_cstr(&b, "spec");
+    mp_put_uint(&b, 7);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ETYPE, "id");
+}
+
 static void test_fork(void **state)
 {
     world *w = *state;
@@ -1177,6 +1257,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_peers_heads_roster, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recognise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),

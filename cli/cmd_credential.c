@@ -1,0 +1,610 @@
+/*
+ * cmd_credential.c: issued credentials. `credential issue` signs an envelope (proto/credential.h)
+ * offline with an awarding body's issuer key; `credential verify` checks one against a node: the
+ * envelope, or an Open Badges 3.0 credential in VC-JWT form signed with EdDSA (vcjwt.h).
+ *
+ * Verification has two halves. Locally: the credential decodes and its signature verifies against
+ * its issuer key (the envelope names it; for a VC-JWT it is the key given, or one of the issuer
+ * keys the provider's record lists, read through the node's `record` method). At the node: the
+ * `verify` query with the claim {spec, issuer_key, issued_at, credential digest}, which says
+ * whether that key was the provider's and the provider active at the issue date, whether the spec
+ * was valid then, whether the credential is revoked, and how the country recognises the spec for
+ * the purpose, with a proof bundle. The answer is positive (exit 0) only when every part is.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "import.h"
+#include "proto/codes.h"
+#include "proto/credential.h"
+#include "proto/key.h"
+#include "proto/limits.h"
+#include "recjson.h"
+#include "rpc.h"
+#include "store/keyfile.h"
+#include "vcjwt.h"
+
+/* The largest file `credential verify` reads: a token, or an envelope (far smaller). */
+#define CRED_FILE_BYTES_MAX VCJWT_BYTES_MAX
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Hex text into bytes: exactly 2 * n digits. */
+static bool hex_parse(const char *s, uint8_t *out, size_t n)
+{
+    size_t bin_len;
+    const char *end;
+    return strlen(s) == 2 * n && sodium_hex2bin(out, n, s, 2 * n, NULL, &bin_len, &end) == 0 &&
+           bin_len == n && end == s + 2 * n;
+}
+
+static const char *country_arg(const char *s)
+{
+    char up[3];
+    if (strlen(s) != 2)
+        return NULL;
+    up[0] = (char)(s[0] >= 'a' && s[0] <= 'z' ? s[0] - 'a' + 'A' : s[0]);
+    up[1] = (char)(s[1] >= 'a' && s[1] <= 'z' ? s[1] - 'a' + 'A' : s[1]);
+    up[2] = '\0';
+    const proto_country *c = proto_country_find(up, 2);
+    return c != NULL ? c->alpha2 : NULL;
+}
+
+/* An issuer secret key file into its libsodium signing key. */
+static int load_sk(const char *path, uint8_t sk[PROTO_SK_BYTES], uint8_t pk[PROTO_KEY_BYTES])
+{
+    uint8_t seed[PROTO_SEED_BYTES];
+    int err = 0;
+    rn_diag d;
+    memset(&d, 0, sizeof(d));
+    int rc = store_keyfile_read(path, seed, pk, &err, &d);
+    if (rc < 0) {
+        char msg[128];
+        return cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "%s: %s", path,
+                        rc == RN_EIO && err != 0 ? strerror(err)
+                                                 : rn_diag_format(&d, msg, sizeof(msg)));
+    }
+    proto_key_sk_derive(seed, sk, pk);
+    sodium_memzero(seed, sizeof(seed));
+    return CLI_OK;
+}
+
+/* ---- issue ---- */
+
+int cmd_credential_issue(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    const char *spec = cli_optval(cmd, a, "spec"), *keyfile = cli_optval(cmd, a, "issuer-key");
+    const char *holder = cli_optval(cmd, a, "holder"), *salt_hex = cli_optval(cmd, a, "salt");
+    const char *issued = cli_optval(cmd, a, "issued-at"), *grade = cli_optval(cmd, a, "grade");
+    const char *outp = cli_optval(cmd, a, "output");
+    uint8_t sk[PROTO_SK_BYTES], pk[PROTO_KEY_BYTES], salt[PROTO_HOLDER_SALT_BYTES_MAX];
+    uint8_t href[PROTO_HOLDER_BYTES];
+    size_t salt_len = 32;
+    proto_credential cr;
+    mp_buf env;
+    int rc;
+    mp_buf_init(&env, PROTO_CREDENTIAL_BYTES_MAX);
+    memset(&cr, 0, sizeof(cr));
+    if (spec == NULL || keyfile == NULL || holder == NULL || outp == NULL) {
+        rc = cli_usage(cmd, "--spec, --issuer-key, --holder and -o are required");
+        goto out;
+    }
+    if (proto_id_check((const uint8_t *)spec, strlen(spec)) < 0) {
+        rc = cli_usage(cmd, "--spec %s: expected a spec id CC:reference", spec);
+        goto out;
+    }
+    if (salt_hex != NULL) {
+        salt_len = strlen(salt_hex) / 2;
+        if (salt_len < PROTO_HOLDER_SALT_BYTES_MIN || salt_len > PROTO_HOLDER_SALT_BYTES_MAX ||
+            !hex_parse(salt_hex, salt, salt_len)) {
+            rc = cli_usage(cmd, "--salt: %u to %u bytes as hex digits", PROTO_HOLDER_SALT_BYTES_MIN,
+                           PROTO_HOLDER_SALT_BYTES_MAX);
+            goto out;
+        }
+    } else {
+        randombytes_buf(salt, salt_len);
+    }
+    if (proto_credential_holder(salt, salt_len, (const uint8_t *)holder, strlen(holder), href) <
+        0) {
+        rc = cli_usage(cmd, "--holder: 1 to %u bytes", PROTO_HOLDER_ID_BYTES_MAX);
+        goto out;
+    }
+    cr.issued_at_ms = now_ms();
+    if (issued != NULL && rec_time_parse(issued, strlen(issued), &cr.issued_at_ms) < 0) {
+        rc = cli_usage(cmd, "--issued-at: expected a date (2025-06-01), a datetime with its zone "
+                            "or ms since the epoch");
+        goto out;
+    }
+    if ((rc = load_sk(keyfile, sk, pk)) != CLI_OK)
+        goto out;
+    cr.spec = proto_str_c(spec);
+    cr.holder = href;
+    cr.grade = proto_str_c(grade);
+    cr.issuer_key = pk;
+    rc = proto_credential_sign(&cr, sk, &env);
+    sodium_memzero(sk, sizeof(sk));
+    if (rc < 0) {
+        rc = cli_fail(CLI_REFUSED, "cannot sign: %s%s", rn_strerror(rc),
+                      rc == RN_ELEN && grade != NULL ? " (--grade is 1 to 128 bytes)" : "");
+        goto out;
+    }
+    FILE *f = fopen(outp, "wb");
+    if (f == NULL || fwrite(env.data, 1, env.len, f) != env.len || fclose(f) != 0) {
+        rc = cli_fail(CLI_ERROR, "cannot write %s", outp);
+        goto out;
+    }
+    char dh[2 * PROTO_DIGEST_BYTES + 1], hh[2 * PROTO_HOLDER_BYTES + 1];
+    char sh[2 * PROTO_HOLDER_SALT_BYTES_MAX + 1], kt[PROTO_KEY_TEXT_LEN + 1], t[REC_TIME_BYTES];
+    rec_hex(cr.digest, PROTO_DIGEST_BYTES, dh);
+    rec_hex(href, PROTO_HOLDER_BYTES, hh);
+    rec_hex(salt, salt_len, sh);
+    proto_key_text_format(pk, kt);
+    rec_time_format(cr.issued_at_ms, t);
+    if (c->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "file", json_string(outp));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)env.len));
+        json_object_set_new(o, "spec", json_string(spec));
+        json_object_set_new(o, "issued_at", json_string(t));
+        json_object_set_new(o, "issuer_key", json_string(kt));
+        json_object_set_new(o, "holder", json_string(hh));
+        json_object_set_new(o, "salt", json_string(sh));
+        json_object_set_new(o, "credential", json_string(dh));
+        if (grade != NULL)
+            json_object_set_new(o, "grade", json_string(grade));
+        cli_json_print(o);
+        json_decref(o);
+    } else {
+        cli_kv(10, "written", "%s (%zu bytes)", outp, env.len);
+        cli_kv(10, "spec", "%s", spec);
+        cli_kv(10, "issued at", "%s", t);
+        cli_kv(10, "issuer", "%s", kt);
+        cli_kv(10, "holder", "%s (salted digest; no name in the credential)", hh);
+        cli_kv(10, "salt", "%s (for the holder only: it is not in the credential)", sh);
+        cli_kv(10, "digest", "%s (what a revocation names)", dh);
+    }
+    rc = CLI_OK;
+out:
+    sodium_memzero(sk, sizeof(sk));
+    sodium_memzero(salt, sizeof(salt));
+    mp_buf_free(&env);
+    return rc;
+}
+
+/* ---- verify ---- */
+
+/* What the local half established about a credential. */
+typedef struct claim {
+    const char *form; /* "recnet envelope v1", "Open Badges 3.0 VC-JWT (EdDSA)" */
+    char spec[RN_ID_BYTES_MAX + 1];
+    uint8_t issuer_key[PROTO_KEY_BYTES];
+    uint64_t issued_at_ms;
+    uint8_t digest[PROTO_DIGEST_BYTES];
+    char grade[PROTO_CREDENTIAL_GRADE_BYTES_MAX + 1];
+    bool sig_ok;        /* the signature verifies against issuer_key */
+    char sig_note[256]; /* why not, or which key */
+} claim;
+
+static bool recognised(json_t *rec)
+{
+    const char *result = json_string_value(json_object_get(rec, "result"));
+    const char *outcome = json_string_value(json_object_get(rec, "outcome"));
+    return result != NULL &&
+           (strcmp(result, "decision") == 0 || strcmp(result, "automatic") == 0) &&
+           outcome != NULL && strcmp(outcome, "denied") != 0;
+}
+
+static const char *js(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+/* The local half's facts as JSON. */
+static json_t *claim_json(const claim *cl)
+{
+    char hex[2 * PROTO_DIGEST_BYTES + 1], kt[PROTO_KEY_TEXT_LEN + 1], t[REC_TIME_BYTES];
+    json_t *o = json_object();
+    rec_hex(cl->digest, PROTO_DIGEST_BYTES, hex);
+    proto_key_text_format(cl->issuer_key, kt);
+    rec_time_format(cl->issued_at_ms, t);
+    json_object_set_new(o, "form", json_string(cl->form));
+    json_object_set_new(o, "spec", json_string(cl->spec));
+    json_object_set_new(o, "issued_at", json_string(t));
+    json_object_set_new(o, "issuer_key", json_string(kt));
+    json_object_set_new(o, "credential", json_string(hex));
+    if (cl->grade[0] != '\0')
+        json_object_set_new(o, "grade", json_string(cl->grade));
+    json_object_set_new(o, "signature_ok", json_boolean(cl->sig_ok));
+    if (cl->sig_note[0] != '\0')
+        json_object_set_new(o, "signature_note", json_string(cl->sig_note));
+    return o;
+}
+
+static void print_claim(const claim *cl)
+{
+    json_t *o = claim_json(cl);
+    cli_kv(11, "credential", "%s", cl->form);
+    cli_kv(11, "spec", "%s", cl->spec);
+    cli_kv(11, "issued at", "%s", js(o, "issued_at"));
+    cli_kv(11, "issuer key", "%s", js(o, "issuer_key"));
+    cli_kv(11, "digest", "%s", js(o, "credential"));
+    if (cl->grade[0] != '\0')
+        cli_kv(11, "grade", "%s", cl->grade);
+    cli_kv(11, "signature", "%s%s%s", cl->sig_ok ? "valid" : "DOES NOT VERIFY",
+           cl->sig_note[0] != '\0' ? ": " : "", cl->sig_note);
+    json_decref(o);
+}
+
+/* The node half: the verify query, its answer printed, the proof saved. */
+static int ask_node(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl)
+{
+    const char *cc = country_arg(a->pos[1]), *purpose = a->pos[2];
+    const char *at_s = cli_optval(cmd, a, "at"), *save = cli_optval(cmd, a, "proof");
+    uint64_t at = 0;
+    mp_buf p;
+    rpc_resp raw;
+    json_t *res = NULL;
+    int rc;
+    memset(&raw, 0, sizeof(raw));
+    mp_buf_init(&p, 1024);
+    if (at_s != NULL && rec_time_parse(at_s, strlen(at_s), &at) < 0) {
+        rc = cli_usage(cmd, "--at: expected a date or a datetime with its zone");
+        goto out;
+    }
+    mp_put_array(&p, 4);
+    mp_put_map(&p, 4);
+    mp_put_cstr(&p, "spec");
+    mp_put_cstr(&p, cl->spec);
+    mp_put_cstr(&p, "issuer_key");
+    mp_put_bin(&p, cl->issuer_key, PROTO_KEY_BYTES);
+    mp_put_cstr(&p, "issued_at");
+    mp_put_uint(&p, cl->issued_at_ms);
+    mp_put_cstr(&p, "credential");
+    mp_put_bin(&p, cl->digest, PROTO_DIGEST_BYTES);
+    mp_put_cstr(&p, cc);
+    mp_put_cstr(&p, purpose);
+    if (at_s != NULL)
+        mp_put_uint(&p, at);
+    else
+        mp_put_nil(&p);
+    rc = cli_call(c, "verify", &p, &raw);
+    if (rc != CLI_OK) {
+        if (rc == CLI_NEGATIVE && !c->json)
+            print_claim(cl);
+        goto out;
+    }
+    res = rpc_to_json(raw.result);
+    if (res == NULL) {
+        rc = cli_fail(CLI_ERROR, "verify: malformed result");
+        goto out;
+    }
+    mp_cur v;
+    const uint8_t *b;
+    uint32_t n;
+    if (rpc_map_get(raw.result, "proof", &v) && mp_read_bin(&v, &b, &n) == 0) {
+        if (save != NULL) {
+            FILE *f = fopen(save, "wb");
+            if (f == NULL || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
+                rc = cli_fail(CLI_ERROR, "cannot write %s", save);
+                goto out;
+            }
+        }
+        json_object_set_new(res, "proof_bytes", json_integer(n));
+    }
+    json_object_del(res, "proof");
+    json_t *rec = json_object_get(res, "recognition");
+    bool valid = json_is_true(json_object_get(res, "valid"));
+    bool ok = cl->sig_ok && valid && recognised(rec);
+    if (c->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "valid_and_recognised", json_boolean(ok));
+        json_object_set_new(o, "credential", claim_json(cl));
+        json_object_set(o, "node", res);
+        if (save != NULL)
+            json_object_set_new(o, "proof", json_string(save));
+        cli_json_print(o);
+        json_decref(o);
+    } else {
+        json_t *rv = json_object_get(res, "revocation"), *basis = json_object_get(rec, "basis");
+        print_claim(cl);
+        cli_kv(11, "issuer", "%s",
+               json_is_true(json_object_get(res, "issuer_ok"))
+                   ? "registered to the spec's provider, and the provider active, at the issue date"
+                   : "NOT a key of the spec's provider active at the issue date");
+        cli_kv(11, "spec", "%s",
+               json_is_true(json_object_get(res, "spec_ok"))
+                   ? "active and valid at the issue date"
+                   : "NOT active and valid at the issue date");
+        if (json_is_object(rv))
+            cli_kv(11, "revoked", "YES (entry %lld of %s, %s)",
+                   (long long)json_integer_value(json_object_get(rv, "seq")), js(rv, "author"),
+                   js(rv, "timestamp"));
+        else
+            cli_kv(11, "revoked", "no");
+        if (json_is_object(basis))
+            cli_kv(11, "recognition", "in %s for %s: %s, %s (%s)", cc, purpose, js(rec, "result"),
+                   js(rec, "outcome"), js(rec, "basis_id"));
+        else
+            cli_kv(11, "recognition", "in %s for %s: no decision", cc, purpose);
+        cli_kv(11, "as of", "%s", js(res, "at"));
+        if (save != NULL)
+            cli_kv(11, "proof",
+                   "saved to %s; check it with recnetctl proof verify %s --roster "
+                   "ROSTER",
+                   save, save);
+        char why[160] = "";
+        if (!cl->sig_ok)
+            snprintf(why, sizeof(why), ": the signature does not verify");
+        else if (!valid) {
+            /* Each failed check, in the order above. */
+            static const struct {
+                const char *key;
+                bool want;
+                const char *says;
+            } checks[] = { { "issuer_ok", true, "the issuer key was not the provider's then" },
+                           { "spec_ok", true, "the spec was not valid then" },
+                           { "revoked", false, "revoked" } };
+            size_t used = 0;
+            for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+                if (json_is_true(json_object_get(res, checks[i].key)) == checks[i].want)
+                    continue;
+                int w = snprintf(why + used, sizeof(why) - used, "%s%s", used == 0 ? ": " : "; ",
+                                 checks[i].says);
+                if (w > 0 && (size_t)w < sizeof(why) - used)
+                    used += (size_t)w;
+            }
+        }
+        cli_kv(11, "answer", "%s%s",
+               ok                      ? "VALID and RECOGNISED"
+               : !valid || !cl->sig_ok ? "NOT VALID"
+                                       : "valid, but NOT RECOGNISED there for that purpose",
+               why);
+    }
+    rc = ok ? CLI_OK : CLI_NEGATIVE;
+out:
+    json_decref(res);
+    rpc_resp_free(&raw);
+    mp_buf_free(&p);
+    return rc;
+}
+
+static int claim_of_envelope(const cli_cmd *cmd, cli_args *a, const uint8_t *buf, size_t len,
+                             claim *cl)
+{
+    proto_credential cr;
+    rn_diag d;
+    char msg[128];
+    memset(&d, 0, sizeof(d));
+    int rc = proto_credential_decode(&cr, buf, len, &d);
+    if (rc < 0)
+        return cli_fail(CLI_REFUSED, "%s: not a valid credential envelope: %s", a->pos[0],
+                        rn_diag_format(&d, msg, sizeof(msg)));
+    cl->form = "recnet credential envelope v1";
+    snprintf(cl->spec, sizeof(cl->spec), "%.*s", (int)cr.spec.len, (const char *)cr.spec.ptr);
+    memcpy(cl->issuer_key, cr.issuer_key, PROTO_KEY_BYTES);
+    memcpy(cl->digest, cr.digest, PROTO_DIGEST_BYTES);
+    cl->issued_at_ms = cr.issued_at_ms;
+    snprintf(cl->grade, sizeof(cl->grade), "%.*s", (int)cr.grade.len, (const char *)cr.grade.ptr);
+    cl->sig_ok = proto_credential_verify(&cr) == 0;
+    if (!cl->sig_ok)
+        snprintf(cl->sig_note, sizeof(cl->sig_note),
+                 "the envelope was altered, or not signed by the key it names");
+    const char *spec = cli_optval(cmd, a, "spec");
+    if (spec != NULL && strcmp(spec, cl->spec) != 0)
+        return cli_usage(cmd, "--spec %s: the envelope names its own spec, %s", spec, cl->spec);
+    if (cli_optval(cmd, a, "issuer-key") != NULL)
+        return cli_usage(cmd, "--issuer-key: the envelope names its own issuer key");
+    return CLI_OK;
+}
+
+/* The issue date of a badge: awardedDate, else validFrom (Data Model 2.0), else issuanceDate
+ * (1.1), else the JWT's nbf (seconds). */
+static int badge_issued_at(const vcjwt *j, uint64_t *ms)
+{
+    static const char *const dates[] = { "awardedDate", "validFrom", "issuanceDate" };
+    for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+        json_t *v = json_object_get(j->vc, dates[i]);
+        if (json_is_string(v))
+            return rec_time_parse(json_string_value(v), json_string_length(v), ms);
+    }
+    json_t *nbf = json_object_get(j->payload, "nbf");
+    if (json_is_integer(nbf) && json_integer_value(nbf) >= 0 &&
+        (uint64_t)json_integer_value(nbf) <= RN_TIME_MS_MAX / 1000u) {
+        *ms = (uint64_t)json_integer_value(nbf) * 1000u;
+        return 0;
+    }
+    return RN_ETIME;
+}
+
+/* The badge's signature against the key given (rn1:... or a key file), or else against each
+ * issuer key of the spec's provider as the node holds it now and held it at the issue date. */
+static int badge_key(cli *c, const cli_cmd *cmd, cli_args *a, const vcjwt *j, claim *cl)
+{
+    const char *given = cli_optval(cmd, a, "issuer-key");
+    uint8_t keys[2 * RN_ISSUER_KEYS_MAX][PROTO_KEY_BYTES];
+    size_t keys_n = 0;
+    char pid[RN_ID_BYTES_MAX + 1];
+    int rc;
+    if (given != NULL) {
+        if (strncmp(given, PROTO_KEY_TEXT_PREFIX, PROTO_KEY_TEXT_PREFIX_LEN) == 0) {
+            if (proto_key_text_parse(given, strlen(given), cl->issuer_key) < 0)
+                return cli_usage(cmd, "--issuer-key %s: not a key rn1:...", given);
+        } else {
+            uint8_t sk[PROTO_SK_BYTES];
+            rc = load_sk(given, sk, cl->issuer_key);
+            sodium_memzero(sk, sizeof(sk));
+            if (rc != CLI_OK)
+                return rc;
+        }
+        cl->sig_ok = vcjwt_verify(j, cl->issuer_key) == 0;
+        snprintf(cl->sig_note, sizeof(cl->sig_note), "%s",
+                 cl->sig_ok ? "by the key given" : "not by the key given");
+        return CLI_OK;
+    }
+    /* The spec names its provider; the provider lists its issuer keys. */
+    proto_record *rec = malloc(sizeof(*rec));
+    uint8_t *buf = NULL;
+    proto_entry e;
+    if (rec == NULL)
+        return cli_fail(CLI_ERROR, "out of memory");
+    rc = cli_record_get(c, PROTO_KIND_SPEC, cl->spec, UINT64_MAX, &buf, &e, rec);
+    if (rc != CLI_OK) {
+        free(rec);
+        return rc == CLI_NEGATIVE
+                   ? cli_fail(CLI_NEGATIVE, "%s: the node holds no such spec", cl->spec)
+                   : rc;
+    }
+    snprintf(pid, sizeof(pid), "%.*s", (int)rec->u.spec.provider.len,
+             (const char *)rec->u.spec.provider.ptr);
+    free(buf);
+    const uint64_t when[2] = { UINT64_MAX, cl->issued_at_ms };
+    for (int w = 0; w < 2; w++) {
+        rc = cli_record_get(c, PROTO_KIND_PROVIDER, pid, when[w], &buf, &e, rec);
+        if (rc == CLI_NEGATIVE)
+            continue;
+        if (rc != CLI_OK) {
+            free(rec);
+            return rc;
+        }
+        for (uint32_t k = 0; k < rec->u.provider.issuer_keys_n; k++) {
+            const uint8_t *key = rec->u.provider.issuer_keys[k].key;
+            bool seen = false;
+            for (size_t m = 0; m < keys_n; m++)
+                seen = seen || memcmp(keys[m], key, PROTO_KEY_BYTES) == 0;
+            if (!seen)
+                memcpy(keys[keys_n++], key, PROTO_KEY_BYTES);
+        }
+        free(buf);
+        buf = NULL;
+    }
+    free(rec);
+    for (size_t m = 0; m < keys_n; m++) {
+        if (vcjwt_verify(j, keys[m]) == 0) {
+            memcpy(cl->issuer_key, keys[m], PROTO_KEY_BYTES);
+            cl->sig_ok = true;
+            snprintf(cl->sig_note, sizeof(cl->sig_note), "by an issuer key of %s", pid);
+            return CLI_OK;
+        }
+    }
+    cl->sig_ok = false;
+    snprintf(cl->sig_note, sizeof(cl->sig_note), "by none of the %zu issuer key(s) of %s", keys_n,
+             pid);
+    return CLI_NEGATIVE;
+}
+
+static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *buf, size_t len,
+                        claim *cl)
+{
+    vcjwt j;
+    char why[IMP_WHY_BYTES];
+    imp_flags none;
+    imp_result *r = NULL;
+    int rc = vcjwt_parse((const char *)buf, len, &j, why, sizeof(why));
+    if (rc < 0) {
+        rc = cli_fail(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED, "%s: %s", a->pos[0], why);
+        goto out;
+    }
+    cl->form = "Open Badges 3.0 VC-JWT (EdDSA)";
+    memcpy(cl->digest, j.digest, PROTO_DIGEST_BYTES);
+    if (badge_issued_at(&j, &cl->issued_at_ms) < 0) {
+        rc = cli_fail(CLI_REFUSED,
+                      "%s: the badge has no issue date (awardedDate, validFrom, "
+                      "issuanceDate or nbf)",
+                      a->pos[0]);
+        goto out;
+    }
+    /* The spec: --spec, else the id an import of this badge derives. */
+    const char *spec = cli_optval(cmd, a, "spec");
+    if (spec != NULL) {
+        if (proto_id_check((const uint8_t *)spec, strlen(spec)) < 0) {
+            rc = cli_usage(cmd, "--spec %s: expected a spec id CC:reference", spec);
+            goto out;
+        }
+        snprintf(cl->spec, sizeof(cl->spec), "%s", spec);
+    } else {
+        memset(&none, 0, sizeof(none));
+        r = calloc(1, sizeof(*r));
+        if (r == NULL) {
+            rc = cli_fail(CLI_ERROR, "out of memory");
+            goto out;
+        }
+        rc = imp_map(j.vc, &none, r, why, sizeof(why));
+        const char *id = rc == 0 ? json_string_value(json_object_get(r->spec, "id")) : NULL;
+        if (rc == 0 && r->format != IMP_OBV3) {
+            rc = cli_fail(CLI_REFUSED,
+                          "%s: the token's credential is not an Open Badges 3.0 "
+                          "credential",
+                          a->pos[0]);
+            goto out;
+        }
+        if (id == NULL) {
+            rc = cli_usage(cmd,
+                           "%s: the badge does not say which spec it was issued under (%s): "
+                           "give --spec",
+                           a->pos[0], rc < 0 ? why : "no country of the 30, or no identifier");
+            goto out;
+        }
+        snprintf(cl->spec, sizeof(cl->spec), "%s", id);
+    }
+    rc = badge_key(c, cmd, a, &j, cl);
+out:
+    if (r != NULL)
+        imp_result_free(r);
+    free(r);
+    vcjwt_free(&j);
+    return rc;
+}
+
+int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    uint8_t *buf = NULL;
+    size_t len;
+    char why[512];
+    claim cl;
+    int rc;
+    memset(&cl, 0, sizeof(cl));
+    if (country_arg(a->pos[1]) == NULL)
+        return cli_usage(cmd, "%s: not one of the 30 country codes", a->pos[1]);
+    if (proto_enum_value_parse(PROTO_ENUM_PURPOSE, a->pos[2]) < 0)
+        return cli_usage(cmd, "%s: the purpose is further_study, employment or both", a->pos[2]);
+    rc = cli_read_file(a->pos[0], CRED_FILE_BYTES_MAX, &buf, &len, why, sizeof(why));
+    if (rc < 0)
+        return cli_fail(rc == RN_ETOOBIG ? CLI_REFUSED : CLI_ERROR, "%s", why);
+    if (len > 0 && buf[0] == 0x97)
+        rc = claim_of_envelope(cmd, a, buf, len, &cl);
+    else if (vcjwt_looks_like(buf, len))
+        rc = claim_of_jwt(c, cmd, a, buf, len, &cl);
+    else
+        rc = cli_fail(CLI_REFUSED,
+                      "%s: neither a recnet credential envelope nor a VC-JWT (compact JWS)",
+                      a->pos[0]);
+    free(buf);
+    if (rc == CLI_NEGATIVE && !cl.sig_ok && cl.sig_note[0] != '\0') {
+        /* The signature matches no registered key: say so, and do not ask the rest. */
+        if (c->json) {
+            json_t *o = json_object();
+            json_object_set_new(o, "valid_and_recognised", json_false());
+            json_object_set_new(o, "credential", claim_json(&cl));
+            cli_json_print(o);
+            json_decref(o);
+        } else {
+            print_claim(&cl);
+            cli_kv(11, "answer", "NOT VALID: the signature does not verify");
+        }
+        return CLI_NEGATIVE;
+    }
+    if (rc != CLI_OK)
+        return rc;
+    return ask_node(c, cmd, a, &cl);
+}
