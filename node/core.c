@@ -127,11 +127,10 @@ typedef struct conn {
     int send_pos; /* ring index of our queued SEND, or -1 */
 
     /* Flow control (entry bytes of ENTRIES messages). */
-    uint64_t tx_unacked;      /* sent to the peer, not yet acknowledged; < inflight + 1 entry */
-    uint64_t rx_unacked;      /* received and processed, not yet acknowledged */
-    int64_t tokens_m;         /* entries we still accept from the peer, in thousandths */
-    uint64_t tokens_ms;       /* last refill */
-    uint64_t last_entries_ms; /* last ENTRIES from the peer */
+    uint64_t tx_unacked; /* sent to the peer, not yet acknowledged; < inflight + 1 entry */
+    uint64_t rx_unacked; /* received and processed, not yet acknowledged */
+    int64_t tokens_m;    /* entries we still accept from the peer, in thousandths */
+    uint64_t tokens_ms;  /* last refill */
 
     /* Per author, n->authors_n each; allocated when the connection opens. */
     uint64_t *known;     /* the peer's head as we know it (HEADS, HAVE, entries exchanged) */
@@ -154,7 +153,8 @@ typedef struct author {
     int want_slot;     /* conn slot our outstanding WANT went to, or -1 */
     bool want_probe;   /* that WANT asks for one entry to settle a suspected fork */
     uint64_t want_to;  /* last seq asked for */
-    uint64_t want_ms;  /* when it was sent */
+    uint64_t want_ms;  /* when it was sent, or when entries of this author last came from the
+                          peer it went to */
     uint64_t stall_ms; /* a peer shows more than we hold: switch source at this time; 0 none */
     uint8_t *fork_buf; /* fork evidence received ahead of our log: a's bytes then b's */
     size_t fork_a_len, fork_b_len;
@@ -234,11 +234,6 @@ static void rng_seed(node *n, uint64_t seed)
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
     return a < b ? a : b;
-}
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-    return a > b ? a : b;
 }
 
 static int slot_of(const node *n, const conn *c)
@@ -964,7 +959,13 @@ static int on_heads(node *n, conn *c, const proto_msg *m)
             continue; /* an author our roster does not know: not ours to fetch */
         author *au = &n->authors[a];
         uint64_t seq = m->heads[i].seq;
-        c->known[a] = seq;
+        /* HEADS replaces what we knew of the peer, unless entries we sent it are still
+         * unacknowledged: then this HEADS may have left before they arrived (a push crossing
+         * an anti-entropy round), and lowering `known` would turn every later push to the peer
+         * into a HAVE until its next HEADS. An ACK follows the entries it covers, so once
+         * nothing is unacknowledged the peer's HEADS reflects all we sent. */
+        if (seq >= c->known[a] || c->tx_unacked == 0)
+            c->known[a] = seq;
         peer_shows(n, c, (size_t)a, seq);
         if (c->state != CS_OPEN)
             break;
@@ -1023,7 +1024,6 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
     c->rx_unacked += bytes;
     if (c->rx_unacked > NODE_RX_UNACKED_MAX)
         return RN_ETOOBIG; /* more in flight than any budget allows */
-    c->last_entries_ms = n->now;
     bucket_refill(n, c);
     c->tokens_m -= (int64_t)m->n * 1000;
     n->ctr.entries_in += m->n;
@@ -1056,6 +1056,12 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
     if (c->state != CS_OPEN)
         return 0;
     au->dirty = true;
+    /* Entries of this author from the peer our WANT went to: it is being answered. A WANT
+     * whose author makes no progress for anti_entropy_ms goes stale (plan), even while the
+     * peer sends other authors' entries: a peer that dropped it, or a connection whose other
+     * direction no longer gets through, must not hold the author back. */
+    if (au->want_slot == slot)
+        au->want_ms = n->now;
     if (au->want_slot == slot && (last >= au->want_to || rc < 0))
         au->want_slot = -1;
 
@@ -1276,20 +1282,24 @@ static void conn_bytes(node *n, conn *c, const uint8_t *p, size_t len)
  * Decides what to fetch of author a, and from whom (PROTOCOL.md section 11, "Fetching"):
  * one WANT at a time, to the peer with the highest head (then the author itself, then our eager
  * source, then the lowest slot), except that while our eager source is up and a HAVE shows
- * more, we give the source stall_ms to push it before switching to that peer.
+ * more, we give the source stall_ms to push it before switching to that peer. A WANT that got
+ * nothing of a for anti_entropy_ms is asked again of another peer when one has the entries: the
+ * peer it went to may be dropping it (or our bytes may no longer reach it), and the tie-break
+ * would otherwise pick it every time.
  */
 static void plan(node *n, size_t a)
 {
     author *au = &n->authors[a];
     au->dirty = false;
+    int avoid = -1; /* the peer a stale WANT went to: asked again only if nobody else can */
     if (au->want_slot >= 0) {
-        conn *w = &n->conns[au->want_slot];
-        bool stale = n->now >= max_u64(au->want_ms, w->last_entries_ms) + n->lim.anti_entropy_ms;
-        if (!au->want_probe && au->head >= au->want_to)
+        bool stale = n->now >= au->want_ms + n->lim.anti_entropy_ms;
+        if (!au->want_probe && au->head >= au->want_to) {
             au->want_slot = -1;
-        else if (stale)
-            au->want_slot = -1; /* nothing came: ask again, maybe elsewhere */
-        else {
+        } else if (stale) {
+            avoid = au->want_slot; /* nothing came: ask again, elsewhere if we can */
+            au->want_slot = -1;
+        } else {
             au->stall_ms = 0; /* a fetch is under way: no source to wait for */
             return;
         }
@@ -1298,8 +1308,11 @@ static void plan(node *n, size_t a)
         fork_retry(n, a);
     int best = -1;
     uint64_t best_seq = au->head;
-    for (size_t i = 0; i < n->conns_n; i++) {
+    for (size_t k = 0; k < 2 * n->conns_n && (k < n->conns_n || (best < 0 && avoid >= 0)); k++) {
+        size_t i = k % n->conns_n;
         conn *c = &n->conns[i];
+        if ((k < n->conns_n) == ((int)i == avoid))
+            continue; /* first every peer but `avoid`, then `avoid` alone */
         if (c->state != CS_OPEN || (c->flags[a] & PF_DIVERGED) || c->known[a] <= au->head)
             continue;
         if (rate_limited(c))
@@ -1623,10 +1636,8 @@ uint64_t node_deadline(const node *n)
         const author *au = &n->authors[a];
         if (au->stall_ms != 0)
             t = min_u64(t, au->stall_ms);
-        if (au->want_slot >= 0) {
-            const conn *w = &n->conns[au->want_slot];
-            t = min_u64(t, max_u64(au->want_ms, w->last_entries_ms) + l->anti_entropy_ms);
-        }
+        if (au->want_slot >= 0)
+            t = min_u64(t, au->want_ms + l->anti_entropy_ms);
     }
     return t;
 }

@@ -1,0 +1,182 @@
+/*
+ * sim.h: recnet-sim, the deterministic simulated federation (DESIGN.md section 7).
+ *
+ * A scenario (scenario.c) says what federation to build, what network it runs on, what its
+ * authorities publish, what goes wrong and when, and what figures are expected. sim_run (sim.c)
+ * runs it: N node cores (node/core.h, the core recnetd runs) over real LMDB replicas in a
+ * temporary directory, on one thread, with a virtual clock and a virtual network, every random
+ * choice drawn from generators seeded with the run's seed. It checks convergence, durability,
+ * fork detection and the validity of every replica, and reports what gossip cost.
+ *
+ * Everything about a run is a pure function of (scenario, seed): the report's digest, a BLAKE2b
+ * of every action every core took and every delivery the network made, in order, proves it.
+ */
+#ifndef RN_SIM_H
+#define RN_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "node/core.h"
+
+#define SIM_ARG_MAX     256u /* one group or argument text of a directive */
+#define SIM_EVENTS_MAX  256u /* timed directives of one scenario */
+#define SIM_STREAMS_MAX 16u  /* publish and query streams */
+#define SIM_EXPECTS_MAX 16u
+#define SIM_NODES_MAX   RN_ROSTER_MEMBERS_MAX /* nodes, evil members included */
+
+/* Timed directives ("at 10s partition FR,DE|*"). */
+typedef enum sim_ev_kind {
+    SIM_EV_PARTITION = 1, /* arg: groups separated by '|' ('*' = every node not named) */
+    SIM_EV_HEAL,          /* every partition ends */
+    SIM_EV_CRASH,         /* arg: group; node_free + store_close, links reset */
+    SIM_EV_RESTART,       /* arg: group; store_open + node_new over the same directory */
+    SIM_EV_CUT,           /* arg: group; every link with an end in it is reset */
+    SIM_EV_EQUIVOCATE,    /* arg: the authority; arg2: targets (default: half the nodes) */
+    SIM_EV_FORGE,         /* arg: the authority whose entry is forged; arg2: targets */
+    SIM_EV_GARBAGE,       /* arg2: targets: a frame of random ciphertext after the handshake */
+    SIM_EV_OVERSIZE,      /* arg2: targets: a frame length past the bound */
+    SIM_EV_JUNK,          /* arg2: targets: random bytes instead of the handshake */
+} sim_ev_kind;
+
+typedef struct sim_event {
+    uint64_t at_ms; /* virtual time since the start */
+    sim_ev_kind kind;
+    char arg[SIM_ARG_MAX];
+    char arg2[SIM_ARG_MAX];
+    int line; /* in the scenario, for messages */
+} sim_event;
+
+/* A workload stream: `count` publishes (or queries), one every `every_ms` from `from_ms`. */
+typedef struct sim_stream {
+    bool query;
+    uint64_t count;
+    uint64_t every_ms;
+    uint64_t from_ms;
+    int kind;             /* a proto_kind, or 0 for the default mix */
+    char by[SIM_ARG_MAX]; /* publishers (authorities) or queried nodes; "" for all */
+} sim_stream;
+
+typedef enum sim_expect_what {
+    SIM_EXPECT_RMR = 1,  /* relative message redundancy <= bound */
+    SIM_EXPECT_LDH,      /* last delivery hop, worst entry <= bound */
+    SIM_EXPECT_CONVERGE, /* every heal converged within bound ms */
+    SIM_EXPECT_P99,      /* delivery latency p99 <= bound ms */
+    SIM_EXPECT_PROTOCOL, /* protocol errors counted by honest nodes >= bound (misbehaviour seen) */
+} sim_expect_what;
+
+typedef struct sim_expect {
+    sim_expect_what what;
+    double bound;
+    int line;
+} sim_expect;
+
+typedef enum sim_topology { SIM_TOPO_MESH = 0, SIM_TOPO_RANDOM = 1 } sim_topology;
+
+typedef struct sim_scenario {
+    char name[64];
+    uint64_t seed;
+    uint32_t nodes;       /* 1 .. 1000 */
+    uint32_t authorities; /* 1 .. 30, <= nodes; the rest are mirrors */
+    sim_topology topology;
+    uint32_t fanout;     /* random: peers each node dials */
+    uint32_t lat_min_ms; /* one-way latency of a link: drawn per link in [min, max] */
+    uint32_t lat_max_ms;
+    uint32_t jitter_ms; /* each chunk: +- up to this (never reorders a stream) */
+    double loss;        /* chunk lost: arrives after a TCP retransmission timeout */
+    double reorder;     /* chunk held up to reorder_ms more (with what follows it) */
+    uint32_t reorder_ms;
+    double duplicate;     /* chunk replayed into its stream: the receiver must close */
+    double corrupt;       /* chunk with one byte flipped: the receiver must close */
+    uint64_t bandwidth;   /* bytes per ms per link direction; 0 for unlimited */
+    uint32_t skew_ms;     /* each node's clock offset, uniform in [-skew, +skew] */
+    uint32_t chunk_bytes; /* largest piece of a SEND delivered at once */
+    uint64_t map_bytes;   /* LMDB map of each replica */
+    node_limits limits;
+    uint64_t run_ms;
+    uint64_t settle_ms; /* quiet time before a check; 0: three anti-entropy periods */
+    uint32_t check_queries;
+    sim_stream streams[SIM_STREAMS_MAX];
+    size_t streams_n;
+    sim_event events[SIM_EVENTS_MAX];
+    size_t events_n;
+    sim_expect expects[SIM_EXPECTS_MAX];
+    size_t expects_n;
+} sim_scenario;
+
+/* Defaults: 30 authorities in a full mesh over 100 ms links. */
+void sim_scenario_defaults(sim_scenario *sc);
+
+/*
+ * Applies the directives of text[0..len) (one per line; '#' starts a comment) to `sc`; `origin`
+ * names the text in messages ("steady.sim", "-e"). Returns 0, or -1 after printing
+ * "<origin>:<line>: <what is wrong>" to `err`.
+ */
+int sim_scenario_parse(sim_scenario *sc, const char *text, size_t len, const char *origin,
+                       FILE *err);
+
+/* Reads and applies a scenario file. Returns 0 or -1 (message printed). */
+int sim_scenario_load(sim_scenario *sc, const char *path, FILE *err);
+
+/* Parses a duration: "250ms", "10s", "1.5s", "2m", "3ae" (anti-entropy periods of `ae_ms`).
+ * Returns 0 or -1. */
+int sim_duration_parse(const char *s, uint64_t ae_ms, uint64_t *out_ms);
+
+typedef struct sim_options {
+    const char *dir; /* parent of the run's temporary directory; NULL for $TMPDIR or /tmp */
+    bool keep;       /* leave the replicas behind */
+    bool verbose;    /* one line per timed directive and check */
+    FILE *out;       /* report */
+} sim_options;
+
+/* What a run measured (also printed by sim_run). */
+typedef struct sim_result {
+    bool ok;
+    char failure[512];   /* the first failed check, when !ok */
+    uint8_t digest[32];  /* BLAKE2b-256 of the trace */
+    uint64_t published;  /* entries acknowledged by node_publish */
+    uint64_t deliveries; /* (node, entry) pairs newly accepted */
+    double rmr;          /* copies received / deliveries - 1 */
+    double ldh_mean;     /* last delivery hop, mean over entries */
+    uint32_t ldh_max;    /* last delivery hop, worst entry */
+    uint64_t lat_p50_ms, lat_p99_ms, lat_max_ms;
+    uint64_t converge_max_ms; /* slowest convergence after a heal; 0 if none */
+    double sim_per_wall;      /* simulated seconds per wall second */
+} sim_result;
+
+/* Runs the scenario once. Returns 0 when every check and expectation passed, 1 when one failed
+ * (res->failure says which), -1 when the run could not be set up (message on stderr). */
+int sim_run(const sim_scenario *sc, const sim_options *opt, sim_result *res);
+
+/* ---- Workload records (workload.c) ---- */
+
+/* One authority's counters of what it published, so that every record is new and refers to
+ * records that exist. */
+typedef struct sim_wl {
+    char cc[3];
+    uint32_t providers, specs, decisions, policies, pathways, revocations;
+} sim_wl;
+
+/* Spec ids published so far, for decisions, pathways and the checks' queries. */
+typedef struct sim_specs {
+    char (*id)[64];
+    uint32_t *author; /* the publishing authority (node index) */
+    uint64_t *seq;    /* and the entry's seq */
+    size_t n, cap, author_cap, seq_cap;
+} sim_specs;
+
+/*
+ * Encodes the body of the next record of kind `kind` (0: a kind from the default mix, drawn from
+ * `r`) that authority `w` publishes, into `out` (reset first). Records are the demo fixtures
+ * (tests/fixtures/demo: University of Zed, Naboo Theed University, Universiteit van Harderwijk,
+ * the French decision, the German policy, the Dutch pathway, the Irish revocation) under the
+ * author's prefix with fresh ids. A kind that needs a provider first yields a provider. *kind_out
+ * gets the kind encoded; spec_out (64 bytes) the spec id when it is a spec, else "". Returns 0 or
+ * proto_record_encode's error (a bug in the generator).
+ */
+int sim_wl_body(sim_wl *w, int kind, uint64_t r, const sim_specs *specs, const uint8_t *issuer_pk,
+                mp_buf *out, proto_kind *kind_out, char *spec_out);
+
+#endif /* RN_SIM_H */

@@ -1,0 +1,53 @@
+# sim_check.cmake: checks on recnet-sim that need more than its exit status.
+#   -DSIM=<recnet-sim> -DMODE=determinism: a lossy, reordering, crashing scenario run twice with
+#       one seed gives the same digest; with another seed another digest.
+#   -DMODE=failure: a run whose expectation cannot hold exits 1 and prints the seed and a
+#       command that, run again, fails the same way with the same digest.
+function(sim_digest out rc_out)
+  execute_process(COMMAND ${SIM} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE stdout
+                  ERROR_VARIABLE stderr)
+  string(REGEX MATCH "digest: ([0-9a-f]+)" m "${stdout}")
+  if(NOT m)
+    message(FATAL_ERROR "no digest in the output of ${ARGN}:\n${stdout}\n${stderr}")
+  endif()
+  set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
+  set(${rc_out} ${rc} PARENT_SCOPE)
+  set(last_stdout "${stdout}" PARENT_SCOPE)
+endfunction()
+
+set(SHORT -e "duplicate 0.001" -e "corrupt 0.001")
+if(MODE STREQUAL "determinism")
+  sim_digest(d1 rc1 crash-storm ${SHORT} --seed 7)
+  sim_digest(d2 rc2 crash-storm ${SHORT} --seed 7)
+  sim_digest(d3 rc3 crash-storm ${SHORT} --seed 8)
+  if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0 OR NOT rc3 EQUAL 0)
+    message(FATAL_ERROR "a run failed: ${rc1} ${rc2} ${rc3}\n${last_stdout}")
+  endif()
+  if(NOT d1 STREQUAL d2)
+    message(FATAL_ERROR "seed 7 twice gave two digests: ${d1} and ${d2}")
+  endif()
+  if(d1 STREQUAL d3)
+    message(FATAL_ERROR "seeds 7 and 8 gave the same digest ${d1}")
+  endif()
+  message(STATUS "seed 7 twice: ${d1}; seed 8: ${d3}")
+elseif(MODE STREQUAL "failure")
+  sim_digest(d1 rc1 steady -e "run 6s" -e "settle 5s" -e "expect rmr <= -1" --seed 3)
+  if(NOT rc1 EQUAL 1)
+    message(FATAL_ERROR "expected exit status 1, got ${rc1}:\n${last_stdout}")
+  endif()
+  string(REGEX MATCH "seed: 3\n" s "${last_stdout}")
+  string(REGEX MATCH "reproduce: cd ([^\n]*) && ([^\n]*) --seed 3\n" r "${last_stdout}")
+  if(NOT s OR NOT r)
+    message(FATAL_ERROR "no seed or reproduce line:\n${last_stdout}")
+  endif()
+  # Run the printed command again (its arguments as printed, quotes removed by the shell).
+  execute_process(COMMAND sh -c "${CMAKE_MATCH_2} --seed 3" WORKING_DIRECTORY "${CMAKE_MATCH_1}"
+                  RESULT_VARIABLE rc2 OUTPUT_VARIABLE out2)
+  string(REGEX MATCH "digest: ([0-9a-f]+)" m2 "${out2}")
+  if(NOT rc2 EQUAL 1 OR NOT CMAKE_MATCH_1 STREQUAL d1)
+    message(FATAL_ERROR "the printed command did not reproduce the run (${rc2}):\n${out2}")
+  endif()
+  message(STATUS "reproduced: ${d1}")
+else()
+  message(FATAL_ERROR "MODE must be determinism or failure")
+endif()
