@@ -67,14 +67,15 @@
 #include "proto/record.h"
 #include "proto/roster.h"
 #include "store/store.h"
+#include "workload.h"
 
 #ifndef RECNETD_PATH
 #define RECNETD_PATH "recnetd"
 #endif
 
-#define AUTHORS        30
-#define RUN            1000
-#define ENT_MAX        1024                            /* the bench's entries are about 300 bytes */
+#define AUTHORS        WORKLOAD_AUTHORS
+#define RUN            WORKLOAD_RUN
+#define ENT_MAX        WORKLOAD_ENTRY_BYTES_MAX
 #define CACHE          "node_bench_entries-v1-%zu.bin" /* of the entry count */
 #define WORK_DIR       "node_bench_work"
 #define PATH_MAX_BYTES 512
@@ -96,12 +97,7 @@
 #define RPC_IN_MAX     (64u << 20) /* bytes one connection buffers at most */
 #define RPC_TIMEOUT_S  30.0
 
-static const char *const countries[AUTHORS] = {
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
-    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
-};
-
-static uint8_t seed[AUTHORS][32], pk[AUTHORS][32], sk[AUTHORS][64];
+static workload_keys keys;               /* the 30 authorities */
 static uint8_t mseed[2][32], mpk[2][32]; /* the mirrors A and B */
 static uint8_t netkey[PROTO_NETKEY_BYTES];
 static const char *recnetd_path = RECNETD_PATH;
@@ -244,242 +240,10 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-/* ---- Signed entries (the workload of store_bench.c) ---- */
-
-static size_t encode(const proto_record *r, uint8_t *out, size_t cap)
-{
-    mp_buf b;
-    mp_buf_init(&b, cap);
-    int rc = proto_record_encode(r, &b);
-    if (rc != 0 || mp_buf_err(&b) != 0)
-        die("record encode: %s", rn_strerror(rc != 0 ? rc : mp_buf_err(&b)));
-    size_t n = b.len;
-    memcpy(out, b.data, n);
-    mp_buf_free(&b);
-    return n;
-}
-
-/* Entries 1-50 of a log register the country's 50 awarding bodies, entry 51 is its
- * automatic-recognition policy (EQF 6-7, ISCED 05, external QA), every later tenth entry is a
- * decision about the spec that the next country's log holds at the seq before, and every other
- * entry is a spec. So recognise meets all three kinds of answer. */
-static int kind_of(uint64_t seq)
-{
-    return seq <= 50       ? PROTO_KIND_PROVIDER
-           : seq == 51     ? PROTO_KIND_POLICY
-           : seq % 10 == 0 ? PROTO_KIND_DECISION
-                           : PROTO_KIND_SPEC;
-}
-
-static size_t provider_body(int a, uint64_t seq, uint8_t *out)
-{
-    char id[32], name[64];
-    snprintf(id, sizeof(id), "%s:provider-%02d", countries[a], (int)(seq - 1));
-    snprintf(name, sizeof(name), "Awarding body %d of %s", (int)(seq - 1), countries[a]);
-    proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_PROVIDER;
-    proto_provider *p = &r.u.provider;
-    p->id = proto_str_c(id);
-    p->legal_name = proto_str_c(name);
-    p->country = proto_str_c(countries[a]);
-    p->qa_status = 1;
-    p->qa_body = proto_str_c("National quality assurance agency");
-    p->status = 1;
-    return encode(&r, out, ENT_MAX);
-}
-
-static size_t decision_body(int a, uint64_t seq, uint8_t *out)
-{
-    char id[64], spec[64];
-    snprintf(id, sizeof(id), "%s:decisions/%06" PRIu64, countries[a], seq);
-    snprintf(spec, sizeof(spec), "%s:registry/mc-%06" PRIu64, countries[(a + 1) % AUTHORS],
-             seq - 1);
-    proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_DECISION;
-    proto_decision *d = &r.u.decision;
-    d->id = proto_str_c(id);
-    d->spec = proto_str_c(spec);
-    d->purpose = 3;
-    d->outcome = seq % 30 == 0 ? 2 : 1;
-    if (d->outcome == 2) {
-        d->differences_n = 1;
-        d->differences[0].type = 2;
-        d->differences[0].note = proto_str_c("Workload below the national reference.");
-    }
-    d->valid_from_ms = 1735689600000ull;
-    return encode(&r, out, ENT_MAX);
-}
-
-static size_t policy_body(int a, uint8_t *out)
-{
-    char id[64];
-    snprintf(id, sizeof(id), "%s:policies/eqf6-7-ict", countries[a]);
-    proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_POLICY;
-    proto_policy *p = &r.u.policy;
-    p->id = proto_str_c(id);
-    p->purpose = 3;
-    p->outcome = 1;
-    p->eqf_min = 6;
-    p->eqf_max = 7;
-    p->external_qa = true;
-    p->isced_prefixes_n = 1;
-    p->isced_prefixes[0] = proto_str_c("05");
-    p->valid_from_ms = 1735689600000ull;
-    p->status = 1;
-    return encode(&r, out, ENT_MAX);
-}
-
-/* A realistic spec body of the author's country, about 200 bytes; `id` names it. */
-static size_t spec_body_id(int a, const char *id, uint64_t seq, uint8_t *out)
-{
-    char prov[32], title[96];
-    snprintf(prov, sizeof(prov), "%s:provider-%02d", countries[a], (int)(seq % 50));
-    snprintf(title, sizeof(title), "Data analysis for public administration, module %" PRIu64, seq);
-    proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_SPEC;
-    proto_spec *s = &r.u.spec;
-    s->id = proto_str_c(id);
-    s->provider = proto_str_c(prov);
-    s->title_n = 1;
-    s->title[0].lang = proto_str_c("en");
-    s->title[0].text = proto_str_c(title);
-    s->outcomes_n = 1;
-    s->outcomes[0].text =
-        proto_str_c("Apply descriptive statistics to open government data and report findings.");
-    s->ects_centi = (uint32_t)(100 + seq % 500);
-    s->eqf = (uint32_t)(4 + seq % 4);
-    s->isced = proto_str_c("0542");
-    s->assessment = 1;
-    s->participation = 1;
-    s->qa_type = 2;
-    s->languages_n = 1;
-    s->languages[0] = proto_str_c("en");
-    s->supervision = 3;
-    s->stackability = 1;
-    s->valid_from_ms = 1735689600000ull;
-    s->status = 1;
-    return encode(&r, out, ENT_MAX);
-}
-
-static size_t spec_body(int a, uint64_t seq, uint8_t *out)
-{
-    char id[64];
-    snprintf(id, sizeof(id), "%s:registry/mc-%06" PRIu64, countries[a], seq);
-    return spec_body_id(a, id, seq, out);
-}
-
-/* Signs an entry without proto_entry_sign's read-back check (which doubles the cost); the
- * chains are checked for real by the ingest that builds node A's replica, and again by node B. */
-static size_t sign_fast(int a, uint64_t seq, const uint8_t *prev, uint64_t ts, int kind,
-                        const uint8_t *body, size_t blen, uint8_t *out)
-{
-    mp_buf b;
-    mp_buf_init(&b, ENT_MAX);
-    mp_put_array(&b, 8);
-    mp_put_uint(&b, 1);
-    mp_put_bin(&b, pk[a], 32);
-    mp_put_uint(&b, seq);
-    if (prev == NULL)
-        mp_put_nil(&b);
-    else
-        mp_put_bin(&b, prev, 32);
-    mp_put_uint(&b, ts);
-    mp_put_uint(&b, (uint64_t)kind);
-    mp_buf_raw(&b, body, blen);
-    uint8_t h[32], msg[PROTO_ENTRY_SIG_TAG_LEN + 32], sig[64], hdr = 0x97;
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, 32);
-    crypto_generichash_update(&st, &hdr, 1);
-    crypto_generichash_update(&st, b.data + 1, b.len - 1);
-    crypto_generichash_final(&st, h, 32);
-    memcpy(msg, PROTO_ENTRY_SIG_TAG, PROTO_ENTRY_SIG_TAG_LEN);
-    memcpy(msg + PROTO_ENTRY_SIG_TAG_LEN, h, 32);
-    crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk[a]);
-    mp_put_bin(&b, sig, 64);
-    if (mp_buf_err(&b) != 0)
-        die("entry too large");
-    size_t n = b.len;
-    memcpy(out, b.data, n);
-    mp_buf_free(&b);
-    return n;
-}
+/* ---- Signed entries (workload.c, the workload of store_bench.c) ---- */
 
 /* All entries, in delivery order: run r is entries [r*RUN, (r+1)*RUN) of author r % AUTHORS. */
-static uint8_t *blob;     /* entries back to back */
-static size_t *off, *len; /* per entry */
-
-static void generate(size_t total)
-{
-    char cache[64];
-    snprintf(cache, sizeof(cache), CACHE, total);
-    FILE *fp = fopen(cache, "rb");
-    uint64_t have = 0;
-    if (fp != NULL && fread(&have, sizeof(have), 1, fp) == 1 && have == total) {
-        size_t bytes;
-        if (fread(&bytes, sizeof(bytes), 1, fp) == 1 && bytes <= total * ENT_MAX) {
-            blob = malloc(bytes);
-            if (blob != NULL && fread(blob, 1, bytes, fp) == bytes &&
-                fread(off, sizeof(*off), total, fp) == total &&
-                fread(len, sizeof(*len), total, fp) == total) {
-                fclose(fp);
-                printf("  (signed entries read from %s)\n", cache);
-                return;
-            }
-            free(blob);
-        }
-    }
-    if (fp != NULL)
-        fclose(fp);
-
-    printf("  signing %zu entries once (cached in %s for later runs)...\n", total, cache);
-    fflush(stdout);
-    size_t cap = total * 400, used = 0;
-    blob = malloc(cap);
-    if (blob == NULL)
-        die("out of memory");
-    uint8_t prev[AUTHORS][32], body[ENT_MAX];
-    uint64_t seq[AUTHORS] = { 0 };
-    double t0 = now_s();
-    for (size_t i = 0; i < total; i++) {
-        if ((i & 0xffff) == 0)
-            check_interrupt();
-        int a = (int)((i / RUN) % AUTHORS);
-        uint64_t s = ++seq[a];
-        int kind = kind_of(s);
-        size_t bl = kind == PROTO_KIND_PROVIDER   ? provider_body(a, s, body)
-                    : kind == PROTO_KIND_POLICY   ? policy_body(a, body)
-                    : kind == PROTO_KIND_DECISION ? decision_body(a, s, body)
-                                                  : spec_body(a, s, body);
-        if (used + ENT_MAX > cap) {
-            cap *= 2;
-            uint8_t *p = realloc(blob, cap);
-            if (p == NULL)
-                die("out of memory");
-            blob = p;
-        }
-        len[i] = sign_fast(a, s, s == 1 ? NULL : prev[a], 1764000000000ull + s, kind, body, bl,
-                           blob + used);
-        off[i] = used;
-        proto_entry_id(blob + used, len[i], prev[a]);
-        used += len[i];
-    }
-    printf("  signed in %.1f s\n", now_s() - t0);
-    fp = fopen(cache, "wb");
-    if (fp != NULL) {
-        uint64_t t = total;
-        fwrite(&t, sizeof(t), 1, fp);
-        fwrite(&used, sizeof(used), 1, fp);
-        fwrite(blob, 1, used, fp);
-        fwrite(off, sizeof(*off), total, fp);
-        fwrite(len, sizeof(*len), total, fp);
-        fclose(fp);
-    }
-}
+static workload_chains ch;
 
 /* ---- Files of a node: keys, configuration, roster ---- */
 
@@ -1068,7 +832,8 @@ static results R;
 static void write_roster_ab(const char *roster, uint16_t port_a, uint16_t port_b)
 {
     for (int a = 0; a < AUTHORS; a++)
-        roster_add(roster, countries[a], PROTO_ROLE_AUTHORITY, countries[a], pk[a], 0);
+        roster_add(roster, workload_countries[a], PROTO_ROLE_AUTHORITY, workload_countries[a],
+                   keys.pk[a], 0);
     roster_add(roster, "mirror-a", PROTO_ROLE_MIRROR, "", mpk[0], port_a);
     roster_add(roster, "mirror-b", PROTO_ROLE_MIRROR, "", mpk[1], port_b);
 }
@@ -1091,10 +856,7 @@ static void build_replica(const char *dir, const char *roster_path, size_t total
     for (size_t r = 0; r < total / RUN; r++) {
         if ((r & 63) == 0)
             check_interrupt();
-        for (size_t j = 0; j < RUN; j++) {
-            run[j].ptr = blob + off[r * RUN + j];
-            run[j].len = (uint32_t)len[r * RUN + j];
-        }
+        workload_chains_run(&ch, r, run);
         store_ingest_result res;
         rn_diag d = { 0 };
         if ((rc = store_ingest(&s, run, RUN, &res, &d)) != 0 || res.accepted != RUN) {
@@ -1219,17 +981,14 @@ typedef struct rec_conn {
  * the specs do not exist. msgid = index in the pool. */
 static void rec_pool_build(mp_buf *pool, size_t *poff, size_t *plen, size_t total, bool missing)
 {
-    uint64_t per_author = total / RUN / AUTHORS * RUN, x = 88172645463325252ull;
+    uint64_t per_author = total / RUN / AUTHORS * RUN, x = WORKLOAD_QUESTION_SEED;
     mp_buf_reset(pool);
     for (size_t i = 0; i < REC_POOL; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        int c = (int)(x % AUTHORS);
-        uint64_t sq = 52 + (x >> 8) % (per_author - 60);
-        while (kind_of(sq) != PROTO_KIND_SPEC)
-            sq++;
+        int c;
+        uint64_t sq = workload_question_next(&x, per_author, &c);
         char spec[64];
-        snprintf(spec, sizeof(spec), "%s:registry/%s-%06" PRIu64, countries[(c + 1) % AUTHORS],
-                 missing ? "none" : "mc", sq);
+        snprintf(spec, sizeof(spec), "%s:registry/%s-%06" PRIu64,
+                 workload_countries[(c + 1) % AUTHORS], missing ? "none" : "mc", sq);
         poff[i] = pool->len;
         mp_put_array(pool, 4);
         mp_put_uint(pool, 0);
@@ -1237,7 +996,7 @@ static void rec_pool_build(mp_buf *pool, size_t *poff, size_t *plen, size_t tota
         mp_put_cstr(pool, "recognise");
         mp_put_array(pool, 3);
         mp_put_cstr(pool, spec);
-        mp_put_cstr(pool, countries[c]);
+        mp_put_cstr(pool, workload_countries[c]);
         mp_put_cstr(pool, "further_study");
         plen[i] = pool->len - poff[i];
     }
@@ -1367,7 +1126,7 @@ static fed_node fed[AUTHORS];
 static uint64_t publish_spec(mp_buf *b, int p, const char *id, uint64_t n)
 {
     uint8_t body[ENT_MAX];
-    size_t bl = spec_body_id(p, id, n, body);
+    size_t bl = workload_spec_body_id(p, id, n, body);
     uint64_t msgid = req_begin(&fed[p].r, b, "spec.publish", 1);
     mp_put_bin(b, body, bl);
     resp rs;
@@ -1442,12 +1201,12 @@ static double wait_everywhere(mp_buf *b, int p, uint64_t seq, double t0, double 
                 if (prc == RN_ETRUNCATED)
                     continue;
                 if (prc != 0 || rs.error || rs.msgid != msgid[n])
-                    die("heads of %s: bad answer", countries[n]);
+                    die("heads of %s: bad answer", workload_countries[n]);
                 double t = now_s();
                 asked[n] = false;
                 out--;
                 size_t hn = heads_parse(rs.result, h, RN_ROSTER_MEMBERS_MAX);
-                if (heads_seq_of(h, hn, pk[p]) >= seq) {
+                if (heads_seq_of(h, hn, keys.pk[p]) >= seq) {
                     have[n] = true;
                     left--;
                     if (arrive != NULL)
@@ -1475,15 +1234,16 @@ static void bench_spread(void)
     mkdir_or_die(dir);
     path_join(roster, dir, "roster.ini");
     for (int a = 0; a < AUTHORS; a++)
-        roster_add(roster, countries[a], PROTO_ROLE_AUTHORITY, countries[a], pk[a], ports[a]);
+        roster_add(roster, workload_countries[a], PROTO_ROLE_AUTHORITY, workload_countries[a],
+                   keys.pk[a], ports[a]);
     for (int a = 0; a < AUTHORS; a++) {
-        path_join(fed[a].dir, dir, countries[a]);
-        node_dir_write(fed[a].dir, countries[a], seed[a], ports[a]);
+        path_join(fed[a].dir, dir, workload_countries[a]);
+        node_dir_write(fed[a].dir, workload_countries[a], keys.seed[a], ports[a]);
     }
     int first = procs_n;
     double t0 = now_s();
     for (int a = 0; a < AUTHORS; a++)
-        fed[a].proc = spawn(countries[a], fed[a].dir);
+        fed[a].proc = spawn(workload_countries[a], fed[a].dir);
     for (int a = 0; a < AUTHORS; a++)
         rpc_open_started(&fed[a].r, fed[a].proc);
 
@@ -1506,10 +1266,10 @@ static void bench_spread(void)
     /* Warm-up: one spec from every node, held everywhere. */
     for (int p = 0; p < AUTHORS; p++) {
         char id[64];
-        snprintf(id, sizeof(id), "%s:bench/warm-up", countries[p]);
+        snprintf(id, sizeof(id), "%s:bench/warm-up", workload_countries[p]);
         uint64_t seq = publish_spec(&b, p, id, 1);
         if (wait_everywhere(&b, p, seq, now_s(), SPREAD_MAX_S, NULL) < 0)
-            die("warm-up: %s's entry did not reach every node in %.0f s", countries[p],
+            die("warm-up: %s's entry did not reach every node in %.0f s", workload_countries[p],
                 SPREAD_MAX_S);
     }
 
@@ -1519,14 +1279,14 @@ static void bench_spread(void)
     for (int i = 0; i < SPREAD_N; i++) {
         int p = i % AUTHORS;
         char id[64];
-        snprintf(id, sizeof(id), "%s:bench/spread-%04d", countries[p], i);
+        snprintf(id, sizeof(id), "%s:bench/spread-%04d", workload_countries[p], i);
         double ts = now_s();
         uint64_t seq = publish_spec(&b, p, id, (uint64_t)i + 2);
         pub[i] = now_s() - ts;
         double last = wait_everywhere(&b, p, seq, ts, SPREAD_MAX_S, arrive);
         if (last < 0)
-            die("spread: entry %d of %s did not reach every node in %.0f s", i, countries[p],
-                SPREAD_MAX_S);
+            die("spread: entry %d of %s did not reach every node in %.0f s", i,
+                workload_countries[p], SPREAD_MAX_S);
         reach[n++] = last - ts;
         if (now_s() - t_all > SPREAD_TOTAL_S)
             die("spread: over %.0f s", SPREAD_TOTAL_S);
@@ -1588,12 +1348,7 @@ int main(int argc, char **argv)
     mkdir_or_die(WORK_DIR);
     atexit(cleanup);
 
-    for (int a = 0; a < AUTHORS; a++) {
-        char label[64];
-        snprintf(label, sizeof(label), "recnet bench authority %s", countries[a]);
-        crypto_generichash(seed[a], 32, (const uint8_t *)label, strlen(label), NULL, 0);
-        crypto_sign_seed_keypair(pk[a], sk[a], seed[a]);
-    }
+    workload_keys_derive(&keys);
     for (int m = 0; m < 2; m++) {
         uint8_t msk[64];
         char label[64];
@@ -1605,21 +1360,17 @@ int main(int argc, char **argv)
     randombytes_buf(netkey, sizeof(netkey));
 
     printf("node benchmark: real recnetd processes on 127.0.0.1 (%s)\n", recnetd_path);
-    off = malloc(total * sizeof(*off));
-    len = malloc(total * sizeof(*len));
-    if (off == NULL || len == NULL)
+    char cache[64];
+    snprintf(cache, sizeof(cache), CACHE, total);
+    if (workload_chains_load(&ch, &keys, total, cache, check_interrupt) != 0)
         die("out of memory");
-    generate(total);
     R.entries = total;
     for (size_t i = 0; i < total; i++)
-        R.entry_bytes += len[i];
+        R.entry_bytes += ch.len[i];
 
     /* 1 and 4: catch-up, memory of A and B. */
     bench_catchup(total);
-    free(blob);
-    free(off);
-    free(len);
-    blob = NULL;
+    workload_chains_free(&ch);
 
     /* 3: recognise against node A (procs[0]), then A and B stop. */
     char dir_a[PATH_MAX_BYTES];
