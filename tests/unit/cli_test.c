@@ -35,6 +35,8 @@
 #include "proto/key.h"
 #include "tests/fuzz/proof_fixture.h"
 
+#include "testutil.h"
+
 /* ---- Fixture records as JSON ---- */
 
 static const char *const zed_provider =
@@ -839,23 +841,6 @@ static void test_offline_commands(void **state)
     free(w);
 }
 
-static int rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char sub[512];
-    if (d == NULL)
-        return unlink(path);
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-        rm_tree(sub);
-    }
-    closedir(d);
-    return rmdir(path);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -871,7 +856,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    return rm_tree(tmp);
+    return test_rmtree(tmp);
 }
 
 int main(void)

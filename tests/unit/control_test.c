@@ -30,6 +30,8 @@
 #include "store/store.h"
 #include "tests/fuzz/proof_fixture.h"
 
+#include "testutil.h"
+
 #define NOW PF_T_2025_03_01
 
 typedef struct world {
@@ -100,23 +102,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     world *w = *state;
-    DIR *dh;
-    struct dirent *de;
-    char path[512];
     node_free(w->n);
     store_close(&w->s);
     mp_buf_free(&w->resp);
-    dh = opendir(w->dir);
-    if (dh != NULL) {
-        while ((de = readdir(dh)) != NULL) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", w->dir, de->d_name);
-            unlink(path);
-        }
-        closedir(dh);
-    }
-    int rc = rmdir(w->dir);
+    int rc = test_rmtree(w->dir);
     free(w);
     return rc;
 }

@@ -36,6 +36,8 @@
 #include "proto/wire.h"
 #include "store/store.h"
 
+#include "testutil.h"
+
 #define S(s) proto_str_c(s)
 
 #define T0           1767225600000ull /* 2026-01-01: the fake clock starts here */
@@ -319,19 +321,7 @@ static void roster_make(proto_roster *r, bool with_stranger)
 
 static void rm_dir(const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char path[512];
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        (void)unlink(path);
-    }
-    closedir(d);
-    (void)rmdir(dir);
+    (void)test_rmtree(dir);
 }
 
 static net *net_new(uint64_t seed)

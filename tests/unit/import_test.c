@@ -50,6 +50,8 @@
 #include "store/keyfile.h"
 #include "store/store.h"
 
+#include "testutil.h"
+
 /* Times (ms since the epoch, UTC midnight). */
 #define T_2014_06_01 1401580800000ull
 #define T_2024_01_01 1704067200000ull
@@ -1028,23 +1030,6 @@ static void test_node_vcjwt(void **state)
 
 /* ---- Setup ---- */
 
-static int rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char sub[512];
-    if (d == NULL)
-        return unlink(path);
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-        rm_tree(sub);
-    }
-    closedir(d);
-    return rmdir(path);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -1065,7 +1050,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    return rm_tree(tmp);
+    return test_rmtree(tmp);
 }
 
 int main(void)

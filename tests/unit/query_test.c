@@ -29,6 +29,8 @@
 #include "store/store.h"
 #include "tests/fuzz/proof_fixture.h"
 
+#include "testutil.h"
+
 #define T_2024_08_30 1724976000000ull /* the Dutch examples' validFrom */
 #define T_2025_01_01 1735689600000ull
 #define T_2026_01_01 1767225600000ull
@@ -98,22 +100,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     world *w = *state;
-    DIR *dh;
-    struct dirent *de;
-    char path[512];
-
     store_close(&w->s);
-    dh = opendir(w->dir);
-    if (dh != NULL) {
-        while ((de = readdir(dh)) != NULL) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", w->dir, de->d_name);
-            unlink(path);
-        }
-        closedir(dh);
-    }
-    int rc = rmdir(w->dir);
+    int rc = test_rmtree(w->dir);
     free(w);
     return rc;
 }

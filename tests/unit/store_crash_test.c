@@ -51,6 +51,8 @@
 #include "proto/record.h"
 #include "store/store.h"
 
+#include "testutil.h"
+
 #define S(s) proto_str_c(s)
 
 #define ROUNDS        12u
@@ -210,19 +212,7 @@ static pid_t child;            /* the live child, or 0 */
 
 static void rm_dir(const char *path)
 {
-    DIR *d = opendir(path);
-    if (d == NULL)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char file[512];
-        snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-        (void)unlink(file);
-    }
-    closedir(d);
-    (void)rmdir(path);
+    (void)test_rmtree(path);
 }
 
 /* ---- The child: a writer that is killed at a random moment ---- */

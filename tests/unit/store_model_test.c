@@ -53,6 +53,8 @@
 #include "store/query.h"
 #include "store/store.h"
 
+#include "testutil.h"
+
 /* ---- The federation and its record pools ---- */
 
 #define N_AUTH  6 /* authorities: IE, FR, NL, GR (local: store_append), DE, PL (remote: ingest) */
@@ -2559,19 +2561,7 @@ static world *world_new(uint64_t seed)
 
 static void remove_dir(const char *dir)
 {
-    DIR *dh = opendir(dir);
-    struct dirent *de;
-    char path[512];
-    if (dh != NULL) {
-        while ((de = readdir(dh)) != NULL) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-            unlink(path);
-        }
-        closedir(dh);
-    }
-    if (rmdir(dir) != 0)
+    if (test_rmtree(dir) != 0)
         fprintf(stderr, "store_model_test: rmdir %s: %s\n", dir, strerror(errno));
 }
 

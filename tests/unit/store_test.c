@@ -30,6 +30,8 @@
 #include "proto/record.h"
 #include "store/store.h"
 
+#include "testutil.h"
+
 #define S(s) proto_str_c(s)
 
 /* Times from the fixtures (ms since the epoch). */
@@ -321,19 +323,7 @@ static void roster_default(store *s)
 
 static void rm_dir(const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char path[512];
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        (void)unlink(path);
-    }
-    closedir(d);
-    (void)rmdir(dir);
+    (void)test_rmtree(dir);
 }
 
 static int fx_setup(void **state)
