@@ -557,13 +557,16 @@ int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
     }
     int vr = proto_proof_verify(buf, len, &roster, pf, &d);
     bool decoded = vr == 0 || proto_proof_decode(pf, buf, len, NULL) == 0;
-    rn_diag_format(&d, msg, sizeof(msg));
+    /* Entry positions 1-based, as PROTOCOL.md section 5.4 counts them ("entry 3: ..."). */
+    proto_proof_diag_format(&d, msg, sizeof(msg));
 
     json_t *o = json_object();
     json_object_set_new(o, "verified", json_boolean(vr == 0));
     if (vr < 0) {
         json_object_set_new(o, "error", json_string(rn_err_name(vr)));
         json_object_set_new(o, "reason", json_string(msg));
+        if (d.index > 0)
+            json_object_set_new(o, "entry", json_integer((json_int_t)d.index));
     }
     if (decoded) {
         char t[REC_TIME_BYTES], hex[2 * PROTO_DIGEST_BYTES + 1], key[PROTO_KEY_TEXT_LEN + 1];

@@ -9,6 +9,7 @@
  */
 #include "proof.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +231,20 @@ int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t len, rn_diag *
 }
 
 /* ---- Verification ---- */
+
+char *proto_proof_diag_format(const rn_diag *d, char *buf, size_t len)
+{
+    if (len == 0)
+        return buf;
+    if (d->index == 0) {
+        rn_diag_format(d, buf, len);
+    } else if (d->field == NULL) {
+        snprintf(buf, len, "entry %u: %s", d->index, rn_strerror(d->code));
+    } else {
+        snprintf(buf, len, "entry %u: %s: %s", d->index, d->field, rn_strerror(d->code));
+    }
+    return buf;
+}
 
 /* An entry the answer rests on, decoded. */
 typedef struct role {

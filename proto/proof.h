@@ -147,6 +147,16 @@ RN_MUST_USE int proto_proof_verify(const uint8_t *buf, size_t len, const proto_r
                                    proto_proof *out, rn_diag *d);
 
 /*
+ * Formats a diagnostic of proto_proof_decode or proto_proof_verify for people, with the position
+ * of the entry at fault 1-based as PROTOCOL.md section 5.4 counts it: "entry 3: entry.signature:
+ * signature does not verify" for the third entry, "proof.basis: proof does not support its answer"
+ * when no single entry is to blame (d->index 0). (rn_diag_format would print "entry.signature[2]",
+ * the 0-based list index of the control API, which reads as the wrong entry here.) `buf` is
+ * always NUL-terminated when `len` > 0. Returns `buf`.
+ */
+char *proto_proof_diag_format(const rn_diag *d, char *buf, size_t len);
+
+/*
  * Appends the canonical bundle for p->query, p->answer and the p->entries_n entries to `b`. The
  * entries may be given in any order: they are written sorted by (author, seq). The bytes of each
  * entry are copied as they are. Checks what it writes by decoding it (pair assertion); does not

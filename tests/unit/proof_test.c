@@ -222,6 +222,40 @@ static void test_tampered(void **state)
     mp_buf_free(&b);
 }
 
+/* The verifier reports positions 1-based, as PROTOCOL.md section 5.4 says: a bad signature on the
+ * third entry is "entry 3", never "[2]". */
+static void test_diag_positions(void **state)
+{
+    (void)state;
+    proto_proof_query q = pf_query();
+    proto_proof_answer a = pf_answer(PROTO_RESULT_DECISION, PROTO_OUTCOME_FULL, &W.decision);
+    char msg[160];
+    mp_buf b;
+    rn_diag d = { 0 };
+    mp_buf_init(&b, RN_PROOF_BYTES_MAX);
+    assert_int_equal(pf_bundle(&b, &q, &a, ENTRIES(&W.decision, &W.spec, &W.provider), 3), 0);
+    b.data[b.len - 1] ^= 1; /* the last signature byte of the last (third) entry */
+    assert_int_equal(proto_proof_verify(b.data, b.len, &R, NULL, &d), RN_ESIG);
+    assert_int_equal(d.index, 3);
+    assert_string_equal(proto_proof_diag_format(&d, msg, sizeof(msg)),
+                        "entry 3: entry.signature: signature does not verify");
+    mp_buf_free(&b);
+
+    /* The first entry, and an error of the bundle itself, which names no entry. */
+    d = (rn_diag){ .code = RN_EROSTER, .field = "entry.author", .index = 1 };
+    assert_string_equal(proto_proof_diag_format(&d, msg, sizeof(msg)),
+                        "entry 1: entry.author: key is not a member of the roster");
+    d = (rn_diag){ .code = RN_EPROOF, .field = "proof.basis", .index = 0 };
+    assert_string_equal(proto_proof_diag_format(&d, msg, sizeof(msg)),
+                        "proof.basis: proof does not support its answer");
+    d = (rn_diag){ .code = RN_ESIG, .field = NULL, .index = 2 };
+    assert_string_equal(proto_proof_diag_format(&d, msg, sizeof(msg)),
+                        "entry 2: signature does not verify");
+    /* Truncated output stays NUL-terminated. */
+    d = (rn_diag){ .code = RN_ESIG, .field = "entry.signature", .index = 3 };
+    assert_string_equal(proto_proof_diag_format(&d, msg, 8), "entry 3");
+}
+
 static void test_roster(void **state)
 {
     (void)state;
@@ -930,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_no_decision),
         cmocka_unit_test(test_revoked),
         cmocka_unit_test(test_tampered),
+        cmocka_unit_test(test_diag_positions),
         cmocka_unit_test(test_roster),
         cmocka_unit_test(test_decision_mismatch),
         cmocka_unit_test(test_policy_mismatch),
