@@ -1063,6 +1063,34 @@ static void test_ids(void **state)
     assert_int_equal(proto_id_check((const uint8_t *)"", 0), RN_ELEN);
 }
 
+/* The length bounds of an id (PROTOCOL.md 3.2): a str of 1-128 bytes, else RN_ELEN; within that,
+ * "CC:" needs a reference of at least one byte, so 1-3 bytes are a malformed id (RN_EID), as a
+ * country of 1 byte is RN_ECOUNTRY. At the bounds 3, 4, 128 and 129 bytes, and at 0. */
+static void test_id_length_bounds(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t len;
+        int rc;
+    } cases[] = { { 0, RN_ELEN },   { 1, RN_EID },    { 2, RN_EID },    { 3, RN_EID },
+                  { 4, 0 },         { 5, 0 },         { 127, 0 },       { 128, 0 },
+                  { 129, RN_ELEN }, { 130, RN_ELEN }, { 255, RN_ELEN }, { 256, RN_ELEN } };
+    char id[260];
+    memcpy(id, "IE:", 3);
+    memset(id + 3, 'a', sizeof(id) - 3);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = cases[i].len;
+        assert_int_equal(proto_id_check((const uint8_t *)id, n), cases[i].rc);
+        start(PROTO_KIND_DECISION);
+        mp_put_str(val(), id, n);
+        set(2);
+        if (cases[i].rc == 0)
+            EXPECT_OK();
+        else
+            EXPECT(cases[i].rc, "decision.spec", 0);
+    }
+}
+
 static void test_countries(void **state)
 {
     (void)state;
@@ -2081,6 +2109,7 @@ int main(void)
         cmocka_unit_test(test_nested_string_bounds),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_id_length_bounds),
         cmocka_unit_test(test_countries),
         cmocka_unit_test(test_isced),
         cmocka_unit_test(test_numbers),

@@ -636,6 +636,17 @@ static const bad_body bad_bodies[] = {
       "{\"1\":\"FR:enic-naric/dec-1\",\"2\":\"IE:uniz/mc-c012\",\"3\":1,\"4\":4,"
       "\"10\":1735689600000}",
       "record", "RN_EINCONSISTENT", "decision.differences" },
+    { "decision-spec-id-3-bytes",
+      "\"IE:\" has no reference: an id of 1-3 bytes is malformed (RN_EID), not of a wrong length",
+      1, PROTO_KIND_DECISION,
+      "{\"1\":\"FR:enic-naric/dec-1\",\"2\":\"IE:\",\"3\":1,\"4\":1,\"10\":1735689600000}",
+      "record", "RN_EID", "decision.spec" },
+    { "decision-spec-id-129-bytes", "an id is at most 128 bytes", 1, PROTO_KIND_DECISION,
+      "{\"1\":\"FR:enic-naric/dec-1\",\"2\":\"IE:"
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+      "\"3\":1,\"4\":1,\"10\":1735689600000}",
+      "record", "RN_ELEN", "decision.spec" },
 };
 
 int main(int argc, char **argv)
