@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "node/core.h"
 #include "proto/codes.h"
 #include "proto/key.h"
@@ -32,6 +34,9 @@
 
 /* Parameters of the longest method (search and verify have 4). */
 #define CTL_PARAMS_MAX 4u
+
+/* The depth of a parameter within its request: [0, msgid, method, [param, ...]]. */
+#define CTL_PARAM_DEPTH 2u
 
 /* An error's field name and message, as written in the error map. */
 #define CTL_FIELD_BYTES   64u
@@ -222,6 +227,9 @@ static int key_from(ctl *c, mp_cur cur, const char *field, uint8_t key[PROTO_KEY
             return fail(c, RN_ETYPE, field);
         if (len != PROTO_KEY_BYTES)
             return fail(c, RN_ELEN, field);
+        /* The same check as the text form's (PROTOCOL.md 4.1): no other key verifies anything. */
+        if (!crypto_core_ed25519_is_valid_point(p))
+            return fail(c, RN_EKEY, field);
         memcpy(key, p, PROTO_KEY_BYTES);
         return 0;
     }
@@ -1405,6 +1413,10 @@ static int parse_request(ctl *c, const uint8_t *req, size_t len, uint64_t *msgid
         char t = c->m->params[i].type;
         if (mp_peek(&cur) == MP_NONE)
             return fail(c, RN_ETRUNCATED, c->m->params[i].name);
+        /* A float, a negative integer or an extension is not recnet MessagePack at all
+         * (PROTOCOL.md section 1), whatever the parameter's type. */
+        if (mp_peek(&cur) == MP_OTHER)
+            return fail(c, RN_EMALFORMED, c->m->params[i].name);
         if (!type_ok(t, mp_peek(&cur))) {
             char msg[CTL_MESSAGE_BYTES];
             snprintf(msg, sizeof(msg), "%s must be %s", c->m->params[i].name, type_name(t));
@@ -1412,7 +1424,9 @@ static int parse_request(ctl *c, const uint8_t *req, size_t len, uint64_t *msgid
             snprintf(c->err.message, sizeof(c->err.message), "%s", msg);
             return RN_ETYPE;
         }
-        rc = mp_skip(&cur);
+        /* A parameter lies at depth 2 (request array, params array): the depth bound counts
+         * from the request, as the driver's mp_skip over the whole request does. */
+        rc = mp_skip_at(&cur, CTL_PARAM_DEPTH);
         if (rc < 0)
             return fail(c, rc, c->m->params[i].name);
     }

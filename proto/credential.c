@@ -115,6 +115,9 @@ int proto_credential_decode(proto_credential *c, const uint8_t *buf, size_t len,
 
     if ((rc = mp_read_bin_exact(&cur, &c->issuer_key, PROTO_KEY_BYTES)) < 0)
         return rn_fail(d, rc, "credential.issuer_key");
+    /* As a provider's issuer keys: any other 32 bytes can never verify the signature. */
+    if (!crypto_core_ed25519_is_valid_point(c->issuer_key))
+        return rn_fail(d, RN_EKEY, "credential.issuer_key");
 
     const uint8_t *fields_end = cur.p;
     if ((rc = mp_read_bin_exact(&cur, &c->sig, PROTO_SIG_BYTES)) < 0)

@@ -106,7 +106,8 @@ RN_MUST_USE int proto_credential_sign(proto_credential *c, const uint8_t sk[PROT
  *
  * Returns 0, or RN_ETOOBIG, RN_ETRUNCATED, RN_ETRAILING, RN_EMALFORMED, RN_ENONCANON, RN_ETYPE,
  * RN_ECOUNT (not 7 elements), RN_EVERSION, RN_EID or RN_ELEN (spec), RN_ELEN (a byte string of
- * the wrong length, an empty or too long grade), RN_EUTF8, RN_ETIME; `d` (may be NULL) names the
+ * the wrong length, an empty or too long grade), RN_EUTF8, RN_ETIME, RN_EKEY (an issuer key that is
+ * not a valid Ed25519 public key, PROTOCOL.md 4.1); `d` (may be NULL) names the
  * field ("credential.spec"). On failure *c is unspecified.
  */
 RN_MUST_USE int proto_credential_decode(proto_credential *c, const uint8_t *buf, size_t len,

@@ -246,8 +246,13 @@ static int skip(mp_cur *c, unsigned depth)
 
 int mp_skip(mp_cur *c)
 {
+    return mp_skip_at(c, 0);
+}
+
+int mp_skip_at(mp_cur *c, unsigned depth)
+{
     mp_cur save = *c;
-    int rc = skip(c, 0);
+    int rc = skip(c, depth);
     if (rc < 0)
         *c = save;
     return rc;

@@ -25,8 +25,9 @@
 
 #include "error.h"
 
-/* Deepest nesting mp_skip follows. Record bodies nest three levels (body, outcome list, outcome).
- */
+/* Deepest value mp_skip reads: the outermost value is at depth 0, so a value at depth 9 or more
+ * is refused (PROTOCOL.md section 1). Record bodies go down to depth 4 (body, outcome list,
+ * outcome, its ESCO list or translations, a string). */
 #define MP_DEPTH_MAX 8
 
 /* A read position within a borrowed buffer. The cursor never owns the bytes. */
@@ -73,8 +74,14 @@ RN_MUST_USE int mp_read_bin_exact(mp_cur *c, const uint8_t **b, uint32_t len);
 /* Read the header of an array or map; the `n` elements (or n key/value pairs) follow. */
 RN_MUST_USE int mp_read_array(mp_cur *c, uint32_t *n);
 RN_MUST_USE int mp_read_map(mp_cur *c, uint32_t *n);
-/* Skips one complete value of any valid type, checking canonical form throughout. */
+/* Skips one complete value of any valid type, checking canonical form throughout. The value is
+ * taken as the outermost (depth 0); the elements, keys and values of a container at depth d lie
+ * at depth d + 1, and a value deeper than MP_DEPTH_MAX is RN_ETOOBIG. */
 RN_MUST_USE int mp_skip(mp_cur *c);
+/* As mp_skip, for a value that lies at `depth` within an enclosing structure (a parameter of a
+ * control request is at depth 2): the same bound applies to the whole, so a reader that skips a
+ * structure whole and one that skips its parts accept exactly the same bytes. */
+RN_MUST_USE int mp_skip_at(mp_cur *c, unsigned depth);
 
 /* True if `s[0..len)` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
 bool mp_utf8_valid(const uint8_t *s, size_t len);

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "codes.h"
 
 /* ---- Strings and identifiers ---- */
@@ -495,6 +497,10 @@ static int read_keys(mp_cur *c, const field *f, uint8_t *base, unsigned index, r
             return fail(d, RN_ECOUNT, f->name, at);
         if ((rc = mp_read_bin_exact(c, &k->key, PROTO_KEY_BYTES)) < 0)
             return fail(d, rc, "provider.issuer_keys.key", at);
+        /* As a roster key (PROTOCOL.md 4.1): any other 32 bytes can never verify a signature, so
+         * a credential under them could never be checked. */
+        if (!crypto_core_ed25519_is_valid_point(k->key))
+            return fail(d, RN_EKEY, "provider.issuer_keys.key", at);
         for (uint32_t j = 0; j < i; j++)
             if (memcmp(keys[j].key, k->key, PROTO_KEY_BYTES) == 0)
                 return fail(d, RN_EINCONSISTENT, "provider.issuer_keys.key", at);

@@ -161,7 +161,7 @@ typedef struct proto_lang_text {
 
 /* An issuer key of a provider: [key, valid_from, valid_until | nil] on the wire. */
 typedef struct proto_issuer_key {
-    const uint8_t *key;      /* PROTO_KEY_BYTES, Ed25519 */
+    const uint8_t *key;      /* PROTO_KEY_BYTES, a valid Ed25519 public key (PROTOCOL.md 4.1) */
     uint64_t valid_from_ms;  /* 0 .. RN_TIME_MS_MAX */
     uint64_t valid_until_ms; /* > valid_from_ms, or 0 for open-ended (nil on the wire) */
 } proto_issuer_key;
@@ -350,6 +350,8 @@ typedef struct proto_record {
  *  RN_ETIME        a time after RN_TIME_MS_MAX
  *  RN_EDATES       valid_until not after valid_from
  *  RN_EINCONSISTENT duplicate list items, or fields that contradict each other (see PROTOCOL.md)
+ *  RN_EKEY         an issuer key that is not a valid Ed25519 public key (a canonical point of the
+ *                  prime-order subgroup, not of small order: crypto_core_ed25519_is_valid_point)
  */
 RN_MUST_USE int proto_record_decode(proto_record *r, proto_kind kind, const uint8_t *body,
                                     size_t len, rn_diag *d);

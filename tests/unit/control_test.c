@@ -1162,6 +1162,118 @@ static void test_malformed(void **state)
     assert_true(r.error);
 }
 
+/* The request envelope exactly as PROTOCOL.md sections 1 and 12.1 specify it: a float, a negative
+ * integer or an extension anywhere is RN_EMALFORMED (not a wrong type); the msgid range; the
+ * depth bound counted from the request array; a key that is not a valid Ed25519 point. */
+static void test_envelope_as_specified(void **state)
+{
+    world *w = *state;
+    reply r;
+    mp_buf b;
+    static const uint8_t f64[9] = { 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0 }; /* 1.5 */
+    static const uint8_t f32[5] = { 0xca, 0x3f, 0xc0, 0, 0 };             /* 1.5 */
+
+    /* A float where a parameter goes, of either width, first or last: RN_EMALFORMED, naming the
+     * parameter, with the msgid echoed. */
+    for (int k = 0; k < 2; k++) {
+        req_start(&b, "recognise", 4);
+        mp_put_cstr(&b, PF_SPEC_ID);
+        mp_put_cstr(&b, "FR");
+        mp_put_cstr(&b, "further_study");
+        mp_buf_raw(&b, k == 0 ? f64 : f32, k == 0 ? sizeof(f64) : sizeof(f32));
+        req_send(w, &b, &r);
+        expect_err(&r, RN_EMALFORMED, "at");
+    }
+    req_start(&b, "entry", 1);
+    mp_buf_raw(&b, f64, sizeof(f64));
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EMALFORMED, "id");
+    /* A negative integer and an extension type, likewise. */
+    req_start(&b, "log", 2);
+    mp_put_bin(&b, w->pf.ie.pk, 32);
+    mp_buf_raw(&b, "\xff", 1); /* -1 */
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EMALFORMED, "from_seq");
+    req_start(&b, "log", 2);
+    mp_put_bin(&b, w->pf.ie.pk, 32);
+    mp_buf_raw(&b, "\xd4\x01\x00", 3); /* fixext1 */
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EMALFORMED, "from_seq");
+    /* Inside a parameter: a float as a filter value. */
+    req_start(&b, "search", 1);
+    mp_put_map(&b, 1);
+    mp_put_cstr(&b, "eqf_min");
+    mp_buf_raw(&b, f64, sizeof(f64));
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EMALFORMED, "filter");
+    /* In the envelope itself. */
+    assert_int_equal(
+        send_raw(w, (const uint8_t *)"\x94\xca\x00\x00\x00\x00\x00\xa6status\x90", 15, &r), 0);
+    expect_err(&r, RN_EMALFORMED, "request.type");
+    assert_int_equal(
+        send_raw(w, (const uint8_t *)"\x94\x00\xca\x00\x00\x00\x00\xa6status\x90", 15, &r), 0);
+    expect_err(&r, RN_EMALFORMED, "request.msgid");
+    assert_int_equal(r.msgid, 0);
+    assert_int_equal(send_raw(w, (const uint8_t *)"\x94\x00\x05\xca\x00\x00\x00\x00\x90", 9, &r),
+                     0);
+    expect_err(&r, RN_EMALFORMED, "request.method");
+    assert_int_equal(r.msgid, 5);
+    assert_int_equal(
+        send_raw(w, (const uint8_t *)"\x94\x00\x05\xa6status\xca\x00\x00\x00\x00", 15, &r), 0);
+    expect_err(&r, RN_EMALFORMED, "request.params");
+
+    /* msgid: 2^32 - 1 is echoed; 2^32 is RN_EINVAL, answered with msgid 0. */
+    assert_int_equal(
+        send_raw(w, (const uint8_t *)"\x94\x00\xce\xff\xff\xff\xff\xa6status\x90", 15, &r), 0);
+    expect_ok(&r);
+    assert_int_equal(r.msgid, UINT32_MAX);
+    assert_int_equal(
+        send_raw(w, (const uint8_t *)"\x94\x00\xcf\x00\x00\x00\x01\x00\x00\x00\x00\xa6status\x90",
+                 19, &r),
+        0);
+    expect_err(&r, RN_EINVAL, "request.msgid");
+    assert_int_equal(r.msgid, 0);
+
+    /* Depth: the request array is at depth 0, params at 1, a parameter at 2. A value at depth 8
+     * is read (this filter is then refused for its unknown key); one at depth 9 is RN_ETOOBIG,
+     * naming the parameter, whatever the method would have said. */
+    for (unsigned depth = 8; depth <= 10; depth++) {
+        req_start(&b, "search", 1);
+        mp_put_map(&b, 1); /* depth 2 */
+        mp_put_cstr(&b, "x");
+        for (unsigned dd = 3; dd < depth; dd++)
+            mp_put_array(&b, 1);
+        mp_put_nil(&b); /* at `depth` */
+        req_send(w, &b, &r);
+        if (depth <= 8)
+            expect_err(&r, RN_EUNKNOWNFIELD, "filter.x");
+        else
+            expect_err(&r, RN_ETOOBIG, "filter");
+    }
+
+    /* A key that is not a valid Ed25519 public key, as bin: RN_EKEY like its text form. */
+    uint8_t zero[32] = { 0 };
+    req_start(&b, "log", 2);
+    mp_put_bin(&b, zero, 32);
+    mp_put_uint(&b, 1);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EKEY, "author");
+    req_start(&b, "verify", 3);
+    mp_put_map(&b, 4);
+    mp_put_cstr(&b, "credential");
+    mp_put_bin(&b, w->pf.credential, 32);
+    mp_put_cstr(&b, "spec");
+    mp_put_cstr(&b, PF_SPEC_ID);
+    mp_put_cstr(&b, "issued_at");
+    mp_put_uint(&b, PF_T_2024_01_01);
+    mp_put_cstr(&b, "issuer_key");
+    mp_put_bin(&b, zero, 32);
+    mp_put_cstr(&b, "FR");
+    mp_put_cstr(&b, "further_study");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EKEY, "claim.issuer_key");
+}
+
 static void test_random(void **state)
 {
     world *w = *state;
@@ -1253,6 +1365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_envelope_as_specified, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_response_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mirror, setup, teardown),

@@ -265,7 +265,9 @@ static size_t hand(uint8_t *out, size_t cap, uint32_t n, uint64_t version, const
 {
     mp_buf b;
     uint8_t zero[128];
+    issuer key; /* a valid Ed25519 key where one is expected, so that only the length is at fault */
     memset(zero, 0, sizeof(zero));
+    issuer_init(&key, 9);
     mp_buf_init(&b, 4096);
     mp_put_array(&b, n);
     mp_put_uint(&b, version);
@@ -276,7 +278,7 @@ static size_t hand(uint8_t *out, size_t cap, uint32_t n, uint64_t version, const
         mp_put_str(&b, grade, grade_len);
     else
         mp_put_nil(&b);
-    mp_put_bin(&b, zero, key_len);
+    mp_put_bin(&b, key_len == PROTO_KEY_BYTES ? key.pk : zero, key_len);
     mp_put_bin(&b, zero, sig_len);
     assert_true(b.len <= cap);
     size_t len = b.len;
@@ -377,12 +379,32 @@ static void test_decode_refuses(void **state)
     mp_buf_free(&b);
 }
 
+/* An issuer key that is not a valid Ed25519 public key (PROTOCOL.md 4.1) is refused on decode with
+ * RN_EKEY: all zero, the identity, a non-canonical encoding. */
+static void test_issuer_key_point(void **state)
+{
+    uint8_t v[1024], bad[3][PROTO_KEY_BYTES];
+    size_t n;
+    (void)state;
+    memset(bad, 0, sizeof(bad));
+    bad[1][0] = 1;
+    memset(bad[2], 0xff, PROTO_KEY_BYTES);
+    bad[2][31] = 0x7f;
+    n = hand(v, sizeof(v), 7, 1, "IE:a", 32, 0, NULL, 0, 32, 64);
+    expect(v, n, 0, NULL);
+    for (int k = 0; k < 3; k++) {
+        /* The key is the 32 bytes before the signature's 66. */
+        memcpy(v + n - 66 - PROTO_KEY_BYTES, bad[k], PROTO_KEY_BYTES);
+        expect(v, n, RN_EKEY, "credential.issuer_key");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_holder),         cmocka_unit_test(test_sign_verify),
         cmocka_unit_test(test_known_bytes),    cmocka_unit_test(test_vector),
-        cmocka_unit_test(test_decode_refuses),
+        cmocka_unit_test(test_decode_refuses), cmocka_unit_test(test_issuer_key_point),
     };
     if (sodium_init() < 0)
         return 1;

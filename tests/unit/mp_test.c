@@ -166,6 +166,31 @@ static void test_containers(void **state)
     assert_int_equal(mp_skip(&c), 0);
 }
 
+/* The depth bound exactly: a value at depth MP_DEPTH_MAX is read, one deeper is RN_ETOOBIG, and
+ * mp_skip_at counts from the depth it is given, so that skipping a structure whole or part by part
+ * accepts the same bytes. */
+static void test_depth_bound(void **state)
+{
+    (void)state;
+    uint8_t v[MP_DEPTH_MAX + 2];
+    mp_cur c;
+    for (unsigned d = 0; d <= MP_DEPTH_MAX + 1; d++) {
+        /* d nested one-element arrays around nil: nil lies at depth d. */
+        memset(v, 0x91, d);
+        v[d] = 0xc0;
+        mp_cur_init(&c, v, d + 1u);
+        assert_int_equal(mp_skip(&c), d <= MP_DEPTH_MAX ? 0 : RN_ETOOBIG);
+        assert_true(c.p == (d <= MP_DEPTH_MAX ? v + d + 1 : v)); /* unchanged on failure */
+        /* The same bytes as the value at depth 2 of an enclosing structure. */
+        mp_cur_init(&c, v, d + 1u);
+        assert_int_equal(mp_skip_at(&c, 2), d + 2 <= MP_DEPTH_MAX ? 0 : RN_ETOOBIG);
+    }
+    mp_cur_init(&c, (const uint8_t *)"\xc0", 1);
+    assert_int_equal(mp_skip_at(&c, MP_DEPTH_MAX), 0);
+    mp_cur_init(&c, (const uint8_t *)"\xc0", 1);
+    assert_int_equal(mp_skip_at(&c, MP_DEPTH_MAX + 1), RN_ETOOBIG);
+}
+
 static void test_utf8(void **state)
 {
     (void)state;
@@ -289,13 +314,10 @@ static void test_model_random_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uint_canonical),
-        cmocka_unit_test(test_wrong_and_unused_types),
-        cmocka_unit_test(test_str_bin_forms),
-        cmocka_unit_test(test_containers),
-        cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_buf_limit),
-        cmocka_unit_test(test_model_roundtrip),
+        cmocka_unit_test(test_uint_canonical),     cmocka_unit_test(test_wrong_and_unused_types),
+        cmocka_unit_test(test_str_bin_forms),      cmocka_unit_test(test_containers),
+        cmocka_unit_test(test_depth_bound),        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_buf_limit),          cmocka_unit_test(test_model_roundtrip),
         cmocka_unit_test(test_model_random_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

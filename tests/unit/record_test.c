@@ -522,14 +522,23 @@ static void set_strs(uint64_t key, unsigned n, const char *const *s)
     set(key);
 }
 
+/* The Ed25519 public key of the seed H(label). */
+static void test_key(uint8_t pk[PROTO_KEY_BYTES], const char *label)
+{
+    uint8_t seed[32], sk[crypto_sign_SECRETKEYBYTES];
+    crypto_generichash(seed, sizeof(seed), (const uint8_t *)label, strlen(label), NULL, 0);
+    crypto_sign_seed_keypair(pk, sk, seed);
+}
+
 static int setup(void **state)
 {
     (void)state;
     static const char cred[] = "urn:credential:3ef0ac26-9a1f-41c6-871b-2b82e670907b";
     if (sodium_init() < 0)
         return -1;
-    crypto_generichash(key_a, sizeof(key_a), (const uint8_t *)"uniz issuer key 2022", 20, NULL, 0);
-    crypto_generichash(key_b, sizeof(key_b), (const uint8_t *)"uniz issuer key 2023", 20, NULL, 0);
+    /* Issuer keys are real Ed25519 public keys: the decoder refuses any other 32 bytes. */
+    test_key(key_a, "uniz issuer key 2022");
+    test_key(key_b, "uniz issuer key 2023");
     crypto_generichash(digest, sizeof(digest), (const uint8_t *)cred, sizeof(cred) - 1, NULL, 0);
     mp_buf_init(&V, 1u << 20);
     return 0;
@@ -1477,8 +1486,11 @@ static void test_issuer_keys(void **state)
 {
     (void)state;
     uint8_t keys[RN_ISSUER_KEYS_MAX + 1][PROTO_KEY_BYTES];
-    for (unsigned i = 0; i <= RN_ISSUER_KEYS_MAX; i++)
-        memset(keys[i], (int)(i + 1), PROTO_KEY_BYTES);
+    for (unsigned i = 0; i <= RN_ISSUER_KEYS_MAX; i++) {
+        char label[32];
+        snprintf(label, sizeof(label), "issuer key %u", i);
+        test_key(keys[i], label);
+    }
     start(PROTO_KIND_PROVIDER);
     for (unsigned n = 0; n <= RN_ISSUER_KEYS_MAX + 1; n++) {
         mp_buf *v = val();
@@ -1542,6 +1554,42 @@ static void test_issuer_keys(void **state)
     mp_put_map(v, 0);
     set(7);
     EXPECT(RN_ETYPE, "provider.issuer_keys", 1);
+}
+
+/* An issuer key that is not a valid Ed25519 public key (PROTOCOL.md 4.1: a canonical point of the
+ * prime-order subgroup, not of small order) can never verify a credential's signature: it is
+ * refused with RN_EKEY, naming the key and its position. */
+static void test_issuer_key_points(void **state)
+{
+    (void)state;
+    uint8_t bad[4][PROTO_KEY_BYTES];
+    memset(bad[0], 0, PROTO_KEY_BYTES); /* all zero: a point of small order */
+    memset(bad[1], 0, PROTO_KEY_BYTES); /* the identity (0, 1) */
+    bad[1][0] = 1;
+    memset(bad[2], 0xff, PROTO_KEY_BYTES); /* y >= p: not canonical */
+    bad[2][31] = 0x7f;
+    memset(bad[3], 0, PROTO_KEY_BYTES); /* y = 2: no x gives a point on the curve */
+    bad[3][0] = 2;
+    for (unsigned b = 0; b < 4; b++) {
+        assert_false(crypto_core_ed25519_is_valid_point(bad[b]));
+        for (unsigned at = 1; at <= 2; at++) {
+            start(PROTO_KIND_PROVIDER);
+            mp_buf *v = val();
+            mp_put_array(v, 2);
+            put_key(v, at == 1 ? bad[b] : key_a, T_2022_12_31, 0, 3);
+            put_key(v, at == 2 ? bad[b] : key_b, T_2023_06_01, 0, 3);
+            set(7);
+            EXPECT(RN_EKEY, "provider.issuer_keys.key", at);
+        }
+    }
+    /* Through the encoder as well: proto_record_validate names the key. */
+    proto_record r;
+    rn_diag d = { 0 };
+    make_provider(&r, true);
+    r.u.provider.issuer_keys[1].key = bad[0];
+    assert_int_equal(proto_record_validate(&r, &d), RN_EKEY);
+    assert_string_equal(d.field, "provider.issuer_keys.key");
+    assert_int_equal(d.index, 2);
 }
 
 /* Lists of ids at their bound and one past; outcomes and ESCO lists too. */
@@ -2118,6 +2166,7 @@ int main(void)
         cmocka_unit_test(test_urls),
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_issuer_keys),
+        cmocka_unit_test(test_issuer_key_points),
         cmocka_unit_test(test_list_bounds),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_author),

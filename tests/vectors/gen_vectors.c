@@ -636,6 +636,13 @@ static const bad_body bad_bodies[] = {
       "{\"1\":\"FR:enic-naric/dec-1\",\"2\":\"IE:uniz/mc-c012\",\"3\":1,\"4\":4,"
       "\"10\":1735689600000}",
       "record", "RN_EINCONSISTENT", "decision.differences" },
+    { "provider-issuer-key-zero",
+      "32 zero bytes are not a valid Ed25519 public key and could never verify a credential", 0,
+      PROTO_KIND_PROVIDER,
+      "{\"1\":\"IE:uniz\",\"2\":\"University of Zed\",\"3\":\"IE\",\"5\":3,"
+      "\"7\":[[{\"bin\":\"0000000000000000000000000000000000000000000000000000000000000000\"},"
+      "1704067200000,null]],\"8\":1}",
+      "record", "RN_EKEY", "provider.issuer_keys.key" },
     { "decision-spec-id-3-bytes",
       "\"IE:\" has no reference: an id of 1-3 bytes is malformed (RN_EID), not of a wrong length",
       1, PROTO_KIND_DECISION,
