@@ -107,6 +107,7 @@ static const fdesc provider_fields[] = {
 static const fdesc outcome_fields[] = {
     F(proto_outcome, "text", F_STR, text),
     FL(proto_outcome, "esco", F_STRS, esco, esco_n),
+    FL(proto_outcome, "translations", F_TITLE, translations, translations_n),
     FEND,
 };
 
@@ -635,6 +636,8 @@ static int read_title(reader *rd, const fdesc *f, void *base, json_t *v, const c
                        "expected an object of language to text, like {\"en\": \"...\"}");
     if (json_object_size(v) > f->cap)
         return err_set(rd->e, RN_ECOUNT, path, 0, NULL);
+    if (json_object_size(v) == 0) /* an optional map is left out, never empty */
+        return err_set(rd->e, RN_ECOUNT, path, 0, "at least one language");
     json_object_foreach(v, lang, text)
     {
         items[i].lang = proto_str_c(lang);
@@ -929,6 +932,8 @@ static json_t *write_field(const fdesc *f, const void *base)
     case F_TITLE: {
         uint32_t n = *CAT(base, f->off2, uint32_t);
         const proto_lang_text *items = CAT(base, f->off, proto_lang_text);
+        if (n == 0) /* an outcome without translations */
+            return NULL;
         json_t *o = json_object();
         char lang[8];
         for (uint32_t i = 0; o != NULL && i < n && i < f->cap; i++) {

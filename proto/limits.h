@@ -17,8 +17,10 @@
 #define RN_ENTRY_VERSION 1
 
 /* Largest encoded entry, signature included. A specification with 32 learning outcomes of 1 KiB
- * each and every optional field filled stays well below this; 64 KiB keeps a batch of entries
- * inside one frame and bounds what a single bad entry can make us allocate. */
+ * each, a title in every language and every optional field filled stays below this; translations
+ * of its outcomes share what is left (a spec whose body would pass RN_RECORD_BYTES_MAX is refused,
+ * PROTOCOL.md 3.1). 64 KiB keeps a batch of entries inside one frame and bounds what a single bad
+ * entry can make us allocate. */
 #define RN_ENTRY_BYTES_MAX (64u * 1024u)
 
 /* Smallest encoded entry: array header, version, author, seq, nil prev, timestamp, kind, an empty
@@ -50,8 +52,12 @@
 /* A URL (further information, ESCO skill URIs). */
 #define RN_URL_BYTES_MAX 512u
 
-/* Languages in which a title is given, and languages of instruction of a specification. */
-#define RN_LANGS_MAX 8u
+/* Languages in which a title or a learning outcome is given, and languages of instruction of a
+ * specification. The 30 countries use 24 official EU languages, and the EEA members add Icelandic,
+ * Norwegian (no, nb, nn) and, through Liechtenstein, nothing new; with Luxembourgish and the
+ * co-official regional languages (Catalan, Basque, Galician, Sami, Frisian, Welsh, ...) a title in
+ * every language a country's learners read stays under 40. */
+#define RN_LANGS_MAX 40u
 
 /* Learning outcomes of one specification, the text of each, and ESCO URIs per outcome. */
 #define RN_OUTCOMES_MAX         32u
@@ -192,6 +198,14 @@ static_assert(RN_ID_BYTES_MAX <= RN_NAME_BYTES_MAX, "an id fits where a name doe
 static_assert(RN_ECTS_CENTI_MAX <= RN_PATHWAY_ECTS_CENTI_MAX, "a pathway holds a spec");
 static_assert((unsigned long long)RN_OUTCOMES_MAX * RN_OUTCOME_BYTES_MAX <= RN_ENTRY_BYTES_MAX / 2,
               "a spec with every outcome at its longest still fits in one entry");
+/* A title pair costs its language (3 bytes) and its text (at most 3 bytes of header); an outcome
+ * its map header, key and text. 8 KiB are left for the other fields of a typical spec. */
+static_assert((unsigned long long)RN_LANGS_MAX * (3u + 3u + RN_NAME_BYTES_MAX) +
+                      (unsigned long long)RN_OUTCOMES_MAX * (2u + 3u + RN_OUTCOME_BYTES_MAX) +
+                      8192u <=
+                  RN_RECORD_BYTES_MAX,
+              "a spec with its title in every language and every outcome at its longest, "
+              "untranslated, still fits in one body");
 static_assert(RN_PROOF_BYTES_MAX < (1u << 30), "proof bundles stay well under 1 GiB");
 static_assert(RN_BATCH_ENTRIES_MAX <= RN_RUN_ENTRIES_MAX, "a batch is ingested as one run");
 static_assert(RN_INFLIGHT_BYTES_DEFAULT + RN_FRAME_BYTES_MAX < RN_CONN_OUTBUF_BYTES,

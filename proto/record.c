@@ -162,7 +162,8 @@ typedef enum ftype {
     FT_BOOL,    /* bool */
     FT_DIGEST,  /* const uint8_t *: PROTO_DIGEST_BYTES */
     FT_LIST,    /* proto_str[max] at off, count at aux: distinct items of type elem */
-    FT_TITLE,   /* proto_lang_text[RN_LANGS_MAX] at off, count at aux: a lang -> text map */
+    FT_TITLE,   /* proto_lang_text[max] at off, count at aux: a lang -> text map, keys strictly
+                   ascending, each text 1 .. text_max bytes */
     FT_MAPS,    /* sub->size-byte structs [max] at off, count at aux: an array of sub maps */
     FT_MAP,     /* a sub struct at off: a nested map with at least one field */
     FT_KEYS     /* proto_issuer_key[RN_ISSUER_KEYS_MAX] at off, count at aux */
@@ -176,10 +177,11 @@ typedef struct field {
     uint8_t elem;      /* FT_LIST: ftype of the items */
     bool req;          /* required */
     const char *name;  /* for rn_diag: "spec.eqf" */
-    uint16_t off;      /* offset of the value (or the first item) in the struct */
-    int16_t aux;       /* offset of a list's uint32_t count or of an optional number's bool
+    uint32_t off;      /* offset of the value (or the first item) in the struct */
+    int32_t aux;       /* offset of a list's uint32_t count or of an optional number's bool
                           has-flag; -1 for none */
     uint32_t min, max; /* FT_NUM: range; FT_TEXT: maximum bytes; lists: maximum items */
+    uint32_t text_max; /* FT_TITLE: maximum bytes of each text */
     int err;           /* FT_NUM: the error for a number out of range; FT_VOCAB: the vocabulary */
     const ftab *sub;   /* FT_MAPS, FT_MAP: the table of the nested map */
 } field;
@@ -191,8 +193,8 @@ struct ftab {
     size_t size; /* size of the struct described */
 };
 
-#define OFF(T, m)   ((uint16_t)offsetof(T, m))
-#define AUX(T, m)   ((int16_t)offsetof(T, m))
+#define OFF(T, m)   ((uint32_t)offsetof(T, m))
+#define AUX(T, m)   ((int32_t)offsetof(T, m))
 #define AT(p, off)  ((void *)((p) + (off)))
 #define CAT(p, off) ((const void *)((p) + (off)))
 
@@ -236,10 +238,10 @@ struct ftab {
         .key = k, .type = FT_LIST, .elem = ty, .req = r, .name = nm, .off = OFF(T, m),             \
         .aux = AUX(T, m##_n), .max = mx                                                            \
     }
-#define F_TITLE(k, nm, T, m)                                                                       \
+#define F_TITLE(k, nm, r, T, m, tmx)                                                               \
     {                                                                                              \
-        .key = k, .type = FT_TITLE, .req = true, .name = nm, .off = OFF(T, m),                     \
-        .aux = AUX(T, m##_n), .max = RN_LANGS_MAX                                                  \
+        .key = k, .type = FT_TITLE, .req = r, .name = nm, .off = OFF(T, m), .aux = AUX(T, m##_n),  \
+        .max = RN_LANGS_MAX, .text_max = tmx                                                       \
     }
 #define F_MAPS(k, nm, r, T, m, mx, s)                                                              \
     {                                                                                              \
@@ -280,13 +282,15 @@ static const ftab provider_tab = TAB("provider", proto_provider, provider_fields
 static const field outcome_fields[] = {
     F_TEXT(1, "spec.outcomes.text", true, proto_outcome, text, RN_OUTCOME_BYTES_MAX),
     F_LIST(2, "spec.outcomes.esco", false, proto_outcome, esco, FT_URL, RN_ESCO_PER_OUTCOME_MAX),
+    F_TITLE(3, "spec.outcomes.translations", false, proto_outcome, translations,
+            RN_OUTCOME_BYTES_MAX),
 };
 static const ftab outcome_tab = TAB("spec.outcomes", proto_outcome, outcome_fields);
 
 static const field spec_fields[] = {
     F_ID(1, "spec.id", true, proto_spec, id),
     F_ID(2, "spec.provider", true, proto_spec, provider),
-    F_TITLE(3, "spec.title", proto_spec, title),
+    F_TITLE(3, "spec.title", true, proto_spec, title, RN_NAME_BYTES_MAX),
     F_MAPS(4, "spec.outcomes", true, proto_spec, outcomes, RN_OUTCOMES_MAX, &outcome_tab),
     F_NUM(5, "spec.ects", true, proto_spec, ects_centi, 1, RN_ECTS_CENTI_MAX, RN_EECTS),
     F_EQF(6, "spec.eqf", false, proto_spec, eqf),
@@ -369,7 +373,7 @@ static const ftab rule_tab = TAB("pathway.rule", proto_pathway_rule, rule_fields
 
 static const field pathway_fields[] = {
     F_ID(1, "pathway.id", true, proto_pathway, id),
-    F_TITLE(2, "pathway.title", proto_pathway, title),
+    F_TITLE(2, "pathway.title", true, proto_pathway, title, RN_NAME_BYTES_MAX),
     F_EQF(3, "pathway.eqf", true, proto_pathway, eqf),
     F_NUM(4, "pathway.ects_min", true, proto_pathway, ects_min_centi, 1, RN_PATHWAY_ECTS_CENTI_MAX,
           RN_EECTS),
@@ -393,7 +397,7 @@ static const ftab revocation_tab = TAB("revocation", proto_revocation, revocatio
 
 static_assert(sizeof(spec_fields) / sizeof(spec_fields[0]) <= RN_RECORD_FIELDS_MAX,
               "the largest record fits the field mask");
-static_assert(sizeof(proto_record) < 32768, "field offsets fit in int16_t");
+static_assert(sizeof(proto_record) < INT32_MAX, "field offsets fit in int32_t");
 
 /* ---- Decoding ---- */
 
@@ -599,7 +603,7 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
             /* Map keys strictly ascending, bytewise: one spelling per title. */
             if (i > 0 && memcmp(items[i - 1].lang.ptr, items[i].lang.ptr, 2) >= 0)
                 return fail(d, RN_EFIELDORDER, f->name, i + 1);
-            if ((rc = read_str(c, FT_TEXT, RN_NAME_BYTES_MAX, &items[i].text)) < 0)
+            if ((rc = read_str(c, FT_TEXT, f->text_max, &items[i].text)) < 0)
                 return fail(d, rc, f->name, i + 1);
         }
         *(uint32_t *)AT(base, f->aux) = n;

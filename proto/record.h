@@ -11,11 +11,12 @@
  * second id for one statement).
  *
  * Decoding is zero-copy and never allocates: every proto_str in a decoded record borrows the body
- * it was decoded from, and lists are fixed arrays bounded by limits.h, so a proto_record is a few
- * kilobytes that the caller may keep on its stack. The decoder checks what one record can check
- * alone: structure, types, bounds, code lists and consistency between its own fields. What needs
- * the rest of the log (does the provider exist? is the author the country of the id prefixes?) is
- * for the caller: proto_record_check_author and the store.
+ * it was decoded from, and lists are fixed arrays bounded by limits.h, so a proto_record has a
+ * fixed size, some 48 KiB (most of it room for the translations of a spec's 32 outcomes in 40
+ * languages): one may live on the stack, several at once belong on the heap. The decoder checks
+ * what one record can check alone: structure, types, bounds, code lists and consistency between its
+ * own fields. What needs the rest of the log (does the provider exist? is the author the country of
+ * the id prefixes?) is for the caller: proto_record_check_author and the store.
  *
  * Field layout conventions of the structs: a proto_str of length 0 is an absent optional string;
  * `x_n` is the number of items of list `x` (0 when the optional list is absent); an optional
@@ -153,10 +154,11 @@ RN_MUST_USE int proto_enum_value_parse(proto_enum e, const char *name);
 
 /* ---- The records. Field numbers on the wire are given as [n]. ---- */
 
-/* A title in one language: lang is two lower-case ASCII letters (ISO 639-1). */
+/* A title, or an outcome's translation, in one language: lang is two lower-case ASCII letters
+ * (ISO 639-1). */
 typedef struct proto_lang_text {
     proto_str lang; /* 2 bytes */
-    proto_str text; /* 1 .. RN_NAME_BYTES_MAX bytes */
+    proto_str text; /* 1 .. RN_NAME_BYTES_MAX bytes (a translation: RN_OUTCOME_BYTES_MAX) */
 } proto_lang_text;
 
 /* An issuer key of a provider: [key, valid_from, valid_until | nil] on the wire. */
@@ -180,11 +182,15 @@ typedef struct proto_provider {
     proto_str url;   /* [9] optional; http(s) URL */
 } proto_provider;
 
-/* A learning outcome of a spec: {1: text, 2: [ESCO URI, ...]} on the wire. */
+/* A learning outcome of a spec: {1: text, 2: [ESCO URI, ...], 3: {lang: text, ...}} on the wire.
+ * `text` is the outcome in the spec's own language; `translations` gives it in others, a map in
+ * the form of a title with texts of up to RN_OUTCOME_BYTES_MAX bytes. */
 typedef struct proto_outcome {
     proto_str text;  /* [1] required; 1 .. RN_OUTCOME_BYTES_MAX */
     uint32_t esco_n; /* [2] optional; 0 .. RN_ESCO_PER_OUTCOME_MAX distinct URLs */
     proto_str esco[RN_ESCO_PER_OUTCOME_MAX];
+    uint32_t translations_n; /* [3] optional; 0 .. RN_LANGS_MAX, languages strictly ascending */
+    proto_lang_text translations[RN_LANGS_MAX]; /* texts 1 .. RN_OUTCOME_BYTES_MAX bytes */
 } proto_outcome;
 
 /* Kind 2: a micro-credential specification (the Annex I elements). */
@@ -327,8 +333,8 @@ typedef struct proto_record {
  *  RN_ETRUNCATED, RN_EMALFORMED, RN_ENONCANON  from the cursor (mp.h)
  *  RN_ETRAILING    bytes after the map
  *  RN_ETYPE        a key or value of the wrong MessagePack type
- *  RN_EFIELDORDER  a key not greater than the one before it, or a title's language keys not
- *                  strictly ascending
+ *  RN_EFIELDORDER  a key not greater than the one before it, or the language keys of a title or
+ *                  of an outcome's translations not strictly ascending
  *  RN_EUNKNOWNFIELD a key the kind does not define
  *  RN_EMISSING     a required field is absent
  *  RN_ELEN         a string outside its length bounds (empty, or longer than its maximum), or a

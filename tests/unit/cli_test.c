@@ -320,6 +320,53 @@ static void expect_refused(proto_kind kind, const char *base, const char *key, c
     free(b);
 }
 
+/* A learning outcome in more than one language: "translations": {lang: text} on an outcome, in
+ * any JSON order, is carried in ascending language order; an outcome without it writes none. */
+static void test_outcome_translations(void **state)
+{
+    (void)state;
+    proto_record *r = malloc(sizeof(*r));
+    json_t *j = load(zed_spec);
+    json_t *o2 = json_array_get(json_object_get(j, "outcomes"), 1);
+    json_t *t = load("{\"nl\": \"Digitale inhoud ontwikkelen\","
+                     " \"fr\": \"Développer des contenus numériques\"}");
+    json_object_set_new(o2, "translations", t);
+    roundtrip(PROTO_KIND_SPEC, j, r);
+    const proto_outcome *o = &r->u.spec.outcomes[1];
+    assert_int_equal(o->translations_n, 2);
+    assert_memory_equal(o->translations[0].lang.ptr, "fr", 2);
+    assert_memory_equal(o->translations[1].lang.ptr, "nl", 2);
+    assert_int_equal(r->u.spec.outcomes[0].translations_n, 0);
+    json_t *back = rec_to_json(r);
+    json_t *outs = json_object_get(back, "outcomes");
+    assert_null(json_object_get(json_array_get(outs, 0), "translations"));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(outs, 1), "translations"), "nl")),
+                        "Digitale inhoud ontwikkelen");
+    json_decref(back);
+    json_decref(j);
+    free(r);
+
+    /* Refused: empty, not an object, a bad language, 41 languages. */
+    expect_refused(PROTO_KIND_SPEC, zed_spec, "outcomes",
+                   "[{\"text\": \"x\", \"translations\": {}}]", RN_ECOUNT,
+                   "spec.outcomes.translations", 1);
+    expect_refused(PROTO_KIND_SPEC, zed_spec, "outcomes",
+                   "[{\"text\": \"x\", \"translations\": [\"nl\"]}]", RN_ETYPE,
+                   "spec.outcomes.translations", 1);
+    expect_refused(PROTO_KIND_SPEC, zed_spec, "outcomes",
+                   "[{\"text\": \"x\"}, {\"text\": \"y\", \"translations\": {\"NL\": \"z\"}}]",
+                   RN_ELANG, "spec.outcomes.translations", 1);
+    char many[41 * 16 + 64];
+    size_t at = (size_t)snprintf(many, sizeof(many), "[{\"text\": \"x\", \"translations\": {");
+    for (int i = 0; i < 41; i++)
+        at += (size_t)snprintf(many + at, sizeof(many) - at, "%s\"%c%c\": \"t\"", i ? ", " : "",
+                               'a' + i / 26, 'a' + i % 26);
+    snprintf(many + at, sizeof(many) - at, "}}]");
+    expect_refused(PROTO_KIND_SPEC, zed_spec, "outcomes", many, RN_ECOUNT,
+                   "spec.outcomes.translations", 1);
+}
+
 static void test_refused(void **state)
 {
     (void)state;
@@ -342,9 +389,14 @@ static void test_refused(void **state)
                    "spec.languages", 2);
     expect_refused(PROTO_KIND_SPEC, zed_spec, "outcomes", "[{\"text\": \"x\", \"level\": 1}]",
                    RN_EUNKNOWNFIELD, "spec.outcomes.level", 1);
+    /* 41 languages: one more than RN_LANGS_MAX. */
     expect_refused(PROTO_KIND_SPEC, zed_spec, "languages",
-                   "[\"a1\",\"a2\",\"a3\",\"a4\",\"a5\",\"a6\",\"a7\",\"a8\",\"a9\"]", RN_ECOUNT,
-                   "spec.languages", 0);
+                   "[\"aa\",\"ab\",\"ac\",\"ad\",\"ae\",\"af\",\"ag\",\"ah\",\"ai\",\"aj\","
+                   "\"ak\",\"al\",\"am\",\"an\",\"ao\",\"ap\",\"aq\",\"ar\",\"as\",\"at\","
+                   "\"au\",\"av\",\"aw\",\"ax\",\"ay\",\"az\",\"ba\",\"bb\",\"bc\",\"bd\","
+                   "\"be\",\"bf\",\"bg\",\"bh\",\"bi\",\"bj\",\"bk\",\"bl\",\"bm\",\"bn\","
+                   "\"bo\"]",
+                   RN_ECOUNT, "spec.languages", 0);
     expect_refused(PROTO_KIND_PROVIDER, zed_provider, "issuer_keys",
                    "[{\"key\": \"rn1:nope\", \"valid_from\": 0, \"valid_until\": null}]", RN_EKEY,
                    "provider.issuer_keys.key", 1);
@@ -866,6 +918,7 @@ int main(void)
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_obv3_fixture),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_outcome_translations),
         cmocka_unit_test(test_time_ects),
         cmocka_unit_test(test_flags),
         cmocka_unit_test(test_entry_json),

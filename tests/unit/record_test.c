@@ -39,6 +39,14 @@
 #define T_2029_08_30 1882742400000ull /* OBv3 theed validUntil */
 
 static uint8_t key_a[PROTO_KEY_BYTES], key_b[PROTO_KEY_BYTES];
+
+/* 41 ISO 639-1 codes in ascending order: the 24 official languages of the EU, those of the other
+ * EEA members, co-official regional languages, and a few more. */
+static const char *const langs41[41] = { "bg", "ca", "cs", "cy", "da", "de", "el", "en", "es",
+                                         "et", "eu", "fi", "fo", "fr", "fy", "ga", "gd", "gl",
+                                         "hr", "hu", "is", "it", "kl", "lb", "lt", "lv", "mt",
+                                         "nb", "nl", "nn", "no", "pl", "pt", "rm", "ro", "se",
+                                         "sk", "sl", "sv", "tr", "uk" };
 static uint8_t digest[PROTO_DIGEST_BYTES];
 
 #define S(s) proto_str_c(s)
@@ -116,6 +124,10 @@ static void make_spec(proto_record *r, bool full)
     s->outcomes[1].esco_n = 1;
     s->outcomes[1].esco[0] =
         S("http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a");
+    s->outcomes[1].translations_n = 2;
+    s->outcomes[1].translations[0] =
+        (proto_lang_text){ S("fr"), S("Développer des contenus numériques") };
+    s->outcomes[1].translations[1] = (proto_lang_text){ S("ga"), S("Ábhar digiteach a fhorbairt") };
     s->ects_centi = 200;
     s->eqf = 6;
     s->nqf = S("RQF Level 6");
@@ -595,6 +607,11 @@ static void test_roundtrip_fields(void **state)
     assert_int_equal(s->eqf, 6);
     assert_int_equal(s->outcomes_n, 2);
     assert_int_equal(s->outcomes[0].esco_n, 3);
+    assert_int_equal(s->outcomes[0].translations_n, 0);
+    assert_int_equal(s->outcomes[1].translations_n, 2);
+    assert_true(proto_str_eq(s->outcomes[1].translations[1].lang, S("ga")));
+    assert_true(
+        proto_str_eq(s->outcomes[1].translations[1].text, S("Ábhar digiteach a fhorbairt")));
     assert_true(proto_str_eq(s->isced, S("0688")));
     assert_string_equal(proto_codes_vocab_name(PROTO_VOCAB_PARTICIPATION, s->participation),
                         "onsite or blended");
@@ -1348,7 +1365,12 @@ static void test_langs(void **state)
     const char *dup[3] = { "en", "ga", "en" };
     set_strs(12, 3, dup);
     EXPECT(RN_EINCONSISTENT, "spec.languages", 3);
-    const char *max[RN_LANGS_MAX + 1] = { "en", "ga", "fr", "de", "nl", "es", "it", "pl", "pt" };
+    /* 40 languages, for the 24 official languages of the EU, those of the EEA members and
+     * co-official regional ones; a 41st is one too many. */
+    static_assert(RN_LANGS_MAX == 40, "the list below has RN_LANGS_MAX + 1 languages");
+    const char *max[RN_LANGS_MAX + 1];
+    for (unsigned i = 0; i <= RN_LANGS_MAX; i++)
+        max[i] = langs41[RN_LANGS_MAX - i]; /* any order: a list, not a map */
     set_strs(12, RN_LANGS_MAX, max);
     EXPECT_OK();
     set_strs(12, RN_LANGS_MAX + 1, max);
@@ -1358,13 +1380,11 @@ static void test_langs(void **state)
     set_strs(12, 1, max);
 
     /* Titles: keys strictly ascending, at most RN_LANGS_MAX, at least one. */
-    static const char *const sorted[RN_LANGS_MAX + 1] = { "de", "en", "es", "fr", "ga",
-                                                          "it", "nl", "pl", "pt" };
     for (unsigned n = 0; n <= RN_LANGS_MAX + 1; n++) {
         mp_buf *v = val();
         mp_put_map(v, n);
         for (unsigned i = 0; i < n; i++) {
-            mp_put_cstr(v, sorted[i]);
+            mp_put_cstr(v, langs41[i]);
             mp_put_cstr(v, "Digital micro-credential creation");
         }
         set(3);
@@ -1401,6 +1421,188 @@ static void test_langs(void **state)
     mp_put_cstr(v, "Minor in Psychology");
     set(3);
     EXPECT(RN_ETYPE, "spec.title", 1);
+}
+
+/* An outcome's translations (PROTOCOL.md 3.5, key 3): a map lang -> text(1024) in the form of a
+ * title, 1-40 languages in ascending order, optional. Errors name spec.outcomes.translations with
+ * the position of the language within the map, or of the outcome for the map itself. */
+static void put_outcome(mp_buf *v, const char *text, unsigned n_trans, size_t trans_bytes)
+{
+    mp_put_map(v, n_trans > 0 ? 2 : 1);
+    mp_put_uint(v, 1);
+    mp_put_cstr(v, text);
+    if (n_trans == 0)
+        return;
+    mp_put_uint(v, 3);
+    mp_put_map(v, n_trans);
+    for (unsigned i = 0; i < n_trans; i++) {
+        mp_put_cstr(v, langs41[i]);
+        put_fill(v, trans_bytes, 'x');
+    }
+}
+
+static void test_outcome_translations(void **state)
+{
+    (void)state;
+    /* 1 to 40 languages are accepted, on the second outcome; 41 are RN_ECOUNT at outcome 2. */
+    for (unsigned n = 1; n <= RN_LANGS_MAX + 1; n++) {
+        start(PROTO_KIND_SPEC);
+        mp_buf *v = val();
+        mp_put_array(v, 2);
+        put_outcome(v, "Communication, collaboration and creativity", 0, 0);
+        put_outcome(v, "Developing digital content", n, 40);
+        set(4);
+        if (n <= RN_LANGS_MAX)
+            EXPECT_OK();
+        else
+            EXPECT(RN_ECOUNT, "spec.outcomes.translations", 2);
+    }
+    /* Present but empty. */
+    start(PROTO_KIND_SPEC);
+    mp_buf *v = val();
+    mp_put_array(v, 1);
+    mp_put_map(v, 2);
+    mp_put_uint(v, 1);
+    mp_put_cstr(v, "Developing digital content");
+    mp_put_uint(v, 3);
+    mp_put_map(v, 0);
+    set(4);
+    EXPECT(RN_ECOUNT, "spec.outcomes.translations", 1);
+    /* Texts of 1 and 1024 bytes are accepted, 0 and 1025 are RN_ELEN at the language. */
+    static const size_t lens[] = { 1, RN_OUTCOME_BYTES_MAX, 0, RN_OUTCOME_BYTES_MAX + 1 };
+    for (size_t k = 0; k < 4; k++) {
+        v = val();
+        mp_put_array(v, 1);
+        put_outcome(v, "Developing digital content", 3, lens[k]);
+        set(4);
+        if (k < 2)
+            EXPECT_OK();
+        else
+            EXPECT(RN_ELEN, "spec.outcomes.translations", 1);
+    }
+    /* Languages out of order or repeated; a bad language; a key of the wrong type; text that is
+     * not UTF-8; a list instead of a map. */
+    static const char *const pairs[][2] = { { "nl", "en" }, { "fr", "fr" } };
+    for (size_t k = 0; k < 2; k++) {
+        v = val();
+        mp_put_array(v, 1);
+        mp_put_map(v, 2);
+        mp_put_uint(v, 1);
+        mp_put_cstr(v, "Developing digital content");
+        mp_put_uint(v, 3);
+        mp_put_map(v, 2);
+        mp_put_cstr(v, pairs[k][0]);
+        mp_put_cstr(v, "a");
+        mp_put_cstr(v, pairs[k][1]);
+        mp_put_cstr(v, "b");
+        set(4);
+        EXPECT(RN_EFIELDORDER, "spec.outcomes.translations", 2);
+    }
+    static const struct {
+        int key_type; /* 0 str, 1 uint */
+        const char *key, *text;
+        int code;
+    } bad[] = { { 0, "EN", "a", RN_ELANG },
+                { 0, "eng", "a", RN_ELEN },
+                { 1, NULL, "a", RN_ETYPE },
+                { 0, "en", "\xc3\x28", RN_EUTF8 } };
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        v = val();
+        mp_put_array(v, 1);
+        mp_put_map(v, 2);
+        mp_put_uint(v, 1);
+        mp_put_cstr(v, "Developing digital content");
+        mp_put_uint(v, 3);
+        mp_put_map(v, 1);
+        if (bad[k].key_type == 1)
+            mp_put_uint(v, 7);
+        else
+            mp_put_cstr(v, bad[k].key);
+        mp_put_cstr(v, bad[k].text);
+        set(4);
+        EXPECT(bad[k].code, "spec.outcomes.translations", 1);
+    }
+    v = val();
+    mp_put_array(v, 1);
+    mp_put_map(v, 2);
+    mp_put_uint(v, 1);
+    mp_put_cstr(v, "Developing digital content");
+    mp_put_uint(v, 3);
+    mp_put_array(v, 1);
+    mp_put_cstr(v, "en");
+    set(4);
+    EXPECT(RN_ETYPE, "spec.outcomes.translations", 1);
+    /* Key 3 after key 2 (ESCO), and before it: out of order. */
+    v = val();
+    mp_put_array(v, 1);
+    mp_put_map(v, 3);
+    mp_put_uint(v, 1);
+    mp_put_cstr(v, "Developing digital content");
+    mp_put_uint(v, 3);
+    mp_put_map(v, 1);
+    mp_put_cstr(v, "fr");
+    mp_put_cstr(v, "Développer des contenus numériques");
+    mp_put_uint(v, 2);
+    mp_put_array(v, 1);
+    mp_put_cstr(v, "http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a");
+    set(4);
+    EXPECT(RN_EFIELDORDER, "spec.outcomes", 1);
+
+    /* Through the encoder: a translation count past the array is RN_ECOUNT, an unsorted map is
+     * refused as the decoder would refuse it. */
+    proto_record r;
+    rn_diag d = { 0 };
+    make_spec(&r, true);
+    r.u.spec.outcomes[1].translations[0].lang = S("nl");
+    assert_int_equal(proto_record_validate(&r, &d), RN_EFIELDORDER);
+    assert_string_equal(d.field, "spec.outcomes.translations");
+    assert_int_equal(d.index, 2);
+}
+
+/* The body bound holds for a spec at every bound: a body over RN_RECORD_BYTES_MAX is refused
+ * (RN_ETOOBIG) by the encoder and the decoder alike, however its fields are within their own
+ * bounds (32 outcomes of 1 KiB in 40 languages would be some 1.3 MB). */
+static void test_spec_at_every_bound(void **state)
+{
+    (void)state;
+    static char text[RN_OUTCOME_BYTES_MAX];
+    proto_record r;
+    mp_buf b;
+    rn_diag d = { 0 };
+    memset(text, 'x', sizeof(text));
+    make_spec(&r, true);
+    proto_spec *s = &r.u.spec;
+    s->title_n = RN_LANGS_MAX;
+    s->languages_n = RN_LANGS_MAX;
+    for (unsigned i = 0; i < RN_LANGS_MAX; i++) {
+        s->title[i] =
+            (proto_lang_text){ S(langs41[i]), { (const uint8_t *)text, RN_NAME_BYTES_MAX } };
+        s->languages[i] = S(langs41[i]);
+    }
+    /* Every title at its longest in every language fits with room to spare. */
+    assert_int_equal(proto_record_validate(&r, &d), 0);
+    s->outcomes_n = RN_OUTCOMES_MAX;
+    for (unsigned o = 0; o < RN_OUTCOMES_MAX; o++) {
+        s->outcomes[o] = (proto_outcome){ .text = { (const uint8_t *)text, RN_OUTCOME_BYTES_MAX } };
+        s->outcomes[o].translations_n = RN_LANGS_MAX;
+        for (unsigned i = 0; i < RN_LANGS_MAX; i++)
+            s->outcomes[o].translations[i] =
+                (proto_lang_text){ S(langs41[i]), { (const uint8_t *)text, RN_OUTCOME_BYTES_MAX } };
+    }
+    mp_buf_init(&b, 4u << 20);
+    assert_int_equal(proto_record_encode(&r, &b), RN_ETOOBIG);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(proto_record_validate(&r, &d), RN_ETOOBIG);
+    assert_string_equal(d.field, "spec");
+    mp_buf_free(&b);
+    /* Translated outcomes up to the bound fit: 32 outcomes in 2 languages of 900 bytes each. */
+    for (unsigned o = 0; o < RN_OUTCOMES_MAX; o++) {
+        s->outcomes[o].text.len = 900;
+        s->outcomes[o].translations_n = 1;
+        s->outcomes[o].translations[0].text.len = 900;
+    }
+    s->title_n = 1;
+    assert_int_equal(proto_record_validate(&r, &d), 0);
 }
 
 static void test_urls(void **state)
@@ -1677,7 +1879,7 @@ static void test_list_bounds(void **state)
     mp_put_map(v, 2);
     mp_put_uint(v, 1);
     mp_put_cstr(v, "Developing digital content");
-    mp_put_uint(v, 3);
+    mp_put_uint(v, 4); /* 3 is translations */
     mp_put_uint(v, 1);
     set(4);
     EXPECT(RN_EUNKNOWNFIELD, "spec.outcomes", 1);
@@ -2141,6 +2343,23 @@ static void test_write_corpus(void **state)
     build(&w);
     write_seed(dir, "broken-policy-el", PROTO_KIND_POLICY, w.data, w.len);
     mp_buf_free(&w);
+    /* An outcome's translations with their languages out of order. */
+    start(PROTO_KIND_SPEC);
+    mp_buf *v = val();
+    mp_put_array(v, 1);
+    mp_put_map(v, 2);
+    mp_put_uint(v, 1);
+    mp_put_cstr(v, "Developing digital content");
+    mp_put_uint(v, 3);
+    mp_put_map(v, 2);
+    mp_put_cstr(v, "ga");
+    mp_put_cstr(v, "Ábhar digiteach a fhorbairt");
+    mp_put_cstr(v, "fr");
+    mp_put_cstr(v, "Développer des contenus numériques");
+    set(4);
+    build(&w);
+    write_seed(dir, "broken-spec-translations-order", PROTO_KIND_SPEC, w.data, w.len);
+    mp_buf_free(&w);
 }
 
 int main(void)
@@ -2163,6 +2382,8 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_langs),
+        cmocka_unit_test(test_outcome_translations),
+        cmocka_unit_test(test_spec_at_every_bound),
         cmocka_unit_test(test_urls),
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_issuer_keys),

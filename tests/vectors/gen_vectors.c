@@ -542,7 +542,9 @@ static const char *IE_SPEC =
     "\"http://data.europa.eu/esco/skill/80f308e6-0e09-404a-80cd-ec5f50f6f304\","
     "\"http://data.europa.eu/esco/skill/326809fc-238d-40c2-881e-40042f7f2f0d\"]},"
     "{\"1\":\"Developing digital content\",\"2\":["
-    "\"http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a\"]}],"
+    "\"http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a\"],"
+    "\"3\":{\"ga\":\"Ábhar digiteach a fhorbairt\",\"fr\":\"Développer des contenus "
+    "numériques\"}}],"
     "\"5\":200,\"6\":6,\"7\":\"RQF Level 6\",\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,"
     "\"12\":[\"en\"],"
     "\"13\":\"The learner needs to have an EDC Online Credential Builder account, that requires "
@@ -591,6 +593,20 @@ static const bad_body bad_bodies[] = {
       "\"6\":9,\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
       "\"19\":1704067200000,\"21\":1}",
       "record", "RN_EEQF", "spec.eqf" },
+    { "spec-translation-lang-upper-case",
+      "the languages of an outcome's translations are ISO 639-1 codes in lower case", 0,
+      PROTO_KIND_SPEC,
+      "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},"
+      "\"4\":[{\"1\":\"O\",\"3\":{\"FR\":\"B\",\"ga\":\"A\"}}],\"5\":200,"
+      "\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"21\":1}",
+      "record", "RN_ELANG", "spec.outcomes.translations" },
+    { "spec-translations-empty", "a present optional map has at least one pair", 0, PROTO_KIND_SPEC,
+      "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},"
+      "\"4\":[{\"1\":\"O\",\"3\":{}}],\"5\":200,"
+      "\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
+      "\"19\":1704067200000,\"21\":1}",
+      "record", "RN_ECOUNT", "spec.outcomes.translations" },
     { "spec-ects-0", "a specification carries at least 0.01 ECTS", 0, PROTO_KIND_SPEC,
       "{\"1\":\"IE:uniz/x\",\"2\":\"IE:uniz\",\"3\":{\"en\":\"T\"},\"4\":[{\"1\":\"O\"}],\"5\":0,"
       "\"8\":\"0688\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":3,\"16\":1,"
