@@ -331,7 +331,11 @@ static void test_outcome_translations(void **state)
     json_t *t = load("{\"nl\": \"Digitale inhoud ontwikkelen\","
                      " \"fr\": \"Développer des contenus numériques\"}");
     json_object_set_new(o2, "translations", t);
-    roundtrip(PROTO_KIND_SPEC, j, r);
+    roundtrip(PROTO_KIND_SPEC, j, NULL);
+    /* Read again, so that the strings borrow `j`, which stays alive. */
+    rec_bytes *rb = malloc(sizeof(*rb));
+    rec_err e;
+    assert_int_equal(rec_from_json(r, PROTO_KIND_SPEC, j, rb, &e), 0);
     const proto_outcome *o = &r->u.spec.outcomes[1];
     assert_int_equal(o->translations_n, 2);
     assert_memory_equal(o->translations[0].lang.ptr, "fr", 2);
@@ -345,6 +349,7 @@ static void test_outcome_translations(void **state)
                         "Digitale inhoud ontwikkelen");
     json_decref(back);
     json_decref(j);
+    free(rb);
     free(r);
 
     /* Refused: empty, not an object, a bad language, 41 languages. */
