@@ -22,9 +22,11 @@
  * The engine reads the materialised indexes of store.h with prefix scans (dec_spec, superseded,
  * versions under kind || "CC:", spec_prov, spec_isced) and never walks a log. Big records are
  * decoded into one heap scratch area per call (a decoded proto_record is some 6.5 KiB), so a
- * query uses a few KiB of stack whatever it reads. Results copy what they return (ids into fixed
- * buffers, entry locations by value); nothing in a result borrows the transaction, so a result
- * outlives store_read_end. Proof bundles are appended to a caller's mp_buf.
+ * query uses a few KiB of stack whatever it reads. Results copy what they return (ids, titles,
+ * names and texts into fixed buffers bounded by limits.h, entry locations by value); nothing in a
+ * result borrows the transaction, so a result outlives store_read_end. Proof bundles are appended
+ * to a caller's mp_buf. PROTOCOL.md section 14 states the same semantics for other
+ * implementations, with test vectors (proto/query_vectors.json).
  *
  * Like store.h: one thread per store; none of these functions may be called from a store
  * callback (store_entries_range's).
