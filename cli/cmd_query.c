@@ -137,10 +137,10 @@ void cli_print_recognition(json_t *q, int w)
         first = false;
     }
     if (json_is_integer(json_object_get(q, "spec_eqf")))
-        cli_kv(w, "spec ECTS, EQF", "%s, EQF %lld",
+        cli_kv(w, "spec level", "%s ECTS, EQF %lld",
                ects_text(json_object_get(q, "spec_ects"), e) ? e : "-", ji(q, "spec_eqf"));
     else
-        cli_kv(w, "spec ECTS, EQF", "%s, no EQF level",
+        cli_kv(w, "spec level", "%s ECTS, no EQF level",
                ects_text(json_object_get(q, "spec_ects"), e) ? e : "-");
     status = js(q, "spec_status");
     if (strcmp(status, "active") == 0)
@@ -150,12 +150,12 @@ void cli_print_recognition(json_t *q, int w)
                "%s (since its version of %s): no credential issued from then on is valid; the "
                "recognition below is for credentials issued while it was active",
                strcmp(status, "withdrawn") == 0 ? "WITHDRAWN" : status, ref_time(q, "spec"));
-    cli_kv(w, "provider", "%s: %s", js(q, "provider_id"), js(q, "provider_name"));
     status = js(q, "provider_status");
     if (strcmp(status, "active") == 0)
-        cli_kv(w, "provider status", "active");
+        cli_kv(w, "provider", "%s: %s (active)", js(q, "provider_id"), js(q, "provider_name"));
     else
-        cli_kv(w, "provider status", "%s (since its version of %s)",
+        cli_kv(w, "provider", "%s: %s (%s since its version of %s)", js(q, "provider_id"),
+               js(q, "provider_name"),
                strcmp(status, "suspended") == 0   ? "SUSPENDED"
                : strcmp(status, "withdrawn") == 0 ? "WITHDRAWN"
                                                   : status,
@@ -170,10 +170,14 @@ void cli_print_recognition(json_t *q, int w)
         cli_kv(w, "result", "%s",
                strcmp(js(q, "result"), "no_decision") == 0 ? "no decision" : js(q, "result"));
     }
-    if (ects_text(json_object_get(q, "ects"), e) != NULL)
-        cli_kv(w, "recognised ECTS", "%s", e);
-    if (json_is_integer(json_object_get(q, "eqf")))
-        cli_kv(w, "recognised EQF", "%lld", ji(q, "eqf"));
+    bool has_ects = ects_text(json_object_get(q, "ects"), e) != NULL;
+    bool has_eqf = json_is_integer(json_object_get(q, "eqf"));
+    if (has_ects && has_eqf)
+        cli_kv(w, "recognised", "%s ECTS, EQF %lld", e, ji(q, "eqf"));
+    else if (has_ects)
+        cli_kv(w, "recognised", "%s ECTS", e);
+    else if (has_eqf)
+        cli_kv(w, "recognised", "EQF %lld", ji(q, "eqf"));
     json_t *diffs = json_object_get(q, "differences"), *d;
     size_t i;
     json_array_foreach(diffs, i, d)
@@ -221,6 +225,7 @@ const char *cli_issuer_says(json_t *res, char *buf, size_t cap)
 {
     const char *r = js(res, "issuer_reason"), *p = js(res, "issuer_provider_id");
     const char *t = ref_time(res, "issuer_provider");
+    const char *not_key = "NOT a key of the spec's provider active at the issue date";
     if (strcmp(r, "ok") == 0)
         snprintf(buf, cap, "the key was %s's, and %s active, at the issue date", p, p);
     else if (strcmp(r, "provider_suspended") == 0)
@@ -228,13 +233,13 @@ const char *cli_issuer_says(json_t *res, char *buf, size_t cap)
     else if (strcmp(r, "provider_withdrawn") == 0)
         snprintf(buf, cap, "provider %s was WITHDRAWN at the issue date (its version of %s)", p, t);
     else if (strcmp(r, "provider_unknown") == 0)
-        snprintf(buf, cap, "provider %s was NOT registered at the issue date", p);
+        snprintf(buf, cap, "%s: provider %s was not registered then", not_key, p);
     else if (strcmp(r, "key_unknown") == 0)
-        snprintf(buf, cap, "the key was NOT one of %s's issuer keys at the issue date", p);
+        snprintf(buf, cap, "%s: %s did not list it then", not_key, p);
     else if (strcmp(r, "key_not_yet_valid") == 0)
-        snprintf(buf, cap, "the key was %s's only from after the issue date", p);
+        snprintf(buf, cap, "%s: %s listed it as valid only from a later date", not_key, p);
     else if (strcmp(r, "key_expired") == 0)
-        snprintf(buf, cap, "the key of %s had EXPIRED by the issue date", p);
+        snprintf(buf, cap, "%s: its validity as a key of %s had ended", not_key, p);
     else
         snprintf(buf, cap, "%s",
                  json_is_true(json_object_get(res, "issuer_ok"))
