@@ -11,7 +11,8 @@
 #   make fuzz          clang + libFuzzer build in build-fuzz/, run each harness FUZZ_SECONDS
 #   make format        clang-format every .c and .h in place
 #   make format-check  fail if any .c or .h is not formatted
-#   make vectors       rewrite proto/vectors.json from its generator (tests/vectors/)
+#   make vectors       rewrite proto/vectors.json and proto/query_vectors.json from their
+#                      generators (tests/vectors/)
 #   make corpus        rewrite the generated seed corpora of the fuzz harnesses (tests/fuzz/)
 #   make demo          a local federation of the 30 authorities doing its real work
 #   make clean         remove every build directory
@@ -114,6 +115,7 @@ fuzz: deps
 
 vectors: build
 	cmake --build $(BUILD_DIR) --target vectors
+	cmake --build $(BUILD_DIR) --target query_vectors
 
 # Generators only add and overwrite their own files: inputs added by hand (crashes) stay.
 corpus: build

@@ -155,6 +155,15 @@ static const cli_cmd commands[] = {
       "PURPOSE. A VC-JWT's spec is --spec, else the id its import derives. --proof saves the\n"
       "proof bundle. Exit 0 when valid and recognised, 1 when not.",
       opts_cred_verify, 3, 3, false, cmd_credential_verify, 0 },
+    { "spec show", "one spec in full, as of a time", "ID [--at TIME]",
+      "Prints every field of the latest version of spec ID as of TIME (default: now), and the\n"
+      "entry it is in; --json prints the entry and its record as JSON. Exit 1 when there is none.",
+      opts_at, 1, 1, false, cmd_record_show, PROTO_KIND_SPEC },
+    { "provider show", "one provider in full, as of a time", "ID [--at TIME]",
+      "Prints every field of the latest version of provider ID as of TIME (default: now),\n"
+      "issuer keys as a table; --json prints the entry and its record as JSON. Exit 1 when there\n"
+      "is none.",
+      opts_at, 1, 1, false, cmd_record_show, PROTO_KIND_PROVIDER },
     { "query recognise", "how does a country recognise a spec, for a purpose",
       "SPEC COUNTRY PURPOSE [--at TIME]",
       "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime (default:\n"

@@ -146,5 +146,14 @@ int cmd_heads(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_credential_issue(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_record_show(cli *c, const cli_cmd *cmd, cli_args *a); /* spec show, provider show */
+
+/* What the answers of recognise and verify say, for people (cmd_query.c): the width of their
+ * labels; the recognition map (the spec, its provider, their statuses, the result and its
+ * terms); the sentence for a verification's spec_reason and issuer_reason (into buf). */
+#define CLI_ANSWER_WIDTH 11
+void cli_print_recognition(json_t *recognition, int width);
+const char *cli_spec_says(json_t *verification, char *buf, size_t cap);
+const char *cli_issuer_says(json_t *verification, char *buf, size_t cap);
 
 #endif /* RN_CLI_CLI_H */

@@ -234,14 +234,14 @@ static json_t *claim_json(const claim *cl)
 static void print_claim(const claim *cl)
 {
     json_t *o = claim_json(cl);
-    cli_kv(11, "credential", "%s", cl->form);
-    cli_kv(11, "spec", "%s", cl->spec);
-    cli_kv(11, "issued at", "%s", js(o, "issued_at"));
-    cli_kv(11, "issuer key", "%s", js(o, "issuer_key"));
-    cli_kv(11, "digest", "%s", js(o, "credential"));
+    cli_kv(CLI_ANSWER_WIDTH, "credential", "%s", cl->form);
+    cli_kv(CLI_ANSWER_WIDTH, "spec", "%s", cl->spec);
+    cli_kv(CLI_ANSWER_WIDTH, "issued at", "%s", js(o, "issued_at"));
+    cli_kv(CLI_ANSWER_WIDTH, "issuer key", "%s", js(o, "issuer_key"));
+    cli_kv(CLI_ANSWER_WIDTH, "digest", "%s", js(o, "credential"));
     if (cl->grade[0] != '\0')
-        cli_kv(11, "grade", "%s", cl->grade);
-    cli_kv(11, "signature", "%s%s%s", cl->sig_ok ? "valid" : "DOES NOT VERIFY",
+        cli_kv(CLI_ANSWER_WIDTH, "grade", "%s", cl->grade);
+    cli_kv(CLI_ANSWER_WIDTH, "signature", "%s%s%s", cl->sig_ok ? "valid" : "DOES NOT VERIFY",
            cl->sig_note[0] != '\0' ? ": " : "", cl->sig_note);
     json_decref(o);
 }
@@ -317,55 +317,54 @@ static int ask_node(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl)
         json_decref(o);
     } else {
         json_t *rv = json_object_get(res, "revocation"), *basis = json_object_get(rec, "basis");
+        const int w = CLI_ANSWER_WIDTH;
+        char issuer_says[512], spec_says[512];
+        cli_issuer_says(res, issuer_says, sizeof(issuer_says));
+        cli_spec_says(res, spec_says, sizeof(spec_says));
         print_claim(cl);
-        cli_kv(11, "issuer", "%s",
-               json_is_true(json_object_get(res, "issuer_ok"))
-                   ? "registered to the spec's provider, and the provider active, at the issue date"
-                   : "NOT a key of the spec's provider active at the issue date");
-        cli_kv(11, "spec", "%s",
-               json_is_true(json_object_get(res, "spec_ok"))
-                   ? "active and valid at the issue date"
-                   : "NOT active and valid at the issue date");
+        cli_kv(w, "issuer", "%s", issuer_says);
+        cli_kv(w, "spec", "%s", spec_says);
         if (json_is_object(rv))
-            cli_kv(11, "revoked", "YES (entry %lld of %s, %s)",
+            cli_kv(w, "revoked", "YES (entry %lld of %s, %s)",
                    (long long)json_integer_value(json_object_get(rv, "seq")), js(rv, "author"),
                    js(rv, "timestamp"));
         else
-            cli_kv(11, "revoked", "no");
+            cli_kv(w, "revoked", "no");
         if (json_is_object(basis))
-            cli_kv(11, "recognition", "in %s for %s: %s, %s (%s)", cc, purpose, js(rec, "result"),
+            cli_kv(w, "recognition", "in %s for %s: %s, %s (%s)", cc, purpose, js(rec, "result"),
                    js(rec, "outcome"), js(rec, "basis_id"));
         else
-            cli_kv(11, "recognition", "in %s for %s: no decision", cc, purpose);
-        cli_kv(11, "as of", "%s", js(res, "at"));
+            cli_kv(w, "recognition", "in %s for %s: no decision", cc, purpose);
+        cli_kv(w, "as of", "%s", js(res, "at"));
+        cli_print_recognition(rec, w);
         if (save != NULL)
-            cli_kv(11, "proof",
+            cli_kv(w, "proof",
                    "saved to %s; check it with recnetctl proof verify %s --roster "
                    "ROSTER",
                    save, save);
-        char why[160] = "";
+        char why[1280] = "";
         if (!cl->sig_ok)
             snprintf(why, sizeof(why), ": the signature does not verify");
         else if (!valid) {
-            /* Each failed check, in the order above. */
-            static const struct {
+            /* Each failed check, in the order above, with its reason. */
+            const struct {
                 const char *key;
                 bool want;
                 const char *says;
-            } checks[] = { { "issuer_ok", true, "the issuer key was not the provider's then" },
-                           { "spec_ok", true, "the spec was not valid then" },
+            } checks[] = { { "issuer_ok", true, issuer_says },
+                           { "spec_ok", true, spec_says },
                            { "revoked", false, "revoked" } };
             size_t used = 0;
             for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
                 if (json_is_true(json_object_get(res, checks[i].key)) == checks[i].want)
                     continue;
-                int w = snprintf(why + used, sizeof(why) - used, "%s%s", used == 0 ? ": " : "; ",
-                                 checks[i].says);
-                if (w > 0 && (size_t)w < sizeof(why) - used)
-                    used += (size_t)w;
+                int k = snprintf(why + used, sizeof(why) - used, "%s%s%s", used == 0 ? ": " : "; ",
+                                 i == 1 ? "the spec was " : "", checks[i].says);
+                if (k > 0 && (size_t)k < sizeof(why) - used)
+                    used += (size_t)k;
             }
         }
-        cli_kv(11, "answer", "%s%s",
+        cli_kv(w, "answer", "%s%s",
                ok                      ? "VALID and RECOGNISED"
                : !valid || !cl->sig_ok ? "NOT VALID"
                                        : "valid, but NOT RECOGNISED there for that purpose",
@@ -600,7 +599,7 @@ int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a)
             json_decref(o);
         } else {
             print_claim(&cl);
-            cli_kv(11, "answer", "NOT VALID: the signature does not verify");
+            cli_kv(CLI_ANSWER_WIDTH, "answer", "NOT VALID: the signature does not verify");
         }
         return CLI_NEGATIVE;
     }

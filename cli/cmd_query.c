@@ -108,9 +108,60 @@ static bool recognised(json_t *rec)
            strcmp(js(rec, "outcome"), "denied") != 0;
 }
 
-static void print_recognition(json_t *q, int w)
+/* ECTS as rpc_to_json shows them (a decimal number) in text, or NULL when absent. */
+static const char *ects_text(json_t *v, char out[16])
 {
-    json_t *basis = json_object_get(q, "basis");
+    if (!json_is_number(v))
+        return NULL;
+    rec_ects_format((uint32_t)(json_number_value(v) * 100 + 0.5), out);
+    return out;
+}
+
+/* The timestamp of the ref under `key` of `o`, or "-". */
+static const char *ref_time(json_t *o, const char *key)
+{
+    return js(json_object_get(o, key), "timestamp");
+}
+
+void cli_print_recognition(json_t *q, int w)
+{
+    json_t *basis = json_object_get(q, "basis"), *title = json_object_get(q, "spec_title"), *v;
+    const char *lang, *status;
+    char e[16];
+    bool first = true;
+
+    /* The spec and its provider, with their statuses as of the question's time. */
+    json_object_foreach(title, lang, v)
+    {
+        cli_kv(w, first ? "title" : "", "%s (%s)", json_string_value(v), lang);
+        first = false;
+    }
+    if (json_is_integer(json_object_get(q, "spec_eqf")))
+        cli_kv(w, "spec level", "%s ECTS, EQF %lld",
+               ects_text(json_object_get(q, "spec_ects"), e) ? e : "-", ji(q, "spec_eqf"));
+    else
+        cli_kv(w, "spec level", "%s ECTS, no EQF level",
+               ects_text(json_object_get(q, "spec_ects"), e) ? e : "-");
+    status = js(q, "spec_status");
+    if (strcmp(status, "active") == 0)
+        cli_kv(w, "spec status", "active");
+    else
+        cli_kv(w, "spec status",
+               "%s (since its version of %s): no credential issued from then on is valid; the "
+               "recognition below is for credentials issued while it was active",
+               strcmp(status, "withdrawn") == 0 ? "WITHDRAWN" : status, ref_time(q, "spec"));
+    status = js(q, "provider_status");
+    if (strcmp(status, "active") == 0)
+        cli_kv(w, "provider", "%s: %s (active)", js(q, "provider_id"), js(q, "provider_name"));
+    else
+        cli_kv(w, "provider", "%s: %s (%s since its version of %s)", js(q, "provider_id"),
+               js(q, "provider_name"),
+               strcmp(status, "suspended") == 0   ? "SUSPENDED"
+               : strcmp(status, "withdrawn") == 0 ? "WITHDRAWN"
+                                                  : status,
+               ref_time(q, "provider"));
+
+    /* The answer and its terms. */
     if (json_is_object(basis)) {
         cli_kv(w, "result", "%s: %s", js(q, "result"), js(q, "outcome"));
         cli_kv(w, "basis", "%s (seq %lld of %s, %s)", js(q, "basis_id"), ji(basis, "seq"),
@@ -119,11 +170,82 @@ static void print_recognition(json_t *q, int w)
         cli_kv(w, "result", "%s",
                strcmp(js(q, "result"), "no_decision") == 0 ? "no decision" : js(q, "result"));
     }
-    cli_kv(w, "provider", "%s", js(q, "provider_id"));
+    bool has_ects = ects_text(json_object_get(q, "ects"), e) != NULL;
+    bool has_eqf = json_is_integer(json_object_get(q, "eqf"));
+    if (has_ects && has_eqf)
+        cli_kv(w, "recognised", "%s ECTS, EQF %lld", e, ji(q, "eqf"));
+    else if (has_ects)
+        cli_kv(w, "recognised", "%s ECTS", e);
+    else if (has_eqf)
+        cli_kv(w, "recognised", "EQF %lld", ji(q, "eqf"));
+    json_t *diffs = json_object_get(q, "differences"), *d;
+    size_t i;
+    json_array_foreach(diffs, i, d)
+    {
+        cli_kv(w, i == 0 ? "differences" : "", "%s: %s", js(d, "type"), js(d, "note"));
+    }
+    if (json_is_string(json_object_get(q, "conditions")))
+        cli_kv(w, "conditions", "%s", js(q, "conditions"));
+    if (json_is_string(json_object_get(q, "appeal")))
+        cli_kv(w, "appeal", "%s", js(q, "appeal"));
+    if (json_is_string(json_object_get(q, "valid_from")))
+        cli_kv(w, "valid", "from %s %s%s", js(q, "valid_from"),
+               json_is_string(json_object_get(q, "valid_until")) ? "until " : "(open-ended)",
+               json_is_string(json_object_get(q, "valid_until")) ? js(q, "valid_until") : "");
+    if (json_is_string(json_object_get(q, "supersedes")))
+        cli_kv(w, "supersedes", "%s", js(q, "supersedes"));
     cli_kv(w, "forked", "%s%s", yes_no(json_is_true(json_object_get(q, "forked"))),
            json_is_true(json_object_get(q, "forked"))
                ? ": an author this answer rests on signed two entries at one seq"
                : "");
+}
+
+const char *cli_spec_says(json_t *res, char *buf, size_t cap)
+{
+    const char *r = js(res, "spec_reason");
+    const char *t = ref_time(res, "spec_at_issue");
+    if (strcmp(r, "ok") == 0)
+        snprintf(buf, cap, "active and valid at the issue date");
+    else if (strcmp(r, "unknown") == 0)
+        snprintf(buf, cap, "NOT registered at the issue date");
+    else if (strcmp(r, "withdrawn") == 0)
+        snprintf(buf, cap, "WITHDRAWN at the issue date (its version of %s)", t);
+    else if (strcmp(r, "not_yet_valid") == 0)
+        snprintf(buf, cap, "NOT yet valid at the issue date (its version of %s)", t);
+    else if (strcmp(r, "expired") == 0)
+        snprintf(buf, cap, "EXPIRED by the issue date (its version of %s)", t);
+    else
+        snprintf(buf, cap, "%s at the issue date",
+                 json_is_true(json_object_get(res, "spec_ok")) ? "active and valid"
+                                                               : "NOT active and valid");
+    return buf;
+}
+
+const char *cli_issuer_says(json_t *res, char *buf, size_t cap)
+{
+    const char *r = js(res, "issuer_reason"), *p = js(res, "issuer_provider_id");
+    const char *t = ref_time(res, "issuer_provider");
+    const char *not_key = "NOT a key of the spec's provider active at the issue date";
+    if (strcmp(r, "ok") == 0)
+        snprintf(buf, cap, "the key was %s's, and %s active, at the issue date", p, p);
+    else if (strcmp(r, "provider_suspended") == 0)
+        snprintf(buf, cap, "provider %s was SUSPENDED at the issue date (its version of %s)", p, t);
+    else if (strcmp(r, "provider_withdrawn") == 0)
+        snprintf(buf, cap, "provider %s was WITHDRAWN at the issue date (its version of %s)", p, t);
+    else if (strcmp(r, "provider_unknown") == 0)
+        snprintf(buf, cap, "%s: provider %s was not registered then", not_key, p);
+    else if (strcmp(r, "key_unknown") == 0)
+        snprintf(buf, cap, "%s: %s did not list it then", not_key, p);
+    else if (strcmp(r, "key_not_yet_valid") == 0)
+        snprintf(buf, cap, "%s: %s listed it as valid only from a later date", not_key, p);
+    else if (strcmp(r, "key_expired") == 0)
+        snprintf(buf, cap, "%s: its validity as a key of %s had ended", not_key, p);
+    else
+        snprintf(buf, cap, "%s",
+                 json_is_true(json_object_get(res, "issuer_ok"))
+                     ? "the key was the provider's, and the provider active, at the issue date"
+                     : "NOT a key of an active provider at the issue date");
+    return buf;
 }
 
 /* Removes the proof from a result shown as JSON, keeping its size. */
@@ -175,13 +297,13 @@ static int recognise(cli *c, const cli_cmd *cmd, cli_args *a, const char *save)
             json_object_set_new(res, "saved", json_string(save));
         cli_json_print(res);
     } else {
-        cli_kv(8, "spec", "%s", a->pos[0]);
-        cli_kv(8, "country", "%s", country_arg(a->pos[1]));
-        cli_kv(8, "purpose", "%s", a->pos[2]);
-        cli_kv(8, "at", "%s", js(res, "at"));
-        print_recognition(res, 8);
+        cli_kv(CLI_ANSWER_WIDTH, "spec", "%s", a->pos[0]);
+        cli_kv(CLI_ANSWER_WIDTH, "country", "%s", country_arg(a->pos[1]));
+        cli_kv(CLI_ANSWER_WIDTH, "purpose", "%s", a->pos[2]);
+        cli_kv(CLI_ANSWER_WIDTH, "at", "%s", js(res, "at"));
+        cli_print_recognition(res, CLI_ANSWER_WIDTH);
         if (save != NULL)
-            cli_kv(8, "proof",
+            cli_kv(CLI_ANSWER_WIDTH, "proof",
                    "saved to %s; check it with recnetctl proof verify %s --roster "
                    "ROSTER",
                    save, save);
@@ -293,14 +415,21 @@ int cmd_search(cli *c, const cli_cmd *cmd, cli_args *a)
         cli_json_print(res);
     } else {
         cli_table t;
-        char seq[24];
-        cli_table_init(&t, 4);
-        cli_table_row(&t, "SPEC", "SEQ", "TIME", "AUTHOR");
+        char ects[16], eqf[8], prov[2 * RN_NAME_BYTES_MAX];
+        cli_table_init(&t, 5);
+        cli_table_row(&t, "SPEC", "TITLE", "ECTS", "EQF", "PROVIDER");
         json_array_foreach(hits, i, h)
         {
-            json_t *e = json_object_get(h, "entry");
-            snprintf(seq, sizeof(seq), "%lld", ji(e, "seq"));
-            cli_table_row(&t, js(h, "spec_id"), seq, js(e, "timestamp"), js(e, "author"));
+            const char *st = js(h, "provider_status");
+            if (json_is_integer(json_object_get(h, "eqf")))
+                snprintf(eqf, sizeof(eqf), "%lld", ji(h, "eqf"));
+            else
+                snprintf(eqf, sizeof(eqf), "-");
+            snprintf(prov, sizeof(prov), "%s (%s)%s%s%s", js(h, "provider_name"),
+                     js(h, "provider_id"), strcmp(st, "active") == 0 ? "" : " [",
+                     strcmp(st, "active") == 0 ? "" : st, strcmp(st, "active") == 0 ? "" : "]");
+            cli_table_row(&t, js(h, "spec_id"), js(h, "title"),
+                          ects_text(json_object_get(h, "ects"), ects) ? ects : "-", eqf, prov);
         }
         if (json_array_size(hits) > 0)
             cli_table_print(&t);
@@ -392,22 +521,19 @@ int cmd_verify(cli *c, const cli_cmd *cmd, cli_args *a)
         cli_json_print(res);
     } else {
         json_t *rv = json_object_get(res, "revocation");
-        cli_kv(9, "valid", "%s", yes_no(valid));
-        cli_kv(9, "spec", "%s: %s at the issue date", spec,
-               json_is_true(json_object_get(res, "spec_ok")) ? "active and valid"
-                                                             : "NOT active and valid");
-        cli_kv(9, "issuer", "%s",
-               json_is_true(json_object_get(res, "issuer_ok"))
-                   ? "the key was the provider's, and the provider active, at the issue date"
-                   : "NOT a key of an active provider at the issue date");
+        char says[512];
+        const int w = CLI_ANSWER_WIDTH;
+        cli_kv(w, "valid", "%s", yes_no(valid));
+        cli_kv(w, "spec", "%s: %s", spec, cli_spec_says(res, says, sizeof(says)));
+        cli_kv(w, "issuer", "%s", cli_issuer_says(res, says, sizeof(says)));
         if (json_is_object(rv))
-            cli_kv(9, "revoked", "yes (seq %lld of %s, %s)", ji(rv, "seq"), js(rv, "author"),
+            cli_kv(w, "revoked", "yes (seq %lld of %s, %s)", ji(rv, "seq"), js(rv, "author"),
                    js(rv, "timestamp"));
         else
-            cli_kv(9, "revoked", "no");
-        cli_kv(9, "country", "%s", cc);
-        cli_kv(9, "at", "%s", js(res, "at"));
-        print_recognition(rec, 9);
+            cli_kv(w, "revoked", "no");
+        cli_kv(w, "country", "%s", cc);
+        cli_kv(w, "at", "%s", js(res, "at"));
+        cli_print_recognition(rec, w);
     }
     rc = valid && recognised(rec) ? CLI_OK : CLI_NEGATIVE;
 out:
@@ -485,6 +611,169 @@ out:
     json_decref(res);
     rpc_resp_free(&raw);
     mp_buf_free(&p);
+    return rc;
+}
+
+/* ---- spec show, provider show ---- */
+
+/* A JSON value on one line: strings as they are, numbers, booleans, and lists of them joined
+ * with ", " (nested objects as compact JSON). Returns a malloc'd string or NULL. */
+static char *value_text(json_t *v)
+{
+    if (json_is_string(v))
+        return strdup(json_string_value(v));
+    if (json_is_array(v)) {
+        size_t i, len = 0;
+        json_t *x;
+        char *out = calloc(1, 1);
+        json_array_foreach(v, i, x)
+        {
+            char *t = value_text(x);
+            char *grown = t != NULL && out != NULL ? realloc(out, len + strlen(t) + 3) : NULL;
+            if (grown == NULL) {
+                free(t);
+                free(out);
+                return NULL;
+            }
+            out = grown;
+            len += (size_t)snprintf(out + len, strlen(t) + 3, "%s%s", i > 0 ? ", " : "", t);
+            free(t);
+        }
+        return out;
+    }
+    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+}
+
+/* Prints every field of a record as JSON (rec_to_json), for people: one line a field, a title
+ * one line a language, and a list of objects (issuer keys, outcomes) as a table. */
+static void print_record_fields(json_t *rec, int w)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(rec, key, v)
+    {
+        if (json_is_null(v))
+            continue;
+        if (json_is_object(v)) {
+            const char *sub;
+            json_t *x;
+            bool first = true;
+            json_object_foreach(v, sub, x)
+            {
+                char *t = value_text(x);
+                cli_kv(w, first ? key : "", "%s: %s", sub, t != NULL ? t : "?");
+                free(t);
+                first = false;
+            }
+            continue;
+        }
+        if (json_is_array(v) && json_is_object(json_array_get(v, 0))) {
+            /* A table whose columns are the keys of the list's objects, in first-seen order. */
+            const char *cols[CLI_TABLE_COLS];
+            unsigned ncols = 0;
+            size_t i;
+            json_t *o;
+            json_array_foreach(v, i, o)
+            {
+                const char *k;
+                json_t *x;
+                json_object_foreach(o, k, x)
+                {
+                    unsigned c = 0;
+                    while (c < ncols && strcmp(cols[c], k) != 0)
+                        c++;
+                    if (c == ncols && ncols < CLI_TABLE_COLS)
+                        cols[ncols++] = k;
+                }
+            }
+            printf("%s:\n", key);
+            cli_table t;
+            cli_table_init(&t, ncols);
+            char *cells[CLI_TABLE_COLS];
+            for (unsigned c = 0; c < ncols; c++) {
+                cells[c] = strdup(cols[c]);
+                for (char *p = cells[c]; p != NULL && *p != '\0'; p++)
+                    *p = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+            }
+            for (size_t row = 0; row <= json_array_size(v); row++) {
+                if (row > 0) {
+                    for (unsigned c = 0; c < ncols; c++) {
+                        free(cells[c]);
+                        json_t *x = json_object_get(json_array_get(v, row - 1), cols[c]);
+                        cells[c] = x == NULL || json_is_null(x) ? strdup("-") : value_text(x);
+                    }
+                }
+                /* cli_table_row takes exactly `cols` strings. */
+                cli_table_row(&t, cells[0], ncols > 1 ? cells[1] : NULL,
+                              ncols > 2 ? cells[2] : NULL, ncols > 3 ? cells[3] : NULL,
+                              ncols > 4 ? cells[4] : NULL, ncols > 5 ? cells[5] : NULL,
+                              ncols > 6 ? cells[6] : NULL, ncols > 7 ? cells[7] : NULL);
+            }
+            for (unsigned c = 0; c < ncols; c++)
+                free(cells[c]);
+            cli_table_print(&t);
+            cli_table_free(&t);
+            continue;
+        }
+        char *t = value_text(v);
+        cli_kv(w, key, "%s", t != NULL ? t : "?");
+        free(t);
+    }
+}
+
+/* spec show / provider show: one record as of --at, every field. */
+int cmd_record_show(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    const char *id = a->pos[0], *at_s = cli_optval(cmd, a, "at");
+    uint64_t at = UINT64_MAX;
+    uint8_t *buf = NULL;
+    proto_entry e;
+    proto_record *rec;
+    rec_err err;
+    int rc;
+    if (proto_id_check((const uint8_t *)id, strlen(id)) < 0)
+        return cli_usage(cmd, "%s: expected an id CC:reference", id);
+    if (at_s != NULL && rec_time_parse(at_s, strlen(at_s), &at) < 0)
+        return cli_usage(cmd, "--at: expected a date (2024-09-01), a datetime with its zone "
+                              "(2024-09-01T10:30:00Z) or ms since the epoch");
+    rec = malloc(sizeof(*rec));
+    if (rec == NULL)
+        return cli_fail(CLI_ERROR, "out of memory");
+    rc = cli_record_get(c, cmd->kind, id, at, &buf, &e, rec);
+    if (rc == CLI_NEGATIVE) {
+        if (c->json) {
+            json_t *o = json_object();
+            json_object_set_new(o, "found", json_false());
+            cli_json_print(o);
+            json_decref(o);
+        } else {
+            printf("no %s %s%s%s\n", proto_kind_name((int)cmd->kind), id,
+                   at_s != NULL ? " as of " : "", at_s != NULL ? at_s : "");
+        }
+        goto out;
+    }
+    if (rc != CLI_OK)
+        goto out;
+    json_t *o = rec_entry_to_json(buf, e.len, &err);
+    if (o == NULL) {
+        char msg[256];
+        rc = cli_fail(CLI_ERROR, "record: %s", rec_err_format(&err, msg, sizeof(msg)));
+        goto out;
+    }
+    if (c->json) {
+        cli_json_print(o);
+    } else {
+        const int w = 19;
+        cli_kv(w, "kind", "%s", js(o, "kind"));
+        cli_kv(w, "entry", "seq %lld of %s, %s", ji(o, "seq"), js(o, "author"), js(o, "timestamp"));
+        cli_kv(w, "as of", "%s", at_s != NULL ? at_s : "now");
+        putchar('\n');
+        print_record_fields(json_object_get(o, "record"), w);
+    }
+    json_decref(o);
+out:
+    free(buf);
+    free(rec);
     return rc;
 }
 

@@ -333,6 +333,9 @@ static const struct {
     { "ects_centi", SHOW_ECTS },
     { "ects_min_centi", SHOW_ECTS },
     { "total_ects_centi", SHOW_ECTS },
+    { "spec_ects_centi", SHOW_ECTS },
+    { "valid_from", SHOW_TIME },
+    { "valid_until", SHOW_TIME },
 };
 
 static show show_of(const char *key)

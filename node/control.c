@@ -300,7 +300,60 @@ static void put_name_or_nil(mp_buf *b, const char *name)
         mp_put_nil(b);
 }
 
-/* The fields of a recognition answer (7 pairs), without the enclosing map header. */
+static void put_str_or_nil(mp_buf *b, const char *s)
+{
+    if (s[0] != '\0')
+        mp_put_cstr(b, s);
+    else
+        mp_put_nil(b);
+}
+
+static void put_uint_or_nil(mp_buf *b, bool present, uint64_t v)
+{
+    if (present)
+        mp_put_uint(b, v);
+    else
+        mp_put_nil(b);
+}
+
+/* The terms of the basis (query_terms): nil for what the basis does not say. */
+static void put_terms(mp_buf *b, const query_recognition *q)
+{
+    const query_terms *t = &q->terms;
+    bool basis = q->result != PROTO_RESULT_NO_DECISION;
+    mp_put_cstr(b, "ects_centi");
+    put_uint_or_nil(b, t->has_ects, t->ects_centi);
+    mp_put_cstr(b, "eqf");
+    put_uint_or_nil(b, t->eqf != 0, t->eqf);
+    mp_put_cstr(b, "differences");
+    if (t->differences_n > 0) {
+        mp_put_array(b, t->differences_n);
+        for (uint32_t i = 0; i < t->differences_n; i++) {
+            mp_put_map(b, 2);
+            mp_put_cstr(b, "type");
+            put_name_or_nil(b,
+                            proto_enum_value_name(PROTO_ENUM_DIFFERENCE, t->differences[i].type));
+            mp_put_cstr(b, "note");
+            mp_put_cstr(b, t->differences[i].note);
+        }
+    } else {
+        mp_put_nil(b);
+    }
+    mp_put_cstr(b, "conditions");
+    put_str_or_nil(b, t->conditions);
+    mp_put_cstr(b, "appeal");
+    put_str_or_nil(b, t->appeal);
+    mp_put_cstr(b, "valid_from");
+    put_uint_or_nil(b, basis, t->valid_from_ms);
+    mp_put_cstr(b, "valid_until");
+    put_uint_or_nil(b, basis && t->valid_until_ms != 0, t->valid_until_ms);
+    mp_put_cstr(b, "supersedes");
+    put_str_or_nil(b, t->supersedes);
+}
+#define TERMS_FIELDS 8u
+
+/* The fields of a recognition answer (RECOGNITION_FIELDS pairs), without the enclosing map
+ * header: PROTOCOL.md sections 12.3 and 14.5. */
 static void put_recognition_fields(mp_buf *b, const query_recognition *q)
 {
     mp_put_cstr(b, "result");
@@ -320,8 +373,27 @@ static void put_recognition_fields(mp_buf *b, const query_recognition *q)
     put_ref(b, &q->spec);
     mp_put_cstr(b, "provider_id");
     mp_put_cstr(b, q->provider_id);
+    mp_put_cstr(b, "provider");
+    put_ref(b, &q->provider);
+    mp_put_cstr(b, "spec_status");
+    put_name_or_nil(b, proto_enum_value_name(PROTO_ENUM_STATUS, q->spec_status));
+    mp_put_cstr(b, "provider_status");
+    put_name_or_nil(b, proto_enum_value_name(PROTO_ENUM_PROVIDER_STATUS, q->provider_status));
+    mp_put_cstr(b, "spec_title");
+    mp_put_map(b, q->spec_title_n);
+    for (uint32_t i = 0; i < q->spec_title_n; i++) {
+        mp_put_cstr(b, q->spec_title[i].lang);
+        mp_put_cstr(b, q->spec_title[i].text);
+    }
+    mp_put_cstr(b, "spec_ects_centi");
+    mp_put_uint(b, q->spec_ects_centi);
+    mp_put_cstr(b, "spec_eqf");
+    put_uint_or_nil(b, q->spec_eqf != 0, q->spec_eqf);
+    mp_put_cstr(b, "provider_name");
+    mp_put_cstr(b, q->provider_name);
+    put_terms(b, q);
 }
-#define RECOGNITION_FIELDS 7u
+#define RECOGNITION_FIELDS (14u + TERMS_FIELDS)
 
 /* The fields a query error names, from its code. */
 typedef struct code_field {
@@ -957,11 +1029,24 @@ static int m_search(ctl *c, mp_buf *out)
     mp_put_cstr(out, "hits");
     mp_put_array(out, n);
     for (uint32_t i = 0; i < n; i++) {
-        mp_put_map(out, 2);
+        const query_hit *h = &hits[i];
+        mp_put_map(out, 8);
         mp_put_cstr(out, "spec_id");
-        mp_put_cstr(out, hits[i].spec_id);
+        mp_put_cstr(out, h->spec_id);
         mp_put_cstr(out, "entry");
-        put_ref(out, &hits[i].entry);
+        put_ref(out, &h->entry);
+        mp_put_cstr(out, "title");
+        mp_put_cstr(out, h->title);
+        mp_put_cstr(out, "ects_centi");
+        mp_put_uint(out, h->ects_centi);
+        mp_put_cstr(out, "eqf");
+        put_uint_or_nil(out, h->eqf != 0, h->eqf);
+        mp_put_cstr(out, "provider_id");
+        mp_put_cstr(out, h->provider_id);
+        mp_put_cstr(out, "provider_name");
+        put_str_or_nil(out, h->provider_name);
+        mp_put_cstr(out, "provider_status");
+        put_name_or_nil(out, proto_enum_value_name(PROTO_ENUM_PROVIDER_STATUS, h->provider_status));
     }
     mp_put_cstr(out, "more");
     mp_put_bool(out, more);
@@ -1068,13 +1153,23 @@ static int m_verify(ctl *c, mp_buf *out)
         rc = fail_query(c, rc, verify_fields, "no such spec, or no provider of it, as of at");
         goto out;
     }
-    mp_put_map(out, 8);
+    mp_put_map(out, 13);
     mp_put_cstr(out, "valid");
     mp_put_bool(out, v.valid);
     mp_put_cstr(out, "spec_ok");
     mp_put_bool(out, v.spec_ok);
     mp_put_cstr(out, "issuer_ok");
     mp_put_bool(out, v.issuer_ok);
+    mp_put_cstr(out, "spec_reason");
+    put_name_or_nil(out, query_spec_reason_name(v.spec_reason));
+    mp_put_cstr(out, "issuer_reason");
+    put_name_or_nil(out, query_issuer_reason_name(v.issuer_reason));
+    mp_put_cstr(out, "spec_at_issue");
+    put_ref(out, &v.spec_at_issue);
+    mp_put_cstr(out, "issuer_provider");
+    put_ref(out, &v.issuer_provider);
+    mp_put_cstr(out, "issuer_provider_id");
+    mp_put_cstr(out, v.issuer_provider_id);
     mp_put_cstr(out, "revoked");
     mp_put_bool(out, v.revoked);
     mp_put_cstr(out, "revocation");
@@ -1098,6 +1193,7 @@ static const char *const stack_status_names[] = {
     [QUERY_STACK_RULE] = "rule",
     [QUERY_STACK_UNKNOWN] = "unknown",
     [QUERY_STACK_NOT_ELIGIBLE] = "not_eligible",
+    [QUERY_STACK_WITHDRAWN] = "withdrawn",
 };
 
 static const char *stack_status_name(uint32_t s)

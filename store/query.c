@@ -85,6 +85,15 @@ static void copy_id(char dst[QUERY_ID_CAP], proto_str s)
     dst[s.len] = '\0';
 }
 
+/* Copies a string of at most cap - 1 bytes (a bound of limits.h the decoder enforced). */
+static void copy_text(char *dst, size_t cap, proto_str s)
+{
+    RN_ASSERT(s.len < cap);
+    if (s.len > 0)
+        memcpy(dst, s.ptr, s.len);
+    dst[s.len] = '\0';
+}
+
 static void set_ref(query_ref *ref, const store_version *v)
 {
     memcpy(ref->author, v->author, PROTO_KEY_BYTES);
@@ -384,6 +393,60 @@ static int recog_init(recog *q, proto_str spec_id, const char *country, uint32_t
     return 0;
 }
 
+/* What the answer states of the spec and its provider (their versions as of at). */
+static void describe(query_recognition *out, const proto_spec *s, const proto_provider *p)
+{
+    out->spec_status = s->status;
+    out->provider_status = p->status;
+    RN_ASSERT(s->title_n <= RN_LANGS_MAX);
+    out->spec_title_n = s->title_n;
+    for (uint32_t i = 0; i < s->title_n; i++) {
+        copy_text(out->spec_title[i].lang, sizeof(out->spec_title[i].lang), s->title[i].lang);
+        copy_text(out->spec_title[i].text, sizeof(out->spec_title[i].text), s->title[i].text);
+    }
+    out->spec_ects_centi = s->ects_centi;
+    out->spec_eqf = s->eqf;
+    copy_text(out->provider_name, sizeof(out->provider_name), p->legal_name);
+}
+
+/* The terms of the basis (query_terms), read again from its entry: the candidates' scans reuse
+ * the scratch records, so the winner's body is no longer at hand. */
+static int basis_terms(store_read *r, query_recognition *out, proto_record *rec)
+{
+    query_terms *t = &out->terms;
+    store_version v;
+    if (out->result == PROTO_RESULT_NO_DECISION)
+        return 0;
+    memcpy(v.author, out->basis.author, PROTO_KEY_BYTES);
+    v.seq = out->basis.seq;
+    v.timestamp_ms = out->basis.timestamp_ms;
+    if (out->result == PROTO_RESULT_AUTOMATIC) {
+        RN_TRY(load_kind(r, &v, PROTO_KIND_POLICY, rec));
+        const proto_policy *pol = &rec->u.policy;
+        copy_text(t->conditions, sizeof(t->conditions), pol->conditions);
+        t->valid_from_ms = pol->valid_from_ms;
+        t->valid_until_ms = pol->valid_until_ms;
+        return 0;
+    }
+    RN_TRY(load_kind(r, &v, PROTO_KIND_DECISION, rec));
+    const proto_decision *d = &rec->u.decision;
+    t->has_ects = d->has_ects;
+    t->ects_centi = d->has_ects ? d->ects_centi : 0;
+    t->eqf = d->eqf;
+    RN_ASSERT(d->differences_n <= RN_DIFFERENCES_MAX);
+    t->differences_n = d->differences_n;
+    for (uint32_t i = 0; i < d->differences_n; i++) {
+        t->differences[i].type = d->differences[i].type;
+        copy_text(t->differences[i].note, sizeof(t->differences[i].note), d->differences[i].note);
+    }
+    copy_text(t->conditions, sizeof(t->conditions), d->conditions);
+    copy_text(t->appeal, sizeof(t->appeal), d->appeal);
+    t->valid_from_ms = d->valid_from_ms;
+    t->valid_until_ms = d->valid_until_ms;
+    copy_text(t->supersedes, sizeof(t->supersedes), d->supersedes);
+    return 0;
+}
+
 /* Steps (a)-(h) of query_recognise, without the bundle; leaves the spec and its provider as of
  * at in sc->spec and sc->provider. */
 static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *out)
@@ -396,6 +459,7 @@ static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *ou
     set_ref(&out->spec, &q->spec_v);
     set_ref(&out->provider, &q->provider_v);
     copy_id(out->provider_id, sc->spec.u.spec.provider);
+    describe(out, &sc->spec.u.spec, &sc->provider.u.provider);
     /* (b) */
     q->authority = proto_roster_authority(&r->s->roster, q->country, 2);
     if (q->authority == NULL)
@@ -405,6 +469,7 @@ static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *ou
     RN_TRY(best_decision(r, q, sc, out));
     if (out->result == PROTO_RESULT_NO_DECISION)
         RN_TRY(best_policy(r, q, sc, out));
+    RN_TRY(basis_terms(r, out, &sc->a));
 
     bool fa, fs;
     RN_TRY(author_forked(r, q->authority->key, &fa));
@@ -473,16 +538,77 @@ out:
 
 /* ---- verify ---- */
 
-/* issuer_ok: provider `rec` lists `key`, valid at `t`. */
-static bool key_listed(const proto_provider *p, const uint8_t *key, uint64_t t)
+const char *query_spec_reason_name(uint32_t reason)
 {
+    switch (reason) {
+    case QUERY_SPEC_OK:
+        return "ok";
+    case QUERY_SPEC_UNKNOWN:
+        return "unknown";
+    case QUERY_SPEC_WITHDRAWN:
+        return "withdrawn";
+    case QUERY_SPEC_NOT_YET_VALID:
+        return "not_yet_valid";
+    case QUERY_SPEC_EXPIRED:
+        return "expired";
+    default:
+        return NULL;
+    }
+}
+
+const char *query_issuer_reason_name(uint32_t reason)
+{
+    switch (reason) {
+    case QUERY_ISSUER_OK:
+        return "ok";
+    case QUERY_ISSUER_KEY_UNKNOWN:
+        return "key_unknown";
+    case QUERY_ISSUER_KEY_NOT_YET_VALID:
+        return "key_not_yet_valid";
+    case QUERY_ISSUER_KEY_EXPIRED:
+        return "key_expired";
+    case QUERY_ISSUER_PROVIDER_SUSPENDED:
+        return "provider_suspended";
+    case QUERY_ISSUER_PROVIDER_WITHDRAWN:
+        return "provider_withdrawn";
+    case QUERY_ISSUER_PROVIDER_UNKNOWN:
+        return "provider_unknown";
+    default:
+        return NULL;
+    }
+}
+
+/* The spec check of verify: spec `s` (its version as of the issue date `t`). */
+static uint32_t spec_reason(const proto_spec *s, uint64_t t)
+{
+    if (s->status != PROTO_STATUS_ACTIVE)
+        return QUERY_SPEC_WITHDRAWN;
+    if (t < s->valid_from_ms)
+        return QUERY_SPEC_NOT_YET_VALID;
+    if (s->valid_until_ms != 0 && t >= s->valid_until_ms)
+        return QUERY_SPEC_EXPIRED;
+    return QUERY_SPEC_OK;
+}
+
+/* The issuer check of verify: provider `p` (its version as of the issue date `t`) and `key`.
+ * Keys are distinct within a provider, so at most one entry lists `key`. */
+static uint32_t issuer_reason(const proto_provider *p, const uint8_t *key, uint64_t t)
+{
+    if (p->status == PROTO_PROVIDER_SUSPENDED)
+        return QUERY_ISSUER_PROVIDER_SUSPENDED;
+    if (p->status != PROTO_PROVIDER_ACTIVE)
+        return QUERY_ISSUER_PROVIDER_WITHDRAWN;
     for (uint32_t i = 0; i < p->issuer_keys_n; i++) {
         const proto_issuer_key *k = &p->issuer_keys[i];
-        if (memcmp(k->key, key, PROTO_KEY_BYTES) == 0 &&
-            valid_at(k->valid_from_ms, k->valid_until_ms, t))
-            return true;
+        if (memcmp(k->key, key, PROTO_KEY_BYTES) != 0)
+            continue;
+        if (t < k->valid_from_ms)
+            return QUERY_ISSUER_KEY_NOT_YET_VALID;
+        if (k->valid_until_ms != 0 && t >= k->valid_until_ms)
+            return QUERY_ISSUER_KEY_EXPIRED;
+        return QUERY_ISSUER_OK;
     }
-    return false;
+    return QUERY_ISSUER_KEY_UNKNOWN;
 }
 
 int query_verify(store_read *r, const query_claim *claim, const char *country, uint32_t purpose,
@@ -509,22 +635,25 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
     rc = latest_id(r, PROTO_KIND_SPEC, claim->spec_id, issued, &v, &sc->a);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
+    out->spec_reason = QUERY_SPEC_UNKNOWN;
     if (rc == 0) {
-        const proto_spec *s = &sc->a.u.spec;
-        out->spec_ok = s->status == PROTO_STATUS_ACTIVE &&
-                       valid_at(s->valid_from_ms, s->valid_until_ms, issued);
-        prov_id = s->provider;
+        out->spec_reason = spec_reason(&sc->a.u.spec, issued);
+        set_ref(&out->spec_at_issue, &v);
+        prov_id = sc->a.u.spec.provider;
     }
+    out->spec_ok = out->spec_reason == QUERY_SPEC_OK;
 
     /* issuer_ok */
+    copy_id(out->issuer_provider_id, prov_id);
     rc = latest_id(r, PROTO_KIND_PROVIDER, prov_id, issued, &v, &sc->b);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
+    out->issuer_reason = QUERY_ISSUER_PROVIDER_UNKNOWN;
     if (rc == 0) {
-        const proto_provider *p = &sc->b.u.provider;
-        out->issuer_ok =
-            p->status == PROTO_PROVIDER_ACTIVE && key_listed(p, claim->issuer_key, issued);
+        out->issuer_reason = issuer_reason(&sc->b.u.provider, claim->issuer_key, issued);
+        set_ref(&out->issuer_provider, &v);
     }
+    out->issuer_ok = out->issuer_reason == QUERY_ISSUER_OK;
 
     /* revoked: by the provider of the spec as of at, the one the bundle shows. */
     proto_str spec_prov = sc->spec.u.spec.provider;
@@ -705,6 +834,33 @@ static bool spec_matches(const proto_spec *s, const query_filter *f, const char 
     return true;
 }
 
+/* What a hit shows of spec `s` and its provider as of at (query_hit). */
+static int hit_describe(store_read *r, query_hit *h, const proto_spec *s, uint64_t at,
+                        proto_record *prov)
+{
+    store_version v;
+    uint32_t t = 0;
+    for (uint32_t i = 0; i < s->title_n; i++) {
+        if (str_eq(s->title[i].lang, proto_str_c("en"))) {
+            t = i;
+            break;
+        }
+    }
+    RN_ASSERT(s->title_n > 0);
+    copy_text(h->title, sizeof(h->title), s->title[t].text);
+    copy_text(h->title_lang, sizeof(h->title_lang), s->title[t].lang);
+    h->ects_centi = s->ects_centi;
+    h->eqf = s->eqf;
+    copy_id(h->provider_id, s->provider);
+    int rc = latest_id(r, PROTO_KIND_PROVIDER, s->provider, at, &v, prov);
+    if (rc == RN_ENOTFOUND)
+        return 0;
+    RN_TRY(rc);
+    copy_text(h->provider_name, sizeof(h->provider_name), prov->u.provider.legal_name);
+    h->provider_status = prov->u.provider.status;
+    return 0;
+}
+
 /* Chooses the runs of a search: the narrowest index the filter allows. */
 static int runs_plan(store_read *r, search_state *st, const query_filter *f, const char *cc)
 {
@@ -762,7 +918,7 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
     *n = 0;
     *more = false;
     st = calloc(1, sizeof(*st));
-    rec = malloc(sizeof(*rec));
+    rec = malloc(2 * sizeof(*rec)); /* the spec, its provider */
     if (st == NULL || rec == NULL) {
         rc = RN_ENOMEM;
         goto out;
@@ -804,8 +960,10 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
             break;
         }
         query_hit *h = &hits[(*n)++];
+        memset(h, 0, sizeof(*h));
         copy_id(h->spec_id, (proto_str){ cur, (uint32_t)cur_len });
         set_ref(&h->entry, &v);
+        RN_GUARD(rc, hit_describe(r, h, &rec[0].u.spec, at, &rec[1]));
     }
     rc = 0;
 out:
@@ -919,7 +1077,9 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
         const proto_spec *s = &sc->b.u.spec;
         bool meets = false;
         it->ects_centi = s->ects_centi;
-        if (in_list(pw->mandatory, pw->mandatory_n, spec_ids[i])) {
+        if (s->status != PROTO_STATUS_ACTIVE) {
+            it->status = QUERY_STACK_WITHDRAWN;
+        } else if (in_list(pw->mandatory, pw->mandatory_n, spec_ids[i])) {
             it->status = QUERY_STACK_MANDATORY;
         } else if (in_list(pw->eligible, pw->eligible_n, spec_ids[i])) {
             it->status = QUERY_STACK_ELIGIBLE;
@@ -928,12 +1088,17 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
                 RN_GUARD(rc, rule_meets(r, &pw->rule, s, at, &sc->provider, &meets));
             it->status = meets ? QUERY_STACK_RULE : QUERY_STACK_NOT_ELIGIBLE;
         }
-        it->counted = it->status != QUERY_STACK_NOT_ELIGIBLE;
+        it->counted = it->status == QUERY_STACK_MANDATORY || it->status == QUERY_STACK_ELIGIBLE ||
+                      it->status == QUERY_STACK_RULE;
         if (it->counted)
             out->total_ects_centi += s->ects_centi;
     }
     for (uint32_t m = 0; m < pw->mandatory_n; m++) {
-        if (!in_list(spec_ids, (uint32_t)n, pw->mandatory[m]))
+        bool given = false;
+        for (size_t i = 0; i < n && !given; i++)
+            given = str_eq(spec_ids[i], pw->mandatory[m]) &&
+                    out->items[i].status != QUERY_STACK_WITHDRAWN;
+        if (!given)
             copy_id(out->missing[out->missing_n++], pw->mandatory[m]);
     }
     out->complete =

@@ -22,9 +22,11 @@
  * The engine reads the materialised indexes of store.h with prefix scans (dec_spec, superseded,
  * versions under kind || "CC:", spec_prov, spec_isced) and never walks a log. Big records are
  * decoded into one heap scratch area per call (a decoded proto_record is some 6.5 KiB), so a
- * query uses a few KiB of stack whatever it reads. Results copy what they return (ids into fixed
- * buffers, entry locations by value); nothing in a result borrows the transaction, so a result
- * outlives store_read_end. Proof bundles are appended to a caller's mp_buf.
+ * query uses a few KiB of stack whatever it reads. Results copy what they return (ids, titles,
+ * names and texts into fixed buffers bounded by limits.h, entry locations by value); nothing in a
+ * result borrows the transaction, so a result outlives store_read_end. Proof bundles are appended
+ * to a caller's mp_buf. PROTOCOL.md section 14 states the same semantics for other
+ * implementations, with test vectors (proto/query_vectors.json).
  *
  * Like store.h: one thread per store; none of these functions may be called from a store
  * callback (store_entries_range's).
@@ -56,9 +58,41 @@ typedef struct query_ref {
     uint64_t timestamp_ms; /* the entry's timestamp */
 } query_ref;
 
-/* ---- recognise ---- */
+/* Room for a name (a title, a legal name, a note) and for a text (conditions, appeal route),
+ * each with its NUL. */
+#define QUERY_NAME_CAP (RN_NAME_BYTES_MAX + 1u)
+#define QUERY_TEXT_CAP (RN_TEXT_BYTES_MAX + 1u)
 
-/* The answer to recognise(spec, country, purpose, at). Copied: nothing borrows the transaction. */
+/* A title in one language, copied. */
+typedef struct query_title {
+    char lang[3];              /* two lower-case letters, NUL-terminated */
+    char text[QUERY_NAME_CAP]; /* NUL-terminated */
+} query_title;
+
+/* A substantial difference, copied. */
+typedef struct query_difference {
+    uint32_t type;             /* PROTO_DIFFERENCE_... */
+    char note[QUERY_NAME_CAP]; /* NUL-terminated */
+} query_difference;
+
+/* The terms of the basis of an answer: what the decision or policy says beyond its outcome.
+ * All zero ("" for strings) when there is no basis; the fields a policy does not have are zero
+ * for a policy. */
+typedef struct query_terms {
+    bool has_ects;          /* decision: recognised ECTS given */
+    uint32_t ects_centi;    /* decision: recognised ECTS, hundredths, when has_ects */
+    uint32_t eqf;           /* decision: recognised EQF level 1 .. 8, 0 when none */
+    uint32_t differences_n; /* decision: 0 .. RN_DIFFERENCES_MAX */
+    query_difference differences[RN_DIFFERENCES_MAX];
+    char conditions[QUERY_TEXT_CAP]; /* decision or policy; "" when none */
+    char appeal[QUERY_TEXT_CAP];     /* decision: the appeal route; "" when none */
+    uint64_t valid_from_ms;          /* decision or policy */
+    uint64_t valid_until_ms;         /* decision or policy; 0 when open-ended */
+    char supersedes[QUERY_ID_CAP];   /* decision: the id it supersedes; "" when none */
+} query_terms;
+
+/* The answer to recognise(spec, country, purpose, at). Copied: nothing borrows the transaction.
+ * Some 16 KiB: fine on a thread's stack, not in a large array. */
 typedef struct query_recognition {
     uint32_t result;                /* PROTO_RESULT_DECISION, _AUTOMATIC or _NO_DECISION */
     uint32_t outcome;               /* PROTO_OUTCOME_...; 0 for no decision */
@@ -68,6 +102,14 @@ typedef struct query_recognition {
     query_ref spec;                 /* the spec's entry (latest version as of at) */
     query_ref provider;             /* its provider's entry (latest version as of at) */
     char provider_id[QUERY_ID_CAP]; /* the spec's provider id */
+    uint32_t spec_status;           /* PROTO_STATUS_...: the spec's status as of at */
+    uint32_t provider_status;       /* PROTO_PROVIDER_...: its provider's status as of at */
+    query_terms terms;              /* the terms of the basis */
+    uint32_t spec_title_n;          /* 1 .. RN_LANGS_MAX: the spec's titles as of at */
+    query_title spec_title[RN_LANGS_MAX];
+    uint32_t spec_ects_centi;           /* the spec's ECTS, hundredths */
+    uint32_t spec_eqf;                  /* the spec's EQF level, 0 when it has none */
+    char provider_name[QUERY_NAME_CAP]; /* the provider's legal name as of at */
 } query_recognition;
 
 /*
@@ -93,6 +135,14 @@ typedef struct query_recognition {
  *     the most favourable outcome wins (full > conditional > partial > denied), ties going to
  *     the smallest policy id (bytes): result "automatic", with that outcome.
  *  h. Else result "no decision".
+ *
+ * The answer states, whatever the result, the spec's and its provider's status as of at (a
+ * withdrawn spec is still answered: credentials issued while it was active still need
+ * recognising, so steps c-h do not look at the spec's status; the caller shows the withdrawal),
+ * the spec's titles, ECTS and EQF level and the provider's legal name (all from the versions of
+ * step a), and the terms of the basis (query_terms: for a decision its recognised ECTS and EQF
+ * level, substantial differences, conditions, appeal route, validity and supersedes; for a
+ * policy its conditions and validity). PROTOCOL.md section 14 gives the same steps.
  *
  * forked = A's head or the head of the spec entry's author carries STORE_HEAD_FORKED.
  *
@@ -136,10 +186,18 @@ typedef struct query_filter {
     proto_str text;          /* ASCII case-insensitive substring of any of the spec's titles */
 } query_filter;
 
-/* One spec found. */
+/* One spec found, with what a list of results shows of it (some 1.2 KiB). */
 typedef struct query_hit {
-    char spec_id[QUERY_ID_CAP]; /* NUL-terminated */
-    query_ref entry;            /* the entry of its latest version as of at */
+    char spec_id[QUERY_ID_CAP];         /* NUL-terminated */
+    query_ref entry;                    /* the entry of its latest version as of at */
+    char title[QUERY_NAME_CAP];         /* its English title, else its first (by language) */
+    char title_lang[3];                 /* that title's language */
+    uint32_t ects_centi;                /* its ECTS, hundredths */
+    uint32_t eqf;                       /* its EQF level, 0 when it has none */
+    char provider_id[QUERY_ID_CAP];     /* its provider's id */
+    char provider_name[QUERY_NAME_CAP]; /* the provider's legal name as of at; "" when the
+                                           provider has no version as of at */
+    uint32_t provider_status;           /* PROTO_PROVIDER_... as of at; 0 when unknown */
 } query_hit;
 
 /*
@@ -148,7 +206,9 @@ typedef struct query_hit {
  * (bytes, a shorter id before its extensions), starting strictly after `after` (a cursor: the
  * last id of the previous page, or length 0 to start at the beginning), at most `limit` of them,
  * into hits[0 .. *n). *more says whether at least one more match follows the last one returned
- * (then pass hits[*n - 1].spec_id as the next `after`).
+ * (then pass hits[*n - 1].spec_id as the next `after`). Each hit carries the spec's title (the
+ * "en" one, else the first in language order), ECTS and EQF level, and its provider's id, legal
+ * name and status as of at; a spec is found whatever its provider's status.
  *
  * The scan is narrowed by an index when it can be: the provider's spec_prov range, else the
  * country's range of the versions index, else the spec_isced ranges under the ISCED-F prefix
@@ -172,24 +232,58 @@ typedef struct query_claim {
     const uint8_t *credential; /* PROTO_DIGEST_BYTES: its digest, as a revocation names it */
 } query_claim;
 
+/* Why the spec check of verify fails, or QUERY_SPEC_OK. */
+typedef enum query_spec_reason {
+    QUERY_SPEC_OK = 0,
+    QUERY_SPEC_UNKNOWN,       /* no version of the spec as of the issue date */
+    QUERY_SPEC_WITHDRAWN,     /* its version then was withdrawn */
+    QUERY_SPEC_NOT_YET_VALID, /* the issue date is before its valid_from */
+    QUERY_SPEC_EXPIRED,       /* the issue date is at or after its valid_until */
+} query_spec_reason;
+
+/* Why the issuer check of verify fails, or QUERY_ISSUER_OK. */
+typedef enum query_issuer_reason {
+    QUERY_ISSUER_OK = 0,
+    QUERY_ISSUER_KEY_UNKNOWN,        /* the provider's version then does not list the key */
+    QUERY_ISSUER_KEY_NOT_YET_VALID,  /* it lists it, valid only from after the issue date */
+    QUERY_ISSUER_KEY_EXPIRED,        /* it lists it, valid only until the issue date or before */
+    QUERY_ISSUER_PROVIDER_SUSPENDED, /* the provider's version then was suspended */
+    QUERY_ISSUER_PROVIDER_WITHDRAWN, /* the provider's version then was withdrawn */
+    QUERY_ISSUER_PROVIDER_UNKNOWN,   /* no version of the provider as of the issue date */
+} query_issuer_reason;
+
+/* The names of the reasons as the control API writes them ("provider_suspended"), or NULL. */
+const char *query_spec_reason_name(uint32_t reason);
+const char *query_issuer_reason_name(uint32_t reason);
+
 typedef struct query_verification {
-    bool valid;           /* spec_ok && issuer_ok && !revoked */
-    bool spec_ok;         /* the spec existed, active and valid, at the issue date */
-    bool issuer_ok;       /* the issuer key was the provider's, and the provider active, then */
-    bool revoked;         /* a revocation of the credential by the spec's provider, as of at */
-    query_ref revocation; /* its entry when revoked, else zero */
-    query_recognition recognition; /* recognise(spec, country, purpose, at) */
+    bool valid;              /* spec_ok && issuer_ok && !revoked */
+    bool spec_ok;            /* the spec existed, active and valid, at the issue date */
+    bool issuer_ok;          /* the issuer key was the provider's, and the provider active, then */
+    bool revoked;            /* a revocation of the credential by the spec's provider, as of at */
+    uint32_t spec_reason;    /* query_spec_reason; QUERY_SPEC_OK exactly when spec_ok */
+    uint32_t issuer_reason;  /* query_issuer_reason; QUERY_ISSUER_OK exactly when issuer_ok */
+    query_ref spec_at_issue; /* the spec's version as of the issue date, zero when none */
+    query_ref issuer_provider; /* the provider's version as of the issue date, zero when none */
+    char issuer_provider_id[QUERY_ID_CAP]; /* the provider the key was checked against */
+    query_ref revocation;                  /* its entry when revoked, else zero */
+    query_recognition recognition;         /* recognise(spec, country, purpose, at) */
 } query_verification;
 
 /*
  * Checks an issued credential and says how `country` recognises it, as of `at_ms`:
  *
  *  - spec_ok: the latest version of claim->spec_id as of issued_at exists, is active and is
- *    valid at issued_at.
+ *    valid at issued_at. spec_reason says which of these fails first, in that order (UNKNOWN,
+ *    WITHDRAWN, NOT_YET_VALID, EXPIRED), and spec_at_issue is that version.
  *  - issuer_ok: the provider's latest version as of issued_at exists, is active, and lists
  *    claim->issuer_key with valid_from <= issued_at and (no valid_until, or issued_at <
  *    valid_until); a key registered only after the issue date fails. "The provider" is the
- *    provider of the spec as of issued_at, or of the spec as of at when there was none then.
+ *    provider of the spec as of issued_at, or of the spec as of at when there was none then
+ *    (issuer_provider_id). issuer_reason says which fails first, in that order
+ *    (PROVIDER_UNKNOWN, PROVIDER_SUSPENDED or PROVIDER_WITHDRAWN, KEY_UNKNOWN, KEY_NOT_YET_VALID,
+ *    KEY_EXPIRED), and issuer_provider is that version: a credential issued while its provider
+ *    was suspended fails for that reason, whatever its key.
  *  - revoked: the latest version as of at of the revocation whose rid is credential || the
  *    provider of the spec as of at (the spec of the proof bundle) exists and its revoked_at is
  *    <= at (a bundle cannot carry a revocation dated after its question, proof.h step 5).
@@ -218,6 +312,7 @@ typedef enum query_stack_status {
     QUERY_STACK_RULE,          /* counted: meets the pathway's rule */
     QUERY_STACK_UNKNOWN,       /* not counted: no version of the spec as of at */
     QUERY_STACK_NOT_ELIGIBLE,  /* not counted: neither listed nor meeting the rule */
+    QUERY_STACK_WITHDRAWN,     /* not counted: the spec is withdrawn as of at */
 } query_stack_status;
 
 typedef struct query_stack_item {
@@ -252,9 +347,10 @@ typedef struct query_stack_result {
  * the spec has a level within [eqf_min or 1, eqf_max or 8]; its ISCED-F code is under one of the
  * rule's prefixes (or the rule names none); its provider's country (the provider's latest version
  * as of at; a spec whose provider is unknown then meets no country list) is one of the rule's
- * issuer countries (or it names none); and its ECTS are at least the rule's ects_min. A spec's
- * status and validity dates do not matter here. Duplicate ids count once. missing = the
- * mandatory specs whose ids are not among the given ones (given counts, known or not).
+ * issuer countries (or it names none); and its ECTS are at least the rule's ects_min. A spec
+ * withdrawn as of at never counts (status WITHDRAWN, checked before the lists); its validity
+ * dates do not matter here. Duplicate ids count once. missing = the mandatory specs whose ids
+ * are not among the given ones (given counts, known or not), or are withdrawn as of at.
  * complete = the pathway is active and valid at at, nothing is missing, and the total reaches
  * the pathway's ects_min.
  *

@@ -32,7 +32,8 @@
 
 #include "testutil.h"
 
-#define NOW PF_T_2025_03_01
+#define NOW                PF_T_2025_03_01
+#define PF_T_2025_01_01_CT 1735689600000ull
 
 typedef struct world {
     char dir[64];
@@ -739,6 +740,63 @@ static void test_recognise(void **state)
     proto_proof p;
     assert_int_equal(proto_proof_verify(proof.ptr, proof.len, &w->s.roster, &p, NULL), 0);
     assert_int_equal(p.answer.result, PROTO_RESULT_DECISION);
+    /* The terms of the decision, the spec's and provider's names, and their statuses. */
+    get_str(r.result, "spec_status", s, sizeof(s));
+    assert_string_equal(s, "active");
+    get_str(r.result, "provider_status", s, sizeof(s));
+    assert_string_equal(s, "active");
+    get_str(r.result, "provider_name", s, sizeof(s));
+    assert_string_equal(s, "University of Zed");
+    get_str(get(r.result, "spec_title"), "en", s, sizeof(s));
+    assert_string_equal(s, "Digital micro-credential creation");
+    assert_int_equal(get_uint(r.result, "spec_ects_centi"), 200);
+    assert_int_equal(get_uint(r.result, "spec_eqf"), 6);
+    assert_int_equal(get_uint(r.result, "ects_centi"), 200);
+    assert_int_equal(get_uint(r.result, "eqf"), 6);
+    assert_int_equal(get_uint(r.result, "valid_from"), PF_T_2024_09_01);
+    assert_int_equal(get_uint(r.result, "valid_until"), PF_T_2027_09_01);
+    char appeal[128];
+    get_str(r.result, "appeal", appeal, sizeof(appeal));
+    assert_string_equal(appeal,
+                        "Recours gracieux auprès du centre ENIC-NARIC France sous deux mois.");
+    assert_true(is_nil(r.result, "differences"));
+    assert_true(is_nil(r.result, "conditions"));
+    assert_true(is_nil(r.result, "supersedes"));
+    assert_int_equal(get_uint(get(r.result, "provider"), "seq"), 1);
+
+    /* A policy answers for employment in France: its validity, no decision terms. */
+    req_start(&b, "recognise", 4);
+    mp_put_cstr(&b, PF_SPEC_ID);
+    mp_put_cstr(&b, "FR");
+    mp_put_cstr(&b, "both");
+    mp_put_uint(&b, NOW);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    get_str(r.result, "result", s, sizeof(s));
+    assert_string_equal(s, "automatic");
+    assert_int_equal(get_uint(r.result, "valid_from"), PF_T_2024_01_01);
+    assert_true(is_nil(r.result, "valid_until"));
+    assert_true(is_nil(r.result, "ects_centi"));
+    assert_true(is_nil(r.result, "appeal"));
+
+    /* The spec is withdrawn in 2025: still answered, and said so. */
+    proto_record wd = pf_spec_record(PF_SPEC_ID);
+    wd.u.spec.status = PROTO_STATUS_WITHDRAWN;
+    pf_entry e;
+    pf_sign(&w->pf.ie, PF_T_2025_01_01_CT, &wd, &e);
+    const pf_entry *ep[] = { &e };
+    ingest(w, ep, 1);
+    req_start(&b, "recognise", 4);
+    mp_put_cstr(&b, PF_SPEC_ID);
+    mp_put_cstr(&b, "FR");
+    mp_put_cstr(&b, "further_study");
+    mp_put_uint(&b, NOW);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    get_str(r.result, "outcome", s, sizeof(s));
+    assert_string_equal(s, "full");
+    get_str(r.result, "spec_status", s, sizeof(s));
+    assert_string_equal(s, "withdrawn");
 
     /* at nil is now; no decision for Germany; "EL" is Greece, which has no authority here. */
     req_start(&b, "recognise", 4);
@@ -752,6 +810,8 @@ static void test_recognise(void **state)
     assert_string_equal(s, "no_decision");
     assert_true(is_nil(r.result, "outcome"));
     assert_true(is_nil(r.result, "basis"));
+    assert_true(is_nil(r.result, "valid_from"));
+    assert_true(is_nil(r.result, "conditions"));
     assert_int_equal(get_uint(r.result, "at"), NOW);
 
     static const struct {
@@ -807,6 +867,16 @@ static void test_search(void **state)
     get_str(h, "spec_id", s, sizeof(s));
     assert_string_equal(s, PF_SPEC_ID);
     assert_int_equal(get_uint(get(h, "entry"), "seq"), 2);
+    get_str(h, "title", s, sizeof(s));
+    assert_string_equal(s, "Digital micro-credential creation");
+    assert_int_equal(get_uint(h, "ects_centi"), 200);
+    assert_int_equal(get_uint(h, "eqf"), 6);
+    get_str(h, "provider_id", s, sizeof(s));
+    assert_string_equal(s, PF_PROVIDER_ID);
+    get_str(h, "provider_name", s, sizeof(s));
+    assert_string_equal(s, "University of Zed");
+    get_str(h, "provider_status", s, sizeof(s));
+    assert_string_equal(s, "active");
     assert_false(get_bool(r.result, "more"));
 
     /* nil filter, paging with after and limit. */
@@ -901,8 +971,20 @@ static void test_verify(void **state)
     assert_false(get_bool(r.result, "issuer_ok"));
     assert_true(get_bool(r.result, "revoked"));
     assert_int_equal(get_uint(get(r.result, "revocation"), "seq"), 3);
+    char s[64];
+    get_str(r.result, "issuer_reason", s, sizeof(s));
+    assert_string_equal(s, "key_unknown");
+    get_str(r.result, "spec_reason", s, sizeof(s));
+    assert_string_equal(s, "ok");
+    assert_int_equal(get_uint(get(r.result, "spec_at_issue"), "seq"), 2);
+    assert_int_equal(get_uint(get(r.result, "issuer_provider"), "seq"), 1);
+    get_str(r.result, "issuer_provider_id", s, sizeof(s));
+    assert_string_equal(s, PF_PROVIDER_ID);
     mp_cur rec = get(r.result, "recognition");
-    char s[32];
+    get_str(rec, "provider_name", s, sizeof(s));
+    assert_string_equal(s, "University of Zed");
+    get_str(rec, "provider_status", s, sizeof(s));
+    assert_string_equal(s, "active");
     get_str(rec, "result", s, sizeof(s));
     assert_string_equal(s, "decision");
     proto_str proof = get_bin(r.result, "proof");
@@ -1004,6 +1086,28 @@ static void test_stack(void **state)
     assert_string_equal(s, "unknown");
     assert_int_equal(mp_skip(&items), 0);
     assert_true(get_bool(items, "duplicate"));
+
+    /* The Irish spec is withdrawn in 2025: it no longer counts. */
+    proto_record wd = pf_spec_record(PF_SPEC_ID);
+    wd.u.spec.status = PROTO_STATUS_WITHDRAWN;
+    pf_entry e;
+    pf_sign(&w->pf.ie, PF_T_2025_01_01_CT, &wd, &e);
+    const pf_entry *ep[] = { &e };
+    ingest(w, ep, 1);
+    req_start(&b, "stack", 3);
+    mp_put_cstr(&b, "DE");
+    mp_put_cstr(&b, "DE:kmk/pathway-digital");
+    mp_put_array(&b, 1);
+    mp_put_cstr(&b, PF_SPEC_ID);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_false(get_bool(r.result, "complete"));
+    assert_int_equal(get_uint(r.result, "total_ects_centi"), 0);
+    items = get(r.result, "items");
+    assert_int_equal(mp_read_array(&items, &n), 0);
+    get_str(items, "status", s, sizeof(s));
+    assert_string_equal(s, "withdrawn");
+    assert_false(get_bool(items, "counted"));
 
     req_start(&b, "stack", 3);
     mp_put_cstr(&b, "DE");

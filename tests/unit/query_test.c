@@ -944,6 +944,150 @@ static void test_search_paging(void **state)
     assert_true(more);
 }
 
+/* Every hit says what a list of results shows: title (English, else the first), ECTS, EQF
+ * level, and its provider's name and status as of at. */
+static void test_search_hits(void **state)
+{
+    world *w = *state;
+    static query_hit hits[8];
+    uint32_t n = 0;
+    bool more = false;
+    query_filter f;
+    put_search_world(w);
+    memset(&f, 0, sizeof(f));
+    f.country = proto_str_c("NL");
+    assert_int_equal(search(w, &f, PF_T_2025_03_01, NULL, 8, hits, &n, &more), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(hits[0].spec_id, NL_TH_SPEC);
+    assert_string_equal(hits[0].title,
+                        "Minor: Jedi Mind Control and Advanced Meditation Practices");
+    assert_string_equal(hits[0].title_lang, "en");
+    assert_int_equal(hits[0].ects_centi, 300);
+    assert_int_equal(hits[0].eqf, 6);
+    assert_string_equal(hits[0].provider_id, NL_TH);
+    assert_string_equal(hits[0].provider_name, "Naboo Theed University");
+    assert_int_equal(hits[0].provider_status, PROTO_PROVIDER_ACTIVE);
+    assert_string_equal(hits[2].spec_id, NL_MBO_SPEC);
+    assert_string_equal(hits[2].title_lang, "nl");
+    assert_int_equal(hits[2].ects_centi, 857);
+    assert_string_equal(hits[2].provider_name, "MBO Beek");
+
+    /* An English title is preferred to the first one; a suspended provider is shown so. */
+    proto_record r = uvh_spec();
+    r.u.spec.title[0].lang = proto_str_c("de");
+    r.u.spec.title[0].text = proto_str_c("Grundlagen der Verwandlung");
+    r.u.spec.title_n = 3;
+    r.u.spec.title[1].lang = proto_str_c("en");
+    r.u.spec.title[1].text = proto_str_c("Basic transmutation");
+    r.u.spec.title[2].lang = proto_str_c("nl");
+    r.u.spec.title[2].text =
+        proto_str_c("Microcredential Basisomzetting Kat naar Koffiezetapparaat");
+    put(w, &w->nl, T_2025_01_01, &r);
+    proto_record p = nl_provider(NL_UVH, "Universiteit van Harderwijk");
+    p.u.provider.status = PROTO_PROVIDER_SUSPENDED;
+    put(w, &w->nl, T_2025_01_01, &p);
+    f.provider = proto_str_c(NL_UVH);
+    assert_int_equal(search(w, &f, PF_T_2025_03_01, NULL, 8, hits, &n, &more), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(hits[0].title, "Basic transmutation");
+    assert_string_equal(hits[0].title_lang, "en");
+    assert_int_equal(hits[0].provider_status, PROTO_PROVIDER_SUSPENDED);
+    assert_int_equal(search(w, &f, T_2025_01_01 - 1, NULL, 8, hits, &n, &more), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(hits[0].title, "Microcredential Basisomzetting Kat naar Koffiezetapparaat");
+    assert_int_equal(hits[0].provider_status, PROTO_PROVIDER_ACTIVE);
+}
+
+/* ---- recognise: the terms and the statuses ---- */
+
+static void test_terms(void **state)
+{
+    world *w = *state;
+    query_recognition a;
+    put_ireland(w);
+
+    /* Every answer names the spec and its provider, and their statuses. */
+    assert_int_equal(ask(w, PF_SPEC_ID, "FR", FR, PF_T_2025_03_01, &a), 0);
+    assert_int_equal(a.result, PROTO_RESULT_NO_DECISION);
+    assert_int_equal(a.spec_status, PROTO_STATUS_ACTIVE);
+    assert_int_equal(a.provider_status, PROTO_PROVIDER_ACTIVE);
+    assert_int_equal(a.spec_title_n, 1);
+    assert_string_equal(a.spec_title[0].lang, "en");
+    assert_string_equal(a.spec_title[0].text, "Digital micro-credential creation");
+    assert_int_equal(a.spec_ects_centi, 200);
+    assert_int_equal(a.spec_eqf, 6);
+    assert_string_equal(a.provider_name, "University of Zed");
+    assert_int_equal(a.terms.valid_from_ms, 0);
+    assert_string_equal(a.terms.conditions, "");
+
+    /* A decision: its terms. */
+    proto_record d = decision("FR:dec/2024-0042", PF_SPEC_ID, FR, PROTO_OUTCOME_PARTIAL,
+                              PF_T_2024_09_01, PF_T_2027_09_01);
+    d.u.decision.appeal = proto_str_c("Recours gracieux auprès du centre ENIC-NARIC France.");
+    put(w, &w->fr, PF_T_2024_09_01, &d); /* FR 1 */
+    assert_int_equal(ask(w, PF_SPEC_ID, "FR", FR, PF_T_2025_03_01, &a), 0);
+    assert_int_equal(a.result, PROTO_RESULT_DECISION);
+    assert_int_equal(a.terms.has_ects, d.u.decision.has_ects);
+    assert_int_equal(a.terms.ects_centi, d.u.decision.ects_centi);
+    assert_int_equal(a.terms.eqf, d.u.decision.eqf);
+    assert_int_equal(a.terms.differences_n, 1);
+    assert_int_equal(a.terms.differences[0].type, PROTO_DIFFERENCE_WORKLOAD);
+    assert_string_equal(a.terms.differences[0].note, "Charge de travail insuffisante.");
+    assert_string_equal(a.terms.appeal, "Recours gracieux auprès du centre ENIC-NARIC France.");
+    assert_int_equal(a.terms.valid_from_ms, PF_T_2024_09_01);
+    assert_int_equal(a.terms.valid_until_ms, PF_T_2027_09_01);
+    assert_string_equal(a.terms.supersedes, "");
+
+    /* A conditional decision that supersedes it: its conditions, and what it supersedes. */
+    proto_record d2 =
+        decision("FR:dec/2025-0007", PF_SPEC_ID, FR, PROTO_OUTCOME_CONDITIONAL, T_2025_01_01, 0);
+    d2.u.decision.supersedes = proto_str_c("FR:dec/2024-0042");
+    put(w, &w->fr, T_2025_01_01, &d2); /* FR 2 */
+    assert_int_equal(ask(w, PF_SPEC_ID, "FR", FR, PF_T_2025_03_01, &a), 0);
+    assert_string_equal(a.basis_id, "FR:dec/2025-0007");
+    assert_string_equal(a.terms.conditions, "Un module de mise à niveau en sécurité.");
+    assert_string_equal(a.terms.supersedes, "FR:dec/2024-0042");
+    assert_string_equal(a.terms.appeal,
+                        "Recours gracieux auprès du centre ENIC-NARIC France sous deux mois.");
+    assert_int_equal(a.terms.differences_n, 0);
+    assert_int_equal(a.terms.valid_until_ms, 0);
+
+    /* A policy: its conditions and validity; no decision terms. */
+    proto_record pol = policy("DE:pol/ict", PROTO_OUTCOME_CONDITIONAL, "06");
+    put(w, &w->de, PF_T_2024_09_01, &pol);
+    assert_int_equal(ask(w, PF_SPEC_ID, "DE", FR, PF_T_2025_03_01, &a), 0);
+    assert_int_equal(a.result, PROTO_RESULT_AUTOMATIC);
+    assert_string_equal(a.terms.conditions, "Entretien avec le jury.");
+    assert_int_equal(a.terms.valid_from_ms, pol.u.policy.valid_from_ms);
+    assert_int_equal(a.terms.valid_until_ms, pol.u.policy.valid_until_ms);
+    assert_false(a.terms.has_ects);
+    assert_int_equal(a.terms.eqf, 0);
+    assert_string_equal(a.terms.supersedes, "");
+
+    /* The spec is withdrawn and the provider suspended: the decision still answers (credentials
+     * issued before need recognising), and the answer says both, as of at. */
+    proto_record spec = pf_spec_record(PF_SPEC_ID);
+    spec.u.spec.status = PROTO_STATUS_WITHDRAWN;
+    put(w, &w->ie, T_2025_01_01 + DAY, &spec);
+    proto_record prov = pf_provider_record();
+    prov.u.provider.status = PROTO_PROVIDER_SUSPENDED;
+    put(w, &w->ie, T_2025_01_01 + 2 * DAY, &prov);
+    assert_int_equal(ask(w, PF_SPEC_ID, "FR", FR, PF_T_2025_03_01, &a), 0);
+    assert_int_equal(a.result, PROTO_RESULT_DECISION);
+    assert_int_equal(a.outcome, PROTO_OUTCOME_CONDITIONAL);
+    assert_int_equal(a.spec_status, PROTO_STATUS_WITHDRAWN);
+    assert_int_equal(a.provider_status, PROTO_PROVIDER_SUSPENDED);
+    assert_int_equal(ask(w, PF_SPEC_ID, "FR", FR, T_2025_01_01 + DAY, &a), 0);
+    assert_int_equal(a.spec_status, PROTO_STATUS_WITHDRAWN);
+    assert_int_equal(a.provider_status, PROTO_PROVIDER_ACTIVE);
+    assert_int_equal(ask(w, PF_SPEC_ID, "FR", FR, T_2025_01_01, &a), 0);
+    assert_int_equal(a.spec_status, PROTO_STATUS_ACTIVE);
+    prov.u.provider.status = PROTO_PROVIDER_WITHDRAWN;
+    put(w, &w->ie, T_2025_01_01 + 3 * DAY, &prov);
+    assert_int_equal(ask(w, PF_SPEC_ID, "FR", FR, PF_T_2025_03_01, &a), 0);
+    assert_int_equal(a.provider_status, PROTO_PROVIDER_WITHDRAWN);
+}
+
 /* ---- verify ---- */
 
 static int verify(world *w, const query_claim *c, const char *cc, uint32_t purpose, uint64_t at,
@@ -1097,6 +1241,111 @@ static void test_verify(void **state)
     assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), RN_EINVAL);
 }
 
+/* Each failed check says why; a credential issued while its provider was suspended fails for
+ * that reason, whatever its key. */
+static void test_verify_reasons(void **state)
+{
+    world *w = *state;
+    author k1, k2;
+    uint8_t cred[PROTO_DIGEST_BYTES];
+    query_verification v;
+    author_init(&k1, '1');
+    author_init(&k2, '2');
+    memset(cred, 0x44, sizeof(cred));
+
+    /* k1 from a day after the provider's entry until 2025; the spec valid from the end of 2022
+     * until 2027. */
+    proto_record prov = pf_provider_record();
+    prov.u.provider.issuer_keys_n = 1;
+    prov.u.provider.issuer_keys[0] =
+        (proto_issuer_key){ k1.pk, PF_T_2023_01_02 + DAY, T_2025_01_01 };
+    put(w, &w->ie, PF_T_2023_01_02, &prov); /* IE 1 */
+    proto_record spec = pf_spec_record(PF_SPEC_ID);
+    spec.u.spec.valid_until_ms = PF_T_2027_09_01;
+    uint64_t spec_seq = put(w, &w->ie, PF_T_2023_01_02, &spec); /* IE 2 */
+
+    query_claim c = { proto_str_c(PF_SPEC_ID), k1.pk, PF_T_2024_01_01, cred };
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_true(v.valid);
+    assert_int_equal(v.spec_reason, QUERY_SPEC_OK);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_OK);
+    assert_int_equal(v.spec_at_issue.seq, spec_seq);
+    assert_int_equal(v.issuer_provider.seq, 1);
+    assert_string_equal(v.issuer_provider_id, PF_PROVIDER_ID);
+
+    /* The key's window: before, after; another key. */
+    c.issued_at_ms = T_2025_01_01;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_KEY_EXPIRED);
+    assert_false(v.issuer_ok);
+    c.issued_at_ms = PF_T_2023_01_02;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_KEY_NOT_YET_VALID);
+    assert_int_equal(v.spec_reason, QUERY_SPEC_OK);
+    /* ... issued before the spec and the provider existed. */
+    c.issued_at_ms = PF_T_2023_01_02 - 1;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_int_equal(v.spec_reason, QUERY_SPEC_UNKNOWN);
+    assert_int_equal(v.spec_at_issue.seq, 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_PROVIDER_UNKNOWN);
+    assert_int_equal(v.issuer_provider.seq, 0);
+    c.issuer_key = k2.pk;
+    c.issued_at_ms = PF_T_2024_01_01;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_KEY_UNKNOWN);
+    c.issuer_key = k1.pk;
+
+    /* The spec's own window. */
+    c.issued_at_ms = PF_T_2027_09_01;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_int_equal(v.spec_reason, QUERY_SPEC_EXPIRED);
+    assert_false(v.spec_ok);
+
+    /* The provider is suspended on 2024-06-01, reinstated on 2024-09-01, withdrawn in 2025. */
+    prov.u.provider.status = PROTO_PROVIDER_SUSPENDED;
+    uint64_t susp = put(w, &w->ie, PF_T_2024_06_01, &prov); /* IE 3 */
+    prov.u.provider.status = PROTO_PROVIDER_ACTIVE;
+    put(w, &w->ie, PF_T_2024_09_01, &prov); /* IE 4 */
+    c.issued_at_ms = PF_T_2024_06_01 + DAY;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_false(v.issuer_ok);
+    assert_false(v.valid);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_PROVIDER_SUSPENDED);
+    assert_int_equal(v.issuer_provider.seq, susp);
+    assert_int_equal(v.issuer_provider.timestamp_ms, PF_T_2024_06_01);
+    /* Issued before the suspension, or after the reinstatement: fine. */
+    c.issued_at_ms = PF_T_2024_06_01 - 1;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_true(v.valid);
+    c.issued_at_ms = PF_T_2024_09_01;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_true(v.valid);
+    /* The answer also states the provider's status as of at (active again). */
+    assert_int_equal(v.recognition.provider_status, PROTO_PROVIDER_ACTIVE);
+
+    prov.u.provider.status = PROTO_PROVIDER_WITHDRAWN;
+    put(w, &w->ie, T_2025_01_01 - 2 * DAY, &prov); /* IE 5 */
+    spec.u.spec.status = PROTO_STATUS_WITHDRAWN;
+    put(w, &w->ie, T_2025_01_01 - DAY, &spec); /* IE 6 */
+    c.issued_at_ms = T_2025_01_01 - 2 * DAY;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_PROVIDER_WITHDRAWN);
+    assert_int_equal(v.spec_reason, QUERY_SPEC_OK);
+    c.issued_at_ms = T_2025_01_01 - DAY;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_int_equal(v.spec_reason, QUERY_SPEC_WITHDRAWN);
+    assert_int_equal(v.recognition.spec_status, PROTO_STATUS_WITHDRAWN);
+    assert_int_equal(v.recognition.provider_status, PROTO_PROVIDER_WITHDRAWN);
+
+    /* The names the control API writes. */
+    assert_string_equal(query_issuer_reason_name(QUERY_ISSUER_PROVIDER_SUSPENDED),
+                        "provider_suspended");
+    assert_string_equal(query_issuer_reason_name(QUERY_ISSUER_OK), "ok");
+    assert_string_equal(query_spec_reason_name(QUERY_SPEC_NOT_YET_VALID), "not_yet_valid");
+    assert_null(query_spec_reason_name(99));
+    assert_null(query_issuer_reason_name(99));
+}
+
 /* ---- stack ---- */
 
 static int stack(world *w, const char *cc, const char *pathway, const char *const *ids, uint64_t at,
@@ -1187,7 +1436,8 @@ static void test_stack(void **state)
     assert_int_equal(out->items[1].status, QUERY_STACK_RULE);
     assert_int_equal(out->items[2].status, QUERY_STACK_NOT_ELIGIBLE);
     assert_false(out->items[2].counted);
-    assert_int_equal(out->items[3].status, QUERY_STACK_NOT_ELIGIBLE);
+    assert_int_equal(out->items[3].status, QUERY_STACK_WITHDRAWN);
+    assert_false(out->items[3].counted);
     assert_int_equal(out->items[4].status, QUERY_STACK_UNKNOWN);
     assert_int_equal(out->items[4].ects_centi, 0);
     assert_int_equal(out->items[5].status, QUERY_STACK_RULE);
@@ -1195,6 +1445,24 @@ static void test_stack(void **state)
     assert_false(out->items[1].duplicate);
     assert_int_equal(out->total_ects_centi, 200 + 857);
     assert_true(out->complete);
+
+    /* The mandatory Irish spec is withdrawn in 2025: it no longer counts, and is missing. */
+    proto_record wd = pf_spec_record(PF_SPEC_ID);
+    wd.u.spec.status = PROTO_STATUS_WITHDRAWN;
+    put(w, &w->ie, T_2025_01_01 + DAY, &wd);
+    assert_int_equal(stack(w, "NL", PW, IDS(PF_SPEC_ID, NL_MBO_SPEC), at, out), 0);
+    assert_int_equal(out->items[0].status, QUERY_STACK_WITHDRAWN);
+    assert_false(out->items[0].counted);
+    assert_int_equal(out->items[0].ects_centi, 200);
+    assert_int_equal(out->total_ects_centi, 857);
+    assert_int_equal(out->missing_n, 1);
+    assert_string_equal(out->missing[0], PF_SPEC_ID);
+    assert_false(out->complete);
+    /* As of before the withdrawal it counts. */
+    assert_int_equal(stack(w, "NL", PW, IDS(PF_SPEC_ID, NL_MBO_SPEC), T_2025_01_01, out), 0);
+    assert_int_equal(out->items[0].status, QUERY_STACK_MANDATORY);
+    assert_true(out->complete);
+    at = T_2025_01_01;
 
     /* Too little: the mandatory spec alone. */
     assert_int_equal(stack(w, "NL", PW, IDS(PF_SPEC_ID, PF_SPEC_ID), at, out), 0);
@@ -1252,6 +1520,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_reasons, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_hits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stack, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -442,6 +442,52 @@ static uint32_t outcome_rank(uint32_t o)
     }
 }
 
+/* A string copied with its NUL (model side). */
+static void m_copy(char *dst, size_t cap, proto_str s)
+{
+    snprintf(dst, cap, "%.*s", (int)s.len, s.len > 0 ? (const char *)s.ptr : "");
+}
+
+/* What every answer states of the spec and its provider as of at. */
+static void m_describe(query_recognition *out, const proto_spec *sp, const proto_provider *p)
+{
+    out->spec_status = sp->status;
+    out->provider_status = p->status;
+    out->spec_title_n = sp->title_n;
+    for (uint32_t i = 0; i < sp->title_n; i++) {
+        m_copy(out->spec_title[i].lang, sizeof(out->spec_title[i].lang), sp->title[i].lang);
+        m_copy(out->spec_title[i].text, sizeof(out->spec_title[i].text), sp->title[i].text);
+    }
+    out->spec_ects_centi = sp->ects_centi;
+    out->spec_eqf = sp->eqf;
+    m_copy(out->provider_name, sizeof(out->provider_name), p->legal_name);
+}
+
+/* The terms of a basis: a decision's or a policy's. */
+static void m_terms(const proto_record *r, query_terms *t)
+{
+    if (r->kind == PROTO_KIND_POLICY) {
+        m_copy(t->conditions, sizeof(t->conditions), r->u.policy.conditions);
+        t->valid_from_ms = r->u.policy.valid_from_ms;
+        t->valid_until_ms = r->u.policy.valid_until_ms;
+        return;
+    }
+    const proto_decision *d = &r->u.decision;
+    t->has_ects = d->has_ects;
+    t->ects_centi = d->has_ects ? d->ects_centi : 0;
+    t->eqf = d->eqf;
+    t->differences_n = d->differences_n;
+    for (uint32_t i = 0; i < d->differences_n; i++) {
+        t->differences[i].type = d->differences[i].type;
+        m_copy(t->differences[i].note, sizeof(t->differences[i].note), d->differences[i].note);
+    }
+    m_copy(t->conditions, sizeof(t->conditions), d->conditions);
+    m_copy(t->appeal, sizeof(t->appeal), d->appeal);
+    t->valid_from_ms = d->valid_from_ms;
+    t->valid_until_ms = d->valid_until_ms;
+    m_copy(t->supersedes, sizeof(t->supersedes), d->supersedes);
+}
+
 /* recognise, step by step as query.h says. */
 static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t purpose, uint64_t at,
                        query_recognition *out)
@@ -477,6 +523,7 @@ static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t pur
     ref_of(w, sv, &out->spec);
     ref_of(w, pv, &out->provider);
     copy_id(out->provider_id, sp->provider);
+    m_describe(out, sp, &w->e[pv].rec.u.provider);
     out->forked = w->log[A].forked || w->log[w->e[sv].author].forked;
 
     /* c-f. Decisions of the country about this spec. */
@@ -513,6 +560,7 @@ static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t pur
         out->outcome = w->e[best].rec.u.decision.outcome;
         ref_of(w, best, &out->basis);
         copy_id(out->basis_id, w->e[best].rec.u.decision.id);
+        m_terms(&w->e[best].rec, &out->terms);
         return 0;
     }
 
@@ -549,6 +597,7 @@ static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t pur
         out->outcome = w->e[best].rec.u.policy.outcome;
         ref_of(w, best, &out->basis);
         copy_id(out->basis_id, w->e[best].rec.u.policy.id);
+        m_terms(&w->e[best].rec, &out->terms);
         return 0;
     }
     /* h. */
@@ -644,8 +693,26 @@ static int m_search(world *w, const query_filter *f, uint64_t at, proto_str afte
     }
     *n = 0;
     for (int i = 0; i < nf && *n < limit; i++) {
-        copy_id(hits[*n].spec_id, w->e[found[i]].rec.u.spec.id);
-        ref_of(w, found[i], &hits[*n].entry);
+        query_hit *h = &hits[*n];
+        const proto_spec *sp = &w->e[found[i]].rec.u.spec;
+        memset(h, 0, sizeof(*h));
+        copy_id(h->spec_id, sp->id);
+        ref_of(w, found[i], &h->entry);
+        uint32_t t = 0; /* "en", else the first */
+        for (uint32_t k = sp->title_n; k-- > 0;)
+            if (proto_str_eq(sp->title[k].lang, proto_str_c("en")))
+                t = k;
+        m_copy(h->title, sizeof(h->title), sp->title[t].text);
+        m_copy(h->title_lang, sizeof(h->title_lang), sp->title[t].lang);
+        h->ects_centi = sp->ects_centi;
+        h->eqf = sp->eqf;
+        copy_id(h->provider_id, sp->provider);
+        int pi = pool_find(w->prov_id, N_PROV, sp->provider);
+        int pv = pi < 0 ? -1 : S.prov[pi];
+        if (pv >= 0) {
+            m_copy(h->provider_name, sizeof(h->provider_name), w->e[pv].rec.u.provider.legal_name);
+            h->provider_status = w->e[pv].rec.u.provider.status;
+        }
         (*n)++;
     }
     *more = (uint32_t)nf > *n;
@@ -673,19 +740,44 @@ static int m_verify(world *w, const query_claim *cl, const char *cc, uint32_t pu
 
     out->spec_ok = then_spec != NULL && then_spec->status == PROTO_STATUS_ACTIVE &&
                    valid_at(then_spec->valid_from_ms, then_spec->valid_until_ms, t);
+    /* Reasons, in query.h's order. */
+    if (then_spec == NULL)
+        out->spec_reason = QUERY_SPEC_UNKNOWN;
+    else if (then_spec->status != PROTO_STATUS_ACTIVE)
+        out->spec_reason = QUERY_SPEC_WITHDRAWN;
+    else if (t < then_spec->valid_from_ms)
+        out->spec_reason = QUERY_SPEC_NOT_YET_VALID;
+    else if (!valid_at(then_spec->valid_from_ms, then_spec->valid_until_ms, t))
+        out->spec_reason = QUERY_SPEC_EXPIRED;
+    if (then_spec != NULL)
+        ref_of(w, I.spec[si], &out->spec_at_issue);
     proto_str prov_id = then_spec != NULL ? then_spec->provider : now_spec->provider;
+    copy_id(out->issuer_provider_id, prov_id);
     int pi = pool_find(w->prov_id, N_PROV, prov_id);
     int pv = pi < 0 ? -1 : I.prov[pi];
+    out->issuer_reason = QUERY_ISSUER_PROVIDER_UNKNOWN;
     if (pv >= 0) {
         const proto_provider *p = &w->e[pv].rec.u.provider;
-        if (p->status == PROTO_PROVIDER_ACTIVE) {
-            for (uint32_t k = 0; k < p->issuer_keys_n; k++) {
-                const proto_issuer_key *ik = &p->issuer_keys[k];
-                if (memcmp(ik->key, cl->issuer_key, PROTO_KEY_BYTES) == 0 &&
-                    valid_at(ik->valid_from_ms, ik->valid_until_ms, t))
-                    out->issuer_ok = true;
-            }
+        ref_of(w, pv, &out->issuer_provider);
+        out->issuer_reason = QUERY_ISSUER_KEY_UNKNOWN;
+        if (p->status == PROTO_PROVIDER_SUSPENDED)
+            out->issuer_reason = QUERY_ISSUER_PROVIDER_SUSPENDED;
+        else if (p->status == PROTO_PROVIDER_WITHDRAWN)
+            out->issuer_reason = QUERY_ISSUER_PROVIDER_WITHDRAWN;
+        for (uint32_t k = 0; k < p->issuer_keys_n; k++) {
+            const proto_issuer_key *ik = &p->issuer_keys[k];
+            if (memcmp(ik->key, cl->issuer_key, PROTO_KEY_BYTES) != 0 ||
+                out->issuer_reason != QUERY_ISSUER_KEY_UNKNOWN)
+                continue;
+            if (valid_at(ik->valid_from_ms, ik->valid_until_ms, t))
+                out->issuer_reason = QUERY_ISSUER_OK;
+            else if (t < ik->valid_from_ms)
+                out->issuer_reason = QUERY_ISSUER_KEY_NOT_YET_VALID;
+            else
+                out->issuer_reason = QUERY_ISSUER_KEY_EXPIRED;
         }
+        out->issuer_ok =
+            p->status == PROTO_PROVIDER_ACTIVE && out->issuer_reason == QUERY_ISSUER_OK;
     }
     int rpi = pool_find(w->prov_id, N_PROV, now_spec->provider);
     int ci = -1;
@@ -792,7 +884,9 @@ static int m_stack(world *w, const char *cc, proto_str pw_id, const proto_str *i
         }
         const proto_spec *sp = &w->e[sv].rec.u.spec;
         it->ects_centi = sp->ects_centi;
-        if (in_list(p->mandatory, p->mandatory_n, ids[i]))
+        if (sp->status == PROTO_STATUS_WITHDRAWN)
+            it->status = QUERY_STACK_WITHDRAWN;
+        else if (in_list(p->mandatory, p->mandatory_n, ids[i]))
             it->status = QUERY_STACK_MANDATORY;
         else if (in_list(p->eligible, p->eligible_n, ids[i]))
             it->status = QUERY_STACK_ELIGIBLE;
@@ -806,7 +900,12 @@ static int m_stack(world *w, const char *cc, proto_str pw_id, const proto_str *i
             out->total_ects_centi += it->ects_centi;
     }
     for (uint32_t k = 0; k < p->mandatory_n; k++) {
-        if (in_list(ids, (uint32_t)n, p->mandatory[k]))
+        /* Given, and not withdrawn (a duplicate has its first occurrence's status). */
+        bool given = false;
+        for (size_t i = 0; i < n; i++)
+            given = given || (proto_str_eq(ids[i], p->mandatory[k]) &&
+                              out->items[i].status != QUERY_STACK_WITHDRAWN);
+        if (given)
             continue;
         copy_id(out->missing[out->missing_n++], p->mandatory[k]);
     }
@@ -838,8 +937,43 @@ static void rec_fmt(const world *w, int rc, const query_recognition *q, char *bu
     ref_fmt(w, &q->basis, b, sizeof(b));
     ref_fmt(w, &q->spec, s, sizeof(s));
     ref_fmt(w, &q->provider, p, sizeof(p));
-    snprintf(buf, cap, "result=%u outcome=%u basis=%s '%s' forked=%d spec=%s provider=%s '%s'",
-             q->result, q->outcome, b, q->basis_id, q->forked, s, p, q->provider_id);
+    snprintf(buf, cap,
+             "result=%u outcome=%u basis=%s '%s' forked=%d spec=%s provider=%s '%s' status=%u/%u "
+             "terms: ects=%d:%u eqf=%u diffs=%u cond=%.20s appeal=%.20s valid=%llu..%llu "
+             "supersedes='%s' spec: ects=%u eqf=%u titles=%u '%.30s' provider '%.30s'",
+             q->result, q->outcome, b, q->basis_id, q->forked, s, p, q->provider_id, q->spec_status,
+             q->provider_status, q->terms.has_ects, q->terms.ects_centi, q->terms.eqf,
+             q->terms.differences_n, q->terms.conditions, q->terms.appeal,
+             (unsigned long long)q->terms.valid_from_ms,
+             (unsigned long long)q->terms.valid_until_ms, q->terms.supersedes, q->spec_ects_centi,
+             q->spec_eqf, q->spec_title_n, q->spec_title[0].text, q->provider_name);
+}
+
+static bool terms_eq(const query_terms *a, const query_terms *b)
+{
+    if (a->has_ects != b->has_ects || a->ects_centi != b->ects_centi || a->eqf != b->eqf ||
+        a->differences_n != b->differences_n || strcmp(a->conditions, b->conditions) != 0 ||
+        strcmp(a->appeal, b->appeal) != 0 || a->valid_from_ms != b->valid_from_ms ||
+        a->valid_until_ms != b->valid_until_ms || strcmp(a->supersedes, b->supersedes) != 0)
+        return false;
+    for (uint32_t i = 0; i < a->differences_n; i++)
+        if (a->differences[i].type != b->differences[i].type ||
+            strcmp(a->differences[i].note, b->differences[i].note) != 0)
+            return false;
+    return true;
+}
+
+static bool described_eq(const query_recognition *a, const query_recognition *b)
+{
+    if (a->spec_status != b->spec_status || a->provider_status != b->provider_status ||
+        a->spec_ects_centi != b->spec_ects_centi || a->spec_eqf != b->spec_eqf ||
+        a->spec_title_n != b->spec_title_n || strcmp(a->provider_name, b->provider_name) != 0)
+        return false;
+    for (uint32_t i = 0; i < a->spec_title_n; i++)
+        if (strcmp(a->spec_title[i].lang, b->spec_title[i].lang) != 0 ||
+            strcmp(a->spec_title[i].text, b->spec_title[i].text) != 0)
+            return false;
+    return true;
 }
 
 static bool ref_eq(const query_ref *a, const query_ref *b)
@@ -853,26 +987,37 @@ static bool rec_eq(const query_recognition *a, const query_recognition *b)
     return a->result == b->result && a->outcome == b->outcome && ref_eq(&a->basis, &b->basis) &&
            strcmp(a->basis_id, b->basis_id) == 0 && a->forked == b->forked &&
            ref_eq(&a->spec, &b->spec) && ref_eq(&a->provider, &b->provider) &&
-           strcmp(a->provider_id, b->provider_id) == 0;
+           strcmp(a->provider_id, b->provider_id) == 0 && described_eq(a, b) &&
+           terms_eq(&a->terms, &b->terms);
 }
 
 static void ver_fmt(const world *w, int rc, const query_verification *v, char *buf, size_t cap)
 {
-    char r[64], q[512];
+    char r[64], q[1024];
     if (rc != 0) {
         snprintf(buf, cap, "%s", errname(rc));
         return;
     }
     ref_fmt(w, &v->revocation, r, sizeof(r));
     rec_fmt(w, 0, &v->recognition, q, sizeof(q));
-    snprintf(buf, cap, "valid=%d spec_ok=%d issuer_ok=%d revoked=%d revocation=%s | %s", v->valid,
-             v->spec_ok, v->issuer_ok, v->revoked, r, q);
+    char si[64], ip[64];
+    ref_fmt(w, &v->spec_at_issue, si, sizeof(si));
+    ref_fmt(w, &v->issuer_provider, ip, sizeof(ip));
+    snprintf(
+        buf, cap,
+        "valid=%d spec_ok=%d (%u, %s) issuer_ok=%d (%u, %s '%s') revoked=%d revocation=%s | %s",
+        v->valid, v->spec_ok, v->spec_reason, si, v->issuer_ok, v->issuer_reason, ip,
+        v->issuer_provider_id, v->revoked, r, q);
 }
 
 static bool ver_eq(const query_verification *a, const query_verification *b)
 {
     return a->valid == b->valid && a->spec_ok == b->spec_ok && a->issuer_ok == b->issuer_ok &&
            a->revoked == b->revoked && ref_eq(&a->revocation, &b->revocation) &&
+           a->spec_reason == b->spec_reason && a->issuer_reason == b->issuer_reason &&
+           ref_eq(&a->spec_at_issue, &b->spec_at_issue) &&
+           ref_eq(&a->issuer_provider, &b->issuer_provider) &&
+           strcmp(a->issuer_provider_id, b->issuer_provider_id) == 0 &&
            rec_eq(&a->recognition, &b->recognition);
 }
 
@@ -2203,8 +2348,14 @@ static void q_search(world *w, store_read *rd)
         if (same && mrc == 0) {
             same = mn == sn && mm == sm;
             for (uint32_t i = 0; same && i < mn; i++)
-                same =
-                    strcmp(mh[i].spec_id, sh[i].spec_id) == 0 && ref_eq(&mh[i].entry, &sh[i].entry);
+                same = strcmp(mh[i].spec_id, sh[i].spec_id) == 0 &&
+                       ref_eq(&mh[i].entry, &sh[i].entry) &&
+                       strcmp(mh[i].title, sh[i].title) == 0 &&
+                       strcmp(mh[i].title_lang, sh[i].title_lang) == 0 &&
+                       mh[i].ects_centi == sh[i].ects_centi && mh[i].eqf == sh[i].eqf &&
+                       strcmp(mh[i].provider_id, sh[i].provider_id) == 0 &&
+                       strcmp(mh[i].provider_name, sh[i].provider_name) == 0 &&
+                       mh[i].provider_status == sh[i].provider_status;
         }
         if (!same) {
             char *m = malloc(16384), *s = malloc(16384);
