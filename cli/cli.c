@@ -5,7 +5,9 @@
  * recnetctl [-d DATA_DIR | -s SOCKET] [--json] COMMAND [ARGS]
  *
  * The global options may also follow the command. A command is one word ("status") or two
- * ("query recognise"); `recnetctl help [COMMAND]` and `--help` anywhere print help.
+ * ("query recognise"); `recnetctl help [COMMAND]` and `--help` anywhere print help, and
+ * `recnetctl --version` the version. Under --json a failed run also prints its error as one JSON
+ * object on stdout (cli_fail_rn records what it names).
  */
 #include "cli.h"
 
@@ -16,6 +18,12 @@
 #include <string.h>
 
 #include "proto/limits.h"
+#include "recjson.h"
+
+/* The version of the project (CMakeLists.txt's project() VERSION), given by the build. */
+#ifndef RN_VERSION
+#error "RN_VERSION is defined by CMakeLists.txt from the project's version"
+#endif
 
 /* ---- Options of the subcommands ---- */
 
@@ -207,6 +215,43 @@ static const char *const exit_help =
     "  4  node unreachable\n"
     "  5  other error\n";
 
+/* The error a run reports, kept for the JSON error object that --json prints on stdout. The
+ * first error of a run is its cause: later ones are not kept. */
+static struct {
+    bool set;
+    int exit_code;
+    int rn;                      /* the RN_E code, 0 when none applies */
+    char message[1024];          /* as printed after "recnetctl: " */
+    char field[REC_FIELD_BYTES]; /* "" when none */
+    long index;                  /* 0-based position in the list `field` names, -1 for none */
+} last_err;
+
+static void err_keep(int code, int rn, const char *field, long index, const char *fmt, va_list ap)
+{
+    if (last_err.set)
+        return;
+    last_err.set = true;
+    last_err.exit_code = code;
+    last_err.rn = rn;
+    vsnprintf(last_err.message, sizeof(last_err.message), fmt, ap);
+    snprintf(last_err.field, sizeof(last_err.field), "%s", field != NULL ? field : "");
+    last_err.index = index;
+}
+
+int cli_fail_rn(int code, int rn, const char *field, long index, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("recnetctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    va_start(ap, fmt);
+    err_keep(code, rn, field, index, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 int cli_fail(int code, const char *fmt, ...)
 {
     va_list ap;
@@ -215,6 +260,9 @@ int cli_fail(int code, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    va_start(ap, fmt);
+    err_keep(code, 0, NULL, -1, fmt, ap);
+    va_end(ap);
     return code;
 }
 
@@ -226,6 +274,9 @@ int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    va_start(ap, fmt);
+    err_keep(CLI_USAGE, 0, NULL, -1, fmt, ap);
+    va_end(ap);
     if (cmd != NULL)
         fprintf(stderr, "usage: recnetctl %s %s\n", cmd->name, cmd->usage);
     else
@@ -235,6 +286,29 @@ int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+/* --json: the error of a failed run as one JSON object on stdout (cli/README.md, "Errors under
+ * --json"). */
+static void err_json_print(int rc)
+{
+    json_t *o = json_object(), *e = json_object();
+    if (o == NULL || e == NULL) {
+        json_decref(o);
+        json_decref(e);
+        return;
+    }
+    json_object_set_new(e, "exit", json_integer(rc));
+    json_object_set_new(e, "name",
+                        last_err.rn != 0 ? json_string(rn_err_name(last_err.rn)) : json_null());
+    json_object_set_new(e, "message", json_string(last_err.message));
+    json_object_set_new(e, "field",
+                        last_err.field[0] != '\0' ? json_string(last_err.field) : json_null());
+    json_object_set_new(e, "index",
+                        last_err.index >= 0 ? json_integer(last_err.index) : json_null());
+    json_object_set_new(o, "error", e);
+    cli_json_print(o);
+    json_decref(o);
+}
+
 static void help_all(FILE *f)
 {
     fputs("recnetctl: the operators' and verifiers' command line of a recnet node\n\n"
@@ -242,7 +316,9 @@ static void help_all(FILE *f)
           "  -d DATA_DIR  the node's data directory (its control socket is DATA_DIR/control.sock;\n"
           "               default $RECNET_DIR)\n"
           "  -s SOCKET    the control socket itself (default $RECNET_SOCKET)\n"
-          "  --json       print JSON for scripts instead of tables\n\n"
+          "  --json       print JSON for scripts instead of tables (and errors as\n"
+          "               {\"error\": {...}} on stdout)\n"
+          "  --version    print recnetctl's version\n\n"
           "Commands:\n",
           f);
     for (size_t i = 0; i < COMMANDS_N; i++)
@@ -256,6 +332,10 @@ static void help_cmd(const cli_cmd *cmd)
     printf("usage: recnetctl %s %s\n\n%s.\n", cmd->name, cmd->usage, cmd->summary);
     if (cmd->help != NULL)
         printf("\n%s\n", cmd->help);
+    if (cmd->fn == cmd_publish) {
+        putchar('\n');
+        rec_fields_help(cmd->kind, stdout);
+    }
     printf("\nGlobal options: -d DATA_DIR, -s SOCKET, --json.\n");
 }
 
@@ -451,19 +531,23 @@ const char *cli_socket(cli *c)
     return c->socket_buf;
 }
 
-int cli_main(int argc, char **argv)
+static int cli_run(cli *cp, int argc, char **argv)
 {
-    cli c;
     cli_args *a = NULL;
     bool help = false;
     int i = 1, words = 0, rc;
-    memset(&c, 0, sizeof(c));
-    c.data_dir = getenv("RECNET_DIR");
-    c.socket = getenv("RECNET_SOCKET");
+    memset(cp, 0, sizeof(*cp));
+    memset(&last_err, 0, sizeof(last_err));
+    cp->data_dir = getenv("RECNET_DIR");
+    cp->socket = getenv("RECNET_SOCKET");
 
     /* Global options before the command. */
     for (; i < argc && argv[i][0] == '-'; i++) {
-        int g = global_opt(&c, argc, argv, &i, &help);
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("recnetctl %s\n", RN_VERSION);
+            return CLI_OK;
+        }
+        int g = global_opt(cp, argc, argv, &i, &help);
         if (g < 0)
             return CLI_USAGE;
         if (g == 0)
@@ -502,7 +586,7 @@ int cli_main(int argc, char **argv)
     a = calloc(1, sizeof(*a));
     if (a == NULL)
         return cli_fail(CLI_ERROR, "out of memory");
-    rc = parse_args(&c, cmd, argc, argv, i + words, a, &help);
+    rc = parse_args(cp, cmd, argc, argv, i + words, a, &help);
     if (rc == 0 && help) {
         help_cmd(cmd);
         rc = CLI_OK;
@@ -514,9 +598,18 @@ int cli_main(int argc, char **argv)
         rc = cli_usage(cmd, "missing arguments");
         goto out;
     }
-    rc = cmd->fn(&c, cmd, a);
+    rc = cmd->fn(cp, cmd, a);
 out:
     free(a);
+    return rc;
+}
+
+int cli_main(int argc, char **argv)
+{
+    cli c;
+    int rc = cli_run(&c, argc, argv);
+    if (c.json && rc != CLI_OK && last_err.set)
+        err_json_print(rc);
     fflush(stdout);
     return rc;
 }

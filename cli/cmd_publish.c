@@ -19,8 +19,8 @@
 static int refused(const rec_err *e)
 {
     char msg[REC_FIELD_BYTES + REC_DETAIL_BYTES + 64];
-    return cli_fail(CLI_REFUSED, "%s (%s)", rec_err_format(e, msg, sizeof(msg)),
-                    rn_err_name(e->code));
+    return cli_fail_rn(CLI_REFUSED, e->code, e->field, (long)e->index - 1, "%s (%s)",
+                       rec_err_format(e, msg, sizeof(msg)), rn_err_name(e->code));
 }
 
 /* Loads the JSON of FILE, or an empty object without one. */
