@@ -147,7 +147,8 @@ static const cli_cmd commands[] = {
     { "credential issue", "sign an issued credential with an awarding body's issuer key",
       "--spec ID --issuer-key KEYFILE --holder REF [--salt HEX] [--issued-at TIME]\n"
       "      [--grade TEXT] -o FILE",
-      "Offline. Writes the credential envelope (PROTOCOL.md section 13) to FILE: the spec, a\n"
+      "Offline. Writes the credential envelope (PROTOCOL.md section 13) to FILE, a new file\n"
+      "(never over an existing one: exit 5): the spec, a\n"
       "holder reference (BLAKE2b-256 of REF keyed with the salt: never a name), the issue date\n"
       "(default now), the grade and the issuer key, signed with KEYFILE. Prints the salt, which\n"
       "stays with the holder (it is not in the credential), and the credential's digest, which\n"

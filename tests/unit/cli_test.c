@@ -1060,6 +1060,42 @@ static void test_json_errors(void **state)
     free(text);
 }
 
+/* credential issue -o FILE never overwrites a credential (exit 5, as keygen), and leaves it as
+ * it was. */
+static void test_issue_no_overwrite(void **state)
+{
+    char key[128], cred[128], out[128];
+    uint8_t before[1024], after[1024];
+    (void)state;
+    snprintf(key, sizeof(key), "%s/issuer-nooverwrite.key", tmp);
+    snprintf(cred, sizeof(cred), "%s/ana.cred", tmp);
+    snprintf(out, sizeof(out), "%s/issue.out", tmp);
+    assert_int_equal(run("keygen", key, NULL), CLI_OK);
+    assert_int_equal(run("credential", "issue", "--spec", "IE:uniz/mc-c012", "--issuer-key", key,
+                         "--holder", "ana.andromeda@email.com", "--issued-at", "now", "-o", cred,
+                         NULL),
+                     CLI_OK);
+    FILE *f = fopen(cred, "rb");
+    assert_non_null(f);
+    size_t n = fread(before, 1, sizeof(before), f);
+    fclose(f);
+    assert_true(n > 0);
+    capture_begin(out);
+    assert_int_equal(run("--json", "credential", "issue", "--spec", "IE:uniz/mc-c012",
+                         "--issuer-key", key, "--holder", "bob.betelgeuse@email.com", "-o", cred,
+                         NULL),
+                     CLI_ERROR);
+    char *text = capture_end(out);
+    assert_non_null(strstr(text, "RN_EEXIST"));
+    assert_non_null(strstr(text, "already exists"));
+    free(text);
+    f = fopen(cred, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(after, 1, sizeof(after), f), n);
+    fclose(f);
+    assert_memory_equal(before, after, n);
+}
+
 /* recnetctl --version: the project's version. */
 static void test_version(void **state)
 {
@@ -1110,6 +1146,7 @@ int main(void)
         cmocka_unit_test(test_missing_and_now),
         cmocka_unit_test(test_enum_errors_and_field_help),
         cmocka_unit_test(test_json_errors),
+        cmocka_unit_test(test_issue_no_overwrite),
         cmocka_unit_test(test_version),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
