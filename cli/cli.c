@@ -37,7 +37,11 @@ static const cli_optdef opts_roster_add[] = {
     { "roster", 0, true }, { "name", 0, true },    { "role", 0, true }, { "country", 0, true },
     { "key", 0, true },    { "address", 0, true }, { NULL, 0, false },
 };
-static const cli_optdef opts_publish[] = { { "dry-run", 'n', false }, { NULL, 0, false } };
+static const cli_optdef opts_publish[] = {
+    { "dry-run", 'n', false },
+    { "force", 0, false },
+    { NULL, 0, false },
+};
 static const cli_optdef opts_at[] = { { "at", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_search[] = {
     { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true }, { "eqf-max", 0, true },
@@ -81,16 +85,21 @@ static const cli_optdef opts_log[] = { { "from", 0, true },
     "--<field> VALUE on top of it (or alone, without FILE), checks it as every node will, and\n"   \
     "sends it to the node, which signs it into its authority's log. Field names and forms are\n"   \
     "those of PROTOCOL.md section 3: enumerations by name (\"outcome\": \"partial\"), times as\n"  \
-    "ISO 8601 dates or UTC datetimes or ms, ECTS as decimals (2.5), keys as rn1:..., titles as\n"  \
-    "{\"en\": \"...\"} (flag: --title en=TEXT), lists as JSON arrays (flag: comma-separated or\n"  \
-    "repeated), nested objects as JSON text. See cli/README.md for an example of each kind.\n"     \
-    "  -n, --dry-run   check the record and print it as JSON and its canonical body, send nothing"
+    "ISO 8601 dates or UTC datetimes, ms or now, ECTS as decimals (2.5), keys as rn1:...,\n"       \
+    "titles as {\"en\": \"...\"} (flag: --title en=TEXT), lists as JSON arrays (flag:\n"           \
+    "comma-separated or repeated), nested objects as JSON text. The fields are listed below;\n"    \
+    "cli/README.md has an example of each kind.\n"                                                 \
+    "A decision or a pathway naming a spec the node does not know is refused (exit 3), each\n"     \
+    "unknown spec named on stderr.\n"                                                              \
+    "  -n, --dry-run   check the record and print it as JSON and its canonical body, send "        \
+    "nothing\n"                                                                                    \
+    "  --force         publish even when a spec it names is unknown to the node (not arrived yet)"
 
 #define PUBLISH_ROW(k, kname)                                                                      \
     {                                                                                              \
         kname " publish", "publish a " kname " record (JSON file or flags)",                       \
-            "[FILE|-] [--<field> VALUE ...] [--dry-run]", PUBLISH_HELP, opts_publish, 0, 1, true,  \
-            cmd_publish, k                                                                         \
+            "[FILE|-] [--<field> VALUE ...] [--dry-run] [--force]", PUBLISH_HELP, opts_publish, 0, \
+            1, true, cmd_publish, k                                                                \
     }
 
 /* ---- The table of subcommands ---- */

@@ -44,6 +44,7 @@
 #include "cli/cli.h"
 #include "cli/import.h"
 #include "cli/recjson.h"
+#include "cli/rpc.h"
 #include "node/core.h"
 #include "proto/credential.h"
 #include "proto/key.h"
@@ -980,6 +981,72 @@ static void test_node_envelopes(void **state)
     sodium_memzero(seed, sizeof(seed));
 }
 
+/* A decision or a pathway naming a spec the node does not know (a typo) is refused naming it,
+ * unless --force; one naming known specs is published. */
+static void test_node_unknown_spec(void **state)
+{
+    char out[128];
+    (void)state;
+    tpath(out, sizeof(out), "unknown-spec.txt");
+    /* Ireland decides on the Theed minor, which the node holds: published. */
+    assert_int_equal(run("-s", srv.sock, "decision", "publish", "--id", "IE:qqi/2025-1", "--spec",
+                         "NL:42NB/ach-44ABA", "--purpose", "employment", "--outcome", "full",
+                         "--valid-from", "2025-01-01", NULL),
+                     CLI_OK);
+    /* A typo: refused (exit 3), the id named, on stdout too under --json. */
+    capture_begin(out);
+    assert_int_equal(run("-s", srv.sock, "--json", "decision", "publish", "--id", "IE:qqi/2025-2",
+                         "--spec", "IE:uniz/mc-c0l2", "--purpose", "employment", "--outcome",
+                         "full", "--valid-from", "2025-01-01", NULL),
+                     CLI_REFUSED);
+    char *text = capture_end(out);
+    assert_non_null(strstr(text, "IE:uniz/mc-c0l2"));
+    assert_non_null(strstr(text, "RN_ENOTFOUND"));
+    assert_non_null(strstr(text, "\"decision.spec\""));
+    free(text);
+    /* Nothing was published: the decision is not on the log. */
+    cli c;
+    memset(&c, 0, sizeof(c));
+    c.socket = srv.sock;
+    uint8_t *buf = NULL;
+    proto_entry e;
+    proto_record *rec = malloc(sizeof(*rec));
+    assert_int_equal(
+        cli_record_get(&c, PROTO_KIND_DECISION, "IE:qqi/2025-2", UINT64_MAX, &buf, &e, rec),
+        CLI_NEGATIVE);
+    /* --force: the spec may not have arrived yet. */
+    assert_int_equal(run("-s", srv.sock, "decision", "publish", "--id", "IE:qqi/2025-2", "--spec",
+                         "IE:uniz/mc-c0l2", "--purpose", "employment", "--outcome", "full",
+                         "--valid-from", "2025-01-01", "--force", NULL),
+                     CLI_OK);
+    assert_int_equal(
+        cli_record_get(&c, PROTO_KIND_DECISION, "IE:qqi/2025-2", UINT64_MAX, &buf, &e, rec),
+        CLI_OK);
+    free(buf);
+    free(rec);
+    /* A pathway: one unknown eligible spec among known ones is refused, its position named. */
+    capture_begin(out);
+    assert_int_equal(run("-s", srv.sock, "--json", "pathway", "publish", "--id", "IE:qqi/pw-1",
+                         "--title", "en=Minor", "--eqf", "6", "--ects-min", "10", "--mandatory",
+                         "NL:42NB/ach-44ABA", "--eligible", "NL:UN1VH/ach-876543,IE:uniz/mc-c0l2",
+                         "--valid-from", "2025-01-01", "--status", "active", NULL),
+                     CLI_REFUSED);
+    text = capture_end(out);
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    assert_non_null(j);
+    json_t *err = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(err, "field")), "pathway.eligible");
+    assert_int_equal(json_integer_value(json_object_get(err, "index")), 1);
+    json_decref(j);
+    free(text);
+    assert_int_equal(run("-s", srv.sock, "pathway", "publish", "--id", "IE:qqi/pw-1", "--title",
+                         "en=Minor", "--eqf", "6", "--ects-min", "10", "--mandatory",
+                         "NL:42NB/ach-44ABA", "--eligible", "NL:UN1VH/ach-876543", "--valid-from",
+                         "2025-01-01", "--status", "active", NULL),
+                     CLI_OK);
+}
+
 static void test_node_vcjwt(void **state)
 {
     char other[PROTO_KEY_TEXT_LEN + 1];
@@ -1062,6 +1129,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_log),
         cmocka_unit_test_setup_teardown(test_node_envelopes, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_vcjwt, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(test_node_unknown_spec, node_setup, node_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
