@@ -65,7 +65,8 @@ static const cli_optdef opts_import[] = {
     { "qa-type", 0, true },     { "assessment", 0, true },     { "participation", 0, true },
     { "supervision", 0, true }, { "stackability", 0, true },   { "part-of", 0, true },
     { "languages", 0, true },   { "valid-from", 0, true },     { "valid-until", 0, true },
-    { "issuer-key", 0, true },  { "key-valid-from", 0, true }, { NULL, 0, false },
+    { "issuer-key", 0, true },  { "key-valid-from", 0, true }, { "replace", 0, false },
+    { NULL, 0, false },
 };
 static const cli_optdef opts_cred_issue[] = {
     { "spec", 0, true },     { "issuer-key", 0, true }, { "holder", 0, true },
@@ -130,7 +131,7 @@ static const cli_cmd commands[] = {
     PUBLISH_ROW(PROTO_KIND_SPEC, "spec"),
     { "spec import", "a spec and its provider from an ELM v3 or Open Badges 3.0 file",
       "FILE [--dry-run] [--provider-id ID] [--spec-id ID] [--<element> VALUE ...]\n"
-      "      [--issuer-key rn1:...|KEYFILE [--key-valid-from TIME]]",
+      "      [--issuer-key rn1:...|KEYFILE [--key-valid-from TIME]] [--replace]",
       "Reads a European Learning Model v3 credential (JSON-LD: a EuropeanDigitalCredential with\n"
       "credentialSubject.hasClaim.specifiedBy) or an Open Badges 3.0 credential (an\n"
       "OpenBadgeCredential with credentialSubject.achievement), maps every Annex I element it\n"
@@ -144,8 +145,14 @@ static const cli_cmd commands[] = {
       "  --valid-from T  --valid-until T\n"
       "Ids default to <CC>:<registration or identifier> and <provider id>/<notation>.\n"
       "--issuer-key registers the awarding body's issuer key (valid from --key-valid-from, by\n"
-      "default the spec's valid_from); without it the keys the node holds are kept.\n"
-      "  -n, --dry-run   print the records and what the file lacks; send nothing\n"
+      "default the spec's valid_from); the keys the node holds are always kept, their windows\n"
+      "as registered. A provider or spec the node holds under the same id that differs from\n"
+      "the file's (another awarding body or micro-credential deriving the same id, or another\n"
+      "version) is not replaced: exit 3, naming both, unless --replace.\n"
+      "  -n, --dry-run   print the records and what the file lacks; send nothing. When the node\n"
+      "                  answers, also check what it would refuse: another country's prefix,\n"
+      "                  a record it holds that would be replaced (exit 3)\n"
+      "  --replace       publish the file's records over different ones the node holds\n"
       "Exit 3 for a file that is neither format, not JSON, lacks a mandatory element or carries\n"
       "an unknown code. cli/README.md has the mapping element by element.",
       opts_import, 1, 1, false, cmd_spec_import, 0 },
