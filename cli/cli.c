@@ -182,9 +182,9 @@ static const cli_cmd commands[] = {
       opts_cred_verify, 3, 3, false, cmd_credential_verify, 0 },
     { "query recognise", "how does a country recognise a spec, for a purpose",
       "SPEC COUNTRY PURPOSE [--at TIME]",
-      "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime (default:\n"
-      "now). Exit 0 when recognised (full, partial or conditional), 1 when denied or when there\n"
-      "is no decision.",
+      "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime, ms\n"
+      "since the epoch, or now (the default). Exit 0 when recognised (full, partial or\n"
+      "conditional), 1 when denied or when there is no decision.",
       opts_at, 3, 3, false, cmd_recognise, 0 },
     { "query search", "find specs",
       "[--country CC] [--provider ID] [--eqf-min N] [--eqf-max N] [--isced PREFIX]\n"
