@@ -5,7 +5,11 @@
  * when the node already holds the same record.
  *
  * A file that is neither format, is not JSON, lacks a mandatory element that no flag gives, or
- * carries a code outside its list is refused (exit 3) with what is wrong and where.
+ * carries a code outside its list is refused (exit 3) with what is wrong and where. So is a file
+ * whose records would replace different ones the node holds under the same ids (two awarding
+ * bodies can derive one id), unless --replace; the provider's issuer keys the node holds are
+ * always kept with their registered windows, a new --issuer-key added to them. A dry run that can
+ * reach the node also checks the node's country against the ids' prefixes and what it holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
