@@ -5,7 +5,9 @@
  * recnetctl [-d DATA_DIR | -s SOCKET] [--json] COMMAND [ARGS]
  *
  * The global options may also follow the command. A command is one word ("status") or two
- * ("query recognise"); `recnetctl help [COMMAND]` and `--help` anywhere print help.
+ * ("query recognise"); `recnetctl help [COMMAND]` and `--help` anywhere print help, and
+ * `recnetctl --version` the version. Under --json a failed run also prints its error as one JSON
+ * object on stdout (cli_fail_rn records what it names).
  */
 #include "cli.h"
 
@@ -16,6 +18,12 @@
 #include <string.h>
 
 #include "proto/limits.h"
+#include "recjson.h"
+
+/* The version of the project (CMakeLists.txt's project() VERSION), given by the build. */
+#ifndef RN_VERSION
+#error "RN_VERSION is defined by CMakeLists.txt from the project's version"
+#endif
 
 /* ---- Options of the subcommands ---- */
 
@@ -29,7 +37,11 @@ static const cli_optdef opts_roster_add[] = {
     { "roster", 0, true }, { "name", 0, true },    { "role", 0, true }, { "country", 0, true },
     { "key", 0, true },    { "address", 0, true }, { NULL, 0, false },
 };
-static const cli_optdef opts_publish[] = { { "dry-run", 'n', false }, { NULL, 0, false } };
+static const cli_optdef opts_publish[] = {
+    { "dry-run", 'n', false },
+    { "force", 0, false },
+    { NULL, 0, false },
+};
 static const cli_optdef opts_at[] = { { "at", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_search[] = {
     { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true }, { "eqf-max", 0, true },
@@ -53,7 +65,8 @@ static const cli_optdef opts_import[] = {
     { "qa-type", 0, true },     { "assessment", 0, true },     { "participation", 0, true },
     { "supervision", 0, true }, { "stackability", 0, true },   { "part-of", 0, true },
     { "languages", 0, true },   { "valid-from", 0, true },     { "valid-until", 0, true },
-    { "issuer-key", 0, true },  { "key-valid-from", 0, true }, { NULL, 0, false },
+    { "issuer-key", 0, true },  { "key-valid-from", 0, true }, { "replace", 0, false },
+    { NULL, 0, false },
 };
 static const cli_optdef opts_cred_issue[] = {
     { "spec", 0, true },     { "issuer-key", 0, true }, { "holder", 0, true },
@@ -73,16 +86,21 @@ static const cli_optdef opts_log[] = { { "from", 0, true },
     "--<field> VALUE on top of it (or alone, without FILE), checks it as every node will, and\n"   \
     "sends it to the node, which signs it into its authority's log. Field names and forms are\n"   \
     "those of PROTOCOL.md section 3: enumerations by name (\"outcome\": \"partial\"), times as\n"  \
-    "ISO 8601 dates or UTC datetimes or ms, ECTS as decimals (2.5), keys as rn1:..., titles as\n"  \
-    "{\"en\": \"...\"} (flag: --title en=TEXT), lists as JSON arrays (flag: comma-separated or\n"  \
-    "repeated), nested objects as JSON text. See cli/README.md for an example of each kind.\n"     \
-    "  -n, --dry-run   check the record and print it as JSON and its canonical body, send nothing"
+    "ISO 8601 dates or UTC datetimes, ms or now, ECTS as decimals (2.5), keys as rn1:...,\n"       \
+    "titles as {\"en\": \"...\"} (flag: --title en=TEXT), lists as JSON arrays (flag:\n"           \
+    "comma-separated or repeated), nested objects as JSON text. The fields are listed below;\n"    \
+    "cli/README.md has an example of each kind.\n"                                                 \
+    "A decision or a pathway naming a spec the node does not know is refused (exit 3), each\n"     \
+    "unknown spec named on stderr.\n"                                                              \
+    "  -n, --dry-run   check the record and print it as JSON and its canonical body, send "        \
+    "nothing\n"                                                                                    \
+    "  --force         publish even when a spec it names is unknown to the node (not arrived yet)"
 
 #define PUBLISH_ROW(k, kname)                                                                      \
     {                                                                                              \
         kname " publish", "publish a " kname " record (JSON file or flags)",                       \
-            "[FILE|-] [--<field> VALUE ...] [--dry-run]", PUBLISH_HELP, opts_publish, 0, 1, true,  \
-            cmd_publish, k                                                                         \
+            "[FILE|-] [--<field> VALUE ...] [--dry-run] [--force]", PUBLISH_HELP, opts_publish, 0, \
+            1, true, cmd_publish, k                                                                \
     }
 
 /* ---- The table of subcommands ---- */
@@ -113,7 +131,7 @@ static const cli_cmd commands[] = {
     PUBLISH_ROW(PROTO_KIND_SPEC, "spec"),
     { "spec import", "a spec and its provider from an ELM v3 or Open Badges 3.0 file",
       "FILE [--dry-run] [--provider-id ID] [--spec-id ID] [--<element> VALUE ...]\n"
-      "      [--issuer-key rn1:...|KEYFILE [--key-valid-from TIME]]",
+      "      [--issuer-key rn1:...|KEYFILE [--key-valid-from TIME]] [--replace]",
       "Reads a European Learning Model v3 credential (JSON-LD: a EuropeanDigitalCredential with\n"
       "credentialSubject.hasClaim.specifiedBy) or an Open Badges 3.0 credential (an\n"
       "OpenBadgeCredential with credentialSubject.achievement), maps every Annex I element it\n"
@@ -127,8 +145,14 @@ static const cli_cmd commands[] = {
       "  --valid-from T  --valid-until T\n"
       "Ids default to <CC>:<registration or identifier> and <provider id>/<notation>.\n"
       "--issuer-key registers the awarding body's issuer key (valid from --key-valid-from, by\n"
-      "default the spec's valid_from); without it the keys the node holds are kept.\n"
-      "  -n, --dry-run   print the records and what the file lacks; send nothing\n"
+      "default the spec's valid_from); the keys the node holds are always kept, their windows\n"
+      "as registered. A provider or spec the node holds under the same id that differs from\n"
+      "the file's (another awarding body or micro-credential deriving the same id, or another\n"
+      "version) is not replaced: exit 3, naming both, unless --replace.\n"
+      "  -n, --dry-run   print the records and what the file lacks; send nothing. When the node\n"
+      "                  answers, also check what it would refuse: another country's prefix,\n"
+      "                  a record it holds that would be replaced (exit 3)\n"
+      "  --replace       publish the file's records over different ones the node holds\n"
       "Exit 3 for a file that is neither format, not JSON, lacks a mandatory element or carries\n"
       "an unknown code. cli/README.md has the mapping element by element.",
       opts_import, 1, 1, false, cmd_spec_import, 0 },
@@ -139,7 +163,8 @@ static const cli_cmd commands[] = {
     { "credential issue", "sign an issued credential with an awarding body's issuer key",
       "--spec ID --issuer-key KEYFILE --holder REF [--salt HEX] [--issued-at TIME]\n"
       "      [--grade TEXT] -o FILE",
-      "Offline. Writes the credential envelope (PROTOCOL.md section 13) to FILE: the spec, a\n"
+      "Offline. Writes the credential envelope (PROTOCOL.md section 13) to FILE, a new file\n"
+      "(never over an existing one: exit 5): the spec, a\n"
       "holder reference (BLAKE2b-256 of REF keyed with the salt: never a name), the issue date\n"
       "(default now), the grade and the issuer key, signed with KEYFILE. Prints the salt, which\n"
       "stays with the holder (it is not in the credential), and the credential's digest, which\n"
@@ -166,9 +191,9 @@ static const cli_cmd commands[] = {
       opts_at, 1, 1, false, cmd_record_show, PROTO_KIND_PROVIDER },
     { "query recognise", "how does a country recognise a spec, for a purpose",
       "SPEC COUNTRY PURPOSE [--at TIME]",
-      "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime (default:\n"
-      "now). Exit 0 when recognised (full, partial or conditional), 1 when denied or when there\n"
-      "is no decision.",
+      "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime, ms\n"
+      "since the epoch, or now (the default). Exit 0 when recognised (full, partial or\n"
+      "conditional), 1 when denied or when there is no decision.",
       opts_at, 3, 3, false, cmd_recognise, 0 },
     { "query search", "find specs",
       "[--country CC] [--provider ID] [--eqf-min N] [--eqf-max N] [--isced PREFIX]\n"
@@ -216,6 +241,43 @@ static const char *const exit_help =
     "  4  node unreachable\n"
     "  5  other error\n";
 
+/* The error a run reports, kept for the JSON error object that --json prints on stdout. The
+ * first error of a run is its cause: later ones are not kept. */
+static struct {
+    bool set;
+    int exit_code;
+    int rn;                      /* the RN_E code, 0 when none applies */
+    char message[1024];          /* as printed after "recnetctl: " */
+    char field[REC_FIELD_BYTES]; /* "" when none */
+    long index;                  /* 0-based position in the list `field` names, -1 for none */
+} last_err;
+
+static void err_keep(int code, int rn, const char *field, long index, const char *fmt, va_list ap)
+{
+    if (last_err.set)
+        return;
+    last_err.set = true;
+    last_err.exit_code = code;
+    last_err.rn = rn;
+    vsnprintf(last_err.message, sizeof(last_err.message), fmt, ap);
+    snprintf(last_err.field, sizeof(last_err.field), "%s", field != NULL ? field : "");
+    last_err.index = index;
+}
+
+int cli_fail_rn(int code, int rn, const char *field, long index, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("recnetctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    va_start(ap, fmt);
+    err_keep(code, rn, field, index, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 int cli_fail(int code, const char *fmt, ...)
 {
     va_list ap;
@@ -224,6 +286,9 @@ int cli_fail(int code, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    va_start(ap, fmt);
+    err_keep(code, 0, NULL, -1, fmt, ap);
+    va_end(ap);
     return code;
 }
 
@@ -235,6 +300,9 @@ int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    va_start(ap, fmt);
+    err_keep(CLI_USAGE, 0, NULL, -1, fmt, ap);
+    va_end(ap);
     if (cmd != NULL)
         fprintf(stderr, "usage: recnetctl %s %s\n", cmd->name, cmd->usage);
     else
@@ -244,6 +312,29 @@ int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+/* --json: the error of a failed run as one JSON object on stdout (cli/README.md, "Errors under
+ * --json"). */
+static void err_json_print(int rc)
+{
+    json_t *o = json_object(), *e = json_object();
+    if (o == NULL || e == NULL) {
+        json_decref(o);
+        json_decref(e);
+        return;
+    }
+    json_object_set_new(e, "exit", json_integer(rc));
+    json_object_set_new(e, "name",
+                        last_err.rn != 0 ? json_string(rn_err_name(last_err.rn)) : json_null());
+    json_object_set_new(e, "message", json_string(last_err.message));
+    json_object_set_new(e, "field",
+                        last_err.field[0] != '\0' ? json_string(last_err.field) : json_null());
+    json_object_set_new(e, "index",
+                        last_err.index >= 0 ? json_integer(last_err.index) : json_null());
+    json_object_set_new(o, "error", e);
+    cli_json_print(o);
+    json_decref(o);
+}
+
 static void help_all(FILE *f)
 {
     fputs("recnetctl: the operators' and verifiers' command line of a recnet node\n\n"
@@ -251,7 +342,9 @@ static void help_all(FILE *f)
           "  -d DATA_DIR  the node's data directory (its control socket is DATA_DIR/control.sock;\n"
           "               default $RECNET_DIR)\n"
           "  -s SOCKET    the control socket itself (default $RECNET_SOCKET)\n"
-          "  --json       print JSON for scripts instead of tables\n\n"
+          "  --json       print JSON for scripts instead of tables (and errors as\n"
+          "               {\"error\": {...}} on stdout)\n"
+          "  --version    print recnetctl's version\n\n"
           "Commands:\n",
           f);
     for (size_t i = 0; i < COMMANDS_N; i++)
@@ -265,6 +358,10 @@ static void help_cmd(const cli_cmd *cmd)
     printf("usage: recnetctl %s %s\n\n%s.\n", cmd->name, cmd->usage, cmd->summary);
     if (cmd->help != NULL)
         printf("\n%s\n", cmd->help);
+    if (cmd->fn == cmd_publish) {
+        putchar('\n');
+        rec_fields_help(cmd->kind, stdout);
+    }
     printf("\nGlobal options: -d DATA_DIR, -s SOCKET, --json.\n");
 }
 
@@ -460,19 +557,23 @@ const char *cli_socket(cli *c)
     return c->socket_buf;
 }
 
-int cli_main(int argc, char **argv)
+static int cli_run(cli *cp, int argc, char **argv)
 {
-    cli c;
     cli_args *a = NULL;
     bool help = false;
     int i = 1, words = 0, rc;
-    memset(&c, 0, sizeof(c));
-    c.data_dir = getenv("RECNET_DIR");
-    c.socket = getenv("RECNET_SOCKET");
+    memset(cp, 0, sizeof(*cp));
+    memset(&last_err, 0, sizeof(last_err));
+    cp->data_dir = getenv("RECNET_DIR");
+    cp->socket = getenv("RECNET_SOCKET");
 
     /* Global options before the command. */
     for (; i < argc && argv[i][0] == '-'; i++) {
-        int g = global_opt(&c, argc, argv, &i, &help);
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("recnetctl %s\n", RN_VERSION);
+            return CLI_OK;
+        }
+        int g = global_opt(cp, argc, argv, &i, &help);
         if (g < 0)
             return CLI_USAGE;
         if (g == 0)
@@ -511,7 +612,7 @@ int cli_main(int argc, char **argv)
     a = calloc(1, sizeof(*a));
     if (a == NULL)
         return cli_fail(CLI_ERROR, "out of memory");
-    rc = parse_args(&c, cmd, argc, argv, i + words, a, &help);
+    rc = parse_args(cp, cmd, argc, argv, i + words, a, &help);
     if (rc == 0 && help) {
         help_cmd(cmd);
         rc = CLI_OK;
@@ -523,9 +624,18 @@ int cli_main(int argc, char **argv)
         rc = cli_usage(cmd, "missing arguments");
         goto out;
     }
-    rc = cmd->fn(&c, cmd, a);
+    rc = cmd->fn(cp, cmd, a);
 out:
     free(a);
+    return rc;
+}
+
+int cli_main(int argc, char **argv)
+{
+    cli c;
+    int rc = cli_run(&c, argc, argv);
+    if (c.json && rc != CLI_OK && last_err.set)
+        err_json_print(rc);
     fflush(stdout);
     return rc;
 }

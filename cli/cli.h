@@ -89,8 +89,14 @@ unsigned cli_opt(const cli_cmd *cmd, const char *name);
 const char *cli_optval(const cli_cmd *cmd, const cli_args *a, const char *name);
 bool cli_optset(const cli_cmd *cmd, const cli_args *a, const char *name);
 
-/* Prints "recnetctl: <message>" to stderr and returns `code`. */
+/* Prints "recnetctl: <message>" to stderr and returns `code`. The first error of a run is also
+ * kept: under --json, cli_main prints it on stdout as {"error": {"exit", "name", "message",
+ * "field", "index"}} (cli/README.md, "Errors under --json"). */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* As cli_fail, naming the RN_E code `rn` (0 for none), the field at fault (NULL for none) and the
+ * 0-based position in the list it names (-1 for none). */
+int cli_fail_rn(int code, int rn, const char *field, long index, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* A usage error for `cmd`: the message and its usage line. Returns CLI_USAGE. */
 int cli_usage(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -11,10 +11,13 @@
  * was valid then, whether the credential is revoked, and how the country recognises the spec for
  * the purpose, with a proof bundle. The answer is positive (exit 0) only when every part is.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -81,6 +84,41 @@ static int load_sk(const char *path, uint8_t sk[PROTO_SK_BYTES], uint8_t pk[PROT
 
 /* ---- issue ---- */
 
+/* Writes a new file `path` with data[0..len): created, never over an existing file (O_EXCL, as
+ * keygen), nor through a symbolic link; removed again when it cannot be written whole. Returns
+ * CLI_OK, or CLI_ERROR with the reason printed. */
+static int write_new(const char *path, const uint8_t *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST)
+        return cli_fail_rn(CLI_ERROR, RN_EEXIST, NULL, -1,
+                           "%s already exists: a credential is never overwritten (remove it or "
+                           "give another -o FILE)",
+                           path);
+    if (fd < 0)
+        return cli_fail(CLI_ERROR, "cannot create %s: %s", path, strerror(errno));
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    int err = off < len ? errno : 0;
+    if (off == len && fsync(fd) != 0)
+        err = errno;
+    if (close(fd) != 0 && err == 0)
+        err = errno;
+    if (off < len || err != 0) {
+        unlink(path);
+        return cli_fail(CLI_ERROR, "cannot write %s: %s", path,
+                        err != 0 ? strerror(err) : "short write");
+    }
+    return CLI_OK;
+}
+
 int cmd_credential_issue(cli *c, const cli_cmd *cmd, cli_args *a)
 {
     const char *spec = cli_optval(cmd, a, "spec"), *keyfile = cli_optval(cmd, a, "issuer-key");
@@ -121,8 +159,8 @@ int cmd_credential_issue(cli *c, const cli_cmd *cmd, cli_args *a)
     }
     cr.issued_at_ms = now_ms();
     if (issued != NULL && rec_time_parse(issued, strlen(issued), &cr.issued_at_ms) < 0) {
-        rc = cli_usage(cmd, "--issued-at: expected a date (2025-06-01), a datetime with its zone "
-                            "or ms since the epoch");
+        rc = cli_usage(cmd, "--issued-at: expected a date (2025-06-01), a datetime with its zone, "
+                            "ms since the epoch or now");
         goto out;
     }
     if ((rc = load_sk(keyfile, sk, pk)) != CLI_OK)
@@ -138,11 +176,8 @@ int cmd_credential_issue(cli *c, const cli_cmd *cmd, cli_args *a)
                       rc == RN_ELEN && grade != NULL ? " (--grade is 1 to 128 bytes)" : "");
         goto out;
     }
-    FILE *f = fopen(outp, "wb");
-    if (f == NULL || fwrite(env.data, 1, env.len, f) != env.len || fclose(f) != 0) {
-        rc = cli_fail(CLI_ERROR, "cannot write %s", outp);
+    if ((rc = write_new(outp, env.data, env.len)) != CLI_OK)
         goto out;
-    }
     char dh[2 * PROTO_DIGEST_BYTES + 1], hh[2 * PROTO_HOLDER_BYTES + 1];
     char sh[2 * PROTO_HOLDER_SALT_BYTES_MAX + 1], kt[PROTO_KEY_TEXT_LEN + 1], t[REC_TIME_BYTES];
     rec_hex(cr.digest, PROTO_DIGEST_BYTES, dh);

@@ -5,7 +5,11 @@
  * when the node already holds the same record.
  *
  * A file that is neither format, is not JSON, lacks a mandatory element that no flag gives, or
- * carries a code outside its list is refused (exit 3) with what is wrong and where.
+ * carries a code outside its list is refused (exit 3) with what is wrong and where. So is a file
+ * whose records would replace different ones the node holds under the same ids (two awarding
+ * bodies can derive one id), unless --replace; the provider's issuer keys the node holds are
+ * always kept with their registered windows, a new --issuer-key added to them. A dry run that can
+ * reach the node also checks the node's country against the ids' prefixes and what it holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,42 +124,131 @@ static void print_reports(const imp_result *r, bool notes, FILE *f)
     }
 }
 
-/* Publishes a record unless the node holds the same one. */
-static int publish_record(cli *c, const proto_record *rec, const mp_buf *body, json_t *out)
+/* What the node holds under a record's id: its latest version, or nothing. */
+typedef struct held {
+    bool present;
+    uint8_t *buf;    /* the entry (owned) */
+    proto_entry e;   /* borrows buf */
+    proto_record *r; /* borrows buf; owned */
+} held;
+
+static void held_free(held *h)
+{
+    free(h->buf);
+    free(h->r);
+    memset(h, 0, sizeof(*h));
+}
+
+/* Reads what the node holds of kind `kind` under `id`. Returns CLI_OK (h->present says whether
+ * there is one), or an exit code with the reason printed. */
+static int held_get(cli *c, proto_kind kind, const char *id, held *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->r = malloc(sizeof(*h->r));
+    if (h->r == NULL)
+        return cli_fail(CLI_ERROR, "out of memory");
+    int rc = cli_record_get(c, kind, id, UINT64_MAX, &h->buf, &h->e, h->r);
+    h->present = rc == CLI_OK;
+    return rc == CLI_NEGATIVE ? CLI_OK : rc;
+}
+
+/* A record's name for people: a provider's legal name, a spec's English title (else its first). */
+static void record_name(const proto_record *r, char *out, size_t len)
+{
+    proto_str s = { NULL, 0 };
+    if (r->kind == PROTO_KIND_PROVIDER) {
+        s = r->u.provider.legal_name;
+    } else if (r->kind == PROTO_KIND_SPEC && r->u.spec.title_n > 0) {
+        s = r->u.spec.title[0].text;
+        for (uint32_t i = 0; i < r->u.spec.title_n; i++) {
+            if (r->u.spec.title[i].lang.len == 2 &&
+                memcmp(r->u.spec.title[i].lang.ptr, "en", 2) == 0)
+                s = r->u.spec.title[i].text;
+        }
+    }
+    snprintf(out, len, "%.*s", (int)(s.len < 200u ? s.len : 200u), (const char *)s.ptr);
+}
+
+/* The top-level fields in which two records of one kind differ, issuer keys aside (keys are
+ * merged, never replaced): "legal_name, url", or "" when none. */
+static void differing_fields(const proto_record *a, const proto_record *b, char *out, size_t len)
+{
+    json_t *ja = rec_to_json(a), *jb = rec_to_json(b);
+    const char *key;
+    json_t *v;
+    size_t used = 0;
+    out[0] = '\0';
+    if (ja == NULL || jb == NULL) {
+        snprintf(out, len, "?");
+        goto out;
+    }
+    json_object_del(ja, "issuer_keys");
+    json_object_del(jb, "issuer_keys");
+    /* Fields of b that a lacks or holds otherwise, then fields only a has. */
+    for (int pass = 0; pass < 2; pass++) {
+        json_t *x = pass == 0 ? jb : ja, *y = pass == 0 ? ja : jb;
+        json_object_foreach(x, key, v)
+        {
+            json_t *w = json_object_get(y, key);
+            if ((pass == 0 && (w == NULL || !json_equal(v, w))) || (pass == 1 && w == NULL)) {
+                int n = snprintf(out + used, len - used, "%s%s", used > 0 ? ", " : "", key);
+                if (n < 0 || (size_t)n >= len - used)
+                    goto out;
+                used += (size_t)n;
+            }
+        }
+    }
+out:
+    json_decref(ja);
+    json_decref(jb);
+}
+
+/* Would publishing `rec` replace a different record the node holds (`h`)? Keys added to a
+ * provider are not a difference. Prints the conflict and returns true when it would. */
+static bool conflicts(const proto_record *rec, const held *h, char *msg, size_t len)
+{
+    char was[256], now[256], diff[256];
+    proto_str id = proto_record_id(rec);
+    if (!h->present || proto_record_equal(rec, h->r))
+        return false;
+    differing_fields(h->r, rec, diff, sizeof(diff));
+    if (diff[0] == '\0')
+        return false;
+    record_name(h->r, was, sizeof(was));
+    record_name(rec, now, sizeof(now));
+    snprintf(msg, len,
+             "%s %.*s: the node holds \"%s\" (entry %llu); the file's \"%s\" would replace it "
+             "(differing in %s)",
+             proto_kind_name((int)rec->kind), (int)id.len, (const char *)id.ptr, was,
+             (unsigned long long)h->e.seq, now, diff);
+    return true;
+}
+
+/* Publishes a record unless the node holds the same one (`h`). */
+static int publish_record(cli *c, const proto_record *rec, const mp_buf *body, const held *h,
+                          json_t *out)
 {
     proto_str id = proto_record_id(rec);
     char sid[RN_ID_BYTES_MAX + 1], method[32];
     const char *kname = proto_kind_name((int)rec->kind);
-    uint8_t *buf = NULL;
-    proto_entry e;
-    proto_record *held = malloc(sizeof(*held));
     rpc_resp resp;
     mp_buf p;
     int rc;
-    if (held == NULL)
-        return cli_fail(CLI_ERROR, "out of memory");
     snprintf(sid, sizeof(sid), "%.*s", (int)id.len, (const char *)id.ptr);
-    rc = cli_record_get(c, rec->kind, sid, UINT64_MAX, &buf, &e, held);
-    if (rc == CLI_OK && proto_record_equal(rec, held)) {
+    if (h->present && proto_record_equal(rec, h->r)) {
         if (c->json) {
             json_t *o = json_object();
             json_object_set_new(o, "id", json_string(sid));
             json_object_set_new(o, "published", json_false());
-            json_object_set_new(o, "seq", json_integer((json_int_t)e.seq));
+            json_object_set_new(o, "seq", json_integer((json_int_t)h->e.seq));
             json_object_set_new(out, kname, o);
         } else {
             printf("%s %s: the node already holds this record (entry %llu): not published "
                    "again\n",
-                   kname, sid, (unsigned long long)e.seq);
+                   kname, sid, (unsigned long long)h->e.seq);
         }
-        free(buf);
-        free(held);
         return CLI_OK;
     }
-    free(buf);
-    free(held);
-    if (rc != CLI_OK && rc != CLI_NEGATIVE)
-        return rc;
     snprintf(method, sizeof(method), "%s.publish", kname);
     mp_buf_init(&p, RN_RECORD_BYTES_MAX + 64u);
     mp_put_array(&p, 1);
@@ -180,31 +273,99 @@ static int publish_record(cli *c, const proto_record *rec, const mp_buf *body, j
     return rc;
 }
 
-/* The provider's issuer keys are recnet's own: when the import gives none and the node holds the
- * provider with some, they are kept rather than dropped by the new version. */
-static int keep_keys(cli *c, imp_result *r)
+/* The provider's issuer keys are recnet's own, and a registered key's validity window is never
+ * moved by an import: the keys the node holds for the provider are kept as they are, and a key
+ * given with --issuer-key is added only when it is not among them (`h` is the held provider). */
+static int merge_keys(cli *c, imp_result *r, const held *h)
 {
     const char *pid = json_string_value(json_object_get(r->provider, "id"));
-    uint8_t *buf = NULL;
-    proto_entry e;
-    proto_record *held = malloc(sizeof(*held));
-    int rc;
-    if (held == NULL)
-        return cli_fail(CLI_ERROR, "out of memory");
-    rc = cli_record_get(c, PROTO_KIND_PROVIDER, pid, UINT64_MAX, &buf, &e, held);
-    if (rc == CLI_OK && held->u.provider.issuer_keys_n > 0) {
-        json_t *j = rec_to_json(held);
-        json_t *keys = json_object_get(j, "issuer_keys");
-        if (keys != NULL)
-            json_object_set(r->provider, "issuer_keys", keys);
+    if (!h->present || h->r->u.provider.issuer_keys_n == 0)
+        return CLI_OK;
+    json_t *j = rec_to_json(h->r);
+    json_t *keys = json_object_get(j, "issuer_keys");
+    json_t *given = json_object_get(r->provider, "issuer_keys");
+    json_t *merged = keys != NULL ? json_deep_copy(keys) : NULL;
+    size_t i, k;
+    json_t *g, *x;
+    unsigned added = 0;
+    if (merged == NULL) {
         json_decref(j);
-        if (!c->json)
-            printf("provider %s: keeping the %u issuer key(s) the node holds\n", pid,
-                   held->u.provider.issuer_keys_n);
+        return cli_fail(CLI_ERROR, "out of memory");
     }
-    free(buf);
-    free(held);
-    return rc == CLI_NEGATIVE ? CLI_OK : rc;
+    json_array_foreach(given, i, g)
+    {
+        bool known = false;
+        json_array_foreach(merged, k, x)
+        {
+            if (json_equal(json_object_get(x, "key"), json_object_get(g, "key"))) {
+                known = true;
+                if (!json_equal(x, g) && !c->json)
+                    printf("provider %s: issuer key %s is registered (valid from %s): its "
+                           "window is kept\n",
+                           pid, json_string_value(json_object_get(x, "key")),
+                           json_string_value(json_object_get(x, "valid_from")));
+            }
+        }
+        if (!known) {
+            if (json_array_size(merged) >= RN_ISSUER_KEYS_MAX) {
+                json_decref(merged);
+                json_decref(j);
+                return cli_fail_rn(CLI_REFUSED, RN_ECOUNT, "provider.issuer_keys", -1,
+                                   "provider %s: already %u issuer keys: no room for another", pid,
+                                   (unsigned)RN_ISSUER_KEYS_MAX);
+            }
+            json_array_append(merged, g);
+            added++;
+        }
+    }
+    if (given == NULL && !c->json)
+        printf("provider %s: keeping the %u issuer key(s) the node holds\n", pid,
+               h->r->u.provider.issuer_keys_n);
+    else if (given != NULL && added > 0 && !c->json)
+        printf("provider %s: adding %u issuer key(s) to the %u the node holds\n", pid, added,
+               h->r->u.provider.issuer_keys_n);
+    json_object_set_new(r->provider, "issuer_keys", merged);
+    json_decref(j);
+    return CLI_OK;
+}
+
+/* The country of the node's authority (`status`), when a node is named and answers. Returns
+ * CLI_OK with cc set, or CLI_NEGATIVE with `why` saying why it could not be asked (nothing
+ * printed). */
+static int node_country(cli *c, char cc[3], char *why, size_t why_len)
+{
+    rpc_resp r;
+    mp_buf p;
+    mp_cur v;
+    const uint8_t *s;
+    uint32_t n;
+    memset(&r, 0, sizeof(r));
+    if (c->socket == NULL && c->data_dir == NULL) {
+        snprintf(why, why_len, "no node named (-d or -s)");
+        return CLI_NEGATIVE;
+    }
+    const char *sock = cli_socket(c);
+    if (sock == NULL) {
+        snprintf(why, why_len, "no control socket");
+        return CLI_NEGATIVE;
+    }
+    mp_buf_init(&p, 16);
+    mp_put_array(&p, 0);
+    int rc = rpc_call(sock, "status", p.data, p.len, &r, why, why_len);
+    mp_buf_free(&p);
+    if (rc == 0 && r.is_error)
+        snprintf(why, why_len, "status: %s", rn_strerror(r.code));
+    else if (rc == 0 && (!rpc_map_get(r.result, "country", &v) || mp_peek(&v) != MP_STR ||
+                         mp_read_str(&v, &s, &n) < 0 || n != 2))
+        snprintf(why, why_len, "the node names no country (a mirror publishes nothing)");
+    else if (rc == 0) {
+        memcpy(cc, s, 2);
+        cc[2] = '\0';
+        rpc_resp_free(&r);
+        return CLI_OK;
+    }
+    rpc_resp_free(&r);
+    return CLI_NEGATIVE;
 }
 
 int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
@@ -221,8 +382,11 @@ int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
     rec_bytes *pb = malloc(sizeof(*pb)), *sb = malloc(sizeof(*sb));
     mp_buf pbody, sbody;
     rec_err e;
-    bool dry = cli_optset(cmd, a, "dry-run");
+    bool dry = cli_optset(cmd, a, "dry-run"), replace = cli_optset(cmd, a, "replace");
+    held hp, hs;
     int rc;
+    memset(&hp, 0, sizeof(hp));
+    memset(&hs, 0, sizeof(hs));
     mp_buf_init(&pbody, RN_RECORD_BYTES_MAX);
     mp_buf_init(&sbody, RN_RECORD_BYTES_MAX);
     if (r == NULL || prov == NULL || spec == NULL || pb == NULL || sb == NULL) {
@@ -274,19 +438,64 @@ int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
                       imp_format_name(r->format), missing, missing == 1 ? "" : "s", list);
         goto out;
     }
-    if (!dry && json_object_get(r->provider, "issuer_keys") == NULL &&
-        (rc = keep_keys(c, r)) != CLI_OK)
-        goto out;
+    /* What the node holds under the two ids (not in a dry run without a node). */
+    char cc[3] = "", nowhy[256] = "";
+    bool asked = !dry || node_country(c, cc, nowhy, sizeof(nowhy)) == CLI_OK;
+    if (asked) {
+        const char *pid = json_string_value(json_object_get(r->provider, "id"));
+        const char *sid = json_string_value(json_object_get(r->spec, "id"));
+        if ((rc = held_get(c, PROTO_KIND_PROVIDER, pid, &hp)) != CLI_OK ||
+            (rc = held_get(c, PROTO_KIND_SPEC, sid, &hs)) != CLI_OK ||
+            (rc = merge_keys(c, r, &hp)) != CLI_OK)
+            goto out;
+    }
     if (rec_from_json(prov, PROTO_KIND_PROVIDER, r->provider, pb, &e) < 0 ||
         rec_from_json(spec, PROTO_KIND_SPEC, r->spec, sb, &e) < 0) {
         char msg[REC_FIELD_BYTES + REC_DETAIL_BYTES + 64];
-        rc = cli_fail(CLI_REFUSED, "%s: the imported record is not valid: %s (%s)", path,
-                      rec_err_format(&e, msg, sizeof(msg)), rn_err_name(e.code));
+        rc = cli_fail_rn(CLI_REFUSED, e.code, e.field, (long)e.index - 1,
+                         "%s: the imported record is not valid: %s (%s)", path,
+                         rec_err_format(&e, msg, sizeof(msg)), rn_err_name(e.code));
         goto out;
     }
     if (proto_record_encode(prov, &pbody) < 0 || proto_record_encode(spec, &sbody) < 0) {
         rc = cli_fail(CLI_REFUSED, "%s: the imported records do not encode", path);
         goto out;
+    }
+    /* A dry run checks what the node would refuse: another country's prefix. */
+    if (dry && asked) {
+        rn_diag d;
+        memset(&d, 0, sizeof(d));
+        if (proto_record_check_author(prov, cc, &d) < 0 ||
+            proto_record_check_author(spec, cc, &d) < 0) {
+            rc = cli_fail_rn(CLI_REFUSED, RN_EPREFIX, d.field, -1,
+                             "%s: %s: the node is %s's: the import would be refused (%s)", path,
+                             d.field != NULL ? d.field : "id", cc, rn_err_name(RN_EPREFIX));
+            goto out;
+        }
+    } else if (dry && !c->json) {
+        printf("%s: the node could not be asked (%s): its country and the records it holds are "
+               "not checked\n",
+               path, nowhy);
+    }
+    /* A different record under the same id is not replaced without --replace. */
+    if (asked) {
+        char m1[768] = "", m2[768] = "";
+        bool cp = conflicts(prov, &hp, m1, sizeof(m1));
+        bool cs = conflicts(spec, &hs, m2, sizeof(m2));
+        if ((cp || cs) && !replace) {
+            if (cp && cs)
+                fprintf(stderr, "recnetctl: %s\n", m2);
+            rc = cli_fail_rn(CLI_REFUSED, RN_EINCONSISTENT, cp ? "provider" : "spec", -1,
+                             "%s: refused (--replace replaces %s)", cp ? m1 : m2,
+                             cp && cs ? "them" : "it");
+            goto out;
+        }
+        if ((cp || cs) && !c->json) {
+            if (cp)
+                printf("replacing: %s\n", m1);
+            if (cs)
+                printf("replacing: %s\n", m2);
+        }
     }
 
     out = json_object();
@@ -303,6 +512,7 @@ int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
         json_object_set_new(out, "notes", notes);
     }
     if (dry) {
+        json_object_set_new(out, "node_country", asked ? json_string(cc) : json_null());
         if (c->json) {
             cli_json_print(out);
         } else {
@@ -321,12 +531,14 @@ int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
         printf("%s: %s\n", path, imp_format_name(r->format));
         print_reports(r, false, stdout);
     }
-    if ((rc = publish_record(c, prov, &pbody, out)) != CLI_OK ||
-        (rc = publish_record(c, spec, &sbody, out)) != CLI_OK)
+    if ((rc = publish_record(c, prov, &pbody, &hp, out)) != CLI_OK ||
+        (rc = publish_record(c, spec, &sbody, &hs, out)) != CLI_OK)
         goto out;
     if (c->json)
         cli_json_print(out);
 out:
+    held_free(&hp);
+    held_free(&hs);
     sodium_memzero(key, sizeof(key));
     json_decref(out);
     json_decref(doc);

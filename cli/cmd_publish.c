@@ -1,8 +1,11 @@
 /*
  * cmd_publish.c: `recnetctl <kind> publish`: a record from JSON and flags, checked here exactly
  * as every node will check it (proto_record_validate), then sent as its canonical body for the
- * node to sign into its authority's log (<kind>.publish).
+ * node to sign into its authority's log (<kind>.publish). A decision or a pathway that names a
+ * spec the node does not know is refused unless --force: the node itself accepts it (the spec may
+ * arrive later), but a typo in a spec id would otherwise be published without a word.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +22,78 @@
 static int refused(const rec_err *e)
 {
     char msg[REC_FIELD_BYTES + REC_DETAIL_BYTES + 64];
-    return cli_fail(CLI_REFUSED, "%s (%s)", rec_err_format(e, msg, sizeof(msg)),
-                    rn_err_name(e->code));
+    return cli_fail_rn(CLI_REFUSED, e->code, e->field, (long)e->index - 1, "%s (%s)",
+                       rec_err_format(e, msg, sizeof(msg)), rn_err_name(e->code));
+}
+
+/* The specs a record names that the node does not know (the `record` method answers
+ * RN_ENOTFOUND): a decision's spec, a pathway's mandatory and eligible specs. Each is named on
+ * stderr; unless `force`, the record is refused (the spec may be a typo), else published (the spec
+ * may not have arrived yet). Returns CLI_OK, or an exit code with the reason printed. */
+static int unknown_specs(cli *c, const proto_record *r, bool force)
+{
+    const proto_str *ids = NULL, *more = NULL;
+    uint32_t n = 0, n_more = 0;
+    const char *field = NULL, *field_more = NULL;
+    char first_field[REC_FIELD_BYTES] = "", first_id[RN_ID_BYTES_MAX + 1] = "";
+    long first_index = -1;
+    unsigned unknown = 0;
+    if (r->kind == PROTO_KIND_DECISION) {
+        ids = &r->u.decision.spec;
+        n = 1;
+        field = "decision.spec";
+    } else if (r->kind == PROTO_KIND_PATHWAY) {
+        ids = r->u.pathway.mandatory;
+        n = r->u.pathway.mandatory_n;
+        field = "pathway.mandatory";
+        more = r->u.pathway.eligible;
+        n_more = r->u.pathway.eligible_n;
+        field_more = "pathway.eligible";
+    } else {
+        return CLI_OK;
+    }
+    proto_record *held = malloc(sizeof(*held));
+    if (held == NULL)
+        return cli_fail(CLI_ERROR, "out of memory");
+    for (uint32_t k = 0; k < n + n_more; k++) {
+        const proto_str *id = k < n ? &ids[k] : &more[k - n];
+        const char *f = k < n ? field : field_more;
+        long index = r->kind == PROTO_KIND_DECISION ? -1 : (long)(k < n ? k : k - n);
+        char sid[RN_ID_BYTES_MAX + 1];
+        uint8_t *buf = NULL;
+        proto_entry e;
+        snprintf(sid, sizeof(sid), "%.*s", (int)id->len, (const char *)id->ptr);
+        int rc = cli_record_get(c, PROTO_KIND_SPEC, sid, UINT64_MAX, &buf, &e, held);
+        free(buf);
+        if (rc == CLI_OK)
+            continue;
+        if (rc != CLI_NEGATIVE) {
+            free(held);
+            return rc;
+        }
+        if (unknown++ == 0) {
+            snprintf(first_field, sizeof(first_field), "%s", f);
+            snprintf(first_id, sizeof(first_id), "%s", sid);
+            first_index = index;
+        }
+        if (index >= 0)
+            fprintf(stderr, "recnetctl: warning: %s[%ld]: the node knows no spec %s\n", f, index,
+                    sid);
+        else
+            fprintf(stderr, "recnetctl: warning: %s: the node knows no spec %s\n", f, sid);
+    }
+    free(held);
+    if (unknown == 0 || force)
+        return CLI_OK;
+    char where[REC_FIELD_BYTES + 24];
+    if (first_index >= 0)
+        snprintf(where, sizeof(where), "%s[%ld]", first_field, first_index);
+    else
+        snprintf(where, sizeof(where), "%s", first_field);
+    return cli_fail_rn(CLI_REFUSED, RN_ENOTFOUND, first_field, first_index,
+                       "%s: the node knows no spec %s%s: not published (a typo? if the spec has "
+                       "not arrived yet, --force publishes anyway)",
+                       where, first_id, unknown > 1 ? " (and others named above)" : "");
 }
 
 /* Loads the JSON of FILE, or an empty object without one. */
@@ -120,6 +193,8 @@ int cmd_publish(cli *c, const cli_cmd *cmd, cli_args *a)
         goto out;
     }
 
+    if ((rc = unknown_specs(c, r, cli_optset(cmd, a, "force"))) != CLI_OK)
+        goto out;
     char method[32];
     rpc_resp resp;
     snprintf(method, sizeof(method), "%s.publish", proto_kind_name((int)cmd->kind));

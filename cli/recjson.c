@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "proto/codes.h"
 #include "proto/key.h"
@@ -46,165 +47,175 @@ typedef struct fdesc {
     int aux;                 /* proto_enum or proto_vocab */
     bool opt;                /* an optional number: 0 means absent, and is not written */
     const struct fdesc *sub; /* F_OBJS, F_OBJ: the nested table, ended by a NULL name */
+    bool req;                /* required: absent (or null) is RN_EMISSING, naming the field */
 } fdesc;
 
 #define ARRLEN(S, m) ((uint32_t)(sizeof(((S *)0)->m) / sizeof(((S *)0)->m[0])))
 
-#define F(S, n, t, m)                                                                              \
+/* F, FE, FL and FOBJS end with R (required) or O (optional), as PROTOCOL.md section 3 and
+ * proto/record.c's tables say: a field required on the wire but optional here would be read as a
+ * zero when left out (a time of 1970-01-01), which is what the flag prevents. */
+#define R true
+#define O false
+#define F(S, n, t, m, r)                                                                           \
     {                                                                                              \
-        n, t, offsetof(S, m), 0, 0, 0, 0, false, NULL                                              \
+        n, t, offsetof(S, m), 0, 0, 0, 0, false, NULL, r                                           \
     }
 #define FOPT(S, n, t, m)                                                                           \
     {                                                                                              \
-        n, t, offsetof(S, m), 0, 0, 0, 0, true, NULL                                               \
+        n, t, offsetof(S, m), 0, 0, 0, 0, true, NULL, false                                        \
     }
-#define FE(S, n, t, m, e)                                                                          \
+#define FE(S, n, t, m, e, r)                                                                       \
     {                                                                                              \
-        n, t, offsetof(S, m), 0, 0, 0, e, false, NULL                                              \
+        n, t, offsetof(S, m), 0, 0, 0, e, false, NULL, r                                           \
     }
 #define FHAS(S, n, m, has)                                                                         \
     {                                                                                              \
-        n, F_ECTS_HAS, offsetof(S, m), offsetof(S, has), 0, 0, 0, false, NULL                      \
+        n, F_ECTS_HAS, offsetof(S, m), offsetof(S, has), 0, 0, 0, false, NULL, false               \
     }
-#define FL(S, n, t, m, cnt)                                                                        \
+#define FL(S, n, t, m, cnt, r)                                                                     \
     {                                                                                              \
-        n, t, offsetof(S, m), offsetof(S, cnt), ARRLEN(S, m), 0, 0, false, NULL                    \
+        n, t, offsetof(S, m), offsetof(S, cnt), ARRLEN(S, m), 0, 0, false, NULL, r                 \
     }
-#define FOBJS(S, n, m, cnt, sub)                                                                   \
+#define FOBJS(S, n, m, cnt, sub, r)                                                                \
     {                                                                                              \
         n, F_OBJS, offsetof(S, m), offsetof(S, cnt), ARRLEN(S, m), sizeof(((S *)0)->m[0]), 0,      \
-            false, sub                                                                             \
+            false, sub, r                                                                          \
     }
 #define FOBJ(S, n, m, sub)                                                                         \
     {                                                                                              \
-        n, F_OBJ, offsetof(S, m), 0, 0, 0, 0, false, sub                                           \
+        n, F_OBJ, offsetof(S, m), 0, 0, 0, 0, false, sub, false                                    \
     }
 #define FEND                                                                                       \
     {                                                                                              \
-        NULL, F_STR, 0, 0, 0, 0, 0, false, NULL                                                    \
+        NULL, F_STR, 0, 0, 0, 0, 0, false, NULL, false                                             \
     }
 
 static const fdesc issuer_key_fields[] = {
-    F(proto_issuer_key, "key", F_KEY, key),
-    F(proto_issuer_key, "valid_from", F_TIME, valid_from_ms),
-    F(proto_issuer_key, "valid_until", F_TIME_NIL, valid_until_ms),
+    F(proto_issuer_key, "key", F_KEY, key, R),
+    F(proto_issuer_key, "valid_from", F_TIME, valid_from_ms, R),
+    F(proto_issuer_key, "valid_until", F_TIME_NIL, valid_until_ms, O),
     FEND,
 };
 
 static const fdesc provider_fields[] = {
-    F(proto_provider, "id", F_STR, id),
-    F(proto_provider, "legal_name", F_STR, legal_name),
-    F(proto_provider, "country", F_COUNTRY, country),
-    F(proto_provider, "registration_number", F_STR, registration_number),
-    FE(proto_provider, "qa_status", F_ENUM, qa_status, PROTO_ENUM_QA_STATUS),
-    F(proto_provider, "qa_body", F_STR, qa_body),
-    FOBJS(proto_provider, "issuer_keys", issuer_keys, issuer_keys_n, issuer_key_fields),
-    FE(proto_provider, "status", F_ENUM, status, PROTO_ENUM_PROVIDER_STATUS),
-    F(proto_provider, "url", F_STR, url),
+    F(proto_provider, "id", F_STR, id, R),
+    F(proto_provider, "legal_name", F_STR, legal_name, R),
+    F(proto_provider, "country", F_COUNTRY, country, R),
+    F(proto_provider, "registration_number", F_STR, registration_number, O),
+    FE(proto_provider, "qa_status", F_ENUM, qa_status, PROTO_ENUM_QA_STATUS, R),
+    F(proto_provider, "qa_body", F_STR, qa_body, O),
+    FOBJS(proto_provider, "issuer_keys", issuer_keys, issuer_keys_n, issuer_key_fields, O),
+    FE(proto_provider, "status", F_ENUM, status, PROTO_ENUM_PROVIDER_STATUS, R),
+    F(proto_provider, "url", F_STR, url, O),
     FEND,
 };
 
 static const fdesc outcome_fields[] = {
-    F(proto_outcome, "text", F_STR, text),
-    FL(proto_outcome, "esco", F_STRS, esco, esco_n),
-    FL(proto_outcome, "translations", F_TITLE, translations, translations_n),
+    F(proto_outcome, "text", F_STR, text, R),
+    FL(proto_outcome, "esco", F_STRS, esco, esco_n, O),
+    FL(proto_outcome, "translations", F_TITLE, translations, translations_n, O),
     FEND,
 };
 
 static const fdesc spec_fields[] = {
-    F(proto_spec, "id", F_STR, id),
-    F(proto_spec, "provider", F_STR, provider),
-    FL(proto_spec, "title", F_TITLE, title, title_n),
-    FOBJS(proto_spec, "outcomes", outcomes, outcomes_n, outcome_fields),
-    F(proto_spec, "ects", F_ECTS, ects_centi),
+    F(proto_spec, "id", F_STR, id, R),
+    F(proto_spec, "provider", F_STR, provider, R),
+    FL(proto_spec, "title", F_TITLE, title, title_n, R),
+    FOBJS(proto_spec, "outcomes", outcomes, outcomes_n, outcome_fields, R),
+    F(proto_spec, "ects", F_ECTS, ects_centi, R),
     FOPT(proto_spec, "eqf", F_UINT, eqf),
-    F(proto_spec, "nqf", F_STR, nqf),
-    F(proto_spec, "isced", F_STR, isced),
-    FE(proto_spec, "assessment", F_VOCAB, assessment, PROTO_VOCAB_ASSESSMENT),
-    FE(proto_spec, "participation", F_VOCAB, participation, PROTO_VOCAB_PARTICIPATION),
-    FE(proto_spec, "qa_type", F_VOCAB, qa_type, PROTO_VOCAB_QA),
-    FL(proto_spec, "languages", F_STRS, languages, languages_n),
-    F(proto_spec, "prerequisites", F_STR, prerequisites),
-    FE(proto_spec, "supervision", F_VOCAB, supervision, PROTO_VOCAB_SUPERVISION),
-    F(proto_spec, "grading", F_STR, grading),
-    FE(proto_spec, "stackability", F_ENUM, stackability, PROTO_ENUM_STACKABILITY),
-    FL(proto_spec, "part_of", F_STRS, part_of, part_of_n),
-    F(proto_spec, "url", F_STR, url),
-    F(proto_spec, "valid_from", F_TIME, valid_from_ms),
+    F(proto_spec, "nqf", F_STR, nqf, O),
+    F(proto_spec, "isced", F_STR, isced, R),
+    FE(proto_spec, "assessment", F_VOCAB, assessment, PROTO_VOCAB_ASSESSMENT, R),
+    FE(proto_spec, "participation", F_VOCAB, participation, PROTO_VOCAB_PARTICIPATION, R),
+    FE(proto_spec, "qa_type", F_VOCAB, qa_type, PROTO_VOCAB_QA, R),
+    FL(proto_spec, "languages", F_STRS, languages, languages_n, R),
+    F(proto_spec, "prerequisites", F_STR, prerequisites, O),
+    FE(proto_spec, "supervision", F_VOCAB, supervision, PROTO_VOCAB_SUPERVISION, R),
+    F(proto_spec, "grading", F_STR, grading, O),
+    FE(proto_spec, "stackability", F_ENUM, stackability, PROTO_ENUM_STACKABILITY, R),
+    FL(proto_spec, "part_of", F_STRS, part_of, part_of_n, O),
+    F(proto_spec, "url", F_STR, url, O),
+    F(proto_spec, "valid_from", F_TIME, valid_from_ms, R),
     FOPT(proto_spec, "valid_until", F_TIME, valid_until_ms),
-    FE(proto_spec, "status", F_ENUM, status, PROTO_ENUM_STATUS),
+    FE(proto_spec, "status", F_ENUM, status, PROTO_ENUM_STATUS, R),
     FEND,
 };
 
 static const fdesc difference_fields[] = {
-    FE(proto_difference, "type", F_ENUM, type, PROTO_ENUM_DIFFERENCE),
-    F(proto_difference, "note", F_STR, note),
+    FE(proto_difference, "type", F_ENUM, type, PROTO_ENUM_DIFFERENCE, R),
+    F(proto_difference, "note", F_STR, note, R),
     FEND,
 };
 
 static const fdesc decision_fields[] = {
-    F(proto_decision, "id", F_STR, id),
-    F(proto_decision, "spec", F_STR, spec),
-    FE(proto_decision, "purpose", F_ENUM, purpose, PROTO_ENUM_PURPOSE),
-    FE(proto_decision, "outcome", F_ENUM, outcome, PROTO_ENUM_OUTCOME),
+    F(proto_decision, "id", F_STR, id, R),
+    F(proto_decision, "spec", F_STR, spec, R),
+    FE(proto_decision, "purpose", F_ENUM, purpose, PROTO_ENUM_PURPOSE, R),
+    FE(proto_decision, "outcome", F_ENUM, outcome, PROTO_ENUM_OUTCOME, R),
     FHAS(proto_decision, "ects", ects_centi, has_ects),
     FOPT(proto_decision, "eqf", F_UINT, eqf),
-    FOBJS(proto_decision, "differences", differences, differences_n, difference_fields),
-    F(proto_decision, "conditions", F_STR, conditions),
-    F(proto_decision, "appeal", F_STR, appeal),
-    F(proto_decision, "valid_from", F_TIME, valid_from_ms),
+    FOBJS(proto_decision, "differences", differences, differences_n, difference_fields, O),
+    F(proto_decision, "conditions", F_STR, conditions, O),
+    F(proto_decision, "appeal", F_STR, appeal, O),
+    F(proto_decision, "valid_from", F_TIME, valid_from_ms, R),
     FOPT(proto_decision, "valid_until", F_TIME, valid_until_ms),
-    F(proto_decision, "supersedes", F_STR, supersedes),
+    F(proto_decision, "supersedes", F_STR, supersedes, O),
     FEND,
 };
 
 static const fdesc policy_fields[] = {
-    F(proto_policy, "id", F_STR, id),
-    FE(proto_policy, "purpose", F_ENUM, purpose, PROTO_ENUM_PURPOSE),
-    FE(proto_policy, "outcome", F_ENUM, outcome, PROTO_ENUM_OUTCOME),
-    FL(proto_policy, "issuer_countries", F_COUNTRIES, issuer_countries, issuer_countries_n),
+    F(proto_policy, "id", F_STR, id, R),
+    FE(proto_policy, "purpose", F_ENUM, purpose, PROTO_ENUM_PURPOSE, R),
+    FE(proto_policy, "outcome", F_ENUM, outcome, PROTO_ENUM_OUTCOME, R),
+    FL(proto_policy, "issuer_countries", F_COUNTRIES, issuer_countries, issuer_countries_n, O),
     FOPT(proto_policy, "eqf_min", F_UINT, eqf_min),
     FOPT(proto_policy, "eqf_max", F_UINT, eqf_max),
     FOPT(proto_policy, "ects_min", F_ECTS, ects_min_centi),
-    F(proto_policy, "external_qa", F_BOOL, external_qa),
-    FL(proto_policy, "isced_prefixes", F_STRS, isced_prefixes, isced_prefixes_n),
-    F(proto_policy, "conditions", F_STR, conditions),
-    F(proto_policy, "valid_from", F_TIME, valid_from_ms),
+    F(proto_policy, "external_qa", F_BOOL, external_qa, R),
+    FL(proto_policy, "isced_prefixes", F_STRS, isced_prefixes, isced_prefixes_n, O),
+    F(proto_policy, "conditions", F_STR, conditions, O),
+    F(proto_policy, "valid_from", F_TIME, valid_from_ms, R),
     FOPT(proto_policy, "valid_until", F_TIME, valid_until_ms),
-    FE(proto_policy, "status", F_ENUM, status, PROTO_ENUM_STATUS),
+    FE(proto_policy, "status", F_ENUM, status, PROTO_ENUM_STATUS, R),
     FEND,
 };
 
 static const fdesc rule_fields[] = {
     FOPT(proto_pathway_rule, "eqf_min", F_UINT, eqf_min),
     FOPT(proto_pathway_rule, "eqf_max", F_UINT, eqf_max),
-    FL(proto_pathway_rule, "isced_prefixes", F_STRS, isced_prefixes, isced_prefixes_n),
-    FL(proto_pathway_rule, "issuer_countries", F_COUNTRIES, issuer_countries, issuer_countries_n),
+    FL(proto_pathway_rule, "isced_prefixes", F_STRS, isced_prefixes, isced_prefixes_n, O),
+    FL(proto_pathway_rule, "issuer_countries", F_COUNTRIES, issuer_countries, issuer_countries_n,
+       O),
     FOPT(proto_pathway_rule, "ects_min", F_ECTS, ects_min_centi),
     FEND,
 };
 
 static const fdesc pathway_fields[] = {
-    F(proto_pathway, "id", F_STR, id),
-    FL(proto_pathway, "title", F_TITLE, title, title_n),
-    F(proto_pathway, "eqf", F_UINT, eqf),
-    F(proto_pathway, "ects_min", F_ECTS, ects_min_centi),
-    FL(proto_pathway, "mandatory", F_STRS, mandatory, mandatory_n),
-    FL(proto_pathway, "eligible", F_STRS, eligible, eligible_n),
+    F(proto_pathway, "id", F_STR, id, R),
+    FL(proto_pathway, "title", F_TITLE, title, title_n, R),
+    F(proto_pathway, "eqf", F_UINT, eqf, R),
+    F(proto_pathway, "ects_min", F_ECTS, ects_min_centi, R),
+    FL(proto_pathway, "mandatory", F_STRS, mandatory, mandatory_n, O),
+    FL(proto_pathway, "eligible", F_STRS, eligible, eligible_n, O),
     FOBJ(proto_pathway, "rule", rule, rule_fields),
-    F(proto_pathway, "valid_from", F_TIME, valid_from_ms),
+    F(proto_pathway, "valid_from", F_TIME, valid_from_ms, R),
     FOPT(proto_pathway, "valid_until", F_TIME, valid_until_ms),
-    FE(proto_pathway, "status", F_ENUM, status, PROTO_ENUM_STATUS),
+    FE(proto_pathway, "status", F_ENUM, status, PROTO_ENUM_STATUS, R),
     FEND,
 };
 
 static const fdesc revocation_fields[] = {
-    F(proto_revocation, "credential", F_DIGEST, credential),
-    F(proto_revocation, "provider", F_STR, provider),
-    FE(proto_revocation, "reason", F_ENUM, reason, PROTO_ENUM_REASON),
-    F(proto_revocation, "revoked_at", F_TIME, revoked_at_ms),
+    F(proto_revocation, "credential", F_DIGEST, credential, R),
+    F(proto_revocation, "provider", F_STR, provider, R),
+    FE(proto_revocation, "reason", F_ENUM, reason, PROTO_ENUM_REASON, R),
+    F(proto_revocation, "revoked_at", F_TIME, revoked_at_ms, R),
     FEND,
 };
+
+#undef R
+#undef O
 
 /* The table of each kind, by kind number. */
 static const fdesc *const kind_fields[PROTO_KIND_MAX + 1] = {
@@ -273,18 +284,17 @@ static int hex_val(char c)
     return -1;
 }
 
-/* The names of an enumeration or vocabulary, for a message: "a, b or c". */
+/* The accepted names of an enumeration or vocabulary, for a message: "accepted: a, b, c". */
 static void names_list(ftype t, int aux, char *out, size_t len)
 {
     unsigned n =
         t == F_ENUM ? proto_enum_size((proto_enum)aux) : proto_codes_vocab_size((proto_vocab)aux);
-    size_t used = 0;
-    out[0] = '\0';
+    int w = snprintf(out, len, "accepted: ");
+    size_t used = w > 0 && (size_t)w < len ? (size_t)w : 0;
     for (unsigned v = 1; v <= n && used < len; v++) {
         const char *name = t == F_ENUM ? proto_enum_value_name((proto_enum)aux, v)
                                        : proto_codes_vocab_name((proto_vocab)aux, v);
-        const char *sep = v == 1 ? "" : v == n ? " or " : ", ";
-        int w = snprintf(out + used, len - used, "%s\"%s\"", sep, name != NULL ? name : "?");
+        w = snprintf(out + used, len - used, "%s%s", v == 1 ? "" : ", ", name != NULL ? name : "?");
         if (w < 0)
             break;
         used += (size_t)w;
@@ -354,6 +364,13 @@ static bool lit(const char *s, size_t len, size_t *i, char c)
     return false;
 }
 
+uint64_t rec_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 int rec_time_parse(const char *s, size_t len, uint64_t *ms)
 {
     size_t i = 0;
@@ -362,6 +379,10 @@ int rec_time_parse(const char *s, size_t len, uint64_t *ms)
 
     if (len == 0 || len > REC_TIME_BYTES)
         return RN_ETIME;
+    if (len == 3 && memcmp(s, "now", 3) == 0) {
+        *ms = rec_now_ms();
+        return 0;
+    }
     /* Only digits: milliseconds since the epoch. */
     size_t nd = 0;
     while (nd < len && s[nd] >= '0' && s[nd] <= '9')
@@ -570,7 +591,7 @@ static int want_country(reader *rd, json_t *v, const char *path, unsigned index,
 static int want_time(reader *rd, json_t *v, const char *path, unsigned index, uint64_t *ms)
 {
     static const char *const expect = "expected a date (2024-09-01), a datetime with its zone "
-                                      "(2024-09-01T10:30:00Z) or ms since the epoch";
+                                      "(2024-09-01T10:30:00Z), ms since the epoch or now";
     if (json_is_integer(v)) {
         json_int_t x = json_integer_value(v);
         if (x < 0 || (uint64_t)x > RN_TIME_MS_MAX)
@@ -707,11 +728,8 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
         else
             x = proto_codes_vocab_number((proto_vocab)f->aux, json_string_value(v),
                                          json_string_length(v));
-        if (x < 0) {
-            char d2[REC_DETAIL_BYTES + 16];
-            snprintf(d2, sizeof(d2), "expected %s", detail);
-            return err_set(rd->e, f->type == F_ENUM ? RN_EENUM : RN_EVOCAB, path, 0, d2);
-        }
+        if (x < 0)
+            return err_set(rd->e, f->type == F_ENUM ? RN_EENUM : RN_EVOCAB, path, 0, detail);
         *AT(base, f->off, uint32_t) = (uint32_t)x;
         return 0;
     }
@@ -812,7 +830,40 @@ static int read_table(reader *rd, const fdesc *t, void *base, json_t *obj, const
             continue; /* null: absent */
         RN_TRY(read_field(rd, f, base, v, sub));
     }
+    /* A required field left out is "missing", never a zero that reads as 1970-01-01 or as a
+     * value outside an enumeration. */
+    for (; t->name != NULL; t++) {
+        json_t *x = json_object_get(obj, t->name);
+        if (t->req && (x == NULL || json_is_null(x))) {
+            path_join(sub, path, t->name);
+            return err_set(rd->e, RN_EMISSING, sub, 0, NULL);
+        }
+    }
     return 0;
+}
+
+/* The row of the dotted path "spec.outcomes.text" of kind `kind`, or NULL. */
+static const fdesc *field_by_path(proto_kind kind, const char *path)
+{
+    const fdesc *t = fields_of(kind), *f = NULL;
+    const char *kname = proto_kind_name((int)kind);
+    size_t kn = strlen(kname);
+    if (t == NULL || strncmp(path, kname, kn) != 0 || path[kn] != '.')
+        return NULL;
+    for (const char *p = path + kn + 1; t != NULL && *p != '\0';) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+        f = NULL;
+        for (const fdesc *x = t; x->name != NULL; x++) {
+            if (strlen(x->name) == n && strncmp(x->name, p, n) == 0)
+                f = x;
+        }
+        if (f == NULL || dot == NULL)
+            return f;
+        t = f->sub;
+        p = dot + 1;
+    }
+    return NULL;
 }
 
 int rec_from_json(proto_record *r, proto_kind kind, json_t *obj, rec_bytes *bytes, rec_err *e)
@@ -832,16 +883,88 @@ int rec_from_json(proto_record *r, proto_kind kind, json_t *obj, rec_bytes *byte
     memset(&d, 0, sizeof(d));
     int rc = proto_record_validate(r, &d);
     if (rc < 0 && d.code == rc && d.field != NULL) {
-        /* A required string left out encodes as an empty one: say what happened. */
-        const char *dot = strchr(d.field, '.');
-        if (rc == RN_ELEN && dot != NULL && strchr(dot + 1, '.') == NULL &&
-            json_object_get(obj, dot + 1) == NULL)
-            return err_set(e, RN_EMISSING, d.field, 0, NULL);
-        return err_set(e, rc, d.field, d.index, NULL);
+        char detail[REC_DETAIL_BYTES] = "";
+        const fdesc *f = field_by_path(kind, d.field);
+        if ((rc == RN_EENUM || rc == RN_EVOCAB) && f != NULL &&
+            (f->type == F_ENUM || f->type == F_VOCAB))
+            names_list(f->type, f->aux, detail, sizeof(detail));
+        return err_set(e, rc, d.field, d.index, detail);
     }
     if (rc < 0)
         return err_set(e, rc, NULL, 0, NULL);
     return 0;
+}
+
+/* ---- Field help ---- */
+
+static const char *type_text(const fdesc *f)
+{
+    switch (f->type) {
+    case F_STR:
+        return "text";
+    case F_COUNTRY:
+        return "country code";
+    case F_TIME:
+        return "time";
+    case F_TIME_NIL:
+        return "time or null (open-ended)";
+    case F_ECTS:
+    case F_ECTS_HAS:
+        return "ECTS";
+    case F_UINT:
+        return "whole number";
+    case F_ENUM:
+        return "enumeration";
+    case F_VOCAB:
+        return "Annex I vocabulary";
+    case F_BOOL:
+        return "true or false";
+    case F_KEY:
+        return "key rn1:...";
+    case F_DIGEST:
+        return "64 hex digits";
+    case F_STRS:
+        return "list of text";
+    case F_COUNTRIES:
+        return "list of country codes";
+    case F_TITLE:
+        return "{language: text}";
+    case F_OBJS:
+        return "list of objects";
+    case F_OBJ:
+        return "object";
+    default:
+        return "?";
+    }
+}
+
+static void fields_help(const fdesc *t, const char *prefix, FILE *f)
+{
+    char name[REC_FIELD_BYTES], vals[REC_DETAIL_BYTES];
+    for (; t->name != NULL; t++) {
+        snprintf(name, sizeof(name), "%s%s", prefix, t->name);
+        fprintf(f, "  %-28s %-9s %s", name, t->req ? "required" : "optional", type_text(t));
+        if (t->type == F_ENUM || t->type == F_VOCAB) {
+            names_list(t->type, t->aux, vals, sizeof(vals));
+            fprintf(f, " (%s)", vals);
+        }
+        fputc('\n', f);
+        if (t->sub != NULL) {
+            char sub[REC_FIELD_BYTES + 2];
+            snprintf(sub, sizeof(sub), "%s.", name);
+            fields_help(t->sub, sub, f);
+        }
+    }
+}
+
+void rec_fields_help(proto_kind kind, FILE *f)
+{
+    const fdesc *t = fields_of(kind);
+    if (t == NULL)
+        return;
+    fprintf(f, "Fields of a %s record (a nested field is required when its object is given):\n",
+            proto_kind_name((int)kind));
+    fields_help(t, "", f);
 }
 
 /* ---- Record to JSON ---- */

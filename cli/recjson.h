@@ -6,13 +6,15 @@
  * JSON forms: enumerations and Annex I vocabularies by name ("outcome": "partial",
  * "assessment": "portfolio"); times as an ISO 8601 date ("2024-09-01", midnight UTC), a datetime
  * with a zone ("2024-09-01T10:30:00Z", "2024-09-01T12:30:00+02:00", fractions to the
- * millisecond) or an integer of milliseconds since the epoch; ECTS as decimal numbers with at most
+ * millisecond), an integer of milliseconds since the epoch, or "now" (the clock of the
+ * machine running recnetctl, to the millisecond); ECTS as decimal numbers with at most
  * two decimals (2.5, or the string "2.5"), converted to hundredths; titles as an object of
  * language to text ({"en": "...", "nl": "..."}); issuer keys as {"key": "rn1:...", "valid_from":
  * ..., "valid_until": ... or null}; a revocation's credential digest as 64 hex digits; country
  * codes with "EL" accepted for Greece and written "GR". An absent optional field is left out (or
- * null); an unknown field is an error, so a misspelt name is never silently dropped. A top-level
- * "kind" naming the record's own kind is allowed and ignored.
+ * null); a required field left out is RN_EMISSING naming it (never a zero: a time would read as
+ * 1970-01-01); an unknown field is an error, so a misspelt name is never silently dropped. A
+ * top-level "kind" naming the record's own kind is allowed and ignored.
  *
  * The conversion is driven by one table of fields per kind, used both ways and by the command
  * line flags of `recnetctl <kind> publish`, so the three never disagree. What the JSON cannot say
@@ -27,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -59,7 +62,8 @@ typedef struct rec_bytes {
  * Fills *r with the record of kind `kind` that the JSON object `obj` describes, and validates it
  * (proto_record_validate). Strings in *r borrow `obj`; keys and digests live in `bytes`.
  * Returns 0, or an RN_E code with *e filled: RN_ETYPE (a value of the wrong JSON type),
- * RN_EUNKNOWNFIELD, RN_ECOUNT (a list longer than its bound), RN_ETIME, RN_EECTS, RN_EENUM,
+ * RN_EUNKNOWNFIELD, RN_EMISSING (a required field absent or null), RN_ECOUNT (a list longer than
+ * its bound), RN_ETIME, RN_EECTS, RN_EENUM,
  * RN_EVOCAB, RN_EKEY, RN_ELEN (a digest that is not 64 hex digits), RN_EKIND (a "kind" that is
  * not `kind`), or any error of proto_record_validate.
  */
@@ -81,7 +85,12 @@ json_t *rec_to_json(const proto_record *r);
 RN_MUST_USE int rec_json_set(json_t *obj, proto_kind kind, const char *name, const char *value,
                              rec_err *e);
 
-/* Parses a time (see above) in s[0..len). Returns 0 or RN_ETIME. */
+/* The CLI's clock: milliseconds since the epoch, now (CLOCK_REALTIME). */
+uint64_t rec_now_ms(void);
+
+/* Parses a time (see above) in s[0..len); "now" is rec_now_ms(). Every time the command line
+ * takes (record fields, --<time field> flags, --at, --issued-at, --key-valid-from) goes through
+ * here. Returns 0 or RN_ETIME. */
 RN_MUST_USE int rec_time_parse(const char *s, size_t len, uint64_t *ms);
 
 /* Formats a time: "2024-09-01" at midnight UTC, else "2024-09-01T10:30:00Z", with ".123" when
@@ -106,6 +115,11 @@ void rec_hex(const uint8_t *b, size_t n, char *out);
  * the entry or its record does not decode, or when out of memory (RN_ENOMEM).
  */
 json_t *rec_entry_to_json(const uint8_t *bytes, size_t len, rec_err *e);
+
+/* Prints the fields of a record of kind `kind` to `f`, one a line, from the same table that reads
+ * them: the dotted name, required or optional, its type, and the accepted values of an
+ * enumeration or vocabulary. */
+void rec_fields_help(proto_kind kind, FILE *f);
 
 /* Prints "field[index]: message (detail)" for *e into out[0..len). Returns out. */
 char *rec_err_format(const rec_err *e, char *out, size_t len);

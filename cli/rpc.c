@@ -489,7 +489,7 @@ int cli_call(cli *c, const char *method, const mp_buf *params, rpc_resp *r)
         return cli_fail(CLI_REFUSED, "request too large");
     int rc = rpc_call(sock, method, params->data, params->len, r, why, sizeof(why));
     if (rc == RN_EIO)
-        return cli_fail(CLI_UNREACHABLE, "%s", why);
+        return cli_fail_rn(CLI_UNREACHABLE, RN_EIO, NULL, -1, "%s", why);
     if (rc < 0)
         return cli_fail(CLI_ERROR, "%s", why);
     if (!r->is_error)
@@ -499,9 +499,10 @@ int cli_call(cli *c, const char *method, const mp_buf *params, rpc_resp *r)
         snprintf(where, sizeof(where), "%s[%u]: ", r->field, r->index);
     else if (r->field[0] != '\0')
         snprintf(where, sizeof(where), "%s: ", r->field);
-    return cli_fail(rpc_exit_code(r), "%s: %s%s (%s)", method, where,
-                    r->message[0] != '\0' ? r->message : rn_strerror(r->code),
-                    r->name[0] != '\0' ? r->name : rn_err_name(r->code));
+    return cli_fail_rn(rpc_exit_code(r), r->code, r->field, r->has_index ? (long)r->index : -1,
+                       "%s: %s%s (%s)", method, where,
+                       r->message[0] != '\0' ? r->message : rn_strerror(r->code),
+                       r->name[0] != '\0' ? r->name : rn_err_name(r->code));
 }
 
 int cli_record_get(cli *c, proto_kind kind, const char *id, uint64_t at_ms, uint8_t **buf,
@@ -530,7 +531,7 @@ int cli_record_get(cli *c, proto_kind kind, const char *id, uint64_t at_ms, uint
     rc = rpc_call(sock, "record", p.data, p.len, &r, why, sizeof(why));
     mp_buf_free(&p);
     if (rc == RN_EIO) {
-        rc = cli_fail(CLI_UNREACHABLE, "%s", why);
+        rc = cli_fail_rn(CLI_UNREACHABLE, RN_EIO, NULL, -1, "%s", why);
         goto out;
     }
     if (rc < 0) {
@@ -543,8 +544,9 @@ int cli_record_get(cli *c, proto_kind kind, const char *id, uint64_t at_ms, uint
             rc = CLI_NEGATIVE;
             goto out;
         }
-        rc = cli_fail(rpc_exit_code(&r), "record %s %s: %s (%s)", proto_kind_name((int)kind), id,
-                      r.message[0] != '\0' ? r.message : rn_strerror(r.code), r.name);
+        rc = cli_fail_rn(rpc_exit_code(&r), r.code, r.field, r.has_index ? (long)r.index : -1,
+                         "record %s %s: %s (%s)", proto_kind_name((int)kind), id,
+                         r.message[0] != '\0' ? r.message : rn_strerror(r.code), r.name);
         goto out;
     }
     if (!rpc_map_get(r.result, "bytes", &v) || mp_read_bin(&v, &b, &n) < 0) {

@@ -819,6 +819,47 @@ static int m_roster(ctl *c, mp_buf *out)
     return 0;
 }
 
+/* A spec of the node's own authority names a provider the node already holds: its own provider
+ * record, as the latest version (PROTOCOL.md section 12.3, publish). A body that does not decode,
+ * or whose provider carries another country's prefix, is left to node_publish, which names the
+ * fault. Entries received from peers are not checked this way: a peer's spec may arrive before
+ * its provider. Returns 0, or RN_ENOTFOUND (field spec.provider), RN_ENOMEM, RN_ESTORE. */
+static int own_provider_check(ctl *c, const uint8_t *body, size_t len)
+{
+    const proto_member *self = node_self(c->n);
+    proto_record *r = malloc(sizeof(*r));
+    store_read rd;
+    store_version v;
+    char msg[128];
+    int rc;
+    if (r == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    if (self == NULL || proto_record_decode(r, PROTO_KIND_SPEC, body, len, NULL) < 0 ||
+        proto_record_check_author(r, self->country, NULL) < 0) {
+        free(r);
+        return 0;
+    }
+    proto_str p = r->u.spec.provider;
+    rc = store_read_begin(c->s, &rd);
+    if (rc < 0) {
+        free(r);
+        return fail(c, rc, NULL);
+    }
+    rc = store_version_get(&rd, PROTO_KIND_PROVIDER, p.ptr, p.len, UINT64_MAX, &v);
+    if (rc == 0 && memcmp(v.author, self->key, PROTO_KEY_BYTES) != 0)
+        rc = RN_ENOTFOUND;
+    if (rc == RN_ENOTFOUND) {
+        snprintf(msg, sizeof(msg), "no provider %.*s on this node's log: publish it first",
+                 (int)(p.len < 64u ? p.len : 64u), (const char *)p.ptr);
+        rc = fail_msg(c, RN_ENOTFOUND, "spec.provider", msg);
+    } else if (rc < 0) {
+        rc = fail(c, rc, NULL);
+    }
+    store_read_end(&rd);
+    free(r);
+    return rc;
+}
+
 /* publish [kind, body] and the aliases <kind>.publish [body]. */
 static int m_publish(ctl *c, mp_buf *out)
 {
@@ -842,6 +883,8 @@ static int m_publish(ctl *c, mp_buf *out)
         bi = 1;
     }
     RN_TRY(arg_bin(c, bi, &body));
+    if (kind == PROTO_KIND_SPEC)
+        RN_TRY(own_provider_check(c, body.ptr, body.len));
     int rc = node_publish(c->n, kind, body.ptr, body.len, c->now_ms, &seq, id, &d);
     if (rc < 0)
         return fail_diag(c, rc, &d);

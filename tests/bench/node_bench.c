@@ -1122,15 +1122,13 @@ typedef struct fed_node {
 
 static fed_node fed[AUTHORS];
 
-/* Publishes a spec `id` on node p; returns its seq. */
-static uint64_t publish_spec(mp_buf *b, int p, const char *id, uint64_t n)
+/* Publishes body[0..bl) with `method` on node p; returns its seq. */
+static uint64_t publish_body(mp_buf *b, int p, const char *method, const uint8_t *body, size_t bl)
 {
-    uint8_t body[ENT_MAX];
-    size_t bl = workload_spec_body_id(p, id, n, body);
-    uint64_t msgid = req_begin(&fed[p].r, b, "spec.publish", 1);
+    uint64_t msgid = req_begin(&fed[p].r, b, method, 1);
     mp_put_bin(b, body, bl);
     resp rs;
-    rpc_call(&fed[p].r, b, msgid, "spec.publish", &rs);
+    rpc_call(&fed[p].r, b, msgid, method, &rs);
     uint32_t pairs;
     uint64_t seq = 0;
     mp_cur c = rs.result;
@@ -1151,6 +1149,15 @@ static uint64_t publish_spec(mp_buf *b, int p, const char *id, uint64_t n)
     if (seq == 0)
         die("publish: no seq");
     return seq;
+}
+
+/* Publishes a spec `id` on node p (its provider workload_spec_body_id's, published before);
+ * returns its seq. */
+static uint64_t publish_spec(mp_buf *b, int p, const char *id, uint64_t n)
+{
+    uint8_t body[ENT_MAX];
+    size_t bl = workload_spec_body_id(p, id, n, body);
+    return publish_body(b, p, "spec.publish", body, bl);
 }
 
 /* Polls every node's heads until each holds author p at `seq` or more (each is asked again
@@ -1263,7 +1270,16 @@ static void bench_spread(void)
     }
     printf("  %-46s %10.2f s\n", "30 recnetd started, full mesh up", now_s() - t0);
 
-    /* Warm-up: one spec from every node, held everywhere. */
+    /* The providers the specs name (CC:provider-00 .. 49) first: a node refuses a spec of its
+     * own whose provider is not on its log (PROTOCOL.md section 12.3). */
+    for (int p = 0; p < AUTHORS; p++) {
+        for (uint64_t k = 1; k <= 50; k++) {
+            uint8_t body[ENT_MAX];
+            size_t bl = workload_provider_body(p, k, body);
+            (void)publish_body(&b, p, "provider.publish", body, bl);
+        }
+    }
+    /* Warm-up: one spec from every node, held everywhere (after its providers). */
     for (int p = 0; p < AUTHORS; p++) {
         char id[64];
         snprintf(id, sizeof(id), "%s:bench/warm-up", workload_countries[p]);

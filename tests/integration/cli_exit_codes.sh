@@ -7,7 +7,8 @@
 #     pathway, a search with hits, a proof that verifies, a log, status, heads, peers),
 #   1 for a negative one (no decision, an unknown spec, a revoked credential, an unknown issuer
 #     key, an incomplete pathway, an empty search, a proof that does not verify),
-#   2 for a usage error, 3 for a refused record (checked locally, or refused by the node),
+#   2 for a usage error, 3 for a refused record (checked locally, or refused by the node, or a
+#     decision on a spec the node does not know),
 #   4 for a node that is not there (no such directory, a node that has stopped).
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -73,6 +74,17 @@ it_expect_rc 3 "spec with EQF 9 (local check)" ctl IE spec publish "$IT_DIR/data
 has 'eqf' "$(cat "$IT_DIR/last.out")" || it_fail "the refusal does not name the field: $(cat "$IT_DIR/last.out")"
 it_expect_rc 3 "Ireland's provider published by Germany (refused by the node)" ctl DE provider publish "$IT_DIR/data/ie-provider.json"
 has 'RN_EPREFIX' "$(cat "$IT_DIR/last.out")" || it_fail "not refused for its prefix: $(cat "$IT_DIR/last.out")"
+# A decision on a spec no node knows (a typo): refused by recnetctl unless --force, naming the id;
+# under --json the error is a JSON object on stdout.
+sed -e 's|"IE:uniz/mc-c012"|"IE:uniz/mc-c0l2"|' -e 's|2025-0042|2025-0043|' \
+    "$IT_DIR/data/fr-decision.json" >"$IT_DIR/data/typo-decision.json"
+it_expect_rc 3 "a decision on an unknown spec" ctl FR decision publish "$IT_DIR/data/typo-decision.json"
+has 'IE:uniz/mc-c0l2' "$(cat "$IT_DIR/last.out")" || it_fail "the unknown spec is not named: $(cat "$IT_DIR/last.out")"
+rc=0
+out=$(ctl FR --json decision publish "$IT_DIR/data/typo-decision.json" 2>/dev/null) || rc=$?
+[ $rc -eq 3 ] || it_fail "--json decision on an unknown spec: exit $rc"
+has '"name": "RN_ENOTFOUND"' "$out" && has '"field": "decision.spec"' "$out" ||
+    it_fail "no JSON error object on stdout: $out"
 printf '{"id": "DE:x", ' >"$IT_DIR/data/truncated.json"
 it_expect_rc 3 "truncated JSON" ctl DE provider publish "$IT_DIR/data/truncated.json"
 [ "$(it_heads_seqs DE)" = "DE:1 FR:1 IE:3 NL:5" ] || it_fail "a refused record changed the heads: $(it_heads_seqs DE)"

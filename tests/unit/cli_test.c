@@ -898,6 +898,276 @@ static void test_offline_commands(void **state)
     free(w);
 }
 
+/* stdout of the commands run between capture_begin and capture_end (malloc'd text). */
+static void capture_begin(const char *path)
+{
+    fflush(stdout);
+    assert_non_null(freopen(path, "w", stdout));
+}
+
+static char *capture_end(const char *path)
+{
+    fflush(stdout);
+    assert_non_null(freopen("/dev/null", "w", stdout));
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *b = calloc(1, 1 << 16);
+    assert_non_null(b);
+    size_t n = fread(b, 1, (1 << 16) - 1, f);
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+/* A required field left out is "missing", named; never a zero (a time of 1970-01-01). "now" is a
+ * time wherever one is taken. */
+static void test_missing_and_now(void **state)
+{
+    char out[128], sock[128];
+    uint64_t t0, t1, ms;
+    (void)state;
+    expect_refused(PROTO_KIND_REVOCATION, ie_revocation, "revoked_at", NULL, RN_EMISSING,
+                   "revocation.revoked_at", 0);
+    expect_refused(PROTO_KIND_REVOCATION, ie_revocation, "revoked_at", "null", RN_EMISSING,
+                   "revocation.revoked_at", 0);
+    expect_refused(PROTO_KIND_DECISION, fr_decision, "valid_from", NULL, RN_EMISSING,
+                   "decision.valid_from", 0);
+    expect_refused(PROTO_KIND_SPEC, zed_spec, "valid_from", NULL, RN_EMISSING, "spec.valid_from",
+                   0);
+    expect_refused(PROTO_KIND_PROVIDER, zed_provider, "qa_status", NULL, RN_EMISSING,
+                   "provider.qa_status", 0);
+    expect_refused(PROTO_KIND_POLICY, nl_policy, "external_qa", NULL, RN_EMISSING,
+                   "policy.external_qa", 0);
+    expect_refused(PROTO_KIND_SPEC, zed_spec, "outcomes", "[{\"esco\": []}]", RN_EMISSING,
+                   "spec.outcomes.text", 1);
+    /* Optional fields may be left out. */
+    expect_refused(PROTO_KIND_SPEC, zed_spec, "valid_until", NULL, 0, "", 0);
+    expect_refused(PROTO_KIND_DECISION, fr_decision, "supersedes", NULL, 0, "", 0);
+
+    /* "now": the clock of recnetctl. */
+    t0 = rec_now_ms();
+    assert_int_equal(rec_time_parse("now", 3, &ms), 0);
+    t1 = rec_now_ms();
+    assert_true(ms >= t0 && ms <= t1);
+    assert_true(ms > 1700000000000ull);
+    assert_int_equal(rec_time_parse("nowhere", 7, &ms), RN_ETIME);
+    assert_int_equal(rec_time_parse("Now", 3, &ms), RN_ETIME);
+    json_t *j = load(ie_revocation);
+    json_object_set_new(j, "revoked_at", json_string("now"));
+    proto_record *r = malloc(sizeof(*r));
+    rec_bytes *b = malloc(sizeof(*b));
+    rec_err e;
+    t0 = rec_now_ms();
+    assert_int_equal(rec_from_json(r, PROTO_KIND_REVOCATION, j, b, &e), 0);
+    assert_true(r->u.revocation.revoked_at_ms >= t0 &&
+                r->u.revocation.revoked_at_ms <= rec_now_ms());
+    json_decref(j);
+    free(r);
+    free(b);
+
+    /* On the command line: a revocation without --revoked-at is refused, with "now" it is not. */
+    snprintf(out, sizeof(out), "%s/now.out", tmp);
+    static const char *const digest =
+        "1fca609c40e099269634eb5008f3055b65379b075f4616d03bd30f9183fc30d1";
+    assert_int_equal(run("revocation", "publish", "-n", "--credential", digest, "--provider",
+                         "IE:uniz", "--reason", "fraud", NULL),
+                     CLI_REFUSED);
+    capture_begin(out);
+    assert_int_equal(run("--json", "revocation", "publish", "-n", "--credential", digest,
+                         "--provider", "IE:uniz", "--reason", "fraud", "--revoked-at", "now", NULL),
+                     CLI_OK);
+    char *text = capture_end(out);
+    assert_null(strstr(text, "1970"));
+    assert_non_null(strstr(text, "\"revoked_at\""));
+    free(text);
+    /* A decision without --valid-from. */
+    assert_int_equal(run("decision", "publish", "-n", "--id", "DE:kmk/2024-17", "--spec",
+                         "NL:theed/minor-jedi-mind-control", "--purpose", "employment", "--outcome",
+                         "full", NULL),
+                     CLI_REFUSED);
+    assert_int_equal(run("decision", "publish", "-n", "--id", "DE:kmk/2024-17", "--spec",
+                         "NL:theed/minor-jedi-mind-control", "--purpose", "employment", "--outcome",
+                         "full", "--valid-from", "now", NULL),
+                     CLI_OK);
+    /* --at now and --issued-at now are times, not usage errors: the node is asked (and is not
+     * there). */
+    snprintf(sock, sizeof(sock), "%s/none.sock", tmp);
+    assert_int_equal(run("-s", sock, "query", "recognise", "IE:uniz/mc-c012", "FR", "further_study",
+                         "--at", "now", NULL),
+                     CLI_UNREACHABLE);
+    assert_int_equal(run("-s", sock, "query", "verify", "--spec", "IE:uniz/mc-c012", "--issuer-key",
+                         "rn1:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "--issued-at", "now",
+                         "--credential", digest, "FR", "both", NULL),
+                     CLI_UNREACHABLE);
+}
+
+/* A missing enumeration is "missing"; a wrong one lists the accepted values; help lists every
+ * field of a kind, its type and whether it is required. */
+static void test_enum_errors_and_field_help(void **state)
+{
+    char out[128], msg[512];
+    (void)state;
+    json_t *j = load(zed_provider);
+    proto_record *r = malloc(sizeof(*r));
+    rec_bytes *b = malloc(sizeof(*b));
+    rec_err e;
+    json_object_set_new(j, "qa_status", json_string("approved"));
+    assert_int_equal(rec_from_json(r, PROTO_KIND_PROVIDER, j, b, &e), RN_EENUM);
+    rec_err_format(&e, msg, sizeof(msg));
+    assert_string_equal(msg, "provider.qa_status: value not in its enumeration (accepted: "
+                             "accredited, under_review, not_accredited)");
+    json_decref(j);
+    j = load(zed_spec);
+    json_object_set_new(j, "qa_type", json_string("peer"));
+    assert_int_equal(rec_from_json(r, PROTO_KIND_SPEC, j, b, &e), RN_EVOCAB);
+    rec_err_format(&e, msg, sizeof(msg));
+    assert_string_equal(msg, "spec.qa_type: value not in its Annex I vocabulary (accepted: "
+                             "internal, external)");
+    json_decref(j);
+    j = load(zed_provider);
+    json_object_del(j, "qa_status");
+    assert_int_equal(rec_from_json(r, PROTO_KIND_PROVIDER, j, b, &e), RN_EMISSING);
+    rec_err_format(&e, msg, sizeof(msg));
+    assert_string_equal(msg, "provider.qa_status: required field is missing");
+    json_decref(j);
+    free(r);
+    free(b);
+
+    snprintf(out, sizeof(out), "%s/help.out", tmp);
+    capture_begin(out);
+    assert_int_equal(run("help", "revocation", "publish", NULL), CLI_OK);
+    char *text = capture_end(out);
+    assert_non_null(strstr(text, "revoked_at"));
+    assert_non_null(strstr(text, "required  time"));
+    assert_non_null(strstr(text, "accepted: issued_in_error, fraud, withdrawn_by_issuer, other"));
+    free(text);
+    capture_begin(out);
+    assert_int_equal(run("provider", "publish", "--help", NULL), CLI_OK);
+    text = capture_end(out);
+    assert_non_null(strstr(text, "issuer_keys.valid_until"));
+    assert_non_null(strstr(text, "registration_number          optional"));
+    assert_non_null(strstr(text, "qa_status                    required"));
+    free(text);
+}
+
+/* Under --json a failed run prints its error as JSON on stdout, with the same exit code. */
+static void test_json_errors(void **state)
+{
+    char out[128], sock[128], path[128];
+    json_error_t je;
+    (void)state;
+    snprintf(out, sizeof(out), "%s/err.out", tmp);
+    snprintf(sock, sizeof(sock), "%s/none.sock", tmp);
+    snprintf(path, sizeof(path), "%s/prov.json", tmp);
+    write_file(path, "{\"id\": \"IE:uniz\", \"legal_name\": \"University of Zed\","
+                     " \"country\": \"IE\", \"status\": \"active\"}");
+    capture_begin(out);
+    assert_int_equal(run("--json", "provider", "publish", path, "-n", NULL), CLI_REFUSED);
+    char *text = capture_end(out);
+    json_t *j = json_loads(text, 0, &je);
+    if (j == NULL)
+        fail_msg("not JSON: \"%s\"", text);
+    json_t *err = json_object_get(j, "error");
+    assert_non_null(err);
+    assert_string_equal(json_string_value(json_object_get(err, "name")), "RN_EMISSING");
+    assert_string_equal(json_string_value(json_object_get(err, "field")), "provider.qa_status");
+    assert_int_equal(json_integer_value(json_object_get(err, "exit")), CLI_REFUSED);
+    assert_non_null(strstr(json_string_value(json_object_get(err, "message")), "missing"));
+    assert_true(json_is_null(json_object_get(err, "index")));
+    json_decref(j);
+    free(text);
+    /* An item of a list: its 0-based index. */
+    write_file(path, zed_spec);
+    capture_begin(out);
+    assert_int_equal(run("--json", "spec", "publish", path, "-n", "--languages", "EN", NULL),
+                     CLI_REFUSED);
+    text = capture_end(out);
+    j = json_loads(text, 0, &je);
+    assert_non_null(j);
+    err = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(err, "name")), "RN_ELANG");
+    assert_int_equal(json_integer_value(json_object_get(err, "index")), 1);
+    json_decref(j);
+    free(text);
+    /* An unreachable node, and a usage error (no RN_E name). */
+    capture_begin(out);
+    assert_int_equal(run("-s", sock, "status", "--json", NULL), CLI_UNREACHABLE);
+    text = capture_end(out);
+    j = json_loads(text, 0, &je);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "name")),
+                        "RN_EIO");
+    json_decref(j);
+    free(text);
+    capture_begin(out);
+    assert_int_equal(run("--json", "status", "extra", NULL), CLI_USAGE);
+    text = capture_end(out);
+    j = json_loads(text, 0, &je);
+    assert_non_null(j);
+    err = json_object_get(j, "error");
+    assert_true(json_is_null(json_object_get(err, "name")));
+    assert_int_equal(json_integer_value(json_object_get(err, "exit")), CLI_USAGE);
+    json_decref(j);
+    free(text);
+    /* Without --json, stdout stays empty. */
+    capture_begin(out);
+    assert_int_equal(run("-s", sock, "status", NULL), CLI_UNREACHABLE);
+    text = capture_end(out);
+    assert_string_equal(text, "");
+    free(text);
+}
+
+/* credential issue -o FILE never overwrites a credential (exit 5, as keygen), and leaves it as
+ * it was. */
+static void test_issue_no_overwrite(void **state)
+{
+    char key[128], cred[128], out[128];
+    uint8_t before[1024], after[1024];
+    (void)state;
+    snprintf(key, sizeof(key), "%s/issuer-nooverwrite.key", tmp);
+    snprintf(cred, sizeof(cred), "%s/ana.cred", tmp);
+    snprintf(out, sizeof(out), "%s/issue.out", tmp);
+    assert_int_equal(run("keygen", key, NULL), CLI_OK);
+    assert_int_equal(run("credential", "issue", "--spec", "IE:uniz/mc-c012", "--issuer-key", key,
+                         "--holder", "ana.andromeda@email.com", "--issued-at", "now", "-o", cred,
+                         NULL),
+                     CLI_OK);
+    FILE *f = fopen(cred, "rb");
+    assert_non_null(f);
+    size_t n = fread(before, 1, sizeof(before), f);
+    fclose(f);
+    assert_true(n > 0);
+    capture_begin(out);
+    assert_int_equal(run("--json", "credential", "issue", "--spec", "IE:uniz/mc-c012",
+                         "--issuer-key", key, "--holder", "bob.betelgeuse@email.com", "-o", cred,
+                         NULL),
+                     CLI_ERROR);
+    char *text = capture_end(out);
+    assert_non_null(strstr(text, "RN_EEXIST"));
+    assert_non_null(strstr(text, "already exists"));
+    free(text);
+    f = fopen(cred, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(after, 1, sizeof(after), f), n);
+    fclose(f);
+    assert_memory_equal(before, after, n);
+}
+
+/* recnetctl --version: the project's version. */
+static void test_version(void **state)
+{
+    char out[128], want[64];
+    (void)state;
+    snprintf(out, sizeof(out), "%s/version.out", tmp);
+    capture_begin(out);
+    assert_int_equal(run("--version", NULL), CLI_OK);
+    char *text = capture_end(out);
+    snprintf(want, sizeof(want), "recnetctl %s\n", RN_VERSION);
+    assert_string_equal(text, want);
+    assert_true(strlen(RN_VERSION) >= 5); /* "0.1.0" */
+    free(text);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -931,6 +1201,11 @@ int main(void)
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_publish_offline),
         cmocka_unit_test(test_offline_commands),
+        cmocka_unit_test(test_missing_and_now),
+        cmocka_unit_test(test_enum_errors_and_field_help),
+        cmocka_unit_test(test_json_errors),
+        cmocka_unit_test(test_issue_no_overwrite),
+        cmocka_unit_test(test_version),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -709,6 +709,53 @@ static void test_publish(void **state)
     assert_int_equal(get_uint(r.result, "seq"), 2);
 }
 
+/* A spec of the node's own authority must name a provider the node already holds (its own): one
+ * published before its provider is refused with RN_ENOTFOUND naming spec.provider and the id. */
+static void test_publish_spec_needs_provider(void **state)
+{
+    world *w = *state;
+    reply r;
+    mp_buf b, body;
+    proto_record rec = pf_spec_record("DE:vhs/mc-1");
+    rec.u.spec.provider = proto_str_c("DE:vhs");
+
+    body_of(&rec, &body);
+    req_start(&b, "spec.publish", 1);
+    mp_put_bin(&b, body.data, body.len);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ENOTFOUND, "spec.provider");
+    assert_non_null(strstr(r.message, "DE:vhs"));
+    call0(w, "status", &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "seq"), 0);
+
+    /* Another country's provider: its prefix is what is wrong. */
+    mp_buf body2;
+    proto_record other = pf_spec_record("DE:vhs/mc-1");
+    body_of(&other, &body2);
+    req_start(&b, "spec.publish", 1);
+    mp_put_bin(&b, body2.data, body2.len);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EPREFIX, "spec.provider");
+    mp_buf_free(&body2);
+
+    /* The provider first, then the spec. */
+    proto_record prov = de_provider("DE:vhs");
+    body_of(&prov, &body2);
+    req_start(&b, "provider.publish", 1);
+    mp_put_bin(&b, body2.data, body2.len);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    mp_buf_free(&body2);
+    req_start(&b, "publish", 2);
+    mp_put_cstr(&b, "spec");
+    mp_put_bin(&b, body.data, body.len);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "seq"), 2);
+    mp_buf_free(&body);
+}
+
 static void test_recognise(void **state)
 {
     world *w = *state;
@@ -1464,6 +1511,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_spec_needs_provider, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recognise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify, setup, teardown),

@@ -44,6 +44,7 @@
 #include "cli/cli.h"
 #include "cli/import.h"
 #include "cli/recjson.h"
+#include "cli/rpc.h"
 #include "node/core.h"
 #include "proto/credential.h"
 #include "proto/key.h"
@@ -623,6 +624,8 @@ typedef struct server {
 } server;
 
 static server srv;
+/* The authority whose node serves: Ireland, or the Netherlands (node_setup_nl). */
+static const authority *srv_self = &ie;
 
 /* One connection: one request, one response (recnetctl's way). */
 static void serve_one(int c)
@@ -762,7 +765,7 @@ static int node_setup(void **state)
                 T_2025_01_05);
 
     memset(&cfg, 0, sizeof(cfg));
-    memcpy(cfg.sk, ie.sk, sizeof(cfg.sk));
+    memcpy(cfg.sk, srv_self->sk, sizeof(cfg.sk));
     cfg.rng_seed = 3;
     atomic_store(&srv.now, T_2025_01_10);
     if (node_new(&srv.n, &srv.s, &cfg, T_2025_01_10) != 0)
@@ -795,6 +798,19 @@ static int node_teardown(void **state)
     node_free(srv.n);
     store_close(&srv.s);
     return 0;
+}
+
+/* The same replica, served by the Netherlands' node. */
+static int node_setup_nl(void **state)
+{
+    srv_self = &nl;
+    return node_setup(state);
+}
+
+static int node_teardown_nl(void **state)
+{
+    srv_self = &ie;
+    return node_teardown(state);
 }
 
 /* Issues an envelope (spec IE:uniz/mc-c012) signed by `keyfile`, issued at `at`. */
@@ -980,6 +996,223 @@ static void test_node_envelopes(void **state)
     sodium_memzero(seed, sizeof(seed));
 }
 
+/* A decision or a pathway naming a spec the node does not know (a typo) is refused naming it,
+ * unless --force; one naming known specs is published. */
+static void test_node_unknown_spec(void **state)
+{
+    char out[128];
+    (void)state;
+    tpath(out, sizeof(out), "unknown-spec.txt");
+    /* Ireland decides on the Theed minor, which the node holds: published. */
+    assert_int_equal(run("-s", srv.sock, "decision", "publish", "--id", "IE:qqi/2025-1", "--spec",
+                         "NL:42NB/ach-44ABA", "--purpose", "employment", "--outcome", "full",
+                         "--valid-from", "2025-01-01", NULL),
+                     CLI_OK);
+    /* A typo: refused (exit 3), the id named, on stdout too under --json. */
+    capture_begin(out);
+    assert_int_equal(run("-s", srv.sock, "--json", "decision", "publish", "--id", "IE:qqi/2025-2",
+                         "--spec", "IE:uniz/mc-c0l2", "--purpose", "employment", "--outcome",
+                         "full", "--valid-from", "2025-01-01", NULL),
+                     CLI_REFUSED);
+    char *text = capture_end(out);
+    assert_non_null(strstr(text, "IE:uniz/mc-c0l2"));
+    assert_non_null(strstr(text, "RN_ENOTFOUND"));
+    assert_non_null(strstr(text, "\"decision.spec\""));
+    free(text);
+    /* Nothing was published: the decision is not on the log. */
+    cli c;
+    memset(&c, 0, sizeof(c));
+    c.socket = srv.sock;
+    uint8_t *buf = NULL;
+    proto_entry e;
+    proto_record *rec = malloc(sizeof(*rec));
+    assert_int_equal(
+        cli_record_get(&c, PROTO_KIND_DECISION, "IE:qqi/2025-2", UINT64_MAX, &buf, &e, rec),
+        CLI_NEGATIVE);
+    /* --force: the spec may not have arrived yet. */
+    assert_int_equal(run("-s", srv.sock, "decision", "publish", "--id", "IE:qqi/2025-2", "--spec",
+                         "IE:uniz/mc-c0l2", "--purpose", "employment", "--outcome", "full",
+                         "--valid-from", "2025-01-01", "--force", NULL),
+                     CLI_OK);
+    assert_int_equal(
+        cli_record_get(&c, PROTO_KIND_DECISION, "IE:qqi/2025-2", UINT64_MAX, &buf, &e, rec),
+        CLI_OK);
+    free(buf);
+    free(rec);
+    /* A pathway: one unknown eligible spec among known ones is refused, its position named. */
+    capture_begin(out);
+    assert_int_equal(run("-s", srv.sock, "--json", "pathway", "publish", "--id", "IE:qqi/pw-1",
+                         "--title", "en=Minor", "--eqf", "6", "--ects-min", "10", "--mandatory",
+                         "NL:42NB/ach-44ABA", "--eligible", "NL:UN1VH/ach-876543,IE:uniz/mc-c0l2",
+                         "--valid-from", "2025-01-01", "--status", "active", NULL),
+                     CLI_REFUSED);
+    text = capture_end(out);
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    assert_non_null(j);
+    json_t *err = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(err, "field")), "pathway.eligible");
+    assert_int_equal(json_integer_value(json_object_get(err, "index")), 1);
+    json_decref(j);
+    free(text);
+    assert_int_equal(run("-s", srv.sock, "pathway", "publish", "--id", "IE:qqi/pw-1", "--title",
+                         "en=Minor", "--eqf", "6", "--ects-min", "10", "--mandatory",
+                         "NL:42NB/ach-44ABA", "--eligible", "NL:UN1VH/ach-876543", "--valid-from",
+                         "2025-01-01", "--status", "active", NULL),
+                     CLI_OK);
+}
+
+/* The Dutch badges: the minimal Theed minor (Naboo Theed University) and the MBO Beek
+ * micro-credential derive the same provider and spec ids. Importing one over the other is
+ * refused, naming both, unless --replace; an identical re-import is a no-op; a re-import with
+ * --issuer-key keeps the window of a key already registered and adds only new keys. */
+static int import_nl(const char *file, const char *extra, const char *extra2)
+{
+    return run("-s", srv.sock, "spec", "import", file, "--country", "NL", "--qa-status",
+               "accredited", "--qa-body", "NVAO", "--isced", "0313", "--stackability", "stackable",
+               "--qa-type", "internal", "--ects", "8", extra, extra2, NULL);
+}
+
+/* The issuer keys' valid_from and the legal name of the provider `id` the node holds. */
+static void held_keys(const char *id, uint32_t *n, uint64_t from[4], proto_record *rec,
+                      char name[64])
+{
+    cli c;
+    uint8_t *buf = NULL;
+    proto_entry e;
+    memset(&c, 0, sizeof(c));
+    c.socket = srv.sock;
+    assert_int_equal(cli_record_get(&c, PROTO_KIND_PROVIDER, id, UINT64_MAX, &buf, &e, rec),
+                     CLI_OK);
+    *n = rec->u.provider.issuer_keys_n;
+    for (uint32_t i = 0; i < *n && i < 4; i++)
+        from[i] = rec->u.provider.issuer_keys[i].valid_from_ms;
+    snprintf(name, 64, "%.*s", (int)rec->u.provider.legal_name.len,
+             (const char *)rec->u.provider.legal_name.ptr);
+    free(buf);
+}
+
+static void test_node_import_replace(void **state)
+{
+    char out[128], k1[128], k2[128];
+    (void)state;
+    const char *theed = OBV3("theed_microcredential_minimal_ho.json");
+    const char *mbob = OBV3("mbob_eo_eov_microcredential_full.json");
+    tpath(out, sizeof(out), "replace.txt");
+    tpath(k1, sizeof(k1), "iss-1.key");
+    tpath(k2, sizeof(k2), "iss-2.key");
+    assert_int_equal(run("keygen", k1, NULL), CLI_OK);
+    assert_int_equal(run("keygen", k2, NULL), CLI_OK);
+
+    assert_int_equal(import_nl(theed, "--issuer-key", k1), CLI_OK);
+    /* MBO Beek over Naboo Theed University: refused, both named, on stderr and under --json. */
+    assert_int_equal(import_nl(mbob, NULL, NULL), CLI_REFUSED);
+    capture_begin(out);
+    assert_int_equal(run("-s", srv.sock, "--json", "spec", "import", mbob, "--country", "NL",
+                         "--qa-status", "accredited", "--qa-body", "NVAO", "--isced", "0313",
+                         "--stackability", "stackable", "--qa-type", "internal", "--ects", "8",
+                         NULL),
+                     CLI_REFUSED);
+    char *text = capture_end(out);
+    assert_non_null(strstr(text, "Naboo Theed University"));
+    assert_non_null(strstr(text, "MBO Beek"));
+    assert_non_null(strstr(text, "NL:iss-9Z8Y7X"));
+    assert_non_null(strstr(text, "--replace"));
+    free(text);
+    /* The dry run says so too. */
+    assert_int_equal(run("-s", srv.sock, "spec", "import", mbob, "-n", "--country", "NL",
+                         "--qa-status", "accredited", "--qa-body", "NVAO", "--isced", "0313",
+                         "--stackability", "stackable", "--qa-type", "internal", "--ects", "8",
+                         NULL),
+                     CLI_REFUSED);
+    /* Nothing was replaced: the same Theed import is a no-op. */
+    capture_begin(out);
+    assert_int_equal(import_nl(theed, "--issuer-key", k1), CLI_OK);
+    text = capture_end(out);
+    assert_non_null(strstr(text, "provider NL:iss-9Z8Y7X: the node already holds this record"));
+    assert_non_null(
+        strstr(text, "spec NL:iss-9Z8Y7X/ach-44ABA: the node already holds this record"));
+    free(text);
+
+    /* --key-valid-from does not move the window of a registered key; a new key is added. */
+    proto_record *rec = malloc(sizeof(*rec));
+    uint32_t n;
+    uint64_t from[4], first;
+    char name[64];
+    held_keys("NL:iss-9Z8Y7X", &n, from, rec, name);
+    assert_int_equal(n, 1);
+    first = from[0];
+    assert_int_equal(run("-s", srv.sock, "spec", "import", theed, "--country", "NL", "--qa-status",
+                         "accredited", "--qa-body", "NVAO", "--isced", "0313", "--stackability",
+                         "stackable", "--qa-type", "internal", "--ects", "8", "--issuer-key", k1,
+                         "--key-valid-from", "2030-01-01", NULL),
+                     CLI_OK);
+    held_keys("NL:iss-9Z8Y7X", &n, from, rec, name);
+    assert_int_equal(n, 1);
+    assert_int_equal(from[0], first);
+    assert_int_equal(run("-s", srv.sock, "spec", "import", theed, "--country", "NL", "--qa-status",
+                         "accredited", "--qa-body", "NVAO", "--isced", "0313", "--stackability",
+                         "stackable", "--qa-type", "internal", "--ects", "8", "--issuer-key", k2,
+                         "--key-valid-from", "2025-03-01", NULL),
+                     CLI_OK);
+    held_keys("NL:iss-9Z8Y7X", &n, from, rec, name);
+    assert_int_equal(n, 2);
+    assert_int_equal(from[0], first);
+    assert_int_equal(from[1], T_2025_03_01);
+    assert_string_equal(name, "Naboo Theed University");
+
+    /* --replace: MBO Beek replaces it, keeping the registered keys. */
+    assert_int_equal(import_nl(mbob, "--replace", NULL), CLI_OK);
+    held_keys("NL:iss-9Z8Y7X", &n, from, rec, name);
+    assert_int_equal(n, 2);
+    assert_string_equal(name, "MBO Beek");
+    free(rec);
+}
+
+/* A dry run asks the node it talks to for its country: a Dutch file on Ireland's node is refused
+ * with RN_EPREFIX as the real import is; without a node it says it could not check. */
+static void test_node_dry_run_prefix(void **state)
+{
+    char out[128], none[128];
+    (void)state;
+    tpath(out, sizeof(out), "dry-prefix.txt");
+    tpath(none, sizeof(none), "no-node.sock");
+    const char *theed = OBV3("theed_microcredential_minimal_ho.json");
+    capture_begin(out);
+    assert_int_equal(run("-s", srv.sock, "--json", "spec", "import", theed, "--dry-run",
+                         "--country", "NL", "--qa-status", "accredited", "--qa-body", "NVAO",
+                         "--isced", "0313", "--stackability", "stackable", "--qa-type", "internal",
+                         "--ects", "8", NULL),
+                     CLI_REFUSED);
+    char *text = capture_end(out);
+    assert_non_null(strstr(text, "RN_EPREFIX"));
+    assert_non_null(strstr(text, "provider.id"));
+    free(text);
+    /* The real import: the same code. */
+    assert_int_equal(run("-s", srv.sock, "spec", "import", theed, "--country", "NL", "--qa-status",
+                         "accredited", "--qa-body", "NVAO", "--isced", "0313", "--stackability",
+                         "stackable", "--qa-type", "internal", "--ects", "8", NULL),
+                     CLI_REFUSED);
+    /* An Irish file on Ireland's node: the dry run passes, naming the node's country. */
+    capture_begin(out);
+    assert_int_equal(run("-s", srv.sock, "--json", "spec", "import", ELM, "--dry-run",
+                         "--qa-status", "under_review", "--qa-type", "internal", NULL),
+                     CLI_OK);
+    text = capture_end(out);
+    assert_non_null(strstr(text, "\"node_country\": \"IE\""));
+    free(text);
+    /* No node there: not checked, said, and the dry run proceeds. */
+    capture_begin(out);
+    assert_int_equal(run("-s", none, "spec", "import", theed, "--dry-run", "--country", "NL",
+                         "--qa-status", "accredited", "--qa-body", "NVAO", "--isced", "0313",
+                         "--stackability", "stackable", "--qa-type", "internal", "--ects", "8",
+                         NULL),
+                     CLI_OK);
+    text = capture_end(out);
+    assert_non_null(strstr(text, "could not be asked"));
+    free(text);
+}
+
 static void test_node_vcjwt(void **state)
 {
     char other[PROTO_KEY_TEXT_LEN + 1];
@@ -1062,6 +1295,9 @@ int main(void)
         cmocka_unit_test(test_roundtrip_log),
         cmocka_unit_test_setup_teardown(test_node_envelopes, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_vcjwt, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(test_node_unknown_spec, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(test_node_import_replace, node_setup_nl, node_teardown_nl),
+        cmocka_unit_test_setup_teardown(test_node_dry_run_prefix, node_setup, node_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
