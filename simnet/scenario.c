@@ -304,6 +304,8 @@ static int id_arg(pctx *p, const char *s, char out[SIM_ID_MAX])
     return 0;
 }
 
+static int expect_when(pctx *p, size_t i, sim_expect *e);
+
 /* "expect recognise <spec> <country> <purpose> <answer> by <time>|end [on <group>]"; answer:
  * <outcome> or decision:<outcome> (a decision), automatic:<outcome> (a policy), no_decision,
  * unknown (the spec or its provider is not held). */
@@ -316,7 +318,7 @@ static int d_expect_recognise(pctx *p)
     where(p, e.where);
     if (join(p, 0, p->n, e.text))
         return -1;
-    if (p->n < 8 || strcmp(p->w[6], "by") != 0)
+    if (p->n < 8)
         return fail(p, "expect recognise: expected 'expect recognise <spec> <country> <purpose> "
                        "<answer> by <time>|end [on <group>]'");
     if (id_arg(p, p->w[2], e.spec))
@@ -348,16 +350,74 @@ static int d_expect_recognise(pctx *p)
                         p->w[5]);
         e.outcome = (uint32_t)proto_enum_value_parse(PROTO_ENUM_OUTCOME, a);
     }
-    if (strcmp(p->w[7], "end") == 0)
-        e.at_ms = SIM_AT_END;
-    else if (dur(p, p->w[7], &e.at_ms))
+    if (expect_when(p, 6, &e))
         return -1;
-    if (p->n > 8) {
-        if (strcmp(p->w[8], "on") != 0 || p->n < 10)
-            return fail(p, "expect recognise: expected 'on <group>' after the time");
-        if (join(p, 9, p->n, e.group))
+    sc->expects[sc->expects_n++] = e;
+    return 0;
+}
+
+/* "by <time>|end [on <group>]" at w[i..n) of an expectation on answers. */
+static int expect_when(pctx *p, size_t i, sim_expect *e)
+{
+    if (i + 1 >= p->n || strcmp(p->w[i], "by") != 0)
+        return fail(p, "expect %s: expected 'by <time>|end [on <group>]'", p->w[1]);
+    if (strcmp(p->w[i + 1], "end") == 0)
+        e->at_ms = SIM_AT_END;
+    else if (dur(p, p->w[i + 1], &e->at_ms))
+        return -1;
+    if (p->n > i + 2) {
+        if (strcmp(p->w[i + 2], "on") != 0 || p->n < i + 4)
+            return fail(p, "expect %s: expected 'on <group>' after the time", p->w[1]);
+        if (join(p, i + 3, p->n, e->group))
             return -1;
     }
+    return 0;
+}
+
+/* "expect stack <pathway> <spec>[,<spec>...] complete|incomplete|unknown by <time>|end
+ * [on <group>]": the pathway's country is its prefix. */
+static int d_expect_stack(pctx *p)
+{
+    sim_scenario *sc = p->sc;
+    sim_expect e;
+    memset(&e, 0, sizeof(e));
+    e.what = SIM_EXPECT_STACK;
+    where(p, e.where);
+    if (join(p, 0, p->n, e.text))
+        return -1;
+    if (p->n < 7)
+        return fail(p, "expect stack: expected 'expect stack <pathway> <spec>[,<spec>...] "
+                       "complete|incomplete|unknown by <time>|end [on <group>]'");
+    if (id_arg(p, p->w[2], e.spec))
+        return -1;
+    memcpy(e.country, e.spec, 2);
+    e.country[2] = '\0';
+    char buf[SIM_ARG_MAX];
+    snprintf(buf, sizeof(buf), "%s", p->w[3]);
+    size_t n = 0;
+    for (char *tok = buf; tok != NULL; n++) {
+        char *comma = strchr(tok, ',');
+        if (comma != NULL)
+            *comma = '\0';
+        char id[SIM_ID_MAX];
+        if (id_arg(p, tok, id))
+            return -1;
+        tok = comma != NULL ? comma + 1 : NULL;
+    }
+    if (n > RN_STACK_SPECS_MAX)
+        return fail(p, "expect stack: at most %u specs", RN_STACK_SPECS_MAX);
+    snprintf(e.specs, sizeof(e.specs), "%s", p->w[3]);
+    if (strcmp(p->w[4], "complete") == 0)
+        e.answer = SIM_ANSWER_COMPLETE;
+    else if (strcmp(p->w[4], "incomplete") == 0)
+        e.answer = SIM_ANSWER_INCOMPLETE;
+    else if (strcmp(p->w[4], "unknown") == 0)
+        e.answer = SIM_ANSWER_UNKNOWN;
+    else
+        return fail(p, "expect stack: answer '%s': expected complete, incomplete or unknown",
+                    p->w[4]);
+    if (expect_when(p, 5, &e))
+        return -1;
     sc->expects[sc->expects_n++] = e;
     return 0;
 }
@@ -380,6 +440,8 @@ static int d_expect(pctx *p)
         return fail(p, "too many expect lines (at most %u)", SIM_EXPECTS_MAX);
     if (p->n >= 2 && strcmp(p->w[1], "recognise") == 0)
         return d_expect_recognise(p);
+    if (p->n >= 2 && strcmp(p->w[1], "stack") == 0)
+        return d_expect_stack(p);
     if (p->n != 4)
         return fail(p, "expect: expected 'expect <what> <op> <bound>' or 'expect recognise ...'");
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
@@ -473,17 +535,21 @@ static int d_event(pctx *p, uint64_t at)
                     return -1;
             }
             break;
-        case 4: /* publish <authority> <kind> [<purpose>] */
+        case 4: /* publish <authority> <kind> [<purpose> | <spec>] */
             if (p->n < 3 || p->n > 4)
                 return fail(p, "publish: expected 'at <time> publish <authority> <kind> "
-                               "[<purpose>]'");
+                               "[<purpose> | <mandatory spec>]'");
             snprintf(e.arg, sizeof(e.arg), "%s", p->w[1]);
             e.rec_kind = proto_kind_parse(p->w[2]);
             if (e.rec_kind <= 0)
                 return fail(p, "publish: unknown kind '%s'", p->w[2]);
-            if (p->n == 4) {
+            if (p->n == 4 && e.rec_kind == PROTO_KIND_PATHWAY) {
+                if (id_arg(p, p->w[3], e.arg2))
+                    return -1;
+            } else if (p->n == 4) {
                 if (e.rec_kind != PROTO_KIND_POLICY && e.rec_kind != PROTO_KIND_DECISION)
-                    return fail(p, "publish: a purpose is for a policy or a decision");
+                    return fail(p, "publish: a purpose is for a policy or a decision, a spec for "
+                                   "a pathway");
                 if (enum_arg(p, PROTO_ENUM_PURPOSE, p->w[3], &e.purpose))
                     return -1;
             }

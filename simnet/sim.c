@@ -1636,7 +1636,7 @@ static void on_script(sim *S, size_t evi)
     if (S->opt->verbose && e->kind == SIM_EV_PUBLISH)
         fprintf(S->opt->out, "  %8.3f s  %s: publish %s %s %s\n", (double)S->now / 1000.0, e->where,
                 e->arg, proto_kind_name(e->rec_kind),
-                e->purpose ? proto_enum_value_name(PROTO_ENUM_PURPOSE, e->purpose) : "");
+                e->purpose ? proto_enum_value_name(PROTO_ENUM_PURPOSE, e->purpose) : e->arg2);
     else if (S->opt->verbose && e->kind == SIM_EV_DECIDE)
         fprintf(S->opt->out, "  %8.3f s  %s: decide %s %s %s %s\n", (double)S->now / 1000.0,
                 e->where, e->arg, e->arg2, proto_enum_value_name(PROTO_ENUM_PURPOSE, e->purpose),
@@ -1732,7 +1732,7 @@ static void on_script(sim *S, size_t evi)
             failf(S, "%s: %s is down and cannot publish", e->where, e->arg);
             break;
         }
-        sim_wl_fix fix = { .spec = e->kind == SIM_EV_DECIDE ? e->arg2 : NULL,
+        sim_wl_fix fix = { .spec = e->arg2[0] != '\0' ? e->arg2 : NULL,
                            .purpose = e->purpose,
                            .outcome = e->outcome };
         (void)publish(S, (size_t)a, e->kind == SIM_EV_DECIDE ? PROTO_KIND_DECISION : e->rec_kind,
@@ -1923,6 +1923,12 @@ static void check_queries(sim *S)
     }
 }
 
+/* An expectation on answers (checked at its time), not on figures (checked at the end). */
+static bool answers(const sim_expect *e)
+{
+    return e->what == SIM_EXPECT_RECOGNISE || e->what == SIM_EXPECT_STACK;
+}
+
 /* One answer as a scenario writes it: "decision:partial (FR:enic-naric/2026-0001)". */
 static void answer_text(char *out, size_t cap, int rc, const query_recognition *q)
 {
@@ -1939,8 +1945,66 @@ static void answer_text(char *out, size_t cap, int rc, const query_recognition *
                  outcome != NULL ? outcome : "?", q->basis_id);
 }
 
-/* An `expect recognise`: every node of its group that is up answers as expected now, from its
- * own replica and as of its own clock (what the node would answer a client asking now). */
+/* Node x's answer to the `expect recognise` e, as of its clock: true when it is the one expected;
+ * `ans` gets it as the scenario would write it. */
+static bool answer_recognise(sim *S, snode *x, const sim_expect *e, store_read *r, char *ans,
+                             size_t cap)
+{
+    query_recognition q;
+    memset(&q, 0, sizeof(q));
+    int rc =
+        query_recognise(r, proto_str_c(e->spec), e->country, e->purpose, nclock(S, x), &q, NULL);
+    answer_text(ans, cap, rc, &q);
+    switch (e->answer) {
+    case SIM_ANSWER_UNKNOWN:
+        return rc == RN_ENOTFOUND;
+    case SIM_ANSWER_NO_DECISION:
+        return rc == 0 && q.result == PROTO_RESULT_NO_DECISION;
+    case SIM_ANSWER_AUTOMATIC:
+        return rc == 0 && q.result == PROTO_RESULT_AUTOMATIC && q.outcome == e->outcome;
+    default:
+        return rc == 0 && q.result == PROTO_RESULT_DECISION && q.outcome == e->outcome;
+    }
+}
+
+/* The same for an `expect stack`: "complete (6.00 of 6.00 ECTS, 0 mandatory missing)",
+ * "incomplete (...)", "unknown" (no such pathway), or the error's name. */
+static bool answer_stack(sim *S, snode *x, const sim_expect *e, store_read *r, char *ans,
+                         size_t cap)
+{
+    char buf[SIM_ARG_MAX];
+    proto_str ids[RN_STACK_SPECS_MAX];
+    size_t n = 0;
+    snprintf(buf, sizeof(buf), "%s", e->specs);
+    for (char *tok = buf; tok != NULL && n < RN_STACK_SPECS_MAX;) {
+        char *comma = strchr(tok, ',');
+        if (comma != NULL)
+            *comma = '\0';
+        ids[n++] = proto_str_c(tok);
+        tok = comma != NULL ? comma + 1 : NULL;
+    }
+    query_stack_result *q = xcalloc(1, sizeof(*q));
+    int rc = query_stack(r, e->country, proto_str_c(e->spec), ids, n, nclock(S, x), q);
+    bool ok;
+    if (rc == RN_ENOTFOUND) {
+        snprintf(ans, cap, "unknown");
+        ok = e->answer == SIM_ANSWER_UNKNOWN;
+    } else if (rc != 0) {
+        snprintf(ans, cap, "%s", rn_err_name(rc));
+        ok = false;
+    } else {
+        snprintf(ans, cap, "%s (%u.%02u of %u.%02u ECTS, %u mandatory missing%s)",
+                 q->complete ? "complete" : "incomplete", q->total_ects_centi / 100,
+                 q->total_ects_centi % 100, q->ects_min_centi / 100, q->ects_min_centi % 100,
+                 q->missing_n, q->active ? "" : ", not active");
+        ok = e->answer == (q->complete ? SIM_ANSWER_COMPLETE : SIM_ANSWER_INCOMPLETE);
+    }
+    free(q);
+    return ok;
+}
+
+/* An expectation on answers: every node of its group that is up answers as expected now, from
+ * its own replica and as of its own clock (what the node would answer a client asking now). */
 static void check_expect(sim *S, size_t k)
 {
     const sim_expect *e = &S->sc->expects[k];
@@ -1961,37 +2025,18 @@ static void check_expect(sim *S, size_t k)
         if (!x->up)
             continue;
         store_read r;
-        query_recognition q;
-        memset(&q, 0, sizeof(q));
         if (store_read_begin(&x->s, &r) != 0) {
             failf(S, "%s: store_read_begin failed", x->name);
             break;
         }
-        int rc = query_recognise(&r, proto_str_c(e->spec), e->country, e->purpose, nclock(S, x), &q,
-                                 NULL);
+        char ans[QUERY_ID_CAP + 64];
+        bool ok = e->what == SIM_EXPECT_STACK ? answer_stack(S, x, e, &r, ans, sizeof(ans))
+                                              : answer_recognise(S, x, e, &r, ans, sizeof(ans));
         store_read_end(&r);
         asked++;
         S->expect_answers++;
-        bool ok;
-        switch (e->answer) {
-        case SIM_ANSWER_UNKNOWN:
-            ok = rc == RN_ENOTFOUND;
-            break;
-        case SIM_ANSWER_NO_DECISION:
-            ok = rc == 0 && q.result == PROTO_RESULT_NO_DECISION;
-            break;
-        case SIM_ANSWER_AUTOMATIC:
-            ok = rc == 0 && q.result == PROTO_RESULT_AUTOMATIC && q.outcome == e->outcome;
-            break;
-        default:
-            ok = rc == 0 && q.result == PROTO_RESULT_DECISION && q.outcome == e->outcome;
-            break;
-        }
-        if (!ok) {
-            char ans[QUERY_ID_CAP + 64];
-            answer_text(ans, sizeof(ans), rc, &q);
+        if (!ok)
             failf(S, "%s: %s: %s answers %s", e->where, e->text, x->name, ans);
-        }
     }
     if (!S->failed && asked == 0)
         failf(S, "%s: %s: no node of the group is up to answer", e->where, e->text);
@@ -2064,7 +2109,7 @@ static void on_final(sim *S)
             dump_peers(S, (int)j);
     }
     for (size_t k = 0; k < S->sc->expects_n && !S->failed; k++)
-        if (S->sc->expects[k].what == SIM_EXPECT_RECOGNISE && S->sc->expects[k].at_ms == SIM_AT_END)
+        if (answers(&S->sc->expects[k]) && S->sc->expects[k].at_ms == SIM_AT_END)
             check_expect(S, k);
     check_queries(S);
     check_evils(S);
@@ -2345,7 +2390,7 @@ static int setup(sim *S)
         } else {
             (void)group_resolve_any(S, buf, scratch, NULL, true);
         }
-        if (!S->failed && e->kind != SIM_EV_DECIDE)
+        if (!S->failed && e->kind != SIM_EV_DECIDE && e->kind != SIM_EV_PUBLISH)
             (void)group_resolve_any(S, e->arg2, scratch, NULL, true);
         blame(S, e->where);
     }
@@ -2355,10 +2400,10 @@ static int setup(sim *S)
     }
     for (size_t k = 0; k < sc->expects_n && !S->failed; k++) {
         const sim_expect *e = &sc->expects[k];
-        if (e->what != SIM_EXPECT_RECOGNISE)
+        if (!answers(e))
             continue;
         int a = node_by_name(S, e->country);
-        if (a < 0 || (size_t)a >= S->a)
+        if (e->what == SIM_EXPECT_RECOGNISE && (a < 0 || (size_t)a >= S->a))
             failf(S, "%s: %s is no authority of this run: recognise asks a country's authority",
                   e->where, e->country);
         else if (e->at_ms != SIM_AT_END && e->at_ms > sc->run_ms)
@@ -2393,7 +2438,7 @@ static int setup(sim *S)
             push(S, sc->streams[k].from_ms, E_STREAM, (uint32_t)k, 0, 0);
     /* After the directives of the same time, so that they are answered as of after them. */
     for (size_t k = 0; k < sc->expects_n; k++)
-        if (sc->expects[k].what == SIM_EXPECT_RECOGNISE && sc->expects[k].at_ms != SIM_AT_END)
+        if (answers(&sc->expects[k]) && sc->expects[k].at_ms != SIM_AT_END)
             push(S, sc->expects[k].at_ms, E_EXPECT, (uint32_t)k, 0, 0);
     push(S, sc->run_ms, E_END, 0, 0, 0);
     return 0;
@@ -2596,10 +2641,10 @@ static void report(sim *S, double wall_s, uint64_t events)
 
     size_t answer_lines = 0;
     for (size_t k = 0; k < sc->expects_n; k++)
-        answer_lines += sc->expects[k].what == SIM_EXPECT_RECOGNISE;
+        answer_lines += answers(&sc->expects[k]);
     if (answer_lines > 0)
-        fprintf(o, "expectations: %zu recognise directives, %llu node answers checked, %s\n",
-                answer_lines, (unsigned long long)S->expect_answers,
+        fprintf(o, "expectations: %zu on answers, %llu node answers checked, %s\n", answer_lines,
+                (unsigned long long)S->expect_answers,
                 S->failed ? "until the run failed" : "all as expected");
     if (S->opt->legend)
         fprintf(
@@ -2619,7 +2664,7 @@ static void report(sim *S, double wall_s, uint64_t events)
     /* Expectations on figures (those on answers were checked at their time). */
     for (size_t k = 0; k < sc->expects_n && !S->failed; k++) {
         const sim_expect *e = &sc->expects[k];
-        if (e->what == SIM_EXPECT_RECOGNISE)
+        if (answers(e))
             continue; /* checked at its time */
         double v = 0;
         bool ok = true;

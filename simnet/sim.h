@@ -7,7 +7,7 @@
  * temporary directory, on one thread, with a virtual clock and a virtual network, every random
  * choice drawn from generators seeded with the run's seed. It checks convergence, durability,
  * fork detection and the validity of every replica, and the answers the scenario expects of the
- * nodes at given times (`expect recognise`), and reports what gossip cost.
+ * nodes at given times (`expect recognise`, `expect stack`), and reports what gossip cost.
  *
  * Everything about a run is a pure function of (scenario, seed): the report's digest, a BLAKE2b
  * of every action every core took and every delivery the network made, in order, proves it.
@@ -43,7 +43,8 @@ typedef enum sim_ev_kind {
     SIM_EV_GARBAGE,       /* arg2: targets: a frame of random ciphertext after the handshake */
     SIM_EV_OVERSIZE,      /* arg2: targets: a frame length past the bound */
     SIM_EV_JUNK,          /* arg2: targets: random bytes instead of the handshake */
-    SIM_EV_PUBLISH,       /* arg: the authority; rec_kind; purpose (a policy's, or 0: drawn) */
+    SIM_EV_PUBLISH,       /* arg: the authority; rec_kind; purpose (a policy's, or 0: drawn);
+                             arg2: a pathway's mandatory spec, or "" (drawn) */
     SIM_EV_DECIDE,        /* arg: the authority; arg2: the spec id; purpose; outcome */
 } sim_ev_kind;
 
@@ -76,6 +77,7 @@ typedef enum sim_expect_what {
     SIM_EXPECT_P99,       /* delivery latency p99 <= bound ms */
     SIM_EXPECT_PROTOCOL,  /* protocol errors counted by honest nodes >= bound (misbehaviour seen) */
     SIM_EXPECT_RECOGNISE, /* every node of a group answers recognise(...) so at a time */
+    SIM_EXPECT_STACK,     /* every node of a group answers stack(...) so at a time */
 } sim_expect_what;
 
 /* The answer an `expect recognise` wants (query_recognise on each node's replica). */
@@ -83,7 +85,9 @@ typedef enum sim_answer {
     SIM_ANSWER_DECISION = 1, /* result decision with `outcome` */
     SIM_ANSWER_AUTOMATIC,    /* result automatic with `outcome` */
     SIM_ANSWER_NO_DECISION,  /* result no_decision */
-    SIM_ANSWER_UNKNOWN,      /* RN_ENOTFOUND: the spec or its provider is not held */
+    SIM_ANSWER_UNKNOWN,      /* RN_ENOTFOUND: the spec, its provider or the pathway is not held */
+    SIM_ANSWER_COMPLETE,     /* stack: the specs complete the pathway */
+    SIM_ANSWER_INCOMPLETE,   /* stack: they do not */
 } sim_answer;
 
 #define SIM_AT_END UINT64_MAX /* an expectation checked with the final checks */
@@ -91,9 +95,11 @@ typedef enum sim_answer {
 typedef struct sim_expect {
     sim_expect_what what;
     double bound; /* figures */
-    /* SIM_EXPECT_RECOGNISE: recognise(spec, country, purpose) as of each node's clock, asked of
-     * every node of `group` that is up at at_ms (SIM_AT_END: at the final checks). */
+    /* SIM_EXPECT_RECOGNISE: recognise(spec, country, purpose); SIM_EXPECT_STACK: stack(country,
+     * spec (the pathway), specs); as of each node's clock, asked of every node of `group` that is
+     * up at at_ms (SIM_AT_END: at the final checks). */
     char spec[SIM_ID_MAX];
+    char specs[SIM_ARG_MAX]; /* SIM_EXPECT_STACK: spec ids separated by commas */
     char country[3];
     uint32_t purpose;
     sim_answer answer;
@@ -214,7 +220,7 @@ typedef struct sim_specs {
 /* A record the scenario spells out (`decide`, `publish ... policy PURPOSE`); NULL fields and 0
  * values are drawn as for the workload. */
 typedef struct sim_wl_fix {
-    const char *spec; /* a decision's spec id */
+    const char *spec; /* a decision's spec id, a pathway's mandatory spec */
     uint32_t purpose; /* a decision's or policy's PROTO_PURPOSE_... */
     uint32_t outcome; /* a decision's PROTO_OUTCOME_... */
 } sim_wl_fix;

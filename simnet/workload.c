@@ -276,8 +276,10 @@ static int policy(sim_wl *w, uint64_t r, const sim_wl_fix *fix, mp_buf *out)
     return encode(&rec, out);
 }
 
-/* nl-pathway.json, with the author's latest spec as its mandatory one when it has one. */
-static int pathway(sim_wl *w, const sim_specs *specs, uint64_t r, mp_buf *out)
+/* nl-pathway.json, with a spec drawn from those published, or the one `fix` names, as its
+ * mandatory one. */
+static int pathway(sim_wl *w, const sim_specs *specs, uint64_t r, const sim_wl_fix *fix,
+                   mp_buf *out)
 {
     char id[64];
     uint32_t k = ++w->pathways;
@@ -293,7 +295,10 @@ static int pathway(sim_wl *w, const sim_specs *specs, uint64_t r, mp_buf *out)
     p->title[1] = (proto_lang_text){ S("nl"), S("Minor Psychologische Assessment (demo)") };
     p->eqf = 4;
     p->ects_min_centi = 600;
-    if (specs->n > 0) {
+    if (fix != NULL && fix->spec != NULL) {
+        p->mandatory_n = 1;
+        p->mandatory[0] = S(fix->spec);
+    } else if (specs->n > 0) {
         p->mandatory_n = 1;
         p->mandatory[0] = S(specs->id[(r >> 16) % specs->n]);
     }
@@ -347,7 +352,7 @@ int sim_wl_body(sim_wl *w, int kind, uint64_t r, const sim_specs *specs, const u
     case PROTO_KIND_POLICY:
         return policy(w, r, fix, out);
     case PROTO_KIND_PATHWAY:
-        return pathway(w, specs, r, out);
+        return pathway(w, specs, r, fix, out);
     case PROTO_KIND_REVOCATION:
         return revocation(w, out);
     default:

@@ -8,8 +8,8 @@
 #   -DMODE=countries: nodes chosen by country (`nodes IE FR DE`, `--nodes IE,FR,DE`) are those
 #       countries; an unknown or repeated code is refused naming it.
 #   -DMODE=recognition: the shipped recognition scenario (answers expected of every node) passes.
-#   -DMODE=expect_false: a recognise expectation that does not hold fails the run, naming the
-#       directive, its position, the node and its answer, with the seed and the command.
+#   -DMODE=expect_false: a recognise or stack expectation that does not hold fails the run,
+#       naming the directive, its position, the node and its answer, with the seed and command.
 #   -DMODE=position: an error in the k-th -e is reported as `-e #k`, in a file with its line.
 #   -DMODE=legend: the report says what RMR, LDH, HAVE and WANT are, one line each.
 function(sim_digest out rc_out)
@@ -83,7 +83,7 @@ elseif(MODE STREQUAL "default")
   sim_require("${sim_out}" "workload: [1-9][0-9]* entries acknowledged" "default")
   sim_require("${sim_out}" "delivery: [1-9][0-9]* deliveries" "default")
   sim_require("${sim_out}"
-              "expectations: [1-9][0-9]* recognise directives, [1-9][0-9]* node answers checked, all as expected"
+              "expectations: [1-9][0-9]* on answers, [1-9][0-9]* node answers checked, all as expected"
               "default")
   sim_require("${sim_out}" "\nPASS\n" "default")
   # Its kinds of records: the default mix reaches every kind.
@@ -118,15 +118,18 @@ elseif(MODE STREQUAL "countries")
   sim_exec(-e "nodes IE FR IE")
   sim_require("${sim_err}" "nodes: IE named twice" "nodes IE FR IE")
 elseif(MODE STREQUAL "recognition")
-  sim_exec(recognition -v)
+  sim_exec(recognition -v --seeds 1-2)
   if(NOT sim_rc EQUAL 0)
     message(FATAL_ERROR "recognition exited ${sim_rc}:\n${sim_out}\n${sim_err}")
   endif()
   sim_require("${sim_out}"
-              "recognition.sim:15: expect recognise IE:prov-1/mc-c001 FR further_study partial by 3s: 30 of 30 nodes answer so"
+              "recognition.sim:16: expect recognise IE:prov-1/mc-c001 FR further_study partial by 3s: 30 of 30 nodes answer so"
               "recognition")
   sim_require("${sim_out}"
-              "expectations: [1-9][0-9]* recognise directives, [1-9][0-9]* node answers checked, all as expected"
+              "recognition.sim:29: expect stack NL:pathway/minor-psychology-1 IE:prov-1/ach-002,IE:prov-1/mc-koffie-003 complete by 4500ms: 30 of 30 nodes answer so"
+              "recognition")
+  sim_require("${sim_out}"
+              "expectations: [1-9][0-9]* on answers, [1-9][0-9]* node answers checked, all as expected"
               "recognition")
 elseif(MODE STREQUAL "expect_false")
   sim_exec(recognition -e "settle 3s"
@@ -138,6 +141,15 @@ elseif(MODE STREQUAL "expect_false")
               "FAILED: at 3.000 s: -e #2: expect recognise IE:prov-1/mc-c001 FR further_study full by 3s on IE,DE: DE answers decision:partial \\(FR:enic-naric/2026-0001\\)"
               "false expectation")
   sim_require("${sim_out}" "seed: 4\nreproduce: cd [^\n]* --seed 4\n" "false expectation")
+  # The same for stack.
+  sim_exec(recognition
+           -e "expect stack NL:pathway/minor-psychology-1 IE:prov-1/ach-002 complete by 4500ms")
+  if(NOT sim_rc EQUAL 1)
+    message(FATAL_ERROR "a false stack expectation exited ${sim_rc}:\n${sim_out}\n${sim_err}")
+  endif()
+  sim_require("${sim_out}"
+              "FAILED: at 4.500 s: -e #1: expect stack NL:pathway/minor-psychology-1 IE:prov-1/ach-002 complete by 4500ms: AT answers incomplete \\(3.00 of 6.00 ECTS, 0 mandatory missing\\)"
+              "false stack expectation")
   # In a file, the directive's own line.
   file(WRITE ${WORK}/false.sim "# two comment lines\n\nnodes IE FR\nat 500ms publish IE provider\n"
        "at 600ms publish IE spec\nrun 3s\nsettle 2s\n"
