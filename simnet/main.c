@@ -8,8 +8,8 @@
  * the shipped `default` runs (the 30 authorities publishing the demo workload, with answers
  * expected of every node), so that a bare `recnet-sim` shows what the simulator does. `-e` adds
  * directives after the file, and `--nodes` chooses the nodes, so any setting can be changed from
- * the command line; a directive's messages name it by its position ("-e #3"). The report ends with
- * a legend of its abbreviations (once per invocation). Exit status: 0 when every check and
+ * the command line; a directive's messages name it by its position ("-e #3"). The first report
+ * carries a legend of its abbreviations (once per invocation). Exit status: 0 when every check and
  * expectation passed, 1 when one failed (the seed and the command that reproduces the run are
  * printed), 2 for a usage error or a run that could not be set up.
  */
@@ -55,6 +55,9 @@ static void usage(FILE *f)
                "  -v, --verbose    print timed directives and checks as they happen\n"
                "  --list           list the shipped scenarios\n"
                "  -h, --help\n"
+               "Without SCENARIO, -e or --nodes the default scenario runs; with -e or --nodes\n"
+               "alone, they describe the run from the built-in settings (nothing published).\n"
+               "The first report explains RMR, LDH, HAVE, WANT and HEADS in a legend.\n"
                "Exit status: 0 all checks passed, 1 a check failed, 2 usage or set-up error.\n");
 }
 

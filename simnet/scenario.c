@@ -293,12 +293,13 @@ static int enum_arg(pctx *p, proto_enum en, const char *s, uint32_t *out)
     return fail(p, "%s: '%s': the %s is one of %s", p->w[0], s, proto_enum_name(en), names);
 }
 
-/* A spec id as a record names it (proto_id_check), that fits the scenario's bound. */
+/* A record id (spec, pathway) as a record names it (proto_id_check), within the scenario's
+ * bound. */
 static int id_arg(pctx *p, const char *s, char out[SIM_ID_MAX])
 {
     size_t l = strlen(s);
     if (l >= SIM_ID_MAX || proto_id_check((const uint8_t *)s, l) != 0)
-        return fail(p, "%s: '%s' is not a spec id (CC:ref, at most %u bytes)", p->w[0], s,
+        return fail(p, "%s: '%s' is not a record id (CC:ref, at most %u bytes)", p->w[0], s,
                     SIM_ID_MAX - 1);
     memcpy(out, s, l + 1);
     return 0;
@@ -443,7 +444,8 @@ static int d_expect(pctx *p)
     if (p->n >= 2 && strcmp(p->w[1], "stack") == 0)
         return d_expect_stack(p);
     if (p->n != 4)
-        return fail(p, "expect: expected 'expect <what> <op> <bound>' or 'expect recognise ...'");
+        return fail(p, "expect: expected 'expect <what> <op> <bound>', 'expect recognise ...' or "
+                       "'expect stack ...'");
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
         if (strcmp(tab[i].name, p->w[1]) != 0)
             continue;
@@ -468,8 +470,8 @@ static int d_expect(pctx *p)
         return 0;
     }
     return fail(p,
-                "expect: unknown figure '%s' (rmr, ldh, converge, p99, protocol_errors, or "
-                "recognise)",
+                "expect: unknown figure '%s' (rmr, ldh, converge, p99, protocol_errors; or "
+                "recognise, stack for answers)",
                 p->w[1]);
 }
 

@@ -2581,6 +2581,8 @@ static void report(sim *S, double wall_s, uint64_t events)
     fprintf(o, "workload: %llu entries acknowledged", (unsigned long long)res->published);
     if (S->skipped_publishes)
         fprintf(o, " (%llu skipped: no publisher up)", (unsigned long long)S->skipped_publishes);
+    else if (res->published == 0)
+        fprintf(o, " (the scenario publishes nothing: add a `publish` line)");
     fprintf(
         o, ", %zu specs; %llu queries (%llu decision, %llu automatic, %llu none, %llu not found)\n",
         S->specs.n, (unsigned long long)S->queries,
