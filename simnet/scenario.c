@@ -5,7 +5,10 @@
  * Settings (nodes, topology, latency, ...) may come in any order and the last one wins, so that
  * `-e` lines given on the command line override a scenario file. Timed directives are written
  * `at <time> <verb> <args>` or `<verb> <args> at <time>`. Durations carry a unit: ms, s, m, or ae
- * (anti-entropy periods, as set so far by `limit anti_entropy_ms`).
+ * (anti-entropy periods, as set so far by `limit anti_entropy_ms`). Every directive that lives on
+ * into the run (timed ones, streams, expectations) remembers where it was written, "<file>:<line>"
+ * or "-e #3" (the third -e), so that a failure at any time points at it. Nothing here knows the
+ * nodes: names are checked against the federation when the run is set up (sim.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include "proto/entry.h"
+#include "proto/record.h"
 #include "simnet/sim.h"
 
 #define WORDS_MAX 32
@@ -22,7 +26,7 @@
 void sim_scenario_defaults(sim_scenario *sc)
 {
     memset(sc, 0, sizeof(*sc));
-    snprintf(sc->name, sizeof(sc->name), "default");
+    snprintf(sc->name, sizeof(sc->name), "command-line"); /* a file's name replaces it */
     sc->seed = 1;
     sc->nodes = 30;
     sc->authorities = 30;
@@ -88,16 +92,30 @@ static int parse_prob(const char *s, double *out)
 typedef struct pctx {
     sim_scenario *sc;
     const char *origin;
+    bool arg; /* the text of a command-line option, not a file */
     int line;
     FILE *err;
     char *w[WORDS_MAX];
     size_t n;
 } pctx;
 
+/* Where the current directive was written: "<file>:<line>", "-e #3" or "-e #3 line 2". */
+static void where(const pctx *p, char out[SIM_WHERE_MAX])
+{
+    if (!p->arg)
+        snprintf(out, SIM_WHERE_MAX, "%s:%d", p->origin, p->line);
+    else if (p->line > 1)
+        snprintf(out, SIM_WHERE_MAX, "%s line %d", p->origin, p->line);
+    else
+        snprintf(out, SIM_WHERE_MAX, "%s", p->origin);
+}
+
 static int fail(pctx *p, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(p->err, "%s:%d: ", p->origin, p->line);
+    char w[SIM_WHERE_MAX];
+    where(p, w);
+    fprintf(p->err, "%s: ", w);
     va_start(ap, fmt);
     vfprintf(p->err, fmt, ap);
     va_end(ap);
@@ -218,6 +236,7 @@ static int d_stream(pctx *p, bool query)
     memset(&st, 0, sizeof(st));
     st.query = query;
     st.from_ms = 1000;
+    where(p, st.where);
     size_t i = 1;
     if (i >= p->n || parse_u64(p->w[i], 1, 100000000, &st.count) != 0)
         return fail(p, "%s: expected a count", p->w[0]);
@@ -253,6 +272,157 @@ static int d_stream(pctx *p, bool query)
     return 0;
 }
 
+/* An enumeration value by name (decision.purpose, decision.outcome), listing the names if not. */
+static int enum_arg(pctx *p, proto_enum en, const char *s, uint32_t *out)
+{
+    int v = proto_enum_value_parse(en, s);
+    if (v > 0) {
+        *out = (uint32_t)v;
+        return 0;
+    }
+    char names[128];
+    size_t len = 0;
+    names[0] = '\0';
+    for (unsigned k = 1; k <= proto_enum_size(en); k++) {
+        int m = snprintf(names + len, sizeof(names) - len, "%s%s", k > 1 ? ", " : "",
+                         proto_enum_value_name(en, k));
+        if (m < 0 || (size_t)m >= sizeof(names) - len)
+            break;
+        len += (size_t)m;
+    }
+    return fail(p, "%s: '%s': the %s is one of %s", p->w[0], s, proto_enum_name(en), names);
+}
+
+/* A record id (spec, pathway) as a record names it (proto_id_check), within the scenario's
+ * bound. */
+static int id_arg(pctx *p, const char *s, char out[SIM_ID_MAX])
+{
+    size_t l = strlen(s);
+    if (l >= SIM_ID_MAX || proto_id_check((const uint8_t *)s, l) != 0)
+        return fail(p, "%s: '%s' is not a record id (CC:ref, at most %u bytes)", p->w[0], s,
+                    SIM_ID_MAX - 1);
+    memcpy(out, s, l + 1);
+    return 0;
+}
+
+static int expect_when(pctx *p, size_t i, sim_expect *e);
+
+/* "expect recognise <spec> <country> <purpose> <answer> by <time>|end [on <group>]"; answer:
+ * <outcome> or decision:<outcome> (a decision), automatic:<outcome> (a policy), no_decision,
+ * unknown (the spec or its provider is not held). */
+static int d_expect_recognise(pctx *p)
+{
+    sim_scenario *sc = p->sc;
+    sim_expect e;
+    memset(&e, 0, sizeof(e));
+    e.what = SIM_EXPECT_RECOGNISE;
+    where(p, e.where);
+    if (join(p, 0, p->n, e.text))
+        return -1;
+    if (p->n < 8)
+        return fail(p, "expect recognise: expected 'expect recognise <spec> <country> <purpose> "
+                       "<answer> by <time>|end [on <group>]'");
+    if (id_arg(p, p->w[2], e.spec))
+        return -1;
+    const proto_country *c = proto_country_find(p->w[3], strlen(p->w[3]));
+    if (c == NULL)
+        return fail(p, "expect recognise: '%s' is not one of the 30 countries", p->w[3]);
+    memcpy(e.country, c->alpha2, 3);
+    if (enum_arg(p, PROTO_ENUM_PURPOSE, p->w[4], &e.purpose))
+        return -1;
+    const char *a = p->w[5];
+    if (strcmp(a, "no_decision") == 0) {
+        e.answer = SIM_ANSWER_NO_DECISION;
+    } else if (strcmp(a, "unknown") == 0) {
+        e.answer = SIM_ANSWER_UNKNOWN;
+    } else {
+        e.answer = SIM_ANSWER_DECISION;
+        if (strncmp(a, "decision:", 9) == 0) {
+            a += 9;
+        } else if (strncmp(a, "automatic:", 10) == 0) {
+            a += 10;
+            e.answer = SIM_ANSWER_AUTOMATIC;
+        }
+        if (proto_enum_value_parse(PROTO_ENUM_OUTCOME, a) <= 0)
+            return fail(p,
+                        "expect recognise: answer '%s': expected an outcome (full, partial, "
+                        "conditional, denied) for a decision, automatic:<outcome> for a "
+                        "policy, no_decision, or unknown",
+                        p->w[5]);
+        e.outcome = (uint32_t)proto_enum_value_parse(PROTO_ENUM_OUTCOME, a);
+    }
+    if (expect_when(p, 6, &e))
+        return -1;
+    sc->expects[sc->expects_n++] = e;
+    return 0;
+}
+
+/* "by <time>|end [on <group>]" at w[i..n) of an expectation on answers. */
+static int expect_when(pctx *p, size_t i, sim_expect *e)
+{
+    if (i + 1 >= p->n || strcmp(p->w[i], "by") != 0)
+        return fail(p, "expect %s: expected 'by <time>|end [on <group>]'", p->w[1]);
+    if (strcmp(p->w[i + 1], "end") == 0)
+        e->at_ms = SIM_AT_END;
+    else if (dur(p, p->w[i + 1], &e->at_ms))
+        return -1;
+    if (p->n > i + 2) {
+        if (strcmp(p->w[i + 2], "on") != 0 || p->n < i + 4)
+            return fail(p, "expect %s: expected 'on <group>' after the time", p->w[1]);
+        if (join(p, i + 3, p->n, e->group))
+            return -1;
+    }
+    return 0;
+}
+
+/* "expect stack <pathway> <spec>[,<spec>...] complete|incomplete|unknown by <time>|end
+ * [on <group>]": the pathway's country is its prefix. */
+static int d_expect_stack(pctx *p)
+{
+    sim_scenario *sc = p->sc;
+    sim_expect e;
+    memset(&e, 0, sizeof(e));
+    e.what = SIM_EXPECT_STACK;
+    where(p, e.where);
+    if (join(p, 0, p->n, e.text))
+        return -1;
+    if (p->n < 7)
+        return fail(p, "expect stack: expected 'expect stack <pathway> <spec>[,<spec>...] "
+                       "complete|incomplete|unknown by <time>|end [on <group>]'");
+    if (id_arg(p, p->w[2], e.spec))
+        return -1;
+    memcpy(e.country, e.spec, 2);
+    e.country[2] = '\0';
+    char buf[SIM_ARG_MAX];
+    snprintf(buf, sizeof(buf), "%s", p->w[3]);
+    size_t n = 0;
+    for (char *tok = buf; tok != NULL; n++) {
+        char *comma = strchr(tok, ',');
+        if (comma != NULL)
+            *comma = '\0';
+        char id[SIM_ID_MAX];
+        if (id_arg(p, tok, id))
+            return -1;
+        tok = comma != NULL ? comma + 1 : NULL;
+    }
+    if (n > RN_STACK_SPECS_MAX)
+        return fail(p, "expect stack: at most %u specs", RN_STACK_SPECS_MAX);
+    snprintf(e.specs, sizeof(e.specs), "%s", p->w[3]);
+    if (strcmp(p->w[4], "complete") == 0)
+        e.answer = SIM_ANSWER_COMPLETE;
+    else if (strcmp(p->w[4], "incomplete") == 0)
+        e.answer = SIM_ANSWER_INCOMPLETE;
+    else if (strcmp(p->w[4], "unknown") == 0)
+        e.answer = SIM_ANSWER_UNKNOWN;
+    else
+        return fail(p, "expect stack: answer '%s': expected complete, incomplete or unknown",
+                    p->w[4]);
+    if (expect_when(p, 5, &e))
+        return -1;
+    sc->expects[sc->expects_n++] = e;
+    return 0;
+}
+
 static int d_expect(pctx *p)
 {
     sim_scenario *sc = p->sc;
@@ -268,15 +438,23 @@ static int d_expect(pctx *p)
         { "protocol_errors", SIM_EXPECT_PROTOCOL, ">=" },
     };
     if (sc->expects_n >= SIM_EXPECTS_MAX)
-        return fail(p, "too many expect lines");
+        return fail(p, "too many expect lines (at most %u)", SIM_EXPECTS_MAX);
+    if (p->n >= 2 && strcmp(p->w[1], "recognise") == 0)
+        return d_expect_recognise(p);
+    if (p->n >= 2 && strcmp(p->w[1], "stack") == 0)
+        return d_expect_stack(p);
     if (p->n != 4)
-        return fail(p, "expect: expected 'expect <what> <op> <bound>'");
+        return fail(p, "expect: expected 'expect <what> <op> <bound>', 'expect recognise ...' or "
+                       "'expect stack ...'");
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
         if (strcmp(tab[i].name, p->w[1]) != 0)
             continue;
         if (strcmp(tab[i].op, p->w[2]) != 0)
             return fail(p, "expect %s: the operator is %s", tab[i].name, tab[i].op);
-        sim_expect e = { tab[i].what, 0, p->line };
+        sim_expect e;
+        memset(&e, 0, sizeof(e));
+        e.what = tab[i].what;
+        where(p, e.where);
         if (tab[i].what == SIM_EXPECT_CONVERGE || tab[i].what == SIM_EXPECT_P99) {
             uint64_t ms;
             if (dur(p, p->w[3], &ms))
@@ -291,7 +469,9 @@ static int d_expect(pctx *p)
         sc->expects[sc->expects_n++] = e;
         return 0;
     }
-    return fail(p, "expect: unknown figure '%s' (rmr, ldh, converge, p99, protocol_errors)",
+    return fail(p,
+                "expect: unknown figure '%s' (rmr, ldh, converge, p99, protocol_errors; or "
+                "recognise, stack for answers)",
                 p->w[1]);
 }
 
@@ -313,6 +493,8 @@ static int d_event(pctx *p, uint64_t at)
         { "garbage", SIM_EV_GARBAGE, 3 },
         { "oversize", SIM_EV_OVERSIZE, 3 },
         { "junk", SIM_EV_JUNK, 3 },
+        { "publish", SIM_EV_PUBLISH, 4 },
+        { "decide", SIM_EV_DECIDE, 5 },
     };
     sim_scenario *sc = p->sc;
     if (sc->events_n >= SIM_EVENTS_MAX)
@@ -324,7 +506,7 @@ static int d_event(pctx *p, uint64_t at)
         memset(&e, 0, sizeof(e));
         e.at_ms = at;
         e.kind = tab[i].kind;
-        e.line = p->line;
+        where(p, e.where);
         switch (tab[i].args) {
         case 0:
             if (p->n != 1)
@@ -347,7 +529,7 @@ static int d_event(pctx *p, uint64_t at)
                     return -1;
             }
             break;
-        default:
+        case 3:
             if (p->n > 1) {
                 if (strcmp(p->w[1], "to") != 0 || p->n < 3)
                     return fail(p, "%s: expected 'to <group>'", p->w[0]);
@@ -355,11 +537,86 @@ static int d_event(pctx *p, uint64_t at)
                     return -1;
             }
             break;
+        case 4: /* publish <authority> <kind> [<purpose> | <spec>] */
+            if (p->n < 3 || p->n > 4)
+                return fail(p, "publish: expected 'at <time> publish <authority> <kind> "
+                               "[<purpose> | <mandatory spec>]'");
+            snprintf(e.arg, sizeof(e.arg), "%s", p->w[1]);
+            e.rec_kind = proto_kind_parse(p->w[2]);
+            if (e.rec_kind <= 0)
+                return fail(p, "publish: unknown kind '%s'", p->w[2]);
+            if (p->n == 4 && e.rec_kind == PROTO_KIND_PATHWAY) {
+                if (id_arg(p, p->w[3], e.arg2))
+                    return -1;
+            } else if (p->n == 4) {
+                if (e.rec_kind != PROTO_KIND_POLICY && e.rec_kind != PROTO_KIND_DECISION)
+                    return fail(p, "publish: a purpose is for a policy or a decision, a spec for "
+                                   "a pathway");
+                if (enum_arg(p, PROTO_ENUM_PURPOSE, p->w[3], &e.purpose))
+                    return -1;
+            }
+            break;
+        default: /* decide <authority> <spec> <purpose> <outcome> */
+            if (p->n != 5)
+                return fail(p, "decide: expected 'at <time> decide <authority> <spec> <purpose> "
+                               "<outcome>'");
+            snprintf(e.arg, sizeof(e.arg), "%s", p->w[1]);
+            if (id_arg(p, p->w[2], e.arg2) ||
+                enum_arg(p, PROTO_ENUM_PURPOSE, p->w[3], &e.purpose) ||
+                enum_arg(p, PROTO_ENUM_OUTCOME, p->w[4], &e.outcome))
+                return -1;
+            break;
         }
         sc->events[sc->events_n++] = e;
         return 0;
     }
     return fail(p, "unknown directive '%s'", p->w[0]);
+}
+
+/* "nodes IE FR DE": exactly these authorities and no mirror; "authorities PL SE": these
+ * authorities, mirrors up to `nodes`. Codes may also be separated by commas. */
+static int d_countries(pctx *p)
+{
+    sim_scenario *sc = p->sc;
+    bool nodes = strcmp(p->w[0], "nodes") == 0;
+    uint8_t list[PROTO_COUNTRIES_COUNT];
+    uint32_t n = 0;
+    for (size_t i = 1; i < p->n; i++) {
+        char buf[SIM_ARG_MAX];
+        snprintf(buf, sizeof(buf), "%s", p->w[i]);
+        for (char *tok = buf; *tok != '\0';) {
+            char *end = strchr(tok, ',');
+            if (end != NULL)
+                *end = '\0';
+            if (*tok != '\0') {
+                const proto_country *c = proto_country_find(tok, strlen(tok));
+                if (c == NULL)
+                    return fail(p,
+                                "%s: '%s' is not one of the 30 countries (codes/countries.tsv, "
+                                "upper case)",
+                                p->w[0], tok);
+                size_t k = 0;
+                while (proto_country_at(k) != c)
+                    k++;
+                for (uint32_t j = 0; j < n; j++)
+                    if (list[j] == k)
+                        return fail(p, "%s: %s named twice", p->w[0], c->alpha2);
+                list[n++] = (uint8_t)k;
+            }
+            if (end == NULL)
+                break;
+            tok = end + 1;
+        }
+    }
+    if (n == 0 || (nodes && n < 2))
+        return fail(p, "%s: expected %s country codes", p->w[0],
+                    nodes ? "two or more" : "one or more");
+    memcpy(sc->countries, list, n);
+    sc->countries_n = n;
+    sc->authorities = n;
+    if (nodes || sc->nodes < n)
+        sc->nodes = n;
+    return 0;
 }
 
 static int directive(pctx *p)
@@ -378,7 +635,7 @@ static int directive(pctx *p)
         return d_event(p, u);
     }
     if (p->n >= 3 && strcmp(p->w[p->n - 2], "at") == 0 && strcmp(v, "query") != 0 &&
-        strcmp(v, "publish") != 0) {
+        strcmp(v, "publish") != 0 && strcmp(v, "expect") != 0) {
         if (dur(p, p->w[p->n - 1], &u))
             return -1;
         p->n -= 2;
@@ -389,16 +646,22 @@ static int directive(pctx *p)
     } else if (strcmp(v, "seed") == 0) {
         if (p->n != 2 || parse_u64(p->w[1], 0, UINT64_MAX, &sc->seed) != 0)
             return fail(p, "seed: expected a number");
+    } else if ((strcmp(v, "nodes") == 0 || strcmp(v, "authorities") == 0) && p->n >= 2 &&
+               !isdigit((unsigned char)p->w[1][0])) {
+        return d_countries(p);
     } else if (strcmp(v, "nodes") == 0) {
         if (p->n != 2 || parse_u64(p->w[1], 2, 1000, &u) != 0)
-            return fail(p, "nodes: expected 2 .. 1000");
+            return fail(p, "nodes: expected 2 .. 1000, or country codes (nodes IE FR DE)");
         sc->nodes = (uint32_t)u;
         if (sc->authorities > sc->nodes)
             sc->authorities = sc->nodes;
+        if (sc->countries_n > sc->authorities)
+            sc->countries_n = sc->authorities;
     } else if (strcmp(v, "authorities") == 0) {
         if (p->n != 2 || parse_u64(p->w[1], 1, 30, &u) != 0)
-            return fail(p, "authorities: expected 1 .. 30");
+            return fail(p, "authorities: expected 1 .. 30, or country codes (authorities PL SE)");
         sc->authorities = (uint32_t)u;
+        sc->countries_n = 0;
     } else if (strcmp(v, "topology") == 0) {
         if (p->n == 2 && strcmp(p->w[1], "mesh") == 0) {
             sc->topology = SIM_TOPO_MESH;
@@ -479,10 +742,10 @@ static int directive(pctx *p)
     return 0;
 }
 
-int sim_scenario_parse(sim_scenario *sc, const char *text, size_t len, const char *origin,
-                       FILE *err)
+static int parse(sim_scenario *sc, const char *text, size_t len, const char *origin, bool arg,
+                 FILE *err)
 {
-    pctx p = { .sc = sc, .origin = origin, .err = err };
+    pctx p = { .sc = sc, .origin = origin, .arg = arg, .err = err };
     size_t pos = 0;
     while (pos < len) {
         size_t eol = pos;
@@ -520,6 +783,17 @@ int sim_scenario_parse(sim_scenario *sc, const char *text, size_t len, const cha
         }
     }
     return 0;
+}
+
+int sim_scenario_parse(sim_scenario *sc, const char *text, size_t len, const char *origin,
+                       FILE *err)
+{
+    return parse(sc, text, len, origin, false, err);
+}
+
+int sim_scenario_parse_arg(sim_scenario *sc, const char *text, const char *origin, FILE *err)
+{
+    return parse(sc, text, strlen(text), origin, true, err);
 }
 
 int sim_scenario_load(sim_scenario *sc, const char *path, FILE *err)

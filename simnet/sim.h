@@ -6,7 +6,8 @@
  * runs it: N node cores (node/core.h, the core recnetd runs) over real LMDB replicas in a
  * temporary directory, on one thread, with a virtual clock and a virtual network, every random
  * choice drawn from generators seeded with the run's seed. It checks convergence, durability,
- * fork detection and the validity of every replica, and reports what gossip cost.
+ * fork detection and the validity of every replica, and the answers the scenario expects of the
+ * nodes at given times (`expect recognise`, `expect stack`), and reports what gossip cost.
  *
  * Everything about a run is a pure function of (scenario, seed): the report's digest, a BLAKE2b
  * of every action every core took and every delivery the network made, in order, proves it.
@@ -20,11 +21,14 @@
 #include <stdio.h>
 
 #include "node/core.h"
+#include "proto/codes.h"
 
 #define SIM_ARG_MAX     256u /* one group or argument text of a directive */
 #define SIM_EVENTS_MAX  256u /* timed directives of one scenario */
 #define SIM_STREAMS_MAX 16u  /* publish and query streams */
-#define SIM_EXPECTS_MAX 16u
+#define SIM_EXPECTS_MAX 64u  /* expect lines: figures and answers */
+#define SIM_WHERE_MAX   96u  /* where a directive was written: "recognition.sim:12", "-e #3" */
+#define SIM_ID_MAX      64u  /* a record id the scenario names, with its NUL */
 #define SIM_NODES_MAX   RN_ROSTER_MEMBERS_MAX /* nodes, evil members included */
 
 /* Timed directives ("at 10s partition FR,DE|*"). */
@@ -39,6 +43,9 @@ typedef enum sim_ev_kind {
     SIM_EV_GARBAGE,       /* arg2: targets: a frame of random ciphertext after the handshake */
     SIM_EV_OVERSIZE,      /* arg2: targets: a frame length past the bound */
     SIM_EV_JUNK,          /* arg2: targets: random bytes instead of the handshake */
+    SIM_EV_PUBLISH,       /* arg: the authority; rec_kind; purpose (a policy's, or 0: drawn);
+                             arg2: a pathway's mandatory spec, or "" (drawn) */
+    SIM_EV_DECIDE,        /* arg: the authority; arg2: the spec id; purpose; outcome */
 } sim_ev_kind;
 
 typedef struct sim_event {
@@ -46,7 +53,10 @@ typedef struct sim_event {
     sim_ev_kind kind;
     char arg[SIM_ARG_MAX];
     char arg2[SIM_ARG_MAX];
-    int line; /* in the scenario, for messages */
+    int rec_kind;              /* SIM_EV_PUBLISH: a proto_kind */
+    uint32_t purpose;          /* SIM_EV_PUBLISH (policy), SIM_EV_DECIDE: PROTO_PURPOSE_... */
+    uint32_t outcome;          /* SIM_EV_DECIDE: PROTO_OUTCOME_... */
+    char where[SIM_WHERE_MAX]; /* in the scenario, for messages */
 } sim_event;
 
 /* A workload stream: `count` publishes (or queries), one every `every_ms` from `from_ms`. */
@@ -57,20 +67,47 @@ typedef struct sim_stream {
     uint64_t from_ms;
     int kind;             /* a proto_kind, or 0 for the default mix */
     char by[SIM_ARG_MAX]; /* publishers (authorities) or queried nodes; "" for all */
+    char where[SIM_WHERE_MAX];
 } sim_stream;
 
 typedef enum sim_expect_what {
-    SIM_EXPECT_RMR = 1,  /* relative message redundancy <= bound */
-    SIM_EXPECT_LDH,      /* last delivery hop, worst entry <= bound */
-    SIM_EXPECT_CONVERGE, /* every heal converged within bound ms */
-    SIM_EXPECT_P99,      /* delivery latency p99 <= bound ms */
-    SIM_EXPECT_PROTOCOL, /* protocol errors counted by honest nodes >= bound (misbehaviour seen) */
+    SIM_EXPECT_RMR = 1,   /* relative message redundancy <= bound */
+    SIM_EXPECT_LDH,       /* last delivery hop, worst entry <= bound */
+    SIM_EXPECT_CONVERGE,  /* every heal converged within bound ms */
+    SIM_EXPECT_P99,       /* delivery latency p99 <= bound ms */
+    SIM_EXPECT_PROTOCOL,  /* protocol errors counted by honest nodes >= bound (misbehaviour seen) */
+    SIM_EXPECT_RECOGNISE, /* every node of a group answers recognise(...) so at a time */
+    SIM_EXPECT_STACK,     /* every node of a group answers stack(...) so at a time */
 } sim_expect_what;
+
+/* The answer an `expect recognise` wants (query_recognise on each node's replica). */
+typedef enum sim_answer {
+    SIM_ANSWER_DECISION = 1, /* result decision with `outcome` */
+    SIM_ANSWER_AUTOMATIC,    /* result automatic with `outcome` */
+    SIM_ANSWER_NO_DECISION,  /* result no_decision */
+    SIM_ANSWER_UNKNOWN,      /* RN_ENOTFOUND: the spec, its provider or the pathway is not held */
+    SIM_ANSWER_COMPLETE,     /* stack: the specs complete the pathway */
+    SIM_ANSWER_INCOMPLETE,   /* stack: they do not */
+} sim_answer;
+
+#define SIM_AT_END UINT64_MAX /* an expectation checked with the final checks */
 
 typedef struct sim_expect {
     sim_expect_what what;
-    double bound;
-    int line;
+    double bound; /* figures */
+    /* SIM_EXPECT_RECOGNISE: recognise(spec, country, purpose); SIM_EXPECT_STACK: stack(country,
+     * spec (the pathway), specs); as of each node's clock, asked of every node of `group` that is
+     * up at at_ms (SIM_AT_END: at the final checks). */
+    char spec[SIM_ID_MAX];
+    char specs[SIM_ARG_MAX]; /* SIM_EXPECT_STACK: spec ids separated by commas */
+    char country[3];
+    uint32_t purpose;
+    sim_answer answer;
+    uint32_t outcome; /* SIM_ANSWER_DECISION, SIM_ANSWER_AUTOMATIC */
+    uint64_t at_ms;
+    char group[SIM_ARG_MAX]; /* "" for every node */
+    char text[SIM_ARG_MAX];  /* the directive as written (words joined by one space) */
+    char where[SIM_WHERE_MAX];
 } sim_expect;
 
 typedef enum sim_topology { SIM_TOPO_MESH = 0, SIM_TOPO_RANDOM = 1 } sim_topology;
@@ -80,6 +117,11 @@ typedef struct sim_scenario {
     uint64_t seed;
     uint32_t nodes;       /* 1 .. 1000 */
     uint32_t authorities; /* 1 .. 30, <= nodes; the rest are mirrors */
+    /* The authorities' countries, indexes into proto_country_at, when chosen by code (`nodes IE
+     * FR DE`, `authorities PL SE`); countries_n is then `authorities`. 0: the first
+     * `authorities` countries of codes/countries.tsv. */
+    uint8_t countries[PROTO_COUNTRIES_COUNT];
+    uint32_t countries_n;
     sim_topology topology;
     uint32_t fanout;     /* random: peers each node dials */
     uint32_t lat_min_ms; /* one-way latency of a link: drawn per link in [min, max] */
@@ -111,11 +153,18 @@ void sim_scenario_defaults(sim_scenario *sc);
 
 /*
  * Applies the directives of text[0..len) (one per line; '#' starts a comment) to `sc`; `origin`
- * names the text in messages ("steady.sim", "-e"). Returns 0, or -1 after printing
+ * names the text in messages (a file's path). Each directive remembers where it was written
+ * ("<origin>:<line>") for the messages of the run. Returns 0, or -1 after printing
  * "<origin>:<line>: <what is wrong>" to `err`.
  */
 int sim_scenario_parse(sim_scenario *sc, const char *text, size_t len, const char *origin,
                        FILE *err);
+
+/*
+ * The same for the text of a command-line option: `origin` names it whole ("-e #3" for the third
+ * -e, "--nodes"), and a line past the first is named "<origin> line <n>".
+ */
+int sim_scenario_parse_arg(sim_scenario *sc, const char *text, const char *origin, FILE *err);
 
 /* Reads and applies a scenario file. Returns 0 or -1 (message printed). */
 int sim_scenario_load(sim_scenario *sc, const char *path, FILE *err);
@@ -128,6 +177,7 @@ typedef struct sim_options {
     const char *dir; /* parent of the run's temporary directory; NULL for $TMPDIR or /tmp */
     bool keep;       /* leave the replicas behind */
     bool verbose;    /* one line per timed directive and check */
+    bool legend;     /* the report ends with what its abbreviations mean */
     FILE *out;       /* report */
 } sim_options;
 
@@ -167,16 +217,26 @@ typedef struct sim_specs {
     size_t n, cap, author_cap, seq_cap;
 } sim_specs;
 
+/* A record the scenario spells out (`decide`, `publish ... policy PURPOSE`); NULL fields and 0
+ * values are drawn as for the workload. */
+typedef struct sim_wl_fix {
+    const char *spec; /* a decision's spec id, a pathway's mandatory spec */
+    uint32_t purpose; /* a decision's or policy's PROTO_PURPOSE_... */
+    uint32_t outcome; /* a decision's PROTO_OUTCOME_... */
+} sim_wl_fix;
+
 /*
  * Encodes the body of the next record of kind `kind` (0: a kind from the default mix, drawn from
  * `r`) that authority `w` publishes, into `out` (reset first). Records are the demo fixtures
  * (tests/fixtures/demo: University of Zed, Naboo Theed University, Universiteit van Harderwijk,
  * the French decision, the German policy, the Dutch pathway, the Irish revocation) under the
- * author's prefix with fresh ids. A kind that needs a provider first yields a provider. *kind_out
- * gets the kind encoded; spec_out (64 bytes) the spec id when it is a spec, else "". Returns 0 or
- * proto_record_encode's error (a bug in the generator).
+ * author's prefix with fresh ids. A kind that needs a provider first yields a provider. `fix`
+ * (may be NULL) sets what it names instead of drawing it; a decision with fix->spec needs no spec
+ * published. *kind_out gets the kind encoded; spec_out (64 bytes) the spec id when it is a spec,
+ * else "". Returns 0 or proto_record_encode's error (a bug in the generator, or a fix->spec that
+ * is no id).
  */
 int sim_wl_body(sim_wl *w, int kind, uint64_t r, const sim_specs *specs, const uint8_t *issuer_pk,
-                mp_buf *out, proto_kind *kind_out, char *spec_out);
+                const sim_wl_fix *fix, mp_buf *out, proto_kind *kind_out, char *spec_out);
 
 #endif /* RN_SIM_H */

@@ -194,8 +194,10 @@ static int spec(sim_wl *w, mp_buf *out, char *spec_out)
     return encode(&r, out);
 }
 
-/* fr-decision.json, about a spec some authority published, with the outcome drawn from r. */
-static int decision(sim_wl *w, uint64_t r, const sim_specs *specs, mp_buf *out)
+/* fr-decision.json, about a spec some authority published, with the outcome drawn from r, or
+ * about the spec, for the purpose and with the outcome `fix` names. */
+static int decision(sim_wl *w, uint64_t r, const sim_specs *specs, const sim_wl_fix *fix,
+                    mp_buf *out)
 {
     char id[64];
     uint32_t k = ++w->decisions;
@@ -205,9 +207,9 @@ static int decision(sim_wl *w, uint64_t r, const sim_specs *specs, mp_buf *out)
     rec.kind = PROTO_KIND_DECISION;
     proto_decision *d = &rec.u.decision;
     d->id = S(id);
-    d->spec = S(specs->id[(r >> 8) % specs->n]);
-    d->purpose = (uint32_t)(1 + (r >> 20) % 3);
-    d->outcome = (uint32_t)(1 + (r >> 24) % 4);
+    d->spec = fix != NULL && fix->spec != NULL ? S(fix->spec) : S(specs->id[(r >> 8) % specs->n]);
+    d->purpose = fix != NULL && fix->purpose != 0 ? fix->purpose : (uint32_t)(1 + (r >> 20) % 3);
+    d->outcome = fix != NULL && fix->outcome != 0 ? fix->outcome : (uint32_t)(1 + (r >> 24) % 4);
     d->appeal = S("Demo decision: an appeal goes to the recognition office within two months.");
     d->valid_from_ms = T_2025_01_01;
     switch (d->outcome) {
@@ -237,17 +239,17 @@ static int decision(sim_wl *w, uint64_t r, const sim_specs *specs, mp_buf *out)
                                   "of the modules it would replace.") };
         break;
     }
-    /* Every third decision replaces the author's previous one. */
+    /* Every third decision of the workload replaces the author's previous one. */
     char prev[64];
-    if (k > 1 && k % 3 == 0) {
+    if (fix == NULL && k > 1 && k % 3 == 0) {
         snprintf(prev, sizeof(prev), "%s:enic-naric/2026-%04u", w->cc, k - 1);
         d->supersedes = S(prev);
     }
     return encode(&rec, out);
 }
 
-/* de-policy.json */
-static int policy(sim_wl *w, uint64_t r, mp_buf *out)
+/* de-policy.json, for the purpose drawn from r or the one `fix` names. */
+static int policy(sim_wl *w, uint64_t r, const sim_wl_fix *fix, mp_buf *out)
 {
     static const char *countries[] = { "AT", "BE", "IE", "LU", "NL" };
     char id[64];
@@ -258,7 +260,7 @@ static int policy(sim_wl *w, uint64_t r, mp_buf *out)
     rec.kind = PROTO_KIND_POLICY;
     proto_policy *p = &rec.u.policy;
     p->id = S(id);
-    p->purpose = (uint32_t)(1 + (r >> 12) % 3);
+    p->purpose = fix != NULL && fix->purpose != 0 ? fix->purpose : (uint32_t)(1 + (r >> 12) % 3);
     p->outcome = PROTO_OUTCOME_FULL;
     p->issuer_countries_n = 5;
     for (size_t i = 0; i < 5; i++)
@@ -274,8 +276,10 @@ static int policy(sim_wl *w, uint64_t r, mp_buf *out)
     return encode(&rec, out);
 }
 
-/* nl-pathway.json, with the author's latest spec as its mandatory one when it has one. */
-static int pathway(sim_wl *w, const sim_specs *specs, uint64_t r, mp_buf *out)
+/* nl-pathway.json, with a spec drawn from those published, or the one `fix` names, as its
+ * mandatory one. */
+static int pathway(sim_wl *w, const sim_specs *specs, uint64_t r, const sim_wl_fix *fix,
+                   mp_buf *out)
 {
     char id[64];
     uint32_t k = ++w->pathways;
@@ -291,7 +295,10 @@ static int pathway(sim_wl *w, const sim_specs *specs, uint64_t r, mp_buf *out)
     p->title[1] = (proto_lang_text){ S("nl"), S("Minor Psychologische Assessment (demo)") };
     p->eqf = 4;
     p->ects_min_centi = 600;
-    if (specs->n > 0) {
+    if (fix != NULL && fix->spec != NULL) {
+        p->mandatory_n = 1;
+        p->mandatory[0] = S(fix->spec);
+    } else if (specs->n > 0) {
         p->mandatory_n = 1;
         p->mandatory[0] = S(specs->id[(r >> 16) % specs->n]);
     }
@@ -323,15 +330,16 @@ static int revocation(sim_wl *w, mp_buf *out)
 }
 
 int sim_wl_body(sim_wl *w, int kind, uint64_t r, const sim_specs *specs, const uint8_t *issuer_pk,
-                mp_buf *out, proto_kind *kind_out, char *spec_out)
+                const sim_wl_fix *fix, mp_buf *out, proto_kind *kind_out, char *spec_out)
 {
     spec_out[0] = '\0';
     if (kind == 0)
         kind = mix_kind(r);
     /* What a record needs first: a provider for specs and revocations, a spec for decisions. */
-    if (w->providers == 0 && kind != PROTO_KIND_POLICY && kind != PROTO_KIND_PATHWAY)
+    bool fixed_spec = kind == PROTO_KIND_DECISION && fix != NULL && fix->spec != NULL;
+    if (w->providers == 0 && kind != PROTO_KIND_POLICY && kind != PROTO_KIND_PATHWAY && !fixed_spec)
         kind = PROTO_KIND_PROVIDER;
-    if (kind == PROTO_KIND_DECISION && specs->n == 0)
+    if (kind == PROTO_KIND_DECISION && specs->n == 0 && !fixed_spec)
         kind = w->providers == 0 ? PROTO_KIND_PROVIDER : PROTO_KIND_SPEC;
     *kind_out = (proto_kind)kind;
     switch (kind) {
@@ -340,11 +348,11 @@ int sim_wl_body(sim_wl *w, int kind, uint64_t r, const sim_specs *specs, const u
     case PROTO_KIND_SPEC:
         return spec(w, out, spec_out);
     case PROTO_KIND_DECISION:
-        return decision(w, r, specs, out);
+        return decision(w, r, specs, fix, out);
     case PROTO_KIND_POLICY:
-        return policy(w, r, out);
+        return policy(w, r, fix, out);
     case PROTO_KIND_PATHWAY:
-        return pathway(w, specs, r, out);
+        return pathway(w, specs, r, fix, out);
     case PROTO_KIND_REVOCATION:
         return revocation(w, out);
     default:
