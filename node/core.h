@@ -193,13 +193,13 @@ void node_peers(const node *n, node_peer_info *out, size_t cap, size_t *count);
  * (recnetd) or reports (the simulator) from these figures, at whatever rate it likes.
  */
 typedef struct node_catchup {
-    uint64_t number;              /* catch-ups begun since node_new; 0 before the first */
-    bool active;                  /* catch-up `number` is under way */
-    uint64_t start_ms, end_ms;    /* of catch-up `number`; end_ms 0 while it runs */
-    uint64_t entries;             /* new entries taken in since it began (until it ended) */
-    uint64_t expected;            /* when it began: entries the peers showed beyond our heads */
-    uint32_t authors;             /* when it began: authors asked for */
-    uint32_t peers;               /* when it began: peers asked */
+    uint64_t number;               /* catch-ups begun since node_new; 0 before the first */
+    bool active;                   /* catch-up `number` is under way */
+    uint64_t start_ms, end_ms;     /* of catch-up `number`; end_ms 0 while it runs */
+    uint64_t entries;              /* new entries taken in since it began (until it ended) */
+    uint64_t expected;             /* when it began: entries the peers showed beyond our heads */
+    uint32_t authors;              /* when it began: authors asked for */
+    uint32_t peers;                /* when it began: peers asked */
     uint8_t peer[PROTO_KEY_BYTES]; /* when it began: the peer asked for the first author (in
                                       key order) */
 } node_catchup;

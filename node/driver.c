@@ -750,10 +750,10 @@ static void log_catchup(driver *d)
             cu->expected >= NODE_DRIVER_CATCHUP_INFO_ENTRIES ? NODE_LOG_INFO : NODE_LOG_DEBUG;
         if (cu->peers > 1)
             snprintf(more, sizeof(more), " and %u other peers", cu->peers - 1);
-        node_log(d->cu_level,
-                 "catch-up %" PRIu64 " started: %" PRIu64 " entries of %u authors to fetch, from %s%s",
-                 cu->number, cu->expected, cu->authors, member_name(d, cu->peer, nb, sizeof(nb)),
-                 more);
+        node_log(
+            d->cu_level,
+            "catch-up %" PRIu64 " started: %" PRIu64 " entries of %u authors to fetch, from %s%s",
+            cu->number, cu->expected, cu->authors, member_name(d, cu->peer, nb, sizeof(nb)), more);
     }
     if (!d->cu_open)
         return;
