@@ -674,8 +674,8 @@ static void act_close(driver *d, const node_action *a)
     } else if (a->reason == RN_EDUPLICATE) {
         /* Both ends dialled at once (or one redialled while the old connection lingered): both
          * keep the same one of the two by rule (PROTOCOL.md section 11.1). Nothing is wrong. */
-        NODE_LOG_DEBUG("conn %u (%s): crossed dials with %s; keeping one connection", c->id, who,
-                       name != NULL ? name : "the peer");
+        NODE_LOG_DEBUG("conn %u (%s): crossed dials with %s; keeping one connection", c->id,
+                       c->where, name != NULL ? name : "the peer");
     } else if (refusal(a->reason) != NULL) {
         /* Name the key refused in full, so that an operator can look it up in a roster. */
         if (c->peer_known) {
