@@ -133,7 +133,7 @@ format-check:
 	@echo "format-check: $(words $(FORMAT_FILES)) files formatted"
 
 # A local federation of the 30 authorities on 127.0.0.1 doing its real work (tools/demo.sh);
-# DEMO_KEEP=1 leaves it running.
+# DEMO_KEEP=1 leaves it running, DEMO_PORT=N makes it look for its 30 free ports from N on.
 demo: build
 	BUILD_DIR=$(BUILD_DIR) bash tools/demo.sh
 

@@ -330,6 +330,7 @@ static const struct {
     { "time", SHOW_TIME },
     { "connected_since", SHOW_TIME_ZERO },
     { "next_dial", SHOW_TIME_ZERO },
+    { "last_frame", SHOW_TIME_ZERO },
     { "ects_centi", SHOW_ECTS },
     { "ects_min_centi", SHOW_ECTS },
     { "total_ects_centi", SHOW_ECTS },

@@ -557,7 +557,11 @@ static int m_peers(ctl *c, mp_buf *out)
         n = RN_ROSTER_MEMBERS_MAX;
     mp_put_array(out, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
-        mp_put_map(out, 10);
+        /* A peer's silence is measured against the request's time, which the core has not
+         * seen (a control request does not advance it): never below zero. */
+        uint64_t last = p[i].last_frame_ms;
+        uint64_t idle = p[i].connected && c->now_ms > last ? c->now_ms - last : 0;
+        mp_put_map(out, 13);
         mp_put_cstr(out, "key");
         mp_put_bin(out, p[i].key, PROTO_KEY_BYTES);
         mp_put_cstr(out, "country");
@@ -574,6 +578,12 @@ static int m_peers(ctl *c, mp_buf *out)
         mp_put_uint(out, p[i].bytes_out);
         mp_put_cstr(out, "entries_behind");
         mp_put_uint(out, p[i].entries_behind);
+        mp_put_cstr(out, "peer_behind");
+        mp_put_uint(out, p[i].peer_behind);
+        mp_put_cstr(out, "last_frame");
+        mp_put_uint(out, p[i].connected ? last : 0);
+        mp_put_cstr(out, "idle_ms");
+        mp_put_uint(out, idle);
         mp_put_cstr(out, "eager_authors");
         mp_put_uint(out, p[i].eager_authors);
         mp_put_cstr(out, "next_dial");

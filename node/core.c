@@ -104,6 +104,7 @@ typedef struct conn {
     uint64_t opened_ms;           /* node_conn_open */
     uint64_t since_ms;            /* reached CS_OPEN */
     uint64_t last_rx_ms;          /* last bytes from the peer */
+    uint64_t last_frame_ms;       /* last frame from the peer (open connections) */
     bool ping_out;                /* a PING is unanswered */
     uint64_t ping_nonce;
     uint64_t next_heads_ms; /* next anti-entropy HEADS */
@@ -134,6 +135,9 @@ typedef struct conn {
 
     /* Per author, n->authors_n each; allocated when the connection opens. */
     uint64_t *known;     /* the peer's head as we know it (HEADS, HAVE, entries exchanged) */
+    uint64_t *shown;     /* the peer's head as the peer showed it: its HEADS, HAVE and ENTRIES,
+                            and entries we sent once it acknowledged every byte of them; so
+                            unlike `known`, never ahead of what the peer holds */
     uint64_t *have_sent; /* the highest seq we told the peer about */
     uint64_t *wq_from;   /* its pending WANT of author a: next seq to send */
     uint64_t *wq_left;   /* and how many entries are still asked for */
@@ -198,6 +202,8 @@ struct node {
     uint8_t *plain; /* RN_FRAME_BYTES_MAX: the plaintext of the frame being handled */
     proto_msg msg;  /* the message being handled */
     node_counters ctr;
+    node_catchup cu;      /* the current or last catch-up */
+    uint64_t cu_base_new; /* ctr.entries_new when it began */
 };
 
 /* ---- Small helpers ---- */
@@ -712,12 +718,13 @@ static void conn_release(node *n, conn *c)
         }
     }
     free(c->known);
+    free(c->shown);
     free(c->have_sent);
     free(c->wq_from);
     free(c->wq_left);
     free(c->flags);
     free(c->wq);
-    c->known = c->have_sent = c->wq_from = c->wq_left = NULL;
+    c->known = c->shown = c->have_sent = c->wq_from = c->wq_left = NULL;
     c->flags = NULL;
     c->wq = NULL;
     c->wq_n = c->wq_head = 0;
@@ -793,12 +800,13 @@ static bool alloc_peer_arrays(node *n, conn *c)
 {
     size_t k = n->authors_n > 0 ? n->authors_n : 1;
     c->known = calloc(k, sizeof(*c->known));
+    c->shown = calloc(k, sizeof(*c->shown));
     c->have_sent = calloc(k, sizeof(*c->have_sent));
     c->wq_from = calloc(k, sizeof(*c->wq_from));
     c->wq_left = calloc(k, sizeof(*c->wq_left));
     c->flags = calloc(k, sizeof(*c->flags));
     c->wq = calloc(k, sizeof(*c->wq));
-    return c->known && c->have_sent && c->wq_from && c->wq_left && c->flags && c->wq;
+    return c->known && c->shown && c->have_sent && c->wq_from && c->wq_left && c->flags && c->wq;
 }
 
 /* Both streams run: the connection is open. */
@@ -810,7 +818,7 @@ static void conn_opened(node *n, conn *c)
         return;
     }
     c->state = CS_OPEN;
-    c->since_ms = n->now;
+    c->since_ms = c->last_frame_ms = n->now;
     c->tokens_m = (int64_t)n->lim.entries_per_s * 1000;
     c->tokens_ms = n->now;
     int di = dialer_find(n, c->key);
@@ -881,6 +889,8 @@ static void hs_step(node *n, conn *c, const uint8_t *msg, size_t len)
         /* The initiator named itself in M3: only members get M4. */
         const proto_member *m = proto_roster_find(&n->s->roster, c->hs.peer);
         if (m == NULL || memcmp(c->hs.peer, n->self.key, PROTO_KEY_BYTES) == 0) {
+            memcpy(c->key, c->hs.peer, PROTO_KEY_BYTES); /* the CLOSE names the key refused */
+            c->have_key = true;
             conn_refuse(n, c, RN_EROSTER);
             return;
         }
@@ -940,6 +950,8 @@ static bool held_id_equals(node *n, store_read *r, bool *r_open, size_t a, uint6
 static void peer_shows(node *n, conn *c, size_t a, uint64_t seq)
 {
     author *au = &n->authors[a];
+    if (seq > c->shown[a])
+        c->shown[a] = seq;
     if (seq > c->have_sent[a])
         c->have_sent[a] = seq; /* no need to tell it */
     if (seq <= au->head)
@@ -1069,6 +1081,8 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
         /* RN_EGAP: a push ahead of what we hold; the plan fetches from head + 1. */
         if (c->known[a] < last)
             c->known[a] = last;
+        if (c->shown[a] < last)
+            c->shown[a] = last; /* it sent them: it holds them */
         if (au->fork_buf != NULL)
             fork_retry(n, (size_t)a);
         return 0;
@@ -1138,10 +1152,13 @@ static int on_fork(node *n, conn *c, const proto_msg *m)
 
 static int on_ack(node *n, conn *c, const proto_msg *m)
 {
-    (void)n;
     if (m->count > c->tx_unacked)
         return RN_EINVAL; /* acknowledges bytes we never sent */
     c->tx_unacked -= m->count;
+    /* Every entry we sent has been taken in: what we pushed or served is now shown. */
+    for (size_t a = 0; c->tx_unacked == 0 && a < n->authors_n; a++)
+        if (c->shown[a] < c->known[a])
+            c->shown[a] = c->known[a];
     return 0;
 }
 
@@ -1178,6 +1195,7 @@ static void frame_in(node *n, conn *c, const uint8_t *ct, size_t len)
         return;
     }
     n->ctr.frames_in++;
+    c->last_frame_ms = n->now;
     rn_diag d = { 0 };
     rc = proto_msg_decode(&n->msg, n->plain, plen, &d);
     if (rc == 0) {
@@ -1436,6 +1454,50 @@ static void begin(node *n, uint64_t now)
     }
 }
 
+/* Begins or ends a catch-up (node_catchup) as WANTs come and go; counts its entries. */
+static void catchup_track(node *n)
+{
+    node_catchup *cu = &n->cu;
+    uint32_t authors = 0;
+    int first = -1;
+    for (size_t a = 0; a < n->authors_n; a++) {
+        const author *au = &n->authors[a];
+        if (au->want_slot < 0 || au->want_probe)
+            continue;
+        authors++;
+        if (first < 0)
+            first = au->want_slot;
+    }
+    if (authors > 0 && !cu->active) {
+        bool asked[RN_PEERS_MAX] = { false };
+        uint32_t peers = 0;
+        for (size_t a = 0; a < n->authors_n; a++) {
+            int slot = n->authors[a].want_slot;
+            if (slot >= 0 && !n->authors[a].want_probe && !asked[slot]) {
+                asked[slot] = true;
+                peers++;
+            }
+        }
+        uint64_t number = cu->number + 1;
+        memset(cu, 0, sizeof(*cu));
+        cu->number = number;
+        cu->active = true;
+        cu->start_ms = n->now;
+        cu->expected = node_entries_missing(n);
+        cu->authors = authors;
+        cu->peers = peers;
+        memcpy(cu->peer, n->conns[first].key, PROTO_KEY_BYTES);
+        n->cu_base_new = n->ctr.entries_new;
+    }
+    if (cu->active) {
+        cu->entries = n->ctr.entries_new - n->cu_base_new;
+        if (authors == 0) {
+            cu->active = false;
+            cu->end_ms = n->now;
+        }
+    }
+}
+
 /* The work an event made due, then one SEND per connection for what was written. */
 static void finish(node *n)
 {
@@ -1457,6 +1519,7 @@ static void finish(node *n)
     for (size_t i = 0; i < n->conns_n; i++)
         if (conn_live(&n->conns[i]))
             conn_queue_send(n, &n->conns[i]);
+    catchup_track(n);
 }
 
 static int limits_apply(node_limits *l)
@@ -1608,6 +1671,26 @@ store *node_store(node *n)
 const node_counters *node_counters_get(const node *n)
 {
     return &n->ctr;
+}
+
+const node_catchup *node_catchup_get(const node *n)
+{
+    return &n->cu;
+}
+
+uint64_t node_entries_missing(const node *n)
+{
+    uint64_t missing = 0;
+    for (size_t a = 0; a < n->authors_n; a++) {
+        uint64_t best = n->authors[a].head;
+        for (size_t i = 0; i < n->conns_n; i++) {
+            const conn *c = &n->conns[i];
+            if (c->state == CS_OPEN && !(c->flags[a] & PF_DIVERGED) && c->known[a] > best)
+                best = c->known[a];
+        }
+        missing += best - n->authors[a].head;
+    }
+    return missing;
 }
 
 uint64_t node_deadline(const node *n)
@@ -1861,10 +1944,13 @@ void node_peers(const node *n, node_peer_info *out, size_t cap, size_t *count)
                     p->bytes_in = c->bytes_in;
                     p->bytes_out = c->bytes_out;
                     p->unacked_bytes = c->tx_unacked;
+                    p->last_frame_ms = c->last_frame_ms;
                     int slot = (int)(c - n->conns);
                     for (size_t a = 0; a < n->authors_n; a++) {
                         if (c->known[a] > n->authors[a].head)
                             p->entries_behind += c->known[a] - n->authors[a].head;
+                        if (n->authors[a].head > c->shown[a])
+                            p->peer_behind += n->authors[a].head - c->shown[a];
                         if (n->authors[a].eager_src == slot)
                             p->eager_authors++;
                     }

@@ -171,7 +171,12 @@ typedef struct node_peer_info {
     bool outgoing;
     uint64_t connected_since_ms;
     uint64_t bytes_in, bytes_out;
-    uint64_t entries_behind; /* sum over authors of (their head - our head) where positive */
+    uint64_t entries_behind; /* we lack: sum over authors of (its head as we know it - our
+                                head) where positive */
+    uint64_t peer_behind;    /* it lacks: sum over authors of (our head - its head as it showed
+                                it: its HEADS, HAVE and ENTRIES, and what we sent once it
+                                acknowledged all of it) where positive */
+    uint64_t last_frame_ms;  /* connected: when its last frame arrived (since_ms before any) */
     uint32_t eager_authors;  /* authors for which this peer is our eager source */
     uint64_t next_dial_ms;   /* when not connected and dialled: the next attempt */
     uint64_t unacked_bytes;  /* entry bytes sent to it and not yet acknowledged (at most
@@ -180,5 +185,30 @@ typedef struct node_peer_info {
 
 /* Fills out[0..cap) with the known peers (dialled or connected), *n the total. */
 void node_peers(const node *n, node_peer_info *out, size_t cap, size_t *count);
+
+/*
+ * Catch-ups. A catch-up runs while the core has a WANT outstanding (other than a one-entry probe
+ * for a suspected fork): it begins with the first WANT sent when none was, and ends when the last
+ * one is answered (or nothing is left to ask anyone for). The core only counts; its driver logs
+ * (recnetd) or reports (the simulator) from these figures, at whatever rate it likes.
+ */
+typedef struct node_catchup {
+    uint64_t number;               /* catch-ups begun since node_new; 0 before the first */
+    bool active;                   /* catch-up `number` is under way */
+    uint64_t start_ms, end_ms;     /* of catch-up `number`; end_ms 0 while it runs */
+    uint64_t entries;              /* new entries taken in since it began (until it ended) */
+    uint64_t expected;             /* when it began: entries the peers showed beyond our heads */
+    uint32_t authors;              /* when it began: authors asked for */
+    uint32_t peers;                /* when it began: peers asked */
+    uint8_t peer[PROTO_KEY_BYTES]; /* when it began: the peer asked for the first author (in
+                                      key order) */
+} node_catchup;
+
+/* The current or last catch-up (a pointer into the core, valid until the next call into it). */
+const node_catchup *node_catchup_get(const node *n);
+
+/* Entries the connected peers have shown beyond our heads: the sum over authors of (the highest
+ * head any peer shows - our head) where positive. Loops over authors and peers. */
+uint64_t node_entries_missing(const node *n);
 
 #endif /* RN_NODE_CORE_H */

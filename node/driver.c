@@ -156,6 +156,12 @@ struct driver {
     size_t seen_n;
     uint64_t forks_logged; /* the core's forks_seen when forks were last looked for */
 
+    /* Catch-up lines (log_catchup). */
+    uint64_t cu_logged;      /* number of the last catch-up whose start was logged */
+    bool cu_open;            /* and its end not yet */
+    node_log_level cu_level; /* the level of its lines */
+    uint64_t cu_line_ms;     /* when its last line was written */
+
     uint8_t readbuf[READ_BYTES];
     mp_buf resp; /* one control response at a time */
 };
@@ -657,19 +663,33 @@ static void act_close(driver *d, const node_action *a)
         memcpy(c->peer, a->peer, PROTO_KEY_BYTES);
         c->peer_known = true;
     }
-    char nb[32], who[128];
+    char nb[32], who[160], kt[PROTO_KEY_TEXT_LEN + 1];
+    const char *name = c->peer_known ? member_name(d, c->peer, nb, sizeof(nb)) : NULL;
     if (c->peer_known)
-        snprintf(who, sizeof(who), "%s, %s", member_name(d, c->peer, nb, sizeof(nb)), c->where);
+        snprintf(who, sizeof(who), "%s, %s", name, c->where);
     else
         snprintf(who, sizeof(who), "%s", c->where);
-    if (a->reason == 0)
+    if (a->reason == 0) {
         NODE_LOG_INFO("conn %u (%s) closed", c->id, who);
-    else if (refusal(a->reason) != NULL &&
-             (!c->peer_known || nodeconf_roster_by_key(d->roster, c->peer) == NULL))
-        NODE_LOG_WARN("conn %u (%s): handshake refused: %s", c->id, who, refusal(a->reason));
-    else
+    } else if (a->reason == RN_EDUPLICATE) {
+        /* Both ends dialled at once (or one redialled while the old connection lingered): both
+         * keep the same one of the two by rule (PROTOCOL.md section 11.1). Nothing is wrong. */
+        NODE_LOG_DEBUG("conn %u (%s): crossed dials with %s; keeping one connection", c->id,
+                       c->where, name != NULL ? name : "the peer");
+    } else if (refusal(a->reason) != NULL) {
+        /* Name the key refused in full, so that an operator can look it up in a roster. */
+        if (c->peer_known) {
+            proto_key_text_format(c->peer, kt);
+            NODE_LOG_WARN("conn %u (%s, key %s): handshake refused: %s", c->id, c->where, kt,
+                          refusal(a->reason));
+        } else {
+            NODE_LOG_WARN("conn %u (%s, key not learnt): handshake refused: %s", c->id, c->where,
+                          refusal(a->reason));
+        }
+    } else {
         NODE_LOG_WARN("conn %u (%s) closed: %s (%s)", c->id, who, rn_strerror(a->reason),
                       rn_err_name(a->reason));
+    }
     conn_close(c, true);
 }
 
@@ -711,6 +731,55 @@ static void rearm(driver *d)
     }
 }
 
+/*
+ * Logs catch-ups (node_catchup): a line when one begins, one at most every
+ * NODE_DRIVER_CATCHUP_LOG_MS while it runs, and one when it ends. A catch-up expected to fetch
+ * NODE_DRIVER_CATCHUP_INFO_ENTRIES or more, or running longer than NODE_DRIVER_CATCHUP_LOG_MS, is
+ * logged at info; the small ones every lazy push starts, at debug.
+ */
+static void log_catchup(driver *d)
+{
+    const node_catchup *cu = node_catchup_get(d->n);
+    uint64_t now = now_ms(d);
+    char nb[32], more[96] = "";
+    if (cu->number != d->cu_logged) {
+        d->cu_logged = cu->number;
+        d->cu_open = true;
+        d->cu_line_ms = now;
+        d->cu_level =
+            cu->expected >= NODE_DRIVER_CATCHUP_INFO_ENTRIES ? NODE_LOG_INFO : NODE_LOG_DEBUG;
+        if (cu->peers > 1)
+            snprintf(more, sizeof(more), " and %u other peers", cu->peers - 1);
+        node_log(
+            d->cu_level,
+            "catch-up %" PRIu64 " started: %" PRIu64 " entries of %u authors to fetch, from %s%s",
+            cu->number, cu->expected, cu->authors, member_name(d, cu->peer, nb, sizeof(nb)), more);
+    }
+    if (!d->cu_open)
+        return;
+    uint64_t ms = (cu->active ? now : cu->end_ms) - cu->start_ms;
+    double rate = ms > 0 ? (double)cu->entries * 1000.0 / (double)ms : 0.0;
+    if (cu->entries >= NODE_DRIVER_CATCHUP_INFO_ENTRIES || ms >= NODE_DRIVER_CATCHUP_LOG_MS)
+        d->cu_level = NODE_LOG_INFO;
+    if (!cu->active) {
+        d->cu_open = false;
+        uint64_t left = node_entries_missing(d->n);
+        if (left > 0)
+            snprintf(more, sizeof(more), "; %" PRIu64 " entries left, no peer asked", left);
+        node_log(d->cu_level,
+                 "catch-up %" PRIu64 " done: %" PRIu64 " entries in %.1f s (%.0f entries/s)%s",
+                 cu->number, cu->entries, (double)ms / 1000.0, rate, more);
+        return;
+    }
+    if (now - d->cu_line_ms < NODE_DRIVER_CATCHUP_LOG_MS)
+        return;
+    d->cu_line_ms = now;
+    node_log(d->cu_level,
+             "catch-up %" PRIu64 ": %" PRIu64 " entries in %.1f s (%.0f entries/s), %" PRIu64
+             " remaining",
+             cu->number, cu->entries, (double)ms / 1000.0, rate, node_entries_missing(d->n));
+}
+
 /* Carries out every action the core queued, flushes the writes, re-arms the timers. */
 static void drain(driver *d)
 {
@@ -742,8 +811,10 @@ static void drain(driver *d)
         else
             c->dirty = false;
     }
-    if (!d->stopping)
+    if (!d->stopping) {
+        log_catchup(d);
         rearm(d);
+    }
 }
 
 static void on_core_timer(uv_timer_t *t)
@@ -852,6 +923,7 @@ static void on_poll_timer(uv_timer_t *t)
             ps->failing = false;
     }
     log_new_forks(d);
+    log_catchup(d); /* progress of a catch-up that has stalled */
     close_idle_clients(d);
 }
 

@@ -36,6 +36,12 @@
 #define NODE_DRIVER_FLUSH_QUIET_MS 100u
 #define NODE_DRIVER_FLUSH_MAX_MS   10000u
 
+/* A catch-up is logged when it begins and ends, and in between at most this often; it is
+ * logged at info when it is expected to fetch this many entries or more (or lasts longer than
+ * the interval), else at debug (the small fetches that follow lazy pushes). */
+#define NODE_DRIVER_CATCHUP_LOG_MS       1000u
+#define NODE_DRIVER_CATCHUP_INFO_ENTRIES 100u
+
 /* Bytes written back to one control client and not yet taken by it; past this the driver stops
  * reading that client's requests until it catches up (it pipelines faster than it reads). */
 #define NODE_DRIVER_CLIENT_OUT_MAX (2u * RN_CONTROL_RESPONSE_BYTES_MAX)

@@ -13,8 +13,14 @@
 # an Open Badges VC-JWT) and stack, verifies proof bundles offline with the roster alone, and
 # shuts the federation down cleanly.
 #
-# Environment: BUILD_DIR (default build), DEMO_DIR (default $BUILD_DIR/demo), DEMO_PORT (first
-# port, default 17400), DEMO_KEEP=1 to leave the federation running at the end.
+# Environment: BUILD_DIR (default build), DEMO_DIR (default $BUILD_DIR/demo), DEMO_PORT (the first
+# port tried, default 17400), DEMO_KEEP=1 to leave the federation running at the end.
+#
+# Ports. The nodes listen on 30 consecutive ports of 127.0.0.1. Before anything starts, the script
+# looks for something listening on each (a connect on the loopback); when a port is taken it says
+# so on the terminal and tries the 30 ports after it, at most DEMO_PORT_TRIES times (default 10),
+# then gives up with exit status 1, asking for another DEMO_PORT. `tools/demo.sh --check-ports`
+# does only this and prints the range it would use.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,10 +30,45 @@ CTL=$BUILD/cli/recnetctl
 RECNETD=$BUILD/node/recnetd
 DEMO=${DEMO_DIR:-$BUILD/demo}
 PORT0=${DEMO_PORT:-17400}
+PORT_TRIES=${DEMO_PORT_TRIES:-10}
 DATA=$ROOT/tests/fixtures/demo
 KEEP=${DEMO_KEEP:-0}
 
+# port_taken PORT: whether something listens on 127.0.0.1:PORT.
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# pick_ports: sets PORT0 to the first of 30 consecutive free ports, from DEMO_PORT on; or says
+# which port is taken and returns 1.
+pick_ports() {
+    local first=$PORT0 try p taken
+    case "$PORT0" in '' | *[!0-9]*) echo "demo: DEMO_PORT=$PORT0 is not a port number" >&2; return 1 ;; esac
+    for ((try = 0; try < PORT_TRIES; try++)); do
+        if [ "$first" -lt 1 ] || [ $((first + 29)) -gt 65535 ]; then break; fi
+        taken=""
+        for ((p = first; p < first + 30; p++)); do
+            if port_taken "$p"; then taken=$p; break; fi
+        done
+        if [ -z "$taken" ]; then
+            [ "$first" = "$PORT0" ] || echo "demo: using ports $first-$((first + 29)) instead"
+            PORT0=$first
+            return 0
+        fi
+        echo "demo: port $taken on 127.0.0.1 is in use"
+        first=$((taken + 1))
+    done
+    echo "demo: no 30 free consecutive ports from $PORT0 on: set DEMO_PORT to the first of 30" \
+        "free ports (DEMO_PORT=NNNN make demo)" >&2
+    return 1
+}
+
+if [ "${1:-}" = --check-ports ]; then
+    pick_ports || exit 1
+    echo "demo: ports $PORT0-$((PORT0 + 29)) on 127.0.0.1 are free"
+    exit 0
+fi
+
 [ -x "$CTL" ] && [ -x "$RECNETD" ] || { echo "demo: build first (make build)" >&2; exit 2; }
+pick_ports || exit 1
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 ctl() { local cc=$1; shift; "$CTL" -d "$DEMO/$cc" "$@"; }
@@ -79,8 +120,17 @@ for cc in "${COUNTRIES[@]}"; do
 done
 t0=$(now_ms)
 for cc in "${COUNTRIES[@]}"; do
-    for _ in $(seq 200); do [ -S "$DEMO/$cc/control.sock" ] && break; sleep 0.05; done
-    [ -S "$DEMO/$cc/control.sock" ] || { echo "demo: $cc did not start" >&2; exit 1; }
+    for _ in $(seq 200); do
+        [ -S "$DEMO/$cc/control.sock" ] && break
+        kill -0 "${PID[$cc]}" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [ ! -S "$DEMO/$cc/control.sock" ]; then
+        # Say why on the terminal (a port taken since it was checked, say), not only in the log.
+        echo "demo: $cc did not start; the end of $DEMO/$cc/recnetd.log:" >&2
+        tail -n 3 "$DEMO/$cc/recnetd.log" | sed 's/^/  /' >&2
+        exit 1
+    fi
 done
 # Every node dials every other: wait for the full mesh (29 peers each).
 for _ in $(seq 300); do

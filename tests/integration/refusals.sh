@@ -6,7 +6,8 @@
 #
 # - Italy (IT) holds the federation's network key but is not in the federation's roster: its own
 #   roster file is the federation's plus itself. The members must refuse its handshake as a key
-#   that is not a member (RN_EROSTER), and it never learns who answered.
+#   that is not a member (RN_EROSTER), naming the key refused and the address it came from, and
+#   it never learns who answered.
 # - Spain (ES) is in the federation's roster, with an address that every member dials, but holds
 #   another network key: the members refuse its handshakes (RN_EPROOF, "another network key") and
 #   it refuses theirs.
@@ -44,8 +45,16 @@ it_decision_series IT IT:cimea/intruder 1 1
 for n in "${FED[@]}"; do
     it_wait_log 10 "$n" "warn +conn [0-9]+ \(.*\): handshake refused: its key is not a member of the roster"
     it_wait_log 10 "$n" "warn +conn [0-9]+ \(.*\): handshake refused: a MAC, box or signature failed \(another network key"
+    # The refusal names the key refused, in full, and where the connection came from.
+    log=$(cat "$IT_DIR/$n/recnetd.log")
+    has "(from 127.0.0.1:" "$log" || it_fail "$n: a refusal does not say where it came from"
+    has ", key ${IT_KEY[IT]}): handshake refused: its key is not a member of the roster" "$log" ||
+        it_fail "$n: the refusal of IT does not name its key ${IT_KEY[IT]}"
+    # ES's key never arrives (the handshake fails before it is sent): the line says so.
+    has ", key not learnt): handshake refused: a MAC, box or signature failed" "$log" ||
+        it_fail "$n: the refusal of ES does not say that its key was not learnt"
 done
-it_log "every member logged both refusals"
+it_log "every member logged both refusals, IT's with its key"
 # The intruders see it from their side too: ES refuses the members' handshakes, IT is cut off.
 it_wait_log 10 ES "handshake refused: a MAC, box or signature failed"
 it_wait_heads 10 "FR:1 IE:2" "${FED[@]}"

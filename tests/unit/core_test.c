@@ -835,8 +835,16 @@ static void test_catch_up_inflight(void **state)
     tn_start(t, 0, K_IE, &o0);
     tn_start(t, 1, K_FR, &o1);
     uint64_t t_start = t->now;
-    for (int i = 0; i < 200 && head_of(t, 1, K_AT, NULL) < 5000; i++)
+    bool seen_midway = false; /* the catch-up seen under way, part done */
+    for (int i = 0; i < 200 && head_of(t, 1, K_AT, NULL) < 5000; i++) {
         run(t, 50);
+        const node_catchup *cu = node_catchup_get(t->nodes[1].n);
+        if (cu->active && cu->entries > 0 && cu->entries < 5000) {
+            seen_midway = true;
+            assert_int_equal(cu->entries, head_of(t, 1, K_AT, NULL));
+            assert_int_equal(node_entries_missing(t->nodes[1].n), 5000 - cu->entries);
+        }
+    }
     uint64_t took = t->now - t_start;
     assert_int_equal(head_of(t, 1, K_AT, NULL), 5000);
     /* The bucket starts with a second's worth: 3,000 more take at least 1.5 s more. */
@@ -852,11 +860,104 @@ static void test_catch_up_inflight(void **state)
     assert_int_equal(c1->entries_dup, 0);
     assert_true(c1->wants_out >= 1);
     assert_int_equal(c1->protocol_errors, 0);
+    /* One catch-up, counted from its first WANT to its last entry. */
+    assert_true(seen_midway);
+    const node_catchup *cu = node_catchup_get(t->nodes[1].n);
+    assert_int_equal(cu->number, 1);
+    assert_false(cu->active);
+    assert_int_equal(cu->entries, 5000);
+    assert_int_equal(cu->expected, 5000);
+    assert_int_equal(cu->authors, 1);
+    assert_int_equal(cu->peers, 1);
+    assert_memory_equal(cu->peer, keys[K_IE].pk, PROTO_KEY_BYTES);
+    assert_true(cu->end_ms - cu->start_ms >= 1400 && cu->end_ms - cu->start_ms <= took);
+    assert_int_equal(node_entries_missing(t->nodes[1].n), 0);
+    assert_int_equal(node_catchup_get(t->nodes[0].n)->number, 0); /* it fetched nothing */
     run(t, 1000); /* the index pass runs once ingest is idle */
     assert_false(t->nodes[1].s.index_pending);
     check_replica(t, 1, 5000);
     net_free(t);
     chain_free(&at);
+}
+
+/* Holds (or releases, delivering what was held) both directions of every link of node i. */
+static void freeze(net *t, int i, bool on)
+{
+    for (int j = 0; j < LINKS_MAX; j++) {
+        tlink *l = &t->links[j];
+        if (!l->used || (l->end[0] != i && l->end[1] != i))
+            continue;
+        for (int s = 0; s < 2; s++) {
+            l->hold[s] = on;
+            if (on)
+                continue;
+            bytes h = l->held[s];
+            memset(&l->held[s], 0, sizeof(h));
+            if (h.len > 0)
+                link_carry(t, l, s, h.p, h.len);
+            free(h.p);
+        }
+    }
+}
+
+/* A frozen peer (a process stopped, a link black-holed) is not shown as in step: its lag behind
+ * us grows with what we publish, its silence with the time, and both clear when it comes back. */
+static void test_peer_lag_and_idle(void **state)
+{
+    (void)state;
+    static const int dial_fr[] = { K_FR };
+    net *t = net_new(15);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    tn_start(t, 1, K_FR, &o);
+    o.dial = dial_fr;
+    o.dial_n = 1;
+    tn_start(t, 0, K_IE, &o);
+    run(t, 500);
+    publish_n(t, 0, 3, "live");
+    pump(t);
+    node_peer_info p = peer_of(t, 0, K_FR);
+    assert_true(p.connected);
+    assert_int_equal(p.peer_behind, 0); /* pushed and acknowledged */
+    assert_int_equal(p.entries_behind, 0);
+    assert_true(t->now - p.last_frame_ms < 100);
+    assert_int_equal(peer_of(t, 1, K_IE).entries_behind, 0);
+    assert_int_equal(peer_of(t, 1, K_IE).peer_behind, 0);
+
+    freeze(t, 1, true);
+    uint64_t frozen_at = t->now;
+    publish_n(t, 0, 4, "frozen");
+    run(t, 3000); /* within idle_ms: the connection stays up */
+    p = peer_of(t, 0, K_FR);
+    assert_true(p.connected);
+    assert_int_equal(p.peer_behind, 4); /* pushed, never acknowledged */
+    assert_int_equal(p.entries_behind, 0);
+    assert_true(p.last_frame_ms <= frozen_at);
+    assert_true(t->now - p.last_frame_ms >= 3000);
+    publish_n(t, 0, 2, "more");
+    run(t, 1000);
+    p = peer_of(t, 0, K_FR);
+    assert_int_equal(p.peer_behind, 6);
+    assert_true(t->now - p.last_frame_ms >= 4000);
+
+    freeze(t, 1, false);
+    run(t, 1000);
+    p = peer_of(t, 0, K_FR);
+    assert_true(p.connected);
+    assert_int_equal(p.peer_behind, 0);
+    assert_true(t->now - p.last_frame_ms < 1000);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 9);
+    /* A peer that restarts behind us shows its heads, catches up, and is in step again. */
+    tn_stop(t, 1);
+    publish_n(t, 0, 5, "while-down");
+    memset(&o, 0, sizeof(o));
+    tn_start(t, 1, K_FR, &o);
+    run(t, 2000);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 14);
+    assert_int_equal(peer_of(t, 0, K_FR).peer_behind, 0);
+    assert_int_equal(peer_of(t, 1, K_IE).entries_behind, 0);
+    assert_int_equal(node_counters_get(t->nodes[0].n)->protocol_errors, 0);
+    net_free(t);
 }
 
 /* A member of another federation (not in our roster) is refused after M3 and learns nothing. */
@@ -1407,6 +1508,7 @@ int main(void)
         cmocka_unit_test(test_restart_catch_up),    cmocka_unit_test(test_eager_switch_on_stall),
         cmocka_unit_test(test_dial_backoff),        cmocka_unit_test(test_simultaneous_dial),
         cmocka_unit_test(test_idle_close),          cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_peer_lag_and_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
