@@ -773,7 +773,10 @@ static void roster_key(parse *p, const char *key, const char *v, bool cont)
     }
 }
 
-int nodeconf_roster_load(nodeconf_roster *r, const char *path, char *err, size_t err_len)
+/* nodeconf_roster_load, except that a file with no member at all (empty, or only comments and
+ * blank lines) loads as an empty roster when `allow_empty`: the file roster add starts from. */
+static int roster_load(nodeconf_roster *r, const char *path, bool allow_empty, char *err,
+                       size_t err_len)
 {
     roster_parse rp = { 0 };
     parse *p = calloc(1, sizeof(*p));
@@ -807,7 +810,7 @@ int nodeconf_roster_load(nodeconf_roster *r, const char *path, char *err, size_t
         fail(err, err_len, rc, "%s", p->err);
         goto out;
     }
-    if (r->count == 0) {
+    if (r->count == 0 && !allow_empty) {
         rc = fail(err, err_len, RN_EMISSING, "%s:%u: no [member <name>] section", path,
                   p->line == 0 ? 1 : p->line);
         goto out;
@@ -817,6 +820,11 @@ out:
         nodeconf_roster_free(r);
     free(p);
     return rc;
+}
+
+int nodeconf_roster_load(nodeconf_roster *r, const char *path, char *err, size_t err_len)
+{
+    return roster_load(r, path, false, err, err_len);
 }
 
 void nodeconf_roster_free(nodeconf_roster *r)
@@ -1073,7 +1081,7 @@ int nodeconf_roster_append(const char *path, const nodeconf_member *m, char *err
         goto out;
     }
     if (exists) {
-        rc = nodeconf_roster_load(&r, path, err, err_len);
+        rc = roster_load(&r, path, true, err, err_len);
         if (rc != 0)
             goto out;
     } else {

@@ -180,8 +180,9 @@ RN_MUST_USE int nodeconf_write(const char *path, const nodeconf *c, char *err, s
 
 /*
  * Appends member `m` (m->line ignored) to the roster file `path`, creating the file (mode 0644)
- * when it does not exist. The existing file must load, and the new member must keep it valid
- * (unique name and key, one authority per country). The file is fsync'd.
+ * when it does not exist. The existing file must load, except that it may hold no member yet
+ * (empty, or only comments and blank lines: a roster being started); the new member must keep
+ * it valid (unique name and key, one authority per country). The file is fsync'd.
  * Returns 0, the errors of nodeconf_roster_load, RN_EDUPLICATE, RN_ECOUNTRY, RN_EKEY, RN_EINVAL,
  * RN_EIO.
  */

@@ -640,6 +640,45 @@ static void test_roster_append(void **state)
     nodeconf_roster_free(&r);
 }
 
+/* The first member goes into an empty file, or one that holds only comments and blank lines
+ * (a roster being started by hand), as it does into a file that does not exist yet. */
+static void test_roster_append_first(void **state)
+{
+    fixture *f = *state;
+    nodeconf_roster r;
+    nodeconf_member m;
+    char err[NODECONF_ERR_MAX];
+    const char *starts[] = { "", "; the federation's roster\n\n# members follow\n", "\n\n",
+                             "; no final newline" };
+
+    memset(&m, 0, sizeof(m));
+    memcpy(m.name, "FR", 3);
+    m.role = PROTO_ROLE_AUTHORITY;
+    memcpy(m.country, "FR", 3);
+    key_of(0, m.key, NULL);
+    for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+        const char *path = put(f, "first.ini", starts[i]);
+        err[0] = '\0';
+        int rc = nodeconf_roster_append(path, &m, err, sizeof(err));
+        if (rc != 0) {
+            print_error("case %zu: got %d (%s)\n", i, rc, err);
+            fail();
+        }
+        assert_int_equal(nodeconf_roster_load(&r, path, err, sizeof(err)), 0);
+        assert_int_equal(r.count, 1);
+        assert_string_equal(r.members[0].name, "FR");
+        nodeconf_roster_free(&r);
+    }
+
+    /* Such a file is still not a roster a node can run with. */
+    const char *path = put(f, "first.ini", "; nobody yet\n");
+    assert_int_equal(nodeconf_roster_load(&r, path, err, sizeof(err)), RN_EMISSING);
+    assert_has(err, "no [member <name>] section");
+    /* And a file that does not load for another reason is left alone. */
+    path = put(f, "first.ini", "[members]\n");
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), RN_EUNKNOWNFIELD);
+}
+
 /* ---- The network key file ---- */
 
 static void test_netkey(void **state)
@@ -726,6 +765,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conf_write_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roster_append, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roster_append_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_netkey, setup, teardown),
     };
     if (sodium_init() < 0)
