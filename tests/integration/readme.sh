@@ -19,6 +19,11 @@
 # configuration reads (a relative --roster is the current directory's, an absolute one is kept
 # as it is, never DIR//abs), the address in its `roster add` hint is the --listen it was given,
 # and that hint, run as printed, adds the node to the roster.
+#
+# Last, what the README shows is true of the repository: its commands on the repository's sample
+# files (tests/fixtures/) run against a walkthrough node without a usage error; every recnetctl
+# command it shows names a real command and real options; every relative link of a README.md
+# points to a file of the repository.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -119,6 +124,26 @@ while :; do
 done
 it_log "every node holds the same heads: $ref"
 
+# The README's other commands that use the repository's own files (tests/fixtures/) run against
+# one of these nodes, from a scratch directory where tests/ is the repository's: whatever the
+# node answers, none may be a usage error (exit 2), such as a VC-JWT verified without --spec.
+CMDS=$(awk '/^```sh/ { on = 1; next } on && /^```/ { on = 0; next } on { print }' "$README" |
+    sed -e ':a' -e '/\\$/N; s/\\\n//; ta' | sed -e 's/[[:space:]]#.*$//' | grep -E '^recnetctl ' || true)
+[ -n "$CMDS" ] || it_fail "no recnetctl command found in README.md"
+mkdir "$IT_DIR/scratch"
+ln -s "$IT_SRC/tests" "$IT_DIR/scratch/tests"
+n=0
+while read -r line; do
+    has "tests/fixtures/" "$line" || continue
+    line=$(sed -E "s#(^| )-d [^ ]+#\1-d ${NODE_DIRS[0]}#" <<<"$line")
+    rc=0
+    (cd "$IT_DIR/scratch" && PATH=$IT_DIR/bin:$PATH && eval "$line") >"$IT_DIR/last.out" 2>&1 || rc=$?
+    [ $rc -ne 2 ] || { cat "$IT_DIR/last.out"; rd_fail "README.md's \`$line\` is a usage error"; }
+    n=$((n + 1))
+done <<<"$CMDS"
+[ $n -gt 0 ] || rd_fail "README.md shows no command on the repository's sample files"
+it_log "the README's $n commands on tests/fixtures/ files are no usage errors"
+
 for pid in "${NODE_PIDS[@]}"; do
     kill -TERM "$pid"
     timeout 10 tail --pid="$pid" -s 0.05 -f /dev/null || rd_fail "node $pid did not stop within 10 s"
@@ -154,3 +179,51 @@ has "127.0.0.1:$IT_P" "$("$RECNETCTL" -d "$H/es" roster show)" ||
 grep -qx "roster = $H/rel.ini" "$H/es/recnet.ini" ||
     it_fail "recnet.ini does not name the roster by its absolute path: $(grep roster "$H/es/recnet.ini")"
 it_log "init's hints name the roster the configuration reads and the address it listens on"
+
+# ---- Every recnetctl command the README shows exists, with the options it gives ----
+
+# $CMDS: every sh block of the README, continuation lines joined and comments dropped.
+n=0
+while read -r -a w; do
+    words=()
+    opts=()
+    i=1
+    while [ $i -lt ${#w[@]} ]; do
+        t=${w[$i]}
+        case "$t" in
+        -d | -s) i=$((i + 2)); continue ;;
+        --json) ;;
+        -*) opts+=("${t%%=*}") ;;
+        *) [ ${#opts[@]} -eq 0 ] && [ ${#words[@]} -lt 2 ] && words+=("$t") ;;
+        esac
+        i=$((i + 1))
+    done
+    usage=""
+    for k in 2 1; do
+        [ ${#words[@]} -ge $k ] || continue
+        u=$("$RECNETCTL" help "${words[@]:0:$k}" 2>/dev/null) || continue
+        if has "usage: recnetctl ${words[*]:0:$k} " "$u"; then usage=$u; cmd="${words[*]:0:$k}"; break; fi
+    done
+    [ -n "$usage" ] || it_fail "README.md shows \`${w[*]}\`: recnetctl has no such command"
+    # A publish takes --<field> flags, the record's fields: the walkthrough runs one for real.
+    [[ $cmd == *" publish" ]] && opts=()
+    for o in "${opts[@]}"; do
+        has "$o" "$usage" || it_fail "README.md shows \`${w[*]}\`: $cmd has no option $o"
+    done
+    n=$((n + 1))
+done <<<"$CMDS"
+it_log "the $n recnetctl commands of README.md name real commands and options"
+
+# ---- Every relative link of the READMEs points to a file of the repository ----
+
+n=0
+for doc in "$IT_SRC"/README.md "$IT_SRC"/*/README.md; do
+    for target in $(grep -o '\]([^)]*)' "$doc" | sed -e 's/^](//' -e 's/)$//' -e 's/#.*//'); do
+        case "$target" in http://* | https://* | mailto:* | "") continue ;; esac
+        resolved=$(realpath -m "$(dirname "$doc")/$target")
+        [[ $resolved == "$(realpath "$IT_SRC")"/* ]] && [ -e "$resolved" ] ||
+            it_fail "${doc#"$IT_SRC"/} links to $target, which is not a file of the repository"
+        n=$((n + 1))
+    done
+done
+it_log "the $n relative links of the READMEs point into the repository"
