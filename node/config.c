@@ -256,6 +256,15 @@ static char *read_line(char *buf, int num, void *stream)
         p->continuation = true;
         return buf;
     }
+    /* Where inih is more lenient than the grammar (PROTOCOL.md section 15.1), the line is
+     * reported here and handed to inih empty. An indented line that continues no key would be
+     * a key to inih, and the same text a continuation a few lines further down. */
+    if (start > s) {
+        perr(p, RN_EINVAL,
+             "a line that starts with a blank continues the value of a key, and none precedes it");
+        buf[0] = '\0';
+        return buf;
+    }
     if (*start == '[') {
         const char *end = strchr(start + 1, ']');
         if (end == NULL)
@@ -264,12 +273,36 @@ static char *read_line(char *buf, int num, void *stream)
         size_t n = (size_t)(end - start - 1);
         memcpy(name, start + 1, n);
         name[n] = '\0';
+        /* inih ignores whatever follows the ']'; only a comment after a blank may. */
+        const char *rest = end + 1;
+        bool blank = false;
+        while (is_ws(*rest)) {
+            rest++;
+            blank = true;
+        }
+        if (*rest != '\0' && !(blank && *rest == ';')) {
+            perr(p, RN_EINVAL, "[%s]: text after the ']' (only a comment, after a blank)", name);
+            buf[0] = '\0';
+            return buf;
+        }
         p->key_seen = false;
         p->section_line = p->line;
         p->on_section(p, name);
         return buf;
     }
-    if (strpbrk(start, "=:") != NULL)
+    const char *sep = strpbrk(start, "=:");
+    if (sep != NULL && *sep == ':') {
+        /* inih takes "key: value" too; one separator keeps files comparable line by line. */
+        size_t n = (size_t)(sep - start);
+        while (n > 0 && is_ws(start[n - 1]))
+            n--;
+        perr(p, RN_EINVAL,
+             "%.*s: expected \"key = value\" (':' does not separate a key from its value)", (int)n,
+             start);
+        buf[0] = '\0';
+        return buf;
+    }
+    if (sep != NULL)
         p->key_seen = true;
     return buf;
 }
@@ -983,6 +1016,24 @@ __attribute__((format(printf, 2, 3))) static void tprintf(text *t, const char *f
         t->len += (size_t)n;
 }
 
+/* Whether the value `v`, written as "key = v", reads back as v: inih strips blanks at both ends
+ * and cuts the value at a ';' that follows a blank; a control character would end or corrupt
+ * the line. */
+static bool value_reads_back(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return false;
+        if (ch == ';' && i > 0 && (v[i - 1] == ' ' || v[i - 1] == '\t'))
+            return false;
+    }
+    return true;
+}
+
 int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_len)
 {
     text *t = calloc(1, sizeof(*t));
@@ -997,6 +1048,28 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
                   path);
         goto out;
     }
+    const struct {
+        const char *key;
+        const char *value;
+    } paths[] = { { "data_dir", c->data_dir },
+                  { "roster", c->roster },
+                  { "key_file", c->key_file },
+                  { "network_key_file", c->network_key_file } };
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (paths[i].value[0] != '\0' && !value_reads_back(paths[i].value)) {
+            rc =
+                fail(err, err_len, RN_EINVAL,
+                     "%s: node.%s: \"%s\" would not read back as written (a blank at either end, a "
+                     "';' after a blank, or a control character)",
+                     path, paths[i].key, paths[i].value);
+            goto out;
+        }
+    for (size_t i = 0; i < c->dial_n; i++)
+        if (!name_valid(c->dial[i], strlen(c->dial[i]))) {
+            rc = fail(err, err_len, RN_EINVAL,
+                      "%s: peers.dial: \"%s\" is not a member name or country", path, c->dial[i]);
+            goto out;
+        }
     tprintf(t, "; recnetd configuration (node/README.md describes every key)\n[node]\n");
     tprintf(t, "country = %s\n", c->country);
     tprintf(t, "data_dir = %s\n", c->data_dir);

@@ -245,6 +245,23 @@ static const bad_case conf_bad[] = {
     { NODE_OK "[peers]\ndial = D/E\n", RN_EINVAL, "7: peers.dial: \"D/E\" is not a member name" },
     { NODE_OK "[peers]\ndial = DE\ndial = NL\n", RN_EDUPLICATE, "8: peers.dial: key given twice" },
     { "[node]\nthis line has no equals sign\n", RN_EINVAL, "2: syntax error" },
+    /* The grammar of PROTOCOL.md section 15.1, where inih alone would be more lenient. */
+    { NODE_OK "[limits]\nstall_ms: 10\n", RN_EINVAL,
+      "7: stall_ms: expected \"key = value\" (':' does not separate a key from its value)" },
+    { "[node]\ncountry: FR\n", RN_EINVAL, "2: country: expected \"key = value\"" },
+    { NODE_OK "[limits] x\nstall_ms = 10\n", RN_EINVAL, "6: [limits]: text after the ']'" },
+    { NODE_OK "[limits];x\nstall_ms = 10\n", RN_EINVAL, "6: [limits]: text after the ']'" },
+    { NODE_OK "[limits] \t; a comment\nstall_ms = 10\n", 0, NULL },
+    { NODE_OK "[limits]\r\nstall_ms = 10\r\n", 0, NULL },
+    { "[node]\n  country = FR\n", RN_EINVAL,
+      "2: a line that starts with a blank continues the value of a key, and none precedes it" },
+    { "  [node]\ncountry = FR\n", RN_EINVAL, "1: a line that starts with a blank continues" },
+    { NODE_OK "[peers]\ndial = DE\n  [limits]\n", RN_EINVAL,
+      "8: peers.dial: \"[limits]\" is not a member name" },
+    { NODE_OK "  ; an indented comment\n", 0, NULL },
+    { NODE_OK "Country = FR\n", RN_EUNKNOWNFIELD, "6: node.Country: unknown key" },
+    { NODE_OK "[Limits]\n", RN_EUNKNOWNFIELD, "6: [Limits]: unknown section" },
+    { NODE_OK "[ limits ]\n", RN_EUNKNOWNFIELD, "6: [ limits ]: unknown section" },
     { "[node\n", RN_EINVAL, "1: syntax error" },
 };
 
@@ -565,6 +582,26 @@ static void test_conf_write_round_trip(void **state)
     assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), RN_EINVAL);
     assert_has(err, "limits.batch_entries: 2000 is outside 1..1024");
     c.limits.batch_entries = 0;
+
+    /* A path that would not read back as written is refused, naming the key: blanks at either
+     * end are stripped on reading, " ;" starts a comment, a control character breaks the line. */
+    const char *unreadable[] = { "/a/roster.ini ", " /a/roster.ini", "/a ;b/roster.ini",
+                                 "/a\t;b",         "/a\nb",          "/a\rb" };
+    for (size_t i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++) {
+        snprintf(c.roster, sizeof(c.roster), "%s", unreadable[i]);
+        err[0] = '\0';
+        assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), RN_EINVAL);
+        assert_has(err, "node.roster: ");
+        assert_has(err, "would not read back");
+        assert_int_equal(access(path, F_OK), -1);
+    }
+    /* A ';' or '#' that no blank precedes is part of the value. */
+    snprintf(c.roster, sizeof(c.roster), "%s/a;b#c.ini", f->dir);
+    assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_load(&back, path, err, sizeof(err)), 0);
+    assert_string_equal(back.roster, c.roster);
+    assert_int_equal(unlink(path), 0);
+
     c.country[0] = '\0';
     assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), RN_EINVAL);
     assert_int_equal(access(path, F_OK), -1);
