@@ -219,12 +219,26 @@ static bool is_ws(char c)
 static char *read_line(char *buf, int num, void *stream)
 {
     parse *p = stream;
+    /* fgets ends what it read with a NUL and says nothing of NULs it read: with the buffer
+     * filled beforehand, the last NUL in it is fgets's, and any before it came from the file. */
+    memset(buf, 1, (size_t)num);
     if (fgets(buf, num, p->f) == NULL)
         return NULL;
     p->line++;
     p->continuation = false;
 
     size_t len = strlen(buf);
+    size_t term = (size_t)num - 1;
+    while (term > len && buf[term] != '\0')
+        term--;
+    if (term != len) {
+        int c = buf[term - 1];
+        while (c != '\n' && (c = fgetc(p->f)) != EOF)
+            ;
+        perr(p, RN_EINVAL, "a NUL byte (the file is text)");
+        buf[0] = '\0';
+        return buf;
+    }
     if (len > 0 && buf[len - 1] != '\n' && !feof(p->f)) {
         /* Longer than inih's buffer: report it, skip the rest, and hand inih an empty line. */
         int c;

@@ -77,6 +77,17 @@ static const char *put(const fixture *f, const char *name, const char *text)
     return p;
 }
 
+/* Writes len bytes of `bytes` (NULs included) to dir/name; returns the path as put does. */
+static const char *put_bytes(const fixture *f, const char *name, const char *bytes, size_t len)
+{
+    const char *p = put(f, name, "");
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(bytes, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+    return p;
+}
+
 /* The public key of seed i, and its text. */
 static void key_of(unsigned i, uint8_t pk[PROTO_KEY_BYTES], char text[PROTO_KEY_TEXT_LEN + 1])
 {
@@ -328,6 +339,19 @@ static void test_conf_long_line_and_missing(void **state)
     snprintf(want, sizeof(want), "%s/absent.ini", f->dir);
     assert_int_equal(nodeconf_load(&c, want, err, sizeof(err)), RN_EIO);
     assert_has(err, "absent.ini: cannot open: No such file or directory");
+
+    /* A NUL byte is refused at its line, never read as the end of the line: not on the last
+     * line (where the rest would be silently dropped), nor on another. */
+    static const char last[] = NODE_OK "[limits]\nstall_ms = 10\0 and more";
+    path = put_bytes(f, "nul.ini", last, sizeof(last) - 1);
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), RN_EINVAL);
+    snprintf(want, sizeof(want), "%s:7: a NUL byte", path);
+    assert_has(err, want);
+    static const char mid[] = "[node]\ncountry = FR\0XX\n" NODE_OK;
+    path = put_bytes(f, "nul.ini", mid, sizeof(mid) - 1);
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), RN_EINVAL);
+    snprintf(want, sizeof(want), "%s:2: a NUL byte", path);
+    assert_has(err, want);
 }
 
 /* ---- The roster file ---- */
