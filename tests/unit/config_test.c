@@ -814,6 +814,120 @@ static void test_netkey(void **state)
     assert_has(err, "No such file");
 }
 
+/* ---- The examples of PROTOCOL.md section 15 ---- */
+
+/* The indented block (4 spaces) that follows the paragraph holding `marker` in section 15 of
+ * proto/PROTOCOL.md, unindented, into out[0..cap). */
+static void protocol_example(const char *marker, char *out, size_t cap)
+{
+    static char doc[400000];
+    char path[512];
+    snprintf(path, sizeof(path), "%s/proto/PROTOCOL.md", RN_SOURCE_DIR);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(doc, 1, sizeof(doc) - 1, fp);
+    fclose(fp);
+    doc[n] = '\0';
+    const char *sec = strstr(doc, "\n## 15. ");
+    assert_non_null(sec);
+    const char *m = strstr(sec, marker);
+    assert_non_null(m);
+    const char *l = strstr(m, "\n\n    ");
+    assert_non_null(l);
+    l += 2;
+    size_t len = 0;
+    /* Indented lines, and the blank lines between them. */
+    while (strncmp(l, "    ", 4) == 0 || (l[0] == '\n' && strncmp(l + 1, "    ", 4) == 0)) {
+        const char *e = strchr(l, '\n');
+        assert_non_null(e);
+        const char *from = l[0] == '\n' ? l : l + 4;
+        size_t k = (size_t)(e + 1 - from);
+        assert_true(len + k < cap);
+        memcpy(out + len, from, k);
+        len += k;
+        l = e + 1;
+    }
+    out[len] = '\0';
+    assert_true(len > 0);
+}
+
+/* Reads the whole file `path` into out[0..cap), NUL-terminated. */
+static void slurp(const char *path, char *out, size_t cap)
+{
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(out, 1, cap - 1, fp);
+    fclose(fp);
+    out[n] = '\0';
+}
+
+static void test_protocol_examples(void **state)
+{
+    fixture *f = *state;
+    char text[4096], back[4096], err[NODECONF_ERR_MAX], path[256], want[300];
+
+    /* 15.2: the network key file of the bytes 00..1f, byte for byte as the writer makes it. */
+    uint8_t key[PROTO_NETKEY_BYTES], got[PROTO_NETKEY_BYTES];
+    for (unsigned i = 0; i < sizeof(key); i++)
+        key[i] = (uint8_t)i;
+    protocol_example("Example, the 32 bytes `00 01 02 ... 1f`:", text, sizeof(text));
+    snprintf(path, sizeof(path), "%s/network.key", f->dir);
+    assert_int_equal(nodeconf_netkey_write(path, key, err, sizeof(err)), 0);
+    slurp(path, back, sizeof(back));
+    assert_string_equal(back, text);
+    assert_int_equal(strlen(back), 136);
+    assert_int_equal(nodeconf_netkey_read(path, got, err, sizeof(err)), 0);
+    assert_memory_equal(got, key, sizeof(key));
+
+    /* 15.3: the roster file, as roster add writes it for its two members, and as it reads. */
+    protocol_example("Example (the keys of the seeds", text, sizeof(text));
+    snprintf(path, sizeof(path), "%s/roster.ini", f->dir);
+    nodeconf_member m;
+    uint8_t seed[PROTO_SEED_BYTES], sk[PROTO_SK_BYTES];
+    memset(&m, 0, sizeof(m));
+    memcpy(m.name, "FR", 3);
+    m.role = PROTO_ROLE_AUTHORITY;
+    memcpy(m.country, "FR", 3);
+    memset(seed, 1, sizeof(seed));
+    proto_key_sk_derive(seed, sk, m.key);
+    m.has_address = true;
+    assert_int_equal(nodeconf_addr_parse("fr.example.org:7400", 19, &m.address), 0);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), 0);
+    memcpy(m.name, "mirror-1", 9);
+    m.role = PROTO_ROLE_MIRROR;
+    m.country[0] = '\0';
+    memset(seed, 2, sizeof(seed));
+    proto_key_sk_derive(seed, sk, m.key);
+    assert_int_equal(nodeconf_addr_parse("[2001:db8::1]:7400", 18, &m.address), 0);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), 0);
+    slurp(path, back, sizeof(back));
+    assert_string_equal(back, text);
+    nodeconf_roster r;
+    assert_int_equal(nodeconf_roster_load(&r, path, err, sizeof(err)), 0);
+    assert_int_equal(r.count, 2);
+    assert_string_equal(r.members[1].address.host, "2001:db8::1");
+    nodeconf_roster_free(&r);
+
+    /* 15.4: the complete configuration reads, every key as the table says. */
+    protocol_example("A complete example (all keys;", text, sizeof(text));
+    nodeconf c;
+    const char *cpath = put(f, "fr.ini", text);
+    int rc = nodeconf_load(&c, cpath, err, sizeof(err));
+    if (rc != 0)
+        print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    assert_string_equal(c.country, "FR");
+    assert_string_equal(c.data_dir, "/var/lib/recnet/fr");
+    assert_string_equal(c.listen.host, "0.0.0.0");
+    snprintf(want, sizeof(want), "%s/roster.ini", f->dir);
+    assert_string_equal(c.roster, want);
+    assert_string_equal(c.network_key_file, "/etc/recnet/network.key");
+    assert_int_equal(c.dial_n, 3);
+    assert_string_equal(c.dial[2], "mirror-1");
+    node_limits d = { 64, 1000, 4194304, 5000, 1000, 5000, 15000, 100, 30000, 500000 };
+    assert_memory_equal(&c.limits, &d, sizeof(d));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -828,6 +942,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roster_append, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roster_append_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_netkey, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protocol_examples, setup, teardown),
     };
     if (sodium_init() < 0)
         return 1;
