@@ -498,12 +498,21 @@ static void set_dial(parse *p, const conf_key *k, const char *v, bool cont)
         c->dial_set = true;
         c->dial_line = p->line;
     }
+    /* inih cuts an inline comment off a key line's value but not off a continuation line's: it
+     * ends here, at a ';' after a blank, on both (PROTOCOL.md section 15.1). */
+    size_t n_v = strlen(v);
+    for (size_t i = 1; cont && i < n_v; i++)
+        if (v[i] == ';' && is_ws(v[i - 1])) {
+            n_v = i;
+            break;
+        }
+    const char *stop = v + n_v;
     const char *s = v;
-    while (*s != '\0') {
-        while (*s == ',' || is_ws(*s))
+    while (s < stop) {
+        while (s < stop && (*s == ',' || is_ws(*s)))
             s++;
         const char *e = s;
-        while (*e != '\0' && *e != ',' && !is_ws(*e))
+        while (e < stop && *e != ',' && !is_ws(*e))
             e++;
         size_t n = (size_t)(e - s);
         if (n == 0)

@@ -191,6 +191,17 @@ static void test_conf_defaults(void **state)
     assert_int_equal(nodeconf_load(&c, "gr.ini", err, sizeof(err)), 0);
     assert_string_equal(c.roster, "roster.ini");
     assert_int_equal(chdir(cwd), 0);
+
+    /* A continuation may follow blank and comment lines, and ends at its inline comment as a
+     * key line's value does. */
+    path = put(f, "gr.ini",
+               "[node]\ncountry = EL\ndata_dir = /d\nlisten = [::1]:7400\nroster = r\n"
+               "[peers]\ndial = DE ; Germany\n\n; between\n    NL ; a comment, MT\n  mirror-1,\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(c.dial_n, 3);
+    assert_string_equal(c.dial[0], "DE");
+    assert_string_equal(c.dial[1], "NL");
+    assert_string_equal(c.dial[2], "mirror-1");
 }
 
 typedef struct bad_case {
@@ -270,6 +281,13 @@ static const bad_case conf_bad[] = {
     { NODE_OK "[peers]\ndial = DE\n  [limits]\n", RN_EINVAL,
       "8: peers.dial: \"[limits]\" is not a member name" },
     { NODE_OK "  ; an indented comment\n", 0, NULL },
+    { NODE_OK "[peers]\ndial = DE\n\n; between\n    NL ; a comment\n  MT\n", 0, NULL },
+    { NODE_OK "[peers]\ndial = DE\n\n    NL/\n", RN_EINVAL, "9: peers.dial: \"NL/\" is not" },
+    { NODE_OK "[node]\n", RN_EDUPLICATE, "6: [node]: section given twice" },
+    { "[node]\nlog_level =;x\n", RN_EINVAL, "2: node.log_level: \";x\" is not" },
+    { "[node]\nlog_level = ;x\n", RN_EINVAL, "2: node.log_level: \"\" is not" },
+    { "\xef\xbb\xbf[node]\ncountry = EL\ndata_dir = d\nlisten = [::]:7400\nroster = r\n", 0, NULL },
+    { NODE_OK "[limits]\nstall_ms = 0010\n", 0, NULL },
     { NODE_OK "Country = FR\n", RN_EUNKNOWNFIELD, "6: node.Country: unknown key" },
     { NODE_OK "[Limits]\n", RN_EUNKNOWNFIELD, "6: [Limits]: unknown section" },
     { NODE_OK "[ limits ]\n", RN_EUNKNOWNFIELD, "6: [ limits ]: unknown section" },
