@@ -2,6 +2,12 @@
  * cmd_local.c: the commands that need no node: init, keygen, roster show|add. Files are written
  * by store/keyfile.h (secret keys: O_EXCL, O_NOFOLLOW, mode 0600, fsync'd) and node/config.h (the
  * configuration, the roster file, the network key), never overwriting anything.
+ *
+ * What init writes and prints must work as it stands, since operators copy it: the roster path
+ * given on the command line is the current directory's, so it goes into the configuration made
+ * absolute (the node resolves relative paths against the data directory), and the commands
+ * printed afterwards (roster add with the address init was given, the network key's place, how
+ * to start the node) run as printed. proto/PROTOCOL.md section 15 specifies the files.
  */
 #include <arpa/inet.h>
 #include <errno.h>

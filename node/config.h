@@ -38,8 +38,8 @@
  * than inih, so that every file has one reading (proto/PROTOCOL.md section 15 is the grammar):
  * '=' alone separates a key from its value ("key: value" is an error), keys and section headers
  * start in column 1 (an indented line only ever continues a value), and nothing but a comment
- * after a blank may follow a section header's ']'. Writers refuse a value that would not read
- * back as written.
+ * after a blank may follow a section header's ']', and a NUL byte is an error. Writers refuse a
+ * value that would not read back as written.
  *
  * Errors. Every function that reads a file returns 0 or a negative RN_E code and writes one
  * message into err[0..err_len) naming the file, the line and the key, such as

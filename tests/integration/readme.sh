@@ -18,7 +18,7 @@
 # Second, what `recnetctl init` prints is true: the roster path it names is the one the
 # configuration reads (a relative --roster is the current directory's, an absolute one is kept
 # as it is, never DIR//abs), the address in its `roster add` hint is the --listen it was given,
-# and that hint, run as printed, adds the node to the roster.
+# and that hint, run as printed, adds the node to the roster; roster add starts an empty file.
 #
 # Last, what the README shows is true of the repository: its commands on the repository's sample
 # files (tests/fixtures/) run against a walkthrough node without a usage error; every recnetctl
@@ -65,7 +65,9 @@ MAPPED=${MAPPED//@/}
 printf '%s\n' "$MAPPED" >"$IT_DIR/walkthrough.sh"
 it_log "running the $(grep -c . <<<"$BLOCK") lines of README.md's walkthrough in $W"
 
-# Run in this shell: its background nodes become our jobs. A failing command stops here.
+# Run in this shell: its background nodes become our jobs. A failing command stops here. PATH
+# keeps the binaries' directory for the rest of the test (the README's other commands, init's
+# hints).
 PATH=$IT_DIR/bin:$PATH
 cd "$W"
 trap 'rd_fail "README walkthrough: \`$BASH_COMMAND\` failed (exit $?)"' ERR
@@ -137,7 +139,7 @@ while read -r line; do
     has "tests/fixtures/" "$line" || continue
     line=$(sed -E "s#(^| )-d [^ ]+#\1-d ${NODE_DIRS[0]}#" <<<"$line")
     rc=0
-    (cd "$IT_DIR/scratch" && PATH=$IT_DIR/bin:$PATH && eval "$line") >"$IT_DIR/last.out" 2>&1 || rc=$?
+    (cd "$IT_DIR/scratch" && eval "$line") >"$IT_DIR/last.out" 2>&1 || rc=$?
     [ $rc -ne 2 ] || { cat "$IT_DIR/last.out"; rd_fail "README.md's \`$line\` is a usage error"; }
     n=$((n + 1))
 done <<<"$CMDS"
@@ -164,7 +166,7 @@ has "--roster $H/abs.ini " "$out" || it_fail "init's hint does not name the rost
 ! has "//" "$out" || it_fail "init's hint holds a doubled slash: $out"
 has "--address 127.0.0.1:$IT_P" "$out" || it_fail "init's hint does not give --listen's address: $out"
 hint=$(grep -E '^ +recnetctl roster add ' <<<"$out") || it_fail "init printed no roster add: $out"
-(cd "$H" && PATH=$IT_DIR/bin:$PATH && eval "$hint") >/dev/null || it_fail "the hint failed: $hint"
+(cd "$H" && eval "$hint") >/dev/null || it_fail "the hint failed: $hint"
 has "127.0.0.1:$IT_P" "$("$RECNETCTL" -d "$H/pt" roster show)" ||
     it_fail "the hint did not add PT with its address to the roster PT's configuration reads"
 
@@ -172,13 +174,19 @@ has "127.0.0.1:$IT_P" "$("$RECNETCTL" -d "$H/pt" roster show)" ||
 it_port_take
 out=$(cd "$H" && "$RECNETCTL" init es --country ES --listen "127.0.0.1:$IT_P" --roster rel.ini)
 hint=$(grep -E '^ +recnetctl roster add ' <<<"$out") || it_fail "init printed no roster add: $out"
-(cd "$H" && PATH=$IT_DIR/bin:$PATH && eval "$hint") >/dev/null || it_fail "the hint failed: $hint"
+(cd "$H" && eval "$hint") >/dev/null || it_fail "the hint failed: $hint"
 [ -f "$H/rel.ini" ] || it_fail "the hint did not write the roster in the current directory"
 has "127.0.0.1:$IT_P" "$("$RECNETCTL" -d "$H/es" roster show)" ||
     it_fail "ES's configuration does not read the roster its init was given ($H/rel.ini)"
 grep -qx "roster = $H/rel.ini" "$H/es/recnet.ini" ||
     it_fail "recnet.ini does not name the roster by its absolute path: $(grep roster "$H/es/recnet.ini")"
 it_log "init's hints name the roster the configuration reads and the address it listens on"
+
+# roster add starts an empty roster file (one made by hand, or by `: > roster.ini`).
+: >"$H/empty.ini"
+"$RECNETCTL" roster add --roster "$H/empty.ini" --name PT --role authority --country PT \
+    --key "$H/pt/node.key" >/dev/null || it_fail "roster add refused an empty roster file"
+has "PT " "$("$RECNETCTL" roster show "$H/empty.ini")" || it_fail "PT is not in the roster it was added to"
 
 # ---- Every recnetctl command the README shows exists, with the options it gives ----
 
@@ -221,8 +229,9 @@ for doc in "$IT_SRC"/README.md "$IT_SRC"/*/README.md; do
     for target in $(grep -o '\]([^)]*)' "$doc" | sed -e 's/^](//' -e 's/)$//' -e 's/#.*//'); do
         case "$target" in http://* | https://* | mailto:* | "") continue ;; esac
         resolved=$(realpath -m "$(dirname "$doc")/$target")
-        [[ $resolved == "$(realpath "$IT_SRC")"/* ]] && [ -e "$resolved" ] ||
+        if [[ $resolved != "$(realpath "$IT_SRC")"/* ]] || [ ! -e "$resolved" ]; then
             it_fail "${doc#"$IT_SRC"/} links to $target, which is not a file of the repository"
+        fi
         n=$((n + 1))
     done
 done
