@@ -110,9 +110,12 @@ static const cli_cmd commands[] = {
       "[DIR] --country CC [--listen HOST:PORT] [--roster FILE] | --network-key FILE",
       "Creates DIR (or -d DIR) with a new secret key (node.key, mode 0600) and a configuration\n"
       "(recnet.ini) for the authority of country CC, and prints the public key rn1:... to add\n"
-      "to the federation's roster. --listen defaults to 0.0.0.0:7400 and --roster to\n"
-      "DIR/roster.ini. With --network-key FILE, also (or only, without --country) writes a new\n"
-      "network key for a new federation to FILE: one per federation, shared by its members.",
+      "to the federation's roster, with the commands that come next. --listen defaults to\n"
+      "0.0.0.0:7400. --roster FILE, relative to the current directory, is written into the\n"
+      "configuration as an absolute path; without it the node reads DIR/roster.ini. The node\n"
+      "reads the network key from DIR/network.key. With --network-key FILE, also (or only,\n"
+      "without --country) writes a new network key for a new federation to FILE: one per\n"
+      "federation, shared by its members.",
       opts_init, 0, 1, false, cmd_init, 0 },
     { "keygen", "write a new secret key file and print its public key", "FILE",
       "Writes a new Ed25519 secret key to FILE (mode 0600; never over an existing file) and\n"
@@ -122,10 +125,11 @@ static const cli_cmd commands[] = {
       "Without FILE, reads the roster named by DATA_DIR/recnet.ini (-d).", opts_roster_show, 0, 1,
       false, cmd_roster_show, 0 },
     { "roster add", "add a member to a roster file",
-      "--roster FILE --name NAME --role authority|mirror [--country CC] --key rn1:... "
+      "--roster FILE --name NAME --role authority|mirror [--country CC] --key rn1:...|KEYFILE "
       "[--address HOST:PORT]",
-      "Appends [member NAME] to FILE (created when missing), refusing a repeated name or key\n"
-      "or a second authority for a country.",
+      "Appends [member NAME] to FILE (created when missing; an empty file takes its first\n"
+      "member), refusing a repeated name or key or a second authority for a country. --key is\n"
+      "the member's public key, or its secret key file, whose public key is taken.",
       opts_roster_add, 0, 0, false, cmd_roster_add, 0 },
     PUBLISH_ROW(PROTO_KIND_PROVIDER, "provider"),
     PUBLISH_ROW(PROTO_KIND_SPEC, "spec"),

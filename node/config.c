@@ -219,12 +219,26 @@ static bool is_ws(char c)
 static char *read_line(char *buf, int num, void *stream)
 {
     parse *p = stream;
+    /* fgets ends what it read with a NUL and says nothing of NULs it read: with the buffer
+     * filled beforehand, the last NUL in it is fgets's, and any before it came from the file. */
+    memset(buf, 1, (size_t)num);
     if (fgets(buf, num, p->f) == NULL)
         return NULL;
     p->line++;
     p->continuation = false;
 
     size_t len = strlen(buf);
+    size_t term = (size_t)num - 1;
+    while (term > len && buf[term] != '\0')
+        term--;
+    if (term != len) {
+        int c = buf[term - 1];
+        while (c != '\n' && (c = fgetc(p->f)) != EOF)
+            ;
+        perr(p, RN_EINVAL, "a NUL byte (the file is text)");
+        buf[0] = '\0';
+        return buf;
+    }
     if (len > 0 && buf[len - 1] != '\n' && !feof(p->f)) {
         /* Longer than inih's buffer: report it, skip the rest, and hand inih an empty line. */
         int c;
@@ -256,6 +270,15 @@ static char *read_line(char *buf, int num, void *stream)
         p->continuation = true;
         return buf;
     }
+    /* Where inih is more lenient than the grammar (PROTOCOL.md section 15.1), the line is
+     * reported here and handed to inih empty. An indented line that continues no key would be
+     * a key to inih, and the same text a continuation a few lines further down. */
+    if (start > s) {
+        perr(p, RN_EINVAL,
+             "a line that starts with a blank continues the value of a key, and none precedes it");
+        buf[0] = '\0';
+        return buf;
+    }
     if (*start == '[') {
         const char *end = strchr(start + 1, ']');
         if (end == NULL)
@@ -264,12 +287,36 @@ static char *read_line(char *buf, int num, void *stream)
         size_t n = (size_t)(end - start - 1);
         memcpy(name, start + 1, n);
         name[n] = '\0';
+        /* inih ignores whatever follows the ']'; only a comment after a blank may. */
+        const char *rest = end + 1;
+        bool blank = false;
+        while (is_ws(*rest)) {
+            rest++;
+            blank = true;
+        }
+        if (*rest != '\0' && !(blank && *rest == ';')) {
+            perr(p, RN_EINVAL, "[%s]: text after the ']' (only a comment, after a blank)", name);
+            buf[0] = '\0';
+            return buf;
+        }
         p->key_seen = false;
         p->section_line = p->line;
         p->on_section(p, name);
         return buf;
     }
-    if (strpbrk(start, "=:") != NULL)
+    const char *sep = strpbrk(start, "=:");
+    if (sep != NULL && *sep == ':') {
+        /* inih takes "key: value" too; one separator keeps files comparable line by line. */
+        size_t n = (size_t)(sep - start);
+        while (n > 0 && is_ws(start[n - 1]))
+            n--;
+        perr(p, RN_EINVAL,
+             "%.*s: expected \"key = value\" (':' does not separate a key from its value)", (int)n,
+             start);
+        buf[0] = '\0';
+        return buf;
+    }
+    if (sep != NULL)
         p->key_seen = true;
     return buf;
 }
@@ -451,12 +498,21 @@ static void set_dial(parse *p, const conf_key *k, const char *v, bool cont)
         c->dial_set = true;
         c->dial_line = p->line;
     }
+    /* inih cuts an inline comment off a key line's value but not off a continuation line's: it
+     * ends here, at a ';' after a blank, on both (PROTOCOL.md section 15.1). */
+    size_t n_v = strlen(v);
+    for (size_t i = 1; cont && i < n_v; i++)
+        if (v[i] == ';' && is_ws(v[i - 1])) {
+            n_v = i;
+            break;
+        }
+    const char *stop = v + n_v;
     const char *s = v;
-    while (*s != '\0') {
-        while (*s == ',' || is_ws(*s))
+    while (s < stop) {
+        while (s < stop && (*s == ',' || is_ws(*s)))
             s++;
         const char *e = s;
-        while (*e != '\0' && *e != ',' && !is_ws(*e))
+        while (e < stop && *e != ',' && !is_ws(*e))
             e++;
         size_t n = (size_t)(e - s);
         if (n == 0)
@@ -773,7 +829,10 @@ static void roster_key(parse *p, const char *key, const char *v, bool cont)
     }
 }
 
-int nodeconf_roster_load(nodeconf_roster *r, const char *path, char *err, size_t err_len)
+/* nodeconf_roster_load, except that a file with no member at all (empty, or only comments and
+ * blank lines) loads as an empty roster when `allow_empty`: the file roster add starts from. */
+static int roster_load(nodeconf_roster *r, const char *path, bool allow_empty, char *err,
+                       size_t err_len)
 {
     roster_parse rp = { 0 };
     parse *p = calloc(1, sizeof(*p));
@@ -807,7 +866,7 @@ int nodeconf_roster_load(nodeconf_roster *r, const char *path, char *err, size_t
         fail(err, err_len, rc, "%s", p->err);
         goto out;
     }
-    if (r->count == 0) {
+    if (r->count == 0 && !allow_empty) {
         rc = fail(err, err_len, RN_EMISSING, "%s:%u: no [member <name>] section", path,
                   p->line == 0 ? 1 : p->line);
         goto out;
@@ -817,6 +876,11 @@ out:
         nodeconf_roster_free(r);
     free(p);
     return rc;
+}
+
+int nodeconf_roster_load(nodeconf_roster *r, const char *path, char *err, size_t err_len)
+{
+    return roster_load(r, path, false, err, err_len);
 }
 
 void nodeconf_roster_free(nodeconf_roster *r)
@@ -975,6 +1039,24 @@ __attribute__((format(printf, 2, 3))) static void tprintf(text *t, const char *f
         t->len += (size_t)n;
 }
 
+/* Whether the value `v`, written as "key = v", reads back as v: inih strips blanks at both ends
+ * and cuts the value at a ';' that follows a blank; a control character would end or corrupt
+ * the line. */
+static bool value_reads_back(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return false;
+        if (ch == ';' && i > 0 && (v[i - 1] == ' ' || v[i - 1] == '\t'))
+            return false;
+    }
+    return true;
+}
+
 int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_len)
 {
     text *t = calloc(1, sizeof(*t));
@@ -989,6 +1071,28 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
                   path);
         goto out;
     }
+    const struct {
+        const char *key;
+        const char *value;
+    } paths[] = { { "data_dir", c->data_dir },
+                  { "roster", c->roster },
+                  { "key_file", c->key_file },
+                  { "network_key_file", c->network_key_file } };
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (paths[i].value[0] != '\0' && !value_reads_back(paths[i].value)) {
+            rc =
+                fail(err, err_len, RN_EINVAL,
+                     "%s: node.%s: \"%s\" would not read back as written (a blank at either end, a "
+                     "';' after a blank, or a control character)",
+                     path, paths[i].key, paths[i].value);
+            goto out;
+        }
+    for (size_t i = 0; i < c->dial_n; i++)
+        if (!name_valid(c->dial[i], strlen(c->dial[i]))) {
+            rc = fail(err, err_len, RN_EINVAL,
+                      "%s: peers.dial: \"%s\" is not a member name or country", path, c->dial[i]);
+            goto out;
+        }
     tprintf(t, "; recnetd configuration (node/README.md describes every key)\n[node]\n");
     tprintf(t, "country = %s\n", c->country);
     tprintf(t, "data_dir = %s\n", c->data_dir);
@@ -1073,7 +1177,7 @@ int nodeconf_roster_append(const char *path, const nodeconf_member *m, char *err
         goto out;
     }
     if (exists) {
-        rc = nodeconf_roster_load(&r, path, err, err_len);
+        rc = roster_load(&r, path, true, err, err_len);
         if (rc != 0)
             goto out;
     } else {

@@ -34,7 +34,12 @@
  * [A-Za-z0-9._-] and unique; keys are unique; a country has at most one authority (the rules of
  * proto/roster.h). A value may continue on indented lines only for [peers] dial. Comments start a
  * line with ';' or '#', or follow a value after " ;". A line holds at most NODECONF_LINE_MAX
- * characters (inih's line buffer); a longer line is an error, never silently split.
+ * characters (inih's line buffer); a longer line is an error, never silently split. Stricter
+ * than inih, so that every file has one reading (proto/PROTOCOL.md section 15 is the grammar):
+ * '=' alone separates a key from its value ("key: value" is an error), keys and section headers
+ * start in column 1 (an indented line only ever continues a value), and nothing but a comment
+ * after a blank may follow a section header's ']', and a NUL byte is an error. Writers refuse a
+ * value that would not read back as written.
  *
  * Errors. Every function that reads a file returns 0 or a negative RN_E code and writes one
  * message into err[0..err_len) naming the file, the line and the key, such as
@@ -174,14 +179,17 @@ char *nodeconf_addr_format(const nodeconf_addr *a, char *out, size_t len);
  * Writes `c` as a new configuration file `path` (mode 0644; never over an existing file): every
  * [node] key, [peers] dial when c->dial_set, and the limits that are not 0. Paths are written as
  * they are in `c`. The file is fsync'd. Returns 0, RN_EEXIST, RN_EINVAL (a field that
- * nodeconf_load would refuse), RN_EIO.
+ * nodeconf_load would refuse, or a path that would not read back as written: a blank at either
+ * end, a ';' after a blank, a control character), RN_ETOOBIG (a line past NODECONF_LINE_MAX),
+ * RN_EIO.
  */
 RN_MUST_USE int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_len);
 
 /*
  * Appends member `m` (m->line ignored) to the roster file `path`, creating the file (mode 0644)
- * when it does not exist. The existing file must load, and the new member must keep it valid
- * (unique name and key, one authority per country). The file is fsync'd.
+ * when it does not exist. The existing file must load, except that it may hold no member yet
+ * (empty, or only comments and blank lines: a roster being started); the new member must keep
+ * it valid (unique name and key, one authority per country). The file is fsync'd.
  * Returns 0, the errors of nodeconf_roster_load, RN_EDUPLICATE, RN_ECOUNTRY, RN_EKEY, RN_EINVAL,
  * RN_EIO.
  */

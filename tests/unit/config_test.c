@@ -77,6 +77,17 @@ static const char *put(const fixture *f, const char *name, const char *text)
     return p;
 }
 
+/* Writes len bytes of `bytes` (NULs included) to dir/name; returns the path as put does. */
+static const char *put_bytes(const fixture *f, const char *name, const char *bytes, size_t len)
+{
+    const char *p = put(f, name, "");
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(bytes, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+    return p;
+}
+
 /* The public key of seed i, and its text. */
 static void key_of(unsigned i, uint8_t pk[PROTO_KEY_BYTES], char text[PROTO_KEY_TEXT_LEN + 1])
 {
@@ -180,6 +191,17 @@ static void test_conf_defaults(void **state)
     assert_int_equal(nodeconf_load(&c, "gr.ini", err, sizeof(err)), 0);
     assert_string_equal(c.roster, "roster.ini");
     assert_int_equal(chdir(cwd), 0);
+
+    /* A continuation may follow blank and comment lines, and ends at its inline comment as a
+     * key line's value does. */
+    path = put(f, "gr.ini",
+               "[node]\ncountry = EL\ndata_dir = /d\nlisten = [::1]:7400\nroster = r\n"
+               "[peers]\ndial = DE ; Germany\n\n; between\n    NL ; a comment, MT\n  mirror-1,\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(c.dial_n, 3);
+    assert_string_equal(c.dial[0], "DE");
+    assert_string_equal(c.dial[1], "NL");
+    assert_string_equal(c.dial[2], "mirror-1");
 }
 
 typedef struct bad_case {
@@ -245,6 +267,30 @@ static const bad_case conf_bad[] = {
     { NODE_OK "[peers]\ndial = D/E\n", RN_EINVAL, "7: peers.dial: \"D/E\" is not a member name" },
     { NODE_OK "[peers]\ndial = DE\ndial = NL\n", RN_EDUPLICATE, "8: peers.dial: key given twice" },
     { "[node]\nthis line has no equals sign\n", RN_EINVAL, "2: syntax error" },
+    /* The grammar of PROTOCOL.md section 15.1, where inih alone would be more lenient. */
+    { NODE_OK "[limits]\nstall_ms: 10\n", RN_EINVAL,
+      "7: stall_ms: expected \"key = value\" (':' does not separate a key from its value)" },
+    { "[node]\ncountry: FR\n", RN_EINVAL, "2: country: expected \"key = value\"" },
+    { NODE_OK "[limits] x\nstall_ms = 10\n", RN_EINVAL, "6: [limits]: text after the ']'" },
+    { NODE_OK "[limits];x\nstall_ms = 10\n", RN_EINVAL, "6: [limits]: text after the ']'" },
+    { NODE_OK "[limits] \t; a comment\nstall_ms = 10\n", 0, NULL },
+    { NODE_OK "[limits]\r\nstall_ms = 10\r\n", 0, NULL },
+    { "[node]\n  country = FR\n", RN_EINVAL,
+      "2: a line that starts with a blank continues the value of a key, and none precedes it" },
+    { "  [node]\ncountry = FR\n", RN_EINVAL, "1: a line that starts with a blank continues" },
+    { NODE_OK "[peers]\ndial = DE\n  [limits]\n", RN_EINVAL,
+      "8: peers.dial: \"[limits]\" is not a member name" },
+    { NODE_OK "  ; an indented comment\n", 0, NULL },
+    { NODE_OK "[peers]\ndial = DE\n\n; between\n    NL ; a comment\n  MT\n", 0, NULL },
+    { NODE_OK "[peers]\ndial = DE\n\n    NL/\n", RN_EINVAL, "9: peers.dial: \"NL/\" is not" },
+    { NODE_OK "[node]\n", RN_EDUPLICATE, "6: [node]: section given twice" },
+    { "[node]\nlog_level =;x\n", RN_EINVAL, "2: node.log_level: \";x\" is not" },
+    { "[node]\nlog_level = ;x\n", RN_EINVAL, "2: node.log_level: \"\" is not" },
+    { "\xef\xbb\xbf[node]\ncountry = EL\ndata_dir = d\nlisten = [::]:7400\nroster = r\n", 0, NULL },
+    { NODE_OK "[limits]\nstall_ms = 0010\n", 0, NULL },
+    { NODE_OK "Country = FR\n", RN_EUNKNOWNFIELD, "6: node.Country: unknown key" },
+    { NODE_OK "[Limits]\n", RN_EUNKNOWNFIELD, "6: [Limits]: unknown section" },
+    { NODE_OK "[ limits ]\n", RN_EUNKNOWNFIELD, "6: [ limits ]: unknown section" },
     { "[node\n", RN_EINVAL, "1: syntax error" },
 };
 
@@ -311,6 +357,19 @@ static void test_conf_long_line_and_missing(void **state)
     snprintf(want, sizeof(want), "%s/absent.ini", f->dir);
     assert_int_equal(nodeconf_load(&c, want, err, sizeof(err)), RN_EIO);
     assert_has(err, "absent.ini: cannot open: No such file or directory");
+
+    /* A NUL byte is refused at its line, never read as the end of the line: not on the last
+     * line (where the rest would be silently dropped), nor on another. */
+    static const char last[] = NODE_OK "[limits]\nstall_ms = 10\0 and more";
+    path = put_bytes(f, "nul.ini", last, sizeof(last) - 1);
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), RN_EINVAL);
+    snprintf(want, sizeof(want), "%s:7: a NUL byte", path);
+    assert_has(err, want);
+    static const char mid[] = "[node]\ncountry = FR\0XX\n" NODE_OK;
+    path = put_bytes(f, "nul.ini", mid, sizeof(mid) - 1);
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), RN_EINVAL);
+    snprintf(want, sizeof(want), "%s:2: a NUL byte", path);
+    assert_has(err, want);
 }
 
 /* ---- The roster file ---- */
@@ -565,6 +624,26 @@ static void test_conf_write_round_trip(void **state)
     assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), RN_EINVAL);
     assert_has(err, "limits.batch_entries: 2000 is outside 1..1024");
     c.limits.batch_entries = 0;
+
+    /* A path that would not read back as written is refused, naming the key: blanks at either
+     * end are stripped on reading, " ;" starts a comment, a control character breaks the line. */
+    const char *unreadable[] = { "/a/roster.ini ", " /a/roster.ini", "/a ;b/roster.ini",
+                                 "/a\t;b",         "/a\nb",          "/a\rb" };
+    for (size_t i = 0; i < sizeof(unreadable) / sizeof(unreadable[0]); i++) {
+        snprintf(c.roster, sizeof(c.roster), "%s", unreadable[i]);
+        err[0] = '\0';
+        assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), RN_EINVAL);
+        assert_has(err, "node.roster: ");
+        assert_has(err, "would not read back");
+        assert_int_equal(access(path, F_OK), -1);
+    }
+    /* A ';' or '#' that no blank precedes is part of the value. */
+    snprintf(c.roster, sizeof(c.roster), "%s/a;b#c.ini", f->dir);
+    assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_load(&back, path, err, sizeof(err)), 0);
+    assert_string_equal(back.roster, c.roster);
+    assert_int_equal(unlink(path), 0);
+
     c.country[0] = '\0';
     assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), RN_EINVAL);
     assert_int_equal(access(path, F_OK), -1);
@@ -638,6 +717,45 @@ static void test_roster_append(void **state)
     assert_int_equal(nodeconf_roster_load(&r, path, err, sizeof(err)), 0);
     assert_int_equal(r.count, 4);
     nodeconf_roster_free(&r);
+}
+
+/* The first member goes into an empty file, or one that holds only comments and blank lines
+ * (a roster being started by hand), as it does into a file that does not exist yet. */
+static void test_roster_append_first(void **state)
+{
+    fixture *f = *state;
+    nodeconf_roster r;
+    nodeconf_member m;
+    char err[NODECONF_ERR_MAX];
+    const char *starts[] = { "", "; the federation's roster\n\n# members follow\n", "\n\n",
+                             "; no final newline" };
+
+    memset(&m, 0, sizeof(m));
+    memcpy(m.name, "FR", 3);
+    m.role = PROTO_ROLE_AUTHORITY;
+    memcpy(m.country, "FR", 3);
+    key_of(0, m.key, NULL);
+    for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+        const char *path = put(f, "first.ini", starts[i]);
+        err[0] = '\0';
+        int rc = nodeconf_roster_append(path, &m, err, sizeof(err));
+        if (rc != 0) {
+            print_error("case %zu: got %d (%s)\n", i, rc, err);
+            fail();
+        }
+        assert_int_equal(nodeconf_roster_load(&r, path, err, sizeof(err)), 0);
+        assert_int_equal(r.count, 1);
+        assert_string_equal(r.members[0].name, "FR");
+        nodeconf_roster_free(&r);
+    }
+
+    /* Such a file is still not a roster a node can run with. */
+    const char *path = put(f, "first.ini", "; nobody yet\n");
+    assert_int_equal(nodeconf_roster_load(&r, path, err, sizeof(err)), RN_EMISSING);
+    assert_has(err, "no [member <name>] section");
+    /* And a file that does not load for another reason is left alone. */
+    path = put(f, "first.ini", "[members]\n");
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), RN_EUNKNOWNFIELD);
 }
 
 /* ---- The network key file ---- */
@@ -714,6 +832,120 @@ static void test_netkey(void **state)
     assert_has(err, "No such file");
 }
 
+/* ---- The examples of PROTOCOL.md section 15 ---- */
+
+/* The indented block (4 spaces) that follows the paragraph holding `marker` in section 15 of
+ * proto/PROTOCOL.md, unindented, into out[0..cap). */
+static void protocol_example(const char *marker, char *out, size_t cap)
+{
+    static char doc[400000];
+    char path[512];
+    snprintf(path, sizeof(path), "%s/proto/PROTOCOL.md", RN_SOURCE_DIR);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(doc, 1, sizeof(doc) - 1, fp);
+    fclose(fp);
+    doc[n] = '\0';
+    const char *sec = strstr(doc, "\n## 15. ");
+    assert_non_null(sec);
+    const char *m = strstr(sec, marker);
+    assert_non_null(m);
+    const char *l = strstr(m, "\n\n    ");
+    assert_non_null(l);
+    l += 2;
+    size_t len = 0;
+    /* Indented lines, and the blank lines between them. */
+    while (strncmp(l, "    ", 4) == 0 || (l[0] == '\n' && strncmp(l + 1, "    ", 4) == 0)) {
+        const char *e = strchr(l, '\n');
+        assert_non_null(e);
+        const char *from = l[0] == '\n' ? l : l + 4;
+        size_t k = (size_t)(e + 1 - from);
+        assert_true(len + k < cap);
+        memcpy(out + len, from, k);
+        len += k;
+        l = e + 1;
+    }
+    out[len] = '\0';
+    assert_true(len > 0);
+}
+
+/* Reads the whole file `path` into out[0..cap), NUL-terminated. */
+static void slurp(const char *path, char *out, size_t cap)
+{
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    size_t n = fread(out, 1, cap - 1, fp);
+    fclose(fp);
+    out[n] = '\0';
+}
+
+static void test_protocol_examples(void **state)
+{
+    fixture *f = *state;
+    char text[4096], back[4096], err[NODECONF_ERR_MAX], path[256], want[300];
+
+    /* 15.2: the network key file of the bytes 00..1f, byte for byte as the writer makes it. */
+    uint8_t key[PROTO_NETKEY_BYTES], got[PROTO_NETKEY_BYTES];
+    for (unsigned i = 0; i < sizeof(key); i++)
+        key[i] = (uint8_t)i;
+    protocol_example("Example, the 32 bytes `00 01 02 ... 1f`:", text, sizeof(text));
+    snprintf(path, sizeof(path), "%s/network.key", f->dir);
+    assert_int_equal(nodeconf_netkey_write(path, key, err, sizeof(err)), 0);
+    slurp(path, back, sizeof(back));
+    assert_string_equal(back, text);
+    assert_int_equal(strlen(back), 136);
+    assert_int_equal(nodeconf_netkey_read(path, got, err, sizeof(err)), 0);
+    assert_memory_equal(got, key, sizeof(key));
+
+    /* 15.3: the roster file, as roster add writes it for its two members, and as it reads. */
+    protocol_example("Example (the keys of the seeds", text, sizeof(text));
+    snprintf(path, sizeof(path), "%s/roster.ini", f->dir);
+    nodeconf_member m;
+    uint8_t seed[PROTO_SEED_BYTES], sk[PROTO_SK_BYTES];
+    memset(&m, 0, sizeof(m));
+    memcpy(m.name, "FR", 3);
+    m.role = PROTO_ROLE_AUTHORITY;
+    memcpy(m.country, "FR", 3);
+    memset(seed, 1, sizeof(seed));
+    proto_key_sk_derive(seed, sk, m.key);
+    m.has_address = true;
+    assert_int_equal(nodeconf_addr_parse("fr.example.org:7400", 19, &m.address), 0);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), 0);
+    memcpy(m.name, "mirror-1", 9);
+    m.role = PROTO_ROLE_MIRROR;
+    m.country[0] = '\0';
+    memset(seed, 2, sizeof(seed));
+    proto_key_sk_derive(seed, sk, m.key);
+    assert_int_equal(nodeconf_addr_parse("[2001:db8::1]:7400", 18, &m.address), 0);
+    assert_int_equal(nodeconf_roster_append(path, &m, err, sizeof(err)), 0);
+    slurp(path, back, sizeof(back));
+    assert_string_equal(back, text);
+    nodeconf_roster r;
+    assert_int_equal(nodeconf_roster_load(&r, path, err, sizeof(err)), 0);
+    assert_int_equal(r.count, 2);
+    assert_string_equal(r.members[1].address.host, "2001:db8::1");
+    nodeconf_roster_free(&r);
+
+    /* 15.4: the complete configuration reads, every key as the table says. */
+    protocol_example("A complete example (all keys;", text, sizeof(text));
+    nodeconf c;
+    const char *cpath = put(f, "fr.ini", text);
+    int rc = nodeconf_load(&c, cpath, err, sizeof(err));
+    if (rc != 0)
+        print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    assert_string_equal(c.country, "FR");
+    assert_string_equal(c.data_dir, "/var/lib/recnet/fr");
+    assert_string_equal(c.listen.host, "0.0.0.0");
+    snprintf(want, sizeof(want), "%s/roster.ini", f->dir);
+    assert_string_equal(c.roster, want);
+    assert_string_equal(c.network_key_file, "/etc/recnet/network.key");
+    assert_int_equal(c.dial_n, 3);
+    assert_string_equal(c.dial[2], "mirror-1");
+    node_limits d = { 64, 1000, 4194304, 5000, 1000, 5000, 15000, 100, 30000, 500000 };
+    assert_memory_equal(&c.limits, &d, sizeof(d));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -726,7 +958,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conf_write_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roster_append, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roster_append_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_netkey, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protocol_examples, setup, teardown),
     };
     if (sodium_init() < 0)
         return 1;
