@@ -203,6 +203,12 @@ echo "  $DEMO/cred-forged.cred: the same spec, signed by a key the University ne
 sed -i "s|@CREDENTIAL@|$CRED_REVOKED|" "$DEMO/data/ie-revocation.json"
 
 step "France decides, Germany sets a policy, the Netherlands a pathway, Ireland revokes"
+# A decision about a spec the node does not hold is refused (unless --force): France waits until
+# Ireland's spec has reached it, as an operator would check with `spec show`.
+for _ in $(seq 200); do
+    ctl FR spec show IE:uniz/mc-c012 >/dev/null 2>&1 && break
+    sleep 0.05
+done
 publish FR decision fr-decision.json
 publish DE policy de-policy.json
 publish NL pathway nl-pathway.json
