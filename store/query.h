@@ -313,6 +313,7 @@ typedef enum query_stack_status {
     QUERY_STACK_UNKNOWN,       /* not counted: no version of the spec as of at */
     QUERY_STACK_NOT_ELIGIBLE,  /* not counted: neither listed nor meeting the rule */
     QUERY_STACK_WITHDRAWN,     /* not counted: the spec is withdrawn as of at */
+    QUERY_STACK_STATUS_MAX = QUERY_STACK_WITHDRAWN, /* the largest status */
 } query_stack_status;
 
 typedef struct query_stack_item {

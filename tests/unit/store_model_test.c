@@ -157,7 +157,7 @@ typedef struct stats {
     unsigned long result[4];  /* recognise answers by result (0: refused) */
     unsigned long superseded; /* decisions the model dropped as superseded */
     unsigned long v_valid, v_spec_ok, v_issuer_ok, v_revoked;
-    unsigned long stack_status[6], stack_complete, hits;
+    unsigned long stack_status[QUERY_STACK_STATUS_MAX + 1], stack_complete, hits;
 } stats;
 
 typedef struct world {
@@ -2459,7 +2459,7 @@ static void q_stack(world *w, store_read *rd)
     if (src != 0)
         w->st.errors++;
     for (uint32_t i = 0; src == 0 && i < got->items_n; i++)
-        w->st.stack_status[got->items[i].status]++;
+        w->st.stack_status[got->items[i].status]++; /* 1 .. QUERY_STACK_STATUS_MAX */
     w->st.stack_complete += src == 0 && got->complete;
     free(want);
     free(got);
@@ -2785,11 +2785,12 @@ static void run_seed(uint64_t seed, unsigned ops)
         printf("  recognise: %lu refused, %lu decision, %lu automatic, %lu no decision; %lu "
                "superseded skipped\n  verify: %lu valid, %lu spec_ok, %lu issuer_ok, %lu revoked\n"
                "  stack: %lu mandatory, %lu eligible, %lu rule, %lu unknown, %lu not eligible, "
-               "%lu complete\n  search: %lu hits\n",
+               "%lu withdrawn, %lu complete\n  search: %lu hits\n",
                w->st.result[0], w->st.result[1], w->st.result[2], w->st.result[3], w->st.superseded,
                w->st.v_valid, w->st.v_spec_ok, w->st.v_issuer_ok, w->st.v_revoked,
                w->st.stack_status[1], w->st.stack_status[2], w->st.stack_status[3],
-               w->st.stack_status[4], w->st.stack_status[5], w->st.stack_complete, w->st.hits);
+               w->st.stack_status[4], w->st.stack_status[5], w->st.stack_status[6],
+               w->st.stack_complete, w->st.hits);
     fflush(stdout);
     world_free(w);
 }
