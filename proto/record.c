@@ -471,6 +471,7 @@ static int read_str(mp_cur *c, uint8_t type, uint32_t max, proto_str *out)
     return 0;
 }
 
+static void clear_map(const ftab *t, uint8_t *base);
 static int decode_map(mp_cur *c, const ftab *t, uint8_t *base, unsigned index, rn_diag *d,
                       uint32_t *seen_out);
 
@@ -612,8 +613,10 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
     case FT_MAPS: {
         uint8_t *items = AT(base, f->off);
         RN_TRY(list_header(c, f, false, &n, index, d));
-        for (uint32_t i = 0; i < n; i++)
+        for (uint32_t i = 0; i < n; i++) {
+            clear_map(f->sub, items + i * f->sub->size);
             RN_TRY(decode_map(c, f->sub, items + i * f->sub->size, i + 1, d, NULL));
+        }
         *(uint32_t *)AT(base, f->aux) = n;
         return 0;
     }
@@ -629,6 +632,57 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
     default:
         RN_ASSERT(0 && "unknown field type");
         return RN_EINVAL;
+    }
+}
+
+/*
+ * Makes every field of the map `t` at `base` read as absent: strings empty, numbers, times and
+ * flags 0, lists of 0 items. Only what a reader looks at is written: a list's items past its
+ * count are never read, so they are left alone. A spec's struct is some 48 KiB, nearly all of it
+ * room for items, and decoding touches only what the body holds: zeroing the whole struct cost
+ * more than the decoding itself.
+ */
+static void clear_map(const ftab *t, uint8_t *base)
+{
+    for (unsigned fi = 0; fi < t->n; fi++) {
+        const field *f = &t->f[fi];
+        switch (f->type) {
+        case FT_ID:
+        case FT_TEXT:
+        case FT_URL:
+        case FT_COUNTRY:
+        case FT_LANG:
+        case FT_ISCED:
+            memset(AT(base, f->off), 0, sizeof(proto_str));
+            break;
+        case FT_NUM:
+        case FT_VOCAB:
+            memset(AT(base, f->off), 0, sizeof(uint32_t));
+            if (f->aux >= 0)
+                memset(AT(base, f->aux), 0, sizeof(bool));
+            break;
+        case FT_TIME:
+            memset(AT(base, f->off), 0, sizeof(uint64_t));
+            break;
+        case FT_BOOL:
+            memset(AT(base, f->off), 0, sizeof(bool));
+            break;
+        case FT_DIGEST:
+            memset(AT(base, f->off), 0, sizeof(const uint8_t *));
+            break;
+        case FT_LIST:
+        case FT_TITLE:
+        case FT_MAPS:
+        case FT_KEYS:
+            RN_ASSERT(f->aux >= 0);
+            memset(AT(base, f->aux), 0, sizeof(uint32_t));
+            break;
+        case FT_MAP:
+            clear_map(f->sub, AT(base, f->off));
+            break;
+        default:
+            RN_ASSERT(0 && "unknown field type");
+        }
     }
 }
 
@@ -833,8 +887,8 @@ int proto_record_decode(proto_record *r, proto_kind kind, const uint8_t *body, s
         return fail(d, RN_EKIND, NULL, 0);
     if (len > RN_RECORD_BYTES_MAX)
         return fail(d, RN_ETOOBIG, k->tab->name, 0);
-    /* Zero only the kind's struct: absent fields read as zero. */
-    memset(&r->u, 0, k->tab->size);
+    /* Absent fields read as zero (clear_map: not the lists' unused room). */
+    clear_map(k->tab, (uint8_t *)&r->u);
     r->kind = kind;
     mp_cur_init(&c, body, len);
     RN_TRY(decode_map(&c, k->tab, (uint8_t *)&r->u, 0, d, NULL));

@@ -24,7 +24,7 @@
 #define TS_SEQ    16u                    /* be64 ts, be64 seq: the tail of a dated key */
 #define KEY_CAP   512u                   /* above LMDB's default maximum key of 511 bytes */
 
-/* The decoded records one query keeps at once, some 26 KiB: on the heap, not the stack. */
+/* The decoded records one query keeps at once, some 190 KiB: on the heap, not the stack. */
 typedef struct scratch {
     proto_record spec;     /* the spec as of at */
     proto_record provider; /* its provider as of at */

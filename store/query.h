@@ -21,7 +21,7 @@
  *
  * The engine reads the materialised indexes of store.h with prefix scans (dec_spec, superseded,
  * versions under kind || "CC:", spec_prov, spec_isced) and never walks a log. Big records are
- * decoded into one heap scratch area per call (a decoded proto_record is some 6.5 KiB), so a
+ * decoded into one heap scratch area per call (a decoded proto_record is some 48 KiB), so a
  * query uses a few KiB of stack whatever it reads. Results copy what they return (ids, titles,
  * names and texts into fixed buffers bounded by limits.h, entry locations by value); nothing in a
  * result borrows the transaction, so a result outlives store_read_end. Proof bundles are appended

@@ -592,6 +592,43 @@ static void test_roundtrip(void **state)
     }
 }
 
+/* A decoder that reuses its struct (the store decodes every entry into one) must leave nothing
+ * of the previous record: decode a full record into a struct full of garbage, then a minimal one
+ * over it, and the result equals a fresh decode and re-encodes to the minimal body. */
+static void test_decode_reuses_struct(void **state)
+{
+    (void)state;
+    for (int kind = PROTO_KIND_MIN; kind <= PROTO_KIND_MAX; kind++) {
+        proto_record *full = malloc(sizeof(*full)), *min = malloc(sizeof(*min));
+        proto_record *back = malloc(sizeof(*back));
+        mp_buf bf, bm, again;
+        assert_non_null(full);
+        assert_non_null(min);
+        assert_non_null(back);
+        makers[kind](full, true);
+        makers[kind](min, false);
+        mp_buf_init(&bf, RN_RECORD_BYTES_MAX);
+        mp_buf_init(&bm, RN_RECORD_BYTES_MAX);
+        mp_buf_init(&again, RN_RECORD_BYTES_MAX);
+        assert_int_equal(proto_record_encode(full, &bf), 0);
+        assert_int_equal(proto_record_encode(min, &bm), 0);
+        memset(back, 0xa5, sizeof(*back));
+        assert_int_equal(proto_record_decode(back, (proto_kind)kind, bf.data, bf.len, NULL), 0);
+        assert_true(proto_record_equal(full, back));
+        assert_int_equal(proto_record_decode(back, (proto_kind)kind, bm.data, bm.len, NULL), 0);
+        assert_true(proto_record_equal(min, back));
+        assert_int_equal(proto_record_encode(back, &again), 0);
+        assert_int_equal(again.len, bm.len);
+        assert_memory_equal(again.data, bm.data, bm.len);
+        mp_buf_free(&bf);
+        mp_buf_free(&bm);
+        mp_buf_free(&again);
+        free(full);
+        free(min);
+        free(back);
+    }
+}
+
 static void test_roundtrip_fields(void **state)
 {
     (void)state;
@@ -2366,6 +2403,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_decode_reuses_struct),
         cmocka_unit_test(test_roundtrip_fields),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_trailing_and_size),
