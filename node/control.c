@@ -463,6 +463,33 @@ static int heads_load(ctl *c, store_read *r, store_head **out, size_t *n)
     return 0;
 }
 
+/* status's "clock": the driver's clock as last noted (node/clock.h) against the request's time,
+ * and our own head's timestamp `head_ms` (0 for none). Unsigned fields only (section 12.1): the
+ * skew is split into how far the wall clock is ahead and how far behind. */
+static void put_clock(ctl *c, mp_buf *out, uint64_t head_ms)
+{
+    const node_clock *k = node_clock_get(c->n);
+    uint64_t head_ahead = head_ms > c->now_ms ? head_ms - c->now_ms : 0;
+    mp_put_cstr(out, "clock");
+    mp_put_map(out, 8);
+    mp_put_cstr(out, "wall");
+    mp_put_uint(out, k->wall_ms);
+    mp_put_cstr(out, "wall_ahead_ms");
+    mp_put_uint(out, k->skew_ms > 0 ? (uint64_t)k->skew_ms : 0);
+    mp_put_cstr(out, "wall_behind_ms");
+    mp_put_uint(out, k->skew_ms < 0 ? (uint64_t)0 - (uint64_t)k->skew_ms : 0);
+    mp_put_cstr(out, "step_pending");
+    mp_put_bool(out, k->step_ms != 0);
+    mp_put_cstr(out, "steps");
+    mp_put_uint(out, k->steps);
+    mp_put_cstr(out, "head_ahead_ms");
+    mp_put_uint(out, head_ahead);
+    mp_put_cstr(out, "publish_refused");
+    mp_put_bool(out, head_ahead > RN_CLOCK_PUBLISH_AHEAD_MS_MAX);
+    mp_put_cstr(out, "entries_future");
+    mp_put_uint(out, node_counters_get(c->n)->entries_future);
+}
+
 static int m_status(ctl *c, mp_buf *out)
 {
     const proto_member *self = node_self(c->n);
@@ -470,7 +497,7 @@ static int m_status(ctl *c, mp_buf *out)
     store_read r;
     store_head *heads = NULL;
     size_t heads_n = 0, forks_n = 0, peers_n = 0, connected = 0;
-    uint64_t entries = 0, own_seq = 0;
+    uint64_t entries = 0, own_seq = 0, own_ts = 0;
     node_peer_info *peers = NULL;
     char key[PROTO_KEY_TEXT_LEN + 1];
     int rc = store_read_begin(c->s, &r);
@@ -490,12 +517,14 @@ static int m_status(ctl *c, mp_buf *out)
     for (size_t i = 0; i < heads_n; i++) {
         entries += heads[i].seq;
         forks_n += (heads[i].flags & STORE_HEAD_FORKED) != 0 ? 1u : 0u;
-        if (memcmp(heads[i].author, self->key, PROTO_KEY_BYTES) == 0)
+        if (memcmp(heads[i].author, self->key, PROTO_KEY_BYTES) == 0) {
             own_seq = heads[i].seq;
+            own_ts = heads[i].timestamp_ms;
+        }
     }
 
     proto_key_text_format(self->key, key);
-    mp_put_map(out, 11);
+    mp_put_map(out, 12);
     mp_put_cstr(out, "country");
     mp_put_cstr(out, self->country);
     mp_put_cstr(out, "role");
@@ -538,6 +567,7 @@ static int m_status(ctl *c, mp_buf *out)
     mp_put_bool(out, index_pending);
     mp_put_cstr(out, "time");
     mp_put_uint(out, c->now_ms);
+    put_clock(c, out, own_ts);
     rc = 0;
 out:
     store_read_end(&r);
@@ -896,6 +926,17 @@ static int m_publish(ctl *c, mp_buf *out)
     if (kind == PROTO_KIND_SPEC)
         RN_TRY(own_provider_check(c, body.ptr, body.len));
     int rc = node_publish(c->n, kind, body.ptr, body.len, c->now_ms, &seq, id, &d);
+    if (rc == RN_ETIME) {
+        char msg[CTL_MESSAGE_BYTES - 32u];
+        uint64_t head = node_head_time_ms(c->n);
+        snprintf(msg, sizeof(msg),
+                 "the log's head is stamped %llu (ms since the epoch), %llu s ahead of the "
+                 "node's clock; publishing resumes when the clock is within %u s of it",
+                 (unsigned long long)head,
+                 (unsigned long long)(head > c->now_ms ? (head - c->now_ms) / 1000u : 0),
+                 RN_CLOCK_PUBLISH_AHEAD_MS_MAX / 1000u);
+        return fail_msg(c, rc, "timestamp", msg);
+    }
     if (rc < 0)
         return fail_diag(c, rc, &d);
     mp_put_map(out, 2);

@@ -204,6 +204,7 @@ struct node {
     node_counters ctr;
     node_catchup cu;      /* the current or last catch-up */
     uint64_t cu_base_new; /* ctr.entries_new when it began */
+    node_clock clock;     /* the driver's clock as last noted, for status */
 };
 
 /* ---- Small helpers ---- */
@@ -1027,6 +1028,33 @@ static bool run_diverges(node *n, size_t a, const proto_msg *m, uint64_t first)
     return ok;
 }
 
+/*
+ * The entries of run m stamped no more than RN_CLOCK_FUTURE_MS_MAX ahead of our clock: m itself,
+ * or its prefix in *cut (NULL when even its first is ahead). Entries from further ahead are not
+ * ingested yet, and not held against the peer (PROTOCOL.md 11.4): the WANT for them goes stale
+ * and is asked again, once an anti-entropy period, until our clock reaches them. An author's
+ * timestamps never decrease, so a run whose last entry is in time is in time throughout (a run
+ * where they decrease is the store's to refuse).
+ */
+static const proto_msg *run_in_time(node *n, const proto_msg *m, proto_msg *cut)
+{
+    uint64_t bound = n->now + RN_CLOCK_FUTURE_MS_MAX;
+    proto_entry e;
+    if (proto_entry_decode(&e, m->entries[m->n - 1].ptr, m->entries[m->n - 1].len, NULL) != 0 ||
+        e.timestamp_ms <= bound)
+        return m; /* in time, or for the store to refuse */
+    uint32_t k = 0;
+    while (k < m->n && (proto_entry_decode(&e, m->entries[k].ptr, m->entries[k].len, NULL) != 0 ||
+                        e.timestamp_ms <= bound))
+        k++;
+    n->ctr.entries_future += m->n - k;
+    if (k == 0)
+        return NULL;
+    *cut = *m;
+    cut->n = k;
+    return cut;
+}
+
 static int on_entries(node *n, conn *c, const proto_msg *m)
 {
     int slot = slot_of(n, c);
@@ -1039,6 +1067,10 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
     bucket_refill(n, c);
     c->tokens_m -= (int64_t)m->n * 1000;
     n->ctr.entries_in += m->n;
+    proto_msg in_time;
+    m = run_in_time(n, m, &in_time);
+    if (m == NULL)
+        return 0;
 
     proto_entry e0;
     RN_TRY(proto_entry_decode(&e0, m->entries[0].ptr, m->entries[0].len, NULL));
@@ -1668,6 +1700,29 @@ store *node_store(node *n)
     return n->s;
 }
 
+uint64_t node_head_time_ms(node *n)
+{
+    store_read r;
+    store_head h;
+    uint64_t t = 0;
+    if (n->self_author < 0 || raw_read_begin(n, &r) != 0)
+        return 0;
+    if (store_head_get(&r, n->self.key, &h) == 0)
+        t = h.timestamp_ms;
+    store_read_end(&r);
+    return t;
+}
+
+void node_clock_note(node *n, const node_clock *k)
+{
+    n->clock = *k;
+}
+
+const node_clock *node_clock_get(const node *n)
+{
+    return &n->clock;
+}
+
 const node_counters *node_counters_get(const node *n)
 {
     return &n->ctr;
@@ -1886,6 +1941,10 @@ int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len, uint
     author *au = &n->authors[a];
     uint8_t eid[PROTO_ID_BYTES];
     uint64_t s = 0;
+    if (node_head_time_ms(n) > now_ms + RN_CLOCK_PUBLISH_AHEAD_MS_MAX) {
+        finish(n);
+        return rn_fail(d, RN_ETIME, "entry.timestamp");
+    }
     int rc = store_append(n->s, n->sk, kind, body, len, now_ms, eid, &s, d);
     if (rc == 0) {
         RN_ASSERT(s == au->head + 1);

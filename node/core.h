@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node/clock.h"
 #include "proto/entry.h"
 #include "proto/error.h"
 #include "proto/mp.h"
@@ -94,6 +95,8 @@ typedef struct node_counters {
     uint64_t forks_seen;
     uint64_t conns_refused;   /* handshakes refused: not a member, wrong network key, ... */
     uint64_t protocol_errors; /* peers dropped for breaking the protocol */
+    uint64_t entries_future;  /* entries received stamped more than RN_CLOCK_FUTURE_MS_MAX ahead
+                                 of our clock: not ingested yet (PROTOCOL.md 11.4) */
 } node_counters;
 
 /*
@@ -143,8 +146,12 @@ bool node_next_action(node *n, node_action *a);
 
 /*
  * Appends the next entry of our own authority (store_append: validated, signed, fsynced) and
- * pushes it to the peers at once. Returns store_append's result; *seq and id (may be NULL) get
- * the entry's seq and id. RN_EROLE for a mirror.
+ * pushes it to the peers at once. The entry is stamped max(now_ms, the head's timestamp) (an
+ * author's timestamps never decrease); when that is more than RN_CLOCK_PUBLISH_AHEAD_MS_MAX ahead
+ * of now_ms (a head written under a wrong clock) nothing is written and RN_ETIME is returned
+ * with d->field "entry.timestamp": publishing resumes once the clock is within that bound of
+ * node_head_time_ms (node/README.md, "Clocks"). Otherwise returns store_append's result; *seq
+ * and id (may be NULL) get the entry's seq and id. RN_EROLE for a mirror.
  */
 RN_MUST_USE int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len,
                              uint64_t now_ms, uint64_t *seq, uint8_t id[PROTO_ID_BYTES],
@@ -161,6 +168,15 @@ RN_MUST_USE int node_control(node *n, const uint8_t *req, size_t len, mp_buf *re
                              uint64_t now_ms);
 
 /* ---- Introspection (status, peers, the simulator's checks) ---- */
+
+/* The timestamp of our own log's head, read from the replica: 0 for an empty log, a mirror, or
+ * a replica that cannot be read. */
+uint64_t node_head_time_ms(node *n);
+
+/* The driver's clock (clock.h), copied for `status`; the driver notes it after its readings.
+ * node_clock_get gives the last one noted (all zeros before any). */
+void node_clock_note(node *n, const node_clock *k);
+const node_clock *node_clock_get(const node *n);
 
 const node_counters *node_counters_get(const node *n);
 

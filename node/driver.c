@@ -22,12 +22,15 @@
  * read. A client whose bytes are not MessagePack gets the error response and is closed: the
  * stream cannot be resynchronised. A client that does not read its responses stops being read.
  *
- * The clock. The core wants milliseconds since the epoch and must never see time go back. The
- * driver takes the wall clock (CLOCK_REALTIME) once at start and adds the monotonic clock's
- * progress since (uv_hrtime), so an NTP step backwards never reaches the core; when the wall
- * clock is found more than a second ahead (a step forward, or a machine resumed from suspend,
- * during which the monotonic clock stops), the driver jumps forward to it. Entry timestamps are
- * thus the wall clock, within a second, and never decrease.
+ * The clock. The core wants milliseconds since the epoch and must never see time go back, and
+ * the entries it stamps must never be stamped by a wall clock that jumped (a bad NTP answer a
+ * year ahead would hide every later entry of our log from "as of now" queries for a year). So
+ * every reading goes through the node's clock (clock.h), fed with CLOCK_REALTIME and
+ * CLOCK_BOOTTIME (monotonic, and counting suspend, so a resumed machine is no step): it follows
+ * the wall clock while it keeps the monotonic clock's pace, within a second, and believes a step
+ * only once it has held for RN_CLOCK_CONFIRM_MS. Steps are logged as warnings when they are
+ * seen, when the wall clock comes back, and when a step is followed; the core gets a copy of the
+ * clock for `status`.
  */
 #include "node/driver.h"
 
@@ -46,13 +49,13 @@
 #include <sodium.h>
 #include <uv.h>
 
+#include "node/clock.h"
 #include "node/log.h"
 #include "proto/key.h"
 #include "proto/mp.h"
 
 #define READ_BYTES       (64u * 1024u)
 #define PEERS_POLL_MS    1000u
-#define CLOCK_STEP_MS    1000u
 #define CONTROL_BACKLOG  16
 #define LISTEN_BACKLOG   128
 #define CONN_SLOT_BITS   8u
@@ -146,8 +149,7 @@ struct driver {
     conn *dirty;
     client *clients[RN_CONTROL_CLIENTS_MAX];
 
-    uint64_t wall_base_ms, mono_base_ms;
-    uint64_t last_now_ms;
+    node_clock clock; /* the node's time (now_ms) */
 
     uint64_t flush_first_ms; /* when the pending index flush was first scheduled */
     uint64_t flush_seen_new; /* entries_new when the flush timer was last (re)armed */
@@ -168,29 +170,67 @@ struct driver {
 
 /* ---- Time ---- */
 
-static uint64_t wall_ms(void)
+static uint64_t read_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    if (clock_gettime(id, &ts) != 0)
+        return 0; /* both clocks exist on every system recnetd runs on */
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+#ifdef CLOCK_BOOTTIME
+#define MONO_CLOCK CLOCK_BOOTTIME
+#else
+#define MONO_CLOCK CLOCK_MONOTONIC
+#endif
+
+static void clock_start(driver *d)
+{
+    node_clock_init(&d->clock, read_ms(CLOCK_REALTIME), read_ms(MONO_CLOCK));
+}
+
+/* The node's time: one reading of both clocks through d->clock, its steps logged. */
 static uint64_t now_ms(driver *d)
 {
-    uint64_t mono = uv_hrtime() / 1000000u;
-    uint64_t t = d->wall_base_ms + (mono - d->mono_base_ms);
-    uint64_t wall = wall_ms();
-    if (wall > t + CLOCK_STEP_MS) {
-        NODE_LOG_DEBUG("wall clock ran %llu ms ahead: following it",
-                       (unsigned long long)(wall - t));
-        d->wall_base_ms = wall;
-        d->mono_base_ms = mono;
-        t = wall;
+    node_clock_event ev;
+    node_clock *k = &d->clock;
+    uint64_t t = node_clock_read(k, read_ms(CLOCK_REALTIME), read_ms(MONO_CLOCK), &ev);
+    switch (ev) {
+    case NODE_CLOCK_STEP:
+        NODE_LOG_WARN("wall clock stepped %+lld ms from the node's clock: not followed unless it "
+                      "holds for %u s; entries are stamped by the node's clock meanwhile",
+                      (long long)k->step_ms, RN_CLOCK_CONFIRM_MS / 1000u);
+        break;
+    case NODE_CLOCK_RETURNED:
+        NODE_LOG_WARN("wall clock back in line with the node's clock after a step");
+        break;
+    case NODE_CLOCK_FOLLOWED:
+        NODE_LOG_WARN("wall clock step held for %u s: the node's clock follows it%s",
+                      RN_CLOCK_CONFIRM_MS / 1000u,
+                      k->slewing ? " (back: at half pace until the wall clock catches up)" : "");
+        break;
+    case NODE_CLOCK_STEADY:
+    default:
+        break;
     }
-    if (t < d->last_now_ms)
-        t = d->last_now_ms;
-    d->last_now_ms = t;
+    if (d->n != NULL)
+        node_clock_note(d->n, k);
     return t;
+}
+
+/* At start: says so when our own log's head is stamped ahead of the node's clock. */
+static void clock_check_head(driver *d)
+{
+    uint64_t now = now_ms(d), head = node_head_time_ms(d->n);
+    if (head > now + RN_CLOCK_PUBLISH_AHEAD_MS_MAX)
+        NODE_LOG_WARN("our log's head is stamped %llu s ahead of the node's clock: publishing is "
+                      "refused until the clock is within %u s of it (status: clock)",
+                      (unsigned long long)((head - now) / 1000u),
+                      RN_CLOCK_PUBLISH_AHEAD_MS_MAX / 1000u);
+    else if (head > now)
+        NODE_LOG_INFO("our log's head is stamped %llu ms ahead of the node's clock: the next "
+                      "entries carry its timestamp",
+                      (unsigned long long)(head - now));
 }
 
 /* ---- Names for logs ---- */
@@ -1315,8 +1355,7 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
         return RN_EIO;
     }
     d->loop.data = d;
-    d->wall_base_ms = wall_ms();
-    d->mono_base_ms = uv_hrtime() / 1000000u;
+    clock_start(d);
 
     d->seen_n = roster->count;
     d->seen = calloc(roster->count, sizeof(*d->seen));
@@ -1342,6 +1381,7 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
         shutdown_begin(d, "start failed");
         goto run;
     }
+    clock_check_head(d);
     rc = start_listener(d);
     if (rc == 0)
         rc = start_control(d);

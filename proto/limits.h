@@ -191,6 +191,32 @@
 /* Specs named in one stack query. */
 #define RN_STACK_SPECS_MAX RN_SPEC_REFS_MAX
 
+/* ---- Clocks (node/clock.h, PROTOCOL.md sections 2 and 11.4) ---- */
+
+/* The node's clock follows the wall clock as long as the wall clock keeps within this of where
+ * the monotonic clock says it should be since the last reading believed: NTP slews a clock by at
+ * most 0.5 ms a second, so a second between two readings is a step, not a slew. */
+#define RN_CLOCK_STEP_TOLERANCE_MS 1000u
+
+/* A step of the wall clock (ahead or back, by more than the tolerance) is believed only once the
+ * wall clock has kept the new offset, within the tolerance, for this long: a bad NTP answer is
+ * corrected at the next poll (64 s to 17 min later), so ten minutes lets a wrong step go by
+ * without a single entry stamped by it, while a true correction is followed after ten minutes,
+ * during which entries are stamped by the old, steady clock. */
+#define RN_CLOCK_CONFIRM_MS (10u * 60u * 1000u)
+
+/* An entry from a peer stamped more than this ahead of the receiver's clock is not ingested yet
+ * (PROTOCOL.md 11.4): it would hide every later entry of its author from "as of now" queries
+ * until the clock reached it. Ten minutes is far more than honest clocks disagree by under NTP,
+ * and short enough that a log is never held back for long. */
+#define RN_CLOCK_FUTURE_MS_MAX (10u * 60u * 1000u)
+
+/* A node refuses to publish when its own head is stamped more than this ahead of its clock (a
+ * head written under a wrong clock, found at start): the next entry would carry the head's
+ * timestamp. It is well below RN_CLOCK_FUTURE_MS_MAX, so that what a node publishes is never held
+ * back by a peer whose clock is a few minutes behind. */
+#define RN_CLOCK_PUBLISH_AHEAD_MS_MAX (60u * 1000u)
+
 /* ---- Consistency ---- */
 
 static_assert(RN_ENTRY_BYTES_MIN < RN_ENTRY_BYTES_MAX, "entry bounds");
@@ -221,5 +247,8 @@ static_assert(RN_ENTRY_ENVELOPE_BYTES_MAX + 1u >= RN_ENTRY_BYTES_MIN,
               "the longest envelope around an empty body is no shorter than the smallest entry");
 static_assert(RN_RECORD_FIELDS_MAX <= 32u,
               "record decoders track the fields seen in a 32-bit mask");
+static_assert(RN_CLOCK_PUBLISH_AHEAD_MS_MAX + 2u * RN_CLOCK_STEP_TOLERANCE_MS <
+                  RN_CLOCK_FUTURE_MS_MAX / 2u,
+              "what a node may publish ahead of its clock is taken by peers up to minutes behind");
 
 #endif /* RN_LIMITS_H */

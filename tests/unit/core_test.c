@@ -32,6 +32,7 @@
 #include <sodium.h>
 
 #include "node/core.h"
+#include "proto/limits.h"
 #include "proto/record.h"
 #include "proto/wire.h"
 #include "store/store.h"
@@ -1495,20 +1496,169 @@ static void test_determinism(void **state)
     assert_memory_equal(d1, d2, 32);
 }
 
+/* ---- Clocks (issue 10: a clock step poisons a log) ---- */
+
+#define YEAR_MS (365ull * 24u * 3600u * 1000u)
+
+/* A chain of n provider entries of key k stamped ts[0..n). */
+static void chain_make_at(chain *c, int k, size_t n, const uint64_t *ts)
+{
+    static uint8_t buf[RN_ENTRY_BYTES_MAX];
+    c->n = n;
+    c->raw = calloc(n, sizeof(*c->raw));
+    c->id = calloc(n, sizeof(*c->id));
+    assert_true(c->raw != NULL && c->id != NULL);
+    for (size_t i = 0; i < n; i++) {
+        body b;
+        char ref[32];
+        snprintf(ref, sizeof(ref), "prov-%zu", i + 1);
+        provider_body(&b, keys[k].country, ref, "Universitaet Wien");
+        proto_entry_draft dr = { .seq = i + 1,
+                                 .prev = i == 0 ? NULL : c->id[i - 1],
+                                 .timestamp_ms = ts[i],
+                                 .kind = PROTO_KIND_PROVIDER,
+                                 .body = b.b,
+                                 .body_len = b.len };
+        size_t len;
+        assert_int_equal(proto_entry_sign(&dr, keys[k].sk, buf, sizeof(buf), &len), 0);
+        uint8_t *e = malloc(len);
+        assert_non_null(e);
+        memcpy(e, buf, len);
+        c->raw[i] = (proto_str){ e, (uint32_t)len };
+        proto_entry_id(e, len, c->id[i]);
+    }
+}
+
+static void send_run(net *t, evil *e, const chain *c, size_t from, size_t n)
+{
+    mp_buf m;
+    mp_buf_init(&m, RN_FRAME_BYTES_MAX);
+    proto_msg_entries_begin(&m, (uint32_t)n);
+    for (size_t i = from; i < from + n; i++)
+        mp_put_bin(&m, c->raw[i].ptr, c->raw[i].len);
+    evil_send_msg(t, e, &m);
+    mp_buf_free(&m);
+}
+
+static uint64_t own_head_ts(net *t, int i)
+{
+    store_read r;
+    store_head h;
+    assert_int_equal(store_read_begin(&t->nodes[i].s, &r), 0);
+    assert_int_equal(store_head_get(&r, keys[t->nodes[i].k].pk, &h), 0);
+    store_read_end(&r);
+    return h.timestamp_ms;
+}
+
+/* An entry stamped by a wall clock a year ahead would stamp every later one a year ahead: once
+ * the head is further ahead of the clock than RN_CLOCK_PUBLISH_AHEAD_MS_MAX, node_publish
+ * refuses with RN_ETIME and writes nothing; within it, the entry takes the head's timestamp. */
+static void test_publish_refuses_future_head(void **state)
+{
+    (void)state;
+    net *t = net_new(21);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    o.rng_seed = 42;
+    tn_start(t, 0, K_FR, &o);
+    run(t, 100);
+    body b;
+    provider_body(&b, "FR", "prov-1", "Universite de Paris");
+    uint64_t seq = 0;
+    /* The head a year ahead (as a driver handing its wall clock straight through would write). */
+    assert_int_equal(node_publish(t->nodes[0].n, PROTO_KIND_PROVIDER, b.b, b.len, t->now + YEAR_MS,
+                                  &seq, NULL, NULL),
+                     0);
+    assert_int_equal(node_head_time_ms(t->nodes[0].n), t->now + YEAR_MS);
+    rn_diag d;
+    memset(&d, 0, sizeof(d));
+    provider_body(&b, "FR", "prov-2", "Universite de Paris");
+    assert_int_equal(
+        node_publish(t->nodes[0].n, PROTO_KIND_PROVIDER, b.b, b.len, t->now, &seq, NULL, &d),
+        RN_ETIME);
+    assert_string_equal(d.field, "entry.timestamp");
+    assert_int_equal(head_of(t, 0, K_FR, NULL), 1);
+    /* One ms short of the bound: still refused; at the bound: stamped with the head's time. */
+    uint64_t head = own_head_ts(t, 0);
+    assert_int_equal(node_publish(t->nodes[0].n, PROTO_KIND_PROVIDER, b.b, b.len,
+                                  head - RN_CLOCK_PUBLISH_AHEAD_MS_MAX - 1, &seq, NULL, NULL),
+                     RN_ETIME);
+    assert_int_equal(node_publish(t->nodes[0].n, PROTO_KIND_PROVIDER, b.b, b.len,
+                                  head - RN_CLOCK_PUBLISH_AHEAD_MS_MAX, &seq, NULL, NULL),
+                     0);
+    assert_int_equal(seq, 2);
+    assert_int_equal(own_head_ts(t, 0), head);
+    net_free(t);
+}
+
+/* Entries of a peer stamped more than RN_CLOCK_FUTURE_MS_MAX ahead of our clock are not ingested
+ * (those before them are), the peer is not cut off, and they are taken once the clock is near. */
+static void test_entries_from_future(void **state)
+{
+    (void)state;
+    net *t = net_new(22);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    o.rng_seed = 42;
+    tn_start(t, 0, K_IE, &o);
+    run(t, 100);
+    const node_counters *c0 = node_counters_get(t->nodes[0].n);
+    uint64_t ahead = RN_CLOCK_FUTURE_MS_MAX;
+    uint64_t ts[5] = { t->now - 1000, t->now, t->now + ahead, t->now + ahead + 1,
+                       t->now + YEAR_MS };
+    chain at;
+    chain_make_at(&at, K_AT, 5, ts);
+    evil e;
+    assert_true(evil_connect(t, &e, 0, K_AT));
+    send_run(t, &e, &at, 0, 5);
+    assert_true(e.l->used);                         /* not a protocol violation */
+    assert_int_equal(head_of(t, 0, K_AT, NULL), 3); /* up to the bound, inclusive */
+    assert_int_equal(c0->entries_future, 2);
+    assert_int_equal(c0->protocol_errors, 0);
+    /* A run that starts in the future is held back whole. */
+    send_run(t, &e, &at, 3, 2);
+    assert_true(e.l->used);
+    assert_int_equal(head_of(t, 0, K_AT, NULL), 3);
+    assert_int_equal(c0->entries_future, 4);
+    /* Once the clock has moved on, the fourth is taken; the year-ahead one still is not. */
+    link_close(t, e.l);
+    pump(t);
+    run(t, 1000);
+    assert_true(evil_connect(t, &e, 0, K_AT));
+    send_run(t, &e, &at, 3, 2);
+    assert_true(e.l->used);
+    assert_int_equal(head_of(t, 0, K_AT, NULL), 4);
+    assert_int_equal(c0->entries_future, 5);
+    assert_int_equal(c0->protocol_errors, 0);
+    link_close(t, e.l);
+    pump(t);
+    chain_free(&at);
+    net_free(t);
+}
+
 int main(void)
 {
     if (randombytes_set_implementation(&det_impl) != 0 || sodium_init() < 0)
         return 1;
     keys_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_new_refuses),         cmocka_unit_test(test_handshake_and_heads),
-        cmocka_unit_test(test_publish_reaches_all), cmocka_unit_test(test_catch_up_inflight),
-        cmocka_unit_test(test_not_in_roster),       cmocka_unit_test(test_wrong_netkey),
-        cmocka_unit_test(test_garbage_and_forgery), cmocka_unit_test(test_equivocation),
-        cmocka_unit_test(test_restart_catch_up),    cmocka_unit_test(test_eager_switch_on_stall),
-        cmocka_unit_test(test_dial_backoff),        cmocka_unit_test(test_simultaneous_dial),
-        cmocka_unit_test(test_idle_close),          cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_new_refuses),
+        cmocka_unit_test(test_handshake_and_heads),
+        cmocka_unit_test(test_publish_reaches_all),
+        cmocka_unit_test(test_catch_up_inflight),
+        cmocka_unit_test(test_not_in_roster),
+        cmocka_unit_test(test_wrong_netkey),
+        cmocka_unit_test(test_garbage_and_forgery),
+        cmocka_unit_test(test_equivocation),
+        cmocka_unit_test(test_restart_catch_up),
+        cmocka_unit_test(test_eager_switch_on_stall),
+        cmocka_unit_test(test_dial_backoff),
+        cmocka_unit_test(test_simultaneous_dial),
+        cmocka_unit_test(test_idle_close),
+        cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_peer_lag_and_idle),
+        cmocka_unit_test(test_publish_refuses_future_head),
+        cmocka_unit_test(test_entries_from_future),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
