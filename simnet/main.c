@@ -4,11 +4,11 @@
  *   recnet-sim [options] [SCENARIO]
  *
  * SCENARIO is a scenario file or the name of one shipped in simnet/scenarios (default, steady,
- * recognition, partition-heal, crash-storm, equivocation, misbehaviour, scale-1000); without one
- * the shipped `default` runs (the 30 authorities publishing the demo workload, with answers
- * expected of every node), so that a bare `recnet-sim` shows what the simulator does. `-e` adds
- * directives after the file, and `--nodes` chooses the nodes, so any setting can be changed from
- * the command line; a directive's messages name it by its position ("-e #3"). The first report
+ * recognition, partition-heal, crash-storm, equivocation, misbehaviour, scale-1000, clock-step);
+ * without one the shipped `default` runs (the 30 authorities publishing the demo workload, with
+ * answers expected of every node), so that a bare `recnet-sim` shows what the simulator does. `-e`
+ * adds directives after the file, and `--nodes` chooses the nodes, so any setting can be changed
+ * from the command line; a directive's messages name it by its position ("-e #3"). The first report
  * carries a legend of its abbreviations (once per invocation). Exit status: 0 when every check and
  * expectation passed, 1 when one failed (the seed and the command that reproduces the run are
  * printed), 2 for a usage error or a run that could not be set up.
@@ -25,8 +25,9 @@
 #define RN_SIM_SCENARIOS "simnet/scenarios"
 #endif
 
-static const char *shipped[] = { "default",     "steady",       "recognition",  "partition-heal",
-                                 "crash-storm", "equivocation", "misbehaviour", "scale-1000" };
+static const char *shipped[] = { "default",        "steady",      "recognition",
+                                 "partition-heal", "crash-storm", "equivocation",
+                                 "misbehaviour",   "scale-1000",  "clock-step" };
 
 /* The scenario run when none is given. */
 #define DEFAULT_SCENARIO "default"
@@ -43,7 +44,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: recnet-sim [options] [SCENARIO]\n"
                "  SCENARIO         a scenario file, or a shipped one: default (when none is\n"
                "                   given), steady, recognition, partition-heal, crash-storm,\n"
-               "                   equivocation, misbehaviour, scale-1000\n"
+               "                   equivocation, misbehaviour, scale-1000, clock-step\n"
                "  -e, --set LINE   one more directive after the scenario (repeatable),\n"
                "                   e.g. -e 'nodes 10' -e 'run 20s' -e 'at 5s crash FR'\n"
                "  --nodes LIST     the nodes: a count, or country codes (IE,FR,DE): the same\n"

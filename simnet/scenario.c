@@ -18,10 +18,15 @@
 #include <string.h>
 
 #include "proto/entry.h"
+#include "proto/limits.h"
 #include "proto/record.h"
 #include "simnet/sim.h"
 
 #define WORDS_MAX 32
+
+/* The largest step of a wall clock (`at T clock`): ten years, far beyond any NTP mishap, and
+ * the wall clock stays past the epoch. */
+#define SIM_CLOCK_STEP_MAX_MS (10ull * 365u * 86400000u)
 
 void sim_scenario_defaults(sim_scenario *sc)
 {
@@ -57,6 +62,10 @@ int sim_duration_parse(const char *s, uint64_t ae_ms, uint64_t *out_ms)
         mul = 60000;
     else if (strcmp(end, "ae") == 0)
         mul = (double)ae_ms;
+    else if (strcmp(end, "h") == 0)
+        mul = 3600000;
+    else if (strcmp(end, "d") == 0)
+        mul = 86400000;
     else
         return -1;
     *out_ms = (uint64_t)llround(v * mul);
@@ -495,6 +504,7 @@ static int d_event(pctx *p, uint64_t at)
         { "junk", SIM_EV_JUNK, 3 },
         { "publish", SIM_EV_PUBLISH, 4 },
         { "decide", SIM_EV_DECIDE, 5 },
+        { "clock", SIM_EV_CLOCK, 6 },
     };
     sim_scenario *sc = p->sc;
     if (sc->events_n >= SIM_EVENTS_MAX)
@@ -556,6 +566,23 @@ static int d_event(pctx *p, uint64_t at)
                     return -1;
             }
             break;
+        case 6: { /* clock <group> [+|-]<duration> */
+            const char *o = p->n >= 3 ? p->w[p->n - 1] : NULL;
+            bool neg = o != NULL && o[0] == '-';
+            uint64_t off;
+            if (o != NULL && strcmp(o, "0") == 0)
+                off = 0;
+            else if (o == NULL ||
+                     sim_duration_parse(o + (o[0] == '+' || o[0] == '-'), ae(p), &off) != 0)
+                return fail(p, "clock: expected 'at <time> clock <group> <step>', the step a "
+                               "duration with an optional sign (+365d, -2h, 0)");
+            if (off > SIM_CLOCK_STEP_MAX_MS)
+                return fail(p, "clock: a step of at most ten years");
+            if (join(p, 1, p->n - 1, e.arg))
+                return -1;
+            e.offset_ms = neg ? -(int64_t)off : (int64_t)off;
+            break;
+        }
         default: /* decide <authority> <spec> <purpose> <outcome> */
             if (p->n != 5)
                 return fail(p, "decide: expected 'at <time> decide <authority> <spec> <purpose> "
@@ -697,8 +724,12 @@ static int directive(pctx *p)
     } else if (strcmp(v, "skew") == 0) {
         if (p->n != 2 || dur(p, p->w[1], &u))
             return -1;
-        if (u > 3600000)
-            return fail(p, "skew: at most an hour");
+        if (u > RN_CLOCK_FUTURE_MS_MAX / 2u)
+            return fail(p,
+                        "skew: at most %um: nodes further apart hold each other's entries back "
+                        "(PROTOCOL.md 11.4); for a clock that jumps, 'at <time> clock <group> "
+                        "<step>'",
+                        RN_CLOCK_FUTURE_MS_MAX / 2u / 60000u);
         sc->skew_ms = (uint32_t)u;
     } else if (strcmp(v, "chunk") == 0) {
         if (p->n != 2 || parse_u64(p->w[1], 1, 1u << 24, &u) != 0)

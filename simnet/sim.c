@@ -205,6 +205,8 @@ typedef struct snode {
     node *n;
     bool up;
     int64_t skew_ms;
+    int64_t step_ms;  /* its wall clock's step (`at T clock`), on top of the skew */
+    node_clock clock; /* what recnetd's driver makes of the wall clock (node/clock.h) */
     uint8_t (*dial)[PROTO_KEY_BYTES];
     size_t dial_n;
     uint32_t inc; /* incarnation: bumped by each crash */
@@ -416,9 +418,20 @@ static ev pop(sim *S)
 
 /* ---- Nodes: clocks, keys, groups ---- */
 
-static uint64_t nclock(const sim *S, const snode *x)
+/* Node x's wall clock: 2026-01-01 + virtual time + its skew + its step. */
+static uint64_t nwall(const sim *S, const snode *x)
 {
-    return (uint64_t)((int64_t)(SIM_T0 + S->now) + x->skew_ms);
+    return (uint64_t)((int64_t)(SIM_T0 + S->now) + x->skew_ms + x->step_ms);
+}
+
+/* Node x's time, as recnetd's driver would give it to the core: one reading of its wall clock
+ * and of its monotonic clock (virtual time) through the node's clock, noted in the core. */
+static uint64_t nclock(sim *S, snode *x)
+{
+    uint64_t t = node_clock_read(&x->clock, nwall(S, x), S->now, NULL);
+    if (x->n != NULL)
+        node_clock_note(x->n, &x->clock);
+    return t;
 }
 
 static int node_by_key(const sim *S, const uint8_t *pk)
@@ -996,8 +1009,10 @@ static void settle(sim *S, int i, int sender)
     uint64_t d = node_deadline(x->n);
     uint64_t v = UINT64_MAX;
     if (d != UINT64_MAX) {
-        int64_t rel = (int64_t)d - (int64_t)SIM_T0 - x->skew_ms;
-        v = rel < (int64_t)S->now ? S->now : (uint64_t)rel;
+        /* The node's clock keeps virtual time's pace (but when it slews: then it ticks early,
+         * and again). */
+        uint64_t cur = nclock(S, x);
+        v = S->now + (d > cur ? d - cur : 0);
     }
     if (v != x->tick_at) {
         x->tick_at = v;
@@ -1044,6 +1059,7 @@ static int node_start(sim *S, int i)
     cfg.dial_n = x->dial_n;
     cfg.rng_seed = mix64(S->sc->seed, ((uint64_t)i << 20) + x->inc);
     cfg.limits = S->sc->limits;
+    node_clock_init(&x->clock, nwall(S, x), S->now); /* a new process reads its clocks anew */
     rc = node_new(&x->n, &x->s, &cfg, nclock(S, x));
     if (rc != 0) {
         fprintf(stderr, "recnet-sim: %s: node_new: %s\n", x->name, rn_strerror(rc));
@@ -1648,8 +1664,12 @@ static void on_script(sim *S, size_t evi)
                 : e->kind == SIM_EV_CRASH   ? "crash"
                 : e->kind == SIM_EV_RESTART ? "restart"
                 : e->kind == SIM_EV_CUT     ? "cut"
+                : e->kind == SIM_EV_CLOCK   ? "clock"
                                             : "misbehave",
                 e->arg, e->arg2[0] ? " to " : "", e->arg2);
+    if (S->opt->verbose && e->kind == SIM_EV_CLOCK)
+        fprintf(S->opt->out, "  %8.3f s  %s: wall clock step %+lld ms\n", (double)S->now / 1000.0,
+                e->where, (long long)e->offset_ms);
     uint32_t d[2] = { (uint32_t)evi, (uint32_t)e->kind };
     trace(S, 'E', d, sizeof(d));
     switch (e->kind) {
@@ -1722,6 +1742,19 @@ static void on_script(sim *S, size_t evi)
         break;
     case SIM_EV_EQUIVOCATE:
         equivocate(S, evi);
+        break;
+    case SIM_EV_CLOCK:
+        if (group_resolve(S, e->arg, mark, NULL) != 0)
+            break;
+        for (size_t i = 0; i < S->n; i++) {
+            if (!mark[i])
+                continue;
+            S->nodes[i].step_ms = e->offset_ms;
+            if (S->nodes[i].up) { /* the driver reads its clocks at the next event anyway */
+                (void)nclock(S, &S->nodes[i]);
+                settle(S, (int)i, -1);
+            }
+        }
         break;
     case SIM_EV_PUBLISH:
     case SIM_EV_DECIDE: {

@@ -46,6 +46,8 @@ typedef enum sim_ev_kind {
     SIM_EV_PUBLISH,       /* arg: the authority; rec_kind; purpose (a policy's, or 0: drawn);
                              arg2: a pathway's mandatory spec, or "" (drawn) */
     SIM_EV_DECIDE,        /* arg: the authority; arg2: the spec id; purpose; outcome */
+    SIM_EV_CLOCK,         /* arg: group; their wall clocks step to `offset_ms` from true time
+                             (plus their skew): a bad NTP answer, or 0 to end one */
 } sim_ev_kind;
 
 typedef struct sim_event {
@@ -56,6 +58,7 @@ typedef struct sim_event {
     int rec_kind;              /* SIM_EV_PUBLISH: a proto_kind */
     uint32_t purpose;          /* SIM_EV_PUBLISH (policy), SIM_EV_DECIDE: PROTO_PURPOSE_... */
     uint32_t outcome;          /* SIM_EV_DECIDE: PROTO_OUTCOME_... */
+    int64_t offset_ms;         /* SIM_EV_CLOCK: the wall clock's step, either way */
     char where[SIM_WHERE_MAX]; /* in the scenario, for messages */
 } sim_event;
 
