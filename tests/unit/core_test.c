@@ -1636,6 +1636,88 @@ static void test_entries_from_future(void **state)
     net_free(t);
 }
 
+/* status's clock map of node i at `now`: its `field` (a uint, or a bool as 0/1). */
+static uint64_t status_clock(net *t, int i, uint64_t now, const char *field)
+{
+    static const uint8_t req[] = "\x94\x00\x01\xa6status\x90";
+    mp_buf resp;
+    mp_buf_init(&resp, RN_CONTROL_RESPONSE_BYTES_MAX);
+    assert_int_equal(node_control(t->nodes[i].n, req, sizeof(req) - 1, &resp, now), 0);
+    mp_cur c;
+    uint32_t n, m;
+    uint64_t u = UINT64_MAX;
+    mp_cur_init(&c, resp.data, resp.len);
+    assert_int_equal(mp_read_array(&c, &n), 0);
+    assert_int_equal(mp_read_uint(&c, &u), 0);
+    assert_int_equal(mp_read_uint(&c, &u), 0);
+    assert_int_equal(mp_read_nil(&c), 0);
+    assert_int_equal(mp_read_map(&c, &n), 0);
+    bool found = false;
+    for (uint32_t j = 0; j < n && !found; j++) {
+        const uint8_t *k;
+        uint32_t kl;
+        assert_int_equal(mp_read_str(&c, &k, &kl), 0);
+        if (kl != 5 || memcmp(k, "clock", 5) != 0) {
+            assert_int_equal(mp_skip(&c), 0);
+            continue;
+        }
+        assert_int_equal(mp_read_map(&c, &m), 0);
+        for (uint32_t f = 0; f < m; f++) {
+            assert_int_equal(mp_read_str(&c, &k, &kl), 0);
+            bool want = kl == strlen(field) && memcmp(k, field, kl) == 0;
+            if (mp_peek(&c) == MP_BOOL) {
+                bool b;
+                assert_int_equal(mp_read_bool(&c, &b), 0);
+                if (want)
+                    u = b ? 1 : 0;
+            } else if (want) {
+                assert_int_equal(mp_read_uint(&c, &u), 0);
+            } else {
+                assert_int_equal(mp_skip(&c), 0);
+            }
+            found = found || want;
+        }
+    }
+    assert_true(found);
+    mp_buf_free(&resp);
+    return u;
+}
+
+/* An operator sees the skew in status: the driver's clock as noted, our head's lead, the
+ * refusal to publish, and the entries from the future held back. */
+static void test_status_clock(void **state)
+{
+    (void)state;
+    net *t = net_new(23);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    o.rng_seed = 42;
+    tn_start(t, 0, K_FR, &o);
+    run(t, 100);
+    node *n0 = t->nodes[0].n;
+    node_clock k;
+    node_clock_init(&k, t->now, 0);
+    (void)node_clock_read(&k, t->now + YEAR_MS, 10, NULL); /* the wall clock jumps */
+    node_clock_note(n0, &k);
+    assert_int_equal(status_clock(t, 0, k.now_ms, "wall"), t->now + YEAR_MS);
+    assert_int_equal(status_clock(t, 0, k.now_ms, "wall_ahead_ms"), YEAR_MS - 10);
+    assert_int_equal(status_clock(t, 0, k.now_ms, "wall_behind_ms"), 0);
+    assert_int_equal(status_clock(t, 0, k.now_ms, "step_pending"), 1);
+    assert_int_equal(status_clock(t, 0, k.now_ms, "steps"), 1);
+    assert_int_equal(status_clock(t, 0, k.now_ms, "head_ahead_ms"), 0);
+    /* A head stamped a year ahead (written by a wall clock taken as it was): refused. */
+    body b;
+    provider_body(&b, "FR", "prov-1", "Universite de Paris");
+    assert_int_equal(
+        node_publish(n0, PROTO_KIND_PROVIDER, b.b, b.len, t->now + YEAR_MS, NULL, NULL, NULL), 0);
+    assert_int_equal(status_clock(t, 0, t->now, "head_ahead_ms"), YEAR_MS);
+    assert_int_equal(status_clock(t, 0, t->now, "publish_refused"), 1);
+    assert_int_equal(
+        status_clock(t, 0, t->now + YEAR_MS - RN_CLOCK_PUBLISH_AHEAD_MS_MAX, "publish_refused"), 0);
+    assert_int_equal(status_clock(t, 0, t->now, "entries_future"), 0);
+    net_free(t);
+}
+
 int main(void)
 {
     if (randombytes_set_implementation(&det_impl) != 0 || sodium_init() < 0)
@@ -1659,6 +1741,7 @@ int main(void)
         cmocka_unit_test(test_peer_lag_and_idle),
         cmocka_unit_test(test_publish_refuses_future_head),
         cmocka_unit_test(test_entries_from_future),
+        cmocka_unit_test(test_status_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
