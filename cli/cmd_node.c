@@ -91,6 +91,13 @@ int cmd_status(cli *c, const cli_cmd *cmd, cli_args *a)
     cli_kv(9, "index", "%s",
            json_is_true(json_object_get(s, "index_pending")) ? "pending" : "up to date");
     cli_kv(9, "time", "%s", js(s, "time"));
+    json_t *ck = json_object_get(s, "clock");
+    if (ck != NULL)
+        cli_kv(9, "clock", "wall clock %lld ms ahead, %lld behind%s; own head %lld ms ahead%s",
+               ji(ck, "wall_ahead_ms"), ji(ck, "wall_behind_ms"),
+               json_is_true(json_object_get(ck, "step_pending")) ? " (a step not followed)" : "",
+               ji(ck, "head_ahead_ms"),
+               json_is_true(json_object_get(ck, "publish_refused")) ? ": publishing refused" : "");
     cli_kv(9, "traffic", "%lld frames in, %lld out; %lld bytes in, %lld out", ji(k, "frames_in"),
            ji(k, "frames_out"), ji(k, "bytes_in"), ji(k, "bytes_out"));
     cli_kv(9, "entries", "%lld received (%lld new, %lld duplicate), %lld sent", ji(k, "entries_in"),

@@ -199,10 +199,10 @@
 #define RN_CLOCK_STEP_TOLERANCE_MS 1000u
 
 /* A step of the wall clock (ahead or back, by more than the tolerance) is believed only once the
- * wall clock has kept the new offset, within the tolerance, for this long: a bad NTP answer is
- * corrected at the next poll (64 s to 17 min later), so ten minutes lets a wrong step go by
- * without a single entry stamped by it, while a true correction is followed after ten minutes,
- * during which entries are stamped by the old, steady clock. */
+ * wall clock has kept the new offset, within the tolerance, for this long: an NTP client that
+ * stepped on a bad answer corrects it within a few polls (64 s each while the clock is off), so a
+ * wrong step goes by without a single entry stamped by it, while a true correction is followed
+ * after ten minutes, during which entries are stamped by the old, steady clock. */
 #define RN_CLOCK_CONFIRM_MS (10u * 60u * 1000u)
 
 /* An entry from a peer stamped more than this ahead of the receiver's clock is not ingested yet
