@@ -9,7 +9,9 @@
  * harness checks that
  *  - a failure returns a known RN_E code and a message that names the file, within the bound;
  *  - an accepted configuration holds a canonical country, a listen port, NUL-terminated paths
- *    resolved against the file's directory, and a dial list within its bound;
+ *    resolved against the file's directory, and a dial list within its bound; resolved against
+ *    a fixed roster for France's authority (nodeconf_resolve), it fails with a listed code or
+ *    gives members with an address, none of them France, none twice;
  *  - an accepted roster has 1 .. RN_ROSTER_MEMBERS_MAX members with unique names and keys, each
  *    found again by nodeconf_roster_by_key and by nodeconf_roster_by_name, and every address
  *    formats to a text that nodeconf_addr_parse reads back to the same address.
@@ -43,6 +45,51 @@ static void check_error(int rc, const char *err)
     RN_ASSERT(strncmp(err, FUZZ_PATH, strlen(FUZZ_PATH)) == 0);
 }
 
+/* The roster nodeconf_resolve reads the dial list against: France's authority (the node), a
+ * mirror, Germany's and Ireland's authorities, Ireland's without an address. */
+static const char roster_text[] =
+    "[member FR]\nrole = authority\ncountry = FR\n"
+    "key = rn1:iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=\naddress = fr.example.org:7400\n"
+    "[member mirror-1]\nrole = mirror\n"
+    "key = rn1:gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q=\naddress = [2001:db8::1]:7400\n"
+    "[member DE]\nrole = authority\ncountry = DE\n"
+    "key = rn1:A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=\naddress = 10.0.0.2:7400\n"
+    "[member ireland]\nrole = authority\ncountry = IE\n"
+    "key = rn1:5o5O+U6yUUqZuuq8Jam1mECWqXFeyAicr7lvBcFm2Y0=\n";
+
+static void resolve(const nodeconf *c)
+{
+    static nodeconf_roster r;
+    static bool loaded;
+    static uint8_t dial[NODECONF_DIAL_MAX][PROTO_KEY_BYTES];
+    char err[NODECONF_ERR_MAX];
+    if (!loaded) {
+        RN_ASSERT(nodeconf_roster_parse(&r, "roster.ini", roster_text, sizeof(roster_text) - 1, err,
+                                        sizeof(err)) == 0);
+        loaded = true;
+    }
+    const nodeconf_member *self = nodeconf_roster_by_name(&r, "FR");
+    RN_ASSERT(self != NULL);
+    size_t n = 0;
+    int rc = nodeconf_resolve(c, &r, self->key, dial, &n, err, sizeof(err));
+    if (rc != 0) {
+        RN_ASSERT(rc == RN_ECOUNTRY || rc == RN_ENOTFOUND || rc == RN_EINVAL ||
+                  rc == RN_EDUPLICATE || rc == RN_ETOOBIG);
+        RN_ASSERT(memchr(err, '\0', sizeof(err)) != NULL);
+        return;
+    }
+    RN_ASSERT(strcmp(c->country, "FR") == 0);
+    RN_ASSERT(n <= NODECONF_DIAL_MAX && n <= r.count - 1);
+    for (size_t i = 0; i < n; i++) {
+        const nodeconf_member *m = nodeconf_roster_by_key(&r, dial[i]);
+        RN_ASSERT(m != NULL && m != self && m->has_address);
+        for (size_t j = 0; j < i; j++)
+            RN_ASSERT(memcmp(dial[i], dial[j], PROTO_KEY_BYTES) != 0);
+    }
+    if (!c->dial_set)
+        RN_ASSERT(n == 2); /* every other member with an address */
+}
+
 static void conf(const char *text, size_t len)
 {
     static nodeconf c; /* 140 KiB: too big for libFuzzer's stack */
@@ -65,6 +112,7 @@ static void conf(const char *text, size_t len)
     RN_ASSERT(c.dial_set || c.dial_n == 0);
     for (size_t i = 0; i < c.dial_n; i++)
         RN_ASSERT(c.dial[i][0] != '\0' && memchr(c.dial[i], '\0', NODECONF_NAME_MAX + 1) != NULL);
+    resolve(&c);
 }
 
 static void roster(const char *text, size_t len)
