@@ -336,16 +336,22 @@ static int handler(void *user, const char *section, const char *name, const char
     return before == p->err_line ? 1 : 0;
 }
 
-/* Runs inih over `path`. Returns 0 or the first error (message in p->err). */
-static int parse_file(parse *p, const char *path)
+/* Runs inih over the file `path`, or over buf[0..len) when `buf` is not NULL (`path` then only
+ * names it in messages). Returns 0 or the first error (message in p->err). */
+static int parse_file(parse *p, const char *path, const char *buf, size_t len)
 {
+    /* fmemopen wants a buffer of at least one byte; an empty text reads as an empty file. */
+    static char empty[1];
     p->path = path;
     p->section = -1;
-    p->f = fopen(path, "r");
+    if (buf != NULL)
+        p->f = len > 0 ? fmemopen((void *)(uintptr_t)buf, len, "r") : fmemopen(empty, 0, "r");
+    else
+        p->f = fopen(path, "r");
     if (p->f == NULL) {
         int e = errno;
         snprintf(p->err, sizeof(p->err), "%s: cannot open: %s", path, strerror(e));
-        return RN_EIO;
+        return buf != NULL ? RN_ENOMEM : RN_EIO;
     }
     int rc = ini_parse_stream(read_line, p, handler, p);
     bool read_error = ferror(p->f) != 0;
@@ -604,7 +610,9 @@ static int dir_of(const char *path, char *dir, size_t cap)
     return 0;
 }
 
-int nodeconf_load(nodeconf *c, const char *path, char *err, size_t err_len)
+/* nodeconf_load, or nodeconf_parse when `buf` is not NULL. */
+static int conf_load(nodeconf *c, const char *path, const char *buf, size_t len, char *err,
+                     size_t err_len)
 {
     conf_parse *cp = calloc(1, sizeof(*cp));
     parse *p = calloc(1, sizeof(*p));
@@ -624,7 +632,7 @@ int nodeconf_load(nodeconf *c, const char *path, char *err, size_t err_len)
     p->ctx = cp;
     p->on_section = conf_section;
     p->on_key = conf_key_fn;
-    rc = parse_file(p, path);
+    rc = parse_file(p, path, buf, len);
     if (rc != 0) {
         fail(err, err_len, rc, "%s", p->err);
         goto out;
@@ -669,6 +677,17 @@ out:
     free(cp);
     free(p);
     return rc;
+}
+
+int nodeconf_load(nodeconf *c, const char *path, char *err, size_t err_len)
+{
+    return conf_load(c, path, NULL, 0, err, err_len);
+}
+
+int nodeconf_parse(nodeconf *c, const char *path, const char *buf, size_t len, char *err,
+                   size_t err_len)
+{
+    return conf_load(c, path, buf, len, err, err_len);
 }
 
 /* ---- The roster file ---- */
@@ -831,8 +850,8 @@ static void roster_key(parse *p, const char *key, const char *v, bool cont)
 
 /* nodeconf_roster_load, except that a file with no member at all (empty, or only comments and
  * blank lines) loads as an empty roster when `allow_empty`: the file roster add starts from. */
-static int roster_load(nodeconf_roster *r, const char *path, bool allow_empty, char *err,
-                       size_t err_len)
+static int roster_load(nodeconf_roster *r, const char *path, const char *buf, size_t len,
+                       bool allow_empty, char *err, size_t err_len)
 {
     roster_parse rp = { 0 };
     parse *p = calloc(1, sizeof(*p));
@@ -856,7 +875,7 @@ static int roster_load(nodeconf_roster *r, const char *path, bool allow_empty, c
     p->ctx = &rp;
     p->on_section = roster_section;
     p->on_key = roster_key;
-    rc = parse_file(p, path);
+    rc = parse_file(p, path, buf, len);
     if (rc == 0) {
         member_finish(p, &rp);
         if (p->err_line != 0)
@@ -880,7 +899,13 @@ out:
 
 int nodeconf_roster_load(nodeconf_roster *r, const char *path, char *err, size_t err_len)
 {
-    return roster_load(r, path, false, err, err_len);
+    return roster_load(r, path, NULL, 0, false, err, err_len);
+}
+
+int nodeconf_roster_parse(nodeconf_roster *r, const char *path, const char *buf, size_t len,
+                          char *err, size_t err_len)
+{
+    return roster_load(r, path, buf, len, false, err, err_len);
 }
 
 void nodeconf_roster_free(nodeconf_roster *r)
@@ -1177,7 +1202,7 @@ int nodeconf_roster_append(const char *path, const nodeconf_member *m, char *err
         goto out;
     }
     if (exists) {
-        rc = roster_load(&r, path, true, err, err_len);
+        rc = roster_load(&r, path, NULL, 0, true, err, err_len);
         if (rc != 0)
             goto out;
     } else {

@@ -140,6 +140,17 @@ RN_MUST_USE int nodeconf_load(nodeconf *c, const char *path, char *err, size_t e
 RN_MUST_USE int nodeconf_roster_load(nodeconf_roster *r, const char *path, char *err,
                                      size_t err_len);
 
+/*
+ * nodeconf_load and nodeconf_roster_load of the text buf[0..len) instead of a file: `path` names
+ * it in messages and, for the configuration, is where relative paths resolve from, as if the text
+ * had been read from there. Nothing is read from disk. The same errors, with RN_ENOMEM for
+ * RN_EIO (the text could not be opened as a stream).
+ */
+RN_MUST_USE int nodeconf_parse(nodeconf *c, const char *path, const char *buf, size_t len,
+                               char *err, size_t err_len);
+RN_MUST_USE int nodeconf_roster_parse(nodeconf_roster *r, const char *path, const char *buf,
+                                      size_t len, char *err, size_t err_len);
+
 /* Releases what nodeconf_roster_load allocated (not `r` itself) and zeroes `r`. */
 void nodeconf_roster_free(nodeconf_roster *r);
 

@@ -946,6 +946,50 @@ static void test_protocol_examples(void **state)
     assert_memory_equal(&c.limits, &d, sizeof(d));
 }
 
+/* The readers of a text in memory (nodeconf_parse, nodeconf_roster_parse) read as the readers of
+ * a file do, with the given path in messages and as the base of relative paths, and need no file:
+ * the text is not NUL-terminated, an empty text is an empty file, and a NUL is still an error. */
+static void test_parse_buffer(void **state)
+{
+    (void)state;
+    static nodeconf c;
+    nodeconf_roster r;
+    char err[NODECONF_ERR_MAX];
+    static const char conf[] = "[node]\ncountry = EL\ndata_dir = data\nlisten = [::1]:7400\n"
+                               "roster = roster.ini\nX";
+    assert_int_equal(
+        nodeconf_parse(&c, "/nowhere/gr.ini", conf, sizeof(conf) - 2, err, sizeof(err)), 0);
+    assert_string_equal(c.path, "/nowhere/gr.ini");
+    assert_string_equal(c.country, "GR");
+    assert_string_equal(c.data_dir, "/nowhere/data");
+    assert_string_equal(c.roster, "/nowhere/roster.ini");
+    assert_string_equal(c.key_file, "/nowhere/data/node.key");
+    assert_int_equal(c.listen.port, 7400);
+    /* One byte more is the "X" line: a syntax error at line 6 of the named text. */
+    assert_int_equal(
+        nodeconf_parse(&c, "/nowhere/gr.ini", conf, sizeof(conf) - 1, err, sizeof(err)), RN_EINVAL);
+    assert_has(err, "/nowhere/gr.ini:6:");
+    assert_int_equal(nodeconf_parse(&c, "empty.ini", "", 0, err, sizeof(err)), RN_EMISSING);
+    assert_has(err, "empty.ini:");
+    assert_int_equal(
+        nodeconf_parse(&c, "nul.ini", "[node]\ncountry = F\0R\n", 21, err, sizeof(err)), RN_EINVAL);
+    assert_has(err, "nul.ini:2: a NUL byte");
+
+    static const char roster[] = "[member FR]\nrole = authority\ncountry = FR\n"
+                                 "key = rn1:iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=\n"
+                                 "address = fr.example.org:7400\n";
+    assert_int_equal(
+        nodeconf_roster_parse(&r, "roster.ini", roster, sizeof(roster) - 1, err, sizeof(err)), 0);
+    assert_int_equal(r.count, 1);
+    assert_string_equal(r.members[0].name, "FR");
+    assert_int_equal(r.members[0].address.port, 7400);
+    nodeconf_roster_free(&r);
+    assert_int_equal(nodeconf_roster_parse(&r, "roster.ini", "; none\n", 7, err, sizeof(err)),
+                     RN_EMISSING);
+    assert_has(err, "roster.ini:1: no [member <name>] section");
+    nodeconf_roster_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -961,6 +1005,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roster_append_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_netkey, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_examples, setup, teardown),
+        cmocka_unit_test(test_parse_buffer),
     };
     if (sodium_init() < 0)
         return 1;
