@@ -262,6 +262,37 @@ static void batch_free(store_batch *b);
 
 /* ---- Open and close ---- */
 
+static int sigs_read(const store *s, MDB_txn *txn, const uint8_t *author, store_sigs *out);
+
+/* Sets verify_pending if some author's log holds entries past its checked_seq. */
+static int verify_scan(store *s, MDB_txn *txn)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &c);
+    if (rc != 0)
+        return lmdb_err(rc, "heads cursor");
+    int err = 0;
+    s->verify_pending = false;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !s->verify_pending;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        store_head h;
+        store_sigs sg;
+        if (k.mv_size != PROTO_KEY_BYTES) {
+            err = RN_ECORRUPT;
+            break;
+        }
+        if ((err = read_head(s, txn, k.mv_data, &h)) < 0 ||
+            (err = sigs_read(s, txn, k.mv_data, &sg)) < 0)
+            break;
+        s->verify_pending = sg.checked_seq < h.seq;
+    }
+    mdb_cursor_close(c);
+    if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+        err = lmdb_err(rc, "heads");
+    return err;
+}
+
 static int roster_load(store *s, MDB_txn *txn)
 {
     MDB_cursor *c;
@@ -350,7 +381,7 @@ int store_open(store *s, const char *dir, const store_options *opt)
     RN_GUARD(err, roster_load(s, txn));
     /* A crash may have left entries past an index watermark; the first read finds out. */
     s->index_pending = true;
-    s->verify_pending = true; /* the verifier finds out whether any signature is left */
+    RN_GUARD(err, verify_scan(s, txn));
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
