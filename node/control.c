@@ -430,6 +430,8 @@ static int fail_query(ctl *c, int rc, const code_field *map, const char *message
     X(wants_out)                                                                                   \
     X(heads_out)                                                                                   \
     X(forks_seen)                                                                                  \
+    X(badsigs_seen)                                                                                \
+    X(sigs_verified)                                                                               \
     X(conns_refused)                                                                               \
     X(protocol_errors)
 

@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "proto/record.h"
+#include "store/query.h"
 #include "store/store.h"
 
 #include "testutil.h"
@@ -1443,6 +1444,58 @@ static void test_anchors_honest(void **state)
     chain_free(&c);
 }
 
+/* A proof bundle never carries an entry whose own signature fails: the answer is refused. */
+static void test_proof_refuses_unsigned(void **state)
+{
+    fixture *f = *state;
+    const author *ie = &authors[A_IE];
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    body b;
+    chain c;
+    chain_init(&c, ie, 2);
+    provider_uniz(&b);
+    chain_add(&c, T_LOG, PROTO_KIND_PROVIDER, &b);
+    spec_zed(&b, "IE:uniz/dmcc", "IE:uniz", "Digital micro-credential creation");
+    chain_add(&c, T_LOG + 1000, PROTO_KIND_SPEC, &b);
+    /* The provider entry unsigned, the spec entry (linked to it) signed. */
+    ((uint8_t *)c.raw[0].ptr)[c.raw[0].len - 1] ^= 0x5a;
+    proto_entry_id(c.raw[0].ptr, c.raw[0].len, c.id[0]);
+    free((void *)c.raw[1].ptr);
+    c.n = 1;
+    chain_add(&c, T_LOG + 1000, PROTO_KIND_SPEC, &b);
+    assert_int_equal(ingest(&f->s, &c, 1, 2, &res, &d), 0);
+
+    store_read r;
+    query_recognition q;
+    mp_buf proof;
+    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    /* Without a bundle the answer stands (the entry is authentic through the link). */
+    assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
+                                     QUERY_AT_NOW, &q, NULL),
+                     0);
+    assert_false(q.forked);
+    assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
+                                     QUERY_AT_NOW, &q, &proof),
+                     RN_ESIG);
+    assert_int_equal(proof.len, 0);
+    store_read_end(&r);
+    /* Once the verifier has found it, answers resting on the author say so. */
+    store_verify_result vr;
+    assert_int_equal(store_verify_step(&f->s, 8, &vr), 0);
+    assert_int_equal(vr.flagged, 1);
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
+                                     QUERY_AT_NOW, &q, NULL),
+                     0);
+    assert_true(q.forked);
+    store_read_end(&r);
+    mp_buf_free(&proof);
+    check_ok(&f->s, 2);
+    chain_free(&c);
+}
+
 static void test_check_damaged(void **state)
 {
     fixture *f = *state;
@@ -1618,6 +1671,7 @@ int main(void)
         T(test_version_get),
         T(test_anchors_garbled_run),
         T(test_anchors_honest),
+        T(test_proof_refuses_unsigned),
         T(test_check_damaged),
         T(test_roster_change),
         T(test_full),
