@@ -1276,6 +1276,57 @@ static void test_garbled_run_served_on_anchors(void **state)
     chain_free(&at);
 }
 
+/* Runs are cut back to the last anchor of a window: a log whose seqs 1 .. 50 came as one run (50
+ * an anchor) and 51 .. 150 as another whose signatures are garbage but the last, served in
+ * windows of 100, goes out as 1 .. 50 then 51 .. 150, never as a run ending on seq 100. */
+static void test_served_runs_cut_at_anchor(void **state)
+{
+    (void)state;
+    chain at;
+    chain_make(&at, K_AT, 150, "Universitaet Wien");
+    chain_garble(&at, K_AT, 149);
+    /* Seqs 1 .. 50 signed after all: re-sign them and relink the rest. */
+    for (size_t i = 0; i < at.n; i++) {
+        static uint8_t buf[RN_ENTRY_BYTES_MAX];
+        proto_entry e;
+        assert_int_equal(proto_entry_decode(&e, at.raw[i].ptr, at.raw[i].len, NULL), 0);
+        proto_entry_draft dr = { .seq = e.seq,
+                                 .prev = i == 0 ? NULL : at.id[i - 1],
+                                 .timestamp_ms = e.timestamp_ms,
+                                 .kind = e.kind,
+                                 .body = e.body,
+                                 .body_len = e.body_len };
+        size_t len;
+        assert_int_equal(proto_entry_sign(&dr, keys[K_AT].sk, buf, sizeof(buf), &len), 0);
+        if (e.seq > 50 && e.seq < 150)
+            buf[len - 1] ^= 0x5a;
+        memcpy((uint8_t *)at.raw[i].ptr, buf, len);
+        proto_entry_id(at.raw[i].ptr, len, at.id[i]);
+    }
+    net *t = net_new(13);
+    store *s0 = tn_store(t, 0, K_IE, false);
+    store_ingest_result res;
+    assert_int_equal(store_ingest(s0, at.raw, 50, &res, NULL), 0);
+    assert_int_equal(store_ingest(s0, at.raw + 50, 100, &res, NULL), 0);
+    tn_opts o0, o1;
+    memset(&o0, 0, sizeof(o0));
+    memset(&o1, 0, sizeof(o1));
+    static const int dial_ie[] = { K_IE };
+    o0.lim.batch_entries = 100;
+    o1.dial = dial_ie;
+    o1.dial_n = 1;
+    tn_start(t, 0, K_IE, &o0);
+    tn_start(t, 1, K_FR, &o1);
+    run(t, 4000);
+    assert_int_equal(node_counters_get(t->nodes[1].n)->protocol_errors, 0);
+    assert_int_equal(head_of(t, 1, K_AT, NULL), 150);
+    assert_int_equal(node_counters_get(t->nodes[0].n)->payload_msgs_out, 2);
+    assert_int_equal(node_counters_get(t->nodes[0].n)->entries_out, 150);
+    assert_int_equal(t->connects_n, 1);
+    net_free(t);
+    chain_free(&at);
+}
+
 static void test_equivocation(void **state)
 {
     (void)state;
@@ -1607,6 +1658,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_peer_lag_and_idle),
         cmocka_unit_test(test_garbled_run_served_on_anchors),
+        cmocka_unit_test(test_served_runs_cut_at_anchor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
