@@ -8,9 +8,10 @@
 # can get France's log only from Ireland, an honest node, which must serve it in runs that end on
 # entries whose own signatures it has seen verify: they converge on France's 1,024 entries with
 # no protocol error (the defect was 115-121 disconnects in 8 s and a log that never converged).
-# Every honest node's background verifier flags France (`badsigs_seen`, one log line naming the
-# unsigned seq 1 and the signed seq 1,024); answers resting on France say forked, others do not;
-# and a proof bundle about a decision France signs afterwards verifies offline.
+# Every honest node's background verifier flags France (`heads` says unsigned, `badsigs_seen`,
+# one log line naming the unsigned seq 1 and the signed seq 1,024); answers resting on France say
+# forked, others do not; and a proof bundle about a decision France signs afterwards verifies
+# offline.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -49,6 +50,8 @@ for n in "${HONEST[@]}"; do
         [ "$(date +%s%3N)" -le $deadline ] || it_fail "$n does not flag France: $(ctlj "$n" status)"
         sleep 0.1
     done
+    has '"country":"FR","seq":1024' "$(ctlj "$n" heads)" && has '"unsigned":true' "$(ctlj "$n" heads)" ||
+        it_fail "$n: heads does not say France published an unsigned entry: $(ctlj "$n" heads)"
     it_wait_log 5 "$n" "author FR published an unsigned entry: seq 1 fails its own signature, authenticated by its signed seq 1024"
     [ "$(grep -c "published an unsigned entry" "$IT_DIR/$n/recnetd.log")" -eq 1 ] ||
         it_fail "$n: the unsigned entry is not logged exactly once"
