@@ -430,6 +430,8 @@ static int fail_query(ctl *c, int rc, const code_field *map, const char *message
     X(wants_out)                                                                                   \
     X(heads_out)                                                                                   \
     X(forks_seen)                                                                                  \
+    X(badsigs_seen)                                                                                \
+    X(sigs_verified)                                                                               \
     X(conns_refused)                                                                               \
     X(protocol_errors)
 
@@ -635,7 +637,7 @@ static int m_heads(ctl *c, mp_buf *out)
     mp_put_array(out, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         const char *cc = store_author_country(c->s, h[i].author);
-        mp_put_map(out, 6);
+        mp_put_map(out, 7);
         mp_put_cstr(out, "author");
         mp_put_bin(out, h[i].author, PROTO_KEY_BYTES);
         mp_put_cstr(out, "country");
@@ -648,6 +650,8 @@ static int m_heads(ctl *c, mp_buf *out)
         mp_put_uint(out, h[i].timestamp_ms);
         mp_put_cstr(out, "forked");
         mp_put_bool(out, (h[i].flags & STORE_HEAD_FORKED) != 0);
+        mp_put_cstr(out, "unsigned");
+        mp_put_bool(out, (h[i].flags & STORE_HEAD_BADSIG) != 0);
     }
     rc = 0;
 out:

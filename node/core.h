@@ -93,6 +93,10 @@ typedef struct node_counters {
     uint64_t payload_msgs_out; /* ENTRIES messages sent */
     uint64_t haves_out, wants_out, heads_out;
     uint64_t forks_seen;
+    uint64_t badsigs_seen;    /* authors found to have published an entry whose own signature
+                                 fails (STORE_HEAD_BADSIG), each counted once */
+    uint64_t sigs_verified;   /* entry signatures checked by the background verifier and when
+                                 serving a window with no anchor */
     uint64_t conns_refused;   /* handshakes refused: not a member, wrong network key, ... */
     uint64_t protocol_errors; /* peers dropped for breaking the protocol */
     uint64_t entries_future;  /* entries received stamped more than RN_CLOCK_FUTURE_MS_MAX ahead

@@ -125,6 +125,7 @@ typedef struct peer_seen {
     uint8_t key[PROTO_KEY_BYTES];
     bool connected;
     bool forked;  /* its author was reported forked */
+    bool badsig;  /* its author was reported for an entry whose own signature fails */
     bool failing; /* the last dial attempt failed (logged at info once, then at debug) */
 } peer_seen;
 
@@ -156,7 +157,8 @@ struct driver {
 
     peer_seen *seen; /* one per roster member */
     size_t seen_n;
-    uint64_t forks_logged; /* the core's forks_seen when forks were last looked for */
+    uint64_t forks_logged;   /* the core's forks_seen when forks were last looked for */
+    uint64_t badsigs_logged; /* the core's badsigs_seen likewise */
 
     /* Catch-up lines (log_catchup). */
     uint64_t cu_logged;      /* number of the last catch-up whose start was logged */
@@ -917,6 +919,34 @@ static void log_new_forks(driver *d)
     store_read_end(&r);
 }
 
+/* Logs, once each, the authors found to have published an entry whose own signature fails
+ * (PROTOCOL.md section 2, "Unsigned entries"), like log_new_forks. */
+static void log_new_badsigs(driver *d)
+{
+    const node_counters *nc = node_counters_get(d->n);
+    if (nc->badsigs_seen == d->badsigs_logged)
+        return;
+    d->badsigs_logged = nc->badsigs_seen;
+    store_read r;
+    if (store_read_begin(d->s, &r) != 0)
+        return;
+    for (size_t i = 0; i < d->seen_n; i++) {
+        peer_seen *ps = &d->seen[i];
+        store_head h;
+        store_sigs sg;
+        if (ps->badsig || store_head_get(&r, ps->key, &h) != 0 ||
+            (h.flags & STORE_HEAD_BADSIG) == 0 || store_sigs_get(&r, ps->key, &sg) != 0)
+            continue;
+        ps->badsig = true;
+        char nb[32];
+        NODE_LOG_WARN("author %s published an unsigned entry: seq %" PRIu64
+                      " fails its own signature, authenticated by its signed seq %" PRIu64
+                      "; evidence kept, answers resting on it say forked",
+                      member_name(d, ps->key, nb, sizeof(nb)), sg.bad_seq, sg.bad_anchor);
+    }
+    store_read_end(&r);
+}
+
 static void client_close(client *cl);
 
 /* Closes control clients silent for RN_CONTROL_IDLE_MS, so that clients that connect and never
@@ -963,6 +993,7 @@ static void on_poll_timer(uv_timer_t *t)
             ps->failing = false;
     }
     log_new_forks(d);
+    log_new_badsigs(d);
     log_catchup(d); /* progress of a catch-up that has stalled */
     close_idle_clients(d);
 }

@@ -499,6 +499,7 @@ static int d_event(pctx *p, uint64_t at)
         { "cut", SIM_EV_CUT, 1 },
         { "equivocate", SIM_EV_EQUIVOCATE, 2 },
         { "forge", SIM_EV_FORGE, 2 },
+        { "garble", SIM_EV_GARBLE, 2 },
         { "garbage", SIM_EV_GARBAGE, 3 },
         { "oversize", SIM_EV_OVERSIZE, 3 },
         { "junk", SIM_EV_JUNK, 3 },

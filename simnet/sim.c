@@ -32,7 +32,9 @@
  * (mirrors X1, X2, ...), runs the real handshake (proto/wire.h) with them, and then sends what the
  * directive says: an authority's second entry at a seq (equivocation; the authority's own key
  * signs it, the endpoint only carries it), an entry whose signature is forged, a frame of random
- * ciphertext, a frame length past the bound, or random bytes instead of the handshake.
+ * ciphertext, a frame length past the bound, random bytes instead of the handshake, or a run of
+ * an authority's next entries whose own signatures are garbage but for the last (the authority
+ * publishes it: its key signs the last one and the links; it gets its entries back from peers).
  *
  * Observation: the simulator cannot read the encrypted frames, so it watches the replicas:
  * whenever a core reports newly accepted entries (node_counters.entries_new) after bytes from a
@@ -233,8 +235,11 @@ typedef struct pentry {
 typedef struct pauthor {
     pentry *e; /* e[seq - 1]: what the author acknowledged */
     size_t n, cap;
-    uint64_t fork_seq; /* the seq it equivocated at, 0 for none */
-    uint64_t fork_vt;  /* when */
+    uint64_t fork_seq;   /* the seq it equivocated at, 0 for none */
+    uint64_t garble_seq; /* the first seq of its garbled run (all unsigned but the last), 0 for
+                            none */
+    uint64_t garble_n;   /* entries in that run */
+    uint64_t fork_vt;    /* when */
     sim_wl wl;
 } pauthor;
 
@@ -1573,6 +1578,83 @@ static void equivocate(sim *S, size_t evi)
     free(msg);
 }
 
+/* Authority a's next entries as one ENTRIES message, as many as fit in a batch (at most
+ * RN_BATCH_ENTRIES_MAX), linked, the last one signed and the others' signatures replaced by
+ * random bytes; recorded as published (every node must end up holding them). */
+static void garble_run(sim *S, size_t a, uint8_t **out, size_t *out_len)
+{
+    pauthor *p = &S->pub[a];
+    mp_buf m;
+    uint8_t *entries = xcalloc(RN_BATCH_ENTRIES_MAX, RN_ENTRY_BYTES_MAX / 16);
+    size_t *lens = xcalloc(RN_BATCH_ENTRIES_MAX, sizeof(size_t));
+    size_t n = 0, bytes = 0, slot = RN_ENTRY_BYTES_MAX / 16;
+    uint8_t prev[PROTO_ID_BYTES];
+    uint64_t first = p->n + 1, ts = nclock(S, &S->nodes[a]);
+    if (p->n > 0)
+        memcpy(prev, p->e[p->n - 1].id, PROTO_ID_BYTES);
+    for (; n < RN_BATCH_ENTRIES_MAX; n++) {
+        sim_wl w = p->wl;
+        w.providers += 2000 + (uint32_t)n; /* ids never used */
+        proto_kind k;
+        char spec_id[64];
+        int rc = sim_wl_body(&w, PROTO_KIND_PROVIDER, 0, &S->specs, S->issuer_pk, NULL, &S->body,
+                             &k, spec_id);
+        RN_ASSERT(rc == 0);
+        proto_entry_draft dr = { .seq = first + n,
+                                 .prev = first + n > 1 ? prev : NULL,
+                                 .timestamp_ms = ts,
+                                 .kind = PROTO_KIND_PROVIDER,
+                                 .body = S->body.data,
+                                 .body_len = S->body.len };
+        uint8_t *e = entries + n * slot;
+        rc = proto_entry_sign(&dr, S->nodes[a].sk, e, slot, &lens[n]);
+        RN_ASSERT(rc == 0);
+        if (bytes + lens[n] > RN_BATCH_BYTES_MAX - 4096u)
+            break;
+        bytes += lens[n];
+        proto_entry_id(e, lens[n], prev);
+    }
+    RN_ASSERT(n >= 2);
+    /* Garble every signature but the last one's, relinking as we go. */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *e = entries + i * slot;
+        if (i > 0) {
+            proto_entry ent;
+            int rc = proto_entry_decode(&ent, e, lens[i], NULL);
+            RN_ASSERT(rc == 0);
+            proto_entry_draft dr = { .seq = ent.seq,
+                                     .prev = prev,
+                                     .timestamp_ms = ent.timestamp_ms,
+                                     .kind = ent.kind,
+                                     .body = ent.body,
+                                     .body_len = ent.body_len };
+            uint8_t tmp[RN_ENTRY_BYTES_MAX / 16];
+            size_t len = 0;
+            rc = proto_entry_sign(&dr, S->nodes[a].sk, tmp, sizeof(tmp), &len);
+            RN_ASSERT(rc == 0 && len == lens[i]);
+            memcpy(e, tmp, len);
+        }
+        if (i + 1 < n)
+            for (size_t b = lens[i] - 64; b < lens[i]; b++)
+                e[b] = (uint8_t)rng_next(&S->net);
+        proto_entry_id(e, lens[i], prev);
+        pub_record(S, a, first + i, prev);
+    }
+    p->garble_seq = first;
+    p->garble_n = n;
+    mp_buf_init(&m, RN_FRAME_BYTES_MAX);
+    proto_msg_entries_begin(&m, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        mp_put_bin(&m, entries + i * slot, lens[i]);
+    RN_ASSERT(mp_buf_err(&m) == 0);
+    *out = xcalloc(1, m.len);
+    memcpy(*out, m.data, m.len);
+    *out_len = m.len;
+    mp_buf_free(&m);
+    free(entries);
+    free(lens);
+}
+
 static void misbehave(sim *S, size_t evi)
 {
     const sim_event *sev = &S->sc->events[evi];
@@ -1588,6 +1670,10 @@ static void misbehave(sim *S, size_t evi)
         grow((void **)&S->forged, &S->forged_cap, S->forged_n + 1, sizeof(*S->forged));
         proto_entry_id(entry, len, S->forged[S->forged_n++]);
         entries_msg(entry, len, &msg, &msg_len);
+    } else if (sev->kind == SIM_EV_GARBLE) {
+        if ((a = authority_arg(S, sev)) < 0)
+            return;
+        garble_run(S, (size_t)a, &msg, &msg_len);
     }
     bool *mark = targets(S, sev, a);
     if (mark == NULL) {
@@ -1600,6 +1686,7 @@ static void misbehave(sim *S, size_t evi)
         evil *e = evil_new(S, evi, (int)i, sev->kind);
         switch (sev->kind) {
         case SIM_EV_FORGE:
+        case SIM_EV_GARBLE:
             e->payload = xcalloc(1, msg_len);
             memcpy(e->payload, msg, msg_len);
             e->payload_len = msg_len;
@@ -2088,7 +2175,10 @@ static void check_evils(sim *S)
         if (e->kind == SIM_EV_EQUIVOCATE || !e->sent || !e->target_was_up ||
             S->nodes[e->target].inc != v->inc[1])
             continue;
-        if (!e->closed_by_target)
+        if (e->kind == SIM_EV_GARBLE && e->closed_by_target)
+            failf(S, "%s disconnected a peer that sent it an authentic run",
+                  S->nodes[e->target].name);
+        else if (e->kind != SIM_EV_GARBLE && !e->closed_by_target)
             failf(S, "%s did not disconnect a peer that sent it %s", S->nodes[e->target].name,
                   e->kind == SIM_EV_FORGE      ? "a forged entry"
                   : e->kind == SIM_EV_GARBAGE  ? "a garbage frame"
@@ -2132,6 +2222,63 @@ static void on_end(sim *S)
     push(S, S->now + S->sc->settle_ms, E_FINAL, 0, 0, 0);
 }
 
+/*
+ * After a garbled run (PROTOCOL.md section 2, "Unsigned entries"): every node flags its author,
+ * keeps the evidence (the first unsigned entry, authenticated by the run's last), refuses to vouch
+ * for the unsigned entries alone, and honest nodes never cut each other off for serving the log
+ * (a run ending on an unsigned entry): at most 2 protocol errors in all, when no other
+ * misbehaviour is scheduled.
+ */
+static bool misbehaviour(sim_ev_kind k);
+
+static void check_garbled(sim *S)
+{
+    bool any = false, others = false;
+    for (size_t k = 0; k < S->sc->events_n; k++) {
+        sim_ev_kind kind = S->sc->events[k].kind;
+        any = any || kind == SIM_EV_GARBLE;
+        others = others || (misbehaviour(kind) && kind != SIM_EV_GARBLE);
+    }
+    if (!any)
+        return;
+    uint64_t errors = 0;
+    for (size_t j = 0; j < S->n && !S->failed; j++) {
+        snode *x = &S->nodes[j];
+        errors += node_counters_get(x->n)->protocol_errors + x->acc.protocol_errors;
+        store_read r;
+        if (store_read_begin(&x->s, &r) != 0) {
+            failf(S, "%s: store_read_begin failed", x->name);
+            return;
+        }
+        for (size_t a = 0; a < S->a && !S->failed; a++) {
+            const pauthor *p = &S->pub[a];
+            store_head h;
+            store_sigs sg;
+            proto_str e;
+            if (p->garble_seq == 0)
+                continue;
+            uint64_t last = p->garble_seq + p->garble_n - 1;
+            if (head_of(S, &r, a, &h) != 0 || store_sigs_get(&r, S->nodes[a].pk, &sg) != 0)
+                failf(S, "%s: cannot read its head of %s", x->name, S->nodes[a].name);
+            else if ((h.flags & STORE_HEAD_BADSIG) == 0)
+                failf(S, "%s has not flagged %s, whose entry %llu is unsigned", x->name,
+                      S->nodes[a].name, (unsigned long long)p->garble_seq);
+            else if (sg.bad_seq != p->garble_seq || sg.bad_anchor != last)
+                failf(S, "%s keeps evidence %llu..%llu against %s, not %llu..%llu", x->name,
+                      (unsigned long long)sg.bad_seq, (unsigned long long)sg.bad_anchor,
+                      S->nodes[a].name, (unsigned long long)p->garble_seq,
+                      (unsigned long long)last);
+            else if (store_entry_get_verified(&r, S->nodes[a].pk, p->garble_seq, &e) != RN_ESIG ||
+                     store_entry_get_verified(&r, S->nodes[a].pk, last, &e) != 0)
+                failf(S, "%s vouches for an unsigned entry of %s", x->name, S->nodes[a].name);
+        }
+        store_read_end(&r);
+    }
+    if (!S->failed && !others && errors > 2)
+        failf(S, "honest nodes cut each other off %llu times serving a garbled log",
+              (unsigned long long)errors);
+}
+
 static void on_final(sim *S)
 {
     if (S->opt->verbose)
@@ -2146,6 +2293,7 @@ static void on_final(sim *S)
             check_expect(S, k);
     check_queries(S);
     check_evils(S);
+    check_garbled(S);
     S->finished = true;
 }
 
@@ -2186,7 +2334,7 @@ static void key_derive(uint64_t seed, uint64_t i, uint8_t pk[32], uint8_t sk[64]
 static bool misbehaviour(sim_ev_kind k)
 {
     return k == SIM_EV_EQUIVOCATE || k == SIM_EV_FORGE || k == SIM_EV_GARBAGE ||
-           k == SIM_EV_OVERSIZE || k == SIM_EV_JUNK;
+           k == SIM_EV_OVERSIZE || k == SIM_EV_JUNK || k == SIM_EV_GARBLE;
 }
 
 /* Each node's dial list: everyone (mesh), or `fanout` random others plus bridges between the
@@ -2416,7 +2564,7 @@ static int setup(sim *S)
             if (*c == '|' || (*c == '*' && e->kind == SIM_EV_PARTITION))
                 *c = ',';
         if (e->kind == SIM_EV_EQUIVOCATE || e->kind == SIM_EV_FORGE || e->kind == SIM_EV_PUBLISH ||
-            e->kind == SIM_EV_DECIDE) {
+            e->kind == SIM_EV_DECIDE || e->kind == SIM_EV_GARBLE) {
             int a = node_by_name(S, e->arg);
             if (a < 0 || (size_t)a >= S->a)
                 failf(S, "%s: '%s' is not an authority", e->where, e->arg);

@@ -43,6 +43,8 @@ typedef enum sim_ev_kind {
     SIM_EV_GARBAGE,       /* arg2: targets: a frame of random ciphertext after the handshake */
     SIM_EV_OVERSIZE,      /* arg2: targets: a frame length past the bound */
     SIM_EV_JUNK,          /* arg2: targets: random bytes instead of the handshake */
+    SIM_EV_GARBLE,        /* arg: the authority; arg2: targets: one run of its next entries whose
+                             signatures are garbage but the last (PROTOCOL.md section 2) */
     SIM_EV_PUBLISH,       /* arg: the authority; rec_kind; purpose (a policy's, or 0: drawn);
                              arg2: a pathway's mandatory spec, or "" (drawn) */
     SIM_EV_DECIDE,        /* arg: the authority; arg2: the spec id; purpose; outcome */

@@ -108,7 +108,9 @@ static const char *country_canonical(const char *code, size_t len)
     return c != NULL ? c->alpha2 : NULL;
 }
 
-/* True if `author`'s head says it has forked. A missing head is not a fork. */
+/* True if `author`'s head says it has misbehaved: it forked (two signed entries at one seq) or
+ * published an entry whose own signature fails (STORE_HEAD_BADSIG). Answers resting on such an
+ * author say "forked" either way. A missing head is not a fork. */
 static int author_forked(store_read *r, const uint8_t *author, bool *forked)
 {
     store_head h;
@@ -118,7 +120,7 @@ static int author_forked(store_read *r, const uint8_t *author, bool *forked)
         return 0;
     }
     RN_TRY(rc);
-    *forked = (h.flags & STORE_HEAD_FORKED) != 0;
+    *forked = (h.flags & (STORE_HEAD_FORKED | STORE_HEAD_BADSIG)) != 0;
     return 0;
 }
 
@@ -508,8 +510,10 @@ static int proof_build(store_read *r, const recog *q, const query_recognition *o
     refs[n++] = &out->provider;
     if (rev != NULL)
         refs[n++] = rev;
+    /* Only entries whose own signature verifies: a bundle must verify offline, and an entry
+     * authenticated only through a later one's signature does not travel alone (RN_ESIG). */
     for (uint32_t i = 0; i < n; i++) {
-        int rc = store_entry_get(r, refs[i]->author, refs[i]->seq, &p.entries[i]);
+        int rc = store_entry_get_verified(r, refs[i]->author, refs[i]->seq, &p.entries[i]);
         if (rc < 0)
             return rc == RN_ENOTFOUND ? RN_ECORRUPT : rc;
     }

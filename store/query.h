@@ -144,7 +144,8 @@ typedef struct query_recognition {
  * level, substantial differences, conditions, appeal route, validity and supersedes; for a
  * policy its conditions and validity). PROTOCOL.md section 14 gives the same steps.
  *
- * forked = A's head or the head of the spec entry's author carries STORE_HEAD_FORKED.
+ * forked = A's head or the head of the spec entry's author carries STORE_HEAD_FORKED or
+ * STORE_HEAD_BADSIG (an author that misbehaved either way).
  *
  * A basis (decision or policy) counts only when its entry is authored by A, the key the roster
  * names today: a proof bundle's basis must be the authority's (proto_proof_verify step 4), and
@@ -165,6 +166,8 @@ typedef struct query_recognition {
  *  RN_ESTORE, RN_ECORRUPT  from the replica (store.h)
  *  RN_ENOMEM
  *  RN_ETOOBIG        the bundle does not fit `proof`'s maximum
+ *  RN_ESIG           (with `proof`) an entry of the bundle fails its own signature: its author
+ *                    published it unsigned; no bundle that would not verify offline is given
  * On failure *out is unspecified and proof->len is as it was.
  */
 RN_MUST_USE int query_recognise(store_read *r, proto_str spec_id, const char *country,

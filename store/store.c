@@ -21,6 +21,7 @@
 #define HEAD_VALUE_BYTES (8u + PROTO_ID_BYTES + 8u + 1u + 8u) /* ..., flags, indexed */
 #define LOC_BYTES        (PROTO_KEY_BYTES + 8u)               /* author, be64 seq */
 #define INDEX_KEY_MAX    511u                                 /* LMDB's default maximum key size */
+#define SIGS_VALUE_BYTES 32u /* verified, checked, bad_seq, bad_anchor */
 
 static const char *const db_names[STORE_DB_COUNT] = {
     [STORE_DB_ENTRIES] = "entries",     [STORE_DB_IDS] = "ids",
@@ -29,6 +30,7 @@ static const char *const db_names[STORE_DB_COUNT] = {
     [STORE_DB_DEC_SPEC] = "dec_spec",   [STORE_DB_SUPERSEDED] = "superseded",
     [STORE_DB_SPEC_PROV] = "spec_prov", [STORE_DB_SPEC_ISCED] = "spec_isced",
     [STORE_DB_ISSUER] = "issuer",       [STORE_DB_META] = "meta",
+    [STORE_DB_ANCHORS] = "anchors",     [STORE_DB_SIGS] = "sigs",
 };
 
 static_assert(STORE_DB_COUNT <= RN_STORE_DBS_MAX, "raise RN_STORE_DBS_MAX");
@@ -236,6 +238,17 @@ static int read_head(const store *s, MDB_txn *txn, const uint8_t *author, store_
     return 0;
 }
 
+/* Records (author, seq) as an anchor: its own signature was verified. Anchors at or below the
+ * author's verified_seq are implied and not written. */
+static int anchor_put_txn(store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq)
+{
+    uint8_t loc[LOC_BYTES];
+    loc_key(loc, author, seq);
+    MDB_val k = { LOC_BYTES, loc }, v = { 0, NULL };
+    int rc = mdb_put(txn, s->dbi[STORE_DB_ANCHORS], &k, &v, 0);
+    return rc == 0 ? 0 : lmdb_err(rc, "put anchor");
+}
+
 /* The in-memory index batch (see "The index pass" below). */
 static int batch_reserve(store *s, size_t entries);
 typedef struct batch_mark {
@@ -248,6 +261,37 @@ static void batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PR
 static void batch_free(store_batch *b);
 
 /* ---- Open and close ---- */
+
+static int sigs_read(const store *s, MDB_txn *txn, const uint8_t *author, store_sigs *out);
+
+/* Sets verify_pending if some author's log holds entries past its checked_seq. */
+static int verify_scan(store *s, MDB_txn *txn)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &c);
+    if (rc != 0)
+        return lmdb_err(rc, "heads cursor");
+    int err = 0;
+    s->verify_pending = false;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !s->verify_pending;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        store_head h;
+        store_sigs sg;
+        if (k.mv_size != PROTO_KEY_BYTES) {
+            err = RN_ECORRUPT;
+            break;
+        }
+        if ((err = read_head(s, txn, k.mv_data, &h)) < 0 ||
+            (err = sigs_read(s, txn, k.mv_data, &sg)) < 0)
+            break;
+        s->verify_pending = sg.checked_seq < h.seq;
+    }
+    mdb_cursor_close(c);
+    if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
+        err = lmdb_err(rc, "heads");
+    return err;
+}
 
 static int roster_load(store *s, MDB_txn *txn)
 {
@@ -337,6 +381,7 @@ int store_open(store *s, const char *dir, const store_options *opt)
     RN_GUARD(err, roster_load(s, txn));
     /* A crash may have left entries past an index watermark; the first read finds out. */
     s->index_pending = true;
+    RN_GUARD(err, verify_scan(s, txn));
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
@@ -601,6 +646,8 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             err = fail_at(d, RN_ESIG, "entry.signature", good - 1);
             goto out;
         }
+        /* Its own signature is verified either way: the run's anchor. */
+        RN_GUARD(err, anchor_put_txn(s, txn, last->author, last->seq));
     }
 commit:
     res->head_seq = head.seq;
@@ -612,6 +659,8 @@ commit:
         batch_rollback(s, mark);
         goto out;
     }
+    if (res->accepted > 0)
+        s->verify_pending = true;
     if (late_err < 0) {
         err = late_err;
         if (d != NULL)
@@ -687,6 +736,7 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     memcpy(head.id, eid, PROTO_ID_BYTES);
     head.timestamp_ms = e.timestamp_ms;
     RN_GUARD(err, put_head(s, txn, &head));
+    RN_GUARD(err, anchor_put_txn(s, txn, author, e.seq)); /* we signed it */
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
@@ -694,6 +744,7 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         batch_rollback(s, mark);
         goto out;
     }
+    s->verify_pending = true;
     /* Durable before anyone hears of it (DESIGN.md section 3). */
     RN_GUARD(err, store_sync(s));
     if (id != NULL)
@@ -1240,6 +1291,293 @@ int store_fork_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_
     b->ptr = v.mv_data;
     b->len = (uint32_t)v.mv_size;
     return store_entry_get(r, author, *seq, a) == 0 ? 0 : RN_ECORRUPT;
+}
+
+/* ---- Signatures ---- */
+
+static int sigs_read(const store *s, MDB_txn *txn, const uint8_t *author, store_sigs *out)
+{
+    memset(out, 0, sizeof(*out));
+    MDB_val k = { PROTO_KEY_BYTES, (void *)author }, v;
+    int rc = mdb_get(txn, s->dbi[STORE_DB_SIGS], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return lmdb_err(rc, "get sigs");
+    if (v.mv_size != SIGS_VALUE_BYTES)
+        return RN_ECORRUPT;
+    const uint8_t *p = v.mv_data;
+    out->verified_seq = get_be64(p);
+    out->checked_seq = get_be64(p + 8);
+    out->bad_seq = get_be64(p + 16);
+    out->bad_anchor = get_be64(p + 24);
+    if (out->verified_seq > out->checked_seq || out->bad_seq > out->checked_seq)
+        return RN_ECORRUPT;
+    return 0;
+}
+
+static int sigs_put(store *s, MDB_txn *txn, const uint8_t *author, const store_sigs *sg)
+{
+    uint8_t val[SIGS_VALUE_BYTES];
+    RN_ASSERT(sg->verified_seq <= sg->checked_seq && sg->bad_seq <= sg->checked_seq);
+    put_be64(val, sg->verified_seq);
+    put_be64(val + 8, sg->checked_seq);
+    put_be64(val + 16, sg->bad_seq);
+    put_be64(val + 24, sg->bad_anchor);
+    MDB_val k = { PROTO_KEY_BYTES, (void *)author }, v = { sizeof(val), val };
+    int rc = mdb_put(txn, s->dbi[STORE_DB_SIGS], &k, &v, 0);
+    return rc == 0 ? 0 : lmdb_err(rc, "put sigs");
+}
+
+/* Is there an anchor record at (author, seq)? Returns 1, 0, or RN_ESTORE. */
+static int anchor_held(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq)
+{
+    uint8_t loc[LOC_BYTES];
+    loc_key(loc, author, seq);
+    MDB_val k = { LOC_BYTES, loc }, v;
+    int rc = mdb_get(txn, s->dbi[STORE_DB_ANCHORS], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    return rc == 0 ? 1 : lmdb_err(rc, "get anchor");
+}
+
+/* The first (or, if `last`, the last) anchor record of `author` in [from, to]. Returns 0,
+ * RN_ENOTFOUND, RN_ESTORE. */
+static int anchor_seek(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t from,
+                       uint64_t to, bool last, uint64_t *seq)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint8_t loc[LOC_BYTES];
+    int rc;
+
+    if (from > to)
+        return RN_ENOTFOUND;
+    if ((rc = mdb_cursor_open(txn, s->dbi[STORE_DB_ANCHORS], &c)) != 0)
+        return lmdb_err(rc, "anchors cursor");
+    loc_key(loc, author, last ? to + 1 : from);
+    k = (MDB_val){ LOC_BYTES, loc };
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    if (last)
+        rc = mdb_cursor_get(c, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+    mdb_cursor_close(c);
+    if (rc == MDB_NOTFOUND)
+        return RN_ENOTFOUND;
+    if (rc != 0)
+        return lmdb_err(rc, "anchors");
+    if (k.mv_size != LOC_BYTES || memcmp(k.mv_data, author, PROTO_KEY_BYTES) != 0)
+        return RN_ENOTFOUND;
+    uint64_t at = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
+    if (at < from || at > to)
+        return RN_ENOTFOUND;
+    *seq = at;
+    return 0;
+}
+
+int store_sigs_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_sigs *out)
+{
+    return sigs_read(r->s, r->txn, author, out);
+}
+
+int store_anchor_last(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t from,
+                      uint64_t to, uint64_t *seq)
+{
+    store_sigs sg;
+    RN_TRY(sigs_read(r->s, r->txn, author, &sg));
+    if (from > to)
+        return RN_ENOTFOUND;
+    if (to <= sg.verified_seq) {
+        *seq = to;
+        return 0;
+    }
+    uint64_t lo = from > sg.verified_seq ? from : sg.verified_seq + 1;
+    int rc = anchor_seek(r->s, r->txn, author, lo, to, true, seq);
+    if (rc == RN_ENOTFOUND && sg.verified_seq >= from) {
+        *seq = sg.verified_seq;
+        return 0;
+    }
+    return rc;
+}
+
+int store_anchor_first(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t from,
+                       uint64_t to, uint64_t *seq)
+{
+    store_sigs sg;
+    RN_TRY(sigs_read(r->s, r->txn, author, &sg));
+    if (from > to)
+        return RN_ENOTFOUND;
+    if (from <= sg.verified_seq) {
+        *seq = from;
+        return 0;
+    }
+    return anchor_seek(r->s, r->txn, author, from, to, false, seq);
+}
+
+int store_anchor_put(store *s, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != 0)
+        return lmdb_err(rc, "begin");
+    int err = anchor_put_txn(s, txn, author, seq);
+    if (err != 0) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    rc = mdb_txn_commit(txn);
+    return rc == 0 ? 0 : lmdb_err(rc, "commit anchor");
+}
+
+int store_entry_get_verified(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
+                             proto_str *bytes)
+{
+    store_sigs sg;
+    proto_entry e;
+    RN_TRY(store_entry_get(r, author, seq, bytes));
+    RN_TRY(sigs_read(r->s, r->txn, author, &sg));
+    if (seq <= sg.verified_seq)
+        return 0;
+    int held = anchor_held(r->s, r->txn, author, seq);
+    if (held != 0)
+        return held > 0 ? 0 : held;
+    if (proto_entry_decode(&e, bytes->ptr, bytes->len, NULL) != 0)
+        return RN_ECORRUPT;
+    return proto_entry_verify(&e) == 0 ? 0 : RN_ESIG;
+}
+
+/* The first head, in key order, strictly after `after` (or the first of all if NULL). Returns 0,
+ * RN_ENOTFOUND, RN_ECORRUPT, RN_ESTORE. */
+static int head_next(const store *s, MDB_txn *txn, const uint8_t *after, store_head *out)
+{
+    MDB_cursor *c;
+    MDB_val k = { 0, NULL }, v;
+    int rc;
+    if ((rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &c)) != 0)
+        return lmdb_err(rc, "heads cursor");
+    if (after == NULL) {
+        rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    } else {
+        k = (MDB_val){ PROTO_KEY_BYTES, (void *)after };
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && k.mv_size == PROTO_KEY_BYTES &&
+            memcmp(k.mv_data, after, PROTO_KEY_BYTES) == 0)
+            rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    uint8_t author[PROTO_KEY_BYTES];
+    if (rc == 0 && k.mv_size == PROTO_KEY_BYTES)
+        memcpy(author, k.mv_data, PROTO_KEY_BYTES);
+    else if (rc == 0)
+        rc = -1;
+    mdb_cursor_close(c);
+    if (rc == MDB_NOTFOUND)
+        return RN_ENOTFOUND;
+    if (rc == -1)
+        return RN_ECORRUPT;
+    if (rc != 0)
+        return lmdb_err(rc, "heads");
+    return read_head(s, txn, author, out);
+}
+
+/*
+ * Checks the signatures of author h past its checked_seq, within *budget verifications. An
+ * anchor needs none; an entry that fails flags the author (the first one is kept as evidence).
+ */
+static int verify_author(store *s, MDB_txn *txn, store_head *h, uint32_t *budget,
+                         store_verify_result *res)
+{
+    store_sigs sg;
+    RN_TRY(sigs_read(s, txn, h->author, &sg));
+    if (sg.checked_seq >= h->seq)
+        return 0;
+    while (sg.checked_seq<h->seq && * budget> 0) {
+        uint64_t seq = sg.checked_seq + 1;
+        uint8_t loc[LOC_BYTES];
+        loc_key(loc, h->author, seq);
+        int held = anchor_held(s, txn, h->author, seq);
+        RN_TRY(held < 0 ? held : 0);
+        bool ok = held > 0;
+        if (!ok) {
+            MDB_val k = { LOC_BYTES, loc }, v;
+            proto_entry e;
+            int rc = mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v);
+            if (rc != 0)
+                return rc == MDB_NOTFOUND ? RN_ECORRUPT : lmdb_err(rc, "get entry");
+            if (proto_entry_decode(&e, v.mv_data, v.mv_size, NULL) != 0)
+                return RN_ECORRUPT;
+            ok = proto_entry_verify(&e) == 0;
+            (*budget)--;
+            res->verified++;
+        }
+        if (ok && sg.verified_seq == seq - 1) {
+            sg.verified_seq = seq; /* the anchor record, if any, is now implied */
+            if (held > 0) {
+                MDB_val k = { LOC_BYTES, loc };
+                int rc = mdb_del(txn, s->dbi[STORE_DB_ANCHORS], &k, NULL);
+                if (rc != 0)
+                    return lmdb_err(rc, "del anchor");
+            }
+        } else if (ok && held == 0) {
+            RN_TRY(anchor_put_txn(s, txn, h->author, seq));
+        } else if (!ok && sg.bad_seq == 0) {
+            /* Authentic (linked to a later anchor, whose signature holds) yet unsigned: the
+             * author published it. The next anchor closes the evidence; the head is one. */
+            uint64_t at = h->seq;
+            int rc = anchor_seek(s, txn, h->author, seq + 1, h->seq, false, &at);
+            if (rc < 0 && rc != RN_ENOTFOUND)
+                return rc;
+            sg.bad_seq = seq;
+            sg.bad_anchor = rc == 0 ? at : h->seq;
+            h->flags |= STORE_HEAD_BADSIG;
+            RN_TRY(put_head(s, txn, h));
+            res->flagged++;
+        }
+        sg.checked_seq = seq;
+    }
+    return sigs_put(s, txn, h->author, &sg);
+}
+
+int store_verify_step(store *s, uint32_t budget, store_verify_result *res)
+{
+    MDB_txn *txn = NULL;
+    store_head h;
+    int rc, err = 0;
+    bool done = false;
+
+    memset(res, 0, sizeof(*res));
+    RN_ASSERT(budget > 0);
+    if (!s->verify_pending)
+        return 0;
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+        return lmdb_err(rc, "begin");
+    const uint8_t *after = NULL;
+    for (;;) {
+        rc = head_next(s, txn, after, &h);
+        if (rc == RN_ENOTFOUND) {
+            done = true;
+            break;
+        }
+        RN_GUARD(err, rc);
+        if (budget == 0)
+            break; /* an author is left to look at */
+        RN_GUARD(err, verify_author(s, txn, &h, &budget, res));
+        memcpy(s->scratch, h.author, PROTO_KEY_BYTES);
+        after = s->scratch;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc != 0) {
+        err = lmdb_err(rc, "commit");
+        goto out;
+    }
+    if (done && budget > 0)
+        s->verify_pending = false;
+    res->more = s->verify_pending;
+out:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (err != 0)
+        memset(res, 0, sizeof(*res));
+    return err;
 }
 
 /* ---- Record versions ---- */

@@ -40,6 +40,11 @@
  *   issuer    issuer-key(32) provider-id                 -> (empty) every provider that ever
  *                                                           listed the key
  *   meta      "schema"                                   -> be64(STORE_SCHEMA_VERSION)
+ *   anchors   author(32) be64(seq)                       -> (empty) entries above the author's
+ *                                                           verified_seq whose own signature
+ *                                                           was verified (see "Signatures")
+ *   sigs      author(32)                                 -> be64(verified_seq) be64(checked_seq)
+ *                                                           be64(bad_seq) be64(bad_anchor)
  *
  * Indexing: store_ingest and store_append write entries and heads; ids and the record indexes
  * are derived by an index pass that sorts the keys of many entries and writes them in one
@@ -48,6 +53,18 @@
  * indexes that cover every entry; a crash between the two loses nothing (the next pass resumes
  * from the watermarks). Random-key indexes (ids are hashes) cost about one page write per entry
  * when written run by run; sorted batches write each page about once per batch.
+ *
+ * Signatures: store_ingest authenticates a run with one signature, the last entry's (the links
+ * carry it to the others), so an author can publish an entry whose own signature is garbage
+ * inside a run whose last signature holds. A node must never pass such an entry on as the end
+ * of a run, nor put it in a proof bundle (PROTOCOL.md section 2, "Anchors"). The store
+ * therefore records which entries' own signatures it has verified: "anchors" (the last entry
+ * of every ingested run, every own entry, every entry store_anchor_put or the background
+ * verifier checked), and per author a watermark verified_seq: every signature of 1 ..
+ * verified_seq is valid. store_verify_step advances the watermarks a few signatures at a time;
+ * an entry whose own signature fails there is self-proving evidence that its author published
+ * an invalid entry (the chain from it to the next anchor is linked and the anchor signed): the
+ * author's head is flagged STORE_HEAD_BADSIG and the seqs of the evidence kept (store_sigs).
  *
  * Time: "as of T" means the replica restricted to entries with timestamp <= T. Because an
  * author's timestamps never decrease (PROTOCOL.md section 2), that is a prefix of each log.
@@ -70,6 +87,7 @@
 
 /* Flags of a head. */
 #define STORE_HEAD_FORKED 0x01u /* the author signed two entries at one seq */
+#define STORE_HEAD_BADSIG 0x02u /* the author published an entry whose own signature fails */
 
 enum store_db {
     STORE_DB_ENTRIES,
@@ -84,6 +102,8 @@ enum store_db {
     STORE_DB_SPEC_ISCED,
     STORE_DB_ISSUER,
     STORE_DB_META,
+    STORE_DB_ANCHORS,
+    STORE_DB_SIGS,
     STORE_DB_COUNT
 };
 
@@ -105,6 +125,7 @@ typedef struct store {
     bool index_pending;  /* entries may lie past an index watermark */
     bool batch_complete; /* `batch` holds the keys of every entry past every watermark */
     store_batch *batch;  /* allocated while entries await the index pass, else NULL */
+    bool verify_pending; /* some log may hold signatures store_verify_step has not checked */
 } store;
 
 /* The head of one author's log. */
@@ -159,7 +180,9 @@ typedef struct store_ingest_result {
  *
  * A run that fails at entry k (decode, record or prefix) commits its valid prefix 0..k-1 (their
  * authenticity follows from the signature of entry k-1, checked) and returns the error with
- * d->index = k + 1. A run whose signature or links fail commits nothing.
+ * d->index = k + 1. A run whose signature or links fail commits nothing. The last committed
+ * entry, whose own signature was verified, is recorded as an anchor in the same commit; the
+ * other entries' own signatures are left to store_verify_step.
  *
  * Returns 0 (see *res, which is always filled), or RN_EINVAL (n out of range), the decode errors
  * of proto_entry_decode and proto_record_decode, RN_EROSTER (author unknown), RN_EROLE (author is
@@ -237,6 +260,67 @@ RN_MUST_USE int store_entries_range(store_read *r, const uint8_t author[PROTO_KE
  * Returns 0, RN_ENOTFOUND (author not forked), RN_ESTORE. */
 RN_MUST_USE int store_fork_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t *seq,
                                proto_str *a, proto_str *b);
+
+/* ---- Signatures (see "Signatures" above) ---- */
+
+/* What the replica knows of one author's signatures. */
+typedef struct store_sigs {
+    uint64_t verified_seq; /* every entry 1 .. verified_seq has a valid own signature */
+    uint64_t checked_seq;  /* store_verify_step has looked at 1 .. checked_seq (>= verified) */
+    uint64_t bad_seq;      /* the first entry whose own signature fails, 0 for none */
+    uint64_t bad_anchor;   /* the anchor after it: entries bad_seq .. bad_anchor are the
+                              evidence (linked, the last one signed); 0 for none */
+} store_sigs;
+
+/* The signature state of `author` (all zero for an author never checked). Returns 0,
+ * RN_ECORRUPT, RN_ESTORE. */
+RN_MUST_USE int store_sigs_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
+                               store_sigs *out);
+
+/*
+ * The last anchor of `author` in seqs [from, to] (an entry at or below verified_seq counts as
+ * one), into *seq. Returns 0, RN_ENOTFOUND (none in the range), RN_ECORRUPT, RN_ESTORE.
+ */
+RN_MUST_USE int store_anchor_last(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
+                                  uint64_t from, uint64_t to, uint64_t *seq);
+
+/* The first anchor of `author` in seqs [from, to], into *seq. Same returns as above. */
+RN_MUST_USE int store_anchor_first(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
+                                   uint64_t from, uint64_t to, uint64_t *seq);
+
+/*
+ * Records that the entry (author, seq), held, has a valid own signature: the caller verified it
+ * (proto_entry_verify). One write transaction; must not be called inside a store_read (it
+ * would wait for nothing, but the caller's read would not see it). Returns 0, RN_EFULL,
+ * RN_ESTORE.
+ */
+RN_MUST_USE int store_anchor_put(store *s, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq);
+
+/*
+ * The entry (author, seq), as store_entry_get, but only if its own signature is valid: an
+ * anchor, or verified now (not recorded: the read transaction cannot write). Used for what a
+ * node vouches for, such as the entries of a proof bundle. Returns 0, RN_ENOTFOUND, RN_ESIG (the
+ * entry's own signature fails), RN_ECORRUPT (it no longer decodes), RN_ESTORE.
+ */
+RN_MUST_USE int store_entry_get_verified(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
+                                         uint64_t seq, proto_str *bytes);
+
+/* What one store_verify_step did. */
+typedef struct store_verify_result {
+    uint32_t verified; /* signatures checked (Ed25519 verifications) */
+    uint32_t flagged;  /* authors newly flagged STORE_HEAD_BADSIG */
+    bool more;         /* signatures are left to check: call again */
+} store_verify_result;
+
+/*
+ * The background verifier: checks the own signatures of at most `budget` (>= 1) entries past
+ * the authors' checked_seq watermarks (anchors pass without a verification) and advances the
+ * watermarks, in one write transaction. An entry whose signature fails flags its author
+ * (STORE_HEAD_BADSIG, the first such seq and the anchor after it kept in sigs); the check goes
+ * on past it, so that later entries still become anchors. Cheap when s->verify_pending is false.
+ * Returns 0 (see *res), RN_ECORRUPT (a stored entry no longer decodes), RN_EFULL, RN_ESTORE.
+ */
+RN_MUST_USE int store_verify_step(store *s, uint32_t budget, store_verify_result *res);
 
 /* The authority's country for `author` from the roster, or NULL. */
 const char *store_author_country(const store *s, const uint8_t author[PROTO_KEY_BYTES]);

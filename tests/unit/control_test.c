@@ -368,6 +368,7 @@ static void test_peers_heads_roster(void **state)
             assert_int_equal(seq, 6);
         }
         assert_false(get_bool(item, "forked"));
+        assert_false(get_bool(item, "unsigned"));
         assert_int_equal(mp_skip(&h), 0);
     }
 

@@ -1187,6 +1187,147 @@ static void test_garbage_and_forgery(void **state)
 }
 
 /* AT signs two entries at seq 1; IE holds one, FR the other; everyone ends up with the evidence. */
+/* Relinks chain c (author k) after garbling the own signatures of seqs 1 .. bad_to: each entry is
+ * re-signed with prev = the id of the entry before as it now is, and a garbled one has its
+ * signature's last byte flipped. The links hold; only entries past bad_to verify alone. */
+static void chain_garble(chain *c, int k, uint64_t bad_to)
+{
+    static uint8_t buf[RN_ENTRY_BYTES_MAX];
+    for (size_t i = 0; i < c->n; i++) {
+        proto_entry e;
+        assert_int_equal(proto_entry_decode(&e, c->raw[i].ptr, c->raw[i].len, NULL), 0);
+        proto_entry_draft dr = { .seq = e.seq,
+                                 .prev = i == 0 ? NULL : c->id[i - 1],
+                                 .timestamp_ms = e.timestamp_ms,
+                                 .kind = e.kind,
+                                 .body = e.body,
+                                 .body_len = e.body_len };
+        size_t len;
+        assert_int_equal(proto_entry_sign(&dr, keys[k].sk, buf, sizeof(buf), &len), 0);
+        if (e.seq <= bad_to)
+            buf[len - 1] ^= 0x5a;
+        uint8_t *fresh = malloc(len);
+        assert_non_null(fresh);
+        memcpy(fresh, buf, len);
+        free((void *)c->raw[i].ptr);
+        c->raw[i] = (proto_str){ fresh, (uint32_t)len };
+        proto_entry_id(fresh, len, c->id[i]);
+    }
+}
+
+/* A member published one run of 1,024 entries whose first 1,023 own signatures are garbage
+ * (the run verifies: links and the last signature). A node holding it serves it only in runs
+ * that end on an entry whose signature verified, so its peers take it without cutting it off;
+ * everyone's background verifier finds the unsigned entries and flags the author. */
+static void test_garbled_run_served_on_anchors(void **state)
+{
+    (void)state;
+    chain at;
+    chain_make(&at, K_AT, 1024, "Universitaet Wien");
+    chain_garble(&at, K_AT, 1023);
+    net *t = net_new(12);
+    store *s0 = tn_store(t, 0, K_IE, false);
+    store_ingest_result res;
+    assert_int_equal(store_ingest(s0, at.raw, at.n, &res, NULL), 0);
+    assert_int_equal(res.accepted, 1024);
+    tn_opts o0, o1, o2;
+    memset(&o0, 0, sizeof(o0));
+    memset(&o1, 0, sizeof(o1));
+    memset(&o2, 0, sizeof(o2));
+    static const int dial_ie[] = { K_IE }, dial_fr[] = { K_FR };
+    o0.lim.batch_entries = 100; /* windows that hold no anchor */
+    o1.dial = dial_ie;
+    o1.dial_n = 1;
+    o1.lim.batch_entries = 100;
+    o2.dial = dial_fr; /* NL hears of AT only through FR */
+    o2.dial_n = 1;
+    tn_start(t, 0, K_IE, &o0);
+    tn_start(t, 1, K_FR, &o1);
+    tn_start(t, 2, K_NL, &o2);
+    run(t, 8000);
+    /* One connection each way, never cut: two connects in all. */
+    assert_int_equal(t->connects_n, 2);
+    for (int i = 0; i < 3; i++) {
+        uint32_t flags = 0;
+        const node_counters *nc = node_counters_get(t->nodes[i].n);
+        assert_int_equal(nc->protocol_errors, 0);
+        assert_int_equal(head_of(t, i, K_AT, &flags), 1024);
+        /* Found by each node's own verifier: the evidence travels as the log does. */
+        assert_true(flags & STORE_HEAD_BADSIG);
+        assert_false(flags & STORE_HEAD_FORKED);
+        assert_int_equal(nc->badsigs_seen, 1);
+        store_read r;
+        store_sigs sg;
+        proto_str e;
+        assert_int_equal(store_read_begin(&t->nodes[i].s, &r), 0);
+        assert_int_equal(store_sigs_get(&r, keys[K_AT].pk, &sg), 0);
+        assert_int_equal(sg.bad_seq, 1);
+        assert_int_equal(sg.bad_anchor, 1024);
+        assert_int_equal(sg.checked_seq, 1024);
+        assert_int_equal(sg.verified_seq, 0);
+        assert_int_equal(store_entry_get_verified(&r, keys[K_AT].pk, 512, &e), RN_ESIG);
+        assert_int_equal(store_entry_get_verified(&r, keys[K_AT].pk, 1024, &e), 0);
+        store_read_end(&r);
+    }
+    /* Served as one run to its end: no window of 100 could end on an anchor. */
+    assert_int_equal(node_counters_get(t->nodes[0].n)->payload_msgs_out, 1);
+    check_replica(t, 1, 1024);
+    check_replica(t, 2, 1024);
+    net_free(t);
+    chain_free(&at);
+}
+
+/* Runs are cut back to the last anchor of a window: a log whose seqs 1 .. 50 came as one run (50
+ * an anchor) and 51 .. 150 as another whose signatures are garbage but the last, served in
+ * windows of 100, goes out as 1 .. 50 then 51 .. 150, never as a run ending on seq 100. */
+static void test_served_runs_cut_at_anchor(void **state)
+{
+    (void)state;
+    chain at;
+    chain_make(&at, K_AT, 150, "Universitaet Wien");
+    chain_garble(&at, K_AT, 149);
+    /* Seqs 1 .. 50 signed after all: re-sign them and relink the rest. */
+    for (size_t i = 0; i < at.n; i++) {
+        static uint8_t buf[RN_ENTRY_BYTES_MAX];
+        proto_entry e;
+        assert_int_equal(proto_entry_decode(&e, at.raw[i].ptr, at.raw[i].len, NULL), 0);
+        proto_entry_draft dr = { .seq = e.seq,
+                                 .prev = i == 0 ? NULL : at.id[i - 1],
+                                 .timestamp_ms = e.timestamp_ms,
+                                 .kind = e.kind,
+                                 .body = e.body,
+                                 .body_len = e.body_len };
+        size_t len;
+        assert_int_equal(proto_entry_sign(&dr, keys[K_AT].sk, buf, sizeof(buf), &len), 0);
+        if (e.seq > 50 && e.seq < 150)
+            buf[len - 1] ^= 0x5a;
+        memcpy((uint8_t *)at.raw[i].ptr, buf, len);
+        proto_entry_id(at.raw[i].ptr, len, at.id[i]);
+    }
+    net *t = net_new(13);
+    store *s0 = tn_store(t, 0, K_IE, false);
+    store_ingest_result res;
+    assert_int_equal(store_ingest(s0, at.raw, 50, &res, NULL), 0);
+    assert_int_equal(store_ingest(s0, at.raw + 50, 100, &res, NULL), 0);
+    tn_opts o0, o1;
+    memset(&o0, 0, sizeof(o0));
+    memset(&o1, 0, sizeof(o1));
+    static const int dial_ie[] = { K_IE };
+    o0.lim.batch_entries = 100;
+    o1.dial = dial_ie;
+    o1.dial_n = 1;
+    tn_start(t, 0, K_IE, &o0);
+    tn_start(t, 1, K_FR, &o1);
+    run(t, 4000);
+    assert_int_equal(node_counters_get(t->nodes[1].n)->protocol_errors, 0);
+    assert_int_equal(head_of(t, 1, K_AT, NULL), 150);
+    assert_int_equal(node_counters_get(t->nodes[0].n)->payload_msgs_out, 2);
+    assert_int_equal(node_counters_get(t->nodes[0].n)->entries_out, 150);
+    assert_int_equal(t->connects_n, 1);
+    net_free(t);
+    chain_free(&at);
+}
+
 static void test_equivocation(void **state)
 {
     (void)state;
@@ -1742,6 +1883,8 @@ int main(void)
         cmocka_unit_test(test_publish_refuses_future_head),
         cmocka_unit_test(test_entries_from_future),
         cmocka_unit_test(test_status_clock),
+        cmocka_unit_test(test_garbled_run_served_on_anchors),
+        cmocka_unit_test(test_served_runs_cut_at_anchor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "proto/record.h"
+#include "store/query.h"
 #include "store/store.h"
 
 #include "testutil.h"
@@ -1259,6 +1260,242 @@ static void test_version_get(void **state)
 
 /* ---- The consistency check ---- */
 
+/* ---- Signatures: anchors, the verified watermark, evidence of an unsigned entry ---- */
+
+/* chain_nl, but the signatures of entries bad_from .. bad_to (seqs) are garbage: each entry is
+ * signed, its signature's last byte flipped, and the next entry linked to the id of the result,
+ * so that the links hold and only the last entry's own signature verifies. */
+static void chain_nl_garbled(chain *c, size_t n, uint64_t bad_from, uint64_t bad_to)
+{
+    chain_nl(c, n);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t seq = i + 1;
+        proto_entry e;
+        assert_int_equal(proto_entry_decode(&e, c->raw[i].ptr, c->raw[i].len, NULL), 0);
+        if (seq > 1 && (e.prev == NULL || memcmp(e.prev, c->id[i - 1], PROTO_ID_BYTES) != 0)) {
+            body b;
+            memcpy(b.b, e.body, e.body_len);
+            b.len = e.body_len;
+            size_t len;
+            uint8_t *fresh = sign_entry(c->a, seq, c->id[i - 1], e.timestamp_ms, e.kind, &b, &len);
+            free((void *)c->raw[i].ptr);
+            c->raw[i] = (proto_str){ fresh, (uint32_t)len };
+        }
+        if (seq >= bad_from && seq <= bad_to)
+            ((uint8_t *)c->raw[i].ptr)[c->raw[i].len - 1] ^= 0x5a;
+        proto_entry_id(c->raw[i].ptr, c->raw[i].len, c->id[i]);
+    }
+}
+
+static store_sigs sigs_of(store *s, const author *a)
+{
+    store_read r;
+    store_sigs sg;
+    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_sigs_get(&r, a->pk, &sg), 0);
+    store_read_end(&r);
+    return sg;
+}
+
+static int anchor_last(store *s, const author *a, uint64_t from, uint64_t to, uint64_t *seq)
+{
+    store_read r;
+    assert_int_equal(store_read_begin(s, &r), 0);
+    int rc = store_anchor_last(&r, a->pk, from, to, seq);
+    store_read_end(&r);
+    return rc;
+}
+
+static int entry_verified(store *s, const author *a, uint64_t seq)
+{
+    store_read r;
+    proto_str e;
+    assert_int_equal(store_read_begin(s, &r), 0);
+    int rc = store_entry_get_verified(&r, a->pk, seq, &e);
+    store_read_end(&r);
+    return rc;
+}
+
+static void test_anchors_garbled_run(void **state)
+{
+    fixture *f = *state;
+    const author *nl = &authors[A_NL];
+    chain c;
+    store_ingest_result res;
+    store_verify_result vr;
+    store_head h;
+    rn_diag d = { 0 };
+    uint64_t at = 0;
+
+    /* Seqs 2 .. 9 unsigned, 10 signed: the run verifies as a run and is accepted. */
+    chain_nl_garbled(&c, 10, 2, 9);
+    assert_int_equal(ingest(&f->s, &c, 1, 10, &res, &d), 0);
+    assert_int_equal(res.accepted, 10);
+    /* Only the last entry is an anchor; nothing ends on seqs 1 .. 9 yet. */
+    assert_int_equal(anchor_last(&f->s, nl, 1, 9, &at), RN_ENOTFOUND);
+    assert_int_equal(anchor_last(&f->s, nl, 1, 10, &at), 0);
+    assert_int_equal(at, 10);
+    {
+        store_read r;
+        assert_int_equal(store_read_begin(&f->s, &r), 0);
+        assert_int_equal(store_anchor_first(&r, nl->pk, 2, 10, &at), 0);
+        assert_int_equal(at, 10);
+        assert_int_equal(store_anchor_first(&r, nl->pk, 2, 9, &at), RN_ENOTFOUND);
+        store_read_end(&r);
+    }
+    /* What a node vouches for is verified entry by entry. */
+    assert_int_equal(entry_verified(&f->s, nl, 1), 0);
+    assert_int_equal(entry_verified(&f->s, nl, 5), RN_ESIG);
+    assert_int_equal(entry_verified(&f->s, nl, 10), 0);
+    assert_int_equal(entry_verified(&f->s, nl, 11), RN_ENOTFOUND);
+
+    /* The verifier, three signatures at a time: seq 1 verifies, seq 2 is the evidence. */
+    assert_int_equal(store_verify_step(&f->s, 3, &vr), 0);
+    assert_int_equal(vr.verified, 3);
+    assert_int_equal(vr.flagged, 1);
+    assert_true(vr.more);
+    store_sigs sg = sigs_of(&f->s, nl);
+    assert_int_equal(sg.verified_seq, 1);
+    assert_int_equal(sg.checked_seq, 3);
+    assert_int_equal(sg.bad_seq, 2);
+    assert_int_equal(sg.bad_anchor, 10);
+    head_seq(&f->s, nl, &h);
+    assert_true(h.flags & STORE_HEAD_BADSIG);
+    assert_false(h.flags & STORE_HEAD_FORKED);
+    /* To the end: six more failures, no new flag, and the anchor needs no verification. */
+    uint32_t total = 0;
+    do {
+        assert_int_equal(store_verify_step(&f->s, 4, &vr), 0);
+        assert_int_equal(vr.flagged, 0);
+        total += vr.verified;
+    } while (vr.more);
+    assert_int_equal(total, 6);
+    sg = sigs_of(&f->s, nl);
+    assert_int_equal(sg.verified_seq, 1);
+    assert_int_equal(sg.checked_seq, 10);
+    assert_int_equal(sg.bad_seq, 2);
+    assert_int_equal(anchor_last(&f->s, nl, 1, 9, &at), 0);
+    assert_int_equal(at, 1); /* the watermark */
+    assert_int_equal(anchor_last(&f->s, nl, 2, 9, &at), RN_ENOTFOUND);
+
+    /* The flag, the evidence and the anchors survive a reopen; nothing is left to check. */
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
+    sg = sigs_of(&f->s, nl);
+    assert_int_equal(sg.bad_seq, 2);
+    assert_int_equal(sg.bad_anchor, 10);
+    head_seq(&f->s, nl, &h);
+    assert_true(h.flags & STORE_HEAD_BADSIG);
+    assert_int_equal(store_verify_step(&f->s, 4, &vr), 0);
+    assert_int_equal(vr.verified, 0);
+    assert_false(vr.more);
+    assert_int_equal(store_verify_step(&f->s, 4, &vr), 0); /* not pending: free */
+    assert_int_equal(vr.verified, 0);
+    check_ok(&f->s, 10);
+    chain_free(&c);
+}
+
+static void test_anchors_honest(void **state)
+{
+    fixture *f = *state;
+    const author *fr = &authors[A_FR], *ie = &authors[A_IE];
+    chain c;
+    store_ingest_result res;
+    store_verify_result vr;
+    rn_diag d = { 0 };
+    uint64_t at = 0;
+    body b;
+
+    chain_fr(&c, 6);
+    assert_int_equal(ingest(&f->s, &c, 1, 3, &res, &d), 0);
+    assert_int_equal(ingest(&f->s, &c, 4, 3, &res, &d), 0);
+    /* Each run's last entry is an anchor. */
+    assert_int_equal(anchor_last(&f->s, fr, 1, 5, &at), 0);
+    assert_int_equal(at, 3);
+    /* Own entries are anchors. */
+    provider_uniz(&b);
+    assert_int_equal(
+        store_append(&f->s, ie->sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, &d), 0);
+    assert_int_equal(anchor_last(&f->s, ie, 1, 1, &at), 0);
+    /* The verifier raises every watermark to the head, verifying what no anchor covered. */
+    uint32_t total = 0;
+    do {
+        assert_int_equal(store_verify_step(&f->s, 2, &vr), 0);
+        assert_int_equal(vr.flagged, 0);
+        total += vr.verified;
+    } while (vr.more);
+    assert_int_equal(total, 4); /* FR 1, 2, 4, 5 */
+    assert_int_equal(sigs_of(&f->s, fr).verified_seq, 6);
+    assert_int_equal(sigs_of(&f->s, ie).verified_seq, 1);
+    assert_int_equal(anchor_last(&f->s, fr, 1, 5, &at), 0);
+    assert_int_equal(at, 5);
+    store_head h;
+    head_seq(&f->s, fr, &h);
+    assert_int_equal(h.flags, 0);
+    /* An anchor recorded by hand (the serving path verified it). */
+    chain_free(&c);
+    chain_nl_garbled(&c, 4, 1, 3);
+    assert_int_equal(ingest(&f->s, &c, 1, 4, &res, &d), 0);
+    assert_int_equal(anchor_last(&f->s, &authors[A_NL], 1, 3, &at), RN_ENOTFOUND);
+    assert_int_equal(store_anchor_put(&f->s, authors[A_NL].pk, 2), 0);
+    assert_int_equal(anchor_last(&f->s, &authors[A_NL], 1, 3, &at), 0);
+    assert_int_equal(at, 2);
+    check_ok(&f->s, 11);
+    chain_free(&c);
+}
+
+/* A proof bundle never carries an entry whose own signature fails: the answer is refused. */
+static void test_proof_refuses_unsigned(void **state)
+{
+    fixture *f = *state;
+    const author *ie = &authors[A_IE];
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    body b;
+    chain c;
+    chain_init(&c, ie, 2);
+    provider_uniz(&b);
+    chain_add(&c, T_LOG, PROTO_KIND_PROVIDER, &b);
+    spec_zed(&b, "IE:uniz/dmcc", "IE:uniz", "Digital micro-credential creation");
+    chain_add(&c, T_LOG + 1000, PROTO_KIND_SPEC, &b);
+    /* The provider entry unsigned, the spec entry (linked to it) signed. */
+    ((uint8_t *)c.raw[0].ptr)[c.raw[0].len - 1] ^= 0x5a;
+    proto_entry_id(c.raw[0].ptr, c.raw[0].len, c.id[0]);
+    free((void *)c.raw[1].ptr);
+    c.n = 1;
+    chain_add(&c, T_LOG + 1000, PROTO_KIND_SPEC, &b);
+    assert_int_equal(ingest(&f->s, &c, 1, 2, &res, &d), 0);
+
+    store_read r;
+    query_recognition q;
+    mp_buf proof;
+    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    /* Without a bundle the answer stands (the entry is authentic through the link). */
+    assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
+                                     QUERY_AT_NOW, &q, NULL),
+                     0);
+    assert_false(q.forked);
+    assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
+                                     QUERY_AT_NOW, &q, &proof),
+                     RN_ESIG);
+    assert_int_equal(proof.len, 0);
+    store_read_end(&r);
+    /* Once the verifier has found it, answers resting on the author say so. */
+    store_verify_result vr;
+    assert_int_equal(store_verify_step(&f->s, 8, &vr), 0);
+    assert_int_equal(vr.flagged, 1);
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
+                                     QUERY_AT_NOW, &q, NULL),
+                     0);
+    assert_true(q.forked);
+    store_read_end(&r);
+    mp_buf_free(&proof);
+    check_ok(&f->s, 2);
+    chain_free(&c);
+}
+
 static void test_check_damaged(void **state)
 {
     fixture *f = *state;
@@ -1432,6 +1669,9 @@ int main(void)
         T(test_entries_range),
         T(test_entry_find),
         T(test_version_get),
+        T(test_anchors_garbled_run),
+        T(test_anchors_honest),
+        T(test_proof_refuses_unsigned),
         T(test_check_damaged),
         T(test_roster_change),
         T(test_full),

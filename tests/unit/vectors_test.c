@@ -266,6 +266,19 @@ static void test_runs(void **state)
             assert_int_equal(rc, code_of(json_string_value(err)));
             assert_int_equal(d.index, json_integer_value(json_object_get(v, "error_index")));
         }
+        /* "unsigned": the entries (1-based) whose own signature fails although the run
+         * verifies; every other entry's verifies. */
+        json_t *uns = json_object_get(v, "unsigned"), *u;
+        size_t ui;
+        bool bad[8] = { false };
+        json_array_foreach(uns, ui, u)
+        {
+            json_int_t at = json_integer_value(u);
+            assert_true(at >= 1 && (size_t)at <= n);
+            bad[at - 1] = true;
+        }
+        for (j = 0; uns != NULL && j < n; j++)
+            assert_int_equal(proto_entry_verify(&run[j]), bad[j] ? RN_ESIG : 0);
         for (j = 0; j < n; j++)
             free(bufs[j]);
         free(head);

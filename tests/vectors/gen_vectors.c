@@ -849,6 +849,43 @@ int main(int argc, char **argv)
     json_object_set_new(r, "error", json_null());
     json_array_append_new(run_list, r);
 
+    /* IE's entries 1 to 3 with garbage in place of the signatures of entries 1 and 2, relinked
+     * (entry 2 names the garbled entry 1's id, entry 3 the garbled entry 2's): the run verifies
+     * (links and the last signature), yet entries 1 and 2 fail per-entry verification. A node
+     * may accept the run but never end a run it sends, nor a proof bundle, on them; verifying
+     * them is evidence that IE published unsigned entries (PROTOCOL.md section 2, "Anchors"). */
+    {
+        static const struct {
+            uint64_t ts;
+            int kind;
+        } um[3] = { { 1763596800000ull, PROTO_KIND_PROVIDER },
+                    { 1763596801000ull, PROTO_KIND_SPEC },
+                    { 1763596802000ull, PROTO_KIND_REVOCATION } };
+        const char *bodies[3] = { ie_provider, IE_SPEC, ie_revocation };
+        made g[3];
+        r = json_object();
+        list = json_array();
+        for (int i = 0; i < 3; i++) {
+            blen = body_of(bodies[i], body, sizeof(body));
+            sign_entry(IE, (uint64_t)i + 1, i == 0 ? NULL : g[i - 1].id, um[i].ts, um[i].kind, body,
+                       blen, &g[i]);
+            if (i < 2) {
+                memset(g[i].bytes + g[i].len - 64, 0x5a, 64); /* the signature: garbage */
+                proto_entry_id(g[i].bytes, g[i].len, g[i].id);
+            }
+            json_array_append_new(list, jhex(g[i].bytes, g[i].len));
+        }
+        json_t *unsigned_list = json_array();
+        json_array_append_new(unsigned_list, json_integer(1));
+        json_array_append_new(unsigned_list, json_integer(2));
+        json_object_set_new(r, "name", json_string("ie-unsigned-middle"));
+        json_object_set_new(r, "head", json_null());
+        json_object_set_new(r, "entries", list);
+        json_object_set_new(r, "error", json_null());
+        json_object_set_new(r, "unsigned", unsigned_list);
+        json_array_append_new(run_list, r);
+    }
+
     /* ---- A fork: the IE authority signs a second entry 2 ---- */
     json_t *fk = json_object();
     json_object_set_new(fk, "name", json_string("ie-fork-at-2"));
