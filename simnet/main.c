@@ -4,7 +4,8 @@
  *   recnet-sim [options] [SCENARIO]
  *
  * SCENARIO is a scenario file or the name of one shipped in simnet/scenarios (default, steady,
- * recognition, partition-heal, crash-storm, equivocation, misbehaviour, scale-1000); without one
+ * recognition, partition-heal, crash-storm, equivocation, misbehaviour, liar-heads, want-loop,
+ * scale-1000); without one
  * the shipped `default` runs (the 30 authorities publishing the demo workload, with answers
  * expected of every node), so that a bare `recnet-sim` shows what the simulator does. `-e` adds
  * directives after the file, and `--nodes` chooses the nodes, so any setting can be changed from
@@ -25,8 +26,10 @@
 #define RN_SIM_SCENARIOS "simnet/scenarios"
 #endif
 
-static const char *shipped[] = { "default",     "steady",       "recognition",  "partition-heal",
-                                 "crash-storm", "equivocation", "misbehaviour", "scale-1000" };
+static const char *shipped[] = { "default", "steady", "recognition", "partition-heal",
+                                 "crash-storm", "equivocation", "misbehaviour",
+                                 /* hostile members (PROTOCOL.md 11.5, 11.6) */
+                                 "liar-heads", "want-loop", "scale-1000" };
 
 /* The scenario run when none is given. */
 #define DEFAULT_SCENARIO "default"
@@ -43,7 +46,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: recnet-sim [options] [SCENARIO]\n"
                "  SCENARIO         a scenario file, or a shipped one: default (when none is\n"
                "                   given), steady, recognition, partition-heal, crash-storm,\n"
-               "                   equivocation, misbehaviour, scale-1000\n"
+               "                   equivocation, misbehaviour, liar-heads, want-loop,\n"
+               "                   scale-1000\n"
                "  -e, --set LINE   one more directive after the scenario (repeatable),\n"
                "                   e.g. -e 'nodes 10' -e 'run 20s' -e 'at 5s crash FR'\n"
                "  --nodes LIST     the nodes: a count, or country codes (IE,FR,DE): the same\n"
