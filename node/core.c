@@ -16,7 +16,10 @@
  *     OPEN, and CLOSING until the driver reports the close), with bounded input (one frame) and
  *     output (RN_CONN_OUTBUF_BYTES) buffers and, once open, per-author arrays: what the peer holds
  *     (known), what we told it (have_sent), its pending WANTs (a FIFO of authors), and flags
- *     (it takes eager pushes from us, it has the fork evidence, its log diverges from ours).
+ *     (it takes eager pushes from us, it has the fork evidence, its log diverges from ours);
+ *     and its record as a hostile member might run up (PROTOCOL.md 11.5, 11.6): claims that
+ *     failed and demotions per author, the highest seq it asked for, its serve budget. A record
+ *     with failures outlives the connection in blame[] (RN_PEERS_MAX of them), by peer key.
  *   - authors[]: one per authority of the roster, in key order: our head (seq and id, cached so
  *     that HEADS and pushes never read the replica), the forked flag, our eager source, our one
  *     outstanding WANT, the stall timer, and fork evidence waiting for our log to catch up.
