@@ -433,7 +433,9 @@ static int fail_query(ctl *c, int rc, const code_field *map, const char *message
     X(badsigs_seen)                                                                                \
     X(sigs_verified)                                                                               \
     X(conns_refused)                                                                               \
-    X(protocol_errors)
+    X(protocol_errors)                                                                             \
+    X(demotions)                                                                                   \
+    X(serve_paused)
 
 static void put_counters(mp_buf *b, const node_counters *k)
 {
@@ -593,7 +595,7 @@ static int m_peers(ctl *c, mp_buf *out)
          * seen (a control request does not advance it): never below zero. */
         uint64_t last = p[i].last_frame_ms;
         uint64_t idle = p[i].connected && c->now_ms > last ? c->now_ms - last : 0;
-        mp_put_map(out, 13);
+        mp_put_map(out, 15);
         mp_put_cstr(out, "key");
         mp_put_bin(out, p[i].key, PROTO_KEY_BYTES);
         mp_put_cstr(out, "country");
@@ -620,6 +622,11 @@ static int m_peers(ctl *c, mp_buf *out)
         mp_put_uint(out, p[i].eager_authors);
         mp_put_cstr(out, "next_dial");
         mp_put_uint(out, p[i].next_dial_ms);
+        /* Hostile members (PROTOCOL.md 11.5, 11.6). */
+        mp_put_cstr(out, "demoted_authors");
+        mp_put_uint(out, p[i].demoted_authors);
+        mp_put_cstr(out, "serve_paused_until");
+        mp_put_uint(out, p[i].serve_paused_until_ms);
     }
     free(p);
     return 0;

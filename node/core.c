@@ -16,7 +16,10 @@
  *     OPEN, and CLOSING until the driver reports the close), with bounded input (one frame) and
  *     output (RN_CONN_OUTBUF_BYTES) buffers and, once open, per-author arrays: what the peer holds
  *     (known), what we told it (have_sent), its pending WANTs (a FIFO of authors), and flags
- *     (it takes eager pushes from us, it has the fork evidence, its log diverges from ours).
+ *     (it takes eager pushes from us, it has the fork evidence, its log diverges from ours);
+ *     and its record as a hostile member might run up (PROTOCOL.md 11.5, 11.6): claims that
+ *     failed and demotions per author, the highest seq it asked for, its serve budget. A record
+ *     with failures outlives the connection in blame[] (RN_PEERS_MAX of them), by peer key.
  *   - authors[]: one per authority of the roster, in key order: our head (seq and id, cached so
  *     that HEADS and pushes never read the replica), the forked flag, our eager source, our one
  *     outstanding WANT, the stall timer, and fork evidence waiting for our log to catch up.
@@ -78,6 +81,7 @@ enum {
     PF_DIVERGED = 1u << 2,     /* the peer's log of a forks from ours: do not fetch a from it */
     PF_IN_WQ = 1u << 3,        /* a is in the peer's WANT queue */
     PF_HAVE_PENDING = 1u << 4, /* a HAVE for a waits for the next flush */
+    PF_REPEAT = 1u << 5,       /* its pending WANT of a goes back over a range it asked before */
 };
 
 typedef enum conn_state {
@@ -153,6 +157,17 @@ typedef struct conn {
     uint16_t *wq;        /* FIFO of authors with a pending WANT */
     size_t wq_head, wq_n;
     bool have_any; /* some PF_HAVE_PENDING set */
+
+    /* Hostile members (PROTOCOL.md 11.5, 11.6): per author, its claims that failed in a row and
+     * the end of its demotion; the highest seq it asked us for. Per interval, what we served. */
+    uint8_t *fails;
+    uint64_t *demoted_until;
+    uint64_t *asked_to;
+    uint64_t serve_window_ms;    /* start of the current serve interval */
+    uint32_t serve_repeats;      /* repeated WANTs in it */
+    uint64_t serve_repeat_bytes; /* entry bytes served in it while a repeat was pending */
+    uint32_t repeat_n;           /* authors with PF_REPEAT */
+    bool serve_pause_counted;    /* ctr.serve_paused counted this interval's pause */
 } conn;
 
 typedef struct author {
@@ -172,6 +187,15 @@ typedef struct author {
     uint8_t *fork_buf; /* fork evidence received ahead of our log: a's bytes then b's */
     size_t fork_a_len, fork_b_len;
 } author;
+
+/* The failure record of a peer whose connection closed while claims of it stood failed, so that
+ * a liar cannot clear its record by reconnecting (PROTOCOL.md 11.5). */
+typedef struct blame_rec {
+    uint8_t key[PROTO_KEY_BYTES];
+    uint8_t *fails;          /* per author, as conn.fails; NULL for a free record */
+    uint64_t *demoted_until; /* per author, as conn.demoted_until */
+    uint64_t stamp;          /* when stored: the oldest goes first */
+} blame_rec;
 
 typedef struct queued_action {
     node_action a;
@@ -215,6 +239,10 @@ struct node {
     node_catchup cu;      /* the current or last catch-up */
     uint64_t cu_base_new; /* ctr.entries_new when it began */
     node_clock clock;     /* the driver's clock as last noted, for status */
+    node_catchup cu;               /* the current or last catch-up */
+    uint64_t cu_base_new;          /* ctr.entries_new when it began */
+    blame_rec blame[RN_PEERS_MAX]; /* failure records of peers not connected now */
+    uint64_t blame_stamp;
 };
 
 /* ---- Small helpers ---- */
@@ -539,6 +567,71 @@ static void eager_set(node *n, size_t a, int slot)
         send_eager(n, &n->conns[slot], a, true);
 }
 
+/* ---- Claims that fail: demotion (PROTOCOL.md 11.5) ---- */
+
+static bool demoted(const node *n, const conn *c, size_t a)
+{
+    return c->demoted_until[a] > n->now;
+}
+
+/* May c be our eager source for a? Not while demoted, nor after a demotion until a WANT to it is
+ * answered in full (a liar let back in must not stop the pushes of an honest source). */
+static bool eager_ok(const node *n, const conn *c, size_t a)
+{
+    return !demoted(n, c, a) && c->fails[a] == 0 && !(c->flags[a] & PF_DIVERGED);
+}
+
+/* The eager source of a was demoted: the author itself when connected and in good standing,
+ * else nobody until a peer shows more. */
+static void eager_fallback(node *n, size_t a)
+{
+    author *au = &n->authors[a];
+    int slot = -1;
+    for (size_t i = 0; i < n->conns_n && slot < 0; i++) {
+        const conn *c = &n->conns[i];
+        if (c->state == CS_OPEN && memcmp(c->key, au->key, PROTO_KEY_BYTES) == 0 &&
+            eager_ok(n, c, a))
+            slot = (int)i;
+    }
+    eager_set(n, a, slot);
+}
+
+/* The peer at `slot` did not deliver what it claimed of author a (our WANT to it made no
+ * progress): demote it for a, RN_DEMOTE_MS_MIN doubled per failure in a row, at most
+ * RN_DEMOTE_MS_MAX; if it was our eager source, fall back. */
+static void claim_failed(node *n, int slot, size_t a)
+{
+    conn *c = &n->conns[slot];
+    if (c->state != CS_OPEN)
+        return;
+    if (c->fails[a] < UINT8_MAX)
+        c->fails[a]++;
+    unsigned shift = c->fails[a] - 1u < 16u ? c->fails[a] - 1u : 16u;
+    uint64_t ms = min_u64((uint64_t)RN_DEMOTE_MS_MIN << shift, RN_DEMOTE_MS_MAX);
+    c->demoted_until[a] = n->now + ms;
+    n->ctr.demotions++;
+    n->authors[a].dirty = true;
+    if (n->authors[a].eager_src == slot)
+        eager_fallback(n, a);
+}
+
+/* An ENTRIES message of author a from the peer our WANT went to, whose last seq is `last`, of
+ * which `accepted` were new, ingested with result rc. Progress is new entries in sequence; a
+ * WANT answered in full clears the peer's failures; a run ahead of our head that brings nothing
+ * is a claim that failed (it would otherwise renew the WANT forever). */
+static void want_answered(node *n, conn *c, size_t a, uint64_t last, uint64_t accepted, int rc)
+{
+    author *au = &n->authors[a];
+    if (accepted > 0)
+        au->want_ms = n->now;
+    if (last >= au->want_to && rc == 0)
+        c->fails[a] = 0;
+    if (last >= au->want_to || rc < 0)
+        au->want_slot = -1;
+    if (rc == RN_EGAP && accepted == 0 && !au->want_probe)
+        claim_failed(n, slot_of(n, c), a);
+}
+
 static void have_schedule(node *n, conn *c, size_t a)
 {
     c->flags[a] |= PF_HAVE_PENDING;
@@ -712,6 +805,51 @@ static void fork_retry(node *n, size_t a)
 
 /* ---- Connections: open, close, handshake ---- */
 
+/* Keeps c's failure record (when it has one) for its next connection; takes the arrays. */
+static void blame_keep(node *n, conn *c)
+{
+    bool any = false;
+    for (size_t a = 0; c->fails != NULL && a < n->authors_n && !any; a++)
+        any = c->fails[a] > 0 || c->demoted_until[a] > n->now;
+    if (!any || !c->have_key)
+        return;
+    blame_rec *r = NULL;
+    for (size_t i = 0; i < RN_PEERS_MAX; i++) {
+        blame_rec *b = &n->blame[i];
+        if (b->fails != NULL && memcmp(b->key, c->key, PROTO_KEY_BYTES) == 0) {
+            r = b;
+            break;
+        }
+        if (r == NULL || (r->fails != NULL && (b->fails == NULL || b->stamp < r->stamp)))
+            r = b; /* a free record, else the oldest */
+    }
+    free(r->fails);
+    free(r->demoted_until);
+    memcpy(r->key, c->key, PROTO_KEY_BYTES);
+    r->fails = c->fails;
+    r->demoted_until = c->demoted_until;
+    r->stamp = ++n->blame_stamp;
+    c->fails = NULL;
+    c->demoted_until = NULL;
+}
+
+/* The failure record kept for c's peer, if any, becomes c's (its arrays replace c's). */
+static void blame_restore(node *n, conn *c)
+{
+    for (size_t i = 0; i < RN_PEERS_MAX; i++) {
+        blame_rec *b = &n->blame[i];
+        if (b->fails == NULL || memcmp(b->key, c->key, PROTO_KEY_BYTES) != 0)
+            continue;
+        free(c->fails);
+        free(c->demoted_until);
+        c->fails = b->fails;
+        c->demoted_until = b->demoted_until;
+        b->fails = NULL;
+        b->demoted_until = NULL;
+        return;
+    }
+}
+
 static void conn_release(node *n, conn *c)
 {
     int slot = slot_of(n, c);
@@ -728,6 +866,7 @@ static void conn_release(node *n, conn *c)
             au->dirty = true;
         }
     }
+    blame_keep(n, c);
     free(c->known);
     free(c->shown);
     free(c->have_sent);
@@ -735,6 +874,11 @@ static void conn_release(node *n, conn *c)
     free(c->wq_left);
     free(c->flags);
     free(c->wq);
+    free(c->fails);
+    free(c->demoted_until);
+    free(c->asked_to);
+    c->fails = NULL;
+    c->demoted_until = c->asked_to = NULL;
     c->known = c->shown = c->have_sent = c->wq_from = c->wq_left = NULL;
     c->flags = NULL;
     c->wq = NULL;
@@ -817,7 +961,14 @@ static bool alloc_peer_arrays(node *n, conn *c)
     c->wq_left = calloc(k, sizeof(*c->wq_left));
     c->flags = calloc(k, sizeof(*c->flags));
     c->wq = calloc(k, sizeof(*c->wq));
-    return c->known && c->shown && c->have_sent && c->wq_from && c->wq_left && c->flags && c->wq;
+    c->fails = calloc(k, sizeof(*c->fails));
+    c->demoted_until = calloc(k, sizeof(*c->demoted_until));
+    c->asked_to = calloc(k, sizeof(*c->asked_to));
+    bool ok = c->known && c->shown && c->have_sent && c->wq_from && c->wq_left && c->flags &&
+              c->wq && c->fails && c->demoted_until && c->asked_to;
+    if (ok)
+        blame_restore(n, c);
+    return ok;
 }
 
 /* Both streams run: the connection is open. */
@@ -832,6 +983,7 @@ static void conn_opened(node *n, conn *c)
     c->since_ms = c->last_frame_ms = n->now;
     c->tokens_m = (int64_t)n->lim.entries_per_s * 1000;
     c->tokens_ms = n->now;
+    c->serve_window_ms = n->now;
     int di = dialer_find(n, c->key);
     if (di >= 0) {
         n->dialers[di].state = DS_UP;
@@ -968,7 +1120,7 @@ static void peer_shows(node *n, conn *c, size_t a, uint64_t seq)
     if (seq <= au->head)
         return;
     au->dirty = true;
-    if (au->eager_src < 0 && !(c->flags[a] & PF_DIVERGED))
+    if (au->eager_src < 0 && eager_ok(n, c, a))
         eager_set(n, a, slot_of(n, c)); /* the first peer that shows more */
 }
 
@@ -1001,11 +1153,81 @@ static int on_heads(node *n, conn *c, const proto_msg *m)
     return 0;
 }
 
+/* ---- The serve budget (PROTOCOL.md 11.6) ---- */
+
+/* Starts a new serve interval for c when the last one is over. */
+static void serve_window_roll(node *n, conn *c)
+{
+    if (n->now < c->serve_window_ms + RN_SERVE_INTERVAL_MS)
+        return;
+    c->serve_window_ms = n->now;
+    c->serve_repeats = 0;
+    c->serve_repeat_bytes = 0;
+    c->serve_pause_counted = false;
+}
+
+static bool serve_over(const conn *c)
+{
+    return c->serve_repeats > RN_SERVE_REPEATS_MAX ||
+           c->serve_repeat_bytes >= RN_SERVE_REPEAT_BYTES_MAX;
+}
+
+/* Is c past its serve budget for this interval? (Its WANTs then wait.) */
+static bool serve_paused(node *n, conn *c)
+{
+    serve_window_roll(n, c);
+    if (!serve_over(c))
+        return false;
+    if (!c->serve_pause_counted) {
+        c->serve_pause_counted = true;
+        n->ctr.serve_paused++;
+    }
+    return true;
+}
+
+/* A WANT [a, seq, count] from c (seq at most our head): a repeat when it goes back over a range
+ * of a that c asked for before on this connection. */
+static void want_budget(node *n, conn *c, size_t a, uint64_t seq, uint64_t count)
+{
+    uint64_t head = n->authors[a].head;
+    uint64_t to = count == 0 || count - 1 > head - seq ? head : seq + count - 1;
+    bool repeat = c->asked_to[a] > 0 && seq <= c->asked_to[a];
+    if (to > c->asked_to[a])
+        c->asked_to[a] = to;
+    serve_window_roll(n, c);
+    if (repeat && c->serve_repeats < UINT32_MAX)
+        c->serve_repeats++;
+    bool was = (c->flags[a] & PF_REPEAT) != 0;
+    if (repeat && !was) {
+        c->flags[a] |= PF_REPEAT;
+        c->repeat_n++;
+    } else if (!repeat && was) {
+        c->flags[a] &= (uint8_t)~PF_REPEAT;
+        c->repeat_n--;
+    }
+}
+
+/* serve() sent `bytes` of entries to c: they count against the interval's repeat bytes while a
+ * repeated WANT is pending. */
+static void serve_charge(node *n, conn *c, uint64_t bytes)
+{
+    if (bytes == 0 || c->repeat_n == 0)
+        return;
+    c->serve_repeat_bytes += bytes;
+    for (size_t a = 0; a < n->authors_n; a++) {
+        if ((c->flags[a] & PF_REPEAT) && !(c->flags[a] & PF_IN_WQ)) {
+            c->flags[a] &= (uint8_t)~PF_REPEAT;
+            c->repeat_n--;
+        }
+    }
+}
+
 static int on_want(node *n, conn *c, const proto_msg *m)
 {
     int a = author_find(n, m->author);
     if (a < 0 || m->seq > n->authors[a].head)
         return 0; /* nothing to give; its HEADS will tell it */
+    want_budget(n, c, (size_t)a, m->seq, m->count);
     if (!(c->flags[a] & PF_IN_WQ)) {
         RN_ASSERT(c->wq_n < n->authors_n);
         c->wq[(c->wq_head + c->wq_n) % n->authors_n] = (uint16_t)a;
@@ -1115,9 +1337,7 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
      * peer sends other authors' entries: a peer that dropped it, or a connection whose other
      * direction no longer gets through, must not hold the author back. */
     if (au->want_slot == slot)
-        au->want_ms = n->now;
-    if (au->want_slot == slot && (last >= au->want_to || rc < 0))
-        au->want_slot = -1;
+        want_answered(n, c, (size_t)a, last, res.accepted, rc);
 
     if (rc == 0 || rc == RN_EGAP) {
         /* RN_EGAP: a push ahead of what we hold; the plan fetches from head + 1. */
@@ -1338,14 +1558,28 @@ static void conn_bytes(node *n, conn *c, const uint8_t *p, size_t len)
 
 /* ---- Replication plan, serving, ACKs ---- */
 
+/* Can a peer other than `slot`, in good standing for author a, serve what we lack of it? */
+static bool other_can_serve(const node *n, size_t a, int slot)
+{
+    for (size_t i = 0; i < n->conns_n; i++) {
+        const conn *c = &n->conns[i];
+        if ((int)i != slot && c->state == CS_OPEN && !(c->flags[a] & PF_DIVERGED) &&
+            c->known[a] > n->authors[a].head && !rate_limited(c) && !demoted(n, c, a))
+            return true;
+    }
+    return false;
+}
+
 /*
  * Decides what to fetch of author a, and from whom (PROTOCOL.md section 11, "Fetching"):
  * one WANT at a time, to the peer with the highest head (then the author itself, then our eager
  * source, then the lowest slot), except that while our eager source is up and a HAVE shows
- * more, we give the source stall_ms to push it before switching to that peer. A WANT that got
- * nothing of a for anti_entropy_ms is asked again of another peer when one has the entries: the
- * peer it went to may be dropping it (or our bytes may no longer reach it), and the tie-break
- * would otherwise pick it every time.
+ * more, we give the source stall_ms to push it before switching to that peer. A WANT that made
+ * no progress (no new entries in sequence from its peer) for anti_entropy_ms is stale: its peer's
+ * claim failed and the peer is demoted for a (claim_failed). A peer demoted once is asked only
+ * when no other peer can serve (a WANT to it is dropped as soon as another can), one demoted
+ * again not at all until its demotion ends; neither is made eager source. The peer of a stale
+ * WANT is asked again only if nobody else can.
  */
 static void plan(node *n, size_t a)
 {
@@ -1353,12 +1587,17 @@ static void plan(node *n, size_t a)
     au->dirty = false;
     int avoid = -1; /* the peer a stale WANT went to: asked again only if nobody else can */
     if (au->want_slot >= 0) {
+        int w = au->want_slot;
         bool stale = n->now >= au->want_ms + n->lim.anti_entropy_ms;
         if (!au->want_probe && au->head >= au->want_to) {
             au->want_slot = -1;
         } else if (stale) {
-            avoid = au->want_slot; /* nothing came: ask again, elsewhere if we can */
+            avoid = w; /* nothing came: ask again, elsewhere if we can */
             au->want_slot = -1;
+            if (!au->want_probe)
+                claim_failed(n, w, a); /* a claimed head not delivered */
+        } else if (!au->want_probe && demoted(n, &n->conns[w], a) && other_can_serve(n, a, w)) {
+            au->want_slot = -1; /* a last resort, and someone better can serve now */
         } else {
             au->stall_ms = 0; /* a fetch is under way: no source to wait for */
             return;
@@ -1366,28 +1605,33 @@ static void plan(node *n, size_t a)
     }
     if (au->fork_buf != NULL)
         fork_retry(n, a);
-    int best = -1;
+    /* Tiers: 0 in good standing, 1 the peer of a stale WANT, 2 demoted; the lowest tier, then
+     * the highest head, then the author, then the eager source. */
+    int best = -1, best_tier = 3;
     uint64_t best_seq = au->head;
-    for (size_t k = 0; k < 2 * n->conns_n && (k < n->conns_n || (best < 0 && avoid >= 0)); k++) {
-        size_t i = k % n->conns_n;
+    for (size_t i = 0; i < n->conns_n; i++) {
         conn *c = &n->conns[i];
-        if ((k < n->conns_n) == ((int)i == avoid))
-            continue; /* first every peer but `avoid`, then `avoid` alone */
         if (c->state != CS_OPEN || (c->flags[a] & PF_DIVERGED) || c->known[a] <= au->head)
             continue;
         if (rate_limited(c))
             continue;
-        bool better = c->known[a] > best_seq;
-        if (!better && best >= 0 && c->known[a] == best_seq) {
+        if (demoted(n, c, a) && c->fails[a] >= 2)
+            continue; /* failed again after its first demotion: not asked until it ends */
+        int tier = demoted(n, c, a) ? 2 : (int)i == avoid ? 1 : 0;
+        bool better = tier < best_tier || (tier == best_tier && c->known[a] > best_seq);
+        if (!better && tier == best_tier && c->known[a] == best_seq) {
             bool is_author = memcmp(c->key, au->key, PROTO_KEY_BYTES) == 0;
             bool best_author = memcmp(n->conns[best].key, au->key, PROTO_KEY_BYTES) == 0;
             better = !best_author && (is_author || (int)i == au->eager_src);
         }
         if (better) {
             best = (int)i;
+            best_tier = tier;
             best_seq = c->known[a];
         }
     }
+    if (au->eager_src >= 0 && !eager_ok(n, &n->conns[au->eager_src], a))
+        eager_fallback(n, a);
     if (best < 0) {
         /* Nobody to fetch from now; a peer over its rate makes every plan run again when its
          * bucket refills (node_tick). */
@@ -1403,8 +1647,9 @@ static void plan(node *n, size_t a)
         }
         if (n->now < au->stall_ms)
             return;
-        eager_set(n, a, best); /* it stalled: take pushes from the peer that has them */
-    } else if (src < 0) {
+        if (eager_ok(n, &n->conns[best], a))
+            eager_set(n, a, best); /* it stalled: take pushes from the peer that has them */
+    } else if (src < 0 && eager_ok(n, &n->conns[best], a)) {
         eager_set(n, a, best);
     }
     au->stall_ms = 0;
@@ -1495,6 +1740,8 @@ static void serve(node *n, conn *c)
     store_read r;
     bool r_open = false;
     serve_ctx *sc = NULL;
+    if (serve_paused(n, c))
+        return; /* past its budget: its WANTs wait for the next interval (11.6) */
     while (c->state == CS_OPEN && c->wq_n > 0 && c->tx_unacked < n->lim.inflight_bytes) {
         size_t a = c->wq[c->wq_head];
         author *au = &n->authors[a];
@@ -1683,7 +1930,10 @@ static void finish(node *n)
         conn *c = &n->conns[i];
         if (c->state != CS_OPEN)
             continue;
+        uint64_t unacked = c->tx_unacked;
         serve(n, c);
+        if (c->state == CS_OPEN)
+            serve_charge(n, c, c->tx_unacked - unacked);
         if (c->state == CS_OPEN && c->rx_unacked > 0) {
             bucket_refill(n, c);
             if (!rate_limited(c))
@@ -1823,6 +2073,10 @@ void node_free(node *n)
     }
     for (size_t a = 0; n->authors != NULL && a < n->authors_n; a++)
         free(n->authors[a].fork_buf);
+    for (size_t i = 0; i < RN_PEERS_MAX; i++) {
+        free(n->blame[i].fails);
+        free(n->blame[i].demoted_until);
+    }
     free(n->conns);
     free(n->authors);
     free(n->plain);
@@ -1883,8 +2137,9 @@ uint64_t node_entries_missing(const node *n)
         uint64_t best = n->authors[a].head;
         for (size_t i = 0; i < n->conns_n; i++) {
             const conn *c = &n->conns[i];
-            if (c->state == CS_OPEN && !(c->flags[a] & PF_DIVERGED) && c->known[a] > best)
-                best = c->known[a];
+            if (c->state == CS_OPEN && !(c->flags[a] & PF_DIVERGED) && c->known[a] > best &&
+                !demoted(n, c, a))
+                best = c->known[a]; /* a demoted peer's claim is not counted */
         }
         missing += best - n->authors[a].head;
     }
@@ -1914,6 +2169,8 @@ uint64_t node_deadline(const node *n)
         t = min_u64(t, c->last_rx_ms + (c->ping_out ? 2ull : 1ull) * l->idle_ms);
         if (rate_limited(c))
             t = min_u64(t, c->tokens_ms + (uint64_t)(-c->tokens_m) / l->entries_per_s + 1u);
+        if (c->wq_n > 0 && serve_over(c))
+            t = min_u64(t, c->serve_window_ms + RN_SERVE_INTERVAL_MS);
     }
     for (size_t a = 0; a < n->authors_n; a++) {
         const author *au = &n->authors[a];
@@ -2159,7 +2416,12 @@ void node_peers(const node *n, node_peer_info *out, size_t cap, size_t *count)
                             p->peer_behind += n->authors[a].head - c->shown[a];
                         if (n->authors[a].eager_src == slot)
                             p->eager_authors++;
+                        if (c->demoted_until[a] > n->now)
+                            p->demoted_authors++;
                     }
+                    if (c->wq_n > 0 && serve_over(c) &&
+                        n->now < c->serve_window_ms + RN_SERVE_INTERVAL_MS)
+                        p->serve_paused_until_ms = c->serve_window_ms + RN_SERVE_INTERVAL_MS;
                 }
             }
             k++;

@@ -17,7 +17,11 @@
  * entries are pushed at once to the peers that chose this node as their eager source for that
  * author (EAGER); the others get a HAVE note. A node takes eager pushes for an author from one
  * peer (the author itself when connected), and switches when a HAVE shows that peer stalled for
- * cfg.stall_ms. Every cfg.anti_entropy_ms, HEADS again, to repair whatever pushes lost. Fork
+ * cfg.stall_ms. Every cfg.anti_entropy_ms, HEADS again, to repair whatever pushes lost. A peer
+ * whose claimed head is not delivered (a WANT to it makes no progress: no new entries in sequence
+ * for cfg.anti_entropy_ms) is demoted for that author, with exponential backoff: neither asked nor
+ * taken as eager source while another peer can serve. What a node re-serves to one peer (WANTs
+ * over ranges it was already asked for) is budgeted per interval. Fork
  * evidence is passed on to every peer once. A peer that breaks the protocol (bad frame, bad
  * message, an entry its author never signed, more than its budget) is disconnected with a reason
  * and the node goes on.
@@ -101,6 +105,9 @@ typedef struct node_counters {
     uint64_t protocol_errors; /* peers dropped for breaking the protocol */
     uint64_t entries_future;  /* entries received stamped more than RN_CLOCK_FUTURE_MS_MAX ahead
                                  of our clock: not ingested yet (PROTOCOL.md 11.4) */
+    /* Hostile members (PROTOCOL.md 11.5, 11.6). */
+    uint64_t demotions;    /* a peer's claim for an author failed: demoted for that author */
+    uint64_t serve_paused; /* a peer passed its serve budget: its WANTs wait for the interval */
 } node_counters;
 
 /*
@@ -201,6 +208,9 @@ typedef struct node_peer_info {
     uint64_t next_dial_ms;   /* when not connected and dialled: the next attempt */
     uint64_t unacked_bytes;  /* entry bytes sent to it and not yet acknowledged (at most
                                 limits.inflight_bytes plus one entry) */
+    /* Hostile members (PROTOCOL.md 11.5, 11.6). */
+    uint32_t demoted_authors;       /* authors for which its claims failed and it is demoted now */
+    uint64_t serve_paused_until_ms; /* past its serve budget: its WANTs wait until then; 0 none */
 } node_peer_info;
 
 /* Fills out[0..cap) with the known peers (dialled or connected), *n the total. */

@@ -152,6 +152,27 @@
  * most): beyond that it is dropped and comes back with the next FORK or HEADS. */
 #define RN_FORKS_PENDING_MAX 16u
 
+/* Hostile members (PROTOCOL.md 11.5, 11.6). A peer whose claimed head of an author is not
+ * delivered (a WANT to it went stale: no new entries in sequence for anti_entropy_ms) is demoted
+ * for that author: neither asked nor taken as eager source while another peer can serve, for
+ * RN_DEMOTE_MS_MIN after its first failure, doubling with each further one up to RN_DEMOTE_MS_MAX
+ * (a peer that lost a connection's other direction once is back soon; a liar is asked about once
+ * every ten minutes). A WANT answered in full ends the doubling.
+ *
+ * What a node serves to one peer is budgeted per RN_SERVE_INTERVAL_MS: a first pass over a log
+ * is free (each entry is new to the peer, so a catch-up runs at full speed), but a WANT that goes
+ * back over a range of that author the peer already asked for on that connection is a repeat; at
+ * most RN_SERVE_REPEATS_MAX repeats a peer, and RN_SERVE_REPEAT_BYTES_MAX entry bytes served
+ * while a repeat is pending, per interval. Past either the peer's WANTs wait (nothing is dropped)
+ * until the next interval: a WANT loop over a 9 MB log buys 4 MiB (plus one flight) per 10 s
+ * instead of the log at full speed. Honest peers repeat a range only after a fork probe or a
+ * failed ingest, far inside these bounds. */
+#define RN_DEMOTE_MS_MIN          10000u
+#define RN_DEMOTE_MS_MAX          (600u * 1000u)
+#define RN_SERVE_INTERVAL_MS      10000u
+#define RN_SERVE_REPEATS_MAX      8u
+#define RN_SERVE_REPEAT_BYTES_MAX (4u << 20)
+
 /* The control socket: one request, one response, clients at once. A response carries at most
  * one proof bundle or one batch of log entries. */
 #define RN_CONTROL_REQUEST_BYTES_MAX  (1u << 20)
@@ -245,6 +266,9 @@ static_assert((unsigned long long)RN_PEER_HEADS_MAX * 80u < RN_FRAME_BYTES_MAX,
               "every head fits in one frame");
 static_assert(RN_ENTRY_ENVELOPE_BYTES_MAX + 1u >= RN_ENTRY_BYTES_MIN,
               "the longest envelope around an empty body is no shorter than the smallest entry");
+static_assert(RN_DEMOTE_MS_MIN <= RN_DEMOTE_MS_MAX && RN_DEMOTE_MS_MAX <= RN_TIMER_MS_MAX,
+              "demotion bounds");
+static_assert(RN_SERVE_REPEAT_BYTES_MAX >= RN_ENTRY_BYTES_MAX, "a repeat gets one entry at least");
 static_assert(RN_RECORD_FIELDS_MAX <= 32u,
               "record decoders track the fields seen in a 32-bit mask");
 static_assert(RN_CLOCK_PUBLISH_AHEAD_MS_MAX + 2u * RN_CLOCK_STEP_TOLERANCE_MS <

@@ -4,8 +4,8 @@
  *   recnet-sim [options] [SCENARIO]
  *
  * SCENARIO is a scenario file or the name of one shipped in simnet/scenarios (default, steady,
- * recognition, partition-heal, crash-storm, equivocation, misbehaviour, garbled-run, scale-1000,
- * clock-step);
+ * recognition, partition-heal, crash-storm, equivocation, misbehaviour, garbled-run, liar-heads,
+ * want-loop, scale-1000, clock-step);
  * without one the shipped `default` runs (the 30 authorities publishing the demo workload, with
  * answers expected of every node), so that a bare `recnet-sim` shows what the simulator does. `-e`
  * adds directives after the file, and `--nodes` chooses the nodes, so any setting can be changed
@@ -28,8 +28,8 @@
 
 static const char *shipped[] = { "default",        "steady",      "recognition",
                                  "partition-heal", "crash-storm", "equivocation",
-                                 "misbehaviour",   "garbled-run", "scale-1000",
-                                 "clock-step" };
+                                 "misbehaviour",   "garbled-run", "liar-heads",
+                                 "want-loop",      "scale-1000",  "clock-step" };
 
 /* The scenario run when none is given. */
 #define DEFAULT_SCENARIO "default"
@@ -46,8 +46,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: recnet-sim [options] [SCENARIO]\n"
                "  SCENARIO         a scenario file, or a shipped one: default (when none is\n"
                "                   given), steady, recognition, partition-heal, crash-storm,\n"
-               "                   equivocation, misbehaviour, garbled-run, scale-1000,\n"
-               "                   clock-step\n"
+               "                   equivocation, misbehaviour, garbled-run, liar-heads,\n"
+               "                   want-loop, scale-1000, clock-step\n"
                "  -e, --set LINE   one more directive after the scenario (repeatable),\n"
                "                   e.g. -e 'nodes 10' -e 'run 20s' -e 'at 5s crash FR'\n"
                "  --nodes LIST     the nodes: a count, or country codes (IE,FR,DE): the same\n"

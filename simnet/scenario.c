@@ -445,6 +445,8 @@ static int d_expect(pctx *p)
         { "converge", SIM_EXPECT_CONVERGE, "<=" },
         { "p99", SIM_EXPECT_P99, "<=" },
         { "protocol_errors", SIM_EXPECT_PROTOCOL, ">=" },
+        { "latency_max", SIM_EXPECT_LAT_MAX, "<=" },
+        { "evil_mb", SIM_EXPECT_EVIL_MB, "<=" },
     };
     if (sc->expects_n >= SIM_EXPECTS_MAX)
         return fail(p, "too many expect lines (at most %u)", SIM_EXPECTS_MAX);
@@ -464,7 +466,8 @@ static int d_expect(pctx *p)
         memset(&e, 0, sizeof(e));
         e.what = tab[i].what;
         where(p, e.where);
-        if (tab[i].what == SIM_EXPECT_CONVERGE || tab[i].what == SIM_EXPECT_P99) {
+        if (tab[i].what == SIM_EXPECT_CONVERGE || tab[i].what == SIM_EXPECT_P99 ||
+            tab[i].what == SIM_EXPECT_LAT_MAX) {
             uint64_t ms;
             if (dur(p, p->w[3], &ms))
                 return -1;
@@ -479,7 +482,8 @@ static int d_expect(pctx *p)
         return 0;
     }
     return fail(p,
-                "expect: unknown figure '%s' (rmr, ldh, converge, p99, protocol_errors; or "
+                "expect: unknown figure '%s' (rmr, ldh, converge, p99, latency_max, "
+                "protocol_errors, evil_mb; or "
                 "recognise, stack for answers)",
                 p->w[1]);
 }
@@ -506,6 +510,8 @@ static int d_event(pctx *p, uint64_t at)
         { "publish", SIM_EV_PUBLISH, 4 },
         { "decide", SIM_EV_DECIDE, 5 },
         { "clock", SIM_EV_CLOCK, 6 },
+        { "liar-heads", SIM_EV_LIAR_HEADS, 2 },
+        { "want-loop", SIM_EV_WANT_LOOP, 2 },
     };
     sim_scenario *sc = p->sc;
     if (sc->events_n >= SIM_EVENTS_MAX)

@@ -153,6 +153,7 @@ typedef enum ev_kind {
     E_END,        /* the scenario's run time is over: heal, restart, settle */
     E_FINAL,      /* final checks */
     E_EXPECT,     /* a: an `expect recognise` checked now */
+    E_EVIL_ACT,   /* a: a persistent evil endpoint's next step (liar-heads, want-loop) */
 } ev_kind;
 
 typedef struct ev {
@@ -262,6 +263,10 @@ typedef struct evil {
     bool sent;
     bool closed_by_target;
     bool target_was_up;
+    /* Persistent kinds (liar-heads, want-loop): the authority whose log, and the frames read. */
+    int author;
+    uint8_t *rx;
+    size_t rx_len, rx_cap;
 } evil;
 
 typedef struct sim {
@@ -299,6 +304,7 @@ typedef struct sim {
     /* Measurements. */
     crypto_generichash_state digest;
     uint64_t deliveries, copies, copies_evil;
+    uint64_t bytes_to_evil; /* bytes honest nodes sent to misbehaving endpoints */
     uint64_t *lat;
     size_t lat_n, lat_cap;
     uint64_t hop_hist[16];
@@ -775,6 +781,14 @@ static void net_send(sim *S, size_t vc, int side, const uint8_t *p, size_t len, 
 }
 
 static void evil_input(sim *S, evil *e, const uint8_t *p, size_t len);
+static void evil_act(sim *S, evil *e);
+static void evil_read_ack(sim *S, evil *e, const uint8_t *p, size_t len);
+
+/* Hostile members: endpoints that stay connected and act over time (not closed after a send). */
+static bool persistent(sim_ev_kind k)
+{
+    return k == SIM_EV_LIAR_HEADS || k == SIM_EV_WANT_LOOP;
+}
 static void evil_fin(sim *S, evil *e);
 static void settle(sim *S, int i, int sender);
 
@@ -810,6 +824,8 @@ static void on_data(sim *S, size_t vc, int side)
             uint32_t id = conn_id(vc, dst);
             if (v->type[dst] == END_EVIL) {
                 evil *e = &S->evils[v->end[dst]];
+                if (!c->fin)
+                    S->bytes_to_evil += c->len;
                 if (c->fin) {
                     v->open[dst] = false;
                     evil_fin(S, e);
@@ -1312,9 +1328,107 @@ static void evil_input(sim *S, evil *e, const uint8_t *p, size_t len)
             evil_send_raw(S, e, hdr, sizeof(hdr));
             e->state = EV_OPEN;
             evil_try_send(S, e);
+            if (persistent(e->kind))
+                evil_act(S, e);
         }
     }
-    /* After the handshake the endpoint reads nothing: what the target says does not matter. */
+    /* After the handshake the endpoint reads nothing, what the target says does not matter;
+     * but a want-loop acknowledges the entries it gets, as an honest peer would. */
+    if (e->state == EV_OPEN && e->kind == SIM_EV_WANT_LOOP && len > 0)
+        evil_read_ack(S, e, p, len);
+}
+
+/* ---- Persistent evil endpoints: hostile members (PROTOCOL.md 11.5, 11.6) ---- */
+
+static void evil_send_msg(sim *S, evil *e, const mp_buf *m)
+{
+    RN_ASSERT(mp_buf_err(m) == 0);
+    size_t cap = m->len + PROTO_FRAME_OVERHEAD, len = 0;
+    uint8_t *frame = xcalloc(1, cap);
+    int rc = proto_frame_seal(&e->st, m->data, m->len, frame, cap, &len);
+    RN_ASSERT(rc == 0);
+    evil_send_raw(S, e, frame, len);
+    free(frame);
+}
+
+/* The next step of a persistent endpoint, then the one after. A liar sends its HEADS once, then
+ * a duplicate of the author's entry 1 every 2 s (taken from the author's replica, or skipped
+ * while it is down); a want-loop sends WANT [author, 1, 2^53 - 1] every 100 ms. */
+static void evil_act(sim *S, evil *e)
+{
+    vconn *v = S->vcs[e->vc];
+    if (e->state != EV_OPEN || !v->open[0] || S->final_phase)
+        return;
+    const snode *au = &S->nodes[e->author];
+    mp_buf m;
+    mp_buf_init(&m, RN_FRAME_BYTES_MAX);
+    uint64_t next = 100;
+    if (e->kind == SIM_EV_LIAR_HEADS) {
+        next = 2000;
+        if (!e->sent) {
+            uint8_t fake_id[PROTO_ID_BYTES];
+            memset(fake_id, 0xab, sizeof(fake_id));
+            proto_head h = { au->pk, RN_SEQ_MAX - 1, fake_id };
+            proto_msg_heads(&m, &h, 1);
+            e->sent = true;
+        } else if (au->up && au->has_store) {
+            store_read r;
+            proto_str e1;
+            if (raw_read((store *)&au->s, &r) == 0) {
+                if (store_entry_get(&r, au->pk, 1, &e1) == 0) {
+                    proto_msg_entries_begin(&m, 1);
+                    mp_put_bin(&m, e1.ptr, e1.len);
+                }
+                store_read_end(&r);
+            }
+        }
+    } else {
+        e->sent = true;
+        proto_msg_want(&m, au->pk, 1, RN_SEQ_MAX);
+    }
+    if (m.len > 0)
+        evil_send_msg(S, e, &m);
+    mp_buf_free(&m);
+    push(S, S->now + next, E_EVIL_ACT, (uint32_t)(e - S->evils), 0, 0);
+}
+
+/* A want-loop's bytes from its target: every whole frame opened, each ENTRIES acknowledged. */
+static void evil_read_ack(sim *S, evil *e, const uint8_t *p, size_t len)
+{
+    static proto_msg msg;
+    static uint8_t plain[RN_FRAME_BYTES_MAX];
+    grow((void **)&e->rx, &e->rx_cap, e->rx_len + len, 1);
+    memcpy(e->rx + e->rx_len, p, len);
+    e->rx_len += len;
+    size_t off = 0;
+    while (e->rx_len - off >= 4) {
+        int64_t ct = proto_frame_len(e->rx + off);
+        if (ct < 0) {
+            failf(S, "%s sent a misbehaving peer a bad frame length", S->nodes[e->target].name);
+            return;
+        }
+        if (e->rx_len - off < 4 + (size_t)ct)
+            break;
+        size_t plen = 0;
+        int rc = proto_frame_open(&e->st, e->rx + off + 4, (size_t)ct, plain, sizeof(plain), &plen);
+        off += 4 + (size_t)ct;
+        if (rc != 0 || proto_msg_decode(&msg, plain, plen, NULL) != 0) {
+            failf(S, "%s sent a misbehaving peer a frame it cannot read", S->nodes[e->target].name);
+            return;
+        }
+        if (msg.type != PROTO_MSG_ENTRIES)
+            continue;
+        uint64_t bytes = 0;
+        for (uint32_t i = 0; i < msg.n; i++)
+            bytes += msg.entries[i].len;
+        mp_buf m;
+        mp_buf_init(&m, 64);
+        proto_msg_ack(&m, bytes);
+        evil_send_msg(S, e, &m);
+        mp_buf_free(&m);
+    }
+    memmove(e->rx, e->rx + off, e->rx_len - off);
+    e->rx_len -= off;
 }
 
 /* A new evil endpoint of scenario event `ev` to node `target`. */
@@ -1662,6 +1776,17 @@ static void misbehave(sim *S, size_t evi)
     uint8_t entry[RN_ENTRY_BYTES_MAX];
     uint8_t *msg = NULL;
     size_t msg_len = 0;
+    if (persistent(sev->kind)) {
+        if ((a = authority_arg(S, sev)) < 0)
+            return;
+        bool *mark = targets(S, sev, a);
+        for (size_t i = 0; mark != NULL && i < S->n; i++) {
+            if (mark[i])
+                evil_new(S, evi, (int)i, sev->kind)->author = a;
+        }
+        free(mark);
+        return;
+    }
     if (sev->kind == SIM_EV_FORGE) {
         if ((a = authority_arg(S, sev)) < 0)
             return;
@@ -2172,7 +2297,7 @@ static void check_evils(sim *S)
     for (size_t k = 0; k < S->evils_n && !S->failed; k++) {
         const evil *e = &S->evils[k];
         const vconn *v = S->vcs[e->vc];
-        if (e->kind == SIM_EV_EQUIVOCATE || !e->sent || !e->target_was_up ||
+        if (e->kind == SIM_EV_EQUIVOCATE || persistent(e->kind) || !e->sent || !e->target_was_up ||
             S->nodes[e->target].inc != v->inc[1])
             continue;
         if (e->kind == SIM_EV_GARBLE && e->closed_by_target)
@@ -2335,6 +2460,7 @@ static bool misbehaviour(sim_ev_kind k)
 {
     return k == SIM_EV_EQUIVOCATE || k == SIM_EV_FORGE || k == SIM_EV_GARBAGE ||
            k == SIM_EV_OVERSIZE || k == SIM_EV_JUNK || k == SIM_EV_GARBLE;
+           k == SIM_EV_OVERSIZE || k == SIM_EV_JUNK || persistent(k);
 }
 
 /* Each node's dial list: everyone (mesh), or `fanout` random others plus bridges between the
@@ -2565,6 +2691,7 @@ static int setup(sim *S)
                 *c = ',';
         if (e->kind == SIM_EV_EQUIVOCATE || e->kind == SIM_EV_FORGE || e->kind == SIM_EV_PUBLISH ||
             e->kind == SIM_EV_DECIDE || e->kind == SIM_EV_GARBLE) {
+            e->kind == SIM_EV_DECIDE || persistent(e->kind)) {
             int a = node_by_name(S, e->arg);
             if (a < 0 || (size_t)a >= S->a)
                 failf(S, "%s: '%s' is not an authority", e->where, e->arg);
@@ -2655,6 +2782,7 @@ static void teardown(sim *S)
         proto_hs_wipe(&S->evils[k].hs);
         proto_stream_wipe(&S->evils[k].st);
         free(S->evils[k].payload);
+        free(S->evils[k].rx);
     }
     for (size_t a = 0; S->pub != NULL && a < S->a; a++)
         free(S->pub[a].e);
@@ -2798,6 +2926,7 @@ static void report(sim *S, double wall_s, uint64_t events)
             (unsigned long long)p99, (unsigned long long)pmax);
     uint64_t ae_ms = sc->limits.anti_entropy_ms ? sc->limits.anti_entropy_ms : 5000u;
     res->converge_max_ms = 0;
+    res->evil_bytes = S->bytes_to_evil;
     for (size_t h = 0; h < S->heals_n && h < 64; h++) {
         if (S->conv_done[h]) {
             fprintf(o, "heal %zu at %.3f s: converged in %.3f s (%.2f anti-entropy periods)\n",
@@ -2821,6 +2950,15 @@ static void report(sim *S, double wall_s, uint64_t events)
             "sent their payload, %zu disconnected by their target; %llu forks seen\n",
             (unsigned long long)tot.protocol_errors, (unsigned long long)tot.conns_refused,
             S->evils_n, evil_heard, evil_closed, (unsigned long long)tot.forks_seen);
+    size_t hostile = 0;
+    for (size_t k = 0; k < S->evils_n; k++)
+        hostile += persistent(S->evils[k].kind);
+    if (hostile > 0)
+        fprintf(o,
+                "hostile members: %zu connections, %.1f MB sent to them; %llu demotions, %llu "
+                "serve deferrals\n",
+                hostile, (double)S->bytes_to_evil / 1e6, (unsigned long long)tot.demotions,
+                (unsigned long long)tot.serve_paused);
 
     size_t answer_lines = 0;
     for (size_t k = 0; k < sc->expects_n; k++)
@@ -2865,6 +3003,13 @@ static void report(sim *S, double wall_s, uint64_t events)
             break;
         case SIM_EXPECT_P99:
             v = (double)p99, ok = v <= e->bound, what = "delivery latency p99 (ms)";
+            break;
+        case SIM_EXPECT_LAT_MAX:
+            v = (double)pmax, ok = v <= e->bound, what = "delivery latency, worst (ms)";
+            break;
+        case SIM_EXPECT_EVIL_MB:
+            v = (double)S->bytes_to_evil / 1e6, ok = v <= e->bound,
+            what = "MB sent to misbehaving peers";
             break;
         default:
             v = (double)(tot.protocol_errors + tot.conns_refused), ok = v >= e->bound,
@@ -2962,6 +3107,9 @@ int sim_run(const sim_scenario *sc_in, const sim_options *opt, sim_result *res)
                 break;
             case E_EVIL_CLOSE:
                 evil_close(S, &S->evils[e.a]);
+                break;
+            case E_EVIL_ACT:
+                evil_act(S, &S->evils[e.a]);
                 break;
             case E_CHECK:
                 on_check(S, e.a);

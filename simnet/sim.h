@@ -50,6 +50,11 @@ typedef enum sim_ev_kind {
     SIM_EV_DECIDE,        /* arg: the authority; arg2: the spec id; purpose; outcome */
     SIM_EV_CLOCK,         /* arg: group; their wall clocks step to `offset_ms` from true time
                              (plus their skew): a bad NTP answer, or 0 to end one */
+    /* Hostile members (PROTOCOL.md 11.5, 11.6): endpoints that stay connected until the end. */
+    SIM_EV_LIAR_HEADS, /* arg: the authority; arg2: targets: HEADS claiming its log up to
+                          2^53 - 2, then one duplicate of its entry 1 every 2 s */
+    SIM_EV_WANT_LOOP,  /* arg: the authority; arg2: targets: WANT its whole log every 100 ms,
+                          every ENTRIES acknowledged */
 } sim_ev_kind;
 
 typedef struct sim_event {
@@ -83,6 +88,8 @@ typedef enum sim_expect_what {
     SIM_EXPECT_PROTOCOL,  /* protocol errors counted by honest nodes >= bound (misbehaviour seen) */
     SIM_EXPECT_RECOGNISE, /* every node of a group answers recognise(...) so at a time */
     SIM_EXPECT_STACK,     /* every node of a group answers stack(...) so at a time */
+    SIM_EXPECT_LAT_MAX,   /* delivery latency, worst (node, entry) <= bound ms */
+    SIM_EXPECT_EVIL_MB,   /* entry bytes honest nodes served to misbehaving peers <= bound MB */
 } sim_expect_what;
 
 /* The answer an `expect recognise` wants (query_recognise on each node's replica). */
@@ -198,6 +205,7 @@ typedef struct sim_result {
     uint32_t ldh_max;    /* last delivery hop, worst entry */
     uint64_t lat_p50_ms, lat_p99_ms, lat_max_ms;
     uint64_t converge_max_ms; /* slowest convergence after a heal; 0 if none */
+    uint64_t evil_bytes;      /* bytes honest nodes sent to misbehaving peers */
     double sim_per_wall;      /* simulated seconds per wall second */
 } sim_result;
 

@@ -1186,6 +1186,209 @@ static void test_garbage_and_forgery(void **state)
     net_free(t);
 }
 
+/* ---- Hostile members: a liar's heads, a WANT loop (PROTOCOL.md 11.5, 11.6) ---- */
+
+/* Entry bytes the test peer e received in ENTRIES since its last call; each frame read, every
+ * ENTRIES acknowledged at once (as an honest peer would). */
+static uint64_t evil_read_ack(net *t, evil *e)
+{
+    static proto_msg msg;
+    static uint8_t plain[RN_FRAME_BYTES_MAX];
+    uint64_t got = 0;
+    tlink *l = e->l;
+    while (l->raw_rx.len - e->rx_off >= 4) {
+        int64_t ct = proto_frame_len(l->raw_rx.p + e->rx_off);
+        assert_true(ct > 0);
+        if (l->raw_rx.len - e->rx_off < 4 + (size_t)ct)
+            break;
+        size_t plen = 0;
+        assert_int_equal(proto_frame_open(&e->st, l->raw_rx.p + e->rx_off + 4, (size_t)ct, plain,
+                                          sizeof(plain), &plen),
+                         0);
+        e->rx_off += 4 + (size_t)ct;
+        assert_int_equal(proto_msg_decode(&msg, plain, plen, NULL), 0);
+        if (msg.type != PROTO_MSG_ENTRIES)
+            continue;
+        uint64_t len = 0;
+        for (uint32_t i = 0; i < msg.n; i++)
+            len += msg.entries[i].len;
+        got += len;
+        mp_buf m;
+        mp_buf_init(&m, 64);
+        proto_msg_ack(&m, len);
+        evil_send_msg(t, e, &m);
+        mp_buf_free(&m);
+    }
+    if (e->rx_off == l->raw_rx.len) {
+        l->raw_rx.len = 0; /* all read: the buffer starts over */
+        e->rx_off = 0;
+    }
+    return got;
+}
+
+/* A member claims in HEADS to hold IE's log up to seq 2^53 - 2 and sends one duplicate entry
+ * every 2 s. FR asks it once, sees no progress, demotes it and takes IE's entries from IE again:
+ * every entry IE publishes reaches FR within a bound, while the liar stays connected. */
+static void test_liar_heads_demoted(void **state)
+{
+    (void)state;
+    static const int dial_fr[] = { K_IE };
+    net *t = net_new(21);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    tn_start(t, 0, K_IE, &o);
+    o.dial = dial_fr;
+    o.dial_n = 1;
+    tn_start(t, 1, K_FR, &o);
+    run(t, 500);
+    publish_n(t, 0, 1, "before");
+    run(t, 500);
+    assert_int_equal(head_of(t, 1, K_IE, NULL), 1);
+
+    /* IE's entry 1, which the liar replays. */
+    store_read r;
+    proto_str e1;
+    static uint8_t dup[RN_ENTRY_BYTES_MAX];
+    assert_int_equal(store_read_begin(&t->nodes[0].s, &r), 0);
+    assert_int_equal(store_entry_get(&r, keys[K_IE].pk, 1, &e1), 0);
+    uint32_t dup_len = e1.len;
+    memcpy(dup, e1.ptr, e1.len);
+    store_read_end(&r);
+
+    evil e;
+    assert_true(evil_connect(t, &e, 1, K_DE));
+    uint8_t fake_id[PROTO_ID_BYTES];
+    memset(fake_id, 0xab, sizeof(fake_id));
+    proto_head h = { keys[K_IE].pk, RN_SEQ_MAX - 1, fake_id };
+    mp_buf m;
+    mp_buf_init(&m, RN_FRAME_BYTES_MAX);
+    proto_msg_heads(&m, &h, 1);
+    evil_send_msg(t, &e, &m);
+
+    /* For 60 s IE publishes one entry a second; the liar replays its duplicate every 2 s. Once
+     * the liar is demoted (one stale WANT: stall_ms + anti_entropy_ms), FR lags IE by at most
+     * stall_ms and a flush. */
+    uint64_t worst_lag_ms = 0, lag_since = 0;
+    for (int s = 0; s < 60; s++) {
+        publish_n(t, 0, 1, s % 2 ? "odd" : "even");
+        for (int half = 0; half < 2; half++) {
+            run(t, 500);
+            uint64_t ie = head_of(t, 0, K_IE, NULL), fr = head_of(t, 1, K_IE, NULL);
+            if (fr < ie && lag_since == 0)
+                lag_since = t->now;
+            if (fr == ie)
+                lag_since = 0;
+            if (s >= 10 && lag_since != 0 && t->now - lag_since > worst_lag_ms)
+                worst_lag_ms = t->now - lag_since;
+        }
+        if (s % 2 == 0) {
+            mp_buf_reset(&m);
+            proto_msg_entries_begin(&m, 1);
+            mp_put_bin(&m, dup, dup_len);
+            evil_send_msg(t, &e, &m);
+        }
+        assert_true(e.l->used); /* a liar breaks no rule a node can see: it stays connected */
+    }
+    assert_int_equal(head_of(t, 1, K_IE, NULL), head_of(t, 0, K_IE, NULL));
+    assert_true(worst_lag_ms <= 2000);
+    /* It is shown demoted for IE's log, and was asked again only with exponential backoff:
+     * failures at about 6 s and 17 s (the first a last resort), then not for 20 s, then 40 s. */
+    node_peer_info liar = peer_of(t, 1, K_DE);
+    assert_true(liar.connected);
+    assert_int_equal(liar.demoted_authors, 1);
+    assert_int_equal(liar.eager_authors, 1); /* of its own log only */
+    const node_counters *c1 = node_counters_get(t->nodes[1].n);
+    assert_true(c1->demotions >= 2 && c1->demotions <= 4);
+    assert_int_equal(peer_of(t, 1, K_IE).demoted_authors, 0);
+    assert_int_equal(c1->protocol_errors, 0);
+
+    /* Reconnecting does not clear its record: it comes back demoted, and its HEADS again does
+     * not take IE's pushes away from FR. */
+    link_close(t, e.l);
+    pump(t);
+    proto_hs_wipe(&e.hs);
+    assert_true(evil_connect(t, &e, 1, K_DE));
+    mp_buf_reset(&m);
+    proto_msg_heads(&m, &h, 1);
+    evil_send_msg(t, &e, &m);
+    assert_int_equal(peer_of(t, 1, K_DE).demoted_authors, 1);
+    for (int s = 0; s < 5; s++) {
+        publish_n(t, 0, 1, "back");
+        run(t, 1000);
+        assert_int_equal(head_of(t, 1, K_IE, NULL), head_of(t, 0, K_IE, NULL));
+    }
+    mp_buf_free(&m);
+    net_free(t);
+}
+
+/* A member WANTs AT's 3,000-entry log from IE again and again, acknowledging every byte. The
+ * first pass comes at full speed; the repeats get at most RN_SERVE_REPEAT_BYTES_MAX (and one
+ * flight) per interval, and IE goes on serving its honest peer. */
+static void test_want_loop_budget(void **state)
+{
+    (void)state;
+    static const int dial_fr[] = { K_IE };
+    net *t = net_new(22);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    tn_start(t, 0, K_IE, &o);
+    chain at;
+    chain_make(&at, K_AT, 3000, "Universitaet Wien");
+    chain_ingest(&t->nodes[0].s, &at);
+    tn_stop(t, 0);
+    tn_start(t, 0, K_IE, &o);
+    uint64_t log_bytes = 0;
+    for (size_t i = 0; i < at.n; i++)
+        log_bytes += at.raw[i].len;
+
+    evil e;
+    assert_true(evil_connect(t, &e, 0, K_DE));
+    mp_buf m;
+    mp_buf_init(&m, 256);
+    /* The first pass: one WANT, everything at once (one catch-up is never throttled). */
+    proto_msg_want(&m, keys[K_AT].pk, 1, at.n);
+    evil_send_msg(t, &e, &m);
+    uint64_t first = 0;
+    for (int i = 0; i < 100 && first < log_bytes; i++)
+        first += evil_read_ack(t, &e);
+    assert_int_equal(first, log_bytes);
+
+    /* Then the loop: the same WANT every 100 ms for 30 s. */
+    uint64_t repeats = 0;
+    bool shown_paused = false;
+    for (int i = 0; i < 300; i++) {
+        evil_send_msg(t, &e, &m);
+        shown_paused = shown_paused || peer_of(t, 0, K_DE).serve_paused_until_ms > t->now;
+        for (int k = 0; k < 50; k++) {
+            uint64_t got = evil_read_ack(t, &e);
+            repeats += got;
+            if (got == 0)
+                break;
+        }
+        run(t, 100);
+        repeats += evil_read_ack(t, &e);
+    }
+    /* Before the budget: 300 passes, about 300 times the log. Now: at most four intervals. */
+    uint64_t bound = 4ull * (RN_SERVE_REPEAT_BYTES_MAX + RN_INFLIGHT_BYTES_DEFAULT);
+    assert_true(repeats <= bound);
+    assert_true(repeats >= RN_SERVE_REPEAT_BYTES_MAX); /* deferred, not refused for good */
+    assert_true(e.l->used);
+    assert_true(shown_paused);
+    const node_counters *c0 = node_counters_get(t->nodes[0].n);
+    assert_true(c0->serve_paused >= 2);
+    assert_int_equal(c0->protocol_errors, 0);
+
+    /* While the loop is paused, an honest peer catches up on the whole log at full speed. */
+    o.dial = dial_fr;
+    o.dial_n = 1;
+    tn_start(t, 1, K_FR, &o);
+    run(t, 1000);
+    assert_int_equal(head_of(t, 1, K_AT, NULL), at.n);
+    mp_buf_free(&m);
+    chain_free(&at);
+    net_free(t);
+}
+
 /* AT signs two entries at seq 1; IE holds one, FR the other; everyone ends up with the evidence. */
 /* Relinks chain c (author k) after garbling the own signatures of seqs 1 .. bad_to: each entry is
  * re-signed with prev = the id of the entry before as it now is, and a garbled one has its
@@ -1885,6 +2088,15 @@ int main(void)
         cmocka_unit_test(test_status_clock),
         cmocka_unit_test(test_garbled_run_served_on_anchors),
         cmocka_unit_test(test_served_runs_cut_at_anchor),
+        cmocka_unit_test(test_new_refuses),         cmocka_unit_test(test_handshake_and_heads),
+        cmocka_unit_test(test_publish_reaches_all), cmocka_unit_test(test_catch_up_inflight),
+        cmocka_unit_test(test_not_in_roster),       cmocka_unit_test(test_wrong_netkey),
+        cmocka_unit_test(test_garbage_and_forgery), cmocka_unit_test(test_equivocation),
+        cmocka_unit_test(test_restart_catch_up),    cmocka_unit_test(test_eager_switch_on_stall),
+        cmocka_unit_test(test_dial_backoff),        cmocka_unit_test(test_simultaneous_dial),
+        cmocka_unit_test(test_idle_close),          cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_peer_lag_and_idle),   cmocka_unit_test(test_liar_heads_demoted),
+        cmocka_unit_test(test_want_loop_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
