@@ -236,11 +236,9 @@ struct node {
     uint8_t *plain; /* RN_FRAME_BYTES_MAX: the plaintext of the frame being handled */
     proto_msg msg;  /* the message being handled */
     node_counters ctr;
-    node_catchup cu;      /* the current or last catch-up */
-    uint64_t cu_base_new; /* ctr.entries_new when it began */
-    node_clock clock;     /* the driver's clock as last noted, for status */
     node_catchup cu;               /* the current or last catch-up */
     uint64_t cu_base_new;          /* ctr.entries_new when it began */
+    node_clock clock;              /* the driver's clock as last noted, for status */
     blame_rec blame[RN_PEERS_MAX]; /* failure records of peers not connected now */
     uint64_t blame_stamp;
 };

@@ -2459,8 +2459,7 @@ static void key_derive(uint64_t seed, uint64_t i, uint8_t pk[32], uint8_t sk[64]
 static bool misbehaviour(sim_ev_kind k)
 {
     return k == SIM_EV_EQUIVOCATE || k == SIM_EV_FORGE || k == SIM_EV_GARBAGE ||
-           k == SIM_EV_OVERSIZE || k == SIM_EV_JUNK || k == SIM_EV_GARBLE;
-           k == SIM_EV_OVERSIZE || k == SIM_EV_JUNK || persistent(k);
+           k == SIM_EV_OVERSIZE || k == SIM_EV_JUNK || k == SIM_EV_GARBLE || persistent(k);
 }
 
 /* Each node's dial list: everyone (mesh), or `fanout` random others plus bridges between the
@@ -2690,8 +2689,7 @@ static int setup(sim *S)
             if (*c == '|' || (*c == '*' && e->kind == SIM_EV_PARTITION))
                 *c = ',';
         if (e->kind == SIM_EV_EQUIVOCATE || e->kind == SIM_EV_FORGE || e->kind == SIM_EV_PUBLISH ||
-            e->kind == SIM_EV_DECIDE || e->kind == SIM_EV_GARBLE) {
-            e->kind == SIM_EV_DECIDE || persistent(e->kind)) {
+            e->kind == SIM_EV_DECIDE || e->kind == SIM_EV_GARBLE || persistent(e->kind)) {
             int a = node_by_name(S, e->arg);
             if (a < 0 || (size_t)a >= S->a)
                 failf(S, "%s: '%s' is not an authority", e->where, e->arg);
