@@ -204,6 +204,8 @@ struct node {
     node_counters ctr;
     node_catchup cu;      /* the current or last catch-up */
     uint64_t cu_base_new; /* ctr.entries_new when it began */
+    /* The driver's counters at the node's doors, held for status (node_guard_counters). */
+    node_guard_counters guard;
 };
 
 /* ---- Small helpers ---- */
@@ -1671,6 +1673,11 @@ store *node_store(node *n)
 const node_counters *node_counters_get(const node *n)
 {
     return &n->ctr;
+}
+
+node_guard_counters *node_guard_counters_get(node *n)
+{
+    return &n->guard;
 }
 
 const node_catchup *node_catchup_get(const node *n)
