@@ -210,6 +210,7 @@ struct driver {
     node_log_limit rl_conns;                    /* refused, evicted, timed out strangers */
     node_log_limit rl_handshake[4];             /* handshakes refused (by reason), timed out */
     node_log_limit rl_control;                  /* control clients refused, evicted or cut */
+    node_log_limit rl_none;                     /* members' lines: never limited */
 };
 
 /* ---- Time ---- */
@@ -472,9 +473,12 @@ static void on_conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         char nb[32];
         const char *who = c->peer_known ? member_name(d, c->peer, nb, sizeof(nb)) : c->where;
         if (nread == UV_EOF)
-            NODE_LOG_INFO("conn %u (%s) closed by the peer", c->id, who);
+            node_log_limited(c->stranger ? &d->rl_conns : &d->rl_none, uv_now(&d->loop),
+                             NODE_LOG_INFO, "conn %u (%s) closed by the peer", c->id, who);
         else
-            NODE_LOG_INFO("conn %u (%s) lost: %s", c->id, who, uv_strerror((int)nread));
+            node_log_limited(c->stranger ? &d->rl_conns : &d->rl_none, uv_now(&d->loop),
+                             NODE_LOG_INFO, "conn %u (%s) lost: %s", c->id, who,
+                             uv_strerror((int)nread));
         conn_close(c, false);
         return;
     }
@@ -914,8 +918,9 @@ static void act_close(driver *d, const node_action *a)
         NODE_LOG_WARN("conn %u (%s): silent for %llu ms, through a PING: closed", c->id, who,
                       (unsigned long long)(uv_now(&d->loop) - c->last_in_ms));
     } else {
-        NODE_LOG_WARN("conn %u (%s) closed: %s (%s)", c->id, who, rn_strerror(a->reason),
-                      rn_err_name(a->reason));
+        node_log_limited(c->stranger ? handshake_limit(d, a->reason) : &d->rl_none,
+                         uv_now(&d->loop), NODE_LOG_WARN, "conn %u (%s) closed: %s (%s)", c->id,
+                         who, rn_strerror(a->reason), rn_err_name(a->reason));
     }
     conn_close(c, true);
 }
@@ -1678,6 +1683,8 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
         d->rl_handshake[i].quota = RN_LOG_REPEAT_LINES_HANDSHAKE;
     }
     d->rl_control.what = "control clients refused, evicted or cut off";
+    d->rl_none.what = "lines about members";
+    d->rl_none.quota = UINT32_MAX;
     d->wall_base_ms = wall_ms();
     d->mono_base_ms = uv_hrtime() / 1000000u;
 

@@ -5,7 +5,8 @@
 # 64 clients (rn_poke ctlflood) write pipelined `status` requests to FR's control socket for a
 # few seconds and never read an answer. Meanwhile the operator's `recnetctl status` must answer
 # within a second or two, FR's resident memory must stay within a bound, the non-readers must be
-# closed once RN_CONTROL_WRITE_MS has passed, and status must count them.
+# closed once RN_CONTROL_WRITE_MS has passed, and status must count them; FR's log grows by a few
+# lines and a summary, not a line per client.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,6 +18,8 @@ PID=${IT_PID[FR]}
 SOCK=$IT_DIR/FR/control.sock
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$PID/status"; }
 RSS0=$(rss)
+LOG=$IT_DIR/FR/recnetd.log
+size0=$(stat -c %s "$LOG")
 it_log "FR up with $RSS0 kB resident"
 
 FLOOD_S=9
@@ -53,4 +56,8 @@ evicted=$(it_counter FR control_evicted)
 it_log "FR: control clients closed $closed, evicted $evicted"
 [ "${closed:-0}" -gt 0 ] || it_fail "FR's status counts no control clients closed"
 ctl FR status >/dev/null || it_fail "FR does not answer status after the flood"
+it_wait_log 15 FR "[0-9]+ control clients refused, evicted or cut off in the last 10 s \([0-9]+ lines not written\)"
+grown=$(($(stat -c %s "$LOG") - size0))
+it_log "FR's log grew by $grown bytes: $(grep -o '[0-9]* control clients refused.*' "$LOG" | head -1)"
+[ "$grown" -lt 8192 ] || it_fail "FR's log grew by $grown bytes over the flood (8 KiB allowed)"
 it_stop FR
