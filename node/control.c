@@ -437,16 +437,30 @@ static int fail_query(ctl *c, int rc, const code_field *map, const char *message
     X(demotions)                                                                                   \
     X(serve_paused)
 
-static void put_counters(mp_buf *b, const node_counters *k)
+/* The driver's counters at the node's doors (node_guard_counters), in the same map. */
+#define CTL_GUARD_COUNTERS_MAP(X)                                                                  \
+    X(strangers_refused)                                                                           \
+    X(strangers_evicted)                                                                           \
+    X(strangers_timed_out)                                                                         \
+    X(control_clients_closed)                                                                      \
+    X(control_evicted)                                                                             \
+    X(log_lines_suppressed)
+
+static void put_counters(mp_buf *b, const node_counters *k, const node_guard_counters *g)
 {
 #define CTL_X_COUNT(f) +1u
-    mp_put_map(b, 0u CTL_COUNTERS_MAP(CTL_X_COUNT));
+    mp_put_map(b, 0u CTL_COUNTERS_MAP(CTL_X_COUNT) CTL_GUARD_COUNTERS_MAP(CTL_X_COUNT));
 #undef CTL_X_COUNT
 #define CTL_X_PUT(f)                                                                               \
     mp_put_cstr(b, #f);                                                                            \
     mp_put_uint(b, k->f);
     CTL_COUNTERS_MAP(CTL_X_PUT)
 #undef CTL_X_PUT
+#define CTL_X_PUT_GUARD(f)                                                                         \
+    mp_put_cstr(b, #f);                                                                            \
+    mp_put_uint(b, g->f);
+    CTL_GUARD_COUNTERS_MAP(CTL_X_PUT_GUARD)
+#undef CTL_X_PUT_GUARD
 }
 
 /* Every head of the replica, on the heap (one per roster member at most). */
@@ -566,7 +580,7 @@ static int m_status(ctl *c, mp_buf *out)
     mp_put_cstr(out, "known");
     mp_put_uint(out, peers_n);
     mp_put_cstr(out, "counters");
-    put_counters(out, node_counters_get(c->n));
+    put_counters(out, node_counters_get(c->n), node_guard_counters_get(c->n));
     mp_put_cstr(out, "index_pending");
     mp_put_bool(out, index_pending);
     mp_put_cstr(out, "time");

@@ -241,6 +241,8 @@ struct node {
     node_clock clock;              /* the driver's clock as last noted, for status */
     blame_rec blame[RN_PEERS_MAX]; /* failure records of peers not connected now */
     uint64_t blame_stamp;
+    /* The driver's counters at the node's doors, held for status (node_guard_counters). */
+    node_guard_counters guard;
 };
 
 /* ---- Small helpers ---- */
@@ -2121,6 +2123,11 @@ const node_clock *node_clock_get(const node *n)
 const node_counters *node_counters_get(const node *n)
 {
     return &n->ctr;
+}
+
+node_guard_counters *node_guard_counters_get(node *n)
+{
+    return &n->guard;
 }
 
 const node_catchup *node_catchup_get(const node *n)

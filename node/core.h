@@ -110,6 +110,17 @@ typedef struct node_counters {
     uint64_t serve_paused; /* a peer passed its serve budget: its WANTs wait for the interval */
 } node_counters;
 
+/* Counters that the driver keeps at the node's doors (node/README.md, "Strangers and floods");
+ * the core only holds them, so that status reports them with its own. */
+typedef struct node_guard_counters {
+    uint64_t strangers_refused;      /* incoming connections closed at once: no slot */
+    uint64_t strangers_evicted;      /* silent strangers closed to make room, oldest first */
+    uint64_t strangers_timed_out;    /* strangers without a first message in time */
+    uint64_t control_clients_closed; /* control clients that took no response in time */
+    uint64_t control_evicted;        /* control clients closed to make room for a newcomer */
+    uint64_t log_lines_suppressed;   /* repeated log lines counted, not written */
+} node_guard_counters;
+
 /*
  * Creates a core over an open replica `s` (whose roster says who is who) with our key and limits
  * from `cfg`. The core keeps `s` (not owned) until node_free. Returns the core in *out, or
@@ -190,6 +201,9 @@ void node_clock_note(node *n, const node_clock *k);
 const node_clock *node_clock_get(const node *n);
 
 const node_counters *node_counters_get(const node *n);
+
+/* The driver's counters (see node_guard_counters), held by the core for status; writable. */
+node_guard_counters *node_guard_counters_get(node *n);
 
 typedef struct node_peer_info {
     uint8_t key[PROTO_KEY_BYTES];

@@ -16,11 +16,21 @@
  * Writes are bounded: the bytes queued in libuv plus those gathered in this drain may not pass
  * RN_CONN_OUTBUF_BYTES, or the connection is closed (a peer that does not read).
  *
+ * Strangers. An incoming connection is a stranger until the core has taken its first handshake
+ * message (which needs the network key): it is read at once but handed to the core only with its
+ * first bytes, it has RN_STRANGER_FIRST_MSG_MS to send them, and strangers have budgets of their
+ * own (in all and per source address) in which a newcomer evicts the oldest silent one. Lines a
+ * stranger can provoke go through log limiters. node/README.md, "Strangers and floods".
+ *
  * Control clients. Requests are read into a buffer bounded by RN_CONTROL_REQUEST_BYTES_MAX; each
  * complete MessagePack object (found with mp_skip) goes to node_control in order, and the
  * responses of one read are written back together, so a pipelining client costs one write per
  * read. A client whose bytes are not MessagePack gets the error response and is closed: the
- * stream cannot be resynchronised. A client that does not read its responses stops being read.
+ * stream cannot be resynchronised. A client that does not read its responses stops being read,
+ * and is closed after RN_CONTROL_WRITE_MS; the responses queued for all clients are bounded too,
+ * with a reserve for a client that has none queued; at most CONTROL_TURN_REQUESTS of one client
+ * are handled per turn; a newcomer finding every slot taken evicts the worst client.
+ * node/README.md, "Control clients".
  *
  * The clock. The core wants milliseconds since the epoch and must never see time go back, and
  * the entries it stamps must never be stamped by a wall clock that jumped (a bad NTP answer a
@@ -41,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -53,6 +64,7 @@
 #include "node/log.h"
 #include "proto/key.h"
 #include "proto/mp.h"
+#include "proto/wire.h"
 
 #define READ_BYTES       (64u * 1024u)
 #define PEERS_POLL_MS    1000u
@@ -61,11 +73,25 @@
 #define CONN_SLOT_BITS   8u
 #define SEND_CHUNK_BYTES (64u * 1024u)
 
+/* Requests of one control client handled in one turn of the loop; the rest wait for the next
+ * turn (an idle handle), so that a client pipelining thousands of requests delays the others,
+ * the operator among them, by one turn at most. */
+#define CONTROL_TURN_REQUESTS 32u
+
 static_assert(NODE_DRIVER_CONNS_MAX <= (1u << CONN_SLOT_BITS), "a slot fits in the id's low bits");
+static_assert(RN_STRANGERS_MAX + RN_PEERS_MAX <= NODE_DRIVER_CONNS_MAX,
+              "strangers and members fit in the connection slots together");
+
+/* Bytes a peer sends before the core knows who it is and holds the session: M1 and M3 for an
+ * incoming connection, M2 and M4 for an outgoing one, then the stream header. Fewer bytes in
+ * means a connection closed for time was still in its handshake (for the log line). */
+#define HS_IN_BYTES_INCOMING (PROTO_HS_M1_BYTES + PROTO_HS_M3_BYTES + PROTO_STREAM_HEADER_BYTES)
+#define HS_IN_BYTES_OUTGOING (PROTO_HS_M2_BYTES + PROTO_HS_M4_BYTES + PROTO_STREAM_HEADER_BYTES)
 
 typedef struct driver driver;
 
 typedef enum conn_state {
+    CONN_SILENT,     /* incoming: read, but no byte yet, so not handed to the core */
     CONN_RESOLVING,  /* outgoing: getaddrinfo pending */
     CONN_CONNECTING, /* outgoing: uv_tcp_connect pending */
     CONN_OPEN,       /* the core knows it (or is about to be told) */
@@ -92,8 +118,17 @@ typedef struct conn {
     bool peer_known;  /* peer holds the key (outgoing, or told by a CLOSE action) */
     uint8_t peer[PROTO_KEY_BYTES];
     uint16_t port;  /* outgoing: the port to connect to after resolving */
-    char where[80]; /* "FR at 127.0.0.1:7401" or "127.0.0.1:51234": for logs */
-    uint8_t *pend;  /* bytes gathered in this drain; moved to a write request */
+    char where[80]; /* "FR at 127.0.0.1:7401" or "from 127.0.0.1:51234": for logs */
+    char addr[80];  /* "FR at 127.0.0.1:7401" or "127.0.0.1:51234": the peer, for logs */
+
+    /* Strangers (incoming, first message not yet accepted; see on_incoming). */
+    bool stranger;
+    uint8_t src[16];      /* source address (IPv4 in the first 4 bytes), for the per-address cap */
+    uint64_t accepted_ms; /* uv_now at accept: the oldest silent stranger is evicted first */
+    uint64_t core_ms;     /* uv_now at node_conn_open */
+    uint64_t bytes_in;    /* bytes read from the peer */
+    uint64_t last_in_ms;  /* uv_now when bytes last arrived */
+    uint8_t *pend;        /* bytes gathered in this drain; moved to a write request */
     size_t pend_len, pend_cap;
     struct conn *next_dirty;
 } conn;
@@ -107,6 +142,7 @@ typedef struct wreq {
 
 typedef struct client {
     uv_pipe_t pipe;
+    uint64_t out_ms; /* uv_now when its output last moved (queued from empty, or written) */
     driver *d;
     uint32_t slot;
     uint8_t *in; /* requests read, not yet handled */
@@ -114,6 +150,7 @@ typedef struct client {
     size_t queued;      /* response bytes handed to uv_write, not yet written */
     bool reading;       /* uv_read_start is in effect */
     bool stalled;       /* requests wait in `in` until the client takes its responses */
+    bool more;          /* requests wait in `in` for the next turn (CONTROL_TURN_REQUESTS) */
     bool eof;           /* the client has sent everything it will send */
     bool closing;       /* uv_close called */
     bool close_after;   /* close once every response is written */
@@ -136,6 +173,7 @@ struct driver {
     uv_timer_t core_timer;
     uv_timer_t flush_timer;
     uv_timer_t poll_timer;
+    uv_idle_t ctl_idle; /* runs while some control client has requests left for a next turn */
     uv_signal_t sigint, sigterm;
     node *n;
     store *s;
@@ -168,6 +206,15 @@ struct driver {
 
     uint8_t readbuf[READ_BYTES];
     mp_buf resp; /* one control response at a time */
+
+    /* The doors (node/README.md, "Strangers and floods"). */
+    uint32_t strangers_max, strangers_per_addr; /* RN_STRANGERS_*, within peers_max / 2 */
+    size_t ctl_queued;                          /* response bytes queued for every client */
+    node_guard_counters *guard;                 /* the counters, held by the core */
+    node_log_limit rl_conns;                    /* refused, evicted, timed out strangers */
+    node_log_limit rl_handshake[4];             /* handshakes refused (by reason), timed out */
+    node_log_limit rl_control;                  /* control clients refused, evicted or cut */
+    node_log_limit rl_none;                     /* members' lines: never limited */
 };
 
 /* ---- Time ---- */
@@ -446,24 +493,42 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init((char *)d->readbuf, sizeof(d->readbuf));
 }
 
+static void conn_start(conn *c);
+static void stranger_check(conn *c);
+
 static void on_conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     conn *c = s->data;
     driver *d = c->d;
-    if (nread == 0 || c->state != CONN_OPEN)
+    if (nread == 0 || (c->state != CONN_OPEN && c->state != CONN_SILENT))
         return;
+    if (c->state == CONN_SILENT) {
+        if (nread < 0) { /* gone before saying anything: nothing to tell anyone */
+            conn_close_handles(c);
+            return;
+        }
+        conn_start(c); /* its first bytes: now the core hears of it */
+        if (c->state != CONN_OPEN)
+            return;
+    }
     if (nread < 0) {
         char nb[32];
         const char *who = c->peer_known ? member_name(d, c->peer, nb, sizeof(nb)) : c->where;
         if (nread == UV_EOF)
-            NODE_LOG_INFO("conn %u (%s) closed by the peer", c->id, who);
+            node_log_limited(c->stranger ? &d->rl_conns : &d->rl_none, uv_now(&d->loop),
+                             NODE_LOG_INFO, "conn %u (%s) closed by the peer", c->id, who);
         else
-            NODE_LOG_INFO("conn %u (%s) lost: %s", c->id, who, uv_strerror((int)nread));
+            node_log_limited(c->stranger ? &d->rl_conns : &d->rl_none, uv_now(&d->loop),
+                             NODE_LOG_INFO, "conn %u (%s) lost: %s", c->id, who,
+                             uv_strerror((int)nread));
         conn_close(c, false);
         return;
     }
+    c->bytes_in += (uint64_t)nread;
+    c->last_in_ms = uv_now(&d->loop);
     node_conn_input(d->n, c->id, (const uint8_t *)buf->base, (size_t)nread, now_ms(d));
     drain(d);
+    stranger_check(c);
 }
 
 /* The TCP stream of `c` is up: tell the core and start reading. */
@@ -471,6 +536,7 @@ static void conn_start(conn *c)
 {
     driver *d = c->d;
     uint8_t seed[32];
+    c->core_ms = uv_now(&d->loop);
     uv_tcp_nodelay(&c->tcp, 1);
     uv_tcp_keepalive(&c->tcp, 1, 60);
     randombytes_buf(seed, sizeof(seed));
@@ -478,8 +544,11 @@ static void conn_start(conn *c)
     int rc = node_conn_open(d->n, c->id, c->outgoing ? c->peer : NULL, seed, now_ms(d));
     sodium_memzero(seed, sizeof(seed));
     if (rc != 0) {
-        NODE_LOG_INFO("conn %u (%s) refused: %s", c->id, c->where,
-                      rc == RN_EFULL ? "peers_max connections already" : rn_strerror(rc));
+        if (!c->outgoing)
+            d->guard->strangers_refused++;
+        node_log_limited(&d->rl_conns, uv_now(&d->loop), NODE_LOG_INFO, "conn %u (%s) refused: %s",
+                         c->id, c->where,
+                         rc == RN_EFULL ? "peers_max connections already" : rn_strerror(rc));
         if (c->outgoing && !c->failed_sent) {
             c->failed_sent = true;
             node_connect_failed(d->n, c->peer, now_ms(d));
@@ -493,6 +562,8 @@ static void conn_start(conn *c)
         if (ps != NULL)
             ps->failing = false;
     }
+    if (!c->outgoing)
+        return; /* reading since it was accepted */
     rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_conn_read);
     if (rc < 0) {
         NODE_LOG_INFO("conn %u (%s): cannot read: %s", c->id, c->where, uv_strerror(rc));
@@ -594,6 +665,7 @@ static void dial(driver *d, const uint8_t peer[PROTO_KEY_BYTES])
     c->port = m->address.port;
     snprintf(c->where, sizeof(c->where), "%s at %s", m->name,
              nodeconf_addr_format(&m->address, addr, sizeof(addr)));
+    snprintf(c->addr, sizeof(c->addr), "%s", c->where);
     NODE_LOG_DEBUG("conn %u: dialling %s", c->id, c->where);
     uv_timer_start(&c->timer, on_connect_timeout, NODE_DRIVER_CONNECT_TIMEOUT_MS, 0);
 
@@ -627,6 +699,126 @@ static void on_listener_closed_extra(uv_handle_t *h)
     free(h);
 }
 
+/* Whether the kernel holds bytes of `c` not yet read: a stranger with its first message on the
+ * way is about to be read, and is not evicted for its silence. */
+static bool conn_bytes_waiting(conn *c)
+{
+    uv_os_fd_t fd;
+    char b;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0)
+        return false;
+    return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+static bool stranger_evict(driver *d, const uint8_t *src, const conn *except);
+
+/* Counts the live strangers (from `src` only, when not NULL), `except` left out. */
+static uint32_t strangers_count(driver *d, const uint8_t *src, const conn *except)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < NODE_DRIVER_CONNS_MAX; i++) {
+        const conn *o = d->conns[i];
+        if (o != NULL && o != except && o->stranger && o->state != CONN_CLOSING &&
+            (src == NULL || memcmp(o->src, src, sizeof(o->src)) == 0))
+            n++;
+    }
+    return n;
+}
+
+/* Closes the oldest silent strangers (from `src` only, when not NULL; never `except`) until
+ * fewer than `max` are left. A stranger whose bytes wait in the kernel is left alone (it is read
+ * in this turn of the loop), and so is one accepted in this turn (its first message may be a
+ * moment behind its connect): the newcomer then goes over the budget until the next arrival. */
+static void strangers_trim(driver *d, const uint8_t *src, const conn *except, uint32_t max)
+{
+    uint32_t count = strangers_count(d, src, except);
+    while (count >= max && stranger_evict(d, src, except))
+        count--;
+}
+
+static bool stranger_evict(driver *d, const uint8_t *src, const conn *except)
+{
+    conn *cand[NODE_DRIVER_CONNS_MAX];
+    size_t n = 0;
+    uint64_t now = uv_now(&d->loop);
+    for (uint32_t i = 0; i < NODE_DRIVER_CONNS_MAX; i++) {
+        conn *o = d->conns[i];
+        if (o != NULL && o != except && o->stranger && o->state != CONN_CLOSING &&
+            o->accepted_ms < now && (src == NULL || memcmp(o->src, src, sizeof(o->src)) == 0))
+            cand[n++] = o;
+    }
+    while (n > 0) {
+        size_t old = 0;
+        for (size_t i = 1; i < n; i++)
+            if (cand[i]->accepted_ms < cand[old]->accepted_ms ||
+                (cand[i]->accepted_ms == cand[old]->accepted_ms && cand[i]->id < cand[old]->id))
+                old = i;
+        conn *v = cand[old];
+        cand[old] = cand[--n];
+        if (conn_bytes_waiting(v))
+            continue;
+        d->guard->strangers_evicted++;
+        node_log_limited(&d->rl_conns, uv_now(&d->loop), NODE_LOG_INFO,
+                         "conn %u (%s): silent for %llu ms before its handshake: closed to make "
+                         "room for a newer connection",
+                         v->id, v->where, (unsigned long long)(uv_now(&d->loop) - v->accepted_ms));
+        conn_close_handles(v);
+        return true;
+    }
+    return false;
+}
+
+/* The first-message deadline of a stranger (RN_STRANGER_FIRST_MSG_MS). */
+static void on_stranger_deadline(uv_timer_t *t)
+{
+    conn *c = t->data;
+    driver *d = c->d;
+    if (!c->stranger || c->state == CONN_CLOSING)
+        return;
+    d->guard->strangers_timed_out++;
+    node_log_limited(&d->rl_conns, uv_now(&d->loop), NODE_LOG_INFO,
+                     "conn %u (%s): no handshake message within %u ms: closed", c->id, c->where,
+                     RN_STRANGER_FIRST_MSG_MS);
+    conn_close_handles(c);
+    drain(d);
+}
+
+/* After input: a stranger whose first message the core took (it is still open with M1 read) is
+ * a holder of the network key: it leaves the strangers' budget and its deadline. */
+static void stranger_check(conn *c)
+{
+    if (!c->stranger || c->state != CONN_OPEN || c->bytes_in < PROTO_HS_M1_BYTES)
+        return;
+    c->stranger = false;
+    uv_timer_stop(&c->timer);
+}
+
+/* Refuses an incoming connection that has no slot: takes it off the backlog and closes it (or
+ * libuv would offer it again at once). */
+static void incoming_refuse(driver *d, uv_stream_t *server)
+{
+    uv_tcp_t *t = malloc(sizeof(*t));
+    if (t == NULL)
+        return;
+    uv_tcp_init(&d->loop, t);
+    if (uv_accept(server, (uv_stream_t *)t) == 0 && !d->stopping) {
+        d->guard->strangers_refused++;
+        node_log_limited(&d->rl_conns, uv_now(&d->loop), NODE_LOG_WARN,
+                         "incoming connection refused: %u connections open already",
+                         NODE_DRIVER_CONNS_MAX);
+    }
+    uv_close((uv_handle_t *)t, on_listener_closed_extra);
+}
+
+/*
+ * A connection arrives. It is a stranger until its first handshake message has been accepted
+ * (stranger_check): it is read at once but handed to the core only when its first bytes come
+ * (so a silent one holds no core slot), it has RN_STRANGER_FIRST_MSG_MS to send them, and it
+ * counts against the strangers' budgets: a newcomer beyond d->strangers_max, or beyond
+ * d->strangers_per_addr from its address, closes the oldest silent stranger (stranger_evict).
+ * Members' connections pass through the same door, but their M1 follows their connect within a
+ * round trip, so they leave the budget before any flood can age them out.
+ */
 static void on_incoming(uv_stream_t *server, int status)
 {
     driver *d = server->loop->data;
@@ -634,17 +826,11 @@ static void on_incoming(uv_stream_t *server, int status)
         NODE_LOG_WARN("accept failed: %s", uv_strerror(status));
         return;
     }
+    if (!d->stopping)
+        strangers_trim(d, NULL, NULL, d->strangers_max);
     conn *c = d->stopping ? NULL : conn_new(d);
     if (c == NULL) {
-        /* Take it off the backlog and close it, or libuv would offer it again at once. */
-        uv_tcp_t *t = malloc(sizeof(*t));
-        if (t == NULL)
-            return;
-        uv_tcp_init(&d->loop, t);
-        if (uv_accept(server, (uv_stream_t *)t) == 0 && !d->stopping)
-            NODE_LOG_WARN("incoming connection dropped: %u connections open already",
-                          NODE_DRIVER_CONNS_MAX);
-        uv_close((uv_handle_t *)t, on_listener_closed_extra);
+        incoming_refuse(d, server);
         return;
     }
     int rc = uv_tcp_init(&d->loop, &c->tcp);
@@ -664,20 +850,52 @@ static void on_incoming(uv_stream_t *server, int status)
     unsigned port = 0;
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
         if (ss.ss_family == AF_INET) {
-            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+            const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+            uv_ip4_name(sin, ip, sizeof(ip));
+            port = ntohs(sin->sin_port);
+            memcpy(c->src, &sin->sin_addr, 4);
         } else {
-            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+            const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+            uv_ip6_name(sin6, ip, sizeof(ip));
+            port = ntohs(sin6->sin6_port);
+            memcpy(c->src, &sin6->sin6_addr, 16);
         }
     }
     snprintf(c->where, sizeof(c->where), "from %s:%u", ip, port);
+    snprintf(c->addr, sizeof(c->addr), "%s:%u", ip, port);
     NODE_LOG_DEBUG("conn %u: incoming %s", c->id, c->where);
-    conn_start(c);
+    c->stranger = true;
+    c->accepted_ms = uv_now(&d->loop);
+    strangers_trim(d, c->src, c, d->strangers_per_addr);
+    c->state = CONN_SILENT;
+    uv_tcp_nodelay(&c->tcp, 1);
+    rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_conn_read);
+    if (rc < 0) {
+        NODE_LOG_INFO("conn %u (%s): cannot read: %s", c->id, c->where, uv_strerror(rc));
+        conn_close_handles(c);
+        return;
+    }
+    uv_timer_start(&c->timer, on_stranger_deadline, RN_STRANGER_FIRST_MSG_MS, 0);
     drain(d);
 }
 
 /* ---- Actions ---- */
+
+/* The limiter of handshake lines for `reason` (a refusal, or RN_ETIME): one per reason, so that
+ * one kind of garbage does not hide another. */
+static node_log_limit *handshake_limit(driver *d, int reason)
+{
+    switch (reason) {
+    case RN_EROSTER:
+        return &d->rl_handshake[0];
+    case RN_EPROOF:
+        return &d->rl_handshake[1];
+    case RN_EVERSION:
+        return &d->rl_handshake[2];
+    default:
+        return &d->rl_handshake[3];
+    }
+}
 
 /* What a handshake refusal means, or NULL when `reason` is not one. */
 static const char *refusal(int reason)
@@ -720,17 +938,31 @@ static void act_close(driver *d, const node_action *a)
                        c->where, name != NULL ? name : "the peer");
     } else if (refusal(a->reason) != NULL) {
         /* Name the key refused in full, so that an operator can look it up in a roster. */
+        uint64_t now = uv_now(&d->loop);
         if (c->peer_known) {
             proto_key_text_format(c->peer, kt);
-            NODE_LOG_WARN("conn %u (%s, key %s): handshake refused: %s", c->id, c->where, kt,
-                          refusal(a->reason));
+            node_log_limited(handshake_limit(d, a->reason), now, NODE_LOG_WARN,
+                             "conn %u (%s, key %s): handshake refused: %s", c->id, c->where, kt,
+                             refusal(a->reason));
         } else {
-            NODE_LOG_WARN("conn %u (%s, key not learnt): handshake refused: %s", c->id, c->where,
-                          refusal(a->reason));
+            node_log_limited(handshake_limit(d, a->reason), now, NODE_LOG_WARN,
+                             "conn %u (%s, key not learnt): handshake refused: %s", c->id, c->where,
+                             refusal(a->reason));
         }
+    } else if (a->reason == RN_ETIME &&
+               c->bytes_in < (c->outgoing ? HS_IN_BYTES_OUTGOING : HS_IN_BYTES_INCOMING)) {
+        /* The core's handshake_ms ran out before the peer said all it must to get in. */
+        node_log_limited(handshake_limit(d, a->reason), uv_now(&d->loop), NODE_LOG_WARN,
+                         "conn %u: handshake with %s timed out after %llu ms", c->id,
+                         c->peer_known && !c->outgoing ? who : c->addr,
+                         (unsigned long long)(uv_now(&d->loop) - c->core_ms));
+    } else if (a->reason == RN_ETIME) {
+        NODE_LOG_WARN("conn %u (%s): silent for %llu ms, through a PING: closed", c->id, who,
+                      (unsigned long long)(uv_now(&d->loop) - c->last_in_ms));
     } else {
-        NODE_LOG_WARN("conn %u (%s) closed: %s (%s)", c->id, who, rn_strerror(a->reason),
-                      rn_err_name(a->reason));
+        node_log_limited(c->stranger ? handshake_limit(d, a->reason) : &d->rl_none,
+                         uv_now(&d->loop), NODE_LOG_WARN, "conn %u (%s) closed: %s (%s)", c->id,
+                         who, rn_strerror(a->reason), rn_err_name(a->reason));
     }
     conn_close(c, true);
 }
@@ -950,16 +1182,25 @@ static void log_new_badsigs(driver *d)
 static void client_close(client *cl);
 
 /* Closes control clients silent for RN_CONTROL_IDLE_MS, so that clients that connect and never
- * finish a request cannot hold every slot. */
+ * finish a request cannot hold every slot, and clients that have taken none of their responses
+ * for RN_CONTROL_WRITE_MS, so that clients that do not read cannot hold memory or slots. */
 static void close_idle_clients(driver *d)
 {
     uint64_t now = uv_now(&d->loop);
     for (size_t i = 0; i < RN_CONTROL_CLIENTS_MAX; i++) {
         client *cl = d->clients[i];
-        if (cl != NULL && !cl->closing && cl->queued == 0 &&
-            now - cl->active_ms >= RN_CONTROL_IDLE_MS) {
+        if (cl == NULL || cl->closing)
+            continue;
+        if (cl->queued == 0 && now - cl->active_ms >= RN_CONTROL_IDLE_MS) {
             NODE_LOG_DEBUG("control client %u idle for %u ms: closed", cl->slot,
                            RN_CONTROL_IDLE_MS);
+            client_close(cl);
+        } else if (cl->queued > 0 && now - cl->out_ms >= RN_CONTROL_WRITE_MS) {
+            d->guard->control_clients_closed++;
+            node_log_limited(&d->rl_control, now, NODE_LOG_WARN,
+                             "control client %u took none of its %zu response bytes for %u ms: "
+                             "closed",
+                             cl->slot, cl->queued, RN_CONTROL_WRITE_MS);
             client_close(cl);
         }
     }
@@ -996,6 +1237,12 @@ static void on_poll_timer(uv_timer_t *t)
     log_new_badsigs(d);
     log_catchup(d); /* progress of a catch-up that has stalled */
     close_idle_clients(d);
+    uint64_t now = uv_now(&d->loop);
+    node_log_limit_flush(&d->rl_conns, now);
+    for (size_t i = 0; i < 4; i++)
+        node_log_limit_flush(&d->rl_handshake[i], now);
+    node_log_limit_flush(&d->rl_control, now);
+    d->guard->log_lines_suppressed = node_log_suppressed_total();
 }
 
 /* ---- Control clients ---- */
@@ -1007,46 +1254,102 @@ static_assert(offsetof(client, pipe) == 0, "a refused client is freed through it
 static void on_client_closed(uv_handle_t *h)
 {
     client *cl = h->data;
-    cl->d->clients[cl->slot] = NULL;
+    if (cl->d->clients[cl->slot] == cl)
+        cl->d->clients[cl->slot] = NULL;
     free(cl->in);
     free(cl);
 }
 
+/* Closes `cl`; its slot is free at once (the handle goes in a later turn of the loop). */
 static void client_close(client *cl)
 {
     if (cl->closing)
         return;
     cl->closing = true;
+    if (cl->d->clients[cl->slot] == cl)
+        cl->d->clients[cl->slot] = NULL;
     uv_close((uv_handle_t *)&cl->pipe, on_client_closed);
 }
 
 static void client_process(client *cl);
 static void on_client_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
+/* Reads again from `cl` once nothing holds its requests back. */
+static void client_read_again(client *cl)
+{
+    if (!cl->closing && !cl->stalled && !cl->more && !cl->reading && !cl->eof && !cl->close_after &&
+        uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_client_read) == 0)
+        cl->reading = true;
+}
+
+/* After `cl` handled its requests: closes it when it has said everything and has been answered. */
+static void client_done_maybe(client *cl)
+{
+    if (!cl->closing && !cl->stalled && !cl->more && (cl->close_after || cl->eof) &&
+        cl->queued == 0)
+        client_close(cl);
+}
+
+/* Takes up requests again for clients with nothing queued that the bound on everyone's output
+ * stalled, once it has room again. A client with output queued is taken up by its own writes
+ * (on_client_write_done), so a client that does not read is never taken up by others' room. */
+static void clients_resume(driver *d)
+{
+    for (size_t i = 0; i < RN_CONTROL_CLIENTS_MAX && d->ctl_queued < RN_CONTROL_QUEUED_BYTES_MAX;
+         i++) {
+        client *cl = d->clients[i];
+        if (cl == NULL || cl->closing || !cl->stalled || cl->queued > 0)
+            continue;
+        client_process(cl);
+        client_read_again(cl);
+        client_done_maybe(cl);
+    }
+}
+
+/* The next turn for clients with requests left (CONTROL_TURN_REQUESTS). */
+static void on_ctl_idle(uv_idle_t *h)
+{
+    driver *d = h->data;
+    bool any = false;
+    for (size_t i = 0; i < RN_CONTROL_CLIENTS_MAX; i++) {
+        client *cl = d->clients[i];
+        if (cl == NULL || cl->closing || !cl->more)
+            continue;
+        cl->more = false;
+        client_process(cl);
+        client_read_again(cl);
+        client_done_maybe(cl);
+        any = any || (!cl->closing && cl->more);
+    }
+    if (!any)
+        uv_idle_stop(h);
+}
+
 static void on_client_write_done(uv_write_t *req, int status)
 {
     wreq *w = (wreq *)req;
     client *cl = req->handle->data;
+    driver *d = cl->d;
     cl->queued -= w->len;
+    d->ctl_queued -= w->len;
+    cl->out_ms = uv_now(&d->loop);
     free(w->data);
     free(w);
-    if (cl->closing)
+    if (cl->closing) {
+        clients_resume(d);
         return;
+    }
     if (status < 0) {
         NODE_LOG_DEBUG("control client %u: write failed: %s", cl->slot, uv_strerror(status));
         client_close(cl);
         return;
     }
     cl->active_ms = uv_now(&cl->d->loop);
-    if (cl->stalled && cl->queued < NODE_DRIVER_CLIENT_OUT_MAX / 2)
+    if (cl->stalled && !cl->more && cl->queued < NODE_DRIVER_CLIENT_OUT_MAX / 2)
         client_process(cl); /* caught up: the requests left waiting, first */
-    if (cl->closing || cl->stalled)
-        return;
-    if ((cl->close_after || cl->eof) && cl->queued == 0)
-        client_close(cl);
-    else if (!cl->reading && !cl->eof && !cl->close_after &&
-             uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_client_read) == 0)
-        cl->reading = true;
+    client_read_again(cl);
+    client_done_maybe(cl);
+    clients_resume(d);
 }
 
 /* Logs the error of a response [1, msgid, error, result] when it has one (debug level). */
@@ -1090,10 +1393,26 @@ static void client_process(client *cl)
     uint8_t *out = NULL;
     size_t out_len = 0, out_cap = 0, off = 0;
     bool handled = false;
+    uint32_t turn = 0;
 
     cl->stalled = false;
     while (off < cl->in_len && !cl->close_after) {
-        if (cl->queued + out_len >= NODE_DRIVER_CLIENT_OUT_MAX) {
+        if (turn == CONTROL_TURN_REQUESTS) {
+            cl->more = true;
+            if (cl->reading) {
+                uv_read_stop((uv_stream_t *)&cl->pipe);
+                cl->reading = false;
+            }
+            uv_idle_start(&d->ctl_idle, on_ctl_idle);
+            break;
+        }
+        /* Its own bound, and everyone's: a client with nothing queued may also use the reserve,
+         * so that an operator is answered while others hold the rest. */
+        size_t all = d->ctl_queued + out_len;
+        bool room = all < RN_CONTROL_QUEUED_BYTES_MAX ||
+                    (cl->queued == 0 && out_len == 0 &&
+                     all < RN_CONTROL_QUEUED_BYTES_MAX + RN_CONTROL_QUEUED_RESERVE);
+        if (cl->queued + out_len >= NODE_DRIVER_CLIENT_OUT_MAX || !room) {
             cl->stalled = true;
             if (cl->reading) {
                 uv_read_stop((uv_stream_t *)&cl->pipe);
@@ -1114,8 +1433,10 @@ static void client_process(client *cl)
             len = cl->in_len - off;
         }
         mp_buf_reset(&d->resp);
+        d->guard->log_lines_suppressed = node_log_suppressed_total();
         int crc = node_control(d->n, cl->in + off, len, &d->resp, now_ms(d));
         handled = true;
+        turn++;
         if (crc != 0 && rc == 0)
             NODE_LOG_DEBUG("control client %u: response over %u bytes", cl->slot,
                            RN_CONTROL_RESPONSE_BYTES_MAX);
@@ -1165,7 +1486,10 @@ static void client_process(client *cl)
             free(out);
             client_close(cl);
         } else {
+            if (cl->queued == 0)
+                cl->out_ms = uv_now(&d->loop);
             cl->queued += out_len;
+            d->ctl_queued += out_len;
         }
     } else {
         free(out);
@@ -1190,8 +1514,7 @@ static void on_client_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         cl->reading = false;
         cl->eof = true;
         client_process(cl);
-        if (!cl->closing && !cl->stalled && cl->queued == 0)
-            client_close(cl);
+        client_done_maybe(cl);
         return;
     }
     cl->active_ms = uv_now(&cl->d->loop);
@@ -1217,6 +1540,33 @@ static void on_client_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     client_process(cl);
 }
 
+/* Every slot is taken: closes the client that has taken none of its responses for longest, or
+ * else the one idle for longest, so that an operator always gets in. Returns its slot. */
+static uint32_t client_evict(driver *d)
+{
+    client *v = NULL;
+    for (uint32_t i = 0; i < RN_CONTROL_CLIENTS_MAX; i++) {
+        client *cl = d->clients[i];
+        if (cl == NULL || cl->closing)
+            continue;
+        if (v == NULL || (cl->queued > 0 && v->queued == 0) ||
+            ((cl->queued > 0) == (v->queued > 0) &&
+             (cl->queued > 0 ? cl->out_ms < v->out_ms : cl->active_ms < v->active_ms)))
+            v = cl;
+    }
+    if (v == NULL)
+        return RN_CONTROL_CLIENTS_MAX;
+    uint32_t slot = v->slot;
+    uint64_t now = uv_now(&d->loop);
+    d->guard->control_evicted++;
+    node_log_limited(&d->rl_control, now, NODE_LOG_WARN,
+                     "control client %u closed to make room for a new one: %s for %llu ms", slot,
+                     v->queued > 0 ? "took no response" : "idle",
+                     (unsigned long long)(now - (v->queued > 0 ? v->out_ms : v->active_ms)));
+    client_close(v);
+    return slot;
+}
+
 static void on_control_client(uv_stream_t *server, int status)
 {
     driver *d = server->loop->data;
@@ -1230,6 +1580,8 @@ static void on_control_client(uv_stream_t *server, int status)
             slot = i;
             break;
         }
+    if (slot == RN_CONTROL_CLIENTS_MAX && !d->stopping)
+        slot = client_evict(d);
     client *cl = calloc(1, sizeof(*cl));
     if (cl == NULL)
         return;
@@ -1239,8 +1591,9 @@ static void on_control_client(uv_stream_t *server, int status)
     uv_pipe_init(&d->loop, &cl->pipe, 0);
     if (uv_accept(server, (uv_stream_t *)&cl->pipe) != 0 || slot == RN_CONTROL_CLIENTS_MAX ||
         d->stopping) {
-        if (slot == RN_CONTROL_CLIENTS_MAX)
-            NODE_LOG_WARN("control client refused: %u clients already", RN_CONTROL_CLIENTS_MAX);
+        if (slot == RN_CONTROL_CLIENTS_MAX && !d->stopping)
+            node_log_limited(&d->rl_control, uv_now(&d->loop), NODE_LOG_WARN,
+                             "control client refused: %u clients already", RN_CONTROL_CLIENTS_MAX);
         /* The pipe is the client's first member: freeing the handle frees the client. */
         cl->closing = true;
         uv_close((uv_handle_t *)&cl->pipe, on_listener_closed_extra);
@@ -1290,6 +1643,7 @@ static void shutdown_begin(driver *d, const char *why)
     close_if_open((uv_handle_t *)&d->core_timer);
     close_if_open((uv_handle_t *)&d->flush_timer);
     close_if_open((uv_handle_t *)&d->poll_timer);
+    close_if_open((uv_handle_t *)&d->ctl_idle);
     close_if_open((uv_handle_t *)&d->sigint);
     close_if_open((uv_handle_t *)&d->sigterm);
 }
@@ -1387,6 +1741,22 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
     }
     d->loop.data = d;
     clock_start(d);
+    {
+        uint32_t peers = cfg->limits.peers_max != 0 ? cfg->limits.peers_max : RN_PEERS_MAX;
+        d->strangers_max = RN_STRANGERS_MAX < peers / 2u ? RN_STRANGERS_MAX : peers / 2u;
+        if (d->strangers_max == 0)
+            d->strangers_max = 1;
+        d->strangers_per_addr =
+            RN_STRANGERS_PER_ADDR < d->strangers_max ? RN_STRANGERS_PER_ADDR : d->strangers_max;
+    }
+    d->rl_conns.what = "incoming connections refused, evicted or timed out before their handshake";
+    for (size_t i = 0; i < 4; i++) {
+        d->rl_handshake[i].what = i < 3 ? "handshakes refused" : "handshakes timed out";
+        d->rl_handshake[i].quota = RN_LOG_REPEAT_LINES_HANDSHAKE;
+    }
+    d->rl_control.what = "control clients refused, evicted or cut off";
+    d->rl_none.what = "lines about members";
+    d->rl_none.quota = UINT32_MAX;
 
     d->seen_n = roster->count;
     d->seen = calloc(roster->count, sizeof(*d->seen));
@@ -1400,6 +1770,8 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
     uv_timer_init(&d->loop, &d->core_timer);
     uv_timer_init(&d->loop, &d->flush_timer);
     uv_timer_init(&d->loop, &d->poll_timer);
+    uv_idle_init(&d->loop, &d->ctl_idle);
+    d->ctl_idle.data = d;
     d->core_timer.data = d->flush_timer.data = d->poll_timer.data = d;
     uv_signal_init(&d->loop, &d->sigint);
     uv_signal_init(&d->loop, &d->sigterm);
@@ -1413,6 +1785,7 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
         goto run;
     }
     clock_check_head(d);
+    d->guard = node_guard_counters_get(d->n);
     rc = start_listener(d);
     if (rc == 0)
         rc = start_control(d);

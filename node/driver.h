@@ -21,7 +21,8 @@
 #include "store/store.h"
 
 /* Peer connections the driver holds at once: established ones (at most peers_max), plus
- * outgoing attempts and incoming handshakes. Beyond it, an incoming connection is closed at once
+ * outgoing attempts and incoming handshakes, strangers among them (at most RN_STRANGERS_MAX but
+ * for one turn of the loop; see driver.c). Beyond it, an incoming connection is closed at once
  * and an outgoing attempt reported failed. */
 #define NODE_DRIVER_CONNS_MAX (2u * RN_PEERS_MAX)
 
@@ -43,7 +44,9 @@
 #define NODE_DRIVER_CATCHUP_INFO_ENTRIES 100u
 
 /* Bytes written back to one control client and not yet taken by it; past this the driver stops
- * reading that client's requests until it catches up (it pipelines faster than it reads). */
+ * reading that client's requests until it catches up (it pipelines faster than it reads). All
+ * clients together are bounded by RN_CONTROL_QUEUED_BYTES_MAX, and a client that takes nothing
+ * for RN_CONTROL_WRITE_MS is closed. */
 #define NODE_DRIVER_CLIENT_OUT_MAX (2u * RN_CONTROL_RESPONSE_BYTES_MAX)
 
 /*

@@ -5,6 +5,10 @@
  * and every log shipper read. The line is built in a stack buffer and written with one write(2);
  * a short write to a full pipe is retried, an error is ignored (there is nowhere left to report
  * it).
+ *
+ * Repeated lines (node_log_limited) are counted per limiter in fixed windows; the summary that
+ * closes a window says how many events there were and how many lines were left out, so that a
+ * flood of refusals costs a few lines per window, however long it lasts, and still shows its size.
  */
 #include "node/log.h"
 
@@ -14,7 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto/limits.h"
+
 static node_log_level threshold = NODE_LOG_INFO;
+static uint64_t suppressed_total;
 
 void node_log_set_level(node_log_level level)
 {
@@ -37,7 +44,62 @@ static void scrub(char *s, size_t len)
     }
 }
 
+static void log_v(node_log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 void node_log(node_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(level, fmt, ap);
+    va_end(ap);
+}
+
+void node_log_limit_flush(node_log_limit *l, uint64_t now_ms)
+{
+    if (l->window_ms == 0 || now_ms - l->window_ms < RN_LOG_REPEAT_WINDOW_MS)
+        return;
+    if (l->suppressed > 0)
+        node_log(l->level, "%llu %s in the last %u s (%llu lines not written)",
+                 (unsigned long long)l->events, l->what, RN_LOG_REPEAT_WINDOW_MS / 1000u,
+                 (unsigned long long)l->suppressed);
+    l->window_ms = 0;
+    l->events = 0;
+    l->lines = 0;
+    l->suppressed = 0;
+}
+
+void node_log_limited(node_log_limit *l, uint64_t now_ms, node_log_level level, const char *fmt,
+                      ...)
+{
+    if (!node_log_enabled(level))
+        return;
+    node_log_limit_flush(l, now_ms);
+    if (l->window_ms == 0)
+        l->window_ms = now_ms == 0 ? 1u : now_ms;
+    l->events++;
+    if (l->lines >= (l->quota != 0 ? l->quota : RN_LOG_REPEAT_LINES)) {
+        l->suppressed++;
+        suppressed_total++;
+        if (level < l->level)
+            l->level = level;
+        return;
+    }
+    if (l->lines == 0)
+        l->level = level;
+    l->lines++;
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(level, fmt, ap);
+    va_end(ap);
+}
+
+uint64_t node_log_suppressed_total(void)
+{
+    return suppressed_total;
+}
+
+static void log_v(node_log_level level, const char *fmt, va_list ap)
 {
     char line[NODE_LOG_LINE_MAX];
     struct timespec ts;
@@ -56,10 +118,7 @@ void node_log(node_log_level level, const char *fmt, ...)
 
     /* The message, cut to leave room for "...\n". */
     size_t room = sizeof(line) - n - 4u;
-    va_list ap;
-    va_start(ap, fmt);
     w = vsnprintf(line + n, room + 1u, fmt, ap);
-    va_end(ap);
     if (w < 0)
         w = 0;
     if ((size_t)w > room) {

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef enum node_log_level {
@@ -58,6 +59,39 @@ bool node_log_enabled(node_log_level level);
 
 /* Writes one line at `level` if it passes the threshold. `fmt` is printf's. */
 void node_log(node_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Repeated lines. A line that an outsider can make the node write as often as it likes (a refused
+ * connection, a refused control client) goes through a limiter instead of node_log: within each
+ * window of RN_LOG_REPEAT_WINDOW_MS, the first `quota` lines of one limiter are
+ * written and the rest only counted; the first call after the window ends (or
+ * node_log_limit_flush, which the driver calls every second) writes one summary line,
+ *
+ *     ... warn  412 incoming connections refused or cut in the last 10 s (402 lines not written)
+ *
+ * and starts the next window. The limiter is the caller's (zeroed, with `what` and perhaps `quota`
+ * set: the summary's noun phrase, a string literal); `now_ms` is any monotonic clock in
+ * milliseconds.
+ */
+typedef struct node_log_limit {
+    const char *what;     /* "incoming connections refused or cut": for the summary */
+    node_log_level level; /* the summary's level (that of the lines it stands for) */
+    uint32_t quota;       /* lines written per window; 0 for RN_LOG_REPEAT_LINES */
+    uint64_t window_ms;   /* start of the current window; 0 before the first event */
+    uint64_t events;      /* events in the current window (written or not) */
+    uint32_t lines;       /* lines written in it: at most quota */
+    uint64_t suppressed;  /* lines not written in it */
+} node_log_limit;
+
+/* Logs one event through `l`: a line at `level` while the window's quota lasts, else a count. */
+void node_log_limited(node_log_limit *l, uint64_t now_ms, node_log_level level, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
+
+/* Writes the summary of `l` if its window has ended with lines not written, and resets it. */
+void node_log_limit_flush(node_log_limit *l, uint64_t now_ms);
+
+/* Lines not written by every limiter since the process started (for status). */
+uint64_t node_log_suppressed_total(void);
 
 #define NODE_LOG_ERR(...)   node_log(NODE_LOG_ERROR, __VA_ARGS__)
 #define NODE_LOG_WARN(...)  node_log(NODE_LOG_WARN, __VA_ARGS__)

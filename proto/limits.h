@@ -184,6 +184,36 @@
  * connection; a long-lived client sends a request at least this often. */
 #define RN_CONTROL_IDLE_MS 30000u
 
+/* Strangers and floods (node/README.md, "Strangers and floods"). An incoming connection is a
+ * stranger until its first handshake message (M1, which only a holder of the network key can
+ * make) has arrived and been accepted. Strangers get a budget of their own, apart from the slots
+ * of members: at most RN_STRANGERS_MAX at once (and never more than half of peers_max, so that
+ * members always keep most of the core's slots), at most RN_STRANGERS_PER_ADDR from one source
+ * address, each with RN_STRANGER_FIRST_MSG_MS to send its M1 (a member sends it at once, one
+ * round trip after connecting). A newcomer beyond a budget makes room by closing the oldest
+ * silent stranger; a silent stranger costs the node one descriptor and no core slot. */
+#define RN_STRANGERS_MAX         32u
+#define RN_STRANGERS_PER_ADDR    8u
+#define RN_STRANGER_FIRST_MSG_MS 1000u
+
+/* The control socket's output: responses queued for all clients together (each client has its
+ * own bound, twice the largest response, in node/driver.h), plus a reserve that only a client
+ * with nothing queued may use, so that an operator's request is answered while clients that do
+ * not read hold the rest. A client with responses waiting that takes none of them for
+ * RN_CONTROL_WRITE_MS is closed; when every slot is taken, a newcomer makes room by closing the
+ * client that has taken nothing for longest (or else the one idle for longest). */
+#define RN_CONTROL_QUEUED_BYTES_MAX (16u << 20)
+#define RN_CONTROL_QUEUED_RESERVE   (2u * RN_CONTROL_RESPONSE_BYTES_MAX)
+#define RN_CONTROL_WRITE_MS         5000u
+
+/* Repeated log lines (node/log.h): within each window, the first lines of a kind an outsider can
+ * provoke (refused or cut connections, refused control clients) are written and the rest counted
+ * into one summary line, so that a flood costs a few hundred bytes of log per window. Handshake
+ * refusals, which cost the sender a 65-byte message each, get a larger quota. */
+#define RN_LOG_REPEAT_WINDOW_MS       10000u
+#define RN_LOG_REPEAT_LINES           10u
+#define RN_LOG_REPEAT_LINES_HANDSHAKE 100u
+
 /* ---- The replica (store/store.h) ---- */
 
 /* Default LMDB map size. The map is sparse: disk is used as entries arrive. 64 GiB holds some
@@ -269,6 +299,10 @@ static_assert(RN_ENTRY_ENVELOPE_BYTES_MAX + 1u >= RN_ENTRY_BYTES_MIN,
 static_assert(RN_DEMOTE_MS_MIN <= RN_DEMOTE_MS_MAX && RN_DEMOTE_MS_MAX <= RN_TIMER_MS_MAX,
               "demotion bounds");
 static_assert(RN_SERVE_REPEAT_BYTES_MAX >= RN_ENTRY_BYTES_MAX, "a repeat gets one entry at least");
+static_assert(RN_STRANGERS_PER_ADDR <= RN_STRANGERS_MAX, "stranger budgets");
+static_assert(RN_CONTROL_QUEUED_BYTES_MAX >= 2u * RN_CONTROL_RESPONSE_BYTES_MAX,
+              "the control output bound holds a few of the largest responses");
+static_assert(RN_LOG_REPEAT_WINDOW_MS % 1000u == 0, "the summary names the window in seconds");
 static_assert(RN_RECORD_FIELDS_MAX <= 32u,
               "record decoders track the fields seen in a 32-bit mask");
 static_assert(RN_CLOCK_PUBLISH_AHEAD_MS_MAX + 2u * RN_CLOCK_STEP_TOLERANCE_MS <

@@ -19,6 +19,20 @@
  *
  * Output: `sent N received M closed-by-peer yes|no`. Exit status: 0 when the connection was made
  * (whatever the node did with it), 1 when it could not be made, 2 for a usage error.
+ *
+ * Two flood modes play the strangers of node/README.md ("Strangers and floods"), bounded in
+ * connections, rate and time:
+ *
+ *     poke flood PORT CONNS SECONDS RATE
+ *
+ * keeps up to CONNS silent connections open to 127.0.0.1:PORT for SECONDS, opening a new one
+ * whenever the node closes one, at most RATE connects a second; prints `connects N closed M`.
+ *
+ *     poke ctlflood PATH CLIENTS SECONDS
+ *
+ * opens CLIENTS connections to the control socket PATH, and for SECONDS writes pipelined `status`
+ * requests on each, in 64 KiB writes, as fast as the node takes them, never reading an answer;
+ * prints `clients N sent BYTES closed-by-peer M` (M: those the node closed).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -32,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -54,7 +69,9 @@ static uint64_t now_ms(void)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: poke (tcp PORT | unix PATH) [-w HOLD_MS] [-r READ_MS] [-s] [-x]\n");
+    fprintf(stderr, "usage: poke (tcp PORT | unix PATH) [-w HOLD_MS] [-r READ_MS] [-s] [-x]\n"
+                    "       poke flood PORT CONNS SECONDS RATE\n"
+                    "       poke ctlflood PATH CLIENTS SECONDS\n");
     return 2;
 }
 
@@ -131,9 +148,157 @@ static int connect_to(const char *kind, const char *where)
     return fd;
 }
 
+enum {
+    FLOOD_CONNS_MAX = 2000,  /* connections one flood holds at most */
+    FLOOD_SECONDS_MAX = 60,  /* how long a flood lasts at most */
+    FLOOD_RATE_MAX = 100000, /* connects a second at most */
+};
+
+/* Starts a non-blocking connect to 127.0.0.1:port; -1 when the socket cannot be made. */
+static int flood_connect(uint16_t port)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Raises the descriptor limit to what `need` takes, as far as the hard limit allows. */
+static void fds_raise(unsigned long need)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need + 16) {
+        rl.rlim_cur = need + 16 < rl.rlim_max ? need + 16 : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static int flood(int argc, char **argv)
+{
+    unsigned long port, conns, secs, rate;
+    if (argc != 6 || !parse_ms(argv[2], 65535, &port) || port == 0 ||
+        !parse_ms(argv[3], FLOOD_CONNS_MAX, &conns) || conns == 0 ||
+        !parse_ms(argv[4], FLOOD_SECONDS_MAX, &secs) || !parse_ms(argv[5], FLOOD_RATE_MAX, &rate) ||
+        rate == 0)
+        return usage();
+    fds_raise(conns);
+    static struct pollfd p[FLOOD_CONNS_MAX];
+    for (size_t i = 0; i < conns; i++)
+        p[i].fd = -1;
+    uint64_t t0 = now_ms(), end = t0 + secs * 1000u, opened = 0, closed = 0;
+    while (now_ms() < end) {
+        /* Top up to `conns`, within the rate allowed so far. */
+        uint64_t allowed = (now_ms() - t0) * rate / 1000u + 1u;
+        for (size_t i = 0; i < conns && opened < allowed; i++) {
+            if (p[i].fd >= 0)
+                continue;
+            p[i].fd = flood_connect((uint16_t)port);
+            p[i].events = POLLIN;
+            if (p[i].fd >= 0)
+                opened++;
+            else
+                break; /* out of descriptors or ports for now */
+        }
+        int rc = poll(p, (nfds_t)conns, 10);
+        if (rc <= 0)
+            continue;
+        for (size_t i = 0; i < conns; i++) {
+            if (p[i].fd < 0 || p[i].revents == 0)
+                continue;
+            char b[256];
+            ssize_t n = recv(p[i].fd, b, sizeof(b), 0);
+            if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+                continue;   /* the node said something: stay silent anyway */
+            close(p[i].fd); /* closed by the node (or refused): open another */
+            p[i].fd = -1;
+            closed++;
+        }
+    }
+    for (size_t i = 0; i < conns; i++)
+        if (p[i].fd >= 0)
+            close(p[i].fd);
+    printf("connects %llu closed %llu\n", (unsigned long long)opened, (unsigned long long)closed);
+    return 0;
+}
+
+static int ctlflood(int argc, char **argv)
+{
+    unsigned long clients, secs;
+    if (argc != 5 || !parse_ms(argv[3], 1000, &clients) || clients == 0 ||
+        !parse_ms(argv[4], FLOOD_SECONDS_MAX, &secs))
+        return usage();
+    fds_raise(clients);
+    /* [0, 1, "status", []] over and over. */
+    static const uint8_t req[] = { 0x94, 0x00, 0x01, 0xa6, 's', 't', 'a', 't', 'u', 's', 0x90 };
+    static uint8_t chunk[65536 - 65536 % sizeof(req)];
+    for (size_t i = 0; i < sizeof(chunk); i += sizeof(req))
+        memcpy(chunk + i, req, sizeof(req));
+    static struct pollfd p[1000];
+    size_t n = 0;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(argv[2]) >= sizeof(sa.sun_path))
+        return usage();
+    memcpy(sa.sun_path, argv[2], strlen(argv[2]) + 1);
+    for (size_t i = 0; i < clients; i++) {
+        /* A blocking connect, tried again while the node's backlog is full (EAGAIN). */
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        uint64_t give_up = now_ms() + POKE_CONNECT_MS;
+        while (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+            if ((errno != EAGAIN && errno != EINTR) || now_ms() >= give_up) {
+                close(fd);
+                fd = -1;
+                break;
+            }
+            poll(NULL, 0, 10);
+        }
+        if (fd >= 0) {
+            p[n].fd = fd;
+            p[n].events = POLLOUT;
+            n++;
+        }
+    }
+    uint64_t end = now_ms() + secs * 1000u, sent = 0;
+    size_t cut = 0;
+    while (now_ms() < end) {
+        if (poll(p, (nfds_t)n, 50) <= 0)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (p[i].fd < 0 || p[i].revents == 0)
+                continue;
+            ssize_t k = send(p[i].fd, chunk, sizeof(chunk), MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (k > 0) {
+                sent += (uint64_t)k;
+            } else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                close(p[i].fd); /* EPIPE, ECONNRESET: the node closed it */
+                p[i].fd = -1;
+                cut++;
+            } else if (p[i].revents & (POLLHUP | POLLERR)) {
+                close(p[i].fd);
+                p[i].fd = -1;
+                cut++;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (p[i].fd >= 0)
+            close(p[i].fd);
+    printf("clients %zu sent %llu closed-by-peer %zu\n", n, (unsigned long long)sent, cut);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long hold_ms = 0, read_ms = 1000;
+    if (argc >= 2 && strcmp(argv[1], "flood") == 0)
+        return flood(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "ctlflood") == 0)
+        return ctlflood(argc, argv);
     bool shut = false, hex = false;
     if (argc < 3)
         return usage();
