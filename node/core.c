@@ -204,6 +204,7 @@ struct node {
     node_counters ctr;
     node_catchup cu;      /* the current or last catch-up */
     uint64_t cu_base_new; /* ctr.entries_new when it began */
+    uint64_t repair_ms;   /* no re-fetch of a damaged entry before this time */
 };
 
 /* ---- Small helpers ---- */
@@ -1027,6 +1028,42 @@ static bool run_diverges(node *n, size_t a, const proto_msg *m, uint64_t first)
     return ok;
 }
 
+/* ---- Damaged entries (store.h, "Integrity") ---- */
+
+/* Asks one peer that holds it for the entry the replica last found damaged (a WANT of that one
+ * entry), at most once per anti_entropy_ms until a good copy is back (repair_from_run). */
+static void repair_want(node *n)
+{
+    const store *s = n->s;
+    if (s->damaged_seq == 0 || n->now < n->repair_ms)
+        return;
+    int a = author_find(n, s->damaged_author);
+    if (a < 0)
+        return;
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[(i + rng_next(n) % n->conns_n) % n->conns_n];
+        if (c->state != CS_OPEN || (c->flags[a] & PF_DIVERGED) || c->known[a] < s->damaged_seq)
+            continue;
+        n->repair_ms = n->now + n->lim.anti_entropy_ms;
+        mp_buf_reset(&n->mb);
+        proto_msg_want(&n->mb, n->authors[a].key, s->damaged_seq, 1);
+        send_msg(n, c);
+        n->ctr.wants_out++;
+        return;
+    }
+}
+
+/* Once the replica has found a damaged entry, entries a peer sends at seqs we hold are offered
+ * to store_entry_repair before ingest, which would otherwise take the intact copy for a fork. */
+static void repair_from_run(node *n, size_t a, const proto_msg *m, uint64_t first)
+{
+    if (n->s->integrity_errors == 0)
+        return;
+    for (uint32_t i = 0; i < m->n && first + i <= n->authors[a].head; i++)
+        if (store_entry_repair(n->s, m->entries[i].ptr, m->entries[i].len) < 0)
+            continue; /* not the entry recorded there, or no room: ingest decides */
+}
+
 static int on_entries(node *n, conn *c, const proto_msg *m)
 {
     int slot = slot_of(n, c);
@@ -1054,6 +1091,7 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
 
     store_ingest_result res;
     rn_diag d = { 0 };
+    repair_from_run(n, (size_t)a, m, first);
     int rc = store_ingest(n->s, m->entries, m->n, &res, &d);
     n->last_ingest_ms = n->now;
     if (res.accepted > 0) {
@@ -1766,6 +1804,7 @@ void node_tick(node *n, uint64_t now_ms)
     }
     if (n->have_at != 0 && now >= n->have_at)
         have_flush(n);
+    repair_want(n);
     if (n->s->index_pending && now >= n->last_ingest_ms + NODE_INDEX_IDLE_MS)
         if (store_index_flush(n->s) < 0)
             n->last_ingest_ms = now; /* try again after another idle period */
