@@ -1275,34 +1275,45 @@ static int entry_damaged(store *s, const uint8_t *author, uint64_t seq)
     return RN_ECORRUPT;
 }
 
-/*
- * Is `id` the id the replica recorded for entry (author, seq)? It is if `ids` maps it back to
- * (author, seq); an entry past its author's index watermark is not in `ids` yet, and its id is
- * then the head's, or the prev of the entry after it. Returns 0 (yes), 1 (no), RN_ESTORE.
- */
-static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
-                       const uint8_t id[PROTO_ID_BYTES])
+/* Is `id` in `ids`, mapping to entry (author, seq)? Returns 0 (yes), 1 (no), RN_ESTORE. */
+static int id_indexed(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                      const uint8_t id[PROTO_ID_BYTES])
 {
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { PROTO_ID_BYTES, (void *)id }, v;
     int rc = mdb_get(txn, s->dbi[STORE_DB_IDS], &k, &v);
-    if (rc == 0)
-        return v.mv_size == LOC_BYTES && memcmp(v.mv_data, loc, LOC_BYTES) == 0 ? 0 : 1;
-    if (rc != MDB_NOTFOUND)
-        return lmdb_err(rc, "get id");
-    store_head h;
-    if (read_head(s, txn, author, &h) != 0 || seq <= h.indexed_seq || seq > h.seq)
+    if (rc == MDB_NOTFOUND)
         return 1;
-    if (seq == h.seq)
-        return memcmp(h.id, id, PROTO_ID_BYTES) == 0 ? 0 : 1;
+    if (rc != 0)
+        return lmdb_err(rc, "get id");
+    return v.mv_size == LOC_BYTES && memcmp(v.mv_data, loc, LOC_BYTES) == 0 ? 0 : 1;
+}
+
+/*
+ * Is `id` the id the replica recorded for entry (author, seq)? The cheap witnesses first: the
+ * prev of the entry after it (usually on the same page), or the head's id for the last entry;
+ * when they disagree (or the entry after it is the damaged one), the `ids` index decides, for
+ * an entry it already covers. Returns 0 (yes), 1 (no), RN_ESTORE.
+ */
+static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                       const uint8_t id[PROTO_ID_BYTES])
+{
     proto_str next;
     proto_entry ne;
-    if (entry_get(s, txn, author, seq + 1, &next) != 0 ||
-        proto_entry_decode(&ne, next.ptr, next.len, NULL) != 0 || ne.prev == NULL ||
-        memcmp(ne.prev, id, PROTO_ID_BYTES) != 0)
-        return 1;
-    return 0;
+    store_head h;
+    int rc = entry_get(s, txn, author, seq + 1, &next);
+    if (rc == 0) {
+        if (proto_entry_decode(&ne, next.ptr, next.len, NULL) == 0 && ne.prev != NULL &&
+            memcmp(ne.prev, id, PROTO_ID_BYTES) == 0)
+            return 0;
+    } else if (rc != RN_ENOTFOUND) {
+        return rc;
+    } else if (read_head(s, txn, author, &h) == 0 && h.seq == seq &&
+               memcmp(h.id, id, PROTO_ID_BYTES) == 0) {
+        return 0;
+    }
+    return id_indexed(s, txn, author, seq, id);
 }
 
 /* Checks entry (author, seq) with bytes[0..len) against its id (see "Integrity" in store.h).
@@ -1339,8 +1350,12 @@ int store_entry_repair(store *s, const uint8_t *bytes, size_t len)
     RN_GUARD(err, entry_get(s, txn, e.author, e.seq, &held));
     proto_entry_id(held.ptr, held.len, held_id);
     proto_entry_id(bytes, len, id);
-    if (memcmp(held_id, id, PROTO_ID_BYTES) == 0)
-        goto out; /* intact */
+    if (memcmp(held_id, id, PROTO_ID_BYTES) == 0) {
+        /* Intact: a neighbour's damage may have made it look otherwise. */
+        if (s->damaged_seq == e.seq && memcmp(s->damaged_author, e.author, PROTO_KEY_BYTES) == 0)
+            s->damaged_seq = 0;
+        goto out;
+    }
     /* The received entry belongs here only if the replica recorded its id for this place: then
      * it is the very entry that was verified at ingest, and the held bytes are the damage. */
     RN_GUARD(err, id_recorded(s, txn, e.author, e.seq, id));

@@ -59,11 +59,12 @@
  *
  * Integrity: every entry handed out by store_entry_get, store_entries_range, store_fork_get and
  * store_version_load (so every answer and every entry served to a peer) is first checked against
- * its id: the BLAKE2b of its bytes must be a key of `ids` that maps back to it (an entry not yet
- * indexed: the head's id, or the next entry's prev). A mismatch (bit rot, a bad restore) is never
- * served: the call returns RN_ECORRUPT, a line goes to stderr, integrity_errors counts it, and
- * damaged_author/damaged_seq name it so that the node can fetch it again from a peer
- * (store_entry_repair). Cost: one hash of bytes in hand and one B-tree lookup per entry.
+ * its id: the BLAKE2b of its bytes must be the prev of the entry after it (the head's id for the
+ * last one), or, when that witness disagrees, the key of `ids` that maps back to it. A mismatch
+ * (bit rot, a bad restore) is never served: the call returns RN_ECORRUPT, a line goes to
+ * stderr, integrity_errors counts it, and damaged_author/damaged_seq name it so that the node
+ * can fetch it again from a peer (store_entry_repair). Cost: one hash of bytes in hand and one
+ * lookup of the next key of the same log, usually on the same page.
  *
  * Time: "as of T" means the replica restricted to entries with timestamp <= T. Because an
  * author's timestamps never decrease (PROTOCOL.md section 2), that is a prefix of each log.
@@ -257,9 +258,9 @@ RN_MUST_USE int store_entry_get(store_read *r, const uint8_t author[PROTO_KEY_BY
 
 /*
  * Puts back an entry whose stored bytes are damaged, from a copy received from a peer: bytes[0..
- * len) must decode, and its id must be the one the replica recorded for its (author, seq) (in
- * `ids`, or the head or next entry for an entry not yet indexed), which makes it the entry
- * verified at ingest. Overwrites the held bytes in one write transaction (no fsync: peers hold
+ * len) must decode, and its id must be the one the replica recorded for its (author, seq) (the
+ * next entry's prev, the head's id, or `ids`, as above), which makes it the entry verified at
+ * ingest. Overwrites the held bytes in one write transaction (no fsync: peers hold
  * it) and clears damaged_seq if it named this entry. Returns 1 (repaired), 0 (the held entry is
  * intact: nothing done), RN_EINVAL (not the entry recorded there: a fork is store_ingest's
  * business), RN_ENOTFOUND (no entry held at that seq), proto_entry_decode's errors, RN_EFULL,
