@@ -485,7 +485,7 @@ static void put_disk_status(ctl *c, mp_buf *out, const store_read *r)
     mp_put_cstr(out, "used_bytes");
     mp_put_uint(out, used);
     mp_put_cstr(out, "full");
-    mp_put_bool(out, s->index_error == RN_EFULL);
+    mp_put_bool(out, s->full);
     mp_put_cstr(out, "index_behind");
     mp_put_bool(out, r->index_behind);
     mp_put_cstr(out, "index_error");

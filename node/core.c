@@ -1031,20 +1031,21 @@ static bool run_diverges(node *n, size_t a, const proto_msg *m, uint64_t first)
 /* ---- Damaged entries (store.h, "Integrity") ---- */
 
 /* Asks one peer that holds it for the entry the replica last found damaged (a WANT of that one
- * entry), at most once per anti_entropy_ms until a good copy is back (repair_from_run). */
+ * entry), at most once per stall_ms until a good copy is back (repair_from_run). */
 static void repair_want(node *n)
 {
     const store *s = n->s;
     if (s->damaged_seq == 0 || n->now < n->repair_ms)
         return;
+    n->repair_ms = n->now + n->lim.stall_ms; /* whether or not a peer has it now */
     int a = author_find(n, s->damaged_author);
     if (a < 0)
         return;
+    size_t first = (size_t)(rng_next(n) % n->conns_n); /* spread the asks over the peers */
     for (size_t i = 0; i < n->conns_n; i++) {
-        conn *c = &n->conns[(i + rng_next(n) % n->conns_n) % n->conns_n];
+        conn *c = &n->conns[(first + i) % n->conns_n];
         if (c->state != CS_OPEN || (c->flags[a] & PF_DIVERGED) || c->known[a] < s->damaged_seq)
             continue;
-        n->repair_ms = n->now + n->lim.anti_entropy_ms;
         mp_buf_reset(&n->mb);
         proto_msg_want(&n->mb, n->authors[a].key, s->damaged_seq, 1);
         send_msg(n, c);
@@ -1739,6 +1740,8 @@ uint64_t node_deadline(const node *n)
         t = min_u64(t, n->have_at);
     if (n->s->index_pending)
         t = min_u64(t, n->last_ingest_ms + NODE_INDEX_IDLE_MS);
+    if (n->s->damaged_seq != 0)
+        t = min_u64(t, n->repair_ms); /* a damaged entry to fetch again (repair_want) */
     for (size_t i = 0; i < n->dialers_n; i++)
         if (n->dialers[i].state == DS_WAIT)
             t = min_u64(t, n->dialers[i].next_ms);

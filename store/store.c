@@ -239,6 +239,7 @@ static int read_head(const store *s, MDB_txn *txn, const uint8_t *author, store_
 /* The in-memory index batch (see "The index pass" below). */
 static int batch_reserve(store *s, size_t entries);
 static int index_flush(store *s);
+static void note_full(store *s, int err, bool committed);
 static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
                      proto_str *bytes);
 typedef struct batch_mark {
@@ -655,7 +656,9 @@ out:
     if (txn != NULL) {
         mdb_txn_abort(txn);
         batch_rollback(s, mark);
+        res->accepted = 0; /* nothing of the run was committed (a put that found the map full) */
     }
+    note_full(s, err, res->accepted > 0);
     free(w);
     return err;
 }
@@ -771,6 +774,7 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         batch_rollback(s, mark);
         goto out;
     }
+    note_full(s, 0, true);
     /* Durable before anyone hears of it (DESIGN.md section 3). */
     if ((err = store_sync(s)) < 0) {
         append_unwind(s, &prev_head, e.seq, mark);
@@ -786,6 +790,7 @@ out:
         mdb_txn_abort(txn);
         batch_rollback(s, mark);
     }
+    note_full(s, err, false);
     free(rec);
     return err;
 }
@@ -1116,9 +1121,21 @@ out:
 
 int store_index_flush(store *s)
 {
+    bool pending = s->index_pending;
     int rc = index_flush(s);
     s->index_error = rc < 0 ? rc : 0;
+    note_full(s, rc, pending && rc == 0);
     return rc;
+}
+
+/* Keeps s->full: set by a write that found the map full, cleared by the next one that committed
+ * something. */
+static void note_full(store *s, int err, bool committed)
+{
+    if (err == RN_EFULL)
+        s->full = true;
+    else if (committed)
+        s->full = false;
 }
 
 static int index_flush(store *s)

@@ -126,6 +126,8 @@ typedef struct store {
     size_t map_bytes;          /* the LMDB map size in force */
     int writes_stopped;        /* 0, or the errno of the failed fsync that stopped store_append */
     int index_error;           /* 0, or the error of the last index pass (RN_EFULL: disk full) */
+    bool full;                 /* the last write (ingest, append, index pass) that failed or
+                                  committed found the map full (RN_EFULL) */
     uint64_t integrity_errors; /* reads that found an entry whose bytes no longer match its id */
     uint8_t damaged_author[PROTO_KEY_BYTES]; /* the last such entry, for a re-fetch */
     uint64_t damaged_seq;                    /* its seq; 0 when none is known */

@@ -1480,6 +1480,9 @@ static void test_full_reads(void **state)
     while (from <= nl.n && (rc = ingest(&f->s, &nl, from, 10, &res, NULL)) == 0)
         from += 10;
     assert_int_equal(rc, RN_EFULL);
+    assert_int_equal(res.accepted, 0); /* the refused run is not counted as accepted */
+    assert_int_equal(ingest(&f->s, &nl, from, 200, &res, NULL), RN_EFULL);
+    assert_int_equal(res.accepted, 0);
 
     store_read r;
     store_head h;
