@@ -44,6 +44,26 @@ has "longer than a Unix socket path allows" "$(cat "$IT_DIR/last.out")" ||
 [ -z "$(ls -A "$long")" ] || it_fail "recnetd created files in $long before refusing it"
 it_log "a socket path too long is refused by init and recnetd before anything is created"
 
+# ---- An address-space limit below the map size: a clear error naming the setting ----
+# shellcheck disable=SC2016 # $0 and $1 are the inner shell's
+it_expect_rc 1 "recnetd under ulimit -v with the default 64G map" \
+    bash -c 'ulimit -v 4000000 && exec "$0" -c "$1"' "$RECNETD" "$IT_DIR/IE/recnet.ini"
+has "lower [store] map_size" "$(cat "$IT_DIR/last.out")" ||
+    it_fail "recnetd: the message does not name map_size: $(cat "$IT_DIR/last.out")"
+it_config IE small.ini $'[store]\nmap_size = 256M'
+(ulimit -v 4000000 && exec "$RECNETD" -c "$IT_DIR/IE/small.ini") >>"$IT_DIR/IE/recnetd.log" 2>&1 &
+small_pid=$!
+deadline=$(($(date +%s) + 10))
+until ctl IE status >/dev/null 2>&1; do
+    kill -0 $small_pid 2>/dev/null || it_fail "recnetd with map_size 256M did not start under ulimit -v"
+    [ "$(date +%s)" -le $deadline ] || it_fail "recnetd with map_size 256M did not answer within 10 s"
+    sleep 0.05
+done
+has '"map_bytes":268435456' "$(ctlj IE status)" || it_fail "status does not show the map size"
+kill -TERM $small_pid
+wait $small_pid || it_fail "recnetd with map_size 256M did not stop cleanly"
+it_log "a map larger than the address space allows is refused naming [store] map_size; a smaller one runs"
+
 # ---- A failed fsync: not acknowledged, not sent, no crash ----
 for n in "${NODES[@]}"; do it_start "$n"; done
 it_wait_peers 15 1 "${NODES[@]}"
