@@ -1208,6 +1208,7 @@ int store_read_begin(store *s, store_read *r)
     r->s = s;
     r->txn = NULL;
     r->versions = NULL;
+    r->checked_n = 0;
     /* An index pass that cannot commit (a full disk above all) does not stop reads: they see the
      * replica as of the last index commit, and say so (index_behind). */
     r->index_behind = store_index_flush(s) < 0;
@@ -1338,11 +1339,21 @@ static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint
 static int entry_verify(store_read *r, const uint8_t *author, uint64_t seq, const uint8_t *bytes,
                         size_t len)
 {
+    const size_t ring = sizeof(r->checked) / sizeof(r->checked[0]);
+    size_t seen = r->checked_n < ring ? r->checked_n : ring;
+    for (size_t i = 0; i < seen; i++)
+        if (r->checked[i].seq == seq && memcmp(r->checked[i].author, author, PROTO_KEY_BYTES) == 0)
+            return 0;
     uint8_t id[PROTO_ID_BYTES];
     proto_entry_id(bytes, len, id);
     int rc = id_recorded(r->s, r->txn, author, seq, id);
     if (rc == 1)
         return entry_damaged(r->s, author, seq);
+    if (rc == 0) {
+        size_t slot = r->checked_n++ % ring;
+        memcpy(r->checked[slot].author, author, PROTO_KEY_BYTES);
+        r->checked[slot].seq = seq;
+    }
     return rc;
 }
 
@@ -1417,12 +1428,21 @@ int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES],
     return 0;
 }
 
+/* Whether the entry `next` names `id` as its prev. A walk reads the next entry anyway, so this
+ * witness costs only its decode. */
+static bool prev_names(const MDB_val *next, const uint8_t id[PROTO_ID_BYTES])
+{
+    proto_entry ne;
+    return proto_entry_decode(&ne, next->mv_data, next->mv_size, NULL) == 0 && ne.prev != NULL &&
+           memcmp(ne.prev, id, PROTO_ID_BYTES) == 0;
+}
+
 int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t from,
                         size_t max_n, size_t max_bytes, store_entry_cb cb, void *ctx, size_t *n)
 {
     MDB_cursor *c;
     MDB_val k, v;
-    uint8_t loc[LOC_BYTES];
+    uint8_t loc[LOC_BYTES], id[PROTO_ID_BYTES];
     size_t count = 0, bytes = 0;
     int rc, err = 0;
 
@@ -1431,19 +1451,32 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
     if ((rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_ENTRIES], &c)) != 0)
         return lmdb_err(rc, "entries cursor");
     k = (MDB_val){ LOC_BYTES, loc };
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && count < max_n;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != LOC_BYTES || memcmp(k.mv_data, author, PROTO_KEY_BYTES) != 0)
-            break;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    bool have =
+        rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0;
+    while (have && count < max_n) {
         if (count > 0 && bytes + v.mv_size > max_bytes)
             break;
+        /* Nothing leaves the replica unchecked ("Integrity"): each entry against the prev of the
+         * next one, read with the cursor's step (the data of a read transaction stays valid), the
+         * last against the head or `ids`. A damaged entry ends the walk (RN_ECORRUPT). */
+        MDB_val cur = v;
         uint64_t seq = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
-        /* Nothing leaves the replica unchecked: a damaged entry ends the walk (RN_ECORRUPT). */
-        if ((err = entry_verify(r, author, seq, v.mv_data, v.mv_size)) != 0 ||
-            (err = cb(ctx, seq, v.mv_data, v.mv_size)) != 0)
+        proto_entry_id(cur.mv_data, cur.mv_size, id);
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+        have = rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0;
+        int ok = have && get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES) == seq + 1 &&
+                         prev_names(&v, id)
+                     ? 0
+                     : id_recorded(r->s, r->txn, author, seq, id);
+        if (ok == 1)
+            err = entry_damaged(r->s, author, seq);
+        else if (ok < 0)
+            err = ok;
+        if (err != 0 || (err = cb(ctx, seq, cur.mv_data, cur.mv_size)) != 0)
             break;
         count++;
-        bytes += v.mv_size;
+        bytes += cur.mv_size;
     }
     mdb_cursor_close(c);
     *n = count;

@@ -237,7 +237,15 @@ RN_MUST_USE int store_index_flush(store *s);
 typedef struct store_read {
     store *s;
     MDB_txn *txn;
-    bool index_behind;    /* the index pass failed: record indexes lag the logs */
+    bool index_behind; /* the index pass failed: record indexes lag the logs */
+    /* Entries already checked against their ids in this transaction (a ring of the last
+     * STORE_READ_CHECKED): a query loads the same entries more than once. Zeroed by
+     * store_read_begin; a store_read made otherwise must start zeroed too. */
+    uint32_t checked_n;
+    struct {
+        uint8_t author[PROTO_KEY_BYTES];
+        uint64_t seq;
+    } checked[8];
     MDB_cursor *versions; /* store_version_get's own cursor, opened on first use, kept until
                              store_read_end: a query makes many lookups in one transaction */
 } store_read;
