@@ -1060,9 +1060,11 @@ static void repair_from_run(node *n, size_t a, const proto_msg *m, uint64_t firs
 {
     if (n->s->integrity_errors == 0)
         return;
-    for (uint32_t i = 0; i < m->n && first + i <= n->authors[a].head; i++)
-        if (store_entry_repair(n->s, m->entries[i].ptr, m->entries[i].len) < 0)
-            continue; /* not the entry recorded there, or no room: ingest decides */
+    for (uint32_t i = 0; i < m->n && first + i <= n->authors[a].head; i++) {
+        /* < 0: not the entry recorded there, or no room; ingest decides what it is. */
+        int rc = store_entry_repair(n->s, m->entries[i].ptr, m->entries[i].len);
+        (void)rc;
+    }
 }
 
 static int on_entries(node *n, conn *c, const proto_msg *m)
