@@ -229,6 +229,11 @@ static const cli_cmd commands[] = {
     { "peers", "the node's peers and their lag", "", NULL, opts_none, 0, 0, false, cmd_peers, 0 },
     { "status", "the node's identity, logs, forks, peers and counters", "", NULL, opts_none, 0, 0,
       false, cmd_status, 0 },
+    { "check", "check the whole replica against its own entries", "",
+      "Reads every entry: each must match its id, every log be complete and linked, every index\n"
+      "hold exactly what its entries imply. The node answers nothing else meanwhile. Exit 0 when\n"
+      "the replica is consistent, 5 naming the first damaged entry otherwise.",
+      opts_none, 0, 0, false, cmd_check, 0 },
 };
 
 #define COMMANDS_N (sizeof(commands) / sizeof(commands[0]))

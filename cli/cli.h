@@ -148,6 +148,7 @@ int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_log(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_peers(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_status(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_check(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_heads(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_credential_issue(cli *c, const cli_cmd *cmd, cli_args *a);

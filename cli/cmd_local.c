@@ -212,6 +212,15 @@ int cmd_init(cli *c, const cli_cmd *cmd, cli_args *a)
         return cli_usage(cmd, "--country %s: not one of the 30 country codes", country);
     if (dir == NULL)
         return cli_usage(cmd, "which directory? give DIR or -d DATA_DIR");
+    {
+        /* The node will read data_dir "." against DIR, as "DIR/.": its control socket must
+         * fit a Unix socket address, checked before anything is created. */
+        char node_dir[CLI_PATH_BYTES];
+        if ((rc = path_join(cmd, node_dir, sizeof(node_dir), dir, ".")) != 0)
+            return rc;
+        if (nodeconf_socket_path_check(node_dir, err, sizeof(err)) != 0)
+            return cli_usage(cmd, "DIR %s: %s", dir, err);
+    }
     conf = calloc(1, sizeof(*conf));
     if (conf == NULL)
         return cli_fail(CLI_ERROR, "out of memory");

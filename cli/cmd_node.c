@@ -1,5 +1,5 @@
 /*
- * cmd_node.c: the commands that watch a node: status, peers, heads, log.
+ * cmd_node.c: the commands that watch a node: status, check, peers, heads, log.
  *
  * Each one makes its call (rpc.h), turns the result into JSON with the control API's conventions
  * (rpc_to_json), and prints that JSON with --json, or a table read from it.
@@ -90,6 +90,18 @@ int cmd_status(cli *c, const cli_cmd *cmd, cli_args *a)
     cli_kv(9, "peers", "%lld connected of %lld known", ji(peers, "connected"), ji(peers, "known"));
     cli_kv(9, "index", "%s",
            json_is_true(json_object_get(s, "index_pending")) ? "pending" : "up to date");
+    json_t *disk = json_object_get(s, "disk"), *integ = json_object_get(s, "integrity");
+    cli_kv(9, "disk", "%lld of %lld bytes used%s%s%s%s", ji(disk, "used_bytes"),
+           ji(disk, "map_bytes"), json_is_true(json_object_get(disk, "full")) ? "; FULL" : "",
+           json_is_true(json_object_get(disk, "index_behind")) ? "; index behind" : "",
+           json_is_string(json_object_get(disk, "writes_stopped")) ? "; writes stopped: " : "",
+           json_is_string(json_object_get(disk, "writes_stopped")) ? js(disk, "writes_stopped")
+                                                                   : "");
+    if (ji(integ, "errors") == 0)
+        cli_kv(9, "integrity", "no damaged entry seen");
+    else
+        cli_kv(9, "integrity", "%lld damaged entries seen (last: seq %lld): run recnetctl check",
+               ji(integ, "errors"), ji(integ, "damaged_seq"));
     cli_kv(9, "time", "%s", js(s, "time"));
     json_t *ck = json_object_get(s, "clock");
     if (ck != NULL)
@@ -107,6 +119,23 @@ int cmd_status(cli *c, const cli_cmd *cmd, cli_args *a)
     cli_kv(9, "problems", "%lld forks seen, %lld connections refused, %lld protocol errors",
            ji(k, "forks_seen"), ji(k, "conns_refused"), ji(k, "protocol_errors"));
     json_decref(s);
+    return CLI_OK;
+}
+
+int cmd_check(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    json_t *r;
+    (void)cmd;
+    (void)a;
+    int rc = call_noparams(c, "check", &r);
+    if (rc != CLI_OK)
+        return rc;
+    if (c->json)
+        cli_json_print(r);
+    else
+        cli_kv(9, "replica", "consistent: %lld entries from %lld authors", ji(r, "entries"),
+               ji(r, "authors"));
+    json_decref(r);
     return CLI_OK;
 }
 

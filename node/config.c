@@ -377,8 +377,8 @@ static int parse_file(parse *p, const char *path, const char *buf, size_t len)
 
 /* ---- The node configuration ---- */
 
-enum { SEC_NODE, SEC_PEERS, SEC_LIMITS, SEC_COUNT };
-static const char *const node_sections[SEC_COUNT] = { "node", "peers", "limits" };
+enum { SEC_NODE, SEC_PEERS, SEC_LIMITS, SEC_STORE, SEC_COUNT };
+static const char *const node_sections[SEC_COUNT] = { "node", "peers", "limits", "store" };
 
 typedef struct conf_parse {
     nodeconf *c;
@@ -406,6 +406,8 @@ static void set_listen(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_log_level(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_dial(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_limit(parse *p, const conf_key *k, const char *v, bool cont);
+static void set_map_size(parse *p, const conf_key *k, const char *v, bool cont);
+static void set_check_at_start(parse *p, const conf_key *k, const char *v, bool cont);
 
 #define LIMIT(field, lo, hi)                                                                       \
     {                                                                                              \
@@ -434,6 +436,8 @@ static const conf_key conf_keys[] = {
     LIMIT(backoff_min_ms, 10, RN_TIMER_MS_MAX),
     LIMIT(backoff_max_ms, 10, RN_TIMER_MS_MAX),
     LIMIT(entries_per_s, 1, RN_ENTRIES_PER_S_MAX),
+    { SEC_STORE, "map_size", set_map_size, 0, 0, 0, false },
+    { SEC_STORE, "check_at_start", set_check_at_start, 0, 0, 0, false },
 };
 #define CONF_KEYS_N (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -552,6 +556,52 @@ static void set_limit(parse *p, const conf_key *k, const char *v, bool cont)
     memcpy((char *)&cp->c->limits + k->offset, &x32, sizeof(x32));
 }
 
+/* map_size = N[K|M|G|T]: bytes, or KiB, MiB, GiB, TiB with a suffix (no blank before it). */
+static void set_map_size(parse *p, const conf_key *k, const char *v, bool cont)
+{
+    conf_parse *cp = p->ctx;
+    (void)k;
+    (void)cont;
+    static const char units[] = "KMGT";
+    char num[32];
+    size_t n = strlen(v);
+    unsigned shift = 0;
+    const char *u = n > 0 ? strchr(units, v[n - 1]) : NULL;
+    if (u != NULL) {
+        shift = 10u * (unsigned)(u - units + 1);
+        n--;
+    }
+    uint64_t x = 0;
+    char msg[256];
+    if (n > 0 && n < sizeof(num)) {
+        memcpy(num, v, n);
+        num[n] = '\0';
+    }
+    if (n == 0 || n >= sizeof(num) ||
+        parse_u64(num, 1, NODECONF_MAP_BYTES_MAX >> shift, &x, msg, sizeof(msg)) != 0 ||
+        (x << shift) < NODECONF_MAP_BYTES_MIN) {
+        perr(p, RN_EINVAL,
+             "store.map_size: \"%s\" is not a size from 1M to 1T (bytes, or a number with K, M, G "
+             "or T)",
+             v);
+        return;
+    }
+    cp->c->map_bytes = x << shift;
+}
+
+static void set_check_at_start(parse *p, const conf_key *k, const char *v, bool cont)
+{
+    conf_parse *cp = p->ctx;
+    (void)k;
+    (void)cont;
+    if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+        cp->c->check_at_start = true;
+    else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+        cp->c->check_at_start = false;
+    else
+        perr(p, RN_EINVAL, "store.check_at_start: \"%s\" is not yes or no", v);
+}
+
 static void conf_section(parse *p, const char *name)
 {
     conf_parse *cp = p->ctx;
@@ -568,7 +618,8 @@ static void conf_section(parse *p, const char *name)
         p->section = i;
         return;
     }
-    perr(p, RN_EUNKNOWNFIELD, "[%s]: unknown section (expected [node], [peers] or [limits])", name);
+    perr(p, RN_EUNKNOWNFIELD,
+         "[%s]: unknown section (expected [node], [peers], [limits] or [store])", name);
 }
 
 static void conf_key_fn(parse *p, const char *key, const char *value, bool cont)
@@ -662,6 +713,13 @@ static int conf_load(nodeconf *c, const char *path, const char *buf, size_t len,
                   cp->section_seen[SEC_LIMITS], bmax, bmin);
         goto out;
     }
+    {
+        char why[NODECONF_ERR_MAX];
+        if (nodeconf_socket_path_check(c->data_dir, why, sizeof(why)) != 0) {
+            rc = fail(err, err_len, RN_ETOOBIG, "%s: %s", path, why);
+            goto out;
+        }
+    }
     if (c->key_file[0] == '\0' &&
         resolve_path(c->data_dir, "node.key", c->key_file, sizeof(c->key_file)) != 0) {
         rc = fail(err, err_len, RN_ETOOBIG, "%s: node.data_dir: path too long", path);
@@ -688,6 +746,18 @@ int nodeconf_parse(nodeconf *c, const char *path, const char *buf, size_t len, c
                    size_t err_len)
 {
     return conf_load(c, path, buf, len, err, err_len);
+}
+
+int nodeconf_socket_path_check(const char *data_dir, char *err, size_t err_len)
+{
+    static const char sock[] = "/control.sock";
+    size_t n = strlen(data_dir) + sizeof(sock) - 1;
+    if (n > NODECONF_SOCKET_PATH_MAX)
+        return fail(err, err_len, RN_ETOOBIG,
+                    "node.data_dir: %s%s would be %zu bytes, longer than a Unix socket path "
+                    "allows (%u): choose a shorter data directory",
+                    data_dir, sock, n, NODECONF_SOCKET_PATH_MAX);
+    return 0;
 }
 
 /* ---- The roster file ---- */

@@ -17,6 +17,9 @@
  *     dial = DE, NL, mirror-1         ; default: every other member that has an address
  *     [limits]
  *     batch_entries = 1000            ; any field of node_limits (core.h), each bounded
+ *     [store]
+ *     map_size = 64G                  ; the replica's largest size: bytes, or with K, M, G, T
+ *     check_at_start = no            ; yes: store_check before the node starts serving
  *
  * The roster file (the same file on every node of the federation):
  *
@@ -77,6 +80,13 @@
             and one byte that tells a full line from a cut one) */
 #define NODECONF_DIAL_MAX RN_PEERS_MAX
 #define NODECONF_ERR_MAX  512u /* a buffer this size holds every message */
+/* The longest control socket path, "<data_dir>/control.sock": a Unix socket address holds 108
+ * bytes with the terminating NUL (sockaddr_un's sun_path on Linux). */
+#define NODECONF_SOCKET_PATH_MAX 107u
+/* Bounds of [store] map_size: below 1 MiB LMDB cannot hold the schema and one run; 1 TiB of
+ * address space per replica is already far past any federation's size (DESIGN.md section 5). */
+#define NODECONF_MAP_BYTES_MIN (1ull << 20)
+#define NODECONF_MAP_BYTES_MAX (1ull << 40)
 
 /* host:port. `host` is a DNS name or an IP literal, without the brackets of "[::1]:7400". */
 typedef struct nodeconf_addr {
@@ -99,6 +109,8 @@ typedef struct nodeconf {
     size_t dial_n;                            /* 0 .. NODECONF_DIAL_MAX */
     char dial[NODECONF_DIAL_MAX][NODECONF_NAME_MAX + 1]; /* names or countries, as written */
     node_limits limits;                                  /* 0 for a field not given: default */
+    uint64_t map_bytes;  /* [store] map_size, NODECONF_MAP_BYTES_MIN..MAX; 0: the default */
+    bool check_at_start; /* [store] check_at_start: store_check before serving */
 } nodeconf;
 
 /* One member of the roster file. */
@@ -127,6 +139,7 @@ typedef struct nodeconf_roster {
 /*
  * Reads the node configuration `path` into `c` (overwritten). Required: [node] country, data_dir,
  * listen, roster. Limits are checked against their bounds (and backoff_min_ms <= backoff_max_ms);
+ * the control socket path under data_dir must fit (nodeconf_socket_path_check);
  * [peers] dial is kept as written and resolved later against the roster (nodeconf_resolve).
  * Returns 0 or an error above, with the message in err.
  */
@@ -176,6 +189,14 @@ RN_MUST_USE int nodeconf_resolve(const nodeconf *c, const nodeconf_roster *r,
                                  const uint8_t self[PROTO_KEY_BYTES],
                                  uint8_t dial[NODECONF_DIAL_MAX][PROTO_KEY_BYTES], size_t *dial_n,
                                  char *err, size_t err_len);
+
+/*
+ * Checks that the control socket of data directory `data_dir`, "<data_dir>/control.sock", fits a
+ * Unix socket address (NODECONF_SOCKET_PATH_MAX bytes), so that recnetctl init and recnetd refuse
+ * a data directory before they create anything in it. Returns 0 or RN_ETOOBIG, with the message
+ * "node.data_dir: ..." in err.
+ */
+RN_MUST_USE int nodeconf_socket_path_check(const char *data_dir, char *err, size_t err_len);
 
 /* Parses "host:port" ("[v6]:port" for an IPv6 literal) s[0..len). Returns 0 or RN_EINVAL. */
 RN_MUST_USE int nodeconf_addr_parse(const char *s, size_t len, nodeconf_addr *a);

@@ -508,6 +508,71 @@ static void put_clock(ctl *c, mp_buf *out, uint64_t head_ms)
     mp_put_uint(out, node_counters_get(c->n)->entries_future);
 }
 
+/* ---- Disks: status.disk, status.integrity and the check method ---- */
+
+/* Keys that put_disk_status adds to status. */
+#define CTL_STATUS_DISK_KEYS 2u
+
+/* status.disk (the replica's size, whether it is full, whether the indexes lag the logs, whether
+ * own writes stopped after a failed fsync) and status.integrity (entries found damaged). */
+static void put_disk_status(ctl *c, mp_buf *out, const store_read *r)
+{
+    const store *s = c->s;
+    MDB_envinfo info;
+    MDB_stat st;
+    uint64_t used = 0;
+    if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0)
+        used = ((uint64_t)info.me_last_pgno + 1u) * st.ms_psize;
+    mp_put_cstr(out, "disk");
+    mp_put_map(out, 6);
+    mp_put_cstr(out, "map_bytes");
+    mp_put_uint(out, s->map_bytes);
+    mp_put_cstr(out, "used_bytes");
+    mp_put_uint(out, used);
+    mp_put_cstr(out, "full");
+    mp_put_bool(out, s->full);
+    mp_put_cstr(out, "index_behind");
+    mp_put_bool(out, r->index_behind);
+    mp_put_cstr(out, "index_error");
+    put_name_or_nil(out, s->index_error != 0 ? rn_strerror(s->index_error) : NULL);
+    mp_put_cstr(out, "writes_stopped");
+    put_name_or_nil(out, s->writes_stopped != 0 ? strerror(s->writes_stopped) : NULL);
+    mp_put_cstr(out, "integrity");
+    mp_put_map(out, 3);
+    mp_put_cstr(out, "errors");
+    mp_put_uint(out, s->integrity_errors);
+    mp_put_cstr(out, "damaged_author");
+    if (s->damaged_seq != 0)
+        mp_put_bin(out, s->damaged_author, PROTO_KEY_BYTES);
+    else
+        mp_put_nil(out);
+    mp_put_cstr(out, "damaged_seq");
+    put_uint_or_nil(out, s->damaged_seq != 0, s->damaged_seq);
+}
+
+/* check: store_check on demand. It reads every entry, so it holds the loop for as long. */
+static int m_check(ctl *c, mp_buf *out)
+{
+    store_check_result res;
+    int rc = store_check(c->s, &res);
+    if (rc == RN_ECORRUPT && res.bad_seq != 0) {
+        char msg[160];
+        const char *cc = store_author_country(c->s, res.bad_author);
+        snprintf(msg, sizeof(msg), "entry %llu of %s's log is damaged (%llu entries checked)",
+                 (unsigned long long)res.bad_seq, cc != NULL ? cc : "an author",
+                 (unsigned long long)res.entries);
+        return fail_msg(c, rc, "check", msg);
+    }
+    if (rc < 0)
+        return fail(c, rc, "check");
+    mp_put_map(out, 2);
+    mp_put_cstr(out, "authors");
+    mp_put_uint(out, res.authors);
+    mp_put_cstr(out, "entries");
+    mp_put_uint(out, res.entries);
+    return 0;
+}
+
 static int m_status(ctl *c, mp_buf *out)
 {
     const proto_member *self = node_self(c->n);
@@ -542,7 +607,8 @@ static int m_status(ctl *c, mp_buf *out)
     }
 
     proto_key_text_format(self->key, key);
-    mp_put_map(out, 12);
+    mp_put_map(out, 12 + CTL_STATUS_DISK_KEYS);
+    put_disk_status(c, out, &r);
     mp_put_cstr(out, "country");
     mp_put_cstr(out, self->country);
     mp_put_cstr(out, "role");
@@ -1428,6 +1494,7 @@ out:
 
 static const method methods[] = {
     { "status", m_status, false, 0, NOPARAMS },
+    { "check", m_check, false, 0, NOPARAMS },
     { "peers", m_peers, false, 0, NOPARAMS },
     { "heads", m_heads, false, 0, NOPARAMS },
     { "log", m_log, false, 0, { { "author", 'k' }, { "from_seq", 'u' }, { "max", 'U' } } },

@@ -243,6 +243,7 @@ struct node {
     uint64_t blame_stamp;
     /* The driver's counters at the node's doors, held for status (node_guard_counters). */
     node_guard_counters guard;
+    uint64_t repair_ms; /* no re-fetch of a damaged entry before this time */
 };
 
 /* ---- Small helpers ---- */
@@ -1287,6 +1288,45 @@ static const proto_msg *run_in_time(node *n, const proto_msg *m, proto_msg *cut)
     return cut;
 }
 
+/* ---- Damaged entries (store.h, "Integrity") ---- */
+
+/* Asks one peer that holds it for the entry the replica last found damaged (a WANT of that one
+ * entry), at most once per stall_ms until a good copy is back (repair_from_run). */
+static void repair_want(node *n)
+{
+    const store *s = n->s;
+    if (s->damaged_seq == 0 || n->now < n->repair_ms)
+        return;
+    n->repair_ms = n->now + n->lim.stall_ms; /* whether or not a peer has it now */
+    int a = author_find(n, s->damaged_author);
+    if (a < 0)
+        return;
+    size_t first = (size_t)(rng_next(n) % n->conns_n); /* spread the asks over the peers */
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[(first + i) % n->conns_n];
+        if (c->state != CS_OPEN || (c->flags[a] & PF_DIVERGED) || c->known[a] < s->damaged_seq)
+            continue;
+        mp_buf_reset(&n->mb);
+        proto_msg_want(&n->mb, n->authors[a].key, s->damaged_seq, 1);
+        send_msg(n, c);
+        n->ctr.wants_out++;
+        return;
+    }
+}
+
+/* Once the replica has found a damaged entry, entries a peer sends at seqs we hold are offered
+ * to store_entry_repair before ingest, which would otherwise take the intact copy for a fork. */
+static void repair_from_run(node *n, size_t a, const proto_msg *m, uint64_t first)
+{
+    if (n->s->integrity_errors == 0)
+        return;
+    for (uint32_t i = 0; i < m->n && first + i <= n->authors[a].head; i++) {
+        /* < 0: not the entry recorded there, or no room; ingest decides what it is. */
+        int rc = store_entry_repair(n->s, m->entries[i].ptr, m->entries[i].len);
+        (void)rc;
+    }
+}
+
 static int on_entries(node *n, conn *c, const proto_msg *m)
 {
     int slot = slot_of(n, c);
@@ -1318,6 +1358,7 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
 
     store_ingest_result res;
     rn_diag d = { 0 };
+    repair_from_run(n, (size_t)a, m, first);
     int rc = store_ingest(n->s, m->entries, m->n, &res, &d);
     n->last_ingest_ms = n->now;
     if (res.accepted > 0) {
@@ -2161,6 +2202,8 @@ uint64_t node_deadline(const node *n)
         t = min_u64(t, n->last_ingest_ms + NODE_INDEX_IDLE_MS);
     if (n->s->verify_pending)
         t = min_u64(t, verify_due(n));
+    if (n->s->damaged_seq != 0)
+        t = min_u64(t, n->repair_ms); /* a damaged entry to fetch again (repair_want) */
     for (size_t i = 0; i < n->dialers_n; i++)
         if (n->dialers[i].state == DS_WAIT)
             t = min_u64(t, n->dialers[i].next_ms);
@@ -2228,6 +2271,7 @@ void node_tick(node *n, uint64_t now_ms)
     }
     if (n->have_at != 0 && now >= n->have_at)
         have_flush(n);
+    repair_want(n);
     if (n->s->index_pending && now >= n->last_ingest_ms + NODE_INDEX_IDLE_MS)
         if (store_index_flush(n->s) < 0)
             n->last_ingest_ms = now; /* try again after another idle period */

@@ -1721,9 +1721,36 @@ static int start_control(driver *d)
     return 0;
 }
 
+/* [store] check_at_start: store_check before the node serves anything. A damaged entry is
+ * reported and the node starts anyway: it serves nothing damaged and fetches the entry again from
+ * a peer (store.h, "Integrity"). Returns 0 or the check's other errors. */
+static int check_at_start(store *s)
+{
+    store_check_result res;
+    NODE_LOG_INFO("checking the replica ([store] check_at_start)");
+    int rc = store_check(s, &res);
+    if (rc == RN_ECORRUPT) {
+        const char *cc = store_author_country(s, res.bad_author);
+        NODE_LOG_ERR("replica check: %s at entry %llu of %s's log; it is served to no one and "
+                     "fetched again from a peer",
+                     rn_strerror(rc), (unsigned long long)res.bad_seq,
+                     cc != NULL ? cc : "an author");
+        return 0;
+    }
+    if (rc != 0) {
+        NODE_LOG_ERR("replica check: %s", rn_strerror(rc));
+        return rc;
+    }
+    NODE_LOG_INFO("replica check: %llu entries from %llu authors, consistent",
+                  (unsigned long long)res.entries, (unsigned long long)res.authors);
+    return 0;
+}
+
 int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
                     const nodeconf_roster *roster)
 {
+    if (conf->check_at_start)
+        RN_TRY(check_at_start(s));
     driver *d = calloc(1, sizeof(*d));
     int rc = 0;
     if (d == NULL)

@@ -45,8 +45,8 @@ static void usage(FILE *f)
                "\n"
                "Runs one node of a recnet federation as CONFIG describes (an INI file: [node]\n"
                "country, data_dir, listen, roster, key_file, network_key_file, log_level;\n"
-               "[peers] dial; [limits]; see node/README.md). Logs go to stderr. SIGINT or\n"
-               "SIGTERM shuts the node down cleanly.\n"
+               "[peers] dial; [limits]; [store] map_size, check_at_start; see node/README.md).\n"
+               "Logs go to stderr. SIGINT or SIGTERM shuts the node down cleanly.\n"
                "\n"
                "  -c, --config CONFIG  the node's configuration file\n"
                "  -h, --help           this help\n"
@@ -152,7 +152,16 @@ static int run(const char *config_path)
     st->lock_fd = lock_data_dir(st->conf.data_dir);
     if (st->lock_fd < 0)
         goto out;
-    rc = store_open(&st->s, st->conf.data_dir, NULL);
+    store_options so = { .map_bytes = st->conf.map_bytes };
+    rc = store_open(&st->s, st->conf.data_dir, &so);
+    if (rc == RN_ENOMEM) {
+        NODE_LOG_ERR(
+            "%s: cannot open the replica: %s (it maps store.map_size, %llu bytes, of "
+            "address space: lower [store] map_size or raise the limit, ulimit -v)",
+            st->conf.data_dir, rn_strerror(rc),
+            (unsigned long long)(so.map_bytes != 0 ? so.map_bytes : RN_STORE_MAP_BYTES_DEFAULT));
+        goto out;
+    }
     if (rc != 0) {
         NODE_LOG_ERR("%s: cannot open the replica: %s", st->conf.data_dir, rn_strerror(rc));
         goto out;

@@ -838,11 +838,9 @@ static bool spec_matches(const proto_spec *s, const query_filter *f, const char 
     return true;
 }
 
-/* What a hit shows of spec `s` and its provider as of at (query_hit). */
-static int hit_describe(store_read *r, query_hit *h, const proto_spec *s, uint64_t at,
-                        proto_record *prov)
+/* What a hit shows of spec `s` and `prov`, its provider's version as of at (query_hit). */
+static void hit_describe(query_hit *h, const proto_spec *s, const proto_provider *prov)
 {
-    store_version v;
     uint32_t t = 0;
     for (uint32_t i = 0; i < s->title_n; i++) {
         if (str_eq(s->title[i].lang, proto_str_c("en"))) {
@@ -856,13 +854,8 @@ static int hit_describe(store_read *r, query_hit *h, const proto_spec *s, uint64
     h->ects_centi = s->ects_centi;
     h->eqf = s->eqf;
     copy_id(h->provider_id, s->provider);
-    int rc = latest_id(r, PROTO_KIND_PROVIDER, s->provider, at, &v, prov);
-    if (rc == RN_ENOTFOUND)
-        return 0;
-    RN_TRY(rc);
-    copy_text(h->provider_name, sizeof(h->provider_name), prov->u.provider.legal_name);
-    h->provider_status = prov->u.provider.status;
-    return 0;
+    copy_text(h->provider_name, sizeof(h->provider_name), prov->legal_name);
+    h->provider_status = prov->status;
 }
 
 /* Chooses the runs of a search: the narrowest index the filter allows. */
@@ -959,6 +952,14 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
             goto out;
         if (!spec_matches(&rec->u.spec, f, cc, at))
             continue;
+        /* A spec whose provider has no version as of at is no hit: recognise refuses it too
+         * (query.h, query_search). */
+        store_version pv;
+        rc = latest_id(r, PROTO_KIND_PROVIDER, rec[0].u.spec.provider, at, &pv, &rec[1]);
+        if (rc == RN_ENOTFOUND)
+            continue;
+        if (rc < 0)
+            goto out;
         if (*n == limit) {
             *more = true;
             break;
@@ -967,7 +968,7 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
         memset(h, 0, sizeof(*h));
         copy_id(h->spec_id, (proto_str){ cur, (uint32_t)cur_len });
         set_ref(&h->entry, &v);
-        RN_GUARD(rc, hit_describe(r, h, &rec[0].u.spec, at, &rec[1]));
+        hit_describe(h, &rec[0].u.spec, &rec[1].u.provider);
     }
     rc = 0;
 out:

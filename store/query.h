@@ -198,9 +198,8 @@ typedef struct query_hit {
     uint32_t ects_centi;                /* its ECTS, hundredths */
     uint32_t eqf;                       /* its EQF level, 0 when it has none */
     char provider_id[QUERY_ID_CAP];     /* its provider's id */
-    char provider_name[QUERY_NAME_CAP]; /* the provider's legal name as of at; "" when the
-                                           provider has no version as of at */
-    uint32_t provider_status;           /* PROTO_PROVIDER_... as of at; 0 when unknown */
+    char provider_name[QUERY_NAME_CAP]; /* the provider's legal name as of at */
+    uint32_t provider_status;           /* PROTO_PROVIDER_... as of at */
 } query_hit;
 
 /*
@@ -211,7 +210,10 @@ typedef struct query_hit {
  * into hits[0 .. *n). *more says whether at least one more match follows the last one returned
  * (then pass hits[*n - 1].spec_id as the next `after`). Each hit carries the spec's title (the
  * "en" one, else the first in language order), ECTS and EQF level, and its provider's id, legal
- * name and status as of at; a spec is found whatever its provider's status.
+ * name and status as of at; a spec is found whatever its provider's status, but only when its
+ * provider has a version as of at. That is the one rule for a spec whose provider does not
+ * exist (yet) as of at: search does not list it, and recognise and verify refuse it
+ * (RN_ENOTFOUND), so that every hit is a spec that recognise can answer for.
  *
  * The scan is narrowed by an index when it can be: the provider's spec_prov range, else the
  * country's range of the versions index, else the spec_isced ranges under the ISCED-F prefix

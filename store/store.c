@@ -251,6 +251,10 @@ static int anchor_put_txn(store *s, MDB_txn *txn, const uint8_t *author, uint64_
 
 /* The in-memory index batch (see "The index pass" below). */
 static int batch_reserve(store *s, size_t entries);
+static int index_flush(store *s);
+static void note_full(store *s, int err, bool committed);
+static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                     proto_str *bytes);
 typedef struct batch_mark {
     size_t n, entries, used;
 } batch_mark;
@@ -319,6 +323,18 @@ static int roster_load(store *s, MDB_txn *txn)
     return err;
 }
 
+/* RECNET_TEST_FAIL_SYNC=N (tests only, store.h): the N-th store_sync after open fails. */
+static uint32_t test_fail_sync_env(void)
+{
+    const char *v = getenv("RECNET_TEST_FAIL_SYNC");
+    if (v == NULL || v[0] < '0' || v[0] > '9')
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    return errno == 0 && *end == '\0' && n <= UINT32_MAX ? (uint32_t)n : 0;
+}
+
 int store_open(store *s, const char *dir, const store_options *opt)
 {
     MDB_txn *txn = NULL;
@@ -328,6 +344,8 @@ int store_open(store *s, const char *dir, const store_options *opt)
 
     memset(s, 0, sizeof(*s));
     s->sync_received = opt != NULL && opt->sync_received;
+    s->map_bytes = map;
+    s->test_fail_sync = test_fail_sync_env();
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return RN_EIO;
     if (sodium_init() < 0)
@@ -348,7 +366,15 @@ int store_open(store *s, const char *dir, const store_options *opt)
      * preserve write order even then: a crash loses the newest commits, never half of one. */
     unsigned flags = MDB_NOTLS | (s->sync_received ? 0u : MDB_NOSYNC);
     if ((rc = mdb_env_open(s->env, dir, flags, 0600)) != 0) {
-        err = lmdb_err(rc, "open environment");
+        if (rc == ENOMEM) {
+            /* The map is address space, reserved whole at open: an address-space limit
+             * (ulimit -v, valgrind) smaller than map_bytes refuses it. */
+            fprintf(stderr, "recnet store: cannot map %zu bytes for the replica: %s\n", map,
+                    mdb_strerror(rc));
+            err = RN_ENOMEM;
+        } else {
+            err = lmdb_err(rc, "open environment");
+        }
         goto out;
     }
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
@@ -389,8 +415,11 @@ int store_open(store *s, const char *dir, const store_options *opt)
         goto out;
     }
     /* Index whatever a crash left past the watermarks, so that from here on every commit keeps
-     * its index keys in memory (the fast path of the index pass). */
+     * its index keys in memory (the fast path of the index pass). A full replica still opens:
+     * reads are served from the indexes as they stand, and the pass runs again with every read. */
     err = store_index_flush(s);
+    if (err == RN_EFULL)
+        err = 0;
 out:
     if (txn != NULL)
         mdb_txn_abort(txn);
@@ -413,8 +442,14 @@ void store_close(store *s)
 
 int store_sync(store *s)
 {
-    int rc = mdb_env_sync(s->env, 1);
-    return rc == 0 ? 0 : lmdb_err(rc, "sync");
+    int rc;
+    if (s->test_fail_sync > 0 && --s->test_fail_sync == 0)
+        rc = EIO; /* the fault a test asked for (store.h) */
+    else
+        rc = mdb_env_sync(s->env, 1);
+    if (rc != 0)
+        return lmdb_err(rc, "sync");
+    return 0;
 }
 
 int store_roster_set(store *s, const proto_roster *r)
@@ -670,12 +705,53 @@ out:
     if (txn != NULL) {
         mdb_txn_abort(txn);
         batch_rollback(s, mark);
+        res->accepted = 0; /* nothing of the run was committed (a put that found the map full) */
     }
+    note_full(s, err, res->accepted > 0);
     free(w);
     return err;
 }
 
 /* ---- Local append ---- */
+
+/*
+ * An append whose commit succeeded but whose fsync failed: it is not acknowledged, so it must not
+ * stay in the log, where peers could fetch an entry that a crash may still take away (and the
+ * node would then sign another entry at its seq: a fork). Takes it out again (entry, head and
+ * its index keys) and stops store_append for the life of the store, since after a failed fsync
+ * the kernel may have dropped dirty pages and later fsyncs prove nothing. Nothing here is
+ * fsynced: the entry never left the machine, so whichever of the two states a crash keeps, the
+ * log stays one log. Reads and ingest go on.
+ */
+static void append_unwind(store *s, const store_head *prev, uint64_t seq, batch_mark mark)
+{
+    MDB_txn *txn = NULL;
+    uint8_t loc[LOC_BYTES];
+    int rc;
+
+    s->writes_stopped = EIO;
+    batch_rollback(s, mark);
+    loc_key(loc, prev->author, seq);
+    MDB_val k = { LOC_BYTES, loc }, hk = { PROTO_KEY_BYTES, (void *)prev->author };
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) == 0 &&
+        (rc = mdb_del(txn, s->dbi[STORE_DB_ENTRIES], &k, NULL)) == 0) {
+        if (prev->seq == 0)
+            rc = mdb_del(txn, s->dbi[STORE_DB_HEADS], &hk, NULL);
+        else
+            rc = put_head(s, txn, prev) < 0 ? MDB_PANIC : 0;
+    }
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (rc != 0)
+        fprintf(stderr,
+                "recnet store: cannot take back the unsynced entry at seq %llu: %s; do not "
+                "restart the node before the disk is checked\n",
+                (unsigned long long)seq, mdb_strerror(rc));
+}
 
 int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, const uint8_t *body,
                  size_t body_len, uint64_t now_ms, uint8_t id[PROTO_ID_BYTES], uint64_t *seq,
@@ -688,10 +764,13 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     proto_record *rec = NULL;
     proto_entry e;
     uint8_t eid[PROTO_ID_BYTES];
+    store_head prev_head;
     size_t len;
     int rc, err = 0;
     batch_mark mark = batch_mark_get(s);
 
+    if (s->writes_stopped != 0)
+        return rn_fail(d, RN_EIO, "store.writes_stopped");
     RN_TRY(author_check(s, author, &country));
     rec = malloc(sizeof(*rec));
     if (rec == NULL)
@@ -713,6 +792,7 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         err = rc;
         goto out;
     }
+    prev_head = head;
     /* Timestamps never go backwards along a log, even if the clock does. */
     proto_entry_draft dr = { .seq = head.seq + 1,
                              .prev = head.seq == 0 ? NULL : head.id,
@@ -745,8 +825,13 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         goto out;
     }
     s->verify_pending = true;
+    note_full(s, 0, true);
     /* Durable before anyone hears of it (DESIGN.md section 3). */
-    RN_GUARD(err, store_sync(s));
+    if ((err = store_sync(s)) < 0) {
+        append_unwind(s, &prev_head, e.seq, mark);
+        err = rn_fail(d, RN_EIO, "store.sync");
+        goto out;
+    }
     if (id != NULL)
         memcpy(id, eid, PROTO_ID_BYTES);
     if (seq != NULL)
@@ -756,6 +841,7 @@ out:
         mdb_txn_abort(txn);
         batch_rollback(s, mark);
     }
+    note_full(s, err, false);
     free(rec);
     return err;
 }
@@ -1001,7 +1087,7 @@ static int author_country_of(store *s, MDB_txn *txn, store_batch *b, const uint8
     }
     proto_str first;
     proto_entry fe;
-    RN_TRY(store_entry_get(&(store_read){ .s = s, .txn = txn }, author, seq, &first));
+    RN_TRY(entry_get(s, txn, author, seq, &first));
     if (proto_entry_decode(&fe, first.ptr, first.len, NULL) != 0 ||
         proto_record_decode(&b->rec, fe.kind, fe.body, fe.body_len, NULL) != 0)
         return RN_ECORRUPT;
@@ -1057,8 +1143,7 @@ static int index_pass(store *s, store_batch *b, bool fast)
             for (seq = h.indexed_seq + 1; seq <= h.seq && batch_room(b, 1); seq++) {
                 proto_str bytes;
                 RN_GUARD(err, batch_grow(b, 1));
-                RN_GUARD(err, store_entry_get(&(store_read){ .s = s, .txn = txn }, h.author, seq,
-                                              &bytes));
+                RN_GUARD(err, entry_get(s, txn, h.author, seq, &bytes));
                 RN_GUARD(err, batch_stored(b, bytes.ptr, bytes.len, country));
             }
         }
@@ -1086,6 +1171,25 @@ out:
 }
 
 int store_index_flush(store *s)
+{
+    bool pending = s->index_pending;
+    int rc = index_flush(s);
+    s->index_error = rc < 0 ? rc : 0;
+    note_full(s, rc, pending && rc == 0);
+    return rc;
+}
+
+/* Keeps s->full: set by a write that found the map full, cleared by the next one that committed
+ * something. */
+static void note_full(store *s, int err, bool committed)
+{
+    if (err == RN_EFULL)
+        s->full = true;
+    else if (committed)
+        s->full = false;
+}
+
+static int index_flush(store *s)
 {
     int rc = 0;
     if (!s->index_pending)
@@ -1155,7 +1259,10 @@ int store_read_begin(store *s, store_read *r)
     r->s = s;
     r->txn = NULL;
     r->versions = NULL;
-    RN_TRY(store_index_flush(s));
+    r->checked_n = 0;
+    /* An index pass that cannot commit (a full disk above all) does not stop reads: they see the
+     * replica as of the last index commit, and say so (index_behind). */
+    r->index_behind = store_index_flush(s) < 0;
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
     if (rc != 0) {
         r->txn = NULL;
@@ -1205,18 +1312,157 @@ int store_heads(store_read *r, store_head *out, size_t cap, size_t *n)
     return 0;
 }
 
-int store_entry_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
-                    proto_str *bytes)
+/* The stored bytes of entry (author, seq), unchecked: for the index pass and store_check, which
+ * check them their own way. Returns 0, RN_ENOTFOUND, RN_ESTORE. */
+static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                     proto_str *bytes)
 {
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { LOC_BYTES, loc }, v;
-    int rc = mdb_get(r->txn, r->s->dbi[STORE_DB_ENTRIES], &k, &v);
+    int rc = mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v);
     if (rc != 0)
         return lmdb_err(rc, "get entry");
     bytes->ptr = v.mv_data;
     bytes->len = (uint32_t)v.mv_size;
     return 0;
+}
+
+/* Counts and reports an entry whose bytes no longer match its id, and keeps its place for a
+ * re-fetch (store.h, "Integrity"). Returns RN_ECORRUPT. */
+static int entry_damaged(store *s, const uint8_t *author, uint64_t seq)
+{
+    s->integrity_errors++;
+    memcpy(s->damaged_author, author, PROTO_KEY_BYTES);
+    s->damaged_seq = seq;
+    char hex[17];
+    sodium_bin2hex(hex, sizeof(hex), author, 8);
+    fprintf(stderr,
+            "recnet store: integrity: entry %llu of author %s... no longer matches its id (the "
+            "replica file is damaged); not served; run recnetctl check\n",
+            (unsigned long long)seq, hex);
+    return RN_ECORRUPT;
+}
+
+/* Is `id` in `ids`, mapping to entry (author, seq)? Returns 0 (yes), 1 (no), RN_ESTORE. */
+static int id_indexed(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                      const uint8_t id[PROTO_ID_BYTES])
+{
+    uint8_t loc[LOC_BYTES];
+    loc_key(loc, author, seq);
+    MDB_val k = { PROTO_ID_BYTES, (void *)id }, v;
+    int rc = mdb_get(txn, s->dbi[STORE_DB_IDS], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 1;
+    if (rc != 0)
+        return lmdb_err(rc, "get id");
+    return v.mv_size == LOC_BYTES && memcmp(v.mv_data, loc, LOC_BYTES) == 0 ? 0 : 1;
+}
+
+/*
+ * Is `id` the id the replica recorded for entry (author, seq)? The cheap witnesses first: the
+ * prev of the entry after it (usually on the same page), or the head's id for the last entry;
+ * when they disagree (or the entry after it is the damaged one), the `ids` index decides, for
+ * an entry it already covers. Returns 0 (yes), 1 (no), RN_ESTORE.
+ */
+static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                       const uint8_t id[PROTO_ID_BYTES])
+{
+    proto_str next;
+    proto_entry ne;
+    store_head h;
+    int rc = entry_get(s, txn, author, seq + 1, &next);
+    if (rc == 0) {
+        if (proto_entry_decode(&ne, next.ptr, next.len, NULL) == 0 && ne.prev != NULL &&
+            memcmp(ne.prev, id, PROTO_ID_BYTES) == 0)
+            return 0;
+    } else if (rc != RN_ENOTFOUND) {
+        return rc;
+    } else if (read_head(s, txn, author, &h) == 0 && h.seq == seq &&
+               memcmp(h.id, id, PROTO_ID_BYTES) == 0) {
+        return 0;
+    }
+    return id_indexed(s, txn, author, seq, id);
+}
+
+/* Checks entry (author, seq) with bytes[0..len) against its id (see "Integrity" in store.h).
+ * Returns 0, RN_ECORRUPT (counted and reported), RN_ESTORE. */
+static int entry_verify(store_read *r, const uint8_t *author, uint64_t seq, const uint8_t *bytes,
+                        size_t len)
+{
+    const size_t ring = sizeof(r->checked) / sizeof(r->checked[0]);
+    size_t seen = r->checked_n < ring ? r->checked_n : ring;
+    for (size_t i = 0; i < seen; i++)
+        if (r->checked[i].seq == seq && memcmp(r->checked[i].author, author, PROTO_KEY_BYTES) == 0)
+            return 0;
+    uint8_t id[PROTO_ID_BYTES];
+    proto_entry_id(bytes, len, id);
+    int rc = id_recorded(r->s, r->txn, author, seq, id);
+    if (rc == 1)
+        return entry_damaged(r->s, author, seq);
+    if (rc == 0) {
+        size_t slot = r->checked_n++ % ring;
+        memcpy(r->checked[slot].author, author, PROTO_KEY_BYTES);
+        r->checked[slot].seq = seq;
+    }
+    return rc;
+}
+
+int store_entry_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
+                    proto_str *bytes)
+{
+    RN_TRY(entry_get(r->s, r->txn, author, seq, bytes));
+    return entry_verify(r, author, seq, bytes->ptr, bytes->len);
+}
+
+int store_entry_repair(store *s, const uint8_t *bytes, size_t len)
+{
+    MDB_txn *txn = NULL;
+    proto_entry e;
+    proto_str held;
+    uint8_t id[PROTO_ID_BYTES], held_id[PROTO_ID_BYTES], loc[LOC_BYTES];
+    int rc, err = 0;
+
+    RN_TRY(proto_entry_decode(&e, bytes, len, NULL));
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+        return lmdb_err(rc, "begin repair");
+    RN_GUARD(err, entry_get(s, txn, e.author, e.seq, &held));
+    proto_entry_id(held.ptr, held.len, held_id);
+    proto_entry_id(bytes, len, id);
+    if (memcmp(held_id, id, PROTO_ID_BYTES) == 0) {
+        /* Intact: a neighbour's damage may have made it look otherwise. */
+        if (s->damaged_seq == e.seq && memcmp(s->damaged_author, e.author, PROTO_KEY_BYTES) == 0)
+            s->damaged_seq = 0;
+        goto out;
+    }
+    /* The received entry belongs here only if the replica recorded its id for this place: then
+     * it is the very entry that was verified at ingest, and the held bytes are the damage. */
+    RN_GUARD(err, id_recorded(s, txn, e.author, e.seq, id));
+    if (err == 1) {
+        err = RN_EINVAL; /* another entry than the one recorded here: not ours to judge */
+        goto out;
+    }
+    loc_key(loc, e.author, e.seq);
+    MDB_val k = { LOC_BYTES, loc }, v = { len, (void *)bytes };
+    if ((rc = mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, 0)) != 0) {
+        err = lmdb_err(rc, "put repair");
+        goto out;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc != 0) {
+        err = lmdb_err(rc, "commit repair");
+        goto out;
+    }
+    if (s->damaged_seq == e.seq && memcmp(s->damaged_author, e.author, PROTO_KEY_BYTES) == 0)
+        s->damaged_seq = 0;
+    fprintf(stderr, "recnet store: integrity: entry %llu repaired from a peer's copy\n",
+            (unsigned long long)e.seq);
+    err = 1;
+out:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    return err;
 }
 
 int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES],
@@ -1233,12 +1479,21 @@ int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES],
     return 0;
 }
 
+/* Whether the entry `next` names `id` as its prev. A walk reads the next entry anyway, so this
+ * witness costs only its decode. */
+static bool prev_names(const MDB_val *next, const uint8_t id[PROTO_ID_BYTES])
+{
+    proto_entry ne;
+    return proto_entry_decode(&ne, next->mv_data, next->mv_size, NULL) == 0 && ne.prev != NULL &&
+           memcmp(ne.prev, id, PROTO_ID_BYTES) == 0;
+}
+
 int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t from,
                         size_t max_n, size_t max_bytes, store_entry_cb cb, void *ctx, size_t *n)
 {
     MDB_cursor *c;
     MDB_val k, v;
-    uint8_t loc[LOC_BYTES];
+    uint8_t loc[LOC_BYTES], id[PROTO_ID_BYTES];
     size_t count = 0, bytes = 0;
     int rc, err = 0;
 
@@ -1247,17 +1502,32 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
     if ((rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_ENTRIES], &c)) != 0)
         return lmdb_err(rc, "entries cursor");
     k = (MDB_val){ LOC_BYTES, loc };
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && count < max_n;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != LOC_BYTES || memcmp(k.mv_data, author, PROTO_KEY_BYTES) != 0)
-            break;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    bool have =
+        rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0;
+    while (have && count < max_n) {
         if (count > 0 && bytes + v.mv_size > max_bytes)
             break;
+        /* Nothing leaves the replica unchecked ("Integrity"): each entry against the prev of the
+         * next one, read with the cursor's step (the data of a read transaction stays valid), the
+         * last against the head or `ids`. A damaged entry ends the walk (RN_ECORRUPT). */
+        MDB_val cur = v;
         uint64_t seq = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
-        if ((err = cb(ctx, seq, v.mv_data, v.mv_size)) != 0)
+        proto_entry_id(cur.mv_data, cur.mv_size, id);
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+        have = rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0;
+        int ok = have && get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES) == seq + 1 &&
+                         prev_names(&v, id)
+                     ? 0
+                     : id_recorded(r->s, r->txn, author, seq, id);
+        if (ok == 1)
+            err = entry_damaged(r->s, author, seq);
+        else if (ok < 0)
+            err = ok;
+        if (err != 0 || (err = cb(ctx, seq, cur.mv_data, cur.mv_size)) != 0)
             break;
         count++;
-        bytes += v.mv_size;
+        bytes += cur.mv_size;
     }
     mdb_cursor_close(c);
     *n = count;
@@ -1646,7 +1916,7 @@ int store_version_load(store_read *r, const store_version *v, proto_entry *e, pr
 /* ---- Consistency check ---- */
 
 static int check_author(store_read *r, const store_head *h, uint64_t *index_counts,
-                        proto_record *rec)
+                        proto_record *rec, store_check_result *out)
 {
     store *s = r->s;
     const char *country = store_author_country(s, h->author);
@@ -1658,20 +1928,23 @@ static int check_author(store_read *r, const store_head *h, uint64_t *index_coun
     for (uint64_t seq = 1; seq <= h->seq; seq++) {
         proto_str b;
         proto_entry e;
-        int rc = store_entry_get(r, h->author, seq, &b);
+        int rc = entry_get(s, r->txn, h->author, seq, &b);
+        out->bad_seq = seq;
+        memcpy(out->bad_author, h->author, PROTO_KEY_BYTES);
         if (rc < 0)
             return rc == RN_ENOTFOUND ? RN_ECORRUPT : rc;
-        if (proto_entry_decode(&e, b.ptr, b.len, NULL) != 0 ||
-            memcmp(e.author, h->author, PROTO_KEY_BYTES) != 0 || e.seq != seq ||
-            (seq > 1 && memcmp(e.prev, prev, PROTO_ID_BYTES) != 0) || e.timestamp_ms < last_ts ||
-            proto_record_decode(rec, e.kind, e.body, e.body_len, NULL) != 0)
-            return RN_ECORRUPT;
         proto_entry_id(b.ptr, b.len, id);
         uint8_t a2[PROTO_KEY_BYTES];
         uint64_t s2;
         if (store_entry_find(r, id, a2, &s2) != 0 || memcmp(a2, h->author, PROTO_KEY_BYTES) != 0 ||
             s2 != seq)
+            return entry_damaged(s, h->author, seq);
+        if (proto_entry_decode(&e, b.ptr, b.len, NULL) != 0 ||
+            memcmp(e.author, h->author, PROTO_KEY_BYTES) != 0 || e.seq != seq ||
+            (seq > 1 && memcmp(e.prev, prev, PROTO_ID_BYTES) != 0) || e.timestamp_ms < last_ts ||
+            proto_record_decode(rec, e.kind, e.body, e.body_len, NULL) != 0)
             return RN_ECORRUPT;
+        out->bad_seq = 0;
         if (country == NULL) {
             /* The author has left the roster since; its entries stay, and the country their
              * indexes were written with is the prefix of their ids (checked at ingest). */
@@ -1694,7 +1967,7 @@ static int check_author(store_read *r, const store_head *h, uint64_t *index_coun
         return RN_ECORRUPT;
     /* Nothing past the head. */
     proto_str extra;
-    if (store_entry_get(r, h->author, h->seq + 1, &extra) == 0)
+    if (entry_get(s, r->txn, h->author, h->seq + 1, &extra) == 0)
         return RN_ECORRUPT;
     return 0;
 }
@@ -1710,6 +1983,10 @@ int store_check(store *s, store_check_result *out)
 
     memset(out, 0, sizeof(*out));
     RN_TRY(store_read_begin(s, &r)); /* runs the index pass first */
+    if (r.index_behind) {
+        err = s->index_error;
+        goto out;
+    }
     RN_GUARD(err, store_heads(&r, NULL, 0, &n));
     heads = calloc(n > 0 ? n : 1, sizeof(*heads));
     rec = malloc(sizeof(*rec));
@@ -1719,7 +1996,7 @@ int store_check(store *s, store_check_result *out)
     }
     RN_GUARD(err, store_heads(&r, heads, n, &n));
     for (size_t i = 0; i < n; i++) {
-        RN_GUARD(err, check_author(&r, &heads[i], counts, rec));
+        RN_GUARD(err, check_author(&r, &heads[i], counts, rec, out));
         out->authors++;
         out->entries += heads[i].seq;
     }

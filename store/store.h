@@ -66,6 +66,23 @@
  * an invalid entry (the chain from it to the next anchor is linked and the anchor signed): the
  * author's head is flagged STORE_HEAD_BADSIG and the seqs of the evidence kept (store_sigs).
  *
+ * Disks: an own entry is acknowledged only once it is durable. When the fsync of store_append fails
+ * (EIO), the entry is taken out of the log again, not acknowledged (RN_EIO), and store_append
+ * refuses every later call (writes_stopped) until the store is reopened: after a failed fsync
+ * the kernel may have dropped the dirty pages, so a later fsync would prove nothing. Reads and
+ * ingest go on. When the map is full (RN_EFULL), ingest and the index pass fail, but reads are
+ * still served from the last index commit (store_read.index_behind), and the pass resumes by
+ * itself with the next read or idle flush once there is room (a larger map_bytes at reopen).
+ *
+ * Integrity: every entry handed out by store_entry_get, store_entries_range, store_fork_get and
+ * store_version_load (so every answer and every entry served to a peer) is first checked against
+ * its id: the BLAKE2b of its bytes must be the prev of the entry after it (the head's id for the
+ * last one), or, when that witness disagrees, the key of `ids` that maps back to it. A mismatch
+ * (bit rot, a bad restore) is never served: the call returns RN_ECORRUPT, a line goes to
+ * stderr, integrity_errors counts it, and damaged_author/damaged_seq name it so that the node
+ * can fetch it again from a peer (store_entry_repair). Cost: one hash of bytes in hand and one
+ * lookup of the next key of the same log, usually on the same page.
+ *
  * Time: "as of T" means the replica restricted to entries with timestamp <= T. Because an
  * author's timestamps never decrease (PROTOCOL.md section 2), that is a prefix of each log.
  */
@@ -126,6 +143,17 @@ typedef struct store {
     bool batch_complete; /* `batch` holds the keys of every entry past every watermark */
     store_batch *batch;  /* allocated while entries await the index pass, else NULL */
     bool verify_pending; /* some log may hold signatures store_verify_step has not checked */
+    /* Disk state and integrity (see "Disks" below): read by the node's status. */
+    size_t map_bytes;          /* the LMDB map size in force */
+    int writes_stopped;        /* 0, or the errno of the failed fsync that stopped store_append */
+    int index_error;           /* 0, or the error of the last index pass (RN_EFULL: disk full) */
+    bool full;                 /* the last write (ingest, append, index pass) that failed or
+                                  committed found the map full (RN_EFULL) */
+    uint64_t integrity_errors; /* reads that found an entry whose bytes no longer match its id */
+    uint8_t damaged_author[PROTO_KEY_BYTES]; /* the last such entry, for a re-fetch */
+    uint64_t damaged_seq;                    /* its seq; 0 when none is known */
+    uint32_t test_fail_sync; /* test only: the test_fail_sync-th next store_sync fails (EIO);
+                                0 off; set from RECNET_TEST_FAIL_SYNC at open */
 } store;
 
 /* The head of one author's log. */
@@ -150,7 +178,11 @@ RN_MUST_USE int store_open(store *s, const char *dir, const store_options *opt);
 /* Closes the replica (after a final sync). Safe on a store whose open failed or was zeroed. */
 void store_close(store *s);
 
-/* Flushes every commit to disk (fsync). Returns 0 or RN_ESTORE. */
+/* Flushes every commit to disk (fsync). Returns 0 or RN_ESTORE (a message goes to stderr).
+ * Test hook: while s->test_fail_sync is non-zero each call counts it down, and the call that
+ * brings it to 0 fails as an fsync returning EIO would. It is 0 unless a test sets it, or the
+ * environment variable RECNET_TEST_FAIL_SYNC=N (for tests only; never set it on a real node)
+ * was set when the store opened. */
 RN_MUST_USE int store_sync(store *s);
 
 /*
@@ -201,7 +233,9 @@ RN_MUST_USE int store_ingest(store *s, const proto_str *raw, size_t n, store_ing
  * new entry's id and seq.
  *
  * Returns 0, or RN_EROSTER, RN_EROLE, proto_record_decode's errors, RN_EPREFIX, RN_ETOOBIG,
- * RN_EFULL, RN_ESTORE; nothing is committed on failure.
+ * RN_EFULL, RN_ESTORE, RN_EIO (d->field "store.sync": the fsync failed, the entry was taken out
+ * again and writes_stopped set; "store.writes_stopped": an earlier fsync failed); nothing is
+ * committed on failure.
  */
 RN_MUST_USE int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind,
                              const uint8_t *body, size_t body_len, uint64_t now_ms,
@@ -210,7 +244,8 @@ RN_MUST_USE int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_k
 /*
  * Runs the index pass until every entry is indexed (see "Indexing" above): in batches of at most
  * RN_INDEX_BATCH_ENTRIES entries, one write transaction each. Cheap when nothing is pending.
- * store_read_begin calls it; the node also calls it when idle after a catch-up.
+ * store_read_begin calls it; the node also calls it when idle after a catch-up. Its result is
+ * kept in s->index_error (0 after a pass that finished).
  * Returns 0, RN_ENOMEM, RN_ECORRUPT (a stored entry no longer decodes), RN_EFULL, RN_ESTORE.
  */
 RN_MUST_USE int store_index_flush(store *s);
@@ -218,11 +253,22 @@ RN_MUST_USE int store_index_flush(store *s);
 /* ---- Reading the logs ---- */
 
 /* A read transaction: every pointer obtained through it is valid until store_read_end.
- * store_read_begin first runs the index pass, so it may write; it returns 0 or the errors of
- * store_index_flush and RN_ESTORE. */
+ * store_read_begin first runs the index pass, so it may write; when the pass fails (RN_EFULL
+ * above all; its error stays in s->index_error) the read goes on and sees the replica as of the
+ * last index commit, with index_behind set: logs and heads are current, record queries may miss
+ * the newest entries. Returns 0 or RN_ESTORE. */
 typedef struct store_read {
     store *s;
     MDB_txn *txn;
+    bool index_behind; /* the index pass failed: record indexes lag the logs */
+    /* Entries already checked against their ids in this transaction (a ring of the last
+     * STORE_READ_CHECKED): a query loads the same entries more than once. Zeroed by
+     * store_read_begin; a store_read made otherwise must start zeroed too. */
+    uint32_t checked_n;
+    struct {
+        uint8_t author[PROTO_KEY_BYTES];
+        uint64_t seq;
+    } checked[8];
     MDB_cursor *versions; /* store_version_get's own cursor, opened on first use, kept until
                              store_read_end: a query makes many lookups in one transaction */
 } store_read;
@@ -238,10 +284,22 @@ RN_MUST_USE int store_head_get(store_read *r, const uint8_t author[PROTO_KEY_BYT
  * cap: then only cap are written). Returns 0 or RN_ESTORE. */
 RN_MUST_USE int store_heads(store_read *r, store_head *out, size_t cap, size_t *n);
 
-/* The entry (author, seq): *bytes points into the replica until store_read_end. Returns 0,
- * RN_ENOTFOUND, RN_ESTORE. */
+/* The entry (author, seq), checked against its id ("Integrity"): *bytes points into the replica
+ * until store_read_end. Returns 0, RN_ENOTFOUND, RN_ECORRUPT (damaged bytes), RN_ESTORE. */
 RN_MUST_USE int store_entry_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
                                 proto_str *bytes);
+
+/*
+ * Puts back an entry whose stored bytes are damaged, from a copy received from a peer: bytes[0..
+ * len) must decode, and its id must be the one the replica recorded for its (author, seq) (the
+ * next entry's prev, the head's id, or `ids`, as above), which makes it the entry verified at
+ * ingest. Overwrites the held bytes in one write transaction (no fsync: peers hold
+ * it) and clears damaged_seq if it named this entry. Returns 1 (repaired), 0 (the held entry is
+ * intact: nothing done), RN_EINVAL (not the entry recorded there: a fork is store_ingest's
+ * business), RN_ENOTFOUND (no entry held at that seq), proto_entry_decode's errors, RN_EFULL,
+ * RN_ESTORE.
+ */
+RN_MUST_USE int store_entry_repair(store *s, const uint8_t *bytes, size_t len);
 
 /* The author and seq of the entry whose id is `id`. Returns 0, RN_ENOTFOUND, RN_ESTORE. */
 RN_MUST_USE int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES],
@@ -250,14 +308,17 @@ RN_MUST_USE int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES]
 /* Entries of `author` from seq `from` on, in order, at most `max_n` of them and at most
  * `max_bytes` in total (at least one entry is given if any exists, whatever its size); `cb` gets
  * each, with bytes valid during the call only, and may stop the walk by returning non-zero.
- * *n receives the number delivered. Returns 0, RN_ESTORE, or the callback's non-zero value. */
+ * *n receives the number delivered. Each entry is checked against its id first ("Integrity"): a
+ * damaged one ends the walk before it is delivered. Returns 0, RN_ESTORE, RN_ECORRUPT, or the
+ * callback's non-zero value. */
 typedef int (*store_entry_cb)(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len);
 RN_MUST_USE int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
                                     uint64_t from, size_t max_n, size_t max_bytes,
                                     store_entry_cb cb, void *ctx, size_t *n);
 
 /* Fork evidence of `author`: the seq and both entries' bytes (valid until store_read_end).
- * Returns 0, RN_ENOTFOUND (author not forked), RN_ESTORE. */
+ * Returns 0, RN_ENOTFOUND (author not forked), RN_ESTORE, RN_ECORRUPT (the held entry is
+ * damaged, or missing). */
 RN_MUST_USE int store_fork_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t *seq,
                                proto_str *a, proto_str *b);
 
@@ -343,16 +404,19 @@ RN_MUST_USE int store_version_get(store_read *r, proto_kind kind, const uint8_t 
                                   size_t rid_len, uint64_t at_ms, store_version *out);
 
 /* Loads the entry of a version and decodes its record into *rec (borrowing the replica's bytes
- * until store_read_end); `e` (may be NULL) receives the decoded entry. Returns 0, RN_ENOTFOUND,
- * RN_ESTORE, RN_ECORRUPT (a stored entry or record that no longer decodes). */
+ * until store_read_end); `e` (may be NULL) receives the decoded entry, checked against its id.
+ * Returns 0, RN_ENOTFOUND, RN_ESTORE, RN_ECORRUPT (damaged bytes, or a stored entry or record
+ * that no longer decodes). */
 RN_MUST_USE int store_version_load(store_read *r, const store_version *v, proto_entry *e,
                                    proto_record *rec);
 
 /* ---- Consistency ---- */
 
 typedef struct store_check_result {
-    uint64_t authors; /* logs checked */
-    uint64_t entries; /* entries checked */
+    uint64_t authors;                    /* logs checked */
+    uint64_t entries;                    /* entries checked */
+    uint8_t bad_author[PROTO_KEY_BYTES]; /* on RN_ECORRUPT at an entry: its author */
+    uint64_t bad_seq;                    /* and its seq; 0 for an inconsistency of no one entry */
 } store_check_result;
 
 /*
@@ -360,8 +424,11 @@ typedef struct store_check_result {
  * complete from seq 1 to its head, linked, with non-decreasing timestamps, and decodes; the head
  * names the last entry; every entry's id maps back to it; every index key that an entry implies
  * is present, and the versions, dec_spec and superseded indexes hold nothing else. Used by the
- * crash test and by operators after an incident. Cost: one pass over every entry.
- * Returns 0, RN_ECORRUPT (the first inconsistency found), RN_ENOMEM, RN_ESTORE.
+ * crash test, by `recnetctl check` and at start (`[store] check_at_start`). Cost: one pass over
+ * every entry. An entry whose bytes no longer match their id is counted and reported as reads do
+ * ("Integrity"), and named in out->bad_author and bad_seq.
+ * Returns 0, RN_ECORRUPT (the first inconsistency found), RN_ENOMEM, RN_ESTORE, or the index
+ * pass's error when it cannot run (RN_EFULL: the check needs the indexes complete).
  */
 RN_MUST_USE int store_check(store *s, store_check_result *out);
 

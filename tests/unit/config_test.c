@@ -326,19 +326,19 @@ static void test_conf_long_line_and_missing(void **state)
 
     /* A line at the bound reads; one past it is an error at its line, never split. */
     char dir[NODECONF_LINE_MAX + 1];
-    size_t pre = strlen("data_dir = /");
+    size_t pre = strlen("roster = /");
     memset(dir, 'a', sizeof(dir));
     dir[NODECONF_LINE_MAX - pre] = '\0';
     snprintf(text, sizeof(text),
-             "[node]\ncountry = FR\nlisten = 1.2.3.4:5\nroster = /r\ndata_dir = /%s\n", dir);
+             "[node]\ncountry = FR\nlisten = 1.2.3.4:5\ndata_dir = /d\nroster = /%s\n", dir);
     const char *path = put(f, "long.ini", text);
     assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
-    assert_int_equal(strlen(c.data_dir), NODECONF_LINE_MAX - pre + 1);
+    assert_int_equal(strlen(c.roster), NODECONF_LINE_MAX - pre + 1);
 
     dir[NODECONF_LINE_MAX - pre] = 'a';
     dir[NODECONF_LINE_MAX - pre + 1] = '\0';
     snprintf(text, sizeof(text),
-             "[node]\ncountry = FR\nlisten = 1.2.3.4:5\nroster = /r\ndata_dir = /%s\n", dir);
+             "[node]\ncountry = FR\nlisten = 1.2.3.4:5\ndata_dir = /d\nroster = /%s\n", dir);
     path = put(f, "long.ini", text);
     assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), RN_ETOOBIG);
     snprintf(want, sizeof(want), "%s:5: line longer than %u", path, NODECONF_LINE_MAX);
@@ -944,6 +944,81 @@ static void test_protocol_examples(void **state)
     assert_string_equal(c.dial[2], "mirror-1");
     node_limits d = { 64, 1000, 4194304, 5000, 1000, 5000, 15000, 100, 30000, 500000 };
     assert_memory_equal(&c.limits, &d, sizeof(d));
+    assert_true(c.map_bytes == 64ull << 30);
+    assert_false(c.check_at_start);
+}
+
+/* [store]: map_size with its units and bounds, check_at_start (issue 10). */
+static void test_conf_store(void **state)
+{
+    fixture *f = *state;
+    nodeconf c;
+    char err[NODECONF_ERR_MAX], text[512];
+    static const char base[] = "[node]\ncountry = FR\nlisten = 1.2.3.4:5\ndata_dir = /d\n"
+                               "roster = /r\n[store]\n";
+    static const struct {
+        const char *line;
+        uint64_t bytes;   /* expected map_bytes when it loads */
+        const char *want; /* else: part of the message */
+    } cases[] = {
+        { "map_size = 1048576", 1048576ull, NULL },
+        { "map_size = 512M", 512ull << 20, NULL },
+        { "map_size = 64G", 64ull << 30, NULL },
+        { "map_size = 1T", 1ull << 40, NULL },
+        { "map_size = 4096K", 4ull << 20, NULL },
+        { "map_size = 1048575", 0, "7: store.map_size: \"1048575\" is not a size from 1M to 1T" },
+        { "map_size = 2T", 0, "store.map_size: \"2T\" is not a size" },
+        { "map_size = 64GB", 0, "store.map_size: \"64GB\" is not a size" },
+        { "map_size = G", 0, "store.map_size: \"G\" is not a size" },
+        { "map_size = -1M", 0, "store.map_size: \"-1M\" is not a size" },
+        { "map_size = 99999999999999999999999T", 0, "store.map_size:" },
+        { "check_at_start = maybe", 0, "store.check_at_start: \"maybe\" is not yes or no" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(text, sizeof(text), "%s%s\n", base, cases[i].line);
+        const char *path = put(f, "store.ini", text);
+        int rc = nodeconf_load(&c, path, err, sizeof(err));
+        if (cases[i].want == NULL) {
+            assert_int_equal(rc, 0);
+            assert_true(c.map_bytes == cases[i].bytes);
+        } else {
+            assert_int_equal(rc, RN_EINVAL);
+            assert_has(err, cases[i].want);
+        }
+    }
+    snprintf(text, sizeof(text), "%scheck_at_start = yes\n", base);
+    assert_int_equal(nodeconf_load(&c, put(f, "store.ini", text), err, sizeof(err)), 0);
+    assert_true(c.check_at_start);
+    assert_true(c.map_bytes == 0); /* not given: the store's default */
+    snprintf(text, sizeof(text), "%smap_size = 1G\nmap_size = 2G\n", base);
+    assert_int_equal(nodeconf_load(&c, put(f, "store.ini", text), err, sizeof(err)), RN_EDUPLICATE);
+}
+
+/* A data directory whose control socket path would not fit a Unix socket address is refused
+ * when the configuration is read, before anything is created (issue 10). */
+static void test_conf_socket_path(void **state)
+{
+    fixture *f = *state;
+    nodeconf c;
+    char err[NODECONF_ERR_MAX], text[512], dir[NODECONF_SOCKET_PATH_MAX + 2];
+    size_t fit = NODECONF_SOCKET_PATH_MAX - strlen("/control.sock");
+
+    memset(dir, 'a', sizeof(dir));
+    dir[0] = '/';
+    dir[fit] = '\0';
+    snprintf(text, sizeof(text),
+             "[node]\ncountry = FR\nlisten = 1.2.3.4:5\nroster = /r\ndata_dir = %s\n", dir);
+    assert_int_equal(nodeconf_load(&c, put(f, "sock.ini", text), err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_socket_path_check(dir, err, sizeof(err)), 0);
+
+    dir[fit] = 'a';
+    dir[fit + 1] = '\0';
+    snprintf(text, sizeof(text),
+             "[node]\ncountry = FR\nlisten = 1.2.3.4:5\nroster = /r\ndata_dir = %s\n", dir);
+    assert_int_equal(nodeconf_load(&c, put(f, "sock.ini", text), err, sizeof(err)), RN_ETOOBIG);
+    assert_has(err, "node.data_dir:");
+    assert_has(err, "/control.sock would be 108 bytes, longer than a Unix socket path allows");
+    assert_int_equal(nodeconf_socket_path_check(dir, err, sizeof(err)), RN_ETOOBIG);
 }
 
 /* The readers of a text in memory (nodeconf_parse, nodeconf_roster_parse) read as the readers of
@@ -1006,6 +1081,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_netkey, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_examples, setup, teardown),
         cmocka_unit_test(test_parse_buffer),
+        cmocka_unit_test_setup_teardown(test_conf_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conf_socket_path, setup, teardown),
     };
     if (sodium_init() < 0)
         return 1;

@@ -1484,6 +1484,106 @@ static void test_response_bound(void **state)
     mp_buf_free(&small);
 }
 
+/* ---- Disks (issue 10) ---- */
+
+/* Flips one byte of the stored entry (author, seq), as bit rot would. */
+static void damage(world *w, const uint8_t *author, uint64_t seq)
+{
+    MDB_txn *txn;
+    MDB_val k, v;
+    uint8_t loc[PROTO_KEY_BYTES + 8], copy_[RN_ENTRY_BYTES_MAX];
+    memcpy(loc, author, PROTO_KEY_BYTES);
+    for (unsigned i = 0; i < 8; i++)
+        loc[PROTO_KEY_BYTES + i] = (uint8_t)(seq >> (56u - 8u * i));
+    k = (MDB_val){ sizeof(loc), loc };
+    assert_int_equal(mdb_txn_begin(w->s.env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_get(txn, w->s.dbi[STORE_DB_ENTRIES], &k, &v), 0);
+    memcpy(copy_, v.mv_data, v.mv_size);
+    copy_[v.mv_size - 40] ^= 0x01;
+    v.mv_data = copy_;
+    assert_int_equal(mdb_put(txn, w->s.dbi[STORE_DB_ENTRIES], &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+/* status.disk and status.integrity, the check method, and a damaged entry that no answer uses. */
+static void test_disk_status_check(void **state)
+{
+    world *w = *state;
+    reply r;
+
+    call0(w, "status", &r);
+    expect_ok(&r);
+    mp_cur d = get(r.result, "disk");
+    assert_true(get_uint(d, "map_bytes") == RN_STORE_MAP_BYTES_DEFAULT);
+    assert_true(get_uint(d, "used_bytes") > 0);
+    assert_false(get_bool(d, "full"));
+    assert_false(get_bool(d, "index_behind"));
+    assert_true(is_nil(d, "index_error"));
+    assert_true(is_nil(d, "writes_stopped"));
+    mp_cur in = get(r.result, "integrity");
+    assert_int_equal(get_uint(in, "errors"), 0);
+    assert_true(is_nil(in, "damaged_author"));
+    assert_true(is_nil(in, "damaged_seq"));
+
+    call0(w, "check", &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "authors"), 2);
+    assert_int_equal(get_uint(r.result, "entries"), 9);
+
+    /* France's decision (seq 1) damaged: check names it, recognise does not answer from it. */
+    damage(w, w->pf.fr.pk, 1);
+    call0(w, "check", &r);
+    expect_err(&r, RN_ECORRUPT, "check");
+    assert_non_null(strstr(r.message, "entry 1 of FR's log is damaged"));
+    mp_buf b;
+    req_start(&b, "recognise", 3);
+    mp_put_cstr(&b, PF_SPEC_ID);
+    mp_put_cstr(&b, "FR");
+    mp_put_cstr(&b, "further_study");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ECORRUPT, NULL);
+    call0(w, "status", &r);
+    expect_ok(&r);
+    in = get(r.result, "integrity");
+    assert_true(get_uint(in, "errors") >= 2);
+    assert_int_equal(get_uint(in, "damaged_seq"), 1);
+    assert_int_equal(get_bin(in, "damaged_author").len, PROTO_KEY_BYTES);
+    assert_memory_equal(get_bin(in, "damaged_author").ptr, w->pf.fr.pk, PROTO_KEY_BYTES);
+}
+
+/* A publish whose fsync fails answers RN_EIO; the next one too, with the reason, and the node
+ * goes on (it used to trip an assertion on its cached head). */
+static void test_publish_sync_fails(void **state)
+{
+    world *w = *state;
+    reply r;
+    mp_buf b, body;
+    char s[128];
+    proto_record rec = de_provider("DE:vhs");
+
+    body_of(&rec, &body);
+    w->s.test_fail_sync = 1;
+    req_start(&b, "provider.publish", 1);
+    mp_put_bin(&b, body.data, body.len);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EIO, "store.sync");
+    for (int i = 0; i < 2; i++) {
+        req_start(&b, "provider.publish", 1);
+        mp_put_bin(&b, body.data, body.len);
+        req_send(w, &b, &r);
+        expect_err(&r, RN_EIO, "store.writes_stopped");
+    }
+    mp_buf_free(&body);
+    call0(w, "status", &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "seq"), 0);
+    get_str(get(r.result, "disk"), "writes_stopped", s, sizeof(s));
+    assert_string_equal(s, "Input/output error");
+    call0(w, "check", &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "entries"), 9);
+}
+
 static void test_mirror(void **state)
 {
     world *w = *state;
@@ -1522,6 +1622,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_response_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mirror, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disk_status_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_sync_fails, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

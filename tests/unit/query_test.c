@@ -998,6 +998,37 @@ static void test_search_hits(void **state)
     assert_int_equal(hits[0].provider_status, PROTO_PROVIDER_ACTIVE);
 }
 
+/* One rule for a spec whose provider does not exist as of at (issue 10): search does not list
+ * what recognise refuses, and lists it once the provider is there. */
+static void test_search_provider_missing(void **state)
+{
+    world *w = *state;
+    query_filter f;
+    query_recognition a;
+    put_ireland(w);
+    proto_record r = pf_spec_record("IE:resa/orphan");
+    r.u.spec.provider = proto_str_c("IE:resa/nobody");
+    put(w, &w->ie, PF_T_2024_01_01, &r);
+    memset(&f, 0, sizeof(f));
+    f.country = proto_str_c("IE");
+
+    assert_int_equal(ask(w, "IE:resa/orphan", "FR", FR, PF_T_2025_03_01, &a), RN_ENOTFOUND);
+    expect_search(w, &f, PF_T_2025_03_01, IDS(PF_SPEC_ID));
+    f.provider = proto_str_c("IE:resa/nobody");
+    expect_search(w, &f, PF_T_2025_03_01, NONE);
+
+    /* The provider arrives: from its time on, both answer. */
+    proto_record p = pf_provider_record();
+    p.u.provider.id = proto_str_c("IE:resa/nobody");
+    put(w, &w->ie, T_2025_01_01, &p);
+    expect_search(w, &f, T_2025_01_01 - 1, NONE);
+    expect_search(w, &f, PF_T_2025_03_01, IDS("IE:resa/orphan"));
+    assert_int_equal(ask(w, "IE:resa/orphan", "FR", FR, PF_T_2025_03_01, &a), 0);
+    memset(&f, 0, sizeof(f));
+    f.country = proto_str_c("IE");
+    expect_search(w, &f, PF_T_2025_03_01, IDS(PF_SPEC_ID, "IE:resa/orphan"));
+}
+
 /* ---- recognise: the terms and the statuses ---- */
 
 static void test_terms(void **state)
@@ -1522,6 +1553,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_reasons, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_hits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_provider_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stack, setup, teardown),
     };

@@ -676,6 +676,10 @@ static int m_search(world *w, const query_filter *f, uint64_t at, proto_str afte
         }
         if (after.len > 0 && id_cmp(sp->id.ptr, sp->id.len, after.ptr, after.len) <= 0)
             continue;
+        /* A spec whose provider has no version as of at is no hit, as recognise refuses it. */
+        int pi = pool_find(w->prov_id, N_PROV, sp->provider);
+        if (pi < 0 || S.prov[pi] < 0)
+            continue;
         found[nf++] = v;
     }
     /* Insertion sort by id. */
@@ -707,12 +711,9 @@ static int m_search(world *w, const query_filter *f, uint64_t at, proto_str afte
         h->ects_centi = sp->ects_centi;
         h->eqf = sp->eqf;
         copy_id(h->provider_id, sp->provider);
-        int pi = pool_find(w->prov_id, N_PROV, sp->provider);
-        int pv = pi < 0 ? -1 : S.prov[pi];
-        if (pv >= 0) {
-            m_copy(h->provider_name, sizeof(h->provider_name), w->e[pv].rec.u.provider.legal_name);
-            h->provider_status = w->e[pv].rec.u.provider.status;
-        }
+        int pv = S.prov[pool_find(w->prov_id, N_PROV, sp->provider)];
+        m_copy(h->provider_name, sizeof(h->provider_name), w->e[pv].rec.u.provider.legal_name);
+        h->provider_status = w->e[pv].rec.u.provider.status;
         (*n)++;
     }
     *more = (uint32_t)nf > *n;

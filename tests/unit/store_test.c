@@ -1628,6 +1628,224 @@ static void test_full(void **state)
     chain_free(&nl);
 }
 
+/* ---- Disks (issue 10) ---- */
+
+static int count_cb(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
+{
+    (void)seq;
+    (void)bytes;
+    (void)len;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* An own entry whose fsync fails is not acknowledged and not in the log, and store_append stops
+ * until the store is reopened: never an entry that a crash could take back after peers saw it. */
+static void test_append_sync_fails(void **state)
+{
+    fixture *f = *state;
+    body b;
+    uint8_t id[PROTO_ID_BYTES];
+    uint64_t seq = 0;
+    rn_diag d = { 0 };
+    const uint8_t *sk = authors[A_IE].sk;
+
+    provider_uniz(&b);
+    assert_int_equal(store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, id, &seq, &d),
+                     0);
+    assert_int_equal(seq, 1);
+
+    f->s.test_fail_sync = 1; /* the next fsync fails, as with EIO */
+    spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
+    seq = 0;
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 1000, id, &seq, &d), RN_EIO);
+    assert_string_equal(d.field, "store.sync");
+    assert_int_equal(seq, 0);
+    assert_int_not_equal(f->s.writes_stopped, 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 1);
+    assert_int_equal(entries_held(&f->s), 1);
+    store_read r;
+    proto_str e;
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_entry_get(&r, authors[A_IE].pk, 2, &e), RN_ENOTFOUND);
+    store_version v;
+    assert_int_equal(store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)"IE:uniz/mc-c012", 15,
+                                       UINT64_MAX, &v),
+                     RN_ENOTFOUND);
+    store_read_end(&r);
+
+    /* Every later append is refused, whatever the disk does now; reads and ingest go on. */
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, id, &seq, &d), RN_EIO);
+    assert_string_equal(d.field, "store.writes_stopped");
+    chain nl;
+    store_ingest_result res;
+    chain_nl(&nl, 3);
+    assert_int_equal(ingest(&f->s, &nl, 1, 3, &res, NULL), 0);
+    check_ok(&f->s, 4);
+
+    /* Reopened, the log goes on from the entry that was acknowledged. */
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
+    assert_int_equal(f->s.writes_stopped, 0);
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 3000, id, &seq, &d), 0);
+    assert_int_equal(seq, 2);
+    check_ok(&f->s, 5);
+    chain_free(&nl);
+}
+
+/* A full map stops ingest and the index pass, not reads: they see the last index commit and say
+ * the index is behind; a larger map at reopen lets the pass finish. */
+static void test_full_reads(void **state)
+{
+    fixture *f = *state;
+    chain nl;
+    store_ingest_result res;
+    store_options opt = { .map_bytes = 512u << 10 };
+    int rc = 0;
+    uint64_t from = 1;
+
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, &opt), 0);
+    chain_nl(&nl, 2000);
+    /* One read early on, so that the provider and the first specs are indexed. */
+    assert_int_equal(ingest(&f->s, &nl, 1, 10, &res, NULL), 0);
+    from = 11;
+    check_ok(&f->s, 10);
+    while (from <= nl.n && (rc = ingest(&f->s, &nl, from, 10, &res, NULL)) == 0)
+        from += 10;
+    assert_int_equal(rc, RN_EFULL);
+    assert_int_equal(res.accepted, 0); /* the refused run is not counted as accepted */
+    assert_int_equal(ingest(&f->s, &nl, from, 200, &res, NULL), RN_EFULL);
+    assert_int_equal(res.accepted, 0);
+
+    store_read r;
+    store_head h;
+    store_version v;
+    proto_record rec;
+    size_t n = 0, got = 0;
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_true(r.index_behind);
+    assert_int_equal(f->s.index_error, RN_EFULL);
+    assert_int_equal(store_head_get(&r, authors[A_NL].pk, &h), 0);
+    assert_int_equal(h.seq, from - 1);
+    assert_true(h.indexed_seq < h.seq);
+    assert_int_equal(store_heads(&r, &h, 1, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(
+        store_entries_range(&r, authors[A_NL].pk, from - 5, 10, 1u << 20, count_cb, &got, &n), 0);
+    assert_int_equal(n, 5);
+    /* Record queries answer from the indexes as they stand. */
+    assert_int_equal(
+        store_version_get(&r, PROTO_KIND_PROVIDER, (const uint8_t *)"NL:theed", 8, UINT64_MAX, &v),
+        0);
+    assert_int_equal(store_version_load(&r, &v, NULL, &rec), 0);
+    store_read_end(&r);
+    store_check_result cr;
+    assert_int_equal(store_check(&f->s, &cr), RN_EFULL);
+
+    /* Still full after a reopen on the same map: the store opens, reads go on. */
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, &opt), 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), from - 1);
+    opt.map_bytes = 64u << 20;
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, &opt), 0);
+    assert_int_equal(f->s.index_error, 0);
+    check_ok(&f->s, from - 1);
+    chain_free(&nl);
+}
+
+/* Flips one byte of a stored entry, as bit rot would, through LMDB (the file itself is flipped
+ * in tests/integration/disks.sh). */
+static void damage(store *s, const author *a, uint64_t seq, size_t at)
+{
+    MDB_txn *txn;
+    MDB_val k, v;
+    uint8_t loc[PROTO_KEY_BYTES + 8], copy[RN_ENTRY_BYTES_MAX];
+    memcpy(loc, a->pk, PROTO_KEY_BYTES);
+    for (unsigned i = 0; i < 8; i++)
+        loc[PROTO_KEY_BYTES + i] = (uint8_t)(seq >> (56u - 8u * i));
+    k = (MDB_val){ sizeof(loc), loc };
+    assert_int_equal(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v), 0);
+    assert_true(at < v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    copy[at] ^= 0x01;
+    v.mv_data = copy;
+    assert_int_equal(mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+/* Every entry read is checked against its id: a damaged one is never handed out, counted,
+ * named for a re-fetch, and put back from an intact copy. */
+static void test_entry_damaged(void **state)
+{
+    fixture *f = *state;
+    chain fr;
+    store_ingest_result res;
+    store_read r;
+    store_version v;
+    proto_record rec;
+    proto_str e;
+    size_t got = 0, n = 0;
+
+    chain_fr(&fr, 12);
+    assert_int_equal(ingest(&f->s, &fr, 1, 10, &res, NULL), 0);
+    check_ok(&f->s, 10);
+    /* The last byte of the body of decision 4: inside its record. */
+    damage(&f->s, &authors[A_FR], 4, fr.raw[3].len - 70);
+
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), RN_ECORRUPT);
+    assert_int_equal(f->s.integrity_errors, 1);
+    assert_int_equal(f->s.damaged_seq, 4);
+    assert_memory_equal(f->s.damaged_author, authors[A_FR].pk, PROTO_KEY_BYTES);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 3, &e), 0);
+    /* A walk stops before it. */
+    assert_int_equal(store_entries_range(&r, authors[A_FR].pk, 1, 10, 1u << 20, count_cb, &got, &n),
+                     RN_ECORRUPT);
+    assert_int_equal(n, 3);
+    /* A query that rests on it fails rather than answer from altered bytes. */
+    assert_int_equal(store_version_get(&r, PROTO_KIND_DECISION,
+                                       (const uint8_t *)"FR:enic-naric/dec-4", 19, UINT64_MAX, &v),
+                     0);
+    assert_int_equal(store_version_load(&r, &v, NULL, &rec), RN_ECORRUPT);
+    store_read_end(&r);
+    store_check_result cr;
+    assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
+    assert_int_equal(cr.bad_seq, 4);
+    assert_memory_equal(cr.bad_author, authors[A_FR].pk, PROTO_KEY_BYTES);
+
+    /* Repair: only the entry recorded there is taken. */
+    assert_int_equal(store_entry_repair(&f->s, fr.raw[4].ptr, fr.raw[4].len), 0); /* intact */
+    assert_int_equal(store_entry_repair(&f->s, fr.raw[10].ptr, fr.raw[10].len), RN_ENOTFOUND);
+    assert_int_equal(store_entry_repair(&f->s, fr.raw[3].ptr, fr.raw[3].len), 1);
+    assert_int_equal(f->s.damaged_seq, 0);
+    check_ok(&f->s, 10);
+    entry_is(&f->s, &authors[A_FR], 4, fr.raw[3]);
+
+    /* Entries not indexed yet are checked against the next entry's prev and the head. */
+    assert_int_equal(ingest(&f->s, &fr, 11, 2, &res, NULL), 0);
+    damage(&f->s, &authors[A_FR], 11, fr.raw[10].len - 70);
+    damage(&f->s, &authors[A_FR], 12, fr.raw[11].len - 70);
+    uint64_t seen = f->s.integrity_errors;
+    memset(&r, 0, sizeof(r));
+    r.s = &f->s;
+    assert_int_equal(mdb_txn_begin(f->s.env, NULL, MDB_RDONLY, &r.txn), 0); /* no index pass */
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 10, &e), 0);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 11, &e), RN_ECORRUPT);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
+    store_read_end(&r);
+    assert_int_equal(f->s.integrity_errors, seen + 2);
+    assert_int_equal(store_entry_repair(&f->s, fr.raw[10].ptr, fr.raw[10].len), 1);
+    assert_int_equal(store_entry_repair(&f->s, fr.raw[11].ptr, fr.raw[11].len), 1);
+    check_ok(&f->s, 12);
+    chain_free(&fr);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -1675,6 +1893,9 @@ int main(void)
         T(test_check_damaged),
         T(test_roster_change),
         T(test_full),
+        T(test_append_sync_fails),
+        T(test_full_reads),
+        T(test_entry_damaged),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
