@@ -113,7 +113,7 @@ void cli_json_print(json_t *j);
 
 /* ---- Aligned tables ---- */
 
-#define CLI_TABLE_COLS 12u /* the widest table: peers, 11 columns */
+#define CLI_TABLE_COLS 12u /* the widest table: peers, 12 columns */
 
 typedef struct cli_table {
     unsigned cols;

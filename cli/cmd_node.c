@@ -144,7 +144,7 @@ int cmd_peers(cli *c, const cli_cmd *cmd, cli_args *a)
     json_t *p, *x;
     size_t i;
     cli_table t;
-    char we_lack[24], it_lacks[24], idle[32], eager[16], in[24], out[24];
+    char we_lack[24], it_lacks[24], idle[32], eager[16], demoted[16], in[24], out[24];
     (void)cmd;
     (void)a;
     int rc = call_noparams(c, "peers", &p);
@@ -158,10 +158,11 @@ int cmd_peers(cli *c, const cli_cmd *cmd, cli_args *a)
     /* Both directions of lag: what the peer shows that we lack (WE-LACK), and what we hold that
      * it has not shown it holds (IT-LACKS: a stopped or cut-off peer grows here, and in IDLE, the
      * time since its last frame). A connected peer has a CONNECTED time, one waiting for a
-     * redial its NEXT-DIAL. */
-    cli_table_init(&t, 11);
+     * redial its NEXT-DIAL. DEMOTED counts the authors for which a claim of the peer failed
+     * (PROTOCOL.md 11.5). */
+    cli_table_init(&t, 12);
     cli_table_row(&t, "COUNTRY", "STATE", "CONNECTED", "NEXT-DIAL", "WE-LACK", "IT-LACKS", "IDLE",
-                  "EAGER", "BYTES-IN", "BYTES-OUT", "KEY");
+                  "EAGER", "DEMOTED", "BYTES-IN", "BYTES-OUT", "KEY");
     json_array_foreach(p, i, x)
     {
         bool up = json_is_true(json_object_get(x, "connected"));
@@ -176,11 +177,12 @@ int cmd_peers(cli *c, const cli_cmd *cmd, cli_args *a)
         else
             snprintf(idle, sizeof(idle), "-");
         snprintf(eager, sizeof(eager), "%lld", ji(x, "eager_authors"));
+        snprintf(demoted, sizeof(demoted), "%lld", ji(x, "demoted_authors"));
         snprintf(in, sizeof(in), "%lld", ji(x, "bytes_in"));
         snprintf(out, sizeof(out), "%lld", ji(x, "bytes_out"));
         cli_table_row(&t, js(x, "country"), state, up ? js(x, "connected_since") : "-",
                       up ? "-" : js(x, "next_dial"), up ? we_lack : "-", up ? it_lacks : "-", idle,
-                      eager, in, out, js(x, "key"));
+                      eager, demoted, in, out, js(x, "key"));
     }
     cli_table_print(&t);
     cli_table_free(&t);
