@@ -23,6 +23,14 @@
 #define INDEX_KEY_MAX    511u                                 /* LMDB's default maximum key size */
 #define SIGS_VALUE_BYTES 32u /* verified, checked, bad_seq, bad_anchor */
 
+/* An entry found intact, as store.h's "Integrity" says: seq 0 marks an empty slot. */
+struct store_checked {
+    uint8_t author[PROTO_KEY_BYTES];
+    uint64_t seq;
+    uint64_t fp; /* entry_fingerprint of the bytes checked */
+    uint32_t len;
+};
+
 static const char *const db_names[STORE_DB_COUNT] = {
     [STORE_DB_ENTRIES] = "entries",     [STORE_DB_IDS] = "ids",
     [STORE_DB_HEADS] = "heads",         [STORE_DB_FORKS] = "forks",
@@ -351,8 +359,14 @@ int store_open(store *s, const char *dir, const store_options *opt)
     if (sodium_init() < 0)
         return RN_ESTORE;
     s->scratch = malloc(RN_ENTRY_BYTES_MAX);
-    if (s->scratch == NULL)
+    s->checked = calloc(STORE_CHECKED_SLOTS, sizeof(*s->checked));
+    if (s->scratch == NULL || s->checked == NULL) {
+        free(s->scratch);
+        free(s->checked);
+        s->scratch = NULL;
+        s->checked = NULL;
         return RN_ENOMEM;
+    }
     RN_GUARD(err, proto_roster_init(&s->roster, RN_ROSTER_MEMBERS_MAX));
 
     if ((rc = mdb_env_create(&s->env)) != 0) {
@@ -437,6 +451,7 @@ void store_close(store *s)
     proto_roster_free(&s->roster);
     batch_free(s->batch);
     free(s->scratch);
+    free(s->checked);
     memset(s, 0, sizeof(*s));
 }
 
@@ -1259,7 +1274,7 @@ int store_read_begin(store *s, store_read *r)
     r->s = s;
     r->txn = NULL;
     r->versions = NULL;
-    r->checked_n = 0;
+    r->entries = NULL;
     /* An index pass that cannot commit (a full disk above all) does not stop reads: they see the
      * replica as of the last index commit, and say so (index_behind). */
     r->index_behind = store_index_flush(s) < 0;
@@ -1275,7 +1290,10 @@ void store_read_end(store_read *r)
 {
     if (r->versions != NULL)
         mdb_cursor_close(r->versions);
+    if (r->entries != NULL)
+        mdb_cursor_close(r->entries);
     r->versions = NULL;
+    r->entries = NULL;
     if (r->txn != NULL)
         mdb_txn_abort(r->txn);
     r->txn = NULL;
@@ -1360,6 +1378,26 @@ static int id_indexed(const store *s, MDB_txn *txn, const uint8_t *author, uint6
 }
 
 /*
+ * Whether the stored entry next[0..len) names `id` as its prev. The entry is the canonical array
+ * [version, author, seq, prev, ...] (proto/entry.h), so prev sits behind a fixint version, a
+ * bin8 author and a uint seq: read in place, without decoding the rest. The bytes were decoded
+ * at ingest, but may be damaged since: whatever is read here only ever confirms `id` if 32 bytes
+ * of the replica equal it, which is the witness wanted (a damaged neighbour fails it, and the
+ * `ids` index decides).
+ */
+static bool prev_names(const uint8_t *next, size_t len, const uint8_t id[PROTO_ID_BYTES])
+{
+    size_t at = 2 + 2 + PROTO_KEY_BYTES; /* array, version, bin8 header, author */
+    if (len < at + 1 || next[0] != 0x98 || next[1] > 0x7f || next[2] != 0xc4 ||
+        next[3] != PROTO_KEY_BYTES)
+        return false;
+    uint8_t t = next[at];
+    at += t <= 0x7f ? 1 : t == 0xcc ? 2 : t == 0xcd ? 3 : t == 0xce ? 5 : t == 0xcf ? 9 : len;
+    return at + 2 + PROTO_ID_BYTES <= len && next[at] == 0xc4 && next[at + 1] == PROTO_ID_BYTES &&
+           memcmp(next + at + 2, id, PROTO_ID_BYTES) == 0;
+}
+
+/*
  * Is `id` the id the replica recorded for entry (author, seq)? The cheap witnesses first: the
  * prev of the entry after it (usually on the same page), or the head's id for the last entry;
  * when they disagree (or the entry after it is the damaged one), the `ids` index decides, for
@@ -1369,12 +1407,10 @@ static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint
                        const uint8_t id[PROTO_ID_BYTES])
 {
     proto_str next;
-    proto_entry ne;
     store_head h;
     int rc = entry_get(s, txn, author, seq + 1, &next);
     if (rc == 0) {
-        if (proto_entry_decode(&ne, next.ptr, next.len, NULL) == 0 && ne.prev != NULL &&
-            memcmp(ne.prev, id, PROTO_ID_BYTES) == 0)
+        if (prev_names(next.ptr, next.len, id))
             return 0;
     } else if (rc != RN_ENOTFOUND) {
         return rc;
@@ -1385,25 +1421,70 @@ static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint
     return id_indexed(s, txn, author, seq, id);
 }
 
-/* Checks entry (author, seq) with bytes[0..len) against its id (see "Integrity" in store.h).
- * Returns 0, RN_ECORRUPT (counted and reported), RN_ESTORE. */
+/* A 64-bit fingerprint of bytes[0..len) (not a cryptographic hash: it tells bytes apart from
+ * the ones remembered, against damage, not an adversary). Each 8-byte word is mixed in by
+ * bijective steps, so a change within one word always changes the result. */
+static uint64_t entry_fingerprint(const uint8_t *bytes, size_t len)
+{
+    const uint64_t k = 0x9e3779b97f4a7c15ull; /* odd */
+    uint64_t h = 0x243f6a8885a308d3ull ^ ((uint64_t)len * k);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, bytes + i, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 32;
+    }
+    if (i < len) {
+        uint64_t w = 0;
+        memcpy(&w, bytes + i, len - i);
+        h = (h ^ w) * k;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+/* The slot of entry (author, seq) in s->checked. */
+static struct store_checked *checked_slot(const store *s, const uint8_t *author, uint64_t seq)
+{
+    uint64_t a;
+    memcpy(&a, author, sizeof(a));
+    uint64_t h = (a ^ (seq * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    return &s->checked[(h >> 32) % STORE_CHECKED_SLOTS];
+}
+
+/* Checks entry (author, seq) with bytes[0..len) against its id (see "Integrity" in store.h):
+ * bytes remembered as checked (same length and fingerprint) pass at once, others are hashed and
+ * their id compared with the witnesses, then remembered. Returns 0, RN_ECORRUPT (counted and
+ * reported), RN_ESTORE. */
 static int entry_verify(store_read *r, const uint8_t *author, uint64_t seq, const uint8_t *bytes,
                         size_t len)
 {
-    const size_t ring = sizeof(r->checked) / sizeof(r->checked[0]);
-    size_t seen = r->checked_n < ring ? r->checked_n : ring;
-    for (size_t i = 0; i < seen; i++)
-        if (r->checked[i].seq == seq && memcmp(r->checked[i].author, author, PROTO_KEY_BYTES) == 0)
-            return 0;
+    struct store_checked *slot = checked_slot(r->s, author, seq);
+    uint64_t fp = entry_fingerprint(bytes, len);
+    MDB_val k, v;
+    if (slot->seq == seq && slot->len == len && slot->fp == fp &&
+        memcmp(slot->author, author, PROTO_KEY_BYTES) == 0)
+        return 0;
     uint8_t id[PROTO_ID_BYTES];
     proto_entry_id(bytes, len, id);
-    int rc = id_recorded(r->s, r->txn, author, seq, id);
+    /* The next entry's prev first, one step of the cursor store_entry_get left on the entry. */
+    int rc = mdb_cursor_get(r->entries, &k, &v, MDB_NEXT);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return lmdb_err(rc, "next entry");
+    if (rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0 &&
+        get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES) == seq + 1 &&
+        prev_names(v.mv_data, v.mv_size, id))
+        rc = 0;
+    else
+        rc = id_recorded(r->s, r->txn, author, seq, id);
     if (rc == 1)
         return entry_damaged(r->s, author, seq);
     if (rc == 0) {
-        size_t slot = r->checked_n++ % ring;
-        memcpy(r->checked[slot].author, author, PROTO_KEY_BYTES);
-        r->checked[slot].seq = seq;
+        memcpy(slot->author, author, PROTO_KEY_BYTES);
+        slot->seq = seq;
+        slot->len = (uint32_t)len;
+        slot->fp = fp;
     }
     return rc;
 }
@@ -1411,7 +1492,19 @@ static int entry_verify(store_read *r, const uint8_t *author, uint64_t seq, cons
 int store_entry_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
                     proto_str *bytes)
 {
-    RN_TRY(entry_get(r->s, r->txn, author, seq, bytes));
+    uint8_t loc[LOC_BYTES];
+    int rc;
+    if (r->entries == NULL &&
+        (rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_ENTRIES], &r->entries)) != 0) {
+        r->entries = NULL;
+        return lmdb_err(rc, "entries cursor");
+    }
+    loc_key(loc, author, seq);
+    MDB_val k = { LOC_BYTES, loc }, v;
+    if ((rc = mdb_cursor_get(r->entries, &k, &v, MDB_SET_KEY)) != 0)
+        return lmdb_err(rc, "get entry");
+    bytes->ptr = v.mv_data;
+    bytes->len = (uint32_t)v.mv_size;
     return entry_verify(r, author, seq, bytes->ptr, bytes->len);
 }
 
@@ -1479,15 +1572,6 @@ int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES],
     return 0;
 }
 
-/* Whether the entry `next` names `id` as its prev. A walk reads the next entry anyway, so this
- * witness costs only its decode. */
-static bool prev_names(const MDB_val *next, const uint8_t id[PROTO_ID_BYTES])
-{
-    proto_entry ne;
-    return proto_entry_decode(&ne, next->mv_data, next->mv_size, NULL) == 0 && ne.prev != NULL &&
-           memcmp(ne.prev, id, PROTO_ID_BYTES) == 0;
-}
-
 int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t from,
                         size_t max_n, size_t max_bytes, store_entry_cb cb, void *ctx, size_t *n)
 {
@@ -1517,7 +1601,7 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
         have = rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0;
         int ok = have && get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES) == seq + 1 &&
-                         prev_names(&v, id)
+                         prev_names(v.mv_data, v.mv_size, id)
                      ? 0
                      : id_recorded(r->s, r->txn, author, seq, id);
         if (ok == 1)

@@ -81,7 +81,15 @@
  * (bit rot, a bad restore) is never served: the call returns RN_ECORRUPT, a line goes to
  * stderr, integrity_errors counts it, and damaged_author/damaged_seq name it so that the node
  * can fetch it again from a peer (store_entry_repair). Cost: one hash of bytes in hand and one
- * lookup of the next key of the same log, usually on the same page.
+ * look at the next key of the same log, usually on the same page. An entry found intact is
+ * remembered (STORE_CHECKED_SLOTS of them, by author and seq, for the life of the open store)
+ * with its length and a 64-bit fingerprint of its bytes; a later read of it that finds the same
+ * length and fingerprint skips the hash and the witness. The bytes are still read and compared
+ * every time, so damage done after the first check (in the file or in memory) is caught by the
+ * next read in the same process too: any change within one 8-byte word of the entry always changes
+ * the fingerprint, any other with probability 1 - 2^-64; after a restart every entry is checked
+ * in full again. (An adversary who can write the file is out of scope: it could rewrite the
+ * witnesses as well.)
  *
  * Time: "as of T" means the replica restricted to entries with timestamp <= T. Because an
  * author's timestamps never decrease (PROTOCOL.md section 2), that is a prefix of each log.
@@ -131,6 +139,10 @@ typedef struct store_options {
 
 typedef struct store_batch store_batch; /* index keys of committed, unindexed entries */
 
+/* Entries remembered as checked against their ids ("Integrity"): a direct-mapped table keyed by
+ * (author, seq). */
+#define STORE_CHECKED_SLOTS 4096u
+
 /* A replica. Caller owns the struct; store_open fills it and store_close releases what it holds. */
 typedef struct store {
     MDB_env *env;
@@ -152,8 +164,9 @@ typedef struct store {
     uint64_t integrity_errors; /* reads that found an entry whose bytes no longer match its id */
     uint8_t damaged_author[PROTO_KEY_BYTES]; /* the last such entry, for a re-fetch */
     uint64_t damaged_seq;                    /* its seq; 0 when none is known */
-    uint32_t test_fail_sync; /* test only: the test_fail_sync-th next store_sync fails (EIO);
-                                0 off; set from RECNET_TEST_FAIL_SYNC at open */
+    struct store_checked *checked; /* STORE_CHECKED_SLOTS entries found intact ("Integrity") */
+    uint32_t test_fail_sync;       /* test only: the test_fail_sync-th next store_sync fails (EIO);
+                                      0 off; set from RECNET_TEST_FAIL_SYNC at open */
 } store;
 
 /* The head of one author's log. */
@@ -260,17 +273,11 @@ RN_MUST_USE int store_index_flush(store *s);
 typedef struct store_read {
     store *s;
     MDB_txn *txn;
-    bool index_behind; /* the index pass failed: record indexes lag the logs */
-    /* Entries already checked against their ids in this transaction (a ring of the last
-     * STORE_READ_CHECKED): a query loads the same entries more than once. Zeroed by
-     * store_read_begin; a store_read made otherwise must start zeroed too. */
-    uint32_t checked_n;
-    struct {
-        uint8_t author[PROTO_KEY_BYTES];
-        uint64_t seq;
-    } checked[8];
+    bool index_behind;    /* the index pass failed: record indexes lag the logs */
     MDB_cursor *versions; /* store_version_get's own cursor, opened on first use, kept until
                              store_read_end: a query makes many lookups in one transaction */
+    MDB_cursor *entries;  /* store_entry_get's, the same way; it steps to the next entry to check
+                             one against its id. Both NULL in a store_read made otherwise */
 } store_read;
 
 RN_MUST_USE int store_read_begin(store *s, store_read *r);

@@ -15,6 +15,8 @@
  * indexes must agree with the entries.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1846,6 +1848,94 @@ static void test_entry_damaged(void **state)
     chain_free(&fr);
 }
 
+/* Flips one bit of the replica file itself, under the open store: byte `at` of every copy of
+ * entry bytes e[0..len) in data.mdb (LMDB maps the file without MDB_WRITEMAP, so the map shows
+ * the page cache the write goes to). Returns the number of copies. */
+static int flip_in_file(const fixture *f, proto_str e, size_t at)
+{
+    char path[512];
+    struct stat st;
+    int copies = 0;
+    assert_true(snprintf(path, sizeof(path), "%s/data.mdb", f->dir) < (int)sizeof(path));
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(fstat(fd, &st), 0);
+    uint8_t *buf = malloc((size_t)st.st_size);
+    assert_non_null(buf);
+    assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
+    for (size_t i = 0; i + e.len <= (size_t)st.st_size; i++) {
+        if (memcmp(buf + i, e.ptr, e.len) != 0)
+            continue;
+        uint8_t b = buf[i + at] ^ 0x10;
+        assert_int_equal(pwrite(fd, &b, 1, (off_t)(i + at)), 1);
+        copies++;
+    }
+    free(buf);
+    close(fd);
+    return copies;
+}
+
+/* Entries found intact are remembered with a fingerprint of their bytes ("Integrity"): damage
+ * done after the first check, by LMDB (a rewritten page) or in the file under the running
+ * process (the same page), is caught by the next read all the same, and by a reopened store. */
+static void test_entry_damaged_after_check(void **state)
+{
+    fixture *f = *state;
+    chain fr;
+    store_ingest_result res;
+    store_read r;
+    store_version v;
+    proto_record rec;
+    proto_str e;
+
+    chain_fr(&fr, 12);
+    assert_int_equal(ingest(&f->s, &fr, 1, 12, &res, NULL), 0);
+    check_ok(&f->s, 12);
+    /* Read (and so remembered) twice, then damaged through LMDB. */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_read_begin(&f->s, &r), 0);
+        assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), 0);
+        assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), 0);
+        store_read_end(&r);
+    }
+    damage(&f->s, &authors[A_FR], 4, fr.raw[3].len - 70);
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), RN_ECORRUPT);
+    assert_int_equal(f->s.integrity_errors, 1);
+    store_read_end(&r);
+    assert_int_equal(store_entry_repair(&f->s, fr.raw[3].ptr, fr.raw[3].len), 1);
+
+    /* Read again (remembered), then one bit flipped in data.mdb under the running store: the
+     * same page at the same address, within the same read transaction and in the next. */
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_version_get(&r, PROTO_KIND_DECISION,
+                                       (const uint8_t *)"FR:enic-naric/dec-4", 19, UINT64_MAX, &v),
+                     0);
+    assert_int_equal(store_version_load(&r, &v, NULL, &rec), 0);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), 0);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), 0);
+    assert_true(flip_in_file(f, fr.raw[11], fr.raw[11].len - 70) >= 1);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
+    assert_int_equal(f->s.integrity_errors, 2);
+    store_read_end(&r);
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_version_load(&r, &v, NULL, &rec), 0);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
+    store_read_end(&r);
+
+    /* After a restart, nothing is remembered: the flip is found by the first read. */
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
+    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
+    assert_int_equal(f->s.integrity_errors, 1);
+    assert_int_equal(f->s.damaged_seq, 12);
+    store_read_end(&r);
+    assert_int_equal(store_entry_repair(&f->s, fr.raw[11].ptr, fr.raw[11].len), 1);
+    check_ok(&f->s, 12);
+    chain_free(&fr);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -1896,6 +1986,7 @@ int main(void)
         T(test_append_sync_fails),
         T(test_full_reads),
         T(test_entry_damaged),
+        T(test_entry_damaged_after_check),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
