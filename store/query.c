@@ -243,6 +243,35 @@ static int superseded(store_read *r, const recog *q, proto_str x_id, proto_recor
     return found;
 }
 
+/* The terms a decision gives (query_terms), copied when it becomes the best candidate, while
+ * its decoded record is at hand: the scans reuse the scratch records. */
+static void terms_of_decision(query_terms *t, const proto_decision *d)
+{
+    t->has_ects = d->has_ects;
+    t->ects_centi = d->has_ects ? d->ects_centi : 0;
+    t->eqf = d->eqf;
+    RN_ASSERT(d->differences_n <= RN_DIFFERENCES_MAX);
+    t->differences_n = d->differences_n;
+    for (uint32_t i = 0; i < d->differences_n; i++) {
+        t->differences[i].type = d->differences[i].type;
+        copy_text(t->differences[i].note, sizeof(t->differences[i].note), d->differences[i].note);
+    }
+    copy_text(t->conditions, sizeof(t->conditions), d->conditions);
+    copy_text(t->appeal, sizeof(t->appeal), d->appeal);
+    t->valid_from_ms = d->valid_from_ms;
+    t->valid_until_ms = d->valid_until_ms;
+    copy_text(t->supersedes, sizeof(t->supersedes), d->supersedes);
+}
+
+/* The terms a policy gives: its conditions and validity (the rest stays as answer_clear left it).
+ */
+static void terms_of_policy(query_terms *t, const proto_policy *pol)
+{
+    copy_text(t->conditions, sizeof(t->conditions), pol->conditions);
+    t->valid_from_ms = pol->valid_from_ms;
+    t->valid_until_ms = pol->valid_until_ms;
+}
+
 /* (c)-(f) The winning decision, if any: fills out->basis, basis_id, outcome and result. */
 static int best_decision(store_read *r, const recog *q, scratch *sc, query_recognition *out)
 {
@@ -302,6 +331,7 @@ static int best_decision(store_read *r, const recog *q, scratch *sc, query_recog
         out->result = PROTO_RESULT_DECISION;
         out->outcome = outcome;
         copy_id(out->basis_id, d_id);
+        terms_of_decision(&out->terms, dec); /* sc->a: superseded() used sc->b */
     }
     mdb_cursor_close(c);
     if (rc < 0 && rc != RN_ENOTFOUND)
@@ -368,6 +398,7 @@ static int best_policy(store_read *r, const recog *q, scratch *sc, query_recogni
             out->outcome = pol->outcome;
             copy_id(out->basis_id, pol->id);
             set_ref(&out->basis, &pv);
+            terms_of_policy(&out->terms, pol);
         }
         rc = seek(c, next_key, rid_len + 2u, prefix, sizeof(prefix), &k, &v);
     }
@@ -411,49 +442,43 @@ static void describe(query_recognition *out, const proto_spec *s, const proto_pr
     copy_text(out->provider_name, sizeof(out->provider_name), p->legal_name);
 }
 
-/* The terms of the basis (query_terms), read again from its entry: the candidates' scans reuse
- * the scratch records, so the winner's body is no longer at hand. */
-static int basis_terms(store_read *r, query_recognition *out, proto_record *rec)
+/* Makes *out an empty answer: every number, flag and count 0, every string "". The arrays behind
+ * the counts (titles, differences) are left as they are: nothing reads past a count, and the
+ * answer is some 32 KiB, nearly all of it room for texts, which zeroing whole cost a quarter of a
+ * recognise. */
+static void answer_clear(query_recognition *out)
 {
     query_terms *t = &out->terms;
-    store_version v;
-    if (out->result == PROTO_RESULT_NO_DECISION)
-        return 0;
-    memcpy(v.author, out->basis.author, PROTO_KEY_BYTES);
-    v.seq = out->basis.seq;
-    v.timestamp_ms = out->basis.timestamp_ms;
-    if (out->result == PROTO_RESULT_AUTOMATIC) {
-        RN_TRY(load_kind(r, &v, PROTO_KIND_POLICY, rec));
-        const proto_policy *pol = &rec->u.policy;
-        copy_text(t->conditions, sizeof(t->conditions), pol->conditions);
-        t->valid_from_ms = pol->valid_from_ms;
-        t->valid_until_ms = pol->valid_until_ms;
-        return 0;
-    }
-    RN_TRY(load_kind(r, &v, PROTO_KIND_DECISION, rec));
-    const proto_decision *d = &rec->u.decision;
-    t->has_ects = d->has_ects;
-    t->ects_centi = d->has_ects ? d->ects_centi : 0;
-    t->eqf = d->eqf;
-    RN_ASSERT(d->differences_n <= RN_DIFFERENCES_MAX);
-    t->differences_n = d->differences_n;
-    for (uint32_t i = 0; i < d->differences_n; i++) {
-        t->differences[i].type = d->differences[i].type;
-        copy_text(t->differences[i].note, sizeof(t->differences[i].note), d->differences[i].note);
-    }
-    copy_text(t->conditions, sizeof(t->conditions), d->conditions);
-    copy_text(t->appeal, sizeof(t->appeal), d->appeal);
-    t->valid_from_ms = d->valid_from_ms;
-    t->valid_until_ms = d->valid_until_ms;
-    copy_text(t->supersedes, sizeof(t->supersedes), d->supersedes);
-    return 0;
+    out->result = 0;
+    out->outcome = 0;
+    memset(&out->basis, 0, sizeof(out->basis));
+    out->basis_id[0] = '\0';
+    out->forked = false;
+    memset(&out->spec, 0, sizeof(out->spec));
+    memset(&out->provider, 0, sizeof(out->provider));
+    out->provider_id[0] = '\0';
+    out->spec_status = 0;
+    out->provider_status = 0;
+    t->has_ects = false;
+    t->ects_centi = 0;
+    t->eqf = 0;
+    t->differences_n = 0;
+    t->conditions[0] = '\0';
+    t->appeal[0] = '\0';
+    t->valid_from_ms = 0;
+    t->valid_until_ms = 0;
+    t->supersedes[0] = '\0';
+    out->spec_title_n = 0;
+    out->spec_ects_centi = 0;
+    out->spec_eqf = 0;
+    out->provider_name[0] = '\0';
 }
 
 /* Steps (a)-(h) of query_recognise, without the bundle; leaves the spec and its provider as of
  * at in sc->spec and sc->provider. */
 static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *out)
 {
-    memset(out, 0, sizeof(*out));
+    answer_clear(out);
     /* (a) */
     RN_TRY(latest_id(r, PROTO_KIND_SPEC, q->spec_id, q->at, &q->spec_v, &sc->spec));
     RN_TRY(latest_id(r, PROTO_KIND_PROVIDER, sc->spec.u.spec.provider, q->at, &q->provider_v,
@@ -471,7 +496,6 @@ static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *ou
     RN_TRY(best_decision(r, q, sc, out));
     if (out->result == PROTO_RESULT_NO_DECISION)
         RN_TRY(best_policy(r, q, sc, out));
-    RN_TRY(basis_terms(r, out, &sc->a));
 
     bool fa, fs;
     RN_TRY(author_forked(r, q->authority->key, &fa));

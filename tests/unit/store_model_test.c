@@ -950,33 +950,6 @@ static void rec_fmt(const world *w, int rc, const query_recognition *q, char *bu
              q->spec_eqf, q->spec_title_n, q->spec_title[0].text, q->provider_name);
 }
 
-static bool terms_eq(const query_terms *a, const query_terms *b)
-{
-    if (a->has_ects != b->has_ects || a->ects_centi != b->ects_centi || a->eqf != b->eqf ||
-        a->differences_n != b->differences_n || strcmp(a->conditions, b->conditions) != 0 ||
-        strcmp(a->appeal, b->appeal) != 0 || a->valid_from_ms != b->valid_from_ms ||
-        a->valid_until_ms != b->valid_until_ms || strcmp(a->supersedes, b->supersedes) != 0)
-        return false;
-    for (uint32_t i = 0; i < a->differences_n; i++)
-        if (a->differences[i].type != b->differences[i].type ||
-            strcmp(a->differences[i].note, b->differences[i].note) != 0)
-            return false;
-    return true;
-}
-
-static bool described_eq(const query_recognition *a, const query_recognition *b)
-{
-    if (a->spec_status != b->spec_status || a->provider_status != b->provider_status ||
-        a->spec_ects_centi != b->spec_ects_centi || a->spec_eqf != b->spec_eqf ||
-        a->spec_title_n != b->spec_title_n || strcmp(a->provider_name, b->provider_name) != 0)
-        return false;
-    for (uint32_t i = 0; i < a->spec_title_n; i++)
-        if (strcmp(a->spec_title[i].lang, b->spec_title[i].lang) != 0 ||
-            strcmp(a->spec_title[i].text, b->spec_title[i].text) != 0)
-            return false;
-    return true;
-}
-
 static bool ref_eq(const query_ref *a, const query_ref *b)
 {
     return memcmp(a->author, b->author, PROTO_KEY_BYTES) == 0 && a->seq == b->seq &&
@@ -985,11 +958,7 @@ static bool ref_eq(const query_ref *a, const query_ref *b)
 
 static bool rec_eq(const query_recognition *a, const query_recognition *b)
 {
-    return a->result == b->result && a->outcome == b->outcome && ref_eq(&a->basis, &b->basis) &&
-           strcmp(a->basis_id, b->basis_id) == 0 && a->forked == b->forked &&
-           ref_eq(&a->spec, &b->spec) && ref_eq(&a->provider, &b->provider) &&
-           strcmp(a->provider_id, b->provider_id) == 0 && described_eq(a, b) &&
-           terms_eq(&a->terms, &b->terms);
+    return test_recognition_equal(a, b);
 }
 
 static void ver_fmt(const world *w, int rc, const query_verification *v, char *buf, size_t cap)
