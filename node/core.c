@@ -51,14 +51,6 @@
 /* The index pass runs once received entries have stopped arriving for this long. */
 #define NODE_INDEX_IDLE_MS 200u
 
-/* The background verifier (store_verify_step) checks at most this many entry signatures per
- * step, one step per NODE_VERIFY_INTERVAL_MS once ingest has been idle for NODE_INDEX_IDLE_MS:
- * about 1.5 ms of work in 10 ms (an Ed25519 verification costs some 50 us), 3,200 signatures a
- * second, so that it never competes with a catch-up or with serving, and still finishes a
- * backlog of a million entries in about five minutes. */
-#define NODE_VERIFY_BUDGET      32u
-#define NODE_VERIFY_INTERVAL_MS 10u
-
 /* Actions pending at once: per connection one SEND and one CLOSE, per dialled peer one CONNECT. */
 #define NODE_ACTIONS_MAX (3u * RN_PEERS_MAX + 8u)
 
@@ -1886,8 +1878,8 @@ static void badsig_refresh(node *n)
 static void verify_background(node *n)
 {
     store_verify_result vr;
-    n->verify_at = n->now + NODE_VERIFY_INTERVAL_MS;
-    if (store_verify_step(n->s, NODE_VERIFY_BUDGET, &vr) < 0)
+    n->verify_at = n->now + RN_VERIFY_STEP_MS;
+    if (store_verify_step(n->s, RN_VERIFY_SIGS_PER_STEP, &vr) < 0)
         return; /* our disk: tried again at the next step */
     n->ctr.sigs_verified += vr.verified;
     if (vr.flagged > 0)

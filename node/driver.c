@@ -28,7 +28,7 @@
  * read. A client whose bytes are not MessagePack gets the error response and is closed: the
  * stream cannot be resynchronised. A client that does not read its responses stops being read,
  * and is closed after RN_CONTROL_WRITE_MS; the responses queued for all clients are bounded too,
- * with a reserve for a client that has none queued; at most CONTROL_TURN_REQUESTS of one client
+ * with a reserve for a client that has none queued; at most RN_CONTROL_TURN_REQUESTS of one client
  * are handled per turn; a newcomer finding every slot taken evicts the worst client.
  * node/README.md, "Control clients".
  *
@@ -72,11 +72,6 @@
 #define LISTEN_BACKLOG   128
 #define CONN_SLOT_BITS   8u
 #define SEND_CHUNK_BYTES (64u * 1024u)
-
-/* Requests of one control client handled in one turn of the loop; the rest wait for the next
- * turn (an idle handle), so that a client pipelining thousands of requests delays the others,
- * the operator among them, by one turn at most. */
-#define CONTROL_TURN_REQUESTS 32u
 
 static_assert(NODE_DRIVER_CONNS_MAX <= (1u << CONN_SLOT_BITS), "a slot fits in the id's low bits");
 static_assert(RN_STRANGERS_MAX + RN_PEERS_MAX <= NODE_DRIVER_CONNS_MAX,
@@ -150,7 +145,7 @@ typedef struct client {
     size_t queued;      /* response bytes handed to uv_write, not yet written */
     bool reading;       /* uv_read_start is in effect */
     bool stalled;       /* requests wait in `in` until the client takes its responses */
-    bool more;          /* requests wait in `in` for the next turn (CONTROL_TURN_REQUESTS) */
+    bool more;          /* requests wait in `in` for the next turn (RN_CONTROL_TURN_REQUESTS) */
     bool eof;           /* the client has sent everything it will send */
     bool closing;       /* uv_close called */
     bool close_after;   /* close once every response is written */
@@ -1306,7 +1301,7 @@ static void clients_resume(driver *d)
     }
 }
 
-/* The next turn for clients with requests left (CONTROL_TURN_REQUESTS). */
+/* The next turn for clients with requests left (RN_CONTROL_TURN_REQUESTS). */
 static void on_ctl_idle(uv_idle_t *h)
 {
     driver *d = h->data;
@@ -1397,7 +1392,7 @@ static void client_process(client *cl)
 
     cl->stalled = false;
     while (off < cl->in_len && !cl->close_after) {
-        if (turn == CONTROL_TURN_REQUESTS) {
+        if (turn == RN_CONTROL_TURN_REQUESTS) {
             cl->more = true;
             if (cl->reading) {
                 uv_read_stop((uv_stream_t *)&cl->pipe);

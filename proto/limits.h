@@ -206,6 +206,19 @@
 #define RN_CONTROL_QUEUED_RESERVE   (2u * RN_CONTROL_RESPONSE_BYTES_MAX)
 #define RN_CONTROL_WRITE_MS         5000u
 
+/* Requests of one control client handled in one turn of the driver's loop; the rest wait for the
+ * next turn, so that a client pipelining thousands of requests delays the others, the operator
+ * among them, by one turn at most. */
+#define RN_CONTROL_TURN_REQUESTS 32u
+
+/* The background signature verifier (store_verify_step, PROTOCOL.md section 2, "Anchors"): at
+ * most this many entry signatures per step, one step per interval once ingest has been idle,
+ * about 1.5 ms of work in 10 ms (an Ed25519 verification costs some 50 us), 3,200 signatures a
+ * second, so that it never competes with a catch-up or with serving and still finishes a backlog
+ * of a million entries in about five minutes. */
+#define RN_VERIFY_SIGS_PER_STEP 32u
+#define RN_VERIFY_STEP_MS       10u
+
 /* Repeated log lines (node/log.h): within each window, the first lines of a kind an outsider can
  * provoke (refused or cut connections, refused control clients) are written and the rest counted
  * into one summary line, so that a flood costs a few hundred bytes of log per window. Handshake
@@ -238,6 +251,10 @@
 
 /* Results one search returns at most; the caller pages with its `after` cursor. */
 #define RN_SEARCH_RESULTS_MAX 1000u
+
+/* Entries remembered as checked against their ids (store.h, "Integrity"): a direct-mapped table
+ * keyed by (author, seq), some 56 bytes a slot, 224 KiB per open store. */
+#define RN_STORE_CHECKED_SLOTS 4096u
 
 /* Specs named in one stack query. */
 #define RN_STACK_SPECS_MAX RN_SPEC_REFS_MAX

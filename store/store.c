@@ -359,7 +359,7 @@ int store_open(store *s, const char *dir, const store_options *opt)
     if (sodium_init() < 0)
         return RN_ESTORE;
     s->scratch = malloc(RN_ENTRY_BYTES_MAX);
-    s->checked = calloc(STORE_CHECKED_SLOTS, sizeof(*s->checked));
+    s->checked = calloc(RN_STORE_CHECKED_SLOTS, sizeof(*s->checked));
     if (s->scratch == NULL || s->checked == NULL) {
         free(s->scratch);
         free(s->checked);
@@ -1450,7 +1450,7 @@ static struct store_checked *checked_slot(const store *s, const uint8_t *author,
     uint64_t a;
     memcpy(&a, author, sizeof(a));
     uint64_t h = (a ^ (seq * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-    return &s->checked[(h >> 32) % STORE_CHECKED_SLOTS];
+    return &s->checked[(h >> 32) % RN_STORE_CHECKED_SLOTS];
 }
 
 /* Checks entry (author, seq) with bytes[0..len) against its id (see "Integrity" in store.h):

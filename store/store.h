@@ -82,7 +82,7 @@
  * stderr, integrity_errors counts it, and damaged_author/damaged_seq name it so that the node
  * can fetch it again from a peer (store_entry_repair). Cost: one hash of bytes in hand and one
  * look at the next key of the same log, usually on the same page. An entry found intact is
- * remembered (STORE_CHECKED_SLOTS of them, by author and seq, for the life of the open store)
+ * remembered (RN_STORE_CHECKED_SLOTS of them, by author and seq, for the life of the open store)
  * with its length and a 64-bit fingerprint of its bytes; a later read of it that finds the same
  * length and fingerprint skips the hash and the witness. The bytes are still read and compared
  * every time, so damage done after the first check (in the file or in memory) is caught by the
@@ -139,10 +139,6 @@ typedef struct store_options {
 
 typedef struct store_batch store_batch; /* index keys of committed, unindexed entries */
 
-/* Entries remembered as checked against their ids ("Integrity"): a direct-mapped table keyed by
- * (author, seq). */
-#define STORE_CHECKED_SLOTS 4096u
-
 /* A replica. Caller owns the struct; store_open fills it and store_close releases what it holds. */
 typedef struct store {
     MDB_env *env;
@@ -164,7 +160,7 @@ typedef struct store {
     uint64_t integrity_errors; /* reads that found an entry whose bytes no longer match its id */
     uint8_t damaged_author[PROTO_KEY_BYTES]; /* the last such entry, for a re-fetch */
     uint64_t damaged_seq;                    /* its seq; 0 when none is known */
-    struct store_checked *checked; /* STORE_CHECKED_SLOTS entries found intact ("Integrity") */
+    struct store_checked *checked; /* RN_STORE_CHECKED_SLOTS entries found intact ("Integrity") */
     uint32_t test_fail_sync;       /* test only: the test_fail_sync-th next store_sync fails (EIO);
                                       0 off; set from RECNET_TEST_FAIL_SYNC at open */
 } store;
