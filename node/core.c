@@ -235,7 +235,8 @@ struct node {
     uint64_t blame_stamp;
     /* The driver's counters at the node's doors, held for status (node_guard_counters). */
     node_guard_counters guard;
-    uint64_t repair_ms; /* no re-fetch of a damaged entry before this time */
+    uint64_t repair_ms;     /* no re-fetch of a damaged entry before this time */
+    uint64_t local_fail_ms; /* when ingest last failed on our side (local_error): 0 for never */
 };
 
 /* ---- Small helpers ---- */
@@ -596,6 +597,10 @@ static void claim_failed(node *n, int slot, size_t a)
 {
     conn *c = &n->conns[slot];
     if (c->state != CS_OPEN)
+        return;
+    /* While our own replica refuses entries (a full map, a storage error), no progress is the
+     * peer's fault: nobody is demoted until it has taken entries for an anti-entropy period. */
+    if (n->local_fail_ms != 0 && n->now < n->local_fail_ms + n->lim.anti_entropy_ms)
         return;
     if (c->fails[a] < UINT8_MAX)
         c->fails[a]++;
@@ -1369,6 +1374,8 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
      * whose author makes no progress for anti_entropy_ms goes stale (plan), even while the
      * peer sends other authors' entries: a peer that dropped it, or a connection whose other
      * direction no longer gets through, must not hold the author back. */
+    if (local_error(rc))
+        n->local_fail_ms = n->now;
     if (au->want_slot == slot)
         want_answered(n, c, (size_t)a, last, res.accepted, rc);
 
