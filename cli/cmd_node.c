@@ -118,6 +118,14 @@ int cmd_status(cli *c, const cli_cmd *cmd, cli_args *a)
            ji(k, "payload_msgs_out"), ji(k, "haves_out"), ji(k, "wants_out"), ji(k, "heads_out"));
     cli_kv(9, "problems", "%lld forks seen, %lld connections refused, %lld protocol errors",
            ji(k, "forks_seen"), ji(k, "conns_refused"), ji(k, "protocol_errors"));
+    cli_kv(
+        9, "members", "%lld bad signatures seen, %lld verified; %lld demotions, %lld serves paused",
+        ji(k, "badsigs_seen"), ji(k, "sigs_verified"), ji(k, "demotions"), ji(k, "serve_paused"));
+    cli_kv(9, "strangers", "%lld refused, %lld evicted, %lld timed out", ji(k, "strangers_refused"),
+           ji(k, "strangers_evicted"), ji(k, "strangers_timed_out"));
+    cli_kv(9, "control", "%lld clients closed for not reading, %lld evicted",
+           ji(k, "control_clients_closed"), ji(k, "control_evicted"));
+    cli_kv(9, "log", "%lld repeated lines summarised", ji(k, "log_lines_suppressed"));
     json_decref(s);
     return CLI_OK;
 }

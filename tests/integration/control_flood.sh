@@ -55,7 +55,9 @@ closed=$(it_counter FR control_clients_closed)
 evicted=$(it_counter FR control_evicted)
 it_log "FR: control clients closed $closed, evicted $evicted"
 [ "${closed:-0}" -gt 0 ] || it_fail "FR's status counts no control clients closed"
-ctl FR status >/dev/null || it_fail "FR does not answer status after the flood"
+table=$(ctl FR status) || it_fail "FR does not answer status after the flood"
+echo "$table" | grep -Eq "^control +[1-9][0-9]* clients closed for not reading" ||
+    it_fail "recnetctl status does not show the control clients closed: $table"
 it_wait_log 15 FR "[0-9]+ control clients refused, evicted or cut off in the last 10 s \([0-9]+ lines not written\)"
 grown=$(($(stat -c %s "$LOG") - size0))
 it_log "FR's log grew by $grown bytes: $(grep -o '[0-9]* control clients refused.*' "$LOG" | head -1)"

@@ -64,6 +64,12 @@ it_log "FR's log grew by $grown bytes over the flood"
 it_wait_log 15 FR "[0-9]+ incoming connections refused, evicted or timed out before their handshake in the last 10 s \([0-9]+ lines not written\)"
 suppressed=$(it_counter FR log_lines_suppressed)
 [ "${suppressed:-0}" -gt 0 ] || it_fail "FR's status counts no log lines suppressed"
+# The operator's table shows the same counts as --json.
+table=$(ctl FR status)
+echo "$table" | grep -Eq "^strangers +[0-9]+ refused, [0-9]+ evicted, [0-9]+ timed out" ||
+    it_fail "recnetctl status does not show the strangers: $table"
+echo "$table" | grep -Eq "^log +[1-9][0-9]* repeated lines summarised" ||
+    it_fail "recnetctl status does not show the suppressed log lines: $table"
 it_log "summary: $(grep -o '[0-9]* incoming connections refused.*' "$LOG" | head -1)"
 
 # ---- Time-outs ----
