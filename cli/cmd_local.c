@@ -21,7 +21,8 @@
 #include <sodium.h>
 
 #include "cli.h"
-#include "node/config.h"
+#include "conf/keyfile.h"
+#include "conf/roster.h"
 #include "proto/codes.h"
 #include "proto/key.h"
 #include "store/keyfile.h"
@@ -91,7 +92,7 @@ static int netkey(const char *path, bool json)
 {
     uint8_t key[PROTO_NETKEY_BYTES];
     char err[NODECONF_ERR_MAX];
-    int rc = nodeconf_netkey_generate(path, key, err, sizeof(err));
+    int rc = conf_netkey_generate(path, key, err, sizeof(err));
     memset(key, 0, sizeof(key));
     if (rc < 0)
         return cli_fail(CLI_ERROR, "%s", err);
@@ -233,7 +234,7 @@ int cmd_init(cli *c, const cli_cmd *cmd, cli_args *a)
         goto out;
     snprintf(conf->key_file, sizeof(conf->key_file), "node.key");
     snprintf(conf->network_key_file, sizeof(conf->network_key_file), "network.key");
-    conf->log_level = NODE_LOG_INFO;
+    conf->log_level = NODECONF_LOG_INFO;
     if (listen == NULL)
         listen = "0.0.0.0:7400";
     if (nodeconf_addr_parse(listen, strlen(listen), &conf->listen) < 0) {
