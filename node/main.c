@@ -30,7 +30,6 @@
 #include "node/driver.h"
 #include "node/log.h"
 #include "proto/key.h"
-#include "store/keyfile.h"
 #include "store/store.h"
 
 #ifndef RECNET_VERSION
@@ -126,7 +125,7 @@ static int run(const char *config_path)
         goto out;
     }
 
-    rc = store_keyfile_read(st->conf.key_file, st->seed, st->pk, &sys_errno, &diag);
+    rc = conf_keyfile_read(st->conf.key_file, st->seed, st->pk, &sys_errno, &diag);
     if (rc == RN_EIO) {
         NODE_LOG_ERR("%s: cannot read the secret key file: %s", st->conf.key_file,
                      strerror(sys_errno));

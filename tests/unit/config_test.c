@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -831,6 +832,39 @@ static void test_netkey(void **state)
     unlink(path);
     assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), RN_EIO);
     assert_has(err, "No such file");
+
+    /* The bound: 4096 bytes (comments padding the key line) read, one more is too big. */
+    static char big[4097];
+    memset(big, '#', sizeof(big));
+    big[4096 - 46] = '\n';
+    memcpy(big + 4096 - 45, b64, 44);
+    big[4095] = '\n';
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, big, 4096), 4096);
+    close(fd);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), 0);
+    assert_memory_equal(key, back, sizeof(key));
+    unlink(path);
+    memmove(big + 1, big, 4096);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, big, 4097), 4097);
+    close(fd);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), RN_ETOOBIG);
+    assert_has(err, "network.key: longer than 4096 bytes");
+    unlink(path);
+
+    /* A directory and a FIFO are not key files, and the FIFO must not block the reader (it did
+     * before the two key files shared one reader). */
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), RN_EKEY);
+    assert_has(err, "network.key: not a regular file");
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), RN_EKEY);
+    assert_has(err, "network.key: not a regular file");
+    unlink(path);
 }
 
 /* ---- The examples of PROTOCOL.md section 15 ---- */
