@@ -400,7 +400,7 @@ static int conf_load(nodeconf *c, const char *path, const char *buf, size_t len,
                            node_sections[k->section], k->name, node_sections[k->section]);
         goto out;
     }
-    /* Against each other as the core will see them, defaults (core.c) filled in. */
+    /* Against each other as the core will see them, defaults (node/core.c) filled in. */
     uint32_t bmin = c->limits.backoff_min_ms != 0 ? c->limits.backoff_min_ms : BACKOFF_MIN_DEFAULT;
     uint32_t bmax = c->limits.backoff_max_ms != 0 ? c->limits.backoff_max_ms : BACKOFF_MAX_DEFAULT;
     if (bmin > bmax) {
