@@ -29,7 +29,7 @@
 #include "proto/limits.h"
 #include "recjson.h"
 #include "rpc.h"
-#include "store/keyfile.h"
+#include "conf/keyfile.h"
 #include "vcjwt.h"
 
 /* The largest file `credential verify` reads: a token, or an envelope (far smaller). */
@@ -70,7 +70,7 @@ static int load_sk(const char *path, uint8_t sk[PROTO_SK_BYTES], uint8_t pk[PROT
     int err = 0;
     rn_diag d;
     memset(&d, 0, sizeof(d));
-    int rc = store_keyfile_read(path, seed, pk, &err, &d);
+    int rc = conf_keyfile_read(path, seed, pk, &err, &d);
     if (rc < 0) {
         char msg[128];
         return cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "%s: %s", path,

@@ -24,7 +24,7 @@
 #include "proto/record.h"
 #include "recjson.h"
 #include "rpc.h"
-#include "store/keyfile.h"
+#include "conf/keyfile.h"
 
 /* The option of each imp_flags field. */
 static const struct {
@@ -60,7 +60,7 @@ static int issuer_key_text(const cli_cmd *cmd, const char *v, char out[PROTO_KEY
         if (proto_key_text_parse(v, strlen(v), pk) < 0)
             return cli_usage(cmd, "--issuer-key %s: not a key rn1:...", v);
     } else {
-        int rc = store_keyfile_read(v, seed, pk, &err, NULL);
+        int rc = conf_keyfile_read(v, seed, pk, &err, NULL);
         sodium_memzero(seed, sizeof(seed));
         if (rc < 0)
             return cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--issuer-key %s: %s%s%s", v,

@@ -1,7 +1,8 @@
 /*
  * cmd_local.c: the commands that need no node: init, keygen, roster show|add. Files are written
- * by store/keyfile.h (secret keys: O_EXCL, O_NOFOLLOW, mode 0600, fsync'd) and node/config.h (the
- * configuration, the roster file, the network key), never overwriting anything.
+ * by conf/keyfile.h (the secret key and the network key: O_EXCL, O_NOFOLLOW, mode 0600, fsync'd)
+ * and conf/node.h, conf/roster.h (the configuration, the roster file), never overwriting
+ * anything.
  *
  * What init writes and prints must work as it stands, since operators copy it: the roster path
  * given on the command line is the current directory's, so it goes into the configuration made
@@ -21,10 +22,10 @@
 #include <sodium.h>
 
 #include "cli.h"
-#include "node/config.h"
+#include "conf/keyfile.h"
+#include "conf/roster.h"
 #include "proto/codes.h"
 #include "proto/key.h"
-#include "store/keyfile.h"
 
 /* The configuration file that init writes in a data directory. */
 #define CLI_CONFIG_NAME "recnet.ini"
@@ -73,7 +74,7 @@ int cmd_keygen(cli *c, const cli_cmd *cmd, cli_args *a)
     char text[PROTO_KEY_TEXT_LEN + 1];
     int sys_errno = 0;
     (void)cmd;
-    int rc = store_keyfile_generate(a->pos[0], pk, &sys_errno);
+    int rc = conf_keyfile_generate(a->pos[0], pk, &sys_errno);
     if (rc < 0)
         return keyfile_fail(a->pos[0], rc, sys_errno);
     proto_key_text_format(pk, text);
@@ -91,7 +92,7 @@ static int netkey(const char *path, bool json)
 {
     uint8_t key[PROTO_NETKEY_BYTES];
     char err[NODECONF_ERR_MAX];
-    int rc = nodeconf_netkey_generate(path, key, err, sizeof(err));
+    int rc = conf_netkey_generate(path, key, err, sizeof(err));
     memset(key, 0, sizeof(key));
     if (rc < 0)
         return cli_fail(CLI_ERROR, "%s", err);
@@ -233,7 +234,7 @@ int cmd_init(cli *c, const cli_cmd *cmd, cli_args *a)
         goto out;
     snprintf(conf->key_file, sizeof(conf->key_file), "node.key");
     snprintf(conf->network_key_file, sizeof(conf->network_key_file), "network.key");
-    conf->log_level = NODE_LOG_INFO;
+    conf->log_level = NODECONF_LOG_INFO;
     if (listen == NULL)
         listen = "0.0.0.0:7400";
     if (nodeconf_addr_parse(listen, strlen(listen), &conf->listen) < 0) {
@@ -253,7 +254,7 @@ int cmd_init(cli *c, const cli_cmd *cmd, cli_args *a)
         rc = cli_fail(CLI_ERROR, "%s already exists: this directory is initialised", conf_path);
         goto out;
     }
-    rc = store_keyfile_generate(key_path, pk, &sys_errno);
+    rc = conf_keyfile_generate(key_path, pk, &sys_errno);
     if (rc < 0) {
         rc = keyfile_fail(key_path, rc, sys_errno);
         goto out;
@@ -362,7 +363,7 @@ static int member_key(const char *v, uint8_t pk[PROTO_KEY_BYTES])
             return cli_fail(CLI_REFUSED, "--key %s: not a valid key rn1:...", v);
         return CLI_OK;
     }
-    int rc = store_keyfile_read(v, seed, pk, &sys_errno, NULL);
+    int rc = conf_keyfile_read(v, seed, pk, &sys_errno, NULL);
     sodium_memzero(seed, sizeof(seed));
     if (rc < 0)
         return cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED,

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "node/config.h"
+#include "conf/roster.h"
 #include "proto/codes.h"
 #include "proto/key.h"
 #include "proto/limits.h"

@@ -16,7 +16,7 @@
 #ifndef RN_NODE_DRIVER_H
 #define RN_NODE_DRIVER_H
 
-#include "node/config.h"
+#include "conf/roster.h"
 #include "node/core.h"
 #include "store/store.h"
 

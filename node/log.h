@@ -10,8 +10,8 @@
  * characters in a message (which may quote a peer's or a client's bytes) are escaped, so a line
  * is always one line.
  *
- * The level enum and its names are also used by the configuration (node/config.h), which is why
- * they are defined here in the header, without needing log.c.
+ * The levels and their names are the configuration's ([node] log_level, conf/node.h): this
+ * header gives them the log's names, so that the file and the log share one list.
  *
  * Threading: recnetd is single-threaded; the threshold is a process-wide variable.
  */
@@ -23,11 +23,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "conf/node.h"
+
 typedef enum node_log_level {
-    NODE_LOG_ERROR = 0, /* the node cannot go on, or lost something */
-    NODE_LOG_WARN = 1,  /* a peer or client misbehaved; the node goes on */
-    NODE_LOG_INFO = 2,  /* connections, peers, start and stop (the default) */
-    NODE_LOG_DEBUG = 3, /* every connection attempt, control error, flush */
+    NODE_LOG_ERROR = NODECONF_LOG_ERROR, /* the node cannot go on, or lost something */
+    NODE_LOG_WARN = NODECONF_LOG_WARN,   /* a peer or client misbehaved; the node goes on */
+    NODE_LOG_INFO = NODECONF_LOG_INFO,   /* connections, peers, start and stop (the default) */
+    NODE_LOG_DEBUG = NODECONF_LOG_DEBUG, /* every connection attempt, control error, flush */
 } node_log_level;
 
 /* Longest line written, timestamp and newline included; longer messages are cut with "...". */
@@ -36,19 +38,7 @@ typedef enum node_log_level {
 /* The name of a level as it appears in the config file and in log lines ("warn"), or NULL. */
 static inline const char *node_log_level_name(int level)
 {
-    static const char *const names[] = { "error", "warn", "info", "debug" };
-    if (level < NODE_LOG_ERROR || level > NODE_LOG_DEBUG)
-        return NULL;
-    return names[level];
-}
-
-/* The level named `name` ("error", "warn", "info", "debug"), or -1. */
-static inline int node_log_level_parse(const char *name)
-{
-    for (int l = NODE_LOG_ERROR; l <= NODE_LOG_DEBUG; l++)
-        if (strcmp(name, node_log_level_name(l)) == 0)
-            return l;
-    return -1;
+    return nodeconf_log_level_name(level);
 }
 
 /* Sets the threshold: messages above it are dropped. The default is NODE_LOG_INFO. */

@@ -25,11 +25,11 @@
 
 #include <sodium.h>
 
-#include "node/config.h"
+#include "conf/keyfile.h"
+#include "conf/roster.h"
 #include "node/driver.h"
 #include "node/log.h"
 #include "proto/key.h"
-#include "store/keyfile.h"
 #include "store/store.h"
 
 #ifndef RECNET_VERSION
@@ -37,6 +37,11 @@
 #endif
 
 enum { EXIT_RUN = 1, EXIT_CONFIG = 2 };
+
+/* [limits] names every field of node_limits (conf/node.h's NODECONF_LIMITS), and run() copies
+ * them by name: a field the file cannot set would be left at 0, the core's default. */
+static_assert(sizeof(node_limits) == sizeof(nodeconf_limits),
+              "a node_limits field not in [limits]");
 
 static void usage(FILE *f)
 {
@@ -114,13 +119,13 @@ static int run(const char *config_path)
         fprintf(stderr, "recnetd: %s\n", err);
         goto out;
     }
-    node_log_set_level(st->conf.log_level);
+    node_log_set_level((node_log_level)st->conf.log_level);
     if (nodeconf_roster_load(&st->roster, st->conf.roster, err, sizeof(err)) != 0) {
         NODE_LOG_ERR("%s", err);
         goto out;
     }
 
-    rc = store_keyfile_read(st->conf.key_file, st->seed, st->pk, &sys_errno, &diag);
+    rc = conf_keyfile_read(st->conf.key_file, st->seed, st->pk, &sys_errno, &diag);
     if (rc == RN_EIO) {
         NODE_LOG_ERR("%s: cannot read the secret key file: %s", st->conf.key_file,
                      strerror(sys_errno));
@@ -133,7 +138,7 @@ static int run(const char *config_path)
         goto out;
     }
     proto_key_sk_derive(st->seed, st->cfg.sk, NULL);
-    if (nodeconf_netkey_read(st->conf.network_key_file, st->cfg.netkey, err, sizeof(err)) != 0) {
+    if (conf_netkey_read(st->conf.network_key_file, st->cfg.netkey, err, sizeof(err)) != 0) {
         NODE_LOG_ERR("%s", err);
         goto out;
     }
@@ -178,7 +183,9 @@ static int run(const char *config_path)
     st->cfg.dial = (const uint8_t(*)[PROTO_KEY_BYTES])st->dial;
     st->cfg.dial_n = st->dial_n;
     randombytes_buf(&st->cfg.rng_seed, sizeof(st->cfg.rng_seed));
-    st->cfg.limits = st->conf.limits;
+#define COPY_LIMIT(field, min, max) st->cfg.limits.field = st->conf.limits.field;
+    NODECONF_LIMITS(COPY_LIMIT)
+#undef COPY_LIMIT
 
     rc = node_driver_run(&st->s, &st->cfg, &st->conf, &st->roster);
     if (rc == 0)

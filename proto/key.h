@@ -19,7 +19,7 @@
  * anything that differs, so a key has one textual form that can be compared as a string.
  *
  * This module is pure: it formats and parses bytes; reading and writing the file (mode 0600,
- * O_EXCL, fsync) is store/keyfile.h. Every buffer that held secret material is wiped with
+ * O_EXCL, fsync) is conf/keyfile.h. Every buffer that held secret material is wiped with
  * sodium_memzero before the function returns, on every path. The caller owns every buffer it
  * passes and is responsible for wiping the seeds and secret keys it receives.
  */

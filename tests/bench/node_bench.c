@@ -59,7 +59,8 @@
 #include <arpa/inet.h>
 #include <sodium.h>
 
-#include "node/config.h"
+#include "conf/keyfile.h"
+#include "conf/roster.h"
 #include "proto/codes.h"
 #include "proto/entry.h"
 #include "proto/key.h"
@@ -297,7 +298,7 @@ static void node_dir_write(const char *dir, const char *cc, const uint8_t s[32],
     close(fd);
     sodium_memzero(kf, sizeof(kf));
     path_join(path, dir, "network.key");
-    if (nodeconf_netkey_write(path, netkey, err, sizeof(err)) != 0)
+    if (conf_netkey_write(path, netkey, err, sizeof(err)) != 0)
         die("%s", err);
     nodeconf c;
     memset(&c, 0, sizeof(c));
@@ -306,7 +307,7 @@ static void node_dir_write(const char *dir, const char *cc, const uint8_t s[32],
     snprintf(c.listen.host, sizeof(c.listen.host), "127.0.0.1");
     c.listen.port = port;
     snprintf(c.roster, sizeof(c.roster), "../roster.ini");
-    c.log_level = NODE_LOG_INFO;
+    c.log_level = NODECONF_LOG_INFO;
     /* A mesh whose members start one after another forms within seconds, not backoff_max's 30. */
     c.limits.backoff_max_ms = 1000;
     path_join(path, dir, "recnet.ini");

@@ -1,6 +1,6 @@
 /*
  * fuzz_nodeconf.c: libFuzzer harness for the node configuration and roster file readers
- * (nodeconf_parse and nodeconf_roster_parse, node/config.h).
+ * (nodeconf_parse and nodeconf_roster_parse, conf/node.h, conf/roster.h).
  *
  * An operator writes these files by hand and a roster file travels between the members of a
  * federation, so the readers must survive any bytes: lines longer than inih's buffer, NUL bytes,
@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "node/config.h"
+#include "conf/roster.h"
 
 #define FUZZ_PATH "/etc/recnet/fuzz.ini"
 

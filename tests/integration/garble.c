@@ -23,7 +23,7 @@
 #include <sodium.h>
 
 #include "proto/record.h"
-#include "store/keyfile.h"
+#include "conf/keyfile.h"
 #include "store/store.h"
 
 #define GARBLE_SLOT 1024u /* bytes per entry: a provider with a short id fits */
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     uint8_t seed[PROTO_SEED_BYTES], pk[PROTO_KEY_BYTES], sk[PROTO_SK_BYTES];
     int sys = 0, rc;
     snprintf(path, sizeof(path), "%s/node.key", argv[1]);
-    if ((rc = store_keyfile_read(path, seed, pk, &sys, NULL)) != 0)
+    if ((rc = conf_keyfile_read(path, seed, pk, &sys, NULL)) != 0)
         return fail(path, rc);
     crypto_sign_seed_keypair(pk, sk, seed);
     sodium_memzero(seed, sizeof(seed));

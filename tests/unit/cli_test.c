@@ -31,7 +31,7 @@
 #include "cli/cli.h"
 #include "cli/recjson.h"
 #include "cli/rpc.h"
-#include "node/config.h"
+#include "conf/node.h"
 #include "proto/key.h"
 #include "tests/fuzz/proof_fixture.h"
 

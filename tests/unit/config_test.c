@@ -1,6 +1,6 @@
 /*
  * config_test.c: the node configuration, the roster file and the network key file
- * (node/config.h).
+ * (conf/node.h, conf/roster.h, conf/keyfile.h).
  *
  * Each test works in its own mkdtemp directory under /tmp and removes it. Valid files read back
  * to the values written (relative paths resolved against the file's directory, defaults filled
@@ -18,11 +18,13 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "node/config.h"
+#include "conf/keyfile.h"
+#include "conf/roster.h"
 #include "proto/key.h"
 
 typedef struct fixture {
@@ -152,7 +154,7 @@ static void test_conf_valid(void **state)
     assert_string_equal(c.key_file, want);
     snprintf(want, sizeof(want), "%s/data/network.key", f->dir);
     assert_string_equal(c.network_key_file, want);
-    assert_int_equal(c.log_level, NODE_LOG_DEBUG);
+    assert_int_equal(c.log_level, NODECONF_LOG_DEBUG);
     assert_true(c.dial_set);
     assert_int_equal(c.dial_line, 12);
     assert_int_equal(c.dial_n, 4);
@@ -180,7 +182,7 @@ static void test_conf_defaults(void **state)
     assert_string_equal(c.key_file, "/var/lib/recnet/node.key");
     assert_string_equal(c.network_key_file, "/var/lib/recnet/network.key");
     assert_string_equal(c.listen.host, "::1");
-    assert_int_equal(c.log_level, NODE_LOG_INFO);
+    assert_int_equal(c.log_level, NODECONF_LOG_INFO);
     assert_false(c.dial_set);
     assert_int_equal(c.limits.batch_entries, 0);
 
@@ -593,7 +595,7 @@ static void test_conf_write_round_trip(void **state)
     snprintf(c.network_key_file, sizeof(c.network_key_file), "%s/net.key", f->dir);
     memcpy(c.listen.host, "::", 3);
     c.listen.port = 7410;
-    c.log_level = NODE_LOG_WARN;
+    c.log_level = NODECONF_LOG_WARN;
     c.dial_set = true;
     c.dial_n = 3;
     memcpy(c.dial[0], "FR", 3);
@@ -612,7 +614,7 @@ static void test_conf_write_round_trip(void **state)
     assert_string_equal(back.network_key_file, c.network_key_file);
     assert_string_equal(back.listen.host, "::");
     assert_int_equal(back.listen.port, 7410);
-    assert_int_equal(back.log_level, NODE_LOG_WARN);
+    assert_int_equal(back.log_level, NODECONF_LOG_WARN);
     assert_int_equal(back.dial_n, 3);
     assert_string_equal(back.dial[2], "mirror-1");
     assert_memory_equal(&back.limits, &c.limits, sizeof(c.limits));
@@ -768,17 +770,17 @@ static void test_netkey(void **state)
     snprintf(path, sizeof(path), "%s/network.key", f->dir);
 
     mode_t old = umask(0);
-    assert_int_equal(nodeconf_netkey_generate(path, key, err, sizeof(err)), 0);
+    assert_int_equal(conf_netkey_generate(path, key, err, sizeof(err)), 0);
     umask(old);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    assert_int_equal(nodeconf_netkey_read(path, back, err, sizeof(err)), 0);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), 0);
     assert_memory_equal(key, back, sizeof(key));
-    assert_int_equal(nodeconf_netkey_write(path, key, err, sizeof(err)), RN_EEXIST);
+    assert_int_equal(conf_netkey_write(path, key, err, sizeof(err)), RN_EEXIST);
 
     assert_int_equal(chmod(path, 0640), 0);
-    assert_int_equal(nodeconf_netkey_read(path, back, err, sizeof(err)), RN_EKEYPERM);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), RN_EKEYPERM);
     assert_has(err, "mode 640");
 
     char b64[64];
@@ -805,7 +807,7 @@ static void test_netkey(void **state)
         unlink(path);
         put(f, "network.key", text);
         assert_int_equal(chmod(path, 0600), 0);
-        int rc = nodeconf_netkey_read(path, back, err, sizeof(err));
+        int rc = conf_netkey_read(path, back, err, sizeof(err));
         if (rc != cases[i].code) {
             print_error("case %zu: got %d (%s)\n", i, rc, err);
             fail();
@@ -825,11 +827,44 @@ static void test_netkey(void **state)
     snprintf(text, sizeof(text), "%s\n", nc);
     put(f, "network.key", text);
     assert_int_equal(chmod(path, 0600), 0);
-    assert_int_not_equal(nodeconf_netkey_read(path, back, err, sizeof(err)), 0);
+    assert_int_not_equal(conf_netkey_read(path, back, err, sizeof(err)), 0);
 
     unlink(path);
-    assert_int_equal(nodeconf_netkey_read(path, back, err, sizeof(err)), RN_EIO);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), RN_EIO);
     assert_has(err, "No such file");
+
+    /* The bound: 4096 bytes (comments padding the key line) read, one more is too big. */
+    static char big[4097];
+    memset(big, '#', sizeof(big));
+    big[4096 - 46] = '\n';
+    memcpy(big + 4096 - 45, b64, 44);
+    big[4095] = '\n';
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, big, 4096), 4096);
+    close(fd);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), 0);
+    assert_memory_equal(key, back, sizeof(key));
+    unlink(path);
+    memmove(big + 1, big, 4096);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, big, 4097), 4097);
+    close(fd);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), RN_ETOOBIG);
+    assert_has(err, "network.key: longer than 4096 bytes");
+    unlink(path);
+
+    /* A directory and a FIFO are not key files, and the FIFO must not block the reader (it did
+     * before the two key files shared one reader). */
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), RN_EKEY);
+    assert_has(err, "network.key: not a regular file");
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(conf_netkey_read(path, back, err, sizeof(err)), RN_EKEY);
+    assert_has(err, "network.key: not a regular file");
+    unlink(path);
 }
 
 /* ---- The examples of PROTOCOL.md section 15 ---- */
@@ -890,11 +925,11 @@ static void test_protocol_examples(void **state)
         key[i] = (uint8_t)i;
     protocol_example("Example, the 32 bytes `00 01 02 ... 1f`:", text, sizeof(text));
     snprintf(path, sizeof(path), "%s/network.key", f->dir);
-    assert_int_equal(nodeconf_netkey_write(path, key, err, sizeof(err)), 0);
+    assert_int_equal(conf_netkey_write(path, key, err, sizeof(err)), 0);
     slurp(path, back, sizeof(back));
     assert_string_equal(back, text);
     assert_int_equal(strlen(back), 136);
-    assert_int_equal(nodeconf_netkey_read(path, got, err, sizeof(err)), 0);
+    assert_int_equal(conf_netkey_read(path, got, err, sizeof(err)), 0);
     assert_memory_equal(got, key, sizeof(key));
 
     /* 15.3: the roster file, as roster add writes it for its two members, and as it reads. */
@@ -942,7 +977,7 @@ static void test_protocol_examples(void **state)
     assert_string_equal(c.network_key_file, "/etc/recnet/network.key");
     assert_int_equal(c.dial_n, 3);
     assert_string_equal(c.dial[2], "mirror-1");
-    node_limits d = { 64, 1000, 4194304, 5000, 1000, 5000, 15000, 100, 30000, 500000 };
+    nodeconf_limits d = { 64, 1000, 4194304, 5000, 1000, 5000, 15000, 100, 30000, 500000 };
     assert_memory_equal(&c.limits, &d, sizeof(d));
     assert_true(c.map_bytes == 64ull << 30);
     assert_false(c.check_at_start);

@@ -48,7 +48,7 @@
 #include "node/core.h"
 #include "proto/credential.h"
 #include "proto/key.h"
-#include "store/keyfile.h"
+#include "conf/keyfile.h"
 #include "store/store.h"
 
 #include "testutil.h"
@@ -857,9 +857,9 @@ static void test_node_envelopes(void **state)
     assert_int_equal(run("keygen", k2, NULL), CLI_OK);
     assert_int_equal(run("keygen", k3, NULL), CLI_OK);
     int err = 0;
-    assert_int_equal(store_keyfile_read(k1, seed, pk, &err, NULL), 0);
+    assert_int_equal(conf_keyfile_read(k1, seed, pk, &err, NULL), 0);
     proto_key_text_format(pk, pk1);
-    assert_int_equal(store_keyfile_read(k3, seed, pk, &err, NULL), 0);
+    assert_int_equal(conf_keyfile_read(k3, seed, pk, &err, NULL), 0);
     proto_key_text_format(pk, pk3);
     proto_key_sk_derive(seed, sk, pk);
 

@@ -1,5 +1,5 @@
 /*
- * keyfile_test.c: the secret key file on disk (store/keyfile.h).
+ * keyfile_test.c: the secret key file on disk (conf/keyfile.h).
  *
  * Each test works in its own mkdtemp directory under /tmp and removes it. Covered: the file is
  * created 0600 whatever the umask and reads back; an existing file, directory or symbolic link
@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/keyfile.h"
+#include "conf/keyfile.h"
 
 typedef struct fixture {
     char dir[64];
@@ -87,7 +87,7 @@ static void test_write_read(void **state)
     seed_fill(seed, 5);
     proto_key_sk_derive(seed, sk, want);
     mode_t old = umask(0); /* a careless umask must not loosen the mode */
-    int rc = store_keyfile_write(f->path, seed, &err);
+    int rc = conf_keyfile_write(f->path, seed, &err);
     umask(old);
     assert_int_equal(rc, 0);
     assert_int_equal(err, 0);
@@ -95,7 +95,7 @@ static void test_write_read(void **state)
     assert_int_equal(st.st_mode & 07777, 0600);
     assert_int_equal(st.st_size, PROTO_KEY_FILE_LEN);
 
-    assert_int_equal(store_keyfile_read(f->path, got, pk, &err, NULL), 0);
+    assert_int_equal(conf_keyfile_read(f->path, got, pk, &err, NULL), 0);
     assert_memory_equal(got, seed, PROTO_SEED_BYTES);
     assert_memory_equal(pk, want, PROTO_KEY_BYTES);
 }
@@ -107,7 +107,7 @@ static void test_write_strict_umask(void **state)
     struct stat st;
     seed_fill(seed, 6);
     mode_t old = umask(0277);
-    int rc = store_keyfile_write(f->path, seed, NULL);
+    int rc = conf_keyfile_write(f->path, seed, NULL);
     umask(old);
     assert_int_equal(rc, 0);
     assert_int_equal(stat(f->path, &st), 0);
@@ -121,15 +121,15 @@ static void test_generate(void **state)
         derived[PROTO_KEY_BYTES];
     int err = -1;
 
-    assert_int_equal(store_keyfile_generate(f->path, pk, &err), 0);
-    assert_int_equal(store_keyfile_read(f->path, seed, pk2, &err, NULL), 0);
+    assert_int_equal(conf_keyfile_generate(f->path, pk, &err), 0);
+    assert_int_equal(conf_keyfile_read(f->path, seed, pk2, &err, NULL), 0);
     assert_memory_equal(pk, pk2, PROTO_KEY_BYTES);
     proto_key_sk_derive(seed, sk, derived);
     assert_memory_equal(derived, pk, PROTO_KEY_BYTES);
     /* A second generation never replaces the first key. */
-    assert_int_equal(store_keyfile_generate(f->path, pk2, &err), RN_EEXIST);
+    assert_int_equal(conf_keyfile_generate(f->path, pk2, &err), RN_EEXIST);
     assert_int_equal(err, EEXIST);
-    assert_int_equal(store_keyfile_read(f->path, seed, pk2, &err, NULL), 0);
+    assert_int_equal(conf_keyfile_read(f->path, seed, pk2, &err, NULL), 0);
     assert_memory_equal(pk, pk2, PROTO_KEY_BYTES);
 }
 
@@ -141,27 +141,27 @@ static void test_write_exists(void **state)
     int err = 0;
 
     seed_fill(seed, 1);
-    assert_int_equal(store_keyfile_write(f->path, seed, &err), 0);
+    assert_int_equal(conf_keyfile_write(f->path, seed, &err), 0);
     seed_fill(seed, 2);
-    assert_int_equal(store_keyfile_write(f->path, seed, &err), RN_EEXIST);
+    assert_int_equal(conf_keyfile_write(f->path, seed, &err), RN_EEXIST);
     assert_int_equal(err, EEXIST);
     /* The first key is intact. */
-    assert_int_equal(store_keyfile_read(f->path, got, pk, &err, NULL), 0);
+    assert_int_equal(conf_keyfile_read(f->path, got, pk, &err, NULL), 0);
     seed_fill(seed, 1);
     assert_memory_equal(got, seed, PROTO_SEED_BYTES);
 
     /* A symbolic link to it, and a dangling one: neither is followed. */
     snprintf(p, sizeof(p), "%s/link.key", f->dir);
     assert_int_equal(symlink(f->path, p), 0);
-    assert_int_equal(store_keyfile_write(p, seed, &err), RN_EEXIST);
+    assert_int_equal(conf_keyfile_write(p, seed, &err), RN_EEXIST);
     snprintf(p, sizeof(p), "%s/dangling.key", f->dir);
     assert_int_equal(symlink("/tmp/recnet-keyfile-test-nowhere", p), 0);
-    assert_int_equal(store_keyfile_write(p, seed, &err), RN_EEXIST);
+    assert_int_equal(conf_keyfile_write(p, seed, &err), RN_EEXIST);
     assert_int_equal(access("/tmp/recnet-keyfile-test-nowhere", F_OK), -1);
     /* A directory. */
     snprintf(p, sizeof(p), "%s/dir.key", f->dir);
     assert_int_equal(mkdir(p, 0700), 0);
-    assert_int_equal(store_keyfile_write(p, seed, &err), RN_EEXIST);
+    assert_int_equal(conf_keyfile_write(p, seed, &err), RN_EEXIST);
 }
 
 static void test_write_errors(void **state)
@@ -170,8 +170,8 @@ static void test_write_errors(void **state)
     uint8_t seed[PROTO_SEED_BYTES];
     int err = 0;
     seed_fill(seed, 1);
-    assert_int_equal(store_keyfile_write("", seed, &err), RN_EINVAL);
-    assert_int_equal(store_keyfile_write("/tmp/recnet-no-such-dir-1234/x.key", seed, &err), RN_EIO);
+    assert_int_equal(conf_keyfile_write("", seed, &err), RN_EINVAL);
+    assert_int_equal(conf_keyfile_write("/tmp/recnet-no-such-dir-1234/x.key", seed, &err), RN_EIO);
     assert_int_equal(err, ENOENT);
 }
 
@@ -184,18 +184,18 @@ static void test_read_perm(void **state)
     rn_diag d = { 0 };
 
     seed_fill(seed, 3);
-    assert_int_equal(store_keyfile_write(f->path, seed, NULL), 0);
+    assert_int_equal(conf_keyfile_write(f->path, seed, NULL), 0);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(chmod(f->path, bad[i]), 0);
         memset(got, 0x55, sizeof(got));
-        assert_int_equal(store_keyfile_read(f->path, got, pk, NULL, &d), RN_EKEYPERM);
+        assert_int_equal(conf_keyfile_read(f->path, got, pk, NULL, &d), RN_EKEYPERM);
         assert_int_equal(d.code, RN_EKEYPERM);
         for (size_t k = 0; k < sizeof(got); k++)
             assert_int_equal(got[k], 0);
     }
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         assert_int_equal(chmod(f->path, good[i]), 0);
-        assert_int_equal(store_keyfile_read(f->path, got, pk, NULL, NULL), 0);
+        assert_int_equal(conf_keyfile_read(f->path, got, pk, NULL, NULL), 0);
         assert_memory_equal(got, seed, PROTO_SEED_BYTES);
     }
     /* A symbolic link is followed on read, and the target's mode is what counts. */
@@ -203,9 +203,9 @@ static void test_read_perm(void **state)
     snprintf(p, sizeof(p), "%s/link.key", f->dir);
     assert_int_equal(symlink(f->path, p), 0);
     assert_int_equal(chmod(f->path, 0600), 0);
-    assert_int_equal(store_keyfile_read(p, got, pk, NULL, NULL), 0);
+    assert_int_equal(conf_keyfile_read(p, got, pk, NULL, NULL), 0);
     assert_int_equal(chmod(f->path, 0644), 0);
-    assert_int_equal(store_keyfile_read(p, got, pk, NULL, NULL), RN_EKEYPERM);
+    assert_int_equal(conf_keyfile_read(p, got, pk, NULL, NULL), RN_EKEYPERM);
 }
 
 static void test_read_bad_files(void **state)
@@ -218,7 +218,7 @@ static void test_read_bad_files(void **state)
     int err = 0;
 
     /* Missing. */
-    assert_int_equal(store_keyfile_read(f->path, got, pk, &err, NULL), RN_EIO);
+    assert_int_equal(conf_keyfile_read(f->path, got, pk, &err, NULL), RN_EIO);
     assert_int_equal(err, ENOENT);
 
     seed_fill(seed, 4);
@@ -227,33 +227,33 @@ static void test_read_bad_files(void **state)
     size_t cuts[] = { 0, 1, 56, 64, 100, 108, 140, PROTO_KEY_FILE_LEN - 2 };
     for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
         write_raw(f->path, text, cuts[i], 0600);
-        assert_int_equal(store_keyfile_read(f->path, got, pk, &err, &d), RN_EKEYFILE);
+        assert_int_equal(conf_keyfile_read(f->path, got, pk, &err, &d), RN_EKEYFILE);
     }
     write_raw(f->path,
               "\x7f"
               "ELF\x02\x01\x01\0\0\0\0",
               12, 0600);
-    assert_int_equal(store_keyfile_read(f->path, got, pk, &err, &d), RN_EKEYFILE);
+    assert_int_equal(conf_keyfile_read(f->path, got, pk, &err, &d), RN_EKEYFILE);
     /* Exactly at the bound (padded with comments) is fine; one byte more is too big. */
     size_t pad = PROTO_KEY_FILE_BYTES_MAX - PROTO_KEY_FILE_LEN;
     memset(big, '#', pad);
     big[pad - 1] = '\n';
     memcpy(big + pad, text, PROTO_KEY_FILE_LEN);
     write_raw(f->path, big, PROTO_KEY_FILE_BYTES_MAX, 0600);
-    assert_int_equal(store_keyfile_read(f->path, got, pk, &err, &d), 0);
+    assert_int_equal(conf_keyfile_read(f->path, got, pk, &err, &d), 0);
     assert_memory_equal(got, seed, PROTO_SEED_BYTES);
     memmove(big + 1, big, PROTO_KEY_FILE_BYTES_MAX);
     write_raw(f->path, big, PROTO_KEY_FILE_BYTES_MAX + 1, 0600);
-    assert_int_equal(store_keyfile_read(f->path, got, pk, &err, &d), RN_ETOOBIG);
+    assert_int_equal(conf_keyfile_read(f->path, got, pk, &err, &d), RN_ETOOBIG);
 
     /* A directory and a FIFO are not key files (and the FIFO must not block us). */
     char p[192];
     snprintf(p, sizeof(p), "%s/dir.key", f->dir);
     assert_int_equal(mkdir(p, 0700), 0);
-    assert_int_equal(store_keyfile_read(p, got, pk, &err, &d), RN_EKEYFILE);
+    assert_int_equal(conf_keyfile_read(p, got, pk, &err, &d), RN_EKEYFILE);
     snprintf(p, sizeof(p), "%s/fifo.key", f->dir);
     assert_int_equal(mkfifo(p, 0600), 0);
-    assert_int_equal(store_keyfile_read(p, got, pk, &err, &d), RN_EKEYFILE);
+    assert_int_equal(conf_keyfile_read(p, got, pk, &err, &d), RN_EKEYFILE);
 }
 
 int main(void)
