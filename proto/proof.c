@@ -43,6 +43,18 @@ const char *proto_result_name(int result)
     }
 }
 
+int proto_result_parse(const char *name)
+{
+    if (name == NULL)
+        return RN_EENUM;
+#define PROTO_X_RPARSE(name_, num, str)                                                            \
+    if (strcmp(name, str) == 0)                                                                    \
+        return num;
+    PROTO_RESULT_MAP(PROTO_X_RPARSE)
+#undef PROTO_X_RPARSE
+    return RN_EENUM;
+}
+
 /* ---- Query and answer: shared by decode and encode ---- */
 
 static int query_check(const proto_proof_query *q, rn_diag *d)

@@ -60,6 +60,10 @@ typedef enum proto_result {
 /* Returns "decision", "automatic", "no_decision", or NULL for another number. Static string. */
 const char *proto_result_name(int result);
 
+/* The number of result `name` ("decision" gives PROTO_RESULT_DECISION), or RN_EENUM for a name
+ * that is not one, NULL included. */
+RN_MUST_USE int proto_result_parse(const char *name);
+
 /* The question: map {1: spec, 2: country, 3: purpose, 4: at, 5: credential}. */
 typedef struct proto_proof_query {
     proto_str spec;            /* [1] required; a spec id ("IE:resa/mc-c012") */

@@ -11,6 +11,7 @@
 
 #include "codes.h"
 #include "error.h"
+#include "proof.h"
 
 bool proto_valid_at(uint64_t from_ms, uint64_t until_ms, uint64_t at_ms)
 {
@@ -90,4 +91,19 @@ bool proto_policy_matches(const proto_policy *pol, const proto_spec *spec,
                           const proto_provider *prov)
 {
     return proto_policy_conditions_unmet(pol, spec, prov) == NULL;
+}
+
+bool proto_answer_recognises(uint32_t result, uint32_t outcome)
+{
+    if (result != PROTO_RESULT_DECISION && result != PROTO_RESULT_AUTOMATIC)
+        return false;
+    switch (outcome) {
+    case PROTO_OUTCOME_FULL:
+    case PROTO_OUTCOME_PARTIAL:
+    case PROTO_OUTCOME_CONDITIONAL:
+        return true;
+    case PROTO_OUTCOME_DENIED:
+    default:
+        return false;
+    }
 }

@@ -3,12 +3,13 @@
  * decision or policy covers, whether a decision or a policy applies to a query, and which specs a
  * policy's conditions admit.
  *
- * Two parties apply these rules to the same records: the store's query engine (store/query.c),
- * which picks the entry an answer rests on, and the offline verifier (proto_proof_verify), which
- * checks that the entry supports the answer. If they ever read a rule differently, a node issues
- * proof bundles that `recnetctl proof verify` rejects, so both call the functions below and no
- * copy of a rule lives anywhere else (tests included). PROTOCOL.md section 5.4, step 4, states
- * the rules in words; proof.h repeats them where the verifier's steps are listed.
+ * Two parties apply most of these rules to the same records: the store's query engine
+ * (store/query.c), which picks the entry an answer rests on, and the offline verifier
+ * (proto_proof_verify), which checks that the entry supports the answer. If they ever read a rule
+ * differently, a node issues proof bundles that `recnetctl proof verify` rejects, so both call the
+ * functions below and no copy of a rule lives anywhere else (tests included). PROTOCOL.md
+ * section 5.4, step 4, states the rules in words; proof.h repeats them where the verifier's steps
+ * are listed.
  *
  * The functions that can fail a record name the field that did not hold ("decision.purpose",
  * "policy.valid_until", ...), the field the verifier's diagnostic reports; the query engine only
@@ -74,5 +75,15 @@ const char *proto_policy_conditions_unmet(const proto_policy *pol, const proto_s
 /* proto_policy_conditions_unmet(pol, spec, prov) == NULL. */
 bool proto_policy_matches(const proto_policy *pol, const proto_spec *spec,
                           const proto_provider *prov);
+
+/*
+ * True if an answer with result `result` (PROTO_RESULT_...) and outcome `outcome`
+ * (PROTO_OUTCOME_...) recognises the spec: its basis is a decision or an automatic-recognition
+ * policy, and its outcome is full, partial or conditional. A denial, no decision, and any number
+ * that is not a result or an outcome do not. This is the line between recnetctl's positive and
+ * negative answers (exit 0 and 1) for `query recognise`, `query verify` and `credential verify`
+ * (PROTOCOL.md section 13.4).
+ */
+bool proto_answer_recognises(uint32_t result, uint32_t outcome);
 
 #endif /* RN_RULES_H */

@@ -2,7 +2,8 @@
  * rules_test.c: the recognition rules (proto/rules.h) that the query engine and the proof
  * verifier share, each at its boundaries: validity at the first and last millisecond and one
  * past, open-ended validity, purpose coverage over every pair of purposes, and for decisions and
- * policies the field that each failing term names, in the order rules.h states. The conditions of
+ * policies the field that each failing term names, in the order rules.h states, and which answers
+ * recognise. The conditions of
  * policies are checked one at a time on the ELM spec in query_test.c (proto_policy_matches) and
  * through the verifier in proof_test.c; here each condition's field is checked once.
  */
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "proto/codes.h"
+#include "proto/proof.h"
 #include "proto/rules.h"
 
 #define T0 1700000000000u /* a validity start */
@@ -189,6 +191,27 @@ static void test_policy_conditions_unmet(void **state)
     assert_true(proto_policy_matches(&p, &s, &pv));
 }
 
+static void test_answer_recognises(void **state)
+{
+    (void)state;
+    static const uint32_t results[] = { 0, PROTO_RESULT_DECISION, PROTO_RESULT_AUTOMATIC,
+                                        PROTO_RESULT_NO_DECISION, 4 };
+    static const uint32_t outcomes[] = { 0,
+                                         PROTO_OUTCOME_FULL,
+                                         PROTO_OUTCOME_PARTIAL,
+                                         PROTO_OUTCOME_CONDITIONAL,
+                                         PROTO_OUTCOME_DENIED,
+                                         5 };
+    for (size_t r = 0; r < sizeof(results) / sizeof(results[0]); r++)
+        for (size_t o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++) {
+            bool basis =
+                results[r] == PROTO_RESULT_DECISION || results[r] == PROTO_RESULT_AUTOMATIC;
+            bool positive =
+                outcomes[o] >= PROTO_OUTCOME_FULL && outcomes[o] <= PROTO_OUTCOME_CONDITIONAL;
+            assert_int_equal(proto_answer_recognises(results[r], outcomes[o]), basis && positive);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_decision_unmet),
         cmocka_unit_test(test_policy_unmet),
         cmocka_unit_test(test_policy_conditions_unmet),
+        cmocka_unit_test(test_answer_recognises),
     };
     return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
 }
