@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "proto/codes.h"
+#include "proto/fields.h"
 #include "proto/record.h"
 
 /* ---- Times from the fixtures (ms since the epoch) ---- */
@@ -2399,6 +2400,114 @@ static void test_write_corpus(void **state)
     mp_buf_free(&w);
 }
 
+/* The field tables' two columns agree row by row: each JSON form suits its wire type, an
+ * enumeration or vocabulary names one, nested forms have a table, the diagnostic name is the
+ * table's name and the JSON name, keys ascend, and JSON names are unique and found by name. */
+static void check_table(const proto_fields *t, unsigned depth)
+{
+    assert_true(depth <= 2);
+    assert_true(t->n > 0 && t->n <= RN_RECORD_FIELDS_MAX);
+    for (unsigned i = 0; i < t->n; i++) {
+        const proto_field *f = &t->f[i];
+        char name[128];
+        snprintf(name, sizeof(name), "%s.%s", t->name, f->json);
+        assert_string_equal(f->name, name);
+        assert_ptr_equal(proto_fields_find(t, f->json, strlen(f->json)), f);
+        if (i > 0)
+            assert_true(f->key > t->f[i - 1].key);
+        bool named = false, sub = false;
+        switch (f->json_form) {
+        case PROTO_JSON_STR:
+            assert_true(f->type == PROTO_FT_ID || f->type == PROTO_FT_TEXT ||
+                        f->type == PROTO_FT_URL || f->type == PROTO_FT_LANG ||
+                        f->type == PROTO_FT_ISCED);
+            break;
+        case PROTO_JSON_COUNTRY:
+            assert_int_equal(f->type, PROTO_FT_COUNTRY);
+            break;
+        case PROTO_JSON_TIME:
+        case PROTO_JSON_TIME_NIL:
+            assert_int_equal(f->type, PROTO_FT_TIME);
+            break;
+        case PROTO_JSON_ECTS:
+            assert_int_equal(f->type, PROTO_FT_NUM);
+            assert_int_equal(f->err, RN_EECTS);
+            assert_int_equal(f->aux, -1);
+            break;
+        case PROTO_JSON_ECTS_HAS:
+            assert_int_equal(f->type, PROTO_FT_NUM);
+            assert_int_equal(f->err, RN_EECTS);
+            assert_true(f->aux >= 0 && !f->req);
+            break;
+        case PROTO_JSON_UINT:
+            assert_int_equal(f->type, PROTO_FT_NUM);
+            assert_int_equal(f->err, RN_EEQF);
+            break;
+        case PROTO_JSON_ENUM:
+            assert_int_equal(f->type, PROTO_FT_NUM);
+            assert_int_equal(f->err, RN_EENUM);
+            assert_true(f->json_names >= 0 && f->json_names < PROTO_ENUM_COUNT);
+            assert_int_equal(f->max, proto_enum_size((proto_enum)f->json_names));
+            named = true;
+            break;
+        case PROTO_JSON_VOCAB:
+            assert_int_equal(f->type, PROTO_FT_VOCAB);
+            assert_int_equal(f->json_names, f->err);
+            named = true;
+            break;
+        case PROTO_JSON_BOOL:
+            assert_int_equal(f->type, PROTO_FT_BOOL);
+            break;
+        case PROTO_JSON_KEY:
+        case PROTO_JSON_DIGEST:
+            assert_int_equal(f->type, PROTO_FT_DIGEST);
+            break;
+        case PROTO_JSON_STRS:
+            assert_int_equal(f->type, PROTO_FT_LIST);
+            assert_true(f->elem != PROTO_FT_COUNTRY);
+            break;
+        case PROTO_JSON_COUNTRIES:
+            assert_int_equal(f->type, PROTO_FT_LIST);
+            assert_int_equal(f->elem, PROTO_FT_COUNTRY);
+            break;
+        case PROTO_JSON_TITLE:
+            assert_int_equal(f->type, PROTO_FT_TITLE);
+            break;
+        case PROTO_JSON_OBJS:
+            assert_true(f->type == PROTO_FT_MAPS || f->type == PROTO_FT_KEYS);
+            sub = true;
+            break;
+        case PROTO_JSON_OBJ:
+            assert_int_equal(f->type, PROTO_FT_MAP);
+            sub = true;
+            break;
+        default:
+            fail_msg("%s: JSON form %u", f->name, f->json_form);
+        }
+        if (!named)
+            assert_int_equal(f->json_names, -1);
+        assert_int_equal(f->sub != NULL, sub);
+        if (sub) {
+            assert_true(strncmp(f->sub->name, f->name, strlen(f->name) + 1) == 0);
+            check_table(f->sub, depth + 1);
+        }
+    }
+    assert_null(proto_fields_find(t, "kind", 4));
+}
+
+static void test_field_tables(void **state)
+{
+    (void)state;
+    for (int k = PROTO_KIND_MIN; k <= PROTO_KIND_MAX; k++) {
+        const proto_fields *t = proto_record_fields((proto_kind)k);
+        assert_non_null(t);
+        assert_string_equal(t->name, proto_kind_name(k));
+        check_table(t, 0);
+    }
+    assert_null(proto_record_fields((proto_kind)0));
+    assert_null(proto_record_fields((proto_kind)(PROTO_KIND_MAX + 1)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2431,6 +2540,7 @@ int main(void)
         cmocka_unit_test(test_author),
         cmocka_unit_test(test_encode_errors),
         cmocka_unit_test(test_enum_names),
+        cmocka_unit_test(test_field_tables),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_write_corpus),
     };
