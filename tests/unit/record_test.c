@@ -28,6 +28,7 @@
 #include "proto/codes.h"
 #include "proto/fields.h"
 #include "proto/record.h"
+#include "tests/support/fixtures.h"
 
 /* ---- Times from the fixtures (ms since the epoch) ---- */
 
@@ -67,16 +68,10 @@ static void make_provider(proto_record *r, bool full)
         p->status = PROTO_PROVIDER_ACTIVE;
         return;
     }
-    p->id = S("IE:uniz");
-    p->legal_name = S("University of Zed");
-    p->country = S("IE");
-    p->registration_number = S("0000");
-    p->qa_status = PROTO_QA_ACCREDITED;
-    p->qa_body = S("Quality and Qualifications Ireland");
+    fx_elm_provider(r, "IE:uniz");
     p->issuer_keys_n = 2;
     p->issuer_keys[0] = (proto_issuer_key){ key_a, T_2022_12_31, 0 };
     p->issuer_keys[1] = (proto_issuer_key){ key_b, T_2023_06_01, T_2027_12_31 };
-    p->status = PROTO_PROVIDER_ACTIVE;
     p->url = S("https://uniz.edu");
 }
 
@@ -108,48 +103,22 @@ static void make_spec(proto_record *r, bool full)
         s->status = PROTO_STATUS_ACTIVE;
         return;
     }
-    s->id = S("IE:uniz/mc-c012");
-    s->provider = S("IE:uniz");
-    s->title_n = 1;
-    s->title[0] = (proto_lang_text){ S("en"), S("Digital micro-credential creation") };
-    s->outcomes_n = 2;
-    s->outcomes[0].text = S("Communication, collaboration and creativity");
-    s->outcomes[0].esco_n = 3;
-    s->outcomes[0].esco[0] =
-        S("http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9");
-    s->outcomes[0].esco[1] =
-        S("http://data.europa.eu/esco/skill/80f308e6-0e09-404a-80cd-ec5f50f6f304");
-    s->outcomes[0].esco[2] =
-        S("http://data.europa.eu/esco/skill/326809fc-238d-40c2-881e-40042f7f2f0d");
-    s->outcomes[1].text = S("Developing digital content");
-    s->outcomes[1].esco_n = 1;
-    s->outcomes[1].esco[0] =
-        S("http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a");
+    /* The ELM sample (tests/support/fixtures.h) with every optional field it leaves out. */
+    fx_elm_spec(r, "IE:uniz/mc-c012", "IE:uniz");
+    s->qa_type = 1; /* internal */
     s->outcomes[1].translations_n = 2;
     s->outcomes[1].translations[0] =
         (proto_lang_text){ S("fr"), S("Développer des contenus numériques") };
     s->outcomes[1].translations[1] = (proto_lang_text){ S("ga"), S("Ábhar digiteach a fhorbairt") };
-    s->ects_centi = 200;
-    s->eqf = 6;
-    s->nqf = S("RQF Level 6");
-    s->isced = S("0688");
-    s->assessment = 3;    /* portfolio: "Digital artefact assessment" */
-    s->participation = 2; /* onsite or blended: "Blended" */
-    s->qa_type = 1;       /* internal */
-    s->languages_n = 1;
-    s->languages[0] = S("en");
     s->prerequisites = S("The learner needs to have an EDC Online Credential Builder account, "
                          "that requires an EU Login ID.");
-    s->supervision = 1; /* "Unsupervised without ID Verification" */
     s->grading = S("The learner will have passed the assessment upon the successful submission "
                    "of an ELM standard compliant un-signed sample credential.");
     s->stackability = PROTO_STACK_STACKABLE;
     s->part_of_n = 1;
     s->part_of[0] = S("IE:uniz/cert-digital-credentials");
     s->url = S("https://uniz.edu/micro-credentials/c012");
-    s->valid_from_ms = T_2022_12_31;
     s->valid_until_ms = T_2027_12_31;
-    s->status = PROTO_STATUS_ACTIVE;
 }
 
 static void make_decision(proto_record *r, bool full)

@@ -55,6 +55,7 @@
 #include "proto/rules.h"
 #include "store/query.h"
 #include "store/store.h"
+#include "tests/support/rng.h"
 
 #include "testutil.h"
 
@@ -229,11 +230,7 @@ static void die(world *w, const char *fmt, ...)
 
 static uint64_t rnd(world *w)
 {
-    /* splitmix64 */
-    uint64_t z = (w->rng += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return test_rng_next(&w->rng);
 }
 
 static uint32_t rn(world *w, uint32_t n)
