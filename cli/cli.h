@@ -163,4 +163,10 @@ void cli_print_recognition(json_t *recognition, int width);
 const char *cli_spec_says(json_t *verification, char *buf, size_t cap);
 const char *cli_issuer_says(json_t *verification, char *buf, size_t cap);
 
+/* Whether a recognition map (the result of recognise, the `recognition` of verify) is a positive
+ * answer: its result and outcome names decoded to their numbers, then proto_answer_recognises
+ * (proto/rules.h). A map whose names are missing or unknown does not recognise. The one test of
+ * every command whose exit code says "recognised". */
+bool cli_recognition_recognises(json_t *recognition);
+
 #endif /* RN_CLI_CLI_H */

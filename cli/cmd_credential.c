@@ -230,15 +230,6 @@ typedef struct claim {
     char sig_note[256]; /* why not, or which key */
 } claim;
 
-static bool recognised(json_t *rec)
-{
-    const char *result = json_string_value(json_object_get(rec, "result"));
-    const char *outcome = json_string_value(json_object_get(rec, "outcome"));
-    return result != NULL &&
-           (strcmp(result, "decision") == 0 || strcmp(result, "automatic") == 0) &&
-           outcome != NULL && strcmp(outcome, "denied") != 0;
-}
-
 static const char *js(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
@@ -340,7 +331,7 @@ static int ask_node(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl)
     json_object_del(res, "proof");
     json_t *rec = json_object_get(res, "recognition");
     bool valid = json_is_true(json_object_get(res, "valid"));
-    bool ok = cl->sig_ok && valid && recognised(rec);
+    bool ok = cl->sig_ok && valid && cli_recognition_recognises(rec);
     if (c->json) {
         json_t *o = json_object();
         json_object_set_new(o, "valid_and_recognised", json_boolean(ok));

@@ -15,6 +15,7 @@
 #include "proto/key.h"
 #include "proto/limits.h"
 #include "proto/proof.h"
+#include "proto/rules.h"
 #include "recjson.h"
 #include "rpc.h"
 
@@ -100,12 +101,13 @@ static int ask(cli *c, const char *method, const mp_buf *p, rpc_resp *raw, json_
     return CLI_OK;
 }
 
-/* True for an answer that recognises: a decision or policy whose outcome is not "denied". */
-static bool recognised(json_t *rec)
+bool cli_recognition_recognises(json_t *recognition)
 {
-    const char *result = js(rec, "result");
-    return (strcmp(result, "decision") == 0 || strcmp(result, "automatic") == 0) &&
-           strcmp(js(rec, "outcome"), "denied") != 0;
+    const char *result = json_string_value(json_object_get(recognition, "result"));
+    const char *outcome = json_string_value(json_object_get(recognition, "outcome"));
+    int r = proto_result_parse(result);
+    int o = outcome != NULL ? proto_enum_value_parse(PROTO_ENUM_OUTCOME, outcome) : RN_EENUM;
+    return r > 0 && o > 0 && proto_answer_recognises((uint32_t)r, (uint32_t)o);
 }
 
 /* ECTS as rpc_to_json shows them (a decimal number) in text, or NULL when absent. */
@@ -309,7 +311,7 @@ static int recognise(cli *c, const cli_cmd *cmd, cli_args *a, const char *save)
                    save, save);
     }
     /* proof get succeeds when the bundle is saved, whatever the answer. */
-    rc = save != NULL || recognised(res) ? CLI_OK : CLI_NEGATIVE;
+    rc = save != NULL || cli_recognition_recognises(res) ? CLI_OK : CLI_NEGATIVE;
 out:
     json_decref(res);
     rpc_resp_free(&raw);
@@ -535,7 +537,7 @@ int cmd_verify(cli *c, const cli_cmd *cmd, cli_args *a)
         cli_kv(w, "at", "%s", js(res, "at"));
         cli_print_recognition(rec, w);
     }
-    rc = valid && recognised(rec) ? CLI_OK : CLI_NEGATIVE;
+    rc = valid && cli_recognition_recognises(rec) ? CLI_OK : CLI_NEGATIVE;
 out:
     json_decref(res);
     rpc_resp_free(&raw);

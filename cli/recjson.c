@@ -1,7 +1,8 @@
 /*
- * recjson.c: the six record kinds to and from JSON (recjson.h), driven by one field table per
- * kind: each row names a JSON field, its form, and where it lives in the proto_record struct.
- * Reading, writing and the publish command's flags all walk the same rows.
+ * recjson.c: the six record kinds to and from JSON (recjson.h), driven by the field tables of
+ * proto/fields.h: each row names a JSON field, its form, and where it lives in the proto_record
+ * struct, beside its wire key and type. Reading, writing and the publish command's flags all walk
+ * the same rows as the wire decoder and encoder.
  */
 #include "recjson.h"
 
@@ -13,223 +14,25 @@
 #include <time.h>
 
 #include "proto/codes.h"
+#include "proto/fields.h"
 #include "proto/key.h"
 
 /* ---- Field tables ---- */
 
-typedef enum ftype {
-    F_STR,       /* proto_str: ids, texts, URLs, ISCED-F codes, languages */
-    F_COUNTRY,   /* proto_str, a country code ("EL" read as "GR") */
-    F_TIME,      /* uint64_t ms */
-    F_TIME_NIL,  /* uint64_t ms; 0 is written as null (an issuer key's open end) */
-    F_ECTS,      /* uint32_t hundredths */
-    F_ECTS_HAS,  /* uint32_t hundredths, with a bool "present" flag at off2 */
-    F_UINT,      /* uint32_t (EQF levels) */
-    F_ENUM,      /* uint32_t value of enumeration aux (proto_enum) */
-    F_VOCAB,     /* uint32_t value of Annex I vocabulary aux (proto_vocab) */
-    F_BOOL,      /* bool */
-    F_KEY,       /* const uint8_t * to 32 bytes; "rn1:..." */
-    F_DIGEST,    /* const uint8_t * to 32 bytes; 64 hex digits */
-    F_STRS,      /* list of proto_str at off, count uint32_t at off2 */
-    F_COUNTRIES, /* list of country codes, as F_STRS */
-    F_TITLE,     /* list of proto_lang_text at off, count at off2; JSON {lang: text} */
-    F_OBJS,      /* list of structs (sub, stride) at off, count at off2 */
-    F_OBJ,       /* a nested struct (sub) at off */
-} ftype;
+/* The rows are proto/fields.h's: the wire's own tables, whose JSON column says what each field
+ * is called here and how its value is written. */
+typedef proto_field fdesc;
 
-typedef struct fdesc {
-    const char *name;
-    ftype type;
-    size_t off;
-    size_t off2;
-    uint32_t cap;            /* list capacity */
-    size_t stride;           /* list item size (F_OBJS) */
-    int aux;                 /* proto_enum or proto_vocab */
-    bool opt;                /* an optional number: 0 means absent, and is not written */
-    const struct fdesc *sub; /* F_OBJS, F_OBJ: the nested table, ended by a NULL name */
-    bool req;                /* required: absent (or null) is RN_EMISSING, naming the field */
-} fdesc;
-
-#define ARRLEN(S, m) ((uint32_t)(sizeof(((S *)0)->m) / sizeof(((S *)0)->m[0])))
-
-/* F, FE, FL and FOBJS end with R (required) or O (optional), as PROTOCOL.md section 3 and
- * proto/record.c's tables say: a field required on the wire but optional here would be read as a
- * zero when left out (a time of 1970-01-01), which is what the flag prevents. */
-#define R true
-#define O false
-#define F(S, n, t, m, r)                                                                           \
-    {                                                                                              \
-        n, t, offsetof(S, m), 0, 0, 0, 0, false, NULL, r                                           \
-    }
-#define FOPT(S, n, t, m)                                                                           \
-    {                                                                                              \
-        n, t, offsetof(S, m), 0, 0, 0, 0, true, NULL, false                                        \
-    }
-#define FE(S, n, t, m, e, r)                                                                       \
-    {                                                                                              \
-        n, t, offsetof(S, m), 0, 0, 0, e, false, NULL, r                                           \
-    }
-#define FHAS(S, n, m, has)                                                                         \
-    {                                                                                              \
-        n, F_ECTS_HAS, offsetof(S, m), offsetof(S, has), 0, 0, 0, false, NULL, false               \
-    }
-#define FL(S, n, t, m, cnt, r)                                                                     \
-    {                                                                                              \
-        n, t, offsetof(S, m), offsetof(S, cnt), ARRLEN(S, m), 0, 0, false, NULL, r                 \
-    }
-#define FOBJS(S, n, m, cnt, sub, r)                                                                \
-    {                                                                                              \
-        n, F_OBJS, offsetof(S, m), offsetof(S, cnt), ARRLEN(S, m), sizeof(((S *)0)->m[0]), 0,      \
-            false, sub, r                                                                          \
-    }
-#define FOBJ(S, n, m, sub)                                                                         \
-    {                                                                                              \
-        n, F_OBJ, offsetof(S, m), 0, 0, 0, 0, false, sub, false                                    \
-    }
-#define FEND                                                                                       \
-    {                                                                                              \
-        NULL, F_STR, 0, 0, 0, 0, 0, false, NULL, false                                             \
-    }
-
-static const fdesc issuer_key_fields[] = {
-    F(proto_issuer_key, "key", F_KEY, key, R),
-    F(proto_issuer_key, "valid_from", F_TIME, valid_from_ms, R),
-    F(proto_issuer_key, "valid_until", F_TIME_NIL, valid_until_ms, O),
-    FEND,
-};
-
-static const fdesc provider_fields[] = {
-    F(proto_provider, "id", F_STR, id, R),
-    F(proto_provider, "legal_name", F_STR, legal_name, R),
-    F(proto_provider, "country", F_COUNTRY, country, R),
-    F(proto_provider, "registration_number", F_STR, registration_number, O),
-    FE(proto_provider, "qa_status", F_ENUM, qa_status, PROTO_ENUM_QA_STATUS, R),
-    F(proto_provider, "qa_body", F_STR, qa_body, O),
-    FOBJS(proto_provider, "issuer_keys", issuer_keys, issuer_keys_n, issuer_key_fields, O),
-    FE(proto_provider, "status", F_ENUM, status, PROTO_ENUM_PROVIDER_STATUS, R),
-    F(proto_provider, "url", F_STR, url, O),
-    FEND,
-};
-
-static const fdesc outcome_fields[] = {
-    F(proto_outcome, "text", F_STR, text, R),
-    FL(proto_outcome, "esco", F_STRS, esco, esco_n, O),
-    FL(proto_outcome, "translations", F_TITLE, translations, translations_n, O),
-    FEND,
-};
-
-static const fdesc spec_fields[] = {
-    F(proto_spec, "id", F_STR, id, R),
-    F(proto_spec, "provider", F_STR, provider, R),
-    FL(proto_spec, "title", F_TITLE, title, title_n, R),
-    FOBJS(proto_spec, "outcomes", outcomes, outcomes_n, outcome_fields, R),
-    F(proto_spec, "ects", F_ECTS, ects_centi, R),
-    FOPT(proto_spec, "eqf", F_UINT, eqf),
-    F(proto_spec, "nqf", F_STR, nqf, O),
-    F(proto_spec, "isced", F_STR, isced, R),
-    FE(proto_spec, "assessment", F_VOCAB, assessment, PROTO_VOCAB_ASSESSMENT, R),
-    FE(proto_spec, "participation", F_VOCAB, participation, PROTO_VOCAB_PARTICIPATION, R),
-    FE(proto_spec, "qa_type", F_VOCAB, qa_type, PROTO_VOCAB_QA, R),
-    FL(proto_spec, "languages", F_STRS, languages, languages_n, R),
-    F(proto_spec, "prerequisites", F_STR, prerequisites, O),
-    FE(proto_spec, "supervision", F_VOCAB, supervision, PROTO_VOCAB_SUPERVISION, R),
-    F(proto_spec, "grading", F_STR, grading, O),
-    FE(proto_spec, "stackability", F_ENUM, stackability, PROTO_ENUM_STACKABILITY, R),
-    FL(proto_spec, "part_of", F_STRS, part_of, part_of_n, O),
-    F(proto_spec, "url", F_STR, url, O),
-    F(proto_spec, "valid_from", F_TIME, valid_from_ms, R),
-    FOPT(proto_spec, "valid_until", F_TIME, valid_until_ms),
-    FE(proto_spec, "status", F_ENUM, status, PROTO_ENUM_STATUS, R),
-    FEND,
-};
-
-static const fdesc difference_fields[] = {
-    FE(proto_difference, "type", F_ENUM, type, PROTO_ENUM_DIFFERENCE, R),
-    F(proto_difference, "note", F_STR, note, R),
-    FEND,
-};
-
-static const fdesc decision_fields[] = {
-    F(proto_decision, "id", F_STR, id, R),
-    F(proto_decision, "spec", F_STR, spec, R),
-    FE(proto_decision, "purpose", F_ENUM, purpose, PROTO_ENUM_PURPOSE, R),
-    FE(proto_decision, "outcome", F_ENUM, outcome, PROTO_ENUM_OUTCOME, R),
-    FHAS(proto_decision, "ects", ects_centi, has_ects),
-    FOPT(proto_decision, "eqf", F_UINT, eqf),
-    FOBJS(proto_decision, "differences", differences, differences_n, difference_fields, O),
-    F(proto_decision, "conditions", F_STR, conditions, O),
-    F(proto_decision, "appeal", F_STR, appeal, O),
-    F(proto_decision, "valid_from", F_TIME, valid_from_ms, R),
-    FOPT(proto_decision, "valid_until", F_TIME, valid_until_ms),
-    F(proto_decision, "supersedes", F_STR, supersedes, O),
-    FEND,
-};
-
-static const fdesc policy_fields[] = {
-    F(proto_policy, "id", F_STR, id, R),
-    FE(proto_policy, "purpose", F_ENUM, purpose, PROTO_ENUM_PURPOSE, R),
-    FE(proto_policy, "outcome", F_ENUM, outcome, PROTO_ENUM_OUTCOME, R),
-    FL(proto_policy, "issuer_countries", F_COUNTRIES, issuer_countries, issuer_countries_n, O),
-    FOPT(proto_policy, "eqf_min", F_UINT, eqf_min),
-    FOPT(proto_policy, "eqf_max", F_UINT, eqf_max),
-    FOPT(proto_policy, "ects_min", F_ECTS, ects_min_centi),
-    F(proto_policy, "external_qa", F_BOOL, external_qa, R),
-    FL(proto_policy, "isced_prefixes", F_STRS, isced_prefixes, isced_prefixes_n, O),
-    F(proto_policy, "conditions", F_STR, conditions, O),
-    F(proto_policy, "valid_from", F_TIME, valid_from_ms, R),
-    FOPT(proto_policy, "valid_until", F_TIME, valid_until_ms),
-    FE(proto_policy, "status", F_ENUM, status, PROTO_ENUM_STATUS, R),
-    FEND,
-};
-
-static const fdesc rule_fields[] = {
-    FOPT(proto_pathway_rule, "eqf_min", F_UINT, eqf_min),
-    FOPT(proto_pathway_rule, "eqf_max", F_UINT, eqf_max),
-    FL(proto_pathway_rule, "isced_prefixes", F_STRS, isced_prefixes, isced_prefixes_n, O),
-    FL(proto_pathway_rule, "issuer_countries", F_COUNTRIES, issuer_countries, issuer_countries_n,
-       O),
-    FOPT(proto_pathway_rule, "ects_min", F_ECTS, ects_min_centi),
-    FEND,
-};
-
-static const fdesc pathway_fields[] = {
-    F(proto_pathway, "id", F_STR, id, R),
-    FL(proto_pathway, "title", F_TITLE, title, title_n, R),
-    F(proto_pathway, "eqf", F_UINT, eqf, R),
-    F(proto_pathway, "ects_min", F_ECTS, ects_min_centi, R),
-    FL(proto_pathway, "mandatory", F_STRS, mandatory, mandatory_n, O),
-    FL(proto_pathway, "eligible", F_STRS, eligible, eligible_n, O),
-    FOBJ(proto_pathway, "rule", rule, rule_fields),
-    F(proto_pathway, "valid_from", F_TIME, valid_from_ms, R),
-    FOPT(proto_pathway, "valid_until", F_TIME, valid_until_ms),
-    FE(proto_pathway, "status", F_ENUM, status, PROTO_ENUM_STATUS, R),
-    FEND,
-};
-
-static const fdesc revocation_fields[] = {
-    F(proto_revocation, "credential", F_DIGEST, credential, R),
-    F(proto_revocation, "provider", F_STR, provider, R),
-    FE(proto_revocation, "reason", F_ENUM, reason, PROTO_ENUM_REASON, R),
-    F(proto_revocation, "revoked_at", F_TIME, revoked_at_ms, R),
-    FEND,
-};
-
-#undef R
-#undef O
-
-/* The table of each kind, by kind number. */
-static const fdesc *const kind_fields[PROTO_KIND_MAX + 1] = {
-    [PROTO_KIND_PROVIDER] = provider_fields, [PROTO_KIND_SPEC] = spec_fields,
-    [PROTO_KIND_DECISION] = decision_fields, [PROTO_KIND_POLICY] = policy_fields,
-    [PROTO_KIND_PATHWAY] = pathway_fields,   [PROTO_KIND_REVOCATION] = revocation_fields,
-};
-
-static const fdesc *fields_of(proto_kind kind)
+/* An optional number or time that is 0 when absent: left out when 0, and a 0 given is refused
+ * (a time of 1970-01-01, a level 0). An issuer key's open end is null instead. */
+static bool opt(const fdesc *f)
 {
-    if ((int)kind < PROTO_KIND_MIN || (int)kind > PROTO_KIND_MAX)
-        return NULL;
-    return kind_fields[kind];
+    return !f->req && f->json_form != PROTO_JSON_TIME_NIL;
 }
+
+/* The item count of a list field, or an optional number's has-flag, at f->aux. */
+#define AUX_AT(base, f, T)  AT(base, (size_t)(f)->aux, T)
+#define AUX_CAT(base, f, T) CAT(base, (size_t)(f)->aux, T)
 
 /* ---- Small helpers ---- */
 
@@ -285,15 +88,15 @@ static int hex_val(char c)
 }
 
 /* The accepted names of an enumeration or vocabulary, for a message: "accepted: a, b, c". */
-static void names_list(ftype t, int aux, char *out, size_t len)
+static void names_list(uint8_t form, int aux, char *out, size_t len)
 {
-    unsigned n =
-        t == F_ENUM ? proto_enum_size((proto_enum)aux) : proto_codes_vocab_size((proto_vocab)aux);
+    unsigned n = form == PROTO_JSON_ENUM ? proto_enum_size((proto_enum)aux)
+                                         : proto_codes_vocab_size((proto_vocab)aux);
     int w = snprintf(out, len, "accepted: ");
     size_t used = w > 0 && (size_t)w < len ? (size_t)w : 0;
     for (unsigned v = 1; v <= n && used < len; v++) {
-        const char *name = t == F_ENUM ? proto_enum_value_name((proto_enum)aux, v)
-                                       : proto_codes_vocab_name((proto_vocab)aux, v);
+        const char *name = form == PROTO_JSON_ENUM ? proto_enum_value_name((proto_enum)aux, v)
+                                                   : proto_codes_vocab_name((proto_vocab)aux, v);
         w = snprintf(out + used, len - used, "%s%s", v == 1 ? "" : ", ", name != NULL ? name : "?");
         if (w < 0)
             break;
@@ -612,21 +415,21 @@ static int take_bytes(reader *rd, const char *path, unsigned index, uint8_t **ou
     return 0;
 }
 
-static int read_table(reader *rd, const fdesc *t, void *base, json_t *obj, const char *path,
+static int read_table(reader *rd, const proto_fields *t, void *base, json_t *obj, const char *path,
                       bool top, proto_kind kind);
 
 static int read_list_strings(reader *rd, const fdesc *f, void *base, json_t *v, const char *path)
 {
     proto_str *items = AT(base, f->off, proto_str);
-    uint32_t *n = AT(base, f->off2, uint32_t);
+    uint32_t *n = AUX_AT(base, f, uint32_t);
     if (!json_is_array(v))
         return err_set(rd->e, RN_ETYPE, path, 0, "expected a list of strings");
     size_t count = json_array_size(v);
-    if (count > f->cap)
+    if (count > f->max)
         return err_set(rd->e, RN_ECOUNT, path, 0, NULL);
     for (size_t i = 0; i < count; i++) {
         json_t *item = json_array_get(v, i);
-        if (f->type == F_COUNTRIES)
+        if (f->json_form == PROTO_JSON_COUNTRIES)
             RN_TRY(want_country(rd, item, path, (unsigned)i + 1, &items[i]));
         else
             RN_TRY(want_string(rd, item, path, (unsigned)i + 1, &items[i]));
@@ -648,14 +451,14 @@ static int lang_cmp(const void *a, const void *b)
 static int read_title(reader *rd, const fdesc *f, void *base, json_t *v, const char *path)
 {
     proto_lang_text *items = AT(base, f->off, proto_lang_text);
-    uint32_t *n = AT(base, f->off2, uint32_t);
+    uint32_t *n = AUX_AT(base, f, uint32_t);
     const char *lang;
     json_t *text;
     uint32_t i = 0;
     if (!json_is_object(v))
         return err_set(rd->e, RN_ETYPE, path, 0,
                        "expected an object of language to text, like {\"en\": \"...\"}");
-    if (json_object_size(v) > f->cap)
+    if (json_object_size(v) > f->max)
         return err_set(rd->e, RN_ECOUNT, path, 0, NULL);
     if (json_object_size(v) == 0) /* an optional map is left out, never empty */
         return err_set(rd->e, RN_ECOUNT, path, 0, "at least one language");
@@ -674,71 +477,73 @@ static int read_title(reader *rd, const fdesc *f, void *base, json_t *v, const c
 static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const char *path)
 {
     char detail[REC_DETAIL_BYTES];
-    switch (f->type) {
-    case F_STR:
+    switch (f->json_form) {
+    case PROTO_JSON_STR:
         return want_string(rd, v, path, 0, AT(base, f->off, proto_str));
-    case F_COUNTRY:
+    case PROTO_JSON_COUNTRY:
         return want_country(rd, v, path, 0, AT(base, f->off, proto_str));
-    case F_TIME_NIL:
+    case PROTO_JSON_TIME_NIL:
         if (json_is_null(v)) {
             *AT(base, f->off, uint64_t) = 0;
             return 0;
         }
         /* fall through */
-    case F_TIME: {
+    case PROTO_JSON_TIME: {
         uint64_t ms;
         RN_TRY(want_time(rd, v, path, 0, &ms));
-        if (f->opt && ms == 0)
+        if (opt(f) && ms == 0)
             return err_set(rd->e, RN_EDATES, path, 0, "an end of validity cannot be the epoch");
         *AT(base, f->off, uint64_t) = ms;
         return 0;
     }
-    case F_ECTS:
-    case F_ECTS_HAS: {
+    case PROTO_JSON_ECTS:
+    case PROTO_JSON_ECTS_HAS: {
         uint32_t c;
         int rc = ects_from_json(v, &c);
         if (rc < 0)
             return err_set(rd->e, RN_EECTS, path, 0,
                            "expected a number of ECTS with at most two decimals, like 2.5");
-        if (f->type == F_ECTS && c == 0)
+        if (f->json_form == PROTO_JSON_ECTS && c == 0)
             return err_set(rd->e, RN_EECTS, path, 0, "at least 0.01");
         *AT(base, f->off, uint32_t) = c;
-        if (f->type == F_ECTS_HAS)
-            *AT(base, f->off2, bool) = true;
+        if (f->json_form == PROTO_JSON_ECTS_HAS)
+            *AUX_AT(base, f, bool) = true;
         return 0;
     }
-    case F_UINT: {
+    case PROTO_JSON_UINT: {
         if (!json_is_integer(v) || json_integer_value(v) < 0 ||
             json_integer_value(v) > (json_int_t)UINT32_MAX)
             return err_set(rd->e, RN_ETYPE, path, 0, "expected a whole number");
         uint32_t x = (uint32_t)json_integer_value(v);
-        if (f->opt && x == 0)
+        if (opt(f) && x == 0)
             return err_set(rd->e, RN_EEQF, path, 0, NULL);
         *AT(base, f->off, uint32_t) = x;
         return 0;
     }
-    case F_ENUM:
-    case F_VOCAB: {
+    case PROTO_JSON_ENUM:
+    case PROTO_JSON_VOCAB: {
         int x;
-        names_list(f->type, f->aux, detail, sizeof(detail));
+        names_list(f->json_form, f->json_names, detail, sizeof(detail));
         if (!json_is_string(v))
-            return err_set(rd->e, f->type == F_ENUM ? RN_EENUM : RN_EVOCAB, path, 0, detail);
-        if (f->type == F_ENUM)
-            x = proto_enum_value_parse((proto_enum)f->aux, json_string_value(v));
+            return err_set(rd->e, f->json_form == PROTO_JSON_ENUM ? RN_EENUM : RN_EVOCAB, path, 0,
+                           detail);
+        if (f->json_form == PROTO_JSON_ENUM)
+            x = proto_enum_value_parse((proto_enum)f->json_names, json_string_value(v));
         else
-            x = proto_codes_vocab_number((proto_vocab)f->aux, json_string_value(v),
+            x = proto_codes_vocab_number((proto_vocab)f->json_names, json_string_value(v),
                                          json_string_length(v));
         if (x < 0)
-            return err_set(rd->e, f->type == F_ENUM ? RN_EENUM : RN_EVOCAB, path, 0, detail);
+            return err_set(rd->e, f->json_form == PROTO_JSON_ENUM ? RN_EENUM : RN_EVOCAB, path, 0,
+                           detail);
         *AT(base, f->off, uint32_t) = (uint32_t)x;
         return 0;
     }
-    case F_BOOL:
+    case PROTO_JSON_BOOL:
         if (!json_is_boolean(v))
             return err_set(rd->e, RN_ETYPE, path, 0, "expected true or false");
         *AT(base, f->off, bool) = json_is_true(v);
         return 0;
-    case F_KEY: {
+    case PROTO_JSON_KEY: {
         uint8_t *k;
         if (!json_is_string(v))
             return err_set(rd->e, RN_EKEY, path, 0, "expected a key rn1:...");
@@ -748,7 +553,7 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
         *AT(base, f->off, const uint8_t *) = k;
         return 0;
     }
-    case F_DIGEST: {
+    case PROTO_JSON_DIGEST: {
         uint8_t *k;
         const char *s = json_is_string(v) ? json_string_value(v) : NULL;
         if (s == NULL || json_string_length(v) != 2 * PROTO_DIGEST_BYTES)
@@ -763,21 +568,21 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
         *AT(base, f->off, const uint8_t *) = k;
         return 0;
     }
-    case F_STRS:
-    case F_COUNTRIES:
+    case PROTO_JSON_STRS:
+    case PROTO_JSON_COUNTRIES:
         return read_list_strings(rd, f, base, v, path);
-    case F_TITLE:
+    case PROTO_JSON_TITLE:
         return read_title(rd, f, base, v, path);
-    case F_OBJS: {
-        uint32_t *n = AT(base, f->off2, uint32_t);
+    case PROTO_JSON_OBJS: {
+        uint32_t *n = AUX_AT(base, f, uint32_t);
         if (!json_is_array(v))
             return err_set(rd->e, RN_ETYPE, path, 0, "expected a list of objects");
         size_t count = json_array_size(v);
-        if (count > f->cap)
+        if (count > f->max)
             return err_set(rd->e, RN_ECOUNT, path, 0, NULL);
         for (size_t i = 0; i < count; i++) {
             json_t *item = json_array_get(v, i);
-            void *ib = (char *)base + f->off + i * f->stride;
+            void *ib = (char *)base + f->off + i * f->sub->size;
             if (!json_is_object(item))
                 return err_set(rd->e, RN_ETYPE, path, (unsigned)i + 1, "expected an object");
             int rc = read_table(rd, f->sub, ib, item, path, false, 0);
@@ -790,7 +595,7 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
         *n = (uint32_t)count;
         return 0;
     }
-    case F_OBJ:
+    case PROTO_JSON_OBJ:
         if (!json_is_object(v))
             return err_set(rd->e, RN_ETYPE, path, 0, "expected an object");
         return read_table(rd, f->sub, AT(base, f->off, char), v, path, false, 0);
@@ -800,16 +605,12 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
     }
 }
 
-static const fdesc *field_find(const fdesc *t, const char *name)
+static const fdesc *field_find(const proto_fields *t, const char *name)
 {
-    for (; t->name != NULL; t++) {
-        if (strcmp(t->name, name) == 0)
-            return t;
-    }
-    return NULL;
+    return proto_fields_find(t, name, strlen(name));
 }
 
-static int read_table(reader *rd, const fdesc *t, void *base, json_t *obj, const char *path,
+static int read_table(reader *rd, const proto_fields *t, void *base, json_t *obj, const char *path,
                       bool top, proto_kind kind)
 {
     const char *key;
@@ -826,16 +627,16 @@ static int read_table(reader *rd, const fdesc *t, void *base, json_t *obj, const
         path_join(sub, path, key);
         if (f == NULL)
             return err_set(rd->e, RN_EUNKNOWNFIELD, sub, 0, "see PROTOCOL.md section 3");
-        if (json_is_null(v) && f->type != F_TIME_NIL)
+        if (json_is_null(v) && f->json_form != PROTO_JSON_TIME_NIL)
             continue; /* null: absent */
         RN_TRY(read_field(rd, f, base, v, sub));
     }
     /* A required field left out is "missing", never a zero that reads as 1970-01-01 or as a
      * value outside an enumeration. */
-    for (; t->name != NULL; t++) {
-        json_t *x = json_object_get(obj, t->name);
-        if (t->req && (x == NULL || json_is_null(x))) {
-            path_join(sub, path, t->name);
+    for (unsigned i = 0; i < t->n; i++) {
+        json_t *x = json_object_get(obj, t->f[i].json);
+        if (t->f[i].req && (x == NULL || json_is_null(x))) {
+            path_join(sub, path, t->f[i].json);
             return err_set(rd->e, RN_EMISSING, sub, 0, NULL);
         }
     }
@@ -845,7 +646,8 @@ static int read_table(reader *rd, const fdesc *t, void *base, json_t *obj, const
 /* The row of the dotted path "spec.outcomes.text" of kind `kind`, or NULL. */
 static const fdesc *field_by_path(proto_kind kind, const char *path)
 {
-    const fdesc *t = fields_of(kind), *f = NULL;
+    const proto_fields *t = proto_record_fields(kind);
+    const fdesc *f = NULL;
     const char *kname = proto_kind_name((int)kind);
     size_t kn = strlen(kname);
     if (t == NULL || strncmp(path, kname, kn) != 0 || path[kn] != '.')
@@ -853,11 +655,7 @@ static const fdesc *field_by_path(proto_kind kind, const char *path)
     for (const char *p = path + kn + 1; t != NULL && *p != '\0';) {
         const char *dot = strchr(p, '.');
         size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
-        f = NULL;
-        for (const fdesc *x = t; x->name != NULL; x++) {
-            if (strlen(x->name) == n && strncmp(x->name, p, n) == 0)
-                f = x;
-        }
+        f = proto_fields_find(t, p, n);
         if (f == NULL || dot == NULL)
             return f;
         t = f->sub;
@@ -868,7 +666,7 @@ static const fdesc *field_by_path(proto_kind kind, const char *path)
 
 int rec_from_json(proto_record *r, proto_kind kind, json_t *obj, rec_bytes *bytes, rec_err *e)
 {
-    const fdesc *t = fields_of(kind);
+    const proto_fields *t = proto_record_fields(kind);
     reader rd = { bytes, e };
     rn_diag d;
     memset(r, 0, sizeof(*r));
@@ -886,8 +684,8 @@ int rec_from_json(proto_record *r, proto_kind kind, json_t *obj, rec_bytes *byte
         char detail[REC_DETAIL_BYTES] = "";
         const fdesc *f = field_by_path(kind, d.field);
         if ((rc == RN_EENUM || rc == RN_EVOCAB) && f != NULL &&
-            (f->type == F_ENUM || f->type == F_VOCAB))
-            names_list(f->type, f->aux, detail, sizeof(detail));
+            (f->json_form == PROTO_JSON_ENUM || f->json_form == PROTO_JSON_VOCAB))
+            names_list(f->json_form, f->json_names, detail, sizeof(detail));
         return err_set(e, rc, d.field, d.index, detail);
     }
     if (rc < 0)
@@ -899,53 +697,54 @@ int rec_from_json(proto_record *r, proto_kind kind, json_t *obj, rec_bytes *byte
 
 static const char *type_text(const fdesc *f)
 {
-    switch (f->type) {
-    case F_STR:
+    switch (f->json_form) {
+    case PROTO_JSON_STR:
         return "text";
-    case F_COUNTRY:
+    case PROTO_JSON_COUNTRY:
         return "country code";
-    case F_TIME:
+    case PROTO_JSON_TIME:
         return "time";
-    case F_TIME_NIL:
+    case PROTO_JSON_TIME_NIL:
         return "time or null (open-ended)";
-    case F_ECTS:
-    case F_ECTS_HAS:
+    case PROTO_JSON_ECTS:
+    case PROTO_JSON_ECTS_HAS:
         return "ECTS";
-    case F_UINT:
+    case PROTO_JSON_UINT:
         return "whole number";
-    case F_ENUM:
+    case PROTO_JSON_ENUM:
         return "enumeration";
-    case F_VOCAB:
+    case PROTO_JSON_VOCAB:
         return "Annex I vocabulary";
-    case F_BOOL:
+    case PROTO_JSON_BOOL:
         return "true or false";
-    case F_KEY:
+    case PROTO_JSON_KEY:
         return "key rn1:...";
-    case F_DIGEST:
+    case PROTO_JSON_DIGEST:
         return "64 hex digits";
-    case F_STRS:
+    case PROTO_JSON_STRS:
         return "list of text";
-    case F_COUNTRIES:
+    case PROTO_JSON_COUNTRIES:
         return "list of country codes";
-    case F_TITLE:
+    case PROTO_JSON_TITLE:
         return "{language: text}";
-    case F_OBJS:
+    case PROTO_JSON_OBJS:
         return "list of objects";
-    case F_OBJ:
+    case PROTO_JSON_OBJ:
         return "object";
     default:
         return "?";
     }
 }
 
-static void fields_help(const fdesc *t, const char *prefix, FILE *f)
+static void fields_help(const proto_fields *tab, const char *prefix, FILE *f)
 {
     char name[REC_FIELD_BYTES], vals[REC_DETAIL_BYTES];
-    for (; t->name != NULL; t++) {
-        snprintf(name, sizeof(name), "%s%s", prefix, t->name);
+    for (unsigned i = 0; i < tab->n; i++) {
+        const fdesc *t = &tab->f[i];
+        snprintf(name, sizeof(name), "%s%s", prefix, t->json);
         fprintf(f, "  %-28s %-9s %s", name, t->req ? "required" : "optional", type_text(t));
-        if (t->type == F_ENUM || t->type == F_VOCAB) {
-            names_list(t->type, t->aux, vals, sizeof(vals));
+        if (t->json_form == PROTO_JSON_ENUM || t->json_form == PROTO_JSON_VOCAB) {
+            names_list(t->json_form, t->json_names, vals, sizeof(vals));
             fprintf(f, " (%s)", vals);
         }
         fputc('\n', f);
@@ -959,7 +758,7 @@ static void fields_help(const fdesc *t, const char *prefix, FILE *f)
 
 void rec_fields_help(proto_kind kind, FILE *f)
 {
-    const fdesc *t = fields_of(kind);
+    const proto_fields *t = proto_record_fields(kind);
     if (t == NULL)
         return;
     fprintf(f, "Fields of a %s record (a nested field is required when its object is given):\n",
@@ -981,51 +780,52 @@ static json_t *time_json(uint64_t ms)
     return json_string(buf);
 }
 
-static json_t *write_table(const fdesc *t, const void *base);
+static json_t *write_table(const proto_fields *t, const void *base);
 
 /* The JSON of field f, or NULL when it is absent (or out of memory: the caller cannot tell, and
  * a record missing a field on output is then the worst that happens). */
 static json_t *write_field(const fdesc *f, const void *base)
 {
-    switch (f->type) {
-    case F_STR:
-    case F_COUNTRY: {
+    switch (f->json_form) {
+    case PROTO_JSON_STR:
+    case PROTO_JSON_COUNTRY: {
         proto_str s = *CAT(base, f->off, proto_str);
         return s.len == 0 ? NULL : str_json(s);
     }
-    case F_TIME:
-    case F_TIME_NIL: {
+    case PROTO_JSON_TIME:
+    case PROTO_JSON_TIME_NIL: {
         uint64_t ms = *CAT(base, f->off, uint64_t);
-        if (f->type == F_TIME_NIL && ms == 0)
+        if (f->json_form == PROTO_JSON_TIME_NIL && ms == 0)
             return json_null();
-        if (f->opt && ms == 0)
+        if (opt(f) && ms == 0)
             return NULL;
         return time_json(ms);
     }
-    case F_ECTS: {
+    case PROTO_JSON_ECTS: {
         uint32_t c = *CAT(base, f->off, uint32_t);
-        return f->opt && c == 0 ? NULL : rec_ects_json(c);
+        return opt(f) && c == 0 ? NULL : rec_ects_json(c);
     }
-    case F_ECTS_HAS:
-        if (!*CAT(base, f->off2, bool))
+    case PROTO_JSON_ECTS_HAS:
+        if (!*AUX_CAT(base, f, bool))
             return NULL;
         return rec_ects_json(*CAT(base, f->off, uint32_t));
-    case F_UINT: {
+    case PROTO_JSON_UINT: {
         uint32_t x = *CAT(base, f->off, uint32_t);
-        return f->opt && x == 0 ? NULL : json_integer(x);
+        return opt(f) && x == 0 ? NULL : json_integer(x);
     }
-    case F_ENUM:
-    case F_VOCAB: {
+    case PROTO_JSON_ENUM:
+    case PROTO_JSON_VOCAB: {
         uint32_t x = *CAT(base, f->off, uint32_t);
-        const char *name = f->type == F_ENUM ? proto_enum_value_name((proto_enum)f->aux, x)
-                                             : proto_codes_vocab_name((proto_vocab)f->aux, x);
+        const char *name = f->json_form == PROTO_JSON_ENUM
+                               ? proto_enum_value_name((proto_enum)f->json_names, x)
+                               : proto_codes_vocab_name((proto_vocab)f->json_names, x);
         if (x == 0)
             return NULL;
         return name != NULL ? json_string(name) : json_integer(x);
     }
-    case F_BOOL:
+    case PROTO_JSON_BOOL:
         return json_boolean(*CAT(base, f->off, bool));
-    case F_KEY: {
+    case PROTO_JSON_KEY: {
         const uint8_t *k = *CAT(base, f->off, const uint8_t *);
         char text[PROTO_KEY_TEXT_LEN + 1];
         if (k == NULL)
@@ -1033,7 +833,7 @@ static json_t *write_field(const fdesc *f, const void *base)
         proto_key_text_format(k, text);
         return json_string(text);
     }
-    case F_DIGEST: {
+    case PROTO_JSON_DIGEST: {
         const uint8_t *k = *CAT(base, f->off, const uint8_t *);
         char hex[2 * PROTO_DIGEST_BYTES + 1];
         if (k == NULL)
@@ -1041,42 +841,42 @@ static json_t *write_field(const fdesc *f, const void *base)
         rec_hex(k, PROTO_DIGEST_BYTES, hex);
         return json_string(hex);
     }
-    case F_STRS:
-    case F_COUNTRIES: {
-        uint32_t n = *CAT(base, f->off2, uint32_t);
+    case PROTO_JSON_STRS:
+    case PROTO_JSON_COUNTRIES: {
+        uint32_t n = *AUX_CAT(base, f, uint32_t);
         const proto_str *items = CAT(base, f->off, proto_str);
         if (n == 0)
             return NULL;
         json_t *a = json_array();
-        for (uint32_t i = 0; a != NULL && i < n && i < f->cap; i++)
+        for (uint32_t i = 0; a != NULL && i < n && i < f->max; i++)
             json_array_append_new(a, str_json(items[i]));
         return a;
     }
-    case F_TITLE: {
-        uint32_t n = *CAT(base, f->off2, uint32_t);
+    case PROTO_JSON_TITLE: {
+        uint32_t n = *AUX_CAT(base, f, uint32_t);
         const proto_lang_text *items = CAT(base, f->off, proto_lang_text);
         if (n == 0) /* an outcome without translations */
             return NULL;
         json_t *o = json_object();
         char lang[8];
-        for (uint32_t i = 0; o != NULL && i < n && i < f->cap; i++) {
+        for (uint32_t i = 0; o != NULL && i < n && i < f->max; i++) {
             snprintf(lang, sizeof(lang), "%.*s", (int)items[i].lang.len,
                      (const char *)items[i].lang.ptr);
             json_object_set_new(o, lang, str_json(items[i].text));
         }
         return o;
     }
-    case F_OBJS: {
-        uint32_t n = *CAT(base, f->off2, uint32_t);
+    case PROTO_JSON_OBJS: {
+        uint32_t n = *AUX_CAT(base, f, uint32_t);
         if (n == 0)
             return NULL;
         json_t *a = json_array();
-        for (uint32_t i = 0; a != NULL && i < n && i < f->cap; i++)
-            json_array_append_new(a,
-                                  write_table(f->sub, (const char *)base + f->off + i * f->stride));
+        for (uint32_t i = 0; a != NULL && i < n && i < f->max; i++)
+            json_array_append_new(
+                a, write_table(f->sub, (const char *)base + f->off + i * f->sub->size));
         return a;
     }
-    case F_OBJ: {
+    case PROTO_JSON_OBJ: {
         json_t *o = write_table(f->sub, CAT(base, f->off, char));
         if (o != NULL && json_object_size(o) == 0) {
             json_decref(o);
@@ -1090,22 +890,22 @@ static json_t *write_field(const fdesc *f, const void *base)
     }
 }
 
-static json_t *write_table(const fdesc *t, const void *base)
+static json_t *write_table(const proto_fields *t, const void *base)
 {
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    for (; t->name != NULL; t++) {
-        json_t *v = write_field(t, base);
+    for (unsigned i = 0; i < t->n; i++) {
+        json_t *v = write_field(&t->f[i], base);
         if (v != NULL)
-            json_object_set_new(o, t->name, v);
+            json_object_set_new(o, t->f[i].json, v);
     }
     return o;
 }
 
 json_t *rec_to_json(const proto_record *r)
 {
-    const fdesc *t = fields_of(r->kind);
+    const proto_fields *t = proto_record_fields(r->kind);
     if (t == NULL)
         return NULL;
     return write_table(t, &r->u);
@@ -1137,7 +937,7 @@ static int append_items(json_t *obj, const char *name, const char *value, const 
 
 int rec_json_set(json_t *obj, proto_kind kind, const char *name, const char *value, rec_err *e)
 {
-    const fdesc *t = fields_of(kind);
+    const proto_fields *t = proto_record_fields(kind);
     char key[REC_FIELD_BYTES], path[REC_FIELD_BYTES];
     json_t *v = NULL;
     memset(e, 0, sizeof(*e));
@@ -1152,8 +952,8 @@ int rec_json_set(json_t *obj, proto_kind kind, const char *name, const char *val
     snprintf(path, sizeof(path), "%s.%.48s", proto_kind_name(kind), key);
     if (f == NULL)
         return err_set(e, RN_EUNKNOWNFIELD, path, 0, "see `recnetctl <kind> publish --help`");
-    switch (f->type) {
-    case F_UINT: {
+    switch (f->json_form) {
+    case PROTO_JSON_UINT: {
         char *end;
         unsigned long long x;
         if (value[0] < '0' || value[0] > '9')
@@ -1164,7 +964,7 @@ int rec_json_set(json_t *obj, proto_kind kind, const char *name, const char *val
         v = json_integer((json_int_t)x);
         break;
     }
-    case F_BOOL:
+    case PROTO_JSON_BOOL:
         if (strcmp(value, "true") == 0)
             v = json_true();
         else if (strcmp(value, "false") == 0)
@@ -1172,10 +972,10 @@ int rec_json_set(json_t *obj, proto_kind kind, const char *name, const char *val
         else
             return err_set(e, RN_ETYPE, path, 0, "expected true or false");
         break;
-    case F_STRS:
-    case F_COUNTRIES:
+    case PROTO_JSON_STRS:
+    case PROTO_JSON_COUNTRIES:
         return append_items(obj, key, value, path, e);
-    case F_TITLE: {
+    case PROTO_JSON_TITLE: {
         const char *eq = strchr(value, '=');
         if (eq == NULL || eq == value)
             return err_set(e, RN_ETYPE, path, 0, "expected lang=text, like en=Digital skills");
@@ -1191,17 +991,19 @@ int rec_json_set(json_t *obj, proto_kind kind, const char *name, const char *val
             return err_set(e, RN_ETYPE, path, 0, "text is not valid UTF-8");
         return 0;
     }
-    case F_OBJS:
-    case F_OBJ: {
+    case PROTO_JSON_OBJS:
+    case PROTO_JSON_OBJ: {
         json_error_t je;
         json_t *x = json_loads(value, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-        if (x == NULL || (!json_is_object(x) && !(f->type == F_OBJS && json_is_array(x)))) {
+        if (x == NULL ||
+            (!json_is_object(x) && !(f->json_form == PROTO_JSON_OBJS && json_is_array(x)))) {
             json_decref(x);
             return err_set(e, RN_ETYPE, path, 0,
-                           f->type == F_OBJ ? "expected a JSON object"
-                                            : "expected a JSON object or a list of objects");
+                           f->json_form == PROTO_JSON_OBJ
+                               ? "expected a JSON object"
+                               : "expected a JSON object or a list of objects");
         }
-        if (f->type == F_OBJS && json_is_object(x)) {
+        if (f->json_form == PROTO_JSON_OBJS && json_is_object(x)) {
             json_t *a = json_object_get(obj, key);
             if (a == NULL || !json_is_array(a)) {
                 a = json_array();

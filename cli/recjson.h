@@ -16,10 +16,12 @@
  * 1970-01-01); an unknown field is an error, so a misspelt name is never silently dropped. A
  * top-level "kind" naming the record's own kind is allowed and ignored.
  *
- * The conversion is driven by one table of fields per kind, used both ways and by the command
- * line flags of `recnetctl <kind> publish`, so the three never disagree. What the JSON cannot say
- * wrongly (types, names, forms) is checked here; everything else is proto_record_validate's, whose
- * diagnostic names the field in the same dotted form ("spec.eqf", "provider.issuer_keys.key").
+ * The conversion is driven by the wire's own field tables (proto/fields.h), whose JSON column
+ * names each field and its JSON form; they are used both ways and by the command line flags of
+ * `recnetctl <kind> publish`, so the JSON, the flags and the wire never disagree on the fields.
+ * What the JSON cannot say wrongly (types, names, forms) is checked here; everything else is
+ * proto_record_validate's, whose diagnostic names the field in the same dotted form ("spec.eqf",
+ * "provider.issuer_keys.key").
  *
  * Decoded strings borrow the JSON object (jansson keeps them as long as the object lives); the
  * 32-byte keys and digests are decoded into a rec_bytes the caller provides.

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "codes.h"
+#include "rules.h"
 
 #define BUNDLE_FIELDS 4u
 
@@ -40,6 +41,18 @@ const char *proto_result_name(int result)
     default:
         return NULL;
     }
+}
+
+int proto_result_parse(const char *name)
+{
+    if (name == NULL)
+        return RN_EENUM;
+#define PROTO_X_RPARSE(name_, num, str)                                                            \
+    if (strcmp(name, str) == 0)                                                                    \
+        return num;
+    PROTO_RESULT_MAP(PROTO_X_RPARSE)
+#undef PROTO_X_RPARSE
+    return RN_EENUM;
 }
 
 /* ---- Query and answer: shared by decode and encode ---- */
@@ -266,11 +279,6 @@ static int entry_cmp(const proto_entry *a, const proto_entry *b)
     return a->seq < b->seq ? -1 : a->seq > b->seq ? 1 : 0;
 }
 
-static bool str_eq(proto_str a, proto_str b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
 /* Step 3: the one role entry i fills. Records it in `ro` or fails with RN_EPROOF. */
 static int assign_role(roles *ro, const proto_proof *p, const proto_entry *e, const proto_record *r,
                        size_t i, rn_diag *d)
@@ -283,7 +291,7 @@ static int assign_role(roles *ro, const proto_proof *p, const proto_entry *e, co
 
     switch (e->kind) {
     case PROTO_KIND_SPEC:
-        if (str_eq(r->u.spec.id, p->query.spec)) {
+        if (proto_str_eq(r->u.spec.id, p->query.spec)) {
             slot = &ro->spec;
             field = "proof.spec";
         }
@@ -325,100 +333,29 @@ static int assign_role(roles *ro, const proto_proof *p, const proto_entry *e, co
     return 0;
 }
 
-/* Purpose `have` (of a decision or policy) covers the query's purpose `want`. */
-static bool purpose_covers(uint32_t have, uint32_t want)
-{
-    return have == want || have == PROTO_PURPOSE_BOTH;
-}
-
-static bool valid_at(uint64_t from, uint64_t until, uint64_t at)
-{
-    return from <= at && (until == 0 || at < until);
-}
-
-/* Step 4 for a decision. */
+/* Step 4 for a decision: the terms the query engine also applies (rules.h), then the outcome. */
 static int check_decision(const proto_decision *dec, const proto_proof *p, size_t idx, rn_diag *d)
 {
-    if (!str_eq(dec->spec, p->query.spec))
-        return rn_fail_at(d, RN_EPROOF, "decision.spec", idx);
-    if (!purpose_covers(dec->purpose, p->query.purpose))
-        return rn_fail_at(d, RN_EPROOF, "decision.purpose", idx);
+    const char *unmet = proto_decision_unmet(dec, p->query.spec, p->query.purpose, p->query.at_ms);
+    if (unmet != NULL)
+        return rn_fail_at(d, RN_EPROOF, unmet, idx);
     if (dec->outcome != p->answer.outcome)
         return rn_fail_at(d, RN_EPROOF, "decision.outcome", idx);
-    if (!valid_at(dec->valid_from_ms, dec->valid_until_ms, p->query.at_ms))
-        return rn_fail_at(d, RN_EPROOF,
-                          dec->valid_from_ms > p->query.at_ms ? "decision.valid_from"
-                                                              : "decision.valid_until",
-                          idx);
     return 0;
 }
 
-/*
- * The conditions of policy `pol` that spec `spec` of provider `prov` must meet, in the order of
- * proof.h step 4. Returns NULL when the spec meets them all, otherwise the field of the first
- * condition it fails ("policy.eqf_min"). The policy's own terms (status, purpose, outcome,
- * validity) are not looked at here. proto_policy_matches and the verifier both go through this
- * one function, so that the store's query engine and the offline verifier can never disagree on
- * which specs a policy covers.
- */
-static const char *policy_unmet(const proto_policy *pol, const proto_spec *spec,
-                                const proto_provider *prov)
-{
-    bool ok = pol->issuer_countries_n == 0;
-    for (uint32_t k = 0; k < pol->issuer_countries_n && !ok; k++)
-        ok = str_eq(pol->issuer_countries[k], prov->country);
-    if (!ok)
-        return "policy.issuer_countries";
-
-    if (pol->eqf_min != 0 || pol->eqf_max != 0) {
-        uint32_t lo = pol->eqf_min != 0 ? pol->eqf_min : PROTO_EQF_MIN;
-        uint32_t hi = pol->eqf_max != 0 ? pol->eqf_max : PROTO_EQF_MAX;
-        if (spec->eqf == 0 || spec->eqf < lo || spec->eqf > hi)
-            return spec->eqf > hi ? "policy.eqf_max" : "policy.eqf_min";
-    }
-    if (spec->ects_centi < pol->ects_min_centi)
-        return "policy.ects_min";
-    if (pol->external_qa) {
-        int external = proto_codes_vocab_number(PROTO_VOCAB_QA, "external", 8);
-        RN_ASSERT(external > 0);
-        if (spec->qa_type != (uint32_t)external)
-            return "policy.external_qa";
-    }
-    ok = pol->isced_prefixes_n == 0;
-    for (uint32_t k = 0; k < pol->isced_prefixes_n && !ok; k++)
-        ok = proto_codes_isced_matches((const char *)spec->isced.ptr, spec->isced.len,
-                                       (const char *)pol->isced_prefixes[k].ptr,
-                                       pol->isced_prefixes[k].len);
-    if (!ok)
-        return "policy.isced_prefixes";
-    return NULL;
-}
-
-bool proto_policy_matches(const proto_policy *pol, const proto_spec *spec,
-                          const proto_provider *prov)
-{
-    return policy_unmet(pol, spec, prov) == NULL;
-}
-
-/* Step 4 for a policy: its own terms, then its conditions against the spec and its provider. */
+/* Step 4 for a policy: its own terms and its conditions against the spec and its provider, as
+ * the query engine applies them (rules.h), then the outcome. */
 static int check_policy(const proto_policy *pol, const proto_spec *spec, const proto_provider *prov,
                         const proto_proof *p, size_t idx, rn_diag *d)
 {
-    const char *unmet;
-
-    if (pol->status != PROTO_STATUS_ACTIVE)
-        return rn_fail_at(d, RN_EPROOF, "policy.status", idx);
-    if (!purpose_covers(pol->purpose, p->query.purpose))
-        return rn_fail_at(d, RN_EPROOF, "policy.purpose", idx);
-    if (pol->outcome != p->answer.outcome)
-        return rn_fail_at(d, RN_EPROOF, "policy.outcome", idx);
-    if (!valid_at(pol->valid_from_ms, pol->valid_until_ms, p->query.at_ms))
-        return rn_fail_at(
-            d, RN_EPROOF,
-            pol->valid_from_ms > p->query.at_ms ? "policy.valid_from" : "policy.valid_until", idx);
-    unmet = policy_unmet(pol, spec, prov);
+    const char *unmet = proto_policy_unmet(pol, p->query.purpose, p->query.at_ms);
+    if (unmet == NULL)
+        unmet = proto_policy_conditions_unmet(pol, spec, prov);
     if (unmet != NULL)
         return rn_fail_at(d, RN_EPROOF, unmet, idx);
+    if (pol->outcome != p->answer.outcome)
+        return rn_fail_at(d, RN_EPROOF, "policy.outcome", idx);
     return 0;
 }
 
@@ -465,7 +402,7 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
         return rn_fail(d, RN_EPROOF, "proof.spec");
     if (ro->provider.i < 0)
         return rn_fail(d, RN_EPROOF, "proof.provider");
-    if (!str_eq(ro->provider.r.u.provider.id, ro->spec.r.u.spec.provider))
+    if (!proto_str_eq(ro->provider.r.u.provider.id, ro->spec.r.u.spec.provider))
         return rn_fail_at(d, RN_EPROOF, "proof.provider", (size_t)ro->provider.i + 1);
     if (p->answer.result != PROTO_RESULT_NO_DECISION && ro->basis.i < 0)
         return rn_fail(d, RN_EPROOF, "proof.basis");
@@ -492,7 +429,7 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
         size_t idx = (size_t)ro->revocation.i + 1;
         if (memcmp(rv->credential, p->query.credential, PROTO_DIGEST_BYTES) != 0)
             return rn_fail_at(d, RN_EPROOF, "revocation.credential", idx);
-        if (!str_eq(rv->provider, ro->spec.r.u.spec.provider))
+        if (!proto_str_eq(rv->provider, ro->spec.r.u.spec.provider))
             return rn_fail_at(d, RN_EPROOF, "revocation.provider", idx);
         if (rv->revoked_at_ms > p->query.at_ms)
             return rn_fail_at(d, RN_EPROOF, "revocation.revoked_at", idx);

@@ -40,6 +40,7 @@
 #include "mp.h"
 #include "record.h"
 #include "roster.h"
+#include "rules.h" /* the rules of step 4, which the query engine applies too */
 
 /* Bundle format version written by this implementation; decoders refuse every other. */
 #define PROTO_PROOF_VERSION 1u
@@ -58,6 +59,10 @@ typedef enum proto_result {
 
 /* Returns "decision", "automatic", "no_decision", or NULL for another number. Static string. */
 const char *proto_result_name(int result);
+
+/* The number of result `name` ("decision" gives PROTO_RESULT_DECISION), or RN_EENUM for a name
+ * that is not one, NULL included. */
+RN_MUST_USE int proto_result_parse(const char *name);
 
 /* The question: map {1: spec, 2: country, 3: purpose, 4: at, 5: credential}. */
 typedef struct proto_proof_query {
@@ -168,17 +173,5 @@ char *proto_proof_diag_format(const rn_diag *d, char *buf, size_t len);
  * On failure b->len is as it was.
  */
 RN_MUST_USE int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d);
-
-/*
- * True if spec `spec`, whose provider is `prov`, meets the conditions of policy `pol` (step 4 of
- * proto_proof_verify, which calls this same function): the provider's country is one of the
- * policy's issuer countries (or it names none); when the policy has an EQF range, the spec has a
- * level within [eqf_min or 1, eqf_max or 8]; the spec's ECTS are at least the policy's minimum;
- * the spec's QA type is "external" when the policy requires external QA; and the spec's ISCED-F
- * code is under one of the policy's prefixes (or it names none). The policy's own terms (status,
- * purpose, outcome, validity dates) are the caller's to check. Pure; keeps no pointer.
- */
-bool proto_policy_matches(const proto_policy *pol, const proto_spec *spec,
-                          const proto_provider *prov);
 
 #endif /* RN_PROOF_H */

@@ -2,13 +2,15 @@
  * record.c: encode, strictly decode, compare and validate the six record kinds.
  *
  * Everything is driven by tables (STYLE.md, "tables over chains of ifs"): each kind has one field
- * table giving, for every field, its key, its diagnostic name, whether it is required, its type
- * (which fixes both its wire form and the C type it is stored in) and its bounds, and one kind
- * table ties each kind to its field table, its consistency check and the fields that must carry
- * the author's prefix. Decoding, encoding and comparison are three walks over the same tables, so
- * a field is described once and the three cannot disagree about it. Nested maps (a spec's
- * outcomes, a decision's differences, a pathway's rule) are field tables of their own; the one
- * irregular value, a provider's issuer keys (arrays of three), has its own reader and writer.
+ * table (fields.h) giving, for every field, its key, its JSON name (which with the table's name
+ * makes its diagnostic name), whether it is required, its type (which fixes both its wire form and
+ * the C type it is stored in), its bounds, and its JSON form; and one kind table ties each kind
+ * to its field table, its consistency check and the fields that must carry the author's prefix.
+ * Decoding, encoding and comparison are three walks over the same tables, and cli/recjson.c's
+ * JSON reader and writer two more, so a field is described once and none of them can disagree
+ * about it. Nested maps (a spec's outcomes, a decision's differences, a pathway's rule) are field
+ * tables of their own; the one irregular value, a provider's issuer keys (arrays of three), has
+ * its own reader and writer here, and a table of its three positions for the JSON side.
  *
  * Decoding runs on the ingest path once per entry, so it reads through the strict cursor in place,
  * never allocates, and checks each list's count against its array before writing an item.
@@ -21,6 +23,7 @@
 #include <sodium.h>
 
 #include "codes.h"
+#include "fields.h"
 
 /* ---- Strings and identifiers ---- */
 
@@ -149,251 +152,268 @@ int proto_enum_value_parse(proto_enum e, const char *name)
 
 /* ---- Field tables ---- */
 
-typedef enum ftype {
-    FT_ID,      /* proto_str: an identifier, proto_id_check */
-    FT_TEXT,    /* proto_str: free text of 1 .. max bytes */
-    FT_URL,     /* proto_str: an http(s) URL */
-    FT_COUNTRY, /* proto_str: a canonical country code */
-    FT_LANG,    /* proto_str: a language code */
-    FT_ISCED,   /* proto_str: an ISCED-F code */
-    FT_NUM,     /* uint32_t in min .. max, else err; optional: 0 absent, or a has-flag at aux */
-    FT_TIME,    /* uint64_t milliseconds <= RN_TIME_MS_MAX; optional: 0 absent */
-    FT_VOCAB,   /* uint32_t: a number of Annex I vocabulary `err` */
-    FT_BOOL,    /* bool */
-    FT_DIGEST,  /* const uint8_t *: PROTO_DIGEST_BYTES */
-    FT_LIST,    /* proto_str[max] at off, count at aux: distinct items of type elem */
-    FT_TITLE,   /* proto_lang_text[max] at off, count at aux: a lang -> text map, keys strictly
-                   ascending, each text 1 .. text_max bytes */
-    FT_MAPS,    /* sub->size-byte structs [max] at off, count at aux: an array of sub maps */
-    FT_MAP,     /* a sub struct at off: a nested map with at least one field */
-    FT_KEYS     /* proto_issuer_key[RN_ISSUER_KEYS_MAX] at off, count at aux */
-} ftype;
-
-typedef struct ftab ftab;
-
-typedef struct field {
-    uint8_t key;       /* the integer key on the wire */
-    uint8_t type;      /* ftype */
-    uint8_t elem;      /* FT_LIST: ftype of the items */
-    bool req;          /* required */
-    const char *name;  /* for rn_diag: "spec.eqf" */
-    uint32_t off;      /* offset of the value (or the first item) in the struct */
-    int32_t aux;       /* offset of a list's uint32_t count or of an optional number's bool
-                          has-flag; -1 for none */
-    uint32_t min, max; /* FT_NUM: range; FT_TEXT: maximum bytes; lists: maximum items */
-    uint32_t text_max; /* FT_TITLE: maximum bytes of each text */
-    int err;           /* FT_NUM: the error for a number out of range; FT_VOCAB: the vocabulary */
-    const ftab *sub;   /* FT_MAPS, FT_MAP: the table of the nested map */
-} field;
-
-struct ftab {
-    const char *name; /* for rn_diag: "spec", "spec.outcomes" */
-    const field *f;   /* in ascending key order */
-    unsigned n;
-    size_t size; /* size of the struct described */
-};
+/* The row and table types are fields.h's; record.c keeps its short names for them. */
+typedef proto_field field;
+typedef proto_fields ftab;
 
 #define OFF(T, m)   ((uint32_t)offsetof(T, m))
 #define AUX(T, m)   ((int32_t)offsetof(T, m))
 #define AT(p, off)  ((void *)((p) + (off)))
 #define CAT(p, off) ((const void *)((p) + (off)))
 
-#define F_STR(k, nm, r, T, m, ty, mx)                                                              \
+/*
+ * One macro per form of field. Each row gives the key, the JSON name `js`, whether the field is
+ * required, the struct and member, and the bounds; the diagnostic name is P (the table's name,
+ * defined around each table) "." js, and the JSON form follows from the macro unless the row
+ * names it. A list's bound is checked at compile time to be the capacity of its array (CAP), so
+ * neither the decoder nor the JSON reader can write past it.
+ */
+#define JSON(js, form, names) .json = js, .json_form = (form), .json_names = (names)
+#define CAP(T, m, mx)                                                                              \
+    ((uint32_t)(mx) +                                                                              \
+     0u * (uint32_t)sizeof(char[sizeof(((T *)0)->m) / sizeof(((T *)0)->m[0]) == (mx) ? 1 : -1]))
+
+#define F_STR(k, js, r, T, m, ty, mx, jf)                                                          \
     {                                                                                              \
-        .key = k, .type = ty, .req = r, .name = nm, .off = OFF(T, m), .aux = -1, .max = mx         \
+        .key = k, .type = ty, .req = r, .name = P "." js, .off = OFF(T, m), .aux = -1, .max = mx,  \
+        JSON(js, jf, -1)                                                                           \
     }
-#define F_ID(k, nm, r, T, m)       F_STR(k, nm, r, T, m, FT_ID, RN_ID_BYTES_MAX)
-#define F_URL(k, nm, T, m)         F_STR(k, nm, false, T, m, FT_URL, RN_URL_BYTES_MAX)
-#define F_TEXT(k, nm, r, T, m, mx) F_STR(k, nm, r, T, m, FT_TEXT, mx)
-#define F_NUM(k, nm, r, T, m, lo, hi, e)                                                           \
+#define F_ID(k, js, r, T, m)       F_STR(k, js, r, T, m, PROTO_FT_ID, RN_ID_BYTES_MAX, PROTO_JSON_STR)
+#define F_URL(k, js, T, m)         F_STR(k, js, false, T, m, PROTO_FT_URL, RN_URL_BYTES_MAX, PROTO_JSON_STR)
+#define F_TEXT(k, js, r, T, m, mx) F_STR(k, js, r, T, m, PROTO_FT_TEXT, mx, PROTO_JSON_STR)
+#define F_NUM(k, js, r, T, m, lo, hi, e, jf, jn)                                                   \
     {                                                                                              \
-        .key = k, .type = FT_NUM, .req = r, .name = nm, .off = OFF(T, m), .aux = -1, .min = lo,    \
-        .max = hi, .err = e                                                                        \
+        .key = k, .type = PROTO_FT_NUM, .req = r, .name = P "." js, .off = OFF(T, m), .aux = -1,   \
+        .min = lo, .max = hi, .err = e, JSON(js, jf, jn)                                           \
     }
-#define F_NUMH(k, nm, T, m, h, lo, hi, e)                                                          \
+/* ECTS in hundredths, 1 .. hi when present. */
+#define F_ECTS(k, js, r, T, m, hi) F_NUM(k, js, r, T, m, 1, hi, RN_EECTS, PROTO_JSON_ECTS, -1)
+/* ECTS that may be 0, present when the has-flag h is set. */
+#define F_ECTSH(k, js, T, m, h)                                                                    \
     {                                                                                              \
-        .key = k, .type = FT_NUM, .req = false, .name = nm, .off = OFF(T, m), .aux = AUX(T, h),    \
-        .min = lo, .max = hi, .err = e                                                             \
+        .key = k, .type = PROTO_FT_NUM, .req = false, .name = P "." js, .off = OFF(T, m),          \
+        .aux = AUX(T, h), .min = 0, .max = RN_ECTS_CENTI_MAX, .err = RN_EECTS,                     \
+        JSON(js, PROTO_JSON_ECTS_HAS, -1)                                                          \
     }
-#define F_ENUM(k, nm, T, m, n) F_NUM(k, nm, true, T, m, 1, n, RN_EENUM)
-#define F_EQF(k, nm, r, T, m)  F_NUM(k, nm, r, T, m, PROTO_EQF_MIN, PROTO_EQF_MAX, RN_EEQF)
-#define F_TIME(k, nm, r, T, m)                                                                     \
+#define F_ENUM(k, js, T, m, n, en) F_NUM(k, js, true, T, m, 1, n, RN_EENUM, PROTO_JSON_ENUM, en)
+#define F_EQF(k, js, r, T, m)                                                                      \
+    F_NUM(k, js, r, T, m, PROTO_EQF_MIN, PROTO_EQF_MAX, RN_EEQF, PROTO_JSON_UINT, -1)
+#define F_TIME(k, js, r, T, m)                                                                     \
     {                                                                                              \
-        .key = k, .type = FT_TIME, .req = r, .name = nm, .off = OFF(T, m), .aux = -1               \
+        .key = k, .type = PROTO_FT_TIME, .req = r, .name = P "." js, .off = OFF(T, m), .aux = -1,  \
+        JSON(js, PROTO_JSON_TIME, -1)                                                              \
     }
-#define F_VOCAB(k, nm, T, m, v)                                                                    \
+#define F_VOCAB(k, js, T, m, v)                                                                    \
     {                                                                                              \
-        .key = k, .type = FT_VOCAB, .req = true, .name = nm, .off = OFF(T, m), .aux = -1, .err = v \
+        .key = k, .type = PROTO_FT_VOCAB, .req = true, .name = P "." js, .off = OFF(T, m),         \
+        .aux = -1, .err = v, JSON(js, PROTO_JSON_VOCAB, v)                                         \
     }
-#define F_BOOL(k, nm, T, m)                                                                        \
+#define F_BOOL(k, js, T, m)                                                                        \
     {                                                                                              \
-        .key = k, .type = FT_BOOL, .req = true, .name = nm, .off = OFF(T, m), .aux = -1            \
+        .key = k, .type = PROTO_FT_BOOL, .req = true, .name = P "." js, .off = OFF(T, m),          \
+        .aux = -1, JSON(js, PROTO_JSON_BOOL, -1)                                                   \
     }
-#define F_DIGEST(k, nm, T, m)                                                                      \
+#define F_DIGEST(k, js, T, m)                                                                      \
     {                                                                                              \
-        .key = k, .type = FT_DIGEST, .req = true, .name = nm, .off = OFF(T, m), .aux = -1          \
+        .key = k, .type = PROTO_FT_DIGEST, .req = true, .name = P "." js, .off = OFF(T, m),        \
+        .aux = -1, JSON(js, PROTO_JSON_DIGEST, -1)                                                 \
     }
-#define F_LIST(k, nm, r, T, m, ty, mx)                                                             \
+#define F_LIST(k, js, r, T, m, ty, mx)                                                             \
     {                                                                                              \
-        .key = k, .type = FT_LIST, .elem = ty, .req = r, .name = nm, .off = OFF(T, m),             \
-        .aux = AUX(T, m##_n), .max = mx                                                            \
+        .key = k, .type = PROTO_FT_LIST, .elem = ty, .req = r, .name = P "." js, .off = OFF(T, m), \
+        .aux = AUX(T, m##_n), .max = CAP(T, m, mx),                                                \
+        JSON(js, (ty) == PROTO_FT_COUNTRY ? PROTO_JSON_COUNTRIES : PROTO_JSON_STRS, -1)            \
     }
-#define F_TITLE(k, nm, r, T, m, tmx)                                                               \
+#define F_TITLE(k, js, r, T, m, tmx)                                                               \
     {                                                                                              \
-        .key = k, .type = FT_TITLE, .req = r, .name = nm, .off = OFF(T, m), .aux = AUX(T, m##_n),  \
-        .max = RN_LANGS_MAX, .text_max = tmx                                                       \
+        .key = k, .type = PROTO_FT_TITLE, .req = r, .name = P "." js, .off = OFF(T, m),            \
+        .aux = AUX(T, m##_n), .max = CAP(T, m, RN_LANGS_MAX), .text_max = tmx,                     \
+        JSON(js, PROTO_JSON_TITLE, -1)                                                             \
     }
-#define F_MAPS(k, nm, r, T, m, mx, s)                                                              \
+#define F_MAPS(k, js, r, T, m, mx, s)                                                              \
     {                                                                                              \
-        .key = k, .type = FT_MAPS, .req = r, .name = nm, .off = OFF(T, m), .aux = AUX(T, m##_n),   \
-        .max = mx, .sub = s                                                                        \
+        .key = k, .type = PROTO_FT_MAPS, .req = r, .name = P "." js, .off = OFF(T, m),             \
+        .aux = AUX(T, m##_n), .max = CAP(T, m, mx), .sub = s, JSON(js, PROTO_JSON_OBJS, -1)        \
     }
-#define F_MAP(k, nm, T, m, s)                                                                      \
+#define F_MAP(k, js, T, m, s)                                                                      \
     {                                                                                              \
-        .key = k, .type = FT_MAP, .req = false, .name = nm, .off = OFF(T, m), .aux = -1, .sub = s  \
+        .key = k, .type = PROTO_FT_MAP, .req = false, .name = P "." js, .off = OFF(T, m),          \
+        .aux = -1, .sub = s, JSON(js, PROTO_JSON_OBJ, -1)                                          \
     }
-#define F_KEYS(k, nm, T, m)                                                                        \
+#define F_KEYS(k, js, T, m, s)                                                                     \
     {                                                                                              \
-        .key = k, .type = FT_KEYS, .req = false, .name = nm, .off = OFF(T, m),                     \
-        .aux = AUX(T, m##_n), .max = RN_ISSUER_KEYS_MAX                                            \
+        .key = k, .type = PROTO_FT_KEYS, .req = false, .name = P "." js, .off = OFF(T, m),         \
+        .aux = AUX(T, m##_n), .max = CAP(T, m, RN_ISSUER_KEYS_MAX), .sub = s,                      \
+        JSON(js, PROTO_JSON_OBJS, -1)                                                              \
     }
 
-#define TAB(nm, T, fields)                                                                         \
+#define TAB(T, fields)                                                                             \
     {                                                                                              \
-        nm, fields, sizeof(fields) / sizeof(fields[0]), sizeof(T)                                  \
+        P, fields, sizeof(fields) / sizeof(fields[0]), sizeof(T)                                   \
     }
 
-/* Kind 1: provider. */
-static const field provider_fields[] = {
-    F_ID(1, "provider.id", true, proto_provider, id),
-    F_TEXT(2, "provider.legal_name", true, proto_provider, legal_name, RN_NAME_BYTES_MAX),
-    F_STR(3, "provider.country", true, proto_provider, country, FT_COUNTRY, 2),
-    F_TEXT(4, "provider.registration_number", false, proto_provider, registration_number,
-           RN_NAME_BYTES_MAX),
-    F_ENUM(5, "provider.qa_status", proto_provider, qa_status, N_QA_STATUS),
-    F_TEXT(6, "provider.qa_body", false, proto_provider, qa_body, RN_NAME_BYTES_MAX),
-    F_KEYS(7, "provider.issuer_keys", proto_provider, issuer_keys),
-    F_ENUM(8, "provider.status", proto_provider, status, N_PROVIDER_STATUS),
-    F_URL(9, "provider.url", proto_provider, url),
+/* Kind 1: provider, and its issuer keys: arrays whose positions are the keys of these rows
+ * (read_keys and write_keys read and write them; the rows give their names and JSON forms). */
+#define P "provider.issuer_keys"
+static const field issuer_key_fields[] = {
+    F_STR(1, "key", true, proto_issuer_key, key, PROTO_FT_DIGEST, 0, PROTO_JSON_KEY),
+    F_TIME(2, "valid_from", true, proto_issuer_key, valid_from_ms),
+    {
+        .key = 3,
+        .type = PROTO_FT_TIME,
+        .req = false,
+        .name = P ".valid_until",
+        .off = OFF(proto_issuer_key, valid_until_ms),
+        .aux = -1,
+        JSON("valid_until", PROTO_JSON_TIME_NIL, -1) /* nil on the wire and null in JSON */
+    },
 };
-static const ftab provider_tab = TAB("provider", proto_provider, provider_fields);
+static const ftab issuer_key_tab = TAB(proto_issuer_key, issuer_key_fields);
+#undef P
+
+#define P "provider"
+static const field provider_fields[] = {
+    F_ID(1, "id", true, proto_provider, id),
+    F_TEXT(2, "legal_name", true, proto_provider, legal_name, RN_NAME_BYTES_MAX),
+    F_STR(3, "country", true, proto_provider, country, PROTO_FT_COUNTRY, 2, PROTO_JSON_COUNTRY),
+    F_TEXT(4, "registration_number", false, proto_provider, registration_number, RN_NAME_BYTES_MAX),
+    F_ENUM(5, "qa_status", proto_provider, qa_status, N_QA_STATUS, PROTO_ENUM_QA_STATUS),
+    F_TEXT(6, "qa_body", false, proto_provider, qa_body, RN_NAME_BYTES_MAX),
+    F_KEYS(7, "issuer_keys", proto_provider, issuer_keys, &issuer_key_tab),
+    F_ENUM(8, "status", proto_provider, status, N_PROVIDER_STATUS, PROTO_ENUM_PROVIDER_STATUS),
+    F_URL(9, "url", proto_provider, url),
+};
+static const ftab provider_tab = TAB(proto_provider, provider_fields);
+#undef P
 
 /* Kind 2: spec, and its learning outcomes. */
+#define P "spec.outcomes"
 static const field outcome_fields[] = {
-    F_TEXT(1, "spec.outcomes.text", true, proto_outcome, text, RN_OUTCOME_BYTES_MAX),
-    F_LIST(2, "spec.outcomes.esco", false, proto_outcome, esco, FT_URL, RN_ESCO_PER_OUTCOME_MAX),
-    F_TITLE(3, "spec.outcomes.translations", false, proto_outcome, translations,
-            RN_OUTCOME_BYTES_MAX),
+    F_TEXT(1, "text", true, proto_outcome, text, RN_OUTCOME_BYTES_MAX),
+    F_LIST(2, "esco", false, proto_outcome, esco, PROTO_FT_URL, RN_ESCO_PER_OUTCOME_MAX),
+    F_TITLE(3, "translations", false, proto_outcome, translations, RN_OUTCOME_BYTES_MAX),
 };
-static const ftab outcome_tab = TAB("spec.outcomes", proto_outcome, outcome_fields);
+static const ftab outcome_tab = TAB(proto_outcome, outcome_fields);
+#undef P
 
+#define P "spec"
 static const field spec_fields[] = {
-    F_ID(1, "spec.id", true, proto_spec, id),
-    F_ID(2, "spec.provider", true, proto_spec, provider),
-    F_TITLE(3, "spec.title", true, proto_spec, title, RN_NAME_BYTES_MAX),
-    F_MAPS(4, "spec.outcomes", true, proto_spec, outcomes, RN_OUTCOMES_MAX, &outcome_tab),
-    F_NUM(5, "spec.ects", true, proto_spec, ects_centi, 1, RN_ECTS_CENTI_MAX, RN_EECTS),
-    F_EQF(6, "spec.eqf", false, proto_spec, eqf),
-    F_TEXT(7, "spec.nqf", false, proto_spec, nqf, RN_NAME_BYTES_MAX),
-    F_STR(8, "spec.isced", true, proto_spec, isced, FT_ISCED, PROTO_ISCED_BYTES_MAX),
-    F_VOCAB(9, "spec.assessment", proto_spec, assessment, PROTO_VOCAB_ASSESSMENT),
-    F_VOCAB(10, "spec.participation", proto_spec, participation, PROTO_VOCAB_PARTICIPATION),
-    F_VOCAB(11, "spec.qa_type", proto_spec, qa_type, PROTO_VOCAB_QA),
-    F_LIST(12, "spec.languages", true, proto_spec, languages, FT_LANG, RN_LANGS_MAX),
-    F_TEXT(13, "spec.prerequisites", false, proto_spec, prerequisites, RN_TEXT_BYTES_MAX),
-    F_VOCAB(14, "spec.supervision", proto_spec, supervision, PROTO_VOCAB_SUPERVISION),
-    F_TEXT(15, "spec.grading", false, proto_spec, grading, RN_TEXT_BYTES_MAX),
-    F_ENUM(16, "spec.stackability", proto_spec, stackability, N_STACKABILITY),
-    F_LIST(17, "spec.part_of", false, proto_spec, part_of, FT_ID, RN_SPEC_REFS_MAX),
-    F_URL(18, "spec.url", proto_spec, url),
-    F_TIME(19, "spec.valid_from", true, proto_spec, valid_from_ms),
-    F_TIME(20, "spec.valid_until", false, proto_spec, valid_until_ms),
-    F_ENUM(21, "spec.status", proto_spec, status, N_STATUS),
+    F_ID(1, "id", true, proto_spec, id),
+    F_ID(2, "provider", true, proto_spec, provider),
+    F_TITLE(3, "title", true, proto_spec, title, RN_NAME_BYTES_MAX),
+    F_MAPS(4, "outcomes", true, proto_spec, outcomes, RN_OUTCOMES_MAX, &outcome_tab),
+    F_ECTS(5, "ects", true, proto_spec, ects_centi, RN_ECTS_CENTI_MAX),
+    F_EQF(6, "eqf", false, proto_spec, eqf),
+    F_TEXT(7, "nqf", false, proto_spec, nqf, RN_NAME_BYTES_MAX),
+    F_STR(8, "isced", true, proto_spec, isced, PROTO_FT_ISCED, PROTO_ISCED_BYTES_MAX,
+          PROTO_JSON_STR),
+    F_VOCAB(9, "assessment", proto_spec, assessment, PROTO_VOCAB_ASSESSMENT),
+    F_VOCAB(10, "participation", proto_spec, participation, PROTO_VOCAB_PARTICIPATION),
+    F_VOCAB(11, "qa_type", proto_spec, qa_type, PROTO_VOCAB_QA),
+    F_LIST(12, "languages", true, proto_spec, languages, PROTO_FT_LANG, RN_LANGS_MAX),
+    F_TEXT(13, "prerequisites", false, proto_spec, prerequisites, RN_TEXT_BYTES_MAX),
+    F_VOCAB(14, "supervision", proto_spec, supervision, PROTO_VOCAB_SUPERVISION),
+    F_TEXT(15, "grading", false, proto_spec, grading, RN_TEXT_BYTES_MAX),
+    F_ENUM(16, "stackability", proto_spec, stackability, N_STACKABILITY, PROTO_ENUM_STACKABILITY),
+    F_LIST(17, "part_of", false, proto_spec, part_of, PROTO_FT_ID, RN_SPEC_REFS_MAX),
+    F_URL(18, "url", proto_spec, url),
+    F_TIME(19, "valid_from", true, proto_spec, valid_from_ms),
+    F_TIME(20, "valid_until", false, proto_spec, valid_until_ms),
+    F_ENUM(21, "status", proto_spec, status, N_STATUS, PROTO_ENUM_STATUS),
 };
-static const ftab spec_tab = TAB("spec", proto_spec, spec_fields);
+static const ftab spec_tab = TAB(proto_spec, spec_fields);
+#undef P
 
 /* Kind 3: decision, and its substantial differences. */
+#define P "decision.differences"
 static const field difference_fields[] = {
-    F_ENUM(1, "decision.differences.type", proto_difference, type, N_DIFFERENCE),
-    F_TEXT(2, "decision.differences.note", true, proto_difference, note, RN_NAME_BYTES_MAX),
+    F_ENUM(1, "type", proto_difference, type, N_DIFFERENCE, PROTO_ENUM_DIFFERENCE),
+    F_TEXT(2, "note", true, proto_difference, note, RN_NAME_BYTES_MAX),
 };
-static const ftab difference_tab = TAB("decision.differences", proto_difference, difference_fields);
+static const ftab difference_tab = TAB(proto_difference, difference_fields);
+#undef P
 
+#define P "decision"
 static const field decision_fields[] = {
-    F_ID(1, "decision.id", true, proto_decision, id),
-    F_ID(2, "decision.spec", true, proto_decision, spec),
-    F_ENUM(3, "decision.purpose", proto_decision, purpose, N_PURPOSE),
-    F_ENUM(4, "decision.outcome", proto_decision, outcome, N_OUTCOME),
-    F_NUMH(5, "decision.ects", proto_decision, ects_centi, has_ects, 0, RN_ECTS_CENTI_MAX,
-           RN_EECTS),
-    F_EQF(6, "decision.eqf", false, proto_decision, eqf),
-    F_MAPS(7, "decision.differences", false, proto_decision, differences, RN_DIFFERENCES_MAX,
+    F_ID(1, "id", true, proto_decision, id),
+    F_ID(2, "spec", true, proto_decision, spec),
+    F_ENUM(3, "purpose", proto_decision, purpose, N_PURPOSE, PROTO_ENUM_PURPOSE),
+    F_ENUM(4, "outcome", proto_decision, outcome, N_OUTCOME, PROTO_ENUM_OUTCOME),
+    F_ECTSH(5, "ects", proto_decision, ects_centi, has_ects),
+    F_EQF(6, "eqf", false, proto_decision, eqf),
+    F_MAPS(7, "differences", false, proto_decision, differences, RN_DIFFERENCES_MAX,
            &difference_tab),
-    F_TEXT(8, "decision.conditions", false, proto_decision, conditions, RN_TEXT_BYTES_MAX),
-    F_TEXT(9, "decision.appeal", false, proto_decision, appeal, RN_TEXT_BYTES_MAX),
-    F_TIME(10, "decision.valid_from", true, proto_decision, valid_from_ms),
-    F_TIME(11, "decision.valid_until", false, proto_decision, valid_until_ms),
-    F_ID(12, "decision.supersedes", false, proto_decision, supersedes),
+    F_TEXT(8, "conditions", false, proto_decision, conditions, RN_TEXT_BYTES_MAX),
+    F_TEXT(9, "appeal", false, proto_decision, appeal, RN_TEXT_BYTES_MAX),
+    F_TIME(10, "valid_from", true, proto_decision, valid_from_ms),
+    F_TIME(11, "valid_until", false, proto_decision, valid_until_ms),
+    F_ID(12, "supersedes", false, proto_decision, supersedes),
 };
-static const ftab decision_tab = TAB("decision", proto_decision, decision_fields);
+static const ftab decision_tab = TAB(proto_decision, decision_fields);
+#undef P
 
 /* Kind 4: policy. */
+#define P "policy"
 static const field policy_fields[] = {
-    F_ID(1, "policy.id", true, proto_policy, id),
-    F_ENUM(2, "policy.purpose", proto_policy, purpose, N_PURPOSE),
-    F_ENUM(3, "policy.outcome", proto_policy, outcome, N_OUTCOME),
-    F_LIST(4, "policy.issuer_countries", false, proto_policy, issuer_countries, FT_COUNTRY,
+    F_ID(1, "id", true, proto_policy, id),
+    F_ENUM(2, "purpose", proto_policy, purpose, N_PURPOSE, PROTO_ENUM_PURPOSE),
+    F_ENUM(3, "outcome", proto_policy, outcome, N_OUTCOME, PROTO_ENUM_OUTCOME),
+    F_LIST(4, "issuer_countries", false, proto_policy, issuer_countries, PROTO_FT_COUNTRY,
            RN_POLICY_COUNTRIES_MAX),
-    F_EQF(5, "policy.eqf_min", false, proto_policy, eqf_min),
-    F_EQF(6, "policy.eqf_max", false, proto_policy, eqf_max),
-    F_NUM(7, "policy.ects_min", false, proto_policy, ects_min_centi, 1, RN_ECTS_CENTI_MAX,
-          RN_EECTS),
-    F_BOOL(8, "policy.external_qa", proto_policy, external_qa),
-    F_LIST(9, "policy.isced_prefixes", false, proto_policy, isced_prefixes, FT_ISCED,
+    F_EQF(5, "eqf_min", false, proto_policy, eqf_min),
+    F_EQF(6, "eqf_max", false, proto_policy, eqf_max),
+    F_ECTS(7, "ects_min", false, proto_policy, ects_min_centi, RN_ECTS_CENTI_MAX),
+    F_BOOL(8, "external_qa", proto_policy, external_qa),
+    F_LIST(9, "isced_prefixes", false, proto_policy, isced_prefixes, PROTO_FT_ISCED,
            RN_ISCED_PREFIXES_MAX),
-    F_TEXT(10, "policy.conditions", false, proto_policy, conditions, RN_TEXT_BYTES_MAX),
-    F_TIME(11, "policy.valid_from", true, proto_policy, valid_from_ms),
-    F_TIME(12, "policy.valid_until", false, proto_policy, valid_until_ms),
-    F_ENUM(13, "policy.status", proto_policy, status, N_STATUS),
+    F_TEXT(10, "conditions", false, proto_policy, conditions, RN_TEXT_BYTES_MAX),
+    F_TIME(11, "valid_from", true, proto_policy, valid_from_ms),
+    F_TIME(12, "valid_until", false, proto_policy, valid_until_ms),
+    F_ENUM(13, "status", proto_policy, status, N_STATUS, PROTO_ENUM_STATUS),
 };
-static const ftab policy_tab = TAB("policy", proto_policy, policy_fields);
+static const ftab policy_tab = TAB(proto_policy, policy_fields);
+#undef P
 
 /* Kind 5: pathway, and its eligibility rule. */
+#define P "pathway.rule"
 static const field rule_fields[] = {
-    F_EQF(1, "pathway.rule.eqf_min", false, proto_pathway_rule, eqf_min),
-    F_EQF(2, "pathway.rule.eqf_max", false, proto_pathway_rule, eqf_max),
-    F_LIST(3, "pathway.rule.isced_prefixes", false, proto_pathway_rule, isced_prefixes, FT_ISCED,
+    F_EQF(1, "eqf_min", false, proto_pathway_rule, eqf_min),
+    F_EQF(2, "eqf_max", false, proto_pathway_rule, eqf_max),
+    F_LIST(3, "isced_prefixes", false, proto_pathway_rule, isced_prefixes, PROTO_FT_ISCED,
            RN_ISCED_PREFIXES_MAX),
-    F_LIST(4, "pathway.rule.issuer_countries", false, proto_pathway_rule, issuer_countries,
-           FT_COUNTRY, RN_POLICY_COUNTRIES_MAX),
-    F_NUM(5, "pathway.rule.ects_min", false, proto_pathway_rule, ects_min_centi, 1,
-          RN_ECTS_CENTI_MAX, RN_EECTS),
+    F_LIST(4, "issuer_countries", false, proto_pathway_rule, issuer_countries, PROTO_FT_COUNTRY,
+           RN_POLICY_COUNTRIES_MAX),
+    F_ECTS(5, "ects_min", false, proto_pathway_rule, ects_min_centi, RN_ECTS_CENTI_MAX),
 };
-static const ftab rule_tab = TAB("pathway.rule", proto_pathway_rule, rule_fields);
+static const ftab rule_tab = TAB(proto_pathway_rule, rule_fields);
+#undef P
 
+#define P "pathway"
 static const field pathway_fields[] = {
-    F_ID(1, "pathway.id", true, proto_pathway, id),
-    F_TITLE(2, "pathway.title", true, proto_pathway, title, RN_NAME_BYTES_MAX),
-    F_EQF(3, "pathway.eqf", true, proto_pathway, eqf),
-    F_NUM(4, "pathway.ects_min", true, proto_pathway, ects_min_centi, 1, RN_PATHWAY_ECTS_CENTI_MAX,
-          RN_EECTS),
-    F_LIST(5, "pathway.mandatory", false, proto_pathway, mandatory, FT_ID, RN_SPEC_REFS_MAX),
-    F_LIST(6, "pathway.eligible", false, proto_pathway, eligible, FT_ID, RN_SPEC_REFS_MAX),
-    F_MAP(7, "pathway.rule", proto_pathway, rule, &rule_tab),
-    F_TIME(8, "pathway.valid_from", true, proto_pathway, valid_from_ms),
-    F_TIME(9, "pathway.valid_until", false, proto_pathway, valid_until_ms),
-    F_ENUM(10, "pathway.status", proto_pathway, status, N_STATUS),
+    F_ID(1, "id", true, proto_pathway, id),
+    F_TITLE(2, "title", true, proto_pathway, title, RN_NAME_BYTES_MAX),
+    F_EQF(3, "eqf", true, proto_pathway, eqf),
+    F_ECTS(4, "ects_min", true, proto_pathway, ects_min_centi, RN_PATHWAY_ECTS_CENTI_MAX),
+    F_LIST(5, "mandatory", false, proto_pathway, mandatory, PROTO_FT_ID, RN_SPEC_REFS_MAX),
+    F_LIST(6, "eligible", false, proto_pathway, eligible, PROTO_FT_ID, RN_SPEC_REFS_MAX),
+    F_MAP(7, "rule", proto_pathway, rule, &rule_tab),
+    F_TIME(8, "valid_from", true, proto_pathway, valid_from_ms),
+    F_TIME(9, "valid_until", false, proto_pathway, valid_until_ms),
+    F_ENUM(10, "status", proto_pathway, status, N_STATUS, PROTO_ENUM_STATUS),
 };
-static const ftab pathway_tab = TAB("pathway", proto_pathway, pathway_fields);
+static const ftab pathway_tab = TAB(proto_pathway, pathway_fields);
+#undef P
 
 /* Kind 6: revocation. */
+#define P "revocation"
 static const field revocation_fields[] = {
-    F_DIGEST(1, "revocation.credential", proto_revocation, credential),
-    F_ID(2, "revocation.provider", true, proto_revocation, provider),
-    F_ENUM(3, "revocation.reason", proto_revocation, reason, N_REASON),
-    F_TIME(4, "revocation.revoked_at", true, proto_revocation, revoked_at_ms),
+    F_DIGEST(1, "credential", proto_revocation, credential),
+    F_ID(2, "provider", true, proto_revocation, provider),
+    F_ENUM(3, "reason", proto_revocation, reason, N_REASON, PROTO_ENUM_REASON),
+    F_TIME(4, "revoked_at", true, proto_revocation, revoked_at_ms),
 };
-static const ftab revocation_tab = TAB("revocation", proto_revocation, revocation_fields);
+static const ftab revocation_tab = TAB(proto_revocation, revocation_fields);
+#undef P
 
 static_assert(sizeof(spec_fields) / sizeof(spec_fields[0]) <= RN_RECORD_FIELDS_MAX,
               "the largest record fits the field mask");
@@ -410,20 +430,20 @@ static int fail(rn_diag *d, int code, const char *field_name, unsigned index)
     return code;
 }
 
-/* The longest string of a type; FT_TEXT carries its own in the field. */
+/* The longest string of a type; PROTO_FT_TEXT carries its own in the field. */
 static uint32_t str_max(uint8_t type, uint32_t text_max)
 {
     switch (type) {
-    case FT_ID:
+    case PROTO_FT_ID:
         return RN_ID_BYTES_MAX;
-    case FT_URL:
+    case PROTO_FT_URL:
         return RN_URL_BYTES_MAX;
-    case FT_COUNTRY:
-    case FT_LANG:
+    case PROTO_FT_COUNTRY:
+    case PROTO_FT_LANG:
         return 2;
-    case FT_ISCED:
+    case PROTO_FT_ISCED:
         return PROTO_ISCED_BYTES_MAX;
-    case FT_TEXT:
+    case PROTO_FT_TEXT:
         return text_max;
     default:
         RN_ASSERT(0 && "not a string type");
@@ -442,26 +462,26 @@ static int read_str(mp_cur *c, uint8_t type, uint32_t max, proto_str *out)
     if (!mp_utf8_valid(s, len))
         return RN_EUTF8;
     switch (type) {
-    case FT_ID:
+    case PROTO_FT_ID:
         RN_TRY(proto_id_check(s, len));
         break;
-    case FT_URL:
+    case PROTO_FT_URL:
         if (!url_ok(s, len))
             return RN_EURL;
         break;
-    case FT_COUNTRY:
+    case PROTO_FT_COUNTRY:
         if (!proto_country_is_canonical((const char *)s, len))
             return RN_ECOUNTRY;
         break;
-    case FT_LANG:
+    case PROTO_FT_LANG:
         if (!lang_ok(s, len))
             return RN_ELANG;
         break;
-    case FT_ISCED:
+    case PROTO_FT_ISCED:
         if (!proto_codes_isced_valid((const char *)s, len))
             return RN_EISCED;
         break;
-    case FT_TEXT:
+    case PROTO_FT_TEXT:
         break;
     default:
         RN_ASSERT(0 && "not a string type");
@@ -536,16 +556,16 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
     int rc;
 
     switch (f->type) {
-    case FT_ID:
-    case FT_TEXT:
-    case FT_URL:
-    case FT_COUNTRY:
-    case FT_LANG:
-    case FT_ISCED:
+    case PROTO_FT_ID:
+    case PROTO_FT_TEXT:
+    case PROTO_FT_URL:
+    case PROTO_FT_COUNTRY:
+    case PROTO_FT_LANG:
+    case PROTO_FT_ISCED:
         if ((rc = read_str(c, f->type, str_max(f->type, f->max), AT(base, f->off))) < 0)
             return fail(d, rc, f->name, index);
         return 0;
-    case FT_NUM:
+    case PROTO_FT_NUM:
         /* An optional number without a has-flag is absent when 0, so 0 must be out of range. */
         RN_ASSERT(f->req || f->aux >= 0 || f->min >= 1);
         if ((rc = mp_read_uint(c, &v)) < 0)
@@ -556,7 +576,7 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
         if (f->aux >= 0)
             *(bool *)AT(base, f->aux) = true;
         return 0;
-    case FT_TIME:
+    case PROTO_FT_TIME:
         if ((rc = mp_read_uint(c, &v)) < 0)
             return fail(d, rc, f->name, index);
         if (v > RN_TIME_MS_MAX)
@@ -567,22 +587,22 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
             return fail(d, RN_EDATES, f->name, index);
         *(uint64_t *)AT(base, f->off) = v;
         return 0;
-    case FT_VOCAB:
+    case PROTO_FT_VOCAB:
         if ((rc = mp_read_uint(c, &v)) < 0)
             return fail(d, rc, f->name, index);
         if (!proto_codes_vocab_valid((proto_vocab)f->err, v))
             return fail(d, RN_EVOCAB, f->name, index);
         *(uint32_t *)AT(base, f->off) = (uint32_t)v;
         return 0;
-    case FT_BOOL:
+    case PROTO_FT_BOOL:
         if ((rc = mp_read_bool(c, AT(base, f->off))) < 0)
             return fail(d, rc, f->name, index);
         return 0;
-    case FT_DIGEST:
+    case PROTO_FT_DIGEST:
         if ((rc = mp_read_bin_exact(c, AT(base, f->off), PROTO_DIGEST_BYTES)) < 0)
             return fail(d, rc, f->name, index);
         return 0;
-    case FT_LIST: {
+    case PROTO_FT_LIST: {
         proto_str *items = AT(base, f->off);
         RN_TRY(list_header(c, f, false, &n, index, d));
         for (uint32_t i = 0; i < n; i++) {
@@ -595,22 +615,22 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
         *(uint32_t *)AT(base, f->aux) = n;
         return 0;
     }
-    case FT_TITLE: {
+    case PROTO_FT_TITLE: {
         proto_lang_text *items = AT(base, f->off);
         RN_TRY(list_header(c, f, true, &n, index, d));
         for (uint32_t i = 0; i < n; i++) {
-            if ((rc = read_str(c, FT_LANG, 2, &items[i].lang)) < 0)
+            if ((rc = read_str(c, PROTO_FT_LANG, 2, &items[i].lang)) < 0)
                 return fail(d, rc, f->name, i + 1);
             /* Map keys strictly ascending, bytewise: one spelling per title. */
             if (i > 0 && memcmp(items[i - 1].lang.ptr, items[i].lang.ptr, 2) >= 0)
                 return fail(d, RN_EFIELDORDER, f->name, i + 1);
-            if ((rc = read_str(c, FT_TEXT, f->text_max, &items[i].text)) < 0)
+            if ((rc = read_str(c, PROTO_FT_TEXT, f->text_max, &items[i].text)) < 0)
                 return fail(d, rc, f->name, i + 1);
         }
         *(uint32_t *)AT(base, f->aux) = n;
         return 0;
     }
-    case FT_MAPS: {
+    case PROTO_FT_MAPS: {
         uint8_t *items = AT(base, f->off);
         RN_TRY(list_header(c, f, false, &n, index, d));
         for (uint32_t i = 0; i < n; i++) {
@@ -620,14 +640,14 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
         *(uint32_t *)AT(base, f->aux) = n;
         return 0;
     }
-    case FT_MAP: {
+    case PROTO_FT_MAP: {
         uint32_t seen;
         RN_TRY(decode_map(c, f->sub, AT(base, f->off), index, d, &seen));
         if (seen == 0)
             return fail(d, RN_ECOUNT, f->name, index);
         return 0;
     }
-    case FT_KEYS:
+    case PROTO_FT_KEYS:
         return read_keys(c, f, base, index, d);
     default:
         RN_ASSERT(0 && "unknown field type");
@@ -647,37 +667,37 @@ static void clear_map(const ftab *t, uint8_t *base)
     for (unsigned fi = 0; fi < t->n; fi++) {
         const field *f = &t->f[fi];
         switch (f->type) {
-        case FT_ID:
-        case FT_TEXT:
-        case FT_URL:
-        case FT_COUNTRY:
-        case FT_LANG:
-        case FT_ISCED:
+        case PROTO_FT_ID:
+        case PROTO_FT_TEXT:
+        case PROTO_FT_URL:
+        case PROTO_FT_COUNTRY:
+        case PROTO_FT_LANG:
+        case PROTO_FT_ISCED:
             memset(AT(base, f->off), 0, sizeof(proto_str));
             break;
-        case FT_NUM:
-        case FT_VOCAB:
+        case PROTO_FT_NUM:
+        case PROTO_FT_VOCAB:
             memset(AT(base, f->off), 0, sizeof(uint32_t));
             if (f->aux >= 0)
                 memset(AT(base, f->aux), 0, sizeof(bool));
             break;
-        case FT_TIME:
+        case PROTO_FT_TIME:
             memset(AT(base, f->off), 0, sizeof(uint64_t));
             break;
-        case FT_BOOL:
+        case PROTO_FT_BOOL:
             memset(AT(base, f->off), 0, sizeof(bool));
             break;
-        case FT_DIGEST:
+        case PROTO_FT_DIGEST:
             memset(AT(base, f->off), 0, sizeof(const uint8_t *));
             break;
-        case FT_LIST:
-        case FT_TITLE:
-        case FT_MAPS:
-        case FT_KEYS:
+        case PROTO_FT_LIST:
+        case PROTO_FT_TITLE:
+        case PROTO_FT_MAPS:
+        case PROTO_FT_KEYS:
             RN_ASSERT(f->aux >= 0);
             memset(AT(base, f->aux), 0, sizeof(uint32_t));
             break;
-        case FT_MAP:
+        case PROTO_FT_MAP:
             clear_map(f->sub, AT(base, f->off));
             break;
         default:
@@ -877,6 +897,22 @@ static const kind_desc *kind_find(int kind)
     return &kinds[kind];
 }
 
+const proto_fields *proto_record_fields(proto_kind kind)
+{
+    const kind_desc *k = kind_find((int)kind);
+    return k != NULL ? k->tab : NULL;
+}
+
+const proto_field *proto_fields_find(const proto_fields *t, const char *name, size_t len)
+{
+    for (unsigned i = 0; i < t->n; i++) {
+        const proto_field *f = &t->f[i];
+        if (strlen(f->json) == len && memcmp(f->json, name, len) == 0)
+            return f;
+    }
+    return NULL;
+}
+
 int proto_record_decode(proto_record *r, proto_kind kind, const uint8_t *body, size_t len,
                         rn_diag *d)
 {
@@ -940,30 +976,30 @@ static bool field_present(const field *f, const uint8_t *base)
     if (f->req)
         return true;
     switch (f->type) {
-    case FT_ID:
-    case FT_TEXT:
-    case FT_URL:
-    case FT_COUNTRY:
-    case FT_LANG:
-    case FT_ISCED:
+    case PROTO_FT_ID:
+    case PROTO_FT_TEXT:
+    case PROTO_FT_URL:
+    case PROTO_FT_COUNTRY:
+    case PROTO_FT_LANG:
+    case PROTO_FT_ISCED:
         return ((const proto_str *)CAT(base, f->off))->len > 0;
-    case FT_NUM:
+    case PROTO_FT_NUM:
         if (f->aux >= 0)
             return *(const bool *)CAT(base, f->aux);
         return *(const uint32_t *)CAT(base, f->off) != 0;
-    case FT_TIME:
+    case PROTO_FT_TIME:
         return *(const uint64_t *)CAT(base, f->off) != 0;
-    case FT_DIGEST:
+    case PROTO_FT_DIGEST:
         return *(const uint8_t *const *)CAT(base, f->off) != NULL;
-    case FT_LIST:
-    case FT_TITLE:
-    case FT_MAPS:
-    case FT_KEYS:
+    case PROTO_FT_LIST:
+    case PROTO_FT_TITLE:
+    case PROTO_FT_MAPS:
+    case PROTO_FT_KEYS:
         return count_of(f, base) > 0;
-    case FT_MAP:
+    case PROTO_FT_MAP:
         return map_present(f->sub, CAT(base, f->off));
-    case FT_VOCAB:
-    case FT_BOOL:
+    case PROTO_FT_VOCAB:
+    case PROTO_FT_BOOL:
     default:
         return true;
     }
@@ -983,25 +1019,25 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
 {
     uint32_t n;
     switch (f->type) {
-    case FT_ID:
-    case FT_TEXT:
-    case FT_URL:
-    case FT_COUNTRY:
-    case FT_LANG:
-    case FT_ISCED:
+    case PROTO_FT_ID:
+    case PROTO_FT_TEXT:
+    case PROTO_FT_URL:
+    case PROTO_FT_COUNTRY:
+    case PROTO_FT_LANG:
+    case PROTO_FT_ISCED:
         put_str(b, *(const proto_str *)CAT(base, f->off));
         return 0;
-    case FT_NUM:
-    case FT_VOCAB:
+    case PROTO_FT_NUM:
+    case PROTO_FT_VOCAB:
         mp_put_uint(b, *(const uint32_t *)CAT(base, f->off));
         return 0;
-    case FT_TIME:
+    case PROTO_FT_TIME:
         mp_put_uint(b, *(const uint64_t *)CAT(base, f->off));
         return 0;
-    case FT_BOOL:
+    case PROTO_FT_BOOL:
         mp_put_bool(b, *(const bool *)CAT(base, f->off));
         return 0;
-    case FT_DIGEST: {
+    case PROTO_FT_DIGEST: {
         const uint8_t *p = *(const uint8_t *const *)CAT(base, f->off);
         if (p == NULL)
             mp_put_nil(b); /* refused by the decoder as RN_ETYPE */
@@ -1009,7 +1045,7 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
             mp_put_bin(b, p, PROTO_DIGEST_BYTES);
         return 0;
     }
-    case FT_LIST: {
+    case PROTO_FT_LIST: {
         const proto_str *items = CAT(base, f->off);
         if ((n = count_of(f, base)) > f->max)
             return RN_ECOUNT;
@@ -1018,7 +1054,7 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
             put_str(b, items[i]);
         return 0;
     }
-    case FT_TITLE: {
+    case PROTO_FT_TITLE: {
         const proto_lang_text *items = CAT(base, f->off);
         if ((n = count_of(f, base)) > f->max)
             return RN_ECOUNT;
@@ -1029,7 +1065,7 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
         }
         return 0;
     }
-    case FT_MAPS: {
+    case PROTO_FT_MAPS: {
         const uint8_t *items = CAT(base, f->off);
         if ((n = count_of(f, base)) > f->max)
             return RN_ECOUNT;
@@ -1038,9 +1074,9 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
             RN_TRY(encode_map(b, f->sub, items + i * f->sub->size));
         return 0;
     }
-    case FT_MAP:
+    case PROTO_FT_MAP:
         return encode_map(b, f->sub, CAT(base, f->off));
-    case FT_KEYS: {
+    case PROTO_FT_KEYS: {
         const proto_issuer_key *keys = CAT(base, f->off);
         if ((n = count_of(f, base)) > f->max)
             return RN_ECOUNT;
@@ -1135,14 +1171,14 @@ static bool eq_field(const field *f, const uint8_t *a, const uint8_t *b)
 {
     uint32_t n;
     switch (f->type) {
-    case FT_ID:
-    case FT_TEXT:
-    case FT_URL:
-    case FT_COUNTRY:
-    case FT_LANG:
-    case FT_ISCED:
+    case PROTO_FT_ID:
+    case PROTO_FT_TEXT:
+    case PROTO_FT_URL:
+    case PROTO_FT_COUNTRY:
+    case PROTO_FT_LANG:
+    case PROTO_FT_ISCED:
         return proto_str_eq(*(const proto_str *)CAT(a, f->off), *(const proto_str *)CAT(b, f->off));
-    case FT_NUM:
+    case PROTO_FT_NUM:
         /* An absent optional number equals another whatever the value beside its flag. */
         if (f->aux >= 0) {
             bool ha = *(const bool *)CAT(a, f->aux), hb = *(const bool *)CAT(b, f->aux);
@@ -1152,13 +1188,13 @@ static bool eq_field(const field *f, const uint8_t *a, const uint8_t *b)
                 return true;
         }
         return *(const uint32_t *)CAT(a, f->off) == *(const uint32_t *)CAT(b, f->off);
-    case FT_VOCAB:
+    case PROTO_FT_VOCAB:
         return *(const uint32_t *)CAT(a, f->off) == *(const uint32_t *)CAT(b, f->off);
-    case FT_TIME:
+    case PROTO_FT_TIME:
         return *(const uint64_t *)CAT(a, f->off) == *(const uint64_t *)CAT(b, f->off);
-    case FT_BOOL:
+    case PROTO_FT_BOOL:
         return *(const bool *)CAT(a, f->off) == *(const bool *)CAT(b, f->off);
-    case FT_DIGEST: {
+    case PROTO_FT_DIGEST: {
         const uint8_t *pa = *(const uint8_t *const *)CAT(a, f->off);
         const uint8_t *pb = *(const uint8_t *const *)CAT(b, f->off);
         if (pa == NULL || pb == NULL)
@@ -1169,7 +1205,7 @@ static bool eq_field(const field *f, const uint8_t *a, const uint8_t *b)
         break;
     }
     /* Lists and maps. */
-    if (f->type == FT_MAP)
+    if (f->type == PROTO_FT_MAP)
         return eq_map(f->sub, CAT(a, f->off), CAT(b, f->off));
     n = count_of(f, a);
     if (n != count_of(f, b) || n > f->max)
@@ -1177,21 +1213,21 @@ static bool eq_field(const field *f, const uint8_t *a, const uint8_t *b)
     for (uint32_t i = 0; i < n; i++) {
         bool same;
         switch (f->type) {
-        case FT_LIST:
+        case PROTO_FT_LIST:
             same = proto_str_eq(((const proto_str *)CAT(a, f->off))[i],
                                 ((const proto_str *)CAT(b, f->off))[i]);
             break;
-        case FT_TITLE: {
+        case PROTO_FT_TITLE: {
             const proto_lang_text *x = (const proto_lang_text *)CAT(a, f->off) + i;
             const proto_lang_text *y = (const proto_lang_text *)CAT(b, f->off) + i;
             same = proto_str_eq(x->lang, y->lang) && proto_str_eq(x->text, y->text);
             break;
         }
-        case FT_MAPS:
+        case PROTO_FT_MAPS:
             same = eq_map(f->sub, (const uint8_t *)CAT(a, f->off) + i * f->sub->size,
                           (const uint8_t *)CAT(b, f->off) + i * f->sub->size);
             break;
-        case FT_KEYS: {
+        case PROTO_FT_KEYS: {
             const proto_issuer_key *x = (const proto_issuer_key *)CAT(a, f->off) + i;
             const proto_issuer_key *y = (const proto_issuer_key *)CAT(b, f->off) + i;
             same =

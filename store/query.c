@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "proto/codes.h"
+#include "proto/rules.h"
 
 #define LOC_BYTES (PROTO_KEY_BYTES + 8u) /* author, be64 seq: the value of an index key */
 #define TS_SEQ    16u                    /* be64 ts, be64 seq: the tail of a dated key */
@@ -51,21 +52,6 @@ static int lmdb_err(int rc, const char *what)
 static uint64_t clamp_time(uint64_t t)
 {
     return t > RN_TIME_MS_MAX ? RN_TIME_MS_MAX : t;
-}
-
-static bool valid_at(uint64_t from, uint64_t until, uint64_t at)
-{
-    return from <= at && (until == 0 || at < until);
-}
-
-static bool purpose_covers(uint32_t have, uint32_t want)
-{
-    return have == want || have == PROTO_PURPOSE_BOTH;
-}
-
-static bool str_eq(proto_str a, proto_str b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
 /* Byte order, a shorter string before its extensions: the order of ids in every index. */
@@ -232,7 +218,7 @@ static int superseded(store_read *r, const recog *q, proto_str x_id, proto_recor
         proto_str y_id = tmp->u.decision.id;
         if ((rc = latest_id(r, PROTO_KIND_DECISION, y_id, q->at, &ylatest, tmp)) < 0)
             break;
-        if (str_eq(tmp->u.decision.supersedes, x_id)) {
+        if (proto_str_eq(tmp->u.decision.supersedes, x_id)) {
             found = 1;
             break;
         }
@@ -308,12 +294,9 @@ static int best_decision(store_read *r, const recog *q, scratch *sc, query_recog
         if (dlatest.seq != dv.seq || memcmp(dlatest.author, dv.author, PROTO_KEY_BYTES) != 0)
             continue;
         const proto_decision *dec = &sc->a.u.decision;
-        if (!str_eq(dec->spec, q->spec_id) ||
-            memcmp(dv.author, q->authority->key, PROTO_KEY_BYTES) != 0)
-            continue;
-        /* (e) */
-        if (!valid_at(dec->valid_from_ms, dec->valid_until_ms, q->at) ||
-            !purpose_covers(dec->purpose, q->purpose))
+        /* (e) and the spec: the verifier's own rule (proto/rules.h). */
+        if (memcmp(dv.author, q->authority->key, PROTO_KEY_BYTES) != 0 ||
+            proto_decision_unmet(dec, q->spec_id, q->purpose, q->at) != NULL)
             continue;
         /* (f) Only a candidate that would win needs the supersession check (d). */
         if (best.seq != 0 && (dv.timestamp_ms < best.timestamp_ms ||
@@ -389,9 +372,8 @@ static int best_policy(store_read *r, const recog *q, scratch *sc, query_recogni
             break;
         const proto_policy *pol = &sc->a.u.policy;
         if (rc == 0 && memcmp(pv.author, q->authority->key, PROTO_KEY_BYTES) == 0 &&
-            pol->status == PROTO_STATUS_ACTIVE &&
-            valid_at(pol->valid_from_ms, pol->valid_until_ms, q->at) &&
-            purpose_covers(pol->purpose, q->purpose) && outcome_rank(pol->outcome) < best_rank &&
+            proto_policy_unmet(pol, q->purpose, q->at) == NULL &&
+            outcome_rank(pol->outcome) < best_rank &&
             proto_policy_matches(pol, &sc->spec.u.spec, &sc->provider.u.provider)) {
             best_rank = outcome_rank(pol->outcome);
             out->result = PROTO_RESULT_AUTOMATIC;
@@ -839,11 +821,12 @@ static bool eqf_within(uint32_t eqf, uint32_t lo, uint32_t hi)
 
 static bool spec_matches(const proto_spec *s, const query_filter *f, const char *cc, uint64_t at)
 {
-    if (s->status != PROTO_STATUS_ACTIVE || !valid_at(s->valid_from_ms, s->valid_until_ms, at))
+    if (s->status != PROTO_STATUS_ACTIVE ||
+        !proto_valid_at(s->valid_from_ms, s->valid_until_ms, at))
         return false;
     if (cc != NULL && (s->id.len < 3 || memcmp(s->id.ptr, cc, 2) != 0 || s->id.ptr[2] != ':'))
         return false;
-    if (f->provider.len > 0 && !str_eq(s->provider, f->provider))
+    if (f->provider.len > 0 && !proto_str_eq(s->provider, f->provider))
         return false;
     if (!eqf_within(s->eqf, f->eqf_min, f->eqf_max))
         return false;
@@ -867,7 +850,7 @@ static void hit_describe(query_hit *h, const proto_spec *s, const proto_provider
 {
     uint32_t t = 0;
     for (uint32_t i = 0; i < s->title_n; i++) {
-        if (str_eq(s->title[i].lang, proto_str_c("en"))) {
+        if (proto_str_eq(s->title[i].lang, proto_str_c("en"))) {
             t = i;
             break;
         }
@@ -1008,7 +991,7 @@ out:
 static bool in_list(const proto_str *list, uint32_t n, proto_str id)
 {
     for (uint32_t i = 0; i < n; i++)
-        if (str_eq(list[i], id))
+        if (proto_str_eq(list[i], id))
             return true;
     return false;
 }
@@ -1078,8 +1061,8 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
     }
     const proto_pathway *pw = &sc->a.u.pathway;
     set_ref(&out->pathway, &pv);
-    out->active =
-        pw->status == PROTO_STATUS_ACTIVE && valid_at(pw->valid_from_ms, pw->valid_until_ms, at);
+    out->active = pw->status == PROTO_STATUS_ACTIVE &&
+                  proto_valid_at(pw->valid_from_ms, pw->valid_until_ms, at);
     out->ects_min_centi = pw->ects_min_centi;
     RN_GUARD(rc, author_forked(r, pv.author, &out->forked));
 
@@ -1088,7 +1071,7 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
         query_stack_item *it = &out->items[i];
         copy_id(it->spec_id, spec_ids[i]);
         size_t j = 0;
-        while (j < i && !str_eq(spec_ids[j], spec_ids[i]))
+        while (j < i && !proto_str_eq(spec_ids[j], spec_ids[i]))
             j++;
         if (j < i) {
             *it = out->items[j];
@@ -1125,7 +1108,7 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
     for (uint32_t m = 0; m < pw->mandatory_n; m++) {
         bool given = false;
         for (size_t i = 0; i < n && !given; i++)
-            given = str_eq(spec_ids[i], pw->mandatory[m]) &&
+            given = proto_str_eq(spec_ids[i], pw->mandatory[m]) &&
                     out->items[i].status != QUERY_STACK_WITHDRAWN;
         if (!given)
             copy_id(out->missing[out->missing_n++], pw->mandatory[m]);

@@ -14,7 +14,8 @@
  * (crypto_sign_seed_keypair) and Ed25519 signatures are deterministic, so every byte is the same
  * on every run.
  *
- * Header-only (static functions) and without cmocka: failures are RN_ASSERTs.
+ * Static functions over the tests' support library (the ELM records are fixtures.h's), without
+ * cmocka: failures are RN_ASSERTs.
  */
 #ifndef RN_PROOF_FIXTURE_H
 #define RN_PROOF_FIXTURE_H
@@ -30,13 +31,14 @@
 #include "proto/proof.h"
 #include "proto/record.h"
 #include "proto/roster.h"
+#include "tests/support/fixtures.h"
 
 #define PF_ENTRY_CAP 4096u
 
 /* Times in ms since the epoch (UTC). */
 #define PF_T_2020_01_01     1577836800000ull
 #define PF_T_2021_01_01     1609459200000ull
-#define PF_T_2022_12_31_23H 1672527600000ull /* the ELM sample's validFrom */
+#define PF_T_2022_12_31_23H FX_ELM_VALID_FROM_MS /* the ELM sample's validFrom */
 #define PF_T_2023_01_02     1672617600000ull
 #define PF_T_2024_01_01     1704067200000ull
 #define PF_T_2024_06_01     1717200000000ull
@@ -104,60 +106,18 @@ static inline void pf_sign(pf_author *a, uint64_t ts, const proto_record *r, pf_
     proto_entry_id(out->b, out->len, a->head);
 }
 
+/* The ELM sample's awarding body and spec (tests/support/fixtures.h) under Ireland's ids here. */
 static inline proto_record pf_provider_record(void)
 {
     proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_PROVIDER;
-    proto_provider *p = &r.u.provider;
-    p->id = proto_str_c(PF_PROVIDER_ID);
-    p->legal_name = proto_str_c("University of Zed");
-    p->country = proto_str_c("IE");
-    p->registration_number = proto_str_c("0000");
-    p->qa_status = PROTO_QA_ACCREDITED;
-    p->qa_body = proto_str_c("Quality and Qualifications Ireland");
-    p->status = PROTO_PROVIDER_ACTIVE;
+    fx_elm_provider(&r, PF_PROVIDER_ID);
     return r;
 }
 
 static inline proto_record pf_spec_record(const char *id)
 {
     proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_SPEC;
-    proto_spec *s = &r.u.spec;
-    s->id = proto_str_c(id);
-    s->provider = proto_str_c(PF_PROVIDER_ID);
-    s->title_n = 1;
-    s->title[0].lang = proto_str_c("en");
-    s->title[0].text = proto_str_c("Digital micro-credential creation");
-    s->outcomes_n = 2;
-    s->outcomes[0].text = proto_str_c("Communication, collaboration and creativity");
-    s->outcomes[0].esco_n = 3;
-    s->outcomes[0].esco[0] =
-        proto_str_c("http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9");
-    s->outcomes[0].esco[1] =
-        proto_str_c("http://data.europa.eu/esco/skill/80f308e6-0e09-404a-80cd-ec5f50f6f304");
-    s->outcomes[0].esco[2] =
-        proto_str_c("http://data.europa.eu/esco/skill/326809fc-238d-40c2-881e-40042f7f2f0d");
-    s->outcomes[1].text = proto_str_c("Developing digital content");
-    s->outcomes[1].esco_n = 1;
-    s->outcomes[1].esco[0] =
-        proto_str_c("http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a");
-    s->ects_centi = 200;
-    s->eqf = 6;
-    s->nqf = proto_str_c("RQF Level 6");
-    s->isced = proto_str_c("0688");
-    s->assessment = 3;    /* portfolio: "Digital artefact assessment" */
-    s->participation = 2; /* onsite or blended */
-    s->qa_type = 2;       /* external */
-    s->languages_n = 1;
-    s->languages[0] = proto_str_c("en");
-    s->supervision = 1; /* unsupervised with no identity verification */
-    s->grading = proto_str_c("Standard grading");
-    s->stackability = PROTO_STACK_STAND_ALONE;
-    s->valid_from_ms = PF_T_2022_12_31_23H;
-    s->status = PROTO_STATUS_ACTIVE;
+    fx_elm_spec(&r, id, PF_PROVIDER_ID);
     return r;
 }
 

@@ -1154,6 +1154,41 @@ static void test_issue_no_overwrite(void **state)
 }
 
 /* recnetctl --version: the project's version. */
+/* Exit 0 or 1 of recognise and verify: which recognition maps are positive answers. */
+static void test_recognition_recognises(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        bool recognises;
+    } cases[] = {
+        { "{\"result\": \"decision\", \"outcome\": \"full\"}", true },
+        { "{\"result\": \"decision\", \"outcome\": \"partial\"}", true },
+        { "{\"result\": \"automatic\", \"outcome\": \"conditional\"}", true },
+        { "{\"result\": \"decision\", \"outcome\": \"denied\"}", false },
+        { "{\"result\": \"automatic\", \"outcome\": \"denied\"}", false },
+        { "{\"result\": \"no_decision\", \"outcome\": null}", false },
+        /* Malformed maps are not positive answers. */
+        { "{\"result\": \"no_decision\", \"outcome\": \"full\"}", false },
+        { "{\"result\": \"decision\", \"outcome\": null}", false },
+        { "{\"result\": \"decision\"}", false },
+        { "{\"result\": \"decision\", \"outcome\": \"Full\"}", false },
+        { "{\"result\": \"decision\", \"outcome\": 1}", false },
+        { "{\"result\": 1, \"outcome\": \"full\"}", false },
+        { "{\"result\": \"verdict\", \"outcome\": \"full\"}", false },
+        { "{\"outcome\": \"full\"}", false },
+        { "{}", false },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *j = json_loads(cases[i].json, 0, NULL);
+        assert_non_null(j);
+        if (cli_recognition_recognises(j) != cases[i].recognises)
+            fail_msg("%s: expected %s", cases[i].json, cases[i].recognises ? "yes" : "no");
+        json_decref(j);
+    }
+    assert_false(cli_recognition_recognises(NULL));
+}
+
 static void test_version(void **state)
 {
     char out[128], want[64];
@@ -1206,6 +1241,7 @@ int main(void)
         cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_issue_no_overwrite),
         cmocka_unit_test(test_version),
+        cmocka_unit_test(test_recognition_recognises),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -36,6 +36,8 @@
 #include "proto/record.h"
 #include "proto/wire.h"
 #include "store/store.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/rng.h"
 
 #include "testutil.h"
 
@@ -43,7 +45,6 @@
 
 #define T0           1767225600000ull /* 2026-01-01: the fake clock starts here */
 #define T_2022_12_31 1672527600000ull /* ELM sample validFrom */
-#define T_2027_12_31 1830294000000ull
 
 /* ---- A seeded random generator for libsodium ---- */
 
@@ -51,10 +52,7 @@ static uint64_t det_state;
 
 static uint64_t det_next(void)
 {
-    uint64_t z = (det_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return test_rng_next(&det_state);
 }
 
 static const char *det_name(void)
@@ -136,59 +134,28 @@ static void encode(const proto_record *r, body *out)
     mp_buf_free(&b);
 }
 
-/* The ELM sample's awarding body, under country `cc` and reference `ref` ("CC:ref"). */
+/* An awarding body `name` of country `cc`: the ELM sample's (tests/support/fixtures.h) with its
+ * issuer key and URL, under the id "cc:ref". */
 static void provider_body(body *out, const char *cc, const char *ref, const char *name)
 {
     char id[64];
     snprintf(id, sizeof(id), "%s:%s", cc, ref);
     proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_PROVIDER;
+    fx_elm_provider(&r, id);
     proto_provider *p = &r.u.provider;
-    p->id = S(id);
     p->legal_name = S(name);
     p->country = S(cc);
-    p->qa_status = PROTO_QA_ACCREDITED;
-    p->qa_body = S("Quality and Qualifications Ireland");
     p->issuer_keys_n = 1;
     p->issuer_keys[0] = (proto_issuer_key){ issuer_pk, T_2022_12_31, 0 };
-    p->status = PROTO_PROVIDER_ACTIVE;
     p->url = S("https://uniz.edu");
     encode(&r, out);
 }
 
-/* The ELM sample's specification "Digital micro-credential creation" (IE:uniz/mc-c012). */
+/* The ELM sample's specification (IE:uniz/mc-c012 and others of IE:uniz). */
 static void spec_body(body *out, const char *id)
 {
     proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_SPEC;
-    proto_spec *s = &r.u.spec;
-    s->id = S(id);
-    s->provider = S("IE:uniz");
-    s->title_n = 1;
-    s->title[0] = (proto_lang_text){ S("en"), S("Digital micro-credential creation") };
-    s->outcomes_n = 2;
-    s->outcomes[0].text = S("Communication, collaboration and creativity");
-    s->outcomes[0].esco_n = 1;
-    s->outcomes[0].esco[0] =
-        S("http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9");
-    s->outcomes[1].text = S("Developing digital content");
-    s->ects_centi = 200;
-    s->eqf = 6;
-    s->nqf = S("RQF Level 6");
-    s->isced = S("0688");
-    s->assessment = 3;
-    s->participation = 2;
-    s->qa_type = 1;
-    s->languages_n = 1;
-    s->languages[0] = S("en");
-    s->supervision = 1;
-    s->stackability = PROTO_STACK_STACKABLE;
-    s->url = S("https://uniz.edu");
-    s->valid_from_ms = T_2022_12_31;
-    s->valid_until_ms = T_2027_12_31;
-    s->status = PROTO_STATUS_ACTIVE;
+    fx_elm_spec(&r, id, "IE:uniz");
     encode(&r, out);
 }
 

@@ -956,10 +956,26 @@ static void test_mutations(void **state)
     mp_buf_free(&b);
 }
 
+/* Result names and numbers, both ways; anything else is RN_EENUM. */
+static void test_result_names(void **state)
+{
+    (void)state;
+    for (int n = PROTO_RESULT_DECISION; n <= PROTO_RESULT_NO_DECISION; n++)
+        assert_int_equal(proto_result_parse(proto_result_name(n)), n);
+    assert_string_equal(proto_result_name(PROTO_RESULT_AUTOMATIC), "automatic");
+    assert_null(proto_result_name(0));
+    assert_null(proto_result_name(PROTO_RESULT_NO_DECISION + 1));
+    assert_int_equal(proto_result_parse(NULL), RN_EENUM);
+    assert_int_equal(proto_result_parse(""), RN_EENUM);
+    assert_int_equal(proto_result_parse("Decision"), RN_EENUM);
+    assert_int_equal(proto_result_parse("decisions"), RN_EENUM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decision),
+        cmocka_unit_test(test_result_names),
         cmocka_unit_test(test_automatic),
         cmocka_unit_test(test_no_decision),
         cmocka_unit_test(test_revoked),

@@ -26,7 +26,9 @@
 #include <sodium.h>
 
 #include "proto/codes.h"
+#include "proto/fields.h"
 #include "proto/record.h"
+#include "tests/support/fixtures.h"
 
 /* ---- Times from the fixtures (ms since the epoch) ---- */
 
@@ -66,16 +68,10 @@ static void make_provider(proto_record *r, bool full)
         p->status = PROTO_PROVIDER_ACTIVE;
         return;
     }
-    p->id = S("IE:uniz");
-    p->legal_name = S("University of Zed");
-    p->country = S("IE");
-    p->registration_number = S("0000");
-    p->qa_status = PROTO_QA_ACCREDITED;
-    p->qa_body = S("Quality and Qualifications Ireland");
+    fx_elm_provider(r, "IE:uniz");
     p->issuer_keys_n = 2;
     p->issuer_keys[0] = (proto_issuer_key){ key_a, T_2022_12_31, 0 };
     p->issuer_keys[1] = (proto_issuer_key){ key_b, T_2023_06_01, T_2027_12_31 };
-    p->status = PROTO_PROVIDER_ACTIVE;
     p->url = S("https://uniz.edu");
 }
 
@@ -107,48 +103,22 @@ static void make_spec(proto_record *r, bool full)
         s->status = PROTO_STATUS_ACTIVE;
         return;
     }
-    s->id = S("IE:uniz/mc-c012");
-    s->provider = S("IE:uniz");
-    s->title_n = 1;
-    s->title[0] = (proto_lang_text){ S("en"), S("Digital micro-credential creation") };
-    s->outcomes_n = 2;
-    s->outcomes[0].text = S("Communication, collaboration and creativity");
-    s->outcomes[0].esco_n = 3;
-    s->outcomes[0].esco[0] =
-        S("http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9");
-    s->outcomes[0].esco[1] =
-        S("http://data.europa.eu/esco/skill/80f308e6-0e09-404a-80cd-ec5f50f6f304");
-    s->outcomes[0].esco[2] =
-        S("http://data.europa.eu/esco/skill/326809fc-238d-40c2-881e-40042f7f2f0d");
-    s->outcomes[1].text = S("Developing digital content");
-    s->outcomes[1].esco_n = 1;
-    s->outcomes[1].esco[0] =
-        S("http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a");
+    /* The ELM sample (tests/support/fixtures.h) with every optional field it leaves out. */
+    fx_elm_spec(r, "IE:uniz/mc-c012", "IE:uniz");
+    s->qa_type = 1; /* internal */
     s->outcomes[1].translations_n = 2;
     s->outcomes[1].translations[0] =
         (proto_lang_text){ S("fr"), S("Développer des contenus numériques") };
     s->outcomes[1].translations[1] = (proto_lang_text){ S("ga"), S("Ábhar digiteach a fhorbairt") };
-    s->ects_centi = 200;
-    s->eqf = 6;
-    s->nqf = S("RQF Level 6");
-    s->isced = S("0688");
-    s->assessment = 3;    /* portfolio: "Digital artefact assessment" */
-    s->participation = 2; /* onsite or blended: "Blended" */
-    s->qa_type = 1;       /* internal */
-    s->languages_n = 1;
-    s->languages[0] = S("en");
     s->prerequisites = S("The learner needs to have an EDC Online Credential Builder account, "
                          "that requires an EU Login ID.");
-    s->supervision = 1; /* "Unsupervised without ID Verification" */
     s->grading = S("The learner will have passed the assessment upon the successful submission "
                    "of an ELM standard compliant un-signed sample credential.");
     s->stackability = PROTO_STACK_STACKABLE;
     s->part_of_n = 1;
     s->part_of[0] = S("IE:uniz/cert-digital-credentials");
     s->url = S("https://uniz.edu/micro-credentials/c012");
-    s->valid_from_ms = T_2022_12_31;
     s->valid_until_ms = T_2027_12_31;
-    s->status = PROTO_STATUS_ACTIVE;
 }
 
 static void make_decision(proto_record *r, bool full)
@@ -2399,6 +2369,114 @@ static void test_write_corpus(void **state)
     mp_buf_free(&w);
 }
 
+/* The field tables' two columns agree row by row: each JSON form suits its wire type, an
+ * enumeration or vocabulary names one, nested forms have a table, the diagnostic name is the
+ * table's name and the JSON name, keys ascend, and JSON names are unique and found by name. */
+static void check_table(const proto_fields *t, unsigned depth)
+{
+    assert_true(depth <= 2);
+    assert_true(t->n > 0 && t->n <= RN_RECORD_FIELDS_MAX);
+    for (unsigned i = 0; i < t->n; i++) {
+        const proto_field *f = &t->f[i];
+        char name[128];
+        snprintf(name, sizeof(name), "%s.%s", t->name, f->json);
+        assert_string_equal(f->name, name);
+        assert_ptr_equal(proto_fields_find(t, f->json, strlen(f->json)), f);
+        if (i > 0)
+            assert_true(f->key > t->f[i - 1].key);
+        bool named = false, sub = false;
+        switch (f->json_form) {
+        case PROTO_JSON_STR:
+            assert_true(f->type == PROTO_FT_ID || f->type == PROTO_FT_TEXT ||
+                        f->type == PROTO_FT_URL || f->type == PROTO_FT_LANG ||
+                        f->type == PROTO_FT_ISCED);
+            break;
+        case PROTO_JSON_COUNTRY:
+            assert_int_equal(f->type, PROTO_FT_COUNTRY);
+            break;
+        case PROTO_JSON_TIME:
+        case PROTO_JSON_TIME_NIL:
+            assert_int_equal(f->type, PROTO_FT_TIME);
+            break;
+        case PROTO_JSON_ECTS:
+            assert_int_equal(f->type, PROTO_FT_NUM);
+            assert_int_equal(f->err, RN_EECTS);
+            assert_int_equal(f->aux, -1);
+            break;
+        case PROTO_JSON_ECTS_HAS:
+            assert_int_equal(f->type, PROTO_FT_NUM);
+            assert_int_equal(f->err, RN_EECTS);
+            assert_true(f->aux >= 0 && !f->req);
+            break;
+        case PROTO_JSON_UINT:
+            assert_int_equal(f->type, PROTO_FT_NUM);
+            assert_int_equal(f->err, RN_EEQF);
+            break;
+        case PROTO_JSON_ENUM:
+            assert_int_equal(f->type, PROTO_FT_NUM);
+            assert_int_equal(f->err, RN_EENUM);
+            assert_true(f->json_names >= 0 && f->json_names < PROTO_ENUM_COUNT);
+            assert_int_equal(f->max, proto_enum_size((proto_enum)f->json_names));
+            named = true;
+            break;
+        case PROTO_JSON_VOCAB:
+            assert_int_equal(f->type, PROTO_FT_VOCAB);
+            assert_int_equal(f->json_names, f->err);
+            named = true;
+            break;
+        case PROTO_JSON_BOOL:
+            assert_int_equal(f->type, PROTO_FT_BOOL);
+            break;
+        case PROTO_JSON_KEY:
+        case PROTO_JSON_DIGEST:
+            assert_int_equal(f->type, PROTO_FT_DIGEST);
+            break;
+        case PROTO_JSON_STRS:
+            assert_int_equal(f->type, PROTO_FT_LIST);
+            assert_true(f->elem != PROTO_FT_COUNTRY);
+            break;
+        case PROTO_JSON_COUNTRIES:
+            assert_int_equal(f->type, PROTO_FT_LIST);
+            assert_int_equal(f->elem, PROTO_FT_COUNTRY);
+            break;
+        case PROTO_JSON_TITLE:
+            assert_int_equal(f->type, PROTO_FT_TITLE);
+            break;
+        case PROTO_JSON_OBJS:
+            assert_true(f->type == PROTO_FT_MAPS || f->type == PROTO_FT_KEYS);
+            sub = true;
+            break;
+        case PROTO_JSON_OBJ:
+            assert_int_equal(f->type, PROTO_FT_MAP);
+            sub = true;
+            break;
+        default:
+            fail_msg("%s: JSON form %u", f->name, f->json_form);
+        }
+        if (!named)
+            assert_int_equal(f->json_names, -1);
+        assert_int_equal(f->sub != NULL, sub);
+        if (sub) {
+            assert_true(strncmp(f->sub->name, f->name, strlen(f->name) + 1) == 0);
+            check_table(f->sub, depth + 1);
+        }
+    }
+    assert_null(proto_fields_find(t, "kind", 4));
+}
+
+static void test_field_tables(void **state)
+{
+    (void)state;
+    for (int k = PROTO_KIND_MIN; k <= PROTO_KIND_MAX; k++) {
+        const proto_fields *t = proto_record_fields((proto_kind)k);
+        assert_non_null(t);
+        assert_string_equal(t->name, proto_kind_name(k));
+        check_table(t, 0);
+    }
+    assert_null(proto_record_fields((proto_kind)0));
+    assert_null(proto_record_fields((proto_kind)(PROTO_KIND_MAX + 1)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2431,6 +2509,7 @@ int main(void)
         cmocka_unit_test(test_author),
         cmocka_unit_test(test_encode_errors),
         cmocka_unit_test(test_enum_names),
+        cmocka_unit_test(test_field_tables),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_write_corpus),
     };

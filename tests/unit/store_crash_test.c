@@ -12,8 +12,8 @@
  * ingests to one append), odd rounds append-heavy (the reverse), so that kills land in both; now
  * and then the child also runs the index pass (store_index_flush), so that some land there.
  * Once the child says its replica is open ("r"), the parent waits a random 5 to 80 ms (a seeded
- * PRNG; the seed is printed, and RN_SEED=<seed> repeats the kill times and the child's choices),
- * kills the child, reaps it, reopens the replica and asserts:
+ * PRNG, tests/support/rng.h; the seed is printed, and RN_SEED=<seed> repeats the kill times and the
+ * child's choices), kills the child, reaps it, reopens the replica and asserts:
  *
  *   - store_check passes: every log complete and linked, heads naming the last entries, every
  *     index agreeing with the entries;
@@ -50,6 +50,8 @@
 
 #include "proto/record.h"
 #include "store/store.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/rng.h"
 
 #include "testutil.h"
 
@@ -64,9 +66,7 @@
 #define CHILD_LIFE_MS 30000u /* a child that was somehow not killed exits by itself */
 #define OWN_BODIES    16u
 
-#define T_2022_12_31 1672527600000ull
-#define T_2027_12_31 1830294000000ull
-#define T_LOG        1767225600000ull
+#define T_LOG 1767225600000ull
 
 enum { A_IE, A_FR, A_NL, A_OWN, A_COUNT };
 #define RECEIVED 3 /* authors IE, FR, NL: the logs received from peers */
@@ -95,16 +95,6 @@ typedef struct body {
 } body;
 static body own_bodies[OWN_BODIES];
 
-/* ---- PRNG (splitmix64): the whole run follows from one seed ---- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static uint64_t now_ms(void)
 {
     struct timespec ts;
@@ -114,36 +104,11 @@ static uint64_t now_ms(void)
 
 /* ---- Records ---- */
 
-/* The ELM sample's specification "Digital micro-credential creation" under id `id` of `prov`. */
+/* The ELM sample's specification (tests/support/fixtures.h) under id `id` of `prov`. */
 static void spec_body(body *out, const char *id, const char *prov)
 {
     proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_SPEC;
-    proto_spec *s = &r.u.spec;
-    s->id = S(id);
-    s->provider = S(prov);
-    s->title_n = 1;
-    s->title[0] = (proto_lang_text){ S("en"), S("Digital micro-credential creation") };
-    s->outcomes_n = 1;
-    s->outcomes[0].text = S("Developing digital content");
-    s->outcomes[0].esco_n = 1;
-    s->outcomes[0].esco[0] =
-        S("http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a");
-    s->ects_centi = 200;
-    s->eqf = 6;
-    s->isced = S("0688");
-    s->assessment = 3;
-    s->participation = 2;
-    s->qa_type = 1;
-    s->languages_n = 1;
-    s->languages[0] = S("en");
-    s->supervision = 1;
-    s->stackability = PROTO_STACK_STACKABLE;
-    s->valid_from_ms = T_2022_12_31;
-    s->valid_until_ms = T_2027_12_31;
-    s->status = PROTO_STATUS_ACTIVE;
-
+    fx_elm_spec(&r, id, prov);
     mp_buf b;
     mp_buf_init(&b, sizeof(out->b));
     assert_int_equal(proto_record_encode(&r, &b), 0);
@@ -265,10 +230,10 @@ static _Noreturn void child_main(const char *path, unsigned round, uint64_t seed
             _exit(5);
         /* Now and then the index pass runs on its own, as a node's does when idle, so that some
          * kills land in it too. */
-        if (rng_next(&rng) % 8 == 0 && store_index_flush(&s) != 0)
+        if (test_rng_next(&rng) % 8 == 0 && store_index_flush(&s) != 0)
             _exit(9);
         bool append = ingest_heavy ? iter % 8 == 7 : iter % 8 != 7;
-        int a = (int)(rng_next(&rng) % RECEIVED);
+        int a = (int)(test_rng_next(&rng) % RECEIVED);
         for (int tries = 0; tries < RECEIVED && heads[a] >= LOG_ENTRIES; tries++)
             a = (a + 1) % RECEIVED;
         uint64_t head = heads[a];
@@ -286,9 +251,9 @@ static _Noreturn void child_main(const char *path, unsigned round, uint64_t seed
             continue;
         }
         /* A run from up to three entries before the head (some duplicates), of 1 .. RUN_MAX. */
-        uint64_t back = rng_next(&rng) % 4;
+        uint64_t back = test_rng_next(&rng) % 4;
         uint64_t from = head + 1 > back ? head + 1 - back : 1;
-        uint64_t n = 1 + rng_next(&rng) % RUN_MAX;
+        uint64_t n = 1 + test_rng_next(&rng) % RUN_MAX;
         if (from - 1 + n > LOG_ENTRIES)
             n = LOG_ENTRIES - (from - 1);
         store_ingest_result res;
@@ -503,7 +468,8 @@ static void test_crash(void **state)
 
     uint64_t own = 0, appends = 0, ingests = 0;
     for (unsigned round = 0; round < ROUNDS; round++) {
-        const uint64_t wait_ms = KILL_MIN_MS + rng_next(&rng) % (KILL_MAX_MS - KILL_MIN_MS + 1);
+        const uint64_t wait_ms =
+            KILL_MIN_MS + test_rng_next(&rng) % (KILL_MAX_MS - KILL_MIN_MS + 1);
         int fds[2];
         assert_int_equal(pipe(fds), 0);
         /* Nothing of LMDB is open in the parent across fork. */

@@ -16,7 +16,9 @@
  * The model is deliberately naive: a list of every entry the replica accepted, with the timestamp
  * and seq the replica assigned and a decoded copy of its record, and for every question one linear
  * scan of that list ("the latest version of R as of T") followed by the steps of query.h's text,
- * written again from that text without looking at query.c. Between operations, at random, the
+ * written again from that text without looking at query.c (the two smallest rules, validity at a
+ * time and purpose coverage, it takes from proto/rules.h, where they are written once and tested
+ * on their own by rules_test.c). Between operations, at random, the
  * test asks recognise, search (every page), verify and stack of both, a few questions per read
  * transaction, at random times (now, the far future, entry timestamps, validity boundaries, times
  * between entries) and compares every field of the answers, error codes included; every proof
@@ -50,8 +52,10 @@
 #include "proto/proof.h"
 #include "proto/record.h"
 #include "proto/roster.h"
+#include "proto/rules.h"
 #include "store/query.h"
 #include "store/store.h"
+#include "tests/support/rng.h"
 
 #include "testutil.h"
 
@@ -226,11 +230,7 @@ static void die(world *w, const char *fmt, ...)
 
 static uint64_t rnd(world *w)
 {
-    /* splitmix64 */
-    uint64_t z = (w->rng += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return test_rng_next(&w->rng);
 }
 
 static uint32_t rn(world *w, uint32_t n)
@@ -267,16 +267,6 @@ static uint64_t rand_until(world *w, uint64_t from)
 static uint64_t norm_at(uint64_t at)
 {
     return at > RN_TIME_MS_MAX ? RN_TIME_MS_MAX : at;
-}
-
-static bool valid_at(uint64_t from, uint64_t until, uint64_t at)
-{
-    return from <= at && (until == 0 || at < until);
-}
-
-static bool covers(uint32_t have, uint32_t asked)
-{
-    return have == asked || have == PROTO_PURPOSE_BOTH;
 }
 
 /* Byte order of ids: memcmp, a shorter id before its extensions. */
@@ -547,7 +537,8 @@ static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t pur
             w->st.superseded++;
             continue;
         }
-        if (!valid_at(x->valid_from_ms, x->valid_until_ms, at) || !covers(x->purpose, purpose))
+        if (!proto_valid_at(x->valid_from_ms, x->valid_until_ms, at) ||
+            !proto_purpose_covers(x->purpose, purpose))
             continue;
         if (w->e[v].author != A)
             continue;
@@ -574,8 +565,8 @@ static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t pur
             continue;
         const proto_policy *pol = &w->e[v].rec.u.policy;
         if (pol->status != PROTO_STATUS_ACTIVE ||
-            !valid_at(pol->valid_from_ms, pol->valid_until_ms, at) ||
-            !covers(pol->purpose, purpose) || w->e[v].author != A)
+            !proto_valid_at(pol->valid_from_ms, pol->valid_until_ms, at) ||
+            !proto_purpose_covers(pol->purpose, purpose) || w->e[v].author != A)
             continue;
         bool m = m_policy_matches(pol, sp, prov);
         if (m != proto_policy_matches(pol, sp, prov))
@@ -651,7 +642,7 @@ static int m_search(world *w, const query_filter *f, uint64_t at, proto_str afte
             continue;
         const proto_spec *sp = &w->e[v].rec.u.spec;
         if (sp->status != PROTO_STATUS_ACTIVE ||
-            !valid_at(sp->valid_from_ms, sp->valid_until_ms, at))
+            !proto_valid_at(sp->valid_from_ms, sp->valid_until_ms, at))
             continue;
         if (c != NULL && memcmp(sp->id.ptr, c->alpha2, 2) != 0)
             continue;
@@ -740,7 +731,7 @@ static int m_verify(world *w, const query_claim *cl, const char *cc, uint32_t pu
     uint64_t t = cl->issued_at_ms;
 
     out->spec_ok = then_spec != NULL && then_spec->status == PROTO_STATUS_ACTIVE &&
-                   valid_at(then_spec->valid_from_ms, then_spec->valid_until_ms, t);
+                   proto_valid_at(then_spec->valid_from_ms, then_spec->valid_until_ms, t);
     /* Reasons, in query.h's order. */
     if (then_spec == NULL)
         out->spec_reason = QUERY_SPEC_UNKNOWN;
@@ -748,7 +739,7 @@ static int m_verify(world *w, const query_claim *cl, const char *cc, uint32_t pu
         out->spec_reason = QUERY_SPEC_WITHDRAWN;
     else if (t < then_spec->valid_from_ms)
         out->spec_reason = QUERY_SPEC_NOT_YET_VALID;
-    else if (!valid_at(then_spec->valid_from_ms, then_spec->valid_until_ms, t))
+    else if (!proto_valid_at(then_spec->valid_from_ms, then_spec->valid_until_ms, t))
         out->spec_reason = QUERY_SPEC_EXPIRED;
     if (then_spec != NULL)
         ref_of(w, I.spec[si], &out->spec_at_issue);
@@ -770,7 +761,7 @@ static int m_verify(world *w, const query_claim *cl, const char *cc, uint32_t pu
             if (memcmp(ik->key, cl->issuer_key, PROTO_KEY_BYTES) != 0 ||
                 out->issuer_reason != QUERY_ISSUER_KEY_UNKNOWN)
                 continue;
-            if (valid_at(ik->valid_from_ms, ik->valid_until_ms, t))
+            if (proto_valid_at(ik->valid_from_ms, ik->valid_until_ms, t))
                 out->issuer_reason = QUERY_ISSUER_OK;
             else if (t < ik->valid_from_ms)
                 out->issuer_reason = QUERY_ISSUER_KEY_NOT_YET_VALID;
@@ -866,7 +857,7 @@ static int m_stack(world *w, const char *cc, proto_str pw_id, const proto_str *i
     memset(out, 0, sizeof(*out));
     ref_of(w, pv, &out->pathway);
     out->active =
-        p->status == PROTO_STATUS_ACTIVE && valid_at(p->valid_from_ms, p->valid_until_ms, at);
+        p->status == PROTO_STATUS_ACTIVE && proto_valid_at(p->valid_from_ms, p->valid_until_ms, at);
     out->forked = w->log[w->e[pv].author].forked;
     out->ects_min_centi = p->ects_min_centi;
     out->items_n = (uint32_t)n;
@@ -2138,8 +2129,8 @@ static void q_verify(world *w, store_read *rd)
         if (pi >= 0 && S.prov[pi] >= 0) {
             const proto_provider *p = &w->e[S.prov[pi]].rec.u.provider;
             for (uint32_t k = 0; k < p->issuer_keys_n; k++)
-                if (valid_at(p->issuer_keys[k].valid_from_ms, p->issuer_keys[k].valid_until_ms,
-                             issued))
+                if (proto_valid_at(p->issuer_keys[k].valid_from_ms,
+                                   p->issuer_keys[k].valid_until_ms, issued))
                     key = p->issuer_keys[k].key;
         }
     } else if (ep != NULL && ep->rec.u.provider.issuer_keys_n > 0 && chance(w, 85)) {

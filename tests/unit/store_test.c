@@ -32,6 +32,7 @@
 #include "proto/record.h"
 #include "store/query.h"
 #include "store/store.h"
+#include "tests/support/fixtures.h"
 
 #include "testutil.h"
 
@@ -41,7 +42,6 @@
 #define T_2022_12_31 1672527600000ull /* ELM sample validFrom, 2022-12-31T23:00:00Z */
 #define T_2024_08_30 1724976000000ull /* OBv3 theed validFrom */
 #define T_2024_09_01 1725148800000ull
-#define T_2027_12_31 1830294000000ull
 #define T_LOG        1767225600000ull /* 2026-01-01: when the test logs start */
 
 /* ---- Keys ---- */
@@ -81,21 +81,14 @@ static void encode(const proto_record *r, body *out)
     mp_buf_free(&b);
 }
 
-/* The awarding body of the ELM sample. */
+/* The awarding body of the ELM sample, with an issuer key and its URL. */
 static void provider_uniz(body *out)
 {
     proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_PROVIDER;
+    fx_elm_provider(&r, "IE:uniz");
     proto_provider *p = &r.u.provider;
-    p->id = S("IE:uniz");
-    p->legal_name = S("University of Zed");
-    p->country = S("IE");
-    p->qa_status = PROTO_QA_ACCREDITED;
-    p->qa_body = S("Quality and Qualifications Ireland");
     p->issuer_keys_n = 1;
     p->issuer_keys[0] = (proto_issuer_key){ issuer_pk, T_2022_12_31, 0 };
-    p->status = PROTO_PROVIDER_ACTIVE;
     p->url = S("https://uniz.edu");
     encode(&r, out);
 }
@@ -115,41 +108,13 @@ static void provider_theed(body *out, const char *id)
     encode(&r, out);
 }
 
-/* The ELM sample's specification "Digital micro-credential creation", with id `id` of provider
- * `prov` (so that one template gives many specs and other countries' specs), title `title`. */
+/* The ELM sample's specification, with id `id` of provider `prov` (so that one template gives
+ * many specs and other countries' specs), title `title`. */
 static void spec_zed(body *out, const char *id, const char *prov, const char *title)
 {
     proto_record r;
-    memset(&r, 0, sizeof(r));
-    r.kind = PROTO_KIND_SPEC;
-    proto_spec *s = &r.u.spec;
-    s->id = S(id);
-    s->provider = S(prov);
-    s->title_n = 1;
-    s->title[0] = (proto_lang_text){ S("en"), S(title) };
-    s->outcomes_n = 2;
-    s->outcomes[0].text = S("Communication, collaboration and creativity");
-    s->outcomes[0].esco_n = 1;
-    s->outcomes[0].esco[0] =
-        S("http://data.europa.eu/esco/skill/ccdf3597-5c80-410f-896d-e1bdfa223de9");
-    s->outcomes[1].text = S("Developing digital content");
-    s->ects_centi = 200;
-    s->eqf = 6;
-    s->nqf = S("RQF Level 6");
-    s->isced = S("0688");
-    s->assessment = 3;
-    s->participation = 2;
-    s->qa_type = 1;
-    s->languages_n = 1;
-    s->languages[0] = S("en");
-    s->prerequisites = S("The learner needs to have an EDC Online Credential Builder account, "
-                         "that requires an EU Login ID.");
-    s->supervision = 1;
-    s->stackability = PROTO_STACK_STACKABLE;
-    s->url = S("https://uniz.edu");
-    s->valid_from_ms = T_2022_12_31;
-    s->valid_until_ms = T_2027_12_31;
-    s->status = PROTO_STATUS_ACTIVE;
+    fx_elm_spec(&r, id, prov);
+    r.u.spec.title[0].text = S(title);
     encode(&r, out);
 }
 
