@@ -314,6 +314,16 @@ void ctl_request_begin(mp_buf *b, uint32_t msgid, const ctl_method *m, uint32_t 
     mp_put_array(b, params_n);
 }
 
+void ctl_request_wrap(mp_buf *b, uint32_t msgid, const ctl_method *m, const uint8_t *params,
+                      size_t params_len)
+{
+    mp_put_array(b, 4);
+    mp_put_uint(b, 0);
+    mp_put_uint(b, msgid);
+    mp_put_cstr(b, m->name);
+    mp_buf_raw(b, params, params_len);
+}
+
 /* ---- Responses ---- */
 
 void ctl_response_begin(mp_buf *b, uint64_t msgid)
@@ -437,6 +447,13 @@ static int read_error_map(mp_cur *c, ctl_response *r)
 
 int ctl_response_decode(ctl_response *r, const uint8_t *buf, size_t len)
 {
+    size_t used;
+    RN_TRY(ctl_response_read(r, buf, len, &used));
+    return used == len ? 0 : RN_ETRAILING;
+}
+
+int ctl_response_read(ctl_response *r, const uint8_t *buf, size_t len, size_t *used)
+{
     mp_cur c;
     uint32_t n;
     uint64_t v;
@@ -467,7 +484,6 @@ int ctl_response_decode(ctl_response *r, const uint8_t *buf, size_t len)
     r->result.end = c.p;
     if (r->is_error && mp_peek(&r->result) != MP_NIL)
         return RN_EINCONSISTENT;
-    if (mp_cur_left(&c) != 0)
-        return RN_ETRAILING;
+    *used = (size_t)(c.p - buf);
     return 0;
 }

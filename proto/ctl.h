@@ -187,6 +187,11 @@ bool ctl_param_nil(const ctl_request *r, uint32_t i);
  * then writes the parameters. */
 void ctl_request_begin(mp_buf *b, uint32_t msgid, const ctl_method *m, uint32_t params_n);
 
+/* Writes a whole request [0, msgid, m->name, params], `params` being the encoded params array
+ * (its header included), as a client that builds its parameters apart writes it. */
+void ctl_request_wrap(mp_buf *b, uint32_t msgid, const ctl_method *m, const uint8_t *params,
+                      size_t params_len);
+
 /* ---- Responses ---- */
 
 /* Writes [1, msgid, nil, and the caller writes the result, one value. */
@@ -221,5 +226,10 @@ typedef struct ctl_response {
  * result); RN_ETYPE; or the cursor's errors. *r is unspecified on failure.
  */
 RN_MUST_USE int ctl_response_decode(ctl_response *r, const uint8_t *buf, size_t len);
+
+/* As ctl_response_decode, for the first of the responses in a stream: bytes after it are left
+ * alone and *used says where it ends (mp_skip cannot delimit a response: it refuses the negative
+ * code of an error map). Never RN_ETRAILING. */
+RN_MUST_USE int ctl_response_read(ctl_response *r, const uint8_t *buf, size_t len, size_t *used);
 
 #endif /* RN_CTL_H */

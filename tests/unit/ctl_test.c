@@ -394,6 +394,37 @@ static void test_response_roundtrip(void **state)
     mp_buf_free(&b);
 }
 
+/* A stream of responses, one after the other: ctl_response_read takes them one at a time (an
+ * error's negative code included, which mp_skip could not delimit). */
+static void test_response_stream(void **state)
+{
+    (void)state;
+    mp_buf b;
+    ctl_error e;
+    ctl_response r;
+    size_t used, off = 0;
+    mp_buf_init(&b, 4096);
+    ctl_error_msg(&e, RN_ECORRUPT, "check", "entry 3 of FR's log is damaged");
+    ctl_response_error(&b, 1, &e);
+    size_t first = b.len;
+    ctl_response_begin(&b, 2);
+    mp_put_array(&b, 1);
+    mp_put_uint(&b, 9);
+    ctl_response_error(&b, 3, &e);
+    assert_int_equal(ctl_response_decode(&r, b.data, b.len), RN_ETRAILING);
+    for (uint32_t id = 1; id <= 3; id++) {
+        assert_int_equal(ctl_response_read(&r, b.data + off, b.len - off, &used), 0);
+        assert_int_equal(r.msgid, id);
+        assert_int_equal(r.is_error, id != 2);
+        if (id == 1)
+            assert_int_equal(used, first);
+        off += used;
+    }
+    assert_int_equal(off, b.len);
+    assert_int_equal(ctl_response_read(&r, b.data + off, 0, &used), RN_ETRUNCATED);
+    mp_buf_free(&b);
+}
+
 /* An error response [1, 5, {pairs...}, result] from raw map bytes. */
 static int error_with(const uint8_t *map, size_t map_len, bool with_result, ctl_response *r)
 {
@@ -594,7 +625,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),           cmocka_unit_test(test_request_ok),
         cmocka_unit_test(test_request_errors),  cmocka_unit_test(test_response_roundtrip),
-        cmocka_unit_test(test_response_errors), cmocka_unit_test(test_random),
+        cmocka_unit_test(test_response_errors), cmocka_unit_test(test_response_stream),
+        cmocka_unit_test(test_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
