@@ -946,6 +946,43 @@ static int m_publish(ctl *c, mp_buf *out)
     return 0;
 }
 
+/*
+ * A proof bundle is the last value of its answer, but it is built with the answer's other fields
+ * (query_recognise, query_verify), before they are written. Rather than build it in a buffer of
+ * its own (a malloc and a chain of reallocs per request) and copy it into the response, the query
+ * appends it to the response at `at`, the answer's fields and the bin header follow it, and this
+ * puts the two parts in their order: out[at ..) = bundle (bundle_len) | head, becomes head |
+ * bundle. The head is small next to the bundle in general; one of at most ROTATE_STACK_BYTES is
+ * moved through the stack, a larger one by three reversals, in place either way.
+ */
+#define ROTATE_STACK_BYTES 4096u
+
+static void reverse(uint8_t *p, size_t n)
+{
+    for (size_t i = 0, j = n; i + 1 < j; i++, j--) {
+        uint8_t t = p[i];
+        p[i] = p[j - 1];
+        p[j - 1] = t;
+    }
+}
+
+static void bundle_last(mp_buf *out, size_t at, size_t bundle_len)
+{
+    uint8_t *p = out->data + at;
+    size_t head = out->len - at - bundle_len;
+    RN_ASSERT(at + bundle_len <= out->len);
+    if (head <= ROTATE_STACK_BYTES) {
+        uint8_t tmp[ROTATE_STACK_BYTES];
+        memcpy(tmp, p + bundle_len, head);
+        memmove(p + head, p, bundle_len);
+        memcpy(p, tmp, head);
+    } else {
+        reverse(p, bundle_len);
+        reverse(p + bundle_len, head);
+        reverse(p, bundle_len + head);
+    }
+}
+
 static const code_field recognise_fields[] = {
     { RN_ELEN, "spec" },        { RN_EID, "spec" },      { RN_ENOTFOUND, "spec" },
     { RN_ECOUNTRY, "country" }, { RN_EENUM, "purpose" }, { 0, NULL },
@@ -958,27 +995,25 @@ static int m_recognise(ctl *c, mp_buf *out)
     uint32_t purpose;
     uint64_t at;
     query_recognition q;
-    mp_buf proof;
     RN_TRY(arg_str(c, 0, &spec));
     RN_TRY(arg_country(c, 1, &cc));
     RN_TRY(arg_purpose(c, 2, &purpose));
     RN_TRY(arg_time(c, 3, &at));
-    int rc;
-    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
-    rc = query_recognise(&c->r, spec, cc, purpose, at, &q, &proof);
-    if (rc < 0) {
-        rc = fail_query(c, rc, recognise_fields, "no such spec, or no provider of it, as of at");
-        goto out;
-    }
+    size_t bundle_at = out->len;
+    int rc = query_recognise(&c->r, spec, cc, purpose, at, &q, out);
+    if (rc < 0)
+        return fail_query(c, rc, recognise_fields, "no such spec, or no provider of it, as of at");
+    size_t bundle_len = out->len - bundle_at;
     mp_put_map(out, RECOGNITION_FIELDS + 2u);
     put_recognition_fields(out, &q);
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
     mp_put_cstr(out, "proof");
-    mp_put_bin(out, proof.data, proof.len);
-out:
-    mp_buf_free(&proof);
-    return rc;
+    mp_put_bin_header(out, bundle_len);
+    if (mp_buf_err(out) != 0)
+        return 0; /* node_control answers the overflow */
+    bundle_last(out, bundle_at, bundle_len);
+    return 0;
 }
 
 /* The keys a search filter may carry. */
@@ -1221,18 +1256,15 @@ static int m_verify(ctl *c, mp_buf *out)
     uint32_t purpose;
     uint64_t at;
     query_verification v;
-    mp_buf proof;
     RN_TRY(parse_claim(c, &q, issuer));
     RN_TRY(arg_country(c, 1, &cc));
     RN_TRY(arg_purpose(c, 2, &purpose));
     RN_TRY(arg_time(c, 3, &at));
-    int rc;
-    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
-    rc = query_verify(&c->r, &q, cc, purpose, at, &v, &proof);
-    if (rc < 0) {
-        rc = fail_query(c, rc, verify_fields, "no such spec, or no provider of it, as of at");
-        goto out;
-    }
+    size_t bundle_at = out->len;
+    int rc = query_verify(&c->r, &q, cc, purpose, at, &v, out);
+    if (rc < 0)
+        return fail_query(c, rc, verify_fields, "no such spec, or no provider of it, as of at");
+    size_t bundle_len = out->len - bundle_at;
     mp_put_map(out, 13);
     mp_put_cstr(out, "valid");
     mp_put_bool(out, v.valid);
@@ -1260,10 +1292,11 @@ static int m_verify(ctl *c, mp_buf *out)
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
     mp_put_cstr(out, "proof");
-    mp_put_bin(out, proof.data, proof.len);
-out:
-    mp_buf_free(&proof);
-    return rc;
+    mp_put_bin_header(out, bundle_len);
+    if (mp_buf_err(out) != 0)
+        return 0; /* node_control answers the overflow */
+    bundle_last(out, bundle_at, bundle_len);
+    return 0;
 }
 
 static const char *const stack_status_names[] = {

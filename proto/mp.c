@@ -402,6 +402,31 @@ void mp_buf_reset(mp_buf *b)
     b->err = 0;
 }
 
+/*
+ * The fast path of the small writes: a control response is some forty short keys and values, and
+ * going through msgpack-c's packer costs a callback and a memcpy call per header and per body.
+ * When the bytes fit in what is allocated already (and nothing failed), a one-byte form (fixstr
+ * of at most 31 bytes, positive fixint, fixmap, fixarray, nil, bool: each the canonical and only
+ * form of its value) is written here; otherwise the packer writes it, growing the buffer and
+ * latching its errors as before. mp_test checks both paths write the packer's bytes.
+ */
+static uint8_t *room(mp_buf *b, size_t n)
+{
+    if (b->err != 0 || b->cap - b->len < n)
+        return NULL;
+    return b->data + b->len;
+}
+
+static bool put_byte(mp_buf *b, uint8_t v)
+{
+    uint8_t *p = room(b, 1);
+    if (p == NULL)
+        return false;
+    *p = v;
+    b->len++;
+    return true;
+}
+
 void mp_buf_raw(mp_buf *b, const void *p, size_t len)
 {
     (void)buf_write(b, p, len);
@@ -409,17 +434,20 @@ void mp_buf_raw(mp_buf *b, const void *p, size_t len)
 
 void mp_put_nil(mp_buf *b)
 {
-    (void)msgpack_pack_nil(&b->pk);
+    if (!put_byte(b, 0xc0))
+        (void)msgpack_pack_nil(&b->pk);
 }
 
 void mp_put_bool(mp_buf *b, bool v)
 {
-    (void)(v ? msgpack_pack_true(&b->pk) : msgpack_pack_false(&b->pk));
+    if (!put_byte(b, v ? 0xc3 : 0xc2))
+        (void)(v ? msgpack_pack_true(&b->pk) : msgpack_pack_false(&b->pk));
 }
 
 void mp_put_uint(mp_buf *b, uint64_t v)
 {
-    (void)msgpack_pack_uint64(&b->pk, v);
+    if (v > 0x7f || !put_byte(b, (uint8_t)v))
+        (void)msgpack_pack_uint64(&b->pk, v);
 }
 
 void mp_put_int(mp_buf *b, int64_t v)
@@ -429,7 +457,15 @@ void mp_put_int(mp_buf *b, int64_t v)
 
 void mp_put_str(mp_buf *b, const void *s, size_t len)
 {
-    (void)msgpack_pack_str_with_body(&b->pk, s, len);
+    uint8_t *p = len <= 31 ? room(b, 1 + len) : NULL;
+    if (p == NULL) {
+        (void)msgpack_pack_str_with_body(&b->pk, s, len);
+        return;
+    }
+    p[0] = (uint8_t)(0xa0 | len);
+    if (len > 0)
+        memcpy(p + 1, s, len);
+    b->len += 1 + len;
 }
 
 void mp_put_cstr(mp_buf *b, const char *s)
@@ -442,12 +478,19 @@ void mp_put_bin(mp_buf *b, const void *p, size_t len)
     (void)msgpack_pack_bin_with_body(&b->pk, p, len);
 }
 
+void mp_put_bin_header(mp_buf *b, size_t len)
+{
+    (void)msgpack_pack_bin(&b->pk, len);
+}
+
 void mp_put_array(mp_buf *b, uint32_t n)
 {
-    (void)msgpack_pack_array(&b->pk, n);
+    if (n > 15 || !put_byte(b, (uint8_t)(0x90 | n)))
+        (void)msgpack_pack_array(&b->pk, n);
 }
 
 void mp_put_map(mp_buf *b, uint32_t n)
 {
-    (void)msgpack_pack_map(&b->pk, n);
+    if (n > 15 || !put_byte(b, (uint8_t)(0x80 | n)))
+        (void)msgpack_pack_map(&b->pk, n);
 }

@@ -122,7 +122,9 @@ static inline int mp_buf_err(const mp_buf *b)
 /* Appends raw, already-encoded bytes (used to splice a record body into an entry). */
 void mp_buf_raw(mp_buf *b, const void *p, size_t len);
 
-/* Canonical writers; all go through msgpack-c's packer. */
+/* Canonical writers: msgpack-c's packer, except that a value whose canonical form is one byte
+ * (with at most 31 bytes of body, for a str) is written directly when it fits in what is
+ * allocated; the bytes are the packer's either way. */
 void mp_put_nil(mp_buf *b);
 void mp_put_bool(mp_buf *b, bool v);
 void mp_put_uint(mp_buf *b, uint64_t v);
@@ -131,6 +133,9 @@ void mp_put_int(mp_buf *b, int64_t v);
 void mp_put_str(mp_buf *b, const void *s, size_t len);
 void mp_put_cstr(mp_buf *b, const char *s);
 void mp_put_bin(mp_buf *b, const void *p, size_t len);
+/* The header alone of a bin of `len` bytes, in its canonical form; the caller supplies the bytes
+ * (or has written them already and moves them after it). */
+void mp_put_bin_header(mp_buf *b, size_t len);
 void mp_put_array(mp_buf *b, uint32_t n);
 void mp_put_map(mp_buf *b, uint32_t n);
 

@@ -403,6 +403,81 @@ static void test_model_roundtrip(void **state)
     mp_buf_free(&b);
 }
 
+/* The writers' fast path (one-byte forms written directly) against msgpack-c's packer: the same
+ * bytes for random values around every form's bounds, in buffers that grow, and in one that
+ * hits its maximum, where both must stop at the same place. */
+static void test_model_writers(void **state)
+{
+    (void)state;
+    static const uint64_t uints[] = { 0, 1, 127, 128, 255, 256, 65535, 65536, UINT64_MAX };
+    static const uint32_t counts[] = { 0, 1, 15, 16, 65535, 65536 };
+    char text[40];
+    memset(text, 'k', sizeof(text));
+    for (int iter = 0; iter < 2000; iter++) {
+        mp_buf b;
+        msgpack_sbuffer ref;
+        msgpack_packer pk;
+        size_t max = iter % 10 == 0 ? (size_t)(rnd() % 600) : 1u << 20;
+        mp_buf_init(&b, max);
+        msgpack_sbuffer_init(&ref);
+        msgpack_packer_init(&pk, &ref, msgpack_sbuffer_write);
+        for (int op = 0; op < 200; op++) {
+            uint64_t r = rnd();
+            switch (r % 7) {
+            case 0:
+                mp_put_nil(&b);
+                msgpack_pack_nil(&pk);
+                break;
+            case 1:
+                mp_put_bool(&b, (r >> 8) & 1);
+                (void)(((r >> 8) & 1) ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk));
+                break;
+            case 2: {
+                uint64_t v = uints[(r >> 8) % 9] - ((r >> 16) % 2);
+                mp_put_uint(&b, v);
+                msgpack_pack_uint64(&pk, v);
+                break;
+            }
+            case 3: {
+                size_t n = (size_t)((r >> 8) % sizeof(text));
+                mp_put_str(&b, text, n);
+                msgpack_pack_str_with_body(&pk, text, n);
+                break;
+            }
+            case 4: {
+                uint32_t n = counts[(r >> 8) % 6];
+                mp_put_array(&b, n);
+                msgpack_pack_array(&pk, n);
+                break;
+            }
+            case 5: {
+                uint32_t n = counts[(r >> 8) % 6];
+                mp_put_map(&b, n);
+                msgpack_pack_map(&pk, n);
+                break;
+            }
+            default: {
+                size_t n = (size_t)((r >> 8) % 300);
+                mp_put_bin(&b, text, n < sizeof(text) ? n : sizeof(text));
+                msgpack_pack_bin_with_body(&pk, text, n < sizeof(text) ? n : sizeof(text));
+                break;
+            }
+            }
+        }
+        if (mp_buf_err(&b) == 0) {
+            assert_int_equal(b.len, ref.size);
+        } else {
+            /* Stopped at its maximum: what was written is the packer's up to there. */
+            assert_int_equal(mp_buf_err(&b), RN_ETOOBIG);
+            assert_true(b.len <= max && b.len < ref.size);
+        }
+        if (b.len > 0)
+            assert_memory_equal(b.data, ref.data, b.len);
+        mp_buf_free(&b);
+        msgpack_sbuffer_destroy(&ref);
+    }
+}
+
 /* Random bytes: the cursor never reads past the end, and whatever it accepts, msgpack-c's own
  * unpacker accepts too, with the same extent. */
 static void test_model_random_bytes(void **state)
@@ -461,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_depth_bound),        cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_buf_limit),          cmocka_unit_test(test_model_roundtrip),
         cmocka_unit_test(test_model_random_bytes), cmocka_unit_test(test_int_canonical),
+        cmocka_unit_test(test_model_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
