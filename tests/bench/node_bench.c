@@ -1307,16 +1307,23 @@ static uint64_t verify_replica(const char *dir)
  * that a profiler can be attached to that node alone. */
 static int recognise_only(const char *dir, size_t total)
 {
+    static const struct {
+        int conns;
+        bool missing;
+        const char *what, *how;
+    } lines[3] = {
+        { 1, false, "recognise, pipelined, with proof bundle", "1 connection" },
+        { 2, false, "recognise, pipelined, with proof bundle", "2 connections" },
+        { 2, true, "recognise of unknown specs (RPC floor)", "2 connections" },
+    };
     signal(SIGPIPE, SIG_IGN);
-    double one = bench_recognise(dir, 1, false, total);
-    double two = bench_recognise(dir, 2, false, total);
-    double floor = bench_recognise(dir, 2, true, total);
-    printf("  %-46s %10.0f calls/s  (1 connection)\n", "recognise, pipelined, with proof bundle",
-           one);
-    printf("  %-46s %10.0f calls/s  (2 connections)\n", "recognise, pipelined, with proof bundle",
-           two);
-    printf("  %-46s %10.0f calls/s  (2 connections)\n", "recognise of unknown specs (RPC floor)",
-           floor);
+    /* Each line is printed as soon as it is measured, so that a script reading the node's CPU
+     * time can tell the three apart. */
+    for (int i = 0; i < 3; i++) {
+        double rate = bench_recognise(dir, lines[i].conns, lines[i].missing, total);
+        printf("  %-46s %10.0f calls/s  (%s)\n", lines[i].what, rate, lines[i].how);
+        fflush(stdout);
+    }
     return 0;
 }
 
