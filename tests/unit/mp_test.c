@@ -365,7 +365,7 @@ static void test_model_roundtrip(void **state)
         uint64_t u = rnd() >> shift;
         size_t slen = (size_t)(rnd() % 3 == 0 ? rnd() % 70000 : rnd() % 300);
         memset(data, (int)('a' + iter % 26), slen);
-        int64_t i = (int64_t)(rnd() >> (shift + 1)) * (rnd() % 2 == 0 ? -1 : 1);
+        int64_t i = (int64_t)(rnd() >> (shift % 63 + 1)) * (rnd() % 2 == 0 ? -1 : 1);
         mp_put_array(&b, 4);
         mp_put_uint(&b, u);
         mp_put_str(&b, data, slen);
