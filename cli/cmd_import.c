@@ -229,7 +229,7 @@ static int publish_record(cli *c, const proto_record *rec, const mp_buf *body, c
                           json_t *out)
 {
     proto_str id = proto_record_id(rec);
-    char sid[RN_ID_BYTES_MAX + 1], method[32];
+    char sid[RN_ID_BYTES_MAX + 1];
     const char *kname = proto_kind_name((int)rec->kind);
     rpc_resp resp;
     mp_buf p;
@@ -249,7 +249,7 @@ static int publish_record(cli *c, const proto_record *rec, const mp_buf *body, c
         }
         return CLI_OK;
     }
-    snprintf(method, sizeof(method), "%s.publish", kname);
+    const char *method = ctl_method_publish(rec->kind)->name;
     mp_buf_init(&p, RN_RECORD_BYTES_MAX + 64u);
     mp_put_array(&p, 1);
     mp_put_bin(&p, body->data, body->len);
@@ -351,7 +351,7 @@ static int node_country(cli *c, char cc[3], char *why, size_t why_len)
     }
     mp_buf_init(&p, 16);
     mp_put_array(&p, 0);
-    int rc = rpc_call(sock, "status", p.data, p.len, &r, why, why_len);
+    int rc = rpc_call(sock, CTL_STATUS, p.data, p.len, &r, why, why_len);
     mp_buf_free(&p);
     if (rc == 0 && r.is_error)
         snprintf(why, why_len, "status: %s", rn_strerror(r.code));

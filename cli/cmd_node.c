@@ -62,7 +62,7 @@ int cmd_status(cli *c, const cli_cmd *cmd, cli_args *a)
     json_t *s;
     (void)cmd;
     (void)a;
-    int rc = call_noparams(c, "status", &s);
+    int rc = call_noparams(c, CTL_STATUS, &s);
     if (rc != CLI_OK)
         return rc;
     if (c->json) {
@@ -135,7 +135,7 @@ int cmd_check(cli *c, const cli_cmd *cmd, cli_args *a)
     json_t *r;
     (void)cmd;
     (void)a;
-    int rc = call_noparams(c, "check", &r);
+    int rc = call_noparams(c, CTL_CHECK, &r);
     if (rc != CLI_OK)
         return rc;
     if (c->json)
@@ -155,7 +155,7 @@ int cmd_peers(cli *c, const cli_cmd *cmd, cli_args *a)
     char we_lack[24], it_lacks[24], idle[32], eager[16], demoted[16], in[24], out[24];
     (void)cmd;
     (void)a;
-    int rc = call_noparams(c, "peers", &p);
+    int rc = call_noparams(c, CTL_PEERS, &p);
     if (rc != CLI_OK)
         return rc;
     if (c->json) {
@@ -206,7 +206,7 @@ int cmd_heads(cli *c, const cli_cmd *cmd, cli_args *a)
     char seq[24];
     (void)cmd;
     (void)a;
-    int rc = call_noparams(c, "heads", &h);
+    int rc = call_noparams(c, CTL_HEADS, &h);
     if (rc != CLI_OK)
         return rc;
     if (c->json) {
@@ -238,7 +238,7 @@ static int author_key(cli *c, const char *who, uint8_t key[PROTO_KEY_BYTES])
         return cli_fail(CLI_REFUSED, "%s: expected a key rn1:... or a country code", who);
     const char *cc = proto_country_find(who, 2)->alpha2;
     json_t *r;
-    int rc = call_noparams(c, "roster", &r);
+    int rc = call_noparams(c, CTL_ROSTER, &r);
     if (rc != CLI_OK)
         return rc;
     json_t *m;
@@ -294,7 +294,7 @@ int cmd_log(cli *c, const cli_cmd *cmd, cli_args *a)
         mp_put_nil(&p);
     else
         mp_put_uint(&p, max);
-    rc = cli_call(c, "log", &p, &r);
+    rc = cli_call(c, CTL_LOG, &p, &r);
     mp_buf_free(&p);
     if (rc != CLI_OK) {
         rpc_resp_free(&r);

@@ -195,9 +195,8 @@ int cmd_publish(cli *c, const cli_cmd *cmd, cli_args *a)
 
     if ((rc = unknown_specs(c, r, cli_optset(cmd, a, "force"))) != CLI_OK)
         goto out;
-    char method[32];
+    const char *method = ctl_method_publish(cmd->kind)->name;
     rpc_resp resp;
-    snprintf(method, sizeof(method), "%s.publish", proto_kind_name((int)cmd->kind));
     mp_put_array(&p, 1);
     mp_put_bin(&p, body.data, body.len);
     rc = cli_call(c, method, &p, &resp);

@@ -275,7 +275,7 @@ static int recognise(cli *c, const cli_cmd *cmd, cli_args *a, const char *save)
     if ((rc = put_question(cmd, a->pos[0], a->pos[1], a->pos[2], &p)) != 0 ||
         (rc = put_at(cmd, a, &p)) != 0)
         goto out;
-    rc = ask(c, "recognise", &p, &raw, &res);
+    rc = ask(c, CTL_RECOGNISE, &p, &raw, &res);
     if (rc != CLI_OK)
         goto out;
     if (save != NULL) {
@@ -408,7 +408,7 @@ int cmd_search(cli *c, const cli_cmd *cmd, cli_args *a)
     } else {
         mp_put_nil(&p);
     }
-    rc = ask(c, "search", &p, &raw, &res);
+    rc = ask(c, CTL_SEARCH, &p, &raw, &res);
     if (rc != CLI_OK)
         goto out;
     json_t *hits = json_object_get(res, "hits"), *h;
@@ -513,7 +513,7 @@ int cmd_verify(cli *c, const cli_cmd *cmd, cli_args *a)
     mp_put_cstr(&p, a->pos[1]);
     if ((rc = put_at(cmd, a, &p)) != 0)
         goto out;
-    rc = ask(c, "verify", &p, &raw, &res);
+    rc = ask(c, CTL_VERIFY, &p, &raw, &res);
     if (rc != CLI_OK)
         goto out;
     json_t *rec = json_object_get(res, "recognition");
@@ -568,7 +568,7 @@ int cmd_stack(cli *c, const cli_cmd *cmd, cli_args *a)
         mp_put_cstr(&p, a->pos[i]);
     if ((rc = put_at(cmd, a, &p)) != 0)
         goto out;
-    rc = ask(c, "stack", &p, &raw, &res);
+    rc = ask(c, CTL_STACK, &p, &raw, &res);
     if (rc != CLI_OK)
         goto out;
     bool complete = json_is_true(json_object_get(res, "complete"));

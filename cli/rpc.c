@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "proto/ctl.h"
 #include "proto/key.h"
 #include "proto/limits.h"
 #include "recjson.h"
@@ -23,126 +24,44 @@
 /* Bytes read from the socket at a time. */
 #define RPC_READ_BYTES (64u * 1024u)
 
-int rpc_read_negint(mp_cur *c, int64_t *v)
-{
-    size_t left = mp_cur_left(c);
-    if (left == 0)
-        return RN_ETRUNCATED;
-    uint8_t b = c->p[0];
-    if (b >= 0xe0) {
-        *v = (int64_t)b - 256;
-        c->p++;
-        return 0;
-    }
-    if (b < 0xd0 || b > 0xd3)
-        return RN_ETYPE;
-    unsigned w = 1u << (b - 0xd0); /* 1, 2, 4 or 8 bytes */
-    if (left < 1u + w)
-        return RN_ETRUNCATED;
-    uint64_t u = 0;
-    for (unsigned i = 0; i < w; i++)
-        u = (u << 8) | c->p[1 + i];
-    int64_t x;
-    if (w == 1)
-        x = (int8_t)u;
-    else if (w == 2)
-        x = (int16_t)u;
-    else if (w == 4)
-        x = (int32_t)u;
-    else
-        x = (int64_t)u;
-    /* Canonical: negative, and not representable in a shorter form. */
-    static const int64_t min_prev[4] = { -32, -128, -32768, -2147483648ll };
-    if (x >= min_prev[b - 0xd0])
-        return RN_ENONCANON;
-    *v = x;
-    c->p += 1u + w;
-    return 0;
-}
-
 static bool key_is(const uint8_t *k, uint32_t klen, const char *s)
 {
     return strlen(s) == klen && memcmp(k, s, klen) == 0;
 }
 
+/* A string of the response for people: NUL-terminated, truncated to fit, control characters
+ * (which would reach the terminal as they are) replaced. */
 static void copy_str(char *dst, size_t cap, const uint8_t *s, uint32_t len)
 {
-    size_t n = len < cap - 1 ? len : cap - 1;
-    memcpy(dst, s, n);
+    size_t n = s == NULL ? 0 : len < cap - 1 ? len : cap - 1;
+    if (n > 0)
+        memcpy(dst, s, n);
     dst[n] = '\0';
-    /* Control characters would reach the terminal as they are: replace them. */
     for (size_t i = 0; i < n; i++) {
         if ((unsigned char)dst[i] < 0x20)
             dst[i] = '?';
     }
 }
 
-static int parse_error_map(mp_cur *c, rpc_resp *r)
-{
-    uint32_t n;
-    RN_TRY(mp_read_map(c, &n));
-    r->is_error = true;
-    r->code = RN_EINVAL;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *k, *s;
-        uint32_t klen, slen;
-        RN_TRY(mp_read_str(c, &k, &klen));
-        if (key_is(k, klen, "code")) {
-            int64_t v;
-            RN_TRY(rpc_read_negint(c, &v));
-            if (v < -1000)
-                return RN_EINVAL;
-            r->code = (int)v;
-        } else if ((key_is(k, klen, "name") || key_is(k, klen, "message") ||
-                    key_is(k, klen, "field")) &&
-                   mp_peek(c) == MP_STR) {
-            RN_TRY(mp_read_str(c, &s, &slen));
-            if (key_is(k, klen, "name"))
-                copy_str(r->name, sizeof(r->name), s, slen);
-            else if (key_is(k, klen, "message"))
-                copy_str(r->message, sizeof(r->message), s, slen);
-            else
-                copy_str(r->field, sizeof(r->field), s, slen);
-        } else if (key_is(k, klen, "index") && mp_peek(c) == MP_UINT) {
-            uint64_t v;
-            RN_TRY(mp_read_uint(c, &v));
-            r->has_index = v <= UINT32_MAX;
-            r->index = (uint32_t)v;
-        } else {
-            RN_TRY(mp_skip(c));
-        }
-    }
-    return 0;
-}
-
 int rpc_response_parse(const uint8_t *buf, size_t len, rpc_resp *r)
 {
-    mp_cur c;
-    uint32_t n;
-    uint64_t type;
+    ctl_response d;
     memset(r->name, 0, sizeof(r->name));
     r->is_error = false;
     r->code = 0;
     r->message[0] = r->field[0] = '\0';
     r->has_index = false;
     r->index = 0;
-    mp_cur_init(&c, buf, len);
-    RN_TRY(mp_read_array(&c, &n));
-    if (n != 4)
-        return RN_ECOUNT;
-    RN_TRY(mp_read_uint(&c, &type));
-    if (type != 1)
-        return RN_EINVAL;
-    RN_TRY(mp_read_uint(&c, &r->msgid));
-    if (mp_peek(&c) == MP_NIL)
-        RN_TRY(mp_read_nil(&c));
-    else
-        RN_TRY(parse_error_map(&c, r));
-    r->result = c;
-    RN_TRY(mp_skip(&c));
-    r->result.end = c.p;
-    if (mp_cur_left(&c) != 0)
-        return RN_ETRAILING;
+    RN_TRY(ctl_response_decode(&d, buf, len));
+    r->msgid = d.msgid;
+    r->is_error = d.is_error;
+    r->code = d.code;
+    copy_str(r->name, sizeof(r->name), d.name, d.name_len);
+    copy_str(r->message, sizeof(r->message), d.message, d.message_len);
+    copy_str(r->field, sizeof(r->field), d.field, d.field_len);
+    r->has_index = d.has_index;
+    r->index = d.index;
+    r->result = d.result;
     return 0;
 }
 
@@ -183,12 +102,13 @@ int rpc_call(const char *socket_path, const char *method, const uint8_t *params,
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, socket_path, strlen(socket_path) + 1);
 
+    const ctl_method *m = ctl_method_find((const uint8_t *)method, strlen(method));
+    if (m == NULL) {
+        snprintf(why, why_len, "unknown method %s", method);
+        return RN_EINVAL;
+    }
     mp_buf_init(&req, RN_CONTROL_REQUEST_BYTES_MAX);
-    mp_put_array(&req, 4);
-    mp_put_uint(&req, 0);
-    mp_put_uint(&req, 1);
-    mp_put_cstr(&req, method);
-    mp_buf_raw(&req, params, params_len);
+    ctl_request_wrap(&req, 1, m, params, params_len);
     if (mp_buf_err(&req) != 0) {
         mp_buf_free(&req);
         snprintf(why, why_len, "request too large");
@@ -529,7 +449,7 @@ int cli_record_get(cli *c, proto_kind kind, const char *id, uint64_t at_ms, uint
         mp_put_nil(&p);
     else
         mp_put_uint(&p, at_ms);
-    rc = rpc_call(sock, "record", p.data, p.len, &r, why, sizeof(why));
+    rc = rpc_call(sock, CTL_RECORD, p.data, p.len, &r, why, sizeof(why));
     mp_buf_free(&p);
     if (rc == RN_EIO) {
         rc = cli_fail_rn(CLI_UNREACHABLE, RN_EIO, NULL, -1, "%s", why);

@@ -3,9 +3,9 @@
  *
  * One call is one connection: connect to the Unix socket, send [0, msgid, method, params], read
  * until one complete response [1, msgid, error, result] has arrived (at most
- * RN_CONTROL_RESPONSE_BYTES_MAX bytes, within RPC_TIMEOUT_MS), close. Responses are read through
- * the strict cursor of proto/mp.h; the one thing it does not read, the negative integer of an
- * error's code, is read here by a small canonical reader (rpc_read_negint).
+ * RN_CONTROL_RESPONSE_BYTES_MAX bytes, within RPC_TIMEOUT_MS), close. Requests are written and
+ * responses read by the control API's codec (proto/ctl.h), the one the node uses; method names
+ * are the table's CTL_ constants.
  *
  * Results are shown to people and scripts as JSON: rpc_to_json converts a result with the
  * conventions of the control API (keys as rn1:..., ids and digests as hex, times as ISO 8601
@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "proto/ctl.h"
 #include "proto/error.h"
 #include "proto/entry.h"
 #include "proto/mp.h"
@@ -44,15 +45,17 @@ typedef struct rpc_resp {
 } rpc_resp;
 
 /*
- * Parses a complete response in buf[0..len) into *r (r->buf is not set: the caller owns buf).
- * Returns 0; RN_ETRUNCATED when more bytes are needed; RN_ETRAILING when bytes follow the
- * response; or the cursor's errors, RN_ECOUNT, RN_EINVAL (not a response) for a malformed one.
+ * Parses a complete response in buf[0..len) into *r (r->buf is not set: the caller owns buf)
+ * with ctl_response_decode, copying the error's strings for people (truncated to fit, control
+ * characters replaced). Returns 0; RN_ETRUNCATED when more bytes are needed; RN_ETRAILING when
+ * bytes follow the response; or the other errors of ctl_response_decode for a malformed one.
  */
 RN_MUST_USE int rpc_response_parse(const uint8_t *buf, size_t len, rpc_resp *r);
 
 /*
- * Calls `method` with the encoded params array params[0..params_len) on the node at `socket`.
- * Returns 0 with *r filled (the node may have answered with an error: r->is_error), or
+ * Calls `method` (a CTL_ name of proto/ctl.h) with the encoded params array
+ * params[0..params_len) on the node at `socket`. Returns 0 with *r filled (the node may have
+ * answered with an error: r->is_error), or RN_EINVAL (a method the table does not have),
  * RN_EIO (cannot connect, send or receive, or no answer in time; `why` says what),
  * RN_ETOOBIG (the response passes RN_CONTROL_RESPONSE_BYTES_MAX), or a parse error of a
  * malformed response. Free r with rpc_resp_free in every case.
@@ -61,10 +64,6 @@ RN_MUST_USE int rpc_call(const char *socket, const char *method, const uint8_t *
                          size_t params_len, rpc_resp *r, char *why, size_t why_len);
 
 void rpc_resp_free(rpc_resp *r);
-
-/* Reads a negative integer in its shortest MessagePack form (negative fixint, int8 .. int64).
- * Returns 0, or RN_ETYPE, RN_ETRUNCATED, RN_ENONCANON; the cursor is unchanged on failure. */
-RN_MUST_USE int rpc_read_negint(mp_cur *c, int64_t *v);
 
 /* Finds the value of string key `key` in the map at `map` (not consumed). Returns true and sets
  * *val when found. */

@@ -1,21 +1,22 @@
 /*
- * control.c: the control API (DESIGN.md section 6, PROTOCOL.md section 12): MessagePack-RPC
- * requests from the node's operators and verifiers, answered from the core and the replica.
+ * control.c: the control API's methods (DESIGN.md section 6, PROTOCOL.md section 12): requests
+ * from the node's operators and verifiers, answered from the core and the replica.
  *
- * A request is [0, msgid, method, params]; the answer is [1, msgid, error, result], error nil or
- * a map {code, name, message, field, index}. The driver hands node_control one complete request
- * (it uses mp_skip to find where one ends) and sends back what is appended to `resp`. The
- * request is read through the strict cursor of mp.h only, bounded by
- * RN_CONTROL_REQUEST_BYTES_MAX, and validated in full before any handler runs: its shape, the
- * method name against the one method table below, the number of parameters and the MessagePack
- * type of each. So a handler reads parameters that are known to be there and of their type, and
- * a malformed request is an error response, never a crash.
+ * The method table and the codec live in proto/ctl.h, shared with every client and transport:
+ * node_control decodes the request there (its shape, the method against the table, the number of
+ * parameters and the MessagePack type of each, all checked before any handler runs), and writes
+ * the response with it. So a handler reads parameters that are known to be there and of their
+ * type, and a malformed request is an error response, never a crash. This file pairs each row of
+ * the table with its handler (handlers[] below) and runs it in dispatch(), the one place where a
+ * request's read transaction is opened and ended: a method whose row says CTL_READS finds it open
+ * in c->r, and one answer reads one state of the replica. The one exception is a publish of a
+ * spec, a write that reads its provider first and ends that snapshot before it writes.
  *
  * Everything here goes through the core's public functions (core.h), the replica (store.h) and
- * the queries (query.h); nothing reaches into the core's state. Each query runs in its own read
- * transaction. Writes (publish) are for the node's own authority (node_publish). The expected
- * load is many small recognise requests a second, so the happy path allocates only what a proof
- * bundle needs.
+ * the queries (query.h); nothing reaches into the core's state. Writes (publish) are for the
+ * node's own authority (node_publish). The expected load is many small recognise requests a
+ * second, so the state of a request is on the stack and the happy path allocates only what a
+ * proof bundle needs.
  *
  * Times are milliseconds since the epoch; an `at` of nil means now, the time the driver passed.
  */
@@ -27,20 +28,11 @@
 
 #include "node/core.h"
 #include "proto/codes.h"
+#include "proto/ctl.h"
 #include "proto/key.h"
 #include "proto/limits.h"
 #include "proto/proof.h"
 #include "store/query.h"
-
-/* Parameters of the longest method (search and verify have 4). */
-#define CTL_PARAMS_MAX 4u
-
-/* The depth of a parameter within its request: [0, msgid, method, [param, ...]]. */
-#define CTL_PARAM_DEPTH 2u
-
-/* An error's field name and message, as written in the error map. */
-#define CTL_FIELD_BYTES   64u
-#define CTL_MESSAGE_BYTES 192u
 
 /* A method name or an enumeration value name that we will look at. */
 #define CTL_NAME_BYTES 32u
@@ -56,54 +48,24 @@ static_assert(RN_CONTROL_RESPONSE_BYTES_MAX > RN_PROOF_BYTES_MAX + CTL_SLACK_BYT
 static_assert(RN_CONTROL_RESPONSE_BYTES_MAX > RN_BATCH_BYTES_MAX + CTL_SLACK_BYTES,
               "a batch of log entries fits in a response");
 
-/* The error of a request, as the error map says it. */
-typedef struct ctl_err {
-    int code;                        /* negative RN_E code */
-    char field[CTL_FIELD_BYTES];     /* "" for none */
-    bool has_index;                  /* index present */
-    uint32_t index;                  /* 0-based position within the list `field` names */
-    char message[CTL_MESSAGE_BYTES]; /* "" for rn_strerror(code) */
-} ctl_err;
-
-struct method;
-
 /* One request being handled. */
 typedef struct ctl {
     node *n;
     store *s;
     uint64_t now_ms;
-    const struct method *m;
-    mp_cur params[CTL_PARAMS_MAX]; /* each positioned at its parameter's value */
-    uint32_t params_n;             /* parameters given (missing trailing ones are nil) */
-    ctl_err err;
+    ctl_request req;    /* the decoded request: its method's row and its parameters */
+    bool index_pending; /* entries were waiting for the index pass when the request arrived */
+    store_read r;       /* open while a CTL_READS method runs (node_control opens it) */
+    ctl_error err;
 } ctl;
 
-/* Parameter types, checked before the handler runs:
- *   's' str   'b' bin   'u' uint   'm' map   'a' array
- *   'k' a key: bin of 32 bytes or its text form "rn1:..." (str)
- *   'U' uint or nil   'S' str or nil   'M' map or nil
- * Trailing parameters whose type accepts nil may be left out. */
-typedef struct param {
-    const char *name;
-    char type;
-} param;
-
 typedef int (*method_fn)(ctl *c, mp_buf *out);
-
-typedef struct method {
-    const char *name;
-    method_fn fn;
-    bool writes;     /* authors an entry: our authority only */
-    proto_kind kind; /* the record kind of a publish alias, else 0 */
-    param params[CTL_PARAMS_MAX];
-} method;
 
 /* ---- Errors ---- */
 
 static int fail(ctl *c, int code, const char *field)
 {
-    c->err.code = code;
-    snprintf(c->err.field, sizeof(c->err.field), "%s", field != NULL ? field : "");
+    (void)ctl_error_set(&c->err, code, field);
     return code;
 }
 
@@ -125,50 +87,21 @@ static int fail_diag(ctl *c, int code, const rn_diag *d)
     return code;
 }
 
-static void put_key_str(mp_buf *b, const char *k)
-{
-    mp_put_cstr(b, k);
-}
-
-/* The error map. "code" comes last: it is the one negative integer of the control API, which
- * strict readers (mp.h's cursor) cannot skip, so that they can read everything before it. */
-static void put_error(mp_buf *b, const ctl_err *e)
-{
-    mp_put_map(b, 5);
-    put_key_str(b, "name");
-    mp_put_cstr(b, rn_err_name(e->code));
-    put_key_str(b, "message");
-    mp_put_cstr(b, e->message[0] != '\0' ? e->message : rn_strerror(e->code));
-    put_key_str(b, "field");
-    if (e->field[0] != '\0')
-        mp_put_cstr(b, e->field);
-    else
-        mp_put_nil(b);
-    put_key_str(b, "index");
-    if (e->has_index)
-        mp_put_uint(b, e->index);
-    else
-        mp_put_nil(b);
-    put_key_str(b, "code");
-    /* An ordinary signed MessagePack integer for any RPC client (msgpack-c's shortest form). */
-    msgpack_pack_int(&b->pk, e->code);
-}
-
 /* ---- Reading parameters (their types were checked against the table) ---- */
 
 static const char *pname(const ctl *c, uint32_t i)
 {
-    return c->m->params[i].name;
+    return c->req.m->params[i].name;
 }
 
 static bool arg_nil(const ctl *c, uint32_t i)
 {
-    return i >= c->params_n || mp_peek(&c->params[i]) == MP_NIL;
+    return ctl_param_nil(&c->req, i);
 }
 
 static int arg_str(ctl *c, uint32_t i, proto_str *s)
 {
-    mp_cur cur = c->params[i];
+    mp_cur cur = c->req.params[i];
     const uint8_t *p;
     uint32_t len;
     if (mp_read_str(&cur, &p, &len) < 0)
@@ -180,7 +113,7 @@ static int arg_str(ctl *c, uint32_t i, proto_str *s)
 
 static int arg_uint(ctl *c, uint32_t i, uint64_t *v)
 {
-    mp_cur cur = c->params[i];
+    mp_cur cur = c->req.params[i];
     if (mp_read_uint(&cur, v) < 0)
         return fail(c, RN_ETYPE, pname(c, i));
     return 0;
@@ -207,7 +140,7 @@ static int arg_time(ctl *c, uint32_t i, uint64_t *at)
 
 static int arg_bin(ctl *c, uint32_t i, proto_str *b)
 {
-    mp_cur cur = c->params[i];
+    mp_cur cur = c->req.params[i];
     const uint8_t *p;
     uint32_t len;
     if (mp_read_bin(&cur, &p, &len) < 0)
@@ -576,17 +509,13 @@ static int m_check(ctl *c, mp_buf *out)
 static int m_status(ctl *c, mp_buf *out)
 {
     const proto_member *self = node_self(c->n);
-    bool index_pending = c->s->index_pending;
-    store_read r;
     store_head *heads = NULL;
     size_t heads_n = 0, forks_n = 0, peers_n = 0, connected = 0;
     uint64_t entries = 0, own_seq = 0, own_ts = 0;
     node_peer_info *peers = NULL;
     char key[PROTO_KEY_TEXT_LEN + 1];
-    int rc = store_read_begin(c->s, &r);
-    if (rc < 0)
-        return fail(c, rc, NULL);
-    RN_GUARD(rc, heads_load(c, &r, &heads, &heads_n));
+    int rc;
+    RN_GUARD(rc, heads_load(c, &c->r, &heads, &heads_n));
     peers = calloc(RN_ROSTER_MEMBERS_MAX, sizeof(*peers));
     if (peers == NULL) {
         rc = fail(c, RN_ENOMEM, NULL);
@@ -608,7 +537,7 @@ static int m_status(ctl *c, mp_buf *out)
 
     proto_key_text_format(self->key, key);
     mp_put_map(out, 12 + CTL_STATUS_DISK_KEYS);
-    put_disk_status(c, out, &r);
+    put_disk_status(c, out, &c->r);
     mp_put_cstr(out, "country");
     mp_put_cstr(out, self->country);
     mp_put_cstr(out, "role");
@@ -628,7 +557,7 @@ static int m_status(ctl *c, mp_buf *out)
             continue;
         uint64_t fseq = 0;
         proto_str a, b;
-        if (store_fork_get(&r, heads[i].author, &fseq, &a, &b) < 0)
+        if (store_fork_get(&c->r, heads[i].author, &fseq, &a, &b) < 0)
             fseq = 0; /* forked flag without evidence: say so with seq 0 rather than fail */
         const char *cc = store_author_country(c->s, heads[i].author);
         mp_put_map(out, 3);
@@ -648,13 +577,12 @@ static int m_status(ctl *c, mp_buf *out)
     mp_put_cstr(out, "counters");
     put_counters(out, node_counters_get(c->n), node_guard_counters_get(c->n));
     mp_put_cstr(out, "index_pending");
-    mp_put_bool(out, index_pending);
+    mp_put_bool(out, c->index_pending);
     mp_put_cstr(out, "time");
     mp_put_uint(out, c->now_ms);
     put_clock(c, out, own_ts);
     rc = 0;
 out:
-    store_read_end(&r);
     free(heads);
     free(peers);
     return rc;
@@ -714,13 +642,10 @@ static int m_peers(ctl *c, mp_buf *out)
 
 static int m_heads(ctl *c, mp_buf *out)
 {
-    store_read r;
     store_head *h = NULL;
     size_t n = 0;
-    int rc = store_read_begin(c->s, &r);
-    if (rc < 0)
-        return fail(c, rc, NULL);
-    RN_GUARD(rc, heads_load(c, &r, &h, &n));
+    int rc;
+    RN_GUARD(rc, heads_load(c, &c->r, &h, &n));
     mp_put_array(out, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         const char *cc = store_author_country(c->s, h[i].author);
@@ -742,7 +667,6 @@ static int m_heads(ctl *c, mp_buf *out)
     }
     rc = 0;
 out:
-    store_read_end(&r);
     free(h);
     return rc;
 }
@@ -767,10 +691,9 @@ static int m_log(ctl *c, mp_buf *out)
 {
     uint8_t author[PROTO_KEY_BYTES];
     uint64_t from, max;
-    store_read r;
     mp_buf items;
     size_t n = 0;
-    RN_TRY(key_from(c, c->params[0], pname(c, 0), author));
+    RN_TRY(key_from(c, c->req.params[0], pname(c, 0), author));
     RN_TRY(arg_uint(c, 1, &from));
     RN_TRY(arg_uint_or(c, 2, RN_BATCH_ENTRIES_MAX, &max));
     if (from == 0 || from > RN_SEQ_MAX)
@@ -787,14 +710,12 @@ static int m_log(ctl *c, mp_buf *out)
         room = left > CTL_SLACK_BYTES ? left - CTL_SLACK_BYTES : 0;
     if (room < RN_ENTRY_BYTES_MAX + 8u * RN_BATCH_ENTRIES_MAX)
         return fail_msg(c, RN_ETOOBIG, NULL, "the response buffer cannot hold a batch");
-    int rc = store_read_begin(c->s, &r);
-    if (rc < 0)
-        return fail(c, rc, NULL);
+    int rc;
     mp_buf_init(&items, room);
     log_ctx l = { &items, 0 };
     /* The byte bound counts entry bytes; each bin adds at most 5 bytes of header. */
-    rc =
-        store_entries_range(&r, author, from, (size_t)max, room - 5u * (size_t)max, log_cb, &l, &n);
+    rc = store_entries_range(&c->r, author, from, (size_t)max, room - 5u * (size_t)max, log_cb, &l,
+                             &n);
     if (rc < 0) {
         rc = fail(c, rc, NULL);
         goto out;
@@ -808,7 +729,6 @@ static int m_log(ctl *c, mp_buf *out)
         mp_buf_raw(out, items.data, items.len);
     rc = 0;
 out:
-    store_read_end(&r);
     mp_buf_free(&items);
     return rc;
 }
@@ -819,16 +739,13 @@ static int m_entry(ctl *c, mp_buf *out)
     uint8_t author[PROTO_KEY_BYTES];
     uint64_t seq;
     proto_str bytes;
-    store_read r;
     RN_TRY(arg_bin(c, 0, &id));
     if (id.len != PROTO_ID_BYTES)
         return fail(c, RN_ELEN, pname(c, 0));
-    int rc = store_read_begin(c->s, &r);
-    if (rc < 0)
-        return fail(c, rc, NULL);
-    rc = store_entry_find(&r, id.ptr, author, &seq);
+    int rc;
+    rc = store_entry_find(&c->r, id.ptr, author, &seq);
     if (rc == 0)
-        rc = store_entry_get(&r, author, seq, &bytes);
+        rc = store_entry_get(&c->r, author, seq, &bytes);
     if (rc < 0) {
         rc = fail(c, rc, rc == RN_ENOTFOUND ? pname(c, 0) : NULL);
         goto out;
@@ -841,7 +758,6 @@ static int m_entry(ctl *c, mp_buf *out)
     mp_put_cstr(out, "bytes");
     mp_put_bin(out, bytes.ptr, bytes.len);
 out:
-    store_read_end(&r);
     return rc;
 }
 
@@ -853,7 +769,6 @@ static int m_record(ctl *c, mp_buf *out)
     proto_str k, id, bytes;
     char name[CTL_NAME_BYTES];
     uint64_t at;
-    store_read r;
     store_version v;
     RN_TRY(arg_str(c, 0, &k));
     short_cstr(k, name);
@@ -866,12 +781,9 @@ static int m_record(ctl *c, mp_buf *out)
     if (rc < 0)
         return fail(c, rc, pname(c, 1));
     RN_TRY(arg_time(c, 2, &at));
-    rc = store_read_begin(c->s, &r);
-    if (rc < 0)
-        return fail(c, rc, NULL);
-    rc = store_version_get(&r, (proto_kind)kind, id.ptr, id.len, at, &v);
+    rc = store_version_get(&c->r, (proto_kind)kind, id.ptr, id.len, at, &v);
     if (rc == 0)
-        rc = store_entry_get(&r, v.author, v.seq, &bytes);
+        rc = store_entry_get(&c->r, v.author, v.seq, &bytes);
     if (rc < 0) {
         rc = rc == RN_ENOTFOUND ? fail_msg(c, rc, pname(c, 1), "no such record as of at")
                                 : fail(c, rc, NULL);
@@ -887,7 +799,6 @@ static int m_record(ctl *c, mp_buf *out)
     mp_put_cstr(out, "bytes");
     mp_put_bin(out, bytes.ptr, bytes.len);
 out:
-    store_read_end(&r);
     return rc;
 }
 
@@ -896,12 +807,9 @@ static int m_fork(ctl *c, mp_buf *out)
     uint8_t author[PROTO_KEY_BYTES];
     uint64_t seq;
     proto_str a, b;
-    store_read r;
-    RN_TRY(key_from(c, c->params[0], pname(c, 0), author));
-    int rc = store_read_begin(c->s, &r);
-    if (rc < 0)
-        return fail(c, rc, NULL);
-    rc = store_fork_get(&r, author, &seq, &a, &b);
+    RN_TRY(key_from(c, c->req.params[0], pname(c, 0), author));
+    int rc;
+    rc = store_fork_get(&c->r, author, &seq, &a, &b);
     if (rc < 0) {
         rc = rc == RN_ENOTFOUND ? fail_msg(c, rc, pname(c, 0), "no fork evidence for this author")
                                 : fail(c, rc, NULL);
@@ -915,7 +823,6 @@ static int m_fork(ctl *c, mp_buf *out)
     mp_put_cstr(out, "b");
     mp_put_bin(out, b.ptr, b.len);
 out:
-    store_read_end(&r);
     return rc;
 }
 
@@ -954,7 +861,8 @@ static int m_roster(ctl *c, mp_buf *out)
  * record, as the latest version (PROTOCOL.md section 12.3, publish). A body that does not decode,
  * or whose provider carries another country's prefix, is left to node_publish, which names the
  * fault. Entries received from peers are not checked this way: a peer's spec may arrive before
- * its provider. Returns 0, or RN_ENOTFOUND (field spec.provider), RN_ENOMEM, RN_ESTORE. */
+ * its provider. The one read of a write method: its snapshot ends here, before node_publish writes.
+ * Returns 0, or RN_ENOTFOUND (field spec.provider), RN_ENOMEM, RN_ESTORE. */
 static int own_provider_check(ctl *c, const uint8_t *body, size_t len)
 {
     const proto_member *self = node_self(c->n);
@@ -994,7 +902,7 @@ static int own_provider_check(ctl *c, const uint8_t *body, size_t len)
 /* publish [kind, body] and the aliases <kind>.publish [body]. */
 static int m_publish(ctl *c, mp_buf *out)
 {
-    proto_kind kind = c->m->kind;
+    proto_kind kind = c->req.m->kind;
     uint32_t bi = 0;
     proto_str body;
     uint64_t seq = 0;
@@ -1038,6 +946,43 @@ static int m_publish(ctl *c, mp_buf *out)
     return 0;
 }
 
+/*
+ * A proof bundle is the last value of its answer, but it is built with the answer's other fields
+ * (query_recognise, query_verify), before they are written. Rather than build it in a buffer of
+ * its own (a malloc and a chain of reallocs per request) and copy it into the response, the query
+ * appends it to the response at `at`, the answer's fields and the bin header follow it, and this
+ * puts the two parts in their order: out[at ..) = bundle (bundle_len) | head, becomes head |
+ * bundle. The head is small next to the bundle in general; one of at most ROTATE_STACK_BYTES is
+ * moved through the stack, a larger one by three reversals, in place either way.
+ */
+#define ROTATE_STACK_BYTES 4096u
+
+static void reverse(uint8_t *p, size_t n)
+{
+    for (size_t i = 0, j = n; i + 1 < j; i++, j--) {
+        uint8_t t = p[i];
+        p[i] = p[j - 1];
+        p[j - 1] = t;
+    }
+}
+
+static void bundle_last(mp_buf *out, size_t at, size_t bundle_len)
+{
+    uint8_t *p = out->data + at;
+    size_t head = out->len - at - bundle_len;
+    RN_ASSERT(at + bundle_len <= out->len);
+    if (head <= ROTATE_STACK_BYTES) {
+        uint8_t tmp[ROTATE_STACK_BYTES];
+        memcpy(tmp, p + bundle_len, head);
+        memmove(p + head, p, bundle_len);
+        memcpy(p, tmp, head);
+    } else {
+        reverse(p, bundle_len);
+        reverse(p + bundle_len, head);
+        reverse(p, bundle_len + head);
+    }
+}
+
 static const code_field recognise_fields[] = {
     { RN_ELEN, "spec" },        { RN_EID, "spec" },      { RN_ENOTFOUND, "spec" },
     { RN_ECOUNTRY, "country" }, { RN_EENUM, "purpose" }, { 0, NULL },
@@ -1049,32 +994,26 @@ static int m_recognise(ctl *c, mp_buf *out)
     const char *cc;
     uint32_t purpose;
     uint64_t at;
-    store_read r;
     query_recognition q;
-    mp_buf proof;
     RN_TRY(arg_str(c, 0, &spec));
     RN_TRY(arg_country(c, 1, &cc));
     RN_TRY(arg_purpose(c, 2, &purpose));
     RN_TRY(arg_time(c, 3, &at));
-    int rc = store_read_begin(c->s, &r);
+    size_t bundle_at = out->len;
+    int rc = query_recognise(&c->r, spec, cc, purpose, at, &q, out);
     if (rc < 0)
-        return fail(c, rc, NULL);
-    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
-    rc = query_recognise(&r, spec, cc, purpose, at, &q, &proof);
-    if (rc < 0) {
-        rc = fail_query(c, rc, recognise_fields, "no such spec, or no provider of it, as of at");
-        goto out;
-    }
+        return fail_query(c, rc, recognise_fields, "no such spec, or no provider of it, as of at");
+    size_t bundle_len = out->len - bundle_at;
     mp_put_map(out, RECOGNITION_FIELDS + 2u);
     put_recognition_fields(out, &q);
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
     mp_put_cstr(out, "proof");
-    mp_put_bin(out, proof.data, proof.len);
-out:
-    store_read_end(&r);
-    mp_buf_free(&proof);
-    return rc;
+    mp_put_bin_header(out, bundle_len);
+    if (mp_buf_err(out) != 0)
+        return 0; /* node_control answers the overflow */
+    bundle_last(out, bundle_at, bundle_len);
+    return 0;
 }
 
 /* The keys a search filter may carry. */
@@ -1101,7 +1040,7 @@ static const struct {
 
 static int parse_filter(ctl *c, query_filter *f)
 {
-    mp_cur cur = c->params[0];
+    mp_cur cur = c->req.params[0];
     uint32_t n;
     uint32_t seen = 0;
     char field[CTL_FIELD_BYTES];
@@ -1184,7 +1123,6 @@ static int m_search(ctl *c, mp_buf *out)
     query_filter f;
     uint64_t at, limit;
     proto_str after = { NULL, 0 };
-    store_read r;
     query_hit *hits = NULL;
     uint32_t n = 0;
     bool more = false;
@@ -1200,12 +1138,8 @@ static int m_search(ctl *c, mp_buf *out)
     hits = calloc((size_t)limit, sizeof(*hits));
     if (hits == NULL)
         return fail(c, RN_ENOMEM, NULL);
-    int rc = store_read_begin(c->s, &r);
-    if (rc < 0) {
-        free(hits);
-        return fail(c, rc, NULL);
-    }
-    rc = query_search(&r, &f, at, after, (uint32_t)limit, hits, &n, &more);
+    int rc;
+    rc = query_search(&c->r, &f, at, after, (uint32_t)limit, hits, &n, &more);
     if (rc < 0) {
         rc = fail(c, rc, rc == RN_ECOUNTRY ? "filter.country" : rc == RN_EINVAL ? "filter" : NULL);
         goto out;
@@ -1236,7 +1170,6 @@ static int m_search(ctl *c, mp_buf *out)
     mp_put_cstr(out, "more");
     mp_put_bool(out, more);
 out:
-    store_read_end(&r);
     free(hits);
     return rc;
 }
@@ -1245,7 +1178,7 @@ out:
 static int parse_claim(ctl *c, query_claim *q, uint8_t issuer[PROTO_KEY_BYTES])
 {
     static const char *const names[4] = { "spec", "issuer_key", "issued_at", "credential" };
-    mp_cur cur = c->params[0];
+    mp_cur cur = c->req.params[0];
     uint32_t n, seen = 0;
     char field[CTL_FIELD_BYTES];
     memset(q, 0, sizeof(*q));
@@ -1322,22 +1255,16 @@ static int m_verify(ctl *c, mp_buf *out)
     const char *cc;
     uint32_t purpose;
     uint64_t at;
-    store_read r;
     query_verification v;
-    mp_buf proof;
     RN_TRY(parse_claim(c, &q, issuer));
     RN_TRY(arg_country(c, 1, &cc));
     RN_TRY(arg_purpose(c, 2, &purpose));
     RN_TRY(arg_time(c, 3, &at));
-    int rc = store_read_begin(c->s, &r);
+    size_t bundle_at = out->len;
+    int rc = query_verify(&c->r, &q, cc, purpose, at, &v, out);
     if (rc < 0)
-        return fail(c, rc, NULL);
-    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
-    rc = query_verify(&r, &q, cc, purpose, at, &v, &proof);
-    if (rc < 0) {
-        rc = fail_query(c, rc, verify_fields, "no such spec, or no provider of it, as of at");
-        goto out;
-    }
+        return fail_query(c, rc, verify_fields, "no such spec, or no provider of it, as of at");
+    size_t bundle_len = out->len - bundle_at;
     mp_put_map(out, 13);
     mp_put_cstr(out, "valid");
     mp_put_bool(out, v.valid);
@@ -1365,11 +1292,11 @@ static int m_verify(ctl *c, mp_buf *out)
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
     mp_put_cstr(out, "proof");
-    mp_put_bin(out, proof.data, proof.len);
-out:
-    store_read_end(&r);
-    mp_buf_free(&proof);
-    return rc;
+    mp_put_bin_header(out, bundle_len);
+    if (mp_buf_err(out) != 0)
+        return 0; /* node_control answers the overflow */
+    bundle_last(out, bundle_at, bundle_len);
+    return 0;
 }
 
 static const char *const stack_status_names[] = {
@@ -1395,11 +1322,10 @@ static int m_stack(ctl *c, mp_buf *out)
     proto_str ids[RN_STACK_SPECS_MAX];
     uint32_t n;
     uint64_t at;
-    store_read r;
     query_stack_result *res;
     RN_TRY(arg_country(c, 0, &cc));
     RN_TRY(arg_str(c, 1, &pathway));
-    mp_cur cur = c->params[2];
+    mp_cur cur = c->req.params[2];
     if (mp_read_array(&cur, &n) < 0)
         return fail(c, RN_ETYPE, pname(c, 2));
     if (n > RN_STACK_SPECS_MAX)
@@ -1419,12 +1345,8 @@ static int m_stack(ctl *c, mp_buf *out)
     res = malloc(sizeof(*res));
     if (res == NULL)
         return fail(c, RN_ENOMEM, NULL);
-    int rc = store_read_begin(c->s, &r);
-    if (rc < 0) {
-        free(res);
-        return fail(c, rc, NULL);
-    }
-    rc = query_stack(&r, cc, pathway, ids, n, at, res);
+    int rc;
+    rc = query_stack(&c->r, cc, pathway, ids, n, at, res);
     if (rc < 0) {
         static const code_field stack_fields[] = {
             { RN_ECOUNTRY, "country" }, { RN_ENOTFOUND, "pathway" }, { RN_EPREFIX, "pathway" },
@@ -1469,312 +1391,98 @@ static int m_stack(ctl *c, mp_buf *out)
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
 out:
-    store_read_end(&r);
     free(res);
     return rc;
 }
 
-/* ---- The method table (PROTOCOL.md section 12 documents each row) ---- */
+/* ---- Dispatch ---- */
 
-#define NOPARAMS                                                                                   \
-    {                                                                                              \
-        {                                                                                          \
-            NULL, 0                                                                                \
-        }                                                                                          \
-    }
-#define PUBLISH_ALIAS(kname, k)                                                                    \
-    {                                                                                              \
-        kname ".publish", m_publish, true, k,                                                      \
-        {                                                                                          \
-            {                                                                                      \
-                "body", 'b'                                                                        \
-            }                                                                                      \
-        }                                                                                          \
-    }
-
-static const method methods[] = {
-    { "status", m_status, false, 0, NOPARAMS },
-    { "check", m_check, false, 0, NOPARAMS },
-    { "peers", m_peers, false, 0, NOPARAMS },
-    { "heads", m_heads, false, 0, NOPARAMS },
-    { "log", m_log, false, 0, { { "author", 'k' }, { "from_seq", 'u' }, { "max", 'U' } } },
-    { "entry", m_entry, false, 0, { { "id", 'b' } } },
-    { "fork", m_fork, false, 0, { { "author", 'k' } } },
-    { "record", m_record, false, 0, { { "kind", 's' }, { "id", 's' }, { "at", 'U' } } },
-    { "roster", m_roster, false, 0, NOPARAMS },
-    { "publish", m_publish, true, 0, { { "kind", 's' }, { "body", 'b' } } },
-    PUBLISH_ALIAS("provider", PROTO_KIND_PROVIDER),
-    PUBLISH_ALIAS("spec", PROTO_KIND_SPEC),
-    PUBLISH_ALIAS("decision", PROTO_KIND_DECISION),
-    PUBLISH_ALIAS("policy", PROTO_KIND_POLICY),
-    PUBLISH_ALIAS("pathway", PROTO_KIND_PATHWAY),
-    PUBLISH_ALIAS("revocation", PROTO_KIND_REVOCATION),
-    { "recognise",
-      m_recognise,
-      false,
-      0,
-      { { "spec", 's' }, { "country", 's' }, { "purpose", 's' }, { "at", 'U' } } },
-    { "search",
-      m_search,
-      false,
-      0,
-      { { "filter", 'M' }, { "at", 'U' }, { "after", 'S' }, { "limit", 'U' } } },
-    { "verify",
-      m_verify,
-      false,
-      0,
-      { { "claim", 'm' }, { "country", 's' }, { "purpose", 's' }, { "at", 'U' } } },
-    { "stack",
-      m_stack,
-      false,
-      0,
-      { { "country", 's' }, { "pathway", 's' }, { "specs", 'a' }, { "at", 'U' } } },
+/* The handler of each row of the method table (proto/ctl.h). */
+static const method_fn handlers[CTL_M_COUNT] = {
+    [CTL_M_STATUS] = m_status,
+    [CTL_M_CHECK] = m_check,
+    [CTL_M_PEERS] = m_peers,
+    [CTL_M_HEADS] = m_heads,
+    [CTL_M_LOG] = m_log,
+    [CTL_M_ENTRY] = m_entry,
+    [CTL_M_FORK] = m_fork,
+    [CTL_M_RECORD] = m_record,
+    [CTL_M_ROSTER] = m_roster,
+    [CTL_M_PUBLISH] = m_publish,
+    [CTL_M_PROVIDER_PUBLISH] = m_publish,
+    [CTL_M_SPEC_PUBLISH] = m_publish,
+    [CTL_M_DECISION_PUBLISH] = m_publish,
+    [CTL_M_POLICY_PUBLISH] = m_publish,
+    [CTL_M_PATHWAY_PUBLISH] = m_publish,
+    [CTL_M_REVOCATION_PUBLISH] = m_publish,
+    [CTL_M_RECOGNISE] = m_recognise,
+    [CTL_M_SEARCH] = m_search,
+    [CTL_M_VERIFY] = m_verify,
+    [CTL_M_STACK] = m_stack,
 };
 
-#define METHODS_N (sizeof(methods) / sizeof(methods[0]))
-
-static const method *method_find(const uint8_t *name, uint32_t len)
-{
-    for (size_t i = 0; i < METHODS_N; i++) {
-        if (strlen(methods[i].name) == len && memcmp(methods[i].name, name, len) == 0)
-            return &methods[i];
-    }
-    return NULL;
-}
-
-static uint32_t params_max(const method *m)
-{
-    uint32_t n = 0;
-    while (n < CTL_PARAMS_MAX && m->params[n].name != NULL)
-        n++;
-    return n;
-}
-
-static bool type_nilable(char t)
-{
-    return t == 'U' || t == 'S' || t == 'M';
-}
-
-/* Parameters that must be given: up to the last whose type does not accept nil. */
-static uint32_t params_min(const method *m)
-{
-    uint32_t n = params_max(m);
-    while (n > 0 && type_nilable(m->params[n - 1].type))
-        n--;
-    return n;
-}
-
-static bool type_ok(char t, mp_type have)
-{
-    switch (t) {
-    case 's':
-        return have == MP_STR;
-    case 'b':
-        return have == MP_BIN;
-    case 'u':
-        return have == MP_UINT;
-    case 'm':
-        return have == MP_MAP;
-    case 'a':
-        return have == MP_ARRAY;
-    case 'k':
-        return have == MP_BIN || have == MP_STR;
-    case 'U':
-        return have == MP_UINT || have == MP_NIL;
-    case 'S':
-        return have == MP_STR || have == MP_NIL;
-    case 'M':
-        return have == MP_MAP || have == MP_NIL;
-    default:
-        RN_ASSERT(0);
-        return false;
-    }
-}
-
-static const char *type_name(char t)
-{
-    switch (t) {
-    case 's':
-        return "a string";
-    case 'b':
-        return "a byte string (bin)";
-    case 'u':
-        return "an unsigned integer";
-    case 'm':
-        return "a map";
-    case 'a':
-        return "an array";
-    case 'k':
-        return "a key (bin of 32 bytes, or rn1:... text)";
-    case 'U':
-        return "an unsigned integer or nil";
-    case 'S':
-        return "a string or nil";
-    case 'M':
-        return "a map or nil";
-    default:
-        return "?";
-    }
-}
-
-/* True if every byte is printable ASCII, so that the name can be quoted in a message. */
-static bool printable(const uint8_t *s, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++) {
-        if (s[i] < 0x20 || s[i] > 0x7e)
-            return false;
-    }
-    return true;
-}
-
 /*
- * Parses the request, finds the method and checks its parameters. On failure c->err is set and
- * *msgid holds the request's msgid when it could be read (else 0).
+ * Runs the method of a decoded request. This is the one place where a request's read
+ * transaction is opened and ended: a method whose row says CTL_READS finds it open in c->r, for
+ * the whole of its run, and never opens another.
  */
-static int parse_request(ctl *c, const uint8_t *req, size_t len, uint64_t *msgid)
+static int dispatch(ctl *c, mp_buf *out)
 {
-    mp_cur cur;
-    uint32_t n;
-    uint64_t type;
-    const uint8_t *name;
-    uint32_t name_len;
-
-    *msgid = 0;
-    if (len > RN_CONTROL_REQUEST_BYTES_MAX)
-        return fail_msg(c, RN_ETOOBIG, "request", "requests are at most 1 MiB");
-    mp_cur_init(&cur, req, len);
-    int rc = mp_read_array(&cur, &n);
+    const ctl_method *m = c->req.m;
+    method_fn fn = handlers[m->id];
+    RN_ASSERT(fn != NULL);
+    if ((m->flags & CTL_WRITES) != 0 && node_self(c->n)->role != PROTO_ROLE_AUTHORITY)
+        return fail_msg(c, RN_EROLE, NULL, "this node is a mirror: it publishes nothing");
+    if ((m->flags & CTL_READS) == 0)
+        return fn(c, out);
+    /* status says whether entries were waiting for the index pass, which the read runs. */
+    c->index_pending = c->s->index_pending;
+    int rc = store_read_begin(c->s, &c->r);
     if (rc < 0)
-        return fail_msg(c, rc, "request", "expected [0, msgid, method, params]");
-    if (n != 4)
-        return fail_msg(c, RN_ECOUNT, "request", "expected [0, msgid, method, params]");
-    rc = mp_read_uint(&cur, &type);
-    if (rc < 0)
-        return fail(c, rc, "request.type");
-    if (type != 0)
-        return fail_msg(c, RN_EINVAL, "request.type", "expected 0 (a request)");
-    uint64_t id;
-    rc = mp_read_uint(&cur, &id);
-    if (rc < 0)
-        return fail(c, rc, "request.msgid");
-    if (id > UINT32_MAX)
-        return fail_msg(c, RN_EINVAL, "request.msgid", "msgid is a 32-bit unsigned integer");
-    *msgid = id;
-    rc = mp_read_str(&cur, &name, &name_len);
-    if (rc < 0)
-        return fail(c, rc, "request.method");
-    c->m = method_find(name, name_len);
-    if (c->m == NULL) {
-        char msg[CTL_MESSAGE_BYTES];
-        if (name_len <= 64 && printable(name, name_len))
-            snprintf(msg, sizeof(msg), "unknown method \"%.*s\"", (int)name_len,
-                     (const char *)name);
-        else
-            snprintf(msg, sizeof(msg), "unknown method");
-        fail(c, RN_EINVAL, "request.method");
-        snprintf(c->err.message, sizeof(c->err.message), "%s", msg);
-        return RN_EINVAL;
-    }
-    rc = mp_read_array(&cur, &n);
-    if (rc < 0)
-        return fail(c, rc, "request.params");
-    uint32_t lo = params_min(c->m), hi = params_max(c->m);
-    if (n < lo || n > hi) {
-        char msg[CTL_MESSAGE_BYTES];
-        if (lo == hi)
-            snprintf(msg, sizeof(msg), "%s takes %u parameters, not %u", c->m->name, hi, n);
-        else
-            snprintf(msg, sizeof(msg), "%s takes %u to %u parameters, not %u", c->m->name, lo, hi,
-                     n);
-        fail(c, RN_ECOUNT, "request.params");
-        snprintf(c->err.message, sizeof(c->err.message), "%s", msg);
-        return RN_ECOUNT;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        c->params[i] = cur;
-        char t = c->m->params[i].type;
-        if (mp_peek(&cur) == MP_NONE)
-            return fail(c, RN_ETRUNCATED, c->m->params[i].name);
-        /* A float, a negative integer or an extension is not recnet MessagePack at all
-         * (PROTOCOL.md section 1), whatever the parameter's type. */
-        if (mp_peek(&cur) == MP_OTHER)
-            return fail(c, RN_EMALFORMED, c->m->params[i].name);
-        if (!type_ok(t, mp_peek(&cur))) {
-            char msg[CTL_MESSAGE_BYTES];
-            snprintf(msg, sizeof(msg), "%s must be %s", c->m->params[i].name, type_name(t));
-            fail(c, RN_ETYPE, c->m->params[i].name);
-            snprintf(c->err.message, sizeof(c->err.message), "%s", msg);
-            return RN_ETYPE;
-        }
-        /* A parameter lies at depth 2 (request array, params array): the depth bound counts
-         * from the request, as the driver's mp_skip over the whole request does. */
-        rc = mp_skip_at(&cur, CTL_PARAM_DEPTH);
-        if (rc < 0)
-            return fail(c, rc, c->m->params[i].name);
-    }
-    c->params_n = n;
-    if (mp_cur_left(&cur) != 0)
-        return fail(c, RN_ETRAILING, "request");
-    return 0;
-}
-
-static void put_header(mp_buf *b, uint64_t msgid)
-{
-    mp_put_array(b, 4);
-    mp_put_uint(b, 1);
-    mp_put_uint(b, msgid);
+        return fail(c, rc, NULL);
+    rc = fn(c, out);
+    store_read_end(&c->r);
+    return rc;
 }
 
 int node_control(node *n, const uint8_t *req, size_t len, mp_buf *resp, uint64_t now_ms)
 {
-    ctl *c = calloc(1, sizeof(*c));
+    /* Small enough for the stack: the state of one request, without allocating. */
+    ctl c;
     size_t start = resp->len;
     int start_err = resp->err;
-    uint64_t msgid = 0;
     int rc;
 
-    if (c == NULL) {
-        /* Not even the state of one request: answer with the error, if that fits. */
-        ctl_err e = { .code = RN_ENOMEM };
-        put_header(resp, 0);
-        put_error(resp, &e);
-        mp_put_nil(resp);
-        return mp_buf_err(resp) != 0 ? RN_ETOOBIG : 0;
-    }
-    c->n = n;
-    c->s = node_store(n);
-    c->now_ms = now_ms;
+    memset(&c.err, 0, sizeof(c.err));
+    c.n = n;
+    c.s = node_store(n);
+    c.now_ms = now_ms;
+    c.index_pending = false;
 
-    rc = parse_request(c, req, len, &msgid);
-    if (rc == 0 && c->m->writes && node_self(n)->role != PROTO_ROLE_AUTHORITY)
-        rc = fail_msg(c, RN_EROLE, NULL, "this node is a mirror: it publishes nothing");
+    rc = ctl_request_decode(&c.req, req, len, &c.err);
     bool overflow = false; /* the result did not fit in resp->max */
     if (rc == 0) {
-        put_header(resp, msgid);
-        mp_put_nil(resp);
-        rc = c->m->fn(c, resp);
+        ctl_response_begin(resp, c.req.msgid);
+        rc = dispatch(&c, resp);
         if (rc == 0 && mp_buf_err(resp) != 0) {
             overflow = mp_buf_err(resp) == RN_ETOOBIG;
-            rc = overflow ? fail_msg(c, RN_ETOOBIG, NULL, "the result does not fit in one response")
-                          : fail(c, mp_buf_err(resp), NULL);
+            rc = overflow
+                     ? fail_msg(&c, RN_ETOOBIG, NULL, "the result does not fit in one response")
+                     : fail(&c, mp_buf_err(resp), NULL);
         }
-        if (rc < 0 && c->err.code == 0)
-            fail(c, rc, NULL);
+        if (rc < 0 && c.err.code == 0)
+            fail(&c, rc, NULL);
     }
     if (rc < 0) {
         /* Replace whatever the handler wrote with the error response. */
         resp->len = start;
         resp->err = start_err;
-        put_header(resp, msgid);
-        put_error(resp, &c->err);
-        mp_put_nil(resp);
+        ctl_response_error(resp, c.req.msgid, &c.err);
         if (mp_buf_err(resp) != 0) {
             resp->len = start;
             resp->err = start_err;
-            free(c);
             return RN_ETOOBIG;
         }
     }
-    free(c);
     return overflow ? RN_ETOOBIG : 0;
 }

@@ -62,6 +62,7 @@
 
 #include "node/clock.h"
 #include "node/log.h"
+#include "proto/ctl.h"
 #include "proto/key.h"
 #include "proto/mp.h"
 #include "proto/wire.h"
@@ -1347,38 +1348,16 @@ static void on_client_write_done(uv_write_t *req, int status)
     clients_resume(d);
 }
 
-/* Logs the error of a response [1, msgid, error, result] when it has one (debug level). */
+/* Logs the error of a response [1, msgid, error, result] when it has one (debug level), read
+ * with the control API's codec. */
 static void log_control_error(const client *cl, const uint8_t *resp, size_t len)
 {
-    mp_cur c;
-    uint32_t n = 0;
-    uint64_t v = 0;
-    mp_cur_init(&c, resp, len);
-    if (mp_read_array(&c, &n) != 0 || n != 4 || mp_read_uint(&c, &v) != 0 ||
-        mp_read_uint(&c, &v) != 0 || mp_peek(&c) != MP_MAP || mp_read_map(&c, &n) != 0)
+    ctl_response r;
+    if (ctl_response_decode(&r, resp, len) != 0 || !r.is_error)
         return;
-    const uint8_t *name = NULL, *msg = NULL;
-    uint32_t name_len = 0, msg_len = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *k, *s;
-        uint32_t kl, sl;
-        if (mp_read_str(&c, &k, &kl) != 0)
-            return;
-        if (mp_peek(&c) == MP_STR && mp_read_str(&c, &s, &sl) == 0) {
-            if (kl == 4 && memcmp(k, "name", 4) == 0) {
-                name = s;
-                name_len = sl;
-            } else if (kl == 7 && memcmp(k, "message", 7) == 0) {
-                msg = s;
-                msg_len = sl;
-            }
-        } else if (mp_skip(&c) != 0) {
-            return;
-        }
-    }
-    NODE_LOG_DEBUG("control client %u: request %llu failed: %.*s: %.*s", cl->slot,
-                   (unsigned long long)v, (int)name_len, name != NULL ? (const char *)name : "",
-                   (int)msg_len, msg != NULL ? (const char *)msg : "");
+    NODE_LOG_DEBUG("control client %u: request %u failed: %.*s: %.*s", cl->slot, r.msgid,
+                   (int)r.name_len, r.name != NULL ? (const char *)r.name : "", (int)r.message_len,
+                   r.message != NULL ? (const char *)r.message : "");
 }
 
 /* Handles every complete request buffered, in order, and writes their responses as one. */

@@ -2,7 +2,8 @@
  * mp.c: the strict MessagePack cursor and the bounded writer (see mp.h for why both exist).
  *
  * The reader handles exactly the subset of MessagePack that recnet writes: nil, booleans,
- * non-negative integers, str, bin, array and map, each in its shortest form. It is on the ingest
+ * non-negative integers, str, bin, array and map, each in its shortest form, and signed integers
+ * for mp_read_int alone (the control API's error code). It is on the ingest
  * hot path (every entry of a catch-up passes through it), so it decodes in place and never
  * allocates.
  */
@@ -144,6 +145,52 @@ int mp_read_uint(mp_cur *c, uint64_t *v)
         return RN_ENONCANON;
     *v = x;
     c->p += 1 + w;
+    return 0;
+}
+
+int mp_read_int(mp_cur *c, int64_t *v)
+{
+    /* The least value of each form's range that the next shorter form cannot hold: int 8 holds
+     * -128 .. -33 (-32 .. -1 are negative fixint), int 16 -32768 .. -129, and so on. */
+    static const int64_t above[4] = { -32, -128, -32768, -2147483648ll };
+    size_t left = mp_cur_left(c);
+    if (left == 0)
+        return RN_ETRUNCATED;
+    uint8_t b = *c->p;
+    if (b >= 0xe0) {
+        *v = (int64_t)b - 256;
+        c->p++;
+        return 0;
+    }
+    if (b < 0xd0 || b > 0xd3) {
+        uint64_t u;
+        mp_cur save = *c;
+        RN_TRY(mp_read_uint(c, &u));
+        if (u > (uint64_t)INT64_MAX) {
+            *c = save;
+            return RN_EINVAL;
+        }
+        *v = (int64_t)u;
+        return 0;
+    }
+    unsigned w = 1u << (b - 0xd0); /* 1, 2, 4 or 8 bytes */
+    if (left < 1u + w)
+        return RN_ETRUNCATED;
+    uint64_t u = be(c->p + 1, w);
+    int64_t x;
+    if (w == 1)
+        x = (int8_t)(uint8_t)u;
+    else if (w == 2)
+        x = (int16_t)(uint16_t)u;
+    else if (w == 4)
+        x = (int32_t)(uint32_t)u;
+    else
+        x = (int64_t)u;
+    /* Canonical: negative (a value >= 0 is a uint), and below what the shorter form holds. */
+    if (x >= above[b - 0xd0])
+        return RN_ENONCANON;
+    *v = x;
+    c->p += 1u + w;
     return 0;
 }
 
@@ -355,6 +402,31 @@ void mp_buf_reset(mp_buf *b)
     b->err = 0;
 }
 
+/*
+ * The fast path of the small writes: a control response is some forty short keys and values, and
+ * going through msgpack-c's packer costs a callback and a memcpy call per header and per body.
+ * When the bytes fit in what is allocated already (and nothing failed), a one-byte form (fixstr
+ * of at most 31 bytes, positive fixint, fixmap, fixarray, nil, bool: each the canonical and only
+ * form of its value) is written here; otherwise the packer writes it, growing the buffer and
+ * latching its errors as before. mp_test checks both paths write the packer's bytes.
+ */
+static uint8_t *room(mp_buf *b, size_t n)
+{
+    if (b->err != 0 || b->cap - b->len < n)
+        return NULL;
+    return b->data + b->len;
+}
+
+static bool put_byte(mp_buf *b, uint8_t v)
+{
+    uint8_t *p = room(b, 1);
+    if (p == NULL)
+        return false;
+    *p = v;
+    b->len++;
+    return true;
+}
+
 void mp_buf_raw(mp_buf *b, const void *p, size_t len)
 {
     (void)buf_write(b, p, len);
@@ -362,22 +434,38 @@ void mp_buf_raw(mp_buf *b, const void *p, size_t len)
 
 void mp_put_nil(mp_buf *b)
 {
-    (void)msgpack_pack_nil(&b->pk);
+    if (!put_byte(b, 0xc0))
+        (void)msgpack_pack_nil(&b->pk);
 }
 
 void mp_put_bool(mp_buf *b, bool v)
 {
-    (void)(v ? msgpack_pack_true(&b->pk) : msgpack_pack_false(&b->pk));
+    if (!put_byte(b, v ? 0xc3 : 0xc2))
+        (void)(v ? msgpack_pack_true(&b->pk) : msgpack_pack_false(&b->pk));
 }
 
 void mp_put_uint(mp_buf *b, uint64_t v)
 {
-    (void)msgpack_pack_uint64(&b->pk, v);
+    if (v > 0x7f || !put_byte(b, (uint8_t)v))
+        (void)msgpack_pack_uint64(&b->pk, v);
+}
+
+void mp_put_int(mp_buf *b, int64_t v)
+{
+    (void)msgpack_pack_int64(&b->pk, v);
 }
 
 void mp_put_str(mp_buf *b, const void *s, size_t len)
 {
-    (void)msgpack_pack_str_with_body(&b->pk, s, len);
+    uint8_t *p = len <= 31 ? room(b, 1 + len) : NULL;
+    if (p == NULL) {
+        (void)msgpack_pack_str_with_body(&b->pk, s, len);
+        return;
+    }
+    p[0] = (uint8_t)(0xa0 | len);
+    if (len > 0)
+        memcpy(p + 1, s, len);
+    b->len += 1 + len;
 }
 
 void mp_put_cstr(mp_buf *b, const char *s)
@@ -390,12 +478,19 @@ void mp_put_bin(mp_buf *b, const void *p, size_t len)
     (void)msgpack_pack_bin_with_body(&b->pk, p, len);
 }
 
+void mp_put_bin_header(mp_buf *b, size_t len)
+{
+    (void)msgpack_pack_bin(&b->pk, len);
+}
+
 void mp_put_array(mp_buf *b, uint32_t n)
 {
-    (void)msgpack_pack_array(&b->pk, n);
+    if (n > 15 || !put_byte(b, (uint8_t)(0x90 | n)))
+        (void)msgpack_pack_array(&b->pk, n);
 }
 
 void mp_put_map(mp_buf *b, uint32_t n)
 {
-    (void)msgpack_pack_map(&b->pk, n);
+    if (n > 15 || !put_byte(b, (uint8_t)(0x80 | n)))
+        (void)msgpack_pack_map(&b->pk, n);
 }

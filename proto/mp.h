@@ -8,7 +8,14 @@
  * unpacker accepts every spelling and allocates an object tree, so reading goes through this
  * cursor instead (s2n's stuffer): it never allocates, checks every length against the bytes that
  * remain before touching them, and refuses non-canonical forms, floats, negative integers and
- * extension types, none of which recnet uses. Writing uses msgpack-c's packer (mp_buf below).
+ * extension types, none of which recnet signs. Writing uses msgpack-c's packer (mp_buf below).
+ *
+ * Signed integers: one value of the control API is negative (the code of an error map, PROTOCOL.md
+ * section 12.1), so mp_read_int reads int64 in its canonical form: a value >= 0 in the uint forms,
+ * as msgpack-c's packer writes it, and a negative one in the shortest of negative fixint, int 8,
+ * 16, 32 and 64. Only mp_read_int reads negative integers: to mp_peek they are MP_OTHER and to
+ * mp_skip RN_EMALFORMED, as before, because nothing recnet signs holds one, and a record or a
+ * peer message that carried one must stay refused.
  *
  * Errors: RN_ETRUNCATED (the value runs past the end), RN_ETYPE (another type is there),
  * RN_ENONCANON (a longer form than needed), RN_EMALFORMED (the reserved byte 0xc1, or a type
@@ -66,6 +73,10 @@ mp_type mp_peek(const mp_cur *c);
 RN_MUST_USE int mp_read_nil(mp_cur *c);
 RN_MUST_USE int mp_read_bool(mp_cur *c, bool *v);
 RN_MUST_USE int mp_read_uint(mp_cur *c, uint64_t *v);
+/* A signed integer in its canonical form (above). RN_ENONCANON for an int 8 .. 64 form holding a
+ * value >= 0 or one that a shorter form holds, RN_EINVAL for a uint above INT64_MAX (out of the
+ * range of int64), RN_ETYPE / RN_EMALFORMED / RN_ETRUNCATED as the other readers. */
+RN_MUST_USE int mp_read_int(mp_cur *c, int64_t *v);
 /* `s` points into the cursor's buffer (borrowed, not NUL-terminated). */
 RN_MUST_USE int mp_read_str(mp_cur *c, const uint8_t **s, uint32_t *len);
 RN_MUST_USE int mp_read_bin(mp_cur *c, const uint8_t **b, uint32_t *len);
@@ -111,13 +122,20 @@ static inline int mp_buf_err(const mp_buf *b)
 /* Appends raw, already-encoded bytes (used to splice a record body into an entry). */
 void mp_buf_raw(mp_buf *b, const void *p, size_t len);
 
-/* Canonical writers; all go through msgpack-c's packer. */
+/* Canonical writers: msgpack-c's packer, except that a value whose canonical form is one byte
+ * (with at most 31 bytes of body, for a str) is written directly when it fits in what is
+ * allocated; the bytes are the packer's either way. */
 void mp_put_nil(mp_buf *b);
 void mp_put_bool(mp_buf *b, bool v);
 void mp_put_uint(mp_buf *b, uint64_t v);
+/* The canonical form mp_read_int reads: msgpack-c's shortest signed encoding. */
+void mp_put_int(mp_buf *b, int64_t v);
 void mp_put_str(mp_buf *b, const void *s, size_t len);
 void mp_put_cstr(mp_buf *b, const char *s);
 void mp_put_bin(mp_buf *b, const void *p, size_t len);
+/* The header alone of a bin of `len` bytes, in its canonical form; the caller supplies the bytes
+ * (or has written them already and moves them after it). */
+void mp_put_bin_header(mp_buf *b, size_t len);
 void mp_put_array(mp_buf *b, uint32_t n);
 void mp_put_map(mp_buf *b, uint32_t n);
 

@@ -62,6 +62,7 @@
 #include "conf/keyfile.h"
 #include "conf/roster.h"
 #include "proto/codes.h"
+#include "proto/ctl.h"
 #include "proto/entry.h"
 #include "proto/key.h"
 #include "proto/mp.h"
@@ -81,7 +82,7 @@
 #define WORK_DIR       "node_bench_work"
 #define PATH_MAX_BYTES 512
 
-#define PROCS_MAX      (AUTHORS + 2)
+#define PROCS_MAX      (AUTHORS + 3) /* A, B, A again for recognise, the mesh */
 #define PORT_FIRST     26000
 #define PORT_LAST      28999
 #define START_WAIT_S   15.0        /* a node's control socket appears within */
@@ -470,29 +471,9 @@ static size_t rpc_read_some(rpc *r, int wait_ms)
     return (size_t)n;
 }
 
-/* A canonical negative integer (the error map's code; mp.h's cursor reads no negative ints). */
-static int read_negint(mp_cur *c, int64_t *v)
+static bool key_is(const uint8_t *k, uint32_t klen, const char *s)
 {
-    size_t left = mp_cur_left(c);
-    if (left == 0)
-        return RN_ETRUNCATED;
-    uint8_t b = c->p[0];
-    if (b >= 0xe0) {
-        *v = (int64_t)b - 256;
-        c->p++;
-        return 0;
-    }
-    if (b < 0xd0 || b > 0xd3)
-        return RN_ETYPE;
-    unsigned w = 1u << (b - 0xd0);
-    if (left < 1u + w)
-        return RN_ETRUNCATED;
-    uint64_t u = 0;
-    for (unsigned i = 0; i < w; i++)
-        u = (u << 8) | c->p[1 + i];
-    *v = w == 1 ? (int8_t)u : w == 2 ? (int16_t)u : w == 4 ? (int32_t)u : (int64_t)u;
-    c->p += 1u + w;
-    return 0;
+    return strlen(s) == klen && memcmp(k, s, klen) == 0;
 }
 
 typedef struct resp {
@@ -503,78 +484,39 @@ typedef struct resp {
     mp_cur result; /* the result value (nil after an error) */
 } resp;
 
-static bool key_is(const uint8_t *k, uint32_t klen, const char *s)
+static void copy_text(char *dst, size_t cap, const uint8_t *s, uint32_t n)
 {
-    return strlen(s) == klen && memcmp(k, s, klen) == 0;
+    size_t m = s == NULL ? 0 : n < cap - 1 ? n : cap - 1;
+    if (m > 0)
+        memcpy(dst, s, m);
+    dst[m] = '\0';
 }
 
-#define TRYR(x)                                                                                    \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_ != 0)                                                                              \
-            return rc_;                                                                            \
-    } while (0)
-
-/* Parses one response [1, msgid, error, result] at the front of r's unparsed bytes. Returns 0
- * (the bytes are consumed), RN_ETRUNCATED (not all there yet), or another error (malformed). */
+/* Parses one response [1, msgid, error, result] at the front of r's unparsed bytes with the
+ * control API's codec (proto/ctl.h). Returns 0 (the bytes are consumed), RN_ETRUNCATED (not all
+ * there yet), or another error (malformed). */
 static int rpc_parse(rpc *r, resp *out)
 {
-    mp_cur c;
-    mp_cur_init(&c, r->in + r->consumed, r->in_len - r->consumed);
-    uint32_t n;
-    uint64_t type;
+    ctl_response d;
+    size_t used;
     memset(out, 0, sizeof(*out));
-    TRYR(mp_read_array(&c, &n));
-    if (n != 4)
-        return RN_EMALFORMED;
-    TRYR(mp_read_uint(&c, &type));
-    if (type != 1)
-        return RN_EMALFORMED;
-    TRYR(mp_read_uint(&c, &out->msgid));
-    if (mp_peek(&c) == MP_NONE)
-        return RN_ETRUNCATED;
-    if (mp_peek(&c) == MP_MAP) {
-        uint32_t pairs;
-        TRYR(mp_read_map(&c, &pairs));
-        out->error = true;
-        for (uint32_t i = 0; i < pairs; i++) {
-            const uint8_t *k, *v;
-            uint32_t kl, vl;
-            TRYR(mp_read_str(&c, &k, &kl));
-            if (key_is(k, kl, "code")) {
-                int64_t code;
-                TRYR(read_negint(&c, &code));
-            } else if ((key_is(k, kl, "name") || key_is(k, kl, "message")) &&
-                       mp_peek(&c) == MP_STR) {
-                TRYR(mp_read_str(&c, &v, &vl));
-                char *dst = key_is(k, kl, "name") ? out->name : out->message;
-                size_t cap = key_is(k, kl, "name") ? sizeof(out->name) : sizeof(out->message);
-                size_t m = vl < cap - 1 ? vl : cap - 1;
-                memcpy(dst, v, m);
-                dst[m] = '\0';
-            } else {
-                TRYR(mp_skip(&c));
-            }
-        }
-    } else {
-        TRYR(mp_read_nil(&c));
-    }
-    const uint8_t *res = c.p;
-    TRYR(mp_skip(&c));
-    mp_cur_init(&out->result, res, (size_t)(c.p - res));
-    r->consumed = (size_t)(c.p - r->in);
+    int rc = ctl_response_read(&d, r->in + r->consumed, r->in_len - r->consumed, &used);
+    if (rc != 0)
+        return rc;
+    out->msgid = d.msgid;
+    out->error = d.is_error;
+    copy_text(out->name, sizeof(out->name), d.name, d.name_len);
+    copy_text(out->message, sizeof(out->message), d.message, d.message_len);
+    out->result = d.result;
+    r->consumed += used;
     return 0;
 }
 
 /* Starts a request [0, msgid, method, [params...]]; the caller writes the n parameters. */
-static uint64_t req_begin(rpc *r, mp_buf *b, const char *method, uint32_t nparams)
+static uint64_t req_begin(rpc *r, mp_buf *b, ctl_method_id method, uint32_t nparams)
 {
     mp_buf_reset(b);
-    mp_put_array(b, 4);
-    mp_put_uint(b, 0);
-    mp_put_uint(b, ++r->msgid);
-    mp_put_cstr(b, method);
-    mp_put_array(b, nparams);
+    ctl_request_begin(b, (uint32_t)++r->msgid, ctl_method_get(method), nparams);
     return r->msgid;
 }
 
@@ -729,16 +671,16 @@ static size_t peers_parse(mp_cur c, const uint8_t key[32], peer_view *pv)
 static size_t call_heads(rpc *r, mp_buf *b, head *h, size_t cap)
 {
     resp rs;
-    uint64_t id = req_begin(r, b, "heads", 0);
-    rpc_call(r, b, id, "heads", &rs);
+    uint64_t id = req_begin(r, b, CTL_M_HEADS, 0);
+    rpc_call(r, b, id, CTL_HEADS, &rs);
     return heads_parse(rs.result, h, cap);
 }
 
 static size_t call_peers(rpc *r, mp_buf *b, const uint8_t key[32], peer_view *pv)
 {
     resp rs;
-    uint64_t id = req_begin(r, b, "peers", 0);
-    rpc_call(r, b, id, "peers", &rs);
+    uint64_t id = req_begin(r, b, CTL_M_PEERS, 0);
+    rpc_call(r, b, id, CTL_PEERS, &rs);
     return peers_parse(rs.result, key, pv);
 }
 
@@ -818,7 +760,7 @@ static double pct(const double *v, size_t n, double q)
 
 typedef struct results {
     size_t entries;
-    double build_s, catchup_s, readable_s;
+    double build_s, catchup_s, readable_s, verify_s;
     uint64_t entry_bytes, b_wchar, b_disk; /* entries' own bytes; B's write() bytes, its data.mdb */
     mem a_start, a_after, b_after, fed_max, fed_median;
     double rec_rate[2], rec_floor_rate;
@@ -991,11 +933,7 @@ static void rec_pool_build(mp_buf *pool, size_t *poff, size_t *plen, size_t tota
         snprintf(spec, sizeof(spec), "%s:registry/%s-%06" PRIu64,
                  workload_countries[(c + 1) % AUTHORS], missing ? "none" : "mc", sq);
         poff[i] = pool->len;
-        mp_put_array(pool, 4);
-        mp_put_uint(pool, 0);
-        mp_put_uint(pool, i);
-        mp_put_cstr(pool, "recognise");
-        mp_put_array(pool, 3);
+        ctl_request_begin(pool, (uint32_t)i, ctl_method_get(CTL_M_RECOGNISE), 3);
         mp_put_cstr(pool, spec);
         mp_put_cstr(pool, workload_countries[c]);
         mp_put_cstr(pool, "further_study");
@@ -1124,12 +1062,12 @@ typedef struct fed_node {
 static fed_node fed[AUTHORS];
 
 /* Publishes body[0..bl) with `method` on node p; returns its seq. */
-static uint64_t publish_body(mp_buf *b, int p, const char *method, const uint8_t *body, size_t bl)
+static uint64_t publish_body(mp_buf *b, int p, ctl_method_id method, const uint8_t *body, size_t bl)
 {
     uint64_t msgid = req_begin(&fed[p].r, b, method, 1);
     mp_put_bin(b, body, bl);
     resp rs;
-    rpc_call(&fed[p].r, b, msgid, method, &rs);
+    rpc_call(&fed[p].r, b, msgid, ctl_method_get(method)->name, &rs);
     uint32_t pairs;
     uint64_t seq = 0;
     mp_cur c = rs.result;
@@ -1158,7 +1096,7 @@ static uint64_t publish_spec(mp_buf *b, int p, const char *id, uint64_t n)
 {
     uint8_t body[ENT_MAX];
     size_t bl = workload_spec_body_id(p, id, n, body);
-    return publish_body(b, p, "spec.publish", body, bl);
+    return publish_body(b, p, CTL_M_SPEC_PUBLISH, body, bl);
 }
 
 /* Polls every node's heads until each holds author p at `seq` or more (each is asked again
@@ -1179,7 +1117,7 @@ static double wait_everywhere(mp_buf *b, int p, uint64_t seq, double t0, double 
             asked[n] = !have[n];
             if (!asked[n])
                 continue;
-            msgid[n] = req_begin(&fed[n].r, b, "heads", 0);
+            msgid[n] = req_begin(&fed[n].r, b, CTL_M_HEADS, 0);
             rpc_write_all(&fed[n].r, b->data, b->len, now_s() + RPC_TIMEOUT_S);
             out++;
         }
@@ -1277,7 +1215,7 @@ static void bench_spread(void)
         for (uint64_t k = 1; k <= 50; k++) {
             uint8_t body[ENT_MAX];
             size_t bl = workload_provider_body(p, k, body);
-            (void)publish_body(&b, p, "provider.publish", body, bl);
+            (void)publish_body(&b, p, CTL_M_PROVIDER_PUBLISH, body, bl);
         }
     }
     /* Warm-up: one spec from every node, held everywhere (after its providers). */
@@ -1339,6 +1277,57 @@ static void bench_spread(void)
     R.bad_exits += procs_stop(first, first + AUTHORS);
 }
 
+/* Runs the background verifier over the replica in `dir` to its end (node A, stopped), as
+ * store_bench does before it measures recognise: every signature that ingest left to it checked,
+ * so that proof bundles rest on verified entries, as on a node in its steady state. Otherwise
+ * every recognise of a node started minutes ago verifies its bundle's signatures itself (one
+ * Ed25519 verification per entry not checked yet), and the figure measures that, not the
+ * control API. Returns the signatures checked. */
+static uint64_t verify_replica(const char *dir)
+{
+    store s;
+    store_verify_result vr;
+    uint64_t verified = 0;
+    int rc;
+    if ((rc = store_open(&s, dir, NULL)) != 0)
+        die("store open %s: %s", dir, rn_strerror(rc));
+    double t0 = now_s();
+    do {
+        check_interrupt();
+        if ((rc = store_verify_step(&s, 4096, &vr)) != 0)
+            die("verify %s: %s", dir, rn_strerror(rc));
+        verified += vr.verified;
+    } while (vr.more);
+    R.verify_s = now_s() - t0;
+    store_close(&s);
+    return verified;
+}
+
+/* NODE_BENCH_RECOGNISE_DIR=DIR: only the recognise measurements, against a node already running
+ * on DIR whose replica holds the workload of ENTRIES (node A of a run with NODE_BENCH_KEEP=1), so
+ * that a profiler can be attached to that node alone. */
+static int recognise_only(const char *dir, size_t total)
+{
+    static const struct {
+        int conns;
+        bool missing;
+        const char *what, *how;
+    } lines[3] = {
+        { 1, false, "recognise, pipelined, with proof bundle", "1 connection" },
+        { 2, false, "recognise, pipelined, with proof bundle", "2 connections" },
+        { 2, true, "recognise of unknown specs (RPC floor)", "2 connections" },
+    };
+    signal(SIGPIPE, SIG_IGN);
+    /* Each line is printed as soon as it is measured, so that a script reading the node's CPU
+     * time can tell the three apart. */
+    for (int i = 0; i < 3; i++) {
+        double rate = bench_recognise(dir, lines[i].conns, lines[i].missing, total);
+        printf("  %-46s %10.0f calls/s  (%s)\n", lines[i].what, rate, lines[i].how);
+        fflush(stdout);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t total = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
@@ -1347,6 +1336,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: node_bench [ENTRIES >= 30000]\n");
         return 2;
     }
+    if (getenv("NODE_BENCH_RECOGNISE_DIR") != NULL)
+        return recognise_only(getenv("NODE_BENCH_RECOGNISE_DIR"), total);
     if (getenv("RECNETD") != NULL)
         recnetd_path = getenv("RECNETD");
     if (access(recnetd_path, X_OK) != 0) {
@@ -1389,13 +1380,23 @@ int main(int argc, char **argv)
     bench_catchup(total);
     workload_chains_free(&ch);
 
-    /* 3: recognise against node A (procs[0]), then A and B stop. */
+    /* 3: recognise against node A in its steady state: A stops, its replica's signatures are all
+     * checked (outside the measurement), A starts again; then A and B stop. */
     char dir_a[PATH_MAX_BYTES];
     snprintf(dir_a, sizeof(dir_a), "%s", procs[0].dir);
+    R.bad_exits += procs_stop(0, 1);
+    uint64_t verified = verify_replica(dir_a);
+    printf("  %-46s %10.0f signatures/s  (%" PRIu64 " in %.1f s, outside the measurement)\n",
+           "node A's replica verified (as store_bench)", (double)verified / R.verify_s, verified,
+           R.verify_s);
+    fflush(stdout);
+    rpc ra;
+    rpc_open_started(&ra, spawn("mirror-a", dir_a));
+    rpc_close(&ra);
     R.rec_rate[0] = bench_recognise(dir_a, 1, false, total);
     R.rec_rate[1] = bench_recognise(dir_a, 2, false, total);
     R.rec_floor_rate = bench_recognise(dir_a, 2, true, total);
-    R.bad_exits += procs_stop(0, 2);
+    R.bad_exits += procs_stop(1, procs_n);
 
     /* 2 and 4: spread over the mesh, memory of its nodes. */
     bench_spread();

@@ -5,10 +5,11 @@
  * them. The harness builds, once, a core over a replica in a temporary directory holding the
  * federation of proof_fixture.h (Ireland's University of Zed and its spec, France's decisions and
  * policies), with the node being Germany's authority, and hands it every input as one request.
- * Beside not crashing, it checks that every call appends exactly one response of the right shape,
- * [1, msgid, error, result], with either error or result nil, within the response bound; and that
- * node_control returns 0 or RN_ETOOBIG only. Valid publish requests in the corpus make the node
- * author entries, so the replica grows while fuzzing; that is what a real node does too.
+ * Beside not crashing, it checks that every call appends exactly one response within the response
+ * bound that the control API's codec (proto/ctl.h) reads back, to the request's msgid, an error in
+ * its one spelling; and that node_control returns 0 or RN_ETOOBIG only. Valid publish requests in
+ * the corpus make the node author entries, so the replica grows while fuzzing; that is what a real
+ * node does too.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,11 +24,13 @@
 #include <sodium.h>
 
 #include "node/core.h"
+#include "proto/ctl.h"
 #include "proof_fixture.h"
 
 static node *n;
 static store s;
 static mp_buf resp;
+static mp_buf again; /* an error response re-encoded from what the codec read */
 static char dir[64];
 
 /* Removes the temporary replica when the process exits normally (the replay test; libFuzzer
@@ -40,6 +43,7 @@ static void cleanup(void)
     node_free(n);
     store_close(&s);
     mp_buf_free(&resp);
+    mp_buf_free(&again);
     dh = opendir(dir);
     if (dh == NULL)
         return;
@@ -88,6 +92,7 @@ static void init_once(void)
     cfg.rng_seed = 1;
     RN_ASSERT(node_new(&n, &s, &cfg, PF_T_2025_03_01) == 0);
     mp_buf_init(&resp, RN_CONTROL_RESPONSE_BYTES_MAX);
+    mp_buf_init(&again, RN_CONTROL_RESPONSE_BYTES_MAX);
     atexit(cleanup);
 }
 
@@ -103,24 +108,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     RN_ASSERT(rc == 0 || rc == RN_ETOOBIG);
     RN_ASSERT(resp.len > 0 && resp.len <= RN_CONTROL_RESPONSE_BYTES_MAX);
 
-    /* [1, msgid, error, result]: the error map's code is a negative integer, which the strict
-     * cursor does not read, so the shape is checked up to the error and the result skipped when
-     * the error is nil. */
-    mp_cur c;
-    uint32_t len;
-    uint64_t v;
-    mp_cur_init(&c, resp.data, resp.len);
-    RN_ASSERT(mp_read_array(&c, &len) == 0 && len == 4);
-    RN_ASSERT(mp_read_uint(&c, &v) == 0 && v == 1);
-    RN_ASSERT(mp_read_uint(&c, &v) == 0 && v <= UINT32_MAX);
-    if (mp_peek(&c) == MP_NIL) {
-        RN_ASSERT(mp_read_nil(&c) == 0);
-        RN_ASSERT(mp_skip(&c) == 0);
-        RN_ASSERT(mp_cur_left(&c) == 0);
-    } else {
-        RN_ASSERT(mp_read_map(&c, &len) == 0 && len == 5);
-        /* The last byte of an error response is its nil result. */
-        RN_ASSERT(resp.data[resp.len - 1] == 0xc0);
+    /* [1, msgid, error, result], read back with the control API's codec: one whole response,
+     * error or result nil, an error in the node's one spelling (re-encoded to the same bytes),
+     * and the msgid of the request when the request decodes. */
+    ctl_response r;
+    ctl_request q;
+    ctl_error e;
+    RN_ASSERT(ctl_response_decode(&r, resp.data, resp.len) == 0);
+    memset(&e, 0, sizeof(e));
+    if (ctl_request_decode(&q, data, size, &e) == 0 || q.msgid != 0)
+        RN_ASSERT(r.msgid == q.msgid);
+    if (r.is_error) {
+        ctl_error back;
+        RN_ASSERT(r.code < 0 && r.name != NULL && r.message != NULL);
+        RN_ASSERT(r.field_len < sizeof(back.field) && r.message_len < sizeof(back.message));
+        memset(&back, 0, sizeof(back));
+        back.code = r.code;
+        memcpy(back.field, r.field != NULL ? (const char *)r.field : "", r.field_len);
+        memcpy(back.message, r.message, r.message_len);
+        back.has_index = r.has_index;
+        back.index = r.index;
+        mp_buf_reset(&again);
+        ctl_response_error(&again, r.msgid, &back);
+        RN_ASSERT(again.len == resp.len && memcmp(again.data, resp.data, resp.len) == 0);
     }
     return 0;
 }

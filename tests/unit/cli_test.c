@@ -654,18 +654,30 @@ static void test_response_parse(void **state)
     json_decref(j);
     mp_buf_free(&b);
 
-    /* Negative integers: canonical forms only. */
-    mp_cur c;
-    int64_t v;
-    mp_cur_init(&c, (const uint8_t *)"\xd0\xd1", 2);
-    assert_int_equal(rpc_read_negint(&c, &v), 0);
-    assert_int_equal(v, -47);
-    mp_cur_init(&c, (const uint8_t *)"\xd0\xf0", 2);
-    assert_int_equal(rpc_read_negint(&c, &v), RN_ENONCANON);
-    mp_cur_init(&c, (const uint8_t *)"\xd0\x05", 2);
-    assert_int_equal(rpc_read_negint(&c, &v), RN_ENONCANON);
-    mp_cur_init(&c, (const uint8_t *)"\x05", 1);
-    assert_int_equal(rpc_read_negint(&c, &v), RN_ETYPE);
+    /* The error's code: a negative integer in its canonical form only (proto/ctl.h). */
+    static const struct {
+        const char *b;
+        size_t n;
+        int rc;
+    } codes[] = {
+        { "\x94\x01\x07\x81\xa4"
+          "code\xd0\xd1\xc0",
+          12, 0 },
+        { "\x94\x01\x07\x81\xa4"
+          "code\xd0\xf0\xc0",
+          12, RN_ENONCANON },
+        { "\x94\x01\x07\x81\xa4"
+          "code\xd0\x05\xc0",
+          12, RN_ENONCANON },
+        { "\x94\x01\x07\x81\xa4"
+          "code\x05\xc0",
+          11, RN_EINVAL },
+    };
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        assert_int_equal(rpc_response_parse((const uint8_t *)codes[i].b, codes[i].n, &r),
+                         codes[i].rc);
+    assert_int_equal(rpc_response_parse((const uint8_t *)codes[0].b, codes[0].n, &r), 0);
+    assert_int_equal(r.code, -47);
 }
 
 /* ---- The command line ---- */

@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "node/core.h"
+#include "proto/ctl.h"
 #include "proto/key.h"
 #include "proto/proof.h"
 #include "store/store.h"
@@ -113,89 +114,45 @@ static int teardown(void **state)
 
 /* ---- Responses ---- */
 
-static int read_negint(mp_cur *c, int64_t *v)
-{
-    if (mp_cur_left(c) >= 1 && c->p[0] >= 0xe0) {
-        *v = (int64_t)c->p[0] - 256;
-        c->p++;
-        return 0;
-    }
-    if (mp_cur_left(c) >= 2 && c->p[0] == 0xd0 && (int8_t)c->p[1] < -32) {
-        *v = (int8_t)c->p[1];
-        c->p += 2;
-        return 0;
-    }
-    return RN_ETYPE;
-}
-
 static void copy(char *dst, size_t cap, const uint8_t *s, uint32_t n)
 {
     snprintf(dst, cap, "%.*s", (int)n, (const char *)s);
 }
 
-/* Parses resp[0..len): exactly one well-formed response, nothing after it. */
+/* Parses resp[0..len) with the codec of proto/ctl.h: exactly one well-formed response, nothing
+ * after it; an error map in the node's one spelling (every key, in order, "code" last). */
 static void parse(const uint8_t *buf, size_t len, reply *r)
 {
-    mp_cur c;
-    uint32_t n;
-    uint64_t type;
+    ctl_response d;
     memset(r, 0, sizeof(*r));
-    mp_cur_init(&c, buf, len);
-    assert_int_equal(mp_read_array(&c, &n), 0);
-    assert_int_equal(n, 4);
-    assert_int_equal(mp_read_uint(&c, &type), 0);
-    assert_int_equal(type, 1);
-    assert_int_equal(mp_read_uint(&c, &r->msgid), 0);
-    if (mp_peek(&c) == MP_NIL) {
-        assert_int_equal(mp_read_nil(&c), 0);
-    } else {
-        bool has_code = false, has_name = false;
-        r->error = true;
-        assert_int_equal(mp_read_map(&c, &n), 0);
-        assert_int_equal(n, 5);
-        for (uint32_t i = 0; i < n; i++) {
-            const uint8_t *k, *s;
-            uint32_t kl, sl;
-            assert_int_equal(mp_read_str(&c, &k, &kl), 0);
-            if (kl == 4 && memcmp(k, "code", 4) == 0) {
-                int64_t v = 0;
-                assert_int_equal(read_negint(&c, &v), 0);
-                r->code = (int)v;
-                has_code = true;
-            } else if (kl == 4 && memcmp(k, "name", 4) == 0) {
-                assert_int_equal(mp_read_str(&c, &s, &sl), 0);
-                copy(r->name, sizeof(r->name), s, sl);
-                has_name = true;
-            } else if (kl == 7 && memcmp(k, "message", 7) == 0) {
-                assert_int_equal(mp_read_str(&c, &s, &sl), 0);
-                copy(r->message, sizeof(r->message), s, sl);
-            } else if (kl == 5 && memcmp(k, "field", 5) == 0) {
-                if (mp_peek(&c) == MP_NIL)
-                    assert_int_equal(mp_read_nil(&c), 0);
-                else {
-                    assert_int_equal(mp_read_str(&c, &s, &sl), 0);
-                    copy(r->field, sizeof(r->field), s, sl);
-                }
-            } else if (kl == 5 && memcmp(k, "index", 5) == 0) {
-                if (mp_peek(&c) == MP_NIL)
-                    assert_int_equal(mp_read_nil(&c), 0);
-                else {
-                    assert_int_equal(mp_read_uint(&c, &r->index), 0);
-                    r->has_index = true;
-                }
-            } else {
-                fail_msg("unexpected key in the error map");
-            }
-        }
-        assert_true(has_code && has_name);
-        assert_string_equal(r->name, rn_err_name(r->code));
-    }
-    r->result = c;
-    assert_int_equal(mp_skip(&c), 0);
-    r->result.end = c.p;
-    assert_int_equal(mp_cur_left(&c), 0);
-    if (r->error)
-        assert_int_equal(mp_peek(&r->result), MP_NIL);
+    assert_int_equal(ctl_response_decode(&d, buf, len), 0);
+    r->msgid = d.msgid;
+    r->error = d.is_error;
+    r->result = d.result;
+    if (!d.is_error)
+        return;
+    r->code = d.code;
+    assert_non_null(d.name);
+    assert_non_null(d.message);
+    copy(r->name, sizeof(r->name), d.name, d.name_len);
+    copy(r->message, sizeof(r->message), d.message, d.message_len);
+    if (d.field != NULL)
+        copy(r->field, sizeof(r->field), d.field, d.field_len);
+    r->has_index = d.has_index;
+    r->index = d.index;
+    assert_string_equal(r->name, rn_err_name(r->code));
+    assert_int_equal(mp_peek(&r->result), MP_NIL);
+
+    ctl_error e;
+    mp_buf b;
+    ctl_error_msg(&e, d.code, r->field, r->message);
+    e.has_index = d.has_index;
+    e.index = d.index;
+    mp_buf_init(&b, RN_CONTROL_RESPONSE_BYTES_MAX);
+    ctl_response_error(&b, d.msgid, &e);
+    assert_int_equal(b.len, len);
+    assert_memory_equal(b.data, buf, len);
+    mp_buf_free(&b);
 }
 
 /* Sends raw bytes; returns node_control's result and parses the response. */

@@ -84,6 +84,120 @@ static void test_wrong_and_unused_types(void **state)
     assert_ptr_equal(c.p, ext); /* unchanged on failure */
 }
 
+static int read_int(const uint8_t *b, size_t n, int64_t *v)
+{
+    mp_cur c;
+    mp_cur_init(&c, b, n);
+    int rc = mp_read_int(&c, v);
+    if (rc == 0)
+        assert_ptr_equal(c.p, c.end);
+    else
+        assert_ptr_equal(c.p, b); /* unchanged on failure */
+    return rc;
+}
+
+/* Signed integers: each form at both ends of its canonical range, and one past each end. */
+static void test_int_canonical(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t b[9];
+        size_t n;
+        int rc;
+        int64_t v;
+    } cases[] = {
+        /* Values >= 0 are uints, as msgpack-c writes them. */
+        { { 0x00 }, 1, 0, 0 },
+        { { 0x7f }, 1, 0, 127 },
+        { { 0xcc, 0x80 }, 2, 0, 128 },
+        { { 0xcc, 0x7f }, 2, RN_ENONCANON, 0 },
+        { { 0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 9, 0, INT64_MAX },
+        /* Out of the range of int64. */
+        { { 0xcf, 0x80, 0, 0, 0, 0, 0, 0, 0 }, 9, RN_EINVAL, 0 },
+        { { 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 9, RN_EINVAL, 0 },
+        /* Negative fixint: -1 .. -32. */
+        { { 0xff }, 1, 0, -1 },
+        { { 0xe0 }, 1, 0, -32 },
+        /* int 8: -33 .. -128; -32 and anything >= 0 are another form's. */
+        { { 0xd0, 0xdf }, 2, 0, -33 },
+        { { 0xd0, 0x80 }, 2, 0, -128 },
+        { { 0xd0, 0xe0 }, 2, RN_ENONCANON, 0 },
+        { { 0xd0, 0xff }, 2, RN_ENONCANON, 0 },
+        { { 0xd0, 0x00 }, 2, RN_ENONCANON, 0 },
+        { { 0xd0, 0x7f }, 2, RN_ENONCANON, 0 },
+        /* int 16: -129 .. -32768. */
+        { { 0xd1, 0xff, 0x7f }, 3, 0, -129 },
+        { { 0xd1, 0x80, 0x00 }, 3, 0, -32768 },
+        { { 0xd1, 0xff, 0x80 }, 3, RN_ENONCANON, 0 },
+        { { 0xd1, 0x00, 0x01 }, 3, RN_ENONCANON, 0 },
+        /* int 32: -32769 .. INT32_MIN. */
+        { { 0xd2, 0xff, 0xff, 0x7f, 0xff }, 5, 0, -32769 },
+        { { 0xd2, 0x80, 0x00, 0x00, 0x00 }, 5, 0, INT32_MIN },
+        { { 0xd2, 0xff, 0xff, 0x80, 0x00 }, 5, RN_ENONCANON, 0 },
+        { { 0xd2, 0x7f, 0xff, 0xff, 0xff }, 5, RN_ENONCANON, 0 },
+        /* int 64: INT32_MIN - 1 .. INT64_MIN. */
+        { { 0xd3, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff }, 9, 0, (int64_t)INT32_MIN - 1 },
+        { { 0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0 }, 9, 0, INT64_MIN },
+        { { 0xd3, 0xff, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00 }, 9, RN_ENONCANON, 0 },
+        { { 0xd3, 0x00, 0, 0, 0, 0, 0, 0, 0x01 }, 9, RN_ENONCANON, 0 },
+        /* Other types. */
+        { { 0xa1, 'x' }, 2, RN_ETYPE, 0 },
+        { { 0xc0 }, 1, RN_ETYPE, 0 },
+        { { 0xca, 0, 0, 0, 0 }, 5, RN_EMALFORMED, 0 },
+        { { 0xc1 }, 1, RN_EMALFORMED, 0 },
+        { { 0xd4, 0x01, 0x00 }, 3, RN_EMALFORMED, 0 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t v = 12345;
+        assert_int_equal(read_int(cases[i].b, cases[i].n, &v), cases[i].rc);
+        if (cases[i].rc == 0)
+            assert_true(v == cases[i].v);
+        /* Truncated at every length. */
+        for (size_t n = 0; n < cases[i].n && cases[i].rc == 0; n++)
+            assert_int_equal(read_int(cases[i].b, n, &v), RN_ETRUNCATED);
+    }
+
+    /* Negative integers stay outside every other reader: nothing recnet signs holds one. */
+    const uint8_t neg[] = { 0xd1, 0xff, 0x7f };
+    mp_cur c;
+    uint64_t u;
+    mp_cur_init(&c, neg, sizeof(neg));
+    assert_int_equal(mp_peek(&c), MP_OTHER);
+    assert_int_equal(mp_skip(&c), RN_EMALFORMED);
+    assert_int_equal(mp_read_uint(&c, &u), RN_EMALFORMED);
+    assert_ptr_equal(c.p, neg);
+
+    /* mp_put_int writes what mp_read_int reads, at every boundary. */
+    static const int64_t edges[] = { 0,
+                                     1,
+                                     127,
+                                     128,
+                                     -1,
+                                     -32,
+                                     -33,
+                                     -128,
+                                     -129,
+                                     -32768,
+                                     -32769,
+                                     INT32_MIN,
+                                     (int64_t)INT32_MIN - 1,
+                                     INT64_MIN,
+                                     INT64_MAX,
+                                     255,
+                                     65536 };
+    mp_buf b;
+    mp_buf_init(&b, 64);
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        int64_t v;
+        mp_buf_reset(&b);
+        mp_put_int(&b, edges[i]);
+        assert_int_equal(mp_buf_err(&b), 0);
+        assert_int_equal(read_int(b.data, b.len, &v), 0);
+        assert_true(v == edges[i]);
+    }
+    mp_buf_free(&b);
+}
+
 static void test_str_bin_forms(void **state)
 {
     (void)state;
@@ -251,31 +365,117 @@ static void test_model_roundtrip(void **state)
         uint64_t u = rnd() >> shift;
         size_t slen = (size_t)(rnd() % 3 == 0 ? rnd() % 70000 : rnd() % 300);
         memset(data, (int)('a' + iter % 26), slen);
-        mp_put_array(&b, 3);
+        int64_t i = (int64_t)(rnd() >> (shift % 63 + 1)) * (rnd() % 2 == 0 ? -1 : 1);
+        mp_put_array(&b, 4);
         mp_put_uint(&b, u);
         mp_put_str(&b, data, slen);
         mp_put_bin(&b, data, slen);
+        mp_put_int(&b, i);
         assert_int_equal(mp_buf_err(&b), 0);
 
         mp_cur c;
         uint32_t n;
         uint64_t v;
+        int64_t iv;
         const uint8_t *s;
         mp_cur_init(&c, b.data, b.len);
         assert_int_equal(mp_read_array(&c, &n), 0);
-        assert_int_equal(n, 3);
+        assert_int_equal(n, 4);
         assert_int_equal(mp_read_uint(&c, &v), 0);
         assert_true(v == u);
         assert_int_equal(mp_read_str(&c, &s, &n), 0);
         assert_int_equal(n, slen);
         assert_int_equal(mp_read_bin(&c, &s, &n), 0);
         assert_int_equal(n, slen);
+        const uint8_t *int_at = c.p;
+        assert_int_equal(mp_read_int(&c, &iv), 0);
+        assert_true(iv == i);
         assert_ptr_equal(c.p, c.end);
+        /* mp_skip takes the whole only when the signed value is >= 0 (a uint). */
         mp_cur_init(&c, b.data, b.len);
-        assert_int_equal(mp_skip(&c), 0);
+        assert_int_equal(mp_skip(&c), i >= 0 ? 0 : RN_EMALFORMED);
+        mp_cur_init(&c, b.data, (size_t)(int_at - b.data));
+        assert_int_equal(mp_read_array(&c, &n), 0);
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(mp_skip(&c), 0);
         assert_ptr_equal(c.p, c.end);
     }
     mp_buf_free(&b);
+}
+
+/* The writers' fast path (one-byte forms written directly) against msgpack-c's packer: the same
+ * bytes for random values around every form's bounds, in buffers that grow, and in one that
+ * hits its maximum, where both must stop at the same place. */
+static void test_model_writers(void **state)
+{
+    (void)state;
+    static const uint64_t uints[] = { 0, 1, 127, 128, 255, 256, 65535, 65536, UINT64_MAX };
+    static const uint32_t counts[] = { 0, 1, 15, 16, 65535, 65536 };
+    char text[40];
+    memset(text, 'k', sizeof(text));
+    for (int iter = 0; iter < 2000; iter++) {
+        mp_buf b;
+        msgpack_sbuffer ref;
+        msgpack_packer pk;
+        size_t max = iter % 10 == 0 ? (size_t)(rnd() % 600) : 1u << 20;
+        mp_buf_init(&b, max);
+        msgpack_sbuffer_init(&ref);
+        msgpack_packer_init(&pk, &ref, msgpack_sbuffer_write);
+        for (int op = 0; op < 200; op++) {
+            uint64_t r = rnd();
+            switch (r % 7) {
+            case 0:
+                mp_put_nil(&b);
+                msgpack_pack_nil(&pk);
+                break;
+            case 1:
+                mp_put_bool(&b, (r >> 8) & 1);
+                (void)(((r >> 8) & 1) ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk));
+                break;
+            case 2: {
+                uint64_t v = uints[(r >> 8) % 9] - ((r >> 16) % 2);
+                mp_put_uint(&b, v);
+                msgpack_pack_uint64(&pk, v);
+                break;
+            }
+            case 3: {
+                size_t n = (size_t)((r >> 8) % sizeof(text));
+                mp_put_str(&b, text, n);
+                msgpack_pack_str_with_body(&pk, text, n);
+                break;
+            }
+            case 4: {
+                uint32_t n = counts[(r >> 8) % 6];
+                mp_put_array(&b, n);
+                msgpack_pack_array(&pk, n);
+                break;
+            }
+            case 5: {
+                uint32_t n = counts[(r >> 8) % 6];
+                mp_put_map(&b, n);
+                msgpack_pack_map(&pk, n);
+                break;
+            }
+            default: {
+                size_t n = (size_t)((r >> 8) % 300);
+                mp_put_bin(&b, text, n < sizeof(text) ? n : sizeof(text));
+                msgpack_pack_bin_with_body(&pk, text, n < sizeof(text) ? n : sizeof(text));
+                break;
+            }
+            }
+        }
+        if (mp_buf_err(&b) == 0) {
+            assert_int_equal(b.len, ref.size);
+        } else {
+            /* Stopped at its maximum: what was written is the packer's up to there. */
+            assert_int_equal(mp_buf_err(&b), RN_ETOOBIG);
+            assert_true(b.len <= max && b.len < ref.size);
+        }
+        if (b.len > 0)
+            assert_memory_equal(b.data, ref.data, b.len);
+        mp_buf_free(&b);
+        msgpack_sbuffer_destroy(&ref);
+    }
 }
 
 /* Random bytes: the cursor never reads past the end, and whatever it accepts, msgpack-c's own
@@ -307,6 +507,23 @@ static void test_model_random_bytes(void **state)
         } else {
             assert_ptr_equal(c.p, copy);
         }
+        /* A signed integer the cursor accepts is the one msgpack-c reads, at the same extent. */
+        int64_t iv;
+        mp_cur_init(&c, copy, n);
+        if (mp_read_int(&c, &iv) == 0) {
+            msgpack_unpacked u;
+            size_t off = 0;
+            msgpack_unpacked_init(&u);
+            assert_true(msgpack_unpack_next(&u, (const char *)copy, n, &off) ==
+                        MSGPACK_UNPACK_SUCCESS);
+            assert_int_equal(off, (size_t)(c.p - copy));
+            if (iv < 0)
+                assert_true(u.data.type == MSGPACK_OBJECT_NEGATIVE_INTEGER && u.data.via.i64 == iv);
+            else
+                assert_true(u.data.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+                            u.data.via.u64 == (uint64_t)iv);
+            msgpack_unpacked_destroy(&u);
+        }
         free(copy);
     }
 }
@@ -318,7 +535,8 @@ int main(void)
         cmocka_unit_test(test_str_bin_forms),      cmocka_unit_test(test_containers),
         cmocka_unit_test(test_depth_bound),        cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_buf_limit),          cmocka_unit_test(test_model_roundtrip),
-        cmocka_unit_test(test_model_random_bytes),
+        cmocka_unit_test(test_model_random_bytes), cmocka_unit_test(test_int_canonical),
+        cmocka_unit_test(test_model_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
