@@ -1140,6 +1140,7 @@ static int object_to_rdf(st *s, json_t *item, const cred_term *g, cred_term *o, 
         }
         char head[32], cur[32], next[32];
         cred_term h, c, nx;
+        memset(&h, 0, sizeof(h));
         memset(&nx, 0, sizeof(nx));
         RN_TRY(new_bnode(s, &h, head));
         memcpy(cur, head, sizeof(cur));
@@ -1207,7 +1208,9 @@ static int object_to_rdf(st *s, json_t *item, const cred_term *g, cred_term *o, 
             if (!dt)
                 dt = XSD_NS "double";
         }
-        lex = num;
+        /* Into the caller's buffer: num does not outlive this call. */
+        RN_TRY(cred_buf_adds(lit, num));
+        lex = lit->data;
     } else if (json_is_string(val)) {
         lex = json_string_value(val);
     } else {

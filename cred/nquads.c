@@ -279,7 +279,12 @@ static int iriref(cur *c, cred_buf *b)
             c->p++;
             if (c->p >= c->end || (*c->p != 'u' && *c->p != 'U'))
                 return RN_EMALFORMED;
+            size_t before = b->len;
             RN_TRY(uchar(c, b));
+            /* An escape may not bring in what an IRI cannot hold. */
+            unsigned char u = (unsigned char)b->data[before];
+            if (b->len - before <= 2 && (u <= 0x20 || u == 0xC0 || strchr("<>\"{}|^`\\", u)))
+                return RN_EMALFORMED;
         } else {
             RN_TRY(raw_char(c, b));
         }
