@@ -12,6 +12,7 @@
 #include "cred/jsonld.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,7 +58,6 @@ typedef struct st {
     unsigned depth;
     char *err;
     size_t errlen;
-    json_t *loaded; /* url -> parsed shipped context document */
     /* to_rdf */
     cred_dataset *out;
     json_t *bnodes; /* document label -> issued label */
@@ -264,7 +264,7 @@ static int expand_iri(st *s, const actx *a, const char *v, bool vocab, defining 
         *out = t->iri;
         return 0;
     }
-    const char *colon = strchr(v + 1, ':');
+    const char *colon = v[0] ? strchr(v + 1, ':') : NULL;
     if (colon) {
         size_t plen = (size_t)(colon - v);
         const char *suffix = colon + 1;
@@ -517,26 +517,35 @@ const cred_ld_context *cred_ld_context_find(const char *url)
     return find_ctx(url);
 }
 
+/* The shipped contexts, parsed once per process (pthread_once) and then only read: jansson's
+ * reference counts are atomic (JANSSON_THREAD_SAFE_REFCOUNT), so conversions on several threads
+ * may share them. Parsing is most of the cost of a conversion otherwise (about 1 ms for the VC
+ * v2 and OB 3.0 contexts). They live as long as the process. */
+#define SHIPPED_MAX 64
+static json_t *shipped[SHIPPED_MAX];
+static pthread_once_t shipped_once = PTHREAD_ONCE_INIT;
+
+static void shipped_parse(void)
+{
+    size_t i = 0;
+    for (const cred_ld_context *c = cred_ld_contexts; c->url; c++, i++) {
+        RN_ASSERT(i < SHIPPED_MAX);
+        shipped[i] = json_loadb(c->data, c->len, JSON_REJECT_DUPLICATES, NULL);
+        RN_ASSERT(json_is_object(json_object_get(shipped[i], "@context")));
+    }
+}
+
 static int load_ctx(st *s, const char *url, json_t **out)
 {
-    *out = json_object_get(s->loaded, url);
-    if (*out)
-        return 0;
+    *out = NULL;
     const cred_ld_context *c = find_ctx(url);
     if (!c)
         return fail(s, RN_ENOTFOUND,
                     "unknown JSON-LD context %s: only the contexts shipped with recnet are used, "
                     "none is fetched",
                     url);
-    json_error_t je;
-    json_t *doc = json_loadb(c->data, c->len, JSON_REJECT_DUPLICATES, &je);
-    json_t *ctx = json_object_get(doc, "@context");
-    if (!ctx) {
-        json_decref(doc);
-        return fail(s, RN_EMALFORMED, "shipped context %s has no @context", url);
-    }
-    json_object_set_new(s->loaded, url, doc);
-    *out = doc;
+    RN_ASSERT(pthread_once(&shipped_once, shipped_parse) == 0);
+    *out = shipped[c - cred_ld_contexts];
     return 0;
 }
 
@@ -644,6 +653,79 @@ static int process_context(st *s, const actx *active, json_t *local, bool overri
     }
     *out = result;
     return 0;
+}
+
+/* The processed form of a document's @context made only of shipped URLs, over the empty
+ * context (the shape of every credential: ["https://www.w3.org/ns/credentials/v2", "https://
+ * purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]), is the same for every document: it is
+ * kept for the life of the process in an arena of its own, keyed by the URLs, for at most
+ * MEMO_MAX combinations (further ones are processed per document, so that documents naming
+ * ever new combinations cannot grow it). Processing the VC v2 and OB 3.0 contexts is otherwise
+ * most of the cost of a conversion. Guarded by a mutex; the contexts, once made, are only
+ * read. */
+#define MEMO_MAX       32
+#define MEMO_KEY_CHARS 1024
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char key[MEMO_KEY_CHARS];
+    const actx *ctx;
+} memo[MEMO_MAX];
+static size_t memo_n;
+static chunk *memo_arena;
+static size_t memo_arena_bytes;
+
+static bool is_empty_ctx(const actx *a)
+{
+    return a->n == 0 && !a->vocab && !a->lang && !a->previous;
+}
+
+static int process_document_context(st *s, const actx *a, json_t *lc, const actx **out)
+{
+    char key[MEMO_KEY_CHARS];
+    size_t len = 0, n = json_is_array(lc) ? json_array_size(lc) : 1;
+    bool memoable = is_empty_ctx(a) && n > 0;
+    for (size_t i = 0; memoable && i < n; i++) {
+        const char *url = json_string_value(json_is_array(lc) ? json_array_get(lc, i) : lc);
+        size_t ul = url ? strlen(url) : 0;
+        memoable = url && find_ctx(url) && len + ul + 2 < sizeof(key);
+        if (memoable) {
+            memcpy(key + len, url, ul);
+            len += ul;
+            key[len++] = ' ';
+            key[len] = '\0';
+        }
+    }
+    if (!memoable)
+        return process_context(s, a, lc, false, true, 0, out);
+    RN_ASSERT(pthread_mutex_lock(&memo_lock) == 0);
+    for (size_t i = 0; i < memo_n; i++)
+        if (strcmp(memo[i].key, key) == 0) {
+            *out = memo[i].ctx;
+            RN_ASSERT(pthread_mutex_unlock(&memo_lock) == 0);
+            return 0;
+        }
+    int rc;
+    if (memo_n == MEMO_MAX) {
+        RN_ASSERT(pthread_mutex_unlock(&memo_lock) == 0);
+        return process_context(s, a, lc, false, true, 0, out);
+    }
+    /* Processed in the memo's arena: swap it in for the call. */
+    chunk *own = s->arena;
+    size_t own_bytes = s->arena_bytes;
+    s->arena = memo_arena;
+    s->arena_bytes = memo_arena_bytes;
+    rc = process_context(s, a, lc, false, true, 0, out);
+    memo_arena = s->arena;
+    memo_arena_bytes = s->arena_bytes;
+    s->arena = own;
+    s->arena_bytes = own_bytes;
+    if (rc == 0) {
+        memcpy(memo[memo_n].key, key, len + 1);
+        memo[memo_n].ctx = *out;
+        memo_n++;
+    }
+    RN_ASSERT(pthread_mutex_unlock(&memo_lock) == 0);
+    return rc;
 }
 
 /* ---- expansion ---- */
@@ -937,7 +1019,7 @@ static int expand(st *s, const actx *a, const char *prop, json_t *elem, bool fro
         RN_GUARD(rc, process_context(s, a, pt->ctx, true, true, 0, &a));
     json_t *lc = json_object_get(elem, "@context");
     if (lc)
-        RN_GUARD(rc, process_context(s, a, lc, false, true, 0, &a));
+        RN_GUARD(rc, process_document_context(s, a, lc, &a));
     const actx *type_scoped = a;
     {
         const char **keys;
@@ -1314,12 +1396,11 @@ int cred_jsonld_to_rdf(const json_t *doc, cred_dataset *out, char *err, size_t e
     if (err && errlen)
         err[0] = '\0';
     s.out = out;
-    s.loaded = json_object();
     s.bnodes = json_object();
     int rc = 0;
     json_t *expanded = NULL;
     actx *empty = alloc(&s, sizeof(actx));
-    if (!s.loaded || !s.bnodes || !empty) {
+    if (!s.bnodes || !empty) {
         rc = RN_ENOMEM;
         goto out;
     }
@@ -1355,7 +1436,6 @@ int cred_jsonld_to_rdf(const json_t *doc, cred_dataset *out, char *err, size_t e
     }
 out:
     json_decref(expanded);
-    json_decref(s.loaded);
     json_decref(s.bnodes);
     while (s.arena) {
         chunk *c = s.arena;

@@ -36,11 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         RN_ASSERT(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
         bool in_string = false;
         for (size_t i = 0; i < a.len; i++) {
-            if (a.data[i] == '"' && (i == 0 || a.data[i - 1] != '\\' || !in_string))
+            if (in_string && a.data[i] == '\\')
+                i++; /* the escaped character */
+            else if (a.data[i] == '"')
                 in_string = !in_string;
             else if (!in_string)
                 RN_ASSERT(a.data[i] != ' ' && a.data[i] != '\n' && a.data[i] != '\t');
         }
+        RN_ASSERT(!in_string);
         cred_buf_free(&b);
         json_decref(w);
     }
