@@ -43,6 +43,8 @@ typedef struct actx {
     const char *vocab;           /* NULL: none */
     const char *lang;            /* default language, NULL: none */
     const struct actx *previous; /* the context before a type-scoped one, or NULL */
+    json_t *type_def;            /* the definition of @type (borrowed), or NULL */
+    bool type_protected;         /* that definition is protected */
 } actx;
 
 typedef struct chunk {
@@ -56,6 +58,7 @@ typedef struct st {
     size_t arena_bytes;
     unsigned contexts; /* context processings so far */
     unsigned depth;
+    bool validating; /* processing a scoped context only to validate it */
     char *err;
     size_t errlen;
     /* to_rdf */
@@ -154,6 +157,17 @@ static bool absolute_iri(const char *v)
     return *p == ':';
 }
 
+/* An absolute IRI that RDF can hold: no spaces, controls or the characters IRIs exclude. */
+static bool iri_ok(const char *v)
+{
+    if (!absolute_iri(v))
+        return false;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p <= 0x20 || strchr("<>\"{}|^`\\", *p))
+            return false;
+    return true;
+}
+
 static const term_def *lookup(const actx *a, const char *term)
 {
     size_t lo = 0, hi = a->n;
@@ -239,6 +253,8 @@ typedef struct defining {
 } defining;
 
 static int create_term(st *s, defining *df, const char *term);
+static int process_context(st *s, const actx *active, json_t *local, bool override_protected,
+                           bool propagate, unsigned remote_depth, const actx **out);
 
 /* IRI expansion (5.2). *out is NULL for a value mapped to null or ignored. */
 static int expand_iri(st *s, const actx *a, const char *v, bool vocab, defining *df,
@@ -356,9 +372,27 @@ static int create_term(st *s, defining *df, const char *term)
     json_object_set_new(df->defined, term, json_false());
     json_t *value = json_object_get(df->local, term);
     if (is_keyword(term)) {
-        if (strcmp(term, "@type") == 0 && json_is_object(value)) {
-            json_object_set_new(df->defined, term, json_true());
-            return 0;
+        if (strcmp(term, "@type") == 0 && json_is_object(value) && json_object_size(value)) {
+            /* Only {"@container": "@set"} and @protected may be said of @type. */
+            const char *k;
+            json_t *kv;
+            bool ok = true;
+            json_object_foreach(value, k, kv)
+            {
+                ok = ok && ((strcmp(k, "@container") == 0 && json_is_string(kv) &&
+                             strcmp(json_string_value(kv), "@set") == 0) ||
+                            (strcmp(k, "@protected") == 0 && json_is_boolean(kv)));
+            }
+            if (ok && df->a->type_def && df->a->type_protected && !df->override_protected &&
+                !json_equal(df->a->type_def, value))
+                return fail(s, RN_EMALFORMED, "protected term redefinition: \"@type\"");
+            if (ok) {
+                json_t *p = json_object_get(value, "@protected");
+                df->a->type_def = value;
+                df->a->type_protected = p ? json_is_true(p) : df->prot;
+                json_object_set_new(df->defined, term, json_true());
+                return 0;
+            }
         }
         return fail(s, RN_EMALFORMED, "keyword redefinition: \"%s\"", term);
     }
@@ -446,10 +480,36 @@ static int create_term(st *s, defining *df, const char *term)
             }
             def->prefix =
                 simple && !strchr(term, ':') && !strchr(term, '/') && gen_delim_end(def->iri);
+            if (strchr(term + 1, ':') || strchr(term, '/')) {
+                /* A term that looks like an IRI must expand to its own mapping (4.2, 14.2.3). */
+                const char *texp;
+                json_object_set_new(df->defined, term, json_true());
+                RN_GUARD(rc, expand_iri(s, df->a, term, true, df, &texp));
+                json_object_set_new(df->defined, term, json_false());
+                if (!texp || strcmp(texp, def->iri) != 0) {
+                    rc = fail(s, RN_EMALFORMED, "term \"%s\": invalid IRI mapping", term);
+                    goto out;
+                }
+            }
         }
     } else if (strchr(term + 1, ':')) {
-        RN_GUARD(rc, expand_iri(s, df->a, term, true, df, &def->iri));
-        if (!def->iri || !absolute_iri(def->iri)) {
+        /* A compact IRI or an IRI as term (4.2, step 15). */
+        const char *colon = strchr(term + 1, ':');
+        char prefix[256];
+        size_t plen = (size_t)(colon - term);
+        const term_def *p = NULL;
+        if (plen < sizeof(prefix)) {
+            memcpy(prefix, term, plen);
+            prefix[plen] = '\0';
+            if (json_object_get(df->local, prefix))
+                RN_GUARD(rc, create_term(s, df, prefix));
+            p = lookup(df->a, prefix);
+        }
+        if (p && p->iri)
+            def->iri = sdup(s, p->iri, colon + 1);
+        else if (absolute_iri(term) || strncmp(term, "_:", 2) == 0)
+            def->iri = sdup(s, term, NULL);
+        if (!def->iri) {
             rc = fail(s, RN_EMALFORMED, "term \"%s\": invalid IRI mapping", term);
             goto out;
         }
@@ -472,6 +532,19 @@ static int create_term(st *s, defining *df, const char *term)
     if (sc) {
         def->has_ctx = true;
         def->ctx = sc;
+        /* Validated now, as 4.2 step 21 asks, but not recursively (its own scoped contexts are
+         * validated when used). */
+        if (!s->validating) {
+            const actx *ignored;
+            s->validating = true;
+            rc = process_context(s, df->a, sc, true, true, 0, &ignored);
+            s->validating = false;
+            if (rc < 0) {
+                if (rc == RN_EMALFORMED)
+                    rc = fail(s, rc, "term \"%s\": invalid scoped context", term);
+                goto out;
+            }
+        }
     }
     json_t *lang = json_object_get(obj, "@language");
     if (lang && !type) {
@@ -489,6 +562,10 @@ static int create_term(st *s, defining *df, const char *term)
             goto out;
         }
         def->prefix = json_is_true(prefix);
+        if (def->prefix && def->iri && is_keyword(def->iri)) {
+            rc = fail(s, RN_EMALFORMED, "term \"%s\": a keyword alias cannot be a prefix", term);
+            goto out;
+        }
     }
     if (previous && previous->prot && !df->override_protected) {
         if (!same_def(previous, def)) {
@@ -1085,8 +1162,7 @@ static int expand(st *s, const actx *a, const char *prop, json_t *elem, bool fro
             goto out;
         }
         if (ty && !(json_is_string(ty) && (strcmp(json_string_value(ty), "@json") == 0 ||
-                                           absolute_iri(json_string_value(ty)) ||
-                                           strncmp(json_string_value(ty), "_:", 2) == 0))) {
+                                           iri_ok(json_string_value(ty))))) {
             rc = fail(s, RN_EMALFORMED, "invalid typed value");
             goto out;
         }
@@ -1184,7 +1260,7 @@ static int id_term(st *s, const char *id, cred_term *t, char lab[32])
         t->value = lab;
         return 0;
     }
-    if (absolute_iri(id)) {
+    if (iri_ok(id)) {
         t->kind = CRED_TERM_IRI;
         t->value = (char *)id;
     }
@@ -1298,7 +1374,7 @@ static int object_to_rdf(st *s, json_t *item, const cred_term *g, cred_term *o, 
     } else {
         return fail(s, RN_EMALFORMED, "invalid value object value");
     }
-    if (dt && !absolute_iri(dt))
+    if (dt && !iri_ok(dt))
         return 0; /* a relative datatype: no triple */
     o->kind = CRED_TERM_LITERAL;
     o->value = (char *)lex;
@@ -1354,8 +1430,9 @@ static int node_to_rdf(st *s, json_t *node, const cred_term *g, cred_term *subj,
             continue;
         }
         if (strcmp(k, "@graph") == 0) {
-            /* The node names a graph: its contents go there. */
-            for (size_t i = 0; i < json_array_size(v); i++) {
+            /* The node names a graph: its contents go there, unless the name is not a
+             * well-formed IRI (8.1: such a graph yields no quads). */
+            for (size_t i = 0; subj->kind != CRED_TERM_NONE && i < json_array_size(v); i++) {
                 json_t *item = json_array_get(v, i);
                 if (json_object_get(item, "@value") || json_object_get(item, "@list"))
                     continue;
@@ -1367,7 +1444,7 @@ static int node_to_rdf(st *s, json_t *node, const cred_term *g, cred_term *subj,
         }
         if (k[0] == '@')
             continue; /* @id, @index: no triples */
-        if (!absolute_iri(k) || strncmp(k, "_:", 2) == 0)
+        if (!iri_ok(k))
             continue; /* relative or blank node predicates produce no RDF */
         for (size_t i = 0; i < json_array_size(v); i++) {
             cred_term o;
