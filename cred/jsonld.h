@@ -28,6 +28,10 @@
  * Blank nodes are labelled b0, b1, ... in document order; labels written in the document are
  * mapped to fresh ones, so they never collide. Canonicalize (cred/rdfc.h) before comparing.
  *
+ * The shipped contexts are parsed once per process, and a document @context made only of
+ * shipped URLs is processed once per process (at most 32 such lists), under a mutex; the
+ * function may be called from several threads.
+ *
  * Bounds: nesting depth CRED_JSONLD_DEPTH_MAX, context processing CRED_JSONLD_CONTEXTS_MAX
  * times per document, memory CRED_JSONLD_ARENA_BYTES_MAX, quads as the dataset allows. Each is
  * RN_ETOOBIG when passed. The document is only read.

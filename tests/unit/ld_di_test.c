@@ -567,6 +567,45 @@ static void test_shipped_contexts(void **state)
     assert_null(cred_ld_context_find("https://www.w3.org/ns/credentials/v3"));
 }
 
+/* The Open Badges 3.0 contexts over the VC contexts they were written for: 3.0.0 (context.json)
+ * and 3.0.1 over VC v1 only (they redefine terms that VC v2 protects, as every conforming
+ * processor reports), 3.0.2 and 3.0.3 over both; each with the Ed25519-2020 context too. */
+static void test_ob3_context_versions(void **state)
+{
+    (void)state;
+    static const char *const ob[] = { "context.json", "context-3.0.1.json", "context-3.0.2.json",
+                                      "context-3.0.3.json" };
+    for (int v = 0; v < 2; v++)
+        for (int o = 0; o < 4; o++)
+            for (int e = 0; e < 2; e++) {
+                json_t *doc = load("ob3/signed.json");
+                json_object_del(doc, "proof");
+                char url[128];
+                snprintf(url, sizeof(url), "https://purl.imsglobal.org/spec/ob/v3p0/%s", ob[o]);
+                json_t *c = json_pack("[s,s]",
+                                      v ? "https://www.w3.org/ns/credentials/v2"
+                                        : "https://www.w3.org/2018/credentials/v1",
+                                      url);
+                if (e)
+                    json_array_append_new(
+                        c, json_string("https://w3id.org/security/suites/ed25519-2020/v1"));
+                json_object_set_new(doc, "@context", c);
+                cred_dataset ds;
+                cred_dataset_init(&ds, 0);
+                char err[CRED_JSONLD_ERR_CHARS];
+                int rc = cred_jsonld_to_rdf(doc, &ds, err, sizeof(err));
+                if (v == 1 && o < 2) {
+                    assert_int_equal(rc, RN_EMALFORMED);
+                    assert_non_null(strstr(err, "protected term redefinition"));
+                } else {
+                    assert_int_equal(rc, 0);
+                    assert_int_equal(ds.n, 16);
+                }
+                cred_dataset_free(&ds);
+                json_decref(doc);
+            }
+}
+
 static void test_multibase(void **state)
 {
     (void)state;
@@ -614,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_to_rdf),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_shipped_contexts),
+        cmocka_unit_test(test_ob3_context_versions),
         cmocka_unit_test(test_multibase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
