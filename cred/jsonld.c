@@ -838,7 +838,7 @@ static int expand_value(st *s, const actx *a, const char *prop, json_t *value, j
     if (type && strcmp(type, "@id") && strcmp(type, "@vocab") && strcmp(type, "@none")) {
         json_object_set_new(r, "@type", json_string(type));
     } else if (json_is_string(value)) {
-        const char *lang = t && t->has_lang ? t->lang : (t && t->has_lang ? NULL : a->lang);
+        const char *lang = t && t->has_lang ? t->lang : a->lang;
         if (lang)
             json_object_set_new(r, "@language", json_string(lang));
     }
