@@ -221,7 +221,7 @@ static int check_json(json_t *doc, const cred_opts *o, cred_report *r, char *why
                  "VerifiableCredential)");
         return RN_EKIND;
     }
-    if (cred_ob3_is(doc)) {
+    if (cred_ob3_is(doc) || cred_ob3_context(doc)) {
         snprintf(r->form, sizeof(r->form), "Open Badges 3.0 credential with embedded proof");
         cred_report_add(r, "format", CRED_PASS, "a JSON credential (embedded proof)");
         embedded_proofs(doc, o, r);

@@ -124,6 +124,9 @@ void cred_ob3_structure(const json_t *vc, cred_report *r);
  * AchievementCredential among its types). */
 bool cred_ob3_is(const json_t *vc);
 
+/* True when `vc` names an Open Badges 3.0 context (it claims to be one, whatever its type). */
+bool cred_ob3_context(const json_t *vc);
+
 /* The credential's issuer id (issuer as a string, or issuer.id), borrowed, or NULL. */
 const char *cred_issuer_id(const json_t *vc);
 
