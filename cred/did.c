@@ -196,7 +196,7 @@ static int from_doc(const json_t *doc, const char *base, const char *vm, bool ha
                     "the supplied document %s lists no verification method %s", base, vm);
     char sub[192];
     if ((rc = vm_key(m, &out->key, sub, sizeof(sub))) < 0)
-        return rc == RN_ENOMEM ? rc : fail(rc, why, why_len, "%s: %s", vm, sub);
+        return rc == RN_ENOMEM ? rc : fail(RN_EKEY, why, why_len, "%.120s: %s", vm, sub);
     const char *ctl = json_string_value(json_object_get(m, "controller"));
     if (ctl == NULL || m == doc)
         ctl = base;
@@ -260,7 +260,7 @@ int cred_resolve(const cred_docs *docs, const char *vm, cred_resolved *out, char
         rc = cred_key_from_jwk(jwk, &r.key, sub, sizeof(sub));
         json_decref(jwk);
         if (rc < 0)
-            return rc == RN_ENOMEM ? rc : fail(rc, why, why_len, "%.80s: %s", vm, sub);
+            return rc == RN_ENOMEM ? rc : fail(RN_EKEY, why, why_len, "%.80s: %s", vm, sub);
         snprintf(r.controller, sizeof(r.controller), "%s", base);
         r.how = "did:jwk";
         *out = r;

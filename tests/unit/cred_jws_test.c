@@ -84,10 +84,11 @@ static void test_time(void **state)
     assert_int_equal(cred_time_parse("2024-08-30", 10, &ms), 0);
     cred_time_format(1262304000000ull, out);
     assert_string_equal(out, "2010-01-01T00:00:00Z");
-    static const char *const bad[] = { "2010-01-01T00:00:00",  "2010-01-01 00:00:00Z",
-                                       "2010-1-01T00:00:00Z",  "2010-01-01T00:00Z",
-                                       "2010-01-01T00:00:00.Z", "2010-01-01T00:00:00+0100",
-                                       "yesterday",             "2010-01-01T00:00:00Zjunk" };
+    static const char *const bad[] = {
+        "2010-01-01T00:00:00", "2010-01-01 00:00:00Z",    "2010-1-01T00:00:00Z",
+        "2010-01-01T00:00Z",   "2010-01-01T00:00:00.Z",   "2010-01-01T00:00:00+0100",
+        "yesterday",           "2010-01-01T00:00:00Zjunk"
+    };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(cred_time_parse(bad[i], strlen(bad[i]), &ms), RN_EMALFORMED);
     static const char *const range[] = { "2010-13-01T00:00:00Z", "2010-02-29T00:00:00Z",
@@ -138,19 +139,19 @@ static void jwk_refused(const test_issuer *t, const char *member, json_t *value,
 static void test_jwk_refused(void **state)
 {
     (void)state;
-    jwk_refused(&ed, "d", json_string("AAAA"), RN_EKEY);      /* a private key */
-    jwk_refused(&rsa, "p", json_string("AAAA"), RN_EKEY);     /* a private key */
-    jwk_refused(&ed, "crv", json_string("X25519"), RN_EKEY);  /* not a signing curve */
-    jwk_refused(&ec, "crv", json_string("P-384"), RN_EKEY);   /* not accepted */
+    jwk_refused(&ed, "d", json_string("AAAA"), RN_EKEY);     /* a private key */
+    jwk_refused(&rsa, "p", json_string("AAAA"), RN_EKEY);    /* a private key */
+    jwk_refused(&ed, "crv", json_string("X25519"), RN_EKEY); /* not a signing curve */
+    jwk_refused(&ec, "crv", json_string("P-384"), RN_EKEY);  /* not accepted */
     jwk_refused(&ec, "crv", NULL, RN_EKEY);
-    jwk_refused(&ed, "kty", json_string("oct"), RN_EKEY);     /* an HMAC secret */
+    jwk_refused(&ed, "kty", json_string("oct"), RN_EKEY); /* an HMAC secret */
     jwk_refused(&ed, "kty", NULL, RN_EMISSING);
     jwk_refused(&ed, "x", NULL, RN_EMISSING);
     jwk_refused(&ed, "x", json_integer(1), RN_ETYPE);
-    jwk_refused(&ed, "x", json_string("AAAA"), RN_EKEY);      /* 3 bytes */
+    jwk_refused(&ed, "x", json_string("AAAA"), RN_EKEY);       /* 3 bytes */
     jwk_refused(&ed, "x", json_string("AA=="), RN_EMALFORMED); /* padding */
     jwk_refused(&rsa, "e", NULL, RN_EMISSING);
-    jwk_refused(&rsa, "e", json_string("Ag"), RN_EKEY);       /* an even exponent */
+    jwk_refused(&rsa, "e", json_string("Ag"), RN_EKEY); /* an even exponent */
     /* A 1024-bit modulus: too short for RS256 here. */
     uint8_t n1024[128];
     memset(n1024, 0xc3, sizeof(n1024));
@@ -188,18 +189,16 @@ static void test_verify_algs(void **state)
         test_sign(rows[i].t, rows[i].alg, msg, sizeof(msg) - 1, sig, &sl);
         assert_int_equal(cred_key_verify(&k, rows[i].alg, msg, sizeof(msg) - 1, sig, sl), 0);
         /* Another message, a flipped bit, a truncated signature. */
-        assert_int_equal(cred_key_verify(&k, rows[i].alg, msg, sizeof(msg) - 2, sig, sl),
-                         RN_ESIG);
+        assert_int_equal(cred_key_verify(&k, rows[i].alg, msg, sizeof(msg) - 2, sig, sl), RN_ESIG);
         sig[sl / 2] ^= 0x10;
-        assert_int_equal(cred_key_verify(&k, rows[i].alg, msg, sizeof(msg) - 1, sig, sl),
-                         RN_ESIG);
+        assert_int_equal(cred_key_verify(&k, rows[i].alg, msg, sizeof(msg) - 1, sig, sl), RN_ESIG);
         assert_int_equal(cred_key_verify(&k, rows[i].alg, msg, sizeof(msg) - 1, sig, sl - 1),
                          RN_ELEN);
         /* Every other alg with this key is algorithm confusion, and none is "none". */
         for (int a = CRED_ALG_NONE; a <= CRED_ALG_EDDSA; a++)
             if ((cred_alg)a != rows[i].alg)
-                assert_int_equal(
-                    cred_key_verify(&k, (cred_alg)a, msg, sizeof(msg) - 1, sig, sl), RN_EINVAL);
+                assert_int_equal(cred_key_verify(&k, (cred_alg)a, msg, sizeof(msg) - 1, sig, sl),
+                                 RN_EINVAL);
         cred_key_free(&k);
         json_decref(j);
     }
@@ -260,8 +259,8 @@ static void test_jws_compact(void **state)
     free(s);
 
     /* Every refused alg, before any key is looked at. */
-    static const char *const algs[] = { "{\"alg\":\"none\"}", "{\"alg\":\"HS256\"}",
-                                        "{\"alg\":\"HS512\"}", "{\"alg\":\"PS256\"}",
+    static const char *const algs[] = { "{\"alg\":\"none\"}",   "{\"alg\":\"HS256\"}",
+                                        "{\"alg\":\"HS512\"}",  "{\"alg\":\"PS256\"}",
                                         "{\"alg\":\"ES256K\"}", "{\"typ\":\"JWT\"}",
                                         "{\"alg\":256}" };
     for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
@@ -323,8 +322,8 @@ static void test_jws_json(void **state)
     char *s = token(&ec, CRED_ALG_ES256, "{\"alg\":\"ES256\"}");
     char *d1 = strchr(s, '.'), *d2 = strchr(d1 + 1, '.');
     *d1 = *d2 = '\0';
-    json_t *flat = json_pack("{s:s,s:s,s:s}", "protected", s, "payload", d1 + 1, "signature",
-                             d2 + 1);
+    json_t *flat =
+        json_pack("{s:s,s:s,s:s}", "protected", s, "payload", d1 + 1, "signature", d2 + 1);
     json_t *general = json_pack("{s:s,s:[{s:s,s:s,s:{s:s}}]}", "payload", d1 + 1, "signatures",
                                 "protected", s, "signature", d2 + 1, "header", "kid", "k1");
     json_t *jwk = test_issuer_jwk(&ec);
@@ -391,10 +390,10 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_b64url),       cmocka_unit_test(test_base58),
-        cmocka_unit_test(test_time),         cmocka_unit_test(test_jwk_accepted),
-        cmocka_unit_test(test_jwk_refused),  cmocka_unit_test(test_verify_algs),
-        cmocka_unit_test(test_jws_compact),  cmocka_unit_test(test_jws_json),
+        cmocka_unit_test(test_b64url),      cmocka_unit_test(test_base58),
+        cmocka_unit_test(test_time),        cmocka_unit_test(test_jwk_accepted),
+        cmocka_unit_test(test_jwk_refused), cmocka_unit_test(test_verify_algs),
+        cmocka_unit_test(test_jws_compact), cmocka_unit_test(test_jws_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

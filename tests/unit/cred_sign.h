@@ -26,9 +26,9 @@
 
 typedef struct test_issuer {
     cred_kty kty;
-    EVP_PKEY *pkey;    /* RSA, P-256 */
-    uint8_t sk[64];    /* Ed25519 secret key (libsodium) */
-    uint8_t pk[32];    /* Ed25519 public key */
+    EVP_PKEY *pkey; /* RSA, P-256 */
+    uint8_t sk[64]; /* Ed25519 secret key (libsodium) */
+    uint8_t pk[32]; /* Ed25519 public key */
 } test_issuer;
 
 static inline void test_issuer_make(test_issuer *t, cred_kty kty, uint8_t seed_byte)
