@@ -382,6 +382,34 @@ const char *cred_issuer_id(const json_t *vc)
     return json_string_value(json_object_get(i, "id"));
 }
 
+/* The classes under the subject: identity objects, the achievement, results. */
+static void subject(const json_t *cs, cred_report *r)
+{
+    fault f;
+
+    memset(&f, 0, sizeof(f));
+    each(cs, "credentialSubject", "identifier", identity_object, &f);
+    report(r, "identifier", &f, "identity objects well formed%s", NULL);
+
+    memset(&f, 0, sizeof(f));
+    json_t *ach = json_object_get(cs, "achievement");
+    if (ach == NULL)
+        bad(&f, "credentialSubject.achievement", "required, and missing");
+    else
+        achievement(ach, "credentialSubject.achievement", &f);
+    report(r, "achievement", &f, "an Achievement: %s",
+           json_string_value(json_object_get(ach, "id")));
+
+    memset(&f, 0, sizeof(f));
+    if (json_is_object(ach))
+        each(ach, "credentialSubject.achievement", "resultDescription", result_description, &f);
+    report(r, "resultDescription", &f, "result descriptions well formed%s", NULL);
+
+    memset(&f, 0, sizeof(f));
+    each(cs, "credentialSubject", "result", result, &f);
+    report(r, "result", &f, "results well formed%s", NULL);
+}
+
 void cred_ob3_structure(const json_t *vc, cred_report *r)
 {
     fault f;
@@ -435,30 +463,8 @@ void cred_ob3_structure(const json_t *vc, cred_report *r)
     else if (need_type(cs, "credentialSubject", "AchievementSubject", &f))
         each(cs, "credentialSubject", "source", profile_ref, &f);
     report(r, "credentialSubject", &f, "an AchievementSubject%s", NULL);
-    if (!json_is_object(cs))
-        return;
-
-    memset(&f, 0, sizeof(f));
-    each(cs, "credentialSubject", "identifier", identity_object, &f);
-    report(r, "identifier", &f, "identity objects well formed%s", NULL);
-
-    memset(&f, 0, sizeof(f));
-    json_t *ach = json_object_get(cs, "achievement");
-    if (ach == NULL)
-        bad(&f, "credentialSubject.achievement", "required, and missing");
-    else
-        achievement(ach, "credentialSubject.achievement", &f);
-    report(r, "achievement", &f, "an Achievement: %s",
-           json_string_value(json_object_get(ach, "id")));
-
-    memset(&f, 0, sizeof(f));
-    if (json_is_object(ach))
-        each(ach, "credentialSubject.achievement", "resultDescription", result_description, &f);
-    report(r, "resultDescription", &f, "result descriptions well formed%s", NULL);
-
-    memset(&f, 0, sizeof(f));
-    each(cs, "credentialSubject", "result", result, &f);
-    report(r, "result", &f, "results well formed%s", NULL);
+    if (json_is_object(cs))
+        subject(cs, r);
 
     memset(&f, 0, sizeof(f));
     each(vc, "credential", "evidence", evidence, &f);
