@@ -644,7 +644,7 @@ static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
         goto out;
     }
     cl->form = "Open Badges 3.0 VC-JWT (EdDSA)";
-    memcpy(cl->digest, j.digest, PROTO_DIGEST_BYTES);
+    cred_vcjwt_digest(&j, cl->digest);
     if (badge_issued_at(&j, &cl->issued_at_ms) < 0) {
         rc = cli_fail(CLI_REFUSED,
                       "%s: the badge has no issue date (awardedDate, validFrom, "

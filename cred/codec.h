@@ -4,7 +4,7 @@
  * prefixes, and RFC 3339 date-times (validFrom, validUntil).
  *
  * Every decoder is strict, so that each value has one spelling: base64url refuses padding, white
- * space, the standard alphabet's '+' and '/', and non-zero trailing bits (libsodium's decoder);
+ * space, the standard alphabet's '+' and '/', and non-zero trailing bits;
  * base58btc refuses characters outside its alphabet; a date-time must be complete (date, 'T',
  * time, zone) and in range. No function here allocates except where it says so.
  */
@@ -24,6 +24,9 @@
  * RN_ENOMEM; on error *out is NULL. The caller frees *out.
  */
 RN_MUST_USE int cred_b64url_decode(const char *s, size_t n, uint8_t **out, size_t *out_len);
+
+/* True for the 64 characters of the base64url alphabet. */
+bool cred_b64url_char(uint8_t c);
 
 /* base64url of in[0..n) without padding into a new malloc'd NUL-terminated string, or NULL when
  * out of memory. */

@@ -28,11 +28,6 @@ __attribute__((format(printf, 4, 5))) static int fail(int code, char *why, size_
     return code;
 }
 
-static bool b64url_char(uint8_t c)
-{
-    return isalnum(c) || c == '-' || c == '_';
-}
-
 static const uint8_t *trim(const uint8_t *buf, size_t *len)
 {
     while (*len > 0 && isspace(buf[*len - 1]))
@@ -53,7 +48,7 @@ bool cred_jws_looks_compact(const uint8_t *buf, size_t len)
     for (size_t i = 0; i < len; i++) {
         if (buf[i] == '.')
             dots++;
-        else if (!b64url_char(buf[i]))
+        else if (!cred_b64url_char(buf[i]))
             return false;
     }
     return dots == 2;

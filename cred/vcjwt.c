@@ -18,11 +18,11 @@
 #define CANDIDATES_MAX (CRED_KEYS_MAX + 2u * CRED_VM_PER_DOC_MAX / 8u)
 
 typedef struct candidate {
-    cred_key key;                           /* owned, or a copy of a caller's key */
-    char vm[CRED_ID_BYTES_MAX + 1];         /* its id, or "" */
-    char controller[CRED_ID_BYTES_MAX + 1]; /* who controls it, or "" */
-    const char *source;                     /* "the header's jwk", ... */
-    size_t caller_index;                    /* index in cred_opts.keys, or SIZE_MAX */
+    cred_key key;        /* owned, or a copy of a caller's key */
+    char *vm;            /* owned: its id, or NULL */
+    char *controller;    /* owned: who controls it, or NULL */
+    const char *source;  /* "the header's jwk", ... (static) */
+    size_t caller_index; /* index in cred_opts.keys, or SIZE_MAX */
 } candidate;
 
 int cred_vcjwt_parse(const char *s, size_t len, cred_vcjwt *j, char *why, size_t why_len)
@@ -46,9 +46,13 @@ int cred_vcjwt_parse(const char *s, size_t len, cred_vcjwt *j, char *why, size_t
         snprintf(why, why_len, "the payload's vc claim is not an object");
         return RN_EMALFORMED;
     }
-    crypto_generichash(j->digest, CRED_DIGEST_BYTES, (const uint8_t *)j->jws.signing_input,
-                       j->jws.signing_len, NULL, 0);
     return 0;
+}
+
+void cred_vcjwt_digest(const cred_vcjwt *j, uint8_t out[CRED_DIGEST_BYTES])
+{
+    crypto_generichash(out, CRED_DIGEST_BYTES, (const uint8_t *)j->jws.signing_input,
+                       j->jws.signing_len, NULL, 0);
 }
 
 int cred_vcjwt_verify(const cred_vcjwt *j, const cred_key *k)
@@ -118,14 +122,16 @@ static bool add_candidate(candidate *c, size_t *n, const cred_key *k, bool copy,
         return false;
     candidate *d = &c[*n];
     memset(d, 0, sizeof(*d));
-    if (copy) {
-        if (cred_key_copy(&d->key, k) < 0)
-            return false;
-    } else {
-        d->key = *k;
+    d->vm = vm != NULL ? strdup(vm) : NULL;
+    d->controller = controller != NULL ? strdup(controller) : NULL;
+    if ((vm != NULL && d->vm == NULL) || (controller != NULL && d->controller == NULL) ||
+        (copy && cred_key_copy(&d->key, k) < 0)) {
+        free(d->vm);
+        free(d->controller);
+        return false;
     }
-    snprintf(d->vm, sizeof(d->vm), "%s", vm != NULL ? vm : "");
-    snprintf(d->controller, sizeof(d->controller), "%s", controller != NULL ? controller : "");
+    if (!copy)
+        d->key = *k;
     d->source = source;
     d->caller_index = caller_index;
     (*n)++;
@@ -161,15 +167,11 @@ static void issuer_doc_keys(const cred_opts *o, const char *issuer, candidate *c
 
 void cred_vcjwt_check(const cred_vcjwt *j, const cred_opts *o, cred_report *r)
 {
-    candidate *c = calloc(CANDIDATES_MAX, sizeof(*c));
+    candidate c[CANDIDATES_MAX];
     size_t n = 0;
     char why[CRED_REASON_BYTES];
     const char *issuer = cred_issuer_id(j->vc);
     bool key_failed = false;
-    if (c == NULL) {
-        cred_report_add(r, "key", CRED_FAIL, "out of memory");
-        return;
-    }
     json_t *jwk = json_object_get(j->jws.header, "jwk");
     const char *kid = json_string_value(json_object_get(j->jws.header, "kid"));
     if (jwk != NULL) {
@@ -229,12 +231,13 @@ void cred_vcjwt_check(const cred_vcjwt *j, const cred_opts *o, cred_report *r)
         }
         if (!key_failed)
             cred_report_add(r, "key", CRED_PASS, "%zu candidate key(s): first from %s%s%.200s", n,
-                            c[0].source, c[0].vm[0] != '\0' ? " " : "", c[0].vm);
+                            c[0].source, c[0].vm != NULL ? " " : "",
+                            c[0].vm != NULL ? c[0].vm : "");
         if (hit != SIZE_MAX) {
             candidate *h = &c[hit];
             cred_report_add(r, "signature", CRED_PASS, "%s with the %s key from %s%s%.160s",
                             cred_alg_name(j->jws.alg), cred_kty_name(h->key.kty), h->source,
-                            h->vm[0] != '\0' ? " " : "", h->vm);
+                            h->vm != NULL ? " " : "", h->vm != NULL ? h->vm : "");
             if (cred_key_copy(&r->key, &h->key) < 0)
                 memset(&r->key, 0, sizeof(r->key));
             r->key_index = h->caller_index;
@@ -243,9 +246,8 @@ void cred_vcjwt_check(const cred_vcjwt *j, const cred_opts *o, cred_report *r)
                                 "a key registered for the issuer (supplied by the caller)");
             } else {
                 char reason[CRED_REASON_BYTES];
-                cred_bind b = cred_binding(o->docs, issuer, h->vm[0] != '\0' ? h->vm : NULL,
-                                           h->controller[0] != '\0' ? h->controller : NULL, &h->key,
-                                           reason, sizeof(reason));
+                cred_bind b = cred_binding(o->docs, issuer, h->vm, h->controller, &h->key, reason,
+                                           sizeof(reason));
                 cred_report_add(r, "issuer key",
                                 b == CRED_BIND_YES  ? CRED_PASS
                                 : b == CRED_BIND_NO ? CRED_FAIL
@@ -263,9 +265,11 @@ void cred_vcjwt_check(const cred_vcjwt *j, const cred_opts *o, cred_report *r)
                             confused != SIZE_MAX ? " (some of another type than the alg's)" : "");
         }
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         cred_key_free(&c[i].key);
-    free(c);
+        free(c[i].vm);
+        free(c[i].controller);
+    }
 
     claim_time(j, "exp", true, o->now_ms, r);
     claim_time(j, "nbf", false, o->now_ms, r);

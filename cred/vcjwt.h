@@ -53,6 +53,10 @@ RN_MUST_USE int cred_vcjwt_parse(const char *s, size_t len, cred_vcjwt *j, char 
 /* Adds the checks above to r; r->key and r->key_index say which key verified. */
 void cred_vcjwt_check(const cred_vcjwt *j, const cred_opts *o, cred_report *r);
 
+/* The digest a revocation names: BLAKE2b-256 of the signing input (computed on demand: a
+ * verification does not need it). */
+void cred_vcjwt_digest(const cred_vcjwt *j, uint8_t out[CRED_DIGEST_BYTES]);
+
 /* Verifies the signature with one key. Returns as cred_jws_verify. */
 RN_MUST_USE int cred_vcjwt_verify(const cred_vcjwt *j, const cred_key *k);
 
