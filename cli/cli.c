@@ -191,14 +191,15 @@ static const cli_cmd commands[] = {
     { "credential check", "check a credential offline, as its standard defines it",
       "FILE [--issuer-docs DIR] [--status-list FILE] [--trust PEM] [--issuer-key KEY] [--at T]",
       "Without a node. FILE is an Open Badges 3.0 credential (a VC-JWT signed with RS256, ES256\n"
-      "or EdDSA, or JSON with an embedded proof) or a Europass credential. Prints each check\n"
-      "(format, structure, signature or proof, key, issuer key, dates, status) with its result\n"
-      "and reason, and what could not be checked and why. --issuer-docs is a directory (or a\n"
-      "file) of JSON documents found by their id: did:web DID documents, issuer profiles;\n"
-      "nothing is fetched. --status-list a Bitstring Status List credential; --issuer-key a key\n"
-      "registered for the issuer (rn1:... or a key file); --at the time the dates are checked\n"
-      "at (default now). Exit 0 when every check that could be made passed, 1 when one failed,\n"
-      "3 when FILE is not a credential recnetctl reads.",
+      "or EdDSA, or JSON with an embedded proof) or a Europass credential (sealed with JAdES, or\n"
+      "not). Prints each check (format, structure, signature, proof or seal, key, issuer key,\n"
+      "dates, status) with its result and reason, and what could not be checked and why.\n"
+      "--issuer-docs is a directory (or a file) of JSON documents found by their id: did:web DID\n"
+      "documents, issuer profiles; nothing is fetched. --status-list a Bitstring Status List\n"
+      "credential; --trust a PEM bundle of trust anchors for a seal's certificate chain;\n"
+      "--issuer-key a key registered for the issuer (rn1:... or a key file); --at the time the\n"
+      "dates are checked at (default now). Exit 0 when every check that could be made passed, 1\n"
+      "when one failed, 3 when FILE is not a credential recnetctl reads.",
       opts_cred_check, 1, 1, false, cmd_credential_check, 0 },
     { "spec show", "one spec in full, as of a time", "ID [--at TIME]",
       "Prints every field of the latest version of spec ID as of TIME (default: now), and the\n"

@@ -19,10 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <sodium.h>
 
 #include "cli.h"
@@ -749,45 +745,23 @@ int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a)
 
 /* ---- check ---- */
 
-/* The --trust bundle: every certificate of a PEM file, read by libcrypto and counted (the
- * sealed forms that use it are reported as not read by this build). */
-static int trust_count(const char *path, size_t *n, char *why, size_t why_len)
-{
-    BIO *bio = BIO_new_file(path, "r");
-    X509 *x;
-    *n = 0;
-    if (bio == NULL) {
-        snprintf(why, why_len, "%s: %s", path, strerror(errno != 0 ? errno : ENOENT));
-        return RN_EIO;
-    }
-    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        X509_free(x);
-        (*n)++;
-    }
-    ERR_clear_error();
-    BIO_free(bio);
-    if (*n == 0) {
-        snprintf(why, why_len, "%s: no PEM certificate in it", path);
-        return RN_EMALFORMED;
-    }
-    return 0;
-}
-
 int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a)
 {
     const char *docs_dir = cli_optval(cmd, a, "issuer-docs");
     const char *status = cli_optval(cmd, a, "status-list"), *trust = cli_optval(cmd, a, "trust");
     const char *given = cli_optval(cmd, a, "issuer-key"), *at = cli_optval(cmd, a, "at");
     uint8_t *buf = NULL;
-    size_t len, trust_n = 0;
+    size_t len;
     char why[512];
     cred_docs docs;
+    cred_trust tr;
     cred_report rep;
     cred_opts o;
     cred_key key;
     json_t *list = NULL;
     int rc;
     cred_docs_init(&docs);
+    cred_trust_init(&tr);
     cred_report_init(&rep);
     memset(&o, 0, sizeof(o));
     memset(&key, 0, sizeof(key));
@@ -832,9 +806,12 @@ int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a)
         }
         o.status_list = list;
     }
-    if (trust != NULL && (rc = trust_count(trust, &trust_n, why, sizeof(why))) < 0) {
-        rc = cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust: %s", why);
-        goto out;
+    if (trust != NULL) {
+        if ((rc = cred_trust_load_pem(&tr, trust, why, sizeof(why))) < 0) {
+            rc = cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust: %s", why);
+            goto out;
+        }
+        o.trust = &tr;
     }
     rc = cli_read_file(a->pos[0], CRED_FILE_BYTES_MAX, &buf, &len, why, sizeof(why));
     if (rc < 0) {
@@ -847,10 +824,10 @@ int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a)
                          "%s: not a credential recnetctl reads: %s", a->pos[0], why);
         goto out;
     }
-    if (trust != NULL)
+    if (trust != NULL && cred_report_find(&rep, "chain") == NULL)
         cred_report_add(&rep, "trust", CRED_NOT_CHECKED,
                         "%zu trust anchor(s) in %s: this credential carries no certificate chain",
-                        trust_n, trust);
+                        tr.n, trust);
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "file", json_string(a->pos[0]));
@@ -879,6 +856,7 @@ out:
     json_decref(list);
     cred_key_free(&key);
     cred_report_free(&rep);
+    cred_trust_free(&tr);
     cred_docs_free(&docs);
     return rc;
 }

@@ -206,32 +206,39 @@ static int check_vcjwt(const uint8_t *buf, size_t len, const cred_opts *o, cred_
     return 0;
 }
 
-static int check_json(json_t *doc, const cred_opts *o, cred_report *r, char *why, size_t why_len)
+/* The checks of the credential itself, sealed or not: structure (Open Badges), dates, status.
+ * `sealed` says whether an unsealed Europass credential is to be reported as such. */
+static int check_body(json_t *doc, bool sealed, const cred_opts *o, cred_report *r, char *why,
+                      size_t why_len)
 {
-    if (json_object_get(doc, "payload") != NULL &&
-        (json_object_get(doc, "signatures") != NULL || json_object_get(doc, "signature") != NULL)) {
-        snprintf(why, why_len,
-                 "a JWS in JSON serialization (a sealed Europass credential): sealed "
-                 "credentials are not read by this build");
-        return RN_EKIND;
-    }
     if (!has_type(doc, "VerifiableCredential")) {
         snprintf(why, why_len,
-                 "JSON, but not a verifiable credential (no type "
-                 "VerifiableCredential)");
+                 "%s, but not a verifiable credential (no type "
+                 "VerifiableCredential)",
+                 sealed ? "a sealed JSON payload" : "JSON");
         return RN_EKIND;
     }
     if (cred_ob3_is(doc) || cred_ob3_context(doc)) {
-        snprintf(r->form, sizeof(r->form), "Open Badges 3.0 credential with embedded proof");
-        cred_report_add(r, "format", CRED_PASS, "a JSON credential (embedded proof)");
-        embedded_proofs(doc, o, r);
+        if (!sealed) {
+            snprintf(r->form, sizeof(r->form), "Open Badges 3.0 credential with embedded proof");
+            cred_report_add(r, "format", CRED_PASS, "a JSON credential (embedded proof)");
+            embedded_proofs(doc, o, r);
+        } else {
+            snprintf(r->form + strlen(r->form), sizeof(r->form) - strlen(r->form),
+                     ": Open Badges 3.0");
+        }
         cred_ob3_structure(doc, r);
     } else if (has_type(doc, "EuropeanDigitalCredential")) {
-        snprintf(r->form, sizeof(r->form), "Europass European Digital Credential (ELM v3)");
-        cred_report_add(r, "format", CRED_PASS, "a JSON-LD European Digital Credential");
-        cred_report_add(r, "seal", CRED_FAIL,
-                        "unsealed: the credential carries no eIDAS seal (JAdES), so nothing "
-                        "shows who issued it");
+        if (!sealed) {
+            snprintf(r->form, sizeof(r->form), "Europass European Digital Credential (ELM v3)");
+            cred_report_add(r, "format", CRED_PASS, "a JSON-LD European Digital Credential");
+            cred_report_add(r, "seal", CRED_FAIL,
+                            "unsealed: the credential carries no eIDAS seal (JAdES), so nothing "
+                            "shows who issued it");
+        } else {
+            snprintf(r->form + strlen(r->form), sizeof(r->form) - strlen(r->form),
+                     ": Europass European Digital Credential");
+        }
     } else {
         snprintf(why, why_len,
                  "a verifiable credential of another kind (neither Open Badges 3.0 nor a "
@@ -242,6 +249,20 @@ static int check_json(json_t *doc, const cred_opts *o, cred_report *r, char *why
     cred_status(doc, o->status_list, r);
     r->credential = json_incref(doc);
     return 0;
+}
+
+static int check_json(json_t *doc, const cred_opts *o, cred_report *r, char *why, size_t why_len)
+{
+    if (json_object_get(doc, "payload") != NULL &&
+        (json_object_get(doc, "signatures") != NULL || json_object_get(doc, "signature") != NULL)) {
+        json_t *inner = NULL;
+        int rc = cred_seal_check(doc, o, r, &inner, why, why_len);
+        if (rc == 0)
+            rc = check_body(inner, true, o, r, why, why_len);
+        json_decref(inner);
+        return rc;
+    }
+    return check_body(doc, false, o, r, why, why_len);
 }
 
 int cred_check_buf(const uint8_t *buf, size_t len, const cred_opts *o, cred_report *r, char *why,

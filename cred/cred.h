@@ -16,7 +16,8 @@
  *   - a JSON credential with an embedded proof (Data Integrity): structure, dates, key
  *     resolution here; the proof itself by the Data Integrity suites when the caller wires them
  *     (cred_opts.di_verify), otherwise "not checked (suite ...)";
- *   - a Europass European Digital Credential, unsealed (reported as such).
+ *   - a Europass European Digital Credential, sealed (JAdES: the JWS JSON serialization with the
+ *     sealer's certificate in x5c, seal.c) or unsealed (reported as such).
  *
  * Workload: one credential per call, a few KiB to 1 MiB; a verification costs one signature
  * verification plus JSON walking (see tests/bench/cred_bench.c).
@@ -81,6 +82,19 @@ typedef struct cred_report {
 typedef cred_result (*cred_di_fn)(const json_t *doc, const cred_docs *docs, const char *issuer,
                                   char *reason, size_t reason_len);
 
+/* Trust anchors for sealed credentials: X.509 certificates (an X509_STORE of libcrypto). */
+typedef struct cred_trust {
+    void *store; /* X509_STORE *, owned */
+    size_t n;    /* certificates added */
+} cred_trust;
+
+void cred_trust_init(cred_trust *t);
+void cred_trust_free(cred_trust *t);
+
+/* Adds every certificate of a PEM file. Returns 0, RN_EIO (unreadable), RN_EMALFORMED (no
+ * certificate in it) or RN_ENOMEM; `why` names the file. */
+RN_MUST_USE int cred_trust_load_pem(cred_trust *t, const char *path, char *why, size_t why_len);
+
 /* What the caller supplies. Everything is borrowed for the call; any pointer may be NULL. */
 typedef struct cred_opts {
     const cred_docs *docs;     /* the operator's documents: did:web, issuer profiles */
@@ -88,6 +102,7 @@ typedef struct cred_opts {
     size_t keys_n;             /* at most CRED_KEYS_MAX */
     const json_t *status_list; /* a BitstringStatusListCredential the verifier supplies */
     cred_di_fn di_verify;      /* the Data Integrity suites, or NULL: "not checked" */
+    const cred_trust *trust;   /* trust anchors for sealed credentials */
     uint64_t now_ms;           /* the time the dates are checked against */
 } cred_opts;
 
@@ -133,6 +148,17 @@ const char *cred_issuer_id(const json_t *vc);
 /* validFrom/issuanceDate and validUntil/expirationDate against now: checks "validFrom" and
  * "validUntil" (ob3.c). */
 void cred_dates(const json_t *vc, uint64_t now_ms, cred_report *r);
+
+/*
+ * A sealed credential (JAdES in the JWS JSON serialization, seal.c): the checks "format",
+ * "certificate" (the leaf's subject, and its validity at now), "x5t#S256" when present, "seal"
+ * (the signature with the leaf's key), "chain" (to o->trust, or not checked), "issuer key" (not
+ * checked: the certificate names the sealer). *payload is the sealed credential (new reference)
+ * when 0 is returned. Returns 0, or the errors of cred_jws_parse_json, RN_EKIND (no x5c) or
+ * RN_EMALFORMED (a payload that is not a JSON object).
+ */
+RN_MUST_USE int cred_seal_check(const json_t *doc, const cred_opts *o, cred_report *r,
+                                json_t **payload, char *why, size_t why_len);
 
 /* credentialStatus against a supplied BitstringStatusListCredential: check "status" (status.c). */
 void cred_status(const json_t *vc, const json_t *status_list, cred_report *r);
