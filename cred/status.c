@@ -154,7 +154,8 @@ static void check_entry(const json_t *vc, const json_t *e, const json_t *list, c
                         "statusListIndex %llu is beyond the list's %zu entries",
                         (unsigned long long)index, bits_len * 8u);
     } else {
-        bool set = (bits[index / 8u] >> (7u - index % 8u)) & 1u;
+        unsigned byte = bits[index / 8u];
+        bool set = ((byte >> (7u - (unsigned)(index % 8u))) & 1u) != 0;
         bool same = list_id != NULL && strcmp(list_id, url) == 0;
         cred_report_add(
             r, "status", set ? CRED_FAIL : CRED_PASS,

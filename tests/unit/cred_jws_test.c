@@ -162,7 +162,9 @@ static void test_jwk_refused(void **state)
     jwk_refused(&ec, "y", b64_str(y, sizeof(y)), RN_EKEY);
     cred_key k;
     char why[100];
-    assert_int_equal(cred_key_from_jwk(json_string("x"), &k, why, sizeof(why)), RN_ETYPE);
+    json_t *notobj = json_string("x");
+    assert_int_equal(cred_key_from_jwk(notobj, &k, why, sizeof(why)), RN_ETYPE);
+    json_decref(notobj);
     /* Multicodec: an X25519 key (0xec) and a truncated Ed25519 one. */
     const uint8_t x25519[34] = { 0xec, 0x01 }, short_ed[10] = { 0xed, 0x01 };
     assert_int_equal(cred_key_from_multicodec(x25519, sizeof(x25519), &k, why, sizeof(why)),
