@@ -19,7 +19,7 @@
 /* The value of each base64url character, or 255. Table-driven rather than libsodium's
  * constant-time decoder: nothing decoded here is secret, and a badge's payload is kilobytes that a
  * verifier decodes on every check. */
-static const uint8_t B64URL[256] = {
+const uint8_t cred_b64url_values[256] = {
     255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
     255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
     255, 255, 255, 255, 255, 255, 255, 62,  255, 255, 52,  53,  54,  55,  56,  57,  58,  59,  60,
@@ -36,14 +36,9 @@ static const uint8_t B64URL[256] = {
     255, 255, 255, 255, 255, 255, 255, 255, 255,
 };
 
-bool cred_b64url_char(uint8_t c)
-{
-    return B64URL[c] != 255;
-}
-
 int cred_b64url_decode(const char *s, size_t n, uint8_t **out, size_t *out_len)
 {
-    const uint8_t *t = B64URL;
+    const uint8_t *t = cred_b64url_values;
     *out = NULL;
     *out_len = 0;
     /* A length of 1 mod 4 is no whole byte. */

@@ -25,8 +25,14 @@
  */
 RN_MUST_USE int cred_b64url_decode(const char *s, size_t n, uint8_t **out, size_t *out_len);
 
+/* The value of each base64url character, 255 for every other byte. */
+extern const uint8_t cred_b64url_values[256];
+
 /* True for the 64 characters of the base64url alphabet. */
-bool cred_b64url_char(uint8_t c);
+static inline bool cred_b64url_char(uint8_t c)
+{
+    return cred_b64url_values[c] != 255;
+}
 
 /* base64url of in[0..n) without padding into a new malloc'd NUL-terminated string, or NULL when
  * out of memory. */
