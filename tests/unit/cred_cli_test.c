@@ -2,7 +2,9 @@
  * cred_cli_test.c: `recnetctl credential check` in-process through cli_main: exit 0 when every
  * check that could be made passed, 1 when one failed (each failure named), 3 for a file that is
  * not a credential it reads, 2 for a usage error; --issuer-docs, --status-list, --trust and
- * --issuer-key; the JSON form of the answer.
+ * --issuer-key; the JSON form of the answer. And `credential verify`, which runs the same checks
+ * before it asks the node: an expired token, or one whose iss is not its badge's issuer, is not
+ * valid whatever the node would say.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,8 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "cred/codec.h"
+#include "cred/vcjwt.h"
 
 #define OB3(f)   RN_FIXTURES "/ob3/" f
 #define VCJWT(f) RN_FIXTURES "/vcjwt/" f
@@ -136,6 +140,87 @@ static void test_json(void **state)
     free(text);
 }
 
+/* The Theed badge's token re-signed by the fixture issuer key (tests/fixtures/vcjwt/README.md)
+ * after `claim` is set to `value` (NULL removes it); written to a temporary file. */
+static void resigned(const char *claim, json_t *value, char *path, size_t path_len)
+{
+    uint8_t seed[32], pk[32], sk[64], sig[64];
+    static const char phrase[] = "recnet vcjwt fixture: issuer key";
+    crypto_generichash(seed, sizeof(seed), (const uint8_t *)phrase, strlen(phrase), NULL, 0);
+    crypto_sign_seed_keypair(pk, sk, seed);
+    FILE *f = fopen(VCJWT("theed_full.jwt"), "rb");
+    char tok[16384];
+    size_t n = fread(tok, 1, sizeof(tok) - 1, f);
+    fclose(f);
+    tok[n] = '\0';
+    cred_vcjwt j;
+    char why[200];
+    assert_int_equal(cred_vcjwt_parse(tok, n, &j, why, sizeof(why)), 0);
+    if (value != NULL)
+        json_object_set_new(j.payload, claim, value);
+    else
+        json_object_del(j.payload, claim);
+    char *hs = json_dumps(j.jws.header, JSON_COMPACT), *ps = json_dumps(j.payload, JSON_COMPACT);
+    char *hb = cred_b64url_encode((const uint8_t *)hs, strlen(hs));
+    char *pb = cred_b64url_encode((const uint8_t *)ps, strlen(ps));
+    char out_tok[16384];
+    snprintf(out_tok, sizeof(out_tok), "%s.%s", hb, pb);
+    crypto_sign_detached(sig, NULL, (const uint8_t *)out_tok, strlen(out_tok), sk);
+    char *sb = cred_b64url_encode(sig, sizeof(sig));
+    size_t used = strlen(out_tok);
+    snprintf(out_tok + used, sizeof(out_tok) - used, ".%s", sb);
+    snprintf(path, path_len, "%s.%s.jwt", out, claim);
+    f = fopen(path, "w");
+    fputs(out_tok, f);
+    fclose(f);
+    cred_vcjwt_free(&j);
+    free(hs);
+    free(ps);
+    free(hb);
+    free(pb);
+    free(sb);
+}
+
+/* credential verify runs the checks of credential check first: an expired token, or one whose
+ * iss is not its badge's issuer, is NOT VALID with the check named, and the node is never asked
+ * (there is none here). */
+static void test_verify_checks_first(void **state)
+{
+    char path[256];
+    (void)state;
+    const struct {
+        const char *claim;
+        json_t *value;
+        const char *needle;
+    } rows[] = {
+        { "exp", json_integer(1262304000), "NOT VALID: exp" },
+        { "iss", json_string("https://other.example/issuers/1"), "NOT VALID: iss" },
+        { "nbf", json_integer(4102444800), "NOT VALID: nbf" },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        resigned(rows[i].claim, rows[i].value, path, sizeof(path));
+        capture_begin();
+        int rc = run("-s", "/nonexistent/control.sock", "credential", "verify", path, "DE",
+                     "employment", "--spec", "NL:42NB/ach-44ABA", "--issuer-key",
+                     "rn1:5o5O+U6yUUqZuuq8Jam1mECWqXFeyAicr7lvBcFm2Y0=", NULL);
+        char *text = capture_end();
+        /* The signature itself is good: the check that failed is the claim. */
+        if (rc != CLI_NEGATIVE || strstr(text, rows[i].needle) == NULL ||
+            strstr(text, "valid: by the key given") == NULL)
+            fail_msg("%s: exit %d, output:\n%s", rows[i].claim, rc, text);
+        free(text);
+        remove(path);
+    }
+    /* A claim no check reads (iat): the token gets past the local checks, to the node, which
+     * cannot be reached: exit 4. */
+    resigned("iat", json_integer(1725000000), path, sizeof(path));
+    assert_int_equal(run("-s", "/nonexistent/control.sock", "credential", "verify", path, "DE",
+                         "employment", "--spec", "NL:42NB/ach-44ABA", "--issuer-key",
+                         "rn1:5o5O+U6yUUqZuuq8Jam1mECWqXFeyAicr7lvBcFm2Y0=", NULL),
+                     CLI_UNREACHABLE);
+    remove(path);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -161,6 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exit_codes),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_verify_checks_first),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
