@@ -240,6 +240,12 @@ void cred_vcjwt_check(const cred_vcjwt *j, const cred_opts *o, cred_report *r)
                             h->vm != NULL ? " " : "", h->vm != NULL ? h->vm : "");
             if (cred_key_copy(&r->key, &h->key) < 0)
                 memset(&r->key, 0, sizeof(r->key));
+            /* A key the token names that is also one the caller registers is the registered
+             * one. */
+            for (size_t i = 0; h->caller_index == SIZE_MAX && i < o->keys_n && i < CRED_KEYS_MAX;
+                 i++)
+                if (cred_key_equal(&h->key, &o->keys[i]))
+                    h->caller_index = i;
             r->key_index = h->caller_index;
             if (h->caller_index != SIZE_MAX) {
                 cred_report_add(r, "issuer key", CRED_PASS,

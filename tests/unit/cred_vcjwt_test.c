@@ -188,6 +188,14 @@ static void test_key_sources(void **state)
     assert_int_equal(expect(tok, &o, "issuer key", CRED_PASS, "registered"), 0);
     o.keys_n = 1;
     assert_int_equal(expect(tok, &o, "signature", CRED_FAIL, "none of 1"), 1);
+    json_decref(h);
+    free(tok);
+    /* The token carries its key in the header and that key is a registered one: the registered
+     * one it is. */
+    h = header(CRED_ALG_EDDSA, &ed, NULL);
+    tok = test_jws(&ed, CRED_ALG_EDDSA, h, p);
+    o.keys_n = 2;
+    assert_int_equal(expect(tok, &o, "issuer key", CRED_PASS, "registered"), 0);
     cred_docs_free(&docs);
     json_decref(h);
     free(tok);
