@@ -77,6 +77,10 @@ static const cli_optdef opts_cred_verify[] = {
     { "at", 0, true },    { "spec", 0, true }, { "issuer-key", 0, true },
     { "proof", 0, true }, { NULL, 0, false },
 };
+static const cli_optdef opts_cred_check[] = {
+    { "issuer-docs", 0, true }, { "status-list", 0, true }, { "trust", 0, true },
+    { "issuer-key", 0, true },  { "at", 0, true },          { NULL, 0, false },
+};
 static const cli_optdef opts_log[] = { { "from", 0, true },
                                        { "max", 0, true },
                                        { NULL, 0, false } };
@@ -184,6 +188,19 @@ static const cli_cmd commands[] = {
       "PURPOSE. A VC-JWT's spec is --spec, else the id its import derives. --proof saves the\n"
       "proof bundle. Exit 0 when valid and recognised, 1 when not.",
       opts_cred_verify, 3, 3, false, cmd_credential_verify, 0 },
+    { "credential check", "check a credential offline, as its standard defines it",
+      "FILE [--issuer-docs DIR] [--status-list FILE] [--trust PEM] [--issuer-key KEY] [--at T]",
+      "Without a node. FILE is an Open Badges 3.0 credential (a VC-JWT signed with RS256, ES256\n"
+      "or EdDSA, or JSON with an embedded proof) or a Europass credential (sealed with JAdES, or\n"
+      "not). Prints each check (format, structure, signature, proof or seal, key, issuer key,\n"
+      "dates, status) with its result and reason, and what could not be checked and why.\n"
+      "--issuer-docs is a directory (or a file) of JSON documents found by their id: did:web DID\n"
+      "documents, issuer profiles; nothing is fetched. --status-list a Bitstring Status List\n"
+      "credential; --trust a PEM bundle of trust anchors for a seal's certificate chain;\n"
+      "--issuer-key a key registered for the issuer (rn1:... or a key file); --at the time the\n"
+      "dates are checked at (default now). Exit 0 when every check that could be made passed, 1\n"
+      "when one failed, 3 when FILE is not a credential recnetctl reads.",
+      opts_cred_check, 1, 1, false, cmd_credential_check, 0 },
     { "spec show", "one spec in full, as of a time", "ID [--at TIME]",
       "Prints every field of the latest version of spec ID as of TIME (default: now), and the\n"
       "entry it is in; --json prints the entry and its record as JSON. Exit 1 when there is none.",

@@ -22,6 +22,8 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "cred/cred.h"
+#include "cred/vcjwt.h"
 #include "import.h"
 #include "proto/codes.h"
 #include "proto/credential.h"
@@ -30,10 +32,9 @@
 #include "recjson.h"
 #include "rpc.h"
 #include "conf/keyfile.h"
-#include "vcjwt.h"
 
 /* The largest file `credential verify` reads: a token, or an envelope (far smaller). */
-#define CRED_FILE_BYTES_MAX VCJWT_BYTES_MAX
+#define CRED_VERIFY_FILE_BYTES_MAX CRED_FILE_BYTES_MAX
 
 static uint64_t now_ms(void)
 {
@@ -218,6 +219,45 @@ out:
 
 /* ---- verify ---- */
 
+/* The checks of a report, one line each, for people. */
+static void print_checks(const cred_report *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const cred_check *k = &r->checks[i];
+        printf("  %-22s %-12s %s\n", k->name, cred_result_name(k->result), k->reason);
+    }
+    if (r->dropped > 0)
+        printf("  (%zu more checks not listed)\n", r->dropped);
+}
+
+static json_t *checks_json(const cred_report *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(r->checks[i].name));
+        json_object_set_new(o, "result", json_string(cred_result_name(r->checks[i].result)));
+        json_object_set_new(o, "reason", json_string(r->checks[i].reason));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* The names of the failed checks, "exp, iss", into out. */
+static void failed_names(const cred_report *r, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->checks[i].result != CRED_FAIL)
+            continue;
+        int k = snprintf(out + used, n - used, "%s%s", used > 0 ? ", " : "", r->checks[i].name);
+        if (k < 0 || (size_t)k >= n - used)
+            break;
+        used += (size_t)k;
+    }
+}
+
 /* What the local half established about a credential. */
 typedef struct claim {
     const char *form; /* "recnet envelope v1", "Open Badges 3.0 VC-JWT (EdDSA)" */
@@ -226,8 +266,9 @@ typedef struct claim {
     uint64_t issued_at_ms;
     uint8_t digest[PROTO_DIGEST_BYTES];
     char grade[PROTO_CREDENTIAL_GRADE_BYTES_MAX + 1];
-    bool sig_ok;        /* the signature verifies against issuer_key */
-    char sig_note[256]; /* why not, or which key */
+    bool sig_ok;               /* the signature verifies against issuer_key */
+    char sig_note[256];        /* why not, or which key */
+    const cred_report *checks; /* a VC-JWT's local checks, or NULL */
 } claim;
 
 static const char *js(json_t *o, const char *key)
@@ -254,6 +295,8 @@ static json_t *claim_json(const claim *cl)
     json_object_set_new(o, "signature_ok", json_boolean(cl->sig_ok));
     if (cl->sig_note[0] != '\0')
         json_object_set_new(o, "signature_note", json_string(cl->sig_note));
+    if (cl->checks != NULL)
+        json_object_set_new(o, "checks", checks_json(cl->checks));
     return o;
 }
 
@@ -269,6 +312,11 @@ static void print_claim(const claim *cl)
         cli_kv(CLI_ANSWER_WIDTH, "grade", "%s", cl->grade);
     cli_kv(CLI_ANSWER_WIDTH, "signature", "%s%s%s", cl->sig_ok ? "valid" : "DOES NOT VERIFY",
            cl->sig_note[0] != '\0' ? ": " : "", cl->sig_note);
+    if (cl->checks != NULL) {
+        cli_kv(CLI_ANSWER_WIDTH, "checks", "%zu made offline, %zu failed, %zu not checked",
+               cl->checks->n, cl->checks->failed, cl->checks->not_checked);
+        print_checks(cl->checks);
+    }
     json_decref(o);
 }
 
@@ -304,7 +352,7 @@ static int ask_node(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl)
         mp_put_uint(&p, at);
     else
         mp_put_nil(&p);
-    rc = cli_call(c, "verify", &p, &raw);
+    rc = cli_call(c, CTL_VERIFY, &p, &raw);
     if (rc != CLI_OK) {
         if (rc == CLI_NEGATIVE && !c->json)
             print_claim(cl);
@@ -435,7 +483,7 @@ static int claim_of_envelope(const cli_cmd *cmd, cli_args *a, const uint8_t *buf
 
 /* The issue date of a badge: awardedDate, else validFrom (Data Model 2.0), else issuanceDate
  * (1.1), else the JWT's nbf (seconds). */
-static int badge_issued_at(const vcjwt *j, uint64_t *ms)
+static int badge_issued_at(const cred_vcjwt *j, uint64_t *ms)
 {
     static const char *const dates[] = { "awardedDate", "validFrom", "issuanceDate" };
     for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
@@ -452,29 +500,28 @@ static int badge_issued_at(const vcjwt *j, uint64_t *ms)
     return RN_ETIME;
 }
 
-/* The badge's signature against the key given (rn1:... or a key file), or else against each
- * issuer key of the spec's provider as the node holds it now and held it at the issue date. */
-static int badge_key(cli *c, const cli_cmd *cmd, cli_args *a, const vcjwt *j, claim *cl)
+/* The issuer keys to try: the key given (rn1:... or a key file), or else each issuer key of the
+ * spec's provider as the node holds it now and held it at the issue date. *pid names the
+ * provider (empty for a key given). */
+static int badge_keys(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl,
+                      uint8_t keys[][PROTO_KEY_BYTES], size_t *keys_n, char *pid, size_t pid_len)
 {
     const char *given = cli_optval(cmd, a, "issuer-key");
-    uint8_t keys[2 * RN_ISSUER_KEYS_MAX][PROTO_KEY_BYTES];
-    size_t keys_n = 0;
-    char pid[RN_ID_BYTES_MAX + 1];
     int rc;
+    *keys_n = 0;
+    pid[0] = '\0';
     if (given != NULL) {
         if (strncmp(given, PROTO_KEY_TEXT_PREFIX, PROTO_KEY_TEXT_PREFIX_LEN) == 0) {
-            if (proto_key_text_parse(given, strlen(given), cl->issuer_key) < 0)
+            if (proto_key_text_parse(given, strlen(given), keys[0]) < 0)
                 return cli_usage(cmd, "--issuer-key %s: not a key rn1:...", given);
         } else {
             uint8_t sk[PROTO_SK_BYTES];
-            rc = load_sk(given, sk, cl->issuer_key);
+            rc = load_sk(given, sk, keys[0]);
             sodium_memzero(sk, sizeof(sk));
             if (rc != CLI_OK)
                 return rc;
         }
-        cl->sig_ok = vcjwt_verify(j, cl->issuer_key) == 0;
-        snprintf(cl->sig_note, sizeof(cl->sig_note), "%s",
-                 cl->sig_ok ? "by the key given" : "not by the key given");
+        *keys_n = 1;
         return CLI_OK;
     }
     /* The spec names its provider; the provider lists its issuer keys. */
@@ -490,7 +537,7 @@ static int badge_key(cli *c, const cli_cmd *cmd, cli_args *a, const vcjwt *j, cl
                    ? cli_fail(CLI_NEGATIVE, "%s: the node holds no such spec", cl->spec)
                    : rc;
     }
-    snprintf(pid, sizeof(pid), "%.*s", (int)rec->u.spec.provider.len,
+    snprintf(pid, pid_len, "%.*s", (int)rec->u.spec.provider.len,
              (const char *)rec->u.spec.provider.ptr);
     free(buf);
     const uint64_t when[2] = { UINT64_MAX, cl->issued_at_ms };
@@ -505,43 +552,86 @@ static int badge_key(cli *c, const cli_cmd *cmd, cli_args *a, const vcjwt *j, cl
         for (uint32_t k = 0; k < rec->u.provider.issuer_keys_n; k++) {
             const uint8_t *key = rec->u.provider.issuer_keys[k].key;
             bool seen = false;
-            for (size_t m = 0; m < keys_n; m++)
+            for (size_t m = 0; m < *keys_n; m++)
                 seen = seen || memcmp(keys[m], key, PROTO_KEY_BYTES) == 0;
-            if (!seen)
-                memcpy(keys[keys_n++], key, PROTO_KEY_BYTES);
+            if (!seen && *keys_n < CRED_KEYS_MAX)
+                memcpy(keys[(*keys_n)++], key, PROTO_KEY_BYTES);
         }
         free(buf);
         buf = NULL;
     }
     free(rec);
-    for (size_t m = 0; m < keys_n; m++) {
-        if (vcjwt_verify(j, keys[m]) == 0) {
-            memcpy(cl->issuer_key, keys[m], PROTO_KEY_BYTES);
-            cl->sig_ok = true;
+    return CLI_OK;
+}
+
+/* The local half of a VC-JWT: the checks of `credential check` with the issuer keys as the
+ * caller's keys, the signature's key, and every other failed check named. */
+static int badge_checks(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *file,
+                        size_t file_len, claim *cl, cred_report *rep)
+{
+    uint8_t keys[CRED_KEYS_MAX][PROTO_KEY_BYTES];
+    cred_key ck[CRED_KEYS_MAX];
+    size_t keys_n = 0;
+    char pid[RN_ID_BYTES_MAX + 1], why[512];
+    int rc = badge_keys(c, cmd, a, cl, keys, &keys_n, pid, sizeof(pid));
+    if (rc != CLI_OK)
+        return rc;
+    for (size_t i = 0; i < keys_n; i++)
+        cred_key_ed25519(&ck[i], keys[i]);
+    cred_opts o;
+    memset(&o, 0, sizeof(o));
+    o.keys = ck;
+    o.keys_n = keys_n;
+    o.now_ms = now_ms();
+    rc = cred_check_buf(file, file_len, &o, rep, why, sizeof(why));
+    if (rc < 0)
+        return cli_fail(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED, "%s: %s", a->pos[0], why);
+    const cred_check *sig = cred_report_find(rep, "signature");
+    cl->sig_ok = sig != NULL && sig->result == CRED_PASS;
+    if (cl->sig_ok && rep->key_index < keys_n) {
+        memcpy(cl->issuer_key, keys[rep->key_index], PROTO_KEY_BYTES);
+        snprintf(cl->sig_note, sizeof(cl->sig_note), "%s",
+                 pid[0] != '\0' ? "by an issuer key of the spec's provider" : "by the key given");
+        if (pid[0] != '\0')
             snprintf(cl->sig_note, sizeof(cl->sig_note), "by an issuer key of %s", pid);
-            return CLI_OK;
-        }
+    } else if (cl->sig_ok) {
+        /* Verified by a key the token names, not one the registry holds. */
+        cl->sig_ok = false;
+        snprintf(cl->sig_note, sizeof(cl->sig_note), "by a key the token names, not by %s",
+                 pid[0] != '\0' ? "an issuer key of the provider" : "the key given");
+    } else if (pid[0] != '\0') {
+        snprintf(cl->sig_note, sizeof(cl->sig_note), "by none of the %zu issuer key(s) of %s",
+                 keys_n, pid);
+    } else {
+        snprintf(cl->sig_note, sizeof(cl->sig_note), "not by the key given");
     }
-    cl->sig_ok = false;
-    snprintf(cl->sig_note, sizeof(cl->sig_note), "by none of the %zu issuer key(s) of %s", keys_n,
-             pid);
-    return CLI_NEGATIVE;
+    for (size_t i = 0; i < keys_n; i++)
+        cred_key_free(&ck[i]);
+    return CLI_OK;
 }
 
 static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *buf, size_t len,
-                        claim *cl)
+                        claim *cl, cred_report *rep)
 {
-    vcjwt j;
+    cred_vcjwt j;
     char why[IMP_WHY_BYTES];
     imp_flags none;
     imp_result *r = NULL;
-    int rc = vcjwt_parse((const char *)buf, len, &j, why, sizeof(why));
+    int rc = cred_vcjwt_parse((const char *)buf, len, &j, why, sizeof(why));
     if (rc < 0) {
         rc = cli_fail(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED, "%s: %s", a->pos[0], why);
         goto out;
     }
+    if (j.jws.alg != CRED_ALG_EDDSA) {
+        rc = cli_fail(CLI_REFUSED,
+                      "%s: a %s token: the node's records register Ed25519 issuer keys only, so "
+                      "its registration cannot be asked (recnetctl credential check verifies it "
+                      "offline)",
+                      a->pos[0], cred_alg_name(j.jws.alg));
+        goto out;
+    }
     cl->form = "Open Badges 3.0 VC-JWT (EdDSA)";
-    memcpy(cl->digest, j.digest, PROTO_DIGEST_BYTES);
+    cred_vcjwt_digest(&j, cl->digest);
     if (badge_issued_at(&j, &cl->issued_at_ms) < 0) {
         rc = cli_fail(CLI_REFUSED,
                       "%s: the badge has no issue date (awardedDate, validFrom, "
@@ -582,12 +672,12 @@ static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
         }
         snprintf(cl->spec, sizeof(cl->spec), "%s", id);
     }
-    rc = badge_key(c, cmd, a, &j, cl);
+    rc = badge_checks(c, cmd, a, buf, len, cl, rep);
 out:
     if (r != NULL)
         imp_result_free(r);
     free(r);
-    vcjwt_free(&j);
+    cred_vcjwt_free(&j);
     return rc;
 }
 
@@ -597,26 +687,33 @@ int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a)
     size_t len;
     char why[512];
     claim cl;
+    cred_report rep;
     int rc;
     memset(&cl, 0, sizeof(cl));
+    cred_report_init(&rep);
     if (country_arg(a->pos[1]) == NULL)
         return cli_usage(cmd, "%s: not one of the 30 country codes", a->pos[1]);
     if (proto_enum_value_parse(PROTO_ENUM_PURPOSE, a->pos[2]) < 0)
         return cli_usage(cmd, "%s: the purpose is further_study, employment or both", a->pos[2]);
-    rc = cli_read_file(a->pos[0], CRED_FILE_BYTES_MAX, &buf, &len, why, sizeof(why));
+    rc = cli_read_file(a->pos[0], CRED_VERIFY_FILE_BYTES_MAX, &buf, &len, why, sizeof(why));
     if (rc < 0)
         return cli_fail(rc == RN_ETOOBIG ? CLI_REFUSED : CLI_ERROR, "%s", why);
-    if (len > 0 && buf[0] == 0x97)
+    if (len > 0 && buf[0] == 0x97) {
         rc = claim_of_envelope(cmd, a, buf, len, &cl);
-    else if (vcjwt_looks_like(buf, len))
-        rc = claim_of_jwt(c, cmd, a, buf, len, &cl);
-    else
+    } else if (cred_jws_looks_compact(buf, len)) {
+        rc = claim_of_jwt(c, cmd, a, buf, len, &cl, &rep);
+        cl.checks = &rep;
+    } else {
         rc = cli_fail(CLI_REFUSED,
                       "%s: neither a recnet credential envelope nor a VC-JWT (compact JWS)",
                       a->pos[0]);
+    }
     free(buf);
-    if (rc == CLI_NEGATIVE && !cl.sig_ok && cl.sig_note[0] != '\0') {
-        /* The signature matches no registered key: say so, and do not ask the rest. */
+    if (rc == CLI_OK && rep.failed > 0) {
+        /* A local check failed (the signature, a date, a claim): say which, and do not ask the
+         * node. */
+        char names[256];
+        failed_names(&rep, names, sizeof(names));
         if (c->json) {
             json_t *o = json_object();
             json_object_set_new(o, "valid_and_recognised", json_false());
@@ -625,11 +722,132 @@ int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a)
             json_decref(o);
         } else {
             print_claim(&cl);
-            cli_kv(CLI_ANSWER_WIDTH, "answer", "NOT VALID: the signature does not verify");
+            cli_kv(CLI_ANSWER_WIDTH, "answer", "NOT VALID: %s",
+                   !cl.sig_ok ? "the signature does not verify" : names);
         }
+        cred_report_free(&rep);
         return CLI_NEGATIVE;
     }
-    if (rc != CLI_OK)
-        return rc;
-    return ask_node(c, cmd, a, &cl);
+    if (rc == CLI_OK)
+        rc = ask_node(c, cmd, a, &cl);
+    cred_report_free(&rep);
+    return rc;
+}
+
+/* ---- check ---- */
+
+int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    const char *docs_dir = cli_optval(cmd, a, "issuer-docs");
+    const char *status = cli_optval(cmd, a, "status-list"), *trust = cli_optval(cmd, a, "trust");
+    const char *given = cli_optval(cmd, a, "issuer-key"), *at = cli_optval(cmd, a, "at");
+    uint8_t *buf = NULL;
+    size_t len;
+    char why[512];
+    cred_docs docs;
+    cred_trust tr;
+    cred_report rep;
+    cred_opts o;
+    cred_key key;
+    json_t *list = NULL;
+    int rc;
+    cred_docs_init(&docs);
+    cred_trust_init(&tr);
+    cred_report_init(&rep);
+    memset(&o, 0, sizeof(o));
+    memset(&key, 0, sizeof(key));
+    o.now_ms = now_ms();
+    if (at != NULL && rec_time_parse(at, strlen(at), &o.now_ms) < 0) {
+        rc = cli_usage(cmd, "--at: expected a date or a datetime with its zone");
+        goto out;
+    }
+    if (given != NULL) {
+        uint8_t pk[PROTO_KEY_BYTES];
+        if (strncmp(given, PROTO_KEY_TEXT_PREFIX, PROTO_KEY_TEXT_PREFIX_LEN) == 0) {
+            if (proto_key_text_parse(given, strlen(given), pk) < 0) {
+                rc = cli_usage(cmd, "--issuer-key %s: not a key rn1:...", given);
+                goto out;
+            }
+        } else {
+            uint8_t sk[PROTO_SK_BYTES];
+            rc = load_sk(given, sk, pk);
+            sodium_memzero(sk, sizeof(sk));
+            if (rc != CLI_OK)
+                goto out;
+        }
+        cred_key_ed25519(&key, pk);
+        o.keys = &key;
+        o.keys_n = 1;
+    }
+    if (docs_dir != NULL) {
+        rc = cred_docs_load_dir(&docs, docs_dir, why, sizeof(why));
+        if (rc < 0) {
+            rc = cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--issuer-docs: %s", why);
+            goto out;
+        }
+        o.docs = &docs;
+    }
+    if (status != NULL) {
+        json_error_t je;
+        list = json_load_file(status, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(list)) {
+            rc = cli_fail(CLI_REFUSED, "--status-list %s:%d:%d: %s", status, je.line, je.column,
+                          list == NULL ? je.text : "not a JSON object");
+            goto out;
+        }
+        o.status_list = list;
+    }
+    if (trust != NULL) {
+        if ((rc = cred_trust_load_pem(&tr, trust, why, sizeof(why))) < 0) {
+            rc = cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust: %s", why);
+            goto out;
+        }
+        o.trust = &tr;
+    }
+    rc = cli_read_file(a->pos[0], CRED_FILE_BYTES_MAX, &buf, &len, why, sizeof(why));
+    if (rc < 0) {
+        rc = cli_fail(rc == RN_ETOOBIG ? CLI_REFUSED : CLI_ERROR, "%s", why);
+        goto out;
+    }
+    rc = cred_check_buf(buf, len, &o, &rep, why, sizeof(why));
+    if (rc < 0) {
+        rc = cli_fail_rn(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED, rc, NULL, -1,
+                         "%s: not a credential recnetctl reads: %s", a->pos[0], why);
+        goto out;
+    }
+    if (trust != NULL && cred_report_find(&rep, "chain") == NULL)
+        cred_report_add(&rep, "trust", CRED_NOT_CHECKED,
+                        "%zu trust anchor(s) in %s: this credential carries no certificate chain",
+                        tr.n, trust);
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "file", json_string(a->pos[0]));
+        json_object_set_new(j, "form", json_string(rep.form));
+        json_object_set_new(j, "valid", json_boolean(rep.failed == 0));
+        json_object_set_new(j, "failed", json_integer((json_int_t)rep.failed));
+        json_object_set_new(j, "not_checked", json_integer((json_int_t)rep.not_checked));
+        json_object_set_new(j, "checks", checks_json(&rep));
+        cli_json_print(j);
+        json_decref(j);
+    } else {
+        char names[256];
+        failed_names(&rep, names, sizeof(names));
+        cli_kv(CLI_ANSWER_WIDTH, "credential", "%s", rep.form);
+        print_checks(&rep);
+        if (rep.failed > 0)
+            cli_kv(CLI_ANSWER_WIDTH, "answer", "NOT VALID: %zu check(s) failed: %s", rep.failed,
+                   names);
+        else
+            cli_kv(CLI_ANSWER_WIDTH, "answer", "every check that could be made passed%s",
+                   rep.not_checked > 0 ? " (see what was not checked, and why)" : "");
+    }
+    rc = rep.failed > 0 ? CLI_NEGATIVE : CLI_OK;
+out:
+    free(buf);
+    json_decref(list);
+    cred_key_free(&key);
+    cred_report_free(&rep);
+    cred_trust_free(&tr);
+    cred_docs_free(&docs);
+    return rc;
 }

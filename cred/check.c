@@ -1,0 +1,293 @@
+/*
+ * check.c: the pipeline (cred.h): which form the bytes are, then the checks of that form, then
+ * the checks every form shares (structure, dates, status), each appended to the report.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cred.h"
+#include "jws.h"
+#include "vcjwt.h"
+
+/* Proofs of one credential looked at; more are named and not checked. */
+#define PROOFS_MAX 8u
+
+const char *cred_result_name(cred_result r)
+{
+    switch (r) {
+    case CRED_PASS:
+        return "pass";
+    case CRED_FAIL:
+        return "fail";
+    case CRED_NOT_CHECKED:
+    default:
+        return "not checked";
+    }
+}
+
+void cred_report_init(cred_report *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->key_index = SIZE_MAX;
+}
+
+void cred_report_free(cred_report *r)
+{
+    json_decref(r->credential);
+    json_decref(r->jws_header);
+    free(r->signing_input);
+    cred_key_free(&r->key);
+    cred_report_init(r);
+}
+
+void cred_report_add(cred_report *r, const char *name, cred_result res, const char *fmt, ...)
+{
+    if (res == CRED_FAIL)
+        r->failed++;
+    else if (res == CRED_NOT_CHECKED)
+        r->not_checked++;
+    if (r->n >= CRED_CHECKS_MAX) {
+        r->dropped++;
+        return;
+    }
+    cred_check *c = &r->checks[r->n++];
+    va_list ap;
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    c->result = res;
+    va_start(ap, fmt);
+    vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+    va_end(ap);
+}
+
+const cred_check *cred_report_find(const cred_report *r, const char *name)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->checks[i].name, name) == 0)
+            return &r->checks[i];
+    return NULL;
+}
+
+static bool has_type(const json_t *o, const char *t)
+{
+    json_t *ty = json_object_get(o, "type");
+    if (json_is_string(ty))
+        return strcmp(json_string_value(ty), t) == 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ty, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), t) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ---- embedded proofs (Data Integrity) ---- */
+
+/* The suites whose keys are Ed25519 verification methods: the Data Integrity suites of cred/di.c.
+ */
+static const char *proof_suite(const json_t *p)
+{
+    const char *type = json_string_value(json_object_get(p, "type"));
+    if (type == NULL)
+        return NULL;
+    if (strcmp(type, "DataIntegrityProof") == 0)
+        return json_string_value(json_object_get(p, "cryptosuite"));
+    return type;
+}
+
+static void one_proof(const json_t *vc, const json_t *p, size_t i, size_t n, const cred_opts *o,
+                      cred_report *r)
+{
+    char kname[CRED_NAME_BYTES], bname[CRED_NAME_BYTES], why[CRED_REASON_BYTES];
+    const char *issuer = cred_issuer_id(vc);
+    const char *suite = proof_suite(p);
+    const char *vm = json_string_value(json_object_get(p, "verificationMethod"));
+    const char *purpose = json_string_value(json_object_get(p, "proofPurpose"));
+    if (n > 1) {
+        snprintf(kname, sizeof(kname), "key (proof %zu)", i + 1);
+        snprintf(bname, sizeof(bname), "issuer key (proof %zu)", i + 1);
+    } else {
+        snprintf(kname, sizeof(kname), "key");
+        snprintf(bname, sizeof(bname), "issuer key");
+    }
+    if (vm == NULL) {
+        cred_report_add(r, kname, n > 1 ? CRED_NOT_CHECKED : CRED_FAIL,
+                        "proof %zu (%.60s) names no verificationMethod", i + 1,
+                        suite != NULL ? suite : "untyped");
+        return;
+    }
+    if (purpose != NULL && strcmp(purpose, "assertionMethod") != 0) {
+        cred_report_add(r, kname, CRED_FAIL,
+                        "proof %zu's proofPurpose is %.60s, not assertionMethod", i + 1, purpose);
+        return;
+    }
+    cred_resolved res;
+    if (cred_resolve(o->docs, vm, &res, why, sizeof(why)) < 0) {
+        cred_report_add(r, kname, CRED_FAIL, "%s", why);
+        return;
+    }
+    cred_report_add(r, kname, CRED_PASS, "%s key of %.200s (%s)", cred_kty_name(res.key.kty),
+                    res.controller, res.how);
+    char reason[CRED_REASON_BYTES];
+    cred_bind b =
+        cred_binding(o->docs, issuer, vm, res.controller, &res.key, reason, sizeof(reason));
+    cred_report_add(r, bname,
+                    b == CRED_BIND_YES  ? CRED_PASS
+                    : b == CRED_BIND_NO ? CRED_FAIL
+                                        : CRED_NOT_CHECKED,
+                    "%s", reason);
+    cred_resolved_free(&res);
+}
+
+static void embedded_proofs(const json_t *vc, const cred_opts *o, cred_report *r)
+{
+    json_t *proof = json_object_get(vc, "proof");
+    size_t n = json_is_array(proof) ? json_array_size(proof) : (proof != NULL ? 1 : 0);
+    char suites[160] = "";
+    size_t used = 0;
+    if (n == 0) {
+        cred_report_add(r, "proof", CRED_FAIL,
+                        "the credential carries no proof: nothing shows who issued it");
+        return;
+    }
+    for (size_t i = 0; i < n && i < PROOFS_MAX; i++) {
+        const json_t *p = json_is_array(proof) ? json_array_get(proof, i) : proof;
+        if (!json_is_object(p))
+            continue;
+        const char *suite = proof_suite(p);
+        int k = snprintf(suites + used, sizeof(suites) - used, "%s%s", used > 0 ? ", " : "",
+                         suite != NULL ? suite : "untyped");
+        if (k > 0 && (size_t)k < sizeof(suites) - used)
+            used += (size_t)k;
+        one_proof(vc, p, i, n, o, r);
+    }
+    if (o->di_verify != NULL) {
+        char reason[CRED_REASON_BYTES];
+        cred_result res = o->di_verify(vc, o->docs, cred_issuer_id(vc), reason, sizeof(reason));
+        cred_report_add(r, "proof", res, "%s", reason);
+    } else {
+        cred_report_add(r, "proof", CRED_NOT_CHECKED,
+                        "not checked (suite %s): Data Integrity proofs are not verified by this "
+                        "build",
+                        suites);
+    }
+}
+
+/* ---- forms ---- */
+
+static int check_vcjwt(const uint8_t *buf, size_t len, const cred_opts *o, cred_report *r,
+                       char *why, size_t why_len)
+{
+    cred_vcjwt j;
+    int rc = cred_vcjwt_parse((const char *)buf, len, &j, why, why_len);
+    if (rc < 0) {
+        cred_vcjwt_free(&j);
+        return rc;
+    }
+    snprintf(r->form, sizeof(r->form), "%sVC-JWT (%s)", cred_ob3_is(j.vc) ? "Open Badges 3.0 " : "",
+             cred_alg_name(j.jws.alg));
+    cred_report_add(r, "format", CRED_PASS, "a compact JWS, alg %s, the credential %s",
+                    cred_alg_name(j.jws.alg),
+                    j.vc_claim ? "in the vc claim (VC Data Model 1.1)"
+                               : "as the payload (VC Data Model 2.0)");
+    cred_vcjwt_check(&j, o, r);
+    cred_ob3_structure(j.vc, r);
+    cred_dates(j.vc, o->now_ms, r);
+    cred_status(j.vc, o->status_list, r);
+    r->credential = json_incref(j.vc);
+    r->jws_header = json_incref(j.jws.header);
+    r->signing_input = j.jws.signing_input;
+    r->signing_len = j.jws.signing_len;
+    j.jws.signing_input = NULL;
+    cred_vcjwt_free(&j);
+    return 0;
+}
+
+/* The checks of the credential itself, sealed or not: structure (Open Badges), dates, status.
+ * `sealed` says whether an unsealed Europass credential is to be reported as such. */
+static int check_body(json_t *doc, bool sealed, const cred_opts *o, cred_report *r, char *why,
+                      size_t why_len)
+{
+    if (!has_type(doc, "VerifiableCredential")) {
+        snprintf(why, why_len,
+                 "%s, but not a verifiable credential (no type "
+                 "VerifiableCredential)",
+                 sealed ? "a sealed JSON payload" : "JSON");
+        return RN_EKIND;
+    }
+    if (cred_ob3_is(doc) || cred_ob3_context(doc)) {
+        if (!sealed) {
+            snprintf(r->form, sizeof(r->form), "Open Badges 3.0 credential with embedded proof");
+            cred_report_add(r, "format", CRED_PASS, "a JSON credential (embedded proof)");
+            embedded_proofs(doc, o, r);
+        } else {
+            snprintf(r->form + strlen(r->form), sizeof(r->form) - strlen(r->form),
+                     ": Open Badges 3.0");
+        }
+        cred_ob3_structure(doc, r);
+    } else if (has_type(doc, "EuropeanDigitalCredential")) {
+        if (!sealed) {
+            snprintf(r->form, sizeof(r->form), "Europass European Digital Credential (ELM v3)");
+            cred_report_add(r, "format", CRED_PASS, "a JSON-LD European Digital Credential");
+            cred_report_add(r, "seal", CRED_FAIL,
+                            "unsealed: the credential carries no eIDAS seal (JAdES), so nothing "
+                            "shows who issued it");
+        } else {
+            snprintf(r->form + strlen(r->form), sizeof(r->form) - strlen(r->form),
+                     ": Europass European Digital Credential");
+        }
+    } else {
+        snprintf(why, why_len,
+                 "a verifiable credential of another kind (neither Open Badges 3.0 nor a "
+                 "European Digital Credential)");
+        return RN_EKIND;
+    }
+    cred_dates(doc, o->now_ms, r);
+    cred_status(doc, o->status_list, r);
+    r->credential = json_incref(doc);
+    return 0;
+}
+
+static int check_json(json_t *doc, const cred_opts *o, cred_report *r, char *why, size_t why_len)
+{
+    if (json_object_get(doc, "payload") != NULL &&
+        (json_object_get(doc, "signatures") != NULL || json_object_get(doc, "signature") != NULL)) {
+        json_t *inner = NULL;
+        int rc = cred_seal_check(doc, o, r, &inner, why, why_len);
+        if (rc == 0)
+            rc = check_body(inner, true, o, r, why, why_len);
+        json_decref(inner);
+        return rc;
+    }
+    return check_body(doc, false, o, r, why, why_len);
+}
+
+int cred_check_buf(const uint8_t *buf, size_t len, const cred_opts *o, cred_report *r, char *why,
+                   size_t why_len)
+{
+    json_error_t je;
+    cred_report_init(r);
+    if (len > CRED_FILE_BYTES_MAX) {
+        snprintf(why, why_len, "a credential is at most %u bytes", CRED_FILE_BYTES_MAX);
+        return RN_ETOOBIG;
+    }
+    if (cred_jws_looks_compact(buf, len))
+        return check_vcjwt(buf, len, o, r, why, why_len);
+    json_t *doc = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (doc == NULL) {
+        snprintf(why, why_len, "neither a compact JWS nor JSON (line %d, column %d: %s)", je.line,
+                 je.column, je.text);
+        return RN_EMALFORMED;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        snprintf(why, why_len, "JSON, but not an object");
+        return RN_EKIND;
+    }
+    int rc = check_json(doc, o, r, why, why_len);
+    json_decref(doc);
+    return rc;
+}

@@ -1,0 +1,239 @@
+/*
+ * cred_bench.c: what verifying a credential costs beside the signature inside it, in one run
+ * (tests/bench/README.md).
+ *
+ * For each JWT algorithm recnet accepts (RS256 with RSA-2048, ES256, EdDSA) the program signs one
+ * Open Badges 3.0 VC-JWT (the Theed minor's credential, tests/fixtures/obv3/, about 4 KiB of
+ * JSON; the key in the header's jwk, the issuer's profile supplied) and measures, each for
+ * BENCH_SECONDS of CLOCK_MONOTONIC time:
+ *
+ *   raw      cred_key_verify over the token's signing input: the signature alone
+ *   full     cred_check_buf on the token: parsing, the JWK, the signature, the issuer's key, the
+ *            claims, the Open Badges structure, the dates, the status
+ *
+ * and the ratio full / raw, which issue 13 expects to be at least BENCH_RATIO_MIN. A verifier's
+ * cost above the signature is mostly jansson parsing the payload (4 to 5 KiB of JSON), so the
+ * ratio is lowest for the algorithm whose verification is cheapest (RS256 with a 2048-bit key).
+ * A ratio below the expectation is printed as such; the program measures, it does not judge a
+ * machine it cannot see is busy.
+ *
+ * Prints aligned lines for people, then one line of JSON for scripts. Exits 2 on a setup failure
+ * (a token that does not check), else 0.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "cred/codec.h"
+#include "cred/cred.h"
+#include "cred/key.h"
+#include "cred/vcjwt.h"
+
+#define BENCH_SECONDS   1.0
+#define BENCH_OPS_MAX   10000000
+#define BENCH_RATIO_MIN 0.5
+#define NOW_MS          1767225600000ull /* 2026-01-01T00:00:00Z */
+
+#ifndef RN_FIXTURES
+#error "RN_FIXTURES names tests/fixtures"
+#endif
+
+static volatile uint64_t sink;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static json_t *b64(const uint8_t *b, size_t n)
+{
+    char *s = cred_b64url_encode(b, n);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+typedef struct signer {
+    cred_alg alg;
+    EVP_PKEY *pkey;
+    uint8_t sk[64], pk[32];
+} signer;
+
+static json_t *jwk_of(const signer *s)
+{
+    if (s->alg == CRED_ALG_EDDSA)
+        return json_pack("{s:s,s:s,s:o}", "kty", "OKP", "crv", "Ed25519", "x", b64(s->pk, 32));
+    if (s->alg == CRED_ALG_ES256) {
+        uint8_t pt[65];
+        size_t len;
+        EVP_PKEY_get_octet_string_param(s->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &len);
+        return json_pack("{s:s,s:s,s:o,s:o}", "kty", "EC", "crv", "P-256", "x", b64(pt + 1, 32),
+                         "y", b64(pt + 33, 32));
+    }
+    BIGNUM *n = NULL, *e = NULL;
+    uint8_t nb[512], eb[8];
+    EVP_PKEY_get_bn_param(s->pkey, OSSL_PKEY_PARAM_RSA_N, &n);
+    EVP_PKEY_get_bn_param(s->pkey, OSSL_PKEY_PARAM_RSA_E, &e);
+    int nl = BN_bn2bin(n, nb), el = BN_bn2bin(e, eb);
+    BN_free(n);
+    BN_free(e);
+    return json_pack("{s:s,s:o,s:o}", "kty", "RSA", "n", b64(nb, (size_t)nl), "e",
+                     b64(eb, (size_t)el));
+}
+
+static size_t sign(const signer *s, const char *msg, size_t len, uint8_t *sig)
+{
+    if (s->alg == CRED_ALG_EDDSA) {
+        crypto_sign_detached(sig, NULL, (const uint8_t *)msg, len, s->sk);
+        return 64;
+    }
+    uint8_t der[600];
+    size_t dl = sizeof(der);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, s->pkey) != 1 ||
+        EVP_DigestSign(ctx, der, &dl, (const uint8_t *)msg, len) != 1)
+        exit(2);
+    EVP_MD_CTX_free(ctx);
+    if (s->alg == CRED_ALG_RS256) {
+        memcpy(sig, der, dl);
+        return dl;
+    }
+    const unsigned char *p = der;
+    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)dl);
+    const BIGNUM *r, *sv;
+    ECDSA_SIG_get0(es, &r, &sv);
+    BN_bn2binpad(r, sig, 32);
+    BN_bn2binpad(sv, sig + 32, 32);
+    ECDSA_SIG_free(es);
+    return 64;
+}
+
+int main(void)
+{
+    json_error_t je;
+    if (sodium_init() < 0)
+        return 2;
+    json_t *vc = json_load_file(RN_FIXTURES "/obv3/theed_microcredential_full_ho.json", 0, &je);
+    if (vc == NULL) {
+        fprintf(stderr, "cred_bench: %s\n", je.text);
+        return 2;
+    }
+    const char *issuer = cred_issuer_id(vc);
+    signer signers[3];
+    memset(signers, 0, sizeof(signers));
+    signers[0].alg = CRED_ALG_RS256;
+    signers[0].pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    signers[1].alg = CRED_ALG_ES256;
+    signers[1].pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    signers[2].alg = CRED_ALG_EDDSA;
+    crypto_sign_keypair(signers[2].pk, signers[2].sk);
+    if (signers[0].pkey == NULL || signers[1].pkey == NULL)
+        return 2;
+
+    json_t *out = json_object();
+    printf("%-7s %14s %14s %8s  (token bytes)\n", "alg", "raw verify/s", "full check/s", "ratio");
+    for (int a = 0; a < 3; a++) {
+        const signer *s = &signers[a];
+        json_t *jwk = jwk_of(s);
+        json_t *h =
+            json_pack("{s:s,s:s,s:O}", "alg", cred_alg_name(s->alg), "typ", "JWT", "jwk", jwk);
+        json_t *p = json_pack(
+            "{s:O,s:s,s:s,s:s,s:I}", "vc", vc, "iss", issuer, "jti",
+            json_string_value(json_object_get(vc, "id")), "sub",
+            json_string_value(json_object_get(json_object_get(vc, "credentialSubject"), "id")),
+            "nbf", (json_int_t)1725000000);
+        char *hs = json_dumps(h, JSON_COMPACT), *ps = json_dumps(p, JSON_COMPACT);
+        char *hb = cred_b64url_encode((const uint8_t *)hs, strlen(hs));
+        char *pb = cred_b64url_encode((const uint8_t *)ps, strlen(ps));
+        size_t in_len = strlen(hb) + 1 + strlen(pb);
+        char *tok = malloc(in_len + 1024);
+        snprintf(tok, in_len + 1, "%s.%s", hb, pb);
+        uint8_t sig[600];
+        size_t sl = sign(s, tok, in_len, sig);
+        char *sb = cred_b64url_encode(sig, sl);
+        snprintf(tok + in_len, 1024, ".%s", sb);
+        size_t tok_len = strlen(tok);
+
+        /* The issuer's profile lists the key, so that every check is made. */
+        cred_docs docs;
+        cred_docs_init(&docs);
+        json_t *doc = json_pack("{s:s,s:[s],s:[{s:s,s:O}]}", "id", issuer, "type", "Profile",
+                                "verificationMethod", "id", "#key-1", "publicKeyJwk", jwk);
+        if (cred_docs_add(&docs, doc, NULL, 0) < 0)
+            return 2;
+        cred_opts o;
+        memset(&o, 0, sizeof(o));
+        o.docs = &docs;
+        o.now_ms = NOW_MS;
+        cred_report r;
+        char why[256];
+        if (cred_check_buf((const uint8_t *)tok, tok_len, &o, &r, why, sizeof(why)) < 0 ||
+            r.failed != 0) {
+            fprintf(stderr, "cred_bench: the %s token does not check: %s\n", cred_alg_name(s->alg),
+                    why);
+            for (size_t i = 0; i < r.n; i++)
+                fprintf(stderr, "  %s: %s\n", r.checks[i].name, r.checks[i].reason);
+            return 2;
+        }
+        cred_report_free(&r);
+        cred_key k;
+        if (cred_key_from_jwk(jwk, &k, NULL, 0) < 0)
+            return 2;
+
+        long n = 0;
+        double t0 = now_s(), t;
+        do {
+            sink += (uint64_t)cred_key_verify(&k, s->alg, (const uint8_t *)tok, in_len, sig, sl);
+            n++;
+        } while ((t = now_s() - t0) < BENCH_SECONDS && n < BENCH_OPS_MAX);
+        double raw = (double)n / t;
+        n = 0;
+        t0 = now_s();
+        do {
+            if (cred_check_buf((const uint8_t *)tok, tok_len, &o, &r, why, sizeof(why)) < 0)
+                return 2;
+            sink += r.failed;
+            cred_report_free(&r);
+            n++;
+        } while ((t = now_s() - t0) < BENCH_SECONDS && n < BENCH_OPS_MAX);
+        double full = (double)n / t, ratio = full / raw;
+        printf("%-7s %14.0f %14.0f %8.2f  (%zu)%s\n", cred_alg_name(s->alg), raw, full, ratio,
+               tok_len, ratio < BENCH_RATIO_MIN ? "  below the expected 0.5" : "");
+        json_object_set_new(out, cred_alg_name(s->alg),
+                            json_pack("{s:f,s:f,s:f,s:I}", "raw_verify_per_s", raw, "check_per_s",
+                                      full, "ratio", ratio, "token_bytes", (json_int_t)tok_len));
+        cred_key_free(&k);
+        cred_docs_free(&docs);
+        json_decref(doc);
+        json_decref(h);
+        json_decref(p);
+        json_decref(jwk);
+        free(hs);
+        free(ps);
+        free(hb);
+        free(pb);
+        free(sb);
+        free(tok);
+    }
+    json_object_set_new(out, "ratio_min", json_real(BENCH_RATIO_MIN));
+    char *js = json_dumps(out, JSON_COMPACT);
+    printf("%s\n", js);
+    free(js);
+    json_decref(out);
+    json_decref(vc);
+    EVP_PKEY_free(signers[0].pkey);
+    EVP_PKEY_free(signers[1].pkey);
+    return 0;
+}
