@@ -70,7 +70,7 @@ static void check_replica(sim *S, int j, const uint64_t *target, uint64_t fork_b
             break;
         }
         bool forked = (h.flags & STORE_HEAD_FORKED) != 0;
-        if (p->fork_seq != 0 && p->fork_vt <= fork_before) {
+        if (p->fork_seq != 0 && p->fork_at_ms <= fork_before) {
             uint64_t fseq;
             proto_str ea, eb;
             if (!forked)
@@ -309,7 +309,7 @@ void check_expect(sim *S, size_t k)
         run_fail(S, "%s: %s: no node of the group is up to answer", e->where, e->text);
     if (!S->failed && S->opt->verbose)
         fprintf(S->opt->out, "  %8.3f s  %s: %s: %zu of %zu nodes answer so\n",
-                (double)S->now / 1000.0, e->where, e->text, asked, named);
+                (double)S->now_ms / 1000.0, e->where, e->text, asked, named);
     free(mark);
 }
 
@@ -339,14 +339,15 @@ void check_on_heal(sim *S, size_t h)
     if (h >= 64)
         return;
     if (S->opt->verbose)
-        fprintf(S->opt->out, "  %8.3f s  check after heal %zu\n", (double)S->now / 1000.0, h + 1);
+        fprintf(S->opt->out, "  %8.3f s  check after heal %zu\n", (double)S->now_ms / 1000.0,
+                h + 1);
     if (!S->conv_done[h])
         run_fail(S, "heal %zu at %.3f s: not converged after %.3f s", h + 1,
-                 (double)S->heal_snaps[h].t / 1000.0,
-                 (double)(S->now - S->heal_snaps[h].t) / 1000.0);
+                 (double)S->heal_snaps[h].at_ms / 1000.0,
+                 (double)(S->now_ms - S->heal_snaps[h].at_ms) / 1000.0);
     for (size_t j = 0; j < S->n && !S->failed; j++)
-        if (S->nodes[j].up && S->nodes[j].up_since <= S->heal_snaps[h].t)
-            check_replica(S, (int)j, S->heal_snaps[h].target, S->heal_snaps[h].t, false);
+        if (S->nodes[j].up && S->nodes[j].up_since_ms <= S->heal_snaps[h].at_ms)
+            check_replica(S, (int)j, S->heal_snaps[h].target_seq, S->heal_snaps[h].at_ms, false);
 }
 
 /*
@@ -383,7 +384,7 @@ static void check_garbled(sim *S)
             proto_str e;
             if (p->garble_seq == 0)
                 continue;
-            uint64_t last = p->garble_seq + p->garble_n - 1;
+            uint64_t last = p->garble_seq + p->garble_entries - 1;
             if (head_of(S, &r, a, &h) != 0 || store_sigs_get(&r, S->nodes[a].pk, &sg) != 0)
                 run_fail(S, "%s: cannot read its head of %s", x->name, S->nodes[a].name);
             else if ((h.flags & STORE_HEAD_BADSIG) == 0)
@@ -408,7 +409,7 @@ static void check_garbled(sim *S)
 void check_final(sim *S)
 {
     if (S->opt->verbose)
-        fprintf(S->opt->out, "  %8.3f s  final checks\n", (double)S->now / 1000.0);
+        fprintf(S->opt->out, "  %8.3f s  final checks\n", (double)S->now_ms / 1000.0);
     for (size_t j = 0; j < S->n && !S->failed; j++) {
         check_replica(S, (int)j, NULL, UINT64_MAX, true);
         if (S->failed)

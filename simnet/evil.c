@@ -65,7 +65,7 @@ static void evil_try_send(sim *S, evil *e)
         evil_send_raw(S, e, frame, len);
         free(frame);
     }
-    run_push(S, S->now + EVIL_LINGER_MS, E_EVIL_CLOSE, (uint32_t)(e - S->evils), 0, 0);
+    run_push(S, S->now_ms + EVIL_LINGER_MS, E_EVIL_CLOSE, (uint32_t)(e - S->evils), 0, 0);
 }
 
 void evil_connected(sim *S, evil *e)
@@ -197,7 +197,7 @@ void evil_act(sim *S, evil *e)
     if (m.len > 0)
         evil_send_msg(S, e, &m);
     mp_buf_free(&m);
-    run_push(S, S->now + next, E_EVIL_ACT, (uint32_t)(e - S->evils), 0, 0);
+    run_push(S, S->now_ms + next, E_EVIL_ACT, (uint32_t)(e - S->evils), 0, 0);
 }
 
 /* A want-loop's bytes from its target: every whole frame opened, each ENTRIES acknowledged. */
@@ -259,7 +259,7 @@ static evil *evil_new(sim *S, size_t evi, int target, sim_ev_kind kind)
         RN_ASSERT(rc == 0);
     }
     if (S->nodes[target].up)
-        run_push(S, S->now + S->vcs[e->vc]->lat_ms, E_ACCEPT, (uint32_t)e->vc, 0, 0);
+        run_push(S, S->now_ms + S->vcs[e->vc]->lat_ms, E_ACCEPT, (uint32_t)e->vc, 0, 0);
     else
         e->state = EV_DONE;
     return e;
@@ -365,7 +365,7 @@ void evil_equivocate(sim *S, size_t evi)
     if (script_publish(S, (size_t)a, PROTO_KIND_SPEC, NULL) != 0)
         return;
     S->pub[a].fork_seq = seq;
-    S->pub[a].fork_vt = S->now;
+    S->pub[a].fork_at_ms = S->now_ms;
     uint8_t *msg;
     size_t msg_len;
     entries_msg(alt, len, &msg, &msg_len);
@@ -445,7 +445,7 @@ static void garble_run(sim *S, size_t a, uint8_t **out, size_t *out_len)
         script_pub_record(S, a, first + i, prev);
     }
     p->garble_seq = first;
-    p->garble_n = n;
+    p->garble_entries = n;
     mp_buf_init(&m, RN_FRAME_BYTES_MAX);
     proto_msg_entries_begin(&m, (uint32_t)n);
     for (size_t i = 0; i < n; i++)

@@ -66,7 +66,7 @@ static void dir_schedule(sim *S, size_t vc, int side)
     dirq *q = &S->vcs[vc]->q[side];
     if (q->head != NULL && !q->scheduled) {
         q->scheduled = true;
-        run_push(S, q->head->at, E_DATA, (uint32_t)vc, (uint32_t)side, 0);
+        run_push(S, q->head->at_ms, E_DATA, (uint32_t)vc, (uint32_t)side, 0);
     }
 }
 
@@ -89,8 +89,10 @@ void net_send(sim *S, size_t vc, int side, const uint8_t *p, size_t len, bool fi
         size_t l = fin ? 0 : len - off;
         if (l > sc->chunk_bytes)
             l = sc->chunk_bytes;
-        uint64_t start = S->now * 1000u > q->busy_us ? S->now * 1000u : q->busy_us;
-        q->busy_us = start + (sc->bandwidth > 0 ? (uint64_t)l * 1000u / sc->bandwidth : 0);
+        uint64_t start = S->now_ms * 1000u > q->busy_us ? S->now_ms * 1000u : q->busy_us;
+        q->busy_us =
+            start +
+            (sc->bandwidth_bytes_per_ms > 0 ? (uint64_t)l * 1000u / sc->bandwidth_bytes_per_ms : 0);
         uint64_t at = (q->busy_us + 999u) / 1000u + v->lat_ms;
         if (sc->jitter_ms > 0)
             at = at - sc->jitter_ms + rng_below(&S->net, 2ull * sc->jitter_ms + 1);
@@ -101,9 +103,9 @@ void net_send(sim *S, size_t vc, int side, const uint8_t *p, size_t len, bool fi
         }
         if (special && sc->reorder > 0 && rng_unit(&S->net) < sc->reorder)
             at += rng_below(&S->net, (uint64_t)sc->reorder_ms + 1);
-        if (at < q->last_at)
-            at = q->last_at;
-        q->last_at = at;
+        if (at < q->last_at_ms)
+            at = q->last_at_ms;
+        q->last_at_ms = at;
         int copies = 1;
         if (special && !fin && sc->duplicate > 0 && rng_unit(&S->net) < sc->duplicate) {
             copies = 2;
@@ -115,8 +117,8 @@ void net_send(sim *S, size_t vc, int side, const uint8_t *p, size_t len, bool fi
                 fprintf(stderr, "recnet-sim: out of memory\n");
                 exit(2);
             }
-            ch->at = at;
-            ch->tries = 0;
+            ch->at_ms = at;
+            ch->retries = 0;
             ch->fin = fin;
             ch->len = (uint32_t)l;
             if (l > 0)
@@ -150,11 +152,11 @@ void net_on_data(sim *S, size_t vc, int side)
     dirq *q = &v->q[side];
     q->scheduled = false;
     int dst = 1 - side;
-    while (q->head != NULL && q->head->at <= S->now) {
+    while (q->head != NULL && q->head->at_ms <= S->now_ms) {
         chunk *c = q->head;
         if (partitioned(S, v)) {
             /* The sender retransmits until the partition heals. */
-            c->at = S->now + rto_ms(v->lat_ms, c->tries++);
+            c->at_ms = S->now_ms + rto_ms(v->lat_ms, c->retries++);
             S->chunks_held++;
             break;
         }
@@ -231,21 +233,21 @@ void net_on_connect(sim *S, int i, const uint8_t *peer)
     int j = run_node_by_key(S, peer);
     S->connects++;
     if (j < 0) {
-        run_push(S, S->now + 1, E_CONNFAIL, (uint32_t)i, (uint32_t)i, S->nodes[i].inc);
+        run_push(S, S->now_ms + 1, E_CONNFAIL, (uint32_t)i, (uint32_t)i, S->nodes[i].inc);
         return;
     }
     uint32_t lat = link_latency(S, i, j);
     if (S->nodes[i].group != S->nodes[j].group) {
-        run_push(S, S->now + CONNECT_TIMEOUT_MS, E_CONNFAIL, (uint32_t)i, (uint32_t)j,
+        run_push(S, S->now_ms + CONNECT_TIMEOUT_MS, E_CONNFAIL, (uint32_t)i, (uint32_t)j,
                  S->nodes[i].inc);
         return;
     }
     if (!S->nodes[j].up) {
-        run_push(S, S->now + 2ull * lat, E_CONNFAIL, (uint32_t)i, (uint32_t)j, S->nodes[i].inc);
+        run_push(S, S->now_ms + 2ull * lat, E_CONNFAIL, (uint32_t)i, (uint32_t)j, S->nodes[i].inc);
         return;
     }
     size_t vc = net_vconn_new(S, i, END_NODE, j, END_NODE);
-    run_push(S, S->now + lat, E_ACCEPT, (uint32_t)vc, 0, 0);
+    run_push(S, S->now_ms + lat, E_ACCEPT, (uint32_t)vc, 0, 0);
 }
 
 void net_on_accept(sim *S, size_t vc)
@@ -260,10 +262,10 @@ void net_on_accept(sim *S, size_t vc)
         return;
     if (!y->up || y->inc != v->inc[1] || partitioned(S, v)) {
         if (v->type[0] == END_NODE)
-            run_push(S, S->now + (y->up ? CONNECT_TIMEOUT_MS - v->lat_ms : v->lat_ms), E_CONNFAIL,
-                     (uint32_t)v->end[0], (uint32_t)v->end[1], v->inc[0]);
+            run_push(S, S->now_ms + (y->up ? CONNECT_TIMEOUT_MS - v->lat_ms : v->lat_ms),
+                     E_CONNFAIL, (uint32_t)v->end[0], (uint32_t)v->end[1], v->inc[0]);
         else
-            run_push(S, S->now + v->lat_ms, E_CONNECTED, (uint32_t)vc, 0, 0);
+            run_push(S, S->now_ms + v->lat_ms, E_CONNECTED, (uint32_t)vc, 0, 0);
         return;
     }
     uint8_t seed[32];
@@ -272,7 +274,7 @@ void net_on_accept(sim *S, size_t vc)
     if (rc == 0)
         v->open[1] = true;
     run_settle(S, v->end[1], -1);
-    run_push(S, S->now + v->lat_ms, E_CONNECTED, (uint32_t)vc, 0, 0);
+    run_push(S, S->now_ms + v->lat_ms, E_CONNECTED, (uint32_t)vc, 0, 0);
 }
 
 void evil_connected(sim *S, evil *e);

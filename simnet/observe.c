@@ -48,12 +48,12 @@ static void conv_note(sim *S, int j, size_t a, uint64_t old, uint64_t now_head)
 {
     if (!S->conv_active || !S->conv_in[j])
         return;
-    uint64_t t = S->conv_target[a];
+    uint64_t t = S->conv_target_seq[a];
     if (old < t && now_head >= t && --S->conv_pending == 0) {
         S->conv_active = false;
-        size_t h = S->heals_n - 1;
+        size_t h = S->heals - 1;
         if (h < 64) {
-            S->conv_ms[h] = S->now - S->conv_start;
+            S->conv_ms[h] = S->now_ms - S->conv_start_ms;
             S->conv_done[h] = true;
         }
     }
@@ -75,12 +75,13 @@ static void deliver(sim *S, int j, size_t a, uint64_t seq, int sender)
         return;
     pentry *e = &S->pub[a].e[seq - 1];
     S->deliveries++;
-    uint64_t lat = S->now - e->t_pub;
-    run_grow((void **)&S->lat, &S->lat_cap, S->lat_n + 1, sizeof(*S->lat));
-    S->lat[S->lat_n++] = lat;
+    uint64_t lat = S->now_ms - e->published_ms;
+    run_grow((void **)&S->lat_ms, &S->lat_cap, S->lat_n + 1, sizeof(*S->lat_ms));
+    S->lat_ms[S->lat_n++] = lat;
     e->deliveries++;
-    if (S->now > e->last_t || (S->now == e->last_t && hop > e->last_hop) || e->deliveries == 1) {
-        e->last_t = S->now;
+    if (S->now_ms > e->last_delivery_ms ||
+        (S->now_ms == e->last_delivery_ms && hop > e->last_hop) || e->deliveries == 1) {
+        e->last_delivery_ms = S->now_ms;
         e->last_hop = hop;
     }
     if (hop != HOP_UNKNOWN)
@@ -92,9 +93,9 @@ void obs_heads(sim *S, int j, int sender)
 {
     snode *x = &S->nodes[j];
     const node_counters *c = node_counters_get(x->n);
-    if (c->entries_new == x->seen_new)
+    if (c->entries_new == x->entries_new_seen)
         return;
-    x->seen_new = c->entries_new;
+    x->entries_new_seen = c->entries_new;
     store_head heads[RN_ROSTER_MEMBERS_MAX];
     size_t hn = 0;
     store_read r;
@@ -111,7 +112,7 @@ void obs_heads(sim *S, int j, int sender)
                      a < 0 ? "a stranger" : S->nodes[a].name);
             continue;
         }
-        uint64_t old = x->head[a];
+        uint64_t old = x->head_seq[a];
         if (heads[i].seq < old) {
             run_fail(S, "%s: head of %s went back from %llu to %llu", x->name, S->nodes[a].name,
                      (unsigned long long)old, (unsigned long long)heads[i].seq);
@@ -119,7 +120,7 @@ void obs_heads(sim *S, int j, int sender)
         }
         for (uint64_t seq = old + 1; seq <= heads[i].seq; seq++)
             deliver(S, j, (size_t)a, seq, sender);
-        x->head[a] = heads[i].seq;
+        x->head_seq[a] = heads[i].seq;
         conv_note(S, j, (size_t)a, old, heads[i].seq);
     }
 }
@@ -142,14 +143,14 @@ void obs_conv_recompute(sim *S)
         if (!S->conv_in[j])
             continue;
         for (size_t a = 0; a < S->a; a++)
-            if (S->nodes[j].head[a] < S->conv_target[a])
+            if (S->nodes[j].head_seq[a] < S->conv_target_seq[a])
                 S->conv_pending++;
     }
     if (S->conv_pending == 0) {
         S->conv_active = false;
-        size_t h = S->heals_n - 1;
+        size_t h = S->heals - 1;
         if (h < 64) {
-            S->conv_ms[h] = S->now - S->conv_start;
+            S->conv_ms[h] = S->now_ms - S->conv_start_ms;
             S->conv_done[h] = true;
         }
     }
@@ -158,16 +159,16 @@ void obs_conv_recompute(sim *S)
 /* The network heals: every node up now must come to hold what any node held at this moment. */
 void obs_conv_start(sim *S)
 {
-    S->heals_n++;
+    S->heals++;
     S->conv_active = true;
-    S->conv_start = S->now;
+    S->conv_start_ms = S->now_ms;
     for (size_t a = 0; a < S->a; a++) {
-        S->conv_target[a] = 0;
+        S->conv_target_seq[a] = 0;
         if (forked_author(S, a))
             continue; /* branches: heads differ for good */
         for (size_t j = 0; j < S->n; j++)
-            if (S->nodes[j].up && S->nodes[j].head[a] > S->conv_target[a])
-                S->conv_target[a] = S->nodes[j].head[a];
+            if (S->nodes[j].up && S->nodes[j].head_seq[a] > S->conv_target_seq[a])
+                S->conv_target_seq[a] = S->nodes[j].head_seq[a];
     }
     for (size_t j = 0; j < S->n; j++)
         S->conv_in[j] = S->nodes[j].up;

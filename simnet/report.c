@@ -53,10 +53,10 @@ void report_print(sim *S, double wall_s, uint64_t events)
             ldh_n++;
         }
     }
-    qsort(S->lat, S->lat_n, sizeof(uint64_t), cmp_u64);
-    uint64_t p50 = S->lat_n ? S->lat[(S->lat_n - 1) / 2] : 0;
-    uint64_t p99 = S->lat_n ? S->lat[(S->lat_n - 1) * 99 / 100] : 0;
-    uint64_t pmax = S->lat_n ? S->lat[S->lat_n - 1] : 0;
+    qsort(S->lat_ms, S->lat_n, sizeof(uint64_t), cmp_u64);
+    uint64_t p50 = S->lat_n ? S->lat_ms[(S->lat_n - 1) / 2] : 0;
+    uint64_t p99 = S->lat_n ? S->lat_ms[(S->lat_n - 1) * 99 / 100] : 0;
+    uint64_t pmax = S->lat_n ? S->lat_ms[S->lat_n - 1] : 0;
     double d = S->deliveries > 0 ? (double)S->deliveries : 1.0;
     res->published = 0;
     for (size_t a = 0; a < S->a; a++)
@@ -68,7 +68,7 @@ void report_print(sim *S, double wall_s, uint64_t events)
     res->lat_p50_ms = p50;
     res->lat_p99_ms = p99;
     res->lat_max_ms = pmax;
-    double sim_s = (double)S->now / 1000.0;
+    double sim_s = (double)S->now_ms / 1000.0;
     res->sim_per_wall = wall_s > 0 ? sim_s / wall_s : 0.0;
 
     fprintf(o, "scenario %s, seed %llu: %zu nodes (%zu authorities, %zu mirrors), %s", sc->name,
@@ -84,8 +84,9 @@ void report_print(sim *S, double wall_s, uint64_t events)
         fprintf(o, "..%u", sc->lat_max_ms);
     fprintf(o, " ms, jitter %u ms, loss %g, reorder %g, duplicate %g, corrupt %g, bandwidth ",
             sc->jitter_ms, sc->loss, sc->reorder, sc->duplicate, sc->corrupt);
-    if (sc->bandwidth)
-        fprintf(o, "%llu B/ms, skew %u ms\n", (unsigned long long)sc->bandwidth, sc->skew_ms);
+    if (sc->bandwidth_bytes_per_ms)
+        fprintf(o, "%llu B/ms, skew %u ms\n", (unsigned long long)sc->bandwidth_bytes_per_ms,
+                sc->skew_ms);
     else
         fprintf(o, "unlimited, skew %u ms\n", sc->skew_ms);
     fprintf(o, "time: %.1f s simulated in %.2f s wall: %.1f simulated s per wall s (%llu events)\n",
@@ -130,16 +131,16 @@ void report_print(sim *S, double wall_s, uint64_t events)
     uint64_t ae_ms = sc->limits.anti_entropy_ms ? sc->limits.anti_entropy_ms : 5000u;
     res->converge_max_ms = 0;
     res->evil_bytes = S->bytes_to_evil;
-    for (size_t h = 0; h < S->heals_n && h < 64; h++) {
+    for (size_t h = 0; h < S->heals && h < 64; h++) {
         if (S->conv_done[h]) {
             fprintf(o, "heal %zu at %.3f s: converged in %.3f s (%.2f anti-entropy periods)\n",
-                    h + 1, (double)S->heal_snaps[h].t / 1000.0, (double)S->conv_ms[h] / 1000.0,
+                    h + 1, (double)S->heal_snaps[h].at_ms / 1000.0, (double)S->conv_ms[h] / 1000.0,
                     (double)S->conv_ms[h] / (double)ae_ms);
             if (S->conv_ms[h] > res->converge_max_ms)
                 res->converge_max_ms = S->conv_ms[h];
         } else {
             fprintf(o, "heal %zu at %.3f s: did not converge\n", h + 1,
-                    (double)S->heal_snaps[h].t / 1000.0);
+                    (double)S->heal_snaps[h].at_ms / 1000.0);
             res->converge_max_ms = UINT64_MAX;
         }
     }
@@ -202,7 +203,7 @@ void report_print(sim *S, double wall_s, uint64_t events)
             break;
         case SIM_EXPECT_CONVERGE:
             v = res->converge_max_ms == UINT64_MAX ? 1e18 : (double)res->converge_max_ms;
-            ok = v <= e->bound && S->heals_n > 0, what = "convergence after a heal (ms)";
+            ok = v <= e->bound && S->heals > 0, what = "convergence after a heal (ms)";
             break;
         case SIM_EXPECT_P99:
             v = (double)p99, ok = v <= e->bound, what = "delivery latency p99 (ms)";

@@ -94,32 +94,35 @@ typedef enum ev_kind {
 } ev_kind;
 
 typedef struct ev {
-    uint64_t t, seq;
-    uint32_t kind, a, b, gen;
+    uint64_t at_ms;     /* virtual time it is due */
+    uint64_t seq;       /* insertion number: ties in time keep their order */
+    uint32_t kind;      /* an ev_kind */
+    uint32_t a, b, gen; /* what the event is about: see ev_kind */
 } ev;
 
 /* ---- The network ---- */
 
 typedef struct chunk {
     struct chunk *next;
-    uint64_t at;    /* arrival at the far end, virtual ms */
-    uint32_t tries; /* retransmissions while partitioned */
-    bool fin;
-    uint32_t len;
+    uint64_t at_ms;   /* arrival at the far end, virtual time */
+    uint32_t retries; /* retransmissions while partitioned: the next timeout doubles */
+    bool fin;         /* the end of the stream, no data */
+    uint32_t len;     /* bytes in data[], at most the scenario's chunk_bytes */
     uint8_t data[];
 } chunk;
 
+/* One direction of a connection: the chunks on their way, in order. */
 typedef struct dirq {
     chunk *head, *tail;
-    uint64_t busy_us; /* the link is sending until then (bandwidth) */
-    uint64_t last_at; /* arrival of the last chunk queued: order */
-    bool scheduled;   /* an E_DATA is pending */
+    uint64_t busy_us;    /* the link is sending until then (bandwidth), virtual microseconds */
+    uint64_t last_at_ms; /* arrival of the last chunk queued: none arrives before it (order) */
+    bool scheduled;      /* an E_DATA is pending */
 } dirq;
 
 enum { END_NODE = 0, END_EVIL = 1 };
 
 typedef struct vconn {
-    int end[2];      /* end[0] initiated */
+    int end[2];      /* node index, or evil endpoint index (type); end[0] initiated */
     uint8_t type[2]; /* END_NODE or END_EVIL */
     uint32_t inc[2]; /* the incarnation of each node end when created */
     bool open[2];    /* the end holds the connection open */
@@ -135,50 +138,52 @@ static inline uint32_t net_conn_id(size_t vc, int side)
 /* ---- Nodes, entries, evil endpoints ---- */
 
 typedef struct snode {
-    char name[8];
+    char name[8]; /* "FR", "M12": an authority's country, or a mirror's number */
     proto_role role;
     uint8_t pk[PROTO_KEY_BYTES];
     uint8_t sk[PROTO_SK_BYTES];
-    char dir[PATH_MAX];
-    store s;
+    char dir[PATH_MAX]; /* its replica's directory */
+    store s;            /* open while has_store */
     bool has_store;
-    node *n;
+    node *n; /* the core, NULL while down */
     bool up;
-    int64_t skew_ms;
+    int64_t skew_ms;  /* its wall clock's fixed offset from true time */
     int64_t step_ms;  /* its wall clock's step (`at T clock`), on top of the skew */
     node_clock clock; /* what recnetd's driver makes of the wall clock (node/clock.h) */
-    uint8_t (*dial)[PROTO_KEY_BYTES];
-    size_t dial_n;
-    uint32_t inc; /* incarnation: bumped by each crash */
-    uint64_t tick_at;
-    uint32_t tick_gen;
-    uint32_t stuck;
-    uint64_t *head; /* [authors]: the replica's heads as last observed */
-    uint8_t **hop;  /* [authors][seq - 1]: hop of our copy */
-    size_t *hop_cap;
-    node_counters acc; /* counters of earlier incarnations */
-    uint64_t seen_new; /* entries_new of this incarnation already observed */
-    uint64_t up_since;
-    int group; /* partition group */
+    uint8_t (*dial)[PROTO_KEY_BYTES]; /* keys of the peers it dials */
+    size_t dial_n;                    /* keys in dial, at most RN_PEERS_MAX */
+    uint32_t inc;                     /* incarnation: bumped by each crash */
+    uint64_t tick_at_ms;              /* its pending E_TICK, UINT64_MAX for none */
+    uint32_t tick_gen;                /* generation of the pending E_TICK (older ones are void) */
+    uint32_t stuck_ticks; /* ticks in a row whose deadline stayed at now (bound STUCK_TICKS_MAX) */
+    uint64_t *head_seq;   /* [authors]: the replica's heads as last observed, seqs */
+    uint8_t **hop;        /* [authors][seq - 1]: hops of our copy from its author */
+    size_t *hop_cap;      /* [authors]: seqs hop[a] has room for */
+    node_counters acc;    /* counters of earlier incarnations */
+    uint64_t entries_new_seen; /* node_counters.entries_new of this incarnation already observed */
+    uint64_t up_since_ms;      /* virtual time of its last start */
+    int group;                 /* partition side, 0 when none */
 } snode;
 
+/* An entry an authority acknowledged, and its deliveries. */
 typedef struct pentry {
     uint8_t id[PROTO_ID_BYTES];
-    uint64_t t_pub;
-    uint32_t deliveries;
-    uint64_t last_t;
-    uint8_t last_hop;
+    uint64_t published_ms;     /* virtual time node_publish returned */
+    uint32_t deliveries;       /* nodes it was delivered to (its author excluded) */
+    uint64_t last_delivery_ms; /* virtual time of the last of them */
+    uint8_t last_hop;          /* hops of that delivery (HOP_UNKNOWN when not known) */
 } pentry;
 
 typedef struct pauthor {
     pentry *e; /* e[seq - 1]: what the author acknowledged */
-    size_t n, cap;
-    uint64_t fork_seq;   /* the seq it equivocated at, 0 for none */
-    uint64_t garble_seq; /* the first seq of its garbled run (all unsigned but the last), 0 for
-                            none */
-    uint64_t garble_n;   /* entries in that run */
-    uint64_t fork_vt;    /* when */
-    sim_wl wl;
+    size_t n;  /* entries in e: the last acknowledged seq */
+    size_t cap;
+    uint64_t fork_seq;       /* the seq it equivocated at, 0 for none */
+    uint64_t fork_at_ms;     /* virtual time it did */
+    uint64_t garble_seq;     /* the first seq of its garbled run (all unsigned but the last), 0 for
+                                none */
+    uint64_t garble_entries; /* entries in that run */
+    sim_wl wl;               /* records published so far, by kind */
 } pauthor;
 
 typedef enum evil_state { EV_CONNECTING = 0, EV_M2, EV_M4, EV_OPEN, EV_DONE } evil_state;
@@ -186,30 +191,30 @@ typedef enum evil_state { EV_CONNECTING = 0, EV_M2, EV_M4, EV_OPEN, EV_DONE } ev
 typedef struct evil {
     sim_ev_kind kind;
     int member; /* index of its key in S->evil_pk */
-    int target;
-    size_t vc;
+    int target; /* node index */
+    size_t vc;  /* its connection; it is end 0 */
     evil_state state;
     proto_hs hs;
     proto_stream st;
-    uint8_t buf[256];
-    size_t buf_len;
-    uint8_t *payload; /* plaintext message, or raw bytes */
-    size_t payload_len;
-    bool raw;
-    bool armed; /* payload ready to go */
+    uint8_t buf[256];   /* a handshake message being read */
+    size_t buf_len;     /* bytes in buf */
+    uint8_t *payload;   /* plaintext message, or raw bytes */
+    size_t payload_len; /* bytes in payload */
+    bool raw;           /* payload goes out as it is, not sealed in a frame */
+    bool armed;         /* payload ready to go */
     bool sent;
     bool closed_by_target;
     bool target_was_up;
     /* Persistent kinds (liar-heads, want-loop): the authority whose log, and the frames read. */
     int author;
     uint8_t *rx;
-    size_t rx_len, rx_cap;
+    size_t rx_len, rx_cap; /* bytes in rx, and its room */
 } evil;
 
 /* What every node up held at a heal, for the check after it (check.c). */
 typedef struct heal_snap {
-    uint64_t t;
-    uint64_t *target; /* [authors] */
+    uint64_t at_ms;       /* virtual time of the heal, 0 until taken */
+    uint64_t *target_seq; /* [authors]: the highest head any node up held */
 } heal_snap;
 
 #define SIM_HEALS_MAX 64u /* heals measured and checked */
@@ -218,64 +223,69 @@ typedef struct sim {
     const sim_scenario *sc;
     const sim_options *opt;
     sim_result *res;
-    uint64_t now;
-    rng net, wl, setup;
+    uint64_t now_ms;    /* virtual time since the start */
+    rng net, wl, setup; /* the network's, the workload's, the set-up's and directives' draws */
     uint8_t netkey[PROTO_NETKEY_BYTES];
     uint8_t issuer_pk[PROTO_KEY_BYTES];
-    char root[PATH_MAX - 64];
+    char root[PATH_MAX - 64]; /* the run's temporary directory, "" when none */
 
     snode *nodes;
     size_t n, a; /* nodes, authorities (nodes 0 .. a-1) */
     int *by_key; /* node indexes sorted by key */
 
-    size_t evil_members;
-    uint8_t (*evil_pk)[PROTO_KEY_BYTES];
-    uint8_t (*evil_sk)[PROTO_SK_BYTES];
-    evil *evils;
+    size_t evil_members;                 /* roster keys for misbehaving peers, one per directive */
+    uint8_t (*evil_pk)[PROTO_KEY_BYTES]; /* [evil_members] */
+    uint8_t (*evil_sk)[PROTO_SK_BYTES];  /* [evil_members] */
+    evil *evils;                         /* endpoints, evils_n of evils_cap */
     size_t evils_n, evils_cap;
     int *event_member; /* scenario event -> evil member, or -1 */
 
-    vconn **vcs;
+    vconn **vcs; /* connections, vcs_n of vcs_cap, never moved or freed during the run */
     size_t vcs_n, vcs_cap;
 
-    ev *heap;
+    ev *heap; /* the event queue, heap_n of heap_cap */
     size_t heap_n, heap_cap;
-    uint64_t ev_seq;
+    uint64_t ev_seq; /* events queued so far */
 
-    pauthor *pub;
-    sim_specs specs;
-    mp_buf body;
+    pauthor *pub;    /* [authorities]: what each acknowledged */
+    sim_specs specs; /* spec ids published, for decisions and queries */
+    mp_buf body;     /* a record body being built */
 
     /* Measurements. */
     crypto_generichash_state digest;
-    uint64_t deliveries, copies, copies_evil;
+    uint64_t deliveries;    /* (node, entry) pairs newly accepted, counted entries only */
+    uint64_t copies;        /* entry copies received from honest peers */
+    uint64_t copies_evil;   /* and from misbehaving ones */
     uint64_t bytes_to_evil; /* bytes honest nodes sent to misbehaving endpoints */
-    uint64_t *lat;
+    uint64_t *lat_ms;       /* delivery latency of each delivery, lat_n of lat_cap */
     size_t lat_n, lat_cap;
-    uint64_t hop_hist[16];
-    uint64_t skipped_publishes, queries, query_results[4];
-    uint64_t expect_answers; /* node answers checked by `expect recognise` */
-    size_t forged_n, forged_cap;
-    uint8_t (*forged)[PROTO_ID_BYTES];
-    uint64_t chunks, chunks_lost, chunks_dup, chunks_corrupt, chunks_held;
-    uint64_t connects, connects_failed, crashes, restarts;
+    uint64_t hop_hist[16];       /* deliveries by hop (the last: 15 or more) */
+    uint64_t skipped_publishes;  /* publish steps with no publisher up */
+    uint64_t queries;            /* `query` steps asked */
+    uint64_t query_results[4];   /* their answers by result (0: not found) */
+    uint64_t expect_answers;     /* node answers checked by `expect recognise` and `expect stack` */
+    size_t forged_n, forged_cap; /* forged entries made */
+    uint8_t (*forged)[PROTO_ID_BYTES]; /* [forged_n]: their ids */
+    uint64_t chunks, chunks_lost, chunks_dup, chunks_corrupt, chunks_held; /* chunk counts */
+    uint64_t connects, connects_failed, crashes, restarts;                 /* counts */
 
     /* Convergence after heals. */
-    bool conv_active;
-    uint64_t conv_start;
-    uint64_t *conv_target; /* [authors] */
-    bool *conv_in;         /* [nodes]: counted in this measurement */
-    uint64_t conv_pending;
-    uint64_t heals_n;
-    uint64_t conv_ms[64];
-    bool conv_done[64];
+    bool conv_active;                /* a heal is being measured */
+    uint64_t conv_start_ms;          /* virtual time of that heal */
+    uint64_t *conv_target_seq;       /* [authors]: the highest head any node up held at the heal */
+    bool *conv_in;                   /* [nodes]: counted in this measurement */
+    uint64_t conv_pending;           /* (node, author) pairs still below their target */
+    uint64_t heals;                  /* heals so far */
+    uint64_t conv_ms[SIM_HEALS_MAX]; /* time each heal took to converge */
+    bool conv_done[SIM_HEALS_MAX];
     bool partitioned;
     heal_snap heal_snaps[SIM_HEALS_MAX];
 
-    bool failed;
-    bool final_phase;
-    bool finished;
+    bool failed;      /* a check failed: the run stops */
+    bool final_phase; /* the run is over: no more workload, the final checks are next */
+    bool finished;    /* the final checks ran */
 } sim;
+
 /* ---- sim.c: the run ---- */
 
 /* Records the run's first failure ("at <virtual time> s: ..."); later ones are dropped. */

@@ -32,8 +32,8 @@ void script_pub_record(sim *S, size_t a, uint64_t seq, const uint8_t id[PROTO_ID
     run_grow((void **)&p->e, &p->cap, p->n + 1, sizeof(*p->e));
     pentry *e = &p->e[p->n++];
     memcpy(e->id, id, PROTO_ID_BYTES);
-    e->t_pub = S->now;
-    S->nodes[a].head[a] = seq;
+    e->published_ms = S->now_ms;
+    S->nodes[a].head_seq[a] = seq;
     obs_hop_set(S, (int)a, a, seq, 0);
     uint64_t d[2] = { a, seq };
     run_trace(S, 'P', d, sizeof(d));
@@ -145,15 +145,15 @@ void script_on_event(sim *S, size_t evi)
     bool *mark = run_calloc(S->n, sizeof(bool));
     bool *pool = run_calloc(S->n, sizeof(bool));
     if (S->opt->verbose && e->kind == SIM_EV_PUBLISH)
-        fprintf(S->opt->out, "  %8.3f s  %s: publish %s %s %s\n", (double)S->now / 1000.0, e->where,
-                e->arg, proto_kind_name(e->rec_kind),
+        fprintf(S->opt->out, "  %8.3f s  %s: publish %s %s %s\n", (double)S->now_ms / 1000.0,
+                e->where, e->arg, proto_kind_name(e->rec_kind),
                 e->purpose ? proto_enum_value_name(PROTO_ENUM_PURPOSE, e->purpose) : e->arg2);
     else if (S->opt->verbose && e->kind == SIM_EV_DECIDE)
-        fprintf(S->opt->out, "  %8.3f s  %s: decide %s %s %s %s\n", (double)S->now / 1000.0,
+        fprintf(S->opt->out, "  %8.3f s  %s: decide %s %s %s %s\n", (double)S->now_ms / 1000.0,
                 e->where, e->arg, e->arg2, proto_enum_value_name(PROTO_ENUM_PURPOSE, e->purpose),
                 proto_enum_value_name(PROTO_ENUM_OUTCOME, e->outcome));
     else if (S->opt->verbose)
-        fprintf(S->opt->out, "  %8.3f s  %s: %s %s%s%s\n", (double)S->now / 1000.0, e->where,
+        fprintf(S->opt->out, "  %8.3f s  %s: %s %s%s%s\n", (double)S->now_ms / 1000.0, e->where,
                 e->kind == SIM_EV_PARTITION ? "partition"
                 : e->kind == SIM_EV_HEAL    ? "heal"
                 : e->kind == SIM_EV_CRASH   ? "crash"
@@ -163,8 +163,8 @@ void script_on_event(sim *S, size_t evi)
                                             : "misbehave",
                 e->arg, e->arg2[0] ? " to " : "", e->arg2);
     if (S->opt->verbose && e->kind == SIM_EV_CLOCK)
-        fprintf(S->opt->out, "  %8.3f s  %s: wall clock step %+lld ms\n", (double)S->now / 1000.0,
-                e->where, (long long)e->offset_ms);
+        fprintf(S->opt->out, "  %8.3f s  %s: wall clock step %+lld ms\n",
+                (double)S->now_ms / 1000.0, e->where, (long long)e->offset_ms);
     uint32_t d[2] = { (uint32_t)evi, (uint32_t)e->kind };
     run_trace(S, 'E', d, sizeof(d));
     switch (e->kind) {
@@ -201,7 +201,7 @@ void script_on_event(sim *S, size_t evi)
     case SIM_EV_HEAL:
         if (S->partitioned) {
             heal(S);
-            run_push(S, S->now + S->sc->settle_ms, E_CHECK, (uint32_t)(S->heals_n - 1), 0, 0);
+            run_push(S, S->now_ms + S->sc->settle_ms, E_CHECK, (uint32_t)(S->heals - 1), 0, 0);
         }
         break;
     case SIM_EV_CRASH:
@@ -280,12 +280,13 @@ void script_on_end(sim *S)
     S->final_phase = true;
     if (S->opt->verbose)
         fprintf(S->opt->out, "  %8.3f s  end of run: heal, restart, settle %.1f s\n",
-                (double)S->now / 1000.0, (double)S->sc->settle_ms / 1000.0);
+                (double)S->now_ms / 1000.0, (double)S->sc->settle_ms / 1000.0);
     if (S->partitioned) {
         heal(S);
-        if (S->heals_n - 1 < 64) {
-            S->heal_snaps[S->heals_n - 1].t = S->now;
-            memcpy(S->heal_snaps[S->heals_n - 1].target, S->conv_target, S->a * sizeof(uint64_t));
+        if (S->heals - 1 < 64) {
+            S->heal_snaps[S->heals - 1].at_ms = S->now_ms;
+            memcpy(S->heal_snaps[S->heals - 1].target_seq, S->conv_target_seq,
+                   S->a * sizeof(uint64_t));
         }
     }
     for (size_t i = 0; i < S->n; i++)
@@ -293,5 +294,5 @@ void script_on_end(sim *S)
             run_restart(S, (int)i);
     for (size_t k = 0; k < S->evils_n; k++)
         evil_close(S, &S->evils[k]);
-    run_push(S, S->now + S->sc->settle_ms, E_FINAL, 0, 0, 0);
+    run_push(S, S->now_ms + S->sc->settle_ms, E_FINAL, 0, 0, 0);
 }

@@ -76,8 +76,8 @@ void run_fail(sim *S, const char *fmt, ...)
     S->failed = true;
     va_list ap;
     va_start(ap, fmt);
-    int k =
-        snprintf(S->res->failure, sizeof(S->res->failure), "at %.3f s: ", (double)S->now / 1000.0);
+    int k = snprintf(S->res->failure, sizeof(S->res->failure),
+                     "at %.3f s: ", (double)S->now_ms / 1000.0);
     vsnprintf(S->res->failure + k, sizeof(S->res->failure) - (size_t)k, fmt, ap);
     va_end(ap);
 }
@@ -86,7 +86,7 @@ void run_trace(sim *S, char tag, const void *p, size_t len)
 {
     uint8_t t = (uint8_t)tag;
     crypto_generichash_update(&S->digest, &t, 1);
-    crypto_generichash_update(&S->digest, (const uint8_t *)&S->now, sizeof(S->now));
+    crypto_generichash_update(&S->digest, (const uint8_t *)&S->now_ms, sizeof(S->now_ms));
     crypto_generichash_update(&S->digest, p, len);
 }
 
@@ -121,13 +121,13 @@ void run_grow(void **p, size_t *cap, size_t need, size_t elem)
 
 static bool ev_less(const ev *x, const ev *y)
 {
-    return x->t < y->t || (x->t == y->t && x->seq < y->seq);
+    return x->at_ms < y->at_ms || (x->at_ms == y->at_ms && x->seq < y->seq);
 }
 
 void run_push(sim *S, uint64_t t, ev_kind kind, uint32_t a, uint32_t b, uint32_t gen)
 {
     run_grow((void **)&S->heap, &S->heap_cap, S->heap_n + 1, sizeof(ev));
-    ev e = { t < S->now ? S->now : t, S->ev_seq++, kind, a, b, gen };
+    ev e = { t < S->now_ms ? S->now_ms : t, S->ev_seq++, kind, a, b, gen };
     size_t i = S->heap_n++;
     while (i > 0) {
         size_t p = (i - 1) / 2;
@@ -168,14 +168,14 @@ static ev pop(sim *S)
 /* Node x's wall clock: 2026-01-01 + virtual time + its skew + its step. */
 static uint64_t nwall(const sim *S, const snode *x)
 {
-    return (uint64_t)((int64_t)(SIM_T0 + S->now) + x->skew_ms + x->step_ms);
+    return (uint64_t)((int64_t)(SIM_T0 + S->now_ms) + x->skew_ms + x->step_ms);
 }
 
 /* Node x's time, as recnetd's driver would give it to the core: one reading of its wall clock
  * and of its monotonic clock (virtual time) through the node's clock, noted in the core. */
 uint64_t run_clock(sim *S, snode *x)
 {
-    uint64_t t = node_clock_read(&x->clock, nwall(S, x), S->now, NULL);
+    uint64_t t = node_clock_read(&x->clock, nwall(S, x), S->now_ms, NULL);
     if (x->n != NULL)
         node_clock_note(x->n, &x->clock);
     return t;
@@ -370,10 +370,10 @@ void run_settle(sim *S, int i, int sender)
         /* The node's clock keeps virtual time's pace (but when it slews: then it ticks early,
          * and again). */
         uint64_t cur = run_clock(S, x);
-        v = S->now + (d > cur ? d - cur : 0);
+        v = S->now_ms + (d > cur ? d - cur : 0);
     }
-    if (v != x->tick_at) {
-        x->tick_at = v;
+    if (v != x->tick_at_ms) {
+        x->tick_at_ms = v;
         x->tick_gen++;
         if (v != UINT64_MAX)
             run_push(S, v, E_TICK, (uint32_t)i, 0, x->tick_gen);
@@ -385,15 +385,15 @@ static void on_tick(sim *S, int i, uint32_t gen)
     snode *x = &S->nodes[i];
     if (!x->up || gen != x->tick_gen)
         return;
-    x->tick_at = UINT64_MAX;
+    x->tick_at_ms = UINT64_MAX;
     node_tick(x->n, run_clock(S, x));
     run_settle(S, i, -1);
-    if (x->tick_at == S->now) {
-        if (++x->stuck > STUCK_TICKS_MAX)
+    if (x->tick_at_ms == S->now_ms) {
+        if (++x->stuck_ticks > STUCK_TICKS_MAX)
             run_fail(S, "%s: its deadline stays at %llu after node_tick", x->name,
                      (unsigned long long)run_clock(S, x));
     } else {
-        x->stuck = 0;
+        x->stuck_ticks = 0;
     }
 }
 
@@ -417,7 +417,7 @@ static int start_node(sim *S, int i)
     cfg.dial_n = x->dial_n;
     cfg.rng_seed = mix64(S->sc->seed, ((uint64_t)i << 20) + x->inc);
     cfg.limits = S->sc->limits;
-    node_clock_init(&x->clock, nwall(S, x), S->now); /* a new process reads its clocks anew */
+    node_clock_init(&x->clock, nwall(S, x), S->now_ms); /* a new process reads its clocks anew */
     rc = node_new(&x->n, &x->s, &cfg, run_clock(S, x));
     if (rc != 0) {
         fprintf(stderr, "recnet-sim: %s: node_new: %s\n", x->name, rn_strerror(rc));
@@ -426,10 +426,10 @@ static int start_node(sim *S, int i)
         return -1;
     }
     x->up = true;
-    x->up_since = S->now;
-    x->seen_new = 0;
-    x->stuck = 0;
-    x->tick_at = UINT64_MAX;
+    x->up_since_ms = S->now_ms;
+    x->entries_new_seen = 0;
+    x->stuck_ticks = 0;
+    x->tick_at_ms = UINT64_MAX;
     run_settle(S, i, -1);
     return 0;
 }
@@ -462,7 +462,7 @@ void run_crash(sim *S, int i)
     x->up = false;
     x->inc++;
     x->tick_gen++;
-    x->tick_at = UINT64_MAX;
+    x->tick_at_ms = UINT64_MAX;
     S->crashes++;
     uint32_t d = (uint32_t)i;
     run_trace(S, 'X', &d, sizeof(d));
@@ -506,9 +506,9 @@ void run_restart(sim *S, int i)
     if (i < (int)S->a && S->pub[i].n > 0 && held[i] == 0)
         run_fail(S, "%s lost its whole log across a restart", x->name);
     for (size_t a = 0; a < S->a; a++)
-        if (held[a] < x->head[a])
+        if (held[a] < x->head_seq[a])
             run_fail(S, "%s: its replica of %s went back from %llu to %llu across a restart",
-                     x->name, S->nodes[a].name, (unsigned long long)x->head[a],
+                     x->name, S->nodes[a].name, (unsigned long long)x->head_seq[a],
                      (unsigned long long)held[a]);
     free(held);
     obs_conv_recompute(S);
@@ -622,10 +622,10 @@ static int setup(sim *S)
     S->nodes = run_calloc(S->n, sizeof(snode));
     S->by_key = run_calloc(S->n, sizeof(int));
     S->pub = run_calloc(S->a, sizeof(pauthor));
-    S->conv_target = run_calloc(S->a, sizeof(uint64_t));
+    S->conv_target_seq = run_calloc(S->a, sizeof(uint64_t));
     S->conv_in = run_calloc(S->n, sizeof(bool));
     for (size_t h = 0; h < SIM_HEALS_MAX; h++)
-        S->heal_snaps[h].target = run_calloc(S->a, sizeof(uint64_t));
+        S->heal_snaps[h].target_seq = run_calloc(S->a, sizeof(uint64_t));
     proto_roster roster;
     if (proto_roster_init(&roster, S->n + S->evil_members) != 0)
         return -1;
@@ -649,10 +649,10 @@ static int setup(sim *S)
         x->skew_ms = sc->skew_ms == 0 ? 0
                                       : (int64_t)rng_below(&S->setup, 2ull * sc->skew_ms + 1) -
                                             (int64_t)sc->skew_ms;
-        x->head = run_calloc(S->a, sizeof(uint64_t));
+        x->head_seq = run_calloc(S->a, sizeof(uint64_t));
         x->hop = run_calloc(S->a, sizeof(uint8_t *));
         x->hop_cap = run_calloc(S->a, sizeof(size_t));
-        x->tick_at = UINT64_MAX;
+        x->tick_at_ms = UINT64_MAX;
         S->by_key[i] = (int)i;
         if (auth)
             memcpy(S->pub[i].wl.cc, x->name, 3);
@@ -778,7 +778,7 @@ static void teardown(sim *S)
             free(x->hop[a]);
         free(x->hop);
         free(x->hop_cap);
-        free(x->head);
+        free(x->head_seq);
         free(x->dial);
     }
     for (size_t vc = 0; vc < S->vcs_n; vc++) {
@@ -812,7 +812,7 @@ static void teardown(sim *S)
     free(S->by_key);
     free(S->pub);
     free(S->heap);
-    free(S->lat);
+    free(S->lat_ms);
     free(S->forged);
     free(S->specs.id);
     free(S->specs.author);
@@ -822,10 +822,10 @@ static void teardown(sim *S)
         sodium_memzero(S->evil_sk, S->evil_members * PROTO_SK_BYTES);
     free(S->evil_sk);
     free(S->event_member);
-    free(S->conv_target);
+    free(S->conv_target_seq);
     free(S->conv_in);
     for (size_t h = 0; h < SIM_HEALS_MAX; h++)
-        free(S->heal_snaps[h].target);
+        free(S->heal_snaps[h].target_seq);
     mp_buf_free(&S->body);
 }
 
@@ -868,7 +868,7 @@ int sim_run(const sim_scenario *sc_in, const sim_options *opt, sim_result *res)
     if (rc == 0) {
         while (S->heap_n > 0 && !S->finished && !S->failed) {
             ev e = pop(S);
-            S->now = e.t;
+            S->now_ms = e.at_ms;
             events++;
             switch ((ev_kind)e.kind) {
             case E_TICK:
@@ -888,10 +888,10 @@ int sim_run(const sim_scenario *sc_in, const sim_options *opt, sim_result *res)
                 break;
             case E_SCRIPT:
                 script_on_event(S, e.a);
-                if (sc.events[e.a].kind == SIM_EV_HEAL && S->heals_n > 0 && S->heals_n <= 64 &&
-                    S->heal_snaps[S->heals_n - 1].t == 0) {
-                    S->heal_snaps[S->heals_n - 1].t = S->now;
-                    memcpy(S->heal_snaps[S->heals_n - 1].target, S->conv_target,
+                if (sc.events[e.a].kind == SIM_EV_HEAL && S->heals > 0 && S->heals <= 64 &&
+                    S->heal_snaps[S->heals - 1].at_ms == 0) {
+                    S->heal_snaps[S->heals - 1].at_ms = S->now_ms;
+                    memcpy(S->heal_snaps[S->heals - 1].target_seq, S->conv_target_seq,
                            S->a * sizeof(uint64_t));
                 }
                 break;
