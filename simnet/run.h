@@ -228,6 +228,8 @@ typedef struct sim {
     uint8_t netkey[PROTO_NETKEY_BYTES];
     uint8_t issuer_pk[PROTO_KEY_BYTES];
     char root[PATH_MAX - 64]; /* the run's temporary directory, "" when none */
+    proto_roster roster;      /* the federation's, validated once at set-up and shared read-only
+                                 by every replica (store_options.roster); freed after them */
 
     snode *nodes;
     size_t n, a; /* nodes, authorities (nodes 0 .. a-1) */

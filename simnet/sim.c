@@ -402,7 +402,9 @@ static void on_tick(sim *S, int i, uint32_t gen)
 static int start_node(sim *S, int i)
 {
     snode *x = &S->nodes[i];
-    store_options so = { .map_bytes = (size_t)S->sc->map_bytes, .sync_received = false };
+    store_options so = { .map_bytes = (size_t)S->sc->map_bytes,
+                         .sync_received = false,
+                         .roster = &S->roster };
     int rc = store_open(&x->s, x->dir, &so);
     if (rc != 0) {
         fprintf(stderr, "recnet-sim: %s: store_open %s: %s\n", x->name, x->dir, rn_strerror(rc));
@@ -626,8 +628,7 @@ static int setup(sim *S)
     S->conv_in = run_calloc(S->n, sizeof(bool));
     for (size_t h = 0; h < SIM_HEALS_MAX; h++)
         S->heal_snaps[h].target_seq = run_calloc(S->a, sizeof(uint64_t));
-    proto_roster roster;
-    if (proto_roster_init(&roster, S->n + S->evil_members) != 0)
+    if (proto_roster_init(&S->roster, S->n + S->evil_members) != 0)
         return -1;
     for (size_t i = 0; i < S->n; i++) {
         snode *x = &S->nodes[i];
@@ -639,10 +640,9 @@ static int setup(sim *S)
             snprintf(x->name, sizeof(x->name), "M%u", (unsigned)(i - S->a + 1) % 10000u);
         x->role = auth ? PROTO_ROLE_AUTHORITY : PROTO_ROLE_MIRROR;
         key_derive(sc->seed, i, x->pk, x->sk);
-        int rc = proto_roster_add(&roster, auth ? x->name : "", auth ? 2 : 0, x->role, x->pk);
+        int rc = proto_roster_add(&S->roster, auth ? x->name : "", auth ? 2 : 0, x->role, x->pk);
         if (rc != 0) {
             fprintf(stderr, "recnet-sim: roster: %s\n", rn_strerror(rc));
-            proto_roster_free(&roster);
             return -1;
         }
         snprintf(x->dir, sizeof(x->dir), "%s/%s", S->root, x->name);
@@ -658,17 +658,15 @@ static int setup(sim *S)
             memcpy(S->pub[i].wl.cc, x->name, 3);
     }
     for (size_t k = 0; k < S->evil_members; k++) {
-        int rc = proto_roster_add(&roster, "", 0, PROTO_ROLE_MIRROR, S->evil_pk[k]);
+        int rc = proto_roster_add(&S->roster, "", 0, PROTO_ROLE_MIRROR, S->evil_pk[k]);
         if (rc != 0) {
             fprintf(stderr, "recnet-sim: roster: %s\n", rn_strerror(rc));
-            proto_roster_free(&roster);
             return -1;
         }
     }
     cmp_sim = S;
     qsort(S->by_key, S->n, sizeof(int), cmp_key);
     if (net_topology(S) != 0) {
-        proto_roster_free(&roster);
         return -1;
     }
 
@@ -679,18 +677,15 @@ static int setup(sim *S)
         int rc;
         if (mkdir(x->dir, 0700) != 0 || (rc = store_open(&x->s, x->dir, &so)) != 0) {
             fprintf(stderr, "recnet-sim: cannot create the replica %s\n", x->dir);
-            proto_roster_free(&roster);
             return -1;
         }
-        rc = store_roster_set(&x->s, &roster);
+        rc = store_roster_set(&x->s, &S->roster);
         store_close(&x->s);
         if (rc != 0) {
             fprintf(stderr, "recnet-sim: %s: store_roster_set: %s\n", x->name, rn_strerror(rc));
-            proto_roster_free(&roster);
             return -1;
         }
     }
-    proto_roster_free(&roster);
     for (size_t i = 0; i < S->n; i++)
         if (start_node(S, (int)i) != 0)
             return -1;
@@ -781,6 +776,7 @@ static void teardown(sim *S)
         free(x->head_seq);
         free(x->dial);
     }
+    proto_roster_free(&S->roster); /* after every replica that reads it is closed */
     for (size_t vc = 0; vc < S->vcs_n; vc++) {
         for (int s = 0; s < 2; s++) {
             chunk *c = S->vcs[vc]->q[s].head;
