@@ -117,7 +117,7 @@ void run_grow(void **p, size_t *cap, size_t need, size_t elem)
     *cap = c;
 }
 
-/* ---- The event queue: a binary heap on (t, seq) ---- */
+/* ---- The event queue: a binary heap on (at_ms, seq) ---- */
 
 static bool ev_less(const ev *x, const ev *y)
 {
@@ -208,6 +208,16 @@ int run_node_by_name(const sim *S, const char *name)
         if (strcmp(S->nodes[i].name, name) == 0)
             return (int)i;
     return -1;
+}
+
+int run_authority(sim *S, const sim_event *e)
+{
+    int a = run_node_by_name(S, e->arg);
+    if (a < 0 || (size_t)a >= S->a) {
+        run_fail(S, "%s: '%s' is not an authority", e->where, e->arg);
+        return -1;
+    }
+    return a;
 }
 
 static const sim *cmp_sim;
@@ -514,16 +524,6 @@ void run_restart(sim *S, int i)
                      (unsigned long long)held[a]);
     free(held);
     obs_conv_recompute(S);
-}
-
-int run_authority(sim *S, const sim_event *e)
-{
-    int a = run_node_by_name(S, e->arg);
-    if (a < 0 || (size_t)a >= S->a) {
-        run_fail(S, "%s: '%s' is not an authority", e->where, e->arg);
-        return -1;
-    }
-    return a;
 }
 
 /* ---- Setup ---- */
