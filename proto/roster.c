@@ -43,8 +43,27 @@ int proto_roster_init(proto_roster *r, size_t members_max)
 
 void proto_roster_free(proto_roster *r)
 {
-    free(r->members);
+    if (!r->view)
+        free(r->members);
     memset(r, 0, sizeof(*r));
+}
+
+void proto_roster_view(proto_roster *view, const proto_roster *src)
+{
+    *view = *src;
+    view->view = true;
+}
+
+int proto_roster_copy(proto_roster *dst, const proto_roster *src)
+{
+    if (dst->view || dst->count != 0)
+        return RN_EINVAL;
+    if (src->count > dst->max)
+        return RN_ECOUNT;
+    memcpy(dst->members, src->members, src->count * sizeof(*src->members));
+    dst->count = src->count;
+    memcpy(dst->authority, src->authority, sizeof(dst->authority));
+    return 0;
 }
 
 /* The slot of a two-letter upper-case code in the country table, or -1. Maps "EL" to "GR". */
@@ -91,7 +110,7 @@ int proto_roster_add(proto_roster *r, const char *country, size_t country_len, p
     const proto_country *c = NULL;
     int found;
 
-    if (proto_role_name((int)role) == NULL)
+    if (proto_role_name((int)role) == NULL || r->view)
         return RN_EINVAL;
     if (country_len > 0) {
         c = proto_country_find(country, country_len);

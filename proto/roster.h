@@ -28,6 +28,7 @@
 #ifndef RN_ROSTER_H
 #define RN_ROSTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,10 +54,12 @@ typedef struct proto_member {
 } proto_member;
 
 typedef struct proto_roster {
-    proto_member *members;       /* owned, `max` slots; members[0..count) sorted by key */
+    proto_member *members;       /* owned (borrowed by a view), `max` slots; members[0..count)
+                                    sorted by key */
     size_t count;                /* 0 .. max */
     size_t max;                  /* 1 .. RN_ROSTER_MEMBERS_MAX, fixed at init */
     uint16_t authority[26 * 26]; /* by country letters: 1 + index of its authority, 0 for none */
+    bool view;                   /* members belong to another roster (proto_roster_view) */
 } proto_roster;
 
 /*
@@ -77,11 +80,28 @@ void proto_roster_free(proto_roster *r);
  * Returns 0, or RN_EINVAL (role is not a proto_role), RN_ECOUNTRY (an authority without a country,
  * or a code that is not one of the 30), RN_EKEY (the key is not a valid Ed25519 public key: see
  * proto_key_text_parse), RN_EDUPLICATE (the key is already a member, in any role, or the country
- * already has an authority), RN_ECOUNT (the roster holds `max` members already). On failure the
- * roster is unchanged. Invalidates member pointers returned earlier.
+ * already has an authority), RN_ECOUNT (the roster holds `max` members already), RN_EINVAL (r is
+ * a view: proto_roster_view). On failure the roster is unchanged. Invalidates member pointers
+ * returned earlier.
  */
 RN_MUST_USE int proto_roster_add(proto_roster *r, const char *country, size_t country_len,
                                  proto_role role, const uint8_t key[PROTO_KEY_BYTES]);
+
+/*
+ * Makes `view` a read-only view of `src`: the same members, neither copied nor validated again
+ * (every member of a roster was validated when it was added). Many replicas in one process can so
+ * share one roster validated once (recnet-sim's nodes). `src` must stay alive and must not be
+ * added to while the view is used. proto_roster_add on a view returns RN_EINVAL; proto_roster_free
+ * on a view only forgets it (src keeps its members).
+ */
+void proto_roster_view(proto_roster *view, const proto_roster *src);
+
+/*
+ * Copies the members of `src` into `dst`, which must be initialised and empty, without validating
+ * them again. Returns 0, or RN_EINVAL (dst not empty, or a view), RN_ECOUNT (src has more members
+ * than dst->max); on failure dst is unchanged.
+ */
+RN_MUST_USE int proto_roster_copy(proto_roster *dst, const proto_roster *src);
 
 /* Returns the member whose key is `key`, or NULL. The pointer borrows the roster and is valid
  * until the next proto_roster_add or proto_roster_free. O(log n). */

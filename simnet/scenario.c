@@ -726,7 +726,7 @@ static int directive(pctx *p)
             return fail(p, "reorder: expected 'reorder <p> [window <duration>]'");
         }
     } else if (strcmp(v, "bandwidth") == 0) {
-        if (p->n != 2 || parse_u64(p->w[1], 0, 1ull << 40, &sc->bandwidth) != 0)
+        if (p->n != 2 || parse_u64(p->w[1], 0, 1ull << 40, &sc->bandwidth_bytes_per_ms) != 0)
             return fail(p, "bandwidth: expected bytes per ms per link (0: unlimited)");
     } else if (strcmp(v, "skew") == 0) {
         if (p->n != 2 || dur(p, p->w[1], &u))

@@ -138,20 +138,23 @@ typedef struct sim_scenario {
     uint32_t fanout;     /* random: peers each node dials */
     uint32_t lat_min_ms; /* one-way latency of a link: drawn per link in [min, max] */
     uint32_t lat_max_ms;
-    uint32_t jitter_ms; /* each chunk: +- up to this (never reorders a stream) */
-    double loss;        /* chunk lost: arrives after a TCP retransmission timeout */
-    double reorder;     /* chunk held up to reorder_ms more (with what follows it) */
-    uint32_t reorder_ms;
-    double duplicate;     /* chunk replayed into its stream: the receiver must close */
-    double corrupt;       /* chunk with one byte flipped: the receiver must close */
-    uint64_t bandwidth;   /* bytes per ms per link direction; 0 for unlimited */
-    uint32_t skew_ms;     /* each node's clock offset, uniform in [-skew, +skew] */
-    uint32_t chunk_bytes; /* largest piece of a SEND delivered at once */
-    uint64_t map_bytes;   /* LMDB map of each replica */
+    uint32_t jitter_ms;  /* each chunk: +- up to this (never reorders a stream) */
+    double loss;         /* probability per chunk (0 .. 1) that it is lost: arrives after a TCP
+                            retransmission timeout */
+    double reorder;      /* probability per chunk that it is held up to reorder_ms more (with what
+                            follows it) */
+    uint32_t reorder_ms; /* the most a held chunk is held */
+    double duplicate;    /* probability per chunk that it is replayed into its stream: the receiver
+                            must close */
+    double corrupt; /* probability per chunk that it has one bit flipped: the receiver must close */
+    uint64_t bandwidth_bytes_per_ms; /* per link direction; 0 for unlimited */
+    uint32_t skew_ms;                /* each node's clock offset, uniform in [-skew, +skew] */
+    uint32_t chunk_bytes;            /* largest piece of a SEND delivered at once */
+    uint64_t map_bytes;              /* LMDB map of each replica */
     node_limits limits;
-    uint64_t run_ms;
-    uint64_t settle_ms; /* quiet time before a check; 0: three anti-entropy periods */
-    uint32_t check_queries;
+    uint64_t run_ms;        /* the workload and directives' span; the final phase follows */
+    uint64_t settle_ms;     /* quiet time before a check; 0: three anti-entropy periods */
+    uint32_t check_queries; /* recognise questions compared across nodes at the end */
     sim_stream streams[SIM_STREAMS_MAX];
     size_t streams_n;
     sim_event events[SIM_EVENTS_MAX];

@@ -331,6 +331,35 @@ static int roster_load(store *s, MDB_txn *txn)
     return err;
 }
 
+/* The roster saved in the replica is `shared` (store_options.roster): the same members, in the
+ * same (key) order. Compared, not validated: `shared` was validated when it was built. */
+static int roster_same(store *s, MDB_txn *txn, const proto_roster *shared)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, s->dbi[STORE_DB_ROSTER], &c);
+    if (rc != 0)
+        return lmdb_err(rc, "roster cursor");
+    size_t i = 0;
+    int err = 0;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && err == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), i++) {
+        const uint8_t *p = v.mv_data;
+        const proto_member *m = i < shared->count ? &shared->members[i] : NULL;
+        if (k.mv_size != PROTO_KEY_BYTES || v.mv_size != 3)
+            err = RN_ECORRUPT;
+        else if (m == NULL || memcmp(k.mv_data, m->key, PROTO_KEY_BYTES) != 0 ||
+                 p[2] != (uint8_t)m->role || memcmp(p, m->country, p[0] == 0 ? 1 : 2) != 0)
+            err = RN_EINVAL;
+    }
+    mdb_cursor_close(c);
+    if (err == 0 && rc != MDB_NOTFOUND)
+        err = lmdb_err(rc, "roster read");
+    if (err == 0 && i != shared->count)
+        err = RN_EINVAL;
+    return err;
+}
+
 /* RECNET_TEST_FAIL_SYNC=N (tests only, store.h): the N-th store_sync after open fails. */
 static uint32_t test_fail_sync_env(void)
 {
@@ -418,7 +447,13 @@ int store_open(store *s, const char *dir, const store_options *opt)
             goto out;
         }
     }
-    RN_GUARD(err, roster_load(s, txn));
+    if (opt != NULL && opt->roster != NULL) {
+        RN_GUARD(err, roster_same(s, txn, opt->roster));
+        proto_roster_free(&s->roster);
+        proto_roster_view(&s->roster, opt->roster);
+    } else {
+        RN_GUARD(err, roster_load(s, txn));
+    }
     /* A crash may have left entries past an index watermark; the first read finds out. */
     s->index_pending = true;
     RN_GUARD(err, verify_scan(s, txn));
@@ -492,8 +527,8 @@ int store_roster_set(store *s, const proto_roster *r)
             err = lmdb_err(rc, "put roster");
             goto out;
         }
-        RN_GUARD(err, proto_roster_add(&copy, m->country, clen, m->role, m->key));
     }
+    RN_GUARD(err, proto_roster_copy(&copy, r)); /* r's keys were validated when it was built */
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {

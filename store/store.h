@@ -135,6 +135,12 @@ enum store_db {
 typedef struct store_options {
     size_t map_bytes;   /* LMDB map size; 0 for RN_STORE_MAP_BYTES_DEFAULT */
     bool sync_received; /* fsync ingest commits too (default false, DESIGN.md section 5) */
+    /* NULL: the roster saved in the replica is loaded, each key validated. Otherwise a roster
+     * validated once and shared read-only by the replicas of one process (recnet-sim's nodes):
+     * it must be the one saved in the replica (store_open compares them), and the store reads it
+     * in place (proto_roster_view), neither copied nor validated again. It must outlive the store
+     * and not change while the store is open. */
+    const proto_roster *roster;
 } store_options;
 
 typedef struct store_batch store_batch; /* index keys of committed, unindexed entries */
@@ -143,8 +149,8 @@ typedef struct store_batch store_batch; /* index keys of committed, unindexed en
 typedef struct store {
     MDB_env *env;
     MDB_dbi dbi[STORE_DB_COUNT];
-    proto_roster roster; /* loaded from the roster database at open, replaced by
-                            store_roster_set */
+    proto_roster roster; /* loaded from the roster database at open (or a view of
+                            store_options.roster), replaced by store_roster_set */
     uint8_t *scratch;    /* RN_ENTRY_BYTES_MAX bytes for signing own entries */
     bool sync_received;
     bool index_pending;  /* entries may lie past an index watermark */
@@ -177,9 +183,10 @@ typedef struct store_head {
 
 /*
  * Opens (creating if needed) the replica in directory `dir`, which must exist. Loads the roster
- * saved by store_roster_set. `opt` may be NULL for the defaults.
+ * saved by store_roster_set, or reads opt->roster in place. `opt` may be NULL for the defaults.
  * Returns 0, RN_EIO (directory missing or unreadable; errno kept), RN_ESTORE (LMDB refused;
- * a message goes to stderr), RN_ECORRUPT (schema version not STORE_SCHEMA_VERSION), RN_ENOMEM.
+ * a message goes to stderr), RN_ECORRUPT (schema version not STORE_SCHEMA_VERSION), RN_ENOMEM,
+ * RN_EINVAL (opt->roster is not the roster saved in the replica).
  * On failure nothing needs closing.
  */
 RN_MUST_USE int store_open(store *s, const char *dir, const store_options *opt);

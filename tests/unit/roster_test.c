@@ -136,6 +136,56 @@ static void test_add_errors(void **state)
 
 /* The whole federation: 30 authorities and mirrors up to the bound of RN_ROSTER_MEMBERS_MAX,
  * checked against a plain list (the reference model) in random order. */
+/* A view shares the members of its source without copying them; a copy owns its own. Neither
+ * can be told apart from the source by a reader, a view refuses additions, and freeing a view
+ * leaves its source whole (AddressSanitizer would see a double free). */
+static void test_view_copy(void **state)
+{
+    (void)state;
+    proto_roster src, view, copy, small;
+    uint8_t fr[32], ie[32], m1[32], other[32];
+    key_of(1, fr);
+    key_of(2, ie);
+    key_of(4, m1);
+    key_of(7, other);
+    assert_int_equal(proto_roster_init(&src, 8), 0);
+    assert_int_equal(proto_roster_add(&src, "FR", 2, PROTO_ROLE_AUTHORITY, fr), 0);
+    assert_int_equal(proto_roster_add(&src, "IE", 2, PROTO_ROLE_AUTHORITY, ie), 0);
+    assert_int_equal(proto_roster_add(&src, "", 0, PROTO_ROLE_MIRROR, m1), 0);
+
+    proto_roster_view(&view, &src);
+    assert_ptr_equal(view.members, src.members);
+    assert_int_equal(view.count, 3);
+    assert_memory_equal(proto_roster_find(&view, ie)->key, ie, 32);
+    assert_memory_equal(proto_roster_authority(&view, "FR", 2)->key, fr, 32);
+    assert_null(proto_roster_find(&view, other));
+    assert_int_equal(proto_roster_add(&view, "", 0, PROTO_ROLE_MIRROR, other), RN_EINVAL);
+    assert_int_equal(view.count, 3);
+    assert_int_equal(src.count, 3);
+    proto_roster_free(&view);
+    assert_null(view.members);
+    assert_memory_equal(proto_roster_find(&src, m1)->key, m1, 32);
+
+    assert_int_equal(proto_roster_init(&copy, RN_ROSTER_MEMBERS_MAX), 0);
+    assert_int_equal(proto_roster_copy(&copy, &src), 0);
+    assert_ptr_not_equal(copy.members, src.members);
+    assert_int_equal(copy.count, 3);
+    assert_memory_equal(copy.members, src.members, 3 * sizeof(proto_member));
+    assert_memory_equal(proto_roster_authority(&copy, "IE", 2)->key, ie, 32);
+    assert_int_equal(proto_roster_add(&copy, "", 0, PROTO_ROLE_MIRROR, other), 0);
+    assert_int_equal(src.count, 3);
+    /* Not into a roster that holds members, nor past the bound, nor into a view. */
+    assert_int_equal(proto_roster_copy(&copy, &src), RN_EINVAL);
+    assert_int_equal(proto_roster_init(&small, 2), 0);
+    assert_int_equal(proto_roster_copy(&small, &src), RN_ECOUNT);
+    assert_int_equal(small.count, 0);
+    proto_roster_free(&small);
+    proto_roster_view(&view, &small);
+    assert_int_equal(proto_roster_copy(&view, &src), RN_EINVAL);
+    proto_roster_free(&copy);
+    proto_roster_free(&src);
+}
+
 static void test_reference_model(void **state)
 {
     (void)state;
@@ -382,9 +432,10 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_bounds),   cmocka_unit_test(test_add_find),
-        cmocka_unit_test(test_add_errors),    cmocka_unit_test(test_reference_model),
-        cmocka_unit_test(test_encode_decode), cmocka_unit_test(test_decode_negative),
+        cmocka_unit_test(test_init_bounds),     cmocka_unit_test(test_add_find),
+        cmocka_unit_test(test_add_errors),      cmocka_unit_test(test_view_copy),
+        cmocka_unit_test(test_reference_model), cmocka_unit_test(test_encode_decode),
+        cmocka_unit_test(test_decode_negative),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

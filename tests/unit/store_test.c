@@ -1552,6 +1552,51 @@ static void test_roster_change(void **state)
     chain_free(&nl);
 }
 
+/* A roster validated once and shared by several replicas (store_options.roster): a replica opens
+ * over it when it is the roster the replica saved, reads and ingests under it, and leaves it whole
+ * when it closes or installs another roster; a roster that is not the saved one is refused. */
+static void test_roster_shared(void **state)
+{
+    fixture *f = *state;
+    static const int saved[] = { A_IE, A_FR, A_NL, A_MIRROR }, other[] = { A_IE, A_FR, A_MIRROR };
+    proto_roster shared, different, next;
+    chain nl;
+    store_ingest_result res;
+
+    roster_make(&shared, saved, 4);
+    roster_make(&different, other, 3);
+    store_close(&f->s);
+    store_options so = { .roster = &different };
+    assert_int_equal(store_open(&f->s, f->dir, &so), RN_EINVAL);
+    proto_roster_free(&different);
+
+    so.roster = &shared;
+    assert_int_equal(store_open(&f->s, f->dir, &so), 0);
+    assert_ptr_equal(f->s.roster.members, shared.members);
+    assert_string_equal(store_author_country(&f->s, authors[A_NL].pk), "NL");
+    chain_nl(&nl, 5);
+    assert_int_equal(ingest(&f->s, &nl, 1, 5, &res, NULL), 0);
+    store_close(&f->s);
+    assert_int_equal(shared.count, 4);
+    assert_non_null(proto_roster_find(&shared, authors[A_NL].pk));
+
+    /* Another roster installed over a shared one: the replica's own, the shared one untouched. */
+    assert_int_equal(store_open(&f->s, f->dir, &so), 0);
+    roster_make(&next, other, 3);
+    assert_int_equal(store_roster_set(&f->s, &next), 0);
+    proto_roster_free(&next);
+    assert_ptr_not_equal(f->s.roster.members, shared.members);
+    assert_null(store_author_country(&f->s, authors[A_NL].pk));
+    assert_int_equal(shared.count, 4);
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, &so), RN_EINVAL);
+    assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
+    assert_int_equal(f->s.roster.count, 3);
+    check_ok(&f->s, 5);
+    proto_roster_free(&shared);
+    chain_free(&nl);
+}
+
 /* A map too small for what is ingested: RN_EFULL, and the replica stays whole. */
 static void test_full(void **state)
 {
@@ -1947,6 +1992,7 @@ int main(void)
         T(test_proof_refuses_unsigned),
         T(test_check_damaged),
         T(test_roster_change),
+        T(test_roster_shared),
         T(test_full),
         T(test_append_sync_fails),
         T(test_full_reads),
