@@ -518,11 +518,7 @@ static void put_clock(ctl *c, mp_buf *out, uint64_t head_ms)
 static void put_disk_status(ctl *c, mp_buf *out, const store_read *r)
 {
     const store *s = c->s;
-    MDB_envinfo info;
-    MDB_stat st;
-    uint64_t used = 0;
-    if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0)
-        used = ((uint64_t)info.me_last_pgno + 1u) * st.ms_psize;
+    uint64_t used = store_used_bytes(s);
     mp_put_cstr(out, "disk");
     mp_put_map(out, 6);
     mp_put_cstr(out, "map_bytes");

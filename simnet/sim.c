@@ -654,9 +654,7 @@ static void deliver(sim *S, int j, size_t a, uint64_t seq, int sender)
 /* A plain read transaction (no index pass), as the core takes one. */
 static int raw_read(store *s, store_read *r)
 {
-    memset(r, 0, sizeof(*r));
-    r->s = s;
-    return mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn) == 0 ? 0 : RN_ESTORE;
+    return store_snapshot_begin(s, r);
 }
 
 /* Reads node j's heads and records the entries that arrived since the last look. */

@@ -13,6 +13,7 @@
  * RN_ECORRUPT, never an assertion, since it comes from disk.
  */
 #include "query.h"
+#include "store/store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,7 +189,7 @@ static int next(MDB_cursor *c, const uint8_t *prefix, size_t plen, MDB_val *k, M
 
 static int cursor_open(store_read *r, enum store_db db, MDB_cursor **c)
 {
-    int rc = mdb_cursor_open(r->txn, r->s->dbi[db], c);
+    int rc = mdb_cursor_open(r->txn, r->s->priv->dbi[db], c);
     return rc == 0 ? 0 : lmdb_err(rc, "cursor open");
 }
 

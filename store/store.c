@@ -8,7 +8,7 @@
  * built by one function, index_keys(), used both to write the indexes and to check them
  * (store_check), so the two can never disagree about the layout.
  */
-#include "store.h"
+#include "store/store_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,14 +23,6 @@
 #define INDEX_KEY_MAX    511u                                 /* LMDB's default maximum key size */
 #define SIGS_VALUE_BYTES 32u /* verified, checked, bad_seq, bad_anchor */
 
-/* An entry found intact, as store.h's "Integrity" says: seq 0 marks an empty slot. */
-struct store_checked {
-    uint8_t author[PROTO_KEY_BYTES];
-    uint64_t seq;
-    uint64_t fp; /* entry_fingerprint of the bytes checked */
-    uint32_t len;
-};
-
 static const char *const db_names[STORE_DB_COUNT] = {
     [STORE_DB_ENTRIES] = "entries",     [STORE_DB_IDS] = "ids",
     [STORE_DB_HEADS] = "heads",         [STORE_DB_FORKS] = "forks",
@@ -43,8 +35,7 @@ static const char *const db_names[STORE_DB_COUNT] = {
 
 static_assert(STORE_DB_COUNT <= RN_STORE_DBS_MAX, "raise RN_STORE_DBS_MAX");
 
-/* Maps an LMDB error to ours, with a line on stderr for the operator. */
-static int lmdb_err(int rc, const char *what)
+int store_lmdb_err(int rc, const char *what)
 {
     if (rc == MDB_MAP_FULL)
         return RN_EFULL;
@@ -206,9 +197,9 @@ static int put_entry(store *s, MDB_txn *txn, const proto_entry *e)
     uint8_t loc[LOC_BYTES];
     loc_key(loc, e->author, e->seq);
     MDB_val k = { LOC_BYTES, loc }, v = { e->len, (void *)e->bytes };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, MDB_NOOVERWRITE);
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, MDB_NOOVERWRITE);
     if (rc != 0)
-        return lmdb_err(rc, "put entry");
+        return store_lmdb_err(rc, "put entry");
     s->index_pending = true;
     return 0;
 }
@@ -222,16 +213,16 @@ static int put_head(store *s, MDB_txn *txn, const store_head *h)
     val[8 + PROTO_ID_BYTES + 8] = (uint8_t)h->flags;
     put_be64(val + 8 + PROTO_ID_BYTES + 8 + 1, h->indexed_seq);
     MDB_val k = { PROTO_KEY_BYTES, (void *)h->author }, v = { sizeof(val), val };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_HEADS], &k, &v, 0);
-    return rc == 0 ? 0 : lmdb_err(rc, "put head");
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_HEADS], &k, &v, 0);
+    return rc == 0 ? 0 : store_lmdb_err(rc, "put head");
 }
 
 static int read_head(const store *s, MDB_txn *txn, const uint8_t *author, store_head *out)
 {
     MDB_val k = { PROTO_KEY_BYTES, (void *)author }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_HEADS], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_HEADS], &k, &v);
     if (rc != 0)
-        return lmdb_err(rc, "get head");
+        return store_lmdb_err(rc, "get head");
     if (v.mv_size != HEAD_VALUE_BYTES)
         return RN_ECORRUPT;
     const uint8_t *p = v.mv_data;
@@ -253,8 +244,8 @@ static int anchor_put_txn(store *s, MDB_txn *txn, const uint8_t *author, uint64_
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { LOC_BYTES, loc }, v = { 0, NULL };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_ANCHORS], &k, &v, 0);
-    return rc == 0 ? 0 : lmdb_err(rc, "put anchor");
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, &v, 0);
+    return rc == 0 ? 0 : store_lmdb_err(rc, "put anchor");
 }
 
 /* The in-memory index batch (see "The index pass" below). */
@@ -281,9 +272,9 @@ static int verify_scan(store *s, MDB_txn *txn)
 {
     MDB_cursor *c;
     MDB_val k, v;
-    int rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &c);
+    int rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_HEADS], &c);
     if (rc != 0)
-        return lmdb_err(rc, "heads cursor");
+        return store_lmdb_err(rc, "heads cursor");
     int err = 0;
     s->verify_pending = false;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !s->verify_pending;
@@ -301,7 +292,7 @@ static int verify_scan(store *s, MDB_txn *txn)
     }
     mdb_cursor_close(c);
     if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
-        err = lmdb_err(rc, "heads");
+        err = store_lmdb_err(rc, "heads");
     return err;
 }
 
@@ -309,9 +300,9 @@ static int roster_load(store *s, MDB_txn *txn)
 {
     MDB_cursor *c;
     MDB_val k, v;
-    int rc = mdb_cursor_open(txn, s->dbi[STORE_DB_ROSTER], &c);
+    int rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ROSTER], &c);
     if (rc != 0)
-        return lmdb_err(rc, "roster cursor");
+        return store_lmdb_err(rc, "roster cursor");
     int err = 0;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -327,7 +318,7 @@ static int roster_load(store *s, MDB_txn *txn)
     }
     mdb_cursor_close(c);
     if (err == 0 && rc != MDB_NOTFOUND)
-        err = lmdb_err(rc, "roster read");
+        err = store_lmdb_err(rc, "roster read");
     return err;
 }
 
@@ -351,35 +342,35 @@ int store_open(store *s, const char *dir, const store_options *opt)
     size_t map = opt != NULL && opt->map_bytes != 0 ? opt->map_bytes : RN_STORE_MAP_BYTES_DEFAULT;
 
     memset(s, 0, sizeof(*s));
-    s->sync_received = opt != NULL && opt->sync_received;
     s->map_bytes = map;
     s->test_fail_sync = test_fail_sync_env();
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return RN_EIO;
     if (sodium_init() < 0)
         return RN_ESTORE;
-    s->scratch = malloc(RN_ENTRY_BYTES_MAX);
-    s->checked = calloc(RN_STORE_CHECKED_SLOTS, sizeof(*s->checked));
-    if (s->scratch == NULL || s->checked == NULL) {
-        free(s->scratch);
-        free(s->checked);
-        s->scratch = NULL;
-        s->checked = NULL;
+    s->priv = calloc(1, sizeof(*s->priv));
+    if (s->priv == NULL)
+        return RN_ENOMEM;
+    s->priv->sync_received = opt != NULL && opt->sync_received;
+    s->priv->scratch = malloc(RN_ENTRY_BYTES_MAX);
+    s->priv->checked = calloc(RN_STORE_CHECKED_SLOTS, sizeof(*s->priv->checked));
+    if (s->priv->scratch == NULL || s->priv->checked == NULL) {
+        store_close(s);
         return RN_ENOMEM;
     }
     RN_GUARD(err, proto_roster_init(&s->roster, RN_ROSTER_MEMBERS_MAX));
 
-    if ((rc = mdb_env_create(&s->env)) != 0) {
-        err = lmdb_err(rc, "create environment");
+    if ((rc = mdb_env_create(&s->priv->env)) != 0) {
+        err = store_lmdb_err(rc, "create environment");
         goto out;
     }
-    (void)mdb_env_set_maxdbs(s->env, RN_STORE_DBS_MAX);
-    (void)mdb_env_set_mapsize(s->env, map);
+    (void)mdb_env_set_maxdbs(s->priv->env, RN_STORE_DBS_MAX);
+    (void)mdb_env_set_mapsize(s->priv->env, map);
     /* Received entries commit without fsync (DESIGN.md section 5); store_append and store_sync
      * flush explicitly. Without MDB_WRITEMAP, LMDB keeps its commits atomic on file systems that
      * preserve write order even then: a crash loses the newest commits, never half of one. */
-    unsigned flags = MDB_NOTLS | (s->sync_received ? 0u : MDB_NOSYNC);
-    if ((rc = mdb_env_open(s->env, dir, flags, 0600)) != 0) {
+    unsigned flags = MDB_NOTLS | (s->priv->sync_received ? 0u : MDB_NOSYNC);
+    if ((rc = mdb_env_open(s->priv->env, dir, flags, 0600)) != 0) {
         if (rc == ENOMEM) {
             /* The map is address space, reserved whole at open: an address-space limit
              * (ulimit -v, valgrind) smaller than map_bytes refuses it. */
@@ -387,17 +378,17 @@ int store_open(store *s, const char *dir, const store_options *opt)
                     mdb_strerror(rc));
             err = RN_ENOMEM;
         } else {
-            err = lmdb_err(rc, "open environment");
+            err = store_lmdb_err(rc, "open environment");
         }
         goto out;
     }
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-        err = lmdb_err(rc, "begin");
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
+        err = store_lmdb_err(rc, "begin");
         goto out;
     }
     for (int i = 0; i < STORE_DB_COUNT; i++) {
-        if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i])) != 0) {
-            err = lmdb_err(rc, "open database");
+        if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->priv->dbi[i])) != 0) {
+            err = store_lmdb_err(rc, "open database");
             goto out;
         }
     }
@@ -405,16 +396,16 @@ int store_open(store *s, const char *dir, const store_options *opt)
         uint8_t want[8];
         put_be64(want, STORE_SCHEMA_VERSION);
         MDB_val k = { 6, "schema" }, v;
-        rc = mdb_get(txn, s->dbi[STORE_DB_META], &k, &v);
+        rc = mdb_get(txn, s->priv->dbi[STORE_DB_META], &k, &v);
         if (rc == MDB_NOTFOUND) {
             v = (MDB_val){ 8, want };
-            rc = mdb_put(txn, s->dbi[STORE_DB_META], &k, &v, 0);
+            rc = mdb_put(txn, s->priv->dbi[STORE_DB_META], &k, &v, 0);
         } else if (rc == 0 && (v.mv_size != 8 || memcmp(v.mv_data, want, 8) != 0)) {
             err = RN_ECORRUPT;
             goto out;
         }
         if (rc != 0) {
-            err = lmdb_err(rc, "schema");
+            err = store_lmdb_err(rc, "schema");
             goto out;
         }
     }
@@ -425,7 +416,7 @@ int store_open(store *s, const char *dir, const store_options *opt)
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit");
+        err = store_lmdb_err(rc, "commit");
         goto out;
     }
     /* Index whatever a crash left past the watermarks, so that from here on every commit keeps
@@ -444,14 +435,18 @@ out:
 
 void store_close(store *s)
 {
-    if (s->env != NULL) {
-        (void)mdb_env_sync(s->env, 1);
-        mdb_env_close(s->env);
+    struct store_private *p = s->priv;
+    if (p != NULL) {
+        if (p->env != NULL) {
+            (void)mdb_env_sync(p->env, 1);
+            mdb_env_close(p->env);
+        }
+        batch_free(p->batch);
+        free(p->scratch);
+        free(p->checked);
+        free(p);
     }
     proto_roster_free(&s->roster);
-    batch_free(s->batch);
-    free(s->scratch);
-    free(s->checked);
     memset(s, 0, sizeof(*s));
 }
 
@@ -461,9 +456,9 @@ int store_sync(store *s)
     if (s->test_fail_sync > 0 && --s->test_fail_sync == 0)
         rc = EIO; /* the fault a test asked for (store.h) */
     else
-        rc = mdb_env_sync(s->env, 1);
+        rc = mdb_env_sync(s->priv->env, 1);
     if (rc != 0)
-        return lmdb_err(rc, "sync");
+        return store_lmdb_err(rc, "sync");
     return 0;
 }
 
@@ -474,12 +469,12 @@ int store_roster_set(store *s, const proto_roster *r)
     int rc, err = 0;
 
     RN_TRY(proto_roster_init(&copy, RN_ROSTER_MEMBERS_MAX));
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
         proto_roster_free(&copy);
-        return lmdb_err(rc, "begin");
+        return store_lmdb_err(rc, "begin");
     }
-    if ((rc = mdb_drop(txn, s->dbi[STORE_DB_ROSTER], 0)) != 0) {
-        err = lmdb_err(rc, "clear roster");
+    if ((rc = mdb_drop(txn, s->priv->dbi[STORE_DB_ROSTER], 0)) != 0) {
+        err = store_lmdb_err(rc, "clear roster");
         goto out;
     }
     for (size_t i = 0; i < r->count; i++) {
@@ -488,8 +483,8 @@ int store_roster_set(store *s, const proto_roster *r)
         size_t clen = strlen(m->country);
         memcpy(val, m->country, clen);
         MDB_val k = { PROTO_KEY_BYTES, (void *)m->key }, v = { 3, val };
-        if ((rc = mdb_put(txn, s->dbi[STORE_DB_ROSTER], &k, &v, 0)) != 0) {
-            err = lmdb_err(rc, "put roster");
+        if ((rc = mdb_put(txn, s->priv->dbi[STORE_DB_ROSTER], &k, &v, 0)) != 0) {
+            err = store_lmdb_err(rc, "put roster");
             goto out;
         }
         RN_GUARD(err, proto_roster_add(&copy, m->country, clen, m->role, m->key));
@@ -497,7 +492,7 @@ int store_roster_set(store *s, const proto_roster *r)
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit roster");
+        err = store_lmdb_err(rc, "commit roster");
         goto out;
     }
     proto_roster_free(&s->roster);
@@ -552,9 +547,9 @@ static int put_fork(store *s, MDB_txn *txn, const proto_entry *theirs, store_hea
     uint8_t loc[LOC_BYTES];
     loc_key(loc, theirs->author, theirs->seq);
     MDB_val k = { LOC_BYTES, loc }, v = { theirs->len, (void *)theirs->bytes };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_FORKS], &k, &v, MDB_NOOVERWRITE);
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_FORKS], &k, &v, MDB_NOOVERWRITE);
     if (rc != 0 && rc != MDB_KEYEXIST)
-        return lmdb_err(rc, "put fork");
+        return store_lmdb_err(rc, "put fork");
     h->flags |= STORE_HEAD_FORKED;
     return put_head(s, txn, h);
 }
@@ -602,8 +597,8 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     RN_GUARD(err, batch_reserve(s, good));
     mark = batch_mark_get(s);
 
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-        err = lmdb_err(rc, "begin");
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
+        err = store_lmdb_err(rc, "begin");
         goto out;
     }
     rc = read_head(s, txn, w->e[0].author, &head);
@@ -624,8 +619,8 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
         uint8_t loc[LOC_BYTES];
         loc_key(loc, e->author, e->seq);
         MDB_val k = { LOC_BYTES, loc }, v;
-        if ((rc = mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v)) != 0) {
-            err = rc == MDB_NOTFOUND ? RN_ECORRUPT : lmdb_err(rc, "get entry");
+        if ((rc = mdb_get(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v)) != 0) {
+            err = rc == MDB_NOTFOUND ? RN_ECORRUPT : store_lmdb_err(rc, "get entry");
             goto out;
         }
         uint8_t held[PROTO_ID_BYTES];
@@ -680,8 +675,8 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             break;
         }
         RN_GUARD(err, put_entry(s, txn, e));
-        if (s->batch_complete)
-            batch_keys(s->batch, e, w->ids[i], &w->rec, country);
+        if (s->priv->batch_complete)
+            batch_keys(s->priv->batch, e, w->ids[i], &w->rec, country);
         res->accepted++;
     }
     if (good > first_new) {
@@ -704,7 +699,7 @@ commit:
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit");
+        err = store_lmdb_err(rc, "commit");
         res->accepted = 0;
         batch_rollback(s, mark);
         goto out;
@@ -748,10 +743,10 @@ static void append_unwind(store *s, const store_head *prev, uint64_t seq, batch_
     batch_rollback(s, mark);
     loc_key(loc, prev->author, seq);
     MDB_val k = { LOC_BYTES, loc }, hk = { PROTO_KEY_BYTES, (void *)prev->author };
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) == 0 &&
-        (rc = mdb_del(txn, s->dbi[STORE_DB_ENTRIES], &k, NULL)) == 0) {
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) == 0 &&
+        (rc = mdb_del(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, NULL)) == 0) {
         if (prev->seq == 0)
-            rc = mdb_del(txn, s->dbi[STORE_DB_HEADS], &hk, NULL);
+            rc = mdb_del(txn, s->priv->dbi[STORE_DB_HEADS], &hk, NULL);
         else
             rc = put_head(s, txn, prev) < 0 ? MDB_PANIC : 0;
     }
@@ -795,8 +790,8 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
 
     RN_GUARD(err, batch_reserve(s, 1));
     mark = batch_mark_get(s);
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-        err = lmdb_err(rc, "begin");
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
+        err = store_lmdb_err(rc, "begin");
         goto out;
     }
     rc = read_head(s, txn, author, &head);
@@ -820,13 +815,13 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         err = RN_ESEQ;
         goto out;
     }
-    RN_GUARD(err, proto_entry_sign(&dr, sk, s->scratch, RN_ENTRY_BYTES_MAX, &len));
-    RN_ASSERT(proto_entry_decode(&e, s->scratch, len, NULL) == 0);
-    proto_entry_id(s->scratch, len, eid);
+    RN_GUARD(err, proto_entry_sign(&dr, sk, s->priv->scratch, RN_ENTRY_BYTES_MAX, &len));
+    RN_ASSERT(proto_entry_decode(&e, s->priv->scratch, len, NULL) == 0);
+    proto_entry_id(s->priv->scratch, len, eid);
     /* The record decoded above borrows `body`; the entry holds the same bytes. */
     RN_GUARD(err, put_entry(s, txn, &e));
-    if (s->batch_complete)
-        batch_keys(s->batch, &e, eid, rec, country);
+    if (s->priv->batch_complete)
+        batch_keys(s->priv->batch, &e, eid, rec, country);
     head.seq = e.seq;
     memcpy(head.id, eid, PROTO_ID_BYTES);
     head.timestamp_ms = e.timestamp_ms;
@@ -835,7 +830,7 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit");
+        err = store_lmdb_err(rc, "commit");
         batch_rollback(s, mark);
         goto out;
     }
@@ -1053,8 +1048,8 @@ static int batch_commit(store *s, MDB_txn *txn, store_batch *b, const store_head
         while (i < end) {
             MDB_cursor *ic;
             uint8_t db = b->keys[i].db;
-            if ((rc = mdb_cursor_open(txn, s->dbi[db], &ic)) != 0) {
-                rc = lmdb_err(rc, "index cursor");
+            if ((rc = mdb_cursor_open(txn, s->priv->dbi[db], &ic)) != 0) {
+                rc = store_lmdb_err(rc, "index cursor");
                 goto fail;
             }
             for (; i < end && b->keys[i].db == db; i++) {
@@ -1067,7 +1062,7 @@ static int batch_commit(store *s, MDB_txn *txn, store_batch *b, const store_head
             }
             mdb_cursor_close(ic);
             if (rc != 0) {
-                rc = lmdb_err(rc, "put index");
+                rc = store_lmdb_err(rc, "put index");
                 goto fail;
             }
         }
@@ -1079,11 +1074,11 @@ static int batch_commit(store *s, MDB_txn *txn, store_batch *b, const store_head
         rc = mdb_txn_commit(txn);
         txn = NULL;
         if (rc != 0)
-            return lmdb_err(rc, "commit index");
+            return store_lmdb_err(rc, "commit index");
         if (end == b->n)
             return 0;
-        if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-            return lmdb_err(rc, "begin index");
+        if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0)
+            return store_lmdb_err(rc, "begin index");
     }
 fail:
     mdb_txn_abort(txn);
@@ -1114,7 +1109,7 @@ static int author_country_of(store *s, MDB_txn *txn, store_batch *b, const uint8
 
 /*
  * One pass over the heads in one write transaction. With `fast`, the keys are already in
- * s->batch (every entry past every watermark put them there when it committed) and every
+ * s->priv->batch (every entry past every watermark put them there when it committed) and every
  * watermark moves to its head. Otherwise entries past the watermarks are read back and decoded
  * into `b` until it is full. Returns 1 if it indexed something, 0 if nothing was pending, or an
  * error.
@@ -1130,15 +1125,15 @@ static int index_pass(store *s, store_batch *b, bool fast)
 
     if (!fast)
         b->n = b->entries = b->used = 0;
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-        return lmdb_err(rc, "begin index");
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0)
+        return store_lmdb_err(rc, "begin index");
     adv = malloc(RN_ROSTER_MEMBERS_MAX * sizeof(*adv));
     if (adv == NULL) {
         err = RN_ENOMEM;
         goto out;
     }
-    if ((rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &hc)) != 0) {
-        err = lmdb_err(rc, "heads cursor");
+    if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_HEADS], &hc)) != 0) {
+        err = store_lmdb_err(rc, "heads cursor");
         goto out;
     }
     for (rc = mdb_cursor_get(hc, &k, &v, MDB_FIRST); rc == 0 && nadv < RN_ROSTER_MEMBERS_MAX;
@@ -1209,10 +1204,10 @@ static int index_flush(store *s)
     int rc = 0;
     if (!s->index_pending)
         return 0;
-    if (s->batch_complete) {
+    if (s->priv->batch_complete) {
         /* Fast path: the keys of every unindexed entry are in memory. */
-        if (s->batch != NULL && s->batch->entries > 0)
-            rc = index_pass(s, s->batch, true);
+        if (s->priv->batch != NULL && s->priv->batch->entries > 0)
+            rc = index_pass(s, s->priv->batch, true);
     } else {
         store_batch *b = batch_new();
         if (b == NULL)
@@ -1225,27 +1220,27 @@ static int index_flush(store *s)
         return rc;
     /* Everything is indexed: from now on every commit keeps its keys in memory. A batch that a
      * catch-up grew large goes back, so that an idle node stays small; a small one is kept. */
-    if (s->batch != NULL && s->batch->arena_cap > BATCH_BYTES_INITIAL * 16u) {
-        batch_free(s->batch);
-        s->batch = NULL;
-    } else if (s->batch != NULL) {
-        s->batch->n = s->batch->entries = s->batch->used = 0;
+    if (s->priv->batch != NULL && s->priv->batch->arena_cap > BATCH_BYTES_INITIAL * 16u) {
+        batch_free(s->priv->batch);
+        s->priv->batch = NULL;
+    } else if (s->priv->batch != NULL) {
+        s->priv->batch->n = s->priv->batch->entries = s->priv->batch->used = 0;
     }
-    s->batch_complete = true;
+    s->priv->batch_complete = true;
     s->index_pending = false;
     return 0;
 }
 
-/* Makes room in s->batch for `entries` entries that are about to be committed: flushes when
+/* Makes room in s->priv->batch for `entries` entries that are about to be committed: flushes when
  * full, allocates on first use. Returns 0, or store_index_flush's errors, RN_ENOMEM. */
 static int batch_reserve(store *s, size_t entries)
 {
-    if (s->batch != NULL && !batch_room(s->batch, entries))
+    if (s->priv->batch != NULL && !batch_room(s->priv->batch, entries))
         RN_TRY(store_index_flush(s));
-    if (s->batch_complete && s->batch == NULL && (s->batch = batch_new()) == NULL)
+    if (s->priv->batch_complete && s->priv->batch == NULL && (s->priv->batch = batch_new()) == NULL)
         return RN_ENOMEM;
-    if (s->batch != NULL)
-        RN_TRY(batch_grow(s->batch, entries));
+    if (s->priv->batch != NULL)
+        RN_TRY(batch_grow(s->priv->batch, entries));
     return 0;
 }
 
@@ -1253,37 +1248,55 @@ static int batch_reserve(store *s, size_t entries)
 static batch_mark batch_mark_get(const store *s)
 {
     batch_mark m = { 0, 0, 0 };
-    if (s->batch != NULL)
-        m = (batch_mark){ s->batch->n, s->batch->entries, s->batch->used };
+    if (s->priv->batch != NULL)
+        m = (batch_mark){ s->priv->batch->n, s->priv->batch->entries, s->priv->batch->used };
     return m;
 }
 
 static void batch_rollback(store *s, batch_mark m)
 {
-    if (s->batch != NULL) {
-        s->batch->n = m.n;
-        s->batch->entries = m.entries;
-        s->batch->used = m.used;
+    if (s->priv->batch != NULL) {
+        s->priv->batch->n = m.n;
+        s->priv->batch->entries = m.entries;
+        s->priv->batch->used = m.used;
     }
 }
 
 /* ---- Reads ---- */
 
-int store_read_begin(store *s, store_read *r)
+int store_snapshot_begin(store *s, store_read *r)
 {
     r->s = s;
     r->txn = NULL;
     r->versions = NULL;
     r->entries = NULL;
-    /* An index pass that cannot commit (a full disk above all) does not stop reads: they see the
-     * replica as of the last index commit, and say so (index_behind). */
-    r->index_behind = store_index_flush(s) < 0;
-    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
+    r->index_behind = s->index_pending;
+    int rc = mdb_txn_begin(s->priv->env, NULL, MDB_RDONLY, &r->txn);
     if (rc != 0) {
         r->txn = NULL;
-        return lmdb_err(rc, "begin read");
+        return store_lmdb_err(rc, "begin read");
     }
     return 0;
+}
+
+int store_read_begin(store *s, store_read *r)
+{
+    /* An index pass that cannot commit (a full disk above all) does not stop reads: they see the
+     * replica as of the last index commit, and say so (index_behind). */
+    bool behind = store_index_flush(s) < 0;
+    RN_TRY(store_snapshot_begin(s, r));
+    r->index_behind = behind;
+    return 0;
+}
+
+uint64_t store_used_bytes(const store *s)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (s->priv == NULL || mdb_env_info(s->priv->env, &info) != 0 ||
+        mdb_env_stat(s->priv->env, &st) != 0)
+        return 0;
+    return ((uint64_t)info.me_last_pgno + 1u) * st.ms_psize;
 }
 
 void store_read_end(store_read *r)
@@ -1308,9 +1321,9 @@ int store_heads(store_read *r, store_head *out, size_t cap, size_t *n)
 {
     MDB_cursor *c;
     MDB_val k, v;
-    int rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_HEADS], &c);
+    int rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_HEADS], &c);
     if (rc != 0)
-        return lmdb_err(rc, "heads cursor");
+        return store_lmdb_err(rc, "heads cursor");
     size_t count = 0;
     int err = 0;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
@@ -1325,7 +1338,7 @@ int store_heads(store_read *r, store_head *out, size_t cap, size_t *n)
     if (err < 0)
         return err == RN_ENOTFOUND ? RN_ECORRUPT : err;
     if (rc != MDB_NOTFOUND)
-        return lmdb_err(rc, "heads");
+        return store_lmdb_err(rc, "heads");
     *n = count;
     return 0;
 }
@@ -1338,9 +1351,9 @@ static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { LOC_BYTES, loc }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v);
     if (rc != 0)
-        return lmdb_err(rc, "get entry");
+        return store_lmdb_err(rc, "get entry");
     bytes->ptr = v.mv_data;
     bytes->len = (uint32_t)v.mv_size;
     return 0;
@@ -1369,11 +1382,11 @@ static int id_indexed(const store *s, MDB_txn *txn, const uint8_t *author, uint6
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { PROTO_ID_BYTES, (void *)id }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_IDS], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_IDS], &k, &v);
     if (rc == MDB_NOTFOUND)
         return 1;
     if (rc != 0)
-        return lmdb_err(rc, "get id");
+        return store_lmdb_err(rc, "get id");
     return v.mv_size == LOC_BYTES && memcmp(v.mv_data, loc, LOC_BYTES) == 0 ? 0 : 1;
 }
 
@@ -1444,13 +1457,13 @@ static uint64_t entry_fingerprint(const uint8_t *bytes, size_t len)
     return h;
 }
 
-/* The slot of entry (author, seq) in s->checked. */
+/* The slot of entry (author, seq) in s->priv->checked. */
 static struct store_checked *checked_slot(const store *s, const uint8_t *author, uint64_t seq)
 {
     uint64_t a;
     memcpy(&a, author, sizeof(a));
     uint64_t h = (a ^ (seq * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-    return &s->checked[(h >> 32) % RN_STORE_CHECKED_SLOTS];
+    return &s->priv->checked[(h >> 32) % RN_STORE_CHECKED_SLOTS];
 }
 
 /* Checks entry (author, seq) with bytes[0..len) against its id (see "Integrity" in store.h):
@@ -1471,7 +1484,7 @@ static int entry_verify(store_read *r, const uint8_t *author, uint64_t seq, cons
     /* The next entry's prev first, one step of the cursor store_entry_get left on the entry. */
     int rc = mdb_cursor_get(r->entries, &k, &v, MDB_NEXT);
     if (rc != 0 && rc != MDB_NOTFOUND)
-        return lmdb_err(rc, "next entry");
+        return store_lmdb_err(rc, "next entry");
     if (rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0 &&
         get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES) == seq + 1 &&
         prev_names(v.mv_data, v.mv_size, id))
@@ -1495,14 +1508,14 @@ int store_entry_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64
     uint8_t loc[LOC_BYTES];
     int rc;
     if (r->entries == NULL &&
-        (rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_ENTRIES], &r->entries)) != 0) {
+        (rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_ENTRIES], &r->entries)) != 0) {
         r->entries = NULL;
-        return lmdb_err(rc, "entries cursor");
+        return store_lmdb_err(rc, "entries cursor");
     }
     loc_key(loc, author, seq);
     MDB_val k = { LOC_BYTES, loc }, v;
     if ((rc = mdb_cursor_get(r->entries, &k, &v, MDB_SET_KEY)) != 0)
-        return lmdb_err(rc, "get entry");
+        return store_lmdb_err(rc, "get entry");
     bytes->ptr = v.mv_data;
     bytes->len = (uint32_t)v.mv_size;
     return entry_verify(r, author, seq, bytes->ptr, bytes->len);
@@ -1517,8 +1530,8 @@ int store_entry_repair(store *s, const uint8_t *bytes, size_t len)
     int rc, err = 0;
 
     RN_TRY(proto_entry_decode(&e, bytes, len, NULL));
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-        return lmdb_err(rc, "begin repair");
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0)
+        return store_lmdb_err(rc, "begin repair");
     RN_GUARD(err, entry_get(s, txn, e.author, e.seq, &held));
     proto_entry_id(held.ptr, held.len, held_id);
     proto_entry_id(bytes, len, id);
@@ -1537,14 +1550,14 @@ int store_entry_repair(store *s, const uint8_t *bytes, size_t len)
     }
     loc_key(loc, e.author, e.seq);
     MDB_val k = { LOC_BYTES, loc }, v = { len, (void *)bytes };
-    if ((rc = mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, 0)) != 0) {
-        err = lmdb_err(rc, "put repair");
+    if ((rc = mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, 0)) != 0) {
+        err = store_lmdb_err(rc, "put repair");
         goto out;
     }
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit repair");
+        err = store_lmdb_err(rc, "commit repair");
         goto out;
     }
     if (s->damaged_seq == e.seq && memcmp(s->damaged_author, e.author, PROTO_KEY_BYTES) == 0)
@@ -1562,9 +1575,9 @@ int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES],
                      uint8_t author[PROTO_KEY_BYTES], uint64_t *seq)
 {
     MDB_val k = { PROTO_ID_BYTES, (void *)id }, v;
-    int rc = mdb_get(r->txn, r->s->dbi[STORE_DB_IDS], &k, &v);
+    int rc = mdb_get(r->txn, r->s->priv->dbi[STORE_DB_IDS], &k, &v);
     if (rc != 0)
-        return lmdb_err(rc, "get id");
+        return store_lmdb_err(rc, "get id");
     if (v.mv_size != LOC_BYTES)
         return RN_ECORRUPT;
     memcpy(author, v.mv_data, PROTO_KEY_BYTES);
@@ -1583,8 +1596,8 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
 
     *n = 0;
     loc_key(loc, author, from);
-    if ((rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_ENTRIES], &c)) != 0)
-        return lmdb_err(rc, "entries cursor");
+    if ((rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_ENTRIES], &c)) != 0)
+        return store_lmdb_err(rc, "entries cursor");
     k = (MDB_val){ LOC_BYTES, loc };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
     bool have =
@@ -1618,7 +1631,7 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
     if (err != 0)
         return err;
     if (rc != 0 && rc != MDB_NOTFOUND)
-        return lmdb_err(rc, "entries");
+        return store_lmdb_err(rc, "entries");
     return 0;
 }
 
@@ -1631,8 +1644,8 @@ int store_fork_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_
     int rc;
 
     loc_key(loc, author, 0);
-    if ((rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_FORKS], &c)) != 0)
-        return lmdb_err(rc, "forks cursor");
+    if ((rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_FORKS], &c)) != 0)
+        return store_lmdb_err(rc, "forks cursor");
     k = (MDB_val){ LOC_BYTES, loc };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
     mdb_cursor_close(c);
@@ -1640,7 +1653,7 @@ int store_fork_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_
         (rc == 0 && (k.mv_size != LOC_BYTES || memcmp(k.mv_data, author, PROTO_KEY_BYTES) != 0)))
         return RN_ENOTFOUND;
     if (rc != 0)
-        return lmdb_err(rc, "forks");
+        return store_lmdb_err(rc, "forks");
     *seq = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
     b->ptr = v.mv_data;
     b->len = (uint32_t)v.mv_size;
@@ -1653,11 +1666,11 @@ static int sigs_read(const store *s, MDB_txn *txn, const uint8_t *author, store_
 {
     memset(out, 0, sizeof(*out));
     MDB_val k = { PROTO_KEY_BYTES, (void *)author }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_SIGS], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_SIGS], &k, &v);
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc != 0)
-        return lmdb_err(rc, "get sigs");
+        return store_lmdb_err(rc, "get sigs");
     if (v.mv_size != SIGS_VALUE_BYTES)
         return RN_ECORRUPT;
     const uint8_t *p = v.mv_data;
@@ -1679,8 +1692,8 @@ static int sigs_put(store *s, MDB_txn *txn, const uint8_t *author, const store_s
     put_be64(val + 16, sg->bad_seq);
     put_be64(val + 24, sg->bad_anchor);
     MDB_val k = { PROTO_KEY_BYTES, (void *)author }, v = { sizeof(val), val };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_SIGS], &k, &v, 0);
-    return rc == 0 ? 0 : lmdb_err(rc, "put sigs");
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_SIGS], &k, &v, 0);
+    return rc == 0 ? 0 : store_lmdb_err(rc, "put sigs");
 }
 
 /* Is there an anchor record at (author, seq)? Returns 1, 0, or RN_ESTORE. */
@@ -1689,10 +1702,10 @@ static int anchor_held(const store *s, MDB_txn *txn, const uint8_t *author, uint
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { LOC_BYTES, loc }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_ANCHORS], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, &v);
     if (rc == MDB_NOTFOUND)
         return 0;
-    return rc == 0 ? 1 : lmdb_err(rc, "get anchor");
+    return rc == 0 ? 1 : store_lmdb_err(rc, "get anchor");
 }
 
 /* The first (or, if `last`, the last) anchor record of `author` in [from, to]. Returns 0,
@@ -1707,8 +1720,8 @@ static int anchor_seek(const store *s, MDB_txn *txn, const uint8_t *author, uint
 
     if (from > to)
         return RN_ENOTFOUND;
-    if ((rc = mdb_cursor_open(txn, s->dbi[STORE_DB_ANCHORS], &c)) != 0)
-        return lmdb_err(rc, "anchors cursor");
+    if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ANCHORS], &c)) != 0)
+        return store_lmdb_err(rc, "anchors cursor");
     loc_key(loc, author, last ? to + 1 : from);
     k = (MDB_val){ LOC_BYTES, loc };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -1718,7 +1731,7 @@ static int anchor_seek(const store *s, MDB_txn *txn, const uint8_t *author, uint
     if (rc == MDB_NOTFOUND)
         return RN_ENOTFOUND;
     if (rc != 0)
-        return lmdb_err(rc, "anchors");
+        return store_lmdb_err(rc, "anchors");
     if (k.mv_size != LOC_BYTES || memcmp(k.mv_data, author, PROTO_KEY_BYTES) != 0)
         return RN_ENOTFOUND;
     uint64_t at = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
@@ -1770,16 +1783,20 @@ int store_anchor_first(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uin
 int store_anchor_put(store *s, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    if (rc != 0)
-        return lmdb_err(rc, "begin");
+    int rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn);
+    if (rc != 0) {
+        s->verify_pending = true;
+        return store_lmdb_err(rc, "begin");
+    }
     int err = anchor_put_txn(s, txn, author, seq);
     if (err != 0) {
         mdb_txn_abort(txn);
-        return err;
+    } else if ((rc = mdb_txn_commit(txn)) != 0) {
+        err = store_lmdb_err(rc, "commit anchor");
     }
-    rc = mdb_txn_commit(txn);
-    return rc == 0 ? 0 : lmdb_err(rc, "commit anchor");
+    if (err != 0)
+        s->verify_pending = true; /* not recorded: the background verifier will check it */
+    return err;
 }
 
 int store_entry_get_verified(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
@@ -1806,8 +1823,8 @@ static int head_next(const store *s, MDB_txn *txn, const uint8_t *after, store_h
     MDB_cursor *c;
     MDB_val k = { 0, NULL }, v;
     int rc;
-    if ((rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &c)) != 0)
-        return lmdb_err(rc, "heads cursor");
+    if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_HEADS], &c)) != 0)
+        return store_lmdb_err(rc, "heads cursor");
     if (after == NULL) {
         rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
     } else {
@@ -1828,7 +1845,7 @@ static int head_next(const store *s, MDB_txn *txn, const uint8_t *after, store_h
     if (rc == -1)
         return RN_ECORRUPT;
     if (rc != 0)
-        return lmdb_err(rc, "heads");
+        return store_lmdb_err(rc, "heads");
     return read_head(s, txn, author, out);
 }
 
@@ -1853,9 +1870,9 @@ static int verify_author(store *s, MDB_txn *txn, store_head *h, uint32_t *budget
         if (!ok) {
             MDB_val k = { LOC_BYTES, loc }, v;
             proto_entry e;
-            int rc = mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v);
+            int rc = mdb_get(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v);
             if (rc != 0)
-                return rc == MDB_NOTFOUND ? RN_ECORRUPT : lmdb_err(rc, "get entry");
+                return rc == MDB_NOTFOUND ? RN_ECORRUPT : store_lmdb_err(rc, "get entry");
             if (proto_entry_decode(&e, v.mv_data, v.mv_size, NULL) != 0)
                 return RN_ECORRUPT;
             ok = proto_entry_verify(&e) == 0;
@@ -1866,9 +1883,9 @@ static int verify_author(store *s, MDB_txn *txn, store_head *h, uint32_t *budget
             sg.verified_seq = seq; /* the anchor record, if any, is now implied */
             if (held > 0) {
                 MDB_val k = { LOC_BYTES, loc };
-                int rc = mdb_del(txn, s->dbi[STORE_DB_ANCHORS], &k, NULL);
+                int rc = mdb_del(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, NULL);
                 if (rc != 0)
-                    return lmdb_err(rc, "del anchor");
+                    return store_lmdb_err(rc, "del anchor");
             }
         } else if (ok && held == 0) {
             RN_TRY(anchor_put_txn(s, txn, h->author, seq));
@@ -1901,8 +1918,8 @@ int store_verify_step(store *s, uint32_t budget, store_verify_result *res)
     RN_ASSERT(budget > 0);
     if (!s->verify_pending)
         return 0;
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-        return lmdb_err(rc, "begin");
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0)
+        return store_lmdb_err(rc, "begin");
     const uint8_t *after = NULL;
     for (;;) {
         rc = head_next(s, txn, after, &h);
@@ -1914,13 +1931,13 @@ int store_verify_step(store *s, uint32_t budget, store_verify_result *res)
         if (budget == 0)
             break; /* an author is left to look at */
         RN_GUARD(err, verify_author(s, txn, &h, &budget, res));
-        memcpy(s->scratch, h.author, PROTO_KEY_BYTES);
-        after = s->scratch;
+        memcpy(s->priv->scratch, h.author, PROTO_KEY_BYTES);
+        after = s->priv->scratch;
     }
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit");
+        err = store_lmdb_err(rc, "commit");
         goto out;
     }
     if (done && budget > 0)
@@ -1956,9 +1973,9 @@ int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t
     kb_be64(&probe, UINT64_MAX);
 
     if (r->versions == NULL &&
-        (rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_VERSIONS], &r->versions)) != 0) {
+        (rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_VERSIONS], &r->versions)) != 0) {
         r->versions = NULL;
-        return lmdb_err(rc, "versions cursor");
+        return store_lmdb_err(rc, "versions cursor");
     }
     c = r->versions;
     k = (MDB_val){ probe.len, probe.key };
@@ -1972,7 +1989,7 @@ int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t
         (rc == 0 && (k.mv_size != prefix + 16 || memcmp(k.mv_data, probe.key, prefix) != 0))) {
         err = RN_ENOTFOUND;
     } else if (rc != 0) {
-        err = lmdb_err(rc, "versions");
+        err = store_lmdb_err(rc, "versions");
     } else if (v.mv_size != LOC_BYTES) {
         err = RN_ECORRUPT;
     } else {
@@ -2038,7 +2055,7 @@ static int check_author(store_read *r, const store_head *h, uint64_t *index_coun
         size_t nk = index_keys(&e, rec, country, keys);
         for (size_t i = 0; i < nk; i++) {
             MDB_val k = { keys[i].len, keys[i].key }, v;
-            if (mdb_get(r->txn, s->dbi[keys[i].db], &k, &v) != 0)
+            if (mdb_get(r->txn, s->priv->dbi[keys[i].db], &k, &v) != 0)
                 return RN_ECORRUPT;
             index_counts[keys[i].db]++;
         }
@@ -2091,14 +2108,16 @@ int store_check(store *s, store_check_result *out)
                                              STORE_DB_SUPERSEDED };
     for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
         MDB_stat st;
-        if (mdb_stat(r.txn, s->dbi[derived[i]], &st) != 0 || st.ms_entries != counts[derived[i]]) {
+        if (mdb_stat(r.txn, s->priv->dbi[derived[i]], &st) != 0 ||
+            st.ms_entries != counts[derived[i]]) {
             err = RN_ECORRUPT;
             goto out;
         }
     }
     MDB_stat st;
-    if (mdb_stat(r.txn, s->dbi[STORE_DB_ENTRIES], &st) != 0 || st.ms_entries != out->entries ||
-        mdb_stat(r.txn, s->dbi[STORE_DB_IDS], &st) != 0 || st.ms_entries != out->entries) {
+    if (mdb_stat(r.txn, s->priv->dbi[STORE_DB_ENTRIES], &st) != 0 ||
+        st.ms_entries != out->entries || mdb_stat(r.txn, s->priv->dbi[STORE_DB_IDS], &st) != 0 ||
+        st.ms_entries != out->entries) {
         err = RN_ECORRUPT;
         goto out;
     }

@@ -101,8 +101,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <lmdb.h>
-
 #include "proto/entry.h"
 #include "proto/error.h"
 #include "proto/record.h"
@@ -114,44 +112,26 @@
 #define STORE_HEAD_FORKED 0x01u /* the author signed two entries at one seq */
 #define STORE_HEAD_BADSIG 0x02u /* the author published an entry whose own signature fails */
 
-enum store_db {
-    STORE_DB_ENTRIES,
-    STORE_DB_IDS,
-    STORE_DB_HEADS,
-    STORE_DB_FORKS,
-    STORE_DB_ROSTER,
-    STORE_DB_VERSIONS,
-    STORE_DB_DEC_SPEC,
-    STORE_DB_SUPERSEDED,
-    STORE_DB_SPEC_PROV,
-    STORE_DB_SPEC_ISCED,
-    STORE_DB_ISSUER,
-    STORE_DB_META,
-    STORE_DB_ANCHORS,
-    STORE_DB_SIGS,
-    STORE_DB_COUNT
-};
-
 typedef struct store_options {
     size_t map_bytes;   /* LMDB map size; 0 for RN_STORE_MAP_BYTES_DEFAULT */
     bool sync_received; /* fsync ingest commits too (default false, DESIGN.md section 5) */
 } store_options;
 
-typedef struct store_batch store_batch; /* index keys of committed, unindexed entries */
+/* What a replica keeps that no caller reads: the LMDB environment and databases, the index
+ * batch, the checked-entries table, the signing scratch (store/store_internal.h). */
+struct store_private;
 
-/* A replica. Caller owns the struct; store_open fills it and store_close releases what it holds. */
+/*
+ * A replica. The caller owns the struct; store_open fills it and store_close releases what it
+ * holds. As in libuv, the fields above `priv` are public and read-only outside store/ (the node
+ * reports them in status), except test_fail_sync, a test hook; `priv` is the store's own.
+ */
 typedef struct store {
-    MDB_env *env;
-    MDB_dbi dbi[STORE_DB_COUNT];
     proto_roster roster; /* loaded from the roster database at open, replaced by
                             store_roster_set */
-    uint8_t *scratch;    /* RN_ENTRY_BYTES_MAX bytes for signing own entries */
-    bool sync_received;
-    bool index_pending;  /* entries may lie past an index watermark */
-    bool batch_complete; /* `batch` holds the keys of every entry past every watermark */
-    store_batch *batch;  /* allocated while entries await the index pass, else NULL */
+    bool index_pending;  /* entries may lie past an index watermark (store_index_flush) */
     bool verify_pending; /* some log may hold signatures store_verify_step has not checked */
-    /* Disk state and integrity (see "Disks" below): read by the node's status. */
+    /* Disk state and integrity (see "Disks" and "Integrity" above). */
     size_t map_bytes;          /* the LMDB map size in force */
     int writes_stopped;        /* 0, or the errno of the failed fsync that stopped store_append */
     int index_error;           /* 0, or the error of the last index pass (RN_EFULL: disk full) */
@@ -160,9 +140,9 @@ typedef struct store {
     uint64_t integrity_errors; /* reads that found an entry whose bytes no longer match its id */
     uint8_t damaged_author[PROTO_KEY_BYTES]; /* the last such entry, for a re-fetch */
     uint64_t damaged_seq;                    /* its seq; 0 when none is known */
-    struct store_checked *checked; /* RN_STORE_CHECKED_SLOTS entries found intact ("Integrity") */
-    uint32_t test_fail_sync;       /* test only: the test_fail_sync-th next store_sync fails (EIO);
-                                      0 off; set from RECNET_TEST_FAIL_SYNC at open */
+    uint32_t test_fail_sync;    /* test only: the test_fail_sync-th next store_sync fails (EIO);
+                                   0 off; set from RECNET_TEST_FAIL_SYNC at open */
+    struct store_private *priv; /* private */
 } store;
 
 /* The head of one author's log. */
@@ -261,23 +241,41 @@ RN_MUST_USE int store_index_flush(store *s);
 
 /* ---- Reading the logs ---- */
 
-/* A read transaction: every pointer obtained through it is valid until store_read_end.
- * store_read_begin first runs the index pass, so it may write; when the pass fails (RN_EFULL
- * above all; its error stays in s->index_error) the read goes on and sees the replica as of the
- * last index commit, with index_behind set: logs and heads are current, record queries may miss
- * the newest entries. Returns 0 or RN_ESTORE. */
+/*
+ * A read transaction: one consistent snapshot of the replica; every pointer obtained through it
+ * is valid until store_read_end. Two ways to open one, which say what they do:
+ *
+ *   store_snapshot_begin opens the snapshot only, and never writes. Logs, heads, forks, anchors
+ *   and signatures are current (ingest writes them in its own commit); the record indexes and
+ *   `ids` cover each author up to its indexed_seq, so index_behind is set when entries await the
+ *   index pass. Replication reads (entries to serve, ids to compare) use it, so that serving a
+ *   catch-up does not undo the batching of the index pass.
+ *
+ *   store_query_begin first runs the index pass (store_index_flush: a write), then opens the
+ *   snapshot, so that record queries see every entry. When the pass fails (RN_EFULL above all;
+ *   its error stays in s->index_error) the read goes on and sees the replica as of the last
+ *   index commit, with index_behind set.
+ *
+ * Both return 0 or RN_ESTORE. The fields below `index_behind` are the store's own.
+ */
+struct MDB_txn;
+struct MDB_cursor;
 typedef struct store_read {
     store *s;
-    MDB_txn *txn;
-    bool index_behind;    /* the index pass failed: record indexes lag the logs */
-    MDB_cursor *versions; /* store_version_get's own cursor, opened on first use, kept until
-                             store_read_end: a query makes many lookups in one transaction */
-    MDB_cursor *entries;  /* store_entry_get's, the same way; it steps to the next entry to check
-                             one against its id. Both NULL in a store_read made otherwise */
+    bool index_behind; /* record indexes may lag the logs (see above) */
+    struct MDB_txn *txn;
+    struct MDB_cursor *versions; /* store_version_get's own cursor, opened on first use, kept
+                                    until store_read_end: a query makes many lookups */
+    struct MDB_cursor *entries;  /* store_entry_get's, the same way; it steps to the next entry
+                                    to check one against its id */
 } store_read;
 
+RN_MUST_USE int store_snapshot_begin(store *s, store_read *r);
 RN_MUST_USE int store_read_begin(store *s, store_read *r);
 void store_read_end(store_read *r);
+
+/* Bytes of the LMDB map in use (pages up to the last one written), for the node's status. */
+uint64_t store_used_bytes(const store *s);
 
 /* The head of `author`. Returns 0, RN_ENOTFOUND (no entry of that author), RN_ESTORE. */
 RN_MUST_USE int store_head_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
@@ -355,7 +353,8 @@ RN_MUST_USE int store_anchor_first(store_read *r, const uint8_t author[PROTO_KEY
 /*
  * Records that the entry (author, seq), held, has a valid own signature: the caller verified it
  * (proto_entry_verify). One write transaction; must not be called inside a store_read (it
- * would wait for nothing, but the caller's read would not see it). Returns 0, RN_EFULL,
+ * would wait for nothing, but the caller's read would not see it). When it cannot commit, the
+ * entry is left to the background verifier (verify_pending is set). Returns 0, RN_EFULL,
  * RN_ESTORE.
  */
 RN_MUST_USE int store_anchor_put(store *s, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq);

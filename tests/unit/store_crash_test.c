@@ -50,6 +50,7 @@
 
 #include "proto/record.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 #include "testutil.h"
 
@@ -570,7 +571,7 @@ static void test_crash(void **state)
             snprintf(copy, sizeof(copy), "/tmp/recnet-store-crash-copy-XXXXXX");
             assert_non_null(mkdtemp(copy));
             assert_int_equal(store_open(&s, dir, NULL), 0);
-            assert_int_equal(mdb_env_copy(s.env, copy), 0);
+            assert_int_equal(mdb_env_copy(s.priv->env, copy), 0);
             store_close(&s);
             resume(copy);
             rm_dir(copy);

@@ -32,6 +32,7 @@
 #include "proto/record.h"
 #include "store/query.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 #include "testutil.h"
 
@@ -382,8 +383,8 @@ static uint64_t entries_held(store *s)
 {
     MDB_txn *txn;
     MDB_stat st;
-    assert_int_equal(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), 0);
-    assert_int_equal(mdb_stat(txn, s->dbi[STORE_DB_ENTRIES], &st), 0);
+    assert_int_equal(mdb_txn_begin(s->priv->env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_stat(txn, s->priv->dbi[STORE_DB_ENTRIES], &st), 0);
     mdb_txn_abort(txn);
     return st.ms_entries;
 }
@@ -1516,8 +1517,8 @@ static void test_check_damaged(void **state)
     check_ok(&f->s, 20);
 
     /* Delete one key of the versions index. */
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_cursor_open(txn, f->s.dbi[STORE_DB_VERSIONS], &c), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_cursor_open(txn, f->s.priv->dbi[STORE_DB_VERSIONS], &c), 0);
     assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
     assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_NEXT), 0);
     klen = k.mv_size;
@@ -1531,28 +1532,28 @@ static void test_check_damaged(void **state)
     assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
 
     /* Put it back, and the replica is whole again. */
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
     k = (MDB_val){ klen, key };
     v = (MDB_val){ vlen, val };
-    assert_int_equal(mdb_put(txn, f->s.dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
+    assert_int_equal(mdb_put(txn, f->s.priv->dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     check_ok(&f->s, 20);
 
     /* A version that no entry implies. */
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
     key[klen - 1] ^= 0x01; /* another seq */
-    assert_int_equal(mdb_put(txn, f->s.dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
+    assert_int_equal(mdb_put(txn, f->s.priv->dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_del(txn, f->s.dbi[STORE_DB_VERSIONS], &k, NULL), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_del(txn, f->s.priv->dbi[STORE_DB_VERSIONS], &k, NULL), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     check_ok(&f->s, 20);
 
     /* An id that no longer maps back to its entry. */
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
     k = (MDB_val){ PROTO_ID_BYTES, nl.id[3] };
-    assert_int_equal(mdb_del(txn, f->s.dbi[STORE_DB_IDS], &k, NULL), 0);
+    assert_int_equal(mdb_del(txn, f->s.priv->dbi[STORE_DB_IDS], &k, NULL), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
     chain_free(&nl);
@@ -1771,13 +1772,13 @@ static void damage(store *s, const author *a, uint64_t seq, size_t at)
     for (unsigned i = 0; i < 8; i++)
         loc[PROTO_KEY_BYTES + i] = (uint8_t)(seq >> (56u - 8u * i));
     k = (MDB_val){ sizeof(loc), loc };
-    assert_int_equal(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v), 0);
+    assert_int_equal(mdb_txn_begin(s->priv->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_get(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v), 0);
     assert_true(at < v.mv_size);
     memcpy(copy, v.mv_data, v.mv_size);
     copy[at] ^= 0x01;
     v.mv_data = copy;
-    assert_int_equal(mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, 0), 0);
+    assert_int_equal(mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
 }
 
@@ -1834,9 +1835,8 @@ static void test_entry_damaged(void **state)
     damage(&f->s, &authors[A_FR], 11, fr.raw[10].len - 70);
     damage(&f->s, &authors[A_FR], 12, fr.raw[11].len - 70);
     uint64_t seen = f->s.integrity_errors;
-    memset(&r, 0, sizeof(r));
-    r.s = &f->s;
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, MDB_RDONLY, &r.txn), 0); /* no index pass */
+    assert_int_equal(store_snapshot_begin(&f->s, &r), 0); /* no index pass */
+    assert_true(r.index_behind);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 10, &e), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 11, &e), RN_ECORRUPT);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
