@@ -13,6 +13,7 @@
  * RN_ECORRUPT, never an assertion, since it comes from disk.
  */
 #include "query.h"
+#include "store/keys.h"
 #include "store/store_internal.h"
 
 #include <stdio.h>
@@ -20,10 +21,6 @@
 #include <string.h>
 
 #include "proto/codes.h"
-
-#define LOC_BYTES (PROTO_KEY_BYTES + 8u) /* author, be64 seq: the value of an index key */
-#define TS_SEQ    16u                    /* be64 ts, be64 seq: the tail of a dated key */
-#define KEY_CAP   512u                   /* above LMDB's default maximum key of 511 bytes */
 
 /* The decoded records one query keeps at once, some 190 KiB: on the heap, not the stack. */
 typedef struct scratch {
@@ -33,20 +30,6 @@ typedef struct scratch {
 } scratch;
 
 /* ---- Small helpers ---- */
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static int lmdb_err(int rc, const char *what)
-{
-    fprintf(stderr, "recnet query: %s: %s\n", what, mdb_strerror(rc));
-    return RN_ESTORE;
-}
 
 /* Times above RN_TIME_MS_MAX (QUERY_AT_NOW) mean the end of time (query.h, "Now"). */
 static uint64_t clamp_time(uint64_t t)
@@ -147,15 +130,11 @@ static int latest_id(store_read *r, proto_kind kind, proto_str id, uint64_t at, 
     return latest(r, kind, id.ptr, id.len, at, v, rec);
 }
 
-/* Reads an index value: the location of an entry. */
+/* Reads an index value: the location of an entry dated ts. */
 static int read_loc(const MDB_val *val, uint64_t ts, store_version *v)
 {
-    if (val->mv_size != LOC_BYTES)
-        return RN_ECORRUPT;
-    memcpy(v->author, val->mv_data, PROTO_KEY_BYTES);
-    v->seq = get_be64((const uint8_t *)val->mv_data + PROTO_KEY_BYTES);
     v->timestamp_ms = ts;
-    return 0;
+    return loc_parse(val->mv_data, val->mv_size, v->author, &v->seq);
 }
 
 /* ---- Cursors over key ranges ---- */
@@ -167,7 +146,7 @@ static int in_range(int rc, const MDB_val *k, const uint8_t *prefix, size_t plen
     if (rc == MDB_NOTFOUND)
         return RN_ENOTFOUND;
     if (rc != 0)
-        return lmdb_err(rc, "cursor");
+        return store_lmdb_err(rc, "cursor");
     if (k->mv_size < plen || memcmp(k->mv_data, prefix, plen) != 0)
         return RN_ENOTFOUND;
     return 0;
@@ -190,7 +169,7 @@ static int next(MDB_cursor *c, const uint8_t *prefix, size_t plen, MDB_val *k, M
 static int cursor_open(store_read *r, enum store_db db, MDB_cursor **c)
 {
     int rc = mdb_cursor_open(r->txn, r->s->priv->dbi[db], c);
-    return rc == 0 ? 0 : lmdb_err(rc, "cursor open");
+    return rc == 0 ? 0 : store_lmdb_err(rc, "cursor open");
 }
 
 /* ---- recognise ---- */
@@ -208,23 +187,22 @@ typedef struct recog {
 /* (d) Whether decision `x_id` is superseded as of q->at. Returns 1, 0, or an error. */
 static int superseded(store_read *r, const recog *q, proto_str x_id, proto_record *tmp)
 {
-    uint8_t prefix[RN_ID_BYTES_MAX + 1];
-    size_t plen = x_id.len + 1u;
+    uint8_t prefix[INDEX_KEY_MAX];
+    size_t plen = key_id_prefix(prefix, x_id);
     MDB_cursor *c;
     MDB_val k, v;
     int rc, found = 0;
 
-    memcpy(prefix, x_id.ptr, x_id.len);
-    prefix[x_id.len] = 0;
+    RN_ASSERT(plen > 0); /* an id (proto_id_check) */
     RN_TRY(cursor_open(r, STORE_DB_SUPERSEDED, &c));
     for (rc = seek(c, prefix, plen, prefix, plen, &k, &v); rc == 0;
          rc = next(c, prefix, plen, &k, &v)) {
         store_version yv, ylatest;
-        if (k.mv_size != plen + TS_SEQ) {
+        uint64_t ts;
+        if (!key_dated(k.mv_data, k.mv_size, plen, &ts, NULL)) {
             rc = RN_ECORRUPT;
             break;
         }
-        uint64_t ts = get_be64((const uint8_t *)k.mv_data + plen);
         if (ts > q->at)
             break; /* dated keys ascend: nothing later counts */
         if ((rc = read_loc(&v, ts, &yv)) < 0 ||
@@ -276,25 +254,23 @@ static void terms_of_policy(query_terms *t, const proto_policy *pol)
 /* (c)-(f) The winning decision, if any: fills out->basis, basis_id, outcome and result. */
 static int best_decision(store_read *r, const recog *q, scratch *sc, query_recognition *out)
 {
-    uint8_t prefix[RN_ID_BYTES_MAX + 3];
-    size_t plen = q->spec_id.len + 3u;
+    uint8_t prefix[INDEX_KEY_MAX];
+    size_t plen = key_dec_spec_prefix(prefix, q->spec_id, q->country);
     MDB_cursor *c;
     MDB_val k, v;
     store_version best = { .seq = 0 };
     int rc;
 
-    memcpy(prefix, q->spec_id.ptr, q->spec_id.len);
-    prefix[q->spec_id.len] = 0;
-    memcpy(prefix + q->spec_id.len + 1, q->country, 2);
+    RN_ASSERT(plen > 0); /* an id (proto_id_check) */
     RN_TRY(cursor_open(r, STORE_DB_DEC_SPEC, &c));
     for (rc = seek(c, prefix, plen, prefix, plen, &k, &v); rc == 0;
          rc = next(c, prefix, plen, &k, &v)) {
         store_version dv, dlatest;
-        if (k.mv_size != plen + TS_SEQ) {
+        uint64_t ts;
+        if (!key_dated(k.mv_data, k.mv_size, plen, &ts, NULL)) {
             rc = RN_ECORRUPT;
             break;
         }
-        uint64_t ts = get_be64((const uint8_t *)k.mv_data + plen);
         if (ts > q->at)
             break;
         if ((rc = read_loc(&v, ts, &dv)) < 0 ||
@@ -363,29 +339,29 @@ static unsigned outcome_rank(uint32_t outcome)
  * ascending order, so the first of equally favourable ones is the smallest id. */
 static int best_policy(store_read *r, const recog *q, scratch *sc, query_recognition *out)
 {
-    uint8_t prefix[4] = { PROTO_KIND_POLICY, (uint8_t)q->country[0], (uint8_t)q->country[1], ':' };
-    uint8_t next_key[1 + RN_ID_BYTES_MAX + 1];
+    uint8_t prefix[4];
+    size_t plen = key_kind_country(prefix, PROTO_KIND_POLICY, q->country);
+    uint8_t next_key[INDEX_KEY_MAX];
     MDB_cursor *c;
     MDB_val k, v;
     unsigned best_rank = 4;
     int rc;
 
     RN_TRY(cursor_open(r, STORE_DB_VERSIONS, &c));
-    rc = seek(c, prefix, sizeof(prefix), prefix, sizeof(prefix), &k, &v);
+    rc = seek(c, prefix, plen, prefix, plen, &k, &v);
     while (rc == 0) {
-        const uint8_t *key = k.mv_data;
-        const uint8_t *nul = memchr(key + 1, 0, k.mv_size - 1);
-        size_t rid_len = nul != NULL ? (size_t)(nul - key) - 1u : 0;
+        proto_str rid;
+        bool nul;
         store_version pv;
-        if (nul == NULL || rid_len > RN_ID_BYTES_MAX) {
+        if (key_id_at(k.mv_data, k.mv_size, 1, &rid, &nul) < 0 || !nul) {
             rc = RN_ECORRUPT;
             break;
         }
         /* Where the next policy id's versions begin: just past this id's "id 0x00 ..." keys. */
-        memcpy(next_key, key, 1 + rid_len);
-        next_key[1 + rid_len] = 1;
+        size_t nlen = key_versions_prefix(next_key, PROTO_KIND_POLICY, rid.ptr, rid.len);
+        next_key[nlen - 1] = 1;
 
-        rc = latest(r, PROTO_KIND_POLICY, key + 1, rid_len, q->at, &pv, &sc->a);
+        rc = latest(r, PROTO_KIND_POLICY, rid.ptr, rid.len, q->at, &pv, &sc->a);
         if (rc < 0 && rc != RN_ENOTFOUND)
             break;
         const proto_policy *pol = &sc->a.u.policy;
@@ -401,7 +377,7 @@ static int best_policy(store_read *r, const recog *q, scratch *sc, query_recogni
             set_ref(&out->basis, &pv);
             terms_of_policy(&out->terms, pol);
         }
-        rc = seek(c, next_key, rid_len + 2u, prefix, sizeof(prefix), &k, &v);
+        rc = seek(c, next_key, nlen, prefix, plen, &k, &v);
     }
     mdb_cursor_close(c);
     return rc == RN_ENOTFOUND ? 0 : rc;
@@ -734,7 +710,7 @@ typedef struct search_state {
  * after_len is 0). */
 static int run_seek(search_state *st, run *u, const uint8_t *after, size_t after_len)
 {
-    uint8_t target[KEY_CAP];
+    uint8_t target[INDEX_KEY_MAX + 1];
     size_t tlen = u->plen;
     MDB_val k, v;
 
@@ -742,7 +718,7 @@ static int run_seek(search_state *st, run *u, const uint8_t *after, size_t after
     if (after_len > 0) {
         /* id_off || after || 0x01 is past every key of `after` and before every greater id, in
          * either layout (an id ending the key, or an id followed by 0x00 and a date). */
-        uint8_t t2[KEY_CAP];
+        uint8_t t2[INDEX_KEY_MAX + 1];
         memcpy(t2, u->prefix, u->id_off);
         memcpy(t2 + u->id_off, after, after_len);
         t2[u->id_off + after_len] = 1;
@@ -758,14 +734,10 @@ static int run_seek(search_state *st, run *u, const uint8_t *after, size_t after
         return 0;
     }
     RN_TRY(rc);
-    const uint8_t *id = (const uint8_t *)k.mv_data + u->id_off;
-    size_t left = k.mv_size - u->id_off;
-    const uint8_t *nul = memchr(id, 0, left);
-    size_t len = nul != NULL ? (size_t)(nul - id) : left;
-    if (len == 0 || len > RN_ID_BYTES_MAX)
-        return RN_ECORRUPT;
-    memcpy(u->head, id, len);
-    u->head_len = len;
+    proto_str id;
+    RN_TRY(key_id_at(k.mv_data, k.mv_size, u->id_off, &id, NULL));
+    memcpy(u->head, id.ptr, id.len);
+    u->head_len = id.len;
     return 0;
 }
 
@@ -794,10 +766,11 @@ static int runs_isced(search_state *st, proto_str isced)
     memcpy(target, isced.ptr, isced.len);
     rc = seek(st->c, target, tlen, isced.ptr, isced.len, &k, &v);
     while (rc == 0) {
-        const uint8_t *nul = memchr(k.mv_data, 0, k.mv_size);
-        size_t code_len = nul != NULL ? (size_t)(nul - (const uint8_t *)k.mv_data) : 0;
-        if (nul == NULL || code_len > RN_ID_BYTES_MAX)
+        proto_str code;
+        bool nul;
+        if (key_id_at(k.mv_data, k.mv_size, 0, &code, &nul) < 0 || !nul)
             return RN_ECORRUPT;
+        size_t code_len = code.len;
         memcpy(target, k.mv_data, code_len + 1);
         if (run_add(st, target, code_len + 1, code_len + 1) == NULL)
             return RN_ECORRUPT; /* more codes than ISCED-F has */
@@ -886,20 +859,16 @@ static void hit_describe(query_hit *h, const proto_spec *s, const proto_provider
 /* Chooses the runs of a search: the narrowest index the filter allows. */
 static int runs_plan(store_read *r, search_state *st, const query_filter *f, const char *cc)
 {
-    uint8_t p[RN_ID_BYTES_MAX + 2];
+    uint8_t p[INDEX_KEY_MAX];
     enum store_db db;
 
     if (f->provider.len > 0) {
         db = STORE_DB_SPEC_PROV;
-        memcpy(p, f->provider.ptr, f->provider.len);
-        p[f->provider.len] = 0;
-        run_add(st, p, f->provider.len + 1u, f->provider.len + 1u);
+        size_t plen = key_id_prefix(p, f->provider);
+        run_add(st, p, plen, plen);
     } else if (cc != NULL) {
         db = STORE_DB_VERSIONS;
-        p[0] = PROTO_KIND_SPEC;
-        memcpy(p + 1, cc, 2);
-        p[3] = ':';
-        run_add(st, p, 4, 1);
+        run_add(st, p, key_kind_country(p, PROTO_KIND_SPEC, cc), 1);
     } else if (f->isced.len > 0) {
         db = STORE_DB_SPEC_ISCED;
     } else {

@@ -8,6 +8,7 @@
  * built by one function, index_keys(), used both to write the indexes and to check them
  * (store_check), so the two can never disagree about the layout.
  */
+#include "store/keys.h"
 #include "store/store_internal.h"
 
 #include <errno.h>
@@ -17,11 +18,6 @@
 #include <sys/stat.h>
 
 #include <sodium.h>
-
-#define HEAD_VALUE_BYTES (8u + PROTO_ID_BYTES + 8u + 1u + 8u) /* ..., flags, indexed */
-#define LOC_BYTES        (PROTO_KEY_BYTES + 8u)               /* author, be64 seq */
-#define INDEX_KEY_MAX    511u                                 /* LMDB's default maximum key size */
-#define SIGS_VALUE_BYTES 32u /* verified, checked, bad_seq, bad_anchor */
 
 static const char *const db_names[STORE_DB_COUNT] = {
     [STORE_DB_ENTRIES] = "entries",     [STORE_DB_IDS] = "ids",
@@ -45,150 +41,10 @@ int store_lmdb_err(int rc, const char *what)
     return RN_ESTORE;
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static void loc_key(uint8_t out[LOC_BYTES], const uint8_t *author, uint64_t seq)
-{
-    memcpy(out, author, PROTO_KEY_BYTES);
-    put_be64(out + PROTO_KEY_BYTES, seq);
-}
-
-/* ---- Index keys ---- */
-
-/* One key of one index, derived from one entry. */
-typedef struct index_key {
-    enum store_db db;
-    uint8_t key[INDEX_KEY_MAX];
-    size_t len;
-    bool has_loc; /* value is the entry's location; otherwise empty */
-} index_key;
-
-/* Upper bound on the index keys of one entry: versions, plus the largest kind-specific set (a
- * provider's issuer keys). */
-#define INDEX_KEYS_MAX (1u + RN_ISSUER_KEYS_MAX + 2u)
-
 /* Upper bound on the arena bytes one entry adds to an index batch: its id key and every index
  * key, each with a location value. */
 #define INDEX_ENTRY_BYTES_MAX ((INDEX_KEYS_MAX + 1u) * (INDEX_KEY_MAX + LOC_BYTES))
 static_assert(INDEX_ENTRY_BYTES_MAX * 4u < RN_INDEX_BATCH_BYTES, "an index batch holds entries");
-
-/* Starts the next key of keys[] in index `db`; its value is the entry's location if `has_loc`. */
-static index_key *kb_start(index_key *keys, size_t *n, enum store_db db, bool has_loc)
-{
-    index_key *k = &keys[(*n)++];
-    k->db = db;
-    k->len = 0;
-    k->has_loc = has_loc;
-    return k;
-}
-
-static void kb_bytes(index_key *k, const void *p, size_t n)
-{
-    RN_ASSERT(k->len + n <= INDEX_KEY_MAX);
-    memcpy(k->key + k->len, p, n);
-    k->len += n;
-}
-
-static void kb_str(index_key *k, proto_str s)
-{
-    kb_bytes(k, s.ptr, s.len);
-}
-
-static void kb_byte(index_key *k, uint8_t b)
-{
-    kb_bytes(k, &b, 1);
-}
-
-static void kb_be64(index_key *k, uint64_t v)
-{
-    uint8_t b[8];
-    put_be64(b, v);
-    kb_bytes(k, b, 8);
-}
-
-/*
- * Writes into keys[] every index key that entry `e` with record `r` by an author of `country`
- * contributes, and returns how many. The layout is documented in store.h.
- */
-static size_t index_keys(const proto_entry *e, const proto_record *r, const char *country,
-                         index_key *keys)
-{
-    size_t n = 0;
-    index_key *k = kb_start(keys, &n, STORE_DB_VERSIONS, true);
-    kb_byte(k, (uint8_t)r->kind);
-    if (r->kind == PROTO_KIND_REVOCATION) {
-        kb_bytes(k, r->u.revocation.credential, PROTO_DIGEST_BYTES);
-        kb_str(k, r->u.revocation.provider);
-    } else {
-        kb_str(k, proto_record_id(r));
-    }
-    kb_byte(k, 0);
-    kb_be64(k, e->timestamp_ms);
-    kb_be64(k, e->seq);
-
-    switch (r->kind) {
-    case PROTO_KIND_DECISION: {
-        const proto_decision *dec = &r->u.decision;
-        k = kb_start(keys, &n, STORE_DB_DEC_SPEC, true);
-        kb_str(k, dec->spec);
-        kb_byte(k, 0);
-        kb_bytes(k, country, 2);
-        kb_be64(k, e->timestamp_ms);
-        kb_be64(k, e->seq);
-        if (dec->supersedes.len > 0) {
-            k = kb_start(keys, &n, STORE_DB_SUPERSEDED, true);
-            kb_str(k, dec->supersedes);
-            kb_byte(k, 0);
-            kb_be64(k, e->timestamp_ms);
-            kb_be64(k, e->seq);
-        }
-        break;
-    }
-    case PROTO_KIND_SPEC: {
-        const proto_spec *sp = &r->u.spec;
-        k = kb_start(keys, &n, STORE_DB_SPEC_PROV, false);
-        kb_str(k, sp->provider);
-        kb_byte(k, 0);
-        kb_str(k, sp->id);
-        k = kb_start(keys, &n, STORE_DB_SPEC_ISCED, false);
-        kb_str(k, sp->isced);
-        kb_byte(k, 0);
-        kb_str(k, sp->id);
-        break;
-    }
-    case PROTO_KIND_PROVIDER: {
-        const proto_provider *pv = &r->u.provider;
-        for (uint32_t i = 0; i < pv->issuer_keys_n; i++) {
-            k = kb_start(keys, &n, STORE_DB_ISSUER, false);
-            kb_bytes(k, pv->issuer_keys[i].key, PROTO_KEY_BYTES);
-            kb_str(k, pv->id);
-        }
-        break;
-    }
-    case PROTO_KIND_POLICY:
-    case PROTO_KIND_PATHWAY:
-    case PROTO_KIND_REVOCATION:
-        break;
-    default:
-        RN_ASSERT(!"unknown record kind");
-    }
-    RN_ASSERT(n <= INDEX_KEYS_MAX);
-    return n;
-}
 
 /* Writes entry `e` (already verified) into the replica inside write transaction `txn`. Its id and
  * index keys are written later, by the index pass (index_flush), which sorts them. */
@@ -1485,8 +1341,7 @@ static int entry_verify(store_read *r, const uint8_t *author, uint64_t seq, cons
     int rc = mdb_cursor_get(r->entries, &k, &v, MDB_NEXT);
     if (rc != 0 && rc != MDB_NOTFOUND)
         return store_lmdb_err(rc, "next entry");
-    if (rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0 &&
-        get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES) == seq + 1 &&
+    if (rc == 0 && loc_seq_of(k.mv_data, k.mv_size, author) == seq + 1 &&
         prev_names(v.mv_data, v.mv_size, id))
         rc = 0;
     else
@@ -1578,11 +1433,7 @@ int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES],
     int rc = mdb_get(r->txn, r->s->priv->dbi[STORE_DB_IDS], &k, &v);
     if (rc != 0)
         return store_lmdb_err(rc, "get id");
-    if (v.mv_size != LOC_BYTES)
-        return RN_ECORRUPT;
-    memcpy(author, v.mv_data, PROTO_KEY_BYTES);
-    *seq = get_be64((const uint8_t *)v.mv_data + PROTO_KEY_BYTES);
-    return 0;
+    return loc_parse(v.mv_data, v.mv_size, author, seq);
 }
 
 int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t from,
@@ -1600,8 +1451,7 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
         return store_lmdb_err(rc, "entries cursor");
     k = (MDB_val){ LOC_BYTES, loc };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-    bool have =
-        rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0;
+    bool have = rc == 0 && loc_seq_of(k.mv_data, k.mv_size, author) != 0;
     while (have && count < max_n) {
         if (count > 0 && bytes + v.mv_size > max_bytes)
             break;
@@ -1609,12 +1459,12 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
          * next one, read with the cursor's step (the data of a read transaction stays valid), the
          * last against the head or `ids`. A damaged entry ends the walk (RN_ECORRUPT). */
         MDB_val cur = v;
-        uint64_t seq = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
+        uint64_t seq = loc_seq_of(k.mv_data, k.mv_size, author);
         proto_entry_id(cur.mv_data, cur.mv_size, id);
         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-        have = rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0;
-        int ok = have && get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES) == seq + 1 &&
-                         prev_names(v.mv_data, v.mv_size, id)
+        uint64_t next = rc == 0 ? loc_seq_of(k.mv_data, k.mv_size, author) : 0;
+        have = next != 0;
+        int ok = next == seq + 1 && prev_names(v.mv_data, v.mv_size, id)
                      ? 0
                      : id_recorded(r->s, r->txn, author, seq, id);
         if (ok == 1)
@@ -1649,12 +1499,11 @@ int store_fork_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_
     k = (MDB_val){ LOC_BYTES, loc };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
     mdb_cursor_close(c);
-    if (rc == MDB_NOTFOUND ||
-        (rc == 0 && (k.mv_size != LOC_BYTES || memcmp(k.mv_data, author, PROTO_KEY_BYTES) != 0)))
+    if (rc == MDB_NOTFOUND || (rc == 0 && loc_seq_of(k.mv_data, k.mv_size, author) == 0))
         return RN_ENOTFOUND;
     if (rc != 0)
         return store_lmdb_err(rc, "forks");
-    *seq = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
+    *seq = loc_seq_of(k.mv_data, k.mv_size, author);
     b->ptr = v.mv_data;
     b->len = (uint32_t)v.mv_size;
     return store_entry_get(r, author, *seq, a) == 0 ? 0 : RN_ECORRUPT;
@@ -1732,10 +1581,8 @@ static int anchor_seek(const store *s, MDB_txn *txn, const uint8_t *author, uint
         return RN_ENOTFOUND;
     if (rc != 0)
         return store_lmdb_err(rc, "anchors");
-    if (k.mv_size != LOC_BYTES || memcmp(k.mv_data, author, PROTO_KEY_BYTES) != 0)
-        return RN_ENOTFOUND;
-    uint64_t at = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
-    if (at < from || at > to)
+    uint64_t at = loc_seq_of(k.mv_data, k.mv_size, author);
+    if (at == 0 || at < from || at > to)
         return RN_ENOTFOUND;
     *seq = at;
     return 0;
@@ -1956,21 +1803,17 @@ out:
 int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t rid_len,
                       uint64_t at_ms, store_version *out)
 {
-    index_key probe;
+    uint8_t probe[INDEX_KEY_MAX];
     MDB_cursor *c;
     MDB_val k, v;
     int rc;
 
-    if (rid_len + 1 + 1 + 16 > INDEX_KEY_MAX)
+    size_t prefix = key_versions_prefix(probe, kind, rid, rid_len);
+    if (prefix == 0)
         return RN_ENOTFOUND;
-    probe.len = 0;
-    kb_byte(&probe, (uint8_t)kind);
-    kb_bytes(&probe, rid, rid_len);
-    kb_byte(&probe, 0);
-    size_t prefix = probe.len;
     /* Seek just past every version with ts <= at (ts at_ms, seq all ones), then step back. */
-    kb_be64(&probe, at_ms);
-    kb_be64(&probe, UINT64_MAX);
+    put_be64(probe + prefix, at_ms);
+    put_be64(probe + prefix + 8, UINT64_MAX);
 
     if (r->versions == NULL &&
         (rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_VERSIONS], &r->versions)) != 0) {
@@ -1978,7 +1821,7 @@ int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t
         return store_lmdb_err(rc, "versions cursor");
     }
     c = r->versions;
-    k = (MDB_val){ probe.len, probe.key };
+    k = (MDB_val){ prefix + KEY_TS_SEQ, probe };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
     if (rc == 0)
         rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
@@ -1986,17 +1829,13 @@ int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t
         rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
     int err = 0;
     if (rc == MDB_NOTFOUND ||
-        (rc == 0 && (k.mv_size != prefix + 16 || memcmp(k.mv_data, probe.key, prefix) != 0))) {
+        (rc == 0 && (!key_dated(k.mv_data, k.mv_size, prefix, &out->timestamp_ms, NULL) ||
+                     memcmp(k.mv_data, probe, prefix) != 0))) {
         err = RN_ENOTFOUND;
     } else if (rc != 0) {
         err = store_lmdb_err(rc, "versions");
-    } else if (v.mv_size != LOC_BYTES) {
-        err = RN_ECORRUPT;
     } else {
-        const uint8_t *kp = k.mv_data;
-        memcpy(out->author, v.mv_data, PROTO_KEY_BYTES);
-        out->seq = get_be64((const uint8_t *)v.mv_data + PROTO_KEY_BYTES);
-        out->timestamp_ms = get_be64(kp + prefix);
+        err = loc_parse(v.mv_data, v.mv_size, out->author, &out->seq);
     }
     return err;
 }
