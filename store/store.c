@@ -1,11 +1,12 @@
 /*
- * store.c: the LMDB replica: open, ingest, local append, indexes, log reads, consistency check.
+ * store.c: the LMDB replica: open, ingest, local append, log reads, signatures, record versions.
+ * The index pass is in index.c, store_check in check.c, the key layouts in keys.h.
  *
  * The workload is bursty catch-up (runs of up to RN_RUN_ENTRIES_MAX entries from one author, one
  * write transaction each) and a steady trickle of new entries; reads are queries from the control
  * socket. Ingest does the expensive checks (decode, links, one signature, records) before it
  * opens the write transaction, so the single writer is held only for the puts. Every index key is
- * built by one function, index_keys(), used both to write the indexes and to check them
+ * built by one function, index_keys() (keys.c), used both to write the indexes and to check them
  * (store_check), so the two can never disagree about the layout.
  */
 #include "store/keys.h"
@@ -41,13 +42,8 @@ int store_lmdb_err(int rc, const char *what)
     return RN_ESTORE;
 }
 
-/* Upper bound on the arena bytes one entry adds to an index batch: its id key and every index
- * key, each with a location value. */
-#define INDEX_ENTRY_BYTES_MAX ((INDEX_KEYS_MAX + 1u) * (INDEX_KEY_MAX + LOC_BYTES))
-static_assert(INDEX_ENTRY_BYTES_MAX * 4u < RN_INDEX_BATCH_BYTES, "an index batch holds entries");
-
 /* Writes entry `e` (already verified) into the replica inside write transaction `txn`. Its id and
- * index keys are written later, by the index pass (index_flush), which sorts them. */
+ * index keys are written later, by the index pass (index.c), which sorts them. */
 static int put_entry(store *s, MDB_txn *txn, const proto_entry *e)
 {
     uint8_t loc[LOC_BYTES];
@@ -60,7 +56,7 @@ static int put_entry(store *s, MDB_txn *txn, const proto_entry *e)
     return 0;
 }
 
-static int put_head(store *s, MDB_txn *txn, const store_head *h)
+int store_head_put(store *s, MDB_txn *txn, const store_head *h)
 {
     uint8_t val[HEAD_VALUE_BYTES];
     put_be64(val, h->seq);
@@ -73,7 +69,7 @@ static int put_head(store *s, MDB_txn *txn, const store_head *h)
     return rc == 0 ? 0 : store_lmdb_err(rc, "put head");
 }
 
-static int read_head(const store *s, MDB_txn *txn, const uint8_t *author, store_head *out)
+int store_head_read(const store *s, MDB_txn *txn, const uint8_t *author, store_head *out)
 {
     MDB_val k = { PROTO_KEY_BYTES, (void *)author }, v;
     int rc = mdb_get(txn, s->priv->dbi[STORE_DB_HEADS], &k, &v);
@@ -104,20 +100,15 @@ static int anchor_put_txn(store *s, MDB_txn *txn, const uint8_t *author, uint64_
     return rc == 0 ? 0 : store_lmdb_err(rc, "put anchor");
 }
 
-/* The in-memory index batch (see "The index pass" below). */
-static int batch_reserve(store *s, size_t entries);
-static int index_flush(store *s);
-static void note_full(store *s, int err, bool committed);
-static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
-                     proto_str *bytes);
-typedef struct batch_mark {
-    size_t n, entries, used;
-} batch_mark;
-static batch_mark batch_mark_get(const store *s);
-static void batch_rollback(store *s, batch_mark m);
-static void batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
-                       const proto_record *r, const char *country);
-static void batch_free(store_batch *b);
+/* Keeps s->full: set by a write that found the map full, cleared by the next one that committed
+ * something. */
+void store_note_full(store *s, int err, bool committed)
+{
+    if (err == RN_EFULL)
+        s->full = true;
+    else if (committed)
+        s->full = false;
+}
 
 /* ---- Open and close ---- */
 
@@ -141,7 +132,7 @@ static int verify_scan(store *s, MDB_txn *txn)
             err = RN_ECORRUPT;
             break;
         }
-        if ((err = read_head(s, txn, k.mv_data, &h)) < 0 ||
+        if ((err = store_head_read(s, txn, k.mv_data, &h)) < 0 ||
             (err = sigs_read(s, txn, k.mv_data, &sg)) < 0)
             break;
         s->verify_pending = sg.checked_seq < h.seq;
@@ -297,7 +288,7 @@ void store_close(store *s)
             (void)mdb_env_sync(p->env, 1);
             mdb_env_close(p->env);
         }
-        batch_free(p->batch);
+        store_batch_free(p->batch);
         free(p->scratch);
         free(p->checked);
         free(p);
@@ -407,7 +398,7 @@ static int put_fork(store *s, MDB_txn *txn, const proto_entry *theirs, store_hea
     if (rc != 0 && rc != MDB_KEYEXIST)
         return store_lmdb_err(rc, "put fork");
     h->flags |= STORE_HEAD_FORKED;
-    return put_head(s, txn, h);
+    return store_head_put(s, txn, h);
 }
 
 int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res, rn_diag *d)
@@ -420,7 +411,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     size_t good, first_new, i;
     int rc, err = 0, late_err = 0;
     size_t late_at = 0;
-    batch_mark mark = batch_mark_get(s);
+    store_batch_mark mark = store_batch_mark_get(s);
 
     memset(res, 0, sizeof(*res));
     if (n == 0 || n > RN_RUN_ENTRIES_MAX)
@@ -450,14 +441,14 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
 
     /* 2. Links and one signature over the decoded prefix, before any LMDB work. */
     RN_GUARD(err, proto_entry_run_verify(w->e, good, NULL, w->ids, d));
-    RN_GUARD(err, batch_reserve(s, good));
-    mark = batch_mark_get(s);
+    RN_GUARD(err, store_batch_reserve(s, good));
+    mark = store_batch_mark_get(s);
 
     if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
         err = store_lmdb_err(rc, "begin");
         goto out;
     }
-    rc = read_head(s, txn, w->e[0].author, &head);
+    rc = store_head_read(s, txn, w->e[0].author, &head);
     if (rc == RN_ENOTFOUND) {
         have_head = false;
         memset(&head, 0, sizeof(head));
@@ -532,7 +523,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
         }
         RN_GUARD(err, put_entry(s, txn, e));
         if (s->priv->batch_complete)
-            batch_keys(s->priv->batch, e, w->ids[i], &w->rec, country);
+            store_batch_keys(s->priv->batch, e, w->ids[i], &w->rec, country);
         res->accepted++;
     }
     if (good > first_new) {
@@ -540,7 +531,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
         head.seq = last->seq;
         memcpy(head.id, w->ids[good - 1], PROTO_ID_BYTES);
         head.timestamp_ms = last->timestamp_ms;
-        RN_GUARD(err, put_head(s, txn, &head));
+        RN_GUARD(err, store_head_put(s, txn, &head));
         /* The committed prefix ends before the entry whose signature verified: check its own
          * last signature, so that only authenticated entries are kept. */
         if (good < n && proto_entry_verify(last) != 0) {
@@ -557,7 +548,7 @@ commit:
     if (rc != 0) {
         err = store_lmdb_err(rc, "commit");
         res->accepted = 0;
-        batch_rollback(s, mark);
+        store_batch_rollback(s, mark);
         goto out;
     }
     if (res->accepted > 0)
@@ -570,10 +561,10 @@ commit:
 out:
     if (txn != NULL) {
         mdb_txn_abort(txn);
-        batch_rollback(s, mark);
+        store_batch_rollback(s, mark);
         res->accepted = 0; /* nothing of the run was committed (a put that found the map full) */
     }
-    note_full(s, err, res->accepted > 0);
+    store_note_full(s, err, res->accepted > 0);
     free(w);
     return err;
 }
@@ -589,14 +580,14 @@ out:
  * fsynced: the entry never left the machine, so whichever of the two states a crash keeps, the
  * log stays one log. Reads and ingest go on.
  */
-static void append_unwind(store *s, const store_head *prev, uint64_t seq, batch_mark mark)
+static void append_unwind(store *s, const store_head *prev, uint64_t seq, store_batch_mark mark)
 {
     MDB_txn *txn = NULL;
     uint8_t loc[LOC_BYTES];
     int rc;
 
     s->writes_stopped = EIO;
-    batch_rollback(s, mark);
+    store_batch_rollback(s, mark);
     loc_key(loc, prev->author, seq);
     MDB_val k = { LOC_BYTES, loc }, hk = { PROTO_KEY_BYTES, (void *)prev->author };
     if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) == 0 &&
@@ -604,7 +595,7 @@ static void append_unwind(store *s, const store_head *prev, uint64_t seq, batch_
         if (prev->seq == 0)
             rc = mdb_del(txn, s->priv->dbi[STORE_DB_HEADS], &hk, NULL);
         else
-            rc = put_head(s, txn, prev) < 0 ? MDB_PANIC : 0;
+            rc = store_head_put(s, txn, prev) < 0 ? MDB_PANIC : 0;
     }
     if (rc == 0) {
         rc = mdb_txn_commit(txn);
@@ -633,7 +624,7 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     store_head prev_head;
     size_t len;
     int rc, err = 0;
-    batch_mark mark = batch_mark_get(s);
+    store_batch_mark mark = store_batch_mark_get(s);
 
     if (s->writes_stopped != 0)
         return rn_fail(d, RN_EIO, "store.writes_stopped");
@@ -644,13 +635,13 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     RN_GUARD(err, proto_record_decode(rec, kind, body, body_len, d));
     RN_GUARD(err, proto_record_check_author(rec, country, d));
 
-    RN_GUARD(err, batch_reserve(s, 1));
-    mark = batch_mark_get(s);
+    RN_GUARD(err, store_batch_reserve(s, 1));
+    mark = store_batch_mark_get(s);
     if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
         err = store_lmdb_err(rc, "begin");
         goto out;
     }
-    rc = read_head(s, txn, author, &head);
+    rc = store_head_read(s, txn, author, &head);
     if (rc == RN_ENOTFOUND) {
         memset(&head, 0, sizeof(head));
         memcpy(head.author, author, PROTO_KEY_BYTES);
@@ -677,21 +668,21 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     /* The record decoded above borrows `body`; the entry holds the same bytes. */
     RN_GUARD(err, put_entry(s, txn, &e));
     if (s->priv->batch_complete)
-        batch_keys(s->priv->batch, &e, eid, rec, country);
+        store_batch_keys(s->priv->batch, &e, eid, rec, country);
     head.seq = e.seq;
     memcpy(head.id, eid, PROTO_ID_BYTES);
     head.timestamp_ms = e.timestamp_ms;
-    RN_GUARD(err, put_head(s, txn, &head));
+    RN_GUARD(err, store_head_put(s, txn, &head));
     RN_GUARD(err, anchor_put_txn(s, txn, author, e.seq)); /* we signed it */
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
         err = store_lmdb_err(rc, "commit");
-        batch_rollback(s, mark);
+        store_batch_rollback(s, mark);
         goto out;
     }
     s->verify_pending = true;
-    note_full(s, 0, true);
+    store_note_full(s, 0, true);
     /* Durable before anyone hears of it (DESIGN.md section 3). */
     if ((err = store_sync(s)) < 0) {
         append_unwind(s, &prev_head, e.seq, mark);
@@ -705,417 +696,11 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
 out:
     if (txn != NULL) {
         mdb_txn_abort(txn);
-        batch_rollback(s, mark);
+        store_batch_rollback(s, mark);
     }
-    note_full(s, err, false);
+    store_note_full(s, err, false);
     free(rec);
     return err;
-}
-
-/* ---- The index pass ---- */
-
-/*
- * Ingest writes entries and heads only; this pass derives the ids and record indexes of every
- * entry past its author's `indexed_seq` watermark, sorts the keys of up to RN_INDEX_BATCH_ENTRIES
- * entries, writes them in key order together with the advanced watermarks, and commits. Each
- * commit is consistent (indexes exactly cover the entries up to the watermarks), so a crash
- * between ingest and this pass loses nothing: the next pass resumes from the watermarks.
- *
- * Why not index inside the ingest transaction: ids are hashes and record ids spread over many
- * keys, so a run of 1,000 entries touches some 1,000 random pages of each such index, and LMDB
- * writes each touched page at commit. Sorted batches of tens of thousands of entries touch each
- * page once per batch instead. Readers never see the lag: store_read_begin runs this pass first.
- */
-
-typedef struct pending_key {
-    uint64_t prefix; /* the key's first 8 bytes, big-endian, zero-padded: most comparisons end
-                        here, without touching the arena */
-    uint8_t db;
-    uint16_t len; /* key bytes */
-    uint32_t off; /* offset of the key, then (has_loc) LOC_BYTES of value, in the arena */
-    bool has_loc;
-} pending_key;
-
-static const uint8_t *arena_base;
-
-static int pending_cmp(const void *a, const void *b)
-{
-    const pending_key *x = a, *y = b;
-    if (x->db != y->db)
-        return x->db < y->db ? -1 : 1;
-    if (x->prefix != y->prefix)
-        return x->prefix < y->prefix ? -1 : 1;
-    size_t n = x->len < y->len ? x->len : y->len;
-    if (n <= 8)
-        return (x->len > y->len) - (x->len < y->len);
-    int c = memcmp(arena_base + x->off + 8, arena_base + y->off + 8, n - 8);
-    if (c != 0)
-        return c;
-    return (x->len > y->len) - (x->len < y->len);
-}
-
-struct store_batch {
-    pending_key *keys; /* keys_cap slots, grown up to RN_INDEX_BATCH_KEYS */
-    size_t keys_cap;
-    size_t n;       /* keys */
-    size_t entries; /* entries whose keys are here */
-    uint8_t *arena; /* arena_cap bytes, grown up to RN_INDEX_BATCH_BYTES */
-    size_t arena_cap;
-    size_t used; /* arena bytes */
-    index_key scratch[INDEX_KEYS_MAX];
-    proto_record rec;
-};
-
-/* Capacity a new batch starts with; it doubles as entries arrive, so a node that indexes an entry
- * at a time between reads keeps a small batch, and a catch-up grows it to its bound. */
-#define BATCH_KEYS_INITIAL  1024u
-#define BATCH_BYTES_INITIAL (64u * 1024u)
-
-static store_batch *batch_new(void)
-{
-    store_batch *b = calloc(1, sizeof(*b));
-    if (b == NULL)
-        return NULL;
-    b->keys = malloc(BATCH_KEYS_INITIAL * sizeof(*b->keys));
-    b->arena = malloc(BATCH_BYTES_INITIAL);
-    if (b->keys == NULL || b->arena == NULL) {
-        free(b->keys);
-        free(b->arena);
-        free(b);
-        return NULL;
-    }
-    b->keys_cap = BATCH_KEYS_INITIAL;
-    b->arena_cap = BATCH_BYTES_INITIAL;
-    return b;
-}
-
-static void batch_free(store_batch *b)
-{
-    if (b != NULL) {
-        free(b->keys);
-        free(b->arena);
-        free(b);
-    }
-}
-
-/* Grows the batch so that `entries` more entries fit whatever their records (the caller has
- * checked batch_room). Returns 0 or RN_ENOMEM. */
-static int batch_grow(store_batch *b, size_t entries)
-{
-    size_t want_keys = b->n + entries * (INDEX_KEYS_MAX + 1u);
-    size_t want_bytes = b->used + entries * INDEX_ENTRY_BYTES_MAX;
-    if (want_keys > b->keys_cap) {
-        size_t cap = b->keys_cap;
-        while (cap < want_keys)
-            cap *= 2;
-        cap = cap < RN_INDEX_BATCH_KEYS ? cap : RN_INDEX_BATCH_KEYS;
-        pending_key *k = realloc(b->keys, cap * sizeof(*k));
-        if (k == NULL)
-            return RN_ENOMEM;
-        b->keys = k;
-        b->keys_cap = cap;
-    }
-    if (want_bytes > b->arena_cap) {
-        size_t cap = b->arena_cap;
-        while (cap < want_bytes)
-            cap *= 2;
-        cap = cap < RN_INDEX_BATCH_BYTES ? cap : RN_INDEX_BATCH_BYTES;
-        uint8_t *a = realloc(b->arena, cap);
-        if (a == NULL)
-            return RN_ENOMEM;
-        b->arena = a;
-        b->arena_cap = cap;
-    }
-    return 0;
-}
-
-/* True if the batch can take `entries` more entries whatever their records. */
-static bool batch_room(const store_batch *b, size_t entries)
-{
-    return b->entries + entries <= RN_INDEX_BATCH_ENTRIES &&
-           b->n + entries * (INDEX_KEYS_MAX + 1u) <= RN_INDEX_BATCH_KEYS &&
-           b->used + entries * INDEX_ENTRY_BYTES_MAX <= RN_INDEX_BATCH_BYTES;
-}
-
-static void batch_add(store_batch *b, enum store_db db, const uint8_t *key, size_t klen,
-                      const uint8_t *loc)
-{
-    RN_ASSERT(b->n < b->keys_cap && b->used + klen + LOC_BYTES <= b->arena_cap);
-    pending_key *pk = &b->keys[b->n++];
-    pk->db = (uint8_t)db;
-    pk->len = (uint16_t)klen;
-    pk->off = (uint32_t)b->used;
-    pk->has_loc = loc != NULL;
-    uint8_t first[8] = { 0 };
-    memcpy(first, key, klen < 8 ? klen : 8);
-    pk->prefix = get_be64(first);
-    memcpy(b->arena + b->used, key, klen);
-    b->used += klen;
-    if (loc != NULL) {
-        memcpy(b->arena + b->used, loc, LOC_BYTES);
-        b->used += LOC_BYTES;
-    }
-}
-
-/* Adds the id key and every index key of a decoded entry and its record. */
-static void batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
-                       const proto_record *r, const char *country)
-{
-    uint8_t loc[LOC_BYTES];
-    loc_key(loc, e->author, e->seq);
-    batch_add(b, STORE_DB_IDS, id, PROTO_ID_BYTES, loc);
-    size_t nk = index_keys(e, r, country, b->scratch);
-    for (size_t i = 0; i < nk; i++)
-        batch_add(b, b->scratch[i].db, b->scratch[i].key, b->scratch[i].len,
-                  b->scratch[i].has_loc ? loc : NULL);
-    b->entries++;
-}
-
-/* Adds the keys of stored entry bytes[0..len), decoding it again (the slow path). */
-static int batch_stored(store_batch *b, const uint8_t *bytes, size_t len, const char *country)
-{
-    proto_entry e;
-    uint8_t id[PROTO_ID_BYTES];
-    if (proto_entry_decode(&e, bytes, len, NULL) != 0 ||
-        proto_record_decode(&b->rec, e.kind, e.body, e.body_len, NULL) != 0)
-        return RN_ECORRUPT;
-    proto_entry_id(bytes, len, id);
-    batch_keys(b, &e, id, &b->rec, country);
-    return 0;
-}
-
-/*
- * Sorts the batch and writes it in key order, one cursor per index: LMDB then searches only the
- * current leaf page while the next key falls within it. The keys go out in write transactions of
- * at most RN_INDEX_TXN_KEYS keys each, the first being `txn` (which this function commits or
- * aborts), and the watermarks `adv` advance in the last one. Sorted chunks cover disjoint key
- * ranges, so each index page is still written about once per batch, while LMDB's dirty-page
- * buffers (which it keeps for reuse until the environment closes) stay bounded by one chunk.
- * A crash between chunks leaves keys past the watermarks, which the next pass writes again.
- */
-static int batch_commit(store *s, MDB_txn *txn, store_batch *b, const store_head *adv, size_t nadv)
-{
-    MDB_val k, v;
-    int rc = 0;
-    arena_base = b->arena;
-    qsort(b->keys, b->n, sizeof(*b->keys), pending_cmp);
-    for (size_t i = 0;;) {
-        size_t end = b->n - i > RN_INDEX_TXN_KEYS ? i + RN_INDEX_TXN_KEYS : b->n;
-        while (i < end) {
-            MDB_cursor *ic;
-            uint8_t db = b->keys[i].db;
-            if ((rc = mdb_cursor_open(txn, s->priv->dbi[db], &ic)) != 0) {
-                rc = store_lmdb_err(rc, "index cursor");
-                goto fail;
-            }
-            for (; i < end && b->keys[i].db == db; i++) {
-                const pending_key *pk = &b->keys[i];
-                k = (MDB_val){ pk->len, b->arena + pk->off };
-                v = pk->has_loc ? (MDB_val){ LOC_BYTES, b->arena + pk->off + pk->len }
-                                : (MDB_val){ 0, NULL };
-                if ((rc = mdb_cursor_put(ic, &k, &v, 0)) != 0)
-                    break;
-            }
-            mdb_cursor_close(ic);
-            if (rc != 0) {
-                rc = store_lmdb_err(rc, "put index");
-                goto fail;
-            }
-        }
-        if (end == b->n) {
-            for (size_t h = 0; h < nadv; h++)
-                if ((rc = put_head(s, txn, &adv[h])) < 0)
-                    goto fail;
-        }
-        rc = mdb_txn_commit(txn);
-        txn = NULL;
-        if (rc != 0)
-            return store_lmdb_err(rc, "commit index");
-        if (end == b->n)
-            return 0;
-        if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0)
-            return store_lmdb_err(rc, "begin index");
-    }
-fail:
-    mdb_txn_abort(txn);
-    return rc;
-}
-
-/* The country an author's entries were accepted under: the roster's, or for an author who has
- * since left the roster, the prefix of the ids in its entry at `seq` (which carry it). */
-static int author_country_of(store *s, MDB_txn *txn, store_batch *b, const uint8_t *author,
-                             uint64_t seq, char country[3])
-{
-    const char *c = store_author_country(s, author);
-    if (c != NULL) {
-        memcpy(country, c, 3);
-        return 0;
-    }
-    proto_str first;
-    proto_entry fe;
-    RN_TRY(entry_get(s, txn, author, seq, &first));
-    if (proto_entry_decode(&fe, first.ptr, first.len, NULL) != 0 ||
-        proto_record_decode(&b->rec, fe.kind, fe.body, fe.body_len, NULL) != 0)
-        return RN_ECORRUPT;
-    proto_str rid = proto_record_id(&b->rec);
-    memcpy(country, rid.ptr, 2);
-    country[2] = '\0';
-    return 0;
-}
-
-/*
- * One pass over the heads in one write transaction. With `fast`, the keys are already in
- * s->priv->batch (every entry past every watermark put them there when it committed) and every
- * watermark moves to its head. Otherwise entries past the watermarks are read back and decoded
- * into `b` until it is full. Returns 1 if it indexed something, 0 if nothing was pending, or an
- * error.
- */
-static int index_pass(store *s, store_batch *b, bool fast)
-{
-    MDB_txn *txn = NULL;
-    MDB_cursor *hc = NULL;
-    MDB_val k, v;
-    int rc, err = 0;
-    store_head *adv = NULL; /* heads whose watermark this pass advances */
-    size_t nadv = 0;
-
-    if (!fast)
-        b->n = b->entries = b->used = 0;
-    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0)
-        return store_lmdb_err(rc, "begin index");
-    adv = malloc(RN_ROSTER_MEMBERS_MAX * sizeof(*adv));
-    if (adv == NULL) {
-        err = RN_ENOMEM;
-        goto out;
-    }
-    if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_HEADS], &hc)) != 0) {
-        err = store_lmdb_err(rc, "heads cursor");
-        goto out;
-    }
-    for (rc = mdb_cursor_get(hc, &k, &v, MDB_FIRST); rc == 0 && nadv < RN_ROSTER_MEMBERS_MAX;
-         rc = mdb_cursor_get(hc, &k, &v, MDB_NEXT)) {
-        store_head h;
-        if (k.mv_size != PROTO_KEY_BYTES) {
-            err = RN_ECORRUPT;
-            goto out;
-        }
-        RN_GUARD(err, read_head(s, txn, k.mv_data, &h));
-        if (h.indexed_seq == h.seq)
-            continue;
-        uint64_t seq = h.seq + 1;
-        if (!fast) {
-            char country[3];
-            RN_GUARD(err, author_country_of(s, txn, b, h.author, h.indexed_seq + 1, country));
-            for (seq = h.indexed_seq + 1; seq <= h.seq && batch_room(b, 1); seq++) {
-                proto_str bytes;
-                RN_GUARD(err, batch_grow(b, 1));
-                RN_GUARD(err, entry_get(s, txn, h.author, seq, &bytes));
-                RN_GUARD(err, batch_stored(b, bytes.ptr, bytes.len, country));
-            }
-        }
-        h.indexed_seq = seq - 1;
-        adv[nadv++] = h;
-        if (!fast && !batch_room(b, 1))
-            break;
-    }
-    mdb_cursor_close(hc);
-    hc = NULL;
-    if (nadv == 0)
-        goto out; /* nothing pending: err == 0 aborts the empty transaction */
-    RN_ASSERT(!fast || b->entries > 0);
-    err = batch_commit(s, txn, b, adv, nadv);
-    txn = NULL; /* committed or aborted by batch_commit */
-    if (err == 0)
-        err = 1;
-out:
-    if (hc != NULL)
-        mdb_cursor_close(hc);
-    if (txn != NULL)
-        mdb_txn_abort(txn);
-    free(adv);
-    return err;
-}
-
-int store_index_flush(store *s)
-{
-    bool pending = s->index_pending;
-    int rc = index_flush(s);
-    s->index_error = rc < 0 ? rc : 0;
-    note_full(s, rc, pending && rc == 0);
-    return rc;
-}
-
-/* Keeps s->full: set by a write that found the map full, cleared by the next one that committed
- * something. */
-static void note_full(store *s, int err, bool committed)
-{
-    if (err == RN_EFULL)
-        s->full = true;
-    else if (committed)
-        s->full = false;
-}
-
-static int index_flush(store *s)
-{
-    int rc = 0;
-    if (!s->index_pending)
-        return 0;
-    if (s->priv->batch_complete) {
-        /* Fast path: the keys of every unindexed entry are in memory. */
-        if (s->priv->batch != NULL && s->priv->batch->entries > 0)
-            rc = index_pass(s, s->priv->batch, true);
-    } else {
-        store_batch *b = batch_new();
-        if (b == NULL)
-            return RN_ENOMEM;
-        while ((rc = index_pass(s, b, false)) == 1)
-            ;
-        batch_free(b);
-    }
-    if (rc < 0)
-        return rc;
-    /* Everything is indexed: from now on every commit keeps its keys in memory. A batch that a
-     * catch-up grew large goes back, so that an idle node stays small; a small one is kept. */
-    if (s->priv->batch != NULL && s->priv->batch->arena_cap > BATCH_BYTES_INITIAL * 16u) {
-        batch_free(s->priv->batch);
-        s->priv->batch = NULL;
-    } else if (s->priv->batch != NULL) {
-        s->priv->batch->n = s->priv->batch->entries = s->priv->batch->used = 0;
-    }
-    s->priv->batch_complete = true;
-    s->index_pending = false;
-    return 0;
-}
-
-/* Makes room in s->priv->batch for `entries` entries that are about to be committed: flushes when
- * full, allocates on first use. Returns 0, or store_index_flush's errors, RN_ENOMEM. */
-static int batch_reserve(store *s, size_t entries)
-{
-    if (s->priv->batch != NULL && !batch_room(s->priv->batch, entries))
-        RN_TRY(store_index_flush(s));
-    if (s->priv->batch_complete && s->priv->batch == NULL && (s->priv->batch = batch_new()) == NULL)
-        return RN_ENOMEM;
-    if (s->priv->batch != NULL)
-        RN_TRY(batch_grow(s->priv->batch, entries));
-    return 0;
-}
-
-/* Marks the batch so that the keys of an uncommitted transaction can be dropped. */
-static batch_mark batch_mark_get(const store *s)
-{
-    batch_mark m = { 0, 0, 0 };
-    if (s->priv->batch != NULL)
-        m = (batch_mark){ s->priv->batch->n, s->priv->batch->entries, s->priv->batch->used };
-    return m;
-}
-
-static void batch_rollback(store *s, batch_mark m)
-{
-    if (s->priv->batch != NULL) {
-        s->priv->batch->n = m.n;
-        s->priv->batch->entries = m.entries;
-        s->priv->batch->used = m.used;
-    }
 }
 
 /* ---- Reads ---- */
@@ -1170,7 +755,7 @@ void store_read_end(store_read *r)
 
 int store_head_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_head *out)
 {
-    return read_head(r->s, r->txn, author, out);
+    return store_head_read(r->s, r->txn, author, out);
 }
 
 int store_heads(store_read *r, store_head *out, size_t cap, size_t *n)
@@ -1187,7 +772,7 @@ int store_heads(store_read *r, store_head *out, size_t cap, size_t *n)
         if (count >= cap)
             continue;
         if (k.mv_size != PROTO_KEY_BYTES ||
-            (err = read_head(r->s, r->txn, k.mv_data, &out[count])) < 0)
+            (err = store_head_read(r->s, r->txn, k.mv_data, &out[count])) < 0)
             break;
     }
     mdb_cursor_close(c);
@@ -1201,8 +786,8 @@ int store_heads(store_read *r, store_head *out, size_t cap, size_t *n)
 
 /* The stored bytes of entry (author, seq), unchecked: for the index pass and store_check, which
  * check them their own way. Returns 0, RN_ENOTFOUND, RN_ESTORE. */
-static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
-                     proto_str *bytes)
+int store_entry_raw(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                    proto_str *bytes)
 {
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
@@ -1217,7 +802,7 @@ static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64
 
 /* Counts and reports an entry whose bytes no longer match its id, and keeps its place for a
  * re-fetch (store.h, "Integrity"). Returns RN_ECORRUPT. */
-static int entry_damaged(store *s, const uint8_t *author, uint64_t seq)
+int store_entry_damaged(store *s, const uint8_t *author, uint64_t seq)
 {
     s->integrity_errors++;
     memcpy(s->damaged_author, author, PROTO_KEY_BYTES);
@@ -1277,13 +862,13 @@ static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint
 {
     proto_str next;
     store_head h;
-    int rc = entry_get(s, txn, author, seq + 1, &next);
+    int rc = store_entry_raw(s, txn, author, seq + 1, &next);
     if (rc == 0) {
         if (prev_names(next.ptr, next.len, id))
             return 0;
     } else if (rc != RN_ENOTFOUND) {
         return rc;
-    } else if (read_head(s, txn, author, &h) == 0 && h.seq == seq &&
+    } else if (store_head_read(s, txn, author, &h) == 0 && h.seq == seq &&
                memcmp(h.id, id, PROTO_ID_BYTES) == 0) {
         return 0;
     }
@@ -1347,7 +932,7 @@ static int entry_verify(store_read *r, const uint8_t *author, uint64_t seq, cons
     else
         rc = id_recorded(r->s, r->txn, author, seq, id);
     if (rc == 1)
-        return entry_damaged(r->s, author, seq);
+        return store_entry_damaged(r->s, author, seq);
     if (rc == 0) {
         memcpy(slot->author, author, PROTO_KEY_BYTES);
         slot->seq = seq;
@@ -1387,7 +972,7 @@ int store_entry_repair(store *s, const uint8_t *bytes, size_t len)
     RN_TRY(proto_entry_decode(&e, bytes, len, NULL));
     if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0)
         return store_lmdb_err(rc, "begin repair");
-    RN_GUARD(err, entry_get(s, txn, e.author, e.seq, &held));
+    RN_GUARD(err, store_entry_raw(s, txn, e.author, e.seq, &held));
     proto_entry_id(held.ptr, held.len, held_id);
     proto_entry_id(bytes, len, id);
     if (memcmp(held_id, id, PROTO_ID_BYTES) == 0) {
@@ -1468,7 +1053,7 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
                      ? 0
                      : id_recorded(r->s, r->txn, author, seq, id);
         if (ok == 1)
-            err = entry_damaged(r->s, author, seq);
+            err = store_entry_damaged(r->s, author, seq);
         else if (ok < 0)
             err = ok;
         if (err != 0 || (err = cb(ctx, seq, cur.mv_data, cur.mv_size)) != 0)
@@ -1693,7 +1278,7 @@ static int head_next(const store *s, MDB_txn *txn, const uint8_t *after, store_h
         return RN_ECORRUPT;
     if (rc != 0)
         return store_lmdb_err(rc, "heads");
-    return read_head(s, txn, author, out);
+    return store_head_read(s, txn, author, out);
 }
 
 /*
@@ -1746,7 +1331,7 @@ static int verify_author(store *s, MDB_txn *txn, store_head *h, uint32_t *budget
             sg.bad_seq = seq;
             sg.bad_anchor = rc == 0 ? at : h->seq;
             h->flags |= STORE_HEAD_BADSIG;
-            RN_TRY(put_head(s, txn, h));
+            RN_TRY(store_head_put(s, txn, h));
             res->flagged++;
         }
         sg.checked_seq = seq;
@@ -1851,119 +1436,4 @@ int store_version_load(store_read *r, const store_version *v, proto_entry *e, pr
         proto_record_decode(rec, e->kind, e->body, e->body_len, NULL) != 0)
         return RN_ECORRUPT;
     return 0;
-}
-
-/* ---- Consistency check ---- */
-
-static int check_author(store_read *r, const store_head *h, uint64_t *index_counts,
-                        proto_record *rec, store_check_result *out)
-{
-    store *s = r->s;
-    const char *country = store_author_country(s, h->author);
-    char id_country[3] = { 0 };
-    uint8_t prev[PROTO_ID_BYTES], id[PROTO_ID_BYTES];
-    index_key keys[INDEX_KEYS_MAX];
-    uint64_t last_ts = 0;
-
-    for (uint64_t seq = 1; seq <= h->seq; seq++) {
-        proto_str b;
-        proto_entry e;
-        int rc = entry_get(s, r->txn, h->author, seq, &b);
-        out->bad_seq = seq;
-        memcpy(out->bad_author, h->author, PROTO_KEY_BYTES);
-        if (rc < 0)
-            return rc == RN_ENOTFOUND ? RN_ECORRUPT : rc;
-        proto_entry_id(b.ptr, b.len, id);
-        uint8_t a2[PROTO_KEY_BYTES];
-        uint64_t s2;
-        if (store_entry_find(r, id, a2, &s2) != 0 || memcmp(a2, h->author, PROTO_KEY_BYTES) != 0 ||
-            s2 != seq)
-            return entry_damaged(s, h->author, seq);
-        if (proto_entry_decode(&e, b.ptr, b.len, NULL) != 0 ||
-            memcmp(e.author, h->author, PROTO_KEY_BYTES) != 0 || e.seq != seq ||
-            (seq > 1 && memcmp(e.prev, prev, PROTO_ID_BYTES) != 0) || e.timestamp_ms < last_ts ||
-            proto_record_decode(rec, e.kind, e.body, e.body_len, NULL) != 0)
-            return RN_ECORRUPT;
-        out->bad_seq = 0;
-        if (country == NULL) {
-            /* The author has left the roster since; its entries stay, and the country their
-             * indexes were written with is the prefix of their ids (checked at ingest). */
-            memcpy(id_country, proto_record_id(rec).ptr, 2);
-            country = id_country;
-        }
-        size_t nk = index_keys(&e, rec, country, keys);
-        for (size_t i = 0; i < nk; i++) {
-            MDB_val k = { keys[i].len, keys[i].key }, v;
-            if (mdb_get(r->txn, s->priv->dbi[keys[i].db], &k, &v) != 0)
-                return RN_ECORRUPT;
-            index_counts[keys[i].db]++;
-        }
-        memcpy(prev, id, PROTO_ID_BYTES);
-        last_ts = e.timestamp_ms;
-    }
-    if (h->seq > 0 && (memcmp(prev, h->id, PROTO_ID_BYTES) != 0 || last_ts != h->timestamp_ms))
-        return RN_ECORRUPT;
-    if (h->indexed_seq != h->seq)
-        return RN_ECORRUPT;
-    /* Nothing past the head. */
-    proto_str extra;
-    if (entry_get(s, r->txn, h->author, h->seq + 1, &extra) == 0)
-        return RN_ECORRUPT;
-    return 0;
-}
-
-int store_check(store *s, store_check_result *out)
-{
-    store_read r;
-    store_head *heads = NULL;
-    proto_record *rec = NULL;
-    uint64_t counts[STORE_DB_COUNT] = { 0 };
-    size_t n = 0;
-    int err;
-
-    memset(out, 0, sizeof(*out));
-    RN_TRY(store_read_begin(s, &r)); /* runs the index pass first */
-    if (r.index_behind) {
-        err = s->index_error;
-        goto out;
-    }
-    RN_GUARD(err, store_heads(&r, NULL, 0, &n));
-    heads = calloc(n > 0 ? n : 1, sizeof(*heads));
-    rec = malloc(sizeof(*rec));
-    if (heads == NULL || rec == NULL) {
-        err = RN_ENOMEM;
-        goto out;
-    }
-    RN_GUARD(err, store_heads(&r, heads, n, &n));
-    for (size_t i = 0; i < n; i++) {
-        RN_GUARD(err, check_author(&r, &heads[i], counts, rec, out));
-        out->authors++;
-        out->entries += heads[i].seq;
-    }
-    /* Every index holds exactly the keys its entries imply, and nothing else. Index keys are
-     * written with overwrite, so two entries could map to one key only by a collision of
-     * (kind, id, ts, seq), which the layout rules out; the counts must match exactly. */
-    static const enum store_db derived[] = { STORE_DB_VERSIONS, STORE_DB_DEC_SPEC,
-                                             STORE_DB_SUPERSEDED };
-    for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
-        MDB_stat st;
-        if (mdb_stat(r.txn, s->priv->dbi[derived[i]], &st) != 0 ||
-            st.ms_entries != counts[derived[i]]) {
-            err = RN_ECORRUPT;
-            goto out;
-        }
-    }
-    MDB_stat st;
-    if (mdb_stat(r.txn, s->priv->dbi[STORE_DB_ENTRIES], &st) != 0 ||
-        st.ms_entries != out->entries || mdb_stat(r.txn, s->priv->dbi[STORE_DB_IDS], &st) != 0 ||
-        st.ms_entries != out->entries) {
-        err = RN_ECORRUPT;
-        goto out;
-    }
-    err = 0;
-out:
-    store_read_end(&r);
-    free(heads);
-    free(rec);
-    return err;
 }

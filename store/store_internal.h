@@ -56,4 +56,37 @@ struct store_private {
  * on stderr for the operator for the others (RN_ESTORE). */
 int store_lmdb_err(int rc, const char *what);
 
+/* ---- Shared by the files of store/ (store.c unless said otherwise) ---- */
+
+/* Heads (the value layout of `heads` is in keys.h). store_head_read returns 0, RN_ENOTFOUND,
+ * RN_ECORRUPT, RN_ESTORE; store_head_put 0, RN_EFULL, RN_ESTORE. */
+int store_head_read(const store *s, MDB_txn *txn, const uint8_t *author, store_head *out);
+int store_head_put(store *s, MDB_txn *txn, const store_head *h);
+
+/* The stored bytes of entry (author, seq), unchecked: for the index pass and store_check, which
+ * check them their own way. Returns 0, RN_ENOTFOUND, RN_ESTORE. */
+int store_entry_raw(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                    proto_str *bytes);
+
+/* Counts and reports an entry whose bytes no longer match its id, and keeps its place for a
+ * re-fetch (store.h, "Integrity"). Returns RN_ECORRUPT. */
+int store_entry_damaged(store *s, const uint8_t *author, uint64_t seq);
+
+/* Keeps s->full: set by a write that found the map full, cleared by the next one that committed
+ * something. */
+void store_note_full(store *s, int err, bool committed);
+
+/* The index batch (index.c). A write transaction reserves room for its entries before it
+ * begins, adds their keys as it puts them (only while batch_complete), and rolls the batch back
+ * to the mark taken before it if it does not commit. */
+typedef struct store_batch_mark {
+    size_t n, entries, used;
+} store_batch_mark;
+int store_batch_reserve(store *s, size_t entries);
+store_batch_mark store_batch_mark_get(const store *s);
+void store_batch_rollback(store *s, store_batch_mark m);
+void store_batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
+                      const proto_record *r, const char *country);
+void store_batch_free(store_batch *b);
+
 #endif /* RN_STORE_INTERNAL_H */
