@@ -579,7 +579,7 @@ static int m_status(ctl *c, mp_buf *out)
     uint64_t entries = 0, own_seq = 0, own_ts = 0;
     node_peer_info *peers = NULL;
     char key[PROTO_KEY_TEXT_LEN + 1];
-    int rc = store_read_begin(c->s, &r);
+    int rc = store_query_begin(c->s, &r);
     if (rc < 0)
         return fail(c, rc, NULL);
     RN_GUARD(rc, heads_load(c, &r, &heads, &heads_n));
@@ -713,7 +713,7 @@ static int m_heads(ctl *c, mp_buf *out)
     store_read r;
     store_head *h = NULL;
     size_t n = 0;
-    int rc = store_read_begin(c->s, &r);
+    int rc = store_query_begin(c->s, &r);
     if (rc < 0)
         return fail(c, rc, NULL);
     RN_GUARD(rc, heads_load(c, &r, &h, &n));
@@ -783,7 +783,7 @@ static int m_log(ctl *c, mp_buf *out)
         room = left > CTL_SLACK_BYTES ? left - CTL_SLACK_BYTES : 0;
     if (room < RN_ENTRY_BYTES_MAX + 8u * RN_BATCH_ENTRIES_MAX)
         return fail_msg(c, RN_ETOOBIG, NULL, "the response buffer cannot hold a batch");
-    int rc = store_read_begin(c->s, &r);
+    int rc = store_query_begin(c->s, &r);
     if (rc < 0)
         return fail(c, rc, NULL);
     mp_buf_init(&items, room);
@@ -819,7 +819,7 @@ static int m_entry(ctl *c, mp_buf *out)
     RN_TRY(arg_bin(c, 0, &id));
     if (id.len != PROTO_ID_BYTES)
         return fail(c, RN_ELEN, pname(c, 0));
-    int rc = store_read_begin(c->s, &r);
+    int rc = store_query_begin(c->s, &r);
     if (rc < 0)
         return fail(c, rc, NULL);
     rc = store_entry_find(&r, id.ptr, author, &seq);
@@ -862,7 +862,7 @@ static int m_record(ctl *c, mp_buf *out)
     if (rc < 0)
         return fail(c, rc, pname(c, 1));
     RN_TRY(arg_time(c, 2, &at));
-    rc = store_read_begin(c->s, &r);
+    rc = store_query_begin(c->s, &r);
     if (rc < 0)
         return fail(c, rc, NULL);
     rc = store_version_get(&r, (proto_kind)kind, id.ptr, id.len, at, &v);
@@ -894,7 +894,7 @@ static int m_fork(ctl *c, mp_buf *out)
     proto_str a, b;
     store_read r;
     RN_TRY(key_from(c, c->params[0], pname(c, 0), author));
-    int rc = store_read_begin(c->s, &r);
+    int rc = store_query_begin(c->s, &r);
     if (rc < 0)
         return fail(c, rc, NULL);
     rc = store_fork_get(&r, author, &seq, &a, &b);
@@ -967,7 +967,7 @@ static int own_provider_check(ctl *c, const uint8_t *body, size_t len)
         return 0;
     }
     proto_str p = r->u.spec.provider;
-    rc = store_read_begin(c->s, &rd);
+    rc = store_query_begin(c->s, &rd);
     if (rc < 0) {
         free(r);
         return fail(c, rc, NULL);
@@ -1052,7 +1052,7 @@ static int m_recognise(ctl *c, mp_buf *out)
     RN_TRY(arg_country(c, 1, &cc));
     RN_TRY(arg_purpose(c, 2, &purpose));
     RN_TRY(arg_time(c, 3, &at));
-    int rc = store_read_begin(c->s, &r);
+    int rc = store_query_begin(c->s, &r);
     if (rc < 0)
         return fail(c, rc, NULL);
     mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
@@ -1196,7 +1196,7 @@ static int m_search(ctl *c, mp_buf *out)
     hits = calloc((size_t)limit, sizeof(*hits));
     if (hits == NULL)
         return fail(c, RN_ENOMEM, NULL);
-    int rc = store_read_begin(c->s, &r);
+    int rc = store_query_begin(c->s, &r);
     if (rc < 0) {
         free(hits);
         return fail(c, rc, NULL);
@@ -1325,7 +1325,7 @@ static int m_verify(ctl *c, mp_buf *out)
     RN_TRY(arg_country(c, 1, &cc));
     RN_TRY(arg_purpose(c, 2, &purpose));
     RN_TRY(arg_time(c, 3, &at));
-    int rc = store_read_begin(c->s, &r);
+    int rc = store_query_begin(c->s, &r);
     if (rc < 0)
         return fail(c, rc, NULL);
     mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
@@ -1415,7 +1415,7 @@ static int m_stack(ctl *c, mp_buf *out)
     res = malloc(sizeof(*res));
     if (res == NULL)
         return fail(c, RN_ENOMEM, NULL);
-    int rc = store_read_begin(c->s, &r);
+    int rc = store_query_begin(c->s, &r);
     if (rc < 0) {
         free(res);
         return fail(c, rc, NULL);

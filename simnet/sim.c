@@ -1557,7 +1557,7 @@ static void on_stream(sim *S, size_t si, uint64_t step)
             uint32_t purpose = (uint32_t)(1 + rng_below(&S->wl, 3));
             store_read r;
             query_recognition q;
-            if (store_read_begin(&S->nodes[i].s, &r) == 0) {
+            if (store_query_begin(&S->nodes[i].s, &r) == 0) {
                 int rc =
                     query_recognise(&r, proto_str_c(spec), cc, purpose, QUERY_AT_NOW, &q, NULL);
                 S->query_results[rc == 0 ? q.result % 4 : 0]++;
@@ -2036,8 +2036,8 @@ static void check_replica(sim *S, int j, const uint64_t *target, uint64_t fork_b
         return;
     }
     store_read r;
-    if ((rc = store_read_begin(&x->s, &r)) != 0) {
-        failf(S, "%s: store_read_begin: %s", x->name, rn_strerror(rc));
+    if ((rc = store_query_begin(&x->s, &r)) != 0) {
+        failf(S, "%s: store_query_begin: %s", x->name, rn_strerror(rc));
         return;
     }
     for (size_t a = 0; a < S->a && !S->failed; a++) {
@@ -2136,8 +2136,8 @@ static void check_queries(sim *S)
             store_read r;
             query_recognition ans;
             memset(&ans, 0, sizeof(ans));
-            if (store_read_begin(&S->nodes[i].s, &r) != 0) {
-                failf(S, "%s: store_read_begin failed", S->nodes[i].name);
+            if (store_query_begin(&S->nodes[i].s, &r) != 0) {
+                failf(S, "%s: store_query_begin failed", S->nodes[i].name);
                 return;
             }
             int rc = query_recognise(&r, proto_str_c(spec), cc, purpose, QUERY_AT_NOW, &ans, NULL);
@@ -2268,8 +2268,8 @@ static void check_expect(sim *S, size_t k)
         if (!x->up)
             continue;
         store_read r;
-        if (store_read_begin(&x->s, &r) != 0) {
-            failf(S, "%s: store_read_begin failed", x->name);
+        if (store_query_begin(&x->s, &r) != 0) {
+            failf(S, "%s: store_query_begin failed", x->name);
             break;
         }
         char ans[QUERY_ID_CAP + 64];
@@ -2369,8 +2369,8 @@ static void check_garbled(sim *S)
         snode *x = &S->nodes[j];
         errors += node_counters_get(x->n)->protocol_errors + x->acc.protocol_errors;
         store_read r;
-        if (store_read_begin(&x->s, &r) != 0) {
-            failf(S, "%s: store_read_begin failed", x->name);
+        if (store_query_begin(&x->s, &r) != 0) {
+            failf(S, "%s: store_query_begin failed", x->name);
             return;
         }
         for (size_t a = 0; a < S->a && !S->failed; a++) {

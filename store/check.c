@@ -75,7 +75,7 @@ int store_check(store *s, store_check_result *out)
     int err;
 
     memset(out, 0, sizeof(*out));
-    RN_TRY(store_read_begin(s, &r)); /* runs the index pass first */
+    RN_TRY(store_query_begin(s, &r)); /* runs the index pass first */
     if (r.index_behind) {
         err = s->index_error;
         goto out;

@@ -24,7 +24,7 @@ static_assert(INDEX_ENTRY_BYTES_MAX * 4u < RN_INDEX_BATCH_BYTES, "an index batch
  * Why not index inside the ingest transaction: ids are hashes and record ids spread over many
  * keys, so a run of 1,000 entries touches some 1,000 random pages of each such index, and LMDB
  * writes each touched page at commit. Sorted batches of tens of thousands of entries touch each
- * page once per batch instead. Readers never see the lag: store_read_begin runs this pass first.
+ * page once per batch instead. Readers never see the lag: store_query_begin runs this pass first.
  */
 
 typedef struct pending_key {

@@ -3,9 +3,9 @@
  * micro-credential specification, which specs match a search, is an issued credential valid and
  * how is it recognised, and which specs count towards a pathway.
  *
- * Every query reads through one store_read (one LMDB read transaction, so one consistent
- * snapshot) and takes a time `at_ms`: the query is answered "as of" that time, that is over the
- * replica restricted to the entries whose timestamp is <= at_ms (store.h, "Time"), and every
+ * Every query reads through one store_read opened by store_query_begin (one LMDB read
+ * transaction, so one consistent snapshot) and takes a time `at_ms`: the query is answered "as
+ * of" that time, that is over the replica restricted to the entries whose timestamp is <= at_ms (store.h, "Time"), and every
  * validity range (valid_from, valid_until) is evaluated at at_ms too. Time is passed in, never
  * read from a clock, so that the simulator and the tests see the same answers as the node.
  *

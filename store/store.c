@@ -720,7 +720,7 @@ int store_snapshot_begin(store *s, store_read *r)
     return 0;
 }
 
-int store_read_begin(store *s, store_read *r)
+int store_query_begin(store *s, store_read *r)
 {
     /* An index pass that cannot commit (a full disk above all) does not stop reads: they see the
      * replica as of the last index commit, and say so (index_behind). */

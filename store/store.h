@@ -49,10 +49,11 @@
  * Indexing: store_ingest and store_append write entries and heads; ids and the record indexes
  * are derived by an index pass that sorts the keys of many entries and writes them in one
  * transaction per batch, advancing each author's indexed_seq watermark in the same commit.
- * store_read_begin runs the pass before it opens the read transaction, so readers always see
- * indexes that cover every entry; a crash between the two loses nothing (the next pass resumes
- * from the watermarks). Random-key indexes (ids are hashes) cost about one page write per entry
- * when written run by run; sorted batches write each page about once per batch.
+ * store_query_begin runs the pass before it opens the read transaction, so queries always see
+ * indexes that cover every entry (store_snapshot_begin does not, and never writes); a crash
+ * between the two loses nothing (the next pass resumes from the watermarks). Random-key indexes
+ * (ids are hashes) cost about one page write per entry when written run by run; sorted batches
+ * write each page about once per batch.
  *
  * Signatures: store_ingest authenticates a run with one signature, the last entry's (the links
  * carry it to the others), so an author can publish an entry whose own signature is garbage
@@ -233,7 +234,7 @@ RN_MUST_USE int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_k
 /*
  * Runs the index pass until every entry is indexed (see "Indexing" above): in batches of at most
  * RN_INDEX_BATCH_ENTRIES entries, one write transaction each. Cheap when nothing is pending.
- * store_read_begin calls it; the node also calls it when idle after a catch-up. Its result is
+ * store_query_begin calls it; the node also calls it when idle after a catch-up. Its result is
  * kept in s->index_error (0 after a pass that finished).
  * Returns 0, RN_ENOMEM, RN_ECORRUPT (a stored entry no longer decodes), RN_EFULL, RN_ESTORE.
  */
@@ -271,7 +272,7 @@ typedef struct store_read {
 } store_read;
 
 RN_MUST_USE int store_snapshot_begin(store *s, store_read *r);
-RN_MUST_USE int store_read_begin(store *s, store_read *r);
+RN_MUST_USE int store_query_begin(store *s, store_read *r);
 void store_read_end(store_read *r);
 
 /* Bytes of the LMDB map in use (pages up to the last one written), for the node's status. */

@@ -180,7 +180,7 @@ int main(int argc, char **argv)
     /* 3. recognise on that replica: spec of country c+1 asked in country c, so about one in ten
      * has a decision, and the policy answers for EQF 6-7 specs. Bounded in count and time. */
     store_read rd;
-    if ((rc = store_read_begin(&s, &rd)) != 0)
+    if ((rc = store_query_begin(&s, &rd)) != 0)
         die("read", rc);
     uint64_t per_author = runs / AUTHORS * RUN, kinds[4] = { 0 }; /* every author has this many */
     size_t asked = 0, max_q = 2000000;

@@ -592,7 +592,7 @@ static void test_roundtrip_log(void **state)
             store_version v;
             proto_entry e;
             proto_str rid = proto_record_id(recs[k]);
-            assert_int_equal(store_read_begin(&s, &rd), 0);
+            assert_int_equal(store_query_begin(&s, &rd), 0);
             assert_int_equal(
                 store_version_get(&rd, recs[k]->kind, rid.ptr, rid.len, UINT64_MAX, &v), 0);
             assert_int_equal(store_version_load(&rd, &v, &e, back), 0);

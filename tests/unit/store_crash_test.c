@@ -231,7 +231,7 @@ static uint64_t child_head(store *s, const uint8_t *key)
 {
     store_read r;
     store_head h;
-    if (store_read_begin(s, &r) != 0)
+    if (store_query_begin(s, &r) != 0)
         _exit(7);
     int rc = store_head_get(&r, key, &h);
     store_read_end(&r);
@@ -384,7 +384,7 @@ static void resume(const char *path)
     assert_int_equal(store_open(&s, path, NULL), 0);
     for (int a = 0; a < RECEIVED; a++) {
         store_head h = { .seq = 0 };
-        assert_int_equal(store_read_begin(&s, &r), 0);
+        assert_int_equal(store_query_begin(&s, &r), 0);
         int rc = store_head_get(&r, authors[a].pk, &h);
         store_read_end(&r);
         assert_true(rc == 0 || rc == RN_ENOTFOUND);
@@ -418,7 +418,7 @@ static uint64_t verify(const char *path, const acks *k, uint64_t own_before,
     assert_int_equal(store_check(&s, &cr), 0);
 
     uint64_t total = 0, logs_held = 0;
-    assert_int_equal(store_read_begin(&s, &r), 0);
+    assert_int_equal(store_query_begin(&s, &r), 0);
     for (int a = 0; a < RECEIVED; a++) {
         int rc = store_head_get(&r, authors[a].pk, &h);
         heads[a] = 0;

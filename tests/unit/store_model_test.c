@@ -1159,7 +1159,7 @@ static void local_append(world *w, int a, const proto_record *r)
     proto_str bytes;
     proto_entry e;
     uint8_t id2[PROTO_ID_BYTES];
-    CHECK(w, store_read_begin(&w->s, &rd) == 0, "store_read_begin");
+    CHECK(w, store_query_begin(&w->s, &rd) == 0, "store_query_begin");
     w->rd = &rd;
     CHECK(w, store_entry_get(&rd, w->auth[a].pk, seq, &bytes) == 0, "store_entry_get");
     CHECK(w, proto_entry_decode(&e, bytes.ptr, bytes.len, NULL) == 0, "appended entry decodes");
@@ -2454,7 +2454,7 @@ static void do_queries(world *w, unsigned n)
     store_read rd;
     if (n == 0)
         return;
-    CHECK(w, store_read_begin(&w->s, &rd) == 0, "store_read_begin");
+    CHECK(w, store_query_begin(&w->s, &rd) == 0, "store_query_begin");
     w->rd = &rd;
     for (unsigned i = 0; i < n; i++)
         do_query(w, &rd);
@@ -2512,7 +2512,7 @@ static void check_logs(world *w)
     store_head h[N_AUTH + 2];
     size_t n = 0, want_n = 0;
 
-    CHECK(w, store_read_begin(&w->s, &rd) == 0, "store_read_begin");
+    CHECK(w, store_query_begin(&w->s, &rd) == 0, "store_query_begin");
     w->rd = &rd;
     CHECK(w, store_heads(&rd, h, N_AUTH + 2, &n) == 0, "store_heads");
     for (int a = 0; a < N_AUTH; a++)

@@ -367,7 +367,7 @@ static uint64_t head_seq(store *s, const author *a, store_head *out)
 {
     store_read r;
     store_head h;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     int rc = store_head_get(&r, a->pk, &h);
     store_read_end(&r);
     if (rc == RN_ENOTFOUND)
@@ -402,7 +402,7 @@ static void entry_is(store *s, const author *a, uint64_t seq, proto_str want)
 {
     store_read r;
     proto_str got;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     assert_int_equal(store_entry_get(&r, a->pk, seq, &got), 0);
     assert_int_equal(got.len, want.len);
     assert_memory_equal(got.ptr, want.ptr, want.len);
@@ -457,7 +457,7 @@ static void test_reopen(void **state)
     store_read r;
     store_head heads[4];
     size_t n;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_heads(&r, heads, 4, &n), 0);
     assert_int_equal(n, 3);
     size_t cap1;
@@ -523,7 +523,7 @@ static void test_append(void **state)
         proto_entry e;
         uint8_t eid[PROTO_ID_BYTES], who[PROTO_KEY_BYTES];
         uint64_t s2;
-        assert_int_equal(store_read_begin(&f->s, &r), 0);
+        assert_int_equal(store_query_begin(&f->s, &r), 0);
         assert_int_equal(store_entry_get(&r, authors[A_IE].pk, seq[i], &raw), 0);
         assert_int_equal(proto_entry_decode(&e, raw.ptr, raw.len, NULL), 0);
         assert_int_equal(proto_entry_verify(&e), 0);
@@ -749,7 +749,7 @@ static void test_ingest_fork(void **state)
     store_read r;
     uint64_t fseq;
     proto_str ea, eb;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_fork_get(&r, authors[A_NL].pk, &fseq, &ea, &eb), 0);
     assert_int_equal(fseq, 5);
     assert_int_equal(ea.len, nl.raw[4].len);
@@ -1082,7 +1082,7 @@ static void test_entries_range(void **state)
     chain_fr(&fr, 10);
     assert_int_equal(ingest(&f->s, &fr, 1, 10, &res, NULL), 0);
     assert_int_equal(ingest(&f->s, &nl, 1, 20, &res, NULL), 0);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
 
     k = (collect){ .c = &nl };
     assert_int_equal(store_entries_range(&r, authors[A_NL].pk, 1, 5, SIZE_MAX, collect_cb, &k, &n),
@@ -1152,7 +1152,7 @@ static void test_entry_find(void **state)
     chain_fr(&fr, 7);
     assert_int_equal(ingest(&f->s, &nl, 1, 12, &res, NULL), 0);
     assert_int_equal(ingest(&f->s, &fr, 1, 7, &res, NULL), 0);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     for (size_t i = 0; i < nl.n; i++) {
         assert_int_equal(store_entry_find(&r, nl.id[i], who, &seq), 0);
         assert_memory_equal(who, authors[A_NL].pk, PROTO_KEY_BYTES);
@@ -1185,7 +1185,7 @@ static void version_is(store *s, proto_kind kind, const void *rid, size_t rid_le
 {
     store_read r;
     store_version v;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     assert_int_equal(store_version_get(&r, kind, rid, rid_len, at, &v), want_rc);
     if (want_rc == 0) {
         assert_memory_equal(v.author, authors[A_IE].pk, PROTO_KEY_BYTES);
@@ -1234,7 +1234,7 @@ static void test_version_get(void **state)
     store_version v;
     proto_entry e;
     proto_record rec;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(
         store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)rid, rl, T_LOG + 3000, &v), 0);
     assert_int_equal(store_version_load(&r, &v, &e, &rec), 0);
@@ -1294,7 +1294,7 @@ static store_sigs sigs_of(store *s, const author *a)
 {
     store_read r;
     store_sigs sg;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     assert_int_equal(store_sigs_get(&r, a->pk, &sg), 0);
     store_read_end(&r);
     return sg;
@@ -1303,7 +1303,7 @@ static store_sigs sigs_of(store *s, const author *a)
 static int anchor_last(store *s, const author *a, uint64_t from, uint64_t to, uint64_t *seq)
 {
     store_read r;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     int rc = store_anchor_last(&r, a->pk, from, to, seq);
     store_read_end(&r);
     return rc;
@@ -1313,7 +1313,7 @@ static int entry_verified(store *s, const author *a, uint64_t seq)
 {
     store_read r;
     proto_str e;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     int rc = store_entry_get_verified(&r, a->pk, seq, &e);
     store_read_end(&r);
     return rc;
@@ -1340,7 +1340,7 @@ static void test_anchors_garbled_run(void **state)
     assert_int_equal(at, 10);
     {
         store_read r;
-        assert_int_equal(store_read_begin(&f->s, &r), 0);
+        assert_int_equal(store_query_begin(&f->s, &r), 0);
         assert_int_equal(store_anchor_first(&r, nl->pk, 2, 10, &at), 0);
         assert_int_equal(at, 10);
         assert_int_equal(store_anchor_first(&r, nl->pk, 2, 9, &at), RN_ENOTFOUND);
@@ -1473,7 +1473,7 @@ static void test_proof_refuses_unsigned(void **state)
     query_recognition q;
     mp_buf proof;
     mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     /* Without a bundle the answer stands (the entry is authentic through the link). */
     assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
                                      QUERY_AT_NOW, &q, NULL),
@@ -1488,7 +1488,7 @@ static void test_proof_refuses_unsigned(void **state)
     store_verify_result vr;
     assert_int_equal(store_verify_step(&f->s, 8, &vr), 0);
     assert_int_equal(vr.flagged, 1);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
                                      QUERY_AT_NOW, &q, NULL),
                      0);
@@ -1618,7 +1618,7 @@ static void test_full(void **state)
 
     /* A bigger map on reopen: every run that was accepted is there, the refused one is not, and
      * the log goes on from the head. (On the full map even reads may fail with RN_EFULL, since
-     * store_read_begin runs the index pass first.) */
+     * store_query_begin runs the index pass first.) */
     store_close(&f->s);
     opt.map_bytes = 64u << 20;
     assert_int_equal(store_open(&f->s, f->dir, &opt), 0);
@@ -1670,7 +1670,7 @@ static void test_append_sync_fails(void **state)
     assert_int_equal(entries_held(&f->s), 1);
     store_read r;
     proto_str e;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_entry_get(&r, authors[A_IE].pk, 2, &e), RN_ENOTFOUND);
     store_version v;
     assert_int_equal(store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)"IE:uniz/mc-c012", 15,
@@ -1729,7 +1729,7 @@ static void test_full_reads(void **state)
     store_version v;
     proto_record rec;
     size_t n = 0, got = 0;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_true(r.index_behind);
     assert_int_equal(f->s.index_error, RN_EFULL);
     assert_int_equal(store_head_get(&r, authors[A_NL].pk, &h), 0);
@@ -1801,7 +1801,7 @@ static void test_entry_damaged(void **state)
     /* The last byte of the body of decision 4: inside its record. */
     damage(&f->s, &authors[A_FR], 4, fr.raw[3].len - 70);
 
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), RN_ECORRUPT);
     assert_int_equal(f->s.integrity_errors, 1);
     assert_int_equal(f->s.damaged_seq, 4);
@@ -1893,13 +1893,13 @@ static void test_entry_damaged_after_check(void **state)
     check_ok(&f->s, 12);
     /* Read (and so remembered) twice, then damaged through LMDB. */
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(store_read_begin(&f->s, &r), 0);
+        assert_int_equal(store_query_begin(&f->s, &r), 0);
         assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), 0);
         assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), 0);
         store_read_end(&r);
     }
     damage(&f->s, &authors[A_FR], 4, fr.raw[3].len - 70);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), RN_ECORRUPT);
     assert_int_equal(f->s.integrity_errors, 1);
     store_read_end(&r);
@@ -1907,7 +1907,7 @@ static void test_entry_damaged_after_check(void **state)
 
     /* Read again (remembered), then one bit flipped in data.mdb under the running store: the
      * same page at the same address, within the same read transaction and in the next. */
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_version_get(&r, PROTO_KIND_DECISION,
                                        (const uint8_t *)"FR:enic-naric/dec-4", 19, UINT64_MAX, &v),
                      0);
@@ -1918,7 +1918,7 @@ static void test_entry_damaged_after_check(void **state)
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
     assert_int_equal(f->s.integrity_errors, 2);
     store_read_end(&r);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_version_load(&r, &v, NULL, &rec), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
     store_read_end(&r);
@@ -1926,7 +1926,7 @@ static void test_entry_damaged_after_check(void **state)
     /* After a restart, nothing is remembered: the flip is found by the first read. */
     store_close(&f->s);
     assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
     assert_int_equal(f->s.integrity_errors, 1);
     assert_int_equal(f->s.damaged_seq, 12);
