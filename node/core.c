@@ -710,13 +710,12 @@ static void fork_pending_drop(node *n, author *au)
     n->forks_pending--;
 }
 
-/* Refreshes our cached head of author a from a committed run raw[0..k) starting at `first`. */
-static void head_advance(node *n, size_t a, const proto_str *raw, uint64_t first, uint64_t head)
+/* Refreshes our cached head of author a from what store_ingest committed. */
+static void head_advance(node *n, size_t a, const store_ingest_result *res)
 {
     author *au = &n->authors[a];
-    size_t last = (size_t)(head - first);
-    proto_entry_id(raw[last].ptr, raw[last].len, au->head_id);
-    au->head = head;
+    memcpy(au->head_id, res->head_id, PROTO_ID_BYTES);
+    au->head = res->head_seq;
     au->dirty = true;
 }
 
@@ -740,7 +739,7 @@ static int fork_ingest(node *n, size_t a, proto_str ea, proto_str eb, int from)
         int rc = store_ingest(n->s, &runs[i], 1, &res, &d);
         if (res.accepted > 0) {
             uint64_t old = au->head;
-            head_advance(n, a, &runs[i], res.head_seq, res.head_seq);
+            head_advance(n, a, &res);
             RN_ASSERT(res.head_seq == old + 1);
             n->ctr.entries_new++;
             n->last_ingest_ms = n->now;
@@ -748,7 +747,7 @@ static int fork_ingest(node *n, size_t a, proto_str ea, proto_str eb, int from)
         }
         if (res.forked)
             break;
-        if (rc == RN_EPREV)
+        if (res.diverged)
             return 0; /* our log forks earlier than this evidence: HEADS will show where */
         if (rc == RN_EGAP) {
             /* Our log has not reached the fork yet: keep the evidence until it does, within
@@ -1232,26 +1231,6 @@ static int on_want(node *n, conn *c, const proto_msg *m)
     return 0;
 }
 
-/* The run ended in RN_EPREV: is it authentic and does its entry at our head + 1 name another
- * entry at our head as its prev (the peer's log forks from ours)? Else it is forged. */
-static bool run_diverges(node *n, size_t a, const proto_msg *m, uint64_t first)
-{
-    author *au = &n->authors[a];
-    if (au->head == 0 || au->head + 1 < first || au->head + 1 - first >= m->n)
-        return false;
-    proto_entry *run = malloc(sizeof(*run) * m->n);
-    if (run == NULL)
-        return false;
-    bool ok = true;
-    for (uint32_t i = 0; i < m->n && ok; i++)
-        ok = proto_entry_decode(&run[i], m->entries[i].ptr, m->entries[i].len, NULL) == 0;
-    ok = ok && proto_entry_run_verify(run, m->n, NULL, NULL, NULL) == 0;
-    const proto_entry *e = &run[au->head + 1 - first];
-    ok = ok && e->prev != NULL && memcmp(e->prev, au->head_id, PROTO_ID_BYTES) != 0;
-    free(run);
-    return ok;
-}
-
 /*
  * The entries of run m stamped no more than RN_CLOCK_FUTURE_MS_MAX ahead of our clock: m itself,
  * or its prefix in *cut (NULL when even its first is ahead). Entries from further ahead are not
@@ -1305,19 +1284,6 @@ static void repair_want(node *n)
     }
 }
 
-/* Once the replica has found a damaged entry, entries a peer sends at seqs we hold are offered
- * to store_entry_repair before ingest, which would otherwise take the intact copy for a fork. */
-static void repair_from_run(node *n, size_t a, const proto_msg *m, uint64_t first)
-{
-    if (n->s->integrity_errors == 0)
-        return;
-    for (uint32_t i = 0; i < m->n && first + i <= n->authors[a].head; i++) {
-        /* < 0: not the entry recorded there, or no room; ingest decides what it is. */
-        int rc = store_entry_repair(n->s, m->entries[i].ptr, m->entries[i].len);
-        (void)rc;
-    }
-}
-
 static int on_entries(node *n, conn *c, const proto_msg *m)
 {
     int slot = slot_of(n, c);
@@ -1349,12 +1315,12 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
 
     store_ingest_result res;
     rn_diag d = { 0 };
-    repair_from_run(n, (size_t)a, m, first);
+    /* A held entry found damaged is put back from the run's copy by ingest itself. */
     int rc = store_ingest(n->s, m->entries, m->n, &res, &d);
     n->last_ingest_ms = n->now;
     if (res.accepted > 0) {
         RN_ASSERT(res.head_seq == old + res.accepted && res.head_seq >= first);
-        head_advance(n, (size_t)a, m->entries, first, res.head_seq);
+        head_advance(n, (size_t)a, &res);
         n->ctr.entries_new += res.accepted;
         push_new(n, (size_t)a, m->entries + (old + 1 - first), res.accepted, slot);
     }
@@ -1370,9 +1336,19 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
      * direction no longer gets through, must not hold the author back. */
     if (local_error(rc))
         n->local_fail_ms = n->now;
-    if (au->want_slot == slot)
-        want_answered(n, c, (size_t)a, last, res.accepted, rc);
+    if (au->want_slot == slot) /* a divergent run answers nothing of our log: it ends the WANT */
+        want_answered(n, c, (size_t)a, last, res.accepted, res.diverged ? RN_EPREV : rc);
 
+    if (res.diverged) {
+        /* Authentic, but its entry at our head + 1 names another entry at our head as its prev:
+         * the peer's log forks from ours (store.h, store_ingest_result). */
+        if (au->forked) {
+            c->flags[a] |= PF_DIVERGED; /* the other branch: nothing more to learn from it */
+        } else if (au->want_slot < 0) {
+            send_want(n, c, (size_t)a, au->head, 1, true); /* its entry at our head: evidence */
+        }
+        return 0;
+    }
     if (rc == 0 || rc == RN_EGAP) {
         /* RN_EGAP: a push ahead of what we hold; the plan fetches from head + 1. */
         if (c->known[a] < last)
@@ -1381,14 +1357,6 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
             c->shown[a] = last; /* it sent them: it holds them */
         if (au->fork_buf != NULL)
             fork_retry(n, (size_t)a);
-        return 0;
-    }
-    if (rc == RN_EPREV && run_diverges(n, (size_t)a, m, first)) {
-        if (au->forked) {
-            c->flags[a] |= PF_DIVERGED; /* the other branch: nothing more to learn from it */
-        } else if (au->want_slot < 0) {
-            send_want(n, c, (size_t)a, au->head, 1, true); /* its entry at our head: evidence */
-        }
         return 0;
     }
     if (local_error(rc))
@@ -2392,7 +2360,8 @@ int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len, uint
         finish(n);
         return rn_fail(d, RN_ETIME, "entry.timestamp");
     }
-    int rc = store_append(n->s, n->sk, kind, body, len, now_ms, eid, &s, d);
+    proto_str e;
+    int rc = store_append(n->s, n->sk, kind, body, len, now_ms, eid, &s, &e, d);
     if (rc == 0) {
         RN_ASSERT(s == au->head + 1);
         au->head = s;
@@ -2401,13 +2370,7 @@ int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len, uint
             *seq = s;
         if (id != NULL)
             memcpy(id, eid, PROTO_ID_BYTES);
-        store_read r;
-        proto_str e;
-        if (raw_read_begin(n, &r) == 0) {
-            if (store_entry_get(&r, au->key, s, &e) == 0)
-                push_new(n, a, &e, 1, -1); /* copied into frames before the read ends */
-            store_read_end(&r);
-        }
+        push_new(n, a, &e, 1, -1); /* copied into frames before the next store call */
     }
     finish(n);
     return rc;

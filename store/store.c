@@ -379,6 +379,7 @@ static int author_check(const store *s, const uint8_t *author, const char **coun
 typedef struct run_work {
     proto_entry e[RN_RUN_ENTRIES_MAX];
     uint8_t ids[RN_RUN_ENTRIES_MAX][PROTO_ID_BYTES];
+    bool repaired[RN_RUN_ENTRIES_MAX]; /* held entries put back from the run */
     proto_record rec;
 } run_work;
 
@@ -401,6 +402,34 @@ static int put_fork(store *s, MDB_txn *txn, const proto_entry *theirs, store_hea
     return store_head_put(s, txn, h);
 }
 
+static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                       const uint8_t id[PROTO_ID_BYTES]);
+
+/* Overwrites the damaged stored bytes of entry e's place with e, whose id the replica recorded
+ * there (store_entry_repair, or ingest meeting the entry again). Counts and reports it. */
+static int entry_put_back(store *s, MDB_txn *txn, const proto_entry *e)
+{
+    uint8_t loc[LOC_BYTES];
+    loc_key(loc, e->author, e->seq);
+    MDB_val k = { LOC_BYTES, loc }, v = { e->len, (void *)e->bytes };
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, 0);
+    if (rc != 0)
+        return store_lmdb_err(rc, "put repair");
+    return 0;
+}
+
+/* After the commit of entry_put_back: the damage found is counted, and no longer awaits a
+ * re-fetch. */
+static void entry_repaired(store *s, const uint8_t *author, uint64_t seq, bool counted)
+{
+    if (!counted)
+        s->integrity_errors++;
+    if (s->damaged_seq == seq && memcmp(s->damaged_author, author, PROTO_KEY_BYTES) == 0)
+        s->damaged_seq = 0;
+    fprintf(stderr, "recnet store: integrity: entry %llu repaired from a peer's copy\n",
+            (unsigned long long)seq);
+}
+
 int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res, rn_diag *d)
 {
     run_work *w = NULL;
@@ -419,6 +448,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     w = malloc(sizeof(*w));
     if (w == NULL)
         return RN_ENOMEM;
+    memset(w->repaired, 0, sizeof(w->repaired));
 
     /* 1. Decode until the first failure; the decoded prefix may still be committed. */
     for (good = 0; good < n; good++) {
@@ -476,6 +506,17 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             res->duplicates++;
             continue;
         }
+        /* Another id than the held bytes': if the replica recorded this run's id for the place
+         * (the next entry's prev, the head, `ids`), the held bytes are damaged ("Integrity") and
+         * the run brings the very entry verified when it was first ingested: put it back. */
+        RN_GUARD(err, id_recorded(s, txn, e->author, e->seq, w->ids[first_new]));
+        if (err == 0) {
+            RN_GUARD(err, entry_put_back(s, txn, e));
+            w->repaired[first_new] = true;
+            res->repaired++;
+            continue;
+        }
+        err = 0;
         /* A second, authentic entry at a held seq: the run verified, so this entry carries its
          * author's signature (directly or through the links to the last one). */
         RN_GUARD(err, put_fork(s, txn, e, &head));
@@ -495,13 +536,17 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
         if (e->seq != head.seq + 1) {
             err = fail_at(d, RN_EGAP, "entry.seq", first_new);
             res->head_seq = head.seq;
+            memcpy(res->head_id, head.id, PROTO_ID_BYTES);
             goto out;
         }
         if (have_head && (e->prev == NULL || memcmp(e->prev, head.id, PROTO_ID_BYTES) != 0)) {
-            /* Our head and the run disagree about entry seq - 1, yet both are authentic: the
-             * run's entry seq - 1 is the fork. It was decoded only if the run reaches back. */
-            err = fail_at(d, RN_EPREV, "entry.prev", first_new);
-            goto out;
+            /* Our head and the run disagree about entry seq - 1, yet both are authentic (the run
+             * verified): the author forked at our head's seq, and the run does not carry its
+             * entry there. Nothing of it commits (repairs above do). */
+            res->diverged = true;
+            late_err = 0;
+            good = first_new;
+            goto commit;
         }
         if (e->timestamp_ms < head.timestamp_ms) {
             err = fail_at(d, RN_ETIME, "entry.timestamp", first_new);
@@ -543,6 +588,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     }
 commit:
     res->head_seq = head.seq;
+    memcpy(res->head_id, head.id, PROTO_ID_BYTES);
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
@@ -553,6 +599,9 @@ commit:
     }
     if (res->accepted > 0)
         s->verify_pending = true;
+    for (i = 0; res->repaired > 0 && i < first_new; i++)
+        if (w->repaired[i])
+            entry_repaired(s, w->e[i].author, w->e[i].seq, false);
     if (late_err < 0) {
         err = late_err;
         if (d != NULL)
@@ -563,6 +612,7 @@ out:
         mdb_txn_abort(txn);
         store_batch_rollback(s, mark);
         res->accepted = 0; /* nothing of the run was committed (a put that found the map full) */
+        res->repaired = 0;
     }
     store_note_full(s, err, res->accepted > 0);
     free(w);
@@ -612,7 +662,7 @@ static void append_unwind(store *s, const store_head *prev, uint64_t seq, store_
 
 int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, const uint8_t *body,
                  size_t body_len, uint64_t now_ms, uint8_t id[PROTO_ID_BYTES], uint64_t *seq,
-                 rn_diag *d)
+                 proto_str *entry, rn_diag *d)
 {
     const uint8_t *author = sk + 32;
     const char *country;
@@ -693,6 +743,8 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         memcpy(id, eid, PROTO_ID_BYTES);
     if (seq != NULL)
         *seq = e.seq;
+    if (entry != NULL)
+        *entry = (proto_str){ s->priv->scratch, (uint32_t)len };
 out:
     if (txn != NULL) {
         mdb_txn_abort(txn);
@@ -966,7 +1018,7 @@ int store_entry_repair(store *s, const uint8_t *bytes, size_t len)
     MDB_txn *txn = NULL;
     proto_entry e;
     proto_str held;
-    uint8_t id[PROTO_ID_BYTES], held_id[PROTO_ID_BYTES], loc[LOC_BYTES];
+    uint8_t id[PROTO_ID_BYTES], held_id[PROTO_ID_BYTES];
     int rc, err = 0;
 
     RN_TRY(proto_entry_decode(&e, bytes, len, NULL));
@@ -988,22 +1040,14 @@ int store_entry_repair(store *s, const uint8_t *bytes, size_t len)
         err = RN_EINVAL; /* another entry than the one recorded here: not ours to judge */
         goto out;
     }
-    loc_key(loc, e.author, e.seq);
-    MDB_val k = { LOC_BYTES, loc }, v = { len, (void *)bytes };
-    if ((rc = mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, 0)) != 0) {
-        err = store_lmdb_err(rc, "put repair");
-        goto out;
-    }
+    RN_GUARD(err, entry_put_back(s, txn, &e));
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
         err = store_lmdb_err(rc, "commit repair");
         goto out;
     }
-    if (s->damaged_seq == e.seq && memcmp(s->damaged_author, e.author, PROTO_KEY_BYTES) == 0)
-        s->damaged_seq = 0;
-    fprintf(stderr, "recnet store: integrity: entry %llu repaired from a peer's copy\n",
-            (unsigned long long)e.seq);
+    entry_repaired(s, e.author, e.seq, true); /* counted when a read found it */
     err = 1;
 out:
     if (txn != NULL)

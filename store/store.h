@@ -185,20 +185,32 @@ RN_MUST_USE int store_roster_set(store *s, const proto_roster *r);
 typedef struct store_ingest_result {
     uint32_t accepted;   /* entries newly committed */
     uint32_t duplicates; /* entries already held (same id): a no-op */
+    uint32_t repaired;   /* entries held whose stored bytes were damaged ("Integrity"), put back
+                            from the run's copy (counted in integrity_errors, not in duplicates) */
     bool forked;         /* the run contained a second valid entry at a held seq: both kept as
                             evidence, the author marked forked, the run stopped there */
     uint64_t fork_seq;   /* that seq, when forked */
+    bool diverged;       /* the run is authentic but its first new entry names as prev another
+                            entry than our head: the author forked at the head's seq, whose other
+                            entry the run does not carry (fetch it to record the evidence);
+                            nothing committed, and no fault of the sender's */
     uint64_t head_seq;   /* the author's head after the call (0 if none) */
+    uint8_t head_id[PROTO_ID_BYTES]; /* its id (zero if none) */
 } store_ingest_result;
 
 /*
  * Ingests a run of n raw entries, received from a peer, that must be consecutive entries of one
  * author (1 <= n <= RN_RUN_ENTRIES_MAX). In order: every entry decodes (proto_entry_decode); the
  * author is an authority of the roster; the run verifies as a run (links, one signature); entries
- * at seqs already held are compared by id (equal: a duplicate; different: a fork, see below); the
- * first new entry follows the head (seq = head + 1, prev = head id, timestamp >= head's); every
- * new record decodes and carries the author's country prefix. Then the new entries, their ids,
- * the head and every index change commit in one write transaction.
+ * at seqs already held are compared by id (equal: a duplicate; different: the held bytes are
+ * first checked against the id the replica recorded for that place, "Integrity": if that is the
+ * run's id, the held bytes are damaged and the run's copy is put back, res->repaired; else it is
+ * a fork, see below); the first new entry follows the head (seq = head + 1, timestamp >= head's;
+ * a prev other than the head's id is a divergence, res->diverged: the author forked at the head's
+ * seq, authentic evidence the run does not carry, and nothing of the run commits); every new
+ * record decodes and carries the author's country prefix. Then the new entries and the head
+ * commit in one write transaction (their ids and index keys follow with the index pass).
+ * res->head_seq and res->head_id name the head after the call, so that a caller need not hash.
  *
  * A run that fails at entry k (decode, record or prefix) commits its valid prefix 0..k-1 (their
  * authenticity follows from the signature of entry k-1, checked) and returns the error with
@@ -208,9 +220,9 @@ typedef struct store_ingest_result {
  *
  * Returns 0 (see *res, which is always filled), or RN_EINVAL (n out of range), the decode errors
  * of proto_entry_decode and proto_record_decode, RN_EROSTER (author unknown), RN_EROLE (author is
- * a mirror), RN_EAUTHOR, RN_ESEQ, RN_EPREV, RN_ESIG, RN_ETIME (from run verification or against
- * the head), RN_EGAP (first new entry beyond head + 1: fetch from res->head_seq + 1), RN_EPREFIX,
- * RN_EFULL, RN_ESTORE.
+ * a mirror), RN_EAUTHOR, RN_ESEQ, RN_EPREV (broken links inside the run: forged), RN_ESIG,
+ * RN_ETIME (from run verification or against the head), RN_EGAP (first new entry beyond head + 1:
+ * fetch from res->head_seq + 1), RN_EPREFIX, RN_EFULL, RN_ESTORE.
  */
 RN_MUST_USE int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res,
                              rn_diag *d);
@@ -219,8 +231,9 @@ RN_MUST_USE int store_ingest(store *s, const proto_str *raw, size_t n, store_ing
  * Appends the next entry of the node's own authority, whose secret key is `sk` (the public key is
  * its last 32 bytes, which must be an authority of the roster): validates the record in body[],
  * checks its country prefixes, signs it at seq head + 1 with timestamp max(now_ms, head's), and
- * commits and fsyncs before returning. On success `id` and `seq` (either may be NULL) receive the
- * new entry's id and seq.
+ * commits and fsyncs before returning. On success `id`, `seq` and `entry` (each may be NULL)
+ * receive the new entry's id, seq and signed bytes; the bytes stay valid until the next call on
+ * the store, so a caller can send them on without reading them back.
  *
  * Returns 0, or RN_EROSTER, RN_EROLE, proto_record_decode's errors, RN_EPREFIX, RN_ETOOBIG,
  * RN_EFULL, RN_ESTORE, RN_EIO (d->field "store.sync": the fsync failed, the entry was taken out
@@ -229,7 +242,8 @@ RN_MUST_USE int store_ingest(store *s, const proto_str *raw, size_t n, store_ing
  */
 RN_MUST_USE int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind,
                              const uint8_t *body, size_t body_len, uint64_t now_ms,
-                             uint8_t id[PROTO_ID_BYTES], uint64_t *seq, rn_diag *d);
+                             uint8_t id[PROTO_ID_BYTES], uint64_t *seq, proto_str *entry,
+                             rn_diag *d);
 
 /*
  * Runs the index pass until every entry is indexed (see "Indexing" above): in batches of at most

@@ -118,7 +118,7 @@ static uint64_t put_id(world *w, const author *a, uint64_t ts, const proto_recor
 
     mp_buf_init(&b, RN_RECORD_BYTES_MAX);
     assert_int_equal(proto_record_encode(r, &b), 0);
-    int rc = store_append(&w->s, a->sk, r->kind, b.data, b.len, ts, id, &seq, &d);
+    int rc = store_append(&w->s, a->sk, r->kind, b.data, b.len, ts, id, &seq, NULL, &d);
     if (rc != 0)
         fprintf(stderr, "store_append: %s\n", rn_diag_format(&d, msg, sizeof(msg)));
     assert_int_equal(rc, 0);

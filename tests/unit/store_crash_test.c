@@ -280,7 +280,7 @@ static _Noreturn void child_main(const char *path, unsigned round, uint64_t seed
             const body *b = &own_bodies[iter % OWN_BODIES];
             uint64_t seq;
             if (store_append(&s, authors[A_OWN].sk, PROTO_KIND_SPEC, b->b, b->len, T_LOG + iter,
-                             NULL, &seq, NULL) != 0)
+                             NULL, &seq, NULL, NULL) != 0)
                 _exit(3);
             int n = snprintf(line, sizeof(line), "a %" PRIu64 "\n", seq);
             say(fd, line, (size_t)n);

@@ -1149,7 +1149,7 @@ static void local_append(world *w, int a, const proto_record *r)
     if (chance(w, 6) && t > T0 + 3u * DAY_MS) /* an earlier time: the replica must clamp */
         t -= 1u + rnd(w) % (3u * DAY_MS);
     encode(w, r, &b);
-    int rc = store_append(&w->s, w->auth[a].sk, r->kind, b.data, b.len, t, id, &seq, &d);
+    int rc = store_append(&w->s, w->auth[a].sk, r->kind, b.data, b.len, t, id, &seq, NULL, &d);
     CHECK(w, rc == 0, "store_append %s: %s", CC[a], errname(rc));
     CHECK(w, seq == l->n + 1, "store_append seq %llu, head was %llu", (unsigned long long)seq,
           (unsigned long long)l->n);
@@ -1682,12 +1682,14 @@ static void op_refusals(world *w)
     mp_buf m;
     encode(w, &r, &m);
     rn_diag d = { 0 };
-    int rc = store_append(&w->s, w->auth[b].sk, r.kind, m.data, m.len, w->now, NULL, NULL, &d);
+    int rc =
+        store_append(&w->s, w->auth[b].sk, r.kind, m.data, m.len, w->now, NULL, NULL, NULL, &d);
     CHECK(w, rc == RN_EPREFIX, "store_append of another country's spec by %s: %s", CC[b],
           errname(rc));
     mp_buf_free(&m);
     bad_spec_body(w, b, &m);
-    rc = store_append(&w->s, w->auth[b].sk, PROTO_KIND_SPEC, m.data, m.len, w->now, NULL, NULL, &d);
+    rc = store_append(&w->s, w->auth[b].sk, PROTO_KIND_SPEC, m.data, m.len, w->now, NULL, NULL,
+                      NULL, &d);
     CHECK(w, rc == RN_EMISSING, "store_append of a spec without its fields by %s: %s", CC[b],
           errname(rc));
     mp_buf_free(&m);

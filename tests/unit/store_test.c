@@ -424,15 +424,15 @@ static void test_reopen(void **state)
     chain_fr(&fr, 5);
     provider_uniz(&b);
     assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG,
-                                  id[0], &seq, NULL),
+                                  id[0], &seq, NULL, NULL),
                      0);
     spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
     assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len,
-                                  T_LOG + 1000, id[1], &seq, NULL),
+                                  T_LOG + 1000, id[1], &seq, NULL, NULL),
                      0);
     revocation_uniz(&b);
     assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_REVOCATION, b.b, b.len,
-                                  T_LOG + 2000, id[2], &seq, NULL),
+                                  T_LOG + 2000, id[2], &seq, NULL, NULL),
                      0);
     assert_int_equal(ingest(&f->s, &nl, 1, 10, &res, NULL), 0);
     assert_int_equal(ingest(&f->s, &fr, 1, 5, &res, NULL), 0);
@@ -479,7 +479,7 @@ static void test_reopen(void **state)
     /* The log goes on where it stopped, after a reopen. */
     spec_zed(&b, "IE:uniz/mc-c013", "IE:uniz", "Digital credential verification");
     assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len,
-                                  T_LOG + 3000, NULL, &seq, NULL),
+                                  T_LOG + 3000, NULL, &seq, NULL, NULL),
                      0);
     assert_int_equal(seq, 4);
     assert_int_equal(ingest(&f->s, &nl, 5, 6, &res, NULL), 0);
@@ -513,7 +513,7 @@ static void test_append(void **state)
         spec_zed(&b, sid, "IE:uniz", "Digital micro-credential creation");
         rn_diag d = { 0 };
         assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, now[i],
-                                      id[i], &seq[i], &d),
+                                      id[i], &seq[i], NULL, &d),
                          0);
         assert_int_equal(seq[i], (uint64_t)i + 1);
 
@@ -550,9 +550,9 @@ static void test_append(void **state)
     }
     /* id and seq may be NULL. */
     provider_uniz(&b);
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, 0, NULL, NULL, NULL),
-        0);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, 0, NULL,
+                                  NULL, NULL, NULL),
+                     0);
     assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 4);
     check_ok(&f->s, 4);
 }
@@ -566,31 +566,31 @@ static void test_append_refused(void **state)
 
     /* Ids that carry another country's prefix. */
     spec_zed(&b, "FR:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
-        RN_EPREFIX);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL,
+                                  &seq, NULL, &d),
+                     RN_EPREFIX);
     assert_string_equal(d.field, "spec.id");
     spec_zed(&b, "IE:uniz/mc-c012", "NL:theed", "Digital micro-credential creation");
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
-        RN_EPREFIX);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL,
+                                  &seq, NULL, &d),
+                     RN_EPREFIX);
     /* An invalid record. */
     spec_eqf9(&b, "IE:uniz/x", "IE:uniz");
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
-        RN_EEQF);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL,
+                                  &seq, NULL, &d),
+                     RN_EEQF);
     assert_string_equal(d.field, "spec.eqf");
     /* A body of the wrong kind. */
     spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
     assert_true(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL,
-                             &seq, &d) < 0);
+                             &seq, NULL, &d) < 0);
     /* Keys that may not author. */
     spec_zed(&b, "DE:x/mc-1", "DE:x", "Digital micro-credential creation");
     assert_int_equal(store_append(&f->s, authors[A_STRANGER].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG,
-                                  NULL, &seq, &d),
+                                  NULL, &seq, NULL, &d),
                      RN_EROSTER);
     assert_int_equal(store_append(&f->s, authors[A_MIRROR].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG,
-                                  NULL, &seq, &d),
+                                  NULL, &seq, NULL, &d),
                      RN_EROLE);
     assert_int_equal(seq, 77);
 
@@ -603,9 +603,9 @@ static void test_append_refused(void **state)
 
     /* And the log then starts at 1. */
     spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
-        0);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL,
+                                  &seq, NULL, &d),
+                     0);
     assert_int_equal(seq, 1);
     check_ok(&f->s, 1);
 }
@@ -876,7 +876,13 @@ static void test_ingest_broken_link(void **state)
     /* A run that does not link to the head we hold: the other branch from seq 5. */
     assert_int_equal(ingest(&f->s, &nl, 1, 4, &res, &d), 0);
     assert_int_equal(ingest(&f->s, &nl, 5, 1, &res, &d), 0);
-    assert_int_equal(ingest(&f->s, &other, 6, 5, &res, &d), RN_EPREV);
+    /* Authentic, but it forks from our log at seq 5, whose other entry it does not carry: a
+     * divergence, not broken links (nothing is held against the sender). */
+    assert_int_equal(ingest(&f->s, &other, 6, 5, &res, &d), 0);
+    assert_true(res.diverged);
+    assert_false(res.forked);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(res.head_seq, 5);
     assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 5);
     assert_int_equal(entries_held(&f->s), 5);
 
@@ -1205,17 +1211,20 @@ static void test_version_get(void **state)
 
     provider_uniz(&b);
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, NULL), 0);
+        store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, NULL, NULL), 0);
     /* Published at +2 s (seq 2), updated at +5 s (seq 3), and a spec whose id extends it. */
     spec_zed(&b, rid, "IE:uniz", "Digital micro-credential creation");
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, NULL, NULL, NULL), 0);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, NULL, NULL, NULL, NULL),
+        0);
     spec_zed(&b, rid, "IE:uniz", "Digital micro-credential creation and verification");
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 5000, NULL, NULL, NULL), 0);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 5000, NULL, NULL, NULL, NULL),
+        0);
     spec_zed(&b, "IE:uniz/mc-c0123", "IE:uniz", "Digital micro-credential creation");
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 6000, NULL, NULL, NULL), 0);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 6000, NULL, NULL, NULL, NULL),
+        0);
 
     version_is(&f->s, PROTO_KIND_SPEC, rid, rl, T_LOG + 1999, RN_ENOTFOUND, 0);
     version_is(&f->s, PROTO_KIND_SPEC, rid, rl, T_LOG + 2000, 0, 2);
@@ -1250,9 +1259,9 @@ static void test_version_get(void **state)
 
     /* A revocation is found by credential digest and provider. */
     revocation_uniz(&b);
-    assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_REVOCATION, b.b, b.len, T_LOG + 7000, NULL, NULL, NULL),
-        0);
+    assert_int_equal(store_append(&f->s, sk, PROTO_KIND_REVOCATION, b.b, b.len, T_LOG + 7000, NULL,
+                                  NULL, NULL, NULL),
+                     0);
     uint8_t rrid[PROTO_DIGEST_BYTES + 7];
     memcpy(rrid, credential, PROTO_DIGEST_BYTES);
     memcpy(rrid + PROTO_DIGEST_BYTES, "IE:uniz", 7);
@@ -1418,7 +1427,8 @@ static void test_anchors_honest(void **state)
     /* Own entries are anchors. */
     provider_uniz(&b);
     assert_int_equal(
-        store_append(&f->s, ie->sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, &d), 0);
+        store_append(&f->s, ie->sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, NULL, &d),
+        0);
     assert_int_equal(anchor_last(&f->s, ie, 1, 1, &at), 0);
     /* The verifier raises every watermark to the head, verifying what no anchor covered. */
     uint32_t total = 0;
@@ -1654,15 +1664,16 @@ static void test_append_sync_fails(void **state)
     const uint8_t *sk = authors[A_IE].sk;
 
     provider_uniz(&b);
-    assert_int_equal(store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, id, &seq, &d),
-                     0);
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, id, &seq, NULL, &d), 0);
     assert_int_equal(seq, 1);
 
     f->s.test_fail_sync = 1; /* the next fsync fails, as with EIO */
     spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
     seq = 0;
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 1000, id, &seq, &d), RN_EIO);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 1000, id, &seq, NULL, &d),
+        RN_EIO);
     assert_string_equal(d.field, "store.sync");
     assert_int_equal(seq, 0);
     assert_int_not_equal(f->s.writes_stopped, 0);
@@ -1680,7 +1691,8 @@ static void test_append_sync_fails(void **state)
 
     /* Every later append is refused, whatever the disk does now; reads and ingest go on. */
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, id, &seq, &d), RN_EIO);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, id, &seq, NULL, &d),
+        RN_EIO);
     assert_string_equal(d.field, "store.writes_stopped");
     chain nl;
     store_ingest_result res;
@@ -1693,7 +1705,7 @@ static void test_append_sync_fails(void **state)
     assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
     assert_int_equal(f->s.writes_stopped, 0);
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 3000, id, &seq, &d), 0);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 3000, id, &seq, NULL, &d), 0);
     assert_int_equal(seq, 2);
     check_ok(&f->s, 5);
     chain_free(&nl);
@@ -1848,6 +1860,39 @@ static void test_entry_damaged(void **state)
     chain_free(&fr);
 }
 
+/* A held entry damaged before anything read it, offered again by a peer inside a run: ingest
+ * puts the intact copy back rather than take it for a second entry at that seq (a fork). */
+static void test_ingest_repairs_damaged(void **state)
+{
+    fixture *f = *state;
+    chain fr;
+    store_ingest_result res;
+    store_head h;
+    rn_diag d = { 0 };
+
+    chain_fr(&fr, 10);
+    assert_int_equal(ingest(&f->s, &fr, 1, 8, &res, NULL), 0);
+    assert_int_equal(store_index_flush(&f->s), 0);
+    damage(&f->s, &authors[A_FR], 4, fr.raw[3].len - 70);
+    damage(&f->s, &authors[A_FR], 8, fr.raw[7].len - 70); /* the head: its id is in the head */
+    assert_int_equal(f->s.integrity_errors, 0);           /* nothing has read them yet */
+
+    assert_int_equal(ingest(&f->s, &fr, 3, 8, &res, &d), 0);
+    assert_false(res.forked);
+    assert_false(res.diverged);
+    assert_int_equal(res.repaired, 2);
+    assert_int_equal(res.duplicates, 4);
+    assert_int_equal(res.accepted, 2);
+    assert_int_equal(head_seq(&f->s, &authors[A_FR], &h), 10);
+    assert_int_equal(h.flags & STORE_HEAD_FORKED, 0);
+    assert_int_equal(f->s.integrity_errors, 2);
+    assert_int_equal(f->s.damaged_seq, 0);
+    entry_is(&f->s, &authors[A_FR], 4, fr.raw[3]);
+    entry_is(&f->s, &authors[A_FR], 8, fr.raw[7]);
+    check_ok(&f->s, 10);
+    chain_free(&fr);
+}
+
 /* Flips one bit of the replica file itself, under the open store: byte `at` of every copy of
  * entry bytes e[0..len) in data.mdb (LMDB maps the file without MDB_WRITEMAP, so the map shows
  * the page cache the write goes to). Returns the number of copies. */
@@ -1987,6 +2032,7 @@ int main(void)
         T(test_full_reads),
         T(test_entry_damaged),
         T(test_entry_damaged_after_check),
+        T(test_ingest_repairs_damaged),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
