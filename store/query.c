@@ -108,26 +108,31 @@ static int author_forked(store_read *r, const uint8_t *author, bool *forked)
     return 0;
 }
 
-/* Loads version `v` and checks that it holds a record of `kind`. */
-static int load_kind(store_read *r, const store_version *v, proto_kind kind, proto_record *rec)
+/* Loads version `v` and checks that it holds a record of `kind`; `bytes` (may be NULL) gets the
+ * entry's bytes, checked against its id, valid until store_read_end (a bundle reuses them). */
+static int load_kind(store_read *r, const store_version *v, proto_kind kind, proto_record *rec,
+                     proto_str *bytes)
 {
-    RN_TRY(store_version_load(r, v, NULL, rec));
+    proto_entry e;
+    RN_TRY(store_version_load(r, v, &e, rec));
+    if (bytes != NULL)
+        *bytes = (proto_str){ e.bytes, (uint32_t)e.len };
     return rec->kind == kind ? 0 : RN_ECORRUPT;
 }
 
-/* The latest version of record `id` of `kind` as of `at`, located in *v and decoded into *rec.
- * Returns 0, RN_ENOTFOUND, RN_ESTORE, RN_ECORRUPT. */
+/* The latest version of record `id` of `kind` as of `at`, located in *v and decoded into *rec
+ * (its entry's bytes in *bytes, as load_kind). Returns 0, RN_ENOTFOUND, RN_ESTORE, RN_ECORRUPT. */
 static int latest(store_read *r, proto_kind kind, const uint8_t *rid, size_t rid_len, uint64_t at,
-                  store_version *v, proto_record *rec)
+                  store_version *v, proto_record *rec, proto_str *bytes)
 {
     RN_TRY(store_version_get(r, kind, rid, rid_len, at, v));
-    return load_kind(r, v, kind, rec);
+    return load_kind(r, v, kind, rec, bytes);
 }
 
 static int latest_id(store_read *r, proto_kind kind, proto_str id, uint64_t at, store_version *v,
-                     proto_record *rec)
+                     proto_record *rec, proto_str *bytes)
 {
-    return latest(r, kind, id.ptr, id.len, at, v, rec);
+    return latest(r, kind, id.ptr, id.len, at, v, rec, bytes);
 }
 
 /* Reads an index value: the location of an entry dated ts. */
@@ -182,6 +187,9 @@ typedef struct recog {
     uint64_t at; /* clamped */
     const proto_member *authority;
     store_version spec_v, provider_v;
+    /* The entries the answer rests on, as read (checked against their ids) while answering:
+     * the bundle takes them from here rather than read them again. len 0: not read. */
+    proto_str spec_e, provider_e, basis_e;
 } recog;
 
 /* (d) Whether decision `x_id` is superseded as of q->at. Returns 1, 0, or an error. */
@@ -193,8 +201,8 @@ static int superseded(store_read *r, const recog *q, proto_str x_id, proto_recor
     MDB_val k, v;
     int rc, found = 0;
 
-    RN_ASSERT(plen > 0); /* an id (proto_id_check) */
-    RN_TRY(cursor_open(r, STORE_DB_SUPERSEDED, &c));
+    RN_ASSERT(plen > 0);                                   /* an id (proto_id_check) */
+    RN_TRY(store_scan_cursor(r, STORE_DB_SUPERSEDED, &c)); /* the read's own: not closed here */
     for (rc = seek(c, prefix, plen, prefix, plen, &k, &v); rc == 0;
          rc = next(c, prefix, plen, &k, &v)) {
         store_version yv, ylatest;
@@ -206,17 +214,16 @@ static int superseded(store_read *r, const recog *q, proto_str x_id, proto_recor
         if (ts > q->at)
             break; /* dated keys ascend: nothing later counts */
         if ((rc = read_loc(&v, ts, &yv)) < 0 ||
-            (rc = load_kind(r, &yv, PROTO_KIND_DECISION, tmp)) < 0)
+            (rc = load_kind(r, &yv, PROTO_KIND_DECISION, tmp, NULL)) < 0)
             break;
         proto_str y_id = tmp->u.decision.id;
-        if ((rc = latest_id(r, PROTO_KIND_DECISION, y_id, q->at, &ylatest, tmp)) < 0)
+        if ((rc = latest_id(r, PROTO_KIND_DECISION, y_id, q->at, &ylatest, tmp, NULL)) < 0)
             break;
         if (str_eq(tmp->u.decision.supersedes, x_id)) {
             found = 1;
             break;
         }
     }
-    mdb_cursor_close(c);
     if (rc < 0 && rc != RN_ENOTFOUND)
         return rc;
     return found;
@@ -252,7 +259,7 @@ static void terms_of_policy(query_terms *t, const proto_policy *pol)
 }
 
 /* (c)-(f) The winning decision, if any: fills out->basis, basis_id, outcome and result. */
-static int best_decision(store_read *r, const recog *q, scratch *sc, query_recognition *out)
+static int best_decision(store_read *r, recog *q, scratch *sc, query_recognition *out)
 {
     uint8_t prefix[INDEX_KEY_MAX];
     size_t plen = key_dec_spec_prefix(prefix, q->spec_id, q->country);
@@ -261,11 +268,12 @@ static int best_decision(store_read *r, const recog *q, scratch *sc, query_recog
     store_version best = { .seq = 0 };
     int rc;
 
-    RN_ASSERT(plen > 0); /* an id (proto_id_check) */
-    RN_TRY(cursor_open(r, STORE_DB_DEC_SPEC, &c));
+    RN_ASSERT(plen > 0);                                 /* an id (proto_id_check) */
+    RN_TRY(store_scan_cursor(r, STORE_DB_DEC_SPEC, &c)); /* the read's own: not closed here */
     for (rc = seek(c, prefix, plen, prefix, plen, &k, &v); rc == 0;
          rc = next(c, prefix, plen, &k, &v)) {
         store_version dv, dlatest;
+        proto_str dv_bytes;
         uint64_t ts;
         if (!key_dated(k.mv_data, k.mv_size, plen, &ts, NULL)) {
             rc = RN_ECORRUPT;
@@ -274,7 +282,7 @@ static int best_decision(store_read *r, const recog *q, scratch *sc, query_recog
         if (ts > q->at)
             break;
         if ((rc = read_loc(&v, ts, &dv)) < 0 ||
-            (rc = load_kind(r, &dv, PROTO_KIND_DECISION, &sc->a)) < 0)
+            (rc = load_kind(r, &dv, PROTO_KIND_DECISION, &sc->a, &dv_bytes)) < 0)
             break;
         /* (c) Only D's latest version as of at speaks for D; it has its own key in this range
          * when its spec is still this one, so every other version is skipped here. */
@@ -305,12 +313,12 @@ static int best_decision(store_read *r, const recog *q, scratch *sc, query_recog
         if (sup)
             continue;
         best = dv;
+        q->basis_e = dv_bytes;
         out->result = PROTO_RESULT_DECISION;
         out->outcome = outcome;
         copy_id(out->basis_id, d_id);
         terms_of_decision(&out->terms, dec); /* sc->a: superseded() used sc->b */
     }
-    mdb_cursor_close(c);
     if (rc < 0 && rc != RN_ENOTFOUND)
         return rc;
     if (best.seq != 0)
@@ -337,7 +345,7 @@ static unsigned outcome_rank(uint32_t outcome)
 
 /* (g) The most favourable matching policy of the country, if any. Policy ids are visited in
  * ascending order, so the first of equally favourable ones is the smallest id. */
-static int best_policy(store_read *r, const recog *q, scratch *sc, query_recognition *out)
+static int best_policy(store_read *r, recog *q, scratch *sc, query_recognition *out)
 {
     uint8_t prefix[4];
     size_t plen = key_kind_country(prefix, PROTO_KIND_POLICY, q->country);
@@ -347,10 +355,10 @@ static int best_policy(store_read *r, const recog *q, scratch *sc, query_recogni
     unsigned best_rank = 4;
     int rc;
 
-    RN_TRY(cursor_open(r, STORE_DB_VERSIONS, &c));
+    RN_TRY(store_scan_cursor(r, STORE_DB_VERSIONS, &c)); /* the read's own: not closed here */
     rc = seek(c, prefix, plen, prefix, plen, &k, &v);
     while (rc == 0) {
-        proto_str rid;
+        proto_str rid, pv_bytes;
         bool nul;
         store_version pv;
         if (key_id_at(k.mv_data, k.mv_size, 1, &rid, &nul) < 0 || !nul) {
@@ -361,7 +369,7 @@ static int best_policy(store_read *r, const recog *q, scratch *sc, query_recogni
         size_t nlen = key_versions_prefix(next_key, PROTO_KIND_POLICY, rid.ptr, rid.len);
         next_key[nlen - 1] = 1;
 
-        rc = latest(r, PROTO_KIND_POLICY, rid.ptr, rid.len, q->at, &pv, &sc->a);
+        rc = latest(r, PROTO_KIND_POLICY, rid.ptr, rid.len, q->at, &pv, &sc->a, &pv_bytes);
         if (rc < 0 && rc != RN_ENOTFOUND)
             break;
         const proto_policy *pol = &sc->a.u.policy;
@@ -375,11 +383,11 @@ static int best_policy(store_read *r, const recog *q, scratch *sc, query_recogni
             out->outcome = pol->outcome;
             copy_id(out->basis_id, pol->id);
             set_ref(&out->basis, &pv);
+            q->basis_e = pv_bytes;
             terms_of_policy(&out->terms, pol);
         }
         rc = seek(c, next_key, nlen, prefix, plen, &k, &v);
     }
-    mdb_cursor_close(c);
     return rc == RN_ENOTFOUND ? 0 : rc;
 }
 
@@ -457,9 +465,9 @@ static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *ou
 {
     answer_clear(out);
     /* (a) */
-    RN_TRY(latest_id(r, PROTO_KIND_SPEC, q->spec_id, q->at, &q->spec_v, &sc->spec));
+    RN_TRY(latest_id(r, PROTO_KIND_SPEC, q->spec_id, q->at, &q->spec_v, &sc->spec, &q->spec_e));
     RN_TRY(latest_id(r, PROTO_KIND_PROVIDER, sc->spec.u.spec.provider, q->at, &q->provider_v,
-                     &sc->provider));
+                     &sc->provider, &q->provider_e));
     set_ref(&out->spec, &q->spec_v);
     set_ref(&out->provider, &q->provider_v);
     copy_id(out->provider_id, sc->spec.u.spec.provider);
@@ -488,6 +496,7 @@ static int proof_build(store_read *r, const recog *q, const query_recognition *o
 {
     proto_proof p;
     const query_ref *refs[4];
+    proto_str held[4]; /* the entries as read while answering (len 0: read them now) */
     uint32_t n = 0;
 
     memset(&p.query, 0, sizeof(p.query));
@@ -505,16 +514,29 @@ static int proof_build(store_read *r, const recog *q, const query_recognition *o
         p.answer.outcome = out->outcome;
         p.answer.basis_author = out->basis.author;
         p.answer.basis_seq = out->basis.seq;
+        held[n] = q->basis_e;
         refs[n++] = &out->basis;
     }
+    held[n] = q->spec_e;
     refs[n++] = &out->spec;
+    held[n] = q->provider_e;
     refs[n++] = &out->provider;
-    if (rev != NULL)
+    if (rev != NULL) {
+        held[n] = (proto_str){ NULL, 0 };
         refs[n++] = rev;
+    }
     /* Only entries whose own signature verifies: a bundle must verify offline, and an entry
-     * authenticated only through a later one's signature does not travel alone (RN_ESIG). */
+     * authenticated only through a later one's signature does not travel alone (RN_ESIG). The
+     * entries read while answering were checked against their ids then, in this very snapshot:
+     * only their signatures remain to be vouched for. */
     for (uint32_t i = 0; i < n; i++) {
-        int rc = store_entry_get_verified(r, refs[i]->author, refs[i]->seq, &p.entries[i]);
+        int rc;
+        if (held[i].len > 0) {
+            p.entries[i] = held[i];
+            rc = store_entry_signed(r, refs[i]->author, refs[i]->seq, held[i]);
+        } else {
+            rc = store_entry_get_verified(r, refs[i]->author, refs[i]->seq, &p.entries[i]);
+        }
         if (rc < 0)
             return rc == RN_ENOTFOUND ? RN_ECORRUPT : rc;
     }
@@ -637,7 +659,7 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
     /* spec_ok, and the provider the issuer key is checked against. */
     uint64_t issued = clamp_time(claim->issued_at_ms);
     proto_str prov_id = sc->spec.u.spec.provider;
-    rc = latest_id(r, PROTO_KIND_SPEC, claim->spec_id, issued, &v, &sc->a);
+    rc = latest_id(r, PROTO_KIND_SPEC, claim->spec_id, issued, &v, &sc->a, NULL);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
     out->spec_reason = QUERY_SPEC_UNKNOWN;
@@ -650,7 +672,7 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
 
     /* issuer_ok */
     copy_id(out->issuer_provider_id, prov_id);
-    rc = latest_id(r, PROTO_KIND_PROVIDER, prov_id, issued, &v, &sc->b);
+    rc = latest_id(r, PROTO_KIND_PROVIDER, prov_id, issued, &v, &sc->b, NULL);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
     out->issuer_reason = QUERY_ISSUER_PROVIDER_UNKNOWN;
@@ -664,8 +686,8 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
     proto_str spec_prov = sc->spec.u.spec.provider;
     memcpy(rid, claim->credential, PROTO_DIGEST_BYTES);
     memcpy(rid + PROTO_DIGEST_BYTES, spec_prov.ptr, spec_prov.len);
-    rc =
-        latest(r, PROTO_KIND_REVOCATION, rid, PROTO_DIGEST_BYTES + spec_prov.len, q.at, &v, &sc->a);
+    rc = latest(r, PROTO_KIND_REVOCATION, rid, PROTO_DIGEST_BYTES + spec_prov.len, q.at, &v, &sc->a,
+                NULL);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
     if (rc == 0 && sc->a.u.revocation.revoked_at_ms <= q.at) {
@@ -939,7 +961,7 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
         }
 
         store_version v;
-        rc = latest(r, PROTO_KIND_SPEC, cur, cur_len, at, &v, rec);
+        rc = latest(r, PROTO_KIND_SPEC, cur, cur_len, at, &v, rec, NULL);
         if (rc == RN_ENOTFOUND)
             continue;
         if (rc < 0)
@@ -949,7 +971,7 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
         /* A spec whose provider has no version as of at is no hit: recognise refuses it too
          * (query.h, query_search). */
         store_version pv;
-        rc = latest_id(r, PROTO_KIND_PROVIDER, rec[0].u.spec.provider, at, &pv, &rec[1]);
+        rc = latest_id(r, PROTO_KIND_PROVIDER, rec[0].u.spec.provider, at, &pv, &rec[1], NULL);
         if (rc == RN_ENOTFOUND)
             continue;
         if (rc < 0)
@@ -1008,7 +1030,7 @@ static int rule_meets(store_read *r, const proto_pathway_rule *rule, const proto
         return 0;
     if (rule->issuer_countries_n > 0) {
         store_version v;
-        int rc = latest_id(r, PROTO_KIND_PROVIDER, s->provider, at, &v, prov);
+        int rc = latest_id(r, PROTO_KIND_PROVIDER, s->provider, at, &v, prov, NULL);
         if (rc == RN_ENOTFOUND)
             return 0;
         RN_TRY(rc);
@@ -1041,7 +1063,7 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
         return RN_ENOMEM;
     memset(out, 0, sizeof(*out));
 
-    RN_GUARD(rc, latest_id(r, PROTO_KIND_PATHWAY, pathway_id, at, &pv, &sc->a));
+    RN_GUARD(rc, latest_id(r, PROTO_KIND_PATHWAY, pathway_id, at, &pv, &sc->a, NULL));
     if (memcmp(pathway_id.ptr, cc, 2) != 0) {
         rc = RN_EPREFIX;
         goto out;
@@ -1066,7 +1088,7 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
             continue;
         }
         store_version sv;
-        rc = latest_id(r, PROTO_KIND_SPEC, spec_ids[i], at, &sv, &sc->b);
+        rc = latest_id(r, PROTO_KIND_SPEC, spec_ids[i], at, &sv, &sc->b, NULL);
         if (rc == RN_ENOTFOUND) {
             it->status = QUERY_STACK_UNKNOWN;
             continue;

@@ -763,6 +763,7 @@ int store_snapshot_begin(store *s, store_read *r)
     r->txn = NULL;
     r->versions = NULL;
     r->entries = NULL;
+    r->cache = NULL;
     r->index_behind = s->index_pending;
     int rc = mdb_txn_begin(s->priv->env, NULL, MDB_RDONLY, &r->txn);
     if (rc != 0) {
@@ -800,14 +801,59 @@ void store_read_end(store_read *r)
         mdb_cursor_close(r->entries);
     r->versions = NULL;
     r->entries = NULL;
+    if (r->cache != NULL) {
+        for (unsigned i = 0; i < STORE_DB_COUNT; i++)
+            if (r->cache->scan[i] != NULL)
+                mdb_cursor_close(r->cache->scan[i]);
+        free(r->cache);
+        r->cache = NULL;
+    }
     if (r->txn != NULL)
         mdb_txn_abort(r->txn);
     r->txn = NULL;
 }
 
+/* The read's cache, allocated on first use; NULL when out of memory (then nothing is cached). */
+static struct store_read_cache *read_cache(store_read *r)
+{
+    if (r->cache == NULL)
+        r->cache = calloc(1, sizeof(*r->cache));
+    return r->cache;
+}
+
+int store_scan_cursor(store_read *r, enum store_db db, MDB_cursor **c)
+{
+    struct store_read_cache *rc = read_cache(r);
+    if (rc == NULL)
+        return RN_ENOMEM;
+    if (rc->scan[db] == NULL) {
+        int err = mdb_cursor_open(r->txn, r->s->priv->dbi[db], &rc->scan[db]);
+        if (err != 0) {
+            rc->scan[db] = NULL;
+            return store_lmdb_err(err, "cursor open");
+        }
+    }
+    *c = rc->scan[db];
+    return 0;
+}
+
 int store_head_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_head *out)
 {
-    return store_head_read(r->s, r->txn, author, out);
+    struct store_read_cache *c = read_cache(r);
+    if (c != NULL) {
+        for (unsigned i = 0; i < STORE_READ_CACHED; i++) {
+            if (c->heads[i].seq != 0 && memcmp(c->heads[i].author, author, PROTO_KEY_BYTES) == 0) {
+                *out = c->heads[i];
+                return 0;
+            }
+        }
+    }
+    RN_TRY(store_head_read(r->s, r->txn, author, out));
+    if (c != NULL) {
+        c->heads[c->heads_next] = *out;
+        c->heads_next = (c->heads_next + 1) % STORE_READ_CACHED;
+    }
+    return 0;
 }
 
 int store_heads(store_read *r, store_head *out, size_t cap, size_t *n)
@@ -1219,14 +1265,32 @@ static int anchor_seek(const store *s, MDB_txn *txn, const uint8_t *author, uint
 
 int store_sigs_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_sigs *out)
 {
-    return sigs_read(r->s, r->txn, author, out);
+    struct store_read_cache *c = read_cache(r);
+    if (c != NULL) {
+        for (unsigned i = 0; i < c->sigs_n; i++) {
+            if (memcmp(c->sigs_author[i], author, PROTO_KEY_BYTES) == 0) {
+                *out = c->sigs[i];
+                return 0;
+            }
+        }
+    }
+    RN_TRY(sigs_read(r->s, r->txn, author, out));
+    if (c != NULL) {
+        unsigned i = c->sigs_next;
+        memcpy(c->sigs_author[i], author, PROTO_KEY_BYTES);
+        c->sigs[i] = *out;
+        c->sigs_next = (i + 1) % STORE_READ_CACHED;
+        if (c->sigs_n < STORE_READ_CACHED)
+            c->sigs_n++;
+    }
+    return 0;
 }
 
 int store_anchor_last(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t from,
                       uint64_t to, uint64_t *seq)
 {
     store_sigs sg;
-    RN_TRY(sigs_read(r->s, r->txn, author, &sg));
+    RN_TRY(store_sigs_get(r, author, &sg));
     if (from > to)
         return RN_ENOTFOUND;
     if (to <= sg.verified_seq) {
@@ -1246,7 +1310,7 @@ int store_anchor_first(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uin
                        uint64_t to, uint64_t *seq)
 {
     store_sigs sg;
-    RN_TRY(sigs_read(r->s, r->txn, author, &sg));
+    RN_TRY(store_sigs_get(r, author, &sg));
     if (from > to)
         return RN_ENOTFOUND;
     if (from <= sg.verified_seq) {
@@ -1278,16 +1342,22 @@ int store_anchor_put(store *s, const uint8_t author[PROTO_KEY_BYTES], uint64_t s
 int store_entry_get_verified(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
                              proto_str *bytes)
 {
+    RN_TRY(store_entry_get(r, author, seq, bytes));
+    return store_entry_signed(r, author, seq, *bytes);
+}
+
+int store_entry_signed(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
+                       proto_str bytes)
+{
     store_sigs sg;
     proto_entry e;
-    RN_TRY(store_entry_get(r, author, seq, bytes));
-    RN_TRY(sigs_read(r->s, r->txn, author, &sg));
+    RN_TRY(store_sigs_get(r, author, &sg));
     if (seq <= sg.verified_seq)
         return 0;
     int held = anchor_held(r->s, r->txn, author, seq);
     if (held != 0)
         return held > 0 ? 0 : held;
-    if (proto_entry_decode(&e, bytes->ptr, bytes->len, NULL) != 0)
+    if (proto_entry_decode_known(&e, bytes.ptr, bytes.len) != 0)
         return RN_ECORRUPT;
     return proto_entry_verify(&e) == 0 ? 0 : RN_ESIG;
 }
@@ -1476,7 +1546,9 @@ int store_version_load(store_read *r, const store_version *v, proto_entry *e, pr
     if (e == NULL)
         e = &local;
     RN_TRY(store_entry_get(r, v->author, v->seq, &bytes));
-    if (proto_entry_decode(e, bytes.ptr, bytes.len, NULL) != 0 ||
+    /* Checked against its id, so the very bytes decoded strictly at ingest: the envelope needs
+     * no second strict walk (the record decode below stays strict). */
+    if (proto_entry_decode_known(e, bytes.ptr, bytes.len) != 0 ||
         proto_record_decode(rec, e->kind, e->body, e->body_len, NULL) != 0)
         return RN_ECORRUPT;
     return 0;

@@ -279,10 +279,13 @@ typedef struct store_read {
     store *s;
     bool index_behind; /* record indexes may lag the logs (see above) */
     struct MDB_txn *txn;
-    struct MDB_cursor *versions; /* store_version_get's own cursor, opened on first use, kept
-                                    until store_read_end: a query makes many lookups */
-    struct MDB_cursor *entries;  /* store_entry_get's, the same way; it steps to the next entry
-                                    to check one against its id */
+    struct MDB_cursor *versions;    /* store_version_get's own cursor, opened on first use, kept
+                                       until store_read_end: a query makes many lookups */
+    struct MDB_cursor *entries;     /* store_entry_get's, the same way; it steps to the next entry
+                                       to check one against its id */
+    struct store_read_cache *cache; /* what this snapshot has already read (heads, signature
+                                       watermarks, scan cursors): a snapshot never changes, so
+                                       a query asks LMDB once. Allocated on first use */
 } store_read;
 
 RN_MUST_USE int store_snapshot_begin(store *s, store_read *r);
@@ -382,6 +385,15 @@ RN_MUST_USE int store_anchor_put(store *s, const uint8_t author[PROTO_KEY_BYTES]
  */
 RN_MUST_USE int store_entry_get_verified(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
                                          uint64_t seq, proto_str *bytes);
+
+/*
+ * The second half of store_entry_get_verified, for an entry already in hand: `bytes` must be
+ * what store_entry_get (or store_version_load) gave for (author, seq) in this read, so checked
+ * against its id. Returns 0 if its own signature is valid (at or below verified_seq, an anchor,
+ * or verified now), RN_ESIG, RN_ECORRUPT (it no longer decodes), RN_ESTORE.
+ */
+RN_MUST_USE int store_entry_signed(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
+                                   uint64_t seq, proto_str bytes);
 
 /* What one store_verify_step did. */
 typedef struct store_verify_result {

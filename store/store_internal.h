@@ -52,6 +52,24 @@ struct store_private {
     struct store_checked *checked; /* RN_STORE_CHECKED_SLOTS entries found intact ("Integrity") */
 };
 
+/* What one read transaction remembers of its snapshot (store_read.cache): the last heads and
+ * signature watermarks it read, and one cursor per index for the queries' prefix scans. */
+#define STORE_READ_CACHED 4u
+struct store_read_cache {
+    store_head heads[STORE_READ_CACHED]; /* seq 0: an empty slot */
+    unsigned heads_next;
+    uint8_t sigs_author[STORE_READ_CACHED][PROTO_KEY_BYTES];
+    store_sigs sigs[STORE_READ_CACHED];
+    unsigned sigs_n, sigs_next;
+    MDB_cursor *scan[STORE_DB_COUNT];
+};
+
+/* The read's own cursor over index `db` for a prefix scan, opened on first use and closed by
+ * store_read_end (the caller must not close it). A scan must not nest inside another scan of the
+ * same index; point lookups (store_version_get, store_entry_get) have cursors of their own.
+ * Returns 0, RN_ENOMEM, RN_ESTORE. */
+int store_scan_cursor(store_read *r, enum store_db db, MDB_cursor **c);
+
 /* Maps an LMDB error to ours (MDB_MAP_FULL: RN_EFULL, MDB_NOTFOUND: RN_ENOTFOUND), with a line
  * on stderr for the operator for the others (RN_ESTORE). */
 int store_lmdb_err(int rc, const char *what);
