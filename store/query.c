@@ -349,7 +349,6 @@ static int best_policy(store_read *r, recog *q, scratch *sc, query_recognition *
 {
     uint8_t prefix[4];
     size_t plen = key_kind_country(prefix, PROTO_KIND_POLICY, q->country);
-    uint8_t next_key[INDEX_KEY_MAX];
     MDB_cursor *c;
     MDB_val k, v;
     unsigned best_rank = 4;
@@ -359,34 +358,65 @@ static int best_policy(store_read *r, recog *q, scratch *sc, query_recognition *
     rc = seek(c, prefix, plen, prefix, plen, &k, &v);
     while (rc == 0) {
         proto_str rid, pv_bytes;
-        bool nul;
+        bool nul, found = false;
         store_version pv;
         if (key_id_at(k.mv_data, k.mv_size, 1, &rid, &nul) < 0 || !nul) {
             rc = RN_ECORRUPT;
             break;
         }
-        /* Where the next policy id's versions begin: just past this id's "id 0x00 ..." keys. */
-        size_t nlen = key_versions_prefix(next_key, PROTO_KIND_POLICY, rid.ptr, rid.len);
-        next_key[nlen - 1] = 1;
-
-        rc = latest(r, PROTO_KIND_POLICY, rid.ptr, rid.len, q->at, &pv, &sc->a, &pv_bytes);
-        if (rc < 0 && rc != RN_ENOTFOUND)
-            break;
-        const proto_policy *pol = &sc->a.u.policy;
-        if (rc == 0 && memcmp(pv.author, q->authority->key, PROTO_KEY_BYTES) == 0 &&
-            pol->status == PROTO_STATUS_ACTIVE &&
-            valid_at(pol->valid_from_ms, pol->valid_until_ms, q->at) &&
-            purpose_covers(pol->purpose, q->purpose) && outcome_rank(pol->outcome) < best_rank &&
-            proto_policy_matches(pol, &sc->spec.u.spec, &sc->provider.u.provider)) {
-            best_rank = outcome_rank(pol->outcome);
-            out->result = PROTO_RESULT_AUTOMATIC;
-            out->outcome = pol->outcome;
-            copy_id(out->basis_id, pol->id);
-            set_ref(&out->basis, &pv);
-            q->basis_e = pv_bytes;
-            terms_of_policy(&out->terms, pol);
+        /* The policy's versions: "kind id 0x00" then (ts, seq) ascending, so its latest as of at
+         * (store_version_get's answer) is the last of them with ts <= at, found by stepping the
+         * scan on rather than seeking again. */
+        uint8_t vkey[INDEX_KEY_MAX];
+        size_t vlen = key_versions_prefix(vkey, PROTO_KIND_POLICY, rid.ptr, rid.len);
+        int mrc = 0;
+        bool past_at = false;
+        for (;;) {
+            uint64_t ts;
+            if (!key_dated(k.mv_data, k.mv_size, vlen, &ts, NULL)) {
+                rc = RN_ECORRUPT;
+                break;
+            }
+            if (ts > q->at) {
+                past_at = true;
+                break;
+            }
+            if ((rc = read_loc(&v, ts, &pv)) < 0)
+                break;
+            found = true;
+            mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+            if (mrc != 0 || k.mv_size < vlen || memcmp(k.mv_data, vkey, vlen) != 0)
+                break;
         }
-        rc = seek(c, next_key, nlen, prefix, plen, &k, &v);
+        if (rc < 0)
+            break;
+        if (found) {
+            rc = load_kind(r, &pv, PROTO_KIND_POLICY, &sc->a, &pv_bytes);
+            if (rc < 0)
+                break;
+            const proto_policy *pol = &sc->a.u.policy;
+            if (memcmp(pv.author, q->authority->key, PROTO_KEY_BYTES) == 0 &&
+                pol->status == PROTO_STATUS_ACTIVE &&
+                valid_at(pol->valid_from_ms, pol->valid_until_ms, q->at) &&
+                purpose_covers(pol->purpose, q->purpose) &&
+                outcome_rank(pol->outcome) < best_rank &&
+                proto_policy_matches(pol, &sc->spec.u.spec, &sc->provider.u.provider)) {
+                best_rank = outcome_rank(pol->outcome);
+                out->result = PROTO_RESULT_AUTOMATIC;
+                out->outcome = pol->outcome;
+                copy_id(out->basis_id, pol->id);
+                set_ref(&out->basis, &pv);
+                q->basis_e = pv_bytes;
+                terms_of_policy(&out->terms, pol);
+            }
+        }
+        if (past_at) {
+            /* Where the next policy id's versions begin: just past this id's keys. */
+            vkey[vlen - 1] = 1;
+            rc = seek(c, vkey, vlen, prefix, plen, &k, &v);
+        } else {
+            rc = in_range(mrc, &k, prefix, plen); /* the scan stands on the next id, if any */
+        }
     }
     return rc == RN_ENOTFOUND ? 0 : rc;
 }
