@@ -18,7 +18,8 @@
  * read functions are valid until the read transaction or the callback they came from ends.
  *
  * Named databases (keys are byte strings; be64 is a big-endian 64-bit integer; ids of records are
- * their "CC:ref" strings, which never contain a 0x00 byte):
+ * their "CC:ref" strings, which never contain a 0x00 byte). Every layout below is built and
+ * parsed in one place, store/keys.h, private to the store:
  *
  *   entries   author(32) be64(seq)                       -> entry bytes
  *   ids       entry id(32)                               -> author(32) be64(seq)
