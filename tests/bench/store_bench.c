@@ -21,7 +21,8 @@
  * For profiling recognise alone: STORE_BENCH_QUERIES_ONLY=1 store_bench [ENTRIES] skips the
  * baseline, ingest and verifier and asks the questions of the replica a previous run with the
  * same ENTRIES left in store_bench_work (only the recognise lines are printed);
- * STORE_BENCH_QUESTIONS=N asks N questions each way instead of as many as 3 s allow.
+ * STORE_BENCH_QUESTIONS=N asks N questions each way instead of as many as 3 s allow, and prints
+ * a digest of every answer's result and bundle, so that two builds can be compared.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -101,6 +102,8 @@ static void recognise_bench(store *s, size_t runs, double *with, double *without
         max_q = (size_t)strtoull(getenv("STORE_BENCH_QUESTIONS"), NULL, 10);
     mp_buf proof;
     mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
+    crypto_generichash_state digest; /* of every answer's result and bundle, to compare builds */
+    crypto_generichash_init(&digest, NULL, 0, 32);
     for (int with_proof = 0; with_proof < 2; with_proof++) {
         uint64_t x = WORKLOAD_QUESTION_SEED;
         double t0 = now_s();
@@ -118,6 +121,11 @@ static void recognise_bench(store *s, size_t runs, double *with, double *without
                 die("recognise", rc);
             if (with_proof && kinds != NULL)
                 kinds[out.result]++;
+            if (with_proof) {
+                uint32_t a[3] = { out.result, out.outcome, out.forked };
+                crypto_generichash_update(&digest, (const uint8_t *)a, sizeof(a));
+                crypto_generichash_update(&digest, proof.data, proof.len);
+            }
             if ((asked & 1023) == 0 && now_s() - t0 > 3.0)
                 break;
         }
@@ -125,6 +133,13 @@ static void recognise_bench(store *s, size_t runs, double *with, double *without
     }
     mp_buf_free(&proof);
     store_read_end(&rd);
+    if (getenv("STORE_BENCH_QUESTIONS") != NULL) {
+        uint8_t d[32];
+        char hex[65];
+        crypto_generichash_final(&digest, d, sizeof(d));
+        sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
+        printf("  %-44s %s\n", "digest of the answers and bundles", hex);
+    }
 }
 
 int main(int argc, char **argv)
