@@ -451,11 +451,7 @@ static void put_clock(ctl *c, mp_buf *out, uint64_t head_ms)
 static void put_disk_status(ctl *c, mp_buf *out, const store_read *r)
 {
     const store *s = c->s;
-    MDB_envinfo info;
-    MDB_stat st;
-    uint64_t used = 0;
-    if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0)
-        used = ((uint64_t)info.me_last_pgno + 1u) * st.ms_psize;
+    uint64_t used = store_used_bytes(s);
     mp_put_cstr(out, "disk");
     mp_put_map(out, 6);
     mp_put_cstr(out, "map_bytes");
@@ -879,7 +875,7 @@ static int own_provider_check(ctl *c, const uint8_t *body, size_t len)
         return 0;
     }
     proto_str p = r->u.spec.provider;
-    rc = store_read_begin(c->s, &rd);
+    rc = store_query_begin(c->s, &rd);
     if (rc < 0) {
         free(r);
         return fail(c, rc, NULL);
@@ -1437,7 +1433,7 @@ static int dispatch(ctl *c, mp_buf *out)
         return fn(c, out);
     /* status says whether entries were waiting for the index pass, which the read runs. */
     c->index_pending = c->s->index_pending;
-    int rc = store_read_begin(c->s, &c->r);
+    int rc = store_query_begin(c->s, &c->r);
     if (rc < 0)
         return fail(c, rc, NULL);
     rc = fn(c, out);

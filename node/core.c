@@ -27,9 +27,9 @@
  * Messages from peers are dispatched through one handler table (msg_handlers below).
  *
  * Reads of the replica for replication (entries to serve, fork evidence, ids to compare) use a
- * plain LMDB read transaction rather than store_read_begin, which would first run the index pass:
- * entries, heads and forks are written by the ingest commit itself, and running the index pass on
- * every batch served during a catch-up would undo its batching. The index pass runs when ingest
+ * snapshot without the index pass (store_snapshot_begin) rather than a query read, which runs it:
+ * entries, heads and forks are written by the ingest commit itself, and running the index pass
+ * on every batch served during a catch-up would undo its batching. The index pass runs when ingest
  * has been idle for NODE_INDEX_IDLE_MS (and whenever the control API opens a read).
  *
  * Workload: a full mesh of 30 authorities with a few mirrors, up to RN_PEERS_MAX connections and
@@ -317,16 +317,10 @@ static bool conn_live(const conn *c)
     return c->state == CS_HANDSHAKE || c->state == CS_HEADER || c->state == CS_OPEN;
 }
 
-/* A plain read transaction: no index pass (see the file comment). */
+/* A snapshot without the index pass (see the file comment). */
 static int raw_read_begin(node *n, store_read *r)
 {
-    memset(r, 0, sizeof(*r));
-    r->s = n->s;
-    if (mdb_txn_begin(n->s->env, NULL, MDB_RDONLY, &r->txn) != 0) {
-        r->txn = NULL;
-        return RN_ESTORE;
-    }
-    return 0;
+    return store_snapshot_begin(n->s, r);
 }
 
 /* ---- Actions ---- */
@@ -716,13 +710,12 @@ static void fork_pending_drop(node *n, author *au)
     n->forks_pending--;
 }
 
-/* Refreshes our cached head of author a from a committed run raw[0..k) starting at `first`. */
-static void head_advance(node *n, size_t a, const proto_str *raw, uint64_t first, uint64_t head)
+/* Refreshes our cached head of author a from what store_ingest committed. */
+static void head_advance(node *n, size_t a, const store_ingest_result *res)
 {
     author *au = &n->authors[a];
-    size_t last = (size_t)(head - first);
-    proto_entry_id(raw[last].ptr, raw[last].len, au->head_id);
-    au->head = head;
+    memcpy(au->head_id, res->head_id, PROTO_ID_BYTES);
+    au->head = res->head_seq;
     au->dirty = true;
 }
 
@@ -746,7 +739,7 @@ static int fork_ingest(node *n, size_t a, proto_str ea, proto_str eb, int from)
         int rc = store_ingest(n->s, &runs[i], 1, &res, &d);
         if (res.accepted > 0) {
             uint64_t old = au->head;
-            head_advance(n, a, &runs[i], res.head_seq, res.head_seq);
+            head_advance(n, a, &res);
             RN_ASSERT(res.head_seq == old + 1);
             n->ctr.entries_new++;
             n->last_ingest_ms = n->now;
@@ -754,7 +747,7 @@ static int fork_ingest(node *n, size_t a, proto_str ea, proto_str eb, int from)
         }
         if (res.forked)
             break;
-        if (rc == RN_EPREV)
+        if (res.diverged)
             return 0; /* our log forks earlier than this evidence: HEADS will show where */
         if (rc == RN_EGAP) {
             /* Our log has not reached the fork yet: keep the evidence until it does, within
@@ -1238,26 +1231,6 @@ static int on_want(node *n, conn *c, const proto_msg *m)
     return 0;
 }
 
-/* The run ended in RN_EPREV: is it authentic and does its entry at our head + 1 name another
- * entry at our head as its prev (the peer's log forks from ours)? Else it is forged. */
-static bool run_diverges(node *n, size_t a, const proto_msg *m, uint64_t first)
-{
-    author *au = &n->authors[a];
-    if (au->head == 0 || au->head + 1 < first || au->head + 1 - first >= m->n)
-        return false;
-    proto_entry *run = malloc(sizeof(*run) * m->n);
-    if (run == NULL)
-        return false;
-    bool ok = true;
-    for (uint32_t i = 0; i < m->n && ok; i++)
-        ok = proto_entry_decode(&run[i], m->entries[i].ptr, m->entries[i].len, NULL) == 0;
-    ok = ok && proto_entry_run_verify(run, m->n, NULL, NULL, NULL) == 0;
-    const proto_entry *e = &run[au->head + 1 - first];
-    ok = ok && e->prev != NULL && memcmp(e->prev, au->head_id, PROTO_ID_BYTES) != 0;
-    free(run);
-    return ok;
-}
-
 /*
  * The entries of run m stamped no more than RN_CLOCK_FUTURE_MS_MAX ahead of our clock: m itself,
  * or its prefix in *cut (NULL when even its first is ahead). Entries from further ahead are not
@@ -1311,19 +1284,6 @@ static void repair_want(node *n)
     }
 }
 
-/* Once the replica has found a damaged entry, entries a peer sends at seqs we hold are offered
- * to store_entry_repair before ingest, which would otherwise take the intact copy for a fork. */
-static void repair_from_run(node *n, size_t a, const proto_msg *m, uint64_t first)
-{
-    if (n->s->integrity_errors == 0)
-        return;
-    for (uint32_t i = 0; i < m->n && first + i <= n->authors[a].head; i++) {
-        /* < 0: not the entry recorded there, or no room; ingest decides what it is. */
-        int rc = store_entry_repair(n->s, m->entries[i].ptr, m->entries[i].len);
-        (void)rc;
-    }
-}
-
 static int on_entries(node *n, conn *c, const proto_msg *m)
 {
     int slot = slot_of(n, c);
@@ -1355,12 +1315,12 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
 
     store_ingest_result res;
     rn_diag d = { 0 };
-    repair_from_run(n, (size_t)a, m, first);
+    /* A held entry found damaged is put back from the run's copy by ingest itself. */
     int rc = store_ingest(n->s, m->entries, m->n, &res, &d);
     n->last_ingest_ms = n->now;
     if (res.accepted > 0) {
         RN_ASSERT(res.head_seq == old + res.accepted && res.head_seq >= first);
-        head_advance(n, (size_t)a, m->entries, first, res.head_seq);
+        head_advance(n, (size_t)a, &res);
         n->ctr.entries_new += res.accepted;
         push_new(n, (size_t)a, m->entries + (old + 1 - first), res.accepted, slot);
     }
@@ -1376,9 +1336,19 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
      * direction no longer gets through, must not hold the author back. */
     if (local_error(rc))
         n->local_fail_ms = n->now;
-    if (au->want_slot == slot)
-        want_answered(n, c, (size_t)a, last, res.accepted, rc);
+    if (au->want_slot == slot) /* a divergent run answers nothing of our log: it ends the WANT */
+        want_answered(n, c, (size_t)a, last, res.accepted, res.diverged ? RN_EPREV : rc);
 
+    if (res.diverged) {
+        /* Authentic, but its entry at our head + 1 names another entry at our head as its prev:
+         * the peer's log forks from ours (store.h, store_ingest_result). */
+        if (au->forked) {
+            c->flags[a] |= PF_DIVERGED; /* the other branch: nothing more to learn from it */
+        } else if (au->want_slot < 0) {
+            send_want(n, c, (size_t)a, au->head, 1, true); /* its entry at our head: evidence */
+        }
+        return 0;
+    }
     if (rc == 0 || rc == RN_EGAP) {
         /* RN_EGAP: a push ahead of what we hold; the plan fetches from head + 1. */
         if (c->known[a] < last)
@@ -1387,14 +1357,6 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
             c->shown[a] = last; /* it sent them: it holds them */
         if (au->fork_buf != NULL)
             fork_retry(n, (size_t)a);
-        return 0;
-    }
-    if (rc == RN_EPREV && run_diverges(n, (size_t)a, m, first)) {
-        if (au->forked) {
-            c->flags[a] |= PF_DIVERGED; /* the other branch: nothing more to learn from it */
-        } else if (au->want_slot < 0) {
-            send_want(n, c, (size_t)a, au->head, 1, true); /* its entry at our head: evidence */
-        }
         return 0;
     }
     if (local_error(rc))
@@ -1823,9 +1785,10 @@ static void serve(node *n, conn *c)
             /* Record the entry verified above, outside the read (one small commit). */
             store_read_end(&r);
             r_open = false;
-            if (store_anchor_put(n->s, au->key, cut) < 0)
-                n->s->verify_pending = true; /* not recorded (our disk): verified when next
-                                                served, or by the background verifier */
+            /* Not recorded (our disk): verified when next served, or by the background
+             * verifier, which store_anchor_put then wakes. */
+            int arc = store_anchor_put(n->s, au->key, cut);
+            (void)arc;
         }
         if (k > 0) {
             mp_buf_reset(&n->mb);
@@ -2397,7 +2360,8 @@ int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len, uint
         finish(n);
         return rn_fail(d, RN_ETIME, "entry.timestamp");
     }
-    int rc = store_append(n->s, n->sk, kind, body, len, now_ms, eid, &s, d);
+    proto_str e;
+    int rc = store_append(n->s, n->sk, kind, body, len, now_ms, eid, &s, &e, d);
     if (rc == 0) {
         RN_ASSERT(s == au->head + 1);
         au->head = s;
@@ -2406,13 +2370,7 @@ int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len, uint
             *seq = s;
         if (id != NULL)
             memcpy(id, eid, PROTO_ID_BYTES);
-        store_read r;
-        proto_str e;
-        if (raw_read_begin(n, &r) == 0) {
-            if (store_entry_get(&r, au->key, s, &e) == 0)
-                push_new(n, a, &e, 1, -1); /* copied into frames before the read ends */
-            store_read_end(&r);
-        }
+        push_new(n, a, &e, 1, -1); /* copied into frames before the next store call */
     }
     finish(n);
     return rc;

@@ -1124,7 +1124,7 @@ static void log_new_forks(driver *d)
         return;
     d->forks_logged = nc->forks_seen;
     store_read r;
-    if (store_read_begin(d->s, &r) != 0)
+    if (store_snapshot_begin(d->s, &r) != 0)
         return;
     for (size_t i = 0; i < d->seen_n; i++) {
         peer_seen *ps = &d->seen[i];
@@ -1156,7 +1156,7 @@ static void log_new_badsigs(driver *d)
         return;
     d->badsigs_logged = nc->badsigs_seen;
     store_read r;
-    if (store_read_begin(d->s, &r) != 0)
+    if (store_snapshot_begin(d->s, &r) != 0)
         return;
     for (size_t i = 0; i < d->seen_n; i++) {
         peer_seen *ps = &d->seen[i];

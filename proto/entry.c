@@ -127,6 +127,38 @@ int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *
     return 0;
 }
 
+int proto_entry_decode_known(proto_entry *e, const uint8_t *buf, size_t len)
+{
+    mp_cur c;
+    uint32_t n;
+    uint64_t v;
+
+    if (len < RN_ENTRY_BYTES_MIN || len > RN_ENTRY_BYTES_MAX ||
+        buf[len - ENTRY_SIG_ENCODED] != 0xc4 || buf[len - ENTRY_SIG_ENCODED + 1] != PROTO_SIG_BYTES)
+        return RN_EMALFORMED;
+    mp_cur_init(&c, buf, len - ENTRY_SIG_ENCODED);
+    if (mp_read_array(&c, &n) != 0 || n != ENTRY_FIELDS || mp_read_uint(&c, &v) != 0 ||
+        mp_read_bin_exact(&c, &e->author, PROTO_KEY_BYTES) != 0 || mp_read_uint(&c, &e->seq) != 0)
+        return RN_EMALFORMED;
+    if (mp_peek(&c) == MP_NIL) {
+        if (mp_read_nil(&c) != 0)
+            return RN_EMALFORMED;
+        e->prev = NULL;
+    } else if (mp_read_bin_exact(&c, &e->prev, PROTO_ID_BYTES) != 0) {
+        return RN_EMALFORMED;
+    }
+    if (mp_read_uint(&c, &e->timestamp_ms) != 0 || mp_read_uint(&c, &v) != 0 ||
+        v < PROTO_KIND_MIN || v > PROTO_KIND_MAX || mp_peek(&c) != MP_MAP)
+        return RN_EMALFORMED;
+    e->kind = (proto_kind)v;
+    e->body = c.p;
+    e->body_len = (size_t)(c.end - c.p);
+    e->sig = buf + len - PROTO_SIG_BYTES;
+    e->bytes = buf;
+    e->len = len;
+    return 0;
+}
+
 int proto_entry_verify(const proto_entry *e)
 {
     uint8_t msg[PROTO_ENTRY_SIG_TAG_LEN + 32];

@@ -87,6 +87,16 @@ typedef struct proto_entry {
  */
 RN_MUST_USE int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *d);
 
+/*
+ * Decodes an entry whose bytes passed proto_entry_decode before and are known not to have changed
+ * since (a replica's entry checked against its id): the header fields are read as
+ * proto_entry_decode reads them, but the body is taken as the bytes between the kind and the
+ * trailing signature instead of being walked, which is most of the cost of a strict decode.
+ * Never use it on bytes from the network. Returns 0, or RN_EMALFORMED when the bytes do not have
+ * an entry's outline (then they are not what was decoded before; *e is unspecified).
+ */
+RN_MUST_USE int proto_entry_decode_known(proto_entry *e, const uint8_t *buf, size_t len);
+
 /* Writes the id of the entry whose encoded bytes are buf[0..len): BLAKE2b-256 of those bytes. */
 void proto_entry_id(const uint8_t *buf, size_t len, uint8_t id[PROTO_ID_BYTES]);
 

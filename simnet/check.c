@@ -58,8 +58,8 @@ static void check_replica(sim *S, int j, const uint64_t *target, uint64_t fork_b
         return;
     }
     store_read r;
-    if ((rc = store_read_begin(&x->s, &r)) != 0) {
-        run_fail(S, "%s: store_read_begin: %s", x->name, rn_strerror(rc));
+    if ((rc = store_query_begin(&x->s, &r)) != 0) {
+        run_fail(S, "%s: store_query_begin: %s", x->name, rn_strerror(rc));
         return;
     }
     for (size_t a = 0; a < S->a && !S->failed; a++) {
@@ -160,8 +160,8 @@ static void check_queries(sim *S)
             store_read r;
             query_recognition ans;
             memset(&ans, 0, sizeof(ans));
-            if (store_read_begin(&S->nodes[i].s, &r) != 0) {
-                run_fail(S, "%s: store_read_begin failed", S->nodes[i].name);
+            if (store_query_begin(&S->nodes[i].s, &r) != 0) {
+                run_fail(S, "%s: store_query_begin failed", S->nodes[i].name);
                 return;
             }
             int rc = query_recognise(&r, proto_str_c(spec), cc, purpose, QUERY_AT_NOW, &ans, NULL);
@@ -292,8 +292,8 @@ void check_expect(sim *S, size_t k)
         if (!x->up)
             continue;
         store_read r;
-        if (store_read_begin(&x->s, &r) != 0) {
-            run_fail(S, "%s: store_read_begin failed", x->name);
+        if (store_query_begin(&x->s, &r) != 0) {
+            run_fail(S, "%s: store_query_begin failed", x->name);
             break;
         }
         char ans[QUERY_ID_CAP + 64];
@@ -373,8 +373,8 @@ static void check_garbled(sim *S)
         snode *x = &S->nodes[j];
         errors += node_counters_get(x->n)->protocol_errors + x->acc.protocol_errors;
         store_read r;
-        if (store_read_begin(&x->s, &r) != 0) {
-            run_fail(S, "%s: store_read_begin failed", x->name);
+        if (store_query_begin(&x->s, &r) != 0) {
+            run_fail(S, "%s: store_query_begin failed", x->name);
             return;
         }
         for (size_t a = 0; a < S->a && !S->failed; a++) {

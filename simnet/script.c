@@ -112,7 +112,7 @@ void script_on_stream(sim *S, size_t si, uint64_t step)
             uint32_t purpose = (uint32_t)(1 + rng_below(&S->wl, 3));
             store_read r;
             query_recognition q;
-            if (store_read_begin(&S->nodes[i].s, &r) == 0) {
+            if (store_query_begin(&S->nodes[i].s, &r) == 0) {
                 int rc =
                     query_recognise(&r, proto_str_c(spec), cc, purpose, QUERY_AT_NOW, &q, NULL);
                 S->query_results[rc == 0 ? q.result % 4 : 0]++;

@@ -316,9 +316,7 @@ static int group_resolve_any(sim *S, const char *text, bool *mark, const bool *p
 /* A plain read transaction (no index pass), as the core takes one. */
 int run_read_plain(store *s, store_read *r)
 {
-    memset(r, 0, sizeof(*r));
-    r->s = s;
-    return mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn) == 0 ? 0 : RN_ESTORE;
+    return store_snapshot_begin(s, r);
 }
 
 /* Drains node i's actions, observes new entries, and sets its next tick. */

@@ -13,6 +13,8 @@
  * RN_ECORRUPT, never an assertion, since it comes from disk.
  */
 #include "query.h"
+#include "store/keys.h"
+#include "store/store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +22,6 @@
 
 #include "proto/codes.h"
 #include "proto/rules.h"
-
-#define LOC_BYTES (PROTO_KEY_BYTES + 8u) /* author, be64 seq: the value of an index key */
-#define TS_SEQ    16u                    /* be64 ts, be64 seq: the tail of a dated key */
-#define KEY_CAP   512u                   /* above LMDB's default maximum key of 511 bytes */
 
 /* The decoded records one query keeps at once, some 190 KiB: on the heap, not the stack. */
 typedef struct scratch {
@@ -33,20 +31,6 @@ typedef struct scratch {
 } scratch;
 
 /* ---- Small helpers ---- */
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static int lmdb_err(int rc, const char *what)
-{
-    fprintf(stderr, "recnet query: %s: %s\n", what, mdb_strerror(rc));
-    return RN_ESTORE;
-}
 
 /* Times above RN_TIME_MS_MAX (QUERY_AT_NOW) mean the end of time (query.h, "Now"). */
 static uint64_t clamp_time(uint64_t t)
@@ -110,37 +94,38 @@ static int author_forked(store_read *r, const uint8_t *author, bool *forked)
     return 0;
 }
 
-/* Loads version `v` and checks that it holds a record of `kind`. */
-static int load_kind(store_read *r, const store_version *v, proto_kind kind, proto_record *rec)
+/* Loads version `v` and checks that it holds a record of `kind`; `bytes` (may be NULL) gets the
+ * entry's bytes, checked against its id, valid until store_read_end (a bundle reuses them). */
+static int load_kind(store_read *r, const store_version *v, proto_kind kind, proto_record *rec,
+                     proto_str *bytes)
 {
-    RN_TRY(store_version_load(r, v, NULL, rec));
+    proto_entry e;
+    RN_TRY(store_version_load(r, v, &e, rec));
+    if (bytes != NULL)
+        *bytes = (proto_str){ e.bytes, (uint32_t)e.len };
     return rec->kind == kind ? 0 : RN_ECORRUPT;
 }
 
-/* The latest version of record `id` of `kind` as of `at`, located in *v and decoded into *rec.
- * Returns 0, RN_ENOTFOUND, RN_ESTORE, RN_ECORRUPT. */
+/* The latest version of record `id` of `kind` as of `at`, located in *v and decoded into *rec
+ * (its entry's bytes in *bytes, as load_kind). Returns 0, RN_ENOTFOUND, RN_ESTORE, RN_ECORRUPT. */
 static int latest(store_read *r, proto_kind kind, const uint8_t *rid, size_t rid_len, uint64_t at,
-                  store_version *v, proto_record *rec)
+                  store_version *v, proto_record *rec, proto_str *bytes)
 {
     RN_TRY(store_version_get(r, kind, rid, rid_len, at, v));
-    return load_kind(r, v, kind, rec);
+    return load_kind(r, v, kind, rec, bytes);
 }
 
 static int latest_id(store_read *r, proto_kind kind, proto_str id, uint64_t at, store_version *v,
-                     proto_record *rec)
+                     proto_record *rec, proto_str *bytes)
 {
-    return latest(r, kind, id.ptr, id.len, at, v, rec);
+    return latest(r, kind, id.ptr, id.len, at, v, rec, bytes);
 }
 
-/* Reads an index value: the location of an entry. */
+/* Reads an index value: the location of an entry dated ts. */
 static int read_loc(const MDB_val *val, uint64_t ts, store_version *v)
 {
-    if (val->mv_size != LOC_BYTES)
-        return RN_ECORRUPT;
-    memcpy(v->author, val->mv_data, PROTO_KEY_BYTES);
-    v->seq = get_be64((const uint8_t *)val->mv_data + PROTO_KEY_BYTES);
     v->timestamp_ms = ts;
-    return 0;
+    return loc_parse(val->mv_data, val->mv_size, v->author, &v->seq);
 }
 
 /* ---- Cursors over key ranges ---- */
@@ -152,7 +137,7 @@ static int in_range(int rc, const MDB_val *k, const uint8_t *prefix, size_t plen
     if (rc == MDB_NOTFOUND)
         return RN_ENOTFOUND;
     if (rc != 0)
-        return lmdb_err(rc, "cursor");
+        return store_lmdb_err(rc, "cursor");
     if (k->mv_size < plen || memcmp(k->mv_data, prefix, plen) != 0)
         return RN_ENOTFOUND;
     return 0;
@@ -174,8 +159,8 @@ static int next(MDB_cursor *c, const uint8_t *prefix, size_t plen, MDB_val *k, M
 
 static int cursor_open(store_read *r, enum store_db db, MDB_cursor **c)
 {
-    int rc = mdb_cursor_open(r->txn, r->s->dbi[db], c);
-    return rc == 0 ? 0 : lmdb_err(rc, "cursor open");
+    int rc = mdb_cursor_open(r->txn, r->s->priv->dbi[db], c);
+    return rc == 0 ? 0 : store_lmdb_err(rc, "cursor open");
 }
 
 /* ---- recognise ---- */
@@ -188,42 +173,43 @@ typedef struct recog {
     uint64_t at; /* clamped */
     const proto_member *authority;
     store_version spec_v, provider_v;
+    /* The entries the answer rests on, as read (checked against their ids) while answering:
+     * the bundle takes them from here rather than read them again. len 0: not read. */
+    proto_str spec_e, provider_e, basis_e;
 } recog;
 
 /* (d) Whether decision `x_id` is superseded as of q->at. Returns 1, 0, or an error. */
 static int superseded(store_read *r, const recog *q, proto_str x_id, proto_record *tmp)
 {
-    uint8_t prefix[RN_ID_BYTES_MAX + 1];
-    size_t plen = x_id.len + 1u;
+    uint8_t prefix[INDEX_KEY_MAX];
+    size_t plen = key_id_prefix(prefix, x_id);
     MDB_cursor *c;
     MDB_val k, v;
     int rc, found = 0;
 
-    memcpy(prefix, x_id.ptr, x_id.len);
-    prefix[x_id.len] = 0;
-    RN_TRY(cursor_open(r, STORE_DB_SUPERSEDED, &c));
+    RN_ASSERT(plen > 0);                                   /* an id (proto_id_check) */
+    RN_TRY(store_scan_cursor(r, STORE_DB_SUPERSEDED, &c)); /* the read's own: not closed here */
     for (rc = seek(c, prefix, plen, prefix, plen, &k, &v); rc == 0;
          rc = next(c, prefix, plen, &k, &v)) {
         store_version yv, ylatest;
-        if (k.mv_size != plen + TS_SEQ) {
+        uint64_t ts;
+        if (!key_dated(k.mv_data, k.mv_size, plen, &ts, NULL)) {
             rc = RN_ECORRUPT;
             break;
         }
-        uint64_t ts = get_be64((const uint8_t *)k.mv_data + plen);
         if (ts > q->at)
             break; /* dated keys ascend: nothing later counts */
         if ((rc = read_loc(&v, ts, &yv)) < 0 ||
-            (rc = load_kind(r, &yv, PROTO_KIND_DECISION, tmp)) < 0)
+            (rc = load_kind(r, &yv, PROTO_KIND_DECISION, tmp, NULL)) < 0)
             break;
         proto_str y_id = tmp->u.decision.id;
-        if ((rc = latest_id(r, PROTO_KIND_DECISION, y_id, q->at, &ylatest, tmp)) < 0)
+        if ((rc = latest_id(r, PROTO_KIND_DECISION, y_id, q->at, &ylatest, tmp, NULL)) < 0)
             break;
         if (proto_str_eq(tmp->u.decision.supersedes, x_id)) {
             found = 1;
             break;
         }
     }
-    mdb_cursor_close(c);
     if (rc < 0 && rc != RN_ENOTFOUND)
         return rc;
     return found;
@@ -259,31 +245,30 @@ static void terms_of_policy(query_terms *t, const proto_policy *pol)
 }
 
 /* (c)-(f) The winning decision, if any: fills out->basis, basis_id, outcome and result. */
-static int best_decision(store_read *r, const recog *q, scratch *sc, query_recognition *out)
+static int best_decision(store_read *r, recog *q, scratch *sc, query_recognition *out)
 {
-    uint8_t prefix[RN_ID_BYTES_MAX + 3];
-    size_t plen = q->spec_id.len + 3u;
+    uint8_t prefix[INDEX_KEY_MAX];
+    size_t plen = key_dec_spec_prefix(prefix, q->spec_id, q->country);
     MDB_cursor *c;
     MDB_val k, v;
     store_version best = { .seq = 0 };
     int rc;
 
-    memcpy(prefix, q->spec_id.ptr, q->spec_id.len);
-    prefix[q->spec_id.len] = 0;
-    memcpy(prefix + q->spec_id.len + 1, q->country, 2);
-    RN_TRY(cursor_open(r, STORE_DB_DEC_SPEC, &c));
+    RN_ASSERT(plen > 0);                                 /* an id (proto_id_check) */
+    RN_TRY(store_scan_cursor(r, STORE_DB_DEC_SPEC, &c)); /* the read's own: not closed here */
     for (rc = seek(c, prefix, plen, prefix, plen, &k, &v); rc == 0;
          rc = next(c, prefix, plen, &k, &v)) {
         store_version dv, dlatest;
-        if (k.mv_size != plen + TS_SEQ) {
+        proto_str dv_bytes;
+        uint64_t ts;
+        if (!key_dated(k.mv_data, k.mv_size, plen, &ts, NULL)) {
             rc = RN_ECORRUPT;
             break;
         }
-        uint64_t ts = get_be64((const uint8_t *)k.mv_data + plen);
         if (ts > q->at)
             break;
         if ((rc = read_loc(&v, ts, &dv)) < 0 ||
-            (rc = load_kind(r, &dv, PROTO_KIND_DECISION, &sc->a)) < 0)
+            (rc = load_kind(r, &dv, PROTO_KIND_DECISION, &sc->a, &dv_bytes)) < 0)
             break;
         /* (c) Only D's latest version as of at speaks for D; it has its own key in this range
          * when its spec is still this one, so every other version is skipped here. */
@@ -311,12 +296,12 @@ static int best_decision(store_read *r, const recog *q, scratch *sc, query_recog
         if (sup)
             continue;
         best = dv;
+        q->basis_e = dv_bytes;
         out->result = PROTO_RESULT_DECISION;
         out->outcome = outcome;
         copy_id(out->basis_id, d_id);
         terms_of_decision(&out->terms, dec); /* sc->a: superseded() used sc->b */
     }
-    mdb_cursor_close(c);
     if (rc < 0 && rc != RN_ENOTFOUND)
         return rc;
     if (best.seq != 0)
@@ -343,48 +328,77 @@ static unsigned outcome_rank(uint32_t outcome)
 
 /* (g) The most favourable matching policy of the country, if any. Policy ids are visited in
  * ascending order, so the first of equally favourable ones is the smallest id. */
-static int best_policy(store_read *r, const recog *q, scratch *sc, query_recognition *out)
+static int best_policy(store_read *r, recog *q, scratch *sc, query_recognition *out)
 {
-    uint8_t prefix[4] = { PROTO_KIND_POLICY, (uint8_t)q->country[0], (uint8_t)q->country[1], ':' };
-    uint8_t next_key[1 + RN_ID_BYTES_MAX + 1];
+    uint8_t prefix[4];
+    size_t plen = key_kind_country(prefix, PROTO_KIND_POLICY, q->country);
     MDB_cursor *c;
     MDB_val k, v;
     unsigned best_rank = 4;
     int rc;
 
-    RN_TRY(cursor_open(r, STORE_DB_VERSIONS, &c));
-    rc = seek(c, prefix, sizeof(prefix), prefix, sizeof(prefix), &k, &v);
+    RN_TRY(store_scan_cursor(r, STORE_DB_VERSIONS, &c)); /* the read's own: not closed here */
+    rc = seek(c, prefix, plen, prefix, plen, &k, &v);
     while (rc == 0) {
-        const uint8_t *key = k.mv_data;
-        const uint8_t *nul = memchr(key + 1, 0, k.mv_size - 1);
-        size_t rid_len = nul != NULL ? (size_t)(nul - key) - 1u : 0;
+        proto_str rid, pv_bytes;
+        bool nul, found = false;
         store_version pv;
-        if (nul == NULL || rid_len > RN_ID_BYTES_MAX) {
+        if (key_id_at(k.mv_data, k.mv_size, 1, &rid, &nul) < 0 || !nul) {
             rc = RN_ECORRUPT;
             break;
         }
-        /* Where the next policy id's versions begin: just past this id's "id 0x00 ..." keys. */
-        memcpy(next_key, key, 1 + rid_len);
-        next_key[1 + rid_len] = 1;
-
-        rc = latest(r, PROTO_KIND_POLICY, key + 1, rid_len, q->at, &pv, &sc->a);
-        if (rc < 0 && rc != RN_ENOTFOUND)
-            break;
-        const proto_policy *pol = &sc->a.u.policy;
-        if (rc == 0 && memcmp(pv.author, q->authority->key, PROTO_KEY_BYTES) == 0 &&
-            proto_policy_unmet(pol, q->purpose, q->at) == NULL &&
-            outcome_rank(pol->outcome) < best_rank &&
-            proto_policy_matches(pol, &sc->spec.u.spec, &sc->provider.u.provider)) {
-            best_rank = outcome_rank(pol->outcome);
-            out->result = PROTO_RESULT_AUTOMATIC;
-            out->outcome = pol->outcome;
-            copy_id(out->basis_id, pol->id);
-            set_ref(&out->basis, &pv);
-            terms_of_policy(&out->terms, pol);
+        /* The policy's versions: "kind id 0x00" then (ts, seq) ascending, so its latest as of at
+         * (store_version_get's answer) is the last of them with ts <= at, found by stepping the
+         * scan on rather than seeking again. */
+        uint8_t vkey[INDEX_KEY_MAX];
+        size_t vlen = key_versions_prefix(vkey, PROTO_KIND_POLICY, rid.ptr, rid.len);
+        int mrc = 0;
+        bool past_at = false;
+        for (;;) {
+            uint64_t ts;
+            if (!key_dated(k.mv_data, k.mv_size, vlen, &ts, NULL)) {
+                rc = RN_ECORRUPT;
+                break;
+            }
+            if (ts > q->at) {
+                past_at = true;
+                break;
+            }
+            if ((rc = read_loc(&v, ts, &pv)) < 0)
+                break;
+            found = true;
+            mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+            if (mrc != 0 || k.mv_size < vlen || memcmp(k.mv_data, vkey, vlen) != 0)
+                break;
         }
-        rc = seek(c, next_key, rid_len + 2u, prefix, sizeof(prefix), &k, &v);
+        if (rc < 0)
+            break;
+        if (found) {
+            rc = load_kind(r, &pv, PROTO_KIND_POLICY, &sc->a, &pv_bytes);
+            if (rc < 0)
+                break;
+            const proto_policy *pol = &sc->a.u.policy;
+            if (memcmp(pv.author, q->authority->key, PROTO_KEY_BYTES) == 0 &&
+                proto_policy_unmet(pol, q->purpose, q->at) == NULL &&
+                outcome_rank(pol->outcome) < best_rank &&
+                proto_policy_matches(pol, &sc->spec.u.spec, &sc->provider.u.provider)) {
+                best_rank = outcome_rank(pol->outcome);
+                out->result = PROTO_RESULT_AUTOMATIC;
+                out->outcome = pol->outcome;
+                copy_id(out->basis_id, pol->id);
+                set_ref(&out->basis, &pv);
+                q->basis_e = pv_bytes;
+                terms_of_policy(&out->terms, pol);
+            }
+        }
+        if (past_at) {
+            /* Where the next policy id's versions begin: just past this id's keys. */
+            vkey[vlen - 1] = 1;
+            rc = seek(c, vkey, vlen, prefix, plen, &k, &v);
+        } else {
+            rc = in_range(mrc, &k, prefix, plen); /* the scan stands on the next id, if any */
+        }
     }
-    mdb_cursor_close(c);
     return rc == RN_ENOTFOUND ? 0 : rc;
 }
 
@@ -462,9 +476,9 @@ static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *ou
 {
     answer_clear(out);
     /* (a) */
-    RN_TRY(latest_id(r, PROTO_KIND_SPEC, q->spec_id, q->at, &q->spec_v, &sc->spec));
+    RN_TRY(latest_id(r, PROTO_KIND_SPEC, q->spec_id, q->at, &q->spec_v, &sc->spec, &q->spec_e));
     RN_TRY(latest_id(r, PROTO_KIND_PROVIDER, sc->spec.u.spec.provider, q->at, &q->provider_v,
-                     &sc->provider));
+                     &sc->provider, &q->provider_e));
     set_ref(&out->spec, &q->spec_v);
     set_ref(&out->provider, &q->provider_v);
     copy_id(out->provider_id, sc->spec.u.spec.provider);
@@ -493,6 +507,7 @@ static int proof_build(store_read *r, const recog *q, const query_recognition *o
 {
     proto_proof p;
     const query_ref *refs[4];
+    proto_str held[4]; /* the entries as read while answering (len 0: read them now) */
     uint32_t n = 0;
 
     memset(&p.query, 0, sizeof(p.query));
@@ -510,16 +525,29 @@ static int proof_build(store_read *r, const recog *q, const query_recognition *o
         p.answer.outcome = out->outcome;
         p.answer.basis_author = out->basis.author;
         p.answer.basis_seq = out->basis.seq;
+        held[n] = q->basis_e;
         refs[n++] = &out->basis;
     }
+    held[n] = q->spec_e;
     refs[n++] = &out->spec;
+    held[n] = q->provider_e;
     refs[n++] = &out->provider;
-    if (rev != NULL)
+    if (rev != NULL) {
+        held[n] = (proto_str){ NULL, 0 };
         refs[n++] = rev;
+    }
     /* Only entries whose own signature verifies: a bundle must verify offline, and an entry
-     * authenticated only through a later one's signature does not travel alone (RN_ESIG). */
+     * authenticated only through a later one's signature does not travel alone (RN_ESIG). The
+     * entries read while answering were checked against their ids then, in this very snapshot:
+     * only their signatures remain to be vouched for. */
     for (uint32_t i = 0; i < n; i++) {
-        int rc = store_entry_get_verified(r, refs[i]->author, refs[i]->seq, &p.entries[i]);
+        int rc;
+        if (held[i].len > 0) {
+            p.entries[i] = held[i];
+            rc = store_entry_signed(r, refs[i]->author, refs[i]->seq, held[i]);
+        } else {
+            rc = store_entry_get_verified(r, refs[i]->author, refs[i]->seq, &p.entries[i]);
+        }
         if (rc < 0)
             return rc == RN_ENOTFOUND ? RN_ECORRUPT : rc;
     }
@@ -642,7 +670,7 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
     /* spec_ok, and the provider the issuer key is checked against. */
     uint64_t issued = clamp_time(claim->issued_at_ms);
     proto_str prov_id = sc->spec.u.spec.provider;
-    rc = latest_id(r, PROTO_KIND_SPEC, claim->spec_id, issued, &v, &sc->a);
+    rc = latest_id(r, PROTO_KIND_SPEC, claim->spec_id, issued, &v, &sc->a, NULL);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
     out->spec_reason = QUERY_SPEC_UNKNOWN;
@@ -655,7 +683,7 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
 
     /* issuer_ok */
     copy_id(out->issuer_provider_id, prov_id);
-    rc = latest_id(r, PROTO_KIND_PROVIDER, prov_id, issued, &v, &sc->b);
+    rc = latest_id(r, PROTO_KIND_PROVIDER, prov_id, issued, &v, &sc->b, NULL);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
     out->issuer_reason = QUERY_ISSUER_PROVIDER_UNKNOWN;
@@ -669,8 +697,8 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
     proto_str spec_prov = sc->spec.u.spec.provider;
     memcpy(rid, claim->credential, PROTO_DIGEST_BYTES);
     memcpy(rid + PROTO_DIGEST_BYTES, spec_prov.ptr, spec_prov.len);
-    rc =
-        latest(r, PROTO_KIND_REVOCATION, rid, PROTO_DIGEST_BYTES + spec_prov.len, q.at, &v, &sc->a);
+    rc = latest(r, PROTO_KIND_REVOCATION, rid, PROTO_DIGEST_BYTES + spec_prov.len, q.at, &v, &sc->a,
+                NULL);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
     if (rc == 0 && sc->a.u.revocation.revoked_at_ms <= q.at) {
@@ -715,7 +743,7 @@ typedef struct search_state {
  * after_len is 0). */
 static int run_seek(search_state *st, run *u, const uint8_t *after, size_t after_len)
 {
-    uint8_t target[KEY_CAP];
+    uint8_t target[INDEX_KEY_MAX + 1];
     size_t tlen = u->plen;
     MDB_val k, v;
 
@@ -723,7 +751,7 @@ static int run_seek(search_state *st, run *u, const uint8_t *after, size_t after
     if (after_len > 0) {
         /* id_off || after || 0x01 is past every key of `after` and before every greater id, in
          * either layout (an id ending the key, or an id followed by 0x00 and a date). */
-        uint8_t t2[KEY_CAP];
+        uint8_t t2[INDEX_KEY_MAX + 1];
         memcpy(t2, u->prefix, u->id_off);
         memcpy(t2 + u->id_off, after, after_len);
         t2[u->id_off + after_len] = 1;
@@ -739,14 +767,10 @@ static int run_seek(search_state *st, run *u, const uint8_t *after, size_t after
         return 0;
     }
     RN_TRY(rc);
-    const uint8_t *id = (const uint8_t *)k.mv_data + u->id_off;
-    size_t left = k.mv_size - u->id_off;
-    const uint8_t *nul = memchr(id, 0, left);
-    size_t len = nul != NULL ? (size_t)(nul - id) : left;
-    if (len == 0 || len > RN_ID_BYTES_MAX)
-        return RN_ECORRUPT;
-    memcpy(u->head, id, len);
-    u->head_len = len;
+    proto_str id;
+    RN_TRY(key_id_at(k.mv_data, k.mv_size, u->id_off, &id, NULL));
+    memcpy(u->head, id.ptr, id.len);
+    u->head_len = id.len;
     return 0;
 }
 
@@ -775,10 +799,11 @@ static int runs_isced(search_state *st, proto_str isced)
     memcpy(target, isced.ptr, isced.len);
     rc = seek(st->c, target, tlen, isced.ptr, isced.len, &k, &v);
     while (rc == 0) {
-        const uint8_t *nul = memchr(k.mv_data, 0, k.mv_size);
-        size_t code_len = nul != NULL ? (size_t)(nul - (const uint8_t *)k.mv_data) : 0;
-        if (nul == NULL || code_len > RN_ID_BYTES_MAX)
+        proto_str code;
+        bool nul;
+        if (key_id_at(k.mv_data, k.mv_size, 0, &code, &nul) < 0 || !nul)
             return RN_ECORRUPT;
+        size_t code_len = code.len;
         memcpy(target, k.mv_data, code_len + 1);
         if (run_add(st, target, code_len + 1, code_len + 1) == NULL)
             return RN_ECORRUPT; /* more codes than ISCED-F has */
@@ -868,20 +893,16 @@ static void hit_describe(query_hit *h, const proto_spec *s, const proto_provider
 /* Chooses the runs of a search: the narrowest index the filter allows. */
 static int runs_plan(store_read *r, search_state *st, const query_filter *f, const char *cc)
 {
-    uint8_t p[RN_ID_BYTES_MAX + 2];
+    uint8_t p[INDEX_KEY_MAX];
     enum store_db db;
 
     if (f->provider.len > 0) {
         db = STORE_DB_SPEC_PROV;
-        memcpy(p, f->provider.ptr, f->provider.len);
-        p[f->provider.len] = 0;
-        run_add(st, p, f->provider.len + 1u, f->provider.len + 1u);
+        size_t plen = key_id_prefix(p, f->provider);
+        run_add(st, p, plen, plen);
     } else if (cc != NULL) {
         db = STORE_DB_VERSIONS;
-        p[0] = PROTO_KIND_SPEC;
-        memcpy(p + 1, cc, 2);
-        p[3] = ':';
-        run_add(st, p, 4, 1);
+        run_add(st, p, key_kind_country(p, PROTO_KIND_SPEC, cc), 1);
     } else if (f->isced.len > 0) {
         db = STORE_DB_SPEC_ISCED;
     } else {
@@ -952,7 +973,7 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
         }
 
         store_version v;
-        rc = latest(r, PROTO_KIND_SPEC, cur, cur_len, at, &v, rec);
+        rc = latest(r, PROTO_KIND_SPEC, cur, cur_len, at, &v, rec, NULL);
         if (rc == RN_ENOTFOUND)
             continue;
         if (rc < 0)
@@ -962,7 +983,7 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
         /* A spec whose provider has no version as of at is no hit: recognise refuses it too
          * (query.h, query_search). */
         store_version pv;
-        rc = latest_id(r, PROTO_KIND_PROVIDER, rec[0].u.spec.provider, at, &pv, &rec[1]);
+        rc = latest_id(r, PROTO_KIND_PROVIDER, rec[0].u.spec.provider, at, &pv, &rec[1], NULL);
         if (rc == RN_ENOTFOUND)
             continue;
         if (rc < 0)
@@ -1021,7 +1042,7 @@ static int rule_meets(store_read *r, const proto_pathway_rule *rule, const proto
         return 0;
     if (rule->issuer_countries_n > 0) {
         store_version v;
-        int rc = latest_id(r, PROTO_KIND_PROVIDER, s->provider, at, &v, prov);
+        int rc = latest_id(r, PROTO_KIND_PROVIDER, s->provider, at, &v, prov, NULL);
         if (rc == RN_ENOTFOUND)
             return 0;
         RN_TRY(rc);
@@ -1054,7 +1075,7 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
         return RN_ENOMEM;
     memset(out, 0, sizeof(*out));
 
-    RN_GUARD(rc, latest_id(r, PROTO_KIND_PATHWAY, pathway_id, at, &pv, &sc->a));
+    RN_GUARD(rc, latest_id(r, PROTO_KIND_PATHWAY, pathway_id, at, &pv, &sc->a, NULL));
     if (memcmp(pathway_id.ptr, cc, 2) != 0) {
         rc = RN_EPREFIX;
         goto out;
@@ -1079,7 +1100,7 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
             continue;
         }
         store_version sv;
-        rc = latest_id(r, PROTO_KIND_SPEC, spec_ids[i], at, &sv, &sc->b);
+        rc = latest_id(r, PROTO_KIND_SPEC, spec_ids[i], at, &sv, &sc->b, NULL);
         if (rc == RN_ENOTFOUND) {
             it->status = QUERY_STACK_UNKNOWN;
             continue;

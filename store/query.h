@@ -3,11 +3,12 @@
  * micro-credential specification, which specs match a search, is an issued credential valid and
  * how is it recognised, and which specs count towards a pathway.
  *
- * Every query reads through one store_read (one LMDB read transaction, so one consistent
- * snapshot) and takes a time `at_ms`: the query is answered "as of" that time, that is over the
- * replica restricted to the entries whose timestamp is <= at_ms (store.h, "Time"), and every
- * validity range (valid_from, valid_until) is evaluated at at_ms too. Time is passed in, never
- * read from a clock, so that the simulator and the tests see the same answers as the node.
+ * Every query reads through one store_read opened by store_query_begin (one LMDB read
+ * transaction, so one consistent snapshot) and takes a time `at_ms`: the query is answered "as
+ * of" that time, that is over the replica restricted to the entries whose timestamp is <= at_ms
+ * (store.h, "Time"), and every validity range (valid_from, valid_until) is evaluated at at_ms too.
+ * Time is passed in, never read from a clock, so that the simulator and the tests see the same
+ * answers as the node.
  *
  * "Now": at_ms = UINT64_MAX (QUERY_AT_NOW), or any value above RN_TIME_MS_MAX, asks about every
  * entry held and is evaluated as RN_TIME_MS_MAX, the last representable moment, which is also

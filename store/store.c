@@ -1,14 +1,16 @@
 /*
- * store.c: the LMDB replica: open, ingest, local append, indexes, log reads, consistency check.
+ * store.c: the LMDB replica: open, ingest, local append, log reads, signatures, record versions.
+ * The index pass is in index.c, store_check in check.c, the key layouts in keys.h.
  *
  * The workload is bursty catch-up (runs of up to RN_RUN_ENTRIES_MAX entries from one author, one
  * write transaction each) and a steady trickle of new entries; reads are queries from the control
  * socket. Ingest does the expensive checks (decode, links, one signature, records) before it
  * opens the write transaction, so the single writer is held only for the puts. Every index key is
- * built by one function, index_keys(), used both to write the indexes and to check them
+ * built by one function, index_keys() (keys.c), used both to write the indexes and to check them
  * (store_check), so the two can never disagree about the layout.
  */
-#include "store.h"
+#include "store/keys.h"
+#include "store/store_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,19 +19,6 @@
 #include <sys/stat.h>
 
 #include <sodium.h>
-
-#define HEAD_VALUE_BYTES (8u + PROTO_ID_BYTES + 8u + 1u + 8u) /* ..., flags, indexed */
-#define LOC_BYTES        (PROTO_KEY_BYTES + 8u)               /* author, be64 seq */
-#define INDEX_KEY_MAX    511u                                 /* LMDB's default maximum key size */
-#define SIGS_VALUE_BYTES 32u /* verified, checked, bad_seq, bad_anchor */
-
-/* An entry found intact, as store.h's "Integrity" says: seq 0 marks an empty slot. */
-struct store_checked {
-    uint8_t author[PROTO_KEY_BYTES];
-    uint64_t seq;
-    uint64_t fp; /* entry_fingerprint of the bytes checked */
-    uint32_t len;
-};
 
 static const char *const db_names[STORE_DB_COUNT] = {
     [STORE_DB_ENTRIES] = "entries",     [STORE_DB_IDS] = "ids",
@@ -43,8 +32,7 @@ static const char *const db_names[STORE_DB_COUNT] = {
 
 static_assert(STORE_DB_COUNT <= RN_STORE_DBS_MAX, "raise RN_STORE_DBS_MAX");
 
-/* Maps an LMDB error to ours, with a line on stderr for the operator. */
-static int lmdb_err(int rc, const char *what)
+int store_lmdb_err(int rc, const char *what)
 {
     if (rc == MDB_MAP_FULL)
         return RN_EFULL;
@@ -54,166 +42,21 @@ static int lmdb_err(int rc, const char *what)
     return RN_ESTORE;
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static void loc_key(uint8_t out[LOC_BYTES], const uint8_t *author, uint64_t seq)
-{
-    memcpy(out, author, PROTO_KEY_BYTES);
-    put_be64(out + PROTO_KEY_BYTES, seq);
-}
-
-/* ---- Index keys ---- */
-
-/* One key of one index, derived from one entry. */
-typedef struct index_key {
-    enum store_db db;
-    uint8_t key[INDEX_KEY_MAX];
-    size_t len;
-    bool has_loc; /* value is the entry's location; otherwise empty */
-} index_key;
-
-/* Upper bound on the index keys of one entry: versions, plus the largest kind-specific set (a
- * provider's issuer keys). */
-#define INDEX_KEYS_MAX (1u + RN_ISSUER_KEYS_MAX + 2u)
-
-/* Upper bound on the arena bytes one entry adds to an index batch: its id key and every index
- * key, each with a location value. */
-#define INDEX_ENTRY_BYTES_MAX ((INDEX_KEYS_MAX + 1u) * (INDEX_KEY_MAX + LOC_BYTES))
-static_assert(INDEX_ENTRY_BYTES_MAX * 4u < RN_INDEX_BATCH_BYTES, "an index batch holds entries");
-
-/* Starts the next key of keys[] in index `db`; its value is the entry's location if `has_loc`. */
-static index_key *kb_start(index_key *keys, size_t *n, enum store_db db, bool has_loc)
-{
-    index_key *k = &keys[(*n)++];
-    k->db = db;
-    k->len = 0;
-    k->has_loc = has_loc;
-    return k;
-}
-
-static void kb_bytes(index_key *k, const void *p, size_t n)
-{
-    RN_ASSERT(k->len + n <= INDEX_KEY_MAX);
-    memcpy(k->key + k->len, p, n);
-    k->len += n;
-}
-
-static void kb_str(index_key *k, proto_str s)
-{
-    kb_bytes(k, s.ptr, s.len);
-}
-
-static void kb_byte(index_key *k, uint8_t b)
-{
-    kb_bytes(k, &b, 1);
-}
-
-static void kb_be64(index_key *k, uint64_t v)
-{
-    uint8_t b[8];
-    put_be64(b, v);
-    kb_bytes(k, b, 8);
-}
-
-/*
- * Writes into keys[] every index key that entry `e` with record `r` by an author of `country`
- * contributes, and returns how many. The layout is documented in store.h.
- */
-static size_t index_keys(const proto_entry *e, const proto_record *r, const char *country,
-                         index_key *keys)
-{
-    size_t n = 0;
-    index_key *k = kb_start(keys, &n, STORE_DB_VERSIONS, true);
-    kb_byte(k, (uint8_t)r->kind);
-    if (r->kind == PROTO_KIND_REVOCATION) {
-        kb_bytes(k, r->u.revocation.credential, PROTO_DIGEST_BYTES);
-        kb_str(k, r->u.revocation.provider);
-    } else {
-        kb_str(k, proto_record_id(r));
-    }
-    kb_byte(k, 0);
-    kb_be64(k, e->timestamp_ms);
-    kb_be64(k, e->seq);
-
-    switch (r->kind) {
-    case PROTO_KIND_DECISION: {
-        const proto_decision *dec = &r->u.decision;
-        k = kb_start(keys, &n, STORE_DB_DEC_SPEC, true);
-        kb_str(k, dec->spec);
-        kb_byte(k, 0);
-        kb_bytes(k, country, 2);
-        kb_be64(k, e->timestamp_ms);
-        kb_be64(k, e->seq);
-        if (dec->supersedes.len > 0) {
-            k = kb_start(keys, &n, STORE_DB_SUPERSEDED, true);
-            kb_str(k, dec->supersedes);
-            kb_byte(k, 0);
-            kb_be64(k, e->timestamp_ms);
-            kb_be64(k, e->seq);
-        }
-        break;
-    }
-    case PROTO_KIND_SPEC: {
-        const proto_spec *sp = &r->u.spec;
-        k = kb_start(keys, &n, STORE_DB_SPEC_PROV, false);
-        kb_str(k, sp->provider);
-        kb_byte(k, 0);
-        kb_str(k, sp->id);
-        k = kb_start(keys, &n, STORE_DB_SPEC_ISCED, false);
-        kb_str(k, sp->isced);
-        kb_byte(k, 0);
-        kb_str(k, sp->id);
-        break;
-    }
-    case PROTO_KIND_PROVIDER: {
-        const proto_provider *pv = &r->u.provider;
-        for (uint32_t i = 0; i < pv->issuer_keys_n; i++) {
-            k = kb_start(keys, &n, STORE_DB_ISSUER, false);
-            kb_bytes(k, pv->issuer_keys[i].key, PROTO_KEY_BYTES);
-            kb_str(k, pv->id);
-        }
-        break;
-    }
-    case PROTO_KIND_POLICY:
-    case PROTO_KIND_PATHWAY:
-    case PROTO_KIND_REVOCATION:
-        break;
-    default:
-        RN_ASSERT(!"unknown record kind");
-    }
-    RN_ASSERT(n <= INDEX_KEYS_MAX);
-    return n;
-}
-
 /* Writes entry `e` (already verified) into the replica inside write transaction `txn`. Its id and
- * index keys are written later, by the index pass (index_flush), which sorts them. */
+ * index keys are written later, by the index pass (index.c), which sorts them. */
 static int put_entry(store *s, MDB_txn *txn, const proto_entry *e)
 {
     uint8_t loc[LOC_BYTES];
     loc_key(loc, e->author, e->seq);
     MDB_val k = { LOC_BYTES, loc }, v = { e->len, (void *)e->bytes };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, MDB_NOOVERWRITE);
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, MDB_NOOVERWRITE);
     if (rc != 0)
-        return lmdb_err(rc, "put entry");
+        return store_lmdb_err(rc, "put entry");
     s->index_pending = true;
     return 0;
 }
 
-static int put_head(store *s, MDB_txn *txn, const store_head *h)
+int store_head_put(store *s, MDB_txn *txn, const store_head *h)
 {
     uint8_t val[HEAD_VALUE_BYTES];
     put_be64(val, h->seq);
@@ -222,16 +65,16 @@ static int put_head(store *s, MDB_txn *txn, const store_head *h)
     val[8 + PROTO_ID_BYTES + 8] = (uint8_t)h->flags;
     put_be64(val + 8 + PROTO_ID_BYTES + 8 + 1, h->indexed_seq);
     MDB_val k = { PROTO_KEY_BYTES, (void *)h->author }, v = { sizeof(val), val };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_HEADS], &k, &v, 0);
-    return rc == 0 ? 0 : lmdb_err(rc, "put head");
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_HEADS], &k, &v, 0);
+    return rc == 0 ? 0 : store_lmdb_err(rc, "put head");
 }
 
-static int read_head(const store *s, MDB_txn *txn, const uint8_t *author, store_head *out)
+int store_head_read(const store *s, MDB_txn *txn, const uint8_t *author, store_head *out)
 {
     MDB_val k = { PROTO_KEY_BYTES, (void *)author }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_HEADS], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_HEADS], &k, &v);
     if (rc != 0)
-        return lmdb_err(rc, "get head");
+        return store_lmdb_err(rc, "get head");
     if (v.mv_size != HEAD_VALUE_BYTES)
         return RN_ECORRUPT;
     const uint8_t *p = v.mv_data;
@@ -253,24 +96,19 @@ static int anchor_put_txn(store *s, MDB_txn *txn, const uint8_t *author, uint64_
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { LOC_BYTES, loc }, v = { 0, NULL };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_ANCHORS], &k, &v, 0);
-    return rc == 0 ? 0 : lmdb_err(rc, "put anchor");
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, &v, 0);
+    return rc == 0 ? 0 : store_lmdb_err(rc, "put anchor");
 }
 
-/* The in-memory index batch (see "The index pass" below). */
-static int batch_reserve(store *s, size_t entries);
-static int index_flush(store *s);
-static void note_full(store *s, int err, bool committed);
-static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
-                     proto_str *bytes);
-typedef struct batch_mark {
-    size_t n, entries, used;
-} batch_mark;
-static batch_mark batch_mark_get(const store *s);
-static void batch_rollback(store *s, batch_mark m);
-static void batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
-                       const proto_record *r, const char *country);
-static void batch_free(store_batch *b);
+/* Keeps s->full: set by a write that found the map full, cleared by the next one that committed
+ * something. */
+void store_note_full(store *s, int err, bool committed)
+{
+    if (err == RN_EFULL)
+        s->full = true;
+    else if (committed)
+        s->full = false;
+}
 
 /* ---- Open and close ---- */
 
@@ -281,9 +119,9 @@ static int verify_scan(store *s, MDB_txn *txn)
 {
     MDB_cursor *c;
     MDB_val k, v;
-    int rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &c);
+    int rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_HEADS], &c);
     if (rc != 0)
-        return lmdb_err(rc, "heads cursor");
+        return store_lmdb_err(rc, "heads cursor");
     int err = 0;
     s->verify_pending = false;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && !s->verify_pending;
@@ -294,14 +132,14 @@ static int verify_scan(store *s, MDB_txn *txn)
             err = RN_ECORRUPT;
             break;
         }
-        if ((err = read_head(s, txn, k.mv_data, &h)) < 0 ||
+        if ((err = store_head_read(s, txn, k.mv_data, &h)) < 0 ||
             (err = sigs_read(s, txn, k.mv_data, &sg)) < 0)
             break;
         s->verify_pending = sg.checked_seq < h.seq;
     }
     mdb_cursor_close(c);
     if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
-        err = lmdb_err(rc, "heads");
+        err = store_lmdb_err(rc, "heads");
     return err;
 }
 
@@ -309,9 +147,9 @@ static int roster_load(store *s, MDB_txn *txn)
 {
     MDB_cursor *c;
     MDB_val k, v;
-    int rc = mdb_cursor_open(txn, s->dbi[STORE_DB_ROSTER], &c);
+    int rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ROSTER], &c);
     if (rc != 0)
-        return lmdb_err(rc, "roster cursor");
+        return store_lmdb_err(rc, "roster cursor");
     int err = 0;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -327,7 +165,7 @@ static int roster_load(store *s, MDB_txn *txn)
     }
     mdb_cursor_close(c);
     if (err == 0 && rc != MDB_NOTFOUND)
-        err = lmdb_err(rc, "roster read");
+        err = store_lmdb_err(rc, "roster read");
     return err;
 }
 
@@ -337,9 +175,9 @@ static int roster_same(store *s, MDB_txn *txn, const proto_roster *shared)
 {
     MDB_cursor *c;
     MDB_val k, v;
-    int rc = mdb_cursor_open(txn, s->dbi[STORE_DB_ROSTER], &c);
+    int rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ROSTER], &c);
     if (rc != 0)
-        return lmdb_err(rc, "roster cursor");
+        return store_lmdb_err(rc, "roster cursor");
     size_t i = 0;
     int err = 0;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && err == 0;
@@ -354,7 +192,7 @@ static int roster_same(store *s, MDB_txn *txn, const proto_roster *shared)
     }
     mdb_cursor_close(c);
     if (err == 0 && rc != MDB_NOTFOUND)
-        err = lmdb_err(rc, "roster read");
+        err = store_lmdb_err(rc, "roster read");
     if (err == 0 && i != shared->count)
         err = RN_EINVAL;
     return err;
@@ -380,35 +218,35 @@ int store_open(store *s, const char *dir, const store_options *opt)
     size_t map = opt != NULL && opt->map_bytes != 0 ? opt->map_bytes : RN_STORE_MAP_BYTES_DEFAULT;
 
     memset(s, 0, sizeof(*s));
-    s->sync_received = opt != NULL && opt->sync_received;
     s->map_bytes = map;
     s->test_fail_sync = test_fail_sync_env();
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return RN_EIO;
     if (sodium_init() < 0)
         return RN_ESTORE;
-    s->scratch = malloc(RN_ENTRY_BYTES_MAX);
-    s->checked = calloc(RN_STORE_CHECKED_SLOTS, sizeof(*s->checked));
-    if (s->scratch == NULL || s->checked == NULL) {
-        free(s->scratch);
-        free(s->checked);
-        s->scratch = NULL;
-        s->checked = NULL;
+    s->priv = calloc(1, sizeof(*s->priv));
+    if (s->priv == NULL)
+        return RN_ENOMEM;
+    s->priv->sync_received = opt != NULL && opt->sync_received;
+    s->priv->scratch = malloc(RN_ENTRY_BYTES_MAX);
+    s->priv->checked = calloc(RN_STORE_CHECKED_SLOTS, sizeof(*s->priv->checked));
+    if (s->priv->scratch == NULL || s->priv->checked == NULL) {
+        store_close(s);
         return RN_ENOMEM;
     }
     RN_GUARD(err, proto_roster_init(&s->roster, RN_ROSTER_MEMBERS_MAX));
 
-    if ((rc = mdb_env_create(&s->env)) != 0) {
-        err = lmdb_err(rc, "create environment");
+    if ((rc = mdb_env_create(&s->priv->env)) != 0) {
+        err = store_lmdb_err(rc, "create environment");
         goto out;
     }
-    (void)mdb_env_set_maxdbs(s->env, RN_STORE_DBS_MAX);
-    (void)mdb_env_set_mapsize(s->env, map);
+    (void)mdb_env_set_maxdbs(s->priv->env, RN_STORE_DBS_MAX);
+    (void)mdb_env_set_mapsize(s->priv->env, map);
     /* Received entries commit without fsync (DESIGN.md section 5); store_append and store_sync
      * flush explicitly. Without MDB_WRITEMAP, LMDB keeps its commits atomic on file systems that
      * preserve write order even then: a crash loses the newest commits, never half of one. */
-    unsigned flags = MDB_NOTLS | (s->sync_received ? 0u : MDB_NOSYNC);
-    if ((rc = mdb_env_open(s->env, dir, flags, 0600)) != 0) {
+    unsigned flags = MDB_NOTLS | (s->priv->sync_received ? 0u : MDB_NOSYNC);
+    if ((rc = mdb_env_open(s->priv->env, dir, flags, 0600)) != 0) {
         if (rc == ENOMEM) {
             /* The map is address space, reserved whole at open: an address-space limit
              * (ulimit -v, valgrind) smaller than map_bytes refuses it. */
@@ -416,17 +254,17 @@ int store_open(store *s, const char *dir, const store_options *opt)
                     mdb_strerror(rc));
             err = RN_ENOMEM;
         } else {
-            err = lmdb_err(rc, "open environment");
+            err = store_lmdb_err(rc, "open environment");
         }
         goto out;
     }
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-        err = lmdb_err(rc, "begin");
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
+        err = store_lmdb_err(rc, "begin");
         goto out;
     }
     for (int i = 0; i < STORE_DB_COUNT; i++) {
-        if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i])) != 0) {
-            err = lmdb_err(rc, "open database");
+        if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->priv->dbi[i])) != 0) {
+            err = store_lmdb_err(rc, "open database");
             goto out;
         }
     }
@@ -434,16 +272,16 @@ int store_open(store *s, const char *dir, const store_options *opt)
         uint8_t want[8];
         put_be64(want, STORE_SCHEMA_VERSION);
         MDB_val k = { 6, "schema" }, v;
-        rc = mdb_get(txn, s->dbi[STORE_DB_META], &k, &v);
+        rc = mdb_get(txn, s->priv->dbi[STORE_DB_META], &k, &v);
         if (rc == MDB_NOTFOUND) {
             v = (MDB_val){ 8, want };
-            rc = mdb_put(txn, s->dbi[STORE_DB_META], &k, &v, 0);
+            rc = mdb_put(txn, s->priv->dbi[STORE_DB_META], &k, &v, 0);
         } else if (rc == 0 && (v.mv_size != 8 || memcmp(v.mv_data, want, 8) != 0)) {
             err = RN_ECORRUPT;
             goto out;
         }
         if (rc != 0) {
-            err = lmdb_err(rc, "schema");
+            err = store_lmdb_err(rc, "schema");
             goto out;
         }
     }
@@ -460,7 +298,7 @@ int store_open(store *s, const char *dir, const store_options *opt)
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit");
+        err = store_lmdb_err(rc, "commit");
         goto out;
     }
     /* Index whatever a crash left past the watermarks, so that from here on every commit keeps
@@ -479,14 +317,18 @@ out:
 
 void store_close(store *s)
 {
-    if (s->env != NULL) {
-        (void)mdb_env_sync(s->env, 1);
-        mdb_env_close(s->env);
+    struct store_private *p = s->priv;
+    if (p != NULL) {
+        if (p->env != NULL) {
+            (void)mdb_env_sync(p->env, 1);
+            mdb_env_close(p->env);
+        }
+        store_batch_free(p->batch);
+        free(p->scratch);
+        free(p->checked);
+        free(p);
     }
     proto_roster_free(&s->roster);
-    batch_free(s->batch);
-    free(s->scratch);
-    free(s->checked);
     memset(s, 0, sizeof(*s));
 }
 
@@ -496,9 +338,9 @@ int store_sync(store *s)
     if (s->test_fail_sync > 0 && --s->test_fail_sync == 0)
         rc = EIO; /* the fault a test asked for (store.h) */
     else
-        rc = mdb_env_sync(s->env, 1);
+        rc = mdb_env_sync(s->priv->env, 1);
     if (rc != 0)
-        return lmdb_err(rc, "sync");
+        return store_lmdb_err(rc, "sync");
     return 0;
 }
 
@@ -509,12 +351,12 @@ int store_roster_set(store *s, const proto_roster *r)
     int rc, err = 0;
 
     RN_TRY(proto_roster_init(&copy, RN_ROSTER_MEMBERS_MAX));
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
         proto_roster_free(&copy);
-        return lmdb_err(rc, "begin");
+        return store_lmdb_err(rc, "begin");
     }
-    if ((rc = mdb_drop(txn, s->dbi[STORE_DB_ROSTER], 0)) != 0) {
-        err = lmdb_err(rc, "clear roster");
+    if ((rc = mdb_drop(txn, s->priv->dbi[STORE_DB_ROSTER], 0)) != 0) {
+        err = store_lmdb_err(rc, "clear roster");
         goto out;
     }
     for (size_t i = 0; i < r->count; i++) {
@@ -523,8 +365,8 @@ int store_roster_set(store *s, const proto_roster *r)
         size_t clen = strlen(m->country);
         memcpy(val, m->country, clen);
         MDB_val k = { PROTO_KEY_BYTES, (void *)m->key }, v = { 3, val };
-        if ((rc = mdb_put(txn, s->dbi[STORE_DB_ROSTER], &k, &v, 0)) != 0) {
-            err = lmdb_err(rc, "put roster");
+        if ((rc = mdb_put(txn, s->priv->dbi[STORE_DB_ROSTER], &k, &v, 0)) != 0) {
+            err = store_lmdb_err(rc, "put roster");
             goto out;
         }
     }
@@ -532,7 +374,7 @@ int store_roster_set(store *s, const proto_roster *r)
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit roster");
+        err = store_lmdb_err(rc, "commit roster");
         goto out;
     }
     proto_roster_free(&s->roster);
@@ -572,6 +414,7 @@ static int author_check(const store *s, const uint8_t *author, const char **coun
 typedef struct run_work {
     proto_entry e[RN_RUN_ENTRIES_MAX];
     uint8_t ids[RN_RUN_ENTRIES_MAX][PROTO_ID_BYTES];
+    bool repaired[RN_RUN_ENTRIES_MAX]; /* held entries put back from the run */
     proto_record rec;
 } run_work;
 
@@ -587,11 +430,39 @@ static int put_fork(store *s, MDB_txn *txn, const proto_entry *theirs, store_hea
     uint8_t loc[LOC_BYTES];
     loc_key(loc, theirs->author, theirs->seq);
     MDB_val k = { LOC_BYTES, loc }, v = { theirs->len, (void *)theirs->bytes };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_FORKS], &k, &v, MDB_NOOVERWRITE);
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_FORKS], &k, &v, MDB_NOOVERWRITE);
     if (rc != 0 && rc != MDB_KEYEXIST)
-        return lmdb_err(rc, "put fork");
+        return store_lmdb_err(rc, "put fork");
     h->flags |= STORE_HEAD_FORKED;
-    return put_head(s, txn, h);
+    return store_head_put(s, txn, h);
+}
+
+static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                       const uint8_t id[PROTO_ID_BYTES]);
+
+/* Overwrites the damaged stored bytes of entry e's place with e, whose id the replica recorded
+ * there (store_entry_repair, or ingest meeting the entry again). Counts and reports it. */
+static int entry_put_back(store *s, MDB_txn *txn, const proto_entry *e)
+{
+    uint8_t loc[LOC_BYTES];
+    loc_key(loc, e->author, e->seq);
+    MDB_val k = { LOC_BYTES, loc }, v = { e->len, (void *)e->bytes };
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, 0);
+    if (rc != 0)
+        return store_lmdb_err(rc, "put repair");
+    return 0;
+}
+
+/* After the commit of entry_put_back: the damage found is counted, and no longer awaits a
+ * re-fetch. */
+static void entry_repaired(store *s, const uint8_t *author, uint64_t seq, bool counted)
+{
+    if (!counted)
+        s->integrity_errors++;
+    if (s->damaged_seq == seq && memcmp(s->damaged_author, author, PROTO_KEY_BYTES) == 0)
+        s->damaged_seq = 0;
+    fprintf(stderr, "recnet store: integrity: entry %llu repaired from a peer's copy\n",
+            (unsigned long long)seq);
 }
 
 int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res, rn_diag *d)
@@ -604,7 +475,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     size_t good, first_new, i;
     int rc, err = 0, late_err = 0;
     size_t late_at = 0;
-    batch_mark mark = batch_mark_get(s);
+    store_batch_mark mark = store_batch_mark_get(s);
 
     memset(res, 0, sizeof(*res));
     if (n == 0 || n > RN_RUN_ENTRIES_MAX)
@@ -612,6 +483,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     w = malloc(sizeof(*w));
     if (w == NULL)
         return RN_ENOMEM;
+    memset(w->repaired, 0, sizeof(w->repaired));
 
     /* 1. Decode until the first failure; the decoded prefix may still be committed. */
     for (good = 0; good < n; good++) {
@@ -634,14 +506,14 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
 
     /* 2. Links and one signature over the decoded prefix, before any LMDB work. */
     RN_GUARD(err, proto_entry_run_verify(w->e, good, NULL, w->ids, d));
-    RN_GUARD(err, batch_reserve(s, good));
-    mark = batch_mark_get(s);
+    RN_GUARD(err, store_batch_reserve(s, good));
+    mark = store_batch_mark_get(s);
 
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-        err = lmdb_err(rc, "begin");
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
+        err = store_lmdb_err(rc, "begin");
         goto out;
     }
-    rc = read_head(s, txn, w->e[0].author, &head);
+    rc = store_head_read(s, txn, w->e[0].author, &head);
     if (rc == RN_ENOTFOUND) {
         have_head = false;
         memset(&head, 0, sizeof(head));
@@ -659,8 +531,8 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
         uint8_t loc[LOC_BYTES];
         loc_key(loc, e->author, e->seq);
         MDB_val k = { LOC_BYTES, loc }, v;
-        if ((rc = mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v)) != 0) {
-            err = rc == MDB_NOTFOUND ? RN_ECORRUPT : lmdb_err(rc, "get entry");
+        if ((rc = mdb_get(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v)) != 0) {
+            err = rc == MDB_NOTFOUND ? RN_ECORRUPT : store_lmdb_err(rc, "get entry");
             goto out;
         }
         uint8_t held[PROTO_ID_BYTES];
@@ -669,6 +541,17 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             res->duplicates++;
             continue;
         }
+        /* Another id than the held bytes': if the replica recorded this run's id for the place
+         * (the next entry's prev, the head, `ids`), the held bytes are damaged ("Integrity") and
+         * the run brings the very entry verified when it was first ingested: put it back. */
+        RN_GUARD(err, id_recorded(s, txn, e->author, e->seq, w->ids[first_new]));
+        if (err == 0) {
+            RN_GUARD(err, entry_put_back(s, txn, e));
+            w->repaired[first_new] = true;
+            res->repaired++;
+            continue;
+        }
+        err = 0;
         /* A second, authentic entry at a held seq: the run verified, so this entry carries its
          * author's signature (directly or through the links to the last one). */
         RN_GUARD(err, put_fork(s, txn, e, &head));
@@ -688,13 +571,17 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
         if (e->seq != head.seq + 1) {
             err = fail_at(d, RN_EGAP, "entry.seq", first_new);
             res->head_seq = head.seq;
+            memcpy(res->head_id, head.id, PROTO_ID_BYTES);
             goto out;
         }
         if (have_head && (e->prev == NULL || memcmp(e->prev, head.id, PROTO_ID_BYTES) != 0)) {
-            /* Our head and the run disagree about entry seq - 1, yet both are authentic: the
-             * run's entry seq - 1 is the fork. It was decoded only if the run reaches back. */
-            err = fail_at(d, RN_EPREV, "entry.prev", first_new);
-            goto out;
+            /* Our head and the run disagree about entry seq - 1, yet both are authentic (the run
+             * verified): the author forked at our head's seq, and the run does not carry its
+             * entry there. Nothing of it commits (repairs above do). */
+            res->diverged = true;
+            late_err = 0;
+            good = first_new;
+            goto commit;
         }
         if (e->timestamp_ms < head.timestamp_ms) {
             err = fail_at(d, RN_ETIME, "entry.timestamp", first_new);
@@ -715,8 +602,8 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             break;
         }
         RN_GUARD(err, put_entry(s, txn, e));
-        if (s->batch_complete)
-            batch_keys(s->batch, e, w->ids[i], &w->rec, country);
+        if (s->priv->batch_complete)
+            store_batch_keys(s->priv->batch, e, w->ids[i], &w->rec, country);
         res->accepted++;
     }
     if (good > first_new) {
@@ -724,7 +611,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
         head.seq = last->seq;
         memcpy(head.id, w->ids[good - 1], PROTO_ID_BYTES);
         head.timestamp_ms = last->timestamp_ms;
-        RN_GUARD(err, put_head(s, txn, &head));
+        RN_GUARD(err, store_head_put(s, txn, &head));
         /* The committed prefix ends before the entry whose signature verified: check its own
          * last signature, so that only authenticated entries are kept. */
         if (good < n && proto_entry_verify(last) != 0) {
@@ -736,16 +623,20 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     }
 commit:
     res->head_seq = head.seq;
+    memcpy(res->head_id, head.id, PROTO_ID_BYTES);
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit");
+        err = store_lmdb_err(rc, "commit");
         res->accepted = 0;
-        batch_rollback(s, mark);
+        store_batch_rollback(s, mark);
         goto out;
     }
     if (res->accepted > 0)
         s->verify_pending = true;
+    for (i = 0; res->repaired > 0 && i < first_new; i++)
+        if (w->repaired[i])
+            entry_repaired(s, w->e[i].author, w->e[i].seq, false);
     if (late_err < 0) {
         err = late_err;
         if (d != NULL)
@@ -754,10 +645,11 @@ commit:
 out:
     if (txn != NULL) {
         mdb_txn_abort(txn);
-        batch_rollback(s, mark);
+        store_batch_rollback(s, mark);
         res->accepted = 0; /* nothing of the run was committed (a put that found the map full) */
+        res->repaired = 0;
     }
-    note_full(s, err, res->accepted > 0);
+    store_note_full(s, err, res->accepted > 0);
     free(w);
     return err;
 }
@@ -773,22 +665,22 @@ out:
  * fsynced: the entry never left the machine, so whichever of the two states a crash keeps, the
  * log stays one log. Reads and ingest go on.
  */
-static void append_unwind(store *s, const store_head *prev, uint64_t seq, batch_mark mark)
+static void append_unwind(store *s, const store_head *prev, uint64_t seq, store_batch_mark mark)
 {
     MDB_txn *txn = NULL;
     uint8_t loc[LOC_BYTES];
     int rc;
 
     s->writes_stopped = EIO;
-    batch_rollback(s, mark);
+    store_batch_rollback(s, mark);
     loc_key(loc, prev->author, seq);
     MDB_val k = { LOC_BYTES, loc }, hk = { PROTO_KEY_BYTES, (void *)prev->author };
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) == 0 &&
-        (rc = mdb_del(txn, s->dbi[STORE_DB_ENTRIES], &k, NULL)) == 0) {
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) == 0 &&
+        (rc = mdb_del(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, NULL)) == 0) {
         if (prev->seq == 0)
-            rc = mdb_del(txn, s->dbi[STORE_DB_HEADS], &hk, NULL);
+            rc = mdb_del(txn, s->priv->dbi[STORE_DB_HEADS], &hk, NULL);
         else
-            rc = put_head(s, txn, prev) < 0 ? MDB_PANIC : 0;
+            rc = store_head_put(s, txn, prev) < 0 ? MDB_PANIC : 0;
     }
     if (rc == 0) {
         rc = mdb_txn_commit(txn);
@@ -805,7 +697,7 @@ static void append_unwind(store *s, const store_head *prev, uint64_t seq, batch_
 
 int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, const uint8_t *body,
                  size_t body_len, uint64_t now_ms, uint8_t id[PROTO_ID_BYTES], uint64_t *seq,
-                 rn_diag *d)
+                 proto_str *entry, rn_diag *d)
 {
     const uint8_t *author = sk + 32;
     const char *country;
@@ -817,7 +709,7 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     store_head prev_head;
     size_t len;
     int rc, err = 0;
-    batch_mark mark = batch_mark_get(s);
+    store_batch_mark mark = store_batch_mark_get(s);
 
     if (s->writes_stopped != 0)
         return rn_fail(d, RN_EIO, "store.writes_stopped");
@@ -828,13 +720,13 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     RN_GUARD(err, proto_record_decode(rec, kind, body, body_len, d));
     RN_GUARD(err, proto_record_check_author(rec, country, d));
 
-    RN_GUARD(err, batch_reserve(s, 1));
-    mark = batch_mark_get(s);
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-        err = lmdb_err(rc, "begin");
+    RN_GUARD(err, store_batch_reserve(s, 1));
+    mark = store_batch_mark_get(s);
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
+        err = store_lmdb_err(rc, "begin");
         goto out;
     }
-    rc = read_head(s, txn, author, &head);
+    rc = store_head_read(s, txn, author, &head);
     if (rc == RN_ENOTFOUND) {
         memset(&head, 0, sizeof(head));
         memcpy(head.author, author, PROTO_KEY_BYTES);
@@ -855,27 +747,27 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         err = RN_ESEQ;
         goto out;
     }
-    RN_GUARD(err, proto_entry_sign(&dr, sk, s->scratch, RN_ENTRY_BYTES_MAX, &len));
-    RN_ASSERT(proto_entry_decode(&e, s->scratch, len, NULL) == 0);
-    proto_entry_id(s->scratch, len, eid);
+    RN_GUARD(err, proto_entry_sign(&dr, sk, s->priv->scratch, RN_ENTRY_BYTES_MAX, &len));
+    RN_ASSERT(proto_entry_decode(&e, s->priv->scratch, len, NULL) == 0);
+    proto_entry_id(s->priv->scratch, len, eid);
     /* The record decoded above borrows `body`; the entry holds the same bytes. */
     RN_GUARD(err, put_entry(s, txn, &e));
-    if (s->batch_complete)
-        batch_keys(s->batch, &e, eid, rec, country);
+    if (s->priv->batch_complete)
+        store_batch_keys(s->priv->batch, &e, eid, rec, country);
     head.seq = e.seq;
     memcpy(head.id, eid, PROTO_ID_BYTES);
     head.timestamp_ms = e.timestamp_ms;
-    RN_GUARD(err, put_head(s, txn, &head));
+    RN_GUARD(err, store_head_put(s, txn, &head));
     RN_GUARD(err, anchor_put_txn(s, txn, author, e.seq)); /* we signed it */
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit");
-        batch_rollback(s, mark);
+        err = store_lmdb_err(rc, "commit");
+        store_batch_rollback(s, mark);
         goto out;
     }
     s->verify_pending = true;
-    note_full(s, 0, true);
+    store_note_full(s, 0, true);
     /* Durable before anyone hears of it (DESIGN.md section 3). */
     if ((err = store_sync(s)) < 0) {
         append_unwind(s, &prev_head, e.seq, mark);
@@ -886,439 +778,54 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         memcpy(id, eid, PROTO_ID_BYTES);
     if (seq != NULL)
         *seq = e.seq;
+    if (entry != NULL)
+        *entry = (proto_str){ s->priv->scratch, (uint32_t)len };
 out:
     if (txn != NULL) {
         mdb_txn_abort(txn);
-        batch_rollback(s, mark);
+        store_batch_rollback(s, mark);
     }
-    note_full(s, err, false);
+    store_note_full(s, err, false);
     free(rec);
     return err;
 }
 
-/* ---- The index pass ---- */
-
-/*
- * Ingest writes entries and heads only; this pass derives the ids and record indexes of every
- * entry past its author's `indexed_seq` watermark, sorts the keys of up to RN_INDEX_BATCH_ENTRIES
- * entries, writes them in key order together with the advanced watermarks, and commits. Each
- * commit is consistent (indexes exactly cover the entries up to the watermarks), so a crash
- * between ingest and this pass loses nothing: the next pass resumes from the watermarks.
- *
- * Why not index inside the ingest transaction: ids are hashes and record ids spread over many
- * keys, so a run of 1,000 entries touches some 1,000 random pages of each such index, and LMDB
- * writes each touched page at commit. Sorted batches of tens of thousands of entries touch each
- * page once per batch instead. Readers never see the lag: store_read_begin runs this pass first.
- */
-
-typedef struct pending_key {
-    uint64_t prefix; /* the key's first 8 bytes, big-endian, zero-padded: most comparisons end
-                        here, without touching the arena */
-    uint8_t db;
-    uint16_t len; /* key bytes */
-    uint32_t off; /* offset of the key, then (has_loc) LOC_BYTES of value, in the arena */
-    bool has_loc;
-} pending_key;
-
-static const uint8_t *arena_base;
-
-static int pending_cmp(const void *a, const void *b)
-{
-    const pending_key *x = a, *y = b;
-    if (x->db != y->db)
-        return x->db < y->db ? -1 : 1;
-    if (x->prefix != y->prefix)
-        return x->prefix < y->prefix ? -1 : 1;
-    size_t n = x->len < y->len ? x->len : y->len;
-    if (n <= 8)
-        return (x->len > y->len) - (x->len < y->len);
-    int c = memcmp(arena_base + x->off + 8, arena_base + y->off + 8, n - 8);
-    if (c != 0)
-        return c;
-    return (x->len > y->len) - (x->len < y->len);
-}
-
-struct store_batch {
-    pending_key *keys; /* keys_cap slots, grown up to RN_INDEX_BATCH_KEYS */
-    size_t keys_cap;
-    size_t n;       /* keys */
-    size_t entries; /* entries whose keys are here */
-    uint8_t *arena; /* arena_cap bytes, grown up to RN_INDEX_BATCH_BYTES */
-    size_t arena_cap;
-    size_t used; /* arena bytes */
-    index_key scratch[INDEX_KEYS_MAX];
-    proto_record rec;
-};
-
-/* Capacity a new batch starts with; it doubles as entries arrive, so a node that indexes an entry
- * at a time between reads keeps a small batch, and a catch-up grows it to its bound. */
-#define BATCH_KEYS_INITIAL  1024u
-#define BATCH_BYTES_INITIAL (64u * 1024u)
-
-static store_batch *batch_new(void)
-{
-    store_batch *b = calloc(1, sizeof(*b));
-    if (b == NULL)
-        return NULL;
-    b->keys = malloc(BATCH_KEYS_INITIAL * sizeof(*b->keys));
-    b->arena = malloc(BATCH_BYTES_INITIAL);
-    if (b->keys == NULL || b->arena == NULL) {
-        free(b->keys);
-        free(b->arena);
-        free(b);
-        return NULL;
-    }
-    b->keys_cap = BATCH_KEYS_INITIAL;
-    b->arena_cap = BATCH_BYTES_INITIAL;
-    return b;
-}
-
-static void batch_free(store_batch *b)
-{
-    if (b != NULL) {
-        free(b->keys);
-        free(b->arena);
-        free(b);
-    }
-}
-
-/* Grows the batch so that `entries` more entries fit whatever their records (the caller has
- * checked batch_room). Returns 0 or RN_ENOMEM. */
-static int batch_grow(store_batch *b, size_t entries)
-{
-    size_t want_keys = b->n + entries * (INDEX_KEYS_MAX + 1u);
-    size_t want_bytes = b->used + entries * INDEX_ENTRY_BYTES_MAX;
-    if (want_keys > b->keys_cap) {
-        size_t cap = b->keys_cap;
-        while (cap < want_keys)
-            cap *= 2;
-        cap = cap < RN_INDEX_BATCH_KEYS ? cap : RN_INDEX_BATCH_KEYS;
-        pending_key *k = realloc(b->keys, cap * sizeof(*k));
-        if (k == NULL)
-            return RN_ENOMEM;
-        b->keys = k;
-        b->keys_cap = cap;
-    }
-    if (want_bytes > b->arena_cap) {
-        size_t cap = b->arena_cap;
-        while (cap < want_bytes)
-            cap *= 2;
-        cap = cap < RN_INDEX_BATCH_BYTES ? cap : RN_INDEX_BATCH_BYTES;
-        uint8_t *a = realloc(b->arena, cap);
-        if (a == NULL)
-            return RN_ENOMEM;
-        b->arena = a;
-        b->arena_cap = cap;
-    }
-    return 0;
-}
-
-/* True if the batch can take `entries` more entries whatever their records. */
-static bool batch_room(const store_batch *b, size_t entries)
-{
-    return b->entries + entries <= RN_INDEX_BATCH_ENTRIES &&
-           b->n + entries * (INDEX_KEYS_MAX + 1u) <= RN_INDEX_BATCH_KEYS &&
-           b->used + entries * INDEX_ENTRY_BYTES_MAX <= RN_INDEX_BATCH_BYTES;
-}
-
-static void batch_add(store_batch *b, enum store_db db, const uint8_t *key, size_t klen,
-                      const uint8_t *loc)
-{
-    RN_ASSERT(b->n < b->keys_cap && b->used + klen + LOC_BYTES <= b->arena_cap);
-    pending_key *pk = &b->keys[b->n++];
-    pk->db = (uint8_t)db;
-    pk->len = (uint16_t)klen;
-    pk->off = (uint32_t)b->used;
-    pk->has_loc = loc != NULL;
-    uint8_t first[8] = { 0 };
-    memcpy(first, key, klen < 8 ? klen : 8);
-    pk->prefix = get_be64(first);
-    memcpy(b->arena + b->used, key, klen);
-    b->used += klen;
-    if (loc != NULL) {
-        memcpy(b->arena + b->used, loc, LOC_BYTES);
-        b->used += LOC_BYTES;
-    }
-}
-
-/* Adds the id key and every index key of a decoded entry and its record. */
-static void batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
-                       const proto_record *r, const char *country)
-{
-    uint8_t loc[LOC_BYTES];
-    loc_key(loc, e->author, e->seq);
-    batch_add(b, STORE_DB_IDS, id, PROTO_ID_BYTES, loc);
-    size_t nk = index_keys(e, r, country, b->scratch);
-    for (size_t i = 0; i < nk; i++)
-        batch_add(b, b->scratch[i].db, b->scratch[i].key, b->scratch[i].len,
-                  b->scratch[i].has_loc ? loc : NULL);
-    b->entries++;
-}
-
-/* Adds the keys of stored entry bytes[0..len), decoding it again (the slow path). */
-static int batch_stored(store_batch *b, const uint8_t *bytes, size_t len, const char *country)
-{
-    proto_entry e;
-    uint8_t id[PROTO_ID_BYTES];
-    if (proto_entry_decode(&e, bytes, len, NULL) != 0 ||
-        proto_record_decode(&b->rec, e.kind, e.body, e.body_len, NULL) != 0)
-        return RN_ECORRUPT;
-    proto_entry_id(bytes, len, id);
-    batch_keys(b, &e, id, &b->rec, country);
-    return 0;
-}
-
-/*
- * Sorts the batch and writes it in key order, one cursor per index: LMDB then searches only the
- * current leaf page while the next key falls within it. The keys go out in write transactions of
- * at most RN_INDEX_TXN_KEYS keys each, the first being `txn` (which this function commits or
- * aborts), and the watermarks `adv` advance in the last one. Sorted chunks cover disjoint key
- * ranges, so each index page is still written about once per batch, while LMDB's dirty-page
- * buffers (which it keeps for reuse until the environment closes) stay bounded by one chunk.
- * A crash between chunks leaves keys past the watermarks, which the next pass writes again.
- */
-static int batch_commit(store *s, MDB_txn *txn, store_batch *b, const store_head *adv, size_t nadv)
-{
-    MDB_val k, v;
-    int rc = 0;
-    arena_base = b->arena;
-    qsort(b->keys, b->n, sizeof(*b->keys), pending_cmp);
-    for (size_t i = 0;;) {
-        size_t end = b->n - i > RN_INDEX_TXN_KEYS ? i + RN_INDEX_TXN_KEYS : b->n;
-        while (i < end) {
-            MDB_cursor *ic;
-            uint8_t db = b->keys[i].db;
-            if ((rc = mdb_cursor_open(txn, s->dbi[db], &ic)) != 0) {
-                rc = lmdb_err(rc, "index cursor");
-                goto fail;
-            }
-            for (; i < end && b->keys[i].db == db; i++) {
-                const pending_key *pk = &b->keys[i];
-                k = (MDB_val){ pk->len, b->arena + pk->off };
-                v = pk->has_loc ? (MDB_val){ LOC_BYTES, b->arena + pk->off + pk->len }
-                                : (MDB_val){ 0, NULL };
-                if ((rc = mdb_cursor_put(ic, &k, &v, 0)) != 0)
-                    break;
-            }
-            mdb_cursor_close(ic);
-            if (rc != 0) {
-                rc = lmdb_err(rc, "put index");
-                goto fail;
-            }
-        }
-        if (end == b->n) {
-            for (size_t h = 0; h < nadv; h++)
-                if ((rc = put_head(s, txn, &adv[h])) < 0)
-                    goto fail;
-        }
-        rc = mdb_txn_commit(txn);
-        txn = NULL;
-        if (rc != 0)
-            return lmdb_err(rc, "commit index");
-        if (end == b->n)
-            return 0;
-        if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-            return lmdb_err(rc, "begin index");
-    }
-fail:
-    mdb_txn_abort(txn);
-    return rc;
-}
-
-/* The country an author's entries were accepted under: the roster's, or for an author who has
- * since left the roster, the prefix of the ids in its entry at `seq` (which carry it). */
-static int author_country_of(store *s, MDB_txn *txn, store_batch *b, const uint8_t *author,
-                             uint64_t seq, char country[3])
-{
-    const char *c = store_author_country(s, author);
-    if (c != NULL) {
-        memcpy(country, c, 3);
-        return 0;
-    }
-    proto_str first;
-    proto_entry fe;
-    RN_TRY(entry_get(s, txn, author, seq, &first));
-    if (proto_entry_decode(&fe, first.ptr, first.len, NULL) != 0 ||
-        proto_record_decode(&b->rec, fe.kind, fe.body, fe.body_len, NULL) != 0)
-        return RN_ECORRUPT;
-    proto_str rid = proto_record_id(&b->rec);
-    memcpy(country, rid.ptr, 2);
-    country[2] = '\0';
-    return 0;
-}
-
-/*
- * One pass over the heads in one write transaction. With `fast`, the keys are already in
- * s->batch (every entry past every watermark put them there when it committed) and every
- * watermark moves to its head. Otherwise entries past the watermarks are read back and decoded
- * into `b` until it is full. Returns 1 if it indexed something, 0 if nothing was pending, or an
- * error.
- */
-static int index_pass(store *s, store_batch *b, bool fast)
-{
-    MDB_txn *txn = NULL;
-    MDB_cursor *hc = NULL;
-    MDB_val k, v;
-    int rc, err = 0;
-    store_head *adv = NULL; /* heads whose watermark this pass advances */
-    size_t nadv = 0;
-
-    if (!fast)
-        b->n = b->entries = b->used = 0;
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-        return lmdb_err(rc, "begin index");
-    adv = malloc(RN_ROSTER_MEMBERS_MAX * sizeof(*adv));
-    if (adv == NULL) {
-        err = RN_ENOMEM;
-        goto out;
-    }
-    if ((rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &hc)) != 0) {
-        err = lmdb_err(rc, "heads cursor");
-        goto out;
-    }
-    for (rc = mdb_cursor_get(hc, &k, &v, MDB_FIRST); rc == 0 && nadv < RN_ROSTER_MEMBERS_MAX;
-         rc = mdb_cursor_get(hc, &k, &v, MDB_NEXT)) {
-        store_head h;
-        if (k.mv_size != PROTO_KEY_BYTES) {
-            err = RN_ECORRUPT;
-            goto out;
-        }
-        RN_GUARD(err, read_head(s, txn, k.mv_data, &h));
-        if (h.indexed_seq == h.seq)
-            continue;
-        uint64_t seq = h.seq + 1;
-        if (!fast) {
-            char country[3];
-            RN_GUARD(err, author_country_of(s, txn, b, h.author, h.indexed_seq + 1, country));
-            for (seq = h.indexed_seq + 1; seq <= h.seq && batch_room(b, 1); seq++) {
-                proto_str bytes;
-                RN_GUARD(err, batch_grow(b, 1));
-                RN_GUARD(err, entry_get(s, txn, h.author, seq, &bytes));
-                RN_GUARD(err, batch_stored(b, bytes.ptr, bytes.len, country));
-            }
-        }
-        h.indexed_seq = seq - 1;
-        adv[nadv++] = h;
-        if (!fast && !batch_room(b, 1))
-            break;
-    }
-    mdb_cursor_close(hc);
-    hc = NULL;
-    if (nadv == 0)
-        goto out; /* nothing pending: err == 0 aborts the empty transaction */
-    RN_ASSERT(!fast || b->entries > 0);
-    err = batch_commit(s, txn, b, adv, nadv);
-    txn = NULL; /* committed or aborted by batch_commit */
-    if (err == 0)
-        err = 1;
-out:
-    if (hc != NULL)
-        mdb_cursor_close(hc);
-    if (txn != NULL)
-        mdb_txn_abort(txn);
-    free(adv);
-    return err;
-}
-
-int store_index_flush(store *s)
-{
-    bool pending = s->index_pending;
-    int rc = index_flush(s);
-    s->index_error = rc < 0 ? rc : 0;
-    note_full(s, rc, pending && rc == 0);
-    return rc;
-}
-
-/* Keeps s->full: set by a write that found the map full, cleared by the next one that committed
- * something. */
-static void note_full(store *s, int err, bool committed)
-{
-    if (err == RN_EFULL)
-        s->full = true;
-    else if (committed)
-        s->full = false;
-}
-
-static int index_flush(store *s)
-{
-    int rc = 0;
-    if (!s->index_pending)
-        return 0;
-    if (s->batch_complete) {
-        /* Fast path: the keys of every unindexed entry are in memory. */
-        if (s->batch != NULL && s->batch->entries > 0)
-            rc = index_pass(s, s->batch, true);
-    } else {
-        store_batch *b = batch_new();
-        if (b == NULL)
-            return RN_ENOMEM;
-        while ((rc = index_pass(s, b, false)) == 1)
-            ;
-        batch_free(b);
-    }
-    if (rc < 0)
-        return rc;
-    /* Everything is indexed: from now on every commit keeps its keys in memory. A batch that a
-     * catch-up grew large goes back, so that an idle node stays small; a small one is kept. */
-    if (s->batch != NULL && s->batch->arena_cap > BATCH_BYTES_INITIAL * 16u) {
-        batch_free(s->batch);
-        s->batch = NULL;
-    } else if (s->batch != NULL) {
-        s->batch->n = s->batch->entries = s->batch->used = 0;
-    }
-    s->batch_complete = true;
-    s->index_pending = false;
-    return 0;
-}
-
-/* Makes room in s->batch for `entries` entries that are about to be committed: flushes when
- * full, allocates on first use. Returns 0, or store_index_flush's errors, RN_ENOMEM. */
-static int batch_reserve(store *s, size_t entries)
-{
-    if (s->batch != NULL && !batch_room(s->batch, entries))
-        RN_TRY(store_index_flush(s));
-    if (s->batch_complete && s->batch == NULL && (s->batch = batch_new()) == NULL)
-        return RN_ENOMEM;
-    if (s->batch != NULL)
-        RN_TRY(batch_grow(s->batch, entries));
-    return 0;
-}
-
-/* Marks the batch so that the keys of an uncommitted transaction can be dropped. */
-static batch_mark batch_mark_get(const store *s)
-{
-    batch_mark m = { 0, 0, 0 };
-    if (s->batch != NULL)
-        m = (batch_mark){ s->batch->n, s->batch->entries, s->batch->used };
-    return m;
-}
-
-static void batch_rollback(store *s, batch_mark m)
-{
-    if (s->batch != NULL) {
-        s->batch->n = m.n;
-        s->batch->entries = m.entries;
-        s->batch->used = m.used;
-    }
-}
-
 /* ---- Reads ---- */
 
-int store_read_begin(store *s, store_read *r)
+int store_snapshot_begin(store *s, store_read *r)
 {
     r->s = s;
     r->txn = NULL;
     r->versions = NULL;
     r->entries = NULL;
-    /* An index pass that cannot commit (a full disk above all) does not stop reads: they see the
-     * replica as of the last index commit, and say so (index_behind). */
-    r->index_behind = store_index_flush(s) < 0;
-    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
+    r->cache = NULL;
+    r->index_behind = s->index_pending;
+    int rc = mdb_txn_begin(s->priv->env, NULL, MDB_RDONLY, &r->txn);
     if (rc != 0) {
         r->txn = NULL;
-        return lmdb_err(rc, "begin read");
+        return store_lmdb_err(rc, "begin read");
     }
     return 0;
+}
+
+int store_query_begin(store *s, store_read *r)
+{
+    /* An index pass that cannot commit (a full disk above all) does not stop reads: they see the
+     * replica as of the last index commit, and say so (index_behind). */
+    bool behind = store_index_flush(s) < 0;
+    RN_TRY(store_snapshot_begin(s, r));
+    r->index_behind = behind;
+    return 0;
+}
+
+uint64_t store_used_bytes(const store *s)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (s->priv == NULL || mdb_env_info(s->priv->env, &info) != 0 ||
+        mdb_env_stat(s->priv->env, &st) != 0)
+        return 0;
+    return ((uint64_t)info.me_last_pgno + 1u) * st.ms_psize;
 }
 
 void store_read_end(store_read *r)
@@ -1329,23 +836,68 @@ void store_read_end(store_read *r)
         mdb_cursor_close(r->entries);
     r->versions = NULL;
     r->entries = NULL;
+    if (r->cache != NULL) {
+        for (unsigned i = 0; i < STORE_DB_COUNT; i++)
+            if (r->cache->scan[i] != NULL)
+                mdb_cursor_close(r->cache->scan[i]);
+        free(r->cache);
+        r->cache = NULL;
+    }
     if (r->txn != NULL)
         mdb_txn_abort(r->txn);
     r->txn = NULL;
 }
 
+/* The read's cache, allocated on first use; NULL when out of memory (then nothing is cached). */
+static struct store_read_cache *read_cache(store_read *r)
+{
+    if (r->cache == NULL)
+        r->cache = calloc(1, sizeof(*r->cache));
+    return r->cache;
+}
+
+int store_scan_cursor(store_read *r, enum store_db db, MDB_cursor **c)
+{
+    struct store_read_cache *rc = read_cache(r);
+    if (rc == NULL)
+        return RN_ENOMEM;
+    if (rc->scan[db] == NULL) {
+        int err = mdb_cursor_open(r->txn, r->s->priv->dbi[db], &rc->scan[db]);
+        if (err != 0) {
+            rc->scan[db] = NULL;
+            return store_lmdb_err(err, "cursor open");
+        }
+    }
+    *c = rc->scan[db];
+    return 0;
+}
+
 int store_head_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_head *out)
 {
-    return read_head(r->s, r->txn, author, out);
+    struct store_read_cache *c = read_cache(r);
+    if (c != NULL) {
+        for (unsigned i = 0; i < STORE_READ_CACHED; i++) {
+            if (c->heads[i].seq != 0 && memcmp(c->heads[i].author, author, PROTO_KEY_BYTES) == 0) {
+                *out = c->heads[i];
+                return 0;
+            }
+        }
+    }
+    RN_TRY(store_head_read(r->s, r->txn, author, out));
+    if (c != NULL) {
+        c->heads[c->heads_next] = *out;
+        c->heads_next = (c->heads_next + 1) % STORE_READ_CACHED;
+    }
+    return 0;
 }
 
 int store_heads(store_read *r, store_head *out, size_t cap, size_t *n)
 {
     MDB_cursor *c;
     MDB_val k, v;
-    int rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_HEADS], &c);
+    int rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_HEADS], &c);
     if (rc != 0)
-        return lmdb_err(rc, "heads cursor");
+        return store_lmdb_err(rc, "heads cursor");
     size_t count = 0;
     int err = 0;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
@@ -1353,29 +905,29 @@ int store_heads(store_read *r, store_head *out, size_t cap, size_t *n)
         if (count >= cap)
             continue;
         if (k.mv_size != PROTO_KEY_BYTES ||
-            (err = read_head(r->s, r->txn, k.mv_data, &out[count])) < 0)
+            (err = store_head_read(r->s, r->txn, k.mv_data, &out[count])) < 0)
             break;
     }
     mdb_cursor_close(c);
     if (err < 0)
         return err == RN_ENOTFOUND ? RN_ECORRUPT : err;
     if (rc != MDB_NOTFOUND)
-        return lmdb_err(rc, "heads");
+        return store_lmdb_err(rc, "heads");
     *n = count;
     return 0;
 }
 
 /* The stored bytes of entry (author, seq), unchecked: for the index pass and store_check, which
  * check them their own way. Returns 0, RN_ENOTFOUND, RN_ESTORE. */
-static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
-                     proto_str *bytes)
+int store_entry_raw(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                    proto_str *bytes)
 {
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { LOC_BYTES, loc }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v);
     if (rc != 0)
-        return lmdb_err(rc, "get entry");
+        return store_lmdb_err(rc, "get entry");
     bytes->ptr = v.mv_data;
     bytes->len = (uint32_t)v.mv_size;
     return 0;
@@ -1383,7 +935,7 @@ static int entry_get(const store *s, MDB_txn *txn, const uint8_t *author, uint64
 
 /* Counts and reports an entry whose bytes no longer match its id, and keeps its place for a
  * re-fetch (store.h, "Integrity"). Returns RN_ECORRUPT. */
-static int entry_damaged(store *s, const uint8_t *author, uint64_t seq)
+int store_entry_damaged(store *s, const uint8_t *author, uint64_t seq)
 {
     s->integrity_errors++;
     memcpy(s->damaged_author, author, PROTO_KEY_BYTES);
@@ -1404,11 +956,11 @@ static int id_indexed(const store *s, MDB_txn *txn, const uint8_t *author, uint6
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { PROTO_ID_BYTES, (void *)id }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_IDS], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_IDS], &k, &v);
     if (rc == MDB_NOTFOUND)
         return 1;
     if (rc != 0)
-        return lmdb_err(rc, "get id");
+        return store_lmdb_err(rc, "get id");
     return v.mv_size == LOC_BYTES && memcmp(v.mv_data, loc, LOC_BYTES) == 0 ? 0 : 1;
 }
 
@@ -1443,13 +995,13 @@ static int id_recorded(const store *s, MDB_txn *txn, const uint8_t *author, uint
 {
     proto_str next;
     store_head h;
-    int rc = entry_get(s, txn, author, seq + 1, &next);
+    int rc = store_entry_raw(s, txn, author, seq + 1, &next);
     if (rc == 0) {
         if (prev_names(next.ptr, next.len, id))
             return 0;
     } else if (rc != RN_ENOTFOUND) {
         return rc;
-    } else if (read_head(s, txn, author, &h) == 0 && h.seq == seq &&
+    } else if (store_head_read(s, txn, author, &h) == 0 && h.seq == seq &&
                memcmp(h.id, id, PROTO_ID_BYTES) == 0) {
         return 0;
     }
@@ -1479,13 +1031,13 @@ static uint64_t entry_fingerprint(const uint8_t *bytes, size_t len)
     return h;
 }
 
-/* The slot of entry (author, seq) in s->checked. */
+/* The slot of entry (author, seq) in s->priv->checked. */
 static struct store_checked *checked_slot(const store *s, const uint8_t *author, uint64_t seq)
 {
     uint64_t a;
     memcpy(&a, author, sizeof(a));
     uint64_t h = (a ^ (seq * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-    return &s->checked[(h >> 32) % RN_STORE_CHECKED_SLOTS];
+    return &s->priv->checked[(h >> 32) % RN_STORE_CHECKED_SLOTS];
 }
 
 /* Checks entry (author, seq) with bytes[0..len) against its id (see "Integrity" in store.h):
@@ -1506,15 +1058,14 @@ static int entry_verify(store_read *r, const uint8_t *author, uint64_t seq, cons
     /* The next entry's prev first, one step of the cursor store_entry_get left on the entry. */
     int rc = mdb_cursor_get(r->entries, &k, &v, MDB_NEXT);
     if (rc != 0 && rc != MDB_NOTFOUND)
-        return lmdb_err(rc, "next entry");
-    if (rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0 &&
-        get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES) == seq + 1 &&
+        return store_lmdb_err(rc, "next entry");
+    if (rc == 0 && loc_seq_of(k.mv_data, k.mv_size, author) == seq + 1 &&
         prev_names(v.mv_data, v.mv_size, id))
         rc = 0;
     else
         rc = id_recorded(r->s, r->txn, author, seq, id);
     if (rc == 1)
-        return entry_damaged(r->s, author, seq);
+        return store_entry_damaged(r->s, author, seq);
     if (rc == 0) {
         memcpy(slot->author, author, PROTO_KEY_BYTES);
         slot->seq = seq;
@@ -1530,14 +1081,14 @@ int store_entry_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64
     uint8_t loc[LOC_BYTES];
     int rc;
     if (r->entries == NULL &&
-        (rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_ENTRIES], &r->entries)) != 0) {
+        (rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_ENTRIES], &r->entries)) != 0) {
         r->entries = NULL;
-        return lmdb_err(rc, "entries cursor");
+        return store_lmdb_err(rc, "entries cursor");
     }
     loc_key(loc, author, seq);
     MDB_val k = { LOC_BYTES, loc }, v;
     if ((rc = mdb_cursor_get(r->entries, &k, &v, MDB_SET_KEY)) != 0)
-        return lmdb_err(rc, "get entry");
+        return store_lmdb_err(rc, "get entry");
     bytes->ptr = v.mv_data;
     bytes->len = (uint32_t)v.mv_size;
     return entry_verify(r, author, seq, bytes->ptr, bytes->len);
@@ -1548,13 +1099,13 @@ int store_entry_repair(store *s, const uint8_t *bytes, size_t len)
     MDB_txn *txn = NULL;
     proto_entry e;
     proto_str held;
-    uint8_t id[PROTO_ID_BYTES], held_id[PROTO_ID_BYTES], loc[LOC_BYTES];
+    uint8_t id[PROTO_ID_BYTES], held_id[PROTO_ID_BYTES];
     int rc, err = 0;
 
     RN_TRY(proto_entry_decode(&e, bytes, len, NULL));
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-        return lmdb_err(rc, "begin repair");
-    RN_GUARD(err, entry_get(s, txn, e.author, e.seq, &held));
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0)
+        return store_lmdb_err(rc, "begin repair");
+    RN_GUARD(err, store_entry_raw(s, txn, e.author, e.seq, &held));
     proto_entry_id(held.ptr, held.len, held_id);
     proto_entry_id(bytes, len, id);
     if (memcmp(held_id, id, PROTO_ID_BYTES) == 0) {
@@ -1570,22 +1121,14 @@ int store_entry_repair(store *s, const uint8_t *bytes, size_t len)
         err = RN_EINVAL; /* another entry than the one recorded here: not ours to judge */
         goto out;
     }
-    loc_key(loc, e.author, e.seq);
-    MDB_val k = { LOC_BYTES, loc }, v = { len, (void *)bytes };
-    if ((rc = mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, 0)) != 0) {
-        err = lmdb_err(rc, "put repair");
-        goto out;
-    }
+    RN_GUARD(err, entry_put_back(s, txn, &e));
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit repair");
+        err = store_lmdb_err(rc, "commit repair");
         goto out;
     }
-    if (s->damaged_seq == e.seq && memcmp(s->damaged_author, e.author, PROTO_KEY_BYTES) == 0)
-        s->damaged_seq = 0;
-    fprintf(stderr, "recnet store: integrity: entry %llu repaired from a peer's copy\n",
-            (unsigned long long)e.seq);
+    entry_repaired(s, e.author, e.seq, true); /* counted when a read found it */
     err = 1;
 out:
     if (txn != NULL)
@@ -1597,14 +1140,10 @@ int store_entry_find(store_read *r, const uint8_t id[PROTO_ID_BYTES],
                      uint8_t author[PROTO_KEY_BYTES], uint64_t *seq)
 {
     MDB_val k = { PROTO_ID_BYTES, (void *)id }, v;
-    int rc = mdb_get(r->txn, r->s->dbi[STORE_DB_IDS], &k, &v);
+    int rc = mdb_get(r->txn, r->s->priv->dbi[STORE_DB_IDS], &k, &v);
     if (rc != 0)
-        return lmdb_err(rc, "get id");
-    if (v.mv_size != LOC_BYTES)
-        return RN_ECORRUPT;
-    memcpy(author, v.mv_data, PROTO_KEY_BYTES);
-    *seq = get_be64((const uint8_t *)v.mv_data + PROTO_KEY_BYTES);
-    return 0;
+        return store_lmdb_err(rc, "get id");
+    return loc_parse(v.mv_data, v.mv_size, author, seq);
 }
 
 int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t from,
@@ -1618,12 +1157,11 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
 
     *n = 0;
     loc_key(loc, author, from);
-    if ((rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_ENTRIES], &c)) != 0)
-        return lmdb_err(rc, "entries cursor");
+    if ((rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_ENTRIES], &c)) != 0)
+        return store_lmdb_err(rc, "entries cursor");
     k = (MDB_val){ LOC_BYTES, loc };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-    bool have =
-        rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0;
+    bool have = rc == 0 && loc_seq_of(k.mv_data, k.mv_size, author) != 0;
     while (have && count < max_n) {
         if (count > 0 && bytes + v.mv_size > max_bytes)
             break;
@@ -1631,16 +1169,16 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
          * next one, read with the cursor's step (the data of a read transaction stays valid), the
          * last against the head or `ids`. A damaged entry ends the walk (RN_ECORRUPT). */
         MDB_val cur = v;
-        uint64_t seq = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
+        uint64_t seq = loc_seq_of(k.mv_data, k.mv_size, author);
         proto_entry_id(cur.mv_data, cur.mv_size, id);
         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-        have = rc == 0 && k.mv_size == LOC_BYTES && memcmp(k.mv_data, author, PROTO_KEY_BYTES) == 0;
-        int ok = have && get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES) == seq + 1 &&
-                         prev_names(v.mv_data, v.mv_size, id)
+        uint64_t next = rc == 0 ? loc_seq_of(k.mv_data, k.mv_size, author) : 0;
+        have = next != 0;
+        int ok = next == seq + 1 && prev_names(v.mv_data, v.mv_size, id)
                      ? 0
                      : id_recorded(r->s, r->txn, author, seq, id);
         if (ok == 1)
-            err = entry_damaged(r->s, author, seq);
+            err = store_entry_damaged(r->s, author, seq);
         else if (ok < 0)
             err = ok;
         if (err != 0 || (err = cb(ctx, seq, cur.mv_data, cur.mv_size)) != 0)
@@ -1653,7 +1191,7 @@ int store_entries_range(store_read *r, const uint8_t author[PROTO_KEY_BYTES], ui
     if (err != 0)
         return err;
     if (rc != 0 && rc != MDB_NOTFOUND)
-        return lmdb_err(rc, "entries");
+        return store_lmdb_err(rc, "entries");
     return 0;
 }
 
@@ -1666,17 +1204,16 @@ int store_fork_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_
     int rc;
 
     loc_key(loc, author, 0);
-    if ((rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_FORKS], &c)) != 0)
-        return lmdb_err(rc, "forks cursor");
+    if ((rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_FORKS], &c)) != 0)
+        return store_lmdb_err(rc, "forks cursor");
     k = (MDB_val){ LOC_BYTES, loc };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
     mdb_cursor_close(c);
-    if (rc == MDB_NOTFOUND ||
-        (rc == 0 && (k.mv_size != LOC_BYTES || memcmp(k.mv_data, author, PROTO_KEY_BYTES) != 0)))
+    if (rc == MDB_NOTFOUND || (rc == 0 && loc_seq_of(k.mv_data, k.mv_size, author) == 0))
         return RN_ENOTFOUND;
     if (rc != 0)
-        return lmdb_err(rc, "forks");
-    *seq = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
+        return store_lmdb_err(rc, "forks");
+    *seq = loc_seq_of(k.mv_data, k.mv_size, author);
     b->ptr = v.mv_data;
     b->len = (uint32_t)v.mv_size;
     return store_entry_get(r, author, *seq, a) == 0 ? 0 : RN_ECORRUPT;
@@ -1688,11 +1225,11 @@ static int sigs_read(const store *s, MDB_txn *txn, const uint8_t *author, store_
 {
     memset(out, 0, sizeof(*out));
     MDB_val k = { PROTO_KEY_BYTES, (void *)author }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_SIGS], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_SIGS], &k, &v);
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc != 0)
-        return lmdb_err(rc, "get sigs");
+        return store_lmdb_err(rc, "get sigs");
     if (v.mv_size != SIGS_VALUE_BYTES)
         return RN_ECORRUPT;
     const uint8_t *p = v.mv_data;
@@ -1714,8 +1251,8 @@ static int sigs_put(store *s, MDB_txn *txn, const uint8_t *author, const store_s
     put_be64(val + 16, sg->bad_seq);
     put_be64(val + 24, sg->bad_anchor);
     MDB_val k = { PROTO_KEY_BYTES, (void *)author }, v = { sizeof(val), val };
-    int rc = mdb_put(txn, s->dbi[STORE_DB_SIGS], &k, &v, 0);
-    return rc == 0 ? 0 : lmdb_err(rc, "put sigs");
+    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_SIGS], &k, &v, 0);
+    return rc == 0 ? 0 : store_lmdb_err(rc, "put sigs");
 }
 
 /* Is there an anchor record at (author, seq)? Returns 1, 0, or RN_ESTORE. */
@@ -1724,10 +1261,10 @@ static int anchor_held(const store *s, MDB_txn *txn, const uint8_t *author, uint
     uint8_t loc[LOC_BYTES];
     loc_key(loc, author, seq);
     MDB_val k = { LOC_BYTES, loc }, v;
-    int rc = mdb_get(txn, s->dbi[STORE_DB_ANCHORS], &k, &v);
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, &v);
     if (rc == MDB_NOTFOUND)
         return 0;
-    return rc == 0 ? 1 : lmdb_err(rc, "get anchor");
+    return rc == 0 ? 1 : store_lmdb_err(rc, "get anchor");
 }
 
 /* The first (or, if `last`, the last) anchor record of `author` in [from, to]. Returns 0,
@@ -1742,8 +1279,8 @@ static int anchor_seek(const store *s, MDB_txn *txn, const uint8_t *author, uint
 
     if (from > to)
         return RN_ENOTFOUND;
-    if ((rc = mdb_cursor_open(txn, s->dbi[STORE_DB_ANCHORS], &c)) != 0)
-        return lmdb_err(rc, "anchors cursor");
+    if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ANCHORS], &c)) != 0)
+        return store_lmdb_err(rc, "anchors cursor");
     loc_key(loc, author, last ? to + 1 : from);
     k = (MDB_val){ LOC_BYTES, loc };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -1753,11 +1290,9 @@ static int anchor_seek(const store *s, MDB_txn *txn, const uint8_t *author, uint
     if (rc == MDB_NOTFOUND)
         return RN_ENOTFOUND;
     if (rc != 0)
-        return lmdb_err(rc, "anchors");
-    if (k.mv_size != LOC_BYTES || memcmp(k.mv_data, author, PROTO_KEY_BYTES) != 0)
-        return RN_ENOTFOUND;
-    uint64_t at = get_be64((const uint8_t *)k.mv_data + PROTO_KEY_BYTES);
-    if (at < from || at > to)
+        return store_lmdb_err(rc, "anchors");
+    uint64_t at = loc_seq_of(k.mv_data, k.mv_size, author);
+    if (at == 0 || at < from || at > to)
         return RN_ENOTFOUND;
     *seq = at;
     return 0;
@@ -1765,14 +1300,32 @@ static int anchor_seek(const store *s, MDB_txn *txn, const uint8_t *author, uint
 
 int store_sigs_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_sigs *out)
 {
-    return sigs_read(r->s, r->txn, author, out);
+    struct store_read_cache *c = read_cache(r);
+    if (c != NULL) {
+        for (unsigned i = 0; i < c->sigs_n; i++) {
+            if (memcmp(c->sigs_author[i], author, PROTO_KEY_BYTES) == 0) {
+                *out = c->sigs[i];
+                return 0;
+            }
+        }
+    }
+    RN_TRY(sigs_read(r->s, r->txn, author, out));
+    if (c != NULL) {
+        unsigned i = c->sigs_next;
+        memcpy(c->sigs_author[i], author, PROTO_KEY_BYTES);
+        c->sigs[i] = *out;
+        c->sigs_next = (i + 1) % STORE_READ_CACHED;
+        if (c->sigs_n < STORE_READ_CACHED)
+            c->sigs_n++;
+    }
+    return 0;
 }
 
 int store_anchor_last(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t from,
                       uint64_t to, uint64_t *seq)
 {
     store_sigs sg;
-    RN_TRY(sigs_read(r->s, r->txn, author, &sg));
+    RN_TRY(store_sigs_get(r, author, &sg));
     if (from > to)
         return RN_ENOTFOUND;
     if (to <= sg.verified_seq) {
@@ -1792,7 +1345,7 @@ int store_anchor_first(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uin
                        uint64_t to, uint64_t *seq)
 {
     store_sigs sg;
-    RN_TRY(sigs_read(r->s, r->txn, author, &sg));
+    RN_TRY(store_sigs_get(r, author, &sg));
     if (from > to)
         return RN_ENOTFOUND;
     if (from <= sg.verified_seq) {
@@ -1805,31 +1358,41 @@ int store_anchor_first(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uin
 int store_anchor_put(store *s, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    if (rc != 0)
-        return lmdb_err(rc, "begin");
+    int rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn);
+    if (rc != 0) {
+        s->verify_pending = true;
+        return store_lmdb_err(rc, "begin");
+    }
     int err = anchor_put_txn(s, txn, author, seq);
     if (err != 0) {
         mdb_txn_abort(txn);
-        return err;
+    } else if ((rc = mdb_txn_commit(txn)) != 0) {
+        err = store_lmdb_err(rc, "commit anchor");
     }
-    rc = mdb_txn_commit(txn);
-    return rc == 0 ? 0 : lmdb_err(rc, "commit anchor");
+    if (err != 0)
+        s->verify_pending = true; /* not recorded: the background verifier will check it */
+    return err;
 }
 
 int store_entry_get_verified(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
                              proto_str *bytes)
 {
+    RN_TRY(store_entry_get(r, author, seq, bytes));
+    return store_entry_signed(r, author, seq, *bytes);
+}
+
+int store_entry_signed(store_read *r, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
+                       proto_str bytes)
+{
     store_sigs sg;
     proto_entry e;
-    RN_TRY(store_entry_get(r, author, seq, bytes));
-    RN_TRY(sigs_read(r->s, r->txn, author, &sg));
+    RN_TRY(store_sigs_get(r, author, &sg));
     if (seq <= sg.verified_seq)
         return 0;
     int held = anchor_held(r->s, r->txn, author, seq);
     if (held != 0)
         return held > 0 ? 0 : held;
-    if (proto_entry_decode(&e, bytes->ptr, bytes->len, NULL) != 0)
+    if (proto_entry_decode_known(&e, bytes.ptr, bytes.len) != 0)
         return RN_ECORRUPT;
     return proto_entry_verify(&e) == 0 ? 0 : RN_ESIG;
 }
@@ -1841,8 +1404,8 @@ static int head_next(const store *s, MDB_txn *txn, const uint8_t *after, store_h
     MDB_cursor *c;
     MDB_val k = { 0, NULL }, v;
     int rc;
-    if ((rc = mdb_cursor_open(txn, s->dbi[STORE_DB_HEADS], &c)) != 0)
-        return lmdb_err(rc, "heads cursor");
+    if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_HEADS], &c)) != 0)
+        return store_lmdb_err(rc, "heads cursor");
     if (after == NULL) {
         rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
     } else {
@@ -1863,8 +1426,8 @@ static int head_next(const store *s, MDB_txn *txn, const uint8_t *after, store_h
     if (rc == -1)
         return RN_ECORRUPT;
     if (rc != 0)
-        return lmdb_err(rc, "heads");
-    return read_head(s, txn, author, out);
+        return store_lmdb_err(rc, "heads");
+    return store_head_read(s, txn, author, out);
 }
 
 /*
@@ -1888,9 +1451,9 @@ static int verify_author(store *s, MDB_txn *txn, store_head *h, uint32_t *budget
         if (!ok) {
             MDB_val k = { LOC_BYTES, loc }, v;
             proto_entry e;
-            int rc = mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v);
+            int rc = mdb_get(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v);
             if (rc != 0)
-                return rc == MDB_NOTFOUND ? RN_ECORRUPT : lmdb_err(rc, "get entry");
+                return rc == MDB_NOTFOUND ? RN_ECORRUPT : store_lmdb_err(rc, "get entry");
             if (proto_entry_decode(&e, v.mv_data, v.mv_size, NULL) != 0)
                 return RN_ECORRUPT;
             ok = proto_entry_verify(&e) == 0;
@@ -1901,9 +1464,9 @@ static int verify_author(store *s, MDB_txn *txn, store_head *h, uint32_t *budget
             sg.verified_seq = seq; /* the anchor record, if any, is now implied */
             if (held > 0) {
                 MDB_val k = { LOC_BYTES, loc };
-                int rc = mdb_del(txn, s->dbi[STORE_DB_ANCHORS], &k, NULL);
+                int rc = mdb_del(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, NULL);
                 if (rc != 0)
-                    return lmdb_err(rc, "del anchor");
+                    return store_lmdb_err(rc, "del anchor");
             }
         } else if (ok && held == 0) {
             RN_TRY(anchor_put_txn(s, txn, h->author, seq));
@@ -1917,7 +1480,7 @@ static int verify_author(store *s, MDB_txn *txn, store_head *h, uint32_t *budget
             sg.bad_seq = seq;
             sg.bad_anchor = rc == 0 ? at : h->seq;
             h->flags |= STORE_HEAD_BADSIG;
-            RN_TRY(put_head(s, txn, h));
+            RN_TRY(store_head_put(s, txn, h));
             res->flagged++;
         }
         sg.checked_seq = seq;
@@ -1936,8 +1499,8 @@ int store_verify_step(store *s, uint32_t budget, store_verify_result *res)
     RN_ASSERT(budget > 0);
     if (!s->verify_pending)
         return 0;
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-        return lmdb_err(rc, "begin");
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0)
+        return store_lmdb_err(rc, "begin");
     const uint8_t *after = NULL;
     for (;;) {
         rc = head_next(s, txn, after, &h);
@@ -1949,13 +1512,13 @@ int store_verify_step(store *s, uint32_t budget, store_verify_result *res)
         if (budget == 0)
             break; /* an author is left to look at */
         RN_GUARD(err, verify_author(s, txn, &h, &budget, res));
-        memcpy(s->scratch, h.author, PROTO_KEY_BYTES);
-        after = s->scratch;
+        memcpy(s->priv->scratch, h.author, PROTO_KEY_BYTES);
+        after = s->priv->scratch;
     }
     rc = mdb_txn_commit(txn);
     txn = NULL;
     if (rc != 0) {
-        err = lmdb_err(rc, "commit");
+        err = store_lmdb_err(rc, "commit");
         goto out;
     }
     if (done && budget > 0)
@@ -1974,29 +1537,25 @@ out:
 int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t rid_len,
                       uint64_t at_ms, store_version *out)
 {
-    index_key probe;
+    uint8_t probe[INDEX_KEY_MAX];
     MDB_cursor *c;
     MDB_val k, v;
     int rc;
 
-    if (rid_len + 1 + 1 + 16 > INDEX_KEY_MAX)
+    size_t prefix = key_versions_prefix(probe, kind, rid, rid_len);
+    if (prefix == 0)
         return RN_ENOTFOUND;
-    probe.len = 0;
-    kb_byte(&probe, (uint8_t)kind);
-    kb_bytes(&probe, rid, rid_len);
-    kb_byte(&probe, 0);
-    size_t prefix = probe.len;
     /* Seek just past every version with ts <= at (ts at_ms, seq all ones), then step back. */
-    kb_be64(&probe, at_ms);
-    kb_be64(&probe, UINT64_MAX);
+    put_be64(probe + prefix, at_ms);
+    put_be64(probe + prefix + 8, UINT64_MAX);
 
     if (r->versions == NULL &&
-        (rc = mdb_cursor_open(r->txn, r->s->dbi[STORE_DB_VERSIONS], &r->versions)) != 0) {
+        (rc = mdb_cursor_open(r->txn, r->s->priv->dbi[STORE_DB_VERSIONS], &r->versions)) != 0) {
         r->versions = NULL;
-        return lmdb_err(rc, "versions cursor");
+        return store_lmdb_err(rc, "versions cursor");
     }
     c = r->versions;
-    k = (MDB_val){ probe.len, probe.key };
+    k = (MDB_val){ prefix + KEY_TS_SEQ, probe };
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
     if (rc == 0)
         rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
@@ -2004,17 +1563,13 @@ int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t
         rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
     int err = 0;
     if (rc == MDB_NOTFOUND ||
-        (rc == 0 && (k.mv_size != prefix + 16 || memcmp(k.mv_data, probe.key, prefix) != 0))) {
+        (rc == 0 && (!key_dated(k.mv_data, k.mv_size, prefix, &out->timestamp_ms, NULL) ||
+                     memcmp(k.mv_data, probe, prefix) != 0))) {
         err = RN_ENOTFOUND;
     } else if (rc != 0) {
-        err = lmdb_err(rc, "versions");
-    } else if (v.mv_size != LOC_BYTES) {
-        err = RN_ECORRUPT;
+        err = store_lmdb_err(rc, "versions");
     } else {
-        const uint8_t *kp = k.mv_data;
-        memcpy(out->author, v.mv_data, PROTO_KEY_BYTES);
-        out->seq = get_be64((const uint8_t *)v.mv_data + PROTO_KEY_BYTES);
-        out->timestamp_ms = get_be64(kp + prefix);
+        err = loc_parse(v.mv_data, v.mv_size, out->author, &out->seq);
     }
     return err;
 }
@@ -2026,121 +1581,10 @@ int store_version_load(store_read *r, const store_version *v, proto_entry *e, pr
     if (e == NULL)
         e = &local;
     RN_TRY(store_entry_get(r, v->author, v->seq, &bytes));
-    if (proto_entry_decode(e, bytes.ptr, bytes.len, NULL) != 0 ||
+    /* Checked against its id, so the very bytes decoded strictly at ingest: the envelope needs
+     * no second strict walk (the record decode below stays strict). */
+    if (proto_entry_decode_known(e, bytes.ptr, bytes.len) != 0 ||
         proto_record_decode(rec, e->kind, e->body, e->body_len, NULL) != 0)
         return RN_ECORRUPT;
     return 0;
-}
-
-/* ---- Consistency check ---- */
-
-static int check_author(store_read *r, const store_head *h, uint64_t *index_counts,
-                        proto_record *rec, store_check_result *out)
-{
-    store *s = r->s;
-    const char *country = store_author_country(s, h->author);
-    char id_country[3] = { 0 };
-    uint8_t prev[PROTO_ID_BYTES], id[PROTO_ID_BYTES];
-    index_key keys[INDEX_KEYS_MAX];
-    uint64_t last_ts = 0;
-
-    for (uint64_t seq = 1; seq <= h->seq; seq++) {
-        proto_str b;
-        proto_entry e;
-        int rc = entry_get(s, r->txn, h->author, seq, &b);
-        out->bad_seq = seq;
-        memcpy(out->bad_author, h->author, PROTO_KEY_BYTES);
-        if (rc < 0)
-            return rc == RN_ENOTFOUND ? RN_ECORRUPT : rc;
-        proto_entry_id(b.ptr, b.len, id);
-        uint8_t a2[PROTO_KEY_BYTES];
-        uint64_t s2;
-        if (store_entry_find(r, id, a2, &s2) != 0 || memcmp(a2, h->author, PROTO_KEY_BYTES) != 0 ||
-            s2 != seq)
-            return entry_damaged(s, h->author, seq);
-        if (proto_entry_decode(&e, b.ptr, b.len, NULL) != 0 ||
-            memcmp(e.author, h->author, PROTO_KEY_BYTES) != 0 || e.seq != seq ||
-            (seq > 1 && memcmp(e.prev, prev, PROTO_ID_BYTES) != 0) || e.timestamp_ms < last_ts ||
-            proto_record_decode(rec, e.kind, e.body, e.body_len, NULL) != 0)
-            return RN_ECORRUPT;
-        out->bad_seq = 0;
-        if (country == NULL) {
-            /* The author has left the roster since; its entries stay, and the country their
-             * indexes were written with is the prefix of their ids (checked at ingest). */
-            memcpy(id_country, proto_record_id(rec).ptr, 2);
-            country = id_country;
-        }
-        size_t nk = index_keys(&e, rec, country, keys);
-        for (size_t i = 0; i < nk; i++) {
-            MDB_val k = { keys[i].len, keys[i].key }, v;
-            if (mdb_get(r->txn, s->dbi[keys[i].db], &k, &v) != 0)
-                return RN_ECORRUPT;
-            index_counts[keys[i].db]++;
-        }
-        memcpy(prev, id, PROTO_ID_BYTES);
-        last_ts = e.timestamp_ms;
-    }
-    if (h->seq > 0 && (memcmp(prev, h->id, PROTO_ID_BYTES) != 0 || last_ts != h->timestamp_ms))
-        return RN_ECORRUPT;
-    if (h->indexed_seq != h->seq)
-        return RN_ECORRUPT;
-    /* Nothing past the head. */
-    proto_str extra;
-    if (entry_get(s, r->txn, h->author, h->seq + 1, &extra) == 0)
-        return RN_ECORRUPT;
-    return 0;
-}
-
-int store_check(store *s, store_check_result *out)
-{
-    store_read r;
-    store_head *heads = NULL;
-    proto_record *rec = NULL;
-    uint64_t counts[STORE_DB_COUNT] = { 0 };
-    size_t n = 0;
-    int err;
-
-    memset(out, 0, sizeof(*out));
-    RN_TRY(store_read_begin(s, &r)); /* runs the index pass first */
-    if (r.index_behind) {
-        err = s->index_error;
-        goto out;
-    }
-    RN_GUARD(err, store_heads(&r, NULL, 0, &n));
-    heads = calloc(n > 0 ? n : 1, sizeof(*heads));
-    rec = malloc(sizeof(*rec));
-    if (heads == NULL || rec == NULL) {
-        err = RN_ENOMEM;
-        goto out;
-    }
-    RN_GUARD(err, store_heads(&r, heads, n, &n));
-    for (size_t i = 0; i < n; i++) {
-        RN_GUARD(err, check_author(&r, &heads[i], counts, rec, out));
-        out->authors++;
-        out->entries += heads[i].seq;
-    }
-    /* Every index holds exactly the keys its entries imply, and nothing else. Index keys are
-     * written with overwrite, so two entries could map to one key only by a collision of
-     * (kind, id, ts, seq), which the layout rules out; the counts must match exactly. */
-    static const enum store_db derived[] = { STORE_DB_VERSIONS, STORE_DB_DEC_SPEC,
-                                             STORE_DB_SUPERSEDED };
-    for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
-        MDB_stat st;
-        if (mdb_stat(r.txn, s->dbi[derived[i]], &st) != 0 || st.ms_entries != counts[derived[i]]) {
-            err = RN_ECORRUPT;
-            goto out;
-        }
-    }
-    MDB_stat st;
-    if (mdb_stat(r.txn, s->dbi[STORE_DB_ENTRIES], &st) != 0 || st.ms_entries != out->entries ||
-        mdb_stat(r.txn, s->dbi[STORE_DB_IDS], &st) != 0 || st.ms_entries != out->entries) {
-        err = RN_ECORRUPT;
-        goto out;
-    }
-    err = 0;
-out:
-    store_read_end(&r);
-    free(heads);
-    free(rec);
-    return err;
 }

@@ -18,7 +18,8 @@
  * read functions are valid until the read transaction or the callback they came from ends.
  *
  * Named databases (keys are byte strings; be64 is a big-endian 64-bit integer; ids of records are
- * their "CC:ref" strings, which never contain a 0x00 byte):
+ * their "CC:ref" strings, which never contain a 0x00 byte). Every layout below is built and
+ * parsed in one place, store/keys.h, private to the store:
  *
  *   entries   author(32) be64(seq)                       -> entry bytes
  *   ids       entry id(32)                               -> author(32) be64(seq)
@@ -49,10 +50,11 @@
  * Indexing: store_ingest and store_append write entries and heads; ids and the record indexes
  * are derived by an index pass that sorts the keys of many entries and writes them in one
  * transaction per batch, advancing each author's indexed_seq watermark in the same commit.
- * store_read_begin runs the pass before it opens the read transaction, so readers always see
- * indexes that cover every entry; a crash between the two loses nothing (the next pass resumes
- * from the watermarks). Random-key indexes (ids are hashes) cost about one page write per entry
- * when written run by run; sorted batches write each page about once per batch.
+ * store_query_begin runs the pass before it opens the read transaction, so queries always see
+ * indexes that cover every entry (store_snapshot_begin does not, and never writes); a crash
+ * between the two loses nothing (the next pass resumes from the watermarks). Random-key indexes
+ * (ids are hashes) cost about one page write per entry when written run by run; sorted batches
+ * write each page about once per batch.
  *
  * Signatures: store_ingest authenticates a run with one signature, the last entry's (the links
  * carry it to the others), so an author can publish an entry whose own signature is garbage
@@ -101,8 +103,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <lmdb.h>
-
 #include "proto/entry.h"
 #include "proto/error.h"
 #include "proto/record.h"
@@ -113,24 +113,6 @@
 /* Flags of a head. */
 #define STORE_HEAD_FORKED 0x01u /* the author signed two entries at one seq */
 #define STORE_HEAD_BADSIG 0x02u /* the author published an entry whose own signature fails */
-
-enum store_db {
-    STORE_DB_ENTRIES,
-    STORE_DB_IDS,
-    STORE_DB_HEADS,
-    STORE_DB_FORKS,
-    STORE_DB_ROSTER,
-    STORE_DB_VERSIONS,
-    STORE_DB_DEC_SPEC,
-    STORE_DB_SUPERSEDED,
-    STORE_DB_SPEC_PROV,
-    STORE_DB_SPEC_ISCED,
-    STORE_DB_ISSUER,
-    STORE_DB_META,
-    STORE_DB_ANCHORS,
-    STORE_DB_SIGS,
-    STORE_DB_COUNT
-};
 
 typedef struct store_options {
     size_t map_bytes;   /* LMDB map size; 0 for RN_STORE_MAP_BYTES_DEFAULT */
@@ -143,21 +125,21 @@ typedef struct store_options {
     const proto_roster *roster;
 } store_options;
 
-typedef struct store_batch store_batch; /* index keys of committed, unindexed entries */
+/* What a replica keeps that no caller reads: the LMDB environment and databases, the index
+ * batch, the checked-entries table, the signing scratch (store/store_internal.h). */
+struct store_private;
 
-/* A replica. Caller owns the struct; store_open fills it and store_close releases what it holds. */
+/*
+ * A replica. The caller owns the struct; store_open fills it and store_close releases what it
+ * holds. As in libuv, the fields above `priv` are public and read-only outside store/ (the node
+ * reports them in status), except test_fail_sync, a test hook; `priv` is the store's own.
+ */
 typedef struct store {
-    MDB_env *env;
-    MDB_dbi dbi[STORE_DB_COUNT];
     proto_roster roster; /* loaded from the roster database at open (or a view of
                             store_options.roster), replaced by store_roster_set */
-    uint8_t *scratch;    /* RN_ENTRY_BYTES_MAX bytes for signing own entries */
-    bool sync_received;
-    bool index_pending;  /* entries may lie past an index watermark */
-    bool batch_complete; /* `batch` holds the keys of every entry past every watermark */
-    store_batch *batch;  /* allocated while entries await the index pass, else NULL */
+    bool index_pending;  /* entries may lie past an index watermark (store_index_flush) */
     bool verify_pending; /* some log may hold signatures store_verify_step has not checked */
-    /* Disk state and integrity (see "Disks" below): read by the node's status. */
+    /* Disk state and integrity (see "Disks" and "Integrity" above). */
     size_t map_bytes;          /* the LMDB map size in force */
     int writes_stopped;        /* 0, or the errno of the failed fsync that stopped store_append */
     int index_error;           /* 0, or the error of the last index pass (RN_EFULL: disk full) */
@@ -166,9 +148,9 @@ typedef struct store {
     uint64_t integrity_errors; /* reads that found an entry whose bytes no longer match its id */
     uint8_t damaged_author[PROTO_KEY_BYTES]; /* the last such entry, for a re-fetch */
     uint64_t damaged_seq;                    /* its seq; 0 when none is known */
-    struct store_checked *checked; /* RN_STORE_CHECKED_SLOTS entries found intact ("Integrity") */
-    uint32_t test_fail_sync;       /* test only: the test_fail_sync-th next store_sync fails (EIO);
-                                      0 off; set from RECNET_TEST_FAIL_SYNC at open */
+    uint32_t test_fail_sync;    /* test only: the test_fail_sync-th next store_sync fails (EIO);
+                                   0 off; set from RECNET_TEST_FAIL_SYNC at open */
+    struct store_private *priv; /* private */
 } store;
 
 /* The head of one author's log. */
@@ -211,20 +193,32 @@ RN_MUST_USE int store_roster_set(store *s, const proto_roster *r);
 typedef struct store_ingest_result {
     uint32_t accepted;   /* entries newly committed */
     uint32_t duplicates; /* entries already held (same id): a no-op */
+    uint32_t repaired;   /* entries held whose stored bytes were damaged ("Integrity"), put back
+                            from the run's copy (counted in integrity_errors, not in duplicates) */
     bool forked;         /* the run contained a second valid entry at a held seq: both kept as
                             evidence, the author marked forked, the run stopped there */
     uint64_t fork_seq;   /* that seq, when forked */
+    bool diverged;       /* the run is authentic but its first new entry names as prev another
+                            entry than our head: the author forked at the head's seq, whose other
+                            entry the run does not carry (fetch it to record the evidence);
+                            nothing committed, and no fault of the sender's */
     uint64_t head_seq;   /* the author's head after the call (0 if none) */
+    uint8_t head_id[PROTO_ID_BYTES]; /* its id (zero if none) */
 } store_ingest_result;
 
 /*
  * Ingests a run of n raw entries, received from a peer, that must be consecutive entries of one
  * author (1 <= n <= RN_RUN_ENTRIES_MAX). In order: every entry decodes (proto_entry_decode); the
  * author is an authority of the roster; the run verifies as a run (links, one signature); entries
- * at seqs already held are compared by id (equal: a duplicate; different: a fork, see below); the
- * first new entry follows the head (seq = head + 1, prev = head id, timestamp >= head's); every
- * new record decodes and carries the author's country prefix. Then the new entries, their ids,
- * the head and every index change commit in one write transaction.
+ * at seqs already held are compared by id (equal: a duplicate; different: the held bytes are
+ * first checked against the id the replica recorded for that place, "Integrity": if that is the
+ * run's id, the held bytes are damaged and the run's copy is put back, res->repaired; else it is
+ * a fork, see below); the first new entry follows the head (seq = head + 1, timestamp >= head's;
+ * a prev other than the head's id is a divergence, res->diverged: the author forked at the head's
+ * seq, authentic evidence the run does not carry, and nothing of the run commits); every new
+ * record decodes and carries the author's country prefix. Then the new entries and the head
+ * commit in one write transaction (their ids and index keys follow with the index pass).
+ * res->head_seq and res->head_id name the head after the call, so that a caller need not hash.
  *
  * A run that fails at entry k (decode, record or prefix) commits its valid prefix 0..k-1 (their
  * authenticity follows from the signature of entry k-1, checked) and returns the error with
@@ -234,9 +228,9 @@ typedef struct store_ingest_result {
  *
  * Returns 0 (see *res, which is always filled), or RN_EINVAL (n out of range), the decode errors
  * of proto_entry_decode and proto_record_decode, RN_EROSTER (author unknown), RN_EROLE (author is
- * a mirror), RN_EAUTHOR, RN_ESEQ, RN_EPREV, RN_ESIG, RN_ETIME (from run verification or against
- * the head), RN_EGAP (first new entry beyond head + 1: fetch from res->head_seq + 1), RN_EPREFIX,
- * RN_EFULL, RN_ESTORE.
+ * a mirror), RN_EAUTHOR, RN_ESEQ, RN_EPREV (broken links inside the run: forged), RN_ESIG,
+ * RN_ETIME (from run verification or against the head), RN_EGAP (first new entry beyond head + 1:
+ * fetch from res->head_seq + 1), RN_EPREFIX, RN_EFULL, RN_ESTORE.
  */
 RN_MUST_USE int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res,
                              rn_diag *d);
@@ -245,8 +239,9 @@ RN_MUST_USE int store_ingest(store *s, const proto_str *raw, size_t n, store_ing
  * Appends the next entry of the node's own authority, whose secret key is `sk` (the public key is
  * its last 32 bytes, which must be an authority of the roster): validates the record in body[],
  * checks its country prefixes, signs it at seq head + 1 with timestamp max(now_ms, head's), and
- * commits and fsyncs before returning. On success `id` and `seq` (either may be NULL) receive the
- * new entry's id and seq.
+ * commits and fsyncs before returning. On success `id`, `seq` and `entry` (each may be NULL)
+ * receive the new entry's id, seq and signed bytes; the bytes stay valid until the next call on
+ * the store, so a caller can send them on without reading them back.
  *
  * Returns 0, or RN_EROSTER, RN_EROLE, proto_record_decode's errors, RN_EPREFIX, RN_ETOOBIG,
  * RN_EFULL, RN_ESTORE, RN_EIO (d->field "store.sync": the fsync failed, the entry was taken out
@@ -255,12 +250,13 @@ RN_MUST_USE int store_ingest(store *s, const proto_str *raw, size_t n, store_ing
  */
 RN_MUST_USE int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind,
                              const uint8_t *body, size_t body_len, uint64_t now_ms,
-                             uint8_t id[PROTO_ID_BYTES], uint64_t *seq, rn_diag *d);
+                             uint8_t id[PROTO_ID_BYTES], uint64_t *seq, proto_str *entry,
+                             rn_diag *d);
 
 /*
  * Runs the index pass until every entry is indexed (see "Indexing" above): in batches of at most
  * RN_INDEX_BATCH_ENTRIES entries, one write transaction each. Cheap when nothing is pending.
- * store_read_begin calls it; the node also calls it when idle after a catch-up. Its result is
+ * store_query_begin calls it; the node also calls it when idle after a catch-up. Its result is
  * kept in s->index_error (0 after a pass that finished).
  * Returns 0, RN_ENOMEM, RN_ECORRUPT (a stored entry no longer decodes), RN_EFULL, RN_ESTORE.
  */
@@ -268,23 +264,44 @@ RN_MUST_USE int store_index_flush(store *s);
 
 /* ---- Reading the logs ---- */
 
-/* A read transaction: every pointer obtained through it is valid until store_read_end.
- * store_read_begin first runs the index pass, so it may write; when the pass fails (RN_EFULL
- * above all; its error stays in s->index_error) the read goes on and sees the replica as of the
- * last index commit, with index_behind set: logs and heads are current, record queries may miss
- * the newest entries. Returns 0 or RN_ESTORE. */
+/*
+ * A read transaction: one consistent snapshot of the replica; every pointer obtained through it
+ * is valid until store_read_end. Two ways to open one, which say what they do:
+ *
+ *   store_snapshot_begin opens the snapshot only, and never writes. Logs, heads, forks, anchors
+ *   and signatures are current (ingest writes them in its own commit); the record indexes and
+ *   `ids` cover each author up to its indexed_seq, so index_behind is set when entries await the
+ *   index pass. Replication reads (entries to serve, ids to compare) use it, so that serving a
+ *   catch-up does not undo the batching of the index pass.
+ *
+ *   store_query_begin first runs the index pass (store_index_flush: a write), then opens the
+ *   snapshot, so that record queries see every entry. When the pass fails (RN_EFULL above all;
+ *   its error stays in s->index_error) the read goes on and sees the replica as of the last
+ *   index commit, with index_behind set.
+ *
+ * Both return 0 or RN_ESTORE. The fields below `index_behind` are the store's own.
+ */
+struct MDB_txn;
+struct MDB_cursor;
 typedef struct store_read {
     store *s;
-    MDB_txn *txn;
-    bool index_behind;    /* the index pass failed: record indexes lag the logs */
-    MDB_cursor *versions; /* store_version_get's own cursor, opened on first use, kept until
-                             store_read_end: a query makes many lookups in one transaction */
-    MDB_cursor *entries;  /* store_entry_get's, the same way; it steps to the next entry to check
-                             one against its id. Both NULL in a store_read made otherwise */
+    bool index_behind; /* record indexes may lag the logs (see above) */
+    struct MDB_txn *txn;
+    struct MDB_cursor *versions;    /* store_version_get's own cursor, opened on first use, kept
+                                       until store_read_end: a query makes many lookups */
+    struct MDB_cursor *entries;     /* store_entry_get's, the same way; it steps to the next entry
+                                       to check one against its id */
+    struct store_read_cache *cache; /* what this snapshot has already read (heads, signature
+                                       watermarks, scan cursors): a snapshot never changes, so
+                                       a query asks LMDB once. Allocated on first use */
 } store_read;
 
-RN_MUST_USE int store_read_begin(store *s, store_read *r);
+RN_MUST_USE int store_snapshot_begin(store *s, store_read *r);
+RN_MUST_USE int store_query_begin(store *s, store_read *r);
 void store_read_end(store_read *r);
+
+/* Bytes of the LMDB map in use (pages up to the last one written), for the node's status. */
+uint64_t store_used_bytes(const store *s);
 
 /* The head of `author`. Returns 0, RN_ENOTFOUND (no entry of that author), RN_ESTORE. */
 RN_MUST_USE int store_head_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
@@ -362,7 +379,8 @@ RN_MUST_USE int store_anchor_first(store_read *r, const uint8_t author[PROTO_KEY
 /*
  * Records that the entry (author, seq), held, has a valid own signature: the caller verified it
  * (proto_entry_verify). One write transaction; must not be called inside a store_read (it
- * would wait for nothing, but the caller's read would not see it). Returns 0, RN_EFULL,
+ * would wait for nothing, but the caller's read would not see it). When it cannot commit, the
+ * entry is left to the background verifier (verify_pending is set). Returns 0, RN_EFULL,
  * RN_ESTORE.
  */
 RN_MUST_USE int store_anchor_put(store *s, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq);
@@ -375,6 +393,15 @@ RN_MUST_USE int store_anchor_put(store *s, const uint8_t author[PROTO_KEY_BYTES]
  */
 RN_MUST_USE int store_entry_get_verified(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
                                          uint64_t seq, proto_str *bytes);
+
+/*
+ * The second half of store_entry_get_verified, for an entry already in hand: `bytes` must be
+ * what store_entry_get (or store_version_load) gave for (author, seq) in this read, so checked
+ * against its id. Returns 0 if its own signature is valid (at or below verified_seq, an anchor,
+ * or verified now), RN_ESIG, RN_ECORRUPT (it no longer decodes), RN_ESTORE.
+ */
+RN_MUST_USE int store_entry_signed(store_read *r, const uint8_t author[PROTO_KEY_BYTES],
+                                   uint64_t seq, proto_str bytes);
 
 /* What one store_verify_step did. */
 typedef struct store_verify_result {

@@ -17,6 +17,12 @@
  * a node does this while idle), and recognise is timed on the replica so verified.
  *
  * Usage: store_bench [ENTRIES]   (default 1000000; rounded down to whole runs)
+ *
+ * For profiling recognise alone: STORE_BENCH_QUERIES_ONLY=1 store_bench [ENTRIES] skips the
+ * baseline, ingest and verifier and asks the questions of the replica a previous run with the
+ * same ENTRIES left in store_bench_work (only the recognise lines are printed);
+ * STORE_BENCH_QUESTIONS=N asks N questions each way instead of as many as 3 s allow, and prints
+ * a digest of every answer's result and bundle, so that two builds can be compared.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -81,6 +87,61 @@ static void fresh_dir(const char *dir)
         die("mkdir", RN_EIO);
 }
 
+/* recognise for random (spec, country) pairs, 3 s with proof bundles (*with, kinds[] counts the
+ * results when not NULL) and 3 s without (*without), in calls/s: spec of country c+1 asked in
+ * country c, so about one in ten has a decision, and the policy answers for EQF 6-7 specs. */
+static void recognise_bench(store *s, size_t runs, double *with, double *without, uint64_t *kinds)
+{
+    store_read rd;
+    int rc;
+    if ((rc = store_query_begin(s, &rd)) != 0)
+        die("read", rc);
+    uint64_t per_author = runs / AUTHORS * RUN; /* every author has this many */
+    size_t asked = 0, max_q = 2000000;
+    if (getenv("STORE_BENCH_QUESTIONS") != NULL) /* a fixed count, for instruction profiles */
+        max_q = (size_t)strtoull(getenv("STORE_BENCH_QUESTIONS"), NULL, 10);
+    mp_buf proof;
+    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
+    crypto_generichash_state digest; /* of every answer's result and bundle, to compare builds */
+    crypto_generichash_init(&digest, NULL, 0, 32);
+    for (int with_proof = 0; with_proof < 2; with_proof++) {
+        uint64_t x = WORKLOAD_QUESTION_SEED;
+        double t0 = now_s();
+        for (asked = 0; asked < max_q; asked++) {
+            int c;
+            uint64_t sq = workload_question_next(&x, per_author, &c);
+            char spec[64];
+            snprintf(spec, sizeof(spec), "%s:registry/mc-%06" PRIu64,
+                     workload_countries[(c + 1) % AUTHORS], sq);
+            query_recognition out;
+            mp_buf_reset(&proof);
+            rc = query_recognise(&rd, proto_str_c(spec), workload_countries[c], 1, 1767225600000ull,
+                                 &out, with_proof ? &proof : NULL);
+            if (rc != 0)
+                die("recognise", rc);
+            if (with_proof && kinds != NULL)
+                kinds[out.result]++;
+            if (with_proof) {
+                uint32_t a[3] = { out.result, out.outcome, out.forked };
+                crypto_generichash_update(&digest, (const uint8_t *)a, sizeof(a));
+                crypto_generichash_update(&digest, proof.data, proof.len);
+            }
+            if ((asked & 1023) == 0 && now_s() - t0 > 3.0)
+                break;
+        }
+        *(with_proof ? with : without) = (double)asked / (now_s() - t0);
+    }
+    mp_buf_free(&proof);
+    store_read_end(&rd);
+    if (getenv("STORE_BENCH_QUESTIONS") != NULL) {
+        uint8_t d[32];
+        char hex[65];
+        crypto_generichash_final(&digest, d, sizeof(d));
+        sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
+        printf("  %-44s %s\n", "digest of the answers and bundles", hex);
+    }
+}
+
 int main(int argc, char **argv)
 {
     size_t total = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
@@ -99,9 +160,22 @@ int main(int argc, char **argv)
     }
     printf("store benchmark: %zu entries from %d authorities in runs of %d\n", total, AUTHORS, RUN);
     int rc;
+    size_t runs = total / RUN;
+    store s;
+    store_options opt = { .map_bytes = 16ull << 30 };
+    if (getenv("STORE_BENCH_QUERIES_ONLY") != NULL) {
+        if ((rc = store_open(&s, WORK_DIR, &opt)) != 0)
+            die("store open (run store_bench once first)", rc);
+        double r1, r0;
+        recognise_bench(&s, runs, &r1, &r0, NULL);
+        store_close(&s);
+        printf("  %-44s %10.0f calls/s\n", "recognise with proof bundle", r1);
+        printf("  %-44s %10.0f calls/s\n", "recognise without proof", r0);
+        proto_roster_free(&roster);
+        return 0;
+    }
     if ((rc = workload_chains_load(&ch, &keys, total, CACHE, NULL)) != 0)
         die("signing", rc);
-    size_t runs = total / RUN;
     uint64_t entry_bytes = 0;
     for (size_t i = 0; i < total; i++)
         entry_bytes += ch.len[i];
@@ -122,9 +196,9 @@ int main(int argc, char **argv)
         for (size_t i = r * RUN; i < (r + 1) * RUN; i++) {
             uint8_t key[40];
             memcpy(key, ch.blob + ch.off[i] + 4, 32); /* after 98 01 c4 20: the author */
-            uint64_t s = i / (RUN * AUTHORS) * RUN + i % RUN + 1;
+            uint64_t sq = i / (RUN * AUTHORS) * RUN + i % RUN + 1;
             for (int b = 0; b < 8; b++)
-                key[32 + b] = (uint8_t)(s >> (56 - 8 * b));
+                key[32 + b] = (uint8_t)(sq >> (56 - 8 * b));
             MDB_val k = { sizeof(key), key }, v = { ch.len[i], ch.blob + ch.off[i] };
             if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
                 die("raw put", rc);
@@ -139,8 +213,6 @@ int main(int argc, char **argv)
 
     /* 2. The replica. */
     fresh_dir(WORK_DIR);
-    store s;
-    store_options opt = { .map_bytes = 16ull << 30 };
     if ((rc = store_open(&s, WORK_DIR, &opt)) != 0 || (rc = store_roster_set(&s, &roster)) != 0)
         die("store open", rc);
     proto_str *run = malloc(RUN * sizeof(*run));
@@ -177,42 +249,10 @@ int main(int argc, char **argv)
     } while (vr.more);
     double verify_s = now_s() - t0;
 
-    /* 3. recognise on that replica: spec of country c+1 asked in country c, so about one in ten
-     * has a decision, and the policy answers for EQF 6-7 specs. Bounded in count and time. */
-    store_read rd;
-    if ((rc = store_read_begin(&s, &rd)) != 0)
-        die("read", rc);
-    uint64_t per_author = runs / AUTHORS * RUN, kinds[4] = { 0 }; /* every author has this many */
-    size_t asked = 0, max_q = 2000000;
-    mp_buf proof;
-    mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
-    double rec_s[2] = { 0, 0 };
-    size_t rec_n[2] = { 0, 0 };
-    for (int with_proof = 0; with_proof < 2; with_proof++) {
-        uint64_t x = WORKLOAD_QUESTION_SEED;
-        t0 = now_s();
-        for (asked = 0; asked < max_q; asked++) {
-            int c;
-            uint64_t sq = workload_question_next(&x, per_author, &c);
-            char spec[64];
-            snprintf(spec, sizeof(spec), "%s:registry/mc-%06" PRIu64,
-                     workload_countries[(c + 1) % AUTHORS], sq);
-            query_recognition out;
-            mp_buf_reset(&proof);
-            rc = query_recognise(&rd, proto_str_c(spec), workload_countries[c], 1, 1767225600000ull,
-                                 &out, with_proof ? &proof : NULL);
-            if (rc != 0)
-                die("recognise", rc);
-            if (with_proof)
-                kinds[out.result]++;
-            if ((asked & 1023) == 0 && now_s() - t0 > 3.0)
-                break;
-        }
-        rec_s[with_proof] = now_s() - t0;
-        rec_n[with_proof] = asked;
-    }
-    mp_buf_free(&proof);
-    store_read_end(&rd);
+    /* 3. recognise on that replica. */
+    double rec_rate[2];
+    uint64_t kinds[4] = { 0 };
+    recognise_bench(&s, runs, &rec_rate[1], &rec_rate[0], kinds);
     store_close(&s);
 
     double ingest_rate = (double)total / ingest_s, raw_rate = (double)total / raw_s;
@@ -226,10 +266,10 @@ int main(int argc, char **argv)
            (double)disk / (double)total, (double)disk / (double)entry_bytes);
     printf("  %-44s %10.1f bytes  (%.2f x the entry)\n", "raw LMDB on disk per entry",
            (double)raw_disk / (double)total, (double)raw_disk / (double)entry_bytes);
-    printf(
-        "  %-44s %10.0f calls/s  (decision %" PRIu64 ", automatic %" PRIu64 ", none %" PRIu64 ")\n",
-        "recognise with proof bundle", (double)rec_n[1] / rec_s[1], kinds[1], kinds[2], kinds[3]);
-    printf("  %-44s %10.0f calls/s\n", "recognise without proof", (double)rec_n[0] / rec_s[0]);
+    printf("  %-44s %10.0f calls/s  (decision %" PRIu64 ", automatic %" PRIu64 ", none %" PRIu64
+           ")\n",
+           "recognise with proof bundle", rec_rate[1], kinds[1], kinds[2], kinds[3]);
+    printf("  %-44s %10.0f calls/s\n", "recognise without proof", rec_rate[0]);
     printf("  %-44s %10.0f signatures/s  (%llu in %.2f s, in the background)\n",
            "background signature verification", (double)verified / verify_s,
            (unsigned long long)verified, verify_s);
@@ -237,7 +277,7 @@ int main(int argc, char **argv)
            "\"ratio\":%.3f,\"entry_bytes\":%.1f,\"disk_bytes_per_entry\":%.1f,"
            "\"recognise_per_s\":%.0f,\"recognise_noproof_per_s\":%.0f}\n",
            total, ingest_rate, raw_rate, ingest_rate / raw_rate, avg, (double)disk / (double)total,
-           (double)rec_n[1] / rec_s[1], (double)rec_n[0] / rec_s[0]);
+           rec_rate[1], rec_rate[0]);
     free(run);
     workload_chains_free(&ch);
     proto_roster_free(&roster);

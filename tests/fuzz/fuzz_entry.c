@@ -8,7 +8,9 @@
  * verifies the signature (whatever the answer), and checks that verifying a run of one entry
  * agrees with verifying the entry. Whatever the decode result, it then walks the input as a
  * sequence of MessagePack values with mp_skip, checking that the cursor only moves forward,
- * stays inside the input and is left unchanged by a failure.
+ * stays inside the input and is left unchanged by a failure. proto_entry_decode_known (for a
+ * replica's own entries) must stay inside any input too, and agree with the strict decoder on
+ * every entry that decoder accepts.
  *
  * A broken invariant is an RN_ASSERT, which aborts: libFuzzer and the replay driver report it as
  * a crash.
@@ -104,6 +106,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* The diagnostic is optional: decoding without one must fail the same way. */
         proto_entry e2;
         RN_ASSERT(proto_entry_decode(&e2, data, size, NULL) == rc);
+    }
+
+    /* The decoder for bytes known to have decoded before: on any bytes it stays inside them,
+     * and on bytes the strict decoder accepts it gives the same entry. */
+    proto_entry k;
+    int krc = proto_entry_decode_known(&k, data, size);
+    RN_ASSERT(krc == 0 || krc == RN_EMALFORMED);
+    if (krc == 0) {
+        RN_ASSERT(k.bytes == data && k.len == size);
+        RN_ASSERT(inside(data, size, k.author, PROTO_KEY_BYTES));
+        RN_ASSERT(k.prev == NULL || inside(data, size, k.prev, PROTO_ID_BYTES));
+        RN_ASSERT(inside(data, size, k.body, k.body_len));
+        RN_ASSERT(k.sig + PROTO_SIG_BYTES == data + size);
+    }
+    if (rc == 0) {
+        RN_ASSERT(krc == 0 && k.seq == e.seq && k.timestamp_ms == e.timestamp_ms &&
+                  k.kind == e.kind && k.author == e.author && k.prev == e.prev &&
+                  k.body == e.body && k.body_len == e.body_len && k.sig == e.sig);
     }
 
     walk_values(data, size);

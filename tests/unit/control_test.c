@@ -29,6 +29,7 @@
 #include "proto/key.h"
 #include "proto/proof.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 #include "tests/fuzz/proof_fixture.h"
 
 #include "testutil.h"
@@ -1453,12 +1454,12 @@ static void damage(world *w, const uint8_t *author, uint64_t seq)
     for (unsigned i = 0; i < 8; i++)
         loc[PROTO_KEY_BYTES + i] = (uint8_t)(seq >> (56u - 8u * i));
     k = (MDB_val){ sizeof(loc), loc };
-    assert_int_equal(mdb_txn_begin(w->s.env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_get(txn, w->s.dbi[STORE_DB_ENTRIES], &k, &v), 0);
+    assert_int_equal(mdb_txn_begin(w->s.priv->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_get(txn, w->s.priv->dbi[STORE_DB_ENTRIES], &k, &v), 0);
     memcpy(copy_, v.mv_data, v.mv_size);
     copy_[v.mv_size - 40] ^= 0x01;
     v.mv_data = copy_;
-    assert_int_equal(mdb_put(txn, w->s.dbi[STORE_DB_ENTRIES], &k, &v, 0), 0);
+    assert_int_equal(mdb_put(txn, w->s.priv->dbi[STORE_DB_ENTRIES], &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
 }
 

@@ -573,7 +573,7 @@ static uint64_t head_of(net *t, int i, int k, uint32_t *flags)
 {
     store_read r;
     store_head h;
-    assert_int_equal(store_read_begin(&t->nodes[i].s, &r), 0);
+    assert_int_equal(store_query_begin(&t->nodes[i].s, &r), 0);
     int rc = store_head_get(&r, keys[k].pk, &h);
     store_read_end(&r);
     if (rc == RN_ENOTFOUND)
@@ -1216,7 +1216,7 @@ static void test_liar_heads_demoted(void **state)
     store_read r;
     proto_str e1;
     static uint8_t dup[RN_ENTRY_BYTES_MAX];
-    assert_int_equal(store_read_begin(&t->nodes[0].s, &r), 0);
+    assert_int_equal(store_query_begin(&t->nodes[0].s, &r), 0);
     assert_int_equal(store_entry_get(&r, keys[K_IE].pk, 1, &e1), 0);
     uint32_t dup_len = e1.len;
     memcpy(dup, e1.ptr, e1.len);
@@ -1429,7 +1429,7 @@ static void test_garbled_run_served_on_anchors(void **state)
         store_read r;
         store_sigs sg;
         proto_str e;
-        assert_int_equal(store_read_begin(&t->nodes[i].s, &r), 0);
+        assert_int_equal(store_query_begin(&t->nodes[i].s, &r), 0);
         assert_int_equal(store_sigs_get(&r, keys[K_AT].pk, &sg), 0);
         assert_int_equal(sg.bad_seq, 1);
         assert_int_equal(sg.bad_anchor, 1024);
@@ -1532,7 +1532,7 @@ static void test_equivocation(void **state)
         store_read r;
         uint64_t seq;
         proto_str ea, eb;
-        assert_int_equal(store_read_begin(&t->nodes[i].s, &r), 0);
+        assert_int_equal(store_query_begin(&t->nodes[i].s, &r), 0);
         assert_int_equal(store_fork_get(&r, keys[K_AT].pk, &seq, &ea, &eb), 0);
         assert_true(seq >= 1 && seq <= 3); /* two authentic entries at one seq, wherever found */
         assert_true(ea.len != eb.len || memcmp(ea.ptr, eb.ptr, ea.len) != 0);
@@ -1855,7 +1855,7 @@ static uint64_t own_head_ts(net *t, int i)
 {
     store_read r;
     store_head h;
-    assert_int_equal(store_read_begin(&t->nodes[i].s, &r), 0);
+    assert_int_equal(store_query_begin(&t->nodes[i].s, &r), 0);
     assert_int_equal(store_head_get(&r, keys[t->nodes[i].k].pk, &h), 0);
     store_read_end(&r);
     return h.timestamp_ms;

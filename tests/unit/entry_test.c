@@ -374,6 +374,44 @@ static void test_tamper_every_byte(void **state)
     }
 }
 
+/* proto_entry_decode_known gives what proto_entry_decode gives for bytes that decoded, and
+ * refuses bytes without an entry's outline (never reading past them). */
+static void test_decode_known(void **state)
+{
+    (void)state;
+    uint8_t buf[RN_ENTRY_BYTES_MAX], prev[PROTO_ID_BYTES];
+    for (uint64_t seq = 1; seq <= 2; seq++) {
+        memset(prev, 7, sizeof(prev));
+        size_t len = sign_one(sk_ie, seq, seq == 1 ? NULL : prev, 1764100000000ull, buf);
+        proto_entry a, b;
+        assert_int_equal(proto_entry_decode(&a, buf, len, NULL), 0);
+        assert_int_equal(proto_entry_decode_known(&b, buf, len), 0);
+        assert_true(a.seq == b.seq && a.timestamp_ms == b.timestamp_ms && a.kind == b.kind);
+        assert_ptr_equal(a.author, b.author);
+        assert_ptr_equal(a.prev, b.prev);
+        assert_ptr_equal(a.body, b.body);
+        assert_int_equal(a.body_len, b.body_len);
+        assert_ptr_equal(a.sig, b.sig);
+        assert_true(a.bytes == b.bytes && a.len == b.len);
+        /* Cut short anywhere: refused, or (when the cut happens to end like a signature) read
+         * within the bytes given. */
+        for (size_t n = 0; n < len; n++) {
+            uint8_t *copy = malloc(n + 1); /* exact size, so ASan sees any over-read */
+            memcpy(copy, buf, n);
+            int rc = proto_entry_decode_known(&b, copy, n);
+            assert_true(rc == RN_EMALFORMED ||
+                        (rc == 0 && b.body + b.body_len + 2 + PROTO_SIG_BYTES == copy + n));
+            free(copy);
+        }
+        /* No signature header where it belongs, or not an entry's array: refused. */
+        buf[len - PROTO_SIG_BYTES - 2] ^= 0x01;
+        assert_int_equal(proto_entry_decode_known(&b, buf, len), RN_EMALFORMED);
+        buf[len - PROTO_SIG_BYTES - 2] ^= 0x01;
+        buf[0] ^= 0x01;
+        assert_int_equal(proto_entry_decode_known(&b, buf, len), RN_EMALFORMED);
+    }
+}
+
 /* A chain of n entries by one author, stored back to back in `store` with offsets in `off`. */
 #define CHAIN_MAX 64
 typedef struct chain {
@@ -500,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_decode_field_errors),
         cmocka_unit_test(test_truncated_everywhere),
         cmocka_unit_test(test_tamper_every_byte),
+        cmocka_unit_test(test_decode_known),
         cmocka_unit_test(test_run_verify),
         cmocka_unit_test(test_kind_names),
         cmocka_unit_test(test_error_table),

@@ -584,7 +584,8 @@ static void test_roundtrip_log(void **state)
             rn_diag d = { 0 };
             mp_buf_init(&body, RN_RECORD_BYTES_MAX);
             assert_int_equal(proto_record_encode(recs[k], &body), 0);
-            if (store_append(&s, a->sk, recs[k]->kind, body.data, body.len, t++, id, &seq, &d) != 0)
+            if (store_append(&s, a->sk, recs[k]->kind, body.data, body.len, t++, id, &seq, NULL,
+                             &d) != 0)
                 fail_msg("%s: store_append: %s", files[i], d.field != NULL ? d.field : "-");
             mp_buf_free(&body);
             /* Read back the latest version, decode, compare. */
@@ -592,7 +593,7 @@ static void test_roundtrip_log(void **state)
             store_version v;
             proto_entry e;
             proto_str rid = proto_record_id(recs[k]);
-            assert_int_equal(store_read_begin(&s, &rd), 0);
+            assert_int_equal(store_query_begin(&s, &rd), 0);
             assert_int_equal(
                 store_version_get(&rd, recs[k]->kind, rid.ptr, rid.len, UINT64_MAX, &v), 0);
             assert_int_equal(store_version_load(&rd, &v, &e, back), 0);
@@ -694,7 +695,8 @@ static void append_json(const authority *a, proto_kind kind, const char *text, u
         fail_msg("%s", rec_err_format(&e, msg, sizeof(msg)));
     mp_buf_init(&body, RN_RECORD_BYTES_MAX);
     assert_int_equal(proto_record_encode(r, &body), 0);
-    assert_int_equal(store_append(&srv.s, a->sk, kind, body.data, body.len, t, id, &seq, &d), 0);
+    assert_int_equal(store_append(&srv.s, a->sk, kind, body.data, body.len, t, id, &seq, NULL, &d),
+                     0);
     mp_buf_free(&body);
     json_decref(j);
     free(r);

@@ -118,7 +118,7 @@ static uint64_t put_id(world *w, const author *a, uint64_t ts, const proto_recor
 
     mp_buf_init(&b, RN_RECORD_BYTES_MAX);
     assert_int_equal(proto_record_encode(r, &b), 0);
-    int rc = store_append(&w->s, a->sk, r->kind, b.data, b.len, ts, id, &seq, &d);
+    int rc = store_append(&w->s, a->sk, r->kind, b.data, b.len, ts, id, &seq, NULL, &d);
     if (rc != 0)
         fprintf(stderr, "store_append: %s\n", rn_diag_format(&d, msg, sizeof(msg)));
     assert_int_equal(rc, 0);
@@ -179,7 +179,7 @@ static int ask(world *w, const char *spec, const char *cc, uint32_t purpose, uin
     query_recognition plain;
 
     mp_buf_init(&b, RN_PROOF_BYTES_MAX);
-    assert_int_equal(store_read_begin(&w->s, &r), 0);
+    assert_int_equal(store_query_begin(&w->s, &r), 0);
     int rc = query_recognise(&r, proto_str_c(spec), cc, purpose, at, out, &b);
     if (rc == 0) {
         const proto_country *c = proto_country_find(cc, 2);
@@ -626,7 +626,7 @@ static void test_errors(void **state)
     assert_int_equal(ask(w, "IE:resa/orphan", "FR", FR, PF_T_2025_03_01, &a), RN_ENOTFOUND);
     /* A country without an authority, and codes that are no country. */
     assert_int_equal(ask(w, PF_SPEC_ID, "AT", FR, PF_T_2025_03_01, &a), RN_ECOUNTRY);
-    assert_int_equal(store_read_begin(&w->s, &r), 0);
+    assert_int_equal(store_query_begin(&w->s, &r), 0);
     assert_int_equal(query_recognise(&r, proto_str_c(PF_SPEC_ID), "XX", FR, 0, &a, NULL),
                      RN_ECOUNTRY);
     assert_int_equal(query_recognise(&r, proto_str_c(PF_SPEC_ID), "fr", FR, 0, &a, NULL),
@@ -752,7 +752,7 @@ static int search(world *w, const query_filter *f, uint64_t at, const char *afte
                   query_hit *hits, uint32_t *n, bool *more)
 {
     store_read r;
-    assert_int_equal(store_read_begin(&w->s, &r), 0);
+    assert_int_equal(store_query_begin(&w->s, &r), 0);
     int rc = query_search(&r, f, at, proto_str_c(after), limit, hits, n, more);
     store_read_end(&r);
     return rc;
@@ -1127,7 +1127,7 @@ static int verify(world *w, const query_claim *c, const char *cc, uint32_t purpo
     store_read r;
     mp_buf b;
     mp_buf_init(&b, RN_PROOF_BYTES_MAX);
-    assert_int_equal(store_read_begin(&w->s, &r), 0);
+    assert_int_equal(store_query_begin(&w->s, &r), 0);
     int rc = query_verify(&r, c, cc, purpose, at, out, &b);
     if (rc == 0) {
         char spec[QUERY_ID_CAP];
@@ -1389,7 +1389,7 @@ static int stack(world *w, const char *cc, const char *pathway, const char *cons
         s[n] = proto_str_c(ids[n]);
         n++;
     }
-    assert_int_equal(store_read_begin(&w->s, &r), 0);
+    assert_int_equal(store_query_begin(&w->s, &r), 0);
     int rc = query_stack(&r, cc, proto_str_c(pathway), s, n, at, out);
     store_read_end(&r);
     return rc;
@@ -1524,7 +1524,7 @@ static void test_stack(void **state)
     proto_str many[RN_STACK_SPECS_MAX + 1];
     for (size_t i = 0; i <= RN_STACK_SPECS_MAX; i++)
         many[i] = proto_str_c(PF_SPEC_ID);
-    assert_int_equal(store_read_begin(&w->s, &rd), 0);
+    assert_int_equal(store_query_begin(&w->s, &rd), 0);
     assert_int_equal(query_stack(&rd, "NL", proto_str_c(PW), many, RN_STACK_SPECS_MAX, at, out), 0);
     assert_int_equal(out->items_n, RN_STACK_SPECS_MAX);
     assert_int_equal(out->total_ects_centi, 200);

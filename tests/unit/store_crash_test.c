@@ -52,6 +52,7 @@
 #include "store/store.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/rng.h"
+#include "store/store_internal.h"
 
 #include "testutil.h"
 
@@ -195,7 +196,7 @@ static uint64_t child_head(store *s, const uint8_t *key)
 {
     store_read r;
     store_head h;
-    if (store_read_begin(s, &r) != 0)
+    if (store_query_begin(s, &r) != 0)
         _exit(7);
     int rc = store_head_get(&r, key, &h);
     store_read_end(&r);
@@ -244,7 +245,7 @@ static _Noreturn void child_main(const char *path, unsigned round, uint64_t seed
             const body *b = &own_bodies[iter % OWN_BODIES];
             uint64_t seq;
             if (store_append(&s, authors[A_OWN].sk, PROTO_KIND_SPEC, b->b, b->len, T_LOG + iter,
-                             NULL, &seq, NULL) != 0)
+                             NULL, &seq, NULL, NULL) != 0)
                 _exit(3);
             int n = snprintf(line, sizeof(line), "a %" PRIu64 "\n", seq);
             say(fd, line, (size_t)n);
@@ -348,7 +349,7 @@ static void resume(const char *path)
     assert_int_equal(store_open(&s, path, NULL), 0);
     for (int a = 0; a < RECEIVED; a++) {
         store_head h = { .seq = 0 };
-        assert_int_equal(store_read_begin(&s, &r), 0);
+        assert_int_equal(store_query_begin(&s, &r), 0);
         int rc = store_head_get(&r, authors[a].pk, &h);
         store_read_end(&r);
         assert_true(rc == 0 || rc == RN_ENOTFOUND);
@@ -382,7 +383,7 @@ static uint64_t verify(const char *path, const acks *k, uint64_t own_before,
     assert_int_equal(store_check(&s, &cr), 0);
 
     uint64_t total = 0, logs_held = 0;
-    assert_int_equal(store_read_begin(&s, &r), 0);
+    assert_int_equal(store_query_begin(&s, &r), 0);
     for (int a = 0; a < RECEIVED; a++) {
         int rc = store_head_get(&r, authors[a].pk, &h);
         heads[a] = 0;
@@ -536,7 +537,7 @@ static void test_crash(void **state)
             snprintf(copy, sizeof(copy), "/tmp/recnet-store-crash-copy-XXXXXX");
             assert_non_null(mkdtemp(copy));
             assert_int_equal(store_open(&s, dir, NULL), 0);
-            assert_int_equal(mdb_env_copy(s.env, copy), 0);
+            assert_int_equal(mdb_env_copy(s.priv->env, copy), 0);
             store_close(&s);
             resume(copy);
             rm_dir(copy);

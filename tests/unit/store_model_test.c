@@ -1140,7 +1140,7 @@ static void local_append(world *w, int a, const proto_record *r)
     if (chance(w, 6) && t > T0 + 3u * DAY_MS) /* an earlier time: the replica must clamp */
         t -= 1u + rnd(w) % (3u * DAY_MS);
     encode(w, r, &b);
-    int rc = store_append(&w->s, w->auth[a].sk, r->kind, b.data, b.len, t, id, &seq, &d);
+    int rc = store_append(&w->s, w->auth[a].sk, r->kind, b.data, b.len, t, id, &seq, NULL, &d);
     CHECK(w, rc == 0, "store_append %s: %s", CC[a], errname(rc));
     CHECK(w, seq == l->n + 1, "store_append seq %llu, head was %llu", (unsigned long long)seq,
           (unsigned long long)l->n);
@@ -1150,7 +1150,7 @@ static void local_append(world *w, int a, const proto_record *r)
     proto_str bytes;
     proto_entry e;
     uint8_t id2[PROTO_ID_BYTES];
-    CHECK(w, store_read_begin(&w->s, &rd) == 0, "store_read_begin");
+    CHECK(w, store_query_begin(&w->s, &rd) == 0, "store_query_begin");
     w->rd = &rd;
     CHECK(w, store_entry_get(&rd, w->auth[a].pk, seq, &bytes) == 0, "store_entry_get");
     CHECK(w, proto_entry_decode(&e, bytes.ptr, bytes.len, NULL) == 0, "appended entry decodes");
@@ -1673,12 +1673,14 @@ static void op_refusals(world *w)
     mp_buf m;
     encode(w, &r, &m);
     rn_diag d = { 0 };
-    int rc = store_append(&w->s, w->auth[b].sk, r.kind, m.data, m.len, w->now, NULL, NULL, &d);
+    int rc =
+        store_append(&w->s, w->auth[b].sk, r.kind, m.data, m.len, w->now, NULL, NULL, NULL, &d);
     CHECK(w, rc == RN_EPREFIX, "store_append of another country's spec by %s: %s", CC[b],
           errname(rc));
     mp_buf_free(&m);
     bad_spec_body(w, b, &m);
-    rc = store_append(&w->s, w->auth[b].sk, PROTO_KIND_SPEC, m.data, m.len, w->now, NULL, NULL, &d);
+    rc = store_append(&w->s, w->auth[b].sk, PROTO_KIND_SPEC, m.data, m.len, w->now, NULL, NULL,
+                      NULL, &d);
     CHECK(w, rc == RN_EMISSING, "store_append of a spec without its fields by %s: %s", CC[b],
           errname(rc));
     mp_buf_free(&m);
@@ -2445,7 +2447,7 @@ static void do_queries(world *w, unsigned n)
     store_read rd;
     if (n == 0)
         return;
-    CHECK(w, store_read_begin(&w->s, &rd) == 0, "store_read_begin");
+    CHECK(w, store_query_begin(&w->s, &rd) == 0, "store_query_begin");
     w->rd = &rd;
     for (unsigned i = 0; i < n; i++)
         do_query(w, &rd);
@@ -2503,7 +2505,7 @@ static void check_logs(world *w)
     store_head h[N_AUTH + 2];
     size_t n = 0, want_n = 0;
 
-    CHECK(w, store_read_begin(&w->s, &rd) == 0, "store_read_begin");
+    CHECK(w, store_query_begin(&w->s, &rd) == 0, "store_query_begin");
     w->rd = &rd;
     CHECK(w, store_heads(&rd, h, N_AUTH + 2, &n) == 0, "store_heads");
     for (int a = 0; a < N_AUTH; a++)

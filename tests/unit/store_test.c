@@ -33,6 +33,7 @@
 #include "store/query.h"
 #include "store/store.h"
 #include "tests/support/fixtures.h"
+#include "store/store_internal.h"
 
 #include "testutil.h"
 
@@ -331,7 +332,7 @@ static uint64_t head_seq(store *s, const author *a, store_head *out)
 {
     store_read r;
     store_head h;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     int rc = store_head_get(&r, a->pk, &h);
     store_read_end(&r);
     if (rc == RN_ENOTFOUND)
@@ -347,8 +348,8 @@ static uint64_t entries_held(store *s)
 {
     MDB_txn *txn;
     MDB_stat st;
-    assert_int_equal(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), 0);
-    assert_int_equal(mdb_stat(txn, s->dbi[STORE_DB_ENTRIES], &st), 0);
+    assert_int_equal(mdb_txn_begin(s->priv->env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_stat(txn, s->priv->dbi[STORE_DB_ENTRIES], &st), 0);
     mdb_txn_abort(txn);
     return st.ms_entries;
 }
@@ -366,7 +367,7 @@ static void entry_is(store *s, const author *a, uint64_t seq, proto_str want)
 {
     store_read r;
     proto_str got;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     assert_int_equal(store_entry_get(&r, a->pk, seq, &got), 0);
     assert_int_equal(got.len, want.len);
     assert_memory_equal(got.ptr, want.ptr, want.len);
@@ -388,15 +389,15 @@ static void test_reopen(void **state)
     chain_fr(&fr, 5);
     provider_uniz(&b);
     assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG,
-                                  id[0], &seq, NULL),
+                                  id[0], &seq, NULL, NULL),
                      0);
     spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
     assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len,
-                                  T_LOG + 1000, id[1], &seq, NULL),
+                                  T_LOG + 1000, id[1], &seq, NULL, NULL),
                      0);
     revocation_uniz(&b);
     assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_REVOCATION, b.b, b.len,
-                                  T_LOG + 2000, id[2], &seq, NULL),
+                                  T_LOG + 2000, id[2], &seq, NULL, NULL),
                      0);
     assert_int_equal(ingest(&f->s, &nl, 1, 10, &res, NULL), 0);
     assert_int_equal(ingest(&f->s, &fr, 1, 5, &res, NULL), 0);
@@ -421,7 +422,7 @@ static void test_reopen(void **state)
     store_read r;
     store_head heads[4];
     size_t n;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_heads(&r, heads, 4, &n), 0);
     assert_int_equal(n, 3);
     size_t cap1;
@@ -443,7 +444,7 @@ static void test_reopen(void **state)
     /* The log goes on where it stopped, after a reopen. */
     spec_zed(&b, "IE:uniz/mc-c013", "IE:uniz", "Digital credential verification");
     assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len,
-                                  T_LOG + 3000, NULL, &seq, NULL),
+                                  T_LOG + 3000, NULL, &seq, NULL, NULL),
                      0);
     assert_int_equal(seq, 4);
     assert_int_equal(ingest(&f->s, &nl, 5, 6, &res, NULL), 0);
@@ -477,7 +478,7 @@ static void test_append(void **state)
         spec_zed(&b, sid, "IE:uniz", "Digital micro-credential creation");
         rn_diag d = { 0 };
         assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, now[i],
-                                      id[i], &seq[i], &d),
+                                      id[i], &seq[i], NULL, &d),
                          0);
         assert_int_equal(seq[i], (uint64_t)i + 1);
 
@@ -487,7 +488,7 @@ static void test_append(void **state)
         proto_entry e;
         uint8_t eid[PROTO_ID_BYTES], who[PROTO_KEY_BYTES];
         uint64_t s2;
-        assert_int_equal(store_read_begin(&f->s, &r), 0);
+        assert_int_equal(store_query_begin(&f->s, &r), 0);
         assert_int_equal(store_entry_get(&r, authors[A_IE].pk, seq[i], &raw), 0);
         assert_int_equal(proto_entry_decode(&e, raw.ptr, raw.len, NULL), 0);
         assert_int_equal(proto_entry_verify(&e), 0);
@@ -514,9 +515,9 @@ static void test_append(void **state)
     }
     /* id and seq may be NULL. */
     provider_uniz(&b);
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, 0, NULL, NULL, NULL),
-        0);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, 0, NULL,
+                                  NULL, NULL, NULL),
+                     0);
     assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 4);
     check_ok(&f->s, 4);
 }
@@ -530,31 +531,31 @@ static void test_append_refused(void **state)
 
     /* Ids that carry another country's prefix. */
     spec_zed(&b, "FR:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
-        RN_EPREFIX);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL,
+                                  &seq, NULL, &d),
+                     RN_EPREFIX);
     assert_string_equal(d.field, "spec.id");
     spec_zed(&b, "IE:uniz/mc-c012", "NL:theed", "Digital micro-credential creation");
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
-        RN_EPREFIX);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL,
+                                  &seq, NULL, &d),
+                     RN_EPREFIX);
     /* An invalid record. */
     spec_eqf9(&b, "IE:uniz/x", "IE:uniz");
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
-        RN_EEQF);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL,
+                                  &seq, NULL, &d),
+                     RN_EEQF);
     assert_string_equal(d.field, "spec.eqf");
     /* A body of the wrong kind. */
     spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
     assert_true(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL,
-                             &seq, &d) < 0);
+                             &seq, NULL, &d) < 0);
     /* Keys that may not author. */
     spec_zed(&b, "DE:x/mc-1", "DE:x", "Digital micro-credential creation");
     assert_int_equal(store_append(&f->s, authors[A_STRANGER].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG,
-                                  NULL, &seq, &d),
+                                  NULL, &seq, NULL, &d),
                      RN_EROSTER);
     assert_int_equal(store_append(&f->s, authors[A_MIRROR].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG,
-                                  NULL, &seq, &d),
+                                  NULL, &seq, NULL, &d),
                      RN_EROLE);
     assert_int_equal(seq, 77);
 
@@ -567,9 +568,9 @@ static void test_append_refused(void **state)
 
     /* And the log then starts at 1. */
     spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
-    assert_int_equal(
-        store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL, &seq, &d),
-        0);
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG, NULL,
+                                  &seq, NULL, &d),
+                     0);
     assert_int_equal(seq, 1);
     check_ok(&f->s, 1);
 }
@@ -713,7 +714,7 @@ static void test_ingest_fork(void **state)
     store_read r;
     uint64_t fseq;
     proto_str ea, eb;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_fork_get(&r, authors[A_NL].pk, &fseq, &ea, &eb), 0);
     assert_int_equal(fseq, 5);
     assert_int_equal(ea.len, nl.raw[4].len);
@@ -840,7 +841,13 @@ static void test_ingest_broken_link(void **state)
     /* A run that does not link to the head we hold: the other branch from seq 5. */
     assert_int_equal(ingest(&f->s, &nl, 1, 4, &res, &d), 0);
     assert_int_equal(ingest(&f->s, &nl, 5, 1, &res, &d), 0);
-    assert_int_equal(ingest(&f->s, &other, 6, 5, &res, &d), RN_EPREV);
+    /* Authentic, but it forks from our log at seq 5, whose other entry it does not carry: a
+     * divergence, not broken links (nothing is held against the sender). */
+    assert_int_equal(ingest(&f->s, &other, 6, 5, &res, &d), 0);
+    assert_true(res.diverged);
+    assert_false(res.forked);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(res.head_seq, 5);
     assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 5);
     assert_int_equal(entries_held(&f->s), 5);
 
@@ -1046,7 +1053,7 @@ static void test_entries_range(void **state)
     chain_fr(&fr, 10);
     assert_int_equal(ingest(&f->s, &fr, 1, 10, &res, NULL), 0);
     assert_int_equal(ingest(&f->s, &nl, 1, 20, &res, NULL), 0);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
 
     k = (collect){ .c = &nl };
     assert_int_equal(store_entries_range(&r, authors[A_NL].pk, 1, 5, SIZE_MAX, collect_cb, &k, &n),
@@ -1116,7 +1123,7 @@ static void test_entry_find(void **state)
     chain_fr(&fr, 7);
     assert_int_equal(ingest(&f->s, &nl, 1, 12, &res, NULL), 0);
     assert_int_equal(ingest(&f->s, &fr, 1, 7, &res, NULL), 0);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     for (size_t i = 0; i < nl.n; i++) {
         assert_int_equal(store_entry_find(&r, nl.id[i], who, &seq), 0);
         assert_memory_equal(who, authors[A_NL].pk, PROTO_KEY_BYTES);
@@ -1149,7 +1156,7 @@ static void version_is(store *s, proto_kind kind, const void *rid, size_t rid_le
 {
     store_read r;
     store_version v;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     assert_int_equal(store_version_get(&r, kind, rid, rid_len, at, &v), want_rc);
     if (want_rc == 0) {
         assert_memory_equal(v.author, authors[A_IE].pk, PROTO_KEY_BYTES);
@@ -1169,17 +1176,20 @@ static void test_version_get(void **state)
 
     provider_uniz(&b);
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, NULL), 0);
+        store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, NULL, NULL), 0);
     /* Published at +2 s (seq 2), updated at +5 s (seq 3), and a spec whose id extends it. */
     spec_zed(&b, rid, "IE:uniz", "Digital micro-credential creation");
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, NULL, NULL, NULL), 0);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, NULL, NULL, NULL, NULL),
+        0);
     spec_zed(&b, rid, "IE:uniz", "Digital micro-credential creation and verification");
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 5000, NULL, NULL, NULL), 0);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 5000, NULL, NULL, NULL, NULL),
+        0);
     spec_zed(&b, "IE:uniz/mc-c0123", "IE:uniz", "Digital micro-credential creation");
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 6000, NULL, NULL, NULL), 0);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 6000, NULL, NULL, NULL, NULL),
+        0);
 
     version_is(&f->s, PROTO_KIND_SPEC, rid, rl, T_LOG + 1999, RN_ENOTFOUND, 0);
     version_is(&f->s, PROTO_KIND_SPEC, rid, rl, T_LOG + 2000, 0, 2);
@@ -1198,7 +1208,7 @@ static void test_version_get(void **state)
     store_version v;
     proto_entry e;
     proto_record rec;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(
         store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)rid, rl, T_LOG + 3000, &v), 0);
     assert_int_equal(store_version_load(&r, &v, &e, &rec), 0);
@@ -1214,9 +1224,9 @@ static void test_version_get(void **state)
 
     /* A revocation is found by credential digest and provider. */
     revocation_uniz(&b);
-    assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_REVOCATION, b.b, b.len, T_LOG + 7000, NULL, NULL, NULL),
-        0);
+    assert_int_equal(store_append(&f->s, sk, PROTO_KIND_REVOCATION, b.b, b.len, T_LOG + 7000, NULL,
+                                  NULL, NULL, NULL),
+                     0);
     uint8_t rrid[PROTO_DIGEST_BYTES + 7];
     memcpy(rrid, credential, PROTO_DIGEST_BYTES);
     memcpy(rrid + PROTO_DIGEST_BYTES, "IE:uniz", 7);
@@ -1258,7 +1268,7 @@ static store_sigs sigs_of(store *s, const author *a)
 {
     store_read r;
     store_sigs sg;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     assert_int_equal(store_sigs_get(&r, a->pk, &sg), 0);
     store_read_end(&r);
     return sg;
@@ -1267,7 +1277,7 @@ static store_sigs sigs_of(store *s, const author *a)
 static int anchor_last(store *s, const author *a, uint64_t from, uint64_t to, uint64_t *seq)
 {
     store_read r;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     int rc = store_anchor_last(&r, a->pk, from, to, seq);
     store_read_end(&r);
     return rc;
@@ -1277,7 +1287,7 @@ static int entry_verified(store *s, const author *a, uint64_t seq)
 {
     store_read r;
     proto_str e;
-    assert_int_equal(store_read_begin(s, &r), 0);
+    assert_int_equal(store_query_begin(s, &r), 0);
     int rc = store_entry_get_verified(&r, a->pk, seq, &e);
     store_read_end(&r);
     return rc;
@@ -1304,7 +1314,7 @@ static void test_anchors_garbled_run(void **state)
     assert_int_equal(at, 10);
     {
         store_read r;
-        assert_int_equal(store_read_begin(&f->s, &r), 0);
+        assert_int_equal(store_query_begin(&f->s, &r), 0);
         assert_int_equal(store_anchor_first(&r, nl->pk, 2, 10, &at), 0);
         assert_int_equal(at, 10);
         assert_int_equal(store_anchor_first(&r, nl->pk, 2, 9, &at), RN_ENOTFOUND);
@@ -1382,7 +1392,8 @@ static void test_anchors_honest(void **state)
     /* Own entries are anchors. */
     provider_uniz(&b);
     assert_int_equal(
-        store_append(&f->s, ie->sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, &d), 0);
+        store_append(&f->s, ie->sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, NULL, NULL, NULL, &d),
+        0);
     assert_int_equal(anchor_last(&f->s, ie, 1, 1, &at), 0);
     /* The verifier raises every watermark to the head, verifying what no anchor covered. */
     uint32_t total = 0;
@@ -1437,7 +1448,7 @@ static void test_proof_refuses_unsigned(void **state)
     query_recognition q;
     mp_buf proof;
     mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     /* Without a bundle the answer stands (the entry is authentic through the link). */
     assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
                                      QUERY_AT_NOW, &q, NULL),
@@ -1452,7 +1463,7 @@ static void test_proof_refuses_unsigned(void **state)
     store_verify_result vr;
     assert_int_equal(store_verify_step(&f->s, 8, &vr), 0);
     assert_int_equal(vr.flagged, 1);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(query_recognise(&r, S("IE:uniz/dmcc"), "FR", PROTO_PURPOSE_FURTHER_STUDY,
                                      QUERY_AT_NOW, &q, NULL),
                      0);
@@ -1481,8 +1492,8 @@ static void test_check_damaged(void **state)
     check_ok(&f->s, 20);
 
     /* Delete one key of the versions index. */
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_cursor_open(txn, f->s.dbi[STORE_DB_VERSIONS], &c), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_cursor_open(txn, f->s.priv->dbi[STORE_DB_VERSIONS], &c), 0);
     assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
     assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_NEXT), 0);
     klen = k.mv_size;
@@ -1496,28 +1507,28 @@ static void test_check_damaged(void **state)
     assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
 
     /* Put it back, and the replica is whole again. */
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
     k = (MDB_val){ klen, key };
     v = (MDB_val){ vlen, val };
-    assert_int_equal(mdb_put(txn, f->s.dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
+    assert_int_equal(mdb_put(txn, f->s.priv->dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     check_ok(&f->s, 20);
 
     /* A version that no entry implies. */
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
     key[klen - 1] ^= 0x01; /* another seq */
-    assert_int_equal(mdb_put(txn, f->s.dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
+    assert_int_equal(mdb_put(txn, f->s.priv->dbi[STORE_DB_VERSIONS], &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_del(txn, f->s.dbi[STORE_DB_VERSIONS], &k, NULL), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_del(txn, f->s.priv->dbi[STORE_DB_VERSIONS], &k, NULL), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     check_ok(&f->s, 20);
 
     /* An id that no longer maps back to its entry. */
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
     k = (MDB_val){ PROTO_ID_BYTES, nl.id[3] };
-    assert_int_equal(mdb_del(txn, f->s.dbi[STORE_DB_IDS], &k, NULL), 0);
+    assert_int_equal(mdb_del(txn, f->s.priv->dbi[STORE_DB_IDS], &k, NULL), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     assert_int_equal(store_check(&f->s, &cr), RN_ECORRUPT);
     chain_free(&nl);
@@ -1627,7 +1638,7 @@ static void test_full(void **state)
 
     /* A bigger map on reopen: every run that was accepted is there, the refused one is not, and
      * the log goes on from the head. (On the full map even reads may fail with RN_EFULL, since
-     * store_read_begin runs the index pass first.) */
+     * store_query_begin runs the index pass first.) */
     store_close(&f->s);
     opt.map_bytes = 64u << 20;
     assert_int_equal(store_open(&f->s, f->dir, &opt), 0);
@@ -1663,15 +1674,16 @@ static void test_append_sync_fails(void **state)
     const uint8_t *sk = authors[A_IE].sk;
 
     provider_uniz(&b);
-    assert_int_equal(store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, id, &seq, &d),
-                     0);
+    assert_int_equal(
+        store_append(&f->s, sk, PROTO_KIND_PROVIDER, b.b, b.len, T_LOG, id, &seq, NULL, &d), 0);
     assert_int_equal(seq, 1);
 
     f->s.test_fail_sync = 1; /* the next fsync fails, as with EIO */
     spec_zed(&b, "IE:uniz/mc-c012", "IE:uniz", "Digital micro-credential creation");
     seq = 0;
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 1000, id, &seq, &d), RN_EIO);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 1000, id, &seq, NULL, &d),
+        RN_EIO);
     assert_string_equal(d.field, "store.sync");
     assert_int_equal(seq, 0);
     assert_int_not_equal(f->s.writes_stopped, 0);
@@ -1679,7 +1691,7 @@ static void test_append_sync_fails(void **state)
     assert_int_equal(entries_held(&f->s), 1);
     store_read r;
     proto_str e;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_entry_get(&r, authors[A_IE].pk, 2, &e), RN_ENOTFOUND);
     store_version v;
     assert_int_equal(store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)"IE:uniz/mc-c012", 15,
@@ -1689,7 +1701,8 @@ static void test_append_sync_fails(void **state)
 
     /* Every later append is refused, whatever the disk does now; reads and ingest go on. */
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, id, &seq, &d), RN_EIO);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 2000, id, &seq, NULL, &d),
+        RN_EIO);
     assert_string_equal(d.field, "store.writes_stopped");
     chain nl;
     store_ingest_result res;
@@ -1702,7 +1715,7 @@ static void test_append_sync_fails(void **state)
     assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
     assert_int_equal(f->s.writes_stopped, 0);
     assert_int_equal(
-        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 3000, id, &seq, &d), 0);
+        store_append(&f->s, sk, PROTO_KIND_SPEC, b.b, b.len, T_LOG + 3000, id, &seq, NULL, &d), 0);
     assert_int_equal(seq, 2);
     check_ok(&f->s, 5);
     chain_free(&nl);
@@ -1738,7 +1751,7 @@ static void test_full_reads(void **state)
     store_version v;
     proto_record rec;
     size_t n = 0, got = 0;
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_true(r.index_behind);
     assert_int_equal(f->s.index_error, RN_EFULL);
     assert_int_equal(store_head_get(&r, authors[A_NL].pk, &h), 0);
@@ -1781,13 +1794,13 @@ static void damage(store *s, const author *a, uint64_t seq, size_t at)
     for (unsigned i = 0; i < 8; i++)
         loc[PROTO_KEY_BYTES + i] = (uint8_t)(seq >> (56u - 8u * i));
     k = (MDB_val){ sizeof(loc), loc };
-    assert_int_equal(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_get(txn, s->dbi[STORE_DB_ENTRIES], &k, &v), 0);
+    assert_int_equal(mdb_txn_begin(s->priv->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_get(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v), 0);
     assert_true(at < v.mv_size);
     memcpy(copy, v.mv_data, v.mv_size);
     copy[at] ^= 0x01;
     v.mv_data = copy;
-    assert_int_equal(mdb_put(txn, s->dbi[STORE_DB_ENTRIES], &k, &v, 0), 0);
+    assert_int_equal(mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
 }
 
@@ -1810,7 +1823,7 @@ static void test_entry_damaged(void **state)
     /* The last byte of the body of decision 4: inside its record. */
     damage(&f->s, &authors[A_FR], 4, fr.raw[3].len - 70);
 
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), RN_ECORRUPT);
     assert_int_equal(f->s.integrity_errors, 1);
     assert_int_equal(f->s.damaged_seq, 4);
@@ -1844,9 +1857,8 @@ static void test_entry_damaged(void **state)
     damage(&f->s, &authors[A_FR], 11, fr.raw[10].len - 70);
     damage(&f->s, &authors[A_FR], 12, fr.raw[11].len - 70);
     uint64_t seen = f->s.integrity_errors;
-    memset(&r, 0, sizeof(r));
-    r.s = &f->s;
-    assert_int_equal(mdb_txn_begin(f->s.env, NULL, MDB_RDONLY, &r.txn), 0); /* no index pass */
+    assert_int_equal(store_snapshot_begin(&f->s, &r), 0); /* no index pass */
+    assert_true(r.index_behind);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 10, &e), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 11, &e), RN_ECORRUPT);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
@@ -1855,6 +1867,39 @@ static void test_entry_damaged(void **state)
     assert_int_equal(store_entry_repair(&f->s, fr.raw[10].ptr, fr.raw[10].len), 1);
     assert_int_equal(store_entry_repair(&f->s, fr.raw[11].ptr, fr.raw[11].len), 1);
     check_ok(&f->s, 12);
+    chain_free(&fr);
+}
+
+/* A held entry damaged before anything read it, offered again by a peer inside a run: ingest
+ * puts the intact copy back rather than take it for a second entry at that seq (a fork). */
+static void test_ingest_repairs_damaged(void **state)
+{
+    fixture *f = *state;
+    chain fr;
+    store_ingest_result res;
+    store_head h;
+    rn_diag d = { 0 };
+
+    chain_fr(&fr, 10);
+    assert_int_equal(ingest(&f->s, &fr, 1, 8, &res, NULL), 0);
+    assert_int_equal(store_index_flush(&f->s), 0);
+    damage(&f->s, &authors[A_FR], 4, fr.raw[3].len - 70);
+    damage(&f->s, &authors[A_FR], 8, fr.raw[7].len - 70); /* the head: its id is in the head */
+    assert_int_equal(f->s.integrity_errors, 0);           /* nothing has read them yet */
+
+    assert_int_equal(ingest(&f->s, &fr, 3, 8, &res, &d), 0);
+    assert_false(res.forked);
+    assert_false(res.diverged);
+    assert_int_equal(res.repaired, 2);
+    assert_int_equal(res.duplicates, 4);
+    assert_int_equal(res.accepted, 2);
+    assert_int_equal(head_seq(&f->s, &authors[A_FR], &h), 10);
+    assert_int_equal(h.flags & STORE_HEAD_FORKED, 0);
+    assert_int_equal(f->s.integrity_errors, 2);
+    assert_int_equal(f->s.damaged_seq, 0);
+    entry_is(&f->s, &authors[A_FR], 4, fr.raw[3]);
+    entry_is(&f->s, &authors[A_FR], 8, fr.raw[7]);
+    check_ok(&f->s, 10);
     chain_free(&fr);
 }
 
@@ -1903,13 +1948,13 @@ static void test_entry_damaged_after_check(void **state)
     check_ok(&f->s, 12);
     /* Read (and so remembered) twice, then damaged through LMDB. */
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(store_read_begin(&f->s, &r), 0);
+        assert_int_equal(store_query_begin(&f->s, &r), 0);
         assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), 0);
         assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), 0);
         store_read_end(&r);
     }
     damage(&f->s, &authors[A_FR], 4, fr.raw[3].len - 70);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 4, &e), RN_ECORRUPT);
     assert_int_equal(f->s.integrity_errors, 1);
     store_read_end(&r);
@@ -1917,7 +1962,7 @@ static void test_entry_damaged_after_check(void **state)
 
     /* Read again (remembered), then one bit flipped in data.mdb under the running store: the
      * same page at the same address, within the same read transaction and in the next. */
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_version_get(&r, PROTO_KIND_DECISION,
                                        (const uint8_t *)"FR:enic-naric/dec-4", 19, UINT64_MAX, &v),
                      0);
@@ -1928,7 +1973,7 @@ static void test_entry_damaged_after_check(void **state)
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
     assert_int_equal(f->s.integrity_errors, 2);
     store_read_end(&r);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_version_load(&r, &v, NULL, &rec), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
     store_read_end(&r);
@@ -1936,7 +1981,7 @@ static void test_entry_damaged_after_check(void **state)
     /* After a restart, nothing is remembered: the flip is found by the first read. */
     store_close(&f->s);
     assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
-    assert_int_equal(store_read_begin(&f->s, &r), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
     assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), RN_ECORRUPT);
     assert_int_equal(f->s.integrity_errors, 1);
     assert_int_equal(f->s.damaged_seq, 12);
@@ -1998,6 +2043,7 @@ int main(void)
         T(test_full_reads),
         T(test_entry_damaged),
         T(test_entry_damaged_after_check),
+        T(test_ingest_repairs_damaged),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

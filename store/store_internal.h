@@ -1,0 +1,110 @@
+/*
+ * store_internal.h: what the files of store/ share and no caller sees: the LMDB environment and
+ * its named databases, the private part of struct store, and the helpers that more than one file
+ * of the store uses. Included by the .c files of store/ only, and by the tests that damage a
+ * replica on purpose (they write raw LMDB records to prove that the store notices).
+ *
+ * The key layouts of the databases live beside it in store/keys.h.
+ */
+#ifndef RN_STORE_INTERNAL_H
+#define RN_STORE_INTERNAL_H
+
+#include <lmdb.h>
+
+#include "store/store.h"
+
+/* The named databases, in the order store_open opens them (store.h lists their layouts). */
+enum store_db {
+    STORE_DB_ENTRIES,
+    STORE_DB_IDS,
+    STORE_DB_HEADS,
+    STORE_DB_FORKS,
+    STORE_DB_ROSTER,
+    STORE_DB_VERSIONS,
+    STORE_DB_DEC_SPEC,
+    STORE_DB_SUPERSEDED,
+    STORE_DB_SPEC_PROV,
+    STORE_DB_SPEC_ISCED,
+    STORE_DB_ISSUER,
+    STORE_DB_META,
+    STORE_DB_ANCHORS,
+    STORE_DB_SIGS,
+    STORE_DB_COUNT
+};
+
+typedef struct store_batch store_batch; /* index keys of committed, unindexed entries (index.c) */
+
+/* An entry found intact, as store.h's "Integrity" says: seq 0 marks an empty slot. */
+struct store_checked {
+    uint8_t author[PROTO_KEY_BYTES];
+    uint64_t seq;
+    uint64_t fp; /* entry_fingerprint of the bytes checked */
+    uint32_t len;
+};
+
+struct store_private {
+    MDB_env *env;
+    MDB_dbi dbi[STORE_DB_COUNT];
+    uint8_t *scratch; /* RN_ENTRY_BYTES_MAX bytes: own entries are signed here */
+    bool sync_received;
+    bool batch_complete;           /* `batch` holds the keys of every entry past every watermark */
+    store_batch *batch;            /* allocated while entries await the index pass, else NULL */
+    struct store_checked *checked; /* RN_STORE_CHECKED_SLOTS entries found intact ("Integrity") */
+};
+
+/* What one read transaction remembers of its snapshot (store_read.cache): the last heads and
+ * signature watermarks it read, and one cursor per index for the queries' prefix scans. */
+#define STORE_READ_CACHED 4u
+struct store_read_cache {
+    store_head heads[STORE_READ_CACHED]; /* seq 0: an empty slot */
+    unsigned heads_next;
+    uint8_t sigs_author[STORE_READ_CACHED][PROTO_KEY_BYTES];
+    store_sigs sigs[STORE_READ_CACHED];
+    unsigned sigs_n, sigs_next;
+    MDB_cursor *scan[STORE_DB_COUNT];
+};
+
+/* The read's own cursor over index `db` for a prefix scan, opened on first use and closed by
+ * store_read_end (the caller must not close it). A scan must not nest inside another scan of the
+ * same index; point lookups (store_version_get, store_entry_get) have cursors of their own.
+ * Returns 0, RN_ENOMEM, RN_ESTORE. */
+int store_scan_cursor(store_read *r, enum store_db db, MDB_cursor **c);
+
+/* Maps an LMDB error to ours (MDB_MAP_FULL: RN_EFULL, MDB_NOTFOUND: RN_ENOTFOUND), with a line
+ * on stderr for the operator for the others (RN_ESTORE). */
+int store_lmdb_err(int rc, const char *what);
+
+/* ---- Shared by the files of store/ (store.c unless said otherwise) ---- */
+
+/* Heads (the value layout of `heads` is in keys.h). store_head_read returns 0, RN_ENOTFOUND,
+ * RN_ECORRUPT, RN_ESTORE; store_head_put 0, RN_EFULL, RN_ESTORE. */
+int store_head_read(const store *s, MDB_txn *txn, const uint8_t *author, store_head *out);
+int store_head_put(store *s, MDB_txn *txn, const store_head *h);
+
+/* The stored bytes of entry (author, seq), unchecked: for the index pass and store_check, which
+ * check them their own way. Returns 0, RN_ENOTFOUND, RN_ESTORE. */
+int store_entry_raw(const store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
+                    proto_str *bytes);
+
+/* Counts and reports an entry whose bytes no longer match its id, and keeps its place for a
+ * re-fetch (store.h, "Integrity"). Returns RN_ECORRUPT. */
+int store_entry_damaged(store *s, const uint8_t *author, uint64_t seq);
+
+/* Keeps s->full: set by a write that found the map full, cleared by the next one that committed
+ * something. */
+void store_note_full(store *s, int err, bool committed);
+
+/* The index batch (index.c). A write transaction reserves room for its entries before it
+ * begins, adds their keys as it puts them (only while batch_complete), and rolls the batch back
+ * to the mark taken before it if it does not commit. */
+typedef struct store_batch_mark {
+    size_t n, entries, used;
+} store_batch_mark;
+int store_batch_reserve(store *s, size_t entries);
+store_batch_mark store_batch_mark_get(const store *s);
+void store_batch_rollback(store *s, store_batch_mark m);
+void store_batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
+                      const proto_record *r, const char *country);
+void store_batch_free(store_batch *b);
+
+#endif /* RN_STORE_INTERNAL_H */
