@@ -15,6 +15,7 @@
 #                      generators (tests/vectors/)
 #   make corpus        rewrite the generated seed corpora of the fuzz harnesses (tests/fuzz/)
 #   make demo          a local federation of the 30 authorities doing its real work
+#   make install       build, then install under PREFIX (staged under DESTDIR when given)
 #   make clean         remove every build directory
 #
 # Variables: WERROR=1 turns warnings into errors (CI); CMAKE_FLAGS adds options to every
@@ -22,6 +23,8 @@
 # FUZZ_TEXT_SECONDS (default FUZZ_SECONDS) for the harnesses of the text formats people write
 # (FUZZ_TEXT_HARNESSES: small parsers that need less time, which CI runs for half as long);
 # BUILD_DIR (default build) names the build directory, the others are BUILD_DIR-asan and so on.
+# PREFIX (default /usr/local) and DESTDIR: where `make install` puts the programs, the systemd
+# unit and the documentation (make install PREFIX=/usr DESTDIR=/tmp/stage; README.md).
 
 SHELL := /bin/bash
 MAKEFLAGS += --no-print-directory
@@ -38,6 +41,8 @@ BUILD_DIR ?= build
 ASAN_DIR := $(BUILD_DIR)-asan
 FUZZ_DIR := $(BUILD_DIR)-fuzz
 BENCH_DIR := $(BUILD_DIR)-bench
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 ifeq ($(WERROR),1)
 RN_WERROR := ON
@@ -47,12 +52,16 @@ endif
 
 # Passed on every configure, so that an option set once does not linger in a cached build tree.
 CMAKE_COMMON := -DRN_WERROR=$(RN_WERROR) $(CMAKE_FLAGS)
+CMAKE_COMMON += -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 # Everything the build, the tests, the sanitizer and fuzz builds, and format-check need.
 # libclang-rt-dev holds clang's sanitizer and libFuzzer runtimes, which clang only recommends.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-dev clang-format \
 	libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev libcmocka-dev libjansson-dev libinih-dev \
 	libssl-dev zlib1g-dev
+# systemd-analyze, systemd-sysusers and systemd-tmpfiles check the shipped unit and its files
+# (tests/unit/systemd_unit.sh); nothing is started.
+DEB_PACKAGES += systemd
 
 # Sanitizer settings for every run under ASan/UBSan: stop at the first report, with a stack.
 SAN_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_string_checks=1 \
@@ -70,7 +79,7 @@ CORPUS_GENERATORS = $(patsubst tests/fuzz/gen_corpus_%.c,%,$(wildcard tests/fuzz
 all: build
 
 help:
-	@sed -n '5,22p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '5,/^$$/p' Makefile | sed -n 's/^# \{0,1\}//p'
 
 deps:
 	@missing=""; \
@@ -143,6 +152,12 @@ format-check:
 # DEMO_KEEP=1 leaves it running, DEMO_PORT=N makes it look for its 30 free ports from N on.
 demo: build
 	BUILD_DIR=$(BUILD_DIR) bash tools/demo.sh
+
+# The prefix is part of the configuration (the systemd unit names the installed recnetd by its
+# full path), so install builds with PREFIX first; DESTDIR only stages the files elsewhere.
+.PHONY: install
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(BENCH_DIR)
