@@ -14,8 +14,10 @@
  * status list credential, the time. The forms read:
  *   - a VC-JWT (compact JWS): Open Badges 3.0 section 8, VC-JOSE-COSE (vcjwt.h);
  *   - a JSON credential with an embedded proof (Data Integrity): structure, dates, key
- *     resolution here; the proof itself by the Data Integrity suites when the caller wires them
- *     (cred_opts.di_verify), otherwise "not checked (suite ...)";
+ *     resolution here; the proof itself by the Data Integrity suites of cred/di.h
+ *     (eddsa-rdfc-2022, eddsa-jcs-2022, Ed25519Signature2020), each key resolved with
+ *     cred_resolve_ed25519 and refused when it is not the issuer's; a proof of another suite is
+ *     "not checked (suite ...)";
  *   - a Europass European Digital Credential, sealed (JAdES: the JWS JSON serialization with the
  *     sealer's certificate in x5c, seal.c) or unsealed (reported as such).
  *
@@ -73,15 +75,6 @@ typedef struct cred_report {
     cred_check checks[CRED_CHECKS_MAX];
 } cred_report;
 
-/*
- * The Data Integrity verifier the caller wires in (the suites of cred/di.c): verifies the
- * proofs of `doc` (one supported proof that verifies is enough) resolving keys with
- * cred_resolve_ed25519 over `docs` for `issuer`. Returns the result and a reason; names the
- * suite in the reason when not checked.
- */
-typedef cred_result (*cred_di_fn)(const json_t *doc, const cred_docs *docs, const char *issuer,
-                                  char *reason, size_t reason_len);
-
 /* Trust anchors for sealed credentials: X.509 certificates (an X509_STORE of libcrypto). */
 typedef struct cred_trust {
     void *store; /* X509_STORE *, owned */
@@ -101,7 +94,6 @@ typedef struct cred_opts {
     const cred_key *keys;      /* keys registered for the issuer (a provider's), tried in order */
     size_t keys_n;             /* at most CRED_KEYS_MAX */
     const json_t *status_list; /* a BitstringStatusListCredential the verifier supplies */
-    cred_di_fn di_verify;      /* the Data Integrity suites, or NULL: "not checked" */
     const cred_trust *trust;   /* trust anchors for sealed credentials */
     uint64_t now_ms;           /* the time the dates are checked against */
 } cred_opts;
