@@ -312,8 +312,7 @@ static int check_body(json_t *doc, bool sealed, const cred_opts *o, cred_report 
 
 static int check_json(json_t *doc, const cred_opts *o, cred_report *r, char *why, size_t why_len)
 {
-    if (json_object_get(doc, "payload") != NULL &&
-        (json_object_get(doc, "signatures") != NULL || json_object_get(doc, "signature") != NULL)) {
+    if (cred_seal_is(doc)) {
         json_t *inner = NULL;
         int rc = cred_seal_check(doc, o, r, &inner, why, why_len);
         if (rc == 0)

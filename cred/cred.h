@@ -66,12 +66,13 @@ typedef struct cred_report {
     json_t *jws_header;         /* owned: a VC-JWT's protected header, or NULL */
     char *signing_input;        /* owned: a VC-JWT's header.payload, or NULL */
     size_t signing_len;
-    cred_key key;       /* the key whose signature verified (kty NONE when none did) */
-    size_t key_index;   /* which of cred_opts.keys verified, or SIZE_MAX */
-    size_t n;           /* checks[0..n) */
-    size_t failed;      /* how many of them failed */
-    size_t not_checked; /* how many could not be made */
-    size_t dropped;     /* checks beyond CRED_CHECKS_MAX, not recorded (a failure is counted) */
+    cred_key key;     /* the key whose signature verified (kty NONE when none did) */
+    size_t key_index; /* which of cred_opts.keys verified, or SIZE_MAX */
+    char sealer[CRED_REASON_BYTES / 2]; /* a sealed credential's certificate subject, or "" */
+    size_t n;                           /* checks[0..n) */
+    size_t failed;                      /* how many of them failed */
+    size_t not_checked;                 /* how many could not be made */
+    size_t dropped; /* checks beyond CRED_CHECKS_MAX, not recorded (a failure is counted) */
     cred_check checks[CRED_CHECKS_MAX];
 } cred_report;
 
@@ -140,6 +141,11 @@ const char *cred_issuer_id(const json_t *vc);
 /* validFrom/issuanceDate and validUntil/expirationDate against now: checks "validFrom" and
  * "validUntil" (ob3.c). */
 void cred_dates(const json_t *vc, uint64_t now_ms, cred_report *r);
+
+/* True when `doc` has the shape of a sealed credential: a JWS in the JSON serialization
+ * ("payload" with "signatures", or the flattened "signature"). cred_seal_check says whether it
+ * is one. */
+bool cred_seal_is(const json_t *doc);
 
 /*
  * A sealed credential (JAdES in the JWS JSON serialization, seal.c): the checks "format",
