@@ -3,6 +3,7 @@
  * the checks every form shares (structure, dates, status), each appended to the report.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@ const char *cred_result_name(cred_result r)
 
 void cred_report_init(cred_report *r)
 {
-    memset(r, 0, sizeof(*r));
+    /* Everything but checks[], which is written entry by entry below n: zeroing its 35 KiB
+     * twice per credential cost more than the checks themselves. */
+    memset(r, 0, offsetof(cred_report, checks));
     r->key_index = SIZE_MAX;
 }
 
