@@ -66,7 +66,7 @@ static const cli_optdef opts_import[] = {
     { "supervision", 0, true }, { "stackability", 0, true },   { "part-of", 0, true },
     { "languages", 0, true },   { "valid-from", 0, true },     { "valid-until", 0, true },
     { "issuer-key", 0, true },  { "key-valid-from", 0, true }, { "replace", 0, false },
-    { NULL, 0, false },
+    { "trust", 0, true },       { "force", 0, false },         { NULL, 0, false },
 };
 static const cli_optdef opts_cred_issue[] = {
     { "spec", 0, true },     { "issuer-key", 0, true }, { "holder", 0, true },
@@ -74,8 +74,8 @@ static const cli_optdef opts_cred_issue[] = {
     { "output", 'o', true }, { NULL, 0, false },
 };
 static const cli_optdef opts_cred_verify[] = {
-    { "at", 0, true },    { "spec", 0, true }, { "issuer-key", 0, true },
-    { "proof", 0, true }, { NULL, 0, false },
+    { "at", 0, true },    { "spec", 0, true },  { "issuer-key", 0, true },
+    { "proof", 0, true }, { "trust", 0, true }, { NULL, 0, false },
 };
 static const cli_optdef opts_cred_check[] = {
     { "issuer-docs", 0, true }, { "status-list", 0, true }, { "trust", 0, true },
@@ -139,7 +139,8 @@ static const cli_cmd commands[] = {
     PUBLISH_ROW(PROTO_KIND_SPEC, "spec"),
     { "spec import", "a spec and its provider from an ELM v3 or Open Badges 3.0 file",
       "FILE [--dry-run] [--provider-id ID] [--spec-id ID] [--<element> VALUE ...]\n"
-      "      [--issuer-key rn1:...|KEYFILE [--key-valid-from TIME]] [--replace]",
+      "      [--issuer-key rn1:...|KEYFILE [--key-valid-from TIME]] [--replace]\n"
+      "      [--trust PEM] [--force]",
       "Reads a European Learning Model v3 credential (JSON-LD: a EuropeanDigitalCredential with\n"
       "credentialSubject.hasClaim.specifiedBy) or an Open Badges 3.0 credential (an\n"
       "OpenBadgeCredential with credentialSubject.achievement), maps every Annex I element it\n"
@@ -161,6 +162,11 @@ static const cli_cmd commands[] = {
       "                  answers, also check what it would refuse: another country's prefix,\n"
       "                  a record it holds that would be replaced (exit 3)\n"
       "  --replace       publish the file's records over different ones the node holds\n"
+      "A sealed European Digital Credential (JAdES, JWS JSON serialization) is unwrapped: the\n"
+      "seal verified with the certificate it carries, the sealer (its subject) printed, the\n"
+      "chain checked against --trust (a PEM bundle of trust anchors) when given. A seal that\n"
+      "does not verify refuses the import (exit 3); so does a certificate expired, not the\n"
+      "x5t#S256 named, or not chained to --trust, unless --force.\n"
       "Exit 3 for a file that is neither format, not JSON, lacks a mandatory element or carries\n"
       "an unknown code. cli/README.md has the mapping element by element.",
       opts_import, 1, 1, false, cmd_spec_import, 0 },
@@ -179,14 +185,19 @@ static const cli_cmd commands[] = {
       "a revocation names. --salt is 16 to 64 bytes in hex (default 32 random bytes).",
       opts_cred_issue, 0, 0, false, cmd_credential_issue, 0 },
     { "credential verify", "is an issued credential valid, and recognised in a country",
-      "FILE COUNTRY PURPOSE [--at TIME] [--proof FILE] [--spec ID] [--issuer-key KEY]",
+      "FILE COUNTRY PURPOSE [--at TIME] [--proof FILE] [--spec ID] [--issuer-key KEY]\n"
+      "      [--trust PEM]",
       "FILE is a credential envelope (credential issue) or an Open Badges 3.0 VC-JWT signed with\n"
       "EdDSA (Ed25519). Checks the signature locally (a VC-JWT against --issuer-key, rn1:... or\n"
       "a key file, else against the issuer keys the node holds for the spec's provider), then\n"
       "asks the node: the issuer key registered and its provider active at the issue date, the\n"
       "spec valid then, the credential not revoked, and how COUNTRY recognises the spec for\n"
       "PURPOSE. A VC-JWT's spec is --spec, else the id its import derives. --proof saves the\n"
-      "proof bundle. Exit 0 when valid and recognised, 1 when not.",
+      "proof bundle. Exit 0 when valid and recognised, 1 when not.\n"
+      "A sealed European Digital Credential (JAdES) is checked offline and its seal reported\n"
+      "(the chain against --trust, a PEM bundle): NOT VALID (exit 1) when a check fails; when\n"
+      "none does, exit 3, the node not asked: it registers Ed25519 issuer keys, not sealing\n"
+      "certificates.",
       opts_cred_verify, 3, 3, false, cmd_credential_verify, 0 },
     { "credential check", "check a credential offline, as its standard defines it",
       "FILE [--issuer-docs DIR] [--status-list FILE] [--trust PEM] [--issuer-key KEY] [--at T]",

@@ -10,10 +10,21 @@
  * bodies can derive one id), unless --replace; the provider's issuer keys the node holds are
  * always kept with their registered windows, a new --issuer-key added to them. A dry run that can
  * reach the node also checks the node's country against the ids' prefixes and what it holds.
+ *
+ * A sealed European Digital Credential (JAdES in the JWS JSON serialization) is unwrapped first
+ * (imp_unseal): the seal verified with the certificate it carries, the certificate valid now, the
+ * chain checked against --trust when given; the sealer (the certificate's subject) is reported
+ * and the payload imported as an unsealed file is. A seal that does not verify, or whose
+ * certificate cannot be read, refuses the import (exit 3) whatever the flags: the payload is not
+ * what the certificate's key sealed. A seal that verifies with a certificate that is expired, not
+ * yet valid, not the x5t#S256 named, or not chained to the --trust anchors refuses it too, naming
+ * the check, unless --force: an operator may know an old credential's sealer whose certificate
+ * has since expired.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -368,6 +379,82 @@ static int node_country(cli *c, char cc[3], char *why, size_t why_len)
     return CLI_NEGATIVE;
 }
 
+/* A sealed file: verifies the seal and replaces *doc by its payload (imp_unseal). Returns
+ * CLI_OK (not sealed, or sealed and accepted: `seal` then holds the checks), or an exit code with
+ * the reason printed. */
+static int unseal(cli *c, const cli_cmd *cmd, cli_args *a, const char *path, json_t **doc,
+                  cred_report *seal, json_t **seal_json)
+{
+    const char *trust = cli_optval(cmd, a, "trust");
+    bool force = cli_optset(cmd, a, "force");
+    char why[IMP_WHY_BYTES];
+    cred_trust tr;
+    json_t *inner = NULL;
+    struct timespec ts;
+    int rc;
+    cred_trust_init(&tr);
+    cred_report_init(seal);
+    if (trust != NULL && (rc = cred_trust_load_pem(&tr, trust, why, sizeof(why))) < 0) {
+        rc = cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust: %s", why);
+        goto out;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    rc = imp_unseal(*doc, trust != NULL ? &tr : NULL,
+                    (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, seal, &inner,
+                    why, sizeof(why));
+    if (rc < 0) {
+        rc = cli_fail(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED,
+                      "%s: shaped as a sealed credential (JWS JSON serialization), but not one "
+                      "recnetctl reads: %s (%s)",
+                      path, why, rn_err_name(rc));
+        goto out;
+    }
+    if (inner == NULL) {
+        if (trust != NULL || force) {
+            rc = cli_usage(cmd, "%s: not a sealed credential: --trust and --force apply to one",
+                           path);
+            goto out;
+        }
+        rc = CLI_OK;
+        goto out;
+    }
+    const cred_check *bad;
+    imp_seal_verdict v = imp_seal_verdict_of(seal, &bad);
+    json_t *checks = json_array();
+    for (size_t i = 0; i < seal->n; i++)
+        json_array_append_new(checks, json_pack("{s:s,s:s,s:s}", "name", seal->checks[i].name,
+                                                "result", cred_result_name(seal->checks[i].result),
+                                                "reason", seal->checks[i].reason));
+    *seal_json = json_pack("{s:s,s:s,s:o,s:b}", "form", seal->form, "sealed_by", seal->sealer,
+                           "checks", checks, "forced", v == IMP_SEAL_FORCEABLE);
+    if (v == IMP_SEAL_BROKEN || (v == IMP_SEAL_FORCEABLE && !force)) {
+        rc = cli_fail_rn(
+            CLI_REFUSED, RN_ESIG, "seal", -1, "%s: sealed by %s: %s: %s: not imported%s", path,
+            seal->sealer[0] != '\0' ? seal->sealer : "an unreadable certificate",
+            bad != NULL ? bad->name : "seal", bad != NULL ? bad->reason : "not checked",
+            v == IMP_SEAL_FORCEABLE
+                ? " (the seal verifies with the certificate's key: --force imports it)"
+                : "");
+        goto out;
+    }
+    if (!c->json) {
+        printf("%s: %s, sealed by %s\n", path, seal->form, seal->sealer);
+        for (size_t i = 0; i < seal->n; i++)
+            printf("  %-12s %-12s %s\n", seal->checks[i].name,
+                   cred_result_name(seal->checks[i].result), seal->checks[i].reason);
+        if (v == IMP_SEAL_FORCEABLE)
+            printf("  imported despite the failed %s check (--force)\n", bad->name);
+    }
+    json_decref(*doc);
+    *doc = inner;
+    inner = NULL;
+    rc = CLI_OK;
+out:
+    json_decref(inner);
+    cred_trust_free(&tr);
+    return rc;
+}
+
 int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
 {
     const char *path = a->pos[0];
@@ -375,7 +462,8 @@ int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
     size_t len;
     char why[IMP_WHY_BYTES], key[PROTO_KEY_TEXT_LEN + 1];
     json_error_t je;
-    json_t *doc = NULL, *out = NULL;
+    json_t *doc = NULL, *out = NULL, *seal_json = NULL;
+    cred_report *seal = calloc(1, sizeof(*seal));
     imp_flags fl;
     imp_result *r = calloc(1, sizeof(*r));
     proto_record *prov = malloc(sizeof(*prov)), *spec = malloc(sizeof(*spec));
@@ -389,7 +477,7 @@ int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
     memset(&hs, 0, sizeof(hs));
     mp_buf_init(&pbody, RN_RECORD_BYTES_MAX);
     mp_buf_init(&sbody, RN_RECORD_BYTES_MAX);
-    if (r == NULL || prov == NULL || spec == NULL || pb == NULL || sb == NULL) {
+    if (r == NULL || prov == NULL || spec == NULL || pb == NULL || sb == NULL || seal == NULL) {
         rc = cli_fail(CLI_ERROR, "out of memory");
         goto out;
     }
@@ -413,6 +501,8 @@ int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
                       je.text);
         goto out;
     }
+    if ((rc = unseal(c, cmd, a, path, &doc, seal, &seal_json)) != CLI_OK)
+        goto out;
     rc = imp_map(doc, &fl, r, why, sizeof(why));
     if (rc < 0) {
         rc = cli_fail(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED, "%s: %s (%s)", path, why,
@@ -501,6 +591,7 @@ int cmd_spec_import(cli *c, const cli_cmd *cmd, cli_args *a)
     out = json_object();
     json_object_set_new(out, "format", json_string(r->format == IMP_ELM ? "elm" : "obv3"));
     json_object_set_new(out, "file", json_string(path));
+    json_object_set(out, "seal", seal_json != NULL ? seal_json : json_null());
     if (dry || c->json) {
         json_t *lacks = json_array(), *notes = json_array();
         for (unsigned i = 0; i < r->reports_n; i++)
@@ -542,6 +633,10 @@ out:
     sodium_memzero(key, sizeof(key));
     json_decref(out);
     json_decref(doc);
+    json_decref(seal_json);
+    if (seal != NULL)
+        cred_report_free(seal);
+    free(seal);
     if (r != NULL)
         imp_result_free(r);
     free(r);

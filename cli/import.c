@@ -1259,3 +1259,37 @@ void imp_result_free(imp_result *r)
     json_decref(r->spec);
     r->provider = r->spec = NULL;
 }
+
+/* ---- Sealed credentials ---- */
+
+int imp_unseal(json_t *doc, const cred_trust *trust, uint64_t now_ms, cred_report *rep,
+               json_t **payload, char *why, size_t wl)
+{
+    cred_opts o;
+    cred_report_init(rep);
+    *payload = NULL;
+    why[0] = '\0';
+    if (!cred_seal_is(doc))
+        return 0;
+    memset(&o, 0, sizeof(o));
+    o.trust = trust;
+    o.now_ms = now_ms;
+    int rc = cred_seal_check(doc, &o, rep, payload, why, wl);
+    RN_ASSERT(rc < 0 || *payload != NULL);
+    return rc;
+}
+
+imp_seal_verdict imp_seal_verdict_of(const cred_report *rep, const cred_check **failed)
+{
+    const cred_check *seal = cred_report_find(rep, "seal");
+    *failed = NULL;
+    for (size_t i = 0; i < rep->n && *failed == NULL; i++)
+        if (rep->checks[i].result == CRED_FAIL)
+            *failed = &rep->checks[i];
+    if (seal == NULL || seal->result != CRED_PASS) {
+        if (*failed == NULL)
+            *failed = seal;
+        return IMP_SEAL_BROKEN;
+    }
+    return *failed == NULL && rep->failed == 0 ? IMP_SEAL_OK : IMP_SEAL_FORCEABLE;
+}

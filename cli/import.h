@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "cred/cred.h"
 #include "proto/error.h"
 
 /* A credential file is at most this big: real ones are tens of kilobytes, with images. */
@@ -108,5 +109,37 @@ RN_MUST_USE int imp_map(json_t *doc, const imp_flags *fl, imp_result *r, char *w
 unsigned imp_missing_required(const imp_result *r);
 
 void imp_result_free(imp_result *r);
+
+/*
+ * A sealed European Digital Credential (JAdES, the JWS JSON serialization: "payload" and
+ * "signatures", the sealer's certificate chain in the protected header's x5c) is unwrapped
+ * before it is mapped: the seal is verified with cred_seal_check (cred/cred.h) against the
+ * certificate it carries, its validity at now_ms, and the chain to `trust` (the operator's PEM
+ * anchors; NULL: "chain: not checked").
+ *
+ * When `doc` has a seal's shape, *payload receives the sealed credential (a new reference, to be
+ * mapped with imp_map) and `rep` the seal's checks (rep->sealer the certificate's subject);
+ * otherwise *payload is NULL and rep->n is 0. rep is initialised here in every case (free it
+ * with cred_report_free). Returns 0, or, for a document shaped like a seal that is not one, an
+ * error of cred_seal_check with `why`: RN_EMALFORMED (the JWS or its payload does not decode),
+ * RN_EINVAL (an alg refused), RN_EKIND (no x5c), RN_ECOUNT (several signatures), RN_ETOOBIG,
+ * RN_ENOMEM.
+ */
+RN_MUST_USE int imp_unseal(json_t *doc, const cred_trust *trust, uint64_t now_ms, cred_report *rep,
+                           json_t **payload, char *why, size_t why_len);
+
+/* Whether a seal's report lets the import go on: IMP_SEAL_OK when no check failed;
+ * IMP_SEAL_FORCEABLE when the seal verifies with the certificate's key (the payload is what
+ * that key sealed) but the certificate is not valid at the time, its thumbprint differs, or it
+ * does not chain to the trust anchors: --force imports it; IMP_SEAL_BROKEN when the seal does not
+ * verify or the certificate cannot be read: never imported. *failed names the first failed check
+ * (NULL when none). */
+typedef enum imp_seal_verdict {
+    IMP_SEAL_OK = 0,
+    IMP_SEAL_FORCEABLE,
+    IMP_SEAL_BROKEN,
+} imp_seal_verdict;
+
+imp_seal_verdict imp_seal_verdict_of(const cred_report *rep, const cred_check **failed);
 
 #endif /* RN_CLI_IMPORT_H */

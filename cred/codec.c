@@ -155,6 +155,39 @@ int cred_multibase_decode(const char *s, size_t n, uint8_t *out, size_t cap, siz
     return RN_EMALFORMED;
 }
 
+int cred_multibase_encode(const uint8_t *in, size_t n, char *text, size_t cap)
+{
+    uint8_t digits[512]; /* base 58, little-endian; 256 bytes need at most 350 digits */
+    size_t nd = 0, zeros = 0;
+    if (n > 256)
+        return RN_ETOOBIG;
+    while (zeros < n && in[zeros] == 0)
+        zeros++;
+    for (size_t i = zeros; i < n; i++) {
+        unsigned carry = in[i];
+        for (size_t j = 0; j < nd; j++) {
+            carry += (unsigned)digits[j] << 8;
+            digits[j] = (uint8_t)(carry % 58);
+            carry /= 58;
+        }
+        while (carry) {
+            RN_ASSERT(nd < sizeof(digits));
+            digits[nd++] = (uint8_t)(carry % 58);
+            carry /= 58;
+        }
+    }
+    if (1 + zeros + nd + 1 > cap)
+        return RN_ETOOBIG;
+    size_t k = 0;
+    text[k++] = 'z';
+    for (size_t i = 0; i < zeros; i++)
+        text[k++] = '1';
+    for (size_t j = 0; j < nd; j++)
+        text[k++] = B58[digits[nd - 1 - j]];
+    text[k] = '\0';
+    return 0;
+}
+
 int cred_varint_read(const uint8_t *buf, size_t n, uint64_t *code, size_t *used)
 {
     uint64_t v = 0;

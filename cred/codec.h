@@ -52,6 +52,10 @@ RN_MUST_USE int cred_b58_decode(const char *s, size_t n, uint8_t *out, size_t ca
 RN_MUST_USE int cred_multibase_decode(const char *s, size_t n, uint8_t *out, size_t cap,
                                       size_t *out_len);
 
+/* Writes multibase base58btc ('z' + base58btc) of in[0..n) into text (cap bytes, NUL
+ * included). Returns 0 or RN_ETOOBIG (n over 256, or text too small). */
+RN_MUST_USE int cred_multibase_encode(const uint8_t *in, size_t n, char *text, size_t cap);
+
 /*
  * Reads the unsigned varint (multicodec code) at the start of buf[0..n): *code and the number of
  * bytes it took in *used. Returns 0 or RN_EMALFORMED (truncated, or longer than 3 bytes, which

@@ -14,8 +14,10 @@
  * status list credential, the time. The forms read:
  *   - a VC-JWT (compact JWS): Open Badges 3.0 section 8, VC-JOSE-COSE (vcjwt.h);
  *   - a JSON credential with an embedded proof (Data Integrity): structure, dates, key
- *     resolution here; the proof itself by the Data Integrity suites when the caller wires them
- *     (cred_opts.di_verify), otherwise "not checked (suite ...)";
+ *     resolution here; the proof itself by the Data Integrity suites of cred/di.h
+ *     (eddsa-rdfc-2022, eddsa-jcs-2022, Ed25519Signature2020), each key resolved with
+ *     cred_resolve_ed25519 and refused when it is not the issuer's; a proof of another suite is
+ *     "not checked (suite ...)";
  *   - a Europass European Digital Credential, sealed (JAdES: the JWS JSON serialization with the
  *     sealer's certificate in x5c, seal.c) or unsealed (reported as such).
  *
@@ -64,23 +66,15 @@ typedef struct cred_report {
     json_t *jws_header;         /* owned: a VC-JWT's protected header, or NULL */
     char *signing_input;        /* owned: a VC-JWT's header.payload, or NULL */
     size_t signing_len;
-    cred_key key;       /* the key whose signature verified (kty NONE when none did) */
-    size_t key_index;   /* which of cred_opts.keys verified, or SIZE_MAX */
-    size_t n;           /* checks[0..n) */
-    size_t failed;      /* how many of them failed */
-    size_t not_checked; /* how many could not be made */
-    size_t dropped;     /* checks beyond CRED_CHECKS_MAX, not recorded (a failure is counted) */
+    cred_key key;     /* the key whose signature verified (kty NONE when none did) */
+    size_t key_index; /* which of cred_opts.keys verified, or SIZE_MAX */
+    char sealer[CRED_REASON_BYTES / 2]; /* a sealed credential's certificate subject, or "" */
+    size_t n;                           /* checks[0..n) */
+    size_t failed;                      /* how many of them failed */
+    size_t not_checked;                 /* how many could not be made */
+    size_t dropped; /* checks beyond CRED_CHECKS_MAX, not recorded (a failure is counted) */
     cred_check checks[CRED_CHECKS_MAX];
 } cred_report;
-
-/*
- * The Data Integrity verifier the caller wires in (the suites of cred/di.c): verifies the
- * proofs of `doc` (one supported proof that verifies is enough) resolving keys with
- * cred_resolve_ed25519 over `docs` for `issuer`. Returns the result and a reason; names the
- * suite in the reason when not checked.
- */
-typedef cred_result (*cred_di_fn)(const json_t *doc, const cred_docs *docs, const char *issuer,
-                                  char *reason, size_t reason_len);
 
 /* Trust anchors for sealed credentials: X.509 certificates (an X509_STORE of libcrypto). */
 typedef struct cred_trust {
@@ -101,7 +95,6 @@ typedef struct cred_opts {
     const cred_key *keys;      /* keys registered for the issuer (a provider's), tried in order */
     size_t keys_n;             /* at most CRED_KEYS_MAX */
     const json_t *status_list; /* a BitstringStatusListCredential the verifier supplies */
-    cred_di_fn di_verify;      /* the Data Integrity suites, or NULL: "not checked" */
     const cred_trust *trust;   /* trust anchors for sealed credentials */
     uint64_t now_ms;           /* the time the dates are checked against */
 } cred_opts;
@@ -148,6 +141,11 @@ const char *cred_issuer_id(const json_t *vc);
 /* validFrom/issuanceDate and validUntil/expirationDate against now: checks "validFrom" and
  * "validUntil" (ob3.c). */
 void cred_dates(const json_t *vc, uint64_t now_ms, cred_report *r);
+
+/* True when `doc` has the shape of a sealed credential: a JWS in the JSON serialization
+ * ("payload" with "signatures", or the flattened "signature"). cred_seal_check says whether it
+ * is one. */
+bool cred_seal_is(const json_t *doc);
 
 /*
  * A sealed credential (JAdES in the JWS JSON serialization, seal.c): the checks "format",

@@ -12,90 +12,19 @@
 
 #include <sodium.h>
 
+#include "cred/codec.h"
 #include "cred/jcs.h"
 #include "cred/jsonld.h"
 #include "cred/nquads.h"
 #include "cred/rdfc.h"
 
-static const char B58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
-int cred_multibase_decode(const char *text, uint8_t *out, size_t cap, size_t *len)
-{
-    *len = 0;
-    if (!text || text[0] != 'z')
-        return RN_EMALFORMED;
-    const char *s = text + 1;
-    size_t n = strlen(s);
-    if (n == 0)
-        return RN_EMALFORMED;
-    if (n > 256)
-        return RN_ETOOBIG;
-    uint8_t buf[256]; /* big-endian, base 256; 256 base58 digits need < 188 bytes */
-    size_t blen = 0, zeros = 0;
-    while (s[zeros] == '1')
-        zeros++;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = strchr(B58, s[i]);
-        if (!s[i] || !p)
-            return RN_EMALFORMED;
-        unsigned carry = (unsigned)(p - B58);
-        for (size_t j = 0; j < blen; j++) {
-            carry += (unsigned)buf[j] * 58u;
-            buf[j] = (uint8_t)(carry & 0xFF);
-            carry >>= 8;
-        }
-        while (carry) {
-            buf[blen++] = (uint8_t)(carry & 0xFF);
-            carry >>= 8;
-        }
-    }
-    if (zeros + blen > cap)
-        return RN_ETOOBIG;
-    memset(out, 0, zeros);
-    for (size_t j = 0; j < blen; j++)
-        out[zeros + j] = buf[blen - 1 - j];
-    *len = zeros + blen;
-    return 0;
-}
-
-int cred_multibase_encode(const uint8_t *in, size_t n, char *text, size_t cap)
-{
-    uint8_t digits[512];
-    size_t nd = 0, zeros = 0;
-    if (n > 256)
-        return RN_ETOOBIG;
-    while (zeros < n && in[zeros] == 0)
-        zeros++;
-    for (size_t i = zeros; i < n; i++) {
-        unsigned carry = in[i];
-        for (size_t j = 0; j < nd; j++) {
-            carry += (unsigned)digits[j] << 8;
-            digits[j] = (uint8_t)(carry % 58);
-            carry /= 58;
-        }
-        while (carry) {
-            digits[nd++] = (uint8_t)(carry % 58);
-            carry /= 58;
-        }
-    }
-    if (1 + zeros + nd + 1 > cap)
-        return RN_ETOOBIG;
-    size_t k = 0;
-    text[k++] = 'z';
-    for (size_t i = 0; i < zeros; i++)
-        text[k++] = '1';
-    for (size_t j = 0; j < nd; j++)
-        text[k++] = B58[digits[nd - 1 - j]];
-    text[k] = '\0';
-    return 0;
-}
-
 int cred_multikey_ed25519(const char *text, uint8_t pk[32])
 {
     uint8_t b[40];
     size_t n;
-    if (cred_multibase_decode(text, b, sizeof(b), &n) < 0 || n != 34 || b[0] != 0xED ||
-        b[1] != 0x01)
+    if (text == NULL || text[0] != 'z' ||
+        cred_multibase_decode(text, strlen(text), b, sizeof(b), &n) < 0 || n != 34 ||
+        b[0] != 0xED || b[1] != 0x01)
         return RN_EKEY;
     memcpy(pk, b + 2, 32);
     return 0;
@@ -110,6 +39,8 @@ const char *cred_di_suite_name(cred_di_suite suite)
         return "eddsa-jcs-2022";
     case CRED_DI_ED25519_2020:
         return "Ed25519Signature2020";
+    case CRED_DI_EDDSA_2022:
+        return "eddsa-2022";
     case CRED_DI_SUITE_UNKNOWN:
     default:
         return "unknown";
@@ -130,6 +61,8 @@ static cred_di_suite suite_of(const json_t *proof)
         return CRED_DI_EDDSA_RDFC_2022;
     if (strcmp(cs, "eddsa-jcs-2022") == 0)
         return CRED_DI_EDDSA_JCS_2022;
+    if (strcmp(cs, "eddsa-2022") == 0)
+        return CRED_DI_EDDSA_2022;
     return CRED_DI_SUITE_UNKNOWN;
 }
 
@@ -234,12 +167,12 @@ static int verify_one(const json_t *doc, const json_t *proof, cred_di_resolve_fn
     if (!json_object_get(proof, "type"))
         return why(err, errlen, RN_EMISSING, "the proof has no type", NULL);
     if (out->suite == CRED_DI_SUITE_UNKNOWN) {
-        char what[160];
-        snprintf(what, sizeof(what), "%s%s%s", out->type, out->cryptosuite[0] ? " with " : "",
+        char what[128];
+        snprintf(what, sizeof(what), "%.60s%s%.60s", out->type, out->cryptosuite[0] ? " with " : "",
                  out->cryptosuite);
         return why(err, errlen, RN_EENUM,
-                   "unsupported proof suite %s (supported: eddsa-rdfc-2022, eddsa-jcs-2022, "
-                   "Ed25519Signature2020)",
+                   "unsupported proof suite %s (supported: eddsa-rdfc-2022, its draft name "
+                   "eddsa-2022, eddsa-jcs-2022, Ed25519Signature2020)",
                    what);
     }
     json_t *vm = json_object_get(proof, "verificationMethod");
@@ -253,7 +186,10 @@ static int verify_one(const json_t *doc, const json_t *proof, cred_di_resolve_fn
                    NULL);
     uint8_t sig[64 + 8];
     size_t siglen;
-    int rc = cred_multibase_decode(json_string_value(pv), sig, sizeof(sig), &siglen);
+    const char *pvs = json_string_value(pv);
+    int rc = pvs[0] == 'z'
+                 ? cred_multibase_decode(pvs, json_string_length(pv), sig, sizeof(sig), &siglen)
+                 : RN_EMALFORMED;
     if (rc < 0 || siglen != 64)
         return why(err, errlen, RN_EMALFORMED,
                    "proofValue is not base58btc multibase of a 64-byte Ed25519 signature", NULL);
@@ -314,7 +250,8 @@ int cred_di_sign(const json_t *doc, cred_di_suite suite, const uint8_t sk[64],
                  const char *verification_method, const char *created, json_t **out)
 {
     *out = NULL;
-    if (!json_is_object(doc) || json_object_get(doc, "proof") || suite == CRED_DI_SUITE_UNKNOWN)
+    if (!json_is_object(doc) || json_object_get(doc, "proof") || suite == CRED_DI_SUITE_UNKNOWN ||
+        suite == CRED_DI_EDDSA_2022)
         return RN_EINVAL;
     json_t *proof = json_object();
     if (!proof)

@@ -10,6 +10,8 @@
  *   eddsa-rdfc-2022        type DataIntegrityProof, cryptosuite    canonical N-Quads (RDFC-1.0)
  *                          "eddsa-rdfc-2022"                       of the JSON-LD (cred/jsonld.h)
  *   Ed25519Signature2020   type Ed25519Signature2020               the same
+ *   eddsa-2022 (legacy)    type DataIntegrityProof, cryptosuite    the same (the draft name of
+ *                          "eddsa-2022"                            eddsa-rdfc-2022; OB 3.0 samples)
  *   eddsa-jcs-2022         type DataIntegrityProof, cryptosuite    JCS (RFC 8785, cred/jcs.h)
  *                          "eddsa-jcs-2022"                        of the JSON
  *
@@ -48,6 +50,7 @@
 
 #include <jansson.h>
 
+#include "cred/codec.h" /* multibase: cred_multibase_decode, cred_multibase_encode */
 #include "proto/error.h"
 
 typedef enum cred_di_suite {
@@ -55,6 +58,8 @@ typedef enum cred_di_suite {
     CRED_DI_EDDSA_RDFC_2022 = 1, /* DataIntegrityProof, cryptosuite eddsa-rdfc-2022 */
     CRED_DI_EDDSA_JCS_2022 = 2,  /* DataIntegrityProof, cryptosuite eddsa-jcs-2022 */
     CRED_DI_ED25519_2020 = 3,    /* Ed25519Signature2020 */
+    CRED_DI_EDDSA_2022 = 4,      /* cryptosuite eddsa-2022: eddsa-rdfc-2022's name in the 2022-2023
+                                    drafts, the same algorithm; verified, never signed */
 } cred_di_suite;
 
 /* Maps a verificationMethod (a DID URL, an HTTPS URL with a fragment) to an Ed25519 public
@@ -115,15 +120,6 @@ RN_MUST_USE int cred_di_sign(const json_t *doc, cred_di_suite suite, const uint8
 /* The name of a suite as proofs write it ("eddsa-rdfc-2022", "eddsa-jcs-2022",
  * "Ed25519Signature2020"), or "unknown". Static. */
 const char *cred_di_suite_name(cred_di_suite suite);
-
-/* Decodes multibase base58btc text ("z" followed by base58btc, at most 256 characters) into
- * out (cap bytes); *len receives the length. Returns 0, RN_EMALFORMED (no 'z', a character
- * outside the alphabet) or RN_ETOOBIG. */
-RN_MUST_USE int cred_multibase_decode(const char *text, uint8_t *out, size_t cap, size_t *len);
-
-/* Writes multibase base58btc ('z' + base58btc) of in[0..n) into text (cap bytes, NUL
- * included). Returns 0 or RN_ETOOBIG. */
-RN_MUST_USE int cred_multibase_encode(const uint8_t *in, size_t n, char *text, size_t cap);
 
 /* Decodes an Ed25519 Multikey ("z6Mk...": multibase of the multicodec 0xed 0x01 and 32 bytes),
  * as did:key and publicKeyMultibase write it. Returns 0 or RN_EKEY. */

@@ -326,7 +326,13 @@ static bool doc_lists(const json_t *doc, const char *doc_id, const char *vm, con
                                                 : json_string_value(json_object_get(m, "id"));
             if (vm != NULL && same_vm(mid, doc_id, vm))
                 return true;
-            if (json_is_object(m) && k != NULL) {
+            json_t *jwk = json_is_object(m) ? json_object_get(m, "publicKeyJwk") : NULL;
+            if (jwk != NULL && k != NULL) {
+                /* Compared member by member: building the document's key would cost a
+                 * libcrypto key construction per method. */
+                if (cred_key_is_jwk(k, jwk))
+                    return true;
+            } else if (json_is_object(m) && k != NULL) {
                 cred_key mk;
                 memset(&mk, 0, sizeof(mk));
                 if (vm_key(m, &mk, NULL, 0) == 0) {

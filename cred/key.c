@@ -14,6 +14,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
@@ -279,6 +280,46 @@ out:
     free(a);
     free(b);
     return rc;
+}
+
+bool cred_key_is_jwk(const cred_key *k, const json_t *jwk)
+{
+    const char *kty = str(jwk, "kty"), *crv = str(jwk, "crv");
+    uint8_t *a = NULL, *b = NULL;
+    size_t a_len = 0, b_len = 0;
+    bool same = false;
+    static const char *const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "oth", "k" };
+    if (kty == NULL || k->kty == CRED_KTY_NONE)
+        return false;
+    /* As cred_key_from_jwk: a JWK that carries its secret is no issuer's key. */
+    for (size_t i = 0; i < sizeof(private_members) / sizeof(private_members[0]); i++)
+        if (json_object_get(jwk, private_members[i]) != NULL)
+            return false;
+    if (k->kty == CRED_KTY_ED25519 && strcmp(kty, "OKP") == 0 && crv != NULL &&
+        strcmp(crv, "Ed25519") == 0) {
+        same = member(jwk, "x", &a, &a_len, NULL, 0) == 0 && a_len == CRED_ED25519_BYTES &&
+               sodium_memcmp(a, k->ed25519, CRED_ED25519_BYTES) == 0;
+    } else if (k->kty == CRED_KTY_P256 && strcmp(kty, "EC") == 0 && crv != NULL &&
+               strcmp(crv, "P-256") == 0) {
+        uint8_t pt[65];
+        size_t pl = 0;
+        same = member(jwk, "x", &a, &a_len, NULL, 0) == 0 &&
+               member(jwk, "y", &b, &b_len, NULL, 0) == 0 && a_len == 32 && b_len == 32 &&
+               EVP_PKEY_get_octet_string_param((EVP_PKEY *)k->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt,
+                                               sizeof(pt), &pl) == 1 &&
+               pl == sizeof(pt) && pt[0] == 0x04 && memcmp(pt + 1, a, 32) == 0 &&
+               memcmp(pt + 33, b, 32) == 0;
+    } else if (k->kty == CRED_KTY_RSA && strcmp(kty, "RSA") == 0) {
+        /* Exporting n and e from the EVP_PKEY costs more than building the JWK's key. */
+        cred_key jk;
+        memset(&jk, 0, sizeof(jk));
+        same = cred_key_from_jwk(jwk, &jk, NULL, 0) == 0 && cred_key_equal(&jk, k);
+        cred_key_free(&jk);
+    }
+    ERR_clear_error();
+    free(a);
+    free(b);
+    return same;
 }
 
 int cred_key_from_multicodec(const uint8_t *buf, size_t n, cred_key *k, char *why, size_t why_len)

@@ -99,6 +99,15 @@ bool cred_key_equal(const cred_key *a, const cred_key *b);
 RN_MUST_USE int cred_key_verify(const cred_key *k, cred_alg alg, const uint8_t *msg, size_t len,
                                 const uint8_t *sig, size_t sig_len);
 
+/*
+ * Is `jwk` (a public JWK object) the key k? An Ed25519 or P-256 JWK is compared member by
+ * member with k's public components (x; the point), without building a key from it, which for
+ * P-256 costs a libcrypto key and group construction; an RSA JWK is built and compared (exporting
+ * n and e from k would cost more). A JWK that does not decode, carries a private member, or is
+ * of another type is not k. Used to find a key in an issuer's document.
+ */
+bool cred_key_is_jwk(const cred_key *k, const json_t *jwk);
+
 /* Copies a key (the EVP_PKEY is reference-counted). Returns 0 or RN_ENOMEM. */
 RN_MUST_USE int cred_key_copy(cred_key *dst, const cred_key *src);
 

@@ -25,6 +25,13 @@
 /* Certificates in one x5c: a leaf, intermediates, perhaps the root. */
 #define X5C_MAX 8u
 
+bool cred_seal_is(const json_t *doc)
+{
+    return json_is_object(doc) && json_object_get(doc, "payload") != NULL &&
+           (json_object_get(doc, "signatures") != NULL ||
+            json_object_get(doc, "signature") != NULL);
+}
+
 void cred_trust_init(cred_trust *t)
 {
     memset(t, 0, sizeof(*t));
@@ -159,6 +166,7 @@ int cred_seal_check(const json_t *doc, const cred_opts *o, cred_report *r, json_
     }
     char subj[CRED_REASON_BYTES / 2];
     subject_of(certs[0], subj, sizeof(subj));
+    snprintf(r->sealer, sizeof(r->sealer), "%s", subj);
     /* x5t#S256, when present, must be the leaf's. */
     json_t *t = json_object_get(j.header, "x5t#S256");
     if (t != NULL) {

@@ -11,7 +11,10 @@
  *  - an accepted one names its format, returns two JSON objects and at most IMP_REPORTS_MAX
  *    reports, each with a NUL-terminated text, and a field and an element when it is a lack;
  *  - with every flag given, a mandatory element lacks only when no flag gives it; when none
- *    lacks, the two records go through rec_from_json, and when accepted they are valid.
+ *    lacks, the two records go through rec_from_json, and when accepted they are valid;
+ *  - a document shaped as a sealed credential is unwrapped with imp_unseal: refused with a code
+ *    of its list, or unwrapped into a JSON object with a report whose verdict names a failed
+ *    check unless none failed; the payload is then mapped as a file is.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -101,6 +104,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fl.issuer_key = "rn1:5o5O+U6yUUqZuuq8Jam1mECWqXFeyAicr7lvBcFm2Y0=";
     fl.key_valid_from = "2024-08-01";
     map(doc, &fl, true);
+    if (cred_seal_is(doc)) {
+        static cred_report rep; /* 35 KiB of checks */
+        json_t *inner = NULL;
+        char why[IMP_WHY_BYTES];
+        int rc = imp_unseal(doc, NULL, 1767225600000ull, &rep, &inner, why, sizeof(why));
+        if (rc < 0) {
+            RN_ASSERT(rc == RN_EMALFORMED || rc == RN_EINVAL || rc == RN_EKIND || rc == RN_ECOUNT ||
+                      rc == RN_ENOMEM || rc == RN_ETOOBIG);
+            RN_ASSERT(inner == NULL && memchr(why, '\0', sizeof(why)) != NULL);
+        } else {
+            const cred_check *bad;
+            imp_seal_verdict v = imp_seal_verdict_of(&rep, &bad);
+            RN_ASSERT(json_is_object(inner));
+            RN_ASSERT(v == IMP_SEAL_BROKEN || (v == IMP_SEAL_OK) == (bad == NULL));
+            map(inner, &fl, true);
+        }
+        json_decref(inner);
+        cred_report_free(&rep);
+    }
     json_decref(doc);
     return 0;
 }

@@ -78,7 +78,8 @@ static void test_exit_codes(void **state)
 {
     (void)state;
     says(0, "every check that could be made passed", OB3("simple.json"), NULL, NULL);
-    says(0, "not checked (suite eddsa-rdfc-2022)", OB3("simple.json"), NULL, NULL);
+    says(0, "proof 1 of 1 (eddsa-rdfc-2022) verifies", OB3("simple.json"), NULL, NULL);
+    says(1, "does not verify", OB3("simple-err-proof-value.json"), NULL, NULL);
     says(1, "NOT VALID: 1 check(s) failed: validUntil", OB3("simple-err-expired.json"), NULL, NULL);
     says(1, "no scheme", OB3("simple-err-proof-method-no-scheme.json"), NULL, NULL);
     says(0, "lists the key", OB3("simple-jwt.jwt"), "--issuer-docs", OB3("issuer-docs"));

@@ -249,6 +249,64 @@ static void test_binding(void **state)
     cred_docs_free(&docs);
 }
 
+/* A key in an issuer's document as publicKeyJwk is found by comparing members
+ * (cred_key_is_jwk), for every key type: the same key yes, another key or type no, a JWK
+ * carrying a private member or not decoding no. */
+static void test_key_is_jwk(void **state)
+{
+    const test_issuer *all[] = { &rsa, &ec, &ed };
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        cred_key k;
+        json_t *jwk = test_issuer_jwk(all[i]);
+        assert_int_equal(cred_key_from_jwk(jwk, &k, NULL, 0), 0);
+        for (size_t j = 0; j < 3; j++) {
+            json_t *other = test_issuer_jwk(all[j]);
+            assert_int_equal(cred_key_is_jwk(&k, other), i == j);
+            json_decref(other);
+        }
+        /* The issuer's document lists the key by its JWK: bound, though the method is unnamed. */
+        cred_docs docs;
+        char reason[300];
+        cred_docs_init(&docs);
+        json_t *doc = json_pack("{s:s,s:[{s:s,s:O}]}", "id", "https://uni.example/i",
+                                "verificationMethod", "id", "#k", "publicKeyJwk", jwk);
+        assert_int_equal(cred_docs_add(&docs, doc, NULL, 0), 0);
+        assert_int_equal(
+            cred_binding(&docs, "https://uni.example/i", NULL, NULL, &k, reason, sizeof(reason)),
+            CRED_BIND_YES);
+        json_decref(doc);
+        cred_docs_free(&docs);
+        /* A private member, a member that does not decode, a leading zero byte (RSA's n). */
+        json_t *bad = json_deep_copy(jwk);
+        json_object_set_new(bad, "d", json_string("AAAA"));
+        assert_false(cred_key_is_jwk(&k, bad));
+        json_decref(bad);
+        bad = json_deep_copy(jwk);
+        json_object_set_new(bad, all[i]->kty == CRED_KTY_RSA ? "n" : "x", json_string("!!"));
+        assert_false(cred_key_is_jwk(&k, bad));
+        json_decref(bad);
+        if (all[i]->kty == CRED_KTY_RSA) {
+            uint8_t *n;
+            size_t nl;
+            const char *nt = json_string_value(json_object_get(jwk, "n"));
+            assert_int_equal(cred_b64url_decode(nt, strlen(nt), &n, &nl), 0);
+            uint8_t *z = calloc(1, nl + 1);
+            memcpy(z + 1, n, nl);
+            char *zt = cred_b64url_encode(z, nl + 1);
+            bad = json_deep_copy(jwk);
+            json_object_set_new(bad, "n", json_string(zt));
+            assert_true(cred_key_is_jwk(&k, bad));
+            json_decref(bad);
+            free(zt);
+            free(z);
+            free(n);
+        }
+        cred_key_free(&k);
+        json_decref(jwk);
+    }
+}
+
 static void test_resolve_ed25519(void **state)
 {
     cred_docs docs;
@@ -346,7 +404,7 @@ int main(void)
         cmocka_unit_test(test_did_key),   cmocka_unit_test(test_did_jwk),
         cmocka_unit_test(test_documents), cmocka_unit_test(test_unresolvable),
         cmocka_unit_test(test_binding),   cmocka_unit_test(test_resolve_ed25519),
-        cmocka_unit_test(test_docs_dir),
+        cmocka_unit_test(test_docs_dir),  cmocka_unit_test(test_key_is_jwk),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

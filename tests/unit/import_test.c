@@ -19,6 +19,12 @@
  *    date; tampered; revoked. Then the Open Badges VC-JWTs: valid, signed by an unregistered key,
  *    tampered, with a refused alg, issued before their key was registered.
  *
+ *  - A sealed European Digital Credential: the ELM sample sealed in the test (JAdES, the JWS
+ *    JSON serialization) with a sealing certificate from a CA made here: imported as the
+ *    unsealed file is, the sealer reported, the chain checked against --trust; refused when the
+ *    seal does not verify (even with --force), when the certificate is expired or does not chain
+ *    to the anchors (unless --force); credential verify and check report the seal.
+ *
  * The node's clock is the test's (srv_now), so every entry has a known time.
  */
 #include <setjmp.h>
@@ -39,6 +45,8 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <sodium.h>
 
 #include "cli/cli.h"
@@ -51,6 +59,7 @@
 #include "conf/keyfile.h"
 #include "store/store.h"
 
+#include "cred_sign.h"
 #include "testutil.h"
 
 /* Times (ms since the epoch, UTC midnight). */
@@ -539,6 +548,216 @@ static void test_cli_dry_run(void **state)
     assert_int_equal(run("spec", "import", ELM, "--colour", "blue", NULL), CLI_USAGE);
     assert_int_equal(run("spec", "import", ELM, "-n", "--issuer-key", "rn1:nonsense", NULL),
                      CLI_USAGE);
+}
+
+/* ---- Sealed European Digital Credentials ---- */
+
+static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
+                       long from_s, long to_s, bool is_ca, long serial)
+{
+    X509 *x = X509_new();
+    assert_non_null(x);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+    X509_gmtime_adj(X509_getm_notBefore(x), from_s);
+    X509_gmtime_adj(X509_getm_notAfter(x), to_s);
+    X509_set_pubkey(x, key);
+    X509_NAME *n = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"IE", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : n);
+    if (is_ca) {
+        X509_EXTENSION *e =
+            X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "critical,CA:TRUE");
+        X509_add_ext(x, e, -1);
+        X509_EXTENSION_free(e);
+        e = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage, "critical,keyCertSign,cRLSign");
+        X509_add_ext(x, e, -1);
+        X509_EXTENSION_free(e);
+    }
+    assert_true(X509_sign(x, issuer_key, EVP_sha256()) > 0);
+    return x;
+}
+
+static void write_pem(const char *path, X509 *x)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_X509(f, x), 1);
+    fclose(f);
+}
+
+/* The ELM sample sealed with ES256 by `by`, x5c [leaf, ca], written to `path`; `tamper` changes
+ * one byte of the signature. */
+static void write_sealed(const char *path, const test_issuer *by, X509 *leaf, X509 *ca, bool tamper)
+{
+    json_t *cred = load_file(ELM);
+    json_t *h = json_pack("{s:s,s:[],s:s,s:[s]}", "alg", "ES256", "x5c", "sigT",
+                          "2025-01-01T00:00:00Z", "crit", "sigT");
+    X509 *certs[2] = { leaf, ca };
+    for (size_t i = 0; i < 2; i++) {
+        unsigned char *der = NULL;
+        int n = i2d_X509(certs[i], &der);
+        char b64[8192];
+        assert_true(n > 0);
+        sodium_bin2base64(b64, sizeof(b64), der, (size_t)n, sodium_base64_VARIANT_ORIGINAL);
+        OPENSSL_free(der);
+        json_array_append_new(json_object_get(h, "x5c"), json_string(b64));
+    }
+    char *hs = json_dumps(h, JSON_COMPACT), *ps = json_dumps(cred, JSON_COMPACT);
+    char *hb = cred_b64url_encode((const uint8_t *)hs, strlen(hs));
+    char *pb = cred_b64url_encode((const uint8_t *)ps, strlen(ps));
+    size_t in_len = strlen(hb) + 1 + strlen(pb);
+    char *in = malloc(in_len + 1);
+    snprintf(in, in_len + 1, "%s.%s", hb, pb);
+    uint8_t sig[1024];
+    size_t sl;
+    test_sign(by, CRED_ALG_ES256, (const uint8_t *)in, in_len, sig, &sl);
+    if (tamper)
+        sig[5] ^= 0x01;
+    char *sb = cred_b64url_encode(sig, sl);
+    json_t *out = json_pack("{s:s,s:[{s:s,s:s}]}", "payload", pb, "signatures", "protected", hb,
+                            "signature", sb);
+    write_json(path, out);
+    json_decref(out);
+    free(hs);
+    free(ps);
+    free(hb);
+    free(pb);
+    free(in);
+    free(sb);
+    json_decref(h);
+    json_decref(cred);
+}
+
+/* `spec import --json -n` of `file` with the flags the ELM sample needs and `o1 v1 o2`; returns
+ * the exit code and, when 0, the printed JSON in *out. */
+static int import_json(const char *file, const char *o1, const char *v1, const char *o2,
+                       json_t **out)
+{
+    char path[256];
+    tpath(path, sizeof(path), "sealed-out.json");
+    capture_begin(path);
+    int rc = run("--json", "spec", "import", file, "-n", "--qa-status", "under_review", "--qa-type",
+                 "internal", "--provider-id", "IE:uniz", "--spec-id", "IE:uniz/mc-c012", o1, v1, o2,
+                 NULL);
+    char *text = capture_end(path);
+    *out = rc == CLI_OK ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    return rc;
+}
+
+static void test_sealed_elm(void **state)
+{
+    test_issuer ca_key, leaf_key, other_key;
+    char ca_pem[256], other_pem[256], good[256], tampered[256], expired[256];
+    json_t *plain, *j;
+    (void)state;
+    test_issuer_make(&ca_key, CRED_KTY_P256, 0);
+    test_issuer_make(&leaf_key, CRED_KTY_P256, 0);
+    test_issuer_make(&other_key, CRED_KTY_P256, 0);
+    X509 *ca =
+        make_cert(ca_key.pkey, "Test QTSP CA", NULL, ca_key.pkey, -86400, 86400L * 365, true, 1);
+    X509 *leaf = make_cert(leaf_key.pkey, "University of Z seal", ca, ca_key.pkey, -86400,
+                           86400L * 365, false, 2);
+    X509 *old = make_cert(leaf_key.pkey, "University of Z seal", ca, ca_key.pkey, -86400L * 30,
+                          -86400L, false, 3);
+    X509 *other = make_cert(other_key.pkey, "Another CA", NULL, other_key.pkey, -86400,
+                            86400L * 365, true, 4);
+    tpath(ca_pem, sizeof(ca_pem), "seal-ca.pem");
+    tpath(other_pem, sizeof(other_pem), "seal-other.pem");
+    tpath(good, sizeof(good), "sealed.json");
+    tpath(tampered, sizeof(tampered), "sealed-tampered.json");
+    tpath(expired, sizeof(expired), "sealed-expired.json");
+    write_pem(ca_pem, ca);
+    write_pem(other_pem, other);
+    write_sealed(good, &leaf_key, leaf, ca, false);
+    write_sealed(tampered, &leaf_key, leaf, ca, true);
+    write_sealed(expired, &leaf_key, old, ca, false);
+
+    /* The unsealed sample, and the sealed one with its chain to the CA: the same records. */
+    assert_int_equal(import_json(ELM, NULL, NULL, NULL, &plain), CLI_OK);
+    assert_true(json_is_null(json_object_get(plain, "seal")));
+    assert_int_equal(import_json(good, "--trust", ca_pem, NULL, &j), CLI_OK);
+    json_t *seal = json_object_get(j, "seal");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(seal, "sealed_by")), "CN=University of Z seal"));
+    assert_true(json_is_false(json_object_get(seal, "forced")));
+    assert_true(json_equal(json_object_get(j, "provider"), json_object_get(plain, "provider")));
+    assert_true(json_equal(json_object_get(j, "spec"), json_object_get(plain, "spec")));
+    size_t i;
+    json_t *c;
+    bool chained = false;
+    json_array_foreach(json_object_get(seal, "checks"), i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "name")), "chain") == 0)
+            chained = strcmp(json_string_value(json_object_get(c, "result")), "pass") == 0 &&
+                      strstr(json_string_value(json_object_get(c, "reason")), "Test QTSP CA");
+    }
+    assert_true(chained);
+    json_decref(j);
+    /* Without anchors: imported, the chain not checked. */
+    assert_int_equal(import_json(good, NULL, NULL, NULL, &j), CLI_OK);
+    char *sj = json_dumps(json_object_get(j, "seal"), 0);
+    assert_non_null(sj);
+    assert_non_null(strstr(sj, "no trust anchors"));
+    free(sj);
+    json_decref(j);
+    /* A seal that does not verify: refused, --force or not. */
+    assert_int_equal(import_json(tampered, NULL, NULL, NULL, &j), CLI_REFUSED);
+    assert_int_equal(import_json(tampered, "--trust", ca_pem, "--force", &j), CLI_REFUSED);
+    /* Another CA's anchors, an expired certificate: refused, imported with --force. */
+    assert_int_equal(import_json(good, "--trust", other_pem, NULL, &j), CLI_REFUSED);
+    assert_int_equal(import_json(good, "--trust", other_pem, "--force", &j), CLI_OK);
+    assert_true(json_is_true(json_object_get(json_object_get(j, "seal"), "forced")));
+    json_decref(j);
+    assert_int_equal(import_json(expired, NULL, NULL, NULL, &j), CLI_REFUSED);
+    assert_int_equal(import_json(expired, "--force", NULL, NULL, &j), CLI_OK);
+    json_decref(j);
+    /* --trust and --force are for sealed files; a PEM that holds no certificate is refused. */
+    assert_int_equal(import_json(ELM, "--force", NULL, NULL, &j), CLI_USAGE);
+    assert_int_equal(import_json(good, "--trust", ELM, NULL, &j), CLI_REFUSED);
+    /* People's form names the sealer. */
+    char out[256];
+    tpath(out, sizeof(out), "sealed-people.txt");
+    capture_begin(out);
+    assert_int_equal(run("spec", "import", good, "-n", "--qa-status", "under_review", "--qa-type",
+                         "internal", "--trust", ca_pem, NULL),
+                     CLI_OK);
+    char *text = capture_end(out);
+    assert_non_null(strstr(text, "sealed by CN=University of Z seal"));
+    free(text);
+    /* credential check and verify report the seal. */
+    capture_begin(out);
+    assert_int_equal(run("credential", "check", good, "--trust", ca_pem, NULL), CLI_OK);
+    text = capture_end(out);
+    assert_non_null(strstr(text, "sealed by"));
+    assert_non_null(strstr(text, "University of Z seal"));
+    free(text);
+    capture_begin(out);
+    assert_int_equal(run("credential", "verify", good, "IE", "employment", "--trust", ca_pem, NULL),
+                     CLI_REFUSED);
+    text = capture_end(out);
+    assert_non_null(strstr(text, "the seal verifies; the node is not asked"));
+    free(text);
+    assert_int_equal(run("credential", "verify", tampered, "IE", "employment", NULL), CLI_NEGATIVE);
+    /* The library half: an unsealed file is not unwrapped. */
+    cred_report rep;
+    json_t *doc = load_file(ELM), *inner = NULL;
+    char why[IMP_WHY_BYTES];
+    assert_int_equal(imp_unseal(doc, NULL, 0, &rep, &inner, why, sizeof(why)), 0);
+    assert_null(inner);
+    assert_int_equal(rep.n, 0);
+    cred_report_free(&rep);
+    json_decref(doc);
+    json_decref(plain);
+    X509_free(ca);
+    X509_free(leaf);
+    X509_free(old);
+    X509_free(other);
+    test_issuer_free(&ca_key);
+    test_issuer_free(&leaf_key);
+    test_issuer_free(&other_key);
 }
 
 /* ---- The records round-trip through a log ---- */
@@ -1294,6 +1513,7 @@ int main(void)
         cmocka_unit_test(test_map_fixtures),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_cli_dry_run),
+        cmocka_unit_test(test_sealed_elm),
         cmocka_unit_test(test_roundtrip_log),
         cmocka_unit_test_setup_teardown(test_node_envelopes, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_vcjwt, node_setup, node_teardown),

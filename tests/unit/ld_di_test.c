@@ -372,7 +372,8 @@ static void test_sign_round_trip(void **state)
     uint8_t raw[40], pk[32], sk[64], vpk[32];
     size_t n;
     assert_int_equal(
-        cred_multibase_decode(json_string_value(json_object_get(kp, "privateKeyMultibase")), raw,
+        cred_multibase_decode(json_string_value(json_object_get(kp, "privateKeyMultibase")),
+                              json_string_length(json_object_get(kp, "privateKeyMultibase")), raw,
                               sizeof(raw), &n),
         0);
     assert_int_equal(n, 34);
@@ -618,13 +619,14 @@ static void test_multibase(void **state)
         assert_int_equal(cred_multibase_encode(in, n, text, sizeof(text)), 0);
         size_t len;
         if (n == 0) {
-            assert_int_equal(cred_multibase_decode(text, out, sizeof(out), &len), RN_EMALFORMED);
+            assert_int_equal(cred_multibase_decode(text, strlen(text), out, sizeof(out), &len),
+                             RN_EMALFORMED);
             continue;
         }
-        assert_int_equal(cred_multibase_decode(text, out, sizeof(out), &len), 0);
+        assert_int_equal(cred_multibase_decode(text, strlen(text), out, sizeof(out), &len), 0);
         assert_int_equal(len, n);
         assert_memory_equal(in, out, n);
-        assert_int_equal(cred_multibase_decode(text, out, n - 1, &len), RN_ETOOBIG);
+        assert_int_equal(cred_multibase_decode(text, strlen(text), out, n - 1, &len), RN_ETOOBIG);
     }
     uint8_t pk[32];
     assert_int_equal(cred_multikey_ed25519("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ", pk),
