@@ -469,7 +469,10 @@ static int sorted_cmp(const void *a, const void *b)
     return entry_cmp(&((const sorted_entry *)a)->e, &((const sorted_entry *)b)->e);
 }
 
-int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d)
+/* proto_proof_encode and proto_proof_encode_held: `held` says the entries were decoded strictly
+ * before and are known unchanged, so their outline (author, seq) is read with
+ * proto_entry_decode_known instead of a strict walk of every body. */
+static int encode(const proto_proof *p, bool held, mp_buf *b, rn_diag *d)
 {
     const proto_proof_query *q = &p->query;
     const proto_proof_answer *a = &p->answer;
@@ -491,7 +494,9 @@ int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d)
         goto out;
     }
     for (uint32_t i = 0; i < p->entries_n; i++) {
-        if (proto_entry_decode(&sorted[i].e, p->entries[i].ptr, p->entries[i].len, NULL) != 0) {
+        const proto_str *x = &p->entries[i];
+        if ((held ? proto_entry_decode_known(&sorted[i].e, x->ptr, x->len)
+                  : proto_entry_decode(&sorted[i].e, x->ptr, x->len, NULL)) != 0) {
             rc = rn_fail_at(d, RN_EINVAL, "proof.entries", i + 1);
             goto out;
         }
@@ -559,4 +564,14 @@ out:
         b->err = saved_err;
     }
     return rc;
+}
+
+int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d)
+{
+    return encode(p, false, b, d);
+}
+
+int proto_proof_encode_held(const proto_proof *p, mp_buf *b, rn_diag *d)
+{
+    return encode(p, true, b, d);
 }

@@ -326,6 +326,7 @@ void store_close(store *s)
         store_batch_free(p->batch);
         free(p->scratch);
         free(p->checked);
+        store_records_free(p->records);
         free(p);
     }
     proto_roster_free(&s->roster);
