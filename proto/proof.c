@@ -464,10 +464,7 @@ typedef struct sorted_entry {
     uint32_t i; /* position in the caller's list */
 } sorted_entry;
 
-static int sorted_cmp(const void *a, const void *b)
-{
-    return entry_cmp(&((const sorted_entry *)a)->e, &((const sorted_entry *)b)->e);
-}
+#define ENCODE_ON_STACK 4u
 
 /* proto_proof_encode and proto_proof_encode_held: `held` says the entries were decoded strictly
  * before and are known unchanged, so their outline (author, seq) is read with
@@ -478,6 +475,7 @@ static int encode(const proto_proof *p, bool held, mp_buf *b, rn_diag *d)
     const proto_proof_answer *a = &p->answer;
     size_t saved_len = b->len;
     int saved_err = b->err;
+    sorted_entry on_stack[ENCODE_ON_STACK];
     sorted_entry *sorted = NULL;
     proto_proof check;
     int rc = 0;
@@ -488,7 +486,8 @@ static int encode(const proto_proof *p, bool held, mp_buf *b, rn_diag *d)
     }
     RN_GUARD(rc, query_check(q, d));
     RN_GUARD(rc, answer_check(a, q, d));
-    sorted = calloc(p->entries_n, sizeof(*sorted));
+    /* A recognise's bundle has at most four entries: on the stack, the rest on the heap. */
+    sorted = p->entries_n <= ENCODE_ON_STACK ? on_stack : calloc(p->entries_n, sizeof(*sorted));
     if (sorted == NULL) {
         rc = rn_fail(d, RN_ENOMEM, "proof");
         goto out;
@@ -502,7 +501,14 @@ static int encode(const proto_proof *p, bool held, mp_buf *b, rn_diag *d)
         }
         sorted[i].i = i;
     }
-    qsort(sorted, p->entries_n, sizeof(*sorted), sorted_cmp);
+    /* Stable insertion sort: a handful of entries (qsort's call per comparison cost more). */
+    for (uint32_t i = 1; i < p->entries_n; i++) {
+        sorted_entry x = sorted[i];
+        uint32_t j = i;
+        for (; j > 0 && entry_cmp(&sorted[j - 1].e, &x.e) > 0; j--)
+            sorted[j] = sorted[j - 1];
+        sorted[j] = x;
+    }
     for (uint32_t i = 1; i < p->entries_n; i++) {
         if (entry_cmp(&sorted[i - 1].e, &sorted[i].e) == 0) {
             rc = rn_fail_at(d, RN_EDUPLICATE, "proof.entries", sorted[i].i + 1);
@@ -558,7 +564,8 @@ static int encode(const proto_proof *p, bool held, mp_buf *b, rn_diag *d)
     /* Pair assertion: what we wrote is a bundle every reader decodes. */
     RN_ASSERT(proto_proof_decode(&check, b->data + saved_len, b->len - saved_len, NULL) == 0);
 out:
-    free(sorted);
+    if (sorted != on_stack)
+        free(sorted);
     if (rc != 0) {
         b->len = saved_len;
         b->err = saved_err;

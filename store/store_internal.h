@@ -52,6 +52,18 @@ struct store_private {
     store_batch *batch;            /* allocated while entries await the index pass, else NULL */
     struct store_checked *checked; /* RN_STORE_CHECKED_SLOTS entries found intact ("Integrity") */
     store_records *records;        /* decoded records, allocated on first use (records.c) */
+    struct store_parked *parked;   /* the last read's transaction, reset, for the next read */
+};
+
+/* A read transaction kept for the next read (store_read_end resets it, store_snapshot_begin
+ * renews it): its cursors and its cache come with it, and the cache's heads and signature
+ * watermarks stay true when the next read finds the same snapshot (the same LMDB txn id: no
+ * commit in between). */
+struct store_parked {
+    MDB_txn *txn;
+    uint64_t txnid; /* the snapshot the cache describes */
+    MDB_cursor *versions, *entries;
+    struct store_read_cache *cache;
 };
 
 /* What one read transaction remembers of its snapshot (store_read.cache): the last heads and
@@ -93,6 +105,10 @@ int store_record_load(store_read *r, const store_version *v, proto_kind kind, pr
                       const proto_record **rec, proto_str *bytes);
 void store_records_scope(store_read *r);
 void store_records_free(store_records *c);
+
+/* Closes the parked read transaction, if any (store_close; before anything that needs every
+ * reader slot of the process gone). */
+void store_parked_free(store *s);
 
 /* ---- Shared by the files of store/ (store.c unless said otherwise) ---- */
 

@@ -2056,6 +2056,47 @@ static void test_record_cache(void **state)
     chain_free(&fr);
 }
 
+/* A read's transaction, cursors and cache are kept for the next read (store_read_end parks
+ * them): the next read sees every commit made in between, and what the cache remembered (heads,
+ * signature watermarks) only while the snapshot is the same one. */
+static void test_read_parked(void **state)
+{
+    fixture *f = *state;
+    chain fr;
+    store_ingest_result res;
+    store_read r;
+    store_head h;
+    store_sigs sg;
+    proto_str e;
+
+    chain_fr(&fr, 12);
+    assert_int_equal(ingest(&f->s, &fr, 1, 6, &res, NULL), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_query_begin(&f->s, &r), 0);
+        assert_int_equal(store_head_get(&r, authors[A_FR].pk, &h), 0);
+        assert_int_equal(h.seq, 6);
+        assert_int_equal(store_sigs_get(&r, authors[A_FR].pk, &sg), 0);
+        assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 6, &e), 0);
+        assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 7, &e), RN_ENOTFOUND);
+        store_read_end(&r);
+        assert_null(r.txn);
+    }
+    assert_int_equal(ingest(&f->s, &fr, 7, 6, &res, NULL), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
+    assert_int_equal(store_head_get(&r, authors[A_FR].pk, &h), 0);
+    assert_int_equal(h.seq, 12);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), 0);
+    /* A second read while the first is open takes a transaction of its own. */
+    store_read r2;
+    assert_int_equal(store_snapshot_begin(&f->s, &r2), 0);
+    assert_int_equal(store_head_get(&r2, authors[A_FR].pk, &h), 0);
+    assert_int_equal(h.seq, 12);
+    store_read_end(&r2);
+    store_read_end(&r);
+    check_ok(&f->s, 12);
+    chain_free(&fr);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -2109,6 +2150,7 @@ int main(void)
         T(test_entry_damaged),
         T(test_entry_damaged_after_check),
         T(test_record_cache),
+        T(test_read_parked),
         T(test_ingest_repairs_damaged),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
