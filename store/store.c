@@ -930,6 +930,14 @@ void store_read_end(store_read *r)
     r->txn = NULL;
 }
 
+/* The first 8 bytes of an author's key: the read cache compares them before the whole key. */
+static uint64_t author8(const uint8_t *author)
+{
+    uint64_t a;
+    memcpy(&a, author, sizeof(a));
+    return a;
+}
+
 /* The read's cache, allocated on first use; NULL when out of memory (then nothing is cached). */
 static struct store_read_cache *read_cache(store_read *r)
 {
@@ -958,8 +966,10 @@ int store_head_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_h
 {
     struct store_read_cache *c = read_cache(r);
     if (c != NULL) {
+        uint64_t a8 = author8(author);
         for (unsigned i = 0; i < STORE_READ_CACHED; i++) {
-            if (c->heads[i].seq != 0 && memcmp(c->heads[i].author, author, PROTO_KEY_BYTES) == 0) {
+            if (c->heads[i].seq != 0 && author8(c->heads[i].author) == a8 &&
+                memcmp(c->heads[i].author, author, PROTO_KEY_BYTES) == 0) {
                 *out = c->heads[i];
                 return 0;
             }
@@ -1384,8 +1394,10 @@ int store_sigs_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_s
 {
     struct store_read_cache *c = read_cache(r);
     if (c != NULL) {
+        uint64_t a8 = author8(author);
         for (unsigned i = 0; i < c->sigs_n; i++) {
-            if (memcmp(c->sigs_author[i], author, PROTO_KEY_BYTES) == 0) {
+            if (author8(c->sigs_author[i]) == a8 &&
+                memcmp(c->sigs_author[i], author, PROTO_KEY_BYTES) == 0) {
                 *out = c->sigs[i];
                 return 0;
             }

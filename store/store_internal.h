@@ -67,8 +67,9 @@ struct store_parked {
 };
 
 /* What one read transaction remembers of its snapshot (store_read.cache): the last heads and
- * signature watermarks it read, and one cursor per index for the queries' prefix scans. */
-#define STORE_READ_CACHED 4u
+ * signature watermarks it read (as many as a roster has authorities, in practice: 30 countries
+ * and then some), and one cursor per index for the queries' prefix scans. */
+#define STORE_READ_CACHED 48u
 struct store_read_cache {
     store_head heads[STORE_READ_CACHED]; /* seq 0: an empty slot */
     unsigned heads_next;
