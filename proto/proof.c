@@ -464,17 +464,18 @@ typedef struct sorted_entry {
     uint32_t i; /* position in the caller's list */
 } sorted_entry;
 
-static int sorted_cmp(const void *a, const void *b)
-{
-    return entry_cmp(&((const sorted_entry *)a)->e, &((const sorted_entry *)b)->e);
-}
+#define ENCODE_ON_STACK 4u
 
-int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d)
+/* proto_proof_encode and proto_proof_encode_held: `held` says the entries were decoded strictly
+ * before and are known unchanged, so their outline (author, seq) is read with
+ * proto_entry_decode_known instead of a strict walk of every body. */
+static int encode(const proto_proof *p, bool held, mp_buf *b, rn_diag *d)
 {
     const proto_proof_query *q = &p->query;
     const proto_proof_answer *a = &p->answer;
     size_t saved_len = b->len;
     int saved_err = b->err;
+    sorted_entry on_stack[ENCODE_ON_STACK];
     sorted_entry *sorted = NULL;
     proto_proof check;
     int rc = 0;
@@ -485,19 +486,29 @@ int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d)
     }
     RN_GUARD(rc, query_check(q, d));
     RN_GUARD(rc, answer_check(a, q, d));
-    sorted = calloc(p->entries_n, sizeof(*sorted));
+    /* A recognise's bundle has at most four entries: on the stack, the rest on the heap. */
+    sorted = p->entries_n <= ENCODE_ON_STACK ? on_stack : calloc(p->entries_n, sizeof(*sorted));
     if (sorted == NULL) {
         rc = rn_fail(d, RN_ENOMEM, "proof");
         goto out;
     }
     for (uint32_t i = 0; i < p->entries_n; i++) {
-        if (proto_entry_decode(&sorted[i].e, p->entries[i].ptr, p->entries[i].len, NULL) != 0) {
+        const proto_str *x = &p->entries[i];
+        if ((held ? proto_entry_decode_known(&sorted[i].e, x->ptr, x->len)
+                  : proto_entry_decode(&sorted[i].e, x->ptr, x->len, NULL)) != 0) {
             rc = rn_fail_at(d, RN_EINVAL, "proof.entries", i + 1);
             goto out;
         }
         sorted[i].i = i;
     }
-    qsort(sorted, p->entries_n, sizeof(*sorted), sorted_cmp);
+    /* Stable insertion sort: a handful of entries (qsort's call per comparison cost more). */
+    for (uint32_t i = 1; i < p->entries_n; i++) {
+        sorted_entry x = sorted[i];
+        uint32_t j = i;
+        for (; j > 0 && entry_cmp(&sorted[j - 1].e, &x.e) > 0; j--)
+            sorted[j] = sorted[j - 1];
+        sorted[j] = x;
+    }
     for (uint32_t i = 1; i < p->entries_n; i++) {
         if (entry_cmp(&sorted[i - 1].e, &sorted[i].e) == 0) {
             rc = rn_fail_at(d, RN_EDUPLICATE, "proof.entries", sorted[i].i + 1);
@@ -553,10 +564,21 @@ int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d)
     /* Pair assertion: what we wrote is a bundle every reader decodes. */
     RN_ASSERT(proto_proof_decode(&check, b->data + saved_len, b->len - saved_len, NULL) == 0);
 out:
-    free(sorted);
+    if (sorted != on_stack)
+        free(sorted);
     if (rc != 0) {
         b->len = saved_len;
         b->err = saved_err;
     }
     return rc;
+}
+
+int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d)
+{
+    return encode(p, false, b, d);
+}
+
+int proto_proof_encode_held(const proto_proof *p, mp_buf *b, rn_diag *d)
+{
+    return encode(p, true, b, d);
 }

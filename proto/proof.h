@@ -174,4 +174,13 @@ char *proto_proof_diag_format(const rn_diag *d, char *buf, size_t len);
  */
 RN_MUST_USE int proto_proof_encode(const proto_proof *p, mp_buf *b, rn_diag *d);
 
+/*
+ * proto_proof_encode for entries the caller decoded strictly before and knows unchanged since (a
+ * replica's entries, checked against their ids in the read that hands them out): only their
+ * outline (author, seq, for the order) is read, with proto_entry_decode_known, instead of a
+ * strict walk of every body. The same bytes out, the same errors (an entry without an entry's
+ * outline is RN_EINVAL). Never use it on entries from the network.
+ */
+RN_MUST_USE int proto_proof_encode_held(const proto_proof *p, mp_buf *b, rn_diag *d);
+
 #endif /* RN_PROOF_H */

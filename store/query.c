@@ -121,6 +121,24 @@ static int latest_id(store_read *r, proto_kind kind, proto_str id, uint64_t at, 
     return latest(r, kind, id.ptr, id.len, at, v, rec, bytes);
 }
 
+/* As load_kind, but *rec may be the store's cached decode of the entry instead of `tmp`
+ * (store_record_load): read-only, valid for the rest of the query. */
+static int load_rec(store_read *r, const store_version *v, proto_kind kind, proto_record *tmp,
+                    const proto_record **rec, proto_str *bytes)
+{
+    RN_TRY(store_record_load(r, v, kind, tmp, rec, bytes));
+    return (*rec)->kind == kind ? 0 : RN_ECORRUPT;
+}
+
+/* As latest, with load_rec's *rec. */
+static int latest_rec(store_read *r, proto_kind kind, const uint8_t *rid, size_t rid_len,
+                      uint64_t at, store_version *v, proto_record *tmp, const proto_record **rec,
+                      proto_str *bytes)
+{
+    RN_TRY(store_version_get(r, kind, rid, rid_len, at, v));
+    return load_rec(r, v, kind, tmp, rec, bytes);
+}
+
 /* Reads an index value: the location of an entry dated ts. */
 static int read_loc(const MDB_val *val, uint64_t ts, store_version *v)
 {
@@ -176,6 +194,7 @@ typedef struct recog {
     /* The entries the answer rests on, as read (checked against their ids) while answering:
      * the bundle takes them from here rather than read them again. len 0: not read. */
     proto_str spec_e, provider_e, basis_e;
+    const proto_record *spec, *provider; /* as of at: in the scratch or the store's cache */
 } recog;
 
 /* (d) Whether decision `x_id` is superseded as of q->at. Returns 1, 0, or an error. */
@@ -199,13 +218,15 @@ static int superseded(store_read *r, const recog *q, proto_str x_id, proto_recor
         }
         if (ts > q->at)
             break; /* dated keys ascend: nothing later counts */
+        const proto_record *y;
         if ((rc = read_loc(&v, ts, &yv)) < 0 ||
-            (rc = load_kind(r, &yv, PROTO_KIND_DECISION, tmp, NULL)) < 0)
+            (rc = load_rec(r, &yv, PROTO_KIND_DECISION, tmp, &y, NULL)) < 0)
             break;
-        proto_str y_id = tmp->u.decision.id;
-        if ((rc = latest_id(r, PROTO_KIND_DECISION, y_id, q->at, &ylatest, tmp, NULL)) < 0)
+        proto_str y_id = y->u.decision.id;
+        if ((rc = latest_rec(r, PROTO_KIND_DECISION, y_id.ptr, y_id.len, q->at, &ylatest, tmp, &y,
+                             NULL)) < 0)
             break;
-        if (proto_str_eq(tmp->u.decision.supersedes, x_id)) {
+        if (proto_str_eq(y->u.decision.supersedes, x_id)) {
             found = 1;
             break;
         }
@@ -267,18 +288,19 @@ static int best_decision(store_read *r, recog *q, scratch *sc, query_recognition
         }
         if (ts > q->at)
             break;
+        const proto_record *d;
         if ((rc = read_loc(&v, ts, &dv)) < 0 ||
-            (rc = load_kind(r, &dv, PROTO_KIND_DECISION, &sc->a, &dv_bytes)) < 0)
+            (rc = load_rec(r, &dv, PROTO_KIND_DECISION, &sc->a, &d, &dv_bytes)) < 0)
             break;
         /* (c) Only D's latest version as of at speaks for D; it has its own key in this range
          * when its spec is still this one, so every other version is skipped here. */
-        proto_str d_id = sc->a.u.decision.id;
+        proto_str d_id = d->u.decision.id;
         if ((rc = store_version_get(r, PROTO_KIND_DECISION, d_id.ptr, d_id.len, q->at, &dlatest)) <
             0)
             break;
         if (dlatest.seq != dv.seq || memcmp(dlatest.author, dv.author, PROTO_KEY_BYTES) != 0)
             continue;
-        const proto_decision *dec = &sc->a.u.decision;
+        const proto_decision *dec = &d->u.decision;
         /* (e) and the spec: the verifier's own rule (proto/rules.h). */
         if (memcmp(dv.author, q->authority->key, PROTO_KEY_BYTES) != 0 ||
             proto_decision_unmet(dec, q->spec_id, q->purpose, q->at) != NULL)
@@ -300,7 +322,7 @@ static int best_decision(store_read *r, recog *q, scratch *sc, query_recognition
         out->result = PROTO_RESULT_DECISION;
         out->outcome = outcome;
         copy_id(out->basis_id, d_id);
-        terms_of_decision(&out->terms, dec); /* sc->a: superseded() used sc->b */
+        terms_of_decision(&out->terms, dec); /* sc->a or cached: superseded() used sc->b */
     }
     if (rc < 0 && rc != RN_ENOTFOUND)
         return rc;
@@ -374,14 +396,15 @@ static int best_policy(store_read *r, recog *q, scratch *sc, query_recognition *
         if (rc < 0)
             break;
         if (found) {
-            rc = load_kind(r, &pv, PROTO_KIND_POLICY, &sc->a, &pv_bytes);
+            const proto_record *pr;
+            rc = load_rec(r, &pv, PROTO_KIND_POLICY, &sc->a, &pr, &pv_bytes);
             if (rc < 0)
                 break;
-            const proto_policy *pol = &sc->a.u.policy;
+            const proto_policy *pol = &pr->u.policy;
             if (memcmp(pv.author, q->authority->key, PROTO_KEY_BYTES) == 0 &&
                 proto_policy_unmet(pol, q->purpose, q->at) == NULL &&
                 outcome_rank(pol->outcome) < best_rank &&
-                proto_policy_matches(pol, &sc->spec.u.spec, &sc->provider.u.provider)) {
+                proto_policy_matches(pol, &q->spec->u.spec, &q->provider->u.provider)) {
                 best_rank = outcome_rank(pol->outcome);
                 out->result = PROTO_RESULT_AUTOMATIC;
                 out->outcome = pol->outcome;
@@ -471,18 +494,21 @@ static void answer_clear(query_recognition *out)
 }
 
 /* Steps (a)-(h) of query_recognise, without the bundle; leaves the spec and its provider as of
- * at in sc->spec and sc->provider. */
+ * at in q->spec and q->provider. Begins the query's scope of cached records. */
 static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *out)
 {
+    store_records_scope(r);
     answer_clear(out);
     /* (a) */
-    RN_TRY(latest_id(r, PROTO_KIND_SPEC, q->spec_id, q->at, &q->spec_v, &sc->spec, &q->spec_e));
-    RN_TRY(latest_id(r, PROTO_KIND_PROVIDER, sc->spec.u.spec.provider, q->at, &q->provider_v,
-                     &sc->provider, &q->provider_e));
+    RN_TRY(latest_rec(r, PROTO_KIND_SPEC, q->spec_id.ptr, q->spec_id.len, q->at, &q->spec_v,
+                      &sc->spec, &q->spec, &q->spec_e));
+    proto_str prov_id = q->spec->u.spec.provider;
+    RN_TRY(latest_rec(r, PROTO_KIND_PROVIDER, prov_id.ptr, prov_id.len, q->at, &q->provider_v,
+                      &sc->provider, &q->provider, &q->provider_e));
     set_ref(&out->spec, &q->spec_v);
     set_ref(&out->provider, &q->provider_v);
-    copy_id(out->provider_id, sc->spec.u.spec.provider);
-    describe(out, &sc->spec.u.spec, &sc->provider.u.provider);
+    copy_id(out->provider_id, prov_id);
+    describe(out, &q->spec->u.spec, &q->provider->u.provider);
     /* (b) */
     q->authority = proto_roster_authority(&r->s->roster, q->country, 2);
     if (q->authority == NULL)
@@ -552,7 +578,8 @@ static int proof_build(store_read *r, const recog *q, const query_recognition *o
             return rc == RN_ENOTFOUND ? RN_ECORRUPT : rc;
     }
     p.entries_n = n;
-    return proto_proof_encode(&p, b, NULL);
+    /* Every entry came from store_entry_get, checked against its id: decoded strictly at ingest. */
+    return proto_proof_encode_held(&p, b, NULL);
 }
 
 int query_recognise(store_read *r, proto_str spec_id, const char *country, uint32_t purpose,
@@ -669,7 +696,7 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
 
     /* spec_ok, and the provider the issuer key is checked against. */
     uint64_t issued = clamp_time(claim->issued_at_ms);
-    proto_str prov_id = sc->spec.u.spec.provider;
+    proto_str prov_id = q.spec->u.spec.provider;
     rc = latest_id(r, PROTO_KIND_SPEC, claim->spec_id, issued, &v, &sc->a, NULL);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
@@ -694,7 +721,7 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
     out->issuer_ok = out->issuer_reason == QUERY_ISSUER_OK;
 
     /* revoked: by the provider of the spec as of at, the one the bundle shows. */
-    proto_str spec_prov = sc->spec.u.spec.provider;
+    proto_str spec_prov = q.spec->u.spec.provider;
     memcpy(rid, claim->credential, PROTO_DIGEST_BYTES);
     memcpy(rid + PROTO_DIGEST_BYTES, spec_prov.ptr, spec_prov.len);
     rc = latest(r, PROTO_KIND_REVOCATION, rid, PROTO_DIGEST_BYTES + spec_prov.len, q.at, &v, &sc->a,

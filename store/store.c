@@ -319,6 +319,7 @@ void store_close(store *s)
 {
     struct store_private *p = s->priv;
     if (p != NULL) {
+        store_parked_free(s);
         if (p->env != NULL) {
             (void)mdb_env_sync(p->env, 1);
             mdb_env_close(p->env);
@@ -326,6 +327,7 @@ void store_close(store *s)
         store_batch_free(p->batch);
         free(p->scratch);
         free(p->checked);
+        store_records_free(p->records);
         free(p);
     }
     proto_roster_free(&s->roster);
@@ -792,6 +794,80 @@ out:
 
 /* ---- Reads ---- */
 
+/* Closes what a read left: its cursors, its cache and its transaction. */
+static void read_free(MDB_txn *txn, MDB_cursor *versions, MDB_cursor *entries,
+                      struct store_read_cache *cache)
+{
+    if (versions != NULL)
+        mdb_cursor_close(versions);
+    if (entries != NULL)
+        mdb_cursor_close(entries);
+    if (cache != NULL) {
+        for (unsigned i = 0; i < STORE_DB_COUNT; i++)
+            if (cache->scan[i] != NULL)
+                mdb_cursor_close(cache->scan[i]);
+        free(cache);
+    }
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+}
+
+void store_parked_free(store *s)
+{
+    struct store_parked *pk = s->priv != NULL ? s->priv->parked : NULL;
+    if (pk == NULL)
+        return;
+    read_free(pk->txn, pk->versions, pk->entries, pk->cache);
+    free(pk);
+    s->priv->parked = NULL;
+}
+
+/* Renews cursor *c on txn, or closes it (NULL) when it cannot be. */
+static void cursor_renew(MDB_txn *txn, MDB_cursor **c)
+{
+    if (*c != NULL && mdb_cursor_renew(txn, *c) != 0) {
+        mdb_cursor_close(*c);
+        *c = NULL;
+    }
+}
+
+/* Takes the parked transaction for read r, renewed on the newest snapshot, with its cursors and
+ * its cache (emptied of heads and watermarks unless the snapshot is the one they describe).
+ * Returns false when none is parked or it cannot be renewed (then r is as it was). */
+static bool read_unpark(store *s, store_read *r)
+{
+    struct store_parked *pk = s->priv->parked;
+    if (pk == NULL || pk->txn == NULL)
+        return false;
+    MDB_txn *txn = pk->txn;
+    pk->txn = NULL;
+    if (mdb_txn_renew(txn) != 0) {
+        read_free(txn, pk->versions, pk->entries, pk->cache);
+        pk->versions = pk->entries = NULL;
+        pk->cache = NULL;
+        return false;
+    }
+    r->txn = txn;
+    r->versions = pk->versions;
+    r->entries = pk->entries;
+    r->cache = pk->cache;
+    pk->versions = pk->entries = NULL;
+    pk->cache = NULL;
+    cursor_renew(txn, &r->versions);
+    cursor_renew(txn, &r->entries);
+    if (r->cache != NULL) {
+        for (unsigned i = 0; i < STORE_DB_COUNT; i++)
+            cursor_renew(txn, &r->cache->scan[i]);
+        if ((uint64_t)mdb_txn_id(txn) != pk->txnid) {
+            memset(r->cache->heads, 0, sizeof(r->cache->heads));
+            r->cache->heads_next = 0;
+            r->cache->sigs_n = 0;
+            r->cache->sigs_next = 0;
+        }
+    }
+    return true;
+}
+
 int store_snapshot_begin(store *s, store_read *r)
 {
     r->s = s;
@@ -800,6 +876,8 @@ int store_snapshot_begin(store *s, store_read *r)
     r->entries = NULL;
     r->cache = NULL;
     r->index_behind = s->index_pending;
+    if (read_unpark(s, r))
+        return 0;
     int rc = mdb_txn_begin(s->priv->env, NULL, MDB_RDONLY, &r->txn);
     if (rc != 0) {
         r->txn = NULL;
@@ -830,22 +908,34 @@ uint64_t store_used_bytes(const store *s)
 
 void store_read_end(store_read *r)
 {
-    if (r->versions != NULL)
-        mdb_cursor_close(r->versions);
-    if (r->entries != NULL)
-        mdb_cursor_close(r->entries);
+    struct store_private *p = r->s != NULL ? r->s->priv : NULL;
+    if (r->txn != NULL && p != NULL && p->parked == NULL)
+        p->parked = calloc(1, sizeof(*p->parked));
+    if (r->txn != NULL && p != NULL && p->parked != NULL && p->parked->txn == NULL) {
+        /* Parked for the next read: reset (the snapshot let go), cursors and cache kept. */
+        struct store_parked *pk = p->parked;
+        read_free(NULL, pk->versions, pk->entries, pk->cache);
+        pk->txnid = (uint64_t)mdb_txn_id(r->txn);
+        mdb_txn_reset(r->txn);
+        pk->txn = r->txn;
+        pk->versions = r->versions;
+        pk->entries = r->entries;
+        pk->cache = r->cache;
+    } else {
+        read_free(r->txn, r->versions, r->entries, r->cache);
+    }
     r->versions = NULL;
     r->entries = NULL;
-    if (r->cache != NULL) {
-        for (unsigned i = 0; i < STORE_DB_COUNT; i++)
-            if (r->cache->scan[i] != NULL)
-                mdb_cursor_close(r->cache->scan[i]);
-        free(r->cache);
-        r->cache = NULL;
-    }
-    if (r->txn != NULL)
-        mdb_txn_abort(r->txn);
+    r->cache = NULL;
     r->txn = NULL;
+}
+
+/* The first 8 bytes of an author's key: the read cache compares them before the whole key. */
+static uint64_t author8(const uint8_t *author)
+{
+    uint64_t a;
+    memcpy(&a, author, sizeof(a));
+    return a;
 }
 
 /* The read's cache, allocated on first use; NULL when out of memory (then nothing is cached). */
@@ -876,8 +966,10 @@ int store_head_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_h
 {
     struct store_read_cache *c = read_cache(r);
     if (c != NULL) {
+        uint64_t a8 = author8(author);
         for (unsigned i = 0; i < STORE_READ_CACHED; i++) {
-            if (c->heads[i].seq != 0 && memcmp(c->heads[i].author, author, PROTO_KEY_BYTES) == 0) {
+            if (c->heads[i].seq != 0 && author8(c->heads[i].author) == a8 &&
+                memcmp(c->heads[i].author, author, PROTO_KEY_BYTES) == 0) {
                 *out = c->heads[i];
                 return 0;
             }
@@ -1302,8 +1394,10 @@ int store_sigs_get(store_read *r, const uint8_t author[PROTO_KEY_BYTES], store_s
 {
     struct store_read_cache *c = read_cache(r);
     if (c != NULL) {
+        uint64_t a8 = author8(author);
         for (unsigned i = 0; i < c->sigs_n; i++) {
-            if (memcmp(c->sigs_author[i], author, PROTO_KEY_BYTES) == 0) {
+            if (author8(c->sigs_author[i]) == a8 &&
+                memcmp(c->sigs_author[i], author, PROTO_KEY_BYTES) == 0) {
                 *out = c->sigs[i];
                 return 0;
             }

@@ -280,6 +280,11 @@ RN_MUST_USE int store_index_flush(store *s);
  *   index commit, with index_behind set.
  *
  * Both return 0 or RN_ESTORE. The fields below `index_behind` are the store's own.
+ *
+ * store_read_end lets the snapshot go but keeps one read's LMDB transaction (reset), cursors and
+ * cache for the next read of the store, which renews them instead of opening new ones: a node
+ * opens one read per control request. What the cache remembered (heads, signature watermarks)
+ * is kept only when the next read finds the same snapshot (no commit in between).
  */
 struct MDB_txn;
 struct MDB_cursor;
@@ -293,7 +298,8 @@ typedef struct store_read {
                                        to check one against its id */
     struct store_read_cache *cache; /* what this snapshot has already read (heads, signature
                                        watermarks, scan cursors): a snapshot never changes, so
-                                       a query asks LMDB once. Allocated on first use */
+                                       a query asks LMDB once. Allocated on first use, kept by
+                                       store_read_end for the next read */
 } store_read;
 
 RN_MUST_USE int store_snapshot_begin(store *s, store_read *r);

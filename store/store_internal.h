@@ -33,6 +33,7 @@ enum store_db {
 };
 
 typedef struct store_batch store_batch; /* index keys of committed, unindexed entries (index.c) */
+typedef struct store_records store_records; /* decoded records (records.c) */
 
 /* An entry found intact, as store.h's "Integrity" says: seq 0 marks an empty slot. */
 struct store_checked {
@@ -50,11 +51,25 @@ struct store_private {
     bool batch_complete;           /* `batch` holds the keys of every entry past every watermark */
     store_batch *batch;            /* allocated while entries await the index pass, else NULL */
     struct store_checked *checked; /* RN_STORE_CHECKED_SLOTS entries found intact ("Integrity") */
+    store_records *records;        /* decoded records, allocated on first use (records.c) */
+    struct store_parked *parked;   /* the last read's transaction, reset, for the next read */
+};
+
+/* A read transaction kept for the next read (store_read_end resets it, store_snapshot_begin
+ * renews it): its cursors and its cache come with it, and the cache's heads and signature
+ * watermarks stay true when the next read finds the same snapshot (the same LMDB txn id: no
+ * commit in between). */
+struct store_parked {
+    MDB_txn *txn;
+    uint64_t txnid; /* the snapshot the cache describes */
+    MDB_cursor *versions, *entries;
+    struct store_read_cache *cache;
 };
 
 /* What one read transaction remembers of its snapshot (store_read.cache): the last heads and
- * signature watermarks it read, and one cursor per index for the queries' prefix scans. */
-#define STORE_READ_CACHED 4u
+ * signature watermarks it read (as many as a roster has authorities, in practice: 30 countries
+ * and then some), and one cursor per index for the queries' prefix scans. */
+#define STORE_READ_CACHED 48u
 struct store_read_cache {
     store_head heads[STORE_READ_CACHED]; /* seq 0: an empty slot */
     unsigned heads_next;
@@ -73,6 +88,28 @@ int store_scan_cursor(store_read *r, enum store_db db, MDB_cursor **c);
 /* Maps an LMDB error to ours (MDB_MAP_FULL: RN_EFULL, MDB_NOTFOUND: RN_ENOTFOUND), with a line
  * on stderr for the operator for the others (RN_ESTORE). */
 int store_lmdb_err(int rc, const char *what);
+
+/* ---- Decoded records (records.c) ----
+ *
+ * store_record_load reads entry v (store_entry_get: checked against its id, its bytes in *bytes
+ * when not NULL, valid until store_read_end) and gives in *rec its record, decoded strictly:
+ * from the store's cache of decoded records when the cache holds the very same bytes for
+ * (author, seq), else decoded into *scratch (and, for a small record, kept). *rec points into
+ * the cache or at scratch: read-only, and valid until the next store_records_scope on this store
+ * or the end of the read, whichever comes first (and scratch's own life). A cached record is only
+ * as large as its kind: never copy *rec whole, read its kind's member. The caller checks
+ * (*rec)->kind. Returns 0, RN_ENOTFOUND, RN_ECORRUPT, RN_ESTORE.
+ *
+ * store_records_scope begins a new scope: records handed out before may be replaced from now
+ * on. A query calls it first; records handed out within one scope are never replaced. */
+int store_record_load(store_read *r, const store_version *v, proto_kind kind, proto_record *scratch,
+                      const proto_record **rec, proto_str *bytes);
+void store_records_scope(store_read *r);
+void store_records_free(store_records *c);
+
+/* Closes the parked read transaction, if any (store_close; before anything that needs every
+ * reader slot of the process gone). */
+void store_parked_free(store *s);
 
 /* ---- Shared by the files of store/ (store.c unless said otherwise) ---- */
 

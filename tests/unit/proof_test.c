@@ -572,6 +572,44 @@ static void test_encode_errors(void **state)
     mp_buf_free(&b);
 }
 
+/* proto_proof_encode_held (entries a replica checked against their ids) writes the very bytes
+ * proto_proof_encode writes, in any order given, and refuses what it refuses. */
+static void test_encode_held(void **state)
+{
+    (void)state;
+    proto_proof_query q = pf_query();
+    proto_proof_answer a = pf_answer(PROTO_RESULT_DECISION, PROTO_OUTCOME_FULL, &W.decision);
+    const pf_entry *const orders[2][3] = { { &W.decision, &W.spec, &W.provider },
+                                           { &W.provider, &W.decision, &W.spec } };
+    for (int o = 0; o < 2; o++) {
+        proto_proof p;
+        mp_buf strict, held;
+        memset(&p, 0, sizeof(p));
+        p.query = q;
+        p.answer = a;
+        p.entries_n = 3;
+        for (uint32_t i = 0; i < 3; i++)
+            p.entries[i] = (proto_str){ orders[o][i]->b, (uint32_t)orders[o][i]->len };
+        mp_buf_init(&strict, RN_PROOF_BYTES_MAX);
+        mp_buf_init(&held, RN_PROOF_BYTES_MAX);
+        assert_int_equal(proto_proof_encode(&p, &strict, NULL), 0);
+        assert_int_equal(proto_proof_encode_held(&p, &held, NULL), 0);
+        assert_int_equal(held.len, strict.len);
+        assert_memory_equal(held.data, strict.data, strict.len);
+        assert_int_equal(proto_proof_verify(held.data, held.len, &R, NULL, NULL), 0);
+        /* Two entries at one (author, seq), and bytes without an entry's outline. */
+        p.entries[2] = p.entries[1];
+        assert_int_equal(proto_proof_encode_held(&p, &held, NULL), RN_EDUPLICATE);
+        pf_entry junk = W.spec;
+        junk.b[0] = 0x97;
+        p.entries[2] = (proto_str){ junk.b, (uint32_t)junk.len };
+        assert_int_equal(proto_proof_encode_held(&p, &held, NULL), RN_EINVAL);
+        assert_int_equal(held.len, strict.len); /* nothing written by the failures */
+        mp_buf_free(&strict);
+        mp_buf_free(&held);
+    }
+}
+
 /* Writes a bundle by hand, entries in the order given, so that the decoder can be shown what the
  * encoder never writes. `query` and `answer` are encoded maps. */
 static void raw_bundle(mp_buf *b, const mp_buf *query, const mp_buf *answer,
@@ -974,21 +1012,14 @@ static void test_result_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decision),
-        cmocka_unit_test(test_result_names),
-        cmocka_unit_test(test_automatic),
-        cmocka_unit_test(test_no_decision),
-        cmocka_unit_test(test_revoked),
-        cmocka_unit_test(test_tampered),
-        cmocka_unit_test(test_diag_positions),
-        cmocka_unit_test(test_roster),
-        cmocka_unit_test(test_decision_mismatch),
-        cmocka_unit_test(test_policy_mismatch),
-        cmocka_unit_test(test_policy_conditions),
-        cmocka_unit_test(test_missing_and_surplus),
-        cmocka_unit_test(test_encode_errors),
-        cmocka_unit_test(test_structure),
-        cmocka_unit_test(test_query_answer_fields),
+        cmocka_unit_test(test_decision),          cmocka_unit_test(test_result_names),
+        cmocka_unit_test(test_automatic),         cmocka_unit_test(test_no_decision),
+        cmocka_unit_test(test_revoked),           cmocka_unit_test(test_tampered),
+        cmocka_unit_test(test_diag_positions),    cmocka_unit_test(test_roster),
+        cmocka_unit_test(test_decision_mismatch), cmocka_unit_test(test_policy_mismatch),
+        cmocka_unit_test(test_policy_conditions), cmocka_unit_test(test_missing_and_surplus),
+        cmocka_unit_test(test_encode_errors),     cmocka_unit_test(test_encode_held),
+        cmocka_unit_test(test_structure),         cmocka_unit_test(test_query_answer_fields),
         cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1991,6 +1991,112 @@ static void test_entry_damaged_after_check(void **state)
     chain_free(&fr);
 }
 
+/* Decoded records are cached by (author, seq) for the life of the open store (records.c), but
+ * only ever handed out for the very bytes a read has just checked: an entry damaged after its
+ * record was cached is refused all the same, and once repaired it is decoded again. */
+static void test_record_cache(void **state)
+{
+    fixture *f = *state;
+    chain fr;
+    store_ingest_result res;
+    store_read r;
+    store_version v;
+    proto_record rec, tmp;
+    const proto_record *a, *b;
+    proto_str e;
+
+    chain_fr(&fr, 12);
+    assert_int_equal(ingest(&f->s, &fr, 1, 12, &res, NULL), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
+    assert_int_equal(store_version_get(&r, PROTO_KIND_DECISION,
+                                       (const uint8_t *)"FR:enic-naric/dec-4", 19, UINT64_MAX, &v),
+                     0);
+    assert_int_equal(store_version_load(&r, &v, NULL, &rec), 0);
+    store_records_scope(&r);
+    assert_int_equal(store_record_load(&r, &v, PROTO_KIND_DECISION, &tmp, &a, &e), 0);
+    assert_true(e.len == fr.raw[v.seq - 1].len && memcmp(e.ptr, fr.raw[v.seq - 1].ptr, e.len) == 0);
+    store_read_end(&r);
+    /* The next read finds it cached: the same record, not decoded into the scratch. */
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
+    store_records_scope(&r);
+    assert_int_equal(store_record_load(&r, &v, PROTO_KIND_DECISION, &tmp, &b, NULL), 0);
+    assert_ptr_equal(a, b);
+    assert_ptr_not_equal(b, &tmp);
+    assert_int_equal(b->kind, PROTO_KIND_DECISION);
+    assert_true(proto_str_eq(b->u.decision.id, rec.u.decision.id));
+    assert_int_equal(b->u.decision.outcome, rec.u.decision.outcome);
+    assert_true(proto_str_eq(b->u.decision.conditions, rec.u.decision.conditions));
+    store_read_end(&r);
+    /* Damaged through LMDB after it was cached: refused, not served from the cache. */
+    uint64_t seq;
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
+    assert_int_equal(store_version_get(&r, PROTO_KIND_DECISION,
+                                       (const uint8_t *)"FR:enic-naric/dec-4", 19, UINT64_MAX, &v),
+                     0);
+    store_read_end(&r);
+    seq = v.seq;
+    damage(&f->s, &authors[A_FR], seq, fr.raw[seq - 1].len - 70);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
+    store_records_scope(&r);
+    assert_int_equal(store_record_load(&r, &v, PROTO_KIND_DECISION, &tmp, &b, NULL), RN_ECORRUPT);
+    assert_int_equal(f->s.integrity_errors, 1);
+    store_read_end(&r);
+    /* Repaired: read, checked and answered again. */
+    assert_int_equal(store_entry_repair(&f->s, fr.raw[seq - 1].ptr, fr.raw[seq - 1].len), 1);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
+    store_records_scope(&r);
+    assert_int_equal(store_record_load(&r, &v, PROTO_KIND_DECISION, &tmp, &b, NULL), 0);
+    assert_true(proto_str_eq(b->u.decision.id, rec.u.decision.id));
+    /* One bit flipped in data.mdb under the running store, within the same read: refused. */
+    assert_true(flip_in_file(f, fr.raw[seq - 1], fr.raw[seq - 1].len - 70) >= 1);
+    assert_int_equal(store_record_load(&r, &v, PROTO_KIND_DECISION, &tmp, &b, NULL), RN_ECORRUPT);
+    store_read_end(&r);
+    assert_int_equal(store_entry_repair(&f->s, fr.raw[seq - 1].ptr, fr.raw[seq - 1].len), 1);
+    check_ok(&f->s, 12);
+    chain_free(&fr);
+}
+
+/* A read's transaction, cursors and cache are kept for the next read (store_read_end parks
+ * them): the next read sees every commit made in between, and what the cache remembered (heads,
+ * signature watermarks) only while the snapshot is the same one. */
+static void test_read_parked(void **state)
+{
+    fixture *f = *state;
+    chain fr;
+    store_ingest_result res;
+    store_read r;
+    store_head h;
+    store_sigs sg;
+    proto_str e;
+
+    chain_fr(&fr, 12);
+    assert_int_equal(ingest(&f->s, &fr, 1, 6, &res, NULL), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_query_begin(&f->s, &r), 0);
+        assert_int_equal(store_head_get(&r, authors[A_FR].pk, &h), 0);
+        assert_int_equal(h.seq, 6);
+        assert_int_equal(store_sigs_get(&r, authors[A_FR].pk, &sg), 0);
+        assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 6, &e), 0);
+        assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 7, &e), RN_ENOTFOUND);
+        store_read_end(&r);
+        assert_null(r.txn);
+    }
+    assert_int_equal(ingest(&f->s, &fr, 7, 6, &res, NULL), 0);
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
+    assert_int_equal(store_head_get(&r, authors[A_FR].pk, &h), 0);
+    assert_int_equal(h.seq, 12);
+    assert_int_equal(store_entry_get(&r, authors[A_FR].pk, 12, &e), 0);
+    /* A second read while the first is open takes a transaction of its own. */
+    store_read r2;
+    assert_int_equal(store_snapshot_begin(&f->s, &r2), 0);
+    assert_int_equal(store_head_get(&r2, authors[A_FR].pk, &h), 0);
+    assert_int_equal(h.seq, 12);
+    store_read_end(&r2);
+    store_read_end(&r);
+    check_ok(&f->s, 12);
+    chain_free(&fr);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -2043,6 +2149,8 @@ int main(void)
         T(test_full_reads),
         T(test_entry_damaged),
         T(test_entry_damaged_after_check),
+        T(test_record_cache),
+        T(test_read_parked),
         T(test_ingest_repairs_damaged),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
