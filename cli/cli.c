@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "proto/limits.h"
+#include "api/json.h"
 #include "recjson.h"
 
 /* The version of the project (CMakeLists.txt's project() VERSION), given by the build. */
@@ -735,8 +736,10 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char
 
 void cli_json_print(json_t *j)
 {
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-    fputc('\n', stdout);
+    char *t = api_json_text(j);
+    if (t != NULL)
+        fputs(t, stdout);
+    free(t);
 }
 
 void cli_table_init(cli_table *t, unsigned cols)

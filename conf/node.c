@@ -100,8 +100,8 @@ char *nodeconf_addr_format(const nodeconf_addr *a, char *out, size_t len)
 
 /* ---- The node configuration ---- */
 
-enum { SEC_NODE, SEC_PEERS, SEC_LIMITS, SEC_STORE, SEC_COUNT };
-static const char *const node_sections[SEC_COUNT] = { "node", "peers", "limits", "store" };
+enum { SEC_NODE, SEC_PEERS, SEC_LIMITS, SEC_STORE, SEC_HTTP, SEC_COUNT };
+static const char *const node_sections[SEC_COUNT] = { "node", "peers", "limits", "store", "http" };
 
 typedef struct conf_parse {
     nodeconf *c;
@@ -131,6 +131,7 @@ static void set_dial(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_limit(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_map_size(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_check_at_start(parse *p, const conf_key *k, const char *v, bool cont);
+static void set_http_listen(parse *p, const conf_key *k, const char *v, bool cont);
 
 #define LIMIT(field, lo, hi)                                                                       \
     { SEC_LIMITS, #field, set_limit, offsetof(nodeconf_limits, field), (lo), (hi), false },
@@ -147,6 +148,7 @@ static const conf_key conf_keys[] = {
     { SEC_PEERS, "dial", set_dial, 0, 0, 0, false },
     NODECONF_LIMITS(LIMIT){ SEC_STORE, "map_size", set_map_size, 0, 0, 0, false },
     { SEC_STORE, "check_at_start", set_check_at_start, 0, 0, 0, false },
+    { SEC_HTTP, "listen", set_http_listen, 0, 0, 0, false },
 };
 #define CONF_KEYS_N (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -192,6 +194,20 @@ static void set_listen(parse *p, const conf_key *k, const char *v, bool cont)
     else if (inet_pton(AF_INET, cp->c->listen.host, ip) != 1 &&
              inet_pton(AF_INET6, cp->c->listen.host, ip) != 1)
         conf_perr(p, RN_EINVAL, "node.listen: \"%s\": the host must be an IP address", v);
+}
+
+/* [http] listen: the gateway's address, an IP literal and a port like node.listen. */
+static void set_http_listen(parse *p, const conf_key *k, const char *v, bool cont)
+{
+    conf_parse *cp = p->ctx;
+    (void)k;
+    (void)cont;
+    unsigned char ip[16];
+    if (nodeconf_addr_parse(v, strlen(v), &cp->c->http_listen) != 0)
+        conf_perr(p, RN_EINVAL, "http.listen: \"%s\" is not host:port (port 1..65535)", v);
+    else if (inet_pton(AF_INET, cp->c->http_listen.host, ip) != 1 &&
+             inet_pton(AF_INET6, cp->c->http_listen.host, ip) != 1)
+        conf_perr(p, RN_EINVAL, "http.listen: \"%s\": the host must be an IP address", v);
 }
 
 static void set_log_level(parse *p, const conf_key *k, const char *v, bool cont)
@@ -331,7 +347,8 @@ static void conf_section(parse *p, const char *name)
         return;
     }
     conf_perr(p, RN_EUNKNOWNFIELD,
-              "[%s]: unknown section (expected [node], [peers], [limits] or [store])", name);
+              "[%s]: unknown section (expected [node], [peers], [limits], [store] or [http])",
+              name);
 }
 
 static void conf_key_fn(parse *p, const char *key, const char *value, bool cont)
@@ -548,6 +565,9 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
         limits_header = true;
         conf_tprintf(t, "%s = %u\n", k->name, v);
     }
+    if (c->http_listen.port != 0)
+        conf_tprintf(t, "\n[http]\nlisten = %s\n",
+                     nodeconf_addr_format(&c->http_listen, addr, sizeof(addr)));
     if (t->overflow) {
         rc = conf_fail(err, err_len, RN_ETOOBIG, "%s: configuration too long", path);
         goto out;

@@ -138,8 +138,9 @@ typedef struct nodeconf {
     size_t dial_n;                            /* 0 .. NODECONF_DIAL_MAX */
     char dial[NODECONF_DIAL_MAX][NODECONF_NAME_MAX + 1]; /* names or countries, as written */
     nodeconf_limits limits;                              /* 0 for a field not given: default */
-    uint64_t map_bytes;  /* [store] map_size, NODECONF_MAP_BYTES_MIN..MAX; 0: the default */
-    bool check_at_start; /* [store] check_at_start: store_check before serving */
+    uint64_t map_bytes;        /* [store] map_size, NODECONF_MAP_BYTES_MIN..MAX; 0: the default */
+    bool check_at_start;       /* [store] check_at_start: store_check before serving */
+    nodeconf_addr http_listen; /* [http] listen: the HTTP gateway's address; port 0: no gateway */
 } nodeconf;
 
 /* ---- Reading ---- */

@@ -293,6 +293,14 @@ static const bad_case conf_bad[] = {
     { NODE_OK "Country = FR\n", RN_EUNKNOWNFIELD, "6: node.Country: unknown key" },
     { NODE_OK "[Limits]\n", RN_EUNKNOWNFIELD, "6: [Limits]: unknown section" },
     { NODE_OK "[ limits ]\n", RN_EUNKNOWNFIELD, "6: [ limits ]: unknown section" },
+    { NODE_OK "[http]\nlisten = 127.0.0.1:8080\n", 0, NULL },
+    { NODE_OK "[http]\nlisten = [::1]:8080\n", 0, NULL },
+    { NODE_OK "[http]\nlisten = localhost:8080\n", RN_EINVAL,
+      "7: http.listen: \"localhost:8080\": the host" },
+    { NODE_OK "[http]\nlisten = 127.0.0.1:0\n", RN_EINVAL,
+      "7: http.listen: \"127.0.0.1:0\" is not" },
+    { NODE_OK "[http]\nlisten = 127.0.0.1\n", RN_EINVAL, "7: http.listen: \"127.0.0.1\" is not" },
+    { NODE_OK "[http]\nport = 80\n", RN_EUNKNOWNFIELD, "7: http.port: unknown key" },
     { "[node\n", RN_EINVAL, "1: syntax error" },
 };
 

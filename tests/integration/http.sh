@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# http.sh: the HTTP gateway (README.md, "HTTP gateway") of a real node: every route answers the
+# JSON that recnetctl --json prints for the same question, byte for byte, and the proof bundle
+# that `proof get` saves; bad requests get the control API's error name, message and field with
+# the right status; the bounds hold (query and header bytes, header count, body size, a silent
+# client, the per-address rate limit); no write method is reachable; and the node keeps serving
+# its peers and its control socket after all of it.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+it_init http "${5:-15}" "$@"
+
+NODES=(IE FR)
+for n in "${NODES[@]}"; do it_node_new "$n" "$n"; done
+it_port_take
+HP=$IT_P
+it_config FR recnet.ini "[http]
+listen = 127.0.0.1:$HP"
+for n in "${NODES[@]}"; do it_start "$n"; done
+it_wait_peers 15 1 "${NODES[@]}"
+IKEY=$(it_keygen issuer-uniz)
+it_publish IE provider "$(it_fill ie-provider.json "$IKEY")"
+it_publish IE spec "$(it_fill ie-spec.json)"
+it_publish FR decision "$(it_fill fr-decision.json)"
+it_wait_heads 15 "IE:2 FR:1" "${NODES[@]}"
+BASE=http://127.0.0.1:$HP
+# Answers carry their time: the comparisons ask both transports as of one instant.
+AT=$(date +%s%3N)
+
+# get URL [CURL ARGS...]: the body to $IT_DIR/body, the status on stdout.
+get() {
+    local url=$1
+    shift
+    curl -sS -o "$IT_DIR/body" -w '%{http_code}' "$@" "$BASE$url"
+}
+
+# error WHAT STATUS NAME FIELD URL [CURL ARGS]: the status and the error's name and field.
+error() {
+    local what=$1 want=$2 name=$3 field=$4 url=$5 st body
+    shift 5
+    st=$(get "$url" "$@")
+    body=$(tr -d ' \n' <"$IT_DIR/body")
+    [ "$st" = "$want" ] || it_fail "$what: status $st, expected $want ($body)"
+    has "\"name\":\"$name\"" "$body" || it_fail "$what: not $name: $body"
+    if [ "$field" = null ]; then
+        has '"field":null' "$body" || it_fail "$what: a field: $body"
+    else
+        has "\"field\":\"$field\"" "$body" || it_fail "$what: field not $field: $body"
+    fi
+}
+
+# same WHAT URL RECNETCTL-ARGS...: the gateway's body equals recnetctl --json's output.
+same() {
+    local what=$1 url=$2 st
+    shift 2
+    st=$(get "$url")
+    [ "$st" = 200 ] || { cat "$IT_DIR/body"; it_fail "$what: status $st"; }
+    "$RECNETCTL" -d "$IT_DIR/FR" --json "$@" >"$IT_DIR/cli.json" || true
+    cmp -s "$IT_DIR/body" "$IT_DIR/cli.json" ||
+        { diff "$IT_DIR/body" "$IT_DIR/cli.json" | head -20; it_fail "$what: not recnetctl's JSON"; }
+}
+
+# ---- Every route ----
+st=$(get /healthz)
+[ "$st" = 200 ] && has '"status": "ok"' "$(cat "$IT_DIR/body")" || it_fail "healthz: $st"
+same recognise "/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study&at=$AT" \
+    query recognise IE:uniz/mc-c012 FR further_study --at "$AT"
+same "percent-encoded" "/v1/recognise?spec=IE%3Auniz%2Fmc-c012&country=FR&purpose=further%5Fstudy&at=$AT" \
+    query recognise IE:uniz/mc-c012 FR further_study --at "$AT"
+same search "/v1/search?text=digital&at=$AT" query search --text digital --at "$AT"
+same "search filter" "/v1/search?country=IE&eqf_min=5&ects_min=1.5&limit=10&at=$AT" \
+    query search --country IE --eqf-min 5 --ects-min 1.5 --limit 10 --at "$AT"
+same heads /v1/heads heads
+# ok WHAT URL NEEDLE: status 200 and NEEDLE in the body.
+ok() {
+    local st
+    st=$(get "$2")
+    [ "$st" = 200 ] && has "$3" "$(cat "$IT_DIR/body")" ||
+        { cat "$IT_DIR/body"; it_fail "$1: status $st, or no $3"; }
+}
+ok roster /v1/roster "\"key\": \"${IT_KEY[IE]}\""
+same record "/v1/record/spec/IE:uniz%2Fmc-c012?at=$AT" spec show IE:uniz/mc-c012 --at "$AT"
+same "record, provider" "/v1/record/provider/IE:uniz" provider show IE:uniz
+st=$(get '/v1/record/provider/IE:uniz?at=2020-01-01')
+[ "$st" = 404 ] || it_fail "record before it existed: $st"
+st=$(get '/v1/stack?country=FR&pathway=NL:none&specs=IE:uniz/mc-c012')
+[ "$st" = 404 ] || it_fail "stack of an unknown pathway: $st $(cat "$IT_DIR/body")"
+id=$(sed -n 's/.*"id": "\([0-9a-f]\{64\}\)".*/\1/p' "$IT_DIR/cli.json" | head -1)
+[ -n "$id" ] || { "$RECNETCTL" -d "$IT_DIR/FR" --json heads >"$IT_DIR/cli.json";
+    id=$(sed -n 's/.*"id": "\([0-9a-f]\{64\}\)".*/\1/p' "$IT_DIR/cli.json" | head -1); }
+ok entry "/v1/entry/$id" "\"id\": \"$id\""
+# No fork: the key, percent-encoded in the path, reaches the method, which finds no evidence.
+error "fork" 404 RN_ENOTFOUND author \
+    "/v1/fork/$(sed 's|+|%2B|g; s|/|%2F|g; s|=|%3D|g' <<<"${IT_KEY[IE]}")"
+it_log "every route answers recnetctl --json's bytes"
+
+# ---- Proof bundles ----
+"$RECNETCTL" -d "$IT_DIR/FR" proof get IE:uniz/mc-c012 FR further_study --at "$AT" -o "$IT_DIR/cli.proof" \
+    >/dev/null
+st=$(get "/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study&at=$AT" \
+    -H 'Accept: application/vnd.recnet.proof')
+[ "$st" = 200 ] || it_fail "proof by Accept: $st"
+cmp -s "$IT_DIR/body" "$IT_DIR/cli.proof" || it_fail "proof by Accept: not proof get's bundle"
+st=$(get "/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study&at=$AT&proof=1")
+[ "$st" = 200 ] && cmp -s "$IT_DIR/body" "$IT_DIR/cli.proof" || it_fail "proof=1: $st"
+"$RECNETCTL" proof verify "$IT_DIR/body" --roster "$IT_DIR/roster.ini" >/dev/null ||
+    it_fail "the gateway's proof does not verify"
+error "proof of an answer without one" 406 RN_ENOTFOUND proof '/v1/heads?proof=1'
+it_log "proof bundles by Accept and by proof=1, equal to proof get's"
+
+# ---- Errors: the control API's, with their statuses ----
+error "missing spec" 400 RN_EMISSING spec '/v1/recognise?country=FR&purpose=further_study'
+error "unknown parameter" 400 RN_EUNKNOWNFIELD colour \
+    '/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study&colour=blue'
+error "parameter twice" 400 RN_EDUPLICATE country \
+    '/v1/recognise?spec=IE:uniz/mc-c012&country=FR&country=DE&purpose=further_study'
+error "bad escape" 400 RN_EINVAL spec '/v1/recognise?spec=%zz&country=FR&purpose=further_study'
+error "bad time" 400 RN_ETIME at \
+    '/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study&at=yesterday'
+error "bad EQF" 400 RN_EEQF eqf_min '/v1/search?eqf_min=9'
+error "unknown spec" 404 RN_ENOTFOUND spec '/v1/recognise?spec=IE:uniz/none&country=FR&purpose=further_study'
+error "unknown path" 404 RN_ENOTFOUND null /v1/nothing
+error "the root" 404 RN_ENOTFOUND null /
+error "wrong method" 405 RN_EINVAL null '/v1/heads' -X POST
+error "query too long" 413 RN_ETOOBIG null "/v1/search?text=$(head -c 5000 /dev/zero | tr '\0' a)"
+hdrs=()
+for i in $(seq 40); do hdrs+=(-H "X-Pad-$i: $i"); done
+error "too many headers" 431 RN_ETOOBIG null /v1/heads "${hdrs[@]}"
+# A control API error keeps its name, message and field.
+"$RECNETCTL" -d "$IT_DIR/FR" --json query recognise IE:uniz/mc-c012 FR further_study >/dev/null
+st=$(get '/v1/recognise?spec=IE:uniz/mc-c012&country=XX&purpose=further_study')
+[ "$st" = 400 ] || it_fail "bad country: $st"
+body=$(tr -d '\n' <"$IT_DIR/body")
+has '"name": "RN_ECOUNTRY"' "$body" && has '"field": "country"' "$body" &&
+    has '"message": "not one of the 30 country codes"' "$body" || it_fail "bad country: $body"
+it_log "errors carry the control API's name, message and field, with their statuses"
+
+# ---- No write method is reachable ----
+for m in publish provider.publish spec.publish decision.publish policy.publish pathway.publish \
+    revocation.publish status check peers log; do
+    for verb in GET POST PUT; do
+        st=$(get "/v1/$m?kind=spec&body=00" -X "$verb")
+        [ "$st" = 404 ] || it_fail "/v1/$m by $verb: $st"
+    done
+done
+st=$(get /v1/recognise -X POST --data-binary 'x')
+[ "$st" = 405 ] || it_fail "POST on a GET route: $st"
+heads_before=$("$RECNETCTL" -d "$IT_DIR/FR" --json heads)
+it_log "no write method, nor a private one, is reachable"
+
+# ---- Bounds: body, silent client, rate ----
+head -c 300000 /dev/zero >"$IT_DIR/big"
+st=$(get /v1/heads -X POST --data-binary @"$IT_DIR/big")
+[ "$st" = 413 ] || it_fail "oversized body: $st"
+t0=$(date +%s)
+exec 7<>"/dev/tcp/127.0.0.1/$HP"
+printf 'GET /v1/heads HTTP/1.1\r\nHost: x\r\n' >&7
+timeout 15 cat <&7 >/dev/null || it_fail "a silent client was not closed within 15 s"
+exec 7>&-
+t1=$(date +%s)
+[ $((t1 - t0)) -le 12 ] || it_fail "a silent client held its connection $((t1 - t0)) s"
+it_log "a silent client is closed after $((t1 - t0)) s"
+args=()
+for i in $(seq 500); do args+=(-o /dev/null "$BASE/healthz"); done
+codes=$(curl -s -w '%{http_code}\n' "${args[@]}")
+n429=$(grep -c '^429$' <<<"$codes" || true)
+n200=$(grep -c '^200$' <<<"$codes" || true)
+[ "$n429" -gt 0 ] && [ "$n200" -ge 300 ] || it_fail "rate limit: $n200 answered, $n429 refused"
+it_log "rate limit: $n200 of 500 answered at once, $n429 refused with 429"
+sleep 2
+st=$(get /healthz)
+[ "$st" = 200 ] || it_fail "rate limit did not refill: $st"
+
+# ---- The node keeps serving ----
+[ "$heads_before" = "$("$RECNETCTL" -d "$IT_DIR/FR" --json heads)" ] ||
+    it_fail "the heads changed through the gateway"
+it_publish IE spec "$(it_fill ie-spec.json | sed 's/mc-c012/mc-c013/')"
+it_wait_heads 15 "IE:3 FR:1" "${NODES[@]}"
+AT=$(date +%s%3N)
+same "recognise after all that" "/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study&at=$AT" \
+    query recognise IE:uniz/mc-c012 FR further_study --at "$AT"
+for n in "${NODES[@]}"; do it_stop "$n"; done
+it_log "PASS"
