@@ -20,7 +20,9 @@
  */
 #include "node/http.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,16 +45,27 @@ typedef struct guard {
     job *j; /* NULL once the job is done with the request */
 } guard;
 
-struct job {
-    job *next;
-    h2o_req_t *req; /* NULL once the client has gone */
-    guard *g;
-    bool proof; /* the proof bundle is wanted, not the JSON */
-    bool entry; /* the answer is an entry: shown as its record */
+/* What a job's answers become: a route's JSON (or bundle), or one of the gateway's own views of
+ * the node, made from `status` and `peers` (neither writes; only what the view shows leaves). */
+typedef enum view { VIEW_ROUTE, VIEW_STATUS, VIEW_READY, VIEW_METRICS } view;
+
+/* One request to the node, and its response. */
+typedef struct call {
     uint8_t *in;
     size_t in_len;
     uint8_t *out; /* the response; NULL when the node could not run it */
     size_t out_len;
+} call;
+
+struct job {
+    job *next;
+    h2o_req_t *req; /* NULL once the client has gone */
+    guard *g;
+    view v;
+    bool proof; /* the proof bundle is wanted, not the JSON */
+    bool entry; /* the answer is an entry: shown as its record */
+    uint32_t n; /* calls: 1, or 2 for /metrics (status and peers) */
+    call c[2];
 };
 
 typedef struct rate_slot {
@@ -60,6 +73,23 @@ typedef struct rate_slot {
     uint64_t last_ms;
     double tokens;
 } rate_slot;
+
+/* Latency buckets of /metrics, in seconds (Prometheus histograms are cumulative). */
+static const double latency_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                    0.05,   0.1,   0.25,   0.5,   1.0,  2.5 };
+#define LATENCY_N (sizeof(latency_s) / sizeof(latency_s[0]))
+
+/* The endpoints /metrics counts apart: the routes, then the gateway's own paths, then the rest. */
+static const char *const own_paths[] = { "/healthz", "/readyz", "/metrics", "/v1/status" };
+#define OWN_N         (sizeof(own_paths) / sizeof(own_paths[0]))
+#define ENDPOINTS_MAX 32u
+
+typedef struct endpoint_stats {
+    uint64_t by_class[5]; /* answers by status class: 1xx .. 5xx */
+    uint64_t bucket[LATENCY_N];
+    uint64_t count;
+    double sum_s;
+} endpoint_stats;
 
 struct node_http {
     /* The node's side. */
@@ -83,7 +113,10 @@ struct node_http {
     h2o_accept_ctx_t accept_ctx;
     uint32_t conns;
     uint32_t msgid;
-    rate_slot *rate; /* RN_HTTP_RATE_ADDRS_MAX */
+    rate_slot *rate;                     /* RN_HTTP_RATE_ADDRS_MAX */
+    uint32_t peers_expected;             /* members dialled: /readyz wants them all connected */
+    endpoint_stats stats[ENDPOINTS_MAX]; /* routes, own paths, "other" */
+    uint64_t rate_limited, queue_full;
 
     /* Shared, under `lock`. */
     uv_mutex_t lock;
@@ -93,12 +126,75 @@ struct node_http {
     bool stopping;
 };
 
+/* The gateway of the running thread (one per process): what the send functions count in. */
+static _Thread_local node_http *current;
+
+static size_t endpoints_n(void)
+{
+    size_t n = 0;
+    while (api_route_at(n) != NULL)
+        n++;
+    return n + OWN_N + 1;
+}
+
+static const char *endpoint_name(size_t i)
+{
+    size_t routes_n = endpoints_n() - OWN_N - 1;
+    if (i < routes_n)
+        return api_route_at(i)->path;
+    if (i < routes_n + OWN_N)
+        return own_paths[i - routes_n];
+    return "other";
+}
+
+static size_t endpoint_of(h2o_req_t *req)
+{
+    size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    size_t routes_n = endpoints_n() - OWN_N - 1;
+    for (size_t i = 0; i < routes_n; i++) {
+        const api_route *r = api_route_at(i);
+        size_t l = strlen(r->path);
+        if (r->segs == 0 ? plen == l && memcmp(req->path.base, r->path, l) == 0
+                         : plen > l && memcmp(req->path.base, r->path, l) == 0)
+            return i;
+    }
+    for (size_t i = 0; i < OWN_N; i++)
+        if (plen == strlen(own_paths[i]) && memcmp(req->path.base, own_paths[i], plen) == 0)
+            return routes_n + i;
+    return routes_n + OWN_N;
+}
+
+static void count_answer(h2o_req_t *req, int status)
+{
+    node_http *h = current;
+    if (h == NULL)
+        return;
+    endpoint_stats *st = &h->stats[endpoint_of(req)];
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    double s = (double)(now.tv_sec - req->timestamps.request_begin_at.tv_sec) +
+               (double)(now.tv_usec - req->timestamps.request_begin_at.tv_usec) / 1e6;
+    if (s < 0)
+        s = 0;
+    if (status >= 100 && status < 600)
+        st->by_class[status / 100 - 1]++;
+    for (size_t i = 0; i < LATENCY_N; i++)
+        if (s <= latency_s[i])
+            st->bucket[i]++;
+    st->count++;
+    st->sum_s += s;
+    if (status == 429)
+        h->rate_limited++;
+}
+
 static void job_free(job *j)
 {
     if (j->g != NULL)
         j->g->j = NULL;
-    free(j->in);
-    free(j->out);
+    for (uint32_t i = 0; i < j->n; i++) {
+        free(j->c[i].in);
+        free(j->c[i].out);
+    }
     free(j);
 }
 
@@ -141,6 +237,7 @@ static const char *reason_of(int status)
 
 static void send_body(h2o_req_t *req, int status, const char *type, const void *body, size_t len)
 {
+    count_answer(req, status);
     req->res.status = status;
     req->res.reason = reason_of(status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
@@ -212,13 +309,227 @@ static void send_error(h2o_req_t *req, int status, int code, const char *field, 
     send_ctl_error(req, status, &e);
 }
 
+/* ---- The gateway's own views ---- */
+
+/* The keys of `status` that /v1/status shows: what the node is and holds, not its disk, clock,
+ * counters or peers' addresses. */
+static const char *const status_public[] = { "country",       "role",    "key",   "seq",
+                                             "entries",       "authors", "forks", "peers",
+                                             "index_pending", "time" };
+
+/* A text buffer for /metrics: grows up to a bound, as everything here does. */
+typedef struct text {
+    char *p;
+    size_t len, cap;
+    bool failed;
+} text;
+
+#define METRICS_BYTES_MAX (4u << 20)
+
+static void tput(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tput(text *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->p != NULL ? t->p + t->len : NULL, t->p != NULL ? t->cap - t->len : 0,
+                          fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = true;
+            return;
+        }
+        if (t->p != NULL && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap == 0 ? 16384 : t->cap * 2;
+        while (cap <= t->len + (size_t)n)
+            cap *= 2;
+        char *q = cap <= METRICS_BYTES_MAX ? realloc(t->p, cap) : NULL;
+        if (q == NULL) {
+            t->failed = true;
+            return;
+        }
+        t->p = q;
+        t->cap = cap;
+    }
+}
+
+/* A label value: the characters Prometheus needs escaped are replaced. */
+static const char *label(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; s != NULL && *s != '\0' && o + 1 < cap; s++)
+        out[o++] = (*s == '"' || *s == '\\' || *s == '\n') ? '_' : *s;
+    out[o] = '\0';
+    return out;
+}
+
+static void metrics(node_http *h, h2o_req_t *req, json_t *status, json_t *peers)
+{
+    text t = { NULL, 0, 0, false };
+    const char *k;
+    json_t *v;
+    char l1[128], l2[128];
+    tput(&t, "# HELP recnet_up 1 while the node answers.\n# TYPE recnet_up gauge\nrecnet_up 1\n");
+    static const char *const gauges[] = { "seq", "entries", "authors" };
+    for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++) {
+        json_t *g = json_object_get(status, gauges[i]);
+        if (json_is_integer(g))
+            tput(&t, "# TYPE recnet_%s gauge\nrecnet_%s %lld\n", gauges[i], gauges[i],
+                 (long long)json_integer_value(g));
+    }
+    json_t *pc = json_object_get(status, "peers");
+    tput(&t, "# TYPE recnet_peers_connected gauge\nrecnet_peers_connected %lld\n",
+         (long long)json_integer_value(json_object_get(pc, "connected")));
+    tput(&t, "# TYPE recnet_forks gauge\nrecnet_forks %zu\n",
+         json_array_size(json_object_get(status, "forks")));
+    tput(&t, "# TYPE recnet_index_pending gauge\nrecnet_index_pending %d\n",
+         json_is_true(json_object_get(status, "index_pending")) ? 1 : 0);
+    /* The status counters: every one, under its own name (PROTOCOL.md 12.3). */
+    json_object_foreach(json_object_get(status, "counters"), k, v)
+    {
+        if (json_is_integer(v))
+            tput(&t, "# TYPE recnet_%s counter\nrecnet_%s %lld\n", k, k,
+                 (long long)json_integer_value(v));
+    }
+    json_t *disk = json_object_get(status, "disk");
+    json_object_foreach(disk, k, v)
+    {
+        if (json_is_integer(v))
+            tput(&t, "# TYPE recnet_disk_%s gauge\nrecnet_disk_%s %lld\n", k, k,
+                 (long long)json_integer_value(v));
+        else if (json_is_boolean(v))
+            tput(&t, "# TYPE recnet_disk_%s gauge\nrecnet_disk_%s %d\n", k, k, json_is_true(v));
+    }
+    /* Per peer, the lag both ways: what it holds that we lack, and what we hold that it lacks. */
+    static const struct {
+        const char *key, *name, *help;
+    } per_peer[] = {
+        { "connected", "recnet_peer_connected", "1 while connected" },
+        { "entries_behind", "recnet_peer_entries_behind",
+          "entries the peer shows beyond our heads (we lag)" },
+        { "peer_behind", "recnet_peer_behind", "entries we hold that the peer lacks (it lags)" },
+        { "bytes_in", "recnet_peer_bytes_in", "bytes received" },
+        { "bytes_out", "recnet_peer_bytes_out", "bytes sent" },
+        { "idle_ms", "recnet_peer_idle_ms", "ms since its last frame" },
+    };
+    for (size_t m = 0; m < sizeof(per_peer) / sizeof(per_peer[0]); m++) {
+        size_t i;
+        json_t *p;
+        tput(&t, "# HELP %s %s.\n# TYPE %s gauge\n", per_peer[m].name, per_peer[m].help,
+             per_peer[m].name);
+        json_array_foreach(peers, i, p)
+        {
+            json_t *x = json_object_get(p, per_peer[m].key);
+            long long val = json_is_boolean(x) ? json_is_true(x) : json_integer_value(x);
+            tput(&t, "%s{country=\"%s\",key=\"%s\"} %lld\n", per_peer[m].name,
+                 label(json_string_value(json_object_get(p, "country")), l1, sizeof(l1)),
+                 label(json_string_value(json_object_get(p, "key")), l2, sizeof(l2)), val);
+        }
+    }
+    /* The gateway's own: requests and latency per endpoint. */
+    tput(&t, "# HELP recnet_http_requests_total HTTP answers by endpoint and status class.\n"
+             "# TYPE recnet_http_requests_total counter\n");
+    size_t en = endpoints_n();
+    for (size_t e = 0; e < en; e++)
+        for (int c = 0; c < 5; c++)
+            if (h->stats[e].by_class[c] > 0)
+                tput(&t, "recnet_http_requests_total{endpoint=\"%s\",code=\"%dxx\"} %llu\n",
+                     endpoint_name(e), c + 1, (unsigned long long)h->stats[e].by_class[c]);
+    tput(&t, "# HELP recnet_http_request_seconds Time from a request's start to its answer.\n"
+             "# TYPE recnet_http_request_seconds histogram\n");
+    for (size_t e = 0; e < en; e++) {
+        const endpoint_stats *st = &h->stats[e];
+        for (size_t b = 0; b < LATENCY_N; b++)
+            tput(&t, "recnet_http_request_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
+                 endpoint_name(e), latency_s[b], (unsigned long long)st->bucket[b]);
+        tput(&t, "recnet_http_request_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
+             endpoint_name(e), (unsigned long long)st->count);
+        tput(&t, "recnet_http_request_seconds_sum{endpoint=\"%s\"} %.6f\n", endpoint_name(e),
+             st->sum_s);
+        tput(&t, "recnet_http_request_seconds_count{endpoint=\"%s\"} %llu\n", endpoint_name(e),
+             (unsigned long long)st->count);
+    }
+    tput(&t, "# TYPE recnet_http_connections gauge\nrecnet_http_connections %u\n", h->conns);
+    tput(&t, "# TYPE recnet_http_rate_limited_total counter\nrecnet_http_rate_limited_total %llu\n",
+         (unsigned long long)h->rate_limited);
+    tput(&t, "# TYPE recnet_http_queue_full_total counter\nrecnet_http_queue_full_total %llu\n",
+         (unsigned long long)h->queue_full);
+    if (t.failed)
+        send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+    else
+        send_body(req, 200, "text/plain; version=0.0.4; charset=utf-8", t.p, t.len);
+    free(t.p);
+}
+
+static void answer_view(job *j, const ctl_response *r)
+{
+    node_http *h = current;
+    h2o_req_t *req = j->req;
+    if (r->is_error) {
+        send_error(req, 503, r->code, NULL, "the node cannot tell its status");
+        return;
+    }
+    json_t *st = api_json_from_mp(r->result), *peers = NULL;
+    if (st == NULL) {
+        send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+        return;
+    }
+    if (j->v == VIEW_STATUS) {
+        json_t *o = json_object();
+        for (size_t i = 0; o != NULL && i < sizeof(status_public) / sizeof(status_public[0]); i++) {
+            json_t *v = json_object_get(st, status_public[i]);
+            if (v != NULL)
+                json_object_set(o, status_public[i], v);
+        }
+        send_json(req, 200, o);
+        json_decref(o);
+    } else if (j->v == VIEW_READY) {
+        json_t *disk = json_object_get(st, "disk");
+        bool replica = !json_is_true(json_object_get(disk, "writes_stopped")) &&
+                       !json_is_true(json_object_get(disk, "full"));
+        bool index = !json_is_true(json_object_get(st, "index_pending"));
+        json_int_t connected =
+            json_integer_value(json_object_get(json_object_get(st, "peers"), "connected"));
+        bool peers_ok = connected >= (json_int_t)h->peers_expected;
+        json_t *o = json_object(), *p = json_object();
+        json_object_set_new(o, "ready", json_boolean(replica && index && peers_ok));
+        json_object_set_new(o, "replica", json_boolean(replica));
+        json_object_set_new(o, "index", json_boolean(index));
+        json_object_set_new(p, "connected", json_integer(connected));
+        json_object_set_new(p, "expected", json_integer(h->peers_expected));
+        json_object_set_new(o, "peers", p);
+        send_json(req, replica && index && peers_ok ? 200 : 503, o);
+        json_decref(o);
+    } else {
+        ctl_response pr;
+        if (j->n < 2 || j->c[1].out == NULL ||
+            ctl_response_decode(&pr, j->c[1].out, j->c[1].out_len) != 0 || pr.is_error ||
+            (peers = api_json_from_mp(pr.result)) == NULL) {
+            send_error(req, 503, RN_EIO, NULL, "the node did not list its peers");
+        } else {
+            metrics(h, req, st, peers);
+        }
+    }
+    json_decref(peers);
+    json_decref(st);
+}
+
 /* A response from the node, as JSON, a bundle or an error. */
 static void answer(job *j)
 {
     h2o_req_t *req = j->req;
     ctl_response r;
-    if (j->out == NULL || ctl_response_decode(&r, j->out, j->out_len) != 0) {
+    if (j->c[0].out == NULL || ctl_response_decode(&r, j->c[0].out, j->c[0].out_len) != 0) {
         send_error(req, 503, RN_EIO, NULL, "the node did not answer");
+        return;
+    }
+    if (j->v != VIEW_ROUTE) {
+        answer_view(j, &r);
         return;
     }
     if (r.is_error) {
@@ -268,13 +579,16 @@ static void on_node_async(uv_async_t *a)
         return;
     job *first = list, **tail = &first;
     for (job *j = list; j != NULL; j = j->next) {
-        mp_buf_reset(&h->resp);
-        (void)h->exec(h->ctx, j->in, j->in_len, &h->resp);
-        if (h->resp.len > 0) {
-            j->out = malloc(h->resp.len);
-            if (j->out != NULL) {
-                memcpy(j->out, h->resp.data, h->resp.len);
-                j->out_len = h->resp.len;
+        for (uint32_t i = 0; i < j->n; i++) {
+            call *c = &j->c[i];
+            mp_buf_reset(&h->resp);
+            (void)h->exec(h->ctx, c->in, c->in_len, &h->resp);
+            if (h->resp.len > 0) {
+                c->out = malloc(h->resp.len);
+                if (c->out != NULL) {
+                    memcpy(c->out, h->resp.data, h->resp.len);
+                    c->out_len = h->resp.len;
+                }
             }
         }
         tail = &j->next;
@@ -370,6 +684,77 @@ static bool wants_proof(h2o_req_t *req)
     return false;
 }
 
+/* A job for `req`, guarded against the request going away. NULL when out of memory. */
+static job *job_new(node_http *h, h2o_req_t *req, view v)
+{
+    (void)h;
+    job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        return NULL;
+    guard *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_guard_dispose);
+    j->req = req;
+    j->v = v;
+    j->g = g;
+    g->j = j;
+    return j;
+}
+
+/* Adds the request [0, msgid, m, params] to the job. Returns 0 or RN_ENOMEM. */
+static int job_call(node_http *h, job *j, const ctl_method *m, const uint8_t *params,
+                    size_t params_len)
+{
+    mp_buf full;
+    RN_ASSERT(j->n < 2);
+    mp_buf_init(&full, RN_CONTROL_REQUEST_BYTES_MAX);
+    ctl_request_wrap(&full, ++h->msgid, m, params, params_len);
+    if (full.err != 0) {
+        mp_buf_free(&full);
+        return RN_ENOMEM;
+    }
+    j->c[j->n].in = full.data; /* taken from the buffer */
+    j->c[j->n].in_len = full.len;
+    j->n++;
+    full.data = NULL;
+    mp_buf_free(&full);
+    return 0;
+}
+
+/* Queues the job for the node's loop, or answers 503 when the queue is full. */
+static void job_queue(node_http *h, job *j)
+{
+    uv_mutex_lock(&h->lock);
+    bool room = h->todo_n < RN_HTTP_QUEUE_MAX && !h->stopping;
+    if (room) {
+        *h->todo_tail = j;
+        h->todo_tail = &j->next;
+        h->todo_n++;
+    }
+    uv_mutex_unlock(&h->lock);
+    if (!room) {
+        h2o_req_t *req = j->req;
+        h->queue_full++;
+        job_free(j);
+        send_error(req, 503, RN_EFULL, NULL, "the node is busy; try again");
+        return;
+    }
+    uv_async_send(&h->node_async);
+}
+
+/* One of the gateway's own views: `status` (and `peers` for /metrics), no parameters. */
+static void view_start(node_http *h, h2o_req_t *req, view v)
+{
+    static const uint8_t none[] = { 0x90 }; /* [] */
+    job *j = job_new(h, req, v);
+    if (j == NULL || job_call(h, j, ctl_method_get(CTL_M_STATUS), none, 1) != 0 ||
+        (v == VIEW_METRICS && job_call(h, j, ctl_method_get(CTL_M_PEERS), none, 1) != 0)) {
+        if (j != NULL)
+            job_free(j);
+        send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+        return;
+    }
+    job_queue(h, j);
+}
+
 /* The handler, with the gateway it serves. */
 typedef struct handler {
     h2o_handler_t super;
@@ -401,6 +786,26 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (plen == 8 && memcmp(path, "/healthz", 8) == 0) {
         static const char ok[] = "{\n  \"status\": \"ok\"\n}\n";
         send_body(req, 200, "application/json", ok, sizeof(ok) - 1);
+        return 0;
+    }
+    static const struct {
+        const char *path;
+        view v;
+    } views[] = { { "/readyz", VIEW_READY },
+                  { "/metrics", VIEW_METRICS },
+                  { "/v1/status", VIEW_STATUS } };
+    for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+        if (plen != strlen(views[i].path) || memcmp(path, views[i].path, plen) != 0)
+            continue;
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+            send_error(req, 405, RN_EINVAL, NULL, "this path takes another HTTP method");
+            return 0;
+        }
+        if (req->query_at != SIZE_MAX && req->path.len > req->query_at + 1) {
+            send_error(req, 400, RN_EUNKNOWNFIELD, NULL, "this path takes no query parameters");
+            return 0;
+        }
+        view_start(h, req, views[i].v);
         return 0;
     }
     const char *seg[2];
@@ -466,49 +871,27 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         proof = proof || pp->value[0] == '1';
     }
-    mp_buf params, full;
+    mp_buf params;
     mp_buf_init(&params, RN_HTTP_QUERY_BYTES_MAX * 2u + 1024u);
-    mp_buf_init(&full, RN_CONTROL_REQUEST_BYTES_MAX);
     int rc = api_params_build(&params, m, q, NULL, 0, "proof", &e);
     if (rc != 0) {
         mp_buf_free(&params);
-        mp_buf_free(&full);
         send_ctl_error(req, 400, &e);
         return 0;
     }
-    ctl_request_wrap(&full, ++h->msgid, m, params.data, params.len);
+    job *j = job_new(h, req, VIEW_ROUTE);
+    if (j != NULL && job_call(h, j, m, params.data, params.len) != 0) {
+        job_free(j);
+        j = NULL;
+    }
     mp_buf_free(&params);
-    job *j = calloc(1, sizeof(*j));
-    guard *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_guard_dispose);
-    if (j == NULL || full.err != 0) {
-        free(j);
-        mp_buf_free(&full);
+    if (j == NULL) {
         send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
         return 0;
     }
-    j->in = full.data; /* taken from the buffer */
-    j->in_len = full.len;
-    full.data = NULL;
-    mp_buf_free(&full);
-    j->req = req;
     j->proof = proof;
     j->entry = rt->entry;
-    j->g = g;
-    g->j = j;
-    uv_mutex_lock(&h->lock);
-    bool room = h->todo_n < RN_HTTP_QUEUE_MAX && !h->stopping;
-    if (room) {
-        *h->todo_tail = j;
-        h->todo_tail = &j->next;
-        h->todo_n++;
-    }
-    uv_mutex_unlock(&h->lock);
-    if (!room) {
-        job_free(j);
-        send_error(req, 503, RN_EFULL, NULL, "the node is busy; try again");
-        return 0;
-    }
-    uv_async_send(&h->node_async);
+    job_queue(h, j);
     return 0;
 }
 
@@ -541,6 +924,7 @@ static void thread_main(void *arg)
 {
     node_http *h = arg;
     struct sockaddr_storage ss;
+    current = h;
     int rc;
     h->loop.data = h;
     h->listener.data = h;
@@ -577,7 +961,8 @@ static void on_node_async_closed(uv_handle_t *hd)
 }
 
 int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
-                    node_http_exec_fn exec, node_http_done_fn done, void *ctx)
+                    uint32_t peers_expected, node_http_exec_fn exec, node_http_done_fn done,
+                    void *ctx)
 {
     RN_ASSERT(api_routes_safe());
     node_http *h = calloc(1, sizeof(*h));
@@ -593,6 +978,7 @@ int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
     h->done = done;
     h->ctx = ctx;
     h->addr = *addr;
+    h->peers_expected = peers_expected;
     h->todo_tail = &h->todo;
     h->done_tail = &h->done_list;
     mp_buf_init(&h->resp, RN_CONTROL_RESPONSE_BYTES_MAX);

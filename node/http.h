@@ -38,11 +38,19 @@ typedef void (*node_http_done_fn)(void *ctx);
 
 /*
  * Starts the gateway on `addr` with its own thread; `exec` and `done` run on `loop` (the node's,
- * which must be running for queries to be answered). Returns 0, RN_EIO (cannot bind or listen;
+ * which must be running for queries to be answered). `peers_expected`: the members the node
+ * dials, all of which /readyz wants connected. Returns 0, RN_EIO (cannot bind or listen;
  * logged) or RN_ENOMEM. Call on the node's loop thread.
+ *
+ * Besides the routes of api/route.h it serves /healthz (the process answers), /readyz (200 when
+ * the replica takes writes, the index is current and every dialled peer is connected, else 503,
+ * with each check in the JSON), /metrics (Prometheus text: the status counters, disk, per-peer
+ * lag both ways, and the gateway's requests and latency per endpoint) and /v1/status (the public
+ * part of `status`).
  */
 RN_MUST_USE int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
-                                node_http_exec_fn exec, node_http_done_fn done, void *ctx);
+                                uint32_t peers_expected, node_http_exec_fn exec,
+                                node_http_done_fn done, void *ctx);
 
 /* Stops the gateway: its thread closes the listener and ends; the node loop's handle is closed
  * (so the loop can end) and the gateway freed once it is. Call on the node's loop thread. */

@@ -94,6 +94,31 @@ error "fork" 404 RN_ENOTFOUND author \
     "/v1/fork/$(sed 's|+|%2B|g; s|/|%2F|g; s|=|%3D|g' <<<"${IT_KEY[IE]}")"
 it_log "every route answers recnetctl --json's bytes"
 
+# ---- Health, readiness, status, metrics ----
+ok status /v1/status '"country": "FR"'
+for private in counters disk clock '"key": "rn1' bytes_in; do
+    [ "$private" = '"key": "rn1' ] && continue
+    has "$private" "$(cat "$IT_DIR/body")" && it_fail "/v1/status shows $private"
+done
+has '"peers"' "$(cat "$IT_DIR/body")" || it_fail "/v1/status: no peers"
+ok readyz /readyz '"ready": true'
+has '"expected": 1' "$(cat "$IT_DIR/body")" || it_fail "readyz: $(cat "$IT_DIR/body")"
+error "readyz with a query" 400 RN_EUNKNOWNFIELD null '/readyz?x=1'
+error "metrics by POST" 405 RN_EINVAL null /metrics -X POST
+st=$(get /metrics)
+[ "$st" = 200 ] || it_fail "metrics: $st"
+m=$(cat "$IT_DIR/body")
+for want in 'recnet_up 1' 'recnet_entries 3' 'recnet_peers_connected 1' \
+    "recnet_peer_entries_behind{country=\"IE\",key=\"${IT_KEY[IE]}\"} 0" \
+    "recnet_peer_behind{country=\"IE\"" \
+    'recnet_http_requests_total{endpoint="/v1/recognise",code="2xx"}' \
+    'recnet_http_request_seconds_bucket{endpoint="/v1/search",le="+Inf"} 2' \
+    'recnet_http_request_seconds_count{endpoint="/v1/heads"} 1' \
+    '# TYPE recnet_http_request_seconds histogram' 'recnet_entries_new' 'recnet_entries_dup'; do
+    has "$want" "$m" || { echo "$m" | head -80; it_fail "metrics: no $want"; }
+done
+it_log "healthz, readyz, status (public part), metrics"
+
 # ---- Proof bundles ----
 "$RECNETCTL" -d "$IT_DIR/FR" proof get IE:uniz/mc-c012 FR further_study --at "$AT" -o "$IT_DIR/cli.proof" \
     >/dev/null
@@ -137,12 +162,13 @@ it_log "errors carry the control API's name, message and field, with their statu
 
 # ---- No write method is reachable ----
 for m in publish provider.publish spec.publish decision.publish policy.publish pathway.publish \
-    revocation.publish status check peers log; do
+    revocation.publish check peers log; do
     for verb in GET POST PUT; do
         st=$(get "/v1/$m?kind=spec&body=00" -X "$verb")
         [ "$st" = 404 ] || it_fail "/v1/$m by $verb: $st"
     done
 done
+error "status by POST" 405 RN_EINVAL null /v1/status -X POST
 st=$(get /v1/recognise -X POST --data-binary 'x')
 [ "$st" = 405 ] || it_fail "POST on a GET route: $st"
 heads_before=$("$RECNETCTL" -d "$IT_DIR/FR" --json heads)
@@ -179,5 +205,15 @@ it_wait_heads 15 "IE:3 FR:1" "${NODES[@]}"
 AT=$(date +%s%3N)
 same "recognise after all that" "/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study&at=$AT" \
     query recognise IE:uniz/mc-c012 FR further_study --at "$AT"
-for n in "${NODES[@]}"; do it_stop "$n"; done
+# Not ready once the peer it dials is gone.
+it_stop IE
+for i in $(seq 100); do
+    st=$(get /readyz)
+    [ "$st" = 503 ] && break
+    sleep 0.1
+done
+[ "$st" = 503 ] && has '"ready": false' "$(cat "$IT_DIR/body")" ||
+    it_fail "readyz with its peer down: $st $(cat "$IT_DIR/body")"
+it_log "readyz says 503 once the peer is down"
+it_stop FR
 it_log "PASS"
