@@ -6,14 +6,15 @@
 #include <string.h>
 
 static const api_route routes[] = {
-    { "/v1/recognise", "GET", CTL_M_RECOGNISE, 0, { NULL, NULL }, false },
-    { "/v1/search", "GET", CTL_M_SEARCH, 0, { NULL, NULL }, false },
-    { "/v1/stack", "GET", CTL_M_STACK, 0, { NULL, NULL }, false },
-    { "/v1/heads", "GET", CTL_M_HEADS, 0, { NULL, NULL }, false },
-    { "/v1/roster", "GET", CTL_M_ROSTER, 0, { NULL, NULL }, false },
-    { "/v1/record/", "GET", CTL_M_RECORD, 2, { "kind", "id" }, true },
-    { "/v1/entry/", "GET", CTL_M_ENTRY, 1, { "id", NULL }, true },
-    { "/v1/fork/", "GET", CTL_M_FORK, 1, { "author", NULL }, false },
+    { "/v1/recognise", "GET", CTL_M_RECOGNISE, 0, { NULL, NULL }, false, false },
+    { "/v1/search", "GET", CTL_M_SEARCH, 0, { NULL, NULL }, false, false },
+    { "/v1/verify", "POST", CTL_M_VERIFY, 0, { NULL, NULL }, false, true },
+    { "/v1/stack", "GET", CTL_M_STACK, 0, { NULL, NULL }, false, false },
+    { "/v1/heads", "GET", CTL_M_HEADS, 0, { NULL, NULL }, false, false },
+    { "/v1/roster", "GET", CTL_M_ROSTER, 0, { NULL, NULL }, false, false },
+    { "/v1/record/", "GET", CTL_M_RECORD, 2, { "kind", "id" }, true, false },
+    { "/v1/entry/", "GET", CTL_M_ENTRY, 1, { "id", NULL }, true, false },
+    { "/v1/fork/", "GET", CTL_M_FORK, 1, { "author", NULL }, false, false },
 };
 #define ROUTES_N (sizeof(routes) / sizeof(routes[0]))
 

@@ -23,6 +23,7 @@ typedef struct api_route {
     uint32_t segs;      /* path segments after the prefix (1 or 2), taken as parameters */
     const char *seg[2]; /* their parameter names */
     bool entry;         /* the answer is an entry, shown as its record (api_json_record) */
+    bool body;          /* the request's body is a credential file, the method's claim */
 } api_route;
 
 /* True when every route names a method that is public and does not write. */

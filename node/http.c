@@ -34,6 +34,7 @@
 #include "api/json.h"
 #include "api/query.h"
 #include "api/route.h"
+#include "api/verify.h"
 #include "node/log.h"
 #include "proto/limits.h"
 
@@ -62,9 +63,10 @@ struct job {
     h2o_req_t *req; /* NULL once the client has gone */
     guard *g;
     view v;
-    bool proof; /* the proof bundle is wanted, not the JSON */
-    bool entry; /* the answer is an entry: shown as its record */
-    uint32_t n; /* calls: 1, or 2 for /metrics (status and peers) */
+    bool proof;       /* the proof bundle is wanted, not the JSON */
+    bool entry;       /* the answer is an entry: shown as its record */
+    api_claim *claim; /* verify: the credential's local facts (owned) */
+    uint32_t n;       /* calls: 1, or 2 for /metrics (status and peers) */
     call c[2];
 };
 
@@ -191,6 +193,7 @@ static void job_free(job *j)
 {
     if (j->g != NULL)
         j->g->j = NULL;
+    free(j->claim);
     for (uint32_t i = 0; i < j->n; i++) {
         free(j->c[i].in);
         free(j->c[i].out);
@@ -224,6 +227,8 @@ static const char *reason_of(int status)
         return "Not Acceptable";
     case 413:
         return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
     case 429:
         return "Too Many Requests";
     case 431:
@@ -560,6 +565,15 @@ static void answer(job *j)
         return;
     }
     api_json_drop_proof(res, r.result);
+    if (j->claim != NULL) {
+        json_t *v = api_verify_json(j->claim, res);
+        json_decref(res);
+        if (v == NULL) {
+            send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+            return;
+        }
+        res = v;
+    }
     send_json(req, 200, res);
     json_decref(res);
 }
@@ -871,15 +885,53 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         proof = proof || pp->value[0] == '1';
     }
-    mp_buf params;
+    api_claim *claim = NULL;
+    mp_buf params, cm;
+    mp_buf_init(&cm, 1024);
+    if (rt->body) {
+        rn_diag d;
+        memset(&d, 0, sizeof(d));
+        if (req->entity.base == NULL || req->entity.len == 0) {
+            mp_buf_free(&cm);
+            send_error(req, 400, RN_EMISSING, "body", "the credential file is the request's body");
+            return 0;
+        }
+        if (req->entity.len >= 3 && memcmp(req->entity.base, "eyJ", 3) == 0) {
+            mp_buf_free(&cm);
+            send_error(req, 415, RN_EINVAL, "body",
+                       "a VC-JWT is checked by recnetctl credential verify; the gateway takes "
+                       "credential envelopes");
+            return 0;
+        }
+        claim = malloc(sizeof(*claim));
+        if (claim == NULL || api_claim_of_envelope(claim, (const uint8_t *)req->entity.base,
+                                                   req->entity.len, &d) != 0) {
+            char msg[CTL_MESSAGE_BYTES], dm[128];
+            snprintf(msg, sizeof(msg), "not a credential envelope: %s",
+                     rn_diag_format(&d, dm, sizeof(dm)));
+            free(claim);
+            mp_buf_free(&cm);
+            send_error(req, 400, claim == NULL ? RN_ENOMEM : d.code,
+                       d.field != NULL ? d.field : "body", msg);
+            return 0;
+        }
+        api_claim_put(&cm, claim);
+    }
     mp_buf_init(&params, RN_HTTP_QUERY_BYTES_MAX * 2u + 1024u);
-    int rc = api_params_build(&params, m, q, NULL, 0, "proof", &e);
+    int rc = api_params_build(&params, m, q, rt->body ? cm.data : NULL, cm.len, "proof", &e);
+    mp_buf_free(&cm);
     if (rc != 0) {
+        free(claim);
         mp_buf_free(&params);
         send_ctl_error(req, 400, &e);
         return 0;
     }
     job *j = job_new(h, req, VIEW_ROUTE);
+    if (j != NULL) {
+        j->claim = claim;
+        claim = NULL;
+    }
+    free(claim);
     if (j != NULL && job_call(h, j, m, params.data, params.len) != 0) {
         job_free(j);
         j = NULL;

@@ -119,6 +119,35 @@ for want in 'recnet_up 1' 'recnet_entries 3' 'recnet_peers_connected 1' \
 done
 it_log "healthz, readyz, status (public part), metrics"
 
+# ---- verify: a credential file as the body ----
+"$RECNETCTL" --json credential issue --spec IE:uniz/mc-c012 --issuer-key "$IT_DIR/data/issuer-uniz.key" \
+    --holder ana@example.org --grade Pass -o "$IT_DIR/ana.cred" >/dev/null
+sleep 0.01
+AT2=$(date +%s%3N)
+vq="country=FR&purpose=further_study&at=$AT2"
+st=$(get "/v1/verify?$vq" -X POST -H 'Content-Type: application/octet-stream' \
+    --data-binary @"$IT_DIR/ana.cred")
+[ "$st" = 200 ] || { cat "$IT_DIR/body"; it_fail "verify: status $st"; }
+"$RECNETCTL" -d "$IT_DIR/FR" --json credential verify "$IT_DIR/ana.cred" FR further_study \
+    --at "$AT2" >"$IT_DIR/cli.json" || true
+cmp -s "$IT_DIR/body" "$IT_DIR/cli.json" ||
+    { diff "$IT_DIR/body" "$IT_DIR/cli.json" | head -20; it_fail "verify: not recnetctl's JSON"; }
+has '"valid_and_recognised": true' "$(cat "$IT_DIR/body")" || it_fail "verify: not valid"
+# Altered by one byte (the grade): the signature no longer verifies, and the answer says so.
+sed 's/Pass/Fail/' "$IT_DIR/ana.cred" >"$IT_DIR/bad.cred"
+st=$(get "/v1/verify?$vq" -X POST --data-binary @"$IT_DIR/bad.cred")
+[ "$st" = 200 ] && has '"signature_ok": false' "$(cat "$IT_DIR/body")" &&
+    has '"valid_and_recognised": false' "$(cat "$IT_DIR/body")" || it_fail "verify altered: $st"
+error "verify, not an envelope" 400 RN_ETYPE credential "/v1/verify?$vq" -X POST --data-binary 'hello'
+error "verify, a VC-JWT" 415 RN_EINVAL body "/v1/verify?$vq" -X POST \
+    --data-binary @"$IT_FIXTURES/vcjwt/theed_full.jwt"
+error "verify, no body" 400 RN_EMISSING body "/v1/verify?$vq" -X POST
+error "verify by GET" 405 RN_EINVAL null "/v1/verify?$vq"
+st=$(get "/v1/verify?$vq&proof=1" -X POST --data-binary @"$IT_DIR/ana.cred")
+[ "$st" = 200 ] && "$RECNETCTL" proof verify "$IT_DIR/body" --roster "$IT_DIR/roster.ini" >/dev/null ||
+    it_fail "verify's proof bundle: $st"
+it_log "verify of a credential posted as the body, as credential verify --json shows it"
+
 # ---- Proof bundles ----
 "$RECNETCTL" -d "$IT_DIR/FR" proof get IE:uniz/mc-c012 FR further_study --at "$AT" -o "$IT_DIR/cli.proof" \
     >/dev/null
