@@ -149,6 +149,8 @@ static const conf_key conf_keys[] = {
     NODECONF_LIMITS(LIMIT){ SEC_STORE, "map_size", set_map_size, 0, 0, 0, false },
     { SEC_STORE, "check_at_start", set_check_at_start, 0, 0, 0, false },
     { SEC_HTTP, "listen", set_http_listen, 0, 0, 0, false },
+    { SEC_HTTP, "tls_cert", set_path, offsetof(nodeconf, http_tls_cert), 0, 0, false },
+    { SEC_HTTP, "tls_key", set_path, offsetof(nodeconf, http_tls_key), 0, 0, false },
 };
 #define CONF_KEYS_N (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -175,12 +177,12 @@ static void set_path(parse *p, const conf_key *k, const char *v, bool cont)
     conf_parse *cp = p->ctx;
     (void)cont;
     if (v[0] == '\0') {
-        conf_perr(p, RN_EINVAL, "node.%s: empty path", k->name);
+        conf_perr(p, RN_EINVAL, "%s.%s: empty path", node_sections[k->section], k->name);
         return;
     }
     if (conf_path_resolve(cp->dir, v, (char *)cp->c + k->offset, NODECONF_PATH_MAX) != 0)
-        conf_perr(p, RN_ETOOBIG, "node.%s: path longer than %u bytes", k->name,
-                  NODECONF_PATH_MAX - 1);
+        conf_perr(p, RN_ETOOBIG, "%s.%s: path longer than %u bytes", node_sections[k->section],
+                  k->name, NODECONF_PATH_MAX - 1);
 }
 
 static void set_listen(parse *p, const conf_key *k, const char *v, bool cont)
@@ -426,6 +428,14 @@ static int conf_load(nodeconf *c, const char *path, const char *buf, size_t len,
                        cp->section_seen[SEC_LIMITS], bmax, bmin);
         goto out;
     }
+    /* TLS takes a certificate and its key, for a gateway that listens. */
+    if ((c->http_tls_cert[0] != '\0') != (c->http_tls_key[0] != '\0') ||
+        (c->http_tls_cert[0] != '\0' && c->http_listen.port == 0)) {
+        rc = conf_fail(err, err_len, RN_EINVAL,
+                       "%s:%u: http: tls_cert and tls_key go together, and with listen", path,
+                       cp->section_seen[SEC_HTTP]);
+        goto out;
+    }
     {
         char why[NODECONF_ERR_MAX];
         if (nodeconf_socket_path_check(c->data_dir, why, sizeof(why)) != 0) {
@@ -565,9 +575,12 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
         limits_header = true;
         conf_tprintf(t, "%s = %u\n", k->name, v);
     }
-    if (c->http_listen.port != 0)
+    if (c->http_listen.port != 0) {
         conf_tprintf(t, "\n[http]\nlisten = %s\n",
                      nodeconf_addr_format(&c->http_listen, addr, sizeof(addr)));
+        if (c->http_tls_cert[0] != '\0')
+            conf_tprintf(t, "tls_cert = %s\ntls_key = %s\n", c->http_tls_cert, c->http_tls_key);
+    }
     if (t->overflow) {
         rc = conf_fail(err, err_len, RN_ETOOBIG, "%s: configuration too long", path);
         goto out;

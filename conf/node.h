@@ -141,6 +141,8 @@ typedef struct nodeconf {
     uint64_t map_bytes;        /* [store] map_size, NODECONF_MAP_BYTES_MIN..MAX; 0: the default */
     bool check_at_start;       /* [store] check_at_start: store_check before serving */
     nodeconf_addr http_listen; /* [http] listen: the HTTP gateway's address; port 0: no gateway */
+    char http_tls_cert[NODECONF_PATH_MAX]; /* [http] tls_cert: PEM certificate chain, resolved */
+    char http_tls_key[NODECONF_PATH_MAX];  /* [http] tls_key: its PEM private key, resolved */
 } nodeconf;
 
 /* ---- Reading ---- */

@@ -1814,8 +1814,8 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
     if (rc == 0)
         rc = start_control(d);
     if (rc == 0 && conf->http_listen.port != 0)
-        rc = node_http_start(&d->http, &d->loop, &conf->http_listen, (uint32_t)cfg->dial_n,
-                             http_exec, http_done, d);
+        rc = node_http_start(&d->http, &d->loop, &conf->http_listen, conf->http_tls_cert,
+                             conf->http_tls_key, (uint32_t)cfg->dial_n, http_exec, http_done, d);
     if (rc != 0) {
         shutdown_begin(d, "start failed");
         goto run;

@@ -30,6 +30,8 @@
 #include <h2o/http1.h>
 #include <h2o/http2.h>
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "api/json.h"
 #include "api/query.h"
@@ -1007,14 +1009,16 @@ static void thread_main(void *arg)
 static void on_node_async_closed(uv_handle_t *hd)
 {
     node_http *h = hd->data;
+    if (h->accept_ctx.ssl_ctx != NULL)
+        SSL_CTX_free(h->accept_ctx.ssl_ctx);
     mp_buf_free(&h->resp);
     free(h->rate);
     free(h);
 }
 
 int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
-                    uint32_t peers_expected, node_http_exec_fn exec, node_http_done_fn done,
-                    void *ctx)
+                    const char *tls_cert, const char *tls_key, uint32_t peers_expected,
+                    node_http_exec_fn exec, node_http_done_fn done, void *ctx)
 {
     RN_ASSERT(api_routes_safe());
     node_http *h = calloc(1, sizeof(*h));
@@ -1038,6 +1042,27 @@ int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
     uv_sem_init(&h->started, 0);
     uv_loop_init(&h->loop);
 
+    if (tls_cert != NULL && tls_cert[0] != '\0') {
+        /* TLS 1.2 and 1.3, HTTP/2 by ALPN. The files are read once, here: a renewed
+         * certificate takes a restart. */
+        SSL_CTX *ssl = SSL_CTX_new(TLS_server_method());
+        if (ssl == NULL || SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION) != 1 ||
+            SSL_CTX_use_certificate_chain_file(ssl, tls_cert) != 1 ||
+            SSL_CTX_use_PrivateKey_file(ssl, tls_key, SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_check_private_key(ssl) != 1) {
+            char why[256];
+            ERR_error_string_n(ERR_get_error(), why, sizeof(why));
+            NODE_LOG_ERR("http: cannot use the certificate %s and key %s: %s", tls_cert, tls_key,
+                         why);
+            SSL_CTX_free(ssl);
+            mp_buf_free(&h->resp);
+            free(h->rate);
+            free(h);
+            return RN_EIO;
+        }
+        h2o_ssl_register_alpn_protocols(ssl, h2o_http2_alpn_protocols);
+        h->accept_ctx.ssl_ctx = ssl;
+    }
     h2o_config_init(&h->config);
     h->config.max_request_entity_size = RN_HTTP_BODY_BYTES_MAX;
     h->config.http1.req_timeout = RN_HTTP_REQUEST_MS;
@@ -1070,7 +1095,8 @@ int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
     uv_async_init(loop, &h->node_async, on_node_async);
     {
         char a[300];
-        NODE_LOG_INFO("http gateway on http://%s/v1/",
+        NODE_LOG_INFO("http gateway on %s://%s/v1/",
+                      h->accept_ctx.ssl_ctx != NULL ? "https" : "http",
                       nodeconf_addr_format(&h->addr, a, sizeof(a)));
     }
     *out = h;

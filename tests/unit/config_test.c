@@ -301,6 +301,13 @@ static const bad_case conf_bad[] = {
       "7: http.listen: \"127.0.0.1:0\" is not" },
     { NODE_OK "[http]\nlisten = 127.0.0.1\n", RN_EINVAL, "7: http.listen: \"127.0.0.1\" is not" },
     { NODE_OK "[http]\nport = 80\n", RN_EUNKNOWNFIELD, "7: http.port: unknown key" },
+    { NODE_OK "[http]\nlisten = 127.0.0.1:8443\ntls_cert = c.pem\ntls_key = k.pem\n", 0, NULL },
+    { NODE_OK "[http]\nlisten = 127.0.0.1:8443\ntls_cert = c.pem\n", RN_EINVAL,
+      "6: http: tls_cert and tls_key go together" },
+    { NODE_OK "[http]\ntls_cert = c.pem\ntls_key = k.pem\n", RN_EINVAL,
+      "6: http: tls_cert and tls_key go together, and with listen" },
+    { NODE_OK "[http]\nlisten = 127.0.0.1:8443\ntls_key =\n", RN_EINVAL,
+      "8: http.tls_key: empty path" },
     { "[node\n", RN_EINVAL, "1: syntax error" },
 };
 
