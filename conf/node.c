@@ -132,6 +132,7 @@ static void set_limit(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_map_size(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_check_at_start(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_http_listen(parse *p, const conf_key *k, const char *v, bool cont);
+static void set_http_rate(parse *p, const conf_key *k, const char *v, bool cont);
 
 #define LIMIT(field, lo, hi)                                                                       \
     { SEC_LIMITS, #field, set_limit, offsetof(nodeconf_limits, field), (lo), (hi), false },
@@ -149,6 +150,7 @@ static const conf_key conf_keys[] = {
     NODECONF_LIMITS(LIMIT){ SEC_STORE, "map_size", set_map_size, 0, 0, 0, false },
     { SEC_STORE, "check_at_start", set_check_at_start, 0, 0, 0, false },
     { SEC_HTTP, "listen", set_http_listen, 0, 0, 0, false },
+    { SEC_HTTP, "rate_per_s", set_http_rate, 0, 0, 1000000, false },
     { SEC_HTTP, "tls_cert", set_path, offsetof(nodeconf, http_tls_cert), 0, 0, false },
     { SEC_HTTP, "tls_key", set_path, offsetof(nodeconf, http_tls_key), 0, 0, false },
 };
@@ -210,6 +212,25 @@ static void set_http_listen(parse *p, const conf_key *k, const char *v, bool con
     else if (inet_pton(AF_INET, cp->c->http_listen.host, ip) != 1 &&
              inet_pton(AF_INET6, cp->c->http_listen.host, ip) != 1)
         conf_perr(p, RN_EINVAL, "http.listen: \"%s\": the host must be an IP address", v);
+}
+
+/* [http] rate_per_s: a number within the key's bounds; 0 turns the per-address limit off. */
+static void set_http_rate(parse *p, const conf_key *k, const char *v, bool cont)
+{
+    conf_parse *cp = p->ctx;
+    (void)cont;
+    uint64_t n = 0;
+    bool ok = v[0] != '\0' && strlen(v) <= 7;
+    for (const char *q = v; ok && *q != '\0'; q++) {
+        ok = *q >= '0' && *q <= '9';
+        n = n * 10u + (uint64_t)(*q - '0');
+    }
+    if (!ok || n > k->max) {
+        conf_perr(p, RN_EINVAL, "http.rate_per_s: \"%s\" is not a number from 0 to %u", v, k->max);
+        return;
+    }
+    cp->c->http_rate_per_s = (uint32_t)n;
+    cp->c->http_rate_set = true;
 }
 
 static void set_log_level(parse *p, const conf_key *k, const char *v, bool cont)
@@ -578,6 +599,8 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
     if (c->http_listen.port != 0) {
         conf_tprintf(t, "\n[http]\nlisten = %s\n",
                      nodeconf_addr_format(&c->http_listen, addr, sizeof(addr)));
+        if (c->http_rate_set)
+            conf_tprintf(t, "rate_per_s = %u\n", c->http_rate_per_s);
         if (c->http_tls_cert[0] != '\0')
             conf_tprintf(t, "tls_cert = %s\ntls_key = %s\n", c->http_tls_cert, c->http_tls_key);
     }

@@ -1815,7 +1815,9 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
         rc = start_control(d);
     if (rc == 0 && conf->http_listen.port != 0)
         rc = node_http_start(&d->http, &d->loop, &conf->http_listen, conf->http_tls_cert,
-                             conf->http_tls_key, (uint32_t)cfg->dial_n, http_exec, http_done, d);
+                             conf->http_tls_key,
+                             conf->http_rate_set ? conf->http_rate_per_s : RN_HTTP_RATE_PER_S,
+                             (uint32_t)cfg->dial_n, http_exec, http_done, d);
     if (rc != 0) {
         shutdown_begin(d, "start failed");
         goto run;

@@ -117,8 +117,9 @@ struct node_http {
     h2o_accept_ctx_t accept_ctx;
     uint32_t conns;
     uint32_t msgid;
-    rate_slot *rate;                     /* RN_HTTP_RATE_ADDRS_MAX */
-    uint32_t peers_expected;             /* members dialled: /readyz wants them all connected */
+    rate_slot *rate;         /* RN_HTTP_RATE_ADDRS_MAX */
+    uint32_t peers_expected; /* members dialled: /readyz wants them all connected */
+    uint32_t rate_per_s;     /* per client address, a burst of twice as many; 0: no limit */
     endpoint_stats stats[ENDPOINTS_MAX]; /* routes, own paths, "other" */
     uint64_t rate_limited, queue_full;
 
@@ -650,6 +651,8 @@ static uint64_t mono_ms(node_http *h)
 /* The token bucket of the client's address: false when it is empty. */
 static bool rate_take(node_http *h, h2o_req_t *req)
 {
+    if (h->rate_per_s == 0)
+        return true;
     struct sockaddr_storage ss;
     uint8_t addr[16];
     memset(addr, 0, sizeof(addr));
@@ -671,15 +674,16 @@ static bool rate_take(node_http *h, h2o_req_t *req)
         if (r->last_ms < oldest->last_ms)
             oldest = r;
     }
+    double burst = 2.0 * h->rate_per_s;
     if (s == NULL) {
         s = oldest;
         memcpy(s->addr, addr, 16);
-        s->tokens = RN_HTTP_RATE_BURST;
+        s->tokens = burst;
         s->last_ms = now;
     }
-    s->tokens += (double)(now - s->last_ms) * RN_HTTP_RATE_PER_S / 1000.0;
-    if (s->tokens > RN_HTTP_RATE_BURST)
-        s->tokens = RN_HTTP_RATE_BURST;
+    s->tokens += (double)(now - s->last_ms) * h->rate_per_s / 1000.0;
+    if (s->tokens > burst)
+        s->tokens = burst;
     s->last_ms = now != 0 ? now : 1;
     if (s->tokens < 1.0)
         return false;
@@ -1017,8 +1021,9 @@ static void on_node_async_closed(uv_handle_t *hd)
 }
 
 int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
-                    const char *tls_cert, const char *tls_key, uint32_t peers_expected,
-                    node_http_exec_fn exec, node_http_done_fn done, void *ctx)
+                    const char *tls_cert, const char *tls_key, uint32_t rate_per_s,
+                    uint32_t peers_expected, node_http_exec_fn exec, node_http_done_fn done,
+                    void *ctx)
 {
     RN_ASSERT(api_routes_safe());
     node_http *h = calloc(1, sizeof(*h));
@@ -1035,6 +1040,7 @@ int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
     h->ctx = ctx;
     h->addr = *addr;
     h->peers_expected = peers_expected;
+    h->rate_per_s = rate_per_s;
     h->todo_tail = &h->todo;
     h->done_tail = &h->done_list;
     mp_buf_init(&h->resp, RN_CONTROL_RESPONSE_BYTES_MAX);

@@ -40,7 +40,8 @@ typedef void (*node_http_done_fn)(void *ctx);
  * Starts the gateway on `addr` with its own thread; `exec` and `done` run on `loop` (the node's,
  * which must be running for queries to be answered). With `tls_cert` (a PEM certificate chain)
  * and `tls_key` (its PEM key) not NULL nor empty, it speaks HTTPS only (TLS 1.2 and up, HTTP/2
- * by ALPN). `peers_expected`: the members the node
+ * by ALPN). `rate_per_s`: requests a second per client address, with a burst of twice as many
+ * (429 beyond); 0 for no limit. `peers_expected`: the members the node
  * dials, all of which /readyz wants connected. Returns 0, RN_EIO (cannot bind or listen;
  * logged; also a certificate or key that cannot be read or do not match) or RN_ENOMEM. Call on the
  * node's loop thread.
@@ -52,8 +53,9 @@ typedef void (*node_http_done_fn)(void *ctx);
  * part of `status`).
  */
 RN_MUST_USE int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
-                                const char *tls_cert, const char *tls_key, uint32_t peers_expected,
-                                node_http_exec_fn exec, node_http_done_fn done, void *ctx);
+                                const char *tls_cert, const char *tls_key, uint32_t rate_per_s,
+                                uint32_t peers_expected, node_http_exec_fn exec,
+                                node_http_done_fn done, void *ctx);
 
 /* Stops the gateway: its thread closes the listener and ends; the node loop's handle is closed
  * (so the loop can end) and the gateway freed once it is. Call on the node's loop thread. */

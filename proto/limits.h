@@ -201,11 +201,10 @@
 #define RN_HTTP_CONNS_MAX  256u
 /* Queries queued from the gateway's thread to the node's loop: beyond it, 503. */
 #define RN_HTTP_QUEUE_MAX 256u
-/* Per client address: a token bucket of this many requests a second, with a burst of as many
- * again (429 beyond it), over at most this many addresses tracked at once (the least recently
- * seen is forgotten first). */
+/* Per client address: a token bucket of this many requests a second by default ([http]
+ * rate_per_s), with a burst of twice as many (429 beyond it), over at most this many addresses
+ * tracked at once (the least recently seen is forgotten first). */
 #define RN_HTTP_RATE_PER_S     200u
-#define RN_HTTP_RATE_BURST     400u
 #define RN_HTTP_RATE_ADDRS_MAX 1024u
 
 /* Strangers and floods (node/README.md, "Strangers and floods"). An incoming connection is a
