@@ -70,6 +70,14 @@ same "percent-encoded" "/v1/recognise?spec=IE%3Auniz%2Fmc-c012&country=FR&purpos
 same search "/v1/search?text=digital&at=$AT" query search --text digital --at "$AT"
 same "search filter" "/v1/search?country=IE&eqf_min=5&ects_min=1.5&limit=10&at=$AT" \
     query search --country IE --eqf-min 5 --ects-min 1.5 --limit 10 --at "$AT"
+same matrix "/v1/matrix?spec=IE:uniz/mc-c012&at=$AT" query matrix IE:uniz/mc-c012 --at "$AT"
+body=$(tr -d ' \n' <"$IT_DIR/body")
+has '"FR":{"further_study":{"result":"decision","outcome":"partial"' "$body" ||
+    it_fail "matrix: France's decision is not in it"
+# Two authorities in this roster: the 28 other countries have none, and say so with null.
+[ "$(grep -o '"[A-Z][A-Z]":null' <<<"$body" | wc -l)" = 28 ] || it_fail "matrix: not 28 nulls"
+[ "$(grep -o '"further_study":' <<<"$body" | wc -l)" = 2 ] || it_fail "matrix: not 2 answers"
+error "matrix of an unknown spec" 404 RN_ENOTFOUND spec '/v1/matrix?spec=IE:uniz/none'
 same heads /v1/heads heads
 # ok WHAT URL NEEDLE: status 200 and NEEDLE in the body.
 ok() {
