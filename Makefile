@@ -36,7 +36,7 @@ WERROR ?= 0
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 30
 FUZZ_TEXT_SECONDS ?= $(FUZZ_SECONDS)
-FUZZ_TEXT_HARNESSES := nodeconf key recjson vcjwt import scenario jsonld nquads jcs jws jwk did status
+FUZZ_TEXT_HARNESSES := nodeconf key recjson vcjwt import scenario query jsonld nquads jcs jws jwk did status
 BUILD_DIR ?= build
 ASAN_DIR := $(BUILD_DIR)-asan
 FUZZ_DIR := $(BUILD_DIR)-fuzz
@@ -58,7 +58,7 @@ CMAKE_COMMON += -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 # libclang-rt-dev holds clang's sanitizer and libFuzzer runtimes, which clang only recommends.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-dev clang-format \
 	libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev libcmocka-dev libjansson-dev libinih-dev \
-	libssl-dev zlib1g-dev
+	libssl-dev zlib1g-dev libh2o-dev wrk
 # systemd-analyze, systemd-sysusers and systemd-tmpfiles check the shipped unit and its files
 # (tests/unit/systemd_unit.sh); nothing is started.
 DEB_PACKAGES += systemd

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "proto/limits.h"
+#include "api/json.h"
 #include "recjson.h"
 
 /* The version of the project (CMakeLists.txt's project() VERSION), given by the build. */
@@ -242,6 +243,11 @@ static const cli_cmd commands[] = {
     { "query stack", "which specs count towards a pathway", "COUNTRY PATHWAY SPEC... [--at TIME]",
       "Exit 0 when the pathway is complete with the specs given, 1 otherwise.", opts_at, 2,
       2 + RN_STACK_SPECS_MAX, false, cmd_stack, 0 },
+    { "query matrix", "how each of the 30 countries recognises a spec, for each purpose",
+      "SPEC [--at TIME]",
+      "One call: the recognition of SPEC in every country, for further_study, employment and\n"
+      "both (result and outcome per cell; --json gives every term). Exit 0.",
+      opts_at, 1, 1, false, cmd_matrix, 0 },
     { "proof get", "recognise, and save the proof bundle to a file",
       "SPEC COUNTRY PURPOSE [--at TIME] -o FILE", NULL, opts_proof_get, 3, 3, false, cmd_proof_get,
       0 },
@@ -746,8 +752,10 @@ int cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char
 
 void cli_json_print(json_t *j)
 {
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-    fputc('\n', stdout);
+    char *t = api_json_text(j);
+    if (t != NULL)
+        fputs(t, stdout);
+    free(t);
 }
 
 void cli_table_init(cli_table *t, unsigned cols)

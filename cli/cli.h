@@ -143,6 +143,7 @@ int cmd_recognise(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_search(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_stack(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_matrix(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_proof_get(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_log(cli *c, const cli_cmd *cmd, cli_args *a);

@@ -547,6 +547,61 @@ out:
 
 /* ---- stack ---- */
 
+/* ---- matrix ---- */
+
+/* One cell: "decision partial", "policy full", "none". */
+static void matrix_cell(json_t *rec, char *out, size_t cap)
+{
+    const char *r = json_string_value(json_object_get(rec, "result"));
+    const char *o = json_string_value(json_object_get(rec, "outcome"));
+    snprintf(out, cap, "%s%s%s", r != NULL ? r : "-", o != NULL ? " " : "", o != NULL ? o : "");
+}
+
+int cmd_matrix(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    mp_buf p;
+    rpc_resp raw;
+    json_t *res = NULL;
+    int rc;
+    memset(&raw, 0, sizeof(raw));
+    mp_buf_init(&p, 1024);
+    mp_put_array(&p, 2);
+    mp_put_cstr(&p, a->pos[0]);
+    if ((rc = put_at(cmd, a, &p)) != 0)
+        goto out;
+    rc = ask(c, CTL_MATRIX, &p, &raw, &res);
+    if (rc != CLI_OK)
+        goto out;
+    if (c->json) {
+        cli_json_print(res);
+    } else {
+        cli_table t;
+        const char *cc;
+        json_t *row;
+        char f[64], e[64], b[64];
+        cli_table_init(&t, 4);
+        cli_table_row(&t, "COUNTRY", "FURTHER_STUDY", "EMPLOYMENT", "BOTH");
+        json_object_foreach(json_object_get(res, "countries"), cc, row)
+        {
+            matrix_cell(json_object_get(row, "further_study"), f, sizeof(f));
+            matrix_cell(json_object_get(row, "employment"), e, sizeof(e));
+            matrix_cell(json_object_get(row, "both"), b, sizeof(b));
+            cli_table_row(&t, cc, f, e, b);
+        }
+        cli_kv(CLI_ANSWER_WIDTH, "spec", "%s", a->pos[0]);
+        cli_kv(CLI_ANSWER_WIDTH, "at", "%s", js(res, "at"));
+        putchar('\n');
+        cli_table_print(&t);
+        cli_table_free(&t);
+    }
+    rc = CLI_OK;
+out:
+    json_decref(res);
+    rpc_resp_free(&raw);
+    mp_buf_free(&p);
+    return rc;
+}
+
 int cmd_stack(cli *c, const cli_cmd *cmd, cli_args *a)
 {
     mp_buf p;

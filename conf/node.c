@@ -100,8 +100,8 @@ char *nodeconf_addr_format(const nodeconf_addr *a, char *out, size_t len)
 
 /* ---- The node configuration ---- */
 
-enum { SEC_NODE, SEC_PEERS, SEC_LIMITS, SEC_STORE, SEC_COUNT };
-static const char *const node_sections[SEC_COUNT] = { "node", "peers", "limits", "store" };
+enum { SEC_NODE, SEC_PEERS, SEC_LIMITS, SEC_STORE, SEC_HTTP, SEC_COUNT };
+static const char *const node_sections[SEC_COUNT] = { "node", "peers", "limits", "store", "http" };
 
 typedef struct conf_parse {
     nodeconf *c;
@@ -131,6 +131,8 @@ static void set_dial(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_limit(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_map_size(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_check_at_start(parse *p, const conf_key *k, const char *v, bool cont);
+static void set_http_listen(parse *p, const conf_key *k, const char *v, bool cont);
+static void set_http_rate(parse *p, const conf_key *k, const char *v, bool cont);
 
 #define LIMIT(field, lo, hi)                                                                       \
     { SEC_LIMITS, #field, set_limit, offsetof(nodeconf_limits, field), (lo), (hi), false },
@@ -147,6 +149,10 @@ static const conf_key conf_keys[] = {
     { SEC_PEERS, "dial", set_dial, 0, 0, 0, false },
     NODECONF_LIMITS(LIMIT){ SEC_STORE, "map_size", set_map_size, 0, 0, 0, false },
     { SEC_STORE, "check_at_start", set_check_at_start, 0, 0, 0, false },
+    { SEC_HTTP, "listen", set_http_listen, 0, 0, 0, false },
+    { SEC_HTTP, "rate_per_s", set_http_rate, 0, 0, 1000000, false },
+    { SEC_HTTP, "tls_cert", set_path, offsetof(nodeconf, http_tls_cert), 0, 0, false },
+    { SEC_HTTP, "tls_key", set_path, offsetof(nodeconf, http_tls_key), 0, 0, false },
 };
 #define CONF_KEYS_N (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -173,12 +179,12 @@ static void set_path(parse *p, const conf_key *k, const char *v, bool cont)
     conf_parse *cp = p->ctx;
     (void)cont;
     if (v[0] == '\0') {
-        conf_perr(p, RN_EINVAL, "node.%s: empty path", k->name);
+        conf_perr(p, RN_EINVAL, "%s.%s: empty path", node_sections[k->section], k->name);
         return;
     }
     if (conf_path_resolve(cp->dir, v, (char *)cp->c + k->offset, NODECONF_PATH_MAX) != 0)
-        conf_perr(p, RN_ETOOBIG, "node.%s: path longer than %u bytes", k->name,
-                  NODECONF_PATH_MAX - 1);
+        conf_perr(p, RN_ETOOBIG, "%s.%s: path longer than %u bytes", node_sections[k->section],
+                  k->name, NODECONF_PATH_MAX - 1);
 }
 
 static void set_listen(parse *p, const conf_key *k, const char *v, bool cont)
@@ -192,6 +198,39 @@ static void set_listen(parse *p, const conf_key *k, const char *v, bool cont)
     else if (inet_pton(AF_INET, cp->c->listen.host, ip) != 1 &&
              inet_pton(AF_INET6, cp->c->listen.host, ip) != 1)
         conf_perr(p, RN_EINVAL, "node.listen: \"%s\": the host must be an IP address", v);
+}
+
+/* [http] listen: the gateway's address, an IP literal and a port like node.listen. */
+static void set_http_listen(parse *p, const conf_key *k, const char *v, bool cont)
+{
+    conf_parse *cp = p->ctx;
+    (void)k;
+    (void)cont;
+    unsigned char ip[16];
+    if (nodeconf_addr_parse(v, strlen(v), &cp->c->http_listen) != 0)
+        conf_perr(p, RN_EINVAL, "http.listen: \"%s\" is not host:port (port 1..65535)", v);
+    else if (inet_pton(AF_INET, cp->c->http_listen.host, ip) != 1 &&
+             inet_pton(AF_INET6, cp->c->http_listen.host, ip) != 1)
+        conf_perr(p, RN_EINVAL, "http.listen: \"%s\": the host must be an IP address", v);
+}
+
+/* [http] rate_per_s: a number within the key's bounds; 0 turns the per-address limit off. */
+static void set_http_rate(parse *p, const conf_key *k, const char *v, bool cont)
+{
+    conf_parse *cp = p->ctx;
+    (void)cont;
+    uint64_t n = 0;
+    bool ok = v[0] != '\0' && strlen(v) <= 7;
+    for (const char *q = v; ok && *q != '\0'; q++) {
+        ok = *q >= '0' && *q <= '9';
+        n = n * 10u + (uint64_t)(*q - '0');
+    }
+    if (!ok || n > k->max) {
+        conf_perr(p, RN_EINVAL, "http.rate_per_s: \"%s\" is not a number from 0 to %u", v, k->max);
+        return;
+    }
+    cp->c->http_rate_per_s = (uint32_t)n;
+    cp->c->http_rate_set = true;
 }
 
 static void set_log_level(parse *p, const conf_key *k, const char *v, bool cont)
@@ -331,7 +370,8 @@ static void conf_section(parse *p, const char *name)
         return;
     }
     conf_perr(p, RN_EUNKNOWNFIELD,
-              "[%s]: unknown section (expected [node], [peers], [limits] or [store])", name);
+              "[%s]: unknown section (expected [node], [peers], [limits], [store] or [http])",
+              name);
 }
 
 static void conf_key_fn(parse *p, const char *key, const char *value, bool cont)
@@ -407,6 +447,14 @@ static int conf_load(nodeconf *c, const char *path, const char *buf, size_t len,
         rc = conf_fail(err, err_len, RN_EINVAL,
                        "%s:%u: limits.backoff_max_ms: %u is below backoff_min_ms (%u)", path,
                        cp->section_seen[SEC_LIMITS], bmax, bmin);
+        goto out;
+    }
+    /* TLS takes a certificate and its key, for a gateway that listens. */
+    if ((c->http_tls_cert[0] != '\0') != (c->http_tls_key[0] != '\0') ||
+        (c->http_tls_cert[0] != '\0' && c->http_listen.port == 0)) {
+        rc = conf_fail(err, err_len, RN_EINVAL,
+                       "%s:%u: http: tls_cert and tls_key go together, and with listen", path,
+                       cp->section_seen[SEC_HTTP]);
         goto out;
     }
     {
@@ -547,6 +595,14 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
             conf_tprintf(t, "\n[limits]\n");
         limits_header = true;
         conf_tprintf(t, "%s = %u\n", k->name, v);
+    }
+    if (c->http_listen.port != 0) {
+        conf_tprintf(t, "\n[http]\nlisten = %s\n",
+                     nodeconf_addr_format(&c->http_listen, addr, sizeof(addr)));
+        if (c->http_rate_set)
+            conf_tprintf(t, "rate_per_s = %u\n", c->http_rate_per_s);
+        if (c->http_tls_cert[0] != '\0')
+            conf_tprintf(t, "tls_cert = %s\ntls_key = %s\n", c->http_tls_cert, c->http_tls_key);
     }
     if (t->overflow) {
         rc = conf_fail(err, err_len, RN_ETOOBIG, "%s: configuration too long", path);

@@ -138,8 +138,14 @@ typedef struct nodeconf {
     size_t dial_n;                            /* 0 .. NODECONF_DIAL_MAX */
     char dial[NODECONF_DIAL_MAX][NODECONF_NAME_MAX + 1]; /* names or countries, as written */
     nodeconf_limits limits;                              /* 0 for a field not given: default */
-    uint64_t map_bytes;  /* [store] map_size, NODECONF_MAP_BYTES_MIN..MAX; 0: the default */
-    bool check_at_start; /* [store] check_at_start: store_check before serving */
+    uint64_t map_bytes;        /* [store] map_size, NODECONF_MAP_BYTES_MIN..MAX; 0: the default */
+    bool check_at_start;       /* [store] check_at_start: store_check before serving */
+    nodeconf_addr http_listen; /* [http] listen: the HTTP gateway's address; port 0: no gateway */
+    uint32_t http_rate_per_s;  /* [http] rate_per_s: requests a second per client address, 0 for
+                                  no limit; RN_HTTP_RATE_PER_S when not given (http_rate_set) */
+    bool http_rate_set;
+    char http_tls_cert[NODECONF_PATH_MAX]; /* [http] tls_cert: PEM certificate chain, resolved */
+    char http_tls_key[NODECONF_PATH_MAX];  /* [http] tls_key: its PEM private key, resolved */
 } nodeconf;
 
 /* ---- Reading ---- */

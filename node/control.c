@@ -1012,6 +1012,60 @@ static int m_recognise(ctl *c, mp_buf *out)
     return 0;
 }
 
+/*
+ * The recognition matrix of a spec: recognise for each of the 30 countries and each purpose, as
+ * of one time, in one read transaction. Each answer is recognise's recognition map without its
+ * proof bundle (a bundle per cell would be 90 bundles; recognise gives the one a verifier keeps).
+ */
+static int m_matrix(ctl *c, mp_buf *out)
+{
+    proto_str spec;
+    uint64_t at;
+    uint32_t purposes = 0;
+    mp_buf scratch;
+    int rc = 0;
+    RN_TRY(arg_str(c, 0, &spec));
+    RN_TRY(arg_time(c, 1, &at));
+    while (proto_enum_value_name(PROTO_ENUM_PURPOSE, purposes + 1u) != NULL)
+        purposes++;
+    mp_buf_init(&scratch, RN_CONTROL_RESPONSE_BYTES_MAX);
+    mp_put_map(out, 3);
+    mp_put_cstr(out, "spec");
+    mp_put_str(out, spec.ptr, spec.len);
+    mp_put_cstr(out, "at");
+    mp_put_uint(out, at);
+    mp_put_cstr(out, "countries");
+    mp_put_map(out, PROTO_COUNTRIES_COUNT);
+    for (size_t i = 0; i < PROTO_COUNTRIES_COUNT; i++) {
+        const proto_country *pc = proto_country_at(i);
+        RN_ASSERT(pc != NULL);
+        mp_put_cstr(out, pc->alpha2);
+        for (uint32_t p = 1; p <= purposes; p++) {
+            query_recognition q;
+            mp_buf_reset(&scratch);
+            rc = query_recognise(&c->r, spec, pc->alpha2, p, at, &q, &scratch);
+            if (rc == RN_ECOUNTRY && p == 1) {
+                mp_put_nil(out); /* no authority of that country in the roster */
+                break;
+            }
+            if (rc < 0) {
+                rc = fail_query(c, rc, recognise_fields,
+                                "no such spec, or no provider of it, as of at");
+                goto out;
+            }
+            if (p == 1)
+                mp_put_map(out, purposes);
+            mp_put_cstr(out, proto_enum_value_name(PROTO_ENUM_PURPOSE, p));
+            mp_put_map(out, RECOGNITION_FIELDS);
+            put_recognition_fields(out, &q);
+        }
+    }
+    rc = 0;
+out:
+    mp_buf_free(&scratch);
+    return rc;
+}
+
 /* The keys a search filter may carry. */
 typedef enum filter_key {
     FK_COUNTRY,
@@ -1415,6 +1469,7 @@ static const method_fn handlers[CTL_M_COUNT] = {
     [CTL_M_SEARCH] = m_search,
     [CTL_M_VERIFY] = m_verify,
     [CTL_M_STACK] = m_stack,
+    [CTL_M_MATRIX] = m_matrix,
 };
 
 /*

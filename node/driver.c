@@ -61,6 +61,7 @@
 #include <uv.h>
 
 #include "node/clock.h"
+#include "node/http.h"
 #include "node/log.h"
 #include "proto/ctl.h"
 #include "proto/key.h"
@@ -178,6 +179,7 @@ struct driver {
     char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     bool control_bound;
     bool stopping;
+    node_http *http; /* the HTTP gateway ([http] listen), NULL when off */
 
     conn *conns[NODE_DRIVER_CONNS_MAX];
     uint32_t conn_gen;
@@ -1603,6 +1605,10 @@ static void shutdown_begin(driver *d, const char *why)
     NODE_LOG_INFO("%s: shutting down", why);
     close_if_open((uv_handle_t *)&d->listener);
     close_if_open((uv_handle_t *)&d->control);
+    if (d->http != NULL) {
+        node_http_stop(d->http);
+        d->http = NULL;
+    }
     if (d->control_bound) {
         unlink(d->control_path);
         d->control_bound = false;
@@ -1693,6 +1699,23 @@ static int start_control(driver *d)
     }
     NODE_LOG_INFO("control socket %s", d->control_path);
     return 0;
+}
+
+/* The HTTP gateway's queries, run on this loop like a control client's (node/http.h). */
+static int http_exec(void *ctx, const uint8_t *req, size_t len, mp_buf *resp)
+{
+    driver *d = ctx;
+    if (d->n == NULL || d->stopping)
+        return RN_EIO;
+    d->guard->log_lines_suppressed = node_log_suppressed_total();
+    return node_control(d->n, req, len, resp, now_ms(d));
+}
+
+static void http_done(void *ctx)
+{
+    driver *d = ctx;
+    if (d->n != NULL && !d->stopping)
+        drain(d);
 }
 
 /* [store] check_at_start: store_check before the node serves anything. A damaged entry is
@@ -1790,6 +1813,11 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
     rc = start_listener(d);
     if (rc == 0)
         rc = start_control(d);
+    if (rc == 0 && conf->http_listen.port != 0)
+        rc = node_http_start(&d->http, &d->loop, &conf->http_listen, conf->http_tls_cert,
+                             conf->http_tls_key,
+                             conf->http_rate_set ? conf->http_rate_per_s : RN_HTTP_RATE_PER_S,
+                             (uint32_t)cfg->dial_n, http_exec, http_done, d);
     if (rc != 0) {
         shutdown_begin(d, "start failed");
         goto run;

@@ -92,6 +92,11 @@ static const ctl_method methods[CTL_M_COUNT] = {
                       0,
                       { P("country", STR), P("pathway", STR), ARRAY_OF("specs", STR),
                         OPT("at", UINT) } },
+    [CTL_M_MATRIX] = { CTL_MATRIX,
+                       CTL_M_MATRIX,
+                       CTL_READS | CTL_PUBLIC,
+                       0,
+                       { P("spec", STR), OPT("at", UINT) } },
 };
 
 const ctl_method *ctl_method_get(ctl_method_id id)

@@ -64,7 +64,8 @@
     X(RECOGNISE, "recognise")                                                                      \
     X(SEARCH, "search")                                                                            \
     X(VERIFY, "verify")                                                                            \
-    X(STACK, "stack")
+    X(STACK, "stack")                                                                              \
+    X(MATRIX, "matrix")
 
 /* CTL_M_STATUS ... : a method's row in the table. */
 typedef enum ctl_method_id {
@@ -95,6 +96,7 @@ typedef enum ctl_method_id {
 #define CTL_SEARCH             "search"
 #define CTL_VERIFY             "verify"
 #define CTL_STACK              "stack"
+#define CTL_MATRIX             "matrix"
 
 /* The MessagePack type of a parameter (a JSON transport maps each to its own: str and key to a
  * string, bin to hex, uint to an integer, map to an object, array to an array). */

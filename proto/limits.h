@@ -184,6 +184,29 @@
  * connection; a long-lived client sends a request at least this often. */
 #define RN_CONTROL_IDLE_MS 30000u
 
+/* The HTTP gateway (node/http.h; README.md, "HTTP gateway"). What one request may hold: the
+ * request line and headers together (a query string included), the headers, a body (a
+ * credential file for verify, which is small; the same bound as a control request), the
+ * parameters of a query string and the bytes of any one of them. */
+#define RN_HTTP_HEAD_BYTES_MAX   (16u << 10)
+#define RN_HTTP_HEADERS_MAX      32u
+#define RN_HTTP_BODY_BYTES_MAX   (256u << 10)
+#define RN_HTTP_QUERY_PARAMS_MAX 16u
+#define RN_HTTP_QUERY_BYTES_MAX  4096u
+/* A client that has not sent a whole request this long after connecting, or after its last
+ * answer, is closed (a slow or silent client holds no slot for long); at most this many
+ * connections at once, a newcomer beyond it is closed at once. */
+#define RN_HTTP_REQUEST_MS 5000u
+#define RN_HTTP_IDLE_MS    10000u
+#define RN_HTTP_CONNS_MAX  256u
+/* Queries queued from the gateway's thread to the node's loop: beyond it, 503. */
+#define RN_HTTP_QUEUE_MAX 256u
+/* Per client address: a token bucket of this many requests a second by default ([http]
+ * rate_per_s), with a burst of twice as many (429 beyond it), over at most this many addresses
+ * tracked at once (the least recently seen is forgotten first). */
+#define RN_HTTP_RATE_PER_S     200u
+#define RN_HTTP_RATE_ADDRS_MAX 1024u
+
 /* Strangers and floods (node/README.md, "Strangers and floods"). An incoming connection is a
  * stranger until its first handshake message (M1, which only a holder of the network key can
  * make) has arrived and been accepted. Strangers get a budget of their own, apart from the slots
@@ -325,5 +348,8 @@ static_assert(RN_RECORD_FIELDS_MAX <= 32u,
 static_assert(RN_CLOCK_PUBLISH_AHEAD_MS_MAX + 2u * RN_CLOCK_STEP_TOLERANCE_MS <
                   RN_CLOCK_FUTURE_MS_MAX / 2u,
               "what a node may publish ahead of its clock is taken by peers up to minutes behind");
+static_assert(RN_HTTP_QUERY_BYTES_MAX < RN_HTTP_HEAD_BYTES_MAX, "a query string fits in a head");
+static_assert(RN_HTTP_BODY_BYTES_MAX < RN_CONTROL_REQUEST_BYTES_MAX,
+              "a request body fits in one control request with its parameters");
 
 #endif /* RN_LIMITS_H */

@@ -16,6 +16,10 @@
 # Environment: BUILD_DIR (default build), DEMO_DIR (default $BUILD_DIR/demo), DEMO_PORT (the first
 # port tried, default 17400), DEMO_KEEP=1 to leave the federation running at the end.
 #
+# The HTTP gateway. Portugal's node also serves the read-only HTTP/JSON gateway for verifiers
+# (README.md, "HTTP gateway") on 127.0.0.1, on the first free port from DEMO_HTTP_PORT (default
+# the port after the 30 nodes'); the script prints its URL and asks it a few questions with curl.
+#
 # Ports. The nodes listen on 30 consecutive ports of 127.0.0.1. Before anything starts, the script
 # looks for something listening on each (a connect on the loopback); when a port is taken it says
 # so on the terminal and tries the 30 ports after it, at most DEMO_PORT_TRIES times (default 10),
@@ -111,7 +115,15 @@ for i in "${!COUNTRIES[@]}"; do
         --key "$key" --address "127.0.0.1:$port" >/dev/null
     install -m 600 "$DEMO/network.key" "$DEMO/$cc/network.key"
 done
+HTTP_PORT=${DEMO_HTTP_PORT:-$((PORT0 + 30))}
+for _ in $(seq 20); do
+    port_taken "$HTTP_PORT" || break
+    HTTP_PORT=$((HTTP_PORT + 1))
+done
+printf '\n[http]\nlisten = 127.0.0.1:%s\n' "$HTTP_PORT" >>"$DEMO/PT/recnet.ini"
+HTTP_URL=http://127.0.0.1:$HTTP_PORT
 echo "30 data directories, keys and configurations; roster: $DEMO/roster.ini"
+echo "Portugal's node serves the HTTP gateway at $HTTP_URL/v1/"
 
 step "Starting 30 recnetd processes on 127.0.0.1:$PORT0-$((PORT0 + 29))"
 for cc in "${COUNTRIES[@]}"; do
@@ -260,6 +272,22 @@ ctl PT proof get IE:uniz/mc-c012 FR further_study -o "$DEMO/proof-ie-fr.bin"
 echo "-- the proof of Ana's credential"
 "$CTL" proof verify "$DEMO/proof-cred.bin" --roster "$DEMO/roster.ini"
 
+step "The HTTP gateway of Portugal's node: $HTTP_URL/v1/"
+if command -v curl >/dev/null; then
+    echo "-- GET $HTTP_URL/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study"
+    curl -sS "$HTTP_URL/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study" |
+        head -n 12
+    echo "   ..."
+    echo "-- GET $HTTP_URL/readyz"
+    curl -sS "$HTTP_URL/readyz"
+    echo "-- POST $HTTP_URL/v1/verify?country=FR&purpose=further_study (Ana's credential as the body)"
+    curl -sS -X POST --data-binary @"$DEMO/cred-ana.cred" \
+        "$HTTP_URL/v1/verify?country=FR&purpose=further_study" | head -n 3
+    echo "   ..."
+else
+    echo "(curl is not installed: open $HTTP_URL/v1/heads in a browser)"
+fi
+
 if [ "$KEEP" = 1 ]; then
     step "The federation keeps running (DEMO_KEEP=1)"
     cat <<EOF
@@ -268,6 +296,8 @@ Talk to any node through its data directory, for example Portugal's:
   $CTL -d $DEMO/PT peers
   $CTL -d $DEMO/PT query recognise IE:uniz/mc-c012 FR further_study
 Publish as Ireland:  $CTL -d $DEMO/IE spec publish FILE.json
+Ask Portugal's node over HTTP: $HTTP_URL/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study
+  (also $HTTP_URL/v1/search?text=digital, $HTTP_URL/metrics, $HTTP_URL/readyz)
 Logs: $DEMO/<CC>/recnetd.log
 Stop it: kill ${PID[*]}
 EOF

@@ -1,0 +1,1133 @@
+/*
+ * http.c: the HTTP/JSON gateway (http.h).
+ *
+ * Two loops, two queues. The gateway's thread runs its own libuv loop with h2o (HTTP/1.1 and
+ * HTTP/2): it accepts connections (at most RN_HTTP_CONNS_MAX), applies every bound (header
+ * count and bytes, body bytes, the time to send a request, a token bucket per client address),
+ * maps the path to its route and the query string to the method's parameters (api/query.h),
+ * and queues a job. The node's loop takes every queued job at once (one uv_async_send may stand
+ * for many), runs each through `exec` (node_control: the same dispatcher as the control
+ * socket), and queues the responses back; the gateway's loop turns each into JSON, a proof
+ * bundle or an error. A job whose client went away meanwhile is dropped when it comes back: the
+ * request's memory pool tells the job, through a guard, that the request is gone.
+ *
+ * Statuses: a control API error keeps its name, message and field, with 404 for RN_ENOTFOUND,
+ * 500 for a failure of the node itself (RN_ESTORE, RN_ECORRUPT, RN_EIO, RN_ENOMEM), and 400
+ * for everything else (the request's fault); the gateway's own: 404 (no route), 405 (a route
+ * under another method), 406 (a proof asked of an answer without one), 413 (a body over
+ * RN_HTTP_BODY_BYTES_MAX), 429 (rate limited), 431 (too many headers or header bytes), 503
+ * (the queue to the node is full, or the node is stopping).
+ */
+#include "node/http.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/time.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <h2o.h>
+#include <h2o/http1.h>
+#include <h2o/http2.h>
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "api/json.h"
+#include "api/query.h"
+#include "api/route.h"
+#include "api/verify.h"
+#include "node/log.h"
+#include "proto/limits.h"
+
+/* ---- The gateway ---- */
+
+typedef struct job job;
+
+typedef struct guard {
+    job *j; /* NULL once the job is done with the request */
+} guard;
+
+/* What a job's answers become: a route's JSON (or bundle), or one of the gateway's own views of
+ * the node, made from `status` and `peers` (neither writes; only what the view shows leaves). */
+typedef enum view { VIEW_ROUTE, VIEW_STATUS, VIEW_READY, VIEW_METRICS } view;
+
+/* One request to the node, and its response. */
+typedef struct call {
+    uint8_t *in;
+    size_t in_len;
+    uint8_t *out; /* the response; NULL when the node could not run it */
+    size_t out_len;
+} call;
+
+struct job {
+    job *next;
+    h2o_req_t *req; /* NULL once the client has gone */
+    guard *g;
+    view v;
+    bool proof;       /* the proof bundle is wanted, not the JSON */
+    bool entry;       /* the answer is an entry: shown as its record */
+    api_claim *claim; /* verify: the credential's local facts (owned) */
+    uint32_t n;       /* calls: 1, or 2 for /metrics (status and peers) */
+    call c[2];
+};
+
+typedef struct rate_slot {
+    uint8_t addr[16];
+    uint64_t last_ms;
+    double tokens;
+} rate_slot;
+
+/* Latency buckets of /metrics, in seconds (Prometheus histograms are cumulative). */
+static const double latency_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                    0.05,   0.1,   0.25,   0.5,   1.0,  2.5 };
+#define LATENCY_N (sizeof(latency_s) / sizeof(latency_s[0]))
+
+/* The endpoints /metrics counts apart: the routes, then the gateway's own paths, then the rest. */
+static const char *const own_paths[] = { "/healthz", "/readyz", "/metrics", "/v1/status" };
+#define OWN_N         (sizeof(own_paths) / sizeof(own_paths[0]))
+#define ENDPOINTS_MAX 32u
+
+typedef struct endpoint_stats {
+    uint64_t by_class[5]; /* answers by status class: 1xx .. 5xx */
+    uint64_t bucket[LATENCY_N];
+    uint64_t count;
+    double sum_s;
+} endpoint_stats;
+
+struct node_http {
+    /* The node's side. */
+    uv_loop_t *node_loop;
+    uv_async_t node_async; /* jobs to run */
+    node_http_exec_fn exec;
+    node_http_done_fn done;
+    void *ctx;
+    mp_buf resp;
+
+    /* The gateway's side. */
+    uv_thread_t thread;
+    uv_loop_t loop;
+    uv_async_t http_async; /* responses to send, or stop */
+    uv_tcp_t listener;
+    uv_sem_t started;
+    int start_rc;
+    nodeconf_addr addr;
+    h2o_globalconf_t config;
+    h2o_context_t hctx;
+    h2o_accept_ctx_t accept_ctx;
+    uint32_t conns;
+    uint32_t msgid;
+    rate_slot *rate;         /* RN_HTTP_RATE_ADDRS_MAX */
+    uint32_t peers_expected; /* members dialled: /readyz wants them all connected */
+    uint32_t rate_per_s;     /* per client address, a burst of twice as many; 0: no limit */
+    endpoint_stats stats[ENDPOINTS_MAX]; /* routes, own paths, "other" */
+    uint64_t rate_limited, queue_full;
+
+    /* Shared, under `lock`. */
+    uv_mutex_t lock;
+    job *todo, **todo_tail;
+    uint32_t todo_n;
+    job *done_list, **done_tail;
+    bool stopping;
+};
+
+/* The gateway of the running thread (one per process): what the send functions count in. */
+static _Thread_local node_http *current;
+
+static size_t endpoints_n(void)
+{
+    size_t n = 0;
+    while (api_route_at(n) != NULL)
+        n++;
+    return n + OWN_N + 1;
+}
+
+static const char *endpoint_name(size_t i)
+{
+    size_t routes_n = endpoints_n() - OWN_N - 1;
+    if (i < routes_n)
+        return api_route_at(i)->path;
+    if (i < routes_n + OWN_N)
+        return own_paths[i - routes_n];
+    return "other";
+}
+
+static size_t endpoint_of(h2o_req_t *req)
+{
+    size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    size_t routes_n = endpoints_n() - OWN_N - 1;
+    for (size_t i = 0; i < routes_n; i++) {
+        const api_route *r = api_route_at(i);
+        size_t l = strlen(r->path);
+        if (r->segs == 0 ? plen == l && memcmp(req->path.base, r->path, l) == 0
+                         : plen > l && memcmp(req->path.base, r->path, l) == 0)
+            return i;
+    }
+    for (size_t i = 0; i < OWN_N; i++)
+        if (plen == strlen(own_paths[i]) && memcmp(req->path.base, own_paths[i], plen) == 0)
+            return routes_n + i;
+    return routes_n + OWN_N;
+}
+
+static void count_answer(h2o_req_t *req, int status)
+{
+    node_http *h = current;
+    if (h == NULL)
+        return;
+    endpoint_stats *st = &h->stats[endpoint_of(req)];
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    double s = (double)(now.tv_sec - req->timestamps.request_begin_at.tv_sec) +
+               (double)(now.tv_usec - req->timestamps.request_begin_at.tv_usec) / 1e6;
+    if (s < 0)
+        s = 0;
+    if (status >= 100 && status < 600)
+        st->by_class[status / 100 - 1]++;
+    for (size_t i = 0; i < LATENCY_N; i++)
+        if (s <= latency_s[i])
+            st->bucket[i]++;
+    st->count++;
+    st->sum_s += s;
+    if (status == 429)
+        h->rate_limited++;
+}
+
+static void job_free(job *j)
+{
+    if (j->g != NULL)
+        j->g->j = NULL;
+    free(j->claim);
+    for (uint32_t i = 0; i < j->n; i++) {
+        free(j->c[i].in);
+        free(j->c[i].out);
+    }
+    free(j);
+}
+
+static void on_guard_dispose(void *p)
+{
+    guard *g = p;
+    if (g->j != NULL) {
+        g->j->req = NULL;
+        g->j->g = NULL;
+    }
+}
+
+/* ---- Answers ---- */
+
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Internal Server Error";
+    }
+}
+
+static void send_body(h2o_req_t *req, int status, const char *type, const void *body, size_t len)
+{
+    count_answer(req, status);
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
+    if (status == 429 || status == 503)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
+    h2o_send_inline(req, body, len);
+}
+
+static void send_json(h2o_req_t *req, int status, json_t *j)
+{
+    char *t = j != NULL ? api_json_text(j) : NULL;
+    if (t == NULL) {
+        static const char oom[] = "{\"error\":{\"name\":\"RN_ENOMEM\",\"message\":\"out of "
+                                  "memory\",\"field\":null}}\n";
+        send_body(req, 500, "application/json", oom, sizeof(oom) - 1);
+        return;
+    }
+    send_body(req, status, "application/json", t, strlen(t));
+    free(t);
+}
+
+/* {"error": {"name", "message", "field", "index"?}}: the control API's error, as JSON. */
+static void send_error_parts(h2o_req_t *req, int status, const char *name, const char *message,
+                             const char *field, bool has_index, uint32_t index)
+{
+    json_t *o = json_object(), *e = json_object();
+    if (o == NULL || e == NULL) {
+        json_decref(o);
+        json_decref(e);
+        send_json(req, 500, NULL);
+        return;
+    }
+    json_object_set_new(e, "name", json_string(name));
+    json_object_set_new(e, "message", json_string(message));
+    json_object_set_new(e, "field",
+                        field != NULL && field[0] != '\0' ? json_string(field) : json_null());
+    if (has_index)
+        json_object_set_new(e, "index", json_integer(index));
+    json_object_set_new(o, "error", e);
+    send_json(req, status, o);
+    json_decref(o);
+}
+
+static int status_of(int code)
+{
+    switch (code) {
+    case RN_ENOTFOUND:
+        return 404;
+    case RN_ESTORE:
+    case RN_ECORRUPT:
+    case RN_EIO:
+    case RN_ENOMEM:
+        return 500;
+    default:
+        return 400;
+    }
+}
+
+static void send_ctl_error(h2o_req_t *req, int status, const ctl_error *e)
+{
+    send_error_parts(req, status, rn_err_name(e->code),
+                     e->message[0] != '\0' ? e->message : rn_strerror(e->code), e->field, false, 0);
+}
+
+static void send_error(h2o_req_t *req, int status, int code, const char *field, const char *message)
+{
+    ctl_error e;
+    ctl_error_msg(&e, code, field, message);
+    send_ctl_error(req, status, &e);
+}
+
+/* ---- The gateway's own views ---- */
+
+/* The keys of `status` that /v1/status shows: what the node is and holds, not its disk, clock,
+ * counters or peers' addresses. */
+static const char *const status_public[] = { "country",       "role",    "key",   "seq",
+                                             "entries",       "authors", "forks", "peers",
+                                             "index_pending", "time" };
+
+/* A text buffer for /metrics: grows up to a bound, as everything here does. */
+typedef struct text {
+    char *p;
+    size_t len, cap;
+    bool failed;
+} text;
+
+#define METRICS_BYTES_MAX (4u << 20)
+
+static void tput(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tput(text *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->p != NULL ? t->p + t->len : NULL, t->p != NULL ? t->cap - t->len : 0,
+                          fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = true;
+            return;
+        }
+        if (t->p != NULL && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap == 0 ? 16384 : t->cap * 2;
+        while (cap <= t->len + (size_t)n)
+            cap *= 2;
+        char *q = cap <= METRICS_BYTES_MAX ? realloc(t->p, cap) : NULL;
+        if (q == NULL) {
+            t->failed = true;
+            return;
+        }
+        t->p = q;
+        t->cap = cap;
+    }
+}
+
+/* A label value: the characters Prometheus needs escaped are replaced. */
+static const char *label(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; s != NULL && *s != '\0' && o + 1 < cap; s++)
+        out[o++] = (*s == '"' || *s == '\\' || *s == '\n') ? '_' : *s;
+    out[o] = '\0';
+    return out;
+}
+
+static void metrics(node_http *h, h2o_req_t *req, json_t *status, json_t *peers)
+{
+    text t = { NULL, 0, 0, false };
+    const char *k;
+    json_t *v;
+    char l1[128], l2[128];
+    tput(&t, "# HELP recnet_up 1 while the node answers.\n# TYPE recnet_up gauge\nrecnet_up 1\n");
+    static const char *const gauges[] = { "seq", "entries", "authors" };
+    for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++) {
+        json_t *g = json_object_get(status, gauges[i]);
+        if (json_is_integer(g))
+            tput(&t, "# TYPE recnet_%s gauge\nrecnet_%s %lld\n", gauges[i], gauges[i],
+                 (long long)json_integer_value(g));
+    }
+    json_t *pc = json_object_get(status, "peers");
+    tput(&t, "# TYPE recnet_peers_connected gauge\nrecnet_peers_connected %lld\n",
+         (long long)json_integer_value(json_object_get(pc, "connected")));
+    tput(&t, "# TYPE recnet_forks gauge\nrecnet_forks %zu\n",
+         json_array_size(json_object_get(status, "forks")));
+    tput(&t, "# TYPE recnet_index_pending gauge\nrecnet_index_pending %d\n",
+         json_is_true(json_object_get(status, "index_pending")) ? 1 : 0);
+    /* The status counters: every one, under its own name (PROTOCOL.md 12.3). */
+    json_object_foreach(json_object_get(status, "counters"), k, v)
+    {
+        if (json_is_integer(v))
+            tput(&t, "# TYPE recnet_%s counter\nrecnet_%s %lld\n", k, k,
+                 (long long)json_integer_value(v));
+    }
+    json_t *disk = json_object_get(status, "disk");
+    json_object_foreach(disk, k, v)
+    {
+        if (json_is_integer(v))
+            tput(&t, "# TYPE recnet_disk_%s gauge\nrecnet_disk_%s %lld\n", k, k,
+                 (long long)json_integer_value(v));
+        else if (json_is_boolean(v))
+            tput(&t, "# TYPE recnet_disk_%s gauge\nrecnet_disk_%s %d\n", k, k, json_is_true(v));
+    }
+    /* Per peer, the lag both ways: what it holds that we lack, and what we hold that it lacks. */
+    static const struct {
+        const char *key, *name, *help;
+    } per_peer[] = {
+        { "connected", "recnet_peer_connected", "1 while connected" },
+        { "entries_behind", "recnet_peer_entries_behind",
+          "entries the peer shows beyond our heads (we lag)" },
+        { "peer_behind", "recnet_peer_behind", "entries we hold that the peer lacks (it lags)" },
+        { "bytes_in", "recnet_peer_bytes_in", "bytes received" },
+        { "bytes_out", "recnet_peer_bytes_out", "bytes sent" },
+        { "idle_ms", "recnet_peer_idle_ms", "ms since its last frame" },
+    };
+    for (size_t m = 0; m < sizeof(per_peer) / sizeof(per_peer[0]); m++) {
+        size_t i;
+        json_t *p;
+        tput(&t, "# HELP %s %s.\n# TYPE %s gauge\n", per_peer[m].name, per_peer[m].help,
+             per_peer[m].name);
+        json_array_foreach(peers, i, p)
+        {
+            json_t *x = json_object_get(p, per_peer[m].key);
+            long long val = json_is_boolean(x) ? json_is_true(x) : json_integer_value(x);
+            tput(&t, "%s{country=\"%s\",key=\"%s\"} %lld\n", per_peer[m].name,
+                 label(json_string_value(json_object_get(p, "country")), l1, sizeof(l1)),
+                 label(json_string_value(json_object_get(p, "key")), l2, sizeof(l2)), val);
+        }
+    }
+    /* The gateway's own: requests and latency per endpoint. */
+    tput(&t, "# HELP recnet_http_requests_total HTTP answers by endpoint and status class.\n"
+             "# TYPE recnet_http_requests_total counter\n");
+    size_t en = endpoints_n();
+    for (size_t e = 0; e < en; e++)
+        for (int c = 0; c < 5; c++)
+            if (h->stats[e].by_class[c] > 0)
+                tput(&t, "recnet_http_requests_total{endpoint=\"%s\",code=\"%dxx\"} %llu\n",
+                     endpoint_name(e), c + 1, (unsigned long long)h->stats[e].by_class[c]);
+    tput(&t, "# HELP recnet_http_request_seconds Time from a request's start to its answer.\n"
+             "# TYPE recnet_http_request_seconds histogram\n");
+    for (size_t e = 0; e < en; e++) {
+        const endpoint_stats *st = &h->stats[e];
+        for (size_t b = 0; b < LATENCY_N; b++)
+            tput(&t, "recnet_http_request_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
+                 endpoint_name(e), latency_s[b], (unsigned long long)st->bucket[b]);
+        tput(&t, "recnet_http_request_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
+             endpoint_name(e), (unsigned long long)st->count);
+        tput(&t, "recnet_http_request_seconds_sum{endpoint=\"%s\"} %.6f\n", endpoint_name(e),
+             st->sum_s);
+        tput(&t, "recnet_http_request_seconds_count{endpoint=\"%s\"} %llu\n", endpoint_name(e),
+             (unsigned long long)st->count);
+    }
+    tput(&t, "# TYPE recnet_http_connections gauge\nrecnet_http_connections %u\n", h->conns);
+    tput(&t, "# TYPE recnet_http_rate_limited_total counter\nrecnet_http_rate_limited_total %llu\n",
+         (unsigned long long)h->rate_limited);
+    tput(&t, "# TYPE recnet_http_queue_full_total counter\nrecnet_http_queue_full_total %llu\n",
+         (unsigned long long)h->queue_full);
+    if (t.failed)
+        send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+    else
+        send_body(req, 200, "text/plain; version=0.0.4; charset=utf-8", t.p, t.len);
+    free(t.p);
+}
+
+static void answer_view(job *j, const ctl_response *r)
+{
+    node_http *h = current;
+    h2o_req_t *req = j->req;
+    if (r->is_error) {
+        send_error(req, 503, r->code, NULL, "the node cannot tell its status");
+        return;
+    }
+    json_t *st = api_json_from_mp(r->result), *peers = NULL;
+    if (st == NULL) {
+        send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+        return;
+    }
+    if (j->v == VIEW_STATUS) {
+        json_t *o = json_object();
+        for (size_t i = 0; o != NULL && i < sizeof(status_public) / sizeof(status_public[0]); i++) {
+            json_t *v = json_object_get(st, status_public[i]);
+            if (v != NULL)
+                json_object_set(o, status_public[i], v);
+        }
+        send_json(req, 200, o);
+        json_decref(o);
+    } else if (j->v == VIEW_READY) {
+        json_t *disk = json_object_get(st, "disk");
+        bool replica = !json_is_true(json_object_get(disk, "writes_stopped")) &&
+                       !json_is_true(json_object_get(disk, "full"));
+        bool index = !json_is_true(json_object_get(st, "index_pending"));
+        json_int_t connected =
+            json_integer_value(json_object_get(json_object_get(st, "peers"), "connected"));
+        bool peers_ok = connected >= (json_int_t)h->peers_expected;
+        json_t *o = json_object(), *p = json_object();
+        json_object_set_new(o, "ready", json_boolean(replica && index && peers_ok));
+        json_object_set_new(o, "replica", json_boolean(replica));
+        json_object_set_new(o, "index", json_boolean(index));
+        json_object_set_new(p, "connected", json_integer(connected));
+        json_object_set_new(p, "expected", json_integer(h->peers_expected));
+        json_object_set_new(o, "peers", p);
+        send_json(req, replica && index && peers_ok ? 200 : 503, o);
+        json_decref(o);
+    } else {
+        ctl_response pr;
+        if (j->n < 2 || j->c[1].out == NULL ||
+            ctl_response_decode(&pr, j->c[1].out, j->c[1].out_len) != 0 || pr.is_error ||
+            (peers = api_json_from_mp(pr.result)) == NULL) {
+            send_error(req, 503, RN_EIO, NULL, "the node did not list its peers");
+        } else {
+            metrics(h, req, st, peers);
+        }
+    }
+    json_decref(peers);
+    json_decref(st);
+}
+
+/* A response from the node, as JSON, a bundle or an error. */
+static void answer(job *j)
+{
+    h2o_req_t *req = j->req;
+    ctl_response r;
+    if (j->c[0].out == NULL || ctl_response_decode(&r, j->c[0].out, j->c[0].out_len) != 0) {
+        send_error(req, 503, RN_EIO, NULL, "the node did not answer");
+        return;
+    }
+    if (j->v != VIEW_ROUTE) {
+        answer_view(j, &r);
+        return;
+    }
+    if (r.is_error) {
+        char name[64], msg[CTL_MESSAGE_BYTES], field[CTL_FIELD_BYTES];
+        snprintf(name, sizeof(name), "%.*s", (int)r.name_len,
+                 r.name != NULL ? (const char *)r.name : "");
+        snprintf(msg, sizeof(msg), "%.*s", (int)r.message_len,
+                 r.message != NULL ? (const char *)r.message : "");
+        snprintf(field, sizeof(field), "%.*s", (int)r.field_len,
+                 r.field != NULL ? (const char *)r.field : "");
+        send_error_parts(req, status_of(r.code), name, msg, field, r.has_index, r.index);
+        return;
+    }
+    if (j->proof) {
+        mp_cur v;
+        const uint8_t *b;
+        uint32_t n;
+        if (!api_map_get(r.result, "proof", &v) || mp_read_bin(&v, &b, &n) < 0) {
+            send_error(req, 406, RN_ENOTFOUND, "proof", "this answer has no proof bundle");
+            return;
+        }
+        send_body(req, 200, "application/vnd.recnet.proof", b, n);
+        return;
+    }
+    json_t *res = j->entry ? api_json_record(r.result) : api_json_from_mp(r.result);
+    if (res == NULL) {
+        send_error(req, 500, RN_EMALFORMED, NULL, "malformed result");
+        return;
+    }
+    api_json_drop_proof(res, r.result);
+    if (j->claim != NULL) {
+        json_t *v = api_verify_json(j->claim, res);
+        json_decref(res);
+        if (v == NULL) {
+            send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+            return;
+        }
+        res = v;
+    }
+    send_json(req, 200, res);
+    json_decref(res);
+}
+
+/* ---- The node's side ---- */
+
+static void on_node_async(uv_async_t *a)
+{
+    node_http *h = a->data;
+    uv_mutex_lock(&h->lock);
+    job *list = h->todo;
+    h->todo = NULL;
+    h->todo_tail = &h->todo;
+    h->todo_n = 0;
+    uv_mutex_unlock(&h->lock);
+    if (list == NULL)
+        return;
+    job *first = list, **tail = &first;
+    for (job *j = list; j != NULL; j = j->next) {
+        for (uint32_t i = 0; i < j->n; i++) {
+            call *c = &j->c[i];
+            mp_buf_reset(&h->resp);
+            (void)h->exec(h->ctx, c->in, c->in_len, &h->resp);
+            if (h->resp.len > 0) {
+                c->out = malloc(h->resp.len);
+                if (c->out != NULL) {
+                    memcpy(c->out, h->resp.data, h->resp.len);
+                    c->out_len = h->resp.len;
+                }
+            }
+        }
+        tail = &j->next;
+    }
+    h->done(h->ctx);
+    uv_mutex_lock(&h->lock);
+    *h->done_tail = first;
+    h->done_tail = tail;
+    uv_mutex_unlock(&h->lock);
+    uv_async_send(&h->http_async);
+}
+
+/* ---- The gateway's side ---- */
+
+static void on_http_async(uv_async_t *a)
+{
+    node_http *h = a->data;
+    uv_mutex_lock(&h->lock);
+    job *list = h->done_list;
+    h->done_list = NULL;
+    h->done_tail = &h->done_list;
+    bool stopping = h->stopping;
+    uv_mutex_unlock(&h->lock);
+    while (list != NULL) {
+        job *j = list;
+        list = j->next;
+        if (j->req != NULL)
+            answer(j);
+        job_free(j);
+    }
+    if (stopping) {
+        uv_close((uv_handle_t *)&h->listener, NULL);
+        uv_close((uv_handle_t *)&h->http_async, NULL);
+        uv_stop(&h->loop);
+    }
+}
+
+static uint64_t mono_ms(node_http *h)
+{
+    return uv_now(&h->loop);
+}
+
+/* The token bucket of the client's address: false when it is empty. */
+static bool rate_take(node_http *h, h2o_req_t *req)
+{
+    if (h->rate_per_s == 0)
+        return true;
+    struct sockaddr_storage ss;
+    uint8_t addr[16];
+    memset(addr, 0, sizeof(addr));
+    socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    if (sl == 0)
+        return true;
+    if (ss.ss_family == AF_INET)
+        memcpy(addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+    else if (ss.ss_family == AF_INET6)
+        memcpy(addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+    uint64_t now = mono_ms(h);
+    rate_slot *oldest = &h->rate[0], *s = NULL;
+    for (size_t i = 0; i < RN_HTTP_RATE_ADDRS_MAX; i++) {
+        rate_slot *r = &h->rate[i];
+        if (r->last_ms != 0 && memcmp(r->addr, addr, 16) == 0) {
+            s = r;
+            break;
+        }
+        if (r->last_ms < oldest->last_ms)
+            oldest = r;
+    }
+    double burst = 2.0 * h->rate_per_s;
+    if (s == NULL) {
+        s = oldest;
+        memcpy(s->addr, addr, 16);
+        s->tokens = burst;
+        s->last_ms = now;
+    }
+    s->tokens += (double)(now - s->last_ms) * h->rate_per_s / 1000.0;
+    if (s->tokens > burst)
+        s->tokens = burst;
+    s->last_ms = now != 0 ? now : 1;
+    if (s->tokens < 1.0)
+        return false;
+    s->tokens -= 1.0;
+    return true;
+}
+
+static bool wants_proof(h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
+    if (i < 0)
+        return false;
+    h2o_iovec_t v = req->headers.entries[i].value;
+    static const char t[] = "application/vnd.recnet.proof";
+    for (size_t k = 0; k + sizeof(t) - 1 <= v.len; k++)
+        if (memcmp(v.base + k, t, sizeof(t) - 1) == 0)
+            return true;
+    return false;
+}
+
+/* A job for `req`, guarded against the request going away. NULL when out of memory. */
+static job *job_new(node_http *h, h2o_req_t *req, view v)
+{
+    (void)h;
+    job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        return NULL;
+    guard *g = h2o_mem_alloc_shared(&req->pool, sizeof(*g), on_guard_dispose);
+    j->req = req;
+    j->v = v;
+    j->g = g;
+    g->j = j;
+    return j;
+}
+
+/* Adds the request [0, msgid, m, params] to the job. Returns 0 or RN_ENOMEM. */
+static int job_call(node_http *h, job *j, const ctl_method *m, const uint8_t *params,
+                    size_t params_len)
+{
+    mp_buf full;
+    RN_ASSERT(j->n < 2);
+    mp_buf_init(&full, RN_CONTROL_REQUEST_BYTES_MAX);
+    ctl_request_wrap(&full, ++h->msgid, m, params, params_len);
+    if (full.err != 0) {
+        mp_buf_free(&full);
+        return RN_ENOMEM;
+    }
+    j->c[j->n].in = full.data; /* taken from the buffer */
+    j->c[j->n].in_len = full.len;
+    j->n++;
+    full.data = NULL;
+    mp_buf_free(&full);
+    return 0;
+}
+
+/* Queues the job for the node's loop, or answers 503 when the queue is full. */
+static void job_queue(node_http *h, job *j)
+{
+    uv_mutex_lock(&h->lock);
+    bool room = h->todo_n < RN_HTTP_QUEUE_MAX && !h->stopping;
+    if (room) {
+        *h->todo_tail = j;
+        h->todo_tail = &j->next;
+        h->todo_n++;
+    }
+    uv_mutex_unlock(&h->lock);
+    if (!room) {
+        h2o_req_t *req = j->req;
+        h->queue_full++;
+        job_free(j);
+        send_error(req, 503, RN_EFULL, NULL, "the node is busy; try again");
+        return;
+    }
+    uv_async_send(&h->node_async);
+}
+
+/* One of the gateway's own views: `status` (and `peers` for /metrics), no parameters. */
+static void view_start(node_http *h, h2o_req_t *req, view v)
+{
+    static const uint8_t none[] = { 0x90 }; /* [] */
+    job *j = job_new(h, req, v);
+    if (j == NULL || job_call(h, j, ctl_method_get(CTL_M_STATUS), none, 1) != 0 ||
+        (v == VIEW_METRICS && job_call(h, j, ctl_method_get(CTL_M_PEERS), none, 1) != 0)) {
+        if (j != NULL)
+            job_free(j);
+        send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+        return;
+    }
+    job_queue(h, j);
+}
+
+/* The handler, with the gateway it serves. */
+typedef struct handler {
+    h2o_handler_t super;
+    node_http *h;
+} handler;
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    node_http *h = ((handler *)self)->h;
+    char method[8];
+    size_t ml = req->method.len < sizeof(method) - 1 ? req->method.len : sizeof(method) - 1;
+    memcpy(method, req->method.base, ml);
+    method[ml] = '\0';
+
+    size_t head = req->path.len;
+    for (size_t i = 0; i < req->headers.size; i++)
+        head += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+    if (req->headers.size > RN_HTTP_HEADERS_MAX || head > RN_HTTP_HEAD_BYTES_MAX) {
+        send_error(req, 431, RN_ETOOBIG, NULL, "too many headers, or header bytes");
+        return 0;
+    }
+    if (!rate_take(h, req)) {
+        send_error(req, 429, RN_ETOOBIG, NULL, "too many requests from this address");
+        return 0;
+    }
+    /* The path as sent, split at the query. */
+    size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    const char *path = req->path.base;
+    if (plen == 8 && memcmp(path, "/healthz", 8) == 0) {
+        static const char ok[] = "{\n  \"status\": \"ok\"\n}\n";
+        send_body(req, 200, "application/json", ok, sizeof(ok) - 1);
+        return 0;
+    }
+    static const struct {
+        const char *path;
+        view v;
+    } views[] = { { "/readyz", VIEW_READY },
+                  { "/metrics", VIEW_METRICS },
+                  { "/v1/status", VIEW_STATUS } };
+    for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+        if (plen != strlen(views[i].path) || memcmp(path, views[i].path, plen) != 0)
+            continue;
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+            send_error(req, 405, RN_EINVAL, NULL, "this path takes another HTTP method");
+            return 0;
+        }
+        if (req->query_at != SIZE_MAX && req->path.len > req->query_at + 1) {
+            send_error(req, 400, RN_EUNKNOWNFIELD, NULL, "this path takes no query parameters");
+            return 0;
+        }
+        view_start(h, req, views[i].v);
+        return 0;
+    }
+    const char *seg[2];
+    size_t seg_len[2];
+    bool wrong;
+    const api_route *rt = api_route_find(path, plen, method, &wrong, seg, seg_len);
+    if (rt == NULL) {
+        if (wrong)
+            send_error(req, 405, RN_EINVAL, NULL, "this path takes another HTTP method");
+        else
+            send_error(req, 404, RN_ENOTFOUND, NULL, "no such path");
+        return 0;
+    }
+    const ctl_method *m = ctl_method_get(rt->id);
+    /* The route table is checked at start; this keeps the rule where it is applied too. */
+    if ((m->flags & CTL_PUBLIC) == 0 || (m->flags & CTL_WRITES) != 0) {
+        send_error(req, 405, RN_EROLE, NULL, "not a public read-only method");
+        return 0;
+    }
+    api_query *q = h2o_mem_alloc_pool(&req->pool, sizeof(*q));
+    ctl_error e;
+    size_t qlen = req->query_at != SIZE_MAX ? req->path.len - req->query_at - 1 : 0;
+    const char *qs = req->query_at != SIZE_MAX ? req->path.base + req->query_at + 1 : "";
+    if (api_query_parse(q, qs, qlen, &e) != 0) {
+        send_ctl_error(req, e.code == RN_ETOOBIG ? 413 : 400, &e);
+        return 0;
+    }
+    /* Path segments are parameters too (a query parameter of the same name is refused). */
+    char segbuf[2][RN_ID_BYTES_MAX + 1];
+    for (uint32_t k = 0; k < rt->segs; k++) {
+        if (api_query_get(q, rt->seg[k]) != NULL || q->n == RN_HTTP_QUERY_PARAMS_MAX) {
+            send_error(req, 400, RN_EDUPLICATE, rt->seg[k], "given in the path and the query");
+            return 0;
+        }
+        if (seg_len[k] > RN_ID_BYTES_MAX * 3) {
+            send_error(req, 400, RN_ELEN, rt->seg[k], "path segment too long");
+            return 0;
+        }
+        api_query sq;
+        char raw[RN_ID_BYTES_MAX * 3 + 1];
+        memcpy(raw, seg[k], seg_len[k]);
+        raw[seg_len[k]] = '\0';
+        char one[RN_ID_BYTES_MAX * 3 + 4];
+        int n = snprintf(one, sizeof(one), "v=%s", raw);
+        if (n < 0 || api_query_parse(&sq, one, (size_t)n, &e) != 0 || sq.n != 1 ||
+            sq.p[0].value_len > RN_ID_BYTES_MAX) {
+            send_error(req, 400, RN_EINVAL, rt->seg[k], "bad path segment");
+            return 0;
+        }
+        memcpy(segbuf[k], sq.p[0].value, sq.p[0].value_len + 1);
+        q->p[q->n].name = rt->seg[k];
+        q->p[q->n].value = segbuf[k];
+        q->p[q->n].value_len = sq.p[0].value_len;
+        q->p[q->n].used = false;
+        q->n++;
+    }
+    api_param *pp = api_query_get(q, "proof");
+    bool proof = wants_proof(req);
+    if (pp != NULL) {
+        if (strcmp(pp->value, "1") != 0 && strcmp(pp->value, "0") != 0) {
+            send_error(req, 400, RN_EINVAL, "proof", "proof is 1 or 0");
+            return 0;
+        }
+        proof = proof || pp->value[0] == '1';
+    }
+    api_claim *claim = NULL;
+    mp_buf params, cm;
+    mp_buf_init(&cm, 1024);
+    if (rt->body) {
+        rn_diag d;
+        memset(&d, 0, sizeof(d));
+        if (req->entity.base == NULL || req->entity.len == 0) {
+            mp_buf_free(&cm);
+            send_error(req, 400, RN_EMISSING, "body", "the credential file is the request's body");
+            return 0;
+        }
+        if (req->entity.len >= 3 && memcmp(req->entity.base, "eyJ", 3) == 0) {
+            mp_buf_free(&cm);
+            send_error(req, 415, RN_EINVAL, "body",
+                       "a VC-JWT is checked by recnetctl credential verify; the gateway takes "
+                       "credential envelopes");
+            return 0;
+        }
+        claim = malloc(sizeof(*claim));
+        if (claim == NULL || api_claim_of_envelope(claim, (const uint8_t *)req->entity.base,
+                                                   req->entity.len, &d) != 0) {
+            char msg[CTL_MESSAGE_BYTES], dm[128];
+            snprintf(msg, sizeof(msg), "not a credential envelope: %s",
+                     rn_diag_format(&d, dm, sizeof(dm)));
+            free(claim);
+            mp_buf_free(&cm);
+            send_error(req, 400, claim == NULL ? RN_ENOMEM : d.code,
+                       d.field != NULL ? d.field : "body", msg);
+            return 0;
+        }
+        api_claim_put(&cm, claim);
+    }
+    mp_buf_init(&params, RN_HTTP_QUERY_BYTES_MAX * 2u + 1024u);
+    int rc = api_params_build(&params, m, q, rt->body ? cm.data : NULL, cm.len, "proof", &e);
+    mp_buf_free(&cm);
+    if (rc != 0) {
+        free(claim);
+        mp_buf_free(&params);
+        send_ctl_error(req, 400, &e);
+        return 0;
+    }
+    job *j = job_new(h, req, VIEW_ROUTE);
+    if (j != NULL) {
+        j->claim = claim;
+        claim = NULL;
+    }
+    free(claim);
+    if (j != NULL && job_call(h, j, m, params.data, params.len) != 0) {
+        job_free(j);
+        j = NULL;
+    }
+    mp_buf_free(&params);
+    if (j == NULL) {
+        send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+        return 0;
+    }
+    j->proof = proof;
+    j->entry = rt->entry;
+    job_queue(h, j);
+    return 0;
+}
+
+static void on_conn_closed(uv_handle_t *hd)
+{
+    node_http *h = hd->loop->data;
+    h->conns--;
+    free(hd);
+}
+
+static void on_accept(uv_stream_t *listener, int status)
+{
+    node_http *h = listener->data;
+    if (status != 0)
+        return;
+    uv_tcp_t *c = malloc(sizeof(*c));
+    if (c == NULL)
+        return;
+    uv_tcp_init(listener->loop, c);
+    if (uv_accept(listener, (uv_stream_t *)c) != 0 || h->conns >= RN_HTTP_CONNS_MAX) {
+        uv_close((uv_handle_t *)c, (uv_close_cb)free);
+        return;
+    }
+    h->conns++;
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)c, on_conn_closed);
+    h2o_accept(&h->accept_ctx, sock);
+}
+
+static void thread_main(void *arg)
+{
+    node_http *h = arg;
+    struct sockaddr_storage ss;
+    current = h;
+    int rc;
+    h->loop.data = h;
+    h->listener.data = h;
+    h->http_async.data = h;
+    uv_tcp_init(&h->loop, &h->listener);
+    uv_async_init(&h->loop, &h->http_async, on_http_async);
+    if (uv_ip4_addr(h->addr.host, h->addr.port, (struct sockaddr_in *)&ss) != 0 &&
+        uv_ip6_addr(h->addr.host, h->addr.port, (struct sockaddr_in6 *)&ss) != 0)
+        rc = UV_EINVAL;
+    else
+        rc = uv_tcp_bind(&h->listener, (const struct sockaddr *)&ss, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&h->listener, 128, on_accept);
+    h->start_rc = rc;
+    if (rc == 0) {
+        h2o_context_init(&h->hctx, &h->loop, &h->config);
+        h->accept_ctx.ctx = &h->hctx;
+        h->accept_ctx.hosts = h->config.hosts;
+    }
+    uv_sem_post(&h->started);
+    if (rc != 0) {
+        uv_close((uv_handle_t *)&h->listener, NULL);
+        uv_close((uv_handle_t *)&h->http_async, NULL);
+    }
+    uv_run(&h->loop, UV_RUN_DEFAULT);
+}
+
+static void on_node_async_closed(uv_handle_t *hd)
+{
+    node_http *h = hd->data;
+    if (h->accept_ctx.ssl_ctx != NULL)
+        SSL_CTX_free(h->accept_ctx.ssl_ctx);
+    mp_buf_free(&h->resp);
+    free(h->rate);
+    free(h);
+}
+
+int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
+                    const char *tls_cert, const char *tls_key, uint32_t rate_per_s,
+                    uint32_t peers_expected, node_http_exec_fn exec, node_http_done_fn done,
+                    void *ctx)
+{
+    RN_ASSERT(api_routes_safe());
+    node_http *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return RN_ENOMEM;
+    h->rate = calloc(RN_HTTP_RATE_ADDRS_MAX, sizeof(*h->rate));
+    if (h->rate == NULL) {
+        free(h);
+        return RN_ENOMEM;
+    }
+    h->node_loop = loop;
+    h->exec = exec;
+    h->done = done;
+    h->ctx = ctx;
+    h->addr = *addr;
+    h->peers_expected = peers_expected;
+    h->rate_per_s = rate_per_s;
+    h->todo_tail = &h->todo;
+    h->done_tail = &h->done_list;
+    mp_buf_init(&h->resp, RN_CONTROL_RESPONSE_BYTES_MAX);
+    uv_mutex_init(&h->lock);
+    uv_sem_init(&h->started, 0);
+    uv_loop_init(&h->loop);
+
+    if (tls_cert != NULL && tls_cert[0] != '\0') {
+        /* TLS 1.2 and 1.3, HTTP/2 by ALPN. The files are read once, here: a renewed
+         * certificate takes a restart. */
+        SSL_CTX *ssl = SSL_CTX_new(TLS_server_method());
+        if (ssl == NULL || SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION) != 1 ||
+            SSL_CTX_use_certificate_chain_file(ssl, tls_cert) != 1 ||
+            SSL_CTX_use_PrivateKey_file(ssl, tls_key, SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_check_private_key(ssl) != 1) {
+            char why[256];
+            ERR_error_string_n(ERR_get_error(), why, sizeof(why));
+            NODE_LOG_ERR("http: cannot use the certificate %s and key %s: %s", tls_cert, tls_key,
+                         why);
+            SSL_CTX_free(ssl);
+            mp_buf_free(&h->resp);
+            free(h->rate);
+            free(h);
+            return RN_EIO;
+        }
+        h2o_ssl_register_alpn_protocols(ssl, h2o_http2_alpn_protocols);
+        h->accept_ctx.ssl_ctx = ssl;
+    }
+    h2o_config_init(&h->config);
+    h->config.max_request_entity_size = RN_HTTP_BODY_BYTES_MAX;
+    h->config.http1.req_timeout = RN_HTTP_REQUEST_MS;
+    h->config.http2.idle_timeout = RN_HTTP_IDLE_MS;
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&h->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *pc = h2o_config_register_path(host, "/", 0);
+    handler *hd = (handler *)h2o_create_handler(pc, sizeof(*hd));
+    hd->super.on_req = on_req;
+    hd->h = h;
+
+    if (uv_thread_create(&h->thread, thread_main, h) != 0) {
+        NODE_LOG_ERR("http: cannot start the gateway's thread");
+        return RN_EIO; /* h is leaked on this path only: the node does not start */
+    }
+    uv_sem_wait(&h->started);
+    if (h->start_rc != 0) {
+        char a[300];
+        NODE_LOG_ERR("http: cannot listen on %s: %s", nodeconf_addr_format(&h->addr, a, sizeof(a)),
+                     uv_strerror(h->start_rc));
+        uv_thread_join(&h->thread);
+        uv_loop_close(&h->loop);
+        h2o_config_dispose(&h->config);
+        mp_buf_free(&h->resp);
+        free(h->rate);
+        free(h);
+        return RN_EIO;
+    }
+    h->node_async.data = h;
+    uv_async_init(loop, &h->node_async, on_node_async);
+    {
+        char a[300];
+        NODE_LOG_INFO("http gateway on %s://%s/v1/",
+                      h->accept_ctx.ssl_ctx != NULL ? "https" : "http",
+                      nodeconf_addr_format(&h->addr, a, sizeof(a)));
+    }
+    *out = h;
+    return 0;
+}
+
+void node_http_stop(node_http *h)
+{
+    uv_mutex_lock(&h->lock);
+    h->stopping = true;
+    uv_mutex_unlock(&h->lock);
+    uv_async_send(&h->http_async);
+    uv_thread_join(&h->thread);
+    /* Jobs never run or never answered: their requests died with the gateway's loop. */
+    for (job *j = h->todo; j != NULL;) {
+        job *next = j->next;
+        j->g = NULL;
+        job_free(j);
+        j = next;
+    }
+    for (job *j = h->done_list; j != NULL;) {
+        job *next = j->next;
+        j->g = NULL;
+        job_free(j);
+        j = next;
+    }
+    uv_close((uv_handle_t *)&h->node_async, on_node_async_closed);
+}
