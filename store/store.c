@@ -42,14 +42,16 @@ int store_lmdb_err(int rc, const char *what)
     return RN_ESTORE;
 }
 
-/* Writes entry `e` (already verified) into the replica inside write transaction `txn`. Its id and
- * index keys are written later, by the index pass (index.c), which sorts them. */
-static int put_entry(store *s, MDB_txn *txn, const proto_entry *e)
+/* Writes entry `e` (already verified) into the replica through cursor `ec` over `entries` of the
+ * write transaction. A run's keys ascend (author, seq), so the cursor, left where the last put
+ * went, finds the next place on the same leaf page instead of searching from the root. Its id
+ * and index keys are written later, by the index pass (index.c), which sorts them. */
+static int put_entry(store *s, MDB_cursor *ec, const proto_entry *e)
 {
     uint8_t loc[LOC_BYTES];
     loc_key(loc, e->author, e->seq);
     MDB_val k = { LOC_BYTES, loc }, v = { e->len, (void *)e->bytes };
-    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, MDB_NOOVERWRITE);
+    int rc = mdb_cursor_put(ec, &k, &v, MDB_NOOVERWRITE);
     if (rc != 0)
         return store_lmdb_err(rc, "put entry");
     s->index_pending = true;
@@ -469,6 +471,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
 {
     run_work *w = NULL;
     MDB_txn *txn = NULL;
+    MDB_cursor *ec = NULL;
     const char *country = NULL;
     store_head head;
     bool have_head;
@@ -590,6 +593,10 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     }
 
     /* 5. Records, then the puts. A bad record ends the run there; what came before commits. */
+    if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ENTRIES], &ec)) != 0) {
+        err = store_lmdb_err(rc, "entries cursor");
+        goto out;
+    }
     for (i = first_new; i < good; i++) {
         const proto_entry *e = &w->e[i];
         rc = proto_record_decode(&w->rec, e->kind, e->body, e->body_len, d);
@@ -601,11 +608,13 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             good = i;
             break;
         }
-        RN_GUARD(err, put_entry(s, txn, e));
+        RN_GUARD(err, put_entry(s, ec, e));
         if (s->priv->batch_complete)
             store_batch_keys(s->priv->batch, e, w->ids[i], &w->rec, country);
         res->accepted++;
     }
+    mdb_cursor_close(ec);
+    ec = NULL;
     if (good > first_new) {
         const proto_entry *last = &w->e[good - 1];
         head.seq = last->seq;
@@ -643,6 +652,8 @@ commit:
             d->index = (unsigned)(late_at + 1);
     }
 out:
+    if (ec != NULL)
+        mdb_cursor_close(ec);
     if (txn != NULL) {
         mdb_txn_abort(txn);
         store_batch_rollback(s, mark);
@@ -751,7 +762,16 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     RN_ASSERT(proto_entry_decode(&e, s->priv->scratch, len, NULL) == 0);
     proto_entry_id(s->priv->scratch, len, eid);
     /* The record decoded above borrows `body`; the entry holds the same bytes. */
-    RN_GUARD(err, put_entry(s, txn, &e));
+    {
+        MDB_cursor *ac;
+        if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ENTRIES], &ac)) != 0) {
+            err = store_lmdb_err(rc, "entries cursor");
+            goto out;
+        }
+        rc = put_entry(s, ac, &e);
+        mdb_cursor_close(ac);
+        RN_GUARD(err, rc);
+    }
     if (s->priv->batch_complete)
         store_batch_keys(s->priv->batch, &e, eid, rec, country);
     head.seq = e.seq;
