@@ -467,7 +467,32 @@ static void entry_repaired(store *s, const uint8_t *author, uint64_t seq, bool c
             (unsigned long long)seq);
 }
 
-int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res, rn_diag *d)
+/* What the fast attempt of ingest_run returns when it meets anything it leaves to the strict one:
+ * an entry, an error, a fork or a divergence. */
+#define INGEST_STRICT 1
+
+/* True if every entry of raw[from..n) passes the strict decoder. */
+static bool run_strict_from(const proto_str *raw, size_t from, size_t n)
+{
+    proto_entry e;
+    for (size_t i = from; i < n; i++)
+        if (proto_entry_decode(&e, raw[i].ptr, raw[i].len, NULL) != 0)
+            return false;
+    return true;
+}
+
+/*
+ * One attempt at store_ingest. The strict attempt (fast false) decodes each entry in full, then
+ * decodes its record: the body is walked twice. The fast attempt decodes each entry's outline
+ * (proto_entry_decode_outline) and leaves the body to the record decoder, so each body is walked
+ * once; it gives way (INGEST_STRICT, nothing committed, nothing reported) wherever the strict
+ * decode of an entry could change the outcome: an entry whose outline does not decode, any
+ * error, a fork (the second entry must pass the strict decoder to be evidence), a divergence,
+ * and a record refused where the strict decoder refuses that entry or a later one. On a run of
+ * well-formed entries both attempts do the same.
+ */
+static int ingest_run(store *s, const proto_str *raw, size_t n, store_ingest_result *res,
+                      rn_diag *d, bool fast)
 {
     run_work *w = NULL;
     MDB_txn *txn = NULL;
@@ -478,6 +503,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     size_t good, first_new, i;
     int rc, err = 0, late_err = 0;
     size_t late_at = 0;
+    bool committed = false;
     store_batch_mark mark = store_batch_mark_get(s);
 
     memset(res, 0, sizeof(*res));
@@ -490,6 +516,13 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
 
     /* 1. Decode until the first failure; the decoded prefix may still be committed. */
     for (good = 0; good < n; good++) {
+        if (fast) {
+            if (proto_entry_decode_outline(&w->e[good], raw[good].ptr, raw[good].len) != 0) {
+                err = INGEST_STRICT;
+                goto out;
+            }
+            continue;
+        }
         rc = proto_entry_decode(&w->e[good], raw[good].ptr, raw[good].len, d);
         if (rc < 0) {
             late_err = fail_at(d, rc, NULL, good);
@@ -508,7 +541,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     }
 
     /* 2. Links and one signature over the decoded prefix, before any LMDB work. */
-    RN_GUARD(err, proto_entry_run_verify(w->e, good, NULL, w->ids, d));
+    RN_GUARD(err, proto_entry_run_verify(w->e, good, NULL, w->ids, fast ? NULL : d));
     RN_GUARD(err, store_batch_reserve(s, good));
     mark = store_batch_mark_get(s);
 
@@ -555,6 +588,10 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             continue;
         }
         err = 0;
+        if (fast) {
+            err = INGEST_STRICT;
+            goto out;
+        }
         /* A second, authentic entry at a held seq: the run verified, so this entry carries its
          * author's signature (directly or through the links to the last one). */
         RN_GUARD(err, put_fork(s, txn, e, &head));
@@ -581,6 +618,10 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             /* Our head and the run disagree about entry seq - 1, yet both are authentic (the run
              * verified): the author forked at our head's seq, and the run does not carry its
              * entry there. Nothing of it commits (repairs above do). */
+            if (fast) {
+                err = INGEST_STRICT;
+                goto out;
+            }
             res->diverged = true;
             late_err = 0;
             good = first_new;
@@ -602,6 +643,10 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
         rc = proto_record_decode(&w->rec, e->kind, e->body, e->body_len, d);
         if (rc == 0)
             rc = proto_record_check_author(&w->rec, country, d);
+        if (rc < 0 && fast && !run_strict_from(raw, i, n)) {
+            err = INGEST_STRICT;
+            goto out;
+        }
         if (rc < 0) {
             late_err = fail_at(d, rc, NULL, i);
             late_at = i;
@@ -641,6 +686,7 @@ commit:
         store_batch_rollback(s, mark);
         goto out;
     }
+    committed = true;
     if (res->accepted > 0)
         s->verify_pending = true;
     for (i = 0; res->repaired > 0 && i < first_new; i++)
@@ -660,9 +706,20 @@ out:
         res->accepted = 0; /* nothing of the run was committed (a put that found the map full) */
         res->repaired = 0;
     }
-    store_note_full(s, err, res->accepted > 0);
+    if (fast && err != 0 && !committed)
+        err = INGEST_STRICT; /* the strict attempt decides, and reports */
+    else
+        store_note_full(s, err, res->accepted > 0);
     free(w);
     return err;
+}
+
+int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res, rn_diag *d)
+{
+    int rc = ingest_run(s, raw, n, res, d, true);
+    if (rc == INGEST_STRICT)
+        rc = ingest_run(s, raw, n, res, d, false);
+    return rc;
 }
 
 /* ---- Local append ---- */
