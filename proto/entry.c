@@ -66,7 +66,10 @@ static void sig_message(const uint8_t *bytes, size_t len, uint8_t msg[PROTO_ENTR
 
 /* Reads field `name` with `expr`, mapping the cursor's error to the field. */
 
-int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *d)
+/* The strict decoder, and with walk_body false the outline decoder (entry.h): the body is then
+ * the bytes between the kind and the trailing signature, which must open a map, instead of being
+ * walked to its end. */
+static int entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *d, bool walk_body)
 {
     mp_cur c;
     uint32_t n;
@@ -114,6 +117,17 @@ int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *
     if (mp_peek(&c) != MP_MAP)
         return rn_fail(d, mp_peek(&c) == MP_NONE ? RN_ETRUNCATED : RN_ETYPE, "entry.body");
     body_start = c.p;
+    if (!walk_body) {
+        const uint8_t *sig = buf + len - ENTRY_SIG_ENCODED;
+        if (body_start >= sig || sig[0] != 0xc4 || sig[1] != PROTO_SIG_BYTES)
+            return RN_EMALFORMED;
+        e->body = body_start;
+        e->body_len = (size_t)(sig - body_start);
+        e->sig = sig + 2;
+        e->bytes = buf;
+        e->len = len;
+        return 0;
+    }
     RN_FIELD(d, mp_skip(&c), "entry.body");
     e->body = body_start;
     e->body_len = (size_t)(c.p - body_start);
@@ -125,6 +139,17 @@ int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *
     e->bytes = buf;
     e->len = len;
     return 0;
+}
+
+int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *d)
+{
+    return entry_decode(e, buf, len, d, true);
+}
+
+int proto_entry_decode_outline(proto_entry *e, const uint8_t *buf, size_t len)
+{
+    int rc = entry_decode(e, buf, len, NULL, false);
+    return rc == 0 ? 0 : RN_EMALFORMED;
 }
 
 int proto_entry_decode_known(proto_entry *e, const uint8_t *buf, size_t len)

@@ -88,6 +88,18 @@ typedef struct proto_entry {
 RN_MUST_USE int proto_entry_decode(proto_entry *e, const uint8_t *buf, size_t len, rn_diag *d);
 
 /*
+ * Decodes the outline of an entry from anywhere: every field is checked as proto_entry_decode
+ * checks it except the body, which is taken as the bytes between the kind and the trailing
+ * signature (they must open a map) instead of being walked. proto_entry_decode accepts the bytes
+ * exactly when this does and those body bytes are one MessagePack value, as they are when
+ * proto_record_decode accepts them (it refuses trailing bytes): a caller that decodes every
+ * record anyway (store_ingest) thus walks each body once, and calls proto_entry_decode for the
+ * diagnostic of an entry this or the record decoder refused. Returns 0 (then *e is what
+ * proto_entry_decode would give) or RN_EMALFORMED (*e is unspecified).
+ */
+RN_MUST_USE int proto_entry_decode_outline(proto_entry *e, const uint8_t *buf, size_t len);
+
+/*
  * Decodes an entry whose bytes passed proto_entry_decode before and are known not to have changed
  * since (a replica's entry checked against its id): the header fields are read as
  * proto_entry_decode reads them, but the body is taken as the bytes between the kind and the

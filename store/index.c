@@ -27,12 +27,17 @@ static_assert(INDEX_ENTRY_BYTES_MAX * 4u < RN_INDEX_BATCH_BYTES, "an index batch
  * page once per batch instead. Readers never see the lag: store_query_begin runs this pass first.
  */
 
+/* Key bytes a pending_key carries inline, big-endian and zero-padded, so that the sort compares
+ * words and reaches the arena only for keys that agree on all of them (the index keys of one
+ * country share their first 16 bytes, "kind CC:registry/", and differ in the next few). */
+#define PENDING_WORDS 3u
+
 typedef struct pending_key {
-    uint64_t prefix; /* the key's first 8 bytes, big-endian, zero-padded: most comparisons end
-                        here, without touching the arena */
+    uint64_t word[PENDING_WORDS]; /* the key's first 24 bytes */
+    uint32_t off;                 /* offset of the key, then (has_loc) LOC_BYTES of value, in the
+                                     arena */
+    uint16_t len;                 /* key bytes */
     uint8_t db;
-    uint16_t len; /* key bytes */
-    uint32_t off; /* offset of the key, then (has_loc) LOC_BYTES of value, in the arena */
     bool has_loc;
 } pending_key;
 
@@ -43,14 +48,16 @@ static int pending_cmp(const void *a, const void *b)
     const pending_key *x = a, *y = b;
     if (x->db != y->db)
         return x->db < y->db ? -1 : 1;
-    if (x->prefix != y->prefix)
-        return x->prefix < y->prefix ? -1 : 1;
+    for (unsigned w = 0; w < PENDING_WORDS; w++)
+        if (x->word[w] != y->word[w])
+            return x->word[w] < y->word[w] ? -1 : 1;
     size_t n = x->len < y->len ? x->len : y->len;
-    if (n <= 8)
-        return (x->len > y->len) - (x->len < y->len);
-    int c = memcmp(arena_base + x->off + 8, arena_base + y->off + 8, n - 8);
-    if (c != 0)
-        return c;
+    if (n > 8u * PENDING_WORDS) {
+        int c = memcmp(arena_base + x->off + 8u * PENDING_WORDS,
+                       arena_base + y->off + 8u * PENDING_WORDS, n - 8u * PENDING_WORDS);
+        if (c != 0)
+            return c;
+    }
     return (x->len > y->len) - (x->len < y->len);
 }
 
@@ -146,9 +153,10 @@ static void batch_add(store_batch *b, enum store_db db, const uint8_t *key, size
     pk->len = (uint16_t)klen;
     pk->off = (uint32_t)b->used;
     pk->has_loc = loc != NULL;
-    uint8_t first[8] = { 0 };
-    memcpy(first, key, klen < 8 ? klen : 8);
-    pk->prefix = get_be64(first);
+    uint8_t first[8u * PENDING_WORDS] = { 0 };
+    memcpy(first, key, klen < sizeof(first) ? klen : sizeof(first));
+    for (unsigned w = 0; w < PENDING_WORDS; w++)
+        pk->word[w] = get_be64(first + 8u * w);
     memcpy(b->arena + b->used, key, klen);
     b->used += klen;
     if (loc != NULL) {
@@ -184,6 +192,80 @@ static int batch_stored(store_batch *b, const uint8_t *bytes, size_t len, const 
     return 0;
 }
 
+/* One key in the radix pass of batch_sort: its database and first word, and its place. */
+typedef struct sort_item {
+    uint64_t word;
+    uint32_t idx;
+    uint32_t db;
+} sort_item;
+
+static const pending_key *sort_keys;
+
+static int item_cmp(const void *a, const void *b)
+{
+    return pending_cmp(&sort_keys[((const sort_item *)a)->idx],
+                       &sort_keys[((const sort_item *)b)->idx]);
+}
+
+static unsigned item_digit(const sort_item *x, unsigned pass)
+{
+    return pass < 8u ? (unsigned)(x->word >> (8u * pass)) & 0xffu : (unsigned)x->db;
+}
+
+/*
+ * Puts the batch's keys in the order of pending_cmp (database, then LMDB's byte order). A
+ * comparison sort of the 32-byte keys spends most of its time moving them (some 20 merge levels
+ * for a full batch), so the keys are first ordered by (database, first word) with a radix sort of
+ * 16-byte items, one pass per byte, which leaves the random ids in order; only keys that share a
+ * database and a first word (the index keys of one country) are then compared in full, in their
+ * much smaller groups. Without the memory for the items it falls back to qsort.
+ */
+static void batch_sort(store_batch *b)
+{
+    size_t n = b->n;
+    arena_base = b->arena;
+    sort_item *base = n > 1 ? malloc(2u * n * sizeof(*base)) : NULL;
+    pending_key *sorted = base != NULL ? malloc(b->keys_cap * sizeof(*sorted)) : NULL;
+    if (sorted == NULL) {
+        free(base);
+        qsort(b->keys, n, sizeof(*b->keys), pending_cmp);
+        return;
+    }
+    sort_item *x = base, *y = base + n;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (sort_item){ b->keys[i].word[0], (uint32_t)i, b->keys[i].db };
+    for (unsigned pass = 0; pass < 9u; pass++) {
+        size_t count[256] = { 0 };
+        for (size_t i = 0; i < n; i++)
+            count[item_digit(&x[i], pass)]++;
+        if (count[item_digit(&x[0], pass)] == n)
+            continue; /* one digit throughout: the order stays */
+        size_t at = 0;
+        for (unsigned d = 0; d < 256u; d++) {
+            size_t c = count[d];
+            count[d] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            y[count[item_digit(&x[i], pass)]++] = x[i];
+        sort_item *t = x;
+        x = y;
+        y = t;
+    }
+    sort_keys = b->keys;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && x[j].db == x[i].db && x[j].word == x[i].word; j++)
+            ;
+        if (j - i > 1)
+            qsort(x + i, j - i, sizeof(*x), item_cmp);
+    }
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = b->keys[x[i].idx];
+    free(b->keys);
+    b->keys = sorted;
+    free(base);
+}
+
 /*
  * Sorts the batch and writes it in key order, one cursor per index: LMDB then searches only the
  * current leaf page while the next key falls within it. The keys go out in write transactions of
@@ -197,8 +279,7 @@ static int batch_commit(store *s, MDB_txn *txn, store_batch *b, const store_head
 {
     MDB_val k, v;
     int rc = 0;
-    arena_base = b->arena;
-    qsort(b->keys, b->n, sizeof(*b->keys), pending_cmp);
+    batch_sort(b);
     for (size_t i = 0;;) {
         size_t end = b->n - i > RN_INDEX_TXN_KEYS ? i + RN_INDEX_TXN_KEYS : b->n;
         while (i < end) {

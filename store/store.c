@@ -42,14 +42,16 @@ int store_lmdb_err(int rc, const char *what)
     return RN_ESTORE;
 }
 
-/* Writes entry `e` (already verified) into the replica inside write transaction `txn`. Its id and
- * index keys are written later, by the index pass (index.c), which sorts them. */
-static int put_entry(store *s, MDB_txn *txn, const proto_entry *e)
+/* Writes entry `e` (already verified) into the replica through cursor `ec` over `entries` of the
+ * write transaction. A run's keys ascend (author, seq), so the cursor, left where the last put
+ * went, finds the next place on the same leaf page instead of searching from the root. Its id
+ * and index keys are written later, by the index pass (index.c), which sorts them. */
+static int put_entry(store *s, MDB_cursor *ec, const proto_entry *e)
 {
     uint8_t loc[LOC_BYTES];
     loc_key(loc, e->author, e->seq);
     MDB_val k = { LOC_BYTES, loc }, v = { e->len, (void *)e->bytes };
-    int rc = mdb_put(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, &v, MDB_NOOVERWRITE);
+    int rc = mdb_cursor_put(ec, &k, &v, MDB_NOOVERWRITE);
     if (rc != 0)
         return store_lmdb_err(rc, "put entry");
     s->index_pending = true;
@@ -467,16 +469,43 @@ static void entry_repaired(store *s, const uint8_t *author, uint64_t seq, bool c
             (unsigned long long)seq);
 }
 
-int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res, rn_diag *d)
+/* What the fast attempt of ingest_run returns when it meets anything it leaves to the strict one:
+ * an entry, an error, a fork or a divergence. */
+#define INGEST_STRICT 1
+
+/* True if every entry of raw[from..n) passes the strict decoder. */
+static bool run_strict_from(const proto_str *raw, size_t from, size_t n)
+{
+    proto_entry e;
+    for (size_t i = from; i < n; i++)
+        if (proto_entry_decode(&e, raw[i].ptr, raw[i].len, NULL) != 0)
+            return false;
+    return true;
+}
+
+/*
+ * One attempt at store_ingest. The strict attempt (fast false) decodes each entry in full, then
+ * decodes its record: the body is walked twice. The fast attempt decodes each entry's outline
+ * (proto_entry_decode_outline) and leaves the body to the record decoder, so each body is walked
+ * once; it gives way (INGEST_STRICT, nothing committed, nothing reported) wherever the strict
+ * decode of an entry could change the outcome: an entry whose outline does not decode, any
+ * error, a fork (the second entry must pass the strict decoder to be evidence), a divergence,
+ * and a record refused where the strict decoder refuses that entry or a later one. On a run of
+ * well-formed entries both attempts do the same.
+ */
+static int ingest_run(store *s, const proto_str *raw, size_t n, store_ingest_result *res,
+                      rn_diag *d, bool fast)
 {
     run_work *w = NULL;
     MDB_txn *txn = NULL;
+    MDB_cursor *ec = NULL;
     const char *country = NULL;
     store_head head;
     bool have_head;
     size_t good, first_new, i;
     int rc, err = 0, late_err = 0;
     size_t late_at = 0;
+    bool committed = false;
     store_batch_mark mark = store_batch_mark_get(s);
 
     memset(res, 0, sizeof(*res));
@@ -489,6 +518,13 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
 
     /* 1. Decode until the first failure; the decoded prefix may still be committed. */
     for (good = 0; good < n; good++) {
+        if (fast) {
+            if (proto_entry_decode_outline(&w->e[good], raw[good].ptr, raw[good].len) != 0) {
+                err = INGEST_STRICT;
+                goto out;
+            }
+            continue;
+        }
         rc = proto_entry_decode(&w->e[good], raw[good].ptr, raw[good].len, d);
         if (rc < 0) {
             late_err = fail_at(d, rc, NULL, good);
@@ -507,7 +543,7 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     }
 
     /* 2. Links and one signature over the decoded prefix, before any LMDB work. */
-    RN_GUARD(err, proto_entry_run_verify(w->e, good, NULL, w->ids, d));
+    RN_GUARD(err, proto_entry_run_verify(w->e, good, NULL, w->ids, fast ? NULL : d));
     RN_GUARD(err, store_batch_reserve(s, good));
     mark = store_batch_mark_get(s);
 
@@ -554,6 +590,10 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             continue;
         }
         err = 0;
+        if (fast) {
+            err = INGEST_STRICT;
+            goto out;
+        }
         /* A second, authentic entry at a held seq: the run verified, so this entry carries its
          * author's signature (directly or through the links to the last one). */
         RN_GUARD(err, put_fork(s, txn, e, &head));
@@ -580,6 +620,10 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
             /* Our head and the run disagree about entry seq - 1, yet both are authentic (the run
              * verified): the author forked at our head's seq, and the run does not carry its
              * entry there. Nothing of it commits (repairs above do). */
+            if (fast) {
+                err = INGEST_STRICT;
+                goto out;
+            }
             res->diverged = true;
             late_err = 0;
             good = first_new;
@@ -592,22 +636,32 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
     }
 
     /* 5. Records, then the puts. A bad record ends the run there; what came before commits. */
+    if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ENTRIES], &ec)) != 0) {
+        err = store_lmdb_err(rc, "entries cursor");
+        goto out;
+    }
     for (i = first_new; i < good; i++) {
         const proto_entry *e = &w->e[i];
         rc = proto_record_decode(&w->rec, e->kind, e->body, e->body_len, d);
         if (rc == 0)
             rc = proto_record_check_author(&w->rec, country, d);
+        if (rc < 0 && fast && !run_strict_from(raw, i, n)) {
+            err = INGEST_STRICT;
+            goto out;
+        }
         if (rc < 0) {
             late_err = fail_at(d, rc, NULL, i);
             late_at = i;
             good = i;
             break;
         }
-        RN_GUARD(err, put_entry(s, txn, e));
+        RN_GUARD(err, put_entry(s, ec, e));
         if (s->priv->batch_complete)
             store_batch_keys(s->priv->batch, e, w->ids[i], &w->rec, country);
         res->accepted++;
     }
+    mdb_cursor_close(ec);
+    ec = NULL;
     if (good > first_new) {
         const proto_entry *last = &w->e[good - 1];
         head.seq = last->seq;
@@ -634,6 +688,7 @@ commit:
         store_batch_rollback(s, mark);
         goto out;
     }
+    committed = true;
     if (res->accepted > 0)
         s->verify_pending = true;
     for (i = 0; res->repaired > 0 && i < first_new; i++)
@@ -645,15 +700,28 @@ commit:
             d->index = (unsigned)(late_at + 1);
     }
 out:
+    if (ec != NULL)
+        mdb_cursor_close(ec);
     if (txn != NULL) {
         mdb_txn_abort(txn);
         store_batch_rollback(s, mark);
         res->accepted = 0; /* nothing of the run was committed (a put that found the map full) */
         res->repaired = 0;
     }
-    store_note_full(s, err, res->accepted > 0);
+    if (fast && err != 0 && !committed)
+        err = INGEST_STRICT; /* the strict attempt decides, and reports */
+    else
+        store_note_full(s, err, res->accepted > 0);
     free(w);
     return err;
+}
+
+int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *res, rn_diag *d)
+{
+    int rc = ingest_run(s, raw, n, res, d, true);
+    if (rc == INGEST_STRICT)
+        rc = ingest_run(s, raw, n, res, d, false);
+    return rc;
 }
 
 /* ---- Local append ---- */
@@ -753,7 +821,16 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     RN_ASSERT(proto_entry_decode(&e, s->priv->scratch, len, NULL) == 0);
     proto_entry_id(s->priv->scratch, len, eid);
     /* The record decoded above borrows `body`; the entry holds the same bytes. */
-    RN_GUARD(err, put_entry(s, txn, &e));
+    {
+        MDB_cursor *ac;
+        if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ENTRIES], &ac)) != 0) {
+            err = store_lmdb_err(rc, "entries cursor");
+            goto out;
+        }
+        rc = put_entry(s, ac, &e);
+        mdb_cursor_close(ac);
+        RN_GUARD(err, rc);
+    }
     if (s->priv->batch_complete)
         store_batch_keys(s->priv->batch, &e, eid, rec, country);
     head.seq = e.seq;

@@ -10,7 +10,8 @@
  * sequence of MessagePack values with mp_skip, checking that the cursor only moves forward,
  * stays inside the input and is left unchanged by a failure. proto_entry_decode_known (for a
  * replica's own entries) must stay inside any input too, and agree with the strict decoder on
- * every entry that decoder accepts.
+ * every entry that decoder accepts; proto_entry_decode_outline (store_ingest's) must accept
+ * exactly what the strict decoder accepts once the body it delimits is one value.
  *
  * A broken invariant is an RN_ASSERT, which aborts: libFuzzer and the replay driver report it as
  * a crash.
@@ -124,6 +125,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         RN_ASSERT(krc == 0 && k.seq == e.seq && k.timestamp_ms == e.timestamp_ms &&
                   k.kind == e.kind && k.author == e.author && k.prev == e.prev &&
                   k.body == e.body && k.body_len == e.body_len && k.sig == e.sig);
+    }
+
+    /* The outline decoder (store_ingest's): on any bytes it stays inside them, and it accepts
+     * exactly what the strict decoder accepts once the body is one value, with the same entry. */
+    proto_entry o;
+    int orc = proto_entry_decode_outline(&o, data, size);
+    RN_ASSERT(orc == 0 || orc == RN_EMALFORMED);
+    bool one = false;
+    if (orc == 0) {
+        RN_ASSERT(o.bytes == data && o.len == size);
+        RN_ASSERT(inside(data, size, o.body, o.body_len));
+        RN_ASSERT(o.sig + PROTO_SIG_BYTES == data + size);
+        mp_cur c;
+        mp_cur_init(&c, o.body, o.body_len);
+        one = mp_skip(&c) == 0 && c.p == c.end;
+    }
+    RN_ASSERT((rc == 0) == one);
+    if (rc == 0) {
+        RN_ASSERT(o.seq == e.seq && o.timestamp_ms == e.timestamp_ms && o.kind == e.kind &&
+                  o.author == e.author && o.prev == e.prev && o.body == e.body &&
+                  o.body_len == e.body_len && o.sig == e.sig);
     }
 
     walk_values(data, size);

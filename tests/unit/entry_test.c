@@ -412,6 +412,64 @@ static void test_decode_known(void **state)
     }
 }
 
+/* True if body[0..len) is exactly one MessagePack value. */
+static bool one_value(const uint8_t *body, size_t len)
+{
+    mp_cur c;
+    mp_cur_init(&c, body, len);
+    return mp_skip(&c) == 0 && c.p == c.end;
+}
+
+/* proto_entry_decode_outline accepts exactly what proto_entry_decode accepts once its body is
+ * one value, and gives the same entry: on valid entries, on every single-bit change of one (each
+ * header field's checks, the body's extent, the signature's header), and on every cut. */
+static void test_decode_outline(void **state)
+{
+    (void)state;
+    uint8_t buf[RN_ENTRY_BYTES_MAX], prev[PROTO_ID_BYTES];
+    memset(prev, 7, sizeof(prev));
+    for (uint64_t seq = 1; seq <= 2; seq++) {
+        size_t len = sign_one(sk_ie, seq, seq == 1 ? NULL : prev, 1764100000000ull, buf);
+        size_t refused = 0, body_only = 0;
+        for (size_t i = 0; i <= len; i++) {
+            for (int bit = 0; bit < 8; bit++) {
+                if (i < len)
+                    buf[i] ^= (uint8_t)(1u << bit);
+                proto_entry a, b;
+                int src = proto_entry_decode(&a, buf, len, NULL);
+                int orc = proto_entry_decode_outline(&b, buf, len);
+                assert_true(orc == 0 || orc == RN_EMALFORMED);
+                if (orc != 0)
+                    refused++;
+                if (orc == 0 && !one_value(b.body, b.body_len))
+                    body_only++;
+                assert_int_equal(src == 0, orc == 0 && one_value(b.body, b.body_len));
+                if (src == 0) {
+                    assert_true(a.seq == b.seq && a.timestamp_ms == b.timestamp_ms &&
+                                a.kind == b.kind && a.author == b.author && a.prev == b.prev &&
+                                a.body == b.body && a.body_len == b.body_len && a.sig == b.sig &&
+                                a.bytes == b.bytes && a.len == b.len);
+                }
+                if (i < len)
+                    buf[i] ^= (uint8_t)(1u << bit);
+                else
+                    break;
+            }
+        }
+        assert_true(refused > 0 && body_only > 0); /* both kinds of refusal were met */
+        for (size_t n = 0; n < len; n++) {
+            uint8_t *copy = malloc(n + 1); /* exact size, so ASan sees any over-read */
+            memcpy(copy, buf, n);
+            proto_entry b;
+            int rc = proto_entry_decode_outline(&b, copy, n);
+            assert_true(rc == RN_EMALFORMED ||
+                        (rc == 0 && b.body + b.body_len + 2 + PROTO_SIG_BYTES == copy + n));
+            free(copy);
+        }
+        memcpy(prev, buf + len - PROTO_SIG_BYTES, sizeof(prev)); /* any 32 bytes will do */
+    }
+}
+
 /* A chain of n entries by one author, stored back to back in `store` with offsets in `off`. */
 #define CHAIN_MAX 64
 typedef struct chain {
@@ -539,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_truncated_everywhere),
         cmocka_unit_test(test_tamper_every_byte),
         cmocka_unit_test(test_decode_known),
+        cmocka_unit_test(test_decode_outline),
         cmocka_unit_test(test_run_verify),
         cmocka_unit_test(test_kind_names),
         cmocka_unit_test(test_error_table),

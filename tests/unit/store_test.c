@@ -990,6 +990,113 @@ static void test_ingest_undecodable(void **state)
     chain_free(&nl);
 }
 
+/* Appends to chain c an entry whose body is a valid spec followed by one more value (a nil): its
+ * outline decodes (proto_entry_decode_outline) and its signature and links hold, but the strict
+ * decoder refuses it. Signed by hand, since proto_entry_sign refuses such a body. */
+static void chain_add_trailing(chain *c, uint64_t ts, const body *b)
+{
+    size_t len;
+    uint8_t *e = sign_entry(c->a, c->n + 1, c->n == 0 ? NULL : c->id[c->n - 1], ts, PROTO_KIND_SPEC,
+                            b, &len);
+    size_t head = len - 2 - PROTO_SIG_BYTES; /* up to the signature */
+    uint8_t *out = malloc(len + 1);
+    assert_non_null(out);
+    memcpy(out, e, head);
+    out[head] = 0xc0;
+    out[head + 1] = 0xc4;
+    out[head + 2] = PROTO_SIG_BYTES;
+    uint8_t msg[PROTO_ENTRY_SIG_TAG_LEN + 32], h[32], hdr = 0x97;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, &hdr, 1);
+    crypto_generichash_update(&st, out + 1, head);
+    crypto_generichash_final(&st, h, 32);
+    memcpy(msg, PROTO_ENTRY_SIG_TAG, PROTO_ENTRY_SIG_TAG_LEN);
+    memcpy(msg + PROTO_ENTRY_SIG_TAG_LEN, h, 32);
+    crypto_sign_detached(out + head + 3, NULL, msg, sizeof(msg), c->a->sk);
+    free(e);
+    c->raw[c->n] = (proto_str){ out, (uint32_t)(len + 1) };
+    proto_entry_id(out, len + 1, c->id[c->n]);
+    c->ts[c->n] = ts;
+    c->n++;
+}
+
+/* Ten NL specs, the one at index `eqf_at` (if below 10) with EQF 9, the one at `trailing_at` with
+ * a body of two values; their outlines decode and the run verifies (links, last signature). */
+static void chain_nl_malformed(chain *c, size_t eqf_at, size_t trailing_at)
+{
+    body b;
+    chain_init(c, &authors[A_NL], 10);
+    for (size_t i = 0; i < 10; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "NL:theed/mc-%zu", i + 1);
+        if (i == eqf_at)
+            spec_eqf9(&b, id, "NL:theed");
+        else
+            spec_zed(&b, id, "NL:theed", "Minor: Jedi Mind Control and Advanced Meditation");
+        if (i == trailing_at)
+            chain_add_trailing(c, T_LOG + i, &b);
+        else
+            chain_add(c, T_LOG + i, PROTO_KIND_SPEC, &b);
+    }
+    proto_entry es[10];
+    for (size_t i = 0; i < 10; i++)
+        assert_int_equal(proto_entry_decode_outline(&es[i], c->raw[i].ptr, c->raw[i].len), 0);
+    assert_int_equal(proto_entry_run_verify(es, 10, NULL, NULL, NULL), 0);
+}
+
+/* A signed entry whose body is more than one value, inside a linked run whose last signature
+ * holds: refused as the strict decoder refuses it, and the entries before it commit, exactly as
+ * for any undecodable entry (store_ingest walks each body once, with the record decoder). */
+static void test_ingest_body_trailing(void **state)
+{
+    fixture *f = *state;
+    chain c;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+    proto_entry e;
+
+    chain_nl_malformed(&c, 10, 6);
+    int want = proto_entry_decode(&e, c.raw[6].ptr, c.raw[6].len, NULL);
+    assert_true(want < 0);
+    assert_int_equal(store_ingest(&f->s, c.raw, 10, &res, &d), want);
+    assert_int_equal(d.code, want);
+    assert_int_equal(d.index, 7);
+    assert_int_equal(res.accepted, 6);
+    assert_int_equal(res.head_seq, 6);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 6);
+    check_ok(&f->s, 6);
+
+    /* From the head on: the malformed entry first, nothing commits. */
+    d = (rn_diag){ 0 };
+    assert_int_equal(store_ingest(&f->s, &c.raw[6], 4, &res, &d), want);
+    assert_int_equal(d.index, 1);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 6);
+    check_ok(&f->s, 6);
+    chain_free(&c);
+}
+
+/* A record refused (EQF 9 at entry 3) before a malformed entry (at 6): the run stops at the
+ * record, entries 0 .. 2 commit, the error is the record's. */
+static void test_ingest_record_then_trailing(void **state)
+{
+    fixture *f = *state;
+    chain c;
+    store_ingest_result res;
+    rn_diag d = { 0 };
+
+    chain_nl_malformed(&c, 3, 6);
+    assert_int_equal(store_ingest(&f->s, c.raw, 10, &res, &d), RN_EEQF);
+    assert_int_equal(d.code, RN_EEQF);
+    assert_string_equal(d.field, "spec.eqf");
+    assert_int_equal(d.index, 4);
+    assert_int_equal(res.accepted, 3);
+    assert_int_equal(head_seq(&f->s, &authors[A_NL], NULL), 3);
+    check_ok(&f->s, 3);
+    chain_free(&c);
+}
+
 static void test_ingest_time(void **state)
 {
     fixture *f = *state;
@@ -2134,6 +2241,8 @@ int main(void)
         T(test_ingest_bad_record),
         T(test_ingest_bad_prefix),
         T(test_ingest_undecodable),
+        T(test_ingest_body_trailing),
+        T(test_ingest_record_then_trailing),
         T(test_ingest_time),
         T(test_entries_range),
         T(test_entry_find),
