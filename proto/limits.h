@@ -67,6 +67,17 @@
 /* Issuer keys of one awarding body (rotation keeps at most a handful alive). */
 #define RN_ISSUER_KEYS_MAX 8u
 
+/* Issuer keys of the later forms (PROTOCOL.md 3.4, provider.issuer_keys_ext): JWKs and DIDs, as
+ * many as Ed25519 keys. A JWK is kept as its RFC 7638 members; the longest, an RSA key of
+ * RN_ISSUER_RSA_BITS_MAX bits, is 1,399 bytes. A DID or DID URL is bounded as the credential
+ * library bounds one (CRED_ID_BYTES_MAX): did:jwk of an RSA key is some 600 bytes. Eight of the
+ * longest of each kind (27 KiB) fit in a body with the rest of the provider. */
+#define RN_ISSUER_KEYS_EXT_MAX  8u
+#define RN_ISSUER_JWK_BYTES_MAX 1536u
+#define RN_ISSUER_DID_BYTES_MAX 2048u
+#define RN_ISSUER_RSA_BITS_MIN  2048u
+#define RN_ISSUER_RSA_BITS_MAX  8192u
+
 /* Specifications a specification or pathway refers to (prerequisite of, mandatory, eligible). */
 #define RN_SPEC_REFS_MAX 64u
 
