@@ -610,6 +610,149 @@ static int badge_checks(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
     return CLI_OK;
 }
 
+/* True if spec record `s` lists `id` among its source_ids. */
+static bool spec_binds(const proto_spec *s, const char *id)
+{
+    for (uint32_t i = 0; id != NULL && i < s->source_ids_n; i++)
+        if (proto_str_eq(s->source_ids[i], proto_str_c(id)))
+            return true;
+    return false;
+}
+
+/*
+ * The binding of a badge to its spec (PROTOCOL.md 3.5, spec.source_ids): a spec imported from a
+ * credential names the achievement it came from, so a badge of that achievement belongs to that
+ * spec and to no other. `ach` is the badge's achievement id (may be NULL), cl->spec the spec the
+ * badge is verified under (--spec, or the id an import of it derives), `derived` that derived
+ * id (empty when none). Refused (CLI_NEGATIVE, the reason printed) when the spec is bound and
+ * not to this achievement, or when the spec an import of the badge derives is bound to it and is
+ * another spec. A spec bound to nothing (published by hand, or before the binding existed) is
+ * taken as named. CLI_OK, or the exit code of a node error.
+ */
+/* The spec other than `except` among the provider's specs (the node's `search` by provider,
+ * page by page) that is bound to achievement `ach`, into out[]; "" when none. CLI_OK or the exit
+ * code of a node error. */
+static int bound_spec_of_provider(cli *c, const char *prov, const char *ach, const char *except,
+                                  char out[RN_ID_BYTES_MAX + 1])
+{
+    char after[RN_ID_BYTES_MAX + 1] = "";
+    proto_record *rec = malloc(sizeof(*rec));
+    int rc = CLI_OK;
+    out[0] = '\0';
+    if (rec == NULL)
+        return cli_fail(CLI_ERROR, "out of memory");
+    for (unsigned page = 0; page < 64 && out[0] == '\0'; page++) {
+        mp_buf p;
+        rpc_resp raw;
+        memset(&raw, 0, sizeof(raw));
+        mp_buf_init(&p, 512);
+        mp_put_array(&p, 4);
+        mp_put_map(&p, 1);
+        mp_put_cstr(&p, "provider");
+        mp_put_cstr(&p, prov);
+        mp_put_nil(&p);
+        if (after[0] != '\0')
+            mp_put_cstr(&p, after);
+        else
+            mp_put_nil(&p);
+        mp_put_uint(&p, RN_SEARCH_RESULTS_MAX);
+        rc = cli_call(c, "search", &p, &raw);
+        mp_buf_free(&p);
+        json_t *res = rc == CLI_OK ? rpc_to_json(raw.result) : NULL;
+        rpc_resp_free(&raw);
+        if (rc != CLI_OK)
+            break;
+        json_t *hits = json_object_get(res, "hits"), *h;
+        size_t i;
+        json_array_foreach(hits, i, h)
+        {
+            const char *id = json_string_value(json_object_get(h, "spec_id"));
+            uint8_t *buf = NULL;
+            proto_entry e;
+            if (id == NULL || strcmp(id, except) == 0)
+                continue;
+            snprintf(after, sizeof(after), "%s", id);
+            rc = cli_record_get(c, PROTO_KIND_SPEC, id, UINT64_MAX, &buf, &e, rec);
+            if (rc == CLI_OK && spec_binds(&rec->u.spec, ach))
+                snprintf(out, RN_ID_BYTES_MAX + 1, "%s", id);
+            free(buf);
+            if (rc != CLI_OK && rc != CLI_NEGATIVE)
+                break;
+            rc = CLI_OK;
+            if (out[0] != '\0')
+                break;
+        }
+        bool more = json_is_true(json_object_get(res, "more"));
+        json_decref(res);
+        if (rc != CLI_OK || !more)
+            break;
+    }
+    free(rec);
+    return rc;
+}
+
+static int badge_binding(cli *c, const char *file, const char *ach, const claim *cl,
+                         const char *derived)
+{
+    proto_record *rec = malloc(sizeof(*rec));
+    uint8_t *buf = NULL;
+    proto_entry e;
+    int rc;
+    if (rec == NULL)
+        return cli_fail(CLI_ERROR, "out of memory");
+    rc = cli_record_get(c, PROTO_KIND_SPEC, cl->spec, UINT64_MAX, &buf, &e, rec);
+    if (rc == CLI_OK && rec->u.spec.source_ids_n > 0 && !spec_binds(&rec->u.spec, ach)) {
+        char bound[RN_URL_BYTES_MAX + 1];
+        snprintf(bound, sizeof(bound), "%.*s", (int)rec->u.spec.source_ids[0].len,
+                 (const char *)rec->u.spec.source_ids[0].ptr);
+        free(buf);
+        free(rec);
+        return cli_fail(CLI_NEGATIVE,
+                        "%s: the badge's achievement %s is not what spec %s was imported from "
+                        "(%s): not a credential of that spec",
+                        file, ach != NULL ? ach : "(none)", cl->spec, bound);
+    }
+    char prov[RN_ID_BYTES_MAX + 1] = "";
+    bool unbound = rc == CLI_OK && rec->u.spec.source_ids_n == 0;
+    if (rc == CLI_OK)
+        snprintf(prov, sizeof(prov), "%.*s", (int)rec->u.spec.provider.len,
+                 (const char *)rec->u.spec.provider.ptr);
+    free(buf);
+    buf = NULL;
+    if (rc != CLI_OK && rc != CLI_NEGATIVE) {
+        free(rec);
+        return rc;
+    }
+    /* The named spec is bound to nothing: is another spec of its provider bound to the badge? */
+    if (unbound && ach != NULL) {
+        char other[RN_ID_BYTES_MAX + 1];
+        rc = bound_spec_of_provider(c, prov, ach, cl->spec, other);
+        if (rc == CLI_OK && other[0] != '\0') {
+            free(rec);
+            return cli_fail(CLI_NEGATIVE,
+                            "%s: the badge's achievement %s is bound to spec %s, not %s", file, ach,
+                            other, cl->spec);
+        }
+        if (rc != CLI_OK) {
+            free(rec);
+            return rc;
+        }
+    }
+    if (ach != NULL && derived[0] != '\0' && strcmp(derived, cl->spec) != 0) {
+        rc = cli_record_get(c, PROTO_KIND_SPEC, derived, UINT64_MAX, &buf, &e, rec);
+        bool bound = rc == CLI_OK && spec_binds(&rec->u.spec, ach);
+        free(buf);
+        free(rec);
+        if (bound)
+            return cli_fail(CLI_NEGATIVE,
+                            "%s: the badge's achievement %s is bound to spec %s, not %s", file, ach,
+                            derived, cl->spec);
+        return rc == CLI_OK || rc == CLI_NEGATIVE ? CLI_OK : rc;
+    }
+    free(rec);
+    return CLI_OK;
+}
+
 static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *buf, size_t len,
                         claim *cl, cred_report *rep)
 {
@@ -641,6 +784,19 @@ static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
     }
     /* The spec: --spec, else the id an import of this badge derives. */
     const char *spec = cli_optval(cmd, a, "spec");
+    const char *ach = json_string_value(json_object_get(
+        json_object_get(json_object_get(j.vc, "credentialSubject"), "achievement"), "id"));
+    char derived[RN_ID_BYTES_MAX + 1] = "";
+    memset(&none, 0, sizeof(none));
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        rc = cli_fail(CLI_ERROR, "out of memory");
+        goto out;
+    }
+    rc = imp_map(j.vc, &none, r, why, sizeof(why));
+    const char *id = rc == 0 ? json_string_value(json_object_get(r->spec, "id")) : NULL;
+    if (id != NULL && rc == 0 && r->format == IMP_OBV3)
+        snprintf(derived, sizeof(derived), "%s", id);
     if (spec != NULL) {
         if (proto_id_check((const uint8_t *)spec, strlen(spec)) < 0) {
             rc = cli_usage(cmd, "--spec %s: expected a spec id CC:reference", spec);
@@ -648,14 +804,6 @@ static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
         }
         snprintf(cl->spec, sizeof(cl->spec), "%s", spec);
     } else {
-        memset(&none, 0, sizeof(none));
-        r = calloc(1, sizeof(*r));
-        if (r == NULL) {
-            rc = cli_fail(CLI_ERROR, "out of memory");
-            goto out;
-        }
-        rc = imp_map(j.vc, &none, r, why, sizeof(why));
-        const char *id = rc == 0 ? json_string_value(json_object_get(r->spec, "id")) : NULL;
         if (rc == 0 && r->format != IMP_OBV3) {
             rc = cli_fail(CLI_REFUSED,
                           "%s: the token's credential is not an Open Badges 3.0 "
@@ -673,6 +821,10 @@ static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
         snprintf(cl->spec, sizeof(cl->spec), "%s", id);
     }
     rc = badge_checks(c, cmd, a, buf, len, cl, rep);
+    /* The binding is the node's to tell, asked once the local checks passed (a badge that fails
+     * them is answered without the node). */
+    if (rc == CLI_OK && rep->failed == 0)
+        rc = badge_binding(c, a->pos[0], ach, cl, derived);
 out:
     if (r != NULL)
         imp_result_free(r);

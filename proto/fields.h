@@ -27,6 +27,7 @@ typedef enum proto_ftype {
     PROTO_FT_ID,      /* proto_str: an identifier, proto_id_check */
     PROTO_FT_TEXT,    /* proto_str: free text of 1 .. max bytes */
     PROTO_FT_URL,     /* proto_str: an http(s) URL */
+    PROTO_FT_URI,     /* proto_str: an absolute URI of any scheme (urn:, https:, did:) */
     PROTO_FT_COUNTRY, /* proto_str: a canonical country code */
     PROTO_FT_LANG,    /* proto_str: a language code */
     PROTO_FT_ISCED,   /* proto_str: an ISCED-F code */

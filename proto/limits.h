@@ -78,6 +78,10 @@
 #define RN_ISSUER_RSA_BITS_MIN  2048u
 #define RN_ISSUER_RSA_BITS_MAX  8192u
 
+/* The identifiers a spec was imported from (spec.source_ids: an Open Badges achievement's id, an
+ * ELM specification's id): one is usual, a few allow for a spec known under several. */
+#define RN_SOURCE_IDS_MAX 8u
+
 /* Specifications a specification or pathway refers to (prerequisite of, mandatory, eligible). */
 #define RN_SPEC_REFS_MAX 64u
 
@@ -94,7 +98,7 @@
 #define RN_ECTS_CENTI_MAX         6000u
 #define RN_PATHWAY_ECTS_CENTI_MAX 36000u
 
-/* Fields per record body map: the largest record (spec) has 21. */
+/* Fields per record body map: the largest record (spec) has 22. */
 #define RN_RECORD_FIELDS_MAX 32u
 
 /* The most an entry spends around its body: array header, version, author (bin8 of 32), seq and

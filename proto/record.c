@@ -69,6 +69,25 @@ static bool url_ok(const uint8_t *s, size_t len)
     return true;
 }
 
+/* An absolute URI (RFC 3986 section 3.1: scheme ":" then at least one byte), no space or control
+ * character: the ids credentials give their achievements ("urn:uuid:...", "https://..."). */
+static bool uri_ok(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    if (len == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    for (i = 1; i < len && s[i] != ':'; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+            return false;
+    if (i + 1 >= len)
+        return false;
+    for (i = 0; i < len; i++)
+        if (s[i] <= 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
 static bool lang_ok(const uint8_t *s, size_t len)
 {
     return len == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z';
@@ -353,6 +372,7 @@ static const field spec_fields[] = {
     F_TIME(19, "valid_from", true, proto_spec, valid_from_ms),
     F_TIME(20, "valid_until", false, proto_spec, valid_until_ms),
     F_ENUM(21, "status", proto_spec, status, N_STATUS, PROTO_ENUM_STATUS),
+    F_LIST(22, "source_ids", false, proto_spec, source_ids, PROTO_FT_URI, RN_SOURCE_IDS_MAX),
 };
 static const ftab spec_tab = TAB(proto_spec, spec_fields);
 #undef P
@@ -470,6 +490,7 @@ static uint32_t str_max(uint8_t type, uint32_t text_max)
     case PROTO_FT_ID:
         return RN_ID_BYTES_MAX;
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
         return RN_URL_BYTES_MAX;
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
@@ -500,6 +521,10 @@ static int read_str(mp_cur *c, uint8_t type, uint32_t max, proto_str *out)
         break;
     case PROTO_FT_URL:
         if (!url_ok(s, len))
+            return RN_EURL;
+        break;
+    case PROTO_FT_URI:
+        if (!uri_ok(s, len))
             return RN_EURL;
         break;
     case PROTO_FT_COUNTRY:
@@ -795,6 +820,7 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
     case PROTO_FT_ID:
     case PROTO_FT_TEXT:
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
@@ -908,6 +934,7 @@ static void clear_map(const ftab *t, uint8_t *base)
         case PROTO_FT_ID:
         case PROTO_FT_TEXT:
         case PROTO_FT_URL:
+        case PROTO_FT_URI:
         case PROTO_FT_COUNTRY:
         case PROTO_FT_LANG:
         case PROTO_FT_ISCED:
@@ -1218,6 +1245,7 @@ static bool field_present(const field *f, const uint8_t *base)
     case PROTO_FT_ID:
     case PROTO_FT_TEXT:
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
@@ -1262,6 +1290,7 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
     case PROTO_FT_ID:
     case PROTO_FT_TEXT:
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
@@ -1431,6 +1460,7 @@ static bool eq_field(const field *f, const uint8_t *a, const uint8_t *b)
     case PROTO_FT_ID:
     case PROTO_FT_TEXT:
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:

@@ -257,6 +257,9 @@ typedef struct proto_spec {
     uint64_t valid_from_ms;  /* [19] required */
     uint64_t valid_until_ms; /* [20] optional; > valid_from_ms, 0 when absent */
     uint32_t status;         /* [21] required; PROTO_STATUS_... */
+    uint32_t source_ids_n;   /* [22] optional; 0 .. RN_SOURCE_IDS_MAX distinct URIs: the ids of
+                                the achievement or specification the spec was imported from */
+    proto_str source_ids[RN_SOURCE_IDS_MAX];
 } proto_spec;
 
 /* A substantial difference: {1: type, 2: note} on the wire. */
@@ -384,7 +387,9 @@ typedef struct proto_record {
  *  RN_ECOUNTRY     a country field that is not a canonical country code ("EL" included)
  *  RN_ELANG        a language that is not two lower-case ASCII letters
  *  RN_EURL         a URL that does not start with http:// or https:// followed by at least one
- *                  byte, or that contains a space or control character
+ *                  byte, or that contains a space or control character; a URI (spec.source_ids)
+ *                  without a scheme (RFC 3986: a letter, then letters, digits, "+", "-", ".",
+ *                  then ":") and at least one byte after it, or with a space or control character
  *  RN_EISCED       not one of the 220 ISCED-F codes
  *  RN_EEQF         an EQF level outside 1-8
  *  RN_EECTS        ECTS outside their bounds

@@ -240,7 +240,7 @@ static const char *const elm_spec_json =
     " \"grading\": \"Standard grading: The learner will have passed the assessment upon the "
     "successful submission of an ELM standard compliant un-signed sample credential.\","
     " \"stackability\": \"stand_alone\", \"valid_from\": \"2022-12-31T23:00:00Z\","
-    " \"status\": \"active\"}";
+    " \"status\": \"active\", \"source_ids\": [\"urn:epass:qualification:1\"]}";
 
 static const char *const theed_spec_json =
     "{\"id\": \"NL:42NB/ach-44ABA\", \"provider\": \"NL:42NB\","
@@ -252,7 +252,8 @@ static const char *const theed_spec_json =
     "[\"en\"], \"supervision\": \"onsite with identity verification\","
     " \"grading\": \"Final Project Grade: 1 to 10, pass mark 6\", \"stackability\": "
     "\"stackable\", \"part_of\": [\"NL:pathway/minor-psychology\"],"
-    " \"valid_from\": \"2024-08-30\", \"valid_until\": \"2029-08-30\", \"status\": \"active\"}";
+    " \"valid_from\": \"2024-08-30\", \"valid_until\": \"2029-08-30\", \"status\": \"active\","
+    " \"source_ids\": [\"https://example.com/achievements/ach-44ABA\"]}";
 
 /* The record `r` equals the one the JSON text describes. */
 static void expect_record(const proto_record *r, proto_kind kind, const char *text)
@@ -759,6 +760,18 @@ static int node_setup(void **state)
                 " \"issuer_countries\": [\"NL\"], \"eqf_min\": 4, \"eqf_max\": 6,"
                 " \"external_qa\": true, \"valid_from\": \"2024-01-01\", \"status\": \"active\"}",
                 T_2024_01_01);
+    /* Another spec of the Theed provider, published by hand (bound to no achievement): a
+     * 17.86-ECTS course beside the 3-ECTS minor. */
+    append_json(&nl, PROTO_KIND_SPEC,
+                "{\"id\": \"NL:42NB/course-1786\", \"provider\": \"NL:42NB\","
+                " \"title\": {\"en\": \"Psychology of Meditation (course)\"},"
+                " \"outcomes\": [{\"text\": \"Meditation practice and its assessment\"}],"
+                " \"ects\": 17.86, \"eqf\": 5, \"isced\": \"0313\", \"assessment\": \"testing\","
+                " \"participation\": \"onsite or blended\", \"qa_type\": \"external\","
+                " \"languages\": [\"en\"], \"supervision\": \"onsite with identity verification\","
+                " \"stackability\": \"stand_alone\", \"valid_from\": \"2024-08-01\","
+                " \"status\": \"active\"}",
+                T_2024_08_01);
     append_json(&fr, PROTO_KIND_DECISION,
                 "{\"id\": \"FR:enic-naric/2025-0042\", \"spec\": \"IE:uniz/mc-c012\","
                 " \"purpose\": \"further_study\", \"outcome\": \"partial\", \"ects\": 1.5,"
@@ -1263,6 +1276,44 @@ static void test_node_vcjwt(void **state)
                      CLI_NEGATIVE);
 }
 
+/* The binding (PROTOCOL.md 3.5, spec.source_ids): the import bound NL:42NB/ach-44ABA to the
+ * badge's achievement, so the badge of the 3-ECTS minor presented as the 17.86-ECTS course of
+ * the same provider is refused, naming the spec it is bound to; presented as a spec bound to
+ * another achievement, it is refused too; under its own spec it verifies. */
+/* `credential verify --json FILE DE employment --spec SPEC` exits `rc` and its output holds
+ * `needle` (a refusal is the {"error": ...} object on stdout). */
+static void verify_json_says(const char *file, const char *spec, int rc, const char *needle)
+{
+    char out[128];
+    tpath(out, sizeof(out), "verify-json.txt");
+    capture_begin(out);
+    int got = run("-s", srv.sock, "--json", "credential", "verify", file, "DE", "employment",
+                  "--spec", spec, NULL);
+    char *text = capture_end(out);
+    if (got != rc || strstr(text, needle) == NULL)
+        fail_msg("%s: exit %d (expected %d), output:\n%s\n(expected \"%s\")", file, got, rc, text,
+                 needle);
+    free(text);
+}
+
+static void test_node_vcjwt_binding(void **state)
+{
+    (void)state;
+    atomic_store(&srv.now, T_2025_03_20);
+    verify_json_says(VCJWT("theed_full.jwt"), "NL:42NB/course-1786", CLI_NEGATIVE,
+                     "the badge's achievement https://example.com/achievements/ach-44ABA is bound "
+                     "to spec NL:42NB/ach-44ABA, not NL:42NB/course-1786");
+    verify_json_says(VCJWT("theed_full.jwt"), "NL:UN1VH/ach-876543", CLI_NEGATIVE,
+                     "is not what spec NL:UN1VH/ach-876543 was imported from "
+                     "(https://example.com/achievements/ach-876543)");
+    verify_says(VCJWT("theed_full.jwt"), "DE", "employment", "NL:42NB/ach-44ABA", CLI_OK,
+                "VALID and RECOGNISED");
+    /* The Harderwijk badge, no --spec: the spec its import derives, which is bound to it. */
+    assert_int_equal(
+        run("-s", srv.sock, "credential", "verify", VCJWT("uvh_full.jwt"), "DE", "both", NULL),
+        CLI_OK);
+}
+
 /* ---- Setup ---- */
 
 static int group_setup(void **state)
@@ -1297,6 +1348,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_log),
         cmocka_unit_test_setup_teardown(test_node_envelopes, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_vcjwt, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(test_node_vcjwt_binding, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_unknown_spec, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_import_replace, node_setup_nl, node_teardown_nl),
         cmocka_unit_test_setup_teardown(test_node_dry_run_prefix, node_setup, node_teardown),

@@ -143,6 +143,8 @@ static void make_spec(proto_record *r, bool full)
     s->part_of[0] = S("IE:uniz/cert-digital-credentials");
     s->url = S("https://uniz.edu/micro-credentials/c012");
     s->valid_until_ms = T_2027_12_31;
+    s->source_ids_n = 1;
+    s->source_ids[0] = S("http://data.europa.eu/snb/model/specification/c012");
 }
 
 static void make_decision(proto_record *r, bool full)
@@ -271,7 +273,7 @@ static void (*const makers[PROTO_KIND_MAX + 1])(proto_record *, bool) = {
 };
 
 /* Field names by key, and which keys are required: the contract of record.h, restated. */
-static const char *const names[PROTO_KIND_MAX + 1][22] = {
+static const char *const names[PROTO_KIND_MAX + 1][23] = {
     [PROTO_KIND_PROVIDER] = { NULL, "provider.id", "provider.legal_name", "provider.country",
                               "provider.registration_number", "provider.qa_status",
                               "provider.qa_body", "provider.issuer_keys", "provider.status",
@@ -297,7 +299,8 @@ static const char *const names[PROTO_KIND_MAX + 1][22] = {
                           "spec.url",
                           "spec.valid_from",
                           "spec.valid_until",
-                          "spec.status" },
+                          "spec.status",
+                          "spec.source_ids" },
     [PROTO_KIND_DECISION] = { NULL, "decision.id", "decision.spec", "decision.purpose",
                               "decision.outcome", "decision.ects", "decision.eqf",
                               "decision.differences", "decision.conditions", "decision.appeal",
@@ -314,10 +317,10 @@ static const char *const names[PROTO_KIND_MAX + 1][22] = {
     [PROTO_KIND_REVOCATION] = { NULL, "revocation.credential", "revocation.provider",
                                 "revocation.reason", "revocation.revoked_at" },
 };
-static const unsigned nfields[PROTO_KIND_MAX + 1] = { 0, 10, 21, 12, 13, 10, 4 };
+static const unsigned nfields[PROTO_KIND_MAX + 1] = { 0, 10, 22, 12, 13, 10, 4 };
 static const char *const required[PROTO_KIND_MAX + 1] = {
     /* '1' at position key - 1 for a required key */
-    NULL,         "1110100100", "111110011111010100101", "111100000100", "1110000100101",
+    NULL,         "1110100100", "1111100111110101001010", "111100000100", "1110000100101",
     "1111000101", "1111",
 };
 
@@ -647,9 +650,10 @@ static void test_roundtrip_fields(void **state)
     assert_string_equal(proto_codes_vocab_name(PROTO_VOCAB_PARTICIPATION, s->participation),
                         "onsite or blended");
     assert_int_equal(s->valid_until_ms, T_2027_12_31);
-    /* The map has exactly the 21 fields, keys 1..21 in order. */
+    assert_int_equal(s->source_ids_n, 1);
+    /* The map has exactly the 22 fields, keys 1..22 in order. */
     split(b.data, b.len, PROTO_KIND_SPEC);
-    assert_int_equal(B.n, 21);
+    assert_int_equal(B.n, 22);
     for (unsigned i = 0; i < B.n; i++)
         assert_int_equal(B.key[i], i + 1);
     mp_buf_free(&b);
@@ -2023,6 +2027,66 @@ static void test_issuer_keys_ext(void **state)
     EXPECT_OK();
 }
 
+/* spec.source_ids (PROTOCOL.md 3.5): absolute URIs of any scheme, distinct, at most
+ * RN_SOURCE_IDS_MAX, each of at most RN_URL_BYTES_MAX bytes. */
+static void test_source_ids(void **state)
+{
+    (void)state;
+    static const char *const good[] = { "urn:uuid:a63a60be-f4af-491e-87d6-2f2e8f5cd7a0",
+                                        "https://example.com/achievements/ach-44ABA",
+                                        "did:web:uniz.edu:achievements:1", "x:y" };
+    static const char *const bad[] = { "ach-44ABA", ":nothing", "1urn:x", "urn:",
+                                       "urn:a b",   "ur n:x",   "urn:x\n" };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        start(PROTO_KIND_SPEC);
+        mp_buf *v = val();
+        mp_put_array(v, 1);
+        mp_put_cstr(v, good[i]);
+        set(22);
+        EXPECT_OK();
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        start(PROTO_KIND_SPEC);
+        mp_buf *v = val();
+        mp_put_array(v, 2);
+        mp_put_cstr(v, good[0]);
+        mp_put_cstr(v, bad[i]);
+        set(22);
+        EXPECT(RN_EURL, "spec.source_ids", 2);
+    }
+    start(PROTO_KIND_SPEC);
+    mp_buf *v = val();
+    mp_put_array(v, 2);
+    mp_put_cstr(v, good[1]);
+    mp_put_cstr(v, good[1]);
+    set(22);
+    EXPECT(RN_EINCONSISTENT, "spec.source_ids", 2);
+    for (unsigned n = 0; n <= RN_SOURCE_IDS_MAX + 1; n++) {
+        char id[32];
+        v = val();
+        mp_put_array(v, n);
+        for (unsigned i = 0; i < n; i++) {
+            snprintf(id, sizeof(id), "urn:x:%u", i);
+            mp_put_cstr(v, id);
+        }
+        set(22);
+        if (n >= 1 && n <= RN_SOURCE_IDS_MAX)
+            EXPECT_OK();
+        else
+            EXPECT(RN_ECOUNT, "spec.source_ids", 0);
+    }
+    v = val();
+    mp_put_array(v, 1);
+    put_padded(v, "urn:", RN_URL_BYTES_MAX, 'a');
+    set(22);
+    EXPECT_OK();
+    v = val();
+    mp_put_array(v, 1);
+    put_padded(v, "urn:", RN_URL_BYTES_MAX + 1, 'a');
+    set(22);
+    EXPECT(RN_ELEN, "spec.source_ids", 1);
+}
+
 /* A provider of the first record form (no field 10) encodes to the bytes it always had: the field
  * is left out when there are no such keys, so old records keep their ids. */
 static void test_issuer_keys_ext_old_form(void **state)
@@ -2670,8 +2734,8 @@ static void check_table(const proto_fields *t, unsigned depth)
         switch (f->json_form) {
         case PROTO_JSON_STR:
             assert_true(f->type == PROTO_FT_ID || f->type == PROTO_FT_TEXT ||
-                        f->type == PROTO_FT_URL || f->type == PROTO_FT_LANG ||
-                        f->type == PROTO_FT_ISCED);
+                        f->type == PROTO_FT_URL || f->type == PROTO_FT_URI ||
+                        f->type == PROTO_FT_LANG || f->type == PROTO_FT_ISCED);
             break;
         case PROTO_JSON_COUNTRY:
             assert_int_equal(f->type, PROTO_FT_COUNTRY);
@@ -2792,6 +2856,7 @@ int main(void)
         cmocka_unit_test(test_issuer_key_points),
         cmocka_unit_test(test_issuer_keys_ext),
         cmocka_unit_test(test_issuer_keys_ext_old_form),
+        cmocka_unit_test(test_source_ids),
         cmocka_unit_test(test_list_bounds),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_author),

@@ -560,6 +560,19 @@ static const char *NL_SPEC =
     "\"15\":\"1-10, pass mark 6\",\"16\":2,\"17\":[\"NL:pathway/minor-psychology\"],"
     "\"19\":1724976000000,\"20\":1882742400000,\"21\":1}";
 
+/* The second record form of a spec (PROTOCOL.md 3.5): the Theed minor again, bound to the Open
+ * Badges achievement it was imported from (spec.source_ids). */
+#define V_NL_SPEC_HEAD                                                                             \
+    "{\"1\":\"NL:42NB/ach-44ABA\",\"2\":\"NL:42NB\","                                              \
+    "\"3\":{\"en\":\"Minor: Jedi Mind Control and Advanced Meditation Practices\"},"               \
+    "\"4\":[{\"1\":\"To earn this badge, you must attend the colleges on Mind Control, and on "    \
+    "Meditation. You must pass a practical test and submit a written essay.\"}],"                  \
+    "\"5\":300,\"6\":4,\"8\":\"0313\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":4,"         \
+    "\"15\":\"1-10, pass mark 6\",\"16\":2,\"17\":[\"NL:pathway/minor-psychology\"],"              \
+    "\"19\":1724976000000,\"20\":1882742400000,\"21\":1,"
+static const char *NL_SPEC_SOURCE =
+    V_NL_SPEC_HEAD "\"22\":[\"https://example.com/achievements/ach-44ABA\"]}";
+
 static const char *NL_PATHWAY =
     "{\"1\":\"NL:pathway/minor-psychology\","
     "\"2\":{\"en\":\"Minor in Psychological Assessment\",\"nl\":\"Minor Psychologische "
@@ -714,6 +727,12 @@ static const bad_body bad_bodies[] = {
     { "provider-issuer-key-ext-duplicate", "a key is listed once", 2, PROTO_KIND_PROVIDER,
       V_PROVIDER_HEAD "\"10\":[[2,\"" V_DID_KEY "\",0,null],[2,\"" V_DID_KEY "\",1,null]]}",
       "record", "RN_EINCONSISTENT", "provider.issuer_keys_ext.key" },
+    { "spec-source-id-no-scheme", "a source id is an absolute URI: it names its scheme", 2,
+      PROTO_KIND_SPEC, V_NL_SPEC_HEAD "\"22\":[\"ach-44ABA\"]}", "record", "RN_EURL",
+      "spec.source_ids" },
+    { "spec-source-id-repeated", "a source id is listed once", 2, PROTO_KIND_SPEC,
+      V_NL_SPEC_HEAD "\"22\":[\"urn:x:1\",\"urn:x:1\"]}", "record", "RN_EINCONSISTENT",
+      "spec.source_ids" },
     { "decision-spec-id-129-bytes", "an id is at most 128 bytes", 1, PROTO_KIND_DECISION,
       "{\"1\":\"FR:enic-naric/dec-1\",\"2\":\"IE:"
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -774,7 +793,7 @@ int main(int argc, char **argv)
              "{\"1\":{\"bin\":\"%s\"},\"2\":\"IE:uniz\",\"3\":1,\"4\":1717200000000}", dh);
     free(dh);
 
-    made ie[3], fr[2], nl[4];
+    made ie[3], fr[2], nl[5];
     add_valid("ie-1-provider", 0, 1763596800000ull, PROTO_KIND_PROVIDER, ie_provider, &ie[0]);
     add_valid("ie-2-spec", 0, 1763596801000ull, PROTO_KIND_SPEC, IE_SPEC, &ie[1]);
     add_valid("ie-3-revocation", 0, 1763596802000ull, PROTO_KIND_REVOCATION, ie_revocation, &ie[2]);
@@ -786,6 +805,7 @@ int main(int argc, char **argv)
     /* Second record forms, appended so that the entries above keep their bytes and ids. */
     add_valid("nl-4-provider-keys", 2, 1763700003000ull, PROTO_KIND_PROVIDER, NL_PROVIDER_KEYS,
               &nl[3]);
+    add_valid("nl-5-spec-source", 2, 1763700004000ull, PROTO_KIND_SPEC, NL_SPEC_SOURCE, &nl[4]);
 
     /* ---- Invalid entries ---- */
     const author *IE = &authors[0];
