@@ -51,6 +51,7 @@
 #include "conf/keyfile.h"
 #include "store/store.h"
 
+#include "cred_sign.h"
 #include "testutil.h"
 
 /* Times (ms since the epoch, UTC midnight). */
@@ -704,12 +705,30 @@ static void append_json(const authority *a, proto_kind kind, const char *text, u
     free(b);
 }
 
+/* The issuers of the RS256 and ES256 badges: their JWKs are registered to the Theed provider
+ * by node_setup_ext (issuer_keys_ext, PROTOCOL.md 3.4); `stranger` is registered nowhere. */
+static test_issuer es_issuer, rs_issuer, stranger;
+static bool with_ext_keys;
+
 static void append_import(const char *path, const imp_flags *f, uint64_t t)
 {
     imp_result *r = calloc(1, sizeof(*r));
     proto_record *prov = malloc(sizeof(*prov)), *spec = malloc(sizeof(*spec));
     rec_bytes *pb = malloc(sizeof(*pb)), *sb = malloc(sizeof(*sb));
     map_ok(path, f, r, prov, spec, pb, sb);
+    if (with_ext_keys && strstr(path, "theed") != NULL) {
+        json_t *keys = json_array();
+        const test_issuer *iss[2] = { &es_issuer, &rs_issuer };
+        for (int i = 0; i < 2; i++) {
+            json_t *k = json_object();
+            json_object_set_new(k, "form", json_string("jwk"));
+            json_object_set_new(k, "key", test_issuer_jwk(iss[i]));
+            json_object_set_new(k, "valid_from", json_string("2024-08-01"));
+            json_object_set_new(k, "valid_until", json_null());
+            json_array_append_new(keys, k);
+        }
+        json_object_set_new(r->provider, "issuer_keys_ext", keys);
+    }
     char *ps = json_dumps(r->provider, 0), *ss = json_dumps(r->spec, 0);
     append_json(&nl, PROTO_KIND_PROVIDER, ps, t);
     append_json(&nl, PROTO_KIND_SPEC, ss, t);
@@ -795,6 +814,14 @@ static int node_setup(void **state)
         return -1;
     atomic_store(&srv.stop, false);
     return pthread_create(&srv.th, NULL, serve, NULL) == 0 ? 0 : -1;
+}
+
+static int node_setup_ext(void **state)
+{
+    with_ext_keys = true;
+    int rc = node_setup(state);
+    with_ext_keys = false;
+    return rc;
 }
 
 static int node_teardown(void **state)
@@ -1276,6 +1303,54 @@ static void test_node_vcjwt(void **state)
                      CLI_NEGATIVE);
 }
 
+/* The Theed badge's payload signed again by `t` with `alg`, into tmp/name. */
+static void resign_theed(const test_issuer *t, cred_alg alg, const char *name, char *path,
+                         size_t len)
+{
+    FILE *f = fopen(VCJWT("theed_full.jwt"), "rb");
+    char text[16384];
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    char *dot = strchr(text, '.'), *dot2 = dot != NULL ? strchr(dot + 1, '.') : NULL;
+    assert_non_null(dot2);
+    size_t plen = 0;
+    uint8_t *payload = NULL;
+    assert_int_equal(cred_b64url_decode(dot + 1, (size_t)(dot2 - dot - 1), &payload, &plen), 0);
+    json_error_t je;
+    json_t *p = json_loadb((const char *)payload, plen, 0, &je), *h = json_object();
+    assert_non_null(p);
+    json_object_set_new(h, "alg", json_string(cred_alg_name(alg)));
+    json_object_set_new(h, "typ", json_string("JWT"));
+    char *jws = test_jws(t, alg, h, p);
+    tpath(path, len, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(jws, f);
+    fclose(f);
+    free(jws);
+    free(payload);
+    json_decref(p);
+    json_decref(h);
+}
+
+/* RS256 and ES256 badges verify against the JWKs the provider registered (issuer_keys_ext), with
+ * the node asked by the key's id; a key registered nowhere verifies nothing. */
+static void test_node_vcjwt_registered_jwk(void **state)
+{
+    char es[128], rs[128], other[128];
+    (void)state;
+    atomic_store(&srv.now, T_2025_03_20);
+    resign_theed(&es_issuer, CRED_ALG_ES256, "theed-es256.jwt", es, sizeof(es));
+    resign_theed(&rs_issuer, CRED_ALG_RS256, "theed-rs256.jwt", rs, sizeof(rs));
+    resign_theed(&stranger, CRED_ALG_ES256, "theed-stranger.jwt", other, sizeof(other));
+    verify_says(es, "DE", "employment", "NL:42NB/ach-44ABA", CLI_OK, "VALID and RECOGNISED");
+    verify_says(rs, "DE", "employment", "NL:42NB/ach-44ABA", CLI_OK, "VALID and RECOGNISED");
+    verify_says(other, "DE", "employment", "NL:42NB/ach-44ABA", CLI_NEGATIVE,
+                "by none of the 3 issuer key(s) of NL:42NB");
+}
+
 /* The binding (PROTOCOL.md 3.5, spec.source_ids): the import bound NL:42NB/ach-44ABA to the
  * badge's achievement, so the badge of the 3-ECTS minor presented as the 17.86-ECTS course of
  * the same provider is refused, naming the spec it is bound to; presented as a spec bound to
@@ -1326,6 +1401,9 @@ static int group_setup(void **state)
     authority_init(&nl, 0x22);
     authority_init(&fr, 0x33);
     authority_init(&de, 0x44);
+    test_issuer_make(&es_issuer, CRED_KTY_P256, 0);
+    test_issuer_make(&rs_issuer, CRED_KTY_RSA, 0);
+    test_issuer_make(&stranger, CRED_KTY_P256, 0);
     unsetenv("RECNET_DIR");
     unsetenv("RECNET_SOCKET");
     if (freopen("/dev/null", "w", stdout) == NULL)
@@ -1349,6 +1427,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_node_envelopes, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_vcjwt, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_vcjwt_binding, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(test_node_vcjwt_registered_jwk, node_setup_ext,
+                                        node_teardown),
         cmocka_unit_test_setup_teardown(test_node_unknown_spec, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_import_replace, node_setup_nl, node_teardown_nl),
         cmocka_unit_test_setup_teardown(test_node_dry_run_prefix, node_setup, node_teardown),
