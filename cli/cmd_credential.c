@@ -23,6 +23,8 @@
 
 #include "cli.h"
 #include "cred/cred.h"
+#include "cred/did.h"
+#include "cred/key.h"
 #include "cred/vcjwt.h"
 #include "import.h"
 #include "proto/codes.h"
@@ -263,6 +265,7 @@ typedef struct claim {
     const char *form; /* "recnet envelope v1", "Open Badges 3.0 VC-JWT (EdDSA)" */
     char spec[RN_ID_BYTES_MAX + 1];
     uint8_t issuer_key[PROTO_KEY_BYTES];
+    bool key_is_id; /* issuer_key is the id of a JWK or DID key (PROTOCOL.md 3.4) */
     uint64_t issued_at_ms;
     uint8_t digest[PROTO_DIGEST_BYTES];
     char grade[PROTO_CREDENTIAL_GRADE_BYTES_MAX + 1];
@@ -340,7 +343,7 @@ static int ask_node(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl)
     mp_put_map(&p, 4);
     mp_put_cstr(&p, "spec");
     mp_put_cstr(&p, cl->spec);
-    mp_put_cstr(&p, "issuer_key");
+    mp_put_cstr(&p, cl->key_is_id ? "issuer_key_id" : "issuer_key");
     mp_put_bin(&p, cl->issuer_key, PROTO_KEY_BYTES);
     mp_put_cstr(&p, "issued_at");
     mp_put_uint(&p, cl->issued_at_ms);
@@ -503,8 +506,38 @@ static int badge_issued_at(const cred_vcjwt *j, uint64_t *ms)
 /* The issuer keys to try: the key given (rn1:... or a key file), or else each issuer key of the
  * spec's provider as the node holds it now and held it at the issue date. *pid names the
  * provider (empty for a key given). */
+/* The verifying key of an issuer key of a later form: a JWK, or a did:key or did:jwk resolved
+ * locally; a did:web needs its document, which a node does not hold. Returns 0 or an RN_E code. */
+static int ext_key(const proto_issuer_key_ext *k, cred_key *out)
+{
+    char why[256];
+    int rc;
+    if (k->form == PROTO_KEY_FORM_JWK) {
+        json_error_t je;
+        json_t *j = json_loadb((const char *)k->key.ptr, k->key.len, 0, &je);
+        if (j == NULL)
+            return RN_EKEY;
+        rc = cred_key_from_jwk(j, out, why, sizeof(why));
+        json_decref(j);
+        return rc;
+    }
+    char *s = strndup((const char *)k->key.ptr, k->key.len);
+    cred_resolved res;
+    if (s == NULL)
+        return RN_ENOMEM;
+    rc = cred_resolve(NULL, s, &res, why, sizeof(why));
+    free(s);
+    if (rc < 0)
+        return rc;
+    *out = res.key; /* ownership moves to *out */
+    memset(&res.key, 0, sizeof(res.key));
+    cred_resolved_free(&res);
+    return 0;
+}
+
 static int badge_keys(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl,
-                      uint8_t keys[][PROTO_KEY_BYTES], size_t *keys_n, char *pid, size_t pid_len)
+                      uint8_t keys[][PROTO_KEY_BYTES], bool *is_id, cred_key *ck, size_t *keys_n,
+                      char *pid, size_t pid_len)
 {
     const char *given = cli_optval(cmd, a, "issuer-key");
     int rc;
@@ -522,6 +555,8 @@ static int badge_keys(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl,
                 return rc;
         }
         *keys_n = 1;
+        is_id[0] = false;
+        cred_key_ed25519(&ck[0], keys[0]);
         return CLI_OK;
     }
     /* The spec names its provider; the provider lists its issuer keys. */
@@ -554,8 +589,26 @@ static int badge_keys(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl,
             bool seen = false;
             for (size_t m = 0; m < *keys_n; m++)
                 seen = seen || memcmp(keys[m], key, PROTO_KEY_BYTES) == 0;
-            if (!seen && *keys_n < CRED_KEYS_MAX)
-                memcpy(keys[(*keys_n)++], key, PROTO_KEY_BYTES);
+            if (!seen && *keys_n < CRED_KEYS_MAX) {
+                memcpy(keys[*keys_n], key, PROTO_KEY_BYTES);
+                is_id[*keys_n] = false;
+                cred_key_ed25519(&ck[(*keys_n)++], key);
+            }
+        }
+        /* Keys of the later forms (JWK, DID), by their ids. */
+        for (uint32_t k = 0; k < rec->u.provider.issuer_keys_ext_n; k++) {
+            uint8_t id[PROTO_DIGEST_BYTES];
+            bool seen = false;
+            proto_issuer_key_ext_id(&rec->u.provider.issuer_keys_ext[k], id);
+            for (size_t m = 0; m < *keys_n; m++)
+                seen = seen || (is_id[m] && memcmp(keys[m], id, PROTO_KEY_BYTES) == 0);
+            if (seen || *keys_n >= CRED_KEYS_MAX)
+                continue;
+            memset(&ck[*keys_n], 0, sizeof(ck[0]));
+            if (ext_key(&rec->u.provider.issuer_keys_ext[k], &ck[*keys_n]) < 0)
+                continue; /* a did:web, or a key no verifier can use: it verifies nothing */
+            memcpy(keys[*keys_n], id, PROTO_KEY_BYTES);
+            is_id[(*keys_n)++] = true;
         }
         free(buf);
         buf = NULL;
@@ -570,14 +623,16 @@ static int badge_checks(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
                         size_t file_len, claim *cl, cred_report *rep)
 {
     uint8_t keys[CRED_KEYS_MAX][PROTO_KEY_BYTES];
+    bool is_id[CRED_KEYS_MAX];
     cred_key ck[CRED_KEYS_MAX];
     size_t keys_n = 0;
     char pid[RN_ID_BYTES_MAX + 1], why[512];
-    int rc = badge_keys(c, cmd, a, cl, keys, &keys_n, pid, sizeof(pid));
-    if (rc != CLI_OK)
+    int rc = badge_keys(c, cmd, a, cl, keys, is_id, ck, &keys_n, pid, sizeof(pid));
+    if (rc != CLI_OK) {
+        for (size_t i = 0; i < keys_n; i++)
+            cred_key_free(&ck[i]);
         return rc;
-    for (size_t i = 0; i < keys_n; i++)
-        cred_key_ed25519(&ck[i], keys[i]);
+    }
     cred_opts o;
     memset(&o, 0, sizeof(o));
     o.keys = ck;
@@ -590,6 +645,7 @@ static int badge_checks(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
     cl->sig_ok = sig != NULL && sig->result == CRED_PASS;
     if (cl->sig_ok && rep->key_index < keys_n) {
         memcpy(cl->issuer_key, keys[rep->key_index], PROTO_KEY_BYTES);
+        cl->key_is_id = is_id[rep->key_index];
         snprintf(cl->sig_note, sizeof(cl->sig_note), "%s",
                  pid[0] != '\0' ? "by an issuer key of the spec's provider" : "by the key given");
         if (pid[0] != '\0')
@@ -610,6 +666,149 @@ static int badge_checks(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
     return CLI_OK;
 }
 
+/* True if spec record `s` lists `id` among its source_ids. */
+static bool spec_binds(const proto_spec *s, const char *id)
+{
+    for (uint32_t i = 0; id != NULL && i < s->source_ids_n; i++)
+        if (proto_str_eq(s->source_ids[i], proto_str_c(id)))
+            return true;
+    return false;
+}
+
+/*
+ * The binding of a badge to its spec (PROTOCOL.md 3.5, spec.source_ids): a spec imported from a
+ * credential names the achievement it came from, so a badge of that achievement belongs to that
+ * spec and to no other. `ach` is the badge's achievement id (may be NULL), cl->spec the spec the
+ * badge is verified under (--spec, or the id an import of it derives), `derived` that derived
+ * id (empty when none). Refused (CLI_NEGATIVE, the reason printed) when the spec is bound and
+ * not to this achievement, or when the spec an import of the badge derives is bound to it and is
+ * another spec. A spec bound to nothing (published by hand, or before the binding existed) is
+ * taken as named. CLI_OK, or the exit code of a node error.
+ */
+/* The spec other than `except` among the provider's specs (the node's `search` by provider,
+ * page by page) that is bound to achievement `ach`, into out[]; "" when none. CLI_OK or the exit
+ * code of a node error. */
+static int bound_spec_of_provider(cli *c, const char *prov, const char *ach, const char *except,
+                                  char out[RN_ID_BYTES_MAX + 1])
+{
+    char after[RN_ID_BYTES_MAX + 1] = "";
+    proto_record *rec = malloc(sizeof(*rec));
+    int rc = CLI_OK;
+    out[0] = '\0';
+    if (rec == NULL)
+        return cli_fail(CLI_ERROR, "out of memory");
+    for (unsigned page = 0; page < 64 && out[0] == '\0'; page++) {
+        mp_buf p;
+        rpc_resp raw;
+        memset(&raw, 0, sizeof(raw));
+        mp_buf_init(&p, 512);
+        mp_put_array(&p, 4);
+        mp_put_map(&p, 1);
+        mp_put_cstr(&p, "provider");
+        mp_put_cstr(&p, prov);
+        mp_put_nil(&p);
+        if (after[0] != '\0')
+            mp_put_cstr(&p, after);
+        else
+            mp_put_nil(&p);
+        mp_put_uint(&p, RN_SEARCH_RESULTS_MAX);
+        rc = cli_call(c, "search", &p, &raw);
+        mp_buf_free(&p);
+        json_t *res = rc == CLI_OK ? rpc_to_json(raw.result) : NULL;
+        rpc_resp_free(&raw);
+        if (rc != CLI_OK)
+            break;
+        json_t *hits = json_object_get(res, "hits"), *h;
+        size_t i;
+        json_array_foreach(hits, i, h)
+        {
+            const char *id = json_string_value(json_object_get(h, "spec_id"));
+            uint8_t *buf = NULL;
+            proto_entry e;
+            if (id == NULL || strcmp(id, except) == 0)
+                continue;
+            snprintf(after, sizeof(after), "%s", id);
+            rc = cli_record_get(c, PROTO_KIND_SPEC, id, UINT64_MAX, &buf, &e, rec);
+            if (rc == CLI_OK && spec_binds(&rec->u.spec, ach))
+                snprintf(out, RN_ID_BYTES_MAX + 1, "%s", id);
+            free(buf);
+            if (rc != CLI_OK && rc != CLI_NEGATIVE)
+                break;
+            rc = CLI_OK;
+            if (out[0] != '\0')
+                break;
+        }
+        bool more = json_is_true(json_object_get(res, "more"));
+        json_decref(res);
+        if (rc != CLI_OK || !more)
+            break;
+    }
+    free(rec);
+    return rc;
+}
+
+static int badge_binding(cli *c, const char *file, const char *ach, const claim *cl,
+                         const char *derived)
+{
+    proto_record *rec = malloc(sizeof(*rec));
+    uint8_t *buf = NULL;
+    proto_entry e;
+    int rc;
+    if (rec == NULL)
+        return cli_fail(CLI_ERROR, "out of memory");
+    rc = cli_record_get(c, PROTO_KIND_SPEC, cl->spec, UINT64_MAX, &buf, &e, rec);
+    if (rc == CLI_OK && rec->u.spec.source_ids_n > 0 && !spec_binds(&rec->u.spec, ach)) {
+        char bound[RN_URL_BYTES_MAX + 1];
+        snprintf(bound, sizeof(bound), "%.*s", (int)rec->u.spec.source_ids[0].len,
+                 (const char *)rec->u.spec.source_ids[0].ptr);
+        free(buf);
+        free(rec);
+        return cli_fail(CLI_NEGATIVE,
+                        "%s: the badge's achievement %s is not what spec %s was imported from "
+                        "(%s): not a credential of that spec",
+                        file, ach != NULL ? ach : "(none)", cl->spec, bound);
+    }
+    char prov[RN_ID_BYTES_MAX + 1] = "";
+    bool unbound = rc == CLI_OK && rec->u.spec.source_ids_n == 0;
+    if (rc == CLI_OK)
+        snprintf(prov, sizeof(prov), "%.*s", (int)rec->u.spec.provider.len,
+                 (const char *)rec->u.spec.provider.ptr);
+    free(buf);
+    buf = NULL;
+    if (rc != CLI_OK && rc != CLI_NEGATIVE) {
+        free(rec);
+        return rc;
+    }
+    /* The named spec is bound to nothing: is another spec of its provider bound to the badge? */
+    if (unbound && ach != NULL) {
+        char other[RN_ID_BYTES_MAX + 1];
+        rc = bound_spec_of_provider(c, prov, ach, cl->spec, other);
+        if (rc == CLI_OK && other[0] != '\0') {
+            free(rec);
+            return cli_fail(CLI_NEGATIVE,
+                            "%s: the badge's achievement %s is bound to spec %s, not %s", file, ach,
+                            other, cl->spec);
+        }
+        if (rc != CLI_OK) {
+            free(rec);
+            return rc;
+        }
+    }
+    if (ach != NULL && derived[0] != '\0' && strcmp(derived, cl->spec) != 0) {
+        rc = cli_record_get(c, PROTO_KIND_SPEC, derived, UINT64_MAX, &buf, &e, rec);
+        bool bound = rc == CLI_OK && spec_binds(&rec->u.spec, ach);
+        free(buf);
+        free(rec);
+        if (bound)
+            return cli_fail(CLI_NEGATIVE,
+                            "%s: the badge's achievement %s is bound to spec %s, not %s", file, ach,
+                            derived, cl->spec);
+        return rc == CLI_OK || rc == CLI_NEGATIVE ? CLI_OK : rc;
+    }
+    free(rec);
+    return CLI_OK;
+}
+
 static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *buf, size_t len,
                         claim *cl, cred_report *rep)
 {
@@ -622,15 +821,15 @@ static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
         rc = cli_fail(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED, "%s: %s", a->pos[0], why);
         goto out;
     }
-    if (j.jws.alg != CRED_ALG_EDDSA) {
-        rc = cli_fail(CLI_REFUSED,
-                      "%s: a %s token: the node's records register Ed25519 issuer keys only, so "
-                      "its registration cannot be asked (recnetctl credential check verifies it "
-                      "offline)",
-                      a->pos[0], cred_alg_name(j.jws.alg));
+    if (j.jws.alg == CRED_ALG_NONE) {
+        rc = cli_fail(CLI_REFUSED, "%s: the token's alg is none of RS256, ES256, EdDSA", a->pos[0]);
         goto out;
     }
-    cl->form = "Open Badges 3.0 VC-JWT (EdDSA)";
+    /* RS256 and ES256 tokens are checked against the JWK and DID keys the provider registered
+     * (PROTOCOL.md 3.4), EdDSA ones against its Ed25519 keys as well. */
+    cl->form = j.jws.alg == CRED_ALG_RS256   ? "Open Badges 3.0 VC-JWT (RS256)"
+               : j.jws.alg == CRED_ALG_ES256 ? "Open Badges 3.0 VC-JWT (ES256)"
+                                             : "Open Badges 3.0 VC-JWT (EdDSA)";
     cred_vcjwt_digest(&j, cl->digest);
     if (badge_issued_at(&j, &cl->issued_at_ms) < 0) {
         rc = cli_fail(CLI_REFUSED,
@@ -641,6 +840,19 @@ static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
     }
     /* The spec: --spec, else the id an import of this badge derives. */
     const char *spec = cli_optval(cmd, a, "spec");
+    const char *ach = json_string_value(json_object_get(
+        json_object_get(json_object_get(j.vc, "credentialSubject"), "achievement"), "id"));
+    char derived[RN_ID_BYTES_MAX + 1] = "";
+    memset(&none, 0, sizeof(none));
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        rc = cli_fail(CLI_ERROR, "out of memory");
+        goto out;
+    }
+    rc = imp_map(j.vc, &none, r, why, sizeof(why));
+    const char *id = rc == 0 ? json_string_value(json_object_get(r->spec, "id")) : NULL;
+    if (id != NULL && rc == 0 && r->format == IMP_OBV3)
+        snprintf(derived, sizeof(derived), "%s", id);
     if (spec != NULL) {
         if (proto_id_check((const uint8_t *)spec, strlen(spec)) < 0) {
             rc = cli_usage(cmd, "--spec %s: expected a spec id CC:reference", spec);
@@ -648,14 +860,6 @@ static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
         }
         snprintf(cl->spec, sizeof(cl->spec), "%s", spec);
     } else {
-        memset(&none, 0, sizeof(none));
-        r = calloc(1, sizeof(*r));
-        if (r == NULL) {
-            rc = cli_fail(CLI_ERROR, "out of memory");
-            goto out;
-        }
-        rc = imp_map(j.vc, &none, r, why, sizeof(why));
-        const char *id = rc == 0 ? json_string_value(json_object_get(r->spec, "id")) : NULL;
         if (rc == 0 && r->format != IMP_OBV3) {
             rc = cli_fail(CLI_REFUSED,
                           "%s: the token's credential is not an Open Badges 3.0 "
@@ -673,6 +877,10 @@ static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *
         snprintf(cl->spec, sizeof(cl->spec), "%s", id);
     }
     rc = badge_checks(c, cmd, a, buf, len, cl, rep);
+    /* The binding is the node's to tell, asked once the local checks passed (a badge that fails
+     * them is answered without the node). */
+    if (rc == CLI_OK && rep->failed == 0)
+        rc = badge_binding(c, a->pos[0], ach, cl, derived);
 out:
     if (r != NULL)
         imp_result_free(r);

@@ -68,6 +68,7 @@ static const element elements[] = {
     { "spec.url", "further information URL", false, NULL },
     { "spec.valid_from", "valid from", true, "--valid-from DATE" },
     { "spec.valid_until", "valid until", false, "--valid-until DATE" },
+    { "spec.source_ids", "the achievement or specification it was imported from", false, NULL },
 };
 
 #define ELEMENTS_N (sizeof(elements) / sizeof(elements[0]))
@@ -380,6 +381,32 @@ static int set_str(json_t *rec, const char *key, const char *v)
 
 /* ECTS from a JSON number or numeric string, as the decimal text recjson reads ("2", "2.5").
  * Returns 0 or RN_EECTS. */
+/* The spec's binding to what it was imported from (spec.source_ids, PROTOCOL.md 3.5): the id of
+ * the achievement or specification, when it is an absolute URI the record can carry, so that a
+ * badge of it finds this spec and no other (`credential verify`). */
+static void set_source(imp_result *r, const char *id, const char *where)
+{
+    size_t len = id != NULL ? strlen(id) : 0, i;
+    for (i = 0; i < len && id[i] != ':' && id[i] > 0x20 && id[i] != 0x7f; i++)
+        ;
+    bool ok =
+        len > 0 && len <= RN_URL_BYTES_MAX && i > 0 && i + 1 < len &&
+        strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") == i &&
+        !(id[0] >= '0' && id[0] <= '9') && id[0] != '+' && id[0] != '-' && id[0] != '.';
+    for (i = 0; ok && i < len; i++)
+        ok = (unsigned char)id[i] > 0x20 && id[i] != 0x7f;
+    if (!ok) {
+        note(r, "spec.source_ids", "%s has no id that is a URI: the spec is bound to nothing",
+             where);
+        return;
+    }
+    json_t *a = json_array();
+    if (a == NULL || json_array_append_new(a, json_string(id)) < 0 ||
+        json_object_set_new(r->spec, "source_ids", a) < 0)
+        return;
+    note(r, "spec.source_ids", "bound to %s %s", where, id);
+}
+
 static int ects_text(json_t *v, char out[32])
 {
     uint32_t centi;
@@ -796,6 +823,7 @@ static int map_elm(json_t *doc, imp_result *r, char *why, size_t wl)
         ref_of(notation, false, r->spec_ref);
     else
         ref_of(str_of(get(spec, "id")), true, r->spec_ref);
+    set_source(r, str_of(get(spec, "id")), "the specification");
     return 0;
 }
 
@@ -1050,6 +1078,7 @@ static int map_obv3(json_t *doc, imp_result *r, char *why, size_t wl)
     else
         lack(r, "spec.valid_until", "the credential has no validUntil");
     ref_of(str_of(get(ach, "id")), true, r->spec_ref);
+    set_source(r, str_of(get(ach, "id")), "the achievement");
     return 0;
 }
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cred/did.h"
+#include "cred/key.h"
 #include "proto/codes.h"
 #include "proto/fields.h"
 #include "proto/key.h"
@@ -418,6 +420,146 @@ static int take_bytes(reader *rd, const char *path, unsigned index, uint8_t **ou
 static int read_table(reader *rd, const proto_fields *t, void *base, json_t *obj, const char *path,
                       bool top, proto_kind kind);
 
+int rec_jwk_canonical(const json_t *jwk, char *out, size_t len, char *why, size_t why_len)
+{
+    /* RFC 7638 section 3.2: the required members of each kty, in lexicographic order. */
+    static const char *const priv[] = { "d", "p", "q", "dp", "dq", "qi", "oth", "k" };
+    static const struct {
+        const char *kty;
+        const char *members[5]; /* NULL-terminated */
+    } forms[] = {
+        { "RSA", { "e", "kty", "n", NULL } },
+        { "EC", { "crv", "kty", "x", "y", NULL } },
+        { "OKP", { "crv", "kty", "x", NULL } },
+    };
+    const char *kty;
+    size_t at = 0, fi;
+    cred_key k = { 0 };
+
+    if (!json_is_object(jwk)) {
+        snprintf(why, why_len, "a JWK is a JSON object");
+        return RN_ETYPE;
+    }
+    for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++)
+        if (json_object_get(jwk, priv[i]) != NULL) {
+            snprintf(why, why_len,
+                     "the JWK holds private key material (\"%s\"): register the public key only, "
+                     "and treat this one as leaked",
+                     priv[i]);
+            return RN_EKEY;
+        }
+    kty = json_string_value(json_object_get(jwk, "kty"));
+    for (fi = 0; kty != NULL && fi < sizeof(forms) / sizeof(forms[0]); fi++)
+        if (strcmp(kty, forms[fi].kty) == 0)
+            break;
+    if (kty == NULL || fi == sizeof(forms) / sizeof(forms[0])) {
+        snprintf(why, why_len,
+                 "unknown kty %s%s%s: an issuer key is RSA, EC (P-256) or OKP "
+                 "(Ed25519)",
+                 kty != NULL ? "\"" : "", kty != NULL ? kty : "(none)", kty != NULL ? "\"" : "");
+        return RN_EKEY;
+    }
+    int rc = cred_key_from_jwk(jwk, &k, why, why_len);
+    cred_key_free(&k);
+    if (rc < 0)
+        return rc == RN_ETYPE ? RN_ETYPE : RN_EKEY;
+    /* Members as given (cred_key_from_jwk has read them): the text keeps their spelling, and the
+     * protocol's decoder refuses a spelling that is not canonical base64url. */
+    at = (size_t)snprintf(out, len, "{");
+    for (size_t i = 0; forms[fi].members[i] != NULL; i++) {
+        const char *name = forms[fi].members[i];
+        const char *value = json_string_value(json_object_get(jwk, name));
+        if (value == NULL) {
+            snprintf(why, why_len, "the JWK's \"%s\" is not a string", name);
+            return RN_ETYPE;
+        }
+        at += (size_t)snprintf(out + (at < len ? at : len), at < len ? len - at : 0,
+                               "%s\"%s\":\"%s\"", i > 0 ? "," : "", name, value);
+    }
+    at += (size_t)snprintf(out + (at < len ? at : len), at < len ? len - at : 0, "}");
+    if (at >= len) {
+        snprintf(why, why_len, "the JWK is longer than %zu bytes", len - 1);
+        return RN_ELEN;
+    }
+    return 0;
+}
+
+int rec_key_text_check(const char *text, size_t len, char *why, size_t why_len)
+{
+    int rc = 0;
+    if (len > 0 && text[0] == '{') {
+        json_error_t je;
+        cred_key k = { 0 };
+        json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        if (j == NULL) {
+            snprintf(why, why_len, "not a JWK: the text is not JSON");
+            return RN_EKEY;
+        }
+        rc = cred_key_from_jwk(j, &k, why, why_len);
+        cred_key_free(&k);
+        json_decref(j);
+        return rc < 0 ? RN_EKEY : 0;
+    }
+    if (len > RN_ISSUER_DID_BYTES_MAX) {
+        snprintf(why, why_len, "a DID is at most %u bytes", (unsigned)RN_ISSUER_DID_BYTES_MAX);
+        return RN_ELEN;
+    }
+    if (len > 8 && (memcmp(text, "did:key:", 8) == 0 || memcmp(text, "did:jwk:", 8) == 0) &&
+        memchr(text, '\0', len) == NULL) {
+        char *s = strndup(text, len);
+        cred_resolved res;
+        if (s == NULL) {
+            snprintf(why, why_len, "out of memory");
+            return RN_ENOMEM;
+        }
+        rc = cred_resolve(NULL, s, &res, why, why_len);
+        free(s);
+        if (rc < 0)
+            return RN_EKEY;
+        cred_resolved_free(&res);
+    }
+    return 0;
+}
+
+/* An issuer key of a later form: a JWK object (or its text) becomes its canonical text, kept in
+ * rd->bytes; a DID string is taken as typed. Either is checked as a verifier would read it
+ * (rec_key_text_check); the form and the canonical spelling are the decoder's to check. */
+static int read_key_text(reader *rd, json_t *v, const char *path, proto_str *out)
+{
+    char why[REC_DETAIL_BYTES] = "";
+    json_t *parsed = NULL;
+    int rc;
+    if (json_is_string(v) && json_string_value(v)[0] != '{') {
+        RN_TRY(want_string(rd, v, path, 0, out));
+        if ((rc = rec_key_text_check((const char *)out->ptr, out->len, why, sizeof(why))) < 0)
+            return err_set(rd->e, rc, path, 0, why);
+        return 0;
+    }
+    if (json_is_string(v)) {
+        json_error_t je;
+        parsed = json_loads(json_string_value(v), JSON_REJECT_DUPLICATES, &je);
+        if (parsed == NULL)
+            return err_set(rd->e, RN_EKEY, path, 0, "not a JWK: the text is not JSON");
+        v = parsed;
+    }
+    if (!json_is_object(v)) {
+        json_decref(parsed);
+        return err_set(rd->e, RN_EKEY, path, 0, "expected a JWK object or a DID string");
+    }
+    if (rd->bytes->jwk_used >= RN_ISSUER_KEYS_EXT_MAX) {
+        json_decref(parsed);
+        return err_set(rd->e, RN_ECOUNT, path, 0, "too many keys");
+    }
+    char *text = rd->bytes->jwk[rd->bytes->jwk_used];
+    rc = rec_jwk_canonical(v, text, sizeof(rd->bytes->jwk[0]), why, sizeof(why));
+    json_decref(parsed);
+    if (rc < 0)
+        return err_set(rd->e, rc, path, 0, why);
+    rd->bytes->jwk_used++;
+    *out = proto_str_c(text);
+    return 0;
+}
+
 static int read_list_strings(reader *rd, const fdesc *f, void *base, json_t *v, const char *path)
 {
     proto_str *items = AT(base, f->off, proto_str);
@@ -568,6 +710,8 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
         *AT(base, f->off, const uint8_t *) = k;
         return 0;
     }
+    case PROTO_JSON_KEY_TEXT:
+        return read_key_text(rd, v, path, AT(base, f->off, proto_str));
     case PROTO_JSON_STRS:
     case PROTO_JSON_COUNTRIES:
         return read_list_strings(rd, f, base, v, path);
@@ -672,6 +816,7 @@ int rec_from_json(proto_record *r, proto_kind kind, json_t *obj, rec_bytes *byte
     memset(r, 0, sizeof(*r));
     memset(e, 0, sizeof(*e));
     bytes->used = 0;
+    bytes->jwk_used = 0;
     if (t == NULL)
         return err_set(e, RN_EKIND, NULL, 0, NULL);
     if (!json_is_object(obj))
@@ -719,6 +864,8 @@ static const char *type_text(const fdesc *f)
         return "true or false";
     case PROTO_JSON_KEY:
         return "key rn1:...";
+    case PROTO_JSON_KEY_TEXT:
+        return "JWK object or DID";
     case PROTO_JSON_DIGEST:
         return "64 hex digits";
     case PROTO_JSON_STRS:
@@ -840,6 +987,18 @@ static json_t *write_field(const fdesc *f, const void *base)
             return NULL;
         rec_hex(k, PROTO_DIGEST_BYTES, hex);
         return json_string(hex);
+    }
+    case PROTO_JSON_KEY_TEXT: {
+        proto_str s = *CAT(base, f->off, proto_str);
+        json_error_t je;
+        json_t *o;
+        if (s.len == 0)
+            return NULL;
+        /* A JWK as the object it is; a DID as its text. */
+        if (s.ptr[0] == '{' &&
+            (o = json_loadb((const char *)s.ptr, s.len, JSON_REJECT_DUPLICATES, &je)) != NULL)
+            return o;
+        return str_json(s);
     }
     case PROTO_JSON_STRS:
     case PROTO_JSON_COUNTRIES: {

@@ -54,11 +54,36 @@ typedef struct rec_err {
     char detail[REC_DETAIL_BYTES]; /* what was expected, "" when the code says it all */
 } rec_err;
 
-/* The byte values of one record (issuer keys, a revocation's digest), decoded from their text. */
+/* The byte values of one record (issuer keys, a revocation's digest), decoded from their text,
+ * and the canonical texts of the JWKs given as objects (provider.issuer_keys_ext). */
 typedef struct rec_bytes {
     uint8_t b[RN_ISSUER_KEYS_MAX + 1u][32];
     unsigned used;
+    char jwk[RN_ISSUER_KEYS_EXT_MAX][RN_ISSUER_JWK_BYTES_MAX + 1u];
+    unsigned jwk_used;
 } rec_bytes;
+
+/*
+ * The canonical text of the public JWK `jwk` (PROTOCOL.md 3.4): its RFC 7638 members in their
+ * order, without whitespace, into out[0..len). The key is checked as a verifier would read it
+ * (cred_key_from_jwk: a P-256 point on the curve, an RSA modulus of 2048-8192 bits, an Ed25519
+ * point). Members outside the thumbprint's ("kid", "use", "alg") are dropped. Returns 0, or RN_EKEY
+ * (private key material such as "d", an unknown or unsupported kty or crv, a key that does not
+ * parse), RN_ETYPE (not an object, a member not a string), RN_ELEN (longer than len - 1), with
+ * `why` saying which.
+ */
+RN_MUST_USE int rec_jwk_canonical(const json_t *jwk, char *out, size_t len, char *why,
+                                  size_t why_len);
+
+/*
+ * Checks the text of an issuer key of a later form (a JWK's text, or a DID) as a verifier would
+ * use it: a JWK must be a supported public key (cred_key_from_jwk), a did:key or did:jwk must
+ * resolve to one (cred_resolve); a did:web is resolved from documents verifiers are given, so
+ * only its syntax counts, which is the protocol decoder's. This is what the CLI checks beyond the
+ * wire's canonical form (PROTOCOL.md 3.4), before it publishes. Returns 0, RN_EKEY or RN_ELEN
+ * (why says which), RN_ENOMEM.
+ */
+RN_MUST_USE int rec_key_text_check(const char *text, size_t len, char *why, size_t why_len);
 
 /*
  * Fills *r with the record of kind `kind` that the JSON object `obj` describes, and validates it

@@ -1224,10 +1224,12 @@ out:
     return rc;
 }
 
-/* The claim map of verify: {spec, issuer_key, issued_at, credential}, string keys, any order. */
+/* The claim map of verify: {spec, issuer_key or issuer_key_id, issued_at, credential}, string
+ * keys, any order. issuer_key_id names a key of provider.issuer_keys_ext by its 32-byte id. */
 static int parse_claim(ctl *c, query_claim *q, uint8_t issuer[PROTO_KEY_BYTES])
 {
-    static const char *const names[4] = { "spec", "issuer_key", "issued_at", "credential" };
+    static const char *const names[5] = { "spec", "issuer_key", "issued_at", "credential",
+                                          "issuer_key_id" };
     mp_cur cur = c->req.params[0];
     uint32_t n, seen = 0;
     char field[CTL_FIELD_BYTES];
@@ -1240,7 +1242,7 @@ static int parse_claim(ctl *c, query_claim *q, uint8_t issuer[PROTO_KEY_BYTES])
         int which = -1;
         if (mp_read_str(&cur, &k, &klen) < 0)
             return fail(c, RN_ETYPE, "claim");
-        for (int j = 0; j < 4; j++) {
+        for (int j = 0; j < 5; j++) {
             if (strlen(names[j]) == klen && memcmp(names[j], k, klen) == 0)
                 which = j;
         }
@@ -1249,7 +1251,8 @@ static int parse_claim(ctl *c, query_claim *q, uint8_t issuer[PROTO_KEY_BYTES])
             short_cstr((proto_str){ k, klen }, name);
             snprintf(field, sizeof(field), "claim.%s", name);
             return fail_msg(c, RN_EUNKNOWNFIELD, field,
-                            "claim keys are spec, issuer_key, issued_at, credential");
+                            "claim keys are spec, issuer_key (or issuer_key_id), issued_at, "
+                            "credential");
         }
         snprintf(field, sizeof(field), "claim.%s", names[which]);
         if ((seen & (1u << which)) != 0)
@@ -1268,6 +1271,17 @@ static int parse_claim(ctl *c, query_claim *q, uint8_t issuer[PROTO_KEY_BYTES])
             if (mp_skip(&cur) < 0)
                 return fail(c, RN_ETYPE, field);
             q->issuer_key = issuer;
+            break;
+        case 4:
+            if ((seen & 2u) != 0)
+                return fail(c, RN_EFIELDORDER, field);
+            if (mp_peek(&cur) != MP_BIN)
+                return fail(c, RN_ETYPE, field);
+            if (mp_read_bin(&cur, &p, &len) < 0 || len != PROTO_DIGEST_BYTES)
+                return fail(c, RN_ELEN, field);
+            memcpy(issuer, p, PROTO_DIGEST_BYTES);
+            q->issuer_key = issuer; /* verify looks in issuer_keys_ext by id as well */
+            seen |= 2u;             /* one of issuer_key, issuer_key_id */
             break;
         case 2:
             if (mp_read_uint(&cur, &q->issued_at_ms) < 0)

@@ -27,6 +27,7 @@ typedef enum proto_ftype {
     PROTO_FT_ID,      /* proto_str: an identifier, proto_id_check */
     PROTO_FT_TEXT,    /* proto_str: free text of 1 .. max bytes */
     PROTO_FT_URL,     /* proto_str: an http(s) URL */
+    PROTO_FT_URI,     /* proto_str: an absolute URI of any scheme (urn:, https:, did:) */
     PROTO_FT_COUNTRY, /* proto_str: a canonical country code */
     PROTO_FT_LANG,    /* proto_str: a language code */
     PROTO_FT_ISCED,   /* proto_str: an ISCED-F code */
@@ -34,14 +35,16 @@ typedef enum proto_ftype {
     PROTO_FT_TIME,  /* uint64_t milliseconds <= RN_TIME_MS_MAX; optional: 0 absent */
     PROTO_FT_VOCAB, /* uint32_t: a number of Annex I vocabulary `err` */
     PROTO_FT_BOOL,  /* bool */
-    PROTO_FT_DIGEST, /* const uint8_t *: 32 bytes (a digest, or an issuer key's public key) */
-    PROTO_FT_LIST,   /* proto_str[max] at off, count at aux: distinct items of type elem */
-    PROTO_FT_TITLE,  /* proto_lang_text[max] at off, count at aux: a lang -> text map, keys
-                        strictly ascending, each text 1 .. text_max bytes */
-    PROTO_FT_MAPS,   /* sub->size-byte structs [max] at off, count at aux: an array of sub maps */
-    PROTO_FT_MAP,    /* a sub struct at off: a nested map with at least one field */
-    PROTO_FT_KEYS    /* proto_issuer_key[max] at off, count at aux: arrays [key, valid_from,
-                        valid_until or nil], whose positions sub's rows describe */
+    PROTO_FT_DIGEST,  /* const uint8_t *: 32 bytes (a digest, or an issuer key's public key) */
+    PROTO_FT_LIST,    /* proto_str[max] at off, count at aux: distinct items of type elem */
+    PROTO_FT_TITLE,   /* proto_lang_text[max] at off, count at aux: a lang -> text map, keys
+                         strictly ascending, each text 1 .. text_max bytes */
+    PROTO_FT_MAPS,    /* sub->size-byte structs [max] at off, count at aux: an array of sub maps */
+    PROTO_FT_MAP,     /* a sub struct at off: a nested map with at least one field */
+    PROTO_FT_KEYS,    /* proto_issuer_key[max] at off, count at aux: arrays [key, valid_from,
+                         valid_until or nil], whose positions sub's rows describe */
+    PROTO_FT_KEYS_EXT /* proto_issuer_key_ext[max] at off, count at aux: arrays [form, key,
+                         valid_from, valid_until or nil], whose positions sub's rows describe */
 } proto_ftype;
 
 /* The JSON form of a field (recjson.h describes each for people). */
@@ -62,7 +65,9 @@ typedef enum proto_json {
     PROTO_JSON_COUNTRIES, /* a list of country codes */
     PROTO_JSON_TITLE,     /* an object of language to text */
     PROTO_JSON_OBJS,      /* a list of objects of table sub */
-    PROTO_JSON_OBJ        /* an object of table sub */
+    PROTO_JSON_OBJ,       /* an object of table sub */
+    PROTO_JSON_KEY_TEXT   /* an issuer key of a later form: a JWK object (written in its
+                             canonical text) or a DID string */
 } proto_json;
 
 typedef struct proto_fields proto_fields;

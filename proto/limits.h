@@ -67,6 +67,21 @@
 /* Issuer keys of one awarding body (rotation keeps at most a handful alive). */
 #define RN_ISSUER_KEYS_MAX 8u
 
+/* Issuer keys of the later forms (PROTOCOL.md 3.4, provider.issuer_keys_ext): JWKs and DIDs, as
+ * many as Ed25519 keys. A JWK is kept as its RFC 7638 members; the longest, an RSA key of
+ * RN_ISSUER_RSA_BITS_MAX bits, is 1,399 bytes. A DID or DID URL is bounded as the credential
+ * library bounds one (CRED_ID_BYTES_MAX): did:jwk of an RSA key is some 600 bytes. Eight of the
+ * longest of each kind (27 KiB) fit in a body with the rest of the provider. */
+#define RN_ISSUER_KEYS_EXT_MAX  8u
+#define RN_ISSUER_JWK_BYTES_MAX 1536u
+#define RN_ISSUER_DID_BYTES_MAX 2048u
+#define RN_ISSUER_RSA_BITS_MIN  2048u
+#define RN_ISSUER_RSA_BITS_MAX  8192u
+
+/* The identifiers a spec was imported from (spec.source_ids: an Open Badges achievement's id, an
+ * ELM specification's id): one is usual, a few allow for a spec known under several. */
+#define RN_SOURCE_IDS_MAX 8u
+
 /* Specifications a specification or pathway refers to (prerequisite of, mandatory, eligible). */
 #define RN_SPEC_REFS_MAX 64u
 
@@ -83,7 +98,7 @@
 #define RN_ECTS_CENTI_MAX         6000u
 #define RN_PATHWAY_ECTS_CENTI_MAX 36000u
 
-/* Fields per record body map: the largest record (spec) has 21. */
+/* Fields per record body map: the largest record (spec) has 22. */
 #define RN_RECORD_FIELDS_MAX 32u
 
 /* The most an entry spends around its body: array header, version, author (bin8 of 32), seq and

@@ -17,6 +17,7 @@
  */
 #include "record.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,25 @@ static bool url_ok(const uint8_t *s, size_t len)
     return true;
 }
 
+/* An absolute URI (RFC 3986 section 3.1: scheme ":" then at least one byte), no space or control
+ * character: the ids credentials give their achievements ("urn:uuid:...", "https://..."). */
+static bool uri_ok(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    if (len == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    for (i = 1; i < len && s[i] != ':'; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+            return false;
+    if (i + 1 >= len)
+        return false;
+    for (i = 0; i < len; i++)
+        if (s[i] <= 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
 static bool lang_ok(const uint8_t *s, size_t len)
 {
     return len == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z';
@@ -91,6 +111,7 @@ static const char *const purpose_names[] = { NULL, PROTO_PURPOSE_MAP(X_NAME) };
 static const char *const outcome_names[] = { NULL, PROTO_OUTCOME_MAP(X_NAME) };
 static const char *const difference_names[] = { NULL, PROTO_DIFFERENCE_MAP(X_NAME) };
 static const char *const reason_names[] = { NULL, PROTO_REASON_MAP(X_NAME) };
+static const char *const key_form_names[] = { NULL, PROTO_KEY_FORM_MAP(X_NAME) };
 
 #define N_QA_STATUS       (0 PROTO_QA_STATUS_MAP(X_COUNT))
 #define N_PROVIDER_STATUS (0 PROTO_PROVIDER_STATUS_MAP(X_COUNT))
@@ -100,6 +121,7 @@ static const char *const reason_names[] = { NULL, PROTO_REASON_MAP(X_NAME) };
 #define N_OUTCOME         (0 PROTO_OUTCOME_MAP(X_COUNT))
 #define N_DIFFERENCE      (0 PROTO_DIFFERENCE_MAP(X_COUNT))
 #define N_REASON          (0 PROTO_REASON_MAP(X_COUNT))
+#define N_KEY_FORM        (0 PROTO_KEY_FORM_MAP(X_COUNT))
 
 static const enum_desc enums[PROTO_ENUM_COUNT] = {
     [PROTO_ENUM_QA_STATUS] = { "qa_status", qa_status_names, N_QA_STATUS },
@@ -110,6 +132,7 @@ static const enum_desc enums[PROTO_ENUM_COUNT] = {
     [PROTO_ENUM_OUTCOME] = { "outcome", outcome_names, N_OUTCOME },
     [PROTO_ENUM_DIFFERENCE] = { "difference", difference_names, N_DIFFERENCE },
     [PROTO_ENUM_REASON] = { "reason", reason_names, N_REASON },
+    [PROTO_ENUM_KEY_FORM] = { "key_form", key_form_names, N_KEY_FORM },
 };
 
 /* The numbers of every enumeration run from 1 without gaps: the tables above rely on it. */
@@ -125,6 +148,7 @@ static_assert(sizeof(outcome_names) / sizeof(outcome_names[0]) == N_OUTCOME + 1,
 static_assert(sizeof(difference_names) / sizeof(difference_names[0]) == N_DIFFERENCE + 1,
               "difference");
 static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == N_REASON + 1, "reason");
+static_assert(sizeof(key_form_names) / sizeof(key_form_names[0]) == N_KEY_FORM + 1, "key form");
 static_assert(N_DIFFERENCE == RN_DIFFERENCES_MAX, "one difference per category at most");
 
 const char *proto_enum_name(proto_enum e)
@@ -247,6 +271,13 @@ typedef proto_fields ftab;
         JSON(js, PROTO_JSON_OBJS, -1)                                                              \
     }
 
+#define F_KEYSX(k, js, T, m, s)                                                                    \
+    {                                                                                              \
+        .key = k, .type = PROTO_FT_KEYS_EXT, .req = false, .name = P "." js, .off = OFF(T, m),     \
+        .aux = AUX(T, m##_n), .max = CAP(T, m, RN_ISSUER_KEYS_EXT_MAX), .sub = s,                  \
+        JSON(js, PROTO_JSON_OBJS, -1)                                                              \
+    }
+
 #define TAB(T, fields)                                                                             \
     {                                                                                              \
         P, fields, sizeof(fields) / sizeof(fields[0]), sizeof(T)                                   \
@@ -271,6 +302,26 @@ static const field issuer_key_fields[] = {
 static const ftab issuer_key_tab = TAB(proto_issuer_key, issuer_key_fields);
 #undef P
 
+/* The issuer keys of the later forms: arrays of four (read_keys_ext, write_keys_ext). */
+#define P "provider.issuer_keys_ext"
+static const field issuer_key_ext_fields[] = {
+    F_ENUM(1, "form", proto_issuer_key_ext, form, N_KEY_FORM, PROTO_ENUM_KEY_FORM),
+    F_STR(2, "key", true, proto_issuer_key_ext, key, PROTO_FT_TEXT, RN_ISSUER_DID_BYTES_MAX,
+          PROTO_JSON_KEY_TEXT),
+    F_TIME(3, "valid_from", true, proto_issuer_key_ext, valid_from_ms),
+    {
+        .key = 4,
+        .type = PROTO_FT_TIME,
+        .req = false,
+        .name = P ".valid_until",
+        .off = OFF(proto_issuer_key_ext, valid_until_ms),
+        .aux = -1,
+        JSON("valid_until", PROTO_JSON_TIME_NIL, -1) /* nil on the wire and null in JSON */
+    },
+};
+static const ftab issuer_key_ext_tab = TAB(proto_issuer_key_ext, issuer_key_ext_fields);
+#undef P
+
 #define P "provider"
 static const field provider_fields[] = {
     F_ID(1, "id", true, proto_provider, id),
@@ -282,6 +333,7 @@ static const field provider_fields[] = {
     F_KEYS(7, "issuer_keys", proto_provider, issuer_keys, &issuer_key_tab),
     F_ENUM(8, "status", proto_provider, status, N_PROVIDER_STATUS, PROTO_ENUM_PROVIDER_STATUS),
     F_URL(9, "url", proto_provider, url),
+    F_KEYSX(10, "issuer_keys_ext", proto_provider, issuer_keys_ext, &issuer_key_ext_tab),
 };
 static const ftab provider_tab = TAB(proto_provider, provider_fields);
 #undef P
@@ -320,6 +372,7 @@ static const field spec_fields[] = {
     F_TIME(19, "valid_from", true, proto_spec, valid_from_ms),
     F_TIME(20, "valid_until", false, proto_spec, valid_until_ms),
     F_ENUM(21, "status", proto_spec, status, N_STATUS, PROTO_ENUM_STATUS),
+    F_LIST(22, "source_ids", false, proto_spec, source_ids, PROTO_FT_URI, RN_SOURCE_IDS_MAX),
 };
 static const ftab spec_tab = TAB(proto_spec, spec_fields);
 #undef P
@@ -437,6 +490,7 @@ static uint32_t str_max(uint8_t type, uint32_t text_max)
     case PROTO_FT_ID:
         return RN_ID_BYTES_MAX;
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
         return RN_URL_BYTES_MAX;
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
@@ -467,6 +521,10 @@ static int read_str(mp_cur *c, uint8_t type, uint32_t max, proto_str *out)
         break;
     case PROTO_FT_URL:
         if (!url_ok(s, len))
+            return RN_EURL;
+        break;
+    case PROTO_FT_URI:
+        if (!uri_ok(s, len))
             return RN_EURL;
         break;
     case PROTO_FT_COUNTRY:
@@ -549,6 +607,209 @@ static int read_keys(mp_cur *c, const field *f, uint8_t *base, unsigned index, r
     return 0;
 }
 
+/* ---- Issuer keys of the later forms (PROTOCOL.md 3.4) ---- */
+
+/* The value of a base64url digit (RFC 4648 section 5), or -1. */
+static int b64u_val(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
+/* Reads canonical unpadded base64url at *p up to the next '"' (which it leaves *p on): digits
+ * only, a length that is not 1 modulo 4, and the unused low bits of the last digit zero, so that
+ * one byte string has one spelling. Decodes the first min(bytes, cap) bytes into out (may be
+ * NULL when cap is 0). Returns the decoded length, or -1. */
+static long b64u_read(const uint8_t **p, const uint8_t *end, uint8_t *out, size_t cap)
+{
+    const uint8_t *s = *p;
+    size_t n = 0, bytes;
+    uint32_t acc = 0;
+    int bits = 0, v = 0;
+    while (s + n < end && s[n] != '"') {
+        if ((v = b64u_val(s[n])) < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            size_t at = (n * 6) / 8;
+            if (at < cap)
+                out[at] = (uint8_t)(acc >> bits);
+        }
+        n++;
+    }
+    if (s + n >= end || n == 0 || n % 4 == 1)
+        return -1;
+    if ((n % 4 == 2 && (v & 0x0f) != 0) || (n % 4 == 3 && (v & 0x03) != 0))
+        return -1;
+    bytes = n * 6 / 8;
+    *p = s + n;
+    return (long)bytes;
+}
+
+/* Consumes the literal `lit` at *p. */
+static bool lit_read(const uint8_t **p, const uint8_t *end, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0)
+        return false;
+    *p += n;
+    return true;
+}
+
+/* A JWK in its canonical text (record.h, proto_issuer_key_ext). Returns 0 or RN_EKEY. */
+static int jwk_check(const uint8_t *s, size_t len)
+{
+    const uint8_t *p = s, *end = s + len;
+    uint8_t first[4], x[32];
+    long n;
+    if (lit_read(&p, end, "{\"e\":\"")) {
+        /* RSA: a public exponent of 1-4 bytes, odd and at least 3; a modulus of 2048-8192 bits
+         * without leading zero bytes. */
+        if ((n = b64u_read(&p, end, first, sizeof(first))) < 1 || n > 4 || first[0] == 0)
+            return RN_EKEY;
+        if ((first[n - 1] & 1u) == 0 || (n == 1 && first[0] < 3))
+            return RN_EKEY;
+        if (!lit_read(&p, end, "\",\"kty\":\"RSA\",\"n\":\""))
+            return RN_EKEY;
+        if ((n = b64u_read(&p, end, first, 1)) < 1 || first[0] == 0)
+            return RN_EKEY;
+        unsigned bits = (unsigned)n * 8u;
+        for (uint8_t b = first[0]; (b & 0x80u) == 0; b = (uint8_t)(b << 1))
+            bits--;
+        if (bits < RN_ISSUER_RSA_BITS_MIN || bits > RN_ISSUER_RSA_BITS_MAX)
+            return RN_EKEY;
+    } else if (lit_read(&p, end, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"")) {
+        if (b64u_read(&p, end, NULL, 0) != 32 || !lit_read(&p, end, "\",\"y\":\"") ||
+            b64u_read(&p, end, NULL, 0) != 32)
+            return RN_EKEY;
+    } else if (lit_read(&p, end, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"")) {
+        if (b64u_read(&p, end, x, sizeof(x)) != 32 || !crypto_core_ed25519_is_valid_point(x))
+            return RN_EKEY;
+    } else {
+        return RN_EKEY;
+    }
+    return lit_read(&p, end, "\"}") && p == end ? 0 : RN_EKEY;
+}
+
+static bool alnum(uint8_t b)
+{
+    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9');
+}
+
+/* DID Core's syntax: idchar = ALPHA / DIGIT / "." / "-" / "_" / pct-encoded; a fragment's pchar
+ * adds "~", the sub-delims, ":" "@" "/" "?". `frag` selects the second set. At s[i] == '%',
+ * checks the two hex digits that must follow. */
+static bool did_char(const uint8_t *s, size_t len, size_t i, bool frag)
+{
+    uint8_t b = s[i];
+    if (b == '%')
+        return i + 2 < len && isxdigit(s[i + 1]) && isxdigit(s[i + 2]);
+    if (alnum(b) || b == '.' || b == '-' || b == '_')
+        return true;
+    return frag && strchr("~!$&'()*+,;=:@/?", b) != NULL && b != '\0';
+}
+
+/* A did:key, did:jwk or did:web DID, or a DID URL of one with a fragment and nothing else (no
+ * path, no query): the forms a verification method is named by. Returns 0 or RN_EKEY. */
+static int did_check(const uint8_t *s, size_t len)
+{
+    static const char *const methods[] = { "did:key:", "did:jwk:", "did:web:" };
+    size_t i = 0, m, frag = len;
+    for (m = 0; m < 3 && !(len > 8 && memcmp(s, methods[m], 8) == 0); m++)
+        ;
+    if (m == 3)
+        return RN_EKEY;
+    for (i = 8; i < len; i++)
+        if (s[i] == '#') {
+            frag = i;
+            break;
+        }
+    /* method-specific-id = *( *idchar ":" ) 1*idchar: colon-separated, the last part not empty */
+    if (frag == 8 || s[frag - 1] == ':')
+        return RN_EKEY;
+    for (i = 8; i < frag; i++)
+        if (s[i] != ':' && !did_char(s, frag, i, false))
+            return RN_EKEY;
+    /* did:key is a multibase base58btc key ("z..."), did:jwk base64url: neither has a colon. */
+    if (m == 0 && (s[8] != 'z' || memchr(s + 8, ':', frag - 8) != NULL))
+        return RN_EKEY;
+    if (m == 1 && (memchr(s + 8, ':', frag - 8) != NULL || memchr(s + 8, '%', frag - 8) != NULL ||
+                   memchr(s + 8, '.', frag - 8) != NULL))
+        return RN_EKEY;
+    if (frag < len) {
+        if (frag + 1 == len)
+            return RN_EKEY;
+        for (i = frag + 1; i < len; i++)
+            if (!did_char(s, len, i, true))
+                return RN_EKEY;
+    }
+    return 0;
+}
+
+void proto_issuer_key_ext_id(const proto_issuer_key_ext *k, uint8_t out[PROTO_DIGEST_BYTES])
+{
+    static_assert(crypto_hash_sha256_BYTES == PROTO_DIGEST_BYTES, "a SHA-256 digest");
+    crypto_hash_sha256(out, k->key.len > 0 ? k->key.ptr : (const uint8_t *)"", k->key.len);
+}
+
+static int read_keys_ext(mp_cur *c, const field *f, uint8_t *base, unsigned index, rn_diag *d)
+{
+    proto_issuer_key_ext *keys = AT(base, f->off);
+    uint32_t n, m;
+    uint64_t form;
+    int rc;
+    RN_TRY(list_header(c, f, false, &n, index, d));
+    for (uint32_t i = 0; i < n; i++) {
+        proto_issuer_key_ext *k = &keys[i];
+        unsigned at = i + 1;
+        if ((rc = mp_read_array(c, &m)) < 0)
+            return fail(d, rc, f->name, at);
+        if (m != 4)
+            return fail(d, RN_ECOUNT, f->name, at);
+        if ((rc = mp_read_uint(c, &form)) < 0)
+            return fail(d, rc, "provider.issuer_keys_ext.form", at);
+        if (form < 1 || form > N_KEY_FORM)
+            return fail(d, RN_EENUM, "provider.issuer_keys_ext.form", at);
+        k->form = (uint32_t)form;
+        rc =
+            read_str(c, PROTO_FT_TEXT,
+                     form == PROTO_KEY_FORM_JWK ? RN_ISSUER_JWK_BYTES_MAX : RN_ISSUER_DID_BYTES_MAX,
+                     &k->key);
+        if (rc == 0)
+            rc = form == PROTO_KEY_FORM_JWK ? jwk_check(k->key.ptr, k->key.len)
+                                            : did_check(k->key.ptr, k->key.len);
+        if (rc < 0)
+            return fail(d, rc, "provider.issuer_keys_ext.key", at);
+        for (uint32_t j = 0; j < i; j++)
+            if (keys[j].form == k->form && proto_str_eq(keys[j].key, k->key))
+                return fail(d, RN_EINCONSISTENT, "provider.issuer_keys_ext.key", at);
+        if ((rc = mp_read_uint(c, &k->valid_from_ms)) < 0)
+            return fail(d, rc, "provider.issuer_keys_ext.valid_from", at);
+        if (k->valid_from_ms > RN_TIME_MS_MAX)
+            return fail(d, RN_ETIME, "provider.issuer_keys_ext.valid_from", at);
+        if (mp_peek(c) == MP_NIL) {
+            RN_ASSERT(mp_read_nil(c) == 0);
+            k->valid_until_ms = 0;
+            continue;
+        }
+        if ((rc = mp_read_uint(c, &k->valid_until_ms)) < 0)
+            return fail(d, rc, "provider.issuer_keys_ext.valid_until", at);
+        if (k->valid_until_ms > RN_TIME_MS_MAX)
+            return fail(d, RN_ETIME, "provider.issuer_keys_ext.valid_until", at);
+        if (k->valid_until_ms <= k->valid_from_ms)
+            return fail(d, RN_EDATES, "provider.issuer_keys_ext.valid_until", at);
+    }
+    *(uint32_t *)AT(base, f->aux) = n;
+    return 0;
+}
+
 static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index, rn_diag *d)
 {
     uint64_t v;
@@ -559,6 +820,7 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
     case PROTO_FT_ID:
     case PROTO_FT_TEXT:
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
@@ -649,6 +911,8 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
     }
     case PROTO_FT_KEYS:
         return read_keys(c, f, base, index, d);
+    case PROTO_FT_KEYS_EXT:
+        return read_keys_ext(c, f, base, index, d);
     default:
         RN_ASSERT(0 && "unknown field type");
         return RN_EINVAL;
@@ -670,6 +934,7 @@ static void clear_map(const ftab *t, uint8_t *base)
         case PROTO_FT_ID:
         case PROTO_FT_TEXT:
         case PROTO_FT_URL:
+        case PROTO_FT_URI:
         case PROTO_FT_COUNTRY:
         case PROTO_FT_LANG:
         case PROTO_FT_ISCED:
@@ -694,6 +959,7 @@ static void clear_map(const ftab *t, uint8_t *base)
         case PROTO_FT_TITLE:
         case PROTO_FT_MAPS:
         case PROTO_FT_KEYS:
+        case PROTO_FT_KEYS_EXT:
             RN_ASSERT(f->aux >= 0);
             memset(AT(base, f->aux), 0, sizeof(uint32_t));
             break;
@@ -979,6 +1245,7 @@ static bool field_present(const field *f, const uint8_t *base)
     case PROTO_FT_ID:
     case PROTO_FT_TEXT:
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
@@ -995,6 +1262,7 @@ static bool field_present(const field *f, const uint8_t *base)
     case PROTO_FT_TITLE:
     case PROTO_FT_MAPS:
     case PROTO_FT_KEYS:
+    case PROTO_FT_KEYS_EXT:
         return count_of(f, base) > 0;
     case PROTO_FT_MAP:
         return map_present(f->sub, CAT(base, f->off));
@@ -1022,6 +1290,7 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
     case PROTO_FT_ID:
     case PROTO_FT_TEXT:
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
@@ -1087,6 +1356,23 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
                 mp_put_nil(b);
             else
                 mp_put_bin(b, keys[i].key, PROTO_KEY_BYTES);
+            mp_put_uint(b, keys[i].valid_from_ms);
+            if (keys[i].valid_until_ms == 0)
+                mp_put_nil(b);
+            else
+                mp_put_uint(b, keys[i].valid_until_ms);
+        }
+        return 0;
+    }
+    case PROTO_FT_KEYS_EXT: {
+        const proto_issuer_key_ext *keys = CAT(base, f->off);
+        if ((n = count_of(f, base)) > f->max)
+            return RN_ECOUNT;
+        mp_put_array(b, n);
+        for (uint32_t i = 0; i < n; i++) {
+            mp_put_array(b, 4);
+            mp_put_uint(b, keys[i].form);
+            put_str(b, keys[i].key);
             mp_put_uint(b, keys[i].valid_from_ms);
             if (keys[i].valid_until_ms == 0)
                 mp_put_nil(b);
@@ -1174,6 +1460,7 @@ static bool eq_field(const field *f, const uint8_t *a, const uint8_t *b)
     case PROTO_FT_ID:
     case PROTO_FT_TEXT:
     case PROTO_FT_URL:
+    case PROTO_FT_URI:
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
@@ -1234,6 +1521,13 @@ static bool eq_field(const field *f, const uint8_t *a, const uint8_t *b)
                 x->valid_from_ms == y->valid_from_ms && x->valid_until_ms == y->valid_until_ms &&
                 ((x->key == NULL || y->key == NULL) ? x->key == y->key
                                                     : memcmp(x->key, y->key, PROTO_KEY_BYTES) == 0);
+            break;
+        }
+        case PROTO_FT_KEYS_EXT: {
+            const proto_issuer_key_ext *x = (const proto_issuer_key_ext *)CAT(a, f->off) + i;
+            const proto_issuer_key_ext *y = (const proto_issuer_key_ext *)CAT(b, f->off) + i;
+            same = x->form == y->form && proto_str_eq(x->key, y->key) &&
+                   x->valid_from_ms == y->valid_from_ms && x->valid_until_ms == y->valid_until_ms;
             break;
         }
         default:

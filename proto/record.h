@@ -102,6 +102,11 @@ bool proto_str_eq(proto_str a, proto_str b);
     X(WITHDRAWN_BY_ISSUER, 3, "withdrawn_by_issuer")                                               \
     X(OTHER, 4, "other")
 
+/* The form of an issuer key of provider.issuer_keys_ext (PROTOCOL.md 3.4). */
+#define PROTO_KEY_FORM_MAP(X)                                                                      \
+    X(JWK, 1, "jwk")                                                                               \
+    X(DID, 2, "did")
+
 #define PROTO_X_ENUM_QA(n, v, s)         PROTO_QA_##n = v,
 #define PROTO_X_ENUM_PROVIDER(n, v, s)   PROTO_PROVIDER_##n = v,
 #define PROTO_X_ENUM_STATUS(n, v, s)     PROTO_STATUS_##n = v,
@@ -110,6 +115,7 @@ bool proto_str_eq(proto_str a, proto_str b);
 #define PROTO_X_ENUM_OUTCOME(n, v, s)    PROTO_OUTCOME_##n = v,
 #define PROTO_X_ENUM_DIFFERENCE(n, v, s) PROTO_DIFFERENCE_##n = v,
 #define PROTO_X_ENUM_REASON(n, v, s)     PROTO_REASON_##n = v,
+#define PROTO_X_ENUM_KEY_FORM(n, v, s)   PROTO_KEY_FORM_##n = v,
 enum { PROTO_QA_STATUS_MAP(PROTO_X_ENUM_QA) };             /* PROTO_QA_ACCREDITED, ... */
 enum { PROTO_PROVIDER_STATUS_MAP(PROTO_X_ENUM_PROVIDER) }; /* PROTO_PROVIDER_ACTIVE, ... */
 enum { PROTO_STATUS_MAP(PROTO_X_ENUM_STATUS) };            /* PROTO_STATUS_ACTIVE, ... */
@@ -118,6 +124,7 @@ enum { PROTO_PURPOSE_MAP(PROTO_X_ENUM_PURPOSE) };          /* PROTO_PURPOSE_FURT
 enum { PROTO_OUTCOME_MAP(PROTO_X_ENUM_OUTCOME) };          /* PROTO_OUTCOME_FULL, ... */
 enum { PROTO_DIFFERENCE_MAP(PROTO_X_ENUM_DIFFERENCE) };    /* PROTO_DIFFERENCE_LEVEL, ... */
 enum { PROTO_REASON_MAP(PROTO_X_ENUM_REASON) };            /* PROTO_REASON_FRAUD, ... */
+enum { PROTO_KEY_FORM_MAP(PROTO_X_ENUM_KEY_FORM) };        /* PROTO_KEY_FORM_JWK, ... */
 #undef PROTO_X_ENUM_QA
 #undef PROTO_X_ENUM_PROVIDER
 #undef PROTO_X_ENUM_STATUS
@@ -126,6 +133,7 @@ enum { PROTO_REASON_MAP(PROTO_X_ENUM_REASON) };            /* PROTO_REASON_FRAUD
 #undef PROTO_X_ENUM_OUTCOME
 #undef PROTO_X_ENUM_DIFFERENCE
 #undef PROTO_X_ENUM_REASON
+#undef PROTO_X_ENUM_KEY_FORM
 
 /* The enumerations as a value, for the name tables below (CLI and JSON). */
 typedef enum proto_enum {
@@ -137,6 +145,7 @@ typedef enum proto_enum {
     PROTO_ENUM_OUTCOME,         /* decision.outcome, policy.outcome */
     PROTO_ENUM_DIFFERENCE,      /* decision.differences.type */
     PROTO_ENUM_REASON,          /* revocation.reason */
+    PROTO_ENUM_KEY_FORM,        /* provider.issuer_keys_ext.form */
     PROTO_ENUM_COUNT
 } proto_enum;
 
@@ -168,6 +177,32 @@ typedef struct proto_issuer_key {
     uint64_t valid_until_ms; /* > valid_from_ms, or 0 for open-ended (nil on the wire) */
 } proto_issuer_key;
 
+/*
+ * An issuer key of a later form: [form, key, valid_from, valid_until | nil] on the wire
+ * (PROTOCOL.md 3.4). `key` is text in its one canonical spelling:
+ *  - PROTO_KEY_FORM_JWK: the members RFC 7638 hashes for a thumbprint, in that order, without
+ *    whitespace: {"e":..,"kty":"RSA","n":..}, {"crv":"P-256","kty":"EC","x":..,"y":..} or
+ *    {"crv":"Ed25519","kty":"OKP","x":..}, each value canonical unpadded base64url. So two
+ *    spellings of one key cannot both be valid, private members cannot be present, and SHA-256 of
+ *    the text is the key's RFC 7638 thumbprint.
+ *  - PROTO_KEY_FORM_DID: a did:key, did:jwk or did:web DID, or a DID URL naming one verification
+ *    method of it ("did:web:uniz.edu#key-1").
+ * The decoder checks the form, not the mathematics: that an EC point is on P-256 or an RSA modulus
+ * is a product of primes needs a big-number library the protocol layer does not link; front ends
+ * check that (cli/recjson.c with cred/key.h) before they publish, and a key that fails it verifies
+ * nothing. An Ed25519 x is checked here, as issuer_keys' keys are.
+ */
+typedef struct proto_issuer_key_ext {
+    uint32_t form;           /* PROTO_KEY_FORM_... */
+    proto_str key;           /* 1 .. RN_ISSUER_JWK_BYTES_MAX or RN_ISSUER_DID_BYTES_MAX bytes */
+    uint64_t valid_from_ms;  /* 0 .. RN_TIME_MS_MAX */
+    uint64_t valid_until_ms; /* > valid_from_ms, or 0 for open-ended (nil on the wire) */
+} proto_issuer_key_ext;
+
+/* The 32-byte name of an issuer key of a later form: SHA-256 of its key text (for a JWK, its RFC
+ * 7638 thumbprint). The store's issuer index and verify's claims name these keys by it. */
+void proto_issuer_key_ext_id(const proto_issuer_key_ext *k, uint8_t out[PROTO_DIGEST_BYTES]);
+
 /* Kind 1: an awarding body. */
 typedef struct proto_provider {
     proto_str id;                  /* [1] required; "CC:ref" */
@@ -178,8 +213,10 @@ typedef struct proto_provider {
     proto_str qa_body;             /* [6] optional, required when accredited; RN_NAME_BYTES_MAX */
     uint32_t issuer_keys_n;        /* [7] optional; 0 .. RN_ISSUER_KEYS_MAX, distinct keys */
     proto_issuer_key issuer_keys[RN_ISSUER_KEYS_MAX];
-    uint32_t status; /* [8] required; PROTO_PROVIDER_... */
-    proto_str url;   /* [9] optional; http(s) URL */
+    uint32_t status;            /* [8] required; PROTO_PROVIDER_... */
+    proto_str url;              /* [9] optional; http(s) URL */
+    uint32_t issuer_keys_ext_n; /* [10] optional; 0 .. RN_ISSUER_KEYS_EXT_MAX, distinct keys */
+    proto_issuer_key_ext issuer_keys_ext[RN_ISSUER_KEYS_EXT_MAX];
 } proto_provider;
 
 /* A learning outcome of a spec: {1: text, 2: [ESCO URI, ...], 3: {lang: text, ...}} on the wire.
@@ -220,6 +257,9 @@ typedef struct proto_spec {
     uint64_t valid_from_ms;  /* [19] required */
     uint64_t valid_until_ms; /* [20] optional; > valid_from_ms, 0 when absent */
     uint32_t status;         /* [21] required; PROTO_STATUS_... */
+    uint32_t source_ids_n;   /* [22] optional; 0 .. RN_SOURCE_IDS_MAX distinct URIs: the ids of
+                                the achievement or specification the spec was imported from */
+    proto_str source_ids[RN_SOURCE_IDS_MAX];
 } proto_spec;
 
 /* A substantial difference: {1: type, 2: note} on the wire. */
@@ -347,7 +387,9 @@ typedef struct proto_record {
  *  RN_ECOUNTRY     a country field that is not a canonical country code ("EL" included)
  *  RN_ELANG        a language that is not two lower-case ASCII letters
  *  RN_EURL         a URL that does not start with http:// or https:// followed by at least one
- *                  byte, or that contains a space or control character
+ *                  byte, or that contains a space or control character; a URI (spec.source_ids)
+ *                  without a scheme (RFC 3986: a letter, then letters, digits, "+", "-", ".",
+ *                  then ":") and at least one byte after it, or with a space or control character
  *  RN_EISCED       not one of the 220 ISCED-F codes
  *  RN_EEQF         an EQF level outside 1-8
  *  RN_EECTS        ECTS outside their bounds
@@ -357,7 +399,10 @@ typedef struct proto_record {
  *  RN_EDATES       valid_until not after valid_from
  *  RN_EINCONSISTENT duplicate list items, or fields that contradict each other (see PROTOCOL.md)
  *  RN_EKEY         an issuer key that is not a valid Ed25519 public key (a canonical point of the
- *                  prime-order subgroup, not of small order: crypto_core_ed25519_is_valid_point)
+ *                  prime-order subgroup, not of small order: crypto_core_ed25519_is_valid_point),
+ *                  or an issuer key of a later form not in its canonical form (a JWK of another
+ *                  kty, curve or member set, not canonical base64url, an RSA modulus outside
+ *                  2048-8192 bits; a DID of another method or with a byte outside its syntax)
  */
 RN_MUST_USE int proto_record_decode(proto_record *r, proto_kind kind, const uint8_t *body,
                                     size_t len, rn_diag *d);

@@ -90,6 +90,14 @@ size_t index_keys(const proto_entry *e, const proto_record *r, const char *count
             kb_bytes(k, pv->issuer_keys[i].key, PROTO_KEY_BYTES);
             kb_str(k, pv->id);
         }
+        /* Keys of the later forms by their 32-byte id (SHA-256 of the key text). */
+        for (uint32_t i = 0; i < pv->issuer_keys_ext_n; i++) {
+            uint8_t kid[PROTO_DIGEST_BYTES];
+            proto_issuer_key_ext_id(&pv->issuer_keys_ext[i], kid);
+            k = kb_start(keys, &n, STORE_DB_ISSUER, false);
+            kb_bytes(k, kid, sizeof(kid));
+            kb_str(k, pv->id);
+        }
         break;
     }
     case PROTO_KIND_POLICY:

@@ -83,7 +83,7 @@ typedef struct index_key {
 
 /* Upper bound on the index keys of one entry: versions, plus the largest kind-specific set (a
  * provider's issuer keys). */
-#define INDEX_KEYS_MAX (1u + RN_ISSUER_KEYS_MAX + 2u)
+#define INDEX_KEYS_MAX (1u + RN_ISSUER_KEYS_MAX + RN_ISSUER_KEYS_EXT_MAX + 2u)
 
 /*
  * Writes into keys[] every index key that entry `e` with record `r` by an author of `country`

@@ -663,6 +663,20 @@ static uint32_t issuer_reason(const proto_provider *p, const uint8_t *key, uint6
         return QUERY_ISSUER_PROVIDER_SUSPENDED;
     if (p->status != PROTO_PROVIDER_ACTIVE)
         return QUERY_ISSUER_PROVIDER_WITHDRAWN;
+    /* A key of the later forms (PROTOCOL.md 3.4), named by its id: 32 bytes that no Ed25519 key
+     * of the list can equal short of a SHA-256 preimage, so both lists are looked in. */
+    for (uint32_t i = 0; i < p->issuer_keys_ext_n; i++) {
+        const proto_issuer_key_ext *k = &p->issuer_keys_ext[i];
+        uint8_t id[PROTO_DIGEST_BYTES];
+        proto_issuer_key_ext_id(k, id);
+        if (memcmp(id, key, sizeof(id)) != 0)
+            continue;
+        if (t < k->valid_from_ms)
+            return QUERY_ISSUER_KEY_NOT_YET_VALID;
+        if (k->valid_until_ms != 0 && t >= k->valid_until_ms)
+            return QUERY_ISSUER_KEY_EXPIRED;
+        return QUERY_ISSUER_OK;
+    }
     for (uint32_t i = 0; i < p->issuer_keys_n; i++) {
         const proto_issuer_key *k = &p->issuer_keys[i];
         if (memcmp(k->key, key, PROTO_KEY_BYTES) != 0)

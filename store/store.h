@@ -39,7 +39,8 @@
  *   spec_prov provider-id 0x00 spec-id                   -> (empty) every spec ever linked to it
  *   spec_isced isced 0x00 spec-id                        -> (empty) every spec ever in that field
  *   issuer    issuer-key(32) provider-id                 -> (empty) every provider that ever
- *                                                           listed the key
+ *                                                           listed the key (an Ed25519 key, or
+ *                                                           proto_issuer_key_ext_id of a JWK/DID)
  *   meta      "schema"                                   -> be64(STORE_SCHEMA_VERSION)
  *   anchors   author(32) be64(seq)                       -> (empty) entries above the author's
  *                                                           verified_seq whose own signature

@@ -320,6 +320,112 @@ static void expect_refused(proto_kind kind, const char *base, const char *key, c
     free(b);
 }
 
+/* Issuer keys of the later forms (PROTOCOL.md 3.4): a JWK is given as an object, in any member
+ * order and with members outside its thumbprint, and kept as its canonical text; a DID as a
+ * string. Each thing that can be wrong is refused by name. */
+#define EC_X    "vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtes"
+#define EC_Y    "BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo"
+#define DID_KEY "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+static const char *const zed_provider_ext =
+    "{\"id\": \"IE:uniz\", \"legal_name\": \"University of Zed\", \"country\": \"IE\","
+    " \"qa_status\": \"under_review\", \"status\": \"active\","
+    " \"issuer_keys_ext\": [{\"form\": \"jwk\", \"key\": {\"y\": \"" EC_Y "\", \"x\": \"" EC_X "\","
+    " \"kty\": \"EC\", \"kid\": \"key-1\", \"use\": \"sig\", \"crv\": \"P-256\"},"
+    " \"valid_from\": \"2023-01-01\", \"valid_until\": null},"
+    " {\"form\": \"did\", \"key\": \"" DID_KEY "\", \"valid_from\": \"2023-01-01\","
+    " \"valid_until\": \"2027-01-01\"}]}";
+
+static void test_issuer_keys_ext(void **state)
+{
+    proto_record *r = malloc(sizeof(*r));
+    rec_bytes *b = malloc(sizeof(*b));
+    rec_err e;
+    char msg[512];
+    (void)state;
+
+    json_t *j = load(zed_provider_ext);
+    if (rec_from_json(r, PROTO_KIND_PROVIDER, j, b, &e) != 0)
+        fail_msg("%s", rec_err_format(&e, msg, sizeof(msg)));
+    const proto_provider *p = &r->u.provider;
+    assert_int_equal(p->issuer_keys_ext_n, 2);
+    static const char canon[] =
+        "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" EC_X "\",\"y\":\"" EC_Y "\"}";
+    assert_int_equal(p->issuer_keys_ext[0].form, PROTO_KEY_FORM_JWK);
+    assert_int_equal(p->issuer_keys_ext[0].key.len, strlen(canon));
+    assert_memory_equal(p->issuer_keys_ext[0].key.ptr, canon, strlen(canon));
+    assert_int_equal(p->issuer_keys_ext[1].form, PROTO_KEY_FORM_DID);
+    assert_int_equal(p->issuer_keys_ext[1].valid_until_ms, 1798761600000ull);
+    /* Written back, the JWK is an object of its thumbprint members. */
+    json_t *back = rec_to_json(r);
+    json_t *k0 =
+        json_object_get(json_array_get(json_object_get(back, "issuer_keys_ext"), 0), "key");
+    assert_true(json_is_object(k0));
+    assert_int_equal(json_object_size(k0), 4);
+    assert_string_equal(json_string_value(json_object_get(k0, "x")), EC_X);
+    json_decref(back);
+    roundtrip(PROTO_KIND_PROVIDER, j, NULL);
+    json_decref(j);
+
+    const char *base = zed_provider_ext;
+    expect_refused(
+        PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+        "[{\"form\": \"jwk\", \"key\": {\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": \"" EC_X
+        "\", \"y\": \"" EC_Y "\", \"d\": \"AAAA\"}, \"valid_from\": 0}]",
+        RN_EKEY, "provider.issuer_keys_ext.key", 1);
+    expect_refused(PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+                   "[{\"form\": \"jwk\", \"key\": {\"kty\": \"oct\", \"k\": \"c2VjcmV0\"},"
+                   " \"valid_from\": 0}]",
+                   RN_EKEY, "provider.issuer_keys_ext.key", 1);
+    expect_refused(PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+                   "[{\"form\": \"jwk\", \"key\": {\"kty\": \"XYZ\"}, \"valid_from\": 0}]", RN_EKEY,
+                   "provider.issuer_keys_ext.key", 1);
+    /* A point off the curve: the library that verifies refuses it before it is published. */
+    expect_refused(
+        PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+        "[{\"form\": \"jwk\", \"key\": {\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": \"" EC_X
+        "\", \"y\": \"" EC_X "\"}, \"valid_from\": 0}]",
+        RN_EKEY, "provider.issuer_keys_ext.key", 1);
+    expect_refused(PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+                   "[{\"form\": \"jwk\", \"key\": \"not json\", \"valid_from\": 0}]", RN_EKEY,
+                   "provider.issuer_keys_ext.key", 1);
+    /* A did:key that does not resolve to a key, a method that is not resolved, a form that is
+     * not the key's. */
+    expect_refused(PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+                   "[{\"form\": \"did\", \"key\": \"did:key:zABC\", \"valid_from\": 0}]", RN_EKEY,
+                   "provider.issuer_keys_ext.key", 1);
+    expect_refused(PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+                   "[{\"form\": \"did\", \"key\": \"did:example:123\", \"valid_from\": 0}]",
+                   RN_EKEY, "provider.issuer_keys_ext.key", 1);
+    expect_refused(PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+                   "[{\"form\": \"jwk\", \"key\": \"" DID_KEY "\", \"valid_from\": 0}]", RN_EKEY,
+                   "provider.issuer_keys_ext.key", 1);
+    expect_refused(PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+                   "[{\"form\": \"x509\", \"key\": \"" DID_KEY "\", \"valid_from\": 0}]", RN_EENUM,
+                   "provider.issuer_keys_ext.form", 1);
+    /* The window reversed; one key twice (two spellings of one JWK). */
+    expect_refused(PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+                   "[{\"form\": \"did\", \"key\": \"" DID_KEY "\", \"valid_from\": \"2024-01-01\","
+                   " \"valid_until\": \"2023-01-01\"}]",
+                   RN_EDATES, "provider.issuer_keys_ext.valid_until", 1);
+    expect_refused(
+        PROTO_KIND_PROVIDER, base, "issuer_keys_ext",
+        "[{\"form\": \"jwk\", \"key\": {\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": \"" EC_X
+        "\", \"y\": \"" EC_Y "\"}, \"valid_from\": 0},"
+        " {\"form\": \"jwk\", \"key\": {\"y\": \"" EC_Y "\", \"x\": \"" EC_X
+        "\", \"crv\": \"P-256\", \"kty\": \"EC\", \"kid\": \"2\"}, \"valid_from\": 1}]",
+        RN_EINCONSISTENT, "provider.issuer_keys_ext.key", 2);
+    /* A DID past its bound. */
+    char *long_did = malloc(RN_ISSUER_DID_BYTES_MAX + 128);
+    int n = snprintf(long_did, 64, "[{\"form\": \"did\", \"key\": \"did:web:");
+    memset(long_did + n, 'a', RN_ISSUER_DID_BYTES_MAX);
+    snprintf(long_did + n + RN_ISSUER_DID_BYTES_MAX, 64, "\", \"valid_from\": 0}]");
+    expect_refused(PROTO_KIND_PROVIDER, base, "issuer_keys_ext", long_did, RN_ELEN,
+                   "provider.issuer_keys_ext.key", 1);
+    free(long_did);
+    free(r);
+    free(b);
+}
+
 /* A learning outcome in more than one language: "translations": {lang: text} on an outcome, in
  * any JSON order, is carried in ascending language order; an outcome without it writes none. */
 static void test_outcome_translations(void **state)
@@ -1253,6 +1359,7 @@ int main(void)
         cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_issue_no_overwrite),
         cmocka_unit_test(test_version),
+        cmocka_unit_test(test_issuer_keys_ext),
         cmocka_unit_test(test_recognition_recognises),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

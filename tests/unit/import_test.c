@@ -249,7 +249,7 @@ static const char *const elm_spec_json =
     " \"grading\": \"Standard grading: The learner will have passed the assessment upon the "
     "successful submission of an ELM standard compliant un-signed sample credential.\","
     " \"stackability\": \"stand_alone\", \"valid_from\": \"2022-12-31T23:00:00Z\","
-    " \"status\": \"active\"}";
+    " \"status\": \"active\", \"source_ids\": [\"urn:epass:qualification:1\"]}";
 
 static const char *const theed_spec_json =
     "{\"id\": \"NL:42NB/ach-44ABA\", \"provider\": \"NL:42NB\","
@@ -261,7 +261,8 @@ static const char *const theed_spec_json =
     "[\"en\"], \"supervision\": \"onsite with identity verification\","
     " \"grading\": \"Final Project Grade: 1 to 10, pass mark 6\", \"stackability\": "
     "\"stackable\", \"part_of\": [\"NL:pathway/minor-psychology\"],"
-    " \"valid_from\": \"2024-08-30\", \"valid_until\": \"2029-08-30\", \"status\": \"active\"}";
+    " \"valid_from\": \"2024-08-30\", \"valid_until\": \"2029-08-30\", \"status\": \"active\","
+    " \"source_ids\": [\"https://example.com/achievements/ach-44ABA\"]}";
 
 /* The record `r` equals the one the JSON text describes. */
 static void expect_record(const proto_record *r, proto_kind kind, const char *text)
@@ -922,12 +923,30 @@ static void append_json(const authority *a, proto_kind kind, const char *text, u
     free(b);
 }
 
+/* The issuers of the RS256 and ES256 badges: their JWKs are registered to the Theed provider
+ * by node_setup_ext (issuer_keys_ext, PROTOCOL.md 3.4); `stranger` is registered nowhere. */
+static test_issuer es_issuer, rs_issuer, stranger;
+static bool with_ext_keys;
+
 static void append_import(const char *path, const imp_flags *f, uint64_t t)
 {
     imp_result *r = calloc(1, sizeof(*r));
     proto_record *prov = malloc(sizeof(*prov)), *spec = malloc(sizeof(*spec));
     rec_bytes *pb = malloc(sizeof(*pb)), *sb = malloc(sizeof(*sb));
     map_ok(path, f, r, prov, spec, pb, sb);
+    if (with_ext_keys && strstr(path, "theed") != NULL) {
+        json_t *keys = json_array();
+        const test_issuer *iss[2] = { &es_issuer, &rs_issuer };
+        for (int i = 0; i < 2; i++) {
+            json_t *k = json_object();
+            json_object_set_new(k, "form", json_string("jwk"));
+            json_object_set_new(k, "key", test_issuer_jwk(iss[i]));
+            json_object_set_new(k, "valid_from", json_string("2024-08-01"));
+            json_object_set_new(k, "valid_until", json_null());
+            json_array_append_new(keys, k);
+        }
+        json_object_set_new(r->provider, "issuer_keys_ext", keys);
+    }
     char *ps = json_dumps(r->provider, 0), *ss = json_dumps(r->spec, 0);
     append_json(&nl, PROTO_KIND_PROVIDER, ps, t);
     append_json(&nl, PROTO_KIND_SPEC, ss, t);
@@ -978,6 +997,18 @@ static int node_setup(void **state)
                 " \"issuer_countries\": [\"NL\"], \"eqf_min\": 4, \"eqf_max\": 6,"
                 " \"external_qa\": true, \"valid_from\": \"2024-01-01\", \"status\": \"active\"}",
                 T_2024_01_01);
+    /* Another spec of the Theed provider, published by hand (bound to no achievement): a
+     * 17.86-ECTS course beside the 3-ECTS minor. */
+    append_json(&nl, PROTO_KIND_SPEC,
+                "{\"id\": \"NL:42NB/course-1786\", \"provider\": \"NL:42NB\","
+                " \"title\": {\"en\": \"Psychology of Meditation (course)\"},"
+                " \"outcomes\": [{\"text\": \"Meditation practice and its assessment\"}],"
+                " \"ects\": 17.86, \"eqf\": 5, \"isced\": \"0313\", \"assessment\": \"testing\","
+                " \"participation\": \"onsite or blended\", \"qa_type\": \"external\","
+                " \"languages\": [\"en\"], \"supervision\": \"onsite with identity verification\","
+                " \"stackability\": \"stand_alone\", \"valid_from\": \"2024-08-01\","
+                " \"status\": \"active\"}",
+                T_2024_08_01);
     append_json(&fr, PROTO_KIND_DECISION,
                 "{\"id\": \"FR:enic-naric/2025-0042\", \"spec\": \"IE:uniz/mc-c012\","
                 " \"purpose\": \"further_study\", \"outcome\": \"partial\", \"ects\": 1.5,"
@@ -1001,6 +1032,14 @@ static int node_setup(void **state)
         return -1;
     atomic_store(&srv.stop, false);
     return pthread_create(&srv.th, NULL, serve, NULL) == 0 ? 0 : -1;
+}
+
+static int node_setup_ext(void **state)
+{
+    with_ext_keys = true;
+    int rc = node_setup(state);
+    with_ext_keys = false;
+    return rc;
 }
 
 static int node_teardown(void **state)
@@ -1482,6 +1521,92 @@ static void test_node_vcjwt(void **state)
                      CLI_NEGATIVE);
 }
 
+/* The Theed badge's payload signed again by `t` with `alg`, into tmp/name. */
+static void resign_theed(const test_issuer *t, cred_alg alg, const char *name, char *path,
+                         size_t len)
+{
+    FILE *f = fopen(VCJWT("theed_full.jwt"), "rb");
+    char text[16384];
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    char *dot = strchr(text, '.'), *dot2 = dot != NULL ? strchr(dot + 1, '.') : NULL;
+    assert_non_null(dot2);
+    size_t plen = 0;
+    uint8_t *payload = NULL;
+    assert_int_equal(cred_b64url_decode(dot + 1, (size_t)(dot2 - dot - 1), &payload, &plen), 0);
+    json_error_t je;
+    json_t *p = json_loadb((const char *)payload, plen, 0, &je), *h = json_object();
+    assert_non_null(p);
+    json_object_set_new(h, "alg", json_string(cred_alg_name(alg)));
+    json_object_set_new(h, "typ", json_string("JWT"));
+    char *jws = test_jws(t, alg, h, p);
+    tpath(path, len, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(jws, f);
+    fclose(f);
+    free(jws);
+    free(payload);
+    json_decref(p);
+    json_decref(h);
+}
+
+/* RS256 and ES256 badges verify against the JWKs the provider registered (issuer_keys_ext), with
+ * the node asked by the key's id; a key registered nowhere verifies nothing. */
+static void test_node_vcjwt_registered_jwk(void **state)
+{
+    char es[128], rs[128], other[128];
+    (void)state;
+    atomic_store(&srv.now, T_2025_03_20);
+    resign_theed(&es_issuer, CRED_ALG_ES256, "theed-es256.jwt", es, sizeof(es));
+    resign_theed(&rs_issuer, CRED_ALG_RS256, "theed-rs256.jwt", rs, sizeof(rs));
+    resign_theed(&stranger, CRED_ALG_ES256, "theed-stranger.jwt", other, sizeof(other));
+    verify_says(es, "DE", "employment", "NL:42NB/ach-44ABA", CLI_OK, "VALID and RECOGNISED");
+    verify_says(rs, "DE", "employment", "NL:42NB/ach-44ABA", CLI_OK, "VALID and RECOGNISED");
+    verify_says(other, "DE", "employment", "NL:42NB/ach-44ABA", CLI_NEGATIVE,
+                "by none of the 3 issuer key(s) of NL:42NB");
+}
+
+/* The binding (PROTOCOL.md 3.5, spec.source_ids): the import bound NL:42NB/ach-44ABA to the
+ * badge's achievement, so the badge of the 3-ECTS minor presented as the 17.86-ECTS course of
+ * the same provider is refused, naming the spec it is bound to; presented as a spec bound to
+ * another achievement, it is refused too; under its own spec it verifies. */
+/* `credential verify --json FILE DE employment --spec SPEC` exits `rc` and its output holds
+ * `needle` (a refusal is the {"error": ...} object on stdout). */
+static void verify_json_says(const char *file, const char *spec, int rc, const char *needle)
+{
+    char out[128];
+    tpath(out, sizeof(out), "verify-json.txt");
+    capture_begin(out);
+    int got = run("-s", srv.sock, "--json", "credential", "verify", file, "DE", "employment",
+                  "--spec", spec, NULL);
+    char *text = capture_end(out);
+    if (got != rc || strstr(text, needle) == NULL)
+        fail_msg("%s: exit %d (expected %d), output:\n%s\n(expected \"%s\")", file, got, rc, text,
+                 needle);
+    free(text);
+}
+
+static void test_node_vcjwt_binding(void **state)
+{
+    (void)state;
+    atomic_store(&srv.now, T_2025_03_20);
+    verify_json_says(VCJWT("theed_full.jwt"), "NL:42NB/course-1786", CLI_NEGATIVE,
+                     "the badge's achievement https://example.com/achievements/ach-44ABA is bound "
+                     "to spec NL:42NB/ach-44ABA, not NL:42NB/course-1786");
+    verify_json_says(VCJWT("theed_full.jwt"), "NL:UN1VH/ach-876543", CLI_NEGATIVE,
+                     "is not what spec NL:UN1VH/ach-876543 was imported from "
+                     "(https://example.com/achievements/ach-876543)");
+    verify_says(VCJWT("theed_full.jwt"), "DE", "employment", "NL:42NB/ach-44ABA", CLI_OK,
+                "VALID and RECOGNISED");
+    /* The Harderwijk badge, no --spec: the spec its import derives, which is bound to it. */
+    assert_int_equal(
+        run("-s", srv.sock, "credential", "verify", VCJWT("uvh_full.jwt"), "DE", "both", NULL),
+        CLI_OK);
+}
+
 /* ---- Setup ---- */
 
 static int group_setup(void **state)
@@ -1494,6 +1619,9 @@ static int group_setup(void **state)
     authority_init(&nl, 0x22);
     authority_init(&fr, 0x33);
     authority_init(&de, 0x44);
+    test_issuer_make(&es_issuer, CRED_KTY_P256, 0);
+    test_issuer_make(&rs_issuer, CRED_KTY_RSA, 0);
+    test_issuer_make(&stranger, CRED_KTY_P256, 0);
     unsetenv("RECNET_DIR");
     unsetenv("RECNET_SOCKET");
     if (freopen("/dev/null", "w", stdout) == NULL)
@@ -1517,6 +1645,9 @@ int main(void)
         cmocka_unit_test(test_roundtrip_log),
         cmocka_unit_test_setup_teardown(test_node_envelopes, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_vcjwt, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(test_node_vcjwt_binding, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(test_node_vcjwt_registered_jwk, node_setup_ext,
+                                        node_teardown),
         cmocka_unit_test_setup_teardown(test_node_unknown_spec, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(test_node_import_replace, node_setup_nl, node_teardown_nl),
         cmocka_unit_test_setup_teardown(test_node_dry_run_prefix, node_setup, node_teardown),

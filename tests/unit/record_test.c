@@ -55,6 +55,23 @@ static uint8_t digest[PROTO_DIGEST_BYTES];
 
 /* ---- Valid records: `full` fills every optional field, otherwise only the required ones ---- */
 
+/* Issuer keys of the later forms: a P-256 JWK and an RSA JWK in their canonical text (the RSA key
+ * is the one of the 1EdTech sample issuer, tests/fixtures/ob3/issuer-docs), an Ed25519 JWK (the
+ * key of the seed 00 01 .. 1f), a did:key of the Open Badges 3.0 samples and a did:web URL. */
+#define JWK_EC                                                                                     \
+    "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtes\","     \
+    "\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\"}"
+#define RSA_N                                                                                      \
+    "04q_KmxLWmWsBSv-sHlesyD6lFf_HkKiLE6TBQvWP3E8QgYzf1YuwH3lijpcyFPEEXWxlN7G1Xxr_grj2-GPcwRfvf-"  \
+    "UDkKxgQwSQbnW6xCZsU9qi5dEnkU7LfOYz0mYVxAzjgM1LRtVDMnrqnR6YRX1vQ7mY9kzH3xhw92MATQFrKtTK4VN27U" \
+    "DlzUipZyvA2OUl29-TGhBdYU7otyOMHw1U4W8j3zBNMSvLUKo-b45wRWSSXy46s8eVl4O9A6vGhZSiKi6YlQQwi2_"    \
+    "9YYVkiTB0pWoub9ABr4t_erI_4SqRMOw53kVRSHyimSIFLQiTuDttAM1gskxvUNvskdN1Q"
+#define JWK_RSA "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"" RSA_N "\"}"
+#define JWK_OKP                                                                                    \
+    "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg\"}"
+#define DID_KEY "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+#define DID_WEB "did:web:uniz.edu#key-1"
+
 static void make_provider(proto_record *r, bool full)
 {
     proto_provider *p = &r->u.provider;
@@ -73,6 +90,13 @@ static void make_provider(proto_record *r, bool full)
     p->issuer_keys[0] = (proto_issuer_key){ key_a, T_2022_12_31, 0 };
     p->issuer_keys[1] = (proto_issuer_key){ key_b, T_2023_06_01, T_2027_12_31 };
     p->url = S("https://uniz.edu");
+    p->issuer_keys_ext_n = 3;
+    p->issuer_keys_ext[0] =
+        (proto_issuer_key_ext){ PROTO_KEY_FORM_JWK, S(JWK_EC), T_2022_12_31, 0 };
+    p->issuer_keys_ext[1] =
+        (proto_issuer_key_ext){ PROTO_KEY_FORM_DID, S(DID_KEY), T_2023_06_01, T_2027_12_31 };
+    p->issuer_keys_ext[2] =
+        (proto_issuer_key_ext){ PROTO_KEY_FORM_DID, S(DID_WEB), T_2022_12_31, 0 };
 }
 
 static void make_spec(proto_record *r, bool full)
@@ -119,6 +143,8 @@ static void make_spec(proto_record *r, bool full)
     s->part_of[0] = S("IE:uniz/cert-digital-credentials");
     s->url = S("https://uniz.edu/micro-credentials/c012");
     s->valid_until_ms = T_2027_12_31;
+    s->source_ids_n = 1;
+    s->source_ids[0] = S("http://data.europa.eu/snb/model/specification/c012");
 }
 
 static void make_decision(proto_record *r, bool full)
@@ -247,11 +273,11 @@ static void (*const makers[PROTO_KIND_MAX + 1])(proto_record *, bool) = {
 };
 
 /* Field names by key, and which keys are required: the contract of record.h, restated. */
-static const char *const names[PROTO_KIND_MAX + 1][22] = {
+static const char *const names[PROTO_KIND_MAX + 1][23] = {
     [PROTO_KIND_PROVIDER] = { NULL, "provider.id", "provider.legal_name", "provider.country",
                               "provider.registration_number", "provider.qa_status",
                               "provider.qa_body", "provider.issuer_keys", "provider.status",
-                              "provider.url" },
+                              "provider.url", "provider.issuer_keys_ext" },
     [PROTO_KIND_SPEC] = { NULL,
                           "spec.id",
                           "spec.provider",
@@ -273,7 +299,8 @@ static const char *const names[PROTO_KIND_MAX + 1][22] = {
                           "spec.url",
                           "spec.valid_from",
                           "spec.valid_until",
-                          "spec.status" },
+                          "spec.status",
+                          "spec.source_ids" },
     [PROTO_KIND_DECISION] = { NULL, "decision.id", "decision.spec", "decision.purpose",
                               "decision.outcome", "decision.ects", "decision.eqf",
                               "decision.differences", "decision.conditions", "decision.appeal",
@@ -290,10 +317,10 @@ static const char *const names[PROTO_KIND_MAX + 1][22] = {
     [PROTO_KIND_REVOCATION] = { NULL, "revocation.credential", "revocation.provider",
                                 "revocation.reason", "revocation.revoked_at" },
 };
-static const unsigned nfields[PROTO_KIND_MAX + 1] = { 0, 9, 21, 12, 13, 10, 4 };
+static const unsigned nfields[PROTO_KIND_MAX + 1] = { 0, 10, 22, 12, 13, 10, 4 };
 static const char *const required[PROTO_KIND_MAX + 1] = {
     /* '1' at position key - 1 for a required key */
-    NULL,         "111010010", "111110011111010100101", "111100000100", "1110000100101",
+    NULL,         "1110100100", "1111100111110101001010", "111100000100", "1110000100101",
     "1111000101", "1111",
 };
 
@@ -623,9 +650,10 @@ static void test_roundtrip_fields(void **state)
     assert_string_equal(proto_codes_vocab_name(PROTO_VOCAB_PARTICIPATION, s->participation),
                         "onsite or blended");
     assert_int_equal(s->valid_until_ms, T_2027_12_31);
-    /* The map has exactly the 21 fields, keys 1..21 in order. */
+    assert_int_equal(s->source_ids_n, 1);
+    /* The map has exactly the 22 fields, keys 1..22 in order. */
     split(b.data, b.len, PROTO_KIND_SPEC);
-    assert_int_equal(B.n, 21);
+    assert_int_equal(B.n, 22);
     for (unsigned i = 0; i < B.n; i++)
         assert_int_equal(B.key[i], i + 1);
     mp_buf_free(&b);
@@ -1801,6 +1829,290 @@ static void test_issuer_key_points(void **state)
     assert_int_equal(d.index, 2);
 }
 
+/* One issuer key of a later form, an array of `m` items (4 is right). */
+static void put_key_ext(mp_buf *v, uint64_t form, const char *key, uint64_t from, uint64_t until,
+                        unsigned m)
+{
+    mp_put_array(v, m);
+    mp_put_uint(v, form);
+    mp_put_cstr(v, key);
+    if (m >= 3)
+        mp_put_uint(v, from);
+    if (m >= 4) {
+        if (until == 0)
+            mp_put_nil(v);
+        else
+            mp_put_uint(v, until);
+    }
+    for (unsigned i = 4; i < m; i++)
+        mp_put_nil(v);
+}
+
+/* A provider whose field 10 is the one key given. */
+static void one_key_ext(uint64_t form, const char *key, uint64_t from, uint64_t until)
+{
+    start(PROTO_KIND_PROVIDER);
+    mp_buf *v = val();
+    mp_put_array(v, 1);
+    put_key_ext(v, form, key, from, until, 4);
+    set(10);
+}
+
+/* provider.issuer_keys_ext (PROTOCOL.md 3.4): every form accepted in its canonical text, and
+ * refused for each thing that can be wrong with it. */
+static void test_issuer_keys_ext(void **state)
+{
+    (void)state;
+    static const char *const good[][2] = {
+        { "1", JWK_EC },
+        { "1", JWK_RSA },
+        { "1", JWK_OKP },
+        { "2", DID_KEY },
+        { "2", DID_KEY "#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi" },
+        { "2", "did:web:uniz.edu" },
+        { "2", "did:web:localhost%3A8443:issuers:565049#key-1" },
+        { "2", "did:jwk:eyJrdHkiOiJPS1AiLCJjcnYiOiJFZDI1NTE5IiwieCI6IkEifQ#0" },
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        one_key_ext((uint64_t)(good[i][0][0] - '0'), good[i][1], T_2022_12_31, 0);
+        EXPECT_OK();
+    }
+    static const char *const bad_jwk[] = {
+        /* members out of order, whitespace, extra or private members, other types and curves */
+        "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtes\","
+        "\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\"}",
+        "{\"crv\":\"P-256\", \"kty\":\"EC\",\"x\":\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtes\","
+        "\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\"}",
+        "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtes\","
+        "\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\",\"d\":\"AAAA\"}",
+        "{\"crv\":\"P-256\",\"d\":\"AAAA\",\"kty\":\"EC\",\"x\":"
+        "\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33h"
+        "C4kzQtes\",\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\"}",
+        "{\"crv\":\"P-384\",\"kty\":\"EC\",\"x\":\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtes\","
+        "\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\"}",
+        "{\"k\":\"c2VjcmV0\",\"kty\":\"oct\"}",
+        /* padded base64url, a standard base64 digit, bits left over, a short coordinate */
+        "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"" RSA_N "==\"}",
+        "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQte+\","
+        "\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\"}",
+        "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtet\","
+        "\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\"}",
+        "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQt\","
+        "\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\"}",
+        /* RSA: an even exponent, a leading zero byte, a 1024-bit modulus */
+        "{\"e\":\"AQAA\",\"kty\":\"RSA\",\"n\":\"" RSA_N "\"}",
+        "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"AA" RSA_N "\"}",
+        "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"04q_KmxLWmWsBSv-sHlesyD6lFf_"
+        "HkKiLE6TBQvWP3E8QgYzf1Yu"
+        "wH3lijpcyFPEEXWxlN7G1Xxr_grj2-GPcwRfvf-"
+        "UDkKxgQwSQbnW6xCZsU9qi5dEnkU7LfOYz0mYVxAzjgM1LRtVDMnrqnR6Y"
+        "RX1vQ7mY9kzH3xhw92MA\"}",
+        /* Ed25519: all-zero x is of small order */
+        "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":"
+        "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+        /* a DID given as a JWK, trailing bytes */
+        DID_KEY,
+        JWK_EC " ",
+    };
+    for (size_t i = 0; i < sizeof(bad_jwk) / sizeof(bad_jwk[0]); i++) {
+        one_key_ext(PROTO_KEY_FORM_JWK, bad_jwk[i], T_2022_12_31, 0);
+        EXPECT(RN_EKEY, "provider.issuer_keys_ext.key", 1);
+    }
+    static const char *const bad_did[] = {
+        "did:example:123",    /* a method recnet does not resolve */
+        "did:key:",           /* empty method-specific id */
+        "did:web:uniz.edu:",  /* ends with a colon */
+        "did:key:6Mkj",       /* not multibase base58btc */
+        "did:web:uniz.edu/x", /* a path */
+        "did:web:uniz.edu#",  /* an empty fragment */
+        "did:web:uniz edu",   /* a space */
+        "did:web:uniz.edu%2", /* a broken percent-encoding */
+        "DID:web:uniz.edu",   /* the scheme is lower case */
+        "did:jwk:e30.x",      /* did:jwk is base64url */
+        JWK_EC,               /* a JWK given as a DID */
+    };
+    for (size_t i = 0; i < sizeof(bad_did) / sizeof(bad_did[0]); i++) {
+        one_key_ext(PROTO_KEY_FORM_DID, bad_did[i], T_2022_12_31, 0);
+        EXPECT(RN_EKEY, "provider.issuer_keys_ext.key", 1);
+    }
+    /* Length: a DID at its bound and one past, a JWK past its own. */
+    static char did[RN_ISSUER_DID_BYTES_MAX + 2];
+    memset(did, 'a', sizeof(did) - 1);
+    memcpy(did, "did:web:", 8);
+    did[RN_ISSUER_DID_BYTES_MAX] = '\0';
+    one_key_ext(PROTO_KEY_FORM_DID, did, T_2022_12_31, 0);
+    EXPECT_OK();
+    did[RN_ISSUER_DID_BYTES_MAX] = 'a';
+    one_key_ext(PROTO_KEY_FORM_DID, did, T_2022_12_31, 0);
+    EXPECT(RN_ELEN, "provider.issuer_keys_ext.key", 1);
+    did[RN_ISSUER_JWK_BYTES_MAX + 1] = '\0';
+    one_key_ext(PROTO_KEY_FORM_JWK, did, T_2022_12_31, 0);
+    EXPECT(RN_ELEN, "provider.issuer_keys_ext.key", 1);
+    one_key_ext(PROTO_KEY_FORM_DID, "", T_2022_12_31, 0);
+    EXPECT(RN_ELEN, "provider.issuer_keys_ext.key", 1);
+    /* Form: 0 and 3 are not forms. */
+    one_key_ext(0, DID_KEY, T_2022_12_31, 0);
+    EXPECT(RN_EENUM, "provider.issuer_keys_ext.form", 1);
+    one_key_ext(3, DID_KEY, T_2022_12_31, 0);
+    EXPECT(RN_EENUM, "provider.issuer_keys_ext.form", 1);
+    /* The window: reversed, empty, past the last time. */
+    one_key_ext(PROTO_KEY_FORM_JWK, JWK_EC, T_2023_06_01, T_2022_12_31);
+    EXPECT(RN_EDATES, "provider.issuer_keys_ext.valid_until", 1);
+    one_key_ext(PROTO_KEY_FORM_JWK, JWK_EC, T_2023_06_01, T_2023_06_01);
+    EXPECT(RN_EDATES, "provider.issuer_keys_ext.valid_until", 1);
+    one_key_ext(PROTO_KEY_FORM_JWK, JWK_EC, RN_TIME_MS_MAX + 1, 0);
+    EXPECT(RN_ETIME, "provider.issuer_keys_ext.valid_from", 1);
+    one_key_ext(PROTO_KEY_FORM_JWK, JWK_EC, T_2023_06_01, RN_TIME_MS_MAX + 1);
+    EXPECT(RN_ETIME, "provider.issuer_keys_ext.valid_until", 1);
+    /* Count, shape and duplicates. */
+    start(PROTO_KIND_PROVIDER);
+    for (unsigned n = 0; n <= RN_ISSUER_KEYS_EXT_MAX + 1; n++) {
+        char text[64];
+        mp_buf *v = val();
+        mp_put_array(v, n);
+        for (unsigned i = 0; i < n; i++) {
+            snprintf(text, sizeof(text), "did:web:uniz.edu#key-%u", i);
+            put_key_ext(v, PROTO_KEY_FORM_DID, text, T_2022_12_31 + i, 0, 4);
+        }
+        set(10);
+        if (n >= 1 && n <= RN_ISSUER_KEYS_EXT_MAX)
+            EXPECT_OK();
+        else
+            EXPECT(RN_ECOUNT, "provider.issuer_keys_ext", 0);
+    }
+    for (unsigned m = 3; m <= 5; m += 2) {
+        mp_buf *v = val();
+        mp_put_array(v, 1);
+        put_key_ext(v, PROTO_KEY_FORM_JWK, JWK_EC, T_2022_12_31, 0, m);
+        set(10);
+        EXPECT(RN_ECOUNT, "provider.issuer_keys_ext", 1);
+    }
+    mp_buf *v = val();
+    mp_put_array(v, 2);
+    put_key_ext(v, PROTO_KEY_FORM_JWK, JWK_RSA, T_2022_12_31, 0, 4);
+    put_key_ext(v, PROTO_KEY_FORM_JWK, JWK_RSA, T_2023_06_01, 0, 4);
+    set(10);
+    EXPECT(RN_EINCONSISTENT, "provider.issuer_keys_ext.key", 2);
+    v = val();
+    mp_put_array(v, 1);
+    mp_put_array(v, 4);
+    mp_put_uint(v, PROTO_KEY_FORM_JWK);
+    mp_put_bin(v, JWK_EC, strlen(JWK_EC));
+    mp_put_uint(v, T_2022_12_31);
+    mp_put_nil(v);
+    set(10);
+    EXPECT(RN_ETYPE, "provider.issuer_keys_ext.key", 1);
+
+    /* The id is SHA-256 of the text: for a JWK, its RFC 7638 thumbprint. RFC 7638 section 3.1's
+     * example key gives NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs. */
+    static const char rfc7638[] =
+        "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":"
+        "\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4"
+        "cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-"
+        "5JsGY4Hc5n9yBXArwl93lqt"
+        "7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+        "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbI"
+        "SD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-"
+        "kEgU8awapJzKnq"
+        "DKgw\"}";
+    static const uint8_t thumb[32] = { 0x37, 0x36, 0xcb, 0xb1, 0x78, 0x7c, 0xb8, 0x30,
+                                       0x9c, 0x77, 0xee, 0x8c, 0x37, 0x05, 0xc5, 0xe1,
+                                       0x6f, 0xfb, 0x9e, 0x85, 0x97, 0x15, 0x90, 0x1f,
+                                       0x1e, 0x4c, 0x59, 0xb1, 0x11, 0x82, 0xf5, 0x7b };
+    proto_issuer_key_ext k = { PROTO_KEY_FORM_JWK, S(rfc7638), 0, 0 };
+    uint8_t id[PROTO_DIGEST_BYTES];
+    proto_issuer_key_ext_id(&k, id);
+    assert_memory_equal(id, thumb, 32);
+    one_key_ext(PROTO_KEY_FORM_JWK, rfc7638, T_2022_12_31, 0);
+    EXPECT_OK();
+}
+
+/* spec.source_ids (PROTOCOL.md 3.5): absolute URIs of any scheme, distinct, at most
+ * RN_SOURCE_IDS_MAX, each of at most RN_URL_BYTES_MAX bytes. */
+static void test_source_ids(void **state)
+{
+    (void)state;
+    static const char *const good[] = { "urn:uuid:a63a60be-f4af-491e-87d6-2f2e8f5cd7a0",
+                                        "https://example.com/achievements/ach-44ABA",
+                                        "did:web:uniz.edu:achievements:1", "x:y" };
+    static const char *const bad[] = { "ach-44ABA", ":nothing", "1urn:x", "urn:",
+                                       "urn:a b",   "ur n:x",   "urn:x\n" };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        start(PROTO_KIND_SPEC);
+        mp_buf *v = val();
+        mp_put_array(v, 1);
+        mp_put_cstr(v, good[i]);
+        set(22);
+        EXPECT_OK();
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        start(PROTO_KIND_SPEC);
+        mp_buf *v = val();
+        mp_put_array(v, 2);
+        mp_put_cstr(v, good[0]);
+        mp_put_cstr(v, bad[i]);
+        set(22);
+        EXPECT(RN_EURL, "spec.source_ids", 2);
+    }
+    start(PROTO_KIND_SPEC);
+    mp_buf *v = val();
+    mp_put_array(v, 2);
+    mp_put_cstr(v, good[1]);
+    mp_put_cstr(v, good[1]);
+    set(22);
+    EXPECT(RN_EINCONSISTENT, "spec.source_ids", 2);
+    for (unsigned n = 0; n <= RN_SOURCE_IDS_MAX + 1; n++) {
+        char id[32];
+        v = val();
+        mp_put_array(v, n);
+        for (unsigned i = 0; i < n; i++) {
+            snprintf(id, sizeof(id), "urn:x:%u", i);
+            mp_put_cstr(v, id);
+        }
+        set(22);
+        if (n >= 1 && n <= RN_SOURCE_IDS_MAX)
+            EXPECT_OK();
+        else
+            EXPECT(RN_ECOUNT, "spec.source_ids", 0);
+    }
+    v = val();
+    mp_put_array(v, 1);
+    put_padded(v, "urn:", RN_URL_BYTES_MAX, 'a');
+    set(22);
+    EXPECT_OK();
+    v = val();
+    mp_put_array(v, 1);
+    put_padded(v, "urn:", RN_URL_BYTES_MAX + 1, 'a');
+    set(22);
+    EXPECT(RN_ELEN, "spec.source_ids", 1);
+}
+
+/* A provider of the first record form (no field 10) encodes to the bytes it always had: the field
+ * is left out when there are no such keys, so old records keep their ids. */
+static void test_issuer_keys_ext_old_form(void **state)
+{
+    (void)state;
+    proto_record r, back;
+    mp_buf a, b;
+    make_provider(&r, true);
+    mp_buf_init(&a, RN_RECORD_BYTES_MAX);
+    mp_buf_init(&b, RN_RECORD_BYTES_MAX);
+    r.u.provider.issuer_keys_ext_n = 0;
+    assert_int_equal(proto_record_encode(&r, &a), 0);
+    /* The map has 9 pairs (fields 1-9) and no key 10. */
+    assert_int_equal(a.data[0], 0x89);
+    assert_int_equal(proto_record_decode(&back, PROTO_KIND_PROVIDER, a.data, a.len, NULL), 0);
+    assert_int_equal(back.u.provider.issuer_keys_ext_n, 0);
+    make_provider(&r, true);
+    assert_int_equal(proto_record_encode(&r, &b), 0);
+    assert_int_equal(b.data[0], 0x8a);
+    assert_true(b.len > a.len);
+    /* The first nine pairs are the same bytes. */
+    assert_memory_equal(a.data + 1, b.data + 1, a.len - 1);
+    mp_buf_free(&a);
+    mp_buf_free(&b);
+}
+
 /* Lists of ids at their bound and one past; outcomes and ESCO lists too. */
 static void test_list_bounds(void **state)
 {
@@ -2213,7 +2525,7 @@ static void test_encode_errors(void **state)
 static void test_enum_names(void **state)
 {
     (void)state;
-    static const unsigned sizes[PROTO_ENUM_COUNT] = { 3, 3, 2, 2, 3, 4, 5, 4 };
+    static const unsigned sizes[PROTO_ENUM_COUNT] = { 3, 3, 2, 2, 3, 4, 5, 4, 2 };
     for (int e = 0; e < (int)PROTO_ENUM_COUNT; e++) {
         assert_non_null(proto_enum_name((proto_enum)e));
         assert_int_equal(proto_enum_size((proto_enum)e), sizes[e]);
@@ -2367,6 +2679,40 @@ static void test_write_corpus(void **state)
     build(&w);
     write_seed(dir, "broken-spec-translations-order", PROTO_KIND_SPEC, w.data, w.len);
     mp_buf_free(&w);
+    /* Issuer keys of the later forms: every form in one provider, then broken ones. */
+    static const struct {
+        const char *name;
+        uint64_t form;
+        const char *key;
+        uint64_t from, until;
+    } ext[] = {
+        { "provider-keys-ext-all", 0, NULL, 0, 0 },
+        { "broken-provider-jwk-private", PROTO_KEY_FORM_JWK,
+          "{\"crv\":\"P-256\",\"d\":\"AAAA\",\"kty\":\"EC\",\"x\":\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cb"
+          "n33hC4kzQtes\",\"y\":\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\"}",
+          T_2022_12_31, 0 },
+        { "broken-provider-did-method", PROTO_KEY_FORM_DID, "did:example:123", T_2022_12_31, 0 },
+        { "broken-provider-key-window", PROTO_KEY_FORM_DID, DID_KEY, T_2023_06_01, T_2022_12_31 },
+    };
+    for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+        start(PROTO_KIND_PROVIDER);
+        v = val();
+        if (ext[i].key == NULL) {
+            mp_put_array(v, 5);
+            put_key_ext(v, PROTO_KEY_FORM_JWK, JWK_EC, T_2022_12_31, 0, 4);
+            put_key_ext(v, PROTO_KEY_FORM_JWK, JWK_RSA, T_2022_12_31, T_2027_12_31, 4);
+            put_key_ext(v, PROTO_KEY_FORM_JWK, JWK_OKP, T_2023_06_01, 0, 4);
+            put_key_ext(v, PROTO_KEY_FORM_DID, DID_KEY, T_2022_12_31, 0, 4);
+            put_key_ext(v, PROTO_KEY_FORM_DID, DID_WEB, T_2022_12_31, 0, 4);
+        } else {
+            mp_put_array(v, 1);
+            put_key_ext(v, ext[i].form, ext[i].key, ext[i].from, ext[i].until, 4);
+        }
+        set(10);
+        build(&w);
+        write_seed(dir, ext[i].name, PROTO_KIND_PROVIDER, w.data, w.len);
+        mp_buf_free(&w);
+    }
 }
 
 /* The field tables' two columns agree row by row: each JSON form suits its wire type, an
@@ -2388,8 +2734,8 @@ static void check_table(const proto_fields *t, unsigned depth)
         switch (f->json_form) {
         case PROTO_JSON_STR:
             assert_true(f->type == PROTO_FT_ID || f->type == PROTO_FT_TEXT ||
-                        f->type == PROTO_FT_URL || f->type == PROTO_FT_LANG ||
-                        f->type == PROTO_FT_ISCED);
+                        f->type == PROTO_FT_URL || f->type == PROTO_FT_URI ||
+                        f->type == PROTO_FT_LANG || f->type == PROTO_FT_ISCED);
             break;
         case PROTO_JSON_COUNTRY:
             assert_int_equal(f->type, PROTO_FT_COUNTRY);
@@ -2442,8 +2788,12 @@ static void check_table(const proto_fields *t, unsigned depth)
         case PROTO_JSON_TITLE:
             assert_int_equal(f->type, PROTO_FT_TITLE);
             break;
+        case PROTO_JSON_KEY_TEXT:
+            assert_int_equal(f->type, PROTO_FT_TEXT);
+            break;
         case PROTO_JSON_OBJS:
-            assert_true(f->type == PROTO_FT_MAPS || f->type == PROTO_FT_KEYS);
+            assert_true(f->type == PROTO_FT_MAPS || f->type == PROTO_FT_KEYS ||
+                        f->type == PROTO_FT_KEYS_EXT);
             sub = true;
             break;
         case PROTO_JSON_OBJ:
@@ -2504,6 +2854,9 @@ int main(void)
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_issuer_keys),
         cmocka_unit_test(test_issuer_key_points),
+        cmocka_unit_test(test_issuer_keys_ext),
+        cmocka_unit_test(test_issuer_keys_ext_old_form),
+        cmocka_unit_test(test_source_ids),
         cmocka_unit_test(test_list_bounds),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_author),

@@ -62,6 +62,8 @@ static uint8_t *unhex(json_t *o, const char *key, size_t *len)
     return b;
 }
 
+static void assert_hex(json_t *o, const char *key, const uint8_t *p, size_t n);
+
 static int code_of(const char *name)
 {
     for (int c = -1; c > -200; c--)
@@ -179,6 +181,47 @@ static void test_valid_entries(void **state)
     /* Every kind appears at least once. */
     for (int k = PROTO_KIND_MIN; k <= PROTO_KIND_MAX; k++)
         assert_true(kinds_seen & (1 << k));
+}
+
+/* issuer_key_ext_ids: each key of the provider entry that lists them, with its form and its id,
+ * SHA-256 of its text (PROTOCOL.md 3.4). */
+static void test_issuer_key_ext_ids(void **state)
+{
+    (void)state;
+    json_t *ids = json_object_get(root, "issuer_key_ext_ids"), *v, *e;
+    size_t i, j, found = 0;
+    assert_true(json_array_size(ids) > 0);
+    json_array_foreach(json_object_get(root, "entries"), j, e)
+    {
+        size_t n;
+        proto_record *r = malloc(sizeof(*r));
+        uint8_t *body = unhex(e, "body", &n);
+        if (json_integer_value(json_object_get(e, "kind")) != PROTO_KIND_PROVIDER ||
+            proto_record_decode(r, PROTO_KIND_PROVIDER, body, n, NULL) != 0 ||
+            r->u.provider.issuer_keys_ext_n == 0) {
+            free(body);
+            free(r);
+            continue;
+        }
+        assert_int_equal(r->u.provider.issuer_keys_ext_n, json_array_size(ids));
+        json_array_foreach(ids, i, v)
+        {
+            const proto_issuer_key_ext *k = &r->u.provider.issuer_keys_ext[i];
+            uint8_t id[PROTO_DIGEST_BYTES];
+            const char *key = json_string_value(json_object_get(v, "key"));
+            assert_non_null(key);
+            assert_int_equal(k->key.len, strlen(key));
+            assert_memory_equal(k->key.ptr, key, k->key.len);
+            assert_string_equal(json_string_value(json_object_get(v, "form")),
+                                proto_enum_value_name(PROTO_ENUM_KEY_FORM, k->form));
+            proto_issuer_key_ext_id(k, id);
+            assert_hex(v, "id", id, sizeof(id));
+        }
+        found++;
+        free(body);
+        free(r);
+    }
+    assert_int_equal(found, 1);
 }
 
 static void test_invalid_entries(void **state)
@@ -521,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_valid_entries),
         cmocka_unit_test(test_invalid_entries),
+        cmocka_unit_test(test_issuer_key_ext_ids),
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_forks),
         cmocka_unit_test(test_handshake),

@@ -560,6 +560,19 @@ static const char *NL_SPEC =
     "\"15\":\"1-10, pass mark 6\",\"16\":2,\"17\":[\"NL:pathway/minor-psychology\"],"
     "\"19\":1724976000000,\"20\":1882742400000,\"21\":1}";
 
+/* The second record form of a spec (PROTOCOL.md 3.5): the Theed minor again, bound to the Open
+ * Badges achievement it was imported from (spec.source_ids). */
+#define V_NL_SPEC_HEAD                                                                             \
+    "{\"1\":\"NL:42NB/ach-44ABA\",\"2\":\"NL:42NB\","                                              \
+    "\"3\":{\"en\":\"Minor: Jedi Mind Control and Advanced Meditation Practices\"},"               \
+    "\"4\":[{\"1\":\"To earn this badge, you must attend the colleges on Mind Control, and on "    \
+    "Meditation. You must pass a practical test and submit a written essay.\"}],"                  \
+    "\"5\":300,\"6\":4,\"8\":\"0313\",\"9\":1,\"10\":2,\"11\":2,\"12\":[\"en\"],\"14\":4,"         \
+    "\"15\":\"1-10, pass mark 6\",\"16\":2,\"17\":[\"NL:pathway/minor-psychology\"],"              \
+    "\"19\":1724976000000,\"20\":1882742400000,\"21\":1,"
+static const char *NL_SPEC_SOURCE =
+    V_NL_SPEC_HEAD "\"22\":[\"https://example.com/achievements/ach-44ABA\"]}";
+
 static const char *NL_PATHWAY =
     "{\"1\":\"NL:pathway/minor-psychology\","
     "\"2\":{\"en\":\"Minor in Psychological Assessment\",\"nl\":\"Minor Psychologische "
@@ -579,6 +592,23 @@ static const char *FR_POLICY =
     "\"5\":5,\"6\":7,\"7\":100,\"8\":true,\"9\":[\"06\"],\"11\":1735689600000,\"13\":1}";
 
 static char ie_revocation[512];
+
+/* The second record form of a provider (PROTOCOL.md 3.4): the Dutch awarding body registers an EC
+ * P-256 JWK, the did:key of the Open Badges 3.0 samples and a did:web key with a window, beside
+ * the Ed25519 keys of the first form (none here). */
+#define V_EC_JWK                                                                                   \
+    "{\\\"crv\\\":\\\"P-256\\\",\\\"kty\\\":\\\"EC\\\",\\\"x\\\":"                                 \
+    "\\\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtes\\\","                                         \
+    "\\\"y\\\":\\\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\\\"}"
+#define V_DID_KEY "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+#define V_PROVIDER_HEAD                                                                            \
+    "{\"1\":\"NL:42NB\",\"2\":\"Naboo Theed University\",\"3\":\"NL\",\"4\":\"42NB\",\"5\":1,"     \
+    "\"6\":\"NVAO\",\"8\":1,"
+
+static const char *NL_PROVIDER_KEYS =
+    V_PROVIDER_HEAD "\"10\":[[1,\"" V_EC_JWK "\",1724976000000,null],"
+                    "[2,\"" V_DID_KEY "\",1724976000000,null],"
+                    "[2,\"did:web:theed.example.edu#key-2025\",1735689600000,1767225600000]]}";
 
 /* Invalid bodies: each differs from a valid one in one respect. */
 typedef struct bad_body {
@@ -664,6 +694,45 @@ static const bad_body bad_bodies[] = {
       1, PROTO_KIND_DECISION,
       "{\"1\":\"FR:enic-naric/dec-1\",\"2\":\"IE:\",\"3\":1,\"4\":1,\"10\":1735689600000}",
       "record", "RN_EID", "decision.spec" },
+    { "provider-issuer-key-ext-private-jwk",
+      "a JWK with private key material (\"d\") is not in its canonical public form", 2,
+      PROTO_KIND_PROVIDER,
+      V_PROVIDER_HEAD
+      "\"10\":[[1,\"{\\\"crv\\\":\\\"P-256\\\",\\\"d\\\":\\\"AAAA\\\","
+      "\\\"kty\\\":\\\"EC\\\",\\\"x\\\":\\\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtes\\\","
+      "\\\"y\\\":\\\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\\\"}\",0,null]]}",
+      "record", "RN_EKEY", "provider.issuer_keys_ext.key" },
+    { "provider-issuer-key-ext-unknown-kty", "a JWK is RSA, EC P-256 or OKP Ed25519", 2,
+      PROTO_KIND_PROVIDER,
+      V_PROVIDER_HEAD
+      "\"10\":[[1,\"{\\\"k\\\":\\\"c2VjcmV0\\\",\\\"kty\\\":\\\"oct\\\"}\",0,null]]}",
+      "record", "RN_EKEY", "provider.issuer_keys_ext.key" },
+    { "provider-issuer-key-ext-jwk-not-canonical",
+      "the members of a JWK are written in RFC 7638 order without whitespace", 2,
+      PROTO_KIND_PROVIDER,
+      V_PROVIDER_HEAD "\"10\":[[1,\"{\\\"kty\\\":\\\"EC\\\",\\\"crv\\\":\\\"P-256\\\","
+                      "\\\"x\\\":\\\"vXxzuIsum0ztpiAistqL4TGTpbVu3Cbn33hC4kzQtes\\\","
+                      "\\\"y\\\":\\\"BgWtp72oOsaiuA1-MUBA-kf_Frg7rIXO2wFEUbt85xo\\\"}\",0,null]]}",
+      "record", "RN_EKEY", "provider.issuer_keys_ext.key" },
+    { "provider-issuer-key-ext-did-method", "did:example is not a method recnet resolves", 2,
+      PROTO_KIND_PROVIDER, V_PROVIDER_HEAD "\"10\":[[2,\"did:example:123\",0,null]]}", "record",
+      "RN_EKEY", "provider.issuer_keys_ext.key" },
+    { "provider-issuer-key-ext-form-3", "the forms of a key are 1 (jwk) and 2 (did)", 2,
+      PROTO_KIND_PROVIDER, V_PROVIDER_HEAD "\"10\":[[3,\"" V_DID_KEY "\",0,null]]}", "record",
+      "RN_EENUM", "provider.issuer_keys_ext.form" },
+    { "provider-issuer-key-ext-window-reversed", "a key's valid_until is after its valid_from", 2,
+      PROTO_KIND_PROVIDER,
+      V_PROVIDER_HEAD "\"10\":[[2,\"" V_DID_KEY "\",1735689600000,1724976000000]]}", "record",
+      "RN_EDATES", "provider.issuer_keys_ext.valid_until" },
+    { "provider-issuer-key-ext-duplicate", "a key is listed once", 2, PROTO_KIND_PROVIDER,
+      V_PROVIDER_HEAD "\"10\":[[2,\"" V_DID_KEY "\",0,null],[2,\"" V_DID_KEY "\",1,null]]}",
+      "record", "RN_EINCONSISTENT", "provider.issuer_keys_ext.key" },
+    { "spec-source-id-no-scheme", "a source id is an absolute URI: it names its scheme", 2,
+      PROTO_KIND_SPEC, V_NL_SPEC_HEAD "\"22\":[\"ach-44ABA\"]}", "record", "RN_EURL",
+      "spec.source_ids" },
+    { "spec-source-id-repeated", "a source id is listed once", 2, PROTO_KIND_SPEC,
+      V_NL_SPEC_HEAD "\"22\":[\"urn:x:1\",\"urn:x:1\"]}", "record", "RN_EINCONSISTENT",
+      "spec.source_ids" },
     { "decision-spec-id-129-bytes", "an id is at most 128 bytes", 1, PROTO_KIND_DECISION,
       "{\"1\":\"FR:enic-naric/dec-1\",\"2\":\"IE:"
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -724,7 +793,7 @@ int main(int argc, char **argv)
              "{\"1\":{\"bin\":\"%s\"},\"2\":\"IE:uniz\",\"3\":1,\"4\":1717200000000}", dh);
     free(dh);
 
-    made ie[3], fr[2], nl[3];
+    made ie[3], fr[2], nl[5];
     add_valid("ie-1-provider", 0, 1763596800000ull, PROTO_KIND_PROVIDER, ie_provider, &ie[0]);
     add_valid("ie-2-spec", 0, 1763596801000ull, PROTO_KIND_SPEC, IE_SPEC, &ie[1]);
     add_valid("ie-3-revocation", 0, 1763596802000ull, PROTO_KIND_REVOCATION, ie_revocation, &ie[2]);
@@ -733,6 +802,10 @@ int main(int argc, char **argv)
     add_valid("nl-1-provider", 2, 1763700000000ull, PROTO_KIND_PROVIDER, nl_provider, &nl[0]);
     add_valid("nl-2-spec", 2, 1763700001000ull, PROTO_KIND_SPEC, NL_SPEC, &nl[1]);
     add_valid("nl-3-pathway", 2, 1763700002000ull, PROTO_KIND_PATHWAY, NL_PATHWAY, &nl[2]);
+    /* Second record forms, appended so that the entries above keep their bytes and ids. */
+    add_valid("nl-4-provider-keys", 2, 1763700003000ull, PROTO_KIND_PROVIDER, NL_PROVIDER_KEYS,
+              &nl[3]);
+    add_valid("nl-5-spec-source", 2, 1763700004000ull, PROTO_KIND_SPEC, NL_SPEC_SOURCE, &nl[4]);
 
     /* ---- Invalid entries ---- */
     const author *IE = &authors[0];
@@ -905,6 +978,27 @@ int main(int argc, char **argv)
     json_object_set_new(root, "signature_tag", json_string(PROTO_ENTRY_SIG_TAG));
     json_object_set_new(root, "keys", keys);
     json_object_set_new(root, "issuer_key_IE_uniz", jhex(issuer_pk, 32));
+    {
+        /* The 32-byte ids of the keys of nl-4-provider-keys (PROTOCOL.md 3.4): SHA-256 of each
+         * key's text; for the JWK, its RFC 7638 thumbprint. */
+        static proto_record pr;
+        json_t *ids = json_array();
+        size_t plen = body_of(NL_PROVIDER_KEYS, body, sizeof(body));
+        if (proto_record_decode(&pr, PROTO_KIND_PROVIDER, body, plen, NULL) != 0)
+            DIE("nl-4-provider-keys does not decode");
+        for (uint32_t i = 0; i < pr.u.provider.issuer_keys_ext_n; i++) {
+            const proto_issuer_key_ext *k = &pr.u.provider.issuer_keys_ext[i];
+            uint8_t id[PROTO_DIGEST_BYTES];
+            json_t *o = json_object();
+            proto_issuer_key_ext_id(k, id);
+            json_object_set_new(o, "form",
+                                json_string(proto_enum_value_name(PROTO_ENUM_KEY_FORM, k->form)));
+            json_object_set_new(o, "key", json_stringn((const char *)k->key.ptr, k->key.len));
+            json_object_set_new(o, "id", jhex(id, sizeof(id)));
+            json_array_append_new(ids, o);
+        }
+        json_object_set_new(root, "issuer_key_ext_ids", ids);
+    }
     json_object_set_new(root, "entries", valid_list);
     json_object_set_new(root, "invalid", invalid_list);
     json_object_set_new(root, "runs", run_list);
