@@ -6,7 +6,8 @@
 # socket. No request may fail after that moment; requests in flight at the kill may fail only
 # before it, at most one per client (and HAProxy's retries with redispatch should leave none).
 # The other two mirrors carry the load on, and the killed mirror, started again, is marked up and
-# served again.
+# served again. Last, with an authority stopped, the mirrors stay alive but are not ready: HAProxy
+# takes all three out and answers 503 itself, and puts them back once the authority returns.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -207,6 +208,30 @@ codes=$(curl -s -w '%{http_code}\n' "${args[@]}")
 [ "$(grep -c '^200$' <<<"$codes")" = 30 ] || it_fail "requests after mirror2's return failed"
 [ "$(field mirror2 8)" -gt "$n0" ] || it_fail "mirror2 gets no request after its return"
 grep -q 'Server mirrors/mirror2 is UP' "$IT_DIR/haproxy.log" || hap_fail "no UP line in the log"
+
+# ---- Readiness, not liveness: an authority down takes every mirror out ----
+# wait_all STATUS LIMIT_S: until haproxy shows the three mirrors in STATUS.
+wait_all() {
+    local want=$1 deadline=$(($(date +%s) + $2)) n m
+    while :; do
+        n=0
+        for m in "${MIRRORS[@]}"; do [[ $(field "$m" 18) == "$want"* ]] && n=$((n + 1)); done
+        [ $n = 3 ] && return 0
+        [ "$(date +%s)" -lt $deadline ] || hap_fail "the mirrors are not all $want within $2 s"
+        sleep 0.05
+    done
+}
+it_stop IE
+wait_all DOWN 10
+for m in "${MIRRORS[@]}"; do [ "$(ready "$m")" = 503 ] || it_fail "$m: /readyz not 503 without IE"; done
+st=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/v1/heads")
+[ "$st" = 503 ] || it_fail "haproxy with no ready mirror answered $st"
+it_log "IE stopped: every mirror alive but unready, all marked down, haproxy answers 503"
+it_start IE
+wait_all UP 40
+st=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/v1/heads")
+[ "$st" = 200 ] || it_fail "haproxy after IE's return answered $st"
+it_log "IE back: the mirrors reconnect, are ready and marked up again"
 
 kill -TERM $HAP
 timeout 10 tail --pid=$HAP -s 0.05 -f /dev/null || it_fail "haproxy did not stop on SIGTERM"
