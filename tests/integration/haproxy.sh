@@ -127,15 +127,20 @@ for i in $(seq "$PER_BATCH"); do
 done
 # client ID: runs batches of PER_BATCH requests, each batch one curl on one keep-alive
 # connection, until the stop file appears, MAX_BATCHES or LOAD_S; writes one line per request to
-# load.ID: the time it ended (ms, the batch's start plus the requests' time_total so far) and
-# its status (000: no answer).
+# load.ID: the earliest and the latest time (ms) at which it can have ended, and its status (000:
+# no answer). The earliest is the batch's start plus the time_total of the requests so far, the
+# latest the batch's end minus the time_total of the requests after it: curl's own time between
+# requests falls somewhere in between.
 client() {
-    local id=$1 t0 end=$(($(date +%s) + LOAD_S))
+    local id=$1 t0 t1 end=$(($(date +%s) + LOAD_S))
     for _ in $(seq "$MAX_BATCHES"); do
         [ ! -e "$IT_DIR/stop" ] && [ "$(date +%s)" -lt $end ] || break
         t0=$(date +%s%3N)
         curl -s --max-time 20 -w '%{http_code} %{time_total}\n' "${URLS[@]}" >"$IT_DIR/batch.$id" || true
-        awk -v t0="$t0" '{ t += $2 * 1000; printf "%.0f %s\n", t0 + t, $1 }' "$IT_DIR/batch.$id" \
+        t1=$(date +%s%3N)
+        awk -v t0="$t0" -v t1="$t1" '{ c[NR] = $1; d[NR] = $2 * 1000; all += d[NR] }
+            END { for (i = 1; i <= NR; i++) { t += d[i];
+                printf "%.0f %.0f %s\n", t0 + t, t1 - (all - t), c[i] } }' "$IT_DIR/batch.$id" \
             >>"$IT_DIR/load.$id"
     done
 }
@@ -170,18 +175,22 @@ for p in "${LOADERS[@]}"; do wait "$p" || it_fail "a load client failed"; done
 
 # ---- What the clients saw ----
 cat "$IT_DIR"/load.* >"$IT_DIR/load.all"
+# Each side counted against the client: a failure is before the kill only if it surely ended
+# before it, after the detection if it may have ended after it; a request counts as made after
+# the detection only if it surely ended after it.
 read -r total f_before n_window f_window n_after f_after < <(awk -v k="$T_KILL" -v d="$T_DET" '
-    { n++; bad = ($2 != "200") }
-    $1 < k { fb += bad; next }
-    $1 < d { nw++; fw += bad; next }
-    { na++; fa += bad }
+    { n++; bad = ($3 != "200") }
+    $1 >= d { na++ }
+    $2 < k { fb += bad; next }
+    $2 >= d { fa += bad; next }
+    { nw++; fw += bad }
     END { printf "%d %d %d %d %d %d\n", n, fb, nw, fw, na, fa }' "$IT_DIR/load.all")
 retries=$(field BACKEND 16)
 redisp=$(field BACKEND 17)
 it_log "requests: $total; before the kill: $f_before failed; kill to detection: $f_window of" \
     "$n_window failed; after detection: $f_after of $n_after failed; haproxy retried" \
     "$retries, redispatched $redisp"
-[ "$f_after" = 0 ] || { grep -v ' 200$' "$IT_DIR/load.all" | sort | head; it_fail "$f_after requests failed after the detection"; }
+[ "$f_after" = 0 ] || { grep -v ' 200$' "$IT_DIR/load.all" | sort -n | head; it_fail "$f_after requests failed after the detection"; }
 [ "$n_after" -ge 200 ] || it_fail "only $n_after requests after the detection: not a load"
 [ "$f_before" = 0 ] || it_fail "$f_before requests failed before the kill"
 [ "$f_window" -le "$CLIENTS" ] || it_fail "$f_window requests failed in the detection window"
