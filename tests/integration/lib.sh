@@ -10,9 +10,10 @@
 #
 # - its own directory /tmp/recnet-integ-NAME.XXXXXX, removed when the test passes and kept, with
 #   its path and the tail of every node's log printed, when it fails (IT_KEEP=1 keeps it always);
-# - its own range of 40 ports on 127.0.0.1: 10000 + INDEX * 2600 + 40 * slot (indexes 21-23:
-#   1024 + (INDEX - 21) * 2600 + 40 * slot), the slot derived from the PID and moved on while any
-#   port of the range answers, so that tests running in parallel (ctest -j, two build trees) do not collide;
+# - its own range of 40 ports on 127.0.0.1: 1024 + INDEX * 1320 + 40 * slot, below Linux's
+#   ephemeral ports (32768-60999, which the nodes' own dials and every other client on the machine
+#   take as source ports), the slot derived from the PID and moved on while any port of the range
+#   answers, so that tests running in parallel (ctest -j, two build trees) do not collide;
 # - a trap that stops every process it started (SIGCONT, SIGTERM, then SIGKILL after 5 s), on
 #   success, failure or interruption.
 #
@@ -66,15 +67,15 @@ it_init() {
     it_log "$IT_NAME: directory $IT_DIR, ports 127.0.0.1:$IT_PORT0-$((IT_PORT0 + 39))"
 }
 
-# Picks IT_PORT0, the first of 40 consecutive ports on which nothing answers. Indexes 0-20 take
-# 10000 + INDEX * 2600 (up to port 64559); 21-23, which would pass port 65535 there, take the ports
-# below 10000 instead: 1024 + (INDEX - 21) * 2600.
+# Picks IT_PORT0, the first of 40 consecutive ports on which nothing answers: index INDEX owns
+# 1024 + INDEX * 1320 .. + 1319 (33 slots of 40), so that indexes 0-23 end at port 32703, below
+# the ephemeral range: a port in it may be some connection's source port, which no probe sees,
+# and a node's bind would then fail with "address already in use".
 it_pick_ports() {
-    local index=$1 try slot p busy base=$((10000 + $1 * 2600))
+    local index=$1 try slot p busy base=$((1024 + $1 * 1320))
     [ "$index" -le 23 ] || it_fail "port index $index: at most 23"
-    [ "$index" -le 20 ] || base=$((1024 + (index - 21) * 2600))
-    for try in $(seq 0 63); do
-        slot=$(((BASHPID + try) % 64))
+    for try in $(seq 0 32); do
+        slot=$(((BASHPID + try) % 33))
         IT_PORT0=$((base + slot * 40))
         busy=0
         for p in $(seq "$IT_PORT0" $((IT_PORT0 + 39))); do

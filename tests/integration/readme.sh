@@ -163,7 +163,8 @@ it_port_take
 # An absolute --roster is written as it is, and printed without the data directory before it.
 out=$("$RECNETCTL" init "$H/pt" --country PT --listen "127.0.0.1:$IT_P" --roster "$H/abs.ini")
 has "--roster $H/abs.ini " "$out" || it_fail "init's hint does not name the roster $H/abs.ini: $out"
-! has "//" "$out" || it_fail "init's hint holds a doubled slash: $out"
+# A doubled slash in a path (not in a key, whose base64 may hold "//").
+! grep -Eq '(^|[ =])/[^ ]*//' <<<"$out" || it_fail "init's hint holds a doubled slash: $out"
 has "--address 127.0.0.1:$IT_P" "$out" || it_fail "init's hint does not give --listen's address: $out"
 hint=$(grep -E '^ +recnetctl roster add ' <<<"$out") || it_fail "init printed no roster add: $out"
 (cd "$H" && eval "$hint") >/dev/null || it_fail "the hint failed: $hint"
