@@ -17,6 +17,9 @@ static const api_route routes[] = {
     { "/v1/entry/", "GET", CTL_M_ENTRY, 1, { "id", NULL }, true, false },
     { "/v1/fork/", "GET", CTL_M_FORK, 1, { "author", NULL }, false, false },
 };
+const char *const api_own_paths[API_OWN_N] = { "/healthz", "/readyz", "/metrics", "/v1/status",
+                                               "/v1/openapi.json" };
+
 #define ROUTES_N (sizeof(routes) / sizeof(routes[0]))
 
 bool api_routes_safe(void)
