@@ -8,6 +8,7 @@
 static const api_route routes[] = {
     { "/v1/recognise", "GET", CTL_M_RECOGNISE, 0, { NULL, NULL }, false, false },
     { "/v1/matrix", "GET", CTL_M_MATRIX, 0, { NULL, NULL }, false, false },
+    { "/v1/report", "GET", CTL_M_REPORT, 0, { NULL, NULL }, false, false },
     { "/v1/search", "GET", CTL_M_SEARCH, 0, { NULL, NULL }, false, false },
     { "/v1/verify", "POST", CTL_M_VERIFY, 0, { NULL, NULL }, false, true },
     { "/v1/stack", "GET", CTL_M_STACK, 0, { NULL, NULL }, false, false },

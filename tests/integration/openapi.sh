@@ -66,6 +66,34 @@ ask /v1/verify post 400 '/v1/verify?country=FR&purpose=further_study' -X POST --
 ask /v1/verify post 405 '/v1/verify?country=FR&purpose=further_study'
 ask /v1/stack get 200 '/v1/stack?country=NL&pathway=NL:pathway/minor-psychology&specs=IE:uniz/mc-c012,NL:42NB/ach-44ABA'
 ask /v1/stack get 404 '/v1/stack?country=NL&pathway=NL:none&specs=IE:uniz/mc-c012'
+ask /v1/report get 200 /v1/report
+# The demo's records: Ireland's one spec (EQF 6) and awarding body, the Netherlands' two specs,
+# its pathway, France's decision, Germany's policy; nothing for the 26 others.
+python3 - "$IT_DIR/body" <<'PY' || it_fail "report: not the demo's counts"
+import json, sys
+c = json.load(open(sys.argv[1]))["countries"]
+assert len(c) == 30, len(c)
+assert c["IE"]["providers"] == 1 and c["IE"]["specs"] == 1 and c["IE"]["specs_eqf"] == 1, c["IE"]
+assert c["NL"]["providers"] == 2 and c["NL"]["specs"] == 2 and c["NL"]["pathways"] == 1, c["NL"]
+assert c["FR"]["decisions"]["total"] == 1 and c["FR"]["decisions"]["partial"] == 1, c["FR"]
+assert c["DE"]["policies"]["total"] == 1 and c["DE"]["policies"]["full"] == 1, c["DE"]
+idle = [k for k, v in c.items() if k not in ("IE", "NL", "FR", "DE")]
+assert all(v["specs"] == 0 and v["decisions"]["total"] == 0 for k, v in c.items() if k in idle)
+PY
+# recnetctl report: --json prints the gateway's bytes for the same time; the table a row per
+# country and the federation's sums.
+AT=$(date +%s%3N)
+ask /v1/report get 200 "/v1/report?at=$AT"
+"$RECNETCTL" -d "$IT_DIR/NL" --json report --at "$AT" >"$IT_DIR/cli.json"
+cmp -s "$IT_DIR/body" "$IT_DIR/cli.json" || it_fail "report: recnetctl --json is not the gateway's"
+"$RECNETCTL" -d "$IT_DIR/NL" report >"$IT_DIR/report.txt"
+[ "$(grep -cE '^(ALL|AT|BE|BG|HR|CY|CZ|DK|EE|FI|FR|DE|GR|HU|IE|IT|LV|LT|LU|MT|NL|PL|PT|RO|SK|SI|ES|SE|IS|LI|NO) ' "$IT_DIR/report.txt")" = 31 ] ||
+    { cat "$IT_DIR/report.txt"; it_fail "report: not 30 countries and the sums"; }
+grep -qE '^ALL +3 +3 +100% \(3\)' "$IT_DIR/report.txt" ||
+    { cat "$IT_DIR/report.txt"; it_fail "report: not the federation's sums"; }
+ask /v1/report get 200 '/v1/report?at=2020-01-01'
+grep -q '"total": 1' "$IT_DIR/body" && it_fail "report as of 2020: not empty"
+ask /v1/report get 400 '/v1/report?at=yesterday'
 ask /v1/heads get 200 /v1/heads
 ask /v1/heads get 405 /v1/heads -X POST
 ask /v1/roster get 200 /v1/roster
