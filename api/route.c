@@ -8,6 +8,7 @@
 static const api_route routes[] = {
     { "/v1/recognise", "GET", CTL_M_RECOGNISE, 0, { NULL, NULL }, false, false },
     { "/v1/matrix", "GET", CTL_M_MATRIX, 0, { NULL, NULL }, false, false },
+    { "/v1/report", "GET", CTL_M_REPORT, 0, { NULL, NULL }, false, false },
     { "/v1/search", "GET", CTL_M_SEARCH, 0, { NULL, NULL }, false, false },
     { "/v1/verify", "POST", CTL_M_VERIFY, 0, { NULL, NULL }, false, true },
     { "/v1/stack", "GET", CTL_M_STACK, 0, { NULL, NULL }, false, false },
@@ -17,6 +18,9 @@ static const api_route routes[] = {
     { "/v1/entry/", "GET", CTL_M_ENTRY, 1, { "id", NULL }, true, false },
     { "/v1/fork/", "GET", CTL_M_FORK, 1, { "author", NULL }, false, false },
 };
+const char *const api_own_paths[API_OWN_N] = { "/healthz", "/readyz", "/metrics", "/v1/status",
+                                               "/v1/openapi.json" };
+
 #define ROUTES_N (sizeof(routes) / sizeof(routes[0]))
 
 bool api_routes_safe(void)

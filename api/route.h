@@ -26,6 +26,11 @@ typedef struct api_route {
     bool body;          /* the request's body is a credential file, the method's claim */
 } api_route;
 
+/* The gateway's own paths, served by node/http.c without a method of the table: health,
+ * readiness, metrics, the public part of status, and the OpenAPI document (openapi.h). */
+#define API_OWN_N 5u
+extern const char *const api_own_paths[API_OWN_N];
+
 /* True when every route names a method that is public and does not write. */
 bool api_routes_safe(void);
 

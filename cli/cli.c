@@ -248,6 +248,12 @@ static const cli_cmd commands[] = {
       "One call: the recognition of SPEC in every country, for further_study, employment and\n"
       "both (result and outcome per cell; --json gives every term). Exit 0.",
       opts_at, 1, 1, false, cmd_matrix, 0 },
+    { "report", "the federation report: per country, what is registered and recognised",
+      "[--at TIME]",
+      "Per country of the 30: providers and specs registered, the share of those specs with an\n"
+      "EQF level, with external QA and listed by a pathway in force, the pathways, and the\n"
+      "decisions and policies in force by outcome, as of TIME (now by default). Exit 0.",
+      opts_at, 0, 0, false, cmd_report, 0 },
     { "proof get", "recognise, and save the proof bundle to a file",
       "SPEC COUNTRY PURPOSE [--at TIME] -o FILE", NULL, opts_proof_get, 3, 3, false, cmd_proof_get,
       0 },

@@ -1,10 +1,12 @@
 /*
- * cmd_query.c: the questions: `query recognise|search|verify|stack`, and proofs: `proof get`
- * (recognise, and keep the bundle) and `proof verify` (offline, with only the roster).
+ * cmd_query.c: the questions: `query recognise|search|verify|stack|matrix`, the federation
+ * `report`, and proofs: `proof get` (recognise, and keep the bundle) and `proof verify`
+ * (offline, with only the roster).
  *
  * Values typed on the command line (countries, purposes, times, keys, digests) are checked here
  * before anything is sent, so that a typo is a usage error naming the argument, not a node error.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1013,5 +1015,117 @@ out:
     if (own_roster)
         proto_roster_free(&roster);
     nodeconf_roster_free(&file);
+    return rc;
+}
+
+/* ---- report ---- */
+
+/* recnetctl report [--at T]: the federation report (PROTOCOL.md 12.3, `report`), a row per
+ * country and a last row that sums the federation; --json as GET /v1/report prints it. */
+
+static uint64_t num(json_t *o, const char *k)
+{
+    json_int_t v = json_integer_value(json_object_get(o, k));
+    return v > 0 ? (uint64_t)v : 0u;
+}
+
+/* "40% (2)": the share of `n` in `of`, and n; "-" when there are no specs. */
+static void share(char *out, size_t cap, uint64_t n, uint64_t of)
+{
+    if (of == 0)
+        snprintf(out, cap, "-");
+    else
+        snprintf(out, cap, "%" PRIu64 "%% (%" PRIu64 ")", (n * 100u + of / 2u) / of, n);
+}
+
+/* "3: 1 full, 2 partial": a total and its outcomes that are not zero. */
+static void outcomes(char *out, size_t cap, json_t *o)
+{
+    static const char *const names[] = { "full", "partial", "conditional", "denied" };
+    int n = snprintf(out, cap, "%" PRIu64, num(o, "total"));
+    const char *sep = ": ";
+    for (size_t i = 0; i < 4 && n > 0 && (size_t)n < cap; i++) {
+        uint64_t v = num(o, names[i]);
+        if (v == 0)
+            continue;
+        n += snprintf(out + n, cap - (size_t)n, "%s%" PRIu64 " %s", sep, v, names[i]);
+        sep = ", ";
+    }
+}
+
+int cmd_report(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    mp_buf p;
+    rpc_resp raw;
+    json_t *res = NULL;
+    int rc;
+    memset(&raw, 0, sizeof(raw));
+    mp_buf_init(&p, 64);
+    mp_put_array(&p, 1);
+    if ((rc = put_at(cmd, a, &p)) != 0)
+        goto out;
+    rc = ask(c, CTL_REPORT, &p, &raw, &res);
+    if (rc != CLI_OK)
+        goto out;
+    if (c->json) {
+        cli_json_print(res);
+    } else {
+        static const char *const keys[] = { "providers",         "specs",           "specs_eqf",
+                                            "specs_external_qa", "specs_stackable", "pathways" };
+        uint64_t sum[6] = { 0 }, dsum[5] = { 0 }, psum[5] = { 0 };
+        static const char *const onames[] = { "total", "full", "partial", "conditional", "denied" };
+        cli_table t;
+        const char *cc;
+        json_t *row;
+        char v[9][96];
+        cli_table_init(&t, 9);
+        cli_table_row(&t, "COUNTRY", "PROVIDERS", "SPECS", "EQF", "EXTERNAL_QA", "STACKABLE",
+                      "PATHWAYS", "DECISIONS", "POLICIES");
+        json_object_foreach(json_object_get(res, "countries"), cc, row)
+        {
+            for (size_t k = 0; k < 6; k++)
+                sum[k] += num(row, keys[k]);
+            for (size_t k = 0; k < 5; k++) {
+                dsum[k] += num(json_object_get(row, "decisions"), onames[k]);
+                psum[k] += num(json_object_get(row, "policies"), onames[k]);
+            }
+            uint64_t specs = num(row, "specs");
+            snprintf(v[0], sizeof(v[0]), "%" PRIu64, num(row, "providers"));
+            snprintf(v[1], sizeof(v[1]), "%" PRIu64, specs);
+            share(v[2], sizeof(v[2]), num(row, "specs_eqf"), specs);
+            share(v[3], sizeof(v[3]), num(row, "specs_external_qa"), specs);
+            share(v[4], sizeof(v[4]), num(row, "specs_stackable"), specs);
+            snprintf(v[5], sizeof(v[5]), "%" PRIu64, num(row, "pathways"));
+            outcomes(v[6], sizeof(v[6]), json_object_get(row, "decisions"));
+            outcomes(v[7], sizeof(v[7]), json_object_get(row, "policies"));
+            cli_table_row(&t, cc, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+        }
+        /* The federation: the sums. */
+        json_t *d = json_object(), *po = json_object();
+        for (size_t k = 0; k < 5; k++) {
+            json_object_set_new(d, onames[k], json_integer((json_int_t)dsum[k]));
+            json_object_set_new(po, onames[k], json_integer((json_int_t)psum[k]));
+        }
+        snprintf(v[0], sizeof(v[0]), "%" PRIu64, sum[0]);
+        snprintf(v[1], sizeof(v[1]), "%" PRIu64, sum[1]);
+        share(v[2], sizeof(v[2]), sum[2], sum[1]);
+        share(v[3], sizeof(v[3]), sum[3], sum[1]);
+        share(v[4], sizeof(v[4]), sum[4], sum[1]);
+        snprintf(v[5], sizeof(v[5]), "%" PRIu64, sum[5]);
+        outcomes(v[6], sizeof(v[6]), d);
+        outcomes(v[7], sizeof(v[7]), po);
+        json_decref(d);
+        json_decref(po);
+        cli_table_row(&t, "ALL", v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+        cli_kv(CLI_ANSWER_WIDTH, "at", "%s", json_string_value(json_object_get(res, "at")));
+        putchar('\n');
+        cli_table_print(&t);
+        cli_table_free(&t);
+    }
+    rc = CLI_OK;
+out:
+    json_decref(res);
+    rpc_resp_free(&raw);
+    mp_buf_free(&p);
     return rc;
 }

@@ -33,6 +33,7 @@
 #include "proto/limits.h"
 #include "proto/proof.h"
 #include "store/query.h"
+#include "store/report.h"
 
 /* A method name or an enumeration value name that we will look at. */
 #define CTL_NAME_BYTES 32u
@@ -1066,6 +1067,60 @@ out:
     return rc;
 }
 
+/* report [at]: the federation report (store/report.h), every country of countries.tsv. */
+static void put_outcomes(mp_buf *out, uint64_t total, const uint64_t *by)
+{
+    mp_put_map(out, 1 + REPORT_OUTCOMES);
+    mp_put_cstr(out, "total");
+    mp_put_uint(out, total);
+    for (uint32_t o = 0; o < REPORT_OUTCOMES; o++) {
+        mp_put_cstr(out, proto_enum_value_name(PROTO_ENUM_OUTCOME, o + 1u));
+        mp_put_uint(out, by[o]);
+    }
+}
+
+static int m_report(ctl *c, mp_buf *out)
+{
+    uint64_t at;
+    RN_TRY(arg_time(c, 0, &at));
+    report *rep = malloc(sizeof(*rep));
+    if (rep == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    int rc = report_compute(&c->r, at, rep);
+    if (rc < 0) {
+        free(rep);
+        return fail(c, rc, NULL);
+    }
+    mp_put_map(out, 2);
+    mp_put_cstr(out, "at");
+    mp_put_uint(out, at);
+    mp_put_cstr(out, "countries");
+    mp_put_map(out, PROTO_COUNTRIES_COUNT);
+    for (size_t i = 0; i < PROTO_COUNTRIES_COUNT; i++) {
+        const report_country *k = &rep->c[i];
+        mp_put_cstr(out, proto_country_at(i)->alpha2);
+        mp_put_map(out, 8);
+        mp_put_cstr(out, "providers");
+        mp_put_uint(out, k->providers);
+        mp_put_cstr(out, "specs");
+        mp_put_uint(out, k->specs);
+        mp_put_cstr(out, "specs_eqf");
+        mp_put_uint(out, k->specs_eqf);
+        mp_put_cstr(out, "specs_external_qa");
+        mp_put_uint(out, k->specs_external_qa);
+        mp_put_cstr(out, "specs_stackable");
+        mp_put_uint(out, k->specs_stackable);
+        mp_put_cstr(out, "pathways");
+        mp_put_uint(out, k->pathways);
+        mp_put_cstr(out, "decisions");
+        put_outcomes(out, k->decisions, k->decision_outcomes);
+        mp_put_cstr(out, "policies");
+        put_outcomes(out, k->policies, k->policy_outcomes);
+    }
+    free(rep);
+    return 0;
+}
+
 /* The keys a search filter may carry. */
 typedef enum filter_key {
     FK_COUNTRY,
@@ -1484,6 +1539,7 @@ static const method_fn handlers[CTL_M_COUNT] = {
     [CTL_M_VERIFY] = m_verify,
     [CTL_M_STACK] = m_stack,
     [CTL_M_MATRIX] = m_matrix,
+    [CTL_M_REPORT] = m_report,
 };
 
 /*

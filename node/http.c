@@ -34,6 +34,7 @@
 #include <openssl/ssl.h>
 
 #include "api/json.h"
+#include "api/openapi.h"
 #include "api/query.h"
 #include "api/route.h"
 #include "api/verify.h"
@@ -84,8 +85,7 @@ static const double latency_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 #define LATENCY_N (sizeof(latency_s) / sizeof(latency_s[0]))
 
 /* The endpoints /metrics counts apart: the routes, then the gateway's own paths, then the rest. */
-static const char *const own_paths[] = { "/healthz", "/readyz", "/metrics", "/v1/status" };
-#define OWN_N         (sizeof(own_paths) / sizeof(own_paths[0]))
+#define OWN_N         API_OWN_N
 #define ENDPOINTS_MAX 32u
 
 typedef struct endpoint_stats {
@@ -148,7 +148,7 @@ static const char *endpoint_name(size_t i)
     if (i < routes_n)
         return api_route_at(i)->path;
     if (i < routes_n + OWN_N)
-        return own_paths[i - routes_n];
+        return api_own_paths[i - routes_n];
     return "other";
 }
 
@@ -164,7 +164,7 @@ static size_t endpoint_of(h2o_req_t *req)
             return i;
     }
     for (size_t i = 0; i < OWN_N; i++)
-        if (plen == strlen(own_paths[i]) && memcmp(req->path.base, own_paths[i], plen) == 0)
+        if (plen == strlen(api_own_paths[i]) && memcmp(req->path.base, api_own_paths[i], plen) == 0)
             return routes_n + i;
     return routes_n + OWN_N;
 }
@@ -806,6 +806,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (plen == 8 && memcmp(path, "/healthz", 8) == 0) {
         static const char ok[] = "{\n  \"status\": \"ok\"\n}\n";
         send_body(req, 200, "application/json", ok, sizeof(ok) - 1);
+        return 0;
+    }
+    if (plen == 16 && memcmp(path, "/v1/openapi.json", 16) == 0) {
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+            send_error(req, 405, RN_EINVAL, NULL, "this path takes another HTTP method");
+        else
+            send_body(req, 200, "application/json", api_openapi_json, api_openapi_json_len);
         return 0;
     }
     static const struct {

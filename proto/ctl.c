@@ -97,6 +97,7 @@ static const ctl_method methods[CTL_M_COUNT] = {
                        CTL_READS | CTL_PUBLIC,
                        0,
                        { P("spec", STR), OPT("at", UINT) } },
+    [CTL_M_REPORT] = { CTL_REPORT, CTL_M_REPORT, CTL_READS | CTL_PUBLIC, 0, { OPT("at", UINT) } },
 };
 
 const ctl_method *ctl_method_get(ctl_method_id id)

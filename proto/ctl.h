@@ -65,7 +65,8 @@
     X(SEARCH, "search")                                                                            \
     X(VERIFY, "verify")                                                                            \
     X(STACK, "stack")                                                                              \
-    X(MATRIX, "matrix")
+    X(MATRIX, "matrix")                                                                            \
+    X(REPORT, "report")
 
 /* CTL_M_STATUS ... : a method's row in the table. */
 typedef enum ctl_method_id {
@@ -97,6 +98,7 @@ typedef enum ctl_method_id {
 #define CTL_VERIFY             "verify"
 #define CTL_STACK              "stack"
 #define CTL_MATRIX             "matrix"
+#define CTL_REPORT             "report"
 
 /* The MessagePack type of a parameter (a JSON transport maps each to its own: str and key to a
  * string, bin to hex, uint to an integer, map to an object, array to an array). */
