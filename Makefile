@@ -62,6 +62,7 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-dev clang-for
 # systemd-analyze, systemd-sysusers and systemd-tmpfiles check the shipped unit and its files
 # (tests/unit/systemd_unit.sh); nothing is started.
 DEB_PACKAGES += systemd
+DEB_PACKAGES += chromium
 
 # Sanitizer settings for every run under ASan/UBSan: stop at the first report, with a stack.
 SAN_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_string_checks=1 \

@@ -11,7 +11,8 @@
 # - its own directory /tmp/recnet-integ-NAME.XXXXXX, removed when the test passes and kept, with
 #   its path and the tail of every node's log printed, when it fails (IT_KEEP=1 keeps it always);
 # - its own range of 40 ports on 127.0.0.1, below Linux's ephemeral range: 10000 + INDEX * 2600
-#   + 40 * slot, the slot derived from the PID and moved on while any port of the range answers,
+#   + 40 * slot (64 slots, fewer from index 21 on: every port below 65536), the slot derived
+#   from the PID and moved on while any port of the range answers,
 #   so that tests running in parallel (ctest -j, two build trees) do not collide;
 # - a trap that stops every process it started (SIGCONT, SIGTERM, then SIGKILL after 5 s), on
 #   success, failure or interruption.
@@ -69,8 +70,12 @@ it_init() {
 # Picks IT_PORT0, the first of 40 consecutive ports on which nothing answers.
 it_pick_ports() {
     local index=$1 try slot p busy
-    for try in $(seq 0 63); do
-        slot=$(((BASHPID + try) % 64))
+    # 64 slots, fewer where the range would pass port 65535 (index 21 and above).
+    local slots=$(((65536 - 10000 - index * 2600) / 40))
+    [ $slots -le 64 ] || slots=64
+    [ $slots -ge 1 ] || it_fail "port index $index: no range below port 65536"
+    for try in $(seq 0 $((slots - 1))); do
+        slot=$(((BASHPID + try) % slots))
         IT_PORT0=$((10000 + index * 2600 + slot * 40))
         busy=0
         for p in $(seq "$IT_PORT0" $((IT_PORT0 + 39))); do
