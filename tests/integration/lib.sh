@@ -10,10 +10,9 @@
 #
 # - its own directory /tmp/recnet-integ-NAME.XXXXXX, removed when the test passes and kept, with
 #   its path and the tail of every node's log printed, when it fails (IT_KEEP=1 keeps it always);
-# - its own range of 40 ports on 127.0.0.1, below Linux's ephemeral range: 10000 + INDEX * 2600
-#   + 40 * slot (64 slots, fewer from index 21 on: every port below 65536), the slot derived
-#   from the PID and moved on while any port of the range answers,
-#   so that tests running in parallel (ctest -j, two build trees) do not collide;
+# - its own range of 40 ports on 127.0.0.1: 10000 + INDEX * 2600 + 40 * slot (indexes 21-23:
+#   1024 + (INDEX - 21) * 2600 + 40 * slot), the slot derived from the PID and moved on while any
+#   port of the range answers, so that tests running in parallel (ctest -j, two build trees) do not collide;
 # - a trap that stops every process it started (SIGCONT, SIGTERM, then SIGKILL after 5 s), on
 #   success, failure or interruption.
 #
@@ -67,16 +66,16 @@ it_init() {
     it_log "$IT_NAME: directory $IT_DIR, ports 127.0.0.1:$IT_PORT0-$((IT_PORT0 + 39))"
 }
 
-# Picks IT_PORT0, the first of 40 consecutive ports on which nothing answers.
+# Picks IT_PORT0, the first of 40 consecutive ports on which nothing answers. Indexes 0-20 take
+# 10000 + INDEX * 2600 (up to port 64559); 21-23, which would pass port 65535 there, take the ports
+# below 10000 instead: 1024 + (INDEX - 21) * 2600.
 it_pick_ports() {
-    local index=$1 try slot p busy
-    # 64 slots, fewer where the range would pass port 65535 (index 21 and above).
-    local slots=$(((65536 - 10000 - index * 2600) / 40))
-    [ $slots -le 64 ] || slots=64
-    [ $slots -ge 1 ] || it_fail "port index $index: no range below port 65536"
-    for try in $(seq 0 $((slots - 1))); do
-        slot=$(((BASHPID + try) % slots))
-        IT_PORT0=$((10000 + index * 2600 + slot * 40))
+    local index=$1 try slot p busy base=$((10000 + $1 * 2600))
+    [ "$index" -le 23 ] || it_fail "port index $index: at most 23"
+    [ "$index" -le 20 ] || base=$((1024 + (index - 21) * 2600))
+    for try in $(seq 0 63); do
+        slot=$(((BASHPID + try) % 64))
+        IT_PORT0=$((base + slot * 40))
         busy=0
         for p in $(seq "$IT_PORT0" $((IT_PORT0 + 39))); do
             if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then busy=1; break; fi
