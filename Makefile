@@ -64,6 +64,7 @@ DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-dev clang-for
 DEB_PACKAGES += systemd
 # HAProxy runs the scale-out recipe (tools/haproxy/recnet.cfg, tests/integration/haproxy.sh).
 DEB_PACKAGES += haproxy
+DEB_PACKAGES += chromium
 
 # Sanitizer settings for every run under ASan/UBSan: stop at the first report, with a stack.
 SAN_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_string_checks=1 \

@@ -39,6 +39,7 @@
 #include "api/route.h"
 #include "api/verify.h"
 #include "node/log.h"
+#include "node/www.h"
 #include "proto/limits.h"
 
 /* ---- The gateway ---- */
@@ -781,6 +782,36 @@ typedef struct handler {
     node_http *h;
 } handler;
 
+/* The verifier's page (www.h): true when `path` is one of its files, then answered (GET or
+ * HEAD; any query is the page's own and ignored). The page may load and ask only its own node:
+ * the Content-Security-Policy says so to the browser. */
+static bool send_asset(h2o_req_t *req, const char *method, const char *path, size_t plen)
+{
+    static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+                              "img-src 'self'; connect-src 'self'; font-src 'self'; "
+                              "object-src 'none'; base-uri 'none'; form-action 'self'; "
+                              "frame-ancestors 'none'";
+    const node_www_asset *a = node_www_assets;
+    while (a->path != NULL && (plen != strlen(a->path) || memcmp(path, a->path, plen) != 0))
+        a++;
+    if (a->path == NULL)
+        return false;
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        send_error(req, 405, RN_EINVAL, NULL, "this path takes another HTTP method");
+        return true;
+    }
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"), 0,
+                          NULL, csp, sizeof(csp) - 1);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0,
+                          NULL, H2O_STRLIT("nosniff"));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL,
+                          H2O_STRLIT("no-referrer"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-cache"));
+    send_body(req, 200, a->type, a->bytes, a->len);
+    return true;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     node_http *h = ((handler *)self)->h;
@@ -815,6 +846,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             send_body(req, 200, "application/json", api_openapi_json, api_openapi_json_len);
         return 0;
     }
+    if (send_asset(req, method, path, plen))
+        return 0;
     static const struct {
         const char *path;
         view v;

@@ -182,7 +182,7 @@ error "bad time" 400 RN_ETIME at \
 error "bad EQF" 400 RN_EEQF eqf_min '/v1/search?eqf_min=9'
 error "unknown spec" 404 RN_ENOTFOUND spec '/v1/recognise?spec=IE:uniz/none&country=FR&purpose=further_study'
 error "unknown path" 404 RN_ENOTFOUND null /v1/nothing
-error "the root" 404 RN_ENOTFOUND null /
+error "not a file of the page" 404 RN_ENOTFOUND null /index.html
 error "wrong method" 405 RN_EINVAL null '/v1/heads' -X POST
 error "query too long" 413 RN_ETOOBIG null "/v1/search?text=$(head -c 5000 /dev/zero | tr '\0' a)"
 hdrs=()
