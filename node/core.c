@@ -73,7 +73,6 @@ enum {
     PF_DIVERGED = 1u << 2,     /* the peer's log of a forks from ours: do not fetch a from it */
     PF_IN_WQ = 1u << 3,        /* a is in the peer's WANT queue */
     PF_HAVE_PENDING = 1u << 4, /* a HAVE for a waits for the next flush */
-    PF_REPEAT = 1u << 5,       /* its pending WANT of a goes back over a range it asked before */
 };
 
 typedef enum conn_state {
@@ -151,14 +150,14 @@ typedef struct conn {
     bool have_any; /* some PF_HAVE_PENDING set */
 
     /* Hostile members (PROTOCOL.md 11.5, 11.6): per author, its claims that failed in a row and
-     * the end of its demotion; the highest seq it asked us for. Per interval, what we served. */
+     * the end of its demotion; the highest seq we sent it in answer to its WANTs. Per interval,
+     * what we served again. */
     uint8_t *fails;
     uint64_t *demoted_until;
-    uint64_t *asked_to;
+    uint64_t *served_to;
     uint64_t serve_window_ms;    /* start of the current serve interval */
     uint32_t serve_repeats;      /* repeated WANTs in it */
-    uint64_t serve_repeat_bytes; /* entry bytes served in it while a repeat was pending */
-    uint32_t repeat_n;           /* authors with PF_REPEAT */
+    uint64_t serve_repeat_bytes; /* entry bytes served again in it */
     bool serve_pause_counted;    /* ctr.serve_paused counted this interval's pause */
 } conn;
 
@@ -867,9 +866,9 @@ static void conn_release(node *n, conn *c)
     free(c->wq);
     free(c->fails);
     free(c->demoted_until);
-    free(c->asked_to);
+    free(c->served_to);
     c->fails = NULL;
-    c->demoted_until = c->asked_to = NULL;
+    c->demoted_until = c->served_to = NULL;
     c->known = c->shown = c->have_sent = c->wq_from = c->wq_left = NULL;
     c->flags = NULL;
     c->wq = NULL;
@@ -954,9 +953,9 @@ static bool alloc_peer_arrays(node *n, conn *c)
     c->wq = calloc(k, sizeof(*c->wq));
     c->fails = calloc(k, sizeof(*c->fails));
     c->demoted_until = calloc(k, sizeof(*c->demoted_until));
-    c->asked_to = calloc(k, sizeof(*c->asked_to));
+    c->served_to = calloc(k, sizeof(*c->served_to));
     bool ok = c->known && c->shown && c->have_sent && c->wq_from && c->wq_left && c->flags &&
-              c->wq && c->fails && c->demoted_until && c->asked_to;
+              c->wq && c->fails && c->demoted_until && c->served_to;
     if (ok)
         blame_restore(n, c);
     return ok;
@@ -1176,41 +1175,25 @@ static bool serve_paused(node *n, conn *c)
     return true;
 }
 
-/* A WANT [a, seq, count] from c (seq at most our head): a repeat when it goes back over a range
- * of a that c asked for before on this connection. */
-static void want_budget(node *n, conn *c, size_t a, uint64_t seq, uint64_t count)
+/* A WANT [a, seq, ...] from c: a repeat when it goes back over entries of a that we already
+ * sent c in answer to its WANTs on this connection. What it asks beyond them is a first pass. */
+static void want_budget(node *n, conn *c, size_t a, uint64_t seq)
 {
-    uint64_t head = n->authors[a].head;
-    uint64_t to = count == 0 || count - 1 > head - seq ? head : seq + count - 1;
-    bool repeat = c->asked_to[a] > 0 && seq <= c->asked_to[a];
-    if (to > c->asked_to[a])
-        c->asked_to[a] = to;
     serve_window_roll(n, c);
-    if (repeat && c->serve_repeats < UINT32_MAX)
+    if (seq <= c->served_to[a] && c->serve_repeats < UINT32_MAX)
         c->serve_repeats++;
-    bool was = (c->flags[a] & PF_REPEAT) != 0;
-    if (repeat && !was) {
-        c->flags[a] |= PF_REPEAT;
-        c->repeat_n++;
-    } else if (!repeat && was) {
-        c->flags[a] &= (uint8_t)~PF_REPEAT;
-        c->repeat_n--;
-    }
 }
 
-/* serve() sent `bytes` of entries to c: they count against the interval's repeat bytes while a
- * repeated WANT is pending. */
-static void serve_charge(node *n, conn *c, uint64_t bytes)
+/* serve() sent c the k entries of a from `from` on (their lengths in len): those at or below
+ * what c already had from us are served again and charged to the interval; the others are new
+ * to c on this connection, not charged, and move served_to on. */
+static void serve_charge(conn *c, size_t a, uint64_t from, size_t k, const uint32_t *len)
 {
-    if (bytes == 0 || c->repeat_n == 0)
-        return;
-    c->serve_repeat_bytes += bytes;
-    for (size_t a = 0; a < n->authors_n; a++) {
-        if ((c->flags[a] & PF_REPEAT) && !(c->flags[a] & PF_IN_WQ)) {
-            c->flags[a] &= (uint8_t)~PF_REPEAT;
-            c->repeat_n--;
-        }
-    }
+    uint64_t last = from + k - 1;
+    for (size_t i = 0; i < k && from + i <= c->served_to[a]; i++)
+        c->serve_repeat_bytes += len[i];
+    if (last > c->served_to[a])
+        c->served_to[a] = last;
 }
 
 static int on_want(node *n, conn *c, const proto_msg *m)
@@ -1218,7 +1201,7 @@ static int on_want(node *n, conn *c, const proto_msg *m)
     int a = author_find(n, m->author);
     if (a < 0 || m->seq > n->authors[a].head)
         return 0; /* nothing to give; its HEADS will tell it */
-    want_budget(n, c, (size_t)a, m->seq, m->count);
+    want_budget(n, c, (size_t)a, m->seq);
     if (!(c->flags[a] & PF_IN_WQ)) {
         RN_ASSERT(c->wq_n < n->authors_n);
         c->wq[(c->wq_head + c->wq_n) % n->authors_n] = (uint16_t)a;
@@ -1744,7 +1727,8 @@ static void serve(node *n, conn *c)
     serve_ctx *sc = NULL;
     if (serve_paused(n, c))
         return; /* past its budget: its WANTs wait for the next interval (11.6) */
-    while (c->state == CS_OPEN && c->wq_n > 0 && c->tx_unacked < n->lim.inflight_bytes) {
+    while (c->state == CS_OPEN && c->wq_n > 0 && c->tx_unacked < n->lim.inflight_bytes &&
+           !serve_over(c)) {
         size_t a = c->wq[c->wq_head];
         author *au = &n->authors[a];
         uint64_t from = c->wq_from[a];
@@ -1799,6 +1783,7 @@ static void serve(node *n, conn *c)
             for (size_t i = 0; i < k; i++)
                 bytes += sc->len[i];
             c->tx_unacked += bytes;
+            serve_charge(c, a, from, k, sc->len);
             n->ctr.entries_out += k;
             n->ctr.payload_msgs_out++;
             c->wq_from[a] += k;
@@ -1933,10 +1918,7 @@ static void finish(node *n)
         conn *c = &n->conns[i];
         if (c->state != CS_OPEN)
             continue;
-        uint64_t unacked = c->tx_unacked;
         serve(n, c);
-        if (c->state == CS_OPEN)
-            serve_charge(n, c, c->tx_unacked - unacked);
         if (c->state == CS_OPEN && c->rx_unacked > 0) {
             bucket_refill(n, c);
             if (!rate_limited(c))

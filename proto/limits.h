@@ -175,13 +175,14 @@
  * every ten minutes). A WANT answered in full ends the doubling.
  *
  * What a node serves to one peer is budgeted per RN_SERVE_INTERVAL_MS: a first pass over a log
- * is free (each entry is new to the peer, so a catch-up runs at full speed), but a WANT that goes
- * back over a range of that author the peer already asked for on that connection is a repeat; at
- * most RN_SERVE_REPEATS_MAX repeats a peer, and RN_SERVE_REPEAT_BYTES_MAX entry bytes served
- * while a repeat is pending, per interval. Past either the peer's WANTs wait (nothing is dropped)
- * until the next interval: a WANT loop over a 9 MB log buys 4 MiB (plus one flight) per 10 s
- * instead of the log at full speed. Honest peers repeat a range only after a fork probe or a
- * failed ingest, far inside these bounds. */
+ * is free (each entry not yet sent to the peer on that connection, so a catch-up runs at full
+ * speed, also when the peer's WANT went stale and it asks again), but a WANT that goes back over
+ * entries of that author already sent to the peer on that connection is a repeat; at most
+ * RN_SERVE_REPEATS_MAX repeats a peer, and RN_SERVE_REPEAT_BYTES_MAX bytes of entries sent to it
+ * again, per interval. Past either the peer's WANTs wait (nothing is dropped) until the next
+ * interval: a WANT loop over a 9 MB log buys 4 MiB (plus one batch) per 10 s instead of the log
+ * at full speed. Honest peers repeat a range after a fork probe, a failed ingest or a stale WANT
+ * (then only what was in flight is sent again), far inside these bounds. */
 #define RN_DEMOTE_MS_MIN          10000u
 #define RN_DEMOTE_MS_MAX          (600u * 1000u)
 #define RN_SERVE_INTERVAL_MS      10000u

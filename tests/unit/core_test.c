@@ -1156,14 +1156,15 @@ static void test_garbage_and_forgery(void **state)
 /* ---- Hostile members: a liar's heads, a WANT loop (PROTOCOL.md 11.5, 11.6) ---- */
 
 /* Entry bytes the test peer e received in ENTRIES since its last call; each frame read, every
- * ENTRIES acknowledged at once (as an honest peer would). */
-static uint64_t evil_read_ack(net *t, evil *e)
+ * ENTRIES acknowledged at once (as an honest peer would). It stops reading once max_bytes are in
+ * (the rest stays buffered for the next call). */
+static uint64_t evil_read_ack_upto(net *t, evil *e, uint64_t max_bytes)
 {
     static proto_msg msg;
     static uint8_t plain[RN_FRAME_BYTES_MAX];
     uint64_t got = 0;
     tlink *l = e->l;
-    while (l->raw_rx.len - e->rx_off >= 4) {
+    while (got < max_bytes && l->raw_rx.len - e->rx_off >= 4) {
         int64_t ct = proto_frame_len(l->raw_rx.p + e->rx_off);
         assert_true(ct > 0);
         if (l->raw_rx.len - e->rx_off < 4 + (size_t)ct)
@@ -1191,6 +1192,11 @@ static uint64_t evil_read_ack(net *t, evil *e)
         e->rx_off = 0;
     }
     return got;
+}
+
+static uint64_t evil_read_ack(net *t, evil *e)
+{
+    return evil_read_ack_upto(t, e, UINT64_MAX);
 }
 
 /* A member claims in HEADS to hold IE's log up to seq 2^53 - 2 and sends one duplicate entry
@@ -1351,6 +1357,70 @@ static void test_want_loop_budget(void **state)
     tn_start(t, 1, K_FR, &o);
     run(t, 1000);
     assert_int_equal(head_of(t, 1, K_AT, NULL), at.n);
+    mp_buf_free(&m);
+    chain_free(&at);
+    net_free(t);
+}
+
+/* A receiver's WANT goes stale mid catch-up (its head lags what is in flight) and it asks again
+ * from its head + 1. Only the entries IE already sent on this connection are served again and
+ * charged; the rest of the log is a first pass, served at full speed: no deferral, however much
+ * of it is left. */
+static void test_rewant_mid_catchup(void **state)
+{
+    (void)state;
+    net *t = net_new(23);
+    tn_opts o;
+    memset(&o, 0, sizeof(o));
+    o.lim.inflight_bytes = 64u << 10;
+    tn_start(t, 0, K_IE, &o);
+    chain at;
+    chain_make(&at, K_AT, 40000, "Universitaet Wien");
+    chain_ingest(&t->nodes[0].s, &at);
+    tn_stop(t, 0);
+    tn_start(t, 0, K_IE, &o);
+    uint64_t log_bytes = 0;
+    for (size_t i = 0; i < at.n; i++)
+        log_bytes += at.raw[i].len;
+    /* What is left after the re-WANT is more than the repeat bytes and a flight together. */
+    assert_true(log_bytes > (1u << 20) + 2u * RN_SERVE_REPEAT_BYTES_MAX);
+
+    evil e;
+    assert_true(evil_connect(t, &e, 0, K_DE));
+    mp_buf m;
+    mp_buf_init(&m, 256);
+    proto_msg_want(&m, keys[K_AT].pk, 1, at.n);
+    evil_send_msg(t, &e, &m);
+    uint64_t got = 0;
+    for (int i = 0; i < 1000 && got < (1u << 20); i++)
+        got += evil_read_ack_upto(t, &e, (1u << 20) - got);
+    assert_true(got >= (1u << 20));
+    /* The receiver holds the entries whose bytes it got (they come in order). */
+    size_t held = 0;
+    for (uint64_t sum = 0; held < at.n && sum + at.raw[held].len <= got; held++)
+        sum += at.raw[held].len;
+    uint64_t rest = 0;
+    for (size_t i = held; i < at.n; i++)
+        rest += at.raw[i].len;
+
+    /* Its WANT went stale: it asks again for the rest, from its head + 1. */
+    mp_buf_reset(&m);
+    proto_msg_want(&m, keys[K_AT].pk, held + 1, at.n - held);
+    evil_send_msg(t, &e, &m);
+    uint64_t again = 0;
+    for (int i = 0; i < 10000 && again < rest; i++) {
+        uint64_t k = evil_read_ack(t, &e);
+        if (k == 0)
+            break;
+        again += k;
+    }
+    /* All of it now, at once: nothing waits for the next interval. */
+    assert_true(again >= rest);
+    const node_counters *c0 = node_counters_get(t->nodes[0].n);
+    assert_int_equal(c0->serve_paused, 0);
+    assert_int_equal(peer_of(t, 0, K_DE).serve_paused_until_ms, 0);
+    assert_int_equal(c0->protocol_errors, 0);
+    assert_true(e.l->used);
     mp_buf_free(&m);
     chain_free(&at);
     net_free(t);
@@ -2072,6 +2142,7 @@ int main(void)
         cmocka_unit_test(test_peer_lag_and_idle),
         cmocka_unit_test(test_liar_heads_demoted),
         cmocka_unit_test(test_want_loop_budget),
+        cmocka_unit_test(test_rewant_mid_catchup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
