@@ -123,7 +123,7 @@ done
 printf '\n[http]\nlisten = 127.0.0.1:%s\n' "$HTTP_PORT" >>"$DEMO/PT/recnet.ini"
 HTTP_URL=http://127.0.0.1:$HTTP_PORT
 echo "30 data directories, keys and configurations; roster: $DEMO/roster.ini"
-echo "Portugal's node serves the HTTP gateway at $HTTP_URL/v1/"
+echo "Portugal's node serves the HTTP gateway at $HTTP_URL/v1/ and the verifier's page at $HTTP_URL/"
 
 step "Starting 30 recnetd processes on 127.0.0.1:$PORT0-$((PORT0 + 29))"
 for cc in "${COUNTRIES[@]}"; do
@@ -272,7 +272,7 @@ ctl PT proof get IE:uniz/mc-c012 FR further_study -o "$DEMO/proof-ie-fr.bin"
 echo "-- the proof of Ana's credential"
 "$CTL" proof verify "$DEMO/proof-cred.bin" --roster "$DEMO/roster.ini"
 
-step "The HTTP gateway of Portugal's node: $HTTP_URL/v1/"
+step "The HTTP gateway of Portugal's node: $HTTP_URL/v1/ (the verifier's page: $HTTP_URL/)"
 if command -v curl >/dev/null; then
     echo "-- GET $HTTP_URL/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study"
     curl -sS "$HTTP_URL/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study" |
@@ -298,6 +298,7 @@ Talk to any node through its data directory, for example Portugal's:
 Publish as Ireland:  $CTL -d $DEMO/IE spec publish FILE.json
 Ask Portugal's node over HTTP: $HTTP_URL/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study
   (also $HTTP_URL/v1/search?text=digital, $HTTP_URL/metrics, $HTTP_URL/readyz)
+The verifier's page, in a browser on this machine: $HTTP_URL/
 Logs: $DEMO/<CC>/recnetd.log
 Stop it: kill ${PID[*]}
 EOF
