@@ -84,36 +84,11 @@ static int write_string(cred_buf *out, const char *s, size_t len)
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
         char u[7];
-        switch (c) {
-        case '\b':
-            esc = "\\b";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\f':
-            esc = "\\f";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '"':
-            esc = "\\\"";
-            break;
-        case '\\':
-            esc = "\\\\";
-            break;
-        default:
-            if (c < 0x20) {
-                snprintf(u, sizeof(u), "\\u%04x", c);
-                esc = u;
-            }
-            break;
+        const char *esc = cred_short_escape(c);
+        if (esc == NULL && c < 0x20) {
+            snprintf(u, sizeof(u), "\\u%04x", c);
+            esc = u;
         }
         if (esc) {
             RN_TRY(cred_buf_add(out, s + run, i - run));

@@ -519,41 +519,17 @@ static int write_string(cred_buf *out, const char *s)
             p++;
             continue;
         }
-        switch (ch) {
-        case '\b':
-            esc = "\\b";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\f':
-            esc = "\\f";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '"':
-            esc = "\\\"";
-            break;
-        case '\\':
-            esc = "\\\\";
-            break;
-        default:
-            if (ch < 0x20 || ch == 0x7F) {
-                static const char hex[] = "0123456789ABCDEF";
-                u[0] = '\\';
-                u[1] = 'u';
-                u[2] = '0';
-                u[3] = '0';
-                u[4] = hex[ch >> 4];
-                u[5] = hex[ch & 15];
-                u[6] = '\0';
-                esc = u;
-            }
-            break;
+        esc = cred_short_escape(ch);
+        if (esc == NULL && (ch < 0x20 || ch == 0x7F)) {
+            static const char hex[] = "0123456789ABCDEF";
+            u[0] = '\\';
+            u[1] = 'u';
+            u[2] = '0';
+            u[3] = '0';
+            u[4] = hex[ch >> 4];
+            u[5] = hex[ch & 15];
+            u[6] = '\0';
+            esc = u;
         }
         if (esc) {
             RN_TRY(cred_buf_add(out, run, (size_t)(p - run)));

@@ -79,6 +79,31 @@ void cred_buf_free(cred_buf *b);
 RN_MUST_USE int cred_buf_add(cred_buf *b, const void *p, size_t n);
 RN_MUST_USE int cred_buf_adds(cred_buf *b, const char *s);
 
+/* The two-character escape that JSON strings, JCS (RFC 8785) and canonical N-Quads (RDFC-1.0)
+ * all write for backspace, tab, line feed, form feed, carriage return, quote and backslash;
+ * NULL for any other byte (each format escapes the remaining controls its own way). */
+static inline const char *cred_short_escape(unsigned char c)
+{
+    switch (c) {
+    case '\b':
+        return "\\b";
+    case '\t':
+        return "\\t";
+    case '\n':
+        return "\\n";
+    case '\f':
+        return "\\f";
+    case '\r':
+        return "\\r";
+    case '"':
+        return "\\\"";
+    case '\\':
+        return "\\\\";
+    default:
+        return NULL;
+    }
+}
+
 /* An empty dataset of at most max_quads quads (0 means CRED_DATASET_QUADS_MAX). */
 void cred_dataset_init(cred_dataset *ds, size_t max_quads);
 void cred_dataset_free(cred_dataset *ds);
