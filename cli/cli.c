@@ -447,6 +447,7 @@ static bool help_group(const char *group)
 unsigned cli_opt(const cli_cmd *cmd, const char *name)
 {
     for (unsigned i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
+        RN_ASSERT(i < CLI_OPTS_MAX); /* a table longer than cli_args holds */
         if (strcmp(cmd->opts[i].name, name) == 0)
             return i;
     }
@@ -498,6 +499,7 @@ static const cli_optdef *find_opt(const cli_cmd *cmd, const char *name, size_t l
 {
     for (unsigned i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
         const cli_optdef *o = &cmd->opts[i];
+        RN_ASSERT(i < CLI_OPTS_MAX); /* a table longer than cli_args holds */
         if ((shortc != 0 && o->shortc == shortc) ||
             (shortc == 0 && strlen(o->name) == len && strncmp(o->name, name, len) == 0)) {
             *index = i;
