@@ -60,15 +60,19 @@ static const cli_optdef opts_proof_get[] = {
 };
 static const cli_optdef opts_proof_verify[] = { { "roster", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_import[] = {
-    { "dry-run", 'n', false },  { "provider-id", 0, true },    { "spec-id", 0, true },
-    { "country", 0, true },     { "qa-status", 0, true },      { "qa-body", 0, true },
-    { "isced", 0, true },       { "ects", 0, true },           { "eqf", 0, true },
-    { "qa-type", 0, true },     { "assessment", 0, true },     { "participation", 0, true },
-    { "supervision", 0, true }, { "stackability", 0, true },   { "part-of", 0, true },
-    { "languages", 0, true },   { "valid-from", 0, true },     { "valid-until", 0, true },
-    { "issuer-key", 0, true },  { "key-valid-from", 0, true }, { "replace", 0, false },
-    { "trust", 0, true },       { "force", 0, false },         { "trust-list", 0, true },
-    { "trust-list-signer", 0, true }, { NULL, 0, false },
+    { "dry-run", 'n', false },  { "provider-id", 0, true },
+    { "spec-id", 0, true },     { "country", 0, true },
+    { "qa-status", 0, true },   { "qa-body", 0, true },
+    { "isced", 0, true },       { "ects", 0, true },
+    { "eqf", 0, true },         { "qa-type", 0, true },
+    { "assessment", 0, true },  { "participation", 0, true },
+    { "supervision", 0, true }, { "stackability", 0, true },
+    { "part-of", 0, true },     { "languages", 0, true },
+    { "valid-from", 0, true },  { "valid-until", 0, true },
+    { "issuer-key", 0, true },  { "key-valid-from", 0, true },
+    { "replace", 0, false },    { "trust", 0, true },
+    { "force", 0, false },      { "trust-list-signer", 0, true },
+    { "trust-list", 0, true },  { NULL, 0, false },
 };
 static const cli_optdef opts_cred_issue[] = {
     { "spec", 0, true },     { "issuer-key", 0, true }, { "holder", 0, true },
@@ -80,8 +84,8 @@ static const cli_optdef opts_cred_verify[] = {
     { "proof", 0, true }, { "trust", 0, true }, { NULL, 0, false },
 };
 static const cli_optdef opts_cred_check[] = {
-    { "issuer-docs", 0, true }, { "status-list", 0, true }, { "trust", 0, true },
-    { "issuer-key", 0, true },  { "at", 0, true },          { "trust-list", 0, true },
+    { "issuer-docs", 0, true },       { "status-list", 0, true }, { "trust", 0, true },
+    { "issuer-key", 0, true },        { "at", 0, true },          { "trust-list", 0, true },
     { "trust-list-signer", 0, true }, { NULL, 0, false },
 };
 static const cli_optdef opts_log[] = { { "from", 0, true },

@@ -236,9 +236,8 @@ int cred_seal_check(const json_t *doc, const cred_opts *o, cred_report *r, json_
         if (!ok && o->trust->tl != NULL && untrusted != NULL) {
             /* Not to a PEM anchor: to a service of the trusted lists (tl.c), which names it. */
             char tl_reason[CRED_REASON_BYTES];
-            cred_result tr =
-                cred_tl_chain(o->trust->tl, certs[0], untrusted, o->now_ms, tl_reason,
-                              sizeof(tl_reason));
+            cred_result tr = cred_tl_chain(o->trust->tl, certs[0], untrusted, o->now_ms, tl_reason,
+                                           sizeof(tl_reason));
             cred_report_add(r, "chain", tr, "%s%s%s", tl_reason,
                             tr == CRED_FAIL && o->trust->store != NULL ? "; nor to --trust: " : "",
                             tr == CRED_FAIL && o->trust->store != NULL ? err : "");

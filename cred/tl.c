@@ -34,10 +34,10 @@
 
 #include "codec.h"
 
-#define TSL_NS   "http://uri.etsi.org/02231/v2#"
-#define DSIG_NS  "http://www.w3.org/2000/09/xmldsig#"
-#define TYPE_PFX "http://uri.etsi.org/TrstSvc/Svctype/"
-#define STAT_PFX "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/"
+#define TSL_NS       "http://uri.etsi.org/02231/v2#"
+#define DSIG_NS      "http://www.w3.org/2000/09/xmldsig#"
+#define TYPE_PFX     "http://uri.etsi.org/TrstSvc/Svctype/"
+#define STAT_PFX     "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/"
 #define CERT_DER_MAX 16384u /* one X509Certificate, decoded */
 
 /* ---- the libraries ---- */
@@ -88,8 +88,8 @@ static xmlNode *child(const xmlNode *n, const char *local)
 static xmlNode *next_same(const xmlNode *n)
 {
     for (xmlNode *c = n->next; c != NULL; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && c->ns == n->ns && strcmp((const char *)c->name,
-                                                                    (const char *)n->name) == 0)
+        if (c->type == XML_ELEMENT_NODE && c->ns == n->ns &&
+            strcmp((const char *)c->name, (const char *)n->name) == 0)
             return c;
     return NULL;
 }
@@ -243,11 +243,16 @@ static int dsig_ctx_limit(xmlSecDSigCtxPtr c)
      * the enveloped-signature transform, SHA-2 digests, RSA and ECDSA with SHA-2. Not XPath,
      * XSLT or Base64 transforms, which can make a signature cover less than the document. */
     xmlSecTransformId ref[] = {
-        xmlSecTransformEnvelopedId,   xmlSecTransformInclC14NId,
-        xmlSecTransformInclC14NWithCommentsId, xmlSecTransformInclC14N11Id,
-        xmlSecTransformInclC14N11WithCommentsId, xmlSecTransformExclC14NId,
-        xmlSecTransformExclC14NWithCommentsId,   xmlSecTransformSha256Id,
-        xmlSecTransformSha384Id,      xmlSecTransformSha512Id,
+        xmlSecTransformEnvelopedId,
+        xmlSecTransformInclC14NId,
+        xmlSecTransformInclC14NWithCommentsId,
+        xmlSecTransformInclC14N11Id,
+        xmlSecTransformInclC14N11WithCommentsId,
+        xmlSecTransformExclC14NId,
+        xmlSecTransformExclC14NWithCommentsId,
+        xmlSecTransformSha256Id,
+        xmlSecTransformSha384Id,
+        xmlSecTransformSha512Id,
     };
     xmlSecTransformId sig[] = {
         xmlSecTransformInclC14NId,    xmlSecTransformInclC14NWithCommentsId,
@@ -270,8 +275,8 @@ static int dsig_ctx_limit(xmlSecDSigCtxPtr c)
 
 /* The verdict of one verification with one key: 0, or RN_ESIG with `why`; *other_key when the
  * references verified but the signature value did not (another key signed). */
-static int verify_with(xmlDoc *doc, xmlNode *root, xmlNode *sig, X509 *signer, bool *other_key,
-                       char *why, size_t wl)
+static int verify_with(xmlNode *root, xmlNode *sig, X509 *signer, bool *other_key, char *why,
+                       size_t wl)
 {
     *other_key = false;
     EVP_PKEY *pk = X509_get_pubkey(signer);
@@ -298,9 +303,9 @@ static int verify_with(xmlDoc *doc, xmlNode *root, xmlNode *sig, X509 *signer, b
         /* Not processed: a transform or algorithm refused above, a URI outside the list, or a
          * key that is not of the SignatureMethod's type (another signer's). */
         xmlNode *si = xmlSecFindChild(sig, (const xmlChar *)"SignedInfo", xmlSecDSigNs);
-        xmlNode *sm = si != NULL ? xmlSecFindChild(si, (const xmlChar *)"SignatureMethod",
-                                                   xmlSecDSigNs)
-                                 : NULL;
+        xmlNode *sm = si != NULL
+                          ? xmlSecFindChild(si, (const xmlChar *)"SignatureMethod", xmlSecDSigNs)
+                          : NULL;
         xmlChar *alg = sm != NULL ? xmlGetProp(sm, (const xmlChar *)"Algorithm") : NULL;
         snprintf(why, wl,
                  "the signature cannot be verified with the signer's key (SignatureMethod %.80s; "
@@ -357,7 +362,6 @@ out:
         xmlSecKeyDestroy(key);
     if (c != NULL)
         xmlSecDSigCtxDestroy(c);
-    (void)doc;
     ERR_clear_error();
     return rc;
 }
@@ -437,7 +441,7 @@ static int shape_check(xmlNode *sig, char *why, size_t wl)
     return rc;
 }
 
-static int verify(xmlDoc *doc, xmlNode *root, STACK_OF(X509) *signers, char *why, size_t wl)
+static int verify(xmlDoc *doc, xmlNode *root, STACK_OF(X509) * signers, char *why, size_t wl)
 {
     xmlNode *sig = NULL;
     size_t nsig = 0;
@@ -447,8 +451,9 @@ static int verify(xmlDoc *doc, xmlNode *root, STACK_OF(X509) *signers, char *why
             nsig++;
         }
     if (nsig == 0) {
-        snprintf(why, wl, "unsigned: the list carries no ds:Signature (its scheme operator signs "
-                          "every trusted list)");
+        snprintf(why, wl,
+                 "unsigned: the list carries no ds:Signature (its scheme operator signs "
+                 "every trusted list)");
         return RN_EMISSING;
     }
     if (nsig > 1) {
@@ -466,7 +471,7 @@ static int verify(xmlDoc *doc, xmlNode *root, STACK_OF(X509) *signers, char *why
     }
     bool other = false;
     for (int i = 0; i < sk_X509_num(signers); i++) {
-        rc = verify_with(doc, root, sig, sk_X509_value(signers, i), &other, why, wl);
+        rc = verify_with(root, sig, sk_X509_value(signers, i), &other, why, wl);
         if (rc == 0 || !other)
             return rc;
     }
@@ -478,10 +483,10 @@ static int verify(xmlDoc *doc, xmlNode *root, STACK_OF(X509) *signers, char *why
     X509_free(by);
     char detail[200];
     snprintf(detail, sizeof(detail), "%s", why);
-    snprintf(why, wl,
-             "signed with another key than the pinned signer's%s%s%s: %s", subj[0] ? " (KeyInfo "
-                                                                                     "names "
-                                                                                   : "",
+    snprintf(why, wl, "signed with another key than the pinned signer's%s%s%s: %s",
+             subj[0] ? " (KeyInfo "
+                       "names "
+                     : "",
              subj, subj[0] ? ")" : "", detail);
     return RN_ESIG;
 }
@@ -498,8 +503,7 @@ static void tail_of(const char *uri, const char *prefix, char *out, size_t n)
 }
 
 /* One period (ServiceInformation or ServiceHistoryInstance) into *p; `where` names it. */
-static int period_read(const xmlNode *n, const char *where, cred_tl_period *p, char *why,
-                       size_t wl)
+static int period_read(const xmlNode *n, const char *where, cred_tl_period *p, char *why, size_t wl)
 {
     char uri[512], field[200];
     memset(p, 0, sizeof(*p));
@@ -562,8 +566,8 @@ static int service_read(const xmlNode *svc, const char *where, cred_tl_service *
         size_t dl = 0;
         X509 *x = NULL;
         if (b != NULL &&
-            sodium_base642bin(der, sizeof(der), (const char *)b, strlen((const char *)b),
-                              " \t\r\n", &dl, NULL, sodium_base64_VARIANT_ORIGINAL) == 0) {
+            sodium_base642bin(der, sizeof(der), (const char *)b, strlen((const char *)b), " \t\r\n",
+                              &dl, NULL, sodium_base64_VARIANT_ORIGINAL) == 0) {
             const unsigned char *p = der;
             x = d2i_X509(NULL, &p, (long)dl);
             if (x != NULL && p != der + dl) {
@@ -574,12 +578,15 @@ static int service_read(const xmlNode *svc, const char *where, cred_tl_service *
         xmlFree(b);
         ERR_clear_error();
         if (x == NULL) {
-            snprintf(why, wl, "%s/ServiceDigitalIdentity/DigitalId/X509Certificate is not a "
-                              "base64 DER X.509 certificate", w);
+            snprintf(why, wl,
+                     "%s/ServiceDigitalIdentity/DigitalId/X509Certificate is not a "
+                     "base64 DER X.509 certificate",
+                     w);
             sk_X509_pop_free(certs, X509_free);
             return RN_EMALFORMED;
         }
-        if ((certs == NULL && (certs = sk_X509_new_null()) == NULL) || sk_X509_push(certs, x) == 0) {
+        if ((certs == NULL && (certs = sk_X509_new_null()) == NULL) ||
+            sk_X509_push(certs, x) == 0) {
             X509_free(x);
             sk_X509_pop_free(certs, X509_free);
             return RN_ENOMEM;
@@ -666,15 +673,14 @@ static int list_read(xmlNode *root, uint64_t now_ms, cred_tl *tmp, char *why, si
                  v);
         return RN_EKIND;
     }
-    if (!text_of(child(si, "SchemeTerritory"), country, sizeof(country)) ||
-        strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
-        country[1] > 'Z') {
+    if (!text_of(child(si, "SchemeTerritory"), country, sizeof(country)) || strlen(country) != 2 ||
+        country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' || country[1] > 'Z') {
         snprintf(why, wl, "SchemeInformation/SchemeTerritory is missing or not a country code");
         return RN_EMALFORMED;
     }
     uint64_t issued = 0, next = 0;
-    int rc = time_of(child(si, "ListIssueDateTime"), "SchemeInformation/ListIssueDateTime",
-                     &issued, why, wl);
+    int rc = time_of(child(si, "ListIssueDateTime"), "SchemeInformation/ListIssueDateTime", &issued,
+                     why, wl);
     if (rc < 0)
         return rc;
     const xmlNode *nu = child(si, "NextUpdate");
@@ -694,8 +700,8 @@ static int list_read(xmlNode *root, uint64_t now_ms, cred_tl *tmp, char *why, si
         cred_time_format(next, a);
         cred_time_format(now_ms, b);
         snprintf(why, wl,
-                 "expired: the list's NextUpdate %s is not after %s (download the current list)",
-                 a, b);
+                 "expired: the list's NextUpdate %s is not after %s (download the current list)", a,
+                 b);
         return RN_ETIME;
     }
     const xmlNode *tspl = child(root, "TrustServiceProviderList");
@@ -703,8 +709,7 @@ static int list_read(xmlNode *root, uint64_t now_ms, cred_tl *tmp, char *why, si
     for (const xmlNode *tsp = child(tspl, "TrustServiceProvider"); tsp != NULL;
          tsp = next_same(tsp), ti++) {
         char tsp_name[CRED_TL_NAME_BYTES], where[160];
-        if (!name_of(child(child(tsp, "TSPInformation"), "TSPName"), tsp_name,
-                     sizeof(tsp_name))) {
+        if (!name_of(child(child(tsp, "TSPInformation"), "TSPName"), tsp_name, sizeof(tsp_name))) {
             snprintf(why, wl, "TrustServiceProvider[%zu]/TSPInformation/TSPName is missing", ti);
             return RN_EMISSING;
         }
@@ -755,8 +760,8 @@ static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const
     xmlStopParser(p);
 }
 
-int cred_tl_read(cred_tl *tl, const uint8_t *buf, size_t len, const void *signers,
-                 uint64_t now_ms, unsigned flags, char *why, size_t why_len)
+int cred_tl_read(cred_tl *tl, const uint8_t *buf, size_t len, const void *signers, uint64_t now_ms,
+                 unsigned flags, char *why, size_t why_len)
 {
     cred_tl tmp;
     xmlParserCtxtPtr p = NULL;
@@ -795,8 +800,7 @@ int cred_tl_read(cred_tl *tl, const uint8_t *buf, size_t len, const void *signer
             snprintf(msg, sizeof(msg), "%s", e->message);
             msg[strcspn(msg, "\n")] = '\0';
         }
-        snprintf(why, why_len, "not well-formed XML at line %d: %s", e != NULL ? e->line : 0,
-                 msg);
+        snprintf(why, why_len, "not well-formed XML at line %d: %s", e != NULL ? e->line : 0, msg);
         rc = RN_EMALFORMED;
         goto out;
     }
@@ -876,8 +880,7 @@ cred_result cred_tl_chain(const cred_tl *tl, void *leaf, void *untrusted, uint64
         return CRED_FAIL;
     }
     if (ctx == NULL ||
-        X509_STORE_CTX_init(ctx, (X509_STORE *)tl->store, leaf, (STACK_OF(X509) *)untrusted) !=
-            1)
+        X509_STORE_CTX_init(ctx, (X509_STORE *)tl->store, leaf, (STACK_OF(X509) *)untrusted) != 1)
         goto out;
     X509_STORE_CTX_set_time(ctx, 0, (time_t)(at_ms / 1000u));
     if (X509_verify_cert(ctx) != 1) {

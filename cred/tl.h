@@ -60,8 +60,8 @@
 
 /* One period of a service: its type and status from `from_ms` until the next period's. */
 typedef struct cred_tl_period {
-    uint64_t from_ms;             /* StatusStartingTime, ms since the epoch */
-    char type[CRED_TL_URI_BYTES]; /* ServiceTypeIdentifier after ".../Svctype/": "CA/QC" */
+    uint64_t from_ms;               /* StatusStartingTime, ms since the epoch */
+    char type[CRED_TL_URI_BYTES];   /* ServiceTypeIdentifier after ".../Svctype/": "CA/QC" */
     char status[CRED_TL_URI_BYTES]; /* ServiceStatus after ".../Svcstatus/": "granted" */
     bool ca_qc;                     /* the type is CRED_TL_TYPE_CA_QC */
     bool granted;                   /* the status is CRED_TL_STATUS_GRANT */
@@ -82,7 +82,7 @@ typedef struct cred_tl {
     cred_tl_service *svc; /* owned: svc[0..n) */
     size_t n;             /* services kept, at most CRED_TL_SERVICES_MAX */
     size_t cap;
-    void *store; /* X509_STORE *, owned: every kept certificate, whatever its type or status */
+    void *store;  /* X509_STORE *, owned: every kept certificate, whatever its type or status */
     size_t lists; /* lists read */
 } cred_tl;
 

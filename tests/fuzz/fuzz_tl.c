@@ -48,7 +48,7 @@ static bool refusal(int rc)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static STACK_OF(X509) *signers;
+    static STACK_OF(X509) * signers;
     static X509 *leaf;
     if (signers == NULL) {
         signers = sk_X509_new_null();

@@ -91,29 +91,32 @@ static void at(uint64_t ms, char out[TLEN])
 
 /* How the list is written: each field a test changes. */
 typedef struct tsl_opts {
-    const char *version;       /* TSLVersionIdentifier */
-    const char *type;          /* TSLType */
-    const char *next_update;   /* NextUpdate's dateTime, or NULL for a closed list */
-    const char *prolog;        /* before the root: a DOCTYPE, or "" */
-    const char *c_start;       /* the withdrawn service's StatusStartingTime, or NULL to omit */
-    bool sign;                 /* with a Signature */
-    bool whole;                /* its first reference covers the whole list (URI "") */
-    const char *qc_cert;       /* the granted service's X509Certificate, or NULL: ca_qc's */
-    test_issuer *by;           /* the signing key (default signer_key) */
-    X509 *by_cert;             /* in KeyInfo (default signer) */
+    const char *version;     /* TSLVersionIdentifier */
+    const char *type;        /* TSLType */
+    const char *next_update; /* NextUpdate's dateTime, or NULL for a closed list */
+    const char *prolog;      /* before the root: a DOCTYPE, or "" */
+    const char *c_start;     /* the withdrawn service's StatusStartingTime, or NULL to omit */
+    bool sign;               /* with a Signature */
+    bool whole;              /* its first reference covers the whole list (URI "") */
+    const char *qc_cert;     /* the granted service's X509Certificate, or NULL: ca_qc's */
+    test_issuer *by;         /* the signing key (default signer_key) */
+    X509 *by_cert;           /* in KeyInfo (default signer) */
 } tsl_opts;
 
 static tsl_opts defaults(void)
 {
     static char next[TLEN];
     at(now_ms + 180 * DAY, next);
-    tsl_opts o = { "5", "http://uri.etsi.org/TrstSvc/TrustedList/TSLType/EUgeneric", next, "",
-                   "", true, true, NULL, &signer_key, signer };
+    tsl_opts o = { "5",         "http://uri.etsi.org/TrstSvc/TrustedList/TSLType/EUgeneric",
+                   next,        "",
+                   "",          true,
+                   true,        NULL,
+                   &signer_key, signer };
     return o;
 }
 
 static void service(FILE *f, const char *type, const char *name, const char *cert_b64,
-                           const char *status, const char *start)
+                    const char *status, const char *start)
 {
     fprintf(f,
             "<ServiceInformation>"
@@ -488,8 +491,9 @@ static void test_refused_lists(void **state)
     o.by = &other_signer_key;
     o.by_cert = other_signer;
     bad = tsl(&o);
-    refused(bad, RN_ESIG, "signed with another key than the pinned signer's (KeyInfo names "
-                          "CN=Another scheme operator");
+    refused(bad, RN_ESIG,
+            "signed with another key than the pinned signer's (KeyInfo names "
+            "CN=Another scheme operator");
     free(bad);
     /* Another key, while KeyInfo claims the pinned signer's certificate. */
     o.by_cert = signer;
@@ -535,8 +539,9 @@ static void test_refused_lists(void **state)
     o = defaults();
     o.qc_cert = "bm90IGEgY2VydGlmaWNhdGU=";
     bad = tsl(&o);
-    refused(bad, RN_EMALFORMED, "TrustServiceProvider[1]/TSPService[1]/ServiceInformation/"
-                                "ServiceDigitalIdentity/DigitalId/X509Certificate");
+    refused(bad, RN_EMALFORMED,
+            "TrustServiceProvider[1]/TSPService[1]/ServiceInformation/"
+            "ServiceDigitalIdentity/DigitalId/X509Certificate");
     free(bad);
     /* Not a trusted list at all. */
     refused("<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\"/>", RN_EKIND,
@@ -555,17 +560,20 @@ static void test_hostile_xml(void **state)
     refused("", RN_EMALFORMED, "not well-formed");
     /* Entity expansion ("billion laughs"), external entities, a DTD at all: refused before any
      * entity is declared. The same with a signed list behind the DOCTYPE. */
-    const char *bomb =
-        "<!DOCTYPE TrustServiceStatusList [<!ENTITY a \"aaaaaaaaaa\">"
-        "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
-        "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
-        "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">"
-        "]>";
+    const char *bomb = "<!DOCTYPE TrustServiceStatusList [<!ENTITY a \"aaaaaaaaaa\">"
+                       "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c "
+                       "\"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
+                       "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e "
+                       "\"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
+                       "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g "
+                       "\"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">"
+                       "]>";
     char *text = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&text, &n);
-    fprintf(f, "<?xml version=\"1.0\"?>%s<TrustServiceStatusList "
-               "xmlns=\"http://uri.etsi.org/02231/v2#\">&g;&g;&g;&g;</TrustServiceStatusList>",
+    fprintf(f,
+            "<?xml version=\"1.0\"?>%s<TrustServiceStatusList "
+            "xmlns=\"http://uri.etsi.org/02231/v2#\">&g;&g;&g;&g;</TrustServiceStatusList>",
             bomb);
     fclose(f);
     refused(text, RN_EMALFORMED, "DOCTYPE");
@@ -611,12 +619,10 @@ static void test_load_files(void **state)
     cred_trust t;
     char why[CRED_REASON_BYTES];
     cred_trust_init(&t);
-    assert_int_equal(cred_trust_load_tl(&t, "/nonexistent.xml", signer_pem, now_ms, why,
-                                        sizeof(why)),
-                     RN_EIO);
+    assert_int_equal(
+        cred_trust_load_tl(&t, "/nonexistent.xml", signer_pem, now_ms, why, sizeof(why)), RN_EIO);
     assert_non_null(strstr(why, "/nonexistent.xml"));
-    assert_int_equal(cred_trust_load_tl(&t, tsl_path, "/nonexistent.pem", now_ms, why,
-                                        sizeof(why)),
+    assert_int_equal(cred_trust_load_tl(&t, tsl_path, "/nonexistent.pem", now_ms, why, sizeof(why)),
                      RN_EIO);
     assert_int_equal(cred_trust_load_tl(&t, tsl_path, ELM, now_ms, why, sizeof(why)),
                      RN_EMALFORMED);
@@ -658,8 +664,8 @@ static int setup(void **state)
     cred_tl tl;
     char why[200];
     cred_tl_init(&tl);
-    if (cred_tl_read(&tl, (const uint8_t *)"", 0, NULL, 0, CRED_TL_UNVERIFIED, why,
-                     sizeof(why)) != RN_EMALFORMED)
+    if (cred_tl_read(&tl, (const uint8_t *)"", 0, NULL, 0, CRED_TL_UNVERIFIED, why, sizeof(why)) !=
+        RN_EMALFORMED)
         return -1;
     cred_tl_free(&tl);
     test_issuer_make(&signer_key, CRED_KTY_RSA, 1);
@@ -680,8 +686,8 @@ static int setup(void **state)
     leaf_qc = make_cert(leaf_key.pkey, "Uni Z sealing", ca_qc, ca_key.pkey, ago, y, false);
     leaf_tsa = make_cert(leaf_key.pkey, "Uni Z (TSA CA)", ca_tsa, tsa_key.pkey, ago, y, false);
     leaf_old = make_cert(leaf_key.pkey, "Uni Z (WTS)", ca_old, old_key.pkey, ago, y, false);
-    leaf_stray = make_cert(leaf_key.pkey, "Uni Z (unlisted)", ca_stray, stray_key.pkey, ago, y,
-                           false);
+    leaf_stray =
+        make_cert(leaf_key.pkey, "Uni Z (unlisted)", ca_stray, stray_key.pkey, ago, y, false);
     int f1 = mkstemp(signer_pem), f2 = mkstemp(tsl_path);
     if (f1 < 0 || f2 < 0)
         return -1;
@@ -697,8 +703,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    X509 *all[] = { signer, other_signer, ca_qc,    ca_tsa,   ca_old,
-                    ca_stray, leaf_qc,    leaf_tsa, leaf_old, leaf_stray };
+    X509 *all[] = { signer,   other_signer, ca_qc,    ca_tsa,   ca_old,
+                    ca_stray, leaf_qc,      leaf_tsa, leaf_old, leaf_stray };
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         X509_free(all[i]);
     test_issuer *keys[] = { &signer_key, &other_signer_key, &ca_key,  &tsa_key,
