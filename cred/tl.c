@@ -831,12 +831,27 @@ int cred_tl_read(cred_tl *tl, const uint8_t *buf, size_t len, const void *signer
         rc = RN_ETOOBIG;
         goto out;
     }
+    /* Room for all of them first, so that the list is added whole or not at all. */
+    if (tl->n + tmp.n > tl->cap) {
+        cred_tl_service *v = realloc(tl->svc, (tl->n + tmp.n) * sizeof(*v));
+        if (v == NULL) {
+            rc = RN_ENOMEM;
+            goto out;
+        }
+        tl->svc = v;
+        tl->cap = tl->n + tmp.n;
+    }
     for (size_t i = 0; i < tmp.n; i++) {
         STACK_OF(X509) *c = tmp.svc[i].certs;
         for (int k = 0; k < sk_X509_num(c); k++)
-            X509_STORE_add_cert((X509_STORE *)tl->store, sk_X509_value(c, k));
-        if ((rc = push(tl, &tmp.svc[i], why, why_len)) < 0)
-            goto out;
+            if (X509_STORE_add_cert((X509_STORE *)tl->store, sk_X509_value(c, k)) != 1) {
+                rc = RN_ENOMEM;
+                goto out;
+            }
+    }
+    for (size_t i = 0; i < tmp.n; i++) {
+        int pushed = push(tl, &tmp.svc[i], why, why_len);
+        RN_ASSERT(pushed == 0); /* the room and the bound were checked above */
     }
     ERR_clear_error();
     tl->lists++;
@@ -914,8 +929,10 @@ cred_result cred_tl_chain(const cred_tl *tl, void *leaf, void *untrusted, uint64
             seen_p = p;
         }
     }
-    RN_ASSERT(seen != NULL); /* every certificate of the store is a kept service's */
-    if (seen_p == NULL) {
+    if (seen == NULL) {
+        /* Only when a list's certificates were added but the list was not (out of memory). */
+        snprintf(reason, reason_len, "the anchor is in no service of the trusted list(s) read");
+    } else if (seen_p == NULL) {
         char from[21];
         cred_time_format(seen->periods[0].from_ms, from);
         snprintf(reason, reason_len,
