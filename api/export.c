@@ -254,14 +254,13 @@ static json_t *alignment(builder *b, const char *type, const char *name, json_t 
     return a;
 }
 
-/* "<achievement id>#frag": a URL for an alignment that has no public document of its own. */
+/* "<document id>#frag": a URL for an alignment or result description that has no public
+ * document of its own. */
 static json_t *sub_uri(builder *b, const proto_spec *s, const char *frag)
 {
     if (s->source_ids_n > 0)
         return jcat(b, "", s->source_ids[0], frag);
-    char pre[sizeof(API_EXPORT_SPEC_URN)];
-    snprintf(pre, sizeof(pre), "%s", API_EXPORT_SPEC_URN);
-    return jcat(b, pre, s->id, frag);
+    return jcat(b, API_EXPORT_SPEC_URN, s->id, frag);
 }
 
 /* The criteria: the outcomes, one as its text, several as a Markdown list (the narrative is
@@ -767,8 +766,7 @@ int api_export_answers(mp_cur spec_answer, mp_cur provider_answer, api_export_fo
     if (rc == 0)
         rc = api_export_spec(&rs->u.spec, &rp->u.provider, f, out, why, why_len);
     else if (why_len > 0)
-        snprintf(why, why_len, "the node's answer does not hold a %s record",
-                 rc == 0 ? "provider" : "spec or provider");
+        snprintf(why, why_len, "an answer of the node does not hold the spec or provider record");
 out:
     free(rs);
     free(rp);

@@ -12,6 +12,7 @@
  *    structure checks, and its JSON-LD (the shipped contexts) defines every term: no quad of
  *    the expanded credential falls to a vocabulary appended for the test (and a document with an
  *    undefined term does, so the check is not vacuous).
+ *  - The ELM form's property and type names are terms of the Commission's edc-ap context.
  *  - Each field on its own: a spec without EQF, NQF, grading or prerequisites; a title in many
  *    languages; texts with quotes, backslashes, control characters and non-ASCII; the largest
  *    spec the record allows (32 outcomes in 40 languages); a provider that is not the spec's.
@@ -844,6 +845,87 @@ static void test_refusals(void **state)
     assert_int_equal(api_export_form_parse("jsonld", &f), RN_EINVAL);
 }
 
+/* ---- ELM terms ---- */
+
+/* Counts the property names and type names under v that the context `ctx` (the edc-ap
+ * context's term map) does not define; the first one goes to `bad`. */
+static size_t elm_undefined(json_t *ctx, json_t *v, char *bad, size_t cap)
+{
+    size_t n = 0, i;
+    const char *k;
+    json_t *x;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+        {
+            n += elm_undefined(ctx, x, bad, cap);
+        }
+        return n;
+    }
+    if (!json_is_object(v))
+        return 0;
+    json_object_foreach(v, k, x)
+    {
+        if (strcmp(k, "@context") == 0)
+            continue;
+        /* A language map's keys are languages, not terms. */
+        json_t *def = json_object_get(ctx, k);
+        bool langmap = json_is_object(def) &&
+                       json_is_string(json_object_get(def, "@container")) &&
+                       strcmp(json_string_value(json_object_get(def, "@container")),
+                              "@language") == 0;
+        if (strcmp(k, "id") != 0 && strcmp(k, "type") != 0 && def == NULL) {
+            if (n++ == 0)
+                snprintf(bad, cap, "property %s", k);
+        }
+        if (strcmp(k, "type") == 0 && json_is_string(x) &&
+            json_object_get(ctx, json_string_value(x)) == NULL) {
+            if (n++ == 0)
+                snprintf(bad, cap, "type %s", json_string_value(x));
+        }
+        if (!langmap)
+            n += elm_undefined(ctx, x, bad, cap);
+    }
+    return n;
+}
+
+/* Every property and type the ELM form writes is a term of the Commission's edc-ap context
+ * (tests/fixtures/elm/edc-ap-context.jsonld; the ELM context is not shipped with the program,
+ * so this is the check that a JSON-LD processor would drop nothing). */
+static void test_elm_terms(void **state)
+{
+    (void)state;
+    json_t *file = load("elm/edc-ap-context.jsonld"), *ctx = json_object_get(file, "@context");
+    proto_spec s;
+    proto_provider p;
+    char bad[128] = "";
+    base(&s, &p);
+    p.qa_status = PROTO_QA_ACCREDITED;
+    p.qa_body = proto_str_c("HCERES");
+    p.url = proto_str_c("https://univ-x.example.fr");
+    p.registration_number = proto_str_c("0751234A");
+    s.eqf = 5;
+    s.nqf = proto_str_c("RNCP niveau 5");
+    s.prerequisites = proto_str_c("Baccalauréat");
+    s.grading = proto_str_c("Note: 0 to 20, pass mark 10");
+    s.url = proto_str_c("https://univ-x.example.fr/mc-1");
+    s.valid_until_ms = 1798761600000ull;
+    s.stackability = PROTO_STACK_STACKABLE;
+    s.part_of_n = 1;
+    s.part_of[0] = proto_str_c("FR:univ-x/licence");
+    s.outcomes[0].esco_n = 1;
+    s.outcomes[0].esco[0] = proto_str_c("http://data.europa.eu/esco/skill/aaaa");
+    json_t *e = export(&s, &p, API_EXPORT_ELM);
+    size_t n = elm_undefined(ctx, e, bad, sizeof(bad));
+    if (n != 0)
+        fail_msg("%zu names the edc-ap context does not define, the first: %s", n, bad);
+    /* Not vacuous: a name it does not define is found. */
+    json_object_set_new(json_object_get(e, "creditPoint"), "pointz", json_string("2"));
+    assert_int_equal(elm_undefined(ctx, e, bad, sizeof(bad)), 1);
+    assert_string_equal(bad, "property pointz");
+    json_decref(e);
+    json_decref(file);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -855,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_many_languages),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_elm_terms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
