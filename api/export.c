@@ -23,15 +23,15 @@
 #include "proto/limits.h"
 
 /* The URIs of the EU vocabularies the ELM form names (as the Commission's sample does). */
-#define URI_ECTS          "http://data.europa.eu/snb/education-credit/6fcec5c5af"
-#define URI_ECTS_SCHEME   "http://data.europa.eu/snb/education-credit/25831c2"
-#define URI_EQF_SCHEME    "http://data.europa.eu/snb/eqf/25831c2"
-#define URI_ISCED_SCHEME  "http://data.europa.eu/snb/isced-f/25831c2"
-#define URI_LANGUAGE      "http://publications.europa.eu/resource/authority/language/"
+#define URI_ECTS           "http://data.europa.eu/snb/education-credit/6fcec5c5af"
+#define URI_ECTS_SCHEME    "http://data.europa.eu/snb/education-credit/25831c2"
+#define URI_EQF_SCHEME     "http://data.europa.eu/snb/eqf/25831c2"
+#define URI_ISCED_SCHEME   "http://data.europa.eu/snb/isced-f/25831c2"
+#define URI_LANGUAGE       "http://publications.europa.eu/resource/authority/language/"
 #define URI_COUNTRY_SCHEME "http://publications.europa.eu/resource/authority/country"
-#define URI_ESCO          "http://data.europa.eu/esco/"
-#define URI_ESCO_SCHEME   "http://data.europa.eu/esco/concept-scheme/skills"
-#define URI_MODE_SCHEME   "http://data.europa.eu/snb/learning-assessment/25831c2"
+#define URI_ESCO           "http://data.europa.eu/esco/"
+#define URI_ESCO_SCHEME    "http://data.europa.eu/esco/concept-scheme/skills"
+#define URI_MODE_SCHEME    "http://data.europa.eu/snb/learning-assessment/25831c2"
 
 /* ISO 639-1 onto the EU authority table of languages: the inverse of the importer's table
  * (cli/import.c), the languages of the 30 countries and their neighbours. A language outside it
@@ -616,8 +616,9 @@ static void export_elm(builder *b, const proto_spec *s, const proto_provider *p,
             continue;
         char uri[96];
         snprintf(uri, sizeof(uri), "%s%s", URI_LANGUAGE, eu);
-        json_t *c = concept(b, jcstr(b, uri), "http://publications.europa.eu/resource/authority/"
-                                              "language",
+        json_t *c = concept(b, jcstr(b, uri),
+                            "http://publications.europa.eu/resource/authority/"
+                            "language",
                             eu);
         put(b, c, "notation", jcstr(b, "language"));
         add(b, ls, c);
@@ -699,8 +700,8 @@ static void export_elm(builder *b, const proto_spec *s, const proto_provider *p,
     put(b, d, "status", jcstr(b, s->status == PROTO_STATUS_WITHDRAWN ? "withdrawn" : "active"));
 }
 
-int api_export_spec(const proto_spec *s, const proto_provider *p, api_export_form f,
-                    json_t **out, char *why, size_t why_len)
+int api_export_spec(const proto_spec *s, const proto_provider *p, api_export_form f, json_t **out,
+                    char *why, size_t why_len)
 {
     builder b = { false };
     *out = NULL;
@@ -751,8 +752,8 @@ int api_export_record_of(mp_cur answer, proto_kind kind, proto_entry *e, proto_r
     return proto_record_decode(r, kind, e->body, e->body_len, NULL);
 }
 
-int api_export_answers(mp_cur spec_answer, mp_cur provider_answer, api_export_form f,
-                       json_t **out, char *why, size_t why_len)
+int api_export_answers(mp_cur spec_answer, mp_cur provider_answer, api_export_form f, json_t **out,
+                       char *why, size_t why_len)
 {
     proto_entry es, ep;
     proto_record *rs = malloc(sizeof(*rs)), *rp = malloc(sizeof(*rp));

@@ -47,8 +47,8 @@ int cmd_spec_export(cli *c, const cli_cmd *cmd, cli_args *a)
     }
     rc = cli_record_get(c, PROTO_KIND_SPEC, id, at, &sbuf, &se, s);
     if (rc == CLI_NEGATIVE) {
-        rc = cli_fail_rn(CLI_NEGATIVE, RN_ENOTFOUND, NULL, -1, "the node holds no spec %s%s%s",
-                         id, at_s != NULL ? " as of " : "", at_s != NULL ? at_s : "");
+        rc = cli_fail_rn(CLI_NEGATIVE, RN_ENOTFOUND, NULL, -1, "the node holds no spec %s%s%s", id,
+                         at_s != NULL ? " as of " : "", at_s != NULL ? at_s : "");
         goto out;
     }
     if (rc != CLI_OK)

@@ -568,8 +568,8 @@ static void export_answer(job *j, const ctl_response *r)
                 p->value = pid, p->value_len = strlen(pid);
         }
         mp_buf_init(&params, RN_HTTP_QUERY_BYTES_MAX * 2u + 1024u);
-        int rc = api_params_build(&params, ctl_method_get(CTL_M_RECORD), j->q, NULL, 0, "proof",
-                                  &ce);
+        int rc =
+            api_params_build(&params, ctl_method_get(CTL_M_RECORD), j->q, NULL, 0, "proof", &ce);
         if (rc == 0 && (n = job_new(current, req, VIEW_ROUTE)) != NULL &&
             job_call(current, n, ctl_method_get(CTL_M_RECORD), params.data, params.len) == 0) {
             n->form = j->form;

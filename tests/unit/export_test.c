@@ -90,9 +90,9 @@ static json_t *wrap_ob3(const json_t *ach)
     json_object_set_new(vc, "type", ty);
     json_object_set(vc, "issuer", json_object_get(a, "creator"));
     json_object_set_new(vc, "validFrom", json_string("2025-01-01T00:00:00Z"));
-    json_object_set_new(vc, "name", json_object_get(a, "name") != NULL
-                                        ? json_copy(json_object_get(a, "name"))
-                                        : json_string("badge"));
+    json_object_set_new(vc, "name",
+                        json_object_get(a, "name") != NULL ? json_copy(json_object_get(a, "name"))
+                                                           : json_string("badge"));
     json_t *cs = json_object(), *cst = json_array();
     json_array_append_new(cst, json_string("AchievementSubject"));
     json_object_set_new(cs, "type", cst);
@@ -112,7 +112,8 @@ static json_t *wrap_elm(const json_t *las)
     json_array_extend(ctx, json_object_get(s, "@context"));
     json_object_del(s, "@context");
     json_object_set_new(vc, "@context", ctx);
-    json_object_set_new(vc, "id", json_string("urn:credential:00000000-0000-4000-8000-000000000002"));
+    json_object_set_new(vc, "id",
+                        json_string("urn:credential:00000000-0000-4000-8000-000000000002"));
     json_array_append_new(ty, json_string("VerifiableCredential"));
     json_array_append_new(ty, json_string("EuropeanDigitalCredential"));
     json_object_set_new(vc, "type", ty);
@@ -202,8 +203,7 @@ static char *flag_text(json_t *v)
         json_t *x;
         json_array_foreach(v, i, x)
         {
-            n += (size_t)snprintf(t + n, 4096 - n, "%s%s", i > 0 ? "," : "",
-                                  json_string_value(x));
+            n += (size_t)snprintf(t + n, 4096 - n, "%s%s", i > 0 ? "," : "", json_string_value(x));
         }
     } else {
         fail_msg("a flag for a value of JSON type %d", json_typeof(v));
@@ -381,8 +381,8 @@ static void check_both(const proto_spec *s, const proto_provider *p)
             }
             /* A language outside the EU authority table has no URI, and is left out. */
         }
-        assert_same(t.provider, t.back_provider, f == API_EXPORT_OB3 ? "OB 3.0 provider"
-                                                                       : "ELM provider");
+        assert_same(t.provider, t.back_provider,
+                    f == API_EXPORT_OB3 ? "OB 3.0 provider" : "ELM provider");
         assert_same(t.spec, t.back_spec, f == API_EXPORT_OB3 ? "OB 3.0 spec" : "ELM spec");
         trip_free(&t);
     }
@@ -414,8 +414,8 @@ static void test_sample_round_trips(void **state)
 {
     (void)state;
     static const char *const samples[] = {
-        "elm/Sample-MC-Annex1-unsigned.jsonld",     "obv3/uvh_at_microcredential_full_1.json",
-        "obv3/theed_microcredential_full_ho.json",  "obv3/theed_microcredential_minimal_ho.json",
+        "elm/Sample-MC-Annex1-unsigned.jsonld",       "obv3/uvh_at_microcredential_full_1.json",
+        "obv3/theed_microcredential_full_ho.json",    "obv3/theed_microcredential_minimal_ho.json",
         "obv3/mbob_eo_eov_microcredential_full.json",
     };
     for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
@@ -579,10 +579,8 @@ static void base(proto_spec *s, proto_provider *p)
     s->stackability = PROTO_STACK_STAND_ALONE;
     s->valid_from_ms = 1735689600000ull; /* 2025-01-01 */
     s->status = PROTO_STATUS_ACTIVE;
-    assert_int_equal(proto_record_validate(&(proto_record){ .kind = PROTO_KIND_SPEC,
-                                                            .u.spec = *s },
-                                           NULL),
-                     0);
+    assert_int_equal(
+        proto_record_validate(&(proto_record){ .kind = PROTO_KIND_SPEC, .u.spec = *s }, NULL), 0);
 }
 
 static json_t *export(const proto_spec *s, const proto_provider *p, api_export_form f)
@@ -680,7 +678,8 @@ static void test_each_field(void **state)
     assert_string_equal(json_string_value(json_object_get(rd, "valueMax")), "20");
     assert_string_equal(json_string_value(json_object_get(rd, "requiredValue")), "10");
     json_t *cr = json_object_get(o, "creator");
-    assert_string_equal(json_string_value(json_object_get(cr, "id")), "urn:recnet:provider:FR:univ-x");
+    assert_string_equal(json_string_value(json_object_get(cr, "id")),
+                        "urn:recnet:provider:FR:univ-x");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(cr, "address"), "addressCountryCode")),
         "FR");
@@ -690,16 +689,16 @@ static void test_each_field(void **state)
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(json_object_get(e, "thematicArea"), 0), "id")),
                         "http://data.europa.eu/snb/isced-f/0613");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(e, "language"), 0), "id")),
-                        "http://publications.europa.eu/resource/authority/language/FRA");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(e, "language"), 0), "id")),
+        "http://publications.europa.eu/resource/authority/language/FRA");
     json_t *ao = json_array_get(json_object_get(e, "awardingOpportunity"), 0);
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(ao, "temporal"), "endDate")),
         "2027-01-01T00:00:00Z");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(e, "isPartOf"), 0), "id")),
-                        "urn:recnet:spec:FR:univ-x/licence");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(e, "isPartOf"), 0), "id")),
+        "urn:recnet:spec:FR:univ-x/licence");
     assert_string_equal(json_string_value(json_object_get(e, "@context")) == NULL
                             ? json_string_value(json_array_get(json_object_get(e, "@context"), 0))
                             : "",
@@ -743,7 +742,8 @@ static void test_many_languages(void **state)
     assert_int_equal(json_array_size(json_object_get(e, "language")), 3);
     json_t *lo = json_object_get(json_array_get(json_object_get(e, "learningOutcome"), 0), "title");
     assert_int_equal(json_object_size(lo), 3);
-    assert_string_equal(json_string_value(json_object_get(lo, "nl")), "Lire un fichier CSV </script>");
+    assert_string_equal(json_string_value(json_object_get(lo, "nl")),
+                        "Lire un fichier CSV </script>");
     assert_string_equal(json_string_value(json_object_get(lo, "en")), "Read a CSV file");
     json_decref(o);
     json_decref(e);
@@ -792,10 +792,8 @@ static void test_limits(void **state)
             o->translations[k].text = proto_str_c(langs[k + 1]);
         }
     }
-    assert_int_equal(proto_record_validate(&(proto_record){ .kind = PROTO_KIND_SPEC,
-                                                            .u.spec = *s },
-                                           NULL),
-                     0);
+    assert_int_equal(
+        proto_record_validate(&(proto_record){ .kind = PROTO_KIND_SPEC, .u.spec = *s }, NULL), 0);
     for (int f = API_EXPORT_OB3; f <= API_EXPORT_ELM; f++) {
         json_t *d = export(s, &p, (api_export_form)f);
         char *t = json_dumps(d, 0);
@@ -809,8 +807,8 @@ static void test_limits(void **state)
         } else {
             assert_int_equal(json_array_size(json_object_get(d, "alignment")),
                              1 + RN_OUTCOMES_MAX * RN_ESCO_PER_OUTCOME_MAX);
-            assert_true(strlen(json_string_value(json_object_get(
-                            json_object_get(d, "criteria"), "narrative"))) ==
+            assert_true(strlen(json_string_value(
+                            json_object_get(json_object_get(d, "criteria"), "narrative"))) ==
                         RN_OUTCOMES_MAX * (400 + 2) + RN_OUTCOMES_MAX - 1);
         }
         free(t);
@@ -834,8 +832,7 @@ static void test_refusals(void **state)
     assert_null(d);
     assert_non_null(strstr(why, "FR:other"));
     base(&s, &p);
-    assert_int_equal(api_export_spec(&s, &p, (api_export_form)7, &d, why, sizeof(why)),
-                     RN_EINVAL);
+    assert_int_equal(api_export_spec(&s, &p, (api_export_form)7, &d, why, sizeof(why)), RN_EINVAL);
     assert_int_equal(api_export_form_parse("ob3", &f), 0);
     assert_int_equal(f, API_EXPORT_OB3);
     assert_int_equal(api_export_form_parse("elm", &f), 0);
@@ -869,10 +866,9 @@ static size_t elm_undefined(json_t *ctx, json_t *v, char *bad, size_t cap)
             continue;
         /* A language map's keys are languages, not terms. */
         json_t *def = json_object_get(ctx, k);
-        bool langmap = json_is_object(def) &&
-                       json_is_string(json_object_get(def, "@container")) &&
-                       strcmp(json_string_value(json_object_get(def, "@container")),
-                              "@language") == 0;
+        bool langmap =
+            json_is_object(def) && json_is_string(json_object_get(def, "@container")) &&
+            strcmp(json_string_value(json_object_get(def, "@container")), "@language") == 0;
         if (strcmp(k, "id") != 0 && strcmp(k, "type") != 0 && def == NULL) {
             if (n++ == 0)
                 snprintf(bad, cap, "property %s", k);
