@@ -366,8 +366,9 @@ static void export_ob3(builder *b, const proto_spec *s, const proto_provider *p,
     rec_ects_format(s->ects_centi, ects);
     const char *isced = proto_codes_isced_label((const char *)s->isced.ptr, s->isced.len);
     int dn = snprintf(desc, sizeof(desc), "A micro-credential of %s ECTS", ects);
-    if (s->eqf != 0)
+    if (s->eqf != 0 && dn > 0 && (size_t)dn < sizeof(desc))
         dn += snprintf(desc + dn, sizeof(desc) - (size_t)dn, " at EQF level %u", s->eqf);
+    RN_ASSERT(dn > 0 && (size_t)dn < sizeof(desc) / 2);
     snprintf(desc + dn, sizeof(desc) - (size_t)dn, " in %s (ISCED-F %.*s), awarded by %.*s.",
              isced != NULL ? isced : "a field", (int)s->isced.len, (const char *)s->isced.ptr,
              (int)(p->legal_name.len < 256u ? p->legal_name.len : 256u),

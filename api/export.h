@@ -11,8 +11,8 @@
  * same values of every field the format carries (tests/unit/export_test.c holds the two to
  * each other). Nothing here does I/O: records in, JSON out.
  *
- * Workload: one document per request, a few kilobytes (a spec of 32 outcomes in 40 languages is
- * the largest, some 1.5 MB of JSON).
+ * Workload: one document per request, a few kilobytes; the largest record (64 KiB) gives a
+ * document of a few hundred kilobytes.
  */
 #ifndef RN_API_EXPORT_H
 #define RN_API_EXPORT_H

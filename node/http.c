@@ -573,7 +573,8 @@ static void export_answer(job *j, const ctl_response *r)
         if (rc == 0 && (n = job_new(current, req, VIEW_ROUTE)) != NULL &&
             job_call(current, n, ctl_method_get(CTL_M_RECORD), params.data, params.len) == 0) {
             n->form = j->form;
-            n->spec = j->c[0]; /* taken: the spec's answer stays with the second job */
+            n->spec.out = j->c[0].out; /* taken: the spec's answer goes with the second job */
+            n->spec.out_len = j->c[0].out_len;
             j->c[0].out = NULL;
             mp_buf_free(&params);
             job_queue(current, n);
@@ -1005,8 +1006,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     api_export_form form = 0;
     if (strcmp(rt->path, API_EXPORT_ROUTE) == 0) {
         api_param *ap = api_query_get(q, "as");
-        if (api_query_get(q, "kind") != NULL || q->n == RN_HTTP_QUERY_PARAMS_MAX) {
+        if (api_query_get(q, "kind") != NULL) {
             send_error(req, 400, RN_EUNKNOWNFIELD, "kind", "this path is a spec's");
+            return 0;
+        }
+        if (q->n == RN_HTTP_QUERY_PARAMS_MAX) {
+            send_error(req, 413, RN_ETOOBIG, NULL, "too many query parameters");
             return 0;
         }
         if (ap != NULL && api_export_form_parse(ap->value, &form) != 0) {
