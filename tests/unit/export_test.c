@@ -15,7 +15,9 @@
  *  - The ELM form's property and type names are terms of the Commission's edc-ap context.
  *  - Each field on its own: a spec without EQF, NQF, grading or prerequisites; a title in many
  *    languages; texts with quotes, backslashes, control characters and non-ASCII; the largest
- *    spec the record allows (32 outcomes in 40 languages); a provider that is not the spec's.
+ *    spec a record holds (40 titles, 32 outcomes with their ESCO skills and translations); a
+ *    provider that is not the spec's.
+ *  - recnetctl spec export's exit codes without a node: usage (2) and an unreachable node (4).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +31,7 @@
 #include <jansson.h>
 
 #include "api/export.h"
+#include "cli/cli.h"
 #include "cli/import.h"
 #include "cli/recjson.h"
 #include "cred/cred.h"
@@ -922,6 +925,54 @@ static void test_elm_terms(void **state)
     json_decref(file);
 }
 
+/* ---- recnetctl spec export, without a node ---- */
+
+static int run(const char *first, ...)
+{
+    char *argv[16];
+    int argc = 0;
+    va_list ap;
+    argv[argc++] = (char *)"recnetctl";
+    va_start(ap, first);
+    for (const char *a = first; a != NULL && argc < 15; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    fflush(stdout);
+    return cli_main(argc, argv);
+}
+
+/* The exit codes that need no node (cli/README.md): 2 for the command line, 4 for a node that
+ * is not there; 0 and 1 against a node are tests/integration/openapi.sh's. */
+static void test_cli_exit_codes(void **state)
+{
+    (void)state;
+    const char *sock = "/nonexistent-recnet/control.sock";
+    assert_int_equal(run("spec", "export", "--help", NULL), CLI_OK);
+    assert_int_equal(run("help", "spec", "export", NULL), CLI_OK);
+    assert_int_equal(run("-s", sock, "spec", "export", "IE:uniz/mc-c012", NULL), CLI_USAGE);
+    assert_int_equal(run("-s", sock, "spec", "export", "IE:uniz/mc-c012", "--as", "xml", NULL),
+                     CLI_USAGE);
+    assert_int_equal(run("-s", sock, "spec", "export", "IE:uniz/mc-c012", "--as", "OB3", NULL),
+                     CLI_USAGE);
+    assert_int_equal(run("-s", sock, "spec", "export", "not an id", "--as", "ob3", NULL),
+                     CLI_USAGE);
+    assert_int_equal(
+        run("-s", sock, "spec", "export", "IE:uniz/mc-c012", "--as", "elm", "--at", "soon", NULL),
+        CLI_USAGE);
+    assert_int_equal(run("-s", sock, "spec", "export", "--as", "elm", NULL), CLI_USAGE);
+    assert_int_equal(run("-s", sock, "spec", "export", "IE:a/b", "IE:a/c", "--as", "elm", NULL),
+                     CLI_USAGE);
+    assert_int_equal(
+        run("-s", sock, "spec", "export", "IE:uniz/mc-c012", "--as", "ob3", "--out", NULL),
+        CLI_USAGE);
+    assert_int_equal(run("-s", sock, "spec", "export", "IE:uniz/mc-c012", "--as", "ob3", NULL),
+                     CLI_UNREACHABLE);
+    assert_int_equal(
+        run("-s", sock, "--json", "spec", "export", "IE:uniz/mc-c012", "--as", "elm", NULL),
+        CLI_UNREACHABLE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -934,6 +985,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_elm_terms),
+        cmocka_unit_test(test_cli_exit_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
