@@ -44,6 +44,12 @@ static const cli_optdef opts_publish[] = {
     { NULL, 0, false },
 };
 static const cli_optdef opts_at[] = { { "at", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_export[] = {
+    { "as", 0, true },
+    { "at", 0, true },
+    { "out", 'o', true },
+    { NULL, 0, false },
+};
 static const cli_optdef opts_search[] = {
     { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true }, { "eqf-max", 0, true },
     { "isced", 0, true },   { "ects-min", 0, true }, { "text", 0, true },    { "at", 0, true },
@@ -238,6 +244,15 @@ static const cli_cmd commands[] = {
       "issuer keys as a table; --json prints the entry and its record as JSON. Exit 1 when there\n"
       "is none.",
       opts_at, 1, 1, false, cmd_record_show, PROTO_KIND_PROVIDER },
+    { "spec export", "a spec as an Open Badges 3.0 Achievement or an ELM specification",
+      "ID --as ob3|elm [--at TIME] [-o|--out FILE]",
+      "Reads spec ID and its provider as of TIME (default: now) from the node and prints the\n"
+      "spec as JSON-LD: --as ob3 an Open Badges 3.0 Achievement (its creator the provider's\n"
+      "Profile), --as elm a European Learning Model v3 LearningAchievementSpecification (its\n"
+      "awarding body the provider). The bytes are those of GET /v1/spec/ID?as= at the gateway.\n"
+      "--out writes them to FILE instead. api/README.md has the mapping field by field, and\n"
+      "what a form does not carry. Exit 1 when the node holds no such spec.",
+      opts_export, 1, 1, false, cmd_spec_export, 0 },
     { "query recognise", "how does a country recognise a spec, for a purpose",
       "SPEC COUNTRY PURPOSE [--at TIME]",
       "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime, ms\n"
