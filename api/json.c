@@ -85,9 +85,23 @@ static const struct {
 };
 #undef SHOW
 
+/* The lengths of the keys of `shows`, a bit each: most keys have none of them (show_of_n).
+ * shows_check holds it to the table. */
+#define SHOW_LENGTHS                                                                               \
+    (1ull << 2 | 1ull << 3 | 1ull << 4 | 1ull << 6 | 1ull << 9 | 1ull << 10 | 1ull << 11 |         \
+     1ull << 14 | 1ull << 15 | 1ull << 16)
+
+static void shows_check(void)
+{
+    for (size_t i = 0; i < sizeof(shows) / sizeof(shows[0]); i++)
+        RN_ASSERT(shows[i].len < 64 && (SHOW_LENGTHS >> shows[i].len & 1u) != 0);
+}
+
 /* How a value under the key k[0..n) is shown (the length first: most keys match none). */
 static show show_of_n(const void *k, size_t n)
 {
+    if (n >= 64 || (SHOW_LENGTHS >> n & 1u) == 0)
+        return SHOW_PLAIN;
     for (size_t i = 0; i < sizeof(shows) / sizeof(shows[0]); i++)
         if (shows[i].len == n && memcmp(shows[i].key, k, n) == 0)
             return shows[i].how;
@@ -251,6 +265,7 @@ char *api_json_text(const json_t *j)
 
 void api_text_init(api_text *t, size_t max)
 {
+    shows_check();
     memset(t, 0, sizeof(*t));
     t->max = max;
     for (uint32_t i = 0; i < API_TEXT_DAYS; i++)

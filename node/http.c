@@ -669,10 +669,12 @@ static void on_node_async(uv_async_t *a)
     }
     h->done(h->ctx);
     uv_mutex_lock(&h->lock);
+    bool wake = h->done_list == NULL; /* as job_queue: a list not empty has its wake-up */
     *h->done_tail = first;
     h->done_tail = tail;
     uv_mutex_unlock(&h->lock);
-    uv_async_send(&h->http_async);
+    if (wake)
+        uv_async_send(&h->http_async);
 }
 
 /* ---- The gateway's side ---- */
@@ -801,6 +803,10 @@ static void job_queue(node_http *h, job *j)
 {
     uv_mutex_lock(&h->lock);
     bool room = h->todo_n < RN_HTTP_QUEUE_MAX && !h->stopping;
+    /* Only the first job of a batch wakes the node's loop: while the queue is not empty, the
+     * wake-up of its first job has not been taken yet, and takes the whole queue. Fewer
+     * uv_async_send calls, fewer times the two loops meet in libuv's async handshake. */
+    bool wake = h->todo_n == 0;
     if (room) {
         *h->todo_tail = j;
         h->todo_tail = &j->next;
@@ -814,7 +820,8 @@ static void job_queue(node_http *h, job *j)
         send_error(req, 503, RN_EFULL, NULL, "the node is busy; try again");
         return;
     }
-    uv_async_send(&h->node_async);
+    if (wake)
+        uv_async_send(&h->node_async);
 }
 
 /* One of the gateway's own views: `status` (and `peers` for /metrics), no parameters. */
