@@ -564,15 +564,19 @@ static int put_bin(api_text *t, const uint8_t *s, uint32_t n, show how)
     return 0;
 }
 
-/* A key the tree path keeps as it is: valid UTF-8 without NUL (ASCII checked here at once). */
-static bool plain_key(const uint8_t *k, uint32_t n)
+/* A key the tree path keeps as it is: valid UTF-8 without NUL (ASCII checked here at once).
+ * *simple: ASCII with nothing to escape, as nearly every key is. */
+static bool plain_key(const uint8_t *k, uint32_t n, bool *simple)
 {
     uint8_t high = 0;
+    bool esc = false;
     for (uint32_t i = 0; i < n; i++) {
         if (k[i] == 0)
             return false;
         high |= k[i];
+        esc |= escaped[k[i]];
     }
+    *simple = high < 0x80 && !esc;
     return high < 0x80 || mp_utf8_valid(k, n);
 }
 
@@ -602,7 +606,8 @@ static int write_map(api_text *t, mp_cur *c, unsigned depth, unsigned flags)
         if (mp_read_str(c, &k, &klen) < 0)
             return RN_EMALFORMED;
         /* The tree path keeps keys of at most 63 bytes in a C string (json_object_set_new). */
-        if (klen > 63 || !plain_key(k, klen))
+        bool simple;
+        if (klen > 63 || !plain_key(k, klen, &simple))
             return RN_EINVAL;
         show how = show_of_n(k, klen);
         uint32_t nlen = how == SHOW_ECTS && klen > 6 ? klen - 6 : klen;
@@ -624,8 +629,20 @@ static int write_map(api_text *t, mp_cur *c, unsigned depth, unsigned flags)
             continue;
         }
         RN_TRY(put_item(t, items == 0, depth + 1));
-        RN_TRY(put_string(t, k, nlen));
-        RN_TRY(put(t, ": ", 2));
+        if (simple) {
+            /* "key": at once. */
+            int err = 0;
+            char *o = room_for(t, (size_t)nlen + 4, &err);
+            if (o == NULL)
+                return err;
+            o[0] = '"';
+            memcpy(o + 1, k, nlen);
+            memcpy(o + 1 + nlen, "\": ", 3);
+            t->len += (size_t)nlen + 4;
+        } else {
+            RN_TRY(put_string(t, k, nlen));
+            RN_TRY(put(t, ": ", 2));
+        }
         RN_TRY(write_value(t, c, how, depth + 1, flags));
         items++;
     }
