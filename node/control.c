@@ -357,6 +357,7 @@ static int fail_query(ctl *c, int rc, const code_field *map, const char *message
     X(bytes_out)                                                                                   \
     X(entries_in)                                                                                  \
     X(entries_new)                                                                                 \
+    X(entry_bytes_new)                                                                             \
     X(entries_dup)                                                                                 \
     X(entries_out)                                                                                 \
     X(payload_msgs_out)                                                                            \
@@ -440,6 +441,31 @@ static void put_clock(ctl *c, mp_buf *out, uint64_t head_ms)
     mp_put_bool(out, head_ahead > RN_CLOCK_PUBLISH_AHEAD_MS_MAX);
     mp_put_cstr(out, "entries_future");
     mp_put_uint(out, node_counters_get(c->n)->entries_future);
+}
+
+/* status's "catchup": the core's catch-ups (node_catchup), all of them and the current or last. */
+static void put_catchup(ctl *c, mp_buf *out)
+{
+    const node_catchup *cu = node_catchup_get(c->n);
+    uint64_t end = cu->active ? c->now_ms : cu->end_ms;
+    mp_put_cstr(out, "catchup");
+    mp_put_map(out, 8);
+    mp_put_cstr(out, "runs");
+    mp_put_uint(out, cu->number);
+    mp_put_cstr(out, "active");
+    mp_put_bool(out, cu->active);
+    mp_put_cstr(out, "entries");
+    mp_put_uint(out, cu->entries_total);
+    mp_put_cstr(out, "bytes");
+    mp_put_uint(out, cu->bytes_total);
+    mp_put_cstr(out, "last_entries");
+    mp_put_uint(out, cu->entries);
+    mp_put_cstr(out, "last_bytes");
+    mp_put_uint(out, cu->bytes);
+    mp_put_cstr(out, "last_expected");
+    mp_put_uint(out, cu->expected);
+    mp_put_cstr(out, "last_ms");
+    mp_put_uint(out, cu->number > 0 && end > cu->start_ms ? end - cu->start_ms : 0);
 }
 
 /* ---- Disks: status.disk, status.integrity and the check method ---- */
@@ -533,7 +559,7 @@ static int m_status(ctl *c, mp_buf *out)
     }
 
     proto_key_text_format(self->key, key);
-    mp_put_map(out, 12 + CTL_STATUS_DISK_KEYS);
+    mp_put_map(out, 13 + CTL_STATUS_DISK_KEYS);
     put_disk_status(c, out, &c->r);
     mp_put_cstr(out, "country");
     mp_put_cstr(out, self->country);
@@ -573,6 +599,7 @@ static int m_status(ctl *c, mp_buf *out)
     mp_put_uint(out, peers_n);
     mp_put_cstr(out, "counters");
     put_counters(out, node_counters_get(c->n), node_guard_counters_get(c->n));
+    put_catchup(c, out);
     mp_put_cstr(out, "index_pending");
     mp_put_bool(out, c->index_pending);
     mp_put_cstr(out, "time");

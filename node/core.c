@@ -229,6 +229,7 @@ struct node {
     node_counters ctr;
     node_catchup cu;               /* the current or last catch-up */
     uint64_t cu_base_new;          /* ctr.entries_new when it began */
+    uint64_t cu_base_bytes;        /* ctr.entry_bytes_new when it began */
     node_clock clock;              /* the driver's clock as last noted, for status */
     blame_rec blame[RN_PEERS_MAX]; /* failure records of peers not connected now */
     uint64_t blame_stamp;
@@ -741,6 +742,7 @@ static int fork_ingest(node *n, size_t a, proto_str ea, proto_str eb, int from)
             head_advance(n, a, &res);
             RN_ASSERT(res.head_seq == old + 1);
             n->ctr.entries_new++;
+            n->ctr.entry_bytes_new += runs[i].len;
             n->last_ingest_ms = n->now;
             push_new(n, a, &runs[i], 1, from);
         }
@@ -1305,6 +1307,8 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
         RN_ASSERT(res.head_seq == old + res.accepted && res.head_seq >= first);
         head_advance(n, (size_t)a, &res);
         n->ctr.entries_new += res.accepted;
+        for (uint32_t i = 0; i < res.accepted; i++)
+            n->ctr.entry_bytes_new += m->entries[old + 1 - first + i].len;
         push_new(n, (size_t)a, m->entries + (old + 1 - first), res.accepted, slot);
     }
     n->ctr.entries_dup += res.duplicates;
@@ -1887,9 +1891,12 @@ static void catchup_track(node *n)
                 peers++;
             }
         }
-        uint64_t number = cu->number + 1;
+        uint64_t number = cu->number + 1, entries_total = cu->entries_total,
+                 bytes_total = cu->bytes_total;
         memset(cu, 0, sizeof(*cu));
         cu->number = number;
+        cu->entries_total = entries_total;
+        cu->bytes_total = bytes_total;
         cu->active = true;
         cu->start_ms = n->now;
         cu->expected = node_entries_missing(n);
@@ -1897,9 +1904,15 @@ static void catchup_track(node *n)
         cu->peers = peers;
         memcpy(cu->peer, n->conns[first].key, PROTO_KEY_BYTES);
         n->cu_base_new = n->ctr.entries_new;
+        n->cu_base_bytes = n->ctr.entry_bytes_new;
     }
     if (cu->active) {
-        cu->entries = n->ctr.entries_new - n->cu_base_new;
+        uint64_t entries = n->ctr.entries_new - n->cu_base_new,
+                 bytes = n->ctr.entry_bytes_new - n->cu_base_bytes;
+        cu->entries_total += entries - cu->entries;
+        cu->bytes_total += bytes - cu->bytes;
+        cu->entries = entries;
+        cu->bytes = bytes;
         if (authors == 0) {
             cu->active = false;
             cu->end_ms = n->now;

@@ -92,6 +92,7 @@ typedef struct node_counters {
     uint64_t bytes_in, bytes_out;
     uint64_t entries_in;       /* entries received in ENTRIES messages */
     uint64_t entries_new;      /* of those, newly accepted */
+    uint64_t entry_bytes_new;  /* the bytes of the newly accepted entries */
     uint64_t entries_dup;      /* of those, already held */
     uint64_t entries_out;      /* entries sent */
     uint64_t payload_msgs_out; /* ENTRIES messages sent */
@@ -241,6 +242,10 @@ typedef struct node_catchup {
     bool active;                   /* catch-up `number` is under way */
     uint64_t start_ms, end_ms;     /* of catch-up `number`; end_ms 0 while it runs */
     uint64_t entries;              /* new entries taken in since it began (until it ended) */
+    uint64_t bytes;                /* their bytes */
+    uint64_t entries_total;        /* new entries taken in during every catch-up since node_new,
+                                      this one's so far included */
+    uint64_t bytes_total;          /* their bytes */
     uint64_t expected;             /* when it began: entries the peers showed beyond our heads */
     uint32_t authors;              /* when it began: authors asked for */
     uint32_t peers;                /* when it began: peers asked */

@@ -127,6 +127,7 @@ struct node_http {
     uint32_t rate_per_s;     /* per client address, a burst of twice as many; 0: no limit */
     endpoint_stats stats[ENDPOINTS_MAX]; /* routes, own paths, "other" */
     uint64_t rate_limited, queue_full;
+    api_text json; /* the answers' JSON, written straight from the MessagePack (reused) */
 
     /* Shared, under `lock`. */
     uv_mutex_t lock;
@@ -410,6 +411,35 @@ static void metrics(node_http *h, h2o_req_t *req, json_t *status, json_t *peers)
             tput(&t, "# TYPE recnet_%s counter\nrecnet_%s %lld\n", k, k,
                  (long long)json_integer_value(v));
     }
+    /* Catch-ups (PROTOCOL.md 12.3, status.catchup): all of them, and the current or last. */
+    static const struct {
+        const char *key, *name, *type, *help;
+    } catchup[] = {
+        { "runs", "recnet_catchup_runs_total", "counter", "catch-ups begun" },
+        { "active", "recnet_catchup_active", "gauge", "1 while a catch-up runs" },
+        { "entries", "recnet_catchup_entries_total", "counter",
+          "new entries taken in during catch-ups" },
+        { "bytes", "recnet_catchup_bytes_total", "counter", "their bytes" },
+        { "last_entries", "recnet_catchup_last_entries", "gauge",
+          "new entries of the current or last catch-up" },
+        { "last_bytes", "recnet_catchup_last_bytes", "gauge", "their bytes" },
+        { "last_expected", "recnet_catchup_last_expected", "gauge",
+          "entries the peers showed beyond our heads when it began" },
+        { "last_ms", "recnet_catchup_last_seconds", "gauge",
+          "how long the current or last catch-up has run" },
+    };
+    json_t *cu = json_object_get(status, "catchup");
+    for (size_t i = 0; json_is_object(cu) && i < sizeof(catchup) / sizeof(catchup[0]); i++) {
+        json_t *x = json_object_get(cu, catchup[i].key);
+        tput(&t, "# HELP %s %s.\n# TYPE %s %s\n", catchup[i].name, catchup[i].help, catchup[i].name,
+             catchup[i].type);
+        if (strcmp(catchup[i].key, "last_ms") == 0)
+            tput(&t, "%s %.3f\n", catchup[i].name, (double)json_integer_value(x) / 1000.0);
+        else
+            tput(&t, "%s %lld\n", catchup[i].name,
+                 json_is_boolean(x) ? (long long)json_is_true(x)
+                                    : (long long)json_integer_value(x));
+    }
     json_t *disk = json_object_get(status, "disk");
     json_object_foreach(disk, k, v)
     {
@@ -603,11 +633,37 @@ static void export_answer(job *j, const ctl_response *r)
     json_decref(doc);
 }
 
+/* The result of a response [1, msgid, nil, result] that is not an error, without checking the
+ * result (the writer checks it as it goes); false for anything else. */
+static bool result_of(const call *c, mp_cur *result)
+{
+    mp_cur v;
+    uint32_t n;
+    uint64_t type, msgid;
+    if (c->out == NULL)
+        return false;
+    mp_cur_init(&v, c->out, c->out_len);
+    if (mp_read_array(&v, &n) < 0 || n != 4 || mp_read_uint(&v, &type) < 0 || type != 1 ||
+        mp_read_uint(&v, &msgid) < 0 || mp_read_nil(&v) < 0)
+        return false;
+    *result = v;
+    return true;
+}
+
 /* A response from the node, as JSON, a bundle or an error. */
 static void answer(job *j)
 {
     h2o_req_t *req = j->req;
     ctl_response r;
+    /* The common case straight to text, the response checked by the writer as it reads it;
+     * anything it declines takes the path below, whose bytes it would have written anyway. */
+    mp_cur fast;
+    if (j->v == VIEW_ROUTE && !j->proof && !j->entry && j->claim == NULL && j->form == 0 &&
+        result_of(&j->c[0], &fast) &&
+        api_json_write(&current->json, fast, API_JSON_DROP_PROOF | API_JSON_WHOLE) == 0) {
+        send_body(req, 200, "application/json", current->json.p, current->json.len);
+        return;
+    }
     if (j->c[0].out == NULL || ctl_response_decode(&r, j->c[0].out, j->c[0].out_len) != 0) {
         send_error(req, 503, RN_EIO, NULL, "the node did not answer");
         return;
@@ -692,10 +748,12 @@ static void on_node_async(uv_async_t *a)
     }
     h->done(h->ctx);
     uv_mutex_lock(&h->lock);
+    bool wake = h->done_list == NULL; /* as job_queue: a list not empty has its wake-up */
     *h->done_tail = first;
     h->done_tail = tail;
     uv_mutex_unlock(&h->lock);
-    uv_async_send(&h->http_async);
+    if (wake)
+        uv_async_send(&h->http_async);
 }
 
 /* ---- The gateway's side ---- */
@@ -824,6 +882,10 @@ static void job_queue(node_http *h, job *j)
 {
     uv_mutex_lock(&h->lock);
     bool room = h->todo_n < RN_HTTP_QUEUE_MAX && !h->stopping;
+    /* Only the first job of a batch wakes the node's loop: while the queue is not empty, the
+     * wake-up of its first job has not been taken yet, and takes the whole queue. Fewer
+     * uv_async_send calls, fewer times the two loops meet in libuv's async handshake. */
+    bool wake = h->todo_n == 0;
     if (room) {
         *h->todo_tail = j;
         h->todo_tail = &j->next;
@@ -837,7 +899,8 @@ static void job_queue(node_http *h, job *j)
         send_error(req, 503, RN_EFULL, NULL, "the node is busy; try again");
         return;
     }
-    uv_async_send(&h->node_async);
+    if (wake)
+        uv_async_send(&h->node_async);
 }
 
 /* One of the gateway's own views: `status` (and `peers` for /metrics), no parameters. */
@@ -1162,6 +1225,7 @@ static void on_node_async_closed(uv_handle_t *hd)
     if (h->accept_ctx.ssl_ctx != NULL)
         SSL_CTX_free(h->accept_ctx.ssl_ctx);
     mp_buf_free(&h->resp);
+    api_text_free(&h->json);
     free(h->rate);
     free(h);
 }
@@ -1190,6 +1254,8 @@ int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
     h->todo_tail = &h->todo;
     h->done_tail = &h->done_list;
     mp_buf_init(&h->resp, RN_CONTROL_RESPONSE_BYTES_MAX);
+    /* Hex and escapes at most six bytes of text a byte: a larger text takes the tree path. */
+    api_text_init(&h->json, 6u * RN_CONTROL_RESPONSE_BYTES_MAX);
     uv_mutex_init(&h->lock);
     uv_sem_init(&h->started, 0);
     uv_loop_init(&h->loop);

@@ -242,6 +242,48 @@ it_wait_heads 15 "IE:3 FR:1" "${NODES[@]}"
 AT=$(date +%s%3N)
 same "recognise after all that" "/v1/recognise?spec=IE:uniz/mc-c012&country=FR&purpose=further_study&at=$AT" \
     query recognise IE:uniz/mc-c012 FR further_study --at "$AT"
+# ---- Catch-up and ingest counters: /metrics and status move with a catch-up ----
+# metric NAME: its value in $IT_DIR/body (a fresh /metrics).
+metric() { awk -v n="$1" '$1 == n {print $2}' "$IT_DIR/body"; }
+st=$(get /metrics)
+[ "$st" = 200 ] || it_fail "metrics: $st"
+for want in recnet_catchup_runs_total recnet_catchup_entries_total recnet_catchup_bytes_total \
+    recnet_catchup_active recnet_catchup_last_seconds recnet_entry_bytes_new; do
+    [ -n "$(metric "$want")" ] || it_fail "metrics: no $want"
+done
+new0=$(metric recnet_entries_new)
+bytes0=$(metric recnet_entry_bytes_new)
+[ "$bytes0" -gt "$new0" ] || it_fail "ingest: $bytes0 bytes for $new0 new entries"
+# France misses two of Ireland's entries while it is down, and fetches them when it is back:
+# one catch-up (a new process: its counters start from zero) of two entries.
+it_stop FR
+for n in 14 15; do
+    it_publish IE spec "$(it_fill ie-spec.json | sed "s/mc-c012/mc-c0$n/")"
+done
+it_start FR
+it_wait_heads 15 "IE:5 FR:1" "${NODES[@]}"
+for i in $(seq 100); do
+    st=$(get /metrics)
+    [ "$st" = 200 ] && [ "$(metric recnet_catchup_active)" = 0 ] &&
+        [ "$(metric recnet_catchup_entries_total)" -ge 2 ] && break
+    sleep 0.1
+done
+runs=$(metric recnet_catchup_runs_total)
+entries=$(metric recnet_catchup_entries_total)
+bytes=$(metric recnet_catchup_bytes_total)
+[ "$runs" -ge 1 ] && [ "$entries" = 2 ] && [ "$(metric recnet_catchup_active)" = 0 ] ||
+    { grep recnet_catchup "$IT_DIR/body"; it_fail "catch-up: $runs runs, $entries entries"; }
+# Two spec entries of a few hundred bytes each; the ingest counters saw them too.
+[ "$bytes" -gt 200 ] && [ "$bytes" -lt 20000 ] || it_fail "catch-up: $bytes bytes"
+[ "$(metric recnet_entries_new)" -ge 2 ] && [ "$(metric recnet_entry_bytes_new)" -ge "$bytes" ] ||
+    it_fail "ingest counters: $(metric recnet_entries_new) new, $(metric recnet_entry_bytes_new) bytes"
+[ "$(metric recnet_catchup_last_entries)" = 2 ] || it_fail "the last catch-up: not 2 entries"
+# status says the same (PROTOCOL.md 12.3, status.catchup).
+cu=$(ctlj FR status | grep -o '"catchup":{[^}]*}')
+has "\"runs\":$runs," "$cu" && has "\"entries\":$entries," "$cu" && has "\"bytes\":$bytes," "$cu" &&
+    has '"active":false' "$cu" && has '"last_ms":' "$cu" || it_fail "status.catchup: $cu"
+it_log "catch-up of $entries entries ($bytes bytes) in /metrics and status"
+
 # Not ready once the peer it dials is gone.
 it_stop IE
 for i in $(seq 100); do
