@@ -368,4 +368,22 @@ static_assert(RN_HTTP_QUERY_BYTES_MAX < RN_HTTP_HEAD_BYTES_MAX, "a query string 
 static_assert(RN_HTTP_BODY_BYTES_MAX < RN_CONTROL_REQUEST_BYTES_MAX,
               "a request body fits in one control request with its parameters");
 
+/* ---- Batched appends (store_append_batch, the control method publish.batch) ---- */
+
+/* Records one publish.batch appends in one write transaction with one fsync: as many as a peer
+ * takes in one ENTRIES message, so that the batch travels on to peers as it was committed. */
+#define RN_APPEND_BATCH_RECORDS_MAX RN_BATCH_ENTRIES_MAX
+/* Bytes of the bodies of one batch: the control request (RN_CONTROL_REQUEST_BYTES_MAX) carries
+ * them with their MessagePack framing (at most 8 bytes each: a kind and a bin header) and the
+ * request's envelope, for which 16 KiB is ample. */
+#define RN_APPEND_BATCH_BODY_BYTES_MAX                                                             \
+    (RN_CONTROL_REQUEST_BYTES_MAX - 16u * 1024u - 8u * RN_APPEND_BATCH_RECORDS_MAX)
+/* The signed entries of one batch: its bodies, each in its envelope. */
+#define RN_APPEND_BATCH_ENTRY_BYTES_MAX                                                            \
+    (RN_APPEND_BATCH_BODY_BYTES_MAX + RN_APPEND_BATCH_RECORDS_MAX * RN_ENTRY_ENVELOPE_BYTES_MAX)
+static_assert(RN_APPEND_BATCH_RECORDS_MAX <= RN_INDEX_BATCH_ENTRIES,
+              "one batch's index keys fit in one index batch");
+static_assert(RN_RECORD_BYTES_MAX <= RN_APPEND_BATCH_BODY_BYTES_MAX,
+              "the largest record fits in a batch of its own");
+
 #endif /* RN_LIMITS_H */
