@@ -952,29 +952,36 @@ static int m_publish(ctl *c, mp_buf *out)
 static int batch_provider_check(ctl *c, const store_append_item *items, size_t k)
 {
     const proto_member *self = node_self(c->n);
-    proto_record *r = malloc(2 * sizeof(*r));
+    proto_record *r = malloc(sizeof(*r));
+    proto_str *provs = malloc(k * sizeof(*provs)); /* the batch's provider ids, in order */
+    size_t *prov_at = malloc(k * sizeof(*prov_at)); /* their positions */
+    size_t provs_n = 0;
     store_read rd;
     bool open = false;
     char msg[CTL_MESSAGE_BYTES - 32u];
     int rc = 0;
-    if (r == NULL)
-        return fail(c, RN_ENOMEM, NULL);
+    if (r == NULL || provs == NULL || prov_at == NULL) {
+        rc = fail(c, RN_ENOMEM, NULL);
+        goto out;
+    }
+    /* Each provider decoded once (its keys are checked points: the costly part of a decode). */
+    for (size_t i = 0; i < k; i++) {
+        if (items[i].kind != PROTO_KIND_PROVIDER ||
+            proto_record_decode(r, PROTO_KIND_PROVIDER, items[i].body, items[i].body_len, NULL) <
+                0)
+            continue;
+        provs[provs_n] = r->u.provider.id; /* borrows the request's bytes */
+        prov_at[provs_n++] = i;
+    }
     for (size_t i = 0; i < k && rc == 0; i++) {
         if (items[i].kind != PROTO_KIND_SPEC ||
-            proto_record_decode(&r[0], PROTO_KIND_SPEC, items[i].body, items[i].body_len, NULL) <
-                0 ||
-            proto_record_check_author(&r[0], self->country, NULL) < 0)
+            proto_record_decode(r, PROTO_KIND_SPEC, items[i].body, items[i].body_len, NULL) < 0 ||
+            proto_record_check_author(r, self->country, NULL) < 0)
             continue;
-        proto_str p = r[0].u.spec.provider;
+        proto_str p = r->u.spec.provider;
         bool found = false;
-        for (size_t j = 0; j < i && !found; j++) {
-            if (items[j].kind != PROTO_KIND_PROVIDER ||
-                proto_record_decode(&r[1], PROTO_KIND_PROVIDER, items[j].body, items[j].body_len,
-                                    NULL) < 0)
-                continue;
-            found = r[1].u.provider.id.len == p.len &&
-                    memcmp(r[1].u.provider.id.ptr, p.ptr, p.len) == 0;
-        }
+        for (size_t j = 0; j < provs_n && prov_at[j] < i && !found; j++)
+            found = provs[j].len == p.len && memcmp(provs[j].ptr, p.ptr, p.len) == 0;
         if (found)
             continue;
         store_version v;
@@ -1002,7 +1009,10 @@ static int batch_provider_check(ctl *c, const store_append_item *items, size_t k
     }
     if (open)
         store_read_end(&rd);
+out:
     free(r);
+    free(provs);
+    free(prov_at);
     return rc;
 }
 
