@@ -32,7 +32,7 @@ typedef struct import_run {
     registry reg;
     char country[3];
     uint8_t self[PROTO_KEY_BYTES];
-    size_t batch_max;          /* records per batch: 1 .. RN_APPEND_BATCH_RECORDS_MAX */
+    size_t batch_max;           /* records per batch: 1 .. RN_APPEND_BATCH_RECORDS_MAX */
     size_t todo, done, batches; /* records to publish, published, batches committed */
     size_t by_kind[PROTO_KIND_REVOCATION + 1];
     size_t skipped;   /* already on the node */
@@ -155,9 +155,9 @@ static void progress(const import_run *ir, bool last)
         bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
     bar[width] = '\0';
     double eta = rate > 0 ? (double)(ir->todo - ir->done) / rate : 0;
-    fprintf(stderr, "\rimport [%s] %5.1f%%  %zu/%zu records  %.0f rec/s  ETA %u:%02u%s",
-            bar, 100.0 * frac, ir->done, ir->todo, rate, (unsigned)(eta / 60),
-            (unsigned)eta % 60u, last ? "\n" : "");
+    fprintf(stderr, "\rimport [%s] %5.1f%%  %zu/%zu records  %.0f rec/s  ETA %u:%02u%s", bar,
+            100.0 * frac, ir->done, ir->todo, rate, (unsigned)(eta / 60), (unsigned)eta % 60u,
+            last ? "\n" : "");
     fflush(stderr);
 }
 
@@ -176,8 +176,9 @@ static int publish_batch(import_run *ir, const size_t *idx, size_t k)
         mp_put_bin(&p, ir->reg.recs[idx[i]].body, ir->reg.recs[idx[i]].body_len);
     int rc = cli_call(ir->c, CTL_PUBLISH_BATCH, &p, &r);
     if (rc != CLI_OK && r.is_error && r.has_index && r.index < k)
-        fprintf(stderr, "recnetctl: %s:%u: the node refused this record; batches before it "
-                        "are published, a re-run resumes after them\n",
+        fprintf(stderr,
+                "recnetctl: %s:%u: the node refused this record; batches before it "
+                "are published, a re-run resumes after them\n",
                 ir->path, ir->reg.recs[idx[r.index]].line);
     else if (rc != CLI_OK)
         fprintf(stderr, "recnetctl: batches before this one are published; a re-run resumes "
@@ -284,8 +285,8 @@ static void summary(const import_run *ir, bool dry_run)
                ir->reg.n);
         return;
     }
-    printf("%s: published %zu records in %zu batches, %zu already on the node", ir->path,
-           ir->done, ir->batches, ir->skipped);
+    printf("%s: published %zu records in %zu batches, %zu already on the node", ir->path, ir->done,
+           ir->batches, ir->skipped);
     if (ir->reg.refused_n > 0)
         printf(", %zu lines refused and left out", ir->reg.refused_n);
     printf("\n");
@@ -325,10 +326,8 @@ int cmd_registry_import(cli *c, const cli_cmd *cmd, cli_args *a)
     if (bs != NULL) {
         char *end;
         unsigned long long v = strtoull(bs, &end, 10);
-        if (bs[0] < '0' || bs[0] > '9' || *end != '\0' || v == 0 ||
-            v > RN_APPEND_BATCH_RECORDS_MAX)
-            return cli_usage(cmd, "--batch: expected 1 to %u records",
-                             RN_APPEND_BATCH_RECORDS_MAX);
+        if (bs[0] < '0' || bs[0] > '9' || *end != '\0' || v == 0 || v > RN_APPEND_BATCH_RECORDS_MAX)
+            return cli_usage(cmd, "--batch: expected 1 to %u records", RN_APPEND_BATCH_RECORDS_MAX);
         ir.batch_max = (size_t)v;
     }
 

@@ -102,8 +102,7 @@ void registry_key(const proto_record *rec, char out[REG_KEY_BYTES])
     if (rec->kind == PROTO_KIND_REVOCATION) {
         char hex[2 * PROTO_DIGEST_BYTES + 1];
         rec_hex(rec->u.revocation.credential, PROTO_DIGEST_BYTES, hex);
-        snprintf(out, REG_KEY_BYTES, "revocation:%s/%.*s", hex,
-                 (int)rec->u.revocation.provider.len,
+        snprintf(out, REG_KEY_BYTES, "revocation:%s/%.*s", hex, (int)rec->u.revocation.provider.len,
                  (const char *)rec->u.revocation.provider.ptr);
         return;
     }
@@ -204,16 +203,15 @@ static int record_add(registry *r, json_t *obj, uint32_t line, const char *count
         goto out;
     }
     if ((rc = proto_record_encode(rec, &body)) < 0) {
-        rc = rc == RN_ENOMEM ? RN_ENOMEM
-                             : refuse(r, line, rc, "", "the record does not encode (%s)",
-                                      rn_err_name(rc));
+        rc = rc == RN_ENOMEM
+                 ? RN_ENOMEM
+                 : refuse(r, line, rc, "", "the record does not encode (%s)", rn_err_name(rc));
         goto out;
     }
     if (country != NULL && (rc = proto_record_check_author(rec, country, &d)) < 0) {
         rc = refuse(r, line, rc, d.code == rc ? d.field : "",
                     "%s: not a record of this node's authority (%s): %s",
-                    d.code == rc && d.field != NULL ? d.field : "record", country,
-                    rn_strerror(rc));
+                    d.code == rc && d.field != NULL ? d.field : "record", country, rn_strerror(rc));
         goto out;
     }
     if (r->n == r->cap) {
@@ -414,8 +412,8 @@ static int csv_short_form(const char *col, const char *cell, json_t **out)
             return RN_ETYPE;
         const char *semi2 = strchr(semi + 1, ';');
         size_t from_len = semi2 != NULL ? (size_t)(semi2 - semi - 1) : strlen(semi + 1);
-        *out = json_pack("{s:s%,s:s%}", "key", cell, (size_t)(semi - cell), "valid_from",
-                         semi + 1, from_len);
+        *out = json_pack("{s:s%,s:s%}", "key", cell, (size_t)(semi - cell), "valid_from", semi + 1,
+                         from_len);
         if (*out != NULL && semi2 != NULL && semi2[1] != '\0')
             json_object_set_new(*out, "valid_until", json_string(semi2 + 1));
         return *out != NULL ? 0 : RN_ETYPE;
@@ -443,8 +441,7 @@ static int read_csv(registry *r, const uint8_t *buf, size_t len, const char *cou
         if (hr == 0 && row->n == 1 && blank((const uint8_t *)row->text, row->used))
             continue;
         if (hr < 0) {
-            rc = refuse(r, at, hr, "header", "header: %s",
-                        why != NULL ? why : rn_strerror(hr));
+            rc = refuse(r, at, hr, "header", "header: %s", why != NULL ? why : rn_strerror(hr));
             goto out;
         }
         header = malloc(row->used + 1u);
@@ -484,8 +481,8 @@ static int read_csv(registry *r, const uint8_t *buf, size_t len, const char *cou
             continue;
         }
         if (row->n != ncols) {
-            RN_GUARD(rc, refuse(r, at, RN_ECOUNT, "", "%u cells where the header names %u",
-                                row->n, ncols));
+            RN_GUARD(rc, refuse(r, at, RN_ECOUNT, "", "%u cells where the header names %u", row->n,
+                                ncols));
             continue;
         }
         const char *kname = row->text + row->cell[kind_col];
@@ -512,11 +509,11 @@ static int read_csv(registry *r, const uint8_t *buf, size_t len, const char *cou
             int sr = csv_short_form(cols[c], cell, &shortv);
             if (sr == RN_ETYPE) {
                 bad = true;
-                RN_GUARD(rc, refuse(r, at, RN_ETYPE, cols[c],
-                                    "%s.%s: expected %s, or a JSON object", proto_kind_name(k),
-                                    cols[c],
-                                    strcmp(cols[c], "issuer_keys") == 0 ? "KEY;FROM[;UNTIL]"
-                                                                        : "TYPE;NOTE"));
+                RN_GUARD(
+                    rc,
+                    refuse(r, at, RN_ETYPE, cols[c], "%s.%s: expected %s, or a JSON object",
+                           proto_kind_name(k), cols[c],
+                           strcmp(cols[c], "issuer_keys") == 0 ? "KEY;FROM[;UNTIL]" : "TYPE;NOTE"));
                 break;
             }
             if (sr == 0) {
@@ -607,20 +604,20 @@ static int refs_of(registry *r, const reg_record *x, const proto_record *rec, re
                        ctx);
         break;
     case PROTO_KIND_REVOCATION:
-        ok = ref_check(r, x, PROTO_KIND_PROVIDER, rec->u.revocation.provider,
-                       "revocation.provider", -1, known, ctx);
+        ok = ref_check(r, x, PROTO_KIND_PROVIDER, rec->u.revocation.provider, "revocation.provider",
+                       -1, known, ctx);
         break;
     case PROTO_KIND_DECISION:
-        ok = ref_check(r, x, PROTO_KIND_SPEC, rec->u.decision.spec, "decision.spec", -1, known,
-                       ctx);
+        ok =
+            ref_check(r, x, PROTO_KIND_SPEC, rec->u.decision.spec, "decision.spec", -1, known, ctx);
         if (ok == 1 && rec->u.decision.supersedes.len > 0)
             ok = ref_check(r, x, PROTO_KIND_DECISION, rec->u.decision.supersedes,
                            "decision.supersedes", -1, known, ctx);
         break;
     case PROTO_KIND_PATHWAY:
         for (uint32_t i = 0; ok == 1 && i < rec->u.pathway.mandatory_n; i++)
-            ok = ref_check(r, x, PROTO_KIND_SPEC, rec->u.pathway.mandatory[i],
-                           "pathway.mandatory", (long)i, known, ctx);
+            ok = ref_check(r, x, PROTO_KIND_SPEC, rec->u.pathway.mandatory[i], "pathway.mandatory",
+                           (long)i, known, ctx);
         for (uint32_t i = 0; ok == 1 && i < rec->u.pathway.eligible_n; i++)
             ok = ref_check(r, x, PROTO_KIND_SPEC, rec->u.pathway.eligible[i], "pathway.eligible",
                            (long)i, known, ctx);

@@ -44,7 +44,8 @@ typedef enum reg_format {
     REG_FORMAT_CSV = 2,
 } reg_format;
 
-/* A record's version key: "<kind>:<id>", or for a revocation "revocation:<digest hex>/<provider>". */
+/* A record's version key: "<kind>:<id>", or for a revocation "revocation:<digest hex>/<provider>".
+ */
 #define REG_KEY_BYTES (16u + 2u * PROTO_DIGEST_BYTES + 2u + RN_ID_BYTES_MAX)
 
 /* One record of the file. */
@@ -59,16 +60,16 @@ typedef struct reg_record {
 
 /* Why a line was refused. */
 typedef struct reg_refusal {
-    uint32_t line;                 /* 1-based */
-    int code;                      /* the RN_E code */
-    char field[REC_FIELD_BYTES];   /* dotted field path, "" when the line as a whole */
+    uint32_t line;               /* 1-based */
+    int code;                    /* the RN_E code */
+    char field[REC_FIELD_BYTES]; /* dotted field path, "" when the line as a whole */
     char message[REC_DETAIL_BYTES + REC_FIELD_BYTES + 64u];
 } reg_refusal;
 
 /* The versions of one record: the file's, in order, and the node's own log's (their hashes). */
 typedef struct reg_group {
     char key[REG_KEY_BYTES];
-    uint32_t file_n;   /* versions in the file */
+    uint32_t file_n;           /* versions in the file */
     uint64_t *node_h;          /* hashes of the node's versions' bodies, in log order (owned) */
     uint32_t node_n, node_cap; /* versions in node_h, and its room */
     bool seen;                 /* registry_crossref: a valid record of this key was passed */

@@ -953,7 +953,7 @@ static int batch_provider_check(ctl *c, const store_append_item *items, size_t k
 {
     const proto_member *self = node_self(c->n);
     proto_record *r = malloc(sizeof(*r));
-    proto_str *provs = malloc(k * sizeof(*provs)); /* the batch's provider ids, in order */
+    proto_str *provs = malloc(k * sizeof(*provs));  /* the batch's provider ids, in order */
     size_t *prov_at = malloc(k * sizeof(*prov_at)); /* their positions */
     size_t provs_n = 0;
     store_read rd;
@@ -967,8 +967,7 @@ static int batch_provider_check(ctl *c, const store_append_item *items, size_t k
     /* Each provider decoded once (its keys are checked points: the costly part of a decode). */
     for (size_t i = 0; i < k; i++) {
         if (items[i].kind != PROTO_KIND_PROVIDER ||
-            proto_record_decode(r, PROTO_KIND_PROVIDER, items[i].body, items[i].body_len, NULL) <
-                0)
+            proto_record_decode(r, PROTO_KIND_PROVIDER, items[i].body, items[i].body_len, NULL) < 0)
             continue;
         provs[provs_n] = r->u.provider.id; /* borrows the request's bytes */
         prov_at[provs_n++] = i;

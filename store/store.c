@@ -914,8 +914,8 @@ static void append_batch_unwind(store *s, const store_head *prev, uint64_t last,
 }
 
 int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_append_item *items,
-                       size_t n, uint64_t now_ms, uint8_t *out, size_t out_cap,
-                       proto_str *entries, uint64_t *first_seq, size_t *failed, rn_diag *d)
+                       size_t n, uint64_t now_ms, uint8_t *out, size_t out_cap, proto_str *entries,
+                       uint64_t *first_seq, size_t *failed, rn_diag *d)
 {
     const uint8_t *author = sk + 32;
     const char *country;

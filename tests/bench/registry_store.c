@@ -76,9 +76,8 @@ int main(int argc, char **argv)
     uint64_t ms = (uint64_t)time(NULL) * 1000u;
     double t0 = now_s();
     for (size_t i = 0; i <= reg.n; i++) {
-        bool flush = i == reg.n ||
-                     (k > 0 && (k == batch ||
-                                bytes + reg.recs[i].body_len > RN_APPEND_BATCH_BODY_BYTES_MAX));
+        bool flush = i == reg.n || (k > 0 && (k == batch || bytes + reg.recs[i].body_len >
+                                                                RN_APPEND_BATCH_BODY_BYTES_MAX));
         if (flush && k > 0) {
             rn_diag d = { 0 };
             int rc = store_append_batch(&s, sk, items, k, ms, out, RN_APPEND_BATCH_ENTRY_BYTES_MAX,
@@ -93,8 +92,8 @@ int main(int argc, char **argv)
             bytes = 0;
         }
         if (i < reg.n) {
-            items[k++] = (store_append_item){ reg.recs[i].kind, reg.recs[i].body,
-                                              reg.recs[i].body_len };
+            items[k++] =
+                (store_append_item){ reg.recs[i].kind, reg.recs[i].body, reg.recs[i].body_len };
             bytes += reg.recs[i].body_len;
         }
     }

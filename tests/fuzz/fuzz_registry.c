@@ -70,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < r.n; i++) {
         RN_ASSERT(r.recs[i].line > prev_line);
         prev_line = r.recs[i].line;
-        RN_ASSERT(registry_node_version(&r, r.recs[i].kind, r.recs[i].body,
-                                        r.recs[i].body_len) == 0);
+        RN_ASSERT(registry_node_version(&r, r.recs[i].kind, r.recs[i].body, r.recs[i].body_len) ==
+                  0);
     }
     for (size_t g = 0; g < r.groups_n; g++) {
         uint32_t n = 0;

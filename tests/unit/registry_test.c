@@ -29,9 +29,9 @@
     "\"qa_status\": \"under_review\", \"status\": \"active\"}"
 #define SPEC_FIELDS                                                                                \
     "\"title\": {\"en\": \"T\", \"ga\": \"T ga\"}, \"outcomes\": [{\"text\": \"O1\"}, "            \
-    "{\"text\": \"O2; two\"}], \"ects\": 2.5, \"isced\": \"0688\", \"assessment\": "              \
-    "\"portfolio\", \"participation\": \"online\", \"qa_type\": \"internal\", \"languages\": "    \
-    "[\"en\", \"ga\"], \"supervision\": \"supervised online\", \"stackability\": "                \
+    "{\"text\": \"O2; two\"}], \"ects\": 2.5, \"isced\": \"0688\", \"assessment\": "               \
+    "\"portfolio\", \"participation\": \"online\", \"qa_type\": \"internal\", \"languages\": "     \
+    "[\"en\", \"ga\"], \"supervision\": \"supervised online\", \"stackability\": "                 \
     "\"stand_alone\", \"valid_from\": \"2023-01-01\""
 #define SPEC(id, status)                                                                           \
     "{\"kind\": \"spec\", \"id\": \"" id "\", \"provider\": \"IE:p\", " SPEC_FIELDS                \
@@ -132,21 +132,21 @@ static void test_jsonl_refusals(void **state)
     (void)state;
     registry r;
     registry_init(&r);
-    const char *text =
-        PROV_P "\n"                                                          /* 1 ok */
-        "{\"kind\": \"provider\", \"id\": \"IE:q\"\n"                        /* 2 bad JSON */
-        "[1, 2]\n"                                                           /* 3 not an object */
-        "{\"id\": \"IE:q\"}\n"                                               /* 4 no kind */
-        "{\"kind\": \"course\"}\n"                                           /* 5 unknown kind */
-        "{\"kind\": 7}\n"                                                    /* 6 kind not text */
+    const char *text = PROV_P
+        "\n"                                          /* 1 ok */
+        "{\"kind\": \"provider\", \"id\": \"IE:q\"\n" /* 2 bad JSON */
+        "[1, 2]\n"                                    /* 3 not an object */
+        "{\"id\": \"IE:q\"}\n"                        /* 4 no kind */
+        "{\"kind\": \"course\"}\n"                    /* 5 unknown kind */
+        "{\"kind\": 7}\n"                             /* 6 kind not text */
         "{\"kind\": \"spec\", \"id\": \"IE:p/x\", \"provider\": \"IE:p\", \"colour\": 1}\n" /* 7 */
         "{\"kind\": \"spec\", \"id\": \"IE:p/x\", \"provider\": \"IE:p\", " SPEC_FIELDS
-        ", \"eqf\": 9, \"status\": \"active\"}\n"                            /* 8 EQF 9 */
+        ", \"eqf\": 9, \"status\": \"active\"}\n" /* 8 EQF 9 */
         "{\"kind\": \"provider\", \"id\": \"FR:q\", \"legal_name\": \"Q\", \"country\": \"FR\", "
-        "\"qa_status\": \"under_review\", \"status\": \"active\"}\n"          /* 9 prefix */
-        "{\"kind\": \"provider\", \"id\": \"IE:q\", \"id\": \"IE:r\"}\n"     /* 10 duplicate */
-        "{\"kind\": \"spec\", \"id\": \"IE:p/y\"}\n"                          /* 11 missing */
-        SPEC("IE:p/s1", "active") "\n";                                      /* 12 ok */
+        "\"qa_status\": \"under_review\", \"status\": \"active\"}\n"     /* 9 prefix */
+        "{\"kind\": \"provider\", \"id\": \"IE:q\", \"id\": \"IE:r\"}\n" /* 10 duplicate */
+        "{\"kind\": \"spec\", \"id\": \"IE:p/y\"}\n"                     /* 11 missing */
+        SPEC("IE:p/s1", "active") "\n";                                  /* 12 ok */
     assert_int_equal(read_str(&r, text, REG_FORMAT_JSONL), 0);
     assert_int_equal(r.n, 2);
     assert_int_equal(r.recs[1].line, 12);
@@ -449,10 +449,10 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jsonl_reads),     cmocka_unit_test(test_jsonl_refusals),
+        cmocka_unit_test(test_jsonl_reads),      cmocka_unit_test(test_jsonl_refusals),
         cmocka_unit_test(test_jsonl_line_bound), cmocka_unit_test(test_csv_reads),
-        cmocka_unit_test(test_csv_refusals),    cmocka_unit_test(test_csv_columns_bound),
-        cmocka_unit_test(test_crossref),        cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_csv_refusals),     cmocka_unit_test(test_csv_columns_bound),
+        cmocka_unit_test(test_crossref),         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_format_of),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

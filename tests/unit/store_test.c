@@ -2254,8 +2254,8 @@ static void test_append_batch(void **state)
     }
     /* A clock that went back: the second batch keeps the head's timestamp. */
     assert_int_equal(store_append_batch(&f->s, authors[A_IE].sk, items + 25, N - 25, T_LOG - 5000,
-                                        out, RN_APPEND_BATCH_ENTRY_BYTES_MAX, entries, &first,
-                                        NULL, &d),
+                                        out, RN_APPEND_BATCH_ENTRY_BYTES_MAX, entries, &first, NULL,
+                                        &d),
                      0);
     assert_int_equal(first, 26);
     store_head h;
@@ -2327,9 +2327,9 @@ static void test_append_batch_refused(void **state)
                                         &d),
                      RN_EINVAL);
     /* An output buffer that holds the first entries only: nothing stays. */
-    assert_int_equal(store_append_batch(&f->s, sk, items, N, T_LOG, out, 3u * 1024u, NULL, NULL,
-                                        &failed, &d),
-                     RN_ETOOBIG);
+    assert_int_equal(
+        store_append_batch(&f->s, sk, items, N, T_LOG, out, 3u * 1024u, NULL, NULL, &failed, &d),
+        RN_ETOOBIG);
     assert_int_equal(store_append_batch(&f->s, authors[A_STRANGER].sk, items, N, T_LOG, out,
                                         RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
                      RN_EROSTER);
@@ -2381,9 +2381,9 @@ static void test_append_batch_sync_fails(void **state)
     store_read r;
     store_version v;
     assert_int_equal(store_query_begin(&f->s, &r), 0);
-    assert_int_equal(store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)"IE:uniz/mc-3", 12,
-                                       UINT64_MAX, &v),
-                     RN_ENOTFOUND);
+    assert_int_equal(
+        store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)"IE:uniz/mc-3", 12, UINT64_MAX, &v),
+        RN_ENOTFOUND);
     store_read_end(&r);
     check_ok(&f->s, 3);
     assert_int_equal(store_append_batch(&f->s, sk, items + 3, N - 3, T_LOG + 2000, out,
