@@ -504,8 +504,16 @@ static int read_csv(registry *r, const uint8_t *buf, size_t len, const char *cou
             const char *cell = row->text + row->cell[c];
             if (c == kind_col || cell[0] == '\0')
                 continue;
-            json_t *shortv;
+            json_t *shortv, *utf8 = json_string(cell);
             rec_err e;
+            if (utf8 == NULL) {
+                /* jansson takes only UTF-8; the flags' parser would not say which cell. */
+                bad = true;
+                RN_GUARD(rc, refuse(r, at, RN_ETYPE, cols[c], "%s.%s: not valid UTF-8",
+                                    proto_kind_name(k), cols[c]));
+                break;
+            }
+            json_decref(utf8);
             int sr = csv_short_form(cols[c], cell, &shortv);
             if (sr == RN_ETYPE) {
                 bad = true;

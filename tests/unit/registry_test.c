@@ -267,6 +267,8 @@ static void test_csv_refusals(void **state)
         { "kind,differences\ndecision,workload\n", 2, RN_ETYPE, "differences" },
         { "kind,eqf\nspec,high\n", 2, RN_ETYPE, "spec.eqf" },
         { "kind,id\n\n\nprovider,IE:p,extra\n", 4, RN_ECOUNT, "" },
+        { "kind,languages\nspec,\"en,g\x80\"\n", 2, RN_ETYPE, "languages" },
+        { "kind,title\nspec,en=\xc3\n", 2, RN_ETYPE, "title" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         registry r;
