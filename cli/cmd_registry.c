@@ -174,6 +174,8 @@ static int publish_batch(import_run *ir, const size_t *idx, size_t k)
     mp_put_array(&p, (uint32_t)k);
     for (size_t i = 0; i < k; i++)
         mp_put_bin(&p, ir->reg.recs[idx[i]].body, ir->reg.recs[idx[i]].body_len);
+    if (ir->bar) /* the bar is drawn again after the call; an error goes on a clean line */
+        fputs("\r\033[K", stderr);
     int rc = cli_call(ir->c, CTL_PUBLISH_BATCH, &p, &r);
     if (rc != CLI_OK && r.is_error && r.has_index && r.index < k)
         fprintf(stderr,
