@@ -80,6 +80,10 @@ static const cli_optdef opts_import[] = {
     { "force", 0, false },      { "trust-list-signer", 0, true },
     { "trust-list", 0, true },  { NULL, 0, false },
 };
+static const cli_optdef opts_registry_import[] = {
+    { "dry-run", 'n', false }, { "skip-invalid", 0, false }, { "format", 0, true },
+    { "batch", 0, true },      { NULL, 0, false },
+};
 static const cli_optdef opts_cred_issue[] = {
     { "spec", 0, true },     { "issuer-key", 0, true }, { "holder", 0, true },
     { "salt", 0, true },     { "issued-at", 0, true },  { "grade", 0, true },
@@ -305,6 +309,23 @@ static const cli_cmd commands[] = {
       "hold exactly what its entries imply. The node answers nothing else meanwhile. Exit 0 when\n"
       "the replica is consistent, 5 naming the first damaged entry otherwise.",
       opts_none, 0, 0, false, cmd_check, 0 },
+    { "registry import", "migrate an authority's registry (JSON Lines or CSV) into its log",
+      "FILE [--format jsonl|csv] [--dry-run] [--skip-invalid] [--batch N]",
+      "Reads every record of FILE (\"-\" for standard input): JSON Lines, one record a line as\n"
+      "`<kind> publish` reads it with a \"kind\" member, or CSV (FILE ending in .csv, or\n"
+      "--format csv) with a header row naming a \"kind\" column and the fields' columns, a cell\n"
+      "being what the field's flag takes (cli/README.md, \"Registry import\"). Every record is\n"
+      "checked as the publish commands check one, and its references (a spec's provider, a\n"
+      "decision's spec, ...) must be earlier in the file or on the node. Every refused line is\n"
+      "named with its line number and field, and nothing is published (exit 3) unless\n"
+      "--skip-invalid. A record's lines with one id are its versions, published in order.\n"
+      "The rest is published in batches of up to --batch records (default and most 1024), one\n"
+      "durable commit each; versions the node's log already holds are skipped, so a run that\n"
+      "was interrupted is finished by running it again, and a finished one publishes nothing.\n"
+      "A progress bar goes to stderr when it is a terminal, a summary to stdout.\n"
+      "  -n, --dry-run    check, and count what would be published, publish nothing\n"
+      "  --skip-invalid   publish the valid records, leaving out the refused lines",
+      opts_registry_import, 1, 1, false, cmd_registry_import, 0 },
 };
 
 #define COMMANDS_N (sizeof(commands) / sizeof(commands[0]))

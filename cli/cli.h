@@ -158,6 +158,7 @@ int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_record_show(cli *c, const cli_cmd *cmd, cli_args *a); /* spec show, provider show */
 int cmd_spec_export(cli *c, const cli_cmd *cmd, cli_args *a); /* cmd_export.c */
+int cmd_registry_import(cli *c, const cli_cmd *cmd, cli_args *a);
 
 /* What the answers of recognise and verify say, for people (cmd_query.c): the width of their
  * labels; the recognition map (the spec, its provider, their statuses, the result and its

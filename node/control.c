@@ -971,6 +971,172 @@ static int m_publish(ctl *c, mp_buf *out)
 }
 
 /*
+ * The providers of the specs of a batch: each must be the node's own provider record, published
+ * before (as for publish) or earlier in the same batch. One snapshot for the whole batch, ended
+ * before the write. Bodies that do not decode are left to store_append_batch, which names the
+ * fault. Returns 0, or RN_ENOTFOUND (field "bodies", index: the spec), RN_ENOMEM, RN_ESTORE.
+ */
+static int batch_provider_check(ctl *c, const store_append_item *items, size_t k)
+{
+    const proto_member *self = node_self(c->n);
+    proto_record *r = malloc(sizeof(*r));
+    proto_str *provs = malloc(k * sizeof(*provs));  /* the batch's provider ids, in order */
+    size_t *prov_at = malloc(k * sizeof(*prov_at)); /* their positions */
+    size_t provs_n = 0;
+    store_read rd;
+    bool open = false;
+    char msg[CTL_MESSAGE_BYTES - 32u];
+    int rc = 0;
+    if (r == NULL || provs == NULL || prov_at == NULL) {
+        rc = fail(c, RN_ENOMEM, NULL);
+        goto out;
+    }
+    /* Each provider decoded once (its keys are checked points: the costly part of a decode). */
+    for (size_t i = 0; i < k; i++) {
+        if (items[i].kind != PROTO_KIND_PROVIDER ||
+            proto_record_decode(r, PROTO_KIND_PROVIDER, items[i].body, items[i].body_len, NULL) < 0)
+            continue;
+        provs[provs_n] = r->u.provider.id; /* borrows the request's bytes */
+        prov_at[provs_n++] = i;
+    }
+    for (size_t i = 0; i < k && rc == 0; i++) {
+        if (items[i].kind != PROTO_KIND_SPEC ||
+            proto_record_decode(r, PROTO_KIND_SPEC, items[i].body, items[i].body_len, NULL) < 0 ||
+            proto_record_check_author(r, self->country, NULL) < 0)
+            continue;
+        proto_str p = r->u.spec.provider;
+        bool found = false;
+        for (size_t j = 0; j < provs_n && prov_at[j] < i && !found; j++)
+            found = provs[j].len == p.len && memcmp(provs[j].ptr, p.ptr, p.len) == 0;
+        if (found)
+            continue;
+        store_version v;
+        if (!open) {
+            if ((rc = store_query_begin(c->s, &rd)) < 0) {
+                rc = fail(c, rc, NULL);
+                break;
+            }
+            open = true;
+        }
+        rc = store_version_get(&rd, PROTO_KIND_PROVIDER, p.ptr, p.len, UINT64_MAX, &v);
+        if (rc == 0 && memcmp(v.author, self->key, PROTO_KEY_BYTES) != 0)
+            rc = RN_ENOTFOUND;
+        if (rc == RN_ENOTFOUND) {
+            snprintf(msg, sizeof(msg),
+                     "spec.provider: no provider %.*s on this node's log nor before it in the "
+                     "batch",
+                     (int)(p.len < 64u ? p.len : 64u), (const char *)p.ptr);
+            rc = fail_msg(c, RN_ENOTFOUND, pname(c, 1), msg);
+            c->err.has_index = true;
+            c->err.index = (uint32_t)i;
+        } else if (rc < 0) {
+            rc = fail(c, rc, NULL);
+        }
+    }
+    if (open)
+        store_read_end(&rd);
+out:
+    free(r);
+    free(provs);
+    free(prov_at);
+    return rc;
+}
+
+/* publish.batch [kinds, bodies]: the records in order, one commit, one fsync. */
+static int m_publish_batch(ctl *c, mp_buf *out)
+{
+    mp_cur kc = c->req.params[0], bc = c->req.params[1];
+    uint32_t nk, nb;
+    store_append_item *items = NULL;
+    uint64_t first = 0;
+    uint8_t id[PROTO_ID_BYTES];
+    size_t failed = 0, total = 0;
+    rn_diag d;
+    int rc = 0;
+    memset(&d, 0, sizeof(d));
+    if (mp_read_array(&kc, &nk) < 0)
+        return fail(c, RN_ETYPE, pname(c, 0));
+    if (mp_read_array(&bc, &nb) < 0)
+        return fail(c, RN_ETYPE, pname(c, 1));
+    if (nk != nb)
+        return fail_msg(c, RN_ECOUNT, pname(c, 1), "as many bodies as kinds");
+    if (nk == 0 || nk > RN_APPEND_BATCH_RECORDS_MAX) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "1 to %u records", RN_APPEND_BATCH_RECORDS_MAX);
+        return fail_msg(c, RN_ECOUNT, pname(c, 0), msg);
+    }
+    items = malloc(nk * sizeof(*items));
+    if (items == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    for (uint32_t i = 0; i < nk; i++) {
+        const uint8_t *name, *body;
+        uint32_t name_len, body_len;
+        char kname[CTL_NAME_BYTES];
+        if (mp_read_str(&kc, &name, &name_len) < 0) {
+            rc = fail(c, RN_ETYPE, pname(c, 0));
+            goto index;
+        }
+        short_cstr((proto_str){ name, name_len }, kname);
+        int v = proto_kind_parse(kname);
+        if (v < 0) {
+            rc = fail_msg(c, RN_EKIND, pname(c, 0),
+                          "expected provider, spec, decision, policy, pathway or revocation");
+            goto index;
+        }
+        if (mp_read_bin(&bc, &body, &body_len) < 0) {
+            rc = fail(c, RN_ETYPE, pname(c, 1));
+            goto index;
+        }
+        total += body_len;
+        items[i] = (store_append_item){ (proto_kind)v, body, body_len };
+        continue;
+    index:
+        c->err.has_index = true;
+        c->err.index = i;
+        goto out;
+    }
+    if (total > RN_APPEND_BATCH_BODY_BYTES_MAX) {
+        rc = fail_msg(c, RN_ETOOBIG, pname(c, 1), "the bodies of one batch pass its byte bound");
+        goto out;
+    }
+    if ((rc = batch_provider_check(c, items, nk)) < 0)
+        goto out;
+    rc = node_publish_batch(c->n, items, nk, c->now_ms, &first, id, &failed, &d);
+    if (rc == RN_ETIME && d.field != NULL && strcmp(d.field, "entry.timestamp") == 0) {
+        rc = fail_msg(c, rc, "timestamp",
+                      "the log's head is ahead of the node's clock; publishing resumes when the "
+                      "clock catches up");
+        goto out;
+    }
+    if (rc < 0 && failed < nk) {
+        /* A refused record: its position in the batch, and the record's own field. */
+        char msg[CTL_MESSAGE_BYTES - 32u];
+        snprintf(msg, sizeof(msg), "%s%s%s", d.code == rc && d.field != NULL ? d.field : "",
+                 d.code == rc && d.field != NULL ? ": " : "", rn_strerror(rc));
+        fail_msg(c, rc, pname(c, 1), msg);
+        c->err.has_index = true;
+        c->err.index = (uint32_t)failed;
+        goto out;
+    }
+    if (rc < 0) {
+        rc = fail_diag(c, rc, &d);
+        goto out;
+    }
+    mp_put_map(out, 4);
+    mp_put_cstr(out, "first_seq");
+    mp_put_uint(out, first);
+    mp_put_cstr(out, "last_seq");
+    mp_put_uint(out, first + nk - 1);
+    mp_put_cstr(out, "count");
+    mp_put_uint(out, nk);
+    mp_put_cstr(out, "id");
+    mp_put_bin(out, id, PROTO_ID_BYTES);
+out:
+    free(items);
+    return rc;
+}
+
+/*
  * A proof bundle is the last value of its answer, but it is built with the answer's other fields
  * (query_recognise, query_verify), before they are written. Rather than build it in a buffer of
  * its own (a malloc and a chain of reallocs per request) and copy it into the response, the query
@@ -1567,6 +1733,7 @@ static const method_fn handlers[CTL_M_COUNT] = {
     [CTL_M_STACK] = m_stack,
     [CTL_M_MATRIX] = m_matrix,
     [CTL_M_REPORT] = m_report,
+    [CTL_M_PUBLISH_BATCH] = m_publish_batch,
 };
 
 /*

@@ -2371,6 +2371,59 @@ int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len, uint
     return rc;
 }
 
+int node_publish_batch(node *n, const store_append_item *items, size_t k, uint64_t now_ms,
+                       uint64_t *first_seq, uint8_t last_id[PROTO_ID_BYTES], size_t *failed,
+                       rn_diag *d)
+{
+    if (failed != NULL)
+        *failed = k;
+    begin(n, now_ms);
+    if (n->self_author < 0) {
+        finish(n);
+        return rn_fail(d, RN_EROLE, NULL);
+    }
+    if (node_head_time_ms(n) > now_ms + RN_CLOCK_PUBLISH_AHEAD_MS_MAX) {
+        finish(n);
+        return rn_fail(d, RN_ETIME, "entry.timestamp");
+    }
+    size_t a = (size_t)n->self_author;
+    author *au = &n->authors[a];
+    uint8_t *out = malloc(RN_APPEND_BATCH_ENTRY_BYTES_MAX);
+    proto_str *raw = malloc(RN_APPEND_BATCH_RECORDS_MAX * sizeof(*raw));
+    uint64_t first = 0;
+    int rc = RN_ENOMEM;
+    if (out != NULL && raw != NULL)
+        rc = store_append_batch(n->s, n->sk, items, k, now_ms, out, RN_APPEND_BATCH_ENTRY_BYTES_MAX,
+                                raw, &first, failed, d);
+    if (rc == 0) {
+        RN_ASSERT(first == au->head + 1);
+        if (first_seq != NULL)
+            *first_seq = first;
+        /* Pushed as k publishes would be, a message's worth at a time: push_new sends the last
+         * `m` entries up to the head, so the head advances with each message. */
+        for (size_t j = 0; j < k;) {
+            size_t m = 0, bytes = 0;
+            while (j + m < k && m < RN_BATCH_ENTRIES_MAX &&
+                   bytes + raw[j + m].len <= RN_BATCH_BYTES_MAX) {
+                bytes += raw[j + m].len;
+                m++;
+            }
+            RN_ASSERT(m > 0);
+            au->head += m;
+            push_new(n, a, raw + j, m, -1); /* copied into frames before the next store call */
+            j += m;
+        }
+        RN_ASSERT(au->head == first + k - 1);
+        proto_entry_id(raw[k - 1].ptr, raw[k - 1].len, au->head_id);
+        if (last_id != NULL)
+            memcpy(last_id, au->head_id, PROTO_ID_BYTES);
+    }
+    free(out);
+    free(raw);
+    finish(n);
+    return rc;
+}
+
 void node_peers(const node *n, node_peer_info *out, size_t cap, size_t *count)
 {
     size_t k = 0;

@@ -181,6 +181,19 @@ RN_MUST_USE int node_publish(node *n, proto_kind kind, const uint8_t *body, size
                              rn_diag *d);
 
 /*
+ * Appends the records of items[0..k) (1 <= k <= RN_APPEND_BATCH_RECORDS_MAX) as the next k entries
+ * of our own authority in one commit with one fsync (store_append_batch: all or nothing), and
+ * pushes them to the peers as node_publish pushes one, in messages of at most
+ * RN_BATCH_ENTRIES_MAX entries and RN_BATCH_BYTES_MAX bytes. The clock rule of node_publish
+ * applies (RN_ETIME, d->field "entry.timestamp"). *first_seq and last_id (may be NULL) get the
+ * first entry's seq and the last entry's id; *failed the position of a refused record (k when no
+ * one record is at fault). Returns store_append_batch's result, RN_EROLE for a mirror, RN_ENOMEM.
+ */
+RN_MUST_USE int node_publish_batch(node *n, const store_append_item *items, size_t k,
+                                   uint64_t now_ms, uint64_t *first_seq,
+                                   uint8_t last_id[PROTO_ID_BYTES], size_t *failed, rn_diag *d);
+
+/*
  * Handles one MessagePack-RPC request req[0..len) ([0, msgid, method, params]) and appends the
  * response ([1, msgid, error, result]) to `resp`. A request that cannot even be parsed gets a
  * response with msgid 0 and the error. Method table and parameters: node/control.c and

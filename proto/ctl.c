@@ -98,6 +98,13 @@ static const ctl_method methods[CTL_M_COUNT] = {
                        0,
                        { P("spec", STR), OPT("at", UINT) } },
     [CTL_M_REPORT] = { CTL_REPORT, CTL_M_REPORT, CTL_READS | CTL_PUBLIC, 0, { OPT("at", UINT) } },
+    /* Many records in one write transaction with one fsync (store_append_batch); like publish,
+     * it reads the replica (the providers of its specs) in a snapshot of its own first. */
+    [CTL_M_PUBLISH_BATCH] = { CTL_PUBLISH_BATCH,
+                              CTL_M_PUBLISH_BATCH,
+                              CTL_WRITES,
+                              0,
+                              { ARRAY_OF("kinds", STR), ARRAY_OF("bodies", BIN) } },
 };
 
 const ctl_method *ctl_method_get(ctl_method_id id)

@@ -869,6 +869,178 @@ out:
     return err;
 }
 
+/*
+ * The batch form of append_unwind: takes entries prev->seq + 1 .. last out of the log again (and
+ * their anchors), puts the previous head back, and stops store_append and store_append_batch.
+ */
+static void append_batch_unwind(store *s, const store_head *prev, uint64_t last,
+                                store_batch_mark mark)
+{
+    MDB_txn *txn = NULL;
+    uint8_t loc[LOC_BYTES];
+    int rc;
+
+    s->writes_stopped = EIO;
+    store_batch_rollback(s, mark);
+    MDB_val hk = { PROTO_KEY_BYTES, (void *)prev->author };
+    rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn);
+    for (uint64_t q = prev->seq + 1; rc == 0 && q <= last; q++) {
+        loc_key(loc, prev->author, q);
+        MDB_val k = { LOC_BYTES, loc };
+        rc = mdb_del(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, NULL);
+        if (rc == 0) {
+            rc = mdb_del(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, NULL);
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
+        }
+    }
+    if (rc == 0) {
+        if (prev->seq == 0)
+            rc = mdb_del(txn, s->priv->dbi[STORE_DB_HEADS], &hk, NULL);
+        else
+            rc = store_head_put(s, txn, prev) < 0 ? MDB_PANIC : 0;
+    }
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    if (rc != 0)
+        fprintf(stderr,
+                "recnet store: cannot take back the unsynced entries at seqs %llu..%llu: %s; do "
+                "not restart the node before the disk is checked\n",
+                (unsigned long long)(prev->seq + 1), (unsigned long long)last, mdb_strerror(rc));
+}
+
+int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_append_item *items,
+                       size_t n, uint64_t now_ms, uint8_t *out, size_t out_cap, proto_str *entries,
+                       uint64_t *first_seq, size_t *failed, rn_diag *d)
+{
+    const uint8_t *author = sk + 32;
+    const char *country;
+    MDB_txn *txn = NULL;
+    MDB_cursor *ac = NULL;
+    store_head head, prev_head;
+    proto_record *rec = NULL;
+    proto_entry e;
+    uint8_t eid[PROTO_ID_BYTES];
+    size_t used = 0, i;
+    int rc, err = 0;
+    store_batch_mark mark = store_batch_mark_get(s);
+
+    if (failed != NULL)
+        *failed = n;
+    if (s->writes_stopped != 0)
+        return rn_fail(d, RN_EIO, "store.writes_stopped");
+    if (n == 0 || n > RN_APPEND_BATCH_RECORDS_MAX)
+        return rn_fail(d, RN_EINVAL, "batch");
+    RN_TRY(author_check(s, author, &country));
+    rec = malloc(sizeof(*rec));
+    if (rec == NULL)
+        return RN_ENOMEM;
+    /* Every record is checked before anything is signed: a refusal costs no signature. */
+    for (i = 0; i < n; i++) {
+        if (items[i].body_len > RN_RECORD_BYTES_MAX)
+            err = rn_fail(d, RN_ETOOBIG, "body");
+        else if ((err = proto_record_decode(rec, items[i].kind, items[i].body, items[i].body_len,
+                                            d)) == 0)
+            err = proto_record_check_author(rec, country, d);
+        if (err < 0) {
+            if (failed != NULL)
+                *failed = i;
+            goto out;
+        }
+    }
+
+    RN_GUARD(err, store_batch_reserve(s, n));
+    mark = store_batch_mark_get(s);
+    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) != 0) {
+        err = store_lmdb_err(rc, "begin");
+        goto out;
+    }
+    rc = store_head_read(s, txn, author, &head);
+    if (rc == RN_ENOTFOUND) {
+        memset(&head, 0, sizeof(head));
+        memcpy(head.author, author, PROTO_KEY_BYTES);
+    } else if (rc < 0) {
+        err = rc;
+        goto out;
+    }
+    prev_head = head;
+    if (head.seq + n > RN_SEQ_MAX) {
+        err = rn_fail(d, RN_ESEQ, "entry.seq");
+        goto out;
+    }
+    if ((rc = mdb_cursor_open(txn, s->priv->dbi[STORE_DB_ENTRIES], &ac)) != 0) {
+        err = store_lmdb_err(rc, "entries cursor");
+        goto out;
+    }
+    /* Timestamps never go backwards along a log, even if the clock does. */
+    uint64_t ts = now_ms > head.timestamp_ms ? now_ms : head.timestamp_ms;
+    for (i = 0; i < n; i++) {
+        size_t len;
+        proto_entry_draft dr = { .seq = head.seq + 1,
+                                 .prev = head.seq == 0 ? NULL : head.id,
+                                 .timestamp_ms = ts,
+                                 .kind = items[i].kind,
+                                 .body = items[i].body,
+                                 .body_len = items[i].body_len };
+        if (out_cap - used < RN_ENTRY_ENVELOPE_BYTES_MAX + items[i].body_len) {
+            err = rn_fail(d, RN_ETOOBIG, "batch");
+            goto out;
+        }
+        RN_GUARD(err, proto_entry_sign(&dr, sk, out + used, out_cap - used, &len));
+        RN_ASSERT(proto_entry_decode(&e, out + used, len, NULL) == 0);
+        RN_ASSERT(e.seq == head.seq + 1);
+        proto_entry_id(out + used, len, eid);
+        RN_GUARD(err, put_entry(s, ac, &e));
+        if (s->priv->batch_complete) {
+            /* Checked above; the record borrows the caller's body, as the entry holds it. */
+            RN_ASSERT(proto_record_decode(rec, items[i].kind, items[i].body, items[i].body_len,
+                                          NULL) == 0);
+            store_batch_keys(s->priv->batch, &e, eid, rec, country);
+        }
+        RN_GUARD(err, anchor_put_txn(s, txn, author, e.seq)); /* we signed it */
+        if (entries != NULL)
+            entries[i] = (proto_str){ out + used, (uint32_t)len };
+        head.seq = e.seq;
+        memcpy(head.id, eid, PROTO_ID_BYTES);
+        head.timestamp_ms = e.timestamp_ms;
+        used += len;
+    }
+    mdb_cursor_close(ac);
+    ac = NULL;
+    RN_GUARD(err, store_head_put(s, txn, &head));
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc != 0) {
+        err = store_lmdb_err(rc, "commit");
+        store_batch_rollback(s, mark);
+        goto out;
+    }
+    s->verify_pending = true;
+    store_note_full(s, 0, true);
+    /* Durable before anyone hears of it (DESIGN.md section 3): one fsync for the batch. */
+    if ((err = store_sync(s)) < 0) {
+        append_batch_unwind(s, &prev_head, head.seq, mark);
+        err = rn_fail(d, RN_EIO, "store.sync");
+        goto out;
+    }
+    if (first_seq != NULL)
+        *first_seq = prev_head.seq + 1;
+out:
+    if (ac != NULL)
+        mdb_cursor_close(ac);
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+        store_batch_rollback(s, mark);
+    }
+    store_note_full(s, err, false);
+    free(rec);
+    return err;
+}
+
 /* ---- Reads ---- */
 
 /* Closes what a read left: its cursors, its cache and its transaction. */

@@ -254,6 +254,40 @@ RN_MUST_USE int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_k
                              uint8_t id[PROTO_ID_BYTES], uint64_t *seq, proto_str *entry,
                              rn_diag *d);
 
+/* One record of a batched append: its kind and its canonical body (borrowed for the call). */
+typedef struct store_append_item {
+    proto_kind kind;
+    const uint8_t *body;
+    size_t body_len; /* 1 .. RN_RECORD_BYTES_MAX */
+} store_append_item;
+
+/*
+ * Appends the next n entries (1 <= n <= RN_APPEND_BATCH_RECORDS_MAX) of the node's own authority
+ * at once: the records of items[0..n), in that order, at seqs head + 1 .. head + n, all stamped
+ * max(now_ms, head's timestamp), in ONE write transaction with ONE fsync before it returns. Each
+ * record is checked exactly as store_append checks one (proto_record_decode, its country
+ * prefixes) before anything is signed; the batch is all or nothing: when any record is refused,
+ * or the commit or its fsync fails, no entry of the batch stays in the log.
+ *
+ * The signed entries are written one after the other into out[0..out_cap) (owned by the caller;
+ * RN_APPEND_BATCH_ENTRY_BYTES_MAX always suffices), and entries[i] (an array of n, may be NULL)
+ * points at entry i there, so that a caller can send them on. *first_seq (may be NULL) gets the
+ * seq of the first entry, *failed (may be NULL) the 0-based position of the record refused
+ * (n when no one record is at fault).
+ *
+ * Fsync failure ("Disks" above): the whole batch is taken out of the log again, exactly as
+ * store_append takes out its one entry, and writes_stopped is set.
+ *
+ * Returns 0, or RN_EINVAL (n out of range, a body over RN_RECORD_BYTES_MAX), RN_EROSTER, RN_EROLE,
+ * proto_record_decode's errors and RN_EPREFIX (d names the field, *failed the record), RN_ESEQ,
+ * RN_ETOOBIG (out_cap too small), RN_ENOMEM, RN_EFULL, RN_ESTORE, RN_EIO (d->field "store.sync"
+ * or "store.writes_stopped", as store_append); nothing is committed on failure.
+ */
+RN_MUST_USE int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES],
+                                   const store_append_item *items, size_t n, uint64_t now_ms,
+                                   uint8_t *out, size_t out_cap, proto_str *entries,
+                                   uint64_t *first_seq, size_t *failed, rn_diag *d);
+
 /*
  * Runs the index pass until every entry is indexed (see "Indexing" above): in batches of at most
  * RN_INDEX_BATCH_ENTRIES entries, one write transaction each. Cheap when nothing is pending.

@@ -715,6 +715,137 @@ static void test_publish_spec_needs_provider(void **state)
     mp_buf_free(&body);
 }
 
+/* publish.batch: the records in order in one commit, the provider rule within the batch, and a
+ * batch refused whole with the record at fault in `index` and its own field in the message. */
+static void test_publish_batch(void **state)
+{
+    world *w = *state;
+    reply r;
+    mp_buf b, prov, spec1, spec2, bad;
+    proto_record rec = de_provider("DE:vhs");
+    body_of(&rec, &prov);
+    rec = pf_spec_record("DE:vhs/mc-1");
+    rec.u.spec.provider = proto_str_c("DE:vhs");
+    body_of(&rec, &spec1);
+    rec.u.spec.id = proto_str_c("DE:vhs/mc-2");
+    body_of(&rec, &spec2);
+    body_of(&rec, &bad);
+    for (size_t i = 0; i + 1 < bad.len; i++) { /* EQF 6 -> 9, as in test_publish */
+        if (bad.data[i] == 0x06 && bad.data[i + 1] == 0x06) {
+            bad.data[i + 1] = 0x09;
+            break;
+        }
+    }
+
+    /* A spec before its provider, in the same batch: refused, nothing written. */
+    req_start(&b, "publish.batch", 2);
+    mp_put_array(&b, 2);
+    mp_put_cstr(&b, "spec");
+    mp_put_cstr(&b, "provider");
+    mp_put_array(&b, 2);
+    mp_put_bin(&b, spec1.data, spec1.len);
+    mp_put_bin(&b, prov.data, prov.len);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ENOTFOUND, "bodies");
+    assert_true(r.has_index);
+    assert_int_equal(r.index, 0);
+    assert_non_null(strstr(r.message, "spec.provider"));
+
+    /* A record refused by the store: its position, its field named; nothing written. */
+    req_start(&b, "publish.batch", 2);
+    mp_put_array(&b, 3);
+    mp_put_cstr(&b, "provider");
+    mp_put_cstr(&b, "spec");
+    mp_put_cstr(&b, "spec");
+    mp_put_array(&b, 3);
+    mp_put_bin(&b, prov.data, prov.len);
+    mp_put_bin(&b, spec1.data, spec1.len);
+    mp_put_bin(&b, bad.data, bad.len);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EEQF, "bodies");
+    assert_true(r.has_index);
+    assert_int_equal(r.index, 2);
+    assert_non_null(strstr(r.message, "spec.eqf"));
+    call0(w, "status", &r);
+    assert_int_equal(get_uint(r.result, "seq"), 0);
+
+    /* Malformed batches. */
+    req_start(&b, "publish.batch", 2);
+    mp_put_array(&b, 1);
+    mp_put_cstr(&b, "provider");
+    mp_put_array(&b, 2);
+    mp_put_bin(&b, prov.data, prov.len);
+    mp_put_bin(&b, prov.data, prov.len);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ECOUNT, "bodies");
+    req_start(&b, "publish.batch", 2);
+    mp_put_array(&b, 0);
+    mp_put_array(&b, 0);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ECOUNT, "kinds");
+    req_start(&b, "publish.batch", 2);
+    mp_put_array(&b, 1);
+    mp_put_cstr(&b, "charter");
+    mp_put_array(&b, 1);
+    mp_put_bin(&b, prov.data, prov.len);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EKIND, "kinds");
+    assert_true(r.has_index);
+    req_start(&b, "publish.batch", 2);
+    mp_put_array(&b, 1);
+    mp_put_cstr(&b, "provider");
+    mp_put_array(&b, 1);
+    mp_put_cstr(&b, "not a bin");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ETYPE, "bodies");
+    /* One past the count bound. */
+    req_start(&b, "publish.batch", 2);
+    mp_put_array(&b, RN_APPEND_BATCH_RECORDS_MAX + 1u);
+    for (unsigned i = 0; i <= RN_APPEND_BATCH_RECORDS_MAX; i++)
+        mp_put_cstr(&b, "provider");
+    mp_put_array(&b, RN_APPEND_BATCH_RECORDS_MAX + 1u);
+    for (unsigned i = 0; i <= RN_APPEND_BATCH_RECORDS_MAX; i++)
+        mp_put_bin(&b, prov.data, prov.len);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ECOUNT, "kinds");
+
+    /* The provider, two specs of it: seqs 1-3, in order, the records queryable. */
+    req_start(&b, "publish.batch", 2);
+    mp_put_array(&b, 3);
+    mp_put_cstr(&b, "provider");
+    mp_put_cstr(&b, "spec");
+    mp_put_cstr(&b, "spec");
+    mp_put_array(&b, 3);
+    mp_put_bin(&b, prov.data, prov.len);
+    mp_put_bin(&b, spec1.data, spec1.len);
+    mp_put_bin(&b, spec2.data, spec2.len);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "first_seq"), 1);
+    assert_int_equal(get_uint(r.result, "last_seq"), 3);
+    assert_int_equal(get_uint(r.result, "count"), 3);
+    assert_int_equal(get_bin(r.result, "id").len, PROTO_ID_BYTES);
+    req_start(&b, "record", 2);
+    mp_put_cstr(&b, "spec");
+    mp_put_cstr(&b, "DE:vhs/mc-2");
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "seq"), 3);
+    /* A later batch's spec finds its provider on the log. */
+    req_start(&b, "publish.batch", 2);
+    mp_put_array(&b, 1);
+    mp_put_cstr(&b, "spec");
+    mp_put_array(&b, 1);
+    mp_put_bin(&b, spec1.data, spec1.len);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "first_seq"), 4);
+    mp_buf_free(&prov);
+    mp_buf_free(&spec1);
+    mp_buf_free(&spec2);
+    mp_buf_free(&bad);
+}
+
 static void test_recognise(void **state)
 {
     world *w = *state;
@@ -1582,6 +1713,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mirror, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_status_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish_sync_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_batch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

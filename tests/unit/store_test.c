@@ -2204,6 +2204,207 @@ static void test_read_parked(void **state)
     chain_free(&fr);
 }
 
+/* ---- Batched appends (store_append_batch) ---- */
+
+/* A batch of a provider and `specs` specs of it, in `bodies` (room for specs + 1). */
+static void batch_make(body *bodies, store_append_item *items, size_t specs)
+{
+    provider_uniz(&bodies[0]);
+    items[0] = (store_append_item){ PROTO_KIND_PROVIDER, bodies[0].b, bodies[0].len };
+    for (size_t i = 0; i < specs; i++) {
+        char id[64];
+        snprintf(id, sizeof(id), "IE:uniz/mc-%zu", i);
+        spec_zed(&bodies[1 + i], id, "IE:uniz", "Digital micro-credential creation");
+        items[1 + i] = (store_append_item){ PROTO_KIND_SPEC, bodies[1 + i].b, bodies[1 + i].len };
+    }
+}
+
+/* A batch commits its entries at consecutive seqs, linked, with one timestamp, and hands out the
+ * signed bytes it committed; the next batch follows on, and the records are indexed. */
+static void test_append_batch(void **state)
+{
+    fixture *f = *state;
+    enum { N = 40 };
+    body *bodies = calloc(N, sizeof(*bodies));
+    store_append_item items[N];
+    proto_str entries[N];
+    uint8_t *out = malloc(RN_APPEND_BATCH_ENTRY_BYTES_MAX);
+    uint64_t first = 0;
+    size_t failed = 99;
+    rn_diag d = { 0 };
+    assert_non_null(bodies);
+    assert_non_null(out);
+    batch_make(bodies, items, N - 1);
+
+    assert_int_equal(store_append_batch(&f->s, authors[A_IE].sk, items, 25, T_LOG, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, entries, &first, &failed,
+                                        &d),
+                     0);
+    assert_int_equal(first, 1);
+    assert_int_equal(failed, 25);
+    assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 25);
+    for (size_t i = 0; i < 25; i++) {
+        proto_entry e;
+        assert_int_equal(proto_entry_decode(&e, entries[i].ptr, entries[i].len, NULL), 0);
+        assert_int_equal(e.seq, i + 1);
+        assert_int_equal(e.timestamp_ms, T_LOG);
+        assert_int_equal(e.body_len, items[i].body_len);
+        assert_memory_equal(e.body, items[i].body, items[i].body_len);
+        entry_is(&f->s, &authors[A_IE], i + 1, entries[i]);
+    }
+    /* A clock that went back: the second batch keeps the head's timestamp. */
+    assert_int_equal(store_append_batch(&f->s, authors[A_IE].sk, items + 25, N - 25, T_LOG - 5000,
+                                        out, RN_APPEND_BATCH_ENTRY_BYTES_MAX, entries, &first, NULL,
+                                        &d),
+                     0);
+    assert_int_equal(first, 26);
+    store_head h;
+    assert_int_equal(head_seq(&f->s, &authors[A_IE], &h), N);
+    assert_int_equal(h.timestamp_ms, T_LOG);
+    version_is(&f->s, PROTO_KIND_SPEC, "IE:uniz/mc-38", 13, UINT64_MAX, 0, N);
+    check_ok(&f->s, N);
+    /* Entries as store_append would have signed them: the next single append follows on. */
+    uint64_t seq = 0;
+    assert_int_equal(store_append(&f->s, authors[A_IE].sk, PROTO_KIND_PROVIDER, bodies[0].b,
+                                  bodies[0].len, T_LOG + 1, NULL, &seq, NULL, &d),
+                     0);
+    assert_int_equal(seq, N + 1);
+    check_ok(&f->s, N + 1);
+    free(out);
+    free(bodies);
+}
+
+/* A batch is all or nothing: one refused record (its position and field named), a count out of
+ * range, a buffer too small, a stranger or a mirror: nothing is committed. */
+static void test_append_batch_refused(void **state)
+{
+    fixture *f = *state;
+    enum { N = 6 };
+    body *bodies = calloc(N + 1, sizeof(*bodies));
+    store_append_item items[N];
+    uint8_t *out = malloc(RN_APPEND_BATCH_ENTRY_BYTES_MAX);
+    size_t failed = 0;
+    rn_diag d = { 0 };
+    const uint8_t *sk = authors[A_IE].sk;
+    assert_non_null(bodies);
+    assert_non_null(out);
+    batch_make(bodies, items, N - 1);
+
+    /* Record 3 with EQF 9 (the field named), record 4 of another country's prefix. */
+    spec_eqf9(&bodies[N], "IE:uniz/bad", "IE:uniz");
+    store_append_item bad[N];
+    memcpy(bad, items, sizeof(bad));
+    bad[3] = (store_append_item){ PROTO_KIND_SPEC, bodies[N].b, bodies[N].len };
+    assert_int_equal(store_append_batch(&f->s, sk, bad, N, T_LOG, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                     RN_EEQF);
+    assert_int_equal(failed, 3);
+    assert_string_equal(d.field, "spec.eqf");
+    assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 0);
+
+    body fr;
+    spec_zed(&fr, "FR:x/1", "FR:x", "Other country");
+    memcpy(bad, items, sizeof(bad));
+    bad[N - 1] = (store_append_item){ PROTO_KIND_SPEC, fr.b, fr.len };
+    assert_int_equal(store_append_batch(&f->s, sk, bad, N, T_LOG, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                     RN_EPREFIX);
+    assert_int_equal(failed, N - 1);
+
+    /* A body of the wrong kind: a provider read as a spec. */
+    memcpy(bad, items, sizeof(bad));
+    bad[1].kind = PROTO_KIND_DECISION;
+    assert_true(store_append_batch(&f->s, sk, bad, N, T_LOG, out, RN_APPEND_BATCH_ENTRY_BYTES_MAX,
+                                   NULL, NULL, &failed, &d) < 0);
+    assert_int_equal(failed, 1);
+
+    /* Counts at the bounds, and one past. */
+    assert_int_equal(store_append_batch(&f->s, sk, items, 0, T_LOG, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                     RN_EINVAL);
+    assert_int_equal(store_append_batch(&f->s, sk, items, RN_APPEND_BATCH_RECORDS_MAX + 1u, T_LOG,
+                                        out, RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed,
+                                        &d),
+                     RN_EINVAL);
+    /* An output buffer that holds the first entries only: nothing stays. */
+    assert_int_equal(
+        store_append_batch(&f->s, sk, items, N, T_LOG, out, 3u * 1024u, NULL, NULL, &failed, &d),
+        RN_ETOOBIG);
+    assert_int_equal(store_append_batch(&f->s, authors[A_STRANGER].sk, items, N, T_LOG, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                     RN_EROSTER);
+    assert_int_equal(store_append_batch(&f->s, authors[A_MIRROR].sk, items, N, T_LOG, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                     RN_EROLE);
+    assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 0);
+    assert_int_equal(entries_held(&f->s), 0);
+    check_ok(&f->s, 0);
+
+    /* The same store then takes the valid batch whole. */
+    assert_int_equal(store_append_batch(&f->s, sk, items, N, T_LOG, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                     0);
+    check_ok(&f->s, N);
+    free(out);
+    free(bodies);
+}
+
+/* A failed fsync takes the whole batch out again, as store_append takes out its entry, and stops
+ * every later append (single or batched) until the store is reopened. */
+static void test_append_batch_sync_fails(void **state)
+{
+    fixture *f = *state;
+    enum { N = 10 };
+    body *bodies = calloc(N, sizeof(*bodies));
+    store_append_item items[N];
+    uint8_t *out = malloc(RN_APPEND_BATCH_ENTRY_BYTES_MAX);
+    uint64_t first = 0;
+    rn_diag d = { 0 };
+    const uint8_t *sk = authors[A_IE].sk;
+    assert_non_null(bodies);
+    assert_non_null(out);
+    batch_make(bodies, items, N - 1);
+
+    assert_int_equal(store_append_batch(&f->s, sk, items, 3, T_LOG, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, &d),
+                     0);
+    f->s.test_fail_sync = 1;
+    first = 0;
+    assert_int_equal(store_append_batch(&f->s, sk, items + 3, N - 3, T_LOG + 1000, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, &d),
+                     RN_EIO);
+    assert_string_equal(d.field, "store.sync");
+    assert_int_equal(first, 0);
+    assert_int_not_equal(f->s.writes_stopped, 0);
+    assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 3);
+    assert_int_equal(entries_held(&f->s), 3);
+    store_read r;
+    store_version v;
+    assert_int_equal(store_query_begin(&f->s, &r), 0);
+    assert_int_equal(
+        store_version_get(&r, PROTO_KIND_SPEC, (const uint8_t *)"IE:uniz/mc-3", 12, UINT64_MAX, &v),
+        RN_ENOTFOUND);
+    store_read_end(&r);
+    check_ok(&f->s, 3);
+    assert_int_equal(store_append_batch(&f->s, sk, items + 3, N - 3, T_LOG + 2000, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, &d),
+                     RN_EIO);
+    assert_string_equal(d.field, "store.writes_stopped");
+    assert_int_equal(store_append(&f->s, sk, PROTO_KIND_SPEC, items[3].body, items[3].body_len,
+                                  T_LOG + 2000, NULL, NULL, NULL, &d),
+                     RN_EIO);
+
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
+    assert_int_equal(store_append_batch(&f->s, sk, items + 3, N - 3, T_LOG + 3000, out,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, &d),
+                     0);
+    assert_int_equal(first, 4);
+    check_ok(&f->s, N);
+    free(out);
+    free(bodies);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -2261,6 +2462,9 @@ int main(void)
         T(test_record_cache),
         T(test_read_parked),
         T(test_ingest_repairs_damaged),
+        T(test_append_batch),
+        T(test_append_batch_refused),
+        T(test_append_batch_sync_fails),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
