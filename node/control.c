@@ -34,6 +34,8 @@
 #include "proto/proof.h"
 #include "store/query.h"
 #include "store/report.h"
+#include "store/statuslist.h"
+#include "cred/status.h"
 
 /* A method name or an enumeration value name that we will look at. */
 #define CTL_NAME_BYTES 32u
@@ -1121,6 +1123,101 @@ static int m_report(ctl *c, mp_buf *out)
     return 0;
 }
 
+/* status.list provider [at] [url]: the provider's revocations as a Bitstring Status List
+ * credential signed by this node's key (PROTOCOL.md 13.7). Only the authority of the provider's
+ * country holds that key: another node, or a mirror, answers RN_EROLE naming the authority. */
+static int sign_cb(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+    RN_ASSERT(len == 64);
+    node_sign_document((const node *)ctx, msg, sig);
+    return 0;
+}
+
+static int m_status_list(ctl *c, mp_buf *out)
+{
+    proto_str prov, url = { NULL, 0 };
+    uint64_t at;
+    RN_TRY(arg_str(c, 0, &prov));
+    int rc = proto_id_check(prov.ptr, prov.len);
+    if (rc < 0)
+        return fail(c, rc, pname(c, 0));
+    RN_TRY(arg_time(c, 1, &at));
+    if (!arg_nil(c, 2))
+        RN_TRY(arg_str(c, 2, &url));
+    const proto_member *me = node_self(c->n);
+    if (me->role != PROTO_ROLE_AUTHORITY || memcmp(me->country, prov.ptr, 2) != 0) {
+        char msg[128];
+        const proto_member *a = proto_roster_authority(&c->s->roster, (const char *)prov.ptr, 2);
+        char text[PROTO_KEY_TEXT_LEN + 1] = "";
+        if (a != NULL)
+            proto_key_text_format(a->key, text);
+        snprintf(msg, sizeof(msg), "only %.2s's authority %s signs its providers' status lists",
+                 (const char *)prov.ptr, a != NULL ? text : "(none in the roster)");
+        return fail_msg(c, RN_EROLE, pname(c, 0), msg);
+    }
+    store_version v;
+    rc = store_version_get(&c->r, PROTO_KIND_PROVIDER, prov.ptr, prov.len, at, &v);
+    if (rc == RN_ENOTFOUND)
+        return fail_msg(c, rc, pname(c, 0), "no such provider as of at");
+    if (rc < 0)
+        return fail(c, rc, NULL);
+    /* The list's id: the URL the caller names (the gateway: its own), else a URN. */
+    char id[RN_URL_BYTES_MAX + 1];
+    if (url.len > 0) {
+        if (url.len > RN_URL_BYTES_MAX || memchr(url.ptr, 0, url.len) != NULL)
+            return fail_msg(c, RN_EURL, pname(c, 2), "an http(s) URL of at most 512 bytes");
+        snprintf(id, sizeof(id), "%.*s", (int)url.len, (const char *)url.ptr);
+    } else {
+        snprintf(id, sizeof(id), "urn:recnet:status:%.*s", (int)prov.len,
+                 (const char *)prov.ptr);
+    }
+    uint8_t *bits = malloc(STORE_STATUS_BYTES);
+    if (bits == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    store_status_counts k;
+    char *doc = NULL;
+    rc = store_status_bits(&c->r, prov, at, bits, &k);
+    if (rc < 0) {
+        rc = fail(c, rc, NULL);
+        goto out;
+    }
+    cred_status_list_doc d = { id, me->key, at, "revocation", bits, STORE_STATUS_BYTES };
+    rc = cred_status_list_credential(&d, sign_cb, c->n, &doc);
+    if (rc == RN_EINVAL) {
+        rc = fail_msg(c, RN_EURL, pname(c, 2), "an absolute http(s) URL or URN without spaces");
+        goto out;
+    }
+    if (rc < 0) {
+        rc = fail(c, rc, NULL);
+        goto out;
+    }
+    char did[CRED_DID_KEY_CHARS];
+    cred_did_key_ed25519(me->key, did);
+    mp_put_map(out, 9);
+    mp_put_cstr(out, "provider");
+    mp_put_str(out, prov.ptr, prov.len);
+    mp_put_cstr(out, "at");
+    mp_put_uint(out, at);
+    mp_put_cstr(out, "id");
+    mp_put_cstr(out, id);
+    mp_put_cstr(out, "issuer");
+    mp_put_cstr(out, did);
+    mp_put_cstr(out, "entries");
+    mp_put_uint(out, RN_STATUS_LIST_BITS);
+    mp_put_cstr(out, "revoked");
+    mp_put_uint(out, k.set);
+    mp_put_cstr(out, "revocations");
+    mp_put_uint(out, k.revocations);
+    mp_put_cstr(out, "unindexed");
+    mp_put_uint(out, k.revocations - k.indexed);
+    mp_put_cstr(out, "credential");
+    mp_put_cstr(out, doc);
+out:
+    free(doc);
+    free(bits);
+    return rc;
+}
+
 /* The keys a search filter may carry. */
 typedef enum filter_key {
     FK_COUNTRY,
@@ -1540,6 +1637,7 @@ static const method_fn handlers[CTL_M_COUNT] = {
     [CTL_M_STACK] = m_stack,
     [CTL_M_MATRIX] = m_matrix,
     [CTL_M_REPORT] = m_report,
+    [CTL_M_STATUS_LIST] = m_status_list,
 };
 
 /*

@@ -98,6 +98,11 @@ static const ctl_method methods[CTL_M_COUNT] = {
                        0,
                        { P("spec", STR), OPT("at", UINT) } },
     [CTL_M_REPORT] = { CTL_REPORT, CTL_M_REPORT, CTL_READS | CTL_PUBLIC, 0, { OPT("at", UINT) } },
+    [CTL_M_STATUS_LIST] = { CTL_STATUS_LIST,
+                            CTL_M_STATUS_LIST,
+                            CTL_READS | CTL_PUBLIC,
+                            0,
+                            { P("provider", STR), OPT("at", UINT), OPT("url", STR) } },
 };
 
 const ctl_method *ctl_method_get(ctl_method_id id)

@@ -2694,8 +2694,6 @@ static void test_write_corpus(void **state)
         return;
     for (int kind = PROTO_KIND_MIN; kind <= PROTO_KIND_MAX; kind++) {
         for (int full = 0; full <= 1; full++) {
-            if (kind == PROTO_KIND_REVOCATION && full)
-                continue; /* the same record twice */
             proto_record r;
             mp_buf b;
             char name[64];
@@ -2707,8 +2705,14 @@ static void test_write_corpus(void **state)
             mp_buf_free(&b);
         }
     }
-    /* A few broken ones: truncated, trailing, out of order, inconsistent, EL prefix. */
+    /* A few broken ones: truncated, trailing, out of order, inconsistent, EL prefix, a status
+     * index past the list. */
     mp_buf w;
+    start(PROTO_KIND_REVOCATION);
+    set_uint(5, RN_STATUS_INDEX_MAX + 1u);
+    build(&w);
+    write_seed(dir, "broken-revocation-index", PROTO_KIND_REVOCATION, w.data, w.len);
+    mp_buf_free(&w);
     start(PROTO_KIND_SPEC);
     build(&w);
     write_seed(dir, "broken-spec-truncated", PROTO_KIND_SPEC, w.data, w.len / 2);
