@@ -58,6 +58,12 @@ static const cli_optdef opts_proof_get[] = {
     { "output", 'o', true },
     { NULL, 0, false },
 };
+static const cli_optdef opts_status_list[] = {
+    { "at", 0, true },
+    { "url", 0, true },
+    { "output", 'o', true },
+    { NULL, 0, false },
+};
 static const cli_optdef opts_proof_verify[] = { { "roster", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_import[] = {
     { "dry-run", 'n', false },  { "provider-id", 0, true },    { "spec-id", 0, true },
@@ -254,6 +260,17 @@ static const cli_cmd commands[] = {
       "EQF level, with external QA and listed by a pathway in force, the pathways, and the\n"
       "decisions and policies in force by outcome, as of TIME (now by default). Exit 0.",
       opts_at, 0, 0, false, cmd_report, 0 },
+    { "status-list export", "a provider's revocations as a signed Bitstring Status List",
+      "PROVIDER [--at TIME] [--url URL] [-o FILE]",
+      "Asks the node of PROVIDER's country's authority (only it holds the signing key) for the\n"
+      "W3C Bitstring Status List credential of PROVIDER's revocations in force as of TIME (now\n"
+      "by default): 1,048,576 entries, the bit of each revocation's status index set, signed\n"
+      "eddsa-jcs-2022 by the did:key of the node's key (PROTOCOL.md 13.7). --url is the list's\n"
+      "id, the URL the provider's credentials name as statusListCredential (the gateway serves\n"
+      "the list at /v1/status/PROVIDER); without it the id is urn:recnet:status:PROVIDER.\n"
+      "Writes the credential to FILE (-o, replaced if it exists) and prints what it holds, or\n"
+      "prints the credential. Exit 0; 1 when the node holds no such provider as of TIME.",
+      opts_status_list, 1, 1, false, cmd_status_list_export, 0 },
     { "proof get", "recognise, and save the proof bundle to a file",
       "SPEC COUNTRY PURPOSE [--at TIME] -o FILE", NULL, opts_proof_get, 3, 3, false, cmd_proof_get,
       0 },

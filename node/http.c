@@ -69,6 +69,7 @@ struct job {
     view v;
     bool proof;       /* the proof bundle is wanted, not the JSON */
     bool entry;       /* the answer is an entry: shown as its record */
+    bool document;    /* the answer carries a document served as it is (api_route_document) */
     api_claim *claim; /* verify: the credential's local facts (owned) */
     uint32_t n;       /* calls: 1, or 2 for /metrics (status and peers) */
     call c[2];
@@ -563,6 +564,17 @@ static void answer(job *j)
         send_body(req, 200, "application/vnd.recnet.proof", b, n);
         return;
     }
+    if (j->document) {
+        mp_cur v;
+        const uint8_t *b;
+        uint32_t n;
+        if (!api_map_get(r.result, API_DOCUMENT_MEMBER, &v) || mp_read_str(&v, &b, &n) < 0) {
+            send_error(req, 500, RN_EMALFORMED, NULL, "malformed result");
+            return;
+        }
+        send_body(req, 200, API_DOCUMENT_TYPE, b, n);
+        return;
+    }
     json_t *res = j->entry ? api_json_record(r.result) : api_json_from_mp(r.result);
     if (res == NULL) {
         send_error(req, 500, RN_EMALFORMED, NULL, "malformed result");
@@ -963,6 +975,21 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         api_claim_put(&cm, claim);
     }
+    /* A document's id is the URL it was asked at, unless the query names one. */
+    char self_url[RN_URL_BYTES_MAX + 1];
+    if (api_route_document(rt) && api_query_get(q, "url") == NULL &&
+        q->n < RN_HTTP_QUERY_PARAMS_MAX) {
+        int n = snprintf(self_url, sizeof(self_url), "%.*s://%.*s%.*s", (int)req->scheme->name.len,
+                         req->scheme->name.base, (int)req->authority.len, req->authority.base,
+                         (int)plen, path);
+        if (n > 0 && (size_t)n < sizeof(self_url)) {
+            q->p[q->n].name = "url";
+            q->p[q->n].value = self_url;
+            q->p[q->n].value_len = (size_t)n;
+            q->p[q->n].used = false;
+            q->n++;
+        }
+    }
     mp_buf_init(&params, RN_HTTP_QUERY_BYTES_MAX * 2u + 1024u);
     int rc = api_params_build(&params, m, q, rt->body ? cm.data : NULL, cm.len, "proof", &e);
     mp_buf_free(&cm);
@@ -989,6 +1016,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     j->proof = proof;
     j->entry = rt->entry;
+    j->document = api_route_document(rt);
     job_queue(h, j);
     return 0;
 }
