@@ -43,6 +43,12 @@ static const cli_optdef opts_publish[] = {
     { "force", 0, false },
     { NULL, 0, false },
 };
+static const cli_optdef opts_publish_revocation[] = {
+    { "dry-run", 'n', false },
+    { "force", 0, false },
+    { "status-from", 0, true },
+    { NULL, 0, false },
+};
 static const cli_optdef opts_at[] = { { "at", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_search[] = {
     { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true }, { "eqf-max", 0, true },
@@ -180,7 +186,15 @@ static const cli_cmd commands[] = {
     PUBLISH_ROW(PROTO_KIND_DECISION, "decision"),
     PUBLISH_ROW(PROTO_KIND_POLICY, "policy"),
     PUBLISH_ROW(PROTO_KIND_PATHWAY, "pathway"),
-    PUBLISH_ROW(PROTO_KIND_REVOCATION, "revocation"),
+    { "revocation publish", "publish a revocation record (JSON file or flags)",
+      "[FILE|-] [--<field> VALUE ...] [--status-from CREDENTIAL] [--dry-run] [--force]",
+      PUBLISH_HELP "\n"
+                   "--status-index N places the credential in its provider's Bitstring Status List\n"
+                   "(0 .. 1048575; status-list export). --status-from CREDENTIAL reads N from the\n"
+                   "credential itself (JSON or VC-JWT): its credentialStatus entry of purpose\n"
+                   "revocation whose statusListCredential is this provider's list (a URL ending in\n"
+                   "/v1/status/PROVIDER, or urn:recnet:status:PROVIDER).",
+      opts_publish_revocation, 0, 1, true, cmd_publish, PROTO_KIND_REVOCATION },
     { "credential issue", "sign an issued credential with an awarding body's issuer key",
       "--spec ID --issuer-key KEYFILE --holder REF [--salt HEX] [--issued-at TIME]\n"
       "      [--grade TEXT] -o FILE",

@@ -121,4 +121,26 @@ PY
 it_expect_rc 1 "index 94567 against a forged list" check 94567 "$D/forged.json"
 grep -q 'status list proof.*does not verify' "$IT_DIR/last.out" ||
     { cat "$IT_DIR/last.out"; it_fail "the forged list's proof passed"; }
+# revocation publish --status-from: the index read from the credential itself.
+mkcred 123
+ctl IE revocation publish --provider IE:uniz --credential "$(digest cred-123)" --reason fraud \
+    --revoked-at "$BEFORE" --status-from "$D/cred-123.json" >/dev/null ||
+    it_fail "revocation publish --status-from refused"
+ctl IE --json log IE --from 5 --max 1 | grep -Eq '"status_index": ?123' ||
+    it_fail "--status-from did not set the index"
+python3 - "$D/cred-123.json" >"$D/cred-other.json" <<'PY'
+import json, sys
+vc = json.load(open(sys.argv[1]))
+vc["credentialStatus"]["statusListCredential"] = "https://elsewhere.example/v1/status/IE:other"
+print(json.dumps(vc))
+PY
+it_expect_rc 3 "--status-from a credential naming another list" ctl IE revocation publish \
+    --provider IE:uniz --credential "$(digest other)" --reason fraud --revoked-at "$BEFORE" \
+    --status-from "$D/cred-other.json"
+grep -q 'names no revocation entry of the status list of this provider' "$IT_DIR/last.out" ||
+    it_fail "--status-from another list: $(cat "$IT_DIR/last.out")"
+it_wait_heads 15 "IE:5" "${NODES[@]}"
+curl -sS -o "$D/http-list-now.json" "$URL"
+it_expect_rc 1 "index 123 against the list now" check 123 "$D/http-list-now.json"
+grep -q 'REVOKED: entry 123' "$IT_DIR/last.out" || { cat "$IT_DIR/last.out"; it_fail "123 not REVOKED"; }
 it_log "status_list: ok"
