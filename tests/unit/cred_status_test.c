@@ -331,6 +331,37 @@ static void test_check(void **state)
     free(text);
 }
 
+/* RN_WRITE_CORPUS=DIR writes the fuzzer's seeds of a node's list (tests/fuzz/corpus/status/):
+ * a list the fuzzer's fixed credential names, with its entry 23 set and signed. */
+static void test_write_corpus(void **state)
+{
+    (void)state;
+    const char *dir = getenv("RN_WRITE_CORPUS");
+    if (dir == NULL)
+        return;
+    uint8_t *bits = calloc(1, CRED_STATUS_BITS_MIN / 8u);
+    set_bit(bits, 23);
+    cred_status_list_doc d = { "https://uni.example/status/1", pk, T_2026, "revocation", bits,
+                               CRED_STATUS_BITS_MIN / 8u };
+    char *json = NULL, path[512];
+    assert_int_equal(cred_status_list_credential(&d, sign_cb, NULL, &json), 0);
+    snprintf(path, sizeof(path), "%s/recnet-signed", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(json, 1, strlen(json), f), strlen(json));
+    assert_int_equal(fclose(f), 0);
+    json_t *list = json_loads(json, 0, NULL);
+    snprintf(path, sizeof(path), "%s/recnet-encoded-list", dir);
+    f = fopen(path, "wb");
+    const char *enc = json_string_value(
+        json_object_get(json_object_get(list, "credentialSubject"), "encodedList"));
+    assert_int_equal(fwrite(enc, 1, strlen(enc), f), strlen(enc));
+    assert_int_equal(fclose(f), 0);
+    json_decref(list);
+    free(json);
+    free(bits);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -343,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_decode_refused),
         cmocka_unit_test(test_credential),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_write_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
