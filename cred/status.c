@@ -94,7 +94,7 @@ int cred_status_list_encode(const uint8_t *bits, size_t len, char **out)
         return RN_EINVAL;
     z_stream zs;
     memset(&zs, 0, sizeof(zs));
-    if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
         Z_OK)
         return RN_ENOMEM;
     uLong cap = deflateBound(&zs, (uLong)len);
@@ -158,15 +158,22 @@ int cred_status_list_credential(const cred_status_list_doc *d, cred_di_sign_fn s
                                 char **json)
 {
     *json = NULL;
-    if (d->pk == NULL || d->bits == NULL || d->purpose == NULL || d->purpose[0] == '\0' ||
-        !list_id_ok(d->id) || d->len < CRED_STATUS_BITS_MIN / 8u)
+    if (d->pk == NULL || d->purpose == NULL || d->purpose[0] == '\0' || !list_id_ok(d->id) ||
+        (d->encoded == NULL && (d->bits == NULL || d->len < CRED_STATUS_BITS_MIN / 8u)) ||
+        (d->encoded != NULL && d->encoded[0] != 'u'))
         return RN_EINVAL;
     char did[CRED_DID_KEY_CHARS], vm[2 * CRED_DID_KEY_CHARS], when[21];
     cred_did_key_ed25519(d->pk, did);
     snprintf(vm, sizeof(vm), "%s#%s", did, did + 8);
     cred_time_format(d->valid_from_ms, when);
     char *enc = NULL;
-    RN_TRY(cred_status_list_encode(d->bits, d->len, &enc));
+    if (d->encoded != NULL) {
+        enc = strdup(d->encoded);
+        if (enc == NULL)
+            return RN_ENOMEM;
+    } else {
+        RN_TRY(cred_status_list_encode(d->bits, d->len, &enc));
+    }
     size_t idn = strlen(d->id);
     char *subject_id = malloc(idn + 6);
     json_t *doc = json_object(), *subj = json_object(), *signed_doc = NULL;

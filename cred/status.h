@@ -50,6 +50,8 @@ typedef struct cred_status_list_doc {
     const char *purpose;   /* "revocation" */
     const uint8_t *bits;   /* the bitstring, len bytes, at least CRED_STATUS_BITS_MIN bits */
     size_t len;
+    const char *encoded;   /* NULL, or the bitstring already encoded (cred_status_list_encode
+                              of bits): then bits and len are not read */
 } cred_status_list_doc;
 
 /*

@@ -30,9 +30,14 @@ static int on_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
     proto_entry e;
     if (proto_entry_decode_known(&e, bytes, len) != 0)
         return RN_ECORRUPT;
-    if (e.timestamp_ms > w->at)
+    if (e.timestamp_ms > w->at) {
+        if (e.timestamp_ms < w->c.same_until_ms)
+            w->c.same_until_ms = e.timestamp_ms;
         return WALK_PAST_AT;
+    }
     w->c.last_ms = e.timestamp_ms;
+    if (e.timestamp_ms > w->c.same_from_ms)
+        w->c.same_from_ms = e.timestamp_ms;
     w->c.last_seq = seq;
     if (e.kind != PROTO_KIND_REVOCATION)
         return 0;
@@ -52,8 +57,13 @@ static int on_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
     RN_TRY(rc);
     if (ver.seq != seq || memcmp(ver.author, w->author, PROTO_KEY_BYTES) != 0)
         return 0; /* a later version, or another branch of a fork, is in force */
-    if (v->revoked_at_ms > w->at)
+    if (v->revoked_at_ms > w->at) {
+        if (v->revoked_at_ms < w->c.same_until_ms)
+            w->c.same_until_ms = v->revoked_at_ms;
         return 0; /* not yet in force */
+    }
+    if (v->revoked_at_ms > w->c.same_from_ms)
+        w->c.same_from_ms = v->revoked_at_ms;
     w->c.revocations++;
     if (!v->has_status_index)
         return 0;
@@ -77,8 +87,11 @@ int store_status_bits(store_read *r, proto_str provider, uint64_t at_ms,
         return RN_EID;
     const proto_member *m =
         proto_roster_authority(&r->s->roster, (const char *)provider.ptr, 2);
-    if (m == NULL)
+    if (m == NULL) {
+        if (counts != NULL)
+            counts->same_until_ms = UINT64_MAX;
         return 0;
+    }
     walk w;
     memset(&w, 0, sizeof(w));
     w.r = r;
@@ -86,6 +99,13 @@ int store_status_bits(store_read *r, proto_str provider, uint64_t at_ms,
     w.at = at_ms;
     w.author = m->key;
     w.bits = bits;
+    w.c.same_until_ms = UINT64_MAX;
+    store_head h;
+    int hrc = store_head_get(r, m->key, &h);
+    if (hrc == 0)
+        w.c.head_seq = h.seq;
+    else if (hrc != RN_ENOTFOUND)
+        return hrc;
     w.rec = malloc(sizeof(*w.rec));
     if (w.rec == NULL)
         return RN_ENOMEM;

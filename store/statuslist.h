@@ -35,6 +35,14 @@ typedef struct store_status_counts {
     uint32_t set;         /* distinct bits set (two revocations may name one index) */
     uint64_t last_ms;     /* the timestamp of the latest entry of the log read (<= at), 0 if none */
     uint64_t last_seq;    /* its seq */
+    uint64_t head_seq;    /* the seq of the authority's head when read (0: no log) */
+    /* The bits and counts are the same for every time in [same_from_ms, same_until_ms) as long
+     * as the authority's log has the same head: from the last change at or before `at` (an entry
+     * read, or a revocation coming in force) to the next one after it (the first entry past
+     * `at`, or the earliest revoked_at after `at` of a revocation in its latest version);
+     * same_until_ms is UINT64_MAX when nothing is known to change. A cache keyed by the
+     * provider and head_seq may answer any time in that window with these bits. */
+    uint64_t same_from_ms, same_until_ms;
 } store_status_counts;
 
 /*

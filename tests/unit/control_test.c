@@ -770,6 +770,45 @@ static void test_status_list(void **state)
     get_str(r.result, "id", issuer, sizeof(issuer));
     assert_string_equal(issuer, "urn:recnet:status:DE:vhs");
 
+    /* Asked again as of the same time (the cache's answer): the same bytes. Asked after a new
+     * revocation (another head): it is in the list. */
+    uint8_t first[2048];
+    size_t first_len;
+    for (int pass = 0; pass < 2; pass++) {
+        req_start(&b, "status.list", 2);
+        mp_put_cstr(&b, "DE:vhs");
+        mp_put_uint(&b, NOW + 60000u);
+        req_send(w, &b, &r);
+        expect_ok(&r);
+        assert_int_equal(get_uint(r.result, "revoked"), 1);
+        c = get(r.result, "credential");
+        assert_int_equal(mp_read_str(&c, &doc, &n), 0);
+        assert_true(n < sizeof(first));
+        if (pass == 0) {
+            memcpy(first, doc, n);
+            first_len = n;
+        } else {
+            assert_int_equal(n, first_len);
+            assert_memory_equal(doc, first, n);
+        }
+    }
+    memset(digest, 0x44, sizeof(digest));
+    rec.u.revocation.revoked_at_ms = NOW - 1000;
+    rec.u.revocation.status_index = 44;
+    body_of(&rec, &body);
+    req_start(&b, "revocation.publish", 1);
+    mp_put_bin(&b, body.data, body.len);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    mp_buf_free(&body);
+    req_start(&b, "status.list", 2);
+    mp_put_cstr(&b, "DE:vhs");
+    mp_put_uint(&b, NOW + 60000u);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "revoked"), 2);
+    assert_int_equal(get_uint(r.result, "revocations"), 2);
+
     /* Another country's provider: only its authority signs its list. */
     req_start(&b, "status.list", 1);
     mp_put_cstr(&b, PF_PROVIDER_ID);

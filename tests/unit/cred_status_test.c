@@ -172,7 +172,7 @@ static char *make_list(const uint32_t *revoked, size_t n, uint64_t at)
     uint8_t *bits = calloc(1, LIST_BYTES);
     for (size_t i = 0; i < n; i++)
         set_bit(bits, revoked[i]);
-    cred_status_list_doc d = { LIST_URL, pk, at, "revocation", bits, LIST_BYTES };
+    cred_status_list_doc d = { LIST_URL, pk, at, "revocation", bits, LIST_BYTES, NULL };
     char *json = NULL;
     assert_int_equal(cred_status_list_credential(&d, sign_cb, NULL, &json), 0);
     free(bits);
@@ -235,13 +235,19 @@ static void test_credential(void **state)
     override = true;
     assert_int_equal(cred_di_verify(list, resolve, did, &res), RN_ESIG);
     override = false;
-    /* The same inputs, the same bytes. */
+    /* The same inputs, the same bytes; and the same list from its encodedList already made. */
     char *again = make_list(revoked, 3, T_2026);
     assert_string_equal(again, text);
     free(again);
+    cred_status_list_doc pre = { LIST_URL, pk, T_2026, "revocation", NULL, 0, enc };
+    assert_int_equal(cred_status_list_credential(&pre, sign_cb, NULL, &again), 0);
+    assert_string_equal(again, text);
+    free(again);
+    pre.encoded = "AAAA"; /* not multibase base64url */
+    assert_int_equal(cred_status_list_credential(&pre, sign_cb, NULL, &again), RN_EINVAL);
     /* Refused inputs. */
     uint8_t *few = calloc(1, CRED_STATUS_BITS_MIN / 8u);
-    cred_status_list_doc d = { LIST_URL, pk, T_2026, "revocation", few, CRED_STATUS_BITS_MIN / 8u - 1 };
+    cred_status_list_doc d = { LIST_URL, pk, T_2026, "revocation", few, CRED_STATUS_BITS_MIN / 8u - 1, NULL };
     char *out = NULL;
     assert_int_equal(cred_status_list_credential(&d, sign_cb, NULL, &out), RN_EINVAL);
     d.len = CRED_STATUS_BITS_MIN / 8u;
@@ -342,7 +348,7 @@ static void test_write_corpus(void **state)
     uint8_t *bits = calloc(1, CRED_STATUS_BITS_MIN / 8u);
     set_bit(bits, 23);
     cred_status_list_doc d = { "https://uni.example/status/1", pk, T_2026, "revocation", bits,
-                               CRED_STATUS_BITS_MIN / 8u };
+                               CRED_STATUS_BITS_MIN / 8u, NULL };
     char *json = NULL, path[512];
     assert_int_equal(cred_status_list_credential(&d, sign_cb, NULL, &json), 0);
     snprintf(path, sizeof(path), "%s/recnet-signed", dir);

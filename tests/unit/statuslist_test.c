@@ -230,15 +230,41 @@ static void test_model(void **state)
         revoke(w, w->ie_sk, m[i].ts, m[i].own ? "IE:model" : "IE:model2", m[i].which,
                m[i].revoked_at, m[i].index);
     }
+    size_t windows = 0;
     for (uint64_t at = T1 - H; at <= ts + 2 * H; at += H) {
+        store_status_counts k;
         model_bits(m, MODEL_REVOCATIONS, at, want);
-        assert_int_equal(list_at(w, "IE:model", at, got, NULL), 0);
+        assert_int_equal(list_at(w, "IE:model", at, got, &k), 0);
         if (memcmp(want, got, STORE_STATUS_BYTES) != 0) {
             print_error("statuslist model: differs at %llu; replay with RN_SEED=%llu\n",
                         (unsigned long long)at, (unsigned long long)seed);
             fail();
         }
+        /* The window in which the same bits hold: its ends, by the model. */
+        assert_true(k.same_from_ms <= at && at < k.same_until_ms);
+        assert_int_equal(k.head_seq, MODEL_REVOCATIONS);
+        uint64_t last = k.same_until_ms == UINT64_MAX ? at + 1000 * H : k.same_until_ms - 1;
+        const uint64_t ends[] = { k.same_from_ms, last };
+        for (size_t e = 0; e < 2; e++) {
+            model_bits(m, MODEL_REVOCATIONS, ends[e], got);
+            if (memcmp(want, got, STORE_STATUS_BYTES) != 0) {
+                print_error("statuslist model: window [%llu, %llu) of %llu wrong at %llu; replay "
+                            "with RN_SEED=%llu\n",
+                            (unsigned long long)k.same_from_ms, (unsigned long long)k.same_until_ms,
+                            (unsigned long long)at, (unsigned long long)ends[e],
+                            (unsigned long long)seed);
+                fail();
+            }
+        }
+        /* ... and just past the end, something differs (the window is as long as it can be,
+         * unless the change is of a revocation without an index or of another provider's). */
+        if (k.same_until_ms != UINT64_MAX) {
+            model_bits(m, MODEL_REVOCATIONS, k.same_until_ms, got);
+            windows += memcmp(want, got, STORE_STATUS_BYTES) != 0 ? 1u : 0u;
+        }
     }
+    assert_true(windows > 0);
+    assert_true(popcount(want) > 0);
     free(m);
     free(want);
     free(got);
