@@ -188,12 +188,13 @@ static const cli_cmd commands[] = {
     PUBLISH_ROW(PROTO_KIND_PATHWAY, "pathway"),
     { "revocation publish", "publish a revocation record (JSON file or flags)",
       "[FILE|-] [--<field> VALUE ...] [--status-from CREDENTIAL] [--dry-run] [--force]",
-      PUBLISH_HELP "\n"
-                   "--status-index N places the credential in its provider's Bitstring Status List\n"
-                   "(0 .. 1048575; status-list export). --status-from CREDENTIAL reads N from the\n"
-                   "credential itself (JSON or VC-JWT): its credentialStatus entry of purpose\n"
-                   "revocation whose statusListCredential is this provider's list (a URL ending in\n"
-                   "/v1/status/PROVIDER, or urn:recnet:status:PROVIDER).",
+      PUBLISH_HELP
+      "\n"
+      "--status-index N places the credential in its provider's Bitstring Status List\n"
+      "(0 .. 1048575; status-list export). --status-from CREDENTIAL reads N from the\n"
+      "credential itself (JSON or VC-JWT): its credentialStatus entry of purpose\n"
+      "revocation whose statusListCredential is this provider's list (a URL ending in\n"
+      "/v1/status/PROVIDER, or urn:recnet:status:PROVIDER).",
       opts_publish_revocation, 0, 1, true, cmd_publish, PROTO_KIND_REVOCATION },
     { "credential issue", "sign an issued credential with an awarding body's issuer key",
       "--spec ID --issuer-key KEYFILE --holder REF [--salt HEX] [--issued-at TIME]\n"

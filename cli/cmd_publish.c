@@ -163,8 +163,8 @@ static int status_from(const char *path, json_t *obj)
     if (doc == NULL) {
         /* A VC-JWT: header.payload.signature, the payload's vc (or the payload itself). */
         const char *d1 = memchr(buf, '.', len);
-        const char *d2 = d1 != NULL ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - (char *)buf))
-                                    : NULL;
+        const char *d2 =
+            d1 != NULL ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - (char *)buf)) : NULL;
         if (d2 != NULL && cred_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &payload, &plen) == 0)
             doc = json_loadb((const char *)payload, plen, 0, NULL);
         vc = json_is_object(json_object_get(doc, "vc")) ? json_object_get(doc, "vc") : doc;
@@ -198,8 +198,7 @@ static int status_from(const char *path, json_t *obj)
     json_decref(doc);
     if (index < 0 || index > (long long)RN_STATUS_INDEX_MAX)
         return cli_fail_rn(CLI_REFUSED, index < 0 ? RN_EMISSING : RN_ECOUNT,
-                           "revocation.status_index", -1,
-                           "--status-from %s: %s", path,
+                           "revocation.status_index", -1, "--status-from %s: %s", path,
                            index < 0 ? "the credential names no revocation entry of the status "
                                        "list of this provider (statusListCredential ending in "
                                        "/v1/status/PROVIDER) with a statusListIndex"

@@ -82,8 +82,8 @@ int cmd_status_list_export(cli *c, const cli_cmd *cmd, cli_args *a)
     } else {
         char when[REC_TIME_BYTES];
         rec_time_format(num(res, "at"), when);
-        printf("status list of %s as of %s: %" PRIu64 " of %" PRIu64 " entries revoked",
-               provider, when, num(res, "revoked"), num(res, "entries"));
+        printf("status list of %s as of %s: %" PRIu64 " of %" PRIu64 " entries revoked", provider,
+               when, num(res, "revoked"), num(res, "entries"));
         if (num(res, "unindexed") > 0)
             printf(" (%" PRIu64 " revocations carry no status index and are not in it)",
                    num(res, "unindexed"));

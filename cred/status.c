@@ -94,8 +94,8 @@ int cred_status_list_encode(const uint8_t *bits, size_t len, char **out)
         return RN_EINVAL;
     z_stream zs;
     memset(&zs, 0, sizeof(zs));
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK)
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK)
         return RN_ENOMEM;
     uLong cap = deflateBound(&zs, (uLong)len);
     uint8_t *gz = malloc(cap);
@@ -182,10 +182,12 @@ int cred_status_list_credential(const cred_status_list_doc *d, cred_di_sign_fn s
         goto done;
     memcpy(subject_id, d->id, idn);
     memcpy(subject_id + idn, "#list", 6);
-    if (json_object_set_new(doc, "@context", json_pack("[s]", "https://www.w3.org/ns/credentials/v2")) ||
+    if (json_object_set_new(doc, "@context",
+                            json_pack("[s]", "https://www.w3.org/ns/credentials/v2")) ||
         json_object_set_new(doc, "id", json_string(d->id)) ||
-        json_object_set_new(doc, "type", json_pack("[ss]", "VerifiableCredential",
-                                                   "BitstringStatusListCredential")) ||
+        json_object_set_new(
+            doc, "type",
+            json_pack("[ss]", "VerifiableCredential", "BitstringStatusListCredential")) ||
         json_object_set_new(doc, "issuer", json_string(did)) ||
         json_object_set_new(doc, "validFrom", json_string(when)) ||
         json_object_set_new(subj, "id", json_string(subject_id)) ||
@@ -308,7 +310,8 @@ static void check_entry(const json_t *vc, const json_t *e, const json_t *list, c
         unsigned byte = bits[index / 8u];
         bool set = ((byte >> (7u - (unsigned)(index % 8u))) & 1u) != 0;
         cred_report_add(
-            r, "status", set ? CRED_FAIL : CRED_PASS, "%s: entry %llu of the supplied list%s%.120s%s%.80s",
+            r, "status", set ? CRED_FAIL : CRED_PASS,
+            "%s: entry %llu of the supplied list%s%.120s%s%.80s",
             set ? (strcmp(purpose, "suspension") == 0 ? "SUSPENDED" : "REVOKED")
                 : (strcmp(purpose, "suspension") == 0 ? "not suspended" : "not revoked"),
             (unsigned long long)index, same ? " " : ", taken for ", same ? list_id : url,

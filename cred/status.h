@@ -43,15 +43,15 @@ void cred_did_key_ed25519(const uint8_t pk[32], char out[CRED_DID_KEY_CHARS]);
 
 /* What a list credential says. Every pointer is borrowed for the call. */
 typedef struct cred_status_list_doc {
-    const char *id;        /* the list's URL (what credentials' statusListCredential name): an
-                              http(s) URL, or a urn: when the list has no address */
-    const uint8_t *pk;     /* 32 bytes: the signer's Ed25519 key; issuer = its did:key */
+    const char *id;         /* the list's URL (what credentials' statusListCredential name): an
+                               http(s) URL, or a urn: when the list has no address */
+    const uint8_t *pk;      /* 32 bytes: the signer's Ed25519 key; issuer = its did:key */
     uint64_t valid_from_ms; /* validFrom, and the proof's created */
-    const char *purpose;   /* "revocation" */
-    const uint8_t *bits;   /* the bitstring, len bytes, at least CRED_STATUS_BITS_MIN bits */
+    const char *purpose;    /* "revocation" */
+    const uint8_t *bits;    /* the bitstring, len bytes, at least CRED_STATUS_BITS_MIN bits */
     size_t len;
-    const char *encoded;   /* NULL, or the bitstring already encoded (cred_status_list_encode
-                              of bits): then bits and len are not read */
+    const char *encoded; /* NULL, or the bitstring already encoded (cred_status_list_encode
+                            of bits): then bits and len are not read */
 } cred_status_list_doc;
 
 /*

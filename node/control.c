@@ -1222,8 +1222,7 @@ static int m_status_list(ctl *c, mp_buf *out)
             return fail_msg(c, RN_EURL, pname(c, 2), "an http(s) URL of at most 512 bytes");
         snprintf(id, sizeof(id), "%.*s", (int)url.len, (const char *)url.ptr);
     } else {
-        snprintf(id, sizeof(id), "urn:recnet:status:%.*s", (int)prov.len,
-                 (const char *)prov.ptr);
+        snprintf(id, sizeof(id), "urn:recnet:status:%.*s", (int)prov.len, (const char *)prov.ptr);
     }
     uint8_t *bits = NULL;
     char *doc = NULL, *enc = NULL;

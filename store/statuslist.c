@@ -85,8 +85,7 @@ int store_status_bits(store_read *r, proto_str provider, uint64_t at_ms,
         memset(counts, 0, sizeof(*counts));
     if (proto_id_check(provider.ptr, provider.len) != 0)
         return RN_EID;
-    const proto_member *m =
-        proto_roster_authority(&r->s->roster, (const char *)provider.ptr, 2);
+    const proto_member *m = proto_roster_authority(&r->s->roster, (const char *)provider.ptr, 2);
     if (m == NULL) {
         if (counts != NULL)
             counts->same_until_ms = UINT64_MAX;

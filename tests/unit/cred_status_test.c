@@ -24,8 +24,8 @@
 #include "cred/did.h"
 #include "cred/status.h"
 
-#define LIST_URL  "https://recnet.example.ie/v1/status/IE:zed"
-#define T_2026    1767225600000ull /* 2026-01-01 */
+#define LIST_URL   "https://recnet.example.ie/v1/status/IE:zed"
+#define T_2026     1767225600000ull  /* 2026-01-01 */
 #define LIST_BYTES ((1u << 20) / 8u) /* the length of a node's lists (proto/limits.h) */
 
 static uint8_t sk[64], pk[32];
@@ -194,9 +194,8 @@ static void test_credential(void **state)
     assert_string_equal(json_string_value(json_object_get(list, "id")), LIST_URL);
     assert_string_equal(json_string_value(json_object_get(list, "validFrom")),
                         "2026-01-01T00:00:00Z");
-    assert_string_equal(
-        json_string_value(json_array_get(json_object_get(list, "@context"), 0)),
-        "https://www.w3.org/ns/credentials/v2");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(list, "@context"), 0)),
+                        "https://www.w3.org/ns/credentials/v2");
     assert_string_equal(json_string_value(json_array_get(json_object_get(list, "type"), 1)),
                         "BitstringStatusListCredential");
     json_t *subj = json_object_get(list, "credentialSubject");
@@ -218,8 +217,7 @@ static void test_credential(void **state)
     free(bits);
     /* The proof: eddsa-jcs-2022 by the did:key, which resolves to the signer's key. */
     json_t *proof = json_object_get(list, "proof");
-    assert_string_equal(json_string_value(json_object_get(proof, "cryptosuite")),
-                        "eddsa-jcs-2022");
+    assert_string_equal(json_string_value(json_object_get(proof, "cryptosuite")), "eddsa-jcs-2022");
     const char *vm = json_string_value(json_object_get(proof, "verificationMethod"));
     uint8_t got[32];
     char why[256];
@@ -247,15 +245,17 @@ static void test_credential(void **state)
     assert_int_equal(cred_status_list_credential(&pre, sign_cb, NULL, &again), RN_EINVAL);
     /* Refused inputs. */
     uint8_t *few = calloc(1, CRED_STATUS_BITS_MIN / 8u);
-    cred_status_list_doc d = { LIST_URL, pk, T_2026, "revocation", few, CRED_STATUS_BITS_MIN / 8u - 1, NULL };
+    cred_status_list_doc d = { LIST_URL,     pk,  T_2026,
+                               "revocation", few, CRED_STATUS_BITS_MIN / 8u - 1,
+                               NULL };
     char *out = NULL;
     assert_int_equal(cred_status_list_credential(&d, sign_cb, NULL, &out), RN_EINVAL);
     d.len = CRED_STATUS_BITS_MIN / 8u;
     assert_int_equal(cred_status_list_credential(&d, sign_cb, NULL, &out), 0);
     free(out);
     out = NULL;
-    static const char *const bad_ids[] = { "ftp://x/y", "https://", "https://a b", "", "urn:",
-                                           "https://x/\"" };
+    static const char *const bad_ids[] = { "ftp://x/y", "https://", "https://a b",
+                                           "",          "urn:",     "https://x/\"" };
     for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
         d.id = bad_ids[i];
         assert_int_equal(cred_status_list_credential(&d, sign_cb, NULL, &out), RN_EINVAL);
@@ -276,8 +276,8 @@ static json_t *credential(const char *issuer, const char *url, uint32_t index)
     snprintf(idx, sizeof(idx), "%u", index);
     return json_pack("{s:[s], s:s, s:{s:s, s:s, s:s, s:s}}", "type", "VerifiableCredential",
                      "issuer", issuer, "credentialStatus", "type", "BitstringStatusListEntry",
-                     "statusPurpose", "revocation", "statusListIndex", idx,
-                     "statusListCredential", url);
+                     "statusPurpose", "revocation", "statusListIndex", idx, "statusListCredential",
+                     url);
 }
 
 static cred_result status_of(const json_t *vc, const json_t *list, cred_report *r)
@@ -347,8 +347,8 @@ static void test_write_corpus(void **state)
         return;
     uint8_t *bits = calloc(1, CRED_STATUS_BITS_MIN / 8u);
     set_bit(bits, 23);
-    cred_status_list_doc d = { "https://uni.example/status/1", pk, T_2026, "revocation", bits,
-                               CRED_STATUS_BITS_MIN / 8u, NULL };
+    cred_status_list_doc d = { "https://uni.example/status/1", pk,  T_2026, "revocation", bits,
+                               CRED_STATUS_BITS_MIN / 8u,      NULL };
     char *json = NULL, path[512];
     assert_int_equal(cred_status_list_credential(&d, sign_cb, NULL, &json), 0);
     snprintf(path, sizeof(path), "%s/recnet-signed", dir);
@@ -376,10 +376,8 @@ int main(void)
     memset(seed, 'A', sizeof(seed));
     crypto_sign_seed_keypair(pk, sk, seed);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_decode_refused),
-        cmocka_unit_test(test_credential),
-        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_roundtrip),    cmocka_unit_test(test_decode_refused),
+        cmocka_unit_test(test_credential),   cmocka_unit_test(test_check),
         cmocka_unit_test(test_write_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

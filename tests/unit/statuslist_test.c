@@ -87,8 +87,7 @@ static void revoke(world *w, const uint8_t *sk, uint64_t ts, const char *provide
     mp_buf b;
     mp_buf_init(&b, RN_RECORD_BYTES_MAX);
     assert_int_equal(proto_record_encode(&r, &b), 0);
-    assert_int_equal(store_append(&w->s, sk, r.kind, b.data, b.len, ts, NULL, NULL, NULL, NULL),
-                     0);
+    assert_int_equal(store_append(&w->s, sk, r.kind, b.data, b.len, ts, NULL, NULL, NULL, NULL), 0);
     mp_buf_free(&b);
 }
 
@@ -129,14 +128,14 @@ static void test_rules(void **state)
     assert_int_equal(list_at(w, "DE:x", T1, bits, NULL), 0);
     assert_int_equal(list_at(w, "zed", T1, bits, NULL), RN_EID);
 
-    revoke(w, w->ie_sk, T1, "IE:zed", 1, T1, 0);                   /* index 0, the first bit */
+    revoke(w, w->ie_sk, T1, "IE:zed", 1, T1, 0);                       /* index 0, the first bit */
     revoke(w, w->ie_sk, T1 + H, "IE:zed", 2, T1, RN_STATUS_INDEX_MAX); /* the last bit */
-    revoke(w, w->ie_sk, T1 + 2 * H, "IE:zed", 3, T1 + 10 * H, 77);  /* in force at T1 + 10 h */
-    revoke(w, w->ie_sk, T1 + 3 * H, "IE:zed", 4, T1, -1);            /* no index */
-    revoke(w, w->ie_sk, T1 + 4 * H, "IE:other", 5, T1, 5);           /* another provider */
+    revoke(w, w->ie_sk, T1 + 2 * H, "IE:zed", 3, T1 + 10 * H, 77);     /* in force at T1 + 10 h */
+    revoke(w, w->ie_sk, T1 + 3 * H, "IE:zed", 4, T1, -1);              /* no index */
+    revoke(w, w->ie_sk, T1 + 4 * H, "IE:other", 5, T1, 5);             /* another provider */
     revoke(w, w->ie_sk, T1 + 5 * H, "IE:zed", 6, T1, 500);
-    revoke(w, w->ie_sk, T1 + 6 * H, "IE:zed", 6, T1, 501);           /* replaces 500 */
-    revoke(w, w->ie_sk, T1 + 7 * H, "IE:zed", 7, T1, 0);             /* index 0 again */
+    revoke(w, w->ie_sk, T1 + 6 * H, "IE:zed", 6, T1, 501); /* replaces 500 */
+    revoke(w, w->ie_sk, T1 + 7 * H, "IE:zed", 7, T1, 0);   /* index 0 again */
     revoke(w, w->fr_sk, T1, "FR:zed", 1, T1, 9);
 
     /* Before the first entry: nothing. */
