@@ -105,6 +105,9 @@ ask '/v1/record/{kind}/{id}' get 404 '/v1/record/provider/IE:uniz?at=2020-01-01'
 ask '/v1/entry/{id}' get 200 "/v1/entry/$HEAD_ID"
 ask '/v1/entry/{id}' get 400 '/v1/entry/zz'
 ask '/v1/fork/{author}' get 404 "/v1/fork/$IEKEY"
+ask '/v1/status/{provider}' get 200 '/v1/status/NL:42NB'
+ask '/v1/status/{provider}' get 400 '/v1/status/IE:uniz'
+ask '/v1/status/{provider}' get 404 '/v1/status/NL:nobody'
 ask /v1/status get 200 /v1/status
 ask /healthz get 200 /healthz
 ask /readyz get 200 /readyz
