@@ -33,7 +33,7 @@ enum {
 };
 
 /* Bounds of the command line. */
-#define CLI_OPTS_MAX   24u  /* options of one subcommand (spec import has 20) */
+#define CLI_OPTS_MAX   32u  /* options of one subcommand (spec import has 25) */
 #define CLI_POS_MAX    80u  /* positional arguments (stack takes up to 64 spec ids) */
 #define CLI_EXTRA_MAX  128u /* --<field> VALUE pairs of a publish command */
 #define CLI_PATH_BYTES 1024u
