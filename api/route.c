@@ -18,6 +18,7 @@ static const api_route routes[] = {
     { "/v1/entry/", "GET", CTL_M_ENTRY, 1, { "id", NULL }, true, false },
     { "/v1/fork/", "GET", CTL_M_FORK, 1, { "author", NULL }, false, false },
     { "/v1/spec/", "GET", CTL_M_RECORD, 1, { "id", NULL }, true, false },
+    { "/v1/status/", "GET", CTL_M_STATUS_LIST, 1, { "provider", NULL }, false, false },
 };
 const char *const api_own_paths[API_OWN_N] = { "/healthz", "/readyz", "/metrics", "/v1/status",
                                                "/v1/openapi.json" };
@@ -79,4 +80,9 @@ const api_route *api_route_find(const char *path, size_t len, const char *method
 const api_route *api_route_at(size_t i)
 {
     return i < ROUTES_N ? &routes[i] : NULL;
+}
+
+bool api_route_document(const api_route *r)
+{
+    return r->id == CTL_M_STATUS_LIST;
 }

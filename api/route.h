@@ -43,6 +43,15 @@ bool api_routes_safe(void);
 const api_route *api_route_find(const char *path, size_t len, const char *method,
                                 bool *wrong_method, const char **seg, size_t *seg_len);
 
+/* Whether the route's answer is a document served as it is, not as JSON of the answer: the
+ * status list (GET /v1/status/{provider}), whose answer's member API_DOCUMENT_MEMBER is a
+ * W3C Bitstring Status List credential, served as API_DOCUMENT_TYPE. The gateway passes such a
+ * route the URL it was asked at as the method's `url` parameter (the list's id) unless the query
+ * names one. */
+#define API_DOCUMENT_MEMBER "credential"
+#define API_DOCUMENT_TYPE   "application/vc+ld+json"
+bool api_route_document(const api_route *r);
+
 /* Route i (in the table's order), or NULL past the last. Static. */
 const api_route *api_route_at(size_t i);
 

@@ -43,6 +43,12 @@ static const cli_optdef opts_publish[] = {
     { "force", 0, false },
     { NULL, 0, false },
 };
+static const cli_optdef opts_publish_revocation[] = {
+    { "dry-run", 'n', false },
+    { "force", 0, false },
+    { "status-from", 0, true },
+    { NULL, 0, false },
+};
 static const cli_optdef opts_at[] = { { "at", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_export[] = {
     { "as", 0, true },
@@ -61,6 +67,12 @@ static const cli_optdef opts_verify[] = {
 };
 static const cli_optdef opts_proof_get[] = {
     { "at", 0, true },
+    { "output", 'o', true },
+    { NULL, 0, false },
+};
+static const cli_optdef opts_status_list[] = {
+    { "at", 0, true },
+    { "url", 0, true },
     { "output", 'o', true },
     { NULL, 0, false },
 };
@@ -193,7 +205,16 @@ static const cli_cmd commands[] = {
     PUBLISH_ROW(PROTO_KIND_DECISION, "decision"),
     PUBLISH_ROW(PROTO_KIND_POLICY, "policy"),
     PUBLISH_ROW(PROTO_KIND_PATHWAY, "pathway"),
-    PUBLISH_ROW(PROTO_KIND_REVOCATION, "revocation"),
+    { "revocation publish", "publish a revocation record (JSON file or flags)",
+      "[FILE|-] [--<field> VALUE ...] [--status-from CREDENTIAL] [--dry-run] [--force]",
+      PUBLISH_HELP
+      "\n"
+      "--status-index N places the credential in its provider's Bitstring Status List\n"
+      "(0 .. 1048575; status-list export). --status-from CREDENTIAL reads N from the\n"
+      "credential itself (JSON or VC-JWT): its credentialStatus entry of purpose\n"
+      "revocation whose statusListCredential is this provider's list (a URL ending in\n"
+      "/v1/status/PROVIDER, or urn:recnet:status:PROVIDER).",
+      opts_publish_revocation, 0, 1, true, cmd_publish, PROTO_KIND_REVOCATION },
     { "credential issue", "sign an issued credential with an awarding body's issuer key",
       "--spec ID --issuer-key KEYFILE --holder REF [--salt HEX] [--issued-at TIME]\n"
       "      [--grade TEXT] -o FILE",
@@ -289,6 +310,17 @@ static const cli_cmd commands[] = {
       "EQF level, with external QA and listed by a pathway in force, the pathways, and the\n"
       "decisions and policies in force by outcome, as of TIME (now by default). Exit 0.",
       opts_at, 0, 0, false, cmd_report, 0 },
+    { "status-list export", "a provider's revocations as a signed Bitstring Status List",
+      "PROVIDER [--at TIME] [--url URL] [-o FILE]",
+      "Asks the node of PROVIDER's country's authority (only it holds the signing key) for the\n"
+      "W3C Bitstring Status List credential of PROVIDER's revocations in force as of TIME (now\n"
+      "by default): 1,048,576 entries, the bit of each revocation's status index set, signed\n"
+      "eddsa-jcs-2022 by the did:key of the node's key (PROTOCOL.md 13.7). --url is the list's\n"
+      "id, the URL the provider's credentials name as statusListCredential (the gateway serves\n"
+      "the list at /v1/status/PROVIDER); without it the id is urn:recnet:status:PROVIDER.\n"
+      "Writes the credential to FILE (-o, replaced if it exists) and prints what it holds, or\n"
+      "prints the credential. Exit 0; 1 when the node holds no such provider as of TIME.",
+      opts_status_list, 1, 1, false, cmd_status_list_export, 0 },
     { "proof get", "recognise, and save the proof bundle to a file",
       "SPEC COUNTRY PURPOSE [--at TIME] -o FILE", NULL, opts_proof_get, 3, 3, false, cmd_proof_get,
       0 },

@@ -146,6 +146,7 @@ int cmd_stack(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_matrix(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_report(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_proof_get(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_status_list_export(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_log(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_peers(cli *c, const cli_cmd *cmd, cli_args *a);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cred/codec.h"
 #include "proto/limits.h"
 #include "proto/record.h"
 #include "recjson.h"
@@ -127,6 +128,90 @@ static int load(const cli_cmd *cmd, const cli_args *a, json_t **out)
     return CLI_OK;
 }
 
+/* The status index a credential carries for its provider's list (revocation publish
+ * --status-from FILE): the credential is JSON (its credentialStatus, or a VC-JWT payload's
+ * vc.credentialStatus) and one BitstringStatusListEntry of purpose revocation names the list of
+ * the revocation's provider as the node serves it: a URL ending in /v1/status/PROVIDER, or
+ * urn:recnet:status:PROVIDER (PROTOCOL.md 13.7). Sets obj's status_index. Returns CLI_OK, or
+ * CLI_REFUSED naming what the credential lacks. */
+static bool names_list(const char *url, const char *provider)
+{
+    char want[RN_ID_BYTES_MAX + 32];
+    size_t n = strlen(url), m;
+    snprintf(want, sizeof(want), "urn:recnet:status:%s", provider);
+    if (strcmp(url, want) == 0)
+        return true;
+    snprintf(want, sizeof(want), "/v1/status/%s", provider);
+    m = strlen(want);
+    return (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0) && n > m &&
+           strcmp(url + n - m, want) == 0;
+}
+
+static int status_from(const char *path, json_t *obj)
+{
+    uint8_t *buf = NULL, *payload = NULL;
+    size_t len = 0, plen = 0;
+    char why[512];
+    const char *provider = json_string_value(json_object_get(obj, "provider"));
+    if (provider == NULL)
+        return cli_fail_rn(CLI_REFUSED, RN_EMISSING, "revocation.provider", -1,
+                           "--status-from: give the provider first (--provider ID or the file)");
+    int rc = cli_read_file(path, 1u << 20, &buf, &len, why, sizeof(why));
+    if (rc < 0)
+        return cli_fail(rc == RN_ETOOBIG ? CLI_REFUSED : CLI_ERROR, "%s", why);
+    json_t *doc = json_loadb((const char *)buf, len, 0, NULL), *vc = doc;
+    if (doc == NULL) {
+        /* A VC-JWT: header.payload.signature, the payload's vc (or the payload itself). */
+        const char *d1 = memchr(buf, '.', len);
+        const char *d2 =
+            d1 != NULL ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - (char *)buf)) : NULL;
+        if (d2 != NULL && cred_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &payload, &plen) == 0)
+            doc = json_loadb((const char *)payload, plen, 0, NULL);
+        vc = json_is_object(json_object_get(doc, "vc")) ? json_object_get(doc, "vc") : doc;
+    }
+    free(buf);
+    free(payload);
+    json_t *st = json_object_get(vc, "credentialStatus"), *e;
+    size_t i;
+    long long index = -1;
+    json_t *one = json_is_object(st) ? json_pack("[O]", st) : json_incref(st);
+    json_array_foreach(one, i, e)
+    {
+        const char *type = json_string_value(json_object_get(e, "type"));
+        const char *purpose = json_string_value(json_object_get(e, "statusPurpose"));
+        const char *url = json_string_value(json_object_get(e, "statusListCredential"));
+        json_t *v = json_object_get(e, "statusListIndex");
+        if (type == NULL || strcmp(type, "BitstringStatusListEntry") != 0 || purpose == NULL ||
+            strcmp(purpose, "revocation") != 0 || url == NULL || !names_list(url, provider))
+            continue;
+        char *end = NULL;
+        if (json_is_integer(v))
+            index = json_integer_value(v);
+        else if (json_is_string(v) && json_string_value(v)[0] >= '0' &&
+                 json_string_value(v)[0] <= '9')
+            index = strtoll(json_string_value(v), &end, 10);
+        if (end != NULL && *end != '\0')
+            index = -1;
+        break;
+    }
+    json_decref(one);
+    json_decref(doc);
+    if (index < 0 || index > (long long)RN_STATUS_INDEX_MAX)
+        return cli_fail_rn(CLI_REFUSED, index < 0 ? RN_EMISSING : RN_ECOUNT,
+                           "revocation.status_index", -1, "--status-from %s: %s", path,
+                           index < 0 ? "the credential names no revocation entry of the status "
+                                       "list of this provider (statusListCredential ending in "
+                                       "/v1/status/PROVIDER) with a statusListIndex"
+                                     : "its statusListIndex is past the list's 1,048,576 entries");
+    json_t *had = json_object_get(obj, "status_index");
+    if (had != NULL && (!json_is_integer(had) || json_integer_value(had) != index))
+        return cli_fail_rn(CLI_REFUSED, RN_EINCONSISTENT, "revocation.status_index", -1,
+                           "--status-from %s: index %lld, not the %s given", path, index,
+                           json_is_integer(had) ? "status index" : "value");
+    json_object_set_new(obj, "status_index", json_integer(index));
+    return CLI_OK;
+}
+
 int cmd_publish(cli *c, const cli_cmd *cmd, cli_args *a)
 {
     json_t *obj = NULL;
@@ -151,6 +236,9 @@ int cmd_publish(cli *c, const cli_cmd *cmd, cli_args *a)
             goto out;
         }
     }
+    const char *sf = cmd->kind == PROTO_KIND_REVOCATION ? cli_optval(cmd, a, "status-from") : NULL;
+    if (sf != NULL && (rc = status_from(sf, obj)) != CLI_OK)
+        goto out;
     r = malloc(sizeof(*r));
     bytes = malloc(sizeof(*bytes));
     if (r == NULL || bytes == NULL) {

@@ -657,9 +657,13 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
             json_integer_value(v) > (json_int_t)UINT32_MAX)
             return err_set(rd->e, RN_ETYPE, path, 0, "expected a whole number");
         uint32_t x = (uint32_t)json_integer_value(v);
-        if (opt(f) && x == 0)
+        /* An optional number without a has-flag is absent when 0 (EQF levels); with one (a
+         * revocation's status_index) 0 is a value. */
+        if (opt(f) && f->aux < 0 && x == 0)
             return err_set(rd->e, RN_EEQF, path, 0, NULL);
         *AT(base, f->off, uint32_t) = x;
+        if (f->aux >= 0)
+            *AUX_AT(base, f, bool) = true;
         return 0;
     }
     case PROTO_JSON_ENUM:
@@ -958,6 +962,8 @@ static json_t *write_field(const fdesc *f, const void *base)
         return rec_ects_json(*CAT(base, f->off, uint32_t));
     case PROTO_JSON_UINT: {
         uint32_t x = *CAT(base, f->off, uint32_t);
+        if (f->aux >= 0)
+            return *AUX_CAT(base, f, bool) ? json_integer(x) : NULL;
         return opt(f) && x == 0 ? NULL : json_integer(x);
     }
     case PROTO_JSON_ENUM:

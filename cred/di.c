@@ -246,8 +246,21 @@ int cred_di_verify(const json_t *doc, cred_di_resolve_fn resolve, void *ctx, cre
     return out->code;
 }
 
+static int sign_with_sk(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+    crypto_sign_detached(sig, NULL, msg, len, (const uint8_t *)ctx);
+    return 0;
+}
+
 int cred_di_sign(const json_t *doc, cred_di_suite suite, const uint8_t sk[64],
                  const char *verification_method, const char *created, json_t **out)
+{
+    return cred_di_sign_with(doc, suite, sign_with_sk, (void *)(uintptr_t)sk, verification_method,
+                             created, out);
+}
+
+int cred_di_sign_with(const json_t *doc, cred_di_suite suite, cred_di_sign_fn sign, void *ctx,
+                      const char *verification_method, const char *created, json_t **out)
 {
     *out = NULL;
     if (!json_is_object(doc) || json_object_get(doc, "proof") || suite == CRED_DI_SUITE_UNKNOWN ||
@@ -271,7 +284,12 @@ int cred_di_sign(const json_t *doc, cred_di_suite suite, const uint8_t sk[64],
         json_decref(proof);
         return rc;
     }
-    crypto_sign_detached(sig, NULL, data, sizeof(data), sk);
+    rc = sign(ctx, data, sizeof(data), sig);
+    sodium_memzero(data, sizeof(data));
+    if (rc < 0) {
+        json_decref(proof);
+        return rc;
+    }
     char text[128];
     RN_ASSERT(cred_multibase_encode(sig, sizeof(sig), text, sizeof(text)) == 0);
     json_object_set_new(proof, "proofValue", json_string(text));

@@ -117,6 +117,16 @@ RN_MUST_USE int cred_di_hash(const json_t *doc, const json_t *proof, uint8_t dat
 RN_MUST_USE int cred_di_sign(const json_t *doc, cred_di_suite suite, const uint8_t sk[64],
                              const char *verification_method, const char *created, json_t **out);
 
+/* Signs the 64 bytes a proof signs with Ed25519 into sig, with a key the caller keeps (a node's
+ * roster key never leaves its core). Returns 0 or a negative RN_E code. */
+typedef int (*cred_di_sign_fn)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64]);
+
+/* As cred_di_sign, the signature made by `sign` (called once, synchronously). Returns 0, a code
+ * as for cred_di_sign, or the code `sign` returns (then *out is NULL). */
+RN_MUST_USE int cred_di_sign_with(const json_t *doc, cred_di_suite suite, cred_di_sign_fn sign,
+                                  void *ctx, const char *verification_method, const char *created,
+                                  json_t **out);
+
 /* The name of a suite as proofs write it ("eddsa-rdfc-2022", "eddsa-jcs-2022",
  * "Ed25519Signature2020"), or "unknown". Static. */
 const char *cred_di_suite_name(cred_di_suite suite);

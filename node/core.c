@@ -2090,6 +2090,11 @@ const proto_member *node_self(const node *n)
     return &n->self;
 }
 
+void node_sign_document(const node *n, const uint8_t msg[64], uint8_t sig[64])
+{
+    crypto_sign_detached(sig, NULL, msg, 64, n->sk);
+}
+
 store *node_store(node *n)
 {
     return n->s;

@@ -133,6 +133,12 @@ void node_free(node *n);
 /* Our roster entry: key, country ("" for a mirror without one) and role. */
 const proto_member *node_self(const node *n);
 
+/* Signs, with our roster key, the 64 bytes a Data Integrity proof signs (SHA-256 of its proof
+ * configuration || SHA-256 of its document: di.h) of a document the node publishes outside its
+ * log, its status lists (PROTOCOL.md 13.7). These 64 bytes can never be the input of an entry's
+ * signature (15 + 32 bytes) or of the handshake's, so no such signature serves as another. */
+void node_sign_document(const node *n, const uint8_t msg[64], uint8_t sig[64]);
+
 /* The replica the core was created over (for the control API's queries). */
 store *node_store(node *n);
 

@@ -70,6 +70,7 @@ struct job {
     view v;
     bool proof;       /* the proof bundle is wanted, not the JSON */
     bool entry;       /* the answer is an entry: shown as its record */
+    bool document;    /* the answer carries a document served as it is (api_route_document) */
     api_claim *claim; /* verify: the credential's local facts (owned) */
     int form;         /* GET /v1/spec/{id}?as=: the api_export_form, 0 otherwise */
     api_query *q;     /* its query (the request's pool): the provider's call is built from it */
@@ -659,7 +660,7 @@ static void answer(job *j)
      * anything it declines takes the path below, whose bytes it would have written anyway. */
     mp_cur fast;
     if (j->v == VIEW_ROUTE && !j->proof && !j->entry && j->claim == NULL && j->form == 0 &&
-        result_of(&j->c[0], &fast) &&
+        !j->document && result_of(&j->c[0], &fast) &&
         api_json_write(&current->json, fast, API_JSON_DROP_PROOF | API_JSON_WHOLE) == 0) {
         send_body(req, 200, "application/json", current->json.p, current->json.len);
         return;
@@ -696,6 +697,17 @@ static void answer(job *j)
     }
     if (j->form != 0) {
         export_answer(j, &r);
+        return;
+    }
+    if (j->document) {
+        mp_cur v;
+        const uint8_t *b;
+        uint32_t n;
+        if (!api_map_get(r.result, API_DOCUMENT_MEMBER, &v) || mp_read_str(&v, &b, &n) < 0) {
+            send_error(req, 500, RN_EMALFORMED, NULL, "malformed result");
+            return;
+        }
+        send_body(req, 200, API_DOCUMENT_TYPE, b, n);
         return;
     }
     json_t *res = j->entry ? api_json_record(r.result) : api_json_from_mp(r.result);
@@ -1130,6 +1142,21 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         api_claim_put(&cm, claim);
     }
+    /* A document's id is the URL it was asked at, unless the query names one. */
+    char self_url[RN_URL_BYTES_MAX + 1];
+    if (api_route_document(rt) && api_query_get(q, "url") == NULL &&
+        q->n < RN_HTTP_QUERY_PARAMS_MAX) {
+        int n = snprintf(self_url, sizeof(self_url), "%.*s://%.*s%.*s", (int)req->scheme->name.len,
+                         req->scheme->name.base, (int)req->authority.len, req->authority.base,
+                         (int)plen, path);
+        if (n > 0 && (size_t)n < sizeof(self_url)) {
+            q->p[q->n].name = "url";
+            q->p[q->n].value = self_url;
+            q->p[q->n].value_len = (size_t)n;
+            q->p[q->n].used = false;
+            q->n++;
+        }
+    }
     mp_buf_init(&params, RN_HTTP_QUERY_BYTES_MAX * 2u + 1024u);
     int rc = api_params_build(&params, m, q, rt->body ? cm.data : NULL, cm.len, "proof", &e);
     mp_buf_free(&cm);
@@ -1158,6 +1185,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     j->entry = rt->entry;
     j->form = (int)form;
     j->q = q;
+    j->document = api_route_document(rt);
     job_queue(h, j);
     return 0;
 }

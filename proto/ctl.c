@@ -105,6 +105,11 @@ static const ctl_method methods[CTL_M_COUNT] = {
                               CTL_WRITES,
                               0,
                               { ARRAY_OF("kinds", STR), ARRAY_OF("bodies", BIN) } },
+    [CTL_M_STATUS_LIST] = { CTL_STATUS_LIST,
+                            CTL_M_STATUS_LIST,
+                            CTL_READS | CTL_PUBLIC,
+                            0,
+                            { P("provider", STR), OPT("at", UINT), OPT("url", STR) } },
 };
 
 const ctl_method *ctl_method_get(ctl_method_id id)

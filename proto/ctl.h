@@ -67,7 +67,8 @@
     X(STACK, "stack")                                                                              \
     X(MATRIX, "matrix")                                                                            \
     X(REPORT, "report")                                                                            \
-    X(PUBLISH_BATCH, "publish.batch")
+    X(PUBLISH_BATCH, "publish.batch")                                                              \
+    X(STATUS_LIST, "status.list")
 
 /* CTL_M_STATUS ... : a method's row in the table. */
 typedef enum ctl_method_id {
@@ -101,6 +102,7 @@ typedef enum ctl_method_id {
 #define CTL_MATRIX             "matrix"
 #define CTL_REPORT             "report"
 #define CTL_PUBLISH_BATCH      "publish.batch"
+#define CTL_STATUS_LIST        "status.list"
 
 /* The MessagePack type of a parameter (a JSON transport maps each to its own: str and key to a
  * string, bin to hex, uint to an integer, map to an object, array to an array). */

@@ -82,6 +82,14 @@
  * ELM specification's id): one is usual, a few allow for a spec known under several. */
 #define RN_SOURCE_IDS_MAX 8u
 
+/* A provider's revocation list as a W3C Bitstring Status List (PROTOCOL.md 3.9, 13.7): every list
+ * has RN_STATUS_LIST_BITS entries, so that an index given at issue is always inside the list a
+ * verifier fetches later, whatever was revoked since; 2^20 is eight times the 131,072 entries the
+ * specification asks as a minimum for herd privacy, 128 KiB before compression (some 200 bytes
+ * after, when few bits are set). revocation.status_index is below it. */
+#define RN_STATUS_LIST_BITS (1u << 20)
+#define RN_STATUS_INDEX_MAX (RN_STATUS_LIST_BITS - 1u)
+
 /* Specifications a specification or pathway refers to (prerequisite of, mandatory, eligible). */
 #define RN_SPEC_REFS_MAX 64u
 

@@ -219,6 +219,12 @@ typedef proto_fields ftab;
         .aux = AUX(T, h), .min = 0, .max = RN_ECTS_CENTI_MAX, .err = RN_EECTS,                     \
         JSON(js, PROTO_JSON_ECTS_HAS, -1)                                                          \
     }
+/* An optional number that may be 0, present when the has-flag h is set. */
+#define F_NUMH(k, js, T, m, h, lo, hi, e, jf)                                                      \
+    {                                                                                              \
+        .key = k, .type = PROTO_FT_NUM, .req = false, .name = P "." js, .off = OFF(T, m),          \
+        .aux = AUX(T, h), .min = lo, .max = hi, .err = e, JSON(js, jf, -1)                         \
+    }
 #define F_ENUM(k, js, T, m, n, en) F_NUM(k, js, true, T, m, 1, n, RN_EENUM, PROTO_JSON_ENUM, en)
 #define F_EQF(k, js, r, T, m)                                                                      \
     F_NUM(k, js, r, T, m, PROTO_EQF_MIN, PROTO_EQF_MAX, RN_EEQF, PROTO_JSON_UINT, -1)
@@ -464,6 +470,8 @@ static const field revocation_fields[] = {
     F_ID(2, "provider", true, proto_revocation, provider),
     F_ENUM(3, "reason", proto_revocation, reason, N_REASON, PROTO_ENUM_REASON),
     F_TIME(4, "revoked_at", true, proto_revocation, revoked_at_ms),
+    F_NUMH(5, "status_index", proto_revocation, status_index, has_status_index, 0,
+           RN_STATUS_INDEX_MAX, RN_ECOUNT, PROTO_JSON_UINT),
 };
 static const ftab revocation_tab = TAB(proto_revocation, revocation_fields);
 #undef P

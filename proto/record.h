@@ -340,6 +340,9 @@ typedef struct proto_revocation {
     proto_str provider;        /* [2] required; the issuing provider's id */
     uint32_t reason;           /* [3] required; PROTO_REASON_... */
     uint64_t revoked_at_ms;    /* [4] required */
+    uint32_t status_index;     /* [5] optional (record form 2); 0 .. RN_STATUS_INDEX_MAX, the
+                                  credential's statusListIndex in its provider's status list */
+    bool has_status_index;     /* [5] present (0 is an index) */
 } proto_revocation;
 
 /* A record of any kind. */

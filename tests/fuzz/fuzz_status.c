@@ -7,7 +7,10 @@
  * is the status list credential's JSON; the credential checked against it is fixed, with one
  * BitstringStatusListEntry. Beside not crashing: exactly one "status" check comes back, with a
  * NUL-terminated reason, and "pass" only when the list is the issuer's and its purpose the
- * entry's.
+ * entry's and the list is the issuer's or the one the credential names; a "status list proof"
+ * check (the list's own Data Integrity proof, cred_di_verify) comes first when the list is an
+ * object. A second pass feeds the bytes to cred_status_list_decode as an encodedList, and an
+ * accepted one must come back the same through cred_status_list_encode.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,7 +19,10 @@
 
 #include <jansson.h>
 
+#include <stdlib.h>
+
 #include "cred/cred.h"
+#include "cred/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,16 +36,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cred_report r;
     cred_report_init(&r);
     cred_status(vc, json_is_object(list) ? list : NULL, &r);
-    RN_ASSERT(r.n == 1 && strcmp(r.checks[0].name, "status") == 0);
-    RN_ASSERT(memchr(r.checks[0].reason, '\0', CRED_REASON_BYTES) != NULL);
-    if (r.checks[0].result == CRED_PASS) {
+    size_t k = json_is_object(list) ? 1u : 0u;
+    RN_ASSERT(r.n == k + 1u && strcmp(r.checks[k].name, "status") == 0);
+    RN_ASSERT(k == 0 || strcmp(r.checks[0].name, "status list proof") == 0);
+    RN_ASSERT(memchr(r.checks[k].reason, '\0', CRED_REASON_BYTES) != NULL);
+    if (r.checks[k].result == CRED_PASS) {
         const char *issuer = cred_issuer_id(list);
+        const char *id = json_string_value(json_object_get(list, "id"));
         const char *purpose = json_string_value(
             json_object_get(json_object_get(list, "credentialSubject"), "statusPurpose"));
-        RN_ASSERT(issuer != NULL && strcmp(issuer, "https://uni.example/i") == 0);
+        RN_ASSERT((issuer != NULL && strcmp(issuer, "https://uni.example/i") == 0) ||
+                  (id != NULL && strcmp(id, "https://uni.example/status/1") == 0));
         RN_ASSERT(purpose != NULL && strcmp(purpose, "revocation") == 0);
     }
     cred_report_free(&r);
     json_decref(list);
+    /* The bytes as an encodedList. */
+    uint8_t *bits = NULL;
+    size_t len = 0;
+    if (cred_status_list_decode((const char *)data, size, &bits, &len) == 0 && len > 0) {
+        char *enc = NULL;
+        uint8_t *back = NULL;
+        size_t back_len = 0;
+        RN_ASSERT(cred_status_list_encode(bits, len, &enc) == 0);
+        RN_ASSERT(cred_status_list_decode(enc, strlen(enc), &back, &back_len) == 0);
+        RN_ASSERT(back_len == len && memcmp(back, bits, len) == 0);
+        free(back);
+        free(enc);
+    }
+    free(bits);
     return 0;
 }

@@ -148,6 +148,9 @@ rc=0; "$RECNETCTL" -d "$IT_DIR/NL" spec export IE:uniz/mc-c012 >/dev/null 2>&1 |
 rc=0; "$RECNETCTL" -s "$IT_DIR/none.sock" spec export IE:uniz/mc-c012 --as elm >/dev/null 2>&1 || rc=$?
 [ "$rc" = 4 ] || it_fail "spec export from no node: exit $rc, expected 4"
 it_log "spec export: both forms, the gateway's bytes, exit codes 0, 1, 2, 4"
+ask '/v1/status/{provider}' get 200 '/v1/status/NL:42NB'
+ask '/v1/status/{provider}' get 400 '/v1/status/IE:uniz'
+ask '/v1/status/{provider}' get 404 '/v1/status/NL:nobody'
 ask /v1/status get 200 /v1/status
 ask /healthz get 200 /healthz
 ask /readyz get 200 /readyz

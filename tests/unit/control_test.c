@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "cred/status.h"
 #include "node/core.h"
 #include "proto/ctl.h"
 #include "proto/key.h"
@@ -670,6 +671,167 @@ static void test_publish(void **state)
 
 /* A spec of the node's own authority must name a provider the node already holds (its own): one
  * published before its provider is refused with RN_ENOTFOUND naming spec.provider and the id. */
+/* A did:key verification method's key, for cred_di_verify (the list's own resolver is
+ * cred_resolve_ed25519; here the test's). */
+static int resolve_did_key(void *ctx, const char *vm, uint8_t pk[32])
+{
+    (void)ctx;
+    char id[CRED_DID_KEY_CHARS];
+    size_t n = strcspn(vm + 8, "#");
+    assert_true(strncmp(vm, "did:key:", 8) == 0 && n < sizeof(id));
+    memcpy(id, vm + 8, n);
+    id[n] = '\0';
+    return cred_multikey_ed25519(id, pk);
+}
+
+/* status.list: only for the node's own country's providers; the list's bits are the provider's
+ * revocations with an index, in force as of at; the credential is signed by the node's key. */
+static void test_status_list(void **state)
+{
+    world *w = *state;
+    reply r;
+    mp_buf b, body;
+    proto_record rec = de_provider("DE:vhs");
+    body_of(&rec, &body);
+    req_start(&b, "provider.publish", 1);
+    mp_put_bin(&b, body.data, body.len);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    mp_buf_free(&body);
+    uint8_t digest[PROTO_DIGEST_BYTES];
+    memset(digest, 0x42, sizeof(digest));
+    memset(&rec, 0, sizeof(rec));
+    rec.kind = PROTO_KIND_REVOCATION;
+    rec.u.revocation.credential = digest;
+    rec.u.revocation.provider = proto_str_c("DE:vhs");
+    rec.u.revocation.reason = PROTO_REASON_FRAUD;
+    rec.u.revocation.revoked_at_ms = NOW - 1000;
+    rec.u.revocation.has_status_index = true;
+    rec.u.revocation.status_index = 42;
+    body_of(&rec, &body);
+    req_start(&b, "revocation.publish", 1);
+    mp_put_bin(&b, body.data, body.len);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    mp_buf_free(&body);
+
+    /* A second one, in force only tomorrow. */
+    memset(digest, 0x43, sizeof(digest));
+    rec.u.revocation.revoked_at_ms = NOW + 86400000u;
+    rec.u.revocation.status_index = 43;
+    body_of(&rec, &body);
+    req_start(&b, "revocation.publish", 1);
+    mp_put_bin(&b, body.data, body.len);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    mp_buf_free(&body);
+
+    req_start(&b, "status.list", 3);
+    mp_put_cstr(&b, "DE:vhs");
+    mp_put_nil(&b);
+    mp_put_cstr(&b, "https://recnet.example.de/v1/status/DE:vhs");
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "revoked"), 1);
+    assert_int_equal(get_uint(r.result, "revocations"), 1);
+    assert_int_equal(get_uint(r.result, "unindexed"), 0);
+    assert_int_equal(get_uint(r.result, "entries"), RN_STATUS_LIST_BITS);
+    char did[CRED_DID_KEY_CHARS], issuer[128];
+    cred_did_key_ed25519(w->pf.de.pk, did);
+    get_str(r.result, "issuer", issuer, sizeof(issuer));
+    assert_string_equal(issuer, did);
+    mp_cur c = get(r.result, "credential");
+    const uint8_t *doc;
+    uint32_t n;
+    assert_int_equal(mp_read_str(&c, &doc, &n), 0);
+    json_t *list = json_loadb((const char *)doc, n, 0, NULL);
+    assert_non_null(list);
+    assert_string_equal(json_string_value(json_object_get(list, "id")),
+                        "https://recnet.example.de/v1/status/DE:vhs");
+    cred_di_result res;
+    assert_int_equal(cred_di_verify(list, resolve_did_key, NULL, &res), 0);
+    const char *enc = json_string_value(
+        json_object_get(json_object_get(list, "credentialSubject"), "encodedList"));
+    uint8_t *bits = NULL;
+    size_t len = 0;
+    assert_int_equal(cred_status_list_decode(enc, strlen(enc), &bits, &len), 0);
+    assert_int_equal(len, RN_STATUS_LIST_BITS / 8u);
+    assert_int_equal(bits[42 / 8], 0x80 >> (42 % 8));
+    free(bits);
+    json_decref(list);
+
+    /* As of the day after: both set; without a url, the list's id is a URN. */
+    req_start(&b, "status.list", 2);
+    mp_put_cstr(&b, "DE:vhs");
+    mp_put_uint(&b, NOW + 2u * 86400000u);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "revoked"), 2);
+    get_str(r.result, "id", issuer, sizeof(issuer));
+    assert_string_equal(issuer, "urn:recnet:status:DE:vhs");
+
+    /* Asked again as of the same time (the cache's answer): the same bytes. Asked after a new
+     * revocation (another head): it is in the list. */
+    uint8_t first[2048];
+    size_t first_len;
+    for (int pass = 0; pass < 2; pass++) {
+        req_start(&b, "status.list", 2);
+        mp_put_cstr(&b, "DE:vhs");
+        mp_put_uint(&b, NOW + 60000u);
+        req_send(w, &b, &r);
+        expect_ok(&r);
+        assert_int_equal(get_uint(r.result, "revoked"), 1);
+        c = get(r.result, "credential");
+        assert_int_equal(mp_read_str(&c, &doc, &n), 0);
+        assert_true(n < sizeof(first));
+        if (pass == 0) {
+            memcpy(first, doc, n);
+            first_len = n;
+        } else {
+            assert_int_equal(n, first_len);
+            assert_memory_equal(doc, first, n);
+        }
+    }
+    memset(digest, 0x44, sizeof(digest));
+    rec.u.revocation.revoked_at_ms = NOW - 1000;
+    rec.u.revocation.status_index = 44;
+    body_of(&rec, &body);
+    req_start(&b, "revocation.publish", 1);
+    mp_put_bin(&b, body.data, body.len);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    mp_buf_free(&body);
+    req_start(&b, "status.list", 2);
+    mp_put_cstr(&b, "DE:vhs");
+    mp_put_uint(&b, NOW + 60000u);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_int_equal(get_uint(r.result, "revoked"), 2);
+    assert_int_equal(get_uint(r.result, "revocations"), 2);
+
+    /* Another country's provider: only its authority signs its list. */
+    req_start(&b, "status.list", 1);
+    mp_put_cstr(&b, PF_PROVIDER_ID);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EROLE, "provider");
+    assert_non_null(strstr(r.message, "IE's authority rn1:"));
+    /* Unknown provider, bad id, bad url. */
+    req_start(&b, "status.list", 1);
+    mp_put_cstr(&b, "DE:nobody");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ENOTFOUND, "provider");
+    req_start(&b, "status.list", 1);
+    mp_put_cstr(&b, "vhs");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EID, "provider");
+    req_start(&b, "status.list", 3);
+    mp_put_cstr(&b, "DE:vhs");
+    mp_put_nil(&b);
+    mp_put_cstr(&b, "ftp://example.de/list");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EURL, "url");
+}
+
 static void test_publish_spec_needs_provider(void **state)
 {
     world *w = *state;
@@ -1702,6 +1864,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish_spec_needs_provider, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recognise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify, setup, teardown),

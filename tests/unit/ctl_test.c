@@ -52,6 +52,7 @@ static void test_table(void **state)
         CTL_MATRIX,
         CTL_REPORT,
         CTL_PUBLISH_BATCH,
+        CTL_STATUS_LIST,
     };
     for (int i = 0; i < CTL_M_COUNT; i++) {
         const ctl_method *m = ctl_method_get((ctl_method_id)i);

@@ -193,6 +193,9 @@ typedef struct log_state {
 } log_state;
 
 static log_state logs[3];
+/* The logs as the frame vectors show them in their HEADS: as they were before the revocation of
+ * record form 2 was appended, so that those vectors kept their bytes. */
+static log_state frame_logs[3];
 
 static size_t body_of(const char *json, uint8_t *out, size_t cap)
 {
@@ -512,7 +515,7 @@ static json_t *handshake_vector(void)
      * vectors; the responder's lists its own log only. */
     proto_head heads[3];
     for (int a = 0; a < 3; a++)
-        heads[a] = (proto_head){ authors[a].pk, logs[a].seq, logs[a].head };
+        heads[a] = (proto_head){ authors[a].pk, frame_logs[a].seq, frame_logs[a].head };
     qsort(heads, 3, sizeof(heads[0]), cmp_head);
     mp_buf m;
     mp_buf_init(&m, RN_FRAME_BYTES_MAX);
@@ -520,7 +523,7 @@ static json_t *handshake_vector(void)
     proto_msg_heads(&m, heads, 3);
     json_array_append_new(frames, first_frame("i2r", i2r, "recnet test vector i2r header", &m));
     mp_buf_reset(&m);
-    proto_head own = { ar->pk, logs[1].seq, logs[1].head };
+    proto_head own = { ar->pk, frame_logs[1].seq, frame_logs[1].head };
     proto_msg_heads(&m, &own, 1);
     json_array_append_new(frames, first_frame("r2i", r2i, "recnet test vector r2i header", &m));
     if (mp_buf_err(&m) != 0)
@@ -593,6 +596,10 @@ static const char *FR_POLICY =
 
 static char ie_revocation[512];
 
+/* The second record form of a revocation (PROTOCOL.md 3.9): the Dutch authority revokes a
+ * credential of 42NB that carries index 94567 of 42NB's status list. */
+static char nl_revocation_index[512];
+
 /* The second record form of a provider (PROTOCOL.md 3.4): the Dutch awarding body registers an EC
  * P-256 JWK, the did:key of the Open Badges 3.0 samples and a did:web key with a window, beside
  * the Ed25519 keys of the first form (none here). */
@@ -609,6 +616,8 @@ static const char *NL_PROVIDER_KEYS =
     V_PROVIDER_HEAD "\"10\":[[1,\"" V_EC_JWK "\",1724976000000,null],"
                     "[2,\"" V_DID_KEY "\",1724976000000,null],"
                     "[2,\"did:web:theed.example.edu#key-2025\",1735689600000,1767225600000]]}";
+
+#define V_DIGEST_HEX "1fca609c40e099269634eb5008f3055b65379b075f4616d03bd30f9183fc30d1"
 
 /* Invalid bodies: each differs from a valid one in one respect. */
 typedef struct bad_body {
@@ -733,6 +742,11 @@ static const bad_body bad_bodies[] = {
     { "spec-source-id-repeated", "a source id is listed once", 2, PROTO_KIND_SPEC,
       V_NL_SPEC_HEAD "\"22\":[\"urn:x:1\",\"urn:x:1\"]}", "record", "RN_EINCONSISTENT",
       "spec.source_ids" },
+    { "revocation-status-index-2p20",
+      "a status index is below 2^20, the length of every status list", 2, PROTO_KIND_REVOCATION,
+      "{\"1\":{\"bin\":\"" V_DIGEST_HEX "\"},\"2\":\"NL:42NB\",\"3\":3,"
+      "\"4\":1763700005000,\"5\":1048576}",
+      "record", "RN_ECOUNT", "revocation.status_index" },
     { "decision-spec-id-129-bytes", "an id is at most 128 bytes", 1, PROTO_KIND_DECISION,
       "{\"1\":\"FR:enic-naric/dec-1\",\"2\":\"IE:"
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -792,8 +806,15 @@ int main(int argc, char **argv)
     snprintf(ie_revocation, sizeof(ie_revocation),
              "{\"1\":{\"bin\":\"%s\"},\"2\":\"IE:uniz\",\"3\":1,\"4\":1717200000000}", dh);
     free(dh);
+    seed_from_label("recnet test vector credential urn:uuid:42nb-status-94567", digest);
+    dh = hex(digest, 32);
+    snprintf(nl_revocation_index, sizeof(nl_revocation_index),
+             "{\"1\":{\"bin\":\"%s\"},\"2\":\"NL:42NB\",\"3\":3,\"4\":1763700005000,"
+             "\"5\":94567}",
+             dh);
+    free(dh);
 
-    made ie[3], fr[2], nl[5];
+    made ie[3], fr[2], nl[6];
     add_valid("ie-1-provider", 0, 1763596800000ull, PROTO_KIND_PROVIDER, ie_provider, &ie[0]);
     add_valid("ie-2-spec", 0, 1763596801000ull, PROTO_KIND_SPEC, IE_SPEC, &ie[1]);
     add_valid("ie-3-revocation", 0, 1763596802000ull, PROTO_KIND_REVOCATION, ie_revocation, &ie[2]);
@@ -806,6 +827,9 @@ int main(int argc, char **argv)
     add_valid("nl-4-provider-keys", 2, 1763700003000ull, PROTO_KIND_PROVIDER, NL_PROVIDER_KEYS,
               &nl[3]);
     add_valid("nl-5-spec-source", 2, 1763700004000ull, PROTO_KIND_SPEC, NL_SPEC_SOURCE, &nl[4]);
+    memcpy(frame_logs, logs, sizeof(logs));
+    add_valid("nl-6-revocation-index", 2, 1763700005000ull, PROTO_KIND_REVOCATION,
+              nl_revocation_index, &nl[5]);
 
     /* ---- Invalid entries ---- */
     const author *IE = &authors[0];
