@@ -10,6 +10,7 @@
 
 #include "cred.h"
 #include "di.h"
+#include "json.h"
 #include "jws.h"
 #include "vcjwt.h"
 
@@ -337,10 +338,20 @@ int cred_check_buf(const uint8_t *buf, size_t len, const cred_opts *o, cred_repo
     }
     if (cred_jws_looks_compact(buf, len))
         return check_vcjwt(buf, len, o, r, why, why_len);
-    json_t *doc = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
-    if (doc == NULL) {
-        snprintf(why, why_len, "neither a compact JWS nor JSON (line %d, column %d: %s)", je.line,
-                 je.column, je.text);
+    json_t *doc;
+    int rc = cred_json_loadb((const char *)buf, len, &doc, why, why_len);
+    if (rc == RN_ENOMEM)
+        return rc;
+    if (rc < 0) {
+        /* Refused: jansson says where, in the line and column people read (cred_json_loadb
+         * refuses what json_loadb refuses, and a NUL byte besides: json.h). */
+        json_t *again = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+        if (again == NULL)
+            snprintf(why, why_len, "neither a compact JWS nor JSON (line %d, column %d: %s)",
+                     je.line, je.column, je.text);
+        else
+            snprintf(why, why_len, "neither a compact JWS nor JSON (a NUL byte)");
+        json_decref(again);
         return RN_EMALFORMED;
     }
     if (!json_is_object(doc)) {
@@ -348,7 +359,7 @@ int cred_check_buf(const uint8_t *buf, size_t len, const cred_opts *o, cred_repo
         snprintf(why, why_len, "JSON, but not an object");
         return RN_EKIND;
     }
-    int rc = check_json(doc, o, r, why, why_len);
+    rc = check_json(doc, o, r, why, why_len);
     json_decref(doc);
     return rc;
 }
