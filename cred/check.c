@@ -2,12 +2,14 @@
  * check.c: the pipeline (cred.h): which form the bytes are, then the checks of that form, then
  * the checks every form shares (structure, dates, status), each appended to the report.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "cred.h"
 #include "di.h"
 #include "json.h"
@@ -336,8 +338,20 @@ int cred_check_buf(const uint8_t *buf, size_t len, const cred_opts *o, cred_repo
         snprintf(why, why_len, "a credential is at most %u bytes", CRED_FILE_BYTES_MAX);
         return RN_ETOOBIG;
     }
-    if (cred_jws_looks_compact(buf, len))
-        return check_vcjwt(buf, len, o, r, why, why_len);
+    /* A text whose first byte (after white space) is base64url or a dot is no JSON: read it as
+     * a compact JWS, whose strict decoders check every byte. Only when that fails does the whole
+     * text get scanned (cred_jws_looks_compact) to tell a broken JWS, answered as such, from
+     * text that is neither, answered below; a second scan of every token cost more than the
+     * decoding. */
+    size_t lead = 0;
+    while (lead < len && isspace(buf[lead]))
+        lead++;
+    if (lead < len && (cred_b64url_char(buf[lead]) || buf[lead] == '.')) {
+        int rc = check_vcjwt(buf, len, o, r, why, why_len);
+        if (rc == 0 || cred_jws_looks_compact(buf, len))
+            return rc;
+        RN_ASSERT(r->n == 0);
+    }
     json_t *doc;
     int rc = cred_json_loadb((const char *)buf, len, &doc, why, why_len);
     if (rc == RN_ENOMEM)

@@ -80,6 +80,30 @@ static inline bool is_digit(uint8_t c)
     return c >= '0' && c <= '9';
 }
 
+/* The end of the run of plain bytes (printable ASCII but '"' and '\\') from p: eight bytes at
+ * a time while they last (a word has a byte below 0x20, a quote, a backslash or a byte with its
+ * high bit set exactly when the expression below is non-zero), then byte by byte. Strings are
+ * most of a credential's bytes. */
+static inline const uint8_t *plain_run(const uint8_t *p, const uint8_t *end)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+        /* Each term sets a byte's high bit where that byte is below 0x20, or is 0 after the
+         * xor (a quote, a backslash); x itself sets it for the bytes from 0x80 (whose false
+         * positives in the other terms do not matter: those bytes stop the run anyway). */
+        uint64_t stop = ((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & highs;
+        if (stop != 0)
+            break;
+        p += 8;
+    }
+    while (p < end && STR_CLASS[*p] == C_PLAIN)
+        p++;
+    return p;
+}
+
 /* The length of the well-formed UTF-8 sequence of two to four bytes at p, or 0: no overlong
  * form, no surrogate, nothing above U+10FFFF (RFC 3629), as jansson's utf8_check_full. */
 static size_t utf8_seq(const uint8_t *p, const uint8_t *end)
@@ -213,9 +237,7 @@ static bool read_escaped(reader *r, const uint8_t *b, const uint8_t *p, const ch
     size_t k = (size_t)(p - b);
     memcpy(o, b, k);
     for (;;) {
-        const uint8_t *q = p;
-        while (q < end && STR_CLASS[*q] == C_PLAIN)
-            q++;
+        const uint8_t *q = plain_run(p, end);
         memcpy(o + k, p, (size_t)(q - p));
         k += (size_t)(q - p);
         p = q;
@@ -264,8 +286,7 @@ static bool read_string(reader *r, const char **s, size_t *n)
 {
     const uint8_t *b = r->p, *p = r->p, *end = r->end;
     for (;;) {
-        while (p < end && STR_CLASS[*p] == C_PLAIN)
-            p++;
+        p = plain_run(p, end);
         if (p >= end) {
             r->p = p;
             fail(r, RN_EMALFORMED, "unterminated string");
