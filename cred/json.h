@@ -2,15 +2,14 @@
  * json.h: a strict JSON reader that builds jansson values, for the JSON a verifier reads on
  * every check (a VC-JWT's header and payload, a credential with an embedded proof).
  *
- * It reads what jansson's json_loadb(buf, len, JSON_REJECT_DUPLICATES, &error) reads (but one
- * byte, below), and
- * builds the same values (the same types, integers and reals told apart as jansson tells them,
- * object members in document order), so that a caller can use either and nothing downstream
- * notices; it refuses every text jansson refuses. The difference is the cost: jansson's lexer
- * reads through a callback per byte and validates UTF-8 byte by byte, about 160 instructions a
- * byte on a credential, more than an RSA-2048 verification for a 4 KiB badge; this reader scans
- * strings through a byte table, validates UTF-8 a sequence at a time, and hands jansson strings
- * without escapes straight from the input (cred/README.md "Cost").
+ * It reads what jansson's json_loadb(buf, len, JSON_REJECT_DUPLICATES, &error) reads (but for
+ * one byte, below) and builds the same values (the same types, integers and reals told apart as
+ * jansson tells them, object members in document order), so that a caller can use either and
+ * nothing downstream notices; it refuses every text jansson refuses. The difference is the cost:
+ * jansson's lexer reads through a callback per byte and validates UTF-8 byte by byte, about 160
+ * instructions a byte on a credential, more than an RSA-2048 verification for a 4 KiB badge; this
+ * reader scans strings eight bytes at a time, validates UTF-8 a sequence at a time, and hands
+ * jansson strings without escapes straight from the input (cred/README.md "Cost").
  *
  * The grammar is RFC 8259 with jansson's choices made the same way: the top-level value is an
  * object or an array; a member name that repeats is refused (JSON_REJECT_DUPLICATES); strings
