@@ -2,14 +2,17 @@
  * check.c: the pipeline (cred.h): which form the bytes are, then the checks of that form, then
  * the checks every form shares (structure, dates, status), each appended to the report.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "cred.h"
 #include "di.h"
+#include "json.h"
 #include "jws.h"
 #include "vcjwt.h"
 
@@ -335,12 +338,34 @@ int cred_check_buf(const uint8_t *buf, size_t len, const cred_opts *o, cred_repo
         snprintf(why, why_len, "a credential is at most %u bytes", CRED_FILE_BYTES_MAX);
         return RN_ETOOBIG;
     }
-    if (cred_jws_looks_compact(buf, len))
-        return check_vcjwt(buf, len, o, r, why, why_len);
-    json_t *doc = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
-    if (doc == NULL) {
-        snprintf(why, why_len, "neither a compact JWS nor JSON (line %d, column %d: %s)", je.line,
-                 je.column, je.text);
+    /* A text whose first byte (after white space) is base64url or a dot is no JSON: read it as
+     * a compact JWS, whose strict decoders check every byte. Only when that fails does the whole
+     * text get scanned (cred_jws_looks_compact) to tell a broken JWS, answered as such, from
+     * text that is neither, answered below; a second scan of every token cost more than the
+     * decoding. */
+    size_t lead = 0;
+    while (lead < len && isspace(buf[lead]))
+        lead++;
+    if (lead < len && (cred_b64url_char(buf[lead]) || buf[lead] == '.')) {
+        int rc = check_vcjwt(buf, len, o, r, why, why_len);
+        if (rc == 0 || cred_jws_looks_compact(buf, len))
+            return rc;
+        RN_ASSERT(r->n == 0);
+    }
+    json_t *doc;
+    int rc = cred_json_loadb((const char *)buf, len, &doc, why, why_len);
+    if (rc == RN_ENOMEM)
+        return rc;
+    if (rc < 0) {
+        /* Refused: jansson says where, in the line and column people read (cred_json_loadb
+         * refuses what json_loadb refuses, and a NUL byte besides: json.h). */
+        json_t *again = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+        if (again == NULL)
+            snprintf(why, why_len, "neither a compact JWS nor JSON (line %d, column %d: %s)",
+                     je.line, je.column, je.text);
+        else
+            snprintf(why, why_len, "neither a compact JWS nor JSON (a NUL byte)");
+        json_decref(again);
         return RN_EMALFORMED;
     }
     if (!json_is_object(doc)) {
@@ -348,7 +373,7 @@ int cred_check_buf(const uint8_t *buf, size_t len, const cred_opts *o, cred_repo
         snprintf(why, why_len, "JSON, but not an object");
         return RN_EKIND;
     }
-    int rc = check_json(doc, o, r, why, why_len);
+    rc = check_json(doc, o, r, why, why_len);
     json_decref(doc);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "json.h"
 
 /* The JWS header parameters a "crit" may name: the JAdES signing time and the X.509 parameters
  * this module reads. Any other critical extension is refused, as RFC 7515 section 4.1.11
@@ -59,13 +60,15 @@ static int json_part(const char *s, size_t n, json_t **out)
 {
     uint8_t *b;
     size_t len;
-    json_error_t je;
+    json_t *o;
     *out = NULL;
     int rc = cred_b64url_decode(s, n, &b, &len);
     if (rc < 0)
         return rc;
-    json_t *o = json_loadb((const char *)b, len, JSON_REJECT_DUPLICATES, &je);
+    rc = cred_json_loadb((const char *)b, len, &o, NULL, 0);
     free(b);
+    if (rc == RN_ENOMEM)
+        return rc;
     if (!json_is_object(o)) {
         json_decref(o);
         return RN_EMALFORMED;

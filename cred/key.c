@@ -6,6 +6,7 @@
  */
 #include "key.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +221,79 @@ static int p256_from_point(const uint8_t *pt, size_t len, cred_key *k, char *why
     return 0;
 }
 
+/*
+ * Imported keys, kept. Importing an RSA or P-256 key costs libcrypto a good part of a
+ * verification (the EVP_PKEY built and checked; for RSA the Montgomery form of the modulus, made
+ * on the key's first use), and a verifier meets the same few issuers' keys again and again: the
+ * header's jwk of every token of an issuer, the key its document lists. The last JWK_CACHE_KEYS
+ * keys imported are kept by the text of their members (n and e, or x and y: base64url is decoded
+ * strictly, so the same text is the same key and its import the same outcome), replaced in turn.
+ * Refusals are not kept. Shared under a mutex; libcrypto verifies with one EVP_PKEY from several
+ * threads at once.
+ */
+#define JWK_CACHE_KEYS     16u
+#define JWK_CACHE_TEXT_MAX 2048u /* an RSA-8192 modulus is 1,366 base64url characters */
+
+typedef struct jwk_cached {
+    char kty;    /* 'R' (RSA: n, e) or 'E' (P-256: x, y); 0 for an empty slot */
+    char *a, *b; /* owned copies of the two members' texts */
+    size_t a_len, b_len;
+    cred_key key; /* owned */
+} jwk_cached;
+
+static pthread_mutex_t jwk_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static jwk_cached jwk_cache[JWK_CACHE_KEYS];
+static size_t jwk_cache_next; /* the slot replaced next */
+
+static const char *text(const json_t *jwk, const char *name, size_t *len)
+{
+    json_t *v = json_object_get(jwk, name);
+    *len = json_string_length(v);
+    return json_string_value(v);
+}
+
+static bool jwk_cache_get(char kty, const char *a, size_t a_len, const char *b, size_t b_len,
+                          cred_key *k)
+{
+    bool hit = false;
+    RN_ASSERT(pthread_mutex_lock(&jwk_cache_lock) == 0);
+    for (size_t i = 0; i < JWK_CACHE_KEYS && !hit; i++) {
+        const jwk_cached *c = &jwk_cache[i];
+        if (c->kty == kty && c->a_len == a_len && c->b_len == b_len &&
+            memcmp(c->a, a, a_len) == 0 && memcmp(c->b, b, b_len) == 0)
+            hit = cred_key_copy(k, &c->key) == 0;
+    }
+    RN_ASSERT(pthread_mutex_unlock(&jwk_cache_lock) == 0);
+    return hit;
+}
+
+static void jwk_cache_put(char kty, const char *a, size_t a_len, const char *b, size_t b_len,
+                          const cred_key *k)
+{
+    jwk_cached n = { .kty = kty, .a_len = a_len, .b_len = b_len };
+    if (a_len > JWK_CACHE_TEXT_MAX || b_len > JWK_CACHE_TEXT_MAX)
+        return;
+    n.a = malloc(a_len + 1);
+    n.b = malloc(b_len + 1);
+    if (n.a == NULL || n.b == NULL || cred_key_copy(&n.key, k) < 0) {
+        free(n.a);
+        free(n.b);
+        return;
+    }
+    memcpy(n.a, a, a_len);
+    memcpy(n.b, b, b_len);
+    RN_ASSERT(pthread_mutex_lock(&jwk_cache_lock) == 0);
+    jwk_cached old = jwk_cache[jwk_cache_next];
+    jwk_cache[jwk_cache_next] = n;
+    jwk_cache_next = (jwk_cache_next + 1) % JWK_CACHE_KEYS;
+    RN_ASSERT(pthread_mutex_unlock(&jwk_cache_lock) == 0);
+    if (old.kty != 0) {
+        free(old.a);
+        free(old.b);
+        cred_key_free(&old.key);
+    }
+}
+
 int cred_key_from_jwk(const json_t *jwk, cred_key *k, char *why, size_t why_len)
 {
     static const char *const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "oth", "k" };
@@ -236,6 +310,18 @@ int cred_key_from_jwk(const json_t *jwk, cred_key *k, char *why, size_t why_len)
             return fail(RN_EKEY, why, why_len,
                         "the JWK carries the private member \"%s\": a published key never does",
                         private_members[i]);
+    /* The texts of the two members of an RSA or P-256 key, when both are strings: the cache. */
+    size_t ta_len = 0, tb_len = 0;
+    const char *ta = NULL, *tb = NULL,
+               kc = strcmp(kty, "RSA") == 0                                              ? 'R'
+                    : strcmp(kty, "EC") == 0 && crv != NULL && strcmp(crv, "P-256") == 0 ? 'E'
+                                                                                         : 0;
+    if (kc != 0) {
+        ta = text(jwk, kc == 'R' ? "n" : "x", &ta_len);
+        tb = text(jwk, kc == 'R' ? "e" : "y", &tb_len);
+        if (ta != NULL && tb != NULL && jwk_cache_get(kc, ta, ta_len, tb, tb_len, k))
+            return 0;
+    }
     if (strcmp(kty, "RSA") == 0) {
         if ((rc = member(jwk, "n", &a, &a_len, why, why_len)) < 0 ||
             (rc = member(jwk, "e", &b, &b_len, why, why_len)) < 0)
@@ -276,6 +362,8 @@ int cred_key_from_jwk(const json_t *jwk, cred_key *k, char *why, size_t why_len)
     } else {
         rc = fail(RN_EKEY, why, why_len, "a JWK of kty \"%s\" (accepted: RSA, EC, OKP)", kty);
     }
+    if (rc == 0 && kc != 0 && ta != NULL && tb != NULL)
+        jwk_cache_put(kc, ta, ta_len, tb, tb_len, k);
 out:
     free(a);
     free(b);

@@ -68,7 +68,8 @@ cred_alg cred_kty_alg(cred_kty kty);
  * leaked, and is no issuer's key any more. Returns 0, RN_ETYPE (not an object, a member not a
  * string), RN_EMISSING (a member absent), RN_EKEY (an unsupported kty or crv, a point not on the
  * curve, an RSA modulus outside 2048-8192 bits, a private member), RN_EMALFORMED (a member not
- * base64url), RN_ENOMEM. `why` says which. *k is set only on success.
+ * base64url), RN_ENOMEM. `why` says which. *k is set only on success. The last 16 RSA and P-256
+ * keys imported are kept (key.c): the same JWK again gives a copy of the same key.
  */
 RN_MUST_USE int cred_key_from_jwk(const json_t *jwk, cred_key *k, char *why, size_t why_len);
 

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "codec.h"
+#include "json.h"
 
 /* Keys tried for one token, from all sources together. */
 #define CANDIDATES_MAX (CRED_KEYS_MAX + 2u * CRED_VM_PER_DOC_MAX / 8u)
@@ -27,13 +28,13 @@ typedef struct candidate {
 
 int cred_vcjwt_parse(const char *s, size_t len, cred_vcjwt *j, char *why, size_t why_len)
 {
-    json_error_t je;
     memset(j, 0, sizeof(*j));
     int rc = cred_jws_parse_compact(s, len, &j->jws, why, why_len);
     if (rc < 0)
         return rc;
-    j->payload =
-        json_loadb((const char *)j->jws.payload, j->jws.payload_len, JSON_REJECT_DUPLICATES, &je);
+    rc = cred_json_loadb((const char *)j->jws.payload, j->jws.payload_len, &j->payload, NULL, 0);
+    if (rc == RN_ENOMEM)
+        return rc;
     if (!json_is_object(j->payload)) {
         snprintf(why, why_len, "the JWS payload is not a JSON object");
         return RN_EMALFORMED;

@@ -1,0 +1,52 @@
+/*
+ * json.h: a strict JSON reader that builds jansson values, for the JSON a verifier reads on
+ * every check (a VC-JWT's header and payload, a credential with an embedded proof).
+ *
+ * It reads what jansson's json_loadb(buf, len, JSON_REJECT_DUPLICATES, &error) reads (but for
+ * one byte, below) and builds the same values (the same types, integers and reals told apart as
+ * jansson tells them, object members in document order), so that a caller can use either and
+ * nothing downstream notices; it refuses every text jansson refuses. The difference is the cost:
+ * jansson's lexer reads through a callback per byte and validates UTF-8 byte by byte, about 160
+ * instructions a byte on a credential, more than an RSA-2048 verification for a 4 KiB badge; this
+ * reader scans strings eight bytes at a time, validates UTF-8 a sequence at a time, and hands
+ * jansson strings without escapes straight from the input (cred/README.md "Cost").
+ *
+ * The grammar is RFC 8259 with jansson's choices made the same way: the top-level value is an
+ * object or an array; a member name that repeats is refused (JSON_REJECT_DUPLICATES); strings
+ * are valid UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF) and no escape
+ * yields U+0000; a lone or unpaired surrogate escape is refused; a number without fraction or
+ * exponent is an integer and one outside int64 is refused, any other is a real and one that
+ * overflows a double is refused (underflow reads as zero); white space is space, tab, CR and LF;
+ * nothing but white space follows the value; at most CRED_JSON_DEPTH_MAX values are open at once
+ * (jansson's JSON_PARSER_MAX_DEPTH, counting scalars).
+ *
+ * One difference, on purpose: jansson reads a NUL byte right after a number or a literal
+ * ("[1\0]") as nothing (its lexer puts the byte back into a NUL-terminated buffer, where it
+ * reads as empty); a NUL byte is not JSON, and this reader refuses it.
+ *
+ * tests/unit/cred_json_test.c compares it with jansson on the fixtures and on random and
+ * mutated texts; tests/fuzz/fuzz_json.c does the same under libFuzzer.
+ */
+#ifndef RN_CRED_JSON_H
+#define RN_CRED_JSON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "proto/error.h"
+
+/* Values open at once, the innermost scalar counted: jansson's bound, so that both refuse the
+ * same texts; it also bounds this reader's recursion (two frames of under 100 bytes a level). */
+#define CRED_JSON_DEPTH_MAX 2048u
+
+/*
+ * Reads the JSON text buf[0..len) (not NUL-terminated; it may contain NUL bytes, which are
+ * refused) into *out, a new object or array the caller releases with json_decref. Returns 0,
+ * RN_EMALFORMED (not JSON as above; why, when not NULL, says what and at which byte offset,
+ * e.g. "duplicate member \"a\" at byte 12") or RN_ENOMEM. On error *out is NULL.
+ */
+RN_MUST_USE int cred_json_loadb(const char *buf, size_t len, json_t **out, char *why,
+                                size_t why_len);
+
+#endif /* RN_CRED_JSON_H */
