@@ -175,6 +175,18 @@ RN_MUST_USE int query_recognise(store_read *r, proto_str spec_id, const char *co
                                 uint32_t purpose, uint64_t at_ms, query_recognition *out,
                                 mp_buf *proof);
 
+/*
+ * query_recognise as known at `at_ms` and valid at `valid_at_ms` (see "Two times" above): the
+ * entries that count are those with timestamp <= at_ms, as for query_recognise; the dates they
+ * carry (the decisions' and policies' validity) are evaluated at valid_at_ms, and the spec's and
+ * provider's statuses are their statuses at valid_at_ms (proto_status_walk). query_recognise is
+ * this with valid_at_ms = at_ms. The bundle's query carries valid_at when it differs from at.
+ * Same errors.
+ */
+RN_MUST_USE int query_recognise_valid(store_read *r, proto_str spec_id, const char *country,
+                                      uint32_t purpose, uint64_t at_ms, uint64_t valid_at_ms,
+                                      query_recognition *out, mp_buf *proof);
+
 /* ---- search ---- */
 
 /* What a search keeps. Every field is optional (zero / length 0 means "any"); a spec must match
@@ -228,6 +240,14 @@ typedef struct query_hit {
 RN_MUST_USE int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str after,
                              uint32_t limit, query_hit *hits, uint32_t *n, bool *more);
 
+/* query_search as known at `at_ms` and valid at `valid_at_ms`: a spec's latest version as known
+ * at at_ms is a hit when its status at valid_at_ms (proto_status_walk) is active and its
+ * validity holds at valid_at_ms; its provider must have a version as known at at_ms. Same
+ * errors; query_search is this with valid_at_ms = at_ms. */
+RN_MUST_USE int query_search_valid(store_read *r, const query_filter *f, uint64_t at_ms,
+                                   uint64_t valid_at_ms, proto_str after, uint32_t limit,
+                                   query_hit *hits, uint32_t *n, bool *more);
+
 /* ---- verify ---- */
 
 /* An issued credential, as far as recnet needs to know it (no learner data). Borrowed. */
@@ -273,7 +293,13 @@ typedef struct query_verification {
     query_ref issuer_provider; /* the provider's version as of the issue date, zero when none */
     char issuer_provider_id[QUERY_ID_CAP]; /* the provider the key was checked against */
     query_ref revocation;                  /* its entry when revoked, else zero */
-    query_recognition recognition;         /* recognise(spec, country, purpose, at) */
+    uint64_t spec_registered_ms; /* the timestamp of the spec's first version (as known at at) */
+    uint64_t key_registered_ms;  /* the timestamp of the first version of the provider that
+                                    listed the key, as known at at; 0 when none did */
+    bool spec_retroactive;       /* spec_registered_ms > the issue date: the spec's record was
+                                    registered after the credential was issued */
+    bool key_retroactive;        /* key_registered_ms > the issue date (the key was listed) */
+    query_recognition recognition; /* recognise(spec, country, purpose, at, valid_at) */
 } query_verification;
 
 /*
@@ -308,6 +334,14 @@ typedef struct query_verification {
 RN_MUST_USE int query_verify(store_read *r, const query_claim *claim, const char *country,
                              uint32_t purpose, uint64_t at_ms, query_verification *out,
                              mp_buf *proof);
+
+/* query_verify as known at `at_ms`, its recognition and revocation valid at `valid_at_ms`
+ * (query_recognise_valid; a revocation counts when its entry is known at at_ms and its
+ * revoked_at <= valid_at_ms). The spec and issuer checks are at the issue date whatever
+ * valid_at_ms is. query_verify is this with valid_at_ms = at_ms. Same errors. */
+RN_MUST_USE int query_verify_valid(store_read *r, const query_claim *claim, const char *country,
+                                   uint32_t purpose, uint64_t at_ms, uint64_t valid_at_ms,
+                                   query_verification *out, mp_buf *proof);
 
 /* ---- stack ---- */
 
@@ -368,5 +402,13 @@ typedef struct query_stack_result {
 RN_MUST_USE int query_stack(store_read *r, const char *country, proto_str pathway_id,
                             const proto_str *spec_ids, size_t n, uint64_t at_ms,
                             query_stack_result *out);
+
+/* query_stack as known at `at_ms` and valid at `valid_at_ms`: the pathway's and the specs'
+ * latest versions as known at at_ms; `active` evaluates the pathway's validity at valid_at_ms,
+ * and a spec is WITHDRAWN when its status at valid_at_ms (proto_status_walk) is not active.
+ * query_stack is this with valid_at_ms = at_ms. Same errors. */
+RN_MUST_USE int query_stack_valid(store_read *r, const char *country, proto_str pathway_id,
+                                  const proto_str *spec_ids, size_t n, uint64_t at_ms,
+                                  uint64_t valid_at_ms, query_stack_result *out);
 
 #endif /* RN_QUERY_H */
