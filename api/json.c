@@ -77,6 +77,9 @@ static const struct {
     { "spec_ects_centi", SHOW_ECTS },
     { "valid_from", SHOW_TIME },
     { "valid_until", SHOW_TIME },
+    { "valid_at", SHOW_TIME },
+    { "spec_registered", SHOW_TIME },
+    { "issuer_key_registered", SHOW_TIME },
 };
 
 static show show_of(const char *key)

@@ -1430,12 +1430,12 @@ static int m_verify(ctl *c, mp_buf *out)
     /* When a record the checks rest on was registered after the issue date (14.4). */
     mp_put_cstr(out, "registered_retroactively");
     mp_put_map(out, 2);
-    mp_put_cstr(out, "spec");
+    mp_put_cstr(out, "spec_registered");
     if (v.spec_retroactive)
         mp_put_uint(out, v.spec_registered_ms);
     else
         mp_put_nil(out);
-    mp_put_cstr(out, "issuer_key");
+    mp_put_cstr(out, "issuer_key_registered");
     if (v.key_retroactive)
         mp_put_uint(out, v.key_registered_ms);
     else

@@ -260,7 +260,9 @@ ctl PT credential verify "$DEMO/cred-bob.cred" FR further_study || true
 echo "-- credential verify: one signed by a key the University of Zed never registered"
 ctl PT credential verify "$DEMO/cred-forged.cred" FR further_study || true
 echo "-- credential verify: the Theed minor as an Open Badges VC-JWT (EdDSA), in Germany"
-echo "   (issued 2024-08-30, before Theed registered its key in recnet: not vouched for)"
+echo "   (issued 2024-08-30, before Theed's records reached recnet today; they say its key was"
+echo "   valid from 2024-08-01 and the minor from 2024-08-30, so it verifies, as valid at its"
+echo "   issue date as known now, and the answer says the records were registered retroactively)"
 ctl PT credential verify "$ROOT/tests/fixtures/vcjwt/theed_full.jwt" DE employment \
     --spec NL:42NB/ach-44ABA || true
 echo "-- stack: the two Dutch micro-credentials towards the Dutch pathway"

@@ -1035,8 +1035,8 @@ static void test_verify(void **state)
     assert_int_equal(proto_proof_verify(proof.ptr, proof.len, &w->s.roster, &p, NULL), 0);
     assert_true(p.answer.has_revoked && p.answer.revoked);
     mp_cur retro = get(r.result, "registered_retroactively");
-    assert_true(is_nil(retro, "spec"));
-    assert_true(is_nil(retro, "issuer_key"));
+    assert_true(is_nil(retro, "spec_registered"));
+    assert_true(is_nil(retro, "issuer_key_registered"));
     assert_int_equal(get_uint(r.result, "valid_at"), get_uint(r.result, "at"));
 
     /* Issued the day the provider was registered, before the spec's entry (within its dates):
@@ -1049,8 +1049,8 @@ static void test_verify(void **state)
     expect_ok(&r);
     assert_true(get_bool(r.result, "spec_ok"));
     retro = get(r.result, "registered_retroactively");
-    assert_int_equal(get_uint(retro, "spec"), PF_T_2023_01_02 + PF_DAY_MS);
-    assert_true(is_nil(retro, "issuer_key"));
+    assert_int_equal(get_uint(retro, "spec_registered"), PF_T_2023_01_02 + PF_DAY_MS);
+    assert_true(is_nil(retro, "issuer_key_registered"));
 
     req_start(&b, "verify", 3);
     mp_put_map(&b, 1);
