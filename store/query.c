@@ -1108,7 +1108,7 @@ int query_search_valid(store_read *r, const query_filter *f, uint64_t at_ms, uin
     *n = 0;
     *more = false;
     st = calloc(1, sizeof(*st));
-    rec = malloc(2 * sizeof(*rec)); /* the spec, its provider */
+    rec = malloc(3 * sizeof(*rec)); /* the spec, its provider, a version of either */
     if (st == NULL || rec == NULL) {
         rc = RN_ENOMEM;
         goto out;
@@ -1144,7 +1144,7 @@ int query_search_valid(store_read *r, const query_filter *f, uint64_t at_ms, uin
         if (rc < 0)
             goto out;
         uint32_t status;
-        RN_GUARD(rc, status_at(r, PROTO_KIND_SPEC, &rec[0], &v, at, valid, &rec[1], &status));
+        RN_GUARD(rc, status_at(r, PROTO_KIND_SPEC, &rec[0], &v, at, valid, &rec[2], &status));
         if (!spec_matches(&rec->u.spec, status, f, cc, valid))
             continue;
         /* A spec whose provider has no version as of at is no hit: recognise refuses it too
@@ -1159,11 +1159,14 @@ int query_search_valid(store_read *r, const query_filter *f, uint64_t at_ms, uin
             *more = true;
             break;
         }
+        uint32_t pstatus;
+        RN_GUARD(rc, status_at(r, PROTO_KIND_PROVIDER, &rec[1], &pv, at, valid, &rec[2], &pstatus));
         query_hit *h = &hits[(*n)++];
         memset(h, 0, sizeof(*h));
         copy_id(h->spec_id, (proto_str){ cur, (uint32_t)cur_len });
         set_ref(&h->entry, &v);
         hit_describe(h, &rec[0].u.spec, &rec[1].u.provider);
+        h->provider_status = pstatus;
     }
     rc = 0;
 out:

@@ -197,8 +197,8 @@ publish() { # country kind file [flags]
 }
 
 step "The University of Zed issues two credentials (offline, with its issuer key)"
-# A credential is checked against what the registry said at its issue date, so the demo's
-# credentials are issued now, after their awarding body and specification were registered. The
+# A credential is checked against what the registry says now about its issue date (the dates
+# its records carry, PROTOCOL.md 14.4); the demo's own credentials are issued now. The
 # holder is named by a salted digest only: no learner data is in a credential or a log.
 issue() { # name holder
     "$CTL" --json credential issue --spec IE:uniz/mc-c012 --issuer-key "$DEMO/issuer-uniz.key" \

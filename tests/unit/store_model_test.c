@@ -793,7 +793,8 @@ static int m_search(world *w, const query_filter *f, uint64_t at, uint64_t valid
         copy_id(h->provider_id, sp->provider);
         int pv = S.prov[pool_find(w->prov_id, N_PROV, sp->provider)];
         m_copy(h->provider_name, sizeof(h->provider_name), w->e[pv].rec.u.provider.legal_name);
-        h->provider_status = w->e[pv].rec.u.provider.status;
+        h->provider_status = m_status_at(w, PROTO_KIND_PROVIDER,
+                                         pool_find(w->prov_id, N_PROV, sp->provider), at, valid);
         (*n)++;
     }
     *more = (uint32_t)nf > *n;
