@@ -51,10 +51,10 @@ static const cli_optdef opts_query_at[] = {
     { NULL, 0, false },
 };
 static const cli_optdef opts_search[] = {
-    { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true }, { "eqf-max", 0, true },
-    { "isced", 0, true },   { "ects-min", 0, true }, { "text", 0, true },    { "at", 0, true },
-    { "after", 0, true },   { "limit", 0, true },    { "valid-at", 0, true },
-    { NULL, 0, false },
+    { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true },
+    { "eqf-max", 0, true }, { "isced", 0, true },    { "ects-min", 0, true },
+    { "text", 0, true },    { "at", 0, true },       { "after", 0, true },
+    { "limit", 0, true },   { "valid-at", 0, true }, { NULL, 0, false },
 };
 static const cli_optdef opts_verify[] = {
     { "spec", 0, true },       { "issuer-key", 0, true }, { "issued-at", 0, true },
@@ -254,7 +254,8 @@ static const cli_cmd commands[] = {
       "recognition and the revocation. Exit 0 when the credential is valid and recognised, 1\n"
       "otherwise.",
       opts_verify, 2, 2, false, cmd_verify, 0 },
-    { "query stack", "which specs count towards a pathway", "COUNTRY PATHWAY SPEC... [--at TIME] [--valid-at TIME]",
+    { "query stack", "which specs count towards a pathway",
+      "COUNTRY PATHWAY SPEC... [--at TIME] [--valid-at TIME]",
       "Exit 0 when the pathway is complete with the specs given, 1 otherwise.", opts_query_at, 2,
       2 + RN_STACK_SPECS_MAX, false, cmd_stack, 0 },
     { "query matrix", "how each of the 30 countries recognises a spec, for each purpose",
@@ -269,8 +270,8 @@ static const cli_cmd commands[] = {
       "decisions and policies in force by outcome, as of TIME (now by default). Exit 0.",
       opts_at, 0, 0, false, cmd_report, 0 },
     { "proof get", "recognise, and save the proof bundle to a file",
-      "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME] -o FILE", NULL, opts_proof_get, 3, 3, false, cmd_proof_get,
-      0 },
+      "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME] -o FILE", NULL, opts_proof_get, 3, 3,
+      false, cmd_proof_get, 0 },
     { "proof verify", "check a proof bundle offline, with only the roster", "FILE --roster ROSTER",
       "ROSTER is the federation's roster file (or its canonical MessagePack encoding). Prints the\n"
       "answer and the entries it rests on. Exit 0 when the bundle verifies, 1 when it does not.",

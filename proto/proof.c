@@ -350,8 +350,8 @@ static int assign_role(roles *ro, const proto_proof *p, const proto_entry *e, co
 /* Step 4 for a decision: the terms the query engine also applies (rules.h), then the outcome. */
 static int check_decision(const proto_decision *dec, const proto_proof *p, size_t idx, rn_diag *d)
 {
-    const char *unmet = proto_decision_unmet(dec, p->query.spec, p->query.purpose,
-                                             proto_proof_valid_at(&p->query));
+    const char *unmet =
+        proto_decision_unmet(dec, p->query.spec, p->query.purpose, proto_proof_valid_at(&p->query));
     if (unmet != NULL)
         return rn_fail_at(d, RN_EPROOF, unmet, idx);
     if (dec->outcome != p->answer.outcome)

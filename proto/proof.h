@@ -113,11 +113,11 @@ typedef struct proto_proof {
  *
  * Returns 0, or RN_ETOOBIG, the cursor's errors (RN_ETRUNCATED, RN_ETYPE, RN_ENONCANON,
  * RN_EMALFORMED), RN_ETRAILING, RN_ECOUNT (array lengths), RN_EVERSION, RN_EFIELDORDER,
- * RN_EUNKNOWNFIELD, RN_EMISSING, RN_EINCONSISTENT (valid_at given equal to at; outcome or basis given with no decision, or
- * revoked given without a credential or missing with one), RN_EID and RN_ELEN (the spec id),
- * RN_ECOUNTRY, RN_EENUM (purpose, result, outcome), RN_ETIME, RN_ESEQ. `d` (may be NULL) names
- * the field ("proof.query.country"; "proof.entries" with d->index = 1 + position). On failure *p
- * is unspecified.
+ * RN_EUNKNOWNFIELD, RN_EMISSING, RN_EINCONSISTENT (valid_at given equal to at; outcome or basis
+ * given with no decision, or revoked given without a credential or missing with one), RN_EID and
+ * RN_ELEN (the spec id), RN_ECOUNTRY, RN_EENUM (purpose, result, outcome), RN_ETIME, RN_ESEQ. `d`
+ * (may be NULL) names the field ("proof.query.country"; "proof.entries" with d->index = 1 +
+ * position). On failure *p is unspecified.
  */
 RN_MUST_USE int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t len, rn_diag *d);
 

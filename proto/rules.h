@@ -115,11 +115,11 @@ bool proto_answer_recognises(uint32_t result, uint32_t outcome);
  * walk; nothing else computes it.
  */
 typedef struct proto_status_walk {
-    uint64_t t_ms;    /* the valid time asked about */
-    uint32_t status;  /* the status at t of the versions walked so far; 0 for none (yet) */
-    uint32_t last;    /* the last version's own status; 0 before the first */
+    uint64_t t_ms;     /* the valid time asked about */
+    uint32_t status;   /* the status at t of the versions walked so far; 0 for none (yet) */
+    uint32_t last;     /* the last version's own status; 0 before the first */
     uint64_t start_ms; /* when the last run of equal statuses began (0: the beginning of time) */
-    uint32_t before;  /* the status at t of the versions before that run; 0 for none */
+    uint32_t before;   /* the status at t of the versions before that run; 0 for none */
 } proto_status_walk;
 
 void proto_status_walk_init(proto_status_walk *w, uint64_t t_ms);

@@ -247,7 +247,8 @@ static int history_walk(store_read *r, proto_kind kind, proto_str rid, uint64_t 
         }
         if (ts > known)
             break; /* dated keys ascend */
-        if ((rc = read_loc(&v, ts, &ver)) < 0 || (rc = load_rec(r, &ver, kind, tmp, &rec, NULL)) < 0)
+        if ((rc = read_loc(&v, ts, &ver)) < 0 ||
+            (rc = load_rec(r, &ver, kind, tmp, &rec, NULL)) < 0)
             break;
         if (h->first_ms == 0)
             h->first_ms = ts == 0 ? 1 : ts;
@@ -1005,8 +1006,7 @@ static bool eqf_within(uint32_t eqf, uint32_t lo, uint32_t hi)
 static bool spec_matches(const proto_spec *s, uint32_t status, const query_filter *f,
                          const char *cc, uint64_t at)
 {
-    if (status != PROTO_STATUS_ACTIVE ||
-        !proto_valid_at(s->valid_from_ms, s->valid_until_ms, at))
+    if (status != PROTO_STATUS_ACTIVE || !proto_valid_at(s->valid_from_ms, s->valid_until_ms, at))
         return false;
     if (cc != NULL && (s->id.len < 3 || memcmp(s->id.ptr, cc, 2) != 0 || s->id.ptr[2] != ':'))
         return false;

@@ -297,16 +297,16 @@ typedef struct query_verification {
     bool revoked;            /* a revocation of the credential by the spec's provider, as of at */
     uint32_t spec_reason;    /* query_spec_reason; QUERY_SPEC_OK exactly when spec_ok */
     uint32_t issuer_reason;  /* query_issuer_reason; QUERY_ISSUER_OK exactly when issuer_ok */
-    query_ref spec_at_issue;   /* the spec's version the check rests on: its latest as of at */
+    query_ref spec_at_issue; /* the spec's version the check rests on: its latest as of at */
     query_ref issuer_provider; /* the provider's version the check rests on: its latest as of at */
     char issuer_provider_id[QUERY_ID_CAP]; /* the provider the key was checked against */
     query_ref revocation;                  /* its entry when revoked, else zero */
-    uint64_t spec_registered_ms; /* the timestamp of the spec's first version (as known at at) */
-    uint64_t key_registered_ms;  /* the timestamp of the first version of the provider that
-                                    listed the key, as known at at; 0 when none did */
-    bool spec_retroactive;       /* spec_registered_ms > the issue date: the spec's record was
-                                    registered after the credential was issued */
-    bool key_retroactive;        /* key_registered_ms > the issue date (the key was listed) */
+    uint64_t spec_registered_ms;   /* the timestamp of the spec's first version (as known at at) */
+    uint64_t key_registered_ms;    /* the timestamp of the first version of the provider that
+                                      listed the key, as known at at; 0 when none did */
+    bool spec_retroactive;         /* spec_registered_ms > the issue date: the spec's record was
+                                      registered after the credential was issued */
+    bool key_retroactive;          /* key_registered_ms > the issue date (the key was listed) */
     query_recognition recognition; /* recognise(spec, country, purpose, at, valid_at) */
 } query_verification;
 

@@ -867,12 +867,18 @@ static void test_query_answer_fields(void **state)
         int want;
         const char *field;
     } qc[] = {
-        { 0, RN_EUNKNOWNFIELD, "proof.query" },  { 1, RN_EFIELDORDER, "proof.query" },
-        { 2, RN_EFIELDORDER, "proof.query" },    { 3, RN_ECOUNTRY, "proof.query.country" },
-        { 4, RN_EENUM, "proof.query.purpose" },  { 5, RN_ETIME, "proof.query.at" },
-        { 6, RN_EID, "proof.query.spec" },       { 7, RN_ELEN, "proof.query.credential" },
-        { 8, RN_ETYPE, "proof.query.at" },       { 9, RN_ECOUNTRY, "proof.query.country" },
-        { 10, RN_EENUM, "proof.query.purpose" }, { 11, RN_ETYPE, "proof.query.valid_at" },
+        { 0, RN_EUNKNOWNFIELD, "proof.query" },
+        { 1, RN_EFIELDORDER, "proof.query" },
+        { 2, RN_EFIELDORDER, "proof.query" },
+        { 3, RN_ECOUNTRY, "proof.query.country" },
+        { 4, RN_EENUM, "proof.query.purpose" },
+        { 5, RN_ETIME, "proof.query.at" },
+        { 6, RN_EID, "proof.query.spec" },
+        { 7, RN_ELEN, "proof.query.credential" },
+        { 8, RN_ETYPE, "proof.query.at" },
+        { 9, RN_ECOUNTRY, "proof.query.country" },
+        { 10, RN_EENUM, "proof.query.purpose" },
+        { 11, RN_ETYPE, "proof.query.valid_at" },
         { 12, RN_EINCONSISTENT, "proof.query.valid_at" },
         { 13, RN_ETIME, "proof.query.valid_at" },
     };

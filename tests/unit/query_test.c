@@ -1450,9 +1450,8 @@ static uint32_t search_valid(world *w, uint64_t at, uint64_t valid)
     bool more;
     query_filter f = { .provider = proto_str_c(PF_PROVIDER_ID) };
     assert_int_equal(store_query_begin(&w->s, &r), 0);
-    assert_int_equal(query_search_valid(&r, &f, at, valid, (proto_str){ NULL, 0 }, 4, hits, &n,
-                                        &more),
-                     0);
+    assert_int_equal(
+        query_search_valid(&r, &f, at, valid, (proto_str){ NULL, 0 }, 4, hits, &n, &more), 0);
     store_read_end(&r);
     return n;
 }
@@ -1478,8 +1477,8 @@ static void test_bitemporal(void **state)
     put(w, &w->ie, T_2026_01_01, &prov); /* IE 1 */
     proto_record spec = pf_spec_record(PF_SPEC_ID);
     put(w, &w->ie, T_2026_01_01 + DAY, &spec); /* IE 2 */
-    proto_record d =
-        decision("FR:dec/2026-1", PF_SPEC_ID, FR, PROTO_OUTCOME_FULL, PF_T_2024_09_01, PF_T_2027_09_01);
+    proto_record d = decision("FR:dec/2026-1", PF_SPEC_ID, FR, PROTO_OUTCOME_FULL, PF_T_2024_09_01,
+                              PF_T_2027_09_01);
     put(w, &w->fr, T_2026_01_01 + 2 * DAY, &d); /* FR 1 */
     const uint64_t now = T_2026_01_01 + 10 * DAY;
 

@@ -940,8 +940,8 @@ static int m_stack(world *w, const char *cc, proto_str pw_id, const proto_str *i
     const proto_pathway *p = &w->e[pv].rec.u.pathway;
     memset(out, 0, sizeof(*out));
     ref_of(w, pv, &out->pathway);
-    out->active =
-        p->status == PROTO_STATUS_ACTIVE && proto_valid_at(p->valid_from_ms, p->valid_until_ms, valid);
+    out->active = p->status == PROTO_STATUS_ACTIVE &&
+                  proto_valid_at(p->valid_from_ms, p->valid_until_ms, valid);
     out->forked = w->log[w->e[pv].author].forked;
     out->ects_min_centi = p->ects_min_centi;
     out->items_n = (uint32_t)n;
@@ -1048,14 +1048,13 @@ static void ver_fmt(const world *w, int rc, const query_verification *v, char *b
     char si[64], ip[64];
     ref_fmt(w, &v->spec_at_issue, si, sizeof(si));
     ref_fmt(w, &v->issuer_provider, ip, sizeof(ip));
-    snprintf(
-        buf, cap,
-        "valid=%d spec_ok=%d (%u, %s) issuer_ok=%d (%u, %s '%s') revoked=%d revocation=%s "
-        "registered spec %llu%s key %llu%s | %s",
-        v->valid, v->spec_ok, v->spec_reason, si, v->issuer_ok, v->issuer_reason, ip,
-        v->issuer_provider_id, v->revoked, r, (unsigned long long)v->spec_registered_ms,
-        v->spec_retroactive ? " (retroactive)" : "", (unsigned long long)v->key_registered_ms,
-        v->key_retroactive ? " (retroactive)" : "", q);
+    snprintf(buf, cap,
+             "valid=%d spec_ok=%d (%u, %s) issuer_ok=%d (%u, %s '%s') revoked=%d revocation=%s "
+             "registered spec %llu%s key %llu%s | %s",
+             v->valid, v->spec_ok, v->spec_reason, si, v->issuer_ok, v->issuer_reason, ip,
+             v->issuer_provider_id, v->revoked, r, (unsigned long long)v->spec_registered_ms,
+             v->spec_retroactive ? " (retroactive)" : "", (unsigned long long)v->key_registered_ms,
+             v->key_retroactive ? " (retroactive)" : "", q);
 }
 
 static bool ver_eq(const query_verification *a, const query_verification *b)
@@ -1068,8 +1067,8 @@ static bool ver_eq(const query_verification *a, const query_verification *b)
            strcmp(a->issuer_provider_id, b->issuer_provider_id) == 0 &&
            a->spec_registered_ms == b->spec_registered_ms &&
            a->key_registered_ms == b->key_registered_ms &&
-           a->spec_retroactive == b->spec_retroactive &&
-           a->key_retroactive == b->key_retroactive && rec_eq(&a->recognition, &b->recognition);
+           a->spec_retroactive == b->spec_retroactive && a->key_retroactive == b->key_retroactive &&
+           rec_eq(&a->recognition, &b->recognition);
 }
 
 static void hits_fmt(const world *w, int rc, const query_hit *h, uint32_t n, bool more, char *buf,
@@ -2427,9 +2426,8 @@ static void q_search(world *w, store_read *rd)
                  (int)(f.isced.len > 40 ? 40 : f.isced.len),
                  f.isced.ptr ? (const char *)f.isced.ptr : "", f.ects_min_centi, (int)f.text.len,
                  f.text.ptr ? (const char *)f.text.ptr : "", (unsigned long long)at,
-                 (unsigned long long)valid,
-                 (int)(after.len > 40 ? 40 : after.len), after.ptr ? (const char *)after.ptr : "",
-                 limit, page);
+                 (unsigned long long)valid, (int)(after.len > 40 ? 40 : after.len),
+                 after.ptr ? (const char *)after.ptr : "", limit, page);
         uint32_t mn = 0, sn = 0;
         bool mm = false, sm = false;
         int mrc = m_search(w, &f, at, valid, after, limit, mh, &mn, &mm);
@@ -2531,8 +2529,8 @@ static void q_stack(world *w, store_read *rd)
             at = boundary_at(w, e);
     }
     uint64_t valid = pick_valid(w, at);
-    snprintf(w->qdesc, sizeof(w->qdesc), "stack(%s, %s, %zu specs%s, at %llu, valid %llu)", cc,
-             pw, n, idp == NULL ? " NULL" : "", (unsigned long long)at, (unsigned long long)valid);
+    snprintf(w->qdesc, sizeof(w->qdesc), "stack(%s, %s, %zu specs%s, at %llu, valid %llu)", cc, pw,
+             n, idp == NULL ? " NULL" : "", (unsigned long long)at, (unsigned long long)valid);
 
     query_stack_result *want = calloc(1, sizeof(*want)), *got = calloc(1, sizeof(*got));
     RN_ASSERT(want != NULL && got != NULL);

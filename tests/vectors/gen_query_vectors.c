@@ -325,13 +325,13 @@ static json_t *questions(void)
     /* Known before the decisions, valid in their windows: none counts. */
     json_array_append_new(
         qs, valid_at(recognise(IE_SPEC, "FR", "further_study", T_2024_02_01), T_2024_07_01));
-    json_array_append_new(qs, valid_at(question("search", T_2024_11_01, json_pack("[n, n, n]")),
-                                       T_2024_08_01));
+    json_array_append_new(
+        qs, valid_at(question("search", T_2024_11_01, json_pack("[n, n, n]")), T_2024_08_01));
     /* The revocation (dated 2024-07-01) as valid in June, and in August, known in August. */
-    json_array_append_new(qs, valid_at(verify(&issuer, T_2024_05_01, cred_revoked, T_2024_08_01),
-                                       T_2024_06_01));
-    json_array_append_new(qs, valid_at(verify(&issuer, T_2024_05_01, cred_revoked, T_2024_08_01),
-                                       T_2024_08_01 - 1));
+    json_array_append_new(
+        qs, valid_at(verify(&issuer, T_2024_05_01, cred_revoked, T_2024_08_01), T_2024_06_01));
+    json_array_append_new(
+        qs, valid_at(verify(&issuer, T_2024_05_01, cred_revoked, T_2024_08_01), T_2024_08_01 - 1));
     /* Issued the day the key became valid, before the spec's entry (the spec's dates cover it):
      * valid, the spec registered retroactively. */
     json_array_append_new(qs, verify(&issuer, T_2024_01_01 + DAY / 2, cred_ok, T_2024_08_01));
