@@ -9,6 +9,12 @@
  * are bounded by what one spec or one country has said, never by the size of the replica, and
  * nothing is allocated but one scratch area per call for the decoded records.
  *
+ * Valid times (PROTOCOL.md 14.1) cost nothing when the valid time is the known time: a status at
+ * a valid time at or after the latest version's entry is that version's own. Only a question
+ * about an earlier valid time, and every verify (the issue date), walks the versions of the spec
+ * and its provider (history_walk: one cursor over the record's versions up to the known time,
+ * each decoded once), stepping the shared rules of proto/rules.h.
+ *
  * Keys read here are laid out as store.h documents; a key or value of another shape is
  * RN_ECORRUPT, never an assertion, since it comes from disk.
  */
