@@ -267,8 +267,9 @@ static void done_checks_failed(api_verifier *v)
 {
     char names[256];
     failed_names(v->rep, names, sizeof(names));
-    done_local(v, API_VERIFY_NEGATIVE, RN_ESIG, "NOT VALID: %s (%zu check(s) failed)", names,
-               v->rep->failed);
+    done_local(v, API_VERIFY_NEGATIVE, RN_ESIG, "NOT VALID: %s (%zu check(s) failed)%s%s", names,
+               v->rep->failed, !v->sig_ok && v->sig_note[0] != '\0' ? "; signed " : "",
+               !v->sig_ok ? v->sig_note : "");
 }
 
 /* Whether a recognition answer recognises (result and outcome, PROTOCOL.md 14). */
