@@ -689,6 +689,14 @@ static void keys_known(api_verifier *v)
         done_checks_failed(v);
         return;
     }
+    if (sig != NULL && sig->result == CRED_NOT_CHECKED) {
+        /* No key verified anything: nothing can be claimed of the provider. */
+        done_local(v, API_VERIFY_REFUSED, RN_EENUM,
+                   "the %s could not be checked (%s): the node cannot be asked whether the "
+                   "provider issued it",
+                   sig->name, sig->reason);
+        return;
+    }
     if (!v->sig_ok) {
         done_local(v, API_VERIFY_NEGATIVE, RN_ESIG,
                    "NOT VALID: the %s verifies %s: the node cannot be asked whether the "
