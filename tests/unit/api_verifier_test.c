@@ -886,6 +886,17 @@ static void test_json_digest(void **state)
     /* The credential itself is left as it was. */
     assert_non_null(json_object_get(vc, "proof"));
     json_decref(vc);
+    /* The vector of PROTOCOL.md 13.7 (proto/vectors.json). */
+    json_t *root = json_load_file(RN_SOURCE_DIR "/proto/vectors.json", 0, NULL);
+    json_t *vec = json_object_get(root, "json_credential_digest");
+    vc = json_loads(json_string_value(json_object_get(vec, "credential")), 0, NULL);
+    assert_non_null(vc);
+    assert_int_equal(api_json_credential_digest(vc, got), 0);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof(hex), got, 32);
+    assert_string_equal(hex, json_string_value(json_object_get(vec, "digest")));
+    json_decref(vc);
+    json_decref(root);
 }
 
 static int setup(void **state)
