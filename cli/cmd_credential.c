@@ -1,15 +1,14 @@
 /*
  * cmd_credential.c: issued credentials. `credential issue` signs an envelope (proto/credential.h)
- * offline with an awarding body's issuer key; `credential verify` checks one against a node: the
- * envelope, or an Open Badges 3.0 credential in VC-JWT form signed with EdDSA (vcjwt.h).
+ * offline with an awarding body's issuer key; `credential verify` checks a credential of any form
+ * against a node; `credential check` checks one offline (cred/cred.h).
  *
- * Verification has two halves. Locally: the credential decodes and its signature verifies against
- * its issuer key (the envelope names it; for a VC-JWT it is the key given, or one of the issuer
- * keys the provider's record lists, read through the node's `record` method). At the node: the
- * `verify` query with the claim {spec, issuer_key, issued_at, credential digest}, which says
- * whether that key was the provider's and the provider active at the issue date, whether the spec
- * was valid then, whether the credential is revoked, and how the country recognises the spec for
- * the purpose, with a proof bundle. The answer is positive (exit 0) only when every part is.
+ * Verification is api/verifier.h's, the gateway's too: this file parses the arguments, loads what
+ * the verifier is given (the issuers' documents, trust anchors, a status list), asks the node
+ * each question the verifier has over the control socket (record, search, verify), and prints
+ * the answer: for people line by line, with --json the verifier's JSON as it is, the bytes
+ * POST /v1/verify sends. The answer is positive (exit 0) only when the credential is valid and
+ * recognised.
  */
 #include <errno.h>
 #include <fcntl.h>
