@@ -89,7 +89,7 @@ struct api_verifier {
     char grade[PROTO_CREDENTIAL_GRADE_BYTES_MAX + 1];
     bool sig_ok;
     char sig_note[NOTE_BYTES];
-    json_t *vc;                             /* the credential object (owned), or NULL */
+    json_t *vc;                                  /* the credential object (owned), or NULL */
     char binds[BINDS_MAX][RN_URL_BYTES_MAX + 1]; /* ids its achievement is known by */
     uint32_t binds_n;
     cred_report *rep; /* the local checks (owned), or NULL before they run */
@@ -204,9 +204,8 @@ static json_t *credential_json(const api_verifier *v)
 }
 
 /* Ends with an error and no answer. */
-__attribute__((format(printf, 5, 6))) static void fail(api_verifier *v, api_verify_outcome oc,
-                                                       int code, const char *field,
-                                                       const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void
+fail(api_verifier *v, api_verify_outcome oc, int code, const char *field, const char *fmt, ...)
 {
     va_list ap;
     v->state = S_DONE;
@@ -221,9 +220,8 @@ __attribute__((format(printf, 5, 6))) static void fail(api_verifier *v, api_veri
 
 /* Ends with an answer the node was not asked for: a local check or the binding refused the
  * credential (NEGATIVE), or the node cannot be asked about it (REFUSED). */
-__attribute__((format(printf, 4, 5))) static void done_local(api_verifier *v,
-                                                             api_verify_outcome oc, int code,
-                                                             const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void done_local(api_verifier *v, api_verify_outcome oc,
+                                                             int code, const char *fmt, ...)
 {
     va_list ap;
     v->state = S_DONE;
@@ -354,9 +352,9 @@ static bool spec_of(api_verifier *v)
         if (id != NULL && strlen(id) <= RN_ID_BYTES_MAX)
             snprintf(v->derived, sizeof(v->derived), "%s", id);
     }
-    bind_add(v, json_string_value(json_object_get(
-                    json_object_get(json_object_get(v->vc, "credentialSubject"), "achievement"),
-                    "id")));
+    bind_add(
+        v, json_string_value(json_object_get(
+               json_object_get(json_object_get(v->vc, "credentialSubject"), "achievement"), "id")));
     imp_result_free(r);
     free(r);
     if (!v->spec_given) {
@@ -497,8 +495,7 @@ static void start_envelope(api_verifier *v)
     v->state = S_VERIFY;
 }
 
-int api_verifier_start(api_verifier *v, const uint8_t *buf, size_t len,
-                       const api_verifier_opts *o)
+int api_verifier_start(api_verifier *v, const uint8_t *buf, size_t len, const api_verifier_opts *o)
 {
     RN_ASSERT(v->form == F_NONE && v->file == NULL);
     RN_ASSERT(o->country != NULL && o->purpose != NULL);
@@ -701,7 +698,9 @@ static void keys_known(api_verifier *v)
         done_local(v, API_VERIFY_NEGATIVE, RN_ESIG,
                    "NOT VALID: the %s verifies %s: the node cannot be asked whether the "
                    "provider issued it",
-                   v->form == F_JWT ? "signature" : v->form == F_JSON ? "proof" : "seal",
+                   v->form == F_JWT    ? "signature"
+                   : v->form == F_JSON ? "proof"
+                                       : "seal",
                    v->sig_note);
         return;
     }
@@ -811,8 +810,8 @@ static void build(api_verifier *v)
     }
 }
 
-api_verifier_step api_verifier_next(api_verifier *v, ctl_method_id *method,
-                                    const uint8_t **params, size_t *params_len)
+api_verifier_step api_verifier_next(api_verifier *v, ctl_method_id *method, const uint8_t **params,
+                                    size_t *params_len)
 {
     if (v->state == S_DONE)
         return API_VERIFIER_DONE;

@@ -72,8 +72,8 @@ typedef struct api_verifier_opts {
     const char *purpose; /* required: further_study, employment or both */
     bool at_set;         /* the registry as of at_ms, else now */
     uint64_t at_ms;
-    const char *spec;        /* the spec the credential was issued under, or NULL: derived */
-    bool issuer_key_set;     /* an Ed25519 issuer key instead of the provider's keys */
+    const char *spec;    /* the spec the credential was issued under, or NULL: derived */
+    bool issuer_key_set; /* an Ed25519 issuer key instead of the provider's keys */
     uint8_t issuer_key[PROTO_KEY_BYTES];
     const cred_docs *docs;     /* issuers' DID documents and profiles, or NULL */
     const cred_trust *trust;   /* trust anchors of sealed credentials, or NULL */
@@ -101,8 +101,8 @@ RN_MUST_USE int api_verifier_start(api_verifier *v, const uint8_t *buf, size_t l
  * call on v), or API_VERIFIER_DONE. Calling it again before api_verifier_feed returns the same
  * question.
  */
-api_verifier_step api_verifier_next(api_verifier *v, ctl_method_id *method,
-                                    const uint8_t **params, size_t *params_len);
+api_verifier_step api_verifier_next(api_verifier *v, ctl_method_id *method, const uint8_t **params,
+                                    size_t *params_len);
 
 /*
  * The node's response to the last question: the complete response buf[0..len) ([1, msgid,

@@ -75,8 +75,8 @@ static const cli_optdef opts_cred_issue[] = {
     { "output", 'o', true }, { NULL, 0, false },
 };
 static const cli_optdef opts_cred_verify[] = {
-    { "at", 0, true },    { "spec", 0, true },  { "issuer-key", 0, true },
-    { "proof", 0, true }, { "trust", 0, true }, { "issuer-docs", 0, true },
+    { "at", 0, true },          { "spec", 0, true },  { "issuer-key", 0, true },
+    { "proof", 0, true },       { "trust", 0, true }, { "issuer-docs", 0, true },
     { "status-list", 0, true }, { NULL, 0, false },
 };
 static const cli_optdef opts_cred_check[] = {

@@ -294,7 +294,7 @@ static void print_credential(json_t *cr)
         cli_kv(w, "checks", "%zu made offline, %zu failed, %zu not checked",
                json_array_size(checks), failed, nc);
         json_array_foreach(checks, i, k)
-        printf("  %-22s %-12s %s\n", js(k, "name"), js(k, "result"), js(k, "reason"));
+            printf("  %-22s %-12s %s\n", js(k, "name"), js(k, "result"), js(k, "reason"));
     }
 }
 
@@ -351,9 +351,9 @@ static void print_node(json_t *ans, const char *cc, const char *purpose, const c
         }
     }
     cli_kv(w, "answer", "%s%s",
-           ok                 ? "VALID and RECOGNISED"
-           : !valid || !sig   ? "NOT VALID"
-                              : "valid, but NOT RECOGNISED there for that purpose",
+           ok               ? "VALID and RECOGNISED"
+           : !valid || !sig ? "NOT VALID"
+                            : "valid, but NOT RECOGNISED there for that purpose",
            why);
 }
 
@@ -385,8 +385,8 @@ static int verify_inputs_load(const cli_cmd *cmd, cli_args *a, verify_inputs *in
         json_error_t je;
         in->status_list = json_load_file(status, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(in->status_list))
-            return cli_fail(CLI_REFUSED, "--status-list %s:%d:%d: %s", status, je.line,
-                            je.column, in->status_list == NULL ? je.text : "not a JSON object");
+            return cli_fail(CLI_REFUSED, "--status-list %s:%d:%d: %s", status, je.line, je.column,
+                            in->status_list == NULL ? je.text : "not a JSON object");
         o->status_list = in->status_list;
     }
     return CLI_OK;

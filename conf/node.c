@@ -460,8 +460,7 @@ static int conf_load(nodeconf *c, const char *path, const char *buf, size_t len,
         goto out;
     }
     /* What POST /v1/verify reads is for a gateway that listens. */
-    if ((c->http_issuer_docs[0] != '\0' || c->http_trust[0] != '\0') &&
-        c->http_listen.port == 0) {
+    if ((c->http_issuer_docs[0] != '\0' || c->http_trust[0] != '\0') && c->http_listen.port == 0) {
         rc = conf_fail(err, err_len, RN_EINVAL,
                        "%s:%u: http: issuer_docs and trust are for a gateway: give listen", path,
                        cp->section_seen[SEC_HTTP]);

@@ -70,8 +70,8 @@ struct job {
     h2o_req_t *req; /* NULL once the client has gone */
     guard *g;
     view v;
-    bool proof;       /* the proof bundle is wanted, not the JSON */
-    bool entry;       /* the answer is an entry: shown as its record */
+    bool proof;        /* the proof bundle is wanted, not the JSON */
+    bool entry;        /* the answer is an entry: shown as its record */
     api_verifier *ver; /* verify: the verifier whose questions the calls are (owned), or NULL */
     uint32_t n;        /* calls: 1, or 2 for /metrics (status and peers) */
     call c[2];
@@ -765,7 +765,6 @@ static void job_queue(node_http *h, job *j)
     uv_async_send(&h->node_async);
 }
 
-
 /* ---- POST /v1/verify: a verifier job (api/verifier.h) ----
  *
  * The credential is checked on the gateway's thread (its signatures, proofs and seals cost
@@ -843,8 +842,9 @@ static void verify_answer(job *j)
         size_t len;
         const uint8_t *b = api_verifier_proof(v, &len);
         if (b == NULL)
-            send_error(req, 406, RN_ENOTFOUND, "proof", "this answer has no proof bundle: the "
-                                                        "node was not asked");
+            send_error(req, 406, RN_ENOTFOUND, "proof",
+                       "this answer has no proof bundle: the "
+                       "node was not asked");
         else
             send_body(req, 200, "application/vnd.recnet.proof", b, len);
         return;

@@ -51,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 5)
         return 0;
     uint8_t flags = data[0];
-    size_t flen = (size_t)data[1] | (size_t)data[2] << 8 | (size_t)data[3] << 16 |
-                  (size_t)data[4] << 24;
+    size_t flen =
+        (size_t)data[1] | (size_t)data[2] << 8 | (size_t)data[3] << 16 | (size_t)data[4] << 24;
     const uint8_t *p = data + 5;
     size_t left = size - 5;
     const uint8_t *file = p;

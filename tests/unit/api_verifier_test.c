@@ -54,11 +54,11 @@ typedef struct fake_node {
     size_t recs_n;
     const char *fail_method; /* answer this method with fail_code */
     int fail_code;
-    bool garble;          /* answer with bytes that do not decode */
-    bool recognised;      /* the verify answer's recognition */
-    uint32_t verifies;    /* verify calls seen */
-    uint32_t searches;    /* search calls seen */
-    bool claim_is_id;     /* the last verify claim named issuer_key_id */
+    bool garble;       /* answer with bytes that do not decode */
+    bool recognised;   /* the verify answer's recognition */
+    uint32_t verifies; /* verify calls seen */
+    uint32_t searches; /* search calls seen */
+    bool claim_is_id;  /* the last verify claim named issuer_key_id */
     uint8_t claim_key[32];
     uint8_t claim_digest[32];
 } fake_node;
@@ -387,12 +387,12 @@ static char *badge_jwt(const test_issuer *t, cred_alg alg, long long exp)
 {
     json_t *vc = json_load_file(THEED, 0, NULL);
     assert_non_null(vc);
-    json_t *pl = json_pack("{s:s,s:s,s:s,s:I,s:O}", "iss",
-                           json_string_value(json_object_get(json_object_get(vc, "issuer"), "id")),
-                           "jti", json_string_value(json_object_get(vc, "id")), "sub",
-                           json_string_value(
-                               json_object_get(json_object_get(vc, "credentialSubject"), "id")),
-                           "nbf", (json_int_t)1724976000, "vc", vc);
+    json_t *pl = json_pack(
+        "{s:s,s:s,s:s,s:I,s:O}", "iss",
+        json_string_value(json_object_get(json_object_get(vc, "issuer"), "id")), "jti",
+        json_string_value(json_object_get(vc, "id")), "sub",
+        json_string_value(json_object_get(json_object_get(vc, "credentialSubject"), "id")), "nbf",
+        (json_int_t)1724976000, "vc", vc);
     if (exp != 0)
         json_object_set_new(pl, "exp", json_integer(exp));
     json_t *h = json_pack("{s:s,s:s}", "alg", cred_alg_name(alg), "typ", "JWT");
@@ -611,9 +611,8 @@ static void test_data_integrity(void **state)
 static void test_did_web(void **state)
 {
     (void)state;
-    static const char did[] =
-        "did:web:dc.1edtech.org:wellspring2022:wellspring-portal:org:"
-        "da1e96e9-afcc-4eed-b9a2-2ddf7353214c";
+    static const char did[] = "did:web:dc.1edtech.org:wellspring2022:wellspring-portal:org:"
+                              "da1e96e9-afcc-4eed-b9a2-2ddf7353214c";
     fake_node n;
     proto_issuer_key_ext k;
     cred_docs docs;
@@ -639,8 +638,8 @@ static void test_did_web(void **state)
     assert_true(n.claim_is_id);
     assert_memory_equal(n.claim_key, id, 32);
     /* Status: not checked without a list, never "not revoked". */
-    json_t *checks = json_object_get(json_object_get(api_verifier_answer(v), "credential"),
-                                     "checks"),
+    json_t *checks =
+               json_object_get(json_object_get(api_verifier_answer(v), "credential"), "checks"),
            *c;
     size_t i;
     bool status_seen = false;
@@ -913,11 +912,11 @@ static int setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_envelope),      cmocka_unit_test(test_jwt_eddsa),
-        cmocka_unit_test(test_jwt_jwk),       cmocka_unit_test(test_jwt_refused),
+        cmocka_unit_test(test_envelope),       cmocka_unit_test(test_jwt_eddsa),
+        cmocka_unit_test(test_jwt_jwk),        cmocka_unit_test(test_jwt_refused),
         cmocka_unit_test(test_data_integrity), cmocka_unit_test(test_did_web),
-        cmocka_unit_test(test_binding),       cmocka_unit_test(test_node_errors),
-        cmocka_unit_test(test_sealed),        cmocka_unit_test(test_json_digest),
+        cmocka_unit_test(test_binding),        cmocka_unit_test(test_node_errors),
+        cmocka_unit_test(test_sealed),         cmocka_unit_test(test_json_digest),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

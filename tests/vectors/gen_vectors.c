@@ -442,7 +442,8 @@ static json_t *json_credential_digest_vector(void)
         " \"https://example.com/achievements/21st-century-skills/teamwork\", \"type\":"
         " [\"Achievement\"], \"name\": \"\\u00c9quipe\", \"creditsAvailable\": 1.50}},"
         " \"proof\": {\"type\": \"DataIntegrityProof\", \"cryptosuite\": \"eddsa-rdfc-2022\","
-        " \"proofValue\": \"z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk9czhSePTFehP8c3PGfb6a22g\"}}";
+        " \"proofValue\": "
+        "\"z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk9czhSePTFehP8c3PGfb6a22g\"}}";
     json_t *vc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
     if (vc == NULL)
         DIE("json credential vector does not parse");
