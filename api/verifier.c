@@ -363,6 +363,7 @@ static bool spec_of(api_verifier *v)
                        "the credential does not say which spec it was issued under (%s): give the "
                        "spec",
                        rc < 0 ? why : "no country of the 30, or no identifier");
+            snprintf(v->err_field, sizeof(v->err_field), "spec");
             return false;
         }
         snprintf(v->spec, sizeof(v->spec), "%s", v->derived);
@@ -667,20 +668,27 @@ static void keys_known(api_verifier *v)
                                                                          : "seal");
     bool verified = sig != NULL && sig->result == CRED_PASS;
     size_t k = verified ? key_match(v) : SIZE_MAX;
-    const char *whose = v->key_given ? "the key given" : "an issuer key of ";
     if (k != SIZE_MAX) {
         v->sig_ok = true;
         v->has_key = true;
         v->key_is_id = v->key_ids[k];
         memcpy(v->issuer_key, v->key_names[k], PROTO_KEY_BYTES);
-        snprintf(v->sig_note, sizeof(v->sig_note), "by %s%s", whose, v->key_given ? "" : v->prov);
+        if (v->key_given)
+            snprintf(v->sig_note, sizeof(v->sig_note), "by the key given");
+        else
+            snprintf(v->sig_note, sizeof(v->sig_note), "by an issuer key of %s", v->prov);
+    } else if (verified && v->key_given) {
+        snprintf(v->sig_note, sizeof(v->sig_note),
+                 "by a key the credential names, not by the key given");
     } else if (verified) {
         snprintf(v->sig_note, sizeof(v->sig_note),
-                 "by a key the credential names, which is none of the %zu key(s) %s%s registered",
-                 v->keys_n, v->key_given ? "given" : "provider ", v->key_given ? "" : v->prov);
+                 "by a key the credential names, which is none of the %zu issuer key(s) of %s",
+                 v->keys_n, v->prov);
+    } else if (v->key_given) {
+        snprintf(v->sig_note, sizeof(v->sig_note), "not by the key given");
     } else {
-        snprintf(v->sig_note, sizeof(v->sig_note), "by none of the %zu key(s) of %s%s", v->keys_n,
-                 v->key_given ? "the key given" : "provider ", v->key_given ? "" : v->prov);
+        snprintf(v->sig_note, sizeof(v->sig_note), "by none of the %zu issuer key(s) of %s",
+                 v->keys_n, v->prov);
     }
     if (v->rep->failed > 0) {
         done_checks_failed(v);
@@ -709,6 +717,12 @@ static void keys_known(api_verifier *v)
 
 /* ---- Binding (PROTOCOL.md 3.5) ---- */
 
+/* "badge's" for an Open Badge, "credential's" for a European Digital Credential. */
+static const char *holder_word(const api_verifier *v)
+{
+    return v->form == F_SEALED ? "credential's" : "badge's";
+}
+
 static void derived_check(api_verifier *v)
 {
     if (v->derived[0] != '\0' && strcmp(v->derived, v->spec) != 0 && v->binds_n > 0)
@@ -725,9 +739,10 @@ static void binding(api_verifier *v)
     }
     if (!v->spec_bound_ok) {
         done_local(v, API_VERIFY_NEGATIVE, RN_EINCONSISTENT,
-                   "the credential's achievement %s is not what spec %s was imported from (%s): "
-                   "not a credential of that spec",
-                   v->binds_n > 0 ? v->binds[0] : "(none)", v->spec, v->spec_source);
+                   "the %s achievement %s is not what spec %s was imported from (%s): not a "
+                   "credential of that spec",
+                   holder_word(v), v->binds_n > 0 ? v->binds[0] : "(none)", v->spec,
+                   v->spec_source);
         return;
     }
     if (v->spec_sources_n == 0 && v->binds_n > 0 && v->prov[0] != '\0') {
@@ -1049,8 +1064,8 @@ void api_verifier_feed(api_verifier *v, const uint8_t *buf, size_t len)
     case S_OTHER:
         if (rc == 0 && binds(v, &rec->u.spec)) {
             done_local(v, API_VERIFY_NEGATIVE, RN_EINCONSISTENT,
-                       "the credential's achievement %s is bound to spec %s, not %s", v->binds[0],
-                       v->other, v->spec);
+                       "the %s achievement %s is bound to spec %s, not %s", holder_word(v),
+                       v->binds[0], v->other, v->spec);
             break;
         }
         v->hit++;
@@ -1059,8 +1074,8 @@ void api_verifier_feed(api_verifier *v, const uint8_t *buf, size_t len)
     case S_DERIVED:
         if (rc == 0 && binds(v, &rec->u.spec)) {
             done_local(v, API_VERIFY_NEGATIVE, RN_EINCONSISTENT,
-                       "the credential's achievement %s is bound to spec %s, not %s", v->binds[0],
-                       v->derived, v->spec);
+                       "the %s achievement %s is bound to spec %s, not %s", holder_word(v),
+                       v->binds[0], v->derived, v->spec);
             break;
         }
         v->state = S_VERIFY;

@@ -114,8 +114,11 @@ void api_verifier_feed(api_verifier *v, const uint8_t *buf, size_t len);
 /* Once DONE: the outcome. */
 api_verify_outcome api_verifier_outcome(const api_verifier *v);
 
-/* Once DONE: the answer (borrowed from v), or NULL when there is none (REFUSED for a file or an
- * option, ERROR): then api_verifier_error says why. */
+/* Once DONE: the answer (borrowed from v), or NULL when there is none: a file that is no
+ * credential read here or a wrong option (REFUSED), an error answer of the node (its code decides
+ * the outcome: not found NEGATIVE, the node's own failures ERROR, the rest REFUSED), out of
+ * memory (ERROR); api_verifier_error then says why. A REFUSED outcome with an answer is a
+ * credential the node could not be asked about, the answer's "reason" saying why. */
 json_t *api_verifier_answer(const api_verifier *v);
 
 /* Once DONE without an answer: the error's code (RN_E...), the field at fault ("body", "spec",

@@ -395,15 +395,17 @@ static int verify_inputs_load(const cli_cmd *cmd, cli_args *a, verify_inputs *in
 /* The verifier's questions, each asked of the node over the control socket. */
 static int verify_drive(cli *c, api_verifier *v)
 {
-    const char *sock = cli_socket(c);
+    const char *sock = NULL;
     ctl_method_id m;
     const uint8_t *params;
     size_t params_len;
-    if (sock == NULL)
-        return CLI_USAGE;
+    /* The node is named only when the verifier has a question: a credential refused by its own
+     * checks is answered without one. */
     while (api_verifier_next(v, &m, &params, &params_len) == API_VERIFIER_NEED) {
         char why[512];
         rpc_resp r;
+        if (sock == NULL && (sock = cli_socket(c)) == NULL)
+            return CLI_USAGE;
         memset(&r, 0, sizeof(r));
         int rc = rpc_call(sock, ctl_method_get(m)->name, params, params_len, &r, why, sizeof(why));
         if (rc == RN_EIO) {
@@ -502,6 +504,10 @@ int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a)
          : oc == API_VERIFY_NEGATIVE ? CLI_NEGATIVE
          : oc == API_VERIFY_REFUSED  ? CLI_REFUSED
                                      : CLI_ERROR;
+    if (oc == API_VERIFY_REFUSED && code == RN_EMISSING && strcmp(field, "spec") == 0) {
+        rc = cli_usage(cmd, "%s: %s (--spec ID)", a->pos[0], msg);
+        goto out;
+    }
     if (ans == NULL) {
         rc = cli_fail_rn(rc, code, field[0] != '\0' ? field : NULL, -1, "%s: %s", a->pos[0], msg);
         goto out;

@@ -448,7 +448,7 @@ static void test_jwt_eddsa(void **state)
     n.verifies = 0;
     tok = badge_jwt(&other, CRED_ALG_EDDSA, 0);
     v = run(&n, tok, strlen(tok), &o);
-    says(v, API_VERIFY_NEGATIVE, "by none of the 1 key(s) of provider " PROV);
+    says(v, API_VERIFY_NEGATIVE, "by none of the 1 issuer key(s) of " PROV);
     assert_int_equal(n.verifies, 0);
     api_verifier_free(v);
     free(tok);
