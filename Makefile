@@ -65,6 +65,8 @@ DEB_PACKAGES += systemd
 # HAProxy runs the scale-out recipe (tools/haproxy/recnet.cfg, tests/integration/haproxy.sh).
 DEB_PACKAGES += haproxy
 DEB_PACKAGES += chromium
+# libxml2 and xmlsec1 (OpenSSL) read and verify eIDAS trusted lists (cred/tl.c).
+DEB_PACKAGES += libxml2-dev libxmlsec1-dev
 
 # Sanitizer settings for every run under ASan/UBSan: stop at the first report, with a stack.
 SAN_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:strict_string_checks=1 \

@@ -17,6 +17,7 @@ static const api_route routes[] = {
     { "/v1/record/", "GET", CTL_M_RECORD, 2, { "kind", "id" }, true, false },
     { "/v1/entry/", "GET", CTL_M_ENTRY, 1, { "id", NULL }, true, false },
     { "/v1/fork/", "GET", CTL_M_FORK, 1, { "author", NULL }, false, false },
+    { "/v1/spec/", "GET", CTL_M_RECORD, 1, { "id", NULL }, true, false },
 };
 const char *const api_own_paths[API_OWN_N] = { "/healthz", "/readyz", "/metrics", "/v1/status",
                                                "/v1/openapi.json" };

@@ -44,6 +44,12 @@ static const cli_optdef opts_publish[] = {
     { NULL, 0, false },
 };
 static const cli_optdef opts_at[] = { { "at", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_export[] = {
+    { "as", 0, true },
+    { "at", 0, true },
+    { "out", 'o', true },
+    { NULL, 0, false },
+};
 static const cli_optdef opts_search[] = {
     { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true }, { "eqf-max", 0, true },
     { "isced", 0, true },   { "ects-min", 0, true }, { "text", 0, true },    { "at", 0, true },
@@ -60,14 +66,19 @@ static const cli_optdef opts_proof_get[] = {
 };
 static const cli_optdef opts_proof_verify[] = { { "roster", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_import[] = {
-    { "dry-run", 'n', false },  { "provider-id", 0, true },    { "spec-id", 0, true },
-    { "country", 0, true },     { "qa-status", 0, true },      { "qa-body", 0, true },
-    { "isced", 0, true },       { "ects", 0, true },           { "eqf", 0, true },
-    { "qa-type", 0, true },     { "assessment", 0, true },     { "participation", 0, true },
-    { "supervision", 0, true }, { "stackability", 0, true },   { "part-of", 0, true },
-    { "languages", 0, true },   { "valid-from", 0, true },     { "valid-until", 0, true },
-    { "issuer-key", 0, true },  { "key-valid-from", 0, true }, { "replace", 0, false },
-    { "trust", 0, true },       { "force", 0, false },         { NULL, 0, false },
+    { "dry-run", 'n', false },  { "provider-id", 0, true },
+    { "spec-id", 0, true },     { "country", 0, true },
+    { "qa-status", 0, true },   { "qa-body", 0, true },
+    { "isced", 0, true },       { "ects", 0, true },
+    { "eqf", 0, true },         { "qa-type", 0, true },
+    { "assessment", 0, true },  { "participation", 0, true },
+    { "supervision", 0, true }, { "stackability", 0, true },
+    { "part-of", 0, true },     { "languages", 0, true },
+    { "valid-from", 0, true },  { "valid-until", 0, true },
+    { "issuer-key", 0, true },  { "key-valid-from", 0, true },
+    { "replace", 0, false },    { "trust", 0, true },
+    { "force", 0, false },      { "trust-list-signer", 0, true },
+    { "trust-list", 0, true },  { NULL, 0, false },
 };
 static const cli_optdef opts_cred_issue[] = {
     { "spec", 0, true },     { "issuer-key", 0, true }, { "holder", 0, true },
@@ -75,13 +86,15 @@ static const cli_optdef opts_cred_issue[] = {
     { "output", 'o', true }, { NULL, 0, false },
 };
 static const cli_optdef opts_cred_verify[] = {
-    { "at", 0, true },          { "spec", 0, true },  { "issuer-key", 0, true },
-    { "proof", 0, true },       { "trust", 0, true }, { "issuer-docs", 0, true },
-    { "status-list", 0, true }, { NULL, 0, false },
+    { "at", 0, true },          { "spec", 0, true },       { "issuer-key", 0, true },
+    { "proof", 0, true },       { "trust", 0, true },      { "issuer-docs", 0, true },
+    { "status-list", 0, true }, { "trust-list", 0, true }, { "trust-list-signer", 0, true },
+    { NULL, 0, false },
 };
 static const cli_optdef opts_cred_check[] = {
-    { "issuer-docs", 0, true }, { "status-list", 0, true }, { "trust", 0, true },
-    { "issuer-key", 0, true },  { "at", 0, true },          { NULL, 0, false },
+    { "issuer-docs", 0, true },       { "status-list", 0, true }, { "trust", 0, true },
+    { "issuer-key", 0, true },        { "at", 0, true },          { "trust-list", 0, true },
+    { "trust-list-signer", 0, true }, { NULL, 0, false },
 };
 static const cli_optdef opts_log[] = { { "from", 0, true },
                                        { "max", 0, true },
@@ -142,7 +155,7 @@ static const cli_cmd commands[] = {
     { "spec import", "a spec and its provider from an ELM v3 or Open Badges 3.0 file",
       "FILE [--dry-run] [--provider-id ID] [--spec-id ID] [--<element> VALUE ...]\n"
       "      [--issuer-key rn1:...|KEYFILE [--key-valid-from TIME]] [--replace]\n"
-      "      [--trust PEM] [--force]",
+      "      [--trust PEM] [--trust-list FILE --trust-list-signer PEM] [--force]",
       "Reads a European Learning Model v3 credential (JSON-LD: a EuropeanDigitalCredential with\n"
       "credentialSubject.hasClaim.specifiedBy) or an Open Badges 3.0 credential (an\n"
       "OpenBadgeCredential with credentialSubject.achievement), maps every Annex I element it\n"
@@ -169,6 +182,9 @@ static const cli_cmd commands[] = {
       "chain checked against --trust (a PEM bundle of trust anchors) when given. A seal that\n"
       "does not verify refuses the import (exit 3); so does a certificate expired, not the\n"
       "x5t#S256 named, or not chained to --trust, unless --force.\n"
+      "--trust-list is an eIDAS trusted list (ETSI TS 119 612 XML, downloaded), its signature\n"
+      "verified with --trust-list-signer (the scheme operator's certificate, PEM): a chain to a\n"
+      "CA/QC service granted now passes, naming the provider and the list's country.\n"
       "Exit 3 for a file that is neither format, not JSON, lacks a mandatory element or carries\n"
       "an unknown code. cli/README.md has the mapping element by element.",
       opts_import, 1, 1, false, cmd_spec_import, 0 },
@@ -188,7 +204,8 @@ static const cli_cmd commands[] = {
       opts_cred_issue, 0, 0, false, cmd_credential_issue, 0 },
     { "credential verify", "is an issued credential valid, and recognised in a country",
       "FILE COUNTRY PURPOSE [--at TIME] [--proof FILE] [--spec ID] [--issuer-key KEY]\n"
-      "      [--issuer-docs DIR] [--trust PEM] [--status-list FILE]",
+      "      [--issuer-docs DIR] [--trust PEM] [--status-list FILE]\n"
+      "      [--trust-list FILE --trust-list-signer PEM]",
       "FILE is a credential of any form credential check reads: a credential envelope\n"
       "(credential issue), a VC-JWT (RS256, ES256, EdDSA), a JSON credential with a Data\n"
       "Integrity proof, or a sealed European Digital Credential. Runs the checks of credential\n"
@@ -202,7 +219,8 @@ static const cli_cmd commands[] = {
       "cannot be asked about it (the reason given).",
       opts_cred_verify, 3, 3, false, cmd_credential_verify, 0 },
     { "credential check", "check a credential offline, as its standard defines it",
-      "FILE [--issuer-docs DIR] [--status-list FILE] [--trust PEM] [--issuer-key KEY] [--at T]",
+      "FILE [--issuer-docs DIR] [--status-list FILE] [--trust PEM] [--issuer-key KEY] [--at T]\n"
+      "      [--trust-list FILE --trust-list-signer PEM]",
       "Without a node. FILE is an Open Badges 3.0 credential (a VC-JWT signed with RS256, ES256\n"
       "or EdDSA, or JSON with an embedded proof) or a Europass credential (sealed with JAdES, or\n"
       "not). Prints each check (format, structure, signature, proof or seal, key, issuer key,\n"
@@ -212,7 +230,13 @@ static const cli_cmd commands[] = {
       "credential; --trust a PEM bundle of trust anchors for a seal's certificate chain;\n"
       "--issuer-key a key registered for the issuer (rn1:... or a key file); --at the time the\n"
       "dates are checked at (default now). Exit 0 when every check that could be made passed, 1\n"
-      "when one failed, 3 when FILE is not a credential recnetctl reads.",
+      "when one failed, 3 when FILE is not a credential recnetctl reads.\n"
+      "--trust-list an eIDAS trusted list (ETSI TS 119 612 XML, downloaded, never fetched), its\n"
+      "signature verified with --trust-list-signer (the scheme operator's certificate, PEM, as\n"
+      "the EU's List of Trusted Lists publishes it); refused when unsigned, tampered, signed by\n"
+      "another key or expired at --at. A seal's chain passes when it ends at a CA/QC service\n"
+      "granted at --at (a service withdrawn since counts for a time it was granted): the\n"
+      "provider and the list's country are named.",
       opts_cred_check, 1, 1, false, cmd_credential_check, 0 },
     { "spec show", "one spec in full, as of a time", "ID [--at TIME]",
       "Prints every field of the latest version of spec ID as of TIME (default: now), and the\n"
@@ -223,6 +247,15 @@ static const cli_cmd commands[] = {
       "issuer keys as a table; --json prints the entry and its record as JSON. Exit 1 when there\n"
       "is none.",
       opts_at, 1, 1, false, cmd_record_show, PROTO_KIND_PROVIDER },
+    { "spec export", "a spec as an Open Badges 3.0 Achievement or an ELM specification",
+      "ID --as ob3|elm [--at TIME] [-o|--out FILE]",
+      "Reads spec ID and its provider as of TIME (default: now) from the node and prints the\n"
+      "spec as JSON-LD: --as ob3 an Open Badges 3.0 Achievement (its creator the provider's\n"
+      "Profile), --as elm a European Learning Model v3 LearningAchievementSpecification (its\n"
+      "awarding body the provider). The bytes are those of GET /v1/spec/ID?as= at the gateway.\n"
+      "--out writes them to FILE instead. api/README.md has the mapping field by field, and\n"
+      "what a form does not carry. Exit 1 when the node holds no such spec.",
+      opts_export, 1, 1, false, cmd_spec_export, 0 },
     { "query recognise", "how does a country recognise a spec, for a purpose",
       "SPEC COUNTRY PURPOSE [--at TIME]",
       "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime, ms\n"
@@ -436,6 +469,7 @@ static bool help_group(const char *group)
 unsigned cli_opt(const cli_cmd *cmd, const char *name)
 {
     for (unsigned i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
+        RN_ASSERT(i < CLI_OPTS_MAX); /* a table longer than cli_args holds */
         if (strcmp(cmd->opts[i].name, name) == 0)
             return i;
     }
@@ -487,6 +521,7 @@ static const cli_optdef *find_opt(const cli_cmd *cmd, const char *name, size_t l
 {
     for (unsigned i = 0; cmd->opts != NULL && cmd->opts[i].name != NULL; i++) {
         const cli_optdef *o = &cmd->opts[i];
+        RN_ASSERT(i < CLI_OPTS_MAX); /* a table longer than cli_args holds */
         if ((shortc != 0 && o->shortc == shortc) ||
             (shortc == 0 && strlen(o->name) == len && strncmp(o->name, name, len) == 0)) {
             *index = i;

@@ -33,7 +33,7 @@ enum {
 };
 
 /* Bounds of the command line. */
-#define CLI_OPTS_MAX   24u  /* options of one subcommand (spec import has 20) */
+#define CLI_OPTS_MAX   32u  /* options of one subcommand (spec import has 25) */
 #define CLI_POS_MAX    80u  /* positional arguments (stack takes up to 64 spec ids) */
 #define CLI_EXTRA_MAX  128u /* --<field> VALUE pairs of a publish command */
 #define CLI_PATH_BYTES 1024u
@@ -157,6 +157,7 @@ int cmd_credential_issue(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_record_show(cli *c, const cli_cmd *cmd, cli_args *a); /* spec show, provider show */
+int cmd_spec_export(cli *c, const cli_cmd *cmd, cli_args *a); /* cmd_export.c */
 
 /* What the answers of recognise and verify say, for people (cmd_query.c): the width of their
  * labels; the recognition map (the spec, its provider, their statuses, the result and its

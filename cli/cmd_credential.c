@@ -381,6 +381,18 @@ static int verify_inputs_load(const cli_cmd *cmd, cli_args *a, verify_inputs *in
             return cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust: %s", why);
         o->trust = &in->trust;
     }
+    const char *tl_path = cli_optval(cmd, a, "trust-list");
+    const char *tl_signer = cli_optval(cmd, a, "trust-list-signer");
+    if ((tl_path != NULL) != (tl_signer != NULL))
+        return cli_usage(cmd, "--trust-list and --trust-list-signer go together: a trusted list "
+                              "is read only with its signer's certificate");
+    if (tl_path != NULL) {
+        /* The list must be current at the time the checks are made (--at, or now). */
+        if ((rc = cred_trust_load_tl(&in->trust, tl_path, tl_signer, o->now_ms, why, sizeof(why))) <
+            0)
+            return cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust-list: %s", why);
+        o->trust = &in->trust;
+    }
     if (status != NULL) {
         json_error_t je;
         in->status_list = json_load_file(status, JSON_REJECT_DUPLICATES, &je);
@@ -542,6 +554,8 @@ int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a)
     const char *docs_dir = cli_optval(cmd, a, "issuer-docs");
     const char *status = cli_optval(cmd, a, "status-list"), *trust = cli_optval(cmd, a, "trust");
     const char *given = cli_optval(cmd, a, "issuer-key"), *at = cli_optval(cmd, a, "at");
+    const char *tl_path = cli_optval(cmd, a, "trust-list");
+    const char *tl_signer = cli_optval(cmd, a, "trust-list-signer");
     uint8_t *buf = NULL;
     size_t len;
     char why[512];
@@ -605,6 +619,19 @@ int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a)
         }
         o.trust = &tr;
     }
+    if ((tl_path != NULL) != (tl_signer != NULL)) {
+        rc = cli_usage(cmd, "--trust-list and --trust-list-signer go together: a trusted list is "
+                            "read only with its signer's certificate");
+        goto out;
+    }
+    if (tl_path != NULL) {
+        /* The list must be current at the time the checks are made (--at, or now). */
+        if ((rc = cred_trust_load_tl(&tr, tl_path, tl_signer, o.now_ms, why, sizeof(why))) < 0) {
+            rc = cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust-list: %s", why);
+            goto out;
+        }
+        o.trust = &tr;
+    }
     rc = cli_read_file(a->pos[0], CRED_FILE_BYTES_MAX, &buf, &len, why, sizeof(why));
     if (rc < 0) {
         rc = cli_fail(rc == RN_ETOOBIG ? CLI_REFUSED : CLI_ERROR, "%s", why);
@@ -620,6 +647,10 @@ int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a)
         cred_report_add(&rep, "trust", CRED_NOT_CHECKED,
                         "%zu trust anchor(s) in %s: this credential carries no certificate chain",
                         tr.n, trust);
+    if (tl_path != NULL && cred_report_find(&rep, "chain") == NULL)
+        cred_report_add(&rep, "trust list", CRED_NOT_CHECKED,
+                        "%zu service(s) in %s: this credential carries no certificate chain",
+                        tr.tl_n, tl_path);
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "file", json_string(a->pos[0]));

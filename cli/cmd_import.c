@@ -13,7 +13,8 @@
  *
  * A sealed European Digital Credential (JAdES in the JWS JSON serialization) is unwrapped first
  * (imp_unseal): the seal verified with the certificate it carries, the certificate valid now, the
- * chain checked against --trust when given; the sealer (the certificate's subject) is reported
+ * chain checked against --trust (and --trust-list, an eIDAS trusted list verified with
+ * --trust-list-signer) when given; the sealer (the certificate's subject) is reported
  * and the payload imported as an unsealed file is. A seal that does not verify, or whose
  * certificate cannot be read, refuses the import (exit 3) whatever the flags: the payload is not
  * what the certificate's key sealed. A seal that verifies with a certificate that is expired, not
@@ -386,6 +387,8 @@ static int unseal(cli *c, const cli_cmd *cmd, cli_args *a, const char *path, jso
                   cred_report *seal, json_t **seal_json)
 {
     const char *trust = cli_optval(cmd, a, "trust");
+    const char *tl_path = cli_optval(cmd, a, "trust-list");
+    const char *tl_signer = cli_optval(cmd, a, "trust-list-signer");
     bool force = cli_optset(cmd, a, "force");
     char why[IMP_WHY_BYTES];
     cred_trust tr;
@@ -399,9 +402,19 @@ static int unseal(cli *c, const cli_cmd *cmd, cli_args *a, const char *path, jso
         goto out;
     }
     clock_gettime(CLOCK_REALTIME, &ts);
-    rc = imp_unseal(*doc, trust != NULL ? &tr : NULL,
-                    (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, seal, &inner,
-                    why, sizeof(why));
+    uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    if ((tl_path != NULL) != (tl_signer != NULL)) {
+        rc = cli_usage(cmd, "--trust-list and --trust-list-signer go together: a trusted list is "
+                            "read only with its signer's certificate");
+        goto out;
+    }
+    if (tl_path != NULL &&
+        (rc = cred_trust_load_tl(&tr, tl_path, tl_signer, now, why, sizeof(why))) < 0) {
+        rc = cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust-list: %s", why);
+        goto out;
+    }
+    rc = imp_unseal(*doc, trust != NULL || tl_path != NULL ? &tr : NULL, now, seal, &inner, why,
+                    sizeof(why));
     if (rc < 0) {
         rc = cli_fail(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED,
                       "%s: shaped as a sealed credential (JWS JSON serialization), but not one "
@@ -410,8 +423,10 @@ static int unseal(cli *c, const cli_cmd *cmd, cli_args *a, const char *path, jso
         goto out;
     }
     if (inner == NULL) {
-        if (trust != NULL || force) {
-            rc = cli_usage(cmd, "%s: not a sealed credential: --trust and --force apply to one",
+        if (trust != NULL || tl_path != NULL || force) {
+            rc = cli_usage(cmd,
+                           "%s: not a sealed credential: --trust, --trust-list and --force apply "
+                           "to one",
                            path);
             goto out;
         }

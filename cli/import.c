@@ -612,6 +612,13 @@ static int elm_ects(imp_result *r, json_t *spec, char *why, size_t wl)
 static int elm_eqf_isced(imp_result *r, json_t *spec, char *why, size_t wl)
 {
     json_t *eqf = get1(spec, "eqfLevel");
+    /* A LearningAchievementSpecification (not a Qualification) gives its EQF level as an
+     * educationLevel concept: the first one under the EQF's URI. */
+    for (size_t i = 0; eqf == NULL && i < count(get(spec, "educationLevel")); i++) {
+        const char *uri = str_of(get(item(get(spec, "educationLevel"), i), "id"));
+        if (uri != NULL && strncmp(uri, PROTO_URI_EQF, strlen(PROTO_URI_EQF)) == 0)
+            eqf = item(get(spec, "educationLevel"), i);
+    }
     if (eqf != NULL) {
         const char *uri = str_of(get(eqf, "id"));
         int level = uri != NULL ? proto_codes_eqf_from_uri(uri, strlen(uri)) : RN_EINVAL;

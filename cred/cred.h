@@ -76,10 +76,13 @@ typedef struct cred_report {
     cred_check checks[CRED_CHECKS_MAX];
 } cred_report;
 
-/* Trust anchors for sealed credentials: X.509 certificates (an X509_STORE of libcrypto). */
+/* Trust anchors for sealed credentials: X.509 certificates (an X509_STORE of libcrypto), and
+ * the services of eIDAS trusted lists (tl.h). */
 typedef struct cred_trust {
     void *store; /* X509_STORE *, owned */
     size_t n;    /* certificates added */
+    void *tl;    /* cred_tl *, owned: trusted-list services (tl.h), or NULL */
+    size_t tl_n; /* services with certificates read from trusted lists */
 } cred_trust;
 
 void cred_trust_init(cred_trust *t);
@@ -88,6 +91,15 @@ void cred_trust_free(cred_trust *t);
 /* Adds every certificate of a PEM file. Returns 0, RN_EIO (unreadable), RN_EMALFORMED (no
  * certificate in it) or RN_ENOMEM; `why` names the file. */
 RN_MUST_USE int cred_trust_load_pem(cred_trust *t, const char *path, char *why, size_t why_len);
+
+/* Adds the services of the eIDAS trusted list at `path` (ETSI TS 119 612, tl.h), its signature
+ * verified with a certificate of the PEM file `signer_pem` (the one the List of Trusted Lists
+ * publishes for that list's scheme operator), its NextUpdate after now_ms. A seal's chain then
+ * passes when it ends at a CA/QC service granted at the time checked (tl.c). Returns 0, RN_EIO
+ * (a file unreadable), RN_EMALFORMED (no certificate in signer_pem), the errors of cred_tl_read,
+ * or RN_ENOMEM; `why` names the file and the reason. */
+RN_MUST_USE int cred_trust_load_tl(cred_trust *t, const char *path, const char *signer_pem,
+                                   uint64_t now_ms, char *why, size_t why_len);
 
 /* What the caller supplies. Everything is borrowed for the call; any pointer may be NULL. */
 typedef struct cred_opts {

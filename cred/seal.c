@@ -3,8 +3,9 @@
  * "signatures" of a sealed Europass European Digital Credential, ETSI TS 119 182-1). The seal is
  * verified against the certificate it carries (the protected header's "x5c", leaf first), the
  * certificate's subject and chain are reported, and the chain is checked against the trust
- * anchors the operator supplies (cred_trust, a PEM bundle) with libcrypto's X509_STORE. Nothing
- * is fetched: no CRL, no OCSP, no trusted list; the report says so.
+ * anchors the operator supplies (cred_trust: a PEM bundle, with libcrypto's X509_STORE, and the
+ * services of eIDAS trusted lists the operator downloaded, tl.h). Nothing is fetched: no CRL, no
+ * OCSP, no trusted list; the report says so.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "codec.h"
 #include "cred.h"
 #include "jws.h"
+#include "tl.h"
 
 /* Certificates in one x5c: a leaf, intermediates, perhaps the root. */
 #define X5C_MAX 8u
@@ -40,6 +42,9 @@ void cred_trust_init(cred_trust *t)
 void cred_trust_free(cred_trust *t)
 {
     X509_STORE_free((X509_STORE *)t->store);
+    if (t->tl != NULL)
+        cred_tl_free(t->tl);
+    free(t->tl);
     memset(t, 0, sizeof(*t));
 }
 
@@ -210,9 +215,11 @@ int cred_seal_check(const json_t *doc, const cred_opts *o, cred_report *r, json_
     }
     cred_key_free(&k);
     /* The chain, against the operator's trust anchors. */
-    if (o->trust == NULL || o->trust->store == NULL) {
+    if (o->trust == NULL || (o->trust->store == NULL && o->trust->tl == NULL)) {
         cred_report_add(r, "chain", CRED_NOT_CHECKED,
-                        "%zu certificate(s) carried; no trust anchors supplied (--trust)", n);
+                        "%zu certificate(s) carried; no trust anchors supplied (--trust, "
+                        "--trust-list)",
+                        n);
     } else {
         X509_STORE_CTX *ctx = X509_STORE_CTX_new();
         STACK_OF(X509) *untrusted = sk_X509_new_null();
@@ -220,7 +227,7 @@ int cred_seal_check(const json_t *doc, const cred_opts *o, cred_report *r, json_
         char err[160] = "out of memory", anchor[CRED_REASON_BYTES / 2] = "";
         for (size_t i = 1; untrusted != NULL && i < n; i++)
             sk_X509_push(untrusted, certs[i]);
-        if (ctx != NULL && untrusted != NULL &&
+        if (ctx != NULL && untrusted != NULL && o->trust->store != NULL &&
             X509_STORE_CTX_init(ctx, (X509_STORE *)o->trust->store, certs[0], untrusted) == 1) {
             X509_STORE_CTX_set_time(ctx, 0, now);
             ok = X509_verify_cert(ctx) == 1;
@@ -232,9 +239,18 @@ int cred_seal_check(const json_t *doc, const cred_opts *o, cred_report *r, json_
                          X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
             }
         }
-        cred_report_add(
-            r, "chain", ok ? CRED_PASS : CRED_FAIL, "%s%s (revocation not checked)",
-            ok ? "to the trust anchor " : "does not chain to a trust anchor: ", ok ? anchor : err);
+        if (!ok && o->trust->tl != NULL && untrusted != NULL) {
+            /* Not to a PEM anchor: to a service of the trusted lists (tl.c), which names it. */
+            char tl_reason[CRED_REASON_BYTES];
+            cred_result tr = cred_tl_chain(o->trust->tl, certs[0], untrusted, o->now_ms, tl_reason,
+                                           sizeof(tl_reason));
+            cred_report_add(r, "chain", tr, "%s%s%s", tl_reason,
+                            tr == CRED_FAIL && o->trust->store != NULL ? "; nor to --trust: " : "",
+                            tr == CRED_FAIL && o->trust->store != NULL ? err : "");
+        } else
+            cred_report_add(r, "chain", ok ? CRED_PASS : CRED_FAIL, "%s%s (revocation not checked)",
+                            ok ? "to the trust anchor " : "does not chain to a trust anchor: ",
+                            ok ? anchor : err);
         sk_X509_free(untrusted);
         X509_STORE_CTX_free(ctx);
         ERR_clear_error();

@@ -34,6 +34,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "api/export.h"
 #include "api/json.h"
 #include "api/openapi.h"
 #include "api/query.h"
@@ -73,6 +74,9 @@ struct job {
     bool proof;        /* the proof bundle is wanted, not the JSON */
     bool entry;        /* the answer is an entry: shown as its record */
     api_verifier *ver; /* verify: the verifier whose questions the calls are (owned), or NULL */
+    int form;          /* GET /v1/spec/{id}?as=: the api_export_form, 0 otherwise */
+    api_query *q;      /* its query (the request's pool): the provider's call is built from it */
+    call spec;         /* its first call, the spec's, once answered (owned) */
     uint32_t n;        /* calls: 1, or 2 for /metrics (status and peers) */
     call c[2];
 };
@@ -205,6 +209,7 @@ static void job_free(job *j)
     if (j->g != NULL)
         j->g->j = NULL;
     api_verifier_free(j->ver);
+    free(j->spec.out);
     for (uint32_t i = 0; i < j->n; i++) {
         free(j->c[i].in);
         free(j->c[i].out);
@@ -535,6 +540,76 @@ static void answer_view(job *j, const ctl_response *r)
     json_decref(st);
 }
 
+static job *job_new(node_http *h, h2o_req_t *req, view v);
+static int job_call(node_http *h, job *j, const ctl_method *m, const uint8_t *params,
+                    size_t params_len);
+static void job_queue(node_http *h, job *j);
+
+/* GET /v1/spec/{id}?as= (api/export.h): the spec's answer `r` asks for its provider, as of the
+ * same time, in a second job; the provider's answer makes the document. */
+static void export_answer(job *j, const ctl_response *r)
+{
+    h2o_req_t *req = j->req;
+    char why[256];
+    if (j->spec.out == NULL) {
+        proto_entry e;
+        proto_record *rec = malloc(sizeof(*rec));
+        char *pid = h2o_mem_alloc_pool(&req->pool, RN_ID_BYTES_MAX + 1);
+        job *n = NULL;
+        mp_buf params;
+        ctl_error ce;
+        if (rec == NULL || api_export_record_of(r->result, PROTO_KIND_SPEC, &e, rec) != 0) {
+            free(rec);
+            send_error(req, 500, RN_EMALFORMED, NULL, "malformed result");
+            return;
+        }
+        snprintf(pid, RN_ID_BYTES_MAX + 1, "%.*s", (int)rec->u.spec.provider.len,
+                 (const char *)rec->u.spec.provider.ptr);
+        free(rec);
+        for (uint32_t i = 0; i < j->q->n; i++) {
+            api_param *p = &j->q->p[i];
+            p->used = strcmp(p->name, "as") == 0;
+            if (strcmp(p->name, "kind") == 0)
+                p->value = "provider", p->value_len = 8;
+            if (strcmp(p->name, "id") == 0)
+                p->value = pid, p->value_len = strlen(pid);
+        }
+        mp_buf_init(&params, RN_HTTP_QUERY_BYTES_MAX * 2u + 1024u);
+        int rc =
+            api_params_build(&params, ctl_method_get(CTL_M_RECORD), j->q, NULL, 0, "proof", &ce);
+        if (rc == 0 && (n = job_new(current, req, VIEW_ROUTE)) != NULL &&
+            job_call(current, n, ctl_method_get(CTL_M_RECORD), params.data, params.len) == 0) {
+            n->form = j->form;
+            n->spec.out = j->c[0].out; /* taken: the spec's answer goes with the second job */
+            n->spec.out_len = j->c[0].out_len;
+            j->c[0].out = NULL;
+            mp_buf_free(&params);
+            job_queue(current, n);
+            return;
+        }
+        mp_buf_free(&params);
+        if (n != NULL)
+            job_free(n);
+        send_error(req, 500, rc != 0 ? rc : RN_ENOMEM, NULL, "cannot ask for the provider");
+        return;
+    }
+    ctl_response rs;
+    json_t *doc = NULL;
+    char *out = NULL;
+    int rc = ctl_response_decode(&rs, j->spec.out, j->spec.out_len);
+    if (rc == 0)
+        rc = api_export_answers(rs.result, r->result, (api_export_form)j->form, &doc, why,
+                                sizeof(why));
+    if (rc == 0 && (out = api_json_text(doc)) == NULL)
+        rc = RN_ENOMEM;
+    if (rc != 0)
+        send_error(req, 500, rc, NULL, rc == RN_ENOMEM ? "out of memory" : why);
+    else
+        send_body(req, 200, API_EXPORT_MEDIA_TYPE, out, strlen(out));
+    free(out);
+    json_decref(doc);
+}
+
 /* A response from the node, as JSON, a bundle or an error. */
 static void answer(job *j)
 {
@@ -568,6 +643,10 @@ static void answer(job *j)
             return;
         }
         send_body(req, 200, "application/vnd.recnet.proof", b, n);
+        return;
+    }
+    if (j->form != 0) {
+        export_answer(j, &r);
         return;
     }
     json_t *res = j->entry ? api_json_record(r.result) : api_json_from_mp(r.result);
@@ -1147,6 +1226,31 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         q->p[q->n].used = false;
         q->n++;
     }
+    /* GET /v1/spec/{id}[?as=ob3|elm]: the `record` method with kind spec; with `as`, the
+     * export of api/export.h, else the entry as /v1/record/spec/{id} gives it. */
+    api_export_form form = 0;
+    if (strcmp(rt->path, API_EXPORT_ROUTE) == 0) {
+        api_param *ap = api_query_get(q, "as");
+        if (api_query_get(q, "kind") != NULL) {
+            send_error(req, 400, RN_EUNKNOWNFIELD, "kind", "this path is a spec's");
+            return 0;
+        }
+        if (q->n == RN_HTTP_QUERY_PARAMS_MAX) {
+            send_error(req, 413, RN_ETOOBIG, NULL, "too many query parameters");
+            return 0;
+        }
+        if (ap != NULL && api_export_form_parse(ap->value, &form) != 0) {
+            send_error(req, 400, RN_EINVAL, "as", "as is ob3 or elm");
+            return 0;
+        }
+        if (ap != NULL)
+            ap->used = true;
+        q->p[q->n].name = "kind";
+        q->p[q->n].value = "spec";
+        q->p[q->n].value_len = 4;
+        q->p[q->n].used = false;
+        q->n++;
+    }
     api_param *pp = api_query_get(q, "proof");
     bool proof = wants_proof(req);
     if (pp != NULL) {
@@ -1180,6 +1284,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     j->proof = proof;
     j->entry = rt->entry;
+    j->form = (int)form;
+    j->q = q;
     job_queue(h, j);
     return 0;
 }

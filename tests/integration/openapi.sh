@@ -109,6 +109,49 @@ ask '/v1/record/{kind}/{id}' get 404 '/v1/record/provider/IE:uniz?at=2020-01-01'
 ask '/v1/entry/{id}' get 200 "/v1/entry/$HEAD_ID"
 ask '/v1/entry/{id}' get 400 '/v1/entry/zz'
 ask '/v1/fork/{author}' get 404 "/v1/fork/$IEKEY"
+# A spec as an Open Badges 3.0 Achievement and as an ELM LearningAchievementSpecification
+# (api/export.h): the gateway's JSON-LD is recnetctl spec export's bytes for the same time, each
+# form has its shape and the spec's values, and the errors and exit codes are as documented.
+EXAT=$(date +%s%3N)
+for form in ob3 elm; do
+    ask '/v1/spec/{id}' get 200 "/v1/spec/IE:uniz%2Fmc-c012?as=$form&at=$EXAT"
+    grep -qi '^content-type: application/ld+json' "$IT_DIR/head" || it_fail "spec $form: not JSON-LD"
+    cp "$IT_DIR/body" "$IT_DIR/spec-$form.json"
+    "$RECNETCTL" -d "$IT_DIR/NL" spec export IE:uniz/mc-c012 --as "$form" --at "$EXAT" \
+        >"$IT_DIR/cli-$form.json" || it_fail "spec export --as $form: exit $?"
+    cmp -s "$IT_DIR/body" "$IT_DIR/cli-$form.json" || it_fail "spec export $form: not the gateway's bytes"
+    "$RECNETCTL" -d "$IT_DIR/NL" spec export IE:uniz/mc-c012 --as "$form" --at "$EXAT" \
+        -o "$IT_DIR/out-$form.json" 2>/dev/null || it_fail "spec export -o: exit $?"
+    cmp -s "$IT_DIR/body" "$IT_DIR/out-$form.json" || it_fail "spec export -o $form: other bytes"
+done
+python3 - "$IT_DIR/spec-ob3.json" "$IT_DIR/spec-elm.json" <<'PY' || it_fail "spec export: not the demo spec"
+import json, sys
+o = json.load(open(sys.argv[1]))
+e = json.load(open(sys.argv[2]))
+assert o["type"] == ["Achievement"] and o["name"] == "Digital micro-credential creation", o
+assert o["creator"]["name"] == "University of Zed" and o["ECTS"] == 2, o
+assert o["@context"][0] == "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", o
+assert {a["targetType"] for a in o["alignment"]} >= {"ext:EQF", "ext:ISCED", "ext:ESCO"}, o
+assert e["type"] == "LearningAchievementSpecification", e
+assert e["educationLevel"][0]["id"] == "http://data.europa.eu/snb/eqf/6", e
+assert e["thematicArea"][0]["id"] == "http://data.europa.eu/snb/isced-f/0688", e
+assert e["creditPoint"]["point"] == "2" and len(e["learningOutcome"]) == 2, e
+assert e["awardingOpportunity"][0]["awardingBody"]["legalName"] == {"en": "University of Zed"}, e
+PY
+ask '/v1/spec/{id}' get 200 '/v1/spec/IE:uniz%2Fmc-c012'
+ask '/v1/spec/{id}' get 400 '/v1/spec/IE:uniz%2Fmc-c012?as=xml'
+ask '/v1/spec/{id}' get 400 '/v1/spec/IE:uniz%2Fmc-c012?as=ob3&kind=provider'
+ask '/v1/spec/{id}' get 404 '/v1/spec/IE:uniz%2Fnone?as=elm'
+ask '/v1/spec/{id}' get 404 '/v1/spec/IE:uniz%2Fmc-c012?as=ob3&at=2020-01-01'
+rc=0; "$RECNETCTL" -d "$IT_DIR/NL" spec export IE:uniz/none --as ob3 >/dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] || it_fail "spec export of an unknown spec: exit $rc, expected 1"
+rc=0; "$RECNETCTL" -d "$IT_DIR/NL" spec export IE:uniz/mc-c012 --as xml >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || it_fail "spec export --as xml: exit $rc, expected 2"
+rc=0; "$RECNETCTL" -d "$IT_DIR/NL" spec export IE:uniz/mc-c012 >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || it_fail "spec export without --as: exit $rc, expected 2"
+rc=0; "$RECNETCTL" -s "$IT_DIR/none.sock" spec export IE:uniz/mc-c012 --as elm >/dev/null 2>&1 || rc=$?
+[ "$rc" = 4 ] || it_fail "spec export from no node: exit $rc, expected 4"
+it_log "spec export: both forms, the gateway's bytes, exit codes 0, 1, 2, 4"
 ask /v1/status get 200 /v1/status
 ask /healthz get 200 /healthz
 ask /readyz get 200 /readyz
