@@ -111,8 +111,10 @@ static const cli_optdef opts_cred_issue[] = {
     { "output", 'o', true }, { NULL, 0, false },
 };
 static const cli_optdef opts_cred_verify[] = {
-    { "at", 0, true },    { "spec", 0, true },  { "issuer-key", 0, true },
-    { "proof", 0, true }, { "trust", 0, true }, { NULL, 0, false },
+    { "at", 0, true },          { "spec", 0, true },       { "issuer-key", 0, true },
+    { "proof", 0, true },       { "trust", 0, true },      { "issuer-docs", 0, true },
+    { "status-list", 0, true }, { "trust-list", 0, true }, { "trust-list-signer", 0, true },
+    { NULL, 0, false },
 };
 static const cli_optdef opts_cred_check[] = {
     { "issuer-docs", 0, true },       { "status-list", 0, true }, { "trust", 0, true },
@@ -236,18 +238,19 @@ static const cli_cmd commands[] = {
       opts_cred_issue, 0, 0, false, cmd_credential_issue, 0 },
     { "credential verify", "is an issued credential valid, and recognised in a country",
       "FILE COUNTRY PURPOSE [--at TIME] [--proof FILE] [--spec ID] [--issuer-key KEY]\n"
-      "      [--trust PEM]",
-      "FILE is a credential envelope (credential issue) or an Open Badges 3.0 VC-JWT signed with\n"
-      "EdDSA (Ed25519). Checks the signature locally (a VC-JWT against --issuer-key, rn1:... or\n"
-      "a key file, else against the issuer keys the node holds for the spec's provider), then\n"
-      "asks the node: the issuer key registered and its provider active at the issue date, the\n"
-      "spec valid then, the credential not revoked, and how COUNTRY recognises the spec for\n"
-      "PURPOSE. A VC-JWT's spec is --spec, else the id its import derives. --proof saves the\n"
-      "proof bundle. Exit 0 when valid and recognised, 1 when not.\n"
-      "A sealed European Digital Credential (JAdES) is checked offline and its seal reported\n"
-      "(the chain against --trust, a PEM bundle): NOT VALID (exit 1) when a check fails; when\n"
-      "none does, exit 3, the node not asked: it registers Ed25519 issuer keys, not sealing\n"
-      "certificates.",
+      "      [--issuer-docs DIR] [--trust PEM] [--status-list FILE]\n"
+      "      [--trust-list FILE --trust-list-signer PEM]",
+      "FILE is a credential of any form credential check reads: a credential envelope\n"
+      "(credential issue), a VC-JWT (RS256, ES256, EdDSA), a JSON credential with a Data\n"
+      "Integrity proof, or a sealed European Digital Credential. Runs the checks of credential\n"
+      "check (--issuer-docs, --trust, --status-list as there; status is \"not checked\" without\n"
+      "a list), the key that verifies being one the spec's provider registered (or --issuer-key,\n"
+      "rn1:... or a key file), then asks the node: the key registered and its provider active at\n"
+      "the issue date, the spec valid then and the credential bound to it (PROTOCOL.md 3.5), not\n"
+      "revoked, and how COUNTRY recognises the spec for PURPOSE. The spec is --spec, else the id\n"
+      "its import derives. --proof saves the proof bundle. Exit 0 when valid and recognised, 1\n"
+      "when not (each failed check named), 3 when FILE is not a credential read here or the node\n"
+      "cannot be asked about it (the reason given).",
       opts_cred_verify, 3, 3, false, cmd_credential_verify, 0 },
     { "credential check", "check a credential offline, as its standard defines it",
       "FILE [--issuer-docs DIR] [--status-list FILE] [--trust PEM] [--issuer-key KEY] [--at T]\n"
