@@ -17,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
+#include "cred/codec.h"
 #include "cred/cred.h"
 #include "proto/key.h"
 
@@ -198,10 +200,85 @@ static void test_answers_unchanged(void **state)
     cred_docs_free(&docs);
 }
 
+__attribute__((format(printf, 2, 3))) static void want_of(char want[CRED_REASON_BYTES],
+                                                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(want, CRED_REASON_BYTES, fmt, ap);
+    va_end(ap);
+}
+
+/* A reason is written as snprintf would write it, for each conversion the formatter reads
+ * itself, at the size bound and past it, and for those it hands to libc. */
+#define SAME(...)                                                                                \
+    do {                                                                                         \
+        char want[CRED_REASON_BYTES];                                                            \
+        cred_report_add(&r, "name", CRED_PASS, __VA_ARGS__);                                     \
+        want_of(want, __VA_ARGS__);                                                              \
+        assert_string_equal(r.checks[r.n - 1].reason, want);                                     \
+    } while (0)
+
+static void test_reasons_as_snprintf(void **state)
+{
+    (void)state;
+    static cred_report r;
+    char big[1000], name[200];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    cred_report_init(&r);
+    SAME("plain text");
+    SAME("%s", "");
+    SAME("%s", big);
+    SAME("%s and %s", "a", big);
+    SAME("%.5s|%.0s|%.300s|%.120s", "abcdefgh", "gone", big, "short");
+    SAME("%zu %zu %zu", (size_t)0, (size_t)42, SIZE_MAX);
+    SAME("%u %u %d %d %d", 0u, 4294967295u, 0, -2147483647 - 1, 2147483647);
+    SAME("100%% of %s", "it");
+    SAME("%s%%", big + 700);
+    SAME("%s then %x then %s", "hex", 255u, "more");     /* handed to vsnprintf */
+    SAME("%5s|%-3d|%ld", "ab", 7, 123456789l);           /* flags and widths too */
+    SAME("%.*s and %s", 3, "abcdef", "rest");
+    const char *volatile nul = NULL;
+    SAME("%s|%.3s", nul, nul); /* libc's "(null)" */
+    memset(name, 'n', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    cred_report_add(&r, name, CRED_FAIL, "%s", "x");
+    assert_int_equal(strlen(r.checks[r.n - 1].name), CRED_NAME_BYTES - 1);
+    assert_int_equal(r.failed, 1);
+    cred_report_free(&r);
+}
+
+/* Dates written by hand are the ones gmtime_r and strftime wrote, through the years and the
+ * leap days, and past the year 9999 as strftime writes them. */
+static void test_dates_as_strftime(void **state)
+{
+    (void)state;
+    uint64_t s = 0;
+    for (unsigned i = 0; i < 200000; i++) {
+        char got[21], want[21];
+        time_t t = (time_t)s;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        cred_time_format(s * 1000u + i % 1000u, got);
+        if (strcmp(got, want) != 0)
+            fail_msg("%llu: %s, not %s", (unsigned long long)s, got, want);
+        s += 1267u + (i % 7u) * 86399u; /* hours, minutes and seconds over some 1600 years */
+    }
+    char got[21];
+    cred_time_format(253402300799999ull, got);
+    assert_string_equal(got, "9999-12-31T23:59:59Z");
+    cred_time_format(951782400000ull, got);
+    assert_string_equal(got, "2000-02-29T00:00:00Z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers_unchanged),
+        cmocka_unit_test(test_reasons_as_snprintf),
+        cmocka_unit_test(test_dates_as_strftime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
