@@ -67,7 +67,7 @@ typedef struct cred_report {
     json_t *credential;
     json_t *jws_header; /* owned: a VC-JWT's protected header (in `arena` too), or NULL */
     struct cred_json_arena *arena; /* private: where a VC-JWT's JSON was read (json.h), or NULL */
-    char *signing_input;        /* owned: a VC-JWT's header.payload, or NULL */
+    char *signing_input;           /* owned: a VC-JWT's header.payload, or NULL */
     size_t signing_len;
     cred_key key;     /* the key whose signature verified (kty NONE when none did) */
     size_t key_index; /* which of cred_opts.keys verified, or SIZE_MAX */

@@ -41,9 +41,9 @@ struct cred_json_arena {
     arena_block *head; /* the block being filled; the others follow through next */
 };
 
-#define ARENA_ALIGN      alignof(max_align_t)
-#define ARENA_BLOCK_MIN  4096u
-#define ARENA_HINT_MAX   (1u << 24) /* a first block larger than this is left to growth */
+#define ARENA_ALIGN     alignof(max_align_t)
+#define ARENA_BLOCK_MIN 4096u
+#define ARENA_HINT_MAX  (1u << 24) /* a first block larger than this is left to growth */
 
 /* This thread's arena and whether cred_json_loadb is building in it. */
 static _Thread_local cred_json_arena *arena_current;

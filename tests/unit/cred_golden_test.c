@@ -25,10 +25,10 @@
 #include "cred/cred.h"
 #include "proto/key.h"
 
-#define NOW_MS      1767225600000ull /* 2026-01-01T00:00:00Z */
-#define GOLDEN      RN_SOURCE_DIR "/tests/unit/cred_golden.txt"
-#define ANSWER_MAX  (4u << 20)
-#define VARIANTS    3
+#define NOW_MS     1767225600000ull /* 2026-01-01T00:00:00Z */
+#define GOLDEN     RN_SOURCE_DIR "/tests/unit/cred_golden.txt"
+#define ANSWER_MAX (4u << 20)
+#define VARIANTS   3
 
 static const char *const FILES[] = {
     "ob3/bitstring-status-revoked.json",
@@ -95,8 +95,7 @@ static uint8_t *slurp(const char *path, size_t *len)
 }
 
 /* Appends to out[0..*used) what printf would write, bounded by ANSWER_MAX. */
-__attribute__((format(printf, 3, 4))) static void put(char *out, size_t *used, const char *fmt,
-                                                     ...)
+__attribute__((format(printf, 3, 4))) static void put(char *out, size_t *used, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -201,7 +200,7 @@ static void test_answers_unchanged(void **state)
 }
 
 __attribute__((format(printf, 2, 3))) static void want_of(char want[CRED_REASON_BYTES],
-                                                         const char *fmt, ...)
+                                                          const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -211,12 +210,12 @@ __attribute__((format(printf, 2, 3))) static void want_of(char want[CRED_REASON_
 
 /* A reason is written as snprintf would write it, for each conversion the formatter reads
  * itself, at the size bound and past it, and for those it hands to libc. */
-#define SAME(...)                                                                                \
-    do {                                                                                         \
-        char want[CRED_REASON_BYTES];                                                            \
-        cred_report_add(&r, "name", CRED_PASS, __VA_ARGS__);                                     \
-        want_of(want, __VA_ARGS__);                                                              \
-        assert_string_equal(r.checks[r.n - 1].reason, want);                                     \
+#define SAME(...)                                                                                  \
+    do {                                                                                           \
+        char want[CRED_REASON_BYTES];                                                              \
+        cred_report_add(&r, "name", CRED_PASS, __VA_ARGS__);                                       \
+        want_of(want, __VA_ARGS__);                                                                \
+        assert_string_equal(r.checks[r.n - 1].reason, want);                                       \
     } while (0)
 
 static void test_reasons_as_snprintf(void **state)
@@ -236,8 +235,8 @@ static void test_reasons_as_snprintf(void **state)
     SAME("%u %u %d %d %d", 0u, 4294967295u, 0, -2147483647 - 1, 2147483647);
     SAME("100%% of %s", "it");
     SAME("%s%%", big + 700);
-    SAME("%s then %x then %s", "hex", 255u, "more");     /* handed to vsnprintf */
-    SAME("%5s|%-3d|%ld", "ab", 7, 123456789l);           /* flags and widths too */
+    SAME("%s then %x then %s", "hex", 255u, "more"); /* handed to vsnprintf */
+    SAME("%5s|%-3d|%ld", "ab", 7, 123456789l);       /* flags and widths too */
     SAME("%.*s and %s", 3, "abcdef", "rest");
     const char *volatile nul = NULL;
     SAME("%s|%.3s", nul, nul); /* libc's "(null)" */
