@@ -68,9 +68,11 @@ RN_MUST_USE int cred_json_loadb(const char *buf, size_t len, json_t **out, char 
  */
 typedef struct cred_json_arena cred_json_arena;
 
-/* A new arena whose first block holds `hint_bytes` (a guess; it grows by blocks twice as large,
- * bounded by what the texts read into it are: CRED_FILE_BYTES_MAX of JSON makes at most some
- * 40 MiB of values). NULL when out of memory. */
+/* A new arena whose first block holds `hint_bytes` (a guess, at most 16 MiB; it grows by blocks
+ * twice as large). What it holds is bounded as malloc's share would be: by the values of the
+ * texts read into it (a caller's bound on those texts, CRED_FILE_BYTES_MAX in the pipeline),
+ * plus at most as much again in blocks left partly empty and hash tables jansson outgrew.
+ * NULL when out of memory. */
 cred_json_arena *cred_json_arena_new(size_t hint_bytes);
 
 /* Frees the arena and every value read into it. NULL is allowed. The arena must not be
