@@ -141,6 +141,11 @@ void cred_json_arena_free(cred_json_arena *a)
     free(a);
 }
 
+void cred_json_init(void)
+{
+    RN_ASSERT(pthread_once(&arena_once, arena_install) == 0);
+}
+
 void cred_json_arena_enter(cred_json_arena *a)
 {
     RN_ASSERT(a != NULL && arena_current == NULL);

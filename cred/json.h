@@ -79,6 +79,12 @@ cred_json_arena *cred_json_arena_new(size_t hint_bytes);
  * entered on any thread. */
 void cred_json_arena_free(cred_json_arena *a);
 
+/* Installs the allocation functions above, once per process (what the first
+ * cred_json_arena_enter would do). A program that runs credential checks on a thread of its own
+ * while other threads use jansson calls it before it starts that thread, so that jansson's
+ * allocation functions are never changed while another thread allocates. */
+void cred_json_init(void);
+
 /* Makes `a` this thread's arena until cred_json_arena_leave: cred_json_loadb builds its values
  * in it, and jansson's frees of its memory do nothing. One at a time per thread (asserted). */
 void cred_json_arena_enter(cred_json_arena *a);

@@ -41,6 +41,7 @@
 #include "api/route.h"
 #include "api/verifier.h"
 #include "cli/recjson.h"
+#include "cred/json.h"
 #include "cred/jws.h"
 #include "node/log.h"
 #include "node/www.h"
@@ -1517,6 +1518,9 @@ int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
     hd->super.on_req = on_req;
     hd->h = h;
 
+    /* The gateway's thread checks credentials (POST /v1/verify) while the node's uses jansson:
+     * cred's allocation functions are installed before that thread exists (cred/json.h). */
+    cred_json_init();
     if (uv_thread_create(&h->thread, thread_main, h) != 0) {
         NODE_LOG_ERR("http: cannot start the gateway's thread");
         return RN_EIO; /* h is leaked on this path only: the node does not start */
