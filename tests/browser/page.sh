@@ -5,6 +5,7 @@
 # (page_test.mjs), loads the page from Portugal's node, runs a search, opens the matrix, drops
 # a credential issued with `recnetctl credential issue`, checks the answers shown, downloads the
 # proof bundles (verified here with `recnetctl proof verify`) and saves screenshots in OUT.
+# Ireland's node serves the page too: there it is in English and Irish.
 #
 #     page.sh RECNETD RECNETCTL POKE SOURCE_DIR INDEX OUT
 #
