@@ -129,7 +129,7 @@ try {
 
   // Portuguese again, with the verdict in it.
   await page.click("#langs button[data-lang='pt']");
-  check((await page.textContent("#verdict")).includes("Válida e reconhecida por"), "the verdict in Portuguese");
+  check((await page.textContent("#verdict")).includes("Válida e reconhecida – país: França (FR)"), "the verdict in Portuguese");
   await page.click("#langs button[data-lang='en']");
   await page.screenshot({ path: path.join(out, "page.png"), fullPage: true });
   // The reader's choice is kept: loaded again, the page stays in English.
