@@ -44,8 +44,10 @@ typedef struct pending_key {
 struct store_batch {
     pending_key *keys; /* keys_cap slots, grown up to RN_INDEX_BATCH_KEYS */
     size_t keys_cap;
-    size_t n;       /* keys */
-    size_t entries; /* entries whose keys are here */
+    size_t n;           /* keys */
+    size_t entries;     /* entries whose keys are here */
+    pending_key *spare; /* spare_cap slots: batch_sort's second array, kept with the batch */
+    size_t spare_cap;
     uint8_t *arena; /* arena_cap bytes, grown up to RN_INDEX_BATCH_BYTES */
     size_t arena_cap;
     size_t used; /* arena bytes */
@@ -80,6 +82,7 @@ void store_batch_free(store_batch *b)
 {
     if (b != NULL) {
         free(b->keys);
+        free(b->spare);
         free(b->arena);
         free(b);
     }
@@ -336,12 +339,17 @@ static void batch_sort(store_batch *b)
     size_t n = b->n;
     if (n < 2)
         return;
-    pending_key *sorted = malloc(b->keys_cap * sizeof(*sorted));
-    if (sorted == NULL) {
-        fallback_arena = b->arena;
-        qsort(b->keys, n, sizeof(*b->keys), pending_cmp);
-        return;
+    if (b->spare_cap < b->keys_cap) {
+        free(b->spare);
+        b->spare_cap = 0;
+        if ((b->spare = malloc(b->keys_cap * sizeof(*b->spare))) == NULL) {
+            fallback_arena = b->arena;
+            qsort(b->keys, n, sizeof(*b->keys), pending_cmp);
+            return;
+        }
+        b->spare_cap = b->keys_cap;
     }
+    pending_key *sorted = b->spare;
     size_t start[STORE_DB_COUNT + 1] = { 0 };
     for (size_t i = 0; i < n; i++)
         start[b->keys[i].db + 1u]++;
@@ -354,8 +362,11 @@ static void batch_sort(store_batch *b)
     /* The old array is the scratch of the radix sort. */
     for (unsigned d = 0; d < STORE_DB_COUNT; d++)
         radix_sort(b->arena, sorted + start[d], b->keys, start[d + 1] - start[d], 0);
-    free(b->keys);
+    size_t cap = b->spare_cap;
+    b->spare = b->keys;
+    b->spare_cap = b->keys_cap;
     b->keys = sorted;
+    b->keys_cap = cap;
 }
 
 /* LMDB's order of keys (mdb_cmp_memn): bytes, then the shorter first. */
@@ -557,18 +568,25 @@ out:
     return err;
 }
 
-static int index_flush(store *s);
+static int index_flush(store *s, bool keep);
 
-int store_index_flush(store *s)
+/* store_index_flush; `keep` keeps a large batch's memory for the next keys (a catch-up's batch
+ * that filled up). */
+static int flush(store *s, bool keep)
 {
     bool pending = s->index_pending;
-    int rc = index_flush(s);
+    int rc = index_flush(s, keep);
     s->index_error = rc < 0 ? rc : 0;
     store_note_full(s, rc, pending && rc == 0);
     return rc;
 }
 
-static int index_flush(store *s)
+int store_index_flush(store *s)
+{
+    return flush(s, false);
+}
+
+static int index_flush(store *s, bool keep)
 {
     int rc = 0;
     if (!s->index_pending)
@@ -588,8 +606,11 @@ static int index_flush(store *s)
     if (rc < 0)
         return rc;
     /* Everything is indexed: from now on every commit keeps its keys in memory. A batch that a
-     * catch-up grew large goes back, so that an idle node stays small; a small one is kept. */
-    if (s->priv->batch != NULL && s->priv->batch->arena_cap > BATCH_BYTES_INITIAL * 16u) {
+     * catch-up grew large goes back, so that an idle node stays small; a small one is kept, and
+     * so is a large one that filled up in the middle of a catch-up (`keep`): the next keys come
+     * at once, and memory handed back would have to be faulted in again, page by page (some
+     * 50 MiB a batch, 8% of a catch-up's time). */
+    if (!keep && s->priv->batch != NULL && s->priv->batch->arena_cap > BATCH_BYTES_INITIAL * 16u) {
         store_batch_free(s->priv->batch);
         s->priv->batch = NULL;
     } else if (s->priv->batch != NULL) {
@@ -605,7 +626,7 @@ static int index_flush(store *s)
 int store_batch_reserve(store *s, size_t entries)
 {
     if (s->priv->batch != NULL && !batch_room(s->priv->batch, entries))
-        RN_TRY(store_index_flush(s));
+        RN_TRY(flush(s, true));
     if (s->priv->batch_complete && s->priv->batch == NULL && (s->priv->batch = batch_new()) == NULL)
         return RN_ENOMEM;
     if (s->priv->batch != NULL)
