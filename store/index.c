@@ -259,8 +259,10 @@ static size_t shared_bytes(const pending_key *a, size_t n, size_t at)
 }
 
 /* Distributes a[0..n) by their digit at position `at` (stable), through tmp. Returns false, with
- * nothing moved, when they all have the same digit there. */
-static bool partition(const uint8_t *arena, pending_key *a, pending_key *tmp, size_t n, size_t at)
+ * nothing moved, when they all have the same digit there. Never inlined: its counts (1 KiB) stay
+ * out of radix_sort's recursive frames. */
+__attribute__((noinline)) static bool partition(const uint8_t *arena, pending_key *a,
+                                                pending_key *tmp, size_t n, size_t at)
 {
     uint32_t count[257] = { 0 };
     for (size_t i = 0; i < n; i++)
