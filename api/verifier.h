@@ -103,8 +103,8 @@ RN_MUST_USE int api_verifier_start(api_verifier *v, const uint8_t *buf, size_t l
 
 /*
  * What the verifier wants: API_VERIFIER_NEED with *method (a row of proto/ctl.h: record, search,
- * status.list or verify) and *params[0..*params_len) (the encoded params array, borrowed until the next
- * call on v), or API_VERIFIER_DONE. Calling it again before api_verifier_feed returns the same
+ * status.list or verify) and *params[0..*params_len) (the encoded params array, borrowed until the
+ * next call on v), or API_VERIFIER_DONE. Calling it again before api_verifier_feed returns the same
  * question.
  */
 api_verifier_step api_verifier_next(api_verifier *v, ctl_method_id *method, const uint8_t **params,

@@ -133,8 +133,8 @@ static int load(const cli_cmd *cmd, const cli_args *a, json_t **out)
  * --status-from FILE): the credential is JSON (its credentialStatus, or a VC-JWT payload's
  * vc.credentialStatus) and one BitstringStatusListEntry of purpose revocation names the list of
  * the revocation's provider as the node serves it: a URL ending in /v1/status/PROVIDER, or
- * urn:recnet:status:PROVIDER (PROTOCOL.md 13.7, cred_status_list_provider). Sets obj's status_index. Returns CLI_OK, or
- * CLI_REFUSED naming what the credential lacks. */
+ * urn:recnet:status:PROVIDER (PROTOCOL.md 13.7, cred_status_list_provider). Sets obj's
+ * status_index. Returns CLI_OK, or CLI_REFUSED naming what the credential lacks. */
 static bool names_list(const char *url, const char *provider)
 {
     char named[RN_ID_BYTES_MAX + 1];

@@ -62,9 +62,9 @@ typedef struct fake_node {
     bool claim_is_id;  /* the last verify claim named issuer_key_id */
     uint8_t claim_key[32];
     uint8_t claim_digest[32];
-    int status_code;          /* answer status.list with this error, or 0: the list */
-    long long status_revoked; /* the index the list has revoked, or -1 */
-    uint32_t status_asks;     /* status.list calls seen */
+    int status_code;                       /* answer status.list with this error, or 0: the list */
+    long long status_revoked;              /* the index the list has revoked, or -1 */
+    uint32_t status_asks;                  /* status.list calls seen */
     char status_prov[RN_ID_BYTES_MAX + 1]; /* the last status.list's provider and url */
     char status_url[RN_URL_BYTES_MAX + 1];
 } fake_node;
@@ -176,8 +176,9 @@ static char *status_list_json(const char *id, long long revoked)
     assert_non_null(bits);
     if (revoked >= 0)
         bits[revoked / 8] |= (uint8_t)(0x80u >> (revoked % 8));
-    cred_status_list_doc d = { id,           author_pk, AT_2026, "revocation", bits,
-                               CRED_STATUS_BITS_MIN / 8u, NULL };
+    cred_status_list_doc d = { id,           author_pk, AT_2026,
+                               "revocation", bits,      CRED_STATUS_BITS_MIN / 8u,
+                               NULL };
     assert_int_equal(cred_status_list_credential(&d, sign_author, NULL, &json), 0);
     free(bits);
     return json;

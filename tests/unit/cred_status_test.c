@@ -353,11 +353,16 @@ static void test_list_provider(void **state)
         cred_status_list_provider("http://h:8080/x/v1/status/IE:uniz?at=1#l", p, sizeof(p)), 0);
     assert_string_equal(p, "IE:uniz");
     static const char *const none[] = {
-        "urn:recnet:status:",                  "https://gw.example/v1/status/",
-        "https://gw.example/status/IE:uniz",   "ftp://gw.example/v1/status/IE:uniz",
-        "https://gw.example/v1/status/IE%3",   "https://gw.example/v1/status/IE%00x",
-        "https://gw.example/v1/status/IE%2Fx", "https://gw.example/v1/statusIE:uniz",
-        "https://gw.example?/v1/status/IE:u",  "urn:recnet:list:IE:uniz",
+        "urn:recnet:status:",
+        "https://gw.example/v1/status/",
+        "https://gw.example/status/IE:uniz",
+        "ftp://gw.example/v1/status/IE:uniz",
+        "https://gw.example/v1/status/IE%3",
+        "https://gw.example/v1/status/IE%00x",
+        "https://gw.example/v1/status/IE%2Fx",
+        "https://gw.example/v1/statusIE:uniz",
+        "https://gw.example?/v1/status/IE:u",
+        "urn:recnet:list:IE:uniz",
     };
     for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
         assert_int_equal(cred_status_list_provider(none[i], p, sizeof(p)), RN_ENOTFOUND);
