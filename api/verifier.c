@@ -13,7 +13,16 @@
  *     S_SEARCH     search {provider}            when the spec is bound to nothing: is another
  *     S_OTHER      record [spec, hit]           spec of the provider bound to the achievement?
  *     S_DERIVED    record [spec, derived]       is the spec an import derives bound to it?
+ *     S_STATUS     status.list [provider, at, url]   the credential's status list, when no
+ *                                  list was supplied and its credentialStatus names a recnet
+ *                                  list (cred_status_list_provider): the node's own providers'
  *     S_VERIFY     verify [claim, cc, purpose, at]
+ *
+ * S_STATUS comes once, just before S_VERIFY, when every local check passed: the list's answer
+ * replaces the report's "status" checks (cred_status, as for a supplied list), and a revoked
+ * entry ends the verification NOT VALID naming "status". A node that does not sign the list
+ * (RN_EROLE: another country's) or does not know the provider (RN_ENOTFOUND) leaves the status
+ * "not checked", with the node's reason.
  *
  * An envelope names its spec and key and goes straight to S_VERIFY. Workload: one credential per
  * verifier, a handful of calls (the search only for specs published by hand).
@@ -32,6 +41,7 @@
 #include "cli/recjson.h"
 #include "cred/jcs.h"
 #include "cred/jws.h"
+#include "cred/status.h"
 #include "cred/vcjwt.h"
 #include "proto/codes.h"
 #include "proto/credential.h"
@@ -54,6 +64,7 @@ typedef enum vstate {
     S_SEARCH,
     S_OTHER,
     S_DERIVED,
+    S_STATUS,
     S_VERIFY,
 } vstate;
 
@@ -115,6 +126,12 @@ struct api_verifier {
     uint32_t pages;
     char other[RN_ID_BYTES_MAX + 1];
 
+    /* The status list asked of the node (S_STATUS). */
+    char status_prov[RN_ID_BYTES_MAX + 1]; /* the provider its list names, or "" */
+    char status_url[RN_URL_BYTES_MAX + 1]; /* the statusListCredential naming it */
+    bool status_asked;
+    json_t *status_list; /* the node's list (owned), or NULL */
+
     /* The answer. */
     api_verify_outcome outcome;
     json_t *answer;
@@ -142,6 +159,7 @@ void api_verifier_free(api_verifier *v)
     mp_buf_free(&v->params);
     json_decref(v->vc);
     json_decref(v->hits);
+    json_decref(v->status_list);
     json_decref(v->answer);
     if (v->rep != NULL)
         cred_report_free(v->rep);
@@ -398,6 +416,65 @@ static void keys_given(api_verifier *v)
         v->state = S_SPEC; /* the binding is checked once the spec is read */
 }
 
+/* Whether the node is to be asked for the credential's status list: no list was supplied, and a
+ * BitstringStatusListEntry names a recnet list (PROTOCOL.md 13.7), whose provider is kept. */
+static void status_target(api_verifier *v)
+{
+    json_t *st = json_object_get(v->vc, "credentialStatus"), *e;
+    json_t *one = json_is_object(st) ? json_pack("[O]", st) : json_incref(st);
+    size_t i;
+    if (v->co.status_list != NULL) {
+        json_decref(one);
+        return;
+    }
+    json_array_foreach(one, i, e)
+    {
+        const char *type = json_string_value(json_object_get(e, "type"));
+        const char *url = json_string_value(json_object_get(e, "statusListCredential"));
+        char prov[RN_ID_BYTES_MAX + 1];
+        if (i >= 8 || type == NULL || strcmp(type, "BitstringStatusListEntry") != 0 ||
+            url == NULL || strlen(url) > RN_URL_BYTES_MAX ||
+            cred_status_list_provider(url, prov, sizeof(prov)) != 0 ||
+            proto_id_check((const uint8_t *)prov, strlen(prov)) < 0)
+            continue;
+        snprintf(v->status_prov, sizeof(v->status_prov), "%s", prov);
+        snprintf(v->status_url, sizeof(v->status_url), "%s", url);
+        break;
+    }
+    json_decref(one);
+}
+
+/* The report's status checks made again: against the node's list, or (list NULL) not checked
+ * for the reason `note` gives of the list the node was asked for. */
+static void status_redo(api_verifier *v, const json_t *list, const char *note)
+{
+    cred_report *r = v->rep;
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const cred_check *c = &r->checks[i];
+        if (strcmp(c->name, "status") == 0 || strcmp(c->name, "status list proof") == 0) {
+            if (c->result == CRED_FAIL)
+                r->failed--;
+            else if (c->result == CRED_NOT_CHECKED)
+                r->not_checked--;
+            continue;
+        }
+        if (k != i)
+            r->checks[k] = *c;
+        k++;
+    }
+    r->n = k;
+    size_t from = r->n;
+    cred_status(v->vc, list, r);
+    for (size_t i = from; list == NULL && i < r->n; i++) {
+        cred_check *c = &r->checks[i];
+        if (c->result == CRED_NOT_CHECKED && strcmp(c->name, "status") == 0 &&
+            strstr(c->reason, v->status_url) != NULL)
+            snprintf(c->reason, sizeof(c->reason), "status not checked: %.180s (%.100s)", note,
+                     v->status_url);
+    }
+}
+
 /* The claim of a JSON credential (embedded proof, or sealed), its local checks made. */
 static void start_json(api_verifier *v)
 {
@@ -431,6 +508,7 @@ static void start_json(api_verifier *v)
     }
     if (!spec_of(v))
         return;
+    status_target(v);
     if (v->rep->failed > 0) {
         done_checks_failed(v);
         return;
@@ -465,6 +543,7 @@ static void start_jwt(api_verifier *v)
     }
     if (!spec_of(v))
         return;
+    status_target(v);
     v->state = S_SPEC;
     keys_given(v);
 }
@@ -800,6 +879,16 @@ static void build(api_verifier *v)
             mp_put_nil(p);
         mp_put_uint(p, RN_SEARCH_RESULTS_MAX);
         break;
+    case S_STATUS:
+        v->method = CTL_M_STATUS_LIST;
+        mp_put_array(p, 3);
+        mp_put_cstr(p, v->status_prov);
+        if (v->at_set)
+            mp_put_uint(p, v->at_ms);
+        else
+            mp_put_nil(p);
+        mp_put_cstr(p, v->status_url);
+        break;
     case S_VERIFY:
         v->method = CTL_M_VERIFY;
         mp_put_array(p, 4);
@@ -831,6 +920,11 @@ api_verifier_step api_verifier_next(api_verifier *v, ctl_method_id *method, cons
     if (v->state == S_DONE)
         return API_VERIFIER_DONE;
     if (!v->asked) {
+        if (v->state == S_VERIFY && !v->status_asked && v->status_prov[0] != '\0' &&
+            v->rep != NULL) {
+            v->status_asked = true;
+            v->state = S_STATUS; /* the status list first: the claim waits for it */
+        }
         if (v->calls >= API_VERIFIER_CALLS_MAX) {
             fail(v, API_VERIFY_ERROR, RN_ECOUNT, NULL, "more than %u node calls for one credential",
                  API_VERIFIER_CALLS_MAX);
@@ -983,6 +1077,52 @@ static void on_verify(api_verifier *v, const ctl_response *r)
     v->state = S_DONE;
 }
 
+/* The node's status list: the status checked against it, else said not checked and why. */
+static void on_status(api_verifier *v, const ctl_response *r)
+{
+    char note[REASON_BYTES];
+    if (r->is_error) {
+        bool old = r->code == RN_EINVAL && r->field != NULL && r->field_len == 14 &&
+                   memcmp(r->field, "request.method", 14) == 0;
+        if (r->code == RN_EROLE)
+            snprintf(note, sizeof(note),
+                     "the list is signed by the authority of %.2s; this node is not it (%.*s)",
+                     v->status_prov, (int)r->message_len,
+                     r->message != NULL ? (const char *)r->message : "");
+        else if (r->code == RN_ENOTFOUND)
+            snprintf(note, sizeof(note), "the node holds no provider %s, whose list it names",
+                     v->status_prov);
+        else if (old)
+            snprintf(note, sizeof(note), "the node predates status.list");
+        else {
+            node_error(v, r, "status.list");
+            return;
+        }
+        status_redo(v, NULL, note);
+        v->state = S_VERIFY;
+        return;
+    }
+    mp_cur cv;
+    const uint8_t *b;
+    uint32_t n;
+    json_t *list = NULL;
+    if (api_map_get(r->result, "credential", &cv) && mp_read_str(&cv, &b, &n) == 0)
+        list = json_loadb((const char *)b, n, 0, NULL);
+    if (!json_is_object(list)) {
+        json_decref(list);
+        fail(v, API_VERIFY_ERROR, RN_EMALFORMED, NULL,
+             "status.list: the node answered with no status list credential");
+        return;
+    }
+    json_decref(v->status_list);
+    v->status_list = list;
+    status_redo(v, list, NULL);
+    if (v->rep->failed > 0)
+        done_checks_failed(v);
+    else
+        v->state = S_VERIFY;
+}
+
 void api_verifier_feed(api_verifier *v, const uint8_t *buf, size_t len)
 {
     ctl_response r;
@@ -995,6 +1135,10 @@ void api_verifier_feed(api_verifier *v, const uint8_t *buf, size_t len)
     }
     if (v->state == S_VERIFY) {
         on_verify(v, &r);
+        return;
+    }
+    if (v->state == S_STATUS) {
+        on_status(v, &r);
         return;
     }
     if (v->state == S_SEARCH) {
@@ -1082,6 +1226,7 @@ void api_verifier_feed(api_verifier *v, const uint8_t *buf, size_t len)
         break;
     case S_DONE:
     case S_SEARCH:
+    case S_STATUS:
     case S_VERIFY:
     default:
         RN_ASSERT(false);

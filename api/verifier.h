@@ -8,7 +8,11 @@
  * checks are cred/cred.h's, the same as `credential check`; what only the registry knows (which
  * keys the spec's provider registered, which spec a badge is bound to, whether the key was the
  * provider's and the spec valid at the issue date, the revocations, the recognition) is asked of
- * the node through the control methods `record`, `search` and `verify`.
+ * the node through the control methods `record`, `search` and `verify`. When no status list is
+ * supplied and the credential's BitstringStatusListEntry names a recnet list (urn:recnet:status:P,
+ * or a URL ending in /v1/status/P), the node is asked for P's list (`status.list`, PROTOCOL.md
+ * 13.7) and the status checked against it; a node that does not sign it leaves the status "not
+ * checked", with the reason.
  *
  * Shaped like node/core.c: the verifier never touches a socket. Its driver (recnetctl's loop over
  * the control socket; the gateway's job on the node's queue; a unit test's scripted node) runs
@@ -48,7 +52,8 @@
 
 /* Pages of a provider's specs searched for another spec bound to the same achievement. */
 #define API_VERIFIER_SEARCH_PAGES_MAX 64u
-/* Node calls for one credential: 3 records, the pages and each page's specs, verify. */
+/* Node calls for one credential: 3 records, the pages and each page's specs, status.list,
+ * verify. */
 #define API_VERIFIER_CALLS_MAX (8u + API_VERIFIER_SEARCH_PAGES_MAX * (1u + RN_SEARCH_RESULTS_MAX))
 
 typedef enum api_verifier_step {
@@ -77,7 +82,8 @@ typedef struct api_verifier_opts {
     uint8_t issuer_key[PROTO_KEY_BYTES];
     const cred_docs *docs;     /* issuers' DID documents and profiles, or NULL */
     const cred_trust *trust;   /* trust anchors of sealed credentials, or NULL */
-    const json_t *status_list; /* a BitstringStatusListCredential, or NULL: "not checked" */
+    const json_t *status_list; /* a BitstringStatusListCredential, or NULL: the node's, when
+                                  the credential names a recnet list, else "not checked" */
     uint64_t now_ms;           /* the time dates are checked against */
 } api_verifier_opts;
 
@@ -96,9 +102,9 @@ RN_MUST_USE int api_verifier_start(api_verifier *v, const uint8_t *buf, size_t l
                                    const api_verifier_opts *o);
 
 /*
- * What the verifier wants: API_VERIFIER_NEED with *method (a row of proto/ctl.h: record, search
- * or verify) and *params[0..*params_len) (the encoded params array, borrowed until the next
- * call on v), or API_VERIFIER_DONE. Calling it again before api_verifier_feed returns the same
+ * What the verifier wants: API_VERIFIER_NEED with *method (a row of proto/ctl.h: record, search,
+ * status.list or verify) and *params[0..*params_len) (the encoded params array, borrowed until the
+ * next call on v), or API_VERIFIER_DONE. Calling it again before api_verifier_feed returns the same
  * question.
  */
 api_verifier_step api_verifier_next(api_verifier *v, ctl_method_id *method, const uint8_t **params,

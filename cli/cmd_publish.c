@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cred/codec.h"
+#include "cred/status.h"
 #include "proto/limits.h"
 #include "proto/record.h"
 #include "recjson.h"
@@ -132,19 +133,13 @@ static int load(const cli_cmd *cmd, const cli_args *a, json_t **out)
  * --status-from FILE): the credential is JSON (its credentialStatus, or a VC-JWT payload's
  * vc.credentialStatus) and one BitstringStatusListEntry of purpose revocation names the list of
  * the revocation's provider as the node serves it: a URL ending in /v1/status/PROVIDER, or
- * urn:recnet:status:PROVIDER (PROTOCOL.md 13.7). Sets obj's status_index. Returns CLI_OK, or
- * CLI_REFUSED naming what the credential lacks. */
+ * urn:recnet:status:PROVIDER (PROTOCOL.md 13.7, cred_status_list_provider). Sets obj's
+ * status_index. Returns CLI_OK, or CLI_REFUSED naming what the credential lacks. */
 static bool names_list(const char *url, const char *provider)
 {
-    char want[RN_ID_BYTES_MAX + 32];
-    size_t n = strlen(url), m;
-    snprintf(want, sizeof(want), "urn:recnet:status:%s", provider);
-    if (strcmp(url, want) == 0)
-        return true;
-    snprintf(want, sizeof(want), "/v1/status/%s", provider);
-    m = strlen(want);
-    return (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0) && n > m &&
-           strcmp(url + n - m, want) == 0;
+    char named[RN_ID_BYTES_MAX + 1];
+    return cred_status_list_provider(url, named, sizeof(named)) == 0 &&
+           strcmp(named, provider) == 0;
 }
 
 static int status_from(const char *path, json_t *obj)

@@ -405,3 +405,59 @@ void cred_status(const json_t *vc, const json_t *status_list, cred_report *r)
             check_entry(vc, e, status_list, r);
     }
 }
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int cred_status_list_provider(const char *url, char *out, size_t cap)
+{
+    static const char urn[] = "urn:recnet:status:", tail[] = "/v1/status/";
+    const char *seg, *end;
+    if (cap == 0)
+        return RN_ENOTFOUND;
+    out[0] = '\0';
+    if (strncmp(url, urn, sizeof(urn) - 1) == 0) {
+        seg = url + sizeof(urn) - 1;
+        end = seg + strlen(seg);
+    } else if (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0) {
+        const char *host = strstr(url, "://") + 3;
+        end = host + strcspn(host, "?#");
+        const char *path = memchr(host, '/', (size_t)(end - host));
+        size_t tn = sizeof(tail) - 1;
+        if (path == NULL)
+            return RN_ENOTFOUND;
+        seg = end;
+        while (seg > path && seg[-1] != '/')
+            seg--;
+        if ((size_t)(seg - path) < tn || memcmp(seg - tn, tail, tn) != 0)
+            return RN_ENOTFOUND;
+    } else {
+        return RN_ENOTFOUND;
+    }
+    size_t n = 0;
+    for (const char *p = seg; p < end; p++) {
+        int c = (unsigned char)*p;
+        if (c == '%') {
+            int hi = end - p > 2 ? hexval(p[1]) : -1, lo = end - p > 2 ? hexval(p[2]) : -1;
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return RN_ENOTFOUND;
+            c = hi * 16 + lo;
+            p += 2;
+        }
+        if (n + 1 >= cap || c == '/') {
+            out[0] = '\0';
+            return RN_ENOTFOUND;
+        }
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return n > 0 ? 0 : RN_ENOTFOUND;
+}

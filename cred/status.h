@@ -68,4 +68,13 @@ typedef struct cred_status_list_doc {
 RN_MUST_USE int cred_status_list_credential(const cred_status_list_doc *d, cred_di_sign_fn sign,
                                             void *ctx, char **json);
 
+/*
+ * The provider whose recnet list `url` names (PROTOCOL.md 13.7): "urn:recnet:status:PROVIDER",
+ * or an http(s) URL whose path (before any '?' or '#') ends in "/v1/status/PROVIDER", the last
+ * segment percent-decoded. Writes PROVIDER (NUL-terminated) into out[0..cap). Returns 0, or
+ * RN_ENOTFOUND (not a recnet list's URL: an empty provider, a bad or NUL percent escape, or one
+ * longer than cap - 1 bytes included). The provider id itself is not checked here.
+ */
+RN_MUST_USE int cred_status_list_provider(const char *url, char *out, size_t cap);
+
 #endif /* RN_CRED_STATUS_H */

@@ -10,7 +10,9 @@
  * entry's and the list is the issuer's or the one the credential names; a "status list proof"
  * check (the list's own Data Integrity proof, cred_di_verify) comes first when the list is an
  * object. A second pass feeds the bytes to cred_status_list_decode as an encodedList, and an
- * accepted one must come back the same through cred_status_list_encode.
+ * accepted one must come back the same through cred_status_list_encode. A third reads them as
+ * a statusListCredential URL (cred_status_list_provider): a provider found is non-empty,
+ * NUL-terminated inside the buffer, and holds no '/'.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,5 +67,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(enc);
     }
     free(bits);
+    /* The bytes as a statusListCredential URL. */
+    char url[600], prov[64];
+    size_t un = size < sizeof(url) - 1 ? size : sizeof(url) - 1;
+    memcpy(url, data, un);
+    url[un] = '\0';
+    if (cred_status_list_provider(url, prov, sizeof(prov)) == 0) {
+        size_t pn = strnlen(prov, sizeof(prov));
+        RN_ASSERT(pn > 0 && pn < sizeof(prov) && memchr(prov, '/', pn) == NULL);
+    }
     return 0;
 }

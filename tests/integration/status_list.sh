@@ -8,7 +8,9 @@
 # `recnetctl credential check --status-list`: REVOKED (exit 1) for index 94567, not revoked
 # (exit 0) for 94566 and for 7; a list exported as of a time before the revocation passes 94567.
 # France's node refuses to sign Ireland's list (RN_EROLE naming Ireland's authority), an unknown
-# provider is 404, and the same question gives the same bytes.
+# provider is 404, and the same question gives the same bytes. Verified against Ireland's node
+# with no list given (`credential verify`, POST /v1/verify), the node's own list is used: 94567
+# is NOT VALID naming status, 94566 passes status; France's node leaves it "not checked".
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -143,4 +145,49 @@ it_wait_heads 15 "IE:5" "${NODES[@]}"
 curl -sS -o "$D/http-list-now.json" "$URL"
 it_expect_rc 1 "index 123 against the list now" check 123 "$D/http-list-now.json"
 grep -q 'REVOKED: entry 123' "$IT_DIR/last.out" || { cat "$IT_DIR/last.out"; it_fail "123 not REVOKED"; }
+
+# Verified against the node (credential verify, POST /v1/verify) with no list supplied: the
+# credential names Ireland's list, so Ireland's node is asked for it (status.list) and the
+# status checked against it. The provider registers the credentials' did:key; a spec is given.
+SPEC_ID=IE:uniz/mc-c012
+it_publish IE spec "$(it_fill ie-spec.json)"
+VKEY=$(jq -r '.issuer.id // .issuer' "$D/cred-94567.json")
+ctl IE --json provider show IE:uniz | jq --arg k "$VKEY" '.record | .issuer_keys_ext =
+    [{form: "did", key: $k, valid_from: "2000-01-01", valid_until: null}]' >"$D/uniz-keys.json"
+it_publish IE provider "$D/uniz-keys.json"
+it_wait_heads 15 "IE:7" "${NODES[@]}"
+# vfy NODE INDEX WANT-EXIT: the CLI's --json answer, against NODE, in $D/vfy.json.
+vfy() {
+    local rc=0
+    ctl "$1" --json credential verify "$D/cred-$2.json" IE employment --spec "$SPEC_ID" \
+        >"$D/vfy.json" 2>"$D/vfy.err" || rc=$?
+    [ "$rc" = "$3" ] || { cat "$D/vfy.json" "$D/vfy.err"; it_fail "verify $2 at $1: exit $rc, want $3"; }
+}
+# status_is FILE RESULT NEEDLE: the answer's status check has RESULT and NEEDLE in its reason.
+status_is() {
+    jq -e --arg r "$2" --arg n "$3" '.credential.checks[] | select(.name == "status")
+        | select(.result == $r and (.reason | contains($n)))' "$1" >/dev/null ||
+        { cat "$1"; it_fail "$1: status is not $2 with \"$3\""; }
+}
+vfy IE 94567 1
+grep -q 'NOT VALID: status' "$D/vfy.json" || { cat "$D/vfy.json"; it_fail "94567: not NOT VALID: status"; }
+status_is "$D/vfy.json" fail "REVOKED: entry 94567"
+jq -e '.node_asked == false' "$D/vfy.json" >/dev/null || it_fail "94567: the claim was still made"
+q="country=IE&purpose=employment&spec=$SPEC_ID"
+st=$(curl -sS -o "$D/post.json" -w '%{http_code}' -X POST -H 'Content-Type: application/vc+ld+json' \
+    --data-binary @"$D/cred-94567.json" "$BASE/v1/verify?$q")
+[ "$st" = 200 ] || { cat "$D/post.json"; it_fail "POST /v1/verify 94567: status $st"; }
+grep -q 'NOT VALID: status' "$D/post.json" || { cat "$D/post.json"; it_fail "POST 94567: not NOT VALID: status"; }
+status_is "$D/post.json" fail "REVOKED: entry 94567"
+# Not revoked: the claim is made; the node finds it valid (no country decided to recognise it).
+vfy IE 94566 1
+status_is "$D/vfy.json" pass "not revoked: entry 94566"
+jq -e '.node_asked and .node.valid' "$D/vfy.json" >/dev/null || it_fail "94566: the node's verify was not asked"
+st=$(curl -sS -o "$D/post.json" -w '%{http_code}' -X POST -H 'Content-Type: application/vc+ld+json' \
+    --data-binary @"$D/cred-94566.json" "$BASE/v1/verify?$q")
+[ "$st" = 200 ] || { cat "$D/post.json"; it_fail "POST /v1/verify 94566: status $st"; }
+status_is "$D/post.json" pass "not revoked: entry 94566"
+# France's node does not sign Ireland's list: not checked, and why; never "not revoked".
+ctl FR --json credential verify "$D/cred-94567.json" IE employment --spec "$SPEC_ID" >"$D/vfy-fr.json" 2>&1 || true
+status_is "$D/vfy-fr.json" "not checked" "signed by the authority of IE; this node is not it"
 it_log "status_list: ok"

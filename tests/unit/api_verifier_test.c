@@ -25,6 +25,7 @@
 #include "api/verifier.h"
 #include "cred/codec.h"
 #include "cred/jcs.h"
+#include "cred/status.h"
 #include "cred_sign.h"
 #include "proto/credential.h"
 #include "proto/entry.h"
@@ -61,6 +62,11 @@ typedef struct fake_node {
     bool claim_is_id;  /* the last verify claim named issuer_key_id */
     uint8_t claim_key[32];
     uint8_t claim_digest[32];
+    int status_code;                       /* answer status.list with this error, or 0: the list */
+    long long status_revoked;              /* the index the list has revoked, or -1 */
+    uint32_t status_asks;                  /* status.list calls seen */
+    char status_prov[RN_ID_BYTES_MAX + 1]; /* the last status.list's provider and url */
+    char status_url[RN_URL_BYTES_MAX + 1];
 } fake_node;
 
 static uint8_t author_sk[PROTO_SK_BYTES], author_pk[PROTO_KEY_BYTES];
@@ -156,6 +162,28 @@ static void param_str(const uint8_t *p, size_t len, uint32_t idx, char *out, siz
     snprintf(out, cap, "%.*s", (int)sl, (const char *)s);
 }
 
+static int sign_author(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+    (void)ctx;
+    return crypto_sign_detached(sig, NULL, msg, len, author_sk) == 0 ? 0 : RN_ESIG;
+}
+
+/* A status list signed by the author's key, its id `id`, with entry `revoked` set (or none). */
+static char *status_list_json(const char *id, long long revoked)
+{
+    uint8_t *bits = calloc(1, CRED_STATUS_BITS_MIN / 8u);
+    char *json = NULL;
+    assert_non_null(bits);
+    if (revoked >= 0)
+        bits[revoked / 8] |= (uint8_t)(0x80u >> (revoked % 8));
+    cred_status_list_doc d = { id,           author_pk, AT_2026,
+                               "revocation", bits,      CRED_STATUS_BITS_MIN / 8u,
+                               NULL };
+    assert_int_equal(cred_status_list_credential(&d, sign_author, NULL, &json), 0);
+    free(bits);
+    return json;
+}
+
 static void answer(fake_node *n, ctl_method_id m, const uint8_t *p, size_t len, mp_buf *b)
 {
     const char *name = ctl_method_get(m)->name;
@@ -178,6 +206,24 @@ static void answer(fake_node *n, ctl_method_id m, const uint8_t *p, size_t len, 
             }
         }
         put_error(b, RN_ENOTFOUND);
+        return;
+    }
+    if (m == CTL_M_STATUS_LIST) {
+        n->status_asks++;
+        param_str(p, len, 0, n->status_prov, sizeof(n->status_prov));
+        param_str(p, len, 2, n->status_url, sizeof(n->status_url));
+        if (n->status_code != 0) {
+            put_error(b, n->status_code);
+            return;
+        }
+        char *doc = status_list_json(n->status_url, n->status_revoked);
+        put_result_begin(b);
+        mp_put_map(b, 2);
+        mp_put_cstr(b, "provider");
+        mp_put_cstr(b, n->status_prov);
+        mp_put_cstr(b, "credential");
+        mp_put_cstr(b, doc);
+        free(doc);
         return;
     }
     if (m == CTL_M_SEARCH) {
@@ -382,11 +428,14 @@ static void test_envelope(void **state)
 
 /* ---- VC-JWTs ---- */
 
-/* The Theed badge as a VC-JWT (Data Model 1.1 claims) signed by t with alg; `exp` overrides. */
-static char *badge_jwt(const test_issuer *t, cred_alg alg, long long exp)
+/* The Theed badge as a VC-JWT (Data Model 1.1 claims) signed by t with alg; `exp` overrides;
+ * `status` (stolen), when not NULL, is its credentialStatus. */
+static char *badge_jwt_status(const test_issuer *t, cred_alg alg, long long exp, json_t *status)
 {
     json_t *vc = json_load_file(THEED, 0, NULL);
     assert_non_null(vc);
+    if (status != NULL)
+        json_object_set_new(vc, "credentialStatus", status);
     json_t *pl = json_pack(
         "{s:s,s:s,s:s,s:I,s:O}", "iss",
         json_string_value(json_object_get(json_object_get(vc, "issuer"), "id")), "jti",
@@ -401,6 +450,11 @@ static char *badge_jwt(const test_issuer *t, cred_alg alg, long long exp)
     json_decref(pl);
     json_decref(vc);
     return tok;
+}
+
+static char *badge_jwt(const test_issuer *t, cred_alg alg, long long exp)
+{
+    return badge_jwt_status(t, alg, exp, NULL);
 }
 
 /* A JWK key of issuer_keys_ext: its canonical text (RFC 7638 member order, which sorted keys
@@ -664,6 +718,154 @@ static void test_did_web(void **state)
     cred_docs_free(&docs);
 }
 
+/* ---- Status: the node's own list (PROTOCOL.md 13.7) ---- */
+
+static json_t *status_entry(const char *url, long long index)
+{
+    return json_pack("{s:s,s:s,s:s,s:I}", "type", "BitstringStatusListEntry", "statusPurpose",
+                     "revocation", "statusListCredential", url, "statusListIndex",
+                     (json_int_t)index);
+}
+
+/* The answer's "status" check: its result and reason (borrowed from v). */
+static const char *status_check(const api_verifier *v, const char **reason)
+{
+    json_t *checks =
+               json_object_get(json_object_get(api_verifier_answer(v), "credential"), "checks"),
+           *c;
+    size_t i;
+    json_array_foreach(checks, i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "name")), "status") == 0) {
+            *reason = json_string_value(json_object_get(c, "reason"));
+            return json_string_value(json_object_get(c, "result"));
+        }
+    }
+    fail_msg("no status check in the answer");
+    return NULL;
+}
+
+static void test_status_node(void **state)
+{
+    (void)state;
+    test_issuer ed;
+    fake_node n;
+    const char *reason;
+    const char *url = "https://gw.example/v1/status/NL%3A42NB";
+    test_issuer_make(&ed, CRED_KTY_ED25519, 3);
+    memset(&n, 0, sizeof(n));
+    n.recognised = true;
+    uint8_t keys[1][32];
+    memcpy(keys[0], ed.pk, 32);
+    node_provider(&n, keys, 1, NULL, 0);
+    node_spec(&n, SPEC, ACH);
+    api_verifier_opts o = opts();
+    o.spec = SPEC;
+    o.at_set = true;
+    o.at_ms = AT_2026;
+
+    /* Revoked in the node's list: NOT VALID naming status; the claim is never made. */
+    n.status_revoked = 94567;
+    char *tok = badge_jwt_status(&ed, CRED_ALG_EDDSA, 0, status_entry(url, 94567));
+    api_verifier *v = run(&n, tok, strlen(tok), &o);
+    says(v, API_VERIFY_NEGATIVE, "NOT VALID: status");
+    assert_int_equal(n.status_asks, 1);
+    assert_string_equal(n.status_prov, PROV); /* percent-decoded */
+    assert_string_equal(n.status_url, url);   /* the list's id is the one the badge names */
+    assert_int_equal(n.verifies, 0);
+    assert_string_equal(status_check(v, &reason), "fail");
+    assert_non_null(strstr(reason, "REVOKED: entry 94567"));
+    api_verifier_free(v);
+    free(tok);
+
+    /* Another index of the same list: not revoked, the list's proof checked, then the claim. */
+    n.status_asks = 0;
+    tok = badge_jwt_status(&ed, CRED_ALG_EDDSA, 0, status_entry(url, 5));
+    v = run(&n, tok, strlen(tok), &o);
+    says(v, API_VERIFY_VALID, NULL);
+    assert_int_equal(n.status_asks, 1);
+    assert_int_equal(n.verifies, 1);
+    assert_string_equal(status_check(v, &reason), "pass");
+    assert_non_null(strstr(reason, "not revoked: entry 5"));
+    json_t *checks =
+        json_object_get(json_object_get(api_verifier_answer(v), "credential"), "checks");
+    bool proof_seen = false;
+    size_t i;
+    json_t *c;
+    json_array_foreach(checks, i, c) proof_seen |=
+        strcmp(json_string_value(json_object_get(c, "name")), "status list proof") == 0 &&
+        strcmp(json_string_value(json_object_get(c, "result")), "pass") == 0;
+    assert_true(proof_seen);
+    assert_int_equal(api_verifier_calls(v), 5); /* spec, provider twice, status.list, verify */
+    api_verifier_free(v);
+    free(tok);
+
+    /* The URN form names the list too. */
+    n.status_asks = 0;
+    tok = badge_jwt_status(&ed, CRED_ALG_EDDSA, 0, status_entry("urn:recnet:status:" PROV, 94567));
+    v = run(&n, tok, strlen(tok), &o);
+    says(v, API_VERIFY_NEGATIVE, "NOT VALID: status");
+    assert_int_equal(n.status_asks, 1);
+    api_verifier_free(v);
+    free(tok);
+
+    /* Another country's node: not checked, with the reason; never "not revoked". */
+    n.status_asks = 0;
+    n.status_code = RN_EROLE;
+    tok = badge_jwt_status(&ed, CRED_ALG_EDDSA, 0, status_entry(url, 94567));
+    v = run(&n, tok, strlen(tok), &o);
+    says(v, API_VERIFY_VALID, NULL);
+    assert_int_equal(n.status_asks, 1);
+    assert_string_equal(status_check(v, &reason), "not checked");
+    assert_non_null(strstr(reason, "signed by the authority of NL; this node is not it"));
+    api_verifier_free(v);
+
+    /* A node that knows no such provider: not checked, said why. */
+    n.status_code = RN_ENOTFOUND;
+    v = run(&n, tok, strlen(tok), &o);
+    says(v, API_VERIFY_VALID, NULL);
+    assert_string_equal(status_check(v, &reason), "not checked");
+    assert_non_null(strstr(reason, "holds no provider " PROV));
+    api_verifier_free(v);
+
+    /* The node's own failure is an error, not a status. */
+    n.status_code = RN_ESTORE;
+    v = run(&n, tok, strlen(tok), &o);
+    says(v, API_VERIFY_ERROR, NULL);
+    api_verifier_free(v);
+    n.status_code = 0;
+
+    /* A list supplied takes precedence: no question asked, the supplied list says revoked. */
+    n.status_asks = 0;
+    char *own = status_list_json(url, 94567);
+    json_t *list = json_loads(own, 0, NULL);
+    o.status_list = list;
+    n.status_revoked = -1;
+    v = run(&n, tok, strlen(tok), &o);
+    says(v, API_VERIFY_NEGATIVE, "NOT VALID: status");
+    assert_int_equal(n.status_asks, 0);
+    api_verifier_free(v);
+    o.status_list = NULL;
+    json_decref(list);
+    free(own);
+    free(tok);
+
+    /* A list that is not recnet's: not checked, nothing asked. */
+    const char *others[] = { "https://issuer.example/status/3", "https://gw.example/v1/status/",
+                             "urn:recnet:status:", "https://gw.example/v1/status/NL%3" };
+    for (size_t k = 0; k < sizeof(others) / sizeof(others[0]); k++) {
+        tok = badge_jwt_status(&ed, CRED_ALG_EDDSA, 0, status_entry(others[k], 94567));
+        v = run(&n, tok, strlen(tok), &o);
+        says(v, API_VERIFY_VALID, NULL);
+        assert_int_equal(n.status_asks, 0);
+        assert_string_equal(status_check(v, &reason), "not checked");
+        assert_non_null(strstr(reason, "no status list supplied"));
+        api_verifier_free(v);
+        free(tok);
+    }
+    test_issuer_free(&ed);
+}
+
 /* ---- The binding (PROTOCOL.md 3.5) ---- */
 
 static void test_binding(void **state)
@@ -917,6 +1119,7 @@ int main(void)
         cmocka_unit_test(test_data_integrity), cmocka_unit_test(test_did_web),
         cmocka_unit_test(test_binding),        cmocka_unit_test(test_node_errors),
         cmocka_unit_test(test_sealed),         cmocka_unit_test(test_json_digest),
+        cmocka_unit_test(test_status_node),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

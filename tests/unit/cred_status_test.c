@@ -339,6 +339,38 @@ static void test_check(void **state)
 
 /* RN_WRITE_CORPUS=DIR writes the fuzzer's seeds of a node's list (tests/fuzz/corpus/status/):
  * a list the fuzzer's fixed credential names, with its entry 23 set and signed. */
+/* The provider a recnet list's URL names (PROTOCOL.md 13.7), and URLs that name none. */
+static void test_list_provider(void **state)
+{
+    (void)state;
+    char p[64];
+    assert_int_equal(cred_status_list_provider("urn:recnet:status:IE:uniz", p, sizeof(p)), 0);
+    assert_string_equal(p, "IE:uniz");
+    assert_int_equal(
+        cred_status_list_provider("https://gw.example/v1/status/IE%3auniz", p, sizeof(p)), 0);
+    assert_string_equal(p, "IE:uniz");
+    assert_int_equal(
+        cred_status_list_provider("http://h:8080/x/v1/status/IE:uniz?at=1#l", p, sizeof(p)), 0);
+    assert_string_equal(p, "IE:uniz");
+    static const char *const none[] = {
+        "urn:recnet:status:",
+        "https://gw.example/v1/status/",
+        "https://gw.example/status/IE:uniz",
+        "ftp://gw.example/v1/status/IE:uniz",
+        "https://gw.example/v1/status/IE%3",
+        "https://gw.example/v1/status/IE%00x",
+        "https://gw.example/v1/status/IE%2Fx",
+        "https://gw.example/v1/statusIE:uniz",
+        "https://gw.example?/v1/status/IE:u",
+        "urn:recnet:list:IE:uniz",
+    };
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+        assert_int_equal(cred_status_list_provider(none[i], p, sizeof(p)), RN_ENOTFOUND);
+    /* Longer than the room given. */
+    assert_int_equal(cred_status_list_provider("urn:recnet:status:IE:uniz", p, 7), RN_ENOTFOUND);
+    assert_int_equal(cred_status_list_provider("urn:recnet:status:IE:uniz", p, 8), 0);
+}
+
 static void test_write_corpus(void **state)
 {
     (void)state;
@@ -378,7 +410,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),    cmocka_unit_test(test_decode_refused),
         cmocka_unit_test(test_credential),   cmocka_unit_test(test_check),
-        cmocka_unit_test(test_write_corpus),
+        cmocka_unit_test(test_write_corpus), cmocka_unit_test(test_list_provider),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
