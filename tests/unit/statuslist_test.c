@@ -93,7 +93,7 @@ static void revoke(world *w, const uint8_t *sk, uint64_t ts, const char *provide
 
 static bool bit(const uint8_t *bits, uint32_t i)
 {
-    return ((bits[i / 8u] >> (7u - i % 8u)) & 1u) != 0;
+    return (((unsigned)bits[i / 8u] >> (7u - i % 8u)) & 1u) != 0;
 }
 
 static size_t popcount(const uint8_t *bits)
