@@ -14,9 +14,24 @@
 #include "json.h"
 
 /* The JWS header parameters a "crit" may name: the JAdES signing time and the X.509 parameters
- * this module reads. Any other critical extension is refused, as RFC 7515 section 4.1.11
- * requires. */
-static const char *const CRIT_KNOWN[] = { "sigT", "x5t#S256", "x5c", "kid" };
+ * this module reads, b64 (RFC 7797, the unencoded payload of the JSON serialization), and
+ * JAdES's archive time-stamps (adoTst), which the seal's report states as not checked
+ * (cred/seal.c): they can only add a proof of time to a seal that verifies, never make one verify.
+ * Any other critical extension is refused, as RFC 7515 section 4.1.11 requires. */
+static const char *const CRIT_KNOWN[] = { "sigT", "x5t#S256", "x5c", "kid", "b64", "adoTst" };
+
+/* True if the header's crit names `name`. */
+static bool crit_names(const json_t *header, const char *name)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(header, "crit"), i, c)
+    {
+        if (json_is_string(c) && strcmp(json_string_value(c), name) == 0)
+            return true;
+    }
+    return false;
+}
 
 __attribute__((format(printf, 4, 5))) static int fail(int code, char *why, size_t why_len,
                                                       const char *fmt, ...)
@@ -91,9 +106,22 @@ static int check_header(cred_jws *j, char *why, size_t why_len)
     if (crv != NULL && j->alg == CRED_ALG_EDDSA &&
         (!json_is_string(crv) || strcmp(json_string_value(crv), "Ed25519") != 0))
         return fail(RN_EINVAL, why, why_len, "the JWS header's crv is not Ed25519");
-    if (json_object_get(j->header, "b64") != NULL)
-        return fail(RN_EINVAL, why, why_len,
-                    "the JWS header has b64 (unencoded payload, RFC 7797): not accepted");
+    /* RFC 7797: b64 false sends the payload as it is; only in the JSON serialization here (a
+     * compact payload could not hold a dot), a boolean, and named in crit (its section 6). */
+    json_t *b64 = json_object_get(j->header, "b64");
+    if (b64 != NULL) {
+        if (!json_is_boolean(b64))
+            return fail(RN_EINVAL, why, why_len, "the JWS header's b64 is not a boolean");
+        if (!j->json_form && json_is_false(b64))
+            return fail(RN_EINVAL, why, why_len,
+                        "the JWS header has b64 false (unencoded payload, RFC 7797): accepted "
+                        "in the JSON serialization only");
+        if (!crit_names(j->header, "b64"))
+            return fail(RN_EINVAL, why, why_len,
+                        "the JWS header has b64 but its crit does not name it (RFC 7797 "
+                        "section 6)");
+        j->unencoded = json_is_false(b64);
+    }
     json_t *crit = json_object_get(j->header, "crit");
     if (crit != NULL) {
         size_t i;
@@ -229,11 +257,20 @@ int cred_jws_parse_json(const json_t *o, cred_jws *j, char *why, size_t why_len)
     j->signing_input[prot_n] = '.';
     memcpy(j->signing_input + prot_n + 1, pay, pay_n);
     j->signing_input[j->signing_len] = '\0';
-    rc = cred_b64url_decode(pay, pay_n, &j->payload, &j->payload_len);
-    if (rc == RN_ENOMEM)
-        return rc;
-    if (rc < 0)
-        return fail(RN_EMALFORMED, why, why_len, "the JWS payload is not base64url");
+    if (j->unencoded) {
+        /* The signing input is the payload's own bytes after the dot (RFC 7797 section 3). */
+        if ((j->payload = malloc(pay_n + 1)) == NULL)
+            return RN_ENOMEM;
+        memcpy(j->payload, pay, pay_n);
+        j->payload[pay_n] = '\0';
+        j->payload_len = pay_n;
+    } else {
+        rc = cred_b64url_decode(pay, pay_n, &j->payload, &j->payload_len);
+        if (rc == RN_ENOMEM)
+            return rc;
+        if (rc < 0)
+            return fail(RN_EMALFORMED, why, why_len, "the JWS payload is not base64url");
+    }
     rc = cred_b64url_decode(sig, sig_n, &j->sig, &j->sig_len);
     if (rc == RN_ENOMEM)
         return rc;

@@ -34,7 +34,9 @@ typedef struct cred_jws {
     cred_alg alg;        /* from the protected header */
     json_t *header;      /* the protected header; unprotected members are not merged */
     json_t *unprotected; /* the JSON serialization's "header", or NULL */
-    char *signing_input; /* ASCII: BASE64URL(protected) "." BASE64URL(payload), NUL-ended */
+    bool unencoded;      /* b64 false (RFC 7797, JSON serialization only): the payload as sent */
+    char *signing_input; /* BASE64URL(protected) "." BASE64URL(payload), or "." the payload
+                            itself when unencoded; NUL-ended */
     size_t signing_len;  /* its length */
     uint8_t *payload;    /* decoded, NUL-ended (the NUL not counted) */
     size_t payload_len;

@@ -189,6 +189,15 @@ int cred_seal_check(const json_t *doc, const cred_opts *o, cred_report *r, json_
         free(want);
         OPENSSL_free(der);
     }
+    /* JAdES archive time-stamps (RFC 3161 tokens over the seal) would prove that it existed
+     * while the certificate was valid; they are not verified here, so the certificate is
+     * checked at the time asked, and the report says what was not checked. */
+    json_t *ado = json_object_get(j.header, "adoTst");
+    if (ado != NULL)
+        cred_report_add(r, "archive time-stamp", CRED_NOT_CHECKED,
+                        "the seal carries JAdES archive time-stamp tokens (adoTst), which are not "
+                        "verified here: the certificate is checked at the time asked%s",
+                        j.unencoded ? "; the payload is unencoded (RFC 7797)" : "");
     time_t now = (time_t)(o->now_ms / 1000u);
     bool in_time = X509_cmp_time(X509_get0_notBefore(certs[0]), &now) < 0 &&
                    X509_cmp_time(X509_get0_notAfter(certs[0]), &now) > 0;

@@ -20,10 +20,13 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "cred/codec.h"
 #include "cred/cred.h"
+#include "cred/jws.h"
 #include "cred_sign.h"
 
-#define ELM RN_FIXTURES "/elm/Sample-MC-Annex1-unsigned.jsonld"
+#define ELM        RN_FIXTURES "/elm/Sample-MC-Annex1-unsigned.jsonld"
+#define ELM_SEALED RN_FIXTURES "/elm/Sample-MC-Annex1-signed.jsonld"
 
 static test_issuer ca_key, leaf_key, other_ca_key, ec_leaf_key;
 static X509 *ca, *leaf, *other_ca, *expired_leaf, *ec_leaf;
@@ -182,6 +185,120 @@ static void test_sealed_elm(void **state)
     json_decref(doc);
 }
 
+/* The check of one file at a time (ms since the epoch), the report kept in *r. */
+static int check_file_at(const char *path, uint64_t at_ms, cred_report *r)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1u << 20];
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    cred_opts o;
+    char why[300];
+    memset(&o, 0, sizeof(o));
+    o.now_ms = at_ms;
+    return cred_check_buf((const uint8_t *)buf, n, &o, r, why, sizeof(why));
+}
+
+/*
+ * The Commission's own sealed sample (european-commission-empl/European-Learning-Model,
+ * Sample-MC-Annex1-signed.jsonld): JAdES with an unencoded payload (RFC 7797, b64 false, named
+ * in crit with sigT and adoTst), RS256, sealed by "TEST SEAL" of ORGANIZACION TEST under ANF's
+ * test CA on 2023-09-27, the certificate valid 2023-05-11 to 2025-05-10. The seal verifies
+ * against the certificate it carries; checked while the certificate was valid everything else
+ * passes, and after it expired the certificate check says so. Its archive time-stamp token is
+ * reported as not checked.
+ */
+static void test_commission_sealed_sample(void **state)
+{
+    (void)state;
+    cred_report r;
+    assert_int_equal(check_file_at(ELM_SEALED, 1704067200000u /* 2024-01-01 */, &r), 0);
+    assert_int_equal(cred_report_find(&r, "seal")->result, CRED_PASS);
+    assert_int_equal(cred_report_find(&r, "certificate")->result, CRED_PASS);
+    assert_non_null(strstr(cred_report_find(&r, "certificate")->reason, "TEST SEAL"));
+    assert_non_null(strstr(r.sealer, "ORGANIZACION TEST"));
+    assert_int_equal(cred_report_find(&r, "archive time-stamp")->result, CRED_NOT_CHECKED);
+    assert_int_equal(r.failed, 0);
+    cred_report_free(&r);
+    /* 2026: the sealing certificate has expired. */
+    assert_int_equal(check_file_at(ELM_SEALED, 1767225600000u /* 2026-01-01 */, &r), 0);
+    assert_int_equal(cred_report_find(&r, "seal")->result, CRED_PASS);
+    assert_int_equal(cred_report_find(&r, "certificate")->result, CRED_FAIL);
+    cred_report_free(&r);
+}
+
+/* RFC 7797: b64 false is read only in the JSON serialization and only when crit names it; a
+ * payload changed under the Commission's seal no longer verifies. */
+static void test_unencoded_payload_rules(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *doc = json_load_file(ELM_SEALED, 0, &je);
+    assert_non_null(doc);
+    json_t *sig = json_array_get(json_object_get(doc, "signatures"), 0);
+    const char *prot = json_string_value(json_object_get(sig, "protected"));
+    uint8_t *hb;
+    size_t hl;
+    assert_int_equal(cred_b64url_decode(prot, strlen(prot), &hb, &hl), 0);
+    json_t *h = json_loadb((const char *)hb, hl, 0, &je);
+    free(hb);
+    assert_non_null(h);
+    cred_jws j;
+    char why[256];
+    /* crit without b64: refused. */
+    json_t *h2 = json_deep_copy(h);
+    json_object_set_new(h2, "crit", json_pack("[ss]", "sigT", "adoTst"));
+    char *ht = json_dumps(h2, JSON_COMPACT);
+    char *p2 = cred_b64url_encode((const uint8_t *)ht, strlen(ht));
+    json_t *d2 = json_deep_copy(doc);
+    json_object_set_new(json_array_get(json_object_get(d2, "signatures"), 0), "protected",
+                        json_string(p2));
+    assert_int_equal(cred_jws_parse_json(d2, &j, why, sizeof(why)), RN_EINVAL);
+    assert_non_null(strstr(why, "b64"));
+    cred_jws_free(&j);
+    free(ht);
+    free(p2);
+    json_decref(h2);
+    json_decref(d2);
+    /* b64 not a boolean: refused. */
+    h2 = json_deep_copy(h);
+    json_object_set_new(h2, "b64", json_string("false"));
+    ht = json_dumps(h2, JSON_COMPACT);
+    p2 = cred_b64url_encode((const uint8_t *)ht, strlen(ht));
+    d2 = json_deep_copy(doc);
+    json_object_set_new(json_array_get(json_object_get(d2, "signatures"), 0), "protected",
+                        json_string(p2));
+    assert_int_equal(cred_jws_parse_json(d2, &j, why, sizeof(why)), RN_EINVAL);
+    cred_jws_free(&j);
+    free(ht);
+    free(p2);
+    json_decref(h2);
+    json_decref(d2);
+    /* The original parses, its payload the bytes as given, and verifies no more when changed. */
+    assert_int_equal(cred_jws_parse_json(doc, &j, why, sizeof(why)), 0);
+    assert_int_equal(j.payload_len, json_string_length(json_object_get(doc, "payload")));
+    cred_jws_free(&j);
+    char *pay = strdup(json_string_value(json_object_get(doc, "payload")));
+    char *at = strstr(pay, "urn:credential:1018d05f");
+    assert_non_null(at);
+    at[15] = '2';
+    json_object_set_new(doc, "payload", json_string(pay));
+    free(pay);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    cred_opts o;
+    cred_report r;
+    memset(&o, 0, sizeof(o));
+    o.now_ms = 1704067200000u;
+    assert_int_equal(cred_check_buf((const uint8_t *)text, strlen(text), &o, &r, why, sizeof(why)),
+                     0);
+    assert_int_equal(cred_report_find(&r, "seal")->result, CRED_FAIL);
+    cred_report_free(&r);
+    free(text);
+    json_decref(h);
+    json_decref(doc);
+}
+
 static void test_bad_seals(void **state)
 {
     (void)state;
@@ -295,6 +412,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sealed_elm),
+        cmocka_unit_test(test_commission_sealed_sample),
+        cmocka_unit_test(test_unencoded_payload_rules),
         cmocka_unit_test(test_bad_seals),
         cmocka_unit_test(test_trust_bundle),
     };
