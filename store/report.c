@@ -250,8 +250,8 @@ static int count_records(walk *w, proto_record *tmp)
         uint32_t status = l->status;
         proto_str rid = { (const uint8_t *)l->id, (uint32_t)strlen(l->id) };
         if (l->history)
-            RN_TRY(query_status_valid(w->r, l->kind, rid, &l->ver, l->status, w->at, w->valid,
-                                      tmp, &status));
+            RN_TRY(query_status_valid(w->r, l->kind, rid, &l->ver, l->status, w->at, w->valid, tmp,
+                                      &status));
         if (l->kind == PROTO_KIND_PROVIDER) {
             c->providers += status != 0 && status != PROTO_PROVIDER_WITHDRAWN ? 1u : 0u;
             continue;
