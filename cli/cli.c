@@ -323,11 +323,12 @@ static const cli_cmd commands[] = {
       "both (result and outcome per cell; --json gives every term). Exit 0.",
       opts_query_at, 1, 1, false, cmd_matrix, 0 },
     { "report", "the federation report: per country, what is registered and recognised",
-      "[--at TIME]",
+      "[--at TIME] [--valid-at TIME]",
       "Per country of the 30: providers and specs registered, the share of those specs with an\n"
       "EQF level, with external QA and listed by a pathway in force, the pathways, and the\n"
-      "decisions and policies in force by outcome, as of TIME (now by default). Exit 0.",
-      opts_at, 0, 0, false, cmd_report, 0 },
+      "decisions and policies in force by outcome, as known at --at (now by default) and valid\n"
+      "at --valid-at (default: --at). Exit 0.",
+      opts_query_at, 0, 0, false, cmd_report, 0 },
     { "status-list export", "a provider's revocations as a signed Bitstring Status List",
       "PROVIDER [--at TIME] [--url URL] [-o FILE]",
       "Asks the node of PROVIDER's country's authority (only it holds the signing key) for the\n"

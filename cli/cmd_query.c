@@ -1065,8 +1065,8 @@ out:
 
 /* ---- report ---- */
 
-/* recnetctl report [--at T]: the federation report (PROTOCOL.md 12.3, `report`), a row per
- * country and a last row that sums the federation; --json as GET /v1/report prints it. */
+/* recnetctl report [--at T] [--valid-at T]: the federation report (PROTOCOL.md 12.3, `report`), a
+ * row per country and a last row that sums the federation; --json as GET /v1/report prints it. */
 
 static uint64_t num(json_t *o, const char *k)
 {
@@ -1106,8 +1106,8 @@ int cmd_report(cli *c, const cli_cmd *cmd, cli_args *a)
     int rc;
     memset(&raw, 0, sizeof(raw));
     mp_buf_init(&p, 64);
-    mp_put_array(&p, 1);
-    if ((rc = put_at(cmd, a, &p)) != 0)
+    mp_put_array(&p, 2);
+    if ((rc = put_at(cmd, a, &p)) != 0 || (rc = put_valid_at(cmd, a, &p)) != 0)
         goto out;
     rc = ask(c, CTL_REPORT, &p, &raw, &res);
     if (rc != CLI_OK)
@@ -1163,6 +1163,7 @@ int cmd_report(cli *c, const cli_cmd *cmd, cli_args *a)
         json_decref(po);
         cli_table_row(&t, "ALL", v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
         cli_kv(CLI_ANSWER_WIDTH, "at", "%s", json_string_value(json_object_get(res, "at")));
+        print_valid_at(res, CLI_ANSWER_WIDTH);
         putchar('\n');
         cli_table_print(&t);
         cli_table_free(&t);

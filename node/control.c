@@ -1280,7 +1280,8 @@ out:
     return rc;
 }
 
-/* report [at]: the federation report (store/report.h), every country of countries.tsv. */
+/* report [at, valid_at]: the federation report (store/report.h) known at `at`, valid at
+ * `valid_at`, every country of countries.tsv. */
 static void put_outcomes(mp_buf *out, uint64_t total, const uint64_t *by)
 {
     mp_put_map(out, 1 + REPORT_OUTCOMES);
@@ -1294,19 +1295,22 @@ static void put_outcomes(mp_buf *out, uint64_t total, const uint64_t *by)
 
 static int m_report(ctl *c, mp_buf *out)
 {
-    uint64_t at;
+    uint64_t at, valid;
     RN_TRY(arg_time(c, 0, &at));
+    RN_TRY(arg_valid_at(c, 1, at, &valid));
     report *rep = malloc(sizeof(*rep));
     if (rep == NULL)
         return fail(c, RN_ENOMEM, NULL);
-    int rc = report_compute(&c->r, at, rep);
+    int rc = report_compute_valid(&c->r, at, valid, rep);
     if (rc < 0) {
         free(rep);
         return fail(c, rc, NULL);
     }
-    mp_put_map(out, 2);
+    mp_put_map(out, 3);
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
+    mp_put_cstr(out, "valid_at");
+    mp_put_uint(out, valid);
     mp_put_cstr(out, "countries");
     mp_put_map(out, PROTO_COUNTRIES_COUNT);
     for (size_t i = 0; i < PROTO_COUNTRIES_COUNT; i++) {

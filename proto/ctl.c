@@ -98,7 +98,11 @@ static const ctl_method methods[CTL_M_COUNT] = {
                        CTL_READS | CTL_PUBLIC,
                        0,
                        { P("spec", STR), OPT("at", UINT), OPT("valid_at", UINT) } },
-    [CTL_M_REPORT] = { CTL_REPORT, CTL_M_REPORT, CTL_READS | CTL_PUBLIC, 0, { OPT("at", UINT) } },
+    [CTL_M_REPORT] = { CTL_REPORT,
+                       CTL_M_REPORT,
+                       CTL_READS | CTL_PUBLIC,
+                       0,
+                       { OPT("at", UINT), OPT("valid_at", UINT) } },
     /* Many records in one write transaction with one fsync (store_append_batch); like publish,
      * it reads the replica (the providers of its specs) in a snapshot of its own first. */
     [CTL_M_PUBLISH_BATCH] = { CTL_PUBLISH_BATCH,

@@ -273,23 +273,33 @@ static int history_walk(store_read *r, proto_kind kind, proto_str rid, uint64_t 
     return rc == RN_ENOTFOUND ? 0 : rc;
 }
 
-/* The status at valid time t of spec or provider `rec`, the latest version as of `known` (entry
- * `lv`): its own when t is at or after its entry's timestamp (the walk could give nothing else),
- * else the walk's. 0 when it had none at t. */
-static int status_at(store_read *r, proto_kind kind, const proto_record *rec,
-                     const store_version *lv, uint64_t known, uint64_t t, proto_record *tmp,
-                     uint32_t *status)
+/* The status at valid time t of spec or provider `rid` whose latest version as of `known` is
+ * entry `lv` with status `own`: `own` when t is at or after that entry's timestamp (the walk
+ * could give nothing else), else the walk's. 0 when it had none at t. */
+int query_status_valid(store_read *r, proto_kind kind, proto_str rid, const store_version *lv,
+                       uint32_t own, uint64_t at_ms, uint64_t valid_at_ms, proto_record *tmp,
+                       uint32_t *status)
 {
-    uint32_t own = kind == PROTO_KIND_SPEC ? rec->u.spec.status : rec->u.provider.status;
+    uint64_t known = clamp_time(at_ms), t = clamp_time(valid_at_ms);
+    RN_ASSERT(kind == PROTO_KIND_SPEC || kind == PROTO_KIND_PROVIDER);
     if (t >= lv->timestamp_ms) {
         *status = own;
         return 0;
     }
     history h = { .key = NULL };
-    proto_str rid = kind == PROTO_KIND_SPEC ? rec->u.spec.id : rec->u.provider.id;
     RN_TRY(history_walk(r, kind, rid, known, t, &h, tmp));
     *status = h.status.status;
     return 0;
+}
+
+/* query_status_valid of `rec`, decoded from `lv`. */
+static int status_at(store_read *r, proto_kind kind, const proto_record *rec,
+                     const store_version *lv, uint64_t known, uint64_t t, proto_record *tmp,
+                     uint32_t *status)
+{
+    uint32_t own = kind == PROTO_KIND_SPEC ? rec->u.spec.status : rec->u.provider.status;
+    proto_str rid = kind == PROTO_KIND_SPEC ? rec->u.spec.id : rec->u.provider.id;
+    return query_status_valid(r, kind, rid, lv, own, known, t, tmp, status);
 }
 
 /* ---- recognise ---- */

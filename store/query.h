@@ -427,4 +427,19 @@ RN_MUST_USE int query_stack_valid(store_read *r, const char *country, proto_str 
                                   const proto_str *spec_ids, size_t n, uint64_t at_ms,
                                   uint64_t valid_at_ms, query_stack_result *out);
 
+/*
+ * The status (PROTO_STATUS_... of a spec, PROTO_PROVIDER_... of a provider: `kind`) at
+ * valid_at_ms of the record with id `rid`, as known at at_ms (PROTOCOL.md 14.1, "Status at a
+ * valid time"), given its latest version as known at at_ms: `latest` (store_version_get) whose
+ * record says `latest_status`. When valid_at_ms is at or after that entry's timestamp the answer
+ * is latest_status and nothing is read; otherwise the record's versions as known at at_ms are
+ * walked (proto_status_walk), each decoded into `tmp` (scratch, the caller's). *status is 0 when
+ * the record had no status then. The queries above use it, and so does the federation report
+ * (report.h). Returns 0, RN_ESTORE, RN_ECORRUPT, RN_ENOMEM.
+ */
+RN_MUST_USE int query_status_valid(store_read *r, proto_kind kind, proto_str rid,
+                                   const store_version *latest, uint32_t latest_status,
+                                   uint64_t at_ms, uint64_t valid_at_ms, proto_record *tmp,
+                                   uint32_t *status);
+
 #endif /* RN_QUERY_H */

@@ -2,11 +2,15 @@
  * report.c: the federation report (report.h), from the public store API only.
  *
  * The walk keeps, per log, the entries stamped at or before `at` (timestamps never decrease along
- * a log, so the walk of a log stops at the first one after it) whose record is in force as of
- * `at`. Providers, policies and pathways are counted as they are met. Specs and decisions need
- * what other records say (a pathway listing a spec; a later decision superseding an earlier
- * one), so the walk keeps a small line for each, and the counts are made once every log is read:
- * both id lists are sorted and searched.
+ * a log, so the walk of a log stops at the first one after it) that are the latest version of
+ * their record as known at `at`. Policies and pathways are counted as they are met, their dates
+ * evaluated at the valid time. Providers, specs and decisions need what other records say (a
+ * provider's or a spec's earlier versions for its status at the valid time; a pathway listing a
+ * spec; a later decision superseding an earlier one), so the walk keeps a small line for each,
+ * and the counts are made once every log is read: the statuses by query_status_valid (which reads
+ * nothing when the valid time is at or after the latest version, as it is for valid = known),
+ * the id lists sorted and searched. The rules are those of proto/rules.h, as the queries apply
+ * them.
  */
 #include "store/report.h"
 
@@ -17,26 +21,42 @@
 #include "proto/entry.h"
 #include "proto/limits.h"
 #include "proto/record.h"
+#include "proto/rules.h"
+#include "store/query.h"
 
 typedef char report_id[RN_ID_BYTES_MAX + 1];
 
-/* A spec in force, or a decision in force, kept until the end of the walk. */
+/* A decision in force, kept until the end of the walk. */
 typedef struct line {
     report_id id;
-    report_id supersedes; /* a decision's; "" for none */
+    report_id supersedes; /* "" for none */
     uint32_t country;
-    uint32_t outcome; /* a decision's */
-    bool eqf, external;
+    uint32_t outcome;
 } line;
+
+/* The latest version of a provider or a spec, kept until the end of the walk: a spec whose
+ * status at the valid time is its own and active, or any of them whose status at the valid time
+ * needs its history (the valid time is before that version's entry). */
+typedef struct kept {
+    report_id id;
+    store_version ver; /* the latest version */
+    uint32_t country;
+    uint32_t status; /* the latest version's own */
+    proto_kind kind;
+    bool history; /* the status at the valid time is to be found in the history */
+    bool eqf, external;
+} kept;
 
 typedef struct walk {
     store_read *r;
-    uint64_t at;
+    uint64_t at;    /* known at: which entries count */
+    uint64_t valid; /* valid at: when dates and statuses are evaluated */
     report *out;
     proto_record *rec;
     const uint8_t *author;
-    line *specs, *decisions;
-    size_t specs_n, specs_cap, decisions_n, decisions_cap;
+    kept *records; /* providers and specs */
+    line *decisions;
+    size_t records_n, records_cap, decisions_n, decisions_cap;
     report_id *listed; /* spec ids listed by pathways in force */
     size_t listed_n, listed_cap;
     uint32_t qa_external; /* the number of "external" in PROTO_VOCAB_QA */
@@ -57,11 +77,6 @@ static int country_of(proto_str id)
         if (memcmp(proto_country_at(i)->alpha2, id.ptr, 2) == 0)
             return (int)i;
     return -1;
-}
-
-static bool in_force(uint64_t from, uint64_t until, uint64_t at)
-{
-    return from <= at && (until == 0 || at < until);
 }
 
 /* Room for one more element of `size` bytes in *arr (n used of *cap). */
@@ -87,31 +102,53 @@ static int list_add(walk *w, const proto_str *ids, uint32_t n)
     return 0;
 }
 
-/* One record in force: counted, or kept for the end. */
-static int tally(walk *w, const proto_entry *e, int ci)
+/* A provider's or a spec's latest version, kept for the end; *out is the line. */
+static int keep(walk *w, const proto_entry *e, const store_version *v, int ci, proto_str id,
+                uint32_t status, kept **out)
+{
+    RN_TRY(grow((void **)&w->records, &w->records_cap, w->records_n, sizeof(kept)));
+    kept *k = &w->records[w->records_n++];
+    memset(k, 0, sizeof(*k));
+    id_copy(k->id, id);
+    k->ver = *v;
+    k->country = (uint32_t)ci;
+    k->status = status;
+    k->kind = e->kind;
+    k->history = w->valid < v->timestamp_ms;
+    *out = k;
+    return 0;
+}
+
+/* One record's latest version as known at `at` (entry `v`): counted, or kept for the end. A
+ * provider's or spec's status at a valid time at or after its latest version's entry is that
+ * version's own (proto/rules.h, proto_status_walk), so only the others need their history: with
+ * valid = known, none does. */
+static int tally(walk *w, const proto_entry *e, const store_version *v, int ci)
 {
     report_country *c = &w->out->c[ci];
     const proto_record *rec = w->rec;
+    bool history = w->valid < v->timestamp_ms;
+    kept *k;
     switch (e->kind) {
-    case PROTO_KIND_PROVIDER:
-        c->providers += rec->u.provider.status != PROTO_PROVIDER_WITHDRAWN ? 1u : 0u;
+    case PROTO_KIND_PROVIDER: {
+        uint32_t status = rec->u.provider.status;
+        if (history)
+            return keep(w, e, v, ci, rec->u.provider.id, status, &k);
+        c->providers += status != PROTO_PROVIDER_WITHDRAWN ? 1u : 0u;
         return 0;
+    }
     case PROTO_KIND_SPEC: {
         const proto_spec *s = &rec->u.spec;
-        if (s->status != PROTO_STATUS_ACTIVE)
+        if (!history && s->status != PROTO_STATUS_ACTIVE)
             return 0;
-        RN_TRY(grow((void **)&w->specs, &w->specs_cap, w->specs_n, sizeof(line)));
-        line *l = &w->specs[w->specs_n++];
-        memset(l, 0, sizeof(*l));
-        id_copy(l->id, s->id);
-        l->country = (uint32_t)ci;
-        l->eqf = s->eqf != 0;
-        l->external = s->qa_type == w->qa_external;
+        RN_TRY(keep(w, e, v, ci, s->id, s->status, &k));
+        k->eqf = s->eqf != 0;
+        k->external = s->qa_type == w->qa_external;
         return 0;
     }
     case PROTO_KIND_DECISION: {
         const proto_decision *d = &rec->u.decision;
-        if (!in_force(d->valid_from_ms, d->valid_until_ms, w->at) || d->outcome == 0 ||
+        if (!proto_valid_at(d->valid_from_ms, d->valid_until_ms, w->valid) || d->outcome == 0 ||
             d->outcome > REPORT_OUTCOMES)
             return 0;
         RN_TRY(grow((void **)&w->decisions, &w->decisions_cap, w->decisions_n, sizeof(line)));
@@ -127,7 +164,7 @@ static int tally(walk *w, const proto_entry *e, int ci)
     case PROTO_KIND_POLICY: {
         const proto_policy *p = &rec->u.policy;
         if (p->status != PROTO_STATUS_ACTIVE ||
-            !in_force(p->valid_from_ms, p->valid_until_ms, w->at) || p->outcome == 0 ||
+            !proto_valid_at(p->valid_from_ms, p->valid_until_ms, w->valid) || p->outcome == 0 ||
             p->outcome > REPORT_OUTCOMES)
             return 0;
         c->policies++;
@@ -137,7 +174,7 @@ static int tally(walk *w, const proto_entry *e, int ci)
     case PROTO_KIND_PATHWAY: {
         const proto_pathway *p = &rec->u.pathway;
         if (p->status != PROTO_STATUS_ACTIVE ||
-            !in_force(p->valid_from_ms, p->valid_until_ms, w->at))
+            !proto_valid_at(p->valid_from_ms, p->valid_until_ms, w->valid))
             return 0;
         c->pathways++;
         RN_TRY(list_add(w, p->mandatory, p->mandatory_n));
@@ -174,7 +211,7 @@ static int on_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
     RN_TRY(rc);
     if (v.seq != seq || memcmp(v.author, w->author, PROTO_KEY_BYTES) != 0)
         return 0; /* a later version, or another branch of a fork, is in force */
-    return tally(w, &e, ci);
+    return tally(w, &e, &v, ci);
 }
 
 static int id_cmp(const void *a, const void *b)
@@ -204,13 +241,45 @@ static int superseded_ids(const walk *w, report_id **out, size_t *n)
     return 0;
 }
 
+/* The providers and specs kept: counted by their status at the valid time. */
+static int count_records(walk *w, proto_record *tmp)
+{
+    for (size_t i = 0; i < w->records_n; i++) {
+        const kept *l = &w->records[i];
+        report_country *c = &w->out->c[l->country];
+        uint32_t status = l->status;
+        proto_str rid = { (const uint8_t *)l->id, (uint32_t)strlen(l->id) };
+        if (l->history)
+            RN_TRY(query_status_valid(w->r, l->kind, rid, &l->ver, l->status, w->at, w->valid, tmp,
+                                      &status));
+        if (l->kind == PROTO_KIND_PROVIDER) {
+            c->providers += status != 0 && status != PROTO_PROVIDER_WITHDRAWN ? 1u : 0u;
+            continue;
+        }
+        RN_ASSERT(l->kind == PROTO_KIND_SPEC);
+        if (status != PROTO_STATUS_ACTIVE)
+            continue;
+        c->specs++;
+        c->specs_eqf += l->eqf ? 1u : 0u;
+        c->specs_external_qa += l->external ? 1u : 0u;
+        c->specs_stackable += listed(w, l->id) ? 1u : 0u;
+    }
+    return 0;
+}
+
 int report_compute(store_read *r, uint64_t at_ms, report *out)
+{
+    return report_compute_valid(r, at_ms, at_ms, out);
+}
+
+int report_compute_valid(store_read *r, uint64_t at_ms, uint64_t valid_at_ms, report *out)
 {
     memset(out, 0, sizeof(*out));
     walk w;
     memset(&w, 0, sizeof(w));
     w.r = r;
     w.at = at_ms;
+    w.valid = valid_at_ms;
     w.out = out;
     for (uint32_t n = 1; proto_codes_vocab_name(PROTO_VOCAB_QA, n) != NULL; n++)
         if (strcmp(proto_codes_vocab_name(PROTO_VOCAB_QA, n), "external") == 0)
@@ -218,7 +287,7 @@ int report_compute(store_read *r, uint64_t at_ms, report *out)
     int rc = 0;
     store_head *heads = NULL;
     size_t heads_n = 0;
-    w.rec = malloc(sizeof(*w.rec));
+    w.rec = malloc(2 * sizeof(*w.rec)); /* the entry's record, and a scratch for the statuses */
     if (w.rec == NULL)
         return RN_ENOMEM;
     /* Every head: ask for the count first, then for them all. */
@@ -240,14 +309,9 @@ int report_compute(store_read *r, uint64_t at_ms, report *out)
     if (rc == 0) {
         if (w.listed_n > 0)
             qsort(w.listed, w.listed_n, sizeof(report_id), id_cmp);
-        for (size_t i = 0; i < w.specs_n; i++) {
-            const line *s = &w.specs[i];
-            report_country *c = &out->c[s->country];
-            c->specs++;
-            c->specs_eqf += s->eqf ? 1u : 0u;
-            c->specs_external_qa += s->external ? 1u : 0u;
-            c->specs_stackable += listed(&w, s->id) ? 1u : 0u;
-        }
+        rc = count_records(&w, &w.rec[1]);
+    }
+    if (rc == 0) {
         report_id *sup = NULL;
         size_t sup_n = 0;
         rc = superseded_ids(&w, &sup, &sup_n);
@@ -262,7 +326,7 @@ int report_compute(store_read *r, uint64_t at_ms, report *out)
     }
     free(heads);
     free(w.rec);
-    free(w.specs);
+    free(w.records);
     free(w.decisions);
     free(w.listed);
     return rc;

@@ -98,6 +98,27 @@ grep -qE '^ALL +3 +3 +100% \(3\)' "$IT_DIR/report.txt" ||
 ask /v1/report get 200 '/v1/report?at=2020-01-01'
 grep -q '"total": 1' "$IT_DIR/body" && it_fail "report as of 2020: not empty"
 ask /v1/report get 400 '/v1/report?at=yesterday'
+# Valid in 2024, as known now (PROTOCOL.md 14.1): the awarding bodies and specs published today
+# count (their statuses hold from the beginning of time), the pathway, decision and policy valid
+# from later do not; as known in 2025, nothing was said yet. recnetctl --valid-at asks the same.
+ask /v1/report get 200 "/v1/report?at=$AT&valid_at=2024-01-01"
+python3 - "$IT_DIR/body" <<'PY' || it_fail "report valid in 2024: not the demo's history"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["countries"]
+assert r["valid_at"].startswith("2024-01-01") and r["at"] != r["valid_at"], r["valid_at"]
+assert c["IE"]["providers"] == 1 and c["IE"]["specs"] == 1, c["IE"]
+assert c["NL"]["providers"] == 2 and c["NL"]["specs"] == 2 and c["NL"]["pathways"] == 0, c["NL"]
+assert c["FR"]["decisions"]["total"] == 0 and c["DE"]["policies"]["total"] == 0, (c["FR"], c["DE"])
+PY
+"$RECNETCTL" -d "$IT_DIR/NL" --json report --at "$AT" --valid-at 2024-01-01 >"$IT_DIR/cli.json"
+cmp -s "$IT_DIR/body" "$IT_DIR/cli.json" || it_fail "report --valid-at: recnetctl --json is not the gateway's"
+"$RECNETCTL" -d "$IT_DIR/NL" report --valid-at 2024-01-01 >"$IT_DIR/report.txt"
+grep -qE '^ALL +3 +3 +' "$IT_DIR/report.txt" && grep -q 'valid at' "$IT_DIR/report.txt" ||
+    { cat "$IT_DIR/report.txt"; it_fail "report --valid-at: not the history's sums"; }
+ask /v1/report get 200 '/v1/report?at=2025-01-01&valid_at=2024-01-01'
+grep -q '"providers": [1-9]' "$IT_DIR/body" && it_fail "report known in 2025: not empty"
+ask /v1/report get 400 '/v1/report?valid_at=yesterday'
 ask /v1/heads get 200 /v1/heads
 ask /v1/heads get 405 /v1/heads -X POST
 ask /v1/roster get 200 /v1/roster
