@@ -39,8 +39,9 @@
 #define RN_ROSTERCHAIN_PERIODS_MAX          65536u /* key periods over the whole chain */
 /* The largest genesis: 4.3's roster at its bound (at most 40 bytes a member) plus the header. */
 #define RN_ROSTERCHAIN_GENESIS_BYTES_MAX (RN_ROSTER_MEMBERS_MAX * 40u + 128u)
-/* The largest change: 64 ops of at most 90 bytes, 30 signatures of 100, the header. */
-#define RN_ROSTERCHAIN_CHANGE_BYTES_MAX  (RN_ROSTERCHAIN_OPS_MAX * 90u + 30u * 100u + 128u)
+/* The largest change: 64 ops of at most 114 bytes (type 5), 30 signatures of 101, the header,
+ * with room to spare. */
+#define RN_ROSTERCHAIN_CHANGE_BYTES_MAX  (RN_ROSTERCHAIN_OPS_MAX * 120u + 30u * 104u + 128u)
 
 /* The domain of the signed message: "recnet roster change v1" (23 bytes, no terminator). */
 #define PROTO_ROSTERCHAIN_DOMAIN     "recnet roster change v1"

@@ -325,6 +325,47 @@ static void test_change_round_trip(void **state)
     proto_rosterchain_free(&ch);
 }
 
+/* The largest change there can be (64 ops of the longest type, 30 signatures) fits the bound,
+ * and decodes. */
+static void test_change_bound(void **state)
+{
+    (void)state;
+    proto_rosterchain ch;
+    chain_of(&ch, 30, 0, PROTO_QUORUM_MAJORITY);
+    proto_rc_change *c = change_new(&ch, RN_TIME_MS_MAX);
+    for (unsigned i = 0; i < RN_ROSTERCHAIN_OPS_MAX; i++) {
+        proto_rc_op *o = op_push(c, PROTO_RC_ROTATE_COMPROMISED, 200 + i);
+        kp n = key_of(300 + i);
+        memcpy(o->new_key, n.pk, 32);
+        o->last_seq = RN_SEQ_MAX;
+        memset(o->last_id, 0xee, 32);
+    }
+    c->version = RN_ROSTERCHAIN_VERSIONS_MAX;
+    for (unsigned i = 0; i < RN_ROSTERCHAIN_SIGS_MAX; i++)
+        sign_by(c, i);
+    assert_int_equal(c->sigs_n, RN_ROSTERCHAIN_SIGS_MAX);
+    kp extra = key_of(99);
+    assert_int_equal(proto_rosterchain_change_sign(c, extra.sk, extra.pk), RN_ECOUNT);
+    mp_buf b;
+    mp_buf_init(&b, RN_ROSTERCHAIN_CHANGE_BYTES_MAX);
+    assert_int_equal(proto_rosterchain_change_encode(c, &b), 0);
+    proto_rc_change *back = malloc(sizeof(*back));
+    assert_non_null(back);
+    assert_int_equal(proto_rosterchain_change_decode(back, b.data, b.len, NULL), 0);
+    /* One byte more than the bound is refused before it is read. */
+    uint8_t *big = calloc(1, RN_ROSTERCHAIN_CHANGE_BYTES_MAX + 1);
+    assert_non_null(big);
+    rn_diag d;
+    assert_int_equal(proto_rosterchain_change_decode(back, big, RN_ROSTERCHAIN_CHANGE_BYTES_MAX + 1,
+                                                     &d),
+                     RN_ETOOBIG);
+    free(big);
+    free(back);
+    free(c);
+    mp_buf_free(&b);
+    proto_rosterchain_free(&ch);
+}
+
 /* Rewrites one byte of an encoded change and expects the decoder to name `field`. */
 typedef struct mutation {
     const char *what;
@@ -1011,7 +1052,7 @@ int main(void)
         cmocka_unit_test(test_change_round_trip), cmocka_unit_test(test_change_decode_negative),
         cmocka_unit_test(test_quorum),           cmocka_unit_test(test_links),
         cmocka_unit_test(test_invalid_rosters),  cmocka_unit_test(test_rotations),
-        cmocka_unit_test(test_chain_of_ten),     cmocka_unit_test(test_reference_model),
+        cmocka_unit_test(test_chain_of_ten),     cmocka_unit_test(test_change_bound),     cmocka_unit_test(test_reference_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
