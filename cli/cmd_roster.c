@@ -107,8 +107,8 @@ static int chain_load(const cli_args *a, unsigned first, loaded *l)
                 uint32_t need = proto_rosterchain_quorum_need(
                     l->ch.versions[l->ch.versions_n - 1].quorum, auth);
                 size_t m = strlen(msg);
-                snprintf(msg + m, sizeof(msg) - m, ": %u of %u signatures",
-                         l->changes[i].sigs_n, need);
+                snprintf(msg + m, sizeof(msg) - m, ": %u of %u signatures", l->changes[i].sigs_n,
+                         need);
             }
             loaded_free(l);
             return cli_fail_rn(CLI_NEGATIVE, rc, d.field, d.index > 0 ? (long)d.index - 1 : -1,
@@ -216,9 +216,9 @@ static json_t *roster_json(const proto_roster *r, cli_table *t)
     for (size_t i = 0; i < r->count; i++) {
         const proto_member *m = &r->members[i];
         proto_key_text_format(m->key, k);
-        json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "role",
-                                             proto_role_name((int)m->role), "country", m->country,
-                                             "key", k));
+        json_array_append_new(all,
+                              json_pack("{s:s, s:s, s:s}", "role", proto_role_name((int)m->role),
+                                        "country", m->country, "key", k));
         if (t != NULL)
             cli_table_row(t, proto_role_name((int)m->role),
                           m->country[0] != '\0' ? m->country : NULL, k);
@@ -312,9 +312,9 @@ static int chain_print(cli *c, const loaded *l, bool history)
             if (p->end == PROTO_RC_END_COMPROMISED) {
                 json_object_set_new(o, "last_seq", json_integer((json_int_t)p->last_seq));
                 if (p->last_seq != 0)
-                    json_object_set_new(o, "last_id",
-                                        json_string(sodium_bin2hex(hex, sizeof(hex), p->last_id,
-                                                                   PROTO_ID_BYTES)));
+                    json_object_set_new(
+                        o, "last_id",
+                        json_string(sodium_bin2hex(hex, sizeof(hex), p->last_id, PROTO_ID_BYTES)));
             }
             json_array_append_new(keys, o);
             char endtext[64];
@@ -450,7 +450,9 @@ int cmd_roster_genesis(cli *c, const cli_cmd *cmd, cli_args *a)
     rc = proto_rosterchain_genesis_encode(name, strlen(name), q, at, &r.roster, &b);
     nodeconf_roster_free(&r);
     if (rc < 0) {
-        const char *field = rc == RN_ECOUNT ? "quorum" : rc == RN_ETIME ? "issued_at" : "federation";
+        const char *field = rc == RN_ECOUNT  ? "quorum"
+                            : rc == RN_ETIME ? "issued_at"
+                                             : "federation";
         mp_buf_free(&b);
         return cli_fail_rn(CLI_REFUSED, rc, field, -1, "%s: %s: %s", rpath, field,
                            rc == RN_ECOUNT ? "no authority, or a quorum above the authorities"
@@ -463,7 +465,8 @@ int cmd_roster_genesis(cli *c, const cli_cmd *cmd, cli_args *a)
     if (rc != CLI_OK)
         return rc;
     if (c->json) {
-        json_t *o = json_pack("{s:s, s:s, s:i}", "genesis", out, "federation_id", hex, "version", 1);
+        json_t *o =
+            json_pack("{s:s, s:s, s:i}", "genesis", out, "federation_id", hex, "version", 1);
         cli_json_print(o);
         json_decref(o);
     } else {
@@ -479,16 +482,16 @@ static int key_field(json_t *op, const char *name, size_t i, uint8_t key[PROTO_K
 {
     const char *s = json_string_value(json_object_get(op, name));
     if (s == NULL || proto_key_text_parse(s, strlen(s), key) < 0)
-        return cli_fail_rn(CLI_REFUSED, RN_EKEY, name, (long)i, "%s: ops[%zu].%s: expected a key rn1:...",
-                           path, i, name);
+        return cli_fail_rn(CLI_REFUSED, RN_EKEY, name, (long)i,
+                           "%s: ops[%zu].%s: expected a key rn1:...", path, i, name);
     return CLI_OK;
 }
 
 /* One op of the JSON description (cli/README.md, "roster propose"). */
 static int op_from_json(json_t *j, size_t i, proto_rc_op *o, const char *path)
 {
-    static const char *const known[] = { "op",       "key",      "new_key", "role", "country",
-                                         "last_seq", "last_id",  "quorum",  NULL };
+    static const char *const known[] = { "op",       "key",     "new_key", "role", "country",
+                                         "last_seq", "last_id", "quorum",  NULL };
     const char *name = json_string_value(json_object_get(j, "op"));
     const char *k;
     json_t *v;
@@ -496,9 +499,10 @@ static int op_from_json(json_t *j, size_t i, proto_rc_op *o, const char *path)
 
     memset(o, 0, sizeof(*o));
     if (!json_is_object(j))
-        return cli_fail_rn(CLI_REFUSED, RN_ETYPE, "ops", (long)i, "%s: ops[%zu]: expected an object",
-                           path, i);
-    json_object_foreach(j, k, v) {
+        return cli_fail_rn(CLI_REFUSED, RN_ETYPE, "ops", (long)i,
+                           "%s: ops[%zu]: expected an object", path, i);
+    json_object_foreach(j, k, v)
+    {
         bool ok = false;
         for (size_t n = 0; known[n] != NULL && !ok; n++)
             ok = strcmp(known[n], k) == 0;
@@ -566,8 +570,8 @@ static int op_from_json(json_t *j, size_t i, proto_rc_op *o, const char *path)
         o->last_seq = (uint64_t)json_integer_value(seq);
         size_t n = 0;
         if (o->last_seq != 0 &&
-            (id == NULL || sodium_hex2bin(o->last_id, PROTO_ID_BYTES, id, strlen(id), NULL, &n,
-                                          NULL) != 0 ||
+            (id == NULL ||
+             sodium_hex2bin(o->last_id, PROTO_ID_BYTES, id, strlen(id), NULL, &n, NULL) != 0 ||
              n != PROTO_ID_BYTES || strlen(id) != 2 * PROTO_ID_BYTES))
             return cli_fail_rn(CLI_REFUSED, RN_EID, "last_id", (long)i,
                                "%s: ops[%zu].last_id: expected the 64 hex digits of the entry's id",
@@ -612,7 +616,8 @@ int cmd_roster_propose(cli *c, const cli_cmd *cmd, cli_args *a)
     }
     const char *k;
     json_t *v;
-    json_object_foreach(doc, k, v) {
+    json_object_foreach(doc, k, v)
+    {
         if (strcmp(k, "ops") != 0 && strcmp(k, "issued_at") != 0) {
             rc = cli_fail_rn(CLI_REFUSED, RN_EUNKNOWNFIELD, k, -1, "%s: unknown member \"%s\"",
                              jpath, k);
@@ -646,8 +651,8 @@ int cmd_roster_propose(cli *c, const cli_cmd *cmd, cli_args *a)
     json_t *ops = json_object_get(doc, "ops");
     if (!json_is_array(ops) || json_array_size(ops) == 0 ||
         json_array_size(ops) > RN_ROSTERCHAIN_OPS_MAX) {
-        rc = cli_fail_rn(CLI_REFUSED, RN_ECOUNT, "ops", -1, "%s: ops: expected 1 to %u ops",
-                         jpath, RN_ROSTERCHAIN_OPS_MAX);
+        rc = cli_fail_rn(CLI_REFUSED, RN_ECOUNT, "ops", -1, "%s: ops: expected 1 to %u ops", jpath,
+                         RN_ROSTERCHAIN_OPS_MAX);
         goto out;
     }
     for (size_t i = 0; i < json_array_size(ops); i++) {
@@ -674,8 +679,8 @@ int cmd_roster_propose(cli *c, const cli_cmd *cmd, cli_args *a)
         auth += l.ch.current.members[i].role == PROTO_ROLE_AUTHORITY;
     uint32_t need = proto_rosterchain_quorum_need(last->quorum, auth);
     if (c->json) {
-        json_t *o = json_pack("{s:s, s:I, s:i}", "change", out, "version",
-                              (json_int_t)chg->version, "signatures_needed", (int)need);
+        json_t *o = json_pack("{s:s, s:I, s:i}", "change", out, "version", (json_int_t)chg->version,
+                              "signatures_needed", (int)need);
         cli_json_print(o);
         json_decref(o);
     } else {

@@ -93,9 +93,8 @@ static int federation_check(const uint8_t *s, size_t len)
     return 0;
 }
 
-int proto_rosterchain_genesis_encode(const char *federation, size_t federation_len,
-                                     uint64_t quorum, uint64_t issued_at,
-                                     const proto_roster *members, mp_buf *b)
+int proto_rosterchain_genesis_encode(const char *federation, size_t federation_len, uint64_t quorum,
+                                     uint64_t issued_at, const proto_roster *members, mp_buf *b)
 {
     RN_TRY(federation_check((const uint8_t *)federation, federation_len));
     if (!quorum_ok(quorum, count_authorities(members)))
@@ -443,8 +442,7 @@ static int op_decode(mp_cur *c, proto_rc_op *o, uint32_t i, rn_diag *d)
     return 0;
 }
 
-int proto_rosterchain_change_decode(proto_rc_change *ch, const uint8_t *buf, size_t len,
-                                    rn_diag *d)
+int proto_rosterchain_change_decode(proto_rc_change *ch, const uint8_t *buf, size_t len, rn_diag *d)
 {
     mp_cur c;
     uint32_t n;
@@ -492,8 +490,8 @@ int proto_rosterchain_change_decode(proto_rc_change *ch, const uint8_t *buf, siz
         if (i > 0) {
             int cmp = memcmp(ch->sigs[i - 1].key, s->key, PROTO_KEY_BYTES);
             if (cmp >= 0)
-                return rn_fail_at(d, cmp == 0 ? RN_EDUPLICATE : RN_EFIELDORDER,
-                                  "signatures.key", at);
+                return rn_fail_at(d, cmp == 0 ? RN_EDUPLICATE : RN_EFIELDORDER, "signatures.key",
+                                  at);
         }
         if ((rc = mp_read_bin_exact(&c, &sig, PROTO_SIG_BYTES)) < 0)
             return rn_fail_at(d, rc, "signatures.sig", at);
@@ -595,8 +593,7 @@ static bool named_before(const proto_rc_change *c, uint32_t i, const uint8_t *k)
 }
 
 /* Applies the ops of `c` to the roster in force into `a` (whose roster it initialises). */
-static int ops_apply(const proto_rosterchain *ch, const proto_rc_change *c, applied *a,
-                     rn_diag *d)
+static int ops_apply(const proto_rosterchain *ch, const proto_rc_change *c, applied *a, rn_diag *d)
 {
     const proto_roster *cur = &ch->current;
     bool quorum_seen = false;
@@ -823,8 +820,7 @@ out:
     return rc;
 }
 
-int proto_rosterchain_apply_bytes(proto_rosterchain *ch, const uint8_t *buf, size_t len,
-                                  rn_diag *d)
+int proto_rosterchain_apply_bytes(proto_rosterchain *ch, const uint8_t *buf, size_t len, rn_diag *d)
 {
     proto_rc_change *c = malloc(sizeof(*c));
     if (c == NULL)

@@ -41,7 +41,7 @@
 #define RN_ROSTERCHAIN_GENESIS_BYTES_MAX (RN_ROSTER_MEMBERS_MAX * 40u + 128u)
 /* The largest change: 64 ops of at most 114 bytes (type 5), 30 signatures of 101, the header,
  * with room to spare. */
-#define RN_ROSTERCHAIN_CHANGE_BYTES_MAX  (RN_ROSTERCHAIN_OPS_MAX * 120u + 30u * 104u + 128u)
+#define RN_ROSTERCHAIN_CHANGE_BYTES_MAX (RN_ROSTERCHAIN_OPS_MAX * 120u + 30u * 104u + 128u)
 
 /* The domain of the signed message: "recnet roster change v1" (23 bytes, no terminator). */
 #define PROTO_ROSTERCHAIN_DOMAIN     "recnet roster change v1"
@@ -83,12 +83,12 @@ typedef struct proto_rc_sig {
 
 /* A change document in memory (about 7 KB: keep it off small stacks). */
 typedef struct proto_rc_change {
-    uint64_t version;              /* 2 .. RN_ROSTERCHAIN_VERSIONS_MAX */
-    uint8_t prev[PROTO_ID_BYTES];  /* H(body of version - 1); H(genesis) for version 2 */
-    uint64_t issued_at;            /* ms since the epoch, at most RN_TIME_MS_MAX */
-    uint32_t ops_n;                /* 1 .. RN_ROSTERCHAIN_OPS_MAX */
+    uint64_t version;             /* 2 .. RN_ROSTERCHAIN_VERSIONS_MAX */
+    uint8_t prev[PROTO_ID_BYTES]; /* H(body of version - 1); H(genesis) for version 2 */
+    uint64_t issued_at;           /* ms since the epoch, at most RN_TIME_MS_MAX */
+    uint32_t ops_n;               /* 1 .. RN_ROSTERCHAIN_OPS_MAX */
     proto_rc_op ops[RN_ROSTERCHAIN_OPS_MAX];
-    uint32_t sigs_n;               /* 0 .. RN_ROSTERCHAIN_SIGS_MAX, in ascending key order */
+    uint32_t sigs_n; /* 0 .. RN_ROSTERCHAIN_SIGS_MAX, in ascending key order */
     proto_rc_sig sigs[RN_ROSTERCHAIN_SIGS_MAX];
 } proto_rc_change;
 
@@ -106,8 +106,8 @@ typedef struct proto_rc_period {
     uint8_t key[PROTO_KEY_BYTES];
     char country[3];
     proto_role role;
-    uint64_t from;        /* first version in force */
-    uint64_t until;       /* first version no longer in force; 0 while in force */
+    uint64_t from;  /* first version in force */
+    uint64_t until; /* first version no longer in force; 0 while in force */
     proto_rc_end end;
     uint8_t next[PROTO_KEY_BYTES]; /* rotations: the key that replaced it */
     uint64_t last_seq;             /* COMPROMISED: the last trusted entry (0: none) */
@@ -118,13 +118,13 @@ typedef struct proto_rc_period {
 typedef struct proto_rc_version {
     uint8_t hash[PROTO_ID_BYTES]; /* H(genesis) for version 1, else H(body) */
     uint64_t issued_at;
-    uint64_t quorum; /* the rule in force from this version (PROTO_QUORUM_MAJORITY or k) */
+    uint64_t quorum;  /* the rule in force from this version (PROTO_QUORUM_MAJORITY or k) */
     uint32_t signers; /* distinct authorities whose signatures were counted (0 for genesis) */
 } proto_rc_version;
 
 typedef struct proto_rosterchain {
     char federation[RN_ROSTERCHAIN_FEDERATION_BYTES_MAX + 1]; /* UTF-8, NUL-terminated */
-    proto_roster current;      /* the roster of the last version, max RN_ROSTER_MEMBERS_MAX */
+    proto_roster current;       /* the roster of the last version, max RN_ROSTER_MEMBERS_MAX */
     proto_rc_version *versions; /* owned; versions[v - 1] for version v */
     size_t versions_n, versions_cap;
     proto_rc_period *periods; /* owned; in the order they began, at most PERIODS_MAX */
@@ -188,8 +188,8 @@ RN_MUST_USE int proto_rosterchain_change_hash(const proto_rc_change *c,
  * the field ("change.prev", "ops.key", "signatures.sig", ...) and in d->index 1 + the position
  * of the op or signature at fault.
  */
-RN_MUST_USE int proto_rosterchain_change_decode(proto_rc_change *c, const uint8_t *buf,
-                                                size_t len, rn_diag *d);
+RN_MUST_USE int proto_rosterchain_change_decode(proto_rc_change *c, const uint8_t *buf, size_t len,
+                                                rn_diag *d);
 
 /*
  * Signs `c` with the secret key `sk` (libsodium's 64 bytes) whose public key is `pk`: adds the
@@ -235,8 +235,8 @@ RN_MUST_USE int proto_rosterchain_apply(proto_rosterchain *ch, const proto_rc_ch
                                         rn_diag *d);
 
 /* proto_rosterchain_change_decode then proto_rosterchain_apply. */
-RN_MUST_USE int proto_rosterchain_apply_bytes(proto_rosterchain *ch, const uint8_t *buf,
-                                              size_t len, rn_diag *d);
+RN_MUST_USE int proto_rosterchain_apply_bytes(proto_rosterchain *ch, const uint8_t *buf, size_t len,
+                                              rn_diag *d);
 
 /*
  * Fills `out` (initialised, empty) with the roster in force at version `version` (1 .. the last).

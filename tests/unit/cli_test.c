@@ -1472,8 +1472,8 @@ static void test_roster_chain(void **state)
             assert_string_equal(json_string_value(json_object_get(k, "next")), nl2);
         }
         if (strcmp(key, fr) == 0)
-            rotated = strcmp(end, "rotated") == 0 &&
-                      json_integer_value(json_object_get(k, "until")) == 3;
+            rotated =
+                strcmp(end, "rotated") == 0 && json_integer_value(json_object_get(k, "until")) == 3;
     }
     assert_true(compromised);
     assert_true(rotated);

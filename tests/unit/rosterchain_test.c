@@ -6,6 +6,9 @@
  * link to the previous version and leave a valid roster; planned and compromised rotations keep
  * the key history; and random chains are checked against a plain reference model (a list of
  * members and a quorum rule), which also gives the roster at every version.
+ *
+ * Set RN_WRITE_CORPUS=<dir> to also write seeds for tests/fuzz/fuzz_rosterchain.c: changes that
+ * apply to the harness's fixed genesis (three authorities of seeds 1, 2, 3 repeated).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,8 +213,8 @@ static void test_genesis_negative(void **state)
         mp_buf b;
         proto_rosterchain ch;
         rn_diag d;
-        genesis_raw(&b, cases[i].version, cases[i].fed, cases[i].fed_len, cases[i].q,
-                    cases[i].at, cases[i].authority);
+        genesis_raw(&b, cases[i].version, cases[i].fed, cases[i].fed_len, cases[i].q, cases[i].at,
+                    cases[i].authority);
         memset(&d, 0, sizeof(d));
         assert_int_equal(proto_rosterchain_init(&ch, b.data, b.len, &d), cases[i].code);
         assert_string_equal(d.field, cases[i].field);
@@ -356,9 +359,9 @@ static void test_change_bound(void **state)
     uint8_t *big = calloc(1, RN_ROSTERCHAIN_CHANGE_BYTES_MAX + 1);
     assert_non_null(big);
     rn_diag d;
-    assert_int_equal(proto_rosterchain_change_decode(back, big, RN_ROSTERCHAIN_CHANGE_BYTES_MAX + 1,
-                                                     &d),
-                     RN_ETOOBIG);
+    assert_int_equal(
+        proto_rosterchain_change_decode(back, big, RN_ROSTERCHAIN_CHANGE_BYTES_MAX + 1, &d),
+        RN_ETOOBIG);
     free(big);
     free(back);
     free(c);
@@ -402,28 +405,28 @@ static void test_change_decode_negative(void **state)
         const char *field;
         unsigned index;
     } want[] = {
-        { RN_ECOUNT, "change", 0 },             /* 0: outer array of 3 */
-        { RN_ECOUNT, "change.body", 0 },        /* 1: body of 5 */
-        { RN_ESEQ, "change.version", 0 },       /* 2: version 1 */
-        { RN_ELEN, "change.prev", 0 },          /* 3: prev of 31 bytes */
-        { RN_ETIME, "change.issued_at", 0 },    /* 4: time past the bound */
-        { RN_ECOUNT, "change.ops", 0 },         /* 5: no ops */
-        { RN_EENUM, "ops.type", 1 },            /* 6: op type 7 */
-        { RN_ECOUNT, "ops", 1 },                /* 7: remove with 3 elements */
-        { RN_EKEY, "ops.key", 1 },              /* 8: key not a point */
-        { RN_ECOUNTRY, "ops.country", 1 },      /* 9: country "EL" */
-        { RN_EENUM, "ops.role", 1 },            /* 10: role 3 */
-        { RN_EINCONSISTENT, "ops.last_id", 1 }, /* 11: seq 0 with an id */
-        { RN_EINCONSISTENT, "ops.last_id", 1 }, /* 12: seq 5 with nil */
-        { RN_ESEQ, "ops.last_seq", 1 },         /* 13: seq past 2^53 - 1 */
-        { RN_ECOUNT, "ops.quorum", 1 },         /* 14: quorum 31 */
+        { RN_ECOUNT, "change", 0 },              /* 0: outer array of 3 */
+        { RN_ECOUNT, "change.body", 0 },         /* 1: body of 5 */
+        { RN_ESEQ, "change.version", 0 },        /* 2: version 1 */
+        { RN_ELEN, "change.prev", 0 },           /* 3: prev of 31 bytes */
+        { RN_ETIME, "change.issued_at", 0 },     /* 4: time past the bound */
+        { RN_ECOUNT, "change.ops", 0 },          /* 5: no ops */
+        { RN_EENUM, "ops.type", 1 },             /* 6: op type 7 */
+        { RN_ECOUNT, "ops", 1 },                 /* 7: remove with 3 elements */
+        { RN_EKEY, "ops.key", 1 },               /* 8: key not a point */
+        { RN_ECOUNTRY, "ops.country", 1 },       /* 9: country "EL" */
+        { RN_EENUM, "ops.role", 1 },             /* 10: role 3 */
+        { RN_EINCONSISTENT, "ops.last_id", 1 },  /* 11: seq 0 with an id */
+        { RN_EINCONSISTENT, "ops.last_id", 1 },  /* 12: seq 5 with nil */
+        { RN_ESEQ, "ops.last_seq", 1 },          /* 13: seq past 2^53 - 1 */
+        { RN_ECOUNT, "ops.quorum", 1 },          /* 14: quorum 31 */
         { RN_EFIELDORDER, "signatures.key", 2 }, /* 15: keys descending */
-        { RN_EDUPLICATE, "signatures.key", 2 }, /* 16: a key twice */
-        { RN_ELEN, "signatures.sig", 1 },       /* 17: a signature of 63 bytes */
-        { RN_ECOUNT, "signatures", 1 },         /* 18: a signature of 3 elements */
-        { RN_ETYPE, "change.prev", 0 },         /* 19: prev a str */
-        { RN_ENONCANON, "change.version", 0 },  /* 20: version as uint16 */
-        { RN_ETYPE, "ops.new_key", 1 },         /* 21: rotate's new key nil */
+        { RN_EDUPLICATE, "signatures.key", 2 },  /* 16: a key twice */
+        { RN_ELEN, "signatures.sig", 1 },        /* 17: a signature of 63 bytes */
+        { RN_ECOUNT, "signatures", 1 },          /* 18: a signature of 3 elements */
+        { RN_ETYPE, "change.prev", 0 },          /* 19: prev a str */
+        { RN_ENONCANON, "change.version", 0 },   /* 20: version as uint16 */
+        { RN_ETYPE, "ops.new_key", 1 },          /* 21: rotate's new key nil */
     };
     kp k0 = key_of(0), k1 = key_of(1);
     const uint8_t *lo = memcmp(k0.pk, k1.pk, 32) < 0 ? k0.pk : k1.pk;
@@ -1043,16 +1046,96 @@ static void test_reference_model(void **state)
     }
 }
 
+/* ---- The fuzzing seed corpus (RN_WRITE_CORPUS=<dir>) ---- */
+
+static void write_seed(const char *dir, const char *name, const proto_rc_change *c)
+{
+    char path[512];
+    mp_buf b;
+    mp_buf_init(&b, RN_ROSTERCHAIN_CHANGE_BYTES_MAX);
+    assert_int_equal(proto_rosterchain_change_encode(c, &b), 0);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b.data, 1, b.len, f), b.len);
+    assert_int_equal(fclose(f), 0);
+    mp_buf_free(&b);
+}
+
+static void test_write_corpus(void **state)
+{
+    (void)state;
+    const char *dir = getenv("RN_WRITE_CORPUS");
+    if (dir == NULL)
+        skip();
+    /* The harness's genesis: IE, FR, NL of seeds {1..}, {2..}, {3..}; majority; time 1000. */
+    static const char *const cc[3] = { "IE", "FR", "NL" };
+    kp fx[3];
+    proto_roster r;
+    assert_int_equal(proto_roster_init(&r, 4), 0);
+    for (unsigned i = 0; i < 3; i++) {
+        uint8_t seed[PROTO_SEED_BYTES];
+        memset(seed, (int)i + 1, sizeof(seed));
+        proto_key_sk_derive(seed, fx[i].sk, fx[i].pk);
+        assert_int_equal(proto_roster_add(&r, cc[i], 2, PROTO_ROLE_AUTHORITY, fx[i].pk), 0);
+    }
+    mp_buf g;
+    mp_buf_init(&g, 512);
+    assert_int_equal(proto_rosterchain_genesis_encode("fuzz", 4, 0, 1000, &r, &g), 0);
+    proto_roster_free(&r);
+    proto_rosterchain ch;
+    assert_int_equal(proto_rosterchain_init(&ch, g.data, g.len, NULL), 0);
+    mp_buf_free(&g);
+    proto_rc_change *c = change_all_ops(&ch);
+    c->sigs_n = 0;
+    /* Ops about keys of this genesis: replace the test keys by the fixture's. */
+    memcpy(c->ops[2].key, fx[2].pk, 32); /* set NL -> PT */
+    memcpy(c->ops[3].key, fx[1].pk, 32); /* rotate FR, planned */
+    c->ops[4].type = PROTO_RC_QUORUM;    /* no fourth authority to compromise: quorum */
+    c->ops[4].quorum = 2;
+    c->ops_n = 5;
+    c->ops[1] = c->ops[0]; /* no mirror to remove: add twice is refused, so drop it */
+    memmove(&c->ops[1], &c->ops[2], 4 * sizeof(c->ops[0]));
+    c->ops_n = 4;
+    c->ops[3].type = PROTO_RC_ROTATE_COMPROMISED;
+    memcpy(c->ops[3].key, fx[0].pk, 32);
+    kp n = key_of(60);
+    memcpy(c->ops[3].new_key, n.pk, 32);
+    c->ops[3].last_seq = 9;
+    memset(c->ops[3].last_id, 9, 32);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(proto_rosterchain_change_sign(c, fx[i].sk, fx[i].pk), 0);
+    rn_diag d;
+    assert_int_equal(proto_rosterchain_check(&ch, c, &d), 0);
+    write_seed(dir, "applies-all-ops", c);
+    proto_rc_change *one = change_add(&ch, 61, "");
+    for (unsigned i = 0; i < 2; i++)
+        assert_int_equal(proto_rosterchain_change_sign(one, fx[i].sk, fx[i].pk), 0);
+    write_seed(dir, "applies-add-mirror", one);
+    one->sigs_n = 1;
+    write_seed(dir, "short-of-quorum", one);
+    free(one);
+    free(c);
+    proto_rosterchain_free(&ch);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_genesis),          cmocka_unit_test(test_genesis_negative),
-        cmocka_unit_test(test_change_round_trip), cmocka_unit_test(test_change_decode_negative),
-        cmocka_unit_test(test_quorum),           cmocka_unit_test(test_links),
-        cmocka_unit_test(test_invalid_rosters),  cmocka_unit_test(test_rotations),
-        cmocka_unit_test(test_chain_of_ten),     cmocka_unit_test(test_change_bound),     cmocka_unit_test(test_reference_model),
+        cmocka_unit_test(test_genesis),
+        cmocka_unit_test(test_genesis_negative),
+        cmocka_unit_test(test_change_round_trip),
+        cmocka_unit_test(test_change_decode_negative),
+        cmocka_unit_test(test_quorum),
+        cmocka_unit_test(test_links),
+        cmocka_unit_test(test_invalid_rosters),
+        cmocka_unit_test(test_rotations),
+        cmocka_unit_test(test_chain_of_ten),
+        cmocka_unit_test(test_change_bound),
+        cmocka_unit_test(test_write_corpus),
+        cmocka_unit_test(test_reference_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

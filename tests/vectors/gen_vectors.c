@@ -921,8 +921,8 @@ static json_t *roster_chain_vector(void)
         mp_put_bin(&b, rc_nl.pk, PROTO_KEY_BYTES);
         rc_party *s[] = { &rc_ie, &rc_fr };
         json_t *ops = json_array();
-        json_t *add = rc_op("add", "country", json_string("NL"), "key",
-                            jhex(rc_nl.pk, PROTO_KEY_BYTES));
+        json_t *add =
+            rc_op("add", "country", json_string("NL"), "key", jhex(rc_nl.pk, PROTO_KEY_BYTES));
         json_object_set_new(add, "role", json_integer(1));
         json_array_append_new(ops, add);
         json_t *one = rc_change("v2-ie-only", &b, s, 1, json_deep_copy(ops), NULL);
@@ -1061,9 +1061,8 @@ static json_t *roster_chain_vector(void)
         mp_put_uint(&b, 6);
         mp_put_uint(&b, 3);
         json_t *ops = json_array();
-        json_array_append_new(ops,
-                              rc_op("remove", "key", jhex(rc_mirror.pk, PROTO_KEY_BYTES), NULL,
-                                    NULL));
+        json_array_append_new(
+            ops, rc_op("remove", "key", jhex(rc_mirror.pk, PROTO_KEY_BYTES), NULL, NULL));
         json_array_append_new(ops, rc_op("quorum", "quorum", json_integer(3), NULL, NULL));
         rc_party *s[] = { &rc_ie, &rc_fr2, &rc_nl2 };
         json_array_append_new(changes, rc_change("v5-mirror-leaves", &b, s, 3, ops, h3));
