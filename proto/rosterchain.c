@@ -90,6 +90,10 @@ static int federation_check(const uint8_t *s, size_t len)
         return RN_ELEN;
     if (!mp_utf8_valid(s, len))
         return RN_EUTF8;
+    /* A name people read, and a C string once decoded: no control characters, NUL included. */
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x20 || s[i] == 0x7f)
+            return RN_EUTF8;
     return 0;
 }
 
@@ -305,7 +309,7 @@ int proto_rosterchain_body_encode(const proto_rc_change *c, mp_buf *b)
             mp_put_uint(b, o->quorum);
             break;
         default:
-            RN_ASSERT(!"unknown op type");
+            RN_ASSERT(0 && "unknown op type");
         }
     }
     return mp_buf_err(b);
@@ -436,7 +440,7 @@ static int op_decode(mp_cur *c, proto_rc_op *o, uint32_t i, rn_diag *d)
             return rn_fail_at(d, RN_ECOUNT, "ops.quorum", at);
         break;
     default:
-        RN_ASSERT(!"op type checked above");
+        RN_ASSERT(0 && "op type checked above");
     }
 #undef OP_FIELD
     return 0;
@@ -651,7 +655,7 @@ static int ops_apply(const proto_rosterchain *ch, const proto_rc_change *c, appl
             memcpy(m->key, o->new_key, PROTO_KEY_BYTES);
             break;
         default:
-            RN_ASSERT(!"op type checked by the decoder");
+            RN_ASSERT(0 && "op type checked by the decoder");
         }
     }
     /* The result is built through proto_roster_add: the rules of a valid roster, once. */
@@ -778,7 +782,7 @@ static void periods_record(proto_rosterchain *ch, const proto_rc_change *c, uint
             break;
         }
         default:
-            RN_ASSERT(!"op type checked by the decoder");
+            RN_ASSERT(0 && "op type checked by the decoder");
         }
     }
 }
