@@ -135,8 +135,9 @@ typedef struct proto_rosterchain {
 
 /*
  * Appends the genesis document to `b`: [1, federation, quorum, issued_at, members (4.3)].
- * Returns 0, RN_ELEN (federation empty or over the bound), RN_EUTF8 (not UTF-8, or a control character), RN_ECOUNT (no authority,
- * or a quorum above the number of authorities or above 30), RN_ETIME, or the buffer's error.
+ * Returns 0, RN_ELEN (federation empty or over the bound), RN_EUTF8 (not UTF-8, or a control
+ * character), RN_ECOUNT (no authority, or a quorum above the number of authorities or above 30),
+ * RN_ETIME, or the buffer's error.
  */
 RN_MUST_USE int proto_rosterchain_genesis_encode(const char *federation, size_t federation_len,
                                                  uint64_t quorum, uint64_t issued_at,
