@@ -82,14 +82,17 @@ static const struct {
     SHOW("spec_ects_centi", SHOW_ECTS),
     SHOW("valid_from", SHOW_TIME),
     SHOW("valid_until", SHOW_TIME),
+    SHOW("valid_at", SHOW_TIME),
+    SHOW("spec_registered", SHOW_TIME),
+    SHOW("issuer_key_registered", SHOW_TIME),
 };
 #undef SHOW
 
 /* The lengths of the keys of `shows`, a bit each: most keys have none of them (show_of_n).
  * shows_check holds it to the table. */
 #define SHOW_LENGTHS                                                                               \
-    (1ull << 2 | 1ull << 3 | 1ull << 4 | 1ull << 6 | 1ull << 9 | 1ull << 10 | 1ull << 11 |         \
-     1ull << 14 | 1ull << 15 | 1ull << 16)
+    (1ull << 2 | 1ull << 3 | 1ull << 4 | 1ull << 6 | 1ull << 8 | 1ull << 9 | 1ull << 10 |          \
+     1ull << 11 | 1ull << 14 | 1ull << 15 | 1ull << 16 | 1ull << 21)
 
 static void shows_check(void)
 {

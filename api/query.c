@@ -212,7 +212,7 @@ static int put_param(mp_buf *out, const ctl_param *p, api_query *q, const uint8_
         return 0;
     case CTL_T_UINT: {
         uint64_t u;
-        if (strcmp(p->name, "at") == 0) {
+        if (strcmp(p->name, "at") == 0 || strcmp(p->name, "valid_at") == 0) {
             if (rec_time_parse(v->value, v->value_len, &u) < 0)
                 return ctl_error_msg(e, RN_ETIME, p->name,
                                      "expected a date (2024-09-01), a datetime with its zone "

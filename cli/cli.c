@@ -60,6 +60,12 @@ static const cli_optdef opts_publish_revocation[] = {
     { NULL, 0, false },
 };
 static const cli_optdef opts_at[] = { { "at", 0, true }, { NULL, 0, false } };
+/* The queries of PROTOCOL.md 14: known at (--at) and valid at (--valid-at). */
+static const cli_optdef opts_query_at[] = {
+    { "at", 0, true },
+    { "valid-at", 0, true },
+    { NULL, 0, false },
+};
 static const cli_optdef opts_export[] = {
     { "as", 0, true },
     { "at", 0, true },
@@ -67,16 +73,19 @@ static const cli_optdef opts_export[] = {
     { NULL, 0, false },
 };
 static const cli_optdef opts_search[] = {
-    { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true }, { "eqf-max", 0, true },
-    { "isced", 0, true },   { "ects-min", 0, true }, { "text", 0, true },    { "at", 0, true },
-    { "after", 0, true },   { "limit", 0, true },    { NULL, 0, false },
+    { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true },
+    { "eqf-max", 0, true }, { "isced", 0, true },    { "ects-min", 0, true },
+    { "text", 0, true },    { "at", 0, true },       { "after", 0, true },
+    { "limit", 0, true },   { "valid-at", 0, true }, { NULL, 0, false },
 };
 static const cli_optdef opts_verify[] = {
     { "spec", 0, true },       { "issuer-key", 0, true }, { "issued-at", 0, true },
-    { "credential", 0, true }, { "at", 0, true },         { NULL, 0, false },
+    { "credential", 0, true }, { "at", 0, true },         { "valid-at", 0, true },
+    { NULL, 0, false },
 };
 static const cli_optdef opts_proof_get[] = {
     { "at", 0, true },
+    { "valid-at", 0, true },
     { "output", 'o', true },
     { NULL, 0, false },
 };
@@ -112,8 +121,10 @@ static const cli_optdef opts_cred_issue[] = {
     { "output", 'o', true }, { NULL, 0, false },
 };
 static const cli_optdef opts_cred_verify[] = {
-    { "at", 0, true },    { "spec", 0, true },  { "issuer-key", 0, true },
-    { "proof", 0, true }, { "trust", 0, true }, { NULL, 0, false },
+    { "at", 0, true },          { "spec", 0, true },       { "issuer-key", 0, true },
+    { "proof", 0, true },       { "trust", 0, true },      { "issuer-docs", 0, true },
+    { "status-list", 0, true }, { "trust-list", 0, true }, { "trust-list-signer", 0, true },
+    { NULL, 0, false },
 };
 static const cli_optdef opts_cred_check[] = {
     { "issuer-docs", 0, true },       { "status-list", 0, true }, { "trust", 0, true },
@@ -272,18 +283,19 @@ static const cli_cmd commands[] = {
       opts_cred_issue, 0, 0, false, cmd_credential_issue, 0 },
     { "credential verify", "is an issued credential valid, and recognised in a country",
       "FILE COUNTRY PURPOSE [--at TIME] [--proof FILE] [--spec ID] [--issuer-key KEY]\n"
-      "      [--trust PEM]",
-      "FILE is a credential envelope (credential issue) or an Open Badges 3.0 VC-JWT signed with\n"
-      "EdDSA (Ed25519). Checks the signature locally (a VC-JWT against --issuer-key, rn1:... or\n"
-      "a key file, else against the issuer keys the node holds for the spec's provider), then\n"
-      "asks the node: the issuer key registered and its provider active at the issue date, the\n"
-      "spec valid then, the credential not revoked, and how COUNTRY recognises the spec for\n"
-      "PURPOSE. A VC-JWT's spec is --spec, else the id its import derives. --proof saves the\n"
-      "proof bundle. Exit 0 when valid and recognised, 1 when not.\n"
-      "A sealed European Digital Credential (JAdES) is checked offline and its seal reported\n"
-      "(the chain against --trust, a PEM bundle): NOT VALID (exit 1) when a check fails; when\n"
-      "none does, exit 3, the node not asked: it registers Ed25519 issuer keys, not sealing\n"
-      "certificates.",
+      "      [--issuer-docs DIR] [--trust PEM] [--status-list FILE]\n"
+      "      [--trust-list FILE --trust-list-signer PEM]",
+      "FILE is a credential of any form credential check reads: a credential envelope\n"
+      "(credential issue), a VC-JWT (RS256, ES256, EdDSA), a JSON credential with a Data\n"
+      "Integrity proof, or a sealed European Digital Credential. Runs the checks of credential\n"
+      "check (--issuer-docs, --trust, --status-list as there; status is \"not checked\" without\n"
+      "a list), the key that verifies being one the spec's provider registered (or --issuer-key,\n"
+      "rn1:... or a key file), then asks the node: the key registered and its provider active at\n"
+      "the issue date, the spec valid then and the credential bound to it (PROTOCOL.md 3.5), not\n"
+      "revoked, and how COUNTRY recognises the spec for PURPOSE. The spec is --spec, else the id\n"
+      "its import derives. --proof saves the proof bundle. Exit 0 when valid and recognised, 1\n"
+      "when not (each failed check named), 3 when FILE is not a credential read here or the node\n"
+      "cannot be asked about it (the reason given).",
       opts_cred_verify, 3, 3, false, cmd_credential_verify, 0 },
     { "credential check", "check a credential offline, as its standard defines it",
       "FILE [--issuer-docs DIR] [--status-list FILE] [--trust PEM] [--issuer-key KEY] [--at T]\n"
@@ -324,31 +336,37 @@ static const cli_cmd commands[] = {
       "what a form does not carry. Exit 1 when the node holds no such spec.",
       opts_export, 1, 1, false, cmd_spec_export, 0 },
     { "query recognise", "how does a country recognise a spec, for a purpose",
-      "SPEC COUNTRY PURPOSE [--at TIME]",
+      "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME]",
       "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime, ms\n"
-      "since the epoch, or now (the default). Exit 0 when recognised (full, partial or\n"
-      "conditional), 1 when denied or when there is no decision.",
-      opts_at, 3, 3, false, cmd_recognise, 0 },
+      "since the epoch, or now (the default). --at is the time known at (the entries published\n"
+      "by then count), --valid-at the time the records' dates are evaluated at (default: --at).\n"
+      "Exit 0 when recognised (full, partial or conditional), 1 when denied or when there is\n"
+      "no decision.",
+      opts_query_at, 3, 3, false, cmd_recognise, 0 },
     { "query search", "find specs",
       "[--country CC] [--provider ID] [--eqf-min N] [--eqf-max N] [--isced PREFIX]\n"
-      "      [--ects-min ECTS] [--text TEXT] [--at TIME] [--after SPEC] [--limit N]",
+      "      [--ects-min ECTS] [--text TEXT] [--at TIME] [--valid-at TIME] [--after SPEC]\n"
+      "      [--limit N]",
       "Lists the active specs that match every filter given, in id order, 100 at a time (at most\n"
       "1000 with --limit); --after the last id of a page gives the next.",
       opts_search, 0, 0, false, cmd_search, 0 },
     { "query verify", "is an issued credential valid, and how is it recognised",
       "--spec SPEC --issuer-key rn1:... --issued-at TIME --credential HEX COUNTRY PURPOSE "
-      "[--at TIME]",
-      "--credential is the 64-hex-digit digest of the issued credential. Exit 0 when the\n"
-      "credential is valid and recognised, 1 otherwise.",
+      "[--at TIME] [--valid-at TIME]",
+      "--credential is the 64-hex-digit digest of the issued credential. The issuer and spec are\n"
+      "checked as valid at the issue date, as known at --at; --valid-at is the time of the\n"
+      "recognition and the revocation. Exit 0 when the credential is valid and recognised, 1\n"
+      "otherwise.",
       opts_verify, 2, 2, false, cmd_verify, 0 },
-    { "query stack", "which specs count towards a pathway", "COUNTRY PATHWAY SPEC... [--at TIME]",
-      "Exit 0 when the pathway is complete with the specs given, 1 otherwise.", opts_at, 2,
+    { "query stack", "which specs count towards a pathway",
+      "COUNTRY PATHWAY SPEC... [--at TIME] [--valid-at TIME]",
+      "Exit 0 when the pathway is complete with the specs given, 1 otherwise.", opts_query_at, 2,
       2 + RN_STACK_SPECS_MAX, false, cmd_stack, 0 },
     { "query matrix", "how each of the 30 countries recognises a spec, for each purpose",
-      "SPEC [--at TIME]",
+      "SPEC [--at TIME] [--valid-at TIME]",
       "One call: the recognition of SPEC in every country, for further_study, employment and\n"
       "both (result and outcome per cell; --json gives every term). Exit 0.",
-      opts_at, 1, 1, false, cmd_matrix, 0 },
+      opts_query_at, 1, 1, false, cmd_matrix, 0 },
     { "report", "the federation report: per country, what is registered and recognised",
       "[--at TIME]",
       "Per country of the 30: providers and specs registered, the share of those specs with an\n"
@@ -367,8 +385,8 @@ static const cli_cmd commands[] = {
       "prints the credential. Exit 0; 1 when the node holds no such provider as of TIME.",
       opts_status_list, 1, 1, false, cmd_status_list_export, 0 },
     { "proof get", "recognise, and save the proof bundle to a file",
-      "SPEC COUNTRY PURPOSE [--at TIME] -o FILE", NULL, opts_proof_get, 3, 3, false, cmd_proof_get,
-      0 },
+      "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME] -o FILE", NULL, opts_proof_get, 3, 3,
+      false, cmd_proof_get, 0 },
     { "proof verify", "check a proof bundle offline, with only the roster", "FILE --roster ROSTER",
       "ROSTER is the federation's roster file (or its canonical MessagePack encoding). Prints the\n"
       "answer and the entries it rests on. Exit 0 when the bundle verifies, 1 when it does not.",

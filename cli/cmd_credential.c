@@ -1,15 +1,14 @@
 /*
  * cmd_credential.c: issued credentials. `credential issue` signs an envelope (proto/credential.h)
- * offline with an awarding body's issuer key; `credential verify` checks one against a node: the
- * envelope, or an Open Badges 3.0 credential in VC-JWT form signed with EdDSA (vcjwt.h).
+ * offline with an awarding body's issuer key; `credential verify` checks a credential of any form
+ * against a node; `credential check` checks one offline (cred/cred.h).
  *
- * Verification has two halves. Locally: the credential decodes and its signature verifies against
- * its issuer key (the envelope names it; for a VC-JWT it is the key given, or one of the issuer
- * keys the provider's record lists, read through the node's `record` method). At the node: the
- * `verify` query with the claim {spec, issuer_key, issued_at, credential digest}, which says
- * whether that key was the provider's and the provider active at the issue date, whether the spec
- * was valid then, whether the credential is revoked, and how the country recognises the spec for
- * the purpose, with a proof bundle. The answer is positive (exit 0) only when every part is.
+ * Verification is api/verifier.h's, the gateway's too: this file parses the arguments, loads what
+ * the verifier is given (the issuers' documents, trust anchors, a status list), asks the node
+ * each question the verifier has over the control socket (record, search, verify), and prints
+ * the answer: for people line by line, with --json the verifier's JSON as it is, the bytes
+ * POST /v1/verify sends. The answer is positive (exit 0) only when the credential is valid and
+ * recognised.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +25,7 @@
 #include "cred/did.h"
 #include "cred/key.h"
 #include "cred/vcjwt.h"
+#include "api/verifier.h"
 #include "import.h"
 #include "proto/codes.h"
 #include "proto/credential.h"
@@ -260,765 +260,290 @@ static void failed_names(const cred_report *r, char *out, size_t n)
     }
 }
 
-/* What the local half established about a credential. */
-typedef struct claim {
-    const char *form; /* "recnet envelope v1", "Open Badges 3.0 VC-JWT (EdDSA)" */
-    char spec[RN_ID_BYTES_MAX + 1];
-    uint8_t issuer_key[PROTO_KEY_BYTES];
-    bool key_is_id; /* issuer_key is the id of a JWK or DID key (PROTOCOL.md 3.4) */
-    uint64_t issued_at_ms;
-    uint8_t digest[PROTO_DIGEST_BYTES];
-    char grade[PROTO_CREDENTIAL_GRADE_BYTES_MAX + 1];
-    bool sig_ok;               /* the signature verifies against issuer_key */
-    char sig_note[256];        /* why not, or which key */
-    const cred_report *checks; /* a VC-JWT's local checks, or NULL */
-} claim;
-
 static const char *js(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
     return json_is_string(v) ? json_string_value(v) : "-";
 }
 
-/* The local half's facts as JSON. */
-static json_t *claim_json(const claim *cl)
+/* The local facts of an answer (api/verifier.h), for people. */
+static void print_credential(json_t *cr)
 {
-    char hex[2 * PROTO_DIGEST_BYTES + 1], kt[PROTO_KEY_TEXT_LEN + 1], t[REC_TIME_BYTES];
-    json_t *o = json_object();
-    rec_hex(cl->digest, PROTO_DIGEST_BYTES, hex);
-    proto_key_text_format(cl->issuer_key, kt);
-    rec_time_format(cl->issued_at_ms, t);
-    json_object_set_new(o, "form", json_string(cl->form));
-    json_object_set_new(o, "spec", json_string(cl->spec));
-    json_object_set_new(o, "issued_at", json_string(t));
-    json_object_set_new(o, "issuer_key", json_string(kt));
-    json_object_set_new(o, "credential", json_string(hex));
-    if (cl->grade[0] != '\0')
-        json_object_set_new(o, "grade", json_string(cl->grade));
-    json_object_set_new(o, "signature_ok", json_boolean(cl->sig_ok));
-    if (cl->sig_note[0] != '\0')
-        json_object_set_new(o, "signature_note", json_string(cl->sig_note));
-    if (cl->checks != NULL)
-        json_object_set_new(o, "checks", checks_json(cl->checks));
-    return o;
+    const int w = CLI_ANSWER_WIDTH;
+    cli_kv(w, "credential", "%s", js(cr, "form"));
+    cli_kv(w, "spec", "%s", js(cr, "spec"));
+    cli_kv(w, "issued at", "%s", js(cr, "issued_at"));
+    cli_kv(w, "issuer key", "%s", js(cr, "issuer_key"));
+    cli_kv(w, "digest", "%s", js(cr, "credential"));
+    if (json_is_string(json_object_get(cr, "grade")))
+        cli_kv(w, "grade", "%s", js(cr, "grade"));
+    if (json_is_string(json_object_get(cr, "sealed_by")))
+        cli_kv(w, "sealed by", "%s", js(cr, "sealed_by"));
+    bool sig = json_is_true(json_object_get(cr, "signature_ok"));
+    const char *note = json_string_value(json_object_get(cr, "signature_note"));
+    cli_kv(w, "signature", "%s%s%s", sig ? "valid" : "DOES NOT VERIFY", note != NULL ? ": " : "",
+           note != NULL ? note : "");
+    json_t *checks = json_object_get(cr, "checks"), *k;
+    size_t i, failed = 0, nc = 0;
+    json_array_foreach(checks, i, k)
+    {
+        failed += strcmp(js(k, "result"), "fail") == 0;
+        nc += strcmp(js(k, "result"), "not checked") == 0;
+    }
+    if (json_is_array(checks)) {
+        cli_kv(w, "checks", "%zu made offline, %zu failed, %zu not checked",
+               json_array_size(checks), failed, nc);
+        json_array_foreach(checks, i, k)
+            printf("  %-22s %-12s %s\n", js(k, "name"), js(k, "result"), js(k, "reason"));
+    }
 }
 
-static void print_claim(const claim *cl)
+/* The node's half of an answer, for people. */
+static void print_node(json_t *ans, const char *cc, const char *purpose, const char *save)
 {
-    json_t *o = claim_json(cl);
-    cli_kv(CLI_ANSWER_WIDTH, "credential", "%s", cl->form);
-    cli_kv(CLI_ANSWER_WIDTH, "spec", "%s", cl->spec);
-    cli_kv(CLI_ANSWER_WIDTH, "issued at", "%s", js(o, "issued_at"));
-    cli_kv(CLI_ANSWER_WIDTH, "issuer key", "%s", js(o, "issuer_key"));
-    cli_kv(CLI_ANSWER_WIDTH, "digest", "%s", js(o, "credential"));
-    if (cl->grade[0] != '\0')
-        cli_kv(CLI_ANSWER_WIDTH, "grade", "%s", cl->grade);
-    cli_kv(CLI_ANSWER_WIDTH, "signature", "%s%s%s", cl->sig_ok ? "valid" : "DOES NOT VERIFY",
-           cl->sig_note[0] != '\0' ? ": " : "", cl->sig_note);
-    if (cl->checks != NULL) {
-        cli_kv(CLI_ANSWER_WIDTH, "checks", "%zu made offline, %zu failed, %zu not checked",
-               cl->checks->n, cl->checks->failed, cl->checks->not_checked);
-        print_checks(cl->checks);
-    }
-    json_decref(o);
-}
-
-/* The node half: the verify query, its answer printed, the proof saved. */
-static int ask_node(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl)
-{
-    const char *cc = country_arg(a->pos[1]), *purpose = a->pos[2];
-    const char *at_s = cli_optval(cmd, a, "at"), *save = cli_optval(cmd, a, "proof");
-    uint64_t at = 0;
-    mp_buf p;
-    rpc_resp raw;
-    json_t *res = NULL;
-    int rc;
-    memset(&raw, 0, sizeof(raw));
-    mp_buf_init(&p, 1024);
-    if (at_s != NULL && rec_time_parse(at_s, strlen(at_s), &at) < 0) {
-        rc = cli_usage(cmd, "--at: expected a date or a datetime with its zone");
-        goto out;
-    }
-    mp_put_array(&p, 4);
-    mp_put_map(&p, 4);
-    mp_put_cstr(&p, "spec");
-    mp_put_cstr(&p, cl->spec);
-    mp_put_cstr(&p, cl->key_is_id ? "issuer_key_id" : "issuer_key");
-    mp_put_bin(&p, cl->issuer_key, PROTO_KEY_BYTES);
-    mp_put_cstr(&p, "issued_at");
-    mp_put_uint(&p, cl->issued_at_ms);
-    mp_put_cstr(&p, "credential");
-    mp_put_bin(&p, cl->digest, PROTO_DIGEST_BYTES);
-    mp_put_cstr(&p, cc);
-    mp_put_cstr(&p, purpose);
-    if (at_s != NULL)
-        mp_put_uint(&p, at);
-    else
-        mp_put_nil(&p);
-    rc = cli_call(c, CTL_VERIFY, &p, &raw);
-    if (rc != CLI_OK) {
-        if (rc == CLI_NEGATIVE && !c->json)
-            print_claim(cl);
-        goto out;
-    }
-    res = rpc_to_json(raw.result);
-    if (res == NULL) {
-        rc = cli_fail(CLI_ERROR, "verify: malformed result");
-        goto out;
-    }
-    mp_cur v;
-    const uint8_t *b;
-    uint32_t n;
-    if (rpc_map_get(raw.result, "proof", &v) && mp_read_bin(&v, &b, &n) == 0) {
-        if (save != NULL) {
-            FILE *f = fopen(save, "wb");
-            if (f == NULL || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
-                rc = cli_fail(CLI_ERROR, "cannot write %s", save);
-                goto out;
-            }
-        }
-        json_object_set_new(res, "proof_bytes", json_integer(n));
-    }
-    json_object_del(res, "proof");
-    json_t *rec = json_object_get(res, "recognition");
+    json_t *res = json_object_get(ans, "node"), *rec = json_object_get(res, "recognition");
+    json_t *rv = json_object_get(res, "revocation"), *basis = json_object_get(rec, "basis");
+    bool sig = json_is_true(json_object_get(json_object_get(ans, "credential"), "signature_ok"));
     bool valid = json_is_true(json_object_get(res, "valid"));
-    bool ok = cl->sig_ok && valid && cli_recognition_recognises(rec);
-    if (c->json) {
-        json_t *o = json_object();
-        json_object_set_new(o, "valid_and_recognised", json_boolean(ok));
-        json_object_set_new(o, "credential", claim_json(cl));
-        json_object_set(o, "node", res);
-        if (save != NULL)
-            json_object_set_new(o, "proof", json_string(save));
-        cli_json_print(o);
-        json_decref(o);
-    } else {
-        json_t *rv = json_object_get(res, "revocation"), *basis = json_object_get(rec, "basis");
-        const int w = CLI_ANSWER_WIDTH;
-        char issuer_says[512], spec_says[512];
-        cli_issuer_says(res, issuer_says, sizeof(issuer_says));
-        cli_spec_says(res, spec_says, sizeof(spec_says));
-        print_claim(cl);
-        cli_kv(w, "issuer", "%s", issuer_says);
-        cli_kv(w, "spec", "%s", spec_says);
-        if (json_is_object(rv))
-            cli_kv(w, "revoked", "YES (entry %lld of %s, %s)",
-                   (long long)json_integer_value(json_object_get(rv, "seq")), js(rv, "author"),
-                   js(rv, "timestamp"));
-        else
-            cli_kv(w, "revoked", "no");
-        if (json_is_object(basis))
-            cli_kv(w, "recognition", "in %s for %s: %s, %s (%s)", cc, purpose, js(rec, "result"),
-                   js(rec, "outcome"), js(rec, "basis_id"));
-        else
-            cli_kv(w, "recognition", "in %s for %s: no decision", cc, purpose);
-        cli_kv(w, "as of", "%s", js(res, "at"));
-        cli_print_recognition(rec, w);
-        if (save != NULL)
-            cli_kv(w, "proof",
-                   "saved to %s; check it with recnetctl proof verify %s --roster "
-                   "ROSTER",
-                   save, save);
-        char why[1280] = "";
-        if (!cl->sig_ok)
-            snprintf(why, sizeof(why), ": the signature does not verify");
-        else if (!valid) {
-            /* Each failed check, in the order above, with its reason. */
-            const struct {
-                const char *key;
-                bool want;
-                const char *says;
-            } checks[] = { { "issuer_ok", true, issuer_says },
-                           { "spec_ok", true, spec_says },
-                           { "revoked", false, "revoked" } };
-            size_t used = 0;
-            for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-                if (json_is_true(json_object_get(res, checks[i].key)) == checks[i].want)
-                    continue;
-                int k = snprintf(why + used, sizeof(why) - used, "%s%s%s", used == 0 ? ": " : "; ",
-                                 i == 1 ? "the spec was " : "", checks[i].says);
-                if (k > 0 && (size_t)k < sizeof(why) - used)
-                    used += (size_t)k;
-            }
-        }
-        cli_kv(w, "answer", "%s%s",
-               ok                      ? "VALID and RECOGNISED"
-               : !valid || !cl->sig_ok ? "NOT VALID"
-                                       : "valid, but NOT RECOGNISED there for that purpose",
-               why);
-    }
-    rc = ok ? CLI_OK : CLI_NEGATIVE;
-out:
-    json_decref(res);
-    rpc_resp_free(&raw);
-    mp_buf_free(&p);
-    return rc;
-}
-
-static int claim_of_envelope(const cli_cmd *cmd, cli_args *a, const uint8_t *buf, size_t len,
-                             claim *cl)
-{
-    proto_credential cr;
-    rn_diag d;
-    char msg[128];
-    memset(&d, 0, sizeof(d));
-    int rc = proto_credential_decode(&cr, buf, len, &d);
-    if (rc < 0)
-        return cli_fail(CLI_REFUSED, "%s: not a valid credential envelope: %s", a->pos[0],
-                        rn_diag_format(&d, msg, sizeof(msg)));
-    cl->form = "recnet credential envelope v1";
-    snprintf(cl->spec, sizeof(cl->spec), "%.*s", (int)cr.spec.len, (const char *)cr.spec.ptr);
-    memcpy(cl->issuer_key, cr.issuer_key, PROTO_KEY_BYTES);
-    memcpy(cl->digest, cr.digest, PROTO_DIGEST_BYTES);
-    cl->issued_at_ms = cr.issued_at_ms;
-    snprintf(cl->grade, sizeof(cl->grade), "%.*s", (int)cr.grade.len, (const char *)cr.grade.ptr);
-    cl->sig_ok = proto_credential_verify(&cr) == 0;
-    if (!cl->sig_ok)
-        snprintf(cl->sig_note, sizeof(cl->sig_note),
-                 "the envelope was altered, or not signed by the key it names");
-    const char *spec = cli_optval(cmd, a, "spec");
-    if (spec != NULL && strcmp(spec, cl->spec) != 0)
-        return cli_usage(cmd, "--spec %s: the envelope names its own spec, %s", spec, cl->spec);
-    if (cli_optval(cmd, a, "issuer-key") != NULL)
-        return cli_usage(cmd, "--issuer-key: the envelope names its own issuer key");
-    return CLI_OK;
-}
-
-/* The issue date of a badge: awardedDate, else validFrom (Data Model 2.0), else issuanceDate
- * (1.1), else the JWT's nbf (seconds). */
-static int badge_issued_at(const cred_vcjwt *j, uint64_t *ms)
-{
-    static const char *const dates[] = { "awardedDate", "validFrom", "issuanceDate" };
-    for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
-        json_t *v = json_object_get(j->vc, dates[i]);
-        if (json_is_string(v))
-            return rec_time_parse(json_string_value(v), json_string_length(v), ms);
-    }
-    json_t *nbf = json_object_get(j->payload, "nbf");
-    if (json_is_integer(nbf) && json_integer_value(nbf) >= 0 &&
-        (uint64_t)json_integer_value(nbf) <= RN_TIME_MS_MAX / 1000u) {
-        *ms = (uint64_t)json_integer_value(nbf) * 1000u;
-        return 0;
-    }
-    return RN_ETIME;
-}
-
-/* The issuer keys to try: the key given (rn1:... or a key file), or else each issuer key of the
- * spec's provider as the node holds it now and held it at the issue date. *pid names the
- * provider (empty for a key given). */
-/* The verifying key of an issuer key of a later form: a JWK, or a did:key or did:jwk resolved
- * locally; a did:web needs its document, which a node does not hold. Returns 0 or an RN_E code. */
-static int ext_key(const proto_issuer_key_ext *k, cred_key *out)
-{
-    char why[256];
-    int rc;
-    if (k->form == PROTO_KEY_FORM_JWK) {
-        json_error_t je;
-        json_t *j = json_loadb((const char *)k->key.ptr, k->key.len, 0, &je);
-        if (j == NULL)
-            return RN_EKEY;
-        rc = cred_key_from_jwk(j, out, why, sizeof(why));
-        json_decref(j);
-        return rc;
-    }
-    char *s = strndup((const char *)k->key.ptr, k->key.len);
-    cred_resolved res;
-    if (s == NULL)
-        return RN_ENOMEM;
-    rc = cred_resolve(NULL, s, &res, why, sizeof(why));
-    free(s);
-    if (rc < 0)
-        return rc;
-    *out = res.key; /* ownership moves to *out */
-    memset(&res.key, 0, sizeof(res.key));
-    cred_resolved_free(&res);
-    return 0;
-}
-
-static int badge_keys(cli *c, const cli_cmd *cmd, cli_args *a, const claim *cl,
-                      uint8_t keys[][PROTO_KEY_BYTES], bool *is_id, cred_key *ck, size_t *keys_n,
-                      char *pid, size_t pid_len)
-{
-    const char *given = cli_optval(cmd, a, "issuer-key");
-    int rc;
-    *keys_n = 0;
-    pid[0] = '\0';
-    if (given != NULL) {
-        if (strncmp(given, PROTO_KEY_TEXT_PREFIX, PROTO_KEY_TEXT_PREFIX_LEN) == 0) {
-            if (proto_key_text_parse(given, strlen(given), keys[0]) < 0)
-                return cli_usage(cmd, "--issuer-key %s: not a key rn1:...", given);
-        } else {
-            uint8_t sk[PROTO_SK_BYTES];
-            rc = load_sk(given, sk, keys[0]);
-            sodium_memzero(sk, sizeof(sk));
-            if (rc != CLI_OK)
-                return rc;
-        }
-        *keys_n = 1;
-        is_id[0] = false;
-        cred_key_ed25519(&ck[0], keys[0]);
-        return CLI_OK;
-    }
-    /* The spec names its provider; the provider lists its issuer keys. */
-    proto_record *rec = malloc(sizeof(*rec));
-    uint8_t *buf = NULL;
-    proto_entry e;
-    if (rec == NULL)
-        return cli_fail(CLI_ERROR, "out of memory");
-    rc = cli_record_get(c, PROTO_KIND_SPEC, cl->spec, UINT64_MAX, &buf, &e, rec);
-    if (rc != CLI_OK) {
-        free(rec);
-        return rc == CLI_NEGATIVE
-                   ? cli_fail(CLI_NEGATIVE, "%s: the node holds no such spec", cl->spec)
-                   : rc;
-    }
-    snprintf(pid, pid_len, "%.*s", (int)rec->u.spec.provider.len,
-             (const char *)rec->u.spec.provider.ptr);
-    free(buf);
-    const uint64_t when[2] = { UINT64_MAX, cl->issued_at_ms };
-    for (int w = 0; w < 2; w++) {
-        rc = cli_record_get(c, PROTO_KIND_PROVIDER, pid, when[w], &buf, &e, rec);
-        if (rc == CLI_NEGATIVE)
-            continue;
-        if (rc != CLI_OK) {
-            free(rec);
-            return rc;
-        }
-        for (uint32_t k = 0; k < rec->u.provider.issuer_keys_n; k++) {
-            const uint8_t *key = rec->u.provider.issuer_keys[k].key;
-            bool seen = false;
-            for (size_t m = 0; m < *keys_n; m++)
-                seen = seen || memcmp(keys[m], key, PROTO_KEY_BYTES) == 0;
-            if (!seen && *keys_n < CRED_KEYS_MAX) {
-                memcpy(keys[*keys_n], key, PROTO_KEY_BYTES);
-                is_id[*keys_n] = false;
-                cred_key_ed25519(&ck[(*keys_n)++], key);
-            }
-        }
-        /* Keys of the later forms (JWK, DID), by their ids. */
-        for (uint32_t k = 0; k < rec->u.provider.issuer_keys_ext_n; k++) {
-            uint8_t id[PROTO_DIGEST_BYTES];
-            bool seen = false;
-            proto_issuer_key_ext_id(&rec->u.provider.issuer_keys_ext[k], id);
-            for (size_t m = 0; m < *keys_n; m++)
-                seen = seen || (is_id[m] && memcmp(keys[m], id, PROTO_KEY_BYTES) == 0);
-            if (seen || *keys_n >= CRED_KEYS_MAX)
+    bool ok = json_is_true(json_object_get(ans, "valid_and_recognised"));
+    const int w = CLI_ANSWER_WIDTH;
+    char issuer_says[512], spec_says[512];
+    cli_issuer_says(res, issuer_says, sizeof(issuer_says));
+    cli_spec_says(res, spec_says, sizeof(spec_says));
+    cli_kv(w, "issuer", "%s", issuer_says);
+    cli_kv(w, "spec", "%s", spec_says);
+    if (json_is_object(rv))
+        cli_kv(w, "revoked", "YES (entry %lld of %s, %s)",
+               (long long)json_integer_value(json_object_get(rv, "seq")), js(rv, "author"),
+               js(rv, "timestamp"));
+    else
+        cli_kv(w, "revoked", "no");
+    if (json_is_object(basis))
+        cli_kv(w, "recognition", "in %s for %s: %s, %s (%s)", cc, purpose, js(rec, "result"),
+               js(rec, "outcome"), js(rec, "basis_id"));
+    else
+        cli_kv(w, "recognition", "in %s for %s: no decision", cc, purpose);
+    cli_kv(w, "as of", "%s", js(res, "at"));
+    cli_print_recognition(rec, w);
+    if (save != NULL)
+        cli_kv(w, "proof", "saved to %s; check it with recnetctl proof verify %s --roster ROSTER",
+               save, save);
+    char why[1280] = "";
+    if (!sig) {
+        snprintf(why, sizeof(why), ": the signature does not verify");
+    } else if (!valid) {
+        /* Each failed check, in the order above, with its reason. */
+        const struct {
+            const char *key;
+            bool want;
+            const char *says;
+        } checks[] = { { "issuer_ok", true, issuer_says },
+                       { "spec_ok", true, spec_says },
+                       { "revoked", false, "revoked" } };
+        size_t used = 0;
+        for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+            if (json_is_true(json_object_get(res, checks[i].key)) == checks[i].want)
                 continue;
-            memset(&ck[*keys_n], 0, sizeof(ck[0]));
-            if (ext_key(&rec->u.provider.issuer_keys_ext[k], &ck[*keys_n]) < 0)
-                continue; /* a did:web, or a key no verifier can use: it verifies nothing */
-            memcpy(keys[*keys_n], id, PROTO_KEY_BYTES);
-            is_id[(*keys_n)++] = true;
+            int k = snprintf(why + used, sizeof(why) - used, "%s%s%s", used == 0 ? ": " : "; ",
+                             i == 1 ? "the spec was " : "", checks[i].says);
+            if (k > 0 && (size_t)k < sizeof(why) - used)
+                used += (size_t)k;
         }
-        free(buf);
-        buf = NULL;
     }
-    free(rec);
-    return CLI_OK;
+    cli_kv(w, "answer", "%s%s",
+           ok               ? "VALID and RECOGNISED"
+           : !valid || !sig ? "NOT VALID"
+                            : "valid, but NOT RECOGNISED there for that purpose",
+           why);
 }
 
-/* The local half of a VC-JWT: the checks of `credential check` with the issuer keys as the
- * caller's keys, the signature's key, and every other failed check named. */
-static int badge_checks(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *file,
-                        size_t file_len, claim *cl, cred_report *rep)
-{
-    uint8_t keys[CRED_KEYS_MAX][PROTO_KEY_BYTES];
-    bool is_id[CRED_KEYS_MAX];
-    cred_key ck[CRED_KEYS_MAX];
-    size_t keys_n = 0;
-    char pid[RN_ID_BYTES_MAX + 1], why[512];
-    int rc = badge_keys(c, cmd, a, cl, keys, is_id, ck, &keys_n, pid, sizeof(pid));
-    if (rc != CLI_OK) {
-        for (size_t i = 0; i < keys_n; i++)
-            cred_key_free(&ck[i]);
-        return rc;
-    }
-    cred_opts o;
-    memset(&o, 0, sizeof(o));
-    o.keys = ck;
-    o.keys_n = keys_n;
-    o.now_ms = now_ms();
-    rc = cred_check_buf(file, file_len, &o, rep, why, sizeof(why));
-    if (rc < 0)
-        return cli_fail(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED, "%s: %s", a->pos[0], why);
-    const cred_check *sig = cred_report_find(rep, "signature");
-    cl->sig_ok = sig != NULL && sig->result == CRED_PASS;
-    if (cl->sig_ok && rep->key_index < keys_n) {
-        memcpy(cl->issuer_key, keys[rep->key_index], PROTO_KEY_BYTES);
-        cl->key_is_id = is_id[rep->key_index];
-        snprintf(cl->sig_note, sizeof(cl->sig_note), "%s",
-                 pid[0] != '\0' ? "by an issuer key of the spec's provider" : "by the key given");
-        if (pid[0] != '\0')
-            snprintf(cl->sig_note, sizeof(cl->sig_note), "by an issuer key of %s", pid);
-    } else if (cl->sig_ok) {
-        /* Verified by a key the token names, not one the registry holds. */
-        cl->sig_ok = false;
-        snprintf(cl->sig_note, sizeof(cl->sig_note), "by a key the token names, not by %s",
-                 pid[0] != '\0' ? "an issuer key of the provider" : "the key given");
-    } else if (pid[0] != '\0') {
-        snprintf(cl->sig_note, sizeof(cl->sig_note), "by none of the %zu issuer key(s) of %s",
-                 keys_n, pid);
-    } else {
-        snprintf(cl->sig_note, sizeof(cl->sig_note), "not by the key given");
-    }
-    for (size_t i = 0; i < keys_n; i++)
-        cred_key_free(&ck[i]);
-    return CLI_OK;
-}
+/* What verify is given besides the file: the issuer's documents, trust anchors, a status list. */
+typedef struct verify_inputs {
+    cred_docs docs;
+    cred_trust trust;
+    json_t *status_list;
+} verify_inputs;
 
-/* True if spec record `s` lists `id` among its source_ids. */
-static bool spec_binds(const proto_spec *s, const char *id)
+static int verify_inputs_load(const cli_cmd *cmd, cli_args *a, verify_inputs *in,
+                              api_verifier_opts *o)
 {
-    for (uint32_t i = 0; id != NULL && i < s->source_ids_n; i++)
-        if (proto_str_eq(s->source_ids[i], proto_str_c(id)))
-            return true;
-    return false;
-}
-
-/*
- * The binding of a badge to its spec (PROTOCOL.md 3.5, spec.source_ids): a spec imported from a
- * credential names the achievement it came from, so a badge of that achievement belongs to that
- * spec and to no other. `ach` is the badge's achievement id (may be NULL), cl->spec the spec the
- * badge is verified under (--spec, or the id an import of it derives), `derived` that derived
- * id (empty when none). Refused (CLI_NEGATIVE, the reason printed) when the spec is bound and
- * not to this achievement, or when the spec an import of the badge derives is bound to it and is
- * another spec. A spec bound to nothing (published by hand, or before the binding existed) is
- * taken as named. CLI_OK, or the exit code of a node error.
- */
-/* The spec other than `except` among the provider's specs (the node's `search` by provider,
- * page by page) that is bound to achievement `ach`, into out[]; "" when none. CLI_OK or the exit
- * code of a node error. */
-static int bound_spec_of_provider(cli *c, const char *prov, const char *ach, const char *except,
-                                  char out[RN_ID_BYTES_MAX + 1])
-{
-    char after[RN_ID_BYTES_MAX + 1] = "";
-    proto_record *rec = malloc(sizeof(*rec));
-    int rc = CLI_OK;
-    out[0] = '\0';
-    if (rec == NULL)
-        return cli_fail(CLI_ERROR, "out of memory");
-    for (unsigned page = 0; page < 64 && out[0] == '\0'; page++) {
-        mp_buf p;
-        rpc_resp raw;
-        memset(&raw, 0, sizeof(raw));
-        mp_buf_init(&p, 512);
-        mp_put_array(&p, 4);
-        mp_put_map(&p, 1);
-        mp_put_cstr(&p, "provider");
-        mp_put_cstr(&p, prov);
-        mp_put_nil(&p);
-        if (after[0] != '\0')
-            mp_put_cstr(&p, after);
-        else
-            mp_put_nil(&p);
-        mp_put_uint(&p, RN_SEARCH_RESULTS_MAX);
-        rc = cli_call(c, "search", &p, &raw);
-        mp_buf_free(&p);
-        json_t *res = rc == CLI_OK ? rpc_to_json(raw.result) : NULL;
-        rpc_resp_free(&raw);
-        if (rc != CLI_OK)
-            break;
-        json_t *hits = json_object_get(res, "hits"), *h;
-        size_t i;
-        json_array_foreach(hits, i, h)
-        {
-            const char *id = json_string_value(json_object_get(h, "spec_id"));
-            uint8_t *buf = NULL;
-            proto_entry e;
-            if (id == NULL || strcmp(id, except) == 0)
-                continue;
-            snprintf(after, sizeof(after), "%s", id);
-            rc = cli_record_get(c, PROTO_KIND_SPEC, id, UINT64_MAX, &buf, &e, rec);
-            if (rc == CLI_OK && spec_binds(&rec->u.spec, ach))
-                snprintf(out, RN_ID_BYTES_MAX + 1, "%s", id);
-            free(buf);
-            if (rc != CLI_OK && rc != CLI_NEGATIVE)
-                break;
-            rc = CLI_OK;
-            if (out[0] != '\0')
-                break;
-        }
-        bool more = json_is_true(json_object_get(res, "more"));
-        json_decref(res);
-        if (rc != CLI_OK || !more)
-            break;
-    }
-    free(rec);
-    return rc;
-}
-
-static int badge_binding(cli *c, const char *file, const char *ach, const claim *cl,
-                         const char *derived)
-{
-    proto_record *rec = malloc(sizeof(*rec));
-    uint8_t *buf = NULL;
-    proto_entry e;
+    const char *docs_dir = cli_optval(cmd, a, "issuer-docs");
+    const char *status = cli_optval(cmd, a, "status-list"), *trust = cli_optval(cmd, a, "trust");
+    char why[512];
     int rc;
-    if (rec == NULL)
-        return cli_fail(CLI_ERROR, "out of memory");
-    rc = cli_record_get(c, PROTO_KIND_SPEC, cl->spec, UINT64_MAX, &buf, &e, rec);
-    if (rc == CLI_OK && rec->u.spec.source_ids_n > 0 && !spec_binds(&rec->u.spec, ach)) {
-        char bound[RN_URL_BYTES_MAX + 1];
-        snprintf(bound, sizeof(bound), "%.*s", (int)rec->u.spec.source_ids[0].len,
-                 (const char *)rec->u.spec.source_ids[0].ptr);
-        free(buf);
-        free(rec);
-        return cli_fail(CLI_NEGATIVE,
-                        "%s: the badge's achievement %s is not what spec %s was imported from "
-                        "(%s): not a credential of that spec",
-                        file, ach != NULL ? ach : "(none)", cl->spec, bound);
-    }
-    char prov[RN_ID_BYTES_MAX + 1] = "";
-    bool unbound = rc == CLI_OK && rec->u.spec.source_ids_n == 0;
-    if (rc == CLI_OK)
-        snprintf(prov, sizeof(prov), "%.*s", (int)rec->u.spec.provider.len,
-                 (const char *)rec->u.spec.provider.ptr);
-    free(buf);
-    buf = NULL;
-    if (rc != CLI_OK && rc != CLI_NEGATIVE) {
-        free(rec);
-        return rc;
-    }
-    /* The named spec is bound to nothing: is another spec of its provider bound to the badge? */
-    if (unbound && ach != NULL) {
-        char other[RN_ID_BYTES_MAX + 1];
-        rc = bound_spec_of_provider(c, prov, ach, cl->spec, other);
-        if (rc == CLI_OK && other[0] != '\0') {
-            free(rec);
-            return cli_fail(CLI_NEGATIVE,
-                            "%s: the badge's achievement %s is bound to spec %s, not %s", file, ach,
-                            other, cl->spec);
-        }
-        if (rc != CLI_OK) {
-            free(rec);
-            return rc;
-        }
-    }
-    if (ach != NULL && derived[0] != '\0' && strcmp(derived, cl->spec) != 0) {
-        rc = cli_record_get(c, PROTO_KIND_SPEC, derived, UINT64_MAX, &buf, &e, rec);
-        bool bound = rc == CLI_OK && spec_binds(&rec->u.spec, ach);
-        free(buf);
-        free(rec);
-        if (bound)
-            return cli_fail(CLI_NEGATIVE,
-                            "%s: the badge's achievement %s is bound to spec %s, not %s", file, ach,
-                            derived, cl->spec);
-        return rc == CLI_OK || rc == CLI_NEGATIVE ? CLI_OK : rc;
-    }
-    free(rec);
-    return CLI_OK;
-}
-
-static int claim_of_jwt(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *buf, size_t len,
-                        claim *cl, cred_report *rep)
-{
-    cred_vcjwt j;
-    char why[IMP_WHY_BYTES];
-    imp_flags none;
-    imp_result *r = NULL;
-    int rc = cred_vcjwt_parse((const char *)buf, len, &j, why, sizeof(why));
-    if (rc < 0) {
-        rc = cli_fail(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED, "%s: %s", a->pos[0], why);
-        goto out;
-    }
-    if (j.jws.alg == CRED_ALG_NONE) {
-        rc = cli_fail(CLI_REFUSED, "%s: the token's alg is none of RS256, ES256, EdDSA", a->pos[0]);
-        goto out;
-    }
-    /* RS256 and ES256 tokens are checked against the JWK and DID keys the provider registered
-     * (PROTOCOL.md 3.4), EdDSA ones against its Ed25519 keys as well. */
-    cl->form = j.jws.alg == CRED_ALG_RS256   ? "Open Badges 3.0 VC-JWT (RS256)"
-               : j.jws.alg == CRED_ALG_ES256 ? "Open Badges 3.0 VC-JWT (ES256)"
-                                             : "Open Badges 3.0 VC-JWT (EdDSA)";
-    cred_vcjwt_digest(&j, cl->digest);
-    if (badge_issued_at(&j, &cl->issued_at_ms) < 0) {
-        rc = cli_fail(CLI_REFUSED,
-                      "%s: the badge has no issue date (awardedDate, validFrom, "
-                      "issuanceDate or nbf)",
-                      a->pos[0]);
-        goto out;
-    }
-    /* The spec: --spec, else the id an import of this badge derives. */
-    const char *spec = cli_optval(cmd, a, "spec");
-    const char *ach = json_string_value(json_object_get(
-        json_object_get(json_object_get(j.vc, "credentialSubject"), "achievement"), "id"));
-    char derived[RN_ID_BYTES_MAX + 1] = "";
-    memset(&none, 0, sizeof(none));
-    r = calloc(1, sizeof(*r));
-    if (r == NULL) {
-        rc = cli_fail(CLI_ERROR, "out of memory");
-        goto out;
-    }
-    rc = imp_map(j.vc, &none, r, why, sizeof(why));
-    const char *id = rc == 0 ? json_string_value(json_object_get(r->spec, "id")) : NULL;
-    if (id != NULL && rc == 0 && r->format == IMP_OBV3)
-        snprintf(derived, sizeof(derived), "%s", id);
-    if (spec != NULL) {
-        if (proto_id_check((const uint8_t *)spec, strlen(spec)) < 0) {
-            rc = cli_usage(cmd, "--spec %s: expected a spec id CC:reference", spec);
-            goto out;
-        }
-        snprintf(cl->spec, sizeof(cl->spec), "%s", spec);
-    } else {
-        if (rc == 0 && r->format != IMP_OBV3) {
-            rc = cli_fail(CLI_REFUSED,
-                          "%s: the token's credential is not an Open Badges 3.0 "
-                          "credential",
-                          a->pos[0]);
-            goto out;
-        }
-        if (id == NULL) {
-            rc = cli_usage(cmd,
-                           "%s: the badge does not say which spec it was issued under (%s): "
-                           "give --spec",
-                           a->pos[0], rc < 0 ? why : "no country of the 30, or no identifier");
-            goto out;
-        }
-        snprintf(cl->spec, sizeof(cl->spec), "%s", id);
-    }
-    rc = badge_checks(c, cmd, a, buf, len, cl, rep);
-    /* The binding is the node's to tell, asked once the local checks passed (a badge that fails
-     * them is answered without the node). */
-    if (rc == CLI_OK && rep->failed == 0)
-        rc = badge_binding(c, a->pos[0], ach, cl, derived);
-out:
-    if (r != NULL)
-        imp_result_free(r);
-    free(r);
-    cred_vcjwt_free(&j);
-    return rc;
-}
-
-/* A sealed European Digital Credential: the seal and the credential checked offline (the chain
- * against --trust when given) and reported. The node is not asked: it registers a provider's
- * Ed25519 issuer keys, not sealing certificates, so it cannot say whether the sealer is the
- * provider; a seal that passes therefore answers "not asked" with exit 3, one that fails NOT
- * VALID with exit 1. */
-static int verify_sealed(cli *c, const cli_cmd *cmd, cli_args *a, const uint8_t *buf, size_t len)
-{
-    const char *trust = cli_optval(cmd, a, "trust"), *at = cli_optval(cmd, a, "at");
-    char why[512], names[256];
-    cred_trust tr;
-    cred_report rep;
-    cred_opts o;
-    int rc;
-    cred_trust_init(&tr);
-    cred_report_init(&rep);
-    memset(&o, 0, sizeof(o));
-    o.now_ms = now_ms();
-    if (at != NULL && rec_time_parse(at, strlen(at), &o.now_ms) < 0) {
-        rc = cli_usage(cmd, "--at: expected a date or a datetime with its zone");
-        goto out;
+    if (docs_dir != NULL) {
+        if ((rc = cred_docs_load_dir(&in->docs, docs_dir, why, sizeof(why))) < 0)
+            return cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--issuer-docs: %s", why);
+        o->docs = &in->docs;
     }
     if (trust != NULL) {
-        if ((rc = cred_trust_load_pem(&tr, trust, why, sizeof(why))) < 0) {
-            rc = cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust: %s", why);
-            goto out;
-        }
-        o.trust = &tr;
+        if ((rc = cred_trust_load_pem(&in->trust, trust, why, sizeof(why))) < 0)
+            return cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust: %s", why);
+        o->trust = &in->trust;
     }
-    rc = cred_check_buf(buf, len, &o, &rep, why, sizeof(why));
-    if (rc < 0) {
-        rc = cli_fail_rn(rc == RN_ENOMEM ? CLI_ERROR : CLI_REFUSED, rc, NULL, -1,
-                         "%s: a sealed credential recnetctl cannot read: %s", a->pos[0], why);
-        goto out;
+    const char *tl_path = cli_optval(cmd, a, "trust-list");
+    const char *tl_signer = cli_optval(cmd, a, "trust-list-signer");
+    if ((tl_path != NULL) != (tl_signer != NULL))
+        return cli_usage(cmd, "--trust-list and --trust-list-signer go together: a trusted list "
+                              "is read only with its signer's certificate");
+    if (tl_path != NULL) {
+        /* The list must be current at the time the checks are made (--at, or now). */
+        if ((rc = cred_trust_load_tl(&in->trust, tl_path, tl_signer, o->now_ms, why, sizeof(why))) <
+            0)
+            return cli_fail(rc == RN_EIO ? CLI_ERROR : CLI_REFUSED, "--trust-list: %s", why);
+        o->trust = &in->trust;
     }
-    failed_names(&rep, names, sizeof(names));
-    if (c->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "valid_and_recognised", json_false());
-        json_object_set_new(j, "form", json_string(rep.form));
-        json_object_set_new(j, "sealed_by", json_string(rep.sealer));
-        json_object_set_new(j, "valid", json_boolean(rep.failed == 0));
-        json_object_set_new(j, "node_asked", json_false());
-        json_object_set_new(j, "checks", checks_json(&rep));
-        cli_json_print(j);
-        json_decref(j);
-    } else {
-        cli_kv(CLI_ANSWER_WIDTH, "credential", "%s", rep.form);
-        cli_kv(CLI_ANSWER_WIDTH, "sealed by", "%s", rep.sealer[0] != '\0' ? rep.sealer : "?");
-        print_checks(&rep);
-        if (rep.failed > 0)
-            cli_kv(CLI_ANSWER_WIDTH, "answer", "NOT VALID: %zu check(s) failed: %s", rep.failed,
-                   names);
-        else
-            cli_kv(CLI_ANSWER_WIDTH, "answer",
-                   "the seal verifies; the node is not asked: it registers providers' Ed25519 "
-                   "issuer keys, not sealing certificates, so it cannot say whether the sealer "
-                   "is the provider, nor how %s recognises the credential",
-                   a->pos[1]);
+    if (status != NULL) {
+        json_error_t je;
+        in->status_list = json_load_file(status, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(in->status_list))
+            return cli_fail(CLI_REFUSED, "--status-list %s:%d:%d: %s", status, je.line, je.column,
+                            in->status_list == NULL ? je.text : "not a JSON object");
+        o->status_list = in->status_list;
     }
-    rc = rep.failed > 0 ? CLI_NEGATIVE : CLI_REFUSED;
-out:
-    cred_report_free(&rep);
-    cred_trust_free(&tr);
-    return rc;
+    return CLI_OK;
 }
 
-/* Is buf[0..len) JSON shaped as a sealed credential? */
-static bool looks_sealed(const uint8_t *buf, size_t len)
+/* The verifier's questions, each asked of the node over the control socket. */
+static int verify_drive(cli *c, api_verifier *v)
 {
-    json_t *doc = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
-    bool sealed = cred_seal_is(doc);
-    json_decref(doc);
-    return sealed;
+    const char *sock = NULL;
+    ctl_method_id m;
+    const uint8_t *params;
+    size_t params_len;
+    /* The node is named only when the verifier has a question: a credential refused by its own
+     * checks is answered without one. */
+    while (api_verifier_next(v, &m, &params, &params_len) == API_VERIFIER_NEED) {
+        char why[512];
+        rpc_resp r;
+        if (sock == NULL && (sock = cli_socket(c)) == NULL)
+            return CLI_USAGE;
+        memset(&r, 0, sizeof(r));
+        int rc = rpc_call(sock, ctl_method_get(m)->name, params, params_len, &r, why, sizeof(why));
+        if (rc == RN_EIO) {
+            rpc_resp_free(&r);
+            return cli_fail_rn(CLI_UNREACHABLE, RN_EIO, NULL, -1, "%s", why);
+        }
+        api_verifier_feed(v, rc == 0 ? r.buf : NULL, rc == 0 ? r.len : 0);
+        rpc_resp_free(&r);
+    }
+    return CLI_OK;
 }
 
 int cmd_credential_verify(cli *c, const cli_cmd *cmd, cli_args *a)
 {
+    const char *cc = country_arg(a->pos[1]), *purpose = a->pos[2];
+    const char *at_s = cli_optval(cmd, a, "at"), *save = cli_optval(cmd, a, "proof");
+    const char *given = cli_optval(cmd, a, "issuer-key");
     uint8_t *buf = NULL;
     size_t len;
     char why[512];
-    claim cl;
-    cred_report rep;
+    api_verifier_opts o;
+    verify_inputs in;
+    api_verifier *v = NULL;
     int rc;
-    memset(&cl, 0, sizeof(cl));
-    cred_report_init(&rep);
-    if (country_arg(a->pos[1]) == NULL)
-        return cli_usage(cmd, "%s: not one of the 30 country codes", a->pos[1]);
-    if (proto_enum_value_parse(PROTO_ENUM_PURPOSE, a->pos[2]) < 0)
-        return cli_usage(cmd, "%s: the purpose is further_study, employment or both", a->pos[2]);
-    rc = cli_read_file(a->pos[0], CRED_VERIFY_FILE_BYTES_MAX, &buf, &len, why, sizeof(why));
-    if (rc < 0)
-        return cli_fail(rc == RN_ETOOBIG ? CLI_REFUSED : CLI_ERROR, "%s", why);
-    if (len > 0 && buf[0] == 0x97) {
-        rc = claim_of_envelope(cmd, a, buf, len, &cl);
-    } else if (cred_jws_looks_compact(buf, len)) {
-        rc = claim_of_jwt(c, cmd, a, buf, len, &cl, &rep);
-        cl.checks = &rep;
-    } else if (looks_sealed(buf, len)) {
-        rc = verify_sealed(c, cmd, a, buf, len);
-        free(buf);
-        return rc;
-    } else {
-        rc = cli_fail(CLI_REFUSED,
-                      "%s: neither a recnet credential envelope, a VC-JWT (compact JWS) nor a "
-                      "sealed European Digital Credential",
-                      a->pos[0]);
+    memset(&o, 0, sizeof(o));
+    memset(&in, 0, sizeof(in));
+    cred_docs_init(&in.docs);
+    cred_trust_init(&in.trust);
+    if (cc == NULL) {
+        rc = cli_usage(cmd, "%s: not one of the 30 country codes", a->pos[1]);
+        goto out;
     }
-    free(buf);
-    if (rc == CLI_OK && rep.failed > 0) {
-        /* A local check failed (the signature, a date, a claim): say which, and do not ask the
-         * node. */
-        char names[256];
-        failed_names(&rep, names, sizeof(names));
-        if (c->json) {
-            json_t *o = json_object();
-            json_object_set_new(o, "valid_and_recognised", json_false());
-            json_object_set_new(o, "credential", claim_json(&cl));
-            cli_json_print(o);
-            json_decref(o);
-        } else {
-            print_claim(&cl);
-            cli_kv(CLI_ANSWER_WIDTH, "answer", "NOT VALID: %s",
-                   !cl.sig_ok ? "the signature does not verify" : names);
+    if (proto_enum_value_parse(PROTO_ENUM_PURPOSE, purpose) < 0) {
+        rc = cli_usage(cmd, "%s: the purpose is further_study, employment or both", purpose);
+        goto out;
+    }
+    o.country = cc;
+    o.purpose = purpose;
+    o.now_ms = now_ms();
+    o.spec = cli_optval(cmd, a, "spec");
+    if (at_s != NULL) {
+        if (rec_time_parse(at_s, strlen(at_s), &o.at_ms) < 0) {
+            rc = cli_usage(cmd, "--at: expected a date or a datetime with its zone");
+            goto out;
         }
-        cred_report_free(&rep);
-        return CLI_NEGATIVE;
+        o.at_set = true;
+        o.now_ms = o.at_ms;
     }
-    if (rc == CLI_OK)
-        rc = ask_node(c, cmd, a, &cl);
-    cred_report_free(&rep);
+    if (o.spec != NULL && proto_id_check((const uint8_t *)o.spec, strlen(o.spec)) < 0) {
+        rc = cli_usage(cmd, "--spec %s: expected a spec id CC:reference", o.spec);
+        goto out;
+    }
+    if (given != NULL) {
+        if (strncmp(given, PROTO_KEY_TEXT_PREFIX, PROTO_KEY_TEXT_PREFIX_LEN) == 0) {
+            if (proto_key_text_parse(given, strlen(given), o.issuer_key) < 0) {
+                rc = cli_usage(cmd, "--issuer-key %s: not a key rn1:...", given);
+                goto out;
+            }
+        } else {
+            uint8_t sk[PROTO_SK_BYTES];
+            rc = load_sk(given, sk, o.issuer_key);
+            sodium_memzero(sk, sizeof(sk));
+            if (rc != CLI_OK)
+                goto out;
+        }
+        o.issuer_key_set = true;
+    }
+    if ((rc = verify_inputs_load(cmd, a, &in, &o)) != CLI_OK)
+        goto out;
+    rc = cli_read_file(a->pos[0], CRED_VERIFY_FILE_BYTES_MAX, &buf, &len, why, sizeof(why));
+    if (rc < 0) {
+        rc = cli_fail(rc == RN_ETOOBIG ? CLI_REFUSED : CLI_ERROR, "%s", why);
+        goto out;
+    }
+    v = api_verifier_new();
+    if (v == NULL || api_verifier_start(v, buf, len, &o) != 0) {
+        rc = cli_fail(CLI_ERROR, "out of memory");
+        goto out;
+    }
+    if ((rc = verify_drive(c, v)) != CLI_OK)
+        goto out;
+    api_verify_outcome oc = api_verifier_outcome(v);
+    json_t *ans = api_verifier_answer(v);
+    const char *field, *msg;
+    int code = api_verifier_error(v, &field, &msg);
+    size_t proof_len;
+    const uint8_t *proof = api_verifier_proof(v, &proof_len);
+    if (save != NULL && proof != NULL) {
+        FILE *f = fopen(save, "wb");
+        if (f == NULL || fwrite(proof, 1, proof_len, f) != proof_len || fclose(f) != 0) {
+            rc = cli_fail(CLI_ERROR, "cannot write %s", save);
+            goto out;
+        }
+    }
+    rc = oc == API_VERIFY_VALID      ? CLI_OK
+         : oc == API_VERIFY_NEGATIVE ? CLI_NEGATIVE
+         : oc == API_VERIFY_REFUSED  ? CLI_REFUSED
+                                     : CLI_ERROR;
+    if (oc == API_VERIFY_REFUSED && code == RN_EMISSING && strcmp(field, "spec") == 0) {
+        rc = cli_usage(cmd, "%s: %s (--spec ID)", a->pos[0], msg);
+        goto out;
+    }
+    if (ans == NULL) {
+        rc = cli_fail_rn(rc, code, field[0] != '\0' ? field : NULL, -1, "%s: %s", a->pos[0], msg);
+        goto out;
+    }
+    if (c->json) {
+        json_t *copy = json_deep_copy(ans);
+        if (copy != NULL && save != NULL && proof != NULL)
+            json_object_set_new(copy, "proof", json_string(save));
+        cli_json_print(copy);
+        json_decref(copy);
+    } else {
+        print_credential(json_object_get(ans, "credential"));
+        if (json_is_true(json_object_get(ans, "node_asked")))
+            print_node(ans, cc, purpose, proof != NULL ? save : NULL);
+        else
+            cli_kv(CLI_ANSWER_WIDTH, "answer", "%s%s", js(ans, "reason"),
+                   oc == API_VERIFY_REFUSED ? " (the node was not asked)" : "");
+    }
+out:
+    api_verifier_free(v);
+    free(buf);
+    json_decref(in.status_list);
+    cred_trust_free(&in.trust);
+    cred_docs_free(&in.docs);
     return rc;
 }
 

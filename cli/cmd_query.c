@@ -73,6 +73,31 @@ static int put_at(const cli_cmd *cmd, const cli_args *a, mp_buf *p)
     return 0;
 }
 
+/* --valid-at TIME (PROTOCOL.md 14.1: the time the records' dates are evaluated at), or nil for
+ * the time known at. Returns 0 or CLI_USAGE. */
+static int put_valid_at(const cli_cmd *cmd, const cli_args *a, mp_buf *p)
+{
+    const char *s = cli_optval(cmd, a, "valid-at");
+    uint64_t t;
+    if (s == NULL) {
+        mp_put_nil(p);
+        return 0;
+    }
+    if (rec_time_parse(s, strlen(s), &t) < 0)
+        return cli_usage(cmd, "--valid-at: expected a date (2024-09-01), a datetime with its "
+                              "zone (2024-09-01T10:30:00Z) or ms since the epoch");
+    mp_put_uint(p, t);
+    return 0;
+}
+
+/* Prints "valid at" when the answer's valid time is not its known time. */
+static void print_valid_at(json_t *res, int w)
+{
+    const char *at = js(res, "at"), *valid = js(res, "valid_at");
+    if (strcmp(at, valid) != 0)
+        cli_kv(w, "valid at", "%s", valid);
+}
+
 /* Reads the spec, country and purpose arguments at pos[i..i+2] into the params. */
 static int put_question(const cli_cmd *cmd, const char *spec, const char *country,
                         const char *purpose, mp_buf *p)
@@ -204,12 +229,25 @@ void cli_print_recognition(json_t *q, int w)
                : "");
 }
 
+/* ", registered retroactively on 2026-01-02T00:00:00Z" when the verification says the record
+ * under `key` of registered_retroactively was registered after the issue date, else "". */
+static const char *retro_note(json_t *res, const char *key, char *buf, size_t cap)
+{
+    json_t *t = json_object_get(json_object_get(res, "registered_retroactively"), key);
+    buf[0] = '\0';
+    if (json_is_string(t))
+        snprintf(buf, cap, ", registered retroactively on %s", json_string_value(t));
+    return buf;
+}
+
 const char *cli_spec_says(json_t *res, char *buf, size_t cap)
 {
     const char *r = js(res, "spec_reason");
     const char *t = ref_time(res, "spec_at_issue");
+    char note[96];
     if (strcmp(r, "ok") == 0)
-        snprintf(buf, cap, "active and valid at the issue date");
+        snprintf(buf, cap, "active and valid at the issue date%s",
+                 retro_note(res, "spec_registered", note, sizeof(note)));
     else if (strcmp(r, "unknown") == 0)
         snprintf(buf, cap, "NOT registered at the issue date");
     else if (strcmp(r, "withdrawn") == 0)
@@ -230,8 +268,10 @@ const char *cli_issuer_says(json_t *res, char *buf, size_t cap)
     const char *r = js(res, "issuer_reason"), *p = js(res, "issuer_provider_id");
     const char *t = ref_time(res, "issuer_provider");
     const char *not_key = "NOT a key of the spec's provider active at the issue date";
+    char note[96];
     if (strcmp(r, "ok") == 0)
-        snprintf(buf, cap, "the key was %s's, and %s active, at the issue date", p, p);
+        snprintf(buf, cap, "the key was %s's, and %s active, at the issue date%s", p, p,
+                 retro_note(res, "issuer_key_registered", note, sizeof(note)));
     else if (strcmp(r, "provider_suspended") == 0)
         snprintf(buf, cap, "provider %s was SUSPENDED at the issue date (its version of %s)", p, t);
     else if (strcmp(r, "provider_withdrawn") == 0)
@@ -273,9 +313,9 @@ static int recognise(cli *c, const cli_cmd *cmd, cli_args *a, const char *save)
     int rc;
     memset(&raw, 0, sizeof(raw));
     mp_buf_init(&p, 1024);
-    mp_put_array(&p, 4);
+    mp_put_array(&p, 5);
     if ((rc = put_question(cmd, a->pos[0], a->pos[1], a->pos[2], &p)) != 0 ||
-        (rc = put_at(cmd, a, &p)) != 0)
+        (rc = put_at(cmd, a, &p)) != 0 || (rc = put_valid_at(cmd, a, &p)) != 0)
         goto out;
     rc = ask(c, CTL_RECOGNISE, &p, &raw, &res);
     if (rc != CLI_OK)
@@ -305,6 +345,7 @@ static int recognise(cli *c, const cli_cmd *cmd, cli_args *a, const char *save)
         cli_kv(CLI_ANSWER_WIDTH, "country", "%s", country_arg(a->pos[1]));
         cli_kv(CLI_ANSWER_WIDTH, "purpose", "%s", a->pos[2]);
         cli_kv(CLI_ANSWER_WIDTH, "at", "%s", js(res, "at"));
+        print_valid_at(res, CLI_ANSWER_WIDTH);
         cli_print_recognition(res, CLI_ANSWER_WIDTH);
         if (save != NULL)
             cli_kv(CLI_ANSWER_WIDTH, "proof",
@@ -360,7 +401,7 @@ int cmd_search(cli *c, const cli_cmd *cmd, cli_args *a)
     mp_buf_init(&p, 4096);
     for (size_t i = 0; i < nopts; i++)
         given += cli_optval(cmd, a, search_opts[i].opt) != NULL ? 1u : 0u;
-    mp_put_array(&p, 4);
+    mp_put_array(&p, 5);
     mp_put_map(&p, given);
     for (size_t i = 0; i < nopts; i++) {
         const search_opt *o = &search_opts[i];
@@ -410,6 +451,8 @@ int cmd_search(cli *c, const cli_cmd *cmd, cli_args *a)
     } else {
         mp_put_nil(&p);
     }
+    if ((rc = put_valid_at(cmd, a, &p)) != 0)
+        goto out;
     rc = ask(c, CTL_SEARCH, &p, &raw, &res);
     if (rc != CLI_OK)
         goto out;
@@ -492,7 +535,7 @@ int cmd_verify(cli *c, const cli_cmd *cmd, cli_args *a)
         }
         digest[i] = (uint8_t)v;
     }
-    mp_put_array(&p, 4);
+    mp_put_array(&p, 5);
     mp_put_map(&p, 4);
     mp_put_cstr(&p, "spec");
     mp_put_cstr(&p, spec);
@@ -513,7 +556,7 @@ int cmd_verify(cli *c, const cli_cmd *cmd, cli_args *a)
     }
     mp_put_cstr(&p, cc);
     mp_put_cstr(&p, a->pos[1]);
-    if ((rc = put_at(cmd, a, &p)) != 0)
+    if ((rc = put_at(cmd, a, &p)) != 0 || (rc = put_valid_at(cmd, a, &p)) != 0)
         goto out;
     rc = ask(c, CTL_VERIFY, &p, &raw, &res);
     if (rc != CLI_OK)
@@ -537,6 +580,7 @@ int cmd_verify(cli *c, const cli_cmd *cmd, cli_args *a)
             cli_kv(w, "revoked", "no");
         cli_kv(w, "country", "%s", cc);
         cli_kv(w, "at", "%s", js(res, "at"));
+        print_valid_at(res, w);
         cli_print_recognition(rec, w);
     }
     rc = valid && cli_recognition_recognises(rec) ? CLI_OK : CLI_NEGATIVE;
@@ -567,9 +611,9 @@ int cmd_matrix(cli *c, const cli_cmd *cmd, cli_args *a)
     int rc;
     memset(&raw, 0, sizeof(raw));
     mp_buf_init(&p, 1024);
-    mp_put_array(&p, 2);
+    mp_put_array(&p, 3);
     mp_put_cstr(&p, a->pos[0]);
-    if ((rc = put_at(cmd, a, &p)) != 0)
+    if ((rc = put_at(cmd, a, &p)) != 0 || (rc = put_valid_at(cmd, a, &p)) != 0)
         goto out;
     rc = ask(c, CTL_MATRIX, &p, &raw, &res);
     if (rc != CLI_OK)
@@ -592,6 +636,7 @@ int cmd_matrix(cli *c, const cli_cmd *cmd, cli_args *a)
         }
         cli_kv(CLI_ANSWER_WIDTH, "spec", "%s", a->pos[0]);
         cli_kv(CLI_ANSWER_WIDTH, "at", "%s", js(res, "at"));
+        print_valid_at(res, CLI_ANSWER_WIDTH);
         putchar('\n');
         cli_table_print(&t);
         cli_table_free(&t);
@@ -617,13 +662,13 @@ int cmd_stack(cli *c, const cli_cmd *cmd, cli_args *a)
         rc = cli_usage(cmd, "%s: not one of the 30 country codes", a->pos[0]);
         goto out;
     }
-    mp_put_array(&p, 4);
+    mp_put_array(&p, 5);
     mp_put_cstr(&p, cc);
     mp_put_cstr(&p, a->pos[1]);
     mp_put_array(&p, a->pos_n - 2);
     for (unsigned i = 2; i < a->pos_n; i++)
         mp_put_cstr(&p, a->pos[i]);
-    if ((rc = put_at(cmd, a, &p)) != 0)
+    if ((rc = put_at(cmd, a, &p)) != 0 || (rc = put_valid_at(cmd, a, &p)) != 0)
         goto out;
     rc = ask(c, CTL_STACK, &p, &raw, &res);
     if (rc != CLI_OK)

@@ -153,6 +153,8 @@ static const conf_key conf_keys[] = {
     { SEC_HTTP, "rate_per_s", set_http_rate, 0, 0, 1000000, false },
     { SEC_HTTP, "tls_cert", set_path, offsetof(nodeconf, http_tls_cert), 0, 0, false },
     { SEC_HTTP, "tls_key", set_path, offsetof(nodeconf, http_tls_key), 0, 0, false },
+    { SEC_HTTP, "issuer_docs", set_path, offsetof(nodeconf, http_issuer_docs), 0, 0, false },
+    { SEC_HTTP, "trust", set_path, offsetof(nodeconf, http_trust), 0, 0, false },
 };
 #define CONF_KEYS_N (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -457,6 +459,13 @@ static int conf_load(nodeconf *c, const char *path, const char *buf, size_t len,
                        cp->section_seen[SEC_HTTP]);
         goto out;
     }
+    /* What POST /v1/verify reads is for a gateway that listens. */
+    if ((c->http_issuer_docs[0] != '\0' || c->http_trust[0] != '\0') && c->http_listen.port == 0) {
+        rc = conf_fail(err, err_len, RN_EINVAL,
+                       "%s:%u: http: issuer_docs and trust are for a gateway: give listen", path,
+                       cp->section_seen[SEC_HTTP]);
+        goto out;
+    }
     {
         char why[NODECONF_ERR_MAX];
         if (nodeconf_socket_path_check(c->data_dir, why, sizeof(why)) != 0) {
@@ -603,6 +612,10 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
             conf_tprintf(t, "rate_per_s = %u\n", c->http_rate_per_s);
         if (c->http_tls_cert[0] != '\0')
             conf_tprintf(t, "tls_cert = %s\ntls_key = %s\n", c->http_tls_cert, c->http_tls_key);
+        if (c->http_issuer_docs[0] != '\0')
+            conf_tprintf(t, "issuer_docs = %s\n", c->http_issuer_docs);
+        if (c->http_trust[0] != '\0')
+            conf_tprintf(t, "trust = %s\n", c->http_trust);
     }
     if (t->overflow) {
         rc = conf_fail(err, err_len, RN_ETOOBIG, "%s: configuration too long", path);

@@ -144,8 +144,12 @@ typedef struct nodeconf {
     uint32_t http_rate_per_s;  /* [http] rate_per_s: requests a second per client address, 0 for
                                   no limit; RN_HTTP_RATE_PER_S when not given (http_rate_set) */
     bool http_rate_set;
-    char http_tls_cert[NODECONF_PATH_MAX]; /* [http] tls_cert: PEM certificate chain, resolved */
-    char http_tls_key[NODECONF_PATH_MAX];  /* [http] tls_key: its PEM private key, resolved */
+    char http_tls_cert[NODECONF_PATH_MAX];    /* [http] tls_cert: PEM certificate chain, resolved */
+    char http_tls_key[NODECONF_PATH_MAX];     /* [http] tls_key: its PEM private key, resolved */
+    char http_issuer_docs[NODECONF_PATH_MAX]; /* [http] issuer_docs: a directory of issuers' DID
+                                                 documents and profiles (POST /v1/verify) */
+    char http_trust[NODECONF_PATH_MAX]; /* [http] trust: a PEM bundle of trust anchors for sealed
+                                           credentials (POST /v1/verify) */
 } nodeconf;
 
 /* ---- Reading ---- */

@@ -305,9 +305,46 @@ int cred_time_parse(const char *s, size_t n, uint64_t *ms)
     return 0;
 }
 
+/* Writes v as `digits` decimal digits, zero-padded. */
+static void put_digits(char *out, unsigned v, unsigned digits)
+{
+    for (unsigned i = digits; i > 0; i--) {
+        out[i - 1] = (char)('0' + v % 10u);
+        v /= 10u;
+    }
+}
+
 void cred_time_format(uint64_t ms, char out[21])
 {
-    time_t t = (time_t)(ms / 1000u);
+    uint64_t s = ms / 1000u;
+    if (s < 253402300800ull) {
+        /* Before the year 10000: the days since 1970 to a civil date (H. Hinnant's
+         * civil_from_days, for days >= 0), the same text strftime writes below, without
+         * gmtime_r and strftime's format parsing (four dates on each check). */
+        uint64_t days = s / 86400u, sod = s % 86400u;
+        uint64_t z = days + 719468u, era = z / 146097u, doe = z - era * 146097u;
+        uint64_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+        uint64_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
+        uint64_t mp = (5u * doy + 2u) / 153u;
+        unsigned d = (unsigned)(doy - (153u * mp + 2u) / 5u + 1u);
+        unsigned m = (unsigned)(mp < 10u ? mp + 3u : mp - 9u);
+        unsigned y = (unsigned)(yoe + era * 400u + (m <= 2u ? 1u : 0u));
+        put_digits(out, y, 4);
+        out[4] = '-';
+        put_digits(out + 5, m, 2);
+        out[7] = '-';
+        put_digits(out + 8, d, 2);
+        out[10] = 'T';
+        put_digits(out + 11, (unsigned)(sod / 3600u), 2);
+        out[13] = ':';
+        put_digits(out + 14, (unsigned)(sod / 60u % 60u), 2);
+        out[16] = ':';
+        put_digits(out + 17, (unsigned)(sod % 60u), 2);
+        out[19] = 'Z';
+        out[20] = '\0';
+        return;
+    }
+    time_t t = (time_t)s;
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -62,9 +62,12 @@ typedef struct cred_check {
 /* What was read, and every check made. cred_report_free releases it. */
 typedef struct cred_report {
     char form[CRED_FORM_BYTES]; /* "Open Badges 3.0 VC-JWT (RS256)", ... */
-    json_t *credential;         /* owned: the credential object (a VC-JWT's vc), or NULL */
-    json_t *jws_header;         /* owned: a VC-JWT's protected header, or NULL */
-    char *signing_input;        /* owned: a VC-JWT's header.payload, or NULL */
+    /* owned: the credential object (a VC-JWT's vc), or NULL. A VC-JWT's is read into `arena`:
+     * read it, do not modify it, and keep no reference past cred_report_free (json.h). */
+    json_t *credential;
+    json_t *jws_header; /* owned: a VC-JWT's protected header (in `arena` too), or NULL */
+    struct cred_json_arena *arena; /* private: where a VC-JWT's JSON was read (json.h), or NULL */
+    char *signing_input;           /* owned: a VC-JWT's header.payload, or NULL */
     size_t signing_len;
     cred_key key;     /* the key whose signature verified (kty NONE when none did) */
     size_t key_index; /* which of cred_opts.keys verified, or SIZE_MAX */

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +26,138 @@
 _Static_assert(CRED_JSON_DEPTH_MAX == JSON_PARSER_MAX_DEPTH,
                "the depth bound is jansson's, so that both refuse the same texts");
 _Static_assert(sizeof(json_int_t) == sizeof(int64_t), "jansson's integers are 64-bit");
+
+/* ---- the arena (json.h) ---- */
+
+/* A block of an arena: `size` bytes of data, `used` of them handed out. */
+typedef struct arena_block {
+    struct arena_block *next; /* the block filled before this one, or NULL */
+    size_t size;              /* bytes of data[] */
+    size_t used;              /* bytes of data[] handed out, a multiple of ARENA_ALIGN */
+    alignas(max_align_t) unsigned char data[];
+} arena_block;
+
+struct cred_json_arena {
+    arena_block *head; /* the block being filled; the others follow through next */
+};
+
+#define ARENA_ALIGN     alignof(max_align_t)
+#define ARENA_BLOCK_MIN 4096u
+#define ARENA_HINT_MAX  (1u << 24) /* a first block larger than this is left to growth */
+
+/* This thread's arena and whether cred_json_loadb is building in it. */
+static _Thread_local cred_json_arena *arena_current;
+static _Thread_local bool arena_building;
+
+/* The functions installed before ours: every request that is not the arena's goes to them. */
+static json_malloc_t prev_malloc;
+static json_free_t prev_free;
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+
+static bool arena_owns(const cred_json_arena *a, const void *p)
+{
+    for (const arena_block *b = a->head; b != NULL; b = b->next)
+        if ((const unsigned char *)p >= b->data && (const unsigned char *)p < b->data + b->size)
+            return true;
+    return false;
+}
+
+static void *arena_alloc(cred_json_arena *a, size_t n)
+{
+    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    arena_block *b = a->head;
+    if (need < n)
+        return NULL;
+    if (b == NULL || b->size - b->used < need) {
+        size_t size = b != NULL ? b->size * 2 : ARENA_BLOCK_MIN;
+        if (size < need)
+            size = need;
+        arena_block *nb = malloc(sizeof(*nb) + size);
+        if (nb == NULL)
+            return NULL;
+        nb->next = b;
+        nb->size = size;
+        nb->used = 0;
+        a->head = b = nb;
+    }
+    void *p = b->data + b->used;
+    b->used += need;
+    return p;
+}
+
+static void *jansson_malloc(size_t n)
+{
+    if (arena_building)
+        return arena_alloc(arena_current, n);
+    return prev_malloc(n);
+}
+
+static void jansson_free(void *p)
+{
+    if (p == NULL)
+        return;
+    if (arena_current != NULL && arena_owns(arena_current, p))
+        return; /* freed with the arena */
+    prev_free(p);
+}
+
+static void arena_install(void)
+{
+    json_get_alloc_funcs(&prev_malloc, &prev_free);
+    RN_ASSERT(prev_malloc != NULL && prev_free != NULL);
+    json_set_alloc_funcs(jansson_malloc, jansson_free);
+}
+
+cred_json_arena *cred_json_arena_new(size_t hint_bytes)
+{
+    cred_json_arena *a = malloc(sizeof(*a));
+    if (a == NULL)
+        return NULL;
+    a->head = NULL;
+    if (hint_bytes > ARENA_HINT_MAX)
+        hint_bytes = ARENA_HINT_MAX;
+    if (hint_bytes > ARENA_BLOCK_MIN) {
+        a->head = malloc(sizeof(arena_block) + hint_bytes);
+        if (a->head == NULL) {
+            free(a);
+            return NULL;
+        }
+        a->head->next = NULL;
+        a->head->size = hint_bytes;
+        a->head->used = 0;
+    }
+    return a;
+}
+
+void cred_json_arena_free(cred_json_arena *a)
+{
+    if (a == NULL)
+        return;
+    RN_ASSERT(arena_current != a);
+    for (arena_block *b = a->head, *next; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(a);
+}
+
+void cred_json_init(void)
+{
+    RN_ASSERT(pthread_once(&arena_once, arena_install) == 0);
+}
+
+void cred_json_arena_enter(cred_json_arena *a)
+{
+    RN_ASSERT(a != NULL && arena_current == NULL);
+    RN_ASSERT(pthread_once(&arena_once, arena_install) == 0);
+    arena_current = a;
+}
+
+void cred_json_arena_leave(void)
+{
+    RN_ASSERT(arena_current != NULL && !arena_building);
+    arena_current = NULL;
+}
 
 /* The class of each byte inside a string. */
 enum { C_PLAIN = 0, C_QUOTE, C_ESC, C_CTRL, C_HIGH };
@@ -585,7 +719,9 @@ int cred_json_loadb(const char *buf, size_t len, json_t **out, char *why, size_t
         fail(&r, RN_EMALFORMED, "an object or an array expected");
         return r.rc;
     }
+    arena_building = arena_current != NULL;
     json_t *v = read_value(&r);
+    arena_building = false;
     if (v != NULL) {
         RN_ASSERT(r.depth == 0 && r.scratch_used == 0);
         skip_ws(&r);

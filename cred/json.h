@@ -49,4 +49,45 @@
 RN_MUST_USE int cred_json_loadb(const char *buf, size_t len, json_t **out, char *why,
                                 size_t why_len);
 
+/*
+ * An arena for the jansson values cred_json_loadb builds: one block of memory (more when it
+ * fills) instead of a malloc and a free for each of the hundreds of values of a credential, and
+ * released at once without walking the tree (cred/README.md "Cost").
+ *
+ * How: jansson's allocator is process-wide (json_set_alloc_funcs), so the functions installed
+ * (once, by the first cred_json_arena_enter) pass every request to the functions that were
+ * installed before them, except on a thread that has entered an arena: there cred_json_loadb
+ * takes its values from the arena, and jansson's frees of the arena's own memory do nothing.
+ * Nothing else is allocated from an arena (a json_dumps made meanwhile is malloc's, as
+ * everywhere), and memory that is not the arena's is freed as before.
+ *
+ * The rule for values read into an arena (the contract of cred_report.credential): they may be
+ * read, and referenced (json_incref, json_object_set into another tree) while the arena lives,
+ * but not modified, and no reference may outlive cred_json_arena_free: it frees every value at
+ * once, whatever its reference count. Values from elsewhere must not be put into them.
+ */
+typedef struct cred_json_arena cred_json_arena;
+
+/* A new arena whose first block holds `hint_bytes` (a guess, at most 16 MiB; it grows by blocks
+ * twice as large). What it holds is bounded as malloc's share would be: by the values of the
+ * texts read into it (a caller's bound on those texts, CRED_FILE_BYTES_MAX in the pipeline),
+ * plus at most as much again in blocks left partly empty and hash tables jansson outgrew.
+ * NULL when out of memory. */
+cred_json_arena *cred_json_arena_new(size_t hint_bytes);
+
+/* Frees the arena and every value read into it. NULL is allowed. The arena must not be
+ * entered on any thread. */
+void cred_json_arena_free(cred_json_arena *a);
+
+/* Installs the allocation functions above, once per process (what the first
+ * cred_json_arena_enter would do). A program that runs credential checks on a thread of its own
+ * while other threads use jansson calls it before it starts that thread, so that jansson's
+ * allocation functions are never changed while another thread allocates. */
+void cred_json_init(void);
+
+/* Makes `a` this thread's arena until cred_json_arena_leave: cred_json_loadb builds its values
+ * in it, and jansson's frees of its memory do nothing. One at a time per thread (asserted). */
+void cred_json_arena_enter(cred_json_arena *a);
+void cred_json_arena_leave(void);
+
 #endif /* RN_CRED_JSON_H */

@@ -53,18 +53,45 @@ static void report(cred_report *r, const char *name, const fault *f, const char 
         cred_report_add(r, name, CRED_PASS, ok_fmt, ok_arg != NULL ? ok_arg : "");
 }
 
-static void sub(char *out, const char *path, const char *prop)
+/* Appends src to out[0..*n), cut as snprintf cuts at PATH_BYTES - 1. */
+static void path_put(char *out, size_t *n, const char *src, size_t len)
 {
-    snprintf(out, PATH_BYTES, "%s.%s", path, prop);
+    if (len > PATH_BYTES - 1 - *n)
+        len = PATH_BYTES - 1 - *n;
+    memcpy(out + *n, src, len);
+    *n += len;
+    out[*n] = '\0';
 }
 
+/* out = path.prop: what snprintf(out, PATH_BYTES, "%s.%s", path, prop) writes, without parsing
+ * a format for each property walked (the path is needed only when the property is at fault). */
+static void sub(char *out, const char *path, const char *prop)
+{
+    size_t n = 0;
+    path_put(out, &n, path, strnlen(path, PATH_BYTES));
+    path_put(out, &n, ".", 1);
+    path_put(out, &n, prop, strnlen(prop, PATH_BYTES));
+}
+
+/* out = path[i % 1000], the path cut to leave room for the index. */
 static void idx(char *out, const char *path, size_t i)
 {
     size_t n = strlen(path);
     if (n > PATH_BYTES - 8)
         n = PATH_BYTES - 8;
     memcpy(out, path, n);
-    snprintf(out + n, PATH_BYTES - n, "[%u]", (unsigned)(i % 1000u));
+    unsigned v = (unsigned)(i % 1000u);
+    char d[6];
+    size_t k = 0;
+    d[k++] = '[';
+    if (v >= 100)
+        d[k++] = (char)('0' + v / 100);
+    if (v >= 10)
+        d[k++] = (char)('0' + v / 10 % 10);
+    d[k++] = (char)('0' + v % 10);
+    d[k++] = ']';
+    out[n] = '\0';
+    path_put(out, &n, d, k);
 }
 
 /* True when the type property (a string or a list of strings) includes `t`. */

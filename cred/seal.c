@@ -206,6 +206,12 @@ int cred_seal_check(const json_t *doc, const cred_opts *o, cred_report *r, json_
                         : v == RN_EINVAL ? "algorithm confusion: the alg is not the certificate "
                                            "key's"
                                          : "the seal does not verify with the certificate's key");
+        if (v == 0) {
+            /* The key that verified, for a verifier that matches it to a registered key. */
+            cred_key_free(&r->key);
+            r->key = k;
+            memset(&k, 0, sizeof(k));
+        }
     }
     cred_key_free(&k);
     /* The chain, against the operator's trust anchors. */

@@ -141,6 +141,16 @@ static int arg_time(ctl *c, uint32_t i, uint64_t *at)
     return 0;
 }
 
+/* The valid time of a query (PROTOCOL.md 14.1): a time, or nil for the time known at, `at`. */
+static int arg_valid_at(ctl *c, uint32_t i, uint64_t at, uint64_t *valid)
+{
+    if (arg_nil(c, i)) {
+        *valid = at;
+        return 0;
+    }
+    return arg_time(c, i, valid);
+}
+
 static int arg_bin(ctl *c, uint32_t i, proto_str *b)
 {
     mp_cur cur = c->req.params[i];
@@ -1191,15 +1201,19 @@ static int m_recognise(ctl *c, mp_buf *out)
     RN_TRY(arg_country(c, 1, &cc));
     RN_TRY(arg_purpose(c, 2, &purpose));
     RN_TRY(arg_time(c, 3, &at));
+    uint64_t valid;
+    RN_TRY(arg_valid_at(c, 4, at, &valid));
     size_t bundle_at = out->len;
-    int rc = query_recognise(&c->r, spec, cc, purpose, at, &q, out);
+    int rc = query_recognise_valid(&c->r, spec, cc, purpose, at, valid, &q, out);
     if (rc < 0)
         return fail_query(c, rc, recognise_fields, "no such spec, or no provider of it, as of at");
     size_t bundle_len = out->len - bundle_at;
-    mp_put_map(out, RECOGNITION_FIELDS + 2u);
+    mp_put_map(out, RECOGNITION_FIELDS + 3u);
     put_recognition_fields(out, &q);
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
+    mp_put_cstr(out, "valid_at");
+    mp_put_uint(out, valid);
     mp_put_cstr(out, "proof");
     mp_put_bin_header(out, bundle_len);
     if (mp_buf_err(out) != 0)
@@ -1220,16 +1234,20 @@ static int m_matrix(ctl *c, mp_buf *out)
     uint32_t purposes = 0;
     mp_buf scratch;
     int rc = 0;
+    uint64_t valid;
     RN_TRY(arg_str(c, 0, &spec));
     RN_TRY(arg_time(c, 1, &at));
+    RN_TRY(arg_valid_at(c, 2, at, &valid));
     while (proto_enum_value_name(PROTO_ENUM_PURPOSE, purposes + 1u) != NULL)
         purposes++;
     mp_buf_init(&scratch, RN_CONTROL_RESPONSE_BYTES_MAX);
-    mp_put_map(out, 3);
+    mp_put_map(out, 4);
     mp_put_cstr(out, "spec");
     mp_put_str(out, spec.ptr, spec.len);
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
+    mp_put_cstr(out, "valid_at");
+    mp_put_uint(out, valid);
     mp_put_cstr(out, "countries");
     mp_put_map(out, PROTO_COUNTRIES_COUNT);
     for (size_t i = 0; i < PROTO_COUNTRIES_COUNT; i++) {
@@ -1239,7 +1257,7 @@ static int m_matrix(ctl *c, mp_buf *out)
         for (uint32_t p = 1; p <= purposes; p++) {
             query_recognition q;
             mp_buf_reset(&scratch);
-            rc = query_recognise(&c->r, spec, pc->alpha2, p, at, &q, &scratch);
+            rc = query_recognise_valid(&c->r, spec, pc->alpha2, p, at, valid, &q, &scratch);
             if (rc == RN_ECOUNTRY && p == 1) {
                 mp_put_nil(out); /* no authority of that country in the roster */
                 break;
@@ -1592,6 +1610,8 @@ static int m_search(ctl *c, mp_buf *out)
     if (!arg_nil(c, 2))
         RN_TRY(arg_str(c, 2, &after));
     RN_TRY(arg_uint_or(c, 3, CTL_SEARCH_LIMIT_DEFAULT, &limit));
+    uint64_t valid;
+    RN_TRY(arg_valid_at(c, 4, at, &valid));
     if (after.len > RN_ID_BYTES_MAX)
         return fail(c, RN_ELEN, pname(c, 2));
     if (limit == 0 || limit > RN_SEARCH_RESULTS_MAX)
@@ -1600,7 +1620,7 @@ static int m_search(ctl *c, mp_buf *out)
     if (hits == NULL)
         return fail(c, RN_ENOMEM, NULL);
     int rc;
-    rc = query_search(&c->r, &f, at, after, (uint32_t)limit, hits, &n, &more);
+    rc = query_search_valid(&c->r, &f, at, valid, after, (uint32_t)limit, hits, &n, &more);
     if (rc < 0) {
         rc = fail(c, rc, rc == RN_ECOUNTRY ? "filter.country" : rc == RN_EINVAL ? "filter" : NULL);
         goto out;
@@ -1735,12 +1755,14 @@ static int m_verify(ctl *c, mp_buf *out)
     RN_TRY(arg_country(c, 1, &cc));
     RN_TRY(arg_purpose(c, 2, &purpose));
     RN_TRY(arg_time(c, 3, &at));
+    uint64_t valid;
+    RN_TRY(arg_valid_at(c, 4, at, &valid));
     size_t bundle_at = out->len;
-    int rc = query_verify(&c->r, &q, cc, purpose, at, &v, out);
+    int rc = query_verify_valid(&c->r, &q, cc, purpose, at, valid, &v, out);
     if (rc < 0)
         return fail_query(c, rc, verify_fields, "no such spec, or no provider of it, as of at");
     size_t bundle_len = out->len - bundle_at;
-    mp_put_map(out, 13);
+    mp_put_map(out, 15);
     mp_put_cstr(out, "valid");
     mp_put_bool(out, v.valid);
     mp_put_cstr(out, "spec_ok");
@@ -1761,11 +1783,26 @@ static int m_verify(ctl *c, mp_buf *out)
     mp_put_bool(out, v.revoked);
     mp_put_cstr(out, "revocation");
     put_ref(out, &v.revocation);
+    /* When a record the checks rest on was registered after the issue date (14.4). */
+    mp_put_cstr(out, "registered_retroactively");
+    mp_put_map(out, 2);
+    mp_put_cstr(out, "spec_registered");
+    if (v.spec_retroactive)
+        mp_put_uint(out, v.spec_registered_ms);
+    else
+        mp_put_nil(out);
+    mp_put_cstr(out, "issuer_key_registered");
+    if (v.key_retroactive)
+        mp_put_uint(out, v.key_registered_ms);
+    else
+        mp_put_nil(out);
     mp_put_cstr(out, "recognition");
     mp_put_map(out, RECOGNITION_FIELDS);
     put_recognition_fields(out, &v.recognition);
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
+    mp_put_cstr(out, "valid_at");
+    mp_put_uint(out, valid);
     mp_put_cstr(out, "proof");
     mp_put_bin_header(out, bundle_len);
     if (mp_buf_err(out) != 0)
@@ -1817,11 +1854,13 @@ static int m_stack(ctl *c, mp_buf *out)
         ids[i] = (proto_str){ p, len };
     }
     RN_TRY(arg_time(c, 3, &at));
+    uint64_t valid;
+    RN_TRY(arg_valid_at(c, 4, at, &valid));
     res = malloc(sizeof(*res));
     if (res == NULL)
         return fail(c, RN_ENOMEM, NULL);
     int rc;
-    rc = query_stack(&c->r, cc, pathway, ids, n, at, res);
+    rc = query_stack_valid(&c->r, cc, pathway, ids, n, at, valid, res);
     if (rc < 0) {
         static const code_field stack_fields[] = {
             { RN_ECOUNTRY, "country" }, { RN_ENOTFOUND, "pathway" }, { RN_EPREFIX, "pathway" },
@@ -1830,7 +1869,7 @@ static int m_stack(ctl *c, mp_buf *out)
         rc = fail_query(c, rc, stack_fields, "no such pathway as of at");
         goto out;
     }
-    mp_put_map(out, 9);
+    mp_put_map(out, 10);
     mp_put_cstr(out, "pathway");
     put_ref(out, &res->pathway);
     mp_put_cstr(out, "active");
@@ -1865,6 +1904,8 @@ static int m_stack(ctl *c, mp_buf *out)
     mp_put_bool(out, res->complete);
     mp_put_cstr(out, "at");
     mp_put_uint(out, at);
+    mp_put_cstr(out, "valid_at");
+    mp_put_uint(out, valid);
 out:
     free(res);
     return rc;

@@ -1818,6 +1818,8 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
                              conf->http_tls_key,
                              conf->http_rate_set ? conf->http_rate_per_s : RN_HTTP_RATE_PER_S,
                              (uint32_t)cfg->dial_n, http_exec, http_done, d);
+    if (rc == 0 && conf->http_listen.port != 0)
+        rc = node_http_verify_set(d->http, conf->http_issuer_docs, conf->http_trust);
     if (rc != 0) {
         shutdown_begin(d, "start failed");
         goto run;

@@ -23,6 +23,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/time.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +39,10 @@
 #include "api/openapi.h"
 #include "api/query.h"
 #include "api/route.h"
-#include "api/verify.h"
+#include "api/verifier.h"
+#include "cli/recjson.h"
+#include "cred/json.h"
+#include "cred/jws.h"
 #include "node/log.h"
 #include "node/www.h"
 #include "proto/limits.h"
@@ -68,14 +72,14 @@ struct job {
     h2o_req_t *req; /* NULL once the client has gone */
     guard *g;
     view v;
-    bool proof;       /* the proof bundle is wanted, not the JSON */
-    bool entry;       /* the answer is an entry: shown as its record */
-    bool document;    /* the answer carries a document served as it is (api_route_document) */
-    api_claim *claim; /* verify: the credential's local facts (owned) */
-    int form;         /* GET /v1/spec/{id}?as=: the api_export_form, 0 otherwise */
-    api_query *q;     /* its query (the request's pool): the provider's call is built from it */
-    call spec;        /* its first call, the spec's, once answered (owned) */
-    uint32_t n;       /* calls: 1, or 2 for /metrics (status and peers) */
+    bool proof;        /* the proof bundle is wanted, not the JSON */
+    bool entry;        /* the answer is an entry: shown as its record */
+    api_verifier *ver; /* verify: the verifier whose questions the calls are (owned), or NULL */
+    int form;          /* GET /v1/spec/{id}?as=: the api_export_form, 0 otherwise */
+    api_query *q;      /* its query (the request's pool): the provider's call is built from it */
+    call spec;         /* its first call, the spec's, once answered (owned) */
+    uint32_t n;        /* calls: 1, or 2 for /metrics (status and peers) */
+    bool document;     /* the answer carries a document served as it is (api_route_document) */
     call c[2];
 };
 
@@ -136,6 +140,10 @@ struct node_http {
     uint32_t todo_n;
     job *done_list, **done_tail;
     bool stopping;
+    /* What POST /v1/verify resolves issuers and seals with, set once (node_http_verify_set)
+     * and read-only after: the pointers under `lock`. */
+    cred_docs *verify_docs;
+    cred_trust *verify_trust;
 };
 
 /* The gateway of the running thread (one per process): what the send functions count in. */
@@ -203,7 +211,7 @@ static void job_free(job *j)
 {
     if (j->g != NULL)
         j->g->j = NULL;
-    free(j->claim);
+    api_verifier_free(j->ver);
     free(j->spec.out);
     for (uint32_t i = 0; i < j->n; i++) {
         free(j->c[i].in);
@@ -659,7 +667,7 @@ static void answer(job *j)
     /* The common case straight to text, the response checked by the writer as it reads it;
      * anything it declines takes the path below, whose bytes it would have written anyway. */
     mp_cur fast;
-    if (j->v == VIEW_ROUTE && !j->proof && !j->entry && j->claim == NULL && j->form == 0 &&
+    if (j->v == VIEW_ROUTE && !j->proof && !j->entry && j->ver == NULL && j->form == 0 &&
         !j->document && result_of(&j->c[0], &fast) &&
         api_json_write(&current->json, fast, API_JSON_DROP_PROOF | API_JSON_WHOLE) == 0) {
         send_body(req, 200, "application/json", current->json.p, current->json.len);
@@ -716,15 +724,6 @@ static void answer(job *j)
         return;
     }
     api_json_drop_proof(res, r.result);
-    if (j->claim != NULL) {
-        json_t *v = api_verify_json(j->claim, res);
-        json_decref(res);
-        if (v == NULL) {
-            send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
-            return;
-        }
-        res = v;
-    }
     send_json(req, 200, res);
     json_decref(res);
 }
@@ -770,6 +769,8 @@ static void on_node_async(uv_async_t *a)
 
 /* ---- The gateway's side ---- */
 
+static void verify_resume(node_http *h, job *j);
+
 static void on_http_async(uv_async_t *a)
 {
     node_http *h = a->data;
@@ -782,6 +783,10 @@ static void on_http_async(uv_async_t *a)
     while (list != NULL) {
         job *j = list;
         list = j->next;
+        if (j->ver != NULL && j->req != NULL) {
+            verify_resume(h, j);
+            continue;
+        }
         if (j->req != NULL)
             answer(j);
         job_free(j);
@@ -913,6 +918,227 @@ static void job_queue(node_http *h, job *j)
     }
     if (wake)
         uv_async_send(&h->node_async);
+}
+
+/* ---- POST /v1/verify: a verifier job (api/verifier.h) ----
+ *
+ * The credential is checked on the gateway's thread (its signatures, proofs and seals cost
+ * CPU, not the replica); each question the verifier asks of the registry (record, search,
+ * verify) is one call of a job through the node's queue, and the job comes back, is fed the
+ * answer and goes round again until the verifier is done. A client that goes away ends it at
+ * its next return.
+ */
+
+/* The body's media types: a specific one must be what the body is; a generic one (or none) is
+ * sniffed. */
+static const struct {
+    const char *type;
+    char form; /* 'j' compact JWS, '{' JSON, 'e' envelope, 0 generic */
+} verify_types[] = {
+    { "application/jwt", 'j' },
+    { "application/vc+jwt", 'j' },
+    { "application/vc+ld+json", '{' },
+    { "application/vc+ld+json+jwt", 'j' },
+    { "application/ld+json", '{' },
+    { "application/json", '{' },
+    { "application/vnd.recnet.credential", 'e' },
+    { "application/octet-stream", 0 },
+    { "application/x-www-form-urlencoded", 0 }, /* what curl --data-binary sends by default */
+    { "text/plain", 0 },
+};
+
+/* 0 when the Content-Type admits the body, else the HTTP status (415) with the message. */
+static int verify_type_check(h2o_req_t *req, char *msg, size_t cap)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (i < 0)
+        return 0;
+    h2o_iovec_t v = req->headers.entries[i].value;
+    size_t tl = 0;
+    while (tl < v.len && v.base[tl] != ';' && v.base[tl] != ' ')
+        tl++;
+    const uint8_t *b = (const uint8_t *)req->entity.base;
+    size_t n = req->entity.len;
+    size_t k = 0;
+    while (k < n && (b[k] == ' ' || b[k] == '\t' || b[k] == '\r' || b[k] == '\n'))
+        k++;
+    for (size_t t = 0; t < sizeof(verify_types) / sizeof(verify_types[0]); t++) {
+        const char *name = verify_types[t].type;
+        if (strlen(name) != tl || !h2o_lcstris(v.base, tl, name, tl))
+            continue;
+        char f = verify_types[t].form;
+        bool ok = f == 0 || (f == 'j' && cred_jws_looks_compact(b, n)) ||
+                  (f == '{' && k < n && b[k] == '{') || (f == 'e' && n > 0 && b[0] == 0x97);
+        if (ok)
+            return 0;
+        snprintf(msg, cap, "the body is not %s", name);
+        return 415;
+    }
+    snprintf(msg, cap,
+             "a credential is sent as application/jwt, application/vc+ld+json, "
+             "application/json or application/vnd.recnet.credential (or a generic type)");
+    return 415;
+}
+
+/* The verifier's answer to the client: its JSON, or its error. */
+static void verify_answer(job *j)
+{
+    h2o_req_t *req = j->req;
+    api_verifier *v = j->ver;
+    json_t *ans = api_verifier_answer(v);
+    const char *field, *msg;
+    int code = api_verifier_error(v, &field, &msg);
+    if (ans == NULL) {
+        int status = api_verifier_outcome(v) == API_VERIFY_REFUSED ? 400 : status_of(code);
+        send_error(req, status, code, field[0] != '\0' ? field : NULL, msg);
+        return;
+    }
+    if (j->proof) {
+        size_t len;
+        const uint8_t *b = api_verifier_proof(v, &len);
+        if (b == NULL)
+            send_error(req, 406, RN_ENOTFOUND, "proof",
+                       "this answer has no proof bundle: the "
+                       "node was not asked");
+        else
+            send_body(req, 200, "application/vnd.recnet.proof", b, len);
+        return;
+    }
+    send_json(req, 200, ans);
+}
+
+/* The verifier's next question queued, or its answer sent and the job freed. */
+static void verify_step(node_http *h, job *j)
+{
+    ctl_method_id m;
+    const uint8_t *params;
+    size_t len;
+    if (api_verifier_next(j->ver, &m, &params, &len) == API_VERIFIER_DONE) {
+        verify_answer(j);
+        job_free(j);
+        return;
+    }
+    for (uint32_t i = 0; i < j->n; i++) {
+        free(j->c[i].in);
+        free(j->c[i].out);
+    }
+    memset(j->c, 0, sizeof(j->c));
+    j->n = 0;
+    j->next = NULL;
+    if (job_call(h, j, ctl_method_get(m), params, len) != 0) {
+        send_error(j->req, 500, RN_ENOMEM, NULL, "out of memory");
+        job_free(j);
+        return;
+    }
+    job_queue(h, j);
+}
+
+static void verify_resume(node_http *h, job *j)
+{
+    api_verifier_feed(j->ver, j->c[0].out, j->c[0].out_len);
+    verify_step(h, j);
+}
+
+static void verify_start(node_http *h, h2o_req_t *req, api_query *q, bool proof)
+{
+    static const char *const known[] = { "country", "purpose", "at", "spec", "proof" };
+    char msg[CTL_MESSAGE_BYTES];
+    for (uint32_t i = 0; i < q->n; i++) {
+        bool ok = false;
+        for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+            ok = ok || strcmp(q->p[i].name, known[k]) == 0;
+        if (!ok) {
+            send_error(req, 400, RN_EUNKNOWNFIELD, q->p[i].name,
+                       "verify takes country, purpose, at, spec and proof");
+            return;
+        }
+    }
+    api_param *cc = api_query_get(q, "country"), *pu = api_query_get(q, "purpose");
+    api_param *at = api_query_get(q, "at"), *spec = api_query_get(q, "spec");
+    if (cc == NULL || pu == NULL) {
+        send_error(req, 400, RN_EMISSING, cc == NULL ? "country" : "purpose",
+                   "verify needs country and purpose");
+        return;
+    }
+    if (req->entity.base == NULL || req->entity.len == 0) {
+        send_error(req, 400, RN_EMISSING, "body", "the credential file is the request's body");
+        return;
+    }
+    int status = verify_type_check(req, msg, sizeof(msg));
+    if (status != 0) {
+        send_error(req, status, RN_EINVAL, "body", msg);
+        return;
+    }
+    api_verifier_opts o;
+    memset(&o, 0, sizeof(o));
+    o.country = cc->value;
+    o.purpose = pu->value;
+    o.spec = spec != NULL ? spec->value : NULL;
+    o.now_ms = (uint64_t)time(NULL) * 1000u;
+    if (at != NULL) {
+        if (rec_time_parse(at->value, at->value_len, &o.at_ms) < 0) {
+            send_error(req, 400, RN_ETIME, "at", "at: expected a date or a datetime with its zone");
+            return;
+        }
+        o.at_set = true;
+        o.now_ms = o.at_ms;
+    }
+    uv_mutex_lock(&h->lock);
+    o.docs = h->verify_docs;
+    o.trust = h->verify_trust;
+    uv_mutex_unlock(&h->lock);
+    job *j = job_new(h, req, VIEW_ROUTE);
+    if (j == NULL || (j->ver = api_verifier_new()) == NULL ||
+        api_verifier_start(j->ver, (const uint8_t *)req->entity.base, req->entity.len, &o) != 0) {
+        if (j != NULL)
+            job_free(j);
+        send_error(req, 500, RN_ENOMEM, NULL, "out of memory");
+        return;
+    }
+    j->proof = proof;
+    verify_step(h, j);
+}
+
+int node_http_verify_set(node_http *h, const char *issuer_docs, const char *trust)
+{
+    char why[512];
+    int rc;
+    cred_docs *docs = NULL;
+    cred_trust *tr = NULL;
+    if (issuer_docs != NULL && issuer_docs[0] != '\0') {
+        docs = malloc(sizeof(*docs));
+        if (docs == NULL)
+            return RN_ENOMEM;
+        cred_docs_init(docs);
+        if ((rc = cred_docs_load_dir(docs, issuer_docs, why, sizeof(why))) < 0) {
+            NODE_LOG_ERR("http: issuer_docs: %s", why);
+            cred_docs_free(docs);
+            free(docs);
+            return rc;
+        }
+    }
+    if (trust != NULL && trust[0] != '\0') {
+        tr = malloc(sizeof(*tr));
+        if (tr != NULL)
+            cred_trust_init(tr);
+        if (tr == NULL || (rc = cred_trust_load_pem(tr, trust, why, sizeof(why))) < 0) {
+            rc = tr == NULL ? RN_ENOMEM : rc;
+            NODE_LOG_ERR("http: trust: %s", tr == NULL ? "out of memory" : why);
+            if (tr != NULL)
+                cred_trust_free(tr);
+            free(tr);
+            if (docs != NULL)
+                cred_docs_free(docs);
+            free(docs);
+            return rc;
+        }
+    }
+    uv_mutex_lock(&h->lock);
+    RN_ASSERT(h->verify_docs == NULL && h->verify_trust == NULL);
+    h->verify_docs = docs;
+    h->verify_trust = tr;
+    uv_mutex_unlock(&h->lock);
+    return 0;
 }
 
 /* One of the gateway's own views: `status` (and `peers` for /metrics), no parameters. */
@@ -1110,38 +1336,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         proof = proof || pp->value[0] == '1';
     }
-    api_claim *claim = NULL;
-    mp_buf params, cm;
-    mp_buf_init(&cm, 1024);
     if (rt->body) {
-        rn_diag d;
-        memset(&d, 0, sizeof(d));
-        if (req->entity.base == NULL || req->entity.len == 0) {
-            mp_buf_free(&cm);
-            send_error(req, 400, RN_EMISSING, "body", "the credential file is the request's body");
-            return 0;
-        }
-        if (req->entity.len >= 3 && memcmp(req->entity.base, "eyJ", 3) == 0) {
-            mp_buf_free(&cm);
-            send_error(req, 415, RN_EINVAL, "body",
-                       "a VC-JWT is checked by recnetctl credential verify; the gateway takes "
-                       "credential envelopes");
-            return 0;
-        }
-        claim = malloc(sizeof(*claim));
-        if (claim == NULL || api_claim_of_envelope(claim, (const uint8_t *)req->entity.base,
-                                                   req->entity.len, &d) != 0) {
-            char msg[CTL_MESSAGE_BYTES], dm[128];
-            snprintf(msg, sizeof(msg), "not a credential envelope: %s",
-                     rn_diag_format(&d, dm, sizeof(dm)));
-            free(claim);
-            mp_buf_free(&cm);
-            send_error(req, 400, claim == NULL ? RN_ENOMEM : d.code,
-                       d.field != NULL ? d.field : "body", msg);
-            return 0;
-        }
-        api_claim_put(&cm, claim);
+        verify_start(h, req, q, proof);
+        return 0;
     }
+    mp_buf params;
     /* A document's id is the URL it was asked at, unless the query names one. */
     char self_url[RN_URL_BYTES_MAX + 1];
     if (api_route_document(rt) && api_query_get(q, "url") == NULL &&
@@ -1158,20 +1357,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
     }
     mp_buf_init(&params, RN_HTTP_QUERY_BYTES_MAX * 2u + 1024u);
-    int rc = api_params_build(&params, m, q, rt->body ? cm.data : NULL, cm.len, "proof", &e);
-    mp_buf_free(&cm);
+    int rc = api_params_build(&params, m, q, NULL, 0, "proof", &e);
     if (rc != 0) {
-        free(claim);
         mp_buf_free(&params);
         send_ctl_error(req, 400, &e);
         return 0;
     }
     job *j = job_new(h, req, VIEW_ROUTE);
-    if (j != NULL) {
-        j->claim = claim;
-        claim = NULL;
-    }
-    free(claim);
     if (j != NULL && job_call(h, j, m, params.data, params.len) != 0) {
         job_free(j);
         j = NULL;
@@ -1255,6 +1447,12 @@ static void on_node_async_closed(uv_handle_t *hd)
     mp_buf_free(&h->resp);
     api_text_free(&h->json);
     free(h->rate);
+    if (h->verify_docs != NULL)
+        cred_docs_free(h->verify_docs);
+    free(h->verify_docs);
+    if (h->verify_trust != NULL)
+        cred_trust_free(h->verify_trust);
+    free(h->verify_trust);
     free(h);
 }
 
@@ -1320,6 +1518,9 @@ int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf_addr *addr,
     hd->super.on_req = on_req;
     hd->h = h;
 
+    /* The gateway's thread checks credentials (POST /v1/verify) while the node's uses jansson:
+     * cred's allocation functions are installed before that thread exists (cred/json.h). */
+    cred_json_init();
     if (uv_thread_create(&h->thread, thread_main, h) != 0) {
         NODE_LOG_ERR("http: cannot start the gateway's thread");
         return RN_EIO; /* h is leaked on this path only: the node does not start */

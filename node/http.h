@@ -57,6 +57,15 @@ RN_MUST_USE int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf
                                 uint32_t peers_expected, node_http_exec_fn exec,
                                 node_http_done_fn done, void *ctx);
 
+/*
+ * What POST /v1/verify resolves issuers and checks seals with: every *.json document of the
+ * directory `issuer_docs` (DID documents and issuer profiles, cred/did.h) and the PEM trust
+ * anchors of `trust` (either NULL or empty for none). Read once, here; call once, on the node's
+ * loop thread, right after node_http_start. Returns 0, or the errors of cred_docs_load_dir and
+ * cred_trust_load_pem (logged, naming the file).
+ */
+RN_MUST_USE int node_http_verify_set(node_http *h, const char *issuer_docs, const char *trust);
+
 /* Stops the gateway: its thread closes the listener and ends; the node loop's handle is closed
  * (so the loop can end) and the gateway freed once it is. Call on the node's loop thread. */
 void node_http_stop(node_http *h);

@@ -33,8 +33,9 @@
 #include "mp.h"
 #include "record.h"
 
-/* Parameters of the longest method (recognise, search, verify and stack have 4). */
-#define CTL_PARAMS_MAX 4u
+/* Parameters of the longest method (recognise, search, verify and stack have 5: their last is
+ * the optional valid time, PROTOCOL.md 14.1). */
+#define CTL_PARAMS_MAX 5u
 
 /* The depth of a parameter within its request: [0, msgid, method, [param, ...]]. */
 #define CTL_PARAM_DEPTH 2u

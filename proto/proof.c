@@ -19,7 +19,7 @@
 #define BUNDLE_FIELDS 4u
 
 /* Query and answer map keys. */
-enum { Q_SPEC = 1, Q_COUNTRY, Q_PURPOSE, Q_AT, Q_CREDENTIAL, Q_MAX = Q_CREDENTIAL };
+enum { Q_SPEC = 1, Q_COUNTRY, Q_PURPOSE, Q_AT, Q_CREDENTIAL, Q_VALID_AT, Q_MAX = Q_VALID_AT };
 enum {
     A_RESULT = 1,
     A_OUTCOME,
@@ -68,7 +68,17 @@ static int query_check(const proto_proof_query *q, rn_diag *d)
         return rn_fail(d, RN_EENUM, "proof.query.purpose");
     if (q->at_ms > RN_TIME_MS_MAX)
         return rn_fail(d, RN_ETIME, "proof.query.at");
+    if (q->has_valid_at && q->valid_at_ms > RN_TIME_MS_MAX)
+        return rn_fail(d, RN_ETIME, "proof.query.valid_at");
+    /* One spelling: a valid time equal to the known time is left out. */
+    if (q->has_valid_at && q->valid_at_ms == q->at_ms)
+        return rn_fail(d, RN_EINCONSISTENT, "proof.query.valid_at");
     return 0;
+}
+
+uint64_t proto_proof_valid_at(const proto_proof_query *q)
+{
+    return q->has_valid_at ? q->valid_at_ms : q->at_ms;
 }
 
 static int answer_check(const proto_proof_answer *a, const proto_proof_query *q, rn_diag *d)
@@ -143,6 +153,10 @@ static int decode_query(mp_cur *c, proto_proof_query *q, rn_diag *d)
         case Q_CREDENTIAL:
             RN_FIELD(d, mp_read_bin_exact(c, &q->credential, PROTO_DIGEST_BYTES),
                      "proof.query.credential");
+            break;
+        case Q_VALID_AT:
+            RN_FIELD(d, mp_read_uint(c, &q->valid_at_ms), "proof.query.valid_at");
+            q->has_valid_at = true;
             break;
         default:
             RN_ASSERT(0);
@@ -336,7 +350,8 @@ static int assign_role(roles *ro, const proto_proof *p, const proto_entry *e, co
 /* Step 4 for a decision: the terms the query engine also applies (rules.h), then the outcome. */
 static int check_decision(const proto_decision *dec, const proto_proof *p, size_t idx, rn_diag *d)
 {
-    const char *unmet = proto_decision_unmet(dec, p->query.spec, p->query.purpose, p->query.at_ms);
+    const char *unmet =
+        proto_decision_unmet(dec, p->query.spec, p->query.purpose, proto_proof_valid_at(&p->query));
     if (unmet != NULL)
         return rn_fail_at(d, RN_EPROOF, unmet, idx);
     if (dec->outcome != p->answer.outcome)
@@ -349,7 +364,7 @@ static int check_decision(const proto_decision *dec, const proto_proof *p, size_
 static int check_policy(const proto_policy *pol, const proto_spec *spec, const proto_provider *prov,
                         const proto_proof *p, size_t idx, rn_diag *d)
 {
-    const char *unmet = proto_policy_unmet(pol, p->query.purpose, p->query.at_ms);
+    const char *unmet = proto_policy_unmet(pol, p->query.purpose, proto_proof_valid_at(&p->query));
     if (unmet == NULL)
         unmet = proto_policy_conditions_unmet(pol, spec, prov);
     if (unmet != NULL)
@@ -431,7 +446,7 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
             return rn_fail_at(d, RN_EPROOF, "revocation.credential", idx);
         if (!proto_str_eq(rv->provider, ro->spec.r.u.spec.provider))
             return rn_fail_at(d, RN_EPROOF, "revocation.provider", idx);
-        if (rv->revoked_at_ms > p->query.at_ms)
+        if (!proto_revoked_at(rv->revoked_at_ms, proto_proof_valid_at(&p->query)))
             return rn_fail_at(d, RN_EPROOF, "revocation.revoked_at", idx);
     }
     return 0;
@@ -518,7 +533,7 @@ static int encode(const proto_proof *p, bool held, mp_buf *b, rn_diag *d)
 
     mp_put_array(b, BUNDLE_FIELDS);
     mp_put_uint(b, PROTO_PROOF_VERSION);
-    mp_put_map(b, q->credential != NULL ? 5 : 4);
+    mp_put_map(b, 4u + (q->credential != NULL ? 1u : 0u) + (q->has_valid_at ? 1u : 0u));
     mp_put_uint(b, Q_SPEC);
     mp_put_str(b, q->spec.ptr, q->spec.len);
     mp_put_uint(b, Q_COUNTRY);
@@ -530,6 +545,10 @@ static int encode(const proto_proof *p, bool held, mp_buf *b, rn_diag *d)
     if (q->credential != NULL) {
         mp_put_uint(b, Q_CREDENTIAL);
         mp_put_bin(b, q->credential, PROTO_DIGEST_BYTES);
+    }
+    if (q->has_valid_at) {
+        mp_put_uint(b, Q_VALID_AT);
+        mp_put_uint(b, q->valid_at_ms);
     }
     bool basis = a->result != PROTO_RESULT_NO_DECISION;
     mp_put_map(b, 2u + (basis ? 3u : 0u) + (a->has_revoked ? 1u : 0u));

@@ -64,7 +64,7 @@ const char *proto_result_name(int result);
  * that is not one, NULL included. */
 RN_MUST_USE int proto_result_parse(const char *name);
 
-/* The question: map {1: spec, 2: country, 3: purpose, 4: at, 5: credential}. */
+/* The question: map {1: spec, 2: country, 3: purpose, 4: at, 5: credential, 6: valid_at}. */
 typedef struct proto_proof_query {
     proto_str spec;            /* [1] required; a spec id ("IE:resa/mc-c012") */
     proto_str country;         /* [2] required; canonical alpha-2 of the recognising country */
@@ -72,7 +72,13 @@ typedef struct proto_proof_query {
     uint64_t at_ms;            /* [4] required; the time the question is asked about */
     const uint8_t *credential; /* [5] optional; PROTO_DIGEST_BYTES digest of an issued credential
                                   when the question is about one; NULL when absent */
+    bool has_valid_at;         /* [6] present: the question's valid time differs from at */
+    uint64_t valid_at_ms;      /*     the time the records' dates are evaluated at (PROTOCOL.md
+                                  14.1); when absent it is at. Never equal to at when present. */
 } proto_proof_query;
+
+/* The question's valid time: valid_at when present, else at. */
+uint64_t proto_proof_valid_at(const proto_proof_query *q);
 
 /* The answer: map {1: result, 2: outcome, 3: basis_author, 4: basis_seq, 5: forked, 6: revoked}. */
 typedef struct proto_proof_answer {
@@ -107,11 +113,11 @@ typedef struct proto_proof {
  *
  * Returns 0, or RN_ETOOBIG, the cursor's errors (RN_ETRUNCATED, RN_ETYPE, RN_ENONCANON,
  * RN_EMALFORMED), RN_ETRAILING, RN_ECOUNT (array lengths), RN_EVERSION, RN_EFIELDORDER,
- * RN_EUNKNOWNFIELD, RN_EMISSING, RN_EINCONSISTENT (outcome or basis given with no decision, or
- * revoked given without a credential or missing with one), RN_EID and RN_ELEN (the spec id),
- * RN_ECOUNTRY, RN_EENUM (purpose, result, outcome), RN_ETIME, RN_ESEQ. `d` (may be NULL) names
- * the field ("proof.query.country"; "proof.entries" with d->index = 1 + position). On failure *p
- * is unspecified.
+ * RN_EUNKNOWNFIELD, RN_EMISSING, RN_EINCONSISTENT (valid_at given equal to at; outcome or basis
+ * given with no decision, or revoked given without a credential or missing with one), RN_EID and
+ * RN_ELEN (the spec id), RN_ECOUNTRY, RN_EENUM (purpose, result, outcome), RN_ETIME, RN_ESEQ. `d`
+ * (may be NULL) names the field ("proof.query.country"; "proof.entries" with d->index = 1 +
+ * position). On failure *p is unspecified.
  */
 RN_MUST_USE int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t len, rn_diag *d);
 
@@ -130,16 +136,18 @@ RN_MUST_USE int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t le
  *     to the spec's provider), the basis (the entry at (basis_author, basis_seq): a decision for a
  *     decision answer, a policy for an automatic one; none for no decision), and the revocation
  *     (kind revocation, for an answer that says revoked). Every role entry is dated at or before
- *     `at` (entry timestamp <= at).
+ *     `at` (entry timestamp <= at: `at` is the time known at).
  *  4. The basis supports the answer: its author is the roster's authority of the query's country;
  *     its purpose covers the query's (equal, or "both"); its outcome is the answer's; it is valid
- *     at `at` (valid_from <= at, and at < valid_until when there is one). A decision is about the
+ *     at the valid time V (proto_proof_valid_at: valid_at when given, else at; valid_from <= V,
+ *     and V < valid_until when there is one). A decision is about the
  *     query's spec. A policy is active and the spec meets its conditions: the provider's country
  *     is in its issuer countries (or it names none), the spec's EQF level is within its range (a
  *     spec without a level meets no range), the spec's ECTS are at least its minimum, the spec's
  *     QA type is "external" if it requires external QA, and the spec's ISCED-F code is under one
  *     of its prefixes (or it names none).
- *  5. A revocation names the query's credential and the spec's provider, revoked at or before at.
+ *  5. A revocation names the query's credential and the spec's provider, revoked at or before V
+ *     (proto_revoked_at).
  *
  * Failures of steps 3-5 are RN_EPROOF with d->field naming what did not hold ("proof.spec",
  * "decision.outcome", "policy.isced_prefixes", ...) and d->index the entry's position + 1 where

@@ -980,6 +980,18 @@ static void clear_map(const ftab *t, uint8_t *base)
     }
 }
 
+/* The row of `key` in table t, searched from row `from` on, then from the first; t->n if none. */
+static unsigned field_find(const ftab *t, uint64_t key, unsigned from)
+{
+    for (unsigned fi = from; fi < t->n; fi++)
+        if (t->f[fi].key == key)
+            return fi;
+    for (unsigned fi = 0; fi < from && fi < t->n; fi++)
+        if (t->f[fi].key == key)
+            return fi;
+    return t->n;
+}
+
 /*
  * Decodes one map described by `t` into the struct at `base`: keys strictly ascending, each known,
  * each value by its field, then every required field present. `index` is the list position of
@@ -995,17 +1007,19 @@ static int decode_map(mp_cur *c, const ftab *t, uint8_t *base, unsigned index, r
     if ((rc = mp_read_map(c, &n)) < 0)
         return fail(d, rc, t->name, index);
     /* A map of more pairs than the table has fields repeats a key or has an unknown one; the
-     * loop finds which, and each pair costs at least two bytes, so n is bounded by the input. */
+     * loop finds which, and each pair costs at least two bytes, so n is bounded by the input.
+     * Keys ascend, as the rows of a table do, so the search for a key starts after the row of
+     * the one before it (and wraps around, so that it finds any row). */
+    unsigned from = 0;
     for (uint32_t i = 0; i < n; i++) {
         unsigned fi;
         if ((rc = mp_read_uint(c, &key)) < 0)
             return fail(d, rc, t->name, index);
         if (i > 0 && key <= prev)
             return fail(d, RN_EFIELDORDER, t->name, index);
-        for (fi = 0; fi < t->n && t->f[fi].key != key; fi++)
-            ;
-        if (fi == t->n)
+        if ((fi = field_find(t, key, from)) == t->n)
             return fail(d, RN_EUNKNOWNFIELD, t->name, index);
+        from = fi + 1u;
         RN_TRY(decode_field(c, &t->f[fi], base, index, d));
         seen |= 1u << fi;
         prev = key;

@@ -18,6 +18,11 @@ bool proto_valid_at(uint64_t from_ms, uint64_t until_ms, uint64_t at_ms)
     return from_ms <= at_ms && (until_ms == 0 || at_ms < until_ms);
 }
 
+bool proto_revoked_at(uint64_t revoked_at_ms, uint64_t t_ms)
+{
+    return revoked_at_ms <= t_ms;
+}
+
 bool proto_purpose_covers(uint32_t have, uint32_t want)
 {
     return have == want || have == PROTO_PURPOSE_BOTH;
@@ -106,4 +111,62 @@ bool proto_answer_recognises(uint32_t result, uint32_t outcome)
     default:
         return false;
     }
+}
+
+void proto_status_walk_init(proto_status_walk *w, uint64_t t_ms)
+{
+    w->t_ms = t_ms;
+    w->status = 0;
+    w->last = 0;
+    w->start_ms = 0;
+    w->before = 0;
+}
+
+void proto_status_walk_step(proto_status_walk *w, uint32_t status, uint64_t timestamp_ms)
+{
+    RN_ASSERT(status != 0);
+    if (w->last == 0) {
+        w->before = 0;
+        w->start_ms = 0; /* the first version's status holds from the beginning */
+    } else if (status != w->last) {
+        w->before = w->status; /* what held at t before this run */
+        w->start_ms = timestamp_ms;
+    }
+    w->last = status;
+    w->status = w->t_ms >= w->start_ms ? status : w->before;
+}
+
+void proto_key_walk_init(proto_key_walk *w)
+{
+    w->listed = false;
+    w->from_ms = 0;
+    w->until_ms = 0;
+    w->dropped_ms = 0;
+    w->first_listed_ms = 0;
+}
+
+void proto_key_walk_step(proto_key_walk *w, bool lists, uint64_t from_ms, uint64_t until_ms,
+                         uint64_t timestamp_ms)
+{
+    if (lists) {
+        if (!w->listed)
+            w->first_listed_ms = timestamp_ms;
+        w->listed = true;
+        w->from_ms = from_ms;
+        w->until_ms = until_ms;
+        w->dropped_ms = 0;
+    } else if (w->listed && w->dropped_ms == 0) {
+        w->dropped_ms = timestamp_ms;
+    }
+}
+
+int proto_key_walk_at(const proto_key_walk *w, uint64_t t_ms)
+{
+    if (!w->listed || (w->dropped_ms != 0 && t_ms >= w->dropped_ms))
+        return PROTO_KEY_UNLISTED;
+    if (t_ms < w->from_ms)
+        return PROTO_KEY_NOT_YET_VALID;
+    if (w->until_ms != 0 && t_ms >= w->until_ms)
+        return PROTO_KEY_EXPIRED;
+    return PROTO_KEY_VALID;
 }

@@ -32,6 +32,13 @@
 bool proto_valid_at(uint64_t from_ms, uint64_t until_ms, uint64_t at_ms);
 
 /*
+ * True if a revocation dated `revoked_at_ms` is in force at valid time `t_ms`: revoked_at <= t.
+ * Which revocations count (their entries, by timestamp) is the time known at; the date a
+ * revocation carries is evaluated at the valid time, as every other date (PROTOCOL.md 14.1).
+ */
+bool proto_revoked_at(uint64_t revoked_at_ms, uint64_t t_ms);
+
+/*
  * True if purpose `have` (of a decision or a policy) covers the purpose `want` a query asks
  * about: they are equal, or `have` is PROTO_PURPOSE_BOTH. ("both" asked of a record that says
  * "employment" is not covered.)
@@ -85,5 +92,67 @@ bool proto_policy_matches(const proto_policy *pol, const proto_spec *spec,
  * (PROTOCOL.md section 13.4).
  */
 bool proto_answer_recognises(uint32_t result, uint32_t outcome);
+
+/*
+ * The status of a spec or a provider at a valid time `t_ms`, as known at a time K (PROTOCOL.md
+ * 14.1, "Status at a valid time"), computed by walking the record's versions as known at K (entry
+ * timestamp <= K) in (timestamp, seq) order, one proto_status_walk_step per version:
+ *
+ *  - the first version's status holds from the beginning of time;
+ *  - a version with the same status as the version before it continues that status (it holds
+ *    from when the run of versions with that status began);
+ *  - a version with another status holds from its own entry's timestamp (a change takes effect
+ *    when it is published, never before);
+ *  - before the start of the last run, the status is the one the versions before that run give
+ *    at t (recursively).
+ *
+ * So a record's statuses mean for every valid time what they meant "as of" that time by
+ * publication (a suspension stays on the credentials issued while it lasted), while the dates a
+ * version carries (a spec's validity, a provider's issuer keys) are those of the latest version
+ * as known at K: the status is the one part of a record with no date of its own. When t >= the
+ * latest version's timestamp the answer is the latest version's status (the cheap case every query
+ * with valid time = known time is in). The query engine and the reference model both step this
+ * walk; nothing else computes it.
+ */
+typedef struct proto_status_walk {
+    uint64_t t_ms;     /* the valid time asked about */
+    uint32_t status;   /* the status at t of the versions walked so far; 0 for none (yet) */
+    uint32_t last;     /* the last version's own status; 0 before the first */
+    uint64_t start_ms; /* when the last run of equal statuses began (0: the beginning of time) */
+    uint32_t before;   /* the status at t of the versions before that run; 0 for none */
+} proto_status_walk;
+
+void proto_status_walk_init(proto_status_walk *w, uint64_t t_ms);
+/* One version, in (timestamp, seq) order: its status (a PROTO_STATUS_ or PROTO_PROVIDER_ value,
+ * never 0) and its entry's timestamp. */
+void proto_status_walk_step(proto_status_walk *w, uint32_t status, uint64_t timestamp_ms);
+
+/*
+ * The window of one issuer key (an Ed25519 key of provider.issuer_keys, or a key of
+ * issuer_keys_ext named by its id) as known at K, by walking the provider's versions as known at K
+ * in (timestamp, seq) order: the window is the one the latest version that lists the key gives;
+ * when a later version no longer lists it, the key is withdrawn from that version's timestamp on
+ * (a removal takes effect when it is published, as a status change does). `first_listed_ms` is
+ * when the key was registered: the timestamp of the first version that listed it.
+ */
+typedef struct proto_key_walk {
+    bool listed;              /* some version walked lists the key */
+    uint64_t from_ms;         /* the window of the latest version that lists it */
+    uint64_t until_ms;        /* 0 for no end */
+    uint64_t dropped_ms;      /* timestamp of the first later version without it; 0 for none */
+    uint64_t first_listed_ms; /* timestamp of the first version that listed it */
+} proto_key_walk;
+
+void proto_key_walk_init(proto_key_walk *w);
+/* One provider version: whether it lists the key, and if so with which window. */
+void proto_key_walk_step(proto_key_walk *w, bool lists, uint64_t from_ms, uint64_t until_ms,
+                         uint64_t timestamp_ms);
+
+/* Whether the key walked was valid at `t_ms`: listed, not withdrawn by t (t < dropped_ms when a
+ * version dropped it), and its window holds at t. Returns 0 when it was, otherwise which term
+ * fails first: PROTO_KEY_UNLISTED (never listed, or dropped by t), PROTO_KEY_NOT_YET_VALID
+ * (t before the window), PROTO_KEY_EXPIRED (t at or after its end). */
+enum { PROTO_KEY_VALID = 0, PROTO_KEY_UNLISTED, PROTO_KEY_NOT_YET_VALID, PROTO_KEY_EXPIRED };
+int proto_key_walk_at(const proto_key_walk *w, uint64_t t_ms);
 
 #endif /* RN_RULES_H */

@@ -27,6 +27,24 @@
 #define HEAD_VALUE_BYTES (8u + PROTO_ID_BYTES + 8u + 1u + 8u) /* seq, id, ts, flags, indexed */
 #define SIGS_VALUE_BYTES 32u /* verified, checked, bad_seq, bad_anchor */
 
+/* Big-endian integers in keys: one load or store and a byte swap where the compiler says the
+ * machine is little-endian (every key byte goes through these: the index pass reads each key's
+ * first three words with get_be64), else byte by byte. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) &&                                 \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline void put_be64(uint8_t *p, uint64_t v)
+{
+    v = __builtin_bswap64(v);
+    memcpy(p, &v, 8);
+}
+
+static inline uint64_t get_be64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+#else
 static inline void put_be64(uint8_t *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--) {
@@ -42,6 +60,7 @@ static inline uint64_t get_be64(const uint8_t *p)
         v = (v << 8) | p[i];
     return v;
 }
+#endif
 
 /* The key of `entries`, `forks` and `anchors`, and the value of `ids` and of the dated indexes:
  * author(32) be64(seq). */

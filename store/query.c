@@ -9,6 +9,12 @@
  * are bounded by what one spec or one country has said, never by the size of the replica, and
  * nothing is allocated but one scratch area per call for the decoded records.
  *
+ * Valid times (PROTOCOL.md 14.1) cost nothing when the valid time is the known time: a status at
+ * a valid time at or after the latest version's entry is that version's own. Only a question
+ * about an earlier valid time, and every verify (the issue date), walks the versions of the spec
+ * and its provider (history_walk: one cursor over the record's versions up to the known time,
+ * each decoded once), stepping the shared rules of proto/rules.h.
+ *
  * Keys read here are laid out as store.h documents; a key or value of another shape is
  * RN_ECORRUPT, never an assertion, since it comes from disk.
  */
@@ -181,6 +187,111 @@ static int cursor_open(store_read *r, enum store_db db, MDB_cursor **c)
     return rc == 0 ? 0 : store_lmdb_err(rc, "cursor open");
 }
 
+/* ---- Versions as known at K, walked for a valid time (proto/rules.h) ---- */
+
+/* What a walk over one record's versions as known at K gathers. */
+typedef struct history {
+    proto_status_walk status; /* the record's status at the valid time */
+    uint64_t first_ms;        /* the timestamp of its first version; 0 when it has none */
+    const uint8_t *key;       /* provider: the issuer key (or key id) to follow, else NULL */
+    proto_key_walk kw;        /* that key's window */
+} history;
+
+/* Whether provider `p` lists `key` (an Ed25519 key, or the id of a key of issuer_keys_ext, as
+ * verify's claim names it), and with which window. */
+static bool provider_lists(const proto_provider *p, const uint8_t *key, uint64_t *from,
+                           uint64_t *until)
+{
+    for (uint32_t i = 0; i < p->issuer_keys_ext_n; i++) {
+        const proto_issuer_key_ext *k = &p->issuer_keys_ext[i];
+        uint8_t id[PROTO_DIGEST_BYTES];
+        proto_issuer_key_ext_id(k, id);
+        if (memcmp(id, key, sizeof(id)) == 0) {
+            *from = k->valid_from_ms;
+            *until = k->valid_until_ms;
+            return true;
+        }
+    }
+    for (uint32_t i = 0; i < p->issuer_keys_n; i++) {
+        const proto_issuer_key *k = &p->issuer_keys[i];
+        if (memcmp(k->key, key, PROTO_KEY_BYTES) == 0) {
+            *from = k->valid_from_ms;
+            *until = k->valid_until_ms;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Walks every version of spec or provider `rid` with timestamp <= known, in (timestamp, seq)
+ * order, into *h (h->key set by the caller, or NULL): its status at valid time t, its first
+ * version's timestamp, and the window of h->key. A cursor of its own, so that it may run inside
+ * another scan. Returns 0, RN_ESTORE, RN_ECORRUPT, RN_ENOMEM. */
+static int history_walk(store_read *r, proto_kind kind, proto_str rid, uint64_t known, uint64_t t,
+                        history *h, proto_record *tmp)
+{
+    uint8_t prefix[INDEX_KEY_MAX];
+    size_t plen = key_versions_prefix(prefix, kind, rid.ptr, rid.len);
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc;
+
+    RN_ASSERT(kind == PROTO_KIND_SPEC || kind == PROTO_KIND_PROVIDER);
+    RN_ASSERT(plen > 0);
+    proto_status_walk_init(&h->status, t);
+    proto_key_walk_init(&h->kw);
+    h->first_ms = 0;
+    RN_TRY(cursor_open(r, STORE_DB_VERSIONS, &c));
+    for (rc = seek(c, prefix, plen, prefix, plen, &k, &v); rc == 0;
+         rc = next(c, prefix, plen, &k, &v)) {
+        uint64_t ts;
+        store_version ver;
+        const proto_record *rec;
+        if (!key_dated(k.mv_data, k.mv_size, plen, &ts, NULL)) {
+            rc = RN_ECORRUPT;
+            break;
+        }
+        if (ts > known)
+            break; /* dated keys ascend */
+        if ((rc = read_loc(&v, ts, &ver)) < 0 ||
+            (rc = load_rec(r, &ver, kind, tmp, &rec, NULL)) < 0)
+            break;
+        if (h->first_ms == 0)
+            h->first_ms = ts == 0 ? 1 : ts;
+        if (kind == PROTO_KIND_SPEC) {
+            proto_status_walk_step(&h->status, rec->u.spec.status, ts);
+        } else {
+            proto_status_walk_step(&h->status, rec->u.provider.status, ts);
+            if (h->key != NULL) {
+                uint64_t from = 0, until = 0;
+                bool lists = provider_lists(&rec->u.provider, h->key, &from, &until);
+                proto_key_walk_step(&h->kw, lists, from, until, ts);
+            }
+        }
+    }
+    mdb_cursor_close(c);
+    return rc == RN_ENOTFOUND ? 0 : rc;
+}
+
+/* The status at valid time t of spec or provider `rec`, the latest version as of `known` (entry
+ * `lv`): its own when t is at or after its entry's timestamp (the walk could give nothing else),
+ * else the walk's. 0 when it had none at t. */
+static int status_at(store_read *r, proto_kind kind, const proto_record *rec,
+                     const store_version *lv, uint64_t known, uint64_t t, proto_record *tmp,
+                     uint32_t *status)
+{
+    uint32_t own = kind == PROTO_KIND_SPEC ? rec->u.spec.status : rec->u.provider.status;
+    if (t >= lv->timestamp_ms) {
+        *status = own;
+        return 0;
+    }
+    history h = { .key = NULL };
+    proto_str rid = kind == PROTO_KIND_SPEC ? rec->u.spec.id : rec->u.provider.id;
+    RN_TRY(history_walk(r, kind, rid, known, t, &h, tmp));
+    *status = h.status.status;
+    return 0;
+}
+
 /* ---- recognise ---- */
 
 /* A query being answered: its terms and the records it rests on. */
@@ -188,7 +299,8 @@ typedef struct recog {
     proto_str spec_id;
     char country[3]; /* canonical */
     uint32_t purpose;
-    uint64_t at; /* clamped */
+    uint64_t at;    /* known at: which entries count, clamped */
+    uint64_t valid; /* valid at: when the records' dates are evaluated, clamped */
     const proto_member *authority;
     store_version spec_v, provider_v;
     /* The entries the answer rests on, as read (checked against their ids) while answering:
@@ -303,7 +415,7 @@ static int best_decision(store_read *r, recog *q, scratch *sc, query_recognition
         const proto_decision *dec = &d->u.decision;
         /* (e) and the spec: the verifier's own rule (proto/rules.h). */
         if (memcmp(dv.author, q->authority->key, PROTO_KEY_BYTES) != 0 ||
-            proto_decision_unmet(dec, q->spec_id, q->purpose, q->at) != NULL)
+            proto_decision_unmet(dec, q->spec_id, q->purpose, q->valid) != NULL)
             continue;
         /* (f) Only a candidate that would win needs the supersession check (d). */
         if (best.seq != 0 && (dv.timestamp_ms < best.timestamp_ms ||
@@ -402,7 +514,7 @@ static int best_policy(store_read *r, recog *q, scratch *sc, query_recognition *
                 break;
             const proto_policy *pol = &pr->u.policy;
             if (memcmp(pv.author, q->authority->key, PROTO_KEY_BYTES) == 0 &&
-                proto_policy_unmet(pol, q->purpose, q->at) == NULL &&
+                proto_policy_unmet(pol, q->purpose, q->valid) == NULL &&
                 outcome_rank(pol->outcome) < best_rank &&
                 proto_policy_matches(pol, &q->spec->u.spec, &q->provider->u.provider)) {
                 best_rank = outcome_rank(pol->outcome);
@@ -427,7 +539,7 @@ static int best_policy(store_read *r, recog *q, scratch *sc, query_recognition *
 
 /* Checks the terms of a recognise query and fills q. */
 static int recog_init(recog *q, proto_str spec_id, const char *country, uint32_t purpose,
-                      uint64_t at_ms)
+                      uint64_t at_ms, uint64_t valid_at_ms)
 {
     const char *cc;
 
@@ -442,6 +554,7 @@ static int recog_init(recog *q, proto_str spec_id, const char *country, uint32_t
     memcpy(q->country, cc, 3);
     q->purpose = purpose;
     q->at = clamp_time(at_ms);
+    q->valid = clamp_time(valid_at_ms);
     return 0;
 }
 
@@ -509,6 +622,12 @@ static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *ou
     set_ref(&out->provider, &q->provider_v);
     copy_id(out->provider_id, prov_id);
     describe(out, &q->spec->u.spec, &q->provider->u.provider);
+    /* The statuses at the valid time (proto_status_walk): the latest versions' own unless the
+     * valid time is before them. */
+    RN_TRY(status_at(r, PROTO_KIND_SPEC, q->spec, &q->spec_v, q->at, q->valid, &sc->a,
+                     &out->spec_status));
+    RN_TRY(status_at(r, PROTO_KIND_PROVIDER, q->provider, &q->provider_v, q->at, q->valid, &sc->a,
+                     &out->provider_status));
     /* (b) */
     q->authority = proto_roster_authority(&r->s->roster, q->country, 2);
     if (q->authority == NULL)
@@ -542,6 +661,8 @@ static int proof_build(store_read *r, const recog *q, const query_recognition *o
     p.query.country = (proto_str){ (const uint8_t *)q->country, 2 };
     p.query.purpose = q->purpose;
     p.query.at_ms = q->at;
+    p.query.valid_at_ms = q->valid;
+    p.query.has_valid_at = q->valid != q->at;
     p.query.credential = credential;
     p.answer.result = out->result;
     p.answer.forked = out->forked;
@@ -585,11 +706,18 @@ static int proof_build(store_read *r, const recog *q, const query_recognition *o
 int query_recognise(store_read *r, proto_str spec_id, const char *country, uint32_t purpose,
                     uint64_t at_ms, query_recognition *out, mp_buf *proof)
 {
+    return query_recognise_valid(r, spec_id, country, purpose, at_ms, at_ms, out, proof);
+}
+
+int query_recognise_valid(store_read *r, proto_str spec_id, const char *country, uint32_t purpose,
+                          uint64_t at_ms, uint64_t valid_at_ms, query_recognition *out,
+                          mp_buf *proof)
+{
     recog q;
     scratch *sc = NULL;
     int rc;
 
-    RN_TRY(recog_init(&q, spec_id, country, purpose, at_ms));
+    RN_TRY(recog_init(&q, spec_id, country, purpose, at_ms, valid_at_ms));
     sc = malloc(sizeof(*sc));
     if (sc == NULL)
         return RN_ENOMEM;
@@ -643,10 +771,13 @@ const char *query_issuer_reason_name(uint32_t reason)
     }
 }
 
-/* The spec check of verify: spec `s` (its version as of the issue date `t`). */
-static uint32_t spec_reason(const proto_spec *s, uint64_t t)
+/* The spec check of verify: spec `s` (its latest version as known at K), `status` its status at
+ * the issue date `t` (proto_status_walk; 0 for none). */
+static uint32_t spec_reason(const proto_spec *s, uint32_t status, uint64_t t)
 {
-    if (s->status != PROTO_STATUS_ACTIVE)
+    if (status == 0)
+        return QUERY_SPEC_UNKNOWN;
+    if (status != PROTO_STATUS_ACTIVE)
         return QUERY_SPEC_WITHDRAWN;
     if (t < s->valid_from_ms)
         return QUERY_SPEC_NOT_YET_VALID;
@@ -655,86 +786,78 @@ static uint32_t spec_reason(const proto_spec *s, uint64_t t)
     return QUERY_SPEC_OK;
 }
 
-/* The issuer check of verify: provider `p` (its version as of the issue date `t`) and `key`.
- * Keys are distinct within a provider, so at most one entry lists `key`. */
-static uint32_t issuer_reason(const proto_provider *p, const uint8_t *key, uint64_t t)
+/* The issuer check of verify: the provider's status at the issue date `t` and the window of the
+ * claim's key, both walked over its versions as known at K (history_walk). */
+static uint32_t issuer_reason(const history *h, uint64_t t)
 {
-    if (p->status == PROTO_PROVIDER_SUSPENDED)
+    if (h->status.status == 0)
+        return QUERY_ISSUER_PROVIDER_UNKNOWN;
+    if (h->status.status == PROTO_PROVIDER_SUSPENDED)
         return QUERY_ISSUER_PROVIDER_SUSPENDED;
-    if (p->status != PROTO_PROVIDER_ACTIVE)
+    if (h->status.status != PROTO_PROVIDER_ACTIVE)
         return QUERY_ISSUER_PROVIDER_WITHDRAWN;
-    /* A key of the later forms (PROTOCOL.md 3.4), named by its id: 32 bytes that no Ed25519 key
-     * of the list can equal short of a SHA-256 preimage, so both lists are looked in. */
-    for (uint32_t i = 0; i < p->issuer_keys_ext_n; i++) {
-        const proto_issuer_key_ext *k = &p->issuer_keys_ext[i];
-        uint8_t id[PROTO_DIGEST_BYTES];
-        proto_issuer_key_ext_id(k, id);
-        if (memcmp(id, key, sizeof(id)) != 0)
-            continue;
-        if (t < k->valid_from_ms)
-            return QUERY_ISSUER_KEY_NOT_YET_VALID;
-        if (k->valid_until_ms != 0 && t >= k->valid_until_ms)
-            return QUERY_ISSUER_KEY_EXPIRED;
+    switch (proto_key_walk_at(&h->kw, t)) {
+    case PROTO_KEY_VALID:
         return QUERY_ISSUER_OK;
+    case PROTO_KEY_NOT_YET_VALID:
+        return QUERY_ISSUER_KEY_NOT_YET_VALID;
+    case PROTO_KEY_EXPIRED:
+        return QUERY_ISSUER_KEY_EXPIRED;
+    case PROTO_KEY_UNLISTED:
+    default:
+        return QUERY_ISSUER_KEY_UNKNOWN;
     }
-    for (uint32_t i = 0; i < p->issuer_keys_n; i++) {
-        const proto_issuer_key *k = &p->issuer_keys[i];
-        if (memcmp(k->key, key, PROTO_KEY_BYTES) != 0)
-            continue;
-        if (t < k->valid_from_ms)
-            return QUERY_ISSUER_KEY_NOT_YET_VALID;
-        if (k->valid_until_ms != 0 && t >= k->valid_until_ms)
-            return QUERY_ISSUER_KEY_EXPIRED;
-        return QUERY_ISSUER_OK;
-    }
-    return QUERY_ISSUER_KEY_UNKNOWN;
 }
 
 int query_verify(store_read *r, const query_claim *claim, const char *country, uint32_t purpose,
                  uint64_t at_ms, query_verification *out, mp_buf *proof)
 {
+    return query_verify_valid(r, claim, country, purpose, at_ms, at_ms, out, proof);
+}
+
+int query_verify_valid(store_read *r, const query_claim *claim, const char *country,
+                       uint32_t purpose, uint64_t at_ms, uint64_t valid_at_ms,
+                       query_verification *out, mp_buf *proof)
+{
     recog q;
     scratch *sc = NULL;
     store_version v;
+    history h;
     uint8_t rid[PROTO_DIGEST_BYTES + RN_ID_BYTES_MAX];
     int rc;
 
     if (claim == NULL || claim->issuer_key == NULL || claim->credential == NULL)
         return RN_EINVAL;
-    RN_TRY(recog_init(&q, claim->spec_id, country, purpose, at_ms));
+    RN_TRY(recog_init(&q, claim->spec_id, country, purpose, at_ms, valid_at_ms));
     sc = malloc(sizeof(*sc));
     if (sc == NULL)
         return RN_ENOMEM;
     memset(out, 0, sizeof(*out));
     RN_GUARD(rc, recognise(r, &q, sc, &out->recognition));
 
-    /* spec_ok, and the provider the issuer key is checked against. */
+    /* spec_ok: the spec as known at at (the recognition's), evaluated at the issue date. */
     uint64_t issued = clamp_time(claim->issued_at_ms);
-    proto_str prov_id = q.spec->u.spec.provider;
-    rc = latest_id(r, PROTO_KIND_SPEC, claim->spec_id, issued, &v, &sc->a, NULL);
-    if (rc < 0 && rc != RN_ENOTFOUND)
-        goto out;
-    out->spec_reason = QUERY_SPEC_UNKNOWN;
-    if (rc == 0) {
-        out->spec_reason = spec_reason(&sc->a.u.spec, issued);
-        set_ref(&out->spec_at_issue, &v);
-        prov_id = sc->a.u.spec.provider;
-    }
+    h.key = NULL;
+    RN_GUARD(rc, history_walk(r, PROTO_KIND_SPEC, claim->spec_id, q.at, issued, &h, &sc->a));
+    out->spec_reason = spec_reason(&q.spec->u.spec, h.status.status, issued);
     out->spec_ok = out->spec_reason == QUERY_SPEC_OK;
+    set_ref(&out->spec_at_issue, &q.spec_v);
+    out->spec_registered_ms = h.first_ms;
 
-    /* issuer_ok */
+    /* issuer_ok: the spec's provider as known at at, its status and the key's window walked. */
+    proto_str prov_id = q.spec->u.spec.provider;
     copy_id(out->issuer_provider_id, prov_id);
-    rc = latest_id(r, PROTO_KIND_PROVIDER, prov_id, issued, &v, &sc->b, NULL);
-    if (rc < 0 && rc != RN_ENOTFOUND)
-        goto out;
-    out->issuer_reason = QUERY_ISSUER_PROVIDER_UNKNOWN;
-    if (rc == 0) {
-        out->issuer_reason = issuer_reason(&sc->b.u.provider, claim->issuer_key, issued);
-        set_ref(&out->issuer_provider, &v);
-    }
+    h.key = claim->issuer_key;
+    RN_GUARD(rc, history_walk(r, PROTO_KIND_PROVIDER, prov_id, q.at, issued, &h, &sc->a));
+    out->issuer_reason = issuer_reason(&h, issued);
     out->issuer_ok = out->issuer_reason == QUERY_ISSUER_OK;
+    set_ref(&out->issuer_provider, &q.provider_v);
+    out->key_registered_ms = h.kw.listed ? h.kw.first_listed_ms : 0;
+    out->spec_retroactive = out->spec_registered_ms > issued;
+    out->key_retroactive = h.kw.listed && out->key_registered_ms > issued;
 
-    /* revoked: by the provider of the spec as of at, the one the bundle shows. */
+    /* revoked: by the provider of the spec as of at, the one the bundle shows, and in force at
+     * the valid time. */
     proto_str spec_prov = q.spec->u.spec.provider;
     memcpy(rid, claim->credential, PROTO_DIGEST_BYTES);
     memcpy(rid + PROTO_DIGEST_BYTES, spec_prov.ptr, spec_prov.len);
@@ -742,7 +865,7 @@ int query_verify(store_read *r, const query_claim *claim, const char *country, u
                 NULL);
     if (rc < 0 && rc != RN_ENOTFOUND)
         goto out;
-    if (rc == 0 && sc->a.u.revocation.revoked_at_ms <= q.at) {
+    if (rc == 0 && proto_revoked_at(sc->a.u.revocation.revoked_at_ms, q.valid)) {
         out->revoked = true;
         set_ref(&out->revocation, &v);
     }
@@ -885,10 +1008,11 @@ static bool eqf_within(uint32_t eqf, uint32_t lo, uint32_t hi)
     return eqf != 0 && eqf >= lo && eqf <= hi;
 }
 
-static bool spec_matches(const proto_spec *s, const query_filter *f, const char *cc, uint64_t at)
+/* Whether spec `s`, whose status at the valid time `at` is `status`, is a hit. */
+static bool spec_matches(const proto_spec *s, uint32_t status, const query_filter *f,
+                         const char *cc, uint64_t at)
 {
-    if (s->status != PROTO_STATUS_ACTIVE ||
-        !proto_valid_at(s->valid_from_ms, s->valid_until_ms, at))
+    if (status != PROTO_STATUS_ACTIVE || !proto_valid_at(s->valid_from_ms, s->valid_until_ms, at))
         return false;
     if (cc != NULL && (s->id.len < 3 || memcmp(s->id.ptr, cc, 2) != 0 || s->id.ptr[2] != ':'))
         return false;
@@ -960,8 +1084,14 @@ static int runs_plan(store_read *r, search_state *st, const query_filter *f, con
 int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str after,
                  uint32_t limit, query_hit *hits, uint32_t *n, bool *more)
 {
+    return query_search_valid(r, f, at_ms, at_ms, after, limit, hits, n, more);
+}
+
+int query_search_valid(store_read *r, const query_filter *f, uint64_t at_ms, uint64_t valid_at_ms,
+                       proto_str after, uint32_t limit, query_hit *hits, uint32_t *n, bool *more)
+{
     const char *cc = NULL;
-    uint64_t at = clamp_time(at_ms);
+    uint64_t at = clamp_time(at_ms), valid = clamp_time(valid_at_ms);
     search_state *st = NULL;
     proto_record *rec = NULL;
     uint8_t cur[RN_ID_BYTES_MAX];
@@ -984,7 +1114,7 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
     *n = 0;
     *more = false;
     st = calloc(1, sizeof(*st));
-    rec = malloc(2 * sizeof(*rec)); /* the spec, its provider */
+    rec = malloc(3 * sizeof(*rec)); /* the spec, its provider, a version of either */
     if (st == NULL || rec == NULL) {
         rc = RN_ENOMEM;
         goto out;
@@ -1019,7 +1149,9 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
             continue;
         if (rc < 0)
             goto out;
-        if (!spec_matches(&rec->u.spec, f, cc, at))
+        uint32_t status;
+        RN_GUARD(rc, status_at(r, PROTO_KIND_SPEC, &rec[0], &v, at, valid, &rec[2], &status));
+        if (!spec_matches(&rec->u.spec, status, f, cc, valid))
             continue;
         /* A spec whose provider has no version as of at is no hit: recognise refuses it too
          * (query.h, query_search). */
@@ -1033,11 +1165,14 @@ int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str
             *more = true;
             break;
         }
+        uint32_t pstatus;
+        RN_GUARD(rc, status_at(r, PROTO_KIND_PROVIDER, &rec[1], &pv, at, valid, &rec[2], &pstatus));
         query_hit *h = &hits[(*n)++];
         memset(h, 0, sizeof(*h));
         copy_id(h->spec_id, (proto_str){ cur, (uint32_t)cur_len });
         set_ref(&h->entry, &v);
         hit_describe(h, &rec[0].u.spec, &rec[1].u.provider);
+        h->provider_status = pstatus;
     }
     rc = 0;
 out:
@@ -1097,7 +1232,14 @@ static int rule_meets(store_read *r, const proto_pathway_rule *rule, const proto
 int query_stack(store_read *r, const char *country, proto_str pathway_id, const proto_str *spec_ids,
                 size_t n, uint64_t at_ms, query_stack_result *out)
 {
-    uint64_t at = clamp_time(at_ms);
+    return query_stack_valid(r, country, pathway_id, spec_ids, n, at_ms, at_ms, out);
+}
+
+int query_stack_valid(store_read *r, const char *country, proto_str pathway_id,
+                      const proto_str *spec_ids, size_t n, uint64_t at_ms, uint64_t valid_at_ms,
+                      query_stack_result *out)
+{
+    uint64_t at = clamp_time(at_ms), valid = clamp_time(valid_at_ms);
     const char *cc;
     scratch *sc = NULL;
     store_version pv;
@@ -1124,7 +1266,7 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
     const proto_pathway *pw = &sc->a.u.pathway;
     set_ref(&out->pathway, &pv);
     out->active = pw->status == PROTO_STATUS_ACTIVE &&
-                  proto_valid_at(pw->valid_from_ms, pw->valid_until_ms, at);
+                  proto_valid_at(pw->valid_from_ms, pw->valid_until_ms, valid);
     out->ects_min_centi = pw->ects_min_centi;
     RN_GUARD(rc, author_forked(r, pv.author, &out->forked));
 
@@ -1151,7 +1293,9 @@ int query_stack(store_read *r, const char *country, proto_str pathway_id, const 
         const proto_spec *s = &sc->b.u.spec;
         bool meets = false;
         it->ects_centi = s->ects_centi;
-        if (s->status != PROTO_STATUS_ACTIVE) {
+        uint32_t status;
+        RN_GUARD(rc, status_at(r, PROTO_KIND_SPEC, &sc->b, &sv, at, valid, &sc->spec, &status));
+        if (status != PROTO_STATUS_ACTIVE) {
             it->status = QUERY_STACK_WITHDRAWN;
         } else if (in_list(pw->mandatory, pw->mandatory_n, spec_ids[i])) {
             it->status = QUERY_STACK_MANDATORY;

@@ -20,6 +20,14 @@
  * "The latest version of record R as of T" is the version whose entry has the greatest
  * (timestamp, seq) among R's entries with timestamp <= T (store_version_get).
  *
+ * Two times (PROTOCOL.md 14.1). The *_valid variants take a second time, valid_at_ms: the entries
+ * that count are still those with timestamp <= at_ms (known at), and the dates they carry are
+ * evaluated at valid_at_ms (valid at); a spec's or provider's status at valid_at_ms comes from its
+ * versions as known at at_ms (proto_status_walk: a status change takes effect from its entry's
+ * timestamp, the first status from the beginning of time). The functions without _valid are
+ * the _valid ones with valid_at_ms = at_ms, whose answers are those of every query before valid
+ * times were defined, except verify's, which is always "as valid at the issue date".
+ *
  * The engine reads the materialised indexes of store.h with prefix scans (dec_spec, superseded,
  * versions under kind || "CC:", spec_prov, spec_isced) and never walks a log. Big records are
  * decoded into one heap scratch area per call (a decoded proto_record is some 48 KiB), so a
@@ -175,6 +183,18 @@ RN_MUST_USE int query_recognise(store_read *r, proto_str spec_id, const char *co
                                 uint32_t purpose, uint64_t at_ms, query_recognition *out,
                                 mp_buf *proof);
 
+/*
+ * query_recognise as known at `at_ms` and valid at `valid_at_ms` (see "Two times" above): the
+ * entries that count are those with timestamp <= at_ms, as for query_recognise; the dates they
+ * carry (the decisions' and policies' validity) are evaluated at valid_at_ms, and the spec's and
+ * provider's statuses are their statuses at valid_at_ms (proto_status_walk). query_recognise is
+ * this with valid_at_ms = at_ms. The bundle's query carries valid_at when it differs from at.
+ * Same errors.
+ */
+RN_MUST_USE int query_recognise_valid(store_read *r, proto_str spec_id, const char *country,
+                                      uint32_t purpose, uint64_t at_ms, uint64_t valid_at_ms,
+                                      query_recognition *out, mp_buf *proof);
+
 /* ---- search ---- */
 
 /* What a search keeps. Every field is optional (zero / length 0 means "any"); a spec must match
@@ -200,7 +220,7 @@ typedef struct query_hit {
     uint32_t eqf;                       /* its EQF level, 0 when it has none */
     char provider_id[QUERY_ID_CAP];     /* its provider's id */
     char provider_name[QUERY_NAME_CAP]; /* the provider's legal name as of at */
-    uint32_t provider_status;           /* PROTO_PROVIDER_... as of at */
+    uint32_t provider_status;           /* PROTO_PROVIDER_...: its status at the valid time */
 } query_hit;
 
 /*
@@ -228,6 +248,14 @@ typedef struct query_hit {
 RN_MUST_USE int query_search(store_read *r, const query_filter *f, uint64_t at_ms, proto_str after,
                              uint32_t limit, query_hit *hits, uint32_t *n, bool *more);
 
+/* query_search as known at `at_ms` and valid at `valid_at_ms`: a spec's latest version as known
+ * at at_ms is a hit when its status at valid_at_ms (proto_status_walk) is active and its
+ * validity holds at valid_at_ms; its provider must have a version as known at at_ms. Same
+ * errors; query_search is this with valid_at_ms = at_ms. */
+RN_MUST_USE int query_search_valid(store_read *r, const query_filter *f, uint64_t at_ms,
+                                   uint64_t valid_at_ms, proto_str after, uint32_t limit,
+                                   query_hit *hits, uint32_t *n, bool *more);
+
 /* ---- verify ---- */
 
 /* An issued credential, as far as recnet needs to know it (no learner data). Borrowed. */
@@ -241,7 +269,7 @@ typedef struct query_claim {
 /* Why the spec check of verify fails, or QUERY_SPEC_OK. */
 typedef enum query_spec_reason {
     QUERY_SPEC_OK = 0,
-    QUERY_SPEC_UNKNOWN,       /* no version of the spec as of the issue date */
+    QUERY_SPEC_UNKNOWN,       /* no status at the issue date (not given since valid times) */
     QUERY_SPEC_WITHDRAWN,     /* its version then was withdrawn */
     QUERY_SPEC_NOT_YET_VALID, /* the issue date is before its valid_from */
     QUERY_SPEC_EXPIRED,       /* the issue date is at or after its valid_until */
@@ -255,7 +283,7 @@ typedef enum query_issuer_reason {
     QUERY_ISSUER_KEY_EXPIRED,        /* it lists it, valid only until the issue date or before */
     QUERY_ISSUER_PROVIDER_SUSPENDED, /* the provider's version then was suspended */
     QUERY_ISSUER_PROVIDER_WITHDRAWN, /* the provider's version then was withdrawn */
-    QUERY_ISSUER_PROVIDER_UNKNOWN,   /* no version of the provider as of the issue date */
+    QUERY_ISSUER_PROVIDER_UNKNOWN,   /* no status at the issue date (not given since valid times) */
 } query_issuer_reason;
 
 /* The names of the reasons as the control API writes them ("provider_suspended"), or NULL. */
@@ -264,36 +292,50 @@ const char *query_issuer_reason_name(uint32_t reason);
 
 typedef struct query_verification {
     bool valid;              /* spec_ok && issuer_ok && !revoked */
-    bool spec_ok;            /* the spec existed, active and valid, at the issue date */
+    bool spec_ok;            /* the spec was active and valid at the issue date (as known at at) */
     bool issuer_ok;          /* the issuer key was the provider's, and the provider active, then */
     bool revoked;            /* a revocation of the credential by the spec's provider, as of at */
     uint32_t spec_reason;    /* query_spec_reason; QUERY_SPEC_OK exactly when spec_ok */
     uint32_t issuer_reason;  /* query_issuer_reason; QUERY_ISSUER_OK exactly when issuer_ok */
-    query_ref spec_at_issue; /* the spec's version as of the issue date, zero when none */
-    query_ref issuer_provider; /* the provider's version as of the issue date, zero when none */
+    query_ref spec_at_issue; /* the spec's version the check rests on: its latest as of at */
+    query_ref issuer_provider; /* the provider's version the check rests on: its latest as of at */
     char issuer_provider_id[QUERY_ID_CAP]; /* the provider the key was checked against */
     query_ref revocation;                  /* its entry when revoked, else zero */
-    query_recognition recognition;         /* recognise(spec, country, purpose, at) */
+    uint64_t spec_registered_ms;   /* the timestamp of the spec's first version (as known at at) */
+    uint64_t key_registered_ms;    /* the timestamp of the first version of the provider that
+                                      listed the key, as known at at; 0 when none did */
+    bool spec_retroactive;         /* spec_registered_ms > the issue date: the spec's record was
+                                      registered after the credential was issued */
+    bool key_retroactive;          /* key_registered_ms > the issue date (the key was listed) */
+    query_recognition recognition; /* recognise(spec, country, purpose, at, valid_at) */
 } query_verification;
 
 /*
- * Checks an issued credential and says how `country` recognises it, as of `at_ms`:
+ * Checks an issued credential and says how `country` recognises it, as known at `at_ms`:
  *
- *  - spec_ok: the latest version of claim->spec_id as of issued_at exists, is active and is
- *    valid at issued_at. spec_reason says which of these fails first, in that order (UNKNOWN,
- *    WITHDRAWN, NOT_YET_VALID, EXPIRED), and spec_at_issue is that version.
- *  - issuer_ok: the provider's latest version as of issued_at exists, is active, and lists
- *    claim->issuer_key with valid_from <= issued_at and (no valid_until, or issued_at <
- *    valid_until); a key registered only after the issue date fails. "The provider" is the
- *    provider of the spec as of issued_at, or of the spec as of at when there was none then
- *    (issuer_provider_id). issuer_reason says which fails first, in that order
- *    (PROVIDER_UNKNOWN, PROVIDER_SUSPENDED or PROVIDER_WITHDRAWN, KEY_UNKNOWN, KEY_NOT_YET_VALID,
- *    KEY_EXPIRED), and issuer_provider is that version: a credential issued while its provider
- *    was suspended fails for that reason, whatever its key.
+ * The spec and the issuer are checked as valid at issued_at, as known at at (PROTOCOL.md 14.4):
+ *
+ *  - spec_ok: the spec's latest version as of at (the recognition's; spec_at_issue) has status
+ *    active at issued_at (proto_status_walk over its versions as of at) and its validity holds
+ *    at issued_at. spec_reason says which fails first, in that order (UNKNOWN: no status then,
+ *    which a spec with a version always has; WITHDRAWN, NOT_YET_VALID, EXPIRED).
+ *  - issuer_ok: the provider that spec names (issuer_provider_id; its latest version as of at is
+ *    issuer_provider) has status active at issued_at, and the window of claim->issuer_key
+ *    (proto_key_walk: the window of the latest version as of at that lists it, the key withdrawn
+ *    from the first later version that drops it) holds at issued_at. issuer_reason says which
+ *    fails first, in that order (PROVIDER_UNKNOWN, PROVIDER_SUSPENDED or PROVIDER_WITHDRAWN,
+ *    KEY_UNKNOWN, KEY_NOT_YET_VALID, KEY_EXPIRED): a credential issued while its provider was
+ *    suspended fails for that reason, whatever its key; a key the provider's records, published
+ *    after the issue date, say was valid then, vouches for it.
+ *  - spec_registered_ms / key_registered_ms: when the spec's first version, and the provider's
+ *    first version listing the key, were published (as of at); spec_retroactive /
+ *    key_retroactive say that was after issued_at (the checks rest on records registered after
+ *    the credential was issued).
  *  - revoked: the latest version as of at of the revocation whose rid is credential || the
  *    provider of the spec as of at (the spec of the proof bundle) exists and its revoked_at is
- *    <= at (a bundle cannot carry a revocation dated after its question, proof.h step 5).
- *  - recognition: exactly query_recognise(spec_id, country, purpose, at).
+ *    <= at (the valid time, for query_verify_valid; proof.h step 5).
+ *  - recognition: exactly query_recognise(spec_id, country, purpose, at) (query_recognise_valid's
+ *    for query_verify_valid).
  *  - valid = spec_ok && issuer_ok && !revoked.
  *
  * When `proof` is not NULL the recognition's bundle is appended to it, its query naming the
@@ -302,12 +344,20 @@ typedef struct query_verification {
  *
  * Returns 0 (*out filled), or RN_EINVAL (issuer_key or credential NULL), and the errors of
  * query_recognise (in particular RN_ENOTFOUND when the spec or its provider does not exist as of
- * at: then nothing can be said about its recognition, whatever the claim). On failure *out is
+ * at: then nothing can be said about it, whatever the claim), RN_ENOMEM. On failure *out is
  * unspecified and proof->len is as it was.
  */
 RN_MUST_USE int query_verify(store_read *r, const query_claim *claim, const char *country,
                              uint32_t purpose, uint64_t at_ms, query_verification *out,
                              mp_buf *proof);
+
+/* query_verify as known at `at_ms`, its recognition and revocation valid at `valid_at_ms`
+ * (query_recognise_valid; a revocation counts when its entry is known at at_ms and its
+ * revoked_at <= valid_at_ms). The spec and issuer checks are at the issue date whatever
+ * valid_at_ms is. query_verify is this with valid_at_ms = at_ms. Same errors. */
+RN_MUST_USE int query_verify_valid(store_read *r, const query_claim *claim, const char *country,
+                                   uint32_t purpose, uint64_t at_ms, uint64_t valid_at_ms,
+                                   query_verification *out, mp_buf *proof);
 
 /* ---- stack ---- */
 
@@ -368,5 +418,13 @@ typedef struct query_stack_result {
 RN_MUST_USE int query_stack(store_read *r, const char *country, proto_str pathway_id,
                             const proto_str *spec_ids, size_t n, uint64_t at_ms,
                             query_stack_result *out);
+
+/* query_stack as known at `at_ms` and valid at `valid_at_ms`: the pathway's and the specs'
+ * latest versions as known at at_ms; `active` evaluates the pathway's validity at valid_at_ms,
+ * and a spec is WITHDRAWN when its status at valid_at_ms (proto_status_walk) is not active.
+ * query_stack is this with valid_at_ms = at_ms. Same errors. */
+RN_MUST_USE int query_stack_valid(store_read *r, const char *country, proto_str pathway_id,
+                                  const proto_str *spec_ids, size_t n, uint64_t at_ms,
+                                  uint64_t valid_at_ms, query_stack_result *out);
 
 #endif /* RN_QUERY_H */

@@ -144,4 +144,11 @@ void store_batch_keys(store_batch *b, const proto_entry *e, const uint8_t id[PRO
                       const proto_record *r, const char *country);
 void store_batch_free(store_batch *b);
 
+/* The order in which the index pass writes keys (index.c), for its tests: sorts keys[0..n), key
+ * i being the bytes keys[i][0..lens[i]) (1 .. INDEX_KEY_MAX of them) of database dbs[i], as the
+ * pass sorts a batch (by database, then in LMDB's order: bytes, then the shorter first), and
+ * writes into order[i] the input position of the i-th key. Returns 0 or RN_ENOMEM. */
+int store_index_order(const uint8_t *dbs, const uint8_t *const *keys, const size_t *lens, size_t n,
+                      uint32_t *order);
+
 #endif /* RN_STORE_INTERNAL_H */

@@ -197,8 +197,8 @@ publish() { # country kind file [flags]
 }
 
 step "The University of Zed issues two credentials (offline, with its issuer key)"
-# A credential is checked against what the registry said at its issue date, so the demo's
-# credentials are issued now, after their awarding body and specification were registered. The
+# A credential is checked against what the registry says now about its issue date (the dates
+# its records carry, PROTOCOL.md 14.4); the demo's own credentials are issued now. The
 # holder is named by a salted digest only: no learner data is in a credential or a log.
 issue() { # name holder
     "$CTL" --json credential issue --spec IE:uniz/mc-c012 --issuer-key "$DEMO/issuer-uniz.key" \
@@ -260,7 +260,9 @@ ctl PT credential verify "$DEMO/cred-bob.cred" FR further_study || true
 echo "-- credential verify: one signed by a key the University of Zed never registered"
 ctl PT credential verify "$DEMO/cred-forged.cred" FR further_study || true
 echo "-- credential verify: the Theed minor as an Open Badges VC-JWT (EdDSA), in Germany"
-echo "   (issued 2024-08-30, before Theed registered its key in recnet: not vouched for)"
+echo "   (issued 2024-08-30, before Theed's records reached recnet today; they say its key was"
+echo "   valid from 2024-08-01 and the minor from 2024-08-30, so it verifies, as valid at its"
+echo "   issue date as known now, and the answer says the records were registered retroactively)"
 ctl PT credential verify "$ROOT/tests/fixtures/vcjwt/theed_full.jwt" DE employment \
     --spec NL:42NB/ach-44ABA || true
 echo "-- stack: the two Dutch micro-credentials towards the Dutch pathway"

@@ -5,6 +5,7 @@
 # (page_test.mjs), loads the page from Portugal's node, runs a search, opens the matrix, drops
 # a credential issued with `recnetctl credential issue`, checks the answers shown, downloads the
 # proof bundles (verified here with `recnetctl proof verify`) and saves screenshots in OUT.
+# Ireland's node serves the page too: there it is in English and Irish.
 #
 #     page.sh RECNETD RECNETCTL POKE SOURCE_DIR INDEX OUT
 #
@@ -33,6 +34,11 @@ it_port_take
 HP=$IT_P
 it_config PT recnet.ini "[http]
 listen = 127.0.0.1:$HP"
+# Ireland's node serves the page too: English and Irish.
+it_port_take
+HP_IE=$IT_P
+it_config IE recnet.ini "[http]
+listen = 127.0.0.1:$HP_IE"
 for n in "${NODES[@]}"; do it_start "$n"; done
 it_wait_peers 20 4 "${NODES[@]}"
 it_publish_demo
@@ -68,11 +74,12 @@ it_log "the page, its script and stylesheet are served with a strict Content-Sec
 # ---- In chromium ----
 rm -f "$OUT"/*.png "$OUT"/*.proof
 NODE_PATH=$OUT/node_modules CHROMIUM=$CHROMIUM node "$HERE/page_test.mjs" "$BASE" \
-    "$IT_DIR/ana.cred" "$IT_DIR/altered.cred" "$OUT" || it_fail "the page in chromium"
+    "$IT_DIR/ana.cred" "$IT_DIR/altered.cred" "$OUT" "http://127.0.0.1:$HP_IE" ||
+    it_fail "the page in chromium"
 for p in recognise-FR.proof verify-FR.proof; do
     [ -s "$OUT/$p" ] || it_fail "no $p downloaded"
     "$RECNETCTL" proof verify "$OUT/$p" --roster "$IT_DIR/roster.ini" >/dev/null ||
         it_fail "the proof bundle the page downloaded ($p) does not verify"
 done
-for s in page.png matrix.png verify.png; do [ -s "$OUT/$s" ] || it_fail "no screenshot $s"; done
+for s in page.png matrix.png verify.png page-ga.png; do [ -s "$OUT/$s" ] || it_fail "no screenshot $s"; done
 it_log "search, matrix, verify and proofs in chromium; screenshots in $OUT"

@@ -1,17 +1,19 @@
 // page_test.mjs: the verifier's page in Debian's chromium, headless, driven by playwright-core
 // (page.sh runs it against a real node; README.md there).
 //
-//     node page_test.mjs BASE CREDENTIAL ALTERED_CREDENTIAL OUT
+//     node page_test.mjs BASE CREDENTIAL ALTERED_CREDENTIAL OUT IRISH_BASE
 //
 // The browser's language is Portuguese, as the node's (Portugal): the page must open in it, and
-// switch to English. Every request must go to BASE (the page uses nothing from elsewhere), and
+// switch to English, and keep English when loaded again. IRISH_BASE is Ireland's node: there
+// the page offers English and Irish, opens in Irish for a reader whose browser asks for it, and
+// switches to English (page-ga.png). Every request must go to BASE (the page uses nothing from elsewhere), and
 // no console error, page error or Content-Security-Policy violation may occur. Proof bundles
 // are saved in OUT for page.sh to verify; screenshots too (page.png, matrix.png, verify.png).
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-const [base, credPath, alteredPath, out] = process.argv.slice(2);
+const [base, credPath, alteredPath, out, irishBase] = process.argv.slice(2);
 const require = createRequire(path.join(out, "package.json"));
 const { chromium } = require("playwright-core");
 
@@ -73,16 +75,17 @@ try {
   await page.waitForSelector("#terms dl.terms");
   await fr.click();
   let terms = await page.textContent("#terms");
-  check(terms.includes("Reconhecimento parcial") && terms.includes("1.5 ECTS") && terms.includes("QEQ 6"),
-    "France's terms: partial, 1.5 ECTS, EQF 6");
+  check(terms.includes("Reconhecimento parcial") && terms.includes("1,5 ECTS") && terms.includes("nível 6 do QEQ"),
+    "France's terms: partial, 1.5 ECTS, EQF 6 (numbers as Portuguese writes them)");
   check(terms.includes("workload") && terms.includes("appeal goes to the recognition office"),
     "France's terms: the substantial difference and the appeal route");
-  check(terms.includes("2025-01-01"), "France's terms: the validity");
+  check(terms.includes("janeiro de 2025"), "France's terms: the validity, dated in Portuguese");
   // English by the switch, the matrix kept.
   await page.click("#langs button[data-lang='en']");
   check(await page.getAttribute("html", "lang") === "en", "the switch turns the page to English");
   terms = await page.textContent("#terms");
-  check(terms.includes("Partial recognition") && terms.includes("Appeal"), "France's terms, in English");
+  check(terms.includes("Partial recognition") && terms.includes("Appeal") && terms.includes("1.5 ECTS") &&
+    terms.includes("January 1, 2025"), "France's terms, in English");
   await page.selectOption("#matrix-purpose", "employment");
   check(await page.getAttribute("#map .tile[data-country='FR']", "data-class") === "none",
     "for employment, France has no decision");
@@ -126,9 +129,45 @@ try {
 
   // Portuguese again, with the verdict in it.
   await page.click("#langs button[data-lang='pt']");
-  check((await page.textContent("#verdict")).includes("Válida e reconhecida por"), "the verdict in Portuguese");
+  check((await page.textContent("#verdict")).includes("Válida e reconhecida – país: França (FR)"), "the verdict in Portuguese");
   await page.click("#langs button[data-lang='en']");
   await page.screenshot({ path: path.join(out, "page.png"), fullPage: true });
+  // The reader's choice is kept: loaded again, the page stays in English.
+  await page.reload();
+  await page.waitForSelector("body[data-ready='1']");
+  check(await page.getAttribute("html", "lang") === "en", "loaded again, the page keeps the reader's English");
+
+  // ---- Ireland's node: English and Irish ----
+  if (irishBase) {
+    const ga = await browser.newContext({ locale: "ga-IE", viewport: { width: 1100, height: 900 } });
+    const gp = await ga.newPage();
+    gp.setDefaultTimeout(15000);
+    gp.on("console", (m) => { if (m.type() === "error") problems.push(`console (IE): ${m.text()}`); });
+    gp.on("pageerror", (e) => problems.push(`page error (IE): ${e.message}`));
+    gp.on("request", (r) => {
+      if (!r.url().startsWith(`${irishBase}/`)) problems.push(`request elsewhere (IE): ${r.url()}`);
+    });
+    await gp.goto(`${irishBase}/`);
+    await gp.waitForSelector("body[data-ready='1']");
+    const offered = await gp.locator("#langs button").evaluateAll((bs) => bs.map((b) => b.dataset.lang));
+    check(JSON.stringify(offered) === '["en","ga"]', "Ireland's node offers English and Irish");
+    check(await gp.getAttribute("html", "lang") === "ga", "the page opens in Irish (Accept-Language ga-IE)");
+    check((await gp.textContent("#node-country")).trim() !== "IE (IE)", "Ireland is named, not only coded");
+    const h1ga = await gp.textContent("h1");
+    check(h1ga.includes("Aitheantas") && (await gp.textContent("#search-section h2")).includes("Aimsigh"),
+      "its title and headings are Irish");
+    await gp.fill("#search-text", "digital");
+    await gp.click("#search-form button[type=submit]");
+    await gp.locator("#hits button[data-spec='IE:uniz/mc-c012']").waitFor();
+    check((await gp.textContent("#search-status")).includes("icridhintiúr"), "the hit count is Irish");
+    await gp.screenshot({ path: path.join(out, "page-ga.png"), fullPage: true });
+    await gp.click("#langs button[data-lang='en']");
+    check(await gp.getAttribute("html", "lang") === "en" &&
+      (await gp.textContent("h1")).includes("Recognition of micro-credentials") &&
+      (await gp.textContent("#search-status")).includes("micro-credential"),
+      "the switch turns Ireland's page to English");
+    await ga.close();
+  }
   check(problems.length === 0, `no console error, page error or request elsewhere${problems.length ? `: ${problems.join("; ")}` : ""}`);
 } catch (e) {
   failed = true;

@@ -83,6 +83,11 @@ int main(int argc, char **argv)
     bundle("valid-decision", &q, &dec, E(&W.decision, &W.spec, &W.provider), 3, NULL);
     bundle("valid-automatic", &q, &pol, E(&W.policy, &W.spec, &W.provider), 3, NULL);
     bundle("valid-no-decision", &q, &none, E(&W.spec, &W.provider), 2, NULL);
+    /* A bitemporal question: known at the fixture's time, valid at an earlier one. */
+    proto_proof_query qv = q;
+    qv.has_valid_at = true;
+    qv.valid_at_ms = PF_T_2024_09_01;
+    bundle("valid-valid-at", &qv, &dec, E(&W.decision, &W.spec, &W.provider), 3, NULL);
     proto_proof_query qc = q;
     qc.credential = W.credential;
     proto_proof_answer rev = dec;

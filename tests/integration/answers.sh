@@ -2,7 +2,9 @@
 # answers.sh: what recnetctl's answers show a verifier (PROTOCOL.md section 14): the terms of the
 # decision that applies, the spec's title and ECTS, the provider's name, and the statuses of both
 # as of the question's time; search hits with their titles; `spec show` and `provider show`; and
-# a verification that names its reason when the provider was suspended at the issue date.
+# a verification that names its reason when the provider was suspended at the issue date; and
+# the two times of PROTOCOL.md 14.1 (--at, --valid-at), with a credential issued before the
+# records it rests on were published ("registered retroactively").
 #
 # Ireland publishes the ELM sample's provider and spec, France its partial decision on it; then
 # Ireland withdraws the spec and suspends its provider, and the answers must say so.
@@ -92,4 +94,23 @@ has '"issuer_reason":"provider_suspended"' "$(ctlj FR query verify --spec IE:uni
 expect_out "verify before: the key was the provider's" '^issuer +the key was IE:uniz' vfy "$T_BEFORE"
 it_expect_rc 1 "verify after the suspension" vfy "$ISSUED"
 it_log "a withdrawal and a suspension are stated, and verify names its reason"
+
+# ---- two times (PROTOCOL.md 14.1, 14.4): known now, valid at an earlier time ----
+expect_out "recognise valid before the withdrawal: active" '^spec status +active' \
+    rec --valid-at "$T_BEFORE"
+expect_out "recognise valid before: the valid time shown" '^valid at ' rec --valid-at "$T_BEFORE"
+expect_out "recognise known before, valid now: active" '^spec status +active' \
+    rec --at "$T_BEFORE" --valid-at "$ISSUED"
+# A credential issued in 2024, before Ireland's records were published, within their dates (the
+# key from 2022, the spec from the end of 2022): valid as known now, registered retroactively.
+expect_out "verify of 2024: the key registered retroactively" \
+    '^issuer +the key was IE:uniz.s, and IE:uniz active, at the issue date, registered retroactively on ' \
+    vfy 2024-06-01
+expect_out "verify of 2024: the spec registered retroactively" \
+    '^spec +IE:uniz/mc-c012: active and valid at the issue date, registered retroactively on ' \
+    vfy 2024-06-01
+has '"spec_registered":"' "$(ctlj FR query verify --spec IE:uniz/mc-c012 --issuer-key "$IKEY" \
+    --issued-at 2024-06-01 --credential "$CRED" FR further_study || true)" ||
+    it_fail "verify --json: no registered_retroactively.spec_registered"
+it_log "known at and valid at: statuses at a valid time, credentials verified retroactively"
 for n in "${NODES[@]}"; do it_stop "$n"; done

@@ -146,9 +146,14 @@ sed 's/Pass/Fail/' "$IT_DIR/ana.cred" >"$IT_DIR/bad.cred"
 st=$(get "/v1/verify?$vq" -X POST --data-binary @"$IT_DIR/bad.cred")
 [ "$st" = 200 ] && has '"signature_ok": false' "$(cat "$IT_DIR/body")" &&
     has '"valid_and_recognised": false' "$(cat "$IT_DIR/body")" || it_fail "verify altered: $st"
-error "verify, not an envelope" 400 RN_ETYPE credential "/v1/verify?$vq" -X POST --data-binary 'hello'
-error "verify, a VC-JWT" 415 RN_EINVAL body "/v1/verify?$vq" -X POST \
-    --data-binary @"$IT_FIXTURES/vcjwt/theed_full.jwt"
+error "verify, not a credential" 400 RN_EMALFORMED body "/v1/verify?$vq" -X POST --data-binary 'hello'
+error "verify, a JWT said to be JSON" 415 RN_EINVAL body "/v1/verify?$vq" -X POST \
+    -H 'Content-Type: application/json' --data-binary @"$IT_FIXTURES/vcjwt/theed_full.jwt"
+# A VC-JWT of a spec this federation does not hold: answered, the node's spec record read.
+st=$(get "/v1/verify?$vq&spec=NL:42NB/ach-44ABA" -X POST -H 'Content-Type: application/jwt' \
+    --data-binary @"$IT_FIXTURES/vcjwt/theed_full.jwt")
+[ "$st" = 200 ] && has '"valid_and_recognised": false' "$(cat "$IT_DIR/body")" &&
+    has 'holds no spec' "$(cat "$IT_DIR/body")" || it_fail "verify, a VC-JWT: $st"
 error "verify, no body" 400 RN_EMISSING body "/v1/verify?$vq" -X POST
 error "verify by GET" 405 RN_EINVAL null "/v1/verify?$vq"
 st=$(get "/v1/verify?$vq&proof=1" -X POST --data-binary @"$IT_DIR/ana.cred")

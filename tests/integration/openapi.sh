@@ -64,6 +64,10 @@ ask /v1/verify post 200 '/v1/verify?country=FR&purpose=further_study' -X POST \
     --data-binary @"$IT_DIR/ana.cred"
 ask /v1/verify post 400 '/v1/verify?country=FR&purpose=further_study' -X POST --data-binary hello
 ask /v1/verify post 405 '/v1/verify?country=FR&purpose=further_study'
+ask /v1/verify post 200 '/v1/verify?country=FR&purpose=further_study&spec=NL:42NB/ach-44ABA' -X POST \
+    -H 'Content-Type: application/jwt' --data-binary @"$IT_FIXTURES/vcjwt/theed_full.jwt"
+ask /v1/verify post 415 '/v1/verify?country=FR&purpose=further_study' -X POST \
+    -H 'Content-Type: image/png' --data-binary @"$IT_DIR/ana.cred"
 ask /v1/stack get 200 '/v1/stack?country=NL&pathway=NL:pathway/minor-psychology&specs=IE:uniz/mc-c012,NL:42NB/ach-44ABA'
 ask /v1/stack get 404 '/v1/stack?country=NL&pathway=NL:none&specs=IE:uniz/mc-c012'
 ask /v1/report get 200 /v1/report

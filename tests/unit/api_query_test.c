@@ -131,6 +131,12 @@ static const struct {
     { CTL_M_RECOGNISE, "spec=IE:x&country=FR&purpose=both&at=1735689600000", 0, NULL },
     { CTL_M_RECOGNISE, "spec=IE:x&country=FR&purpose=both&proof=1", 0, NULL },
     { CTL_M_RECOGNISE, "spec=IE:x&country=FR&purpose=both&at=soon", RN_ETIME, "at" },
+    { CTL_M_RECOGNISE, "spec=IE:x&country=FR&purpose=both&valid_at=2024-08-30", 0, NULL },
+    { CTL_M_RECOGNISE, "spec=IE:x&country=FR&purpose=both&valid_at=later", RN_ETIME, "valid_at" },
+    { CTL_M_SEARCH, "valid_at=2024-08-30T10:00:00Z", 0, NULL },
+    { CTL_M_STACK, "country=FR&pathway=NL:p&specs=IE:a&valid_at=1", 0, NULL },
+    { CTL_M_MATRIX, "spec=IE:x&valid_at=2024-01-01", 0, NULL },
+    { CTL_M_REPORT, "valid_at=2024-01-01", RN_EUNKNOWNFIELD, "valid_at" },
     { CTL_M_RECOGNISE, "spec=IE:x&country=FR", RN_EMISSING, "purpose" },
     { CTL_M_RECOGNISE, "country=FR&purpose=both", RN_EMISSING, "spec" },
     { CTL_M_RECOGNISE, "spec=IE:x&country=FR&purpose=both&colour=1", RN_EUNKNOWNFIELD, "colour" },
@@ -197,6 +203,13 @@ static void test_params_values(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(mp_read_uint(&r.params[3], &at), 0);
     assert_int_equal(at, 1735689600000ull);
+    /* valid_at= goes to the last parameter, in the forms of at=; absent, nil. */
+    assert_true(ctl_param_nil(&r, 4));
+    assert_int_equal(
+        build(CTL_M_STACK, "country=FR&pathway=NL:p&specs=IE:a&valid_at=2024-08-30", &e, &req), 0);
+    assert_int_equal(ctl_request_decode(&r, req.data, req.len, &e), 0);
+    assert_int_equal(mp_read_uint(&r.params[4], &at), 0);
+    assert_int_equal(at, 1724976000000ull);
     mp_buf_free(&req);
 }
 

@@ -314,6 +314,16 @@ static const bad_case conf_bad[] = {
       "6: http: tls_cert and tls_key go together, and with listen" },
     { NODE_OK "[http]\nlisten = 127.0.0.1:8443\ntls_key =\n", RN_EINVAL,
       "8: http.tls_key: empty path" },
+    { NODE_OK "[http]\nlisten = 127.0.0.1:8080\nissuer_docs = docs\ntrust = anchors.pem\n", 0,
+      NULL },
+    { NODE_OK "[http]\nissuer_docs = docs\n", RN_EINVAL,
+      "6: http: issuer_docs and trust are for a gateway: give listen" },
+    { NODE_OK "[http]\ntrust = anchors.pem\n", RN_EINVAL,
+      "6: http: issuer_docs and trust are for a gateway" },
+    { NODE_OK "[http]\nlisten = 127.0.0.1:8080\ntrust =\n", RN_EINVAL,
+      "8: http.trust: empty path" },
+    { NODE_OK "[http]\nlisten = 127.0.0.1:8080\nissuer_docs =\n", RN_EINVAL,
+      "8: http.issuer_docs: empty path" },
     { "[node\n", RN_EINVAL, "1: syntax error" },
 };
 
@@ -602,6 +612,27 @@ static void test_resolve(void **state)
 }
 
 /* ---- Writers ---- */
+
+/* [http] issuer_docs and trust: resolved against the file's directory, and written back. */
+static void test_conf_http_verify(void **state)
+{
+    fixture *f = *state;
+    nodeconf c, back;
+    char err[NODECONF_ERR_MAX], want[300], path[256];
+    const char *p = put(f, "gw.ini",
+                        NODE_OK "[http]\nlisten = 127.0.0.1:8080\nissuer_docs = docs\n"
+                                "trust = /etc/recnet/anchors.pem\n");
+    assert_int_equal(nodeconf_load(&c, p, err, sizeof(err)), 0);
+    snprintf(want, sizeof(want), "%s/docs", f->dir);
+    assert_string_equal(c.http_issuer_docs, want);
+    assert_string_equal(c.http_trust, "/etc/recnet/anchors.pem");
+    snprintf(path, sizeof(path), "%s/gw-back.ini", f->dir);
+    assert_int_equal(nodeconf_write(path, &c, err, sizeof(err)), 0);
+    assert_int_equal(nodeconf_load(&back, path, err, sizeof(err)), 0);
+    assert_string_equal(back.http_issuer_docs, c.http_issuer_docs);
+    assert_string_equal(back.http_trust, c.http_trust);
+    assert_int_equal(unlink(path), 0);
+}
 
 static void test_conf_write_round_trip(void **state)
 {
@@ -1132,6 +1163,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roster_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conf_write_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conf_http_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roster_append, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roster_append_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_netkey, setup, teardown),

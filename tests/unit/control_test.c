@@ -1062,6 +1062,43 @@ static void test_recognise(void **state)
     assert_true(is_nil(r.result, "conditions"));
     assert_true(is_nil(r.result, "supersedes"));
     assert_int_equal(get_uint(get(r.result, "provider"), "seq"), 1);
+    assert_int_equal(get_uint(r.result, "valid_at"), NOW); /* nil: the time known at */
+
+    /* Valid at a time before the decision's validity, as known now: the policy answers, and the
+     * bundle says which valid time it answers. A valid_at of another type, or past the last
+     * time. */
+    req_start(&b, "recognise", 5);
+    mp_put_cstr(&b, PF_SPEC_ID);
+    mp_put_cstr(&b, "FR");
+    mp_put_cstr(&b, "further_study");
+    mp_put_uint(&b, NOW);
+    mp_put_uint(&b, PF_T_2024_09_01 - 1);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    get_str(r.result, "result", s, sizeof(s));
+    assert_string_equal(s, "automatic");
+    assert_int_equal(get_uint(r.result, "at"), NOW);
+    assert_int_equal(get_uint(r.result, "valid_at"), PF_T_2024_09_01 - 1);
+    proof = get_bin(r.result, "proof");
+    assert_int_equal(proto_proof_verify(proof.ptr, proof.len, &w->s.roster, &p, NULL), 0);
+    assert_true(p.query.has_valid_at);
+    assert_int_equal(p.query.valid_at_ms, PF_T_2024_09_01 - 1);
+    req_start(&b, "recognise", 5);
+    mp_put_cstr(&b, PF_SPEC_ID);
+    mp_put_cstr(&b, "FR");
+    mp_put_cstr(&b, "further_study");
+    mp_put_nil(&b);
+    mp_put_cstr(&b, "2024-01-01");
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ETYPE, "valid_at");
+    req_start(&b, "recognise", 5);
+    mp_put_cstr(&b, PF_SPEC_ID);
+    mp_put_cstr(&b, "FR");
+    mp_put_cstr(&b, "further_study");
+    mp_put_nil(&b);
+    mp_put_uint(&b, RN_TIME_MS_MAX + 1);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ETIME, "valid_at");
 
     /* A policy answers for employment in France: its validity, no decision terms. */
     req_start(&b, "recognise", 4);
@@ -1290,6 +1327,23 @@ static void test_verify(void **state)
     proto_proof p;
     assert_int_equal(proto_proof_verify(proof.ptr, proof.len, &w->s.roster, &p, NULL), 0);
     assert_true(p.answer.has_revoked && p.answer.revoked);
+    mp_cur retro = get(r.result, "registered_retroactively");
+    assert_true(is_nil(retro, "spec_registered"));
+    assert_true(is_nil(retro, "issuer_key_registered"));
+    assert_int_equal(get_uint(r.result, "valid_at"), get_uint(r.result, "at"));
+
+    /* Issued the day the provider was registered, before the spec's entry (within its dates):
+     * the spec was registered retroactively, and the answer says when. */
+    req_start(&b, "verify", 3);
+    put_claim(&b, w, PF_SPEC_ID, PF_T_2023_01_02);
+    mp_put_cstr(&b, "FR");
+    mp_put_cstr(&b, "further_study");
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    assert_true(get_bool(r.result, "spec_ok"));
+    retro = get(r.result, "registered_retroactively");
+    assert_int_equal(get_uint(retro, "spec_registered"), PF_T_2023_01_02 + PF_DAY_MS);
+    assert_true(is_nil(retro, "issuer_key_registered"));
 
     req_start(&b, "verify", 3);
     mp_put_map(&b, 1);
@@ -1491,8 +1545,8 @@ static void test_malformed(void **state)
     mp_put_cstr(&b, "FR");
     req_send(w, &b, &r);
     expect_err(&r, RN_ECOUNT, "request.params");
-    req_start(&b, "recognise", 5);
-    for (int i = 0; i < 5; i++)
+    req_start(&b, "recognise", 6);
+    for (int i = 0; i < 6; i++)
         mp_put_nil(&b);
     req_send(w, &b, &r);
     expect_err(&r, RN_ECOUNT, "request.params");

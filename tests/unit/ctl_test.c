@@ -90,7 +90,9 @@ static void test_table(void **state)
     assert_null(ctl_method_find((const uint8_t *)"", 0));
     const ctl_method *rec = ctl_method_get(CTL_M_RECOGNISE);
     assert_int_equal(ctl_params_min(rec), 3);
-    assert_int_equal(ctl_params_max(rec), 4);
+    assert_int_equal(ctl_params_max(rec), 5);
+    assert_string_equal(rec->params[4].name, "valid_at");
+    assert_true(rec->params[4].optional);
     assert_int_equal(ctl_params_min(ctl_method_get(CTL_M_SEARCH)), 0);
     assert_string_equal(ctl_param_type_text(&rec->params[3]), "an unsigned integer or nil");
     assert_true((rec->flags & (CTL_READS | CTL_PUBLIC)) == (CTL_READS | CTL_PUBLIC));

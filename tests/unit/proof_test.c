@@ -180,6 +180,60 @@ static void test_revoked(void **state)
     assert_string_equal(d.field, "proof.entries");
 }
 
+/* Two times: the entries count by timestamp up to at (known at), the dates they carry are
+ * evaluated at valid_at. The decision (valid 2024-09-01 .. 2027-09-01, entry 2024-09-01) supports
+ * an answer known at 2025-03-01 for a valid time inside its window, not outside it; a revocation
+ * dated 2024-06-01 counts at a valid time after it only. */
+static void test_valid_at(void **state)
+{
+    (void)state;
+    proto_proof_query q = pf_query();
+    proto_proof_answer a = pf_answer(PROTO_RESULT_DECISION, PROTO_OUTCOME_FULL, &W.decision);
+    rn_diag d;
+    q.has_valid_at = true;
+    q.valid_at_ms = PF_T_2027_09_01 - 1;
+    assert_int_equal(CHECK(&q, &a, &d, &W.decision, &W.spec, &W.provider), 0);
+    q.valid_at_ms = PF_T_2027_09_01;
+    assert_int_equal(CHECK(&q, &a, &d, &W.decision, &W.spec, &W.provider), RN_EPROOF);
+    assert_string_equal(d.field, "decision.valid_until");
+    q.valid_at_ms = PF_T_2024_09_01 - 1;
+    assert_int_equal(CHECK(&q, &a, &d, &W.decision, &W.spec, &W.provider), RN_EPROOF);
+    assert_string_equal(d.field, "decision.valid_from");
+    /* Known before the decision's entry: its entry does not count, whatever the valid time. */
+    q.at_ms = PF_T_2024_09_01 - 1;
+    q.valid_at_ms = PF_T_2025_03_01;
+    assert_int_equal(CHECK(&q, &a, &d, &W.decision, &W.spec, &W.provider), RN_EPROOF);
+    assert_string_equal(d.field, "entry.timestamp");
+
+    /* The bundle carries valid_at as written, and verify hands it back. */
+    q = pf_query();
+    q.has_valid_at = true;
+    q.valid_at_ms = PF_T_2025_03_01 + PF_DAY_MS;
+    mp_buf b;
+    proto_proof p;
+    mp_buf_init(&b, RN_PROOF_BYTES_MAX);
+    assert_int_equal(pf_bundle(&b, &q, &a, ENTRIES(&W.decision, &W.spec, &W.provider), 3), 0);
+    assert_int_equal(proto_proof_verify(b.data, b.len, &R, &p, NULL), 0);
+    assert_true(p.query.has_valid_at);
+    assert_int_equal(proto_proof_valid_at(&p.query), PF_T_2025_03_01 + PF_DAY_MS);
+    mp_buf_free(&b);
+    q.has_valid_at = false;
+    assert_int_equal(proto_proof_valid_at(&q), q.at_ms);
+
+    /* The revocation (entry and date 2024-06-01), known at 2025-03-01. */
+    q = pf_query();
+    q.credential = W.credential;
+    q.has_valid_at = true;
+    a = pf_answer(PROTO_RESULT_NO_DECISION, 0, NULL);
+    a.has_revoked = true;
+    a.revoked = true;
+    q.valid_at_ms = PF_T_2024_06_01;
+    assert_int_equal(CHECK(&q, &a, &d, &W.spec, &W.provider, &W.revocation), 0);
+    q.valid_at_ms = PF_T_2024_06_01 - 1;
+    assert_int_equal(CHECK(&q, &a, &d, &W.spec, &W.provider, &W.revocation), RN_EPROOF);
+    assert_string_equal(d.field, "revocation.revoked_at");
+}
+
 /* ---- Entries: signatures, roster, prefixes ---- */
 
 /* Finds `needle` in the bundle and flips one bit of its first byte. */
@@ -809,21 +863,29 @@ static void test_query_answer_fields(void **state)
     }
     /* Query: an unknown key, keys out of order, a repeated key, bad values. */
     struct {
-        int kind; /* 0 unknown key 6, 1 swap keys 1 and 2, 2 repeat key 4, 3.. bad values */
+        int kind; /* 0 unknown key 7, 1 swap keys 1 and 2, 2 repeat key 4, 3.. bad values */
         int want;
         const char *field;
     } qc[] = {
-        { 0, RN_EUNKNOWNFIELD, "proof.query" },  { 1, RN_EFIELDORDER, "proof.query" },
-        { 2, RN_EFIELDORDER, "proof.query" },    { 3, RN_ECOUNTRY, "proof.query.country" },
-        { 4, RN_EENUM, "proof.query.purpose" },  { 5, RN_ETIME, "proof.query.at" },
-        { 6, RN_EID, "proof.query.spec" },       { 7, RN_ELEN, "proof.query.credential" },
-        { 8, RN_ETYPE, "proof.query.at" },       { 9, RN_ECOUNTRY, "proof.query.country" },
+        { 0, RN_EUNKNOWNFIELD, "proof.query" },
+        { 1, RN_EFIELDORDER, "proof.query" },
+        { 2, RN_EFIELDORDER, "proof.query" },
+        { 3, RN_ECOUNTRY, "proof.query.country" },
+        { 4, RN_EENUM, "proof.query.purpose" },
+        { 5, RN_ETIME, "proof.query.at" },
+        { 6, RN_EID, "proof.query.spec" },
+        { 7, RN_ELEN, "proof.query.credential" },
+        { 8, RN_ETYPE, "proof.query.at" },
+        { 9, RN_ECOUNTRY, "proof.query.country" },
         { 10, RN_EENUM, "proof.query.purpose" },
+        { 11, RN_ETYPE, "proof.query.valid_at" },
+        { 12, RN_EINCONSISTENT, "proof.query.valid_at" },
+        { 13, RN_ETIME, "proof.query.valid_at" },
     };
     for (size_t i = 0; i < sizeof(qc) / sizeof(qc[0]); i++) {
         int k = qc[i].kind;
         mp_buf_reset(&q);
-        mp_put_map(&q, k == 0 || k == 2 || k == 7 ? 5 : 4);
+        mp_put_map(&q, k == 0 || k == 2 || k == 7 || k >= 11 ? 5 : 4);
         if (k == 1) {
             mp_put_uint(&q, 2);
             mp_put_cstr(&q, "FR");
@@ -843,8 +905,15 @@ static void test_query_answer_fields(void **state)
         else
             mp_put_uint(&q, k == 5 ? RN_TIME_MS_MAX + 1 : PF_T_2025_03_01);
         if (k == 0) {
-            mp_put_uint(&q, 6);
+            mp_put_uint(&q, 7);
             mp_put_nil(&q);
+        } else if (k >= 11) {
+            /* valid_at: nil, equal to at (a second spelling), past the last time. */
+            mp_put_uint(&q, 6);
+            if (k == 11)
+                mp_put_nil(&q);
+            else
+                mp_put_uint(&q, k == 12 ? PF_T_2025_03_01 : RN_TIME_MS_MAX + 1);
         } else if (k == 2) {
             mp_put_uint(&q, 4);
             mp_put_uint(&q, 1);
@@ -1020,7 +1089,7 @@ int main(void)
         cmocka_unit_test(test_policy_conditions), cmocka_unit_test(test_missing_and_surplus),
         cmocka_unit_test(test_encode_errors),     cmocka_unit_test(test_encode_held),
         cmocka_unit_test(test_structure),         cmocka_unit_test(test_query_answer_fields),
-        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_mutations),         cmocka_unit_test(test_valid_at),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

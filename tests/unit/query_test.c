@@ -1186,10 +1186,11 @@ static void test_verify(void **state)
     assert_true(v.valid);
     assert_int_equal(v.recognition.result, PROTO_RESULT_NO_DECISION);
 
-    /* k2 signed before it was registered: the issuer fails, even asked after 2025. */
+    /* k2 signed before its window (2025 on): the issuer fails, even asked after 2025. */
     c.issuer_key = k2.pk;
     assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
     assert_false(v.issuer_ok);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_KEY_NOT_YET_VALID);
     assert_false(v.valid);
     assert_true(v.spec_ok);
     /* ... and after its registration it is fine. */
@@ -1208,12 +1209,22 @@ static void test_verify(void **state)
     c.issued_at_ms = PF_T_2024_01_01;
     assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
     assert_false(v.issuer_ok);
-    /* Issued before the spec existed. */
+    /* Issued the day before the spec's entry, within the spec's dates (valid from the end of
+     * 2022): valid, the spec registered retroactively, the key not (listed from IE 1 on). */
     c.issuer_key = k1.pk;
     c.issued_at_ms = PF_T_2023_01_02;
     assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
-    assert_false(v.spec_ok);
+    assert_true(v.spec_ok);
     assert_true(v.issuer_ok);
+    assert_true(v.valid);
+    assert_true(v.spec_retroactive);
+    assert_int_equal(v.spec_registered_ms, PF_T_2023_01_02 + DAY);
+    assert_false(v.key_retroactive);
+    assert_int_equal(v.key_registered_ms, PF_T_2023_01_02);
+    /* Issued before the spec's dates. */
+    c.issued_at_ms = PF_T_2022_12_31_23H - 1;
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
+    assert_int_equal(v.spec_reason, QUERY_SPEC_NOT_YET_VALID);
     assert_false(v.valid);
 
     /* The credential is revoked in June 2025 (entry and date). */
@@ -1313,13 +1324,18 @@ static void test_verify_reasons(void **state)
     assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
     assert_int_equal(v.issuer_reason, QUERY_ISSUER_KEY_NOT_YET_VALID);
     assert_int_equal(v.spec_reason, QUERY_SPEC_OK);
-    /* ... issued before the spec and the provider existed. */
+    /* ... issued before the spec's and the provider's entries: the spec's dates hold then (it is
+     * registered retroactively), the key's do not. The checks rest on the versions as known at
+     * at. */
     c.issued_at_ms = PF_T_2023_01_02 - 1;
     assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
-    assert_int_equal(v.spec_reason, QUERY_SPEC_UNKNOWN);
-    assert_int_equal(v.spec_at_issue.seq, 0);
-    assert_int_equal(v.issuer_reason, QUERY_ISSUER_PROVIDER_UNKNOWN);
-    assert_int_equal(v.issuer_provider.seq, 0);
+    assert_int_equal(v.spec_reason, QUERY_SPEC_OK);
+    assert_true(v.spec_retroactive);
+    assert_int_equal(v.spec_at_issue.seq, spec_seq);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_KEY_NOT_YET_VALID);
+    assert_int_equal(v.issuer_provider.seq, 1);
+    assert_true(v.key_retroactive); /* listed by the provider's entry, after the issue date */
+    assert_int_equal(v.key_registered_ms, PF_T_2023_01_02);
     c.issuer_key = k2.pk;
     c.issued_at_ms = PF_T_2024_01_01;
     assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
@@ -1342,8 +1358,13 @@ static void test_verify_reasons(void **state)
     assert_false(v.issuer_ok);
     assert_false(v.valid);
     assert_int_equal(v.issuer_reason, QUERY_ISSUER_PROVIDER_SUSPENDED);
-    assert_int_equal(v.issuer_provider.seq, susp);
-    assert_int_equal(v.issuer_provider.timestamp_ms, PF_T_2024_06_01);
+    /* The status at the issue date is the suspension's (IE 3); the version the check rests on
+     * is the latest as known at at (IE 4). */
+    assert_int_equal(v.issuer_provider.seq, susp + 1);
+    assert_int_equal(v.issuer_provider.timestamp_ms, PF_T_2024_09_01);
+    /* Known at a time within the suspension, the suspension holds from its entry on. */
+    assert_int_equal(verify(w, &c, "FR", FR, PF_T_2024_06_01 + 2 * DAY, &v), 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_PROVIDER_SUSPENDED);
     /* Issued before the suspension, or after the reinstatement: fine. */
     c.issued_at_ms = PF_T_2024_06_01 - 1;
     assert_int_equal(verify(w, &c, "FR", FR, PF_T_2025_03_01, &v), 0);
@@ -1375,6 +1396,179 @@ static void test_verify_reasons(void **state)
     assert_string_equal(query_spec_reason_name(QUERY_SPEC_NOT_YET_VALID), "not_yet_valid");
     assert_null(query_spec_reason_name(99));
     assert_null(query_issuer_reason_name(99));
+}
+
+/* ---- Two times: known at and valid at ---- */
+
+/* recognise as known at `at` and valid at `valid`, its bundle checked (it carries valid_at when
+ * the two differ); with valid = at, query_recognise's answer. */
+static int ask_valid(world *w, const char *spec, const char *cc, uint32_t purpose, uint64_t at,
+                     uint64_t valid, query_recognition *out)
+{
+    store_read r;
+    mp_buf b;
+    mp_buf_init(&b, RN_PROOF_BYTES_MAX);
+    assert_int_equal(store_query_begin(&w->s, &r), 0);
+    int rc = query_recognise_valid(&r, proto_str_c(spec), cc, purpose, at, valid, out, &b);
+    if (rc == 0) {
+        proto_proof p;
+        assert_int_equal(proto_proof_verify(b.data, b.len, &w->s.roster, &p, NULL), 0);
+        uint64_t ca = at > RN_TIME_MS_MAX ? RN_TIME_MS_MAX : at;
+        uint64_t cv = valid > RN_TIME_MS_MAX ? RN_TIME_MS_MAX : valid;
+        assert_int_equal(p.query.at_ms, ca);
+        assert_int_equal(p.query.has_valid_at, cv != ca);
+        assert_int_equal(proto_proof_valid_at(&p.query), cv);
+        assert_int_equal(p.answer.result, out->result);
+        if (cv == ca) {
+            query_recognition plain;
+            assert_int_equal(query_recognise(&r, proto_str_c(spec), cc, purpose, at, &plain, NULL),
+                             0);
+            assert_true(test_recognition_equal(&plain, out));
+        }
+    }
+    store_read_end(&r);
+    mp_buf_free(&b);
+    return rc;
+}
+
+static int verify_valid(world *w, const query_claim *c, uint64_t at, uint64_t valid,
+                        query_verification *out)
+{
+    store_read r;
+    assert_int_equal(store_query_begin(&w->s, &r), 0);
+    int rc = query_verify_valid(&r, c, "FR", FR, at, valid, out, NULL);
+    store_read_end(&r);
+    return rc;
+}
+
+/* The number of hits of a search for the spec's provider, known at `at`, valid at `valid`. */
+static uint32_t search_valid(world *w, uint64_t at, uint64_t valid)
+{
+    store_read r;
+    query_hit hits[4];
+    uint32_t n = 0;
+    bool more;
+    query_filter f = { .provider = proto_str_c(PF_PROVIDER_ID) };
+    assert_int_equal(store_query_begin(&w->s, &r), 0);
+    assert_int_equal(
+        query_search_valid(&r, &f, at, valid, (proto_str){ NULL, 0 }, 4, hits, &n, &more), 0);
+    store_read_end(&r);
+    return n;
+}
+
+/* An authority's history arrives late: its provider (a key valid since 2022) and its spec (valid
+ * from the end of 2022) are published in 2026. A credential issued on 2024-08-30 verifies as known
+ * now, says that both records were registered afterwards, and is unknown as known before 2026.
+ * Statuses change from their entries on; dates are those of the latest version as known at at. */
+static void test_bitemporal(void **state)
+{
+    world *w = *state;
+    author k1;
+    uint8_t cred[PROTO_DIGEST_BYTES];
+    query_verification v;
+    query_recognition a;
+    author_init(&k1, '1');
+    memset(cred, 0x61, sizeof(cred));
+    const uint64_t T_2022 = PF_T_2021_01_01 + 365 * DAY;
+
+    proto_record prov = pf_provider_record();
+    prov.u.provider.issuer_keys_n = 1;
+    prov.u.provider.issuer_keys[0] = (proto_issuer_key){ k1.pk, T_2022, 0 };
+    put(w, &w->ie, T_2026_01_01, &prov); /* IE 1 */
+    proto_record spec = pf_spec_record(PF_SPEC_ID);
+    put(w, &w->ie, T_2026_01_01 + DAY, &spec); /* IE 2 */
+    proto_record d = decision("FR:dec/2026-1", PF_SPEC_ID, FR, PROTO_OUTCOME_FULL, PF_T_2024_09_01,
+                              PF_T_2027_09_01);
+    put(w, &w->fr, T_2026_01_01 + 2 * DAY, &d); /* FR 1 */
+    const uint64_t now = T_2026_01_01 + 10 * DAY;
+
+    query_claim c = { proto_str_c(PF_SPEC_ID), k1.pk, T_2024_08_30, cred };
+    assert_int_equal(verify(w, &c, "FR", FR, now, &v), 0);
+    assert_true(v.valid && v.spec_ok && v.issuer_ok);
+    assert_true(v.spec_retroactive && v.key_retroactive);
+    assert_int_equal(v.spec_registered_ms, T_2026_01_01 + DAY);
+    assert_int_equal(v.key_registered_ms, T_2026_01_01);
+    assert_int_equal(v.recognition.result, PROTO_RESULT_DECISION);
+    /* Known before the records were published: nothing to say. */
+    assert_int_equal(verify(w, &c, "FR", FR, T_2025_01_01, &v), RN_ENOTFOUND);
+    assert_int_equal(ask_valid(w, PF_SPEC_ID, "FR", FR, T_2025_01_01, T_2024_08_30, &a),
+                     RN_ENOTFOUND);
+    /* Issued at the key's registration or after: not retroactive. */
+    c.issued_at_ms = now;
+    assert_int_equal(verify(w, &c, "FR", FR, now, &v), 0);
+    assert_true(v.valid);
+    assert_false(v.spec_retroactive || v.key_retroactive);
+
+    /* The decision, as known now, at valid times before, in and after its window. */
+    assert_int_equal(ask_valid(w, PF_SPEC_ID, "FR", FR, now, T_2024_08_30, &a), 0);
+    assert_int_equal(a.result, PROTO_RESULT_NO_DECISION);
+    assert_int_equal(ask_valid(w, PF_SPEC_ID, "FR", FR, now, PF_T_2024_09_01, &a), 0);
+    assert_int_equal(a.result, PROTO_RESULT_DECISION);
+    assert_int_equal(ask_valid(w, PF_SPEC_ID, "FR", FR, now, PF_T_2027_09_01, &a), 0);
+    assert_int_equal(a.result, PROTO_RESULT_NO_DECISION);
+    assert_int_equal(ask_valid(w, PF_SPEC_ID, "FR", FR, now, now, &a), 0);
+    assert_int_equal(a.result, PROTO_RESULT_DECISION);
+    /* Known before the decision's entry, valid in its window: no decision. */
+    assert_int_equal(ask_valid(w, PF_SPEC_ID, "FR", FR, T_2026_01_01 + DAY, PF_T_2025_03_01, &a),
+                     0);
+    assert_int_equal(a.result, PROTO_RESULT_NO_DECISION);
+    /* verify's recognition and revocation at the valid time. */
+    c.issued_at_ms = T_2024_08_30;
+    assert_int_equal(verify_valid(w, &c, now, T_2024_08_30, &v), 0);
+    assert_true(v.valid);
+    assert_int_equal(v.recognition.result, PROTO_RESULT_NO_DECISION);
+
+    /* The spec is withdrawn on T_2026 + 20 days: active at every valid time before its entry,
+     * withdrawn after; a credential issued before it stays valid. */
+    spec.u.spec.status = PROTO_STATUS_WITHDRAWN;
+    put(w, &w->ie, T_2026_01_01 + 20 * DAY, &spec); /* IE 3 */
+    assert_int_equal(ask_valid(w, PF_SPEC_ID, "FR", FR, QUERY_AT_NOW, T_2025_01_01, &a), 0);
+    assert_int_equal(a.spec_status, PROTO_STATUS_ACTIVE);
+    assert_int_equal(ask_valid(w, PF_SPEC_ID, "FR", FR, QUERY_AT_NOW, QUERY_AT_NOW, &a), 0);
+    assert_int_equal(a.spec_status, PROTO_STATUS_WITHDRAWN);
+    assert_int_equal(search_valid(w, QUERY_AT_NOW, T_2025_01_01), 1);
+    assert_int_equal(search_valid(w, QUERY_AT_NOW, T_2026_01_01 + 20 * DAY), 0);
+    assert_int_equal(search_valid(w, T_2026_01_01 + 19 * DAY, T_2026_01_01 + 20 * DAY), 1);
+    assert_int_equal(verify(w, &c, "FR", FR, QUERY_AT_NOW, &v), 0);
+    assert_true(v.spec_ok && v.valid);
+    c.issued_at_ms = T_2026_01_01 + 20 * DAY;
+    assert_int_equal(verify(w, &c, "FR", FR, QUERY_AT_NOW, &v), 0);
+    assert_int_equal(v.spec_reason, QUERY_SPEC_WITHDRAWN);
+
+    /* The provider drops k1 on T_2026 + 30 days: withdrawn from then on, still valid before. */
+    prov.u.provider.issuer_keys[0] = (proto_issuer_key){ w->ie.pk, T_2022, 0 };
+    put(w, &w->ie, T_2026_01_01 + 30 * DAY, &prov); /* IE 4 */
+    c.issued_at_ms = T_2024_08_30;
+    assert_int_equal(verify(w, &c, "FR", FR, QUERY_AT_NOW, &v), 0);
+    assert_true(v.issuer_ok);
+    assert_int_equal(v.issuer_provider.seq, 4);
+    c.issued_at_ms = T_2026_01_01 + 30 * DAY;
+    assert_int_equal(verify(w, &c, "FR", FR, QUERY_AT_NOW, &v), 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_KEY_UNKNOWN);
+    /* A correction of a wrong date: k1 listed again, valid only from 2025. As known now the
+     * correction counts; as known before it, the first window. */
+    prov.u.provider.issuer_keys[0] = (proto_issuer_key){ k1.pk, T_2025_01_01, 0 };
+    put(w, &w->ie, T_2026_01_01 + 40 * DAY, &prov); /* IE 5 */
+    c.issued_at_ms = T_2024_08_30;
+    assert_int_equal(verify(w, &c, "FR", FR, QUERY_AT_NOW, &v), 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_KEY_NOT_YET_VALID);
+    assert_int_equal(v.key_registered_ms, T_2026_01_01);
+    assert_int_equal(verify(w, &c, "FR", FR, T_2026_01_01 + 39 * DAY, &v), 0);
+    assert_true(v.issuer_ok);
+
+    /* The provider is suspended (T_2026 + 50 days): a withdrawal of the past is said by the dates
+     * (the key's end), the status from its entry on. */
+    prov.u.provider.status = PROTO_PROVIDER_SUSPENDED;
+    prov.u.provider.issuer_keys[0] = (proto_issuer_key){ k1.pk, T_2022, T_2025_01_01 };
+    put(w, &w->ie, T_2026_01_01 + 50 * DAY, &prov); /* IE 6 */
+    assert_int_equal(verify(w, &c, "FR", FR, QUERY_AT_NOW, &v), 0);
+    assert_true(v.issuer_ok); /* 2024-08-30: the key's window, the provider active then */
+    c.issued_at_ms = T_2025_01_01;
+    assert_int_equal(verify(w, &c, "FR", FR, QUERY_AT_NOW, &v), 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_KEY_EXPIRED);
+    c.issued_at_ms = T_2026_01_01 + 50 * DAY;
+    assert_int_equal(verify(w, &c, "FR", FR, QUERY_AT_NOW, &v), 0);
+    assert_int_equal(v.issuer_reason, QUERY_ISSUER_PROVIDER_SUSPENDED);
 }
 
 /* ---- stack ---- */
@@ -1552,6 +1746,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_reasons, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bitemporal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_hits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_provider_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_terms, setup, teardown),

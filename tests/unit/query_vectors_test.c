@@ -23,7 +23,9 @@
 #include "testutil.h"
 
 #define T_2024_04_01 1711929600000ull
+#define T_2024_01_01 1704067200000ull
 #define T_2024_07_01 1719792000000ull
+#define T_2024_08_01 1722470400000ull
 #define T_2024_09_01 1725148800000ull
 #define T_2024_10_01 1727740800000ull
 #define T_2024_11_01 1730419200000ull
@@ -123,16 +125,19 @@ static void test_every_answer(void **state)
 
 /* The committed answer of the first question of `query` as of `at` whose first argument is
  * `first` (a string) or, for verify, whose claim was issued at `issued`. */
-static json_t *answer(world *w, const char *query, uint64_t at, const char *first, uint64_t issued,
-                      const char *purpose)
+static json_t *answer_valid(world *w, const char *query, uint64_t at, uint64_t valid_at,
+                            const char *first, uint64_t issued, const char *purpose)
 {
     json_t *q;
     size_t i;
     json_array_foreach(json_object_get(w->file, "questions"), i, q)
     {
         json_t *args = json_object_get(q, "args");
+        json_t *valid = json_object_get(q, "valid_at");
         if (strcmp(json_string_value(json_object_get(q, "query")), query) != 0 ||
-            (uint64_t)json_integer_value(json_object_get(q, "at")) != at)
+            (uint64_t)json_integer_value(json_object_get(q, "at")) != at ||
+            (valid_at == 0) != (valid == NULL) ||
+            (valid != NULL && (uint64_t)json_integer_value(valid) != valid_at))
             continue;
         json_t *a0 = json_array_get(args, 0);
         if (first != NULL && (!json_is_string(a0) || strcmp(json_string_value(a0), first) != 0))
@@ -145,6 +150,13 @@ static json_t *answer(world *w, const char *query, uint64_t at, const char *firs
     }
     fail_msg("no %s question as of %llu", query, (unsigned long long)at);
     return NULL;
+}
+
+/* The same, among the questions without a valid time. */
+static json_t *answer(world *w, const char *query, uint64_t at, const char *first, uint64_t issued,
+                      const char *purpose)
+{
+    return answer_valid(w, query, at, 0, first, issued, purpose);
 }
 
 static const char *str(json_t *o, const char *key)
@@ -209,6 +221,29 @@ static void test_story(void **state)
     assert_string_equal(json_string_value(json_array_get(json_object_get(a, "missing"), 0)),
                         "IE:resa/mc-c012");
     assert_false(json_is_true(json_object_get(a, "complete")));
+
+    /* 14.1, two times: known in November, valid in April (the partial decision superseded as
+     * known then, the full one not yet valid) and in July (the full one; the spec and the
+     * provider active then). */
+    a = answer_valid(w, "recognise", T_2024_11_01, T_2024_04_01, "IE:resa/mc-c012", 0,
+                     "further_study");
+    assert_string_equal(str(a, "result"), "no_decision");
+    assert_string_equal(str(a, "spec_status"), "active");
+    a = answer_valid(w, "recognise", T_2024_11_01, T_2024_07_01, "IE:resa/mc-c012", 0,
+                     "further_study");
+    assert_string_equal(str(a, "outcome"), "full");
+    assert_string_equal(str(a, "provider_status"), "active");
+    /* The Irish spec, withdrawn in September, is found valid in August (the Dutch one starts on
+     * 2024-08-30). */
+    a = answer_valid(w, "search", T_2024_11_01, T_2024_08_01, NULL, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(a, "hits")), 1);
+    assert_string_equal(str(json_array_get(json_object_get(a, "hits"), 0), "spec_id"),
+                        "IE:resa/mc-c012");
+    /* 14.4: registered retroactively. */
+    a = answer(w, "verify", T_2024_08_01, NULL, T_2024_01_01 + DAY / 2, NULL);
+    assert_true(json_is_true(json_object_get(a, "valid")));
+    assert_true(json_is_integer(
+        json_object_get(json_object_get(a, "registered_retroactively"), "spec_registered")));
 }
 
 int main(void)

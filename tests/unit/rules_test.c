@@ -212,6 +212,79 @@ static void test_answer_recognises(void **state)
         }
 }
 
+/* The status at a valid time, from a history of (status, timestamp) versions. */
+static uint32_t status_at(const uint32_t *st, const uint64_t *ts, size_t n, uint64_t t)
+{
+    proto_status_walk w;
+    proto_status_walk_init(&w, t);
+    for (size_t i = 0; i < n; i++)
+        proto_status_walk_step(&w, st[i], ts[i]);
+    return w.status;
+}
+
+static void test_status_walk(void **state)
+{
+    (void)state;
+    enum { A = PROTO_PROVIDER_ACTIVE, S = PROTO_PROVIDER_SUSPENDED, W = PROTO_PROVIDER_WITHDRAWN };
+    /* Nothing walked: no status. One version: its status from the beginning of time. */
+    assert_int_equal(status_at(NULL, NULL, 0, T0), 0);
+    uint32_t one[] = { A };
+    uint64_t one_ts[] = { T1 };
+    assert_int_equal(status_at(one, one_ts, 1, 0), A);
+    assert_int_equal(status_at(one, one_ts, 1, T1 + 1), A);
+    /* Active, suspended at T0 + 10, active again at T0 + 20 (a name change at T0 + 25 keeps the
+     * run), withdrawn at T0 + 30: each change from its own timestamp, the suspension kept. */
+    uint32_t st[] = { A, S, A, A, W };
+    uint64_t ts[] = { T0, T0 + 10, T0 + 20, T0 + 25, T0 + 30 };
+    assert_int_equal(status_at(st, ts, 5, 0), A);
+    assert_int_equal(status_at(st, ts, 5, T0 + 9), A);
+    assert_int_equal(status_at(st, ts, 5, T0 + 10), S);
+    assert_int_equal(status_at(st, ts, 5, T0 + 19), S);
+    assert_int_equal(status_at(st, ts, 5, T0 + 20), A);
+    assert_int_equal(status_at(st, ts, 5, T0 + 29), A);
+    assert_int_equal(status_at(st, ts, 5, T0 + 30), W);
+    assert_int_equal(status_at(st, ts, 5, UINT64_MAX), W);
+    /* Known at T0 + 12 (the first two versions): suspended from T0 + 10 on. */
+    assert_int_equal(status_at(st, ts, 2, T0 + 30), S);
+    /* A first version that is withdrawn is withdrawn at every time. */
+    uint32_t wd[] = { W, A };
+    uint64_t wd_ts[] = { T0, T0 + 5 };
+    assert_int_equal(status_at(wd, wd_ts, 2, 0), W);
+    assert_int_equal(status_at(wd, wd_ts, 2, T0 + 4), W);
+    assert_int_equal(status_at(wd, wd_ts, 2, T0 + 5), A);
+}
+
+static void test_key_walk(void **state)
+{
+    (void)state;
+    proto_key_walk w;
+    proto_key_walk_init(&w);
+    assert_int_equal(proto_key_walk_at(&w, T0), PROTO_KEY_UNLISTED);
+    /* Not listed, then listed from T0 - 100 (registered retroactively at T0), to T1. */
+    proto_key_walk_step(&w, false, 0, 0, T0 - 1000);
+    proto_key_walk_step(&w, true, T0 - 100, T1, T0);
+    assert_int_equal(w.first_listed_ms, T0);
+    assert_int_equal(proto_key_walk_at(&w, T0 - 101), PROTO_KEY_NOT_YET_VALID);
+    assert_int_equal(proto_key_walk_at(&w, T0 - 100), PROTO_KEY_VALID);
+    assert_int_equal(proto_key_walk_at(&w, T1 - 1), PROTO_KEY_VALID);
+    assert_int_equal(proto_key_walk_at(&w, T1), PROTO_KEY_EXPIRED);
+    /* A later version corrects its start: the latest listing window counts. */
+    proto_key_walk_step(&w, true, T0 - 200, T1, T0 + 10);
+    assert_int_equal(proto_key_walk_at(&w, T0 - 150), PROTO_KEY_VALID);
+    assert_int_equal(w.first_listed_ms, T0);
+    /* Dropped at T0 + 20: withdrawn from then on, still valid before. */
+    proto_key_walk_step(&w, false, 0, 0, T0 + 20);
+    proto_key_walk_step(&w, false, 0, 0, T0 + 30);
+    assert_int_equal(w.dropped_ms, T0 + 20);
+    assert_int_equal(proto_key_walk_at(&w, T0 + 19), PROTO_KEY_VALID);
+    assert_int_equal(proto_key_walk_at(&w, T0 + 20), PROTO_KEY_UNLISTED);
+    /* Listed again: the drop is forgotten, the first registration kept. */
+    proto_key_walk_step(&w, true, T0, 0, T0 + 40);
+    assert_int_equal(proto_key_walk_at(&w, T0 + 25), PROTO_KEY_VALID);
+    assert_int_equal(proto_key_walk_at(&w, UINT64_MAX), PROTO_KEY_VALID);
+    assert_int_equal(w.first_listed_ms, T0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +294,8 @@ int main(void)
         cmocka_unit_test(test_policy_unmet),
         cmocka_unit_test(test_policy_conditions_unmet),
         cmocka_unit_test(test_answer_recognises),
+        cmocka_unit_test(test_status_walk),
+        cmocka_unit_test(test_key_walk),
     };
     return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
 }

@@ -161,6 +161,7 @@ typedef struct stats {
     unsigned long result[4];  /* recognise answers by result (0: refused) */
     unsigned long superseded; /* decisions the model dropped as superseded */
     unsigned long v_valid, v_spec_ok, v_issuer_ok, v_revoked;
+    unsigned long v_retro_ok; /* checks passed on a record registered after the issue date */
     unsigned long stack_status[QUERY_STACK_STATUS_MAX + 1], stack_complete, hits;
 } stats;
 
@@ -382,6 +383,90 @@ static void ref_of(const world *w, int i, query_ref *r)
     r->timestamp_ms = e->ts;
 }
 
+/* ---- Valid time, written again from PROTOCOL.md 14.1 ---- */
+
+#define VERSIONS_MAX 4096
+
+/* The versions of record `pool` of `kind` with timestamp <= known, in (timestamp, seq) order,
+ * into v[0 .. return). */
+static size_t m_versions(const world *w, proto_kind kind, int pool, uint64_t known, int *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w->en; i++) {
+        const ment *e = &w->e[i];
+        if (e->rec.kind != kind || e->pool != pool || e->ts > known)
+            continue;
+        RN_ASSERT(n < VERSIONS_MAX);
+        size_t j = n++;
+        while (j > 0 && (w->e[v[j - 1]].ts > e->ts ||
+                         (w->e[v[j - 1]].ts == e->ts && w->e[v[j - 1]].seq > e->seq))) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = (int)i;
+    }
+    return n;
+}
+
+static uint32_t m_status_of(const ment *e)
+{
+    return e->rec.kind == PROTO_KIND_SPEC ? e->rec.u.spec.status : e->rec.u.provider.status;
+}
+
+/* The status at valid time t, as known at `known`: the latest version's status when t is at or
+ * after the start of the last run of versions with that status (the beginning of time when the
+ * run begins with the first version, else the run's first entry's timestamp); otherwise the
+ * status the versions before that run give, the same way. 0 when none. */
+static uint32_t m_status_at(const world *w, proto_kind kind, int pool, uint64_t known, uint64_t t)
+{
+    static int v[VERSIONS_MAX];
+    size_t n = m_versions(w, kind, pool, known, v);
+    while (n > 0) {
+        uint32_t st = m_status_of(&w->e[v[n - 1]]);
+        size_t r = n - 1;
+        while (r > 0 && m_status_of(&w->e[v[r - 1]]) == st)
+            r--;
+        uint64_t start = r == 0 ? 0 : w->e[v[r]].ts;
+        if (t >= start)
+            return st;
+        n = r;
+    }
+    return 0;
+}
+
+/* The issuer check of one key of provider `pool` as known at `known`, at the issue date t: the
+ * window of the latest version that lists it; a version after that one withdraws it from its
+ * timestamp. *first gets the timestamp of the first version that listed it (0: none). */
+static uint32_t m_key_reason(const world *w, int pool, const uint8_t *key, uint64_t known,
+                             uint64_t t, uint64_t *first)
+{
+    static int v[VERSIONS_MAX];
+    size_t n = m_versions(w, PROTO_KIND_PROVIDER, pool, known, v);
+    int last = -1;
+    *first = 0;
+    const proto_issuer_key *win = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const proto_provider *p = &w->e[v[i]].rec.u.provider;
+        for (uint32_t k = 0; k < p->issuer_keys_n; k++) {
+            if (memcmp(p->issuer_keys[k].key, key, PROTO_KEY_BYTES) == 0) {
+                if (*first == 0)
+                    *first = w->e[v[i]].ts;
+                last = (int)i;
+                win = &p->issuer_keys[k];
+            }
+        }
+    }
+    if (last < 0)
+        return QUERY_ISSUER_KEY_UNKNOWN;
+    if ((size_t)last + 1 < n && t >= w->e[v[last + 1]].ts)
+        return QUERY_ISSUER_KEY_UNKNOWN;
+    if (t < win->valid_from_ms)
+        return QUERY_ISSUER_KEY_NOT_YET_VALID;
+    if (win->valid_until_ms != 0 && t >= win->valid_until_ms)
+        return QUERY_ISSUER_KEY_EXPIRED;
+    return QUERY_ISSUER_OK;
+}
+
 /* ---- The model's answers ---- */
 
 /* The conditions of a policy, from proof.h's text for proto_policy_matches. */
@@ -480,7 +565,7 @@ static void m_terms(const proto_record *r, query_terms *t)
 
 /* recognise, step by step as query.h says. */
 static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t purpose, uint64_t at,
-                       query_recognition *out)
+                       uint64_t valid, query_recognition *out)
 {
     int rc = proto_id_check(spec_id.ptr, spec_id.len);
     if (rc != 0)
@@ -491,6 +576,7 @@ static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t pur
     if (purpose < PROTO_PURPOSE_FURTHER_STUDY || purpose > PROTO_PURPOSE_BOTH)
         return RN_EENUM;
     at = norm_at(at);
+    valid = norm_at(valid);
     snap S;
     snap_take(w, at, &S);
 
@@ -514,6 +600,8 @@ static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t pur
     ref_of(w, pv, &out->provider);
     copy_id(out->provider_id, sp->provider);
     m_describe(out, sp, &w->e[pv].rec.u.provider);
+    out->spec_status = m_status_at(w, PROTO_KIND_SPEC, si, at, valid);
+    out->provider_status = m_status_at(w, PROTO_KIND_PROVIDER, pi, at, valid);
     out->forked = w->log[A].forked || w->log[w->e[sv].author].forked;
 
     /* c-f. Decisions of the country about this spec. */
@@ -537,7 +625,7 @@ static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t pur
             w->st.superseded++;
             continue;
         }
-        if (!proto_valid_at(x->valid_from_ms, x->valid_until_ms, at) ||
+        if (!proto_valid_at(x->valid_from_ms, x->valid_until_ms, valid) ||
             !proto_purpose_covers(x->purpose, purpose))
             continue;
         if (w->e[v].author != A)
@@ -565,7 +653,7 @@ static int m_recognise(world *w, proto_str spec_id, const char *cc, uint32_t pur
             continue;
         const proto_policy *pol = &w->e[v].rec.u.policy;
         if (pol->status != PROTO_STATUS_ACTIVE ||
-            !proto_valid_at(pol->valid_from_ms, pol->valid_until_ms, at) ||
+            !proto_valid_at(pol->valid_from_ms, pol->valid_until_ms, valid) ||
             !proto_purpose_covers(pol->purpose, purpose) || w->e[v].author != A)
             continue;
         bool m = m_policy_matches(pol, sp, prov);
@@ -617,8 +705,8 @@ static bool ci_contains(proto_str hay, proto_str needle)
     return false;
 }
 
-static int m_search(world *w, const query_filter *f, uint64_t at, proto_str after, uint32_t limit,
-                    query_hit *hits, uint32_t *n, bool *more)
+static int m_search(world *w, const query_filter *f, uint64_t at, uint64_t valid, proto_str after,
+                    uint32_t limit, query_hit *hits, uint32_t *n, bool *more)
 {
     if (limit == 0 || limit > RN_SEARCH_RESULTS_MAX || f->eqf_min > 8 || f->eqf_max > 8 ||
         (f->eqf_min != 0 && f->eqf_max != 0 && f->eqf_min > f->eqf_max) ||
@@ -632,6 +720,7 @@ static int m_search(world *w, const query_filter *f, uint64_t at, proto_str afte
             return RN_ECOUNTRY;
     }
     at = norm_at(at);
+    valid = norm_at(valid);
     snap S;
     snap_take(w, at, &S);
     int found[N_SPEC];
@@ -641,8 +730,8 @@ static int m_search(world *w, const query_filter *f, uint64_t at, proto_str afte
         if (v < 0)
             continue;
         const proto_spec *sp = &w->e[v].rec.u.spec;
-        if (sp->status != PROTO_STATUS_ACTIVE ||
-            !proto_valid_at(sp->valid_from_ms, sp->valid_until_ms, at))
+        if (m_status_at(w, PROTO_KIND_SPEC, i, at, valid) != PROTO_STATUS_ACTIVE ||
+            !proto_valid_at(sp->valid_from_ms, sp->valid_until_ms, valid))
             continue;
         if (c != NULL && memcmp(sp->id.ptr, c->alpha2, 2) != 0)
             continue;
@@ -704,7 +793,8 @@ static int m_search(world *w, const query_filter *f, uint64_t at, proto_str afte
         copy_id(h->provider_id, sp->provider);
         int pv = S.prov[pool_find(w->prov_id, N_PROV, sp->provider)];
         m_copy(h->provider_name, sizeof(h->provider_name), w->e[pv].rec.u.provider.legal_name);
-        h->provider_status = w->e[pv].rec.u.provider.status;
+        h->provider_status = m_status_at(w, PROTO_KIND_PROVIDER,
+                                         pool_find(w->prov_id, N_PROV, sp->provider), at, valid);
         (*n)++;
     }
     *more = (uint32_t)nf > *n;
@@ -712,72 +802,65 @@ static int m_search(world *w, const query_filter *f, uint64_t at, proto_str afte
 }
 
 static int m_verify(world *w, const query_claim *cl, const char *cc, uint32_t purpose, uint64_t at,
-                    query_verification *out)
+                    uint64_t valid, query_verification *out)
 {
     if (cl->issuer_key == NULL || cl->credential == NULL)
         return RN_EINVAL;
     memset(out, 0, sizeof(*out));
-    int rc = m_recognise(w, cl->spec_id, cc, purpose, at, &out->recognition);
+    int rc = m_recognise(w, cl->spec_id, cc, purpose, at, valid, &out->recognition);
     if (rc != 0)
         return rc;
     at = norm_at(at);
-    snap S, I;
+    valid = norm_at(valid);
+    uint64_t t = norm_at(cl->issued_at_ms);
+    snap S;
     snap_take(w, at, &S);
-    snap_take(w, cl->issued_at_ms, &I);
     int si = pool_find(w->spec_id, N_SPEC, cl->spec_id);
     RN_ASSERT(si >= 0 && S.spec[si] >= 0);
-    const proto_spec *now_spec = &w->e[S.spec[si]].rec.u.spec;
-    const proto_spec *then_spec = I.spec[si] < 0 ? NULL : &w->e[I.spec[si]].rec.u.spec;
-    uint64_t t = cl->issued_at_ms;
-
-    out->spec_ok = then_spec != NULL && then_spec->status == PROTO_STATUS_ACTIVE &&
-                   proto_valid_at(then_spec->valid_from_ms, then_spec->valid_until_ms, t);
-    /* Reasons, in query.h's order. */
-    if (then_spec == NULL)
+    /* The spec and its provider as known at at, evaluated at the issue date. */
+    const proto_spec *sp = &w->e[S.spec[si]].rec.u.spec;
+    uint32_t sst = m_status_at(w, PROTO_KIND_SPEC, si, at, t);
+    if (sst == 0)
         out->spec_reason = QUERY_SPEC_UNKNOWN;
-    else if (then_spec->status != PROTO_STATUS_ACTIVE)
+    else if (sst != PROTO_STATUS_ACTIVE)
         out->spec_reason = QUERY_SPEC_WITHDRAWN;
-    else if (t < then_spec->valid_from_ms)
+    else if (t < sp->valid_from_ms)
         out->spec_reason = QUERY_SPEC_NOT_YET_VALID;
-    else if (!proto_valid_at(then_spec->valid_from_ms, then_spec->valid_until_ms, t))
+    else if (!proto_valid_at(sp->valid_from_ms, sp->valid_until_ms, t))
         out->spec_reason = QUERY_SPEC_EXPIRED;
-    if (then_spec != NULL)
-        ref_of(w, I.spec[si], &out->spec_at_issue);
-    proto_str prov_id = then_spec != NULL ? then_spec->provider : now_spec->provider;
-    copy_id(out->issuer_provider_id, prov_id);
-    int pi = pool_find(w->prov_id, N_PROV, prov_id);
-    int pv = pi < 0 ? -1 : I.prov[pi];
-    out->issuer_reason = QUERY_ISSUER_PROVIDER_UNKNOWN;
-    if (pv >= 0) {
-        const proto_provider *p = &w->e[pv].rec.u.provider;
-        ref_of(w, pv, &out->issuer_provider);
-        out->issuer_reason = QUERY_ISSUER_KEY_UNKNOWN;
-        if (p->status == PROTO_PROVIDER_SUSPENDED)
-            out->issuer_reason = QUERY_ISSUER_PROVIDER_SUSPENDED;
-        else if (p->status == PROTO_PROVIDER_WITHDRAWN)
-            out->issuer_reason = QUERY_ISSUER_PROVIDER_WITHDRAWN;
-        for (uint32_t k = 0; k < p->issuer_keys_n; k++) {
-            const proto_issuer_key *ik = &p->issuer_keys[k];
-            if (memcmp(ik->key, cl->issuer_key, PROTO_KEY_BYTES) != 0 ||
-                out->issuer_reason != QUERY_ISSUER_KEY_UNKNOWN)
-                continue;
-            if (proto_valid_at(ik->valid_from_ms, ik->valid_until_ms, t))
-                out->issuer_reason = QUERY_ISSUER_OK;
-            else if (t < ik->valid_from_ms)
-                out->issuer_reason = QUERY_ISSUER_KEY_NOT_YET_VALID;
-            else
-                out->issuer_reason = QUERY_ISSUER_KEY_EXPIRED;
-        }
-        out->issuer_ok =
-            p->status == PROTO_PROVIDER_ACTIVE && out->issuer_reason == QUERY_ISSUER_OK;
+    out->spec_ok = out->spec_reason == QUERY_SPEC_OK;
+    ref_of(w, S.spec[si], &out->spec_at_issue);
+    {
+        static int v[VERSIONS_MAX];
+        RN_ASSERT(m_versions(w, PROTO_KIND_SPEC, si, at, v) > 0);
+        out->spec_registered_ms = w->e[v[0]].ts;
     }
-    int rpi = pool_find(w->prov_id, N_PROV, now_spec->provider);
+    copy_id(out->issuer_provider_id, sp->provider);
+    int pi = pool_find(w->prov_id, N_PROV, sp->provider);
+    RN_ASSERT(pi >= 0 && S.prov[pi] >= 0);
+    ref_of(w, S.prov[pi], &out->issuer_provider);
+    uint32_t pst = m_status_at(w, PROTO_KIND_PROVIDER, pi, at, t);
+    uint64_t first = 0;
+    uint32_t kr = m_key_reason(w, pi, cl->issuer_key, at, t, &first);
+    if (pst == 0)
+        out->issuer_reason = QUERY_ISSUER_PROVIDER_UNKNOWN;
+    else if (pst == PROTO_PROVIDER_SUSPENDED)
+        out->issuer_reason = QUERY_ISSUER_PROVIDER_SUSPENDED;
+    else if (pst == PROTO_PROVIDER_WITHDRAWN)
+        out->issuer_reason = QUERY_ISSUER_PROVIDER_WITHDRAWN;
+    else
+        out->issuer_reason = kr;
+    out->issuer_ok = out->issuer_reason == QUERY_ISSUER_OK;
+    out->key_registered_ms = first;
+    out->spec_retroactive = out->spec_registered_ms > t;
+    out->key_retroactive = first != 0 && first > t;
+
     int ci = -1;
     for (int k = 0; k < N_CRED; k++)
         if (memcmp(w->cred[k], cl->credential, PROTO_DIGEST_BYTES) == 0)
             ci = k;
-    int rv = (rpi < 0 || ci < 0) ? -1 : S.rev[ci * N_PROV + rpi];
-    if (rv >= 0 && w->e[rv].rec.u.revocation.revoked_at_ms <= at) {
+    int rv = ci < 0 ? -1 : S.rev[ci * N_PROV + pi];
+    if (rv >= 0 && w->e[rv].rec.u.revocation.revoked_at_ms <= valid) {
         out->revoked = true;
         ref_of(w, rv, &out->revocation);
     }
@@ -827,7 +910,7 @@ static bool in_list(const proto_str *l, uint32_t n, proto_str s)
 /* Returns the error, or 0; *both_errors set when the pathway is both unknown and of another
  * country (query.h does not say which of RN_ENOTFOUND and RN_EPREFIX comes first). */
 static int m_stack(world *w, const char *cc, proto_str pw_id, const proto_str *ids, size_t n,
-                   uint64_t at, query_stack_result *out, bool *both_errors)
+                   uint64_t at, uint64_t valid, query_stack_result *out, bool *both_errors)
 {
     *both_errors = false;
     if (n > RN_STACK_SPECS_MAX || (ids == NULL && n > 0))
@@ -842,6 +925,7 @@ static int m_stack(world *w, const char *cc, proto_str pw_id, const proto_str *i
         if ((rc = proto_id_check(ids[i].ptr, ids[i].len)) != 0)
             return rc;
     at = norm_at(at);
+    valid = norm_at(valid);
     snap S;
     snap_take(w, at, &S);
     int pi = pool_find(w->pw_id, N_PW, pw_id);
@@ -856,8 +940,8 @@ static int m_stack(world *w, const char *cc, proto_str pw_id, const proto_str *i
     const proto_pathway *p = &w->e[pv].rec.u.pathway;
     memset(out, 0, sizeof(*out));
     ref_of(w, pv, &out->pathway);
-    out->active =
-        p->status == PROTO_STATUS_ACTIVE && proto_valid_at(p->valid_from_ms, p->valid_until_ms, at);
+    out->active = p->status == PROTO_STATUS_ACTIVE &&
+                  proto_valid_at(p->valid_from_ms, p->valid_until_ms, valid);
     out->forked = w->log[w->e[pv].author].forked;
     out->ects_min_centi = p->ects_min_centi;
     out->items_n = (uint32_t)n;
@@ -876,7 +960,7 @@ static int m_stack(world *w, const char *cc, proto_str pw_id, const proto_str *i
         }
         const proto_spec *sp = &w->e[sv].rec.u.spec;
         it->ects_centi = sp->ects_centi;
-        if (sp->status == PROTO_STATUS_WITHDRAWN)
+        if (m_status_at(w, PROTO_KIND_SPEC, si, at, valid) != PROTO_STATUS_ACTIVE)
             it->status = QUERY_STACK_WITHDRAWN;
         else if (in_list(p->mandatory, p->mandatory_n, ids[i]))
             it->status = QUERY_STACK_MANDATORY;
@@ -964,11 +1048,13 @@ static void ver_fmt(const world *w, int rc, const query_verification *v, char *b
     char si[64], ip[64];
     ref_fmt(w, &v->spec_at_issue, si, sizeof(si));
     ref_fmt(w, &v->issuer_provider, ip, sizeof(ip));
-    snprintf(
-        buf, cap,
-        "valid=%d spec_ok=%d (%u, %s) issuer_ok=%d (%u, %s '%s') revoked=%d revocation=%s | %s",
-        v->valid, v->spec_ok, v->spec_reason, si, v->issuer_ok, v->issuer_reason, ip,
-        v->issuer_provider_id, v->revoked, r, q);
+    snprintf(buf, cap,
+             "valid=%d spec_ok=%d (%u, %s) issuer_ok=%d (%u, %s '%s') revoked=%d revocation=%s "
+             "registered spec %llu%s key %llu%s | %s",
+             v->valid, v->spec_ok, v->spec_reason, si, v->issuer_ok, v->issuer_reason, ip,
+             v->issuer_provider_id, v->revoked, r, (unsigned long long)v->spec_registered_ms,
+             v->spec_retroactive ? " (retroactive)" : "", (unsigned long long)v->key_registered_ms,
+             v->key_retroactive ? " (retroactive)" : "", q);
 }
 
 static bool ver_eq(const query_verification *a, const query_verification *b)
@@ -979,6 +1065,9 @@ static bool ver_eq(const query_verification *a, const query_verification *b)
            ref_eq(&a->spec_at_issue, &b->spec_at_issue) &&
            ref_eq(&a->issuer_provider, &b->issuer_provider) &&
            strcmp(a->issuer_provider_id, b->issuer_provider_id) == 0 &&
+           a->spec_registered_ms == b->spec_registered_ms &&
+           a->key_registered_ms == b->key_registered_ms &&
+           a->spec_retroactive == b->spec_retroactive && a->key_retroactive == b->key_retroactive &&
            rec_eq(&a->recognition, &b->recognition);
 }
 
@@ -1894,6 +1983,13 @@ static uint64_t pick_at(world *w)
     return RN_TIME_MS_MAX + 1u + rn(w, 1000);
 }
 
+/* The valid time of a question: half the time its known time (every answer before valid times
+ * existed), else another random time, before or after it (a bitemporal question). */
+static uint64_t pick_valid(world *w, uint64_t at)
+{
+    return chance(w, 50) ? at : pick_at(w);
+}
+
 /* One of the moments where entry e's record changes meaning, give or take a millisecond: its
  * entry's time, the ends of its validity window, its revocation time, an issuer key's window. */
 static uint64_t boundary_at(world *w, const ment *e)
@@ -1968,8 +2064,8 @@ static const char *query_country(world *w)
 
 /* Checks a bundle against the store's roster and the answer it goes with. */
 static void check_bundle(world *w, const query_recognition *a, proto_str spec, const char *cc,
-                         uint32_t purpose, uint64_t at, const uint8_t *credential, bool revoked,
-                         const query_ref *revocation)
+                         uint32_t purpose, uint64_t at, uint64_t valid, const uint8_t *credential,
+                         bool revoked, const query_ref *revocation)
 {
     proto_proof p;
     rn_diag d = { 0 };
@@ -1984,6 +2080,11 @@ static void check_bundle(world *w, const query_recognition *a, proto_str spec, c
     CHECK(w, p.query.purpose == purpose, "%s: bundle's purpose", w->qdesc);
     CHECK(w, p.query.at_ms == norm_at(at), "%s: bundle's at %llu", w->qdesc,
           (unsigned long long)p.query.at_ms);
+    CHECK(w,
+          p.query.has_valid_at == (norm_at(valid) != norm_at(at)) &&
+              proto_proof_valid_at(&p.query) == norm_at(valid),
+          "%s: bundle's valid_at %d %llu", w->qdesc, p.query.has_valid_at,
+          (unsigned long long)p.query.valid_at_ms);
     CHECK(w,
           p.answer.result == a->result && p.answer.outcome == a->outcome &&
               p.answer.forked == a->forked,
@@ -2073,14 +2174,18 @@ static void q_recognise(world *w, store_read *rd)
     else if (bad < 5)
         purpose = chance(w, 50) ? 0 : 4;
     proto_str sid = proto_str_c(spec);
-    snprintf(w->qdesc, sizeof(w->qdesc), "recognise(%s, %.2s, purpose %u, at %llu)", spec, cc,
-             purpose, (unsigned long long)at);
+    uint64_t valid = pick_valid(w, at);
+    snprintf(w->qdesc, sizeof(w->qdesc), "recognise(%s, %.2s, purpose %u, at %llu, valid %llu)",
+             spec, cc, purpose, (unsigned long long)at, (unsigned long long)valid);
 
     query_recognition want, got;
-    int mrc = m_recognise(w, sid, cc, purpose, at, &want);
+    int mrc = m_recognise(w, sid, cc, purpose, at, valid, &want);
     bool with_proof = chance(w, 70);
     mp_buf_reset(&w->proof);
-    int src = query_recognise(rd, sid, cc, purpose, at, &got, with_proof ? &w->proof : NULL);
+    int src = valid == at && chance(w, 50)
+                  ? query_recognise(rd, sid, cc, purpose, at, &got, with_proof ? &w->proof : NULL)
+                  : query_recognise_valid(rd, sid, cc, purpose, at, valid, &got,
+                                          with_proof ? &w->proof : NULL);
     w->st.recognise++;
     char m[1024], s[1024];
     if (mrc != src || (mrc == 0 && !rec_eq(&want, &got))) {
@@ -2095,7 +2200,7 @@ static void q_recognise(world *w, store_read *rd)
         return;
     }
     if (with_proof)
-        check_bundle(w, &got, sid, cc, purpose, at, NULL, false, NULL);
+        check_bundle(w, &got, sid, cc, purpose, at, valid, NULL, false, NULL);
 }
 
 static void q_verify(world *w, store_read *rd)
@@ -2125,8 +2230,21 @@ static void q_verify(world *w, store_read *rd)
         uint64_t hi = sp->valid_until_ms > lo ? sp->valid_until_ms : lo + 60u * DAY_MS;
         issued = lo + rnd(w) % (hi - lo);
         at = issued + rnd(w) % (30u * DAY_MS);
+        uint64_t keys_at = issued;
+        uint64_t first = es->ts; /* the spec's first entry */
+        for (size_t i = 0; i < w->en; i++)
+            if (w->e[i].rec.kind == PROTO_KIND_SPEC && w->e[i].pool == es->pool &&
+                w->e[i].ts < first)
+                first = w->e[i].ts;
+        if (sp->valid_from_ms < first && chance(w, 50)) {
+            /* Issued within the spec's dates but before its first entry (a history published
+             * late), with a key the provider lists now, asked as known now. */
+            issued = sp->valid_from_ms + rnd(w) % (first - sp->valid_from_ms);
+            at = chance(w, 50) ? QUERY_AT_NOW : w->now;
+            keys_at = QUERY_AT_NOW;
+        }
         snap S;
-        snap_take(w, issued, &S);
+        snap_take(w, keys_at, &S);
         int pi = pool_find(w->prov_id, N_PROV, sp->provider);
         if (pi >= 0 && S.prov[pi] >= 0) {
             const proto_provider *p = &w->e[S.prov[pi]].rec.u.provider;
@@ -2200,15 +2318,20 @@ static void q_verify(world *w, store_read *rd)
     for (int k = 0; k <= N_CRED; k++)
         if (cred == w->cred[k])
             cred_i = k;
+    uint64_t valid = pick_valid(w, at);
     snprintf(w->qdesc, sizeof(w->qdesc),
-             "verify(%s, key %d, cred %d, issued %llu, %.2s, purpose %u, at %llu)", spec, key_i,
-             cred_i, (unsigned long long)issued, cc, purpose, (unsigned long long)at);
+             "verify(%s, key %d, cred %d, issued %llu, %.2s, purpose %u, at %llu, valid %llu)",
+             spec, key_i, cred_i, (unsigned long long)issued, cc, purpose, (unsigned long long)at,
+             (unsigned long long)valid);
 
     query_verification want, got;
-    int mrc = m_verify(w, &cl, cc, purpose, at, &want);
+    int mrc = m_verify(w, &cl, cc, purpose, at, valid, &want);
     bool with_proof = chance(w, 70);
     mp_buf_reset(&w->proof);
-    int src = query_verify(rd, &cl, cc, purpose, at, &got, with_proof ? &w->proof : NULL);
+    int src = valid == at && chance(w, 50)
+                  ? query_verify(rd, &cl, cc, purpose, at, &got, with_proof ? &w->proof : NULL)
+                  : query_verify_valid(rd, &cl, cc, purpose, at, valid, &got,
+                                       with_proof ? &w->proof : NULL);
     w->st.verify++;
     char m[2048], s[2048];
     if (mrc != src || (mrc == 0 && !ver_eq(&want, &got))) {
@@ -2222,11 +2345,13 @@ static void q_verify(world *w, store_read *rd)
         return;
     }
     w->st.v_valid += got.valid;
+    w->st.v_retro_ok +=
+        (got.spec_ok && got.spec_retroactive) || (got.issuer_ok && got.key_retroactive);
     w->st.v_spec_ok += got.spec_ok;
     w->st.v_issuer_ok += got.issuer_ok;
     w->st.v_revoked += got.revoked;
     if (with_proof)
-        check_bundle(w, &got.recognition, cl.spec_id, cc, purpose, at, cred, got.revoked,
+        check_bundle(w, &got.recognition, cl.spec_id, cc, purpose, at, valid, cred, got.revoked,
                      &got.revocation);
 }
 
@@ -2285,6 +2410,7 @@ static void q_search(world *w, store_read *rd)
         if (e != NULL)
             at = boundary_at(w, e);
     }
+    uint64_t valid = pick_valid(w, at);
 
     query_hit *mh = calloc(RN_SEARCH_RESULTS_MAX, sizeof(*mh));
     query_hit *sh = calloc(RN_SEARCH_RESULTS_MAX, sizeof(*sh));
@@ -2293,19 +2419,21 @@ static void q_search(world *w, store_read *rd)
     for (unsigned page = 0;; page++) {
         snprintf(w->qdesc, sizeof(w->qdesc),
                  "search(country '%.*s' provider '%.*s' eqf %u-%u isced '%.*s' ects>=%u text "
-                 "'%.*s', at %llu, after '%.*s', limit %u) page %u",
+                 "'%.*s', at %llu, valid %llu, after '%.*s', limit %u) page %u",
                  (int)f.country.len, f.country.ptr ? (const char *)f.country.ptr : "",
                  (int)(f.provider.len > 40 ? 40 : f.provider.len),
                  f.provider.ptr ? (const char *)f.provider.ptr : "", f.eqf_min, f.eqf_max,
                  (int)(f.isced.len > 40 ? 40 : f.isced.len),
                  f.isced.ptr ? (const char *)f.isced.ptr : "", f.ects_min_centi, (int)f.text.len,
                  f.text.ptr ? (const char *)f.text.ptr : "", (unsigned long long)at,
-                 (int)(after.len > 40 ? 40 : after.len), after.ptr ? (const char *)after.ptr : "",
-                 limit, page);
+                 (unsigned long long)valid, (int)(after.len > 40 ? 40 : after.len),
+                 after.ptr ? (const char *)after.ptr : "", limit, page);
         uint32_t mn = 0, sn = 0;
         bool mm = false, sm = false;
-        int mrc = m_search(w, &f, at, after, limit, mh, &mn, &mm);
-        int src = query_search(rd, &f, at, after, limit, sh, &sn, &sm);
+        int mrc = m_search(w, &f, at, valid, after, limit, mh, &mn, &mm);
+        int src = valid == at && chance(w, 50)
+                      ? query_search(rd, &f, at, after, limit, sh, &sn, &sm)
+                      : query_search_valid(rd, &f, at, valid, after, limit, sh, &sn, &sm);
         w->st.search_pages++;
         bool same = mrc == src;
         if (same && mrc == 0) {
@@ -2400,14 +2528,17 @@ static void q_stack(world *w, store_read *rd)
         if (e != NULL)
             at = boundary_at(w, e);
     }
-    snprintf(w->qdesc, sizeof(w->qdesc), "stack(%s, %s, %zu specs%s, at %llu)", cc, pw, n,
-             idp == NULL ? " NULL" : "", (unsigned long long)at);
+    uint64_t valid = pick_valid(w, at);
+    snprintf(w->qdesc, sizeof(w->qdesc), "stack(%s, %s, %zu specs%s, at %llu, valid %llu)", cc, pw,
+             n, idp == NULL ? " NULL" : "", (unsigned long long)at, (unsigned long long)valid);
 
     query_stack_result *want = calloc(1, sizeof(*want)), *got = calloc(1, sizeof(*got));
     RN_ASSERT(want != NULL && got != NULL);
     bool either = false;
-    int mrc = m_stack(w, cc, proto_str_c(pw), idp, n, at, want, &either);
-    int src = query_stack(rd, cc, proto_str_c(pw), idp, n, at, got);
+    int mrc = m_stack(w, cc, proto_str_c(pw), idp, n, at, valid, want, &either);
+    int src = valid == at && chance(w, 50)
+                  ? query_stack(rd, cc, proto_str_c(pw), idp, n, at, got)
+                  : query_stack_valid(rd, cc, proto_str_c(pw), idp, n, at, valid, got);
     w->st.stack++;
     bool same = mrc == src || (either && src == RN_EPREFIX);
     if (same && mrc == 0)
@@ -2746,11 +2877,13 @@ static void run_seed(uint64_t seed, unsigned ops)
            w->st.stack, w->st.errors, w->st.proofs, s);
     if (getenv("RN_MODEL_VERBOSE") != NULL)
         printf("  recognise: %lu refused, %lu decision, %lu automatic, %lu no decision; %lu "
-               "superseded skipped\n  verify: %lu valid, %lu spec_ok, %lu issuer_ok, %lu revoked\n"
+               "superseded skipped\n  verify: %lu valid, %lu checks ok on records registered "
+               "retroactively, %lu spec_ok, "
+               "%lu issuer_ok, %lu revoked\n"
                "  stack: %lu mandatory, %lu eligible, %lu rule, %lu unknown, %lu not eligible, "
                "%lu withdrawn, %lu complete\n  search: %lu hits\n",
                w->st.result[0], w->st.result[1], w->st.result[2], w->st.result[3], w->st.superseded,
-               w->st.v_valid, w->st.v_spec_ok, w->st.v_issuer_ok, w->st.v_revoked,
+               w->st.v_valid, w->st.v_retro_ok, w->st.v_spec_ok, w->st.v_issuer_ok, w->st.v_revoked,
                w->st.stack_status[1], w->st.stack_status[2], w->st.stack_status[3],
                w->st.stack_status[4], w->st.stack_status[5], w->st.stack_status[6],
                w->st.stack_complete, w->st.hits);

@@ -33,6 +33,8 @@
 #include "store/query.h"
 #include "store/store.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/rng.h"
+#include "store/keys.h"
 #include "store/store_internal.h"
 
 #include "testutil.h"
@@ -2405,6 +2407,105 @@ static void test_append_batch_sync_fails(void **state)
     free(bodies);
 }
 
+/* The order of the index pass (a radix sort that skips shared bytes a word at a time, then by
+ * byte, and sorts small groups by insertion) against a plain model: qsort by database, then
+ * memcmp, then the shorter first. The keys come from a small alphabet with 0x00 and 0xff, and
+ * share long prefixes (across the 24 bytes held inline, and up to INDEX_KEY_MAX), repeat, and
+ * are prefixes of one another, so that every branch of the sort is taken. The index pass writes
+ * in this order with MDB_APPEND past each index's last key, which LMDB refuses out of order. */
+typedef struct order_key {
+    uint8_t db;
+    const uint8_t *key;
+    size_t len;
+} order_key;
+
+static int order_key_cmp(const void *a, const void *b)
+{
+    const order_key *x = a, *y = b;
+    if (x->db != y->db)
+        return x->db < y->db ? -1 : 1;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static void test_index_order(void **state)
+{
+    (void)state;
+    static const uint8_t alphabet[] = { 0x00, 0x01, 'a', 'b', 0x7f, 0x80, 0xff };
+    static const size_t sizes[] = { 0, 1, 2, 3, 24, 25, 100, 1000, 20000 };
+    uint64_t rng = 11;
+    for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+        for (unsigned shape = 0; shape < 4; shape++) {
+            size_t n = sizes[si];
+            order_key *k = calloc(n + 1, sizeof(*k)), *model = calloc(n + 1, sizeof(*model));
+            uint8_t *dbs = calloc(n + 1, 1), *bytes = malloc((n + 1) * INDEX_KEY_MAX);
+            const uint8_t **keys = calloc(n + 1, sizeof(*keys));
+            size_t *lens = calloc(n + 1, sizeof(*lens));
+            uint32_t *order = calloc(n + 1, sizeof(*order));
+            assert_non_null(k);
+            assert_non_null(model);
+            assert_non_null(dbs);
+            assert_non_null(bytes);
+            assert_non_null(keys);
+            assert_non_null(lens);
+            assert_non_null(order);
+            /* Shapes: 0 short random keys; 1 a shared prefix of 30 bytes; 2 ids-like 32 random
+             * bytes beside long keys that differ only near INDEX_KEY_MAX; 3 keys in order. */
+            size_t prefix = shape == 1 ? 30 : shape == 2 ? INDEX_KEY_MAX - 3 : 0;
+            for (size_t i = 0; i < n; i++) {
+                uint8_t *p = bytes + i * INDEX_KEY_MAX;
+                size_t len;
+                uint64_t r = test_rng_next(&rng);
+                if (i > 0 && r % 10 == 0) { /* a repeat, or a prefix, of an earlier key */
+                    size_t j = (size_t)(test_rng_next(&rng) % i);
+                    len = k[j].len - (r % 20 == 0 && k[j].len > 1 ? 1 : 0);
+                    memcpy(p, k[j].key, len);
+                } else if (shape == 2 && r % 2 == 0) {
+                    len = 32;
+                    for (size_t b = 0; b < len; b++)
+                        p[b] = (uint8_t)test_rng_next(&rng);
+                } else {
+                    size_t tail = 1 + (size_t)(test_rng_next(&rng) % (shape == 2 ? 3 : 40));
+                    len = prefix + tail;
+                    memset(p, 'p', prefix);
+                    for (size_t b = prefix; b < len; b++)
+                        p[b] = alphabet[test_rng_next(&rng) % sizeof(alphabet)];
+                    if (shape == 3) { /* ascending: the index of the key, big-endian, first */
+                        len = len < 8 ? 8 : len;
+                        for (int b = 0; b < 8; b++)
+                            p[b] = (uint8_t)(i >> (56 - 8 * b));
+                    }
+                }
+                dbs[i] = (uint8_t)(shape == 3 ? STORE_DB_VERSIONS
+                                              : STORE_DB_IDS + test_rng_next(&rng) % 3);
+                k[i] = (order_key){ dbs[i], p, len };
+                keys[i] = p;
+                lens[i] = len;
+            }
+            assert_int_equal(store_index_order(dbs, keys, lens, n, order), 0);
+            memcpy(model, k, n * sizeof(*k));
+            qsort(model, n, sizeof(*model), order_key_cmp);
+            bool *seen = calloc(n + 1, sizeof(*seen));
+            assert_non_null(seen);
+            for (size_t i = 0; i < n; i++) {
+                assert_true(order[i] < n);
+                assert_false(seen[order[i]]); /* a permutation */
+                seen[order[i]] = true;
+                /* Equal keys may come in either order: compare the keys, not the positions. */
+                assert_int_equal(order_key_cmp(&k[order[i]], &model[i]), 0);
+            }
+            free(seen);
+            free(k);
+            free(model);
+            free(dbs);
+            free(bytes);
+            free(keys);
+            free(lens);
+            free(order);
+        }
+    }
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -2465,6 +2566,7 @@ int main(void)
         T(test_append_batch),
         T(test_append_batch_refused),
         T(test_append_batch_sync_fails),
+        cmocka_unit_test(test_index_order),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "cred/jcs.h"
 #include "proto/entry.h"
 #include "proto/mp.h"
 #include "proto/record.h"
@@ -182,6 +183,34 @@ static void test_valid_entries(void **state)
     /* Every kind appears at least once. */
     for (int k = PROTO_KIND_MIN; k <= PROTO_KIND_MAX; k++)
         assert_true(kinds_seen & (1 << k));
+}
+
+/* json_credential_digest (PROTOCOL.md 13.8): the credential without its proof, in its RFC 8785
+ * form, is the text given, and the digest BLAKE2b-256 of it. */
+static void test_json_credential_digest(void **state)
+{
+    (void)state;
+    json_t *v = json_object_get(root, "json_credential_digest");
+    const char *text = json_string_value(json_object_get(v, "credential"));
+    const char *jcs = json_string_value(json_object_get(v, "jcs_without_proof"));
+    assert_non_null(text);
+    assert_non_null(jcs);
+    json_t *vc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    assert_non_null(json_object_get(vc, "proof"));
+    json_object_del(vc, "proof");
+    cred_buf b;
+    cred_buf_init(&b, 1u << 16);
+    assert_int_equal(cred_jcs_write(vc, &b), 0);
+    assert_int_equal(b.len, strlen(jcs));
+    assert_memory_equal(b.data, jcs, b.len);
+    size_t n;
+    uint8_t *want = unhex(v, "digest", &n), d[32];
+    assert_int_equal(n, 32);
+    crypto_generichash(d, sizeof(d), (const uint8_t *)jcs, strlen(jcs), NULL, 0);
+    assert_memory_equal(d, want, 32);
+    free(want);
+    cred_buf_free(&b);
+    json_decref(vc);
 }
 
 /* issuer_key_ext_ids: each key of the provider entry that lists them, with its form and its id,
@@ -642,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_valid_entries),
         cmocka_unit_test(test_invalid_entries),
         cmocka_unit_test(test_issuer_key_ext_ids),
+        cmocka_unit_test(test_json_credential_digest),
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_forks),
         cmocka_unit_test(test_handshake),

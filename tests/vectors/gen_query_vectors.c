@@ -238,6 +238,13 @@ static json_t *question(const char *query, uint64_t at, json_t *args)
     return q;
 }
 
+/* A bitemporal question: as known at `at`, valid at `valid_at` (PROTOCOL.md 14.1). */
+static json_t *valid_at(json_t *q, uint64_t valid)
+{
+    json_object_set_new(q, "valid_at", json_integer((json_int_t)valid));
+    return q;
+}
+
 static json_t *recognise(const char *spec, const char *cc, const char *purpose, uint64_t at)
 {
     return question("recognise", at, json_pack("[s, s, s]", spec, cc, purpose));
@@ -307,6 +314,31 @@ static json_t *questions(void)
                                                  "IE:resa/mc-c099", NL_SPEC)));
     json_array_append_new(qs,
                           question("stack", T_2024_01_01, json_pack("[s, s, []]", "NL", NL_PW)));
+    /* Two times (14.1): known at November 2024, valid at earlier times. In April the partial
+     * decision was in force but is superseded as known now, and the full one not yet valid: no
+     * decision; in July the full one; the spec active and the provider active then, whatever
+     * they became later. */
+    json_array_append_new(
+        qs, valid_at(recognise(IE_SPEC, "FR", "further_study", T_2024_11_01), T_2024_04_01));
+    json_array_append_new(
+        qs, valid_at(recognise(IE_SPEC, "FR", "further_study", T_2024_11_01), T_2024_07_01));
+    /* Known before the decisions, valid in their windows: none counts. */
+    json_array_append_new(
+        qs, valid_at(recognise(IE_SPEC, "FR", "further_study", T_2024_02_01), T_2024_07_01));
+    json_array_append_new(
+        qs, valid_at(question("search", T_2024_11_01, json_pack("[n, n, n]")), T_2024_08_01));
+    /* The revocation (dated 2024-07-01) as valid in June, and in August, known in August. */
+    json_array_append_new(
+        qs, valid_at(verify(&issuer, T_2024_05_01, cred_revoked, T_2024_08_01), T_2024_06_01));
+    json_array_append_new(
+        qs, valid_at(verify(&issuer, T_2024_05_01, cred_revoked, T_2024_08_01), T_2024_08_01 - 1));
+    /* Issued the day the key became valid, before the spec's entry (the spec's dates cover it):
+     * valid, the spec registered retroactively. */
+    json_array_append_new(qs, verify(&issuer, T_2024_01_01 + DAY / 2, cred_ok, T_2024_08_01));
+    json_array_append_new(
+        qs, valid_at(question("stack", T_2024_11_01,
+                              json_pack("[s, s, [s, s]]", "NL", NL_PW, IE_SPEC, NL_SPEC)),
+                     T_2024_04_01));
     return qs;
 }
 

@@ -30,6 +30,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "cred/jcs.h"
 #include "proto/entry.h"
 #include "proto/mp.h"
 #include "proto/wire.h"
@@ -428,6 +429,45 @@ static int cmp_head(const void *a, const void *b)
 }
 
 /* Initiator: the IE authority; responder: the FR authority. */
+/* The digest a revocation names for a JSON credential (PROTOCOL.md 13.8): BLAKE2b-256 of the
+ * RFC 8785 form of the credential without its "proof". The credential is given as text with its
+ * members out of order, a number written 1.50 and a non-ASCII name, which JCS normalises. */
+static json_t *json_credential_digest_vector(void)
+{
+    static const char text[] =
+        "{\"type\": [\"VerifiableCredential\", \"OpenBadgeCredential\"],"
+        " \"@context\": [\"https://www.w3.org/ns/credentials/v2\","
+        " \"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json\"],"
+        " \"issuer\": {\"type\": [\"Profile\"], \"id\": \"https://example.com/issuers/876543\","
+        " \"name\": \"Example Corp\"},"
+        " \"validFrom\": \"2010-01-01T00:00:00Z\", \"name\": \"Teamwork Badge\","
+        " \"credentialSubject\": {\"type\": [\"AchievementSubject\"], \"achievement\": {\"id\":"
+        " \"https://example.com/achievements/21st-century-skills/teamwork\", \"type\":"
+        " [\"Achievement\"], \"name\": \"\\u00c9quipe\", \"creditsAvailable\": 1.50}},"
+        " \"proof\": {\"type\": \"DataIntegrityProof\", \"cryptosuite\": \"eddsa-rdfc-2022\","
+        " \"proofValue\": "
+        "\"z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk9czhSePTFehP8c3PGfb6a22g\"}}";
+    json_t *vc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    if (vc == NULL)
+        DIE("json credential vector does not parse");
+    json_t *copy = json_deep_copy(vc);
+    json_object_del(copy, "proof");
+    cred_buf b;
+    cred_buf_init(&b, 1u << 16);
+    if (cred_jcs_write(copy, &b) != 0)
+        DIE("json credential vector: no JCS form");
+    uint8_t d[32];
+    crypto_generichash(d, sizeof(d), (const uint8_t *)b.data, b.len, NULL, 0);
+    json_t *o = json_object();
+    json_object_set_new(o, "credential", json_string(text));
+    json_object_set_new(o, "jcs_without_proof", json_stringn(b.data, b.len));
+    json_object_set_new(o, "digest", jhex(d, sizeof(d)));
+    cred_buf_free(&b);
+    json_decref(copy);
+    json_decref(vc);
+    return o;
+}
+
 static json_t *handshake_vector(void)
 {
     static const char *const netkey_label = "recnet test vector network key";
@@ -1353,6 +1393,7 @@ int main(int argc, char **argv)
     json_object_set_new(root, "runs", run_list);
     json_object_set_new(root, "forks", fork_list);
     json_object_set_new(root, "handshake", handshake_vector());
+    json_object_set_new(root, "json_credential_digest", json_credential_digest_vector());
     json_object_set_new(root, "roster_chain", roster_chain_vector());
 
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);

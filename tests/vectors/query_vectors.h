@@ -193,16 +193,19 @@ static inline int qv_at_index(const char *query)
 }
 
 /*
- * Asks `question` ({query, at, args}) and returns its answer in the file's JSON form (a new
+ * Asks `question` ({query, at, args} and, for a bitemporal question, valid_at: the last
+ * parameter, after every other) and returns its answer in the file's JSON form (a new
  * reference), or NULL when the question is malformed or the response does not convert.
  */
 static inline json_t *qv_ask(qv_ctx *q, json_t *question)
 {
     const char *query = json_string_value(json_object_get(question, "query"));
     json_t *at = json_object_get(question, "at"), *args = json_object_get(question, "args");
+    json_t *valid_at = json_object_get(question, "valid_at");
     mp_buf req;
     json_t *out = NULL;
-    if (query == NULL || !json_is_integer(at) || !json_is_array(args))
+    if (query == NULL || !json_is_integer(at) || !json_is_array(args) ||
+        (valid_at != NULL && !json_is_integer(valid_at)))
         return NULL;
     size_t nargs = json_array_size(args);
     int at_i = qv_at_index(query);
@@ -211,7 +214,7 @@ static inline json_t *qv_ask(qv_ctx *q, json_t *question)
     mp_put_uint(&req, 0);
     mp_put_uint(&req, 1);
     mp_put_cstr(&req, query);
-    mp_put_array(&req, (uint32_t)nargs + 1u);
+    mp_put_array(&req, (uint32_t)nargs + 1u + (valid_at != NULL ? 1u : 0u));
     for (size_t i = 0, a = 0; i <= nargs; i++) {
         if ((int)i == at_i) {
             mp_put_uint(&req, (uint64_t)json_integer_value(at));
@@ -220,6 +223,8 @@ static inline json_t *qv_ask(qv_ctx *q, json_t *question)
         if (qv_put(&req, json_array_get(args, a++), NULL) < 0)
             goto out;
     }
+    if (valid_at != NULL)
+        mp_put_uint(&req, (uint64_t)json_integer_value(valid_at));
     mp_buf_reset(&q->resp);
     if (mp_buf_err(&req) != 0 || node_control(q->n, req.data, req.len, &q->resp, QV_NOW_MS) < 0)
         goto out;
@@ -256,6 +261,7 @@ static inline json_t *qv_ask(qv_ctx *q, json_t *question)
     out = qv_json(&c, 0);
     if (json_is_object(out)) {
         json_object_del(out, "at");
+        json_object_del(out, "valid_at");
         json_object_del(out, "proof");
     }
 out:
