@@ -33,7 +33,17 @@ static const cli_optdef opts_init[] = {
     { "country", 0, true },     { "listen", 0, true }, { "roster", 0, true },
     { "network-key", 0, true }, { NULL, 0, false },
 };
-static const cli_optdef opts_roster_show[] = { { "roster", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_roster_show[] = { { "roster", 0, true },
+                                               { "history", 0, false },
+                                               { NULL, 0, false } };
+static const cli_optdef opts_roster_genesis[] = {
+    { "roster", 0, true },    { "federation", 0, true }, { "quorum", 0, true },
+    { "issued-at", 0, true }, { "out", 'o', true },      { NULL, 0, false },
+};
+static const cli_optdef opts_roster_propose[] = { { "change", 0, true },
+                                                  { "out", 'o', true },
+                                                  { NULL, 0, false } };
+static const cli_optdef opts_roster_approve[] = { { "key", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_roster_add[] = {
     { "roster", 0, true }, { "name", 0, true },    { "role", 0, true }, { "country", 0, true },
     { "key", 0, true },    { "address", 0, true }, { NULL, 0, false },
@@ -165,9 +175,14 @@ static const cli_cmd commands[] = {
       "Writes a new Ed25519 secret key to FILE (mode 0600; never over an existing file) and\n"
       "prints its public key rn1:...",
       opts_none, 1, 1, false, cmd_keygen, 0 },
-    { "roster show", "list the members of a roster file", "[FILE | --roster FILE]",
-      "Without FILE, reads the roster named by DATA_DIR/recnet.ini (-d).", opts_roster_show, 0, 1,
-      false, cmd_roster_show, 0 },
+    { "roster show", "list the members of a roster file, or of a governed roster",
+      "[FILE | --roster FILE] | [--history] GENESIS [CHANGE...]",
+      "Without FILE, reads the roster named by DATA_DIR/recnet.ini (-d). Given a governed\n"
+      "roster (a genesis written by roster genesis, then its changes in version order), verifies\n"
+      "the chain as roster verify does and lists the roster in force at its last version.\n"
+      "  --history   also every version's changes and signers, and every key's versions (from,\n"
+      "              until, why it ended; for a compromised key the last trusted seq)",
+      opts_roster_show, 0, CLI_POS_MAX, false, cmd_roster_show_any, 0 },
     { "roster add", "add a member to a roster file",
       "--roster FILE --name NAME --role authority|mirror [--country CC] --key rn1:...|KEYFILE "
       "[--address HOST:PORT]",
@@ -175,6 +190,36 @@ static const cli_cmd commands[] = {
       "member), refusing a repeated name or key or a second authority for a country. --key is\n"
       "the member's public key, or its secret key file, whose public key is taken.",
       opts_roster_add, 0, 0, false, cmd_roster_add, 0 },
+    { "roster genesis", "write version 1 of a governed roster from a roster file",
+      "--roster FILE --federation NAME [--quorum majority|K] [--issued-at TIME] -o GENESIS",
+      "Writes the genesis document (PROTOCOL.md 4.4) of the members of the roster file FILE:\n"
+      "the federation's name (1 to 64 bytes), the quorum of authorities a change needs\n"
+      "(majority, the default, or K of them) and the time (default now). Prints the\n"
+      "federation id, H(GENESIS). Never overwrites GENESIS. Every member must receive the same\n"
+      "file, out of band.",
+      opts_roster_genesis, 0, 0, false, cmd_roster_genesis, 0 },
+    { "roster propose", "write an unsigned change to a governed roster",
+      "GENESIS [CHANGE...] --change FILE.json -o NEWCHANGE",
+      "FILE.json describes the ops (cli/README.md, \"Governing the roster\"):\n"
+      "  {\"ops\": [{\"op\": \"add\", \"key\": \"rn1:...\", \"role\": \"authority\", "
+      "\"country\": \"NL\"}, ...],\n"
+      "   \"issued_at\": TIME (optional, default now)}\n"
+      "with op add, remove, set (key, role, country), rotate (key, new_key), rotate-compromised\n"
+      "(key, new_key, last_seq, last_id) or quorum (quorum: majority or K). The chain is\n"
+      "verified first; the change is bound to its last version and checked to leave a valid\n"
+      "roster. Writes NEWCHANGE (never overwriting it) without signatures.",
+      opts_roster_propose, 1, CLI_POS_MAX, false, cmd_roster_propose, 0 },
+    { "roster approve", "sign a roster change with an authority's key", "CHANGE --key KEYFILE",
+      "Adds the signature of KEYFILE's key to CHANGE (replacing one it made before) and prints\n"
+      "what it signed. The file is replaced whole (CHANGE.tmp, then renamed). Whether the key\n"
+      "may sign is checked by roster verify, against the roster before the change.",
+      opts_roster_approve, 1, 1, false, cmd_roster_approve, 0 },
+    { "roster verify", "verify a governed roster: genesis, then changes", "GENESIS [CHANGE...]",
+      "Checks every change in order: its link to the version before it, its ops, and the\n"
+      "signatures of a quorum of the authorities before it (and of the old key for a planned\n"
+      "rotation). Prints the roster in force at the last version. Exit 0 when every change\n"
+      "verifies; 1 naming the first that does not and why; 3 when GENESIS is not a genesis.",
+      opts_none, 1, CLI_POS_MAX, false, cmd_roster_verify, 0 },
     PUBLISH_ROW(PROTO_KIND_PROVIDER, "provider"),
     PUBLISH_ROW(PROTO_KIND_SPEC, "spec"),
     { "spec import", "a spec and its provider from an ELM v3 or Open Badges 3.0 file",

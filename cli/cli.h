@@ -160,6 +160,12 @@ int cmd_credential_check(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_record_show(cli *c, const cli_cmd *cmd, cli_args *a); /* spec show, provider show */
 int cmd_spec_export(cli *c, const cli_cmd *cmd, cli_args *a); /* cmd_export.c */
 int cmd_registry_import(cli *c, const cli_cmd *cmd, cli_args *a);
+/* The governed roster (cmd_roster.c); roster show takes a roster file or a chain. */
+int cmd_roster_show_any(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_roster_genesis(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_roster_propose(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_roster_approve(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_roster_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 
 /* What the answers of recognise and verify say, for people (cmd_query.c): the width of their
  * labels; the recognition map (the spec, its provider, their statuses, the result and its

@@ -65,7 +65,8 @@
     X(EGAP, -44, "entries missing before this one: fetch from the head on")                        \
     X(ESTORE, -45, "replica storage error")                                                        \
     X(EFULL, -46, "replica is full (raise the map size)")                                          \
-    X(ECORRUPT, -47, "replica is inconsistent with its own entries")
+    X(ECORRUPT, -47, "replica is inconsistent with its own entries")                               \
+    X(EQUORUM, -48, "fewer signatures than the quorum of authorities requires")
 
 enum {
 #define RN_X_ENUM(name, num, msg) RN_##name = (num),

@@ -31,6 +31,7 @@
 #include "cli/cli.h"
 #include "cli/recjson.h"
 #include "cli/rpc.h"
+#include "conf/keyfile.h"
 #include "conf/node.h"
 #include "proto/key.h"
 #include "tests/fuzz/proof_fixture.h"
@@ -840,6 +841,8 @@ static void test_usage(void **state)
         { "proof", "get" },        { "proof", "verify" },
         { "log", NULL },           { "heads", NULL },
         { "peers", NULL },         { "status", NULL },
+        { "roster", "genesis" },   { "roster", "propose" },
+        { "roster", "approve" },   { "roster", "verify" },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         if (cmds[i][1] != NULL)
@@ -1321,6 +1324,165 @@ static void test_version(void **state)
     free(text);
 }
 
+/* ---- The governed roster (cmd_roster.c) ---- */
+
+/* Writes a new key file dir/name.key and its public key's text into `text`. */
+static void rc_key(const char *dir, const char *name, char *path, size_t cap,
+                   char text[PROTO_KEY_TEXT_LEN + 1])
+{
+    uint8_t seed[PROTO_SEED_BYTES], pk[PROTO_KEY_BYTES];
+    int err = 0;
+    snprintf(path, cap, "%s/%s.key", dir, name);
+    assert_int_equal(run("keygen", path, NULL), CLI_OK);
+    assert_int_equal(conf_keyfile_read(path, seed, pk, &err, NULL), 0);
+    proto_key_text_format(pk, text);
+    sodium_memzero(seed, sizeof(seed));
+}
+
+/* Genesis with IE and FR, NL joins, FR rotates (planned), NL's key is replaced as compromised;
+ * every command's refusals on the way, with their exit codes. */
+static void test_roster_chain(void **state)
+{
+    (void)state;
+    char dir[128], ini[160], g[160], c2[160], c3[160], c4[160], json[160], out[160];
+    char kie[160], kfr[160], knl[160], kfr2[160], knl2[160];
+    char ie[PROTO_KEY_TEXT_LEN + 1], fr[PROTO_KEY_TEXT_LEN + 1], nl[PROTO_KEY_TEXT_LEN + 1];
+    char fr2[PROTO_KEY_TEXT_LEN + 1], nl2[PROTO_KEY_TEXT_LEN + 1], text[1024];
+    snprintf(dir, sizeof(dir), "%s/rosterchain", tmp);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    rc_key(dir, "ie", kie, sizeof(kie), ie);
+    rc_key(dir, "fr", kfr, sizeof(kfr), fr);
+    rc_key(dir, "nl", knl, sizeof(knl), nl);
+    rc_key(dir, "fr2", kfr2, sizeof(kfr2), fr2);
+    rc_key(dir, "nl2", knl2, sizeof(knl2), nl2);
+    snprintf(ini, sizeof(ini), "%s/roster.ini", dir);
+    snprintf(g, sizeof(g), "%s/genesis.roster", dir);
+    snprintf(c2, sizeof(c2), "%s/2.change", dir);
+    snprintf(c3, sizeof(c3), "%s/3.change", dir);
+    snprintf(c4, sizeof(c4), "%s/4.change", dir);
+    snprintf(json, sizeof(json), "%s/change.json", dir);
+    snprintf(out, sizeof(out), "%s/out.txt", dir);
+    assert_int_equal(run("roster", "add", "--roster", ini, "--name", "IE", "--role", "authority",
+                         "--country", "IE", "--key", ie, NULL),
+                     CLI_OK);
+    assert_int_equal(run("roster", "add", "--roster", ini, "--name", "FR", "--role", "authority",
+                         "--country", "FR", "--key", fr, NULL),
+                     CLI_OK);
+
+    /* Genesis. */
+    assert_int_equal(run("roster", "genesis", "--roster", ini, "-o", g, NULL), CLI_USAGE);
+    assert_int_equal(run("roster", "genesis", "--roster", ini, "--federation", "t", "--quorum",
+                         "zero", "-o", g, NULL),
+                     CLI_USAGE);
+    assert_int_equal(run("roster", "genesis", "--roster", ini, "--federation", "t", "--quorum", "3",
+                         "-o", g, NULL),
+                     CLI_REFUSED); /* 3 of 2 authorities */
+    assert_int_equal(run("roster", "genesis", "--roster", ini, "--federation", "Test federation",
+                         "--issued-at", "2026-01-01", "-o", g, NULL),
+                     CLI_OK);
+    assert_int_equal(run("roster", "genesis", "--roster", ini, "--federation", "t", "-o", g, NULL),
+                     CLI_ERROR); /* never overwritten */
+    assert_int_equal(run("roster", "verify", g, NULL), CLI_OK);
+    assert_int_equal(run("roster", "verify", ini, NULL), CLI_REFUSED); /* not a genesis */
+
+    /* NL joins: refusals first. */
+    assert_int_equal(run("roster", "propose", g, "--change", json, "-o", c2, NULL), CLI_ERROR);
+    write_file(json, "{\"ops\": [}");
+    assert_int_equal(run("roster", "propose", g, "--change", json, "-o", c2, NULL), CLI_REFUSED);
+    write_file(json, "{\"ops\": [{\"op\": \"join\"}]}");
+    assert_int_equal(run("roster", "propose", g, "--change", json, "-o", c2, NULL), CLI_REFUSED);
+    snprintf(text, sizeof(text),
+             "{\"ops\": [{\"op\": \"add\", \"key\": \"%s\", \"role\": \"authority\", "
+             "\"country\": \"IE\"}]}",
+             nl);
+    write_file(json, text);
+    assert_int_equal(run("roster", "propose", g, "--change", json, "-o", c2, NULL),
+                     CLI_REFUSED); /* a second authority for IE */
+    snprintf(text, sizeof(text),
+             "{\"ops\": [{\"op\": \"add\", \"key\": \"%s\", \"role\": \"authority\", "
+             "\"country\": \"NL\", \"colour\": 1}]}",
+             nl);
+    write_file(json, text);
+    assert_int_equal(run("roster", "propose", g, "--change", json, "-o", c2, NULL), CLI_REFUSED);
+    snprintf(text, sizeof(text),
+             "{\"ops\": [{\"op\": \"add\", \"key\": \"%s\", \"role\": \"authority\", "
+             "\"country\": \"NL\"}], \"issued_at\": \"2026-02-01\"}",
+             nl);
+    write_file(json, text);
+    assert_int_equal(run("roster", "propose", "--change", json, "-o", c2, NULL), CLI_USAGE);
+    assert_int_equal(run("roster", "propose", g, "--change", json, "-o", c2, NULL), CLI_OK);
+    assert_int_equal(run("roster", "verify", g, c2, NULL), CLI_NEGATIVE); /* unsigned */
+    assert_int_equal(run("roster", "approve", c2, "--key", kie, NULL), CLI_OK);
+    assert_int_equal(run("roster", "approve", c2, "--key", kie, NULL), CLI_OK); /* counted once */
+    assert_int_equal(run("roster", "verify", g, c2, NULL), CLI_NEGATIVE);
+    assert_int_equal(run("roster", "approve", c2, "--key", knl, NULL), CLI_OK); /* not a member */
+    assert_int_equal(run("roster", "verify", g, c2, NULL), CLI_NEGATIVE);
+    remove(c2);
+    assert_int_equal(run("roster", "propose", g, "--change", json, "-o", c2, NULL), CLI_OK);
+    assert_int_equal(run("roster", "approve", c2, "--key", kie, NULL), CLI_OK);
+    assert_int_equal(run("roster", "approve", c2, "--key", kfr, NULL), CLI_OK);
+    assert_int_equal(run("roster", "verify", g, c2, NULL), CLI_OK);
+    assert_int_equal(run("roster", "approve", json, "--key", kfr, NULL), CLI_REFUSED);
+    assert_int_equal(run("roster", "approve", c2, "--key", json, NULL), CLI_REFUSED);
+    assert_int_equal(run("roster", "approve", c2, NULL), CLI_USAGE);
+
+    /* FR rotates, planned: without FR's old key it does not verify. */
+    snprintf(text, sizeof(text),
+             "{\"ops\": [{\"op\": \"rotate\", \"key\": \"%s\", \"new_key\": \"%s\"}]}", fr, fr2);
+    write_file(json, text);
+    assert_int_equal(run("roster", "propose", g, c2, "--change", json, "-o", c3, NULL), CLI_OK);
+    assert_int_equal(run("roster", "approve", c3, "--key", kie, NULL), CLI_OK);
+    assert_int_equal(run("roster", "approve", c3, "--key", knl, NULL), CLI_OK);
+    assert_int_equal(run("roster", "verify", g, c2, c3, NULL), CLI_NEGATIVE);
+    assert_int_equal(run("roster", "approve", c3, "--key", kfr, NULL), CLI_OK);
+    assert_int_equal(run("roster", "verify", g, c2, c3, NULL), CLI_OK);
+    assert_int_equal(run("roster", "verify", g, c3, c2, NULL), CLI_NEGATIVE); /* out of order */
+
+    /* NL's key is compromised: the quorum alone replaces it, naming the last trusted entry. */
+    snprintf(text, sizeof(text),
+             "{\"ops\": [{\"op\": \"rotate-compromised\", \"key\": \"%s\", \"new_key\": \"%s\", "
+             "\"last_seq\": 5, \"last_id\": \"%064d\"}]}",
+             nl, nl2, 7);
+    write_file(json, text);
+    assert_int_equal(run("roster", "propose", g, c2, c3, "--change", json, "-o", c4, NULL), CLI_OK);
+    assert_int_equal(run("roster", "approve", c4, "--key", kie, NULL), CLI_OK);
+    assert_int_equal(run("roster", "approve", c4, "--key", kfr2, NULL), CLI_OK);
+    assert_int_equal(run("roster", "verify", g, c2, c3, c4, NULL), CLI_OK);
+
+    /* show: the chain, its history; --history is for chains only. */
+    assert_int_equal(run("roster", "show", g, c2, c3, c4, NULL), CLI_OK);
+    capture_begin(out);
+    int rc = run("--json", "roster", "show", "--history", g, c2, c3, c4, NULL);
+    char *shown = capture_end(out);
+    assert_int_equal(rc, CLI_OK);
+    json_t *j = json_loads(shown, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "version")), 4);
+    assert_string_equal(json_string_value(json_object_get(j, "federation")), "Test federation");
+    json_t *keys = json_object_get(j, "keys");
+    bool compromised = false, rotated = false;
+    for (size_t i = 0; i < json_array_size(keys); i++) {
+        json_t *k = json_array_get(keys, i);
+        const char *key = json_string_value(json_object_get(k, "key"));
+        const char *end = json_string_value(json_object_get(k, "end"));
+        if (strcmp(key, nl) == 0) {
+            compromised = strcmp(end, "compromised") == 0 &&
+                          json_integer_value(json_object_get(k, "last_seq")) == 5 &&
+                          json_integer_value(json_object_get(k, "until")) == 4;
+            assert_string_equal(json_string_value(json_object_get(k, "next")), nl2);
+        }
+        if (strcmp(key, fr) == 0)
+            rotated =
+                strcmp(end, "rotated") == 0 && json_integer_value(json_object_get(k, "until")) == 3;
+    }
+    assert_true(compromised);
+    assert_true(rotated);
+    json_decref(j);
+    free(shown);
+    assert_int_equal(run("roster", "show", "--history", ini, NULL), CLI_USAGE);
+    assert_int_equal(run("roster", "show", ini, NULL), CLI_OK);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -1361,6 +1523,7 @@ int main(void)
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_issuer_keys_ext),
         cmocka_unit_test(test_recognition_recognises),
+        cmocka_unit_test(test_roster_chain),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

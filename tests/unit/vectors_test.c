@@ -25,6 +25,7 @@
 #include "proto/entry.h"
 #include "proto/mp.h"
 #include "proto/record.h"
+#include "proto/rosterchain.h"
 #include "proto/wire.h"
 
 static json_t *root;
@@ -567,6 +568,82 @@ static void test_handshake(void **state)
 }
 
 /* PROTOCOL.md section 6 lists every error code with its number and name. */
+/* The governed roster (PROTOCOL.md 4.4): the genesis and every change verify in order, each
+ * re-encodes to its bytes, the roster at each version is the stated one, and every invalid change
+ * is refused, after the stated version, with the stated error, field and index. */
+static void test_roster_chain(void **state)
+{
+    (void)state;
+    json_t *rc = json_object_get(root, "roster_chain");
+    assert_non_null(rc);
+    json_t *g = json_object_get(rc, "genesis");
+    size_t len, n;
+    uint8_t *bytes = unhex(g, "bytes", &len);
+    uint8_t *fid = unhex(g, "federation_id", &n);
+    uint8_t h[PROTO_ID_BYTES];
+    crypto_generichash(h, sizeof(h), bytes, len, NULL, 0);
+    assert_memory_equal(h, fid, sizeof(h));
+    proto_rosterchain ch;
+    rn_diag d;
+    assert_int_equal(proto_rosterchain_init(&ch, bytes, len, &d), 0);
+    assert_string_equal(ch.federation, json_string_value(json_object_get(g, "federation")));
+    free(bytes);
+    free(fid);
+
+    json_t *changes = json_object_get(rc, "changes"), *rosters = json_object_get(rc, "rosters");
+    json_t *invalid = json_object_get(rc, "invalid");
+    proto_rc_change *c = malloc(sizeof(*c));
+    assert_non_null(c);
+    for (size_t i = 0; i <= json_array_size(changes); i++) {
+        uint64_t version = i + 1;
+        /* The invalid changes that follow this version are refused and change nothing. */
+        for (size_t k = 0; k < json_array_size(invalid); k++) {
+            json_t *bad = json_array_get(invalid, k);
+            if ((uint64_t)json_integer_value(json_object_get(bad, "after")) != version)
+                continue;
+            uint8_t *bb = unhex(bad, "bytes", &len);
+            memset(&d, 0, sizeof(d));
+            int want = code_of(json_string_value(json_object_get(bad, "error")));
+            assert_int_equal(proto_rosterchain_apply_bytes(&ch, bb, len, &d), want);
+            assert_string_equal(d.field, json_string_value(json_object_get(bad, "field")));
+            assert_int_equal(d.index, json_integer_value(json_object_get(bad, "index")));
+            assert_int_equal(proto_rosterchain_version(&ch), version);
+            free(bb);
+        }
+        /* The roster in force is the stated one. */
+        mp_buf b;
+        mp_buf_init(&b, 64 * 1024);
+        assert_int_equal(proto_roster_encode(&ch.current, &b), 0);
+        json_t *holder = json_object();
+        json_object_set(holder, "roster", json_array_get(rosters, i));
+        uint8_t *want = unhex(holder, "roster", &len);
+        json_decref(holder);
+        assert_int_equal(b.len, len);
+        assert_memory_equal(b.data, want, len);
+        free(want);
+        mp_buf_free(&b);
+        if (i == json_array_size(changes))
+            break;
+        json_t *v = json_array_get(changes, i);
+        bytes = unhex(v, "bytes", &len);
+        assert_int_equal(proto_rosterchain_change_decode(c, bytes, len, &d), 0);
+        assert_int_equal(c->version, version + 1);
+        mp_buf_init(&b, RN_ROSTERCHAIN_CHANGE_BYTES_MAX);
+        assert_int_equal(proto_rosterchain_change_encode(c, &b), 0);
+        assert_int_equal(b.len, len);
+        assert_memory_equal(b.data, bytes, len);
+        mp_buf_free(&b);
+        uint8_t *body_hash = unhex(v, "body_hash", &n);
+        assert_int_equal(proto_rosterchain_change_hash(c, h), 0);
+        assert_memory_equal(h, body_hash, sizeof(h));
+        free(body_hash);
+        assert_int_equal(proto_rosterchain_apply(&ch, c, &d), 0);
+        free(bytes);
+    }
+    free(c);
+    proto_rosterchain_free(&ch);
+}
+
 static void test_error_table_documented(void **state)
 {
     (void)state;
@@ -599,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_forks),
         cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_error_table_documented),
+        cmocka_unit_test(test_roster_chain),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

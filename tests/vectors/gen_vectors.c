@@ -795,6 +795,331 @@ static const bad_body bad_bodies[] = {
       "record", "RN_ELEN", "decision.spec" },
 };
 
+/* ---- The governed roster (PROTOCOL.md 4.4) ----
+ *
+ * A genesis of the IE and FR authorities and a mirror, then four changes: NL joins, FR rotates
+ * its key (planned), NL's key is replaced as compromised (its log's head trusted), the mirror
+ * leaves and the quorum becomes 3. The documents are written here field by field with the
+ * MessagePack writers, not with proto/rosterchain.c, so that they test it against the text. */
+
+typedef struct rc_party {
+    const char *label; /* seed = H(label) */
+    const char *country;
+    unsigned role;
+    uint8_t pk[PROTO_KEY_BYTES], sk[PROTO_SK_BYTES];
+} rc_party;
+
+static rc_party rc_ie = { "recnet test vector authority IE", "IE", 1, { 0 }, { 0 } };
+static rc_party rc_fr = { "recnet test vector authority FR", "FR", 1, { 0 }, { 0 } };
+static rc_party rc_nl = { "recnet test vector authority NL", "NL", 1, { 0 }, { 0 } };
+static rc_party rc_mirror = { "recnet test vector mirror", "", 2, { 0 }, { 0 } };
+static rc_party rc_fr2 = { "recnet test vector authority FR rotated", "FR", 1, { 0 }, { 0 } };
+static rc_party rc_nl2 = { "recnet test vector authority NL replaced", "NL", 1, { 0 }, { 0 } };
+
+static int cmp_party(const void *a, const void *b)
+{
+    return memcmp((*(rc_party *const *)a)->pk, (*(rc_party *const *)b)->pk, PROTO_KEY_BYTES);
+}
+
+/* Writes section 4.3's encoding of `n` members (sorted here) to `b` and returns them as JSON. */
+static json_t *rc_members(mp_buf *b, rc_party **m, size_t n)
+{
+    json_t *list = json_array();
+    qsort(m, n, sizeof(*m), cmp_party);
+    mp_put_array(b, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        mp_put_array(b, 3);
+        mp_put_cstr(b, m[i]->country);
+        mp_put_uint(b, m[i]->role);
+        mp_put_bin(b, m[i]->pk, PROTO_KEY_BYTES);
+        json_t *o = json_object();
+        json_object_set_new(o, "country", json_string(m[i]->country));
+        json_object_set_new(o, "role", json_integer(m[i]->role));
+        json_object_set_new(o, "key", jhex(m[i]->pk, PROTO_KEY_BYTES));
+        json_array_append_new(list, o);
+    }
+    return list;
+}
+
+/* The start of a body: [version, prev, issued_at, ops header]. */
+static void rc_body(mp_buf *b, uint64_t version, const uint8_t *prev, uint64_t at, uint32_t ops)
+{
+    mp_put_array(b, 4);
+    mp_put_uint(b, version);
+    mp_put_bin(b, prev, PROTO_ID_BYTES);
+    mp_put_uint(b, at);
+    mp_put_array(b, ops);
+}
+
+/* A whole change document: the body and the signatures of `signers`, as a JSON vector. */
+static json_t *rc_change(const char *name, const mp_buf *body, rc_party **signers, size_t n,
+                         json_t *ops, uint8_t hash_out[PROTO_ID_BYTES])
+{
+    uint8_t msg[23 + PROTO_ID_BYTES];
+    mp_buf doc;
+    json_t *sigs = json_array();
+    if (mp_buf_err(body) != 0)
+        DIE("roster change %s: body not written", name);
+    memcpy(msg, "recnet roster change v1", 23);
+    crypto_generichash(msg + 23, PROTO_ID_BYTES, body->data, body->len, NULL, 0);
+    if (hash_out != NULL)
+        memcpy(hash_out, msg + 23, PROTO_ID_BYTES);
+    qsort(signers, n, sizeof(*signers), cmp_party);
+    mp_buf_init(&doc, 64 * 1024);
+    mp_put_array(&doc, 2);
+    mp_buf_raw(&doc, body->data, body->len);
+    mp_put_array(&doc, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t sig[PROTO_SIG_BYTES];
+        crypto_sign_detached(sig, NULL, msg, sizeof(msg), signers[i]->sk);
+        mp_put_array(&doc, 2);
+        mp_put_bin(&doc, signers[i]->pk, PROTO_KEY_BYTES);
+        mp_put_bin(&doc, sig, sizeof(sig));
+        json_t *o = json_object();
+        json_object_set_new(o, "signer", json_string(signers[i]->label));
+        json_object_set_new(o, "key", jhex(signers[i]->pk, PROTO_KEY_BYTES));
+        json_object_set_new(o, "signature", jhex(sig, sizeof(sig)));
+        json_array_append_new(sigs, o);
+    }
+    if (mp_buf_err(&doc) != 0)
+        DIE("roster change %s: not written", name);
+    json_t *v = json_object();
+    json_object_set_new(v, "name", json_string(name));
+    json_object_set_new(v, "ops", ops);
+    json_object_set_new(v, "body", jhex(body->data, body->len));
+    json_object_set_new(v, "body_hash", jhex(msg + 23, PROTO_ID_BYTES));
+    json_object_set_new(v, "signed_message", jhex(msg, sizeof(msg)));
+    json_object_set_new(v, "signatures", sigs);
+    json_object_set_new(v, "bytes", jhex(doc.data, doc.len));
+    mp_buf_free(&doc);
+    return v;
+}
+
+static json_t *rc_op(const char *op, const char *k1, json_t *v1, const char *k2, json_t *v2)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "op", json_string(op));
+    if (k1 != NULL)
+        json_object_set_new(o, k1, v1);
+    if (k2 != NULL)
+        json_object_set_new(o, k2, v2);
+    return o;
+}
+
+static json_t *roster_chain_vector(void)
+{
+    rc_party *all[] = { &rc_ie, &rc_fr, &rc_nl, &rc_mirror, &rc_fr2, &rc_nl2 };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        uint8_t seed[32];
+        seed_from_label(all[i]->label, seed);
+        crypto_sign_seed_keypair(all[i]->pk, all[i]->sk, seed);
+    }
+    json_t *v = json_object(), *changes = json_array(), *invalid = json_array();
+    json_t *rosters = json_array();
+    uint8_t prev[PROTO_ID_BYTES], bad_prev[PROTO_ID_BYTES], h3[PROTO_ID_BYTES];
+    const uint64_t t0 = 1767225600000ull; /* 2026-01-01T00:00:00Z */
+
+    /* Version 1: the genesis. */
+    {
+        mp_buf g, r;
+        rc_party *m[] = { &rc_ie, &rc_fr, &rc_mirror };
+        mp_buf_init(&g, 64 * 1024);
+        mp_buf_init(&r, 64 * 1024);
+        mp_put_array(&g, 5);
+        mp_put_uint(&g, 1);
+        mp_put_cstr(&g, "recnet test federation");
+        mp_put_uint(&g, 0);
+        mp_put_uint(&g, t0);
+        json_t *members = rc_members(&g, m, 3);
+        json_decref(rc_members(&r, m, 3));
+        crypto_generichash(prev, sizeof(prev), g.data, g.len, NULL, 0);
+        json_t *gv = json_object();
+        json_object_set_new(gv, "federation", json_string("recnet test federation"));
+        json_object_set_new(gv, "quorum", json_integer(0));
+        json_object_set_new(gv, "issued_at", json_integer((json_int_t)t0));
+        json_object_set_new(gv, "members", members);
+        json_object_set_new(gv, "bytes", jhex(g.data, g.len));
+        json_object_set_new(gv, "federation_id", jhex(prev, sizeof(prev)));
+        json_object_set_new(v, "genesis", gv);
+        json_array_append_new(rosters, jhex(r.data, r.len));
+        mp_buf_free(&g);
+        mp_buf_free(&r);
+    }
+    memcpy(bad_prev, prev, sizeof(prev));
+    bad_prev[0] ^= 1;
+
+    /* Version 2: NL joins, signed by IE and FR (a majority of 2). Invalid: IE alone; a wrong
+     * prev; NL's key as a second authority of IE. */
+    {
+        mp_buf b, r;
+        mp_buf_init(&b, 64 * 1024);
+        rc_body(&b, 2, prev, t0 + 1000, 1);
+        mp_put_array(&b, 4);
+        mp_put_uint(&b, 1);
+        mp_put_cstr(&b, "NL");
+        mp_put_uint(&b, 1);
+        mp_put_bin(&b, rc_nl.pk, PROTO_KEY_BYTES);
+        rc_party *s[] = { &rc_ie, &rc_fr };
+        json_t *ops = json_array();
+        json_t *add =
+            rc_op("add", "country", json_string("NL"), "key", jhex(rc_nl.pk, PROTO_KEY_BYTES));
+        json_object_set_new(add, "role", json_integer(1));
+        json_array_append_new(ops, add);
+        json_t *one = rc_change("v2-ie-only", &b, s, 1, json_deep_copy(ops), NULL);
+        json_object_set_new(one, "after", json_integer(1));
+        json_object_set_new(one, "error", json_string("RN_EQUORUM"));
+        json_object_set_new(one, "field", json_string("change.signatures"));
+        json_object_set_new(one, "index", json_integer(0));
+        json_object_set_new(one, "why", json_string("one signature where the quorum is 2"));
+        json_array_append_new(invalid, one);
+        json_array_append_new(changes, rc_change("v2-nl-joins", &b, s, 2, ops, prev));
+        mp_buf_free(&b);
+
+        mp_buf_init(&b, 64 * 1024);
+        rc_body(&b, 2, bad_prev, t0 + 1000, 1);
+        mp_put_array(&b, 2);
+        mp_put_uint(&b, 2);
+        mp_put_bin(&b, rc_mirror.pk, PROTO_KEY_BYTES);
+        rc_party *s2[] = { &rc_ie, &rc_fr };
+        json_t *bad = rc_change("v2-wrong-prev", &b, s2, 2, json_array(), NULL);
+        json_object_set_new(bad, "after", json_integer(1));
+        json_object_set_new(bad, "error", json_string("RN_EPREV"));
+        json_object_set_new(bad, "field", json_string("change.prev"));
+        json_object_set_new(bad, "index", json_integer(0));
+        json_object_set_new(bad, "why", json_string("prev is not H(genesis)"));
+        json_array_append_new(invalid, bad);
+        mp_buf_free(&b);
+
+        mp_buf_init(&b, 64 * 1024);
+        uint8_t gprev[PROTO_ID_BYTES];
+        memcpy(gprev, bad_prev, sizeof(gprev));
+        gprev[0] ^= 1;
+        rc_body(&b, 2, gprev, t0 + 1000, 1);
+        mp_put_array(&b, 4);
+        mp_put_uint(&b, 1);
+        mp_put_cstr(&b, "IE");
+        mp_put_uint(&b, 1);
+        mp_put_bin(&b, rc_nl.pk, PROTO_KEY_BYTES);
+        rc_party *s3[] = { &rc_ie, &rc_fr };
+        bad = rc_change("v2-second-ie", &b, s3, 2, json_array(), NULL);
+        json_object_set_new(bad, "after", json_integer(1));
+        json_object_set_new(bad, "error", json_string("RN_EDUPLICATE"));
+        json_object_set_new(bad, "field", json_string("roster.country"));
+        json_object_set_new(bad, "index", json_integer(0));
+        json_object_set_new(bad, "why", json_string("a second authority for IE"));
+        json_array_append_new(invalid, bad);
+        mp_buf_free(&b);
+
+        rc_party *m[] = { &rc_ie, &rc_fr, &rc_mirror, &rc_nl };
+        mp_buf_init(&r, 64 * 1024);
+        json_decref(rc_members(&r, m, 4));
+        json_array_append_new(rosters, jhex(r.data, r.len));
+        mp_buf_free(&r);
+    }
+
+    /* Version 3: FR rotates its key, planned: signed by FR's old key and IE. Invalid: by IE and
+     * NL (a quorum, but without the old key); with the mirror's signature too. */
+    {
+        mp_buf b, r;
+        mp_buf_init(&b, 64 * 1024);
+        rc_body(&b, 3, prev, t0 + 2000, 1);
+        mp_put_array(&b, 3);
+        mp_put_uint(&b, 4);
+        mp_put_bin(&b, rc_fr.pk, PROTO_KEY_BYTES);
+        mp_put_bin(&b, rc_fr2.pk, PROTO_KEY_BYTES);
+        json_t *ops = json_array();
+        json_array_append_new(ops, rc_op("rotate", "key", jhex(rc_fr.pk, PROTO_KEY_BYTES),
+                                         "new_key", jhex(rc_fr2.pk, PROTO_KEY_BYTES)));
+        rc_party *s1[] = { &rc_ie, &rc_nl };
+        json_t *bad = rc_change("v3-without-old-key", &b, s1, 2, json_deep_copy(ops), NULL);
+        json_object_set_new(bad, "after", json_integer(2));
+        json_object_set_new(bad, "error", json_string("RN_EMISSING"));
+        json_object_set_new(bad, "field", json_string("ops.key"));
+        json_object_set_new(bad, "index", json_integer(1));
+        json_object_set_new(bad, "why",
+                            json_string("a planned rotation not signed by the old key"));
+        json_array_append_new(invalid, bad);
+        rc_party *s2[] = { &rc_ie, &rc_fr, &rc_mirror };
+        bad = rc_change("v3-signed-by-mirror", &b, s2, 3, json_deep_copy(ops), NULL);
+        json_object_set_new(bad, "after", json_integer(2));
+        json_object_set_new(bad, "error", json_string("RN_EROLE"));
+        json_object_set_new(bad, "field", json_string("signatures.key"));
+        size_t mi = 0;
+        for (size_t i = 0; i < 3; i++)
+            if (s2[i] == &rc_mirror)
+                mi = i + 1;
+        json_object_set_new(bad, "index", json_integer((json_int_t)mi));
+        json_object_set_new(bad, "why", json_string("a mirror signs no change"));
+        json_array_append_new(invalid, bad);
+        rc_party *s[] = { &rc_ie, &rc_fr };
+        json_array_append_new(changes, rc_change("v3-fr-rotates", &b, s, 2, ops, prev));
+        mp_buf_free(&b);
+        rc_party *m[] = { &rc_ie, &rc_fr2, &rc_mirror, &rc_nl };
+        mp_buf_init(&r, 64 * 1024);
+        json_decref(rc_members(&r, m, 4));
+        json_array_append_new(rosters, jhex(r.data, r.len));
+        mp_buf_free(&r);
+    }
+
+    /* Version 4: NL's key is replaced as compromised, by IE and FR's new key alone; the head of
+     * NL's log in `entries` stays trusted. */
+    {
+        mp_buf b, r;
+        mp_buf_init(&b, 64 * 1024);
+        rc_body(&b, 4, prev, t0 + 3000, 1);
+        mp_put_array(&b, 5);
+        mp_put_uint(&b, 5);
+        mp_put_bin(&b, rc_nl.pk, PROTO_KEY_BYTES);
+        mp_put_bin(&b, rc_nl2.pk, PROTO_KEY_BYTES);
+        mp_put_uint(&b, logs[2].seq);
+        mp_put_bin(&b, logs[2].head, PROTO_ID_BYTES);
+        json_t *ops = json_array();
+        json_t *o = rc_op("rotate-compromised", "key", jhex(rc_nl.pk, PROTO_KEY_BYTES), "new_key",
+                          jhex(rc_nl2.pk, PROTO_KEY_BYTES));
+        json_object_set_new(o, "last_seq", json_integer((json_int_t)logs[2].seq));
+        json_object_set_new(o, "last_id", jhex(logs[2].head, PROTO_ID_BYTES));
+        json_array_append_new(ops, o);
+        rc_party *s[] = { &rc_ie, &rc_fr2 };
+        json_array_append_new(changes, rc_change("v4-nl-compromised", &b, s, 2, ops, prev));
+        mp_buf_free(&b);
+        rc_party *m[] = { &rc_ie, &rc_fr2, &rc_mirror, &rc_nl2 };
+        mp_buf_init(&r, 64 * 1024);
+        json_decref(rc_members(&r, m, 4));
+        json_array_append_new(rosters, jhex(r.data, r.len));
+        mp_buf_free(&r);
+    }
+
+    /* Version 5: the mirror leaves and the quorum becomes 3, signed by all three authorities. */
+    {
+        mp_buf b, r;
+        mp_buf_init(&b, 64 * 1024);
+        rc_body(&b, 5, prev, t0 + 4000, 2);
+        mp_put_array(&b, 2);
+        mp_put_uint(&b, 2);
+        mp_put_bin(&b, rc_mirror.pk, PROTO_KEY_BYTES);
+        mp_put_array(&b, 2);
+        mp_put_uint(&b, 6);
+        mp_put_uint(&b, 3);
+        json_t *ops = json_array();
+        json_array_append_new(
+            ops, rc_op("remove", "key", jhex(rc_mirror.pk, PROTO_KEY_BYTES), NULL, NULL));
+        json_array_append_new(ops, rc_op("quorum", "quorum", json_integer(3), NULL, NULL));
+        rc_party *s[] = { &rc_ie, &rc_fr2, &rc_nl2 };
+        json_array_append_new(changes, rc_change("v5-mirror-leaves", &b, s, 3, ops, h3));
+        mp_buf_free(&b);
+        rc_party *m[] = { &rc_ie, &rc_fr2, &rc_nl2 };
+        mp_buf_init(&r, 64 * 1024);
+        json_decref(rc_members(&r, m, 3));
+        json_array_append_new(rosters, jhex(r.data, r.len));
+        mp_buf_free(&r);
+    }
+    json_object_set_new(v, "signature_domain", json_string("recnet roster change v1"));
+    json_object_set_new(v, "changes", changes);
+    json_object_set_new(v, "rosters", rosters);
+    json_object_set_new(v, "invalid", invalid);
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     const char *out_path = NULL, *check_path = NULL;
@@ -1069,6 +1394,7 @@ int main(int argc, char **argv)
     json_object_set_new(root, "forks", fork_list);
     json_object_set_new(root, "handshake", handshake_vector());
     json_object_set_new(root, "json_credential_digest", json_credential_digest_vector());
+    json_object_set_new(root, "roster_chain", roster_chain_vector());
 
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
