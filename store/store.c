@@ -727,15 +727,16 @@ int store_ingest(store *s, const proto_str *raw, size_t n, store_ingest_result *
 /* ---- Local append ---- */
 
 /*
- * An append whose commit succeeded but whose fsync failed: it is not acknowledged, so it must not
- * stay in the log, where peers could fetch an entry that a crash may still take away (and the
- * node would then sign another entry at its seq: a fork). Takes it out again (entry, head and
- * its index keys) and stops store_append for the life of the store, since after a failed fsync
- * the kernel may have dropped dirty pages and later fsyncs prove nothing. Nothing here is
- * fsynced: the entry never left the machine, so whichever of the two states a crash keeps, the
- * log stays one log. Reads and ingest go on.
+ * An append (one entry, or a batch) whose commit succeeded but whose fsync failed: it is not
+ * acknowledged, so it must not stay in the log, where peers could fetch an entry that a crash may
+ * still take away (and the node would then sign another entry at its seq: a fork). Takes entries
+ * prev->seq + 1 .. last out again (entries, anchors, head and their index keys) and stops
+ * store_append and store_append_batch for the life of the store, since after a failed fsync the
+ * kernel may have dropped dirty pages and later fsyncs prove nothing. Nothing here is fsynced:
+ * the entries never left the machine, so whichever of the two states a crash keeps, the log stays
+ * one log. Reads and ingest go on.
  */
-static void append_unwind(store *s, const store_head *prev, uint64_t seq, store_batch_mark mark)
+static void append_unwind(store *s, const store_head *prev, uint64_t last, store_batch_mark mark)
 {
     MDB_txn *txn = NULL;
     uint8_t loc[LOC_BYTES];
@@ -743,10 +744,19 @@ static void append_unwind(store *s, const store_head *prev, uint64_t seq, store_
 
     s->writes_stopped = EIO;
     store_batch_rollback(s, mark);
-    loc_key(loc, prev->author, seq);
-    MDB_val k = { LOC_BYTES, loc }, hk = { PROTO_KEY_BYTES, (void *)prev->author };
-    if ((rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn)) == 0 &&
-        (rc = mdb_del(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, NULL)) == 0) {
+    MDB_val hk = { PROTO_KEY_BYTES, (void *)prev->author };
+    rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn);
+    for (uint64_t q = prev->seq + 1; rc == 0 && q <= last; q++) {
+        loc_key(loc, prev->author, q);
+        MDB_val k = { LOC_BYTES, loc };
+        rc = mdb_del(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, NULL);
+        if (rc == 0) {
+            rc = mdb_del(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, NULL);
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
+        }
+    }
+    if (rc == 0) {
         if (prev->seq == 0)
             rc = mdb_del(txn, s->priv->dbi[STORE_DB_HEADS], &hk, NULL);
         else
@@ -760,9 +770,9 @@ static void append_unwind(store *s, const store_head *prev, uint64_t seq, store_
         mdb_txn_abort(txn);
     if (rc != 0)
         fprintf(stderr,
-                "recnet store: cannot take back the unsynced entry at seq %llu: %s; do not "
-                "restart the node before the disk is checked\n",
-                (unsigned long long)seq, mdb_strerror(rc));
+                "recnet store: cannot take back the unsynced entries at seqs %llu..%llu: %s; do "
+                "not restart the node before the disk is checked\n",
+                (unsigned long long)(prev->seq + 1), (unsigned long long)last, mdb_strerror(rc));
 }
 
 int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, const uint8_t *body,
@@ -867,50 +877,6 @@ out:
     store_note_full(s, err, false);
     free(rec);
     return err;
-}
-
-/*
- * The batch form of append_unwind: takes entries prev->seq + 1 .. last out of the log again (and
- * their anchors), puts the previous head back, and stops store_append and store_append_batch.
- */
-static void append_batch_unwind(store *s, const store_head *prev, uint64_t last,
-                                store_batch_mark mark)
-{
-    MDB_txn *txn = NULL;
-    uint8_t loc[LOC_BYTES];
-    int rc;
-
-    s->writes_stopped = EIO;
-    store_batch_rollback(s, mark);
-    MDB_val hk = { PROTO_KEY_BYTES, (void *)prev->author };
-    rc = mdb_txn_begin(s->priv->env, NULL, 0, &txn);
-    for (uint64_t q = prev->seq + 1; rc == 0 && q <= last; q++) {
-        loc_key(loc, prev->author, q);
-        MDB_val k = { LOC_BYTES, loc };
-        rc = mdb_del(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, NULL);
-        if (rc == 0) {
-            rc = mdb_del(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, NULL);
-            if (rc == MDB_NOTFOUND)
-                rc = 0;
-        }
-    }
-    if (rc == 0) {
-        if (prev->seq == 0)
-            rc = mdb_del(txn, s->priv->dbi[STORE_DB_HEADS], &hk, NULL);
-        else
-            rc = store_head_put(s, txn, prev) < 0 ? MDB_PANIC : 0;
-    }
-    if (rc == 0) {
-        rc = mdb_txn_commit(txn);
-        txn = NULL;
-    }
-    if (txn != NULL)
-        mdb_txn_abort(txn);
-    if (rc != 0)
-        fprintf(stderr,
-                "recnet store: cannot take back the unsynced entries at seqs %llu..%llu: %s; do "
-                "not restart the node before the disk is checked\n",
-                (unsigned long long)(prev->seq + 1), (unsigned long long)last, mdb_strerror(rc));
 }
 
 int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_append_item *items,
@@ -1023,7 +989,7 @@ int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_a
     store_note_full(s, 0, true);
     /* Durable before anyone hears of it (DESIGN.md section 3): one fsync for the batch. */
     if ((err = store_sync(s)) < 0) {
-        append_batch_unwind(s, &prev_head, head.seq, mark);
+        append_unwind(s, &prev_head, head.seq, mark);
         err = rn_fail(d, RN_EIO, "store.sync");
         goto out;
     }
