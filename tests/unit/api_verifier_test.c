@@ -984,24 +984,7 @@ static json_t *seal_elm(const test_issuer *by, X509 *cert)
     sodium_bin2base64(x5c, sizeof(x5c), der, (size_t)dl, sodium_base64_VARIANT_ORIGINAL);
     OPENSSL_free(der);
     json_t *h = json_pack("{s:s,s:[s]}", "alg", "EdDSA", "x5c", x5c);
-    char *hs = json_dumps(h, JSON_COMPACT), *ps = json_dumps(cred, JSON_COMPACT);
-    char *hb = cred_b64url_encode((const uint8_t *)hs, strlen(hs));
-    char *pb = cred_b64url_encode((const uint8_t *)ps, strlen(ps));
-    size_t in_len = strlen(hb) + 1 + strlen(pb);
-    char *in = malloc(in_len + 1);
-    snprintf(in, in_len + 1, "%s.%s", hb, pb);
-    uint8_t sig[1024];
-    size_t sl;
-    test_sign(by, CRED_ALG_EDDSA, (const uint8_t *)in, in_len, sig, &sl);
-    char *sb = cred_b64url_encode(sig, sl);
-    json_t *out = json_pack("{s:s,s:[{s:s,s:s}]}", "payload", pb, "signatures", "protected", hb,
-                            "signature", sb);
-    free(hs);
-    free(ps);
-    free(hb);
-    free(pb);
-    free(in);
-    free(sb);
+    json_t *out = test_jws_as_json(by, CRED_ALG_EDDSA, h, cred);
     json_decref(h);
     json_decref(cred);
     return out;

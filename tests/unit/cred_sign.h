@@ -216,4 +216,19 @@ static inline char *test_jws(const test_issuer *t, cred_alg alg, const json_t *h
     return out;
 }
 
+/* The same JWS in the JSON serialization with one signature, as JAdES seals are sent:
+ * {"payload", "signatures": [{"protected", "signature"}]}. A new JSON object. */
+static inline json_t *test_jws_as_json(const test_issuer *t, cred_alg alg, const json_t *header,
+                                       const json_t *payload)
+{
+    char *c = test_jws(t, alg, header, payload);
+    char *d1 = strchr(c, '.'), *d2 = strchr(d1 + 1, '.');
+    *d1 = '\0';
+    *d2 = '\0';
+    json_t *out = json_pack("{s:s,s:[{s:s,s:s}]}", "payload", d1 + 1, "signatures", "protected", c,
+                            "signature", d2 + 1);
+    free(c);
+    return out;
+}
+
 #endif /* RN_TESTS_CRED_SIGN_H */
