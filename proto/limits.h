@@ -408,4 +408,16 @@ static_assert(RN_RECORD_BYTES_MAX <= RN_APPEND_BATCH_BODY_BYTES_MAX,
 static_assert(RN_REGISTRY_LINE_BYTES_MAX >= 4u * RN_RECORD_BYTES_MAX / 2u,
               "the JSON of the largest record fits in one line");
 
+/* Bounds of the governed roster (PROTOCOL.md 4.4, proto/rosterchain.h). */
+#define RN_ROSTERCHAIN_FEDERATION_BYTES_MAX 64u    /* a name people read, not a description */
+#define RN_ROSTERCHAIN_OPS_MAX              64u    /* ops of one change: a batch of joins */
+#define RN_ROSTERCHAIN_SIGS_MAX             30u    /* one per authority: one per country */
+#define RN_ROSTERCHAIN_VERSIONS_MAX         65536u /* a change a day for 179 years */
+#define RN_ROSTERCHAIN_PERIODS_MAX          65536u /* key periods over the whole chain */
+/* The largest genesis: 4.3's roster at its bound (at most 40 bytes a member) plus the header. */
+#define RN_ROSTERCHAIN_GENESIS_BYTES_MAX (RN_ROSTER_MEMBERS_MAX * 40u + 128u)
+/* The largest change: 64 ops of at most 114 bytes (type 5), 30 signatures of 101, the header,
+ * with room to spare. */
+#define RN_ROSTERCHAIN_CHANGE_BYTES_MAX (RN_ROSTERCHAIN_OPS_MAX * 120u + 30u * 104u + 128u)
+
 #endif /* RN_LIMITS_H */
