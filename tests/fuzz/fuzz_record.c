@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     RN_ASSERT(r.kind == kind);
     proto_str id = proto_record_id(&r);
-    if (!proto_kind_is_registry(kind)) {
+    if (!proto_kind_is_registry((int)kind)) {
         /* Roster and succession records: no id, no prefix; the signer check never crashes. */
         static const uint8_t nobody[PROTO_KEY_BYTES];
         RN_ASSERT(id.len == 0);
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (kind == PROTO_KIND_ROSTER)
             RN_ASSERT(inside(body, len, r.u.roster.change));
     }
-    RN_ASSERT(!proto_kind_is_registry(kind) || (id.len >= 4 && inside(body, len, id)));
+    RN_ASSERT(!proto_kind_is_registry((int)kind) || (id.len >= 4 && inside(body, len, id)));
 
     /* Canonical round trip. */
     mp_buf out;
@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     RN_ASSERT(proto_record_equal(&r, &again));
     mp_buf_free(&out);
 
-    if (!proto_kind_is_registry(kind))
+    if (!proto_kind_is_registry((int)kind))
         return 0;
     /* The author check with the record's own country: never crashes, and the first checked
      * field, which is the id proto_record_id names, passes. */
