@@ -399,6 +399,54 @@ const char *store_author_country(const store *s, const uint8_t author[PROTO_KEY_
     return m->country;
 }
 
+/* ---- Authors by the governed roster ---- */
+
+/* Declared for the node to build on; implemented in the next commits (RN_EINVAL until then). */
+int store_authors_set(store *s, const struct proto_authors *a)
+{
+    (void)s;
+    (void)a;
+    return RN_EINVAL;
+}
+
+const struct proto_authors *store_authors(const store *s)
+{
+    (void)s;
+    return NULL;
+}
+
+int store_chain_append(store *s, const uint8_t *doc, size_t len)
+{
+    (void)s;
+    (void)doc;
+    (void)len;
+    return RN_EINVAL;
+}
+
+int store_chain_load(store *s, struct proto_rosterchain *out, rn_diag *d)
+{
+    (void)s;
+    (void)out;
+    (void)d;
+    return RN_EINVAL;
+}
+
+int store_roster_changes(store_read *r, store_change_cb cb, void *ctx)
+{
+    (void)r;
+    (void)cb;
+    (void)ctx;
+    return RN_EINVAL;
+}
+
+int store_succession_cut(store *s, const uint8_t key[PROTO_KEY_BYTES], uint64_t *seq)
+{
+    (void)s;
+    (void)key;
+    (void)seq;
+    return RN_EINVAL;
+}
+
 /* ---- Ingest ---- */
 
 /* The author of a run must be an authority of the roster; returns its country. */

@@ -47,6 +47,15 @@
  *                                                           was verified (see "Signatures")
  *   sigs      author(32)                                 -> be64(verified_seq) be64(checked_seq)
  *                                                           be64(bad_seq) be64(bad_anchor)
+ *   chain     be64(version)                              -> the governed roster's document of that
+ *                                                           version: the genesis at 1, then each
+ *                                                           applied change with its signatures
+ *   lineage   'r' author(32) be64(seq)                   -> (empty) every held roster entry
+ *                                                           (kind 7), written at ingest and append
+ *             's' key(32)                                -> be64(last_seq) last_id(32)
+ * successor(32): the cut a succession (kind 8) made of its predecessor `key` 'p' key(32) ->
+ * be64(seq_cut) be64(time_cut): the cut of `key` whose entries past it have been taken out of the
+ * record indexes
  *
  * Indexing: store_ingest and store_append write entries and heads; ids and the record indexes
  * are derived by an index pass that sorts the keys of many entries and writes them in one
@@ -461,8 +470,72 @@ typedef struct store_verify_result {
  */
 RN_MUST_USE int store_verify_step(store *s, uint32_t budget, store_verify_result *res);
 
-/* The authority's country for `author` from the roster, or NULL. */
+/* The authority's country for `author`: its country in the author table (for a key that was an
+ * authority in some period, current or not), or NULL. */
 const char *store_author_country(const store *s, const uint8_t author[PROTO_KEY_BYTES]);
+
+/* ---- Authors by the governed roster (PROTOCOL.md 4.4; store/README.md, "Lineage") ----
+ *
+ * Who may author, for which country and up to where, is the author table (proto/authors.h) of the
+ * governed roster. A replica without a chain uses a genesis-only table built from its roster
+ * (store_roster_set). Every entry ingested or appended is checked with proto_authors_entry_check:
+ * RN_EROSTER (never a member), RN_EROLE (only ever a mirror), RN_ESUPERSEDED (past the key's
+ * cut-off: a compromised rotation's last trusted seq, the seq a succession names for a planned
+ * rotation, or for a removed authority a timestamp after its removal), and its ids carry the
+ * country of the author's period. A key that came by rotation begins its log with a succession
+ * (kind 8) naming its predecessor (RN_EINCONSISTENT, field "succession", otherwise); the cut a
+ * succession makes is kept in the replica. Entries past a cut that the replica held before the
+ * cut was known stay in their logs as evidence, but are taken out of the record indexes, so that
+ * no query answers from them. Every key that held the authority role for a country is that
+ * country's authority for the queries (its lineage).
+ */
+struct proto_authors;
+struct proto_rosterchain;
+
+/*
+ * From now on ingest and append check entries against table `a` (copied), and s->roster becomes
+ * the roster of its current authorities and mirrors (saved as store_roster_set saves one). Cuts
+ * the table makes known (compromised, removed) take the entries past them out of the record
+ * indexes before it returns. store_roster_set stays for a replica without a chain: it installs
+ * the genesis-only table of its roster. Returns 0, RN_ENOMEM, RN_EFULL, RN_ESTORE.
+ */
+RN_MUST_USE int store_authors_set(store *s, const struct proto_authors *a);
+
+/* The table in force (a genesis-only one from the roster when none was set); valid until the
+ * next store_authors_set or store_roster_set. */
+const struct proto_authors *store_authors(const store *s);
+
+/*
+ * Persists the next document of the governed roster: the genesis first (version 1), then each
+ * change as applied (with the signatures merged for it), in order. The documents are kept as
+ * given; store_open rebuilds the author table from them when the replica holds a chain.
+ * Returns 0, RN_EINVAL (len 0 or over RN_ROSTERCHAIN_GENESIS_BYTES_MAX), RN_EFULL, RN_ESTORE.
+ */
+RN_MUST_USE int store_chain_append(store *s, const uint8_t *doc, size_t len);
+
+/*
+ * Rebuilds the chain persisted by store_chain_append into `out` (uninitialised): the genesis,
+ * then every change applied in turn. Returns 0, RN_ENOTFOUND (no chain held), RN_ENOMEM,
+ * RN_ESTORE, or the errors of proto_rosterchain_init and proto_rosterchain_apply_bytes (a
+ * document that no longer verifies: RN_ECORRUPT-like damage; `d` names it).
+ */
+RN_MUST_USE int store_chain_load(store *s, struct proto_rosterchain *out, rn_diag *d);
+
+/*
+ * Every roster entry (kind 7) held, in (author, seq) order, from the `lineage` index: `cb` gets
+ * each with its entry bytes (checked against its id, valid during the call) and may stop the walk
+ * by returning non-zero. Entries past their author's cut-off are skipped. Returns 0, RN_ECORRUPT,
+ * RN_ESTORE, or the callback's non-zero value.
+ */
+typedef int (*store_change_cb)(void *ctx, const uint8_t author[PROTO_KEY_BYTES], uint64_t seq,
+                               const uint8_t *bytes, size_t len);
+RN_MUST_USE int store_roster_changes(store_read *r, store_change_cb cb, void *ctx);
+
+/*
+ * The cut a succession made of predecessor `key`: *seq gets the last seq of `key` that its
+ * lineage keeps (0: none). Returns 0, RN_ENOTFOUND (no succession names `key`).
+ */
+RN_MUST_USE int store_succession_cut(store *s, const uint8_t key[PROTO_KEY_BYTES], uint64_t *seq);
 
 /* ---- Record versions (used by the queries of query.h) ---- */
 
