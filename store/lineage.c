@@ -549,8 +549,26 @@ int store_chain_append(store *s, const uint8_t *doc, size_t len)
         err = store_lmdb_err(rc, "chain");
         goto out;
     }
+    /* The genesis first, then changes of the next versions in turn: a document of any other
+     * form would make the next open refuse the replica. Signatures are the node's to check. */
+    uint64_t version = (uint64_t)st.ms_entries + 1u;
+    if (version == 1) {
+        proto_rosterchain ch;
+        if (proto_rosterchain_init(&ch, doc, len, NULL) != 0)
+            err = RN_EINVAL;
+        proto_rosterchain_free(&ch);
+    } else {
+        proto_rc_change *c = malloc(sizeof(*c));
+        if (c == NULL)
+            err = RN_ENOMEM;
+        else if (proto_rosterchain_change_decode(c, doc, len, NULL) != 0 || c->version != version)
+            err = RN_EINVAL;
+        free(c);
+    }
+    if (err != 0)
+        goto out;
     uint8_t kb[8];
-    put_be64(kb, (uint64_t)st.ms_entries + 1u);
+    put_be64(kb, version);
     MDB_val k = { 8, kb }, v = { len, (void *)doc };
     if ((rc = mdb_put(txn, s->priv->dbi[STORE_DB_CHAIN], &k, &v, MDB_NOOVERWRITE)) != 0) {
         err = store_lmdb_err(rc, "put chain");

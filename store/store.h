@@ -526,9 +526,12 @@ const struct proto_authors *store_authors(const store *s);
 
 /*
  * Persists the next document of the governed roster: the genesis first (version 1), then each
- * change as applied (with the signatures merged for it), in order. The documents are kept as
- * given; store_open rebuilds the author table from them when the replica holds a chain.
- * Returns 0, RN_EINVAL (len 0 or over RN_ROSTERCHAIN_GENESIS_BYTES_MAX), RN_EFULL, RN_ESTORE.
+ * change as applied (with the signatures merged for it), in order, and fsyncs. The documents are
+ * kept as given; store_open rebuilds the author table from them when the replica holds a chain.
+ * Each is checked for its form (a genesis that starts a chain; a change document of the next
+ * version); its signatures are the caller's to have verified (proto_rosterchain_apply).
+ * Returns 0, RN_EINVAL (len 0 or over RN_ROSTERCHAIN_GENESIS_BYTES_MAX, not a genesis, not a
+ * change of the next version), RN_ENOMEM, RN_EFULL, RN_ESTORE.
  */
 RN_MUST_USE int store_chain_append(store *s, const uint8_t *doc, size_t len);
 

@@ -27,6 +27,7 @@
 #include "store/query.h"
 #include "store/statuslist.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 #include "tests/support/fixtures.h"
 
 #include "testutil.h"
@@ -663,6 +664,24 @@ static void test_compromised_rotation(void **state)
     assert_int_equal(ingest(&f->s, &ie2, 1, 2, NULL), 0);
     assert_int_equal(search_count(&f->s, "IE"), 2);
 
+    /* Only the next version's change is kept. */
+    assert_int_equal(store_chain_append(&f->s, (const uint8_t *)"\x93", 1), RN_EINVAL);
+    assert_int_equal(store_chain_append(&f->s, NULL, 0), RN_EINVAL);
+    {
+        proto_rc_change *c = calloc(1, sizeof(*c));
+        assert_non_null(c);
+        assert_int_equal(proto_rosterchain_change_start(&f->ch, T_LOG + 9000, c), 0);
+        c->version = 4; /* the chain is at 2 */
+        c->ops_n = 1;
+        c->ops[0].type = PROTO_RC_QUORUM;
+        c->ops[0].quorum = 2;
+        mp_buf cb;
+        mp_buf_init(&cb, RN_ROSTERCHAIN_CHANGE_BYTES_MAX);
+        assert_int_equal(proto_rosterchain_change_encode(c, &cb), 0);
+        assert_int_equal(store_chain_append(&f->s, cb.data, cb.len), RN_EINVAL);
+        mp_buf_free(&cb);
+        free(c);
+    }
     /* The chain and the cut come back with the replica, before any store_authors_set. */
     reopen(f);
     rn_diag ld = { 0 };
@@ -730,6 +749,44 @@ static void test_compromised_other_id(void **state)
     (void)test_rmtree(g.dir);
     log_free(&a);
     log_free(&b2);
+}
+
+/* A chain held in the replica that no longer verifies (a change whose signature was damaged)
+ * is not trusted at open: the replica refuses to open rather than take another table. */
+static void test_chain_damaged(void **state)
+{
+    fixture *f = *state;
+    proto_rc_op op;
+    mp_buf doc;
+    memset(&op, 0, sizeof(op));
+    op.type = PROTO_RC_REMOVE;
+    memcpy(op.key, authors[A_NL].pk, PROTO_KEY_BYTES);
+    change(f, &op, T_LOG + 5000, (const int[]){ A_IE, A_FR, A_COUNT }, &doc);
+    doc.data[doc.len - 1] ^= 0x01; /* the last signature's last byte */
+    MDB_txn *txn;
+    uint8_t kb[8] = { 0, 0, 0, 0, 0, 0, 0, 2 };
+    MDB_val k = { 8, kb }, v = { doc.len, doc.data };
+    assert_int_equal(mdb_txn_begin(f->s.priv->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_put(txn, f->s.priv->dbi[STORE_DB_CHAIN], &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    store_close(&f->s);
+    assert_int_equal(store_open(&f->s, f->dir, NULL), RN_ECORRUPT);
+    /* Put back, it opens again with the chain's table. */
+    doc.data[doc.len - 1] ^= 0x01;
+    memset(&f->s, 0, sizeof(f->s));
+    MDB_env *env;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, RN_STORE_DBS_MAX), 0);
+    assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+    MDB_dbi dbi;
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "chain", 0, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
+    assert_int_equal(store_authors(&f->s)->version, 2);
+    mp_buf_free(&doc);
 }
 
 /* ---- Removal ---- */
@@ -992,6 +1049,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_succession_before_predecessor, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_compromised_rotation, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_compromised_other_id, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_chain_damaged, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_removal, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_status_list, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_roster_entries, fx_setup, fx_teardown),
