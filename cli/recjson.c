@@ -1,5 +1,5 @@
 /*
- * recjson.c: the six record kinds to and from JSON (recjson.h), driven by the field tables of
+ * recjson.c: the record kinds to and from JSON (recjson.h), driven by the field tables of
  * proto/fields.h: each row names a JSON field, its form, and where it lives in the proto_record
  * struct, beside its wire key and type. Reading, writing and the publish command's flags all walk
  * the same rows as the wire decoder and encoder.
@@ -716,6 +716,33 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
     }
     case PROTO_JSON_KEY_TEXT:
         return read_key_text(rd, v, path, AT(base, f->off, proto_str));
+    case PROTO_JSON_HEX: {
+        const char *x = json_is_string(v) ? json_string_value(v) : NULL;
+        size_t n = x != NULL ? json_string_length(v) : 0, room;
+        proto_str *out = AT(base, f->off, proto_str);
+        if (x == NULL || n == 0 || n % 2 != 0)
+            return err_set(rd->e, RN_ELEN, path, 0, "expected an even number of hex digits");
+        room = sizeof(rd->bytes->bin) - rd->bytes->bin_used;
+        if (n / 2 > room || n / 2 > f->max)
+            return err_set(rd->e, RN_ELEN, path, 0, "too long");
+        uint8_t *b = rd->bytes->bin + rd->bytes->bin_used;
+        for (size_t i = 0; i < n / 2; i++) {
+            int hi = hex_val(x[2 * i]), lo = hex_val(x[2 * i + 1]);
+            if (hi < 0 || lo < 0)
+                return err_set(rd->e, RN_ELEN, path, 0, "expected hex digits");
+            b[i] = (uint8_t)(hi << 4 | lo);
+        }
+        rd->bytes->bin_used += n / 2;
+        out->ptr = b;
+        out->len = (uint32_t)(n / 2);
+        return 0;
+    }
+    case PROTO_JSON_SEQ:
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            (uint64_t)json_integer_value(v) > RN_SEQ_MAX)
+            return err_set(rd->e, RN_ESEQ, path, 0, "expected a whole number below 2^53");
+        *AT(base, f->off, uint64_t) = (uint64_t)json_integer_value(v);
+        return 0;
     case PROTO_JSON_STRS:
     case PROTO_JSON_COUNTRIES:
         return read_list_strings(rd, f, base, v, path);
@@ -821,6 +848,7 @@ int rec_from_json(proto_record *r, proto_kind kind, json_t *obj, rec_bytes *byte
     memset(e, 0, sizeof(*e));
     bytes->used = 0;
     bytes->jwk_used = 0;
+    bytes->bin_used = 0;
     if (t == NULL)
         return err_set(e, RN_EKIND, NULL, 0, NULL);
     if (!json_is_object(obj))
@@ -872,6 +900,10 @@ static const char *type_text(const fdesc *f)
         return "JWK object or DID";
     case PROTO_JSON_DIGEST:
         return "64 hex digits";
+    case PROTO_JSON_HEX:
+        return "hex digits";
+    case PROTO_JSON_SEQ:
+        return "sequence number";
     case PROTO_JSON_STRS:
         return "list of text";
     case PROTO_JSON_COUNTRIES:
@@ -1006,6 +1038,20 @@ static json_t *write_field(const fdesc *f, const void *base)
             return o;
         return str_json(s);
     }
+    case PROTO_JSON_HEX: {
+        proto_str s = *CAT(base, f->off, proto_str);
+        if (s.len == 0)
+            return NULL;
+        char *hex = malloc(2u * s.len + 1u);
+        if (hex == NULL)
+            return NULL;
+        rec_hex(s.ptr, s.len, hex);
+        json_t *o = json_string(hex);
+        free(hex);
+        return o;
+    }
+    case PROTO_JSON_SEQ:
+        return json_integer((json_int_t)*CAT(base, f->off, uint64_t));
     case PROTO_JSON_STRS:
     case PROTO_JSON_COUNTRIES: {
         uint32_t n = *AUX_CAT(base, f, uint32_t);
@@ -1126,6 +1172,17 @@ int rec_json_set(json_t *obj, proto_kind kind, const char *name, const char *val
         x = strtoull(value, &end, 10);
         if (*end != '\0' || x > UINT32_MAX)
             return err_set(e, RN_ETYPE, path, 0, "expected a whole number");
+        v = json_integer((json_int_t)x);
+        break;
+    }
+    case PROTO_JSON_SEQ: {
+        char *end;
+        unsigned long long x;
+        if (value[0] < '0' || value[0] > '9')
+            return err_set(e, RN_ESEQ, path, 0, "expected a whole number");
+        x = strtoull(value, &end, 10);
+        if (*end != '\0' || x > RN_SEQ_MAX)
+            return err_set(e, RN_ESEQ, path, 0, "expected a whole number below 2^53");
         v = json_integer((json_int_t)x);
         break;
     }

@@ -61,6 +61,8 @@ typedef struct rec_bytes {
     unsigned used;
     char jwk[RN_ISSUER_KEYS_EXT_MAX][RN_ISSUER_JWK_BYTES_MAX + 1u];
     unsigned jwk_used;
+    uint8_t bin[RN_ROSTERCHAIN_CHANGE_BYTES_MAX]; /* a roster record's change, from hex */
+    size_t bin_used;
 } rec_bytes;
 
 /*

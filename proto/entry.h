@@ -41,7 +41,9 @@
     X(DECISION, 3, "decision")                                                                     \
     X(POLICY, 4, "policy")                                                                         \
     X(PATHWAY, 5, "pathway")                                                                       \
-    X(REVOCATION, 6, "revocation")
+    X(REVOCATION, 6, "revocation")                                                                 \
+    X(ROSTER, 7, "roster")                                                                         \
+    X(SUCCESSION, 8, "succession")
 
 typedef enum proto_kind {
 #define PROTO_X_KIND(name, num, str) PROTO_KIND_##name = (num),
@@ -50,7 +52,7 @@ typedef enum proto_kind {
 } proto_kind;
 
 #define PROTO_KIND_MIN 1
-#define PROTO_KIND_MAX 6
+#define PROTO_KIND_MAX 8
 
 /* Returns "provider", "spec", ... or NULL for a number that is not a kind. Static string. */
 const char *proto_kind_name(int kind);

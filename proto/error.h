@@ -66,7 +66,9 @@
     X(ESTORE, -45, "replica storage error")                                                        \
     X(EFULL, -46, "replica is full (raise the map size)")                                          \
     X(ECORRUPT, -47, "replica is inconsistent with its own entries")                               \
-    X(EQUORUM, -48, "fewer signatures than the quorum of authorities requires")
+    X(EQUORUM, -48, "fewer signatures than the quorum of authorities requires")                    \
+    X(ESUPERSEDED, -49,                                                                            \
+      "entry of a key past its last trusted entry (rotated, compromised or removed)")
 
 enum {
 #define RN_X_ENUM(name, num, msg) RN_##name = (num),

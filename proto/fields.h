@@ -1,5 +1,5 @@
 /*
- * fields.h: the field tables of the six record kinds, one row per field, each row giving the
+ * fields.h: the field tables of the record kinds, one row per field, each row giving the
  * field's wire form and its JSON form side by side (PROTOCOL.md section 3 names both).
  *
  * The wire columns (key, type, bounds, where the value lives in the record's struct) drive
@@ -35,16 +35,18 @@ typedef enum proto_ftype {
     PROTO_FT_TIME,  /* uint64_t milliseconds <= RN_TIME_MS_MAX; optional: 0 absent */
     PROTO_FT_VOCAB, /* uint32_t: a number of Annex I vocabulary `err` */
     PROTO_FT_BOOL,  /* bool */
-    PROTO_FT_DIGEST,  /* const uint8_t *: 32 bytes (a digest, or an issuer key's public key) */
-    PROTO_FT_LIST,    /* proto_str[max] at off, count at aux: distinct items of type elem */
-    PROTO_FT_TITLE,   /* proto_lang_text[max] at off, count at aux: a lang -> text map, keys
-                         strictly ascending, each text 1 .. text_max bytes */
-    PROTO_FT_MAPS,    /* sub->size-byte structs [max] at off, count at aux: an array of sub maps */
-    PROTO_FT_MAP,     /* a sub struct at off: a nested map with at least one field */
-    PROTO_FT_KEYS,    /* proto_issuer_key[max] at off, count at aux: arrays [key, valid_from,
-                         valid_until or nil], whose positions sub's rows describe */
-    PROTO_FT_KEYS_EXT /* proto_issuer_key_ext[max] at off, count at aux: arrays [form, key,
+    PROTO_FT_DIGEST,   /* const uint8_t *: 32 bytes (a digest, or an issuer key's public key) */
+    PROTO_FT_LIST,     /* proto_str[max] at off, count at aux: distinct items of type elem */
+    PROTO_FT_TITLE,    /* proto_lang_text[max] at off, count at aux: a lang -> text map, keys
+                          strictly ascending, each text 1 .. text_max bytes */
+    PROTO_FT_MAPS,     /* sub->size-byte structs [max] at off, count at aux: an array of sub maps */
+    PROTO_FT_MAP,      /* a sub struct at off: a nested map with at least one field */
+    PROTO_FT_KEYS,     /* proto_issuer_key[max] at off, count at aux: arrays [key, valid_from,
+                          valid_until or nil], whose positions sub's rows describe */
+    PROTO_FT_KEYS_EXT, /* proto_issuer_key_ext[max] at off, count at aux: arrays [form, key,
                          valid_from, valid_until or nil], whose positions sub's rows describe */
+    PROTO_FT_BIN,      /* proto_str: a byte string (MessagePack bin) of 1 .. max bytes */
+    PROTO_FT_SEQ       /* uint64_t: a sequence number 0 .. RN_SEQ_MAX (RN_ESEQ); required */
 } proto_ftype;
 
 /* The JSON form of a field (recjson.h describes each for people). */
@@ -66,8 +68,10 @@ typedef enum proto_json {
     PROTO_JSON_TITLE,     /* an object of language to text */
     PROTO_JSON_OBJS,      /* a list of objects of table sub */
     PROTO_JSON_OBJ,       /* an object of table sub */
-    PROTO_JSON_KEY_TEXT   /* an issuer key of a later form: a JWK object (written in its
+    PROTO_JSON_KEY_TEXT,  /* an issuer key of a later form: a JWK object (written in its
                              canonical text) or a DID string */
+    PROTO_JSON_HEX,       /* a byte string of any length as lower-case hex digits */
+    PROTO_JSON_SEQ        /* a whole number 0 .. 2^53 - 1 (a sequence number) */
 } proto_json;
 
 typedef struct proto_fields proto_fields;

@@ -25,6 +25,7 @@
 
 #include "codes.h"
 #include "fields.h"
+#include "rosterchain.h"
 
 /* ---- Strings and identifiers ---- */
 
@@ -476,6 +477,34 @@ static const field revocation_fields[] = {
 static const ftab revocation_tab = TAB(proto_revocation, revocation_fields);
 #undef P
 
+/* Kind 7: roster (a change of the governed roster, PROTOCOL.md 3.13). */
+#define P "roster"
+static const field roster_fields[] = {
+    F_STR(1, "change", true, proto_roster_record, change, PROTO_FT_BIN,
+          RN_ROSTERCHAIN_CHANGE_BYTES_MAX, PROTO_JSON_HEX),
+};
+static const ftab roster_tab = TAB(proto_roster_record, roster_fields);
+#undef P
+
+/* Kind 8: succession (the first entry of a rotated-to key, PROTOCOL.md 3.14). */
+#define P "succession"
+static const field succession_fields[] = {
+    F_STR(1, "predecessor", true, proto_succession, predecessor, PROTO_FT_DIGEST, 0,
+          PROTO_JSON_KEY),
+    {
+        .key = 2,
+        .type = PROTO_FT_SEQ,
+        .req = true,
+        .name = P ".last_seq",
+        .off = OFF(proto_succession, last_seq),
+        .aux = -1,
+        JSON("last_seq", PROTO_JSON_SEQ, -1),
+    },
+    F_STR(3, "last_id", false, proto_succession, last_id, PROTO_FT_DIGEST, 0, PROTO_JSON_DIGEST),
+};
+static const ftab succession_tab = TAB(proto_succession, succession_fields);
+#undef P
+
 static_assert(sizeof(spec_fields) / sizeof(spec_fields[0]) <= RN_RECORD_FIELDS_MAX,
               "the largest record fits the field mask");
 static_assert(sizeof(proto_record) < INT32_MAX, "field offsets fit in int32_t");
@@ -872,6 +901,25 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
         if ((rc = mp_read_bin_exact(c, AT(base, f->off), PROTO_DIGEST_BYTES)) < 0)
             return fail(d, rc, f->name, index);
         return 0;
+    case PROTO_FT_BIN: {
+        proto_str *out = AT(base, f->off);
+        const uint8_t *b;
+        if ((rc = mp_read_bin(c, &b, &n)) < 0)
+            return fail(d, rc, f->name, index);
+        if (n == 0 || n > f->max)
+            return fail(d, RN_ELEN, f->name, index);
+        out->ptr = b;
+        out->len = n;
+        return 0;
+    }
+    case PROTO_FT_SEQ:
+        RN_ASSERT(f->req);
+        if ((rc = mp_read_uint(c, &v)) < 0)
+            return fail(d, rc, f->name, index);
+        if (v > RN_SEQ_MAX)
+            return fail(d, RN_ESEQ, f->name, index);
+        *(uint64_t *)AT(base, f->off) = v;
+        return 0;
     case PROTO_FT_LIST: {
         proto_str *items = AT(base, f->off);
         RN_TRY(list_header(c, f, false, &n, index, d));
@@ -946,7 +994,11 @@ static void clear_map(const ftab *t, uint8_t *base)
         case PROTO_FT_COUNTRY:
         case PROTO_FT_LANG:
         case PROTO_FT_ISCED:
+        case PROTO_FT_BIN:
             memset(AT(base, f->off), 0, sizeof(proto_str));
+            break;
+        case PROTO_FT_SEQ:
+            memset(AT(base, f->off), 0, sizeof(uint64_t));
             break;
         case PROTO_FT_NUM:
         case PROTO_FT_VOCAB:
@@ -1131,6 +1183,31 @@ static int check_revocation(const proto_record *r, rn_diag *d)
     return 0;
 }
 
+/* The change of a roster record decodes (its form, PROTOCOL.md 4.4) and carries a signature:
+ * every roster entry is at least its author's approval. Its errors are the change decoder's,
+ * named "roster.change". */
+static int check_roster(const proto_record *r, rn_diag *d)
+{
+    proto_rc_change c; /* some 7 KB, a seventh of what a proto_record takes */
+    int rc =
+        proto_rosterchain_change_decode(&c, r->u.roster.change.ptr, r->u.roster.change.len, NULL);
+    if (rc == 0 && c.sigs_n == 0)
+        rc = RN_EINCONSISTENT;
+    return rc < 0 ? fail(d, rc, "roster.change", 0) : 0;
+}
+
+static int check_succession(const proto_record *r, rn_diag *d)
+{
+    const proto_succession *s = &r->u.succession;
+    /* As a roster key (PROTOCOL.md 4.1): a predecessor is a key that was a member. */
+    if (!crypto_core_ed25519_is_valid_point(s->predecessor))
+        return fail(d, RN_EKEY, "succession.predecessor", 0);
+    /* The last kept entry is named by its id exactly when there is one. */
+    if ((s->last_seq > 0) != (s->last_id != NULL))
+        return fail(d, RN_EINCONSISTENT, "succession.last_id", 0);
+    return 0;
+}
+
 /* ---- The kind table ---- */
 
 /* A field whose country prefix must be the author's. */
@@ -1146,6 +1223,7 @@ typedef struct kind_desc {
     int (*check)(const proto_record *r, rn_diag *d);
     author_field author[AUTHOR_FIELDS_MAX]; /* name NULL: unused */
     uint16_t id_off;                        /* the proto_str the record is known by */
+    bool no_id;                             /* the kind has no id (roster, succession) */
 } kind_desc;
 
 static const kind_desc kinds[PROTO_KIND_MAX + 1] = {
@@ -1176,6 +1254,8 @@ static const kind_desc kinds[PROTO_KIND_MAX + 1] = {
                                 check_revocation,
                                 { { "revocation.provider", OFF(proto_revocation, provider) } },
                                 OFF(proto_revocation, provider) },
+    [PROTO_KIND_ROSTER] = { &roster_tab, check_roster, { { NULL, 0 } }, 0, true },
+    [PROTO_KIND_SUCCESSION] = { &succession_tab, check_succession, { { NULL, 0 } }, 0, true },
 };
 
 static const kind_desc *kind_find(int kind)
@@ -1242,7 +1322,44 @@ proto_str proto_record_id(const proto_record *r)
 {
     const kind_desc *k = kind_find((int)r->kind);
     RN_ASSERT(k != NULL);
+    if (k->no_id)
+        return (proto_str){ NULL, 0 };
     return *(const proto_str *)CAT((const uint8_t *)&r->u, k->id_off);
+}
+
+bool proto_kind_is_registry(int kind)
+{
+    return kind >= PROTO_KIND_PROVIDER && kind <= PROTO_KIND_REVOCATION;
+}
+
+/* True if the change document buf[0..len) carries a signature by `key`: the document's
+ * signature list is walked without decoding the body (the caller decoded it before). */
+static bool change_signed_by(const uint8_t *buf, size_t len, const uint8_t *key)
+{
+    mp_cur c;
+    uint32_t n, m;
+    mp_cur_init(&c, buf, len);
+    if (mp_read_array(&c, &n) < 0 || n != 2 || mp_skip(&c) < 0 || mp_read_array(&c, &n) < 0)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *k, *sig;
+        if (mp_read_array(&c, &m) < 0 || m != 2 || mp_read_bin_exact(&c, &k, PROTO_KEY_BYTES) < 0 ||
+            mp_read_bin_exact(&c, &sig, PROTO_SIG_BYTES) < 0)
+            return false;
+        if (memcmp(k, key, PROTO_KEY_BYTES) == 0)
+            return true;
+    }
+    return false;
+}
+
+int proto_record_check_signer(const proto_record *r, const uint8_t author[PROTO_KEY_BYTES],
+                              rn_diag *d)
+{
+    if (r->kind != PROTO_KIND_ROSTER)
+        return 0;
+    if (!change_signed_by(r->u.roster.change.ptr, r->u.roster.change.len, author))
+        return fail(d, RN_EINCONSISTENT, "roster.change", 0);
+    return 0;
 }
 
 /* ---- Encoding ---- */
@@ -1271,6 +1388,7 @@ static bool field_present(const field *f, const uint8_t *base)
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
+    case PROTO_FT_BIN:
         return ((const proto_str *)CAT(base, f->off))->len > 0;
     case PROTO_FT_NUM:
         if (f->aux >= 0)
@@ -1317,6 +1435,14 @@ static int encode_field(mp_buf *b, const field *f, const uint8_t *base)
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
         put_str(b, *(const proto_str *)CAT(base, f->off));
+        return 0;
+    case PROTO_FT_BIN: {
+        proto_str s = *(const proto_str *)CAT(base, f->off);
+        mp_put_bin(b, s.len > 0 ? (const void *)s.ptr : "", s.len);
+        return 0;
+    }
+    case PROTO_FT_SEQ:
+        mp_put_uint(b, *(const uint64_t *)CAT(base, f->off));
         return 0;
     case PROTO_FT_NUM:
     case PROTO_FT_VOCAB:
@@ -1486,7 +1612,10 @@ static bool eq_field(const field *f, const uint8_t *a, const uint8_t *b)
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
+    case PROTO_FT_BIN:
         return proto_str_eq(*(const proto_str *)CAT(a, f->off), *(const proto_str *)CAT(b, f->off));
+    case PROTO_FT_SEQ:
+        return *(const uint64_t *)CAT(a, f->off) == *(const uint64_t *)CAT(b, f->off);
     case PROTO_FT_NUM:
         /* An absent optional number equals another whatever the value beside its flag. */
         if (f->aux >= 0) {

@@ -1,5 +1,5 @@
 /*
- * record.h: the six record kinds an entry's body carries (DESIGN.md section 4, PROTOCOL.md
+ * record.h: the record kinds an entry's body carries (DESIGN.md section 4, PROTOCOL.md
  * section 3): encode, strictly decode, and validate them.
  *
  * A body is a canonical MessagePack map whose keys are small positive integers in strictly
@@ -345,6 +345,28 @@ typedef struct proto_revocation {
     bool has_status_index;     /* [5] present (0 is an index) */
 } proto_revocation;
 
+/*
+ * Kind 7: a roster change of the governed roster (PROTOCOL.md 3.13, 4.4) travelling as an entry:
+ * the author's approval of the change, possibly with approvals it collected from others. The
+ * decoder checks that the change decodes (its form only, proto_rosterchain_change_decode) and
+ * carries at least one signature; that one signature is the author's is
+ * proto_record_check_signer's, which needs the entry. No id, no country prefix.
+ */
+typedef struct proto_roster_record {
+    proto_str change; /* [1] required; a change document of 4.4, 1 ..
+                         RN_ROSTERCHAIN_CHANGE_BYTES_MAX bytes (a bin on the wire) */
+} proto_roster_record;
+
+/*
+ * Kind 8: the first entry of a key that became an authority by a rotation: it names the key it
+ * succeeds and the last entry of that key its lineage keeps (PROTOCOL.md 3.14).
+ */
+typedef struct proto_succession {
+    const uint8_t *predecessor; /* [1] required; PROTO_KEY_BYTES, a valid Ed25519 key */
+    uint64_t last_seq;          /* [2] required; 0 .. RN_SEQ_MAX (0: no entry of it is kept) */
+    const uint8_t *last_id;     /* [3] PROTO_ID_BYTES, present exactly when last_seq > 0 */
+} proto_succession;
+
 /* A record of any kind. */
 typedef struct proto_record {
     proto_kind kind;
@@ -355,6 +377,8 @@ typedef struct proto_record {
         proto_policy policy;
         proto_pathway pathway;
         proto_revocation revocation;
+        proto_roster_record roster;
+        proto_succession succession;
     } u;
 } proto_record;
 
@@ -444,8 +468,21 @@ RN_MUST_USE int proto_record_validate(const proto_record *r, rn_diag *d);
 /* True if two records are of the same kind and every field is equal (strings by content). */
 bool proto_record_equal(const proto_record *a, const proto_record *b);
 
+/*
+ * Checks what a record says about the entry that carries it beyond its author's country: a roster
+ * record (kind 7) is its author's approval, so one of the change's signatures is by `author`
+ * (RN_EINCONSISTENT, "roster.change"). 0 for every other kind. `r` must have been decoded.
+ */
+RN_MUST_USE int proto_record_check_signer(const proto_record *r,
+                                          const uint8_t author[PROTO_KEY_BYTES], rn_diag *d);
+
+/* True for the kinds that state something about a registry (1 .. 6): the ones queries, indexes
+ * and exports see. Roster and succession records (7, 8) are about the federation itself. */
+bool proto_kind_is_registry(int kind);
+
 /* The id a record is known by: the record's id field, or for a revocation its provider. The
- * first two bytes are its country prefix. Borrowed from `r`. */
+ * first two bytes are its country prefix. Borrowed from `r`. Roster and succession records
+ * have none: an absent proto_str (len 0). */
 proto_str proto_record_id(const proto_record *r);
 
 /* Checks the syntax of an identifier "CC:ref" (country canonical, ref 1 .. RN_ID_BYTES_MAX - 3

@@ -41,6 +41,8 @@ static void kb_be64(index_key *k, uint64_t v)
 size_t index_keys(const proto_entry *e, const proto_record *r, const char *country, index_key *keys)
 {
     size_t n = 0;
+    if (!proto_kind_is_registry(r->kind)) /* roster and succession entries index nothing */
+        return 0;
     index_key *k = kb_start(keys, &n, STORE_DB_VERSIONS, true);
     kb_byte(k, (uint8_t)r->kind);
     if (r->kind == PROTO_KIND_REVOCATION) {

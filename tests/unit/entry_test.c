@@ -124,7 +124,7 @@ static void test_bad_drafts(void **state)
     dr.seq = 1; /* seq 1 must not have prev */
     assert_int_equal(proto_entry_sign(&dr, sk_ie, buf, sizeof(buf), &len), RN_EINVAL);
     dr = ok;
-    dr.kind = (proto_kind)7;
+    dr.kind = (proto_kind)9;
     assert_int_equal(proto_entry_sign(&dr, sk_ie, buf, sizeof(buf), &len), RN_EINVAL);
     dr = ok;
     dr.timestamp_ms = RN_TIME_MS_MAX + 1;
@@ -264,7 +264,7 @@ static void test_decode_field_errors(void **state)
     (void)state;
     raw_fields r;
     const uint8_t v2[] = { 0x02 }, seq0[] = { 0x00 }, seq_noncanon[] = { 0xcc, 0x01 },
-                  kind0[] = { 0x00 }, kind7[] = { 0x07 }, arr[] = { 0x90 },
+                  kind0[] = { 0x00 }, kind9[] = { 0x09 }, arr[] = { 0x90 },
                   str_author[] = { 0xa1, 'x' }, short_key[] = { 0xc4, 0x01, 0x00 },
                   ts_big[] = { 0xcf, 0x00, 0x00, 0xe6, 0x77, 0xd2, 0x1f, 0xdc, 0x00 },
                   seq_big[] = { 0xcf, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
@@ -324,7 +324,7 @@ static void test_decode_field_errors(void **state)
     r.f[5] = kind0;
     expect_decode(&r, RN_EKIND, "entry.kind");
     r = valid_fields();
-    r.f[5] = kind7;
+    r.f[5] = kind9;
     expect_decode(&r, RN_EKIND, "entry.kind");
 
     r = valid_fields();

@@ -1201,7 +1201,7 @@ int main(int argc, char **argv)
     uint8_t body[4096], f[8192];
     size_t blen = body_of(ie_provider, body, sizeof(body));
     const uint8_t v1[] = { 0x01 }, v2[] = { 0x02 }, s1[] = { 0x01 }, s1_long[] = { 0xcc, 0x01 },
-                  s2[] = { 0x02 }, nil[] = { 0xc0 }, k1[] = { 0x01 }, k7[] = { 0x07 },
+                  s2[] = { 0x02 }, nil[] = { 0xc0 }, k1[] = { 0x01 }, k9[] = { 0x09 },
                   ts[] = { 0xcf, 0x00, 0x00, 0x01, 0x9a, 0xa1, 0xb2, 0x4c, 0x00 },
                   f64[] = { 0xcb, 0x42, 0x79, 0xaa, 0x1b, 0x24, 0xc0, 0x00, 0x00 },
                   arr0[] = { 0x90 };
@@ -1230,9 +1230,9 @@ int main(int argc, char **argv)
     sign_raw(IE, 8, f, n, &m);
     add_invalid("float-timestamp", "timestamps are unsigned integers, never floats", "decode",
                 "RN_EMALFORMED", "entry.timestamp", "IE", &m);
-    n = fields(f, IE, v1, 1, s1, 1, nil, 1, ts, sizeof(ts), k7, 1, body, blen);
+    n = fields(f, IE, v1, 1, s1, 1, nil, 1, ts, sizeof(ts), k9, 1, body, blen);
     sign_raw(IE, 8, f, n, &m);
-    add_invalid("kind-7", "kinds are 1 to 6", "decode", "RN_EKIND", "entry.kind", "IE", &m);
+    add_invalid("kind-9", "kinds are 1 to 8", "decode", "RN_EKIND", "entry.kind", "IE", &m);
     n = fields(f, IE, v1, 1, s1, 1, nil, 1, ts, sizeof(ts), k1, 1, arr0, 1);
     memcpy(f + n, body, blen); /* keep the entry above its minimum size */
     n += blen;
