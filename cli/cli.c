@@ -111,7 +111,9 @@ static const cli_optdef opts_status_list[] = {
     { "output", 'o', true },
     { NULL, 0, false },
 };
-static const cli_optdef opts_proof_verify[] = { { "roster", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_proof_verify[] = { { "roster", 0, true },
+                                                { "genesis", 0, true },
+                                                { NULL, 0, false } };
 static const cli_optdef opts_import[] = {
     { "dry-run", 'n', false },  { "provider-id", 0, true },
     { "spec-id", 0, true },     { "country", 0, true },
@@ -420,10 +422,15 @@ static const cli_cmd commands[] = {
     { "proof get", "recognise, and save the proof bundle to a file",
       "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME] -o FILE", NULL, opts_proof_get, 3, 3,
       false, cmd_proof_get, 0 },
-    { "proof verify", "check a proof bundle offline, with only the roster", "FILE --roster ROSTER",
-      "ROSTER is the federation's roster file (or its canonical MessagePack encoding). Prints the\n"
-      "answer and the entries it rests on. Exit 0 when the bundle verifies, 1 when it does not.",
-      opts_proof_verify, 1, 1, false, cmd_proof_verify, 0 },
+    { "proof verify", "check a proof bundle offline, with only the roster",
+      "FILE --roster ROSTER | --genesis GENESIS [--change CHANGE]...",
+      "ROSTER is the federation's roster file (or its canonical MessagePack encoding); GENESIS\n"
+      "and the CHANGEs, in version order, are its governed roster (recnetctl roster genesis,\n"
+      "propose, approve), against which a bundle made under a key since rotated or removed still\n"
+      "verifies, and an entry of a compromised key past its last trusted one does not\n"
+      "(RN_ESUPERSEDED). Prints the answer and the entries it rests on. Exit 0 when the bundle\n"
+      "verifies, 1 when it does not.",
+      opts_proof_verify, 1, 1, true, cmd_proof_verify, 0 },
     { "log", "entries of an author's log, as JSON records", "AUTHOR [--from SEQ] [--max N]",
       "AUTHOR is a key rn1:... or a country code (its authority in the node's roster).", opts_log,
       1, 1, false, cmd_log, 0 },

@@ -16,7 +16,9 @@
 #include "proto/codes.h"
 #include "proto/key.h"
 #include "proto/limits.h"
+#include "proto/authors.h"
 #include "proto/proof.h"
+#include "proto/rosterchain.h"
 #include "proto/rules.h"
 #include "recjson.h"
 #include "rpc.h"
@@ -918,27 +920,97 @@ static int roster_load(const char *path, proto_roster *out, nodeconf_roster *fil
     return CLI_OK;
 }
 
-int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
+/*
+ * proof verify --genesis G [--change C]...: the author table of the governed roster G and its
+ * changes in version order (PROTOCOL.md 4.4), each verified as `roster verify` does, so that a
+ * bundle is checked against the roster of every version (5.4). The repeated --change arrives as
+ * the command's extra flags (the parser keeps one value per option); any other extra flag is
+ * refused. Writes the table to `out` and a description of the chain to `what`. Returns CLI_OK,
+ * CLI_USAGE, CLI_REFUSED (a genesis or change that does not decode or apply), CLI_ERROR.
+ */
+static int proof_chain_load(const cli_cmd *cmd, const cli_args *a, const char *gpath,
+                            proto_authors *out, char *what, size_t what_len)
 {
-    const char *rpath = cli_optval(cmd, a, "roster");
-    nodeconf_roster file;
-    proto_roster roster;
-    proto_proof *pf = NULL;
+    proto_rosterchain ch;
     uint8_t *buf = NULL;
     size_t len;
     char why[512], msg[160];
+    rn_diag d;
+    int rc;
+    for (unsigned i = 0; i < a->extra_n; i++) {
+        const char *n = a->extra_name[i];
+        if (strncmp(n, "change", 6) != 0 || (n[6] != '\0' && n[6] != '='))
+            return cli_usage(cmd, "unknown option --%s", n);
+    }
+    memset(&d, 0, sizeof(d));
+    if (cli_read_file(gpath, RN_ROSTERCHAIN_GENESIS_BYTES_MAX, &buf, &len, why, sizeof(why)) < 0)
+        return cli_fail(CLI_ERROR, "%s", why);
+    rc = proto_rosterchain_init(&ch, buf, len, &d);
+    free(buf);
+    if (rc < 0)
+        return cli_fail_rn(CLI_REFUSED, rc, d.field, -1, "%s: not a genesis roster: %s", gpath,
+                           rn_diag_format(&d, msg, sizeof(msg)));
+    for (unsigned i = 0; i < a->extra_n; i++) {
+        const char *path = a->extra_name[i][6] == '=' ? a->extra_name[i] + 7 : a->extra_val[i];
+        buf = NULL;
+        memset(&d, 0, sizeof(d));
+        if (cli_read_file(path, RN_ROSTERCHAIN_CHANGE_BYTES_MAX, &buf, &len, why, sizeof(why)) <
+            0) {
+            proto_rosterchain_free(&ch);
+            return cli_fail(CLI_ERROR, "%s", why);
+        }
+        rc = proto_rosterchain_apply_bytes(&ch, buf, len, &d);
+        free(buf);
+        if (rc < 0) {
+            proto_rosterchain_free(&ch);
+            return cli_fail_rn(CLI_REFUSED, rc, d.field, d.index > 0 ? (long)d.index - 1 : -1,
+                               "%s (version %u): does not verify: %s", path, i + 2u,
+                               rn_diag_format(&d, msg, sizeof(msg)));
+        }
+    }
+    rc = proto_authors_build(out, &ch);
+    snprintf(what, what_len, "the governed roster %s at version %llu", gpath,
+             (unsigned long long)proto_rosterchain_version(&ch));
+    proto_rosterchain_free(&ch);
+    if (rc < 0)
+        return cli_fail(CLI_ERROR, "out of memory");
+    return CLI_OK;
+}
+
+int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    const char *rpath = cli_optval(cmd, a, "roster");
+    const char *gpath = cli_optval(cmd, a, "genesis");
+    nodeconf_roster file;
+    proto_roster roster;
+    proto_authors authors;
+    proto_proof *pf = NULL;
+    uint8_t *buf = NULL;
+    size_t len;
+    char why[512], msg[160], against[CLI_PATH_BYTES + 64];
     rn_diag d;
     bool own_roster = false;
     int rc;
     memset(&file, 0, sizeof(file));
     memset(&roster, 0, sizeof(roster));
+    memset(&authors, 0, sizeof(authors));
     memset(&d, 0, sizeof(d));
-    if (rpath == NULL)
-        return cli_usage(cmd, "--roster ROSTER: the federation's roster file");
-    rc = roster_load(rpath, &roster, &file);
-    if (rc != CLI_OK)
-        return rc;
+    if ((rpath == NULL) == (gpath == NULL))
+        return cli_usage(cmd, "--roster ROSTER (the federation's roster file) or --genesis "
+                              "GENESIS [--change CHANGE]... (its governed roster), one of them");
+    if (gpath == NULL && a->extra_n > 0)
+        return cli_usage(cmd, "--%s: only with --genesis", a->extra_name[0]);
+    if (gpath != NULL) {
+        rc = proof_chain_load(cmd, a, gpath, &authors, against, sizeof(against));
+    } else {
+        rc = roster_load(rpath, &roster, &file);
+        if (rc == CLI_OK && proto_authors_from_roster(&authors, &roster) < 0)
+            rc = cli_fail(CLI_ERROR, "out of memory");
+        snprintf(against, sizeof(against), "%s", rpath);
+    }
     own_roster = file.count == 0;
+    if (rc != CLI_OK)
+        goto out;
     if (cli_read_file(a->pos[0], RN_PROOF_BYTES_MAX, &buf, &len, why, sizeof(why)) < 0) {
         rc = cli_fail(CLI_ERROR, "%s", why);
         goto out;
@@ -948,7 +1020,7 @@ int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
         rc = cli_fail(CLI_ERROR, "out of memory");
         goto out;
     }
-    int vr = proto_proof_verify(buf, len, &roster, pf, &d);
+    int vr = proto_proof_verify_authors(buf, len, &authors, pf, &d);
     bool decoded = vr == 0 || proto_proof_decode(pf, buf, len, NULL) == 0;
     /* Entry positions 1-based, as PROTOCOL.md section 5.4 counts them ("entry 3: ..."). */
     proto_proof_diag_format(&d, msg, sizeof(msg));
@@ -996,9 +1068,19 @@ int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
             if (en != NULL) {
                 proto_entry pe;
                 if (proto_entry_decode(&pe, pf->entries[i].ptr, pf->entries[i].len, NULL) == 0) {
-                    const proto_member *m = proto_roster_find(&roster, pe.author);
-                    if (m != NULL)
-                        json_object_set_new(en, "country", json_string(m->country));
+                    const char *cc = NULL;
+                    /* The country its identifiers carry, among those its key held. */
+                    proto_record *rec = malloc(sizeof(*rec));
+                    if (rec != NULL &&
+                        proto_record_decode(rec, pe.kind, pe.body, pe.body_len, NULL) == 0 &&
+                        proto_authors_entry_check(&authors, &pe, rec, PROTO_AUTHORS_NO_CUT, &cc,
+                                                  NULL) == 0)
+                        json_object_set_new(en, "country", json_string(cc));
+                    else if (proto_authors_find(&authors, pe.author) != NULL)
+                        json_object_set_new(
+                            en, "country",
+                            json_string(proto_authors_find(&authors, pe.author)->country));
+                    free(rec);
                 }
                 json_array_append_new(es, en);
             } else {
@@ -1048,7 +1130,7 @@ int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
         if (vr == 0)
             printf("VERIFIED against %s: every entry is signed by its country's authority and "
                    "supports the answer\n",
-                   rpath);
+                   against);
         else
             printf("DOES NOT VERIFY: %s (%s)\n", msg, rn_err_name(vr));
     }
@@ -1060,6 +1142,7 @@ out:
     if (own_roster)
         proto_roster_free(&roster);
     nodeconf_roster_free(&file);
+    proto_authors_free(&authors);
     return rc;
 }
 

@@ -375,7 +375,7 @@ static int check_policy(const proto_policy *pol, const proto_spec *spec, const p
 }
 
 /* Steps 2-5 on a decoded bundle. `ro` is the caller's scratch (it is large). */
-static int verify_entries(const proto_proof *p, const proto_roster *roster, roles *ro, rn_diag *d)
+static int verify_entries(const proto_proof *p, const proto_authors *authors, roles *ro, rn_diag *d)
 {
     proto_entry e, prev;
     proto_record r;
@@ -396,17 +396,19 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
                 return rn_fail_at(d, RN_EFIELDORDER, "proof.entries", i + 1);
         }
         prev = e;
-        const proto_member *m = proto_roster_find(roster, e.author);
-        if (m == NULL)
-            return rn_fail_at(d, RN_EROSTER, "entry.author", i + 1);
-        if (m->role != PROTO_ROLE_AUTHORITY)
-            return rn_fail_at(d, RN_EROLE, "entry.author", i + 1);
+        /* Step 2.3: an authority of some period of the chain, not past its cut-off. A bundle
+         * carries no succession, so a key rotated as planned is taken as uncut: its holder
+         * stopped writing when the rotation took effect. */
+        rc = proto_authors_entry_check(authors, &e, NULL, PROTO_AUTHORS_NO_CUT, NULL, d);
+        if (rc < 0)
+            return rn_fail_at(d, rc, d != NULL ? d->field : NULL, i + 1);
         if (proto_entry_verify(&e) != 0)
             return rn_fail_at(d, RN_ESIG, "entry.signature", i + 1);
         rc = proto_record_decode(&r, e.kind, e.body, e.body_len, d);
         if (rc < 0)
             return rn_fail_at(d, rc, d != NULL ? d->field : NULL, i + 1);
-        rc = proto_record_check_author(&r, m->country, d);
+        /* Step 2.6: its identifiers carry a country the key was the authority of. */
+        rc = proto_authors_entry_check(authors, &e, &r, PROTO_AUTHORS_NO_CUT, NULL, d);
         if (rc < 0)
             return rn_fail_at(d, rc, d != NULL ? d->field : NULL, i + 1);
         RN_TRY(assign_role(ro, p, &e, &r, i, d));
@@ -427,9 +429,8 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
     /* Step 4: the basis supports the answer. */
     if (ro->basis.i >= 0) {
         size_t idx = (size_t)ro->basis.i + 1;
-        const proto_member *auth = proto_roster_authority(
-            roster, (const char *)p->query.country.ptr, p->query.country.len);
-        if (auth == NULL || memcmp(auth->key, ro->basis.e.author, PROTO_KEY_BYTES) != 0)
+        if (!proto_authors_is_authority_of(authors, ro->basis.e.author,
+                                           (const char *)p->query.country.ptr))
             return rn_fail_at(d, RN_EPROOF, "proof.answer.basis_author", idx);
         if (p->answer.result == PROTO_RESULT_DECISION)
             RN_TRY(check_decision(&ro->basis.r.u.decision, p, idx, d));
@@ -452,8 +453,8 @@ static int verify_entries(const proto_proof *p, const proto_roster *roster, role
     return 0;
 }
 
-int proto_proof_verify(const uint8_t *buf, size_t len, const proto_roster *roster, proto_proof *out,
-                       rn_diag *d)
+int proto_proof_verify_authors(const uint8_t *buf, size_t len, const proto_authors *authors,
+                               proto_proof *out, rn_diag *d)
 {
     proto_proof local;
     proto_proof *p = out != NULL ? out : &local;
@@ -467,8 +468,20 @@ int proto_proof_verify(const uint8_t *buf, size_t len, const proto_roster *roste
     ro = malloc(sizeof(*ro));
     if (ro == NULL)
         return rn_fail(d, RN_ENOMEM, "proof");
-    rc = verify_entries(p, roster, ro, d);
+    rc = verify_entries(p, authors, ro, d);
     free(ro);
+    return rc;
+}
+
+int proto_proof_verify(const uint8_t *buf, size_t len, const proto_roster *roster, proto_proof *out,
+                       rn_diag *d)
+{
+    proto_authors a;
+    /* A fixed roster is a chain of one version: the same checks, against its one period. */
+    if (proto_authors_from_roster(&a, roster) < 0)
+        return rn_fail(d, RN_ENOMEM, "proof");
+    int rc = proto_proof_verify_authors(buf, len, &a, out, d);
+    proto_authors_free(&a);
     return rc;
 }
 

@@ -36,6 +36,7 @@
 
 #include "entry.h"
 #include "error.h"
+#include "authors.h"
 #include "limits.h"
 #include "mp.h"
 #include "record.h"
@@ -158,6 +159,21 @@ RN_MUST_USE int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t le
  */
 RN_MUST_USE int proto_proof_verify(const uint8_t *buf, size_t len, const proto_roster *roster,
                                    proto_proof *out, rn_diag *d);
+
+/*
+ * proto_proof_verify against a governed roster's author table (proto_authors_build of a verified
+ * chain: PROTOCOL.md 5.4 with 4.4), so that a bundle made under a key since rotated or removed
+ * still verifies against the roster of its time. Step 2.3 is proto_authors_entry_check (the
+ * author held the authority role in some period: RN_EROSTER, RN_EROLE; the entry is not past the
+ * key's cut-off: RN_ESUPERSEDED for an entry of a compromised key past the last trusted one, or
+ * of a removed authority stamped after its removal; a key rotated as planned is not cut, since a
+ * bundle carries no succession); step 2.6 accepts the prefix of any country the key was the
+ * authority of; step 4 asks proto_authors_is_authority_of (any key of the lineage of the query
+ * country's authority). proto_proof_verify is this with a table of the roster's one period.
+ */
+RN_MUST_USE int proto_proof_verify_authors(const uint8_t *buf, size_t len,
+                                           const proto_authors *authors, proto_proof *out,
+                                           rn_diag *d);
 
 /*
  * Formats a diagnostic of proto_proof_decode or proto_proof_verify for people, with the position

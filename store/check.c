@@ -8,8 +8,18 @@
 #include "store/keys.h"
 #include "store/store_internal.h"
 
+/* Whether `lineage` holds the roster entry (author, seq). */
+static bool change_indexed(store_read *r, const uint8_t *author, uint64_t seq)
+{
+    uint8_t key[1 + LOC_BYTES];
+    key[0] = 'r';
+    loc_key(key + 1, author, seq);
+    MDB_val k = { sizeof(key), key }, v;
+    return mdb_get(r->txn, r->s->priv->dbi[STORE_DB_LINEAGE], &k, &v) == 0;
+}
+
 static int check_author(store_read *r, const store_head *h, uint64_t *index_counts,
-                        proto_record *rec, store_check_result *out)
+                        uint64_t *changes, proto_record *rec, store_check_result *out)
 {
     store *s = r->s;
     const char *country = store_author_country(s, h->author);
@@ -38,13 +48,20 @@ static int check_author(store_read *r, const store_head *h, uint64_t *index_coun
             proto_record_decode(rec, e.kind, e.body, e.body_len, NULL) != 0)
             return RN_ECORRUPT;
         out->bad_seq = 0;
-        if (country == NULL) {
+        if (country == NULL && proto_record_id(rec).len >= 2) {
             /* The author has left the roster since; its entries stay, and the country their
              * indexes were written with is the prefix of their ids (checked at ingest). */
             memcpy(id_country, proto_record_id(rec).ptr, 2);
             country = id_country;
         }
-        size_t nk = index_keys(&e, rec, country, keys);
+        /* Entries past their author's cut stay in the log as evidence, out of the indexes. */
+        bool past = lineage_past_cut_entry(s, h->author, seq, e.timestamp_ms, b.ptr, b.len);
+        if (!past && rec->kind == PROTO_KIND_ROSTER) {
+            if (!change_indexed(r, h->author, seq))
+                return RN_ECORRUPT;
+            (*changes)++;
+        }
+        size_t nk = past || country == NULL ? 0 : index_keys(&e, rec, country, keys);
         for (size_t i = 0; i < nk; i++) {
             MDB_val k = { keys[i].len, keys[i].key }, v;
             if (mdb_get(r->txn, s->priv->dbi[keys[i].db], &k, &v) != 0)
@@ -70,7 +87,7 @@ int store_check(store *s, store_check_result *out)
     store_read r;
     store_head *heads = NULL;
     proto_record *rec = NULL;
-    uint64_t counts[STORE_DB_COUNT] = { 0 };
+    uint64_t counts[STORE_DB_COUNT] = { 0 }, changes = 0;
     size_t n = 0;
     int err;
 
@@ -89,7 +106,7 @@ int store_check(store *s, store_check_result *out)
     }
     RN_GUARD(err, store_heads(&r, heads, n, &n));
     for (size_t i = 0; i < n; i++) {
-        RN_GUARD(err, check_author(&r, &heads[i], counts, rec, out));
+        RN_GUARD(err, check_author(&r, &heads[i], counts, &changes, rec, out));
         out->authors++;
         out->entries += heads[i].seq;
     }
@@ -102,6 +119,28 @@ int store_check(store *s, store_check_result *out)
         MDB_stat st;
         if (mdb_stat(r.txn, s->priv->dbi[derived[i]], &st) != 0 ||
             st.ms_entries != counts[derived[i]]) {
+            err = RN_ECORRUPT;
+            goto out;
+        }
+    }
+    /* The index of roster entries holds those entries, and nothing else. */
+    {
+        MDB_cursor *c;
+        MDB_val k, v;
+        uint8_t p = 'r';
+        uint64_t held = 0;
+        int rc = mdb_cursor_open(r.txn, s->priv->dbi[STORE_DB_LINEAGE], &c);
+        if (rc != 0) {
+            err = store_lmdb_err(rc, "lineage cursor");
+            goto out;
+        }
+        k = (MDB_val){ 1, &p };
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+             rc == 0 && k.mv_size > 0 && ((const uint8_t *)k.mv_data)[0] == 'r';
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+            held++;
+        mdb_cursor_close(c);
+        if (held != changes) {
             err = RN_ECORRUPT;
             goto out;
         }

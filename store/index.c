@@ -485,15 +485,25 @@ static int author_country_of(store *s, MDB_txn *txn, store_batch *b, const uint8
         memcpy(country, c, 3);
         return 0;
     }
-    proto_str first;
-    proto_entry fe;
-    RN_TRY(store_entry_raw(s, txn, author, seq, &first));
-    if (proto_entry_decode(&fe, first.ptr, first.len, NULL) != 0 ||
-        proto_record_decode(&b->rec, fe.kind, fe.body, fe.body_len, NULL) != 0)
-        return RN_ECORRUPT;
-    proto_str rid = proto_record_id(&b->rec);
-    memcpy(country, rid.ptr, 2);
-    country[2] = '\0';
+    /* The first entry from `seq` on that has an id (roster and succession records have none);
+     * with none, the entries to index carry no index keys, and the country is not used. */
+    store_head h;
+    RN_TRY(store_head_read(s, txn, author, &h));
+    memcpy(country, "??", 3);
+    for (; seq <= h.seq; seq++) {
+        proto_str first;
+        proto_entry fe;
+        RN_TRY(store_entry_raw(s, txn, author, seq, &first));
+        if (proto_entry_decode(&fe, first.ptr, first.len, NULL) != 0 ||
+            proto_record_decode(&b->rec, fe.kind, fe.body, fe.body_len, NULL) != 0)
+            return RN_ECORRUPT;
+        proto_str rid = proto_record_id(&b->rec);
+        if (rid.len >= 2) {
+            memcpy(country, rid.ptr, 2);
+            country[2] = '\0';
+            break;
+        }
+    }
     return 0;
 }
 
@@ -578,6 +588,10 @@ static int flush(store *s, bool keep)
 {
     bool pending = s->index_pending;
     int rc = index_flush(s, keep);
+    /* A cut made known since: the entries past it leave the indexes, now that they hold every
+     * entry (lineage.c). */
+    if (rc == 0 && s->priv->purge_pending)
+        rc = lineage_purge(s);
     s->index_error = rc < 0 ? rc : 0;
     store_note_full(s, rc, pending && rc == 0);
     return rc;

@@ -309,9 +309,10 @@ typedef struct recog {
     proto_str spec_id;
     char country[3]; /* canonical */
     uint32_t purpose;
-    uint64_t at;    /* known at: which entries count, clamped */
-    uint64_t valid; /* valid at: when the records' dates are evaluated, clamped */
-    const proto_member *authority;
+    uint64_t at;                   /* known at: which entries count, clamped */
+    uint64_t valid;                /* valid at: when the records' dates are evaluated, clamped */
+    const proto_member *authority; /* the country's authority in force, or NULL (every key of
+                                      its lineage answers for the country: store_is_authority_of) */
     store_version spec_v, provider_v;
     /* The entries the answer rests on, as read (checked against their ids) while answering:
      * the bundle takes them from here rather than read them again. len 0: not read. */
@@ -424,7 +425,7 @@ static int best_decision(store_read *r, recog *q, scratch *sc, query_recognition
             continue;
         const proto_decision *dec = &d->u.decision;
         /* (e) and the spec: the verifier's own rule (proto/rules.h). */
-        if (memcmp(dv.author, q->authority->key, PROTO_KEY_BYTES) != 0 ||
+        if (!store_is_authority_of(r->s, dv.author, q->country) ||
             proto_decision_unmet(dec, q->spec_id, q->purpose, q->valid) != NULL)
             continue;
         /* (f) Only a candidate that would win needs the supersession check (d). */
@@ -523,7 +524,7 @@ static int best_policy(store_read *r, recog *q, scratch *sc, query_recognition *
             if (rc < 0)
                 break;
             const proto_policy *pol = &pr->u.policy;
-            if (memcmp(pv.author, q->authority->key, PROTO_KEY_BYTES) == 0 &&
+            if (store_is_authority_of(r->s, pv.author, q->country) &&
                 proto_policy_unmet(pol, q->purpose, q->valid) == NULL &&
                 outcome_rank(pol->outcome) < best_rank &&
                 proto_policy_matches(pol, &q->spec->u.spec, &q->provider->u.provider)) {
@@ -640,7 +641,7 @@ static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *ou
                      &out->provider_status));
     /* (b) */
     q->authority = proto_roster_authority(&r->s->roster, q->country, 2);
-    if (q->authority == NULL)
+    if (q->authority == NULL && !store_lineage_has(r->s, q->country))
         return RN_ECOUNTRY;
     /* (c)-(f), then (g), then (h). */
     out->result = PROTO_RESULT_NO_DECISION;
@@ -648,10 +649,16 @@ static int recognise(store_read *r, recog *q, scratch *sc, query_recognition *ou
     if (out->result == PROTO_RESULT_NO_DECISION)
         RN_TRY(best_policy(r, q, sc, out));
 
-    bool fa, fs;
-    RN_TRY(author_forked(r, q->authority->key, &fa));
+    bool fa = false, fb = false, fs;
+    if (q->authority != NULL)
+        RN_TRY(author_forked(r, q->authority->key, &fa));
+    /* A basis by an earlier key of the lineage: that key's log is the one the answer rests on. */
+    if (out->result != PROTO_RESULT_NO_DECISION &&
+        (q->authority == NULL ||
+         memcmp(out->basis.author, q->authority->key, PROTO_KEY_BYTES) != 0))
+        RN_TRY(author_forked(r, out->basis.author, &fb));
     RN_TRY(author_forked(r, q->spec_v.author, &fs));
-    out->forked = fa || fs;
+    out->forked = fa || fb || fs;
     return 0;
 }
 

@@ -127,9 +127,11 @@ typedef struct query_recognition {
  *
  *  a. spec = the latest version of spec_id as of at; none: RN_ENOTFOUND. provider = the latest
  *     version of spec.provider as of at; none: RN_ENOTFOUND.
- *  b. A = the roster's authority of `country` (store->roster); none: RN_ECOUNTRY.
+ *  b. A = the authority of `country`: every key that held the authority role for it in some
+ *     period of the governed roster (its lineage, store_authors); none: RN_ECOUNTRY.
  *  c. Candidate decisions: every decision id D with a dec_spec key under spec_id 0x00 country;
- *     take D's latest version as of at, and keep it if its spec is still spec_id.
+ *     take D's latest version as of at, and keep it if its spec is still spec_id and its author
+ *     is one of A's keys. (Entries past a key's cut-off are not in the indexes.)
  *  d. Drop the superseded ones: X is superseded if some decision Y, found through the
  *     `superseded` index under X.id with entry timestamp <= at, still has supersedes == X.id in
  *     its own latest version as of at.

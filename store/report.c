@@ -196,8 +196,8 @@ static int on_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
         return RN_ECORRUPT;
     if (e.timestamp_ms > w->at)
         return WALK_PAST_AT;
-    if (e.kind == PROTO_KIND_REVOCATION)
-        return 0;
+    if (e.kind == PROTO_KIND_REVOCATION || !proto_kind_is_registry(e.kind))
+        return 0; /* roster and succession entries state nothing about a registry */
     if (proto_record_decode(w->rec, e.kind, e.body, e.body_len, NULL) != 0)
         return RN_ECORRUPT;
     proto_str id = proto_record_id(w->rec);

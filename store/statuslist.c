@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "proto/entry.h"
+#include "store/store_internal.h"
 
 /* Stops the walk (not an error) at the first entry stamped after `at`. */
 #define WALK_PAST_AT 1
@@ -30,6 +31,10 @@ static int on_entry(void *ctx, uint64_t seq, const uint8_t *bytes, size_t len)
     proto_entry e;
     if (proto_entry_decode_known(&e, bytes, len) != 0)
         return RN_ECORRUPT;
+    /* Past its author's cut-off (store.h, "Authors by the governed roster"): kept as evidence,
+     * out of the indexes, and no part of the list. */
+    if (lineage_past_cut_entry(w->r->s, w->author, seq, e.timestamp_ms, bytes, len))
+        return 0;
     if (e.timestamp_ms > w->at) {
         if (e.timestamp_ms < w->c.same_until_ms)
             w->c.same_until_ms = e.timestamp_ms;
@@ -85,8 +90,13 @@ int store_status_bits(store_read *r, proto_str provider, uint64_t at_ms,
         memset(counts, 0, sizeof(*counts));
     if (proto_id_check(provider.ptr, provider.len) != 0)
         return RN_EID;
-    const proto_member *m = proto_roster_authority(&r->s->roster, (const char *)provider.ptr, 2);
-    if (m == NULL) {
+    /* Every key that held the authority role for the provider's country: a log continued under
+     * a rotated key, or an earlier authority's revocations that stay in force. */
+    const uint8_t *keys[64];
+    size_t nk = store_lineage_keys(r->s, (const char *)provider.ptr, keys, 64);
+    if (nk > 64)
+        nk = 64;
+    if (nk == 0) {
         if (counts != NULL)
             counts->same_until_ms = UINT64_MAX;
         return 0;
@@ -96,22 +106,38 @@ int store_status_bits(store_read *r, proto_str provider, uint64_t at_ms,
     w.r = r;
     w.provider = provider;
     w.at = at_ms;
-    w.author = m->key;
     w.bits = bits;
     w.c.same_until_ms = UINT64_MAX;
-    store_head h;
-    int hrc = store_head_get(r, m->key, &h);
-    if (hrc == 0)
-        w.c.head_seq = h.seq;
-    else if (hrc != RN_ENOTFOUND)
-        return hrc;
     w.rec = malloc(sizeof(*w.rec));
     if (w.rec == NULL)
         return RN_ENOMEM;
-    size_t got = 0;
-    int rc = store_entries_range(r, m->key, 1, SIZE_MAX, SIZE_MAX, on_entry, &w, &got);
-    if (rc == WALK_PAST_AT)
-        rc = 0;
+    const proto_member *m = proto_roster_authority(&r->s->roster, (const char *)provider.ptr, 2);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nk; i++) {
+        store_head h;
+        int hrc = store_head_get(r, keys[i], &h);
+        if (hrc == RN_ENOTFOUND)
+            continue;
+        if (hrc != 0) {
+            rc = hrc;
+            break;
+        }
+        /* The head and last entry reported are the authority's in force (or the last walked). */
+        uint64_t last_seq = w.c.last_seq, last_ms = w.c.last_ms;
+        bool current = m != NULL && memcmp(m->key, keys[i], PROTO_KEY_BYTES) == 0;
+        w.author = keys[i];
+        w.c.last_seq = 0;
+        size_t got = 0;
+        rc = store_entries_range(r, keys[i], 1, SIZE_MAX, SIZE_MAX, on_entry, &w, &got);
+        if (rc == WALK_PAST_AT)
+            rc = 0;
+        if (current || m == NULL) {
+            w.c.head_seq = h.seq;
+        } else {
+            w.c.last_seq = last_seq;
+            w.c.last_ms = last_ms;
+        }
+    }
     free(w.rec);
     if (rc != 0) {
         memset(bits, 0, STORE_STATUS_BYTES);

@@ -28,6 +28,7 @@ static const char *const db_names[STORE_DB_COUNT] = {
     [STORE_DB_SPEC_PROV] = "spec_prov", [STORE_DB_SPEC_ISCED] = "spec_isced",
     [STORE_DB_ISSUER] = "issuer",       [STORE_DB_META] = "meta",
     [STORE_DB_ANCHORS] = "anchors",     [STORE_DB_SIGS] = "sigs",
+    [STORE_DB_CHAIN] = "chain",         [STORE_DB_LINEAGE] = "lineage",
 };
 
 static_assert(STORE_DB_COUNT <= RN_STORE_DBS_MAX, "raise RN_STORE_DBS_MAX");
@@ -294,6 +295,7 @@ int store_open(store *s, const char *dir, const store_options *opt)
     } else {
         RN_GUARD(err, roster_load(s, txn));
     }
+    RN_GUARD(err, lineage_open(s, txn));
     /* A crash may have left entries past an index watermark; the first read finds out. */
     s->index_pending = true;
     RN_GUARD(err, verify_scan(s, txn));
@@ -330,6 +332,7 @@ void store_close(store *s)
         free(p->scratch);
         free(p->checked);
         store_records_free(p->records);
+        lineage_free(s);
         free(p);
     }
     proto_roster_free(&s->roster);
@@ -349,6 +352,13 @@ int store_sync(store *s)
 }
 
 int store_roster_set(store *s, const proto_roster *r)
+{
+    RN_TRY(store_roster_save(s, r));
+    /* A replica that holds a chain keeps the chain's table (its cuts never loosen). */
+    return lineage_has_chain(s) ? 0 : lineage_from_roster(s);
+}
+
+int store_roster_save(store *s, const proto_roster *r)
 {
     MDB_txn *txn;
     proto_roster copy;
@@ -391,75 +401,7 @@ out:
     return err;
 }
 
-const char *store_author_country(const store *s, const uint8_t author[PROTO_KEY_BYTES])
-{
-    const proto_member *m = proto_roster_find(&s->roster, author);
-    if (m == NULL || m->role != PROTO_ROLE_AUTHORITY)
-        return NULL;
-    return m->country;
-}
-
-/* ---- Authors by the governed roster ---- */
-
-/* Declared for the node to build on; implemented in the next commits (RN_EINVAL until then). */
-int store_authors_set(store *s, const struct proto_authors *a)
-{
-    (void)s;
-    (void)a;
-    return RN_EINVAL;
-}
-
-const struct proto_authors *store_authors(const store *s)
-{
-    (void)s;
-    return NULL;
-}
-
-int store_chain_append(store *s, const uint8_t *doc, size_t len)
-{
-    (void)s;
-    (void)doc;
-    (void)len;
-    return RN_EINVAL;
-}
-
-int store_chain_load(store *s, struct proto_rosterchain *out, rn_diag *d)
-{
-    (void)s;
-    (void)out;
-    (void)d;
-    return RN_EINVAL;
-}
-
-int store_roster_changes(store_read *r, store_change_cb cb, void *ctx)
-{
-    (void)r;
-    (void)cb;
-    (void)ctx;
-    return RN_EINVAL;
-}
-
-int store_succession_cut(store *s, const uint8_t key[PROTO_KEY_BYTES], uint64_t *seq)
-{
-    (void)s;
-    (void)key;
-    (void)seq;
-    return RN_EINVAL;
-}
-
 /* ---- Ingest ---- */
-
-/* The author of a run must be an authority of the roster; returns its country. */
-static int author_check(const store *s, const uint8_t *author, const char **country)
-{
-    const proto_member *m = proto_roster_find(&s->roster, author);
-    if (m == NULL)
-        return RN_EROSTER;
-    if (m->role != PROTO_ROLE_AUTHORITY)
-        return RN_EROLE;
-    *country = m->country;
-    return 0;
-}
 
 /* Per-run working memory: decoded entries, their ids, and one record at a time. Allocated per
  * call (some 400 KiB for the largest run), so a store holds no per-run state between calls. */
@@ -468,6 +410,8 @@ typedef struct run_work {
     uint8_t ids[RN_RUN_ENTRIES_MAX][PROTO_ID_BYTES];
     bool repaired[RN_RUN_ENTRIES_MAX]; /* held entries put back from the run */
     proto_record rec;
+    struct store_succ succ; /* the cut a succession of the run makes (has_succ) */
+    bool has_succ;
 } run_work;
 
 /* Records `code` for entry i (0-based) of a run; a NULL field keeps the decoder's. */
@@ -563,6 +507,7 @@ static int ingest_run(store *s, const proto_str *raw, size_t n, store_ingest_res
     if (w == NULL)
         return RN_ENOMEM;
     memset(w->repaired, 0, sizeof(w->repaired));
+    w->has_succ = false;
 
     /* 1. Decode until the first failure; the decoded prefix may still be committed. */
     for (good = 0; good < n; good++) {
@@ -584,9 +529,10 @@ static int ingest_run(store *s, const proto_str *raw, size_t n, store_ingest_res
         err = late_err;
         goto out;
     }
-    err = author_check(s, w->e[0].author, &country);
+    /* Who may author (the author table): a member that was an authority, not past its cut. */
+    err = lineage_entry_check(s, &w->e[0], NULL, &country, d);
     if (err < 0) {
-        fail_at(d, err, "entry.author", 0);
+        fail_at(d, err, err == RN_EROSTER || err == RN_EROLE ? "entry.author" : NULL, 0);
         goto out;
     }
 
@@ -690,9 +636,18 @@ static int ingest_run(store *s, const proto_str *raw, size_t n, store_ingest_res
     }
     for (i = first_new; i < good; i++) {
         const proto_entry *e = &w->e[i];
+        struct store_succ succ;
+        bool has_succ = false;
+        const char *ecountry = country;
         rc = proto_record_decode(&w->rec, e->kind, e->body, e->body_len, d);
+        /* Who may author this entry, its prefixes (the country of the author's period), the
+         * lineage's rules (a succession, a roster record's signer), and its cut-off. */
         if (rc == 0)
-            rc = proto_record_check_author(&w->rec, country, d);
+            rc = lineage_entry_check(s, e, &w->rec, &ecountry, d);
+        if (rc == 0)
+            rc = lineage_id_check(s, e, w->ids[i], d);
+        if (rc == 0)
+            rc = lineage_record_check(s, txn, e, &w->rec, &succ, &has_succ, d);
         if (rc < 0 && fast && !run_strict_from(raw, i, n)) {
             err = INGEST_STRICT;
             goto out;
@@ -704,8 +659,13 @@ static int ingest_run(store *s, const proto_str *raw, size_t n, store_ingest_res
             break;
         }
         RN_GUARD(err, put_entry(s, ec, e));
+        RN_GUARD(err, lineage_entry_put(s, txn, e, &w->rec, has_succ ? &succ : NULL));
+        if (has_succ) {
+            w->succ = succ;
+            w->has_succ = true;
+        }
         if (s->priv->batch_complete)
-            store_batch_keys(s->priv->batch, e, w->ids[i], &w->rec, country);
+            store_batch_keys(s->priv->batch, e, w->ids[i], &w->rec, ecountry);
         res->accepted++;
     }
     mdb_cursor_close(ec);
@@ -739,6 +699,8 @@ commit:
     committed = true;
     if (res->accepted > 0)
         s->verify_pending = true;
+    if (w->has_succ && (rc = lineage_committed(s, &w->succ)) < 0 && late_err == 0)
+        late_err = rc;
     for (i = 0; res->repaired > 0 && i < first_new; i++)
         if (w->repaired[i])
             entry_repaired(s, w->e[i].author, w->e[i].seq, false);
@@ -797,7 +759,9 @@ static void append_unwind(store *s, const store_head *prev, uint64_t last, store
     for (uint64_t q = prev->seq + 1; rc == 0 && q <= last; q++) {
         loc_key(loc, prev->author, q);
         MDB_val k = { LOC_BYTES, loc };
-        rc = mdb_del(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, NULL);
+        rc = lineage_unwind(s, txn, prev->author, q) < 0 ? MDB_PANIC : 0;
+        if (rc == 0)
+            rc = mdb_del(txn, s->priv->dbi[STORE_DB_ENTRIES], &k, NULL);
         if (rc == 0) {
             rc = mdb_del(txn, s->priv->dbi[STORE_DB_ANCHORS], &k, NULL);
             if (rc == MDB_NOTFOUND)
@@ -823,6 +787,26 @@ static void append_unwind(store *s, const store_head *prev, uint64_t last, store
                 (unsigned long long)(prev->seq + 1), (unsigned long long)last, mdb_strerror(rc));
 }
 
+/* A succession is stamped after the predecessor's entry it names, when held (PROTOCOL.md 3.14):
+ * *ts becomes at least that entry's timestamp + 1. */
+static int succession_stamp(store *s, MDB_txn *txn, const proto_record *rec, uint64_t *ts)
+{
+    if (rec->kind != PROTO_KIND_SUCCESSION || rec->u.succession.last_seq == 0)
+        return 0;
+    proto_str held;
+    proto_entry pe;
+    int rc =
+        store_entry_raw(s, txn, rec->u.succession.predecessor, rec->u.succession.last_seq, &held);
+    if (rc == RN_ENOTFOUND)
+        return 0;
+    RN_TRY(rc);
+    if (proto_entry_decode(&pe, held.ptr, held.len, NULL) != 0)
+        return RN_ECORRUPT;
+    if (pe.timestamp_ms >= *ts)
+        *ts = pe.timestamp_ms + 1;
+    return 0;
+}
+
 int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, const uint8_t *body,
                  size_t body_len, uint64_t now_ms, uint8_t id[PROTO_ID_BYTES], uint64_t *seq,
                  proto_str *entry, rn_diag *d)
@@ -838,10 +822,12 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
     size_t len;
     int rc, err = 0;
     store_batch_mark mark = store_batch_mark_get(s);
+    struct store_succ succ;
+    bool has_succ = false;
 
     if (s->writes_stopped != 0)
         return rn_fail(d, RN_EIO, "store.writes_stopped");
-    RN_TRY(author_check(s, author, &country));
+    RN_TRY(lineage_author(s, author, &country));
     rec = malloc(sizeof(*rec));
     if (rec == NULL)
         return RN_ENOMEM;
@@ -875,9 +861,15 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         err = RN_ESEQ;
         goto out;
     }
+    RN_GUARD(err, succession_stamp(s, txn, rec, &dr.timestamp_ms));
     RN_GUARD(err, proto_entry_sign(&dr, sk, s->priv->scratch, RN_ENTRY_BYTES_MAX, &len));
     RN_ASSERT(proto_entry_decode(&e, s->priv->scratch, len, NULL) == 0);
     proto_entry_id(s->priv->scratch, len, eid);
+    /* Who may author, now that the entry's seq and time are known, and the lineage's rules. */
+    RN_GUARD(err, lineage_entry_check(s, &e, rec, &country, d));
+    RN_GUARD(err, lineage_id_check(s, &e, eid, d));
+    RN_GUARD(err, lineage_record_check(s, txn, &e, rec, &succ, &has_succ, d));
+    RN_GUARD(err, lineage_entry_put(s, txn, &e, rec, has_succ ? &succ : NULL));
     /* The record decoded above borrows `body`; the entry holds the same bytes. */
     {
         MDB_cursor *ac;
@@ -911,6 +903,8 @@ int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind, co
         err = rn_fail(d, RN_EIO, "store.sync");
         goto out;
     }
+    if (has_succ)
+        RN_GUARD(err, lineage_committed(s, &succ));
     if (id != NULL)
         memcpy(id, eid, PROTO_ID_BYTES);
     if (seq != NULL)
@@ -942,6 +936,8 @@ int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_a
     size_t used = 0, i;
     int rc, err = 0;
     store_batch_mark mark = store_batch_mark_get(s);
+    struct store_succ succ;
+    bool has_succ = false;
 
     if (failed != NULL)
         *failed = n;
@@ -949,7 +945,7 @@ int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_a
         return rn_fail(d, RN_EIO, "store.writes_stopped");
     if (n == 0 || n > RN_APPEND_BATCH_RECORDS_MAX)
         return rn_fail(d, RN_EINVAL, "batch");
-    RN_TRY(author_check(s, author, &country));
+    RN_TRY(lineage_author(s, author, &country));
     rec = malloc(sizeof(*rec));
     if (rec == NULL)
         return RN_ENOMEM;
@@ -992,6 +988,8 @@ int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_a
     }
     /* Timestamps never go backwards along a log, even if the clock does. */
     uint64_t ts = now_ms > head.timestamp_ms ? now_ms : head.timestamp_ms;
+    RN_ASSERT(proto_record_decode(rec, items[0].kind, items[0].body, items[0].body_len, NULL) == 0);
+    RN_GUARD(err, succession_stamp(s, txn, rec, &ts));
     for (i = 0; i < n; i++) {
         size_t len;
         proto_entry_draft dr = { .seq = head.seq + 1,
@@ -1008,13 +1006,28 @@ int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_a
         RN_ASSERT(proto_entry_decode(&e, out + used, len, NULL) == 0);
         RN_ASSERT(e.seq == head.seq + 1);
         proto_entry_id(out + used, len, eid);
-        RN_GUARD(err, put_entry(s, ac, &e));
-        if (s->priv->batch_complete) {
-            /* Checked above; the record borrows the caller's body, as the entry holds it. */
-            RN_ASSERT(proto_record_decode(rec, items[i].kind, items[i].body, items[i].body_len,
-                                          NULL) == 0);
-            store_batch_keys(s->priv->batch, &e, eid, rec, country);
+        /* Checked above; the record borrows the caller's body, as the entry holds it. */
+        RN_ASSERT(proto_record_decode(rec, items[i].kind, items[i].body, items[i].body_len, NULL) ==
+                  0);
+        /* Who may author, now that the entry's seq and time are known, and the lineage's rules. */
+        struct store_succ sc;
+        bool has_sc = false;
+        if ((err = lineage_entry_check(s, &e, rec, &country, d)) == 0 &&
+            (err = lineage_id_check(s, &e, eid, d)) == 0)
+            err = lineage_record_check(s, txn, &e, rec, &sc, &has_sc, d);
+        if (err < 0) {
+            if (failed != NULL)
+                *failed = i;
+            goto out;
         }
+        RN_GUARD(err, put_entry(s, ac, &e));
+        RN_GUARD(err, lineage_entry_put(s, txn, &e, rec, has_sc ? &sc : NULL));
+        if (has_sc) {
+            succ = sc;
+            has_succ = true;
+        }
+        if (s->priv->batch_complete)
+            store_batch_keys(s->priv->batch, &e, eid, rec, country);
         RN_GUARD(err, anchor_put_txn(s, txn, author, e.seq)); /* we signed it */
         if (entries != NULL)
             entries[i] = (proto_str){ out + used, (uint32_t)len };
@@ -1041,6 +1054,8 @@ int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_a
         err = rn_fail(d, RN_EIO, "store.sync");
         goto out;
     }
+    if (has_succ)
+        RN_GUARD(err, lineage_committed(s, &succ));
     if (first_seq != NULL)
         *first_seq = prev_head.seq + 1;
 out:

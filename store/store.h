@@ -146,7 +146,8 @@ struct store_private;
  */
 typedef struct store {
     proto_roster roster; /* loaded from the roster database at open (or a view of
-                            store_options.roster), replaced by store_roster_set */
+                            store_options.roster), replaced by store_roster_set and by
+                            store_authors_set (its current members) */
     bool index_pending;  /* entries may lie past an index watermark (store_index_flush) */
     bool verify_pending; /* some log may hold signatures store_verify_step has not checked */
     /* Disk state and integrity (see "Disks" and "Integrity" above). */
@@ -175,9 +176,12 @@ typedef struct store_head {
 
 /*
  * Opens (creating if needed) the replica in directory `dir`, which must exist. Loads the roster
- * saved by store_roster_set, or reads opt->roster in place. `opt` may be NULL for the defaults.
+ * saved by store_roster_set, or reads opt->roster in place. The author table is the chain's held
+ * in the replica (store_chain_append), verified again, or when none is held the genesis-only
+ * table of that roster. `opt` may be NULL for the defaults.
  * Returns 0, RN_EIO (directory missing or unreadable; errno kept), RN_ESTORE (LMDB refused;
- * a message goes to stderr), RN_ECORRUPT (schema version not STORE_SCHEMA_VERSION), RN_ENOMEM,
+ * a message goes to stderr), RN_ECORRUPT (schema version not STORE_SCHEMA_VERSION, or a chain
+ * held that no longer verifies), RN_ENOMEM,
  * RN_EINVAL (opt->roster is not the roster saved in the replica).
  * On failure nothing needs closing.
  */
@@ -194,8 +198,10 @@ void store_close(store *s);
 RN_MUST_USE int store_sync(store *s);
 
 /*
- * Replaces the roster (who may author, and for which country) and saves it in the replica.
- * Entries already held are kept whatever the new roster says. Returns 0, RN_ENOMEM, RN_ESTORE.
+ * Replaces the roster (who may author, and for which country) and saves it in the replica, and
+ * makes its genesis-only author table the one in force (a node without a governed roster; a node
+ * with one calls store_authors_set after). Entries already held are kept whatever the new roster
+ * says. Returns 0, RN_ENOMEM, RN_ESTORE.
  */
 RN_MUST_USE int store_roster_set(store *s, const proto_roster *r);
 
@@ -219,14 +225,19 @@ typedef struct store_ingest_result {
 /*
  * Ingests a run of n raw entries, received from a peer, that must be consecutive entries of one
  * author (1 <= n <= RN_RUN_ENTRIES_MAX). In order: every entry decodes (proto_entry_decode); the
- * author is an authority of the roster; the run verifies as a run (links, one signature); entries
+ * author may author by the author table (the first entry, proto_authors_entry_check); the run
+ * verifies as a run (links, one signature); entries
  * at seqs already held are compared by id (equal: a duplicate; different: the held bytes are
  * first checked against the id the replica recorded for that place, "Integrity": if that is the
  * run's id, the held bytes are damaged and the run's copy is put back, res->repaired; else it is
  * a fork, see below); the first new entry follows the head (seq = head + 1, timestamp >= head's;
  * a prev other than the head's id is a divergence, res->diverged: the author forked at the head's
  * seq, authentic evidence the run does not carry, and nothing of the run commits); every new
- * record decodes and carries the author's country prefix. Then the new entries and the head
+ * record decodes and passes proto_authors_entry_check (the country prefix of the author's period,
+ * the key's cut-off, a succession first for a key that came by rotation, a roster record signed
+ * by its author) and, for a succession, what the replica holds of the predecessor's log (its
+ * entry at last_seq, when held, has id last_id and an earlier timestamp). Then the new entries
+ * and the head
  * commit in one write transaction (their ids and index keys follow with the index pass).
  * res->head_seq and res->head_id name the head after the call, so that a caller need not hash.
  *
@@ -238,7 +249,9 @@ typedef struct store_ingest_result {
  *
  * Returns 0 (see *res, which is always filled), or RN_EINVAL (n out of range), the decode errors
  * of proto_entry_decode and proto_record_decode, RN_EROSTER (author unknown), RN_EROLE (author is
- * a mirror), RN_EAUTHOR, RN_ESEQ, RN_EPREV (broken links inside the run: forged), RN_ESIG,
+ * a mirror), RN_ESUPERSEDED (past the author's cut-off), RN_EINCONSISTENT (field "succession",
+ * "succession.*", "roster.change"), RN_EAUTHOR, RN_ESEQ, RN_EPREV (broken links inside the run:
+ * forged), RN_ESIG,
  * RN_ETIME (from run verification or against the head), RN_EGAP (first new entry beyond head + 1:
  * fetch from res->head_seq + 1), RN_EPREFIX, RN_EFULL, RN_ESTORE.
  */
@@ -253,10 +266,15 @@ RN_MUST_USE int store_ingest(store *s, const proto_str *raw, size_t n, store_ing
  * receive the new entry's id, seq and signed bytes; the bytes stay valid until the next call on
  * the store, so a caller can send them on without reading them back.
  *
- * Returns 0, or RN_EROSTER, RN_EROLE, proto_record_decode's errors, RN_EPREFIX, RN_ETOOBIG,
- * RN_EFULL, RN_ESTORE, RN_EIO (d->field "store.sync": the fsync failed, the entry was taken out
- * again and writes_stopped set; "store.writes_stopped": an earlier fsync failed); nothing is
- * committed on failure.
+ * A succession (kind 8) is stamped after the predecessor's entry it names when that is held
+ * (max(now_ms, head's, that entry's + 1)). The entry is checked as store_ingest checks one
+ * (proto_authors_entry_check and the succession's rules) once signed, before it commits.
+ *
+ * Returns 0, or RN_EROSTER, RN_EROLE, RN_ESUPERSEDED, RN_EINCONSISTENT, RN_ETIME (a succession
+ * dated at or before the predecessor's entry), proto_record_decode's errors, RN_EPREFIX,
+ * RN_ETOOBIG, RN_EFULL, RN_ESTORE, RN_EIO (d->field "store.sync": the fsync failed, the entry was
+ * taken out again and writes_stopped set; "store.writes_stopped": an earlier fsync failed); nothing
+ * is committed on failure.
  */
 RN_MUST_USE int store_append(store *s, const uint8_t sk[PROTO_SK_BYTES], proto_kind kind,
                              const uint8_t *body, size_t body_len, uint64_t now_ms,
@@ -288,9 +306,10 @@ typedef struct store_append_item {
  * store_append takes out its one entry, and writes_stopped is set.
  *
  * Returns 0, or RN_EINVAL (n out of range, a body over RN_RECORD_BYTES_MAX), RN_EROSTER, RN_EROLE,
- * proto_record_decode's errors and RN_EPREFIX (d names the field, *failed the record), RN_ESEQ,
- * RN_ETOOBIG (out_cap too small), RN_ENOMEM, RN_EFULL, RN_ESTORE, RN_EIO (d->field "store.sync"
- * or "store.writes_stopped", as store_append); nothing is committed on failure.
+ * RN_ESUPERSEDED and RN_EINCONSISTENT (as store_append), proto_record_decode's errors and
+ * RN_EPREFIX (d names the field, *failed the record), RN_ESEQ, RN_ETOOBIG (out_cap too small),
+ * RN_ENOMEM, RN_EFULL, RN_ESTORE, RN_EIO (d->field "store.sync" or "store.writes_stopped", as
+ * store_append); nothing is committed on failure.
  */
 RN_MUST_USE int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES],
                                    const store_append_item *items, size_t n, uint64_t now_ms,

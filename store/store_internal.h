@@ -11,6 +11,7 @@
 
 #include <lmdb.h>
 
+#include "proto/authors.h"
 #include "store/store.h"
 
 /* The named databases, in the order store_open opens them (store.h lists their layouts). */
@@ -29,6 +30,8 @@ enum store_db {
     STORE_DB_META,
     STORE_DB_ANCHORS,
     STORE_DB_SIGS,
+    STORE_DB_CHAIN,
+    STORE_DB_LINEAGE,
     STORE_DB_COUNT
 };
 
@@ -43,6 +46,23 @@ struct store_checked {
     uint32_t len;
 };
 
+/* The cut a succession made of its predecessor `key` (lineage.c; the `lineage` database). */
+struct store_succ {
+    uint8_t key[PROTO_KEY_BYTES];
+    uint64_t last_seq;
+    uint8_t last_id[PROTO_ID_BYTES];
+    uint8_t successor[PROTO_KEY_BYTES];
+};
+
+/* Up to where a key's log counts: the last seq and the last timestamp kept (UINT64_MAX: no
+ * bound), and with has_id the id of the entry at seq. An entry with a larger seq, a later
+ * timestamp, or another id at seq is past the cut. Cuts only ever grow stricter. */
+typedef struct store_cut {
+    uint64_t seq, time;
+    bool has_id;
+    uint8_t id[PROTO_ID_BYTES];
+} store_cut;
+
 struct store_private {
     MDB_env *env;
     MDB_dbi dbi[STORE_DB_COUNT];
@@ -53,6 +73,10 @@ struct store_private {
     struct store_checked *checked; /* RN_STORE_CHECKED_SLOTS entries found intact ("Integrity") */
     store_records *records;        /* decoded records, allocated on first use (records.c) */
     struct store_parked *parked;   /* the last read's transaction, reset, for the next read */
+    proto_authors authors;         /* the author table in force (lineage.c); v owned */
+    struct store_succ *succ;       /* the successions' cuts, succ_n of them */
+    size_t succ_n, succ_cap;
+    bool purge_pending; /* a cut may have entries past it in the indexes (lineage_purge) */
 };
 
 /* A read transaction kept for the next read (store_read_end resets it, store_snapshot_begin
@@ -150,5 +174,55 @@ void store_batch_free(store_batch *b);
  * writes into order[i] the input position of the i-th key. Returns 0 or RN_ENOMEM. */
 int store_index_order(const uint8_t *dbs, const uint8_t *const *keys, const size_t *lens, size_t n,
                       uint32_t *order);
+
+/* ---- Lineage (lineage.c) ---- */
+
+/* Saves roster `r` in the replica and makes it s->roster (store_roster_set's work, without the
+ * table). Returns 0, RN_ENOMEM, RN_ESTORE. */
+int store_roster_save(store *s, const proto_roster *r);
+/* Installs the genesis-only table of s->roster. Returns 0 or RN_ENOMEM. */
+int lineage_from_roster(store *s);
+/* At open, in the open's transaction: the successions' cuts, and the table of the chain held (or
+ * of the roster when none). Returns 0, RN_ECORRUPT, RN_ENOMEM, RN_ESTORE. */
+int lineage_open(store *s, MDB_txn *txn);
+void lineage_free(store *s);
+/* The author's role (RN_EROSTER, RN_EROLE) and country, before an entry exists (append). */
+int lineage_author(const store *s, const uint8_t *author, const char **country);
+/* proto_authors_entry_check with the succession's cut of e's author (r may be NULL). */
+int lineage_entry_check(const store *s, const proto_entry *e, const proto_record *r,
+                        const char **country, rn_diag *d);
+/* What the replica holds says of a succession (kind 8) r in entry e: the predecessor's entry at
+ * last_seq, when held, has id last_id and an earlier timestamp; *succ gets the cut it makes
+ * (*has_succ). 0 for other kinds. */
+int lineage_record_check(const store *s, MDB_txn *txn, const proto_entry *e, const proto_record *r,
+                         struct store_succ *succ, bool *has_succ, rn_diag *d);
+/* Writes what entry e implies in `lineage` (a roster entry's place, a succession's cut). */
+int lineage_entry_put(store *s, MDB_txn *txn, const proto_entry *e, const proto_record *r,
+                      const struct store_succ *succ);
+/* Takes back what entry (author, seq), about to be taken out of the log, wrote in `lineage`. */
+int lineage_unwind(store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq);
+/* After the commit of a succession: its cut holds from now on. Returns 0 or RN_ENOMEM. */
+int lineage_committed(store *s, const struct store_succ *succ);
+/* The cut of `key`; whether (seq, ts) is past it; the succession's cut alone (UINT64_MAX). */
+store_cut lineage_cut(const store *s, const uint8_t *key);
+bool lineage_past_cut(const store *s, const uint8_t *key, uint64_t seq, uint64_t ts);
+/* The same for an entry in hand: bytes[0..len) are hashed only when seq is the cut's. */
+bool lineage_past_cut_entry(const store *s, const uint8_t *key, uint64_t seq, uint64_t ts,
+                            const uint8_t *bytes, size_t len);
+/* RN_ESUPERSEDED ("entry.seq") if entry e, whose id is `id`, is another entry at its key's cut
+ * than the one the cut names; else 0. */
+int lineage_id_check(const store *s, const proto_entry *e, const uint8_t id[PROTO_ID_BYTES],
+                     rn_diag *d);
+/* Whether the replica holds a governed roster's chain (store_chain_append). */
+bool lineage_has_chain(store *s);
+uint64_t lineage_succ_cut(const store *s, const uint8_t *key);
+/* Takes the entries past every cut out of the record indexes (after a complete index pass). */
+int lineage_purge(store *s);
+/* Whether `key` held the authority role for `country` in some period; whether any key did; the
+ * keys that did (up to max written, their number returned). */
+bool store_is_authority_of(const store *s, const uint8_t key[PROTO_KEY_BYTES],
+                           const char country[2]);
+bool store_lineage_has(const store *s, const char country[2]);
+size_t store_lineage_keys(const store *s, const char country[2], const uint8_t **keys, size_t max);
 
 #endif /* RN_STORE_INTERNAL_H */

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "proto/rosterchain.h"
 #include "tests/fuzz/proof_fixture.h"
 
 static pf_world W;
@@ -1078,18 +1079,142 @@ static void test_result_names(void **state)
     assert_int_equal(proto_result_parse("decisions"), RN_EENUM);
 }
 
+/* ---- Against a governed roster (PROTOCOL.md 4.4 and 5.4) ---- */
+
+/* The chain of the fixture's roster (IE, FR, DE and a mirror; majority, 2 of 3) with one change
+ * replacing France's key: planned (type 4, signed by the old key too) or compromised (type 5,
+ * trusting France's entries up to `last_seq`, the entry `last_id`). */
+static void chain_with_fr_rotation(proto_rosterchain *ch, proto_rc_optype type, uint64_t last_seq,
+                                   const uint8_t *last_id, pf_author *fr2)
+{
+    mp_buf g;
+    rn_diag d;
+    proto_rc_change *c = calloc(1, sizeof(*c));
+    assert_non_null(c);
+    mp_buf_init(&g, RN_ROSTERCHAIN_GENESIS_BYTES_MAX);
+    assert_int_equal(proto_rosterchain_genesis_encode("proof test", 10, 0, PF_T_2023_01_02, &R, &g),
+                     0);
+    assert_int_equal(proto_rosterchain_init(ch, g.data, g.len, &d), 0);
+    mp_buf_free(&g);
+    pf_author_init(fr2, 'G');
+    assert_int_equal(proto_rosterchain_change_start(ch, PF_T_2025_03_01 + PF_DAY_MS, c), 0);
+    c->ops_n = 1;
+    c->ops[0].type = type;
+    memcpy(c->ops[0].key, W.fr.pk, PROTO_KEY_BYTES);
+    memcpy(c->ops[0].new_key, fr2->pk, PROTO_KEY_BYTES);
+    c->ops[0].last_seq = last_seq;
+    if (last_seq > 0)
+        memcpy(c->ops[0].last_id, last_id, PROTO_ID_BYTES);
+    if (type == PROTO_RC_ROTATE)
+        assert_int_equal(proto_rosterchain_change_sign(c, W.fr.sk, W.fr.pk), 0);
+    assert_int_equal(proto_rosterchain_change_sign(c, W.ie.sk, W.ie.pk), 0);
+    assert_int_equal(proto_rosterchain_change_sign(c, W.de.sk, W.de.pk), 0);
+    assert_int_equal(proto_rosterchain_apply(ch, c, &d), 0);
+    free(c);
+}
+
+static int verify_chain(const proto_rosterchain *ch, const mp_buf *b, rn_diag *d)
+{
+    proto_authors a;
+    assert_int_equal(proto_authors_build(&a, ch), 0);
+    memset(d, 0, sizeof(*d));
+    int rc = proto_proof_verify_authors(b->data, b->len, &a, NULL, d);
+    proto_authors_free(&a);
+    return rc;
+}
+
+static void test_chain(void **state)
+{
+    (void)state;
+    proto_proof_query q = pf_query();
+    proto_proof_answer a = pf_answer(PROTO_RESULT_DECISION, PROTO_OUTCOME_FULL, &W.decision);
+    proto_rosterchain ch;
+    pf_author fr2;
+    uint8_t decision_id[PROTO_ID_BYTES];
+    rn_diag d;
+    mp_buf b;
+    mp_buf_init(&b, RN_PROOF_BYTES_MAX);
+    assert_int_equal(pf_bundle(&b, &q, &a, ENTRIES(&W.decision, &W.spec, &W.provider), 3), 0);
+    proto_entry_id(W.decision.b, W.decision.len, decision_id);
+
+    /* The genesis alone: the roster of the fixture. */
+    chain_with_fr_rotation(&ch, PROTO_RC_ROTATE, 0, NULL, &fr2);
+    /* A planned rotation: France's decision, made under its old key, still verifies. */
+    assert_int_equal(verify_chain(&ch, &b, &d), 0);
+    /* The roster in force now lists only the new key: against it the bundle fails. */
+    assert_int_equal(proto_proof_verify(b.data, b.len, &ch.current, NULL, &d), RN_EROSTER);
+    proto_rosterchain_free(&ch);
+
+    /* A compromised rotation trusting France's log up to its decision (seq 1). */
+    chain_with_fr_rotation(&ch, PROTO_RC_ROTATE_COMPROMISED, 1, decision_id, &fr2);
+    assert_int_equal(verify_chain(&ch, &b, &d), 0);
+    proto_rosterchain_free(&ch);
+    /* ... trusting nothing of it: the decision is past the cut. */
+    chain_with_fr_rotation(&ch, PROTO_RC_ROTATE_COMPROMISED, 0, NULL, &fr2);
+    assert_int_equal(verify_chain(&ch, &b, &d), RN_ESUPERSEDED);
+    assert_string_equal(d.field, "entry.seq");
+    proto_rosterchain_free(&ch);
+    /* ... trusting another entry at seq 1 (the attacker's fork is what was kept). */
+    uint8_t other[PROTO_ID_BYTES];
+    memset(other, 0x42, sizeof(other));
+    chain_with_fr_rotation(&ch, PROTO_RC_ROTATE_COMPROMISED, 1, other, &fr2);
+    assert_int_equal(verify_chain(&ch, &b, &d), RN_ESUPERSEDED);
+    proto_rosterchain_free(&ch);
+    mp_buf_free(&b);
+
+    /* France's new key speaks for France too: a decision it signs is a basis. */
+    chain_with_fr_rotation(&ch, PROTO_RC_ROTATE, 0, NULL, &fr2);
+    pf_entry succ, dec2;
+    proto_record r;
+    memset(&r, 0, sizeof(r));
+    r.kind = PROTO_KIND_SUCCESSION;
+    r.u.succession.predecessor = W.fr.pk;
+    r.u.succession.last_seq = 1;
+    r.u.succession.last_id = decision_id;
+    pf_sign(&fr2, PF_T_2025_03_01 + 2 * PF_DAY_MS, &r, &succ);
+    r = pf_decision_record("FR:dec/2025-0001", PF_SPEC_ID, PROTO_PURPOSE_FURTHER_STUDY,
+                           PF_T_2024_09_01, 0);
+    pf_sign(&fr2, PF_T_2025_03_01 + 3 * PF_DAY_MS, &r, &dec2);
+    q.at_ms = PF_T_2025_03_01 + 4 * PF_DAY_MS;
+    a = pf_answer(PROTO_RESULT_DECISION, PROTO_OUTCOME_FULL, NULL);
+    a.basis_author = fr2.pk;
+    a.basis_seq = 2;
+    mp_buf_init(&b, RN_PROOF_BYTES_MAX);
+    assert_int_equal(pf_bundle(&b, &q, &a, ENTRIES(&dec2, &W.spec, &W.provider), 3), 0);
+    assert_int_equal(verify_chain(&ch, &b, &d), 0);
+    /* Against the genesis roster the new key is a stranger. */
+    assert_int_equal(proto_proof_verify(b.data, b.len, &R, NULL, &d), RN_EROSTER);
+    mp_buf_free(&b);
+    /* A succession fills no role of a bundle. */
+    mp_buf_init(&b, RN_PROOF_BYTES_MAX);
+    assert_int_equal(pf_bundle(&b, &q, &a, ENTRIES(&succ, &dec2, &W.spec, &W.provider), 4), 0);
+    assert_int_equal(verify_chain(&ch, &b, &d), RN_EPROOF);
+    mp_buf_free(&b);
+    proto_rosterchain_free(&ch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decision),          cmocka_unit_test(test_result_names),
-        cmocka_unit_test(test_automatic),         cmocka_unit_test(test_no_decision),
-        cmocka_unit_test(test_revoked),           cmocka_unit_test(test_tampered),
-        cmocka_unit_test(test_diag_positions),    cmocka_unit_test(test_roster),
-        cmocka_unit_test(test_decision_mismatch), cmocka_unit_test(test_policy_mismatch),
-        cmocka_unit_test(test_policy_conditions), cmocka_unit_test(test_missing_and_surplus),
-        cmocka_unit_test(test_encode_errors),     cmocka_unit_test(test_encode_held),
-        cmocka_unit_test(test_structure),         cmocka_unit_test(test_query_answer_fields),
-        cmocka_unit_test(test_mutations),         cmocka_unit_test(test_valid_at),
+        cmocka_unit_test(test_decision),
+        cmocka_unit_test(test_result_names),
+        cmocka_unit_test(test_automatic),
+        cmocka_unit_test(test_no_decision),
+        cmocka_unit_test(test_revoked),
+        cmocka_unit_test(test_tampered),
+        cmocka_unit_test(test_diag_positions),
+        cmocka_unit_test(test_roster),
+        cmocka_unit_test(test_decision_mismatch),
+        cmocka_unit_test(test_policy_mismatch),
+        cmocka_unit_test(test_policy_conditions),
+        cmocka_unit_test(test_missing_and_surplus),
+        cmocka_unit_test(test_encode_errors),
+        cmocka_unit_test(test_encode_held),
+        cmocka_unit_test(test_structure),
+        cmocka_unit_test(test_query_answer_fields),
+        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_valid_at),
+        cmocka_unit_test(test_chain),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
