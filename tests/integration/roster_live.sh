@@ -174,4 +174,21 @@ grep -qF "now signing with $PT_NEW" "$IT_DIR/PT/recnetd.log" || it_fail "PT sign
 it_wait_head 10 "$PT_NEW" 1 IE FR PT
 it_log "PT rotated as compromised: its entry past the cut ignored, its log goes on under $PT_NEW"
 
-for n in IE FR PT NL; do it_stop "$n"; done
+# ---- Restarts ----
+
+# The chain and what is pending come back from the replica; a removed key does not start.
+fr_head=$(it_head_of FR "$FR_NEW")
+it_stop IE
+it_start IE
+it_wait_roster 5 5 IE
+it_wait_peers 10 2 IE
+it_wait_head 10 "$FR_NEW" "$fr_head" IE
+it_stop NL
+rc=0
+(cd "$IT_DIR/NL" && timeout 10 "$RECNETD" -c recnet.ini) >>"$IT_DIR/NL/recnetd.log" 2>&1 || rc=$?
+[ $rc -eq 2 ] || it_fail "NL started with its removed key: exit $rc, expected 2"
+grep -q "is not a member of the governed roster at version 3" "$IT_DIR/NL/recnetd.log" ||
+    it_fail "NL's refusal to start does not say why"
+it_log "IE restarted on version 5 from its replica; NL's removed key refused at start"
+
+for n in IE FR PT; do it_stop "$n"; done
