@@ -574,6 +574,42 @@ static void test_append_succession(void **state)
     log_free(&fr);
 }
 
+/* A succession that names an entry of the predecessor the replica does not hold yet: the
+ * predecessor's entry at that seq is accepted later only if it is the one named. */
+static void test_succession_before_predecessor(void **state)
+{
+    fixture *f = *state;
+    alog a, b2, fr2;
+    body b;
+    rn_diag d = { 0 };
+
+    log_init(&a, &authors[A_FR]);
+    log_init(&b2, &authors[A_FR]);
+    decision_fr(&b, "FR:enic-naric/dec-1", "IE:uniz/mc-c012", PROTO_OUTCOME_PARTIAL, NULL);
+    log_add(&a, T_LOG + 1000, PROTO_KIND_DECISION, &b);
+    log_add(&b2, T_LOG + 1000, PROTO_KIND_DECISION, &b);
+    decision_fr(&b, "FR:enic-naric/dec-2", "IE:uniz/mc-c012", PROTO_OUTCOME_FULL, NULL);
+    log_add(&a, T_LOG + 2000, PROTO_KIND_DECISION, &b);
+    decision_fr(&b, "FR:enic-naric/dec-3", "IE:uniz/mc-c012", PROTO_OUTCOME_FULL, NULL);
+    log_add(&b2, T_LOG + 2000, PROTO_KIND_DECISION, &b);
+    assert_int_equal(ingest(&f->s, &a, 1, 1, NULL), 0);
+    proto_rc_op op;
+    op_rotate(&op, A_FR, A_FR2);
+    change(f, &op, T_LOG + 3000, (const int[]){ A_FR, A_IE, A_COUNT }, NULL);
+    log_init(&fr2, &authors[A_FR2]);
+    succession(&b, &authors[A_FR], 2, b2.id[1]);
+    log_add(&fr2, T_LOG + 5000, PROTO_KIND_SUCCESSION, &b);
+    assert_int_equal(ingest(&f->s, &fr2, 1, 1, NULL), 0);
+    assert_int_equal(ingest(&f->s, &a, 2, 2, &d), RN_ESUPERSEDED);
+    assert_string_equal(d.field, "entry.seq");
+    assert_int_equal(ingest(&f->s, &b2, 2, 2, NULL), 0);
+    assert_true(version_held(&f->s, PROTO_KIND_DECISION, "FR:enic-naric/dec-3"));
+    assert_false(version_held(&f->s, PROTO_KIND_DECISION, "FR:enic-naric/dec-2"));
+    log_free(&a);
+    log_free(&b2);
+    log_free(&fr2);
+}
+
 /* ---- Compromised rotation ---- */
 
 static void test_compromised_rotation(void **state)
@@ -953,6 +989,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_planned_rotation, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_append_succession, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_succession_before_predecessor, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_compromised_rotation, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_compromised_other_id, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_removal, fx_setup, fx_teardown),
