@@ -3,9 +3,9 @@
  * cli/recjson.h) and the value forms it reads (times, ECTS).
  *
  * `recnetctl <kind> publish` reads a JSON file that anyone may have written, so rec_from_json must
- * survive any JSON of any shape. The first byte picks the kind (1 + its low six bits % 6); the rest
- * is the JSON text, loaded as the CLI loads it (duplicate keys refused). Beside not crashing, the
- * harness checks that
+ * survive any JSON of any shape. The first byte picks the kind (1 + its low six bits %
+ * PROTO_KIND_MAX); the rest is the JSON text, loaded as the CLI loads it (duplicate keys refused).
+ * Beside not crashing, the harness checks that
  *  - a refused record gives a known RN_E code in the error, whose text formats within its bound;
  *  - an accepted record is valid (proto_record_validate), written back by rec_to_json and read
  *    again to an equal record: the JSON forms the CLI prints are the ones it reads;
@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size == 0)
         return 0;
-    proto_kind kind = (proto_kind)(1 + (data[0] & 0x3f) % 6);
+    proto_kind kind = (proto_kind)(1 + (data[0] & 0x3f) % PROTO_KIND_MAX);
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
     if (data[0] & 0x80)

@@ -2825,6 +2825,19 @@ static void test_write_corpus(void **state)
     build(&w);
     write_seed(dir, "broken-policy-el", PROTO_KIND_POLICY, w.data, w.len);
     mp_buf_free(&w);
+    /* A succession naming a last id without a last seq; a roster record whose change is no
+     * change document. */
+    start(PROTO_KIND_SUCCESSION);
+    set_uint(2, 0);
+    build(&w);
+    write_seed(dir, "broken-succession-last-id", PROTO_KIND_SUCCESSION, w.data, w.len);
+    mp_buf_free(&w);
+    start(PROTO_KIND_ROSTER);
+    mp_put_bin(val(), "\x92\x90\x90", 3);
+    set(1);
+    build(&w);
+    write_seed(dir, "broken-roster-change", PROTO_KIND_ROSTER, w.data, w.len);
+    mp_buf_free(&w);
     /* An outcome's translations with their languages out of order. */
     start(PROTO_KIND_SPEC);
     mp_buf *v = val();

@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "cred/jcs.h"
+#include "proto/authors.h"
 #include "proto/entry.h"
 #include "proto/mp.h"
 #include "proto/record.h"
@@ -173,6 +174,8 @@ static void test_valid_entries(void **state)
         const char *country = json_string_value(json_object_get(v, "author_country"));
         assert_string_equal(country_of(e.author), country);
         assert_int_equal(proto_record_check_author(&r, country, &d), 0);
+        /* A roster entry is its author's approval. */
+        assert_int_equal(proto_record_check_signer(&r, e.author, &d), 0);
 
         free(bytes);
         free(author);
@@ -181,7 +184,7 @@ static void test_valid_entries(void **state)
         free(want_u);
     }
     /* Every kind appears at least once. */
-    for (int k = PROTO_KIND_MIN; k <= PROTO_KIND_REVOCATION; k++)
+    for (int k = PROTO_KIND_MIN; k <= PROTO_KIND_MAX; k++)
         assert_true(kinds_seen & (1 << k));
 }
 
@@ -641,6 +644,53 @@ static void test_roster_chain(void **state)
         free(bytes);
     }
     free(c);
+
+    /* Every valid entry may be authored under the whole chain (PROTOCOL.md 2, "Identity of
+     * authors"): FR's key rotated at version 3 keeps entries 1 to 3, the cut its successor's
+     * succession (fr2-1-succession) names; NL's compromised key keeps its log up to its head. */
+    proto_authors au;
+    assert_int_equal(proto_authors_build(&au, &ch), 0);
+    json_t *list = json_object_get(root, "entries"), *v;
+    proto_record *r = malloc(sizeof(*r));
+    uint64_t fr_cut = PROTO_AUTHORS_NO_CUT;
+    size_t i;
+    assert_non_null(r);
+    json_array_foreach(list, i, v)
+    {
+        proto_entry e;
+        uint8_t *eb = unhex(v, "bytes", &len);
+        assert_int_equal(proto_entry_decode(&e, eb, len, NULL), 0);
+        assert_int_equal(proto_record_decode(r, e.kind, e.body, e.body_len, NULL), 0);
+        if (e.kind == PROTO_KIND_SUCCESSION) {
+            fr_cut = r->u.succession.last_seq;
+            const proto_author *w = proto_authors_find(&au, e.author);
+            assert_non_null(w);
+            assert_true(w->has_prev);
+            assert_memory_equal(w->prev, r->u.succession.predecessor, PROTO_KEY_BYTES);
+        }
+        free(eb);
+    }
+    assert_int_equal(fr_cut, 3);
+    json_array_foreach(list, i, v)
+    {
+        proto_entry e;
+        const char *cc = NULL;
+        uint8_t *eb = unhex(v, "bytes", &len);
+        assert_int_equal(proto_entry_decode(&e, eb, len, NULL), 0);
+        assert_int_equal(proto_record_decode(r, e.kind, e.body, e.body_len, NULL), 0);
+        const proto_author *w = proto_authors_find(&au, e.author);
+        assert_non_null(w);
+        memset(&d, 0, sizeof(d));
+        assert_int_equal(proto_authors_entry_check(
+                             &au, &e, r,
+                             w->end == PROTO_RC_END_ROTATED ? fr_cut : PROTO_AUTHORS_NO_CUT, &cc,
+                             &d),
+                         0);
+        assert_string_equal(cc, json_string_value(json_object_get(v, "author_country")));
+        free(eb);
+    }
+    free(r);
+    proto_authors_free(&au);
     proto_rosterchain_free(&ch);
 }
 

@@ -49,7 +49,12 @@ typedef struct author {
     uint8_t seed[32];
 } author;
 
-static author authors[] = { { .name = "IE" }, { .name = "FR" }, { .name = "NL" } };
+/* The three authorities, and FR's key after the planned rotation of roster_chain version 3 (its
+ * log opens with a succession). */
+static author authors[] = {
+    { .name = "IE" }, { .name = "FR" }, { .name = "NL" }, { .name = "FR" }
+};
+#define FR_ROTATED_LABEL "recnet test vector authority FR rotated"
 static uint8_t issuer_pk[PROTO_KEY_BYTES], issuer_sk[PROTO_SK_BYTES];
 
 static void seed_from_label(const char *label, uint8_t seed[32])
@@ -135,7 +140,7 @@ static void to_mp(mp_buf *b, json_t *j)
         json_t *binv = json_object_get(j, "bin");
         if (binv != NULL && json_object_size(j) == 1) {
             const char *h = json_string_value(binv);
-            uint8_t raw[256];
+            uint8_t raw[4096]; /* a roster record's change document, the largest */
             size_t n;
             if (sodium_hex2bin(raw, sizeof(raw), h, strlen(h), NULL, &n, NULL) != 0)
                 DIE("bad hex in body");
@@ -193,10 +198,10 @@ typedef struct log_state {
     uint8_t head[PROTO_ID_BYTES];
 } log_state;
 
-static log_state logs[3];
+static log_state logs[4];
 /* The logs as the frame vectors show them in their HEADS: as they were before the revocation of
  * record form 2 was appended, so that those vectors kept their bytes. */
-static log_state frame_logs[3];
+static log_state frame_logs[4];
 
 static size_t body_of(const char *json, uint8_t *out, size_t cap)
 {
@@ -852,6 +857,10 @@ static void rc_body(mp_buf *b, uint64_t version, const uint8_t *prev, uint64_t a
 }
 
 /* A whole change document: the body and the signatures of `signers`, as a JSON vector. */
+/* Version 3 of the chain (FR rotates its key), kept for the roster entries of the vectors. */
+static uint8_t rc_v3_doc[4096], rc_v3_body[4096];
+static size_t rc_v3_doc_len, rc_v3_body_len;
+
 static json_t *rc_change(const char *name, const mp_buf *body, rc_party **signers, size_t n,
                          json_t *ops, uint8_t hash_out[PROTO_ID_BYTES])
 {
@@ -883,6 +892,14 @@ static json_t *rc_change(const char *name, const mp_buf *body, rc_party **signer
     }
     if (mp_buf_err(&doc) != 0)
         DIE("roster change %s: not written", name);
+    if (strcmp(name, "v3-fr-rotates") == 0) {
+        if (doc.len > sizeof(rc_v3_doc) || body->len > sizeof(rc_v3_body))
+            DIE("roster change %s: too large", name);
+        memcpy(rc_v3_doc, doc.data, doc.len);
+        rc_v3_doc_len = doc.len;
+        memcpy(rc_v3_body, body->data, body->len);
+        rc_v3_body_len = body->len;
+    }
     json_t *v = json_object();
     json_object_set_new(v, "name", json_string(name));
     json_object_set_new(v, "ops", ops);
@@ -1146,6 +1163,19 @@ int main(int argc, char **argv)
         json_object_set_new(k, "public", jhex(authors[i].pk, 32));
         json_array_append_new(keys, k);
     }
+    {
+        author *a = &authors[3];
+        seed_from_label(FR_ROTATED_LABEL, a->seed);
+        crypto_sign_seed_keypair(a->pk, a->sk, a->seed);
+        json_t *k = json_object();
+        json_object_set_new(k, "country", json_string(a->name));
+        json_object_set_new(k, "role", json_string("authority"));
+        json_object_set_new(k, "seed_label", json_string(FR_ROTATED_LABEL));
+        json_object_set_new(k, "seed", jhex(a->seed, 32));
+        json_object_set_new(k, "public", jhex(a->pk, 32));
+        json_object_set_new(k, "successor_of", jhex(authors[1].pk, 32));
+        json_array_append_new(keys, k);
+    }
     uint8_t iseed[32];
     seed_from_label("recnet test vector issuer IE:uniz", iseed);
     crypto_sign_seed_keypair(issuer_pk, issuer_sk, iseed);
@@ -1195,6 +1225,24 @@ int main(int argc, char **argv)
     memcpy(frame_logs, logs, sizeof(logs));
     add_valid("nl-6-revocation-index", 2, 1763700005000ull, PROTO_KIND_REVOCATION,
               nl_revocation_index, &nl[5]);
+
+    /* The governed roster (it names NL's head as the last trusted entry of its compromised key),
+     * then its version 3 as FR's roster entry (kind 7, FR's approval) and the succession (kind 8)
+     * that opens the log of FR's new key, keeping FR's entries 1 to 3. */
+    json_t *roster_chain = roster_chain_vector();
+    made fr3, fr2_1;
+    {
+        char json[9216], *doc = hex(rc_v3_doc, rc_v3_doc_len);
+        snprintf(json, sizeof(json), "{\"1\":{\"bin\":\"%s\"}}", doc);
+        free(doc);
+        add_valid("fr-3-roster", 1, 1767225602000ull, PROTO_KIND_ROSTER, json, &fr3);
+        char *pk = hex(authors[1].pk, 32), *id = hex(fr3.id, 32);
+        snprintf(json, sizeof(json), "{\"1\":{\"bin\":\"%s\"},\"2\":3,\"3\":{\"bin\":\"%s\"}}", pk,
+                 id);
+        free(pk);
+        free(id);
+        add_valid("fr2-1-succession", 3, 1767225603000ull, PROTO_KIND_SUCCESSION, json, &fr2_1);
+    }
 
     /* ---- Invalid entries ---- */
     const author *IE = &authors[0];
@@ -1270,6 +1318,44 @@ int main(int argc, char **argv)
         const author *a = &authors[bb->ai];
         signed_with_body(a, 1, NULL, bb->kind, bb->json, &m);
         add_invalid(bb->name, bb->why, bb->stage, bb->error, bb->field, a->name, &m);
+    }
+    /* Roster and succession records (3.13, 3.14). */
+    {
+        char json[9216], *x;
+        uint8_t unsigned_doc[4096];
+        /* Version 3 of the chain without its signatures: [body, []]. */
+        unsigned_doc[0] = 0x92;
+        memcpy(unsigned_doc + 1, rc_v3_body, rc_v3_body_len);
+        unsigned_doc[1 + rc_v3_body_len] = 0x90;
+        x = hex(unsigned_doc, rc_v3_body_len + 2);
+        snprintf(json, sizeof(json), "{\"1\":{\"bin\":\"%s\"}}", x);
+        free(x);
+        signed_with_body(&authors[1], 1, NULL, PROTO_KIND_ROSTER, json, &m);
+        add_invalid("roster-change-unsigned",
+                    "a roster entry is its author's approval: the change carries a signature",
+                    "record", "RN_EINCONSISTENT", "roster.change", "FR", &m);
+        signed_with_body(&authors[1], 1, NULL, PROTO_KIND_ROSTER, "{\"1\":{\"bin\":\"00\"}}", &m);
+        add_invalid("roster-change-not-a-change", "the byte string is not a change document",
+                    "record", "RN_ETYPE", "roster.change", "FR", &m);
+        x = hex(authors[1].pk, 32);
+        snprintf(json, sizeof(json), "{\"1\":{\"bin\":\"%s\"},\"2\":0,\"3\":{\"bin\":\"%s\"}}", x,
+                 V_DIGEST_HEX);
+        signed_with_body(&authors[3], 1, NULL, PROTO_KIND_SUCCESSION, json, &m);
+        add_invalid("succession-last-id-without-seq",
+                    "last_id names the last kept entry: it is present exactly when last_seq > 0",
+                    "record", "RN_EINCONSISTENT", "succession.last_id", "FR", &m);
+        snprintf(json, sizeof(json), "{\"1\":{\"bin\":\"%s\"},\"2\":9007199254740992}", x);
+        signed_with_body(&authors[3], 1, NULL, PROTO_KIND_SUCCESSION, json, &m);
+        add_invalid("succession-last-seq-2p53", "a sequence number is at most 2^53 - 1", "record",
+                    "RN_ESEQ", "succession.last_seq", "FR", &m);
+        free(x);
+        signed_with_body(&authors[3], 1, NULL, PROTO_KIND_SUCCESSION,
+                         "{\"1\":{\"bin\":\"00000000000000000000000000000000"
+                         "00000000000000000000000000000000\"},\"2\":0}",
+                         &m);
+        add_invalid("succession-predecessor-not-a-key",
+                    "the predecessor is an Ed25519 public key (32 zero bytes are of small order)",
+                    "record", "RN_EKEY", "succession.predecessor", "FR", &m);
     }
 
     /* ---- Runs ---- */
@@ -1394,7 +1480,7 @@ int main(int argc, char **argv)
     json_object_set_new(root, "forks", fork_list);
     json_object_set_new(root, "handshake", handshake_vector());
     json_object_set_new(root, "json_credential_digest", json_credential_digest_vector());
-    json_object_set_new(root, "roster_chain", roster_chain_vector());
+    json_object_set_new(root, "roster_chain", roster_chain);
 
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
