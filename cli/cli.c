@@ -35,14 +35,30 @@ static const cli_optdef opts_init[] = {
 };
 static const cli_optdef opts_roster_show[] = { { "roster", 0, true },
                                                { "history", 0, false },
+                                               { "version", 0, true },
+                                               { "out", 'o', true },
                                                { NULL, 0, false } };
 static const cli_optdef opts_roster_genesis[] = {
     { "roster", 0, true },    { "federation", 0, true }, { "quorum", 0, true },
     { "issued-at", 0, true }, { "out", 'o', true },      { NULL, 0, false },
 };
-static const cli_optdef opts_roster_propose[] = { { "change", 0, true },
-                                                  { "out", 'o', true },
-                                                  { NULL, 0, false } };
+static const cli_optdef opts_roster_propose[] = {
+    { "change", 0, true },
+    { "out", 'o', true },
+    { "add", 0, true },
+    { "remove", 0, true },
+    { "set", 0, true },
+    { "rotate", 0, true },
+    { "rotate-compromised", 0, true },
+    { "new-key", 0, true },
+    { "role", 0, true },
+    { "country", 0, true },
+    { "last-seq", 0, true },
+    { "last-id", 0, true },
+    { "quorum", 0, true },
+    { "issued-at", 0, true },
+    { NULL, 0, false },
+};
 static const cli_optdef opts_roster_approve[] = { { "key", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_roster_add[] = {
     { "roster", 0, true }, { "name", 0, true },    { "role", 0, true }, { "country", 0, true },
@@ -178,8 +194,12 @@ static const cli_cmd commands[] = {
       "prints its public key rn1:...",
       opts_none, 1, 1, false, cmd_keygen, 0 },
     { "roster show", "list the members of a roster file, or of a governed roster",
-      "[FILE | --roster FILE] | [--history] GENESIS [CHANGE...]",
-      "Without FILE, reads the roster named by DATA_DIR/recnet.ini (-d). Given a governed\n"
+      "[FILE | --roster FILE] | [--history] GENESIS [CHANGE...] | [--history] | --version N -o F",
+      "Without FILE, asks the node for its governed roster (roster.show: the roster in force,\n"
+      "the quorum, the changes pending with their signers and how many more they need; with\n"
+      "--history every version and key period; --version N -o FILE writes the document of\n"
+      "version N as the node applied it); a node without one, or none running: the roster\n"
+      "file named by DATA_DIR/recnet.ini (-d). Given a governed\n"
       "roster (a genesis written by roster genesis, then its changes in version order), verifies\n"
       "the chain as roster verify does and lists the roster in force at its last version.\n"
       "  --history   also every version's changes and signers, and every key's versions (from,\n"
@@ -200,8 +220,16 @@ static const cli_cmd commands[] = {
       "federation id, H(GENESIS). Never overwrites GENESIS. Every member must receive the same\n"
       "file, out of band.",
       opts_roster_genesis, 0, 0, false, cmd_roster_genesis, 0 },
-    { "roster propose", "write an unsigned change to a governed roster",
-      "GENESIS [CHANGE...] --change FILE.json -o NEWCHANGE",
+    { "roster propose", "propose a change to the governed roster (through the node, or a file)",
+      "--add KEY --country CC [--role R] | --remove KEY | --set KEY --role R [--country CC] |\n"
+      "      --rotate KEY --new-key KEY | --rotate-compromised KEY --new-key KEY --last-seq N\n"
+      "      [--last-id HEX] | --quorum majority|K | --change FILE.json  [--issued-at TIME]\n"
+      "  or  GENESIS [CHANGE...] --change FILE.json -o NEWCHANGE",
+      "Online (no GENESIS): the node builds the change on its chain, signs it with its key and\n"
+      "publishes it as a roster entry (kind 7) that every node collects approvals for; it takes\n"
+      "effect on every node once a quorum has signed. Prints the change's hash, which the\n"
+      "others approve with roster approve HASH. KEY is rn1:... or a key file (its public key).\n"
+      "Offline:\n"
       "FILE.json describes the ops (cli/README.md, \"Governing the roster\"):\n"
       "  {\"ops\": [{\"op\": \"add\", \"key\": \"rn1:...\", \"role\": \"authority\", "
       "\"country\": \"NL\"}, ...],\n"
@@ -210,8 +238,12 @@ static const cli_cmd commands[] = {
       "(key, new_key, last_seq, last_id) or quorum (quorum: majority or K). The chain is\n"
       "verified first; the change is bound to its last version and checked to leave a valid\n"
       "roster. Writes NEWCHANGE (never overwriting it) without signatures.",
-      opts_roster_propose, 1, CLI_POS_MAX, false, cmd_roster_propose, 0 },
-    { "roster approve", "sign a roster change with an authority's key", "CHANGE --key KEYFILE",
+      opts_roster_propose, 0, CLI_POS_MAX, false, cmd_roster_propose, 0 },
+    { "roster approve", "sign a roster change (through the node, or a file with a key)",
+      "HASH|CHANGE | CHANGE --key KEYFILE",
+      "Without --key: the node signs the pending change of that hash (or the change file) with\n"
+      "its key and publishes its approval as a roster entry; prints how many signatures it\n"
+      "holds and whether it is in force. With --key (offline):\n"
       "Adds the signature of KEYFILE's key to CHANGE (replacing one it made before) and prints\n"
       "what it signed. The file is replaced whole (CHANGE.tmp, then renamed). Whether the key\n"
       "may sign is checked by roster verify, against the roster before the change.",

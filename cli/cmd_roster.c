@@ -23,6 +23,12 @@
 #include "proto/key.h"
 #include "proto/rosterchain.h"
 #include "recjson.h"
+#include "rpc.h"
+
+/* The online forms (end of this file). */
+static int propose_online(cli *c, const cli_cmd *cmd, cli_args *a);
+static int approve_online(cli *c, const cli_cmd *cmd, cli_args *a);
+static int show_online(cli *c, const cli_cmd *cmd, cli_args *a, bool quiet_fallback);
 
 /* The first byte of a genesis document: a fixarray of 5. */
 #define GENESIS_FIRST_BYTE 0x95u
@@ -369,6 +375,16 @@ static bool is_genesis(const char *path)
 int cmd_roster_show_any(cli *c, const cli_cmd *cmd, cli_args *a)
 {
     bool history = cli_optset(cmd, a, "history");
+    if (a->pos_n == 0 && cli_optval(cmd, a, "roster") == NULL) {
+        /* The node's governed roster; a node without one (or none running): the roster file. */
+        bool online_only = history || cli_optval(cmd, a, "version") != NULL;
+        int rc = show_online(c, cmd, a, !online_only);
+        if (rc != CLI_NEGATIVE || online_only)
+            return rc;
+        return cmd_roster_show(c, cmd, a);
+    }
+    if (cli_optval(cmd, a, "version") != NULL)
+        return cli_usage(cmd, "--version asks the node: give no file");
     if (a->pos_n >= 1 && is_genesis(a->pos[0])) {
         if (cli_optval(cmd, a, "roster") != NULL)
             return cli_usage(cmd, "--roster names a roster file, not a chain");
@@ -597,6 +613,8 @@ int cmd_roster_propose(cli *c, const cli_cmd *cmd, cli_args *a)
     uint64_t at;
     int rc;
 
+    if (a->pos_n == 0)
+        return propose_online(c, cmd, a); /* no chain given: the node's */
     if (jpath == NULL || out == NULL)
         return cli_usage(cmd, "--change and --out are required");
     rc = chain_load(a, 0, &l);
@@ -720,7 +738,7 @@ int cmd_roster_approve(cli *c, const cli_cmd *cmd, cli_args *a)
     int rc, err = 0;
 
     if (kpath == NULL)
-        return cli_usage(cmd, "--key KEYFILE: the approving authority's secret key file");
+        return approve_online(c, cmd, a); /* the node signs with its own key */
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
         return cli_usage(cmd, "%s: path too long", path);
     mp_buf_init(&b, RN_ROSTERCHAIN_CHANGE_BYTES_MAX);
@@ -788,4 +806,422 @@ out:
     free(chg);
     mp_buf_free(&b);
     return rc;
+}
+
+/* ---- Online forms: roster propose, approve and show through the node (PROTOCOL.md 12.3) ---- */
+
+/* A key given as rn1:... or as a secret key file (its public key). */
+static int key_arg(const cli_cmd *cmd, const char *opt, const char *s, uint8_t key[PROTO_KEY_BYTES])
+{
+    uint8_t seed[PROTO_SEED_BYTES];
+    int err = 0;
+    rn_diag d;
+    memset(&d, 0, sizeof(d));
+    if (proto_key_text_parse(s, strlen(s), key) == 0)
+        return CLI_OK;
+    if (conf_keyfile_read(s, seed, key, &err, &d) == 0) {
+        sodium_memzero(seed, sizeof(seed));
+        return CLI_OK;
+    }
+    return cli_usage(cmd, "--%s %s: expected a key rn1:... or a key file", opt, s);
+}
+
+/* An op as the map roster.propose takes. */
+static void op_map(mp_buf *b, const proto_rc_op *o)
+{
+    bool rot = o->type == PROTO_RC_ROTATE || o->type == PROTO_RC_ROTATE_COMPROMISED;
+    bool comp = o->type == PROTO_RC_ROTATE_COMPROMISED;
+    bool rc = o->type == PROTO_RC_ADD || o->type == PROTO_RC_SET;
+    if (o->type == PROTO_RC_QUORUM) {
+        mp_put_map(b, 2);
+        mp_put_cstr(b, "op");
+        mp_put_cstr(b, "quorum");
+        mp_put_cstr(b, "quorum");
+        mp_put_uint(b, o->quorum);
+        return;
+    }
+    mp_put_map(b,
+               2u + (rot ? 1u : 0u) + (rc ? 2u : 0u) + (comp ? (o->last_seq > 0 ? 2u : 1u) : 0u));
+    mp_put_cstr(b, "op");
+    mp_put_cstr(b, proto_rc_op_name((int)o->type));
+    mp_put_cstr(b, "key");
+    mp_put_bin(b, o->key, PROTO_KEY_BYTES);
+    if (rot) {
+        mp_put_cstr(b, "new_key");
+        mp_put_bin(b, o->new_key, PROTO_KEY_BYTES);
+    }
+    if (rc) {
+        mp_put_cstr(b, "role");
+        mp_put_cstr(b, proto_role_name((int)o->role));
+        mp_put_cstr(b, "country");
+        mp_put_cstr(b, o->country);
+    }
+    if (comp) {
+        mp_put_cstr(b, "last_seq");
+        mp_put_uint(b, o->last_seq);
+        if (o->last_seq > 0) {
+            mp_put_cstr(b, "last_id");
+            mp_put_bin(b, o->last_id, PROTO_ID_BYTES);
+        }
+    }
+}
+
+/* The ops of the flags: one of each kind at most, in the order add, remove, set, rotate,
+ * rotate-compromised, quorum. */
+static int ops_from_flags(const cli_cmd *cmd, cli_args *a, proto_rc_op *ops, uint32_t *n)
+{
+    const char *role = cli_optval(cmd, a, "role"), *cc = cli_optval(cmd, a, "country");
+    const char *nk = cli_optval(cmd, a, "new-key"), *ls = cli_optval(cmd, a, "last-seq");
+    const char *li = cli_optval(cmd, a, "last-id"), *q = cli_optval(cmd, a, "quorum");
+    static const char *const kinds[] = { "add", "remove", "set", "rotate", "rotate-compromised" };
+    static const proto_rc_optype types[] = { PROTO_RC_ADD, PROTO_RC_REMOVE, PROTO_RC_SET,
+                                             PROTO_RC_ROTATE, PROTO_RC_ROTATE_COMPROMISED };
+    int rc;
+    for (size_t i = 0; i < 5; i++) {
+        const char *v = cli_optval(cmd, a, kinds[i]);
+        if (v == NULL)
+            continue;
+        proto_rc_op *o = &ops[(*n)++];
+        memset(o, 0, sizeof(*o));
+        o->type = types[i];
+        if ((rc = key_arg(cmd, kinds[i], v, o->key)) != CLI_OK)
+            return rc;
+        if (o->type == PROTO_RC_ADD || o->type == PROTO_RC_SET) {
+            const char *r = role != NULL ? role : "authority";
+            if (strcmp(r, "authority") == 0)
+                o->role = PROTO_ROLE_AUTHORITY;
+            else if (strcmp(r, "mirror") == 0)
+                o->role = PROTO_ROLE_MIRROR;
+            else
+                return cli_usage(cmd, "--role %s: expected authority or mirror", r);
+            const char *c2 = cc != NULL ? cc : "";
+            if (strcmp(c2, "EL") == 0)
+                c2 = "GR";
+            if (c2[0] != '\0' && !proto_country_is_canonical(c2, strlen(c2)))
+                return cli_usage(cmd, "--country %s: not one of the 30 country codes", c2);
+            if (o->role == PROTO_ROLE_AUTHORITY && c2[0] == '\0')
+                return cli_usage(cmd, "--%s: an authority needs --country", kinds[i]);
+            snprintf(o->country, sizeof(o->country), "%s", c2);
+        }
+        if (o->type == PROTO_RC_ROTATE || o->type == PROTO_RC_ROTATE_COMPROMISED) {
+            if (nk == NULL)
+                return cli_usage(cmd, "--%s needs --new-key rn1:...|KEYFILE", kinds[i]);
+            if ((rc = key_arg(cmd, "new-key", nk, o->new_key)) != CLI_OK)
+                return rc;
+        }
+        if (o->type == PROTO_RC_ROTATE_COMPROMISED) {
+            char *end;
+            if (ls == NULL)
+                return cli_usage(cmd, "--rotate-compromised needs --last-seq N (0: trust none)");
+            errno = 0;
+            unsigned long long s = strtoull(ls, &end, 10);
+            if (errno != 0 || end == ls || *end != '\0' || ls[0] == '-' || s > RN_SEQ_MAX)
+                return cli_usage(cmd, "--last-seq %s: expected 0 to 2^53 - 1", ls);
+            o->last_seq = s;
+            size_t got = 0;
+            if (s > 0 && (li == NULL || strlen(li) != 2 * PROTO_ID_BYTES ||
+                          sodium_hex2bin(o->last_id, PROTO_ID_BYTES, li, strlen(li), NULL, &got,
+                                         NULL) != 0 ||
+                          got != PROTO_ID_BYTES))
+                return cli_usage(cmd, "--last-id: the 64 hex digits of entry %llu's id", s);
+        }
+    }
+    if (q != NULL) {
+        proto_rc_op *o = &ops[(*n)++];
+        memset(o, 0, sizeof(*o));
+        o->type = PROTO_RC_QUORUM;
+        if ((rc = parse_quorum(cmd, q, &o->quorum)) != CLI_OK)
+            return rc;
+    }
+    return CLI_OK;
+}
+
+/* Prints a roster write's result. */
+static void rc_result_print(cli *c, const rpc_resp *r, const char *what)
+{
+    json_t *j = rpc_to_json(r->result);
+    if (c->json) {
+        cli_json_print(j);
+    } else {
+        json_int_t v = json_integer_value(json_object_get(j, "version"));
+        json_int_t s = json_integer_value(json_object_get(j, "signatures"));
+        json_int_t need = json_integer_value(json_object_get(j, "signatures_needed"));
+        const char *h = json_string_value(json_object_get(j, "hash"));
+        printf("%s version %lld (change %s), entry %lld of this node's log: %lld of %lld "
+               "signatures",
+               what, (long long)v, h != NULL ? h : "?",
+               (long long)json_integer_value(json_object_get(j, "seq")), (long long)s,
+               (long long)need);
+        if (json_is_true(json_object_get(j, "applied")))
+            printf("; in force now\n");
+        else
+            printf("; other authorities approve it with: recnetctl roster approve %s\n",
+                   h != NULL ? h : "HASH");
+    }
+    json_decref(j);
+}
+
+static int propose_online(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    proto_rc_op *ops = calloc(RN_ROSTERCHAIN_OPS_MAX, sizeof(*ops));
+    uint32_t n = 0;
+    uint64_t at = 0;
+    const char *jpath = cli_optval(cmd, a, "change"), *ia = cli_optval(cmd, a, "issued-at");
+    uint8_t *buf = NULL;
+    json_t *doc = NULL;
+    mp_buf p;
+    rpc_resp r;
+    int rc;
+    memset(&r, 0, sizeof(r));
+    mp_buf_init(&p, RN_CONTROL_REQUEST_BYTES_MAX);
+    if (ops == NULL) {
+        rc = cli_fail(CLI_ERROR, "out of memory");
+        goto out;
+    }
+    if (cli_optval(cmd, a, "out") != NULL) {
+        rc = cli_usage(cmd, "-o is for the offline form: GENESIS [CHANGE...] --change FILE -o OUT");
+        goto out;
+    }
+    if (ia != NULL && (rc = issued_at(cmd, ia, &at)) != CLI_OK)
+        goto out;
+    if (jpath != NULL) {
+        size_t len;
+        char why[256];
+        json_error_t jerr;
+        if (cli_read_file(jpath, 1u << 20, &buf, &len, why, sizeof(why)) < 0) {
+            rc = cli_fail(CLI_ERROR, "%s", why);
+            goto out;
+        }
+        doc = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        json_t *jops = json_object_get(doc, "ops");
+        if (!json_is_array(jops) || json_array_size(jops) == 0 ||
+            json_array_size(jops) > RN_ROSTERCHAIN_OPS_MAX) {
+            rc = cli_fail_rn(CLI_REFUSED, RN_ECOUNT, "ops", -1, "%s: ops: expected 1 to %u ops",
+                             jpath, RN_ROSTERCHAIN_OPS_MAX);
+            goto out;
+        }
+        for (size_t i = 0; i < json_array_size(jops); i++)
+            if ((rc = op_from_json(json_array_get(jops, i), i, &ops[n++], jpath)) != CLI_OK)
+                goto out;
+    }
+    if ((rc = ops_from_flags(cmd, a, ops, &n)) != CLI_OK)
+        goto out;
+    if (n == 0 || n > RN_ROSTERCHAIN_OPS_MAX) {
+        rc = cli_usage(cmd, "give the ops: --add, --remove, --set, --rotate, --rotate-compromised, "
+                            "--quorum or --change FILE.json");
+        goto out;
+    }
+    mp_put_array(&p, 2);
+    mp_put_array(&p, n);
+    for (uint32_t i = 0; i < n; i++)
+        op_map(&p, &ops[i]);
+    if (at != 0)
+        mp_put_uint(&p, at);
+    else
+        mp_put_nil(&p);
+    rc = cli_call(c, CTL_ROSTER_PROPOSE, &p, &r);
+    if (rc == CLI_OK)
+        rc_result_print(c, &r, "proposed");
+out:
+    rpc_resp_free(&r);
+    mp_buf_free(&p);
+    json_decref(doc);
+    free(buf);
+    free(ops);
+    return rc;
+}
+
+static int approve_online(cli *c, const cli_cmd *cmd, cli_args *a)
+{
+    const char *arg = a->pos[0];
+    uint8_t hash[PROTO_ID_BYTES];
+    uint8_t *buf = NULL;
+    size_t len = 0, got = 0;
+    char why[256];
+    mp_buf p;
+    rpc_resp r;
+    int rc;
+    (void)cmd;
+    memset(&r, 0, sizeof(r));
+    mp_buf_init(&p, RN_ROSTERCHAIN_CHANGE_BYTES_MAX + 64u);
+    mp_put_array(&p, 1);
+    if (strlen(arg) == 2 * PROTO_ID_BYTES &&
+        sodium_hex2bin(hash, sizeof(hash), arg, strlen(arg), NULL, &got, NULL) == 0 &&
+        got == PROTO_ID_BYTES) {
+        mp_put_bin(&p, hash, PROTO_ID_BYTES);
+    } else {
+        rc = cli_read_file(arg, RN_ROSTERCHAIN_CHANGE_BYTES_MAX, &buf, &len, why, sizeof(why));
+        if (rc < 0) {
+            rc = cli_fail_rn(rc == RN_ETOOBIG ? CLI_REFUSED : CLI_ERROR, rc, NULL, -1,
+                             "%s (expected a change file or the 64 hex digits of a change's hash)",
+                             why);
+            goto out;
+        }
+        mp_put_bin(&p, buf, len);
+    }
+    rc = cli_call(c, CTL_ROSTER_APPROVE, &p, &r);
+    if (rc == CLI_OK)
+        rc_result_print(c, &r, "approved");
+out:
+    rpc_resp_free(&r);
+    mp_buf_free(&p);
+    free(buf);
+    return rc;
+}
+
+/* roster show through the node. Returns CLI_NEGATIVE, printing nothing, when the node cannot be
+ * asked or holds no governed roster (the caller shows the roster file instead). */
+static int show_online(cli *c, const cli_cmd *cmd, cli_args *a, bool quiet_fallback)
+{
+    bool history = cli_optset(cmd, a, "history");
+    const char *vs = cli_optval(cmd, a, "version"), *out = cli_optval(cmd, a, "out");
+    uint64_t version = 0;
+    char why[256];
+    mp_buf p;
+    rpc_resp r;
+    int rc;
+    memset(&r, 0, sizeof(r));
+    if (vs != NULL) {
+        char *end;
+        errno = 0;
+        version = strtoull(vs, &end, 10);
+        if (errno != 0 || end == vs || *end != '\0' || vs[0] == '-' || version < 2)
+            return cli_usage(cmd, "--version %s: expected a version from 2", vs);
+        if (out == NULL)
+            return cli_usage(cmd, "--version N writes that version's document: give -o FILE");
+    }
+    const char *sock = cli_socket(c);
+    if (sock == NULL)
+        return CLI_USAGE;
+    mp_buf_init(&p, 64);
+    mp_put_array(&p, 2);
+    mp_put_uint(&p, history ? 1u : 0u);
+    if (version != 0)
+        mp_put_uint(&p, version);
+    else
+        mp_put_nil(&p);
+    rc = rpc_call(sock, CTL_ROSTER_SHOW, p.data, p.len, &r, why, sizeof(why));
+    mp_buf_free(&p);
+    if (quiet_fallback &&
+        (rc != 0 || (r.is_error && (r.code == RN_ENOTFOUND && r.field[0] == '\0')) ||
+         (r.is_error && r.code == RN_EINVAL))) {
+        rpc_resp_free(&r);
+        return CLI_NEGATIVE;
+    }
+    if (rc != 0) {
+        rpc_resp_free(&r);
+        return cli_fail_rn(CLI_UNREACHABLE, rc, NULL, -1, "%s", why);
+    }
+    if (r.is_error) {
+        rc = cli_fail_rn(rpc_exit_code(&r), r.code, r.field[0] ? r.field : NULL,
+                         r.has_index ? (long)r.index : -1, "%s", r.message);
+        rpc_resp_free(&r);
+        return rc;
+    }
+    json_t *j = rpc_to_json(r.result);
+    if (version != 0) {
+        mp_cur dv;
+        const uint8_t *d;
+        uint32_t dlen;
+        mp_buf b;
+        if (!rpc_map_get(r.result, "document", &dv) || mp_read_bin(&dv, &d, &dlen) < 0) {
+            rc = cli_fail(CLI_ERROR, "the node's answer has no document");
+        } else {
+            mp_buf_init(&b, dlen + 1u);
+            mp_buf_raw(&b, d, dlen);
+            rc = write_new(out, &b);
+            mp_buf_free(&b);
+            if (rc == CLI_OK && !c->json)
+                printf("wrote %s: version %llu as the node applied it\n", out,
+                       (unsigned long long)version);
+        }
+        json_decref(j);
+        rpc_resp_free(&r);
+        return rc;
+    }
+    if (c->json) {
+        cli_json_print(j);
+    } else {
+        json_t *m, *pend = json_object_get(j, "pending");
+        size_t i;
+        json_t *q = json_object_get(j, "quorum");
+        printf("federation  %s\nid          %s\nversion     %lld\n",
+               json_string_value(json_object_get(j, "federation")),
+               json_string_value(json_object_get(j, "federation_id")),
+               (long long)json_integer_value(json_object_get(j, "version")));
+        printf("quorum      %s: %lld signatures a change\n\n",
+               json_is_string(q) ? "majority" : "fixed",
+               (long long)json_integer_value(json_object_get(j, "signatures_needed")));
+        cli_table t;
+        cli_table_init(&t, 3);
+        cli_table_row(&t, "ROLE", "COUNTRY", "KEY");
+        json_array_foreach(json_object_get(j, "members"), i, m)
+        {
+            const char *cc = json_string_value(json_object_get(m, "country"));
+            cli_table_row(&t, json_string_value(json_object_get(m, "role")),
+                          cc != NULL && cc[0] != '\0' ? cc : NULL,
+                          json_string_value(json_object_get(m, "key")));
+        }
+        cli_table_print(&t);
+        cli_table_free(&t);
+        printf("\nPending changes: %zu\n", json_array_size(pend));
+        json_array_foreach(pend, i, m)
+        {
+            size_t k;
+            json_t *o, *s;
+            printf("version %lld  change %s  %lld signatures, %lld more needed%s\n",
+                   (long long)json_integer_value(json_object_get(m, "version")),
+                   json_string_value(json_object_get(m, "hash")),
+                   (long long)json_integer_value(json_object_get(m, "signatures")),
+                   (long long)json_integer_value(json_object_get(m, "more_needed")),
+                   json_is_true(json_object_get(m, "rotation_unsigned"))
+                       ? " (and the rotated key's own)"
+                       : "");
+            json_array_foreach(json_object_get(m, "ops"), k, o)
+            {
+                const char *nk = json_string_value(json_object_get(o, "new_key"));
+                const char *cc = json_string_value(json_object_get(o, "country"));
+                printf("  %s %s%s%s%s%s\n", json_string_value(json_object_get(o, "op")),
+                       json_object_get(o, "key") != NULL
+                           ? json_string_value(json_object_get(o, "key"))
+                           : "",
+                       cc != NULL && cc[0] != '\0' ? " " : "", cc != NULL ? cc : "",
+                       nk != NULL ? " -> " : "", nk != NULL ? nk : "");
+            }
+            json_array_foreach(json_object_get(m, "signers"), k, s)
+                printf("  signed by %s\n", json_string_value(s));
+        }
+        if (history) {
+            json_t *v, *p2;
+            printf("\nHistory:\n");
+            json_array_foreach(json_object_get(j, "versions"), i, v)
+                printf("version %lld  %s  %lld signers\n",
+                       (long long)json_integer_value(json_object_get(v, "version")),
+                       json_string_value(json_object_get(v, "issued_at")),
+                       (long long)json_integer_value(json_object_get(v, "signers")));
+            cli_table kt;
+            cli_table_init(&kt, 6);
+            cli_table_row(&kt, "KEY", "ROLE", "COUNTRY", "FROM", "UNTIL", "END");
+            json_array_foreach(json_object_get(j, "keys"), i, p2)
+            {
+                char from[24], until[24];
+                snprintf(from, sizeof(from), "%lld",
+                         (long long)json_integer_value(json_object_get(p2, "from")));
+                snprintf(until, sizeof(until), "%lld",
+                         (long long)json_integer_value(json_object_get(p2, "until")));
+                const char *cc = json_string_value(json_object_get(p2, "country"));
+                cli_table_row(&kt, json_string_value(json_object_get(p2, "key")),
+                              json_string_value(json_object_get(p2, "role")),
+                              cc != NULL && cc[0] != '\0' ? cc : NULL, from,
+                              json_is_integer(json_object_get(p2, "until")) ? until : NULL,
+                              json_string_value(json_object_get(p2, "end")));
+            }
+            printf("\nKeys:\n");
+            cli_table_print(&kt);
+            cli_table_free(&kt);
+        }
+    }
+    json_decref(j);
+    rpc_resp_free(&r);
+    return CLI_OK;
 }

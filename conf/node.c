@@ -133,6 +133,7 @@ static void set_map_size(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_check_at_start(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_http_listen(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_http_rate(parse *p, const conf_key *k, const char *v, bool cont);
+static void set_roster_changes(parse *p, const conf_key *k, const char *v, bool cont);
 
 #define LIMIT(field, lo, hi)                                                                       \
     { SEC_LIMITS, #field, set_limit, offsetof(nodeconf_limits, field), (lo), (hi), false },
@@ -146,6 +147,8 @@ static const conf_key conf_keys[] = {
     { SEC_NODE, "key_file", set_path, offsetof(nodeconf, key_file), 0, 0, false },
     { SEC_NODE, "network_key_file", set_path, offsetof(nodeconf, network_key_file), 0, 0, false },
     { SEC_NODE, "log_level", set_log_level, 0, 0, 0, false },
+    { SEC_NODE, "roster_chain", set_path, offsetof(nodeconf, roster_chain), 0, 0, false },
+    { SEC_NODE, "roster_changes", set_roster_changes, 0, 0, 0, false },
     { SEC_PEERS, "dial", set_dial, 0, 0, 0, false },
     NODECONF_LIMITS(LIMIT){ SEC_STORE, "map_size", set_map_size, 0, 0, 0, false },
     { SEC_STORE, "check_at_start", set_check_at_start, 0, 0, 0, false },
@@ -246,6 +249,46 @@ static void set_log_level(parse *p, const conf_key *k, const char *v, bool cont)
         return;
     }
     cp->c->log_level = (nodeconf_log_level)l;
+}
+
+/* roster_changes = PATH [PATH ...]: change documents, or directories of them, separated by
+ * blanks (a path with a blank in it cannot be named here: use its directory). Each is resolved as
+ * every path is; whether it exists is the node's to check when it reads them. */
+static void set_roster_changes(parse *p, const conf_key *k, const char *v, bool cont)
+{
+    conf_parse *cp = p->ctx;
+    nodeconf *c = cp->c;
+    char one[NODECONF_PATH_MAX];
+    (void)k;
+    (void)cont;
+    c->roster_changes_n = 0;
+    for (const char *s = v; *s != '\0';) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        size_t n = strcspn(s, " \t");
+        if (n == 0)
+            break;
+        if (c->roster_changes_n == RN_ROSTER_CHANGE_PATHS_MAX) {
+            conf_perr(p, RN_ETOOBIG, "node.roster_changes: more than %u paths",
+                      RN_ROSTER_CHANGE_PATHS_MAX);
+            return;
+        }
+        if (n < sizeof(one)) {
+            memcpy(one, s, n);
+            one[n] = '\0';
+        }
+        if (n >= sizeof(one) ||
+            conf_path_resolve(cp->dir, one, c->roster_changes[c->roster_changes_n],
+                              NODECONF_PATH_MAX) != 0) {
+            conf_perr(p, RN_ETOOBIG, "node.roster_changes: path longer than %u bytes",
+                      NODECONF_PATH_MAX - 1);
+            return;
+        }
+        c->roster_changes_n++;
+        s += n;
+    }
+    if (c->roster_changes_n == 0)
+        conf_perr(p, RN_EINVAL, "node.roster_changes: empty path");
 }
 
 /* dial = A, B, C; may continue on indented lines. Empty items are skipped, so a trailing comma
@@ -451,6 +494,13 @@ static int conf_load(nodeconf *c, const char *path, const char *buf, size_t len,
                        cp->section_seen[SEC_LIMITS], bmax, bmin);
         goto out;
     }
+    /* Changes follow a genesis. */
+    if (c->roster_changes_n > 0 && c->roster_chain[0] == '\0') {
+        rc = conf_fail(err, err_len, RN_EINVAL,
+                       "%s:%u: node.roster_changes: changes need node.roster_chain, their genesis",
+                       path, cp->section_seen[SEC_NODE]);
+        goto out;
+    }
     /* TLS takes a certificate and its key, for a gateway that listens. */
     if ((c->http_tls_cert[0] != '\0') != (c->http_tls_key[0] != '\0') ||
         (c->http_tls_cert[0] != '\0' && c->http_listen.port == 0)) {
@@ -580,6 +630,12 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
     if (c->network_key_file[0] != '\0')
         conf_tprintf(t, "network_key_file = %s\n", c->network_key_file);
     conf_tprintf(t, "log_level = %s\n", nodeconf_log_level_name((int)c->log_level));
+    if (c->roster_chain[0] != '\0')
+        conf_tprintf(t, "roster_chain = %s\n", c->roster_chain);
+    for (size_t i = 0; i < c->roster_changes_n; i++)
+        conf_tprintf(t, i == 0 ? "roster_changes = %s" : " %s", c->roster_changes[i]);
+    if (c->roster_changes_n > 0)
+        conf_tprintf(t, "\n");
     if (c->dial_set) {
         conf_tprintf(t, "\n[peers]\ndial =");
         for (size_t i = 0; i < c->dial_n; i++)

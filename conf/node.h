@@ -12,6 +12,8 @@
  *     key_file = /etc/recnet/node.key ; default <data_dir>/node.key
  *     network_key_file = ...          ; default <data_dir>/network.key
  *     log_level = info                ; error|warn|info|debug
+ *     roster_chain = genesis.rc       ; the governed roster's genesis (recnetctl roster genesis)
+ *     roster_changes = changes/       ; change documents (files or directories) applied at start
  *     [peers]
  *     dial = DE, NL, mirror-1         ; default: every other member that has an address
  *     [limits]
@@ -150,6 +152,13 @@ typedef struct nodeconf {
                                                  documents and profiles (POST /v1/verify) */
     char http_trust[NODECONF_PATH_MAX]; /* [http] trust: a PEM bundle of trust anchors for sealed
                                            credentials (POST /v1/verify) */
+    /* The governed roster (PROTOCOL.md 4.4, 15.4): [node] roster_chain, the genesis document
+     * ("" for a node without a chain: the roster file alone, as before), and [node]
+     * roster_changes, blank-separated paths of change documents or of directories holding them
+     * (every regular file in one, in name order), applied at start and on SIGHUP. */
+    char roster_chain[NODECONF_PATH_MAX];
+    size_t roster_changes_n; /* 0 .. RN_ROSTER_CHANGE_PATHS_MAX */
+    char roster_changes[RN_ROSTER_CHANGE_PATHS_MAX][NODECONF_PATH_MAX];
 } nodeconf;
 
 /* ---- Reading ---- */

@@ -32,6 +32,7 @@
 #include "proto/key.h"
 #include "proto/limits.h"
 #include "proto/proof.h"
+#include "proto/rosterchain.h"
 #include "store/query.h"
 #include "store/report.h"
 #include "store/statuslist.h"
@@ -1915,6 +1916,484 @@ out:
     return rc;
 }
 
+/* ---- The governed roster, live (PROTOCOL.md 11.11, 12.3) ---- */
+
+static void put_quorum(mp_buf *out, uint64_t q)
+{
+    if (q == PROTO_QUORUM_MAJORITY)
+        mp_put_cstr(out, "majority");
+    else
+        mp_put_uint(out, q);
+}
+
+static void put_key_text(mp_buf *out, const uint8_t key[PROTO_KEY_BYTES])
+{
+    char kt[PROTO_KEY_TEXT_LEN + 1];
+    proto_key_text_format(key, kt);
+    mp_put_cstr(out, kt);
+}
+
+static const char *rc_end_name(proto_rc_end e)
+{
+    switch (e) {
+    case PROTO_RC_END_NONE:
+        return "in_force";
+    case PROTO_RC_END_REMOVED:
+        return "removed";
+    case PROTO_RC_END_SET:
+        return "set";
+    case PROTO_RC_END_ROTATED:
+        return "rotated";
+    case PROTO_RC_END_COMPROMISED:
+        return "compromised";
+    default:
+        return "?";
+    }
+}
+
+/* One op as a map: {op, key, new_key, role, country, last_seq, last_id, quorum} as it has them. */
+static void put_rc_op(mp_buf *out, const proto_rc_op *o)
+{
+    bool rot = o->type == PROTO_RC_ROTATE || o->type == PROTO_RC_ROTATE_COMPROMISED;
+    bool comp = o->type == PROTO_RC_ROTATE_COMPROMISED;
+    bool rc = o->type == PROTO_RC_ADD || o->type == PROTO_RC_SET;
+    if (o->type == PROTO_RC_QUORUM) {
+        mp_put_map(out, 2);
+        mp_put_cstr(out, "op");
+        mp_put_cstr(out, proto_rc_op_name((int)o->type));
+        mp_put_cstr(out, "quorum");
+        put_quorum(out, o->quorum);
+        return;
+    }
+    mp_put_map(out, 2u + (rot ? 1u : 0u) + (rc ? 2u : 0u) + (comp ? 2u : 0u));
+    mp_put_cstr(out, "op");
+    mp_put_cstr(out, proto_rc_op_name((int)o->type));
+    mp_put_cstr(out, "key");
+    put_key_text(out, o->key);
+    if (rot) {
+        mp_put_cstr(out, "new_key");
+        put_key_text(out, o->new_key);
+    }
+    if (rc) {
+        mp_put_cstr(out, "role");
+        mp_put_cstr(out, proto_role_name((int)o->role));
+        mp_put_cstr(out, "country");
+        mp_put_cstr(out, o->country);
+    }
+    if (comp) {
+        mp_put_cstr(out, "last_seq");
+        mp_put_uint(out, o->last_seq);
+        mp_put_cstr(out, "last_id");
+        if (o->last_seq > 0)
+            mp_put_bin(out, o->last_id, PROTO_ID_BYTES);
+        else
+            mp_put_nil(out);
+    }
+}
+
+/* roster.show [history, version]: the chain as the node holds it. */
+static int m_roster_show(ctl *c, mp_buf *out)
+{
+    const proto_rosterchain *ch = node_roster_chain(c->n);
+    uint64_t history = 0, version = 0;
+    proto_str doc = { NULL, 0 };
+    if (ch == NULL)
+        return fail_msg(c, RN_ENOTFOUND, NULL,
+                        "this node has no governed roster ([node] roster_chain)");
+    RN_TRY(arg_uint_or(c, 0, 0, &history));
+    RN_TRY(arg_uint_or(c, 1, 0, &version));
+    if (version != 0 && node_roster_document(c->n, version, &doc) != 0)
+        return fail_msg(c, RN_ENOTFOUND, pname(c, 1),
+                        "the node holds the document of that version only when it applied it "
+                        "since it started");
+    node_rc_pending *pend = calloc(RN_ROSTER_PENDING_MAX, sizeof(*pend));
+    if (pend == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    size_t pn = node_roster_pending(c->n, pend, RN_ROSTER_PENDING_MAX);
+    if (pn > RN_ROSTER_PENDING_MAX)
+        pn = RN_ROSTER_PENDING_MAX;
+    uint64_t v = proto_rosterchain_version(ch);
+    const proto_rc_version *last = &ch->versions[v - 1];
+    size_t auth = 0;
+    for (size_t i = 0; i < ch->current.count; i++)
+        auth += ch->current.members[i].role == PROTO_ROLE_AUTHORITY;
+
+    mp_put_map(out, 8u + (history != 0 ? 2u : 0u) + (version != 0 ? 1u : 0u));
+    mp_put_cstr(out, "federation");
+    mp_put_cstr(out, ch->federation);
+    mp_put_cstr(out, "federation_id");
+    mp_put_bin(out, ch->versions[0].hash, PROTO_ID_BYTES);
+    mp_put_cstr(out, "version");
+    mp_put_uint(out, v);
+    mp_put_cstr(out, "issued_at");
+    mp_put_uint(out, last->issued_at);
+    mp_put_cstr(out, "quorum");
+    put_quorum(out, last->quorum);
+    mp_put_cstr(out, "signatures_needed");
+    mp_put_uint(out, proto_rosterchain_quorum_need(last->quorum, auth));
+    mp_put_cstr(out, "members");
+    mp_put_array(out, (uint32_t)ch->current.count);
+    for (size_t i = 0; i < ch->current.count; i++) {
+        const proto_member *m = &ch->current.members[i];
+        mp_put_map(out, 3);
+        mp_put_cstr(out, "key");
+        put_key_text(out, m->key);
+        mp_put_cstr(out, "country");
+        mp_put_cstr(out, m->country);
+        mp_put_cstr(out, "role");
+        put_name_or_nil(out, proto_role_name((int)m->role));
+    }
+    mp_put_cstr(out, "pending");
+    mp_put_array(out, (uint32_t)pn);
+    for (size_t i = 0; i < pn; i++) {
+        const node_rc_pending *p = &pend[i];
+        const proto_rc_change *chg = p->change;
+        mp_put_map(out, 8);
+        mp_put_cstr(out, "hash");
+        mp_put_bin(out, p->hash, PROTO_ID_BYTES);
+        mp_put_cstr(out, "version");
+        mp_put_uint(out, chg->version);
+        mp_put_cstr(out, "issued_at");
+        mp_put_uint(out, chg->issued_at);
+        mp_put_cstr(out, "ops");
+        mp_put_array(out, chg->ops_n);
+        for (uint32_t k = 0; k < chg->ops_n; k++)
+            put_rc_op(out, &chg->ops[k]);
+        mp_put_cstr(out, "signers");
+        mp_put_array(out, chg->sigs_n);
+        for (uint32_t k = 0; k < chg->sigs_n; k++)
+            put_key_text(out, chg->sigs[k].key);
+        mp_put_cstr(out, "signatures");
+        mp_put_uint(out, p->valid);
+        /* How many more: 0 when only a later version waits, or the old key of a planned
+         * rotation (rotation_unsigned). */
+        mp_put_cstr(out, "more_needed");
+        mp_put_uint(out, chg->version == v + 1 && p->need > p->valid ? p->need - p->valid : 0);
+        mp_put_cstr(out, "rotation_unsigned");
+        mp_put_bool(out, p->rotation_unsigned);
+    }
+    free(pend);
+    if (history != 0) {
+        mp_put_cstr(out, "versions");
+        mp_put_array(out, (uint32_t)v);
+        for (uint64_t i = 0; i < v; i++) {
+            const proto_rc_version *pv = &ch->versions[i];
+            mp_put_map(out, 5);
+            mp_put_cstr(out, "version");
+            mp_put_uint(out, i + 1);
+            mp_put_cstr(out, "hash");
+            mp_put_bin(out, pv->hash, PROTO_ID_BYTES);
+            mp_put_cstr(out, "issued_at");
+            mp_put_uint(out, pv->issued_at);
+            mp_put_cstr(out, "quorum");
+            put_quorum(out, pv->quorum);
+            mp_put_cstr(out, "signers");
+            mp_put_uint(out, pv->signers);
+        }
+        mp_put_cstr(out, "keys");
+        mp_put_array(out, (uint32_t)ch->periods_n);
+        for (size_t i = 0; i < ch->periods_n; i++) {
+            const proto_rc_period *p = &ch->periods[i];
+            bool rot = p->end == PROTO_RC_END_ROTATED || p->end == PROTO_RC_END_COMPROMISED;
+            bool comp = p->end == PROTO_RC_END_COMPROMISED;
+            mp_put_map(out, 6u + (rot ? 1u : 0u) + (comp ? 2u : 0u));
+            mp_put_cstr(out, "key");
+            put_key_text(out, p->key);
+            mp_put_cstr(out, "role");
+            mp_put_cstr(out, proto_role_name((int)p->role));
+            mp_put_cstr(out, "country");
+            mp_put_cstr(out, p->country);
+            mp_put_cstr(out, "from");
+            mp_put_uint(out, p->from);
+            mp_put_cstr(out, "until");
+            put_uint_or_nil(out, p->until != 0, p->until);
+            mp_put_cstr(out, "end");
+            mp_put_cstr(out, rc_end_name(p->end));
+            if (rot) {
+                mp_put_cstr(out, "next");
+                put_key_text(out, p->next);
+            }
+            if (comp) {
+                mp_put_cstr(out, "last_seq");
+                mp_put_uint(out, p->last_seq);
+                mp_put_cstr(out, "last_id");
+                if (p->last_seq > 0)
+                    mp_put_bin(out, p->last_id, PROTO_ID_BYTES);
+                else
+                    mp_put_nil(out);
+            }
+        }
+    }
+    if (version != 0) {
+        mp_put_cstr(out, "document");
+        mp_put_bin(out, doc.ptr, doc.len);
+    }
+    return 0;
+}
+
+/* A key in an op map: bin 32 or rn1:... text. */
+static int op_key(ctl *c, mp_cur *cur, const char *field, uint8_t key[PROTO_KEY_BYTES])
+{
+    mp_cur at = *cur;
+    RN_TRY(key_from(c, at, field, key));
+    if (mp_skip(cur) < 0)
+        return fail(c, RN_ETYPE, field);
+    return 0;
+}
+
+/* One op of roster.propose: a map with "op" and the fields of its type (PROTOCOL.md 12.3). The
+ * index of the op goes into the error. */
+static int parse_rc_op(ctl *c, mp_cur *cur, uint32_t index, proto_rc_op *o)
+{
+    static const char *const names[] = { "op",      "key",      "new_key", "role",
+                                         "country", "last_seq", "last_id", "quorum" };
+    enum { F_OP, F_KEY, F_NEW_KEY, F_ROLE, F_COUNTRY, F_LAST_SEQ, F_LAST_ID, F_QUORUM, F_N };
+    uint32_t n, seen = 0;
+    char field[CTL_FIELD_BYTES], name[CTL_NAME_BYTES];
+    int rc;
+    memset(o, 0, sizeof(*o));
+    if (mp_read_map(cur, &n) < 0) {
+        rc = fail_msg(c, RN_ETYPE, "ops", "each op is a map {op, key, ...}");
+        goto at;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *k;
+        uint32_t klen;
+        int which = -1;
+        if (mp_read_str(cur, &k, &klen) < 0) {
+            rc = fail(c, RN_ETYPE, "ops");
+            goto at;
+        }
+        for (int j = 0; j < F_N; j++)
+            if (strlen(names[j]) == klen && memcmp(names[j], k, klen) == 0)
+                which = j;
+        if (which < 0) {
+            short_cstr((proto_str){ k, klen }, name);
+            snprintf(field, sizeof(field), "ops.%s", name);
+            rc = fail_msg(c, RN_EUNKNOWNFIELD, field,
+                          "op keys are op, key, new_key, role, country, last_seq, last_id, quorum");
+            goto at;
+        }
+        snprintf(field, sizeof(field), "ops.%s", names[which]);
+        if (seen & (1u << which)) {
+            rc = fail(c, RN_EFIELDORDER, field);
+            goto at;
+        }
+        seen |= 1u << which;
+        const uint8_t *s;
+        uint32_t slen;
+        uint64_t u;
+        switch (which) {
+        case F_OP:
+            if (mp_read_str(cur, &s, &slen) < 0) {
+                rc = fail(c, RN_ETYPE, field);
+                goto at;
+            }
+            short_cstr((proto_str){ s, slen }, name);
+            for (int t = PROTO_RC_ADD; t <= PROTO_RC_QUORUM; t++)
+                if (strcmp(name, proto_rc_op_name(t)) == 0)
+                    o->type = (proto_rc_optype)t;
+            if (o->type == 0) {
+                rc = fail_msg(c, RN_EENUM, field,
+                              "expected add, remove, set, rotate, rotate-compromised or quorum");
+                goto at;
+            }
+            break;
+        case F_KEY:
+            if ((rc = op_key(c, cur, field, o->key)) < 0)
+                goto at;
+            break;
+        case F_NEW_KEY:
+            if ((rc = op_key(c, cur, field, o->new_key)) < 0)
+                goto at;
+            break;
+        case F_ROLE:
+            if (mp_read_str(cur, &s, &slen) < 0) {
+                rc = fail(c, RN_ETYPE, field);
+                goto at;
+            }
+            short_cstr((proto_str){ s, slen }, name);
+            if (strcmp(name, "authority") == 0) {
+                o->role = PROTO_ROLE_AUTHORITY;
+            } else if (strcmp(name, "mirror") == 0) {
+                o->role = PROTO_ROLE_MIRROR;
+            } else {
+                rc = fail_msg(c, RN_EENUM, field, "expected authority or mirror");
+                goto at;
+            }
+            break;
+        case F_COUNTRY: {
+            if (mp_read_str(cur, &s, &slen) < 0) {
+                rc = fail(c, RN_ETYPE, field);
+                goto at;
+            }
+            const proto_country *pc = slen == 0 ? NULL : proto_country_find((const char *)s, slen);
+            if (slen != 0 && pc == NULL) {
+                rc = fail(c, RN_ECOUNTRY, field);
+                goto at;
+            }
+            if (pc != NULL)
+                memcpy(o->country, pc->alpha2, 3);
+            break;
+        }
+        case F_LAST_SEQ:
+            if (mp_read_uint(cur, &u) < 0 || u > RN_SEQ_MAX) {
+                rc = fail(c, u > RN_SEQ_MAX ? RN_ESEQ : RN_ETYPE, field);
+                goto at;
+            }
+            o->last_seq = u;
+            break;
+        case F_LAST_ID:
+            if (mp_read_bin_exact(cur, &s, PROTO_ID_BYTES) < 0) {
+                rc = fail(c, RN_EID, field);
+                goto at;
+            }
+            memcpy(o->last_id, s, PROTO_ID_BYTES);
+            break;
+        case F_QUORUM:
+            if (mp_peek(cur) == MP_STR) {
+                if (mp_read_str(cur, &s, &slen) < 0 || slen != 8 || memcmp(s, "majority", 8) != 0) {
+                    rc = fail_msg(c, RN_ECOUNT, field, "expected majority or 1 to 30");
+                    goto at;
+                }
+                o->quorum = PROTO_QUORUM_MAJORITY;
+            } else if (mp_read_uint(cur, &u) < 0 || u > RN_ROSTERCHAIN_SIGS_MAX) {
+                rc = fail_msg(c, RN_ECOUNT, field, "expected majority (0) or 1 to 30");
+                goto at;
+            } else {
+                o->quorum = u;
+            }
+            break;
+        default:
+            RN_ASSERT(0);
+        }
+    }
+    /* What each type needs. */
+    uint32_t need = 1u << F_OP;
+    switch (o->type) {
+    case PROTO_RC_ADD:
+    case PROTO_RC_SET:
+        need |= (1u << F_KEY) | (1u << F_ROLE);
+        break;
+    case PROTO_RC_REMOVE:
+        need |= 1u << F_KEY;
+        break;
+    case PROTO_RC_ROTATE:
+        need |= (1u << F_KEY) | (1u << F_NEW_KEY);
+        break;
+    case PROTO_RC_ROTATE_COMPROMISED:
+        need |= (1u << F_KEY) | (1u << F_NEW_KEY) | (1u << F_LAST_SEQ);
+        if (o->last_seq > 0)
+            need |= 1u << F_LAST_ID;
+        break;
+    case PROTO_RC_QUORUM:
+        need |= 1u << F_QUORUM;
+        break;
+    default:
+        break;
+    }
+    for (int j = 0; j < F_N; j++)
+        if ((need & (1u << j)) && !(seen & (1u << j))) {
+            snprintf(field, sizeof(field), "ops.%s", names[j]);
+            rc = fail(c, RN_EMISSING, field);
+            goto at;
+        }
+    if (o->type == PROTO_RC_ROTATE_COMPROMISED && o->last_seq == 0 && (seen & (1u << F_LAST_ID))) {
+        rc = fail_msg(c, RN_EINCONSISTENT, "ops.last_id", "no id when last_seq is 0");
+        goto at;
+    }
+    return 0;
+at:
+    c->err.has_index = true;
+    c->err.index = index;
+    return rc;
+}
+
+static void put_rc_result(mp_buf *out, const node_rc_result *r)
+{
+    mp_put_map(out, 7);
+    mp_put_cstr(out, "hash");
+    mp_put_bin(out, r->hash, PROTO_ID_BYTES);
+    mp_put_cstr(out, "version");
+    mp_put_uint(out, r->version);
+    mp_put_cstr(out, "seq");
+    mp_put_uint(out, r->seq);
+    mp_put_cstr(out, "id");
+    mp_put_bin(out, r->id, PROTO_ID_BYTES);
+    mp_put_cstr(out, "signatures");
+    mp_put_uint(out, r->valid);
+    mp_put_cstr(out, "signatures_needed");
+    mp_put_uint(out, r->need);
+    mp_put_cstr(out, "applied");
+    mp_put_bool(out, r->applied);
+}
+
+/* A roster write refused: the diagnostic, with the two messages a proposer most needs. */
+static int fail_rc(ctl *c, int rc, const rn_diag *d)
+{
+    fail_diag(c, rc, d);
+    if (rc == RN_ESUPERSEDED)
+        snprintf(c->err.message, sizeof(c->err.message),
+                 "%s: this node's key was rotated away or removed; point [node] key_file at the "
+                 "new key and send SIGHUP",
+                 rn_strerror(rc));
+    else if (rc == RN_EDUPLICATE && d->field != NULL && strncmp(d->field, "ops.", 4) == 0)
+        snprintf(c->err.message, sizeof(c->err.message),
+                 "%s: keys are single-use, and one op per key in a change", rn_strerror(rc));
+    return rc;
+}
+
+/* roster.propose [ops, issued_at]. */
+static int m_roster_propose(ctl *c, mp_buf *out)
+{
+    mp_cur cur = c->req.params[0];
+    uint32_t n;
+    uint64_t at;
+    node_rc_result res;
+    rn_diag d;
+    memset(&d, 0, sizeof(d));
+    RN_TRY(arg_uint_or(c, 1, 0, &at));
+    if (at > RN_TIME_MS_MAX)
+        return fail(c, RN_ETIME, pname(c, 1));
+    if (mp_read_array(&cur, &n) < 0)
+        return fail(c, RN_ETYPE, "ops");
+    if (n == 0 || n > RN_ROSTERCHAIN_OPS_MAX)
+        return fail_msg(c, RN_ECOUNT, "ops", "a change has 1 to 64 ops");
+    proto_rc_change *chg = calloc(1, sizeof(*chg));
+    if (chg == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    int rc = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++)
+        rc = parse_rc_op(c, &cur, i, &chg->ops[i]);
+    chg->ops_n = n;
+    if (rc == 0) {
+        rc = node_roster_propose(c->n, chg, at, c->now_ms, &res, &d);
+        if (rc < 0)
+            rc = fail_rc(c, rc, &d);
+        else
+            put_rc_result(out, &res);
+    }
+    free(chg);
+    return rc;
+}
+
+/* roster.approve [change]: a change document, or the 32-byte hash of a pending body. */
+static int m_roster_approve(ctl *c, mp_buf *out)
+{
+    proto_str b;
+    node_rc_result res;
+    rn_diag d;
+    memset(&d, 0, sizeof(d));
+    RN_TRY(arg_bin(c, 0, &b));
+    int rc = node_roster_approve(c->n, b.ptr, b.len, c->now_ms, &res, &d);
+    if (rc == RN_ENOTFOUND && b.len == PROTO_ID_BYTES)
+        return fail_msg(c, rc, "change", "no pending change has this hash on this node");
+    if (rc < 0)
+        return fail_rc(c, rc, &d);
+    put_rc_result(out, &res);
+    return 0;
+}
+
 /* ---- Dispatch ---- */
 
 /* The handler of each row of the method table (proto/ctl.h). */
@@ -1943,6 +2422,9 @@ static const method_fn handlers[CTL_M_COUNT] = {
     [CTL_M_REPORT] = m_report,
     [CTL_M_PUBLISH_BATCH] = m_publish_batch,
     [CTL_M_STATUS_LIST] = m_status_list,
+    [CTL_M_ROSTER_SHOW] = m_roster_show,
+    [CTL_M_ROSTER_PROPOSE] = m_roster_propose,
+    [CTL_M_ROSTER_APPROVE] = m_roster_approve,
 };
 
 /*

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "node/core.h"
+#include "proto/authors.h"
 #include "proto/limits.h"
 
 /* ---- Internal constants ---- */
@@ -177,6 +178,8 @@ typedef struct author {
     uint64_t stall_ms; /* a peer shows more than we hold: switch source at this time; 0 none */
     uint8_t *fork_buf; /* fork evidence received ahead of our log: a's bytes then b's */
     size_t fork_a_len, fork_b_len;
+    uint64_t cut; /* the last seq of its log that may be taken in (a compromised or rotated key's
+                     cut-off, PROTOCOL.md 11.11); UINT64_MAX for none */
 } author;
 
 /* The failure record of a peer whose connection closed while claims of it stood failed, so that
@@ -237,7 +240,40 @@ struct node {
     node_guard_counters guard;
     uint64_t repair_ms;     /* no re-fetch of a damaged entry before this time */
     uint64_t local_fail_ms; /* when ingest last failed on our side (local_error): 0 for never */
+    struct node_gov *gov;   /* the governed roster (PROTOCOL.md 11.11); NULL without a chain */
 };
+
+/* The governed roster, live: its state here, its code in the section at the end of this file. */
+typedef struct gov_doc {
+    uint64_t version;
+    uint8_t *p;
+    size_t len;
+} gov_doc;
+
+typedef struct gov_pending {
+    uint8_t hash[PROTO_ID_BYTES]; /* H(body) */
+    proto_rc_change *chg;         /* its body and every signature that verifies; NULL: free */
+    uint64_t stamp;               /* when first seen: the oldest goes first */
+} gov_pending;
+
+struct node_gov {
+    proto_rosterchain ch;
+    gov_doc *docs; /* documents applied since start, as applied */
+    size_t docs_n, docs_cap;
+    gov_pending pend[RN_ROSTER_PENDING_MAX];
+    uint64_t stamp;
+    bool due;     /* a roster entry came or went: gov_step in finish() */
+    bool retired; /* our key was rotated away or removed: it publishes nothing more */
+    node_roster_event ev[RN_ROSTER_EVENTS_MAX];
+    size_t ev_head, ev_n;
+};
+typedef struct node_gov node_gov;
+
+static void gov_step(node *n);
+static void gov_note(node *n, const uint8_t *bytes, size_t len);
+static int gov_start(node *n, const node_config *cfg, uint64_t now_ms);
+static void gov_free(struct node_gov *g);
+static int authors_load(node *n);
 
 /* ---- Small helpers ---- */
 
@@ -1289,6 +1325,8 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
     proto_entry e0;
     RN_TRY(proto_entry_decode(&e0, m->entries[0].ptr, m->entries[0].len, NULL));
     int a = author_find(n, e0.author);
+    if (a < 0 && n->gov != NULL)
+        return 0; /* perhaps a member a change we have not applied yet adds (PROTOCOL.md 11.11) */
     if (a < 0) {
         const proto_member *m0 = proto_roster_find(&n->s->roster, e0.author);
         return m0 != NULL ? RN_EROLE : RN_EROSTER;
@@ -1310,8 +1348,19 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
         for (uint32_t i = 0; i < res.accepted; i++)
             n->ctr.entry_bytes_new += m->entries[old + 1 - first + i].len;
         push_new(n, (size_t)a, m->entries + (old + 1 - first), res.accepted, slot);
+        for (uint32_t i = 0; n->gov != NULL && i < res.accepted; i++)
+            gov_note(n, m->entries[old + 1 - first + i].ptr, m->entries[old + 1 - first + i].len);
     }
     n->ctr.entries_dup += res.duplicates;
+    if (rc == RN_ESUPERSEDED) {
+        /* Past the author's cut-off (PROTOCOL.md 11.11): a peer that took them in before it knew
+         * the cut is not at fault. Nothing past our head is asked for again. */
+        au->cut = au->head;
+        au->dirty = true;
+        if (au->want_slot == slot)
+            au->want_slot = -1;
+        return 0;
+    }
     if (res.forked)
         fork_detected(n, (size_t)a, -1);
     if (c->state != CS_OPEN)
@@ -1594,6 +1643,10 @@ static void plan(node *n, size_t a)
     }
     if (au->fork_buf != NULL)
         fork_retry(n, a);
+    if (au->head >= au->cut) {
+        au->stall_ms = 0; /* past its cut-off nothing more is taken in (PROTOCOL.md 11.11) */
+        return;
+    }
     /* Tiers: 0 in good standing, 1 the peer of a stale WANT, 2 demoted; the lowest tier, then
      * the highest head, then the author, then the eager source. */
     int best = -1, best_tier = 3;
@@ -1642,6 +1695,8 @@ static void plan(node *n, size_t a)
         eager_set(n, a, best);
     }
     au->stall_ms = 0;
+    if (best_seq > au->cut)
+        best_seq = au->cut;
     if (n->conns[best].state == CS_OPEN)
         send_want(n, &n->conns[best], a, au->head + 1, best_seq - au->head, false);
 }
@@ -1923,6 +1978,8 @@ static void catchup_track(node *n)
 /* The work an event made due, then one SEND per connection for what was written. */
 static void finish(node *n)
 {
+    if (n->gov != NULL && n->gov->due)
+        gov_step(n); /* roster changes first: they may change the authors */
     for (size_t a = 0; a < n->authors_n; a++)
         if (n->all_dirty || n->authors[a].dirty)
             plan(n, a);
@@ -1973,7 +2030,6 @@ static int limits_apply(node_limits *l)
 int node_new(node **out, store *s, const node_config *cfg, uint64_t now_ms)
 {
     int rc = 0;
-    store_head *heads = NULL;
     node *n = calloc(1, sizeof(*n));
     *out = NULL;
     if (n == NULL)
@@ -1995,51 +2051,21 @@ int node_new(node **out, store *s, const node_config *cfg, uint64_t now_ms)
     memcpy(n->netkey, cfg->netkey, PROTO_NETKEY_BYTES);
     rng_seed(n, cfg->rng_seed);
 
-    /* Authors: the roster's authorities, in key order (HEADS lists them so). */
-    n->authors = calloc(s->roster.count > 0 ? s->roster.count : 1, sizeof(*n->authors));
     n->conns = calloc(n->lim.peers_max, sizeof(*n->conns));
     n->plain = malloc(RN_FRAME_BYTES_MAX);
-    if (n->authors == NULL || n->conns == NULL || n->plain == NULL) {
+    if (n->conns == NULL || n->plain == NULL) {
         rc = RN_ENOMEM;
         goto out;
     }
-    for (size_t i = 0; i < s->roster.count; i++) {
-        const proto_member *m = &s->roster.members[i];
-        if (m->role != PROTO_ROLE_AUTHORITY)
-            continue;
-        author *au = &n->authors[n->authors_n++];
-        memcpy(au->key, m->key, PROTO_KEY_BYTES);
-        au->eager_src = au->want_slot = -1;
-    }
-    static_assert(RN_ROSTER_MEMBERS_MAX <= UINT16_MAX, "want queues hold author indexes");
-    if (n->self.role == PROTO_ROLE_AUTHORITY)
-        n->self_author = author_find(n, n->self.key);
     n->conns_n = n->lim.peers_max;
     for (size_t i = 0; i < n->conns_n; i++)
         conn_free_slot(&n->conns[i]);
 
-    /* Our heads, from the replica. */
-    heads = calloc(RN_ROSTER_MEMBERS_MAX, sizeof(*heads));
-    if (heads == NULL) {
-        rc = RN_ENOMEM;
-        goto out;
-    }
-    store_read r;
-    size_t hn = 0;
-    RN_GUARD(rc, raw_read_begin(n, &r));
-    rc = store_heads(&r, heads, RN_ROSTER_MEMBERS_MAX, &hn);
-    store_read_end(&r);
-    if (rc < 0)
-        goto out;
-    for (size_t i = 0; i < min_u64(hn, RN_ROSTER_MEMBERS_MAX); i++) {
-        int a = author_find(n, heads[i].author);
-        if (a < 0)
-            continue;
-        n->authors[a].head = heads[i].seq;
-        memcpy(n->authors[a].head_id, heads[i].id, PROTO_ID_BYTES);
-        n->authors[a].forked = (heads[i].flags & STORE_HEAD_FORKED) != 0;
-        n->authors[a].badsig = (heads[i].flags & STORE_HEAD_BADSIG) != 0;
-    }
+    /* Authors: every key that was an authority (the replica's author table), in key order
+     * (HEADS lists them so), with our heads from the replica. */
+    static_assert(RN_ROSTER_MEMBERS_MAX <= UINT16_MAX, "want queues hold author indexes");
+    RN_GUARD(rc, authors_load(n));
+    RN_GUARD(rc, gov_start(n, cfg, now_ms));
 
     /* Peers to keep connections to; the first attempts spread over backoff_min_ms. */
     for (size_t i = 0; i < cfg->dial_n; i++) {
@@ -2055,7 +2081,6 @@ int node_new(node **out, store *s, const node_config *cfg, uint64_t now_ms)
     *out = n;
     n = NULL;
 out:
-    free(heads);
     if (n != NULL)
         node_free(n);
     return rc;
@@ -2078,6 +2103,7 @@ void node_free(node *n)
     free(n->conns);
     free(n->authors);
     free(n->plain);
+    gov_free(n->gov);
     mp_buf_free(&n->mb);
     mp_buf_free(&n->eb);
     sodium_memzero(n->sk, sizeof(n->sk));
@@ -2348,6 +2374,10 @@ int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len, uint
                  uint64_t *seq, uint8_t id[PROTO_ID_BYTES], rn_diag *d)
 {
     begin(n, now_ms);
+    if (n->gov != NULL && n->gov->retired) {
+        finish(n);
+        return rn_fail(d, RN_ESUPERSEDED, "key"); /* our key was rotated away or removed */
+    }
     if (n->self_author < 0) {
         finish(n);
         return rn_fail(d, RN_EROLE, NULL);
@@ -2371,6 +2401,8 @@ int node_publish(node *n, proto_kind kind, const uint8_t *body, size_t len, uint
         if (id != NULL)
             memcpy(id, eid, PROTO_ID_BYTES);
         push_new(n, a, &e, 1, -1); /* copied into frames before the next store call */
+        if (kind == PROTO_KIND_ROSTER)
+            gov_note(n, e.ptr, e.len); /* our own approval counts as any other */
     }
     finish(n);
     return rc;
@@ -2385,7 +2417,8 @@ int node_publish_batch(node *n, const store_append_item *items, size_t k, uint64
     begin(n, now_ms);
     if (n->self_author < 0) {
         finish(n);
-        return rn_fail(d, RN_EROLE, NULL);
+        return rn_fail(d, n->gov != NULL && n->gov->retired ? RN_ESUPERSEDED : RN_EROLE,
+                       n->gov != NULL && n->gov->retired ? "key" : NULL);
     }
     if (node_head_time_ms(n) > now_ms + RN_CLOCK_PUBLISH_AHEAD_MS_MAX) {
         finish(n);
@@ -2416,6 +2449,8 @@ int node_publish_batch(node *n, const store_append_item *items, size_t k, uint64
             RN_ASSERT(m > 0);
             au->head += m;
             push_new(n, a, raw + j, m, -1); /* copied into frames before the next store call */
+            for (size_t i = 0; n->gov != NULL && i < m; i++)
+                gov_note(n, raw[j + i].ptr, raw[j + i].len);
             j += m;
         }
         RN_ASSERT(au->head == first + k - 1);
@@ -2487,4 +2522,957 @@ void node_peers(const node *n, node_peer_info *out, size_t cap, size_t *count)
         }
     }
     *count = k;
+}
+
+/* ---- The governed roster, live (PROTOCOL.md 11.11) ----
+ *
+ * A node with a chain keeps it here with what it has not applied yet: change bodies seen in
+ * roster entries (kind 7), each with every signature that verifies merged in, at most
+ * RN_ROSTER_PENDING_MAX of them (the oldest dropped first). finish() runs gov_step when a roster
+ * entry came in or went out: every next version whose signers reach the quorum of the roster in
+ * force is applied, in turn. What applying does to the core (authors, connections, dialers) is in
+ * gov_applied; what the driver must know goes out as events. */
+
+static node_roster_event *gov_event(node *n, node_roster_event_kind kind, uint64_t version,
+                                    const uint8_t *key)
+{
+    node_gov *g = n->gov;
+    if (g->ev_n == RN_ROSTER_EVENTS_MAX) { /* the oldest goes */
+        g->ev_head = (g->ev_head + 1) % RN_ROSTER_EVENTS_MAX;
+        g->ev_n--;
+    }
+    node_roster_event *ev = &g->ev[(g->ev_head + g->ev_n++) % RN_ROSTER_EVENTS_MAX];
+    memset(ev, 0, sizeof(*ev));
+    ev->kind = kind;
+    ev->version = version;
+    if (key != NULL)
+        memcpy(ev->key, key, PROTO_KEY_BYTES);
+    return ev;
+}
+
+bool node_next_roster_event(node *n, node_roster_event *ev)
+{
+    node_gov *g = n->gov;
+    if (g == NULL || g->ev_n == 0)
+        return false;
+    *ev = g->ev[g->ev_head];
+    g->ev_head = (g->ev_head + 1) % RN_ROSTER_EVENTS_MAX;
+    g->ev_n--;
+    return true;
+}
+
+static uint64_t gov_version(const node_gov *g)
+{
+    return proto_rosterchain_version(&g->ch);
+}
+
+/* Does signature s sign the body whose hash is `hash` (PROTOCOL.md 4.4, "Signature")? */
+static bool rc_sig_ok(const uint8_t hash[PROTO_ID_BYTES], const proto_rc_sig *s)
+{
+    uint8_t msg[PROTO_ROSTERCHAIN_DOMAIN_LEN + PROTO_ID_BYTES];
+    memcpy(msg, PROTO_ROSTERCHAIN_DOMAIN, PROTO_ROSTERCHAIN_DOMAIN_LEN);
+    memcpy(msg + PROTO_ROSTERCHAIN_DOMAIN_LEN, hash, PROTO_ID_BYTES);
+    return crypto_sign_verify_detached(s->sig, msg, sizeof(msg), s->key) == 0;
+}
+
+static bool rc_authority(const node_gov *g, const uint8_t key[PROTO_KEY_BYTES])
+{
+    const proto_member *m = proto_roster_find(&g->ch.current, key);
+    return m != NULL && m->role == PROTO_ROLE_AUTHORITY;
+}
+
+/* Adds s to c's signatures in key order; false when its key signed already or there is no room. */
+static bool rc_sig_merge(proto_rc_change *c, const proto_rc_sig *s)
+{
+    uint32_t at = 0;
+    while (at < c->sigs_n && memcmp(c->sigs[at].key, s->key, PROTO_KEY_BYTES) < 0)
+        at++;
+    if ((at < c->sigs_n && memcmp(c->sigs[at].key, s->key, PROTO_KEY_BYTES) == 0) ||
+        c->sigs_n == RN_ROSTERCHAIN_SIGS_MAX)
+        return false;
+    memmove(&c->sigs[at + 1], &c->sigs[at], (c->sigs_n - at) * sizeof(c->sigs[0]));
+    c->sigs[at] = *s;
+    c->sigs_n++;
+    return true;
+}
+
+/* The signatures of c by authorities of the roster in force (all of them verified when merged),
+ * the quorum that roster needs, and whether a planned rotation lacks its old key's signature. */
+static void rc_count(const node_gov *g, const proto_rc_change *c, uint32_t *valid, uint32_t *need,
+                     bool *rot_unsigned)
+{
+    size_t auth = 0;
+    for (size_t i = 0; i < g->ch.current.count; i++)
+        auth += g->ch.current.members[i].role == PROTO_ROLE_AUTHORITY;
+    *need = proto_rosterchain_quorum_need(g->ch.versions[g->ch.versions_n - 1].quorum, auth);
+    *valid = 0;
+    for (uint32_t i = 0; i < c->sigs_n; i++)
+        *valid += rc_authority(g, c->sigs[i].key);
+    *rot_unsigned = false;
+    for (uint32_t k = 0; k < c->ops_n; k++) {
+        if (c->ops[k].type != PROTO_RC_ROTATE)
+            continue;
+        bool signed_by_old = false;
+        for (uint32_t i = 0; i < c->sigs_n; i++)
+            signed_by_old |= memcmp(c->sigs[i].key, c->ops[k].key, PROTO_KEY_BYTES) == 0;
+        *rot_unsigned |= !signed_by_old;
+    }
+}
+
+static void gov_pending_free(gov_pending *p)
+{
+    free(p->chg);
+    memset(p, 0, sizeof(*p));
+}
+
+static void gov_drop(node *n, gov_pending *p, int reason)
+{
+    node_roster_event *ev = gov_event(n, NODE_RE_DROPPED, p->chg->version, p->hash);
+    ev->reason = reason;
+    gov_pending_free(p);
+}
+
+static gov_pending *gov_find(node_gov *g, const uint8_t hash[PROTO_ID_BYTES])
+{
+    for (size_t i = 0; i < RN_ROSTER_PENDING_MAX; i++)
+        if (g->pend[i].chg != NULL && memcmp(g->pend[i].hash, hash, PROTO_ID_BYTES) == 0)
+            return &g->pend[i];
+    return NULL;
+}
+
+/*
+ * Takes change c (decoded, its hash computed; owned by the callee) into the pending set: merged
+ * with the body of that hash held already, or as a new body, dropping the oldest past the bound.
+ * Only signatures that verify are kept. Returns the pending slot, or NULL (a version in force
+ * already, or out of memory).
+ */
+static gov_pending *gov_take(node *n, proto_rc_change *c, const uint8_t hash[PROTO_ID_BYTES])
+{
+    node_gov *g = n->gov;
+    if (c->version <= gov_version(g)) {
+        free(c);
+        return NULL;
+    }
+    gov_pending *p = gov_find(g, hash);
+    if (p != NULL) {
+        for (uint32_t i = 0; i < c->sigs_n; i++)
+            if (rc_sig_ok(hash, &c->sigs[i]))
+                (void)rc_sig_merge(p->chg, &c->sigs[i]);
+        free(c);
+        g->due = true;
+        return p;
+    }
+    /* A new body: only its signatures that verify stay. */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < c->sigs_n; i++)
+        if (rc_sig_ok(hash, &c->sigs[i]))
+            c->sigs[k++] = c->sigs[i];
+    c->sigs_n = k;
+    for (size_t i = 0; i < RN_ROSTER_PENDING_MAX && p == NULL; i++)
+        if (g->pend[i].chg == NULL)
+            p = &g->pend[i];
+    if (p == NULL) {
+        p = &g->pend[0];
+        for (size_t i = 1; i < RN_ROSTER_PENDING_MAX; i++)
+            if (g->pend[i].stamp < p->stamp)
+                p = &g->pend[i];
+        gov_drop(n, p, RN_ECOUNT);
+    }
+    memcpy(p->hash, hash, PROTO_ID_BYTES);
+    p->chg = c;
+    p->stamp = ++g->stamp;
+    g->due = true;
+    return p;
+}
+
+/* The change document that a roster record (kind 7) carries: body map {1: bin}. */
+static int roster_body_doc(const uint8_t *body, size_t len, proto_str *doc)
+{
+    mp_cur cur;
+    uint32_t k;
+    uint64_t key;
+    const uint8_t *p;
+    uint32_t plen;
+    mp_cur_init(&cur, body, len);
+    if (mp_read_map(&cur, &k) < 0 || k != 1 || mp_read_uint(&cur, &key) < 0 || key != 1 ||
+        mp_read_bin(&cur, &p, &plen) < 0 || mp_cur_left(&cur) != 0)
+        return RN_EMALFORMED;
+    doc->ptr = p;
+    doc->len = plen;
+    return 0;
+}
+
+/* A change document doc[0..len) (decoded here) into the pending set. */
+static gov_pending *gov_take_doc(node *n, const uint8_t *doc, size_t len, rn_diag *d)
+{
+    uint8_t hash[PROTO_ID_BYTES];
+    proto_rc_change *c = malloc(sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    if (proto_rosterchain_change_decode(c, doc, len, d) < 0 ||
+        proto_rosterchain_change_hash(c, hash) < 0) {
+        free(c);
+        return NULL;
+    }
+    return gov_take(n, c, hash);
+}
+
+/* An entry of a roster record went into the replica (ingested, published, or found at start):
+ * its change joins the pending set. Other entries are left alone. */
+static void gov_note(node *n, const uint8_t *bytes, size_t len)
+{
+    proto_entry e;
+    proto_str doc;
+    if (n->gov == NULL || proto_entry_decode_outline(&e, bytes, len) != 0 ||
+        e.kind != PROTO_KIND_ROSTER || roster_body_doc(e.body, e.body_len, &doc) != 0)
+        return;
+    (void)gov_take_doc(n, doc.ptr, doc.len, NULL);
+}
+
+static int gov_note_cb(void *ctx, const uint8_t au_key[PROTO_KEY_BYTES], uint64_t seq,
+                       const uint8_t *bytes, size_t len)
+{
+    (void)au_key;
+    (void)seq;
+    gov_note(ctx, bytes, len);
+    return 0;
+}
+
+/* The store's author table as the core's authors: every key that held the authority role in some
+ * period, so that the history of rotated and removed keys keeps replicating. Closes every
+ * connection first (their per-author arrays are sized by the old set) and forgets the failure
+ * records; heads come from the replica again. Returns 0 or RN_ENOMEM, RN_ESTORE. */
+static int authors_load(node *n)
+{
+    const proto_authors *t = store_authors(n->s);
+    store_head *heads = NULL;
+    size_t k = 0, hn = 0;
+    for (size_t i = 0; i < n->conns_n; i++)
+        if (conn_live(&n->conns[i]))
+            conn_close(n, &n->conns[i], 0);
+    for (size_t i = 0; i < RN_PEERS_MAX; i++) {
+        free(n->blame[i].fails);
+        free(n->blame[i].demoted_until);
+        memset(&n->blame[i], 0, sizeof(n->blame[i]));
+    }
+    for (size_t a = 0; a < n->authors_n; a++)
+        fork_pending_drop(n, &n->authors[a]);
+    const proto_roster *ro = &n->s->roster; /* without a table: the roster's authorities */
+    for (size_t i = 0; t != NULL && i < t->n; i++)
+        k += t->v[i].was_authority || t->v[i].role == PROTO_ROLE_AUTHORITY;
+    for (size_t i = 0; t == NULL && i < ro->count; i++)
+        k += ro->members[i].role == PROTO_ROLE_AUTHORITY;
+    if (k > RN_ROSTER_MEMBERS_MAX)
+        k = RN_ROSTER_MEMBERS_MAX; /* HEADS holds at most this many */
+    author *au = calloc(k > 0 ? k : 1, sizeof(*au));
+    heads = calloc(RN_ROSTER_MEMBERS_MAX, sizeof(*heads));
+    if (au == NULL || heads == NULL) {
+        free(au);
+        free(heads);
+        return RN_ENOMEM;
+    }
+    size_t m = 0;
+    for (size_t i = 0; t != NULL && i < t->n && m < k; i++) {
+        const proto_author *pa = &t->v[i];
+        if (!(pa->was_authority || pa->role == PROTO_ROLE_AUTHORITY))
+            continue;
+        memcpy(au[m].key, pa->key, PROTO_KEY_BYTES);
+        au[m].eager_src = au[m].want_slot = -1;
+        au[m].cut = pa->has_cut ? pa->cut_seq : UINT64_MAX;
+        uint64_t sc = 0;
+        if (!pa->has_cut && pa->has_next && store_succession_cut(n->s, pa->key, &sc) == 0)
+            au[m].cut = sc;
+        m++;
+    }
+    for (size_t i = 0; t == NULL && i < ro->count && m < k; i++) {
+        if (ro->members[i].role != PROTO_ROLE_AUTHORITY)
+            continue;
+        memcpy(au[m].key, ro->members[i].key, PROTO_KEY_BYTES);
+        au[m].eager_src = au[m].want_slot = -1;
+        au[m].cut = UINT64_MAX;
+        m++;
+    }
+    free(n->authors);
+    n->authors = au;
+    n->authors_n = m;
+    n->all_dirty = true;
+    store_read r;
+    int rc = raw_read_begin(n, &r);
+    if (rc == 0) {
+        rc = store_heads(&r, heads, RN_ROSTER_MEMBERS_MAX, &hn);
+        store_read_end(&r);
+    }
+    for (size_t i = 0; rc >= 0 && i < min_u64(hn, RN_ROSTER_MEMBERS_MAX); i++) {
+        int a = author_find(n, heads[i].author);
+        if (a < 0)
+            continue;
+        n->authors[a].head = heads[i].seq;
+        memcpy(n->authors[a].head_id, heads[i].id, PROTO_ID_BYTES);
+        n->authors[a].forked = (heads[i].flags & STORE_HEAD_FORKED) != 0;
+        n->authors[a].badsig = (heads[i].flags & STORE_HEAD_BADSIG) != 0;
+    }
+    free(heads);
+    n->self_author = -1;
+    if (n->self.role == PROTO_ROLE_AUTHORITY && (n->gov == NULL || !n->gov->retired))
+        n->self_author = author_find(n, n->self.key);
+    return rc < 0 ? rc : 0;
+}
+
+/* Our dialers of keys that are no longer members go. */
+static void dialers_prune(node *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n->dialers_n; i++)
+        if (proto_roster_find(&n->s->roster, n->dialers[i].key) != NULL)
+            n->dialers[k++] = n->dialers[i];
+    n->dialers_n = k;
+}
+
+/* Closes the connections of `key` (removed or rotated away). */
+static void conns_close_key(node *n, const uint8_t key[PROTO_KEY_BYTES])
+{
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[i];
+        if (conn_live(c) && c->have_key && memcmp(c->key, key, PROTO_KEY_BYTES) == 0)
+            conn_close(n, c, RN_ESUPERSEDED);
+    }
+}
+
+/* Encodes change c as a document into a new buffer (doc, len). */
+static int rc_doc_encode(const proto_rc_change *c, uint8_t **doc, size_t *len)
+{
+    mp_buf b;
+    mp_buf_init(&b, RN_ROSTERCHAIN_CHANGE_BYTES_MAX);
+    int rc = proto_rosterchain_change_encode(c, &b);
+    if (rc == 0 && mp_buf_err(&b) != 0)
+        rc = mp_buf_err(&b);
+    if (rc < 0) {
+        mp_buf_free(&b);
+        return rc;
+    }
+    *doc = b.data; /* handed over: mp_buf_free not called */
+    *len = b.len;
+    return 0;
+}
+
+/*
+ * Version f (its signatures those that counted) was just applied to the chain: persist it, set the
+ * replica's author table, and bring the core in line (PROTOCOL.md 11.11, "Applying").
+ */
+static void gov_applied(node *n, const proto_rc_change *f)
+{
+    node_gov *g = n->gov;
+    uint8_t *doc = NULL;
+    size_t len = 0;
+    proto_authors t;
+    bool grow = false;
+    if (rc_doc_encode(f, &doc, &len) == 0) {
+        /* On failure (our disk) the chain in the replica stops here; the roster entries that
+         * carried the change are in the replica, and bring it back at the next start. */
+        int crc = store_chain_append(n->s, doc, len);
+        (void)crc;
+        if (g->docs_n == g->docs_cap) {
+            size_t cap = g->docs_cap > 0 ? 2 * g->docs_cap : 4;
+            gov_doc *nd = realloc(g->docs, cap * sizeof(*nd));
+            if (nd != NULL) {
+                g->docs = nd;
+                g->docs_cap = cap;
+            }
+        }
+        if (g->docs_n < g->docs_cap) {
+            g->docs[g->docs_n++] = (gov_doc){ f->version, doc, len };
+            doc = NULL;
+        }
+        free(doc);
+    }
+    if (proto_authors_build(&t, &g->ch) == 0) {
+        int arc = store_authors_set(n->s, &t); /* on failure the old table stays in force */
+        (void)arc;
+        proto_authors_free(&t);
+    }
+    for (uint32_t k = 0; k < f->ops_n; k++) {
+        const proto_rc_op *o = &f->ops[k];
+        node_roster_event *ev;
+        bool self = memcmp(o->key, n->self.key, PROTO_KEY_BYTES) == 0;
+        switch (o->type) {
+        case PROTO_RC_ADD:
+            ev = gov_event(n, NODE_RE_ADDED, f->version, o->key);
+            ev->role = o->role;
+            memcpy(ev->country, o->country, sizeof(ev->country));
+            grow |= o->role == PROTO_ROLE_AUTHORITY;
+            break;
+        case PROTO_RC_SET:
+            ev = gov_event(n, NODE_RE_SET, f->version, o->key);
+            ev->role = o->role;
+            memcpy(ev->country, o->country, sizeof(ev->country));
+            grow |= o->role == PROTO_ROLE_AUTHORITY && author_find(n, o->key) < 0;
+            break;
+        case PROTO_RC_REMOVE:
+            (void)gov_event(n, NODE_RE_REMOVED, f->version, o->key);
+            conns_close_key(n, o->key);
+            if (self) {
+                g->retired = true;
+                (void)gov_event(n, NODE_RE_SELF_RETIRED, f->version, o->key);
+            }
+            break;
+        case PROTO_RC_ROTATE:
+        case PROTO_RC_ROTATE_COMPROMISED:
+            ev = gov_event(n, NODE_RE_ROTATED, f->version, o->key);
+            memcpy(ev->new_key, o->new_key, PROTO_KEY_BYTES);
+            ev->compromised = o->type == PROTO_RC_ROTATE_COMPROMISED;
+            conns_close_key(n, o->key);
+            grow = true;
+            if (self) {
+                g->retired = true;
+                ev = gov_event(n, NODE_RE_SELF_RETIRED, f->version, o->key);
+                memcpy(ev->new_key, o->new_key, PROTO_KEY_BYTES);
+                ev->compromised = o->type == PROTO_RC_ROTATE_COMPROMISED;
+            }
+            break;
+        case PROTO_RC_QUORUM:
+        default:
+            break;
+        }
+    }
+    const proto_member *me = proto_roster_find(&n->s->roster, n->self.key);
+    if (me != NULL)
+        n->self = *me;
+    if (g->retired) {
+        n->self_author = -1;
+        n->dialers_n = 0; /* nobody takes our handshake now; node_rekey, then node_dial_set */
+    }
+    dialers_prune(n);
+    if (grow)
+        (void)authors_load(n); /* on failure the old set stays: replication goes on without */
+    else
+        for (size_t a = 0; a < n->authors_n; a++) /* a compromised key's cut */
+            if (proto_authors_find(store_authors(n->s), n->authors[a].key) != NULL &&
+                proto_authors_find(store_authors(n->s), n->authors[a].key)->has_cut)
+                n->authors[a].cut =
+                    proto_authors_find(store_authors(n->s), n->authors[a].key)->cut_seq;
+    (void)gov_event(n, NODE_RE_APPLIED, f->version, NULL);
+}
+
+/* Applies every next version whose signers reach the quorum (in the order the bodies were first
+ * seen), dropping bodies that cannot apply and those of versions now in force. */
+static void gov_step(node *n)
+{
+    node_gov *g = n->gov;
+    g->due = false;
+    proto_rc_change *f = malloc(sizeof(*f));
+    if (f == NULL)
+        return;
+    for (;;) {
+        uint64_t next = gov_version(g) + 1;
+        gov_pending *win = NULL;
+        uint64_t after = 0;
+        bool reached[RN_ROSTER_PENDING_MAX] = { false }; /* under the roster before `next` */
+        for (size_t i = 0; i < RN_ROSTER_PENDING_MAX; i++) {
+            uint32_t valid, need;
+            bool rot;
+            if (g->pend[i].chg == NULL || g->pend[i].chg->version != next)
+                continue;
+            rc_count(g, g->pend[i].chg, &valid, &need, &rot);
+            reached[i] = valid >= need && !rot;
+        }
+        for (;;) { /* candidates of `next` in the order first seen */
+            gov_pending *p = NULL;
+            for (size_t i = 0; i < RN_ROSTER_PENDING_MAX; i++) {
+                gov_pending *q = &g->pend[i];
+                if (q->chg != NULL && q->chg->version == next && q->stamp > after &&
+                    (p == NULL || q->stamp < p->stamp))
+                    p = q;
+            }
+            if (p == NULL)
+                break;
+            after = p->stamp;
+            if (!reached[p - g->pend])
+                continue;
+            *f = *p->chg;
+            uint32_t k = 0;
+            for (uint32_t i = 0; i < f->sigs_n; i++)
+                if (rc_authority(g, f->sigs[i].key))
+                    f->sigs[k++] = f->sigs[i];
+            f->sigs_n = k;
+            rn_diag d = { 0 };
+            int rc = proto_rosterchain_apply(&g->ch, f, &d);
+            if (rc == 0) {
+                win = p;
+                break;
+            }
+            gov_drop(n, p, rc); /* it does not follow the chain: it never will */
+        }
+        if (win == NULL)
+            break;
+        /* Other bodies of this version: dropped; one that reached the quorum too is
+         * equivocation by those who signed both. */
+        for (size_t i = 0; i < RN_ROSTER_PENDING_MAX; i++) {
+            gov_pending *q = &g->pend[i];
+            if (q == win || q->chg == NULL || q->chg->version != next)
+                continue;
+            if (reached[i])
+                for (uint32_t s = 0; s < q->chg->sigs_n; s++)
+                    for (uint32_t j = 0; j < f->sigs_n; j++)
+                        if (memcmp(f->sigs[j].key, q->chg->sigs[s].key, PROTO_KEY_BYTES) == 0)
+                            (void)gov_event(n, NODE_RE_EQUIVOCATED, next, f->sigs[j].key);
+            gov_drop(n, q, RN_EDUPLICATE);
+        }
+        gov_pending_free(win);
+        gov_applied(n, f);
+    }
+    for (size_t i = 0; i < RN_ROSTER_PENDING_MAX; i++)
+        if (g->pend[i].chg != NULL && g->pend[i].chg->version <= gov_version(g))
+            gov_pending_free(&g->pend[i]);
+    free(f);
+}
+
+static void gov_free(node_gov *g)
+{
+    if (g == NULL)
+        return;
+    proto_rosterchain_free(&g->ch);
+    for (size_t i = 0; i < RN_ROSTER_PENDING_MAX; i++)
+        gov_pending_free(&g->pend[i]);
+    for (size_t i = 0; i < g->docs_n; i++)
+        free(g->docs[i].p);
+    free(g->docs);
+    free(g);
+}
+
+/* The body of a succession (record kind 8): {1: predecessor, 2: last_seq, 3: last_id}. */
+static void succession_body(mp_buf *b, const uint8_t pred[PROTO_KEY_BYTES], uint64_t last_seq,
+                            const uint8_t last_id[PROTO_ID_BYTES])
+{
+    mp_put_map(b, last_seq > 0 ? 3 : 2);
+    mp_put_uint(b, 1);
+    mp_put_bin(b, pred, PROTO_KEY_BYTES);
+    mp_put_uint(b, 2);
+    mp_put_uint(b, last_seq);
+    if (last_seq > 0) {
+        mp_put_uint(b, 3);
+        mp_put_bin(b, last_id, PROTO_ID_BYTES);
+    }
+}
+
+/*
+ * When the key of sk is an authority that came by rotation and its log is empty: appends its
+ * succession, naming its predecessor and the last entry of it that the lineage keeps (for a
+ * compromised rotation the op's; else the predecessor's head as this replica holds it), stamped
+ * after that entry. Returns 0 (done, or nothing to do), RN_EROSTER, RN_EINCONSISTENT, or
+ * store_append's error.
+ */
+static int succession_publish(node *n, const uint8_t sk[PROTO_SK_BYTES], uint64_t now_ms,
+                              rn_diag *d)
+{
+    const proto_authors *t = store_authors(n->s);
+    const proto_author *me = t != NULL ? proto_authors_find(t, sk + 32) : NULL;
+    if (me == NULL || !me->current || me->role != PROTO_ROLE_AUTHORITY)
+        return rn_fail(d, RN_EROSTER, "key");
+    if (!me->has_prev)
+        return 0;
+    const proto_author *pred = proto_authors_find(t, me->prev);
+    store_read r;
+    store_head h;
+    int rc = raw_read_begin(n, &r);
+    if (rc < 0)
+        return rn_fail(d, rc, NULL);
+    if (store_head_get(&r, sk + 32, &h) == 0) { /* published already */
+        store_read_end(&r);
+        return 0;
+    }
+    uint64_t last_seq = 0, ts = 0;
+    uint8_t last_id[PROTO_ID_BYTES] = { 0 };
+    if (pred != NULL && pred->has_cut) {
+        last_seq = pred->cut_seq;
+        memcpy(last_id, pred->cut_id, PROTO_ID_BYTES);
+        proto_str e;
+        proto_entry pe;
+        if (last_seq > 0 && store_entry_get(&r, me->prev, last_seq, &e) == 0 &&
+            proto_entry_decode_known(&pe, e.ptr, e.len) == 0)
+            ts = pe.timestamp_ms;
+    } else if (store_head_get(&r, me->prev, &h) == 0) {
+        last_seq = h.seq;
+        memcpy(last_id, h.id, PROTO_ID_BYTES);
+        ts = h.timestamp_ms;
+    }
+    store_read_end(&r);
+    mp_buf b;
+    mp_buf_init(&b, 128);
+    succession_body(&b, me->prev, last_seq, last_id);
+    uint64_t stamp = last_seq > 0 && ts + 1 > now_ms ? ts + 1 : now_ms;
+    rc = mp_buf_err(&b);
+    if (rc == 0)
+        rc = store_append(n->s, sk, PROTO_KIND_SUCCESSION, b.data, b.len, stamp, NULL, NULL, NULL,
+                          d);
+    mp_buf_free(&b);
+    return rc;
+}
+
+int node_chain_prepare(store *s, const uint8_t *genesis, size_t glen, const proto_str *changes,
+                       size_t k, proto_rosterchain *out, size_t *skipped, rn_diag *d)
+{
+    uint8_t gid[PROTO_ID_BYTES];
+    proto_authors t;
+    *skipped = 0;
+    int rc = store_chain_load(s, out, d);
+    if (rc == RN_ENOTFOUND) {
+        RN_TRY(proto_rosterchain_init(out, genesis, glen, d));
+        rc = store_chain_append(s, genesis, glen);
+        if (rc < 0) {
+            proto_rosterchain_free(out);
+            return rn_fail(d, rc, NULL);
+        }
+    } else if (rc < 0) {
+        return rc;
+    } else {
+        crypto_generichash(gid, sizeof(gid), genesis, glen, NULL, 0);
+        if (memcmp(gid, out->versions[0].hash, PROTO_ID_BYTES) != 0) {
+            proto_rosterchain_free(out);
+            return rn_fail(d, RN_EINCONSISTENT, "roster_chain");
+        }
+    }
+    /* The documents in version order (k is small: a sort by selection). */
+    bool *used = calloc(k > 0 ? k : 1, sizeof(*used));
+    proto_rc_change *c = malloc(sizeof(*c));
+    if (used == NULL || c == NULL) {
+        free(used);
+        free(c);
+        proto_rosterchain_free(out);
+        return RN_ENOMEM;
+    }
+    bool first_fail = true;
+    for (;;) {
+        uint64_t next = proto_rosterchain_version(out) + 1;
+        size_t found = k;
+        for (size_t i = 0; i < k && found == k; i++) {
+            if (used[i])
+                continue;
+            if (proto_rosterchain_change_decode(c, changes[i].ptr, changes[i].len, NULL) < 0 ||
+                c->version < next) {
+                used[i] = true; /* in force already, or not a change: nothing to apply */
+                continue;
+            }
+            if (c->version == next)
+                found = i;
+        }
+        if (found == k)
+            break;
+        used[found] = true;
+        rn_diag cd = { 0 };
+        rc = proto_rosterchain_apply_bytes(out, changes[found].ptr, changes[found].len, &cd);
+        if (rc == 0)
+            rc = store_chain_append(s, changes[found].ptr, changes[found].len);
+        if (rc < 0) {
+            (*skipped)++;
+            if (first_fail && d != NULL) {
+                *d = cd;
+                d->index = (uint32_t)next;
+            }
+            first_fail = false;
+        }
+    }
+    free(used);
+    free(c);
+    rc = proto_authors_build(&t, out);
+    if (rc == 0) {
+        rc = store_authors_set(s, &t);
+        proto_authors_free(&t);
+    }
+    if (rc < 0) {
+        proto_rosterchain_free(out);
+        return rn_fail(d, rc, NULL);
+    }
+    return 0;
+}
+
+/* node_new's part: the chain moved in, pending changes rebuilt from the replica's roster
+ * entries, and our succession when our key came by rotation. */
+static int gov_start(node *n, const node_config *cfg, uint64_t now_ms)
+{
+    if (cfg->chain == NULL)
+        return 0;
+    n->gov = calloc(1, sizeof(*n->gov));
+    if (n->gov == NULL)
+        return RN_ENOMEM;
+    n->gov->ch = *cfg->chain;
+    memset(cfg->chain, 0, sizeof(*cfg->chain));
+    store_read r;
+    if (raw_read_begin(n, &r) == 0) {
+        int wrc = store_roster_changes(&r, gov_note_cb, n); /* failing: what was walked */
+        (void)wrc;
+        store_read_end(&r);
+    }
+    if (n->self.role == PROTO_ROLE_AUTHORITY) {
+        rn_diag d = { 0 };
+        int rc = succession_publish(n, n->sk, now_ms, &d);
+        if (rc < 0)
+            return rc;
+        RN_TRY(authors_load(n));
+    }
+    if (n->gov->due)
+        gov_step(n);
+    return 0;
+}
+
+const proto_rosterchain *node_roster_chain(const node *n)
+{
+    return n->gov != NULL ? &n->gov->ch : NULL;
+}
+
+size_t node_roster_pending(const node *n, node_rc_pending *out, size_t cap)
+{
+    const node_gov *g = n->gov;
+    size_t k = 0;
+    uint64_t after_v = 0, after_s = 0;
+    if (g == NULL)
+        return 0;
+    for (;;) { /* in (version, first seen) order */
+        const gov_pending *p = NULL;
+        for (size_t i = 0; i < RN_ROSTER_PENDING_MAX; i++) {
+            const gov_pending *q = &g->pend[i];
+            if (q->chg == NULL)
+                continue;
+            bool later =
+                q->chg->version > after_v || (q->chg->version == after_v && q->stamp > after_s);
+            if (later && (p == NULL || q->chg->version < p->chg->version ||
+                          (q->chg->version == p->chg->version && q->stamp < p->stamp)))
+                p = q;
+        }
+        if (p == NULL)
+            break;
+        after_v = p->chg->version;
+        after_s = p->stamp;
+        if (k < cap) {
+            node_rc_pending *o = &out[k];
+            memcpy(o->hash, p->hash, PROTO_ID_BYTES);
+            o->change = p->chg;
+            rc_count(g, p->chg, &o->valid, &o->need, &o->rotation_unsigned);
+        }
+        k++;
+    }
+    return k;
+}
+
+int node_roster_document(const node *n, uint64_t v, proto_str *doc)
+{
+    const node_gov *g = n->gov;
+    for (size_t i = 0; g != NULL && i < g->docs_n; i++)
+        if (g->docs[i].version == v) {
+            doc->ptr = g->docs[i].p;
+            doc->len = (uint32_t)g->docs[i].len;
+            return 0;
+        }
+    return RN_ENOTFOUND;
+}
+
+/* Signs change c (its hash `hash`), publishes it as a roster entry of our log and fills res. */
+static int gov_publish(node *n, proto_rc_change *c, const uint8_t hash[PROTO_ID_BYTES],
+                       uint64_t now_ms, node_rc_result *res, rn_diag *d)
+{
+    uint8_t *doc = NULL;
+    size_t len = 0;
+    memset(res, 0, sizeof(*res));
+    int rc = proto_rosterchain_change_sign(c, n->sk, n->self.key);
+    if (rc < 0)
+        return rn_fail(d, rc, "change.signatures");
+    RN_TRY(rc_doc_encode(c, &doc, &len));
+    mp_buf b;
+    mp_buf_init(&b, len + 16u);
+    mp_put_map(&b, 1);
+    mp_put_uint(&b, 1);
+    mp_put_bin(&b, doc, len);
+    free(doc);
+    rc = mp_buf_err(&b);
+    if (rc == 0)
+        rc = node_publish(n, PROTO_KIND_ROSTER, b.data, b.len, now_ms, &res->seq, res->id, d);
+    mp_buf_free(&b);
+    if (rc < 0)
+        return rc;
+    memcpy(res->hash, hash, PROTO_ID_BYTES);
+    res->version = c->version;
+    res->applied = gov_version(n->gov) >= c->version;
+    const gov_pending *p = gov_find(n->gov, hash);
+    bool rot = false;
+    if (p != NULL)
+        rc_count(n->gov, p->chg, &res->valid, &res->need, &rot);
+    else
+        rc_count(n->gov, c, &res->valid, &res->need, &rot);
+    return 0;
+}
+
+int node_roster_propose(node *n, proto_rc_change *c, uint64_t issued_at, uint64_t now_ms,
+                        node_rc_result *res, rn_diag *d)
+{
+    uint8_t hash[PROTO_ID_BYTES];
+    if (n->gov == NULL)
+        return rn_fail(d, RN_ENOTFOUND, "roster_chain");
+    if (n->self_author < 0)
+        return rn_fail(d, RN_EROLE, "key");
+    uint32_t ops_n = c->ops_n;
+    proto_rc_op *ops = malloc(sizeof(c->ops));
+    if (ops == NULL)
+        return RN_ENOMEM;
+    memcpy(ops, c->ops, sizeof(c->ops));
+    const proto_rc_version *last = &n->gov->ch.versions[n->gov->ch.versions_n - 1];
+    uint64_t at = issued_at != 0 ? issued_at : now_ms;
+    if (at < last->issued_at)
+        at = last->issued_at;
+    int rc = proto_rosterchain_change_start(&n->gov->ch, at, c);
+    if (rc < 0) {
+        free(ops);
+        return rn_fail(d, rc, "issued_at");
+    }
+    memcpy(c->ops, ops, sizeof(c->ops));
+    c->ops_n = ops_n;
+    free(ops);
+    RN_TRY(proto_rosterchain_check(&n->gov->ch, c, d));
+    RN_TRY(proto_rosterchain_change_hash(c, hash));
+    return gov_publish(n, c, hash, now_ms, res, d);
+}
+
+int node_roster_approve(node *n, const uint8_t *doc, size_t len, uint64_t now_ms,
+                        node_rc_result *res, rn_diag *d)
+{
+    uint8_t hash[PROTO_ID_BYTES];
+    if (n->gov == NULL)
+        return rn_fail(d, RN_ENOTFOUND, "roster_chain");
+    if (n->self_author < 0)
+        return rn_fail(d, RN_EROLE, "key");
+    proto_rc_change *c = malloc(sizeof(*c));
+    if (c == NULL)
+        return RN_ENOMEM;
+    const gov_pending *p = NULL;
+    if (len == PROTO_ID_BYTES) {
+        memcpy(hash, doc, PROTO_ID_BYTES);
+        p = gov_find(n->gov, hash);
+        if (p == NULL) {
+            free(c);
+            return rn_fail(d, RN_ENOTFOUND, "change");
+        }
+        *c = *p->chg;
+    } else {
+        int rc = proto_rosterchain_change_decode(c, doc, len, d);
+        if (rc == 0)
+            rc = proto_rosterchain_change_hash(c, hash);
+        if (rc < 0) {
+            free(c);
+            return rc;
+        }
+        if (c->version <= gov_version(n->gov)) {
+            free(c);
+            return rn_fail(d, RN_ESEQ, "change.version");
+        }
+        p = gov_find(n->gov, hash);
+        if (p != NULL) /* the signatures held for it, with the document's that verify */
+            for (uint32_t i = 0; i < p->chg->sigs_n; i++)
+                (void)rc_sig_merge(c, &p->chg->sigs[i]);
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < c->sigs_n; i++)
+            if (rc_sig_ok(hash, &c->sigs[i]))
+                c->sigs[k++] = c->sigs[i];
+        c->sigs_n = k;
+    }
+    int rc = gov_publish(n, c, hash, now_ms, res, d);
+    free(c);
+    return rc;
+}
+
+void node_dial_set(node *n, const uint8_t (*keys)[PROTO_KEY_BYTES], size_t k, uint64_t now_ms)
+{
+    begin(n, now_ms);
+    dialer keep[RN_PEERS_MAX];
+    size_t m = 0;
+    if (n->gov != NULL && n->gov->retired)
+        k = 0; /* our key is no member now: nobody would take our handshake */
+    for (size_t i = 0; i < k && m < RN_PEERS_MAX; i++) {
+        if (memcmp(keys[i], n->self.key, PROTO_KEY_BYTES) == 0 ||
+            proto_roster_find(&n->s->roster, keys[i]) == NULL)
+            continue;
+        bool dup = false;
+        for (size_t j = 0; j < m && !dup; j++)
+            dup = memcmp(keep[j].key, keys[i], PROTO_KEY_BYTES) == 0;
+        if (dup)
+            continue;
+        int di = dialer_find(n, keys[i]);
+        if (di >= 0) {
+            keep[m++] = n->dialers[di];
+            continue;
+        }
+        dialer *dl = &keep[m++];
+        memset(dl, 0, sizeof(*dl));
+        memcpy(dl->key, keys[i], PROTO_KEY_BYTES);
+        dl->state = DS_WAIT;
+        dl->backoff_ms = n->lim.backoff_min_ms;
+        dl->next_ms = n->now + rng_next(n) % (n->lim.backoff_min_ms + 1u);
+        /* A connection to it may be up already (it dialled us). */
+        for (size_t c = 0; c < n->conns_n; c++)
+            if (n->conns[c].state == CS_OPEN &&
+                memcmp(n->conns[c].key, keys[i], PROTO_KEY_BYTES) == 0)
+                dl->state = DS_UP;
+    }
+    memcpy(n->dialers, keep, m * sizeof(keep[0]));
+    n->dialers_n = m;
+    finish(n);
+}
+
+int node_rekey(node *n, const uint8_t sk[PROTO_SK_BYTES], uint64_t now_ms, rn_diag *d)
+{
+    begin(n, now_ms);
+    int rc = 0;
+    if (memcmp(sk + 32, n->self.key, PROTO_KEY_BYTES) == 0)
+        goto out;
+    if (n->gov == NULL) {
+        rc = rn_fail(d, RN_ENOTFOUND, "roster_chain");
+        goto out;
+    }
+    const proto_author *me = proto_authors_find(store_authors(n->s), sk + 32);
+    if (me == NULL || !me->current) {
+        rc = rn_fail(d, RN_EROSTER, "key");
+        goto out;
+    }
+    if (!me->has_prev || memcmp(me->prev, n->self.key, PROTO_KEY_BYTES) != 0) {
+        rc = rn_fail(d, RN_EINCONSISTENT, "key");
+        goto out;
+    }
+    rc = succession_publish(n, sk, n->now, d);
+    if (rc < 0)
+        goto out;
+    memcpy(n->sk, sk, PROTO_SK_BYTES);
+    n->self = *proto_roster_find(&n->s->roster, sk + 32);
+    n->gov->retired = false;
+    rc = authors_load(n); /* closes every connection: they are made again under the new key */
+    for (size_t i = 0; i < n->dialers_n; i++) {
+        n->dialers[i].state = DS_WAIT;
+        n->dialers[i].backoff_ms = n->lim.backoff_min_ms;
+        n->dialers[i].next_ms = n->now;
+    }
+    (void)gov_event(n, NODE_RE_REKEYED, gov_version(n->gov), n->self.key);
+out:
+    finish(n);
+    return rc;
+}
+
+int node_roster_offer(node *n, const uint8_t *doc, size_t len, uint64_t now_ms, rn_diag *d)
+{
+    begin(n, now_ms);
+    int rc = 0;
+    proto_rc_change *c = NULL;
+    if (n->gov == NULL) {
+        rc = rn_fail(d, RN_ENOTFOUND, "roster_chain");
+    } else if ((c = malloc(sizeof(*c))) == NULL) {
+        rc = RN_ENOMEM;
+    } else {
+        rc = proto_rosterchain_change_decode(c, doc, len, d);
+        if (rc == 0) {
+            uint8_t hash[PROTO_ID_BYTES];
+            rc = proto_rosterchain_change_hash(c, hash);
+            if (rc == 0) {
+                (void)gov_take(n, c, hash); /* takes c */
+                c = NULL;
+            }
+        }
+    }
+    free(c);
+    finish(n);
+    return rc;
 }

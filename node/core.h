@@ -40,6 +40,7 @@
 #include "proto/error.h"
 #include "proto/mp.h"
 #include "proto/roster.h"
+#include "proto/rosterchain.h"
 #include "proto/wire.h"
 #include "store/store.h"
 
@@ -65,6 +66,10 @@ typedef struct node_config {
     size_t dial_n;                          /* 0 .. RN_PEERS_MAX */
     uint64_t rng_seed;                      /* jitter and tie-breaks; same seed, same choices */
     node_limits limits;
+    /* The governed roster (PROTOCOL.md 11.11), NULL for a node without one: a chain made by
+     * node_chain_prepare, moved into the core by node_new (zeroed there on success; the caller
+     * frees it on failure). */
+    proto_rosterchain *chain;
 } node_config;
 
 /* What the core asks its driver to do. */
@@ -278,5 +283,147 @@ const node_catchup *node_catchup_get(const node *n);
 /* Entries the connected peers have shown beyond our heads: the sum over authors of (the highest
  * head any peer shows - our head) where positive. Loops over authors and peers. */
 uint64_t node_entries_missing(const node *n);
+
+/* ---- The governed roster, live (PROTOCOL.md 11.11) ----
+ *
+ * A node with a chain (node_config.chain) applies changes as they arrive: a roster entry (kind 7)
+ * ingested from a peer or published by the node carries a change document; the core keeps the
+ * bodies it cannot apply yet pending (at most RN_ROSTER_PENDING_MAX, the oldest dropped first),
+ * merges the signatures that verify into each, and applies every next version whose signers reach
+ * the quorum of the roster in force (proto_rosterchain_apply): the chain grows, the replica learns
+ * the new author table (store_authors_set) and keeps the document (store_chain_append), the
+ * connections of removed or rotated keys close and their handshakes are refused from then on,
+ * and new authorities become authors (every connection is then closed once and made again with
+ * the new set). What the driver must act on comes out as events (node_next_roster_event).
+ */
+
+/*
+ * Before node_new: the chain of a node with [node] roster_chain. Starts from the chain the replica
+ * holds (store_chain_load) or, for a replica without one, from genesis[0..glen) (persisted
+ * first); a replica whose chain has another genesis is refused (RN_EINCONSISTENT, field
+ * "roster_chain"). Then each document of changes[0..k) (any order) whose version is past the
+ * chain's is applied in version order when it verifies, and persisted; one that does not verify
+ * is skipped and counted in *skipped (its version and error in d when it is the first). Finally
+ * the replica's author table is set from the chain. `out` is uninitialised; on success the caller
+ * hands it to node_new (node_config.chain) or frees it. Returns 0, RN_EINCONSISTENT, the errors of
+ * proto_rosterchain_init for the genesis, RN_ENOMEM, RN_ESTORE, RN_EFULL.
+ */
+RN_MUST_USE int node_chain_prepare(store *s, const uint8_t *genesis, size_t glen,
+                                   const proto_str *changes, size_t k, proto_rosterchain *out,
+                                   size_t *skipped, rn_diag *d);
+
+/* What a roster event says (node_next_roster_event). */
+typedef enum node_roster_event_kind {
+    NODE_RE_APPLIED = 1,      /* version `version` took effect */
+    NODE_RE_ADDED = 2,        /* `key` joined as `role` of `country`: dial it if an address is
+                                 known (node_dial_set) */
+    NODE_RE_REMOVED = 3,      /* `key` left: its connections were closed, its handshakes are
+                                 refused from now on */
+    NODE_RE_ROTATED = 4,      /* `key` was replaced by `new_key` (compromised: `compromised`):
+                                 the old key's connections closed, the new one is a member */
+    NODE_RE_SET = 5,          /* `key` is now `role` of `country` */
+    NODE_RE_SELF_RETIRED = 6, /* our own key was rotated away (to `new_key`) or removed: the node
+                                 publishes nothing with it; node_rekey with the new key resumes */
+    NODE_RE_DROPPED = 7,      /* a pending body (hash in `key`) of `version` was dropped: another
+                                 body of that version took effect, it did not apply, or the bound
+                                 of pending bodies was reached */
+    NODE_RE_EQUIVOCATED = 8,  /* `key` signed two bodies of `version` that both reached quorum */
+    NODE_RE_REKEYED = 9,      /* the node now signs with `key` (its succession published):
+                                 the driver gives it its peers again (node_dial_set) */
+} node_roster_event_kind;
+
+typedef struct node_roster_event {
+    node_roster_event_kind kind;
+    uint64_t version;
+    uint8_t key[PROTO_KEY_BYTES];
+    uint8_t new_key[PROTO_KEY_BYTES];
+    proto_role role;
+    char country[3];
+    bool compromised;
+    int reason; /* DROPPED: why (an RN_E code, RN_ECOUNT for the bound, RN_EDUPLICATE for
+                   another body that took effect) */
+} node_roster_event;
+
+/* Takes the next roster event; false when there is none. At most RN_ROSTER_EVENTS_MAX wait (the
+ * oldest are dropped past it); a driver that ignores them (the simulator) loses nothing else. */
+bool node_next_roster_event(node *n, node_roster_event *ev);
+
+/* The chain in force, or NULL for a node without one. Valid until the next call into the core. */
+const proto_rosterchain *node_roster_chain(const node *n);
+
+/* The replica's author table (proto/authors.h) is store_authors(node_store(n)). */
+
+/* A pending change as node_roster_pending describes it. */
+typedef struct node_rc_pending {
+    uint8_t hash[PROTO_ID_BYTES];
+    const proto_rc_change *change; /* its body and every signature merged (borrowed) */
+    uint32_t valid;                /* signatures by authorities of the roster in force */
+    uint32_t need;                 /* the quorum of the roster in force */
+    bool rotation_unsigned;        /* a planned rotation whose old key has not signed yet */
+} node_rc_pending;
+
+/* Fills out[0..cap) with the pending changes in version order; returns how many there are. */
+size_t node_roster_pending(const node *n, node_rc_pending *out, size_t cap);
+
+/* The document of applied version v (2 ..) as the node applied it, when the node holds its
+ * bytes (applied since start, or given at start): *doc borrowed until the next call into the
+ * core. Returns 0 or RN_ENOTFOUND. */
+RN_MUST_USE int node_roster_document(const node *n, uint64_t v, proto_str *doc);
+
+/* What a roster write did. */
+typedef struct node_rc_result {
+    uint8_t hash[PROTO_ID_BYTES]; /* H(body) */
+    uint64_t version;
+    uint64_t seq; /* the roster entry's seq in our log */
+    uint8_t id[PROTO_ID_BYTES];
+    uint32_t valid, need; /* after our signature */
+    bool applied;         /* the change is in force now */
+} node_rc_result;
+
+/*
+ * roster.propose: `c` holds the ops (ops_n, ops); the core sets version, prev and issued_at
+ * (max(issued_at or now_ms when 0, the last version's)), checks the change against the chain
+ * (proto_rosterchain_check), signs it with our key and publishes it as a roster entry of our log
+ * (node_publish). Returns 0, RN_ENOTFOUND (no chain), RN_EROLE (a mirror, or our key retired),
+ * the errors of proto_rosterchain_check, node_publish's.
+ */
+RN_MUST_USE int node_roster_propose(node *n, proto_rc_change *c, uint64_t issued_at,
+                                    uint64_t now_ms, node_rc_result *res, rn_diag *d);
+
+/*
+ * roster.approve: `doc` is a change document, or the 32-byte body hash of a pending change. The
+ * document's signatures are merged with those the node holds for that body; ours is added and the
+ * whole is published as a roster entry. Returns 0, RN_ENOTFOUND (no chain; no pending change of
+ * that hash), RN_ESEQ (a version already in force), the decode errors of the document,
+ * node_publish's.
+ */
+RN_MUST_USE int node_roster_approve(node *n, const uint8_t *doc, size_t len, uint64_t now_ms,
+                                    node_rc_result *res, rn_diag *d);
+
+/*
+ * A change document from outside the network (a file of [node] roster_changes read on SIGHUP): its
+ * signatures that verify join the pending body (nothing is published), and it takes effect when
+ * they reach the quorum. Returns 0 (also for a version in force already), RN_ENOTFOUND (no chain),
+ * the decode errors of the document.
+ */
+RN_MUST_USE int node_roster_offer(node *n, const uint8_t *doc, size_t len, uint64_t now_ms,
+                                  rn_diag *d);
+
+/*
+ * The peers to keep connections to, replacing cfg.dial: peers kept keep their state, new ones are
+ * dialled within backoff_min_ms, the others are no longer dialled (their open connections stay).
+ * Keys that are not members now are skipped. At most RN_PEERS_MAX.
+ */
+void node_dial_set(node *n, const uint8_t (*keys)[PROTO_KEY_BYTES], size_t k, uint64_t now_ms);
+
+/*
+ * Switches the node to the secret key `sk`: when its public key is the current authority that a
+ * rotation of our key made, publishes its succession (kind 8: our old key, the last entry of it
+ * the lineage keeps) as the new log's first entry, stamped after that entry, then closes every
+ * connection so that each is made again under the new key. Returns 0 (also when sk is our key
+ * already), RN_ENOTFOUND (no chain), RN_EROSTER (the key is not a member), RN_EINCONSISTENT
+ * (field "key": not the key our key was rotated to), store_append's errors.
+ */
+RN_MUST_USE int node_rekey(node *n, const uint8_t sk[PROTO_SK_BYTES], uint64_t now_ms, rn_diag *d);
 
 #endif /* RN_NODE_CORE_H */

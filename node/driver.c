@@ -54,15 +54,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 #include <uv.h>
 
+#include "conf/keyfile.h"
 #include "node/clock.h"
 #include "node/http.h"
 #include "node/log.h"
+#include "proto/authors.h"
 #include "proto/ctl.h"
 #include "proto/key.h"
 #include "proto/mp.h"
@@ -172,10 +175,14 @@ struct driver {
     uv_timer_t poll_timer;
     uv_idle_t ctl_idle; /* runs while some control client has requests left for a next turn */
     uv_signal_t sigint, sigterm;
+    uv_signal_t sighup; /* reload: configuration, roster file, change files, key */
     node *n;
     store *s;
     const nodeconf *conf;
     const nodeconf_roster *roster;
+    nodeconf *conf_own;          /* after a SIGHUP: the configuration read again (conf) */
+    nodeconf_roster *roster_own; /* after a SIGHUP: the roster file read again (roster) */
+    bool dial_stale;             /* a roster event came: the dial list is computed again */
     char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     bool control_bound;
     bool stopping;
@@ -282,10 +289,26 @@ static void clock_check_head(driver *d)
 
 /* ---- Names for logs ---- */
 
+/* The roster file's entry of `key`, or of the key it was rotated from (the governed roster's
+ * lineage, a few steps back): a rotated authority keeps its name and address. */
+static const nodeconf_member *file_member(const driver *d, const uint8_t key[PROTO_KEY_BYTES])
+{
+    const nodeconf_member *m = nodeconf_roster_by_key(d->roster, key);
+    const proto_authors *t = store_authors(d->s);
+    for (int i = 0; m == NULL && t != NULL && i < 16; i++) {
+        const proto_author *a = proto_authors_find(t, key);
+        if (a == NULL || !a->has_prev)
+            break;
+        key = a->prev;
+        m = nodeconf_roster_by_key(d->roster, key);
+    }
+    return m;
+}
+
 static const char *member_name(const driver *d, const uint8_t key[PROTO_KEY_BYTES], char *buf,
                                size_t len)
 {
-    const nodeconf_member *m = nodeconf_roster_by_key(d->roster, key);
+    const nodeconf_member *m = file_member(d, key);
     if (m != NULL)
         return m->name;
     char kt[PROTO_KEY_TEXT_LEN + 1];
@@ -643,7 +666,7 @@ static void on_connect_timeout(uv_timer_t *t)
 static void dial(driver *d, const uint8_t peer[PROTO_KEY_BYTES])
 {
     char nb[32], addr[300];
-    const nodeconf_member *m = nodeconf_roster_by_key(d->roster, peer);
+    const nodeconf_member *m = file_member(d, peer);
     if (m == NULL || !m->has_address) {
         NODE_LOG_WARN("cannot dial %s: no address in the roster",
                       member_name(d, peer, nb, sizeof(nb)));
@@ -1052,12 +1075,15 @@ static void log_catchup(driver *d)
              cu->number, cu->entries, (double)ms / 1000.0, rate, node_entries_missing(d->n));
 }
 
+static void roster_events(driver *d);
+
 /* Carries out every action the core queued, flushes the writes, re-arms the timers. */
 static void drain(driver *d)
 {
     node_action a;
     if (d->n == NULL)
         return;
+    roster_events(d); /* first: a new dial list queues CONNECTs */
     while (node_next_action(d->n, &a)) {
         switch (a.kind) {
         case NODE_ACT_SEND:
@@ -1626,7 +1652,10 @@ static void shutdown_begin(driver *d, const char *why)
     close_if_open((uv_handle_t *)&d->ctl_idle);
     close_if_open((uv_handle_t *)&d->sigint);
     close_if_open((uv_handle_t *)&d->sigterm);
+    close_if_open((uv_handle_t *)&d->sighup);
 }
+
+static void on_sighup(uv_signal_t *h, int signum);
 
 static void on_signal(uv_signal_t *h, int signum)
 {
@@ -1743,6 +1772,364 @@ static int check_at_start(store *s)
     return 0;
 }
 
+/* ---- The governed roster, live (PROTOCOL.md 11.11): events, the dial list, SIGHUP ---- */
+
+/* The key that the member of the roster file holding `key` has now: `key` itself, or the key its
+ * rotations led to (a few steps at most). */
+static const uint8_t *current_key(const proto_authors *t, const uint8_t *key)
+{
+    for (int i = 0; t != NULL && i < 16; i++) {
+        const proto_author *a = proto_authors_find(t, key);
+        if (a == NULL || a->current || !a->has_next)
+            break;
+        key = a->next;
+    }
+    return key;
+}
+
+int node_driver_dial_list(const nodeconf *c, const nodeconf_roster *file, const store *s,
+                          const uint8_t self[PROTO_KEY_BYTES],
+                          uint8_t dial[NODECONF_DIAL_MAX][PROTO_KEY_BYTES], size_t *dial_n,
+                          char *err, size_t err_len)
+{
+    const proto_authors *t = store_authors(s);
+    size_t n = 0;
+    size_t cands = c->dial_set ? c->dial_n : file->count;
+    for (size_t i = 0; i < cands; i++) {
+        const nodeconf_member *m;
+        if (c->dial_set) {
+            m = nodeconf_roster_by_name(file, c->dial[i]);
+            if (m == NULL) {
+                snprintf(err, err_len, "%s:%u: peers.dial: \"%s\" is not in the roster %s", c->path,
+                         c->dial_line, c->dial[i], file->path);
+                return RN_ENOTFOUND;
+            }
+            if (!m->has_address) {
+                snprintf(err, err_len, "%s:%u: peers.dial: \"%s\" has no address in %s", c->path,
+                         c->dial_line, c->dial[i], file->path);
+                return RN_EINVAL;
+            }
+        } else {
+            m = &file->members[i];
+            if (!m->has_address)
+                continue;
+        }
+        const uint8_t *key = current_key(t, m->key);
+        if (memcmp(key, self, PROTO_KEY_BYTES) == 0 || proto_roster_find(&s->roster, key) == NULL)
+            continue; /* ourselves, or no longer a member */
+        bool dup = false;
+        for (size_t j = 0; j < n && !dup; j++)
+            dup = memcmp(dial[j], key, PROTO_KEY_BYTES) == 0;
+        if (dup)
+            continue;
+        if (n == NODECONF_DIAL_MAX) {
+            snprintf(err, err_len, "%s: more than %u peers to dial", c->path, NODECONF_DIAL_MAX);
+            return RN_ETOOBIG;
+        }
+        memcpy(dial[n++], key, PROTO_KEY_BYTES);
+    }
+    *dial_n = n;
+    return 0;
+}
+
+int node_driver_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err,
+                          size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    *buf = NULL;
+    *len = 0;
+    if (f == NULL) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return RN_EIO;
+    }
+    uint8_t *p = malloc(max + 1);
+    size_t n = p != NULL ? fread(p, 1, max + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (p == NULL) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        return RN_ENOMEM;
+    }
+    if (bad || n > max) {
+        free(p);
+        snprintf(err, err_len, "%s: %s", path,
+                 bad ? "cannot be read" : "larger than a roster document may be");
+        return bad ? RN_EIO : RN_ETOOBIG;
+    }
+    *buf = p;
+    *len = n;
+    return 0;
+}
+
+void node_driver_free_changes(proto_str *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        free((void *)v[i].ptr);
+    free(v);
+}
+
+/* One change file into v[*n]. */
+static int change_read(const char *path, proto_str *v, size_t *n, char *err, size_t err_len)
+{
+    uint8_t *buf;
+    size_t len;
+    if (*n == RN_ROSTER_CHANGE_FILES_MAX) {
+        snprintf(err, err_len, "%s: more than %u change files", path, RN_ROSTER_CHANGE_FILES_MAX);
+        return RN_ETOOBIG;
+    }
+    RN_TRY(node_driver_read_file(path, RN_ROSTERCHAIN_CHANGE_BYTES_MAX, &buf, &len, err, err_len));
+    v[*n].ptr = buf;
+    v[*n].len = (uint32_t)len;
+    (*n)++;
+    return 0;
+}
+
+int node_driver_read_changes(const nodeconf *c, proto_str **out, size_t *out_n, char *err,
+                             size_t err_len)
+{
+    proto_str *v = calloc(RN_ROSTER_CHANGE_FILES_MAX, sizeof(*v));
+    size_t n = 0;
+    int rc = 0;
+    *out = NULL;
+    *out_n = 0;
+    if (v == NULL)
+        return RN_ENOMEM;
+    for (size_t i = 0; i < c->roster_changes_n && rc == 0; i++) {
+        const char *p = c->roster_changes[i];
+        struct stat sb;
+        if (stat(p, &sb) != 0) {
+            snprintf(err, err_len, "%s: node.roster_changes: %s: %s", c->path, p, strerror(errno));
+            rc = RN_EIO;
+        } else if (S_ISDIR(sb.st_mode)) {
+            struct dirent **list = NULL;
+            int k = scandir(p, &list, NULL, alphasort);
+            if (k < 0) {
+                snprintf(err, err_len, "%s: %s", p, strerror(errno));
+                rc = RN_EIO;
+            }
+            for (int j = 0; j < k; j++) {
+                char full[NODECONF_PATH_MAX + 260];
+                struct stat fs;
+                snprintf(full, sizeof(full), "%s/%s", p, list[j]->d_name);
+                if (rc == 0 && list[j]->d_name[0] != '.' && stat(full, &fs) == 0 &&
+                    S_ISREG(fs.st_mode))
+                    rc = change_read(full, v, &n, err, err_len);
+                free(list[j]);
+            }
+            free(list);
+        } else {
+            rc = change_read(p, v, &n, err, err_len);
+        }
+    }
+    if (rc < 0) {
+        node_driver_free_changes(v, n);
+        return rc;
+    }
+    *out = v;
+    *out_n = n;
+    return 0;
+}
+
+/* What the poll logs about: every member of the roster in force and of the roster file. */
+static void seen_rebuild(driver *d)
+{
+    size_t cap = d->roster->count + d->s->roster.count;
+    peer_seen *nv = calloc(cap > 0 ? cap : 1, sizeof(*nv));
+    size_t n = 0;
+    if (nv == NULL)
+        return;
+    for (size_t pass = 0; pass < 2; pass++) {
+        size_t k = pass == 0 ? d->s->roster.count : d->roster->count;
+        for (size_t i = 0; i < k; i++) {
+            const uint8_t *key =
+                pass == 0 ? d->s->roster.members[i].key : d->roster->members[i].key;
+            bool dup = false;
+            for (size_t j = 0; j < n && !dup; j++)
+                dup = memcmp(nv[j].key, key, PROTO_KEY_BYTES) == 0;
+            if (dup)
+                continue;
+            peer_seen *old = seen_of(d, key);
+            if (old != NULL)
+                nv[n] = *old;
+            memcpy(nv[n].key, key, PROTO_KEY_BYTES);
+            n++;
+        }
+    }
+    free(d->seen);
+    d->seen = nv;
+    d->seen_n = n;
+}
+
+/* The dial list from the roster file and the roster in force, handed to the core. */
+static void dial_refresh(driver *d)
+{
+    uint8_t(*dial)[PROTO_KEY_BYTES] = calloc(NODECONF_DIAL_MAX, PROTO_KEY_BYTES);
+    size_t n = 0;
+    char err[NODECONF_ERR_MAX];
+    if (dial == NULL)
+        return;
+    if (node_driver_dial_list(d->conf, d->roster, d->s, node_self(d->n)->key, dial, &n, err,
+                              sizeof(err)) != 0)
+        NODE_LOG_WARN("dial list kept as it was: %s", err);
+    else
+        node_dial_set(d->n, (const uint8_t(*)[PROTO_KEY_BYTES])dial, n, now_ms(d));
+    free(dial);
+}
+
+static void roster_event_log(driver *d, const node_roster_event *ev)
+{
+    char nb[32], kt[PROTO_KEY_TEXT_LEN + 1], nk[PROTO_KEY_TEXT_LEN + 1], hex[17];
+    proto_key_text_format(ev->key, kt);
+    proto_key_text_format(ev->new_key, nk);
+    const char *name = member_name(d, ev->key, nb, sizeof(nb));
+    switch (ev->kind) {
+    case NODE_RE_APPLIED:
+        NODE_LOG_INFO("roster: version %" PRIu64 " in force", ev->version);
+        break;
+    case NODE_RE_ADDED:
+        NODE_LOG_INFO("roster: %s joined at version %" PRIu64 " (%s%s%s)", kt, ev->version,
+                      proto_role_name((int)ev->role), ev->country[0] ? " of " : "", ev->country);
+        break;
+    case NODE_RE_REMOVED:
+        NODE_LOG_INFO("roster: %s (%s) removed at version %" PRIu64
+                      ": its connections closed, its handshakes refused",
+                      name, kt, ev->version);
+        break;
+    case NODE_RE_ROTATED:
+        NODE_LOG_INFO("roster: %s's key %s rotated (%s) to %s at version %" PRIu64, name, kt,
+                      ev->compromised ? "compromised" : "planned", nk, ev->version);
+        break;
+    case NODE_RE_SET:
+        NODE_LOG_INFO("roster: %s is now %s%s%s at version %" PRIu64, name,
+                      proto_role_name((int)ev->role), ev->country[0] ? " of " : "", ev->country,
+                      ev->version);
+        break;
+    case NODE_RE_SELF_RETIRED:
+        if (memcmp(ev->new_key, (uint8_t[PROTO_KEY_BYTES]){ 0 }, PROTO_KEY_BYTES) != 0)
+            NODE_LOG_WARN("roster: our key %s was rotated to %s at version %" PRIu64
+                          ": nothing more is published with it; point [node] key_file at the new "
+                          "key and send SIGHUP",
+                          kt, nk, ev->version);
+        else
+            NODE_LOG_WARN("roster: our key %s was removed at version %" PRIu64
+                          ": nothing more is published with it",
+                          kt, ev->version);
+        break;
+    case NODE_RE_DROPPED:
+        sodium_bin2hex(hex, sizeof(hex), ev->key, 8);
+        NODE_LOG_INFO("roster: change %s... of version %" PRIu64 " dropped: %s", hex, ev->version,
+                      ev->reason == RN_EDUPLICATE ? "another change of that version took effect"
+                      : ev->reason == RN_ECOUNT   ? "too many changes pending"
+                                                  : rn_strerror(ev->reason));
+        break;
+    case NODE_RE_EQUIVOCATED:
+        NODE_LOG_WARN("roster: %s (%s) signed two changes of version %" PRIu64
+                      " that both reached the quorum",
+                      name, kt, ev->version);
+        break;
+    case NODE_RE_REKEYED:
+        NODE_LOG_INFO("roster: now signing with %s (its succession published); reconnecting", kt);
+        break;
+    default:
+        break;
+    }
+}
+
+static void roster_events(driver *d)
+{
+    node_roster_event ev;
+    while (node_next_roster_event(d->n, &ev)) {
+        roster_event_log(d, &ev);
+        if (ev.kind != NODE_RE_DROPPED && ev.kind != NODE_RE_EQUIVOCATED)
+            d->dial_stale = true;
+    }
+    if (d->dial_stale && !d->stopping) {
+        d->dial_stale = false;
+        seen_rebuild(d);
+        dial_refresh(d);
+    }
+}
+
+/* SIGHUP: the configuration, the roster file, new change files, and our key (PROTOCOL.md
+ * 11.11). What cannot change without a restart (data_dir, listen, country) is kept, said so. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    driver *d = h->data;
+    char err[NODECONF_ERR_MAX];
+    (void)signum;
+    if (d->stopping || d->n == NULL)
+        return;
+    NODE_LOG_INFO("SIGHUP: reading %s again", d->conf->path);
+    nodeconf *nc = malloc(sizeof(*nc));
+    nodeconf_roster *nr = calloc(1, sizeof(*nr));
+    if (nc == NULL || nr == NULL || nodeconf_load(nc, d->conf->path, err, sizeof(err)) != 0) {
+        NODE_LOG_ERR("SIGHUP: %s; nothing changed",
+                     nc == NULL || nr == NULL ? "out of memory" : err);
+        free(nc);
+        free(nr);
+        return;
+    }
+    if (nodeconf_roster_load(nr, nc->roster, err, sizeof(err)) != 0) {
+        NODE_LOG_ERR("SIGHUP: %s; nothing changed", err);
+        free(nc);
+        free(nr);
+        return;
+    }
+    if (strcmp(nc->data_dir, d->conf->data_dir) != 0 ||
+        strcmp(nc->country, d->conf->country) != 0 ||
+        strcmp(nc->listen.host, d->conf->listen.host) != 0 ||
+        nc->listen.port != d->conf->listen.port)
+        NODE_LOG_WARN("SIGHUP: data_dir, country and listen take effect at the next start");
+    if (d->roster_own != NULL)
+        nodeconf_roster_free(d->roster_own);
+    free(d->roster_own);
+    free(d->conf_own);
+    d->conf = d->conf_own = nc;
+    d->roster = d->roster_own = nr;
+    node_log_set_level((node_log_level)nc->log_level);
+
+    if (node_roster_chain(d->n) != NULL && nc->roster_changes_n > 0) {
+        proto_str *docs = NULL;
+        size_t k = 0;
+        if (node_driver_read_changes(nc, &docs, &k, err, sizeof(err)) != 0) {
+            NODE_LOG_WARN("SIGHUP: %s", err);
+        } else {
+            for (size_t i = 0; i < k; i++) {
+                rn_diag dg = { 0 };
+                if (node_roster_offer(d->n, docs[i].ptr, docs[i].len, now_ms(d), &dg) != 0)
+                    NODE_LOG_WARN("SIGHUP: change file %zu of node.roster_changes: %s", i + 1,
+                                  rn_strerror(dg.code != 0 ? dg.code : RN_EINVAL));
+            }
+            node_driver_free_changes(docs, k);
+        }
+    }
+
+    uint8_t seed[PROTO_SEED_BYTES], pk[PROTO_KEY_BYTES], sk[PROTO_SK_BYTES];
+    int sys_errno = 0;
+    rn_diag dg = { 0 };
+    if (conf_keyfile_read(nc->key_file, seed, pk, &sys_errno, &dg) != 0) {
+        NODE_LOG_WARN("SIGHUP: %s: cannot read the secret key file: %s; key kept", nc->key_file,
+                      sys_errno != 0 ? strerror(sys_errno) : rn_strerror(dg.code));
+    } else if (memcmp(pk, node_self(d->n)->key, PROTO_KEY_BYTES) != 0) {
+        char kt[PROTO_KEY_TEXT_LEN + 1];
+        proto_key_text_format(pk, kt);
+        proto_key_sk_derive(seed, sk, NULL);
+        memset(&dg, 0, sizeof(dg));
+        int rc = node_rekey(d->n, sk, now_ms(d), &dg);
+        if (rc != 0)
+            NODE_LOG_ERR("SIGHUP: %s: key %s not taken: %s%s%s", nc->key_file, kt,
+                         rc == RN_EINCONSISTENT ? "it is not the key ours was rotated to"
+                         : rc == RN_EROSTER     ? "it is not a member of the roster in force"
+                                                : rn_strerror(rc),
+                         dg.field != NULL ? ", field " : "", dg.field != NULL ? dg.field : "");
+    }
+    sodium_memzero(seed, sizeof(seed));
+    sodium_memzero(sk, sizeof(sk));
+    seen_rebuild(d);
+    dial_refresh(d);
+    drain(d);
+}
+
 int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
                     const nodeconf_roster *roster)
 {
@@ -1799,7 +2186,8 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
     d->core_timer.data = d->flush_timer.data = d->poll_timer.data = d;
     uv_signal_init(&d->loop, &d->sigint);
     uv_signal_init(&d->loop, &d->sigterm);
-    d->sigint.data = d->sigterm.data = d;
+    uv_signal_init(&d->loop, &d->sighup);
+    d->sigint.data = d->sigterm.data = d->sighup.data = d;
 
     rc = node_new(&d->n, s, cfg, now_ms(d));
     if (rc != 0) {
@@ -1810,6 +2198,7 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
     }
     clock_check_head(d);
     d->guard = node_guard_counters_get(d->n);
+    seen_rebuild(d); /* the members of a governed roster too */
     rc = start_listener(d);
     if (rc == 0)
         rc = start_control(d);
@@ -1826,6 +2215,7 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
     }
     uv_signal_start(&d->sigint, on_signal, SIGINT);
     uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&d->sighup, on_sighup, SIGHUP);
     uv_timer_start(&d->poll_timer, on_poll_timer, PEERS_POLL_MS, PEERS_POLL_MS);
     {
         const proto_member *me = node_self(d->n);
@@ -1849,6 +2239,10 @@ out:
         NODE_LOG_WARN("event loop closed with handles still open");
     mp_buf_free(&d->resp);
     free(d->seen);
+    if (d->roster_own != NULL)
+        nodeconf_roster_free(d->roster_own);
+    free(d->roster_own);
+    free(d->conf_own);
     free(d);
     return rc;
 }

@@ -63,4 +63,28 @@
 RN_MUST_USE int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
                                 const nodeconf_roster *roster);
 
+/* ---- The governed roster (PROTOCOL.md 11.11, 15.4): shared by start-up and SIGHUP ---- */
+
+/*
+ * The peers to dial: [peers] dial resolved in the roster file, or every member of the file with an
+ * address; each member's key followed along its rotations to the key it has now (store_authors),
+ * and only members of the roster in force (s->roster) other than `self`. Returns 0,
+ * RN_ENOTFOUND (a name not in the file), RN_EINVAL (a name without an address), RN_ETOOBIG, with
+ * the message in err.
+ */
+RN_MUST_USE int node_driver_dial_list(const nodeconf *c, const nodeconf_roster *file,
+                                      const store *s, const uint8_t self[PROTO_KEY_BYTES],
+                                      uint8_t dial[NODECONF_DIAL_MAX][PROTO_KEY_BYTES],
+                                      size_t *dial_n, char *err, size_t err_len);
+
+/* Reads the file `path` whole, at most `max` bytes (RN_ETOOBIG past it), into a new buffer. */
+RN_MUST_USE int node_driver_read_file(const char *path, size_t max, uint8_t **buf, size_t *len,
+                                      char *err, size_t err_len);
+
+/* Reads every document of [node] roster_changes (files, and the regular files of directories in
+ * name order, at most RN_ROSTER_CHANGE_FILES_MAX). Free with node_driver_free_changes. */
+RN_MUST_USE int node_driver_read_changes(const nodeconf *c, proto_str **docs, size_t *n, char *err,
+                                         size_t err_len);
+void node_driver_free_changes(proto_str *docs, size_t n);
+
 #endif /* RN_NODE_DRIVER_H */

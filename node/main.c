@@ -30,6 +30,7 @@
 #include "node/driver.h"
 #include "node/log.h"
 #include "proto/key.h"
+#include "proto/rosterchain.h"
 #include "store/store.h"
 
 #ifndef RECNET_VERSION
@@ -49,10 +50,12 @@ static void usage(FILE *f)
                "       recnetd --help | --version\n"
                "\n"
                "Runs one node of a recnet federation as CONFIG describes (an INI file: [node]\n"
-               "country, data_dir, listen, roster, key_file, network_key_file, log_level;\n"
+               "country, data_dir, listen, roster, key_file, network_key_file, log_level,\n"
+               "roster_chain, roster_changes;\n"
                "[peers] dial; [limits]; [store] map_size, check_at_start; [http] listen, the\n"
                "read-only HTTP/JSON gateway; see node/README.md).\n"
-               "Logs go to stderr. SIGINT or SIGTERM shuts the node down cleanly.\n"
+               "Logs go to stderr. SIGINT or SIGTERM shuts the node down cleanly. SIGHUP reads\n"
+               "the configuration, the roster file, new change files and the key file again.\n"
                "\n"
                "  -c, --config CONFIG  the node's configuration file\n"
                "  -h, --help           this help\n"
@@ -101,7 +104,71 @@ typedef struct startup {
     store s;
     bool store_open;
     int lock_fd;
+    /* [node] roster_chain: the genesis, the change files, the chain made of them. */
+    uint8_t *genesis;
+    size_t genesis_len;
+    proto_str *changes;
+    size_t changes_n;
+    proto_rosterchain chain;
+    bool chain_loaded;
 } startup;
+
+/*
+ * The governed roster at start (PROTOCOL.md 15.4): the chain the replica holds or the genesis,
+ * then the change files, installed in the replica (node_chain_prepare); our key a member of the
+ * roster in force, an authority's country ours; the dial list. Returns 0 or the exit code.
+ */
+static int chain_start(startup *st)
+{
+    rn_diag d = { 0 };
+    size_t skipped = 0;
+    char err[NODECONF_ERR_MAX];
+    int rc = node_chain_prepare(&st->s, st->genesis, st->genesis_len, st->changes, st->changes_n,
+                                &st->chain, &skipped, &d);
+    if (rc == RN_EINCONSISTENT) {
+        NODE_LOG_ERR("%s: node.roster_chain: %s is not the genesis of the chain this replica "
+                     "holds (another federation)",
+                     st->conf.path, st->conf.roster_chain);
+        return EXIT_CONFIG;
+    }
+    if (rc != 0) {
+        NODE_LOG_ERR("%s: node.roster_chain: %s: %s%s%s", st->conf.path, st->conf.roster_chain,
+                     rn_strerror(rc), d.field != NULL ? ", field " : "",
+                     d.field != NULL ? d.field : "");
+        return rc == RN_ESTORE || rc == RN_EFULL || rc == RN_ENOMEM ? EXIT_RUN : EXIT_CONFIG;
+    }
+    st->chain_loaded = true;
+    if (skipped > 0)
+        NODE_LOG_WARN("node.roster_changes: %zu change document%s not applied (the first, for "
+                      "version %u: %s%s%s)",
+                      skipped, skipped == 1 ? "" : "s", d.index, rn_strerror(d.code),
+                      d.field != NULL ? ", field " : "", d.field != NULL ? d.field : "");
+    uint64_t v = proto_rosterchain_version(&st->chain);
+    const proto_member *me = proto_roster_find(&st->chain.current, st->pk);
+    char kt[PROTO_KEY_TEXT_LEN + 1];
+    proto_key_text_format(st->pk, kt);
+    if (me == NULL) {
+        NODE_LOG_ERR("%s: node.key_file: %s is not a member of the governed roster at version "
+                     "%llu (a key rotated away or removed signs nothing more: use the new key)",
+                     st->conf.path, kt, (unsigned long long)v);
+        return EXIT_CONFIG;
+    }
+    if (me->role == PROTO_ROLE_AUTHORITY && strcmp(me->country, st->conf.country) != 0) {
+        NODE_LOG_ERR("%s: node.country: %s, but the governed roster makes this key the authority "
+                     "of %s",
+                     st->conf.path, st->conf.country, me->country);
+        return EXIT_CONFIG;
+    }
+    if (node_driver_dial_list(&st->conf, &st->roster, &st->s, st->pk, st->dial, &st->dial_n, err,
+                              sizeof(err)) != 0) {
+        NODE_LOG_ERR("%s", err);
+        return EXIT_CONFIG;
+    }
+    NODE_LOG_INFO("governed roster \"%s\" at version %llu", st->chain.federation,
+                  (unsigned long long)v);
+    st->cfg.chain = &st->chain;
+    return 0;
+}
 
 static int run(const char *config_path)
 {
@@ -143,10 +210,24 @@ static int run(const char *config_path)
         NODE_LOG_ERR("%s", err);
         goto out;
     }
-    if (nodeconf_resolve(&st->conf, &st->roster, st->pk, st->dial, &st->dial_n, err, sizeof(err)) !=
-        0) {
+    /* With a governed roster, membership is the chain's (checked once it is loaded); the roster
+     * file gives names and addresses. */
+    bool governed = st->conf.roster_chain[0] != '\0';
+    if (!governed && nodeconf_resolve(&st->conf, &st->roster, st->pk, st->dial, &st->dial_n, err,
+                                      sizeof(err)) != 0) {
         NODE_LOG_ERR("%s", err);
         goto out;
+    }
+    if (governed) {
+        rc = node_driver_read_file(st->conf.roster_chain, RN_ROSTERCHAIN_GENESIS_BYTES_MAX,
+                                   &st->genesis, &st->genesis_len, err, sizeof(err));
+        if (rc == 0)
+            rc =
+                node_driver_read_changes(&st->conf, &st->changes, &st->changes_n, err, sizeof(err));
+        if (rc != 0) {
+            NODE_LOG_ERR("%s", err);
+            goto out;
+        }
     }
 
     struct stat sb;
@@ -173,10 +254,17 @@ static int run(const char *config_path)
         goto out;
     }
     st->store_open = true;
-    rc = store_roster_set(&st->s, &st->roster.roster);
-    if (rc != 0) {
-        NODE_LOG_ERR("%s: cannot install the roster: %s", st->conf.data_dir, rn_strerror(rc));
-        goto out;
+    if (governed) {
+        code = chain_start(st);
+        if (code != 0)
+            goto out;
+        code = EXIT_RUN;
+    } else {
+        rc = store_roster_set(&st->s, &st->roster.roster);
+        if (rc != 0) {
+            NODE_LOG_ERR("%s: cannot install the roster: %s", st->conf.data_dir, rn_strerror(rc));
+            goto out;
+        }
     }
 
     /* The driver is where randomness comes from: the core's generator seed here, handshake
@@ -196,6 +284,10 @@ static int run(const char *config_path)
     if (rc == 0)
         NODE_LOG_INFO("stopped cleanly");
 out:
+    if (st->chain_loaded)
+        proto_rosterchain_free(&st->chain);
+    free(st->genesis);
+    node_driver_free_changes(st->changes, st->changes_n);
     sodium_memzero(st->seed, sizeof(st->seed));
     sodium_memzero(&st->cfg, sizeof(st->cfg));
     if (st->store_open)

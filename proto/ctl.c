@@ -115,6 +115,23 @@ static const ctl_method methods[CTL_M_COUNT] = {
                             CTL_READS | CTL_PUBLIC,
                             0,
                             { P("provider", STR), OPT("at", UINT), OPT("url", STR) } },
+    /* The governed roster, live (PROTOCOL.md 11.11): the chain as the node holds it, and the two
+     * writes that sign a change and publish it as a roster entry (kind 7) of the node's log. */
+    [CTL_M_ROSTER_SHOW] = { CTL_ROSTER_SHOW,
+                            CTL_M_ROSTER_SHOW,
+                            0,
+                            0,
+                            { OPT("history", UINT), OPT("version", UINT) } },
+    [CTL_M_ROSTER_PROPOSE] = { CTL_ROSTER_PROPOSE,
+                               CTL_M_ROSTER_PROPOSE,
+                               CTL_WRITES,
+                               0,
+                               { ARRAY_OF("ops", MAP), OPT("issued_at", UINT) } },
+    [CTL_M_ROSTER_APPROVE] = { CTL_ROSTER_APPROVE,
+                               CTL_M_ROSTER_APPROVE,
+                               CTL_WRITES,
+                               0,
+                               { P("change", BIN) } },
 };
 
 const ctl_method *ctl_method_get(ctl_method_id id)

@@ -69,7 +69,10 @@
     X(MATRIX, "matrix")                                                                            \
     X(REPORT, "report")                                                                            \
     X(PUBLISH_BATCH, "publish.batch")                                                              \
-    X(STATUS_LIST, "status.list")
+    X(STATUS_LIST, "status.list")                                                                  \
+    X(ROSTER_SHOW, "roster.show")                                                                  \
+    X(ROSTER_PROPOSE, "roster.propose")                                                            \
+    X(ROSTER_APPROVE, "roster.approve")
 
 /* CTL_M_STATUS ... : a method's row in the table. */
 typedef enum ctl_method_id {
@@ -104,6 +107,10 @@ typedef enum ctl_method_id {
 #define CTL_REPORT             "report"
 #define CTL_PUBLISH_BATCH      "publish.batch"
 #define CTL_STATUS_LIST        "status.list"
+/* The governed roster, live (PROTOCOL.md 11.11, 12.3). */
+#define CTL_ROSTER_SHOW    "roster.show"
+#define CTL_ROSTER_PROPOSE "roster.propose"
+#define CTL_ROSTER_APPROVE "roster.approve"
 
 /* The MessagePack type of a parameter (a JSON transport maps each to its own: str and key to a
  * string, bin to hex, uint to an integer, map to an object, array to an array). */

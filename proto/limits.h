@@ -420,4 +420,14 @@ static_assert(RN_REGISTRY_LINE_BYTES_MAX >= 4u * RN_RECORD_BYTES_MAX / 2u,
  * with room to spare. */
 #define RN_ROSTERCHAIN_CHANGE_BYTES_MAX (RN_ROSTERCHAIN_OPS_MAX * 120u + 30u * 104u + 128u)
 
+/* The governed roster applied live (PROTOCOL.md 11.11, node/core.c). Change bodies a node keeps
+ * pending (signatures being collected, or waiting for the versions before them): a handful is a
+ * federation's whole agenda; the oldest goes first past the bound. */
+#define RN_ROSTER_PENDING_MAX 16u
+/* Roster events queued for the driver (members added or removed, keys rotated). */
+#define RN_ROSTER_EVENTS_MAX 64u
+/* Change files of [node] roster_changes: paths on its line, and documents read from them. */
+#define RN_ROSTER_CHANGE_PATHS_MAX 8u
+#define RN_ROSTER_CHANGE_FILES_MAX 256u
+
 #endif /* RN_LIMITS_H */

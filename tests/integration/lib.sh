@@ -70,10 +70,12 @@ it_init() {
 # Picks IT_PORT0, the first of 40 consecutive ports on which nothing answers: index INDEX owns
 # 1024 + INDEX * 1320 .. + 1319 (33 slots of 40), so that indexes 0-23 end at port 32703, below
 # the ephemeral range: a port in it may be some connection's source port, which no probe sees,
-# and a node's bind would then fail with "address already in use".
+# and a node's bind would then fail with "address already in use". Indexes 24-26 lie above the
+# ephemeral range (61000 + (INDEX - 24) * 1320 .., up to port 64959).
 it_pick_ports() {
     local index=$1 try slot p busy base=$((1024 + $1 * 1320))
-    [ "$index" -le 23 ] || it_fail "port index $index: at most 23"
+    [ "$index" -le 26 ] || it_fail "port index $index: at most 26"
+    [ "$index" -le 23 ] || base=$((61000 + ($index - 24) * 1320))
     for try in $(seq 0 32); do
         slot=$(((BASHPID + try) % 33))
         IT_PORT0=$((base + slot * 40))
@@ -398,4 +400,65 @@ it_publish_demo() {
     it_publish DE policy "$(it_fill de-policy.json)"
     it_publish NL pathway "$(it_fill nl-pathway.json)"
     it_publish IE revocation "$(it_fill ie-revocation.json)"
+}
+
+# ---- The governed roster (roster_live.sh) ----
+
+# it_chain_config NAME GENESIS [CHANGES]: node NAME's configuration with [node] roster_chain =
+# GENESIS (and roster_changes = CHANGES when given), its other lines as it_config writes them.
+it_chain_config() {
+    local name=$1 genesis=$2 changes=${3:-}
+    local base=$IT_DIR/$name/recnet.base.ini
+    sed -i -e '/^roster_chain = /d' -e '/^roster_changes = /d' "$base"
+    sed -i -e "s|^\(roster = .*\)$|\1\nroster_chain = $genesis|" "$base"
+    [ -z "$changes" ] || sed -i -e "s|^\(roster_chain = .*\)$|\1\nroster_changes = $changes|" "$base"
+    it_config "$name" recnet.ini
+}
+
+# it_roster_version NAME: the version of the governed roster node NAME holds ("" when none).
+it_roster_version() {
+    ctlj "$1" roster show 2>/dev/null | sed -n 's/.*"federation_id":"[0-9a-f]*","version":\([0-9]*\),.*/\1/p'
+}
+
+# it_wait_roster LIMIT_S VERSION NAME...: waits until every named node holds that version.
+it_wait_roster() {
+    local limit=$1 want=$2
+    shift 2
+    local deadline=$(($(date +%s%3N) + limit * 1000)) name short
+    while :; do
+        short=""
+        for name in "$@"; do
+            [ "$(it_roster_version "$name")" = "$want" ] || short="$short $name($(it_roster_version "$name"))"
+        done
+        [ -z "$short" ] && return 0
+        [ "$(date +%s%3N)" -le $deadline ] || it_fail "roster version $want not reached in $limit s:$short"
+        sleep 0.05
+    done
+}
+
+# it_head_of NAME KEY: the seq of author KEY (rn1:...) in node NAME's heads ("" when it holds none).
+it_head_of() {
+    ctlj "$1" heads 2>/dev/null | tr '{' '\n' | grep -F "\"author\":\"$2\"" |
+        sed -n 's/.*"seq":\([0-9]*\).*/\1/p' | head -1
+}
+
+# it_wait_head LIMIT_S KEY SEQ NAME...: waits until every named node holds author KEY up to SEQ.
+it_wait_head() {
+    local limit=$1 key=$2 want=$3
+    shift 3
+    local deadline=$(($(date +%s%3N) + limit * 1000)) name short
+    while :; do
+        short=""
+        for name in "$@"; do
+            [ "$(it_head_of "$name" "$key")" = "$want" ] || short="$short $name($(it_head_of "$name" "$key"))"
+        done
+        [ -z "$short" ] && return 0
+        [ "$(date +%s%3N)" -le $deadline ] || it_fail "author $key not at seq $want in $limit s:$short"
+        sleep 0.05
+    done
+}
+
+# it_peer_connected NAME KEY: whether node NAME's peers show KEY connected.
+it_peer_connected() {
+    ctlj "$1" peers 2>/dev/null | tr '{' '\n' | grep -F "\"key\":\"$2\"" | grep -q '"connected":true'
 }

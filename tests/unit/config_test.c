@@ -169,6 +169,63 @@ static void test_conf_valid(void **state)
     assert_int_equal(c.limits.entries_per_s, 500000);
 }
 
+/* [node] roster_chain and roster_changes (PROTOCOL.md 15.4): paths resolved against the file's
+ * directory, several changes on one line, none without a genesis. */
+static void test_conf_roster_chain(void **state)
+{
+    fixture *f = *state;
+    nodeconf c;
+    char err[NODECONF_ERR_MAX], want[512];
+    const char *path = put(f, "fr.ini",
+                           "[node]\ncountry = FR\ndata_dir = /d\nlisten = 127.0.0.1:7401\n"
+                           "roster = r.ini\nroster_chain = genesis.rc\n"
+                           "roster_changes = changes/  /abs/v2.rc\tv3.rc\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    snprintf(want, sizeof(want), "%s/genesis.rc", f->dir);
+    assert_string_equal(c.roster_chain, want);
+    assert_int_equal(c.roster_changes_n, 3);
+    snprintf(want, sizeof(want), "%s/changes/", f->dir);
+    assert_string_equal(c.roster_changes[0], want);
+    assert_string_equal(c.roster_changes[1], "/abs/v2.rc");
+    snprintf(want, sizeof(want), "%s/v3.rc", f->dir);
+    assert_string_equal(c.roster_changes[2], want);
+
+    /* Without them, no chain: the node runs on its roster file as before. */
+    path = put(f, "fr.ini",
+               "[node]\ncountry = FR\ndata_dir = /d\nlisten = 127.0.0.1:7401\nroster = r.ini\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    assert_string_equal(c.roster_chain, "");
+    assert_int_equal(c.roster_changes_n, 0);
+
+    /* Changes without their genesis. */
+    path = put(f, "fr.ini",
+               "[node]\ncountry = FR\ndata_dir = /d\nlisten = 127.0.0.1:7401\nroster = r.ini\n"
+               "roster_changes = v2.rc\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), RN_EINVAL);
+    assert_has(err, "node.roster_changes: changes need node.roster_chain");
+
+    /* Too many paths. */
+    path = put(f, "fr.ini",
+               "[node]\ncountry = FR\ndata_dir = /d\nlisten = 127.0.0.1:7401\nroster = r.ini\n"
+               "roster_chain = g\nroster_changes = 1 2 3 4 5 6 7 8 9\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), RN_ETOOBIG);
+    assert_has(err, "fr.ini:7: node.roster_changes: more than 8 paths");
+
+    /* Written by nodeconf_write, read back equal. */
+    path = put(f, "fr.ini",
+               "[node]\ncountry = FR\ndata_dir = /d\nlisten = 127.0.0.1:7401\nroster = /r.ini\n"
+               "roster_chain = /g.rc\nroster_changes = /c1 /c2\n");
+    assert_int_equal(nodeconf_load(&c, path, err, sizeof(err)), 0);
+    char out[600];
+    snprintf(out, sizeof(out), "%s/written.ini", f->dir);
+    assert_int_equal(nodeconf_write(out, &c, err, sizeof(err)), 0);
+    nodeconf back;
+    assert_int_equal(nodeconf_load(&back, out, err, sizeof(err)), 0);
+    assert_string_equal(back.roster_chain, "/g.rc");
+    assert_int_equal(back.roster_changes_n, 2);
+    assert_string_equal(back.roster_changes[1], "/c2");
+}
+
 static void test_conf_defaults(void **state)
 {
     fixture *f = *state;
@@ -1171,6 +1228,7 @@ int main(void)
         cmocka_unit_test(test_parse_buffer),
         cmocka_unit_test_setup_teardown(test_conf_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conf_socket_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conf_roster_chain, setup, teardown),
     };
     if (sodium_init() < 0)
         return 1;

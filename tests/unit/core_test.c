@@ -32,6 +32,7 @@
 #include <sodium.h>
 
 #include "node/core.h"
+#include "proto/ctl.h"
 #include "proto/limits.h"
 #include "proto/record.h"
 #include "proto/wire.h"
@@ -330,6 +331,11 @@ typedef struct tn_opts {
     const uint8_t *netkey; /* NULL for the federation's */
     bool stranger_roster;
     uint64_t rng_seed;
+    /* The governed roster: the genesis and change documents node_chain_prepare takes. */
+    const uint8_t *genesis;
+    size_t genesis_len;
+    const proto_str *changes;
+    size_t changes_n;
 } tn_opts;
 
 static node *tn_start(net *t, int i, int k, const tn_opts *o)
@@ -348,6 +354,15 @@ static node *tn_start(net *t, int i, int k, const tn_opts *o)
     cfg.dial_n = o->dial_n;
     cfg.rng_seed = o->rng_seed + (uint64_t)i;
     cfg.limits = o->lim;
+    proto_rosterchain ch;
+    if (o->genesis != NULL) {
+        size_t skipped = 0;
+        assert_int_equal(node_chain_prepare(s, o->genesis, o->genesis_len, o->changes, o->changes_n,
+                                            &ch, &skipped, NULL),
+                         0);
+        assert_int_equal(skipped, 0);
+        cfg.chain = &ch;
+    }
     assert_int_equal(node_new(&x->n, s, &cfg, t->now), 0);
     x->up = true;
     return x->n;
@@ -2099,6 +2114,243 @@ static void test_status_clock(void **state)
     net_free(t);
 }
 
+/* ---- The governed roster, live (PROTOCOL.md 11.11) ---- */
+
+/* The genesis of IE, FR and NL, quorum a majority (2 of 3). */
+static void genesis_make(mp_buf *b)
+{
+    proto_roster r;
+    static const int members[] = { K_IE, K_FR, K_NL };
+    assert_int_equal(proto_roster_init(&r, 8), 0);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(proto_roster_add(&r, keys[members[i]].country, 2, PROTO_ROLE_AUTHORITY,
+                                          keys[members[i]].pk),
+                         0);
+    mp_buf_init(b, RN_ROSTERCHAIN_GENESIS_BYTES_MAX);
+    assert_int_equal(
+        proto_rosterchain_genesis_encode("core test", 9, PROTO_QUORUM_MAJORITY, T0 - 10000, &r, b),
+        0);
+    proto_roster_free(&r);
+}
+
+static uint64_t roster_version(node *n)
+{
+    const proto_rosterchain *ch = node_roster_chain(n);
+    return ch != NULL ? proto_rosterchain_version(ch) : 0;
+}
+
+static bool has_event(node *n, node_roster_event_kind kind, const uint8_t *who)
+{
+    node_roster_event ev;
+    bool found = false;
+    while (node_next_roster_event(n, &ev))
+        found |= ev.kind == kind && (who == NULL || memcmp(ev.key, who, PROTO_KEY_BYTES) == 0);
+    return found;
+}
+
+static bool connected_to(node *n, const uint8_t *pk)
+{
+    node_peer_info info[8];
+    size_t cnt = 0;
+    node_peers(n, info, 8, &cnt);
+    for (size_t j = 0; j < cnt && j < 8; j++)
+        if (info[j].connected && memcmp(info[j].key, pk, PROTO_KEY_BYTES) == 0)
+            return true;
+    return false;
+}
+
+static uint64_t store_head_seq(store *s, const uint8_t *pk)
+{
+    store_read r;
+    store_head h;
+    uint64_t seq = 0;
+    assert_int_equal(store_snapshot_begin(s, &r), 0);
+    if (store_head_get(&r, pk, &h) == 0)
+        seq = h.seq;
+    store_read_end(&r);
+    return seq;
+}
+
+/* roster.propose with one op map written by `put`, on node n: the error code (0 on success). */
+static int propose_rpc(node *n, uint64_t now, void (*put)(mp_buf *b))
+{
+    mp_buf req, resp;
+    ctl_response r;
+    mp_buf_init(&req, 4096);
+    mp_buf_init(&resp, RN_CONTROL_RESPONSE_BYTES_MAX);
+    ctl_request_begin(&req, 9, ctl_method_get(CTL_M_ROSTER_PROPOSE), 1);
+    mp_put_array(&req, 1);
+    put(&req);
+    assert_int_equal(node_control(n, req.data, req.len, &resp, now), 0);
+    assert_int_equal(ctl_response_decode(&r, resp.data, resp.len), 0);
+    int code = r.is_error ? r.code : 0;
+    mp_buf_free(&req);
+    mp_buf_free(&resp);
+    return code;
+}
+
+static void op_unknown_key(mp_buf *b)
+{
+    mp_put_map(b, 2);
+    mp_put_cstr(b, "op");
+    mp_put_cstr(b, "remove");
+    mp_put_cstr(b, "colour");
+    mp_put_cstr(b, "blue");
+}
+
+static void op_missing_key(mp_buf *b)
+{
+    mp_put_map(b, 1);
+    mp_put_cstr(b, "op");
+    mp_put_cstr(b, "remove");
+}
+
+static void op_bad_type(mp_buf *b)
+{
+    mp_put_map(b, 1);
+    mp_put_cstr(b, "op");
+    mp_put_cstr(b, "promote");
+}
+
+static void op_not_a_map(mp_buf *b)
+{
+    mp_put_uint(b, 3);
+}
+
+static void op_remove_stranger(mp_buf *b)
+{
+    mp_put_map(b, 2);
+    mp_put_cstr(b, "op");
+    mp_put_cstr(b, "remove");
+    mp_put_cstr(b, "key");
+    mp_put_bin(b, keys[K_PL].pk, PROTO_KEY_BYTES);
+}
+
+/* A member added live (proposed on one node, approved on another: 2 of 3) is dialled and its
+ * entries taken in by every node without a restart; a member removed live (3 of 4) loses its
+ * connections, is refused, and its own node stops publishing; pending bodies stay bounded. */
+static void test_roster_live(void **state)
+{
+    (void)state;
+    net *t = net_new(77);
+    mp_buf g;
+    genesis_make(&g);
+    static const int all[] = { K_IE, K_FR, K_NL, K_DE };
+    tn_opts o = { .dial = all, .dial_n = 4, .genesis = g.data, .genesis_len = g.len };
+    node *ie = tn_start(t, 0, K_IE, &o);
+    node *fr = tn_start(t, 1, K_FR, &o);
+    node *nl = tn_start(t, 2, K_NL, &o);
+    run(t, 2000);
+    assert_true(connected_to(ie, keys[K_FR].pk) && connected_to(ie, keys[K_NL].pk));
+    assert_int_equal(roster_version(ie), 1);
+
+    /* roster.propose refuses ops it cannot read, and ops that do not apply. */
+    assert_int_equal(propose_rpc(ie, t->now, op_unknown_key), RN_EUNKNOWNFIELD);
+    assert_int_equal(propose_rpc(ie, t->now, op_missing_key), RN_EMISSING);
+    assert_int_equal(propose_rpc(ie, t->now, op_bad_type), RN_EENUM);
+    assert_int_equal(propose_rpc(ie, t->now, op_not_a_map), RN_ETYPE);
+    assert_int_equal(propose_rpc(ie, t->now, op_remove_stranger), RN_EROSTER);
+
+    /* Join: DE proposed on IE (1 signature of 2), approved on FR by hash. */
+    proto_rc_change *chg = calloc(1, sizeof(*chg));
+    assert_non_null(chg);
+    chg->ops_n = 1;
+    chg->ops[0].type = PROTO_RC_ADD;
+    chg->ops[0].role = PROTO_ROLE_AUTHORITY;
+    memcpy(chg->ops[0].country, "DE", 3);
+    memcpy(chg->ops[0].key, keys[K_DE].pk, PROTO_KEY_BYTES);
+    node_rc_result res;
+    rn_diag d = { 0 };
+    assert_int_equal(node_roster_propose(ie, chg, 0, t->now, &res, &d), 0);
+    assert_int_equal(res.version, 2);
+    assert_int_equal(res.valid, 1);
+    assert_int_equal(res.need, 2);
+    assert_false(res.applied);
+    run(t, 1000);
+    node_rc_pending pend[4];
+    assert_int_equal(node_roster_pending(fr, pend, 4), 1);
+    assert_memory_equal(pend[0].hash, res.hash, PROTO_ID_BYTES);
+    assert_int_equal(pend[0].valid, 1);
+    assert_int_equal(roster_version(fr), 1);
+    assert_int_equal(node_roster_approve(fr, res.hash, PROTO_ID_BYTES, t->now, &res, &d), 0);
+    assert_true(res.applied);
+    run(t, 2000);
+    assert_int_equal(roster_version(ie), 2);
+    assert_int_equal(roster_version(nl), 2);
+    assert_true(has_event(nl, NODE_RE_ADDED, keys[K_DE].pk));
+    assert_int_equal(node_roster_pending(ie, pend, 4), 0);
+
+    /* DE starts from the genesis and version 2 as IE applied it. */
+    proto_str v2;
+    assert_int_equal(node_roster_document(ie, 2, &v2), 0);
+    uint8_t *v2copy = malloc(v2.len);
+    assert_non_null(v2copy);
+    memcpy(v2copy, v2.ptr, v2.len);
+    proto_str changes[1] = { { v2copy, v2.len } };
+    tn_opts od = o;
+    od.changes = changes;
+    od.changes_n = 1;
+    node *de = tn_start(t, 3, K_DE, &od);
+    assert_int_equal(roster_version(de), 2);
+    run(t, 2000);
+    assert_true(connected_to(ie, keys[K_DE].pk));
+    body b;
+    provider_body(&b, "DE", "berlin", "Universitaet Berlin");
+    assert_int_equal(node_publish(de, PROTO_KIND_PROVIDER, b.b, b.len, t->now, NULL, NULL, &d), 0);
+    run(t, 2000);
+    assert_int_equal(store_head_seq(&t->nodes[0].s, keys[K_DE].pk), 1);
+    assert_int_equal(store_head_seq(&t->nodes[2].s, keys[K_DE].pk), 1);
+
+    /* Leave: NL removed; 4 authorities, 3 signatures. */
+    memset(chg, 0, sizeof(*chg));
+    chg->ops_n = 1;
+    chg->ops[0].type = PROTO_RC_REMOVE;
+    memcpy(chg->ops[0].key, keys[K_NL].pk, PROTO_KEY_BYTES);
+    assert_int_equal(node_roster_propose(ie, chg, 0, t->now, &res, &d), 0);
+    run(t, 1000);
+    uint8_t h3[PROTO_ID_BYTES];
+    memcpy(h3, res.hash, PROTO_ID_BYTES);
+    assert_int_equal(node_roster_approve(fr, h3, PROTO_ID_BYTES, t->now, &res, &d), 0);
+    run(t, 1000);
+    assert_int_equal(roster_version(ie), 2);
+    assert_int_equal(node_roster_approve(de, h3, PROTO_ID_BYTES, t->now, &res, &d), 0);
+    run(t, 2000);
+    assert_int_equal(roster_version(ie), 3);
+    assert_int_equal(roster_version(nl), 3);
+    assert_false(connected_to(ie, keys[K_NL].pk));
+    assert_false(connected_to(fr, keys[K_NL].pk));
+    assert_true(has_event(nl, NODE_RE_SELF_RETIRED, keys[K_NL].pk));
+    provider_body(&b, "NL", "late", "Too late");
+    assert_int_equal(node_publish(nl, PROTO_KIND_PROVIDER, b.b, b.len, t->now, NULL, NULL, &d),
+                     RN_ESUPERSEDED);
+    run(t, 5000);
+    assert_false(connected_to(ie, keys[K_NL].pk)); /* its redials are refused */
+
+    /* Pending bodies are bounded: 20 proposals of future versions, 16 kept. */
+    for (int i = 0; i < 20; i++) {
+        memset(chg, 0, sizeof(*chg));
+        assert_int_equal(
+            proto_rosterchain_change_start(node_roster_chain(ie), t->now + (uint64_t)i, chg), 0);
+        chg->version = 10 + (uint64_t)i;
+        chg->ops_n = 1;
+        chg->ops[0].type = PROTO_RC_QUORUM;
+        chg->ops[0].quorum = 1;
+        assert_int_equal(proto_rosterchain_change_sign(chg, keys[K_IE].sk, keys[K_IE].pk), 0);
+        mp_buf doc;
+        mp_buf_init(&doc, RN_ROSTERCHAIN_CHANGE_BYTES_MAX);
+        assert_int_equal(proto_rosterchain_change_encode(chg, &doc), 0);
+        assert_int_equal(node_roster_offer(fr, doc.data, doc.len, t->now, &d), 0);
+        mp_buf_free(&doc);
+    }
+    assert_int_equal(node_roster_pending(fr, pend, 4), RN_ROSTER_PENDING_MAX);
+    assert_true(has_event(fr, NODE_RE_DROPPED, NULL));
+
+    free(v2copy);
+    free(chg);
+    mp_buf_free(&g);
+    net_free(t);
+}
+
 int main(void)
 {
     if (randombytes_set_implementation(&det_impl) != 0 || sodium_init() < 0)
@@ -2143,6 +2395,7 @@ int main(void)
         cmocka_unit_test(test_liar_heads_demoted),
         cmocka_unit_test(test_want_loop_budget),
         cmocka_unit_test(test_rewant_mid_catchup),
+        cmocka_unit_test(test_roster_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,9 @@ static void test_table(void **state)
         CTL_REPORT,
         CTL_PUBLISH_BATCH,
         CTL_STATUS_LIST,
+        CTL_ROSTER_SHOW,
+        CTL_ROSTER_PROPOSE,
+        CTL_ROSTER_APPROVE,
     };
     for (int i = 0; i < CTL_M_COUNT; i++) {
         const ctl_method *m = ctl_method_get((ctl_method_id)i);
