@@ -479,7 +479,7 @@ static int cover_one(cover_state *s, const proto_proof *p, const proto_roster *r
     for (uint32_t i = 0; i < p->entries_n; i++) {
         const proto_cp_head *h = proto_checkpoint_head(cp, s->e[i].author);
         if (h != NULL && h->seq == s->e[i].seq && memcmp(h->id, s->ids[i], PROTO_ID_BYTES) != 0)
-            return rn_fail_at(d, RN_EFORK, "checkpoint.heads.id", i + 1);
+            return rn_fail_at(d, RN_EFORK, "witness.id", i + 1);
     }
     bool enough = req == NULL || witnesses >= req->witnesses;
     bool fresh =
@@ -539,15 +539,15 @@ int proto_proof_checkpoints_check(const proto_proof *p, const proto_roster *rost
     for (size_t k = 0; k < s->n; k++) {
         const author_need *a = &s->need[k];
         if (!a->named) {
-            rc = rn_fail_at(d, RN_EWITNESS, "checkpoint.heads", a->first);
+            rc = rn_fail_at(d, RN_EWITNESS, "witness.heads", a->first);
             goto out;
         }
         if (!a->witnessed) {
-            rc = rn_fail_at(d, RN_EWITNESS, "checkpoint.cosignatures", a->first);
+            rc = rn_fail_at(d, RN_EWITNESS, "witness.cosignatures", a->first);
             goto out;
         }
         if (!a->covered) {
-            rc = rn_fail_at(d, RN_ETIME, "checkpoint.time", a->first);
+            rc = rn_fail_at(d, RN_ETIME, "witness.time", a->first);
             goto out;
         }
         if (a->newest_ms < oldest)

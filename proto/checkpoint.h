@@ -223,16 +223,22 @@ RN_MUST_USE int proto_proof_checkpoints_read(mp_cur *c, proto_proof *p, rn_diag 
 
 /*
  * The checkpoint rules of a version-2 bundle that proto_proof_verify has verified (p borrows it):
- * each checkpoint decodes (proto_checkpoint_decode) and verifies against `roster`
- * (proto_checkpoint_verify); no checkpoint holds, for an author of the entries, the seq of an
- * entry with another id (RN_EFORK, "checkpoint.heads.id"); and for every author of the entries
- * some checkpoint covers it: its head of that author is at or above every seq of the author in
- * the bundle, it has at least req->witnesses counted cosignatures, and its time is at least
- * now - max_age. When none covers an author: RN_EWITNESS ("checkpoint.heads": no checkpoint
- * names the author at or above the entry; "checkpoint.cosignatures": too few witnesses;
- * RN_ETIME "checkpoint.time": only stale ones) with d->index the first entry of that author.
+ *
+ *  - each checkpoint decodes (proto_checkpoint_decode) and verifies against `roster`
+ *    (proto_checkpoint_verify): their errors, with the field they name ("checkpoint.signature")
+ *    and d->index 1 + the checkpoint's position in the bundle;
+ *  - no checkpoint holds, for an author of the entries, the seq of an entry with another id:
+ *    RN_EFORK, "witness.id", d->index the entry's position + 1;
+ *  - every author of the entries is covered by some checkpoint: its head of that author is at or
+ *    above every seq of the author in the bundle, it has at least req->witnesses counted
+ *    cosignatures, and its time is at least now - max_age. When none covers an author, with
+ *    d->index 1 + the position of the author's first entry: RN_EWITNESS "witness.heads" (no
+ *    checkpoint names the author at or above its entries), RN_EWITNESS "witness.cosignatures"
+ *    (those that do have too few witnesses), RN_ETIME "witness.time" (those are all stale).
+ *
  * A version-1 bundle is RN_EWITNESS ("proof.checkpoints"). `req` NULL: no witness and no age
- * asked (the form and signatures are still checked); proto_proof_verify calls it so.
+ * asked (the form, the signatures and the coverage are still checked); proto_proof_verify calls
+ * it so for every version-2 bundle.
  *
  * Returns 0, those errors, or RN_ENOMEM. `oldest_ms`, when not NULL, receives the bundle's
  * freshness: over the authors of the entries, the oldest of the times of the newest checkpoint

@@ -732,7 +732,7 @@ static void test_witnessed_bundle(void **state)
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), 0);
     req.witnesses = 3;
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), RN_EWITNESS);
-    assert_string_equal(d.field, "checkpoint.cosignatures");
+    assert_string_equal(d.field, "witness.cosignatures");
     /* An outsider's cosignature is not counted. */
     cp_make(cp, &W.de, T0, WITS(&W.ie, &W.mirror, &W.outsider), 3);
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), RN_EWITNESS);
@@ -744,7 +744,7 @@ static void test_witnessed_bundle(void **state)
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), 0);
     req.now_ms++;
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), RN_ETIME);
-    assert_string_equal(d.field, "checkpoint.time");
+    assert_string_equal(d.field, "witness.time");
     /* A fresher second checkpoint covers it, and freshness is the newest covering one. */
     cp_make(cp2, &W.mirror, T0 + 60000, WITS(&W.ie), 1);
     proto_checkpoint *both[] = { cp, cp2 };
@@ -763,14 +763,14 @@ static void test_witnessed_bundle(void **state)
     proto_cosig_make(cp->hash, T0, W.ie.sk, &c);
     assert_int_equal(proto_checkpoint_cosig_add(cp, &c, NULL), 0);
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), RN_EWITNESS);
-    assert_string_equal(d.field, "checkpoint.heads");
+    assert_string_equal(d.field, "witness.heads");
     /* The same seq with another id: the checkpoint shows another IE log. */
     set_heads(cp, 2, id_other, 1, id_decision);
     assert_int_equal(proto_checkpoint_sign(cp, W.de.sk, NULL), 0);
     proto_cosig_make(cp->hash, T0, W.ie.sk, &c);
     assert_int_equal(proto_checkpoint_cosig_add(cp, &c, NULL), 0);
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), RN_EFORK);
-    assert_string_equal(d.field, "checkpoint.heads.id");
+    assert_string_equal(d.field, "witness.id");
     /* ... and with the right id, covered exactly at the entry. */
     set_heads(cp, 2, id_spec, 1, id_decision);
     assert_int_equal(proto_checkpoint_sign(cp, W.de.sk, NULL), 0);
@@ -782,7 +782,7 @@ static void test_witnessed_bundle(void **state)
     cp->heads[0] = (proto_cp_head){ W.ie.pk, 3, id_revocation };
     assert_int_equal(proto_checkpoint_sign(cp, W.de.sk, NULL), 0);
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), RN_EWITNESS);
-    assert_string_equal(d.field, "checkpoint.heads");
+    assert_string_equal(d.field, "witness.heads");
 
     /* A bad signature on a checkpoint fails the bundle; so does a signer outside the roster. */
     cp_make(cp, &W.de, T0, WITS(&W.ie), 1);
