@@ -166,7 +166,11 @@ int cmd_checkpoint_verify(cli *c, const cli_cmd *cmd, cli_args *a)
         vr = rn_fail(&d, RN_EWITNESS, "checkpoint.cosignatures");
         d.index = 0;
     }
-    rn_diag_format(&d, msg, sizeof(msg));
+    if (vr == RN_EWITNESS)
+        snprintf(msg, sizeof(msg), "%" PRIu32 " witness%s counted, %" PRIu32 " asked", counted,
+                 counted == 1 ? "" : "es", need);
+    else
+        rn_diag_format(&d, msg, sizeof(msg));
 
     json_t *o = json_object(), *heads = json_array(), *cos = json_array();
     json_object_set_new(o, "verified", json_boolean(vr == 0));
