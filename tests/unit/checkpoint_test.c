@@ -549,7 +549,26 @@ static void test_cosig_add(void **state)
     assert_int_equal(proto_checkpoint_cosig_add(cp, &c, &R), RN_ESIG);
     proto_cosig_make(id_other, T0, W.fr.sk, &c);
     assert_int_equal(proto_checkpoint_cosig_add(cp, &c, &R), RN_ESIG);
+    /* A witness key that is not a valid point (the identity), a time past the bound. */
+    proto_cosig_make(cp->hash, T0, W.fr.sk, &c);
+    memset(c.witness, 0, sizeof(c.witness));
+    assert_int_equal(proto_checkpoint_cosig_add(cp, &c, NULL), RN_EKEY);
+    proto_cosig_make(cp->hash, T0, W.fr.sk, &c);
+    c.time_ms = RN_TIME_MS_MAX + 1;
+    assert_int_equal(proto_checkpoint_cosig_add(cp, &c, NULL), RN_ETIME);
     assert_int_equal(cp->cosigs_n, 2);
+    /* Nor can the encoder write one. */
+    mp_buf b;
+    mp_buf_init(&b, RN_CHECKPOINT_BYTES_MAX);
+    proto_cosig saved = cp->cosigs[0];
+    memset(cp->cosigs[0].witness, 0, 32); /* the identity: first in order, not a valid key */
+    assert_int_equal(proto_checkpoint_encode(cp, &b, NULL), RN_EINVAL);
+    cp->cosigs[0] = saved;
+    cp->cosigs_n = 0;
+    memset(cp->signer, 0, 32);
+    assert_int_equal(proto_checkpoint_encode(cp, &b, NULL), RN_EKEY);
+    assert_int_equal(b.len, 0);
+    mp_buf_free(&b);
     free(cp);
 }
 
@@ -788,6 +807,8 @@ static void test_witnessed_bundle(void **state)
     cp_make(cp, &W.de, T0, WITS(&W.ie), 1);
     cp->sig[1] ^= 1;
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), RN_ESIG);
+    assert_string_equal(d.field, "checkpoint.signature");
+    assert_int_equal(d.index, 1);
     cp_make(cp, &W.outsider, T0, WITS(&W.ie), 1);
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), RN_EROSTER);
 
