@@ -113,6 +113,8 @@ static const cli_optdef opts_status_list[] = {
 };
 static const cli_optdef opts_proof_verify[] = { { "roster", 0, true },
                                                 { "genesis", 0, true },
+                                                { "witnesses", 0, true },
+                                                { "max-age", 0, true },
                                                 { NULL, 0, false } };
 static const cli_optdef opts_import[] = {
     { "dry-run", 'n', false },  { "provider-id", 0, true },
@@ -149,6 +151,10 @@ static const cli_optdef opts_cred_check[] = {
     { "issuer-key", 0, true },        { "at", 0, true },          { "trust-list", 0, true },
     { "trust-list-signer", 0, true }, { NULL, 0, false },
 };
+static const cli_optdef opts_checkpoint_verify[] = { { "roster", 0, true },
+                                                     { "witnesses", 0, true },
+                                                     { NULL, 0, false } };
+static const cli_optdef opts_roster_only[] = { { "roster", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_log[] = { { "from", 0, true },
                                        { "max", 0, true },
                                        { NULL, 0, false } };
@@ -423,13 +429,17 @@ static const cli_cmd commands[] = {
       "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME] -o FILE", NULL, opts_proof_get, 3, 3,
       false, cmd_proof_get, 0 },
     { "proof verify", "check a proof bundle offline, with only the roster",
-      "FILE --roster ROSTER | --genesis GENESIS [--change CHANGE]...",
+      "FILE --roster ROSTER | --genesis GENESIS [--change CHANGE]... [--witnesses N] [--max-age D]",
       "ROSTER is the federation's roster file (or its canonical MessagePack encoding); GENESIS\n"
       "and the CHANGEs, in version order, are its governed roster (recnetctl roster genesis,\n"
       "propose, approve), against which a bundle made under a key since rotated or removed still\n"
       "verifies, and an entry of a compromised key past its last trusted one does not\n"
       "(RN_ESUPERSEDED). Prints the answer and the entries it rests on. Exit 0 when the bundle\n"
-      "verifies, 1 when it does not.",
+      "verifies, 1 when it does not.\n"
+      "A witnessed bundle (PROTOCOL.md 5.5) also carries signed checkpoints, verified against the\n"
+      "current roster; with --witnesses N each author of its entries must be covered by a\n"
+      "checkpoint cosigned by at least N members other than its signer, and with --max-age D\n"
+      "(90s, 10m, 1h, 7d) one at most D old.",
       opts_proof_verify, 1, 1, true, cmd_proof_verify, 0 },
     { "log", "entries of an author's log, as JSON records", "AUTHOR [--from SEQ] [--max N]",
       "AUTHOR is a key rn1:... or a country code (its authority in the node's roster).", opts_log,
@@ -461,6 +471,20 @@ static const cli_cmd commands[] = {
       "  -n, --dry-run    check, and count what would be published, publish nothing\n"
       "  --skip-invalid   publish the valid records, leaving out the refused lines",
       opts_registry_import, 1, 1, false, cmd_registry_import, 0 },
+    { "checkpoint verify", "check a signed checkpoint and its witnesses offline",
+      "FILE --roster ROSTER [--witnesses N]",
+      "FILE is a signed checkpoint (PROTOCOL.md 16): a node's statement of the head of each\n"
+      "author's log it holds at a time, and the cosignatures of the witnesses that checked it.\n"
+      "Prints its heads and its witnesses. Exit 0 when it is signed by a member, every\n"
+      "cosignature verifies and at least N (default 0) are by members other than the signer;\n"
+      "1 otherwise; 3 when FILE is not a checkpoint.",
+      opts_checkpoint_verify, 1, 1, false, cmd_checkpoint_verify, 0 },
+    { "answer verify", "check a node's signed answer offline", "FILE --roster ROSTER",
+      "FILE is a signed answer (PROTOCOL.md 16.5): the control API's result for a query asked\n"
+      "with signed: true, or the gateway's body with ?signed=1. Prints the answer, who signed it\n"
+      "and when. Exit 0 when the signer is a member and the signature verifies, 1 otherwise,\n"
+      "3 when FILE is not a signed answer.",
+      opts_roster_only, 1, 1, false, cmd_answer_verify, 0 },
 };
 
 #define COMMANDS_N (sizeof(commands) / sizeof(commands[0]))

@@ -68,7 +68,9 @@
     X(ECORRUPT, -47, "replica is inconsistent with its own entries")                               \
     X(EQUORUM, -48, "fewer signatures than the quorum of authorities requires")                    \
     X(ESUPERSEDED, -49,                                                                            \
-      "entry of a key past its last trusted entry (rotated, compromised or removed)")
+      "entry of a key past its last trusted entry (rotated, compromised or removed)")              \
+    X(EWITNESS, -50, "not covered by a checkpoint with enough witnesses")                          \
+    X(EFORK, -51, "another entry of the author at the same seq (a fork)")
 
 enum {
 #define RN_X_ENUM(name, num, msg) RN_##name = (num),

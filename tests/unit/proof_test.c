@@ -1118,7 +1118,7 @@ static int verify_chain(const proto_rosterchain *ch, const mp_buf *b, rn_diag *d
     proto_authors a;
     assert_int_equal(proto_authors_build(&a, ch), 0);
     memset(d, 0, sizeof(*d));
-    int rc = proto_proof_verify_authors(b->data, b->len, &a, NULL, d);
+    int rc = proto_proof_verify_authors(b->data, b->len, &a, &ch->current, NULL, d);
     proto_authors_free(&a);
     return rc;
 }
