@@ -150,7 +150,14 @@ typedef struct nodeconf {
                                                  documents and profiles (POST /v1/verify) */
     char http_trust[NODECONF_PATH_MAX]; /* [http] trust: a PEM bundle of trust anchors for sealed
                                            credentials (POST /v1/verify) */
+    /* [node] checkpoint_interval: sign a checkpoint of the heads held this often (PROTOCOL.md
+     * 11.11), seconds, 0 .. NODECONF_CHECKPOINT_INTERVAL_S_MAX; 0: never (the node still
+     * cosigns others' as a witness). Default NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT. */
+    uint32_t checkpoint_interval_s;
 } nodeconf;
+
+#define NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT 60u
+#define NODECONF_CHECKPOINT_INTERVAL_S_MAX     86400u
 
 /* ---- Reading ---- */
 

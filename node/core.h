@@ -65,6 +65,8 @@ typedef struct node_config {
     size_t dial_n;                          /* 0 .. RN_PEERS_MAX */
     uint64_t rng_seed;                      /* jitter and tie-breaks; same seed, same choices */
     node_limits limits;
+    uint32_t checkpoint_ms; /* sign a checkpoint of our heads this often (PROTOCOL.md 11.11),
+                               at most RN_TIMER_MS_MAX; 0: never (we still witness others') */
 } node_config;
 
 /* What the core asks its driver to do. */
@@ -109,6 +111,16 @@ typedef struct node_counters {
     /* Hostile members (PROTOCOL.md 11.5, 11.6). */
     uint64_t demotions;    /* a peer's claim for an author failed: demoted for that author */
     uint64_t serve_paused; /* a peer passed its serve budget: its WANTs wait for the interval */
+    /* Checkpoints and witnesses (PROTOCOL.md 11.11). */
+    uint64_t checkpoints_signed; /* our own checkpoints signed and sent */
+    uint64_t checkpoints_in;     /* peers' checkpoints received */
+    uint64_t cosigs_out;         /* of those, cosigned */
+    uint64_t cosigs_in;          /* cosignatures of our checkpoints received and kept */
+    uint64_t witness_deferred;   /* not cosigned yet: we lacked an entry it names (fetched) */
+    uint64_t witness_declined;   /* not cosigned: a skewed time, a forked author, a head below
+                                    one we cosigned */
+    uint64_t witness_refusals;   /* refused for good: we hold another entry at a head's seq (a
+                                    split view); kept as evidence */
 } node_counters;
 
 /* Counters that the driver keeps at the node's doors (node/README.md, "Strangers and floods");
@@ -278,5 +290,36 @@ const node_catchup *node_catchup_get(const node *n);
 /* Entries the connected peers have shown beyond our heads: the sum over authors of (the highest
  * head any peer shows - our head) where positive. Loops over authors and peers. */
 uint64_t node_entries_missing(const node *n);
+
+/* ---- Checkpoints and witnesses (PROTOCOL.md 11.11) ---- */
+
+/* Refusals kept in memory for status (each is also kept in the replica, store.h). */
+#define NODE_EVIDENCE_KEEP 8u
+
+/* A checkpoint refused because we hold another entry at one of its heads: a split view. */
+typedef struct node_witness_evidence {
+    uint64_t number;                 /* 1, 2, ... since start */
+    uint64_t time_ms;                /* when it was refused */
+    uint8_t signer[PROTO_KEY_BYTES]; /* who showed it */
+    uint8_t author[PROTO_KEY_BYTES]; /* whose head differs */
+    uint64_t seq;
+    uint8_t shown[PROTO_ID_BYTES]; /* the id in the checkpoint */
+    uint8_t held[PROTO_ID_BYTES];  /* the id we hold at that seq */
+} node_witness_evidence;
+
+/* Our own signed checkpoints (checkpoint.h bytes, with the cosignatures collected), newest first,
+ * into out[0..cap); returns how many. The bytes belong to the core: valid until the next call
+ * into it. */
+size_t node_checkpoints(const node *n, proto_str *out, size_t cap);
+
+/* The last refusals (at most NODE_EVIDENCE_KEEP, in no order: sort by number) in *out, owned by
+ * the core; returns how many. node_witness_evidence_count: refusals since node_new. */
+size_t node_witness_evidence_get(const node *n, const node_witness_evidence **out);
+uint64_t node_witness_evidence_count(const node *n);
+
+/* Appends the signed answer (checkpoint.h) of answer[0..len) at time_ms, signed with our key.
+ * Returns proto_answer_sign's result. */
+RN_MUST_USE int node_answer_sign(const node *n, const uint8_t *answer, size_t len,
+                                 uint64_t time_ms, mp_buf *b);
 
 #endif /* RN_NODE_CORE_H */
