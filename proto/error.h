@@ -66,7 +66,9 @@
     X(ESTORE, -45, "replica storage error")                                                        \
     X(EFULL, -46, "replica is full (raise the map size)")                                          \
     X(ECORRUPT, -47, "replica is inconsistent with its own entries")                               \
-    X(EQUORUM, -48, "fewer signatures than the quorum of authorities requires")
+    X(EQUORUM, -48, "fewer signatures than the quorum of authorities requires")                    \
+    X(EWITNESS, -50, "not covered by a checkpoint with enough witnesses")                          \
+    X(EFORK, -51, "another entry of the author at the same seq (a fork)")
 
 enum {
 #define RN_X_ENUM(name, num, msg) RN_##name = (num),

@@ -420,4 +420,34 @@ static_assert(RN_REGISTRY_LINE_BYTES_MAX >= 4u * RN_RECORD_BYTES_MAX / 2u,
  * with room to spare. */
 #define RN_ROSTERCHAIN_CHANGE_BYTES_MAX (RN_ROSTERCHAIN_OPS_MAX * 120u + 30u * 104u + 128u)
 
+/* Checkpoints, cosignatures, witnessed bundles and signed answers (PROTOCOL.md 16, 5.5;
+ * proto/checkpoint.h). Heads of one checkpoint: one per roster member at most. Cosignatures of one
+ * checkpoint: one per peer a node talks to (RN_PEERS_MAX) is more witnesses than a verifier asks.
+ */
+#define RN_CHECKPOINT_HEADS_MAX  RN_ROSTER_MEMBERS_MAX
+#define RN_CHECKPOINT_COSIGS_MAX 64u
+/* The largest body: array, version, signer (bin8 of 32), time and roster version at their
+ * longest, the heads' array header, and each head (array, bin8 of 32, uint64, bin8 of 32). */
+#define RN_CHECKPOINT_BODY_BYTES_MAX                                                               \
+    (1u + 1u + 34u + 9u + 9u + 3u + RN_CHECKPOINT_HEADS_MAX * (1u + 34u + 9u + 34u))
+/* The largest signed checkpoint: array, body, signature, and each cosignature (array, bin8 of
+ * 32, uint64, bin8 of 64). Some 85 KiB: one fits a frame with room to spare. */
+#define RN_CHECKPOINT_BYTES_MAX                                                                    \
+    (1u + RN_CHECKPOINT_BODY_BYTES_MAX + 66u + 3u +                                                \
+     RN_CHECKPOINT_COSIGS_MAX * (1u + 34u + 9u + 66u))
+/* Checkpoints of one witnessed bundle: one per author of its entries at most. Their bytes
+ * together: a checkpoint of a 30-author federation with 30 cosignatures is some 6 KiB, so 1 MiB
+ * is a dozen of the largest possible and 150 of the usual. */
+#define RN_PROOF_CHECKPOINTS_MAX       RN_PROOF_ENTRIES_MAX
+#define RN_PROOF_CHECKPOINTS_BYTES_MAX (1u << 20)
+/* A witnessed bundle: a version-1 bundle's worth plus its checkpoints. */
+#define RN_PROOF_WITNESSED_BYTES_MAX (RN_PROOF_BYTES_MAX + RN_PROOF_CHECKPOINTS_BYTES_MAX + 16u)
+/* A signed answer: the control API's largest result, and its envelope (array, version, signer,
+ * time, the answer's bin32 header, the signature). */
+#define RN_ANSWER_BYTES_MAX        RN_CONTROL_RESPONSE_BYTES_MAX
+#define RN_SIGNED_ANSWER_BYTES_MAX (RN_ANSWER_BYTES_MAX + 1u + 1u + 34u + 9u + 5u + 66u)
+static_assert(RN_CHECKPOINT_BYTES_MAX + 64u < RN_FRAME_BYTES_MAX, "a checkpoint fits one frame");
+static_assert(RN_CHECKPOINT_BYTES_MAX <= RN_PROOF_CHECKPOINTS_BYTES_MAX,
+              "the largest checkpoint fits in a bundle");
+
 #endif /* RN_LIMITS_H */

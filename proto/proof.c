@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "codes.h"
 #include "rules.h"
 
@@ -229,15 +230,20 @@ int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t len, rn_diag *
     uint32_t n;
     uint64_t version;
 
-    if (len > RN_PROOF_BYTES_MAX)
+    if (len > RN_PROOF_WITNESSED_BYTES_MAX)
         return rn_fail(d, RN_ETOOBIG, "proof");
     mp_cur_init(&c, buf, len);
     RN_FIELD(d, mp_read_array(&c, &n), "proof");
-    if (n != BUNDLE_FIELDS)
+    if (n != BUNDLE_FIELDS && n != BUNDLE_FIELDS + 1u)
         return rn_fail(d, RN_ECOUNT, "proof");
     RN_FIELD(d, mp_read_uint(&c, &version), "proof.version");
-    if (version != PROTO_PROOF_VERSION)
+    /* Version 1 is 4 elements, version 2 (witnessed, checkpoint.h) 5. */
+    if (version != (n == BUNDLE_FIELDS ? PROTO_PROOF_VERSION : PROTO_PROOF_VERSION_WITNESSED))
         return rn_fail(d, RN_EVERSION, "proof.version");
+    if (version == PROTO_PROOF_VERSION && len > RN_PROOF_BYTES_MAX)
+        return rn_fail(d, RN_ETOOBIG, "proof");
+    p->version = (uint32_t)version;
+    p->checkpoints_n = 0;
     RN_TRY(decode_query(&c, &p->query, d));
     RN_TRY(decode_answer(&c, &p->answer, &p->query, d));
     RN_FIELD(d, mp_read_array(&c, &n), "proof.entries");
@@ -252,6 +258,8 @@ int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t len, rn_diag *
         if (e->len > RN_ENTRY_BYTES_MAX)
             return rn_fail_at(d, RN_ETOOBIG, "proof.entries", i + 1);
     }
+    if (version == PROTO_PROOF_VERSION_WITNESSED)
+        RN_TRY(proto_proof_checkpoints_read(&c, p, d));
     if (c.p != c.end)
         return rn_fail(d, RN_ETRAILING, "proof");
     return 0;
@@ -469,6 +477,9 @@ int proto_proof_verify(const uint8_t *buf, size_t len, const proto_roster *roste
         return rn_fail(d, RN_ENOMEM, "proof");
     rc = verify_entries(p, roster, ro, d);
     free(ro);
+    /* Step 6, witnessed bundles: their checkpoints (checkpoint.h; no witnesses or age asked). */
+    if (rc == 0 && p->version == PROTO_PROOF_VERSION_WITNESSED)
+        rc = proto_proof_checkpoints_check(p, roster, NULL, NULL, d);
     return rc;
 }
 

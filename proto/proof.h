@@ -44,6 +44,11 @@
 
 /* Bundle format version written by this implementation; decoders refuse every other. */
 #define PROTO_PROOF_VERSION 1u
+/* The witnessed bundle (PROTOCOL.md 5.5, proto/checkpoint.h): [2, query, answer, entries,
+ * checkpoints], checkpoints an array of 1 .. RN_PROOF_CHECKPOINTS_MAX byte strings, each the exact
+ * bytes of one signed checkpoint, in strictly ascending byte order, together at most
+ * RN_PROOF_CHECKPOINTS_BYTES_MAX; the bundle at most RN_PROOF_WITNESSED_BYTES_MAX. */
+#define PROTO_PROOF_VERSION_WITNESSED 2u
 
 /* The result of a recognise query. The numbers are on the wire. */
 #define PROTO_RESULT_MAP(X)                                                                        \
@@ -101,6 +106,10 @@ typedef struct proto_proof {
     proto_proof_answer answer;
     uint32_t entries_n;                      /* 2 .. RN_PROOF_ENTRIES_MAX */
     proto_str entries[RN_PROOF_ENTRIES_MAX]; /* the exact bytes of each signed entry */
+    /* Set by decode; not read by the encoders (proto_proof_witnessed_encode writes version 2). */
+    uint32_t version;                                /* PROTO_PROOF_VERSION(_WITNESSED) */
+    uint32_t checkpoints_n;                          /* 0, or 1 .. RN_PROOF_CHECKPOINTS_MAX */
+    proto_str checkpoints[RN_PROOF_CHECKPOINTS_MAX]; /* the exact bytes of each checkpoint */
 } proto_proof;
 
 /*
@@ -115,7 +124,9 @@ typedef struct proto_proof {
  * RN_EMALFORMED), RN_ETRAILING, RN_ECOUNT (array lengths), RN_EVERSION, RN_EFIELDORDER,
  * RN_EUNKNOWNFIELD, RN_EMISSING, RN_EINCONSISTENT (valid_at given equal to at; outcome or basis
  * given with no decision, or revoked given without a credential or missing with one), RN_EID and
- * RN_ELEN (the spec id), RN_ECOUNTRY, RN_EENUM (purpose, result, outcome), RN_ETIME, RN_ESEQ. `d`
+ * RN_ELEN (the spec id), RN_ECOUNTRY, RN_EENUM (purpose, result, outcome), RN_ETIME, RN_ESEQ.
+ * A 5-element array of version PROTO_PROOF_VERSION_WITNESSED is a witnessed bundle: its
+ * checkpoints are read as proto_proof_checkpoints_read says (checkpoint.h). `d`
  * (may be NULL) names the field ("proof.query.country"; "proof.entries" with d->index = 1 +
  * position). On failure *p is unspecified.
  */
@@ -148,6 +159,9 @@ RN_MUST_USE int proto_proof_decode(proto_proof *p, const uint8_t *buf, size_t le
  *     of its prefixes (or it names none).
  *  5. A revocation names the query's credential and the spec's provider, revoked at or before V
  *     (proto_revoked_at).
+ *  6. A witnessed bundle (version 2): proto_proof_checkpoints_check with no witnesses or age
+ *     asked (checkpoint.h): each checkpoint verifies, none contradicts an entry, and each author
+ *     of the entries is covered by one.
  *
  * Failures of steps 3-5 are RN_EPROOF with d->field naming what did not hold ("proof.spec",
  * "decision.outcome", "policy.isced_prefixes", ...) and d->index the entry's position + 1 where
