@@ -217,7 +217,9 @@ static void set_checkpoint_interval(parse *p, const conf_key *k, const char *v, 
         n = n * 10u + (uint64_t)(*q - '0');
     }
     if (!ok || n > k->max) {
-        conf_perr(p, RN_EINVAL, "node.checkpoint_interval: \"%s\" is not a number of seconds from 0 to %u", v, k->max);
+        conf_perr(p, RN_EINVAL,
+                  "node.checkpoint_interval: \"%s\" is not a number of seconds from 0 to %u", v,
+                  k->max);
         return;
     }
     cp->c->checkpoint_interval_s = (uint32_t)n;

@@ -190,8 +190,8 @@ typedef struct blame_rec {
 
 /* One of our own signed checkpoints, with the cosignatures collected so far. */
 typedef struct own_checkpoint {
-    uint8_t *bytes; /* the signed checkpoint (checkpoint.h), NULL for an empty slot */
-    size_t len;     /* 1 .. RN_CHECKPOINT_BYTES_MAX */
+    uint8_t *bytes;               /* the signed checkpoint (checkpoint.h), NULL for an empty slot */
+    size_t len;                   /* 1 .. RN_CHECKPOINT_BYTES_MAX */
     uint8_t hash[PROTO_ID_BYTES]; /* H(body): what COSIGN names */
     uint64_t time_ms;             /* its body's time */
     uint32_t cosigs;              /* cosignatures it carries */
@@ -248,11 +248,11 @@ struct node {
     uint64_t local_fail_ms; /* when ingest last failed on our side (local_error): 0 for never */
 
     /* Checkpoints and witnesses (PROTOCOL.md 11.11). */
-    uint32_t ckpt_ms;                             /* cfg.checkpoint_ms: 0, we sign none */
-    uint64_t ckpt_at;                             /* our next checkpoint; 0 for none */
+    uint32_t ckpt_ms;                              /* cfg.checkpoint_ms: 0, we sign none */
+    uint64_t ckpt_at;                              /* our next checkpoint; 0 for none */
     own_checkpoint own[STORE_CHECKPOINTS_OWN_MAX]; /* our newest checkpoints */
-    proto_checkpoint *cp;                         /* scratch for one (some 40 KiB) */
-    mp_buf cb;                                    /* one being encoded */
+    proto_checkpoint *cp;                          /* scratch for one (some 40 KiB) */
+    mp_buf cb;                                     /* one being encoded */
     store_witness_head *cosigned; /* per author: the last head we cosigned (seq 0: none) */
     store_witness_head *wscratch; /* RN_CHECKPOINT_HEADS_MAX heads being cosigned */
     node_witness_evidence evidence[NODE_EVIDENCE_KEEP]; /* the last refusals, a ring */
@@ -1618,8 +1618,8 @@ static void witness_refuse(node *n, conn *c, const proto_checkpoint *cp, size_t 
     if (w.r_open)
         store_read_end(&w.r);
     n->ctr.witness_refusals++;
-    if (store_witness_evidence_put(n->s, ev->number, n->msg.checkpoint.ptr,
-                                   n->msg.checkpoint.len) < 0)
+    if (store_witness_evidence_put(n->s, ev->number, n->msg.checkpoint.ptr, n->msg.checkpoint.len) <
+        0)
         n->local_fail_ms = n->now;
     if (a >= 0 && !n->authors[a].forked && n->authors[a].want_slot < 0 &&
         !(c->flags[a] & PF_DIVERGED))
@@ -1809,10 +1809,12 @@ typedef int (*msg_handler)(node *n, conn *c, const proto_msg *m);
 
 /* What a node does with each message (PROTOCOL.md section 11). */
 static const msg_handler msg_handlers[] = {
-    [PROTO_MSG_HEADS] = on_heads, [PROTO_MSG_WANT] = on_want,   [PROTO_MSG_ENTRIES] = on_entries,
-    [PROTO_MSG_HAVE] = on_have,   [PROTO_MSG_EAGER] = on_eager, [PROTO_MSG_FORK] = on_fork,
-    [PROTO_MSG_ACK] = on_ack,     [PROTO_MSG_PING] = on_ping,   [PROTO_MSG_PONG] = on_pong,
-    [PROTO_MSG_CHECKPOINT] = on_checkpoint, [PROTO_MSG_COSIGN] = on_cosign,
+    [PROTO_MSG_HEADS] = on_heads,     [PROTO_MSG_WANT] = on_want,
+    [PROTO_MSG_ENTRIES] = on_entries, [PROTO_MSG_HAVE] = on_have,
+    [PROTO_MSG_EAGER] = on_eager,     [PROTO_MSG_FORK] = on_fork,
+    [PROTO_MSG_ACK] = on_ack,         [PROTO_MSG_PING] = on_ping,
+    [PROTO_MSG_PONG] = on_pong,       [PROTO_MSG_CHECKPOINT] = on_checkpoint,
+    [PROTO_MSG_COSIGN] = on_cosign,
 };
 
 /* One frame's ciphertext ct[0..len) from c. */

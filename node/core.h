@@ -319,7 +319,7 @@ uint64_t node_witness_evidence_count(const node *n);
 
 /* Appends the signed answer (checkpoint.h) of answer[0..len) at time_ms, signed with our key.
  * Returns proto_answer_sign's result. */
-RN_MUST_USE int node_answer_sign(const node *n, const uint8_t *answer, size_t len,
-                                 uint64_t time_ms, mp_buf *b);
+RN_MUST_USE int node_answer_sign(const node *n, const uint8_t *answer, size_t len, uint64_t time_ms,
+                                 mp_buf *b);
 
 #endif /* RN_NODE_CORE_H */

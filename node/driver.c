@@ -193,8 +193,8 @@ struct driver {
 
     peer_seen *seen; /* one per roster member */
     size_t seen_n;
-    uint64_t forks_logged;   /* the core's forks_seen when forks were last looked for */
-    uint64_t badsigs_logged; /* the core's badsigs_seen likewise */
+    uint64_t forks_logged;    /* the core's forks_seen when forks were last looked for */
+    uint64_t badsigs_logged;  /* the core's badsigs_seen likewise */
     uint64_t refusals_logged; /* the core's witness refusals likewise */
 
     /* Catch-up lines (log_catchup). */

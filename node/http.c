@@ -288,8 +288,8 @@ static void sign_json(h2o_req_t *req, const void *body, size_t len)
     gettimeofday(&tv, NULL);
     uint64_t t = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
     proto_answer_json_sign(body, len, t, sk, sig);
-    char key[PROTO_KEY_TEXT_LEN + 1], ts[24], b64[sodium_base64_ENCODED_LEN(
-                                                   PROTO_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    char key[PROTO_KEY_TEXT_LEN + 1], ts[24],
+        b64[sodium_base64_ENCODED_LEN(PROTO_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL)];
     proto_key_text_format(sk + 32, key);
     sodium_memzero(sk, sizeof(sk));
     int tn = snprintf(ts, sizeof(ts), "%llu", (unsigned long long)t);
@@ -712,8 +712,8 @@ static void answer(job *j)
     /* The common case straight to text, the response checked by the writer as it reads it;
      * anything it declines takes the path below, whose bytes it would have written anyway. */
     mp_cur fast;
-    if (j->v == VIEW_ROUTE && !j->proof && !j->sign && !j->entry && j->ver == NULL && j->form == 0 &&
-        !j->document && result_of(&j->c[0], &fast) &&
+    if (j->v == VIEW_ROUTE && !j->proof && !j->sign && !j->entry && j->ver == NULL &&
+        j->form == 0 && !j->document && result_of(&j->c[0], &fast) &&
         api_json_write(&current->json, fast, API_JSON_DROP_PROOF | API_JSON_WHOLE) == 0) {
         send_body(req, 200, "application/json", current->json.p, current->json.len);
         return;

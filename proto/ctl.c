@@ -50,7 +50,11 @@ static const ctl_method methods[CTL_M_COUNT] = {
                     CTL_READS,
                     0,
                     { P("author", KEY), P("from_seq", UINT), OPT("max", UINT) } },
-    [CTL_M_ENTRY] = { CTL_ENTRY, CTL_M_ENTRY, CTL_READS | CTL_PUBLIC, 0, { P("id", BIN), OPTIONS } },
+    [CTL_M_ENTRY] = { CTL_ENTRY,
+                      CTL_M_ENTRY,
+                      CTL_READS | CTL_PUBLIC,
+                      0,
+                      { P("id", BIN), OPTIONS } },
     [CTL_M_FORK] = { CTL_FORK, CTL_M_FORK, CTL_READS | CTL_PUBLIC, 0, { P("author", KEY) } },
     [CTL_M_RECORD] = { CTL_RECORD,
                        CTL_M_RECORD,
@@ -118,7 +122,10 @@ static const ctl_method methods[CTL_M_COUNT] = {
                             0,
                             { P("provider", STR), OPT("at", UINT), OPT("url", STR) } },
     /* The node's newest checkpoint with its cosignatures (PROTOCOL.md 11.11, 12.3). */
-    [CTL_M_CHECKPOINT_GET] = { CTL_CHECKPOINT_GET, CTL_M_CHECKPOINT_GET, CTL_PUBLIC, 0,
+    [CTL_M_CHECKPOINT_GET] = { CTL_CHECKPOINT_GET,
+                               CTL_M_CHECKPOINT_GET,
+                               CTL_PUBLIC,
+                               0,
                                { OPTIONS } },
 };
 

@@ -160,7 +160,7 @@ void proto_stream_wipe(proto_stream *s);
     X(ACK, 7, "ack")     /* [7, bytes]: I have processed this many more entry bytes of yours */    \
     X(PING, 8, "ping")   /* [8, nonce] */                                                          \
     X(PONG, 9, "pong")   /* [9, nonce] */                                                          \
-    X(CHECKPOINT, 10, "checkpoint") /* [10, signed checkpoint]: my newest (checkpoint.h) */       \
+    X(CHECKPOINT, 10, "checkpoint") /* [10, signed checkpoint]: my newest (checkpoint.h) */        \
     X(COSIGN, 11, "cosign") /* [11, body hash, witness, time, sig]: I cosign your checkpoint */
 
 typedef enum proto_msg_type {
@@ -209,12 +209,12 @@ typedef struct proto_msg {
  * Entries are not decoded here (the store does that). Returns 0 or the cursor's errors,
  * RN_ECOUNT, RN_EKIND (unknown type), RN_ELEN, RN_ESEQ, RN_ETRAILING, RN_ETOOBIG, RN_EDUPLICATE
  * and RN_EFIELDORDER (HEADS order), RN_ETIME (COSIGN time), and for CHECKPOINT the errors of
- * proto_checkpoint_decode with its field names ("checkpoint.heads.seq"); `d` names the field ("msg.want.from") and, for an item of a
- * list, sets d->index to 1 + its position. PROTOCOL.md section 10 gives every rule.
- * Value rules beyond types: seqs (HEADS, WANT from, HAVE) 1 .. RN_SEQ_MAX; WANT max_entries
- * 1 .. RN_SEQ_MAX; ENTRIES 1 .. RN_BATCH_ENTRIES_MAX entries of RN_ENTRY_BYTES_MIN ..
- * RN_ENTRY_BYTES_MAX bytes each and RN_BATCH_BYTES_MAX in all; ACK bytes >= 1. The encoders
- * assert the same rules (pair assertions), so what they write always decodes.
+ * proto_checkpoint_decode with its field names ("checkpoint.heads.seq"); `d` names the field
+ * ("msg.want.from") and, for an item of a list, sets d->index to 1 + its position. PROTOCOL.md
+ * section 10 gives every rule. Value rules beyond types: seqs (HEADS, WANT from, HAVE) 1 ..
+ * RN_SEQ_MAX; WANT max_entries 1 .. RN_SEQ_MAX; ENTRIES 1 .. RN_BATCH_ENTRIES_MAX entries of
+ * RN_ENTRY_BYTES_MIN .. RN_ENTRY_BYTES_MAX bytes each and RN_BATCH_BYTES_MAX in all; ACK bytes
+ * >= 1. The encoders assert the same rules (pair assertions), so what they write always decodes.
  */
 RN_MUST_USE int proto_msg_decode(proto_msg *m, const uint8_t *buf, size_t len, rn_diag *d);
 

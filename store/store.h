@@ -541,8 +541,7 @@ typedef struct store_witness_head {
 
 /* Loads every cosigned head into out[0..cap), in author order; *n the number found (at most cap:
  * the rest are not read). Returns 0, RN_ECORRUPT (a record of another size), RN_ESTORE. */
-RN_MUST_USE int store_witness_heads_load(store *s, store_witness_head *out, size_t cap,
-                                         size_t *n);
+RN_MUST_USE int store_witness_heads_load(store *s, store_witness_head *out, size_t cap, size_t *n);
 
 /* Records h[0..n) as the last cosigned heads of their authors, durably. Returns 0, RN_EFULL,
  * RN_EIO (the fsync failed), RN_ESTORE. */

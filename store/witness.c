@@ -121,8 +121,7 @@ static int put_one(store *s, const uint8_t *key, size_t klen, const uint8_t *val
 }
 
 /* Copies the value of key[0..klen) into buf[0..cap). */
-static int get_one(store *s, const uint8_t *key, size_t klen, uint8_t *buf, size_t cap,
-                   size_t *len)
+static int get_one(store *s, const uint8_t *key, size_t klen, uint8_t *buf, size_t cap, size_t *len)
 {
     MDB_txn *txn;
     MDB_dbi dbi;
