@@ -1545,8 +1545,8 @@ static void test_malformed(void **state)
     mp_put_cstr(&b, "FR");
     req_send(w, &b, &r);
     expect_err(&r, RN_ECOUNT, "request.params");
-    req_start(&b, "recognise", 6);
-    for (int i = 0; i < 6; i++)
+    req_start(&b, "recognise", 7);
+    for (int i = 0; i < 7; i++)
         mp_put_nil(&b);
     req_send(w, &b, &r);
     expect_err(&r, RN_ECOUNT, "request.params");
