@@ -95,7 +95,9 @@ static const cli_optdef opts_status_list[] = {
     { "output", 'o', true },
     { NULL, 0, false },
 };
-static const cli_optdef opts_proof_verify[] = { { "roster", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_proof_verify[] = {
+    { "roster", 0, true }, { "witnesses", 0, true }, { "max-age", 0, true }, { NULL, 0, false }
+};
 static const cli_optdef opts_import[] = {
     { "dry-run", 'n', false },  { "provider-id", 0, true },
     { "spec-id", 0, true },     { "country", 0, true },
@@ -131,6 +133,10 @@ static const cli_optdef opts_cred_check[] = {
     { "issuer-key", 0, true },        { "at", 0, true },          { "trust-list", 0, true },
     { "trust-list-signer", 0, true }, { NULL, 0, false },
 };
+static const cli_optdef opts_checkpoint_verify[] = { { "roster", 0, true },
+                                                     { "witnesses", 0, true },
+                                                     { NULL, 0, false } };
+static const cli_optdef opts_roster_only[] = { { "roster", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_log[] = { { "from", 0, true },
                                        { "max", 0, true },
                                        { NULL, 0, false } };
@@ -388,13 +394,17 @@ static const cli_cmd commands[] = {
     { "proof get", "recognise, and save the proof bundle to a file",
       "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME] [--witnessed N] [--signed FILE] -o FILE",
       "--witnessed N asks for a witnessed bundle (version 2): for every author it rests on, the\n"
-      "node's newest checkpoint covering it with at least N cosignatures (the node refuses, "
-      "naming\n"
-      "how many it has, when there is none). --signed FILE also saves the node's signed answer.",
+      "node's newest checkpoint covering it with at least N cosignatures (the node refuses,\n"
+      "naming how many it has, when there is none). --signed FILE also saves the node's signed\n"
+      "answer.",
       opts_proof_get, 3, 3, false, cmd_proof_get, 0 },
-    { "proof verify", "check a proof bundle offline, with only the roster", "FILE --roster ROSTER",
+    { "proof verify", "check a proof bundle offline, with only the roster",
+      "FILE --roster ROSTER [--witnesses N] [--max-age D]",
       "ROSTER is the federation's roster file (or its canonical MessagePack encoding). Prints the\n"
-      "answer and the entries it rests on. Exit 0 when the bundle verifies, 1 when it does not.",
+      "answer and the entries it rests on. Exit 0 when the bundle verifies, 1 when it does not.\n"
+      "A witnessed bundle (PROTOCOL.md 5.5) also carries signed checkpoints; with --witnesses N\n"
+      "each author of its entries must be covered by a checkpoint cosigned by at least N members\n"
+      "other than its signer, and with --max-age D (90s, 10m, 1h, 7d) one at most D old.",
       opts_proof_verify, 1, 1, false, cmd_proof_verify, 0 },
     { "log", "entries of an author's log, as JSON records", "AUTHOR [--from SEQ] [--max N]",
       "AUTHOR is a key rn1:... or a country code (its authority in the node's roster).", opts_log,
@@ -426,6 +436,20 @@ static const cli_cmd commands[] = {
       "  -n, --dry-run    check, and count what would be published, publish nothing\n"
       "  --skip-invalid   publish the valid records, leaving out the refused lines",
       opts_registry_import, 1, 1, false, cmd_registry_import, 0 },
+    { "checkpoint verify", "check a signed checkpoint and its witnesses offline",
+      "FILE --roster ROSTER [--witnesses N]",
+      "FILE is a signed checkpoint (PROTOCOL.md 16): a node's statement of the head of each\n"
+      "author's log it holds at a time, and the cosignatures of the witnesses that checked it.\n"
+      "Prints its heads and its witnesses. Exit 0 when it is signed by a member, every\n"
+      "cosignature verifies and at least N (default 0) are by members other than the signer;\n"
+      "1 otherwise; 3 when FILE is not a checkpoint.",
+      opts_checkpoint_verify, 1, 1, false, cmd_checkpoint_verify, 0 },
+    { "answer verify", "check a node's signed answer offline", "FILE --roster ROSTER",
+      "FILE is a signed answer (PROTOCOL.md 16.5): the control API's result for a query asked\n"
+      "with signed: true, or the gateway's body with ?signed=1. Prints the answer, who signed it\n"
+      "and when. Exit 0 when the signer is a member and the signature verifies, 1 otherwise,\n"
+      "3 when FILE is not a signed answer.",
+      opts_roster_only, 1, 1, false, cmd_answer_verify, 0 },
 };
 
 #define COMMANDS_N (sizeof(commands) / sizeof(commands[0]))

@@ -166,6 +166,11 @@ int cmd_roster_genesis(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_roster_propose(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_roster_approve(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_roster_verify(cli *c, const cli_cmd *cmd, cli_args *a);
+/* Checkpoints and signed answers (cmd_witness.c); the durations of --max-age ("90s", "10m",
+ * "1h", "7d", "250ms") in ms: 0 or RN_EINVAL. */
+int cmd_checkpoint_verify(cli *c, const cli_cmd *cmd, cli_args *a);
+int cmd_answer_verify(cli *c, const cli_cmd *cmd, cli_args *a);
+int cli_duration_parse(const char *s, uint64_t *ms);
 
 /* What the answers of recognise and verify say, for people (cmd_query.c): the width of their
  * labels; the recognition map (the spec, its provider, their statuses, the result and its

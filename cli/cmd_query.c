@@ -1017,6 +1017,56 @@ static int roster_load(const char *path, proto_roster *out, nodeconf_roster *fil
     return CLI_OK;
 }
 
+/* proof verify --witnesses N --max-age D (PROTOCOL.md 5.5): what the verifier asks of a
+ * witnessed bundle. Parses the options into *req (*asked false when neither is given); after
+ * proto_proof_verify (`vr`), checks the bundle's checkpoints against them and adds "witnessed" to
+ * `o`: the checkpoints, the witnesses asked and the bundle's freshness. Formats the diagnostic
+ * of a failure into msg, "checkpoint N: ..." for one checkpoint at fault. Returns the verdict. */
+static int proof_witness_opts(const cli_cmd *cmd, const cli_args *a, proto_witness_req *req,
+                              bool *asked)
+{
+    const char *w = cli_optval(cmd, a, "witnesses"), *age = cli_optval(cmd, a, "max-age");
+    *req = (proto_witness_req){ .witnesses = 0, .max_age_ms = UINT64_MAX };
+    *asked = w != NULL || age != NULL;
+    if (w != NULL) {
+        char *end;
+        unsigned long n = strtoul(w, &end, 10);
+        if (w[0] < '0' || w[0] > '9' || *end != '\0' || n > RN_CHECKPOINT_COSIGS_MAX)
+            return cli_usage(cmd, "--witnesses N: 0 to %u", RN_CHECKPOINT_COSIGS_MAX);
+        req->witnesses = (uint32_t)n;
+    }
+    if (age != NULL && cli_duration_parse(age, &req->max_age_ms) < 0)
+        return cli_usage(cmd, "--max-age D: a duration such as 90s, 10m, 1h or 7d");
+    req->now_ms = rec_now_ms();
+    return CLI_OK;
+}
+
+static int proof_witness_check(const proto_proof *pf, const proto_roster *roster,
+                               const proto_witness_req *req, bool asked, int vr, rn_diag *d,
+                               char *msg, size_t cap, json_t *o)
+{
+    uint64_t fresh = 0;
+    if (vr == 0 && (asked || pf->version == PROTO_PROOF_VERSION_WITNESSED))
+        vr = proto_proof_checkpoints_check(pf, roster, asked ? req : NULL, &fresh, d);
+    if (vr < 0 && d->field != NULL && strncmp(d->field, "checkpoint.", 11) == 0)
+        snprintf(msg, cap, "checkpoint %u: %s: %s", d->index, d->field, rn_strerror(d->code));
+    else
+        proto_proof_diag_format(d, msg, cap);
+    if (vr == 0 && pf->version == PROTO_PROOF_VERSION_WITNESSED) {
+        char t[REC_TIME_BYTES];
+        json_t *w = json_object();
+        rec_time_format(fresh, t);
+        json_object_set_new(w, "checkpoints", json_integer((json_int_t)pf->checkpoints_n));
+        json_object_set_new(w, "witnesses", json_integer((json_int_t)req->witnesses));
+        json_object_set_new(w, "as_of", json_string(t));
+        if (req->now_ms >= fresh)
+            json_object_set_new(w, "age_s",
+                                json_integer((json_int_t)((req->now_ms - fresh) / 1000u)));
+        json_object_set_new(o, "witnessed", w);
+    }
+    return vr;
+}
+
 int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
 {
     const char *rpath = cli_optval(cmd, a, "roster");
@@ -1034,11 +1084,16 @@ int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
     memset(&d, 0, sizeof(d));
     if (rpath == NULL)
         return cli_usage(cmd, "--roster ROSTER: the federation's roster file");
+    proto_witness_req wreq;
+    bool wasked;
+    rc = proof_witness_opts(cmd, a, &wreq, &wasked);
+    if (rc != CLI_OK)
+        return rc;
     rc = roster_load(rpath, &roster, &file);
     if (rc != CLI_OK)
         return rc;
     own_roster = file.count == 0;
-    if (cli_read_file(a->pos[0], RN_PROOF_BYTES_MAX, &buf, &len, why, sizeof(why)) < 0) {
+    if (cli_read_file(a->pos[0], RN_PROOF_WITNESSED_BYTES_MAX, &buf, &len, why, sizeof(why)) < 0) {
         rc = cli_fail(CLI_ERROR, "%s", why);
         goto out;
     }
@@ -1049,16 +1104,17 @@ int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
     }
     int vr = proto_proof_verify(buf, len, &roster, pf, &d);
     bool decoded = vr == 0 || proto_proof_decode(pf, buf, len, NULL) == 0;
-    /* Entry positions 1-based, as PROTOCOL.md section 5.4 counts them ("entry 3: ..."). */
-    proto_proof_diag_format(&d, msg, sizeof(msg));
-
     json_t *o = json_object();
+    /* Entry positions 1-based, as PROTOCOL.md section 5.4 counts them ("entry 3: ..."). */
+    vr = proof_witness_check(pf, &roster, &wreq, wasked, vr, &d, msg, sizeof(msg), o);
     json_object_set_new(o, "verified", json_boolean(vr == 0));
     if (vr < 0) {
+        bool at_cp = d.field != NULL && strncmp(d.field, "checkpoint.", 11) == 0;
         json_object_set_new(o, "error", json_string(rn_err_name(vr)));
         json_object_set_new(o, "reason", json_string(msg));
         if (d.index > 0)
-            json_object_set_new(o, "entry", json_integer((json_int_t)d.index));
+            json_object_set_new(o, at_cp ? "checkpoint" : "entry",
+                                json_integer((json_int_t)d.index));
     }
     if (decoded) {
         char t[REC_TIME_BYTES], hex[2 * PROTO_DIGEST_BYTES + 1], key[PROTO_KEY_TEXT_LEN + 1];
@@ -1144,6 +1200,11 @@ int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
             cli_table_free(&t);
             putchar('\n');
         }
+        json_t *wj = json_object_get(o, "witnessed");
+        if (vr == 0 && wj != NULL)
+            printf("witnessed: %lld checkpoint(s), each author's head cosigned by at least %lld "
+                   "witness(es), as of %s\n",
+                   ji(wj, "checkpoints"), ji(wj, "witnesses"), js(wj, "as_of"));
         if (vr == 0)
             printf("VERIFIED against %s: every entry is signed by its country's authority and "
                    "supports the answer\n",

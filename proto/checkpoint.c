@@ -53,6 +53,8 @@ static int read_time(mp_cur *c, uint64_t *t)
 /* The checks the decoder makes of a body, for the encoder. */
 static int body_check(const proto_checkpoint *cp, rn_diag *d)
 {
+    if (!crypto_core_ed25519_is_valid_point(cp->signer))
+        return rn_fail(d, RN_EKEY, "checkpoint.signer");
     if (cp->time_ms > RN_TIME_MS_MAX)
         return rn_fail(d, RN_ETIME, "checkpoint.time");
     if (cp->roster_version < 1 || cp->roster_version > RN_ROSTERCHAIN_VERSIONS_MAX)
@@ -145,6 +147,7 @@ int proto_checkpoint_encode(const proto_checkpoint *cp, mp_buf *b, rn_diag *d)
     for (uint32_t i = 0; i < cp->cosigs_n; i++) {
         if (memcmp(cp->cosigs[i].witness, cp->signer, PROTO_KEY_BYTES) == 0 ||
             cp->cosigs[i].time_ms > RN_TIME_MS_MAX ||
+            !crypto_core_ed25519_is_valid_point(cp->cosigs[i].witness) ||
             (i > 0 &&
              memcmp(cp->cosigs[i - 1].witness, cp->cosigs[i].witness, PROTO_KEY_BYTES) >= 0))
             return rn_fail_at(d, RN_EINVAL, "checkpoint.cosignatures", i + 1);
@@ -316,6 +319,8 @@ int proto_checkpoint_cosig_add(proto_checkpoint *cp, const proto_cosig *c,
 {
     if (memcmp(c->witness, cp->signer, PROTO_KEY_BYTES) == 0)
         return RN_EINCONSISTENT;
+    if (!crypto_core_ed25519_is_valid_point(c->witness))
+        return RN_EKEY;
     if (c->time_ms > RN_TIME_MS_MAX)
         return RN_ETIME;
     if (roster != NULL && proto_roster_find(roster, c->witness) == NULL)
@@ -479,7 +484,7 @@ static int cover_one(cover_state *s, const proto_proof *p, const proto_roster *r
     for (uint32_t i = 0; i < p->entries_n; i++) {
         const proto_cp_head *h = proto_checkpoint_head(cp, s->e[i].author);
         if (h != NULL && h->seq == s->e[i].seq && memcmp(h->id, s->ids[i], PROTO_ID_BYTES) != 0)
-            return rn_fail_at(d, RN_EFORK, "checkpoint.heads.id", i + 1);
+            return rn_fail_at(d, RN_EFORK, "witness.id", i + 1);
     }
     bool enough = req == NULL || witnesses >= req->witnesses;
     bool fresh =
@@ -539,15 +544,15 @@ int proto_proof_checkpoints_check(const proto_proof *p, const proto_roster *rost
     for (size_t k = 0; k < s->n; k++) {
         const author_need *a = &s->need[k];
         if (!a->named) {
-            rc = rn_fail_at(d, RN_EWITNESS, "checkpoint.heads", a->first);
+            rc = rn_fail_at(d, RN_EWITNESS, "witness.heads", a->first);
             goto out;
         }
         if (!a->witnessed) {
-            rc = rn_fail_at(d, RN_EWITNESS, "checkpoint.cosignatures", a->first);
+            rc = rn_fail_at(d, RN_EWITNESS, "witness.cosignatures", a->first);
             goto out;
         }
         if (!a->covered) {
-            rc = rn_fail_at(d, RN_ETIME, "checkpoint.time", a->first);
+            rc = rn_fail_at(d, RN_ETIME, "witness.time", a->first);
             goto out;
         }
         if (a->newest_ms < oldest)

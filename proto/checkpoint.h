@@ -86,8 +86,9 @@ typedef struct proto_checkpoint {
 /* ---- Encoding, decoding, signing ---- */
 
 /*
- * Appends the body of `cp` to `b`. Checks it as the decoder would (RN_ECOUNT heads, RN_EFIELDORDER
- * / RN_EDUPLICATE authors, RN_ESEQ, RN_ETIME, RN_EVERSION roster_version 0 or too large); `d`
+ * Appends the body of `cp` to `b`. Checks it as the decoder would (RN_EKEY signer, RN_ECOUNT heads,
+ * RN_EFIELDORDER / RN_EDUPLICATE authors, RN_ESEQ, RN_ETIME, RN_EVERSION roster_version 0 or too
+ * large); `d`
  * names the field. Returns 0, those, or the buffer's error; on failure b->len is as it was.
  */
 RN_MUST_USE int proto_checkpoint_body_encode(const proto_checkpoint *cp, mp_buf *b, rn_diag *d);
@@ -104,8 +105,10 @@ RN_MUST_USE int proto_checkpoint_hash(const proto_checkpoint *cp, uint8_t out[PR
 RN_MUST_USE int proto_checkpoint_sign(proto_checkpoint *cp, const uint8_t sk[PROTO_SK_BYTES],
                                       rn_diag *d);
 
-/* Appends the signed checkpoint [body, signature, cosignatures] to `b`. Returns 0, the body's
- * errors, RN_EINVAL (cosignatures out of order, or one by the signer), or the buffer's error. */
+/* Appends the signed checkpoint [body, signature, cosignatures] to `b`: what it writes, the
+ * decoder reads. Returns 0, the body's errors, RN_EINVAL (cosignatures out of order, one by the
+ * signer, a witness key that is not a valid point, a time past RN_TIME_MS_MAX), or the buffer's
+ * error. */
 RN_MUST_USE int proto_checkpoint_encode(const proto_checkpoint *cp, mp_buf *b, rn_diag *d);
 
 /*
@@ -140,7 +143,8 @@ RN_MUST_USE int proto_cosig_verify(const uint8_t hash[PROTO_ID_BYTES], const pro
 
 /*
  * Adds cosignature `c` (a COSIGN message's) to cp in witness order: it must verify over cp->hash
- * (RN_ESIG), not be by the signer (RN_EINCONSISTENT), be by a member of `roster` when one is given
+ * (RN_ESIG), not be by the signer (RN_EINCONSISTENT), have a valid key (RN_EKEY) and time
+ * (RN_ETIME), be by a member of `roster` when one is given
  * (RN_EROSTER), and fit (RN_ECOUNT). One by a witness already there replaces it when its time is
  * later, else it is ignored (0 either way: the witness has cosigned this body).
  */
@@ -223,16 +227,22 @@ RN_MUST_USE int proto_proof_checkpoints_read(mp_cur *c, proto_proof *p, rn_diag 
 
 /*
  * The checkpoint rules of a version-2 bundle that proto_proof_verify has verified (p borrows it):
- * each checkpoint decodes (proto_checkpoint_decode) and verifies against `roster`
- * (proto_checkpoint_verify); no checkpoint holds, for an author of the entries, the seq of an
- * entry with another id (RN_EFORK, "checkpoint.heads.id"); and for every author of the entries
- * some checkpoint covers it: its head of that author is at or above every seq of the author in
- * the bundle, it has at least req->witnesses counted cosignatures, and its time is at least
- * now - max_age. When none covers an author: RN_EWITNESS ("checkpoint.heads": no checkpoint
- * names the author at or above the entry; "checkpoint.cosignatures": too few witnesses;
- * RN_ETIME "checkpoint.time": only stale ones) with d->index the first entry of that author.
+ *
+ *  - each checkpoint decodes (proto_checkpoint_decode) and verifies against `roster`
+ *    (proto_checkpoint_verify): their errors, with the field they name ("checkpoint.signature")
+ *    and d->index 1 + the checkpoint's position in the bundle;
+ *  - no checkpoint holds, for an author of the entries, the seq of an entry with another id:
+ *    RN_EFORK, "witness.id", d->index the entry's position + 1;
+ *  - every author of the entries is covered by some checkpoint: its head of that author is at or
+ *    above every seq of the author in the bundle, it has at least req->witnesses counted
+ *    cosignatures, and its time is at least now - max_age. When none covers an author, with
+ *    d->index 1 + the position of the author's first entry: RN_EWITNESS "witness.heads" (no
+ *    checkpoint names the author at or above its entries), RN_EWITNESS "witness.cosignatures"
+ *    (those that do have too few witnesses), RN_ETIME "witness.time" (those are all stale).
+ *
  * A version-1 bundle is RN_EWITNESS ("proof.checkpoints"). `req` NULL: no witness and no age
- * asked (the form and signatures are still checked); proto_proof_verify calls it so.
+ * asked (the form, the signatures and the coverage are still checked); proto_proof_verify calls
+ * it so for every version-2 bundle.
  *
  * Returns 0, those errors, or RN_ENOMEM. `oldest_ms`, when not NULL, receives the bundle's
  * freshness: over the authors of the entries, the oldest of the times of the newest checkpoint

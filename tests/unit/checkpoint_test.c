@@ -549,7 +549,26 @@ static void test_cosig_add(void **state)
     assert_int_equal(proto_checkpoint_cosig_add(cp, &c, &R), RN_ESIG);
     proto_cosig_make(id_other, T0, W.fr.sk, &c);
     assert_int_equal(proto_checkpoint_cosig_add(cp, &c, &R), RN_ESIG);
+    /* A witness key that is not a valid point (the identity), a time past the bound. */
+    proto_cosig_make(cp->hash, T0, W.fr.sk, &c);
+    memset(c.witness, 0, sizeof(c.witness));
+    assert_int_equal(proto_checkpoint_cosig_add(cp, &c, NULL), RN_EKEY);
+    proto_cosig_make(cp->hash, T0, W.fr.sk, &c);
+    c.time_ms = RN_TIME_MS_MAX + 1;
+    assert_int_equal(proto_checkpoint_cosig_add(cp, &c, NULL), RN_ETIME);
     assert_int_equal(cp->cosigs_n, 2);
+    /* Nor can the encoder write one. */
+    mp_buf b;
+    mp_buf_init(&b, RN_CHECKPOINT_BYTES_MAX);
+    proto_cosig saved = cp->cosigs[0];
+    memset(cp->cosigs[0].witness, 0, 32); /* the identity: first in order, not a valid key */
+    assert_int_equal(proto_checkpoint_encode(cp, &b, NULL), RN_EINVAL);
+    cp->cosigs[0] = saved;
+    cp->cosigs_n = 0;
+    memset(cp->signer, 0, 32);
+    assert_int_equal(proto_checkpoint_encode(cp, &b, NULL), RN_EKEY);
+    assert_int_equal(b.len, 0);
+    mp_buf_free(&b);
     free(cp);
 }
 
@@ -732,7 +751,7 @@ static void test_witnessed_bundle(void **state)
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), 0);
     req.witnesses = 3;
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), RN_EWITNESS);
-    assert_string_equal(d.field, "checkpoint.cosignatures");
+    assert_string_equal(d.field, "witness.cosignatures");
     /* An outsider's cosignature is not counted. */
     cp_make(cp, &W.de, T0, WITS(&W.ie, &W.mirror, &W.outsider), 3);
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), RN_EWITNESS);
@@ -744,7 +763,7 @@ static void test_witnessed_bundle(void **state)
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), 0);
     req.now_ms++;
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), RN_ETIME);
-    assert_string_equal(d.field, "checkpoint.time");
+    assert_string_equal(d.field, "witness.time");
     /* A fresher second checkpoint covers it, and freshness is the newest covering one. */
     cp_make(cp2, &W.mirror, T0 + 60000, WITS(&W.ie), 1);
     proto_checkpoint *both[] = { cp, cp2 };
@@ -763,14 +782,14 @@ static void test_witnessed_bundle(void **state)
     proto_cosig_make(cp->hash, T0, W.ie.sk, &c);
     assert_int_equal(proto_checkpoint_cosig_add(cp, &c, NULL), 0);
     assert_int_equal(witnessed(&cp, 1, &req, NULL, &d), RN_EWITNESS);
-    assert_string_equal(d.field, "checkpoint.heads");
+    assert_string_equal(d.field, "witness.heads");
     /* The same seq with another id: the checkpoint shows another IE log. */
     set_heads(cp, 2, id_other, 1, id_decision);
     assert_int_equal(proto_checkpoint_sign(cp, W.de.sk, NULL), 0);
     proto_cosig_make(cp->hash, T0, W.ie.sk, &c);
     assert_int_equal(proto_checkpoint_cosig_add(cp, &c, NULL), 0);
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), RN_EFORK);
-    assert_string_equal(d.field, "checkpoint.heads.id");
+    assert_string_equal(d.field, "witness.id");
     /* ... and with the right id, covered exactly at the entry. */
     set_heads(cp, 2, id_spec, 1, id_decision);
     assert_int_equal(proto_checkpoint_sign(cp, W.de.sk, NULL), 0);
@@ -782,12 +801,14 @@ static void test_witnessed_bundle(void **state)
     cp->heads[0] = (proto_cp_head){ W.ie.pk, 3, id_revocation };
     assert_int_equal(proto_checkpoint_sign(cp, W.de.sk, NULL), 0);
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), RN_EWITNESS);
-    assert_string_equal(d.field, "checkpoint.heads");
+    assert_string_equal(d.field, "witness.heads");
 
     /* A bad signature on a checkpoint fails the bundle; so does a signer outside the roster. */
     cp_make(cp, &W.de, T0, WITS(&W.ie), 1);
     cp->sig[1] ^= 1;
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), RN_ESIG);
+    assert_string_equal(d.field, "checkpoint.signature");
+    assert_int_equal(d.index, 1);
     cp_make(cp, &W.outsider, T0, WITS(&W.ie), 1);
     assert_int_equal(witnessed(&cp, 1, NULL, NULL, &d), RN_EROSTER);
 

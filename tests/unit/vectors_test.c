@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "cred/jcs.h"
+#include "proto/checkpoint.h"
 #include "proto/entry.h"
 #include "proto/mp.h"
 #include "proto/record.h"
@@ -664,6 +665,138 @@ static void test_error_table_documented(void **state)
     assert_true(codes >= 40);
 }
 
+/* Checkpoints, cosignatures, witnessed bundles and signed answers (PROTOCOL.md 16, 5.5): the
+ * checkpoint decodes to its stated body hash and signatures and re-encodes to its bytes, its two
+ * cosignatures count, the witnessed bundle verifies with two witnesses and not three, the signed
+ * answer verifies, and every refused case fails at its stage with its error and field. */
+static void checkpoint_roster(proto_roster *r)
+{
+    json_t *keys = json_object_get(root, "keys"), *k;
+    size_t i;
+    assert_int_equal(proto_roster_init(r, 8), 0);
+    json_array_foreach(keys, i, k)
+    {
+        size_t n;
+        uint8_t *pk = unhex(k, "public", &n);
+        const char *cc = json_string_value(json_object_get(k, "country"));
+        assert_int_equal(proto_roster_add(r, cc, 2, PROTO_ROLE_AUTHORITY, pk), 0);
+        free(pk);
+    }
+}
+
+static int witnessed_verify(const uint8_t *b, size_t len, const proto_roster *r, uint32_t wits,
+                            uint64_t *fresh, rn_diag *d)
+{
+    proto_proof *p = malloc(sizeof(*p));
+    assert_non_null(p);
+    proto_witness_req req = { .witnesses = wits, .max_age_ms = UINT64_MAX };
+    memset(d, 0, sizeof(*d));
+    int rc = proto_proof_verify(b, len, r, p, d);
+    if (rc == 0)
+        rc = proto_proof_checkpoints_check(p, r, &req, fresh, d);
+    free(p);
+    return rc;
+}
+
+static void test_checkpoint(void **state)
+{
+    (void)state;
+    json_t *v = json_object_get(root, "checkpoint");
+    assert_non_null(v);
+    proto_roster r;
+    checkpoint_roster(&r);
+    proto_checkpoint *cp = malloc(sizeof(*cp));
+    assert_non_null(cp);
+    rn_diag d;
+    size_t len, n;
+
+    json_t *c = json_object_get(v, "checkpoint");
+    uint8_t *bytes = unhex(c, "bytes", &len), *body = unhex(c, "body", &n);
+    uint8_t h[PROTO_ID_BYTES];
+    crypto_generichash(h, sizeof(h), body, n, NULL, 0);
+    assert_hex(c, "body_hash", h, sizeof(h));
+    assert_int_equal(proto_checkpoint_decode(cp, bytes, len, &d), 0);
+    assert_hex(c, "body_hash", cp->hash, PROTO_ID_BYTES);
+    assert_hex(c, "signature", cp->sig, PROTO_SIG_BYTES);
+    assert_int_equal(cp->time_ms, json_integer_value(json_object_get(c, "time")));
+    assert_int_equal(cp->heads_n, json_array_size(json_object_get(c, "heads")));
+    for (uint32_t i = 0; i < cp->heads_n; i++) {
+        json_t *hj = json_array_get(json_object_get(c, "heads"), i);
+        assert_hex(hj, "key", cp->heads[i].author, PROTO_KEY_BYTES);
+        assert_hex(hj, "id", cp->heads[i].id, PROTO_ID_BYTES);
+        assert_int_equal(cp->heads[i].seq, json_integer_value(json_object_get(hj, "seq")));
+    }
+    uint8_t msg[PROTO_CHECKPOINT_TAG_LEN + PROTO_ID_BYTES];
+    memcpy(msg, PROTO_CHECKPOINT_TAG, PROTO_CHECKPOINT_TAG_LEN);
+    memcpy(msg + PROTO_CHECKPOINT_TAG_LEN, cp->hash, PROTO_ID_BYTES);
+    assert_hex(c, "signed_message", msg, sizeof(msg));
+    json_t *cos = json_object_get(c, "cosignatures");
+    assert_int_equal(cp->cosigs_n, json_array_size(cos));
+    for (uint32_t i = 0; i < cp->cosigs_n; i++) {
+        json_t *cj = json_array_get(cos, i);
+        assert_hex(cj, "key", cp->cosigs[i].witness, PROTO_KEY_BYTES);
+        assert_hex(cj, "signature", cp->cosigs[i].sig, PROTO_SIG_BYTES);
+        assert_int_equal(proto_cosig_verify(cp->hash, &cp->cosigs[i]), 0);
+    }
+    uint32_t wn = 0;
+    assert_int_equal(proto_checkpoint_verify(cp, &r, &wn, NULL, &d), 0);
+    assert_int_equal(wn, 2);
+    mp_buf b;
+    mp_buf_init(&b, RN_CHECKPOINT_BYTES_MAX);
+    assert_int_equal(proto_checkpoint_encode(cp, &b, NULL), 0);
+    assert_int_equal(b.len, len);
+    assert_memory_equal(b.data, bytes, len);
+    mp_buf_free(&b);
+    free(bytes);
+    free(body);
+
+    json_t *wb = json_object_get(v, "witnessed_bundle");
+    uint64_t fresh = 0;
+    bytes = unhex(wb, "bytes", &len);
+    uint32_t wits = (uint32_t)json_integer_value(json_object_get(wb, "witnesses"));
+    assert_int_equal(witnessed_verify(bytes, len, &r, wits, &fresh, &d), 0);
+    assert_int_equal(fresh, json_integer_value(json_object_get(wb, "freshness")));
+    assert_int_equal(witnessed_verify(bytes, len, &r, wits + 1, NULL, &d), RN_EWITNESS);
+    free(bytes);
+
+    json_t *aj = json_object_get(v, "signed_answer");
+    proto_signed_answer sa;
+    bytes = unhex(aj, "bytes", &len);
+    assert_int_equal(proto_answer_decode(&sa, bytes, len, &d), 0);
+    assert_hex(aj, "answer", sa.answer, sa.answer_len);
+    assert_hex(aj, "signature", sa.sig, PROTO_SIG_BYTES);
+    assert_int_equal(proto_answer_verify(&sa, &r, &d), 0);
+    free(bytes);
+
+    json_t *bad;
+    size_t i;
+    json_array_foreach(json_object_get(v, "invalid"), i, bad)
+    {
+        const char *stage = json_string_value(json_object_get(bad, "stage"));
+        int want = code_of(json_string_value(json_object_get(bad, "error")));
+        int rc;
+        bytes = unhex(bad, "bytes", &len);
+        memset(&d, 0, sizeof(d));
+        if (strcmp(stage, "decode") == 0) {
+            rc = proto_checkpoint_decode(cp, bytes, len, &d);
+        } else if (strcmp(stage, "verify") == 0) {
+            assert_int_equal(proto_checkpoint_decode(cp, bytes, len, &d), 0);
+            rc = proto_checkpoint_verify(cp, &r, NULL, NULL, &d);
+        } else if (strcmp(stage, "answer") == 0) {
+            assert_int_equal(proto_answer_decode(&sa, bytes, len, &d), 0);
+            rc = proto_answer_verify(&sa, &r, &d);
+        } else {
+            assert_string_equal(stage, "bundle");
+            rc = witnessed_verify(bytes, len, &r, wits, NULL, &d);
+        }
+        assert_int_equal(rc, want);
+        assert_string_equal(d.field, json_string_value(json_object_get(bad, "field")));
+        free(bytes);
+    }
+    free(cp);
+    proto_roster_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +810,7 @@ int main(void)
         cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_error_table_documented),
         cmocka_unit_test(test_roster_chain),
+        cmocka_unit_test(test_checkpoint),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

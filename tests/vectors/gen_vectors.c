@@ -1120,6 +1120,357 @@ static json_t *roster_chain_vector(void)
     return v;
 }
 
+/* ---- Checkpoints, cosignatures, witnessed bundles and signed answers (PROTOCOL.md 16, 5.5) ----
+ *
+ * NL's authority signs a checkpoint of the heads it holds of IE (seq 3) and FR (seq 2); IE and FR
+ * cosign it as witnesses. A witnessed bundle of FR's decision about IE's spec carries it; NL signs
+ * an answer. Written field by field with the MessagePack writers, as the roster chain is, so that
+ * they test proto/checkpoint.c against the text; then the refusals. */
+
+typedef struct cpv_head {
+    const author *a;
+    uint64_t seq;
+    const uint8_t *id;
+} cpv_head;
+
+static int cmp_cpv_head(const void *x, const void *y)
+{
+    return memcmp(((const cpv_head *)x)->a->pk, ((const cpv_head *)y)->a->pk, PROTO_KEY_BYTES);
+}
+
+static int cmp_author_ptr(const void *x, const void *y)
+{
+    return memcmp((*(const author *const *)x)->pk, (*(const author *const *)y)->pk,
+                  PROTO_KEY_BYTES);
+}
+
+static void be64_put(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (uint8_t)v;
+}
+
+/* Writes the checkpoint of `signer` at `t` over heads h[0..n) (in the order given), version
+ * `version`, cosigned at t + 1000 * (i + 1) by w[0..nw) (sorted here), into `out`; its body into
+ * `body` when not NULL, the body hash into `hash`. Adds the cosignatures' JSON to `cos` when not
+ * NULL. */
+static void cpv_write(mp_buf *out, mp_buf *body, const author *signer, uint64_t t, uint64_t version,
+                      const cpv_head *h, size_t n, const author **w, size_t nw,
+                      uint8_t hash[PROTO_ID_BYTES], json_t *cos)
+{
+    mp_buf bb;
+    uint8_t msg[21 + PROTO_ID_BYTES + 8], sig[PROTO_SIG_BYTES];
+    mp_buf_init(&bb, 64 * 1024);
+    mp_put_array(&bb, 5);
+    mp_put_uint(&bb, version);
+    mp_put_bin(&bb, signer->pk, PROTO_KEY_BYTES);
+    mp_put_uint(&bb, t);
+    mp_put_uint(&bb, 1);
+    mp_put_array(&bb, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        mp_put_array(&bb, 3);
+        mp_put_bin(&bb, h[i].a->pk, PROTO_KEY_BYTES);
+        mp_put_uint(&bb, h[i].seq);
+        mp_put_bin(&bb, h[i].id, PROTO_ID_BYTES);
+    }
+    if (mp_buf_err(&bb) != 0)
+        DIE("checkpoint body not written");
+    crypto_generichash(hash, PROTO_ID_BYTES, bb.data, bb.len, NULL, 0);
+    memcpy(msg, "recnet checkpoint v1", 20);
+    memcpy(msg + 20, hash, PROTO_ID_BYTES);
+    crypto_sign_detached(sig, NULL, msg, 20 + PROTO_ID_BYTES, signer->sk);
+    mp_put_array(out, 3);
+    mp_buf_raw(out, bb.data, bb.len);
+    mp_put_bin(out, sig, sizeof(sig));
+    qsort(w, nw, sizeof(*w), cmp_author_ptr);
+    mp_put_array(out, (uint32_t)nw);
+    for (size_t i = 0; i < nw; i++) {
+        uint64_t ct = t + 1000u * (i + 1);
+        memcpy(msg, "recnet cosignature v1", 21);
+        memcpy(msg + 21, hash, PROTO_ID_BYTES);
+        be64_put(msg + 21 + PROTO_ID_BYTES, ct);
+        crypto_sign_detached(sig, NULL, msg, sizeof(msg), w[i]->sk);
+        mp_put_array(out, 3);
+        mp_put_bin(out, w[i]->pk, PROTO_KEY_BYTES);
+        mp_put_uint(out, ct);
+        mp_put_bin(out, sig, sizeof(sig));
+        if (cos != NULL) {
+            json_t *o = json_object();
+            json_object_set_new(o, "witness", json_string(w[i]->name));
+            json_object_set_new(o, "key", jhex(w[i]->pk, PROTO_KEY_BYTES));
+            json_object_set_new(o, "time", json_integer((json_int_t)ct));
+            json_object_set_new(o, "signed_message", jhex(msg, sizeof(msg)));
+            json_object_set_new(o, "signature", jhex(sig, sizeof(sig)));
+            json_array_append_new(cos, o);
+        }
+    }
+    if (mp_buf_err(out) != 0)
+        DIE("checkpoint not written");
+    if (body != NULL)
+        mp_buf_raw(body, bb.data, bb.len);
+    mp_buf_free(&bb);
+}
+
+/* The witnessed bundle of FR's decision (fr-1) about IE's spec (ie-2, its provider ie-1) asked at
+ * `at`, with the checkpoints cps[0..n) (their bytes, sorted here). */
+static void cpv_bundle(mp_buf *out, const made *ie, const made *fr, uint64_t at,
+                       const mp_buf *const *cps, size_t n)
+{
+    const made *e[3] = { &ie[0], &ie[1], &fr[0] };
+    /* Entries in (author, seq) order. */
+    if (memcmp(authors[1].pk, authors[0].pk, PROTO_KEY_BYTES) < 0) {
+        e[0] = &fr[0];
+        e[1] = &ie[0];
+        e[2] = &ie[1];
+    }
+    const mp_buf *c[4];
+    memcpy(c, cps, n * sizeof(*c));
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0; j--) {
+            size_t m = c[j - 1]->len < c[j]->len ? c[j - 1]->len : c[j]->len;
+            int cmp = memcmp(c[j - 1]->data, c[j]->data, m);
+            if (cmp > 0 || (cmp == 0 && c[j - 1]->len > c[j]->len)) {
+                const mp_buf *t = c[j];
+                c[j] = c[j - 1];
+                c[j - 1] = t;
+            }
+        }
+    mp_put_array(out, 5);
+    mp_put_uint(out, 2);
+    mp_put_map(out, 4);
+    mp_put_uint(out, 1);
+    mp_put_cstr(out, "IE:uniz/mc-c012");
+    mp_put_uint(out, 2);
+    mp_put_cstr(out, "FR");
+    mp_put_uint(out, 3);
+    mp_put_uint(out, 1);
+    mp_put_uint(out, 4);
+    mp_put_uint(out, at);
+    mp_put_map(out, 5);
+    mp_put_uint(out, 1);
+    mp_put_uint(out, 1); /* decision */
+    mp_put_uint(out, 2);
+    mp_put_uint(out, 2); /* the decision's outcome */
+    mp_put_uint(out, 3);
+    mp_put_bin(out, authors[1].pk, PROTO_KEY_BYTES);
+    mp_put_uint(out, 4);
+    mp_put_uint(out, 1);
+    mp_put_uint(out, 5);
+    mp_put_bool(out, false);
+    mp_put_array(out, 3);
+    for (size_t i = 0; i < 3; i++)
+        mp_put_bin(out, e[i]->bytes, e[i]->len);
+    mp_put_array(out, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        mp_put_bin(out, c[i]->data, c[i]->len);
+    if (mp_buf_err(out) != 0)
+        DIE("witnessed bundle not written");
+}
+
+static json_t *cpv_case(const char *name, const char *why, const char *stage, const char *error,
+                        const char *field, const mp_buf *b)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "why", json_string(why));
+    json_object_set_new(o, "stage", json_string(stage));
+    json_object_set_new(o, "error", json_string(error));
+    json_object_set_new(o, "field", json_string(field));
+    json_object_set_new(o, "bytes", jhex(b->data, b->len));
+    return o;
+}
+
+static json_t *checkpoint_vector(const made *ie, const made *fr)
+{
+    const uint64_t t = 1764000000000ull; /* 2025-11-24T16:00:00Z */
+    const author *IE = &authors[0], *FR = &authors[1], *NL = &authors[2];
+    json_t *v = json_object(), *cos = json_array(), *invalid = json_array(), *heads = json_array();
+    uint8_t hash[PROTO_ID_BYTES], h2[PROTO_ID_BYTES];
+    cpv_head h[2] = { { IE, 3, ie[2].id }, { FR, 2, fr[1].id } };
+    qsort(h, 2, sizeof(h[0]), cmp_cpv_head);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "author", json_string(h[i].a->name));
+        json_object_set_new(o, "key", jhex(h[i].a->pk, PROTO_KEY_BYTES));
+        json_object_set_new(o, "seq", json_integer((json_int_t)h[i].seq));
+        json_object_set_new(o, "id", jhex(h[i].id, PROTO_ID_BYTES));
+        json_array_append_new(heads, o);
+    }
+
+    /* The checkpoint. */
+    mp_buf cp, body;
+    mp_buf_init(&cp, 64 * 1024);
+    mp_buf_init(&body, 64 * 1024);
+    const author *w2[] = { IE, FR };
+    cpv_write(&cp, &body, NL, t, 1, h, 2, w2, 2, hash, cos);
+    uint8_t msg[20 + PROTO_ID_BYTES];
+    memcpy(msg, "recnet checkpoint v1", 20);
+    memcpy(msg + 20, hash, PROTO_ID_BYTES);
+    json_t *c = json_object();
+    json_object_set_new(c, "signer", json_string("NL"));
+    json_object_set_new(c, "time", json_integer((json_int_t)t));
+    json_object_set_new(c, "roster_version", json_integer(1));
+    json_object_set_new(c, "heads", heads);
+    json_object_set_new(c, "body", jhex(body.data, body.len));
+    json_object_set_new(c, "body_hash", jhex(hash, PROTO_ID_BYTES));
+    json_object_set_new(c, "signed_message", jhex(msg, sizeof(msg)));
+    json_object_set_new(c, "signature", jhex(cp.data + 1 + body.len + 2, PROTO_SIG_BYTES));
+    json_object_set_new(c, "cosignatures", cos);
+    json_object_set_new(c, "bytes", jhex(cp.data, cp.len));
+    json_object_set_new(v, "checkpoint", c);
+
+    /* The witnessed bundle, asked at t + 1 minute. */
+    mp_buf wb;
+    mp_buf_init(&wb, 256 * 1024);
+    const mp_buf *one[] = { &cp };
+    cpv_bundle(&wb, ie, fr, t + 60000u, one, 1);
+    json_t *bv = json_object();
+    json_object_set_new(bv, "bytes", jhex(wb.data, wb.len));
+    json_object_set_new(bv, "witnesses", json_integer(2));
+    json_object_set_new(bv, "freshness", json_integer((json_int_t)t));
+    json_object_set_new(v, "witnessed_bundle", bv);
+    mp_buf_free(&wb);
+
+    /* The signed answer: NL's answer {"method": "recognise", "outcome": "partial"}. */
+    {
+        mp_buf ans, head, sa;
+        uint8_t amsg[16 + PROTO_ID_BYTES], sig[PROTO_SIG_BYTES];
+        mp_buf_init(&ans, 1024);
+        mp_put_map(&ans, 2);
+        mp_put_cstr(&ans, "method");
+        mp_put_cstr(&ans, "recognise");
+        mp_put_cstr(&ans, "outcome");
+        mp_put_cstr(&ans, "partial");
+        mp_buf_init(&head, 4096);
+        mp_put_array(&head, 4);
+        mp_put_uint(&head, 1);
+        mp_put_bin(&head, NL->pk, PROTO_KEY_BYTES);
+        mp_put_uint(&head, t);
+        mp_put_bin(&head, ans.data, ans.len);
+        memcpy(amsg, "recnet answer v1", 16);
+        crypto_generichash(amsg + 16, PROTO_ID_BYTES, head.data, head.len, NULL, 0);
+        crypto_sign_detached(sig, NULL, amsg, sizeof(amsg), NL->sk);
+        mp_buf_init(&sa, 4096);
+        mp_put_array(&sa, 5);
+        mp_buf_raw(&sa, head.data + 1, head.len - 1);
+        mp_put_bin(&sa, sig, sizeof(sig));
+        json_t *a = json_object();
+        json_object_set_new(a, "signer", json_string("NL"));
+        json_object_set_new(a, "time", json_integer((json_int_t)t));
+        json_object_set_new(a, "answer", jhex(ans.data, ans.len));
+        json_object_set_new(a, "signed_array", jhex(head.data, head.len));
+        json_object_set_new(a, "signed_message", jhex(amsg, sizeof(amsg)));
+        json_object_set_new(a, "signature", jhex(sig, sizeof(sig)));
+        json_object_set_new(a, "bytes", jhex(sa.data, sa.len));
+        json_object_set_new(v, "signed_answer", a);
+        sa.data[sa.len - 1] ^= 1;
+        json_array_append_new(invalid, cpv_case("answer-bad-signature", "one bit flipped", "answer",
+                                                "RN_ESIG", "answer.signature", &sa));
+        mp_buf_free(&ans);
+        mp_buf_free(&head);
+        mp_buf_free(&sa);
+    }
+
+    /* Refused checkpoints. */
+    mp_buf b;
+    mp_buf_init(&b, 64 * 1024);
+    {
+        const author *w3[] = { IE, FR, NL };
+        cpv_write(&b, NULL, NL, t, 1, h, 2, w3, 3, h2, NULL);
+        json_array_append_new(invalid, cpv_case("signer-cosigns",
+                                                "the signer is never its own "
+                                                "witness",
+                                                "decode", "RN_EINCONSISTENT",
+                                                "checkpoint.cosignatures.witness", &b));
+    }
+    mp_buf_reset(&b);
+    {
+        cpv_head swapped[2] = { h[1], h[0] };
+        cpv_write(&b, NULL, NL, t, 1, swapped, 2, w2, 2, h2, NULL);
+        json_array_append_new(
+            invalid, cpv_case("heads-out-of-order", "heads are in strictly ascending author order",
+                              "decode", "RN_EFIELDORDER", "checkpoint.heads.author", &b));
+    }
+    mp_buf_reset(&b);
+    cpv_write(&b, NULL, NL, t, 2, h, 2, w2, 2, h2, NULL);
+    json_array_append_new(invalid, cpv_case("version-2", "only version 1 exists", "decode",
+                                            "RN_EVERSION", "checkpoint.version", &b));
+    mp_buf_reset(&b);
+    {
+        cpv_head zero[2] = { h[0], h[1] };
+        zero[0].seq = 0;
+        cpv_write(&b, NULL, NL, t, 1, zero, 2, w2, 2, h2, NULL);
+        json_array_append_new(invalid, cpv_case("seq-0", "a head's seq is 1 or more", "decode",
+                                                "RN_ESEQ", "checkpoint.heads.seq", &b));
+    }
+    mp_buf_reset(&b);
+    mp_buf_raw(&b, cp.data, cp.len);
+    mp_put_nil(&b);
+    json_array_append_new(invalid, cpv_case("trailing-byte", "nothing follows the cosignatures",
+                                            "decode", "RN_ETRAILING", "checkpoint", &b));
+    mp_buf_reset(&b);
+    mp_buf_raw(&b, cp.data, cp.len);
+    b.data[b.len - 1] ^= 1;
+    json_array_append_new(invalid,
+                          cpv_case("bad-cosignature",
+                                   "one bit of the last cosignature "
+                                   "flipped",
+                                   "verify", "RN_ESIG", "checkpoint.cosignatures.sig", &b));
+    mp_buf_reset(&b);
+    mp_buf_raw(&b, cp.data, cp.len);
+    b.data[1 + body.len + 2] ^= 1;
+    json_array_append_new(invalid, cpv_case("bad-signature",
+                                            "one bit of the signer's signature "
+                                            "flipped",
+                                            "verify", "RN_ESIG", "checkpoint.signature", &b));
+
+    /* Refused witnessed bundles. */
+    {
+        mp_buf c2, wb2;
+        mp_buf_init(&c2, 64 * 1024);
+        mp_buf_init(&wb2, 256 * 1024);
+        const mp_buf *x[] = { &c2 };
+        cpv_head below[2] = { h[0], h[1] };
+        for (size_t i = 0; i < 2; i++)
+            if (below[i].a == IE)
+                below[i] = (cpv_head){ IE, 1, ie[0].id };
+        cpv_write(&c2, NULL, NL, t, 1, below, 2, w2, 2, h2, NULL);
+        cpv_bundle(&wb2, ie, fr, t + 60000u, x, 1);
+        json_array_append_new(invalid, cpv_case("bundle-head-below-entry",
+                                                "IE's head is seq 1, the bundle holds IE's seq 2",
+                                                "bundle", "RN_EWITNESS", "witness.heads", &wb2));
+        mp_buf_reset(&c2);
+        mp_buf_reset(&wb2);
+        for (size_t i = 0; i < 2; i++)
+            if (below[i].a == IE)
+                below[i] = (cpv_head){ IE, 2, ie[2].id };
+        cpv_write(&c2, NULL, NL, t, 1, below, 2, w2, 2, h2, NULL);
+        cpv_bundle(&wb2, ie, fr, t + 60000u, x, 1);
+        json_array_append_new(invalid, cpv_case("bundle-same-seq-other-id",
+                                                "the checkpoint holds another entry at IE's seq 2",
+                                                "bundle", "RN_EFORK", "witness.id", &wb2));
+        mp_buf_reset(&c2);
+        mp_buf_reset(&wb2);
+        const author *w1[] = { IE };
+        cpv_write(&c2, NULL, NL, t, 1, h, 2, w1, 1, h2, NULL);
+        cpv_bundle(&wb2, ie, fr, t + 60000u, x, 1);
+        json_array_append_new(invalid, cpv_case("bundle-one-witness",
+                                                "one witness where the verifier asks two", "bundle",
+                                                "RN_EWITNESS", "witness.cosignatures", &wb2));
+        mp_buf_free(&c2);
+        mp_buf_free(&wb2);
+    }
+    json_object_set_new(v, "signature_tags",
+                        json_pack("{s:s, s:s, s:s, s:s}", "checkpoint", "recnet checkpoint v1",
+                                  "cosignature", "recnet cosignature v1", "answer",
+                                  "recnet answer v1", "answer_json", "recnet answer json v1"));
+    json_object_set_new(v, "invalid", invalid);
+    mp_buf_free(&b);
+    mp_buf_free(&cp);
+    mp_buf_free(&body);
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     const char *out_path = NULL, *check_path = NULL;
@@ -1395,6 +1746,7 @@ int main(int argc, char **argv)
     json_object_set_new(root, "handshake", handshake_vector());
     json_object_set_new(root, "json_credential_digest", json_credential_digest_vector());
     json_object_set_new(root, "roster_chain", roster_chain_vector());
+    json_object_set_new(root, "checkpoint", checkpoint_vector(ie, fr));
 
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
