@@ -223,6 +223,7 @@ static void set_checkpoint_interval(parse *p, const conf_key *k, const char *v, 
         return;
     }
     cp->c->checkpoint_interval_s = (uint32_t)n;
+    cp->c->checkpoint_interval_set = true;
 }
 
 /* [http] listen: the gateway's address, an IP literal and a port like node.listen. */
@@ -604,7 +605,7 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
     if (c->network_key_file[0] != '\0')
         conf_tprintf(t, "network_key_file = %s\n", c->network_key_file);
     conf_tprintf(t, "log_level = %s\n", nodeconf_log_level_name((int)c->log_level));
-    if (c->checkpoint_interval_s != NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT)
+    if (c->checkpoint_interval_set)
         conf_tprintf(t, "checkpoint_interval = %u\n", c->checkpoint_interval_s);
     if (c->dial_set) {
         conf_tprintf(t, "\n[peers]\ndial =");

@@ -152,8 +152,10 @@ typedef struct nodeconf {
                                            credentials (POST /v1/verify) */
     /* [node] checkpoint_interval: sign a checkpoint of the heads held this often (PROTOCOL.md
      * 11.11), seconds, 0 .. NODECONF_CHECKPOINT_INTERVAL_S_MAX; 0: never (the node still
-     * cosigns others' as a witness). Default NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT. */
+     * cosigns others' as a witness). NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT when not given
+     * (checkpoint_interval_set false: nodeconf_write then leaves the key out). */
     uint32_t checkpoint_interval_s;
+    bool checkpoint_interval_set;
 } nodeconf;
 
 #define NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT 60u

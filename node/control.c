@@ -707,6 +707,16 @@ static int witness_bundle(ctl *c, mp_buf *out, size_t at)
                 memcmp(nx.author, e.author, PROTO_KEY_BYTES) == 0)
                 continue;
         }
+        store_head hd;
+        if (store_head_get(&c->r, e.author, &hd) == 0 &&
+            (hd.flags & (STORE_HEAD_FORKED | STORE_HEAD_BADSIG)) != 0) {
+            char key[PROTO_KEY_TEXT_LEN + 1];
+            proto_key_text_format(e.author, key);
+            snprintf(msg, sizeof(msg),
+                     "%s is forked: no checkpoint of this node covers it any more", key);
+            rc = fail_msg(c, RN_EWITNESS, "options.witnessed", msg);
+            goto out;
+        }
         uint32_t best_cosigs = 0;
         bool found = false;
         for (size_t k = 0; k < own_n && !found; k++) { /* newest first */

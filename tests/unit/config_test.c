@@ -186,6 +186,7 @@ static void test_conf_defaults(void **state)
     assert_string_equal(c.listen.host, "::1");
     assert_int_equal(c.log_level, NODECONF_LOG_INFO);
     assert_int_equal(c.checkpoint_interval_s, NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT);
+    assert_false(c.checkpoint_interval_set);
     assert_false(c.dial_set);
     assert_int_equal(c.limits.batch_entries, 0);
 
@@ -656,6 +657,7 @@ static void test_conf_write_round_trip(void **state)
     c.listen.port = 7410;
     c.log_level = NODECONF_LOG_WARN;
     c.checkpoint_interval_s = 5;
+    c.checkpoint_interval_set = true;
     c.dial_set = true;
     c.dial_n = 3;
     memcpy(c.dial[0], "FR", 3);
