@@ -190,7 +190,7 @@ typedef struct proto_witness_view {
  * and the view. Checks in this order, and returns the first refusal:
  *
  *   RN_ETIME        "checkpoint.time": |cp time - now| > PROTO_WITNESS_SKEW_MS
- *   RN_EINCONSISTENT"checkpoint.signer": the signer is the witness itself
+ *   RN_EINCONSISTENT "checkpoint.signer": the signer is the witness itself
  *   RN_EROSTER      "checkpoint.signer": the signer is not a member
  *   RN_ESIG         "checkpoint.signature": the signer's signature does not verify
  *   then for each head i (d->index = i + 1):
@@ -201,7 +201,9 @@ typedef struct proto_witness_view {
  *   RN_EGAP         "checkpoint.heads.seq": it does not hold the entry yet (fetch, then ask
  *                   again); reported only when no head is refused outright
  *
- * Returns 0 (cosign, with time now_ms), one of the above, or a callback's error.
+ * Returns 0 (cosign, with time now_ms), one of the above, or a callback's error. On 0 the caller
+ * cosigns (proto_cosig_make over cp->hash at now_ms) and records, durably and before it sends the
+ * cosignature, each head's seq as its author's last cosigned seq: this function changes nothing.
  */
 RN_MUST_USE int proto_witness_decide(const proto_witness_view *v, const proto_checkpoint *cp,
                                      rn_diag *d);
