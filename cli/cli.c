@@ -80,6 +80,7 @@ static const cli_optdef opts_at[] = { { "at", 0, true }, { NULL, 0, false } };
 static const cli_optdef opts_query_at[] = {
     { "at", 0, true },
     { "valid-at", 0, true },
+    { "signed", 0, true },
     { NULL, 0, false },
 };
 static const cli_optdef opts_export[] = {
@@ -92,18 +93,17 @@ static const cli_optdef opts_search[] = {
     { "country", 0, true }, { "provider", 0, true }, { "eqf-min", 0, true },
     { "eqf-max", 0, true }, { "isced", 0, true },    { "ects-min", 0, true },
     { "text", 0, true },    { "at", 0, true },       { "after", 0, true },
-    { "limit", 0, true },   { "valid-at", 0, true }, { NULL, 0, false },
+    { "limit", 0, true },   { "valid-at", 0, true }, { "signed", 0, true },
+    { NULL, 0, false },
 };
 static const cli_optdef opts_verify[] = {
     { "spec", 0, true },       { "issuer-key", 0, true }, { "issued-at", 0, true },
     { "credential", 0, true }, { "at", 0, true },         { "valid-at", 0, true },
-    { NULL, 0, false },
+    { "signed", 0, true },     { "witnessed", 0, true },  { NULL, 0, false },
 };
 static const cli_optdef opts_proof_get[] = {
-    { "at", 0, true },
-    { "valid-at", 0, true },
-    { "output", 'o', true },
-    { NULL, 0, false },
+    { "at", 0, true },        { "valid-at", 0, true }, { "output", 'o', true },
+    { "witnessed", 0, true }, { "signed", 0, true },   { NULL, 0, false },
 };
 static const cli_optdef opts_status_list[] = {
     { "at", 0, true },
@@ -426,8 +426,12 @@ static const cli_cmd commands[] = {
       "prints the credential. Exit 0; 1 when the node holds no such provider as of TIME.",
       opts_status_list, 1, 1, false, cmd_status_list_export, 0 },
     { "proof get", "recognise, and save the proof bundle to a file",
-      "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME] -o FILE", NULL, opts_proof_get, 3, 3,
-      false, cmd_proof_get, 0 },
+      "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME] [--witnessed N] [--signed FILE] -o FILE",
+      "--witnessed N asks for a witnessed bundle (version 2): for every author it rests on, the\n"
+      "node's newest checkpoint covering it with at least N cosignatures (the node refuses,\n"
+      "naming how many it has, when there is none). --signed FILE also saves the node's signed\n"
+      "answer.",
+      opts_proof_get, 3, 3, false, cmd_proof_get, 0 },
     { "proof verify", "check a proof bundle offline, with only the roster",
       "FILE --roster ROSTER | --genesis GENESIS [--change CHANGE]... [--witnesses N] [--max-age D]",
       "ROSTER is the federation's roster file (or its canonical MessagePack encoding); GENESIS\n"

@@ -119,9 +119,97 @@ static int put_question(const cli_cmd *cmd, const char *spec, const char *countr
 }
 
 /* Calls and converts; *res is the JSON result, *raw the response (free both). */
+/* ---- Request options: --signed FILE, --witnessed N (PROTOCOL.md 12.5) ---- */
+
+/* The options of the query command being run (query_options_take sets them). */
+static const char *opt_signed; /* --signed FILE: where the signed answer goes, or NULL */
+static uint32_t opt_witnessed; /* --witnessed N: 0 for none */
+
+/* Reads --signed and --witnessed of the command, where it has them. */
+static int query_options_take(const cli_cmd *cmd, cli_args *a)
+{
+    opt_signed = NULL;
+    opt_witnessed = 0;
+    for (const cli_optdef *o = cmd->opts; o != NULL && o->name != NULL; o++) {
+        const char *v = cli_optval(cmd, a, o->name);
+        if (v == NULL)
+            continue;
+        if (strcmp(o->name, "signed") == 0) {
+            opt_signed = v;
+        } else if (strcmp(o->name, "witnessed") == 0) {
+            char *end = NULL;
+            unsigned long w = strtoul(v, &end, 10);
+            if (end == v || *end != '\0' || w == 0 || w > RN_CHECKPOINT_COSIGS_MAX)
+                return cli_usage(cmd, "--witnessed %s: a number of cosignatures, 1 to %u", v,
+                                 RN_CHECKPOINT_COSIGS_MAX);
+            opt_witnessed = (uint32_t)w;
+        }
+    }
+    return CLI_OK;
+}
+
+/* The params in p, completed to the method's full list with the options map last. */
+static void options_append(const char *method, const mp_buf *p, mp_buf *q)
+{
+    const ctl_method *m = ctl_method_find((const uint8_t *)method, strlen(method));
+    uint32_t n = 0, max = m != NULL ? ctl_params_max(m) : 0;
+    mp_cur cur;
+    mp_cur_init(&cur, p->data, p->len);
+    if (m == NULL || mp_read_array(&cur, &n) < 0 || n >= max) {
+        mp_buf_raw(q, p->data, p->len); /* the node refuses it as it stands */
+        return;
+    }
+    mp_put_array(q, max);
+    mp_buf_raw(q, cur.p, mp_cur_left(&cur));
+    for (uint32_t i = n; i + 1 < max; i++)
+        mp_put_nil(q);
+    mp_put_map(q, (opt_signed != NULL ? 1u : 0u) + (opt_witnessed > 0 ? 1u : 0u));
+    if (opt_signed != NULL) {
+        mp_put_cstr(q, "signed");
+        mp_put_bool(q, true);
+    }
+    if (opt_witnessed > 0) {
+        mp_put_cstr(q, "witnessed");
+        mp_put_uint(q, opt_witnessed);
+    }
+}
+
+/* A signed answer in raw->result (a bin): saved to --signed's file, checked (its signer is the
+ * node that answered, the signature verifies) and unwrapped, so that raw->result is the result
+ * it signs, shown as any other. */
+static int signed_unwrap(rpc_resp *raw)
+{
+    const uint8_t *b;
+    uint32_t n;
+    proto_signed_answer sa;
+    if (mp_read_bin(&raw->result, &b, &n) < 0 || proto_answer_decode(&sa, b, n, NULL) != 0 ||
+        proto_answer_verify(&sa, NULL, NULL) != 0)
+        return cli_fail(CLI_ERROR, "the node's signed answer does not verify");
+    FILE *f = fopen(opt_signed, "wb");
+    if (f == NULL || fwrite(b, 1, n, f) != n || fclose(f) != 0)
+        return cli_fail(CLI_ERROR, "cannot write %s", opt_signed);
+    mp_cur a, v;
+    mp_cur_init(&a, sa.answer, sa.answer_len);
+    if (!rpc_map_get(a, "result", &v))
+        return cli_fail(CLI_ERROR, "the signed answer holds no result");
+    raw->result = v;
+    return CLI_OK;
+}
+
 static int ask(cli *c, const char *method, const mp_buf *p, rpc_resp *raw, json_t **res)
 {
-    int rc = cli_call(c, method, p, raw);
+    int rc;
+    if (opt_signed != NULL || opt_witnessed > 0) {
+        mp_buf q;
+        mp_buf_init(&q, RN_CONTROL_REQUEST_BYTES_MAX);
+        options_append(method, p, &q);
+        rc = cli_call(c, method, &q, raw);
+        mp_buf_free(&q);
+        if (rc == CLI_OK && opt_signed != NULL)
+            rc = signed_unwrap(raw);
+    } else {
+        rc = cli_call(c, method, p, raw);
+    }
     *res = NULL;
     if (rc != CLI_OK)
         return rc;
@@ -315,6 +403,8 @@ static int recognise(cli *c, const cli_cmd *cmd, cli_args *a, const char *save)
     json_t *res = NULL;
     int rc;
     memset(&raw, 0, sizeof(raw));
+    if ((rc = query_options_take(cmd, a)) != CLI_OK)
+        return rc;
     mp_buf_init(&p, 1024);
     mp_put_array(&p, 5);
     if ((rc = put_question(cmd, a->pos[0], a->pos[1], a->pos[2], &p)) != 0 ||
@@ -401,6 +491,8 @@ int cmd_search(cli *c, const cli_cmd *cmd, cli_args *a)
     int rc = 0;
     const size_t nopts = sizeof(search_opts) / sizeof(search_opts[0]);
     memset(&raw, 0, sizeof(raw));
+    if ((rc = query_options_take(cmd, a)) != CLI_OK)
+        return rc;
     mp_buf_init(&p, 4096);
     for (size_t i = 0; i < nopts; i++)
         given += cli_optval(cmd, a, search_opts[i].opt) != NULL ? 1u : 0u;
@@ -511,6 +603,8 @@ int cmd_verify(cli *c, const cli_cmd *cmd, cli_args *a)
     json_t *res = NULL;
     int rc;
     memset(&raw, 0, sizeof(raw));
+    if ((rc = query_options_take(cmd, a)) != CLI_OK)
+        return rc;
     mp_buf_init(&p, 1024);
     if (spec == NULL || key == NULL || issued == NULL || cred == NULL) {
         rc = cli_usage(cmd, "--spec, --issuer-key, --issued-at and --credential are required");
@@ -613,6 +707,8 @@ int cmd_matrix(cli *c, const cli_cmd *cmd, cli_args *a)
     json_t *res = NULL;
     int rc;
     memset(&raw, 0, sizeof(raw));
+    if ((rc = query_options_take(cmd, a)) != CLI_OK)
+        return rc;
     mp_buf_init(&p, 1024);
     mp_put_array(&p, 3);
     mp_put_cstr(&p, a->pos[0]);
@@ -660,6 +756,8 @@ int cmd_stack(cli *c, const cli_cmd *cmd, cli_args *a)
     int rc;
     const char *cc = country_arg(a->pos[0]);
     memset(&raw, 0, sizeof(raw));
+    if ((rc = query_options_take(cmd, a)) != CLI_OK)
+        return rc;
     mp_buf_init(&p, 16384);
     if (cc == NULL) {
         rc = cli_usage(cmd, "%s: not one of the 30 country codes", a->pos[0]);
@@ -1254,6 +1352,8 @@ int cmd_report(cli *c, const cli_cmd *cmd, cli_args *a)
     json_t *res = NULL;
     int rc;
     memset(&raw, 0, sizeof(raw));
+    if ((rc = query_options_take(cmd, a)) != CLI_OK)
+        return rc;
     mp_buf_init(&p, 64);
     mp_put_array(&p, 2);
     if ((rc = put_at(cmd, a, &p)) != 0 || (rc = put_valid_at(cmd, a, &p)) != 0)

@@ -134,6 +134,7 @@ static void set_check_at_start(parse *p, const conf_key *k, const char *v, bool 
 static void set_http_listen(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_http_rate(parse *p, const conf_key *k, const char *v, bool cont);
 static void set_roster_changes(parse *p, const conf_key *k, const char *v, bool cont);
+static void set_checkpoint_interval(parse *p, const conf_key *k, const char *v, bool cont);
 
 #define LIMIT(field, lo, hi)                                                                       \
     { SEC_LIMITS, #field, set_limit, offsetof(nodeconf_limits, field), (lo), (hi), false },
@@ -149,6 +150,8 @@ static const conf_key conf_keys[] = {
     { SEC_NODE, "log_level", set_log_level, 0, 0, 0, false },
     { SEC_NODE, "roster_chain", set_path, offsetof(nodeconf, roster_chain), 0, 0, false },
     { SEC_NODE, "roster_changes", set_roster_changes, 0, 0, 0, false },
+    { SEC_NODE, "checkpoint_interval", set_checkpoint_interval, 0, 0,
+      NODECONF_CHECKPOINT_INTERVAL_S_MAX, false },
     { SEC_PEERS, "dial", set_dial, 0, 0, 0, false },
     NODECONF_LIMITS(LIMIT){ SEC_STORE, "map_size", set_map_size, 0, 0, 0, false },
     { SEC_STORE, "check_at_start", set_check_at_start, 0, 0, 0, false },
@@ -203,6 +206,27 @@ static void set_listen(parse *p, const conf_key *k, const char *v, bool cont)
     else if (inet_pton(AF_INET, cp->c->listen.host, ip) != 1 &&
              inet_pton(AF_INET6, cp->c->listen.host, ip) != 1)
         conf_perr(p, RN_EINVAL, "node.listen: \"%s\": the host must be an IP address", v);
+}
+
+/* [node] checkpoint_interval: seconds between the node's checkpoints, 0 for none. */
+static void set_checkpoint_interval(parse *p, const conf_key *k, const char *v, bool cont)
+{
+    conf_parse *cp = p->ctx;
+    (void)cont;
+    uint64_t n = 0;
+    bool ok = v[0] != '\0' && strlen(v) <= 6;
+    for (const char *q = v; ok && *q != '\0'; q++) {
+        ok = *q >= '0' && *q <= '9';
+        n = n * 10u + (uint64_t)(*q - '0');
+    }
+    if (!ok || n > k->max) {
+        conf_perr(p, RN_EINVAL,
+                  "node.checkpoint_interval: \"%s\" is not a number of seconds from 0 to %u", v,
+                  k->max);
+        return;
+    }
+    cp->c->checkpoint_interval_s = (uint32_t)n;
+    cp->c->checkpoint_interval_set = true;
 }
 
 /* [http] listen: the gateway's address, an IP literal and a port like node.listen. */
@@ -455,6 +479,7 @@ static int conf_load(nodeconf *c, const char *path, const char *buf, size_t len,
     }
     memset(c, 0, sizeof(*c));
     c->log_level = NODECONF_LOG_INFO;
+    c->checkpoint_interval_s = NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT;
     if (conf_str_copy(c->path, sizeof(c->path), path) != 0 ||
         conf_file_dir(path, cp->dir, sizeof(cp->dir)) != 0) {
         rc = conf_fail(err, err_len, RN_ETOOBIG, "%s: path too long", path);
@@ -636,6 +661,8 @@ int nodeconf_write(const char *path, const nodeconf *c, char *err, size_t err_le
         conf_tprintf(t, i == 0 ? "roster_changes = %s" : " %s", c->roster_changes[i]);
     if (c->roster_changes_n > 0)
         conf_tprintf(t, "\n");
+    if (c->checkpoint_interval_set)
+        conf_tprintf(t, "checkpoint_interval = %u\n", c->checkpoint_interval_s);
     if (c->dial_set) {
         conf_tprintf(t, "\n[peers]\ndial =");
         for (size_t i = 0; i < c->dial_n; i++)

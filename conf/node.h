@@ -159,7 +159,16 @@ typedef struct nodeconf {
     char roster_chain[NODECONF_PATH_MAX];
     size_t roster_changes_n; /* 0 .. RN_ROSTER_CHANGE_PATHS_MAX */
     char roster_changes[RN_ROSTER_CHANGE_PATHS_MAX][NODECONF_PATH_MAX];
+    /* [node] checkpoint_interval: sign a checkpoint of the heads held this often (PROTOCOL.md
+     * 11.12), seconds, 0 .. NODECONF_CHECKPOINT_INTERVAL_S_MAX; 0: never (the node still
+     * cosigns others' as a witness). NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT when not given
+     * (checkpoint_interval_set false: nodeconf_write then leaves the key out). */
+    uint32_t checkpoint_interval_s;
+    bool checkpoint_interval_set;
 } nodeconf;
+
+#define NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT 60u
+#define NODECONF_CHECKPOINT_INTERVAL_S_MAX     86400u
 
 /* ---- Reading ---- */
 

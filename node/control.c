@@ -28,6 +28,7 @@
 
 #include "node/core.h"
 #include "proto/codes.h"
+#include "proto/checkpoint.h"
 #include "proto/ctl.h"
 #include "proto/key.h"
 #include "proto/limits.h"
@@ -61,6 +62,7 @@ typedef struct ctl {
     bool index_pending; /* entries were waiting for the index pass when the request arrived */
     store_read r;       /* open while a CTL_READS method runs (node_control opens it) */
     ctl_error err;
+    ctl_options opt; /* the request's options (ctl.h): signed, witnessed */
 } ctl;
 
 typedef int (*method_fn)(ctl *c, mp_buf *out);
@@ -383,7 +385,14 @@ static int fail_query(ctl *c, int rc, const code_field *map, const char *message
     X(conns_refused)                                                                               \
     X(protocol_errors)                                                                             \
     X(demotions)                                                                                   \
-    X(serve_paused)
+    X(serve_paused)                                                                                \
+    X(checkpoints_signed)                                                                          \
+    X(checkpoints_in)                                                                              \
+    X(cosigs_out)                                                                                  \
+    X(cosigs_in)                                                                                   \
+    X(witness_deferred)                                                                            \
+    X(witness_declined)                                                                            \
+    X(witness_refusals)
 
 /* The driver's counters at the node's doors (node_guard_counters), in the same map. */
 #define CTL_GUARD_COUNTERS_MAP(X)                                                                  \
@@ -542,6 +551,256 @@ static int m_check(ctl *c, mp_buf *out)
     return 0;
 }
 
+/* ---- Checkpoints and witnesses (PROTOCOL.md 11.12, 12.3) ---- */
+
+#define CTL_STATUS_WITNESS_KEYS 1u
+
+/* status.witness: our newest checkpoint in brief, and the split views we refused. */
+static void put_witness_status(ctl *c, mp_buf *out)
+{
+    proto_str cps[1];
+    size_t k = node_checkpoints(c->n, cps, 1);
+    const node_witness_evidence *ev;
+    size_t evn = node_witness_evidence_get(c->n, &ev);
+    mp_put_cstr(out, "witness");
+    mp_put_map(out, 3);
+    mp_put_cstr(out, "checkpoint");
+    proto_checkpoint *cp = k > 0 ? malloc(sizeof(*cp)) : NULL;
+    if (cp != NULL && proto_checkpoint_decode(cp, cps[0].ptr, cps[0].len, NULL) == 0) {
+        mp_put_map(out, 3);
+        mp_put_cstr(out, "time");
+        mp_put_uint(out, cp->time_ms);
+        mp_put_cstr(out, "heads");
+        mp_put_uint(out, cp->heads_n);
+        mp_put_cstr(out, "cosignatures");
+        mp_put_uint(out, cp->cosigs_n);
+    } else {
+        mp_put_nil(out);
+    }
+    free(cp);
+    mp_put_cstr(out, "refusals");
+    mp_put_uint(out, node_witness_evidence_count(c->n));
+    /* The evidence, oldest first. */
+    mp_put_cstr(out, "evidence");
+    mp_put_array(out, (uint32_t)evn);
+    uint64_t first = node_witness_evidence_count(c->n) - evn + 1u;
+    for (uint64_t num = first; num < first + evn; num++) {
+        const node_witness_evidence *e = NULL;
+        for (size_t i = 0; i < evn; i++)
+            if (ev[i].number == num)
+                e = &ev[i];
+        RN_ASSERT(e != NULL);
+        const char *cc = store_author_country(c->s, e->author);
+        mp_put_map(out, 8);
+        mp_put_cstr(out, "number");
+        mp_put_uint(out, e->number);
+        mp_put_cstr(out, "time");
+        mp_put_uint(out, e->time_ms);
+        mp_put_cstr(out, "signer");
+        mp_put_bin(out, e->signer, PROTO_KEY_BYTES);
+        mp_put_cstr(out, "author");
+        mp_put_bin(out, e->author, PROTO_KEY_BYTES);
+        mp_put_cstr(out, "country");
+        mp_put_cstr(out, cc != NULL ? cc : "");
+        mp_put_cstr(out, "seq");
+        mp_put_uint(out, e->seq);
+        mp_put_cstr(out, "shown");
+        mp_put_bin(out, e->shown, PROTO_ID_BYTES);
+        mp_put_cstr(out, "held");
+        mp_put_bin(out, e->held, PROTO_ID_BYTES);
+    }
+}
+
+/*
+ * checkpoint.get []: the node's newest checkpoint, its bytes and what it says:
+ * {checkpoint: bin, signer: bin, time: uint, roster_version: uint, heads: [{author, country, seq,
+ * id}], cosignatures: [{witness: bin, time: uint}]}. RN_ENOTFOUND before the first.
+ */
+static int m_checkpoint_get(ctl *c, mp_buf *out)
+{
+    proto_str cps[1];
+    if (node_checkpoints(c->n, cps, 1) == 0)
+        return fail_msg(c, RN_ENOTFOUND, NULL,
+                        "no checkpoint yet ([node] checkpoint_interval, and a log held)");
+    proto_checkpoint *cp = malloc(sizeof(*cp));
+    if (cp == NULL)
+        return fail(c, RN_ENOMEM, NULL);
+    int rc = proto_checkpoint_decode(cp, cps[0].ptr, cps[0].len, NULL);
+    if (rc < 0) {
+        free(cp);
+        return fail(c, rc, "checkpoint");
+    }
+    mp_put_map(out, 6);
+    mp_put_cstr(out, "checkpoint");
+    mp_put_bin(out, cps[0].ptr, cps[0].len);
+    mp_put_cstr(out, "signer");
+    mp_put_bin(out, cp->signer, PROTO_KEY_BYTES);
+    mp_put_cstr(out, "time");
+    mp_put_uint(out, cp->time_ms);
+    mp_put_cstr(out, "roster_version");
+    mp_put_uint(out, cp->roster_version);
+    mp_put_cstr(out, "heads");
+    mp_put_array(out, cp->heads_n);
+    for (uint32_t i = 0; i < cp->heads_n; i++) {
+        const char *cc = store_author_country(c->s, cp->heads[i].author);
+        mp_put_map(out, 4);
+        mp_put_cstr(out, "author");
+        mp_put_bin(out, cp->heads[i].author, PROTO_KEY_BYTES);
+        mp_put_cstr(out, "country");
+        mp_put_cstr(out, cc != NULL ? cc : "");
+        mp_put_cstr(out, "seq");
+        mp_put_uint(out, cp->heads[i].seq);
+        mp_put_cstr(out, "id");
+        mp_put_bin(out, cp->heads[i].id, PROTO_ID_BYTES);
+    }
+    mp_put_cstr(out, "cosignatures");
+    mp_put_array(out, cp->cosigs_n);
+    for (uint32_t i = 0; i < cp->cosigs_n; i++) {
+        mp_put_map(out, 2);
+        mp_put_cstr(out, "witness");
+        mp_put_bin(out, cp->cosigs[i].witness, PROTO_KEY_BYTES);
+        mp_put_cstr(out, "time");
+        mp_put_uint(out, cp->cosigs[i].time_ms);
+    }
+    free(cp);
+    return 0;
+}
+
+/*
+ * The witnessed form (version 2, checkpoint.h) of the version-1 bundle at out[at ..): for each
+ * author of its entries, our newest checkpoint whose head of that author is at or above every
+ * seq of the author in the bundle and that carries at least c->opt.witnessed cosignatures. When
+ * an author has none: RN_EWITNESS, field "options.witnessed", the message naming how many
+ * cosignatures the best checkpoint covering it has. Replaces the bundle in place.
+ */
+static int witness_bundle(ctl *c, mp_buf *out, size_t at)
+{
+    proto_str own[STORE_CHECKPOINTS_OWN_MAX], pick[RN_PROOF_ENTRIES_MAX];
+    size_t own_n = node_checkpoints(c->n, own, STORE_CHECKPOINTS_OWN_MAX);
+    uint32_t picked = 0;
+    int rc = 0;
+    char msg[160];
+    proto_proof *pf = malloc(sizeof(*pf));
+    proto_checkpoint *cp = malloc(sizeof(*cp));
+    uint8_t *v1 = malloc(out->len - at);
+    mp_buf w;
+    mp_buf_init(&w, RN_CONTROL_RESPONSE_BYTES_MAX);
+    if (pf == NULL || cp == NULL || v1 == NULL) {
+        rc = fail(c, RN_ENOMEM, NULL);
+        goto out;
+    }
+    size_t v1_len = out->len - at;
+    memcpy(v1, out->data + at, v1_len);
+    rc = proto_proof_decode(pf, v1, v1_len, NULL);
+    if (rc < 0) {
+        rc = fail(c, rc, "proof");
+        goto out;
+    }
+    for (uint32_t i = 0; i < pf->entries_n; i++) {
+        proto_entry e;
+        if (proto_entry_decode(&e, pf->entries[i].ptr, pf->entries[i].len, NULL) != 0)
+            continue;
+        /* Entries are in (author, seq) order: the last of an author has its highest seq. */
+        if (i + 1 < pf->entries_n) {
+            proto_entry nx;
+            if (proto_entry_decode(&nx, pf->entries[i + 1].ptr, pf->entries[i + 1].len, NULL) ==
+                    0 &&
+                memcmp(nx.author, e.author, PROTO_KEY_BYTES) == 0)
+                continue;
+        }
+        store_head hd;
+        if (store_head_get(&c->r, e.author, &hd) == 0 &&
+            (hd.flags & (STORE_HEAD_FORKED | STORE_HEAD_BADSIG)) != 0) {
+            char key[PROTO_KEY_TEXT_LEN + 1];
+            proto_key_text_format(e.author, key);
+            snprintf(msg, sizeof(msg),
+                     "%s is forked: no checkpoint of this node covers it any more", key);
+            rc = fail_msg(c, RN_EWITNESS, "options.witnessed", msg);
+            goto out;
+        }
+        uint32_t best_cosigs = 0;
+        bool found = false;
+        for (size_t k = 0; k < own_n && !found; k++) { /* newest first */
+            if (proto_checkpoint_decode(cp, own[k].ptr, own[k].len, NULL) != 0)
+                continue;
+            const proto_cp_head *h = proto_checkpoint_head(cp, e.author);
+            if (h == NULL || h->seq < e.seq)
+                continue;
+            if (cp->cosigs_n > best_cosigs)
+                best_cosigs = cp->cosigs_n;
+            if (cp->cosigs_n < c->opt.witnessed)
+                continue;
+            found = true;
+            bool dup = false;
+            for (uint32_t j = 0; j < picked; j++)
+                dup = dup || pick[j].ptr == own[k].ptr;
+            if (!dup)
+                pick[picked++] = own[k];
+        }
+        if (!found) {
+            char key[PROTO_KEY_TEXT_LEN + 1];
+            proto_key_text_format(e.author, key);
+            snprintf(msg, sizeof(msg),
+                     "%u cosignatures asked; this node's checkpoints covering %s at seq %llu "
+                     "have %u",
+                     c->opt.witnessed, key, (unsigned long long)e.seq, best_cosigs);
+            rc = fail_msg(c, RN_EWITNESS, "options.witnessed", msg);
+            goto out;
+        }
+    }
+    rn_diag d = { 0 };
+    rc = proto_proof_witnessed_encode(v1, v1_len, pick, picked, &w, &d);
+    if (rc < 0) {
+        rc = fail_diag(c, rc, &d);
+        goto out;
+    }
+    out->len = at;
+    mp_buf_raw(out, w.data, w.len);
+    rc = 0;
+out:
+    mp_buf_free(&w);
+    free(v1);
+    free(cp);
+    free(pf);
+    return rc;
+}
+
+/*
+ * Replaces the result at resp[at ..) with the signed answer (checkpoint.h) of
+ * {method: str, params: array (the request's, byte for byte), result: the result}, as a bin.
+ */
+static int sign_result(ctl *c, mp_buf *resp, size_t at)
+{
+    mp_buf a, sa;
+    int rc = 0;
+    mp_buf_init(&a, RN_ANSWER_BYTES_MAX);
+    mp_buf_init(&sa, RN_CONTROL_RESPONSE_BYTES_MAX);
+    mp_put_map(&a, 3);
+    mp_put_cstr(&a, "method");
+    mp_put_cstr(&a, c->req.m->name);
+    mp_put_cstr(&a, "params");
+    mp_buf_raw(&a, c->req.params_raw, c->req.params_raw_len);
+    mp_put_cstr(&a, "result");
+    mp_buf_raw(&a, resp->data + at, resp->len - at);
+    if (mp_buf_err(&a) != 0) {
+        rc = fail_msg(c, RN_ETOOBIG, NULL, "the answer is too large to sign");
+        goto out;
+    }
+    rc = node_answer_sign(c->n, a.data, a.len, c->now_ms, &sa);
+    if (rc == 0)
+        rc = mp_buf_err(&sa);
+    if (rc < 0) {
+        rc = fail(c, rc, NULL);
+        goto out;
+    }
+    resp->len = at;
+    mp_put_bin(resp, sa.data, sa.len);
+out:
+    mp_buf_free(&a);
+    mp_buf_free(&sa);
+    return rc;
+}
+
 static int m_status(ctl *c, mp_buf *out)
 {
     const proto_member *self = node_self(c->n);
@@ -572,7 +831,8 @@ static int m_status(ctl *c, mp_buf *out)
     }
 
     proto_key_text_format(self->key, key);
-    mp_put_map(out, 13 + CTL_STATUS_DISK_KEYS);
+    mp_put_map(out, 13 + CTL_STATUS_DISK_KEYS + CTL_STATUS_WITNESS_KEYS);
+    put_witness_status(c, out);
     put_disk_status(c, out, &c->r);
     mp_put_cstr(out, "country");
     mp_put_cstr(out, self->country);
@@ -1208,6 +1468,8 @@ static int m_recognise(ctl *c, mp_buf *out)
     int rc = query_recognise_valid(&c->r, spec, cc, purpose, at, valid, &q, out);
     if (rc < 0)
         return fail_query(c, rc, recognise_fields, "no such spec, or no provider of it, as of at");
+    if (c->opt.witnessed > 0 && mp_buf_err(out) == 0)
+        RN_TRY(witness_bundle(c, out, bundle_at));
     size_t bundle_len = out->len - bundle_at;
     mp_put_map(out, RECOGNITION_FIELDS + 3u);
     put_recognition_fields(out, &q);
@@ -1766,6 +2028,8 @@ static int m_verify(ctl *c, mp_buf *out)
     int rc = query_verify_valid(&c->r, &q, cc, purpose, at, valid, &v, out);
     if (rc < 0)
         return fail_query(c, rc, verify_fields, "no such spec, or no provider of it, as of at");
+    if (c->opt.witnessed > 0 && mp_buf_err(out) == 0)
+        RN_TRY(witness_bundle(c, out, bundle_at));
     size_t bundle_len = out->len - bundle_at;
     mp_put_map(out, 15);
     mp_put_cstr(out, "valid");
@@ -2425,6 +2689,7 @@ static const method_fn handlers[CTL_M_COUNT] = {
     [CTL_M_ROSTER_SHOW] = m_roster_show,
     [CTL_M_ROSTER_PROPOSE] = m_roster_propose,
     [CTL_M_ROSTER_APPROVE] = m_roster_approve,
+    [CTL_M_CHECKPOINT_GET] = m_checkpoint_get,
 };
 
 /*
@@ -2439,6 +2704,7 @@ static int dispatch(ctl *c, mp_buf *out)
     RN_ASSERT(fn != NULL);
     if ((m->flags & CTL_WRITES) != 0 && node_self(c->n)->role != PROTO_ROLE_AUTHORITY)
         return fail_msg(c, RN_EROLE, NULL, "this node is a mirror: it publishes nothing");
+    RN_TRY(ctl_options_get(&c->req, &c->opt, &c->err));
     if ((m->flags & CTL_READS) == 0)
         return fn(c, out);
     /* status says whether entries were waiting for the index pass, which the read runs. */
@@ -2460,6 +2726,7 @@ int node_control(node *n, const uint8_t *req, size_t len, mp_buf *resp, uint64_t
     int rc;
 
     memset(&c.err, 0, sizeof(c.err));
+    memset(&c.opt, 0, sizeof(c.opt));
     c.n = n;
     c.s = node_store(n);
     c.now_ms = now_ms;
@@ -2469,7 +2736,10 @@ int node_control(node *n, const uint8_t *req, size_t len, mp_buf *resp, uint64_t
     bool overflow = false; /* the result did not fit in resp->max */
     if (rc == 0) {
         ctl_response_begin(resp, c.req.msgid);
+        size_t result_at = resp->len;
         rc = dispatch(&c, resp);
+        if (rc == 0 && mp_buf_err(resp) == 0 && c.opt.sign)
+            rc = sign_result(&c, resp, result_at);
         if (rc == 0 && mp_buf_err(resp) != 0) {
             overflow = mp_buf_err(resp) == RN_ETOOBIG;
             rc = overflow

@@ -191,6 +191,15 @@ typedef struct blame_rec {
     uint64_t stamp;          /* when stored: the oldest goes first */
 } blame_rec;
 
+/* One of our own signed checkpoints, with the cosignatures collected so far. */
+typedef struct own_checkpoint {
+    uint8_t *bytes;               /* the signed checkpoint (checkpoint.h), NULL for an empty slot */
+    size_t len;                   /* 1 .. RN_CHECKPOINT_BYTES_MAX */
+    uint8_t hash[PROTO_ID_BYTES]; /* H(body): what COSIGN names */
+    uint64_t time_ms;             /* its body's time */
+    uint32_t cosigs;              /* cosignatures it carries */
+} own_checkpoint;
+
 typedef struct queued_action {
     node_action a;
     int slot;     /* SEND, CLOSE: the connection slot */
@@ -241,6 +250,17 @@ struct node {
     uint64_t repair_ms;     /* no re-fetch of a damaged entry before this time */
     uint64_t local_fail_ms; /* when ingest last failed on our side (local_error): 0 for never */
     struct node_gov *gov;   /* the governed roster (PROTOCOL.md 11.11); NULL without a chain */
+
+    /* Checkpoints and witnesses (PROTOCOL.md 11.12). */
+    uint32_t ckpt_ms;                              /* cfg.checkpoint_ms: 0, we sign none */
+    uint64_t ckpt_at;                              /* our next checkpoint; 0 for none */
+    own_checkpoint own[STORE_CHECKPOINTS_OWN_MAX]; /* our newest checkpoints */
+    proto_checkpoint *cp;                          /* scratch for one (some 40 KiB) */
+    mp_buf cb;                                     /* one being encoded */
+    store_witness_head *cosigned; /* per author: the last head we cosigned (seq 0: none) */
+    store_witness_head *wscratch; /* RN_CHECKPOINT_HEADS_MAX heads being cosigned */
+    node_witness_evidence evidence[NODE_EVIDENCE_KEEP]; /* the last refusals, a ring */
+    uint64_t evidence_n;                                /* refusals since start */
 };
 
 /* The governed roster, live: its state here, its code in the section at the end of this file. */
@@ -999,6 +1019,9 @@ static bool alloc_peer_arrays(node *n, conn *c)
     return ok;
 }
 
+static int own_newest(const node *n);
+static void send_checkpoint(node *n, conn *c, size_t i);
+
 /* Both streams run: the connection is open. */
 static void conn_opened(node *n, conn *c)
 {
@@ -1024,6 +1047,9 @@ static void conn_opened(node *n, conn *c)
     for (size_t i = 0; i < n->authors_n && c->state == CS_OPEN; i++)
         if (n->authors[i].forked)
             send_fork(n, c, i);
+    int cp = own_newest(n);
+    if (cp >= 0 && c->state == CS_OPEN)
+        send_checkpoint(n, c, (size_t)cp); /* the newest, for the peer to witness */
 }
 
 /* The key that initiated c. */
@@ -1476,13 +1502,382 @@ static int on_pong(node *n, conn *c, const proto_msg *m)
     return 0;
 }
 
+/* ---- Checkpoints and witnesses (PROTOCOL.md 11.12) ----
+ *
+ * Every cfg.checkpoint_ms the node signs a checkpoint of the heads it holds (authors not known
+ * to have forked) and sends it to every peer, and to each new peer when the connection opens.
+ * A peer that receives one runs the witness rule (proto_witness_decide) against its replica and,
+ * when it may, records the heads it cosigns in the replica (durably) and only then answers with
+ * COSIGN; the signer adds the cosignature to its checkpoint and stores it. A witness that lacks
+ * an entry the checkpoint names asks for it as replication would (the heads count as shown by
+ * the peer) and decides on the next checkpoint; one that holds another entry at a head's seq
+ * refuses, keeps the checkpoint as evidence, and probes for the other entry so that the fork is
+ * recorded. The node keeps its STORE_CHECKPOINTS_OWN_MAX newest checkpoints: the newest may not
+ * have its cosignatures yet while an older one has. */
+
+/* The view of the witness rule: our replica, opened once per decision. */
+typedef struct witness_ctx {
+    node *n;
+    store_read r;
+    bool r_open;
+} witness_ctx;
+
+static int wv_entry_id(void *ctx, const uint8_t key[PROTO_KEY_BYTES], uint64_t seq,
+                       uint8_t id[PROTO_ID_BYTES])
+{
+    witness_ctx *w = ctx;
+    node *n = w->n;
+    int a = author_find(n, key);
+    if (a < 0 || seq > n->authors[a].head)
+        return RN_ENOTFOUND;
+    if (seq == n->authors[a].head) {
+        memcpy(id, n->authors[a].head_id, PROTO_ID_BYTES);
+        return 0;
+    }
+    if (!w->r_open) {
+        RN_TRY(raw_read_begin(n, &w->r));
+        w->r_open = true;
+    }
+    proto_str e;
+    int rc = store_entry_get(&w->r, key, seq, &e);
+    if (rc < 0)
+        return rc == RN_ECORRUPT ? RN_ENOTFOUND : rc; /* a damaged entry: fetched again first */
+    proto_entry_id(e.ptr, e.len, id);
+    return 0;
+}
+
+static bool wv_forked(void *ctx, const uint8_t key[PROTO_KEY_BYTES])
+{
+    witness_ctx *w = ctx;
+    int a = author_find(w->n, key);
+    return a >= 0 && (w->n->authors[a].forked || w->n->authors[a].badsig);
+}
+
+static uint64_t wv_last_cosigned(void *ctx, const uint8_t key[PROTO_KEY_BYTES])
+{
+    witness_ctx *w = ctx;
+    int a = author_find(w->n, key);
+    return a >= 0 ? w->n->cosigned[a].seq : 0;
+}
+
+/* Our own checkpoint in slot i, decoded into n->cp (heads borrow its bytes). */
+static int own_decode(node *n, size_t i)
+{
+    own_checkpoint *o = &n->own[i];
+    RN_ASSERT(o->bytes != NULL);
+    return proto_checkpoint_decode(n->cp, o->bytes, o->len, NULL);
+}
+
+/* Replaces the bytes of slot i with n->cp encoded, and stores them. */
+static int own_store(node *n, size_t i)
+{
+    own_checkpoint *o = &n->own[i];
+    mp_buf_reset(&n->cb);
+    RN_TRY(proto_checkpoint_encode(n->cp, &n->cb, NULL));
+    RN_TRY(mp_buf_err(&n->cb));
+    uint8_t *p = malloc(n->cb.len);
+    if (p == NULL)
+        return RN_ENOMEM;
+    memcpy(p, n->cb.data, n->cb.len);
+    free(o->bytes);
+    o->bytes = p;
+    o->len = n->cb.len;
+    memcpy(o->hash, n->cp->hash, PROTO_ID_BYTES);
+    o->time_ms = n->cp->time_ms;
+    o->cosigs = n->cp->cosigs_n;
+    return store_checkpoint_own_put(n->s, (uint32_t)i, o->bytes, o->len);
+}
+
+static void send_checkpoint(node *n, conn *c, size_t i)
+{
+    const own_checkpoint *o = &n->own[i];
+    mp_buf_reset(&n->mb);
+    proto_msg_checkpoint(&n->mb, o->bytes, o->len);
+    send_msg(n, c);
+}
+
+/* The slot of our newest checkpoint, or -1. */
+static int own_newest(const node *n)
+{
+    int best = -1;
+    for (size_t i = 0; i < STORE_CHECKPOINTS_OWN_MAX; i++)
+        if (n->own[i].bytes != NULL && (best < 0 || n->own[i].time_ms > n->own[best].time_ms))
+            best = (int)i;
+    return best;
+}
+
+/* Signs a checkpoint of our heads, keeps it in place of the oldest, and sends it to every peer. */
+static void checkpoint_make(node *n)
+{
+    proto_checkpoint *cp = n->cp;
+    n->ckpt_at = n->now + n->ckpt_ms;
+    memset(cp, 0, sizeof(*cp));
+    memcpy(cp->signer, n->self.key, PROTO_KEY_BYTES);
+    cp->time_ms = n->now;
+    const proto_authors *at = store_authors(n->s);
+    cp->roster_version = at != NULL ? at->version : 1u; /* the governed roster's, 1 without one */
+    for (size_t a = 0; a < n->authors_n && cp->heads_n < RN_CHECKPOINT_HEADS_MAX; a++) {
+        const author *au = &n->authors[a];
+        if (au->head == 0 || au->forked || au->badsig)
+            continue;
+        cp->heads[cp->heads_n++] = (proto_cp_head){ au->key, au->head, au->head_id };
+    }
+    if (cp->heads_n == 0)
+        return; /* nothing held yet: nothing to state */
+    int newest = own_newest(n);
+    if (newest >= 0 && n->own[newest].time_ms >= n->now)
+        return; /* the clock did not move: the newest says the same */
+    size_t slot = 0;
+    for (size_t i = 0; i < STORE_CHECKPOINTS_OWN_MAX; i++) {
+        if (n->own[i].bytes == NULL) {
+            slot = i;
+            break;
+        }
+        if (n->own[i].time_ms < n->own[slot].time_ms)
+            slot = i;
+    }
+    if (proto_checkpoint_sign(cp, n->sk, NULL) != 0)
+        return;
+    if (own_store(n, slot) < 0) {
+        n->local_fail_ms = n->now;
+        return; /* not durable: not sent either; the next interval tries again */
+    }
+    n->ctr.checkpoints_signed++;
+    for (size_t i = 0; i < n->conns_n; i++)
+        if (n->conns[i].state == CS_OPEN)
+            send_checkpoint(n, &n->conns[i], slot);
+}
+
+/* A head of the checkpoint in n->msg.cp that we hold with another id: keep the evidence, probe
+ * the peer for its entry (the fork is then recorded as any other), and never cosign it. */
+static void witness_refuse(node *n, conn *c, const proto_checkpoint *cp, size_t h)
+{
+    const proto_cp_head *hd = &cp->heads[h];
+    int a = author_find(n, hd->author);
+    node_witness_evidence *ev = &n->evidence[n->evidence_n % NODE_EVIDENCE_KEEP];
+    memset(ev, 0, sizeof(*ev));
+    ev->number = ++n->evidence_n;
+    ev->time_ms = n->now;
+    memcpy(ev->signer, cp->signer, PROTO_KEY_BYTES);
+    memcpy(ev->author, hd->author, PROTO_KEY_BYTES);
+    ev->seq = hd->seq;
+    memcpy(ev->shown, hd->id, PROTO_ID_BYTES);
+    witness_ctx w = { .n = n };
+    if (wv_entry_id(&w, hd->author, hd->seq, ev->held) < 0)
+        memset(ev->held, 0, PROTO_ID_BYTES);
+    if (w.r_open)
+        store_read_end(&w.r);
+    n->ctr.witness_refusals++;
+    if (store_witness_evidence_put(n->s, ev->number, n->msg.checkpoint.ptr, n->msg.checkpoint.len) <
+        0)
+        n->local_fail_ms = n->now;
+    if (a >= 0 && !n->authors[a].forked && n->authors[a].want_slot < 0 &&
+        !(c->flags[a] & PF_DIVERGED))
+        send_want(n, c, (size_t)a, hd->seq, 1, true);
+}
+
+static int on_checkpoint(node *n, conn *c, const proto_msg *m)
+{
+    const proto_checkpoint *cp = &m->cp;
+    if (memcmp(cp->signer, c->key, PROTO_KEY_BYTES) != 0)
+        return 0; /* checkpoints are not relayed: only the signer's own counts here */
+    n->ctr.checkpoints_in++;
+    witness_ctx w = { .n = n };
+    proto_witness_view v = {
+        .ctx = &w,
+        .entry_id = wv_entry_id,
+        .forked = wv_forked,
+        .last_cosigned = wv_last_cosigned,
+        .roster = &n->s->roster,
+        .self = n->self.key,
+        .now_ms = n->now,
+    };
+    rn_diag d = { 0 };
+    int rc = proto_witness_decide(&v, cp, &d);
+    if (w.r_open)
+        store_read_end(&w.r);
+    if (rc == RN_ESIG)
+        return RN_ESIG; /* a member's node that signs badly, or a forgery: not a peer to keep */
+    if (rc == RN_EFORK && d.field != NULL && strcmp(d.field, "checkpoint.heads.id") == 0 &&
+        d.index >= 1 && d.index <= cp->heads_n) {
+        witness_refuse(n, c, cp, d.index - 1u);
+        return 0;
+    }
+    if (rc == RN_EGAP) {
+        /* Heads we lack: the signer holds them; replication fetches, and the next checkpoint is
+         * decided on then. */
+        for (uint32_t i = 0; i < cp->heads_n && c->state == CS_OPEN; i++) {
+            int a = author_find(n, cp->heads[i].author);
+            if (a >= 0 && cp->heads[i].seq > n->authors[a].head) {
+                if (c->known[a] < cp->heads[i].seq)
+                    c->known[a] = cp->heads[i].seq;
+                peer_shows(n, c, (size_t)a, cp->heads[i].seq);
+            }
+        }
+        n->ctr.witness_deferred++;
+        return 0;
+    }
+    if (rc < 0) {
+        n->ctr.witness_declined++; /* skewed clock, a forked author, a head below our last */
+        return 0;
+    }
+    /* Cosign: first make what we cosign durable, so that no restart forgets it. */
+    store_witness_head *hs = n->wscratch;
+    size_t k = 0;
+    for (uint32_t i = 0; i < cp->heads_n; i++) {
+        int a = author_find(n, cp->heads[i].author);
+        RN_ASSERT(a >= 0); /* the rule found the entry: the author is ours */
+        if (n->cosigned[a].seq >= cp->heads[i].seq)
+            continue;
+        memcpy(hs[k].author, cp->heads[i].author, PROTO_KEY_BYTES);
+        hs[k].seq = cp->heads[i].seq;
+        memcpy(hs[k].id, cp->heads[i].id, PROTO_ID_BYTES);
+        k++;
+    }
+    if (k > 0 && store_witness_heads_put(n->s, hs, k) < 0) {
+        n->local_fail_ms = n->now;
+        return 0; /* not durable: no cosignature */
+    }
+    for (size_t i = 0; i < k; i++) {
+        int a = author_find(n, hs[i].author);
+        n->cosigned[a] = hs[i];
+    }
+    proto_cosig cs;
+    proto_cosig_make(cp->hash, n->now, n->sk, &cs);
+    mp_buf_reset(&n->mb);
+    proto_msg_cosign(&n->mb, cp->hash, &cs);
+    send_msg(n, c);
+    n->ctr.cosigs_out++;
+    return 0;
+}
+
+static int on_cosign(node *n, conn *c, const proto_msg *m)
+{
+    if (memcmp(m->witness, c->key, PROTO_KEY_BYTES) != 0)
+        return RN_EAUTHOR; /* a witness sends its own cosignature */
+    int slot = -1;
+    for (size_t i = 0; i < STORE_CHECKPOINTS_OWN_MAX && slot < 0; i++)
+        if (n->own[i].bytes != NULL && memcmp(n->own[i].hash, m->hash, PROTO_ID_BYTES) == 0)
+            slot = (int)i;
+    if (slot < 0)
+        return 0; /* for a checkpoint we no longer keep */
+    proto_cosig cs;
+    memcpy(cs.witness, m->witness, PROTO_KEY_BYTES);
+    cs.time_ms = m->time_ms;
+    memcpy(cs.sig, m->sig, PROTO_SIG_BYTES);
+    RN_TRY(proto_cosig_verify(m->hash, &cs));
+    if (own_decode(n, (size_t)slot) != 0)
+        return 0;
+    int rc = proto_checkpoint_cosig_add(n->cp, &cs, &n->s->roster);
+    if (rc == RN_ESIG || rc == RN_EROSTER)
+        return rc;
+    if (rc < 0)
+        return 0; /* full (64 witnesses): enough */
+    if (own_store(n, (size_t)slot) < 0)
+        n->local_fail_ms = n->now;
+    n->ctr.cosigs_in++;
+    return 0;
+}
+
+/* Loads what the replica holds of our witness state (node_new). */
+/* The heads we cosigned, per author of n->authors (authors_load calls it for every new table,
+ * so that a roster change never forgets what we cosigned). */
+static int cosigned_load(node *n)
+{
+    size_t k = 0;
+    store_witness_head *c = calloc(n->authors_n > 0 ? n->authors_n : 1, sizeof(*c));
+    if (c == NULL)
+        return RN_ENOMEM;
+    free(n->cosigned);
+    n->cosigned = c;
+    RN_TRY(store_witness_heads_load(n->s, n->wscratch, RN_CHECKPOINT_HEADS_MAX, &k));
+    for (size_t i = 0; i < k; i++) {
+        int a = author_find(n, n->wscratch[i].author);
+        if (a >= 0)
+            n->cosigned[a] = n->wscratch[i];
+    }
+    return 0;
+}
+
+/* Our own checkpoints from the replica, those signed with our present key. */
+static int own_checkpoints_load(node *n)
+{
+    int rc = 0;
+    uint8_t *buf = malloc(RN_CHECKPOINT_BYTES_MAX);
+    if (buf == NULL)
+        return RN_ENOMEM;
+    for (uint32_t i = 0; i < STORE_CHECKPOINTS_OWN_MAX; i++) {
+        size_t len = 0;
+        rc = store_checkpoint_own_get(n->s, i, buf, RN_CHECKPOINT_BYTES_MAX, &len);
+        if (rc == RN_ENOTFOUND || rc == RN_ETOOBIG) {
+            rc = 0;
+            continue;
+        }
+        if (rc < 0)
+            break;
+        if (proto_checkpoint_decode(n->cp, buf, len, NULL) != 0 ||
+            memcmp(n->cp->signer, n->self.key, PROTO_KEY_BYTES) != 0)
+            continue; /* another key's (the node's key was replaced): not ours to extend */
+        own_checkpoint *o = &n->own[i];
+        o->bytes = malloc(len);
+        if (o->bytes == NULL) {
+            rc = RN_ENOMEM;
+            break;
+        }
+        memcpy(o->bytes, buf, len);
+        o->len = len;
+        memcpy(o->hash, n->cp->hash, PROTO_ID_BYTES);
+        o->time_ms = n->cp->time_ms;
+        o->cosigs = n->cp->cosigs_n;
+    }
+    free(buf);
+    return rc;
+}
+
+size_t node_checkpoints(const node *n, proto_str *out, size_t cap)
+{
+    size_t k = 0;
+    bool taken[STORE_CHECKPOINTS_OWN_MAX] = { false };
+    while (k < cap) {
+        int best = -1;
+        for (size_t i = 0; i < STORE_CHECKPOINTS_OWN_MAX; i++)
+            if (n->own[i].bytes != NULL && !taken[i] &&
+                (best < 0 || n->own[i].time_ms > n->own[best].time_ms))
+                best = (int)i;
+        if (best < 0)
+            break;
+        taken[best] = true;
+        out[k++] = (proto_str){ n->own[best].bytes, (uint32_t)n->own[best].len };
+    }
+    return k;
+}
+
+size_t node_witness_evidence_get(const node *n, const node_witness_evidence **out)
+{
+    *out = n->evidence;
+    return n->evidence_n < NODE_EVIDENCE_KEEP ? (size_t)n->evidence_n : NODE_EVIDENCE_KEEP;
+}
+
+uint64_t node_witness_evidence_count(const node *n)
+{
+    return n->evidence_n;
+}
+
+int node_answer_sign(const node *n, const uint8_t *answer, size_t len, uint64_t time_ms, mp_buf *b)
+{
+    return proto_answer_sign(answer, len, time_ms, n->sk, b);
+}
+
 typedef int (*msg_handler)(node *n, conn *c, const proto_msg *m);
 
 /* What a node does with each message (PROTOCOL.md section 11). */
 static const msg_handler msg_handlers[] = {
-    [PROTO_MSG_HEADS] = on_heads, [PROTO_MSG_WANT] = on_want,   [PROTO_MSG_ENTRIES] = on_entries,
-    [PROTO_MSG_HAVE] = on_have,   [PROTO_MSG_EAGER] = on_eager, [PROTO_MSG_FORK] = on_fork,
-    [PROTO_MSG_ACK] = on_ack,     [PROTO_MSG_PING] = on_ping,   [PROTO_MSG_PONG] = on_pong,
+    [PROTO_MSG_HEADS] = on_heads,     [PROTO_MSG_WANT] = on_want,
+    [PROTO_MSG_ENTRIES] = on_entries, [PROTO_MSG_HAVE] = on_have,
+    [PROTO_MSG_EAGER] = on_eager,     [PROTO_MSG_FORK] = on_fork,
+    [PROTO_MSG_ACK] = on_ack,         [PROTO_MSG_PING] = on_ping,
+    [PROTO_MSG_PONG] = on_pong,       [PROTO_MSG_CHECKPOINT] = on_checkpoint,
+    [PROTO_MSG_COSIGN] = on_cosign,
 };
 
 /* One frame's ciphertext ct[0..len) from c. */
@@ -2040,7 +2435,12 @@ int node_new(node **out, store *s, const node_config *cfg, uint64_t now_ms)
     n->self_author = -1;
     mp_buf_init(&n->mb, RN_FRAME_BYTES_MAX);
     mp_buf_init(&n->eb, RN_FRAME_BYTES_MAX); /* a batch's bytes and their bin headers */
+    mp_buf_init(&n->cb, RN_CHECKPOINT_BYTES_MAX);
     RN_GUARD(rc, limits_apply(&n->lim));
+    if (cfg->checkpoint_ms > RN_TIMER_MS_MAX) {
+        rc = RN_EINVAL;
+        goto out;
+    }
     const proto_member *me = proto_roster_find(&s->roster, cfg->sk + 32);
     if (me == NULL || cfg->dial_n > RN_PEERS_MAX) {
         rc = RN_EINVAL;
@@ -2053,7 +2453,9 @@ int node_new(node **out, store *s, const node_config *cfg, uint64_t now_ms)
 
     n->conns = calloc(n->lim.peers_max, sizeof(*n->conns));
     n->plain = malloc(RN_FRAME_BYTES_MAX);
-    if (n->conns == NULL || n->plain == NULL) {
+    n->cp = malloc(sizeof(*n->cp));
+    n->wscratch = calloc(RN_CHECKPOINT_HEADS_MAX, sizeof(*n->wscratch));
+    if (n->conns == NULL || n->plain == NULL || n->cp == NULL || n->wscratch == NULL) {
         rc = RN_ENOMEM;
         goto out;
     }
@@ -2062,10 +2464,15 @@ int node_new(node **out, store *s, const node_config *cfg, uint64_t now_ms)
         conn_free_slot(&n->conns[i]);
 
     /* Authors: every key that was an authority (the replica's author table), in key order
-     * (HEADS lists them so), with our heads from the replica. */
+     * (HEADS lists them so), with our heads from the replica and the heads we cosigned. */
     static_assert(RN_ROSTER_MEMBERS_MAX <= UINT16_MAX, "want queues hold author indexes");
     RN_GUARD(rc, authors_load(n));
     RN_GUARD(rc, gov_start(n, cfg, now_ms));
+    /* Our own checkpoints (PROTOCOL.md 11.12). */
+    RN_GUARD(rc, own_checkpoints_load(n));
+    n->ckpt_ms = cfg->checkpoint_ms;
+    if (n->ckpt_ms > 0)
+        n->ckpt_at = now_ms + n->ckpt_ms;
 
     /* Peers to keep connections to; the first attempts spread over backoff_min_ms. */
     for (size_t i = 0; i < cfg->dial_n; i++) {
@@ -2100,6 +2507,12 @@ void node_free(node *n)
         free(n->blame[i].fails);
         free(n->blame[i].demoted_until);
     }
+    for (size_t i = 0; i < STORE_CHECKPOINTS_OWN_MAX; i++)
+        free(n->own[i].bytes);
+    free(n->cp);
+    free(n->cosigned);
+    free(n->wscratch);
+    mp_buf_free(&n->cb);
     free(n->conns);
     free(n->authors);
     free(n->plain);
@@ -2192,6 +2605,8 @@ uint64_t node_deadline(const node *n)
         t = min_u64(t, verify_due(n));
     if (n->s->damaged_seq != 0)
         t = min_u64(t, n->repair_ms); /* a damaged entry to fetch again (repair_want) */
+    if (n->ckpt_at != 0)
+        t = min_u64(t, n->ckpt_at); /* our next checkpoint */
     for (size_t i = 0; i < n->dialers_n; i++)
         if (n->dialers[i].state == DS_WAIT)
             t = min_u64(t, n->dialers[i].next_ms);
@@ -2265,6 +2680,8 @@ void node_tick(node *n, uint64_t now_ms)
             n->last_ingest_ms = now; /* try again after another idle period */
     if (n->s->verify_pending && now >= verify_due(n))
         verify_background(n);
+    if (n->ckpt_at != 0 && now >= n->ckpt_at)
+        checkpoint_make(n);
     for (size_t i = 0; i < n->dialers_n; i++) {
         dialer *dl = &n->dialers[i];
         if (dl->state != DS_WAIT || now < dl->next_ms)
@@ -2815,7 +3232,9 @@ static int authors_load(node *n)
     n->self_author = -1;
     if (n->self.role == PROTO_ROLE_AUTHORITY && (n->gov == NULL || !n->gov->retired))
         n->self_author = author_find(n, n->self.key);
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    return cosigned_load(n);
 }
 
 /* Our dialers of keys that are no longer members go. */

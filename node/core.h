@@ -70,6 +70,8 @@ typedef struct node_config {
      * node_chain_prepare, moved into the core by node_new (zeroed there on success; the caller
      * frees it on failure). */
     proto_rosterchain *chain;
+    uint32_t checkpoint_ms; /* sign a checkpoint of our heads this often (PROTOCOL.md 11.12),
+                               at most RN_TIMER_MS_MAX; 0: never (we still witness others') */
 } node_config;
 
 /* What the core asks its driver to do. */
@@ -114,6 +116,16 @@ typedef struct node_counters {
     /* Hostile members (PROTOCOL.md 11.5, 11.6). */
     uint64_t demotions;    /* a peer's claim for an author failed: demoted for that author */
     uint64_t serve_paused; /* a peer passed its serve budget: its WANTs wait for the interval */
+    /* Checkpoints and witnesses (PROTOCOL.md 11.12). */
+    uint64_t checkpoints_signed; /* our own checkpoints signed and sent */
+    uint64_t checkpoints_in;     /* peers' checkpoints received */
+    uint64_t cosigs_out;         /* of those, cosigned */
+    uint64_t cosigs_in;          /* cosignatures of our checkpoints received and kept */
+    uint64_t witness_deferred;   /* not cosigned yet: we lacked an entry it names (fetched) */
+    uint64_t witness_declined;   /* not cosigned: a skewed time, a forked author, a head below
+                                    one we cosigned */
+    uint64_t witness_refusals;   /* refused for good: we hold another entry at a head's seq (a
+                                    split view); kept as evidence */
 } node_counters;
 
 /* Counters that the driver keeps at the node's doors (node/README.md, "Strangers and floods");
@@ -425,5 +437,35 @@ void node_dial_set(node *n, const uint8_t (*keys)[PROTO_KEY_BYTES], size_t k, ui
  * (field "key": not the key our key was rotated to), store_append's errors.
  */
 RN_MUST_USE int node_rekey(node *n, const uint8_t sk[PROTO_SK_BYTES], uint64_t now_ms, rn_diag *d);
+/* ---- Checkpoints and witnesses (PROTOCOL.md 11.12) ---- */
+
+/* Refusals kept in memory for status (each is also kept in the replica, store.h). */
+#define NODE_EVIDENCE_KEEP 8u
+
+/* A checkpoint refused because we hold another entry at one of its heads: a split view. */
+typedef struct node_witness_evidence {
+    uint64_t number;                 /* 1, 2, ... since start */
+    uint64_t time_ms;                /* when it was refused */
+    uint8_t signer[PROTO_KEY_BYTES]; /* who showed it */
+    uint8_t author[PROTO_KEY_BYTES]; /* whose head differs */
+    uint64_t seq;
+    uint8_t shown[PROTO_ID_BYTES]; /* the id in the checkpoint */
+    uint8_t held[PROTO_ID_BYTES];  /* the id we hold at that seq */
+} node_witness_evidence;
+
+/* Our own signed checkpoints (checkpoint.h bytes, with the cosignatures collected), newest first,
+ * into out[0..cap); returns how many. The bytes belong to the core: valid until the next call
+ * into it. */
+size_t node_checkpoints(const node *n, proto_str *out, size_t cap);
+
+/* The last refusals (at most NODE_EVIDENCE_KEEP, in no order: sort by number) in *out, owned by
+ * the core; returns how many. node_witness_evidence_count: refusals since node_new. */
+size_t node_witness_evidence_get(const node *n, const node_witness_evidence **out);
+uint64_t node_witness_evidence_count(const node *n);
+
+/* Appends the signed answer (checkpoint.h) of answer[0..len) at time_ms, signed with our key.
+ * Returns proto_answer_sign's result. */
+RN_MUST_USE int node_answer_sign(const node *n, const uint8_t *answer, size_t len, uint64_t time_ms,
+                                 mp_buf *b);
 
 #endif /* RN_NODE_CORE_H */

@@ -200,8 +200,9 @@ struct driver {
 
     peer_seen *seen; /* one per roster member */
     size_t seen_n;
-    uint64_t forks_logged;   /* the core's forks_seen when forks were last looked for */
-    uint64_t badsigs_logged; /* the core's badsigs_seen likewise */
+    uint64_t forks_logged;    /* the core's forks_seen when forks were last looked for */
+    uint64_t badsigs_logged;  /* the core's badsigs_seen likewise */
+    uint64_t refusals_logged; /* the core's witness refusals likewise */
 
     /* Catch-up lines (log_catchup). */
     uint64_t cu_logged;      /* number of the last catch-up whose start was logged */
@@ -1203,6 +1204,33 @@ static void log_new_badsigs(driver *d)
     store_read_end(&r);
 }
 
+/* Logs each checkpoint the node refused to cosign because it holds another entry at one of its
+ * heads (a split view, PROTOCOL.md 11.12): the evidence is kept in the replica and in status, and
+ * an operator must see it in the log too. */
+static void log_new_refusals(driver *d)
+{
+    uint64_t total = node_witness_evidence_count(d->n);
+    if (total == d->refusals_logged)
+        return;
+    const node_witness_evidence *ev;
+    size_t n = node_witness_evidence_get(d->n, &ev);
+    for (size_t i = 0; i < n; i++) {
+        const node_witness_evidence *e = &ev[i];
+        if (e->number <= d->refusals_logged)
+            continue;
+        char sb[32], ab[32], shown[17], held[17];
+        for (size_t k = 0; k < 8; k++) {
+            snprintf(shown + 2 * k, 3, "%02x", e->shown[k]);
+            snprintf(held + 2 * k, 3, "%02x", e->held[k]);
+        }
+        NODE_LOG_WARN("split view: %s's checkpoint names %s's seq %" PRIu64 " as %s..., this node "
+                      "holds %s...: not cosigned; evidence %" PRIu64 " kept",
+                      member_name(d, e->signer, sb, sizeof(sb)),
+                      member_name(d, e->author, ab, sizeof(ab)), e->seq, shown, held, e->number);
+    }
+    d->refusals_logged = total;
+}
+
 static void client_close(client *cl);
 
 /* Closes control clients silent for RN_CONTROL_IDLE_MS, so that clients that connect and never
@@ -1259,6 +1287,7 @@ static void on_poll_timer(uv_timer_t *t)
     }
     log_new_forks(d);
     log_new_badsigs(d);
+    log_new_refusals(d);
     log_catchup(d); /* progress of a catch-up that has stalled */
     close_idle_clients(d);
     uint64_t now = uv_now(&d->loop);
@@ -2189,7 +2218,13 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
     uv_signal_init(&d->loop, &d->sighup);
     d->sigint.data = d->sigterm.data = d->sighup.data = d;
 
-    rc = node_new(&d->n, s, cfg, now_ms(d));
+    {
+        /* [node] checkpoint_interval, in the core's unit (PROTOCOL.md 11.12). */
+        node_config full = *cfg;
+        full.checkpoint_ms = conf->checkpoint_interval_s * 1000u;
+        rc = node_new(&d->n, s, &full, now_ms(d));
+        sodium_memzero(full.sk, sizeof(full.sk));
+    }
     if (rc != 0) {
         NODE_LOG_ERR("cannot start the node core: %s", rn_strerror(rc));
         d->n = NULL;
@@ -2209,6 +2244,8 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
                              (uint32_t)cfg->dial_n, http_exec, http_done, d);
     if (rc == 0 && conf->http_listen.port != 0)
         rc = node_http_verify_set(d->http, conf->http_issuer_docs, conf->http_trust);
+    if (rc == 0 && conf->http_listen.port != 0)
+        node_http_signer_set(d->http, cfg->sk); /* every JSON answer is signed (12.5) */
     if (rc != 0) {
         shutdown_begin(d, "start failed");
         goto run;

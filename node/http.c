@@ -33,6 +33,7 @@
 #include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <sodium.h>
 
 #include "api/export.h"
 #include "api/json.h"
@@ -45,6 +46,8 @@
 #include "cred/jws.h"
 #include "node/log.h"
 #include "node/www.h"
+#include "proto/checkpoint.h"
+#include "proto/key.h"
 #include "proto/limits.h"
 
 /* ---- The gateway ---- */
@@ -73,6 +76,7 @@ struct job {
     guard *g;
     view v;
     bool proof;        /* the proof bundle is wanted, not the JSON */
+    bool sign;         /* the signed answer is wanted (?signed=1), not the JSON */
     bool entry;        /* the answer is an entry: shown as its record */
     api_verifier *ver; /* verify: the verifier whose questions the calls are (owned), or NULL */
     int form;          /* GET /v1/spec/{id}?as=: the api_export_form, 0 otherwise */
@@ -144,6 +148,9 @@ struct node_http {
      * and read-only after: the pointers under `lock`. */
     cred_docs *verify_docs;
     cred_trust *verify_trust;
+    /* The node's key, which signs every JSON answer (node_http_signer_set), under `lock`. */
+    bool signer_set;
+    uint8_t signer_sk[PROTO_SK_BYTES];
 };
 
 /* The gateway of the running thread (one per process): what the send functions count in. */
@@ -259,9 +266,47 @@ static const char *reason_of(int status)
     }
 }
 
+/* Recnet-Signer, Recnet-Time, Recnet-Signature over a JSON body (PROTOCOL.md 12.5): the node's
+ * key as text (4.1), the gateway's clock in ms, and the signature (checkpoint.h,
+ * proto_answer_json_sign) in standard base64. */
+static void sign_json(h2o_req_t *req, const void *body, size_t len)
+{
+    node_http *h = current;
+    uint8_t sk[PROTO_SK_BYTES], sig[PROTO_SIG_BYTES];
+    bool have = false;
+    if (h == NULL)
+        return;
+    uv_mutex_lock(&h->lock);
+    if (h->signer_set) {
+        memcpy(sk, h->signer_sk, sizeof(sk));
+        have = true;
+    }
+    uv_mutex_unlock(&h->lock);
+    if (!have)
+        return;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    uint64_t t = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+    proto_answer_json_sign(body, len, t, sk, sig);
+    char key[PROTO_KEY_TEXT_LEN + 1], ts[24],
+        b64[sodium_base64_ENCODED_LEN(PROTO_SIG_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    proto_key_text_format(sk + 32, key);
+    sodium_memzero(sk, sizeof(sk));
+    int tn = snprintf(ts, sizeof(ts), "%llu", (unsigned long long)t);
+    sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("recnet-signer"), 0, NULL,
+                          h2o_strdup(&req->pool, key, strlen(key)).base, strlen(key));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("recnet-time"), 0, NULL,
+                          h2o_strdup(&req->pool, ts, (size_t)tn).base, (size_t)tn);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("recnet-signature"), 0, NULL,
+                          h2o_strdup(&req->pool, b64, strlen(b64)).base, strlen(b64));
+}
+
 static void send_body(h2o_req_t *req, int status, const char *type, const void *body, size_t len)
 {
     count_answer(req, status);
+    if (strcmp(type, "application/json") == 0)
+        sign_json(req, body, len);
     req->res.status = status;
     req->res.reason = reason_of(status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
@@ -667,8 +712,8 @@ static void answer(job *j)
     /* The common case straight to text, the response checked by the writer as it reads it;
      * anything it declines takes the path below, whose bytes it would have written anyway. */
     mp_cur fast;
-    if (j->v == VIEW_ROUTE && !j->proof && !j->entry && j->ver == NULL && j->form == 0 &&
-        !j->document && result_of(&j->c[0], &fast) &&
+    if (j->v == VIEW_ROUTE && !j->proof && !j->sign && !j->entry && j->ver == NULL &&
+        j->form == 0 && !j->document && result_of(&j->c[0], &fast) &&
         api_json_write(&current->json, fast, API_JSON_DROP_PROOF | API_JSON_WHOLE) == 0) {
         send_body(req, 200, "application/json", current->json.p, current->json.len);
         return;
@@ -690,6 +735,16 @@ static void answer(job *j)
         snprintf(field, sizeof(field), "%.*s", (int)r.field_len,
                  r.field != NULL ? (const char *)r.field : "");
         send_error_parts(req, status_of(r.code), name, msg, field, r.has_index, r.index);
+        return;
+    }
+    if (j->sign) {
+        const uint8_t *b;
+        uint32_t n;
+        if (mp_read_bin(&r.result, &b, &n) < 0) {
+            send_error(req, 500, RN_EMALFORMED, NULL, "malformed result");
+            return;
+        }
+        send_body(req, 200, "application/vnd.recnet.signed-answer", b, n);
         return;
     }
     if (j->proof) {
@@ -844,6 +899,57 @@ static bool rate_take(node_http *h, h2o_req_t *req)
         return false;
     s->tokens -= 1.0;
     return true;
+}
+
+/* ---- Signed answers (PROTOCOL.md 12.5) ---- */
+
+/* Does the method take request options (ctl.h, CTL_OPTIONS_PARAM), its last parameter? */
+static bool method_has_options(const ctl_method *m)
+{
+    uint32_t n = ctl_params_max(m);
+    return n > 0 && strcmp(m->params[n - 1].name, CTL_OPTIONS_PARAM) == 0;
+}
+
+/* ?signed=1|0, or Accept: application/vnd.recnet.signed-answer: *sign. Answers 400 and returns
+ * -1 for another value. */
+static int signed_asked(h2o_req_t *req, api_query *q, bool *sign)
+{
+    static const char t[] = "application/vnd.recnet.signed-answer";
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
+    if (i >= 0) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        for (size_t k = 0; k + sizeof(t) - 1 <= v.len && !*sign; k++)
+            *sign = memcmp(v.base + k, t, sizeof(t) - 1) == 0;
+    }
+    api_param *sp = api_query_get(q, "signed");
+    if (sp == NULL)
+        return 0;
+    if (strcmp(sp->value, "1") != 0 && strcmp(sp->value, "0") != 0) {
+        send_error(req, 400, RN_EINVAL, "signed", "signed is 1 or 0");
+        return -1;
+    }
+    sp->used = true;
+    *sign = *sign || sp->value[0] == '1';
+    return 0;
+}
+
+/* The params api_params_build wrote end with the options parameter, nil (a query string has no
+ * options): it becomes {signed: true}. */
+static void options_signed(mp_buf *params)
+{
+    RN_ASSERT(params->len > 0 && params->data[params->len - 1] == 0xc0);
+    params->len--;
+    mp_put_map(params, 1);
+    mp_put_cstr(params, "signed");
+    mp_put_bool(params, true);
+}
+
+void node_http_signer_set(node_http *h, const uint8_t sk[PROTO_SK_BYTES])
+{
+    uv_mutex_lock(&h->lock);
+    memcpy(h->signer_sk, sk, PROTO_SK_BYTES);
+    h->signer_set = true;
+    uv_mutex_unlock(&h->lock);
 }
 
 static bool wants_proof(h2o_req_t *req)
@@ -1340,6 +1446,15 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         verify_start(h, req, q, proof);
         return 0;
     }
+    bool sign = false;
+    if (signed_asked(req, q, &sign) != 0)
+        return 0;
+    if (sign && (proof || !method_has_options(m))) {
+        send_error(req, 400, RN_EINVAL, "signed",
+                   proof ? "a signed answer or a proof bundle, not both"
+                         : "this path has no signed answer");
+        return 0;
+    }
     mp_buf params;
     /* A document's id is the URL it was asked at, unless the query names one. */
     char self_url[RN_URL_BYTES_MAX + 1];
@@ -1363,6 +1478,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         send_ctl_error(req, 400, &e);
         return 0;
     }
+    if (sign)
+        options_signed(&params);
     job *j = job_new(h, req, VIEW_ROUTE);
     if (j != NULL && job_call(h, j, m, params.data, params.len) != 0) {
         job_free(j);
@@ -1374,6 +1491,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     j->proof = proof;
+    j->sign = sign;
     j->entry = rt->entry;
     j->form = (int)form;
     j->q = q;
@@ -1453,6 +1571,7 @@ static void on_node_async_closed(uv_handle_t *hd)
     if (h->verify_trust != NULL)
         cred_trust_free(h->verify_trust);
     free(h->verify_trust);
+    sodium_memzero(h->signer_sk, sizeof(h->signer_sk));
     free(h);
 }
 

@@ -27,6 +27,8 @@
     {                                                                                              \
         n, CTL_T_ARRAY, CTL_T_##t, false                                                           \
     }
+/* The request options of a query method (ctl.h, CTL_OPTIONS_PARAM): always its last. */
+#define OPTIONS OPT(CTL_OPTIONS_PARAM, MAP)
 #define NOPARAMS                                                                                   \
     {                                                                                              \
         {                                                                                          \
@@ -42,19 +44,23 @@ static const ctl_method methods[CTL_M_COUNT] = {
     /* check runs its own pass over the whole replica (store_check). */
     [CTL_M_CHECK] = { CTL_CHECK, CTL_M_CHECK, 0, 0, NOPARAMS },
     [CTL_M_PEERS] = { CTL_PEERS, CTL_M_PEERS, 0, 0, NOPARAMS },
-    [CTL_M_HEADS] = { CTL_HEADS, CTL_M_HEADS, CTL_READS | CTL_PUBLIC, 0, NOPARAMS },
+    [CTL_M_HEADS] = { CTL_HEADS, CTL_M_HEADS, CTL_READS | CTL_PUBLIC, 0, { OPTIONS } },
     [CTL_M_LOG] = { CTL_LOG,
                     CTL_M_LOG,
                     CTL_READS,
                     0,
                     { P("author", KEY), P("from_seq", UINT), OPT("max", UINT) } },
-    [CTL_M_ENTRY] = { CTL_ENTRY, CTL_M_ENTRY, CTL_READS | CTL_PUBLIC, 0, { P("id", BIN) } },
+    [CTL_M_ENTRY] = { CTL_ENTRY,
+                      CTL_M_ENTRY,
+                      CTL_READS | CTL_PUBLIC,
+                      0,
+                      { P("id", BIN), OPTIONS } },
     [CTL_M_FORK] = { CTL_FORK, CTL_M_FORK, CTL_READS | CTL_PUBLIC, 0, { P("author", KEY) } },
     [CTL_M_RECORD] = { CTL_RECORD,
                        CTL_M_RECORD,
                        CTL_READS | CTL_PUBLIC,
                        0,
-                       { P("kind", STR), P("id", STR), OPT("at", UINT) } },
+                       { P("kind", STR), P("id", STR), OPT("at", UINT), OPTIONS } },
     [CTL_M_ROSTER] = { CTL_ROSTER, CTL_M_ROSTER, CTL_PUBLIC, 0, NOPARAMS },
     /* A publish of a spec reads the replica before it writes (its provider must be ours): the
      * handler takes its own snapshot and ends it before the write. */
@@ -74,35 +80,35 @@ static const ctl_method methods[CTL_M_COUNT] = {
                           CTL_READS | CTL_PUBLIC,
                           0,
                           { P("spec", STR), P("country", STR), P("purpose", STR), OPT("at", UINT),
-                            OPT("valid_at", UINT) } },
+                            OPT("valid_at", UINT), OPTIONS } },
     [CTL_M_SEARCH] = { CTL_SEARCH,
                        CTL_M_SEARCH,
                        CTL_READS | CTL_PUBLIC,
                        0,
                        { OPT("filter", MAP), OPT("at", UINT), OPT("after", STR), OPT("limit", UINT),
-                         OPT("valid_at", UINT) } },
+                         OPT("valid_at", UINT), OPTIONS } },
     [CTL_M_VERIFY] = { CTL_VERIFY,
                        CTL_M_VERIFY,
                        CTL_READS | CTL_PUBLIC,
                        0,
                        { P("claim", MAP), P("country", STR), P("purpose", STR), OPT("at", UINT),
-                         OPT("valid_at", UINT) } },
+                         OPT("valid_at", UINT), OPTIONS } },
     [CTL_M_STACK] = { CTL_STACK,
                       CTL_M_STACK,
                       CTL_READS | CTL_PUBLIC,
                       0,
                       { P("country", STR), P("pathway", STR), ARRAY_OF("specs", STR),
-                        OPT("at", UINT), OPT("valid_at", UINT) } },
+                        OPT("at", UINT), OPT("valid_at", UINT), OPTIONS } },
     [CTL_M_MATRIX] = { CTL_MATRIX,
                        CTL_M_MATRIX,
                        CTL_READS | CTL_PUBLIC,
                        0,
-                       { P("spec", STR), OPT("at", UINT), OPT("valid_at", UINT) } },
+                       { P("spec", STR), OPT("at", UINT), OPT("valid_at", UINT), OPTIONS } },
     [CTL_M_REPORT] = { CTL_REPORT,
                        CTL_M_REPORT,
                        CTL_READS | CTL_PUBLIC,
                        0,
-                       { OPT("at", UINT), OPT("valid_at", UINT) } },
+                       { OPT("at", UINT), OPT("valid_at", UINT), OPTIONS } },
     /* Many records in one write transaction with one fsync (store_append_batch); like publish,
      * it reads the replica (the providers of its specs) in a snapshot of its own first. */
     [CTL_M_PUBLISH_BATCH] = { CTL_PUBLISH_BATCH,
@@ -132,6 +138,12 @@ static const ctl_method methods[CTL_M_COUNT] = {
                                CTL_WRITES,
                                0,
                                { P("change", BIN) } },
+    /* The node's newest checkpoint with its cosignatures (PROTOCOL.md 11.12, 12.3). */
+    [CTL_M_CHECKPOINT_GET] = { CTL_CHECKPOINT_GET,
+                               CTL_M_CHECKPOINT_GET,
+                               CTL_PUBLIC,
+                               0,
+                               { OPTIONS } },
 };
 
 const ctl_method *ctl_method_get(ctl_method_id id)
@@ -271,6 +283,8 @@ int ctl_request_decode(ctl_request *r, const uint8_t *buf, size_t len, ctl_error
     r->msgid = 0;
     r->m = NULL;
     r->params_n = 0;
+    r->params_raw = NULL;
+    r->params_raw_len = 0;
     if (len > RN_CONTROL_REQUEST_BYTES_MAX)
         return fail_detail(e, RN_ETOOBIG, "request", "requests are at most 1 MiB");
     mp_cur_init(&cur, buf, len);
@@ -302,6 +316,7 @@ int ctl_request_decode(ctl_request *r, const uint8_t *buf, size_t len, ctl_error
             snprintf(msg, sizeof(msg), "unknown method");
         return ctl_error_msg(e, RN_EINVAL, "request.method", msg);
     }
+    const uint8_t *params_at = cur.p;
     rc = mp_read_array(&cur, &n);
     if (rc < 0)
         return ctl_error_set(e, rc, "request.params");
@@ -335,6 +350,8 @@ int ctl_request_decode(ctl_request *r, const uint8_t *buf, size_t len, ctl_error
             return ctl_error_set(e, rc, p->name);
     }
     r->params_n = n;
+    r->params_raw = params_at;
+    r->params_raw_len = (size_t)(cur.p - params_at);
     if (mp_cur_left(&cur) != 0)
         return ctl_error_set(e, RN_ETRAILING, "request");
     return 0;
@@ -525,5 +542,58 @@ int ctl_response_read(ctl_response *r, const uint8_t *buf, size_t len, size_t *u
     if (r->is_error && mp_peek(&r->result) != MP_NIL)
         return RN_EINCONSISTENT;
     *used = (size_t)(c.p - buf);
+    return 0;
+}
+
+/* ---- Request options ---- */
+
+int ctl_options_get(const ctl_request *r, ctl_options *o, ctl_error *e)
+{
+    o->sign = false;
+    o->witnessed = 0;
+    uint32_t i = ctl_params_max(r->m);
+    if (i == 0 || strcmp(r->m->params[i - 1].name, CTL_OPTIONS_PARAM) != 0 ||
+        ctl_param_nil(r, i - 1))
+        return 0;
+    mp_cur c = r->params[i - 1];
+    uint32_t n;
+    bool seen_sign = false, seen_witnessed = false;
+    int rc = mp_read_map(&c, &n);
+    if (rc < 0)
+        return ctl_error_set(e, rc, "options");
+    for (uint32_t k = 0; k < n; k++) {
+        const uint8_t *key;
+        uint32_t len;
+        rc = mp_read_str(&c, &key, &len);
+        if (rc < 0)
+            return ctl_error_msg(e, rc, "options", "options have string keys");
+        if (len == 6 && memcmp(key, "signed", 6) == 0) {
+            if (seen_sign)
+                return ctl_error_set(e, RN_EFIELDORDER, "options.signed");
+            seen_sign = true;
+            rc = mp_read_bool(&c, &o->sign);
+            if (rc < 0)
+                return ctl_error_msg(e, rc, "options.signed", "signed is true or false");
+        } else if (len == 9 && memcmp(key, "witnessed", 9) == 0) {
+            uint64_t w;
+            if (seen_witnessed)
+                return ctl_error_set(e, RN_EFIELDORDER, "options.witnessed");
+            seen_witnessed = true;
+            rc = mp_read_uint(&c, &w);
+            if (rc < 0)
+                return ctl_error_msg(e, rc, "options.witnessed",
+                                     "witnessed is a number of cosignatures");
+            if (w == 0 || w > RN_CHECKPOINT_COSIGS_MAX)
+                return ctl_error_msg(e, RN_ECOUNT, "options.witnessed",
+                                     "witnessed is from 1 to 64 cosignatures");
+            if (r->m->id != CTL_M_RECOGNISE && r->m->id != CTL_M_VERIFY)
+                return ctl_error_msg(e, RN_EINVAL, "options.witnessed",
+                                     "only recognise and verify answer with a proof bundle");
+            o->witnessed = (uint32_t)w;
+        } else {
+            return ctl_error_msg(e, RN_EUNKNOWNFIELD, "options",
+                                 "options are signed and witnessed");
+        }
+    }
     return 0;
 }

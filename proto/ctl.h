@@ -33,9 +33,14 @@
 #include "mp.h"
 #include "record.h"
 
-/* Parameters of the longest method (recognise, search, verify and stack have 5: their last is
- * the optional valid time, PROTOCOL.md 14.1). */
-#define CTL_PARAMS_MAX 5u
+/* Parameters of the longest method (recognise, search, verify and stack have 6: the optional
+ * valid time, PROTOCOL.md 14.1, then the optional request options, CTL_OPTIONS_PARAM). */
+#define CTL_PARAMS_MAX 6u
+
+/* The last parameter of the query methods: nil, or a map with string keys asking for a signed
+ * answer (`signed`: bool) and, of the methods that give a proof bundle, a witnessed one
+ * (`witnessed`: uint, the cosignatures each checkpoint must carry) (PROTOCOL.md 12.5). */
+#define CTL_OPTIONS_PARAM "options"
 
 /* The depth of a parameter within its request: [0, msgid, method, [param, ...]]. */
 #define CTL_PARAM_DEPTH 2u
@@ -72,7 +77,8 @@
     X(STATUS_LIST, "status.list")                                                                  \
     X(ROSTER_SHOW, "roster.show")                                                                  \
     X(ROSTER_PROPOSE, "roster.propose")                                                            \
-    X(ROSTER_APPROVE, "roster.approve")
+    X(ROSTER_APPROVE, "roster.approve")                                                            \
+    X(CHECKPOINT_GET, "checkpoint.get")
 
 /* CTL_M_STATUS ... : a method's row in the table. */
 typedef enum ctl_method_id {
@@ -111,6 +117,7 @@ typedef enum ctl_method_id {
 #define CTL_ROSTER_SHOW    "roster.show"
 #define CTL_ROSTER_PROPOSE "roster.propose"
 #define CTL_ROSTER_APPROVE "roster.approve"
+#define CTL_CHECKPOINT_GET "checkpoint.get"
 
 /* The MessagePack type of a parameter (a JSON transport maps each to its own: str and key to a
  * string, bin to hex, uint to an integer, map to an object, array to an array). */
@@ -184,7 +191,25 @@ typedef struct ctl_request {
     const ctl_method *m;           /* the table's row */
     uint32_t params_n;             /* parameters given; the missing trailing ones are nil */
     mp_cur params[CTL_PARAMS_MAX]; /* each positioned at its parameter's value */
+    const uint8_t *params_raw;     /* the params array, header included (a signed answer names
+                                      the question by these bytes) */
+    size_t params_raw_len;
 } ctl_request;
+
+/* The options of a request (CTL_OPTIONS_PARAM). */
+typedef struct ctl_options {
+    bool sign;          /* `signed`: answer with a signed answer (checkpoint.h) */
+    uint32_t witnessed; /* `witnessed`: 0, or 1 .. RN_CHECKPOINT_COSIGS_MAX */
+} ctl_options;
+
+/*
+ * Reads the options parameter of a decoded request into *o (all false and 0 when the method has
+ * none or it is nil). Returns 0, or with *e filled (field "options" or "options.<key>"): RN_ETYPE
+ * (a value of the wrong type), RN_EUNKNOWNFIELD (a key other than signed and witnessed),
+ * RN_EFIELDORDER (a key twice), RN_ECOUNT (witnessed 0 or above RN_CHECKPOINT_COSIGS_MAX),
+ * RN_EINVAL (witnessed asked of a method that gives no proof bundle).
+ */
+RN_MUST_USE int ctl_options_get(const ctl_request *r, ctl_options *o, ctl_error *e);
 
 /*
  * Decodes and checks one request in buf[0..len) (PROTOCOL.md 12.1, in the order of its table).

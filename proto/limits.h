@@ -293,8 +293,9 @@
  * behind: some 32,768 sorted keys dirty a few thousand pages (about 12 MiB). */
 #define RN_INDEX_TXN_KEYS 32768u
 
-/* Named databases in the replica's environment (store.h lists them). */
-#define RN_STORE_DBS_MAX 16u
+/* Named databases in the replica's environment: the 16 of store/store.c (store.h lists them), the
+ * witness state of store/witness.c, and room to grow. */
+#define RN_STORE_DBS_MAX 24u
 
 /* Results one search returns at most; the caller pages with its `after` cursor. */
 #define RN_SEARCH_RESULTS_MAX 1000u

@@ -593,6 +593,35 @@ static int dec_pong(proto_msg *m, mp_cur *c, rn_diag *d)
     return 0;
 }
 
+/* CHECKPOINT: one signed checkpoint, decoded strictly in place (checkpoint.h); its exact bytes
+ * are kept too, for the receiver to store or pass on unchanged. Its signatures are not checked
+ * here: the receiver does, against its roster. */
+static int dec_checkpoint(proto_msg *m, mp_cur *c, rn_diag *d)
+{
+    const uint8_t *start = c->p;
+    if (mp_peek(c) != MP_ARRAY)
+        return rn_fail(d, mp_peek(c) == MP_NONE ? RN_ETRUNCATED : RN_ETYPE, "msg.checkpoint");
+    RN_FIELD(d, mp_skip_at(c, 1), "msg.checkpoint");
+    size_t len = (size_t)(c->p - start);
+    if (len > RN_CHECKPOINT_BYTES_MAX)
+        return rn_fail(d, RN_ETOOBIG, "msg.checkpoint");
+    RN_TRY(proto_checkpoint_decode(&m->cp, start, len, d));
+    m->checkpoint.ptr = start;
+    m->checkpoint.len = (uint32_t)len;
+    return 0;
+}
+
+static int dec_cosign(proto_msg *m, mp_cur *c, rn_diag *d)
+{
+    RN_FIELD(d, mp_read_bin_exact(c, &m->hash, PROTO_ID_BYTES), "msg.cosign.hash");
+    RN_FIELD(d, mp_read_bin_exact(c, &m->witness, PROTO_KEY_BYTES), "msg.cosign.witness");
+    RN_FIELD(d, mp_read_uint(c, &m->time_ms), "msg.cosign.time");
+    if (m->time_ms > RN_TIME_MS_MAX)
+        return rn_fail(d, RN_ETIME, "msg.cosign.time");
+    RN_FIELD(d, mp_read_bin_exact(c, &m->sig, PROTO_SIG_BYTES), "msg.cosign.sig");
+    return 0;
+}
+
 /* One row per message type: the array length (type included), the name of the whole message for
  * diagnostics, and the decoder of the fields after the type. */
 typedef struct msg_row {
@@ -611,6 +640,8 @@ static const msg_row msg_table[] = {
     [PROTO_MSG_ACK] = { 2, "msg.ack", dec_ack },
     [PROTO_MSG_PING] = { 2, "msg.ping", dec_ping },
     [PROTO_MSG_PONG] = { 2, "msg.pong", dec_pong },
+    [PROTO_MSG_CHECKPOINT] = { 2, "msg.checkpoint", dec_checkpoint },
+    [PROTO_MSG_COSIGN] = { 5, "msg.cosign", dec_cosign },
 };
 #define MSG_TYPE_MAX (sizeof(msg_table) / sizeof(msg_table[0]) - 1u)
 
@@ -629,6 +660,9 @@ int proto_msg_decode(proto_msg *m, const uint8_t *buf, size_t len, rn_diag *d)
     m->count = 0;
     m->on = false;
     m->n = 0;
+    m->checkpoint = (proto_str){ NULL, 0 };
+    m->hash = m->witness = m->sig = NULL;
+    m->time_ms = 0;
     mp_cur_init(&c, buf, len);
 
     RN_FIELD(d, mp_read_array(&c, &n), "msg");
@@ -738,4 +772,24 @@ void proto_msg_ping(mp_buf *b, proto_msg_type type, uint64_t nonce)
     mp_put_array(b, 2);
     mp_put_uint(b, (uint64_t)type);
     mp_put_uint(b, nonce);
+}
+
+void proto_msg_checkpoint(mp_buf *b, const uint8_t *cp, size_t len)
+{
+    /* Pair assertion: what we send decodes (a checkpoint is some 100 KiB at most). */
+    RN_ASSERT(len >= 1 && len <= RN_CHECKPOINT_BYTES_MAX && cp[0] == 0x93);
+    mp_put_array(b, 2);
+    mp_put_uint(b, PROTO_MSG_CHECKPOINT);
+    mp_buf_raw(b, cp, len);
+}
+
+void proto_msg_cosign(mp_buf *b, const uint8_t hash[PROTO_ID_BYTES], const proto_cosig *c)
+{
+    RN_ASSERT(c->time_ms <= RN_TIME_MS_MAX);
+    mp_put_array(b, 5);
+    mp_put_uint(b, PROTO_MSG_COSIGN);
+    mp_put_bin(b, hash, PROTO_ID_BYTES);
+    mp_put_bin(b, c->witness, PROTO_KEY_BYTES);
+    mp_put_uint(b, c->time_ms);
+    mp_put_bin(b, c->sig, PROTO_SIG_BYTES);
 }

@@ -38,6 +38,7 @@
 #include "entry.h"
 #include "error.h"
 #include "limits.h"
+#include "checkpoint.h"
 #include "mp.h"
 #include "record.h"
 
@@ -158,7 +159,9 @@ void proto_stream_wipe(proto_stream *s);
     X(FORK, 6, "fork")   /* [6, entry_a, entry_b]: two entries of one author at one seq */         \
     X(ACK, 7, "ack")     /* [7, bytes]: I have processed this many more entry bytes of yours */    \
     X(PING, 8, "ping")   /* [8, nonce] */                                                          \
-    X(PONG, 9, "pong")   /* [9, nonce] */
+    X(PONG, 9, "pong")   /* [9, nonce] */                                                          \
+    X(CHECKPOINT, 10, "checkpoint") /* [10, signed checkpoint]: my newest (checkpoint.h) */        \
+    X(COSIGN, 11, "cosign") /* [11, body hash, witness, time, sig]: I cosign your checkpoint */
 
 typedef enum proto_msg_type {
 #define PROTO_X_MSG(name, num, str) PROTO_MSG_##name = (num),
@@ -188,6 +191,15 @@ typedef struct proto_msg {
     uint32_t n;            /* HEADS: heads; ENTRIES: entries; FORK: 2 */
     proto_head heads[RN_PEER_HEADS_MAX];
     proto_str entries[RN_BATCH_ENTRIES_MAX]; /* ENTRIES, FORK: raw entry bytes (not decoded) */
+    /* Witnesses (PROTOCOL.md 10.5). CHECKPOINT: the signed checkpoint's exact bytes and its
+     * decoded form (heads borrow the buffer; no signature checked here). COSIGN: the body hash,
+     * the witness key, its time and its signature (borrowed). */
+    proto_str checkpoint;
+    proto_checkpoint cp;
+    const uint8_t *hash;    /* COSIGN: PROTO_ID_BYTES */
+    const uint8_t *witness; /* COSIGN: PROTO_KEY_BYTES */
+    uint64_t time_ms;       /* COSIGN: 0 .. RN_TIME_MS_MAX */
+    const uint8_t *sig;     /* COSIGN: PROTO_SIG_BYTES */
 } proto_msg;
 
 /*
@@ -196,12 +208,13 @@ typedef struct proto_msg {
  * RN_ENTRY_BYTES_MAX, seqs within 1 .. RN_SEQ_MAX, keys and ids 32 bytes), nothing after it.
  * Entries are not decoded here (the store does that). Returns 0 or the cursor's errors,
  * RN_ECOUNT, RN_EKIND (unknown type), RN_ELEN, RN_ESEQ, RN_ETRAILING, RN_ETOOBIG, RN_EDUPLICATE
- * and RN_EFIELDORDER (HEADS order); `d` names the field ("msg.want.from") and, for an item of a
- * list, sets d->index to 1 + its position. PROTOCOL.md section 10 gives every rule.
- * Value rules beyond types: seqs (HEADS, WANT from, HAVE) 1 .. RN_SEQ_MAX; WANT max_entries
- * 1 .. RN_SEQ_MAX; ENTRIES 1 .. RN_BATCH_ENTRIES_MAX entries of RN_ENTRY_BYTES_MIN ..
- * RN_ENTRY_BYTES_MAX bytes each and RN_BATCH_BYTES_MAX in all; ACK bytes >= 1. The encoders
- * assert the same rules (pair assertions), so what they write always decodes.
+ * and RN_EFIELDORDER (HEADS order), RN_ETIME (COSIGN time), and for CHECKPOINT the errors of
+ * proto_checkpoint_decode with its field names ("checkpoint.heads.seq"); `d` names the field
+ * ("msg.want.from") and, for an item of a list, sets d->index to 1 + its position. PROTOCOL.md
+ * section 10 gives every rule. Value rules beyond types: seqs (HEADS, WANT from, HAVE) 1 ..
+ * RN_SEQ_MAX; WANT max_entries 1 .. RN_SEQ_MAX; ENTRIES 1 .. RN_BATCH_ENTRIES_MAX entries of
+ * RN_ENTRY_BYTES_MIN .. RN_ENTRY_BYTES_MAX bytes each and RN_BATCH_BYTES_MAX in all; ACK bytes
+ * >= 1. The encoders assert the same rules (pair assertions), so what they write always decodes.
  */
 RN_MUST_USE int proto_msg_decode(proto_msg *m, const uint8_t *buf, size_t len, rn_diag *d);
 
@@ -216,5 +229,9 @@ void proto_msg_eager(mp_buf *b, const uint8_t author[PROTO_KEY_BYTES], bool on);
 void proto_msg_fork(mp_buf *b, proto_str a, proto_str e2);
 void proto_msg_ack(mp_buf *b, uint64_t bytes);
 void proto_msg_ping(mp_buf *b, proto_msg_type type, uint64_t nonce);
+/* CHECKPOINT: the exact bytes of one signed checkpoint (which must decode: asserted). */
+void proto_msg_checkpoint(mp_buf *b, const uint8_t *cp, size_t len);
+/* COSIGN: witness `c->witness` cosigned the checkpoint whose body hash is `hash`. */
+void proto_msg_cosign(mp_buf *b, const uint8_t hash[PROTO_ID_BYTES], const proto_cosig *c);
 
 #endif /* RN_WIRE_H */

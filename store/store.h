@@ -605,4 +605,61 @@ typedef struct store_check_result {
  */
 RN_MUST_USE int store_check(store *s, store_check_result *out);
 
+/* ---- Witness state (store/witness.c; PROTOCOL.md 11.12) ----
+ *
+ * A database of its own, `witness`, beside the logs: what this node cosigned as a witness, so
+ * that a restart never makes it cosign a head of an author below (or beside) one it cosigned
+ * before; the node's own newest signed checkpoints with the cosignatures it collected; and the
+ * checkpoints it refused, kept as evidence. Keys:
+ *
+ *   'c' author (32)      -> be64 seq, id (32)           the last head of author it cosigned
+ *   'o' be32 slot        -> a signed checkpoint (bytes) one of its own newest, slot 0 .. 3
+ *   'e' be64 number      -> a signed checkpoint (bytes) refused: another id at a held seq
+ *
+ * Every write commits in its own transaction and is made durable (fsync) before it returns:
+ * a cosignature goes out only after the heads it covers are on disk. The database is opened (and
+ * created) on first use. Small: one record per author, four checkpoints, and the evidence
+ * (STORE_WITNESS_EVIDENCE_MAX records, the oldest replaced).
+ */
+
+/* The evidence a replica keeps at most: one refused checkpoint each. */
+#define STORE_WITNESS_EVIDENCE_MAX 16u
+/* The node's own checkpoints a replica keeps: the newest, and the ones before it that may still
+ * carry more cosignatures than the newest. */
+#define STORE_CHECKPOINTS_OWN_MAX 4u
+
+typedef struct store_witness_head {
+    uint8_t author[PROTO_KEY_BYTES];
+    uint64_t seq; /* 1 .. RN_SEQ_MAX */
+    uint8_t id[PROTO_ID_BYTES];
+} store_witness_head;
+
+/* Loads every cosigned head into out[0..cap), in author order; *n the number found (at most cap:
+ * the rest are not read). Returns 0, RN_ECORRUPT (a record of another size), RN_ESTORE. */
+RN_MUST_USE int store_witness_heads_load(store *s, store_witness_head *out, size_t cap, size_t *n);
+
+/* Records h[0..n) as the last cosigned heads of their authors, durably. Returns 0, RN_EFULL,
+ * RN_EIO (the fsync failed), RN_ESTORE. */
+RN_MUST_USE int store_witness_heads_put(store *s, const store_witness_head *h, size_t n);
+
+/* The node's own checkpoint in `slot` (0 .. STORE_CHECKPOINTS_OWN_MAX - 1): copied into
+ * buf[0..cap), *len its size. Returns 0, RN_ENOTFOUND, RN_ETOOBIG (cap too small), RN_EINVAL
+ * (slot), RN_ESTORE. */
+RN_MUST_USE int store_checkpoint_own_get(store *s, uint32_t slot, uint8_t *buf, size_t cap,
+                                         size_t *len);
+
+/* Stores cp[0..len) (1 .. RN_CHECKPOINT_BYTES_MAX bytes) in `slot`, durably. Returns 0, RN_EINVAL,
+ * RN_EFULL, RN_EIO, RN_ESTORE. */
+RN_MUST_USE int store_checkpoint_own_put(store *s, uint32_t slot, const uint8_t *cp, size_t len);
+
+/* Keeps a refused checkpoint as evidence number `number` (its slot is number modulo
+ * STORE_WITNESS_EVIDENCE_MAX), durably. Returns as store_checkpoint_own_put. */
+RN_MUST_USE int store_witness_evidence_put(store *s, uint64_t number, const uint8_t *cp,
+                                           size_t len);
+
+/* The evidence record of `number` (copied, as store_checkpoint_own_get). RN_ENOTFOUND when that
+ * slot holds another number's or none. */
+RN_MUST_USE int store_witness_evidence_get(store *s, uint64_t number, uint8_t *buf, size_t cap,
+                                           size_t *len);
+
 #endif /* RN_STORE_H */

@@ -152,16 +152,53 @@ static void msg_sample(mp_buf *b, int which)
     case 7:
         proto_msg_ping(b, PROTO_MSG_PING, 0x0123456789abcdefull);
         break;
-    default:
+    case 8:
         proto_msg_ping(b, PROTO_MSG_PONG, 0x0123456789abcdefull);
         break;
+    case 9: {
+        /* A checkpoint signed by a key from a fixed seed, with one cosignature. */
+        static proto_checkpoint cp;
+        uint8_t seed[32], pk[32], sk[64], wpk[32], wsk[64];
+        mp_buf cb;
+        memset(seed, 0x51, sizeof(seed));
+        crypto_sign_seed_keypair(pk, sk, seed);
+        memset(seed, 0x52, sizeof(seed));
+        crypto_sign_seed_keypair(wpk, wsk, seed);
+        memset(&cp, 0, sizeof(cp));
+        memcpy(cp.signer, pk, 32);
+        cp.time_ms = 1767225600000ull;
+        cp.roster_version = 1;
+        cp.heads_n = 2;
+        cp.heads[0] = (proto_cp_head){ key_a, 3, id_a };
+        cp.heads[1] = (proto_cp_head){ key_b, 70000, id_a };
+        proto_cosig c;
+        mp_buf_init(&cb, RN_CHECKPOINT_BYTES_MAX);
+        if (proto_checkpoint_sign(&cp, sk, NULL) != 0)
+            die("checkpoint sign");
+        proto_cosig_make(cp.hash, cp.time_ms + 5, wsk, &c);
+        if (proto_checkpoint_cosig_add(&cp, &c, NULL) != 0 ||
+            proto_checkpoint_encode(&cp, &cb, NULL) != 0)
+            die("checkpoint");
+        proto_msg_checkpoint(b, cb.data, cb.len);
+        mp_buf_free(&cb);
+        break;
+    }
+    default: {
+        uint8_t seed[32], pk[32], sk[64];
+        memset(seed, 0x52, sizeof(seed));
+        crypto_sign_seed_keypair(pk, sk, seed);
+        proto_cosig c;
+        proto_cosig_make(id_a, 1767225600005ull, sk, &c);
+        proto_msg_cosign(b, id_a, &c);
+        break;
+    }
     }
     if (mp_buf_err(b) != 0)
         die("mp_buf");
 }
 
-static const char *const msg_names[] = { "heads", "want", "entries", "have", "eager",
-                                         "fork",  "ack",  "ping",    "pong" };
+static const char *const msg_names[] = { "heads", "want", "entries", "have",       "eager", "fork",
+                                         "ack",   "ping", "pong",    "checkpoint", "cosign" };
 
 static void gen_msg(void)
 {
@@ -175,7 +212,7 @@ static void gen_msg(void)
     memset(entry2, 0x98, sizeof(entry2));
 
     char name[64];
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < 11; i++) {
         mp_buf_reset(&b);
         msg_sample(&b, i);
         snprintf(name, sizeof(name), "valid-%s", msg_names[i]);

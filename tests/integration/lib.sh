@@ -70,12 +70,12 @@ it_init() {
 # Picks IT_PORT0, the first of 40 consecutive ports on which nothing answers: index INDEX owns
 # 1024 + INDEX * 1320 .. + 1319 (33 slots of 40), so that indexes 0-23 end at port 32703, below
 # the ephemeral range: a port in it may be some connection's source port, which no probe sees,
-# and a node's bind would then fail with "address already in use". Indexes 24-26 lie above the
-# ephemeral range (61000 + (INDEX - 24) * 1320 .., up to port 64959).
+# and a node's bind would then fail with "address already in use". Indexes 24-26 lie above it
+# (61000 + (INDEX - 24) * 1320 .. + 1319, up to port 64959).
 it_pick_ports() {
     local index=$1 try slot p busy base=$((1024 + $1 * 1320))
     [ "$index" -le 26 ] || it_fail "port index $index: at most 26"
-    [ "$index" -le 23 ] || base=$((61000 + ($index - 24) * 1320))
+    [ "$index" -le 23 ] || base=$((61000 + (index - 24) * 1320))
     for try in $(seq 0 32); do
         slot=$(((BASHPID + try) % 33))
         IT_PORT0=$((base + slot * 40))

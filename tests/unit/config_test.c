@@ -127,6 +127,7 @@ static void test_conf_valid(void **state)
                            "roster = /etc/recnet/roster.ini ; inline comment\n"
                            "key_file = keys/fr.key\n"
                            "log_level = debug\n"
+                           "checkpoint_interval = 0\n"
                            "\n"
                            "[peers]\n"
                            "dial = DE, NL,\n"
@@ -155,8 +156,9 @@ static void test_conf_valid(void **state)
     snprintf(want, sizeof(want), "%s/data/network.key", f->dir);
     assert_string_equal(c.network_key_file, want);
     assert_int_equal(c.log_level, NODECONF_LOG_DEBUG);
+    assert_int_equal(c.checkpoint_interval_s, 0);
     assert_true(c.dial_set);
-    assert_int_equal(c.dial_line, 12);
+    assert_int_equal(c.dial_line, 13);
     assert_int_equal(c.dial_n, 4);
     assert_string_equal(c.dial[0], "DE");
     assert_string_equal(c.dial[1], "NL");
@@ -240,6 +242,8 @@ static void test_conf_defaults(void **state)
     assert_string_equal(c.network_key_file, "/var/lib/recnet/network.key");
     assert_string_equal(c.listen.host, "::1");
     assert_int_equal(c.log_level, NODECONF_LOG_INFO);
+    assert_int_equal(c.checkpoint_interval_s, NODECONF_CHECKPOINT_INTERVAL_S_DEFAULT);
+    assert_false(c.checkpoint_interval_set);
     assert_false(c.dial_set);
     assert_int_equal(c.limits.batch_entries, 0);
 
@@ -320,6 +324,10 @@ static const bad_case conf_bad[] = {
       "2: node.listen: \"localhost:7400\": the host must be an IP address" },
     { "[node]\nlisten = [::g]:7400\n", RN_EINVAL, "2: node.listen" },
     { "[node]\nlog_level = loud\n", RN_EINVAL, "2: node.log_level: \"loud\" is not error" },
+    { "[node]\ncheckpoint_interval = 86401\n", RN_EINVAL,
+      "2: node.checkpoint_interval: \"86401\" is not a number of seconds from 0 to 86400" },
+    { "[node]\ncheckpoint_interval = -1\n", RN_EINVAL, "2: node.checkpoint_interval: \"-1\"" },
+    { "[node]\ncheckpoint_interval = 1m\n", RN_EINVAL, "2: node.checkpoint_interval: \"1m\"" },
     { "[node]\ndata_dir =\n", RN_EINVAL, "2: node.data_dir: empty path" },
     { "[node]\ncountry = FR\n  DE\n", RN_EINVAL, "3: node.country: value continues" },
     { NODE_OK "[peers]\ndial = D E\n", 0, NULL }, /* two names separated by a space: fine */
@@ -705,6 +713,8 @@ static void test_conf_write_round_trip(void **state)
     memcpy(c.listen.host, "::", 3);
     c.listen.port = 7410;
     c.log_level = NODECONF_LOG_WARN;
+    c.checkpoint_interval_s = 5;
+    c.checkpoint_interval_set = true;
     c.dial_set = true;
     c.dial_n = 3;
     memcpy(c.dial[0], "FR", 3);
@@ -724,6 +734,7 @@ static void test_conf_write_round_trip(void **state)
     assert_string_equal(back.listen.host, "::");
     assert_int_equal(back.listen.port, 7410);
     assert_int_equal(back.log_level, NODECONF_LOG_WARN);
+    assert_int_equal(back.checkpoint_interval_s, 5);
     assert_int_equal(back.dial_n, 3);
     assert_string_equal(back.dial[2], "mirror-1");
     assert_memory_equal(&back.limits, &c.limits, sizeof(c.limits));

@@ -26,6 +26,7 @@
 
 #include "cred/status.h"
 #include "node/core.h"
+#include "proto/checkpoint.h"
 #include "proto/ctl.h"
 #include "proto/key.h"
 #include "proto/proof.h"
@@ -1008,6 +1009,123 @@ static void test_publish_batch(void **state)
     mp_buf_free(&bad);
 }
 
+/* The options parameter (PROTOCOL.md 12.5): its refusals, a witnessed bundle asked of a node
+ * without checkpoints, checkpoint.get before the first, and a signed answer that verifies and
+ * holds the method, the params as sent and the result. */
+static void test_options(void **state)
+{
+    world *w = *state;
+    reply r;
+    mp_buf b;
+
+    /* An unknown key, a key twice, a wrong type, witnessed out of bounds or on a method
+     * without a proof bundle. */
+    static const struct {
+        const char *key;
+        int code;
+        const char *field;
+    } bad[] = { { "sign", RN_EUNKNOWNFIELD, "options" },
+                { "witnessed0", RN_ECOUNT, "options.witnessed" },
+                { "witnessed65", RN_ECOUNT, "options.witnessed" },
+                { "signedx", RN_ETYPE, "options.signed" },
+                { "signed2", RN_EFIELDORDER, "options.signed" } };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        req_start(&b, "recognise", 6);
+        mp_put_cstr(&b, PF_SPEC_ID);
+        mp_put_cstr(&b, "FR");
+        mp_put_cstr(&b, "further_study");
+        mp_put_nil(&b);
+        mp_put_nil(&b);
+        const char *k = bad[i].key;
+        if (strcmp(k, "sign") == 0) {
+            mp_put_map(&b, 1);
+            mp_put_cstr(&b, "sign");
+            mp_put_bool(&b, true);
+        } else if (strncmp(k, "witnessed", 9) == 0) {
+            mp_put_map(&b, 1);
+            mp_put_cstr(&b, "witnessed");
+            mp_put_uint(&b, strcmp(k, "witnessed0") == 0 ? 0u : 65u);
+        } else if (strcmp(k, "signedx") == 0) {
+            mp_put_map(&b, 1);
+            mp_put_cstr(&b, "signed");
+            mp_put_uint(&b, 1);
+        } else {
+            mp_put_map(&b, 2);
+            mp_put_cstr(&b, "signed");
+            mp_put_bool(&b, true);
+            mp_put_cstr(&b, "signed");
+            mp_put_bool(&b, true);
+        }
+        req_send(w, &b, &r);
+        expect_err(&r, bad[i].code, bad[i].field);
+    }
+    req_start(&b, "search", 6);
+    for (int i = 0; i < 5; i++)
+        mp_put_nil(&b);
+    mp_put_map(&b, 1);
+    mp_put_cstr(&b, "witnessed");
+    mp_put_uint(&b, 1);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EINVAL, "options.witnessed");
+
+    /* No checkpoint yet: none to attach, none to show. */
+    req_start(&b, "recognise", 6);
+    mp_put_cstr(&b, PF_SPEC_ID);
+    mp_put_cstr(&b, "FR");
+    mp_put_cstr(&b, "further_study");
+    mp_put_uint(&b, NOW);
+    mp_put_nil(&b);
+    mp_put_map(&b, 1);
+    mp_put_cstr(&b, "witnessed");
+    mp_put_uint(&b, 1);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_EWITNESS, "options.witnessed");
+    assert_non_null(strstr(r.message, "have 0"));
+    req_start(&b, "checkpoint.get", 0);
+    req_send(w, &b, &r);
+    expect_err(&r, RN_ENOTFOUND, NULL);
+
+    /* A signed answer: a bin that decodes and verifies, signed by the node, answering what the
+     * request asked. */
+    req_start(&b, "heads", 1);
+    mp_put_map(&b, 1);
+    mp_put_cstr(&b, "signed");
+    mp_put_bool(&b, true);
+    req_send(w, &b, &r);
+    expect_ok(&r);
+    const uint8_t *bin;
+    uint32_t n;
+    assert_int_equal(mp_read_bin(&r.result, &bin, &n), 0);
+    proto_signed_answer sa;
+    assert_int_equal(proto_answer_decode(&sa, bin, n, NULL), 0);
+    assert_int_equal(proto_answer_verify(&sa, &w->s.roster, NULL), 0);
+    assert_memory_equal(sa.signer, node_self(w->n)->key, PROTO_KEY_BYTES);
+    assert_int_equal(sa.time_ms, NOW);
+    mp_cur a, v;
+    const uint8_t *str;
+    uint32_t len;
+    mp_cur_init(&a, sa.answer, sa.answer_len);
+    uint32_t keys;
+    assert_int_equal(mp_read_map(&a, &keys), 0);
+    assert_int_equal(keys, 3);
+    assert_int_equal(mp_read_str(&a, &str, &len), 0);
+    assert_int_equal(mp_read_str(&a, &str, &len), 0);
+    assert_int_equal(len, 5);
+    assert_memory_equal(str, "heads", 5);
+    assert_int_equal(mp_read_str(&a, &str, &len), 0);
+    v = a;
+    assert_int_equal(mp_read_array(&v, &keys), 0);
+    assert_int_equal(keys, 1); /* the params as sent */
+    /* One byte changed and it no longer verifies. */
+    uint8_t *copy = malloc(n);
+    assert_non_null(copy);
+    memcpy(copy, bin, n);
+    copy[n / 2] ^= 1u;
+    if (proto_answer_decode(&sa, copy, n, NULL) == 0)
+        assert_int_not_equal(proto_answer_verify(&sa, &w->s.roster, NULL), 0);
+    free(copy);
+}
+
 static void test_recognise(void **state)
 {
     world *w = *state;
@@ -1545,8 +1663,8 @@ static void test_malformed(void **state)
     mp_put_cstr(&b, "FR");
     req_send(w, &b, &r);
     expect_err(&r, RN_ECOUNT, "request.params");
-    req_start(&b, "recognise", 6);
-    for (int i = 0; i < 6; i++)
+    req_start(&b, "recognise", 7);
+    for (int i = 0; i < 7; i++)
         mp_put_nil(&b);
     req_send(w, &b, &r);
     expect_err(&r, RN_ECOUNT, "request.params");
@@ -1920,6 +2038,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_publish_spec_needs_provider, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recognise, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stack, setup, teardown),

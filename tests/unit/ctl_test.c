@@ -56,6 +56,7 @@ static void test_table(void **state)
         CTL_ROSTER_SHOW,
         CTL_ROSTER_PROPOSE,
         CTL_ROSTER_APPROVE,
+        CTL_CHECKPOINT_GET,
     };
     for (int i = 0; i < CTL_M_COUNT; i++) {
         const ctl_method *m = ctl_method_get((ctl_method_id)i);
@@ -93,9 +94,11 @@ static void test_table(void **state)
     assert_null(ctl_method_find((const uint8_t *)"", 0));
     const ctl_method *rec = ctl_method_get(CTL_M_RECOGNISE);
     assert_int_equal(ctl_params_min(rec), 3);
-    assert_int_equal(ctl_params_max(rec), 5);
+    assert_int_equal(ctl_params_max(rec), 6);
     assert_string_equal(rec->params[4].name, "valid_at");
     assert_true(rec->params[4].optional);
+    assert_string_equal(rec->params[5].name, CTL_OPTIONS_PARAM);
+    assert_true(rec->params[5].optional && rec->params[5].type == CTL_T_MAP);
     assert_int_equal(ctl_params_min(ctl_method_get(CTL_M_SEARCH)), 0);
     assert_string_equal(ctl_param_type_text(&rec->params[3]), "an unsigned integer or nil");
     assert_true((rec->flags & (CTL_READS | CTL_PUBLIC)) == (CTL_READS | CTL_PUBLIC));
@@ -319,7 +322,7 @@ static void test_request_errors(void **state)
     assert_int_equal(decode(cases[11].b, cases[11].n, &r, &e), RN_EINVAL);
     assert_string_equal(e.message, "unknown method \"foo\"");
     assert_int_equal(decode(cases[14].b, cases[14].n, &r, &e), RN_ECOUNT);
-    assert_string_equal(e.message, "entry takes 1 parameters, not 0");
+    assert_string_equal(e.message, "entry takes 1 to 2 parameters, not 0");
     assert_int_equal(decode(cases[16].b, cases[16].n, &r, &e), RN_ETYPE);
     assert_string_equal(e.message, "id must be a byte string (bin)");
 

@@ -750,6 +750,50 @@ static int witnessed_verify(const uint8_t *b, size_t len, const proto_roster *r,
     return rc;
 }
 
+/* CHECKPOINT and COSIGN (PROTOCOL.md 10.5) over the checkpoint vector: each decodes to the
+ * checkpoint's bytes and its first cosignature, and re-encodes to the same bytes. */
+static void test_witness_messages(void **state)
+{
+    (void)state;
+    json_t *v = json_object_get(root, "witness_messages");
+    json_t *c = json_object_get(json_object_get(root, "checkpoint"), "checkpoint");
+    assert_non_null(v);
+    size_t ml, cl, sl, wl;
+    uint8_t *msg = unhex(v, "checkpoint_message", &ml);
+    uint8_t *cp = unhex(c, "bytes", &cl);
+    static proto_msg pm;
+    rn_diag d;
+    assert_int_equal(proto_msg_decode(&pm, msg, ml, &d), 0);
+    assert_int_equal(pm.type, PROTO_MSG_CHECKPOINT);
+    assert_int_equal(pm.checkpoint.len, cl);
+    assert_memory_equal(pm.checkpoint.ptr, cp, cl);
+    assert_int_equal(ml, 2 + cl);
+    uint8_t hash[PROTO_ID_BYTES];
+    memcpy(hash, pm.cp.hash, PROTO_ID_BYTES);
+    uint8_t *cs = unhex(v, "cosign_message", &sl);
+    uint8_t *w = unhex(v, "cosign_witness", &wl);
+    assert_int_equal(proto_msg_decode(&pm, cs, sl, &d), 0);
+    assert_int_equal(pm.type, PROTO_MSG_COSIGN);
+    assert_memory_equal(pm.hash, hash, PROTO_ID_BYTES);
+    assert_memory_equal(pm.witness, w, PROTO_KEY_BYTES);
+    assert_int_equal(pm.time_ms, (uint64_t)json_integer_value(json_object_get(v, "cosign_time")));
+    proto_cosig one;
+    memcpy(one.witness, pm.witness, PROTO_KEY_BYTES);
+    one.time_ms = pm.time_ms;
+    memcpy(one.sig, pm.sig, PROTO_SIG_BYTES);
+    assert_int_equal(proto_cosig_verify(hash, &one), 0);
+    mp_buf b;
+    mp_buf_init(&b, RN_FRAME_BYTES_MAX);
+    proto_msg_cosign(&b, hash, &one);
+    assert_int_equal(b.len, sl);
+    assert_memory_equal(b.data, cs, sl);
+    mp_buf_free(&b);
+    free(msg);
+    free(cp);
+    free(cs);
+    free(w);
+}
+
 static void test_checkpoint(void **state)
 {
     (void)state;
@@ -863,6 +907,7 @@ int main(void)
         cmocka_unit_test(test_error_table_documented),
         cmocka_unit_test(test_roster_chain),
         cmocka_unit_test(test_checkpoint),
+        cmocka_unit_test(test_witness_messages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -627,7 +627,29 @@ static int msg_setup(void **state)
     return 0;
 }
 
-/* Encodes one sample message of each type: index 0 .. 9. */
+/* A signed checkpoint by alice of heads key_a and key_b, with `cosigs` cosignatures (bob's and
+ * carol's), appended to b. */
+static void checkpoint_sample(mp_buf *b, uint32_t cosigs)
+{
+    static proto_checkpoint cp; /* ~40 KiB */
+    memset(&cp, 0, sizeof(cp));
+    memcpy(cp.signer, alice.pk, PROTO_KEY_BYTES);
+    cp.time_ms = 1767225600000ull;
+    cp.roster_version = 1;
+    cp.heads_n = 2;
+    cp.heads[0] = (proto_cp_head){ key_a, 3, id_a };
+    cp.heads[1] = (proto_cp_head){ key_b, RN_SEQ_MAX, id_b };
+    assert_int_equal(proto_checkpoint_sign(&cp, alice.sk, NULL), 0);
+    const party *w[2] = { &bob, &carol };
+    for (uint32_t i = 0; i < cosigs && i < 2; i++) {
+        proto_cosig c;
+        proto_cosig_make(cp.hash, cp.time_ms + 1u + i, w[i]->sk, &c);
+        assert_int_equal(proto_checkpoint_cosig_add(&cp, &c, NULL), 0);
+    }
+    assert_int_equal(proto_checkpoint_encode(&cp, b, NULL), 0);
+}
+
+/* Encodes one sample message of each type: index 0 .. 11. */
 static void sample(mp_buf *b, int which)
 {
     proto_head heads[3] = { { key_a, 1, id_a }, { key_b, RN_SEQ_MAX, id_b }, { key_c, 300, id_a } };
@@ -662,13 +684,27 @@ static void sample(mp_buf *b, int which)
     case 8:
         proto_msg_ping(b, PROTO_MSG_PING, UINT64_MAX);
         break;
-    default:
+    case 9:
         proto_msg_ping(b, PROTO_MSG_PONG, 0);
         break;
+    case 10: {
+        mp_buf cp;
+        mp_buf_init(&cp, RN_CHECKPOINT_BYTES_MAX);
+        checkpoint_sample(&cp, 2);
+        proto_msg_checkpoint(b, cp.data, cp.len);
+        mp_buf_free(&cp);
+        break;
+    }
+    default: {
+        proto_cosig c;
+        proto_cosig_make(id_a, 1767225600000ull, bob.sk, &c);
+        proto_msg_cosign(b, id_a, &c);
+        break;
+    }
     }
     assert_int_equal(mp_buf_err(b), 0);
 }
-#define SAMPLES 10
+#define SAMPLES 12
 
 /* Re-encodes a decoded message (what fuzz_msg does too). */
 static void reencode(mp_buf *b, const proto_msg *m)
@@ -697,6 +733,17 @@ static void reencode(mp_buf *b, const proto_msg *m)
     case PROTO_MSG_ACK:
         proto_msg_ack(b, m->count);
         break;
+    case PROTO_MSG_CHECKPOINT:
+        proto_msg_checkpoint(b, m->checkpoint.ptr, m->checkpoint.len);
+        break;
+    case PROTO_MSG_COSIGN: {
+        proto_cosig c;
+        memcpy(c.witness, m->witness, PROTO_KEY_BYTES);
+        c.time_ms = m->time_ms;
+        memcpy(c.sig, m->sig, PROTO_SIG_BYTES);
+        proto_msg_cosign(b, m->hash, &c);
+        break;
+    }
     default:
         proto_msg_ping(b, m->type, m->count);
         break;
@@ -783,7 +830,9 @@ static void test_msg_roundtrip(void **state)
 
     assert_string_equal(proto_msg_name(PROTO_MSG_ENTRIES), "entries");
     assert_null(proto_msg_name(0));
-    assert_null(proto_msg_name(10));
+    assert_string_equal(proto_msg_name(PROTO_MSG_CHECKPOINT), "checkpoint");
+    assert_string_equal(proto_msg_name(PROTO_MSG_COSIGN), "cosign");
+    assert_null(proto_msg_name(12));
 }
 
 static void test_msg_truncated(void **state)
@@ -852,7 +901,7 @@ static void test_msg_envelope(void **state)
     mp_put_array(&b, 1);
     mp_put_cstr(&b, "ping");
     expect(&b, RN_ETYPE, "msg.type", 0);
-    for (uint64_t t = 0; t <= 10; t += 10) {
+    for (uint64_t t = 0; t <= 12; t += 12) {
         mp_put_array(&b, 2);
         mp_put_uint(&b, t);
         mp_put_uint(&b, 1);
@@ -881,9 +930,10 @@ static void test_msg_envelope(void **state)
         int type;
         uint32_t arity;
         const char *field;
-    } ar[] = { { 1, 2, "msg.heads" }, { 2, 4, "msg.want" },  { 3, 2, "msg.entries" },
-               { 4, 3, "msg.have" },  { 5, 3, "msg.eager" }, { 6, 3, "msg.fork" },
-               { 7, 2, "msg.ack" },   { 8, 2, "msg.ping" },  { 9, 2, "msg.pong" } };
+    } ar[] = { { 1, 2, "msg.heads" },       { 2, 4, "msg.want" },   { 3, 2, "msg.entries" },
+               { 4, 3, "msg.have" },        { 5, 3, "msg.eager" },  { 6, 3, "msg.fork" },
+               { 7, 2, "msg.ack" },         { 8, 2, "msg.ping" },   { 9, 2, "msg.pong" },
+               { 10, 2, "msg.checkpoint" }, { 11, 5, "msg.cosign" } };
     for (size_t i = 0; i < sizeof(ar) / sizeof(ar[0]); i++) {
         for (int d = -1; d <= 1; d += 2) {
             uint32_t n = (uint32_t)((int)ar[i].arity + d);
@@ -1118,6 +1168,115 @@ static void test_msg_fields(void **state)
     mp_buf_free(&b);
 }
 
+/* CHECKPOINT and COSIGN (PROTOCOL.md 10.5): what decodes, and every refusal. */
+static void test_msg_witness(void **state)
+{
+    (void)state;
+    mp_buf b, cp;
+    rn_diag d;
+    mp_buf_init(&b, 2 * RN_FRAME_BYTES_MAX);
+    mp_buf_init(&cp, RN_CHECKPOINT_BYTES_MAX);
+
+    /* A checkpoint with and without cosignatures decodes, its bytes kept whole. */
+    for (uint32_t k = 0; k <= 2; k++) {
+        mp_buf_reset(&cp);
+        checkpoint_sample(&cp, k);
+        proto_msg_checkpoint(&b, cp.data, cp.len);
+        assert_int_equal(proto_msg_decode(&msg, b.data, b.len, &d), 0);
+        assert_int_equal(msg.type, PROTO_MSG_CHECKPOINT);
+        assert_int_equal(msg.checkpoint.len, cp.len);
+        assert_memory_equal(msg.checkpoint.ptr, cp.data, cp.len);
+        assert_int_equal(msg.cp.heads_n, 2);
+        assert_int_equal(msg.cp.cosigs_n, k);
+        assert_memory_equal(msg.cp.signer, alice.pk, PROTO_KEY_BYTES);
+        mp_buf_reset(&b);
+    }
+    /* The checkpoint must be an array: anything else is refused as msg.checkpoint. */
+    mp_put_array(&b, 2);
+    mp_put_uint(&b, PROTO_MSG_CHECKPOINT);
+    mp_put_bin(&b, cp.data, cp.len);
+    expect(&b, RN_ETYPE, "msg.checkpoint", 0);
+    mp_put_array(&b, 2);
+    mp_put_uint(&b, PROTO_MSG_CHECKPOINT);
+    mp_put_map(&b, 0);
+    expect(&b, RN_ETYPE, "msg.checkpoint", 0);
+    /* Truncated inside the checkpoint, and bytes after it. */
+    proto_msg_checkpoint(&b, cp.data, cp.len);
+    b.len--;
+    expect(&b, RN_ETRUNCATED, "msg.checkpoint", 0);
+    proto_msg_checkpoint(&b, cp.data, cp.len);
+    mp_put_nil(&b);
+    expect(&b, RN_ETRAILING, "msg", 0);
+    /* The checkpoint's own rules, with its decoder's field names: a body of another version, a
+     * head out of order, an empty list of heads. */
+    mp_buf_reset(&cp);
+    checkpoint_sample(&cp, 0);
+    uint8_t *bad = malloc(cp.len);
+    assert_non_null(bad);
+    memcpy(bad, cp.data, cp.len);
+    RN_ASSERT(bad[0] == 0x93 && bad[1] == 0x95 && bad[2] == 0x01);
+    bad[2] = 0x02; /* version 2 */
+    mp_put_array(&b, 2);
+    mp_put_uint(&b, PROTO_MSG_CHECKPOINT);
+    mp_buf_raw(&b, bad, cp.len);
+    assert_int_equal(decode(b.data, b.len, &d), RN_EVERSION);
+    assert_non_null(d.field);
+    assert_int_equal(strncmp(d.field, "checkpoint", 10), 0);
+    mp_buf_reset(&b);
+    free(bad);
+    /* An empty array where a signed checkpoint goes. */
+    mp_put_array(&b, 2);
+    mp_put_uint(&b, PROTO_MSG_CHECKPOINT);
+    mp_put_array(&b, 0);
+    assert_int_equal(decode(b.data, b.len, &d), RN_ECOUNT);
+    mp_buf_reset(&b);
+
+    /* COSIGN: each field's type, length and bound. */
+    proto_cosig c;
+    proto_cosig_make(id_a, 5, bob.sk, &c);
+    proto_msg_cosign(&b, id_a, &c);
+    assert_int_equal(proto_msg_decode(&msg, b.data, b.len, &d), 0);
+    assert_int_equal(msg.type, PROTO_MSG_COSIGN);
+    assert_memory_equal(msg.hash, id_a, PROTO_ID_BYTES);
+    assert_memory_equal(msg.witness, bob.pk, PROTO_KEY_BYTES);
+    assert_int_equal(msg.time_ms, 5);
+    assert_memory_equal(msg.sig, c.sig, PROTO_SIG_BYTES);
+    mp_buf_reset(&b);
+    static const struct {
+        int field; /* which one is broken: 0 hash, 1 witness, 2 time, 3 sig */
+        int how;   /* 0 one byte short, 1 one byte long, 2 wrong type, 3 out of bounds */
+        int rc;
+        const char *name;
+    } cases[] = {
+        { 0, 0, RN_ELEN, "msg.cosign.hash" },    { 0, 1, RN_ELEN, "msg.cosign.hash" },
+        { 0, 2, RN_ETYPE, "msg.cosign.hash" },   { 1, 0, RN_ELEN, "msg.cosign.witness" },
+        { 1, 1, RN_ELEN, "msg.cosign.witness" }, { 1, 2, RN_ETYPE, "msg.cosign.witness" },
+        { 2, 2, RN_ETYPE, "msg.cosign.time" },   { 2, 3, RN_ETIME, "msg.cosign.time" },
+        { 3, 0, RN_ELEN, "msg.cosign.sig" },     { 3, 1, RN_ELEN, "msg.cosign.sig" },
+        { 3, 2, RN_ETYPE, "msg.cosign.sig" },
+    };
+    static const uint8_t zeros[65] = { 0 };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        mp_put_array(&b, 5);
+        mp_put_uint(&b, PROTO_MSG_COSIGN);
+        for (int f = 0; f < 4; f++) {
+            size_t len = f == 3 ? 64u : 32u;
+            if (f == cases[i].field && cases[i].how == 2) {
+                mp_put_cstr(&b, "x");
+            } else if (f == 2) {
+                mp_put_uint(&b, f == cases[i].field ? RN_TIME_MS_MAX + 1u : RN_TIME_MS_MAX);
+            } else {
+                if (f == cases[i].field)
+                    len = cases[i].how == 0 ? len - 1u : len + 1u;
+                mp_put_bin(&b, zeros, len);
+            }
+        }
+        expect(&b, cases[i].rc, cases[i].name, 0);
+    }
+    mp_buf_free(&cp);
+    mp_buf_free(&b);
+}
+
 static void test_msg_entries(void **state)
 {
     (void)state;
@@ -1202,6 +1361,7 @@ int main(void)
         cmocka_unit_test_setup(test_msg_heads, msg_setup),
         cmocka_unit_test_setup(test_msg_fields, msg_setup),
         cmocka_unit_test_setup(test_msg_entries, msg_setup),
+        cmocka_unit_test_setup(test_msg_witness, msg_setup),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1297,6 +1297,35 @@ static json_t *cpv_case(const char *name, const char *why, const char *stage, co
     return o;
 }
 
+/* The witness messages of PROTOCOL.md 10.5 over the checkpoint of `cpv` (checkpoint_vector's):
+ * CHECKPOINT carrying it whole, and COSIGN of its first cosignature. */
+static json_t *witness_messages_vector(json_t *cpv)
+{
+    json_t *c = json_object_get(cpv, "checkpoint");
+    const char *hx = json_string_value(json_object_get(c, "bytes"));
+    size_t len = 0, cap = strlen(hx) / 2;
+    uint8_t *bytes = malloc(cap);
+    static proto_checkpoint cp;
+    if (bytes == NULL || sodium_hex2bin(bytes, cap, hx, strlen(hx), NULL, &len, NULL) != 0 ||
+        proto_checkpoint_decode(&cp, bytes, len, NULL) != 0 || cp.cosigs_n == 0)
+        DIE("checkpoint bytes");
+    mp_buf m;
+    mp_buf_init(&m, RN_FRAME_BYTES_MAX);
+    json_t *v = json_object();
+    proto_msg_checkpoint(&m, bytes, len);
+    json_object_set_new(v, "checkpoint_message", jhex(m.data, m.len));
+    mp_buf_reset(&m);
+    proto_msg_cosign(&m, cp.hash, &cp.cosigs[0]);
+    json_object_set_new(v, "cosign_message", jhex(m.data, m.len));
+    json_object_set_new(v, "cosign_witness", jhex(cp.cosigs[0].witness, PROTO_KEY_BYTES));
+    json_object_set_new(v, "cosign_time", json_integer((json_int_t)cp.cosigs[0].time_ms));
+    if (mp_buf_err(&m) != 0)
+        DIE("witness messages");
+    mp_buf_free(&m);
+    free(bytes);
+    return v;
+}
+
 static json_t *checkpoint_vector(const made *ie, const made *fr)
 {
     const uint64_t t = 1764000000000ull; /* 2025-11-24T16:00:00Z */
@@ -1832,7 +1861,9 @@ int main(int argc, char **argv)
     json_object_set_new(root, "handshake", handshake_vector());
     json_object_set_new(root, "json_credential_digest", json_credential_digest_vector());
     json_object_set_new(root, "roster_chain", roster_chain);
-    json_object_set_new(root, "checkpoint", checkpoint_vector(ie, fr));
+    json_t *cpv = checkpoint_vector(ie, fr);
+    json_object_set_new(root, "checkpoint", cpv);
+    json_object_set_new(root, "witness_messages", witness_messages_vector(cpv));
 
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
