@@ -154,7 +154,9 @@ static const cli_optdef opts_cred_check[] = {
 static const cli_optdef opts_checkpoint_verify[] = { { "roster", 0, true },
                                                      { "witnesses", 0, true },
                                                      { NULL, 0, false } };
-static const cli_optdef opts_roster_only[] = { { "roster", 0, true }, { NULL, 0, false } };
+static const cli_optdef opts_answer_verify[] = { { "roster", 0, true },
+                                                 { "headers", 0, true },
+                                                 { NULL, 0, false } };
 static const cli_optdef opts_log[] = { { "from", 0, true },
                                        { "max", 0, true },
                                        { NULL, 0, false } };
@@ -483,12 +485,15 @@ static const cli_cmd commands[] = {
       "cosignature verifies and at least N (default 0) are by members other than the signer;\n"
       "1 otherwise; 3 when FILE is not a checkpoint.",
       opts_checkpoint_verify, 1, 1, false, cmd_checkpoint_verify, 0 },
-    { "answer verify", "check a node's signed answer offline", "FILE --roster ROSTER",
+    { "answer verify", "check a node's signed answer offline",
+      "FILE --roster ROSTER [--headers HEADERS]",
       "FILE is a signed answer (PROTOCOL.md 16.5): the control API's result for a query asked\n"
-      "with signed: true, or the gateway's body with ?signed=1. Prints the answer, who signed it\n"
-      "and when. Exit 0 when the signer is a member and the signature verifies, 1 otherwise,\n"
-      "3 when FILE is not a signed answer.",
-      opts_roster_only, 1, 1, false, cmd_answer_verify, 0 },
+      "with signed: true, or the gateway's body with ?signed=1. With --headers, FILE is a JSON\n"
+      "answer of the gateway and HEADERS the response headers that sign it, asked with the\n"
+      "request header Recnet-Sign: 1 (curl -H 'Recnet-Sign: 1' -D HEADERS -o FILE URL).\n"
+      "Prints the answer, who signed it and when. Exit 0 when the signer is a member and the\n"
+      "signature verifies, 1 otherwise, 3 when FILE is not a signed answer.",
+      opts_answer_verify, 1, 1, false, cmd_answer_verify, 0 },
 };
 
 #define COMMANDS_N (sizeof(commands) / sizeof(commands[0]))

@@ -5,10 +5,14 @@
  *
  * Both read one file and the roster and trust nothing else; --json prints what the text shows.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
 
 #include "cli.h"
 #include "conf/roster.h"
@@ -270,15 +274,103 @@ out:
 
 /* ---- answer verify ---- */
 
+/* ---- answer verify --headers: the gateway's JSON answer signed in its headers ---- */
+
+/* The value of header `name` (lowercase) in the response headers hdr[0..len) as curl -D writes
+ * them (the last response's, when redirects or 100-continue wrote several), blanks trimmed,
+ * copied into out[0..cap). Returns false when absent or too long. */
+static bool header_value(const char *hdr, size_t len, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    bool found = false;
+    for (size_t i = 0; i < len;) {
+        size_t e = i;
+        while (e < len && hdr[e] != '\n')
+            e++;
+        size_t l = e - i;
+        if (l > nl && hdr[i + nl] == ':' && strncasecmp(hdr + i, name, nl) == 0) {
+            size_t b = i + nl + 1, f = e;
+            while (b < f && (hdr[b] == ' ' || hdr[b] == '\t'))
+                b++;
+            while (f > b && (hdr[f - 1] == '\r' || hdr[f - 1] == ' ' || hdr[f - 1] == '\t'))
+                f--;
+            found = f - b < cap;
+            if (found) {
+                memcpy(out, hdr + b, f - b);
+                out[f - b] = '\0';
+            }
+        } else if (l >= 5 && strncmp(hdr + i, "HTTP/", 5) == 0) {
+            found = false; /* a later response starts: only its headers count */
+        }
+        i = e + 1;
+    }
+    return found;
+}
+
+/* Checks body[0..blen) against the Recnet-Signer, Recnet-Time and Recnet-Signature of the
+ * headers file `hpath` (PROTOCOL.md 12.5). Fills o and returns the verdict (an RN_E code), with
+ * the diagnostic in msg. */
+static int answer_json_check(const char *hpath, const uint8_t *body, size_t blen,
+                             const proto_roster *roster, json_t *o, char *msg, size_t cap)
+{
+    uint8_t *h = NULL, pk[PROTO_KEY_BYTES], sig[PROTO_SIG_BYTES];
+    size_t hlen, siglen = 0;
+    char why[512], signer[PROTO_KEY_TEXT_LEN + 8], tm[32], b64[128], who[64];
+    if (cli_read_file(hpath, 64u * 1024u, &h, &hlen, why, sizeof(why)) < 0) {
+        snprintf(msg, cap, "%s", why);
+        return RN_EIO;
+    }
+    bool have = header_value((const char *)h, hlen, "recnet-signer", signer, sizeof(signer)) &&
+                header_value((const char *)h, hlen, "recnet-time", tm, sizeof(tm)) &&
+                header_value((const char *)h, hlen, "recnet-signature", b64, sizeof(b64));
+    free(h);
+    if (!have) {
+        snprintf(msg, cap,
+                 "%s: no Recnet-Signer, Recnet-Time and Recnet-Signature headers (ask "
+                 "with the request header Recnet-Sign: 1)",
+                 hpath);
+        return RN_EMISSING;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long t = strtoull(tm, &end, 10);
+    if (tm[0] < '0' || tm[0] > '9' || *end != '\0' || errno != 0 || t > RN_TIME_MS_MAX) {
+        snprintf(msg, cap, "Recnet-Time: not a time in ms: %s", tm);
+        return RN_ETIME;
+    }
+    if (proto_key_text_parse(signer, strlen(signer), pk) < 0) {
+        snprintf(msg, cap, "Recnet-Signer: not a key: %s", signer);
+        return RN_EKEY;
+    }
+    if (sodium_base642bin(sig, sizeof(sig), b64, strlen(b64), NULL, &siglen, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        siglen != sizeof(sig)) {
+        snprintf(msg, cap, "Recnet-Signature: not the base64 of 64 bytes");
+        return RN_ELEN;
+    }
+    json_object_set_new(o, "signer", key_json(pk));
+    json_object_set_new(o, "signer_member", json_string(member_says(roster, pk, who, sizeof(who))));
+    json_object_set_new(o, "time", time_json((uint64_t)t));
+    if (proto_roster_find(roster, pk) == NULL) {
+        snprintf(msg, cap, "Recnet-Signer: %s", rn_strerror(RN_EROSTER));
+        return RN_EROSTER;
+    }
+    if (proto_answer_json_verify(body, blen, (uint64_t)t, pk, sig) != 0) {
+        snprintf(msg, cap, "Recnet-Signature: %s", rn_strerror(RN_ESIG));
+        return RN_ESIG;
+    }
+    return 0;
+}
+
 int cmd_answer_verify(cli *c, const cli_cmd *cmd, cli_args *a)
 {
-    const char *rpath = cli_optval(cmd, a, "roster");
+    const char *rpath = cli_optval(cmd, a, "roster"), *hpath = cli_optval(cmd, a, "headers");
     nodeconf_roster file;
     proto_roster roster;
     proto_signed_answer ans;
     uint8_t *buf = NULL;
     size_t len;
-    char why[512], msg[160], who[64];
+    char why[512], msg[640], who[64];
     rn_diag d = { 0 };
     bool own = false;
     int rc;
@@ -291,6 +383,42 @@ int cmd_answer_verify(cli *c, const cli_cmd *cmd, cli_args *a)
         return rc;
     if (cli_read_file(a->pos[0], RN_SIGNED_ANSWER_BYTES_MAX, &buf, &len, why, sizeof(why)) < 0) {
         rc = cli_fail(CLI_ERROR, "%s", why);
+        goto out;
+    }
+    if (hpath != NULL) {
+        json_error_t je;
+        json_t *o = json_object();
+        json_t *body = json_loadb((const char *)buf, len, 0, &je);
+        int vr = answer_json_check(hpath, buf, len, &roster, o, msg, sizeof(msg));
+        if (vr == RN_EIO) {
+            json_decref(o);
+            json_decref(body);
+            rc = cli_fail(CLI_ERROR, "%s", msg);
+            goto out;
+        }
+        json_object_set_new(o, "verified", json_boolean(vr == 0));
+        if (vr < 0) {
+            json_object_set_new(o, "error", json_string(rn_err_name(vr)));
+            json_object_set_new(o, "reason", json_string(msg));
+        }
+        json_object_set_new(o, "answer", body != NULL ? body : json_null());
+        if (c->json) {
+            cli_json_print(o);
+        } else {
+            if (json_object_get(o, "signer") != NULL) {
+                cli_kv(7, "signer", "%s (%s)", json_string_value(json_object_get(o, "signer")),
+                       json_string_value(json_object_get(o, "signer_member")));
+                cli_kv(7, "time", "%s", json_string_value(json_object_get(o, "time")));
+            }
+            if (vr == 0)
+                printf("VERIFIED against %s: the node %s answered this JSON at %s\n", rpath,
+                       json_string_value(json_object_get(o, "signer")),
+                       json_string_value(json_object_get(o, "time")));
+            else
+                printf("DOES NOT VERIFY: %s (%s)\n", msg, rn_err_name(vr));
+        }
+        json_decref(o);
+        rc = vr == 0 ? CLI_OK : CLI_NEGATIVE;
         goto out;
     }
     int dr = proto_answer_decode(&ans, buf, len, &d);

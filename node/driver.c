@@ -2245,7 +2245,7 @@ int node_driver_run(store *s, const node_config *cfg, const nodeconf *conf,
     if (rc == 0 && conf->http_listen.port != 0)
         rc = node_http_verify_set(d->http, conf->http_issuer_docs, conf->http_trust);
     if (rc == 0 && conf->http_listen.port != 0)
-        node_http_signer_set(d->http, cfg->sk); /* every JSON answer is signed (12.5) */
+        node_http_signer_set(d->http, cfg->sk); /* signs the JSON answers asked so (12.5) */
     if (rc != 0) {
         shutdown_begin(d, "start failed");
         goto run;

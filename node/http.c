@@ -148,7 +148,8 @@ struct node_http {
      * and read-only after: the pointers under `lock`. */
     cred_docs *verify_docs;
     cred_trust *verify_trust;
-    /* The node's key, which signs every JSON answer (node_http_signer_set), under `lock`. */
+    /* The node's key, which signs the JSON answers asked with Recnet-Sign: 1
+     * (node_http_signer_set), under `lock`. */
     bool signer_set;
     uint8_t signer_sk[PROTO_SK_BYTES];
 };
@@ -266,15 +267,25 @@ static const char *reason_of(int status)
     }
 }
 
-/* Recnet-Signer, Recnet-Time, Recnet-Signature over a JSON body (PROTOCOL.md 12.5): the node's
- * key as text (4.1), the gateway's clock in ms, and the signature (checkpoint.h,
- * proto_answer_json_sign) in standard base64. */
+/* Did the request ask for its JSON answer signed (the header Recnet-Sign: 1)? An Ed25519
+ * signature costs about as much as the rest of a recognise call, so the gateway signs only the
+ * answers that a verifier means to keep. */
+static bool sign_asked(const h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("recnet-sign"), -1);
+    return i >= 0 && req->headers.entries[i].value.len == 1 &&
+           req->headers.entries[i].value.base[0] == '1';
+}
+
+/* Recnet-Signer, Recnet-Time, Recnet-Signature over a JSON body (PROTOCOL.md 12.5), when the
+ * request asked (sign_asked): the node's key as text (4.1), the gateway's clock in ms, and the
+ * signature (checkpoint.h, proto_answer_json_sign) in standard base64. */
 static void sign_json(h2o_req_t *req, const void *body, size_t len)
 {
     node_http *h = current;
     uint8_t sk[PROTO_SK_BYTES], sig[PROTO_SIG_BYTES];
     bool have = false;
-    if (h == NULL)
+    if (h == NULL || !sign_asked(req))
         return;
     uv_mutex_lock(&h->lock);
     if (h->signer_set) {

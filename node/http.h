@@ -66,9 +66,10 @@ RN_MUST_USE int node_http_start(node_http **out, uv_loop_t *loop, const nodeconf
  */
 RN_MUST_USE int node_http_verify_set(node_http *h, const char *issuer_docs, const char *trust);
 
-/* The key (libsodium's 64 bytes, copied; wiped when the gateway is freed) that signs every JSON
- * answer: headers Recnet-Signer, Recnet-Time and Recnet-Signature (PROTOCOL.md 12.5). Call on the
- * node's loop thread, right after node_http_start; without it, answers carry no signature. */
+/* The key (libsodium's 64 bytes, copied; wiped when the gateway is freed) that signs the JSON
+ * answers of requests with Recnet-Sign: 1: headers Recnet-Signer, Recnet-Time and Recnet-Signature
+ * (PROTOCOL.md 12.5). Call on the node's loop thread, right after node_http_start; without it,
+ * answers carry no signature. */
 void node_http_signer_set(node_http *h, const uint8_t sk[64]);
 
 /* Stops the gateway: its thread closes the listener and ends; the node loop's handle is closed

@@ -102,12 +102,22 @@ printf '\x01' | dd of="$IT_DIR/answer-bad.bin" bs=1 seek=60 conv=notrunc 2>/dev/
 it_expect_rc 1 "answer verify of an altered answer" \
     "$RECNETCTL" answer verify "$IT_DIR/answer-bad.bin" --roster "$ROSTER"
 
-# The gateway: every JSON answer is signed in its headers, and ?signed=1 is the signed answer.
+# The gateway: a JSON answer asked with Recnet-Sign: 1 is signed in its headers (and only then),
+# and verifies offline; one byte changed does not. ?signed=1 is the signed answer.
 URL="http://127.0.0.1:$HTTP_PORT/v1/recognise?spec=IE:uniz/mc-c012&country=NL&purpose=further_study"
 hdr=$(curl -sS -D - -o "$IT_DIR/gw.json" "$URL" | tr -d '\r')
+has "recnet-signature: " "$hdr" && it_fail "signed without Recnet-Sign: $hdr"
+curl -sS -H 'Recnet-Sign: 1' -D "$IT_DIR/gw.hdr" -o "$IT_DIR/gw.json" "$URL"
+hdr=$(tr -d '\r' <"$IT_DIR/gw.hdr")
 has "recnet-signer: ${IT_KEY[IE]}" "$hdr" || it_fail "no Recnet-Signer header: $hdr"
 has "recnet-time: " "$hdr" || it_fail "no Recnet-Time header: $hdr"
 has "recnet-signature: " "$hdr" || it_fail "no Recnet-Signature header: $hdr"
+it_expect_rc 0 "answer verify --headers (the gateway's signed JSON)" \
+    "$RECNETCTL" answer verify "$IT_DIR/gw.json" --headers "$IT_DIR/gw.hdr" --roster "$ROSTER"
+sed 's/"no_decision"/"recognised"/' "$IT_DIR/gw.json" >"$IT_DIR/gw-bad.json"
+cmp -s "$IT_DIR/gw.json" "$IT_DIR/gw-bad.json" && it_fail "the answer has no result to alter"
+it_expect_rc 1 "answer verify --headers of an altered JSON answer" \
+    "$RECNETCTL" answer verify "$IT_DIR/gw-bad.json" --headers "$IT_DIR/gw.hdr" --roster "$ROSTER"
 code=$(curl -sS -o "$IT_DIR/gw-answer.bin" -w '%{http_code}' "$URL&signed=1")
 [ "$code" = 200 ] || it_fail "?signed=1: HTTP $code"
 it_expect_rc 0 "answer verify of the gateway's signed answer" \
