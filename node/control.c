@@ -1197,6 +1197,14 @@ static int own_provider_check(ctl *c, const uint8_t *body, size_t len)
 }
 
 /* publish [kind, body] and the aliases <kind>.publish [body]. */
+/* What publish and publish.batch take: the registry's kinds. A roster change (kind 7) is
+ * published by roster.propose and roster.approve, a succession (kind 8) by the node itself when it
+ * switches keys (PROTOCOL.md 11.11). */
+#define KINDS_EXPECTED "expected provider, spec, decision, policy, pathway or revocation"
+#define KINDS_GOVERNED                                                                             \
+    "roster changes are published with roster.propose and roster.approve, a succession by the "    \
+    "node when it switches keys"
+
 static int m_publish(ctl *c, mp_buf *out)
 {
     proto_kind kind = c->req.m->kind;
@@ -1212,9 +1220,8 @@ static int m_publish(ctl *c, mp_buf *out)
         RN_TRY(arg_str(c, 0, &k));
         short_cstr(k, name);
         int v = proto_kind_parse(name);
-        if (v < 0)
-            return fail_msg(c, RN_EKIND, pname(c, 0),
-                            "expected provider, spec, decision, policy, pathway or revocation");
+        if (v < 0 || !proto_kind_is_registry(v))
+            return fail_msg(c, RN_EKIND, pname(c, 0), v < 0 ? KINDS_EXPECTED : KINDS_GOVERNED);
         kind = (proto_kind)v;
         bi = 1;
     }
@@ -1351,9 +1358,8 @@ static int m_publish_batch(ctl *c, mp_buf *out)
         }
         short_cstr((proto_str){ name, name_len }, kname);
         int v = proto_kind_parse(kname);
-        if (v < 0) {
-            rc = fail_msg(c, RN_EKIND, pname(c, 0),
-                          "expected provider, spec, decision, policy, pathway or revocation");
+        if (v < 0 || !proto_kind_is_registry(v)) {
+            rc = fail_msg(c, RN_EKIND, pname(c, 0), v < 0 ? KINDS_EXPECTED : KINDS_GOVERNED);
             goto index;
         }
         if (mp_read_bin(&bc, &body, &body_len) < 0) {

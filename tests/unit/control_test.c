@@ -663,6 +663,23 @@ static void test_publish(void **state)
     mp_put_bin(&b, "x", 1);
     req_send(w, &b, &r);
     expect_err(&r, RN_EKIND, "kind");
+    /* Roster changes and successions are the governed roster's (roster.propose, roster.approve,
+     * and the node's own on a key switch), never a generic publish. */
+    static const char *const gov_kinds[] = { "roster", "succession" };
+    for (size_t i = 0; i < 2; i++) {
+        req_start(&b, "publish", 2);
+        mp_put_cstr(&b, gov_kinds[i]);
+        mp_put_bin(&b, "x", 1);
+        req_send(w, &b, &r);
+        expect_err(&r, RN_EKIND, "kind");
+        req_start(&b, "publish.batch", 2);
+        mp_put_array(&b, 1);
+        mp_put_cstr(&b, gov_kinds[i]);
+        mp_put_array(&b, 1);
+        mp_put_bin(&b, "x", 1);
+        req_send(w, &b, &r);
+        expect_err(&r, RN_EKIND, "kinds");
+    }
 
     /* status sees our log. */
     call0(w, "status", &r);
