@@ -198,9 +198,10 @@
 #define RN_SERVE_REPEAT_BYTES_MAX (4u << 20)
 
 /* The control socket: one request, one response, clients at once. A response carries at most
- * one proof bundle or one batch of log entries. */
+ * one proof bundle, witnessed (its checkpoints: 1 MiB, RN_PROOF_CHECKPOINTS_BYTES_MAX below) and
+ * signed, or one batch of log entries. */
 #define RN_CONTROL_REQUEST_BYTES_MAX  (1u << 20)
-#define RN_CONTROL_RESPONSE_BYTES_MAX (RN_PROOF_BYTES_MAX + (64u << 10))
+#define RN_CONTROL_RESPONSE_BYTES_MAX (RN_PROOF_BYTES_MAX + (1u << 20) + (64u << 10))
 #define RN_CONTROL_CLIENTS_MAX        64u
 
 /* A control client silent this long (no request bytes, no response pending) is closed, so that
@@ -459,5 +460,7 @@ static_assert(RN_REGISTRY_LINE_BYTES_MAX >= 4u * RN_RECORD_BYTES_MAX / 2u,
 static_assert(RN_CHECKPOINT_BYTES_MAX + 64u < RN_FRAME_BYTES_MAX, "a checkpoint fits one frame");
 static_assert(RN_CHECKPOINT_BYTES_MAX <= RN_PROOF_CHECKPOINTS_BYTES_MAX,
               "the largest checkpoint fits in a bundle");
+static_assert(RN_CONTROL_RESPONSE_BYTES_MAX >= RN_PROOF_WITNESSED_BYTES_MAX + (32u << 10),
+              "a witnessed bundle fits in a response with its answer");
 
 #endif /* RN_LIMITS_H */
