@@ -154,6 +154,7 @@ static const cli_optdef opts_cred_check[] = {
 static const cli_optdef opts_checkpoint_verify[] = { { "roster", 0, true },
                                                      { "witnesses", 0, true },
                                                      { NULL, 0, false } };
+static const cli_optdef opts_output_only[] = { { "output", 'o', true }, { NULL, 0, false } };
 static const cli_optdef opts_answer_verify[] = { { "roster", 0, true },
                                                  { "headers", 0, true },
                                                  { NULL, 0, false } };
@@ -477,6 +478,12 @@ static const cli_cmd commands[] = {
       "  -n, --dry-run    check, and count what would be published, publish nothing\n"
       "  --skip-invalid   publish the valid records, leaving out the refused lines",
       opts_registry_import, 1, 1, false, cmd_registry_import, 0 },
+    { "checkpoint get", "the node's newest signed checkpoint and its witnesses", "[-o FILE]",
+      "Asks the node for its newest checkpoint (PROTOCOL.md 16: the head of each author it\n"
+      "holds, signed at a time) with the cosignatures its peers sent as witnesses, and prints\n"
+      "it; -o FILE saves its exact bytes, for checkpoint verify. Exit 0; 1 when the node has\n"
+      "none yet ([node] checkpoint_interval 0, or no log held).",
+      opts_output_only, 0, 0, false, cmd_checkpoint_get, 0 },
     { "checkpoint verify", "check a signed checkpoint and its witnesses offline",
       "FILE --roster ROSTER [--witnesses N]",
       "FILE is a signed checkpoint (PROTOCOL.md 16): a node's statement of the head of each\n"

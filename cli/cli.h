@@ -168,6 +168,7 @@ int cmd_roster_approve(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_roster_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 /* Checkpoints and signed answers (cmd_witness.c); the durations of --max-age ("90s", "10m",
  * "1h", "7d", "250ms") in ms: 0 or RN_EINVAL. */
+int cmd_checkpoint_get(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_checkpoint_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_answer_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 int cli_duration_parse(const char *s, uint64_t *ms);

@@ -82,6 +82,12 @@ it_log "every node's checkpoint is cosigned by the three others"
 [ "$(it_counter NL cosigs_out)" -ge 1 ] || it_fail "NL counts no cosignature given"
 
 ROSTER=$IT_DIR/roster.ini
+# The checkpoint itself, fetched and verified offline with its three witnesses (not four).
+it_expect_rc 0 "checkpoint get -o" ctl NL checkpoint get -o "$IT_DIR/nl-cp.bin"
+it_expect_rc 0 "checkpoint verify --witnesses 3" \
+    "$RECNETCTL" checkpoint verify "$IT_DIR/nl-cp.bin" --roster "$ROSTER" --witnesses 3
+it_expect_rc 1 "checkpoint verify --witnesses 4" \
+    "$RECNETCTL" checkpoint verify "$IT_DIR/nl-cp.bin" --roster "$ROSTER" --witnesses 4
 it_expect_rc 0 "proof get --witnessed 2" \
     ctl IE proof get IE:uniz/mc-c012 NL further_study --witnessed 2 -o "$IT_DIR/w2.bin"
 it_expect_rc 0 "proof verify --witnesses 2 --max-age 1h" \
