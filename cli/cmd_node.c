@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "proto/codes.h"
 #include "proto/key.h"
@@ -126,6 +128,34 @@ int cmd_status(cli *c, const cli_cmd *cmd, cli_args *a)
     cli_kv(9, "control", "%lld clients closed for not reading, %lld evicted",
            ji(k, "control_clients_closed"), ji(k, "control_evicted"));
     cli_kv(9, "log", "%lld repeated lines summarised", ji(k, "log_lines_suppressed"));
+    json_t *w = json_object_get(s, "witness");
+    if (w != NULL) { /* PROTOCOL.md 11.12 */
+        json_t *cp = json_object_get(w, "checkpoint");
+        if (json_is_object(cp))
+            cli_kv(9, "witness", "newest checkpoint %s: %lld heads, %lld cosignatures",
+                   js(cp, "time"), ji(cp, "heads"), ji(cp, "cosignatures"));
+        else
+            cli_kv(9, "witness", "no checkpoint signed yet");
+        cli_kv(9, "", "%lld cosignatures given, %lld received; %lld split views refused",
+               ji(k, "cosigs_out"), ji(k, "cosigs_in"), ji(w, "refusals"));
+        json_t *e;
+        size_t i;
+        json_array_foreach(json_object_get(w, "evidence"), i, e)
+        {
+            /* The signer comes as hex (a bin of the status map): shown as its key. */
+            const char *hx = js(e, "signer");
+            uint8_t pk[PROTO_KEY_BYTES];
+            char key[PROTO_KEY_TEXT_LEN + 1];
+            size_t got = 0;
+            if (sodium_hex2bin(pk, sizeof(pk), hx, strlen(hx), NULL, &got, NULL) == 0 &&
+                got == sizeof(pk))
+                proto_key_text_format(pk, key);
+            else
+                snprintf(key, sizeof(key), "%s", hx);
+            cli_kv(9, "", "split view: %s showed %s at seq %lld another entry (%s)", key,
+                   js(e, "country"), ji(e, "seq"), js(e, "time"));
+        }
+    }
     json_decref(s);
     return CLI_OK;
 }

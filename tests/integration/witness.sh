@@ -190,6 +190,9 @@ for n in NL DE; do
     has '"country":"FR","seq":1,"shown":' "$st" || it_fail "$n: no evidence naming France's seq 1: $st"
 done
 it_wait_log 10 DE 'split view: .*checkpoint names FR'
+ctl DE status >"$IT_DIR/de-status.txt" || it_fail "status: $(cat "$IT_DIR/de-status.txt")"
+grep -q "split view: rn1:.* showed FR at seq 1 another entry" "$IT_DIR/de-status.txt" ||
+    it_fail "status does not show the split view: $(cat "$IT_DIR/de-status.txt")"
 it_log "the Netherlands and Germany refused each other's checkpoint: $(ctlj DE status | grep -o '"refusals":[0-9]*')"
 
 # France is forked everywhere; no checkpoint covers it, so no witnessed bundle rests on it.
