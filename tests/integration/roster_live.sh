@@ -35,7 +35,12 @@ G=$IT_DIR/genesis.rc
     >/dev/null || it_fail "roster genesis"
 # Portugal is in the roster file (its address), not in the genesis.
 it_node_new PT PT
-for n in IE FR NL; do it_chain_config "$n" "$G"; done
+for n in IE FR NL; do
+    it_chain_config "$n" "$G"
+    # Checkpoints every second: a witnessed bundle across the rotations at the end.
+    sed -i -e "s|^\(roster_chain = .*\)$|\1\ncheckpoint_interval = 1|" "$IT_DIR/$n/recnet.base.ini"
+    it_config "$n" recnet.ini
+done
 for n in IE FR NL; do it_start "$n"; done
 it_wait_peers 10 2 IE FR NL
 it_wait_roster 5 1 IE FR NL
@@ -135,13 +140,11 @@ it_wait_head 10 "$FR_NEW" 2 IE FR PT
 it_wait_peers 10 2 IE FR PT
 it_expect_rc 0 "the proof made before the rotation" \
     "$RECNETCTL" proof verify "$IT_DIR/proof-before.bin" --roster "$IT_DIR/roster.ini"
-if "$RECNETCTL" help proof verify 2>&1 | grep -q -- "--genesis"; then
-    ctl IE roster show --version 3 -o "$IT_DIR/v3.rc" >/dev/null || it_fail "roster show --version 3"
-    ctl IE roster show --version 4 -o "$IT_DIR/v4.rc" >/dev/null || it_fail "roster show --version 4"
-    it_expect_rc 0 "the proof made before the rotation, against the chain" \
-        "$RECNETCTL" proof verify "$IT_DIR/proof-before.bin" --genesis "$G" \
-        --change "$IT_DIR/v2.rc" --change "$IT_DIR/v3.rc" --change "$IT_DIR/v4.rc"
-fi
+ctl IE roster show --version 3 -o "$IT_DIR/v3.rc" >/dev/null || it_fail "roster show --version 3"
+ctl IE roster show --version 4 -o "$IT_DIR/v4.rc" >/dev/null || it_fail "roster show --version 4"
+it_expect_rc 0 "the proof made before the rotation, against the chain" \
+    "$RECNETCTL" proof verify "$IT_DIR/proof-before.bin" --genesis "$G" \
+    --change "$IT_DIR/v2.rc" --change "$IT_DIR/v3.rc" --change "$IT_DIR/v4.rc"
 it_log "FR rotated (planned): the log goes on under $FR_NEW; the old proof verifies"
 
 # ---- Compromised rotation (Portugal) ----
@@ -173,6 +176,24 @@ it_wait_log 5 PT "now signing with rn1:"
 grep -qF "now signing with $PT_NEW" "$IT_DIR/PT/recnetd.log" || it_fail "PT signs with another key"
 it_wait_head 10 "$PT_NEW" 1 IE FR PT
 it_log "PT rotated as compromised: its entry past the cut ignored, its log goes on under $PT_NEW"
+
+# A witnessed bundle after both rotations: France's decision under its new key, covered by
+# France's checkpoint (signed with the new key, roster version 5) that a witness cosigned; it
+# verifies against the chain of five versions, and the old bundle still does.
+ctl FR roster show --version 5 -o "$IT_DIR/v5.rc" >/dev/null || it_fail "roster show --version 5"
+deadline=$(($(date +%s%3N) + 15000))
+until ctl FR proof get IE:uniz/mc-c012 FR further_study --witnessed 1 \
+    -o "$IT_DIR/proof-witnessed.bin" >"$IT_DIR/last.out" 2>&1; do
+    [ "$(date +%s%3N)" -le $deadline ] || it_fail "no witnessed bundle on FR: $(cat "$IT_DIR/last.out")"
+    sleep 0.2
+done
+CHAIN=(--genesis "$G" --change "$IT_DIR/v2.rc" --change "$IT_DIR/v3.rc" --change "$IT_DIR/v4.rc"
+    --change "$IT_DIR/v5.rc")
+it_expect_rc 0 "the witnessed bundle after the rotations, against the chain" \
+    "$RECNETCTL" proof verify "$IT_DIR/proof-witnessed.bin" "${CHAIN[@]}" --witnesses 1 --max-age 1h
+it_expect_rc 0 "the proof made before the rotation, against the chain of five versions" \
+    "$RECNETCTL" proof verify "$IT_DIR/proof-before.bin" "${CHAIN[@]}"
+it_log "a witnessed bundle after the rotations verifies against the chain; so does the old one"
 
 # ---- Restarts ----
 
