@@ -379,39 +379,40 @@ static const cli_cmd commands[] = {
       "what a form does not carry. Exit 1 when the node holds no such spec.",
       opts_export, 1, 1, false, cmd_spec_export, 0 },
     { "query recognise", "how does a country recognise a spec, for a purpose",
-      "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME]",
+      "SPEC COUNTRY PURPOSE [--at TIME] [--valid-at TIME] [--signed FILE]",
       "PURPOSE is further_study, employment or both; TIME an ISO 8601 date or datetime, ms\n"
       "since the epoch, or now (the default). --at is the time known at (the entries published\n"
       "by then count), --valid-at the time the records' dates are evaluated at (default: --at).\n"
       "Exit 0 when recognised (full, partial or conditional), 1 when denied or when there is\n"
-      "no decision.",
+      "no decision. --signed FILE also saves the node's signed answer (its key, its time, the\n"
+      "question and the answer: PROTOCOL.md 12.5), for recnetctl answer verify.",
       opts_query_at, 3, 3, false, cmd_recognise, 0 },
     { "query search", "find specs",
       "[--country CC] [--provider ID] [--eqf-min N] [--eqf-max N] [--isced PREFIX]\n"
       "      [--ects-min ECTS] [--text TEXT] [--at TIME] [--valid-at TIME] [--after SPEC]\n"
-      "      [--limit N]",
+      "      [--limit N] [--signed FILE]",
       "Lists the active specs that match every filter given, in id order, 100 at a time (at most\n"
       "1000 with --limit); --after the last id of a page gives the next.",
       opts_search, 0, 0, false, cmd_search, 0 },
     { "query verify", "is an issued credential valid, and how is it recognised",
       "--spec SPEC --issuer-key rn1:... --issued-at TIME --credential HEX COUNTRY PURPOSE "
-      "[--at TIME] [--valid-at TIME]",
+      "[--at TIME] [--valid-at TIME] [--signed FILE]",
       "--credential is the 64-hex-digit digest of the issued credential. The issuer and spec are\n"
       "checked as valid at the issue date, as known at --at; --valid-at is the time of the\n"
       "recognition and the revocation. Exit 0 when the credential is valid and recognised, 1\n"
       "otherwise.",
       opts_verify, 2, 2, false, cmd_verify, 0 },
     { "query stack", "which specs count towards a pathway",
-      "COUNTRY PATHWAY SPEC... [--at TIME] [--valid-at TIME]",
+      "COUNTRY PATHWAY SPEC... [--at TIME] [--valid-at TIME] [--signed FILE]",
       "Exit 0 when the pathway is complete with the specs given, 1 otherwise.", opts_query_at, 2,
       2 + RN_STACK_SPECS_MAX, false, cmd_stack, 0 },
     { "query matrix", "how each of the 30 countries recognises a spec, for each purpose",
-      "SPEC [--at TIME] [--valid-at TIME]",
+      "SPEC [--at TIME] [--valid-at TIME] [--signed FILE]",
       "One call: the recognition of SPEC in every country, for further_study, employment and\n"
       "both (result and outcome per cell; --json gives every term). Exit 0.",
       opts_query_at, 1, 1, false, cmd_matrix, 0 },
     { "report", "the federation report: per country, what is registered and recognised",
-      "[--at TIME] [--valid-at TIME]",
+      "[--at TIME] [--valid-at TIME] [--signed FILE]",
       "Per country of the 30: providers and specs registered, the share of those specs with an\n"
       "EQF level, with external QA and listed by a pathway in force, the pathways, and the\n"
       "decisions and policies in force by outcome, as known at --at (now by default) and valid\n"
