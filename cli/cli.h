@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "conf/roster.h"
 #include "proto/entry.h"
 #include "proto/error.h"
 
@@ -168,6 +169,11 @@ int cmd_roster_approve(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_roster_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 /* Checkpoints and signed answers (cmd_witness.c); the durations of --max-age ("90s", "10m",
  * "1h", "7d", "250ms") in ms: 0 or RN_EINVAL. */
+/* A roster for offline checks: the federation's roster file (INI, then owned by `file`), or its
+ * canonical MessagePack encoding (then owned by `out`: file->count is 0). Returns CLI_OK, or
+ * CLI_REFUSED / CLI_ERROR with the reason printed. */
+int cli_roster_load(const char *path, proto_roster *out, nodeconf_roster *file);
+
 int cmd_checkpoint_get(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_checkpoint_verify(cli *c, const cli_cmd *cmd, cli_args *a);
 int cmd_answer_verify(cli *c, const cli_cmd *cmd, cli_args *a);

@@ -984,8 +984,9 @@ out:
 
 /* ---- proof verify ---- */
 
-/* Loads a roster: the federation's roster file (INI), or its canonical MessagePack encoding. */
-static int roster_load(const char *path, proto_roster *out, nodeconf_roster *file)
+/* Loads a roster: the federation's roster file (INI), or its canonical MessagePack encoding
+ * (cli.h). */
+int cli_roster_load(const char *path, proto_roster *out, nodeconf_roster *file)
 {
     uint8_t *buf;
     size_t len;
@@ -1161,7 +1162,7 @@ int cmd_proof_verify(cli *c, const cli_cmd *cmd, cli_args *a)
     if (gpath != NULL) {
         rc = proof_chain_load(cmd, a, gpath, &authors, &roster, against, sizeof(against));
     } else {
-        rc = roster_load(rpath, &roster, &file);
+        rc = cli_roster_load(rpath, &roster, &file);
         if (rc == CLI_OK && proto_authors_from_roster(&authors, &roster) < 0)
             rc = cli_fail(CLI_ERROR, "out of memory");
         snprintf(against, sizeof(against), "%s", rpath);

@@ -58,33 +58,9 @@ int cli_duration_parse(const char *s, uint64_t *ms)
  * first case, `own` is set in the second. */
 static int witness_roster(const char *path, proto_roster *out, nodeconf_roster *file, bool *own)
 {
-    uint8_t *buf = NULL;
-    size_t len;
-    char why[NODECONF_ERR_MAX], msg[128];
-    rn_diag d = { 0 };
-    *own = false;
-    int rc = cli_read_file(path, (size_t)RN_ROSTER_MEMBERS_MAX * 64u + 16u, &buf, &len, why,
-                           sizeof(why));
-    if (rc == 0 && len > 0 && (buf[0] == 0xdc || buf[0] == 0xdd || (buf[0] & 0xf0) == 0x90)) {
-        rc = proto_roster_init(out, RN_ROSTER_MEMBERS_MAX);
-        if (rc == 0)
-            rc = proto_roster_decode(out, buf, len, &d);
-        free(buf);
-        if (rc < 0) {
-            proto_roster_free(out);
-            return cli_fail(CLI_REFUSED, "%s: %s", path, rn_diag_format(&d, msg, sizeof(msg)));
-        }
-        *own = true;
-        return CLI_OK;
-    }
-    free(buf);
-    rc = nodeconf_roster_load(file, path, why, sizeof(why));
-    if (rc == RN_EIO)
-        return cli_fail(CLI_ERROR, "%s", why);
-    if (rc < 0)
-        return cli_fail(CLI_REFUSED, "%s", why);
-    *out = file->roster;
-    return CLI_OK;
+    int rc = cli_roster_load(path, out, file);
+    *own = rc == CLI_OK && file->count == 0;
+    return rc;
 }
 
 static json_t *key_json(const uint8_t key[PROTO_KEY_BYTES])
