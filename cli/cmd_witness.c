@@ -433,69 +433,50 @@ int cmd_answer_verify(cli *c, const cli_cmd *cmd, cli_args *a)
         rc = cli_fail(CLI_ERROR, "%s", why);
         goto out;
     }
-    if (hpath != NULL) {
+    json_t *o = json_object(), *body;
+    int vr;
+    if (hpath != NULL) { /* the gateway's JSON, signed in its headers */
         json_error_t je;
-        json_t *o = json_object();
-        json_t *body = json_loadb((const char *)buf, len, 0, &je);
-        int vr = answer_json_check(hpath, buf, len, &roster, o, msg, sizeof(msg));
+        body = json_loadb((const char *)buf, len, 0, &je);
+        vr = answer_json_check(hpath, buf, len, &roster, o, msg, sizeof(msg));
         if (vr == RN_EIO) {
             json_decref(o);
             json_decref(body);
             rc = cli_fail(CLI_ERROR, "%s", msg);
             goto out;
         }
-        json_object_set_new(o, "verified", json_boolean(vr == 0));
-        if (vr < 0) {
-            json_object_set_new(o, "error", json_string(rn_err_name(vr)));
-            json_object_set_new(o, "reason", json_string(msg));
+    } else {
+        int dr = proto_answer_decode(&ans, buf, len, &d);
+        if (dr < 0) {
+            json_decref(o);
+            rc = cli_fail_rn(CLI_REFUSED, dr, d.field, -1, "%s: not a signed answer: %s", a->pos[0],
+                             rn_diag_format(&d, msg, sizeof(msg)));
+            goto out;
         }
-        json_object_set_new(o, "answer", body != NULL ? body : json_null());
-        if (c->json) {
-            cli_json_print(o);
-        } else {
-            if (json_object_get(o, "signer") != NULL) {
-                cli_kv(7, "signer", "%s (%s)", json_string_value(json_object_get(o, "signer")),
-                       json_string_value(json_object_get(o, "signer_member")));
-                cli_kv(7, "time", "%s", json_string_value(json_object_get(o, "time")));
-            }
-            if (vr == 0)
-                printf("VERIFIED against %s: the node %s answered this JSON at %s\n", rpath,
-                       json_string_value(json_object_get(o, "signer")),
-                       json_string_value(json_object_get(o, "time")));
-            else
-                printf("DOES NOT VERIFY: %s (%s)\n", msg, rn_err_name(vr));
-        }
-        json_decref(o);
-        rc = vr == 0 ? CLI_OK : CLI_NEGATIVE;
-        goto out;
+        vr = proto_answer_verify(&ans, &roster, &d);
+        rn_diag_format(&d, msg, sizeof(msg));
+        mp_cur v;
+        mp_cur_init(&v, ans.answer, ans.answer_len);
+        body = rpc_to_json(v);
+        json_object_set_new(o, "signer", key_json(ans.signer));
+        json_object_set_new(o, "signer_member",
+                            json_string(member_says(&roster, ans.signer, who, sizeof(who))));
+        json_object_set_new(o, "time", time_json(ans.time_ms));
     }
-    int dr = proto_answer_decode(&ans, buf, len, &d);
-    if (dr < 0) {
-        rc = cli_fail_rn(CLI_REFUSED, dr, d.field, -1, "%s: not a signed answer: %s", a->pos[0],
-                         rn_diag_format(&d, msg, sizeof(msg)));
-        goto out;
-    }
-    int vr = proto_answer_verify(&ans, &roster, &d);
-    rn_diag_format(&d, msg, sizeof(msg));
-    mp_cur v;
-    mp_cur_init(&v, ans.answer, ans.answer_len);
-    json_t *o = json_object(), *body = rpc_to_json(v);
     json_object_set_new(o, "verified", json_boolean(vr == 0));
     if (vr < 0) {
         json_object_set_new(o, "error", json_string(rn_err_name(vr)));
         json_object_set_new(o, "reason", json_string(msg));
     }
-    json_object_set_new(o, "signer", key_json(ans.signer));
-    json_object_set_new(o, "signer_member",
-                        json_string(member_says(&roster, ans.signer, who, sizeof(who))));
-    json_object_set_new(o, "time", time_json(ans.time_ms));
     json_object_set_new(o, "answer", body != NULL ? body : json_null());
     if (c->json) {
         cli_json_print(o);
     } else {
-        cli_kv(7, "signer", "%s (%s)", json_string_value(json_object_get(o, "signer")),
-               json_string_value(json_object_get(o, "signer_member")));
-        cli_kv(7, "time", "%s", json_string_value(json_object_get(o, "time")));
+        if (json_object_get(o, "signer") != NULL) {
+            cli_kv(7, "signer", "%s (%s)", json_string_value(json_object_get(o, "signer")),
+                   json_string_value(json_object_get(o, "signer_member")));
+            cli_kv(7, "time", "%s", json_string_value(json_object_get(o, "time")));
+        }
         char *text = body != NULL ? json_dumps(body, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
         printf("answer:\n%s\n\n", text != NULL ? text : "(not shown)");
         free(text);
