@@ -1085,8 +1085,8 @@ static int show_online(cli *c, const cli_cmd *cmd, cli_args *a, bool quiet_fallb
         char *end;
         errno = 0;
         version = strtoull(vs, &end, 10);
-        if (errno != 0 || end == vs || *end != '\0' || vs[0] == '-' || version < 2)
-            return cli_usage(cmd, "--version %s: expected a version from 2", vs);
+        if (errno != 0 || end == vs || *end != '\0' || vs[0] == '-' || version < 1)
+            return cli_usage(cmd, "--version %s: expected a version from 1 (the genesis)", vs);
         if (out == NULL)
             return cli_usage(cmd, "--version N writes that version's document: give -o FILE");
     }

@@ -2272,13 +2272,21 @@ static int m_roster_show(ctl *c, mp_buf *out)
                         "this node has no governed roster ([node] roster_chain)");
     RN_TRY(arg_uint_or(c, 0, 0, &history));
     RN_TRY(arg_uint_or(c, 1, 0, &version));
-    if (version != 0 && node_roster_document(c->n, version, &doc) != 0)
-        return fail_msg(c, RN_ENOTFOUND, pname(c, 1),
-                        "the node holds the document of that version only when it applied it "
-                        "since it started");
+    uint8_t *held = NULL; /* a document from the replica (store_chain_document) */
+    if (version != 0 && node_roster_document(c->n, version, &doc) != 0) {
+        size_t hl = 0;
+        int hr = store_chain_document(c->s, version, &held, &hl);
+        if (hr == RN_ENOTFOUND)
+            return fail_msg(c, RN_ENOTFOUND, pname(c, 1), "no such version in the chain");
+        if (hr < 0)
+            return fail(c, hr, pname(c, 1));
+        doc = (proto_str){ held, (uint32_t)hl };
+    }
     node_rc_pending *pend = calloc(RN_ROSTER_PENDING_MAX, sizeof(*pend));
-    if (pend == NULL)
+    if (pend == NULL) {
+        free(held);
         return fail(c, RN_ENOMEM, NULL);
+    }
     size_t pn = node_roster_pending(c->n, pend, RN_ROSTER_PENDING_MAX);
     if (pn > RN_ROSTER_PENDING_MAX)
         pn = RN_ROSTER_PENDING_MAX;
@@ -2398,6 +2406,7 @@ static int m_roster_show(ctl *c, mp_buf *out)
         mp_put_cstr(out, "document");
         mp_put_bin(out, doc.ptr, doc.len);
     }
+    free(held);
     return 0;
 }
 

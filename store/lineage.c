@@ -639,6 +639,33 @@ int store_chain_load(store *s, struct proto_rosterchain *out, rn_diag *d)
     return err;
 }
 
+int store_chain_document(store *s, uint64_t version, uint8_t **doc, size_t *len)
+{
+    MDB_txn *txn;
+    uint8_t kb[8];
+    *doc = NULL;
+    *len = 0;
+    int rc = mdb_txn_begin(s->priv->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return store_lmdb_err(rc, "begin chain");
+    put_be64(kb, version);
+    MDB_val k = { 8, kb }, v;
+    int err = 0;
+    rc = mdb_get(txn, s->priv->dbi[STORE_DB_CHAIN], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        err = RN_ENOTFOUND;
+    else if (rc != 0)
+        err = store_lmdb_err(rc, "get chain");
+    else if ((*doc = malloc(v.mv_size > 0 ? v.mv_size : 1)) == NULL)
+        err = RN_ENOMEM;
+    else {
+        memcpy(*doc, v.mv_data, v.mv_size);
+        *len = v.mv_size;
+    }
+    mdb_txn_abort(txn);
+    return err;
+}
+
 int lineage_open(store *s, MDB_txn *txn)
 {
     proto_rosterchain ch;

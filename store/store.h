@@ -544,6 +544,13 @@ RN_MUST_USE int store_chain_append(store *s, const uint8_t *doc, size_t len);
 RN_MUST_USE int store_chain_load(store *s, struct proto_rosterchain *out, rn_diag *d);
 
 /*
+ * The document of `version` (1: the genesis) as store_chain_append kept it: *doc (malloc'd, the
+ * caller frees it) and *len. Returns 0, RN_ENOTFOUND (no such version held), RN_ENOMEM,
+ * RN_ESTORE.
+ */
+RN_MUST_USE int store_chain_document(store *s, uint64_t version, uint8_t **doc, size_t *len);
+
+/*
  * Every roster entry (kind 7) held, in (author, seq) order, from the `lineage` index: `cb` gets
  * each with its entry bytes (checked against its id, valid during the call) and may stop the walk
  * by returning non-zero. Entries past their author's cut-off are skipped. Returns 0, RN_ECORRUPT,

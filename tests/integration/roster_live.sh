@@ -204,6 +204,15 @@ it_start IE
 it_wait_roster 5 5 IE
 it_wait_peers 10 2 IE
 it_wait_head 10 "$FR_NEW" "$fr_head" IE
+# The documents of every version come back from the replica too, byte for byte.
+for v in 1 3 4 5; do
+    ctl IE roster show --version $v -o "$IT_DIR/ie-v$v.rc" >/dev/null ||
+        it_fail "roster show --version $v after a restart"
+done
+cmp -s "$IT_DIR/ie-v1.rc" "$G" || it_fail "version 1 after a restart is not the genesis"
+for v in 3 4 5; do
+    cmp -s "$IT_DIR/ie-v$v.rc" "$IT_DIR/v$v.rc" || it_fail "version $v after a restart differs"
+done
 it_stop NL
 rc=0
 (cd "$IT_DIR/NL" && timeout 10 "$RECNETD" -c recnet.ini) >>"$IT_DIR/NL/recnetd.log" 2>&1 || rc=$?

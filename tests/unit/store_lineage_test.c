@@ -691,6 +691,33 @@ static void test_compromised_rotation(void **state)
     assert_int_equal(ch.current.count, f->ch.current.count);
     assert_memory_equal(ch.versions[1].hash, f->ch.versions[1].hash, PROTO_ID_BYTES);
     proto_rosterchain_free(&ch);
+    /* Each document comes back as kept: the genesis hashes to the federation id, version 2 to its
+     * hash; no version 3 or 0. */
+    for (uint64_t v = 1; v <= 2; v++) {
+        uint8_t *doc = NULL, h[PROTO_ID_BYTES];
+        size_t dl = 0;
+        assert_int_equal(store_chain_document(&f->s, v, &doc, &dl), 0);
+        assert_true(dl > 0);
+        if (v == 1) {
+            crypto_generichash(h, PROTO_ID_BYTES, doc, dl, NULL, 0);
+            assert_memory_equal(h, f->ch.versions[0].hash, PROTO_ID_BYTES);
+        } else {
+            proto_rc_change *c = calloc(1, sizeof(*c));
+            assert_non_null(c);
+            assert_int_equal(proto_rosterchain_change_decode(c, doc, dl, NULL), 0);
+            assert_int_equal(c->version, 2);
+            free(c);
+        }
+        free(doc);
+    }
+    {
+        uint8_t *doc = (uint8_t *)"x";
+        size_t dl = 7;
+        assert_int_equal(store_chain_document(&f->s, 3, &doc, &dl), RN_ENOTFOUND);
+        assert_null(doc);
+        assert_int_equal(dl, 0);
+        assert_int_equal(store_chain_document(&f->s, 0, &doc, &dl), RN_ENOTFOUND);
+    }
     assert_int_equal(((const proto_authors *)store_authors(&f->s))->version, 2);
     assert_int_equal(ingest(&f->s, &ie, 4, 4, &d), RN_ESUPERSEDED);
     /* A node that sets its configured roster first keeps the chain's table all the same. */
