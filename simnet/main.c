@@ -26,9 +26,11 @@
 #define RN_SIM_SCENARIOS "simnet/scenarios"
 #endif
 
-static const char *shipped[] = { "default",     "steady",       "recognition",  "partition-heal",
-                                 "crash-storm", "equivocation", "misbehaviour", "garbled-run",
-                                 "liar-heads",  "want-loop",    "scale-1000",   "clock-step" };
+static const char *shipped[] = { "default",         "steady",      "recognition",
+                                 "partition-heal",  "crash-storm", "equivocation",
+                                 "misbehaviour",    "garbled-run", "liar-heads",
+                                 "want-loop",       "scale-1000",  "clock-step",
+                                 "roster-partition" };
 
 /* The scenario run when none is given. */
 #define DEFAULT_SCENARIO "default"

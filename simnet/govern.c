@@ -1,0 +1,588 @@
+/*
+ * govern.c: the governed roster in the simulated federation (simnet/README.md, "The governed
+ * roster"; PROTOCOL.md 4.4, 11.11, 11.12).
+ *
+ * With `roster governed`, the run's roster is the genesis of a chain (quorum: a majority) and
+ * every replica starts from it (node_chain_prepare, node_config.chain). The directives remove,
+ * rotate and compromise are driven as operators drive them through recnetctl: one authority
+ * proposes (node_roster_propose), and every half second each other authority up that holds the
+ * pending change approves it by its hash (node_roster_approve) until it is in force. The events
+ * of each core are handled as recnetd's driver handles them: the dial list is mapped through the
+ * replica's author table again (node_dial_set); a node whose key was rotated signs with its new
+ * key (node_rekey); a node removed stops for good. A retired key's holder may go rogue (`rogue`):
+ * a peer offers entries signed with the old key past its cut, which no replica may accept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/authors.h"
+#include "proto/checkpoint.h"
+#include "simnet/run.h"
+
+static void key_from_seed(uint64_t seed, uint64_t i, uint8_t pk[32], uint8_t sk[64])
+{
+    uint8_t in[24], s32[32];
+    memcpy(in, "recnetgv", 8);
+    memcpy(in + 8, &seed, 8);
+    memcpy(in + 16, &i, 8);
+    crypto_generichash(s32, sizeof(s32), in, sizeof(in), NULL, 0);
+    crypto_sign_seed_keypair(pk, sk, s32);
+    sodium_memzero(s32, sizeof(s32));
+}
+
+int gov_setup(sim *S)
+{
+    if (!S->sc->governed)
+        return 0;
+    mp_buf b;
+    mp_buf_init(&b, RN_ROSTERCHAIN_GENESIS_BYTES_MAX);
+    /* Issued well before any node's clock (skew is at most 5 min). */
+    int rc = proto_rosterchain_genesis_encode("recnet-sim", 10, PROTO_QUORUM_MAJORITY,
+                                              SIM_T0 - 3600000ull, &S->roster, &b);
+    if (rc != 0) {
+        fprintf(stderr, "recnet-sim: the genesis: %s\n", rn_strerror(rc));
+        mp_buf_free(&b);
+        return -1;
+    }
+    S->genesis = run_calloc(1, b.len);
+    memcpy(S->genesis, b.data, b.len);
+    S->genesis_len = b.len;
+    mp_buf_free(&b);
+    return 0;
+}
+
+/* The key the member that held `key` has now, by table t: `key`, or where its rotations led. */
+static const uint8_t *current_key(const proto_authors *t, const uint8_t *key)
+{
+    for (int i = 0; t != NULL && i < 16; i++) {
+        const proto_author *a = proto_authors_find(t, key);
+        if (a == NULL || a->current || !a->has_next)
+            break;
+        key = a->next;
+    }
+    return key;
+}
+
+/* Node i's dial list (its keys as configured) through its replica's author table. */
+static void dial_map(sim *S, int i, uint8_t (*dial)[PROTO_KEY_BYTES], size_t *dial_n)
+{
+    snode *x = &S->nodes[i];
+    const proto_authors *t = store_authors(&x->s);
+    size_t n = 0;
+    for (size_t k = 0; k < x->dial_n; k++) {
+        const uint8_t *key = current_key(t, x->dial[k]);
+        if (memcmp(key, x->pk, PROTO_KEY_BYTES) == 0 ||
+            proto_roster_find(&x->s.roster, key) == NULL)
+            continue;
+        bool dup = false;
+        for (size_t j = 0; j < n && !dup; j++)
+            dup = memcmp(dial[j], key, PROTO_KEY_BYTES) == 0;
+        if (!dup && n < RN_PEERS_MAX)
+            memcpy(dial[n++], key, PROTO_KEY_BYTES);
+    }
+    *dial_n = n;
+}
+
+int gov_prepare(sim *S, int i, proto_rosterchain *ch, uint8_t (*dial)[PROTO_KEY_BYTES],
+                size_t *dial_n)
+{
+    size_t skipped = 0;
+    rn_diag d = { 0 };
+    int rc =
+        node_chain_prepare(&S->nodes[i].s, S->genesis, S->genesis_len, NULL, 0, ch, &skipped, &d);
+    if (rc != 0)
+        return rc;
+    dial_map(S, i, dial, dial_n);
+    return 0;
+}
+
+const retired_key *gov_retired(const sim *S, const uint8_t *pk)
+{
+    for (size_t k = S->retired_n; k-- > 0;)
+        if (memcmp(S->retired[k].pk, pk, PROTO_KEY_BYTES) == 0)
+            return &S->retired[k];
+    return NULL;
+}
+
+static retired_key *retire(sim *S, int a, proto_rc_optype why, uint64_t issued_ms)
+{
+    if (S->retired_n == SIM_GOV_MAX) {
+        run_fail(S, "more than %u roster changes", SIM_GOV_MAX);
+        return NULL;
+    }
+    retired_key *r = &S->retired[S->retired_n++];
+    memset(r, 0, sizeof(*r));
+    const pauthor *p = &S->pub[a];
+    r->node = a;
+    r->why = why;
+    memcpy(r->pk, S->nodes[a].pk, PROTO_KEY_BYTES);
+    memcpy(r->sk, S->nodes[a].sk, PROTO_SK_BYTES);
+    r->seq = p->n;
+    if (p->n > 0)
+        memcpy(r->id, p->e[p->n - 1].id, PROTO_ID_BYTES);
+    r->issued_ms = issued_ms;
+    return r;
+}
+
+/* Node a signs with its new key now: the old one is retired; the simulator follows the new log
+ * from its succession (seq 1) on. */
+static void swap_key(sim *S, int a)
+{
+    snode *x = &S->nodes[a];
+    retired_key *r = NULL;
+    for (size_t k = S->retired_n; k-- > 0 && r == NULL;)
+        if (S->retired[k].node == a && !S->retired[k].swapped)
+            r = &S->retired[k];
+    if (r == NULL && (r = retire(S, a, PROTO_RC_ROTATE, 0)) == NULL)
+        return;
+    r->swapped = true;
+    uint8_t pk[PROTO_KEY_BYTES];
+    crypto_sign_ed25519_sk_to_pk(pk, x->next_sk);
+    memcpy(x->pk, pk, PROTO_KEY_BYTES);
+    memcpy(x->sk, x->next_sk, PROTO_SK_BYTES);
+    sodium_memzero(x->next_sk, sizeof(x->next_sk));
+    x->has_next = false;
+    x->quiet = false;
+    /* by_key: insertion sort by key again */
+    for (size_t k = 1; k < S->n; k++) {
+        int v = S->by_key[k];
+        size_t j = k;
+        while (j > 0 &&
+               memcmp(S->nodes[S->by_key[j - 1]].pk, S->nodes[v].pk, PROTO_KEY_BYTES) > 0) {
+            S->by_key[j] = S->by_key[j - 1];
+            j--;
+        }
+        S->by_key[j] = v;
+    }
+    pauthor *p = &S->pub[a];
+    free(p->e);
+    p->e = NULL;
+    p->n = p->cap = 0;
+    p->fork_seq = p->fork_at_ms = p->garble_seq = p->garble_entries = 0;
+    for (size_t j = 0; j < S->n; j++) {
+        snode *y = &S->nodes[j];
+        y->head_seq[a] = 0;
+        free(y->hop[a]);
+        y->hop[a] = NULL;
+        y->hop_cap[a] = 0;
+    }
+    S->conv_target_seq[a] = 0;
+    for (size_t h = 0; h < SIM_HEALS_MAX; h++)
+        S->heal_snaps[h].target_seq[a] = 0;
+    obs_conv_recompute(S);
+    /* The succession node_rekey published: the new log's first entry. */
+    store_read rd;
+    store_head h;
+    if (run_read_plain(&x->s, &rd) != 0 || store_head_get(&rd, x->pk, &h) != 0 || h.seq != 1) {
+        store_read_end(&rd);
+        run_fail(S, "%s: no succession under its new key after node_rekey", x->name);
+        return;
+    }
+    store_read_end(&rd);
+    script_pub_record(S, (size_t)a, 1, h.id);
+    uint32_t d = (uint32_t)a;
+    run_trace(S, 'Y', &d, sizeof(d));
+}
+
+bool gov_events(sim *S, int i)
+{
+    snode *x = &S->nodes[i];
+    if (!S->sc->governed || !x->up)
+        return false;
+    node_roster_event re;
+    bool refresh = false, called = false;
+    while (node_next_roster_event(x->n, &re)) {
+        uint32_t d[2] = { (uint32_t)i, (uint32_t)re.kind };
+        run_trace(S, 'G', d, sizeof(d));
+        if (S->opt->verbose && re.kind == NODE_RE_APPLIED)
+            fprintf(S->opt->out, "  %8.3f s  %s applies roster version %llu\n",
+                    (double)S->now_ms / 1000.0, x->name, (unsigned long long)re.version);
+        if (re.kind == NODE_RE_SELF_RETIRED) {
+            if (x->has_next) {
+                rn_diag dg = { 0 };
+                int rc = node_rekey(x->n, x->next_sk, run_clock(S, x), &dg);
+                if (rc != 0) {
+                    run_fail(S, "%s: node_rekey: %s", x->name, rn_strerror(rc));
+                    return true;
+                }
+                swap_key(S, i);
+                called = true;
+            } else {
+                run_push(S, S->now_ms, E_GONE, (uint32_t)i, 0, 0);
+            }
+        }
+        if (re.kind != NODE_RE_DROPPED && re.kind != NODE_RE_EQUIVOCATED &&
+            re.kind != NODE_RE_APPLIED)
+            refresh = true;
+    }
+    if (refresh) {
+        uint8_t dial[RN_PEERS_MAX][PROTO_KEY_BYTES];
+        size_t n = 0;
+        dial_map(S, i, dial, &n);
+        node_dial_set(x->n, (const uint8_t(*)[PROTO_KEY_BYTES])dial, n, run_clock(S, x));
+        called = true;
+    }
+    return called;
+}
+
+void gov_gone(sim *S, int i)
+{
+    snode *x = &S->nodes[i];
+    if (!x->up || x->gone)
+        return;
+    if (S->opt->verbose)
+        fprintf(S->opt->out, "  %8.3f s  %s was removed: it stops\n", (double)S->now_ms / 1000.0,
+                x->name);
+    run_crash(S, i);
+    x->gone = true;
+}
+
+static uint64_t version_of(const snode *x)
+{
+    const proto_rosterchain *ch = x->up ? node_roster_chain(x->n) : NULL;
+    return ch != NULL ? proto_rosterchain_version(ch) : 0;
+}
+
+/* An authority that may sign for the roster: up, not leaving, not `but`. */
+static bool signer_ok(const sim *S, size_t j, int but)
+{
+    const snode *y = &S->nodes[j];
+    return j < S->a && (int)j != but && y->up && !y->quiet && !y->gone;
+}
+
+static void drive_done(sim *S, gov_drive *g);
+
+void gov_on_event(sim *S, size_t evi)
+{
+    const sim_event *e = &S->sc->events[evi];
+    if (!S->sc->governed) {
+        run_fail(S, "%s: a roster change needs 'roster governed'", e->where);
+        return;
+    }
+    int a = run_authority(S, e);
+    if (a < 0)
+        return;
+    if (S->nodes[a].gone || S->nodes[a].quiet) {
+        run_fail(S, "%s: %s is leaving the roster already", e->where, e->arg);
+        return;
+    }
+    int p = a;
+    if (e->kind != SIM_EV_ROTATE) {
+        p = -1;
+        if (e->arg2[0] != '\0') {
+            p = run_node_by_name(S, e->arg2);
+            if (p < 0 || !signer_ok(S, (size_t)p, a)) {
+                run_fail(S, "%s: %s cannot propose (an authority up, not the one changed)",
+                         e->where, e->arg2);
+                return;
+            }
+        }
+        for (size_t j = 0; j < S->a && p < 0; j++)
+            if (signer_ok(S, j, a))
+                p = (int)j;
+    }
+    if (p < 0 || !S->nodes[p].up) {
+        run_fail(S, "%s: no authority up to propose the change", e->where);
+        return;
+    }
+    if (version_of(&S->nodes[p]) != 1 + S->drives_n) {
+        /* The change before is not in force at the proposer yet: as an operator would, wait. */
+        run_push(S, S->now_ms + 500, E_SCRIPT, (uint32_t)evi, 0, 0);
+        return;
+    }
+    if (S->drives_n == SIM_GOV_MAX) {
+        run_fail(S, "%s: more than %u roster changes", e->where, SIM_GOV_MAX);
+        return;
+    }
+    snode *x = &S->nodes[a], *px = &S->nodes[p];
+    proto_rc_change *c = run_calloc(1, sizeof(*c));
+    c->ops_n = 1;
+    proto_rc_op *op = &c->ops[0];
+    memcpy(op->key, x->pk, PROTO_KEY_BYTES);
+    uint64_t now = run_clock(S, px), tnow = x->up ? run_clock(S, x) : now;
+    uint64_t issued = now > tnow ? now : tnow;
+    if (e->kind == SIM_EV_REMOVE) {
+        op->type = PROTO_RC_REMOVE;
+        (void)retire(S, a, PROTO_RC_REMOVE, issued);
+    } else {
+        uint8_t pk[PROTO_KEY_BYTES];
+        key_from_seed(S->sc->seed, ((uint64_t)a << 8) + S->drives_n, pk, x->next_sk);
+        x->has_next = true;
+        memcpy(op->new_key, pk, PROTO_KEY_BYTES);
+        if (e->kind == SIM_EV_COMPROMISE) {
+            op->type = PROTO_RC_ROTATE_COMPROMISED;
+            const pauthor *pa = &S->pub[a];
+            op->last_seq = pa->n;
+            if (pa->n > 0)
+                memcpy(op->last_id, pa->e[pa->n - 1].id, PROTO_ID_BYTES);
+            (void)retire(S, a, PROTO_RC_ROTATE_COMPROMISED, issued);
+        } else {
+            op->type = PROTO_RC_ROTATE;
+        }
+    }
+    x->quiet = true;
+    node_rc_result res;
+    rn_diag d = { 0 };
+    int rc = node_roster_propose(px->n, c, issued, now, &res, &d);
+    free(c);
+    if (rc != 0) {
+        run_fail(S, "%s: node_roster_propose on %s: %s (%s)", e->where, px->name, rn_strerror(rc),
+                 d.field ? d.field : "");
+        return;
+    }
+    script_pub_record(S, (size_t)p, res.seq, res.id);
+    gov_drive *g = &S->drives[S->drives_n++];
+    memset(g, 0, sizeof(*g));
+    g->evi = evi;
+    memcpy(g->hash, res.hash, PROTO_ID_BYTES);
+    g->version = res.version;
+    g->proposer = p;
+    g->target = a;
+    g->approved[p] = true;
+    if (res.applied)
+        drive_done(S, g);
+    if (S->opt->verbose)
+        fprintf(S->opt->out, "  %8.3f s  %s proposes roster version %llu (%u of %u)\n",
+                (double)S->now_ms / 1000.0, px->name, (unsigned long long)res.version, res.valid,
+                res.need);
+    run_settle(S, p, -1);
+    if (!g->done)
+        run_push(S, S->now_ms + 500, E_GOV, (uint32_t)(S->drives_n - 1), 0, 0);
+}
+
+/* The change is in force where an authority that signed it sees it; the others follow by gossip.
+ * A removed authority's operator stops its node then (its peers refuse it from now on, so it may
+ * never hear of the change itself). */
+static void drive_done(sim *S, gov_drive *g)
+{
+    g->done = true;
+    if (S->sc->events[g->evi].kind == SIM_EV_REMOVE)
+        run_push(S, S->now_ms, E_GONE, (uint32_t)g->target, 0, 0);
+}
+
+void gov_step(sim *S, size_t di)
+{
+    gov_drive *g = &S->drives[di];
+    if (g->done)
+        return;
+    if (version_of(&S->nodes[g->proposer]) >= g->version) {
+        drive_done(S, g);
+        return;
+    }
+    for (size_t j = 0; j < S->a && !g->done && !S->failed; j++) {
+        snode *y = &S->nodes[j];
+        if (!signer_ok(S, j, g->target) || g->approved[j])
+            continue;
+        if (version_of(y) >= g->version) {
+            drive_done(S, g);
+            break;
+        }
+        node_rc_pending pend[RN_ROSTER_PENDING_MAX];
+        size_t k = node_roster_pending(y->n, pend, RN_ROSTER_PENDING_MAX);
+        bool holds = false;
+        for (size_t q = 0; q < k && q < RN_ROSTER_PENDING_MAX && !holds; q++)
+            holds = memcmp(pend[q].hash, g->hash, PROTO_ID_BYTES) == 0;
+        if (!holds)
+            continue; /* not reached it yet (a partition): at the next step */
+        node_rc_result res;
+        rn_diag d = { 0 };
+        int rc = node_roster_approve(y->n, g->hash, PROTO_ID_BYTES, run_clock(S, y), &res, &d);
+        if (rc != 0) {
+            run_fail(S, "%s: node_roster_approve of version %llu: %s (%s)", y->name,
+                     (unsigned long long)g->version, rn_strerror(rc), d.field ? d.field : "");
+            return;
+        }
+        g->approved[j] = true;
+        script_pub_record(S, j, res.seq, res.id);
+        if (S->opt->verbose)
+            fprintf(S->opt->out, "  %8.3f s  %s approves roster version %llu (%u of %u)\n",
+                    (double)S->now_ms / 1000.0, y->name, (unsigned long long)g->version, res.valid,
+                    res.need);
+        if (res.applied)
+            drive_done(S, g);
+        run_settle(S, (int)j, -1);
+    }
+    if (!g->done && !S->failed)
+        run_push(S, S->now_ms + 500, E_GOV, (uint32_t)di, 0, 0);
+}
+
+void gov_rogue_entries(sim *S, size_t evi, uint8_t **msg, size_t *msg_len)
+{
+    const sim_event *e = &S->sc->events[evi];
+    int a = run_node_by_name(S, e->arg);
+    const retired_key *r = NULL;
+    for (size_t k = S->retired_n; k-- > 0 && r == NULL;)
+        if (S->retired[k].node == a && S->retired[k].why != PROTO_RC_ROTATE)
+            r = &S->retired[k];
+    *msg = NULL;
+    *msg_len = 0;
+    if (r == NULL) {
+        run_fail(S, "%s: %s has no key removed or replaced as compromised", e->where, e->arg);
+        return;
+    }
+    sim_wl w = S->pub[a].wl;
+    w.providers += 3000 + (uint32_t)S->forged_n;
+    proto_kind k;
+    char spec_id[64];
+    int rc = sim_wl_body(&w, PROTO_KIND_PROVIDER, 0, &S->specs, S->issuer_pk, NULL, &S->body, &k,
+                         spec_id);
+    RN_ASSERT(rc == 0);
+    uint64_t ts = run_clock(S, &S->nodes[0]);
+    if (ts <= r->issued_ms)
+        ts = r->issued_ms + 1;
+    proto_entry_draft dr = { .seq = r->seq + 1,
+                             .prev = r->seq > 0 ? r->id : NULL,
+                             .timestamp_ms = ts,
+                             .kind = PROTO_KIND_PROVIDER,
+                             .body = S->body.data,
+                             .body_len = S->body.len };
+    uint8_t entry[RN_ENTRY_BYTES_MAX];
+    size_t len = 0;
+    rc = proto_entry_sign(&dr, r->sk, entry, sizeof(entry), &len);
+    RN_ASSERT(rc == 0);
+    run_grow((void **)&S->forged, &S->forged_cap, S->forged_n + 1, sizeof(*S->forged));
+    proto_entry_id(entry, len, S->forged[S->forged_n++]);
+    mp_buf m;
+    mp_buf_init(&m, RN_FRAME_BYTES_MAX);
+    proto_msg_entries_begin(&m, 1);
+    mp_put_bin(&m, entry, len);
+    RN_ASSERT(mp_buf_err(&m) == 0);
+    *msg = run_calloc(1, m.len);
+    memcpy(*msg, m.data, m.len);
+    *msg_len = m.len;
+    mp_buf_free(&m);
+    S->rogue_refused++;
+}
+
+/* ---- Final checks ---- */
+
+/* Checkpoints: no witness cosigned two different entries of one author at one seq, and after a
+ * split view (an equivocation) some witness refused a checkpoint with the evidence. */
+static void check_checkpoints(sim *S)
+{
+    typedef struct seen {
+        uint8_t witness[PROTO_KEY_BYTES];
+        uint8_t author[PROTO_KEY_BYTES];
+        uint64_t seq;
+        uint8_t id[PROTO_ID_BYTES];
+    } seen;
+    seen *v = NULL;
+    size_t vn = 0, vcap = 0;
+    uint64_t evidence = 0, cosigs = 0;
+    proto_checkpoint *cp = run_calloc(1, sizeof(*cp));
+    for (size_t j = 0; j < S->n && !S->failed; j++) {
+        snode *x = &S->nodes[j];
+        if (!x->up)
+            continue;
+        evidence += node_witness_evidence_count(x->n);
+        proto_str out[64];
+        size_t k = node_checkpoints(x->n, out, 64);
+        for (size_t q = 0; q < k && q < 64 && !S->failed; q++) {
+            rn_diag d = { 0 };
+            if (proto_checkpoint_decode(cp, out[q].ptr, out[q].len, &d) != 0) {
+                run_fail(S, "%s keeps a checkpoint that does not decode", x->name);
+                break;
+            }
+            for (size_t a = 0; a < S->a; a++) {
+                const pauthor *p = &S->pub[a];
+                if (p->fork_seq == 0)
+                    continue;
+                const proto_cp_head *h = proto_checkpoint_head(cp, S->nodes[a].pk);
+                if (h == NULL || h->seq < p->fork_seq)
+                    continue;
+                for (uint32_t c = 0; c < cp->cosigs_n; c++) {
+                    cosigs++;
+                    if (h->seq != p->fork_seq)
+                        continue;
+                    for (size_t u = 0; u < vn; u++)
+                        if (memcmp(v[u].witness, cp->cosigs[c].witness, PROTO_KEY_BYTES) == 0 &&
+                            memcmp(v[u].author, h->author, PROTO_KEY_BYTES) == 0 &&
+                            v[u].seq == h->seq && memcmp(v[u].id, h->id, PROTO_ID_BYTES) != 0) {
+                            int w = run_node_by_key(S, cp->cosigs[c].witness);
+                            run_fail(S, "%s cosigned two entries of %s at seq %llu",
+                                     w >= 0 ? S->nodes[w].name : "a witness", S->nodes[a].name,
+                                     (unsigned long long)h->seq);
+                        }
+                    run_grow((void **)&v, &vcap, vn + 1, sizeof(*v));
+                    memcpy(v[vn].witness, cp->cosigs[c].witness, PROTO_KEY_BYTES);
+                    memcpy(v[vn].author, h->author, PROTO_KEY_BYTES);
+                    v[vn].seq = h->seq;
+                    memcpy(v[vn].id, h->id, PROTO_ID_BYTES);
+                    vn++;
+                }
+            }
+        }
+    }
+    free(cp);
+    free(v);
+    bool forked = false;
+    for (size_t a = 0; a < S->a; a++)
+        forked = forked || S->pub[a].fork_seq != 0;
+    if (S->opt->verbose)
+        fprintf(S->opt->out, "  %8.3f s  checkpoints: %llu refusals with evidence\n",
+                (double)S->now_ms / 1000.0, (unsigned long long)evidence);
+    if (!S->failed && forked && evidence == 0)
+        run_fail(S, "a split view was shown, and no witness refused a checkpoint for it");
+    (void)cosigs;
+}
+
+void gov_check_final(sim *S)
+{
+    if (S->sc->checkpoint_ms > 0)
+        check_checkpoints(S);
+    if (!S->sc->governed || S->failed)
+        return;
+    const proto_rosterchain *ref = NULL;
+    const char *ref_name = "";
+    for (size_t d = 0; d < S->drives_n; d++)
+        if (!S->drives[d].done)
+            run_fail(S, "%s: the roster change never reached its quorum",
+                     S->sc->events[S->drives[d].evi].where);
+    for (size_t j = 0; j < S->n && !S->failed; j++) {
+        snode *x = &S->nodes[j];
+        if (x->gone)
+            continue;
+        const proto_rosterchain *ch = node_roster_chain(x->n);
+        uint64_t v = proto_rosterchain_version(ch);
+        if (v != 1 + S->drives_n) {
+            run_fail(S, "%s ends on roster version %llu, not %zu", x->name, (unsigned long long)v,
+                     1 + S->drives_n);
+            break;
+        }
+        if (ref == NULL) {
+            ref = ch;
+            ref_name = x->name;
+        } else if (memcmp(ch->versions[v - 1].hash, ref->versions[v - 1].hash, PROTO_ID_BYTES) !=
+                   0) {
+            run_fail(S, "%s and %s end on different chain heads at version %llu", x->name, ref_name,
+                     (unsigned long long)v);
+            break;
+        }
+        store_read r;
+        if (store_query_begin(&x->s, &r) != 0) {
+            run_fail(S, "%s: store_query_begin failed", x->name);
+            break;
+        }
+        for (size_t k = 0; k < S->retired_n && !S->failed; k++) {
+            const retired_key *rk = &S->retired[k];
+            store_head h;
+            memset(&h, 0, sizeof(h));
+            int rc = store_head_get(&r, rk->pk, &h);
+            if (rc != 0 && rc != RN_ENOTFOUND) {
+                run_fail(S, "%s: cannot read its head of %s's old key", x->name,
+                         S->nodes[rk->node].name);
+            } else if (rk->why != PROTO_RC_REMOVE &&
+                       (h.seq != rk->seq ||
+                        (rk->seq > 0 && memcmp(h.id, rk->id, PROTO_ID_BYTES) != 0))) {
+                run_fail(S, "%s holds %s's retired key up to %llu, not its last entry %llu",
+                         x->name, S->nodes[rk->node].name, (unsigned long long)h.seq,
+                         (unsigned long long)rk->seq);
+            } else if (rk->why == PROTO_RC_REMOVE && h.seq > 0 && h.timestamp_ms > rk->issued_ms) {
+                run_fail(S, "%s holds an entry of %s stamped after its removal", x->name,
+                         S->nodes[rk->node].name);
+            }
+        }
+        store_read_end(&r);
+    }
+}
