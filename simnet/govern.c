@@ -422,7 +422,7 @@ void gov_rogue_entries(sim *S, size_t evi, uint8_t **msg, size_t *msg_len)
         return;
     }
     sim_wl w = S->pub[a].wl;
-    w.providers += 3000 + (uint32_t)S->forged_n;
+    w.providers += 3000 + (uint32_t)S->rogue_n;
     proto_kind k;
     char spec_id[64];
     int rc = sim_wl_body(&w, PROTO_KIND_PROVIDER, 0, &S->specs, S->issuer_pk, NULL, &S->body, &k,
@@ -441,8 +441,10 @@ void gov_rogue_entries(sim *S, size_t evi, uint8_t **msg, size_t *msg_len)
     size_t len = 0;
     rc = proto_entry_sign(&dr, r->sk, entry, sizeof(entry), &len);
     RN_ASSERT(rc == 0);
-    run_grow((void **)&S->forged, &S->forged_cap, S->forged_n + 1, sizeof(*S->forged));
-    proto_entry_id(entry, len, S->forged[S->forged_n++]);
+    run_grow((void **)&S->rogue, &S->rogue_cap, S->rogue_n + 1, sizeof(*S->rogue));
+    run_grow((void **)&S->rogue_node, &S->rogue_node_cap, S->rogue_n + 1, sizeof(int));
+    S->rogue_node[S->rogue_n] = a;
+    proto_entry_id(entry, len, S->rogue[S->rogue_n++]);
     mp_buf m;
     mp_buf_init(&m, RN_FRAME_BYTES_MAX);
     proto_msg_entries_begin(&m, 1);
@@ -452,85 +454,134 @@ void gov_rogue_entries(sim *S, size_t evi, uint8_t **msg, size_t *msg_len)
     memcpy(*msg, m.data, m.len);
     *msg_len = m.len;
     mp_buf_free(&m);
-    S->rogue_refused++;
 }
 
-/* ---- Final checks ---- */
+/* ---- Checkpoints ---- */
 
-/* Checkpoints: no witness cosigned two different entries of one author at one seq, and after a
- * split view (an equivocation) some witness refused a checkpoint with the evidence. */
-static void check_checkpoints(sim *S)
+/* Reads every node's own checkpoints (the newest few, with the cosignatures collected) and notes
+ * each cosignature of the head of an author who forked at its fork's seq: no witness may have
+ * cosigned two different entries there. Called every quarter second while checkpoints are on,
+ * since a node keeps only its newest checkpoints. */
+void gov_scan_checkpoints(sim *S)
 {
-    typedef struct seen {
-        uint8_t witness[PROTO_KEY_BYTES];
-        uint8_t author[PROTO_KEY_BYTES];
-        uint64_t seq;
-        uint8_t id[PROTO_ID_BYTES];
-    } seen;
-    seen *v = NULL;
-    size_t vn = 0, vcap = 0;
-    uint64_t evidence = 0, cosigs = 0;
-    proto_checkpoint *cp = run_calloc(1, sizeof(*cp));
+    proto_checkpoint *cp = NULL;
     for (size_t j = 0; j < S->n && !S->failed; j++) {
         snode *x = &S->nodes[j];
         if (!x->up)
             continue;
-        evidence += node_witness_evidence_count(x->n);
-        proto_str out[64];
-        size_t k = node_checkpoints(x->n, out, 64);
-        for (size_t q = 0; q < k && q < 64 && !S->failed; q++) {
+        proto_str out[STORE_CHECKPOINTS_OWN_MAX];
+        size_t k = node_checkpoints(x->n, out, STORE_CHECKPOINTS_OWN_MAX);
+        for (size_t q = 0; q < k && q < STORE_CHECKPOINTS_OWN_MAX && !S->failed; q++) {
             rn_diag d = { 0 };
+            if (cp == NULL)
+                cp = run_calloc(1, sizeof(*cp));
             if (proto_checkpoint_decode(cp, out[q].ptr, out[q].len, &d) != 0) {
                 run_fail(S, "%s keeps a checkpoint that does not decode", x->name);
                 break;
             }
-            for (size_t a = 0; a < S->a; a++) {
+            for (size_t a = 0; a < S->a && !S->failed; a++) {
                 const pauthor *p = &S->pub[a];
-                if (p->fork_seq == 0)
+                const proto_cp_head *h =
+                    p->fork_seq != 0 ? proto_checkpoint_head(cp, S->nodes[a].pk) : NULL;
+                if (h == NULL || h->seq != p->fork_seq)
                     continue;
-                const proto_cp_head *h = proto_checkpoint_head(cp, S->nodes[a].pk);
-                if (h == NULL || h->seq < p->fork_seq)
-                    continue;
-                for (uint32_t c = 0; c < cp->cosigs_n; c++) {
-                    cosigs++;
-                    if (h->seq != p->fork_seq)
-                        continue;
-                    for (size_t u = 0; u < vn; u++)
-                        if (memcmp(v[u].witness, cp->cosigs[c].witness, PROTO_KEY_BYTES) == 0 &&
-                            memcmp(v[u].author, h->author, PROTO_KEY_BYTES) == 0 &&
-                            v[u].seq == h->seq && memcmp(v[u].id, h->id, PROTO_ID_BYTES) != 0) {
+                for (uint32_t c = 0; c < cp->cosigs_n && !S->failed; c++) {
+                    bool known = false;
+                    for (size_t u = 0; u < S->cosig_n && !known; u++) {
+                        cosig_seen *v = &S->cosig[u];
+                        if (memcmp(v->witness, cp->cosigs[c].witness, PROTO_KEY_BYTES) != 0 ||
+                            v->author != a)
+                            continue;
+                        if (memcmp(v->id, h->id, PROTO_ID_BYTES) == 0) {
+                            known = true;
+                        } else {
                             int w = run_node_by_key(S, cp->cosigs[c].witness);
                             run_fail(S, "%s cosigned two entries of %s at seq %llu",
                                      w >= 0 ? S->nodes[w].name : "a witness", S->nodes[a].name,
                                      (unsigned long long)h->seq);
+                            known = true;
                         }
-                    run_grow((void **)&v, &vcap, vn + 1, sizeof(*v));
-                    memcpy(v[vn].witness, cp->cosigs[c].witness, PROTO_KEY_BYTES);
-                    memcpy(v[vn].author, h->author, PROTO_KEY_BYTES);
-                    v[vn].seq = h->seq;
-                    memcpy(v[vn].id, h->id, PROTO_ID_BYTES);
-                    vn++;
+                    }
+                    if (known)
+                        continue;
+                    run_grow((void **)&S->cosig, &S->cosig_cap, S->cosig_n + 1, sizeof(*S->cosig));
+                    cosig_seen *v = &S->cosig[S->cosig_n++];
+                    memcpy(v->witness, cp->cosigs[c].witness, PROTO_KEY_BYTES);
+                    v->author = a;
+                    memcpy(v->id, h->id, PROTO_ID_BYTES);
                 }
             }
         }
     }
     free(cp);
-    free(v);
-    bool forked = false;
-    for (size_t a = 0; a < S->a; a++)
-        forked = forked || S->pub[a].fork_seq != 0;
-    if (S->opt->verbose)
-        fprintf(S->opt->out, "  %8.3f s  checkpoints: %llu refusals with evidence\n",
-                (double)S->now_ms / 1000.0, (unsigned long long)evidence);
-    if (!S->failed && forked && evidence == 0)
-        run_fail(S, "a split view was shown, and no witness refused a checkpoint for it");
-    (void)cosigs;
+    if (!S->finished && !S->failed)
+        run_push(S, S->now_ms + 250, E_CKPT, 0, 0, 0);
 }
+
+/* After a split view: some witness refused a checkpoint for it, and every evidence kept against
+ * that author names its fork's seq with two different ids. (Figures per side, the nodes holding
+ * the author's own entry at that seq and those holding the other, with -v.) */
+static void check_split_view(sim *S)
+{
+    for (size_t a = 0; a < S->a && !S->failed; a++) {
+        const pauthor *p = &S->pub[a];
+        if (p->fork_seq == 0)
+            continue;
+        uint64_t side_refusals[2] = { 0, 0 };
+        size_t side_nodes[2] = { 0, 0 };
+        for (size_t j = 0; j < S->n && !S->failed; j++) {
+            snode *x = &S->nodes[j];
+            if (!x->up || (size_t)j == a)
+                continue;
+            store_read r;
+            proto_str e;
+            uint8_t id[PROTO_ID_BYTES];
+            if (store_query_begin(&x->s, &r) != 0) {
+                run_fail(S, "%s: store_query_begin failed", x->name);
+                return;
+            }
+            int rc = store_entry_get(&r, S->nodes[a].pk, p->fork_seq, &e);
+            if (rc == 0)
+                proto_entry_id(e.ptr, e.len, id);
+            store_read_end(&r);
+            if (rc != 0)
+                continue;
+            int side = memcmp(id, p->e[p->fork_seq - 1].id, PROTO_ID_BYTES) == 0 ? 0 : 1;
+            uint64_t cnt = node_witness_evidence_count(x->n);
+            side_nodes[side]++;
+            side_refusals[side] += cnt;
+            const node_witness_evidence *wev;
+            size_t k = node_witness_evidence_get(x->n, &wev);
+            for (size_t q = 0; q < k && !S->failed; q++)
+                if (memcmp(wev[q].author, S->nodes[a].pk, PROTO_KEY_BYTES) == 0 &&
+                    (wev[q].seq != p->fork_seq ||
+                     memcmp(wev[q].shown, wev[q].held, PROTO_ID_BYTES) == 0))
+                    run_fail(S, "%s keeps evidence against %s at seq %llu, not its fork at %llu",
+                             x->name, S->nodes[a].name, (unsigned long long)wev[q].seq,
+                             (unsigned long long)p->fork_seq);
+        }
+        if (S->opt->verbose)
+            fprintf(S->opt->out,
+                    "  %8.3f s  split view of %s: %zu nodes hold its entry, %zu the other; "
+                    "witness refusals %llu and %llu\n",
+                    (double)S->now_ms / 1000.0, S->nodes[a].name, side_nodes[0], side_nodes[1],
+                    (unsigned long long)side_refusals[0], (unsigned long long)side_refusals[1]);
+        /* One side that refuses is enough: the fork it then records reaches the other side as
+         * evidence, whose nodes may never have to refuse anything. */
+        if (!S->failed && side_refusals[0] + side_refusals[1] == 0)
+            run_fail(S, "a split view of %s: no witness refused a checkpoint for it",
+                     S->nodes[a].name);
+    }
+}
+
+/* ---- Final checks ---- */
 
 void gov_check_final(sim *S)
 {
-    if (S->sc->checkpoint_ms > 0)
-        check_checkpoints(S);
+    if (S->sc->checkpoint_ms > 0) {
+        gov_scan_checkpoints(S);
+        check_split_view(S);
+    }
     if (!S->sc->governed || S->failed)
         return;
     const proto_rosterchain *ref = NULL;
@@ -582,6 +633,13 @@ void gov_check_final(sim *S)
                 run_fail(S, "%s holds an entry of %s stamped after its removal", x->name,
                          S->nodes[rk->node].name);
             }
+        }
+        for (size_t k = 0; k < S->rogue_n && !S->failed; k++) {
+            uint8_t author[PROTO_KEY_BYTES];
+            uint64_t seq;
+            if (store_entry_find(&r, S->rogue[k], author, &seq) != RN_ENOTFOUND)
+                run_fail(S, "%s accepted an entry of %s's retired key past its cut (seq %llu)",
+                         x->name, S->nodes[S->rogue_node[k]].name, (unsigned long long)seq);
         }
         store_read_end(&r);
     }

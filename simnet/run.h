@@ -94,6 +94,7 @@ typedef enum ev_kind {
     E_EVIL_ACT,   /* a: a persistent evil endpoint's next step (liar-heads, want-loop) */
     E_GOV,        /* a: a roster change being driven to its quorum: the next approvals */
     E_GONE,       /* a: node removed from the roster: its process stops for good */
+    E_CKPT,       /* checkpoints on: the nodes' own checkpoints read (govern.c) */
 } ev_kind;
 
 typedef struct ev {
@@ -252,6 +253,13 @@ typedef struct gov_drive {
     bool done;                            /* in force on a node that approved it */
 } gov_drive;
 
+/* A witness's cosignature of a forked author's head at its fork's seq (govern.c). */
+typedef struct cosig_seen {
+    uint8_t witness[PROTO_KEY_BYTES];
+    size_t author;
+    uint8_t id[PROTO_ID_BYTES];
+} cosig_seen;
+
 #define SIM_GOV_MAX 32u /* roster changes and retired keys of one run */
 
 typedef struct sim {
@@ -325,7 +333,12 @@ typedef struct sim {
     size_t drives_n;
     retired_key retired[SIM_GOV_MAX];
     size_t retired_n;
-    uint64_t rogue_refused; /* rogue entries offered to nodes (none may be held) */
+    uint8_t (*rogue)[PROTO_ID_BYTES]; /* entries signed with retired keys past their cut, offered
+                                         to nodes by `rogue` (none may be held) */
+    int *rogue_node;                  /* [rogue_n]: whose retired key signed it */
+    size_t rogue_n, rogue_cap, rogue_node_cap;
+    cosig_seen *cosig; /* cosignatures seen of forked authors' heads at their fork */
+    size_t cosig_n, cosig_cap;
 
     bool failed;      /* a check failed: the run stops */
     bool final_phase; /* the run is over: no more workload, the final checks are next */
@@ -440,6 +453,8 @@ void gov_step(sim *S, size_t d);
 void gov_gone(sim *S, int i);
 /* The rogue directive: entries of a retired key past its cut, as an ENTRIES message. */
 void gov_rogue_entries(sim *S, size_t evi, uint8_t **msg, size_t *msg_len);
+/* E_CKPT: cosignatures of forked authors' heads noted; no witness cosigns two. */
+void gov_scan_checkpoints(sim *S);
 /* The final checks of the governed roster and of checkpoints. */
 void gov_check_final(sim *S);
 

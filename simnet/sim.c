@@ -786,6 +786,8 @@ static int setup(sim *S)
         if (check_is_answer(&sc->expects[k]) && sc->expects[k].at_ms != SIM_AT_END)
             run_push(S, sc->expects[k].at_ms, E_EXPECT, (uint32_t)k, 0, 0);
     run_push(S, sc->run_ms, E_END, 0, 0, 0);
+    if (sc->checkpoint_ms > 0)
+        run_push(S, 0, E_CKPT, 0, 0, 0);
     return 0;
 }
 
@@ -843,6 +845,9 @@ static void teardown(sim *S)
     free(S->specs.seq);
     free(S->evil_pk);
     free(S->genesis);
+    free(S->rogue);
+    free(S->rogue_node);
+    free(S->cosig);
     if (S->evil_sk != NULL)
         sodium_memzero(S->evil_sk, S->evil_members * PROTO_SK_BYTES);
     free(S->evil_sk);
@@ -949,6 +954,9 @@ int sim_run(const sim_scenario *sc_in, const sim_options *opt, sim_result *res)
                 break;
             case E_GONE:
                 gov_gone(S, (int)e.a);
+                break;
+            case E_CKPT:
+                gov_scan_checkpoints(S);
                 break;
             default:
                 run_fail(S, "unknown event %u", e.kind);
