@@ -371,7 +371,7 @@ static void check_garbled(sim *S)
     uint64_t errors = 0;
     for (size_t j = 0; j < S->n && !S->failed; j++) {
         snode *x = &S->nodes[j];
-        if (x->gone)
+        if (x->gone || x->joiner)
             continue;
         errors += node_counters_get(x->n)->protocol_errors + x->acc.protocol_errors;
         store_read r;
@@ -413,8 +413,8 @@ void check_final(sim *S)
     if (S->opt->verbose)
         fprintf(S->opt->out, "  %8.3f s  final checks\n", (double)S->now_ms / 1000.0);
     for (size_t j = 0; j < S->n && !S->failed; j++) {
-        if (S->nodes[j].gone)
-            continue; /* removed from the roster: stopped for good */
+        if (S->nodes[j].gone || S->nodes[j].joiner)
+            continue; /* removed from the roster (stopped for good), or never added */
         check_replica(S, (int)j, NULL, UINT64_MAX, true);
         if (S->failed)
             dump_peers(S, (int)j);

@@ -3,13 +3,14 @@
  * roster"; PROTOCOL.md 4.4, 11.11, 11.12).
  *
  * With `roster governed`, the run's roster is the genesis of a chain (quorum: a majority) and
- * every replica starts from it (node_chain_prepare, node_config.chain). The directives remove,
- * rotate and compromise are driven as operators drive them through recnetctl: one authority
+ * every replica starts from it (node_chain_prepare, node_config.chain). The directives add,
+ * remove, rotate and compromise are driven as operators drive them through recnetctl: one authority
  * proposes (node_roster_propose), and every half second each other authority up that holds the
  * pending change approves it by its hash (node_roster_approve) until it is in force. The events
  * of each core are handled as recnetd's driver handles them: the dial list is mapped through the
  * replica's author table again (node_dial_set); a node whose key was rotated signs with its new
- * key (node_rekey); a node removed stops for good. A retired key's holder may go rogue (`rogue`):
+ * key (node_rekey); a node removed stops for good; a node added starts from the genesis and the
+ * change documents. A retired key's holder may go rogue (`rogue`):
  * a peer offers entries signed with the old key past its cut, which no replica may accept.
  */
 #include <stdio.h>
@@ -35,11 +36,32 @@ int gov_setup(sim *S)
 {
     if (!S->sc->governed)
         return 0;
+    /* An authority that an `add` names is left out of the genesis; its node starts once added. */
+    for (size_t k = 0; k < S->sc->events_n; k++) {
+        int a =
+            S->sc->events[k].kind == SIM_EV_ADD ? run_node_by_name(S, S->sc->events[k].arg) : -1;
+        if (a >= 0)
+            S->nodes[a].joiner = true;
+    }
+    proto_roster g;
+    if (proto_roster_init(&g, S->roster.count) != 0)
+        return -1;
+    for (size_t k = 0; k < S->roster.count; k++) {
+        const proto_member *m = &S->roster.members[k];
+        int a = run_node_by_key(S, m->key);
+        if (a >= 0 && S->nodes[a].joiner)
+            continue;
+        if (proto_roster_add(&g, m->country, strlen(m->country), m->role, m->key) != 0) {
+            proto_roster_free(&g);
+            return -1;
+        }
+    }
     mp_buf b;
     mp_buf_init(&b, RN_ROSTERCHAIN_GENESIS_BYTES_MAX);
     /* Issued well before any node's clock (skew is at most 5 min). */
     int rc = proto_rosterchain_genesis_encode("recnet-sim", 10, PROTO_QUORUM_MAJORITY,
-                                              SIM_T0 - 3600000ull, &S->roster, &b);
+                                              SIM_T0 - 3600000ull, &g, &b);
+    proto_roster_free(&g);
     if (rc != 0) {
         fprintf(stderr, "recnet-sim: the genesis: %s\n", rn_strerror(rc));
         mp_buf_free(&b);
@@ -89,8 +111,8 @@ int gov_prepare(sim *S, int i, proto_rosterchain *ch, uint8_t (*dial)[PROTO_KEY_
 {
     size_t skipped = 0;
     rn_diag d = { 0 };
-    int rc =
-        node_chain_prepare(&S->nodes[i].s, S->genesis, S->genesis_len, NULL, 0, ch, &skipped, &d);
+    int rc = node_chain_prepare(&S->nodes[i].s, S->genesis, S->genesis_len, S->join_docs,
+                                S->join_docs_n, ch, &skipped, &d);
     if (rc != 0)
         return rc;
     dial_map(S, i, dial, dial_n);
@@ -238,6 +260,50 @@ void gov_gone(sim *S, int i)
     x->gone = true;
 }
 
+/* A node added: it starts from the genesis and the change documents as an authority that signed
+ * the change holds them (as `roster show --version` gives them to its operator). */
+void gov_join(sim *S, int i)
+{
+    int src = -1;
+    uint64_t best = 0;
+    for (size_t j = 0; j < S->n; j++) {
+        const snode *y = &S->nodes[j];
+        const proto_rosterchain *ch = y->up ? node_roster_chain(y->n) : NULL;
+        if (ch != NULL && proto_rosterchain_version(ch) > best) {
+            best = proto_rosterchain_version(ch);
+            src = (int)j;
+        }
+    }
+    if (src < 0 || best < 2) {
+        run_fail(S, "%s was added, and no node up holds the change", S->nodes[i].name);
+        return;
+    }
+    proto_str *docs = run_calloc((size_t)best, sizeof(*docs));
+    size_t k = 0;
+    for (uint64_t v = 2; v <= best; v++) {
+        proto_str d;
+        if (node_roster_document(S->nodes[src].n, v, &d) != 0)
+            continue; /* applied before its last start: the gossip brings it */
+        uint8_t *p = run_calloc(1, d.len);
+        memcpy(p, d.ptr, d.len);
+        docs[k].ptr = p;
+        docs[k++].len = d.len;
+    }
+    S->join_docs = docs;
+    S->join_docs_n = k;
+    if (S->opt->verbose)
+        fprintf(S->opt->out, "  %8.3f s  %s starts from version %llu as %s holds it\n",
+                (double)S->now_ms / 1000.0, S->nodes[i].name, (unsigned long long)best,
+                S->nodes[src].name);
+    if (run_join(S, i) != 0)
+        run_fail(S, "%s: cannot start once added to the roster", S->nodes[i].name);
+    S->join_docs = NULL;
+    S->join_docs_n = 0;
+    for (size_t q = 0; q < k; q++)
+        free((void *)docs[q].ptr);
+    free(docs);
+}
+
 static uint64_t version_of(const snode *x)
 {
     const proto_rosterchain *ch = x->up ? node_roster_chain(x->n) : NULL;
@@ -265,6 +331,10 @@ void gov_on_event(sim *S, size_t evi)
         return;
     if (S->nodes[a].gone || S->nodes[a].quiet) {
         run_fail(S, "%s: %s is leaving the roster already", e->where, e->arg);
+        return;
+    }
+    if ((e->kind == SIM_EV_ADD) != S->nodes[a].joiner) {
+        run_fail(S, "%s: %s is a member already", e->where, e->arg);
         return;
     }
     int p = a;
@@ -302,7 +372,11 @@ void gov_on_event(sim *S, size_t evi)
     memcpy(op->key, x->pk, PROTO_KEY_BYTES);
     uint64_t now = run_clock(S, px), tnow = x->up ? run_clock(S, x) : now;
     uint64_t issued = now > tnow ? now : tnow;
-    if (e->kind == SIM_EV_REMOVE) {
+    if (e->kind == SIM_EV_ADD) {
+        op->type = PROTO_RC_ADD;
+        op->role = PROTO_ROLE_AUTHORITY;
+        memcpy(op->country, x->name, 3);
+    } else if (e->kind == SIM_EV_REMOVE) {
         op->type = PROTO_RC_REMOVE;
         (void)retire(S, a, PROTO_RC_REMOVE, issued);
     } else {
@@ -321,7 +395,7 @@ void gov_on_event(sim *S, size_t evi)
             op->type = PROTO_RC_ROTATE;
         }
     }
-    x->quiet = true;
+    x->quiet = e->kind != SIM_EV_ADD;
     node_rc_result res;
     rn_diag d = { 0 };
     int rc = node_roster_propose(px->n, c, issued, now, &res, &d);
@@ -359,6 +433,8 @@ static void drive_done(sim *S, gov_drive *g)
     g->done = true;
     if (S->sc->events[g->evi].kind == SIM_EV_REMOVE)
         run_push(S, S->now_ms, E_GONE, (uint32_t)g->target, 0, 0);
+    else if (S->sc->events[g->evi].kind == SIM_EV_ADD)
+        run_push(S, S->now_ms, E_JOIN, (uint32_t)g->target, 0, 0);
 }
 
 void gov_step(sim *S, size_t di)
@@ -592,7 +668,7 @@ void gov_check_final(sim *S)
                      S->sc->events[S->drives[d].evi].where);
     for (size_t j = 0; j < S->n && !S->failed; j++) {
         snode *x = &S->nodes[j];
-        if (x->gone)
+        if (x->gone || x->joiner)
             continue;
         const proto_rosterchain *ch = node_roster_chain(x->n);
         uint64_t v = proto_rosterchain_version(ch);

@@ -95,6 +95,7 @@ typedef enum ev_kind {
     E_GOV,        /* a: a roster change being driven to its quorum: the next approvals */
     E_GONE,       /* a: node removed from the roster: its process stops for good */
     E_CKPT,       /* checkpoints on: the nodes' own checkpoints read (govern.c) */
+    E_JOIN,       /* a: a node added to the roster: it starts from the chain as it stands */
 } ev_kind;
 
 typedef struct ev {
@@ -171,6 +172,8 @@ typedef struct snode {
     bool quiet;    /* its key is being retired (removal, rotation, compromise): it publishes and
                       approves nothing more with it */
     bool gone;     /* removed from the roster: stopped for good, not checked */
+    bool joiner;   /* left out of the genesis for an `add`: not started (nor checked) until it is a
+                      member */
     bool has_next; /* next_sk: the key its rotation makes it sign with */
     uint8_t next_sk[PROTO_SK_BYTES]; /* (node_rekey once its old key is retired) */
 } snode;
@@ -327,7 +330,9 @@ typedef struct sim {
     heal_snap heal_snaps[SIM_HEALS_MAX];
 
     /* The governed roster (govern.c). */
-    uint8_t *genesis; /* the genesis document every replica starts from, genesis_len bytes */
+    uint8_t *genesis;     /* the genesis document every replica starts from, genesis_len bytes */
+    proto_str *join_docs; /* while a joiner starts: the change documents it starts from */
+    size_t join_docs_n;
     size_t genesis_len;
     gov_drive drives[SIM_GOV_MAX];
     size_t drives_n;
@@ -374,6 +379,8 @@ void run_settle(sim *S, int i, int sender);
 void run_crash(sim *S, int i);
 void run_restart(sim *S, int i);
 void run_counters_add(node_counters *acc, const node_counters *c);
+/* Starts node i for the first time after set-up (a joiner). 0 or -1. */
+int run_join(sim *S, int i);
 
 /* ---- net.c: the network ---- */
 
@@ -451,6 +458,7 @@ const retired_key *gov_retired(const sim *S, const uint8_t *pk);
 void gov_on_event(sim *S, size_t evi);
 void gov_step(sim *S, size_t d);
 void gov_gone(sim *S, int i);
+void gov_join(sim *S, int i);
 /* The rogue directive: entries of a retired key past its cut, as an ENTRIES message. */
 void gov_rogue_entries(sim *S, size_t evi, uint8_t **msg, size_t *msg_len);
 /* E_CKPT: cosignatures of forked authors' heads noted; no witness cosigns two. */

@@ -516,6 +516,7 @@ static int d_event(pctx *p, uint64_t at)
         { "rotate", SIM_EV_ROTATE, 8 },
         { "compromise", SIM_EV_COMPROMISE, 7 },
         { "rogue", SIM_EV_ROGUE, 2 },
+        { "add", SIM_EV_ADD, 7 },
     };
     sim_scenario *sc = p->sc;
     if (sc->events_n >= SIM_EVENTS_MAX)

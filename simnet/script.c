@@ -164,11 +164,13 @@ void script_on_event(sim *S, size_t evi)
                 : e->kind == SIM_EV_ROTATE     ? "rotate"
                 : e->kind == SIM_EV_COMPROMISE ? "compromise"
                 : e->kind == SIM_EV_ROGUE      ? "rogue"
+                : e->kind == SIM_EV_ADD        ? "add"
                                                : "misbehave",
                 e->arg,
-                !e->arg2[0]                                                ? ""
-                : e->kind == SIM_EV_REMOVE || e->kind == SIM_EV_COMPROMISE ? " by "
-                                                                           : " to ",
+                !e->arg2[0] ? ""
+                : e->kind == SIM_EV_REMOVE || e->kind == SIM_EV_COMPROMISE || e->kind == SIM_EV_ADD
+                    ? " by "
+                    : " to ",
                 e->arg2);
     if (S->opt->verbose && e->kind == SIM_EV_CLOCK)
         fprintf(S->opt->out, "  %8.3f s  %s: wall clock step %+lld ms\n",
@@ -247,6 +249,7 @@ void script_on_event(sim *S, size_t evi)
         evil_equivocate(S, evi);
         break;
     case SIM_EV_REMOVE:
+    case SIM_EV_ADD:
     case SIM_EV_ROTATE:
     case SIM_EV_COMPROMISE:
         gov_on_event(S, evi);

@@ -505,10 +505,23 @@ void run_crash(sim *S, int i)
 }
 
 /* Restarts node i; checks that everything it acknowledged, and everything it held, survived. */
+int run_join(sim *S, int i)
+{
+    snode *x = &S->nodes[i];
+    if (x->up || !x->joiner)
+        return 0;
+    x->joiner = false;
+    if (start_node(S, i) != 0)
+        return -1;
+    uint32_t d = (uint32_t)i;
+    run_trace(S, 'J', &d, sizeof(d));
+    return 0;
+}
+
 void run_restart(sim *S, int i)
 {
     snode *x = &S->nodes[i];
-    if (x->up)
+    if (x->up || x->joiner || x->gone)
         return;
     if (start_node(S, i) != 0) {
         run_fail(S, "%s: cannot restart over its data directory", x->name);
@@ -710,7 +723,7 @@ static int setup(sim *S)
         }
     }
     for (size_t i = 0; i < S->n; i++)
-        if (start_node(S, (int)i) != 0)
+        if (!S->nodes[i].joiner && start_node(S, (int)i) != 0)
             return -1;
 
     /* Every name the scenario uses must be a node (an authority where one is needed). */
@@ -725,12 +738,13 @@ static int setup(sim *S)
         if (e->kind == SIM_EV_EQUIVOCATE || e->kind == SIM_EV_FORGE || e->kind == SIM_EV_PUBLISH ||
             e->kind == SIM_EV_DECIDE || e->kind == SIM_EV_GARBLE || evil_persistent(e->kind) ||
             e->kind == SIM_EV_REMOVE || e->kind == SIM_EV_ROTATE || e->kind == SIM_EV_COMPROMISE ||
-            e->kind == SIM_EV_ROGUE) {
+            e->kind == SIM_EV_ROGUE || e->kind == SIM_EV_ADD) {
             int a = run_node_by_name(S, e->arg);
             if (a < 0 || (size_t)a >= S->a)
                 run_fail(S, "%s: '%s' is not an authority", e->where, e->arg);
             else if (!sc->governed && (e->kind == SIM_EV_REMOVE || e->kind == SIM_EV_ROTATE ||
-                                       e->kind == SIM_EV_COMPROMISE || e->kind == SIM_EV_ROGUE))
+                                       e->kind == SIM_EV_COMPROMISE || e->kind == SIM_EV_ROGUE ||
+                                       e->kind == SIM_EV_ADD))
                 run_fail(S, "%s: a roster change needs 'roster governed'", e->where);
         } else {
             (void)group_resolve_any(S, buf, scratch, NULL, true);
@@ -957,6 +971,9 @@ int sim_run(const sim_scenario *sc_in, const sim_options *opt, sim_result *res)
                 break;
             case E_CKPT:
                 gov_scan_checkpoints(S);
+                break;
+            case E_JOIN:
+                gov_join(S, (int)e.a);
                 break;
             default:
                 run_fail(S, "unknown event %u", e.kind);

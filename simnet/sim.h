@@ -60,6 +60,8 @@ typedef enum sim_ev_kind {
     SIM_EV_ROTATE,     /* arg: the authority whose key is rotated (planned: it proposes) */
     SIM_EV_COMPROMISE, /* arg: the authority whose key is replaced as compromised; arg2: the
                           proposer */
+    SIM_EV_ADD,        /* arg: an authority of the run left out of the genesis, whose node starts
+                          once the change that adds it is in force; arg2: the proposer */
     SIM_EV_ROGUE,      /* arg: an authority whose key was retired (compromised or removed);
                           arg2: targets: a peer gives them entries signed with the old key past
                           its cut, which no replica may accept */
