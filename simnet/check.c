@@ -319,8 +319,8 @@ static void check_evils(sim *S)
     for (size_t k = 0; k < S->evils_n && !S->failed; k++) {
         const evil *e = &S->evils[k];
         const vconn *v = S->vcs[e->vc];
-        if (e->kind == SIM_EV_EQUIVOCATE || evil_persistent(e->kind) || !e->sent ||
-            !e->target_was_up || S->nodes[e->target].inc != v->inc[1])
+        if (e->kind == SIM_EV_EQUIVOCATE || e->kind == SIM_EV_ROGUE || evil_persistent(e->kind) ||
+            !e->sent || !e->target_was_up || S->nodes[e->target].inc != v->inc[1])
             continue;
         if (e->kind == SIM_EV_GARBLE && e->closed_by_target)
             run_fail(S, "%s disconnected a peer that sent it an authentic run",
@@ -371,6 +371,8 @@ static void check_garbled(sim *S)
     uint64_t errors = 0;
     for (size_t j = 0; j < S->n && !S->failed; j++) {
         snode *x = &S->nodes[j];
+        if (x->gone || x->joiner)
+            continue;
         errors += node_counters_get(x->n)->protocol_errors + x->acc.protocol_errors;
         store_read r;
         if (store_query_begin(&x->s, &r) != 0) {
@@ -411,6 +413,8 @@ void check_final(sim *S)
     if (S->opt->verbose)
         fprintf(S->opt->out, "  %8.3f s  final checks\n", (double)S->now_ms / 1000.0);
     for (size_t j = 0; j < S->n && !S->failed; j++) {
+        if (S->nodes[j].gone || S->nodes[j].joiner)
+            continue; /* removed from the roster (stopped for good), or never added */
         check_replica(S, (int)j, NULL, UINT64_MAX, true);
         if (S->failed)
             dump_peers(S, (int)j);
@@ -421,5 +425,7 @@ void check_final(sim *S)
     check_queries(S);
     check_evils(S);
     check_garbled(S);
+    if (!S->failed)
+        gov_check_final(S);
     S->finished = true;
 }

@@ -33,7 +33,8 @@ bool evil_persistent(sim_ev_kind k)
 bool evil_misbehaviour(sim_ev_kind k)
 {
     return k == SIM_EV_EQUIVOCATE || k == SIM_EV_FORGE || k == SIM_EV_GARBAGE ||
-           k == SIM_EV_OVERSIZE || k == SIM_EV_JUNK || k == SIM_EV_GARBLE || evil_persistent(k);
+           k == SIM_EV_OVERSIZE || k == SIM_EV_JUNK || k == SIM_EV_GARBLE || k == SIM_EV_ROGUE ||
+           evil_persistent(k);
 }
 
 /* ---- Evil endpoints ---- */
@@ -489,6 +490,12 @@ void evil_misbehave(sim *S, size_t evi)
         if ((a = run_authority(S, sev)) < 0)
             return;
         garble_run(S, (size_t)a, &msg, &msg_len);
+    } else if (sev->kind == SIM_EV_ROGUE) {
+        if ((a = run_authority(S, sev)) < 0)
+            return;
+        gov_rogue_entries(S, evi, &msg, &msg_len);
+        if (msg == NULL)
+            return;
     }
     bool *mark = targets(S, sev, a);
     if (mark == NULL) {
@@ -502,6 +509,7 @@ void evil_misbehave(sim *S, size_t evi)
         switch (sev->kind) {
         case SIM_EV_FORGE:
         case SIM_EV_GARBLE:
+        case SIM_EV_ROGUE:
             e->payload = run_calloc(1, msg_len);
             memcpy(e->payload, msg, msg_len);
             e->payload_len = msg_len;

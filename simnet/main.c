@@ -5,7 +5,7 @@
  *
  * SCENARIO is a scenario file or the name of one shipped in simnet/scenarios (default, steady,
  * recognition, partition-heal, crash-storm, equivocation, misbehaviour, garbled-run, liar-heads,
- * want-loop, scale-1000, clock-step);
+ * want-loop, scale-1000, clock-step, roster-partition, roster-crash, compromised-key, split-view);
  * without one the shipped `default` runs (the 30 authorities publishing the demo workload, with
  * answers expected of every node), so that a bare `recnet-sim` shows what the simulator does. `-e`
  * adds directives after the file, and `--nodes` chooses the nodes, so any setting can be changed
@@ -26,9 +26,12 @@
 #define RN_SIM_SCENARIOS "simnet/scenarios"
 #endif
 
-static const char *shipped[] = { "default",     "steady",       "recognition",  "partition-heal",
-                                 "crash-storm", "equivocation", "misbehaviour", "garbled-run",
-                                 "liar-heads",  "want-loop",    "scale-1000",   "clock-step" };
+static const char *shipped[] = { "default",          "steady",       "recognition",
+                                 "partition-heal",   "crash-storm",  "equivocation",
+                                 "misbehaviour",     "garbled-run",  "liar-heads",
+                                 "want-loop",        "scale-1000",   "clock-step",
+                                 "roster-partition", "roster-crash", "compromised-key",
+                                 "split-view" };
 
 /* The scenario run when none is given. */
 #define DEFAULT_SCENARIO "default"
@@ -46,7 +49,8 @@ static void usage(FILE *f)
                "  SCENARIO         a scenario file, or a shipped one: default (when none is\n"
                "                   given), steady, recognition, partition-heal, crash-storm,\n"
                "                   equivocation, misbehaviour, garbled-run, liar-heads,\n"
-               "                   want-loop, scale-1000, clock-step\n"
+               "                   want-loop, scale-1000, clock-step, roster-partition,\n"
+               "                   roster-crash, compromised-key, split-view\n"
                "  -e, --set LINE   one more directive after the scenario (repeatable),\n"
                "                   e.g. -e 'nodes 10' -e 'run 20s' -e 'at 5s crash FR'\n"
                "  --nodes LIST     the nodes: a count, or country codes (IE,FR,DE): the same\n"

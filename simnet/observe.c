@@ -107,6 +107,8 @@ void obs_heads(sim *S, int j, int sender)
     store_read_end(&r);
     for (size_t i = 0; i < hn; i++) {
         int a = run_node_by_key(S, heads[i].author);
+        if (a < 0 && gov_retired(S, heads[i].author) != NULL)
+            continue; /* a key the governed roster retired: gov_check_final checks its log */
         if (a < 0 || (size_t)a >= S->a) {
             run_fail(S, "%s holds a log of %s, which is no authority", x->name,
                      a < 0 ? "a stranger" : S->nodes[a].name);

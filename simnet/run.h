@@ -42,6 +42,7 @@
 #include "store/store.h"
 
 #define HOP_UNKNOWN 0xffu
+#define SIM_T0      1767225600000ull /* virtual time 0 on the wall clock: 2026-01-01 */
 
 /* ---- Random numbers: splitmix64 streams, each seeded from the run's seed ---- */
 
@@ -91,6 +92,10 @@ typedef enum ev_kind {
     E_FINAL,      /* final checks */
     E_EXPECT,     /* a: an `expect recognise` checked now */
     E_EVIL_ACT,   /* a: a persistent evil endpoint's next step (liar-heads, want-loop) */
+    E_GOV,        /* a: a roster change being driven to its quorum: the next approvals */
+    E_GONE,       /* a: node removed from the roster: its process stops for good */
+    E_CKPT,       /* checkpoints on: the nodes' own checkpoints read (govern.c) */
+    E_JOIN,       /* a: a node added to the roster: it starts from the chain as it stands */
 } ev_kind;
 
 typedef struct ev {
@@ -163,6 +168,14 @@ typedef struct snode {
     uint64_t entries_new_seen; /* node_counters.entries_new of this incarnation already observed */
     uint64_t up_since_ms;      /* virtual time of its last start */
     int group;                 /* partition side, 0 when none */
+    /* The governed roster (govern.c). */
+    bool quiet;    /* its key is being retired (removal, rotation, compromise): it publishes and
+                      approves nothing more with it */
+    bool gone;     /* removed from the roster: stopped for good, not checked */
+    bool joiner;   /* left out of the genesis for an `add`: not started (nor checked) until it is a
+                      member */
+    bool has_next; /* next_sk: the key its rotation makes it sign with */
+    uint8_t next_sk[PROTO_SK_BYTES]; /* (node_rekey once its old key is retired) */
 } snode;
 
 /* An entry an authority acknowledged, and its deliveries. */
@@ -218,6 +231,39 @@ typedef struct heal_snap {
 } heal_snap;
 
 #define SIM_HEALS_MAX 64u /* heals measured and checked */
+
+/* A key the governed roster retired (govern.c): the old key of a rotation or a compromise, or a
+ * removed authority's. Every replica must hold its log exactly up to (seq, id), and nothing
+ * signed with it past that. */
+typedef struct retired_key {
+    int node;
+    proto_rc_optype why; /* PROTO_RC_REMOVE, PROTO_RC_ROTATE, PROTO_RC_ROTATE_COMPROMISED */
+    uint8_t pk[PROTO_KEY_BYTES];
+    uint8_t sk[PROTO_SK_BYTES]; /* what a rogue holder of the old key signs with */
+    uint64_t seq;               /* the last entry kept (the cut); 0 for none */
+    uint8_t id[PROTO_ID_BYTES];
+    uint64_t issued_ms; /* the change's time of issue (removal: later entries are refused) */
+    bool swapped;       /* rotations: the node signs with its new key now */
+} retired_key;
+
+/* A roster change the scenario drives to its quorum (govern.c). */
+typedef struct gov_drive {
+    size_t evi; /* the directive */
+    uint8_t hash[PROTO_ID_BYTES];
+    uint64_t version;
+    int proposer, target;
+    bool approved[RN_ROSTER_MEMBERS_MAX]; /* authorities that signed */
+    bool done;                            /* in force on a node that approved it */
+} gov_drive;
+
+/* A witness's cosignature of a forked author's head at its fork's seq (govern.c). */
+typedef struct cosig_seen {
+    uint8_t witness[PROTO_KEY_BYTES];
+    size_t author;
+    uint8_t id[PROTO_ID_BYTES];
+} cosig_seen;
+
+#define SIM_GOV_MAX 32u /* roster changes and retired keys of one run */
 
 typedef struct sim {
     const sim_scenario *sc;
@@ -283,6 +329,22 @@ typedef struct sim {
     bool partitioned;
     heal_snap heal_snaps[SIM_HEALS_MAX];
 
+    /* The governed roster (govern.c). */
+    uint8_t *genesis;     /* the genesis document every replica starts from, genesis_len bytes */
+    proto_str *join_docs; /* while a joiner starts: the change documents it starts from */
+    size_t join_docs_n;
+    size_t genesis_len;
+    gov_drive drives[SIM_GOV_MAX];
+    size_t drives_n;
+    retired_key retired[SIM_GOV_MAX];
+    size_t retired_n;
+    uint8_t (*rogue)[PROTO_ID_BYTES]; /* entries signed with retired keys past their cut, offered
+                                         to nodes by `rogue` (none may be held) */
+    int *rogue_node;                  /* [rogue_n]: whose retired key signed it */
+    size_t rogue_n, rogue_cap, rogue_node_cap;
+    cosig_seen *cosig; /* cosignatures seen of forked authors' heads at their fork */
+    size_t cosig_n, cosig_cap;
+
     bool failed;      /* a check failed: the run stops */
     bool final_phase; /* the run is over: no more workload, the final checks are next */
     bool finished;    /* the final checks ran */
@@ -317,6 +379,8 @@ void run_settle(sim *S, int i, int sender);
 void run_crash(sim *S, int i);
 void run_restart(sim *S, int i);
 void run_counters_add(node_counters *acc, const node_counters *c);
+/* Starts node i for the first time after set-up (a joiner). 0 or -1. */
+int run_join(sim *S, int i);
 
 /* ---- net.c: the network ---- */
 
@@ -376,6 +440,31 @@ bool check_is_answer(const sim_expect *e);
 void check_expect(sim *S, size_t k);
 void check_on_heal(sim *S, size_t h);
 void check_final(sim *S);
+
+/* ---- govern.c: the governed roster ---- */
+
+/* At set-up, before the replicas: the genesis of S->roster (quorum: a majority). 0 or -1. */
+int gov_setup(sim *S);
+/* Before node_new: the chain of node i (node_chain_prepare) into *ch, and its dial list mapped
+ * through the replica's author table into dial[] (*dial_n). 0, or the error. */
+int gov_prepare(sim *S, int i, proto_rosterchain *ch, uint8_t (*dial)[PROTO_KEY_BYTES],
+                size_t *dial_n);
+/* Drains node i's roster events (as recnetd's driver does); true when it called into the core
+ * (its actions must be drained again). */
+bool gov_events(sim *S, int i);
+/* A retired key, by its public key; NULL when none. */
+const retired_key *gov_retired(const sim *S, const uint8_t *pk);
+/* The timed directives remove, rotate, compromise; E_GOV; E_GONE. */
+void gov_on_event(sim *S, size_t evi);
+void gov_step(sim *S, size_t d);
+void gov_gone(sim *S, int i);
+void gov_join(sim *S, int i);
+/* The rogue directive: entries of a retired key past its cut, as an ENTRIES message. */
+void gov_rogue_entries(sim *S, size_t evi, uint8_t **msg, size_t *msg_len);
+/* E_CKPT: cosignatures of forked authors' heads noted; no witness cosigns two. */
+void gov_scan_checkpoints(sim *S);
+/* The final checks of the governed roster and of checkpoints. */
+void gov_check_final(sim *S);
 
 /* ---- report.c ---- */
 

@@ -512,6 +512,11 @@ static int d_event(pctx *p, uint64_t at)
         { "clock", SIM_EV_CLOCK, 6 },
         { "liar-heads", SIM_EV_LIAR_HEADS, 2 },
         { "want-loop", SIM_EV_WANT_LOOP, 2 },
+        { "remove", SIM_EV_REMOVE, 7 },
+        { "rotate", SIM_EV_ROTATE, 8 },
+        { "compromise", SIM_EV_COMPROMISE, 7 },
+        { "rogue", SIM_EV_ROGUE, 2 },
+        { "add", SIM_EV_ADD, 7 },
     };
     sim_scenario *sc = p->sc;
     if (sc->events_n >= SIM_EVENTS_MAX)
@@ -553,6 +558,15 @@ static int d_event(pctx *p, uint64_t at)
                 if (join(p, 2, p->n, e.arg2))
                     return -1;
             }
+            break;
+        case 7: /* <authority> [by <authority>] */
+        case 8: /* <authority> */
+            if (p->n != 2 && (tab[i].args == 8 || p->n != 4 || strcmp(p->w[2], "by") != 0))
+                return fail(p, "%s: expected 'at <time> %s <authority>%s'", p->w[0], p->w[0],
+                            tab[i].args == 7 ? " [by <authority>]" : "");
+            snprintf(e.arg, sizeof(e.arg), "%s", p->w[1]);
+            if (p->n == 4)
+                snprintf(e.arg2, sizeof(e.arg2), "%s", p->w[3]);
             break;
         case 4: /* publish <authority> <kind> [<purpose> | <spec>] */
             if (p->n < 3 || p->n > 4)
@@ -728,6 +742,16 @@ static int directive(pctx *p)
     } else if (strcmp(v, "bandwidth") == 0) {
         if (p->n != 2 || parse_u64(p->w[1], 0, 1ull << 40, &sc->bandwidth_bytes_per_ms) != 0)
             return fail(p, "bandwidth: expected bytes per ms per link (0: unlimited)");
+    } else if (strcmp(v, "roster") == 0) {
+        if (p->n != 2 || (strcmp(p->w[1], "governed") != 0 && strcmp(p->w[1], "fixed") != 0))
+            return fail(p, "roster: expected 'roster governed' or 'roster fixed'");
+        sc->governed = strcmp(p->w[1], "governed") == 0;
+    } else if (strcmp(v, "checkpoint") == 0) {
+        if (p->n != 2 || dur(p, p->w[1], &u))
+            return fail(p, "checkpoint: expected a duration (0: none)");
+        if (u > RN_TIMER_MS_MAX)
+            return fail(p, "checkpoint: at most %u ms", (unsigned)RN_TIMER_MS_MAX);
+        sc->checkpoint_ms = (uint32_t)u;
     } else if (strcmp(v, "skew") == 0) {
         if (p->n != 2 || dur(p, p->w[1], &u))
             return -1;

@@ -91,7 +91,7 @@ void script_on_stream(sim *S, size_t si, uint64_t step)
             mark[i] = true;
         if (!st->query && i >= S->a)
             mark[i] = false;
-        if (!S->nodes[i].up)
+        if (!S->nodes[i].up || (!st->query && S->nodes[i].quiet))
             mark[i] = false;
         cand += mark[i];
     }
@@ -154,14 +154,24 @@ void script_on_event(sim *S, size_t evi)
                 proto_enum_value_name(PROTO_ENUM_OUTCOME, e->outcome));
     else if (S->opt->verbose)
         fprintf(S->opt->out, "  %8.3f s  %s: %s %s%s%s\n", (double)S->now_ms / 1000.0, e->where,
-                e->kind == SIM_EV_PARTITION ? "partition"
-                : e->kind == SIM_EV_HEAL    ? "heal"
-                : e->kind == SIM_EV_CRASH   ? "crash"
-                : e->kind == SIM_EV_RESTART ? "restart"
-                : e->kind == SIM_EV_CUT     ? "cut"
-                : e->kind == SIM_EV_CLOCK   ? "clock"
-                                            : "misbehave",
-                e->arg, e->arg2[0] ? " to " : "", e->arg2);
+                e->kind == SIM_EV_PARTITION    ? "partition"
+                : e->kind == SIM_EV_HEAL       ? "heal"
+                : e->kind == SIM_EV_CRASH      ? "crash"
+                : e->kind == SIM_EV_RESTART    ? "restart"
+                : e->kind == SIM_EV_CUT        ? "cut"
+                : e->kind == SIM_EV_CLOCK      ? "clock"
+                : e->kind == SIM_EV_REMOVE     ? "remove"
+                : e->kind == SIM_EV_ROTATE     ? "rotate"
+                : e->kind == SIM_EV_COMPROMISE ? "compromise"
+                : e->kind == SIM_EV_ROGUE      ? "rogue"
+                : e->kind == SIM_EV_ADD        ? "add"
+                                               : "misbehave",
+                e->arg,
+                !e->arg2[0] ? ""
+                : e->kind == SIM_EV_REMOVE || e->kind == SIM_EV_COMPROMISE || e->kind == SIM_EV_ADD
+                    ? " by "
+                    : " to ",
+                e->arg2);
     if (S->opt->verbose && e->kind == SIM_EV_CLOCK)
         fprintf(S->opt->out, "  %8.3f s  %s: wall clock step %+lld ms\n",
                 (double)S->now_ms / 1000.0, e->where, (long long)e->offset_ms);
@@ -238,6 +248,12 @@ void script_on_event(sim *S, size_t evi)
     case SIM_EV_EQUIVOCATE:
         evil_equivocate(S, evi);
         break;
+    case SIM_EV_REMOVE:
+    case SIM_EV_ADD:
+    case SIM_EV_ROTATE:
+    case SIM_EV_COMPROMISE:
+        gov_on_event(S, evi);
+        break;
     case SIM_EV_CLOCK:
         if (run_group(S, e->arg, mark, NULL) != 0)
             break;
@@ -290,7 +306,7 @@ void script_on_end(sim *S)
         }
     }
     for (size_t i = 0; i < S->n; i++)
-        if (!S->nodes[i].up)
+        if (!S->nodes[i].up && !S->nodes[i].gone)
             run_restart(S, (int)i);
     for (size_t k = 0; k < S->evils_n; k++)
         evil_close(S, &S->evils[k]);

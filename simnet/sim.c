@@ -32,7 +32,7 @@
 #include "simnet/run.h"
 
 /* Every node clock starts at 2026-01-01 plus its skew; virtual time starts at 0. */
-#define SIM_T0          1767225600000ull
+
 #define STUCK_TICKS_MAX 100000u
 
 /* libsodium's generator (stream headers of proto/wire.c) draws from this seeded stream. */
@@ -366,8 +366,11 @@ void run_settle(sim *S, int i, int sender)
                 break;
             }
         }
-        if (nc == 0)
+        if (nc == 0) {
+            if (gov_events(S, i) && x->up)
+                continue; /* the core was called: its actions again */
             break;
+        }
         for (size_t k = 0; k < nc; k++)
             node_conn_closed(x->n, closes[k], run_clock(S, x));
     }
@@ -410,9 +413,10 @@ static void on_tick(sim *S, int i, uint32_t gen)
 static int start_node(sim *S, int i)
 {
     snode *x = &S->nodes[i];
+    /* A governed roster changes the roster a replica saves: each loads its own. */
     store_options so = { .map_bytes = (size_t)S->sc->map_bytes,
                          .sync_received = false,
-                         .roster = &S->roster };
+                         .roster = S->sc->governed ? NULL : &S->roster };
     int rc = store_open(&x->s, x->dir, &so);
     if (rc != 0) {
         fprintf(stderr, "recnet-sim: %s: store_open %s: %s\n", x->name, x->dir, rn_strerror(rc));
@@ -427,8 +431,29 @@ static int start_node(sim *S, int i)
     cfg.dial_n = x->dial_n;
     cfg.rng_seed = mix64(S->sc->seed, ((uint64_t)i << 20) + x->inc);
     cfg.limits = S->sc->limits;
+    cfg.checkpoint_ms = S->sc->checkpoint_ms;
+    proto_rosterchain ch;
+    uint8_t(*dial)[PROTO_KEY_BYTES] = NULL;
+    if (S->sc->governed) {
+        size_t dn = 0;
+        dial = run_calloc(RN_PEERS_MAX, PROTO_KEY_BYTES);
+        rc = gov_prepare(S, i, &ch, dial, &dn);
+        if (rc != 0) {
+            fprintf(stderr, "recnet-sim: %s: node_chain_prepare: %s\n", x->name, rn_strerror(rc));
+            free(dial);
+            store_close(&x->s);
+            x->has_store = false;
+            return -1;
+        }
+        cfg.chain = &ch;
+        cfg.dial = (const uint8_t(*)[PROTO_KEY_BYTES])dial;
+        cfg.dial_n = dn;
+    }
     node_clock_init(&x->clock, nwall(S, x), S->now_ms); /* a new process reads its clocks anew */
     rc = node_new(&x->n, &x->s, &cfg, run_clock(S, x));
+    free(dial);
+    if (rc != 0 && cfg.chain != NULL)
+        proto_rosterchain_free(&ch);
     if (rc != 0) {
         fprintf(stderr, "recnet-sim: %s: node_new: %s\n", x->name, rn_strerror(rc));
         store_close(&x->s);
@@ -480,10 +505,23 @@ void run_crash(sim *S, int i)
 }
 
 /* Restarts node i; checks that everything it acknowledged, and everything it held, survived. */
+int run_join(sim *S, int i)
+{
+    snode *x = &S->nodes[i];
+    if (x->up || !x->joiner)
+        return 0;
+    x->joiner = false;
+    if (start_node(S, i) != 0)
+        return -1;
+    uint32_t d = (uint32_t)i;
+    run_trace(S, 'J', &d, sizeof(d));
+    return 0;
+}
+
 void run_restart(sim *S, int i)
 {
     snode *x = &S->nodes[i];
-    if (x->up)
+    if (x->up || x->joiner || x->gone)
         return;
     if (start_node(S, i) != 0) {
         run_fail(S, "%s: cannot restart over its data directory", x->name);
@@ -664,7 +702,7 @@ static int setup(sim *S)
     }
     cmp_sim = S;
     qsort(S->by_key, S->n, sizeof(int), cmp_key);
-    if (net_topology(S) != 0) {
+    if (net_topology(S) != 0 || gov_setup(S) != 0) {
         return -1;
     }
 
@@ -685,7 +723,7 @@ static int setup(sim *S)
         }
     }
     for (size_t i = 0; i < S->n; i++)
-        if (start_node(S, (int)i) != 0)
+        if (!S->nodes[i].joiner && start_node(S, (int)i) != 0)
             return -1;
 
     /* Every name the scenario uses must be a node (an authority where one is needed). */
@@ -698,10 +736,16 @@ static int setup(sim *S)
             if (*c == '|' || (*c == '*' && e->kind == SIM_EV_PARTITION))
                 *c = ',';
         if (e->kind == SIM_EV_EQUIVOCATE || e->kind == SIM_EV_FORGE || e->kind == SIM_EV_PUBLISH ||
-            e->kind == SIM_EV_DECIDE || e->kind == SIM_EV_GARBLE || evil_persistent(e->kind)) {
+            e->kind == SIM_EV_DECIDE || e->kind == SIM_EV_GARBLE || evil_persistent(e->kind) ||
+            e->kind == SIM_EV_REMOVE || e->kind == SIM_EV_ROTATE || e->kind == SIM_EV_COMPROMISE ||
+            e->kind == SIM_EV_ROGUE || e->kind == SIM_EV_ADD) {
             int a = run_node_by_name(S, e->arg);
             if (a < 0 || (size_t)a >= S->a)
                 run_fail(S, "%s: '%s' is not an authority", e->where, e->arg);
+            else if (!sc->governed && (e->kind == SIM_EV_REMOVE || e->kind == SIM_EV_ROTATE ||
+                                       e->kind == SIM_EV_COMPROMISE || e->kind == SIM_EV_ROGUE ||
+                                       e->kind == SIM_EV_ADD))
+                run_fail(S, "%s: a roster change needs 'roster governed'", e->where);
         } else {
             (void)group_resolve_any(S, buf, scratch, NULL, true);
         }
@@ -756,6 +800,8 @@ static int setup(sim *S)
         if (check_is_answer(&sc->expects[k]) && sc->expects[k].at_ms != SIM_AT_END)
             run_push(S, sc->expects[k].at_ms, E_EXPECT, (uint32_t)k, 0, 0);
     run_push(S, sc->run_ms, E_END, 0, 0, 0);
+    if (sc->checkpoint_ms > 0)
+        run_push(S, 0, E_CKPT, 0, 0, 0);
     return 0;
 }
 
@@ -812,6 +858,10 @@ static void teardown(sim *S)
     free(S->specs.author);
     free(S->specs.seq);
     free(S->evil_pk);
+    free(S->genesis);
+    free(S->rogue);
+    free(S->rogue_node);
+    free(S->cosig);
     if (S->evil_sk != NULL)
         sodium_memzero(S->evil_sk, S->evil_members * PROTO_SK_BYTES);
     free(S->evil_sk);
@@ -912,6 +962,18 @@ int sim_run(const sim_scenario *sc_in, const sim_options *opt, sim_result *res)
                 break;
             case E_EXPECT:
                 check_expect(S, e.a);
+                break;
+            case E_GOV:
+                gov_step(S, e.a);
+                break;
+            case E_GONE:
+                gov_gone(S, (int)e.a);
+                break;
+            case E_CKPT:
+                gov_scan_checkpoints(S);
+                break;
+            case E_JOIN:
+                gov_join(S, (int)e.a);
                 break;
             default:
                 run_fail(S, "unknown event %u", e.kind);

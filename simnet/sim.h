@@ -55,6 +55,16 @@ typedef enum sim_ev_kind {
                           2^53 - 2, then one duplicate of its entry 1 every 2 s */
     SIM_EV_WANT_LOOP,  /* arg: the authority; arg2: targets: WANT its whole log every 100 ms,
                           every ENTRIES acknowledged */
+    /* The governed roster (`roster governed`; PROTOCOL.md 11.11), driven as operators would. */
+    SIM_EV_REMOVE,     /* arg: the authority removed; arg2: the proposer ("" : the first up) */
+    SIM_EV_ROTATE,     /* arg: the authority whose key is rotated (planned: it proposes) */
+    SIM_EV_COMPROMISE, /* arg: the authority whose key is replaced as compromised; arg2: the
+                          proposer */
+    SIM_EV_ADD,        /* arg: an authority of the run left out of the genesis, whose node starts
+                          once the change that adds it is in force; arg2: the proposer */
+    SIM_EV_ROGUE,      /* arg: an authority whose key was retired (compromised or removed);
+                          arg2: targets: a peer gives them entries signed with the old key past
+                          its cut, which no replica may accept */
 } sim_ev_kind;
 
 typedef struct sim_event {
@@ -155,6 +165,8 @@ typedef struct sim_scenario {
     uint64_t run_ms;        /* the workload and directives' span; the final phase follows */
     uint64_t settle_ms;     /* quiet time before a check; 0: three anti-entropy periods */
     uint32_t check_queries; /* recognise questions compared across nodes at the end */
+    bool governed;          /* `roster governed`: a genesis of the roster, applied live */
+    uint32_t checkpoint_ms; /* `checkpoint D`: every node signs a checkpoint this often (0) */
     sim_stream streams[SIM_STREAMS_MAX];
     size_t streams_n;
     sim_event events[SIM_EVENTS_MAX];

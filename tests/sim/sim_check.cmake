@@ -1,6 +1,8 @@
 # sim_check.cmake: checks on recnet-sim that need more than its exit status.
 #   -DSIM=<recnet-sim> -DMODE=determinism: a lossy, reordering, crashing scenario run twice with
 #       one seed gives the same digest; with another seed another digest.
+#   -DMODE=determinism_roster: the same with a governed roster: roster-crash (crashes, loss, key
+#       rotations, a removal) and compromised-key (a compromised key, node_rekey, rogue entries).
 #   -DMODE=failure: a run whose expectation cannot hold exits 1 and prints the seed and a
 #       command that, run again, fails the same way with the same digest.
 #   -DMODE=default: recnet-sim without a scenario runs the default one (the 30 countries
@@ -56,6 +58,22 @@ if(MODE STREQUAL "determinism")
     message(FATAL_ERROR "seeds 7 and 8 gave the same digest ${d1}")
   endif()
   message(STATUS "seed 7 twice: ${d1}; seed 8: ${d3}")
+elseif(MODE STREQUAL "determinism_roster")
+  foreach(scenario roster-crash compromised-key)
+    sim_digest(d1 rc1 ${scenario} --seed 5)
+    sim_digest(d2 rc2 ${scenario} --seed 5)
+    sim_digest(d3 rc3 ${scenario} --seed 6)
+    if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0 OR NOT rc3 EQUAL 0)
+      message(FATAL_ERROR "${scenario}: a run failed: ${rc1} ${rc2} ${rc3}\n${last_stdout}")
+    endif()
+    if(NOT d1 STREQUAL d2)
+      message(FATAL_ERROR "${scenario}: seed 5 twice gave two digests: ${d1} and ${d2}")
+    endif()
+    if(d1 STREQUAL d3)
+      message(FATAL_ERROR "${scenario}: seeds 5 and 6 gave the same digest ${d1}")
+    endif()
+    message(STATUS "${scenario}: seed 5 twice: ${d1}; seed 6: ${d3}")
+  endforeach()
 elseif(MODE STREQUAL "failure")
   sim_digest(d1 rc1 steady -e "run 6s" -e "settle 5s" -e "expect rmr <= -1" --seed 3)
   if(NOT rc1 EQUAL 1)
