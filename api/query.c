@@ -239,7 +239,9 @@ static int put_param(mp_buf *out, const ctl_param *p, api_query *q, const uint8_
     }
     case CTL_T_ARRAY: {
         uint32_t items = 1;
-        RN_ASSERT(p->elem == CTL_T_STR);
+        if (p->elem != CTL_T_STR)
+            return ctl_error_msg(e, RN_EINVAL, p->name,
+                                 "this parameter has no query-string form; use the control API");
         for (size_t i = 0; i < v->value_len; i++)
             items += v->value[i] == ',' ? 1u : 0u;
         mp_put_array(out, v->value_len == 0 ? 0 : items);

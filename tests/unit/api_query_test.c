@@ -162,6 +162,9 @@ static const struct {
     { CTL_M_HEADS, "at=1", RN_EUNKNOWNFIELD, "at" },
     { CTL_M_RECORD, "kind=spec&id=IE:x&at=2025-01-01T10:00:00Z", 0, NULL },
     { CTL_M_FORK, "author=rn1:abc", 0, NULL },
+    /* An array of other than strings has no query-string form: refused, never built. */
+    { CTL_M_ROSTER_PROPOSE, "ops=a", RN_EINVAL, "ops" },
+    { CTL_M_PUBLISH_BATCH, "kinds=a&bodies=00", RN_EINVAL, "bodies" },
 };
 
 static void test_params_build(void **state)
