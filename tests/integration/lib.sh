@@ -304,11 +304,12 @@ it_decision_series() { it_series "$1" decision fr-decision.json "$2" "$3" "$4"; 
 
 # ---- Waits ----
 
-# it_heads_seqs NAME: the node's heads as "CC:seq" words, in key order (forked ones as CC:seq!).
+# it_heads_seqs NAME: the node's heads as "CC:seq" words, in key order (forked ones as CC:seq!);
+# "" when it holds none (always succeeds, as it_head_of).
 it_heads_seqs() {
     ctlj "$1" heads 2>/dev/null | grep -o '"country":"[A-Z]*","seq":[0-9]*,"id":"[0-9a-f]*","timestamp":"[^"]*","forked":[a-z]*' |
         sed -e 's/"country":"\([A-Z]*\)","seq":\([0-9]*\),.*"forked":\(.*\)/\1:\2\3/' \
-            -e 's/false$//' -e 's/true$/!/' | sort | tr '\n' ' ' | sed 's/ $//'
+            -e 's/false$//' -e 's/true$/!/' | sort | tr '\n' ' ' | sed 's/ $//' || true
 }
 
 # it_wait_heads LIMIT_S "CC:seq ..." NAME...: waits until every named node holds exactly these
@@ -437,9 +438,11 @@ it_wait_roster() {
 }
 
 # it_head_of NAME KEY: the seq of author KEY (rn1:...) in node NAME's heads ("" when it holds none).
+# It always succeeds: holding none yet is an answer, and under `set -e -o pipefail` a failing
+# grep would otherwise end a caller such as `[ ... ] || short="$(it_head_of ...)"` silently.
 it_head_of() {
     ctlj "$1" heads 2>/dev/null | tr '{' '\n' | grep -F "\"author\":\"$2\"" |
-        sed -n 's/.*"seq":\([0-9]*\).*/\1/p' | head -1
+        sed -n 's/.*"seq":\([0-9]*\).*/\1/p' | head -1 || true
 }
 
 # it_wait_head LIMIT_S KEY SEQ NAME...: waits until every named node holds author KEY up to SEQ.

@@ -82,7 +82,7 @@ sed -e 's/IE:uniz/PT:uniz/' -e 's/"country": "IE"/"country": "PT"/' \
 it_publish PT provider "$pt_prov"
 it_wait_head 10 "${IT_KEY[PT]}" 1 IE FR NL PT
 # The id of PT's entry 1 (its head now): the last entry a compromise will trust.
-pt1_id=$(ctlj IE heads | tr '{' '\n' | grep -F "${IT_KEY[PT]}" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p')
+pt1_id=$(ctlj IE heads | tr '{' '\n' | grep -F "${IT_KEY[PT]}" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' || true)
 [ ${#pt1_id} -eq 64 ] || it_fail "no id for PT's entry 1: $(ctlj IE heads)"
 it_log "PT joined without a restart: its entry reached every node"
 
@@ -155,6 +155,9 @@ it_publish PT provider "$IT_DIR/data/pt-evil.json"
 it_wait_head 10 "${IT_KEY[PT]}" $((pt_head + 1)) IE FR PT
 ctl IE provider show PT:evil >/dev/null || it_fail "PT:evil not found before the cut"
 PT_NEW=$("$RECNETCTL" keygen "$IT_DIR/PT/new.key" | grep -o 'rn1:[A-Za-z0-9+/=]*' | head -1)
+# No node holds anything of the new key yet ("" from it_head_of, which must not end the script).
+held=$(it_head_of IE "$PT_NEW")
+[ -z "$held" ] || it_fail "IE holds entries of $PT_NEW before it signs any: $held"
 out=$(ctlj IE roster propose --rotate-compromised "${IT_KEY[PT]}" --new-key "$PT_NEW" \
     --last-seq 1 --last-id "$pt1_id") || it_fail "propose rotate-compromised PT: $out"
 h=$(hash_of "$out")
