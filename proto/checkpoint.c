@@ -386,14 +386,17 @@ int proto_witness_decide(const proto_witness_view *v, const proto_checkpoint *cp
         return rn_fail(d, RN_EROSTER, "checkpoint.signer");
     if (signer_verify(cp) != 0)
         return rn_fail(d, RN_ESIG, "checkpoint.signature");
-    size_t gap = 0; /* 1 + the first head not held yet */
+    /* A split view is looked for in every head before any other refusal, so that a checkpoint
+     * also refused for another reason (a head below one cosigned, a gap) still yields its
+     * evidence. */
+    size_t below = 0, gap = 0; /* 1 + the first head below one cosigned, not held yet */
     for (uint32_t i = 0; i < cp->heads_n; i++) {
         const proto_cp_head *h = &cp->heads[i];
         uint8_t id[PROTO_ID_BYTES];
         if (v->forked(v->ctx, h->author))
             return rn_fail_at(d, RN_EFORK, "checkpoint.heads.author", i + 1);
-        if (h->seq < v->last_cosigned(v->ctx, h->author))
-            return rn_fail_at(d, RN_ESEQ, "checkpoint.heads.seq", i + 1);
+        if (below == 0 && h->seq < v->last_cosigned(v->ctx, h->author))
+            below = (size_t)i + 1;
         int rc = v->entry_id(v->ctx, h->author, h->seq, id);
         if (rc == RN_ENOTFOUND) {
             if (gap == 0)
@@ -405,6 +408,8 @@ int proto_witness_decide(const proto_witness_view *v, const proto_checkpoint *cp
         if (memcmp(id, h->id, PROTO_ID_BYTES) != 0)
             return rn_fail_at(d, RN_EFORK, "checkpoint.heads.id", i + 1);
     }
+    if (below != 0)
+        return rn_fail_at(d, RN_ESEQ, "checkpoint.heads.seq", below);
     if (gap != 0)
         return rn_fail_at(d, RN_EGAP, "checkpoint.heads.seq", gap);
     return 0;

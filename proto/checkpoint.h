@@ -193,13 +193,16 @@ typedef struct proto_witness_view {
  *   RN_EINCONSISTENT "checkpoint.signer": the signer is the witness itself
  *   RN_EROSTER      "checkpoint.signer": the signer is not a member
  *   RN_ESIG         "checkpoint.signature": the signer's signature does not verify
- *   then for each head i (d->index = i + 1):
+ *   then for each head i, the first of (d->index = i + 1):
  *   RN_EFORK        "checkpoint.heads.author": the witness holds fork evidence of the author
- *   RN_ESEQ         "checkpoint.heads.seq": seq below the last head of the author it cosigned
  *   RN_EFORK        "checkpoint.heads.id": it holds another entry at that seq (the caller keeps
  *                   the checkpoint as evidence and never cosigns it)
+ *   then, no head being refused so, the first head with:
+ *   RN_ESEQ         "checkpoint.heads.seq": seq below the last head of the author it cosigned
+ *   then the first head with:
  *   RN_EGAP         "checkpoint.heads.seq": it does not hold the entry yet (fetch, then ask
- *                   again); reported only when no head is refused outright
+ *                   again)
+ * A split view is so found in every head, whatever else is wrong with the checkpoint.
  *
  * Returns 0 (cosign, with time now_ms), one of the above, or a callback's error. On 0 the caller
  * cosigns (proto_cosig_make over cp->hash at now_ms) and records, durably and before it sends the

@@ -687,6 +687,25 @@ static void test_witness(void **state)
     assert_int_equal(proto_checkpoint_sign(cp, W.de.sk, NULL), 0);
     assert_int_equal(decide(&s, cp, T0, &d), RN_EFORK);
     assert_int_equal(d.index, 3 - ie_pos());
+    /* Nor does a head below one cosigned: a split view is looked for in every head first. */
+    s.ie_held = 3;
+    s.ie_last = 4;
+    assert_int_equal(decide(&s, cp, T0, &d), RN_EFORK);
+    assert_string_equal(d.field, "checkpoint.heads.id");
+    assert_int_equal(d.index, 3 - ie_pos());
+    /* ... and a head below one cosigned, with another id than the one held, is a split view. */
+    fr->id = id_decision;
+    s.ie_ids[3] = id_other;
+    assert_int_equal(proto_checkpoint_sign(cp, W.de.sk, NULL), 0);
+    assert_int_equal(decide(&s, cp, T0, &d), RN_EFORK);
+    assert_string_equal(d.field, "checkpoint.heads.id");
+    assert_int_equal(d.index, ie_pos());
+    /* A gap is reported only when no head is refused outright: below one cosigned wins. */
+    s.ie_ids[3] = id_revocation;
+    s.ie_held = 2;
+    assert_int_equal(decide(&s, cp, T0, &d), RN_ESEQ);
+    assert_int_equal(d.index, ie_pos());
+    s.ie_last = 0;
     /* A callback's error is passed on. */
     s.fail = RN_ESTORE;
     assert_int_equal(decide(&s, cp, T0, &d), RN_ESTORE);
