@@ -12,10 +12,11 @@
  * request's memory pool tells the job, through a guard, that the request is gone.
  *
  * Statuses: a control API error keeps its name, message and field, with 404 for RN_ENOTFOUND,
- * 500 for a failure of the node itself (RN_ESTORE, RN_ECORRUPT, RN_EIO, RN_ENOMEM), and 400
- * for everything else (the request's fault); the gateway's own: 404 (no route), 405 (a route
- * under another method), 406 (a proof asked of an answer without one), 413 (a body over
- * RN_HTTP_BODY_BYTES_MAX), 429 (rate limited), 431 (too many headers or header bytes), 503
+ * 410 for RN_ESUPERSEDED (a record the governed roster withdrew: its entry lies past its key's
+ * last trusted one), 500 for a failure of the node itself (RN_ESTORE, RN_ECORRUPT, RN_EIO,
+ * RN_ENOMEM), and 400 for everything else (the request's fault); the gateway's own: 404 (no route),
+ * 405 (a route under another method), 406 (a proof asked of an answer without one), 413 (a body
+ * over RN_HTTP_BODY_BYTES_MAX), 429 (rate limited), 431 (too many headers or header bytes), 503
  * (the queue to the node is full, or the node is stopping).
  */
 #include "node/http.h"
@@ -366,6 +367,8 @@ static int status_of(int code)
     switch (code) {
     case RN_ENOTFOUND:
         return 404;
+    case RN_ESUPERSEDED:
+        return 410;
     case RN_ESTORE:
     case RN_ECORRUPT:
     case RN_EIO:

@@ -22,11 +22,13 @@
 #include "store/keys.h"
 #include "store/store_internal.h"
 
-#define LIN_CHANGE         'r' /* 'r' author(32) be64(seq) -> (empty): a roster entry (kind 7) */
-#define LIN_SUCCESSION     's' /* 's' key(32) -> be64(last_seq) last_id(32) successor(32) */
-#define LIN_PURGED         'p' /* 'p' key(32) -> be64(seq_cut) be64(time_cut) id(32) (zero: none) */
-#define SUCC_VALUE_BYTES   (8u + PROTO_ID_BYTES + PROTO_KEY_BYTES)
-#define PURGED_VALUE_BYTES (16u + PROTO_ID_BYTES)
+#define LIN_CHANGE            'r' /* 'r' author(32) be64(seq) -> (empty): a roster entry (kind 7) */
+#define LIN_SUCCESSION        's' /* 's' key(32) -> be64(last_seq) last_id(32) successor(32) */
+#define LIN_PURGED            'p' /* 'p' key(32) -> be64(seq_cut) be64(time_cut) id(32) (zero: none) */
+#define LIN_WITHDRAWN         'w' /* 'w' kind(1) rid -> author(32) be64(seq) be64(timestamp) */
+#define WITHDRAWN_VALUE_BYTES (PROTO_KEY_BYTES + 16u)
+#define SUCC_VALUE_BYTES      (8u + PROTO_ID_BYTES + PROTO_KEY_BYTES)
+#define PURGED_VALUE_BYTES    (16u + PROTO_ID_BYTES)
 
 /* ---- The table ---- */
 
@@ -388,6 +390,34 @@ int lineage_committed(store *s, const struct store_succ *succ)
 
 /* ---- The purge ---- */
 
+/* Notes that a version of `rec` (entry (author, seq), stamped `ts`) was taken out, keeping the
+ * earliest such version of each record: whether one lies at or before a query's time is all
+ * store_withdrawn_get needs. */
+static int withdrawn_note(store *s, MDB_txn *txn, const proto_record *rec, const uint8_t *author,
+                          uint64_t seq, uint64_t ts)
+{
+    proto_str rid = proto_record_id(rec);
+    uint8_t key[2 + RN_ID_BYTES_MAX], val[WITHDRAWN_VALUE_BYTES];
+    if (rid.len == 0 || rid.len > RN_ID_BYTES_MAX)
+        return RN_ECORRUPT;
+    key[0] = LIN_WITHDRAWN;
+    key[1] = (uint8_t)rec->kind;
+    memcpy(key + 2, rid.ptr, rid.len);
+    MDB_val k = { 2 + rid.len, key }, v;
+    int rc = mdb_get(txn, s->priv->dbi[STORE_DB_LINEAGE], &k, &v);
+    if (rc == 0 && v.mv_size == sizeof(val) &&
+        get_be64((const uint8_t *)v.mv_data + PROTO_KEY_BYTES + 8) <= ts)
+        return 0;
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return store_lmdb_err(rc, "get withdrawn");
+    memcpy(val, author, PROTO_KEY_BYTES);
+    put_be64(val + PROTO_KEY_BYTES, seq);
+    put_be64(val + PROTO_KEY_BYTES + 8, ts);
+    v = (MDB_val){ sizeof(val), val };
+    rc = mdb_put(txn, s->priv->dbi[STORE_DB_LINEAGE], &k, &v, 0);
+    return rc == 0 ? 0 : store_lmdb_err(rc, "put withdrawn");
+}
+
 /* Takes the record index keys of entry (author, seq) out, those whose value is its location. */
 static int purge_entry(store *s, MDB_txn *txn, const uint8_t *author, uint64_t seq,
                        const proto_entry *e, proto_record *rec, const char *country,
@@ -418,6 +448,7 @@ static int purge_entry(store *s, MDB_txn *txn, const uint8_t *author, uint64_t s
         cc[2] = '\0';
         country = cc;
     }
+    RN_TRY(withdrawn_note(s, txn, rec, author, seq, e->timestamp_ms));
     size_t nk = index_keys(e, rec, country, keys);
     for (size_t i = 0; i < nk; i++) {
         if (!keys[i].has_loc)
@@ -689,6 +720,30 @@ int lineage_open(store *s, MDB_txn *txn)
         rc = table_install(s, &a);
     proto_authors_free(&a);
     return rc;
+}
+
+int store_withdrawn_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t rid_len,
+                        uint64_t at_ms, store_version *out)
+{
+    uint8_t key[2 + RN_ID_BYTES_MAX];
+    if (rid_len == 0 || rid_len > RN_ID_BYTES_MAX)
+        return RN_ENOTFOUND;
+    key[0] = LIN_WITHDRAWN;
+    key[1] = (uint8_t)kind;
+    memcpy(key + 2, rid, rid_len);
+    MDB_val k = { 2 + rid_len, key }, v;
+    int rc = mdb_get(r->txn, r->s->priv->dbi[STORE_DB_LINEAGE], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return RN_ENOTFOUND;
+    if (rc != 0)
+        return store_lmdb_err(rc, "get withdrawn");
+    if (v.mv_size != WITHDRAWN_VALUE_BYTES)
+        return RN_ECORRUPT;
+    const uint8_t *p = v.mv_data;
+    memcpy(out->author, p, PROTO_KEY_BYTES);
+    out->seq = get_be64(p + PROTO_KEY_BYTES);
+    out->timestamp_ms = get_be64(p + PROTO_KEY_BYTES + 8);
+    return out->timestamp_ms <= at_ms ? 0 : RN_ENOTFOUND;
 }
 
 int store_roster_changes(store_read *r, store_change_cb cb, void *ctx)

@@ -583,6 +583,17 @@ typedef struct store_version {
 RN_MUST_USE int store_version_get(store_read *r, proto_kind kind, const uint8_t *rid,
                                   size_t rid_len, uint64_t at_ms, store_version *out);
 
+/*
+ * Why a record is gone: whether a version of (kind, rid) stamped at or before at_ms was taken out
+ * of the indexes because its entry lies past its key's last trusted one (a compromised key's cut,
+ * a removal's, a succession's: PROTOCOL.md 4.4, 11.11). *out gets the earliest such version's
+ * entry. Only versions the replica held when the cut became known are noted: those past a cut
+ * already known are refused at ingest and never held. Returns 0, RN_ENOTFOUND (none),
+ * RN_ECORRUPT, RN_ESTORE. For answers that say so when store_version_get finds nothing.
+ */
+RN_MUST_USE int store_withdrawn_get(store_read *r, proto_kind kind, const uint8_t *rid,
+                                    size_t rid_len, uint64_t at_ms, store_version *out);
+
 /* Loads the entry of a version and decodes its record into *rec (borrowing the replica's bytes
  * until store_read_end); `e` (may be NULL) receives the decoded entry, checked against its id.
  * Returns 0, RN_ENOTFOUND, RN_ESTORE, RN_ECORRUPT (damaged bytes, or a stored entry or record

@@ -169,6 +169,11 @@ while ctl IE provider show PT:evil >/dev/null 2>&1; do
     [ "$(date +%s%3N)" -le $deadline ] || it_fail "PT:evil (past the cut) still answered on IE"
     sleep 0.1
 done
+# The answer says why: the record was withdrawn with the entry past the cut (not "no such record").
+out=$(ctl IE provider show PT:evil 2>&1 || true)
+has "RN_ESUPERSEDED" "$out" || it_fail "PT:evil's answer does not say it was withdrawn: $out"
+has "PT:evil is withdrawn" "$out" || it_fail "PT:evil's answer does not name it: $out"
+it_log "IE on PT:evil: $out"
 ctl IE provider show PT:uniz >/dev/null || it_fail "PT:uniz (before the cut) no longer answered"
 sed -i -e "s|^key_file = .*|key_file = $IT_DIR/PT/new.key|" "$IT_DIR/PT/recnet.base.ini"
 grep -q "^key_file = " "$IT_DIR/PT/recnet.base.ini" ||

@@ -369,6 +369,16 @@ static int recognise(store *s, const char *spec, query_recognition *out)
     return rc;
 }
 
+/* store_withdrawn_get of spec `id` as of `at`. */
+static int withdrawn(store *s, const char *id, uint64_t at, store_version *v)
+{
+    store_read r;
+    assert_int_equal(store_query_begin(s, &r), 0);
+    int rc = store_withdrawn_get(&r, PROTO_KIND_SPEC, (const uint8_t *)id, strlen(id), at, v);
+    store_read_end(&r);
+    return rc;
+}
+
 /* The number of specs a search of country `cc` finds now. */
 static uint32_t search_count(store *s, const char *cc)
 {
@@ -642,6 +652,16 @@ static void test_compromised_rotation(void **state)
     assert_int_equal(recognise(&f->s, "IE:uniz/mc-c013", &q), RN_ENOTFOUND);
     assert_int_equal(recognise(&f->s, "IE:uniz/mc-c012", &q), 0);
     assert_string_equal(q.basis_id, "FR:enic-naric/dec-1");
+    /* Answers can say why: its version was withdrawn (the entry named), as of its time on. */
+    store_version wv;
+    assert_int_equal(withdrawn(&f->s, "IE:uniz/mc-c013", UINT64_MAX, &wv), 0);
+    assert_memory_equal(wv.author, authors[A_IE].pk, PROTO_KEY_BYTES);
+    assert_int_equal(wv.seq, 3);
+    assert_int_equal(wv.timestamp_ms, T_LOG + 200);
+    assert_int_equal(withdrawn(&f->s, "IE:uniz/mc-c013", T_LOG + 200, &wv), 0);
+    assert_int_equal(withdrawn(&f->s, "IE:uniz/mc-c013", T_LOG + 199, &wv), RN_ENOTFOUND);
+    assert_int_equal(withdrawn(&f->s, "IE:uniz/mc-c012", UINT64_MAX, &wv), RN_ENOTFOUND);
+    assert_int_equal(withdrawn(&f->s, "IE:uniz/mc-c099", UINT64_MAX, &wv), RN_ENOTFOUND);
 
     /* And is refused when offered again, as is anything further. */
     spec_zed(&b, "IE:uniz/mc-c014");
@@ -726,6 +746,8 @@ static void test_compromised_rotation(void **state)
     assert_int_equal(ingest(&f->s, &ie, 4, 4, &d), RN_ESUPERSEDED);
     assert_int_equal(search_count(&f->s, "IE"), 2);
     assert_int_equal(recognise(&f->s, "IE:uniz/mc-c013", &q), RN_ENOTFOUND);
+    assert_int_equal(withdrawn(&f->s, "IE:uniz/mc-c013", UINT64_MAX, &wv), 0);
+    assert_int_equal(wv.seq, 3);
 
     log_free(&ie);
     log_free(&ie2);
