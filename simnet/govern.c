@@ -147,9 +147,9 @@ static retired_key *retire(sim *S, int a, proto_rc_optype why, uint64_t issued_m
     return r;
 }
 
-/* Node a signs with its new key now: the old one is retired; the simulator follows the new log
- * from its succession (seq 1) on. */
-static void swap_key(sim *S, int a)
+/* Node a signs with its new key from now on: the old one is retired, and the simulator follows
+ * the new log from its succession (note_succession, once published) on. */
+static void swap_keys(sim *S, int a)
 {
     snode *x = &S->nodes[a];
     retired_key *r = NULL;
@@ -193,7 +193,13 @@ static void swap_key(sim *S, int a)
     for (size_t h = 0; h < SIM_HEALS_MAX; h++)
         S->heal_snaps[h].target_seq[a] = 0;
     obs_conv_recompute(S);
-    /* The succession node_rekey published: the new log's first entry. */
+}
+
+/* The succession node a published under its new key (node_rekey, or node_new at a restart):
+ * the new log's first entry. */
+static void note_succession(sim *S, int a)
+{
+    snode *x = &S->nodes[a];
     store_read rd;
     store_head h;
     if (run_read_plain(&x->s, &rd) != 0 || store_head_get(&rd, x->pk, &h) != 0 || h.seq != 1) {
@@ -205,6 +211,12 @@ static void swap_key(sim *S, int a)
     script_pub_record(S, (size_t)a, 1, h.id);
     uint32_t d = (uint32_t)a;
     run_trace(S, 'Y', &d, sizeof(d));
+}
+
+static void swap_key(sim *S, int a)
+{
+    swap_keys(S, a);
+    note_succession(S, a);
 }
 
 bool gov_events(sim *S, int i)
@@ -260,29 +272,28 @@ void gov_gone(sim *S, int i)
     x->gone = true;
 }
 
-/* A node added: it starts from the genesis and the change documents as an authority that signed
- * the change holds them (as `roster show --version` gives them to its operator). */
-void gov_join(sim *S, int i)
+/* The change documents, versions 2 .. the highest any node up holds, as that node holds them (as
+ * `roster show --version` gives them to an operator), into S->join_docs; *src: that node, or -1.
+ * Returns that version (0 when no node up holds a chain). */
+static uint64_t docs_collect(sim *S, int *src)
 {
-    int src = -1;
     uint64_t best = 0;
+    *src = -1;
     for (size_t j = 0; j < S->n; j++) {
         const snode *y = &S->nodes[j];
         const proto_rosterchain *ch = y->up ? node_roster_chain(y->n) : NULL;
         if (ch != NULL && proto_rosterchain_version(ch) > best) {
             best = proto_rosterchain_version(ch);
-            src = (int)j;
+            *src = (int)j;
         }
     }
-    if (src < 0 || best < 2) {
-        run_fail(S, "%s was added, and no node up holds the change", S->nodes[i].name);
-        return;
-    }
+    if (*src < 0 || best < 2)
+        return best;
     proto_str *docs = run_calloc((size_t)best, sizeof(*docs));
     size_t k = 0;
     for (uint64_t v = 2; v <= best; v++) {
         proto_str d;
-        if (node_roster_document(S->nodes[src].n, v, &d) != 0)
+        if (node_roster_document(S->nodes[*src].n, v, &d) != 0)
             continue; /* applied before its last start: the gossip brings it */
         uint8_t *p = run_calloc(1, d.len);
         memcpy(p, d.ptr, d.len);
@@ -291,17 +302,63 @@ void gov_join(sim *S, int i)
     }
     S->join_docs = docs;
     S->join_docs_n = k;
+    return best;
+}
+
+static void docs_free(sim *S)
+{
+    for (size_t q = 0; q < S->join_docs_n; q++)
+        free((void *)S->join_docs[q].ptr);
+    free(S->join_docs);
+    S->join_docs = NULL;
+    S->join_docs_n = 0;
+}
+
+/* A node added: it starts from the genesis and the change documents as an authority that signed
+ * the change holds them (as `roster show --version` gives them to its operator). */
+void gov_join(sim *S, int i)
+{
+    int src;
+    uint64_t best = docs_collect(S, &src);
+    if (src < 0 || best < 2) {
+        run_fail(S, "%s was added, and no node up holds the change", S->nodes[i].name);
+        docs_free(S);
+        return;
+    }
     if (S->opt->verbose)
         fprintf(S->opt->out, "  %8.3f s  %s starts from version %llu as %s holds it\n",
                 (double)S->now_ms / 1000.0, S->nodes[i].name, (unsigned long long)best,
                 S->nodes[src].name);
     if (run_join(S, i) != 0)
         run_fail(S, "%s: cannot start once added to the roster", S->nodes[i].name);
-    S->join_docs = NULL;
-    S->join_docs_n = 0;
-    for (size_t q = 0; q < k; q++)
-        free((void *)docs[q].ptr);
-    free(docs);
+    docs_free(S);
+}
+
+bool gov_restart_begin(sim *S, int i)
+{
+    snode *x = &S->nodes[i];
+    if (!S->sc->governed || !x->has_next)
+        return false;
+    int src;
+    uint64_t best = docs_collect(S, &src);
+    const proto_rosterchain *ch = src >= 0 ? node_roster_chain(S->nodes[src].n) : NULL;
+    if (best < 2 || ch == NULL || proto_roster_find(&ch->current, x->pk) != NULL) {
+        docs_free(S); /* not in force where anyone sees it: it learns as the others do */
+        return false;
+    }
+    if (S->opt->verbose)
+        fprintf(S->opt->out,
+                "  %8.3f s  %s restarts with its new key, from version %llu as %s holds it\n",
+                (double)S->now_ms / 1000.0, x->name, (unsigned long long)best, S->nodes[src].name);
+    swap_keys(S, i);
+    return true;
+}
+
+void gov_restart_end(sim *S, int i, bool started)
+{
+    if (started)
+        note_succession(S, i);
+    docs_free(S);
 }
 
 static uint64_t version_of(const snode *x)

@@ -459,6 +459,13 @@ void gov_on_event(sim *S, size_t evi);
 void gov_step(sim *S, size_t d);
 void gov_gone(sim *S, int i);
 void gov_join(sim *S, int i);
+/* Around the restart of node i whose key a change in force replaced (rotated, compromised) while
+ * it was down: as its operator does, gov_restart_begin gives it its new key and the change
+ * documents a member holds (S->join_docs; node_new then publishes its succession) and returns
+ * true; false when there is nothing to do. gov_restart_end(started) follows the new log from
+ * that succession on and frees the documents. */
+bool gov_restart_begin(sim *S, int i);
+void gov_restart_end(sim *S, int i, bool started);
 /* The rogue directive: entries of a retired key past its cut, as an ENTRIES message. */
 void gov_rogue_entries(sim *S, size_t evi, uint8_t **msg, size_t *msg_len);
 /* E_CKPT: cosignatures of forked authors' heads noted; no witness cosigns two. */

@@ -523,7 +523,11 @@ void run_restart(sim *S, int i)
     snode *x = &S->nodes[i];
     if (x->up || x->joiner || x->gone)
         return;
-    if (start_node(S, i) != 0) {
+    bool rekeyed = gov_restart_begin(S, i);
+    int rc = start_node(S, i);
+    if (rekeyed)
+        gov_restart_end(S, i, rc == 0);
+    if (rc != 0) {
         run_fail(S, "%s: cannot restart over its data directory", x->name);
         return;
     }

@@ -418,7 +418,8 @@ it_chain_config() {
 
 # it_roster_version NAME: the version of the governed roster node NAME holds ("" when none).
 it_roster_version() {
-    ctlj "$1" roster show 2>/dev/null | sed -n 's/.*"federation_id":"[0-9a-f]*","version":\([0-9]*\),.*/\1/p'
+    ctlj "$1" roster show 2>/dev/null |
+        sed -n 's/.*"federation_id":"[0-9a-f]*","version":\([0-9]*\),.*/\1/p' || true
 }
 
 # it_wait_roster LIMIT_S VERSION NAME...: waits until every named node holds that version.
