@@ -10,8 +10,11 @@
 # automatic-recognition policy, the Netherlands a pathway, Ireland a revocation. The script waits
 # until every node holds every log, then asks Portugal's node (which authored none of it) to
 # recognise, search, verify credentials (`recnetctl credential verify`: valid, revoked, forged,
-# an Open Badges VC-JWT) and stack, verifies proof bundles offline with the roster alone, and
-# shuts the federation down cleanly.
+# an Open Badges VC-JWT) and stack, verifies proof bundles offline with the roster alone. The
+# roster is governed (a genesis, quorum a majority): a witnessed proof (checkpoints cosigned by
+# 3 members) verifies with its freshness, France rotates its node key live with a majority's
+# approval, and the earlier proofs verify against the governed roster. It then asks Portugal's
+# HTTP gateway and shuts the federation down cleanly.
 #
 # Environment: BUILD_DIR (default build), DEMO_DIR (default $BUILD_DIR/demo), DEMO_PORT (the first
 # port tried, default 17400), DEMO_KEEP=1 to leave the federation running at the end.
@@ -115,6 +118,15 @@ for i in "${!COUNTRIES[@]}"; do
         --key "$key" --address "127.0.0.1:$port" >/dev/null
     install -m 600 "$DEMO/network.key" "$DEMO/$cc/network.key"
 done
+# The 30 agree on the roster as version 1 (the genesis) of a governed roster: every later change
+# takes effect live once a majority of them (16) has signed it. Each node signs a checkpoint of
+# the heads it holds every 2 s, and its peers cosign it as witnesses.
+"$CTL" roster genesis --roster "$DEMO/roster.ini" --federation "EU micro-credentials (demo)" \
+    -o "$DEMO/genesis.roster" >/dev/null
+for cc in "${COUNTRIES[@]}"; do
+    sed -i -e "s|^\[node\]$|[node]\nroster_chain = $DEMO/genesis.roster\ncheckpoint_interval = 2|" \
+        "$DEMO/$cc/recnet.ini"
+done
 HTTP_PORT=${DEMO_HTTP_PORT:-$((PORT0 + 30))}
 for _ in $(seq 20); do
     port_taken "$HTTP_PORT" || break
@@ -123,6 +135,7 @@ done
 printf '\n[http]\nlisten = 127.0.0.1:%s\n' "$HTTP_PORT" >>"$DEMO/PT/recnet.ini"
 HTTP_URL=http://127.0.0.1:$HTTP_PORT
 echo "30 data directories, keys and configurations; roster: $DEMO/roster.ini"
+echo "governed roster: $DEMO/genesis.roster (version 1; quorum: a majority of the 30)"
 echo "Portugal's node serves the HTTP gateway at $HTTP_URL/v1/ and the verifier's page at $HTTP_URL/"
 
 step "Starting 30 recnetd processes on 127.0.0.1:$PORT0-$((PORT0 + 29))"
@@ -273,6 +286,59 @@ ctl PT proof get IE:uniz/mc-c012 FR further_study -o "$DEMO/proof-ie-fr.bin"
 "$CTL" proof verify "$DEMO/proof-ie-fr.bin" --roster "$DEMO/roster.ini"
 echo "-- the proof of Ana's credential"
 "$CTL" proof verify "$DEMO/proof-cred.bin" --roster "$DEMO/roster.ini"
+
+step "A witnessed proof: checkpoints cosigned by other members, how fresh the answer is"
+# Portugal's node attaches, for every author the bundle rests on, a checkpoint of that author's
+# head cosigned by at least 3 witnesses: a verifier then knows the log ended there at that time
+# (no later revocation hidden), and no authority showed two histories to the witnesses.
+for _ in $(seq 100); do
+    ctl PT proof get IE:uniz/mc-c012 FR further_study --witnessed 3 \
+        -o "$DEMO/proof-witnessed.bin" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+"$CTL" proof verify "$DEMO/proof-witnessed.bin" --genesis "$DEMO/genesis.roster" \
+    --witnesses 3 --max-age 10m >"$DEMO/proof-witnessed.txt"
+grep -E '^(answer|witnessed|VERIFIED)' "$DEMO/proof-witnessed.txt"
+
+step "France rotates its node key, live: a majority approves, France's history stays valid"
+# The planned rotation of README.md "Operations": France proposes (its old key signs), 15 other
+# authorities approve by the change's hash, and every node applies version 2 at the 16th
+# signature; France's node then takes the new key on SIGHUP and publishes its succession.
+FR_OLD=$(sed -n 's/.*"key": "\(rn1:[^"]*\)".*/\1/p' "$DEMO/FR.init.json")
+FR_NEW=$("$CTL" keygen "$DEMO/FR/node-2.key" | grep -o 'rn1:[A-Za-z0-9+/=]*' | head -1)
+hash=$(ctl FR --json roster propose --rotate "$FR_OLD" --new-key "$FR_NEW" |
+    sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p')
+echo "  FR proposes: $FR_OLD -> $FR_NEW (change $hash)"
+approvers=0
+for cc in "${COUNTRIES[@]}"; do
+    [ "$cc" != FR ] && [ $approvers -lt 15 ] || continue
+    # Each approves once the proposal's roster entry has reached its node.
+    for _ in $(seq 100); do ctl "$cc" roster approve "$hash" >/dev/null 2>&1 && break; sleep 0.05; done
+    approvers=$((approvers + 1))
+done
+version_of() {
+    ctl "$1" --json roster show 2>/dev/null | tr -d ' \n' |
+        sed -n 's/.*"federation_id":"[0-9a-f]*","version":\([0-9]*\),.*/\1/p' || true
+}
+for _ in $(seq 200); do
+    behind=0
+    for cc in "${COUNTRIES[@]}"; do [ "$(version_of "$cc")" = 2 ] || behind=$((behind + 1)); done
+    [ $behind -eq 0 ] && break
+    sleep 0.05
+done
+[ $behind -eq 0 ] || { echo "demo: $behind nodes did not apply version 2" >&2; exit 1; }
+echo "  version 2 in force on all 30 nodes (16 signatures: FR and 15 others)"
+sed -i -e "s|^key_file = .*|key_file = $DEMO/FR/node-2.key|" "$DEMO/FR/recnet.ini"
+kill -HUP "${PID[FR]}"
+for _ in $(seq 100); do grep -q "now signing with" "$DEMO/FR/recnetd.log" && break; sleep 0.05; done
+grep "now signing with" "$DEMO/FR/recnetd.log" | sed 's/^.*roster: /  FR: /'
+ctl PT roster show --version 2 -o "$DEMO/2.change" >/dev/null
+echo "-- the proofs made before the rotation, against the governed roster (genesis + version 2)"
+for f in proof-ie-fr.bin proof-witnessed.bin; do
+    "$CTL" proof verify "$DEMO/$f" --genesis "$DEMO/genesis.roster" --change "$DEMO/2.change" \
+        >"$DEMO/$f.txt"
+    echo "  $f: $(tail -n 1 "$DEMO/$f.txt")"
+done
 
 step "The HTTP gateway of Portugal's node: $HTTP_URL/v1/ (the verifier's page: $HTTP_URL/)"
 if command -v curl >/dev/null; then
