@@ -17,7 +17,8 @@
 #   key's entries. A proof bundle made before the rotation still verifies (against the roster
 #   file of its time; `proof verify --genesis/--change` where recnetctl has it).
 # - Compromised rotation. Portugal's key is replaced as compromised, trusting its entries up to
-#   seq 1: its entry 2 (held everywhere before) is ignored by queries from then on, and after
+#   seq 1: its entry 2 (held everywhere before) is ignored by queries from then on, which answer
+#   that its record was withdrawn (RN_ESUPERSEDED; 410 from Ireland's HTTP gateway), and after
 #   SIGHUP with the new key Portugal's log goes on under it.
 #
 # Every wait is bounded.
@@ -41,6 +42,11 @@ for n in IE FR NL; do
     sed -i -e "s|^\(roster_chain = .*\)$|\1\ncheckpoint_interval = 1|" "$IT_DIR/$n/recnet.base.ini"
     it_config "$n" recnet.ini
 done
+# Ireland's node also serves the HTTP gateway: a withdrawn record answers 410 there.
+it_port_take
+HP=$IT_P
+printf '[http]\nlisten = 127.0.0.1:%s\nrate_per_s = 0\n' "$HP" >>"$IT_DIR/IE/recnet.base.ini"
+it_config IE recnet.ini
 for n in IE FR NL; do it_start "$n"; done
 it_wait_peers 10 2 IE FR NL
 it_wait_roster 5 1 IE FR NL
@@ -174,6 +180,11 @@ out=$(ctl IE provider show PT:evil 2>&1 || true)
 has "RN_ESUPERSEDED" "$out" || it_fail "PT:evil's answer does not say it was withdrawn: $out"
 has "PT:evil is withdrawn" "$out" || it_fail "PT:evil's answer does not name it: $out"
 it_log "IE on PT:evil: $out"
+code=$(curl -sS -o "$IT_DIR/evil.json" -w '%{http_code}' "http://127.0.0.1:$HP/v1/record/provider/PT:evil")
+[ "$code" = 410 ] || it_fail "GET /v1/record/provider/PT:evil: $code, not 410: $(cat "$IT_DIR/evil.json")"
+grep -q '"RN_ESUPERSEDED"' "$IT_DIR/evil.json" || it_fail "the 410 does not name RN_ESUPERSEDED"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HP/v1/record/provider/PT:uniz")
+[ "$code" = 200 ] || it_fail "GET /v1/record/provider/PT:uniz: $code"
 ctl IE provider show PT:uniz >/dev/null || it_fail "PT:uniz (before the cut) no longer answered"
 sed -i -e "s|^key_file = .*|key_file = $IT_DIR/PT/new.key|" "$IT_DIR/PT/recnet.base.ini"
 grep -q "^key_file = " "$IT_DIR/PT/recnet.base.ini" ||
