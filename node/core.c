@@ -3257,6 +3257,46 @@ static void conns_close_key(node *n, const uint8_t key[PROTO_KEY_BYTES])
     }
 }
 
+/* Whether rosters a and b have the same members, roles, countries (and so addresses apart). */
+static bool roster_same(const proto_roster *a, const proto_roster *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++) {
+        const proto_member *m = proto_roster_find(b, a->members[i].key);
+        if (m == NULL || m->role != a->members[i].role ||
+            strcmp(m->country, a->members[i].country) != 0)
+            return false;
+    }
+    return true;
+}
+
+int node_roster_replace(node *n, const proto_roster *r, bool *changed, rn_diag *d)
+{
+    *changed = false;
+    if (n->gov != NULL)
+        return rn_fail(d, RN_EINVAL, "roster_chain");
+    const proto_member *me = proto_roster_find(r, n->self.key);
+    if (me == NULL || me->role != n->self.role || strcmp(me->country, n->self.country) != 0)
+        return rn_fail(d, RN_EROSTER, "key");
+    if (roster_same(r, &n->s->roster))
+        return 0;
+    int rc = store_roster_set(n->s, r);
+    if (rc < 0)
+        return rn_fail(d, rc, "roster");
+    *changed = true;
+    me = proto_roster_find(&n->s->roster, n->self.key);
+    if (me != NULL)
+        n->self = *me;
+    for (size_t i = 0; i < n->conns_n; i++) {
+        conn *c = &n->conns[i];
+        if (conn_live(c) && c->have_key && proto_roster_find(&n->s->roster, c->key) == NULL)
+            conn_close(n, c, RN_EROSTER);
+    }
+    dialers_prune(n);
+    return authors_load(n); /* on failure the old set stays: replication goes on without */
+}
+
 /* Encodes change c as a document into a new buffer (doc, len). */
 static int rc_doc_encode(const proto_rc_change *c, uint8_t **doc, size_t *len)
 {

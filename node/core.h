@@ -437,6 +437,18 @@ void node_dial_set(node *n, const uint8_t (*keys)[PROTO_KEY_BYTES], size_t k, ui
  * (field "key": not the key our key was rotated to), store_append's errors.
  */
 RN_MUST_USE int node_rekey(node *n, const uint8_t sk[PROTO_SK_BYTES], uint64_t now_ms, rn_diag *d);
+
+/*
+ * A node without a governed roster takes roster `r` (its roster file read again, on SIGHUP) as it
+ * would at a restart: the replica's roster and author table become r's (store_roster_set), the
+ * members r no longer has lose their connections and are no longer dialled, new authorities are
+ * replicated, and every connection is made again (the authors' state is rebuilt). Returns 0 (also
+ * when r is the roster held: nothing happens; *changed says which), RN_EINVAL (field
+ * "roster_chain": a governed roster changes only by its chain), RN_EROSTER (field "key": our key
+ * is not a member of r, or not with our role and country: nothing changes), store_roster_set's
+ * errors (then the old roster stays in force).
+ */
+RN_MUST_USE int node_roster_replace(node *n, const proto_roster *r, bool *changed, rn_diag *d);
 /* ---- Checkpoints and witnesses (PROTOCOL.md 11.12) ---- */
 
 /* Refusals kept in memory for status (each is also kept in the replica, store.h). */

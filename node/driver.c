@@ -2079,8 +2079,9 @@ static void roster_events(driver *d)
     }
 }
 
-/* SIGHUP: the configuration, the roster file, new change files, and our key (PROTOCOL.md
- * 11.11). What cannot change without a restart (data_dir, listen, country) is kept, said so. */
+/* SIGHUP: the configuration, the roster file (without a governed roster, its members too), new
+ * change files, and our key (PROTOCOL.md 11.11). What cannot change without a restart
+ * (data_dir, listen, country) is kept, said so. */
 static void on_sighup(uv_signal_t *h, int signum)
 {
     driver *d = h->data;
@@ -2117,6 +2118,22 @@ static void on_sighup(uv_signal_t *h, int signum)
     d->roster = d->roster_own = nr;
     node_log_set_level((node_log_level)nc->log_level);
 
+    if (node_roster_chain(d->n) == NULL) {
+        /* Without a governed roster the roster file is the roster: taken as at a restart. */
+        bool changed = false;
+        rn_diag dg = { 0 };
+        int rc = node_roster_replace(d->n, &nr->roster, &changed, &dg);
+        if (rc == RN_EROSTER)
+            NODE_LOG_ERR("SIGHUP: %s: our key is not a member there with our role and country; "
+                         "the members stay as they were (the addresses are taken)",
+                         nc->roster);
+        else if (rc != 0)
+            NODE_LOG_ERR("SIGHUP: %s: the members stay as they were: %s", nc->roster,
+                         rn_strerror(rc));
+        else if (changed)
+            NODE_LOG_INFO("SIGHUP: %s: %zu members now; connections made again", nc->roster,
+                          nr->roster.count);
+    }
     if (node_roster_chain(d->n) != NULL && nc->roster_changes_n > 0) {
         proto_str *docs = NULL;
         size_t k = 0;

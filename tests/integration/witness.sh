@@ -6,8 +6,9 @@
 # each is cosigned by the other three within a bounded wait. Ireland registers an awarding body
 # and a specification; `proof get --witnessed 2` gives a version-2 bundle that `proof verify
 # --witnesses 2 --max-age 1h` accepts and that a max age shorter than its checkpoint's age
-# refuses; a signed answer (control socket and gateway) verifies with `answer verify`, and every
-# JSON answer of the gateway carries the node's signature headers.
+# refuses; a signed answer (control socket and gateway) verifies with `answer verify`, and a JSON
+# answer of the gateway asked with `Recnet-Sign: 1` (and only then) carries the node's signature
+# headers.
 #
 # Then the split view: the federation is restarted in two halves by its dial lists (Ireland and
 # the Netherlands; Germany and Portugal), and France's key, in two recnetd processes with copies
