@@ -1290,8 +1290,12 @@ static const proto_msg *run_in_time(node *n, const proto_msg *m, proto_msg *cut)
 {
     uint64_t bound = n->now + RN_CLOCK_FUTURE_MS_MAX;
     proto_entry e;
-    if (proto_entry_decode(&e, m->entries[m->n - 1].ptr, m->entries[m->n - 1].len, NULL) != 0 ||
-        e.timestamp_ms <= bound)
+    const proto_str *last = &m->entries[m->n - 1];
+    /* The outline tells the timestamp without walking the body, and refuses only entries the
+     * strict decoder refuses too (proto/entry.h); the strict decoder decides when the outline
+     * says the entry is ahead, as its body may still make it one for the store to refuse. */
+    if (proto_entry_decode_outline(&e, last->ptr, last->len) != 0 || e.timestamp_ms <= bound ||
+        proto_entry_decode(&e, last->ptr, last->len, NULL) != 0)
         return m; /* in time, or for the store to refuse */
     uint32_t k = 0;
     while (k < m->n && (proto_entry_decode(&e, m->entries[k].ptr, m->entries[k].len, NULL) != 0 ||
@@ -1348,9 +1352,18 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
     if (m == NULL)
         return 0;
 
+    /* The first entry's outline names the author and the seqs; store_ingest walks the bodies.
+     * An entry the strict decoder refuses is refused with its error as before ingest was
+     * reached: the outline refuses only what the strict decoder refuses too (proto/entry.h), and
+     * the strict decoder is asked where the outline could have let such an entry through (an
+     * unknown author, a seq out of range, ingest refusing the run at its first entry). */
     proto_entry e0;
-    RN_TRY(proto_entry_decode(&e0, m->entries[0].ptr, m->entries[0].len, NULL));
+    const proto_str *raw0 = &m->entries[0];
+    if (proto_entry_decode_outline(&e0, raw0->ptr, raw0->len) != 0)
+        RN_TRY(proto_entry_decode(&e0, raw0->ptr, raw0->len, NULL));
     int a = author_find(n, e0.author);
+    if (a < 0)
+        RN_TRY(proto_entry_decode(&e0, raw0->ptr, raw0->len, NULL));
     if (a < 0 && n->gov != NULL)
         return 0; /* perhaps a member a change we have not applied yet adds (PROTOCOL.md 11.11) */
     if (a < 0) {
@@ -1359,13 +1372,17 @@ static int on_entries(node *n, conn *c, const proto_msg *m)
     }
     author *au = &n->authors[a];
     uint64_t first = e0.seq, last = e0.seq + m->n - 1, old = au->head;
-    if (last > RN_SEQ_MAX)
+    if (last > RN_SEQ_MAX) {
+        RN_TRY(proto_entry_decode(&e0, raw0->ptr, raw0->len, NULL));
         return RN_ESEQ;
+    }
 
     store_ingest_result res;
     rn_diag d = { 0 };
     /* A held entry found damaged is put back from the run's copy by ingest itself. */
     int rc = store_ingest(n->s, m->entries, m->n, &res, &d);
+    if (rc < 0 && res.accepted == 0)
+        RN_TRY(proto_entry_decode(&e0, raw0->ptr, raw0->len, NULL)); /* nothing happened yet */
     n->last_ingest_ms = n->now;
     if (res.accepted > 0) {
         RN_ASSERT(res.head_seq == old + res.accepted && res.head_seq >= first);
@@ -2846,10 +2863,11 @@ int node_publish_batch(node *n, const store_append_item *items, size_t k, uint64
     uint8_t *out = malloc(RN_APPEND_BATCH_ENTRY_BYTES_MAX);
     proto_str *raw = malloc(RN_APPEND_BATCH_RECORDS_MAX * sizeof(*raw));
     uint64_t first = 0;
+    uint8_t head_id[PROTO_ID_BYTES]; /* the last entry's: the head once the pushes are made */
     int rc = RN_ENOMEM;
     if (out != NULL && raw != NULL)
         rc = store_append_batch(n->s, n->sk, items, k, now_ms, out, RN_APPEND_BATCH_ENTRY_BYTES_MAX,
-                                raw, &first, failed, d);
+                                raw, &first, head_id, failed, d);
     if (rc == 0) {
         RN_ASSERT(first == au->head + 1);
         if (first_seq != NULL)
@@ -2871,7 +2889,7 @@ int node_publish_batch(node *n, const store_append_item *items, size_t k, uint64
             j += m;
         }
         RN_ASSERT(au->head == first + k - 1);
-        proto_entry_id(raw[k - 1].ptr, raw[k - 1].len, au->head_id);
+        memcpy(au->head_id, head_id, PROTO_ID_BYTES);
         if (last_id != NULL)
             memcpy(last_id, au->head_id, PROTO_ID_BYTES);
     }

@@ -924,7 +924,8 @@ out:
 
 int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_append_item *items,
                        size_t n, uint64_t now_ms, uint8_t *out, size_t out_cap, proto_str *entries,
-                       uint64_t *first_seq, size_t *failed, rn_diag *d)
+                       uint64_t *first_seq, uint8_t last_id[PROTO_ID_BYTES], size_t *failed,
+                       rn_diag *d)
 {
     const uint8_t *author = sk + 32;
     const char *country;
@@ -1059,6 +1060,8 @@ int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES], const store_a
         RN_GUARD(err, lineage_committed(s, &succ));
     if (first_seq != NULL)
         *first_seq = prev_head.seq + 1;
+    if (last_id != NULL)
+        memcpy(last_id, head.id, PROTO_ID_BYTES); /* eid of the last entry */
 out:
     if (ac != NULL)
         mdb_cursor_close(ac);

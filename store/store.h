@@ -299,8 +299,9 @@ typedef struct store_append_item {
  * The signed entries are written one after the other into out[0..out_cap) (owned by the caller;
  * RN_APPEND_BATCH_ENTRY_BYTES_MAX always suffices), and entries[i] (an array of n, may be NULL)
  * points at entry i there, so that a caller can send them on. *first_seq (may be NULL) gets the
- * seq of the first entry, *failed (may be NULL) the 0-based position of the record refused
- * (n when no one record is at fault).
+ * seq of the first entry, last_id (may be NULL) the id of the last entry (the author's new head,
+ * so that the caller need not hash it again), both on success only; *failed (may be NULL) gets
+ * the 0-based position of the record refused (n when no one record is at fault).
  *
  * Fsync failure ("Disks" above): the whole batch is taken out of the log again, exactly as
  * store_append takes out its one entry, and writes_stopped is set.
@@ -314,7 +315,8 @@ typedef struct store_append_item {
 RN_MUST_USE int store_append_batch(store *s, const uint8_t sk[PROTO_SK_BYTES],
                                    const store_append_item *items, size_t n, uint64_t now_ms,
                                    uint8_t *out, size_t out_cap, proto_str *entries,
-                                   uint64_t *first_seq, size_t *failed, rn_diag *d);
+                                   uint64_t *first_seq, uint8_t last_id[PROTO_ID_BYTES],
+                                   size_t *failed, rn_diag *d);
 
 /*
  * Runs the index pass until every entry is indexed (see "Indexing" above): in batches of at most

@@ -81,7 +81,7 @@ int main(int argc, char **argv)
         if (flush && k > 0) {
             rn_diag d = { 0 };
             int rc = store_append_batch(&s, sk, items, k, ms, out, RN_APPEND_BATCH_ENTRY_BYTES_MAX,
-                                        NULL, NULL, NULL, &d);
+                                        NULL, NULL, NULL, NULL, &d);
             if (rc < 0) {
                 fprintf(stderr, "store_append_batch: %s (%s)\n", rn_err_name(rc),
                         d.field != NULL ? d.field : "");

@@ -22,6 +22,7 @@
 #include "proto/entry.h"
 #include "proto/mp.h"
 #include "proto/record.h"
+#include "tests/support/rng.h"
 
 #define TS_BASE_MS    1764000000000ull /* entry seq s is stamped TS_BASE_MS + s */
 #define VALID_FROM_MS 1735689600000ull /* 2025-01-01, every record's valid_from */
@@ -60,7 +61,7 @@ int workload_kind_of(uint64_t seq)
 
 uint64_t workload_question_next(uint64_t *x, uint64_t per_author, int *c)
 {
-    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    (void)test_xorshift64_next(x);
     *c = (int)(*x % WORKLOAD_AUTHORS);
     uint64_t sq = 52 + (*x >> 8) % (per_author - 60);
     while (workload_kind_of(sq) != PROTO_KIND_SPEC)

@@ -67,11 +67,12 @@ size_t workload_spec_body_id(int a, const char *id, uint64_t seq, uint8_t *out);
 size_t workload_entry_sign(const workload_keys *k, int a, uint64_t seq, const uint8_t *prev,
                            uint64_t ts, int kind, const uint8_t *body, size_t blen, uint8_t *out);
 
-/* The recognise questions the benches ask, from a xorshift64 sequence whose state `*x` starts at
- * WORKLOAD_QUESTION_SEED: each call advances `*x`, sets `*c` to the asking country (an author
- * index) and returns the seq of a spec of author (*c + 1) % WORKLOAD_AUTHORS, from 52 up to about
- * `per_author` - 8 (`per_author` is the entries each author holds, above 60). About one question
- * in ten meets a decision, and the policy answers for the specs of EQF 6-7. */
+/* The recognise questions the benches ask, from a xorshift64 sequence (test_xorshift64_next,
+ * tests/support/rng.h) whose state `*x` starts at WORKLOAD_QUESTION_SEED: each call advances
+ * `*x`, sets `*c` to the asking country (an author index) and returns the seq of a spec of author
+ * (*c + 1) % WORKLOAD_AUTHORS, from 52 up to about `per_author` - 8 (`per_author` is the entries
+ * each author holds, above 60). About one question in ten meets a decision, and the policy
+ * answers for the specs of EQF 6-7. */
 #define WORKLOAD_QUESTION_SEED 88172645463325252ull
 uint64_t workload_question_next(uint64_t *x, uint64_t per_author, int *c);
 

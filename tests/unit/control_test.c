@@ -33,6 +33,7 @@
 #include "store/store.h"
 #include "store/store_internal.h"
 #include "tests/fuzz/proof_fixture.h"
+#include "tests/support/rng.h"
 
 #include "testutil.h"
 
@@ -1871,24 +1872,18 @@ static void test_random(void **state)
     world *w = *state;
     reply r;
     uint8_t buf[256];
-    uint64_t x = 0x9e3779b97f4a7c15ull;
+    uint64_t x = TEST_RNG_GOLDEN;
     for (int i = 0; i < 20000; i++) {
         size_t len = (size_t)(x % sizeof(buf));
-        for (size_t k = 0; k < len; k++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            buf[k] = (uint8_t)x;
-        }
+        for (size_t k = 0; k < len; k++)
+            buf[k] = (uint8_t)test_xorshift64_next(&x);
         /* Half the time, a plausible request head. */
         if (i % 2 == 0 && len > 4) {
             buf[0] = 0x94;
             buf[1] = 0x00;
             buf[2] = 0x01;
         }
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        (void)test_xorshift64_next(&x);
         assert_int_equal(send_raw(w, buf, len, &r), 0);
     }
 }

@@ -1140,6 +1140,29 @@ static void test_garbage_and_forgery(void **state)
     assert_false(e.l->used);
     assert_int_equal(c0->protocol_errors, 5);
 
+    /* ENTRIES from a known author whose first entry has the outline of an entry but a body that
+     * is not one value (its map holds one pair fewer than the bytes): refused with the strict
+     * decoder's error, as if the node had decoded it strictly before ingest. */
+    assert_true(evil_connect(t, &e, 0, K_AT));
+    uint8_t odd[RN_ENTRY_BYTES_MAX];
+    proto_entry pe;
+    memcpy(odd, at.raw[0].ptr, at.raw[0].len);
+    assert_int_equal(proto_entry_decode(&pe, odd, at.raw[0].len, NULL), 0);
+    size_t at_body = (size_t)(pe.body - odd);
+    assert_true(odd[at_body] > 0x81 && odd[at_body] <= 0x8f); /* a fixmap of 2 or more pairs */
+    odd[at_body]--;
+    int odd_rc = proto_entry_decode(&pe, odd, at.raw[0].len, NULL);
+    assert_true(odd_rc < 0);
+    assert_int_equal(proto_entry_decode_outline(&pe, odd, at.raw[0].len), 0);
+    mp_buf_reset(&m);
+    proto_msg_entries_begin(&m, 1);
+    mp_put_bin(&m, odd, at.raw[0].len);
+    evil_send_msg(t, &e, &m);
+    assert_false(e.l->used);
+    assert_int_equal(c0->protocol_errors, 6);
+    assert_int_equal(e.l->close_reason, odd_rc);
+    assert_int_equal(head_of(t, 0, K_AT, NULL), 0);
+
     /* A genuine run from the test peer is taken (and acknowledged); then a truncated frame and
      * a close hurt nothing. */
     assert_true(evil_connect(t, &e, 0, K_AT));

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "cred/json.h"
+#include "tests/support/rng.h"
 
 #define FILES_MAX      2000 /* fixture files read, at most */
 #define FILE_BYTES_MAX (4u << 20)
@@ -337,11 +338,7 @@ static uint64_t rng;
 
 static uint32_t next(void)
 {
-    /* splitmix64 */
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return (uint32_t)((z ^ (z >> 31)) >> 32);
+    return (uint32_t)(test_rng_next(&rng) >> 32);
 }
 
 typedef struct text {

@@ -22,6 +22,7 @@
 
 #include "proto/ctl.h"
 #include "proto/limits.h"
+#include "tests/support/rng.h"
 
 /* ---- The table ---- */
 
@@ -571,14 +572,11 @@ static void test_response_errors(void **state)
     }
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rng_state = TEST_RNG_GOLDEN;
 
 static uint64_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return test_xorshift64_next(&rng_state);
 }
 
 /* Random bytes, and valid messages with random bytes flipped: never a crash, a read past the end

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "proto/mp.h"
+#include "tests/support/rng.h"
 
 static int read_uint(const uint8_t *b, size_t n, uint64_t *v)
 {
@@ -343,13 +344,10 @@ static void test_buf_limit(void **state)
 }
 
 /* A tiny deterministic generator so that failures reproduce. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rng_state = TEST_RNG_GOLDEN;
 static uint64_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return test_xorshift64_next(&rng_state);
 }
 
 /* Reference model: msgpack-c writes random values, the cursor must read them back exactly. */

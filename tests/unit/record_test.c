@@ -30,6 +30,7 @@
 #include "proto/record.h"
 #include "proto/rosterchain.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/rng.h"
 
 /* ---- Times from the fixtures (ms since the epoch) ---- */
 
@@ -2712,11 +2713,7 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-    /* xorshift64* */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ull;
+    return test_xorshift64s_next(&rng_state);
 }
 
 static void test_random(void **state)

@@ -24,6 +24,7 @@
 #include "proto/key.h"
 #include "proto/limits.h"
 #include "proto/rosterchain.h"
+#include "tests/support/rng.h"
 
 static const char *const countries[30] = {
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
@@ -542,14 +543,12 @@ static void test_change_decode_negative(void **state)
     }
 
     /* Random mutations never crash and, when accepted, re-encode to the same bytes. */
-    uint64_t x = 0x9e3779b97f4a7c15ull;
+    uint64_t x = TEST_RNG_GOLDEN;
     for (int round = 0; round < 5000; round++) {
         memcpy(buf, b.data, b.len);
         for (int k = 0; k < 3; k++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            buf[x % b.len] = (uint8_t)(x >> 24);
+            uint64_t r = test_xorshift64_next(&x);
+            buf[r % b.len] = (uint8_t)(r >> 24);
         }
         if (proto_rosterchain_change_decode(out, buf, b.len, NULL) == 0) {
             mp_buf r;
@@ -901,10 +900,7 @@ typedef struct model {
 
 static uint64_t rnd(uint64_t *x)
 {
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    return *x;
+    return test_xorshift64_next(x);
 }
 
 static void model_check(const model *mo, const proto_roster *r)
@@ -927,7 +923,7 @@ static void test_reference_model(void **state)
 {
     (void)state;
     for (uint64_t seed = 1; seed <= 8; seed++) {
-        uint64_t x = seed * 0x9e3779b97f4a7c15ull;
+        uint64_t x = seed * TEST_RNG_GOLDEN;
         model mo;
         memset(&mo, 0, sizeof(mo));
         proto_rosterchain ch;

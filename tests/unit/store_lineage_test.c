@@ -575,7 +575,7 @@ static void test_append_succession(void **state)
     store_append_item it = { PROTO_KIND_DECISION, b.b, b.len };
     static uint8_t out[RN_APPEND_BATCH_ENTRY_BYTES_MAX];
     assert_int_equal(store_append_batch(&f->s, authors[A_FR2].sk, &it, 1, T_NOW, out, sizeof(out),
-                                        NULL, &seq, NULL, &d),
+                                        NULL, &seq, NULL, NULL, &d),
                      0);
     assert_int_equal(seq, 2);
     /* The old key may no longer append past its cut. */

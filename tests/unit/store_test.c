@@ -2239,8 +2239,8 @@ static void test_append_batch(void **state)
     batch_make(bodies, items, N - 1);
 
     assert_int_equal(store_append_batch(&f->s, authors[A_IE].sk, items, 25, T_LOG, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, entries, &first, &failed,
-                                        &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, entries, &first, NULL,
+                                        &failed, &d),
                      0);
     assert_int_equal(first, 1);
     assert_int_equal(failed, 25);
@@ -2254,15 +2254,20 @@ static void test_append_batch(void **state)
         assert_memory_equal(e.body, items[i].body, items[i].body_len);
         entry_is(&f->s, &authors[A_IE], i + 1, entries[i]);
     }
-    /* A clock that went back: the second batch keeps the head's timestamp. */
+    /* A clock that went back: the second batch keeps the head's timestamp. It hands out the id of
+     * its last entry, the new head's. */
+    uint8_t last_id[PROTO_ID_BYTES], want_id[PROTO_ID_BYTES];
     assert_int_equal(store_append_batch(&f->s, authors[A_IE].sk, items + 25, N - 25, T_LOG - 5000,
-                                        out, RN_APPEND_BATCH_ENTRY_BYTES_MAX, entries, &first, NULL,
-                                        &d),
+                                        out, RN_APPEND_BATCH_ENTRY_BYTES_MAX, entries, &first,
+                                        last_id, NULL, &d),
                      0);
     assert_int_equal(first, 26);
+    proto_entry_id(entries[N - 26].ptr, entries[N - 26].len, want_id);
+    assert_memory_equal(last_id, want_id, PROTO_ID_BYTES);
     store_head h;
     assert_int_equal(head_seq(&f->s, &authors[A_IE], &h), N);
     assert_int_equal(h.timestamp_ms, T_LOG);
+    assert_memory_equal(h.id, last_id, PROTO_ID_BYTES);
     version_is(&f->s, PROTO_KIND_SPEC, "IE:uniz/mc-38", 13, UINT64_MAX, 0, N);
     check_ok(&f->s, N);
     /* Entries as store_append would have signed them: the next single append follows on. */
@@ -2298,7 +2303,8 @@ static void test_append_batch_refused(void **state)
     memcpy(bad, items, sizeof(bad));
     bad[3] = (store_append_item){ PROTO_KIND_SPEC, bodies[N].b, bodies[N].len };
     assert_int_equal(store_append_batch(&f->s, sk, bad, N, T_LOG, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, NULL, &failed,
+                                        &d),
                      RN_EEQF);
     assert_int_equal(failed, 3);
     assert_string_equal(d.field, "spec.eqf");
@@ -2309,7 +2315,8 @@ static void test_append_batch_refused(void **state)
     memcpy(bad, items, sizeof(bad));
     bad[N - 1] = (store_append_item){ PROTO_KIND_SPEC, fr.b, fr.len };
     assert_int_equal(store_append_batch(&f->s, sk, bad, N, T_LOG, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, NULL, &failed,
+                                        &d),
                      RN_EPREFIX);
     assert_int_equal(failed, N - 1);
 
@@ -2317,26 +2324,29 @@ static void test_append_batch_refused(void **state)
     memcpy(bad, items, sizeof(bad));
     bad[1].kind = PROTO_KIND_DECISION;
     assert_true(store_append_batch(&f->s, sk, bad, N, T_LOG, out, RN_APPEND_BATCH_ENTRY_BYTES_MAX,
-                                   NULL, NULL, &failed, &d) < 0);
+                                   NULL, NULL, NULL, &failed, &d) < 0);
     assert_int_equal(failed, 1);
 
     /* Counts at the bounds, and one past. */
     assert_int_equal(store_append_batch(&f->s, sk, items, 0, T_LOG, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
-                     RN_EINVAL);
-    assert_int_equal(store_append_batch(&f->s, sk, items, RN_APPEND_BATCH_RECORDS_MAX + 1u, T_LOG,
-                                        out, RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed,
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, NULL, &failed,
                                         &d),
                      RN_EINVAL);
+    assert_int_equal(store_append_batch(&f->s, sk, items, RN_APPEND_BATCH_RECORDS_MAX + 1u, T_LOG,
+                                        out, RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, NULL,
+                                        &failed, &d),
+                     RN_EINVAL);
     /* An output buffer that holds the first entries only: nothing stays. */
-    assert_int_equal(
-        store_append_batch(&f->s, sk, items, N, T_LOG, out, 3u * 1024u, NULL, NULL, &failed, &d),
-        RN_ETOOBIG);
+    assert_int_equal(store_append_batch(&f->s, sk, items, N, T_LOG, out, 3u * 1024u, NULL, NULL,
+                                        NULL, &failed, &d),
+                     RN_ETOOBIG);
     assert_int_equal(store_append_batch(&f->s, authors[A_STRANGER].sk, items, N, T_LOG, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, NULL, &failed,
+                                        &d),
                      RN_EROSTER);
     assert_int_equal(store_append_batch(&f->s, authors[A_MIRROR].sk, items, N, T_LOG, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, NULL, &failed,
+                                        &d),
                      RN_EROLE);
     assert_int_equal(head_seq(&f->s, &authors[A_IE], NULL), 0);
     assert_int_equal(entries_held(&f->s), 0);
@@ -2344,7 +2354,8 @@ static void test_append_batch_refused(void **state)
 
     /* The same store then takes the valid batch whole. */
     assert_int_equal(store_append_batch(&f->s, sk, items, N, T_LOG, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, &failed, &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, NULL, NULL, &failed,
+                                        &d),
                      0);
     check_ok(&f->s, N);
     free(out);
@@ -2368,12 +2379,14 @@ static void test_append_batch_sync_fails(void **state)
     batch_make(bodies, items, N - 1);
 
     assert_int_equal(store_append_batch(&f->s, sk, items, 3, T_LOG, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, NULL,
+                                        &d),
                      0);
     f->s.test_fail_sync = 1;
     first = 0;
     assert_int_equal(store_append_batch(&f->s, sk, items + 3, N - 3, T_LOG + 1000, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, NULL,
+                                        &d),
                      RN_EIO);
     assert_string_equal(d.field, "store.sync");
     assert_int_equal(first, 0);
@@ -2389,7 +2402,8 @@ static void test_append_batch_sync_fails(void **state)
     store_read_end(&r);
     check_ok(&f->s, 3);
     assert_int_equal(store_append_batch(&f->s, sk, items + 3, N - 3, T_LOG + 2000, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, NULL,
+                                        &d),
                      RN_EIO);
     assert_string_equal(d.field, "store.writes_stopped");
     assert_int_equal(store_append(&f->s, sk, PROTO_KIND_SPEC, items[3].body, items[3].body_len,
@@ -2399,7 +2413,8 @@ static void test_append_batch_sync_fails(void **state)
     store_close(&f->s);
     assert_int_equal(store_open(&f->s, f->dir, NULL), 0);
     assert_int_equal(store_append_batch(&f->s, sk, items + 3, N - 3, T_LOG + 3000, out,
-                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, &d),
+                                        RN_APPEND_BATCH_ENTRY_BYTES_MAX, NULL, &first, NULL, NULL,
+                                        &d),
                      0);
     assert_int_equal(first, 4);
     check_ok(&f->s, N);
