@@ -3,7 +3,7 @@
  * LearningAchievementSpecification (export.h).
  *
  * Each form is written by one function, property by property in the order api/README.md's
- * table lists them, from the values the importer (cli/import.c) reads back: an Annex I value
+ * table lists them, from the values the importer (api/import.c) reads back: an Annex I value
  * by its vocabulary name (OB 3.0's Dutch extension terms, ELM concept labels that the
  * importer's label tables map to the same value), codes by the EU's URIs, ECTS as a decimal
  * number. Strings are copied into jansson, which escapes them when printed; every list is
@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "api/json.h"
-#include "cli/recjson.h"
+#include "api/recjson.h"
 #include "proto/codes.h"
 #include "proto/entry.h"
 #include "proto/limits.h"
@@ -34,7 +34,7 @@
 #define URI_MODE_SCHEME    "http://data.europa.eu/snb/learning-assessment/25831c2"
 
 /* ISO 639-1 onto the EU authority table of languages: the inverse of the importer's table
- * (cli/import.c), the languages of the 30 countries and their neighbours. A language outside it
+ * (api/import.c), the languages of the 30 countries and their neighbours. A language outside it
  * has no EU URI and is left out of the ELM form (api/README.md). */
 static const char *const languages[][2] = {
     { "bg", "BUL" }, { "ca", "CAT" }, { "cs", "CES" }, { "da", "DAN" }, { "de", "DEU" },

@@ -6,7 +6,7 @@
  * sample credential). `recnetctl spec export` and the gateway's GET /v1/spec/{id}?as= print
  * these documents; api/README.md has the mapping field by field and what does not map, and why.
  *
- * The mapping is the inverse of the importer's (cli/import.c): wrapped in a credential as an
+ * The mapping is the inverse of the importer's (api/import.c): wrapped in a credential as an
  * issuer wraps an achievement or a specification, an exported document imports back into the
  * same values of every field the format carries (tests/unit/export_test.c holds the two to
  * each other). Nothing here does I/O: records in, JSON out.

@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "cli/recjson.h"
+#include "api/recjson.h"
 #include "proto/key.h"
 #include "proto/limits.h"
 

@@ -38,7 +38,7 @@ void api_json_drop_proof(json_t *res, mp_cur raw);
 
 /* The answer of the `record` method as `spec show --json` prints it: the entry under "bytes"
  * decoded into {"author", "seq", "id", "prev", "timestamp", "kind", "record": {...}}
- * (cli/recjson.h, rec_entry_to_json). NULL when the answer has no entry or it does not decode. */
+ * (api/recjson.h, rec_entry_to_json). NULL when the answer has no entry or it does not decode. */
 json_t *api_json_record(mp_cur result);
 
 /* The text of `j` in the one form (see above): a NUL-terminated string the caller frees, or

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/recjson.h"
+#include "api/recjson.h"
 
 static int hexval(char c)
 {

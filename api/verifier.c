@@ -37,8 +37,8 @@
 #include <sodium.h>
 
 #include "api/json.h"
-#include "cli/import.h"
-#include "cli/recjson.h"
+#include "api/import.h"
+#include "api/recjson.h"
 #include "cred/jcs.h"
 #include "cred/jws.h"
 #include "cred/status.h"

@@ -19,7 +19,7 @@
 
 #include "proto/limits.h"
 #include "api/json.h"
-#include "recjson.h"
+#include "api/recjson.h"
 
 /* The version of the project (CMakeLists.txt's project() VERSION), given by the build. */
 #ifndef RN_VERSION

@@ -15,7 +15,7 @@
 #include "api/json.h"
 #include "cli.h"
 #include "proto/record.h"
-#include "recjson.h"
+#include "api/recjson.h"
 #include "rpc.h"
 
 int cmd_spec_export(cli *c, const cli_cmd *cmd, cli_args *a)

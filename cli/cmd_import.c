@@ -30,11 +30,11 @@
 #include <sodium.h>
 
 #include "cli.h"
-#include "import.h"
+#include "api/import.h"
 #include "proto/key.h"
 #include "proto/limits.h"
 #include "proto/record.h"
-#include "recjson.h"
+#include "api/recjson.h"
 #include "rpc.h"
 #include "conf/keyfile.h"
 

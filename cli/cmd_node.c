@@ -14,7 +14,7 @@
 #include "proto/codes.h"
 #include "proto/key.h"
 #include "proto/limits.h"
-#include "recjson.h"
+#include "api/recjson.h"
 #include "rpc.h"
 
 /* A string member of a JSON object, or "-". */

@@ -15,7 +15,7 @@
 #include "cred/status.h"
 #include "proto/limits.h"
 #include "proto/record.h"
-#include "recjson.h"
+#include "api/recjson.h"
 #include "rpc.h"
 
 /* A JSON record file: a record is at most some 64 KiB of MessagePack; its JSON a few times that. */

@@ -21,7 +21,7 @@
 #include "proto/proof.h"
 #include "proto/rosterchain.h"
 #include "proto/rules.h"
-#include "recjson.h"
+#include "api/recjson.h"
 #include "rpc.h"
 
 static const char *js(json_t *o, const char *key)

@@ -22,7 +22,7 @@
 #include "proto/codes.h"
 #include "proto/key.h"
 #include "proto/rosterchain.h"
-#include "recjson.h"
+#include "api/recjson.h"
 #include "rpc.h"
 
 /* The online forms (end of this file). */

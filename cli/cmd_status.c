@@ -14,7 +14,7 @@
 #include "proto/ctl.h"
 #include "proto/limits.h"
 #include "proto/record.h"
-#include "recjson.h"
+#include "api/recjson.h"
 #include "rpc.h"
 
 static uint64_t num(json_t *o, const char *key)

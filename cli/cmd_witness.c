@@ -19,7 +19,7 @@
 #include "proto/checkpoint.h"
 #include "proto/key.h"
 #include "proto/limits.h"
-#include "recjson.h"
+#include "api/recjson.h"
 #include "rpc.h"
 
 int cli_duration_parse(const char *s, uint64_t *ms)

@@ -37,7 +37,7 @@
 #include "proto/entry.h"
 #include "proto/error.h"
 #include "proto/record.h"
-#include "recjson.h"
+#include "api/recjson.h"
 
 typedef enum reg_format {
     REG_FORMAT_JSONL = 1,

@@ -20,7 +20,7 @@
 #include "proto/ctl.h"
 #include "proto/key.h"
 #include "proto/limits.h"
-#include "recjson.h"
+#include "api/recjson.h"
 
 /* Bytes read from the socket at a time. */
 #define RPC_READ_BYTES (64u * 1024u)

@@ -42,7 +42,7 @@
 #include "api/query.h"
 #include "api/route.h"
 #include "api/verifier.h"
-#include "cli/recjson.h"
+#include "api/recjson.h"
 #include "cred/json.h"
 #include "cred/jws.h"
 #include "node/log.h"

@@ -4,7 +4,7 @@
  *
  * The wire columns (key, type, bounds, where the value lives in the record's struct) drive
  * proto/record.c's decoder, encoder and comparison; the JSON column (the name people type and the
- * conversion of the value) drives cli/recjson.c, which reads and writes records as JSON, and the
+ * conversion of the value) drives api/recjson.c, which reads and writes records as JSON, and the
  * `publish` command's flags and help. A field is added, renamed or bounded in one row, and the
  * wire and the JSON can never disagree on which fields a kind has, which are required, or where a
  * value is kept. The diagnostic name of a field ("spec.outcomes.text") is its table's name, a
@@ -93,7 +93,7 @@ typedef struct proto_field {
     int err;                 /* PROTO_FT_NUM: the error for a number out of range;
                                 PROTO_FT_VOCAB: the vocabulary */
     const proto_fields *sub; /* PROTO_FT_MAPS, PROTO_FT_MAP, PROTO_FT_KEYS: the nested table */
-    /* JSON (cli/recjson.c). */
+    /* JSON (api/recjson.c). */
     const char *json;   /* the JSON name: "eqf" */
     uint8_t json_form;  /* proto_json */
     int16_t json_names; /* PROTO_JSON_ENUM: proto_enum; PROTO_JSON_VOCAB: proto_vocab;

@@ -6,7 +6,7 @@
  * makes its diagnostic name), whether it is required, its type (which fixes both its wire form and
  * the C type it is stored in), its bounds, and its JSON form; and one kind table ties each kind
  * to its field table, its consistency check and the fields that must carry the author's prefix.
- * Decoding, encoding and comparison are three walks over the same tables, and cli/recjson.c's
+ * Decoding, encoding and comparison are three walks over the same tables, and api/recjson.c's
  * JSON reader and writer two more, so a field is described once and none of them can disagree
  * about it. Nested maps (a spec's outcomes, a decision's differences, a pathway's rule) are field
  * tables of their own; the one irregular value, a provider's issuer keys (arrays of three), has

@@ -189,7 +189,7 @@ typedef struct proto_issuer_key {
  *    method of it ("did:web:uniz.edu#key-1").
  * The decoder checks the form, not the mathematics: that an EC point is on P-256 or an RSA modulus
  * is a product of primes needs a big-number library the protocol layer does not link; front ends
- * check that (cli/recjson.c with cred/key.h) before they publish, and a key that fails it verifies
+ * check that (api/recjson.c with cred/key.h) before they publish, and a key that fails it verifies
  * nothing. An Ed25519 x is checked here, as issuer_keys' keys are.
  */
 typedef struct proto_issuer_key_ext {

@@ -1,5 +1,5 @@
 /*
- * fuzz_import.c: libFuzzer harness for the ELM / Open Badges importer (imp_map, cli/import.h).
+ * fuzz_import.c: libFuzzer harness for the ELM / Open Badges importer (imp_map, api/import.h).
  *
  * `recnetctl spec import` reads credential files that come from outside the federation (a
  * Europass export, a badge a provider sends), so the mapping must survive any JSON of any shape:
@@ -24,8 +24,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "cli/import.h"
-#include "cli/recjson.h"
+#include "api/import.h"
+#include "api/recjson.h"
 
 static void map(json_t *doc, const imp_flags *fl, bool full)
 {

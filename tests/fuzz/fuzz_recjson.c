@@ -1,6 +1,6 @@
 /*
  * fuzz_recjson.c: libFuzzer harness for recnetctl's JSON record reader (rec_from_json,
- * cli/recjson.h) and the value forms it reads (times, ECTS).
+ * api/recjson.h) and the value forms it reads (times, ECTS).
  *
  * `recnetctl <kind> publish` reads a JSON file that anyone may have written, so rec_from_json must
  * survive any JSON of any shape. The first byte picks the kind (1 + its low six bits %
@@ -26,7 +26,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "cli/recjson.h"
+#include "api/recjson.h"
 
 static void values(const char *s, size_t len)
 {

@@ -1,6 +1,6 @@
 /*
  * cli_test.c: recnetctl without a node: the JSON <-> record conversion of every kind
- * (cli/recjson.h) with real data, the value forms people type (times, ECTS), the publish flags, the
+ * (api/recjson.h) with real data, the value forms people type (times, ECTS), the publish flags, the
  * control response parser (cli/rpc.h), and the command line itself (cli_main in-process): help,
  * usage errors (exit 2), refused input (exit 3), an unreachable node (exit 4), and the offline
  * commands (keygen, init, roster add|show, proof verify) in a temporary directory.
@@ -29,7 +29,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
-#include "cli/recjson.h"
+#include "api/recjson.h"
 #include "cli/rpc.h"
 #include "conf/keyfile.h"
 #include "conf/node.h"

@@ -1,6 +1,6 @@
 /*
  * export_test.c: a spec exported as an Open Badges 3.0 Achievement and as an ELM v3
- * LearningAchievementSpecification (api/export.h), held to the importer (cli/import.c).
+ * LearningAchievementSpecification (api/export.h), held to the importer (api/import.c).
  *
  *  - Round trips: each demo spec (tests/fixtures/demo/) and each spec imported from the real
  *    samples (tests/fixtures/obv3/, tests/fixtures/elm/) is exported, wrapped in a credential as
@@ -32,8 +32,8 @@
 
 #include "api/export.h"
 #include "cli/cli.h"
-#include "cli/import.h"
-#include "cli/recjson.h"
+#include "api/import.h"
+#include "api/recjson.h"
 #include "cred/cred.h"
 #include "cred/jsonld.h"
 #include "cred/nquads.h"

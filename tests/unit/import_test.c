@@ -4,7 +4,7 @@
  * micro-credentials (tests/fixtures/obv3/), and the VC-JWTs made from them
  * (tests/fixtures/vcjwt/, gen_vcjwt.c).
  *
- *  - Every fixture maps onto the expected provider and spec (cli/import.h), names what it lacks,
+ *  - Every fixture maps onto the expected provider and spec (api/import.h), names what it lacks,
  *    and imports on the command line (dry run) with the flags for those lacks.
  *  - The records round-trip through a log: appended to a replica with store_append, read back
  *    as the latest version, decoded, equal.
@@ -50,8 +50,8 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
-#include "cli/import.h"
-#include "cli/recjson.h"
+#include "api/import.h"
+#include "api/recjson.h"
 #include "cli/rpc.h"
 #include "node/core.h"
 #include "proto/credential.h"

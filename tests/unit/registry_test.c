@@ -16,7 +16,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "cli/recjson.h"
+#include "api/recjson.h"
 #include "cli/registry.h"
 #include "proto/key.h"
 #include "proto/limits.h"
