@@ -12,7 +12,7 @@
  * request's memory pool tells the job, through a guard, that the request is gone.
  *
  * Statuses: a control API error keeps its name, message and field, with 404 for RN_ENOTFOUND,
- * 410 for RN_ESUPERSEDED (a record the governed roster withdrew: its entry lies past its key's
+ * 410 for RN_ESUPERSEDED (a record the governed roster cut off: its entry lies past its key's
  * last trusted one), 500 for a failure of the node itself (RN_ESTORE, RN_ECORRUPT, RN_EIO,
  * RN_ENOMEM), and 400 for everything else (the request's fault); the gateway's own: 404 (no route),
  * 405 (a route under another method), 406 (a proof asked of an answer without one), 413 (a body

@@ -22,13 +22,13 @@
 #include "store/keys.h"
 #include "store/store_internal.h"
 
-#define LIN_CHANGE            'r' /* 'r' author(32) be64(seq) -> (empty): a roster entry (kind 7) */
-#define LIN_SUCCESSION        's' /* 's' key(32) -> be64(last_seq) last_id(32) successor(32) */
-#define LIN_PURGED            'p' /* 'p' key(32) -> be64(seq_cut) be64(time_cut) id(32) (zero: none) */
-#define LIN_WITHDRAWN         'w' /* 'w' kind(1) rid -> author(32) be64(seq) be64(timestamp) */
-#define WITHDRAWN_VALUE_BYTES (PROTO_KEY_BYTES + 16u)
-#define SUCC_VALUE_BYTES      (8u + PROTO_ID_BYTES + PROTO_KEY_BYTES)
-#define PURGED_VALUE_BYTES    (16u + PROTO_ID_BYTES)
+#define LIN_CHANGE          'r' /* 'r' author(32) be64(seq) -> (empty): a roster entry (kind 7) */
+#define LIN_SUCCESSION      's' /* 's' key(32) -> be64(last_seq) last_id(32) successor(32) */
+#define LIN_PURGED          'p' /* 'p' key(32) -> be64(seq_cut) be64(time_cut) id(32) (zero: none) */
+#define LIN_CUT_OFF         'w' /* 'w' kind(1) rid -> author(32) be64(seq) be64(timestamp) */
+#define CUT_OFF_VALUE_BYTES (PROTO_KEY_BYTES + 16u)
+#define SUCC_VALUE_BYTES    (8u + PROTO_ID_BYTES + PROTO_KEY_BYTES)
+#define PURGED_VALUE_BYTES  (16u + PROTO_ID_BYTES)
 
 /* ---- The table ---- */
 
@@ -392,15 +392,15 @@ int lineage_committed(store *s, const struct store_succ *succ)
 
 /* Notes that a version of `rec` (entry (author, seq), stamped `ts`) was taken out, keeping the
  * earliest such version of each record: whether one lies at or before a query's time is all
- * store_withdrawn_get needs. */
-static int withdrawn_note(store *s, MDB_txn *txn, const proto_record *rec, const uint8_t *author,
-                          uint64_t seq, uint64_t ts)
+ * store_cut_off_get needs. */
+static int cut_off_note(store *s, MDB_txn *txn, const proto_record *rec, const uint8_t *author,
+                        uint64_t seq, uint64_t ts)
 {
     proto_str rid = proto_record_id(rec);
-    uint8_t key[2 + RN_ID_BYTES_MAX], val[WITHDRAWN_VALUE_BYTES];
+    uint8_t key[2 + RN_ID_BYTES_MAX], val[CUT_OFF_VALUE_BYTES];
     if (rid.len == 0 || rid.len > RN_ID_BYTES_MAX)
         return RN_ECORRUPT;
-    key[0] = LIN_WITHDRAWN;
+    key[0] = LIN_CUT_OFF;
     key[1] = (uint8_t)rec->kind;
     memcpy(key + 2, rid.ptr, rid.len);
     MDB_val k = { 2 + rid.len, key }, v;
@@ -409,13 +409,13 @@ static int withdrawn_note(store *s, MDB_txn *txn, const proto_record *rec, const
         get_be64((const uint8_t *)v.mv_data + PROTO_KEY_BYTES + 8) <= ts)
         return 0;
     if (rc != 0 && rc != MDB_NOTFOUND)
-        return store_lmdb_err(rc, "get withdrawn");
+        return store_lmdb_err(rc, "get cut off");
     memcpy(val, author, PROTO_KEY_BYTES);
     put_be64(val + PROTO_KEY_BYTES, seq);
     put_be64(val + PROTO_KEY_BYTES + 8, ts);
     v = (MDB_val){ sizeof(val), val };
     rc = mdb_put(txn, s->priv->dbi[STORE_DB_LINEAGE], &k, &v, 0);
-    return rc == 0 ? 0 : store_lmdb_err(rc, "put withdrawn");
+    return rc == 0 ? 0 : store_lmdb_err(rc, "put cut off");
 }
 
 /* Takes the record index keys of entry (author, seq) out, those whose value is its location. */
@@ -448,7 +448,7 @@ static int purge_entry(store *s, MDB_txn *txn, const uint8_t *author, uint64_t s
         cc[2] = '\0';
         country = cc;
     }
-    RN_TRY(withdrawn_note(s, txn, rec, author, seq, e->timestamp_ms));
+    RN_TRY(cut_off_note(s, txn, rec, author, seq, e->timestamp_ms));
     size_t nk = index_keys(e, rec, country, keys);
     for (size_t i = 0; i < nk; i++) {
         if (!keys[i].has_loc)
@@ -722,13 +722,13 @@ int lineage_open(store *s, MDB_txn *txn)
     return rc;
 }
 
-int store_withdrawn_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t rid_len,
-                        uint64_t at_ms, store_version *out)
+int store_cut_off_get(store_read *r, proto_kind kind, const uint8_t *rid, size_t rid_len,
+                      uint64_t at_ms, store_version *out)
 {
     uint8_t key[2 + RN_ID_BYTES_MAX];
     if (rid_len == 0 || rid_len > RN_ID_BYTES_MAX)
         return RN_ENOTFOUND;
-    key[0] = LIN_WITHDRAWN;
+    key[0] = LIN_CUT_OFF;
     key[1] = (uint8_t)kind;
     memcpy(key + 2, rid, rid_len);
     MDB_val k = { 2 + rid_len, key }, v;
@@ -736,8 +736,8 @@ int store_withdrawn_get(store_read *r, proto_kind kind, const uint8_t *rid, size
     if (rc == MDB_NOTFOUND)
         return RN_ENOTFOUND;
     if (rc != 0)
-        return store_lmdb_err(rc, "get withdrawn");
-    if (v.mv_size != WITHDRAWN_VALUE_BYTES)
+        return store_lmdb_err(rc, "get cut off");
+    if (v.mv_size != CUT_OFF_VALUE_BYTES)
         return RN_ECORRUPT;
     const uint8_t *p = v.mv_data;
     memcpy(out->author, p, PROTO_KEY_BYTES);

@@ -593,8 +593,8 @@ RN_MUST_USE int store_version_get(store_read *r, proto_kind kind, const uint8_t 
  * already known are refused at ingest and never held. Returns 0, RN_ENOTFOUND (none),
  * RN_ECORRUPT, RN_ESTORE. For answers that say so when store_version_get finds nothing.
  */
-RN_MUST_USE int store_withdrawn_get(store_read *r, proto_kind kind, const uint8_t *rid,
-                                    size_t rid_len, uint64_t at_ms, store_version *out);
+RN_MUST_USE int store_cut_off_get(store_read *r, proto_kind kind, const uint8_t *rid,
+                                  size_t rid_len, uint64_t at_ms, store_version *out);
 
 /* Loads the entry of a version and decodes its record into *rec (borrowing the replica's bytes
  * until store_read_end); `e` (may be NULL) receives the decoded entry, checked against its id.

@@ -18,7 +18,7 @@
 #   file of its time; `proof verify --genesis/--change` where recnetctl has it).
 # - Compromised rotation. Portugal's key is replaced as compromised, trusting its entries up to
 #   seq 1: its entry 2 (held everywhere before) is ignored by queries from then on, which answer
-#   that its record was withdrawn (RN_ESUPERSEDED; 410 from Ireland's HTTP gateway), and after
+#   that its record was cut off (RN_ESUPERSEDED; 410 from Ireland's HTTP gateway), and after
 #   SIGHUP with the new key Portugal's log goes on under it.
 #
 # Every wait is bounded.
@@ -42,7 +42,7 @@ for n in IE FR NL; do
     sed -i -e "s|^\(roster_chain = .*\)$|\1\ncheckpoint_interval = 1|" "$IT_DIR/$n/recnet.base.ini"
     it_config "$n" recnet.ini
 done
-# Ireland's node also serves the HTTP gateway: a withdrawn record answers 410 there.
+# Ireland's node also serves the HTTP gateway: a record cut off answers 410 there.
 it_port_take
 HP=$IT_P
 printf '[http]\nlisten = 127.0.0.1:%s\nrate_per_s = 0\n' "$HP" >>"$IT_DIR/IE/recnet.base.ini"
@@ -175,10 +175,10 @@ while ctl IE provider show PT:evil >/dev/null 2>&1; do
     [ "$(date +%s%3N)" -le $deadline ] || it_fail "PT:evil (past the cut) still answered on IE"
     sleep 0.1
 done
-# The answer says why: the record was withdrawn with the entry past the cut (not "no such record").
+# The answer says why: the record was cut off with the entry past the cut (not "no such record").
 out=$(ctl IE provider show PT:evil 2>&1 || true)
-has "RN_ESUPERSEDED" "$out" || it_fail "PT:evil's answer does not say it was withdrawn: $out"
-has "PT:evil is withdrawn" "$out" || it_fail "PT:evil's answer does not name it: $out"
+has "RN_ESUPERSEDED" "$out" || it_fail "PT:evil's answer does not say it was cut off: $out"
+has "PT:evil is cut off" "$out" || it_fail "PT:evil's answer does not name it: $out"
 it_log "IE on PT:evil: $out"
 code=$(curl -sS -o "$IT_DIR/evil.json" -w '%{http_code}' "http://127.0.0.1:$HP/v1/record/provider/PT:evil")
 [ "$code" = 410 ] || it_fail "GET /v1/record/provider/PT:evil: $code, not 410: $(cat "$IT_DIR/evil.json")"

@@ -369,12 +369,12 @@ static int recognise(store *s, const char *spec, query_recognition *out)
     return rc;
 }
 
-/* store_withdrawn_get of spec `id` as of `at`. */
+/* store_cut_off_get of spec `id` as of `at`. */
 static int withdrawn(store *s, const char *id, uint64_t at, store_version *v)
 {
     store_read r;
     assert_int_equal(store_query_begin(s, &r), 0);
-    int rc = store_withdrawn_get(&r, PROTO_KIND_SPEC, (const uint8_t *)id, strlen(id), at, v);
+    int rc = store_cut_off_get(&r, PROTO_KIND_SPEC, (const uint8_t *)id, strlen(id), at, v);
     store_read_end(&r);
     return rc;
 }
