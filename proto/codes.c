@@ -12,7 +12,7 @@
 #include <string.h>
 
 typedef struct isced_code {
-    const char *code; /* 2, 3 or 4 ASCII digits */
+    char code[PROTO_ISCED_BYTES_MAX + 1]; /* 2, 3 or 4 ASCII digits, NUL-padded */
     const char *label;
 } isced_code;
 
@@ -351,10 +351,45 @@ const proto_country *proto_country_find(const char *code, size_t len)
     return NULL;
 }
 
+/* The canonical codes of the table above, one bit per second letter ('A' is bit 0) by first
+ * letter, for a check in constant time (record decoding makes one per identifier). Kept by hand
+ * beside the generated table; codes_test compares it with a search of the table for every pair of
+ * bytes. */
+static const uint32_t canonical_alpha2[26] = {
+    0x0080000u, /* A: AT */
+    0x0000050u, /* B: BE BG */
+    0x3000000u, /* C: CY CZ */
+    0x0000410u, /* D: DE DK */
+    0x0040010u, /* E: EE ES */
+    0x0020100u, /* F: FI FR */
+    0x0020000u, /* G: GR */
+    0x0120000u, /* H: HR HU */
+    0x00c0010u, /* I: IE IS IT */
+    0x0000000u, /* J */
+    0x0000000u, /* K */
+    0x0380100u, /* L: LI LT LU LV */
+    0x0080000u, /* M: MT */
+    0x0004800u, /* N: NL NO */
+    0x0000000u, /* O */
+    0x0080800u, /* P: PL PT */
+    0x0000000u, /* Q */
+    0x0004000u, /* R: RO */
+    0x0000510u, /* S: SE SI SK */
+    0x0000000u, /* T */
+    0x0000000u, /* U */
+    0x0000000u, /* V */
+    0x0000000u, /* W */
+    0x0000000u, /* X */
+    0x0000000u, /* Y */
+    0x0000000u, /* Z */
+};
+
 bool proto_country_is_canonical(const char *code, size_t len)
 {
-    const proto_country *c = proto_country_find(code, len);
-    return c != NULL && code[0] == c->alpha2[0] && code[1] == c->alpha2[1];
+    if (len != 2)
+        return false;
+    unsigned a = (unsigned)(unsigned char)code[0] - 'A', b = (unsigned)(unsigned char)code[1] - 'A';
+    return a < 26u && b < 26u && ((canonical_alpha2[a] >> b) & 1u) != 0;
 }
 
 const proto_country *proto_country_find_alpha3(const char *code, size_t len)
@@ -376,22 +411,36 @@ const char *proto_codes_isced_at(size_t i, const char **label)
     return isced[i].code;
 }
 
-/* Binary search of the sorted table; NULL if `code` is not in it. */
+/* Four bytes of a code, NUL-padded, as a big-endian number: for codes without NUL bytes, the
+ * order of these numbers is the table's (bytewise, a code before the longer codes it begins). */
+static uint32_t isced_key(const char c[PROTO_ISCED_BYTES_MAX])
+{
+    return (uint32_t)(uint8_t)c[0] << 24 | (uint32_t)(uint8_t)c[1] << 16 |
+           (uint32_t)(uint8_t)c[2] << 8 | (uint32_t)(uint8_t)c[3];
+}
+
+/* Binary search of the sorted table, one comparison of numbers a step; NULL if `code` is not in
+ * it. No code holds a NUL byte, so a string that does is in none (and would compare equal to
+ * the code it pads to). */
 static const isced_code *isced_find(const char *code, size_t len)
 {
+    static_assert(PROTO_ISCED_BYTES_MAX == 4, "isced_key reads four bytes");
+    char padded[PROTO_ISCED_BYTES_MAX] = { 0 };
     size_t lo = 0, hi = PROTO_ISCED_COUNT;
     if (len < 2 || len > PROTO_ISCED_BYTES_MAX)
         return NULL;
+    for (size_t i = 0; i < len; i++) {
+        if (code[i] == 0)
+            return NULL;
+        padded[i] = code[i];
+    }
+    uint32_t key = isced_key(padded);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const char *m = isced[mid].code;
-        size_t mlen = strlen(m);
-        int cmp = memcmp(code, m, len < mlen ? len : mlen);
-        if (cmp == 0)
-            cmp = (len > mlen) - (len < mlen);
-        if (cmp == 0)
+        uint32_t m = isced_key(isced[mid].code);
+        if (m == key)
             return &isced[mid];
-        if (cmp < 0)
+        if (key < m)
             hi = mid;
         else
             lo = mid + 1;

@@ -40,10 +40,19 @@ bool proto_str_eq(proto_str a, proto_str b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+/* The bytes of an identifier after its "CC:": a-z, A-Z, 0-9, '.', '_', ':', '/' and '-', by byte
+ * value (128 .. 255, never, are left 0); ids are read on every ingest, and a table look-up is
+ * cheaper than the chain of ranges. record_test checks the table against the ranges. */
+static const uint8_t id_bytes[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+};
+
 static bool id_byte(uint8_t b)
 {
-    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '.' ||
-           b == '_' || b == ':' || b == '/' || b == '-';
+    return id_bytes[b] != 0;
 }
 
 int proto_id_check(const uint8_t *s, size_t len)
@@ -511,6 +520,32 @@ static_assert(sizeof(proto_record) < INT32_MAX, "field offsets fit in int32_t");
 
 /* ---- Decoding ---- */
 
+/* mp_read_uint and mp_read_str with their commonest forms read in place: a positive fixint (every
+ * key, most enumerations) and a fixstr (most strings); any other form, and a fixstr longer than
+ * what is left, goes to the cursor's reader, which gives the same result or error it always did. */
+static inline int read_uint(mp_cur *c, uint64_t *v)
+{
+    if (c->p < c->end && *c->p <= 0x7f) {
+        *v = *c->p++;
+        return 0;
+    }
+    return mp_read_uint(c, v);
+}
+
+static inline int read_raw_str(mp_cur *c, const uint8_t **s, uint32_t *len)
+{
+    if (c->p < c->end && (*c->p & 0xe0u) == 0xa0u) {
+        uint32_t n = *c->p & 0x1fu;
+        if (mp_cur_left(c) - 1 >= n) {
+            *s = c->p + 1;
+            *len = n;
+            c->p += 1 + n;
+            return 0;
+        }
+    }
+    return mp_read_str(c, s, len);
+}
+
 /* Records a failure with the list position `index` (0 for none) and returns `code`. */
 static int fail(rn_diag *d, int code, const char *field_name, unsigned index)
 {
@@ -541,54 +576,64 @@ static uint32_t str_max(uint8_t type, uint32_t text_max)
     }
 }
 
+/* Whether s[0..len) has the form of a string of `type`: 0, or the error of a string that is not
+ * (RN_EID, RN_EURL, RN_ECOUNTRY, RN_ELANG, RN_EISCED). */
+static int str_form(uint8_t type, const uint8_t *s, uint32_t len)
+{
+    switch (type) {
+    case PROTO_FT_ID:
+        return proto_id_check(s, len);
+    case PROTO_FT_URL:
+        return url_ok(s, len) ? 0 : RN_EURL;
+    case PROTO_FT_URI:
+        return uri_ok(s, len) ? 0 : RN_EURL;
+    case PROTO_FT_COUNTRY:
+        return proto_country_is_canonical((const char *)s, len) ? 0 : RN_ECOUNTRY;
+    case PROTO_FT_LANG:
+        return lang_ok(s, len) ? 0 : RN_ELANG;
+    case PROTO_FT_ISCED:
+        return proto_codes_isced_valid((const char *)s, len) ? 0 : RN_EISCED;
+    case PROTO_FT_TEXT:
+        return 0;
+    default:
+        RN_ASSERT(0 && "not a string type");
+        return RN_EINVAL;
+    }
+}
+
 /* Reads a string of type `type`: its length within 1 .. max (RN_ELEN), valid UTF-8 (RN_EUTF8),
- * then its form (RN_EID, RN_EURL, RN_ECOUNTRY, RN_ELANG, RN_EISCED). */
+ * then its form (RN_EID, RN_EURL, RN_ECOUNTRY, RN_ELANG, RN_EISCED). An identifier, a country,
+ * a language and an ISCED-F code are ASCII when their form is right, and so valid UTF-8: their
+ * form is checked first, and their UTF-8 only when the form is wrong, to tell which error the
+ * string has; the verdict is the same. */
 static int read_str(mp_cur *c, uint8_t type, uint32_t max, proto_str *out)
 {
     const uint8_t *s;
     uint32_t len;
-    RN_TRY(mp_read_str(c, &s, &len));
+    int rc;
+    RN_TRY(read_raw_str(c, &s, &len));
     if (len == 0 || len > max)
         return RN_ELEN;
-    if (!mp_utf8_valid(s, len))
-        return RN_EUTF8;
     switch (type) {
     case PROTO_FT_ID:
-        RN_TRY(proto_id_check(s, len));
-        break;
-    case PROTO_FT_URL:
-        if (!url_ok(s, len))
-            return RN_EURL;
-        break;
-    case PROTO_FT_URI:
-        if (!uri_ok(s, len))
-            return RN_EURL;
-        break;
     case PROTO_FT_COUNTRY:
-        if (!proto_country_is_canonical((const char *)s, len))
-            return RN_ECOUNTRY;
-        break;
     case PROTO_FT_LANG:
-        if (!lang_ok(s, len))
-            return RN_ELANG;
-        break;
     case PROTO_FT_ISCED:
-        if (!proto_codes_isced_valid((const char *)s, len))
-            return RN_EISCED;
-        break;
-    case PROTO_FT_TEXT:
+        if ((rc = str_form(type, s, len)) < 0)
+            return mp_utf8_valid(s, len) ? rc : RN_EUTF8;
         break;
     default:
-        RN_ASSERT(0 && "not a string type");
+        if (!mp_utf8_valid(s, len))
+            return RN_EUTF8;
+        RN_TRY(str_form(type, s, len));
     }
     out->ptr = s;
     out->len = len;
     return 0;
 }
 
-static void clear_map(const ftab *t, uint8_t *base);
 static int decode_map(mp_cur *c, const ftab *t, uint8_t *base, unsigned index, rn_diag *d,
-                      uint32_t *seen_out);
+                      uint32_t *pairs_out);
 
 /* Reads the header of a list field and checks its count: a present list has 1 .. f->max items
  * (an empty optional list is written by leaving the field out). */
@@ -861,13 +906,16 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
     case PROTO_FT_COUNTRY:
     case PROTO_FT_LANG:
     case PROTO_FT_ISCED:
+        /* Cleared whole, padding included, as clear_field would: the struct's bytes do not depend
+         * on whether a field was cleared before it was read. */
+        memset(AT(base, f->off), 0, sizeof(proto_str));
         if ((rc = read_str(c, f->type, str_max(f->type, f->max), AT(base, f->off))) < 0)
             return fail(d, rc, f->name, index);
         return 0;
     case PROTO_FT_NUM:
         /* An optional number without a has-flag is absent when 0, so 0 must be out of range. */
         RN_ASSERT(f->req || f->aux >= 0 || f->min >= 1);
-        if ((rc = mp_read_uint(c, &v)) < 0)
+        if ((rc = read_uint(c, &v)) < 0)
             return fail(d, rc, f->name, index);
         if (v < f->min || v > f->max)
             return fail(d, f->err, f->name, index);
@@ -876,7 +924,7 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
             *(bool *)AT(base, f->aux) = true;
         return 0;
     case PROTO_FT_TIME:
-        if ((rc = mp_read_uint(c, &v)) < 0)
+        if ((rc = read_uint(c, &v)) < 0)
             return fail(d, rc, f->name, index);
         if (v > RN_TIME_MS_MAX)
             return fail(d, RN_ETIME, f->name, index);
@@ -887,7 +935,7 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
         *(uint64_t *)AT(base, f->off) = v;
         return 0;
     case PROTO_FT_VOCAB:
-        if ((rc = mp_read_uint(c, &v)) < 0)
+        if ((rc = read_uint(c, &v)) < 0)
             return fail(d, rc, f->name, index);
         if (!proto_codes_vocab_valid((proto_vocab)f->err, v))
             return fail(d, RN_EVOCAB, f->name, index);
@@ -898,12 +946,15 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
             return fail(d, rc, f->name, index);
         return 0;
     case PROTO_FT_DIGEST:
+        /* Cleared first: the reader may set the pointer before it refuses the length. */
+        *(const uint8_t **)AT(base, f->off) = NULL;
         if ((rc = mp_read_bin_exact(c, AT(base, f->off), PROTO_DIGEST_BYTES)) < 0)
             return fail(d, rc, f->name, index);
         return 0;
     case PROTO_FT_BIN: {
         proto_str *out = AT(base, f->off);
         const uint8_t *b;
+        memset(out, 0, sizeof(*out)); /* padding included, as above */
         if ((rc = mp_read_bin(c, &b, &n)) < 0)
             return fail(d, rc, f->name, index);
         if (n == 0 || n > f->max)
@@ -914,7 +965,7 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
     }
     case PROTO_FT_SEQ:
         RN_ASSERT(f->req);
-        if ((rc = mp_read_uint(c, &v)) < 0)
+        if ((rc = read_uint(c, &v)) < 0)
             return fail(d, rc, f->name, index);
         if (v > RN_SEQ_MAX)
             return fail(d, RN_ESEQ, f->name, index);
@@ -952,16 +1003,15 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
         uint8_t *items = AT(base, f->off);
         RN_TRY(list_header(c, f, false, &n, index, d));
         for (uint32_t i = 0; i < n; i++) {
-            clear_map(f->sub, items + i * f->sub->size);
             RN_TRY(decode_map(c, f->sub, items + i * f->sub->size, i + 1, d, NULL));
         }
         *(uint32_t *)AT(base, f->aux) = n;
         return 0;
     }
     case PROTO_FT_MAP: {
-        uint32_t seen;
-        RN_TRY(decode_map(c, f->sub, AT(base, f->off), index, d, &seen));
-        if (seen == 0)
+        uint32_t pairs;
+        RN_TRY(decode_map(c, f->sub, AT(base, f->off), index, d, &pairs));
+        if (pairs == 0)
             return fail(d, RN_ECOUNT, f->name, index);
         return 0;
     }
@@ -976,112 +1026,133 @@ static int decode_field(mp_cur *c, const field *f, uint8_t *base, unsigned index
 }
 
 /*
- * Makes every field of the map `t` at `base` read as absent: strings empty, numbers, times and
- * flags 0, lists of 0 items. Only what a reader looks at is written: a list's items past its
- * count are never read, so they are left alone. A spec's struct is some 48 KiB, nearly all of it
- * room for items, and decoding touches only what the body holds: zeroing the whole struct cost
- * more than the decoding itself.
+ * Makes field `f` of the struct at `base` read as absent: a string empty, a number, time or flag
+ * 0, a list of 0 items, every field of a nested map absent. Only what a reader looks at is
+ * written: a list's items past its count are never read, so they are left alone. A spec's struct
+ * is some 48 KiB, nearly all of it room for items, and decoding touches only what the body holds:
+ * zeroing the whole struct cost more than the decoding itself.
  */
-static void clear_map(const ftab *t, uint8_t *base)
+static void clear_field(const field *f, uint8_t *base)
 {
-    for (unsigned fi = 0; fi < t->n; fi++) {
-        const field *f = &t->f[fi];
-        switch (f->type) {
-        case PROTO_FT_ID:
-        case PROTO_FT_TEXT:
-        case PROTO_FT_URL:
-        case PROTO_FT_URI:
-        case PROTO_FT_COUNTRY:
-        case PROTO_FT_LANG:
-        case PROTO_FT_ISCED:
-        case PROTO_FT_BIN:
-            memset(AT(base, f->off), 0, sizeof(proto_str));
-            break;
-        case PROTO_FT_SEQ:
-            memset(AT(base, f->off), 0, sizeof(uint64_t));
-            break;
-        case PROTO_FT_NUM:
-        case PROTO_FT_VOCAB:
-            memset(AT(base, f->off), 0, sizeof(uint32_t));
-            if (f->aux >= 0)
-                memset(AT(base, f->aux), 0, sizeof(bool));
-            break;
-        case PROTO_FT_TIME:
-            memset(AT(base, f->off), 0, sizeof(uint64_t));
-            break;
-        case PROTO_FT_BOOL:
-            memset(AT(base, f->off), 0, sizeof(bool));
-            break;
-        case PROTO_FT_DIGEST:
-            memset(AT(base, f->off), 0, sizeof(const uint8_t *));
-            break;
-        case PROTO_FT_LIST:
-        case PROTO_FT_TITLE:
-        case PROTO_FT_MAPS:
-        case PROTO_FT_KEYS:
-        case PROTO_FT_KEYS_EXT:
-            RN_ASSERT(f->aux >= 0);
-            memset(AT(base, f->aux), 0, sizeof(uint32_t));
-            break;
-        case PROTO_FT_MAP:
-            clear_map(f->sub, AT(base, f->off));
-            break;
-        default:
-            RN_ASSERT(0 && "unknown field type");
-        }
+    switch (f->type) {
+    case PROTO_FT_ID:
+    case PROTO_FT_TEXT:
+    case PROTO_FT_URL:
+    case PROTO_FT_URI:
+    case PROTO_FT_COUNTRY:
+    case PROTO_FT_LANG:
+    case PROTO_FT_ISCED:
+    case PROTO_FT_BIN:
+        memset(AT(base, f->off), 0, sizeof(proto_str));
+        break;
+    case PROTO_FT_SEQ:
+        memset(AT(base, f->off), 0, sizeof(uint64_t));
+        break;
+    case PROTO_FT_NUM:
+    case PROTO_FT_VOCAB:
+        memset(AT(base, f->off), 0, sizeof(uint32_t));
+        if (f->aux >= 0)
+            memset(AT(base, f->aux), 0, sizeof(bool));
+        break;
+    case PROTO_FT_TIME:
+        memset(AT(base, f->off), 0, sizeof(uint64_t));
+        break;
+    case PROTO_FT_BOOL:
+        memset(AT(base, f->off), 0, sizeof(bool));
+        break;
+    case PROTO_FT_DIGEST:
+        memset(AT(base, f->off), 0, sizeof(const uint8_t *));
+        break;
+    case PROTO_FT_LIST:
+    case PROTO_FT_TITLE:
+    case PROTO_FT_MAPS:
+    case PROTO_FT_KEYS:
+    case PROTO_FT_KEYS_EXT:
+        RN_ASSERT(f->aux >= 0);
+        memset(AT(base, f->aux), 0, sizeof(uint32_t));
+        break;
+    case PROTO_FT_MAP:
+        for (unsigned fi = 0; fi < f->sub->n; fi++)
+            clear_field(&f->sub->f[fi], AT(base, f->off));
+        break;
+    default:
+        RN_ASSERT(0 && "unknown field type");
     }
-}
-
-/* The row of `key` in table t, searched from row `from` on, then from the first; t->n if none. */
-static unsigned field_find(const ftab *t, uint64_t key, unsigned from)
-{
-    for (unsigned fi = from; fi < t->n; fi++)
-        if (t->f[fi].key == key)
-            return fi;
-    for (unsigned fi = 0; fi < from && fi < t->n; fi++)
-        if (t->f[fi].key == key)
-            return fi;
-    return t->n;
 }
 
 /*
  * Decodes one map described by `t` into the struct at `base`: keys strictly ascending, each known,
  * each value by its field, then every required field present. `index` is the list position of
- * the map (0 at the top level). `seen_out` (may be NULL) gets the bit mask of the fields read.
+ * the map (0 at the top level). `pairs_out` (may be NULL) gets the number of fields read.
+ *
+ * Keys ascend, as the rows of a table do (record_test checks every table), so one walk down the
+ * rows serves the whole map: a key's row is at or after the row following the previous key's,
+ * and the rows passed over on the way are the fields the map leaves out, which are cleared there
+ * and checked for being required. Every field the map does not set reads as absent, on success
+ * and on refusal alike (the rows not reached are cleared on the way out), so that the struct
+ * holds what clearing all of it first and then decoding would leave: a field is cleared unless
+ * decoding writes all of it, and decoding writes nothing of a field it refuses, but for a digest,
+ * which its reader may have set before it refused its length (decode_field clears it first), and
+ * a nested map, which its own walk leaves as it should.
  */
 static int decode_map(mp_cur *c, const ftab *t, uint8_t *base, unsigned index, rn_diag *d,
-                      uint32_t *seen_out)
+                      uint32_t *pairs_out)
 {
-    uint32_t n, seen = 0;
+    const field *rows = t->f;
+    const unsigned nrows = t->n;
+    uint32_t n;
     uint64_t key, prev = 0;
+    unsigned fi = 0, missing = nrows;
     int rc;
 
-    if ((rc = mp_read_map(c, &n)) < 0)
-        return fail(d, rc, t->name, index);
     /* A map of more pairs than the table has fields repeats a key or has an unknown one; the
-     * loop finds which, and each pair costs at least two bytes, so n is bounded by the input.
-     * Keys ascend, as the rows of a table do, so the search for a key starts after the row of
-     * the one before it (and wraps around, so that it finds any row). */
-    unsigned from = 0;
+     * loop finds which, and each pair costs at least two bytes, so n is bounded by the input. */
+    if ((rc = mp_read_map(c, &n)) < 0) {
+        rc = fail(d, rc, t->name, index);
+        goto refused;
+    }
     for (uint32_t i = 0; i < n; i++) {
-        unsigned fi;
-        if ((rc = mp_read_uint(c, &key)) < 0)
-            return fail(d, rc, t->name, index);
-        if (i > 0 && key <= prev)
-            return fail(d, RN_EFIELDORDER, t->name, index);
-        if ((fi = field_find(t, key, from)) == t->n)
-            return fail(d, RN_EUNKNOWNFIELD, t->name, index);
-        from = fi + 1u;
-        RN_TRY(decode_field(c, &t->f[fi], base, index, d));
-        seen |= 1u << fi;
+        if ((rc = read_uint(c, &key)) < 0) {
+            rc = fail(d, rc, t->name, index);
+            goto refused;
+        }
+        if (i > 0 && key <= prev) {
+            rc = fail(d, RN_EFIELDORDER, t->name, index);
+            goto refused;
+        }
+        for (; fi < nrows && rows[fi].key < key; fi++) {
+            if (rows[fi].req && missing == nrows)
+                missing = fi;
+            clear_field(&rows[fi], base);
+        }
+        if (fi == nrows || rows[fi].key != key) {
+            rc = fail(d, RN_EUNKNOWNFIELD, t->name, index);
+            goto refused;
+        }
+        if ((rc = decode_field(c, &rows[fi], base, index, d)) < 0) {
+            if (rows[fi].type != PROTO_FT_DIGEST && rows[fi].type != PROTO_FT_MAP)
+                clear_field(&rows[fi], base);
+            fi++;
+            goto refused;
+        }
+        fi++;
         prev = key;
     }
-    for (unsigned fi = 0; fi < t->n; fi++)
-        if (t->f[fi].req && (seen & (1u << fi)) == 0)
-            return fail(d, RN_EMISSING, t->f[fi].name, index);
-    if (seen_out != NULL)
-        *seen_out = seen;
+    for (; fi < nrows; fi++) {
+        if (rows[fi].req && missing == nrows)
+            missing = fi;
+        clear_field(&rows[fi], base);
+    }
+    if (missing != nrows)
+        return fail(d, RN_EMISSING, rows[missing].name, index);
+    if (pairs_out != NULL)
+        *pairs_out = n;
     return 0;
+
+refused:
+    for (; fi < nrows; fi++)
+        clear_field(&rows[fi], base);
+    return rc;
 }
 
 /* ---- Consistency checks: one per kind, over fields that decoded well on their own ---- */
@@ -1297,8 +1368,7 @@ int proto_record_decode(proto_record *r, proto_kind kind, const uint8_t *body, s
         return fail(d, RN_EKIND, NULL, 0);
     if (len > RN_RECORD_BYTES_MAX)
         return fail(d, RN_ETOOBIG, k->tab->name, 0);
-    /* Absent fields read as zero (clear_map: not the lists' unused room). */
-    clear_map(k->tab, (uint8_t *)&r->u);
+    /* Absent fields read as zero (decode_map clears them: not the lists' unused room). */
     r->kind = kind;
     mp_cur_init(&c, body, len);
     RN_TRY(decode_map(&c, k->tab, (uint8_t *)&r->u, 0, d, NULL));

@@ -205,6 +205,76 @@ static void test_isced_lookups(void **state)
     assert_null(proto_codes_isced_at(PROTO_ISCED_COUNT, NULL));
 }
 
+/* The constant-time checks agree with a search of the tables for every input a decoder can give
+ * them: proto_country_is_canonical (a bitmap kept beside the generated table) for every pair of
+ * bytes and every length around 2, and the ISCED-F binary search for every string of 0 .. 5 bytes
+ * over an alphabet of digits, their neighbours, a letter, NUL and 0xff. */
+static bool country_canonical_by_search(const char *code, size_t len)
+{
+    if (len != 2)
+        return false;
+    for (size_t i = 0; i < PROTO_COUNTRIES_COUNT; i++) {
+        const proto_country *c = proto_country_at(i);
+        if ((code[0] == c->alpha2[0] && code[1] == c->alpha2[1]) ||
+            (code[0] == c->eu[0] && code[1] == c->eu[1]))
+            return code[0] == c->alpha2[0] && code[1] == c->alpha2[1];
+    }
+    return false;
+}
+
+static void test_country_canonical_every_pair(void **state)
+{
+    (void)state;
+    unsigned canonical = 0;
+    for (unsigned a = 0; a < 256; a++)
+        for (unsigned b = 0; b < 256; b++) {
+            char code[3] = { (char)a, (char)b, 'X' };
+            bool want = country_canonical_by_search(code, 2);
+            assert_int_equal(proto_country_is_canonical(code, 2), want);
+            assert_false(proto_country_is_canonical(code, 1));
+            assert_false(proto_country_is_canonical(code, 3));
+            canonical += want;
+        }
+    assert_int_equal(canonical, PROTO_COUNTRIES_COUNT);
+    assert_false(proto_country_is_canonical("", 0));
+}
+
+static bool isced_by_search(const char *code, size_t len)
+{
+    for (size_t i = 0; i < PROTO_ISCED_COUNT; i++) {
+        const char *m = proto_codes_isced_at(i, NULL);
+        if (strlen(m) == len && memcmp(m, code, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void test_isced_every_short_string(void **state)
+{
+    (void)state;
+    static const char alphabet[] = { '0', '1', '2', '3', '4', '5',  '6',       '7',
+                                     '8', '9', '/', ':', 'a', '\0', (char)0xff };
+    const size_t na = sizeof(alphabet);
+    unsigned found = 0;
+    for (size_t len = 0; len <= 5; len++) {
+        size_t total = 1;
+        for (size_t i = 0; i < len; i++)
+            total *= na;
+        for (size_t x = 0; x < total; x++) {
+            char code[5];
+            size_t y = x;
+            for (size_t i = 0; i < len; i++, y /= na)
+                code[i] = alphabet[y % na];
+            bool want = isced_by_search(code, len);
+            assert_int_equal(proto_codes_isced_valid(code, len), want);
+            assert_int_equal(proto_codes_isced_prefix_valid(code, len), want);
+            assert_int_equal(proto_codes_isced_label(code, len) != NULL, want);
+            found += want;
+        }
+    }
+    assert_int_equal(found, PROTO_ISCED_COUNT);
+}
+
 /* ---- EQF ---- */
 
 static void test_eqf(void **state)
@@ -297,6 +367,8 @@ int main(void)
         cmocka_unit_test(test_isced_count_and_order),
         cmocka_unit_test(test_isced_table_matches_tsv),
         cmocka_unit_test(test_isced_lookups),
+        cmocka_unit_test(test_country_canonical_every_pair),
+        cmocka_unit_test(test_isced_every_short_string),
         cmocka_unit_test(test_eqf),
         cmocka_unit_test(test_vocab_numbers),
         cmocka_unit_test(test_vocab_table_matches_tsv),

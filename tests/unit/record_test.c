@@ -681,6 +681,59 @@ static void test_roundtrip(void **state)
 /* A decoder that reuses its struct (the store decodes every entry into one) must leave nothing
  * of the previous record: decode a full record into a struct full of garbage, then a minimal one
  * over it, and the result equals a fresh decode and re-encodes to the minimal body. */
+/* A refused body leaves the struct as a decode that cleared it first would: the fields read
+ * before the refusal hold their values, every other field of the kind (after it, and the one
+ * refused) reads as absent, whatever an earlier decode left there. */
+static void test_refused_decode_clears(void **state)
+{
+    (void)state;
+    proto_record *back = malloc(sizeof(*back)), *want = malloc(sizeof(*want));
+    mp_buf w;
+    assert_non_null(back);
+    assert_non_null(want);
+    for (int k = 0; k < 3; k++) {
+        makers[PROTO_KIND_SPEC](back, true); /* every field set: what a refusal must not leave */
+        start(PROTO_KIND_SPEC);
+        if (k == 0)
+            set_uint(99, 1); /* an unknown key after every known one */
+        else if (k == 1)
+            set_uint(5, 0); /* ects refused */
+        else
+            set_str(3, "x"); /* the title refused: a string, not a map */
+        build(&w);
+        assert_true(proto_record_decode(back, PROTO_KIND_SPEC, w.data, w.len, NULL) < 0);
+        memset(want, 0, sizeof(*want));
+        want->kind = PROTO_KIND_SPEC;
+        want->u.spec.id = back->u.spec.id;
+        want->u.spec.provider = back->u.spec.provider;
+        if (k != 2) {
+            want->u.spec.title_n = back->u.spec.title_n;
+            memcpy(want->u.spec.title, back->u.spec.title, sizeof(want->u.spec.title));
+            want->u.spec.outcomes_n = back->u.spec.outcomes_n;
+            memcpy(want->u.spec.outcomes, back->u.spec.outcomes, sizeof(want->u.spec.outcomes));
+            assert_true(back->u.spec.title_n > 0 && back->u.spec.outcomes_n > 0);
+        }
+        mp_buf all;
+        all.data = NULL;
+        if (k == 0) {
+            /* Everything decoded: the refusal came after the last field. */
+            start(PROTO_KIND_SPEC);
+            build(&all);
+            assert_int_equal(proto_record_decode(want, PROTO_KIND_SPEC, all.data, all.len, NULL),
+                             0);
+        }
+        assert_true(proto_record_equal(want, back));
+        assert_int_equal(back->u.spec.ects_centi, k == 0 ? want->u.spec.ects_centi : 0u);
+        assert_int_equal(back->u.spec.languages_n, k == 0 ? want->u.spec.languages_n : 0u);
+        assert_int_equal(back->u.spec.valid_from_ms, k == 0 ? want->u.spec.valid_from_ms : 0u);
+        if (k == 0)
+            mp_buf_free(&all);
+        mp_buf_free(&w);
+    }
+    free(back);
+    free(want);
+}
+
 static void test_decode_reuses_struct(void **state)
 {
     (void)state;
@@ -1217,6 +1270,23 @@ static void test_ids(void **state)
         EXPECT(RN_EID, "pathway.eligible", 2);
     }
     assert_int_equal(proto_id_check((const uint8_t *)"", 0), RN_ELEN);
+}
+
+/* Every byte value after "IE:": the identifier bytes of PROTOCOL.md 3.2 (letters, digits and
+ * "._:/-") pass, every other byte is RN_EID, alone, first and last. */
+static void test_id_every_byte(void **state)
+{
+    (void)state;
+    for (unsigned b = 0; b < 256; b++) {
+        bool want = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+                    b == '.' || b == '_' || b == ':' || b == '/' || b == '-';
+        uint8_t one[4] = { 'I', 'E', ':', (uint8_t)b };
+        uint8_t first[6] = { 'I', 'E', ':', (uint8_t)b, 'x', 'y' };
+        uint8_t last[6] = { 'I', 'E', ':', 'x', 'y', (uint8_t)b };
+        assert_int_equal(proto_id_check(one, sizeof(one)), want ? 0 : RN_EID);
+        assert_int_equal(proto_id_check(first, sizeof(first)), want ? 0 : RN_EID);
+        assert_int_equal(proto_id_check(last, sizeof(last)), want ? 0 : RN_EID);
+    }
 }
 
 /* The length bounds of an id (PROTOCOL.md 3.2): a str of 1-128 bytes, else RN_ELEN; within that,
@@ -3016,6 +3086,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_revocation_status_index),
         cmocka_unit_test(test_decode_reuses_struct),
+        cmocka_unit_test(test_refused_decode_clears),
         cmocka_unit_test(test_roundtrip_fields),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_trailing_and_size),
@@ -3026,6 +3097,7 @@ int main(void)
         cmocka_unit_test(test_nested_string_bounds),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_id_every_byte),
         cmocka_unit_test(test_id_length_bounds),
         cmocka_unit_test(test_countries),
         cmocka_unit_test(test_isced),
