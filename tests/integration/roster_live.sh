@@ -158,8 +158,14 @@ it_log "FR rotated (planned): the log goes on under $FR_NEW; the old proof verif
 sed -e 's/PT:uniz/PT:evil/' "$pt_prov" >"$IT_DIR/data/pt-evil.json"
 pt_head=$(it_head_of PT "${IT_KEY[PT]}") # its provider, then its approval of NL's removal
 it_publish PT provider "$IT_DIR/data/pt-evil.json"
-it_wait_head 10 "${IT_KEY[PT]}" $((pt_head + 1)) IE FR PT
+# ... and a spec under it, and a credential of that spec (issued offline with PT's issuer key).
+sed -e 's|IE:uniz|PT:evil|g' "$(it_fill ie-spec.json)" >"$IT_DIR/data/pt-evil-spec.json"
+it_publish PT spec "$IT_DIR/data/pt-evil-spec.json"
+it_wait_head 10 "${IT_KEY[PT]}" $((pt_head + 2)) IE FR PT
 ctl IE provider show PT:evil >/dev/null || it_fail "PT:evil not found before the cut"
+"$RECNETCTL" --json credential issue --spec PT:evil/mc-c012 --issuer-key "$IT_DIR/data/issuer-pt.key" \
+    --holder ana.andromeda@email.com --grade Pass -o "$IT_DIR/evil.cred" >/dev/null ||
+    it_fail "credential issue under PT:evil/mc-c012"
 PT_NEW=$("$RECNETCTL" keygen "$IT_DIR/PT/new.key" | grep -o 'rn1:[A-Za-z0-9+/=]*' | head -1)
 # No node holds anything of the new key yet ("" from it_head_of, which must not end the script).
 held=$(it_head_of IE "$PT_NEW")
@@ -180,6 +186,10 @@ out=$(ctl IE provider show PT:evil 2>&1 || true)
 has "RN_ESUPERSEDED" "$out" || it_fail "PT:evil's answer does not say it was cut off: $out"
 has "PT:evil is cut off" "$out" || it_fail "PT:evil's answer does not name it: $out"
 it_log "IE on PT:evil: $out"
+# A credential of the spec cut off: its verification says so too.
+out=$(ctl IE credential verify "$IT_DIR/evil.cred" FR further_study 2>&1 || true)
+has "PT:evil/mc-c012 is cut off" "$out" || it_fail "the credential's verification does not say why: $out"
+it_log "IE verifying a credential of PT:evil/mc-c012: $out"
 code=$(curl -sS -o "$IT_DIR/evil.json" -w '%{http_code}' "http://127.0.0.1:$HP/v1/record/provider/PT:evil")
 [ "$code" = 410 ] || it_fail "GET /v1/record/provider/PT:evil: $code, not 410: $(cat "$IT_DIR/evil.json")"
 grep -q '"RN_ESUPERSEDED"' "$IT_DIR/evil.json" || it_fail "the 410 does not name RN_ESUPERSEDED"
