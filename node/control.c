@@ -363,19 +363,19 @@ static int fail_query(ctl *c, int rc, const code_field *map, const char *message
 }
 
 /*
- * A record not found as of `at` because the roster cut it off: its version's entry lies past
- * the last trusted entry of its key (compromised, removed, or rotated: PROTOCOL.md 4.4, 11.11),
- * and the replica took it out of its indexes. Answers RN_ESUPERSEDED at `field`, naming the
- * record (`what`: "" for the record asked, else e.g. "its provider ") and the entry, and returns
- * it; returns 0 when no version of it was cut off (the caller's RN_ENOTFOUND stands).
+ * Answers a record (kind, id) not found as of `at`, at `field`: RN_ESUPERSEDED when the roster
+ * cut it off (a version's entry lies past the last trusted entry of its key, compromised,
+ * removed or rotated: PROTOCOL.md 4.4, 11.11, and the replica took it out of its indexes),
+ * naming the record (`what`: "" for the record asked, else e.g. "its provider ") and the entry;
+ * else RN_ENOTFOUND with `message`. Returns the code answered.
  */
-static int fail_cut_off(ctl *c, proto_kind kind, proto_str id, uint64_t at, const char *field,
-                        const char *what)
+static int fail_absent(ctl *c, proto_kind kind, proto_str id, uint64_t at, const char *field,
+                       const char *what, const char *message)
 {
     store_version v;
     char msg[112]; /* with rn_strerror's text, within CTL_MESSAGE_BYTES */
     if (store_cut_off_get(&c->r, kind, id.ptr, id.len, at, &v) != 0)
-        return 0;
+        return fail_msg(c, RN_ENOTFOUND, field, message);
     snprintf(msg, sizeof(msg),
              "%s%.*s is cut off: its entry (seq %llu) is past its key's last trusted one", what,
              (int)(id.len < 64u ? id.len : 64u), (const char *)id.ptr, (unsigned long long)v.seq);
@@ -1101,13 +1101,10 @@ static int m_record(ctl *c, mp_buf *out)
     rc = store_version_get(&c->r, (proto_kind)kind, id.ptr, id.len, at, &v);
     if (rc == 0)
         rc = store_entry_get(&c->r, v.author, v.seq, &bytes);
-    if (rc == RN_ENOTFOUND &&
-        (rc = fail_cut_off(c, (proto_kind)kind, id, at, pname(c, 1), "")) == 0)
-        rc = RN_ENOTFOUND;
     if (rc < 0) {
-        rc = rc == RN_ENOTFOUND     ? fail_msg(c, rc, pname(c, 1), "no such record as of at")
-             : rc == RN_ESUPERSEDED ? rc
-                                    : fail(c, rc, NULL);
+        rc = rc == RN_ENOTFOUND ? fail_absent(c, (proto_kind)kind, id, at, pname(c, 1), "",
+                                              "no such record as of at")
+                                : fail(c, rc, NULL);
         goto out;
     }
     mp_put_map(out, 4);
@@ -1481,18 +1478,19 @@ static const code_field recognise_fields[] = {
     { RN_ECOUNTRY, "country" }, { RN_EENUM, "purpose" }, { 0, NULL },
 };
 
-/* fail_cut_off for a spec not found as of `at`, or for its provider, at `field`. */
-static int spec_cut_off(ctl *c, proto_str spec, uint64_t at, const char *field)
+/* fail_absent for a spec, or the provider it names, not found as of `at`, at `field`. */
+static int fail_spec_absent(ctl *c, proto_str spec, uint64_t at, const char *field)
 {
+    static const char message[] = "no such spec, or no provider of it, as of at";
     store_version v;
-    int rc = fail_cut_off(c, PROTO_KIND_SPEC, spec, at, field, "");
-    if (rc != 0 || store_version_get(&c->r, PROTO_KIND_SPEC, spec.ptr, spec.len, at, &v) != 0)
-        return rc;
-    proto_record *r = malloc(sizeof(*r));
-    if (r == NULL)
-        return 0;
-    if (store_version_load(&c->r, &v, NULL, r) == 0)
-        rc = fail_cut_off(c, PROTO_KIND_PROVIDER, r->u.spec.provider, at, field, "its provider ");
+    proto_record *r;
+    if (store_version_get(&c->r, PROTO_KIND_SPEC, spec.ptr, spec.len, at, &v) != 0 ||
+        (r = malloc(sizeof(*r))) == NULL)
+        return fail_absent(c, PROTO_KIND_SPEC, spec, at, field, "", message);
+    int rc = store_version_load(&c->r, &v, NULL, r) == 0
+                 ? fail_absent(c, PROTO_KIND_PROVIDER, r->u.spec.provider, at, field,
+                               "its provider ", message)
+                 : fail_msg(c, RN_ENOTFOUND, field, message);
     free(r);
     return rc;
 }
@@ -1512,10 +1510,8 @@ static int m_recognise(ctl *c, mp_buf *out)
     RN_TRY(arg_valid_at(c, 4, at, &valid));
     size_t bundle_at = out->len;
     int rc = query_recognise_valid(&c->r, spec, cc, purpose, at, valid, &q, out);
-    if (rc == RN_ENOTFOUND && (rc = spec_cut_off(c, spec, at, "spec")) == 0)
-        rc = RN_ENOTFOUND;
-    if (rc == RN_ESUPERSEDED)
-        return rc;
+    if (rc == RN_ENOTFOUND)
+        return fail_spec_absent(c, spec, at, "spec");
     if (rc < 0)
         return fail_query(c, rc, recognise_fields, "no such spec, or no provider of it, as of at");
     if (c->opt.witnessed > 0 && mp_buf_err(out) == 0)
@@ -2076,10 +2072,8 @@ static int m_verify(ctl *c, mp_buf *out)
     RN_TRY(arg_valid_at(c, 4, at, &valid));
     size_t bundle_at = out->len;
     int rc = query_verify_valid(&c->r, &q, cc, purpose, at, valid, &v, out);
-    if (rc == RN_ENOTFOUND && (rc = spec_cut_off(c, q.spec_id, at, "claim.spec")) == 0)
-        rc = RN_ENOTFOUND;
-    if (rc == RN_ESUPERSEDED)
-        return rc;
+    if (rc == RN_ENOTFOUND)
+        return fail_spec_absent(c, q.spec_id, at, "claim.spec");
     if (rc < 0)
         return fail_query(c, rc, verify_fields, "no such spec, or no provider of it, as of at");
     if (c->opt.witnessed > 0 && mp_buf_err(out) == 0)
