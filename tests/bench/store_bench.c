@@ -22,10 +22,18 @@
  * baseline, ingest and verifier and asks the questions of the replica a previous run with the
  * same ENTRIES left in store_bench_work (only the recognise lines are printed);
  * STORE_BENCH_QUESTIONS=N asks N questions each way instead of as many as 3 s allow, and prints
- * a digest of every answer's result and bundle, so that two builds can be compared.
+ * a digest of every answer's result and bundle, so that two builds can be compared (the digest
+ * is computed only then: in a timed run it would cost some 2 us a call, a fifth of the call);
+ * STORE_BENCH_HOT=N asks only N distinct questions, over and over, so that what a call costs in
+ * computation can be told from what its reads of cold pages cost.
+ *
+ * After recognise, the same specs' entries are read from the raw baseline with plain LMDB gets,
+ * in the same order, for 3 s: one random B-tree lookup's cost on this machine, in the same run,
+ * and recognise's cost counted in such lookups.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +95,77 @@ static void fresh_dir(const char *dir)
         die("mkdir", RN_EIO);
 }
 
+/* STORE_BENCH_HOT=N: the question generator starts over every N questions, so that only N
+ * distinct questions are asked (0: never, every question drawn afresh). */
+static size_t hot_set(void)
+{
+    const char *e = getenv("STORE_BENCH_HOT");
+    return e != NULL ? (size_t)strtoull(e, NULL, 10) : 0;
+}
+
+/* Raw LMDB gets, in the raw baseline's environment, of the entries of the specs recognise_bench
+ * asks about, in the same order, for 3 s: what one B-tree lookup of a random entry costs on this
+ * machine, the floor under every query that reads one. Returns gets/s, or 0 when the raw
+ * environment is absent. */
+static double raw_get_bench(size_t runs)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *c;
+    int rc;
+    if ((rc = mdb_env_create(&env)) != 0)
+        die("raw lmdb", rc);
+    if (mdb_env_set_mapsize(env, 16ull << 30) != 0 ||
+        mdb_env_open(env, WORK_DIR "-raw", MDB_RDONLY, 0600) != 0) {
+        mdb_env_close(env);
+        return 0;
+    }
+    if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0 ||
+        (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0 || (rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+        die("raw read", rc);
+    uint64_t per_author = runs / AUTHORS * RUN;
+    size_t hot = hot_set(), got = 0, asked;
+    uint64_t x = WORKLOAD_QUESTION_SEED, sum = 0;
+    double t0 = now_s();
+    for (asked = 0; asked < 20000000; asked++) {
+        if (hot > 0 && asked % hot == 0)
+            x = WORKLOAD_QUESTION_SEED;
+        int ci;
+        uint64_t sq = workload_question_next(&x, per_author, &ci);
+        uint8_t key[40];
+        memcpy(key, keys.pk[(ci + 1) % AUTHORS], 32);
+        for (int b = 0; b < 8; b++)
+            key[32 + b] = (uint8_t)(sq >> (56 - 8 * b));
+        MDB_val k = { sizeof(key), key }, v;
+        if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY)) == 0) {
+            sum += ((const uint8_t *)v.mv_data)[v.mv_size - 1];
+            got++;
+        } else if (rc != MDB_NOTFOUND) {
+            die("raw get", rc);
+        }
+        if ((asked & 1023) == 0 && now_s() - t0 > 3.0)
+            break;
+    }
+    double rate = (double)asked / (now_s() - t0);
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    if (got != asked && got != asked + 1) /* a break comes after its question's get */
+        die("raw get: entries missing from the raw baseline", RN_ECORRUPT);
+    return sum == UINT64_MAX ? 0 : rate; /* sum: kept, so the reads are not optimised away */
+}
+
+/* Prints the raw gets' rate and what one recognise with its bundle costs counted in them. */
+static void print_lookups(double get_rate, double rec_rate)
+{
+    if (get_rate <= 0 || rec_rate <= 0)
+        return;
+    printf("  %-44s %10.0f gets/s\n", "raw LMDB gets of the asked specs' entries", get_rate);
+    printf("  %-44s %10.1f gets  (300,000/s would be %.1f)\n",
+           "recognise with proof bundle, in raw gets", get_rate / rec_rate, get_rate / 300000.0);
+}
+
 /* recognise for random (spec, country) pairs, 3 s with proof bundles (*with, kinds[] counts the
  * results when not NULL) and 3 s without (*without), in calls/s: spec of country c+1 asked in
  * country c, so about one in ten has a decision, and the policy answers for EQF 6-7 specs. */
@@ -98,7 +177,8 @@ static void recognise_bench(store *s, size_t runs, double *with, double *without
         die("read", rc);
     uint64_t per_author = runs / AUTHORS * RUN; /* every author has this many */
     size_t asked = 0, max_q = 2000000;
-    if (getenv("STORE_BENCH_QUESTIONS") != NULL) /* a fixed count, for instruction profiles */
+    bool fixed = getenv("STORE_BENCH_QUESTIONS") != NULL;
+    if (fixed) /* a fixed count, for instruction profiles */
         max_q = (size_t)strtoull(getenv("STORE_BENCH_QUESTIONS"), NULL, 10);
     mp_buf proof;
     mp_buf_init(&proof, RN_PROOF_BYTES_MAX);
@@ -106,8 +186,11 @@ static void recognise_bench(store *s, size_t runs, double *with, double *without
     crypto_generichash_init(&digest, NULL, 0, 32);
     for (int with_proof = 0; with_proof < 2; with_proof++) {
         uint64_t x = WORKLOAD_QUESTION_SEED;
+        size_t hot = hot_set();
         double t0 = now_s();
         for (asked = 0; asked < max_q; asked++) {
+            if (hot > 0 && asked % hot == 0)
+                x = WORKLOAD_QUESTION_SEED;
             int c;
             uint64_t sq = workload_question_next(&x, per_author, &c);
             char spec[64];
@@ -121,19 +204,19 @@ static void recognise_bench(store *s, size_t runs, double *with, double *without
                 die("recognise", rc);
             if (with_proof && kinds != NULL)
                 kinds[out.result]++;
-            if (with_proof) {
+            if (with_proof && fixed) { /* not timed: the digest is for comparing builds */
                 uint32_t a[3] = { out.result, out.outcome, out.forked };
                 crypto_generichash_update(&digest, (const uint8_t *)a, sizeof(a));
                 crypto_generichash_update(&digest, proof.data, proof.len);
             }
-            if ((asked & 1023) == 0 && now_s() - t0 > 3.0)
+            if (!fixed && (asked & 1023) == 0 && now_s() - t0 > 3.0)
                 break;
         }
         *(with_proof ? with : without) = (double)asked / (now_s() - t0);
     }
     mp_buf_free(&proof);
     store_read_end(&rd);
-    if (getenv("STORE_BENCH_QUESTIONS") != NULL) {
+    if (fixed) {
         uint8_t d[32];
         char hex[65];
         crypto_generichash_final(&digest, d, sizeof(d));
@@ -171,6 +254,7 @@ int main(int argc, char **argv)
         store_close(&s);
         printf("  %-44s %10.0f calls/s\n", "recognise with proof bundle", r1);
         printf("  %-44s %10.0f calls/s\n", "recognise without proof", r0);
+        print_lookups(raw_get_bench(runs), r1);
         proto_roster_free(&roster);
         return 0;
     }
@@ -267,6 +351,7 @@ int main(int argc, char **argv)
     uint64_t kinds[4] = { 0 };
     recognise_bench(&s, runs, &rec_rate[1], &rec_rate[0], kinds);
     store_close(&s);
+    double get_rate = raw_get_bench(runs);
 
     double ingest_rate = (double)total / ingest_s, raw_rate = (double)total / raw_s;
     double avg = (double)entry_bytes / (double)total;
@@ -283,14 +368,15 @@ int main(int argc, char **argv)
            ")\n",
            "recognise with proof bundle", rec_rate[1], kinds[1], kinds[2], kinds[3]);
     printf("  %-44s %10.0f calls/s\n", "recognise without proof", rec_rate[0]);
+    print_lookups(get_rate, rec_rate[1]);
     printf("  %-44s %10.0f signatures/s  (%llu in %.2f s, in the background)\n",
            "background signature verification", (double)verified / verify_s,
            (unsigned long long)verified, verify_s);
     printf("{\"bench\":\"store\",\"entries\":%zu,\"ingest_per_s\":%.0f,\"raw_put_per_s\":%.0f,"
            "\"ratio\":%.3f,\"entry_bytes\":%.1f,\"disk_bytes_per_entry\":%.1f,"
-           "\"recognise_per_s\":%.0f,\"recognise_noproof_per_s\":%.0f}\n",
+           "\"recognise_per_s\":%.0f,\"recognise_noproof_per_s\":%.0f,\"raw_get_per_s\":%.0f}\n",
            total, ingest_rate, raw_rate, ingest_rate / raw_rate, avg, (double)disk / (double)total,
-           rec_rate[1], rec_rate[0]);
+           rec_rate[1], rec_rate[0], get_rate);
     free(run);
     workload_chains_free(&ch);
     proto_roster_free(&roster);
