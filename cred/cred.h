@@ -86,6 +86,12 @@ typedef struct cred_trust {
     size_t n;    /* certificates added */
     void *tl;    /* cred_tl *, owned: trusted-list services (tl.h), or NULL */
     size_t tl_n; /* services with certificates read from trusted lists */
+    /* Set with tl by cred_trust_load_tl: a chain's check against the lists (cred_tl_chain) and
+     * their release. Reached through these, the lists' code and its XML libraries (library
+     * cred_tl) are linked only into programs that read lists, never into recnetd. */
+    cred_result (*tl_chain)(const void *tl, void *leaf, void *untrusted, uint64_t at_ms,
+                            char *reason, size_t reason_len);
+    void (*tl_free)(void *tl);
 } cred_trust;
 
 void cred_trust_init(cred_trust *t);
@@ -95,7 +101,8 @@ void cred_trust_free(cred_trust *t);
  * certificate in it) or RN_ENOMEM; `why` names the file. */
 RN_MUST_USE int cred_trust_load_pem(cred_trust *t, const char *path, char *why, size_t why_len);
 
-/* Adds the services of the eIDAS trusted list at `path` (ETSI TS 119 612, tl.h), its signature
+/* In the library cred_tl (tl.c), with libxml2 and xmlsec1: adds the services of the eIDAS
+ * trusted list at `path` (ETSI TS 119 612, tl.h), its signature
  * verified with a certificate of the PEM file `signer_pem` (the one the List of Trusted Lists
  * publishes for that list's scheme operator), its NextUpdate after now_ms. A seal's chain then
  * passes when it ends at a CA/QC service granted at the time checked (tl.c). Returns 0, RN_EIO

@@ -22,7 +22,6 @@
 #include "codec.h"
 #include "cred.h"
 #include "jws.h"
-#include "tl.h"
 
 /* Certificates in one x5c: a leaf, intermediates, perhaps the root. */
 #define X5C_MAX 8u
@@ -43,8 +42,7 @@ void cred_trust_free(cred_trust *t)
 {
     X509_STORE_free((X509_STORE *)t->store);
     if (t->tl != NULL)
-        cred_tl_free(t->tl);
-    free(t->tl);
+        t->tl_free(t->tl);
     memset(t, 0, sizeof(*t));
 }
 
@@ -251,8 +249,8 @@ int cred_seal_check(const json_t *doc, const cred_opts *o, cred_report *r, json_
         if (!ok && o->trust->tl != NULL && untrusted != NULL) {
             /* Not to a PEM anchor: to a service of the trusted lists (tl.c), which names it. */
             char tl_reason[CRED_REASON_BYTES];
-            cred_result tr = cred_tl_chain(o->trust->tl, certs[0], untrusted, o->now_ms, tl_reason,
-                                           sizeof(tl_reason));
+            cred_result tr = o->trust->tl_chain(o->trust->tl, certs[0], untrusted, o->now_ms,
+                                                tl_reason, sizeof(tl_reason));
             cred_report_add(r, "chain", tr, "%s%s%s", tl_reason,
                             tr == CRED_FAIL && o->trust->store != NULL ? "; nor to --trust: " : "",
                             tr == CRED_FAIL && o->trust->store != NULL ? err : "");

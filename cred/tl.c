@@ -958,6 +958,19 @@ out:
     return res;
 }
 
+/* The functions cred_trust_load_tl leaves in a cred_trust (cred.h), for seal.c. */
+static cred_result trust_chain(const void *tl, void *leaf, void *untrusted, uint64_t at_ms,
+                               char *reason, size_t reason_len)
+{
+    return cred_tl_chain(tl, leaf, untrusted, at_ms, reason, reason_len);
+}
+
+static void trust_free(void *tl)
+{
+    cred_tl_free(tl);
+    free(tl);
+}
+
 int cred_trust_load_tl(cred_trust *t, const char *path, const char *signer_pem, uint64_t now_ms,
                        char *why, size_t why_len)
 {
@@ -1003,6 +1016,8 @@ int cred_trust_load_tl(cred_trust *t, const char *path, const char *signer_pem, 
         if ((t->tl = malloc(sizeof(cred_tl))) == NULL)
             goto out;
         cred_tl_init(t->tl);
+        t->tl_chain = trust_chain;
+        t->tl_free = trust_free;
     }
     size_t before = ((cred_tl *)t->tl)->n;
     rc = cred_tl_read(t->tl, buf, len, signers, now_ms, 0, inner, sizeof(inner));
