@@ -179,7 +179,7 @@ uint64_t rec_now_ms(void)
 int rec_time_parse(const char *s, size_t len, uint64_t *ms)
 {
     size_t i = 0;
-    unsigned y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
+    unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, frac = 0;
     int64_t offset_min = 0;
 
     if (len == 0 || len > REC_TIME_BYTES)

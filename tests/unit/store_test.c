@@ -1986,7 +1986,7 @@ static void test_ingest_repairs_damaged(void **state)
     fixture *f = *state;
     chain fr;
     store_ingest_result res;
-    store_head h;
+    store_head h = { .seq = 0 };
     rn_diag d = { 0 };
 
     chain_fr(&fr, 10);
