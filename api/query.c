@@ -13,17 +13,6 @@
 
 #include "api/recjson.h"
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..len) into out (at least len + 1 bytes). Returns the length, or -1 for a
  * bad escape or a NUL. */
 static long decode(const char *s, size_t len, char *out)
@@ -36,10 +25,10 @@ static long decode(const char *s, size_t len, char *out)
         } else if (c == '%') {
             if (i + 2 >= len)
                 return -1;
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
-            if (h < 0 || l < 0)
+            uint8_t byte;
+            if (!rec_unhex(s + i + 1, 1, &byte))
                 return -1;
-            c = (char)(h * 16 + l);
+            c = (char)byte;
             i += 2;
         }
         if (c == '\0')
@@ -228,12 +217,8 @@ static int put_param(mp_buf *out, const ctl_param *p, api_query *q, const uint8_
         if (v->value_len % 2 != 0 || n > RN_HTTP_QUERY_BYTES_MAX / 2)
             return ctl_error_msg(e, RN_EINVAL, p->name, "expected hex digits");
         uint8_t bytes[RN_HTTP_QUERY_BYTES_MAX / 2];
-        for (size_t i = 0; i < n; i++) {
-            int h = hexval(v->value[2 * i]), l = hexval(v->value[2 * i + 1]);
-            if (h < 0 || l < 0)
-                return ctl_error_msg(e, RN_EINVAL, p->name, "expected hex digits");
-            bytes[i] = (uint8_t)(h * 16 + l);
-        }
+        if (!rec_unhex(v->value, n, bytes))
+            return ctl_error_msg(e, RN_EINVAL, p->name, "expected hex digits");
         mp_put_bin(out, bytes, n);
         return 0;
     }

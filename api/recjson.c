@@ -89,6 +89,17 @@ static int hex_val(char c)
     return -1;
 }
 
+bool rec_unhex(const char *s, size_t n, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_val(s[2 * i]), lo = hex_val(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
 /* The accepted names of an enumeration or vocabulary, for a message: "accepted: a, b, c". */
 static void names_list(uint8_t form, int aux, char *out, size_t len)
 {
@@ -705,12 +716,8 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
         if (s == NULL || json_string_length(v) != 2 * PROTO_DIGEST_BYTES)
             return err_set(rd->e, RN_ELEN, path, 0, "expected 64 hex digits");
         RN_TRY(take_bytes(rd, path, 0, &k));
-        for (size_t i = 0; i < PROTO_DIGEST_BYTES; i++) {
-            int hi = hex_val(s[2 * i]), lo = hex_val(s[2 * i + 1]);
-            if (hi < 0 || lo < 0)
-                return err_set(rd->e, RN_ELEN, path, 0, "expected 64 hex digits");
-            k[i] = (uint8_t)(hi << 4 | lo);
-        }
+        if (!rec_unhex(s, PROTO_DIGEST_BYTES, k))
+            return err_set(rd->e, RN_ELEN, path, 0, "expected 64 hex digits");
         *AT(base, f->off, const uint8_t *) = k;
         return 0;
     }
@@ -726,12 +733,8 @@ static int read_field(reader *rd, const fdesc *f, void *base, json_t *v, const c
         if (n / 2 > room || n / 2 > f->max)
             return err_set(rd->e, RN_ELEN, path, 0, "too long");
         uint8_t *b = rd->bytes->bin + rd->bytes->bin_used;
-        for (size_t i = 0; i < n / 2; i++) {
-            int hi = hex_val(x[2 * i]), lo = hex_val(x[2 * i + 1]);
-            if (hi < 0 || lo < 0)
-                return err_set(rd->e, RN_ELEN, path, 0, "expected hex digits");
-            b[i] = (uint8_t)(hi << 4 | lo);
-        }
+        if (!rec_unhex(x, n / 2, b))
+            return err_set(rd->e, RN_ELEN, path, 0, "expected hex digits");
         rd->bytes->bin_used += n / 2;
         out->ptr = b;
         out->len = (uint32_t)(n / 2);

@@ -29,6 +29,7 @@
 #ifndef RN_CLI_RECJSON_H
 #define RN_CLI_RECJSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -137,6 +138,10 @@ void rec_ects_format(uint32_t centi, char out[16]);
 
 /* Writes 2 * n lower-case hex digits and a NUL to out (2 * n + 1 bytes). */
 void rec_hex(const uint8_t *b, size_t n, char *out);
+
+/* Reads the 2 * n hex digits (either case) at s into out[0..n). Returns false when one of them
+ * is not a hex digit (out is then partly written). */
+bool rec_unhex(const char *s, size_t n, uint8_t *out);
 
 /*
  * The JSON object of one signed entry: {"author": "rn1:...", "seq", "id" (hex), "prev" (hex or

@@ -30,30 +30,7 @@
 /* proto/record.h comes in with the reference below, its names renamed. */
 
 /* The lookups the reference calls, as they were: linear scans of the public tables. */
-static bool ref_country_is_canonical(const char *code, size_t len)
-{
-    if (len != 2)
-        return false;
-    for (size_t i = 0; i < PROTO_COUNTRIES_COUNT; i++) {
-        const proto_country *c = proto_country_at(i);
-        if ((code[0] == c->alpha2[0] && code[1] == c->alpha2[1]) ||
-            (code[0] == c->eu[0] && code[1] == c->eu[1]))
-            return code[0] == c->alpha2[0] && code[1] == c->alpha2[1];
-    }
-    return false;
-}
-
-static bool ref_isced_valid(const char *code, size_t len)
-{
-    if (len < 2 || len > PROTO_ISCED_BYTES_MAX)
-        return false;
-    for (size_t i = 0; i < PROTO_ISCED_COUNT; i++) {
-        const char *m = proto_codes_isced_at(i, NULL);
-        if (strlen(m) == len && memcmp(m, code, len) == 0)
-            return true;
-    }
-    return false;
-}
+#include "tests/support/codes_search.h"
 
 /* The reference, every public name renamed so that it links beside proto/record.c. */
 #define proto_str_c                ref_proto_str_c
@@ -74,8 +51,8 @@ static bool ref_isced_valid(const char *code, size_t len)
 #define proto_record_encode        ref_proto_record_encode
 #define proto_record_validate      ref_proto_record_validate
 #define proto_record_equal         ref_proto_record_equal
-#define proto_country_is_canonical ref_country_is_canonical
-#define proto_codes_isced_valid    ref_isced_valid
+#define proto_country_is_canonical test_country_canonical_by_search
+#define proto_codes_isced_valid    test_isced_by_search
 #include "record_reference.c"
 #undef proto_record_decode
 

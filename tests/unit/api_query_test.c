@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "api/query.h"
+#include "api/recjson.h"
 #include "api/route.h"
 #include "proto/ctl.h"
 #include "proto/limits.h"
@@ -217,6 +218,47 @@ static void test_params_values(void **state)
     mp_buf_free(&req);
 }
 
+/* A bin parameter (the entry method's id) is hex in a query string, either case; a digit that is
+ * not hex and an odd count are refused naming the parameter. rec_unhex, its reader, round-trips
+ * rec_hex and stops at the first bad digit. */
+static void test_params_hex(void **state)
+{
+    (void)state;
+    mp_buf req;
+    ctl_error e;
+    ctl_request r;
+    const uint8_t *b;
+    uint32_t n;
+    mp_buf_init(&req, RN_CONTROL_REQUEST_BYTES_MAX);
+    assert_int_equal(build(CTL_M_ENTRY, "id=00fFa5", &e, &req), 0);
+    assert_int_equal(ctl_request_decode(&r, req.data, req.len, &e), 0);
+    assert_int_equal(mp_read_bin(&r.params[0], &b, &n), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(b, "\x00\xff\xa5", 3);
+    static const char *bad[] = { "id=0g", "id=abc", "id=%2000", "id=0%00" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(build(CTL_M_ENTRY, bad[i], &e, &req), RN_EINVAL);
+        assert_string_equal(e.field, "id");
+    }
+    mp_buf_free(&req);
+
+    uint8_t all[256], back[256];
+    char hex[513];
+    for (unsigned i = 0; i < 256; i++)
+        all[i] = (uint8_t)i;
+    rec_hex(all, sizeof(all), hex);
+    assert_true(rec_unhex(hex, sizeof(all), back));
+    assert_memory_equal(back, all, sizeof(all));
+    for (unsigned c = 0; c < 256; c++) {
+        char pair[2] = { '0', (char)c };
+        bool hexdigit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        assert_int_equal(rec_unhex(pair, 1, back), hexdigit);
+        pair[0] = (char)c;
+        pair[1] = '0';
+        assert_int_equal(rec_unhex(pair, 1, back), hexdigit);
+    }
+}
+
 /* No write method, nor one about the node's own state, is ever routed. */
 static void test_routes_safe(void **state)
 {
@@ -263,7 +305,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_query_parse),  cmocka_unit_test(test_query_bounds),
         cmocka_unit_test(test_params_build), cmocka_unit_test(test_params_values),
-        cmocka_unit_test(test_routes_safe),
+        cmocka_unit_test(test_params_hex),   cmocka_unit_test(test_routes_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "proto/codes.h"
+#include "tests/support/codes_search.h"
 
 /* ---- A small TSV reader: data rows of a fixture, comments and blank lines skipped ---- */
 
@@ -208,20 +209,8 @@ static void test_isced_lookups(void **state)
 /* The constant-time checks agree with a search of the tables for every input a decoder can give
  * them: proto_country_is_canonical (a bitmap kept beside the generated table) for every pair of
  * bytes and every length around 2, and the ISCED-F binary search for every string of 0 .. 5 bytes
- * over an alphabet of digits, their neighbours, a letter, NUL and 0xff. */
-static bool country_canonical_by_search(const char *code, size_t len)
-{
-    if (len != 2)
-        return false;
-    for (size_t i = 0; i < PROTO_COUNTRIES_COUNT; i++) {
-        const proto_country *c = proto_country_at(i);
-        if ((code[0] == c->alpha2[0] && code[1] == c->alpha2[1]) ||
-            (code[0] == c->eu[0] && code[1] == c->eu[1]))
-            return code[0] == c->alpha2[0] && code[1] == c->alpha2[1];
-    }
-    return false;
-}
-
+ * over an alphabet of digits, their neighbours, a letter, NUL and 0xff. The searches are
+ * tests/support/codes_search.h's. */
 static void test_country_canonical_every_pair(void **state)
 {
     (void)state;
@@ -229,7 +218,7 @@ static void test_country_canonical_every_pair(void **state)
     for (unsigned a = 0; a < 256; a++)
         for (unsigned b = 0; b < 256; b++) {
             char code[3] = { (char)a, (char)b, 'X' };
-            bool want = country_canonical_by_search(code, 2);
+            bool want = test_country_canonical_by_search(code, 2);
             assert_int_equal(proto_country_is_canonical(code, 2), want);
             assert_false(proto_country_is_canonical(code, 1));
             assert_false(proto_country_is_canonical(code, 3));
@@ -237,16 +226,6 @@ static void test_country_canonical_every_pair(void **state)
         }
     assert_int_equal(canonical, PROTO_COUNTRIES_COUNT);
     assert_false(proto_country_is_canonical("", 0));
-}
-
-static bool isced_by_search(const char *code, size_t len)
-{
-    for (size_t i = 0; i < PROTO_ISCED_COUNT; i++) {
-        const char *m = proto_codes_isced_at(i, NULL);
-        if (strlen(m) == len && memcmp(m, code, len) == 0)
-            return true;
-    }
-    return false;
 }
 
 static void test_isced_every_short_string(void **state)
@@ -265,7 +244,7 @@ static void test_isced_every_short_string(void **state)
             size_t y = x;
             for (size_t i = 0; i < len; i++, y /= na)
                 code[i] = alphabet[y % na];
-            bool want = isced_by_search(code, len);
+            bool want = test_isced_by_search(code, len);
             assert_int_equal(proto_codes_isced_valid(code, len), want);
             assert_int_equal(proto_codes_isced_prefix_valid(code, len), want);
             assert_int_equal(proto_codes_isced_label(code, len) != NULL, want);
