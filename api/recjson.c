@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cred/codec.h"
 #include "cred/did.h"
 #include "cred/key.h"
 #include "proto/codes.h"
@@ -78,21 +79,10 @@ void rec_hex(const uint8_t *b, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool rec_unhex(const char *s, size_t n, uint8_t *out)
 {
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_val(s[2 * i]), lo = hex_val(s[2 * i + 1]);
+        int hi = cred_hex_digit(s[2 * i]), lo = cred_hex_digit(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -34,6 +34,19 @@ static inline bool cred_b64url_char(uint8_t c)
     return cred_b64url_values[c] != 255;
 }
 
+/* The value of a hex digit of either case, or -1 for any other character: the one reader of
+ * hex digits (N-Quads' \u escapes, percent-encoded status list URLs, the api's hex fields). */
+static inline int cred_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* base64url of in[0..n) without padding into a new malloc'd NUL-terminated string, or NULL when
  * out of memory. */
 char *cred_b64url_encode(const uint8_t *in, size_t n);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred/codec.h"
+
 void cred_buf_init(cred_buf *b, size_t max)
 {
     memset(b, 0, sizeof(*b));
@@ -214,17 +216,6 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* UCHAR after the backslash: 'u' XXXX or 'U' XXXXXXXX. */
 static int uchar(cur *c, cred_buf *b)
 {
@@ -234,7 +225,7 @@ static int uchar(cur *c, cred_buf *b)
         return RN_EMALFORMED;
     uint32_t v = 0;
     for (size_t i = 0; i < digits; i++) {
-        int h = hexval(c->p[i]);
+        int h = cred_hex_digit(c->p[i]);
         if (h < 0)
             return RN_EMALFORMED;
         v = (v << 4) | (uint32_t)h;

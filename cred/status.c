@@ -406,17 +406,6 @@ void cred_status(const json_t *vc, const json_t *status_list, cred_report *r)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int cred_status_list_provider(const char *url, char *out, size_t cap)
 {
     static const char urn[] = "urn:recnet:status:", tail[] = "/v1/status/";
@@ -446,7 +435,8 @@ int cred_status_list_provider(const char *url, char *out, size_t cap)
     for (const char *p = seg; p < end; p++) {
         int c = (unsigned char)*p;
         if (c == '%') {
-            int hi = end - p > 2 ? hexval(p[1]) : -1, lo = end - p > 2 ? hexval(p[2]) : -1;
+            int hi = end - p > 2 ? cred_hex_digit(p[1]) : -1,
+                lo = end - p > 2 ? cred_hex_digit(p[2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return RN_ENOTFOUND;
             c = hi * 16 + lo;
